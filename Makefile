@@ -1,0 +1,148 @@
+# leadgate - one non-recursive Makefile.  `make help` lists the targets.
+
+VERSION    := 0.1.0
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+BINDIR     ?= $(PREFIX)/bin
+MANDIR     ?= $(PREFIX)/share/man
+DATADIR    ?= $(PREFIX)/share/leadgate
+SYSCONFDIR ?= $(PREFIX)/etc
+
+CC         ?= cc
+B          ?= build
+PKGS       := libpcre2-8 libidn2 libpsl jansson
+PKG_CFLAGS  = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS    = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lunistring
+CMOCKA_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null)
+
+WARN   := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+          -Wwrite-strings -Wvla -Wformat=2 -Wpointer-arith -Wold-style-definition -Wundef
+OPT    ?= -O2 -g
+CFLAGS ?= $(OPT)
+ALL_CFLAGS = -std=c17 -D_GNU_SOURCE $(WARN) $(if $(CI),-Werror) -I. -MMD -MP \
+             -DLEADGATE_VERSION='"$(VERSION)"' -DSYSCONFDIR='"$(SYSCONFDIR)"' \
+             $(PKG_CFLAGS) $(CFLAGS)
+
+# Modules, in reading order (see "Source code layout" in the README).
+LIB_SRC := common/status.c common/alloc.c common/buf.c common/map.c \
+           conf/conf.c \
+           verify/reason.c verify/syntax.c verify/domain.c verify/typo.c verify/verify.c \
+           io/reader.c io/writer.c io/columns.c
+CLI_SRC := cli/main.c cli/cmd_verify.c cli/report.c
+TESTS   := test_common test_conf test_verify test_io
+
+LIB_OBJ := $(LIB_SRC:%.c=$(B)/obj/%.o) $(B)/obj/gen/lists.o
+CLI_OBJ := $(CLI_SRC:%.c=$(B)/obj/%.o)
+TEST_BIN := $(TESTS:%=$(B)/tests/%)
+LIST_TXT := conf/lists/role.txt conf/lists/free.txt conf/lists/disposable.txt \
+            conf/lists/typo-targets.txt
+
+.PHONY: all deps demo test check valgrind install uninstall clean hdrcheck lint bench help
+
+all: $(B)/leadgate
+
+help:
+	@echo "make deps      install the Debian packages that are missing"
+	@echo "make           build $(B)/leadgate"
+	@echo "make demo      deps + build + verify the bundled sample list"
+	@echo "make test      deps + build + every test"
+	@echo "make check     the tests under ASan + UBSan"
+	@echo "make valgrind  the unit tests under valgrind"
+	@echo "make bench     the benchmark (bench/README.md)"
+	@echo "make install   PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)"
+
+# ---- dependencies (Debian 12) ------------------------------------------
+DEB_PKGS := gcc libc6-dev make pkgconf libpcre2-dev libidn2-dev libpsl-dev publicsuffix \
+            libjansson-dev libcsv-dev libunistring-dev libcmocka-dev
+deps:
+	@missing=$$(for p in $(DEB_PKGS); do \
+	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \
+	  done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:" $$missing; \
+	  if [ "$$(id -u)" = 0 ]; then sudo=; else sudo=sudo; fi; \
+	  $$sudo apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+# ---- build ---------------------------------------------------------------
+$(B)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+# The shipped lists are compiled in: the binary needs no data directory.
+$(B)/gen/lists.c: $(LIST_TXT) conf/embed.sh
+	@mkdir -p $(@D)
+	sh conf/embed.sh $(LIST_TXT) > $@.tmp && mv $@.tmp $@
+
+$(B)/obj/gen/lists.o: $(B)/gen/lists.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Wno-overlength-strings -c $< -o $@
+
+$(B)/libleadgate.a: $(LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(B)/leadgate: $(CLI_OBJ) $(B)/libleadgate.a
+	$(CC) $(ALL_CFLAGS) -o $@ $(CLI_OBJ) $(B)/libleadgate.a $(PKG_LIBS) $(LDFLAGS)
+
+$(B)/tests/%: tests/%.c $(B)/libleadgate.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(B)/libleadgate.a $(PKG_LIBS) $(CMOCKA_LIBS) $(LDFLAGS)
+
+# ---- the two commands of the README ---------------------------------------
+demo: deps
+	@$(MAKE) --no-print-directory $(B)/leadgate
+	@mkdir -p $(B)/demo
+	@echo "== leadgate verify samples/contacts.csv -o $(B)/demo/verified.csv"
+	@$(B)/leadgate verify --no-progress -o $(B)/demo/verified.csv samples/contacts.csv; \
+	  rc=$$?; echo "exit status $$rc; first rows of $(B)/demo/verified.csv:"; \
+	  head -n 6 $(B)/demo/verified.csv | cut -c1-160; exit $$rc
+
+test: deps
+	@$(MAKE) --no-print-directory $(B)/leadgate $(TEST_BIN)
+	@sh tests/run.sh $(B)
+
+check: deps
+	@$(MAKE) --no-print-directory B=build-san OPT='-O1 -g -fno-omit-frame-pointer' \
+	  CFLAGS='-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all' \
+	  LDFLAGS='-fsanitize=address,undefined' build-san/leadgate $(TESTS:%=build-san/tests/%)
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  sh tests/run.sh build-san
+
+valgrind: $(TEST_BIN) $(B)/leadgate
+	@for t in $(TEST_BIN); do \
+	  valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
+	    $$t >/dev/null || exit 1; echo "valgrind clean: $$t"; done
+
+bench: $(B)/leadgate
+	bash bench/run.sh
+
+# Every public header compiles on its own.
+hdrcheck:
+	@for h in common/common.h conf/conf.h verify/verify.h io/io.h; do \
+	  echo "#include \"$$h\"" | $(CC) $(ALL_CFLAGS) -MF /dev/null -fsyntax-only -x c - || exit 1; \
+	done; echo "headers ok"
+
+lint:
+	clang-format --dry-run --Werror $(LIB_SRC) $(CLI_SRC) tests/*.c
+
+# ---- install -------------------------------------------------------------
+install: $(B)/leadgate
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DATADIR) \
+	  $(DESTDIR)$(SYSCONFDIR)/leadgate
+	install -m 755 $(B)/leadgate $(DESTDIR)$(BINDIR)/leadgate
+	install -m 644 doc/leadgate.1 $(DESTDIR)$(MANDIR)/man1/leadgate.1
+	install -m 644 $(LIST_TXT) conf/lists/LICENSES $(DESTDIR)$(DATADIR)/
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/leadgate/leadgate.conf ]; then \
+	  echo "keeping existing $(DESTDIR)$(SYSCONFDIR)/leadgate/leadgate.conf"; \
+	else install -m 644 conf/leadgate.conf $(DESTDIR)$(SYSCONFDIR)/leadgate/leadgate.conf; fi
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/leadgate $(DESTDIR)$(MANDIR)/man1/leadgate.1
+	rm -rf $(DESTDIR)$(DATADIR)
+
+clean:
+	rm -rf build build-san
+
+-include $(shell find $(B) build-san -name '*.d' 2>/dev/null)

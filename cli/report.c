@@ -1,0 +1,153 @@
+/* report.c - the progress bar and the end-of-run summary (text and JSON). */
+#include "cli.h"
+
+#include <jansson.h>
+#include <string.h>
+
+void progress_start(struct progress *p, bool on, uint64_t size)
+{
+	memset(p, 0, sizeof(*p));
+	p->on = on;
+	p->size = size;
+	p->start = p->last = lg_now_mono();
+}
+
+void progress_tick(struct progress *p, unsigned long rows, uint64_t bytes)
+{
+	if (rows % 1024)
+		return;
+	double now = lg_now_mono();
+	if (now - p->last < 0.1)
+		return;
+	p->last = now;
+	double el = now - p->start, rate = el > 0 ? rows / el : 0;
+	if (p->size && bytes <= p->size) {
+		double frac = (double)bytes / (double)p->size;
+		double eta = frac > 0 ? el / frac - el : 0;
+		int w = 30, fill = (int)(frac * w);
+		char bar[32];
+		memset(bar, '#', (size_t)fill);
+		memset(bar + fill, '.', (size_t)(w - fill));
+		bar[w] = '\0';
+		fprintf(stderr, "\r[%s] %3.0f%%  %lu rows  %.0f rows/s  ETA %d:%02d ", bar, frac * 100,
+			rows, rate, (int)eta / 60, (int)eta % 60);
+	} else {
+		fprintf(stderr, "\r%lu rows  %.0f rows/s ", rows, rate);
+	}
+	fflush(stderr);
+}
+
+void progress_done(struct progress *p)
+{
+	if (p->on && p->last > p->start)
+		fprintf(stderr, "\r\033[K");
+}
+
+void report_count(struct report *r, const struct verify_result *v)
+{
+	r->rows++;
+	r->by_status[v->status]++;
+	r->by_reason[v->reason]++;
+	for (unsigned b = 0; b < VERIFY_FLAG_COUNT; b++)
+		if (v->flags & (1u << b))
+			r->by_flag[b]++;
+}
+
+/* Reason indices by count, largest first (ties in code order). */
+static size_t top_reasons(const struct report *r, unsigned *idx)
+{
+	size_t n = 0;
+	for (unsigned i = 0; i < VERIFY_R_COUNT; i++)
+		if (r->by_reason[i])
+			idx[n++] = i;
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0 && r->by_reason[idx[j]] > r->by_reason[idx[j - 1]]; j--) {
+			unsigned t = idx[j];
+			idx[j] = idx[j - 1];
+			idx[j - 1] = t;
+		}
+	return n;
+}
+
+static const char *delim_name(char d)
+{
+	return d == ';' ? "semicolon" : d == '\t' ? "tab" : "comma";
+}
+
+void report_print(FILE *f, const struct report *r)
+{
+	unsigned idx[VERIFY_R_COUNT];
+	size_t n = top_reasons(r, idx);
+	double pct = r->rows ? 100.0 / (double)r->rows : 0;
+
+	fprintf(f, "\nleadgate verify: %s (email column \"%s\", %s-separated%s)\n", r->input,
+		r->email_column, delim_name(r->delim), r->bom ? ", UTF-8 BOM" : "");
+	fprintf(f, "  rows            %lu\n", r->rows);
+	for (int s = 0; s < VERIFY_STATUS_COUNT; s++)
+		fprintf(f, "  %-15s %-9lu %5.1f%%\n", verify_status_name((enum verify_status)s),
+			r->by_status[s], r->by_status[s] * pct);
+	fprintf(f, "  top reasons    ");
+	for (size_t i = 0; i < n && i < 6; i++)
+		fprintf(f, " %s %lu%s", verify_reason_name((enum verify_reason)idx[i]),
+			r->by_reason[idx[i]], i + 1 < n && i < 5 ? "," : "");
+	fprintf(f, "%s\n  flags          ", n > 6 ? " ..." : "");
+	bool any = false;
+	for (unsigned b = 0; b < VERIFY_FLAG_COUNT; b++)
+		if (r->by_flag[b]) {
+			fprintf(f, "%s %s %lu", any ? "," : "", verify_flag_name(b), r->by_flag[b]);
+			any = true;
+		}
+	fprintf(f, "%s\n", any ? "" : " none");
+	fprintf(f, "  duplicates      %lu (%zu distinct addresses, %zu domains)\n",
+		r->by_flag[3], r->distinct_addresses, r->distinct_domains);
+	if (r->ragged || r->blank_lines || r->footer_rows)
+		fprintf(f, "  input           %lu ragged rows, %lu blank lines, %lu footer rows\n",
+			r->ragged, r->blank_lines, r->footer_rows);
+	if (r->repaired_utf8)
+		fprintf(f, "  invalid UTF-8   %lu sequences written as U+FFFD in JSON\n", r->repaired_utf8);
+	fprintf(f, "  elapsed         %.2f s (%.0f rows/s)\n", r->elapsed,
+		r->elapsed > 0 ? r->rows / r->elapsed : 0.0);
+}
+
+enum lg_status report_write_json(const char *path, const struct report *r, struct lg_err *err)
+{
+	json_t *o = json_object(), *st = json_object(), *rs = json_object(), *fl = json_object();
+	for (int s = 0; s < VERIFY_STATUS_COUNT; s++)
+		json_object_set_new(st, verify_status_name((enum verify_status)s),
+				    json_integer((json_int_t)r->by_status[s]));
+	unsigned idx[VERIFY_R_COUNT];
+	size_t n = top_reasons(r, idx);
+	for (size_t i = 0; i < n; i++)
+		json_object_set_new(rs, verify_reason_name((enum verify_reason)idx[i]),
+				    json_integer((json_int_t)r->by_reason[idx[i]]));
+	for (unsigned b = 0; b < VERIFY_FLAG_COUNT; b++)
+		json_object_set_new(fl, verify_flag_name(b), json_integer((json_int_t)r->by_flag[b]));
+
+	json_object_set_new(o, "input", json_string(r->input));
+	json_object_set_new(o, "email_column", json_string(r->email_column));
+	json_object_set_new(o, "delimiter", json_stringn(&r->delim, 1));
+	json_object_set_new(o, "bom", json_boolean(r->bom));
+	json_object_set_new(o, "rows", json_integer((json_int_t)r->rows));
+	json_object_set_new(o, "status", st);
+	json_object_set_new(o, "reasons", rs);
+	json_object_set_new(o, "flags", fl);
+	json_object_set_new(o, "duplicates", json_integer((json_int_t)r->by_flag[3]));
+	json_object_set_new(o, "distinct_addresses", json_integer((json_int_t)r->distinct_addresses));
+	json_object_set_new(o, "distinct_domains", json_integer((json_int_t)r->distinct_domains));
+	json_object_set_new(o, "ragged_rows", json_integer((json_int_t)r->ragged));
+	json_object_set_new(o, "blank_lines", json_integer((json_int_t)r->blank_lines));
+	json_object_set_new(o, "footer",
+			    r->footer_rows ? json_pack("{s:I,s:I,s:I}", "rows", (json_int_t)r->footer_rows,
+						       "first_line", (json_int_t)r->footer_line,
+						       "last_line", (json_int_t)r->footer_last)
+					   : json_null());
+	json_object_set_new(o, "invalid_utf8_repaired", json_integer((json_int_t)r->repaired_utf8));
+	json_object_set_new(o, "elapsed_s", json_real(r->elapsed));
+	json_object_set_new(o, "rows_per_s", json_real(r->elapsed > 0 ? r->rows / r->elapsed : 0.0));
+
+	int rc = json_dump_file(o, path, JSON_INDENT(2));
+	json_decref(o);
+	if (rc != 0)
+		return lg_err_set(err, LG_EIO, "cannot write summary %s", path);
+	return LG_OK;
+}

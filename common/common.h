@@ -1,0 +1,145 @@
+/*
+ * common.h - what every leadgate module shares: the status enum, the
+ * caller-owned error buffer, allocation that aborts on exhaustion, a
+ * growable byte buffer, an arena and a string-keyed hash map.
+ *
+ * Ownership rule, stated once: a function that returns a pointer says in
+ * its comment whether it is owned (the caller frees it, with the named
+ * function), borrowed (valid until the named event) or taken (the callee
+ * now owns an argument).
+ */
+#ifndef LG_COMMON_H
+#define LG_COMMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Statuses.  A status says whether leadgate could do what it was asked,
+ * never what it found: a bad address is a verdict (data), not an error.
+ * The numbers are stable; new ones are appended.
+ */
+enum lg_status {
+	LG_OK = 0,
+	LG_EUSAGE = 1,   /* bad command line */
+	LG_EDATA = 2,    /* input is not a contact list */
+	LG_ENOINPUT = 3, /* input missing or unreadable */
+	LG_EIO = 4,      /* reading or writing failed */
+	LG_ETEMP = 5,    /* temporary failure, try again later */
+	LG_ECONFIG = 6,  /* bad configuration */
+};
+
+/* Short lower-case description of a status; static storage. */
+const char *lg_strerror(enum lg_status st);
+
+/* The process exit code for a status (sysexits.h numbers, 0 for LG_OK). */
+int lg_exit_code(enum lg_status st);
+
+/* The caller-owned detail of an error: what went wrong and where. */
+struct lg_err {
+	char msg[512];
+};
+
+/* Format a message into err (if non-NULL) and return st. */
+enum lg_status lg_err_set(struct lg_err *err, enum lg_status st, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Allocation: these never return NULL; they abort on exhaustion. */
+void *lg_xmalloc(size_t n);
+void *lg_xcalloc(size_t nmemb, size_t size);
+void *lg_xrealloc(void *p, size_t n);
+char *lg_xstrdup(const char *s);
+char *lg_xmemdup(const void *p, size_t n); /* NUL-terminated copy */
+
+/* ASCII-only helpers: safe on untrusted bytes, independent of the locale. */
+static inline unsigned char lg_ascii_lower(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;
+}
+static inline bool lg_ascii_is_space(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+static inline bool lg_ascii_is_digit(unsigned char c)
+{
+	return c >= '0' && c <= '9';
+}
+static inline bool lg_ascii_is_alpha(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+/* Case-insensitive (ASCII) equality of two byte strings. */
+bool lg_ascii_eq(const char *a, size_t alen, const char *b, size_t blen);
+/* Trim ASCII white space from both ends of [*s, *s + *len). */
+void lg_ascii_trim(const char **s, size_t *len);
+
+/*
+ * A growable byte buffer.  data is always NUL-terminated when cap > 0.
+ * Zero-initialise (or LG_BUF_INIT) before use; release with lg_buf_release.
+ */
+struct lg_buf {
+	char *data;
+	size_t len;
+	size_t cap;
+};
+#define LG_BUF_INIT { NULL, 0, 0 }
+
+void lg_buf_grow(struct lg_buf *b, size_t extra);
+void lg_buf_add(struct lg_buf *b, const void *p, size_t n);
+void lg_buf_addc(struct lg_buf *b, char c);
+void lg_buf_adds(struct lg_buf *b, const char *s);
+void lg_buf_addf(struct lg_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static inline void lg_buf_reset(struct lg_buf *b)
+{
+	b->len = 0;
+	if (b->data)
+		b->data[0] = '\0';
+}
+void lg_buf_release(struct lg_buf *b);
+
+/*
+ * An arena: many small allocations freed together.  Memory handed out is
+ * borrowed from the arena and valid until lg_arena_release.
+ */
+struct lg_arena {
+	struct lg_arena_chunk *head;
+	size_t used; /* bytes used in head */
+	size_t total; /* bytes in all chunks, for reporting */
+};
+void *lg_arena_alloc(struct lg_arena *a, size_t n, size_t align);
+char *lg_arena_memdup(struct lg_arena *a, const void *p, size_t n); /* NUL-terminated */
+void lg_arena_release(struct lg_arena *a);
+
+/* A fast non-cryptographic 64-bit hash of a byte string. */
+uint64_t lg_hash(const void *p, size_t len);
+
+/*
+ * A hash map from byte strings to fixed-size values, open addressing.
+ * Keys and values live in the map's arena: the pointers it returns are
+ * borrowed from the map and stay valid until lg_map_release (they do not
+ * move when the table grows).  Values start zeroed.
+ */
+struct lg_map_slot;
+struct lg_map {
+	struct lg_map_slot *slots;
+	size_t mask;     /* slot count - 1; 0 before the first insert */
+	size_t count;
+	size_t val_size; /* rounded up to 8 */
+	struct lg_arena arena;
+};
+void lg_map_init(struct lg_map *m, size_t val_size);
+void lg_map_release(struct lg_map *m);
+/* The value stored under key, or NULL. */
+void *lg_map_get(const struct lg_map *m, const char *key, size_t len, uint64_t hash);
+/* The value under key, inserted (zeroed) if absent; *created says which. */
+void *lg_map_put(struct lg_map *m, const char *key, size_t len, uint64_t hash, bool *created);
+/* The NUL-terminated key of a value returned by this map; borrowed. */
+const char *lg_map_key(const struct lg_map *m, const void *val, size_t *len);
+/* Bytes the map holds (slots and arena), for the memory figures. */
+size_t lg_map_bytes(const struct lg_map *m);
+
+/* Monotonic clock in seconds, for elapsed times and rates. */
+double lg_now_mono(void);
+
+#endif

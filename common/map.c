@@ -1,0 +1,129 @@
+/*
+ * map.c - the string-keyed hash map.
+ *
+ * Open addressing with linear probing over 16-byte slots that carry the
+ * hash, so a probe compares keys only when 32 bits of hash agree.  Each
+ * record (value, then key and its NUL) lives in the arena and never moves.
+ */
+#include "common.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct lg_map_slot {
+	uint32_t hash; /* low 32 bits of the key's hash */
+	uint32_t len;  /* key length */
+	unsigned char *rec; /* NULL: empty slot */
+};
+
+uint64_t lg_hash(const void *p, size_t len)
+{
+	/* 64-bit multiply-xorshift over 8-byte words; tail folded in. */
+	const unsigned char *s = p;
+	uint64_t h = 0x9e3779b97f4a7c15ULL ^ (len * 0xff51afd7ed558ccdULL);
+	while (len >= 8) {
+		uint64_t w;
+		memcpy(&w, s, 8);
+		h ^= w * 0xc4ceb9fe1a85ec53ULL;
+		h = (h << 27 | h >> 37) * 0x9e3779b97f4a7c15ULL;
+		s += 8;
+		len -= 8;
+	}
+	uint64_t w = 0;
+	memcpy(&w, s, len);
+	h ^= w * 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	return h;
+}
+
+void lg_map_init(struct lg_map *m, size_t val_size)
+{
+	memset(m, 0, sizeof(*m));
+	m->val_size = (val_size + 7) & ~(size_t)7;
+}
+
+void lg_map_release(struct lg_map *m)
+{
+	free(m->slots);
+	lg_arena_release(&m->arena);
+	m->slots = NULL;
+	m->mask = m->count = 0;
+}
+
+static struct lg_map_slot *find(const struct lg_map *m, const char *key, size_t len, uint32_t h)
+{
+	size_t i = h & m->mask;
+	for (;;) {
+		struct lg_map_slot *s = &m->slots[i];
+		if (!s->rec)
+			return s;
+		if (s->hash == h && s->len == len && !memcmp(s->rec + m->val_size, key, len))
+			return s;
+		i = (i + 1) & m->mask;
+	}
+}
+
+void *lg_map_get(const struct lg_map *m, const char *key, size_t len, uint64_t hash)
+{
+	if (!m->slots)
+		return NULL;
+	struct lg_map_slot *s = find(m, key, len, (uint32_t)hash);
+	return s->rec;
+}
+
+static void grow(struct lg_map *m)
+{
+	size_t n = m->slots ? (m->mask + 1) * 2 : 64;
+	struct lg_map_slot *old = m->slots;
+	size_t oldn = m->slots ? m->mask + 1 : 0;
+
+	m->slots = lg_xcalloc(n, sizeof(*m->slots));
+	m->mask = n - 1;
+	for (size_t i = 0; i < oldn; i++) {
+		if (!old[i].rec)
+			continue;
+		size_t j = old[i].hash & m->mask;
+		while (m->slots[j].rec)
+			j = (j + 1) & m->mask;
+		m->slots[j] = old[i];
+	}
+	free(old);
+}
+
+void *lg_map_put(struct lg_map *m, const char *key, size_t len, uint64_t hash, bool *created)
+{
+	if (!m->slots || (m->count + 1) * 10 > (m->mask + 1) * 7)
+		grow(m);
+	struct lg_map_slot *s = find(m, key, len, (uint32_t)hash);
+	if (s->rec) {
+		if (created)
+			*created = false;
+		return s->rec;
+	}
+	unsigned char *rec = lg_arena_alloc(&m->arena, m->val_size + len + 1, 8);
+	memset(rec, 0, m->val_size);
+	memcpy(rec + m->val_size, key, len);
+	rec[m->val_size + len] = '\0';
+	s->hash = (uint32_t)hash;
+	s->len = (uint32_t)len;
+	s->rec = rec;
+	m->count++;
+	if (created)
+		*created = true;
+	return rec;
+}
+
+const char *lg_map_key(const struct lg_map *m, const void *val, size_t *len)
+{
+	const char *k = (const char *)val + m->val_size;
+	if (len)
+		*len = strlen(k);
+	return k;
+}
+
+size_t lg_map_bytes(const struct lg_map *m)
+{
+	return (m->slots ? (m->mask + 1) * sizeof(struct lg_map_slot) : 0) + m->arena.total;
+}

@@ -1,0 +1,51 @@
+/*
+ * conf.h - leadgate's configuration: the built-in data lists and policy,
+ * and the loader of the INI-style configuration file that extends them.
+ *
+ * The shipped lists (conf/lists/ *.txt) are compiled into the program, so
+ * it runs from any directory; a configuration file adds to them.  The
+ * search order is documented in leadgate(1), FILES.
+ */
+#ifndef LG_CONF_H
+#define LG_CONF_H
+
+#include "common/common.h"
+
+/* A list of lower-cased entries; items are borrowed from the conf. */
+struct conf_list {
+	const char **item;
+	size_t n, cap;
+};
+
+struct conf {
+	struct conf_list role;       /* role local parts: info, sales, ... */
+	struct conf_list free;       /* free mail provider domains */
+	struct conf_list disposable; /* disposable registrable domains */
+	struct conf_list typo;       /* typo targets, in priority order */
+	struct conf_list allow;      /* never flagged disposable or typo */
+	unsigned typo_frequent_min;  /* a domain seen this often in a list is a typo target */
+	char *path;                  /* the file read, or NULL; owned */
+	struct lg_arena arena;
+};
+
+/* Fill c with the built-in lists and defaults.  Release with conf_release. */
+void conf_init(struct conf *c);
+void conf_release(struct conf *c);
+
+/*
+ * Read the configuration file into c (after conf_init).  path is the
+ * --config argument or NULL to search $LEADGATE_CONFIG, then
+ * $XDG_CONFIG_HOME/leadgate/leadgate.conf (~/.config/...), then
+ * SYSCONFDIR/leadgate/leadgate.conf; none found is not an error.
+ * Errors name the file and line: LG_ECONFIG.
+ */
+enum lg_status conf_load(struct conf *c, const char *path, struct lg_err *err);
+
+/* Parse configuration text; name is used in messages, dir resolves paths. */
+enum lg_status conf_load_text(struct conf *c, const char *text, size_t len,
+			      const char *name, const char *dir, struct lg_err *err);
+
+/* Add the entries of list text (one a line, # comments) to l. */
+void conf_list_add_text(struct conf *c, struct conf_list *l, const char *text, size_t len);
+
+#endif

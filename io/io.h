@@ -1,0 +1,133 @@
+/*
+ * io.h - contact lists in and out: a streaming CSV reader over libcsv that
+ * copes with real CRM exports, the email-column finder, and the CSV /
+ * JSON Lines writer.
+ *
+ * The reader keeps one row (and a few held-back footer candidates) in
+ * memory, never the file.
+ */
+#ifndef LG_IO_H
+#define LG_IO_H
+
+#include "common/common.h"
+
+/* ---- reader ---- */
+
+struct io_row {
+	size_t n;                  /* number of fields */
+	const char *const *field;  /* NUL-terminated fields (borrowed) */
+	const size_t *len;         /* their lengths */
+	unsigned long line;        /* first physical line of the row, 1-based */
+	unsigned long last_line;   /* last physical line (quoted newlines) */
+};
+
+struct io_reader_stats {
+	unsigned long lines;         /* physical lines read */
+	unsigned long blank_lines;   /* blank lines skipped */
+	unsigned long footer_rows;   /* Salesforce report footer rows (not contacts) */
+	unsigned long footer_line;   /* first line of the footer, 0 if none */
+	unsigned long footer_last;
+	unsigned long unclosed_quote_line; /* row whose quote never closed, 0 if none */
+	uint64_t bytes;              /* bytes consumed so far */
+	uint64_t size;               /* input size if known (regular file), else 0 */
+};
+
+struct io_reader;
+
+/*
+ * Start reading fd (not taken: the caller closes it).  name is used in
+ * messages.  Reads the header row, having detected a UTF-8 BOM and the
+ * delimiter (",", ";" or tab, from the header).  Input that is not UTF-8
+ * text fails with LG_EDATA; a read error LG_EIO.  *out is owned: free it
+ * with io_reader_free.
+ */
+enum lg_status io_reader_open(struct io_reader **out, int fd, const char *name,
+			      struct lg_err *err);
+void io_reader_free(struct io_reader *r);
+
+/* The header row; borrowed until io_reader_free. */
+const struct io_row *io_reader_header(const struct io_reader *r);
+char io_reader_delim(const struct io_reader *r);
+bool io_reader_bom(const struct io_reader *r);
+bool io_reader_crlf(const struct io_reader *r); /* header line ended in CRLF */
+
+/*
+ * The next data row, or *row = NULL at the end.  The row is borrowed until
+ * the next call.  Rows come in input order; a row with a field count other
+ * than the header's is returned as it is.  Footer rows of a Salesforce
+ * report are not returned (see io_reader_stats).  Errors: LG_EDATA (NUL
+ * byte, a record over IO_RECORD_MAX) and LG_EIO, with the line in err.
+ */
+enum lg_status io_reader_next(struct io_reader *r, const struct io_row **row,
+			      struct lg_err *err);
+void io_reader_stats(const struct io_reader *r, struct io_reader_stats *st);
+
+#define IO_RECORD_MAX (1u << 20) /* bytes in one row */
+
+/* ---- columns ---- */
+
+/*
+ * The index of the email column of header: name (the --email-column
+ * argument, matched case-insensitively, or a 1-based column number) or,
+ * when name is NULL, the first column whose name is one that HubSpot,
+ * Salesforce, Apollo, ZoomInfo, Outreach, Salesloft or LinkedIn exports
+ * use.  Returns -1 when there is none, with the headers seen in err.
+ */
+long io_find_email_column(const struct io_row *header, const char *name, struct lg_err *err);
+
+/* ---- writer ---- */
+
+enum io_format {
+	IO_FORMAT_CSV,
+	IO_FORMAT_JSONL,
+};
+
+/* How a column is written as JSON. */
+enum io_kind {
+	IO_KIND_TEXT,    /* a string, "" for empty */
+	IO_KIND_OPTIONAL, /* a string, null for empty */
+	IO_KIND_LIST,    /* ";"-separated -> array of strings */
+};
+
+struct io_col {
+	const char *name;
+	size_t len;
+	enum io_kind kind;
+};
+
+struct io_cell {
+	const char *s;
+	size_t len;
+};
+
+struct io_writer_opts {
+	enum io_format format;
+	char delim;  /* CSV delimiter */
+	bool crlf;   /* CSV line end */
+	bool bom;    /* CSV: write a UTF-8 BOM first */
+};
+
+struct io_writer;
+
+/*
+ * Write to fd (not taken) with these columns (copied).  The CSV header row
+ * is written at once.  Owned: free with io_writer_free after
+ * io_writer_finish.
+ */
+struct io_writer *io_writer_new(int fd, const struct io_writer_opts *opts,
+				const struct io_col *cols, size_t ncols);
+
+/*
+ * One row: ncols cells, then nextra cells that had no column (a row longer
+ * than its header): CSV writes them after the last column, JSON as the
+ * array "_extra".  CSV cells that a spreadsheet would run as a formula
+ * (first character = + - @ tab CR) are prefixed with a single quote.
+ */
+enum lg_status io_writer_row(struct io_writer *w, const struct io_cell *cells,
+			     const struct io_cell *extra, size_t nextra, struct lg_err *err);
+enum lg_status io_writer_finish(struct io_writer *w, struct lg_err *err);
+/* Invalid UTF-8 sequences replaced by U+FFFD in JSON output so far. */
+unsigned long io_writer_repaired(const struct io_writer *w);
+void io_writer_free(struct io_writer *w);
+
+#endif

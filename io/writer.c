@@ -1,0 +1,272 @@
+/*
+ * writer.c - rows out, as CSV (RFC 4180) or JSON Lines (jansson).
+ *
+ * CSV cells that begin with = + - @ TAB or CR are prefixed with a single
+ * quote, as OWASP's CSV-injection advice says, so that no spreadsheet runs
+ * a cell of a prospect list as a formula.  JSON is written as it is.
+ */
+#include "io.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define OUT_CHUNK (1u << 20)
+
+struct io_writer {
+	int fd;
+	struct io_writer_opts o;
+	struct io_col *cols; /* names are owned copies; JSON keys made unique */
+	size_t ncols;
+	char *buf;
+	size_t len;
+	bool failed;
+	int err_no;
+	unsigned long repaired;
+	struct lg_buf scratch;
+};
+
+static void write_all(struct io_writer *w, const char *p, size_t n)
+{
+	size_t off = 0;
+	while (off < n && !w->failed) {
+		ssize_t k = write(w->fd, p + off, n - off);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0) {
+			w->failed = true;
+			w->err_no = k < 0 ? errno : EIO;
+			break;
+		}
+		off += (size_t)k;
+	}
+}
+
+static void flush(struct io_writer *w)
+{
+	write_all(w, w->buf, w->len);
+	w->len = 0;
+}
+
+static void put(struct io_writer *w, const void *p, size_t n)
+{
+	if (w->len + n > OUT_CHUNK) {
+		flush(w);
+		if (n > OUT_CHUNK) {
+			write_all(w, p, n); /* a huge cell goes straight through */
+			return;
+		}
+	}
+	memcpy(w->buf + w->len, p, n);
+	w->len += n;
+}
+
+static void putc_(struct io_writer *w, char c)
+{
+	if (w->len == OUT_CHUNK)
+		flush(w);
+	w->buf[w->len++] = c;
+}
+
+static void csv_cell(struct io_writer *w, const char *s, size_t n)
+{
+	bool guard = n && strchr("=+-@\t\r", s[0]) != NULL;
+	bool quote = false;
+	for (size_t i = 0; i < n && !quote; i++) {
+		char c = s[i];
+		quote = c == w->o.delim || c == '"' || c == '\n' || c == '\r';
+	}
+	if (!quote && !guard) {
+		put(w, s, n);
+		return;
+	}
+	if (quote)
+		putc_(w, '"');
+	if (guard)
+		putc_(w, '\'');
+	if (!quote) {
+		put(w, s, n);
+		return;
+	}
+	const char *p = s, *end = s + n;
+	while (p < end) {
+		const char *q = memchr(p, '"', (size_t)(end - p));
+		if (!q) {
+			put(w, p, (size_t)(end - p));
+			break;
+		}
+		put(w, p, (size_t)(q - p) + 1);
+		putc_(w, '"');
+		p = q + 1;
+	}
+	putc_(w, '"');
+}
+
+static void csv_eol(struct io_writer *w)
+{
+	if (w->o.crlf)
+		putc_(w, '\r');
+	putc_(w, '\n');
+}
+
+struct io_writer *io_writer_new(int fd, const struct io_writer_opts *opts,
+				const struct io_col *cols, size_t ncols)
+{
+	struct io_writer *w = lg_xcalloc(1, sizeof(*w));
+	w->fd = fd;
+	w->o = *opts;
+	w->buf = lg_xmalloc(OUT_CHUNK);
+	w->cols = lg_xcalloc(ncols ? ncols : 1, sizeof(*w->cols));
+	w->ncols = ncols;
+	for (size_t i = 0; i < ncols; i++) {
+		struct lg_buf name = LG_BUF_INIT;
+		lg_buf_add(&name, cols[i].name, cols[i].len);
+		if (opts->format == IO_FORMAT_JSONL) {
+			/* JSON keys must be unique: a second "Email" is "Email_2". */
+			for (unsigned k = 2;; k++) {
+				bool clash = false;
+				for (size_t j = 0; j < i && !clash; j++)
+					clash = w->cols[j].len == name.len &&
+						!memcmp(w->cols[j].name, name.data, name.len);
+				if (!clash)
+					break;
+				lg_buf_reset(&name);
+				lg_buf_add(&name, cols[i].name, cols[i].len);
+				lg_buf_addf(&name, "_%u", k);
+			}
+		}
+		lg_buf_grow(&name, 0);
+		w->cols[i] = (struct io_col){name.data, name.len, cols[i].kind};
+	}
+	if (opts->format == IO_FORMAT_CSV) {
+		if (opts->bom)
+			put(w, "\xEF\xBB\xBF", 3);
+		for (size_t i = 0; i < ncols; i++) {
+			if (i)
+				putc_(w, opts->delim);
+			csv_cell(w, w->cols[i].name, w->cols[i].len);
+		}
+		csv_eol(w);
+	}
+	return w;
+}
+
+/* A JSON string of bytes that may not be UTF-8: invalid sequences become
+ * U+FFFD (counted), so that the line stays valid JSON. */
+static json_t *json_text(struct io_writer *w, const char *s, size_t n)
+{
+	json_t *j = json_stringn(s, n);
+	if (j)
+		return j;
+	lg_buf_reset(&w->scratch);
+	for (size_t i = 0; i < n;) {
+		unsigned char c = (unsigned char)s[i];
+		size_t k = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+		json_t *probe = k && i + k <= n ? json_stringn(s + i, k) : NULL;
+		if (probe) {
+			lg_buf_add(&w->scratch, s + i, k);
+			json_decref(probe);
+			i += k;
+		} else {
+			lg_buf_add(&w->scratch, "\xEF\xBF\xBD", 3);
+			w->repaired++;
+			i++;
+		}
+	}
+	return json_stringn(w->scratch.data, w->scratch.len);
+}
+
+static json_t *json_cell(struct io_writer *w, enum io_kind kind, const char *s, size_t n)
+{
+	if (kind == IO_KIND_OPTIONAL && n == 0)
+		return json_null();
+	if (kind != IO_KIND_LIST)
+		return json_text(w, s, n);
+	json_t *a = json_array();
+	const char *p = s, *end = s + n;
+	while (p < end) {
+		const char *semi = memchr(p, ';', (size_t)(end - p));
+		const char *e = semi ? semi : end;
+		if (e > p)
+			json_array_append_new(a, json_text(w, p, (size_t)(e - p)));
+		p = e + 1;
+	}
+	return a;
+}
+
+static enum lg_status status_of(struct io_writer *w, struct lg_err *err)
+{
+	if (!w->failed)
+		return LG_OK;
+	return lg_err_set(err, LG_EIO, "write error: %s", strerror(w->err_no));
+}
+
+enum lg_status io_writer_row(struct io_writer *w, const struct io_cell *cells,
+			     const struct io_cell *extra, size_t nextra, struct lg_err *err)
+{
+	if (w->o.format == IO_FORMAT_CSV) {
+		for (size_t i = 0; i < w->ncols; i++) {
+			if (i)
+				putc_(w, w->o.delim);
+			csv_cell(w, cells[i].s, cells[i].len);
+		}
+		for (size_t i = 0; i < nextra; i++) {
+			putc_(w, w->o.delim);
+			csv_cell(w, extra[i].s, extra[i].len);
+		}
+		csv_eol(w);
+		return status_of(w, err);
+	}
+
+	json_t *o = json_object();
+	for (size_t i = 0; i < w->ncols; i++)
+		json_object_set_new_nocheck(o, w->cols[i].name,
+					    json_cell(w, w->cols[i].kind, cells[i].s, cells[i].len));
+	if (nextra) {
+		json_t *a = json_array();
+		for (size_t i = 0; i < nextra; i++)
+			json_array_append_new(a, json_text(w, extra[i].s, extra[i].len));
+		json_object_set_new_nocheck(o, "_extra", a);
+	}
+	size_t need = json_dumpb(o, NULL, 0, JSON_COMPACT);
+	if (w->len + need + 1 > OUT_CHUNK)
+		flush(w);
+	if (need + 1 > OUT_CHUNK) {
+		char *big = lg_xmalloc(need + 1);
+		json_dumpb(o, big, need, JSON_COMPACT);
+		big[need] = '\n';
+		put(w, big, need + 1);
+		free(big);
+	} else {
+		json_dumpb(o, w->buf + w->len, need, JSON_COMPACT);
+		w->len += need;
+		putc_(w, '\n');
+	}
+	json_decref(o);
+	return status_of(w, err);
+}
+
+enum lg_status io_writer_finish(struct io_writer *w, struct lg_err *err)
+{
+	flush(w);
+	return status_of(w, err);
+}
+
+unsigned long io_writer_repaired(const struct io_writer *w)
+{
+	return w->repaired;
+}
+
+void io_writer_free(struct io_writer *w)
+{
+	if (!w)
+		return;
+	for (size_t i = 0; i < w->ncols; i++)
+		free((char *)w->cols[i].name);
+	free(w->cols);
+	free(w->buf);
+	lg_buf_release(&w->scratch);
+	free(w);
+}

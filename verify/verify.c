@@ -1,0 +1,311 @@
+/*
+ * verify.c - the verdict of one address, and the list-level state:
+ * duplicates and the domains frequent in the list.
+ *
+ * The checks run in a fixed order and the first failure is the reason;
+ * leadgate(1) documents the order.  Work per row is a trim, one pass over
+ * the local part and two hash lookups (domain cache, duplicate set): the
+ * expensive analysis (IDNA, Public Suffix List, typo index) runs once per
+ * distinct domain.
+ */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include "verify_int.h"
+
+#include <pcre2.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The duplicate set's value: the first row's verdict. */
+struct addr_info {
+	uint8_t status;
+	uint8_t reason;
+	uint16_t flags;
+	uint32_t suggestion_len;
+	const char *suggestion; /* in the map's arena, or NULL */
+};
+
+/*
+ * A display name around an address: `Jane Doe <jane@x.com>`,
+ * `"Doe, Jane" <jane@x.com>` or a bare `<jane@x.com>`.  Group 1 is the
+ * address.  Only tried on cells that contain '<'.
+ */
+static const char display_pattern[] =
+	"^(?:\"(?:[^\"\\\\]|\\\\.)*\"|[^\"<>]*)[ \\t]*<[ \\t]*([^<>]*?)[ \\t]*>$";
+
+static void set_from_list(struct lg_map *m, const struct conf_list *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		size_t n = strlen(l->item[i]);
+		lg_map_put(m, l->item[i], n, lg_hash(l->item[i], n), NULL);
+	}
+}
+
+struct verify_ctx *verify_ctx_new(const struct conf *conf)
+{
+	struct verify_ctx *ctx = lg_xcalloc(1, sizeof(*ctx));
+	int errcode;
+	PCRE2_SIZE erroff;
+
+	lg_map_init(&ctx->role, 0);
+	lg_map_init(&ctx->free, 0);
+	lg_map_init(&ctx->disposable, 0);
+	lg_map_init(&ctx->allow, 0);
+	lg_map_init(&ctx->domains, sizeof(struct domain_info));
+	lg_map_init(&ctx->addrs, sizeof(struct addr_info));
+	set_from_list(&ctx->role, &conf->role);
+	set_from_list(&ctx->free, &conf->free);
+	set_from_list(&ctx->disposable, &conf->disposable);
+	set_from_list(&ctx->allow, &conf->allow);
+
+	/* Typo targets are copied into the index's own storage (the domain
+	 * map's arena), so conf may go away. */
+	typo_index_init(&ctx->typo);
+	for (size_t i = 0; i < conf->typo.n; i++) {
+		size_t n = strlen(conf->typo.item[i]);
+		typo_index_add(&ctx->typo, lg_arena_memdup(&ctx->domains.arena, conf->typo.item[i], n),
+			       n, false);
+	}
+	ctx->typo_frequent_min = conf->typo_frequent_min ? conf->typo_frequent_min : 20;
+	ctx->psl = psl_latest(NULL);
+
+	pcre2_code *re = pcre2_compile((PCRE2_SPTR)display_pattern, PCRE2_ZERO_TERMINATED, 0,
+				       &errcode, &erroff, NULL);
+	if (!re)
+		abort(); /* a constant pattern: a programmer error */
+	pcre2_jit_compile(re, PCRE2_JIT_COMPLETE); /* falls back to the interpreter */
+	ctx->display_re = re;
+	ctx->display_md = pcre2_match_data_create_from_pattern(re, NULL);
+	return ctx;
+}
+
+void verify_ctx_free(struct verify_ctx *ctx)
+{
+	if (!ctx)
+		return;
+	lg_map_release(&ctx->role);
+	lg_map_release(&ctx->free);
+	lg_map_release(&ctx->disposable);
+	lg_map_release(&ctx->allow);
+	lg_map_release(&ctx->domains);
+	lg_map_release(&ctx->addrs);
+	typo_index_release(&ctx->typo);
+	if (ctx->psl)
+		psl_free((psl_ctx_t *)ctx->psl);
+	pcre2_match_data_free(ctx->display_md);
+	pcre2_code_free(ctx->display_re);
+	lg_buf_release(&ctx->nfc);
+	lg_buf_release(&ctx->key);
+	lg_buf_release(&ctx->norm);
+	lg_buf_release(&ctx->sugg);
+	lg_buf_release(&ctx->dkey);
+	lg_buf_release(&ctx->scratch);
+	free(ctx);
+}
+
+static void result_init(struct verify_result *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->normalized = out->suggestion = out->domain = "";
+}
+
+static void fail(struct verify_result *out, enum verify_reason r)
+{
+	out->reason = r;
+	out->status = verify_reason_status(r);
+}
+
+static bool is_role(const struct verify_ctx *ctx, const struct syntax_split *sp)
+{
+	if (sp->quoted || sp->utf8 || !ctx->role.count)
+		return false;
+	char buf[VERIFY_LOCAL_MAX];
+	size_t n = sp->local_len;
+	const char *plus = memchr(sp->local, '+', n);
+	if (plus)
+		n = (size_t)(plus - sp->local);
+	for (size_t i = 0; i < n; i++)
+		buf[i] = (char)lg_ascii_lower((unsigned char)sp->local[i]);
+	return n && lg_map_get(&ctx->role, buf, n, lg_hash(buf, n));
+}
+
+/* A mistyped domain is rare: its suggestion against list-frequent targets
+ * is settled by its first few rows, so the rows of common domains never
+ * pay for the lookup. */
+#define TYPO_RECHECK_MAX 3
+
+/* The cached analysis of a domain; counted as a row of the list if list. */
+static struct domain_info *domain_get(struct verify_ctx *ctx, const char *d, size_t n, bool list)
+{
+	lg_buf_reset(&ctx->dkey);
+	lg_buf_grow(&ctx->dkey, n);
+	for (size_t i = 0; i < n; i++)
+		ctx->dkey.data[i] = (char)lg_ascii_lower((unsigned char)d[i]);
+	ctx->dkey.len = n;
+	uint64_t h = lg_hash(ctx->dkey.data, n);
+	bool created;
+	struct domain_info *info = lg_map_put(&ctx->domains, ctx->dkey.data, n, h, &created);
+	if (created) {
+		domain_analyse(ctx, d, n, info, &ctx->domains.arena);
+		info->typo_epoch = UINT32_MAX;
+	}
+	if (!list || info->reason != VERIFY_R_OK)
+		return info;
+
+	/* A domain frequent in this list becomes a typo target for the
+	 * rare domains one edit from it. */
+	if (++info->count == ctx->typo_frequent_min && !info->allowed &&
+	    !(info->flags & VERIFY_F_FREE) && !info->suggest_static) {
+		info->target = true;
+		typo_index_add(&ctx->typo, info->alabel, info->alabel_len, true);
+	}
+	if (info->count <= TYPO_RECHECK_MAX && !info->target && !info->allowed &&
+	    !(info->flags & VERIFY_F_FREE) && !info->suggest_static &&
+	    info->typo_epoch != ctx->typo.epoch) {
+		const struct typo_target *t =
+			typo_index_find(&ctx->typo, info->alabel, info->alabel_len, true);
+		info->suggest_list = t ? t->name : NULL;
+		info->typo_epoch = ctx->typo.epoch;
+	}
+	if (info->count >= ctx->typo_frequent_min)
+		info->suggest_list = NULL; /* frequent itself: not a typo */
+	return info;
+}
+
+static void analyse(struct verify_ctx *ctx, const char *s, size_t n, struct verify_result *out,
+		    bool list)
+{
+	result_init(out);
+	if (n == 0)
+		return fail(out, VERIFY_R_EMPTY);
+	if (n > VERIFY_CELL_MAX)
+		return fail(out, VERIFY_R_TOO_LONG);
+
+	if (memchr(s, '<', n)) {
+		pcre2_code *re = ctx->display_re;
+		pcre2_match_data *md = ctx->display_md;
+		if (pcre2_match(re, (PCRE2_SPTR)s, n, 0, 0, md, NULL) >= 2) {
+			PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+			struct verify_result inner;
+			char *addr = lg_xmemdup(s + ov[2], ov[3] - ov[2]);
+			analyse(ctx, addr, ov[3] - ov[2], &inner, false);
+			bool valid = inner.status != VERIFY_UNDELIVERABLE;
+			lg_buf_reset(&ctx->scratch);
+			if (valid)
+				lg_buf_add(&ctx->scratch, addr, ov[3] - ov[2]);
+			free(addr);
+			result_init(out);
+			fail(out, VERIFY_R_DISPLAY_NAME);
+			if (valid) {
+				lg_buf_reset(&ctx->sugg);
+				lg_buf_add(&ctx->sugg, ctx->scratch.data, ctx->scratch.len);
+				out->suggestion = ctx->sugg.data;
+				out->suggestion_len = ctx->sugg.len;
+			}
+			return;
+		}
+	}
+
+	bool ascii = true;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] >= 0x80) {
+			ascii = false;
+			break;
+		}
+	if (!ascii) {
+		enum verify_reason r = syntax_unicode(s, n, &ctx->nfc);
+		if (r != VERIFY_R_OK)
+			return fail(out, r);
+		s = ctx->nfc.data;
+		n = ctx->nfc.len;
+	}
+
+	struct syntax_split sp;
+	enum verify_reason r = syntax_local(s, n, &sp);
+	if (r != VERIFY_R_OK)
+		return fail(out, r);
+
+	struct domain_info *info = domain_get(ctx, sp.domain, sp.domain_len, list);
+	if (info->reason != VERIFY_R_OK)
+		return fail(out, info->reason);
+	if (sp.local_len + 1 + info->alabel_len > VERIFY_ADDRESS_MAX)
+		return fail(out, VERIFY_R_TOO_LONG);
+
+	/* Valid.  The verdict without DNS: unknown, unless the domain alone
+	 * decides it. */
+	out->flags = info->flags;
+	if (sp.utf8)
+		out->flags |= VERIFY_F_SMTPUTF8;
+	if (sp.quoted)
+		out->flags |= VERIFY_F_QUOTED;
+	if (is_role(ctx, &sp))
+		out->flags |= VERIFY_F_ROLE;
+	fail(out, (info->flags & VERIFY_F_DISPOSABLE) ? VERIFY_R_DISPOSABLE : VERIFY_R_DNS_SKIPPED);
+
+	lg_buf_reset(&ctx->norm);
+	lg_buf_add(&ctx->norm, sp.local, sp.local_len);
+	lg_buf_addc(&ctx->norm, '@');
+	lg_buf_add(&ctx->norm, info->alabel, info->alabel_len);
+	out->normalized = ctx->norm.data;
+	out->normalized_len = ctx->norm.len;
+	out->domain = info->alabel;
+	out->domain_len = info->alabel_len;
+
+	const char *sug = info->suggest_static ? info->suggest_static
+					       : (list ? info->suggest_list : NULL);
+	if (sug) {
+		out->flags |= VERIFY_F_TYPO;
+		lg_buf_reset(&ctx->sugg);
+		lg_buf_add(&ctx->sugg, sp.local, sp.local_len);
+		lg_buf_addc(&ctx->sugg, '@');
+		lg_buf_adds(&ctx->sugg, sug);
+		out->suggestion = ctx->sugg.data;
+		out->suggestion_len = ctx->sugg.len;
+	}
+}
+
+void verify_address(struct verify_ctx *ctx, const char *cell, size_t len, struct verify_result *out)
+{
+	lg_ascii_trim(&cell, &len);
+	analyse(ctx, cell, len, out, false);
+}
+
+void verify_list_row(struct verify_ctx *ctx, const char *cell, size_t len, struct verify_result *out)
+{
+	lg_ascii_trim(&cell, &len);
+	analyse(ctx, cell, len, out, true);
+	if (len == 0)
+		return;
+	size_t kn;
+
+	/* The duplicate key: the trimmed address, NFC when it is valid UTF-8,
+	 * ASCII case folded. */
+	syntax_dup_key(cell, len, &ctx->key);
+
+	bool created;
+	kn = ctx->key.len;
+	struct addr_info *a = lg_map_put(&ctx->addrs, ctx->key.data, kn, lg_hash(ctx->key.data, kn),
+					 &created);
+	if (created) {
+		a->status = (uint8_t)out->status;
+		a->reason = (uint8_t)out->reason;
+		a->flags = (uint16_t)out->flags;
+		if (out->suggestion_len) {
+			a->suggestion = lg_arena_memdup(&ctx->addrs.arena, out->suggestion,
+							out->suggestion_len);
+			a->suggestion_len = (uint32_t)out->suggestion_len;
+		}
+		return;
+	}
+	out->status = (enum verify_status)a->status;
+	out->reason = (enum verify_reason)a->reason;
+	out->flags = a->flags | VERIFY_F_DUPLICATE;
+	out->suggestion = a->suggestion ? a->suggestion : "";
+	out->suggestion_len = a->suggestion_len;
+}
+
+void verify_ctx_stats(const struct verify_ctx *ctx, struct verify_stats *st)
+{
+	st->addresses = ctx->addrs.count;
+	st->domains = ctx->domains.count;
+	st->bytes = lg_map_bytes(&ctx->addrs) + lg_map_bytes(&ctx->domains);
+}

@@ -1,0 +1,130 @@
+/*
+ * verify.h - the per-address verdict: syntax (RFC 5321, 5322, 6531),
+ * normalization (NFC local part, IDNA 2008 / UTS 46 A-label domain) and
+ * classification (role, free, disposable, typo, duplicate).
+ *
+ * Pure: no I/O, no globals.  A verify_ctx holds the compiled lists and
+ * patterns and, for a list run, the set of addresses and domains seen so
+ * far.  One context serves one thread.
+ *
+ * A verdict is data: every call produces a result, a malformed address
+ * included.  Nothing here fails but allocation, which aborts.
+ */
+#ifndef LG_VERIFY_H
+#define LG_VERIFY_H
+
+#include "common/common.h"
+#include "conf/conf.h"
+
+enum verify_status {
+	VERIFY_DELIVERABLE = 0,
+	VERIFY_RISKY = 1,
+	VERIFY_UNDELIVERABLE = 2,
+	VERIFY_UNKNOWN = 3,
+};
+#define VERIFY_STATUS_COUNT 4
+
+/*
+ * Reason codes.  Each has a stable name ("syntax.local_too_long"), fixed
+ * status and one-line description: see verify_reason_*().  Numbers and
+ * names never change; new codes are appended.  The README and leadgate(1)
+ * document every one (a test checks that).
+ */
+enum verify_reason {
+	VERIFY_R_OK = 0,
+	VERIFY_R_DNS_SKIPPED,
+	VERIFY_R_EMPTY,
+	VERIFY_R_TOO_LONG,
+	VERIFY_R_NO_AT,
+	VERIFY_R_LOCAL_EMPTY,
+	VERIFY_R_LOCAL_TOO_LONG,
+	VERIFY_R_LOCAL_DOT,
+	VERIFY_R_LOCAL_CHAR,
+	VERIFY_R_QUOTED,
+	VERIFY_R_COMMENT,
+	VERIFY_R_OBSOLETE,
+	VERIFY_R_DISPLAY_NAME,
+	VERIFY_R_UTF8,
+	VERIFY_R_INVISIBLE,
+	VERIFY_R_CONFUSABLE,
+	VERIFY_R_DOMAIN_EMPTY,
+	VERIFY_R_DOMAIN_TOO_LONG,
+	VERIFY_R_LABEL_EMPTY,
+	VERIFY_R_LABEL_TOO_LONG,
+	VERIFY_R_LABEL_HYPHEN,
+	VERIFY_R_DOMAIN_CHAR,
+	VERIFY_R_DOMAIN_NO_DOT,
+	VERIFY_R_TLD_NUMERIC,
+	VERIFY_R_DOMAIN_LITERAL,
+	VERIFY_R_IDNA,
+	VERIFY_R_SPECIAL_USE,
+	VERIFY_R_DISPOSABLE,
+	VERIFY_R_INPUT_MISSING,
+	VERIFY_R_COUNT
+};
+
+/* Flags, one bit each; names in verify_flag_name(bit). */
+enum verify_flag {
+	VERIFY_F_ROLE = 1u << 0,       /* info@, sales@, noreply@ ... */
+	VERIFY_F_FREE = 1u << 1,       /* a free mail provider */
+	VERIFY_F_DISPOSABLE = 1u << 2, /* a throwaway mail domain */
+	VERIFY_F_DUPLICATE = 1u << 3,  /* an earlier row had this address */
+	VERIFY_F_SMTPUTF8 = 1u << 4,   /* UTF-8 local part (RFC 6531) */
+	VERIFY_F_QUOTED = 1u << 5,     /* quoted local part */
+	VERIFY_F_TYPO = 1u << 6,       /* domain looks mistyped; see suggestion */
+	VERIFY_F_RAGGED = 1u << 7,     /* row had a different field count (set by the caller) */
+};
+#define VERIFY_FLAG_COUNT 8
+
+const char *verify_status_name(enum verify_status st);
+const char *verify_reason_name(enum verify_reason r);
+const char *verify_reason_doc(enum verify_reason r);
+enum verify_status verify_reason_status(enum verify_reason r);
+const char *verify_flag_name(unsigned bit); /* bit index 0..VERIFY_FLAG_COUNT-1 */
+
+/* Write flags as "role;free" into buf (NUL-terminated); returns the length. */
+size_t verify_flags_format(unsigned flags, char *buf, size_t cap);
+
+struct verify_result {
+	enum verify_status status;
+	enum verify_reason reason;
+	unsigned flags;
+	/* The rest are borrowed from the context, valid until its next call,
+	 * never NULL, "" when there is nothing to say. */
+	const char *normalized; /* local part as given (NFC) @ lower-case A-label domain */
+	size_t normalized_len;
+	const char *suggestion; /* "did you mean": advice only */
+	size_t suggestion_len;
+	const char *domain;     /* the A-label domain, for the DNS stage */
+	size_t domain_len;
+};
+
+struct verify_ctx;
+
+/* A context for conf's lists (copied: conf may be released after). Owned:
+ * free with verify_ctx_free. */
+struct verify_ctx *verify_ctx_new(const struct conf *conf);
+void verify_ctx_free(struct verify_ctx *ctx);
+
+/*
+ * Verify one cell of a list, as its next row.  Surrounding ASCII white
+ * space is trimmed first.  Duplicates (same trimmed address ignoring case)
+ * get flag duplicate and the first row's verdict; domains frequent in the
+ * list so far become typo targets.
+ */
+void verify_list_row(struct verify_ctx *ctx, const char *cell, size_t len,
+		     struct verify_result *out);
+
+/* Verify one address alone: no duplicate or list-frequency state is used
+ * or changed. */
+void verify_address(struct verify_ctx *ctx, const char *cell, size_t len,
+		    struct verify_result *out);
+
+struct verify_stats {
+	size_t addresses;   /* distinct addresses remembered for duplicates */
+	size_t domains;     /* distinct domains analysed */
+	size_t bytes;       /* memory held by those sets */
+};
+void verify_ctx_stats(const struct verify_ctx *ctx, struct verify_stats *st);
+
+#endif
