@@ -1,0 +1,105 @@
+#!/bin/sh
+# e2e.sh LEADGATE - end-to-end tests of the built binary on the bundled
+# samples: every output row against a reviewed expected file, the exit
+# codes of DESIGN.md, atomic output, and docs that name every reason code.
+# Prints "N passed, N failed" last.
+set -u
+lg=${1:-build/leadgate}
+t=$(mktemp -d /tmp/lg-e2e.XXXXXX)
+trap 'rm -rf "$t"' EXIT
+pass=0 fail=0
+
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+check() { # check NAME COMMAND...: passes when COMMAND succeeds
+	name=$1; shift
+	if "$@"; then ok; else bad "$name"; fi
+}
+exits() { # exits CODE NAME COMMAND...: passes when COMMAND exits CODE
+	want=$1 name=$2; shift 2
+	"$@" >"$t/out" 2>"$t/err" </dev/null
+	got=$?
+	if [ "$got" -eq "$want" ]; then ok; else bad "$name: exit $got, want $want"; cat "$t/err"; fi
+}
+has() { grep -qF -- "$2" "$1"; }
+
+# --- every row of the messy sample, CSV and JSON Lines ---------------------
+exits 0 "messy csv" "$lg" verify --no-progress samples/messy.csv
+check "messy csv rows" cmp -s "$t/out" tests/expected/messy.csv
+[ -s "$t/out" ] && ! cmp -s "$t/out" tests/expected/messy.csv && diff tests/expected/messy.csv "$t/out" | head -20
+check "ragged warning 11" has "$t/err" "samples/messy.csv:11: 2 fields, the header has 6"
+check "ragged warning 12" has "$t/err" "samples/messy.csv:12: 8 fields, the header has 6"
+check "footer reported" has "$t/err" "samples/messy.csv:21-25: Salesforce report footer (5 rows)"
+check "summary rows" has "$t/err" "rows            15"
+
+exits 0 "messy jsonl" "$lg" verify -f jsonl samples/messy.csv
+check "messy jsonl rows" cmp -s "$t/out" tests/expected/messy.jsonl
+exits 0 "contacts" "$lg" verify samples/contacts.csv
+check "contacts rows" cmp -s "$t/out" tests/expected/contacts.csv
+
+# --- stdin, -o, --summary, --email-column ---------------------------------
+"$lg" verify -q - <samples/messy.csv >"$t/stdin.csv" 2>"$t/err"
+check "stdin same as file" cmp -s "$t/stdin.csv" tests/expected/messy.csv
+check "quiet prints nothing" test ! -s "$t/err"
+exits 0 "-o" "$lg" verify -q -o "$t/o.csv" --summary "$t/s.json" samples/messy.csv
+check "-o file rows" cmp -s "$t/o.csv" tests/expected/messy.csv
+check "-o leaves no temporary" test "$(ls "$t" | grep -c tmp)" -eq 0
+check "summary json rows" has "$t/s.json" '"rows": 15'
+check "summary json footer" has "$t/s.json" '"first_line": 21'
+check "summary json reasons" has "$t/s.json" '"dns.skipped": 9'
+exits 0 "column by number" "$lg" verify -q -e 4 samples/messy.csv
+check "column by number rows" cmp -s "$t/out" tests/expected/messy.csv
+
+# --- exit codes -------------------------------------------------------------
+exits 0 "--help" "$lg" --help
+check "help lists verify" has "$t/out" "verify"
+exits 0 "verify --help" "$lg" verify --help
+check "verify help lists options" has "$t/out" "--email-column NAME"
+exits 0 "--version" "$lg" --version
+check "version" has "$t/out" "leadgate 0."
+exits 64 "no command" "$lg"
+exits 64 "unknown command" "$lg" frobnicate
+exits 64 "unknown option" "$lg" verify --frobnicate samples/messy.csv
+exits 64 "bad format" "$lg" verify -f xml samples/messy.csv
+exits 64 "two inputs" "$lg" verify samples/messy.csv samples/contacts.csv
+exits 66 "missing input" "$lg" verify "$t/nope.csv"
+check "missing input message" has "$t/err" "cannot open $t/nope.csv: No such file"
+printf 'Name,Phone\nann,1\n' >"$t/noemail.csv"
+exits 65 "no email column" "$lg" verify "$t/noemail.csv"
+check "no email column names headers" has "$t/err" 'the header has "Name", "Phone"'
+printf 'Email\na@x.io\n\0\n' >"$t/nul.csv"
+exits 65 "NUL byte" "$lg" verify "$t/nul.csv"
+check "NUL line" has "$t/err" "nul.csv:3: NUL byte"
+printf '[verify]\ntypo_frequent_min = lots\n' >"$t/bad.conf"
+exits 78 "bad config" "$lg" verify -c "$t/bad.conf" samples/messy.csv
+check "bad config line" has "$t/err" "bad.conf:2: typo_frequent_min"
+exits 74 "unwritable output" "$lg" verify -o "$t/no/such/dir/out.csv" samples/messy.csv
+exits 0 "reasons" "$lg" reasons
+
+# --- documentation names every reason code and option ---------------------
+cut -f1 "$t/out" >"$t/codes"
+check "reason table non-empty" test "$(wc -l <"$t/codes")" -gt 20
+while read -r code; do
+	check "man page documents $code" has doc/leadgate.1 "$code"
+	check "README documents $code" has README.md "$code"
+done <"$t/codes"
+for opt in output format email-column config summary progress no-progress no-dns quiet; do
+	check "man page documents --$opt" grep -q -- "Fl \\{0,1\\}-\\{0,1\\}$opt\\|--$opt\\|Fl $opt" doc/leadgate.1
+done
+
+# --- an interrupted run leaves the old output or none, never half ----------
+awk 'BEGIN { print "Email,N"; for (i = 0; i < 400000; i++) printf "u%d@acme-robotics.io,%d\n", i, i }' \
+	>"$t/big.csv"
+echo "previous" >"$t/keep.csv"
+"$lg" verify -q -o "$t/keep.csv" "$t/big.csv" &
+pid=$!
+sleep 0.2
+kill -TERM "$pid" 2>/dev/null
+wait "$pid"
+if [ "$(head -c 8 "$t/keep.csv")" = "previous" ]; then ok
+elif [ "$(wc -l <"$t/keep.csv")" -eq 400001 ]; then ok # it finished first
+else bad "interrupted run left a partial file"; fi
+check "interrupted run removed its temporary" test "$(ls "$t" | grep -c 'keep.csv.tmp')" -eq 0
+
+echo "e2e: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]

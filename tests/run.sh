@@ -1,0 +1,16 @@
+#!/bin/sh
+# run.sh BUILD_DIR - run every unit test binary, then the end-to-end tests
+# of the built binary; print one closing line "N passed, N failed".
+set -u
+b=${1:-build}
+pass=0 fail=0
+for t in "$b"/tests/test_*; do
+	[ -x "$t" ] || continue
+	echo "== $t"
+	if "$t"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: $t"; fi
+done
+echo "== tests/e2e.sh $b/leadgate"
+if sh tests/e2e.sh "$b/leadgate"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: tests/e2e.sh"; fi
+echo
+echo "test suites: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,129 @@
+/* test_common.c - buffer, arena, hash map, ASCII helpers, statuses. */
+#include "common/common.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+static void test_buf(void **state)
+{
+	(void)state;
+	struct lg_buf b = LG_BUF_INIT;
+	lg_buf_adds(&b, "abc");
+	lg_buf_addc(&b, '-');
+	lg_buf_addf(&b, "%d/%s", 42, "x");
+	assert_string_equal(b.data, "abc-42/x");
+	assert_int_equal(b.len, 8);
+	for (int i = 0; i < 10000; i++)
+		lg_buf_addc(&b, 'z');
+	assert_int_equal(b.len, 10008);
+	assert_int_equal(b.data[b.len], '\0');
+	lg_buf_reset(&b);
+	assert_int_equal(b.len, 0);
+	assert_string_equal(b.data, "");
+	lg_buf_release(&b);
+	assert_null(b.data);
+}
+
+static void test_map(void **state)
+{
+	(void)state;
+	struct lg_map m;
+	char key[32];
+	lg_map_init(&m, sizeof(long));
+	for (long i = 0; i < 100000; i++) {
+		int n = snprintf(key, sizeof(key), "k%ld@x.io", i);
+		bool created;
+		long *v = lg_map_put(&m, key, (size_t)n, lg_hash(key, (size_t)n), &created);
+		assert_true(created);
+		assert_int_equal(*v, 0); /* zeroed */
+		*v = i;
+	}
+	assert_int_equal(m.count, 100000);
+	for (long i = 0; i < 100000; i += 7) {
+		int n = snprintf(key, sizeof(key), "k%ld@x.io", i);
+		long *v = lg_map_get(&m, key, (size_t)n, lg_hash(key, (size_t)n));
+		assert_non_null(v);
+		assert_int_equal(*v, i);
+		size_t kl;
+		assert_string_equal(lg_map_key(&m, v, &kl), key);
+		assert_int_equal(kl, (size_t)n);
+		bool created = true;
+		assert_ptr_equal(lg_map_put(&m, key, (size_t)n, lg_hash(key, (size_t)n), &created), v);
+		assert_false(created);
+	}
+	assert_null(lg_map_get(&m, "absent", 6, lg_hash("absent", 6)));
+	/* A key that is a prefix of another is a different key. */
+	assert_null(lg_map_get(&m, "k1@x.i", 6, lg_hash("k1@x.i", 6)));
+	assert_true(lg_map_bytes(&m) > 100000 * 16);
+	lg_map_release(&m);
+}
+
+static void test_hash(void **state)
+{
+	(void)state;
+	assert_int_equal(lg_hash("abc", 3), lg_hash("abc", 3));
+	assert_int_not_equal(lg_hash("abc", 3), lg_hash("abd", 3));
+	assert_int_not_equal(lg_hash("", 0), lg_hash("\0", 1));
+	assert_int_not_equal(lg_hash("12345678a", 9), lg_hash("12345678b", 9));
+}
+
+static void test_ascii(void **state)
+{
+	(void)state;
+	const char *s = " \t\r\n x y \v\f";
+	size_t n = strlen(s);
+	lg_ascii_trim(&s, &n);
+	assert_int_equal(n, 3);
+	assert_memory_equal(s, "x y", 3);
+	assert_true(lg_ascii_eq("E-Mail", 6, "e-mail", 6));
+	assert_false(lg_ascii_eq("\xc3\x89", 2, "\xc3\xa9", 2)); /* no Unicode folding */
+	assert_int_equal(lg_ascii_lower('Z'), 'z');
+	assert_int_equal(lg_ascii_lower(0xC9), 0xC9);
+}
+
+static void test_arena(void **state)
+{
+	(void)state;
+	struct lg_arena a = {0};
+	char *first = lg_arena_memdup(&a, "hello", 5);
+	for (int i = 0; i < 100000; i++) {
+		long *p = lg_arena_alloc(&a, sizeof(long), 8);
+		assert_int_equal((uintptr_t)p % 8, 0);
+		*p = i;
+	}
+	void *big = lg_arena_alloc(&a, 1 << 20, 16); /* larger than a chunk */
+	memset(big, 1, 1 << 20);
+	assert_string_equal(first, "hello"); /* earlier memory never moves */
+	lg_arena_release(&a);
+	assert_null(a.head);
+}
+
+static void test_status(void **state)
+{
+	(void)state;
+	assert_int_equal(lg_exit_code(LG_OK), 0);
+	assert_int_equal(lg_exit_code(LG_EUSAGE), 64);
+	assert_int_equal(lg_exit_code(LG_EDATA), 65);
+	assert_int_equal(lg_exit_code(LG_ENOINPUT), 66);
+	assert_int_equal(lg_exit_code(LG_EIO), 74);
+	assert_int_equal(lg_exit_code(LG_ETEMP), 75);
+	assert_int_equal(lg_exit_code(LG_ECONFIG), 78);
+	struct lg_err e;
+	assert_int_equal(lg_err_set(&e, LG_EDATA, "line %d", 7), LG_EDATA);
+	assert_string_equal(e.msg, "line 7");
+	assert_string_equal(lg_strerror(LG_EIO), "input/output error");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_buf),   cmocka_unit_test(test_map),
+		cmocka_unit_test(test_hash),  cmocka_unit_test(test_ascii),
+		cmocka_unit_test(test_arena), cmocka_unit_test(test_status),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,427 @@
+/*
+ * test_io.c - reading messy CRM exports, finding the email column,
+ * writing CSV and JSON Lines.  Inputs are real files (and a pipe) written
+ * by the tests.
+ */
+#include "io/io.h"
+
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+/* Write data to a temporary file and open it for reading. */
+static int tmpfd(const void *data, size_t n)
+{
+	char path[] = "/tmp/lgioXXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, data, n), (ssize_t)n);
+	lseek(fd, 0, SEEK_SET);
+	unlink(path);
+	return fd;
+}
+
+struct got {
+	size_t nrows;
+	size_t nfields[32];
+	unsigned long line[32], last[32];
+	char cell[32][4][64];
+	struct io_reader_stats st;
+	enum lg_status status;
+	struct lg_err err;
+	char delim;
+	bool bom, crlf;
+	size_t ncols;
+};
+
+/* Read all of data; keep the first 4 cells of up to 32 rows. */
+static void read_all(const char *data, size_t n, struct got *g)
+{
+	memset(g, 0, sizeof(*g));
+	int fd = tmpfd(data, n);
+	struct io_reader *r;
+	g->status = io_reader_open(&r, fd, "t.csv", &g->err);
+	if (g->status != LG_OK) {
+		close(fd);
+		return;
+	}
+	g->delim = io_reader_delim(r);
+	g->bom = io_reader_bom(r);
+	g->crlf = io_reader_crlf(r);
+	g->ncols = io_reader_header(r)->n;
+	const struct io_row *row;
+	while ((g->status = io_reader_next(r, &row, &g->err)) == LG_OK && row) {
+		size_t i = g->nrows++;
+		if (i >= 32)
+			continue;
+		g->nfields[i] = row->n;
+		g->line[i] = row->line;
+		g->last[i] = row->last_line;
+		for (size_t k = 0; k < row->n && k < 4; k++)
+			snprintf(g->cell[i][k], 64, "%s", row->field[k]);
+	}
+	io_reader_stats(r, &g->st);
+	io_reader_free(r);
+	close(fd);
+}
+
+#define READ(s, g) read_all(s, sizeof(s) - 1, g)
+
+static void test_bom_semicolon_crlf(void **state)
+{
+	(void)state;
+	struct got g;
+	READ("\xEF\xBB\xBFName;Email;Company\r\nAnn;ann@acme.io;\"Acme; Inc\"\r\n", &g);
+	assert_int_equal(g.status, LG_OK);
+	assert_true(g.bom);
+	assert_true(g.crlf);
+	assert_int_equal(g.delim, ';');
+	assert_int_equal(g.ncols, 3);
+	assert_int_equal(g.nrows, 1);
+	assert_string_equal(g.cell[0][2], "Acme; Inc");
+	assert_int_equal(g.line[0], 2);
+}
+
+static void test_delimiters(void **state)
+{
+	(void)state;
+	struct got g;
+	READ("Name\tEmail\tNote\nAnn\tann@acme.io\ta, b; c\n", &g);
+	assert_int_equal(g.delim, '\t');
+	assert_false(g.crlf);
+	assert_string_equal(g.cell[0][2], "a, b; c");
+	/* Delimiters inside quoted header names do not count. */
+	READ("\"a;b;c;d\",Email\nx,y\n", &g);
+	assert_int_equal(g.delim, ',');
+	assert_int_equal(g.ncols, 2);
+	/* A one-column list. */
+	READ("Email\nann@acme.io\nbob@acme.io\n", &g);
+	assert_int_equal(g.ncols, 1);
+	assert_int_equal(g.nrows, 2);
+	assert_int_equal(g.st.footer_rows, 0);
+}
+
+static void test_quoted_newlines_and_lines(void **state)
+{
+	(void)state;
+	struct got g;
+	READ("Email,Note\n"
+	     "a@x.io,\"two\nlines\"\n"
+	     "\n"
+	     "b@x.io,\"three\r\nline\r\nnote\"\n"
+	     "c@x.io,\"say \"\"hi\"\"\"\n", &g);
+	assert_int_equal(g.status, LG_OK);
+	assert_int_equal(g.nrows, 3);
+	assert_string_equal(g.cell[0][1], "two\nlines");
+	assert_int_equal(g.line[0], 2);
+	assert_int_equal(g.last[0], 3);
+	assert_int_equal(g.line[1], 5); /* after the blank line 4 */
+	assert_int_equal(g.last[1], 7);
+	assert_string_equal(g.cell[1][1], "three\r\nline\r\nnote");
+	assert_int_equal(g.line[2], 8);
+	assert_string_equal(g.cell[2][1], "say \"hi\"");
+	assert_int_equal(g.st.blank_lines, 1);
+}
+
+static void test_line_ends(void **state)
+{
+	(void)state;
+	struct got g;
+	/* Old Mac exports end lines with a lone CR. */
+	READ("Email,N\ra@x.io,1\rb@x.io,2\r\r", &g);
+	assert_int_equal(g.nrows, 2);
+	assert_int_equal(g.line[1], 3);
+	assert_int_equal(g.st.blank_lines, 1);
+	/* No line end after the last row. */
+	READ("Email,N\r\na@x.io,1\r\nb@x.io,2", &g);
+	assert_int_equal(g.nrows, 2);
+	assert_string_equal(g.cell[1][1], "2");
+	/* Cells keep their spaces (libcsv would trim them by default). */
+	READ("Email,N\n  a@x.io , x \n", &g);
+	assert_string_equal(g.cell[0][0], "  a@x.io ");
+	assert_string_equal(g.cell[0][1], " x ");
+}
+
+static void test_ragged(void **state)
+{
+	(void)state;
+	struct got g;
+	READ("A,Email,C\n1,a@x.io\n2,b@x.io,3,4,5\n3,c@x.io,3\n", &g);
+	assert_int_equal(g.nrows, 3);
+	assert_int_equal(g.nfields[0], 2);
+	assert_int_equal(g.nfields[1], 5);
+	assert_int_equal(g.nfields[2], 3);
+	assert_int_equal(g.line[1], 3);
+}
+
+static void test_salesforce_footer(void **state)
+{
+	(void)state;
+	struct got g;
+	READ("\"Name\",\"Email\"\n"
+	     "\"Ann\",\"ann@acme.io\"\n"
+	     "\"Bob\",\"bob@acme.io\"\n"
+	     "\n"
+	     "\"\"\n"
+	     "\"My leads report\"\n"
+	     "\"Copyright (c) 2000-2024 salesforce.com, inc. All rights reserved.\"\n"
+	     "\"Confidential Information - Do Not Distribute\"\n"
+	     "\"Generated By:  Jane Admin  11/3/2024 2:13 PM\"\n"
+	     "\"Acme, Inc.\"\n", &g);
+	assert_int_equal(g.status, LG_OK);
+	assert_int_equal(g.nrows, 2);
+	assert_int_equal(g.st.footer_rows, 5);
+	assert_int_equal(g.st.footer_line, 6);
+	assert_int_equal(g.st.footer_last, 10);
+	assert_int_equal(g.st.blank_lines, 2); /* the empty line and the lone "" */
+
+	/* One-cell rows followed by a normal row are data, kept in order. */
+	READ("Name,Email\nAnn,a@x.io\nlonely\nalso lonely\nBob,b@x.io\n", &g);
+	assert_int_equal(g.nrows, 4);
+	assert_string_equal(g.cell[1][0], "lonely");
+	assert_string_equal(g.cell[3][0], "Bob");
+	assert_int_equal(g.st.footer_rows, 0);
+
+	/* One-cell rows at the end without a Salesforce marker are data too. */
+	READ("Name,Email\nAnn,a@x.io\nlonely at the end\n", &g);
+	assert_int_equal(g.nrows, 2);
+	assert_int_equal(g.st.footer_rows, 0);
+
+	/* In a one-column file the footer is just its marker rows. */
+	READ("Email\na@x.io\n\"Confidential Information - Do Not Distribute\"\n", &g);
+	assert_int_equal(g.nrows, 1);
+	assert_int_equal(g.st.footer_rows, 1);
+}
+
+static void test_not_text(void **state)
+{
+	(void)state;
+	struct got g;
+	READ("Email\na@x.io\nb@\0x.io\n", &g);
+	assert_int_equal(g.status, LG_EDATA);
+	assert_non_null(strstr(g.err.msg, "t.csv:3: NUL byte"));
+
+	READ("\xFF\xFE" "E\0m\0a\0i\0l\0\n\0", &g);
+	assert_int_equal(g.status, LG_EDATA);
+	assert_non_null(strstr(g.err.msg, "UTF-16"));
+
+	READ("Name,E\xE9mail\na,b\n", &g); /* Latin-1 header */
+	assert_int_equal(g.status, LG_EDATA);
+	assert_non_null(strstr(g.err.msg, "t.csv:1: the header is not UTF-8"));
+
+	READ("", &g);
+	assert_int_equal(g.status, LG_EDATA);
+	assert_non_null(strstr(g.err.msg, "empty input"));
+
+	READ("\n\n\n", &g);
+	assert_int_equal(g.status, LG_EDATA);
+}
+
+static void test_record_cap(void **state)
+{
+	(void)state;
+	/* A quote that never closes swallows the file: refused past the cap. */
+	size_t n = IO_RECORD_MAX + 4096;
+	char *s = malloc(n + 64);
+	int k = snprintf(s, 64, "Email,Note\na@x.io,\"never closed\n");
+	for (size_t i = (size_t)k; i < n; i++)
+		s[i] = (i % 50 == 49) ? '\n' : 'x';
+	struct got g;
+	read_all(s, n, &g);
+	assert_int_equal(g.status, LG_EDATA);
+	assert_non_null(strstr(g.err.msg, "the row starting at line 2 is longer than"));
+	free(s);
+
+	/* A small unclosed quote at the end: the row is kept and noted. */
+	READ("Email,Note\na@x.io,\"oops\nb@x.io,1\n", &g);
+	assert_int_equal(g.status, LG_OK);
+	assert_int_equal(g.nrows, 1);
+	assert_int_equal(g.st.unclosed_quote_line, 2);
+}
+
+static void test_pipe_and_big(void **state)
+{
+	(void)state;
+	/* Many rows through a pipe: chunk boundaries fall inside rows. */
+	int p[2];
+	assert_int_equal(pipe(p), 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(p[0]);
+		FILE *f = fdopen(p[1], "w");
+		fputs("Email,Note\r\n", f);
+		for (int i = 0; i < 200000; i++)
+			fprintf(f, "user%d@x.io,\"n,%d\"\r\n", i, i);
+		fclose(f);
+		_exit(0);
+	}
+	close(p[1]);
+	struct io_reader *r;
+	struct lg_err err;
+	assert_int_equal(io_reader_open(&r, p[0], "pipe", &err), LG_OK);
+	const struct io_row *row;
+	long i = 0;
+	char want[64];
+	while (io_reader_next(r, &row, &err) == LG_OK && row) {
+		snprintf(want, sizeof(want), "user%ld@x.io", i);
+		if (strcmp(row->field[0], want) || row->line != (unsigned long)i + 2)
+			fail_msg("row %ld: got %s at line %lu", i, row->field[0], row->line);
+		i++;
+	}
+	assert_int_equal(i, 200000);
+	io_reader_free(r);
+	close(p[0]);
+	waitpid(pid, NULL, 0);
+}
+
+static long find(const char *hdr, const char *name, struct lg_err *e)
+{
+	struct got g;
+	read_all(hdr, strlen(hdr), &g);
+	assert_int_equal(g.status, LG_OK);
+	int fd = tmpfd(hdr, strlen(hdr));
+	struct io_reader *r;
+	assert_int_equal(io_reader_open(&r, fd, "h.csv", e), LG_OK);
+	long k = io_find_email_column(io_reader_header(r), name, e);
+	io_reader_free(r);
+	close(fd);
+	return k;
+}
+
+static void test_email_column(void **state)
+{
+	(void)state;
+	struct lg_err e;
+	static const struct {
+		const char *hdr;
+		long want;
+	} v[] = {
+		{"First Name,Last Name,Email,Phone\n", 2},                           /* HubSpot */
+		{"FIRSTNAME,LASTNAME,EMAIL,TITLE\n", 2},                             /* SF Data Loader */
+		{"First Name,Email Status,Email,Title\n", 2},                        /* Apollo */
+		{"First Name,Last Name,Email Address,Direct Phone Number\n", 2},     /* ZoomInfo */
+		{"Name;E-mail;Firma\n", 1},
+		{"name,work_email,personal email\n", 1},
+		{"Personal Email,Work Email\n", 1},                                  /* work wins */
+		{"Person - Email,Person - Name\n", 0},                               /* Pipedrive */
+		{"emailaddress1,fullname\n", 0},                                     /* Dynamics */
+		{"Emails,Name\n", 0},                                                /* Outreach */
+	};
+	for (size_t i = 0; i < sizeof(v) / sizeof(*v); i++)
+		if (find(v[i].hdr, NULL, &e) != v[i].want)
+			fail_msg("header %zu (%s): want column %ld", i, v[i].hdr, v[i].want);
+
+	assert_int_equal(find("Name,Phone,Company\n", NULL, &e), -1);
+	assert_non_null(strstr(e.msg, "\"Name\", \"Phone\", \"Company\""));
+	assert_int_equal(find("Name,Contact,Company\n", "contact", &e), 1);
+	assert_int_equal(find("Name,Contact,Company\n", "3", &e), 2);
+	assert_int_equal(find("Name,Contact\n", "Mail", &e), -1);
+	assert_non_null(strstr(e.msg, "no column named \"Mail\""));
+}
+
+/* Run a writer into a temporary file and return what it wrote (owned). */
+static char *written(const struct io_writer_opts *o, const struct io_col *cols, size_t ncols,
+		     const struct io_cell *rows, size_t nrows, const struct io_cell *extra, size_t nextra)
+{
+	char path[] = "/tmp/lgwXXXXXX";
+	int fd = mkstemp(path);
+	struct lg_err e;
+	struct io_writer *w = io_writer_new(fd, o, cols, ncols);
+	for (size_t i = 0; i < nrows; i++)
+		assert_int_equal(io_writer_row(w, rows + i * ncols, i == nrows - 1 ? extra : NULL,
+					       i == nrows - 1 ? nextra : 0, &e), LG_OK);
+	assert_int_equal(io_writer_finish(w, &e), LG_OK);
+	io_writer_free(w);
+	off_t n = lseek(fd, 0, SEEK_END);
+	char *s = calloc(1, (size_t)n + 1);
+	assert_int_equal(pread(fd, s, (size_t)n, 0), n);
+	close(fd);
+	unlink(path);
+	return s;
+}
+
+#define CELL(s) {s, sizeof(s) - 1}
+
+static void test_writer_csv(void **state)
+{
+	(void)state;
+	const struct io_col cols[] = {{"Name", 4, IO_KIND_TEXT}, {"=cmd", 4, IO_KIND_TEXT},
+				      {"Flags", 5, IO_KIND_LIST}};
+	const struct io_cell rows[] = {
+		CELL("Ann"), CELL("=HYPERLINK(\"http://x\")"), CELL("role;free"),
+		CELL("+1 415"), CELL("-5"), CELL("@SUM(A1)"),
+		CELL("a;b"), CELL("\tx"), CELL("two\nlines"),
+	};
+	const struct io_cell extra[] = {CELL("spare")};
+	struct io_writer_opts o = {IO_FORMAT_CSV, ';', true, true};
+	char *s = written(&o, cols, 3, rows, 3, extra, 1);
+	assert_string_equal(s, "\xEF\xBB\xBFName;'=cmd;Flags\r\n"
+			       "Ann;\"'=HYPERLINK(\"\"http://x\"\")\";\"role;free\"\r\n"
+			       "'+1 415;'-5;'@SUM(A1)\r\n"
+			       "\"a;b\";'\tx;\"two\nlines\";spare\r\n");
+	free(s);
+}
+
+static void test_writer_jsonl(void **state)
+{
+	(void)state;
+	const struct io_col cols[] = {{"Email", 5, IO_KIND_TEXT}, {"Email", 5, IO_KIND_TEXT},
+				      {"f", 1, IO_KIND_LIST}, {"o", 1, IO_KIND_OPTIONAL}};
+	const struct io_cell rows[] = {
+		CELL("=a@x.io"), CELL(""), CELL("role;free"), CELL(""),
+		CELL("bad\xE9utf8"), CELL("q\"x"), CELL(""), CELL("v"),
+	};
+	const struct io_cell extra[] = {CELL("spare")};
+	struct io_writer_opts o = {IO_FORMAT_JSONL, ',', false, false};
+	char *s = written(&o, cols, 4, rows, 2, extra, 1);
+	assert_string_equal(s, "{\"Email\":\"=a@x.io\",\"Email_2\":\"\",\"f\":[\"role\",\"free\"],\"o\":null}\n"
+			       "{\"Email\":\"bad\xEF\xBF\xBDutf8\",\"Email_2\":\"q\\\"x\",\"f\":[],\"o\":\"v\","
+			       "\"_extra\":[\"spare\"]}\n");
+	free(s);
+}
+
+static void test_writer_error(void **state)
+{
+	(void)state;
+	/* Writing to a full device is an error, not a silent loss. */
+	int fd = open("/dev/full", O_WRONLY);
+	if (fd < 0)
+		skip();
+	const struct io_col cols[] = {{"Email", 5, IO_KIND_TEXT}};
+	struct io_writer_opts o = {IO_FORMAT_CSV, ',', false, false};
+	struct io_writer *w = io_writer_new(fd, &o, cols, 1);
+	struct lg_err e;
+	struct io_cell c = CELL("a@x.io");
+	assert_int_equal(io_writer_row(w, &c, NULL, 0, &e), LG_OK); /* buffered */
+	assert_int_equal(io_writer_finish(w, &e), LG_EIO);
+	assert_non_null(strstr(e.msg, "No space left"));
+	io_writer_free(w);
+	close(fd);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bom_semicolon_crlf),
+		cmocka_unit_test(test_delimiters),
+		cmocka_unit_test(test_quoted_newlines_and_lines),
+		cmocka_unit_test(test_line_ends),
+		cmocka_unit_test(test_ragged),
+		cmocka_unit_test(test_salesforce_footer),
+		cmocka_unit_test(test_not_text),
+		cmocka_unit_test(test_record_cap),
+		cmocka_unit_test(test_pipe_and_big),
+		cmocka_unit_test(test_email_column),
+		cmocka_unit_test(test_writer_csv),
+		cmocka_unit_test(test_writer_jsonl),
+		cmocka_unit_test(test_writer_error),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
