@@ -139,15 +139,28 @@ static int open_input(const char *path)
 	return fd;
 }
 
-/* Open the output: stdout, or a temporary file beside path. */
+/*
+ * Open the output: stdout; a device, FIFO or socket named by path, written
+ * directly; or, for a regular file, a temporary file beside it that
+ * close_output() renames over it.
+ */
 static int open_output(const char *path)
 {
+	struct stat sb;
+	int fd;
+
 	if (!path || !strcmp(path, "-"))
 		return STDOUT_FILENO;
+	if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+		do
+			fd = open(path, O_WRONLY | O_CLOEXEC);
+		while (fd < 0 && errno == EINTR);
+		return fd;
+	}
 	size_t n = strlen(path);
 	tmp_path = lg_xmalloc(n + 16);
 	snprintf(tmp_path, n + 16, "%s.tmp.XXXXXX", path);
-	int fd = mkstemp(tmp_path);
+	fd = mkstemp(tmp_path);
 	if (fd < 0) {
 		free(tmp_path);
 		tmp_path = NULL;
@@ -166,6 +179,11 @@ static enum lg_status close_output(int fd, const char *path, bool ok, struct lg_
 {
 	if (fd == STDOUT_FILENO)
 		return LG_OK;
+	if (!tmp_path) { /* a device or FIFO */
+		if (close(fd) != 0 && ok)
+			return lg_err_set(err, LG_EIO, "%s: %s", path, strerror(errno));
+		return LG_OK;
+	}
 	enum lg_status st = LG_OK;
 	if (ok && fsync(fd) != 0)
 		st = lg_err_set(err, LG_EIO, "%s: %s", path, strerror(errno));

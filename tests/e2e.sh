@@ -87,6 +87,10 @@ for opt in output format email-column config summary progress no-progress no-dns
 	check "man page documents --$opt" grep -q -- "Fl \\{0,1\\}-\\{0,1\\}$opt\\|--$opt\\|Fl $opt" doc/leadgate.1
 done
 
+# --- -o on a device writes to it and never replaces it --------------------
+exits 0 "-o /dev/null" "$lg" verify -q -o /dev/null samples/messy.csv
+check "/dev/null is still a device" test -c /dev/null
+
 # --- an interrupted run leaves the old output or none, never half ----------
 awk 'BEGIN { print "Email,N"; for (i = 0; i < 400000; i++) printf "u%d@acme-robotics.io,%d\n", i, i }' \
 	>"$t/big.csv"
