@@ -54,6 +54,7 @@ struct report {
 	unsigned long footer_rows, footer_line, footer_last;
 	unsigned long repaired_utf8;
 	size_t distinct_addresses, distinct_domains;
+	size_t set_bytes;           /* memory of the duplicate set and domain cache */
 	double elapsed;
 };
 

@@ -285,7 +285,11 @@ int cmd_verify(int argc, char **argv)
 	progress_start(&prog, a.progress < 0 ? isatty(STDERR_FILENO) : a.progress, rs.size);
 
 	const struct io_row *row;
-	char flags[128];
+	/* The flags column for each of the 256 flag sets, made once. */
+	static char flag_text[1u << VERIFY_FLAG_COUNT][96];
+	static size_t flag_len[1u << VERIFY_FLAG_COUNT];
+	for (unsigned f = 0; f < (1u << VERIFY_FLAG_COUNT); f++)
+		flag_len[f] = verify_flags_format(f, flag_text[f], sizeof(flag_text[f]));
 	while ((st = io_reader_next(rd, &row, &err)) == LG_OK && row) {
 		struct verify_result v;
 		if ((size_t)email < row->n)
@@ -305,24 +309,24 @@ int cmd_verify(int argc, char **argv)
 		report_count(&rep, &v);
 
 		for (size_t i = 0; i < nin; i++)
-			cells[i] = src[i] < row->n ? (struct io_cell){row->field[src[i]], row->len[src[i]]}
-						   : (struct io_cell){"", 0};
-		size_t fl = verify_flags_format(v.flags, flags, sizeof(flags));
+			cells[i] = src[i] < row->n
+					   ? (struct io_cell){row->field[src[i]], row->len[src[i]], row->plain}
+					   : (struct io_cell){"", 0, true};
 		const char *status = verify_status_name(v.status), *reason = verify_reason_name(v.reason);
-		cells[nin + C_STATUS] = (struct io_cell){status, strlen(status)};
-		cells[nin + C_REASON] = (struct io_cell){reason, strlen(reason)};
-		cells[nin + C_FLAGS] = (struct io_cell){flags, fl};
-		cells[nin + C_NORMALIZED] = (struct io_cell){v.normalized, v.normalized_len};
-		cells[nin + C_SUGGESTION] = (struct io_cell){v.suggestion, v.suggestion_len};
-		cells[nin + C_MX] = (struct io_cell){"", 0};
-		cells[nin + C_VERIFIED_AT] = (struct io_cell){"", 0};
+		cells[nin + C_STATUS] = (struct io_cell){status, strlen(status), true};
+		cells[nin + C_REASON] = (struct io_cell){reason, strlen(reason), true};
+		cells[nin + C_FLAGS] = (struct io_cell){flag_text[v.flags], flag_len[v.flags], false};
+		cells[nin + C_NORMALIZED] = (struct io_cell){v.normalized, v.normalized_len, false};
+		cells[nin + C_SUGGESTION] = (struct io_cell){v.suggestion, v.suggestion_len, false};
+		cells[nin + C_MX] = (struct io_cell){"", 0, true};
+		cells[nin + C_VERIFIED_AT] = (struct io_cell){"", 0, true};
 		size_t nextra = row->n > hdr->n ? row->n - hdr->n : 0;
 		if (nextra > cap_extra) {
 			cap_extra = nextra;
 			extra = lg_xrealloc(extra, cap_extra * sizeof(*extra));
 		}
 		for (size_t i = 0; i < nextra; i++)
-			extra[i] = (struct io_cell){row->field[hdr->n + i], row->len[hdr->n + i]};
+			extra[i] = (struct io_cell){row->field[hdr->n + i], row->len[hdr->n + i], row->plain};
 		st = io_writer_row(wr, cells, extra, nextra, &err);
 		if (st != LG_OK)
 			goto out;
@@ -348,6 +352,7 @@ int cmd_verify(int argc, char **argv)
 	verify_ctx_stats(ctx, &vs);
 	rep.distinct_addresses = vs.addresses;
 	rep.distinct_domains = vs.domains;
+	rep.set_bytes = vs.bytes;
 	if (!a.quiet) {
 		if (rep.ragged > WARN_ROWS_MAX)
 			cli_error("%s: %lu more ragged rows not listed", in_name, rep.ragged - WARN_ROWS_MAX);

@@ -134,6 +134,7 @@ enum lg_status report_write_json(const char *path, const struct report *r, struc
 	json_object_set_new(o, "duplicates", json_integer((json_int_t)r->by_flag[3]));
 	json_object_set_new(o, "distinct_addresses", json_integer((json_int_t)r->distinct_addresses));
 	json_object_set_new(o, "distinct_domains", json_integer((json_int_t)r->distinct_domains));
+	json_object_set_new(o, "set_bytes", json_integer((json_int_t)r->set_bytes));
 	json_object_set_new(o, "ragged_rows", json_integer((json_int_t)r->ragged));
 	json_object_set_new(o, "blank_lines", json_integer((json_int_t)r->blank_lines));
 	json_object_set_new(o, "footer",

@@ -18,22 +18,6 @@ void lg_buf_grow(struct lg_buf *b, size_t extra)
 	b->cap = cap;
 }
 
-void lg_buf_add(struct lg_buf *b, const void *p, size_t n)
-{
-	lg_buf_grow(b, n);
-	if (n)
-		memcpy(b->data + b->len, p, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-}
-
-void lg_buf_addc(struct lg_buf *b, char c)
-{
-	lg_buf_grow(b, 1);
-	b->data[b->len++] = c;
-	b->data[b->len] = '\0';
-}
-
 void lg_buf_adds(struct lg_buf *b, const char *s)
 {
 	lg_buf_add(b, s, strlen(s));

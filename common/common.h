@@ -86,8 +86,23 @@ struct lg_buf {
 #define LG_BUF_INIT { NULL, 0, 0 }
 
 void lg_buf_grow(struct lg_buf *b, size_t extra);
-void lg_buf_add(struct lg_buf *b, const void *p, size_t n);
-void lg_buf_addc(struct lg_buf *b, char c);
+/* Append bytes / one byte; inline because rows call them for every cell. */
+static inline void lg_buf_add(struct lg_buf *b, const void *p, size_t n)
+{
+	if (b->len + n + 1 > b->cap)
+		lg_buf_grow(b, n);
+	if (n)
+		__builtin_memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+static inline void lg_buf_addc(struct lg_buf *b, char c)
+{
+	if (b->len + 2 > b->cap)
+		lg_buf_grow(b, 1);
+	b->data[b->len++] = c;
+	b->data[b->len] = '\0';
+}
 void lg_buf_adds(struct lg_buf *b, const char *s);
 void lg_buf_addf(struct lg_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static inline void lg_buf_reset(struct lg_buf *b)

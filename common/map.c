@@ -30,8 +30,15 @@ uint64_t lg_hash(const void *p, size_t len)
 		len -= 8;
 	}
 	uint64_t w = 0;
-	memcpy(&w, s, len);
-	h ^= w * 0xc4ceb9fe1a85ec53ULL;
+	if (len >= 4) { /* two overlapping 4-byte loads cover 4..7 bytes */
+		uint32_t lo, hi;
+		memcpy(&lo, s, 4);
+		memcpy(&hi, s + len - 4, 4);
+		w = (uint64_t)lo | (uint64_t)hi << 32;
+	} else if (len) {
+		w = (uint64_t)s[0] | (uint64_t)s[len / 2] << 8 | (uint64_t)s[len - 1] << 16;
+	}
+	h ^= (w + len) * 0xc4ceb9fe1a85ec53ULL;
 	h ^= h >> 33;
 	h *= 0xff51afd7ed558ccdULL;
 	h ^= h >> 33;

@@ -19,6 +19,7 @@ struct io_row {
 	const size_t *len;         /* their lengths */
 	unsigned long line;        /* first physical line of the row, 1-based */
 	unsigned long last_line;   /* last physical line (quoted newlines) */
+	bool plain;                /* no field holds a quote, delimiter or line break */
 };
 
 struct io_reader_stats {
@@ -62,6 +63,9 @@ enum lg_status io_reader_next(struct io_reader *r, const struct io_row **row,
 			      struct lg_err *err);
 void io_reader_stats(const struct io_reader *r, struct io_reader_stats *st);
 
+/* For tests: parse every line with libcsv, none with the quote-free split. */
+void io_reader_no_split(struct io_reader *r);
+
 #define IO_RECORD_MAX (1u << 20) /* bytes in one row */
 
 /* ---- columns ---- */
@@ -98,6 +102,7 @@ struct io_col {
 struct io_cell {
 	const char *s;
 	size_t len;
+	bool plain; /* known to hold no quote, delimiter or line break */
 };
 
 struct io_writer_opts {

@@ -21,11 +21,12 @@ struct io_writer {
 	struct io_col *cols; /* names are owned copies; JSON keys made unique */
 	size_t ncols;
 	char *buf;
-	size_t len;
+	size_t len, cap;
 	bool failed;
 	int err_no;
 	unsigned long repaired;
 	struct lg_buf scratch;
+	unsigned char special[256]; /* 1: the cell must be quoted if it holds this byte */
 };
 
 static void write_all(struct io_writer *w, const char *p, size_t n)
@@ -52,9 +53,9 @@ static void flush(struct io_writer *w)
 
 static void put(struct io_writer *w, const void *p, size_t n)
 {
-	if (w->len + n > OUT_CHUNK) {
+	if (w->len + n > w->cap) {
 		flush(w);
-		if (n > OUT_CHUNK) {
+		if (n > w->cap) {
 			write_all(w, p, n); /* a huge cell goes straight through */
 			return;
 		}
@@ -63,52 +64,81 @@ static void put(struct io_writer *w, const void *p, size_t n)
 	w->len += n;
 }
 
-static void putc_(struct io_writer *w, char c)
+/* Would a spreadsheet take a cell starting with c for a formula? */
+static bool formula_start(char c)
 {
-	if (w->len == OUT_CHUNK)
-		flush(w);
-	w->buf[w->len++] = c;
+	return c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r';
 }
 
-static void csv_cell(struct io_writer *w, const char *s, size_t n)
+/* Room for at least n more bytes in the buffer (which grows for a row
+ * larger than it). */
+static void reserve(struct io_writer *w, size_t n)
 {
-	bool guard = n && strchr("=+-@\t\r", s[0]) != NULL;
-	bool quote = false;
-	for (size_t i = 0; i < n && !quote; i++) {
-		char c = s[i];
-		quote = c == w->o.delim || c == '"' || c == '\n' || c == '\r';
-	}
-	if (!quote && !guard) {
-		put(w, s, n);
+	if (w->len + n <= w->cap)
 		return;
+	flush(w);
+	if (n > w->cap) {
+		w->cap = n;
+		w->buf = lg_xrealloc(w->buf, n);
+	}
+}
+
+/* Write one cell at o, which has room for 2n + 3 bytes; returns the end. */
+static char *csv_cell(const struct io_writer *w, char *o, const struct io_cell *c)
+{
+	const char *s = c->s;
+	const unsigned char *u = (const unsigned char *)s;
+	size_t n = c->len, i = 0;
+	bool guard = n && formula_start(s[0]);
+	if (c->plain)
+		i = n;
+	while (i < n && !w->special[u[i]])
+		i++;
+	if (i == n && !guard) {
+		memcpy(o, s, n);
+		return o + n;
+	}
+	bool quote = i < n;
+	if (quote)
+		*o++ = '"';
+	if (guard)
+		*o++ = '\'';
+	memcpy(o, s, i);
+	o += i;
+	for (; i < n; i++) {
+		if (s[i] == '"')
+			*o++ = '"';
+		*o++ = s[i];
 	}
 	if (quote)
-		putc_(w, '"');
-	if (guard)
-		putc_(w, '\'');
-	if (!quote) {
-		put(w, s, n);
-		return;
-	}
-	const char *p = s, *end = s + n;
-	while (p < end) {
-		const char *q = memchr(p, '"', (size_t)(end - p));
-		if (!q) {
-			put(w, p, (size_t)(end - p));
-			break;
-		}
-		put(w, p, (size_t)(q - p) + 1);
-		putc_(w, '"');
-		p = q + 1;
-	}
-	putc_(w, '"');
+		*o++ = '"';
+	return o;
 }
 
-static void csv_eol(struct io_writer *w)
+/* One CSV record: cells, then extra cells, then the line end. */
+static void csv_record(struct io_writer *w, const struct io_cell *cells, size_t n,
+		       const struct io_cell *extra, size_t nextra)
 {
+	size_t bound = 2;
+	for (size_t i = 0; i < n; i++)
+		bound += 2 * cells[i].len + 4;
+	for (size_t i = 0; i < nextra; i++)
+		bound += 2 * extra[i].len + 4;
+	reserve(w, bound);
+	char *o = w->buf + w->len;
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			*o++ = w->o.delim;
+		o = csv_cell(w, o, &cells[i]);
+	}
+	for (size_t i = 0; i < nextra; i++) {
+		*o++ = w->o.delim;
+		o = csv_cell(w, o, &extra[i]);
+	}
 	if (w->o.crlf)
-		putc_(w, '\r');
-	putc_(w, '\n');
+		*o++ = '\r';
+	*o++ = '\n';
+	w->len = (size_t)(o - w->buf);
 }
 
 struct io_writer *io_writer_new(int fd, const struct io_writer_opts *opts,
@@ -117,9 +147,12 @@ struct io_writer *io_writer_new(int fd, const struct io_writer_opts *opts,
 	struct io_writer *w = lg_xcalloc(1, sizeof(*w));
 	w->fd = fd;
 	w->o = *opts;
-	w->buf = lg_xmalloc(OUT_CHUNK);
+	w->cap = OUT_CHUNK;
+	w->buf = lg_xmalloc(w->cap);
 	w->cols = lg_xcalloc(ncols ? ncols : 1, sizeof(*w->cols));
 	w->ncols = ncols;
+	w->special[(unsigned char)opts->delim] = w->special['"'] = 1;
+	w->special['\n'] = w->special['\r'] = 1;
 	for (size_t i = 0; i < ncols; i++) {
 		struct lg_buf name = LG_BUF_INIT;
 		lg_buf_add(&name, cols[i].name, cols[i].len);
@@ -141,14 +174,13 @@ struct io_writer *io_writer_new(int fd, const struct io_writer_opts *opts,
 		w->cols[i] = (struct io_col){name.data, name.len, cols[i].kind};
 	}
 	if (opts->format == IO_FORMAT_CSV) {
+		struct io_cell *names = lg_xcalloc(ncols ? ncols : 1, sizeof(*names));
+		for (size_t i = 0; i < ncols; i++)
+			names[i] = (struct io_cell){w->cols[i].name, w->cols[i].len, false};
 		if (opts->bom)
 			put(w, "\xEF\xBB\xBF", 3);
-		for (size_t i = 0; i < ncols; i++) {
-			if (i)
-				putc_(w, opts->delim);
-			csv_cell(w, w->cols[i].name, w->cols[i].len);
-		}
-		csv_eol(w);
+		csv_record(w, names, ncols, NULL, 0);
+		free(names);
 	}
 	return w;
 }
@@ -207,16 +239,7 @@ enum lg_status io_writer_row(struct io_writer *w, const struct io_cell *cells,
 			     const struct io_cell *extra, size_t nextra, struct lg_err *err)
 {
 	if (w->o.format == IO_FORMAT_CSV) {
-		for (size_t i = 0; i < w->ncols; i++) {
-			if (i)
-				putc_(w, w->o.delim);
-			csv_cell(w, cells[i].s, cells[i].len);
-		}
-		for (size_t i = 0; i < nextra; i++) {
-			putc_(w, w->o.delim);
-			csv_cell(w, extra[i].s, extra[i].len);
-		}
-		csv_eol(w);
+		csv_record(w, cells, w->ncols, extra, nextra);
 		return status_of(w, err);
 	}
 
@@ -231,19 +254,10 @@ enum lg_status io_writer_row(struct io_writer *w, const struct io_cell *cells,
 		json_object_set_new_nocheck(o, "_extra", a);
 	}
 	size_t need = json_dumpb(o, NULL, 0, JSON_COMPACT);
-	if (w->len + need + 1 > OUT_CHUNK)
-		flush(w);
-	if (need + 1 > OUT_CHUNK) {
-		char *big = lg_xmalloc(need + 1);
-		json_dumpb(o, big, need, JSON_COMPACT);
-		big[need] = '\n';
-		put(w, big, need + 1);
-		free(big);
-	} else {
-		json_dumpb(o, w->buf + w->len, need, JSON_COMPACT);
-		w->len += need;
-		putc_(w, '\n');
-	}
+	reserve(w, need + 1);
+	json_dumpb(o, w->buf + w->len, need, JSON_COMPACT);
+	w->len += need;
+	w->buf[w->len++] = '\n';
 	json_decref(o);
 	return status_of(w, err);
 }

@@ -98,6 +98,23 @@ static bool in_set(const struct lg_map *m, const char *s, size_t n)
 	return m->count && lg_map_get(m, s, n, lg_hash(s, n)) != NULL;
 }
 
+/* Is tld a public suffix on its own (no "*" rule)?  Cached per TLD. */
+static bool tld_known(struct verify_ctx *ctx, const char *tld, size_t n)
+{
+	if (!ctx->psl)
+		return true;
+	uint64_t h = lg_hash(tld, n);
+	bool created;
+	unsigned char *v = lg_map_put(&ctx->tlds, tld, n, h, &created);
+	if (created) {
+		char buf[VERIFY_LABEL_MAX + 1];
+		memcpy(buf, tld, n);
+		buf[n] = '\0';
+		*v = 1 + (psl_is_public_suffix2(ctx->psl, buf, PSL_TYPE_ANY | PSL_TYPE_NO_STAR_RULE) != 0);
+	}
+	return *v == 2;
+}
+
 /* The TLD-typo rule: an unknown top-level label one edit from a common one. */
 static const char *tld_typo(struct verify_ctx *ctx, const char *d, size_t n, struct lg_arena *arena)
 {
@@ -193,10 +210,16 @@ void domain_analyse(struct verify_ctx *ctx, const char *d, size_t n, struct doma
 	/* Classification, on the domain and on its registrable domain
 	 * (the Public Suffix List's eTLD+1: "mail.example.co.uk" ->
 	 * "example.co.uk"). */
-	const char *reg = ctx->psl ? psl_registrable_domain(ctx->psl, a) : NULL;
-	size_t regn = reg ? an - (size_t)(reg - a) : 0;
-	info->tld_known = !ctx->psl ||
-			  psl_is_public_suffix2(ctx->psl, dot + 1, PSL_TYPE_ANY | PSL_TYPE_NO_STAR_RULE);
+	const char *reg = NULL;
+	size_t regn = 0;
+	if (ctx->psl && memchr(a, '.', (size_t)(dot - a))) {
+		/* Three labels or more.  A two-label domain is its own
+		 * registrable domain (or a public suffix, in no list), so the
+		 * PSL walk is skipped for the common case. */
+		reg = psl_registrable_domain(ctx->psl, a);
+		regn = reg ? an - (size_t)(reg - a) : 0;
+	}
+	info->tld_known = tld_known(ctx, dot + 1, (size_t)(a + an - dot - 1));
 
 	info->allowed = in_set(&ctx->allow, a, an) || (reg && in_set(&ctx->allow, reg, regn));
 	if (in_set(&ctx->free, a, an) || (reg && in_set(&ctx->free, reg, regn)))

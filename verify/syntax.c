@@ -189,10 +189,14 @@ void syntax_dup_key(const char *s, size_t n, struct lg_buf *key)
 		ascii = (unsigned char)s[i] < 0x80;
 	if (!ascii && !u8_check((const uint8_t *)s, n)) {
 		normalize(UNINORM_NFC, s, n, key);
+		s = key->data;
+		n = key->len;
 	} else {
 		lg_buf_reset(key);
-		lg_buf_add(key, s, n);
+		lg_buf_grow(key, n);
 	}
-	for (size_t i = 0; i < key->len; i++)
-		key->data[i] = (char)lg_ascii_lower((unsigned char)key->data[i]);
+	for (size_t i = 0; i < n; i++)
+		key->data[i] = (char)lg_ascii_lower((unsigned char)s[i]);
+	key->len = n;
+	key->data[n] = '\0';
 }

@@ -15,13 +15,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The duplicate set's value: the first row's verdict. */
+/* The duplicate set's value: the first row's verdict, in 8 bytes; a
+ * million addresses cost this, their keys and the slots. */
 struct addr_info {
 	uint8_t status;
 	uint8_t reason;
 	uint16_t flags;
-	uint32_t suggestion_len;
-	const char *suggestion; /* in the map's arena, or NULL */
+	uint32_t suggestion; /* index + 1 into ctx->suggestions, 0 for none */
 };
 
 /*
@@ -52,6 +52,7 @@ struct verify_ctx *verify_ctx_new(const struct conf *conf)
 	lg_map_init(&ctx->allow, 0);
 	lg_map_init(&ctx->domains, sizeof(struct domain_info));
 	lg_map_init(&ctx->addrs, sizeof(struct addr_info));
+	lg_map_init(&ctx->tlds, 1);
 	set_from_list(&ctx->role, &conf->role);
 	set_from_list(&ctx->free, &conf->free);
 	set_from_list(&ctx->disposable, &conf->disposable);
@@ -88,7 +89,9 @@ void verify_ctx_free(struct verify_ctx *ctx)
 	lg_map_release(&ctx->allow);
 	lg_map_release(&ctx->domains);
 	lg_map_release(&ctx->addrs);
+	lg_map_release(&ctx->tlds);
 	typo_index_release(&ctx->typo);
+	free(ctx->suggestions);
 	if (ctx->psl)
 		psl_free((psl_ctx_t *)ctx->psl);
 	pcre2_match_data_free(ctx->display_md);
@@ -290,17 +293,22 @@ void verify_list_row(struct verify_ctx *ctx, const char *cell, size_t len, struc
 		a->reason = (uint8_t)out->reason;
 		a->flags = (uint16_t)out->flags;
 		if (out->suggestion_len) {
-			a->suggestion = lg_arena_memdup(&ctx->addrs.arena, out->suggestion,
-							out->suggestion_len);
-			a->suggestion_len = (uint32_t)out->suggestion_len;
+			if (ctx->nsuggestions == ctx->capsuggestions) {
+				ctx->capsuggestions = ctx->capsuggestions ? 2 * ctx->capsuggestions : 64;
+				ctx->suggestions = lg_xrealloc(ctx->suggestions, ctx->capsuggestions *
+								   sizeof(*ctx->suggestions));
+			}
+			ctx->suggestions[ctx->nsuggestions++] =
+				lg_arena_memdup(&ctx->addrs.arena, out->suggestion, out->suggestion_len);
+			a->suggestion = (uint32_t)ctx->nsuggestions;
 		}
 		return;
 	}
 	out->status = (enum verify_status)a->status;
 	out->reason = (enum verify_reason)a->reason;
 	out->flags = a->flags | VERIFY_F_DUPLICATE;
-	out->suggestion = a->suggestion ? a->suggestion : "";
-	out->suggestion_len = a->suggestion_len;
+	out->suggestion = a->suggestion ? ctx->suggestions[a->suggestion - 1] : "";
+	out->suggestion_len = strlen(out->suggestion);
 }
 
 void verify_ctx_stats(const struct verify_ctx *ctx, struct verify_stats *st)

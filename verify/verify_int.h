@@ -88,6 +88,9 @@ struct verify_ctx {
 	struct lg_map allow;      /* allow-listed domains */
 	struct lg_map domains;    /* domain cache: key lower-case input domain -> domain_info */
 	struct lg_map addrs;      /* duplicate set: key lower-case address -> addr_info */
+	struct lg_map tlds;       /* top-level label -> 1 unknown, 2 a public suffix */
+	const char **suggestions; /* first rows' suggestions, for their duplicates */
+	size_t nsuggestions, capsuggestions;
 	struct typo_index typo;
 	unsigned typo_frequent_min;
 	const psl_ctx_t *psl;     /* borrowed from libpsl; may be NULL */
