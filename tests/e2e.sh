@@ -99,7 +99,7 @@ echo "previous" >"$t/keep.csv"
 pid=$!
 sleep 0.2
 kill -TERM "$pid" 2>/dev/null
-wait "$pid"
+{ wait "$pid"; } 2>/dev/null
 if [ "$(head -c 8 "$t/keep.csv")" = "previous" ]; then ok
 elif [ "$(wc -l <"$t/keep.csv")" -eq 400001 ]; then ok # it finished first
 else bad "interrupted run left a partial file"; fi
