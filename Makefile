@@ -6,7 +6,7 @@ DESTDIR    ?=
 BINDIR     ?= $(PREFIX)/bin
 MANDIR     ?= $(PREFIX)/share/man
 DATADIR    ?= $(PREFIX)/share/leadgate
-SYSCONFDIR ?= $(PREFIX)/etc
+SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
 
 CC         ?= cc
 B          ?= build
@@ -28,7 +28,7 @@ LIB_SRC := common/status.c common/alloc.c common/buf.c common/map.c \
            conf/conf.c \
            verify/reason.c verify/syntax.c verify/domain.c verify/typo.c verify/verify.c \
            io/reader.c io/writer.c io/columns.c
-CLI_SRC := cli/main.c cli/cmd_verify.c cli/report.c
+CLI_SRC := cli/main.c cli/cmd_verify.c cli/cmd_reasons.c cli/report.c
 TESTS   := test_common test_conf test_verify test_io
 
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/obj/%.o) $(B)/obj/gen/lists.o
@@ -37,7 +37,8 @@ TEST_BIN := $(TESTS:%=$(B)/tests/%)
 LIST_TXT := conf/lists/role.txt conf/lists/free.txt conf/lists/disposable.txt \
             conf/lists/typo-targets.txt
 
-.PHONY: all deps demo test check valgrind install uninstall clean hdrcheck lint bench help
+
+.PHONY: FORCE all deps demo test check valgrind install uninstall clean hdrcheck lint bench help
 
 all: $(B)/leadgate
 
@@ -78,6 +79,13 @@ $(B)/gen/lists.c: $(LIST_TXT) conf/embed.sh
 $(B)/obj/gen/lists.o: $(B)/gen/lists.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Wno-overlength-strings -c $< -o $@
+
+# conf.o compiles in SYSCONFDIR: rebuild it whenever the value changes.
+$(B)/sysconfdir: FORCE
+	@mkdir -p $(@D)
+	@echo '$(SYSCONFDIR)' | cmp -s - $@ 2>/dev/null || echo '$(SYSCONFDIR)' > $@
+$(B)/obj/conf/conf.o: $(B)/sysconfdir
+FORCE:
 
 $(B)/libleadgate.a: $(LIB_OBJ)
 	rm -f $@

@@ -27,6 +27,7 @@ struct option *cli_getopt_table(const struct cli_option *opts, char **shorts);
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 int cmd_verify(int argc, char **argv);
+int cmd_reasons(int argc, char **argv);
 
 /* ---- report.c: progress bar and summary ---- */
 

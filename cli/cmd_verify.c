@@ -61,8 +61,9 @@ struct verify_args {
 	bool quiet;
 };
 
-/* The temporary output file, removed if the run is interrupted. */
-static char *tmp_path;
+/* The temporary output file, removed if the run is interrupted, and the
+ * file it becomes. */
+static char *tmp_path, *out_path;
 
 static void on_signal(int sig)
 {
@@ -80,7 +81,10 @@ static int parse_args(int argc, char **argv, struct verify_args *a)
 
 	memset(a, 0, sizeof(*a));
 	a->progress = -1;
-	optind = 1;
+	/* 0, not 1: glibc then forgets main()'s "+" (stop at the first
+	 * operand), so options may follow the file name. */
+	optind = 0;
+	opterr = 0;
 	while (rc < 0 && (c = getopt_long(argc, argv, shorts + 1, lo, NULL)) != -1) {
 		switch (c) {
 		case 'o': a->output = optarg; break;
@@ -111,6 +115,10 @@ static int parse_args(int argc, char **argv, struct verify_args *a)
 			rc = 0;
 			break;
 		default:
+			if (optopt && c == '?' && optopt < 256 && strchr(shorts, optopt))
+				cli_error("verify: option -%c wants an argument", optopt);
+			else
+				cli_error("verify: unknown option '%s'", argv[optind - 1]);
 			fprintf(stderr, "Try 'leadgate verify --help'.\n");
 			rc = 64;
 		}
@@ -157,18 +165,23 @@ static int open_output(const char *path)
 		while (fd < 0 && errno == EINTR);
 		return fd;
 	}
-	size_t n = strlen(path);
+	/* Replace what a symbolic link points to, not the link. */
+	char *real = realpath(path, NULL);
+	out_path = real ? real : lg_xstrdup(path);
+	size_t n = strlen(out_path);
 	tmp_path = lg_xmalloc(n + 16);
-	snprintf(tmp_path, n + 16, "%s.tmp.XXXXXX", path);
+	snprintf(tmp_path, n + 16, "%s.tmp.XXXXXX", out_path);
 	fd = mkstemp(tmp_path);
 	if (fd < 0) {
 		free(tmp_path);
 		tmp_path = NULL;
 		return -1;
 	}
+	/* mkstemp makes 0600: keep an existing file's mode, else what a plain
+	 * create would give. */
 	mode_t mask = umask(0);
 	umask(mask);
-	fchmod(fd, 0666 & ~mask); /* as a plain create would: mkstemp makes 0600 */
+	fchmod(fd, stat(out_path, &sb) == 0 ? (sb.st_mode & 07777) : (0666 & ~mask));
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, on_signal);
@@ -189,12 +202,13 @@ static enum lg_status close_output(int fd, const char *path, bool ok, struct lg_
 		st = lg_err_set(err, LG_EIO, "%s: %s", path, strerror(errno));
 	if (close(fd) != 0 && st == LG_OK && ok)
 		st = lg_err_set(err, LG_EIO, "%s: %s", path, strerror(errno));
-	if (ok && st == LG_OK && rename(tmp_path, path) != 0)
+	if (ok && st == LG_OK && rename(tmp_path, out_path) != 0)
 		st = lg_err_set(err, LG_EIO, "%s: %s", path, strerror(errno));
 	if (!ok || st != LG_OK)
 		unlink(tmp_path);
 	free(tmp_path);
-	tmp_path = NULL;
+	free(out_path);
+	tmp_path = out_path = NULL;
 	return st;
 }
 

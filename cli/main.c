@@ -6,8 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int cmd_reasons(int argc, char **argv);
-
 static const struct {
 	const char *name;
 	int (*fn)(int, char **);
@@ -16,25 +14,6 @@ static const struct {
 	{"verify", cmd_verify, "check a contact list: syntax, normalization, classification"},
 	{"reasons", cmd_reasons, "list every reason code with its status and meaning"},
 };
-
-/* `leadgate reasons`: the code table, tab-separated, for people and scripts. */
-static int cmd_reasons(int argc, char **argv)
-{
-	if (argc > 1) {
-		if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-			printf("Usage: leadgate reasons\nList every reason code: name, status, meaning.\n");
-			return 0;
-		}
-		cli_error("reasons takes no arguments");
-		return 64;
-	}
-	for (int i = 0; i < VERIFY_R_COUNT; i++) {
-		enum verify_reason r = (enum verify_reason)i;
-		printf("%s\t%s\t%s\n", verify_reason_name(r), verify_status_name(verify_reason_status(r)),
-		       verify_reason_doc(r));
-	}
-	return 0;
-}
 
 static const struct cli_option global_opts[] = {
 	{"help", 'h', NULL, "show this help and exit"},

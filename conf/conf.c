@@ -2,6 +2,8 @@
  * conf.c - built-in lists and the configuration file loader.
  *
  * The file is INI-like:   [section]   key = value   # comment
+ * (a comment starts at a '#' or ';' at the start of a line, or after white
+ * space).
  * Unknown sections and keys are errors, so a typo in a key never goes
  * unnoticed.  List keys may repeat; each names a file whose entries are
  * added to the built-in list.  Relative paths are taken from the
@@ -176,6 +178,9 @@ enum lg_status conf_load_text(struct conf *c, const char *text, size_t len,
 				return lg_err_set(err, LG_ECONFIG, "%s:%u: malformed section header", name, line);
 			memcpy(section, s + 1, n - 2);
 			section[n - 2] = '\0';
+			if (strcmp(section, "verify") != 0)
+				return lg_err_set(err, LG_ECONFIG, "%s:%u: unknown section '[%s]'", name,
+						  line, section);
 			continue;
 		}
 		const char *eq = memchr(s, '=', n);
@@ -183,6 +188,11 @@ enum lg_status conf_load_text(struct conf *c, const char *text, size_t len,
 			return lg_err_set(err, LG_ECONFIG, "%s:%u: expected 'key = value'", name, line);
 		const char *k = s, *v = eq + 1;
 		size_t kn = (size_t)(eq - s), vn = n - kn - 1;
+		for (size_t i = 1; i < vn; i++) /* a trailing comment */
+			if ((v[i] == '#' || v[i] == ';') && (v[i - 1] == ' ' || v[i - 1] == '\t')) {
+				vn = i;
+				break;
+			}
 		lg_ascii_trim(&k, &kn);
 		lg_ascii_trim(&v, &vn);
 		if (!section[0])

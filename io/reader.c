@@ -202,6 +202,10 @@ static enum lg_status fill(struct io_reader *r, struct lg_err *err)
 		return LG_OK;
 	}
 	const char *nul = memchr(r->buf + r->len, '\0', (size_t)n);
+	const unsigned char *u = (const unsigned char *)r->buf;
+	if (nul && r->st.bytes == 0 && r->len == 0 && n >= 2 &&
+	    ((u[0] == 0xFF && u[1] == 0xFE) || (u[0] == 0xFE && u[1] == 0xFF)))
+		return lg_err_set(err, LG_EDATA, "%s: UTF-16 text; save it as CSV UTF-8", r->name);
 	if (nul) {
 		unsigned long line = r->st.lines + 1;
 		for (const char *p = r->buf + r->pos; p < nul; p++)

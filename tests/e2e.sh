@@ -50,6 +50,16 @@ check "summary json reasons" has "$t/s.json" '"dns.skipped": 9'
 exits 0 "column by number" "$lg" verify -q -e 4 samples/messy.csv
 check "column by number rows" cmp -s "$t/out" tests/expected/messy.csv
 
+exits 0 "options after the file" "$lg" verify samples/messy.csv -q -o "$t/after.csv"
+check "options after the file rows" cmp -s "$t/after.csv" tests/expected/messy.csv
+echo old >"$t/target.csv"
+chmod 600 "$t/target.csv"
+ln -s target.csv "$t/link.csv"
+exits 0 "-o through a symlink" "$lg" verify -q -o "$t/link.csv" samples/messy.csv
+check "-o keeps the symlink" test -L "$t/link.csv"
+check "-o writes the link's target" cmp -s "$t/target.csv" tests/expected/messy.csv
+check "-o keeps the file's mode" test "$(stat -c %a "$t/target.csv")" = 600
+
 # --- exit codes -------------------------------------------------------------
 exits 0 "--help" "$lg" --help
 check "help lists verify" has "$t/out" "verify"
@@ -61,6 +71,11 @@ exits 64 "no command" "$lg"
 exits 64 "unknown command" "$lg" frobnicate
 exits 64 "unknown option" "$lg" verify --frobnicate samples/messy.csv
 exits 64 "bad format" "$lg" verify -f xml samples/messy.csv
+exits 64 "missing argument" "$lg" verify samples/messy.csv -o
+check "missing argument message" has "$t/err" "option -o wants an argument"
+printf '\377\376E\000m\000' >"$t/utf16.csv"
+exits 65 "UTF-16" "$lg" verify "$t/utf16.csv"
+check "UTF-16 message" has "$t/err" "UTF-16 text; save it as CSV UTF-8"
 exits 64 "two inputs" "$lg" verify samples/messy.csv samples/contacts.csv
 exits 66 "missing input" "$lg" verify "$t/nope.csv"
 check "missing input message" has "$t/err" "cannot open $t/nope.csv: No such file"

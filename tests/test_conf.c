@@ -59,7 +59,8 @@ static void test_file(void **state)
 	size_t before = c.role.n;
 	char text[512];
 	snprintf(text, sizeof(text),
-		 "# comment\n[verify]\nrole_list = %s/roles.txt\ntypo_frequent_min = 7\n", dir);
+		 "# comment\n[verify]\nrole_list = %s/roles.txt   # ours\ntypo_frequent_min = 7 ; seven\n",
+		 dir);
 	assert_int_equal(load(&c, text, &e), LG_OK);
 	assert_int_equal(c.role.n, before + 2);
 	assert_true(has(&c.role, "founders") && has(&c.role, "partners")); /* lower-cased, trimmed */
@@ -81,7 +82,8 @@ static void test_errors(void **state)
 		const char *text, *msg;
 	} v[] = {
 		{"[verify]\nbogus = 1\n", "t.conf:2: unknown key 'bogus' in [verify]"},
-		{"[nope]\nx = 1\n", "t.conf:2: unknown section '[nope]'"},
+		{"[nope]\nx = 1\n", "t.conf:1: unknown section '[nope]'"},
+		{"[verify]\n[later]\n", "t.conf:2: unknown section '[later]'"},
 		{"x = 1\n", "t.conf:1: key outside a [section]"},
 		{"[verify]\n\njust words\n", "t.conf:3: expected 'key = value'"},
 		{"[verify\n", "t.conf:1: malformed section header"},

@@ -13,7 +13,7 @@ static const struct {
 		"valid syntax; mail hosts were not looked up"},
 	[VERIFY_R_EMPTY] = {"syntax.empty", VERIFY_UNDELIVERABLE, "the cell is empty"},
 	[VERIFY_R_TOO_LONG] = {"syntax.too_long", VERIFY_UNDELIVERABLE,
-		"the address is longer than 254 octets"},
+		"the address is longer than 254 octets (or the cell than 1024)"},
 	[VERIFY_R_NO_AT] = {"syntax.no_at", VERIFY_UNDELIVERABLE, "there is no @"},
 	[VERIFY_R_LOCAL_EMPTY] = {"syntax.local_empty", VERIFY_UNDELIVERABLE,
 		"nothing before the @ (an empty quoted string included)"},
