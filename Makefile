@@ -38,7 +38,7 @@ LIST_TXT := conf/lists/role.txt conf/lists/free.txt conf/lists/disposable.txt \
             conf/lists/typo-targets.txt
 
 
-.PHONY: FORCE all deps demo test check valgrind install uninstall clean hdrcheck lint bench help
+.PHONY: FORCE all deps bench-deps demo test check valgrind install uninstall clean hdrcheck lint bench help
 
 all: $(B)/leadgate
 
@@ -55,8 +55,11 @@ help:
 # ---- dependencies (Debian 12) ------------------------------------------
 DEB_PKGS := gcc libc6-dev make pkgconf libpcre2-dev libidn2-dev libpsl-dev publicsuffix \
             libjansson-dev libcsv-dev libunistring-dev libcmocka-dev
-deps:
-	@missing=$$(for p in $(DEB_PKGS); do \
+BENCH_PKGS := time python3 python3-email-validator
+
+# $(call install_missing,PACKAGES): apt-get install those not installed yet.
+define install_missing
+	@missing=$$(for p in $(1); do \
 	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \
 	  done); \
 	if [ -n "$$missing" ]; then \
@@ -65,6 +68,13 @@ deps:
 	  $$sudo apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
+endef
+
+deps:
+	$(call install_missing,$(DEB_PKGS))
+
+bench-deps: deps
+	$(call install_missing,$(BENCH_PKGS))
 
 # ---- build ---------------------------------------------------------------
 $(B)/obj/%.o: %.c
@@ -123,7 +133,8 @@ valgrind: $(TEST_BIN) $(B)/leadgate
 	  valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
 	    $$t >/dev/null || exit 1; echo "valgrind clean: $$t"; done
 
-bench: $(B)/leadgate
+bench: bench-deps
+	@$(MAKE) --no-print-directory $(B)/leadgate
 	bash bench/run.sh
 
 # Every public header compiles on its own.

@@ -105,16 +105,25 @@ for (( r = 1; r <= RUNS; r++ )); do
 		"$(awk -v n="$ROWS" -v w="$WALL" 'BEGIN { printf "%.1f", n / w }')" >>"$results"
 	raw_w=$WALL
 
+	# leadgate to standard output (written like raw_csv's output: no fsync) ...
 	rc=0
-	timed "$bdir/leadgate.stdout" "$bdir/leadgate.err" \
-		"$LEADGATE" verify --no-dns --no-progress -o "$out_lg" --summary "$sum_lg" "$in" || rc=$?
+	timed "$out_lg" "$bdir/leadgate.err" \
+		"$LEADGATE" verify --no-dns --no-progress --summary "$sum_lg" "$in" || rc=$?
 	if (( rc != 0 )); then
 		tail -n 20 "$bdir/leadgate.err" >&2
-		die "leadgate exited with status $rc (0 expected): $LEADGATE verify --no-dns --no-progress -o $out_lg --summary $sum_lg $in"
+		die "leadgate exited with status $rc (0 expected): $LEADGATE verify --no-dns --no-progress --summary $sum_lg $in"
 	fi
 	printf 'leadgate\t%d\t%s\t%s\t%s\n' "$r" "$WALL" "$RSS_KB" \
 		"$(awk -v n="$ROWS" -v w="$WALL" 'BEGIN { printf "%.1f", n / w }')" >>"$results"
 	lg_w=$WALL
+
+	# ... and with -o FILE: a temporary file, fsync, rename (atomic output)
+	rc=0
+	timed /dev/null "$bdir/leadgate.err" \
+		"$LEADGATE" verify -q --no-dns --no-progress -o "$out_lg.o" "$in" || rc=$?
+	(( rc == 0 )) || die "leadgate -o exited with status $rc"
+	printf 'leadgate_o\t%d\t%s\t%s\t%s\n' "$r" "$WALL" "$RSS_KB" \
+		"$(awk -v n="$ROWS" -v w="$WALL" 'BEGIN { printf "%.1f", n / w }')" >>"$results"
 
 	timed "$peer_json" "$bdir/peer.err" "$PY" "$here/peer_email_validator.py" --limit "$PEER_LIMIT" "$in" ||
 		{ cat "$bdir/peer.err" >&2; die "peer_email_validator.py failed"; }
@@ -132,11 +141,13 @@ peer_lib=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1])).get("li
 
 "$PY" - "$results" "$ROWS" "$RUNS" "$PEER_LIMIT" "$(nproc)" "$(uname -m)" "$cpu" \
 	"$(date -u '+%Y-%m-%d %H:%M UTC')" "$pin_note" "${lg_version:-leadgate}" "$peer_lib" \
-	"$in_mb" >"$bdir/last.md" <<'EOF'
+	"$in_mb" "$sum_lg" >"$bdir/last.md" <<'EOF'
+import json
 import statistics as st
 import sys
 
-(path, rows, runs, peer_limit, ncpu, arch, cpu, date, pin, lgv, peerlib, in_mb) = sys.argv[1:]
+(path, rows, runs, peer_limit, ncpu, arch, cpu, date, pin, lgv, peerlib, in_mb, summary) = sys.argv[1:]
+set_mb = json.load(open(summary)).get("set_bytes", 0) / 1048576.0
 rows, runs, peer_limit = int(rows), int(runs), int(peer_limit)
 data = {}
 for line in open(path):
@@ -164,8 +175,11 @@ print("| tool | rows | median wall s | rows/s | peak RSS MB |")
 print("|---|---:|---:|---:|---:|")
 print("| raw_csv (libcsv read + write floor, no checks) | %s | %.3f | %s | %.1f |"
       % (fr(rows), raw_w, fr(raw_r), max(data["raw"]["rss"]) / 1024.0))
-print("| leadgate verify --no-dns | %s | %.3f | %s | %.1f |"
+print("| leadgate verify --no-dns > file | %s | %.3f | %s | %.1f |"
       % (fr(rows), lg_w, fr(lg_r), lg_rss))
+lgo_w = med("leadgate_o", "wall")
+print("| leadgate verify --no-dns -o file (atomic: fsync + rename) | %s | %.3f | %s | %.1f |"
+      % (fr(rows), lgo_w, fr(rows / lgo_w), max(data["leadgate_o"]["rss"]) / 1024.0))
 print("| peer: python-email-validator, check_deliverability=False | %s (measured on first %s) | %.1f (extrapolated) | %s | %.1f |"
       % (fr(rows), fr(peer_limit), peer_w, fr(peer_r), max(data["peer"]["rss"]) / 1024.0))
 print()
@@ -174,6 +188,8 @@ print("|---|---:|")
 print("| leadgate / raw_csv time ratio | %.2f x |" % (lg_w / raw_w))
 print("| leadgate / peer speed ratio | %.1f x |" % (lg_r / peer_r))
 print("| leadgate peak RSS | %.1f MB |" % lg_rss)
+print("| of which the duplicate set and domain cache | %.1f MB |" % set_mb)
+print("| peak RSS outside them | %.1f MB |" % (lg_rss - set_mb))
 print()
 print("- Medians of %d interleaved rounds (raw_csv, leadgate, peer in each round); %s." % (runs, pin))
 print("- Input: build/bench/contacts-%d.csv (%s MiB, bench/gen_contacts.py --seed 1), page cache warm." % (rows, in_mb))

@@ -41,6 +41,7 @@ struct rowbuf {
 	size_t n, cap;
 	unsigned long line, last_line;
 	bool plain;           /* split from a quote-free line */
+	bool borrowed;        /* ptrs point into the read buffer (see materialize) */
 	bool candidate;       /* might be part of a report footer */
 	bool marker;          /* carries a Salesforce footer marker */
 };
@@ -76,7 +77,7 @@ static struct rowbuf *row_get(struct io_reader *r)
 	struct rowbuf *b = r->npool ? r->pool[--r->npool] : lg_xcalloc(1, sizeof(*b));
 	b->n = 0;
 	lg_buf_reset(&b->bytes);
-	b->candidate = b->marker = b->plain = false;
+	b->candidate = b->marker = b->plain = b->borrowed = false;
 	return b;
 }
 
@@ -98,6 +99,33 @@ static void row_free(struct rowbuf *b)
 	free(b->lens);
 	free(b->ptrs);
 	free(b);
+}
+
+/* Make room for one more field pointer in b. */
+static void row_reserve(struct rowbuf *b)
+{
+	if (b->n < b->cap)
+		return;
+	b->cap = b->cap ? b->cap * 2 : 16;
+	b->off = lg_xrealloc(b->off, b->cap * sizeof(*b->off));
+	b->lens = lg_xrealloc(b->lens, b->cap * sizeof(*b->lens));
+	b->ptrs = lg_xrealloc(b->ptrs, b->cap * sizeof(*b->ptrs));
+}
+
+/* Copy a borrowed row's fields into its own storage. */
+static void materialize(struct rowbuf *b)
+{
+	if (!b->borrowed)
+		return;
+	lg_buf_reset(&b->bytes);
+	for (size_t i = 0; i < b->n; i++) {
+		b->off[i] = b->bytes.len;
+		lg_buf_add(&b->bytes, b->ptrs[i], b->lens[i]);
+		lg_buf_addc(&b->bytes, '\0');
+	}
+	for (size_t i = 0; i < b->n; i++)
+		b->ptrs[i] = b->bytes.data + b->off[i];
+	b->borrowed = false;
 }
 
 /* ASCII case-insensitive substring search. */
@@ -122,12 +150,7 @@ static void on_field(void *s, size_t len, void *data)
 {
 	struct io_reader *r = data;
 	struct rowbuf *b = r->cur;
-	if (b->n == b->cap) {
-		b->cap = b->cap ? b->cap * 2 : 16;
-		b->off = lg_xrealloc(b->off, b->cap * sizeof(*b->off));
-		b->lens = lg_xrealloc(b->lens, b->cap * sizeof(*b->lens));
-		b->ptrs = lg_xrealloc(b->ptrs, b->cap * sizeof(*b->ptrs));
-	}
+	row_reserve(b);
 	b->off[b->n] = b->bytes.len;
 	b->lens[b->n] = len;
 	b->n++;
@@ -148,8 +171,9 @@ static void on_row(int c, void *data)
 	struct rowbuf *b = r->cur;
 	(void)c;
 	r->in_row = false;
-	for (size_t i = 0; i < b->n; i++)
-		b->ptrs[i] = b->bytes.data + b->off[i];
+	if (!b->borrowed)
+		for (size_t i = 0; i < b->n; i++)
+			b->ptrs[i] = b->bytes.data + b->off[i];
 	b->line = r->row_start ? r->row_start : r->st.lines;
 	b->last_line = r->st.lines;
 	r->row_start = 0;
@@ -162,6 +186,7 @@ static void on_row(int c, void *data)
 			/* A line of spaces, or a lone "": nothing to verify. */
 			r->st.blank_lines++;
 			b->n = 0;
+			b->plain = b->borrowed = false; /* cur is reused for the next row */
 			lg_buf_reset(&b->bytes);
 			return;
 		}
@@ -179,6 +204,11 @@ static void on_row(int c, void *data)
 /* Fill the buffer: keep the unfed bytes, read more.  Checks for NUL. */
 static enum lg_status fill(struct io_reader *r, struct lg_err *err)
 {
+	/* Rows still queued may borrow from the bytes about to move. */
+	for (size_t i = 0; i < r->qcount; i++)
+		materialize(r->q[i]);
+	if (r->header)
+		materialize(r->header);
 	if (r->pos > 0) {
 		memmove(r->buf, r->buf + r->pos, r->len - r->pos);
 		r->len -= r->pos;
@@ -193,7 +223,7 @@ static enum lg_status fill(struct io_reader *r, struct lg_err *err)
 	}
 	ssize_t n;
 	do
-		n = read(r->fd, r->buf + r->len, r->cap - r->len);
+		n = read(r->fd, r->buf + r->len, r->cap - r->len - 1); /* a spare byte */
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return lg_err_set(err, LG_EIO, "%s: read error: %s", r->name, strerror(errno));
@@ -245,22 +275,32 @@ static bool blank_line(const char *s, size_t n)
 	return true;
 }
 
-/* A quote-free line that starts a row: its fields, split on the
- * delimiter, less the line end. */
-static void split_line(struct io_reader *r, const char *s, size_t n)
+/*
+ * A quote-free line that starts a row: its fields, split on the delimiter,
+ * less the line end.  The fields are not copied: each is terminated in
+ * place (over its delimiter or line end; the buffer keeps a spare byte for
+ * a last line without one) and the row borrows them from the read buffer
+ * until fill() has to move that buffer.
+ */
+static void split_line(struct io_reader *r, char *s, size_t n)
 {
+	struct rowbuf *b = r->cur;
 	while (n && (s[n - 1] == '\n' || s[n - 1] == '\r'))
 		n--;
-	const char *end = s + n;
+	char *end = s + n;
 	for (;;) {
-		const char *d = memchr(s, r->delim, (size_t)(end - s));
-		const char *e = d ? d : end;
-		on_field((void *)s, (size_t)(e - s), r);
+		char *d = memchr(s, r->delim, (size_t)(end - s));
+		char *e = d ? d : end;
+		row_reserve(b);
+		b->ptrs[b->n] = s;
+		b->lens[b->n] = (size_t)(e - s);
+		b->n++;
+		*e = '\0';
 		if (!d)
 			break;
 		s = d + 1;
 	}
-	r->cur->plain = true;
+	b->plain = b->borrowed = true;
 	on_row(n ? '\n' : -1, r);
 }
 
@@ -281,8 +321,10 @@ static enum lg_status feed(struct io_reader *r, struct lg_err *err)
 			return LG_OK;
 		}
 	}
-	const char *s = r->buf + r->pos;
+	char *s = r->buf + r->pos;
 	r->st.lines++;
+	if (!r->header) /* the header's line end is mirrored by the writer */
+		r->crlf = n >= 2 && s[n - 2] == '\r' && s[n - 1] == '\n';
 	bool fresh = !r->in_row; /* this line starts a row: libcsv holds nothing */
 	if (fresh) {
 		if (blank_line(s, n)) {
@@ -382,13 +424,9 @@ enum lg_status io_reader_open(struct io_reader **out, int fd, const char *name,
 	}
 	r->header = r->q[0];
 	r->qcount = 0;
+	materialize(r->header);
 	r->hdr = (struct io_row){r->header->n, r->header->ptrs, r->header->lens, 1,
 				 r->header->last_line, r->header->plain};
-	{
-		/* How the header line ended: the writer mirrors it. */
-		const char *e = r->buf + r->pos;
-		r->crlf = r->pos >= 2 && e[-2] == '\r' && e[-1] == '\n';
-	}
 	for (size_t i = 0; i < r->header->n; i++) {
 		if (u8_check((const uint8_t *)r->header->ptrs[i], r->header->lens[i])) {
 			st = lg_err_set(err, LG_EDATA,
