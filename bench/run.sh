@@ -47,8 +47,10 @@ command -v "$CC" >/dev/null || die "C compiler '$CC' not found"
 
 PIN=()
 if command -v taskset >/dev/null 2>&1; then
-	PIN=(taskset -c 0)
-	pin_note="all three pinned to CPU 0 (taskset -c 0)"
+	# The last CPU: CPU 0 takes most device interrupts on these machines.
+	cpu_last=$(( $(nproc) - 1 ))
+	PIN=(taskset -c "$cpu_last")
+	pin_note="all three pinned to CPU $cpu_last (taskset -c $cpu_last), and sync before each run so none starts while another's output is still being written back"
 else
 	pin_note="not pinned (taskset not found)"
 fi
@@ -87,6 +89,7 @@ results=$bdir/results.tsv
 timed() {
 	local so=$1 se=$2 rc=0 t0 t1
 	shift 2
+	sync
 	t0=$(date +%s%N)
 	"${PIN[@]}" /usr/bin/time -f '%e %M' -o "$tfile" "$@" >"$so" 2>"$se" || rc=$?
 	t1=$(date +%s%N)

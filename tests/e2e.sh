@@ -106,6 +106,16 @@ done
 exits 0 "-o /dev/null" "$lg" verify -q -o /dev/null samples/messy.csv
 check "/dev/null is still a device" test -c /dev/null
 
+# --- progress: forced on (stderr is no terminal here), or off -------------
+awk 'BEGIN { print "Email,N"; for (i = 0; i < 1500000; i++) printf "p%d@acme-robotics.io,%d\n", i, i }' \
+	>"$t/progress.csv"
+"$lg" verify -q --progress -o /dev/null "$t/progress.csv" 2>"$t/err"
+check "--progress draws a bar with an ETA" has "$t/err" "ETA"
+check "--progress shows the rate" has "$t/err" "rows/s"
+"$lg" verify -q --no-progress -o /dev/null "$t/progress.csv" 2>"$t/err"
+check "--no-progress -q prints nothing" test ! -s "$t/err"
+rm -f "$t/progress.csv"
+
 # --- an interrupted run leaves the old output or none, never half ----------
 awk 'BEGIN { print "Email,N"; for (i = 0; i < 400000; i++) printf "u%d@acme-robotics.io,%d\n", i, i }' \
 	>"$t/big.csv"
