@@ -12,5 +12,5 @@ done
 echo "== tests/e2e.sh $b/leadgate"
 if sh tests/e2e.sh "$b/leadgate"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: tests/e2e.sh"; fi
 echo
-echo "test suites: $pass passed, $fail failed"
+echo "suites: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
