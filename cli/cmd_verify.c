@@ -88,7 +88,13 @@ static int parse_args(int argc, char **argv, struct verify_args *a)
 	while (rc < 0 && (c = getopt_long(argc, argv, shorts + 1, lo, NULL)) != -1) {
 		switch (c) {
 		case 'o': a->output = optarg; break;
-		case 'e': a->email_column = optarg; break;
+		case 'e':
+			a->email_column = optarg;
+			if (!*optarg) {
+				cli_error("--email-column wants a column name or number");
+				rc = 64;
+			}
+			break;
 		case 'c': a->config = optarg; break;
 		case OPT_SUMMARY: a->summary = optarg; break;
 		case OPT_PROGRESS: a->progress = 1; break;
@@ -141,9 +147,15 @@ static int open_input(const char *path)
 	if (!strcmp(path, "-"))
 		return STDIN_FILENO;
 	int fd;
+	struct stat sb;
 	do
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 	while (fd < 0 && errno == EINTR);
+	if (fd >= 0 && fstat(fd, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		close(fd);
+		errno = EISDIR;
+		return -1;
+	}
 	return fd;
 }
 
@@ -343,7 +355,7 @@ int cmd_verify(int argc, char **argv)
 			extra[i] = (struct io_cell){row->field[hdr->n + i], row->len[hdr->n + i], row->plain};
 		st = io_writer_row(wr, cells, extra, nextra, &err);
 		if (st != LG_OK)
-			goto out;
+			goto write_failed;
 		if (prog.on) {
 			io_reader_stats(rd, &rs);
 			progress_tick(&prog, rep.rows, rs.bytes);
@@ -353,7 +365,7 @@ int cmd_verify(int argc, char **argv)
 		goto out;
 	st = io_writer_finish(wr, &err);
 	if (st != LG_OK)
-		goto out;
+		goto write_failed;
 	progress_done(&prog);
 
 	io_reader_stats(rd, &rs);
@@ -386,6 +398,12 @@ int cmd_verify(int argc, char **argv)
 		report_print(stderr, &rep);
 	if (a.summary)
 		st = report_write_json(a.summary, &rep, &err);
+	goto out;
+write_failed: { /* name the output in the message */
+	struct lg_err e = err;
+	lg_err_set(&err, st, "%s: %s", a.output && strcmp(a.output, "-") ? a.output : "<stdout>",
+		   e.msg);
+}
 out:
 	if (out >= 0)
 		close_output(out, a.output, false, NULL);

@@ -125,7 +125,7 @@ struct io_writer *io_writer_new(int fd, const struct io_writer_opts *opts,
 /*
  * One row: ncols cells, then nextra cells that had no column (a row longer
  * than its header): CSV writes them after the last column, JSON as the
- * array "_extra".  CSV cells that a spreadsheet would run as a formula
+ * array "_extra" (or "_extra_2"... when a column has that name).  CSV cells that a spreadsheet would run as a formula
  * (first character = + - @ tab CR) are prefixed with a single quote.
  */
 enum lg_status io_writer_row(struct io_writer *w, const struct io_cell *cells,

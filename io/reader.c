@@ -24,6 +24,7 @@
 
 #include <csv.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -52,6 +53,7 @@ struct io_reader {
 	struct csv_parser p;
 	char *buf;            /* read buffer: unfed bytes are [pos, len) */
 	size_t pos, len, cap;
+	size_t next_lf;       /* offset of the first LF at or after pos; len if none; SIZE_MAX unknown */
 	bool eof;             /* read() returned 0 */
 	bool finished;        /* csv_fini called */
 	bool overflow;        /* the current row grew past IO_RECORD_MAX */
@@ -191,7 +193,9 @@ static void on_row(int c, void *data)
 			return;
 		}
 		b->marker = footer_marker(s, n);
-		b->candidate = r->header->n > 1 || b->marker;
+		/* Report footers hold no addresses: a one-cell row with an @
+		 * is data, whatever follows it. */
+		b->candidate = b->marker || (r->header->n > 1 && !memchr(s, '@', n));
 	}
 	if (r->qcount == r->qcap) {
 		r->qcap = r->qcap ? r->qcap * 2 : 16;
@@ -246,16 +250,22 @@ static enum lg_status fill(struct io_reader *r, struct lg_err *err)
 				  "(UTF-16 or binary? save it as CSV UTF-8)", r->name, line);
 	}
 	r->len += (size_t)n;
+	r->next_lf = SIZE_MAX; /* the buffer moved and grew */
 	return LG_OK;
 }
 
 /* The end of the line at [pos, len): after its LF, CRLF or lone CR; 0
- * when the buffer holds no complete line yet. */
-static size_t line_end(const struct io_reader *r)
+ * when the buffer holds no complete line yet.  The next LF is remembered,
+ * so that a file of lone CRs is not rescanned for an LF at every line. */
+static size_t line_end(struct io_reader *r)
 {
 	const char *s = r->buf + r->pos;
 	size_t n = r->len - r->pos;
-	const char *nl = memchr(s, '\n', n);
+	if (r->next_lf == SIZE_MAX || r->next_lf < r->pos) {
+		const char *lf = memchr(s, '\n', n);
+		r->next_lf = lf ? (size_t)(lf - r->buf) : r->len;
+	}
+	const char *nl = r->next_lf < r->len ? r->buf + r->next_lf : NULL;
 	size_t limit = nl ? (size_t)(nl - s) : n;
 	const char *cr = memchr(s, '\r', limit);
 	if (cr) {
@@ -337,7 +347,10 @@ static enum lg_status feed(struct io_reader *r, struct lg_err *err)
 		r->in_row = true;
 		r->row_start = r->st.lines;
 	}
-	if (fresh && !r->no_split && !memchr(s, '"', n))
+	unsigned long start = r->row_start;
+	if (fresh && n > IO_RECORD_MAX)
+		r->overflow = true;
+	else if (fresh && !r->no_split && !memchr(s, '"', n))
 		split_line(r, s, n);
 	else if (csv_parse(&r->p, s, n, on_field, on_row, r) != n)
 		return lg_err_set(err, LG_EDATA, "%s:%lu: %s", r->name, r->st.lines,
@@ -346,9 +359,9 @@ static enum lg_status feed(struct io_reader *r, struct lg_err *err)
 	r->st.bytes += n;
 	if (r->overflow || csv_get_buffer_size(&r->p) > IO_RECORD_MAX)
 		return lg_err_set(err, LG_EDATA,
-				  "%s:%lu: the row starting at line %lu is longer than %u bytes "
-				  "(a quote that never closes?)",
-				  r->name, r->st.lines, r->row_start, IO_RECORD_MAX);
+				  "%s:%lu: the row starting at line %lu is longer than %u bytes%s",
+				  r->name, r->st.lines, start, IO_RECORD_MAX,
+				  r->st.lines > start ? " (a quote that never closes?)" : "");
 	return LG_OK;
 }
 
@@ -389,6 +402,7 @@ enum lg_status io_reader_open(struct io_reader **out, int fd, const char *name,
 	r->name = lg_xstrdup(name);
 	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode))
 		r->st.size = (uint64_t)sb.st_size;
+	r->next_lf = SIZE_MAX;
 	csv_init(&r->p, CSV_APPEND_NULL);
 	csv_set_space_func(&r->p, no_space);
 	r->cur = row_get(r);
@@ -398,7 +412,8 @@ enum lg_status io_reader_open(struct io_reader **out, int fd, const char *name,
 		st = fill(r, err);
 		if (st != LG_OK)
 			goto fail;
-	} while (!r->eof && !memchr(r->buf, '\n', r->len) && r->len < IO_RECORD_MAX);
+	} while (!r->eof && !memchr(r->buf, '\n', r->len) && !memchr(r->buf, '\r', r->len) &&
+		 r->len < IO_RECORD_MAX);
 
 	const unsigned char *u = (const unsigned char *)r->buf;
 	if (r->len >= 2 && ((u[0] == 0xFF && u[1] == 0xFE) || (u[0] == 0xFE && u[1] == 0xFF))) {
@@ -425,13 +440,13 @@ enum lg_status io_reader_open(struct io_reader **out, int fd, const char *name,
 	r->header = r->q[0];
 	r->qcount = 0;
 	materialize(r->header);
-	r->hdr = (struct io_row){r->header->n, r->header->ptrs, r->header->lens, 1,
+	r->hdr = (struct io_row){r->header->n, r->header->ptrs, r->header->lens, r->header->line,
 				 r->header->last_line, r->header->plain};
 	for (size_t i = 0; i < r->header->n; i++) {
 		if (u8_check((const uint8_t *)r->header->ptrs[i], r->header->lens[i])) {
 			st = lg_err_set(err, LG_EDATA,
-					"%s:1: the header is not UTF-8 text (another encoding? "
-					"save it as CSV UTF-8)", name);
+					"%s:%lu: the header is not UTF-8 text (another encoding? "
+					"save it as CSV UTF-8)", name, r->hdr.line);
 			goto fail;
 		}
 	}

@@ -27,6 +27,7 @@ struct io_writer {
 	unsigned long repaired;
 	struct lg_buf scratch;
 	unsigned char special[256]; /* 1: the cell must be quoted if it holds this byte */
+	char *extra_key;            /* JSON key of cells past the header: "_extra", unless taken */
 };
 
 static void write_all(struct io_writer *w, const char *p, size_t n)
@@ -173,6 +174,19 @@ struct io_writer *io_writer_new(int fd, const struct io_writer_opts *opts,
 		lg_buf_grow(&name, 0);
 		w->cols[i] = (struct io_col){name.data, name.len, cols[i].kind};
 	}
+	/* The key for cells past the header must not replace a column. */
+	struct lg_buf key = LG_BUF_INIT;
+	lg_buf_adds(&key, "_extra");
+	for (unsigned k = 2;; k++) {
+		bool clash = false;
+		for (size_t j = 0; j < ncols && !clash; j++)
+			clash = w->cols[j].len == key.len && !memcmp(w->cols[j].name, key.data, key.len);
+		if (!clash)
+			break;
+		lg_buf_reset(&key);
+		lg_buf_addf(&key, "_extra_%u", k);
+	}
+	w->extra_key = key.data;
 	if (opts->format == IO_FORMAT_CSV) {
 		struct io_cell *names = lg_xcalloc(ncols ? ncols : 1, sizeof(*names));
 		for (size_t i = 0; i < ncols; i++)
@@ -251,7 +265,7 @@ enum lg_status io_writer_row(struct io_writer *w, const struct io_cell *cells,
 		json_t *a = json_array();
 		for (size_t i = 0; i < nextra; i++)
 			json_array_append_new(a, json_text(w, extra[i].s, extra[i].len));
-		json_object_set_new_nocheck(o, "_extra", a);
+		json_object_set_new_nocheck(o, w->extra_key, a);
 	}
 	size_t need = json_dumpb(o, NULL, 0, JSON_COMPACT);
 	reserve(w, need + 1);
@@ -280,6 +294,7 @@ void io_writer_free(struct io_writer *w)
 	for (size_t i = 0; i < w->ncols; i++)
 		free((char *)w->cols[i].name);
 	free(w->cols);
+	free(w->extra_key);
 	free(w->buf);
 	lg_buf_release(&w->scratch);
 	free(w);

@@ -89,6 +89,11 @@ printf '[verify]\ntypo_frequent_min = lots\n' >"$t/bad.conf"
 exits 78 "bad config" "$lg" verify -c "$t/bad.conf" samples/messy.csv
 check "bad config line" has "$t/err" "bad.conf:2: typo_frequent_min"
 exits 74 "unwritable output" "$lg" verify -o "$t/no/such/dir/out.csv" samples/messy.csv
+exits 74 "full device" "$lg" verify -o /dev/full samples/messy.csv
+check "write error names the output" has "$t/err" "/dev/full: write error"
+exits 66 "directory input" "$lg" verify "$t"
+check "directory input message" has "$t/err" "Is a directory"
+exits 64 "empty --email-column" "$lg" verify -e "" samples/messy.csv
 exits 0 "reasons" "$lg" reasons
 
 # --- documentation names every reason code and option ---------------------

@@ -186,9 +186,23 @@ static void test_duplicates(void **state)
 	row(c, "jose\xcc\x81@acme-robotics.io", &r);
 	assert_true(r.flags & VERIFY_F_DUPLICATE);
 
+	/* One address in three spellings of its domain, and a Unicode case. */
+	row(c, "a@b\xc3\xbc" "cher.de", &r);
+	assert_int_equal(r.flags & VERIFY_F_DUPLICATE, 0);
+	row(c, "a@B\xc3\x9c" "CHER.DE", &r);
+	assert_true(r.flags & VERIFY_F_DUPLICATE);
+	row(c, "A@xn--bcher-kva.de", &r);
+	assert_true(r.flags & VERIFY_F_DUPLICATE);
+	row(c, "\xc3\x84NNE@acme-robotics.io", &r);
+	row(c, "\xc3\xa4nne@acme-robotics.io", &r);
+	assert_true(r.flags & VERIFY_F_DUPLICATE);
+
 	struct verify_stats st;
 	verify_ctx_stats(c, &st);
-	assert_int_equal(st.addresses, 4);
+	assert_int_equal(st.addresses, 6);
+	/* acme-robotics.io, gmail.co, xn--bcher-kva.de: invalid local parts
+	 * never reach the domain, and three spellings are one domain */
+	assert_int_equal(st.domains, 3);
 	verify_ctx_free(c);
 }
 
@@ -217,6 +231,18 @@ static void test_list_frequent_typo(void **state)
 	/* verify_address() ignores list state. */
 	verify_address(c, "mary@northwnid-traders.com", 26, &r);
 	assert_int_equal(r.flags & VERIFY_F_TYPO, 0);
+
+	/* Frequency counts on the domain, however it is spelled; and a
+	 * Unicode domain is compared through its ASCII skeleton. */
+	for (unsigned i = 0; i < conf.typo_frequent_min; i++) {
+		snprintf(buf, sizeof(buf), i % 2 ? "u%u@b\xc3\xbc" "cher-versand.de" : "u%u@xn--bcher-versand-wob.de", i);
+		row(c, buf, &r);
+	}
+	row(c, "v@b\xc3\xbc" "cher-versnd.de", &r);
+	assert_true(r.flags & VERIFY_F_TYPO);
+	assert_string_equal(r.suggestion, "v@b\xc3\xbc" "cher-versand.de");
+	row(c, "w@bucher-versand.de", &r); /* the accent dropped: a different domain */
+	assert_true(r.flags & VERIFY_F_TYPO);
 
 	/* A domain that becomes frequent itself stops being a typo. */
 	for (unsigned i = 0; i < conf.typo_frequent_min; i++) {

@@ -166,7 +166,10 @@ void domain_analyse(struct verify_ctx *ctx, const char *d, size_t n, struct doma
 					IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
 		free(in);
 		if (rc != IDN2_OK) {
-			info->reason = VERIFY_R_IDNA;
+			/* Too long only once converted: the length rules speak. */
+			info->reason = rc == IDN2_TOO_BIG_DOMAIN  ? VERIFY_R_DOMAIN_TOO_LONG
+				     : rc == IDN2_TOO_BIG_LABEL ? VERIFY_R_LABEL_TOO_LONG
+								: VERIFY_R_IDNA;
 			return;
 		}
 		an = strlen(out);
@@ -228,11 +231,29 @@ void domain_analyse(struct verify_ctx *ctx, const char *d, size_t n, struct doma
 	    (in_set(&ctx->disposable, a, an) || (reg && in_set(&ctx->disposable, reg, regn))))
 		info->flags |= VERIFY_F_DISPOSABLE;
 
-	if (info->allowed || (info->flags & VERIFY_F_FREE))
+	/* Typos are measured on ASCII: the A-label itself, or for an IDN the
+	 * skeleton of its Unicode form, so that "gma\xc3\xadl.com" meets
+	 * "gmail.com" (their A-labels are many edits apart). */
+	info->skel = a;
+	info->skel_len = an;
+	if (idn) {
+		char *u = NULL;
+		info->skel = NULL;
+		if (idn2_to_unicode_8z8z(a, &u, 0) == IDN2_OK && u) {
+			struct lg_buf sk = LG_BUF_INIT;
+			info->ulabel = lg_arena_memdup(arena, u, strlen(u));
+			if (syntax_skeleton(u, strlen(u), &sk)) {
+				info->skel = lg_arena_memdup(arena, sk.data, sk.len);
+				info->skel_len = sk.len;
+			}
+			lg_buf_release(&sk);
+		}
+		free(u);
+	}
+	if (info->allowed || (info->flags & VERIFY_F_FREE) || !info->skel)
 		return;
-	const struct typo_target *t = typo_index_find(&ctx->typo, a, an, false);
-	if (t && t->len == an && !memcmp(t->name, a, an))
-		t = NULL;
+	const struct typo_target *t = typo_index_find(&ctx->typo, info->skel, info->skel_len,
+						      info->ulabel ? info->ulabel : a, false);
 	if (t)
 		info->suggest_static = t->name;
 	else if (!info->tld_known)

@@ -200,3 +200,45 @@ void syntax_dup_key(const char *s, size_t n, struct lg_buf *key)
 	key->len = n;
 	key->data[n] = '\0';
 }
+
+void syntax_fold_local(const char *s, size_t n, struct lg_buf *out)
+{
+	bool ascii = true;
+	for (size_t i = 0; i < n && ascii; i++)
+		ascii = (unsigned char)s[i] < 0x80;
+	if (ascii) {
+		lg_buf_grow(out, n);
+		for (size_t i = 0; i < n; i++)
+			out->data[out->len + i] = (char)lg_ascii_lower((unsigned char)s[i]);
+		out->len += n;
+		out->data[out->len] = '\0';
+		return;
+	}
+	size_t len = 0;
+	uint8_t *f = u8_casefold((const uint8_t *)s, n, NULL, UNINORM_NFC, NULL, &len);
+	if (!f)
+		abort(); /* only ENOMEM: s was checked to be valid UTF-8 */
+	lg_buf_add(out, f, len);
+	free(f);
+}
+
+bool syntax_skeleton(const char *s, size_t n, struct lg_buf *out)
+{
+	size_t len = 0;
+	uint8_t *d = u8_normalize(UNINORM_NFD, (const uint8_t *)s, n, NULL, &len);
+	if (!d)
+		return false;
+	const uint8_t *p = d, *end = d + len;
+	bool ok = true;
+	lg_buf_reset(out);
+	while (p < end && ok) {
+		ucs4_t uc;
+		p += u8_mbtouc_unsafe(&uc, p, (size_t)(end - p));
+		if (uc < 0x80)
+			lg_buf_addc(out, (char)uc);
+		else
+			ok = uc_is_general_category(uc, UC_CATEGORY_Mn); /* drop accents */
+	}
+	free(d);
+	return ok;
+}

@@ -50,7 +50,8 @@ static void link_key(struct typo_index *ti, const char *k, size_t n, uint32_t ta
 	*head = (uint32_t)++ti->nlinks;
 }
 
-void typo_index_add(struct typo_index *ti, const char *name, size_t len, bool from_list)
+void typo_index_add(struct typo_index *ti, const char *key, size_t len, const char *name,
+		    bool from_list)
 {
 	char buf[VERIFY_DOMAIN_MAX + 1];
 	if (len == 0 || len > VERIFY_DOMAIN_MAX)
@@ -59,16 +60,16 @@ void typo_index_add(struct typo_index *ti, const char *name, size_t len, bool fr
 		ti->captargets = ti->captargets ? ti->captargets * 2 : 128;
 		ti->targets = lg_xrealloc(ti->targets, ti->captargets * sizeof(*ti->targets));
 	}
-	const char *dot = memchr(name, '.', len);
+	const char *dot = memchr(key, '.', len);
 	uint32_t id = (uint32_t)ti->ntargets++;
 	ti->targets[id] = (struct typo_target){
-		.name = name, .len = len,
-		.label_len = dot ? (size_t)(dot - name) : len, .from_list = from_list,
+		.key = key, .len = len, .name = name,
+		.label_len = dot ? (size_t)(dot - key) : len, .from_list = from_list,
 	};
-	link_key(ti, name, len, id);
+	link_key(ti, key, len, id);
 	for (size_t i = 0; i < len; i++) {
-		memcpy(buf, name, i);
-		memcpy(buf + i, name + i + 1, len - i - 1);
+		memcpy(buf, key, i);
+		memcpy(buf + i, key + i + 1, len - i - 1);
 		link_key(ti, buf, len - 1, id);
 	}
 	if (from_list)
@@ -82,7 +83,7 @@ struct best {
 };
 
 static void consider(const struct typo_index *ti, const char *k, size_t kn,
-		     const char *d, size_t n, bool with_list, struct best *b)
+		     const char *d, size_t n, const char *name, bool with_list, struct best *b)
 {
 	const uint32_t *head = lg_map_get(&ti->variants, k, kn, lg_hash(k, kn));
 	if (!head)
@@ -90,18 +91,19 @@ static void consider(const struct typo_index *ti, const char *k, size_t kn,
 	for (uint32_t l = *head; l; l = ti->links[l - 1].next) {
 		uint32_t id = ti->links[l - 1].target;
 		const struct typo_target *t = &ti->targets[id];
-		if (t->len == n && !memcmp(t->name, d, n)) {
-			b->exact = true;
+		if (!strcmp(t->name, name)) {
+			b->exact = true; /* the domain is a target itself */
 			continue;
 		}
 		if (t->from_list && !with_list)
 			continue;
 		if (b->t && b->id <= id)
 			continue; /* an earlier target already matched */
-		if (!syntax_one_edit(d, n, t->name, t->len))
+		bool same_key = t->len == n && !memcmp(t->key, d, n);
+		if (!same_key && !syntax_one_edit(d, n, t->key, t->len))
 			continue;
 		if (t->label_len < TYPO_SHORT_LABEL &&
-		    (n <= t->label_len || memcmp(d, t->name, t->label_len + 1) != 0))
+		    (n <= t->label_len || memcmp(d, t->key, t->label_len + 1) != 0))
 			continue;
 		b->t = t;
 		b->id = id;
@@ -109,18 +111,18 @@ static void consider(const struct typo_index *ti, const char *k, size_t kn,
 }
 
 const struct typo_target *typo_index_find(const struct typo_index *ti, const char *d, size_t n,
-					  bool with_list)
+					  const char *name, bool with_list)
 {
 	char buf[VERIFY_DOMAIN_MAX + 1];
 	struct best b = {0};
 
 	if (!ti->ntargets || n == 0 || n > VERIFY_DOMAIN_MAX)
 		return NULL;
-	consider(ti, d, n, d, n, with_list, &b);
+	consider(ti, d, n, d, n, name, with_list, &b);
 	for (size_t i = 0; i < n; i++) {
 		memcpy(buf, d, i);
 		memcpy(buf + i, d + i + 1, n - i - 1);
-		consider(ti, buf, n - 1, d, n, with_list, &b);
+		consider(ti, buf, n - 1, d, n, name, with_list, &b);
 	}
 	return b.exact ? NULL : b.t;
 }

@@ -63,8 +63,8 @@ struct verify_ctx *verify_ctx_new(const struct conf *conf)
 	typo_index_init(&ctx->typo);
 	for (size_t i = 0; i < conf->typo.n; i++) {
 		size_t n = strlen(conf->typo.item[i]);
-		typo_index_add(&ctx->typo, lg_arena_memdup(&ctx->domains.arena, conf->typo.item[i], n),
-			       n, false);
+		const char *t = lg_arena_memdup(&ctx->domains.arena, conf->typo.item[i], n);
+		typo_index_add(&ctx->typo, t, n, t, false);
 	}
 	ctx->typo_frequent_min = conf->typo_frequent_min ? conf->typo_frequent_min : 20;
 	ctx->psl = psl_latest(NULL);
@@ -150,22 +150,42 @@ static struct domain_info *domain_get(struct verify_ctx *ctx, const char *d, siz
 	if (created) {
 		domain_analyse(ctx, d, n, info, &ctx->domains.arena);
 		info->typo_epoch = UINT32_MAX;
+		info->canon = info;
+		if (info->reason == VERIFY_R_OK &&
+		    (info->alabel_len != n || memcmp(info->alabel, ctx->dkey.data, n))) {
+			/* Another spelling (Unicode, A-label) of one domain: its
+			 * rows count on the entry of the A-label. */
+			bool fresh;
+			struct domain_info *c = lg_map_put(&ctx->domains, info->alabel, info->alabel_len,
+							   lg_hash(info->alabel, info->alabel_len), &fresh);
+			if (fresh) {
+				*c = *info;
+				c->canon = c;
+				ctx->ndomains++;
+			}
+			info->canon = c->canon;
+		} else {
+			ctx->ndomains++;
+		}
 	}
+	info = info->canon ? info->canon : info;
 	if (!list || info->reason != VERIFY_R_OK)
 		return info;
 
 	/* A domain frequent in this list becomes a typo target for the
 	 * rare domains one edit from it. */
-	if (++info->count == ctx->typo_frequent_min && !info->allowed &&
+	if (++info->count == ctx->typo_frequent_min && !info->allowed && info->skel &&
 	    !(info->flags & VERIFY_F_FREE) && !info->suggest_static) {
 		info->target = true;
-		typo_index_add(&ctx->typo, info->alabel, info->alabel_len, true);
+		typo_index_add(&ctx->typo, info->skel, info->skel_len,
+			       info->ulabel ? info->ulabel : info->alabel, true);
 	}
-	if (info->count <= TYPO_RECHECK_MAX && !info->target && !info->allowed &&
+	if (info->count <= TYPO_RECHECK_MAX && !info->target && !info->allowed && info->skel &&
 	    !(info->flags & VERIFY_F_FREE) && !info->suggest_static &&
 	    info->typo_epoch != ctx->typo.epoch) {
 		const struct typo_target *t =
-			typo_index_find(&ctx->typo, info->alabel, info->alabel_len, true);
+			typo_index_find(&ctx->typo, info->skel, info->skel_len,
+					info->ulabel ? info->ulabel : info->alabel, true);
 		info->suggest_list = t ? t->name : NULL;
 		info->typo_epoch = ctx->typo.epoch;
 	}
@@ -244,6 +264,13 @@ static void analyse(struct verify_ctx *ctx, const char *s, size_t n, struct veri
 		out->flags |= VERIFY_F_ROLE;
 	fail(out, (info->flags & VERIFY_F_DISPOSABLE) ? VERIFY_R_DISPOSABLE : VERIFY_R_DNS_SKIPPED);
 
+	if (list) { /* the duplicate key: the address as normalized, case-folded */
+		lg_buf_reset(&ctx->key);
+		syntax_fold_local(sp.local, sp.local_len, &ctx->key);
+		lg_buf_addc(&ctx->key, '@');
+		lg_buf_add(&ctx->key, info->alabel, info->alabel_len);
+	}
+
 	lg_buf_reset(&ctx->norm);
 	lg_buf_add(&ctx->norm, sp.local, sp.local_len);
 	lg_buf_addc(&ctx->norm, '@');
@@ -280,9 +307,11 @@ void verify_list_row(struct verify_ctx *ctx, const char *cell, size_t len, struc
 		return;
 	size_t kn;
 
-	/* The duplicate key: the trimmed address, NFC when it is valid UTF-8,
-	 * ASCII case folded. */
-	syntax_dup_key(cell, len, &ctx->key);
+	/* The duplicate key: a valid address's normalized form, case-folded
+	 * (analyse made it); otherwise the trimmed cell, NFC when it is valid
+	 * UTF-8, ASCII case folded. */
+	if (!out->normalized_len)
+		syntax_dup_key(cell, len, &ctx->key);
 
 	bool created;
 	kn = ctx->key.len;
@@ -314,6 +343,6 @@ void verify_list_row(struct verify_ctx *ctx, const char *cell, size_t len, struc
 void verify_ctx_stats(const struct verify_ctx *ctx, struct verify_stats *st)
 {
 	st->addresses = ctx->addrs.count;
-	st->domains = ctx->domains.count;
+	st->domains = ctx->ndomains;
 	st->bytes = lg_map_bytes(&ctx->addrs) + lg_map_bytes(&ctx->domains);
 }

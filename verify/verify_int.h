@@ -36,6 +36,14 @@ enum verify_reason syntax_local(const char *s, size_t n, struct syntax_split *sp
 /* The duplicate key of a trimmed cell: NFC if valid UTF-8, ASCII lower case. */
 void syntax_dup_key(const char *s, size_t n, struct lg_buf *key);
 
+/* Append the local part [s, s+n) case-folded (valid UTF-8, NFC) to out. */
+void syntax_fold_local(const char *s, size_t n, struct lg_buf *out);
+
+/* The ASCII skeleton of a Unicode domain: NFD with its combining marks
+ * dropped ("gma\xc3\xadl.com" -> "gmail.com").  False when other non-ASCII
+ * characters remain. */
+bool syntax_skeleton(const char *s, size_t n, struct lg_buf *out);
+
 /* Damerau (optimal string alignment) distance exactly 1 between a and b. */
 bool syntax_one_edit(const char *a, size_t alen, const char *b, size_t blen);
 
@@ -51,6 +59,10 @@ struct domain_info {
 	bool tld_known;      /* the top-level label is a public suffix */
 	const char *alabel;  /* lower-case A-label form, in the map's arena */
 	size_t alabel_len;
+	const char *ulabel;  /* Unicode form of an IDN domain, or NULL */
+	const char *skel;    /* typo key: the A-label, or an IDN's ASCII skeleton; NULL: none */
+	size_t skel_len;
+	struct domain_info *canon; /* the entry of this A-label that counts rows */
 	const char *suggest_static; /* typo of a popular domain or of the TLD, or NULL */
 	const char *suggest_list;   /* typo of a domain frequent in this list, or NULL */
 };
@@ -58,8 +70,9 @@ struct domain_info {
 /* ---- typo.c: which target a domain is one edit away from ---- */
 
 struct typo_target {
-	const char *name; /* borrowed (conf arena or domain map arena) */
+	const char *key;  /* what distances are measured on (ASCII); borrowed */
 	size_t len;
+	const char *name; /* the domain suggested: key, or an IDN's Unicode form */
 	size_t label_len; /* length of the first label */
 	bool from_list;   /* a list-frequent target, not a shipped one */
 };
@@ -75,11 +88,14 @@ struct typo_index {
 
 void typo_index_init(struct typo_index *ti);
 void typo_index_release(struct typo_index *ti);
-void typo_index_add(struct typo_index *ti, const char *name, size_t len, bool from_list);
-/* The best target one edit from [d, d+n), or NULL; list targets only if
+void typo_index_add(struct typo_index *ti, const char *key, size_t len, const char *name,
+		    bool from_list);
+/* The best target whose key is one edit from [key, key+n), or equal to it
+ * while its name differs from name (an accent: "gma\xc3\xadl.com"); NULL
+ * when none, or when name is a target itself.  List targets only if
  * with_list.  The result is borrowed from the index. */
-const struct typo_target *typo_index_find(const struct typo_index *ti, const char *d, size_t n,
-					  bool with_list);
+const struct typo_target *typo_index_find(const struct typo_index *ti, const char *key, size_t n,
+					  const char *name, bool with_list);
 
 struct verify_ctx {
 	struct lg_map role;       /* role local parts */
@@ -91,6 +107,7 @@ struct verify_ctx {
 	struct lg_map tlds;       /* top-level label -> 1 unknown, 2 a public suffix */
 	const char **suggestions; /* first rows' suggestions, for their duplicates */
 	size_t nsuggestions, capsuggestions;
+	size_t ndomains;          /* distinct A-label domains */
 	struct typo_index typo;
 	unsigned typo_frequent_min;
 	const psl_ctx_t *psl;     /* borrowed from libpsl; may be NULL */
