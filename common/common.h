@@ -69,6 +69,12 @@ static inline bool lg_ascii_is_alpha(unsigned char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
+/* Copy n bytes from src to dst lower-casing ASCII letters; dst may be src. */
+static inline void lg_ascii_lower_copy(char *dst, const char *src, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		dst[i] = (char)lg_ascii_lower((unsigned char)src[i]);
+}
 /* Case-insensitive (ASCII) equality of two byte strings. */
 bool lg_ascii_eq(const char *a, size_t alen, const char *b, size_t blen);
 /* Trim ASCII white space from both ends of [*s, *s + *len). */

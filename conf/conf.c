@@ -45,8 +45,7 @@ void conf_list_add_text(struct conf *c, struct conf_list *l, const char *text, s
 		lg_ascii_trim(&s, &n);
 		if (n) {
 			char *e = lg_arena_memdup(&c->arena, s, n);
-			for (size_t i = 0; i < n; i++)
-				e[i] = (char)lg_ascii_lower((unsigned char)e[i]);
+			lg_ascii_lower_copy(e, e, n);
 			list_push(l, e);
 		}
 		p = eol + 1;

@@ -47,6 +47,13 @@ check "-o leaves no temporary" test "$(ls "$t" | grep -c tmp)" -eq 0
 check "summary json rows" has "$t/s.json" '"rows": 15'
 check "summary json footer" has "$t/s.json" '"first_line": 21'
 check "summary json reasons" has "$t/s.json" '"dns.skipped": 9'
+exits 0 "--no-dns" "$lg" verify -q --no-dns samples/messy.csv
+check "--no-dns rows" cmp -s "$t/out" tests/expected/messy.csv
+printf '[verify]\nrole_list = roles.txt\n' >"$t/env.conf"
+printf 'hank\n' >"$t/roles.txt"
+LEADGATE_CONFIG="$t/env.conf" "$lg" verify -q samples/messy.csv >"$t/env.csv" 2>"$t/err"
+check "\$LEADGATE_CONFIG is read" has "$t/env.csv" 'quarter";unknown;dns.skipped;role;hank@globex-corp.com;'
+check "without it hank is no role" has tests/expected/messy.csv 'quarter";unknown;dns.skipped;;hank@globex-corp.com;'
 exits 0 "column by number" "$lg" verify -q -e 4 samples/messy.csv
 check "column by number rows" cmp -s "$t/out" tests/expected/messy.csv
 

@@ -116,7 +116,7 @@ static bool tld_known(struct verify_ctx *ctx, const char *tld, size_t n)
 }
 
 /* The TLD-typo rule: an unknown top-level label one edit from a common one. */
-static const char *tld_typo(struct verify_ctx *ctx, const char *d, size_t n, struct lg_arena *arena)
+static const char *tld_typo(const char *d, size_t n, struct lg_arena *arena)
 {
 	static const char *const common[] = {"com", "net", "org"};
 	const char *dot = memrchr(d, '.', n);
@@ -132,7 +132,6 @@ static const char *tld_typo(struct verify_ctx *ctx, const char *d, size_t n, str
 		memcpy(s + keep, common[i], cn + 1);
 		return s;
 	}
-	(void)ctx;
 	return NULL;
 }
 
@@ -183,8 +182,7 @@ void domain_analyse(struct verify_ctx *ctx, const char *d, size_t n, struct doma
 		a = lg_arena_memdup(arena, d, n);
 		an = n;
 	}
-	for (size_t i = 0; i < an; i++)
-		a[i] = (char)lg_ascii_lower((unsigned char)a[i]);
+	lg_ascii_lower_copy(a, a, an);
 	info->alabel = a;
 	info->alabel_len = an;
 
@@ -257,5 +255,5 @@ void domain_analyse(struct verify_ctx *ctx, const char *d, size_t n, struct doma
 	if (t)
 		info->suggest_static = t->name;
 	else if (!info->tld_known)
-		info->suggest_static = tld_typo(ctx, a, an, arena);
+		info->suggest_static = tld_typo(a, an, arena);
 }

@@ -195,8 +195,7 @@ void syntax_dup_key(const char *s, size_t n, struct lg_buf *key)
 		lg_buf_reset(key);
 		lg_buf_grow(key, n);
 	}
-	for (size_t i = 0; i < n; i++)
-		key->data[i] = (char)lg_ascii_lower((unsigned char)s[i]);
+	lg_ascii_lower_copy(key->data, s, n);
 	key->len = n;
 	key->data[n] = '\0';
 }
@@ -208,8 +207,7 @@ void syntax_fold_local(const char *s, size_t n, struct lg_buf *out)
 		ascii = (unsigned char)s[i] < 0x80;
 	if (ascii) {
 		lg_buf_grow(out, n);
-		for (size_t i = 0; i < n; i++)
-			out->data[out->len + i] = (char)lg_ascii_lower((unsigned char)s[i]);
+		lg_ascii_lower_copy(out->data + out->len, s, n);
 		out->len += n;
 		out->data[out->len] = '\0';
 		return;

@@ -101,7 +101,6 @@ void verify_ctx_free(struct verify_ctx *ctx)
 	lg_buf_release(&ctx->norm);
 	lg_buf_release(&ctx->sugg);
 	lg_buf_release(&ctx->dkey);
-	lg_buf_release(&ctx->scratch);
 	free(ctx);
 }
 
@@ -126,8 +125,7 @@ static bool is_role(const struct verify_ctx *ctx, const struct syntax_split *sp)
 	const char *plus = memchr(sp->local, '+', n);
 	if (plus)
 		n = (size_t)(plus - sp->local);
-	for (size_t i = 0; i < n; i++)
-		buf[i] = (char)lg_ascii_lower((unsigned char)sp->local[i]);
+	lg_ascii_lower_copy(buf, sp->local, n);
 	return n && lg_map_get(&ctx->role, buf, n, lg_hash(buf, n));
 }
 
@@ -141,8 +139,7 @@ static struct domain_info *domain_get(struct verify_ctx *ctx, const char *d, siz
 {
 	lg_buf_reset(&ctx->dkey);
 	lg_buf_grow(&ctx->dkey, n);
-	for (size_t i = 0; i < n; i++)
-		ctx->dkey.data[i] = (char)lg_ascii_lower((unsigned char)d[i]);
+	lg_ascii_lower_copy(ctx->dkey.data, d, n);
 	ctx->dkey.len = n;
 	uint64_t h = lg_hash(ctx->dkey.data, n);
 	bool created;
@@ -207,20 +204,17 @@ static void analyse(struct verify_ctx *ctx, const char *s, size_t n, struct veri
 		pcre2_code *re = ctx->display_re;
 		pcre2_match_data *md = ctx->display_md;
 		if (pcre2_match(re, (PCRE2_SPTR)s, n, 0, 0, md, NULL) >= 2) {
+			/* Suggest the address inside when it is valid itself. */
 			PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+			const char *addr = s + ov[2];
+			size_t alen = ov[3] - ov[2];
 			struct verify_result inner;
-			char *addr = lg_xmemdup(s + ov[2], ov[3] - ov[2]);
-			analyse(ctx, addr, ov[3] - ov[2], &inner, false);
-			bool valid = inner.status != VERIFY_UNDELIVERABLE;
-			lg_buf_reset(&ctx->scratch);
-			if (valid)
-				lg_buf_add(&ctx->scratch, addr, ov[3] - ov[2]);
-			free(addr);
+			analyse(ctx, addr, alen, &inner, false);
 			result_init(out);
 			fail(out, VERIFY_R_DISPLAY_NAME);
-			if (valid) {
+			if (inner.status != VERIFY_UNDELIVERABLE) {
 				lg_buf_reset(&ctx->sugg);
-				lg_buf_add(&ctx->sugg, ctx->scratch.data, ctx->scratch.len);
+				lg_buf_add(&ctx->sugg, addr, alen);
 				out->suggestion = ctx->sugg.data;
 				out->suggestion_len = ctx->sugg.len;
 			}
@@ -305,7 +299,6 @@ void verify_list_row(struct verify_ctx *ctx, const char *cell, size_t len, struc
 	analyse(ctx, cell, len, out, true);
 	if (len == 0)
 		return;
-	size_t kn;
 
 	/* The duplicate key: a valid address's normalized form, case-folded
 	 * (analyse made it); otherwise the trimmed cell, NFC when it is valid
@@ -314,7 +307,7 @@ void verify_list_row(struct verify_ctx *ctx, const char *cell, size_t len, struc
 		syntax_dup_key(cell, len, &ctx->key);
 
 	bool created;
-	kn = ctx->key.len;
+	size_t kn = ctx->key.len;
 	struct addr_info *a = lg_map_put(&ctx->addrs, ctx->key.data, kn, lg_hash(ctx->key.data, kn),
 					 &created);
 	if (created) {

@@ -113,7 +113,7 @@ struct verify_ctx {
 	const psl_ctx_t *psl;     /* borrowed from libpsl; may be NULL */
 	void *display_re;         /* pcre2_code_8 * */
 	void *display_md;         /* pcre2_match_data_8 * */
-	struct lg_buf nfc, key, norm, sugg, dkey, scratch;
+	struct lg_buf nfc, key, norm, sugg, dkey;
 };
 
 /* Analyse the domain [d, d+n) (not yet lower-cased): syntax, IDNA,
