@@ -42,6 +42,16 @@ static enum lg_status load(struct conf *c, const char *text, struct lg_err *e)
 	return conf_load_text(c, text, strlen(text), "t.conf", "/nonexistent", e);
 }
 
+/* Write text to dir/name; the path goes to path. */
+static void write_file(const char *dir, const char *name, const char *text, char *path, size_t cap)
+{
+	snprintf(path, cap, "%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
 static void test_file(void **state)
 {
 	(void)state;
@@ -50,10 +60,7 @@ static void test_file(void **state)
 	char dir[] = "/tmp/lgconfXXXXXX";
 	assert_non_null(mkdtemp(dir));
 	char path[256];
-	snprintf(path, sizeof(path), "%s/roles.txt", dir);
-	FILE *f = fopen(path, "w");
-	fputs("# ours\nFounders\n\n  partners  \n", f);
-	fclose(f);
+	write_file(dir, "roles.txt", "# ours\nFounders\n\n  partners  \n", path, sizeof(path));
 
 	conf_init(&c);
 	size_t before = c.role.n;
@@ -112,10 +119,7 @@ static void test_search(void **state)
 	char sub[256], path[300];
 	snprintf(sub, sizeof(sub), "%s/leadgate", dir);
 	mkdir(sub, 0755);
-	snprintf(path, sizeof(path), "%s/leadgate.conf", sub);
-	FILE *f = fopen(path, "w");
-	fputs("[verify]\ntypo_frequent_min = 9\n", f);
-	fclose(f);
+	write_file(sub, "leadgate.conf", "[verify]\ntypo_frequent_min = 9\n", path, sizeof(path));
 
 	unsetenv("LEADGATE_CONFIG");
 	setenv("XDG_CONFIG_HOME", dir, 1);
