@@ -10,7 +10,7 @@ SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
 
 CC         ?= cc
 B          ?= build
-PKGS       := libpcre2-8 libidn2 libpsl jansson
+PKGS       := libcares libpcre2-8 libidn2 libpsl jansson
 PKG_CFLAGS  = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS    = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lunistring
 CMOCKA_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null)
@@ -26,10 +26,11 @@ ALL_CFLAGS = -std=c17 -D_GNU_SOURCE $(WARN) $(if $(CI),-Werror) -I. -MMD -MP \
 # Modules, in reading order (see "Source code layout" in the README).
 LIB_SRC := common/status.c common/alloc.c common/buf.c common/map.c \
            conf/conf.c \
+           dns/answer.c dns/provider.c dns/resolver.c \
            verify/reason.c verify/syntax.c verify/domain.c verify/typo.c verify/verify.c \
-           io/reader.c io/writer.c io/columns.c
+           io/reader.c io/writer.c io/columns.c io/spool.c
 CLI_SRC := cli/main.c cli/cmd_verify.c cli/cmd_reasons.c cli/report.c
-TESTS   := test_common test_conf test_verify test_io
+TESTS   := test_common test_conf test_dns test_verify test_io
 
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/obj/%.o) $(B)/obj/gen/lists.o
 CLI_OBJ := $(CLI_SRC:%.c=$(B)/obj/%.o)
@@ -53,8 +54,8 @@ help:
 	@echo "make install   PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)"
 
 # ---- dependencies (Debian 12) ------------------------------------------
-DEB_PKGS := gcc libc6-dev make pkgconf libpcre2-dev libidn2-dev libpsl-dev publicsuffix \
-            libjansson-dev libcsv-dev libunistring-dev libcmocka-dev
+DEB_PKGS := gcc libc6-dev make pkgconf libc-ares-dev libpcre2-dev libidn2-dev libpsl-dev publicsuffix \
+            libjansson-dev libcsv-dev libunistring-dev libcmocka-dev unbound
 BENCH_PKGS := time python3 python3-email-validator
 
 # $(call install_missing,PACKAGES): apt-get install those not installed yet.
@@ -139,7 +140,7 @@ bench: bench-deps
 
 # Every public header compiles on its own.
 hdrcheck:
-	@for h in common/common.h conf/conf.h verify/verify.h io/io.h; do \
+	@for h in common/common.h conf/conf.h dns/dns.h verify/verify.h io/io.h; do \
 	  echo "#include \"$$h\"" | $(CC) $(ALL_CFLAGS) -MF /dev/null -fsyntax-only -x c - || exit 1; \
 	done; echo "headers ok"
 

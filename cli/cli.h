@@ -3,6 +3,7 @@
 #define LG_CLI_H
 
 #include "common/common.h"
+#include "dns/dns.h"
 #include "verify/verify.h"
 
 #include <stdio.h>
@@ -56,6 +57,11 @@ struct report {
 	unsigned long repaired_utf8;
 	size_t distinct_addresses, distinct_domains;
 	size_t set_bytes;           /* memory of the duplicate set and domain cache */
+	bool dns;                   /* the DNS stage ran */
+	bool dns_down;              /* and the resolver did not answer */
+	struct dns_stats dns_stats;
+	size_t spool_peak;          /* memory of rows waiting for DNS, at most */
+	size_t spool_spilled;       /* bytes of waiting rows written to the spool file */
 	double elapsed;
 };
 

@@ -5,6 +5,15 @@
  * Output to a file is atomic: rows go to a temporary file beside it, which
  * is renamed over FILE only when the whole list is written, so a run that
  * is killed leaves either the old FILE or the complete new one.
+ *
+ * The DNS stage streams.  Reading and the offline checks run ahead; each
+ * valid row's domain is handed to the resolver (one lookup per domain)
+ * and the row waits, in input order, in a spool (io_spool: memory up to a
+ * budget, then a temporary file) until its domain is answered.  Rows whose
+ * domain is known and that have nobody waiting ahead of them are written
+ * at once.  Reading pauses only while DNS_BACKLOG x concurrency lookups
+ * are already waiting, so memory is bounded by the spool's budget and the
+ * number of distinct domains, never by the number of rows.
  */
 #include "cli.h"
 #include "conf/conf.h"
@@ -17,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 enum {
@@ -24,7 +34,15 @@ enum {
 	OPT_PROGRESS,
 	OPT_NO_PROGRESS,
 	OPT_NO_DNS,
+	OPT_DNS,
+	OPT_DNS_TIMEOUT,
+	OPT_DNS_TRIES,
+	OPT_DNS_CONCURRENCY,
 };
+
+#define DNS_BACKLOG 4               /* lookups waiting, as a multiple of the concurrency */
+#define SPOOL_MEMORY (16u << 20)    /* rows waiting for DNS held in memory; the rest spill */
+#define POLL_EVERY 32               /* rows read between two looks at the resolver */
 
 static const struct cli_option verify_opts[] = {
 	{"output", 'o', "FILE", "write the verified list to FILE (default: standard output)"},
@@ -34,6 +52,10 @@ static const struct cli_option verify_opts[] = {
 	{"summary", OPT_SUMMARY, "FILE", "also write the summary as JSON to FILE"},
 	{"progress", OPT_PROGRESS, NULL, "show a progress bar even if stderr is not a terminal"},
 	{"no-progress", OPT_NO_PROGRESS, NULL, "never show a progress bar"},
+	{"dns", OPT_DNS, "ADDR", "resolvers to ask: IP[:PORT],[IPv6]:PORT,... (default: /etc/resolv.conf)"},
+	{"dns-timeout", OPT_DNS_TIMEOUT, "MS", "first try's timeout in milliseconds, doubled each retry (default 2000)"},
+	{"dns-tries", OPT_DNS_TRIES, "N", "tries per query before the answer is unknown (default 2)"},
+	{"dns-concurrency", OPT_DNS_CONCURRENCY, "K", "domains looked up at once (default 256)"},
 	{"no-dns", OPT_NO_DNS, NULL, "do not look up mail hosts (status unknown, reason dns.skipped)"},
 	{"quiet", 'q', NULL, "print neither the summary nor warnings about rows"},
 	{"help", 'h', NULL, "show this help and exit"},
@@ -41,7 +63,8 @@ static const struct cli_option verify_opts[] = {
 };
 
 /* The columns verify appends, in order (DESIGN.md, "The contract"). */
-enum { C_STATUS, C_REASON, C_FLAGS, C_NORMALIZED, C_SUGGESTION, C_MX, C_VERIFIED_AT, C_COUNT };
+enum { C_STATUS, C_REASON, C_FLAGS, C_NORMALIZED, C_SUGGESTION, C_MX, C_PROVIDER, C_VERIFIED_AT,
+       C_COUNT };
 static const struct io_col verify_cols[C_COUNT] = {
 	{"verify_status", 13, IO_KIND_TEXT},
 	{"verify_reason", 13, IO_KIND_TEXT},
@@ -49,6 +72,7 @@ static const struct io_col verify_cols[C_COUNT] = {
 	{"verify_normalized", 17, IO_KIND_OPTIONAL},
 	{"verify_suggestion", 17, IO_KIND_OPTIONAL},
 	{"verify_mx", 9, IO_KIND_OPTIONAL},
+	{"verify_provider", 15, IO_KIND_OPTIONAL},
 	{"verified_at", 11, IO_KIND_OPTIONAL},
 };
 
@@ -59,6 +83,8 @@ struct verify_args {
 	enum io_format format;
 	int progress; /* -1 auto, 0 off, 1 on */
 	bool quiet;
+	bool no_dns;
+	struct dns_opts dns;
 };
 
 /* The temporary output file, removed if the run is interrupted, and the
@@ -71,6 +97,20 @@ static void on_signal(int sig)
 		unlink(tmp_path);
 	signal(sig, SIG_DFL);
 	raise(sig);
+}
+
+/* A whole decimal number in [lo, hi] for option name, or false and a message. */
+static bool number_arg(const char *name, const char *s, long lo, long hi, int *out)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < lo || v > hi) {
+		cli_error("%s wants a whole number from %ld to %ld, not '%s'", name, lo, hi, s);
+		return false;
+	}
+	*out = (int)v;
+	return true;
 }
 
 static int parse_args(int argc, char **argv, struct verify_args *a)
@@ -99,7 +139,29 @@ static int parse_args(int argc, char **argv, struct verify_args *a)
 		case OPT_SUMMARY: a->summary = optarg; break;
 		case OPT_PROGRESS: a->progress = 1; break;
 		case OPT_NO_PROGRESS: a->progress = 0; break;
-		case OPT_NO_DNS: break; /* DNS lookups are not part of this version */
+		case OPT_NO_DNS: a->no_dns = true; break;
+		case OPT_DNS:
+			a->dns.servers = optarg;
+			if (!*optarg) {
+				cli_error("--dns wants resolver addresses, e.g. 127.0.0.1:5353");
+				rc = 64;
+			}
+			break;
+		case OPT_DNS_TIMEOUT:
+			if (!number_arg("--dns-timeout", optarg, 1, 600000, &a->dns.timeout_ms))
+				rc = 64;
+			break;
+		case OPT_DNS_TRIES:
+			if (!number_arg("--dns-tries", optarg, 1, 10, &a->dns.tries))
+				rc = 64;
+			break;
+		case OPT_DNS_CONCURRENCY: {
+			int k;
+			if (!number_arg("--dns-concurrency", optarg, 1, 65536, &k))
+				rc = 64;
+			a->dns.concurrency = (unsigned)k;
+			break;
+		}
 		case 'q': a->quiet = true; break;
 		case 'f':
 			if (!strcmp(optarg, "csv"))
@@ -115,8 +177,10 @@ static int parse_args(int argc, char **argv, struct verify_args *a)
 			cli_usage(stdout, "leadgate verify [OPTIONS] [FILE|-]",
 				  "Verify every row of a contact list (CSV; - or no FILE reads standard\n"
 				  "input) and write it back with verify_status, verify_reason,\n"
-				  "verify_flags, verify_normalized, verify_suggestion, verify_mx and\n"
-				  "verified_at appended.  Reason codes: leadgate(1).",
+				  "verify_flags, verify_normalized, verify_suggestion, verify_mx,\n"
+				  "verify_provider and verified_at appended.  Mail hosts are looked up\n"
+				  "once per domain.  Exit 0, or 75 if the resolver did not answer.\n"
+				  "Reason codes: leadgate(1).",
 				  verify_opts);
 			rc = 0;
 			break;
@@ -232,6 +296,181 @@ static bool is_verify_column(const char *s, size_t n)
 	return false;
 }
 
+/* The state of one run that rows pass through on their way out. */
+struct run {
+	struct io_writer *wr;
+	struct io_cell *cells;  /* a row's output cells: nin input, then ours */
+	size_t nin;
+	struct io_cell *extra;  /* cells past the header's width */
+	size_t cap_extra;
+	struct dns_resolver *dns; /* NULL with --no-dns */
+	struct io_spool *spool;   /* rows waiting for their domain */
+	size_t waiting;           /* rows in the spool */
+	struct lg_buf rec;        /* a row being spooled */
+	struct report *rep;
+	struct progress *prog;
+	struct io_reader *rd;
+	char at[32];              /* verified_at of at_t, formatted once */
+	uint32_t at_t;
+};
+
+/* The flags column for each of the 256 flag sets, made once. */
+static char flag_text[1u << VERIFY_FLAG_COUNT][96];
+static size_t flag_len[1u << VERIFY_FLAG_COUNT];
+
+static void extra_reserve(struct run *R, size_t n)
+{
+	if (n > R->cap_extra) {
+		R->cap_extra = n;
+		R->extra = lg_xrealloc(R->extra, n * sizeof(*R->extra));
+	}
+}
+
+/* Write one row: R->cells[0..nin) and R->extra[0..nextra) are its input
+ * cells; v its verdict, completed with d (NULL: no DNS). */
+static enum lg_status emit(struct run *R, struct verify_result *v, const struct dns_result *d,
+			   size_t nextra, struct lg_err *err)
+{
+	struct io_cell *c = R->cells + R->nin;
+	const char *mx = "", *provider = "", *at = "";
+
+	if (d) {
+		verify_apply_dns(v, (enum dns_outcome)d->outcome);
+		mx = d->mx;
+		provider = dns_provider_name((enum dns_provider)d->provider);
+		if (d->answered_at) {
+			if (d->answered_at != R->at_t) {
+				time_t t = d->answered_at;
+				struct tm tm;
+				gmtime_r(&t, &tm);
+				strftime(R->at, sizeof(R->at), "%Y-%m-%dT%H:%M:%SZ", &tm);
+				R->at_t = d->answered_at;
+			}
+			at = R->at;
+		}
+	}
+	report_count(R->rep, v);
+	const char *status = verify_status_name(v->status), *reason = verify_reason_name(v->reason);
+	c[C_STATUS] = (struct io_cell){status, strlen(status), true};
+	c[C_REASON] = (struct io_cell){reason, strlen(reason), true};
+	c[C_FLAGS] = (struct io_cell){flag_text[v->flags], flag_len[v->flags], false};
+	c[C_NORMALIZED] = (struct io_cell){v->normalized, v->normalized_len, false};
+	c[C_SUGGESTION] = (struct io_cell){v->suggestion, v->suggestion_len, false};
+	c[C_MX] = (struct io_cell){mx, strlen(mx), false};
+	c[C_PROVIDER] = (struct io_cell){provider, strlen(provider), true};
+	c[C_VERIFIED_AT] = (struct io_cell){at, strlen(at), true};
+	enum lg_status st = io_writer_row(R->wr, R->cells, R->extra, nextra, err);
+	if (R->prog->on) {
+		struct io_reader_stats rs;
+		io_reader_stats(R->rd, &rs);
+		progress_tick(R->prog, R->rep->rows, rs.bytes);
+	}
+	return st;
+}
+
+/*
+ * A spooled row: this head, then one 32-bit length per cell (the top bit
+ * says plain), then the cells' bytes.  The cells are the nin input cells,
+ * the normalized address, the suggestion, then the extra cells.
+ */
+struct rec_head {
+	const struct dns_result *dns; /* borrowed from the resolver, which outlives the spool */
+	uint32_t ncells, nextra;
+	uint8_t status, reason;
+	uint16_t flags;
+};
+#define REC_PLAIN 0x80000000u
+
+static void rec_cell(struct lg_buf *b, size_t *lenpos, const char *p, size_t n, bool plain)
+{
+	uint32_t l = (uint32_t)n | (plain ? REC_PLAIN : 0);
+	memcpy(b->data + *lenpos, &l, 4);
+	*lenpos += 4;
+	lg_buf_add(b, p, n);
+}
+
+static enum lg_status spool_row(struct run *R, const struct verify_result *v,
+				const struct dns_result *d, size_t nextra, struct lg_err *err)
+{
+	struct lg_buf *b = &R->rec;
+	struct rec_head h;
+	size_t lenpos = sizeof(h);
+
+	memset(&h, 0, sizeof(h)); /* padding too: the spool may write it to disk */
+	h.dns = d;
+	h.ncells = (uint32_t)(R->nin + 2 + nextra);
+	h.nextra = (uint32_t)nextra;
+	h.status = (uint8_t)v->status;
+	h.reason = (uint8_t)v->reason;
+	h.flags = (uint16_t)v->flags;
+
+	lg_buf_reset(b);
+	lg_buf_add(b, &h, sizeof(h));
+	lg_buf_grow(b, 4 * (size_t)h.ncells);
+	b->len += 4 * (size_t)h.ncells;
+	for (size_t i = 0; i < R->nin; i++)
+		rec_cell(b, &lenpos, R->cells[i].s, R->cells[i].len, R->cells[i].plain);
+	rec_cell(b, &lenpos, v->normalized, v->normalized_len, false);
+	rec_cell(b, &lenpos, v->suggestion, v->suggestion_len, false);
+	for (size_t i = 0; i < nextra; i++)
+		rec_cell(b, &lenpos, R->extra[i].s, R->extra[i].len, R->extra[i].plain);
+	R->waiting++;
+	return io_spool_push(R->spool, b->data, b->len, err);
+}
+
+/* Write the spooled rows whose domains are answered, oldest first, up to
+ * the first that still waits. */
+static enum lg_status drain(struct run *R, struct lg_err *err)
+{
+	while (R->waiting) {
+		const void *p;
+		size_t n;
+		enum lg_status st = io_spool_peek(R->spool, &p, &n, err);
+		if (st != LG_OK)
+			return st;
+		const char *rec = p;
+		struct rec_head h;
+		memcpy(&h, rec, sizeof(h));
+		if (h.dns && h.dns->outcome == DNS_PENDING)
+			return LG_OK;
+
+		const char *lens = rec + sizeof(h), *data = lens + 4 * (size_t)h.ncells;
+		struct io_cell cell[2];
+		extra_reserve(R, h.nextra);
+		for (size_t i = 0; i < h.ncells; i++) {
+			uint32_t l;
+			memcpy(&l, lens + 4 * i, 4);
+			struct io_cell c = {data, l & ~REC_PLAIN, (l & REC_PLAIN) != 0};
+			data += c.len;
+			if (i < R->nin)
+				R->cells[i] = c;
+			else if (i < R->nin + 2)
+				cell[i - R->nin] = c;
+			else
+				R->extra[i - R->nin - 2] = c;
+		}
+		struct verify_result v = {
+			.status = (enum verify_status)h.status, .reason = (enum verify_reason)h.reason,
+			.flags = h.flags, .normalized = cell[0].s, .normalized_len = cell[0].len,
+			.suggestion = cell[1].s, .suggestion_len = cell[1].len, .domain = "",
+		};
+		st = emit(R, &v, h.dns, h.nextra, err);
+		if (st != LG_OK)
+			return st;
+		io_spool_pop(R->spool);
+		R->waiting--;
+	}
+	return LG_OK;
+}
+
+/* Let the resolver work (wait: block until something completes) and
+ * write what became ready. */
+static enum lg_status step_dns(struct run *R, bool wait, struct lg_err *err)
+{
+	dns_resolver_run(R->dns, wait ? -1 : 0);
+	return drain(R, err);
+}
+
 int cmd_verify(int argc, char **argv)
 {
 	struct verify_args a;
@@ -243,22 +482,26 @@ int cmd_verify(int argc, char **argv)
 	enum lg_status st = LG_OK;
 	struct conf conf;
 	struct io_reader *rd = NULL;
-	struct io_writer *wr = NULL;
 	struct verify_ctx *ctx = NULL;
 	struct io_col *cols = NULL;
-	struct io_cell *cells = NULL, *extra = NULL; /* a row's cells, and those past the header */
-	size_t cap_extra = 0;
 	size_t *src = NULL; /* output column -> input column */
 	int in = -1, out = -1;
 	const char *in_name = strcmp(a.input, "-") ? a.input : "<stdin>";
 	struct report rep = {0};
-	struct progress prog;
+	struct progress prog = {0};
+	struct run R = {.rep = &rep, .prog = &prog};
 	double t0 = lg_now_mono();
 
 	conf_init(&conf);
 	st = conf_load(&conf, a.config, &err);
 	if (st != LG_OK)
 		goto out;
+	if (!a.no_dns) {
+		st = dns_resolver_new(&R.dns, &a.dns, &err);
+		if (st != LG_OK)
+			goto out;
+		R.spool = io_spool_new(SPOOL_MEMORY);
+	}
 
 	in = open_input(a.input);
 	if (in < 0) {
@@ -273,6 +516,7 @@ int cmd_verify(int argc, char **argv)
 	st = io_reader_open(&rd, in, in_name, &err);
 	if (st != LG_OK)
 		goto out;
+	R.rd = rd;
 	const struct io_row *hdr = io_reader_header(rd);
 	long email = io_find_email_column(hdr, a.email_column, &err);
 	if (email < 0) {
@@ -291,7 +535,8 @@ int cmd_verify(int argc, char **argv)
 		cols[nin++] = (struct io_col){hdr->field[i], hdr->len[i], IO_KIND_TEXT};
 	}
 	memcpy(cols + nin, verify_cols, sizeof(verify_cols));
-	cells = lg_xcalloc(nin + C_COUNT, sizeof(*cells));
+	R.nin = nin;
+	R.cells = lg_xcalloc(nin + C_COUNT, sizeof(*R.cells));
 
 	out = open_output(a.output);
 	if (out < 0) {
@@ -299,7 +544,7 @@ int cmd_verify(int argc, char **argv)
 		goto out;
 	}
 	struct io_writer_opts wo = {a.format, io_reader_delim(rd), io_reader_crlf(rd), io_reader_bom(rd)};
-	wr = io_writer_new(out, &wo, cols, nin + C_COUNT);
+	R.wr = io_writer_new(out, &wo, cols, nin + C_COUNT);
 	ctx = verify_ctx_new(&conf);
 
 	rep.input = in_name;
@@ -310,12 +555,11 @@ int cmd_verify(int argc, char **argv)
 	io_reader_stats(rd, &rs);
 	progress_start(&prog, a.progress < 0 ? isatty(STDERR_FILENO) : a.progress, rs.size);
 
-	const struct io_row *row;
-	/* The flags column for each of the 256 flag sets, made once. */
-	static char flag_text[1u << VERIFY_FLAG_COUNT][96];
-	static size_t flag_len[1u << VERIFY_FLAG_COUNT];
 	for (unsigned f = 0; f < (1u << VERIFY_FLAG_COUNT); f++)
 		flag_len[f] = verify_flags_format(f, flag_text[f], sizeof(flag_text[f]));
+	size_t backlog = DNS_BACKLOG * (size_t)(a.dns.concurrency ? a.dns.concurrency : 256);
+	unsigned long nread = 0;
+	const struct io_row *row;
 	while ((st = io_reader_next(rd, &row, &err)) == LG_OK && row) {
 		struct verify_result v;
 		if ((size_t)email < row->n)
@@ -332,38 +576,46 @@ int cmd_verify(int argc, char **argv)
 				cli_error("%s:%lu: %zu fields, the header has %zu (kept, flagged ragged)",
 					  in_name, row->line, row->n, hdr->n);
 		}
-		report_count(&rep, &v);
+		const struct dns_result *d = NULL;
+		if (R.dns && verify_needs_dns(&v))
+			d = dns_resolver_lookup(R.dns, v.domain, v.domain_len, v.org_len);
 
 		for (size_t i = 0; i < nin; i++)
-			cells[i] = src[i] < row->n
-					   ? (struct io_cell){row->field[src[i]], row->len[src[i]], row->plain}
-					   : (struct io_cell){"", 0, true};
-		const char *status = verify_status_name(v.status), *reason = verify_reason_name(v.reason);
-		cells[nin + C_STATUS] = (struct io_cell){status, strlen(status), true};
-		cells[nin + C_REASON] = (struct io_cell){reason, strlen(reason), true};
-		cells[nin + C_FLAGS] = (struct io_cell){flag_text[v.flags], flag_len[v.flags], false};
-		cells[nin + C_NORMALIZED] = (struct io_cell){v.normalized, v.normalized_len, false};
-		cells[nin + C_SUGGESTION] = (struct io_cell){v.suggestion, v.suggestion_len, false};
-		cells[nin + C_MX] = (struct io_cell){"", 0, true};
-		cells[nin + C_VERIFIED_AT] = (struct io_cell){"", 0, true};
+			R.cells[i] = src[i] < row->n
+					     ? (struct io_cell){row->field[src[i]], row->len[src[i]], row->plain}
+					     : (struct io_cell){"", 0, true};
 		size_t nextra = row->n > hdr->n ? row->n - hdr->n : 0;
-		if (nextra > cap_extra) {
-			cap_extra = nextra;
-			extra = lg_xrealloc(extra, cap_extra * sizeof(*extra));
-		}
+		extra_reserve(&R, nextra);
 		for (size_t i = 0; i < nextra; i++)
-			extra[i] = (struct io_cell){row->field[hdr->n + i], row->len[hdr->n + i], row->plain};
-		st = io_writer_row(wr, cells, extra, nextra, &err);
+			R.extra[i] = (struct io_cell){row->field[hdr->n + i], row->len[hdr->n + i], row->plain};
+
+		if (!R.waiting && (!d || d->outcome != DNS_PENDING))
+			st = emit(&R, &v, d, nextra, &err);
+		else
+			st = spool_row(&R, &v, d, nextra, &err);
 		if (st != LG_OK)
 			goto write_failed;
-		if (prog.on) {
-			io_reader_stats(rd, &rs);
-			progress_tick(&prog, rep.rows, rs.bytes);
+
+		if (R.dns && ++nread % POLL_EVERY == 0) {
+			st = step_dns(&R, false, &err);
+			/* Read on while the resolver has work in hand; past
+			 * the backlog, wait for it. */
+			while (st == LG_OK && dns_resolver_busy(R.dns) >= backlog)
+				st = step_dns(&R, true, &err);
+			if (st != LG_OK)
+				goto write_failed;
 		}
 	}
 	if (st != LG_OK)
 		goto out;
-	st = io_writer_finish(wr, &err);
+	while (R.waiting) {
+		if (!dns_resolver_busy(R.dns))
+			abort(); /* a row waits for a lookup nobody runs: a bug */
+		st = step_dns(&R, true, &err);
+		if (st != LG_OK)
+			goto write_failed;
+	}
+	st = io_writer_finish(R.wr, &err);
 	if (st != LG_OK)
 		goto write_failed;
 	progress_done(&prog);
@@ -373,12 +625,22 @@ int cmd_verify(int argc, char **argv)
 	rep.footer_rows = rs.footer_rows;
 	rep.footer_line = rs.footer_line;
 	rep.footer_last = rs.footer_last;
-	rep.repaired_utf8 = io_writer_repaired(wr);
+	rep.repaired_utf8 = io_writer_repaired(R.wr);
 	struct verify_stats vs;
 	verify_ctx_stats(ctx, &vs);
 	rep.distinct_addresses = vs.addresses;
 	rep.distinct_domains = vs.domains;
 	rep.set_bytes = vs.bytes;
+	if (R.dns) {
+		rep.dns = true;
+		dns_resolver_stats(R.dns, &rep.dns_stats);
+		rep.dns_down = dns_resolver_down(R.dns) ||
+			       (rep.dns_stats.domains && !rep.dns_stats.answered);
+		struct io_spool_stats ss;
+		io_spool_stats(R.spool, &ss);
+		rep.spool_peak = ss.mem_peak;
+		rep.spool_spilled = ss.spilled_bytes;
+	}
 	if (!a.quiet) {
 		if (rep.ragged > WARN_ROWS_MAX)
 			cli_error("%s: %lu more ragged rows not listed", in_name, rep.ragged - WARN_ROWS_MAX);
@@ -398,6 +660,12 @@ int cmd_verify(int argc, char **argv)
 		report_print(stderr, &rep);
 	if (a.summary)
 		st = report_write_json(a.summary, &rep, &err);
+	if (st == LG_OK && rep.dns_down)
+		st = lg_err_set(&err, LG_ETEMP,
+				"the resolver%s%s did not answer (%zu of %zu domains timed out): their rows "
+				"are unknown (dns.timeout); run again later",
+				a.dns.servers ? " " : "", a.dns.servers ? a.dns.servers : "",
+				rep.dns_stats.outcome[DNS_TIMEOUT], rep.dns_stats.domains);
 	goto out;
 write_failed: { /* name the output in the message */
 	struct lg_err e = err;
@@ -410,11 +678,14 @@ out:
 	if (in > STDIN_FILENO)
 		close(in);
 	verify_ctx_free(ctx);
-	io_writer_free(wr);
+	io_writer_free(R.wr);
 	io_reader_free(rd);
+	io_spool_free(R.spool);
+	dns_resolver_free(R.dns);
+	lg_buf_release(&R.rec);
 	free(cols);
-	free(cells);
-	free(extra);
+	free(R.cells);
+	free(R.extra);
 	free(src);
 	conf_release(&conf);
 	if (rc >= 0)

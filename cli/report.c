@@ -100,6 +100,15 @@ void report_print(FILE *f, const struct report *r)
 	fprintf(f, "%s\n", any ? "" : " none");
 	fprintf(f, "  duplicates      %lu (%zu distinct addresses, %zu domains)\n",
 		r->by_flag[3], r->distinct_addresses, r->distinct_domains);
+	if (r->dns) {
+		const struct dns_stats *d = &r->dns_stats;
+		fprintf(f, "  dns             %zu domains, %zu queries, %zu answered%s\n", d->domains,
+			d->queries, d->answered, r->dns_down ? " (the resolver did not answer)" : "");
+		fprintf(f, "  mail hosts     ");
+		for (int o = DNS_MX; o <= DNS_TIMEOUT; o++)
+			fprintf(f, " %s %zu%s", dns_outcome_name((enum dns_outcome)o), d->outcome[o],
+				o < DNS_TIMEOUT ? "," : "\n");
+	}
 	if (r->ragged || r->blank_lines || r->footer_rows)
 		fprintf(f, "  input           %lu ragged rows, %lu blank lines, %lu footer rows\n",
 			r->ragged, r->blank_lines, r->footer_rows);
@@ -143,6 +152,23 @@ enum lg_status report_write_json(const char *path, const struct report *r, struc
 						       "last_line", (json_int_t)r->footer_last)
 					   : json_null());
 	json_object_set_new(o, "invalid_utf8_repaired", json_integer((json_int_t)r->repaired_utf8));
+	if (r->dns) {
+		const struct dns_stats *d = &r->dns_stats;
+		json_t *oc = json_object();
+		for (int i = DNS_MX; i <= DNS_TIMEOUT; i++)
+			json_object_set_new(oc, dns_outcome_name((enum dns_outcome)i),
+					    json_integer((json_int_t)d->outcome[i]));
+		json_object_set_new(
+			o, "dns",
+			json_pack("{s:I,s:I,s:I,s:I,s:o,s:b,s:I,s:I,s:I}", "domains",
+				  (json_int_t)d->domains, "queries", (json_int_t)d->queries, "answered",
+				  (json_int_t)d->answered, "refreshed", (json_int_t)d->refreshed,
+				  "outcomes", oc, "resolver_down", r->dns_down, "cache_bytes",
+				  (json_int_t)d->bytes, "spool_peak_bytes", (json_int_t)r->spool_peak,
+				  "spool_spilled_bytes", (json_int_t)r->spool_spilled));
+	} else {
+		json_object_set_new(o, "dns", json_null());
+	}
 	json_object_set_new(o, "elapsed_s", json_real(r->elapsed));
 	json_object_set_new(o, "rows_per_s", json_real(r->elapsed > 0 ? r->rows / r->elapsed : 0.0));
 

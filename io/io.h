@@ -135,4 +135,57 @@ enum lg_status io_writer_finish(struct io_writer *w, struct lg_err *err);
 unsigned long io_writer_repaired(const struct io_writer *w);
 void io_writer_free(struct io_writer *w);
 
+/* ---- spool ---- */
+
+/*
+ * A FIFO of byte records (rows waiting for DNS answers, say) whose memory
+ * is bounded.  Records live in blocks of IO_SPOOL_BLOCK bytes (a record
+ * larger than that gets a block of its own); when the blocks in memory
+ * would exceed the budget, blocks that are neither the head (being read)
+ * nor the tail (being appended to) go to an unlinked temporary file in
+ * $TMPDIR or /tmp, created on the first spill, and come back when the
+ * reader reaches them.  Records come out in the order they went in, each
+ * starting 8-byte aligned (memcpy a size_t or a pointer out of one).
+ * Push, peek and pop are O(1) amortized and allocate nothing per record.
+ * Not thread-safe.
+ */
+#define IO_SPOOL_BLOCK (1u << 20)
+
+struct io_spool;
+
+struct io_spool_stats {
+	size_t records;       /* records held */
+	size_t mem_bytes;     /* bytes of blocks in memory now */
+	size_t mem_peak;      /* the most mem_bytes has been */
+	size_t spilled_bytes; /* written to the file over the life of the spool */
+};
+
+/*
+ * A spool that keeps at most mem_budget bytes of blocks in memory, except
+ * that the head and the tail are always kept (so at least two blocks).
+ * Owned: free with io_spool_free.
+ */
+struct io_spool *io_spool_new(size_t mem_budget);
+void io_spool_free(struct io_spool *q);
+
+/*
+ * Append a copy of the len bytes at rec (len may be 0, rec then NULL).
+ * LG_EIO if spilling fails (the message names the temporary file and the
+ * errno text): the record is not added, and everything the spool held
+ * before is still there to peek and pop.
+ */
+enum lg_status io_spool_push(struct io_spool *q, const void *rec, size_t len, struct lg_err *err);
+
+/*
+ * The oldest record: *rec is borrowed until the next io_spool_pop (pushes
+ * do not move it), or NULL (with *len 0) when the spool is empty.  LG_EIO,
+ * with the spool unchanged, if reading a block back from the file fails.
+ */
+enum lg_status io_spool_peek(struct io_spool *q, const void **rec, size_t *len, struct lg_err *err);
+
+/* Drop the oldest record; the spool must not be empty.  Never does I/O. */
+void io_spool_pop(struct io_spool *q);
+
+void io_spool_stats(const struct io_spool *q, struct io_spool_stats *st);
+
 #endif

@@ -9,9 +9,11 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -494,6 +496,301 @@ static void test_writer_error(void **state)
 	close(fd);
 }
 
+/* ---- spool ---- */
+
+/* The bytes of record i: its length and contents follow from i alone. */
+static size_t spool_len(size_t i, size_t max)
+{
+	return (size_t)((i * 2654435761u) >> 7) % (max + 1);
+}
+
+static unsigned char spool_byte(size_t i, size_t k)
+{
+	return (unsigned char)(i * 131 + k * 7 + (k >> 8));
+}
+
+static void spool_push_rec(struct io_spool *q, size_t i, size_t len, unsigned char *scratch)
+{
+	struct lg_err e;
+	for (size_t k = 0; k < len; k++)
+		scratch[k] = spool_byte(i, k);
+	if (io_spool_push(q, len ? scratch : NULL, len, &e) != LG_OK)
+		fail_msg("push %zu: %s", i, e.msg);
+}
+
+/* The oldest record must be record i of length len. */
+static void spool_expect(struct io_spool *q, size_t i, size_t len)
+{
+	struct lg_err e;
+	const void *rec;
+	size_t n;
+	if (io_spool_peek(q, &rec, &n, &e) != LG_OK)
+		fail_msg("peek %zu: %s", i, e.msg);
+	if (!rec || n != len)
+		fail_msg("record %zu: got %zu bytes at %p, want %zu", i, n, rec, len);
+	assert_int_equal((uintptr_t)rec % 8, 0);
+	const unsigned char *p = rec;
+	for (size_t k = 0; k < len; k++)
+		if (p[k] != spool_byte(i, k))
+			fail_msg("record %zu: byte %zu differs", i, k);
+}
+
+static void spool_expect_empty(struct io_spool *q)
+{
+	struct lg_err e;
+	const void *rec = "x";
+	size_t n = 1;
+	assert_int_equal(io_spool_peek(q, &rec, &n, &e), LG_OK);
+	assert_null(rec);
+	assert_int_equal(n, 0);
+}
+
+static void test_spool_small(void **state)
+{
+	(void)state;
+	struct io_spool *q = io_spool_new(8u << 20);
+	struct lg_err e;
+	static const char *const recs[] = {"ann@acme.io", "", "b", "bob@example.com,Bob,Acme"};
+	spool_expect_empty(q);
+	for (size_t i = 0; i < 4; i++)
+		assert_int_equal(io_spool_push(q, recs[i], strlen(recs[i]), &e), LG_OK);
+	struct io_spool_stats st;
+	io_spool_stats(q, &st);
+	assert_int_equal(st.records, 4);
+	assert_int_equal(st.mem_bytes, IO_SPOOL_BLOCK);
+	for (size_t i = 0; i < 4; i++) {
+		const void *rec;
+		size_t n;
+		assert_int_equal(io_spool_peek(q, &rec, &n, &e), LG_OK);
+		assert_non_null(rec);
+		assert_int_equal(n, strlen(recs[i]));
+		assert_memory_equal(rec, recs[i], n);
+		/* Pushing does not move the record peeked. */
+		assert_int_equal(io_spool_push(q, "later", 5, &e), LG_OK);
+		assert_memory_equal(rec, recs[i], n);
+		io_spool_pop(q);
+	}
+	io_spool_stats(q, &st);
+	assert_int_equal(st.records, 4);
+	assert_int_equal(st.spilled_bytes, 0);
+	io_spool_free(q);
+}
+
+static void test_spool_spill(void **state)
+{
+	(void)state;
+	/* 200,000 records of 0..600 bytes through a 2 MiB budget: pushes and
+	 * pops interleave, the queue grows for a while then shrinks, so many
+	 * blocks go to the file and come back.  Some records are popped
+	 * without a peek (maybe while their block is on disk); some peeked
+	 * records must survive pushes that spill. */
+	const size_t total = 200000, budget = 2u << 20;
+	struct io_spool *q = io_spool_new(budget);
+	unsigned char scratch[601];
+	size_t pushed = 0, popped = 0;
+	unsigned seed = 4242;
+	for (size_t step = 0; popped < total; step++) {
+		seed = seed * 1103515245u + 12345u;
+		unsigned r = (seed >> 16) % 8;
+		bool growing = (step / 40000) % 2 == 0;
+		if (pushed < total && (pushed == popped || r < (growing ? 6u : 2u))) {
+			spool_push_rec(q, pushed, spool_len(pushed, 600), scratch);
+			pushed++;
+			continue;
+		}
+		if (r == 7) { /* pop unseen */
+			io_spool_pop(q);
+			popped++;
+			continue;
+		}
+		spool_expect(q, popped, spool_len(popped, 600));
+		if (r == 6 && pushed < total) {
+			const void *rec;
+			size_t n;
+			struct lg_err e;
+			assert_int_equal(io_spool_peek(q, &rec, &n, &e), LG_OK);
+			for (int k = 0; k < 50 && pushed < total; k++, pushed++)
+				spool_push_rec(q, pushed, spool_len(pushed, 600), scratch);
+			const void *again;
+			assert_int_equal(io_spool_peek(q, &again, &n, &e), LG_OK);
+			assert_ptr_equal(rec, again);
+			spool_expect(q, popped, spool_len(popped, 600));
+		}
+		io_spool_pop(q);
+		popped++;
+	}
+	spool_expect_empty(q);
+	struct io_spool_stats st;
+	io_spool_stats(q, &st);
+	assert_int_equal(st.records, 0);
+	assert_true(st.spilled_bytes > 0);
+	assert_true(st.mem_peak <= budget + 2 * IO_SPOOL_BLOCK);
+	assert_true(st.mem_bytes <= IO_SPOOL_BLOCK);
+	io_spool_free(q);
+}
+
+static void test_spool_big_record(void **state)
+{
+	(void)state;
+	/* Records larger than a block, and one that fills a block exactly,
+	 * with no budget: whatever is not head or tail goes to disk. */
+	struct io_spool *q = io_spool_new(0);
+	const size_t big = 3 * IO_SPOOL_BLOCK + 5, exact = IO_SPOOL_BLOCK - 8;
+	const size_t lens[] = {10, big, 0, 20, exact, 7, big, 1};
+	const size_t n = sizeof(lens) / sizeof(*lens);
+	unsigned char *scratch = malloc(big);
+	for (size_t i = 0; i < n; i++)
+		spool_push_rec(q, i, lens[i], scratch);
+	struct io_spool_stats st;
+	io_spool_stats(q, &st);
+	assert_true(st.spilled_bytes >= big + exact);
+	for (size_t i = 0; i < n; i++) {
+		spool_expect(q, i, lens[i]);
+		io_spool_pop(q);
+	}
+	spool_expect_empty(q);
+	/* A big record in an empty spool, then small ones behind it. */
+	spool_push_rec(q, 100, big, scratch);
+	spool_push_rec(q, 101, 3, scratch);
+	spool_expect(q, 100, big);
+	io_spool_pop(q);
+	spool_expect(q, 101, 3);
+	io_spool_pop(q);
+	spool_expect_empty(q);
+	/* A big record alone: its block goes when it is popped. */
+	spool_push_rec(q, 102, big, scratch);
+	spool_expect(q, 102, big);
+	io_spool_pop(q);
+	spool_expect_empty(q);
+	io_spool_stats(q, &st);
+	assert_int_equal(st.mem_bytes, 0);
+	spool_push_rec(q, 103, 5, scratch);
+	spool_expect(q, 103, 5);
+	io_spool_pop(q);
+	free(scratch);
+	io_spool_free(q);
+}
+
+static void test_spool_reuse(void **state)
+{
+	(void)state;
+	/* Drain a spool that spilled, then fill it again: the file starts
+	 * over from offset 0 and the records still come back right.  The
+	 * first half of each round is popped unseen, so whole blocks leave
+	 * the file without being read back. */
+	struct io_spool *q = io_spool_new(5 * IO_SPOOL_BLOCK);
+	unsigned char scratch[301];
+	for (int round = 0; round < 3; round++) {
+		size_t base = (size_t)round * 1000000, count = 60000 + (size_t)round * 5000;
+		for (size_t i = 0; i < count; i++)
+			spool_push_rec(q, base + i, spool_len(base + i, 300), scratch);
+		struct io_spool_stats st;
+		io_spool_stats(q, &st);
+		assert_int_equal(st.records, count);
+		assert_true(st.mem_bytes <= 5 * IO_SPOOL_BLOCK);
+		for (size_t i = 0; i < count / 2; i++)
+			io_spool_pop(q);
+		for (size_t i = count / 2; i < count; i++) {
+			spool_expect(q, base + i, spool_len(base + i, 300));
+			io_spool_pop(q);
+		}
+		spool_expect_empty(q);
+		io_spool_stats(q, &st);
+		assert_int_equal(st.records, 0);
+		assert_true(st.spilled_bytes > 0);
+	}
+	io_spool_free(q);
+}
+
+static void test_spool_spill_error(void **state)
+{
+	(void)state;
+	/* No place for the file: the push that needs it fails, names the
+	 * file and the reason, and what was pushed before is intact. */
+	const char *old = getenv("TMPDIR");
+	char *saved = old ? strdup(old) : NULL;
+	setenv("TMPDIR", "/nonexistent-lg-spool", 1);
+	struct io_spool *q = io_spool_new(0);
+	unsigned char scratch[200];
+	struct lg_err e;
+	size_t i;
+	for (i = 0;; i++) {
+		for (size_t k = 0; k < 200; k++)
+			scratch[k] = spool_byte(i, k);
+		enum lg_status st = io_spool_push(q, scratch, 200, &e);
+		if (st != LG_OK) {
+			assert_int_equal(st, LG_EIO);
+			break;
+		}
+		assert_true(i < 100000);
+	}
+	assert_non_null(strstr(e.msg, "/nonexistent-lg-spool/leadgate-spool-"));
+	assert_non_null(strstr(e.msg, "No such file or directory"));
+	struct io_spool_stats st;
+	io_spool_stats(q, &st);
+	assert_int_equal(st.records, i);
+	for (size_t k = 0; k < i; k++) {
+		spool_expect(q, k, 200);
+		io_spool_pop(q);
+	}
+	spool_expect_empty(q);
+	io_spool_free(q);
+	if (saved)
+		setenv("TMPDIR", saved, 1);
+	else
+		unsetenv("TMPDIR");
+	free(saved);
+}
+
+static void test_spool_write_error(void **state)
+{
+	(void)state;
+	/* The file system takes no more (here a file size limit): the push
+	 * fails naming the file and the reason, and everything held, on
+	 * disk or in memory, still comes out; once writing works again, so
+	 * does pushing. */
+	struct rlimit old, lim;
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	lim = old;
+	lim.rlim_cur = 3 * IO_SPOOL_BLOCK;
+	if (old.rlim_max != RLIM_INFINITY && old.rlim_max < lim.rlim_cur)
+		skip();
+	void (*oldsig)(int) = signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	struct io_spool *q = io_spool_new(0);
+	unsigned char scratch[200];
+	struct lg_err e;
+	enum lg_status status = LG_OK;
+	size_t i;
+	for (i = 0; i < 100000; i++) {
+		for (size_t k = 0; k < 200; k++)
+			scratch[k] = spool_byte(i, k);
+		if ((status = io_spool_push(q, scratch, 200, &e)) != LG_OK)
+			break;
+	}
+	setrlimit(RLIMIT_FSIZE, &old);
+	signal(SIGXFSZ, oldsig);
+	assert_int_equal(status, LG_EIO);
+	assert_non_null(strstr(e.msg, "leadgate-spool-"));
+	assert_non_null(strstr(e.msg, "File too large"));
+	struct io_spool_stats st;
+	io_spool_stats(q, &st);
+	assert_int_equal(st.records, i);
+	assert_true(st.spilled_bytes >= 2 * IO_SPOOL_BLOCK);
+	size_t failed = i;
+	for (i = failed + 1; i < failed + 20000; i++)
+		spool_push_rec(q, i, 200, scratch);
+	for (i = 0; i < failed + 20000; i++) {
+		if (i == failed)
+			continue;
+		spool_expect(q, i, 200);
+		io_spool_pop(q);
+	}
+	spool_expect_empty(q);
+	io_spool_free(q);
+	io_spool_free(NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -511,6 +808,12 @@ int main(void)
 		cmocka_unit_test(test_writer_csv),
 		cmocka_unit_test(test_writer_jsonl),
 		cmocka_unit_test(test_writer_error),
+		cmocka_unit_test(test_spool_small),
+		cmocka_unit_test(test_spool_spill),
+		cmocka_unit_test(test_spool_big_record),
+		cmocka_unit_test(test_spool_reuse),
+		cmocka_unit_test(test_spool_spill_error),
+		cmocka_unit_test(test_spool_write_error),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -220,6 +220,7 @@ void domain_analyse(struct verify_ctx *ctx, const char *d, size_t n, struct doma
 		reg = psl_registrable_domain(ctx->psl, a);
 		regn = reg ? an - (size_t)(reg - a) : 0;
 	}
+	info->org_len = (uint16_t)(reg ? regn : an);
 	info->tld_known = tld_known(ctx, dot + 1, (size_t)(a + an - dot - 1));
 
 	info->allowed = in_set(&ctx->allow, a, an) || (reg && in_set(&ctx->allow, reg, regn));

@@ -62,6 +62,17 @@ static const struct {
 		"a disposable (throwaway) mail domain"},
 	[VERIFY_R_INPUT_MISSING] = {"input.missing", VERIFY_UNDELIVERABLE,
 		"the row is too short to have an email cell"},
+	[VERIFY_R_ROLE] = {"class.role", VERIFY_RISKY,
+		"a role address (info@, sales@ ...) on a domain that takes mail: a team, not a person"},
+	[VERIFY_R_NULL_MX] = {"dns.null_mx", VERIFY_UNDELIVERABLE,
+		"the domain publishes a null MX (RFC 7505): it accepts no mail"},
+	[VERIFY_R_NO_MAIL_HOST] = {"dns.no_mail_host", VERIFY_UNDELIVERABLE,
+		"the domain has no MX, A or AAAA record"},
+	[VERIFY_R_NXDOMAIN] = {"dns.nxdomain", VERIFY_UNDELIVERABLE, "the domain does not exist"},
+	[VERIFY_R_SERVFAIL] = {"dns.servfail", VERIFY_UNKNOWN,
+		"the resolver failed or refused (SERVFAIL, REFUSED) on every try"},
+	[VERIFY_R_TIMEOUT] = {"dns.timeout", VERIFY_UNKNOWN,
+		"no answer from the resolver on any try"},
 };
 
 static const char *const status_names[VERIFY_STATUS_COUNT] = {

@@ -273,6 +273,7 @@ static void analyse(struct verify_ctx *ctx, const char *s, size_t n, struct veri
 	out->normalized_len = ctx->norm.len;
 	out->domain = info->alabel;
 	out->domain_len = info->alabel_len;
+	out->org_len = info->org_len;
 
 	const char *sug = info->suggest_static ? info->suggest_static
 					       : (list ? info->suggest_list : NULL);
@@ -331,6 +332,22 @@ void verify_list_row(struct verify_ctx *ctx, const char *cell, size_t len, struc
 	out->flags = a->flags | VERIFY_F_DUPLICATE;
 	out->suggestion = a->suggestion ? ctx->suggestions[a->suggestion - 1] : "";
 	out->suggestion_len = strlen(out->suggestion);
+}
+
+void verify_apply_dns(struct verify_result *v, enum dns_outcome o)
+{
+	static const enum verify_reason reason[] = {
+		[DNS_PENDING] = VERIFY_R_DNS_SKIPPED,  [DNS_MX] = VERIFY_R_OK,
+		[DNS_IMPLICIT] = VERIFY_R_OK,          [DNS_NULL_MX] = VERIFY_R_NULL_MX,
+		[DNS_NO_MAIL_HOST] = VERIFY_R_NO_MAIL_HOST, [DNS_NXDOMAIN] = VERIFY_R_NXDOMAIN,
+		[DNS_SERVFAIL] = VERIFY_R_SERVFAIL,    [DNS_TIMEOUT] = VERIFY_R_TIMEOUT,
+	};
+	enum verify_reason r = (unsigned)o <= DNS_TIMEOUT ? reason[o] : VERIFY_R_TIMEOUT;
+	/* A role address reaches a team or a ticket queue, not a person
+	 * (Reacher's "risky" for role accounts). */
+	if (r == VERIFY_R_OK && (v->flags & VERIFY_F_ROLE))
+		r = VERIFY_R_ROLE;
+	fail(v, r);
 }
 
 void verify_ctx_stats(const struct verify_ctx *ctx, struct verify_stats *st)

@@ -15,6 +15,7 @@
 
 #include "common/common.h"
 #include "conf/conf.h"
+#include "dns/dns.h"
 
 enum verify_status {
 	VERIFY_DELIVERABLE = 0,
@@ -60,6 +61,12 @@ enum verify_reason {
 	VERIFY_R_SPECIAL_USE,
 	VERIFY_R_DISPOSABLE,
 	VERIFY_R_INPUT_MISSING,
+	VERIFY_R_ROLE,
+	VERIFY_R_NULL_MX,
+	VERIFY_R_NO_MAIL_HOST,
+	VERIFY_R_NXDOMAIN,
+	VERIFY_R_SERVFAIL,
+	VERIFY_R_TIMEOUT,
 	VERIFY_R_COUNT
 };
 
@@ -95,8 +102,9 @@ struct verify_result {
 	size_t normalized_len;
 	const char *suggestion; /* "did you mean": advice only */
 	size_t suggestion_len;
-	const char *domain;     /* the A-label domain, for the DNS stage */
+	const char *domain;     /* the A-label domain, for the DNS stage ("" when it has none) */
 	size_t domain_len;
+	size_t org_len;         /* its registrable domain is its last org_len bytes */
 };
 
 struct verify_ctx;
@@ -119,6 +127,24 @@ void verify_list_row(struct verify_ctx *ctx, const char *cell, size_t len,
  * or changed. */
 void verify_address(struct verify_ctx *ctx, const char *cell, size_t len,
 		    struct verify_result *out);
+
+/*
+ * The DNS stage: does this verdict wait for its domain's mail hosts?  True
+ * for a valid address whose domain did not decide it already (reason
+ * dns.skipped).
+ */
+static inline bool verify_needs_dns(const struct verify_result *v)
+{
+	return v->reason == VERIFY_R_DNS_SKIPPED;
+}
+
+/*
+ * Complete a verdict that needs DNS with its domain's outcome (not
+ * DNS_PENDING): MX or implicit MX -> deliverable (risky, class.role, for a
+ * role address); null MX, no mail host, NXDOMAIN -> undeliverable;
+ * SERVFAIL, timeout -> unknown.
+ */
+void verify_apply_dns(struct verify_result *v, enum dns_outcome o);
 
 struct verify_stats {
 	size_t addresses;   /* distinct addresses remembered for duplicates */

@@ -54,6 +54,7 @@ struct domain_info {
 	uint16_t flags;      /* VERIFY_F_FREE, VERIFY_F_DISPOSABLE */
 	uint32_t count;      /* rows of this list with this domain */
 	uint32_t typo_epoch; /* typo index epoch of suggest_list */
+	uint16_t org_len;    /* the registrable domain: the last org_len bytes of alabel */
 	bool allowed;        /* on the allow list: never disposable nor typo */
 	bool target;         /* a typo target itself */
 	bool tld_known;      /* the top-level label is a public suffix */

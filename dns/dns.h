@@ -1,0 +1,139 @@
+/*
+ * dns.h - mail-host lookups: many domains in flight, one lookup per
+ * domain, a TTL-aware cache of the answers.
+ *
+ * What a domain gets (RFC 5321 5.1, RFC 7505): its MX records, the one with
+ * the lowest preference first; a null MX ("MX 0 .") says the domain takes
+ * no mail; no MX at all falls back to A, then AAAA (an implicit MX, the
+ * domain itself).  SERVFAIL, REFUSED and timeouts are retried --tries times
+ * and then end as DNS_SERVFAIL / DNS_TIMEOUT: "could not decide", never
+ * "no such domain".
+ *
+ * Only this module includes <ares.h>; nothing here exposes a c-ares type.
+ * A resolver serves one thread.
+ */
+#ifndef LG_DNS_H
+#define LG_DNS_H
+
+#include "common/common.h"
+
+enum dns_outcome {
+	DNS_PENDING = 0,  /* not answered yet */
+	DNS_MX,           /* MX records: mx is the preferred host */
+	DNS_IMPLICIT,     /* no MX, but an A or AAAA record: mx is the domain */
+	DNS_NULL_MX,      /* RFC 7505 null MX: the domain takes no mail */
+	DNS_NO_MAIL_HOST, /* neither MX nor A nor AAAA */
+	DNS_NXDOMAIN,     /* the domain does not exist */
+	DNS_SERVFAIL,     /* the resolver failed or refused, every try */
+	DNS_TIMEOUT,      /* no answer at all, every try */
+};
+
+/* Mail providers told apart by their MX host names (dns_provider_name). */
+enum dns_provider {
+	DNS_PROV_NONE = 0, /* no mail host */
+	DNS_PROV_OWN,      /* a host under the domain's own registrable domain */
+	DNS_PROV_OTHER,    /* somebody else's host, not one we know */
+	DNS_PROV_GOOGLE,
+	DNS_PROV_MICROSOFT,
+	DNS_PROV_YAHOO,
+	DNS_PROV_ZOHO,
+	DNS_PROV_PROOFPOINT,
+	DNS_PROV_MIMECAST,
+	DNS_PROV_BARRACUDA,
+	DNS_PROV_CISCO,
+	DNS_PROV_FASTMAIL,
+	DNS_PROV_APPLE,
+	DNS_PROV_YANDEX,
+	DNS_PROV_MAILRU,
+	DNS_PROV_PROTON,
+	DNS_PROV_IONOS,
+	DNS_PROV_OVH,
+	DNS_PROV_AMAZON,
+	DNS_PROV_GODADDY,
+	DNS_PROV_RACKSPACE,
+	DNS_PROV_NAMECHEAP,
+	DNS_PROV_TRENDMICRO,
+	DNS_PROV_SOPHOS,
+	DNS_PROV_FORCEPOINT,
+	DNS_PROV_COUNT
+};
+
+const char *dns_outcome_name(enum dns_outcome o);
+const char *dns_provider_name(enum dns_provider p); /* "" for DNS_PROV_NONE */
+
+/*
+ * The provider behind mail host mx ("" for none) of domain, whose last
+ * org_len bytes are its registrable domain ("example.co.uk" of
+ * "eu.example.co.uk"; 0 if unknown: the whole domain).
+ */
+enum dns_provider dns_provider_of(const char *mx, size_t mx_len, const char *domain,
+				  size_t domain_len, size_t org_len);
+
+/* One domain's answer.  Borrowed from the resolver (see dns_resolver_lookup). */
+struct dns_result {
+	const char *mx;        /* the preferred mail host, "" if none; owned by the resolver */
+	uint32_t answered_at;  /* Unix time of the answer, 0 if no answer came */
+	uint32_t expires;      /* resolver clock (s) after which it is asked again */
+	uint8_t outcome;       /* enum dns_outcome */
+	uint8_t provider;      /* enum dns_provider */
+	uint8_t org_len;       /* as given to dns_resolver_lookup */
+	uint8_t query;         /* private: the query in flight */
+	uint8_t attempt;       /* private: its SERVFAIL retries so far */
+};
+
+struct dns_opts {
+	const char *servers; /* "host[:port],[v6]:port,..."; NULL: the system's resolv.conf */
+	int timeout_ms;      /* first try; c-ares doubles it each round (0: 2000) */
+	int tries;           /* tries per query (0: 2) */
+	unsigned concurrency; /* domains in flight at once (0: 256) */
+};
+
+struct dns_stats {
+	size_t domains;   /* distinct domains looked up */
+	size_t queries;   /* queries sent (MX, A, AAAA; c-ares retries not counted) */
+	size_t answered;  /* queries the resolver answered (any rcode) */
+	size_t outcome[DNS_TIMEOUT + 1]; /* lookups finished, by outcome */
+	size_t refreshed; /* lookups asked again because the answer expired */
+	size_t bytes;     /* memory held by the cache */
+};
+
+struct dns_resolver;
+
+/* A resolver; LG_EUSAGE if servers cannot be parsed, LG_ETEMP if c-ares
+ * cannot start.  Owned: dns_resolver_free. */
+enum lg_status dns_resolver_new(struct dns_resolver **out, const struct dns_opts *opts,
+				struct lg_err *err);
+void dns_resolver_free(struct dns_resolver *r);
+
+/*
+ * The answer for domain (lower-case A-label, no trailing dot), queued for
+ * lookup when the domain is new or its answer has expired: outcome is
+ * DNS_PENDING until dns_resolver_run completes it.  The result is borrowed
+ * and valid (at the same address) until dns_resolver_free.  org_len: see
+ * dns_provider_of.
+ */
+const struct dns_result *dns_resolver_lookup(struct dns_resolver *r, const char *domain,
+					     size_t len, size_t org_len);
+
+/*
+ * Send queued lookups (up to the concurrency), then wait up to timeout_ms
+ * for answers and process them: 0 does not wait; -1 waits until at least
+ * one lookup completes (returns at once if none is under way).
+ */
+void dns_resolver_run(struct dns_resolver *r, int timeout_ms);
+
+/* Lookups queued or in flight. */
+size_t dns_resolver_busy(const struct dns_resolver *r);
+
+/*
+ * True once the resolver looks unreachable: DNS_DOWN_AFTER lookups in a
+ * row ended in a timeout with no answer to any query between them.  From
+ * then on lookups end at once as DNS_TIMEOUT instead of each waiting out
+ * its tries.
+ */
+#define DNS_DOWN_AFTER 32
+bool dns_resolver_down(const struct dns_resolver *r);
+
+void dns_resolver_stats(const struct dns_resolver *r, struct dns_stats *st);
+
+#endif

@@ -1,0 +1,343 @@
+/*
+ * resolver.c - the c-ares engine: a queue of domains, up to `concurrency`
+ * of them in flight, c-ares sockets watched with epoll through its
+ * socket-state callback, and the cache of answers.
+ *
+ * A domain's lookup is a short chain of queries (MX; on NODATA, A; then
+ * AAAA), one at a time; the next is sent from the reply's callback.
+ * c-ares retries timeouts (--tries rounds, the timeout doubling each
+ * round) and retries a truncated reply over TCP.  SERVFAIL and REFUSED we
+ * retry ourselves: c-ares 1.18 reports them, once its tries are spent, as
+ * ECONNREFUSED without the reply, indistinguishable from a dead server, so
+ * it runs with ARES_FLAG_NOCHECKRESP and hands every reply over.  Nothing
+ * follows CNAMEs here: they come resolved in the recursive resolver's
+ * answer.
+ */
+#include "dns_int.h"
+
+#include <ares.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <time.h>
+#include <unistd.h>
+
+#define EDNS_SIZE 1232 /* the DNS flag day 2020 UDP size: no fragments */
+
+/* A cache entry: the result, and the way back from c-ares's callback. */
+struct entry {
+	struct dns_result res;
+	struct dns_resolver *r;
+};
+
+struct dns_resolver {
+	ares_channel ch;
+	int ep;                 /* epoll: the sockets c-ares asks us to watch */
+	struct lg_map cache;    /* domain -> struct entry */
+	struct lg_map hosts;    /* interned MX host names (keys only) */
+	struct entry **queue;   /* ring of lookups not sent yet */
+	size_t qhead, qlen, qcap;
+	size_t inflight;
+	unsigned concurrency;
+	unsigned tries;
+	size_t completed;       /* lookups finished, ever */
+	double t0;              /* monotonic time of creation */
+	uint32_t now;           /* seconds since t0, updated by lookup and run */
+	size_t silent;          /* lookups in a row that ended without an answer */
+	bool down;
+	bool destroying;
+	struct dns_stats st;
+};
+
+static const int qtypes[] = {[DNS_Q_MX] = 15, [DNS_Q_A] = 1, [DNS_Q_AAAA] = 28};
+
+const char *dns_outcome_name(enum dns_outcome o)
+{
+	static const char *const n[] = {"pending", "mx", "implicit", "null_mx", "no_mail_host",
+					"nxdomain", "servfail", "timeout"};
+	return (unsigned)o <= DNS_TIMEOUT ? n[o] : "?";
+}
+
+static void on_sock_state(void *data, ares_socket_t fd, int readable, int writable)
+{
+	struct dns_resolver *r = data;
+	struct epoll_event ev = {.events = (readable ? EPOLLIN : 0) | (writable ? EPOLLOUT : 0),
+				 .data.fd = fd};
+	if (!readable && !writable) {
+		epoll_ctl(r->ep, EPOLL_CTL_DEL, fd, NULL);
+		return;
+	}
+	if (epoll_ctl(r->ep, EPOLL_CTL_MOD, fd, &ev) != 0 && errno == ENOENT)
+		epoll_ctl(r->ep, EPOLL_CTL_ADD, fd, &ev);
+}
+
+enum lg_status dns_resolver_new(struct dns_resolver **out, const struct dns_opts *opts,
+				struct lg_err *err)
+{
+	struct dns_resolver *r = lg_xcalloc(1, sizeof(*r));
+	struct ares_options o;
+	int rc;
+
+	*out = NULL;
+	lg_map_init(&r->cache, sizeof(struct entry));
+	lg_map_init(&r->hosts, 1);
+	r->concurrency = opts->concurrency ? opts->concurrency : 256;
+	r->t0 = lg_now_mono();
+	r->ep = epoll_create1(EPOLL_CLOEXEC);
+	if (r->ep < 0) {
+		dns_resolver_free(r);
+		return lg_err_set(err, LG_ETEMP, "epoll: %s", strerror(errno));
+	}
+	if ((rc = ares_library_init(ARES_LIB_INIT_ALL)) != ARES_SUCCESS) {
+		dns_resolver_free(r);
+		return lg_err_set(err, LG_ETEMP, "c-ares: %s", ares_strerror(rc));
+	}
+
+	memset(&o, 0, sizeof(o));
+	o.timeout = opts->timeout_ms > 0 ? opts->timeout_ms : 2000;
+	o.tries = opts->tries > 0 ? opts->tries : 2;
+	o.flags = ARES_FLAG_EDNS | ARES_FLAG_NOCHECKRESP;
+	r->tries = (unsigned)o.tries;
+	o.ednspsz = EDNS_SIZE;
+	o.sock_state_cb = on_sock_state;
+	o.sock_state_cb_data = r;
+	/* Many replies arrive at once: a small socket buffer drops them,
+	 * and a dropped reply costs a whole timeout. */
+	o.socket_receive_buffer_size = 4 << 20;
+	rc = ares_init_options(&r->ch, &o,
+			       ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_FLAGS | ARES_OPT_EDNSPSZ |
+				       ARES_OPT_SOCK_STATE_CB | ARES_OPT_SOCK_RCVBUF);
+	if (rc != ARES_SUCCESS) {
+		r->ch = NULL;
+		dns_resolver_free(r);
+		return lg_err_set(err, LG_ETEMP, "cannot start the resolver: %s", ares_strerror(rc));
+	}
+	if (opts->servers && (rc = ares_set_servers_ports_csv(r->ch, opts->servers)) != ARES_SUCCESS) {
+		dns_resolver_free(r);
+		return lg_err_set(err, LG_EUSAGE,
+				  "--dns '%s': %s (want ADDRESS[:PORT],... with IP addresses, "
+				  "[IPv6]:PORT)",
+				  opts->servers, ares_strerror(rc));
+	}
+	*out = r;
+	return LG_OK;
+}
+
+void dns_resolver_free(struct dns_resolver *r)
+{
+	if (!r)
+		return;
+	r->destroying = true;
+	if (r->ch) {
+		ares_destroy(r->ch); /* calls back pending queries with ARES_EDESTRUCTION */
+		ares_library_cleanup();
+	}
+	if (r->ep >= 0)
+		close(r->ep);
+	lg_map_release(&r->cache);
+	lg_map_release(&r->hosts);
+	free(r->queue);
+	free(r);
+}
+
+static void enqueue(struct dns_resolver *r, struct entry *e)
+{
+	if (r->qlen == r->qcap) {
+		size_t cap = r->qcap ? 2 * r->qcap : 1024;
+		struct entry **q = lg_xmalloc(cap * sizeof(*q));
+		for (size_t i = 0; i < r->qlen; i++)
+			q[i] = r->queue[(r->qhead + i) % r->qcap];
+		free(r->queue);
+		r->queue = q;
+		r->qcap = cap;
+		r->qhead = 0;
+	}
+	r->queue[(r->qhead + r->qlen++) % r->qcap] = e;
+}
+
+static const char *intern_host(struct dns_resolver *r, const char *h)
+{
+	size_t n = strlen(h);
+	void *v = lg_map_put(&r->hosts, h, n, lg_hash(h, n), NULL);
+	return lg_map_key(&r->hosts, v, &n);
+}
+
+/* A lookup is over: record its outcome.  Not for lookups still in flight
+ * elsewhere (the caller keeps `inflight`). */
+static void complete(struct dns_resolver *r, struct entry *e, const struct dns_step *s)
+{
+	struct dns_result *res = &e->res;
+	size_t dlen;
+	const char *domain = lg_map_key(&r->cache, e, &dlen);
+	uint32_t ttl = s->ttl;
+
+	if (res->expires && res->expires < ttl) /* a NODATA earlier in the chain */
+		ttl = res->expires;
+	res->expires = r->now + ttl;
+	res->mx = "";
+	res->provider = DNS_PROV_NONE;
+	res->answered_at = 0;
+	if (s->outcome == DNS_MX) {
+		res->mx = intern_host(r, s->mx);
+		res->provider = (uint8_t)dns_provider_of(res->mx, strlen(res->mx), domain, dlen,
+							 res->org_len);
+	} else if (s->outcome == DNS_IMPLICIT) {
+		res->mx = domain;
+		res->provider = DNS_PROV_OWN;
+	}
+	if (s->outcome != DNS_SERVFAIL && s->outcome != DNS_TIMEOUT)
+		res->answered_at = (uint32_t)time(NULL);
+	res->outcome = (uint8_t)s->outcome;
+	r->st.outcome[s->outcome]++;
+	r->completed++;
+	if (s->outcome == DNS_TIMEOUT) {
+		if (++r->silent >= DNS_DOWN_AFTER)
+			r->down = true;
+	}
+}
+
+static void send_query(struct dns_resolver *r, struct entry *e, enum dns_query q);
+
+static void on_reply(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
+{
+	struct entry *e = arg;
+	struct dns_resolver *r = e->r;
+	enum dns_fail fail = DNS_FAIL_NONE;
+	struct dns_step s;
+
+	(void)timeouts;
+	if (r->destroying)
+		return;
+	if (!abuf || alen < 12) {
+		switch (status) {
+		case ARES_ENOTFOUND: fail = DNS_FAIL_NXDOMAIN; break;
+		case ARES_ENODATA: fail = DNS_FAIL_NODATA; break;
+		case ARES_ETIMEOUT:
+		case ARES_ECONNREFUSED:
+		case ARES_ECANCELLED:
+		case ARES_EDESTRUCTION: fail = DNS_FAIL_TIMEOUT; break;
+		default: fail = DNS_FAIL_SERVFAIL; break;
+		}
+	}
+	if (fail != DNS_FAIL_TIMEOUT) {
+		r->st.answered++;
+		r->silent = 0;
+	}
+	dns_step_eval((enum dns_query)e->res.query, fail, abuf, alen > 0 ? (size_t)alen : 0, &s);
+	if (s.outcome == DNS_SERVFAIL && ++e->res.attempt < r->tries && !r->down) {
+		send_query(r, e, (enum dns_query)e->res.query);
+		return;
+	}
+	e->res.attempt = 0;
+	if (s.outcome == DNS_PENDING && !r->down) {
+		if (!e->res.expires || s.ttl < e->res.expires)
+			e->res.expires = s.ttl; /* the least TTL of the chain so far */
+		send_query(r, e, s.next);
+		return;
+	}
+	if (s.outcome == DNS_PENDING) { /* the resolver went down meanwhile */
+		s.outcome = DNS_TIMEOUT;
+		s.ttl = DNS_TTL_FAILURE;
+	}
+	r->inflight--;
+	complete(r, e, &s);
+}
+
+static void send_query(struct dns_resolver *r, struct entry *e, enum dns_query q)
+{
+	size_t n;
+	const char *name = lg_map_key(&r->cache, e, &n);
+	e->res.query = (uint8_t)q;
+	r->st.queries++;
+	ares_query(r->ch, name, 1 /* IN */, qtypes[q], on_reply, e);
+}
+
+/* Send what the concurrency allows; once the resolver is down, end every
+ * queued lookup as a timeout instead. */
+static void pump(struct dns_resolver *r)
+{
+	while (r->qlen && (r->down || r->inflight < r->concurrency)) {
+		struct entry *e = r->queue[r->qhead];
+		r->qhead = (r->qhead + 1) % r->qcap;
+		r->qlen--;
+		if (r->down) {
+			struct dns_step s = {.outcome = DNS_TIMEOUT, .ttl = DNS_TTL_FAILURE};
+			e->res.expires = 0;
+			complete(r, e, &s);
+			continue;
+		}
+		r->inflight++;
+		e->res.expires = 0;
+		send_query(r, e, DNS_Q_MX);
+	}
+}
+
+const struct dns_result *dns_resolver_lookup(struct dns_resolver *r, const char *domain,
+					     size_t len, size_t org_len)
+{
+	bool created;
+	struct entry *e = lg_map_put(&r->cache, domain, len, lg_hash(domain, len), &created);
+	if (created) {
+		e->r = r;
+		e->res.mx = "";
+		e->res.org_len = org_len <= UINT8_MAX ? (uint8_t)org_len : 0;
+		r->st.domains++;
+		enqueue(r, e);
+	} else if (e->res.outcome != DNS_PENDING && e->res.expires <= r->now) {
+		/* The answer outlived its TTL (a long run): ask again. */
+		r->now = (uint32_t)(lg_now_mono() - r->t0);
+		if (e->res.expires <= r->now) {
+			e->res.outcome = DNS_PENDING;
+			r->st.refreshed++;
+			enqueue(r, e);
+		}
+	}
+	return &e->res;
+}
+
+void dns_resolver_run(struct dns_resolver *r, int timeout_ms)
+{
+	size_t done0 = r->completed;
+	struct epoll_event ev[64];
+
+	r->now = (uint32_t)(lg_now_mono() - r->t0);
+	pump(r);
+	while (r->inflight) {
+		struct timeval tv, *tvp = ares_timeout(r->ch, NULL, &tv);
+		int ms = tvp ? (int)(tv.tv_sec * 1000 + (tv.tv_usec + 999) / 1000) : 1000;
+		if (timeout_ms >= 0 && ms > timeout_ms)
+			ms = timeout_ms;
+		int n = epoll_wait(r->ep, ev, 64, ms);
+		for (int i = 0; i < n; i++) {
+			ares_socket_t fd = ev[i].data.fd;
+			bool rd = ev[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP);
+			bool wr = ev[i].events & EPOLLOUT;
+			ares_process_fd(r->ch, rd ? fd : ARES_SOCKET_BAD, wr ? fd : ARES_SOCKET_BAD);
+		}
+		if (n <= 0) /* nothing to read: let c-ares expire what timed out */
+			ares_process_fd(r->ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+		r->now = (uint32_t)(lg_now_mono() - r->t0);
+		if (r->down && r->inflight)
+			ares_cancel(r->ch); /* their callbacks end them as timeouts */
+		pump(r);
+		if (timeout_ms >= 0 || r->completed != done0)
+			break;
+	}
+}
+
+size_t dns_resolver_busy(const struct dns_resolver *r)
+{
+	return r->qlen + r->inflight;
+}
+
+bool dns_resolver_down(const struct dns_resolver *r)
+{
+	return r->down;
+}
+
+void dns_resolver_stats(const struct dns_resolver *r, struct dns_stats *st)
+{
+	*st = r->st;
+	st->bytes = lg_map_bytes(&r->cache) + lg_map_bytes(&r->hosts);
+}

@@ -1,0 +1,158 @@
+#!/bin/sh
+# dns.sh LEADGATE - the DNS stage against a real DNS server: unbound on a
+# loopback port (tests/dnsd.sh), serving fixture zones made here, started
+# and stopped by PID.  Prints "N passed, N failed" last.
+set -u
+lg=${1:-build/leadgate}
+t=$(mktemp -d /tmp/lg-dns.XXXXXX)
+trap 'sh tests/dnsd.sh stop "$t/dns"; rm -rf "$t"' EXIT
+pass=0 fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+check() { name=$1; shift; if "$@"; then ok; else bad "$name"; fi; }
+has() { grep -qF -- "$2" "$1"; }
+# row EMAIL STATUS REASON MX PROVIDER: the output row of EMAIL says so
+row() {
+	line=$(grep -F -- "$1," "$t/out.csv" | head -n 1)
+	want="$1,$2,$3"
+	got=$(echo "$line" | cut -d, -f1-3)
+	mx=$(echo "$line" | cut -d, -f7) prov=$(echo "$line" | cut -d, -f8)
+	if [ "$got" = "$want" ] && [ "$mx" = "$4" ] && [ "$prov" = "$5" ]; then ok; else
+		bad "$1: got '$got' mx '$mx' provider '$prov', want '$want' mx '$4' provider '$5'"
+	fi
+}
+
+# --- the fixture zones ------------------------------------------------------
+big=""
+i=1
+while [ $i -le 60 ]; do # 60 exchanges of 40-odd octets: far over 1232 octets, TCP
+	big="$big
+big-mx.com. MX $((i + 10)) mail-exchanger-number-$i.big-mx-hosting-provider.com."
+	i=$((i + 1))
+done
+cat >"$t/zone" <<ZONE
+\$TTL 3600
+. SOA ns.fixture. hostmaster.fixture. 1 3600 600 86400 300
+. NS ns.fixture.
+ns.fixture. A 127.0.0.1
+multi-mx.com. MX 20 mx3.multi-mx.com.
+multi-mx.com. MX 10 mx2.multi-mx.com.
+multi-mx.com. MX 10 mx1.multi-mx.com.
+multi-mx.com. MX 30 aspmx.l.google.com.
+google-hosted.com. MX 1 aspmx.l.google.com.
+google-hosted.com. MX 5 alt1.aspmx.l.google.com.
+nullmx.com. MX 0 .
+nullmx-with-a.com. MX 0 .
+nullmx-with-a.com. A 192.0.2.1
+a-only.com. A 192.0.2.2
+aaaa-only.com. AAAA 2001:db8::2
+txt-only.com. TXT "v=spf1 -all"
+lame.com. NS ns.nowhere.fixture.
+alias.com. CNAME multi-mx.com.
+xn--bcher-kva.com. MX 10 mail.xn--bcher-kva.com.
+eu.company.co.uk. MX 10 mx.company.co.uk.
+$big
+big-mx.com. MX 1 the-preferred-one.big-mx-hosting-provider.com.
+ZONE
+cat >"$t/zone.conf" <<'CONF'
+	local-zone: "dropped.com." deny
+	local-zone: "refused.com." refuse
+CONF
+port=$(sh tests/dnsd.sh start "$t/dns" "$t/zone") || exit 1
+dns="--dns 127.0.0.1:$port --dns-timeout 200 --dns-tries 2"
+
+# One address a line; what each one tests:
+#   slow@dropped.com     a dropped query first: the rows after it wait and keep their order
+#   multi-mx.com         several MX, two at the same preference; a role address
+#   nullmx-with-a.com    a null MX wins over an A record
+#   a-only, aaaa-only    implicit MX;  txt-only: no mail host
+#   lame.com             SERVFAIL (lame delegation);  refused.com: REFUSED
+#   alias.com            CNAME;  big-mx.com: an answer too large for UDP (TCP)
+#   bücher.com           IDN;  eu.company.co.uk: "own" means the registrable domain
+#   mailinator.com       disposable, decided without DNS
+cat >"$t/in.csv" <<'CSV'
+Email
+slow@dropped.com
+a@multi-mx.com
+b@multi-mx.com
+INFO@multi-mx.com
+c@google-hosted.com
+d@nullmx.com
+e@nullmx-with-a.com
+f@a-only.com
+g@aaaa-only.com
+h@txt-only.com
+i@no-such-domain.com
+j@lame.com
+k@refused.com
+l@alias.com
+m@big-mx.com
+n@bücher.com
+o@eu.company.co.uk
+p@mailinator.com
+not an address
+a@multi-mx.com
+CSV
+
+"$lg" verify $dns -q -o "$t/out.csv" --summary "$t/sum.json" "$t/in.csv" 2>"$t/err"
+rc=$?
+check "exit 0 with a working resolver (got $rc)" [ $rc -eq 0 ]
+row a@multi-mx.com deliverable ok mx1.multi-mx.com own
+row b@multi-mx.com deliverable ok mx1.multi-mx.com own
+row INFO@multi-mx.com risky class.role mx1.multi-mx.com own
+row c@google-hosted.com deliverable ok aspmx.l.google.com google
+row d@nullmx.com undeliverable dns.null_mx "" ""
+row e@nullmx-with-a.com undeliverable dns.null_mx "" ""
+row f@a-only.com deliverable ok a-only.com own
+row g@aaaa-only.com deliverable ok aaaa-only.com own
+row h@txt-only.com undeliverable dns.no_mail_host "" ""
+row i@no-such-domain.com undeliverable dns.nxdomain "" ""
+row j@lame.com unknown dns.servfail "" ""
+row k@refused.com unknown dns.servfail "" ""
+row slow@dropped.com unknown dns.timeout "" ""
+row l@alias.com deliverable ok mx1.multi-mx.com other
+row m@big-mx.com deliverable ok the-preferred-one.big-mx-hosting-provider.com other
+row n@bücher.com deliverable ok mail.xn--bcher-kva.com own
+row o@eu.company.co.uk deliverable ok mx.company.co.uk own
+row p@mailinator.com risky class.disposable "" ""
+cut -d, -f1 "$t/out.csv" >"$t/got"
+check "every row, in input order" cmp -s "$t/got" "$t/in.csv"
+check "verified_at on answered rows" sh -c "grep -F 'a@multi-mx.com,' '$t/out.csv' | head -n 1 | grep -Eq ',[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z$'"
+check "no verified_at without an answer" sh -c "grep -F 'slow@dropped.com,' '$t/out.csv' | grep -q ',,,\$'"
+check "duplicate keeps the verdict" sh -c "tail -n 1 '$t/out.csv' | grep -q '^a@multi-mx.com,deliverable,ok,duplicate,'"
+# one lookup a domain: 15 domains (not mailinator, not the syntax error)
+check "one lookup per domain" has "$t/sum.json" '"domains": 15'
+# An MX query for each; A after it for a-only; A and AAAA for aaaa-only and
+# txt-only; SERVFAIL and REFUSED asked twice (--dns-tries 2): 15+1+4+2 = 22
+check "queries sent" has "$t/sum.json" '"queries": 22'
+check "quiet run prints nothing" [ ! -s "$t/err" ]
+
+# Concurrency 1 gives the same rows.
+"$lg" verify $dns --dns-concurrency 1 -q -o "$t/one.csv" "$t/in.csv"
+cut -d, -f1-8 "$t/out.csv" >"$t/a"
+cut -d, -f1-8 "$t/one.csv" >"$t/b"
+check "concurrency 1 same verdicts" cmp -s "$t/a" "$t/b"
+
+# JSON Lines carries the same columns.
+"$lg" verify $dns -q -f jsonl "$t/in.csv" >"$t/out.jsonl"
+check "jsonl mx" has "$t/out.jsonl" '"verify_mx":"mx1.multi-mx.com","verify_provider":"own"'
+
+# --- the server not running: every row still written, unknown, exit 75 -----
+sh tests/dnsd.sh stop "$t/dns"
+"$lg" verify $dns -q -o "$t/down.csv" "$t/in.csv" 2>"$t/err"
+rc=$?
+check "resolver down exits 75 (got $rc)" [ $rc -eq 75 ]
+check "resolver down says so" has "$t/err" "did not answer"
+check "resolver down keeps every row" [ "$(wc -l <"$t/down.csv")" -eq "$(wc -l <"$t/in.csv")" ]
+check "resolver down rows unknown" sh -c "grep -c ',unknown,dns.timeout,' '$t/down.csv' | grep -qx 18"
+check "offline verdicts still given" has "$t/down.csv" "p@mailinator.com,risky,class.disposable"
+
+# --- bad options --------------------------------------------------------------
+for bad_opt in "--dns not-an-ip" "--dns-timeout 0" "--dns-tries x" "--dns-concurrency -1"; do
+	"$lg" verify $bad_opt "$t/in.csv" >/dev/null 2>"$t/err"
+	rc=$?
+	check "$bad_opt exits 64 (got $rc)" [ $rc -eq 64 ]
+done
+
+echo "dns: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
