@@ -113,10 +113,14 @@ $(B)/tests/%: tests/%.c $(B)/libleadgate.a
 demo: deps
 	@$(MAKE) --no-print-directory $(B)/leadgate
 	@mkdir -p $(B)/demo
-	@echo "== leadgate verify samples/contacts.csv -o $(B)/demo/verified.csv"
-	@$(B)/leadgate verify --no-progress -o $(B)/demo/verified.csv samples/contacts.csv; \
-	  rc=$$?; echo "exit status $$rc; first rows of $(B)/demo/verified.csv:"; \
-	  head -n 6 $(B)/demo/verified.csv | cut -c1-160; exit $$rc
+	@port=$$(sh tests/dnsd.sh start $(B)/demo/dns samples/samples.zone) || exit 1; \
+	  echo "== a DNS server for the sample's domains: unbound on 127.0.0.1:$$port (samples/samples.zone)"; \
+	  echo "== leadgate verify --dns 127.0.0.1:$$port --dns-timeout 500 -o $(B)/demo/verified.csv samples/contacts.csv"; \
+	  $(B)/leadgate verify --no-progress --dns 127.0.0.1:$$port --dns-timeout 500 \
+	    -o $(B)/demo/verified.csv samples/contacts.csv; \
+	  rc=$$?; sh tests/dnsd.sh stop $(B)/demo/dns; \
+	  echo "exit status $$rc; first rows of $(B)/demo/verified.csv:"; \
+	  head -n 8 $(B)/demo/verified.csv | cut -d, -f3,8-; exit $$rc
 
 test: deps
 	@$(MAKE) --no-print-directory $(B)/leadgate $(TEST_BIN)
