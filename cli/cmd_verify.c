@@ -41,7 +41,7 @@ enum {
 };
 
 #define DNS_BACKLOG 4               /* lookups waiting, as a multiple of the concurrency */
-#define SPOOL_MEMORY (16u << 20)    /* rows waiting for DNS held in memory; the rest spill */
+#define SPOOL_MEMORY (4u << 20)     /* rows waiting for DNS held in memory; the rest spill */
 #define POLL_EVERY 32               /* rows read between two looks at the resolver */
 
 static const struct cli_option verify_opts[] = {

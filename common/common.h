@@ -151,7 +151,8 @@ struct lg_map {
 };
 void lg_map_init(struct lg_map *m, size_t val_size);
 void lg_map_release(struct lg_map *m);
-/* The value stored under key, or NULL. */
+/* The value stored under key, or NULL.  hash is always lg_hash(key, len)
+ * (growing rehashes the keys); keys hold no NUL byte. */
 void *lg_map_get(const struct lg_map *m, const char *key, size_t len, uint64_t hash);
 /* The value under key, inserted (zeroed) if absent; *created says which. */
 void *lg_map_put(struct lg_map *m, const char *key, size_t len, uint64_t hash, bool *created);

@@ -79,6 +79,7 @@ struct dns_result {
 	uint8_t org_len;       /* as given to dns_resolver_lookup */
 	uint8_t query;         /* private: the query in flight */
 	uint8_t attempt;       /* private: its SERVFAIL retries so far */
+	uint32_t mark;         /* private: answers the resolver had given when it was sent */
 };
 
 struct dns_opts {
@@ -127,9 +128,11 @@ size_t dns_resolver_busy(const struct dns_resolver *r);
 
 /*
  * True once the resolver looks unreachable: DNS_DOWN_AFTER lookups in a
- * row ended in a timeout with no answer to any query between them.  From
- * then on lookups end at once as DNS_TIMEOUT instead of each waiting out
- * its tries.
+ * row timed out without the resolver answering any other query after
+ * theirs were sent.  (A domain whose servers drop queries times out while
+ * answers to other queries keep coming; a dead resolver answers nothing.)
+ * From then on lookups end at once as DNS_TIMEOUT instead of each waiting
+ * out its tries.
  */
 #define DNS_DOWN_AFTER 32
 bool dns_resolver_down(const struct dns_resolver *r);

@@ -191,7 +191,9 @@ static void complete(struct dns_resolver *r, struct entry *e, const struct dns_s
 	res->outcome = (uint8_t)s->outcome;
 	r->st.outcome[s->outcome]++;
 	r->completed++;
-	if (s->outcome == DNS_TIMEOUT) {
+	if (s->outcome == DNS_TIMEOUT && res->mark == (uint32_t)r->st.answered) {
+		/* Nothing at all was answered since this lookup's query went
+		 * out: the resolver, not the domain, is silent. */
 		if (++r->silent >= DNS_DOWN_AFTER)
 			r->down = true;
 	}
@@ -249,6 +251,7 @@ static void send_query(struct dns_resolver *r, struct entry *e, enum dns_query q
 	size_t n;
 	const char *name = lg_map_key(&r->cache, e, &n);
 	e->res.query = (uint8_t)q;
+	e->res.mark = (uint32_t)r->st.answered;
 	r->st.queries++;
 	ares_query(r->ch, name, 1 /* IN */, qtypes[q], on_reply, e);
 }
