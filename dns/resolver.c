@@ -15,8 +15,10 @@
  */
 #include "dns_int.h"
 
+#include <arpa/inet.h>
 #include <ares.h>
 #include <errno.h>
+#include <netdb.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -72,6 +74,71 @@ static void on_sock_state(void *data, ares_socket_t fd, int readable, int writab
 		epoll_ctl(r->ep, EPOLL_CTL_ADD, fd, &ev);
 }
 
+/*
+ * "HOST[:PORT],..." -> the "IP[:PORT],..." that c-ares takes: a host name
+ * is looked up once, here, with the system's resolver (getaddrinfo).
+ */
+static enum lg_status servers_to_addresses(const char *list, struct lg_buf *out,
+					   struct lg_err *err)
+{
+	const char *p = list;
+	while (*p) {
+		const char *end = strchr(p, ',');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		char item[300], host[300];
+		const char *port = NULL;
+		if (n == 0 || n >= sizeof(item))
+			return lg_err_set(err, LG_EUSAGE, "--dns '%s': an empty or over-long server",
+					  list);
+		memcpy(item, p, n);
+		item[n] = '\0';
+		const char *pp = item[0] == '[' ? strstr(item, "]:") : strchr(item, ':');
+		if (pp && (item[0] == '[' || !strchr(pp + 1, ':'))) {
+			char *e;
+			pp += item[0] == '[' ? 2 : 1;
+			long v = strtol(pp, &e, 10);
+			if (e == pp || *e || v < 1 || v > 65535)
+				return lg_err_set(err, LG_EUSAGE, "--dns '%s': bad port '%s'", list, pp);
+		}
+		if (item[0] == '[') { /* [IPv6]:PORT: c-ares reads it as it is */
+			lg_buf_add(out, item, n);
+		} else {
+			char *colon = strchr(item, ':');
+			if (colon && strchr(colon + 1, ':'))
+				colon = NULL; /* a bare IPv6 address */
+			size_t hn = colon ? (size_t)(colon - item) : n;
+			memcpy(host, item, hn);
+			host[hn] = '\0';
+			port = colon ? colon + 1 : NULL;
+			unsigned char bin[16];
+			if (inet_pton(AF_INET, host, bin) == 1 || inet_pton(AF_INET6, host, bin) == 1) {
+				lg_buf_add(out, item, n);
+			} else {
+				struct addrinfo hints = {.ai_socktype = SOCK_DGRAM}, *ai = NULL;
+				char ip[INET6_ADDRSTRLEN];
+				int rc = getaddrinfo(host, NULL, &hints, &ai);
+				if (rc != 0 || !ai)
+					return lg_err_set(err, LG_EUSAGE, "--dns: cannot resolve '%s': %s",
+							  host, gai_strerror(rc));
+				const void *a = ai->ai_family == AF_INET6
+							? (const void *)&((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr
+							: (const void *)&((struct sockaddr_in *)ai->ai_addr)->sin_addr;
+				inet_ntop(ai->ai_family, a, ip, sizeof(ip));
+				lg_buf_addf(out, ai->ai_family == AF_INET6 && port ? "[%s]" : "%s", ip);
+				freeaddrinfo(ai);
+				if (port)
+					lg_buf_addf(out, ":%s", port);
+			}
+		}
+		p += n;
+		if (*p == ',') {
+			lg_buf_addc(out, ',');
+			p++;
+		}
+	}
+	return LG_OK;
+}
+
 enum lg_status dns_resolver_new(struct dns_resolver **out, const struct dns_opts *opts,
 				struct lg_err *err)
 {
@@ -113,12 +180,18 @@ enum lg_status dns_resolver_new(struct dns_resolver **out, const struct dns_opts
 		dns_resolver_free(r);
 		return lg_err_set(err, LG_ETEMP, "cannot start the resolver: %s", ares_strerror(rc));
 	}
-	if (opts->servers && (rc = ares_set_servers_ports_csv(r->ch, opts->servers)) != ARES_SUCCESS) {
-		dns_resolver_free(r);
-		return lg_err_set(err, LG_EUSAGE,
-				  "--dns '%s': %s (want ADDRESS[:PORT],... with IP addresses, "
-				  "[IPv6]:PORT)",
-				  opts->servers, ares_strerror(rc));
+	if (opts->servers) {
+		struct lg_buf csv = LG_BUF_INIT;
+		enum lg_status st = servers_to_addresses(opts->servers, &csv, err);
+		if (st == LG_OK && (rc = ares_set_servers_ports_csv(r->ch, csv.data)) != ARES_SUCCESS)
+			st = lg_err_set(err, LG_EUSAGE,
+					"--dns '%s': %s (want HOST[:PORT],..., [IPv6]:PORT for IPv6)",
+					opts->servers, ares_strerror(rc));
+		lg_buf_release(&csv);
+		if (st != LG_OK) {
+			dns_resolver_free(r);
+			return st;
+		}
 	}
 	*out = r;
 	return LG_OK;

@@ -137,6 +137,13 @@ check "concurrency 1 same verdicts" cmp -s "$t/a" "$t/b"
 "$lg" verify $dns -q -f jsonl "$t/in.csv" >"$t/out.jsonl"
 check "jsonl mx" has "$t/out.jsonl" '"verify_mx":"mx1.multi-mx.com","verify_provider":"own"'
 
+# A host name is looked up once with the system's resolver.
+# (Only where localhost is 127.0.0.1 first: the server listens on IPv4.)
+if getent ahosts localhost 2>/dev/null | head -n 1 | grep -q '^127\.'; then
+	"$lg" verify --dns "localhost:$port" -q "$t/in.csv" >"$t/byname.csv" 2>"$t/err"
+	check "--dns localhost:PORT" has "$t/byname.csv" "a@multi-mx.com,deliverable,ok"
+fi
+
 # --- the server not running: every row still written, unknown, exit 75 -----
 sh tests/dnsd.sh stop "$t/dns"
 "$lg" verify $dns -q -o "$t/down.csv" "$t/in.csv" 2>"$t/err"
@@ -148,7 +155,7 @@ check "resolver down rows unknown" sh -c "grep -c ',unknown,dns.timeout,' '$t/do
 check "offline verdicts still given" has "$t/down.csv" "p@mailinator.com,risky,class.disposable"
 
 # --- bad options --------------------------------------------------------------
-for bad_opt in "--dns not-an-ip" "--dns-timeout 0" "--dns-tries x" "--dns-concurrency -1"; do
+for bad_opt in "--dns no-such-host.invalid" "--dns 127.0.0.1:99999" "--dns [::1]:x" "--dns-timeout 0" "--dns-tries x" "--dns-concurrency -1"; do
 	"$lg" verify $bad_opt "$t/in.csv" >/dev/null 2>"$t/err"
 	rc=$?
 	check "$bad_opt exits 64 (got $rc)" [ $rc -eq 64 ]
