@@ -52,7 +52,7 @@ static const struct cli_option verify_opts[] = {
 	{"summary", OPT_SUMMARY, "FILE", "also write the summary as JSON to FILE"},
 	{"progress", OPT_PROGRESS, NULL, "show a progress bar even if stderr is not a terminal"},
 	{"no-progress", OPT_NO_PROGRESS, NULL, "never show a progress bar"},
-	{"dns", OPT_DNS, "ADDR", "resolvers to ask: IP[:PORT],[IPv6]:PORT,... (default: /etc/resolv.conf)"},
+	{"dns", OPT_DNS, "HOST", "resolvers to ask: HOST[:PORT],[IPv6]:PORT,... (default: /etc/resolv.conf)"},
 	{"dns-timeout", OPT_DNS_TIMEOUT, "MS", "first try's timeout in milliseconds, doubled each retry (default 2000)"},
 	{"dns-tries", OPT_DNS_TRIES, "N", "tries per query before the answer is unknown (default 2)"},
 	{"dns-concurrency", OPT_DNS_CONCURRENCY, "K", "domains looked up at once (default 256)"},
@@ -310,6 +310,7 @@ struct run {
 	struct report *rep;
 	struct progress *prog;
 	struct io_reader *rd;
+	const char *out_name;     /* for messages: the output file or <stdout> */
 	char at[32];              /* verified_at of at_t, formatted once */
 	uint32_t at_t;
 };
@@ -360,6 +361,10 @@ static enum lg_status emit(struct run *R, struct verify_result *v, const struct 
 	c[C_PROVIDER] = (struct io_cell){provider, strlen(provider), true};
 	c[C_VERIFIED_AT] = (struct io_cell){at, strlen(at), true};
 	enum lg_status st = io_writer_row(R->wr, R->cells, R->extra, nextra, err);
+	if (st != LG_OK) { /* name the output in the message */
+		struct lg_err e = *err;
+		return lg_err_set(err, st, "%s: %s", R->out_name, e.msg);
+	}
 	if (R->prog->on) {
 		struct io_reader_stats rs;
 		io_reader_stats(R->rd, &rs);
@@ -517,6 +522,7 @@ int cmd_verify(int argc, char **argv)
 	if (st != LG_OK)
 		goto out;
 	R.rd = rd;
+	R.out_name = a.output && strcmp(a.output, "-") ? a.output : "<stdout>";
 	const struct io_row *hdr = io_reader_header(rd);
 	long email = io_find_email_column(hdr, a.email_column, &err);
 	if (email < 0) {
@@ -594,7 +600,7 @@ int cmd_verify(int argc, char **argv)
 		else
 			st = spool_row(&R, &v, d, nextra, &err);
 		if (st != LG_OK)
-			goto write_failed;
+			goto out;
 
 		if (R.dns && ++nread % POLL_EVERY == 0) {
 			st = step_dns(&R, false, &err);
@@ -603,7 +609,7 @@ int cmd_verify(int argc, char **argv)
 			while (st == LG_OK && dns_resolver_busy(R.dns) >= backlog)
 				st = step_dns(&R, true, &err);
 			if (st != LG_OK)
-				goto write_failed;
+				goto out;
 		}
 	}
 	if (st != LG_OK)
@@ -613,7 +619,7 @@ int cmd_verify(int argc, char **argv)
 			abort(); /* a row waits for a lookup nobody runs: a bug */
 		st = step_dns(&R, true, &err);
 		if (st != LG_OK)
-			goto write_failed;
+			goto out;
 	}
 	st = io_writer_finish(R.wr, &err);
 	if (st != LG_OK)

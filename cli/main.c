@@ -11,7 +11,7 @@ static const struct {
 	int (*fn)(int, char **);
 	const char *about;
 } commands[] = {
-	{"verify", cmd_verify, "check a contact list: syntax, normalization, classification"},
+	{"verify", cmd_verify, "check a contact list: syntax, classification, mail hosts (DNS)"},
 	{"reasons", cmd_reasons, "list every reason code with its status and meaning"},
 };
 

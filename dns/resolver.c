@@ -167,6 +167,8 @@ enum lg_status dns_resolver_new(struct dns_resolver **out, const struct dns_opts
 	o.flags = ARES_FLAG_EDNS | ARES_FLAG_NOCHECKRESP;
 	r->tries = (unsigned)o.tries;
 	o.ednspsz = EDNS_SIZE;
+	/* Each query starts at the next server: load is shared, and our
+	 * retry of a SERVFAIL goes to another server when there is one. */
 	o.sock_state_cb = on_sock_state;
 	o.sock_state_cb_data = r;
 	/* Many replies arrive at once: a small socket buffer drops them,
@@ -174,7 +176,7 @@ enum lg_status dns_resolver_new(struct dns_resolver **out, const struct dns_opts
 	o.socket_receive_buffer_size = 4 << 20;
 	rc = ares_init_options(&r->ch, &o,
 			       ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_FLAGS | ARES_OPT_EDNSPSZ |
-				       ARES_OPT_SOCK_STATE_CB | ARES_OPT_SOCK_RCVBUF);
+				       ARES_OPT_SOCK_STATE_CB | ARES_OPT_SOCK_RCVBUF | ARES_OPT_ROTATE);
 	if (rc != ARES_SUCCESS) {
 		r->ch = NULL;
 		dns_resolver_free(r);

@@ -5,7 +5,7 @@
 set -u
 lg=${1:-build/leadgate}
 t=$(mktemp -d /tmp/lg-dns.XXXXXX)
-trap 'sh tests/dnsd.sh stop "$t/dns"; rm -rf "$t"' EXIT
+trap 'sh tests/dnsd.sh stop "$t/dns"; sh tests/dnsd.sh stop "$t/dns2"; rm -rf "$t"' EXIT
 pass=0 fail=0
 ok() { pass=$((pass + 1)); }
 bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
@@ -143,6 +143,17 @@ if getent ahosts localhost 2>/dev/null | head -n 1 | grep -q '^127\.'; then
 	"$lg" verify --dns "localhost:$port" -q "$t/in.csv" >"$t/byname.csv" 2>"$t/err"
 	check "--dns localhost:PORT" has "$t/byname.csv" "a@multi-mx.com,deliverable,ok"
 fi
+
+# A second resolver that refuses multi-mx.com: the retry of REFUSED goes to
+# the other one, whichever is named first.
+cp "$t/zone" "$t/zone2"
+printf '\tlocal-zone: "multi-mx.com." refuse\n' >"$t/zone2.conf"
+port2=$(sh tests/dnsd.sh start "$t/dns2" "$t/zone2") || exit 1
+for order in "127.0.0.1:$port2,127.0.0.1:$port" "127.0.0.1:$port,127.0.0.1:$port2"; do
+	printf 'Email\na@multi-mx.com\n' | "$lg" verify --dns "$order" -q >"$t/two.csv"
+	check "REFUSED by one of $order, answered by the other" has "$t/two.csv" "a@multi-mx.com,deliverable,ok"
+done
+sh tests/dnsd.sh stop "$t/dns2"
 
 # --- the server not running: every row still written, unknown, exit 75 -----
 sh tests/dnsd.sh stop "$t/dns"

@@ -1,6 +1,7 @@
 #!/bin/sh
 # run.sh BUILD_DIR - run every unit test binary, then the end-to-end tests
-# of the built binary; print one closing line "N passed, N failed".
+# of the built binary and the DNS tests against unbound on loopback; print
+# one closing line "suites: N passed, N failed".
 set -u
 b=${1:-build}
 pass=0 fail=0
@@ -11,6 +12,8 @@ for t in "$b"/tests/test_*; do
 done
 echo "== tests/e2e.sh $b/leadgate"
 if sh tests/e2e.sh "$b/leadgate"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: tests/e2e.sh"; fi
+echo "== tests/dns.sh $b/leadgate"
+if sh tests/dns.sh "$b/leadgate"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: tests/dns.sh"; fi
 echo
 echo "suites: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
