@@ -39,7 +39,7 @@ LIST_TXT := conf/lists/role.txt conf/lists/free.txt conf/lists/disposable.txt \
             conf/lists/typo-targets.txt
 
 
-.PHONY: FORCE all deps bench-deps demo test check valgrind install uninstall clean hdrcheck lint bench help
+.PHONY: FORCE all deps bench-deps demo test check valgrind install uninstall clean hdrcheck lint bench bench-dns help
 
 all: $(B)/leadgate
 
@@ -51,12 +51,13 @@ help:
 	@echo "make check     the tests under ASan + UBSan"
 	@echo "make valgrind  the unit tests under valgrind"
 	@echo "make bench     the benchmark (bench/README.md)"
+	@echo "make bench-dns the DNS benchmark: 1M contacts, 200k domains (bench/README.md)"
 	@echo "make install   PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)"
 
 # ---- dependencies (Debian 12) ------------------------------------------
 DEB_PKGS := gcc libc6-dev make pkgconf libc-ares-dev libpcre2-dev libidn2-dev libpsl-dev publicsuffix \
             libjansson-dev libcsv-dev libunistring-dev libcmocka-dev unbound
-BENCH_PKGS := time python3 python3-email-validator
+BENCH_PKGS := time python3 python3-email-validator python3-dnspython
 
 # $(call install_missing,PACKAGES): apt-get install those not installed yet.
 define install_missing
@@ -141,6 +142,10 @@ valgrind: $(TEST_BIN) $(B)/leadgate
 bench: bench-deps
 	@$(MAKE) --no-print-directory $(B)/leadgate
 	bash bench/run.sh
+
+bench-dns: bench-deps
+	@$(MAKE) --no-print-directory $(B)/leadgate
+	bash bench/run_dns.sh
 
 # Every public header compiles on its own.
 hdrcheck:

@@ -83,20 +83,8 @@ tfile=$bdir/time.out
 results=$bdir/results.tsv
 : >"$results"
 
-# timed STDOUT STDERR CMD... : runs CMD pinned under /usr/bin/time; sets
-# WALL (seconds, from the monotonic-ish ns clock around it) and RSS_KB.
-# Returns CMD's exit status.
-timed() {
-	local so=$1 se=$2 rc=0 t0 t1
-	shift 2
-	sync
-	t0=$(date +%s%N)
-	"${PIN[@]}" /usr/bin/time -f '%e %M' -o "$tfile" "$@" >"$so" 2>"$se" || rc=$?
-	t1=$(date +%s%N)
-	WALL=$(awk -v d=$(( t1 - t0 )) 'BEGIN { printf "%.4f", d / 1e9 }')
-	RSS_KB=$(tail -n 1 "$tfile" | awk '{ print $2 }')
-	return $rc
-}
+# timed(): bench/lib.sh
+source "$here/lib.sh"
 
 cat "$in" >/dev/null # warm the page cache: every round reads a cached file
 
