@@ -102,10 +102,8 @@ static void on_signal(int sig)
 /* A whole decimal number in [lo, hi] for option name, or false and a message. */
 static bool number_arg(const char *name, const char *s, long lo, long hi, int *out)
 {
-	char *end;
-	errno = 0;
-	long v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < lo || v > hi) {
+	long v;
+	if (!lg_parse_long(s, lo, hi, &v)) {
 		cli_error("%s wants a whole number from %ld to %ld, not '%s'", name, lo, hi, s);
 		return false;
 	}

@@ -1,6 +1,8 @@
 /* buf.c - the growable byte buffer and ASCII string helpers. */
 #include "common.h"
 
+#include <errno.h>
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,4 +69,15 @@ void lg_ascii_trim(const char **s, size_t *len)
 		n--;
 	*s = p;
 	*len = n;
+}
+
+bool lg_parse_long(const char *s, long lo, long hi, long *out)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < lo || v > hi)
+		return false;
+	*out = v;
+	return true;
 }

@@ -77,6 +77,9 @@ static inline void lg_ascii_lower_copy(char *dst, const char *src, size_t n)
 }
 /* Case-insensitive (ASCII) equality of two byte strings. */
 bool lg_ascii_eq(const char *a, size_t alen, const char *b, size_t blen);
+/* Parse all of s as a decimal number in [lo, hi]; false (and *out
+ * untouched) for anything else: empty, trailing text, out of range. */
+bool lg_parse_long(const char *s, long lo, long hi, long *out);
 /* Trim ASCII white space from both ends of [*s, *s + *len). */
 void lg_ascii_trim(const char **s, size_t *len);
 

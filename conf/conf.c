@@ -142,10 +142,8 @@ static enum lg_status set_key(struct conf *c, const char *section, const char *k
 		return LG_OK;
 	}
 	if (!strcmp(key, "typo_frequent_min")) {
-		char *end;
-		errno = 0;
-		unsigned long v = strtoul(val, &end, 10);
-		if (errno || end == val || *end || v < 2 || v > 1000000)
+		long v;
+		if (!lg_parse_long(val, 2, 1000000, &v))
 			return lg_err_set(err, LG_ECONFIG,
 					  "%s:%u: typo_frequent_min wants a whole number from 2 to 1000000, not '%s'",
 					  name, line, val);

@@ -94,10 +94,9 @@ static enum lg_status servers_to_addresses(const char *list, struct lg_buf *out,
 		item[n] = '\0';
 		const char *pp = item[0] == '[' ? strstr(item, "]:") : strchr(item, ':');
 		if (pp && (item[0] == '[' || !strchr(pp + 1, ':'))) {
-			char *e;
+			long v;
 			pp += item[0] == '[' ? 2 : 1;
-			long v = strtol(pp, &e, 10);
-			if (e == pp || *e || v < 1 || v > 65535)
+			if (!lg_parse_long(pp, 1, 65535, &v))
 				return lg_err_set(err, LG_EUSAGE, "--dns '%s': bad port '%s'", list, pp);
 		}
 		if (item[0] == '[') { /* [IPv6]:PORT: c-ares reads it as it is */

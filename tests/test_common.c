@@ -118,12 +118,30 @@ static void test_status(void **state)
 	assert_string_equal(lg_strerror(LG_EIO), "input/output error");
 }
 
+static void test_parse_long(void **state)
+{
+	(void)state;
+	long v = -7;
+	assert_true(lg_parse_long("65535", 1, 65535, &v));
+	assert_int_equal(v, 65535);
+	assert_true(lg_parse_long("-3", -5, 5, &v));
+	assert_int_equal(v, -3);
+	v = 42;
+	assert_false(lg_parse_long("65536", 1, 65535, &v));
+	assert_false(lg_parse_long("0", 1, 65535, &v));
+	assert_false(lg_parse_long("", 1, 9, &v));
+	assert_false(lg_parse_long("12x", 1, 99, &v));
+	assert_false(lg_parse_long("99999999999999999999", 1, 9, &v));
+	assert_int_equal(v, 42); /* untouched on failure */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_buf),   cmocka_unit_test(test_map),
 		cmocka_unit_test(test_hash),  cmocka_unit_test(test_ascii),
 		cmocka_unit_test(test_arena), cmocka_unit_test(test_status),
+		cmocka_unit_test(test_parse_long),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
