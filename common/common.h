@@ -167,4 +167,19 @@ size_t lg_map_bytes(const struct lg_map *m);
 /* Monotonic clock in seconds, for elapsed times and rates. */
 double lg_now_mono(void);
 
+/*
+ * Wall-clock time as Unix seconds.  Commands that depend on the clock take
+ * `now` as an argument (the global --now), so runs and tests are
+ * reproducible; lg_now_wall() is the default.
+ */
+int64_t lg_now_wall(void);
+/* Parse an RFC 3339 date-time ("2026-11-22T09:30:00Z", "...+01:00",
+ * fractions dropped) or a full date ("2026-11-22", midnight UTC). */
+bool lg_time_parse(const char *s, size_t len, int64_t *out);
+/* Format t as "YYYY-MM-DDTHH:MM:SSZ" (21 bytes with the NUL); the length. */
+size_t lg_time_format(int64_t t, char *buf, size_t cap);
+#define LG_TIME_LEN 21
+/* A duration: a whole number and a unit, s m h d w ("30d"); seconds. */
+bool lg_parse_duration(const char *s, int64_t *out);
+
 #endif

@@ -8,6 +8,10 @@
  * unnoticed.  List keys may repeat; each names a file whose entries are
  * added to the built-in list.  Relative paths are taken from the
  * configuration file's directory.
+ *
+ * Sections: [verify] (lists, typo detection), [decay] (freshness) and
+ * [gate] (the bounce-rate gate).  Rates and probabilities are written as
+ * percentages, as people say them ("2.1%"), and kept as fractions.
  */
 #include "conf.h"
 #include "conf_int.h"
@@ -23,6 +27,8 @@
 #endif
 
 #define CONF_MAX_FILE (64u * 1024 * 1024) /* a list file larger is refused */
+#define DAY 86400
+#define DAYS_MAX 3650 /* fresh_days, stale_days: ten years is already absurd */
 
 static void list_push(struct conf_list *l, const char *s)
 {
@@ -56,6 +62,16 @@ void conf_init(struct conf *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->typo_frequent_min = 20;
+	decay_policy_default(&c->decay);
+	c->gate.threshold = 0.01;
+	/* prior[] is indexed by enum verify_status, whose numbers are stable:
+	 * conf cannot include verify.h (verify depends on conf). */
+	c->gate.prior[0] = 0.005; /* VERIFY_DELIVERABLE */
+	c->gate.prior[1] = 0.10;  /* VERIFY_RISKY */
+	c->gate.prior[2] = 1.0;   /* VERIFY_UNDELIVERABLE */
+	c->gate.prior[3] = 0.25;  /* VERIFY_UNKNOWN */
+	c->gate.min_exported = 200;
+	c->gate.z = 1.96; /* two-sided 95 % */
 	conf_list_add_text(c, &c->role, conf_builtin_role, conf_builtin_role_len);
 	conf_list_add_text(c, &c->free, conf_builtin_free, conf_builtin_free_len);
 	conf_list_add_text(c, &c->disposable, conf_builtin_disposable, conf_builtin_disposable_len);
@@ -69,9 +85,25 @@ void conf_release(struct conf *c)
 	free(c->disposable.item);
 	free(c->typo.item);
 	free(c->allow.item);
+	free(c->source_rate);
 	free(c->path);
 	lg_arena_release(&c->arena);
 	memset(c, 0, sizeof(*c));
+}
+
+void conf_decay_policy(const struct conf *c, const char *source, struct decay_policy *out)
+{
+	*out = c->decay;
+	if (!source || !*source)
+		return;
+	size_t n = strlen(source);
+	for (size_t i = 0; i < c->n_source_rate; i++) {
+		const char *s = c->source_rate[i].source;
+		if (lg_ascii_eq(s, strlen(s), source, n)) {
+			out->monthly_rate = c->source_rate[i].monthly_rate;
+			return;
+		}
+	}
 }
 
 /* Read a whole file (capped); *out is owned, free() it. */
@@ -118,9 +150,165 @@ static struct conf_list *list_for_key(struct conf *c, const char *key)
 	return NULL;
 }
 
+static bool known_section(const char *section)
+{
+	return !strcmp(section, "verify") || !strcmp(section, "decay") || !strcmp(section, "gate");
+}
+
+/*
+ * Parse all of s as a percentage in [lo, hi] and store it as a fraction:
+ * "2.1", "2.1%" and "2.1 %" all give 0.021.  Only digits and one decimal
+ * point get to strtod, which alone would also take "nan", "inf", "0x1p-3",
+ * "1e-2", signs and leading blanks - none of them a rate anyone writes.
+ * strtod's decimal point is the locale's: should a caller ever switch
+ * LC_NUMERIC, "2.1" fails the full-string check instead of being misread.
+ */
+static bool parse_percent(const char *s, double lo, double hi, double *out)
+{
+	char num[32];
+	size_t n = strlen(s), digits = 0, dots = 0;
+
+	if (n && s[n - 1] == '%') {
+		n--;
+		while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+			n--;
+	}
+	if (!n || n >= sizeof(num))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (lg_ascii_is_digit((unsigned char)s[i]))
+			digits++;
+		else if (s[i] == '.')
+			dots++;
+		else
+			return false;
+	}
+	if (!digits || dots > 1)
+		return false;
+	memcpy(num, s, n);
+	num[n] = '\0';
+	char *end;
+	errno = 0;
+	double v = strtod(num, &end);
+	if (errno || *end || !(v >= lo && v <= hi))
+		return false;
+	*out = v / 100;
+	return true;
+}
+
+static enum lg_status bad_percent(struct lg_err *err, const char *name, unsigned line,
+				  const char *key, const char *range, const char *val)
+{
+	return lg_err_set(err, LG_ECONFIG, "%s:%u: %s wants a percentage from %s, not '%s'",
+			  name, line, key, range, val);
+}
+
+/* monthly_rate.SOURCE = rate: a list source's own rate; a repeated source
+ * replaces the earlier rate.  src is what follows the dot. */
+static enum lg_status set_source_rate(struct conf *c, const char *key, const char *src, double rate,
+				      const char *name, unsigned line, struct lg_err *err)
+{
+	size_t n = strlen(src);
+	char low[64];
+
+	if (!n || n >= sizeof(low))
+		return lg_err_set(err, LG_ECONFIG, "%s:%u: '%s' wants a source name after 'monthly_rate.'",
+				  name, line, key);
+	lg_ascii_lower_copy(low, src, n);
+	low[n] = '\0';
+	for (size_t i = 0; i < n; i++)
+		if (!lg_ascii_is_digit((unsigned char)low[i]) && !(low[i] >= 'a' && low[i] <= 'z') &&
+		    low[i] != '_' && low[i] != '-')
+			return lg_err_set(err, LG_ECONFIG,
+					  "%s:%u: source name in '%s' wants letters, digits, '_' and '-' only",
+					  name, line, key);
+	for (size_t i = 0; i < c->n_source_rate; i++)
+		if (!strcmp(c->source_rate[i].source, low)) {
+			c->source_rate[i].monthly_rate = rate;
+			return LG_OK;
+		}
+	/* One realloc a source: a file names a handful. */
+	c->source_rate = lg_xrealloc(c->source_rate, (c->n_source_rate + 1) * sizeof(*c->source_rate));
+	c->source_rate[c->n_source_rate].source = lg_arena_memdup(&c->arena, low, n);
+	c->source_rate[c->n_source_rate].monthly_rate = rate;
+	c->n_source_rate++;
+	return LG_OK;
+}
+
+static enum lg_status set_decay(struct conf *c, const char *key, const char *val,
+				const char *name, unsigned line, struct lg_err *err)
+{
+	long v;
+
+	if (!strncmp(key, "monthly_rate", 12) && (key[12] == '\0' || key[12] == '.')) {
+		double rate;
+		if (!parse_percent(val, 0, 99.9, &rate))
+			return bad_percent(err, name, line, key, "0 to 99.9", val);
+		if (key[12] == '\0') {
+			c->decay.monthly_rate = rate;
+			return LG_OK;
+		}
+		return set_source_rate(c, key, key + 13, rate, name, line, err);
+	}
+	/* stale_days >= fresh_days is checked once the whole file is read,
+	 * so the two keys may come in either order. */
+	if (!strcmp(key, "fresh_days")) {
+		if (!lg_parse_long(val, 0, DAYS_MAX, &v))
+			return lg_err_set(err, LG_ECONFIG,
+					  "%s:%u: fresh_days wants a whole number from 0 to %d, not '%s'",
+					  name, line, DAYS_MAX, val);
+		c->decay.fresh_for = (int64_t)v * DAY;
+		return LG_OK;
+	}
+	if (!strcmp(key, "stale_days")) {
+		if (!lg_parse_long(val, 1, DAYS_MAX, &v))
+			return lg_err_set(err, LG_ECONFIG,
+					  "%s:%u: stale_days wants a whole number from 1 to %d, not '%s'",
+					  name, line, DAYS_MAX, val);
+		c->decay.stale_after = (int64_t)v * DAY;
+		return LG_OK;
+	}
+	return lg_err_set(err, LG_ECONFIG, "%s:%u: unknown key '%s' in [decay]", name, line, key);
+}
+
+static enum lg_status set_gate(struct conf *c, const char *key, const char *val,
+			       const char *name, unsigned line, struct lg_err *err)
+{
+	/* By enum verify_status number (see conf_init). */
+	static const char *const prior_key[4] = {
+		"prior.deliverable", "prior.risky", "prior.undeliverable", "prior.unknown",
+	};
+	long v;
+
+	if (!strcmp(key, "threshold")) {
+		if (!parse_percent(val, 0.01, 100, &c->gate.threshold))
+			return bad_percent(err, name, line, key, "0.01 to 100", val);
+		return LG_OK;
+	}
+	for (size_t i = 0; i < sizeof(prior_key) / sizeof(*prior_key); i++)
+		if (!strcmp(key, prior_key[i])) {
+			if (!parse_percent(val, 0, 100, &c->gate.prior[i]))
+				return bad_percent(err, name, line, key, "0 to 100", val);
+			return LG_OK;
+		}
+	if (!strcmp(key, "min_exported")) {
+		if (!lg_parse_long(val, 1, 100000000, &v))
+			return lg_err_set(err, LG_ECONFIG,
+					  "%s:%u: min_exported wants a whole number from 1 to 100000000, not '%s'",
+					  name, line, val);
+		c->gate.min_exported = (unsigned long)v;
+		return LG_OK;
+	}
+	return lg_err_set(err, LG_ECONFIG, "%s:%u: unknown key '%s' in [gate]", name, line, key);
+}
+
 static enum lg_status set_key(struct conf *c, const char *section, const char *key, const char *val,
 			      const char *name, unsigned line, const char *dir, struct lg_err *err)
 {
+	if (!strcmp(section, "decay"))
+		return set_decay(c, key, val, name, line, err);
+	if (!strcmp(section, "gate"))
+		return set_gate(c, key, val, name, line, err);
 	if (strcmp(section, "verify") != 0)
 		return lg_err_set(err, LG_ECONFIG, "%s:%u: unknown section '[%s]'", name, line, section);
 
@@ -175,7 +363,7 @@ enum lg_status conf_load_text(struct conf *c, const char *text, size_t len,
 				return lg_err_set(err, LG_ECONFIG, "%s:%u: malformed section header", name, line);
 			memcpy(section, s + 1, n - 2);
 			section[n - 2] = '\0';
-			if (strcmp(section, "verify") != 0)
+			if (!known_section(section))
 				return lg_err_set(err, LG_ECONFIG, "%s:%u: unknown section '[%s]'", name,
 						  line, section);
 			continue;
@@ -207,6 +395,10 @@ enum lg_status conf_load_text(struct conf *c, const char *text, size_t len,
 		if (st != LG_OK)
 			return st;
 	}
+	if (c->decay.stale_after < c->decay.fresh_for)
+		return lg_err_set(err, LG_ECONFIG,
+				  "%s: stale_days (%lld) must not be less than fresh_days (%lld)", name,
+				  (long long)(c->decay.stale_after / DAY), (long long)(c->decay.fresh_for / DAY));
 	return LG_OK;
 }
 

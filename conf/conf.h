@@ -10,11 +10,32 @@
 #define LG_CONF_H
 
 #include "common/common.h"
+#include "decay/decay.h"
 
 /* A list of lower-cased entries; items are borrowed from the conf. */
 struct conf_list {
 	const char **item;
 	size_t n, cap;
+};
+
+/* A list source with its own decay rate ("zoominfo", "apollo" ...). */
+struct conf_source_rate {
+	const char *source; /* lower-case; borrowed from the conf */
+	double monthly_rate;
+};
+
+/*
+ * The bounce-rate gate's policy (verify_gate_*).  A list is blocked when
+ * the upper end of the 95 % interval of the predicted bounce rate of what
+ * would be exported, or the lower end of the Wilson 95 % interval of the
+ * observed hard-bounce rate, is above threshold.
+ */
+struct conf_gate {
+	double threshold;       /* 0.01: 1 % */
+	double prior[4];        /* bounce probability of a fresh verdict, by enum verify_status:
+				 * deliverable 0.005, risky 0.10, undeliverable 1.0, unknown 0.25 */
+	unsigned long min_exported; /* the observed rate counts from this many exported (200) */
+	double z;               /* 1.96: the normal quantile of the 95 % intervals */
 };
 
 struct conf {
@@ -24,6 +45,10 @@ struct conf {
 	struct conf_list typo;       /* typo targets, in priority order */
 	struct conf_list allow;      /* never flagged disposable or typo */
 	unsigned typo_frequent_min;  /* a domain seen this often in a list is a typo target */
+	struct decay_policy decay;   /* [decay]: the default freshness policy */
+	struct conf_source_rate *source_rate; /* [decay] monthly_rate.SOURCE = ...; n_source_rate of them */
+	size_t n_source_rate;
+	struct conf_gate gate;       /* [gate] */
 	char *path;                  /* the file read, or NULL; owned */
 	struct lg_arena arena;
 };
@@ -44,6 +69,14 @@ enum lg_status conf_load(struct conf *c, const char *path, struct lg_err *err);
 /* Parse configuration text; name is used in messages, dir resolves paths. */
 enum lg_status conf_load_text(struct conf *c, const char *text, size_t len,
 			      const char *name, const char *dir, struct lg_err *err);
+
+/*
+ * The freshness policy for records from a list source ("zoominfo"): the
+ * [decay] policy with the source's own monthly_rate when the file set
+ * monthly_rate.SOURCE (matched ignoring ASCII case), else the [decay]
+ * policy itself.  source may be NULL or "" (no source known).
+ */
+void conf_decay_policy(const struct conf *c, const char *source, struct decay_policy *out);
 
 /* Add the entries of list text (one a line, # comments) to l. */
 void conf_list_add_text(struct conf *c, struct conf_list *l, const char *text, size_t len);

@@ -1,6 +1,7 @@
 /* test_conf.c - built-in lists and the configuration file. */
 #include "conf/conf.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -10,6 +11,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
+
+#define DAY 86400
+
+/* cmocka 1.1.5's assert_float_equal() rounds to float: too coarse here. */
+#define assert_near(a, b, eps) near_at((a), (b), (eps), __FILE__, __LINE__)
+static void near_at(double a, double b, double eps, const char *file, int line)
+{
+	if (!(fabs(a - b) <= eps))
+		fail_msg("%s:%d: %.12g is not within %g of %.12g", file, line, a, eps, b);
+}
 
 static bool has(const struct conf_list *l, const char *s)
 {
@@ -34,6 +45,18 @@ static void test_builtin(void **state)
 	assert_string_equal(c.typo.item[0], "gmail.com");
 	assert_false(has(&c.role, "# role-based local parts")); /* comments dropped */
 	assert_int_equal(c.typo_frequent_min, 20);
+	/* [decay] and [gate] defaults; prior[] by enum verify_status number. */
+	assert_near(c.decay.monthly_rate, 0.021, 1e-15);
+	assert_int_equal(c.decay.fresh_for, 7 * DAY);
+	assert_int_equal(c.decay.stale_after, 30 * DAY);
+	assert_int_equal(c.n_source_rate, 0);
+	assert_near(c.gate.threshold, 0.01, 1e-15);
+	assert_near(c.gate.prior[0], 0.005, 1e-15); /* deliverable */
+	assert_near(c.gate.prior[1], 0.10, 1e-15);  /* risky */
+	assert_near(c.gate.prior[2], 1.0, 0);       /* undeliverable */
+	assert_near(c.gate.prior[3], 0.25, 1e-15);  /* unknown */
+	assert_int_equal(c.gate.min_exported, 200);
+	assert_near(c.gate.z, 1.96, 1e-15);
 	conf_release(&c);
 }
 
@@ -97,6 +120,62 @@ static void test_errors(void **state)
 		{"[verify]\ntypo_frequent_min = 1\n", "t.conf:2: typo_frequent_min wants"},
 		{"[verify]\ntypo_frequent_min = 5x\n", "t.conf:2: typo_frequent_min wants"},
 		{"[verify]\nrole_list = missing.txt\n", "t.conf:2: role_list: /nonexistent/missing.txt"},
+		/* [decay] */
+		{"[decay]\nbogus = 1\n", "t.conf:2: unknown key 'bogus' in [decay]"},
+		{"[decay]\nmonthly_rates = 2\n", "t.conf:2: unknown key 'monthly_rates' in [decay]"},
+		{"[decay]\nmonthly_rate = 100\n",
+		 "t.conf:2: monthly_rate wants a percentage from 0 to 99.9, not '100'"},
+		{"[decay]\nmonthly_rate = 99.91\n", "t.conf:2: monthly_rate wants a percentage"},
+		{"[decay]\nmonthly_rate = -1\n", "t.conf:2: monthly_rate wants a percentage"},
+		{"[decay]\nmonthly_rate = +2\n", "t.conf:2: monthly_rate wants a percentage"},
+		{"[decay]\nmonthly_rate = nan\n", "t.conf:2: monthly_rate wants a percentage"},
+		{"[decay]\nmonthly_rate = inf\n", "t.conf:2: monthly_rate wants a percentage"},
+		{"[decay]\nmonthly_rate = 0x1p1\n", "t.conf:2: monthly_rate wants a percentage"},
+		{"[decay]\nmonthly_rate = 2e0\n", "t.conf:2: monthly_rate wants a percentage"},
+		{"[decay]\nmonthly_rate = 2.1.1\n", "t.conf:2: monthly_rate wants a percentage"},
+		{"[decay]\nmonthly_rate = .\n", "t.conf:2: monthly_rate wants a percentage"},
+		{"[decay]\nmonthly_rate = %\n", "t.conf:2: monthly_rate wants a percentage"},
+		{"[decay]\nmonthly_rate = 2%%\n", "t.conf:2: monthly_rate wants a percentage"},
+		{"[decay]\nmonthly_rate = 2 1\n", "t.conf:2: monthly_rate wants a percentage"},
+		{"[decay]\nmonthly_rate = 2.1 percent\n", "t.conf:2: monthly_rate wants a percentage"},
+		{"[decay]\nmonthly_rate = 0.00000000000000000000000000000001\n",
+		 "t.conf:2: monthly_rate wants a percentage"},
+		{"[decay]\nmonthly_rate.zoominfo = 120%\n",
+		 "t.conf:2: monthly_rate.zoominfo wants a percentage from 0 to 99.9, not '120%'"},
+		{"[decay]\nmonthly_rate. = 3\n",
+		 "t.conf:2: 'monthly_rate.' wants a source name after 'monthly_rate.'"},
+		{"[decay]\nmonthly_rate.zoom info = 3\n",
+		 "t.conf:2: source name in 'monthly_rate.zoom info' wants letters, digits"},
+		{"[decay]\nmonthly_rate.a.b = 3\n", "t.conf:2: source name in 'monthly_rate.a.b'"},
+		{"[decay]\nfresh_days = 3651\n",
+		 "t.conf:2: fresh_days wants a whole number from 0 to 3650, not '3651'"},
+		{"[decay]\nfresh_days = 1.5\n", "t.conf:2: fresh_days wants a whole number"},
+		{"[decay]\nstale_days = 0\n",
+		 "t.conf:2: stale_days wants a whole number from 1 to 3650, not '0'"},
+		{"[decay]\nstale_days = 30d\n", "t.conf:2: stale_days wants a whole number"},
+		/* stale < fresh is seen once the whole file is read: no line. */
+		{"[decay]\nstale_days = 5\n",
+		 "t.conf: stale_days (5) must not be less than fresh_days (7)"},
+		{"[decay]\nfresh_days = 40\n",
+		 "t.conf: stale_days (30) must not be less than fresh_days (40)"},
+		{"[decay]\nstale_days = 10\nfresh_days = 11\n",
+		 "t.conf: stale_days (10) must not be less than fresh_days (11)"},
+		/* [gate] */
+		{"[gate]\nbogus = 1\n", "t.conf:2: unknown key 'bogus' in [gate]"},
+		{"[gate]\nprior.bounced = 1\n", "t.conf:2: unknown key 'prior.bounced' in [gate]"},
+		{"[gate]\nz = 2\n", "t.conf:2: unknown key 'z' in [gate]"},
+		{"[gate]\nthreshold = 0\n",
+		 "t.conf:2: threshold wants a percentage from 0.01 to 100, not '0'"},
+		{"[gate]\nthreshold = 0.009\n", "t.conf:2: threshold wants a percentage"},
+		{"[gate]\nthreshold = 100.1%\n", "t.conf:2: threshold wants a percentage"},
+		{"[gate]\nprior.risky = 101\n",
+		 "t.conf:2: prior.risky wants a percentage from 0 to 100, not '101'"},
+		{"[gate]\nprior.unknown = -0\n", "t.conf:2: prior.unknown wants a percentage"},
+		{"[gate]\nmin_exported = 0\n",
+		 "t.conf:2: min_exported wants a whole number from 1 to 100000000, not '0'"},
+		{"[gate]\nmin_exported = 100000001\n", "t.conf:2: min_exported wants a whole number"},
+		{"[gate]\n\n# ok\nthreshold = 1%\nmin_exported = lots\n",
+		 "t.conf:5: min_exported wants a whole number"},
 	};
 	for (size_t i = 0; i < sizeof(v) / sizeof(*v); i++) {
 		struct conf c;
@@ -138,6 +217,162 @@ static void test_search(void **state)
 	rmdir(dir);
 }
 
+static void test_decay_keys(void **state)
+{
+	(void)state;
+	struct conf c;
+	struct lg_err e = {{0}};
+	conf_init(&c);
+	const char *text = "[decay]\n"
+			   "monthly_rate = 2.5\n"
+			   "monthly_rate.ZoomInfo = 3%   # lower-cased\n"
+			   "monthly_rate.apollo_io = 1.75 %\n"
+			   "monthly_rate.crm-export = 0\n"
+			   "monthly_rate.zoominfo = 4%   ; replaces 3 %\n"
+			   "stale_days = 45\n"
+			   "fresh_days = 14\n";
+	assert_int_equal(load(&c, text, &e), LG_OK);
+	assert_near(c.decay.monthly_rate, 0.025, 1e-15);
+	assert_int_equal(c.decay.fresh_for, 14 * DAY);
+	assert_int_equal(c.decay.stale_after, 45 * DAY);
+	assert_int_equal(c.n_source_rate, 3);
+	assert_string_equal(c.source_rate[0].source, "zoominfo");
+	assert_near(c.source_rate[0].monthly_rate, 0.04, 1e-15);
+
+	/* The per-source policy: the default's days, the source's rate. */
+	struct decay_policy p;
+	conf_decay_policy(&c, "zoominfo", &p);
+	assert_near(p.monthly_rate, 0.04, 1e-15);
+	assert_int_equal(p.fresh_for, 14 * DAY);
+	assert_int_equal(p.stale_after, 45 * DAY);
+	conf_decay_policy(&c, "ZOOMINFO", &p); /* any case */
+	assert_near(p.monthly_rate, 0.04, 1e-15);
+	conf_decay_policy(&c, "apollo_io", &p);
+	assert_near(p.monthly_rate, 0.0175, 1e-15);
+	conf_decay_policy(&c, "crm-export", &p);
+	assert_near(p.monthly_rate, 0, 0);
+	/* No source, an empty one or an unknown one: the default. */
+	conf_decay_policy(&c, NULL, &p);
+	assert_near(p.monthly_rate, 0.025, 1e-15);
+	conf_decay_policy(&c, "", &p);
+	assert_near(p.monthly_rate, 0.025, 1e-15);
+	conf_decay_policy(&c, "zoominf", &p);
+	assert_near(p.monthly_rate, 0.025, 1e-15);
+	conf_decay_policy(&c, "zoominfo2", &p);
+	assert_near(p.monthly_rate, 0.025, 1e-15);
+	conf_release(&c);
+
+	/* The ends of each range, and the two spellings of a percentage. */
+	conf_init(&c);
+	text = "[decay]\nmonthly_rate = 99.9%\nfresh_days = 0\nstale_days = 1\n";
+	assert_int_equal(load(&c, text, &e), LG_OK);
+	assert_near(c.decay.monthly_rate, 0.999, 1e-15);
+	assert_int_equal(c.decay.fresh_for, 0);
+	assert_int_equal(c.decay.stale_after, DAY);
+	text = "[decay]\nmonthly_rate = 0\nfresh_days = 3650\nstale_days = 3650\n";
+	assert_int_equal(load(&c, text, &e), LG_OK);
+	assert_near(c.decay.monthly_rate, 0, 0);
+	assert_int_equal(c.decay.fresh_for, 3650 * DAY);
+	assert_int_equal(c.decay.stale_after, 3650 * DAY);
+	text = "[decay]\nmonthly_rate = 2.1\n";
+	assert_int_equal(load(&c, text, &e), LG_OK);
+	double plain = c.decay.monthly_rate;
+	text = "[decay]\nmonthly_rate = 2.1%\n";
+	assert_int_equal(load(&c, text, &e), LG_OK);
+	assert_near(c.decay.monthly_rate, plain, 0);
+	assert_near(plain, 0.021, 1e-15);
+	text = "[decay]\nmonthly_rate = .5\nfresh_days = 7\nstale_days = 30\n";
+	assert_int_equal(load(&c, text, &e), LG_OK);
+	assert_near(c.decay.monthly_rate, 0.005, 1e-15);
+	conf_release(&c);
+}
+
+static void test_gate_keys(void **state)
+{
+	(void)state;
+	struct conf c;
+	struct lg_err e = {{0}};
+	conf_init(&c);
+	const char *text = "[gate]\n"
+			   "threshold = 2%\n"
+			   "prior.deliverable = 1\n"
+			   "prior.risky = 15%\n"
+			   "prior.undeliverable = 90%\n"
+			   "prior.unknown = 30\n"
+			   "min_exported = 500\n"
+			   "[verify]\n"
+			   "typo_frequent_min = 5\n"
+			   "[gate]\n"
+			   "min_exported = 1000\n"; /* a section may come back */
+	assert_int_equal(load(&c, text, &e), LG_OK);
+	assert_near(c.gate.threshold, 0.02, 1e-15);
+	assert_near(c.gate.prior[0], 0.01, 1e-15); /* deliverable */
+	assert_near(c.gate.prior[1], 0.15, 1e-15); /* risky */
+	assert_near(c.gate.prior[2], 0.90, 1e-15); /* undeliverable */
+	assert_near(c.gate.prior[3], 0.30, 1e-15); /* unknown */
+	assert_int_equal(c.gate.min_exported, 1000);
+	assert_int_equal(c.typo_frequent_min, 5);
+	assert_near(c.gate.z, 1.96, 1e-15); /* not a key */
+
+	text = "[gate]\nthreshold = 0.01\nprior.risky = 0%\nprior.unknown = 100\n"
+	       "min_exported = 1\n";
+	assert_int_equal(load(&c, text, &e), LG_OK);
+	assert_near(c.gate.threshold, 0.0001, 1e-15);
+	assert_near(c.gate.prior[1], 0, 0);
+	assert_near(c.gate.prior[3], 1, 0);
+	assert_int_equal(c.gate.min_exported, 1);
+	text = "[gate]\nthreshold = 100\nmin_exported = 100000000\n";
+	assert_int_equal(load(&c, text, &e), LG_OK);
+	assert_near(c.gate.threshold, 1, 0);
+	assert_int_equal(c.gate.min_exported, 100000000);
+	conf_release(&c);
+}
+
+/* The shipped leadgate.conf loads, and its commented-out values are the
+ * built-in defaults: uncommenting them changes nothing. */
+static void test_shipped(void **state)
+{
+	(void)state;
+	struct conf c, def;
+	struct lg_err e = {{0}};
+	FILE *f = fopen("conf/leadgate.conf", "rb");
+	if (!f) {
+		skip(); /* not run from the repository root */
+		return;
+	}
+	struct lg_buf text = LG_BUF_INIT, on = LG_BUF_INIT;
+	char line[1024];
+	while (fgets(line, sizeof(line), f)) {
+		lg_buf_adds(&text, line);
+		/* "# key = value" in [decay] and [gate] becomes "key = value". */
+		if (!strncmp(line, "# ", 2) && strchr(line, '=') && !strchr(line, '"') &&
+		    (strstr(line, "monthly_rate ") || strstr(line, "_days") ||
+		     strstr(line, "threshold =") || strstr(line, "prior.") ||
+		     strstr(line, "min_exported")))
+			lg_buf_adds(&on, line + 2);
+		else
+			lg_buf_adds(&on, line);
+	}
+	fclose(f);
+	conf_init(&def);
+	conf_init(&c);
+	assert_int_equal(conf_load_text(&c, text.data, text.len, "leadgate.conf", "conf", &e), LG_OK);
+	if (conf_load_text(&c, on.data, on.len, "leadgate.conf", "conf", &e) != LG_OK)
+		fail_msg("%s", e.msg);
+	assert_near(c.decay.monthly_rate, def.decay.monthly_rate, 1e-15);
+	assert_int_equal(c.decay.fresh_for, def.decay.fresh_for);
+	assert_int_equal(c.decay.stale_after, def.decay.stale_after);
+	assert_near(c.gate.threshold, def.gate.threshold, 1e-15);
+	for (int i = 0; i < 4; i++)
+		assert_near(c.gate.prior[i], def.gate.prior[i], 1e-15);
+	assert_int_equal(c.gate.min_exported, def.gate.min_exported);
+	assert_int_equal(c.n_source_rate, 0); /* the example source stays commented */
+	lg_buf_release(&text);
+	lg_buf_release(&on);
+	conf_release(&c);
+	conf_release(&def);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -145,6 +380,9 @@ int main(void)
 		cmocka_unit_test(test_file),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_search),
+		cmocka_unit_test(test_decay_keys),
+		cmocka_unit_test(test_gate_keys),
+		cmocka_unit_test(test_shipped),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,10 +5,13 @@
  * line with its expected status, reason, flags, normalized form and
  * suggestion (the file's header explains the escapes).  Every bug fix adds
  * a line there.  The C tests below cover what a single line cannot: list
- * state (duplicates, list-frequent typos), configuration, the code tables.
+ * state (duplicates, list-frequent typos), configuration, the code tables,
+ * and the list gate's arithmetic, whose expected figures are worked out by
+ * hand in the comments.
  */
 #include "verify/verify_int.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -315,6 +318,259 @@ static void test_one_edit(void **state)
 	}
 }
 
+/* ---- the list gate ---- */
+
+/* cmocka 1.1.5's assert_float_equal() rounds to float: too coarse here. */
+#define assert_near(a, b, eps) near_at((a), (b), (eps), __FILE__, __LINE__)
+static void near_at(double a, double b, double eps, const char *file, int line)
+{
+	if (!(fabs(a - b) <= eps))
+		fail_msg("%s:%d: %.12g is not within %g of %.12g", file, line, a, eps, b);
+}
+
+/*
+ * Wilson at z = 1.96: z^2 = 3.8416, and
+ *   centre = (p + z^2/2n) / (1 + z^2/n)
+ *   half   = z sqrt(p(1-p)/n + z^2/4n^2) / (1 + z^2/n)
+ */
+static void test_gate_wilson(void **state)
+{
+	(void)state;
+	double up;
+
+	/* n = 0: nothing is known, the whole of [0, 1]. */
+	assert_near(verify_gate_wilson(0, 0, 1.96, &up), 0, 0);
+	assert_near(up, 1, 0);
+
+	/* k = 0, n = 100: 1 + z^2/n = 1.038416; centre = 0.019208 / 1.038416
+	 * = 0.0184974; half = 1.96 * sqrt(3.8416/40000) / 1.038416 = 1.96 *
+	 * 0.0098 / 1.038416 = 0.0184974 as well, so the lower end is 0 and
+	 * the upper 0.038416 / 1.038416 = 0.0369948. */
+	assert_near(verify_gate_wilson(0, 100, 1.96, &up), 0, 0);
+	assert_near(up, 0.0369948, 1e-7);
+
+	/* k = 5, n = 100: p = 0.05; centre = 0.069208 / 1.038416 = 0.0666477;
+	 * half = 1.96 * sqrt(0.000475 + 0.00009604) / 1.038416 = 1.96 *
+	 * 0.0238964 / 1.038416 = 0.0451043; [0.0215434, 0.1117520]. */
+	assert_near(verify_gate_wilson(5, 100, 1.96, &up), 0.0215434, 1e-7);
+	assert_near(up, 0.1117520, 1e-7);
+
+	/* k = 3, n = 200: p = 0.015; 1 + z^2/n = 1.019208; centre = 0.024604
+	 * / 1.019208 = 0.0241403; half = 1.96 * sqrt(0.000073875 + 0.00002401)
+	 * / 1.019208 = 1.96 * 0.0098937 / 1.019208 = 0.0190262;
+	 * [0.0051141, 0.0431665]. */
+	assert_near(verify_gate_wilson(3, 200, 1.96, &up), 0.0051141, 1e-7);
+	assert_near(up, 0.0431665, 1e-7);
+
+	/* k = 10, n = 200: p = 0.05; centre = 0.059604 / 1.019208 = 0.0584807;
+	 * half = 1.96 * sqrt(0.0002375 + 0.00002401) / 1.019208 = 1.96 *
+	 * 0.0161713 / 1.019208 = 0.0310984; [0.0273823, 0.0895791]. */
+	assert_near(verify_gate_wilson(10, 200, 1.96, &up), 0.0273823, 1e-7);
+	assert_near(up, 0.0895791, 1e-7);
+
+	/* k = n = 100 mirrors k = 0: [1 - 0.0369948, 1]. */
+	assert_near(verify_gate_wilson(100, 100, 1.96, &up), 0.9630052, 1e-7);
+	assert_near(up, 1, 0);
+
+	/* More bounces than sends is read as all of them: 3 of 3, the mirror
+	 * of 0 of 3, whose upper end is (3.8416/3) / (1 + 3.8416/3) =
+	 * 1.2805333 / 2.2805333 = 0.5615061. */
+	assert_near(verify_gate_wilson(5, 3, 1.96, &up), 1 - 0.5615061, 1e-7);
+	assert_near(up, 1, 0);
+
+	/* z = 0: no interval, just k/n; upper may be NULL. */
+	assert_near(verify_gate_wilson(5, 100, 0, &up), 0.05, 1e-15);
+	assert_near(up, 0.05, 1e-15);
+	assert_near(verify_gate_wilson(5, 100, 1.96, NULL), 0.0215434, 1e-7);
+}
+
+static void test_gate_record_p(void **state)
+{
+	(void)state;
+	const struct conf_gate *g = &conf.gate;
+
+	assert_near(verify_gate_record_p(g, VERIFY_DELIVERABLE, 1), 0.005, 1e-15);
+	assert_near(verify_gate_record_p(g, VERIFY_RISKY, 1), 0.10, 1e-15);
+	assert_near(verify_gate_record_p(g, VERIFY_UNKNOWN, 1), 0.25, 1e-15);
+	assert_near(verify_gate_record_p(g, VERIFY_UNDELIVERABLE, 1), 1, 0);
+	/* A month old deliverable: 1 - 0.995 * 0.979 = 1 - 0.974105. */
+	assert_near(verify_gate_record_p(g, VERIFY_DELIVERABLE, 0.979), 0.025895, 1e-12);
+	/* Risky at half survival: 1 - 0.9 * 0.5. */
+	assert_near(verify_gate_record_p(g, VERIFY_RISKY, 0.5), 0.55, 1e-12);
+	assert_near(verify_gate_record_p(g, VERIFY_UNDELIVERABLE, 0.3), 1, 0);
+	/* Survival outside [0, 1] is clamped, and so is the result. */
+	assert_near(verify_gate_record_p(g, VERIFY_DELIVERABLE, 0), 1, 0);
+	assert_near(verify_gate_record_p(g, VERIFY_DELIVERABLE, 1.5), 0.005, 1e-15);
+	assert_near(verify_gate_record_p(g, VERIFY_DELIVERABLE, -1), 1, 0);
+}
+
+/* A gate input of n records of status st, verified age seconds ago. */
+static void gate_fill(struct verify_gate_input *in, unsigned long n, enum verify_status st,
+		      int64_t age)
+{
+	struct decay_policy dp;
+	decay_policy_default(&dp);
+	double p = verify_gate_record_p(&conf.gate, st, decay_survival(&dp, age));
+	for (unsigned long i = 0; i < n; i++)
+		verify_gate_add(in, p);
+}
+
+static void test_gate_predicted(void **state)
+{
+	(void)state;
+	const struct conf_gate *g = &conf.gate;
+	struct verify_gate_decision d;
+
+	/* 1000 fresh deliverables: predicted 0.005; sum p(1-p) = 1000 * 0.005
+	 * * 0.995 = 4.975, sqrt 2.2304708, * 1.96 = 4.3717228, / 1000 =
+	 * 0.0043717; upper 0.0093717 < 1 %: passes. */
+	struct verify_gate_input in = {0};
+	gate_fill(&in, 1000, VERIFY_DELIVERABLE, 0);
+	assert_int_equal(in.candidates, 1000);
+	assert_near(in.sum_p, 5, 1e-9);
+	assert_near(in.sum_pq, 4.975, 1e-9);
+	verify_gate_decide(g, &in, &d);
+	assert_false(d.blocked);
+	assert_int_equal(d.why, 0);
+	assert_near(d.predicted, 0.005, 1e-12);
+	assert_near(d.predicted_upper, 0.0093717, 1e-7);
+
+	/*
+	 * The same list cut short.  The upper end 0.005 + 1.96 sqrt(0.004975
+	 * / n) reaches 1 % at n = 0.004975 * (1.96 / 0.005)^2 = 0.004975 *
+	 * 153664 = 764.48 records: 764 are blocked (upper 1.0001566 %), 765
+	 * pass (0.9998295 %).  A short list of good addresses is blocked on
+	 * purpose: a handful of unlucky bounces in it is already above 1 %.
+	 */
+	in = (struct verify_gate_input){0};
+	gate_fill(&in, 764, VERIFY_DELIVERABLE, 0);
+	verify_gate_decide(g, &in, &d);
+	assert_true(d.blocked);
+	assert_int_equal(d.why, VERIFY_GATE_PREDICTED);
+	assert_near(d.predicted_upper, 0.010001565, 1e-9);
+	verify_gate_add(&in, verify_gate_record_p(g, VERIFY_DELIVERABLE, 1));
+	verify_gate_decide(g, &in, &d);
+	assert_false(d.blocked);
+	assert_near(d.predicted_upper, 0.009998295, 1e-9);
+
+	/* 100 fresh deliverables: sqrt(100 * 0.005 * 0.995) = 0.7053368;
+	 * upper = 0.005 + 1.96 * 0.7053368 / 100 = 0.0188246: blocked, though
+	 * the predicted rate itself is 0.5 %. */
+	in = (struct verify_gate_input){0};
+	gate_fill(&in, 100, VERIFY_DELIVERABLE, 0);
+	verify_gate_decide(g, &in, &d);
+	assert_true(d.blocked);
+	assert_int_equal(d.why, VERIFY_GATE_PREDICTED);
+	assert_near(d.predicted, 0.005, 1e-12);
+	assert_near(d.predicted_upper, 0.0188246, 1e-7);
+
+	/* Risky-heavy: 900 deliverables and 100 risky predict (4.5 + 10) /
+	 * 1000 = 1.45 %: blocked on the prediction alone. */
+	in = (struct verify_gate_input){0};
+	gate_fill(&in, 900, VERIFY_DELIVERABLE, 0);
+	gate_fill(&in, 100, VERIFY_RISKY, 0);
+	verify_gate_decide(g, &in, &d);
+	assert_true(d.blocked);
+	assert_int_equal(d.why, VERIFY_GATE_PREDICTED);
+	assert_near(d.predicted, 0.0145, 1e-12);
+
+	/* Ten risky among 1000 deliverables: predicted 6 / 1010 = 0.59 %, but
+	 * sum p(1-p) = 4.975 + 10 * 0.1 * 0.9 = 5.875, sqrt 2.4238399, * 1.96
+	 * / 1010 = 0.0047037, upper 0.0106443: blocked. */
+	in = (struct verify_gate_input){0};
+	gate_fill(&in, 1000, VERIFY_DELIVERABLE, 0);
+	gate_fill(&in, 10, VERIFY_RISKY, 0);
+	verify_gate_decide(g, &in, &d);
+	assert_true(d.blocked);
+	assert_near(d.predicted, 0.0059406, 1e-7);
+	assert_near(d.predicted_upper, 0.0106443, 1e-7);
+
+	/* The 1000 deliverables of the first case, verified 90 days ago
+	 * (2.9569 months): survival 0.979^2.9569 = 0.9391717, p = 1 - 0.995 *
+	 * 0.9391717 = 0.0655242 each: blocked. */
+	in = (struct verify_gate_input){0};
+	gate_fill(&in, 1000, VERIFY_DELIVERABLE, 90 * 86400);
+	verify_gate_decide(g, &in, &d);
+	assert_true(d.blocked);
+	assert_near(d.predicted, 0.0655242, 1e-7);
+
+	/* An undeliverable is certain: upper = predicted = 1. */
+	in = (struct verify_gate_input){0};
+	gate_fill(&in, 5, VERIFY_UNDELIVERABLE, 0);
+	verify_gate_decide(g, &in, &d);
+	assert_near(d.predicted, 1, 0);
+	assert_near(d.predicted_upper, 1, 0);
+}
+
+static void test_gate_observed(void **state)
+{
+	(void)state;
+	const struct conf_gate *g = &conf.gate;
+	struct verify_gate_decision d;
+	struct verify_gate_input in = {0};
+	gate_fill(&in, 1000, VERIFY_DELIVERABLE, 0); /* the prediction passes */
+
+	/* 3 hard bounces of 200 exported: 1.5 % observed, but the Wilson lower
+	 * end is 0.51 % (see test_gate_wilson): could be bad luck, passes. */
+	in.exported = 200;
+	in.hard_bounces = 3;
+	verify_gate_decide(g, &in, &d);
+	assert_false(d.blocked);
+	assert_true(d.observed_counts);
+	assert_near(d.observed, 0.015, 1e-12);
+	assert_near(d.observed_lower, 0.0051141, 1e-7);
+	assert_near(d.observed_upper, 0.0431665, 1e-7);
+
+	/* 10 of 200: lower end 2.74 %: blocked on what was observed. */
+	in.hard_bounces = 10;
+	verify_gate_decide(g, &in, &d);
+	assert_true(d.blocked);
+	assert_int_equal(d.why, VERIFY_GATE_OBSERVED);
+	assert_near(d.observed_lower, 0.0273823, 1e-7);
+
+	/* 10 of 150, below min_exported (200): reported, not counted.  p =
+	 * 1/15; 1 + z^2/n = 1.0256107; centre = 0.079472 / 1.0256107 =
+	 * 0.0774875; half = 1.96 * sqrt(0.00041482 + 0.00004268) / 1.0256107
+	 * = 0.0408760; lower 0.0366115. */
+	in.exported = 150;
+	verify_gate_decide(g, &in, &d);
+	assert_false(d.blocked);
+	assert_false(d.observed_counts);
+	assert_near(d.observed, 10.0 / 150, 1e-12);
+	assert_near(d.observed_lower, 0.0366115, 1e-7);
+
+	/* ... and counted when the policy says 150 is enough. */
+	struct conf_gate g150 = *g;
+	g150.min_exported = 150;
+	verify_gate_decide(&g150, &in, &d);
+	assert_true(d.blocked);
+	assert_int_equal(d.why, VERIFY_GATE_OBSERVED);
+}
+
+static void test_gate_empty(void **state)
+{
+	(void)state;
+	const struct conf_gate *g = &conf.gate;
+	struct verify_gate_decision d;
+
+	/* Nothing may be exported: blocked, whatever else is true. */
+	struct verify_gate_input in = {0};
+	verify_gate_decide(g, &in, &d);
+	assert_true(d.blocked);
+	assert_int_equal(d.why, VERIFY_GATE_EMPTY);
+	assert_near(d.predicted, 0, 0);
+	assert_near(d.predicted_upper, 0, 0);
+	assert_false(d.observed_counts);
+	assert_near(d.observed_lower, 0, 0);
+	assert_near(d.observed_upper, 1, 0);
+
+	/* Empty now, after a bad export: both reasons. */
+	in.exported = 200;
+	in.hard_bounces = 10;
+	verify_gate_decide(g, &in, &d);
+	assert_int_equal(d.why, VERIFY_GATE_EMPTY | VERIFY_GATE_OBSERVED);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -324,6 +580,11 @@ int main(void)
 		cmocka_unit_test(test_config_lists),
 		cmocka_unit_test(test_tables),
 		cmocka_unit_test(test_one_edit),
+		cmocka_unit_test(test_gate_wilson),
+		cmocka_unit_test(test_gate_record_p),
+		cmocka_unit_test(test_gate_predicted),
+		cmocka_unit_test(test_gate_observed),
+		cmocka_unit_test(test_gate_empty),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -73,6 +73,8 @@ static const struct {
 		"the resolver failed or refused (SERVFAIL, REFUSED) on every try"},
 	[VERIFY_R_TIMEOUT] = {"dns.timeout", VERIFY_UNKNOWN,
 		"no answer from the resolver on any try"},
+	[VERIFY_R_BOUNCE_HARD] = {"bounce.hard", VERIFY_UNDELIVERABLE,
+		"mail to it hard-bounced (leadgate bounces import): suppressed"},
 };
 
 static const char *const status_names[VERIFY_STATUS_COUNT] = {

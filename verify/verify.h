@@ -67,6 +67,7 @@ enum verify_reason {
 	VERIFY_R_NXDOMAIN,
 	VERIFY_R_SERVFAIL,
 	VERIFY_R_TIMEOUT,
+	VERIFY_R_BOUNCE_HARD,
 	VERIFY_R_COUNT
 };
 
@@ -145,6 +146,54 @@ static inline bool verify_needs_dns(const struct verify_result *v)
  * SERVFAIL, timeout -> unknown.
  */
 void verify_apply_dns(struct verify_result *v, enum dns_outcome o);
+
+/* ---- the list gate (gate.c): bounce-rate arithmetic, pure ---- */
+
+/*
+ * What the gate weighs for one list.  The predicted part sums, over the
+ * records that would be exported, each record's bounce probability p (see
+ * verify_gate_record_p); the observed part counts distinct records
+ * exported and, of them, those that hard-bounced after their export.
+ */
+struct verify_gate_input {
+	unsigned long candidates;   /* records that would be exported */
+	double sum_p;               /* sum of their p */
+	double sum_pq;              /* sum of p (1 - p): the variance of the bounce count */
+	unsigned long exported;     /* distinct records exported so far */
+	unsigned long hard_bounces; /* of them, hard-bounced after export */
+};
+
+/* A record's bounce probability: 1 - (1 - prior[st]) * survival, where
+ * survival is decay_survival() of its verdict's age. */
+double verify_gate_record_p(const struct conf_gate *g, enum verify_status st, double survival);
+
+/* Add a record of probability p to in->candidates, sum_p, sum_pq. */
+void verify_gate_add(struct verify_gate_input *in, double p);
+
+enum verify_gate_why {
+	VERIFY_GATE_PREDICTED = 1u << 0, /* predicted rate's upper bound above threshold */
+	VERIFY_GATE_OBSERVED = 1u << 1,  /* observed rate's Wilson lower bound above threshold */
+	VERIFY_GATE_EMPTY = 1u << 2,     /* no record may be exported */
+};
+
+struct verify_gate_decision {
+	bool blocked;
+	unsigned why;             /* enum verify_gate_why bits; 0 when it passes */
+	double predicted;         /* sum_p / candidates (0 with no candidates) */
+	double predicted_upper;   /* predicted + z * sqrt(sum_pq) / candidates, at most 1 */
+	bool observed_counts;     /* exported >= g->min_exported */
+	double observed;          /* hard_bounces / exported (0 with none exported) */
+	double observed_lower;    /* Wilson interval of hard_bounces of exported, at z */
+	double observed_upper;
+};
+
+/* The gate's decision for in under policy g. */
+void verify_gate_decide(const struct conf_gate *g, const struct verify_gate_input *in,
+			struct verify_gate_decision *out);
+
+/* The Wilson score interval of k successes in n trials at normal quantile
+ * z: returns the lower end, *upper (if non-NULL) the upper; [0, 1] for n = 0. */
+double verify_gate_wilson(unsigned long k, unsigned long n, double z, double *upper);
 
 struct verify_stats {
 	size_t addresses;   /* distinct addresses remembered for duplicates */
