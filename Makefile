@@ -10,9 +10,9 @@ SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
 
 CC         ?= cc
 B          ?= build
-PKGS       := libcares libpcre2-8 libidn2 libpsl jansson
+PKGS       := libcares libpcre2-8 libidn2 libpsl jansson sqlite3
 PKG_CFLAGS  = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS    = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lunistring
+PKG_LIBS    = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lunistring -lm
 CMOCKA_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null)
 
 WARN   := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -24,13 +24,19 @@ ALL_CFLAGS = -std=c17 -D_GNU_SOURCE $(WARN) $(if $(CI),-Werror) -I. -MMD -MP \
              $(PKG_CFLAGS) $(CFLAGS)
 
 # Modules, in reading order (see "Source code layout" in the README).
-LIB_SRC := common/status.c common/alloc.c common/buf.c common/map.c \
-           conf/conf.c \
+DECAY_SRC  := decay/decay.c
+BOUNCE_SRC := bounce/bounce.c
+STORE_SRC  := store/store.c store/records.c store/lists.c
+LIB_SRC := common/status.c common/alloc.c common/buf.c common/map.c common/time.c \
+           $(DECAY_SRC) conf/conf.c \
            dns/answer.c dns/provider.c dns/resolver.c \
            verify/reason.c verify/syntax.c verify/domain.c verify/typo.c verify/verify.c \
-           io/reader.c io/writer.c io/columns.c io/spool.c
-CLI_SRC := cli/main.c cli/cmd_verify.c cli/cmd_reasons.c cli/report.c
-TESTS   := test_common test_conf test_dns test_verify test_io
+           verify/gate.c \
+           io/reader.c io/writer.c io/columns.c io/spool.c \
+           $(BOUNCE_SRC) $(STORE_SRC)
+CLI_SRC := cli/main.c cli/output.c cli/dnscache.c cli/list.c cli/cmd_verify.c cli/cmd_lists.c \
+           cli/cmd_export.c cli/cmd_refresh.c cli/cmd_bounces.c cli/cmd_reasons.c cli/report.c
+TESTS   := test_common test_conf test_dns test_verify test_io test_decay test_bounce test_store
 
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/obj/%.o) $(B)/obj/gen/lists.o
 CLI_OBJ := $(CLI_SRC:%.c=$(B)/obj/%.o)
@@ -56,7 +62,7 @@ help:
 
 # ---- dependencies (Debian 12) ------------------------------------------
 DEB_PKGS := gcc libc6-dev make pkgconf libc-ares-dev libpcre2-dev libidn2-dev libpsl-dev publicsuffix \
-            libjansson-dev libcsv-dev libunistring-dev libcmocka-dev unbound
+            libjansson-dev libcsv-dev libunistring-dev libcmocka-dev libsqlite3-dev unbound
 BENCH_PKGS := time python3 python3-email-validator python3-dnspython
 
 # $(call install_missing,PACKAGES): apt-get install those not installed yet.
@@ -149,7 +155,7 @@ bench-dns: bench-deps
 
 # Every public header compiles on its own.
 hdrcheck:
-	@for h in common/common.h conf/conf.h dns/dns.h verify/verify.h io/io.h; do \
+	@for h in common/common.h decay/decay.h conf/conf.h dns/dns.h verify/verify.h io/io.h bounce/bounce.h store/store.h; do \
 	  echo "#include \"$$h\"" | $(CC) $(ALL_CFLAGS) -MF /dev/null -fsyntax-only -x c - || exit 1; \
 	done; echo "headers ok"
 

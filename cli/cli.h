@@ -24,11 +24,92 @@ void cli_usage(FILE *f, const char *usage, const char *about, const struct cli_o
 /* getopt_long's tables from ours; *shorts and the result are owned. */
 struct option;
 struct option *cli_getopt_table(const struct cli_option *opts, char **shorts);
+/*
+ * output.c: open the output named by path (NULL or "-": standard output).
+ * A regular file is written to a temporary file beside it, which
+ * cli_output_close(ok = true) renames over it; ok = false (or a signal)
+ * removes it.  Returns the descriptor, or -1 with errno.
+ */
+int cli_output_open(const char *path);
+enum lg_status cli_output_close(int fd, const char *path, bool ok, struct lg_err *err);
 /* Report an error on stderr: "leadgate: msg". */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 int cmd_verify(int argc, char **argv);
 int cmd_reasons(int argc, char **argv);
+int cmd_lists(int argc, char **argv);
+int cmd_gate(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_refresh(int argc, char **argv);
+int cmd_bounces(int argc, char **argv);
+
+struct store;
+
+/*
+ * Options every command that uses the store or the clock takes, before
+ * or after the command name: --db PATH, --now TIME.
+ */
+enum { CLI_OPT_DB = 900, CLI_OPT_NOW = 901 };
+#define CLI_COMMON_OPTS                                                                      \
+	{"db", CLI_OPT_DB, "PATH", "the database (default $LEADGATE_DB, else "                  \
+				   "$XDG_DATA_HOME/leadgate/leadgate.db)"},                     \
+	{"now", CLI_OPT_NOW, "TIME", "take TIME (RFC 3339) as the current time, for "           \
+				     "reproducible runs"}
+struct cli_common {
+	const char *db;  /* NULL: the store's default */
+	int64_t now;     /* valid when now_set */
+	bool now_set;
+};
+extern struct cli_common cli_common;
+/* Handle CLI_OPT_DB / CLI_OPT_NOW; false (and a message) for a bad value. */
+bool cli_common_opt(int key, const char *arg);
+/* The current time: --now, or the clock. */
+int64_t cli_now(void);
+/* Parse argv with opts (common options handled); calls on_opt for the
+ * others.  Returns -1 to go on, or an exit code (help printed: 0; usage
+ * error: 64).  *first_operand is the index of the first operand. */
+int cli_parse(int argc, char **argv, const char *cmd, const struct cli_option *opts,
+	      void (*help)(void), int (*on_opt)(void *arg, int key, const char *val), void *arg,
+	      int *first_operand);
+
+/* ---- dnscache.c: the resolver in front of the store's domain answers ---- */
+
+/* dns_resolver_lookup, but an unexpired answer kept in s (may be NULL) is
+ * used instead of asking. */
+const struct dns_result *cli_dns_lookup(struct dns_resolver *r, struct store *s, int64_t now,
+					const char *domain, size_t len, size_t org_len);
+/* Keep d's answer in s (once; failures are not kept). */
+enum lg_status cli_dns_keep(struct dns_resolver *r, struct store *s, const struct dns_result *d,
+			    struct lg_err *err);
+
+/* ---- list.c: a list's state from the store, shared by lists, gate, export ---- */
+
+struct store_list_info;
+struct store_member;
+struct conf;
+
+struct list_eval {
+	unsigned long members;                          /* contacts of the current version */
+	unsigned long by_status[VERIFY_STATUS_COUNT];   /* their latest verdicts */
+	unsigned long by_fresh[3];                      /* enum decay_class */
+	unsigned long suppressed;
+	unsigned long exportable;                       /* what export would write */
+	double whole_predicted;                         /* predicted bounce rate of every member */
+	struct verify_gate_input in;
+	struct verify_gate_decision gate;
+	bool include_risky;
+};
+
+/* May this member be sent (export --for-sequence)? */
+bool list_member_exportable(const struct store_member *m, const struct decay_policy *dp,
+			    int64_t now, bool include_risky);
+/* Read the list's members and weigh them through the gate. */
+enum lg_status list_evaluate(struct store *s, const struct conf *c,
+			     const struct store_list_info *li, int64_t now, bool include_risky,
+			     struct list_eval *out, struct lg_err *err);
+/* The gate's decision, with its reasons, as lines of text. */
+void list_print_gate(FILE *f, const struct conf *c, const struct store_list_info *li,
+		     const struct list_eval *e);
 
 /* ---- report.c: progress bar and summary ---- */
 
@@ -63,6 +144,10 @@ struct report {
 	size_t spool_peak;          /* memory of rows waiting for DNS, at most */
 	size_t spool_spilled;       /* bytes of waiting rows written to the spool file */
 	double elapsed;
+	const char *list;           /* --list: the list recorded (borrowed), else NULL */
+	unsigned long list_contacts;
+	struct verify_gate_decision gate;
+	unsigned long gate_candidates;
 };
 
 void report_count(struct report *r, const struct verify_result *v);

@@ -18,6 +18,7 @@
 #include "cli.h"
 #include "conf/conf.h"
 #include "io/io.h"
+#include "store/store.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +26,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -38,11 +40,13 @@ enum {
 	OPT_DNS_TIMEOUT,
 	OPT_DNS_TRIES,
 	OPT_DNS_CONCURRENCY,
+	OPT_SOURCE,
 };
 
 #define DNS_BACKLOG 4               /* lookups waiting, as a multiple of the concurrency */
 #define SPOOL_MEMORY (4u << 20)     /* rows waiting for DNS held in memory; the rest spill */
 #define POLL_EVERY 32               /* rows read between two looks at the resolver */
+#define STORE_BATCH 8192            /* --list: rows recorded between two commits */
 
 static const struct cli_option verify_opts[] = {
 	{"output", 'o', "FILE", "write the verified list to FILE (default: standard output)"},
@@ -57,7 +61,10 @@ static const struct cli_option verify_opts[] = {
 	{"dns-tries", OPT_DNS_TRIES, "N", "tries per query before the answer is unknown (default 2)"},
 	{"dns-concurrency", OPT_DNS_CONCURRENCY, "K", "domains looked up at once (default 256)"},
 	{"no-dns", OPT_NO_DNS, NULL, "do not look up mail hosts (status unknown, reason dns.skipped)"},
+	{"list", 'l', "NAME", "record the run in the store as a version of list NAME, then gate it"},
+	{"source", OPT_SOURCE, "NAME", "with --list: where the list came from (its decay rate)"},
 	{"quiet", 'q', NULL, "print neither the summary nor warnings about rows"},
+	CLI_COMMON_OPTS,
 	{"help", 'h', NULL, "show this help and exit"},
 	{NULL, 0, NULL, NULL},
 };
@@ -79,25 +86,13 @@ static const struct io_col verify_cols[C_COUNT] = {
 #define WARN_ROWS_MAX 10 /* ragged rows reported one by one */
 
 struct verify_args {
-	const char *input, *output, *email_column, *config, *summary;
+	const char *input, *output, *email_column, *config, *summary, *list, *source;
 	enum io_format format;
 	int progress; /* -1 auto, 0 off, 1 on */
 	bool quiet;
 	bool no_dns;
 	struct dns_opts dns;
 };
-
-/* The temporary output file, removed if the run is interrupted, and the
- * file it becomes. */
-static char *tmp_path, *out_path;
-
-static void on_signal(int sig)
-{
-	if (tmp_path)
-		unlink(tmp_path);
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
 
 /* A whole decimal number in [lo, hi] for option name, or false and a message. */
 static bool number_arg(const char *name, const char *s, long lo, long hi, int *out)
@@ -161,6 +156,21 @@ static int parse_args(int argc, char **argv, struct verify_args *a)
 			break;
 		}
 		case 'q': a->quiet = true; break;
+		case 'l':
+			a->list = optarg;
+			if (!*optarg || strlen(optarg) >= 128) {
+				cli_error("--list wants a name of 1 to 127 bytes");
+				rc = 64;
+			}
+			break;
+		case OPT_SOURCE:
+			a->source = optarg;
+			break;
+		case CLI_OPT_DB:
+		case CLI_OPT_NOW:
+			if (!cli_common_opt(c, optarg))
+				rc = 64;
+			break;
 		case 'f':
 			if (!strcmp(optarg, "csv"))
 				a->format = IO_FORMAT_CSV;
@@ -177,7 +187,10 @@ static int parse_args(int argc, char **argv, struct verify_args *a)
 				  "input) and write it back with verify_status, verify_reason,\n"
 				  "verify_flags, verify_normalized, verify_suggestion, verify_mx,\n"
 				  "verify_provider and verified_at appended.  Mail hosts are looked up\n"
-				  "once per domain.  Exit 0, or 75 if the resolver did not answer.\n"
+				  "once per domain.  With --list NAME the verdicts are recorded in the\n"
+				  "store as a version of list NAME, which the bounce-rate gate then\n"
+				  "weighs.  Exit 0; 1 if the gate blocks the list; 75 if the resolver\n"
+				  "did not answer.\n"
 				  "Reason codes: leadgate(1).",
 				  verify_opts);
 			rc = 0;
@@ -190,6 +203,10 @@ static int parse_args(int argc, char **argv, struct verify_args *a)
 			fprintf(stderr, "Try 'leadgate verify --help'.\n");
 			rc = 64;
 		}
+	}
+	if (rc < 0 && a->source && !a->list) {
+		cli_error("--source goes with --list");
+		rc = 64;
 	}
 	if (rc < 0) {
 		if (argc - optind > 1) {
@@ -221,71 +238,6 @@ static int open_input(const char *path)
 	return fd;
 }
 
-/*
- * Open the output: stdout; a device, FIFO or socket named by path, written
- * directly; or, for a regular file, a temporary file beside it that
- * close_output() renames over it.
- */
-static int open_output(const char *path)
-{
-	struct stat sb;
-	int fd;
-
-	if (!path || !strcmp(path, "-"))
-		return STDOUT_FILENO;
-	if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
-		do
-			fd = open(path, O_WRONLY | O_CLOEXEC);
-		while (fd < 0 && errno == EINTR);
-		return fd;
-	}
-	/* Replace what a symbolic link points to, not the link. */
-	char *real = realpath(path, NULL);
-	out_path = real ? real : lg_xstrdup(path);
-	size_t n = strlen(out_path);
-	tmp_path = lg_xmalloc(n + 16);
-	snprintf(tmp_path, n + 16, "%s.tmp.XXXXXX", out_path);
-	fd = mkstemp(tmp_path);
-	if (fd < 0) {
-		free(tmp_path);
-		tmp_path = NULL;
-		return -1;
-	}
-	/* mkstemp makes 0600: keep an existing file's mode, else what a plain
-	 * create would give. */
-	mode_t mask = umask(0);
-	umask(mask);
-	fchmod(fd, stat(out_path, &sb) == 0 ? (sb.st_mode & 07777) : (0666 & ~mask));
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	signal(SIGHUP, on_signal);
-	return fd;
-}
-
-static enum lg_status close_output(int fd, const char *path, bool ok, struct lg_err *err)
-{
-	if (fd == STDOUT_FILENO)
-		return LG_OK;
-	if (!tmp_path) { /* a device or FIFO */
-		if (close(fd) != 0 && ok)
-			return lg_err_set(err, LG_EIO, "%s: %s", path, strerror(errno));
-		return LG_OK;
-	}
-	enum lg_status st = LG_OK;
-	if (ok && fsync(fd) != 0)
-		st = lg_err_set(err, LG_EIO, "%s: %s", path, strerror(errno));
-	if (close(fd) != 0 && st == LG_OK && ok)
-		st = lg_err_set(err, LG_EIO, "%s: %s", path, strerror(errno));
-	if (ok && st == LG_OK && rename(tmp_path, out_path) != 0)
-		st = lg_err_set(err, LG_EIO, "%s: %s", path, strerror(errno));
-	if (!ok || st != LG_OK)
-		unlink(tmp_path);
-	free(tmp_path);
-	free(out_path);
-	tmp_path = out_path = NULL;
-	return st;
-}
-
 static bool is_verify_column(const char *s, size_t n)
 {
 	for (int i = 0; i < C_COUNT; i++)
@@ -311,7 +263,85 @@ struct run {
 	const char *out_name;     /* for messages: the output file or <stdout> */
 	char at[32];              /* verified_at of at_t, formatted once */
 	uint32_t at_t;
+	/* --list: the store, the run, and what it has recorded */
+	struct store *store;
+	struct store_run srun;
+	struct lg_map suppressed; /* lower-case address -> enum store_suppress */
+	int64_t now;
+	unsigned long contacts;   /* distinct addresses recorded */
+	unsigned long batch;      /* rows recorded since the last commit */
 };
+
+static void add_suppressed(void *arg, const char *address, size_t len, enum store_suppress why)
+{
+	struct run *R = arg;
+	uint8_t *v = lg_map_put(&R->suppressed, address, len, lg_hash(address, len), NULL);
+	*v = (uint8_t)why;
+}
+
+/* --list: a hard-bounced address is undeliverable whatever its domain says. */
+static void apply_suppression(struct run *R, struct verify_result *v)
+{
+	char key[512];
+	size_t n = v->normalized_len;
+	if (!R->suppressed.count || !n || n >= sizeof(key))
+		return;
+	lg_ascii_lower_copy(key, v->normalized, n);
+	const uint8_t *why = lg_map_get(&R->suppressed, key, n, lg_hash(key, n));
+	if (why && *why == STORE_SUPPRESS_BOUNCE) {
+		v->status = VERIFY_UNDELIVERABLE;
+		v->reason = VERIFY_R_BOUNCE_HARD;
+	}
+}
+
+/* --list: record a written row's verdict; commit every STORE_BATCH rows. */
+static enum lg_status record(struct run *R, const struct verify_result *v,
+			     const struct dns_result *d, const char *mx, const char *provider,
+			     struct lg_err *err)
+{
+	enum lg_status st = LG_OK;
+	if (d)
+		st = cli_dns_keep(R->dns, R->store, d, err);
+	if (st == LG_OK && v->normalized_len && !(v->flags & VERIFY_F_DUPLICATE)) {
+		const char *at = strrchr(v->normalized, '@');
+		size_t dl = at ? v->normalized_len - (size_t)(at + 1 - v->normalized) : 0;
+		struct store_verdict sv = {
+			.address = v->normalized, .address_len = v->normalized_len,
+			.domain = at ? at + 1 : "", .domain_len = dl,
+			.status = v->status, .reason = v->reason, .flags = v->flags,
+			.mx = mx, .provider = provider,
+			.verified_at = d && d->answered_at ? d->answered_at : R->now,
+		};
+		st = store_verify_row(R->store, &R->srun, &sv, R->now, err);
+		R->contacts++;
+	}
+	if (st == LG_OK && ++R->batch >= STORE_BATCH) {
+		R->batch = 0;
+		if ((st = store_commit(R->store, err)) == LG_OK)
+			st = store_begin(R->store, err);
+	}
+	return st;
+}
+
+/* A content fingerprint of a regular file, so that an interrupted --list
+ * run of the same input can be taken up again; NULL for anything else.
+ * Owned: free(). */
+static char *fingerprint(int fd)
+{
+	struct stat sb;
+	char *fp = NULL;
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size <= 0)
+		return NULL;
+	void *p = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	struct lg_buf b = LG_BUF_INIT;
+	lg_buf_addf(&b, "%lld:%016llx", (long long)sb.st_size,
+		    (unsigned long long)lg_hash(p, (size_t)sb.st_size));
+	munmap(p, (size_t)sb.st_size);
+	fp = b.data;
+	return fp;
+}
 
 /* The flags column for each of the 256 flag sets, made once. */
 static char flag_text[1u << VERIFY_FLAG_COUNT][96];
@@ -347,6 +377,12 @@ static enum lg_status emit(struct run *R, struct verify_result *v, const struct 
 			}
 			at = R->at;
 		}
+	}
+	if (R->store) {
+		apply_suppression(R, v);
+		enum lg_status st = record(R, v, d, mx, provider, err);
+		if (st != LG_OK)
+			return st;
 	}
 	report_count(R->rep, v);
 	const char *status = verify_status_name(v->status), *reason = verify_reason_name(v->reason);
@@ -499,6 +535,8 @@ int cmd_verify(int argc, char **argv)
 	st = conf_load(&conf, a.config, &err);
 	if (st != LG_OK)
 		goto out;
+	R.now = cli_now();
+	a.dns.now = cli_common.now_set ? R.now : 0;
 	if (!a.no_dns) {
 		st = dns_resolver_new(&R.dns, &a.dns, &err);
 		if (st != LG_OK)
@@ -515,6 +553,28 @@ int cmd_verify(int argc, char **argv)
 		cli_error("no input file, and standard input is a terminal (see 'leadgate verify --help')");
 		rc = 64;
 		goto out;
+	}
+	if (a.list) {
+		char *fp = fingerprint(in);
+		lg_map_init(&R.suppressed, 1);
+		st = store_open(&R.store, cli_common.db, STORE_WRITE, &err);
+		if (st == LG_OK)
+			st = store_suppressed_each(R.store, add_suppressed, &R, &err);
+		if (st == LG_OK)
+			st = store_begin(R.store, &err);
+		if (st == LG_OK)
+			st = store_verify_begin(R.store, a.list, a.source, in_name, fp, R.now, &R.srun,
+						&err);
+		if (st == LG_OK)
+			st = store_commit(R.store, &err);
+		if (st == LG_OK)
+			st = store_begin(R.store, &err);
+		free(fp);
+		if (st != LG_OK)
+			goto out;
+		if (R.srun.resumed && !a.quiet)
+			cli_error("list '%s': taking up the interrupted run of %s (%lu contacts "
+				  "recorded before)", a.list, in_name, R.srun.done);
 	}
 	st = io_reader_open(&rd, in, in_name, &err);
 	if (st != LG_OK)
@@ -542,7 +602,7 @@ int cmd_verify(int argc, char **argv)
 	R.nin = nin;
 	R.cells = lg_xcalloc(nin + C_COUNT, sizeof(*R.cells));
 
-	out = open_output(a.output);
+	out = cli_output_open(a.output);
 	if (out < 0) {
 		st = lg_err_set(&err, LG_EIO, "cannot create %s: %s", a.output, strerror(errno));
 		goto out;
@@ -582,7 +642,7 @@ int cmd_verify(int argc, char **argv)
 		}
 		const struct dns_result *d = NULL;
 		if (R.dns && verify_needs_dns(&v))
-			d = dns_resolver_lookup(R.dns, v.domain, v.domain_len, v.org_len);
+			d = cli_dns_lookup(R.dns, R.store, R.now, v.domain, v.domain_len, v.org_len);
 
 		for (size_t i = 0; i < nin; i++)
 			R.cells[i] = src[i] < row->n
@@ -655,13 +715,34 @@ int cmd_verify(int argc, char **argv)
 			cli_error("%s:%lu: a quoted field never closes; the row runs to the end of input",
 				  in_name, rs.unclosed_quote_line);
 	}
-	st = close_output(out, a.output, true, &err);
+	st = cli_output_close(out, a.output, true, &err);
 	out = -1;
 	if (st != LG_OK)
 		goto out;
+	struct store_list_info li;
+	struct list_eval le;
+	if (R.store) {
+		struct store_list_counts lc = {.rows = rep.rows, .contacts = R.contacts};
+		memcpy(lc.by_status, rep.by_status, sizeof(lc.by_status));
+		st = store_verify_finish(R.store, &R.srun, &lc, R.now, &err);
+		if (st == LG_OK)
+			st = store_commit(R.store, &err);
+		if (st == LG_OK)
+			st = store_list_get(R.store, a.list, &li, &err);
+		if (st == LG_OK)
+			st = list_evaluate(R.store, &conf, &li, R.now, false, &le, &err);
+		if (st != LG_OK)
+			goto out;
+		rep.list = a.list;
+		rep.list_contacts = R.contacts;
+		rep.gate = le.gate;
+		rep.gate_candidates = le.in.candidates;
+	}
 	rep.elapsed = lg_now_mono() - t0;
 	if (!a.quiet)
 		report_print(stderr, &rep);
+	if (R.store && !a.quiet)
+		list_print_gate(stderr, &conf, &li, &le);
 	if (a.summary)
 		st = report_write_json(a.summary, &rep, &err);
 	if (st == LG_OK && rep.dns_down)
@@ -670,6 +751,8 @@ int cmd_verify(int argc, char **argv)
 				"are unknown (dns.timeout); run again later",
 				a.dns.servers ? " " : "", a.dns.servers ? a.dns.servers : "",
 				rep.dns_stats.outcome[DNS_TIMEOUT], rep.dns_stats.domains);
+	if (st == LG_OK && R.store && le.gate.blocked)
+		rc = 1;
 	goto out;
 write_failed: { /* name the output in the message */
 	struct lg_err e = err;
@@ -678,7 +761,7 @@ write_failed: { /* name the output in the message */
 }
 out:
 	if (out >= 0)
-		close_output(out, a.output, false, NULL);
+		cli_output_close(out, a.output, false, NULL);
 	if (in > STDIN_FILENO)
 		close(in);
 	verify_ctx_free(ctx);
@@ -686,6 +769,9 @@ out:
 	io_reader_free(rd);
 	io_spool_free(R.spool);
 	dns_resolver_free(R.dns);
+	store_close(R.store); /* rolls back what was not committed */
+	if (a.list)
+		lg_map_release(&R.suppressed);
 	lg_buf_release(&R.rec);
 	free(cols);
 	free(R.cells);

@@ -12,10 +12,84 @@ static const struct {
 	const char *about;
 } commands[] = {
 	{"verify", cmd_verify, "check a contact list: syntax, classification, mail hosts (DNS)"},
+	{"lists", cmd_lists, "the lists in the store: versions, statuses, freshness, gate"},
+	{"gate", cmd_gate, "decide whether a list may be sent: exit 0 pass, 1 blocked"},
+	{"export", cmd_export, "write the records of a list that may be sent"},
+	{"refresh", cmd_refresh, "re-verify the stalest records (run it daily)"},
+	{"bounces", cmd_bounces, "import bounce events: CSV, SES, SendGrid, Mailgun, Postmark, DSN"},
 	{"reasons", cmd_reasons, "list every reason code with its status and meaning"},
 };
 
+struct cli_common cli_common;
+
+bool cli_common_opt(int key, const char *arg)
+{
+	if (key == CLI_OPT_DB) {
+		if (!*arg) {
+			cli_error("--db wants a file name");
+			return false;
+		}
+		cli_common.db = arg;
+		return true;
+	}
+	if (!lg_time_parse(arg, strlen(arg), &cli_common.now)) {
+		cli_error("--now wants an RFC 3339 time such as 2026-11-22T09:00:00Z, not '%s'", arg);
+		return false;
+	}
+	cli_common.now_set = true;
+	return true;
+}
+
+int64_t cli_now(void)
+{
+	return cli_common.now_set ? cli_common.now : lg_now_wall();
+}
+
+int cli_parse(int argc, char **argv, const char *cmd, const struct cli_option *opts,
+	      void (*help)(void), int (*on_opt)(void *arg, int key, const char *val), void *arg,
+	      int *first_operand)
+{
+	char *shorts;
+	struct option *lo = cli_getopt_table(opts, &shorts);
+	int c, rc = -1;
+
+	/* 0, not 1: glibc then forgets main()'s "+" (stop at the first
+	 * operand), so options may follow operands. */
+	optind = 0;
+	opterr = 0;
+	while (rc < 0 && (c = getopt_long(argc, argv, shorts + 1, lo, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			help();
+			rc = 0;
+			break;
+		case CLI_OPT_DB:
+		case CLI_OPT_NOW:
+			if (!cli_common_opt(c, optarg))
+				rc = 64;
+			break;
+		case '?':
+		case ':':
+			if (optopt && optopt < 256 && strchr(shorts, optopt))
+				cli_error("%s: option -%c wants an argument", cmd, optopt);
+			else
+				cli_error("%s: unknown option or missing argument '%s'", cmd,
+					  argv[optind - 1]);
+			fprintf(stderr, "Try 'leadgate %s --help'.\n", cmd);
+			rc = 64;
+			break;
+		default:
+			rc = on_opt(arg, c, optarg);
+		}
+	}
+	*first_operand = optind;
+	free(lo);
+	free(shorts);
+	return rc;
+}
+
 static const struct cli_option global_opts[] = {
+	CLI_COMMON_OPTS,
 	{"help", 'h', NULL, "show this help and exit"},
 	{"version", 'V', NULL, "show the version and exit"},
 	{NULL, 0, NULL, NULL},
@@ -96,6 +170,11 @@ int main(int argc, char **argv)
 		case 'V':
 			printf("leadgate %s\n", LEADGATE_VERSION);
 			rc = 0;
+			break;
+		case CLI_OPT_DB:
+		case CLI_OPT_NOW:
+			if (!cli_common_opt(c, optarg))
+				rc = 64;
 			break;
 		default:
 			usage(stderr);

@@ -114,6 +114,11 @@ void report_print(FILE *f, const struct report *r)
 			r->ragged, r->blank_lines, r->footer_rows);
 	if (r->repaired_utf8)
 		fprintf(f, "  invalid UTF-8   %lu sequences written as U+FFFD in JSON\n", r->repaired_utf8);
+	if (r->list)
+		fprintf(f, "  list            '%s': %lu contacts recorded; gate %s (predicted bounce "
+			   "%.2f%%, 95%% upper bound %.2f%%)\n",
+			r->list, r->list_contacts, r->gate.blocked ? "BLOCKED" : "pass",
+			r->gate.predicted * 100, r->gate.predicted_upper * 100);
 	fprintf(f, "  elapsed         %.2f s (%.0f rows/s)\n", r->elapsed,
 		r->elapsed > 0 ? r->rows / r->elapsed : 0.0);
 }
@@ -169,6 +174,18 @@ enum lg_status report_write_json(const char *path, const struct report *r, struc
 	} else {
 		json_object_set_new(o, "dns", json_null());
 	}
+	if (r->list)
+		json_object_set_new(
+			o, "list",
+			json_pack("{s:s,s:I,s:s,s:I,s:f,s:f,s:b,s:f,s:f}", "name", r->list, "contacts",
+				  (json_int_t)r->list_contacts, "gate",
+				  r->gate.blocked ? "blocked" : "pass", "exportable",
+				  (json_int_t)r->gate_candidates, "predicted", r->gate.predicted,
+				  "predicted_upper", r->gate.predicted_upper, "observed_counts",
+				  r->gate.observed_counts, "observed", r->gate.observed,
+				  "observed_lower", r->gate.observed_lower));
+	else
+		json_object_set_new(o, "list", json_null());
 	json_object_set_new(o, "elapsed_s", json_real(r->elapsed));
 	json_object_set_new(o, "rows_per_s", json_real(r->elapsed > 0 ? r->rows / r->elapsed : 0.0));
 

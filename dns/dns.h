@@ -79,7 +79,9 @@ struct dns_result {
 	uint8_t org_len;       /* as given to dns_resolver_lookup */
 	uint8_t query;         /* private: the query in flight */
 	uint8_t attempt;       /* private: its SERVFAIL retries so far */
+	uint8_t user;          /* the caller's: zero when created, never touched by the resolver */
 	uint32_t mark;         /* private: answers the resolver had given when it was sent */
+	uint32_t expires_at;   /* Unix time after which the answer is stale (0 while pending) */
 };
 
 struct dns_opts {
@@ -87,6 +89,8 @@ struct dns_opts {
 	int timeout_ms;      /* first try; c-ares doubles it each round (0: 2000) */
 	int tries;           /* tries per query (0: 2) */
 	unsigned concurrency; /* domains in flight at once (0: 256) */
+	int64_t now;         /* the wall clock (Unix time) for answered_at and expires_at:
+			      * 0 reads the system clock, else this frozen value (--now) */
 };
 
 struct dns_stats {
@@ -95,6 +99,7 @@ struct dns_stats {
 	size_t answered;  /* queries the resolver answered (any rcode) */
 	size_t outcome[DNS_TIMEOUT + 1]; /* lookups finished, by outcome */
 	size_t refreshed; /* lookups asked again because the answer expired */
+	size_t primed;    /* answers given by dns_resolver_prime (not looked up) */
 	size_t bytes;     /* memory held by the cache */
 };
 
@@ -115,6 +120,26 @@ void dns_resolver_free(struct dns_resolver *r);
  */
 const struct dns_result *dns_resolver_lookup(struct dns_resolver *r, const char *domain,
 					     size_t len, size_t org_len);
+
+/*
+ * Give the resolver an answer it keeps as if it had looked it up (a cache
+ * kept across runs): known->outcome (not DNS_PENDING), mx, provider,
+ * answered_at and expires_at are copied; an answer already past
+ * expires_at is ignored.  Returns the stored result (borrowed, as for
+ * dns_resolver_lookup), or NULL if the domain was already known or the
+ * answer stale.
+ */
+const struct dns_result *dns_resolver_prime(struct dns_resolver *r, const char *domain, size_t len,
+					    size_t org_len, const struct dns_result *known);
+
+/* The result for domain if the resolver knows it (answered, pending or
+ * primed), else NULL; nothing is queued.  Borrowed, as above. */
+const struct dns_result *dns_resolver_peek(const struct dns_resolver *r, const char *domain,
+					   size_t len);
+
+/* The domain a result of this resolver is for; borrowed, NUL-terminated. */
+const char *dns_resolver_domain(const struct dns_resolver *r, const struct dns_result *res,
+				size_t *len);
 
 /*
  * Send queued lookups (up to the concurrency), then wait up to timeout_ms

@@ -17,6 +17,7 @@
 
 #include <arpa/inet.h>
 #include <ares.h>
+#include <assert.h>
 #include <errno.h>
 #include <netdb.h>
 #include <stdlib.h>
@@ -46,6 +47,7 @@ struct dns_resolver {
 	size_t completed;       /* lookups finished, ever */
 	double t0;              /* monotonic time of creation */
 	uint32_t now;           /* seconds since t0, updated by lookup and run */
+	int64_t wall;           /* the frozen wall clock, or 0 for the system's */
 	size_t silent;          /* lookups in a row that ended without an answer */
 	bool down;
 	bool destroying;
@@ -150,6 +152,7 @@ enum lg_status dns_resolver_new(struct dns_resolver **out, const struct dns_opts
 	lg_map_init(&r->hosts, 1);
 	r->concurrency = opts->concurrency ? opts->concurrency : 256;
 	r->t0 = lg_now_mono();
+	r->wall = opts->now;
 	r->ep = epoll_create1(EPOLL_CLOEXEC);
 	if (r->ep < 0) {
 		dns_resolver_free(r);
@@ -260,8 +263,10 @@ static void complete(struct dns_resolver *r, struct entry *e, const struct dns_s
 		res->mx = domain;
 		res->provider = DNS_PROV_OWN;
 	}
+	int64_t wall = r->wall ? r->wall : (int64_t)time(NULL);
 	if (s->outcome != DNS_SERVFAIL && s->outcome != DNS_TIMEOUT)
-		res->answered_at = (uint32_t)time(NULL);
+		res->answered_at = (uint32_t)wall;
+	res->expires_at = (uint32_t)(wall + ttl);
 	res->outcome = (uint8_t)s->outcome;
 	r->st.outcome[s->outcome]++;
 	r->completed++;
@@ -371,6 +376,46 @@ const struct dns_result *dns_resolver_lookup(struct dns_resolver *r, const char 
 		}
 	}
 	return &e->res;
+}
+
+const struct dns_result *dns_resolver_prime(struct dns_resolver *r, const char *domain, size_t len,
+					    size_t org_len, const struct dns_result *known)
+{
+	int64_t wall = r->wall ? r->wall : (int64_t)time(NULL);
+	bool created;
+
+	assert(known->outcome != DNS_PENDING);
+	if (known->expires_at <= wall || lg_map_get(&r->cache, domain, len, lg_hash(domain, len)))
+		return NULL;
+	struct entry *e = lg_map_put(&r->cache, domain, len, lg_hash(domain, len), &created);
+	e->r = r;
+	e->res.org_len = org_len <= UINT8_MAX ? (uint8_t)org_len : 0;
+	e->res.outcome = known->outcome;
+	e->res.provider = known->provider;
+	e->res.answered_at = known->answered_at;
+	e->res.expires_at = known->expires_at;
+	r->now = (uint32_t)(lg_now_mono() - r->t0);
+	e->res.expires = r->now + (uint32_t)(known->expires_at - wall);
+	if (known->outcome == DNS_IMPLICIT)
+		e->res.mx = lg_map_key(&r->cache, e, &len);
+	else
+		e->res.mx = known->mx && *known->mx ? intern_host(r, known->mx) : "";
+	r->st.primed++;
+	return &e->res;
+}
+
+const struct dns_result *dns_resolver_peek(const struct dns_resolver *r, const char *domain,
+					   size_t len)
+{
+	const struct entry *e = lg_map_get(&r->cache, domain, len, lg_hash(domain, len));
+	return e ? &e->res : NULL;
+}
+
+const char *dns_resolver_domain(const struct dns_resolver *r, const struct dns_result *res,
+				size_t *len)
+{
+	const struct entry *e = (const struct entry *)((const char *)res - offsetof(struct entry, res));
+	return lg_map_key(&r->cache, e, len);
 }
 
 void dns_resolver_run(struct dns_resolver *r, int timeout_ms)

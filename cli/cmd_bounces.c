@@ -1,0 +1,247 @@
+/*
+ * cmd_bounces.c - `leadgate bounces import [--list NAME] FILE...`: bounce
+ * events into the store.  Each file is imported in one transaction, so a
+ * run that is killed imports each file wholly or not at all; an event
+ * already imported (same key) adds nothing, so running again is safe.
+ */
+#include "cli.h"
+#include "bounce/bounce.h"
+#include "conf/conf.h"
+#include "store/store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define BOUNCE_FILE_MAX (1024u * 1024 * 1024) /* a larger file is refused */
+#define WARN_BAD_MAX 20                       /* bad records listed one by one */
+
+static const struct cli_option bounces_opts[] = {
+	{"list", 'l', "NAME", "the list these bounces came from (else: found from exports)"},
+	{"config", 'c', "FILE", "read this configuration file"},
+	{"quiet", 'q', NULL, "print only errors"},
+	CLI_COMMON_OPTS,
+	{"help", 'h', NULL, "show this help and exit"},
+	{NULL, 0, NULL, NULL},
+};
+
+struct bounces_args {
+	const char *list, *config;
+	bool quiet;
+};
+
+static int on_opt(void *arg, int key, const char *val)
+{
+	struct bounces_args *a = arg;
+	switch (key) {
+	case 'l': a->list = val; return -1;
+	case 'c': a->config = val; return -1;
+	case 'q': a->quiet = true; return -1;
+	}
+	return 64;
+}
+
+static void help(void)
+{
+	cli_usage(stdout, "leadgate bounces import [OPTIONS] FILE...",
+		  "Import bounce events: CSV (email, type, code, reason, time), the JSON of\n"
+		  "Amazon SES notifications, the SendGrid event webhook, Mailgun events and\n"
+		  "Postmark bounce webhooks, or RFC 3464 delivery status notifications; the\n"
+		  "format is detected.  Each event is classified hard, soft or block (or a\n"
+		  "complaint or unsubscribe).  A hard bounce, complaint or unsubscribe\n"
+		  "suppresses the address: no export ever contains it again, and a hard\n"
+		  "bounce makes its verdict undeliverable (bounce.hard).  Importing the same\n"
+		  "events again adds nothing.",
+		  bounces_opts);
+}
+
+struct import {
+	struct bounces_args a;
+	struct store *store;
+	struct verify_ctx *ctx;
+	struct store_run run;
+	const char *file;
+	int64_t now;
+	unsigned long bad, by_type[BOUNCE_TYPE_COUNT], added, dup, suppressed;
+	struct lg_buf key;
+};
+
+static void on_bad(void *arg, unsigned long line, const char *why)
+{
+	struct import *I = arg;
+	if (++I->bad <= WARN_BAD_MAX)
+		cli_error("%s:%lu: %s (not imported)", I->file, line, why);
+}
+
+static enum lg_status on_event(void *arg, const struct bounce_event *ev, struct lg_err *err)
+{
+	struct import *I = arg;
+	struct verify_result v;
+	const char *addr = ev->email;
+	size_t alen = strlen(ev->email);
+	enum store_bounce_effect eff;
+	enum lg_status st;
+
+	/* The contact's identity is its normalized address. */
+	verify_address(I->ctx, ev->email, alen, &v);
+	if (v.normalized_len) {
+		addr = v.normalized;
+		alen = v.normalized_len;
+	} else {
+		lg_ascii_trim(&addr, &alen);
+	}
+	if (!alen) {
+		on_bad(arg, ev->line, "no recipient address");
+		return LG_OK;
+	}
+	/* Its key: the provider's event id, else what makes the event itself. */
+	lg_buf_reset(&I->key);
+	if (ev->id[0]) {
+		lg_buf_addf(&I->key, "%s:%s", bounce_format_name(ev->format), ev->id);
+	} else {
+		struct lg_buf b = LG_BUF_INIT;
+		lg_buf_addf(&b, "%s\n%.*s\n%s\n%s\n%s\n%lld\n%s", bounce_format_name(ev->format),
+			    (int)alen, addr, bounce_type_name(ev->type), ev->status, ev->code,
+			    (long long)ev->occurred_at, ev->reason);
+		lg_buf_addf(&I->key, "%s:h%016llx", bounce_format_name(ev->format),
+			    (unsigned long long)lg_hash(b.data, b.len));
+		lg_buf_release(&b);
+	}
+	struct store_bounce sb = {
+		.address = addr, .address_len = alen, .type = bounce_type_name(ev->type),
+		.status = ev->status, .code = ev->code, .reason = ev->reason,
+		.format = bounce_format_name(ev->format), .key = I->key.data,
+		.occurred_at = ev->occurred_at,
+	};
+	if ((st = store_bounce_add(I->store, &I->run, &sb, I->now, &eff, err)) != LG_OK)
+		return st;
+	if (eff == STORE_BOUNCE_DUPLICATE) {
+		I->dup++;
+		return LG_OK;
+	}
+	I->added++;
+	I->by_type[ev->type]++;
+	if (eff == STORE_BOUNCE_SUPPRESSED)
+		I->suppressed++;
+	return LG_OK;
+}
+
+static enum lg_status read_all(const char *path, struct lg_buf *b, struct lg_err *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat sb;
+	if (fd < 0)
+		return lg_err_set(err, errno == ENOENT ? LG_ENOINPUT : LG_EIO, "cannot open %s: %s",
+				  path, strerror(errno));
+	if (fstat(fd, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		close(fd);
+		return lg_err_set(err, LG_ENOINPUT, "%s: is a directory", path);
+	}
+	lg_buf_reset(b);
+	for (;;) {
+		lg_buf_grow(b, 1 << 16);
+		ssize_t n = read(fd, b->data + b->len, b->cap - b->len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			close(fd);
+			return lg_err_set(err, LG_EIO, "%s: %s", path, strerror(errno));
+		}
+		if (n == 0)
+			break;
+		b->len += (size_t)n;
+		b->data[b->len] = '\0';
+		if (b->len > BOUNCE_FILE_MAX) {
+			close(fd);
+			return lg_err_set(err, LG_EDATA, "%s: larger than %u MiB: split it", path,
+					  BOUNCE_FILE_MAX >> 20);
+		}
+	}
+	close(fd);
+	return LG_OK;
+}
+
+int cmd_bounces(int argc, char **argv)
+{
+	struct import I = {0};
+	struct conf conf;
+	struct lg_err err = {{0}};
+	struct lg_buf data = LG_BUF_INIT;
+	enum lg_status st;
+	int first, rc;
+	int64_t list_id = 0;
+
+	rc = cli_parse(argc, argv, "bounces", bounces_opts, help, on_opt, &I.a, &first);
+	if (rc >= 0)
+		return rc;
+	if (first >= argc || strcmp(argv[first], "import")) {
+		cli_error("bounces wants 'import FILE...' (see 'leadgate bounces --help')");
+		return 64;
+	}
+	if (++first >= argc) {
+		cli_error("bounces import wants at least one FILE");
+		return 64;
+	}
+	I.now = cli_now();
+	conf_init(&conf);
+	st = conf_load(&conf, I.a.config, &err);
+	if (st == LG_OK)
+		st = store_open(&I.store, cli_common.db, STORE_WRITE, &err);
+	if (st == LG_OK && I.a.list) {
+		struct store_list_info li;
+		if ((st = store_list_get(I.store, I.a.list, &li, &err)) == LG_OK)
+			list_id = li.id;
+	}
+	if (st != LG_OK)
+		goto out;
+	I.ctx = verify_ctx_new(&conf);
+
+	for (int i = first; i < argc && st == LG_OK; i++) {
+		struct bounce_stats bs;
+		I.file = argv[i];
+		I.bad = I.added = I.dup = I.suppressed = 0;
+		memset(I.by_type, 0, sizeof(I.by_type));
+		if ((st = read_all(argv[i], &data, &err)) != LG_OK)
+			break;
+		if ((st = store_begin(I.store, &err)) != LG_OK ||
+		    (st = store_run_begin(I.store, "import", list_id, argv[i], I.now, &I.run, &err)) !=
+			    LG_OK)
+			break;
+		st = bounce_parse(data.data ? data.data : "", data.len, argv[i], on_event, on_bad, &I,
+				  &bs, &err);
+		if (st == LG_OK)
+			st = store_run_finish(I.store, &I.run, I.now, &err);
+		if (st == LG_OK)
+			st = store_commit(I.store, &err);
+		if (st != LG_OK) {
+			store_rollback(I.store);
+			break;
+		}
+		if (I.bad > WARN_BAD_MAX)
+			cli_error("%s: %lu more records not imported, not listed", argv[i],
+				  I.bad - WARN_BAD_MAX);
+		if (!I.a.quiet)
+			fprintf(stderr,
+				"leadgate bounces: %s (%s): %lu events new (hard %lu, soft %lu, block %lu, "
+				"complaint %lu, unsubscribe %lu), %lu imported before, %lu addresses newly "
+				"suppressed, %lu not imported, %lu other events ignored\n",
+				argv[i], bounce_format_name(bs.format), I.added, I.by_type[BOUNCE_HARD],
+				I.by_type[BOUNCE_SOFT], I.by_type[BOUNCE_BLOCK],
+				I.by_type[BOUNCE_COMPLAINT], I.by_type[BOUNCE_UNSUBSCRIBE], I.dup,
+				I.suppressed, I.bad, bs.ignored);
+	}
+out:
+	lg_buf_release(&data);
+	lg_buf_release(&I.key);
+	verify_ctx_free(I.ctx);
+	store_close(I.store);
+	conf_release(&conf);
+	if (st != LG_OK) {
+		cli_error("%s", err.msg[0] ? err.msg : lg_strerror(st));
+		return lg_exit_code(st);
+	}
+	return 0;
+}

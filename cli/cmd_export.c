@@ -1,0 +1,196 @@
+/*
+ * cmd_export.c - `leadgate export NAME [--for-sequence] -o FILE`: a list's
+ * contacts with their latest verdicts; with --for-sequence only those that
+ * may be sent, after the gate, recording what was sent.
+ */
+#include "cli.h"
+#include "conf/conf.h"
+#include "decay/decay.h"
+#include "io/io.h"
+#include "store/store.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+enum { OPT_FOR_SEQUENCE = 256, OPT_INCLUDE_RISKY };
+
+static const struct cli_option export_opts[] = {
+	{"output", 'o', "FILE", "write to FILE (default: standard output)"},
+	{"format", 'f', "FMT", "csv (default) or jsonl"},
+	{"for-sequence", OPT_FOR_SEQUENCE, NULL,
+	 "only records that may be sent, if the list passes the gate; recorded as sent"},
+	{"include-risky", OPT_INCLUDE_RISKY, NULL, "with --for-sequence: risky records too "
+						   "(role addresses; never disposable ones)"},
+	{"config", 'c', "FILE", "read this configuration file"},
+	CLI_COMMON_OPTS,
+	{"help", 'h', NULL, "show this help and exit"},
+	{NULL, 0, NULL, NULL},
+};
+
+struct export_args {
+	const char *output, *config;
+	enum io_format format;
+	bool for_sequence, include_risky;
+};
+
+static int on_opt(void *arg, int key, const char *val)
+{
+	struct export_args *a = arg;
+	switch (key) {
+	case 'o': a->output = val; return -1;
+	case 'c': a->config = val; return -1;
+	case OPT_FOR_SEQUENCE: a->for_sequence = true; return -1;
+	case OPT_INCLUDE_RISKY: a->include_risky = true; return -1;
+	case 'f':
+		if (!strcmp(val, "csv") || !strcmp(val, "jsonl")) {
+			a->format = strcmp(val, "csv") ? IO_FORMAT_JSONL : IO_FORMAT_CSV;
+			return -1;
+		}
+		cli_error("--format wants csv or jsonl, not '%s'", val);
+		return 64;
+	}
+	return 64;
+}
+
+static void help(void)
+{
+	cli_usage(stdout, "leadgate export [OPTIONS] NAME",
+		  "Write the contacts of list NAME with their latest verdicts and freshness.\n"
+		  "With --for-sequence, write only those that may be sent: deliverable (risky\n"
+		  "too with --include-risky), fresh or aging, not suppressed, not disposable,\n"
+		  "each once; a list the gate blocks is refused (exit 1, saying why).  What\n"
+		  "is written is recorded as sent: the observed bounce rate counts from it.",
+		  export_opts);
+}
+
+enum { C_EMAIL, C_STATUS, C_REASON, C_FLAGS, C_VERIFIED_AT, C_FRESHNESS, C_COUNT };
+static const struct io_col cols[C_COUNT] = {
+	{"email", 5, IO_KIND_TEXT},          {"verify_status", 13, IO_KIND_TEXT},
+	{"verify_reason", 13, IO_KIND_TEXT}, {"verify_flags", 12, IO_KIND_LIST},
+	{"verified_at", 11, IO_KIND_TEXT},   {"freshness", 9, IO_KIND_TEXT},
+};
+
+struct export_run {
+	struct export_args a;
+	struct store *store;
+	struct io_writer *wr;
+	struct decay_policy dp;
+	const struct store_list_info *li;
+	int64_t now, export_id;
+	unsigned long rows;
+};
+
+static enum lg_status write_member(void *arg, const struct store_member *m, struct lg_err *err)
+{
+	struct export_run *R = arg;
+	char flags[128], at[LG_TIME_LEN];
+	enum lg_status st;
+
+	if (R->a.for_sequence && !list_member_exportable(m, &R->dp, R->now, R->a.include_risky))
+		return LG_OK;
+	const char *status = verify_status_name(m->status), *reason = verify_reason_name(m->reason);
+	const char *fresh = decay_class_name(decay_classify(&R->dp, R->now - m->verified_at));
+	size_t fl = verify_flags_format(m->flags, flags, sizeof(flags));
+	size_t al = lg_time_format(m->verified_at, at, sizeof(at));
+	struct io_cell c[C_COUNT] = {
+		[C_EMAIL] = {m->address, m->address_len, false},
+		[C_STATUS] = {status, strlen(status), true},
+		[C_REASON] = {reason, strlen(reason), true},
+		[C_FLAGS] = {flags, fl, false},
+		[C_VERIFIED_AT] = {at, al, true},
+		[C_FRESHNESS] = {fresh, strlen(fresh), true},
+	};
+	if ((st = io_writer_row(R->wr, c, NULL, 0, err)) != LG_OK)
+		return st;
+	R->rows++;
+	if (R->a.for_sequence)
+		return store_export_row(R->store, R->export_id, R->li, m->contact_id, R->now, err);
+	return LG_OK;
+}
+
+int cmd_export(int argc, char **argv)
+{
+	struct export_run R = {0};
+	struct conf conf;
+	struct lg_err err = {{0}};
+	struct store_list_info li;
+	struct list_eval e;
+	enum lg_status st;
+	int out = -1, first, rc;
+
+	rc = cli_parse(argc, argv, "export", export_opts, help, on_opt, &R.a, &first);
+	if (rc >= 0)
+		return rc;
+	if (argc - first != 1) {
+		cli_error("export takes one list name (see 'leadgate lists')");
+		return 64;
+	}
+	if (R.a.include_risky && !R.a.for_sequence) {
+		cli_error("--include-risky goes with --for-sequence");
+		return 64;
+	}
+	R.now = cli_now();
+	R.li = &li;
+	conf_init(&conf);
+	st = conf_load(&conf, R.a.config, &err);
+	if (st == LG_OK)
+		st = store_open(&R.store, cli_common.db, R.a.for_sequence ? STORE_WRITE : STORE_READ,
+				&err);
+	if (st == LG_OK)
+		st = store_list_get(R.store, argv[first], &li, &err);
+	if (st != LG_OK)
+		goto out;
+	conf_decay_policy(&conf, li.source, &R.dp);
+	if (R.a.for_sequence) {
+		st = list_evaluate(R.store, &conf, &li, R.now, R.a.include_risky, &e, &err);
+		if (st != LG_OK)
+			goto out;
+		if (e.gate.blocked) {
+			list_print_gate(stderr, &conf, &li, &e);
+			cli_error("export refused: the gate blocks list '%s'", li.name);
+			rc = 1;
+			goto out;
+		}
+	}
+	out = cli_output_open(R.a.output);
+	if (out < 0) {
+		st = lg_err_set(&err, LG_EIO, "cannot create %s: %s", R.a.output, strerror(errno));
+		goto out;
+	}
+	struct io_writer_opts wo = {R.a.format, ',', false, false};
+	R.wr = io_writer_new(out, &wo, cols, C_COUNT);
+	if (R.a.for_sequence) {
+		if ((st = store_begin(R.store, &err)) != LG_OK ||
+		    (st = store_export_begin(R.store, &li, R.a.output ? R.a.output : "-", R.now,
+					     &R.export_id, &err)) != LG_OK)
+			goto out;
+	}
+	st = store_members_each(R.store, &li, true, write_member, &R, &err);
+	if (st == LG_OK)
+		st = io_writer_finish(R.wr, &err);
+	if (st == LG_OK && R.a.for_sequence &&
+	    (st = store_export_finish(R.store, R.export_id, R.rows, &err)) == LG_OK)
+		st = store_commit(R.store, &err);
+	if (st != LG_OK)
+		goto out;
+	st = cli_output_close(out, R.a.output, true, &err);
+	out = -1;
+	if (st == LG_OK)
+		fprintf(stderr, "leadgate export: %lu of %lu contacts of list '%s' written to %s%s\n",
+			R.rows, li.counts.contacts, li.name, R.a.output ? R.a.output : "<stdout>",
+			R.a.for_sequence ? " (recorded as sent)" : "");
+out:
+	if (out >= 0)
+		cli_output_close(out, R.a.output, false, NULL);
+	io_writer_free(R.wr);
+	store_close(R.store);
+	conf_release(&conf);
+	if (rc >= 0)
+		return rc;
+	if (st != LG_OK) {
+		cli_error("%s", err.msg[0] ? err.msg : lg_strerror(st));
+		return lg_exit_code(st);
+	}
+	return 0;
+}

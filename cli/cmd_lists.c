@@ -1,0 +1,297 @@
+/*
+ * cmd_lists.c - `leadgate lists [show NAME]` and `leadgate gate NAME`:
+ * what the store knows of each list, and whether it may be sent.
+ */
+#include "cli.h"
+#include "conf/conf.h"
+#include "decay/decay.h"
+#include "store/store.h"
+
+#include <jansson.h>
+#include <string.h>
+
+enum { OPT_INCLUDE_RISKY = 256 };
+
+static const struct cli_option lists_opts[] = {
+	{"format", 'f', "FMT", "text (default) or json"},
+	{"config", 'c', "FILE", "read this configuration file"},
+	{"include-risky", OPT_INCLUDE_RISKY, NULL, "count risky records as exportable"},
+	CLI_COMMON_OPTS,
+	{"help", 'h', NULL, "show this help and exit"},
+	{NULL, 0, NULL, NULL},
+};
+
+struct lists_args {
+	bool json;
+	bool include_risky;
+	const char *config;
+};
+
+static int on_opt(void *arg, int key, const char *val)
+{
+	struct lists_args *a = arg;
+	switch (key) {
+	case 'f':
+		if (!strcmp(val, "json") || !strcmp(val, "text")) {
+			a->json = !strcmp(val, "json");
+			return -1;
+		}
+		cli_error("--format wants text or json, not '%s'", val);
+		return 64;
+	case 'c':
+		a->config = val;
+		return -1;
+	case OPT_INCLUDE_RISKY:
+		a->include_risky = true;
+		return -1;
+	}
+	return 64;
+}
+
+static void lists_help(void)
+{
+	cli_usage(stdout, "leadgate lists [OPTIONS] [show NAME]",
+		  "Every list verified with 'leadgate verify --list NAME', or one in detail:\n"
+		  "rows, unique contacts, counts by status and freshness, predicted and\n"
+		  "observed bounce rates and the gate's decision.",
+		  lists_opts);
+}
+
+static void gate_help(void)
+{
+	cli_usage(stdout, "leadgate gate [OPTIONS] NAME",
+		  "Decide whether list NAME may be sent.  It is blocked when the 95% upper\n"
+		  "bound of the predicted bounce rate of what export would write, or the\n"
+		  "Wilson 95% lower bound of the observed hard-bounce rate of what was\n"
+		  "exported, is above the threshold ([gate] threshold, default 1%).\n"
+		  "Exit 0: pass; 1: blocked.",
+		  lists_opts);
+}
+
+/* What every command here needs: options, the configuration, the store. */
+struct lists_run {
+	struct lists_args a;
+	struct conf conf;
+	struct store *store;
+	int64_t now;
+	struct lg_err err;
+	json_t *json;   /* --format json: the array being built */
+	bool failed;
+};
+
+static int open_all(struct lists_run *R)
+{
+	enum lg_status st;
+	conf_init(&R->conf);
+	R->now = cli_now();
+	st = conf_load(&R->conf, R->a.config, &R->err);
+	if (st == LG_OK)
+		st = store_open(&R->store, cli_common.db, STORE_READ, &R->err);
+	if (st != LG_OK) {
+		cli_error("%s", R->err.msg);
+		return lg_exit_code(st);
+	}
+	return -1;
+}
+
+static void close_all(struct lists_run *R)
+{
+	store_close(R->store);
+	conf_release(&R->conf);
+}
+
+static json_t *list_json(const struct lists_run *R, const struct store_list_info *li,
+			 const struct list_eval *e)
+{
+	char at[LG_TIME_LEN], created[LG_TIME_LEN];
+	json_t *status = json_object(), *fresh = json_object(), *o;
+
+	lg_time_format(li->verified_at, at, sizeof(at));
+	lg_time_format(li->created_at, created, sizeof(created));
+	for (int i = 0; i < VERIFY_STATUS_COUNT; i++)
+		json_object_set_new(status, verify_status_name((enum verify_status)i),
+				    json_integer((json_int_t)e->by_status[i]));
+	for (int i = 0; i < DECAY_CLASS_COUNT; i++)
+		json_object_set_new(fresh, decay_class_name((enum decay_class)i),
+				    json_integer((json_int_t)e->by_fresh[i]));
+	o = json_pack("{s:s, s:s, s:s, s:i, s:s?, s:I, s:I, s:I, s:o, s:o, s:I, s:I}",
+		      "name", li->name, "source", li->source, "created_at", created,
+		      "versions", (int)li->versions, "verified_at", li->version_run ? at : NULL,
+		      "rows", (json_int_t)li->counts.rows, "unique_contacts",
+		      (json_int_t)li->counts.contacts, "contacts", (json_int_t)e->members,
+		      "by_status", status, "by_freshness", fresh,
+		      "suppressed", (json_int_t)e->suppressed,
+		      "exportable", (json_int_t)e->exportable);
+	json_t *gate = json_pack(
+		"{s:s, s:f, s:f, s:f, s:f, s:I, s:I, s:b, s:f, s:f, s:I}",
+		"decision", e->gate.blocked ? "blocked" : "pass", "threshold", R->conf.gate.threshold,
+		"predicted_whole_list", e->whole_predicted,
+		"predicted", e->gate.predicted, "predicted_upper", e->gate.predicted_upper,
+		"exported", (json_int_t)e->in.exported, "hard_bounces", (json_int_t)e->in.hard_bounces,
+		"observed_counts", e->gate.observed_counts, "observed", e->gate.observed,
+		"observed_lower", e->gate.observed_lower, "min_exported",
+		(json_int_t)R->conf.gate.min_exported);
+	json_t *why = json_array();
+	if (e->gate.why & VERIFY_GATE_EMPTY)
+		json_array_append_new(why, json_string("empty"));
+	if (e->gate.why & VERIFY_GATE_PREDICTED)
+		json_array_append_new(why, json_string("predicted"));
+	if (e->gate.why & VERIFY_GATE_OBSERVED)
+		json_array_append_new(why, json_string("observed"));
+	json_object_set_new(gate, "why", why);
+	json_object_set_new(o, "gate", gate);
+	return o;
+}
+
+static void print_row(const struct store_list_info *li, const struct list_eval *e)
+{
+	printf("%-24s %3u %9lu %9lu %9lu %9lu %9lu %9lu %7lu %7lu %7lu %6.2f%% %6.2f%%  %s\n",
+	       li->name, li->versions, li->counts.rows, e->members,
+	       e->by_status[VERIFY_DELIVERABLE], e->by_status[VERIFY_RISKY],
+	       e->by_status[VERIFY_UNDELIVERABLE], e->by_status[VERIFY_UNKNOWN],
+	       e->by_fresh[DECAY_FRESH], e->by_fresh[DECAY_AGING], e->by_fresh[DECAY_STALE],
+	       e->gate.predicted_upper * 100, e->gate.observed * 100,
+	       e->gate.blocked ? "blocked" : "pass");
+}
+
+static void one_list(void *arg, const struct store_list_info *li)
+{
+	struct lists_run *R = arg;
+	struct list_eval e;
+	if (R->failed)
+		return;
+	if (list_evaluate(R->store, &R->conf, li, R->now, R->a.include_risky, &e, &R->err) != LG_OK) {
+		R->failed = true;
+		return;
+	}
+	if (R->json)
+		json_array_append_new(R->json, list_json(R, li, &e));
+	else
+		print_row(li, &e);
+}
+
+static void print_show(const struct lists_run *R, const struct store_list_info *li,
+		       const struct list_eval *e)
+{
+	char at[LG_TIME_LEN], created[LG_TIME_LEN];
+	struct decay_policy dp;
+
+	conf_decay_policy(&R->conf, li->source, &dp);
+	lg_time_format(li->verified_at, at, sizeof(at));
+	lg_time_format(li->created_at, created, sizeof(created));
+	printf("list %s%s%s%s\n", li->name, li->source[0] ? " (source " : "", li->source,
+	       li->source[0] ? ")" : "");
+	printf("  created %s; %u version%s; current verified %s\n", created, li->versions,
+	       li->versions == 1 ? "" : "s", li->version_run ? at : "never");
+	printf("  rows %lu, unique contacts %lu\n", li->counts.rows, e->members);
+	printf("  status now: deliverable %lu, risky %lu, undeliverable %lu, unknown %lu; "
+	       "suppressed %lu\n",
+	       e->by_status[VERIFY_DELIVERABLE], e->by_status[VERIFY_RISKY],
+	       e->by_status[VERIFY_UNDELIVERABLE], e->by_status[VERIFY_UNKNOWN], e->suppressed);
+	printf("  freshness: fresh %lu (< %lld days), aging %lu, stale %lu (> %lld days); "
+	       "decay %.1f%% a month\n",
+	       e->by_fresh[DECAY_FRESH], (long long)(dp.fresh_for / 86400), e->by_fresh[DECAY_AGING],
+	       e->by_fresh[DECAY_STALE], (long long)(dp.stale_after / 86400),
+	       dp.monthly_rate * 100);
+	printf("  predicted bounce rate of the whole list as is: %.2f%%\n", e->whole_predicted * 100);
+	printf("  exportable now: %lu; exported so far: %lu, of which hard-bounced %lu\n",
+	       e->exportable, e->in.exported, e->in.hard_bounces);
+	list_print_gate(stdout, &R->conf, li, e);
+}
+
+int cmd_lists(int argc, char **argv)
+{
+	struct lists_run R = {0};
+	int first, rc = cli_parse(argc, argv, "lists", lists_opts, lists_help, on_opt, &R.a, &first);
+	if (rc >= 0)
+		return rc;
+	const char *name = NULL;
+	if (first < argc) {
+		if (strcmp(argv[first], "show") || argc - first != 2) {
+			cli_error("lists takes no operand, or 'show NAME'");
+			return 64;
+		}
+		name = argv[first + 1];
+	}
+	if ((rc = open_all(&R)) >= 0) {
+		conf_release(&R.conf);
+		return rc;
+	}
+	enum lg_status st = LG_OK;
+	if (name) {
+		struct store_list_info li;
+		struct list_eval e;
+		st = store_list_get(R.store, name, &li, &R.err);
+		if (st == LG_OK)
+			st = list_evaluate(R.store, &R.conf, &li, R.now, R.a.include_risky, &e, &R.err);
+		if (st == LG_OK && R.a.json) {
+			json_t *o = list_json(&R, &li, &e);
+			json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+			putchar('\n');
+			json_decref(o);
+		} else if (st == LG_OK) {
+			print_show(&R, &li, &e);
+		}
+	} else {
+		if (R.a.json)
+			R.json = json_array();
+		else
+			printf("%-24s %3s %9s %9s %9s %9s %9s %9s %7s %7s %7s %7s %7s  %s\n", "NAME", "VER",
+			       "ROWS", "CONTACTS", "DELIV", "RISKY", "UNDELIV", "UNKNOWN", "FRESH",
+			       "AGING", "STALE", "PRED95", "OBSERV", "GATE");
+		st = store_list_each(R.store, one_list, &R, &R.err);
+		if (st == LG_OK && R.failed)
+			st = LG_EIO;
+		if (R.json) {
+			if (st == LG_OK) {
+				json_dumpf(R.json, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+				putchar('\n');
+			}
+			json_decref(R.json);
+		}
+	}
+	close_all(&R);
+	if (st != LG_OK) {
+		cli_error("%s", R.err.msg);
+		return lg_exit_code(st);
+	}
+	return 0;
+}
+
+int cmd_gate(int argc, char **argv)
+{
+	struct lists_run R = {0};
+	int first, rc = cli_parse(argc, argv, "gate", lists_opts, gate_help, on_opt, &R.a, &first);
+	if (rc >= 0)
+		return rc;
+	if (argc - first != 1) {
+		cli_error("gate takes one list name (see 'leadgate lists')");
+		return 64;
+	}
+	if ((rc = open_all(&R)) >= 0) {
+		conf_release(&R.conf);
+		return rc;
+	}
+	struct store_list_info li;
+	struct list_eval e;
+	enum lg_status st = store_list_get(R.store, argv[first], &li, &R.err);
+	if (st == LG_OK)
+		st = list_evaluate(R.store, &R.conf, &li, R.now, R.a.include_risky, &e, &R.err);
+	if (st == LG_OK) {
+		if (R.a.json) {
+			json_t *o = list_json(&R, &li, &e);
+			json_dumpf(json_object_get(o, "gate"), stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+			putchar('\n');
+			json_decref(o);
+		} else {
+			list_print_gate(stdout, &R.conf, &li, &e);
+		}
+		rc = e.gate.blocked ? 1 : 0;
+	}
+	close_all(&R);
+	if (st != LG_OK) {
+		cli_error("%s", R.err.msg);
+		return lg_exit_code(st);
+	}
+	return rc;
+}

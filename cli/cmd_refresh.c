@@ -1,0 +1,297 @@
+/*
+ * cmd_refresh.c - `leadgate refresh`: re-verify the records that most need
+ * it, stalest first, up to a budget.
+ *
+ * The plan (which contacts, in which order) is committed before anything
+ * is re-verified; each chunk of new verdicts is committed with the plan's
+ * entries marked done.  A run killed at any moment leaves a plan that the
+ * next `leadgate refresh` takes up where it stopped: nothing is lost and
+ * nothing re-verified twice.
+ */
+#include "cli.h"
+#include "conf/conf.h"
+#include "decay/decay.h"
+#include "store/store.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define CHUNK 4096 /* contacts re-verified, then committed, at a time */
+
+enum { OPT_OLDER = 256, OPT_BUDGET, OPT_DNS, OPT_DNS_TIMEOUT, OPT_DNS_TRIES, OPT_DNS_CONCURRENCY };
+
+static const struct cli_option refresh_opts[] = {
+	{"older-than", OPT_OLDER, "AGE", "re-verify verdicts older than AGE: 30d, 12h, 2w ... "
+					 "(default: [decay] stale_days)"},
+	{"budget", OPT_BUDGET, "N", "re-verify at most N records (default 50000)"},
+	{"list", 'l', "NAME", "only the records of list NAME"},
+	{"dns", OPT_DNS, "HOST", "resolvers to ask: HOST[:PORT],... (default: /etc/resolv.conf)"},
+	{"dns-timeout", OPT_DNS_TIMEOUT, "MS", "first try's timeout in milliseconds (default 2000)"},
+	{"dns-tries", OPT_DNS_TRIES, "N", "tries per query (default 2)"},
+	{"dns-concurrency", OPT_DNS_CONCURRENCY, "K", "domains looked up at once (default 256)"},
+	{"config", 'c', "FILE", "read this configuration file"},
+	{"quiet", 'q', NULL, "print only errors"},
+	CLI_COMMON_OPTS,
+	{"help", 'h', NULL, "show this help and exit"},
+	{NULL, 0, NULL, NULL},
+};
+
+struct refresh_args {
+	const char *list, *config;
+	int64_t older;      /* -1: the configuration's stale_after */
+	unsigned long budget;
+	bool quiet;
+	struct dns_opts dns;
+};
+
+static int number(const char *name, const char *s, long lo, long hi, long *out)
+{
+	if (lg_parse_long(s, lo, hi, out))
+		return -1;
+	cli_error("%s wants a whole number from %ld to %ld, not '%s'", name, lo, hi, s);
+	return 64;
+}
+
+static int on_opt(void *arg, int key, const char *val)
+{
+	struct refresh_args *a = arg;
+	long v;
+	int rc;
+	switch (key) {
+	case 'l': a->list = val; return -1;
+	case 'c': a->config = val; return -1;
+	case 'q': a->quiet = true; return -1;
+	case OPT_OLDER:
+		if (lg_parse_duration(val, &a->older))
+			return -1;
+		cli_error("--older-than wants an age such as 30d, 12h or 2w, not '%s'", val);
+		return 64;
+	case OPT_BUDGET:
+		if ((rc = number("--budget", val, 1, 100000000, &v)) < 0)
+			a->budget = (unsigned long)v;
+		return rc;
+	case OPT_DNS:
+		a->dns.servers = val;
+		return -1;
+	case OPT_DNS_TIMEOUT:
+		if ((rc = number("--dns-timeout", val, 1, 600000, &v)) < 0)
+			a->dns.timeout_ms = (int)v;
+		return rc;
+	case OPT_DNS_TRIES:
+		if ((rc = number("--dns-tries", val, 1, 10, &v)) < 0)
+			a->dns.tries = (int)v;
+		return rc;
+	case OPT_DNS_CONCURRENCY:
+		if ((rc = number("--dns-concurrency", val, 1, 65536, &v)) < 0)
+			a->dns.concurrency = (unsigned)v;
+		return rc;
+	}
+	return 64;
+}
+
+static void help(void)
+{
+	cli_usage(stdout, "leadgate refresh [OPTIONS]",
+		  "Re-verify the records whose verdicts are oldest (older than --older-than,\n"
+		  "stalest first, suppressed ones never), up to --budget, with the same\n"
+		  "checks and DNS lookups as 'leadgate verify', and record the new verdicts.\n"
+		  "Killed and run again, it takes up where it stopped.  Meant to run daily\n"
+		  "(leadgate-refresh.timer).  Exit 0, or 75 if the resolver did not answer.",
+		  refresh_opts);
+}
+
+/* One contact of a chunk, between its plan entry and its new verdict. */
+struct item {
+	struct store_due due;          /* address points into the chunk's arena */
+	enum verify_status status;
+	enum verify_reason reason;
+	unsigned flags;
+	const struct dns_result *dns;  /* NULL: decided without DNS */
+};
+
+struct refresh_run {
+	struct refresh_args a;
+	struct store *store;
+	struct verify_ctx *ctx;
+	struct dns_resolver *dns;
+	struct store_run run;
+	int64_t now;
+	struct item *items;
+	size_t n;
+	struct lg_arena arena;
+	unsigned long by_status[VERIFY_STATUS_COUNT];
+	bool full;                     /* take() stopped the scan */
+};
+
+/* Take the next CHUNK contacts of the plan; stop the scan when full. */
+static enum lg_status take(void *arg, const struct store_due *d, struct lg_err *err)
+{
+	struct refresh_run *R = arg;
+	(void)err;
+	if (R->n == CHUNK) {
+		R->full = true;
+		return LG_ETEMP; /* not an error: see R->full */
+	}
+	struct item *it = &R->items[R->n++];
+	memset(it, 0, sizeof(*it));
+	it->due = *d;
+	it->due.address = lg_arena_memdup(&R->arena, d->address, d->address_len);
+	return LG_OK;
+}
+
+/* Verify the chunk: offline checks, then one lookup per domain. */
+static void verify_chunk(struct refresh_run *R)
+{
+	for (size_t i = 0; i < R->n; i++) {
+		struct item *it = &R->items[i];
+		struct verify_result v;
+		verify_address(R->ctx, it->due.address, it->due.address_len, &v);
+		it->status = v.status;
+		it->reason = v.reason;
+		it->flags = v.flags;
+		if (verify_needs_dns(&v))
+			it->dns = cli_dns_lookup(R->dns, R->store, R->now, v.domain, v.domain_len,
+						 v.org_len);
+	}
+	while (dns_resolver_busy(R->dns))
+		dns_resolver_run(R->dns, -1);
+}
+
+static enum lg_status record_chunk(struct refresh_run *R, struct lg_err *err)
+{
+	enum lg_status st = store_begin(R->store, err);
+	for (size_t i = 0; i < R->n && st == LG_OK; i++) {
+		struct item *it = &R->items[i];
+		struct verify_result v = {.status = it->status, .reason = it->reason, .flags = it->flags};
+		const char *mx = "", *provider = "";
+		int64_t at = R->now;
+		char norm[512];
+		size_t dlen = 0;
+		const char *domain = "";
+
+		if (it->dns) {
+			verify_apply_dns(&v, (enum dns_outcome)it->dns->outcome);
+			mx = it->dns->mx;
+			provider = dns_provider_name((enum dns_provider)it->dns->provider);
+			if (it->dns->answered_at)
+				at = it->dns->answered_at;
+			domain = dns_resolver_domain(R->dns, it->dns, &dlen);
+			st = cli_dns_keep(R->dns, R->store, it->dns, err);
+		}
+		snprintf(norm, sizeof(norm), "%.*s", (int)it->due.address_len, it->due.address);
+		struct store_verdict sv = {
+			.address = norm, .address_len = strlen(norm), .domain = domain,
+			.domain_len = dlen, .status = v.status, .reason = v.reason, .flags = v.flags,
+			.mx = mx, .provider = provider, .verified_at = at,
+		};
+		bool changed;
+		if (st == LG_OK)
+			st = store_refresh_done(R->store, &R->run, &it->due, &sv, &changed, err);
+		R->by_status[v.status]++;
+	}
+	if (st == LG_OK)
+		st = store_commit(R->store, err);
+	if (st != LG_OK)
+		store_rollback(R->store);
+	return st;
+}
+
+int cmd_refresh(int argc, char **argv)
+{
+	struct refresh_run R = {.a = {.older = -1, .budget = 50000}};
+	struct conf conf;
+	struct lg_err err = {{0}};
+	enum lg_status st;
+	int first, rc;
+	int64_t list_id = 0;
+	double t0 = lg_now_mono();
+
+	rc = cli_parse(argc, argv, "refresh", refresh_opts, help, on_opt, &R.a, &first);
+	if (rc >= 0)
+		return rc;
+	if (first < argc) {
+		cli_error("refresh takes no operands (see 'leadgate refresh --help')");
+		return 64;
+	}
+	R.now = cli_now();
+	R.a.dns.now = cli_common.now_set ? R.now : 0;
+	conf_init(&conf);
+	st = conf_load(&conf, R.a.config, &err);
+	if (st == LG_OK)
+		st = store_open(&R.store, cli_common.db, STORE_WRITE, &err);
+	struct decay_policy dp = conf.decay;
+	if (st == LG_OK && R.a.list) {
+		struct store_list_info li;
+		if ((st = store_list_get(R.store, R.a.list, &li, &err)) == LG_OK) {
+			list_id = li.id;
+			conf_decay_policy(&conf, li.source, &dp);
+		}
+	}
+	if (st == LG_OK)
+		st = dns_resolver_new(&R.dns, &R.a.dns, &err);
+	if (st != LG_OK)
+		goto out;
+	R.ctx = verify_ctx_new(&conf);
+
+	int64_t older = R.a.older >= 0 ? R.a.older : dp.stale_after;
+	if ((st = store_begin(R.store, &err)) != LG_OK ||
+	    (st = store_refresh_plan(R.store, list_id, R.now - older, R.a.budget, R.now, &R.run,
+				     &err)) != LG_OK ||
+	    (st = store_commit(R.store, &err)) != LG_OK)
+		goto out;
+	if (R.run.resumed && !R.a.quiet)
+		fprintf(stderr, "leadgate refresh: taking up the interrupted refresh run %lld\n",
+			(long long)R.run.id);
+
+	R.items = lg_xcalloc(CHUNK, sizeof(*R.items));
+	for (;;) {
+		R.n = 0;
+		R.full = false;
+		lg_arena_release(&R.arena);
+		st = store_refresh_each(R.store, &R.run, take, &R, &err);
+		if (R.full)
+			st = LG_OK;
+		if (st != LG_OK || !R.n)
+			break;
+		verify_chunk(&R);
+		if (dns_resolver_down(R.dns)) {
+			st = lg_err_set(&err, LG_ETEMP,
+					"the resolver%s%s did not answer: nothing more was recorded; run "
+					"again later to go on",
+					R.a.dns.servers ? " " : "", R.a.dns.servers ? R.a.dns.servers : "");
+			break;
+		}
+		if ((st = record_chunk(&R, &err)) != LG_OK)
+			break;
+	}
+	if (st == LG_OK && (st = store_begin(R.store, &err)) == LG_OK &&
+	    (st = store_run_finish(R.store, &R.run, R.now, &err)) == LG_OK)
+		st = store_commit(R.store, &err);
+	struct store_refresh_counts c;
+	if (st == LG_OK && (st = store_refresh_counts(R.store, &R.run, &c, &err)) == LG_OK &&
+	    !R.a.quiet) {
+		struct dns_stats ds;
+		dns_resolver_stats(R.dns, &ds);
+		fprintf(stderr,
+			"leadgate refresh: %lu of %lu planned records re-verified (older than %lld "
+			"days, budget %lu), %lu changed status, %lu now suppressed\n"
+			"  this run: deliverable %lu, risky %lu, undeliverable %lu, unknown %lu; "
+			"%zu domains looked up, %zu answers reused; %.1f s\n",
+			c.done, c.planned, (long long)(older / 86400), R.a.budget, c.changed,
+			c.suppressed, R.by_status[VERIFY_DELIVERABLE], R.by_status[VERIFY_RISKY],
+			R.by_status[VERIFY_UNDELIVERABLE], R.by_status[VERIFY_UNKNOWN], ds.domains,
+			ds.primed, lg_now_mono() - t0);
+	}
+out:
+	free(R.items);
+	lg_arena_release(&R.arena);
+	verify_ctx_free(R.ctx);
+	dns_resolver_free(R.dns);
+	store_close(R.store);
+	conf_release(&conf);
+	if (st != LG_OK) {
+		cli_error("%s", err.msg[0] ? err.msg : lg_strerror(st));
+		return lg_exit_code(st);
+	}
+	return 0;
+}

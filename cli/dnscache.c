@@ -1,0 +1,39 @@
+/*
+ * dnscache.c - the resolver in front of the store's domains table: an
+ * answer a previous run kept (and that has not expired) is used instead
+ * of asking again, and new answers are kept for later runs.
+ */
+#include "cli.h"
+#include "store/store.h"
+
+const struct dns_result *cli_dns_lookup(struct dns_resolver *r, struct store *s, int64_t now,
+					const char *domain, size_t len, size_t org_len)
+{
+	const struct dns_result *d;
+
+	if (s && !dns_resolver_peek(r, domain, len)) {
+		struct dns_result known;
+		if (store_domain_get(s, domain, len, now, &known) &&
+		    (d = dns_resolver_prime(r, domain, len, org_len, &known)) != NULL) {
+			((struct dns_result *)d)->user = 1; /* came from the store */
+			return d;
+		}
+	}
+	return dns_resolver_lookup(r, domain, len, org_len);
+}
+
+enum lg_status cli_dns_keep(struct dns_resolver *r, struct store *s, const struct dns_result *d,
+			    struct lg_err *err)
+{
+	size_t len;
+
+	if (!s || !d || d->user || d->outcome == DNS_PENDING)
+		return LG_OK;
+	((struct dns_result *)d)->user = 1;
+	/* Failures say more about the resolver of this run than about the
+	 * domain: only answers are kept. */
+	if (d->outcome == DNS_SERVFAIL || d->outcome == DNS_TIMEOUT)
+		return LG_OK;
+	const char *domain = dns_resolver_domain(r, d, &len);
+	return store_domain_put(s, domain, len, d, err);
+}

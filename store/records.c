@@ -1,0 +1,353 @@
+/*
+ * records.c - what runs write: verdicts of verify runs, DNS answers kept
+ * across runs, bounce events and the suppressions they cause.
+ */
+#include "store_int.h"
+
+#include <string.h>
+
+/* Bind text of known length (borrowed until the statement is reset). */
+static void bind_text(sqlite3_stmt *q, int i, const char *s, size_t n)
+{
+	sqlite3_bind_text(q, i, s, (int)n, SQLITE_STATIC);
+}
+
+/* The contact key: the normalized address, ASCII case folded. */
+static const char *fold(char *buf, size_t cap, const char *a, size_t n)
+{
+	if (n >= cap)
+		n = cap - 1;
+	lg_ascii_lower_copy(buf, a, n);
+	buf[n] = '\0';
+	return buf;
+}
+
+static enum lg_status run_add(struct store *s, const char *kind, int64_t list_id,
+			      const char *input, const char *fingerprint, int64_t now,
+			      int64_t *id, struct lg_err *err)
+{
+	sqlite3_stmt *q = store_stmt(s, Q_RUN_ADD);
+	sqlite3_bind_text(q, 1, kind, -1, SQLITE_STATIC);
+	if (list_id)
+		sqlite3_bind_int64(q, 2, list_id);
+	sqlite3_bind_text(q, 3, input ? input : "", -1, SQLITE_STATIC);
+	if (fingerprint)
+		sqlite3_bind_text(q, 4, fingerprint, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 5, now);
+	enum lg_status st = store_exec_step(s, q, "starting a run", err);
+	*id = sqlite3_last_insert_rowid(s->db);
+	return st;
+}
+
+enum lg_status store_run_begin(struct store *s, const char *kind, int64_t list_id,
+			       const char *input, int64_t now, struct store_run *run,
+			       struct lg_err *err)
+{
+	memset(run, 0, sizeof(*run));
+	run->list_id = list_id;
+	return run_add(s, kind, list_id, input, NULL, now, &run->id, err);
+}
+
+enum lg_status store_run_finish(struct store *s, const struct store_run *run, int64_t now,
+				struct lg_err *err)
+{
+	sqlite3_stmt *q = store_stmt(s, Q_RUN_DONE);
+	sqlite3_bind_int64(q, 1, run->id);
+	sqlite3_bind_int64(q, 2, now);
+	return store_exec_step(s, q, "finishing a run", err);
+}
+
+enum lg_status store_verify_begin(struct store *s, const char *name, const char *source,
+				  const char *input, const char *fingerprint, int64_t now,
+				  struct store_run *run, struct lg_err *err)
+{
+	sqlite3_stmt *q;
+	enum lg_status st;
+	int rc;
+
+	memset(run, 0, sizeof(*run));
+	q = store_stmt(s, Q_LIST_FIND);
+	sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		run->list_id = sqlite3_column_int64(q, 0);
+	} else if (rc != SQLITE_DONE) {
+		return store_fail(s, "finding the list", err);
+	} else {
+		q = store_stmt(s, Q_LIST_ADD);
+		sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 2, source ? source : "", -1, SQLITE_STATIC);
+		sqlite3_bind_int64(q, 3, now);
+		if ((st = store_exec_step(s, q, "creating the list", err)) != LG_OK)
+			return st;
+		run->list_id = sqlite3_last_insert_rowid(s->db);
+	}
+	if (fingerprint) {
+		q = store_stmt(s, Q_RUN_FIND_OPEN);
+		sqlite3_bind_int64(q, 1, run->list_id);
+		sqlite3_bind_text(q, 2, fingerprint, -1, SQLITE_STATIC);
+		rc = sqlite3_step(q);
+		if (rc == SQLITE_ROW) {
+			run->id = sqlite3_column_int64(q, 0);
+			run->resumed = true;
+		} else if (rc != SQLITE_DONE) {
+			return store_fail(s, "finding an interrupted run", err);
+		}
+		sqlite3_reset(q);
+	}
+	if (!run->id && (st = run_add(s, "verify", run->list_id, input, fingerprint, now, &run->id,
+				      err)) != LG_OK)
+		return st;
+	/* Interrupted runs of other inputs will never finish: forget whom
+	 * they had listed (their evidence stays: those verdicts were given). */
+	q = store_stmt(s, Q_RUN_DROP_OPEN);
+	sqlite3_bind_int64(q, 1, run->list_id);
+	sqlite3_bind_int64(q, 2, run->id);
+	if ((st = store_exec_step(s, q, "discarding interrupted runs", err)) != LG_OK)
+		return st;
+	if (run->resumed) {
+		q = store_stmt(s, Q_RUN_COUNT);
+		sqlite3_bind_int64(q, 1, run->id);
+		if (sqlite3_step(q) == SQLITE_ROW)
+			run->done = (unsigned long)sqlite3_column_int64(q, 0);
+		sqlite3_reset(q);
+	}
+	return LG_OK;
+}
+
+/* Insert or update the contact with verdict v; its id. */
+static enum lg_status contact_upsert(struct store *s, const struct store_verdict *v, int64_t now,
+				     int64_t *id, struct lg_err *err)
+{
+	char key[512];
+	sqlite3_stmt *q = store_stmt(s, Q_CONTACT_UPSERT);
+	unsigned flags = v->flags & ~(unsigned)(VERIFY_F_DUPLICATE | VERIFY_F_RAGGED);
+
+	fold(key, sizeof(key), v->address, v->address_len);
+	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+	bind_text(q, 2, v->domain, v->domain_len);
+	sqlite3_bind_int64(q, 3, now);
+	sqlite3_bind_int(q, 4, (int)v->status);
+	sqlite3_bind_int(q, 5, (int)v->reason);
+	sqlite3_bind_int(q, 6, (int)flags);
+	sqlite3_bind_text(q, 7, v->mx, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 8, v->provider, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 9, v->verified_at);
+	if (sqlite3_step(q) != SQLITE_ROW) {
+		enum lg_status st = store_fail(s, "recording a contact", err);
+		sqlite3_reset(q);
+		return st;
+	}
+	*id = sqlite3_column_int64(q, 0);
+	sqlite3_reset(q);
+	return LG_OK;
+}
+
+static enum lg_status evidence_add(struct store *s, int64_t contact, int64_t run, const char *how,
+				   const struct store_verdict *v, struct lg_err *err)
+{
+	sqlite3_stmt *q = store_stmt(s, Q_EVIDENCE_ADD);
+	sqlite3_bind_int64(q, 1, contact);
+	sqlite3_bind_int64(q, 2, run);
+	sqlite3_bind_text(q, 3, how, -1, SQLITE_STATIC);
+	sqlite3_bind_int(q, 4, (int)v->status);
+	sqlite3_bind_int(q, 5, (int)v->reason);
+	sqlite3_bind_int(q, 6, (int)(v->flags & ~(unsigned)(VERIFY_F_DUPLICATE | VERIFY_F_RAGGED)));
+	sqlite3_bind_text(q, 7, v->mx, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 8, v->provider, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 9, v->verified_at);
+	return store_exec_step(s, q, "recording evidence", err);
+}
+
+enum lg_status store_verify_row(struct store *s, const struct store_run *run,
+				const struct store_verdict *v, int64_t now, struct lg_err *err)
+{
+	int64_t id;
+	enum lg_status st;
+
+	if (!v->address_len)
+		return LG_OK;
+	if ((st = contact_upsert(s, v, now, &id, err)) != LG_OK)
+		return st;
+	if ((st = evidence_add(s, id, run->id, "verify", v, err)) != LG_OK)
+		return st;
+	sqlite3_stmt *q = store_stmt(s, Q_MEMBER_ADD);
+	sqlite3_bind_int64(q, 1, run->id);
+	sqlite3_bind_int64(q, 2, id);
+	return store_exec_step(s, q, "recording list membership", err);
+}
+
+enum lg_status store_verify_finish(struct store *s, const struct store_run *run,
+				   const struct store_list_counts *c, int64_t now,
+				   struct lg_err *err)
+{
+	sqlite3_stmt *q = store_stmt(s, Q_RUN_DONE);
+	enum lg_status st;
+
+	sqlite3_bind_int64(q, 1, run->id);
+	sqlite3_bind_int64(q, 2, now);
+	sqlite3_bind_int64(q, 3, (sqlite3_int64)c->rows);
+	sqlite3_bind_int64(q, 4, (sqlite3_int64)c->contacts);
+	for (int i = 0; i < VERIFY_STATUS_COUNT; i++)
+		sqlite3_bind_int64(q, 5 + i, (sqlite3_int64)c->by_status[i]);
+	if ((st = store_exec_step(s, q, "finishing the list version", err)) != LG_OK)
+		return st;
+	q = store_stmt(s, Q_LIST_SET_CURRENT);
+	sqlite3_bind_int64(q, 1, run->list_id);
+	sqlite3_bind_int64(q, 2, run->id);
+	return store_exec_step(s, q, "finishing the list version", err);
+}
+
+enum lg_status store_suppressed_each(struct store *s,
+				     void (*fn)(void *arg, const char *address, size_t len,
+						enum store_suppress why),
+				     void *arg, struct lg_err *err)
+{
+	sqlite3_stmt *q = store_stmt(s, Q_SUPPRESSED_ALL);
+	int rc;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+		fn(arg, (const char *)sqlite3_column_text(q, 0), (size_t)sqlite3_column_bytes(q, 0),
+		   (enum store_suppress)sqlite3_column_int(q, 1));
+	sqlite3_reset(q);
+	return rc == SQLITE_DONE ? LG_OK : store_fail(s, "reading suppressions", err);
+}
+
+bool store_domain_get(struct store *s, const char *domain, size_t len, int64_t now,
+		      struct dns_result *out)
+{
+	sqlite3_stmt *q = store_stmt(s, Q_DOMAIN_GET);
+	bind_text(q, 1, domain, len);
+	sqlite3_bind_int64(q, 2, now);
+	if (sqlite3_step(q) != SQLITE_ROW)
+		return false;
+	memset(out, 0, sizeof(*out));
+	out->outcome = (uint8_t)sqlite3_column_int(q, 0);
+	out->mx = (const char *)sqlite3_column_text(q, 1);
+	out->provider = (uint8_t)sqlite3_column_int(q, 2);
+	out->answered_at = (uint32_t)sqlite3_column_int64(q, 3);
+	out->expires_at = (uint32_t)sqlite3_column_int64(q, 4);
+	return out->outcome != DNS_PENDING && out->outcome <= DNS_TIMEOUT &&
+	       out->provider < DNS_PROV_COUNT;
+}
+
+enum lg_status store_domain_put(struct store *s, const char *domain, size_t len,
+				const struct dns_result *res, struct lg_err *err)
+{
+	sqlite3_stmt *q = store_stmt(s, Q_DOMAIN_PUT);
+	bind_text(q, 1, domain, len);
+	sqlite3_bind_int(q, 2, res->outcome);
+	sqlite3_bind_text(q, 3, res->mx ? res->mx : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int(q, 4, res->provider);
+	sqlite3_bind_int64(q, 5, res->answered_at);
+	sqlite3_bind_int64(q, 6, res->expires_at);
+	return store_exec_step(s, q, "keeping a DNS answer", err);
+}
+
+static enum store_suppress suppress_of(const char *type)
+{
+	if (!strcmp(type, "hard"))
+		return STORE_SUPPRESS_BOUNCE;
+	if (!strcmp(type, "complaint"))
+		return STORE_SUPPRESS_COMPLAINT;
+	if (!strcmp(type, "unsubscribe"))
+		return STORE_SUPPRESS_UNSUBSCRIBE;
+	return STORE_SUPPRESS_NONE;
+}
+
+enum lg_status store_bounce_add(struct store *s, const struct store_run *run,
+				const struct store_bounce *b, int64_t now,
+				enum store_bounce_effect *effect, struct lg_err *err)
+{
+	char key[512];
+	sqlite3_stmt *q;
+	enum lg_status st;
+	int64_t contact = 0;
+	enum store_suppress why = suppress_of(b->type);
+
+	*effect = STORE_BOUNCE_DUPLICATE;
+	fold(key, sizeof(key), b->address, b->address_len);
+	q = store_stmt(s, Q_CONTACT_BY_ADDRESS);
+	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+	if (sqlite3_step(q) == SQLITE_ROW)
+		contact = sqlite3_column_int64(q, 0);
+	sqlite3_reset(q);
+
+	q = store_stmt(s, Q_BOUNCE_ADD);
+	sqlite3_bind_text(q, 1, b->key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, key, -1, SQLITE_STATIC);
+	if (contact)
+		sqlite3_bind_int64(q, 3, contact);
+	if (run->list_id)
+		sqlite3_bind_int64(q, 4, run->list_id);
+	sqlite3_bind_int64(q, 5, run->id);
+	sqlite3_bind_text(q, 6, b->type, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 7, b->status, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 8, b->code, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 9, b->reason, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 10, b->format, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 11, b->occurred_at);
+	sqlite3_bind_int64(q, 12, now);
+	if ((st = store_exec_step(s, q, "recording a bounce", err)) != LG_OK)
+		return st;
+	if (!sqlite3_changes(s->db))
+		return LG_OK; /* imported before */
+	*effect = STORE_BOUNCE_RECORDED;
+	int64_t bounce_id = sqlite3_last_insert_rowid(s->db);
+	if (why == STORE_SUPPRESS_NONE)
+		return LG_OK;
+
+	q = store_stmt(s, Q_SUPPRESS_ADD);
+	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int(q, 2, (int)why);
+	sqlite3_bind_int64(q, 3, b->occurred_at ? b->occurred_at : now);
+	sqlite3_bind_int64(q, 4, bounce_id);
+	if ((st = store_exec_step(s, q, "suppressing an address", err)) != LG_OK)
+		return st;
+	if (sqlite3_changes(s->db))
+		*effect = STORE_BOUNCE_SUPPRESSED;
+	if (!contact)
+		return LG_OK;
+
+	if (why == STORE_SUPPRESS_BOUNCE) {
+		/* The bounce is the newest evidence: the verdict becomes
+		 * undeliverable, bounce.hard, as of the bounce. */
+		q = store_stmt(s, Q_CONTACT_HARD);
+		sqlite3_bind_int64(q, 1, contact);
+		sqlite3_bind_int(q, 2, VERIFY_UNDELIVERABLE);
+		sqlite3_bind_int(q, 3, VERIFY_R_BOUNCE_HARD);
+		sqlite3_bind_int64(q, 4, b->occurred_at ? b->occurred_at : now);
+		if ((st = store_exec_step(s, q, "recording a hard bounce", err)) != LG_OK)
+			return st;
+		q = store_stmt(s, Q_EVIDENCE_BOUNCE);
+		sqlite3_bind_int64(q, 1, contact);
+		sqlite3_bind_int64(q, 2, run->id);
+		if ((st = store_exec_step(s, q, "recording a hard bounce", err)) != LG_OK)
+			return st;
+		/* Count it against every list that sent to it before it bounced. */
+		q = store_stmt(s, Q_SENT_BOUNCED);
+		sqlite3_bind_int64(q, 1, contact);
+		sqlite3_bind_int64(q, 2, b->occurred_at ? b->occurred_at : now);
+		int64_t lists[64];
+		size_t nl = 0;
+		int rc;
+		while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+			if (nl < sizeof(lists) / sizeof(*lists))
+				lists[nl++] = sqlite3_column_int64(q, 0);
+		sqlite3_reset(q);
+		if (rc != SQLITE_DONE)
+			return store_fail(s, "recording a hard bounce", err);
+		for (size_t i = 0; i < nl; i++) {
+			q = store_stmt(s, Q_LIST_BOUNCED_ADD);
+			sqlite3_bind_int64(q, 1, lists[i]);
+			if ((st = store_exec_step(s, q, "recording a hard bounce", err)) != LG_OK)
+				return st;
+		}
+	} else {
+		q = store_stmt(s, Q_CONTACT_SUPPRESS);
+		sqlite3_bind_int64(q, 1, contact);
+		sqlite3_bind_int(q, 2, (int)why);
+		if ((st = store_exec_step(s, q, "suppressing an address", err)) != LG_OK)
+			return st;
+	}
+	return LG_OK;
+}

@@ -1,0 +1,484 @@
+/*
+ * store.c - the database: where it lives, opening it, the schema and its
+ * migrations, transactions and the statement cache.
+ */
+#include "store_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* Another leadgate holding the write lock is waited for this long: a
+ * verify commits every few thousand rows, so waits are short. */
+#define STORE_BUSY_MS 60000
+
+/*
+ * The schema, one script per version; PRAGMA user_version says which have
+ * run.  Scripts are never edited once released: a change is a new script.
+ *
+ * contacts   one row per normalized address (case folded): its latest
+ *            verdict and suppression, first and last seen
+ * evidence   append-only: every verdict ever given, by which run (how)
+ * runs       each verify --list, refresh and bounces import; a verify run
+ *            with finished_at is a list version, with its counts
+ * lists      named lists; current_run is the current version; exported
+ *            and hard_bounced count what exports sent and what bounced
+ * members    which contacts each list version holds
+ * domains    DNS answers kept until they expire
+ * bounces    bounce events, unique by key (re-importing adds nothing)
+ * suppressions  addresses no export may ever contain
+ * exports, sent  each export, and per list the contacts it sent first when
+ * refresh_plan  a refresh run's contacts, stalest first, and which are done
+ */
+static const char *const migrations[] = {
+	/* 1 */
+	"CREATE TABLE contacts("
+	" id INTEGER PRIMARY KEY,"
+	" address TEXT NOT NULL UNIQUE,"
+	" domain TEXT NOT NULL,"
+	" first_seen INTEGER NOT NULL,"
+	" last_seen INTEGER NOT NULL,"
+	" status INTEGER NOT NULL,"
+	" reason INTEGER NOT NULL,"
+	" flags INTEGER NOT NULL,"
+	" mx TEXT NOT NULL,"
+	" provider TEXT NOT NULL,"
+	" verified_at INTEGER NOT NULL,"
+	" suppressed INTEGER NOT NULL DEFAULT 0) STRICT;"
+	"CREATE INDEX contacts_by_age ON contacts(verified_at) WHERE suppressed = 0;"
+	"CREATE TABLE lists("
+	" id INTEGER PRIMARY KEY,"
+	" name TEXT NOT NULL UNIQUE,"
+	" source TEXT NOT NULL DEFAULT '',"
+	" created_at INTEGER NOT NULL,"
+	" current_run INTEGER,"
+	" exported INTEGER NOT NULL DEFAULT 0,"
+	" hard_bounced INTEGER NOT NULL DEFAULT 0) STRICT;"
+	"CREATE TABLE runs("
+	" id INTEGER PRIMARY KEY,"
+	" kind TEXT NOT NULL CHECK (kind IN ('verify', 'refresh', 'import')),"
+	" list_id INTEGER REFERENCES lists(id),"
+	" input TEXT NOT NULL DEFAULT '',"
+	" fingerprint TEXT,"
+	" started_at INTEGER NOT NULL,"
+	" finished_at INTEGER,"
+	" rows INTEGER, contacts INTEGER,"
+	" deliverable INTEGER, risky INTEGER, undeliverable INTEGER, unknown INTEGER) STRICT;"
+	"CREATE INDEX runs_by_list ON runs(list_id, kind);"
+	"CREATE TABLE evidence("
+	" id INTEGER PRIMARY KEY,"
+	" contact_id INTEGER NOT NULL REFERENCES contacts(id),"
+	" run_id INTEGER NOT NULL REFERENCES runs(id),"
+	" how TEXT NOT NULL CHECK (how IN ('verify', 'refresh', 'bounce')),"
+	" status INTEGER NOT NULL,"
+	" reason INTEGER NOT NULL,"
+	" flags INTEGER NOT NULL,"
+	" mx TEXT NOT NULL,"
+	" provider TEXT NOT NULL,"
+	" verified_at INTEGER NOT NULL,"
+	" UNIQUE (run_id, contact_id)) STRICT;"
+	"CREATE INDEX evidence_by_contact ON evidence(contact_id);"
+	"CREATE TABLE members("
+	" run_id INTEGER NOT NULL,"
+	" contact_id INTEGER NOT NULL,"
+	" PRIMARY KEY (run_id, contact_id)) STRICT, WITHOUT ROWID;"
+	"CREATE TABLE domains("
+	" domain TEXT PRIMARY KEY,"
+	" outcome INTEGER NOT NULL,"
+	" mx TEXT NOT NULL,"
+	" provider INTEGER NOT NULL,"
+	" answered_at INTEGER NOT NULL,"
+	" expires_at INTEGER NOT NULL) STRICT, WITHOUT ROWID;"
+	"CREATE TABLE bounces("
+	" id INTEGER PRIMARY KEY,"
+	" key TEXT NOT NULL UNIQUE,"
+	" address TEXT NOT NULL,"
+	" contact_id INTEGER,"
+	" list_id INTEGER,"
+	" run_id INTEGER NOT NULL,"
+	" type TEXT NOT NULL CHECK (type IN ('hard', 'soft', 'block', 'complaint', 'unsubscribe')),"
+	" status TEXT NOT NULL,"
+	" code TEXT NOT NULL,"
+	" reason TEXT NOT NULL,"
+	" format TEXT NOT NULL,"
+	" occurred_at INTEGER NOT NULL,"
+	" imported_at INTEGER NOT NULL) STRICT;"
+	"CREATE INDEX bounces_by_address ON bounces(address);"
+	"CREATE TABLE suppressions("
+	" address TEXT PRIMARY KEY,"
+	" why INTEGER NOT NULL,"
+	" since INTEGER NOT NULL,"
+	" bounce_id INTEGER) STRICT, WITHOUT ROWID;"
+	"CREATE TABLE exports("
+	" id INTEGER PRIMARY KEY,"
+	" list_id INTEGER NOT NULL REFERENCES lists(id),"
+	" run_id INTEGER NOT NULL,"
+	" path TEXT NOT NULL,"
+	" at INTEGER NOT NULL,"
+	" rows INTEGER) STRICT;"
+	"CREATE TABLE sent("
+	" list_id INTEGER NOT NULL,"
+	" contact_id INTEGER NOT NULL,"
+	" export_id INTEGER NOT NULL,"
+	" first_at INTEGER NOT NULL,"
+	" bounced_at INTEGER,"
+	" PRIMARY KEY (list_id, contact_id)) STRICT, WITHOUT ROWID;"
+	"CREATE INDEX sent_by_contact ON sent(contact_id);"
+	"CREATE TABLE refresh_plan("
+	" run_id INTEGER NOT NULL,"
+	" rank INTEGER NOT NULL,"
+	" contact_id INTEGER NOT NULL,"
+	" done INTEGER NOT NULL DEFAULT 0,"
+	" changed INTEGER NOT NULL DEFAULT 0,"
+	" PRIMARY KEY (run_id, rank)) STRICT, WITHOUT ROWID;",
+};
+#define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(*migrations)))
+
+static const char *const sql[Q_COUNT] = {
+	[Q_CONTACT_UPSERT] =
+		"INSERT INTO contacts(address, domain, first_seen, last_seen, status, reason, flags,"
+		" mx, provider, verified_at, suppressed) VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
+		" coalesce((SELECT why FROM suppressions WHERE address = ?1), 0))"
+		" ON CONFLICT (address) DO UPDATE SET last_seen = excluded.last_seen,"
+		" status = excluded.status, reason = excluded.reason, flags = excluded.flags,"
+		" mx = excluded.mx, provider = excluded.provider, verified_at = excluded.verified_at"
+		" RETURNING id",
+	[Q_EVIDENCE_ADD] =
+		"INSERT OR IGNORE INTO evidence(contact_id, run_id, how, status, reason, flags, mx,"
+		" provider, verified_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	[Q_MEMBER_ADD] = "INSERT OR IGNORE INTO members(run_id, contact_id) VALUES (?1, ?2)",
+	[Q_LIST_FIND] = "SELECT id FROM lists WHERE name = ?1",
+	[Q_LIST_ADD] = "INSERT INTO lists(name, source, created_at) VALUES (?1, ?2, ?3)",
+	[Q_RUN_ADD] = "INSERT INTO runs(kind, list_id, input, fingerprint, started_at)"
+		      " VALUES (?1, ?2, ?3, ?4, ?5)",
+	[Q_RUN_FIND_OPEN] = "SELECT id FROM runs WHERE list_id = ?1 AND kind = 'verify'"
+			    " AND finished_at IS NULL AND fingerprint = ?2 ORDER BY id DESC LIMIT 1",
+	[Q_RUN_DROP_OPEN] = "DELETE FROM members WHERE run_id IN (SELECT id FROM runs"
+			    " WHERE list_id = ?1 AND kind = 'verify' AND finished_at IS NULL AND id <> ?2)",
+	[Q_RUN_DONE] = "UPDATE runs SET finished_at = ?2, rows = ?3, contacts = ?4, deliverable = ?5,"
+		       " risky = ?6, undeliverable = ?7, unknown = ?8 WHERE id = ?1",
+	[Q_RUN_COUNT] = "SELECT count(*) FROM members WHERE run_id = ?1",
+	[Q_LIST_SET_CURRENT] = "UPDATE lists SET current_run = ?2 WHERE id = ?1",
+	[Q_SUPPRESSED_ALL] = "SELECT address, why FROM suppressions",
+	[Q_DOMAIN_GET] = "SELECT outcome, mx, provider, answered_at, expires_at FROM domains"
+			 " WHERE domain = ?1 AND expires_at > ?2",
+	[Q_DOMAIN_PUT] = "INSERT OR REPLACE INTO domains(domain, outcome, mx, provider, answered_at,"
+			 " expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[Q_BOUNCE_ADD] = "INSERT OR IGNORE INTO bounces(key, address, contact_id, list_id, run_id, type,"
+			 " status, code, reason, format, occurred_at, imported_at)"
+			 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+	[Q_CONTACT_BY_ADDRESS] = "SELECT id FROM contacts WHERE address = ?1",
+	[Q_SUPPRESS_ADD] = "INSERT OR IGNORE INTO suppressions(address, why, since, bounce_id)"
+			   " VALUES (?1, ?2, ?3, ?4)",
+	[Q_CONTACT_SUPPRESS] = "UPDATE contacts SET suppressed = ?2 WHERE id = ?1 AND suppressed = 0",
+	[Q_CONTACT_HARD] = "UPDATE contacts SET status = ?2, reason = ?3, verified_at = ?4,"
+			   " suppressed = 1 WHERE id = ?1",
+	[Q_EVIDENCE_BOUNCE] =
+		"INSERT OR IGNORE INTO evidence(contact_id, run_id, how, status, reason, flags, mx,"
+		" provider, verified_at) SELECT id, ?2, 'bounce', status, reason, flags, mx, provider,"
+		" verified_at FROM contacts WHERE id = ?1",
+	[Q_SENT_BOUNCED] = "UPDATE sent SET bounced_at = ?2 WHERE contact_id = ?1 AND bounced_at IS NULL"
+			   " AND first_at <= ?2 RETURNING list_id",
+	[Q_LIST_BOUNCED_ADD] = "UPDATE lists SET hard_bounced = hard_bounced + 1 WHERE id = ?1",
+	[Q_LIST_GET] =
+		"SELECT l.id, l.name, l.source, l.created_at, coalesce(l.current_run, 0),"
+		" coalesce(r.finished_at, 0), coalesce(r.rows, 0), coalesce(r.contacts, 0),"
+		" coalesce(r.deliverable, 0), coalesce(r.risky, 0), coalesce(r.undeliverable, 0),"
+		" coalesce(r.unknown, 0), l.exported, l.hard_bounced,"
+		" (SELECT count(*) FROM runs v WHERE v.list_id = l.id AND v.kind = 'verify'"
+		"  AND v.finished_at IS NOT NULL)"
+		" FROM lists l LEFT JOIN runs r ON r.id = l.current_run WHERE l.name = ?1",
+	[Q_LIST_ALL] = "SELECT name FROM lists ORDER BY name",
+	[Q_MEMBERS] = "SELECT c.id, '', c.status, c.reason, c.flags, c.verified_at, c.suppressed"
+		      " FROM members m JOIN contacts c ON c.id = m.contact_id WHERE m.run_id = ?1",
+	[Q_MEMBERS_ADDR] = "SELECT c.id, c.address, c.status, c.reason, c.flags, c.verified_at,"
+			   " c.suppressed FROM members m JOIN contacts c ON c.id = m.contact_id"
+			   " WHERE m.run_id = ?1",
+	[Q_EXPORT_ADD] = "INSERT INTO exports(list_id, run_id, path, at) VALUES (?1, ?2, ?3, ?4)",
+	[Q_SENT_ADD] = "INSERT OR IGNORE INTO sent(list_id, contact_id, export_id, first_at)"
+		       " VALUES (?1, ?2, ?3, ?4)",
+	[Q_LIST_EXPORTED_ADD] = "UPDATE lists SET exported = exported + ?2 WHERE id = ?1",
+	[Q_EXPORT_DONE] = "UPDATE exports SET rows = ?2 WHERE id = ?1",
+	[Q_REFRESH_OPEN] = "SELECT id, coalesce(list_id, 0) FROM runs WHERE kind = 'refresh'"
+			   " AND finished_at IS NULL ORDER BY id DESC LIMIT 1",
+	[Q_PLAN_ALL] = "INSERT INTO refresh_plan(run_id, rank, contact_id)"
+		       " SELECT ?1, row_number() OVER (ORDER BY verified_at, id), id FROM"
+		       " (SELECT id, verified_at FROM contacts WHERE suppressed = 0 AND verified_at < ?2"
+		       "  ORDER BY verified_at, id LIMIT ?3)",
+	[Q_PLAN_LIST] = "INSERT INTO refresh_plan(run_id, rank, contact_id)"
+			" SELECT ?1, row_number() OVER (ORDER BY verified_at, id), id FROM"
+			" (SELECT c.id, c.verified_at FROM members m JOIN contacts c ON c.id = m.contact_id"
+			"  WHERE m.run_id = ?4 AND c.suppressed = 0 AND c.verified_at < ?2"
+			"  ORDER BY c.verified_at, c.id LIMIT ?3)",
+	[Q_PLAN_EACH] = "SELECT c.id, c.address, c.status, c.verified_at, p.rank FROM refresh_plan p"
+			" JOIN contacts c ON c.id = p.contact_id WHERE p.run_id = ?1 AND p.done = 0"
+			" AND c.suppressed = 0 ORDER BY p.rank",
+	[Q_CONTACT_GET] = "SELECT status FROM contacts WHERE id = ?1",
+	[Q_CONTACT_SET] = "UPDATE contacts SET status = ?2, reason = ?3, flags = ?4, mx = ?5,"
+			  " provider = ?6, verified_at = ?7 WHERE id = ?1 AND suppressed <> 1",
+	[Q_PLAN_DONE] = "UPDATE refresh_plan SET done = 1, changed = ?3 WHERE run_id = ?1"
+			" AND rank = ?2",
+	[Q_LIST_VERSION] = "SELECT coalesce(current_run, 0) FROM lists WHERE id = ?1",
+	[Q_PLAN_COUNTS] = "SELECT count(*), coalesce(sum(p.done), 0), coalesce(sum(p.changed), 0),"
+			  " coalesce(sum(c.suppressed <> 0), 0) FROM refresh_plan p"
+			  " JOIN contacts c ON c.id = p.contact_id WHERE p.run_id = ?1",
+};
+
+enum lg_status store_fail(struct store *s, const char *what, struct lg_err *err)
+{
+	int code = sqlite3_extended_errcode(s->db), prim = code & 0xff;
+	const char *msg = sqlite3_errmsg(s->db);
+
+	switch (prim) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return lg_err_set(err, LG_ETEMP, "%s: %s: the database is busy (another leadgate "
+				  "holds it): %s", s->path, what, msg);
+	case SQLITE_FULL:
+		return lg_err_set(err, LG_EIO, "%s: %s: the disk is full; nothing was lost, the "
+				  "database is as of its last commit", s->path, what);
+	case SQLITE_READONLY:
+		return lg_err_set(err, LG_EIO, "%s: %s: the database is read-only (%s)", s->path,
+				  what, msg);
+	case SQLITE_NOTADB:
+	case SQLITE_CORRUPT:
+		return lg_err_set(err, LG_EIO, "%s: %s: not a leadgate database, or damaged: %s",
+				  s->path, what, msg);
+	default:
+		return lg_err_set(err, LG_EIO, "%s: %s: %s", s->path, what, msg);
+	}
+}
+
+sqlite3_stmt *store_stmt(struct store *s, enum stmt_id id)
+{
+	if (!s->q[id]) {
+		if (sqlite3_prepare_v3(s->db, sql[id], -1, SQLITE_PREPARE_PERSISTENT, &s->q[id],
+				       NULL) != SQLITE_OK) {
+			/* The SQL is ours and the schema migrated: a bug. */
+			fprintf(stderr, "leadgate: internal error preparing statement %d: %s\n", (int)id,
+				sqlite3_errmsg(s->db));
+			abort();
+		}
+	} else {
+		sqlite3_reset(s->q[id]);
+		sqlite3_clear_bindings(s->q[id]);
+	}
+	return s->q[id];
+}
+
+enum lg_status store_exec_step(struct store *s, sqlite3_stmt *st, const char *what,
+			       struct lg_err *err)
+{
+	int rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		enum lg_status e = store_fail(s, what, err);
+		sqlite3_reset(st);
+		return e;
+	}
+	sqlite3_reset(st);
+	return LG_OK;
+}
+
+static enum lg_status exec(struct store *s, const char *q, const char *what, struct lg_err *err)
+{
+	if (sqlite3_exec(s->db, q, NULL, NULL, NULL) != SQLITE_OK)
+		return store_fail(s, what, err);
+	return LG_OK;
+}
+
+char *store_default_path(struct lg_err *err)
+{
+	const char *env = getenv("LEADGATE_DB"), *xdg = getenv("XDG_DATA_HOME"),
+		   *home = getenv("HOME");
+	struct lg_buf b = LG_BUF_INIT;
+
+	if (env && *env)
+		return lg_xstrdup(env);
+	if (xdg && *xdg == '/')
+		lg_buf_addf(&b, "%s/leadgate/leadgate.db", xdg);
+	else if (home && *home)
+		lg_buf_addf(&b, "%s/.local/share/leadgate/leadgate.db", home);
+	else
+		lg_err_set(err, LG_EUSAGE, "no database: set --db, $LEADGATE_DB or $HOME");
+	return b.data;
+}
+
+/* mkdir -p of path's directory, mode 0700 for what it creates (the
+ * database holds people's addresses). */
+static enum lg_status make_parent(const char *path, struct lg_err *err)
+{
+	char *dir = lg_xstrdup(path);
+	char *slash = strrchr(dir, '/');
+	enum lg_status st = LG_OK;
+
+	if (slash && slash != dir) {
+		*slash = '\0';
+		for (char *p = dir + 1; st == LG_OK; p++) {
+			bool end = *p == '\0';
+			if (*p != '/' && !end)
+				continue;
+			*p = '\0';
+			if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+				st = lg_err_set(err, LG_EIO, "cannot create directory %s: %s", dir,
+						strerror(errno));
+			if (end)
+				break;
+			*p = '/';
+		}
+	}
+	free(dir);
+	return st;
+}
+
+static enum lg_status migrate(struct store *s, struct lg_err *err)
+{
+	sqlite3_stmt *q;
+	int version = 0;
+	enum lg_status st;
+
+	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &q, NULL) != SQLITE_OK)
+		return store_fail(s, "reading the schema version", err);
+	if (sqlite3_step(q) == SQLITE_ROW)
+		version = sqlite3_column_int(q, 0);
+	sqlite3_finalize(q);
+	if (version > SCHEMA_VERSION)
+		return lg_err_set(err, LG_ECONFIG, "%s: made by a newer leadgate (schema %d; this one "
+				  "knows up to %d)", s->path, version, SCHEMA_VERSION);
+	if (version == SCHEMA_VERSION)
+		return LG_OK;
+	st = exec(s, "BEGIN IMMEDIATE", "migrating", err);
+	if (st != LG_OK)
+		return st;
+	/* Read again under the lock: another process may have migrated. */
+	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &q, NULL) != SQLITE_OK) {
+		st = store_fail(s, "reading the schema version", err);
+		goto out;
+	}
+	version = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int(q, 0) : 0;
+	sqlite3_finalize(q);
+	for (; version < SCHEMA_VERSION && st == LG_OK; version++) {
+		char pragma[40];
+		st = exec(s, migrations[version], "migrating", err);
+		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", version + 1);
+		if (st == LG_OK)
+			st = exec(s, pragma, "migrating", err);
+	}
+	if (st == LG_OK)
+		st = exec(s, "COMMIT", "migrating", err);
+out:
+	if (st != LG_OK)
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return st;
+}
+
+enum lg_status store_open(struct store **out, const char *path, enum store_mode mode,
+			  struct lg_err *err)
+{
+	struct store *s = lg_xcalloc(1, sizeof(*s));
+	enum lg_status st = LG_OK;
+	struct stat sb;
+
+	*out = NULL;
+	s->path = path ? lg_xstrdup(path) : store_default_path(err);
+	if (!s->path) {
+		free(s);
+		return LG_EUSAGE;
+	}
+	if (mode == STORE_READ && stat(s->path, &sb) != 0) {
+		st = lg_err_set(err, LG_ENOINPUT, "%s: no database (nothing verified with --list yet?)",
+				s->path);
+		goto out;
+	}
+	if (mode == STORE_WRITE && (st = make_parent(s->path, err)) != LG_OK)
+		goto out;
+	int flags = SQLITE_OPEN_NOMUTEX |
+		    (mode == STORE_WRITE ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+					 : SQLITE_OPEN_READONLY);
+	if (sqlite3_open_v2(s->path, &s->db, flags, NULL) != SQLITE_OK) {
+		st = s->db ? store_fail(s, "opening", err)
+			   : lg_err_set(err, LG_EIO, "%s: cannot open", s->path);
+		goto out;
+	}
+	sqlite3_extended_result_codes(s->db, 1);
+	sqlite3_busy_timeout(s->db, STORE_BUSY_MS);
+	/* WAL: readers never block the writer and a crash loses at most
+	 * what was not committed; NORMAL sync is durable to a process kill
+	 * (the WAL is synced at checkpoints). */
+	if (mode == STORE_WRITE)
+		st = exec(s, "PRAGMA journal_mode = WAL", "opening", err);
+	if (st == LG_OK)
+		st = exec(s, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;"
+			     " PRAGMA cache_size = -32768; PRAGMA temp_store = MEMORY",
+			  "opening", err);
+	if (st != LG_OK)
+		goto out;
+	if (mode == STORE_WRITE) {
+		st = migrate(s, err);
+	} else {
+		/* Reading an empty or foreign file: say so rather than fail later. */
+		sqlite3_stmt *q;
+		int v = 0;
+		if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &q, NULL) != SQLITE_OK) {
+			st = store_fail(s, "opening", err);
+			goto out;
+		}
+		if (sqlite3_step(q) == SQLITE_ROW)
+			v = sqlite3_column_int(q, 0);
+		sqlite3_finalize(q);
+		if (v == 0)
+			st = lg_err_set(err, LG_ENOINPUT, "%s: not a leadgate database (or empty)",
+					s->path);
+		else if (v > SCHEMA_VERSION)
+			st = lg_err_set(err, LG_ECONFIG, "%s: made by a newer leadgate (schema %d)",
+					s->path, v);
+	}
+out:
+	if (st != LG_OK) {
+		store_close(s);
+		return st;
+	}
+	*out = s;
+	return LG_OK;
+}
+
+void store_close(struct store *s)
+{
+	if (!s)
+		return;
+	if (s->in_tx)
+		store_rollback(s);
+	for (int i = 0; i < Q_COUNT; i++)
+		sqlite3_finalize(s->q[i]);
+	sqlite3_close(s->db);
+	free(s->path);
+	free(s);
+}
+
+const char *store_path(const struct store *s)
+{
+	return s->path;
+}
+
+enum lg_status store_begin(struct store *s, struct lg_err *err)
+{
+	enum lg_status st = exec(s, "BEGIN IMMEDIATE", "starting a transaction", err);
+	s->in_tx = st == LG_OK;
+	return st;
+}
+
+enum lg_status store_commit(struct store *s, struct lg_err *err)
+{
+	enum lg_status st = exec(s, "COMMIT", "committing", err);
+	if (st == LG_OK)
+		s->in_tx = false;
+	return st;
+}
+
+void store_rollback(struct store *s)
+{
+	if (s->in_tx)
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	s->in_tx = false;
+}

@@ -1,0 +1,277 @@
+/*
+ * store.h - leadgate's memory: an embedded SQLite database of contacts,
+ * their verification evidence (append-only), the DNS answers of domains,
+ * lists and their versions, bounce events, the suppression set and what
+ * each export sent.
+ *
+ * Only this module includes <sqlite3.h>; nothing here exposes a SQLite
+ * type.  The database runs in WAL mode with STRICT tables; its schema is
+ * migrated on open, keyed on PRAGMA user_version; a busy timeout makes two
+ * leadgate processes on one database wait for each other instead of
+ * failing.  Writes happen in transactions the callers delimit, so a
+ * process killed at any moment leaves the database as it was at the last
+ * commit.
+ *
+ * Times are Unix seconds, always passed in (the global --now): the store
+ * never reads the clock.  Addresses are the verdict's normalized address;
+ * the store folds ASCII case, so Ann@X.com and ann@x.com are one contact.
+ */
+#ifndef LG_STORE_H
+#define LG_STORE_H
+
+#include "common/common.h"
+#include "verify/verify.h"
+
+struct store;
+
+/*
+ * The database path when --db is not given: $LEADGATE_DB, else
+ * $XDG_DATA_HOME/leadgate/leadgate.db, else ~/.local/share/leadgate/
+ * leadgate.db.  Owned: free().  NULL (and a message) if none can be made.
+ */
+char *store_default_path(struct lg_err *err);
+
+enum store_mode {
+	STORE_READ = 0,  /* the database must exist; nothing is written */
+	STORE_WRITE = 1, /* created (with its directory) if missing, migrated */
+};
+
+/*
+ * Open the database at path (NULL: store_default_path()).  Errors:
+ * LG_ENOINPUT (STORE_READ and no database), LG_EIO (cannot open, not a
+ * leadgate database, read-only file for STORE_WRITE, disk full),
+ * LG_ETEMP (locked by another process past the busy timeout),
+ * LG_ECONFIG (made by a newer leadgate).  Owned: store_close.
+ */
+enum lg_status store_open(struct store **out, const char *path, enum store_mode mode,
+			  struct lg_err *err);
+void store_close(struct store *s);
+const char *store_path(const struct store *s); /* borrowed from s */
+
+/*
+ * Transactions.  store_begin takes the write lock at once (BEGIN
+ * IMMEDIATE), waiting up to the busy timeout for another writer.  Every
+ * store_* call that writes must run inside one.  A failed call leaves the
+ * transaction open: roll it back.
+ */
+enum lg_status store_begin(struct store *s, struct lg_err *err);
+enum lg_status store_commit(struct store *s, struct lg_err *err);
+void store_rollback(struct store *s);
+
+/* ---- verification ---------------------------------------------------- */
+
+/* One verdict as the store keeps it. */
+struct store_verdict {
+	const char *address;    /* normalized address; "" for a row without one */
+	size_t address_len;
+	const char *domain;     /* its A-label domain */
+	size_t domain_len;
+	enum verify_status status;
+	enum verify_reason reason;
+	unsigned flags;         /* verify_flag bits */
+	const char *mx;         /* "" when none */
+	const char *provider;   /* "" when none */
+	int64_t verified_at;
+};
+
+/* A run: one `verify --list`, `refresh` or `bounces import`. */
+struct store_run {
+	int64_t id;
+	int64_t list_id;        /* 0 when not about a list */
+	bool resumed;           /* an interrupted run of the same input taken up again */
+	unsigned long done;     /* resumed: contacts it had already recorded */
+};
+
+/*
+ * Begin (or resume) a verify run of list `name` (created if new, with
+ * source, which may be NULL) from input.  fingerprint identifies the
+ * input's content (NULL: it cannot be known, as for standard input);
+ * an interrupted run of the same list with the same fingerprint is
+ * resumed: what it recorded stays, and recording it again changes
+ * nothing.  Other interrupted runs of the list are discarded.
+ */
+enum lg_status store_verify_begin(struct store *s, const char *name, const char *source,
+				  const char *input, const char *fingerprint, int64_t now,
+				  struct store_run *run, struct lg_err *err);
+
+/*
+ * Record one verdict of the run: the contact (created or updated, its
+ * latest verdict replaced unless a suppression decides it), one evidence
+ * row per contact and run, and the contact's membership of the list
+ * version.  A verdict without an address is not recorded.
+ */
+enum lg_status store_verify_row(struct store *s, const struct store_run *run,
+				const struct store_verdict *v, int64_t now, struct lg_err *err);
+
+/* What one list version held, counted by the caller over every row. */
+struct store_list_counts {
+	unsigned long rows;
+	unsigned long contacts;                 /* distinct addresses */
+	unsigned long by_status[VERIFY_STATUS_COUNT];
+};
+
+/* The run is complete: it becomes the list's current version. */
+enum lg_status store_verify_finish(struct store *s, const struct store_run *run,
+				   const struct store_list_counts *c, int64_t now,
+				   struct lg_err *err);
+
+/* ---- suppression --------------------------------------------------------- */
+
+enum store_suppress {
+	STORE_SUPPRESS_NONE = 0,
+	STORE_SUPPRESS_BOUNCE = 1,      /* a hard bounce: the verdict is bounce.hard */
+	STORE_SUPPRESS_COMPLAINT = 2,   /* marked as spam */
+	STORE_SUPPRESS_UNSUBSCRIBE = 3, /* unsubscribed */
+};
+
+/* Call fn for every suppressed address (lower-case), to hold them in memory. */
+enum lg_status store_suppressed_each(struct store *s,
+				     void (*fn)(void *arg, const char *address, size_t len,
+						enum store_suppress why),
+				     void *arg, struct lg_err *err);
+
+/* ---- domains: DNS answers kept across runs -------------------------------- */
+
+/* The answer for domain still valid at now: true and *out filled (out->mx
+ * borrowed until the next store call), or false. */
+bool store_domain_get(struct store *s, const char *domain, size_t len, int64_t now,
+		      struct dns_result *out);
+/* Keep an answer (not pending); replaces an older one. */
+enum lg_status store_domain_put(struct store *s, const char *domain, size_t len,
+				const struct dns_result *res, struct lg_err *err);
+
+/* ---- bounces ---------------------------------------------------------------- */
+
+struct store_bounce {
+	const char *address;   /* normalized, or as given when it does not parse */
+	size_t address_len;
+	const char *type;      /* "hard", "soft", "block", "complaint", "unsubscribe" */
+	const char *status, *code, *reason; /* "" when unknown */
+	const char *format;    /* bounce_format_name */
+	const char *key;       /* identity of the event: the same event imported twice has
+				* the same key */
+	int64_t occurred_at;
+};
+
+/* What recording one bounce did. */
+enum store_bounce_effect {
+	STORE_BOUNCE_DUPLICATE = 0,  /* imported before: nothing changed */
+	STORE_BOUNCE_RECORDED = 1,   /* recorded */
+	STORE_BOUNCE_SUPPRESSED = 2, /* recorded, and the address is newly suppressed */
+};
+
+/* Record a bounce event (in a transaction); run->list_id 0 when not given.
+ * A hard bounce, complaint or unsubscribe suppresses the address; a hard
+ * bounce also makes its verdict undeliverable (bounce.hard). */
+enum lg_status store_bounce_add(struct store *s, const struct store_run *run,
+				const struct store_bounce *b, int64_t now,
+				enum store_bounce_effect *effect, struct lg_err *err);
+
+/* Begin a run of another kind ("import", "refresh"); list_id may be 0. */
+enum lg_status store_run_begin(struct store *s, const char *kind, int64_t list_id,
+			       const char *input, int64_t now, struct store_run *run,
+			       struct lg_err *err);
+enum lg_status store_run_finish(struct store *s, const struct store_run *run, int64_t now,
+				struct lg_err *err);
+
+/* ---- lists -------------------------------------------------------------------- */
+
+struct store_list_info {
+	int64_t id;
+	char name[128];
+	char source[64];
+	int64_t created_at;
+	int64_t version_run;       /* the current version's run, 0 if none complete */
+	int64_t verified_at;       /* when the current version was verified */
+	unsigned versions;
+	struct store_list_counts counts;      /* of the current version, as verified */
+	unsigned long exported;    /* distinct contacts ever exported from the list */
+	unsigned long hard_bounced;/* of them, hard-bounced after their export */
+};
+
+/* The list called name: LG_ENOINPUT with a message if there is none. */
+enum lg_status store_list_get(struct store *s, const char *name, struct store_list_info *out,
+			      struct lg_err *err);
+/* Every list, in name order. */
+enum lg_status store_list_each(struct store *s,
+			       void (*fn)(void *arg, const struct store_list_info *li), void *arg,
+			       struct lg_err *err);
+
+/* A member of a list's current version with its contact's latest state. */
+struct store_member {
+	int64_t contact_id;
+	const char *address;      /* borrowed until the next row */
+	size_t address_len;
+	enum verify_status status;
+	enum verify_reason reason;
+	unsigned flags;
+	int64_t verified_at;
+	enum store_suppress suppressed;
+};
+
+/*
+ * Call fn for every member of the list's current version, in contact
+ * order.  with_address false skips the address (faster: the gate needs
+ * only the verdicts).  fn returns non-OK to stop.
+ */
+enum lg_status store_members_each(struct store *s, const struct store_list_info *li,
+				  bool with_address,
+				  enum lg_status (*fn)(void *arg, const struct store_member *m,
+						       struct lg_err *err),
+				  void *arg, struct lg_err *err);
+
+/* ---- export ----------------------------------------------------------------- */
+
+/* Begin recording an export of the list (in a transaction). */
+enum lg_status store_export_begin(struct store *s, const struct store_list_info *li,
+				  const char *path, int64_t now, int64_t *export_id,
+				  struct lg_err *err);
+enum lg_status store_export_row(struct store *s, int64_t export_id,
+				const struct store_list_info *li, int64_t contact_id, int64_t now,
+				struct lg_err *err);
+enum lg_status store_export_finish(struct store *s, int64_t export_id, unsigned long rows,
+				   struct lg_err *err);
+
+/* ---- refresh ------------------------------------------------------------------ */
+
+/* A contact due for re-verification. */
+struct store_due {
+	int64_t contact_id;
+	const char *address;       /* borrowed until the next row */
+	size_t address_len;
+	enum verify_status status;
+	int64_t verified_at;
+	int64_t rank;              /* its place in the plan, 1 = stalest */
+};
+
+/*
+ * Plan a refresh run: the `budget` contacts whose verdicts are oldest and
+ * verified before `before` (of list_id's current version, or all when 0),
+ * never suppressed ones, stalest first.  An interrupted refresh run is
+ * resumed instead (its plan kept, *resumed set).  The plan is committed
+ * before anything is re-verified.
+ */
+enum lg_status store_refresh_plan(struct store *s, int64_t list_id, int64_t before,
+				  unsigned long budget, int64_t now, struct store_run *run,
+				  struct lg_err *err);
+/* Call fn for every contact of the plan not re-verified yet. */
+enum lg_status store_refresh_each(struct store *s, const struct store_run *run,
+				  enum lg_status (*fn)(void *arg, const struct store_due *d,
+						       struct lg_err *err),
+				  void *arg, struct lg_err *err);
+/*
+ * Record a contact's new verdict (in a transaction): an evidence row, the
+ * contact's latest verdict, and the plan's entry done.  *changed says
+ * whether the status changed.
+ */
+enum lg_status store_refresh_done(struct store *s, const struct store_run *run,
+				  const struct store_due *d, const struct store_verdict *v,
+				  bool *changed, struct lg_err *err);
+
+struct store_refresh_counts {
+	unsigned long planned, done, changed, suppressed;
+};
+enum lg_status store_refresh_counts(struct store *s, const struct store_run *run,
+				    struct store_refresh_counts *c, struct lg_err *err);
+
+#endif
