@@ -7,6 +7,7 @@ BINDIR     ?= $(PREFIX)/bin
 MANDIR     ?= $(PREFIX)/share/man
 DATADIR    ?= $(PREFIX)/share/leadgate
 SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
 
 CC         ?= cc
 B          ?= build
@@ -45,7 +46,7 @@ LIST_TXT := conf/lists/role.txt conf/lists/free.txt conf/lists/disposable.txt \
             conf/lists/typo-targets.txt
 
 
-.PHONY: FORCE all deps bench-deps demo test check valgrind install uninstall clean hdrcheck lint bench bench-dns help
+.PHONY: FORCE all deps bench-deps demo test check valgrind install uninstall clean hdrcheck lint bench bench-dns bench-store help
 
 all: $(B)/leadgate
 
@@ -58,12 +59,13 @@ help:
 	@echo "make valgrind  the unit tests under valgrind"
 	@echo "make bench     the benchmark (bench/README.md)"
 	@echo "make bench-dns the DNS benchmark: 1M contacts, 200k domains (bench/README.md)"
+	@echo "make bench-store the store benchmark: verify --list, refresh, gate on 1M (bench/README.md)"
 	@echo "make install   PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)"
 
 # ---- dependencies (Debian 12) ------------------------------------------
 DEB_PKGS := gcc libc6-dev make pkgconf libc-ares-dev libpcre2-dev libidn2-dev libpsl-dev publicsuffix \
             libjansson-dev libcsv-dev libunistring-dev libcmocka-dev libsqlite3-dev unbound
-BENCH_PKGS := time python3 python3-email-validator python3-dnspython
+BENCH_PKGS := time python3 python3-email-validator python3-dnspython sqlite3
 
 # $(call install_missing,PACKAGES): apt-get install those not installed yet.
 define install_missing
@@ -153,6 +155,10 @@ bench-dns: bench-deps
 	@$(MAKE) --no-print-directory $(B)/leadgate
 	bash bench/run_dns.sh
 
+bench-store: bench-deps
+	@$(MAKE) --no-print-directory $(B)/leadgate
+	bash bench/run_store.sh
+
 # Every public header compiles on its own.
 hdrcheck:
 	@for h in common/common.h decay/decay.h conf/conf.h dns/dns.h verify/verify.h io/io.h bounce/bounce.h store/store.h; do \
@@ -168,6 +174,9 @@ install: $(B)/leadgate
 	  $(DESTDIR)$(SYSCONFDIR)/leadgate
 	install -m 755 $(B)/leadgate $(DESTDIR)$(BINDIR)/leadgate
 	install -m 644 doc/leadgate.1 $(DESTDIR)$(MANDIR)/man1/leadgate.1
+	install -d $(DESTDIR)$(UNITDIR)
+	sed 's|@BINDIR@|$(BINDIR)|g' conf/systemd/leadgate-refresh.service > $(DESTDIR)$(UNITDIR)/leadgate-refresh.service
+	install -m 644 conf/systemd/leadgate-refresh.timer $(DESTDIR)$(UNITDIR)/leadgate-refresh.timer
 	install -m 644 $(LIST_TXT) conf/lists/LICENSES $(DESTDIR)$(DATADIR)/
 	@if [ -e $(DESTDIR)$(SYSCONFDIR)/leadgate/leadgate.conf ]; then \
 	  echo "keeping existing $(DESTDIR)$(SYSCONFDIR)/leadgate/leadgate.conf"; \
@@ -175,6 +184,7 @@ install: $(B)/leadgate
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/leadgate $(DESTDIR)$(MANDIR)/man1/leadgate.1
+	rm -f $(DESTDIR)$(UNITDIR)/leadgate-refresh.service $(DESTDIR)$(UNITDIR)/leadgate-refresh.timer
 	rm -rf $(DESTDIR)$(DATADIR)
 
 clean:

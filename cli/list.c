@@ -25,6 +25,8 @@ struct eval_ctx {
 	int64_t now;
 	struct list_eval *e;
 	double whole_sum;
+	int64_t last_age;      /* a list verified in one run shares few ages: */
+	double last_survival;  /* the last one's survival, computed once */
 };
 
 static enum lg_status eval_member(void *arg, const struct store_member *m, struct lg_err *err)
@@ -32,7 +34,11 @@ static enum lg_status eval_member(void *arg, const struct store_member *m, struc
 	struct eval_ctx *x = arg;
 	struct list_eval *e = x->e;
 	int64_t age = x->now - m->verified_at;
-	double p = verify_gate_record_p(&x->conf->gate, m->status, decay_survival(&x->dp, age));
+	if (age != x->last_age) {
+		x->last_age = age;
+		x->last_survival = decay_survival(&x->dp, age);
+	}
+	double p = verify_gate_record_p(&x->conf->gate, m->status, x->last_survival);
 
 	(void)err;
 	e->members++;
@@ -52,7 +58,7 @@ enum lg_status list_evaluate(struct store *s, const struct conf *c,
 			     const struct store_list_info *li, int64_t now, bool include_risky,
 			     struct list_eval *out, struct lg_err *err)
 {
-	struct eval_ctx x = {.conf = c, .now = now, .e = out};
+	struct eval_ctx x = {.conf = c, .now = now, .e = out, .last_age = INT64_MIN};
 	enum lg_status st;
 
 	memset(out, 0, sizeof(*out));

@@ -94,6 +94,18 @@ enum lg_status store_members_each(struct store *s, const struct store_list_info 
 
 	sqlite3_bind_int64(q, 1, li->version_run);
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		if (!with_address) { /* the gate's scan: the verdict alone */
+			struct store_member m = {
+				.address = "",
+				.status = (enum verify_status)sqlite3_column_int(q, 0),
+				.flags = (unsigned)sqlite3_column_int(q, 1),
+				.verified_at = sqlite3_column_int64(q, 2),
+				.suppressed = (enum store_suppress)sqlite3_column_int(q, 3),
+			};
+			if ((st = fn(arg, &m, err)) != LG_OK)
+				break;
+			continue;
+		}
 		struct store_member m = {
 			.contact_id = sqlite3_column_int64(q, 0),
 			.address = (const char *)sqlite3_column_text(q, 1),

@@ -191,7 +191,7 @@ static const char *const sql[Q_COUNT] = {
 		"  AND v.finished_at IS NOT NULL)"
 		" FROM lists l LEFT JOIN runs r ON r.id = l.current_run WHERE l.name = ?1",
 	[Q_LIST_ALL] = "SELECT name FROM lists ORDER BY name",
-	[Q_MEMBERS] = "SELECT c.id, '', c.status, c.reason, c.flags, c.verified_at, c.suppressed"
+	[Q_MEMBERS] = "SELECT c.status, c.flags, c.verified_at, c.suppressed"
 		      " FROM members m JOIN contacts c ON c.id = m.contact_id WHERE m.run_id = ?1",
 	[Q_MEMBERS_ADDR] = "SELECT c.id, c.address, c.status, c.reason, c.flags, c.verified_at,"
 			   " c.suppressed FROM members m JOIN contacts c ON c.id = m.contact_id"
@@ -410,7 +410,8 @@ enum lg_status store_open(struct store **out, const char *path, enum store_mode 
 		st = exec(s, "PRAGMA journal_mode = WAL", "opening", err);
 	if (st == LG_OK)
 		st = exec(s, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;"
-			     " PRAGMA cache_size = -32768; PRAGMA temp_store = MEMORY",
+			     " PRAGMA cache_size = -32768; PRAGMA temp_store = MEMORY;"
+			     " PRAGMA mmap_size = 268435456",
 			  "opening", err);
 	if (st != LG_OK)
 		goto out;

@@ -211,8 +211,9 @@ struct store_member {
 
 /*
  * Call fn for every member of the list's current version, in contact
- * order.  with_address false skips the address (faster: the gate needs
- * only the verdicts).  fn returns non-OK to stop.
+ * order.  with_address false reads only status, flags, verified_at and
+ * suppressed (contact_id 0, address "": the gate's faster scan).  fn
+ * returns non-OK to stop.
  */
 enum lg_status store_members_each(struct store *s, const struct store_list_info *li,
 				  bool with_address,
