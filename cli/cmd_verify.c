@@ -46,7 +46,7 @@ enum {
 #define DNS_BACKLOG 4               /* lookups waiting, as a multiple of the concurrency */
 #define SPOOL_MEMORY (4u << 20)     /* rows waiting for DNS held in memory; the rest spill */
 #define POLL_EVERY 32               /* rows read between two looks at the resolver */
-#define STORE_BATCH 8192            /* --list: rows recorded between two commits */
+#define STORE_BATCH 8192            /* --list: verdicts written per transaction */
 
 static const struct cli_option verify_opts[] = {
 	{"output", 'o', "FILE", "write the verified list to FILE (default: standard output)"},
@@ -269,7 +269,11 @@ struct run {
 	struct lg_map suppressed; /* lower-case address -> enum store_suppress */
 	int64_t now;
 	unsigned long contacts;   /* distinct addresses recorded */
-	unsigned long batch;      /* rows recorded since the last commit */
+	struct store_verdict *pend; /* verdicts waiting for the next write */
+	size_t npend;
+	const struct dns_result **pend_dns; /* new DNS answers waiting to be kept */
+	size_t npend_dns;
+	struct lg_arena pend_arena; /* their strings */
 };
 
 static void add_suppressed(void *arg, const char *address, size_t len, enum store_suppress why)
@@ -294,33 +298,56 @@ static void apply_suppression(struct run *R, struct verify_result *v)
 	}
 }
 
-/* --list: record a written row's verdict; commit every STORE_BATCH rows. */
+/*
+ * --list: write the waiting verdicts and answers in one short transaction.
+ * Verdicts gather in memory between writes, so the database's write lock
+ * is held only while they are written: a refresh or an import on the same
+ * database gets its turn between two writes.
+ */
+static enum lg_status flush(struct run *R, struct lg_err *err)
+{
+	enum lg_status st;
+	if (!R->npend && !R->npend_dns)
+		return LG_OK;
+	st = store_begin(R->store, err);
+	for (size_t i = 0; i < R->npend_dns && st == LG_OK; i++)
+		st = cli_dns_keep(R->dns, R->store, R->pend_dns[i], err);
+	for (size_t i = 0; i < R->npend && st == LG_OK; i++)
+		st = store_verify_row(R->store, &R->srun, &R->pend[i], R->now, err);
+	if (st == LG_OK)
+		st = store_commit(R->store, err);
+	if (st != LG_OK)
+		store_rollback(R->store);
+	R->npend = R->npend_dns = 0;
+	lg_arena_release(&R->pend_arena);
+	return st;
+}
+
+/* --list: keep a written row's verdict for the next write. */
 static enum lg_status record(struct run *R, const struct verify_result *v,
 			     const struct dns_result *d, const char *mx, const char *provider,
 			     struct lg_err *err)
 {
-	enum lg_status st = LG_OK;
-	if (d)
-		st = cli_dns_keep(R->dns, R->store, d, err);
-	if (st == LG_OK && v->normalized_len && !(v->flags & VERIFY_F_DUPLICATE)) {
-		const char *at = strrchr(v->normalized, '@');
-		size_t dl = at ? v->normalized_len - (size_t)(at + 1 - v->normalized) : 0;
-		struct store_verdict sv = {
-			.address = v->normalized, .address_len = v->normalized_len,
-			.domain = at ? at + 1 : "", .domain_len = dl,
+	if (d && !d->user && d->outcome != DNS_PENDING) {
+		((struct dns_result *)d)->user = 2; /* queued: cli_dns_keep looks for 0 */
+		R->pend_dns[R->npend_dns++] = d;
+	}
+	if (v->normalized_len && !(v->flags & VERIFY_F_DUPLICATE)) {
+		const char *n = lg_arena_memdup(&R->pend_arena, v->normalized, v->normalized_len);
+		const char *at = strrchr(n, '@');
+		R->pend[R->npend++] = (struct store_verdict){
+			.address = n, .address_len = v->normalized_len,
+			.domain = at ? at + 1 : "",
+			.domain_len = at ? v->normalized_len - (size_t)(at + 1 - n) : 0,
 			.status = v->status, .reason = v->reason, .flags = v->flags,
 			.mx = mx, .provider = provider,
 			.verified_at = d && d->answered_at ? d->answered_at : R->now,
 		};
-		st = store_verify_row(R->store, &R->srun, &sv, R->now, err);
 		R->contacts++;
 	}
-	if (st == LG_OK && ++R->batch >= STORE_BATCH) {
-		R->batch = 0;
-		if ((st = store_commit(R->store, err)) == LG_OK)
-			st = store_begin(R->store, err);
-	}
-	return st;
+	if (R->npend >= STORE_BATCH || R->npend_dns >= STORE_BATCH)
+		return flush(R, err);
+	return LG_OK;
 }
 
 /* A content fingerprint of a regular file, so that an interrupted --list
@@ -567,8 +594,8 @@ int cmd_verify(int argc, char **argv)
 						&err);
 		if (st == LG_OK)
 			st = store_commit(R.store, &err);
-		if (st == LG_OK)
-			st = store_begin(R.store, &err);
+		R.pend = lg_xcalloc(STORE_BATCH, sizeof(*R.pend));
+		R.pend_dns = lg_xcalloc(STORE_BATCH, sizeof(*R.pend_dns));
 		free(fp);
 		if (st != LG_OK)
 			goto out;
@@ -724,7 +751,11 @@ int cmd_verify(int argc, char **argv)
 	if (R.store) {
 		struct store_list_counts lc = {.rows = rep.rows, .contacts = R.contacts};
 		memcpy(lc.by_status, rep.by_status, sizeof(lc.by_status));
-		st = store_verify_finish(R.store, &R.srun, &lc, R.now, &err);
+		st = flush(&R, &err);
+		if (st == LG_OK)
+			st = store_begin(R.store, &err);
+		if (st == LG_OK)
+			st = store_verify_finish(R.store, &R.srun, &lc, R.now, &err);
 		if (st == LG_OK)
 			st = store_commit(R.store, &err);
 		if (st == LG_OK)
@@ -772,6 +803,9 @@ out:
 	store_close(R.store); /* rolls back what was not committed */
 	if (a.list)
 		lg_map_release(&R.suppressed);
+	free(R.pend);
+	free(R.pend_dns);
+	lg_arena_release(&R.pend_arena);
 	lg_buf_release(&R.rec);
 	free(cols);
 	free(R.cells);

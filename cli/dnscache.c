@@ -27,7 +27,7 @@ enum lg_status cli_dns_keep(struct dns_resolver *r, struct store *s, const struc
 {
 	size_t len;
 
-	if (!s || !d || d->user || d->outcome == DNS_PENDING)
+	if (!s || !d || d->user == 1 || d->outcome == DNS_PENDING)
 		return LG_OK;
 	((struct dns_result *)d)->user = 1;
 	/* Failures say more about the resolver of this run than about the

@@ -105,6 +105,11 @@ enum lg_status store_verify_begin(struct store *s, const char *name, const char 
 	sqlite3_bind_int64(q, 2, run->id);
 	if ((st = store_exec_step(s, q, "discarding interrupted runs", err)) != LG_OK)
 		return st;
+	q = store_stmt(s, Q_RUN_ABANDON); /* and never take them up */
+	sqlite3_bind_int64(q, 1, run->list_id);
+	sqlite3_bind_int64(q, 2, run->id);
+	if ((st = store_exec_step(s, q, "discarding interrupted runs", err)) != LG_OK)
+		return st;
 	if (run->resumed) {
 		q = store_stmt(s, Q_RUN_COUNT);
 		sqlite3_bind_int64(q, 1, run->id);

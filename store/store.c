@@ -157,6 +157,8 @@ static const char *const sql[Q_COUNT] = {
 			    " AND finished_at IS NULL AND fingerprint = ?2 ORDER BY id DESC LIMIT 1",
 	[Q_RUN_DROP_OPEN] = "DELETE FROM members WHERE run_id IN (SELECT id FROM runs"
 			    " WHERE list_id = ?1 AND kind = 'verify' AND finished_at IS NULL AND id <> ?2)",
+	[Q_RUN_ABANDON] = "UPDATE runs SET fingerprint = NULL WHERE list_id = ?1 AND kind = 'verify'"
+			  " AND finished_at IS NULL AND id <> ?2",
 	[Q_RUN_DONE] = "UPDATE runs SET finished_at = ?2, rows = ?3, contacts = ?4, deliverable = ?5,"
 		       " risky = ?6, undeliverable = ?7, unknown = ?8 WHERE id = ?1",
 	[Q_RUN_COUNT] = "SELECT count(*) FROM members WHERE run_id = ?1",
