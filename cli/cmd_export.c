@@ -56,7 +56,8 @@ static int on_opt(void *arg, int key, const char *val)
 static void help(void)
 {
 	cli_usage(stdout, "leadgate export [OPTIONS] NAME",
-		  "Write the contacts of list NAME with their latest verdicts and freshness.\n"
+		  "Write the contacts of list NAME with their latest verdicts and freshness\n"
+		  "(never a suppressed one: hard-bounced, complained or unsubscribed).\n"
 		  "With --for-sequence, write only those that may be sent: deliverable (risky\n"
 		  "too with --include-risky), fresh or aging, not suppressed, not disposable,\n"
 		  "each once; a list the gate blocks is refused (exit 1, saying why).  What\n"
@@ -87,7 +88,9 @@ static enum lg_status write_member(void *arg, const struct store_member *m, stru
 	char flags[128], at[LG_TIME_LEN];
 	enum lg_status st;
 
-	if (R->a.for_sequence && !list_member_exportable(m, &R->dp, R->now, R->a.include_risky))
+	/* No export ever contains a suppressed address. */
+	if (m->suppressed != STORE_SUPPRESS_NONE ||
+	    (R->a.for_sequence && !list_member_exportable(m, &R->dp, R->now, R->a.include_risky)))
 		return LG_OK;
 	const char *status = verify_status_name(m->status), *reason = verify_reason_name(m->reason);
 	const char *fresh = decay_class_name(decay_classify(&R->dp, R->now - m->verified_at));
