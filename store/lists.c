@@ -252,17 +252,7 @@ enum lg_status store_refresh_done(struct store *s, const struct store_run *run,
 	sqlite3_reset(q);
 	*changed = old != (int)v->status;
 
-	q = store_stmt(s, Q_EVIDENCE_ADD);
-	sqlite3_bind_int64(q, 1, contact_id);
-	sqlite3_bind_int64(q, 2, run->id);
-	sqlite3_bind_text(q, 3, "refresh", -1, SQLITE_STATIC);
-	sqlite3_bind_int(q, 4, (int)v->status);
-	sqlite3_bind_int(q, 5, (int)v->reason);
-	sqlite3_bind_int(q, 6, (int)(v->flags & ~(unsigned)(VERIFY_F_DUPLICATE | VERIFY_F_RAGGED)));
-	sqlite3_bind_text(q, 7, v->mx, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 8, v->provider, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 9, v->verified_at);
-	if ((st = store_exec_step(s, q, "recording evidence", err)) != LG_OK)
+	if ((st = store_evidence_add(s, contact_id, run->id, "refresh", v, err)) != LG_OK)
 		return st;
 	q = store_stmt(s, Q_CONTACT_SET);
 	sqlite3_bind_int64(q, 1, contact_id);

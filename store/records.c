@@ -148,8 +148,8 @@ static enum lg_status contact_upsert(struct store *s, const struct store_verdict
 	return LG_OK;
 }
 
-static enum lg_status evidence_add(struct store *s, int64_t contact, int64_t run, const char *how,
-				   const struct store_verdict *v, struct lg_err *err)
+enum lg_status store_evidence_add(struct store *s, int64_t contact, int64_t run, const char *how,
+				  const struct store_verdict *v, struct lg_err *err)
 {
 	sqlite3_stmt *q = store_stmt(s, Q_EVIDENCE_ADD);
 	sqlite3_bind_int64(q, 1, contact);
@@ -174,7 +174,7 @@ enum lg_status store_verify_row(struct store *s, const struct store_run *run,
 		return LG_OK;
 	if ((st = contact_upsert(s, v, now, &id, err)) != LG_OK)
 		return st;
-	if ((st = evidence_add(s, id, run->id, "verify", v, err)) != LG_OK)
+	if ((st = store_evidence_add(s, id, run->id, "verify", v, err)) != LG_OK)
 		return st;
 	sqlite3_stmt *q = store_stmt(s, Q_MEMBER_ADD);
 	sqlite3_bind_int64(q, 1, run->id);

@@ -69,4 +69,8 @@ enum lg_status store_fail(struct store *s, const char *what, struct lg_err *err)
 enum lg_status store_exec_step(struct store *s, sqlite3_stmt *st, const char *what,
 			       struct lg_err *err);
 
+/* Add the evidence of contact's verdict v by run (once per contact and run). */
+enum lg_status store_evidence_add(struct store *s, int64_t contact, int64_t run, const char *how,
+				  const struct store_verdict *v, struct lg_err *err);
+
 #endif
