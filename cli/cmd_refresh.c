@@ -72,7 +72,10 @@ static int on_opt(void *arg, int key, const char *val)
 		return rc;
 	case OPT_DNS:
 		a->dns.servers = val;
-		return -1;
+		if (*val)
+			return -1;
+		cli_error("--dns wants resolver addresses, e.g. 127.0.0.1:5353");
+		return 64;
 	case OPT_DNS_TIMEOUT:
 		if ((rc = number("--dns-timeout", val, 1, 600000, &v)) < 0)
 			a->dns.timeout_ms = (int)v;
@@ -254,7 +257,9 @@ int cmd_refresh(int argc, char **argv)
 		if (st != LG_OK || !R.n)
 			break;
 		verify_chunk(&R);
-		if (dns_resolver_down(R.dns)) {
+		struct dns_stats ds;
+		dns_resolver_stats(R.dns, &ds);
+		if (dns_resolver_down(R.dns) || (ds.domains && !ds.answered)) {
 			st = lg_err_set(&err, LG_ETEMP,
 					"the resolver%s%s did not answer: nothing more was recorded; run "
 					"again later to go on",
@@ -272,13 +277,20 @@ int cmd_refresh(int argc, char **argv)
 	    !R.a.quiet) {
 		struct dns_stats ds;
 		dns_resolver_stats(R.dns, &ds);
+		if (R.run.resumed)
+			fprintf(stderr, "leadgate refresh: %lu of %lu records of the resumed plan "
+					"re-verified, %lu changed status, %lu now suppressed\n",
+				c.done, c.planned, c.changed, c.suppressed);
+		else
+			fprintf(stderr, "leadgate refresh: %lu of %lu planned records re-verified "
+					"(older than %.1f days, budget %lu), %lu changed status, %lu "
+					"now suppressed\n",
+				c.done, c.planned, (double)older / 86400, R.a.budget, c.changed,
+				c.suppressed);
 		fprintf(stderr,
-			"leadgate refresh: %lu of %lu planned records re-verified (older than %lld "
-			"days, budget %lu), %lu changed status, %lu now suppressed\n"
 			"  this run: deliverable %lu, risky %lu, undeliverable %lu, unknown %lu; "
 			"%zu domains looked up, %zu answers reused; %.1f s\n",
-			c.done, c.planned, (long long)(older / 86400), R.a.budget, c.changed,
-			c.suppressed, R.by_status[VERIFY_DELIVERABLE], R.by_status[VERIFY_RISKY],
+			R.by_status[VERIFY_DELIVERABLE], R.by_status[VERIFY_RISKY],
 			R.by_status[VERIFY_UNDELIVERABLE], R.by_status[VERIFY_UNKNOWN], ds.domains,
 			ds.primed, lg_now_mono() - t0);
 	}

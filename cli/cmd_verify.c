@@ -163,9 +163,19 @@ static int parse_args(int argc, char **argv, struct verify_args *a)
 				rc = 64;
 			}
 			break;
-		case OPT_SOURCE:
+		case OPT_SOURCE: {
+			size_t n = strlen(optarg), ok = 0;
+			for (size_t i = 0; i < n; i++)
+				ok += (optarg[i] >= 'a' && optarg[i] <= 'z') || lg_ascii_is_digit((unsigned char)optarg[i]) ||
+				      optarg[i] == '-' || optarg[i] == '_';
 			a->source = optarg;
+			if (!n || n > 63 || ok != n) {
+				cli_error("--source wants a name of 1 to 63 characters a-z, 0-9, - and _, "
+					  "as in [decay] monthly_rate.NAME, not '%s'", optarg);
+				rc = 64;
+			}
 			break;
+		}
 		case CLI_OPT_DB:
 		case CLI_OPT_NOW:
 			if (!cli_common_opt(c, optarg))
@@ -551,6 +561,7 @@ int cmd_verify(int argc, char **argv)
 	struct verify_ctx *ctx = NULL;
 	struct io_col *cols = NULL;
 	size_t *src = NULL; /* output column -> input column */
+	char *fp = NULL;    /* --list: the input's fingerprint */
 	int in = -1, out = -1;
 	const char *in_name = strcmp(a.input, "-") ? a.input : "<stdin>";
 	struct report rep = {0};
@@ -581,8 +592,22 @@ int cmd_verify(int argc, char **argv)
 		rc = 64;
 		goto out;
 	}
+	/* Before the reader moves: mmap does not use the file offset anyway. */
+	fp = a.list ? fingerprint(in) : NULL;
+	st = io_reader_open(&rd, in, in_name, &err);
+	if (st != LG_OK)
+		goto out;
+	R.rd = rd;
+	R.out_name = a.output && strcmp(a.output, "-") ? a.output : "<stdout>";
+	const struct io_row *hdr = io_reader_header(rd);
+	long email = io_find_email_column(hdr, a.email_column, &err);
+	if (email < 0) {
+		st = LG_EDATA;
+		goto out;
+	}
+
+	/* A contact list: only now does it become a list version. */
 	if (a.list) {
-		char *fp = fingerprint(in);
 		lg_map_init(&R.suppressed, 1);
 		st = store_open(&R.store, cli_common.db, STORE_WRITE, &err);
 		if (st == LG_OK)
@@ -596,23 +621,11 @@ int cmd_verify(int argc, char **argv)
 			st = store_commit(R.store, &err);
 		R.pend = lg_xcalloc(STORE_BATCH, sizeof(*R.pend));
 		R.pend_dns = lg_xcalloc(STORE_BATCH, sizeof(*R.pend_dns));
-		free(fp);
 		if (st != LG_OK)
 			goto out;
 		if (R.srun.resumed && !a.quiet)
 			cli_error("list '%s': taking up the interrupted run of %s (%lu contacts "
 				  "recorded before)", a.list, in_name, R.srun.done);
-	}
-	st = io_reader_open(&rd, in, in_name, &err);
-	if (st != LG_OK)
-		goto out;
-	R.rd = rd;
-	R.out_name = a.output && strcmp(a.output, "-") ? a.output : "<stdout>";
-	const struct io_row *hdr = io_reader_header(rd);
-	long email = io_find_email_column(hdr, a.email_column, &err);
-	if (email < 0) {
-		st = LG_EDATA;
-		goto out;
 	}
 
 	/* Output columns: the input's (less stale verify_* ones), then ours. */
@@ -803,6 +816,7 @@ out:
 	store_close(R.store); /* rolls back what was not committed */
 	if (a.list)
 		lg_map_release(&R.suppressed);
+	free(fp);
 	free(R.pend);
 	free(R.pend_dns);
 	lg_arena_release(&R.pend_arena);

@@ -81,17 +81,21 @@ void list_print_gate(FILE *f, const struct conf *c, const struct store_list_info
 	double thr = c->gate.threshold * 100;
 
 	fprintf(f, "gate: %s for list '%s'\n", d->blocked ? "BLOCKED" : "pass", li->name);
-	if (d->why & VERIFY_GATE_EMPTY)
-		fprintf(f, "  blocked: no record may be sent (%lu of %lu are deliverable%s, fresh or "
-			   "aging, not suppressed; %lu stale: run 'leadgate refresh --list %s')\n",
-			0ul, e->members, e->include_risky ? " or risky" : "",
-			e->by_fresh[DECAY_STALE], li->name);
-	else
+	if (d->why & VERIFY_GATE_EMPTY) {
+		fprintf(f, "  blocked: none of the %lu contacts may be sent: a record must be "
+			   "deliverable%s, fresh or aging, not suppressed, not disposable "
+			   "(%lu deliverable, %lu stale, %lu suppressed)\n",
+			e->members, e->include_risky ? " or risky" : "", e->by_status[VERIFY_DELIVERABLE],
+			e->by_fresh[DECAY_STALE], e->suppressed);
+		if (e->by_fresh[DECAY_STALE])
+			fprintf(f, "  re-verify the stale ones: leadgate refresh --list '%s'\n", li->name);
+	} else {
 		fprintf(f, "  %s: predicted bounce rate %.2f%% of the %lu records export would write; "
 			   "95%% upper bound %.2f%% %s the %.2f%% threshold\n",
 			(d->why & VERIFY_GATE_PREDICTED) ? "blocked" : "ok", d->predicted * 100,
 			e->in.candidates, d->predicted_upper * 100,
 			(d->why & VERIFY_GATE_PREDICTED) ? "is above" : "is within", thr);
+	}
 	if (d->observed_counts)
 		fprintf(f, "  %s: observed hard-bounce rate %.2f%% (%lu of %lu exported); Wilson 95%% "
 			   "lower bound %.2f%% %s the %.2f%% threshold\n",

@@ -28,7 +28,9 @@ enum dns_outcome {
 	DNS_TIMEOUT,      /* no answer at all, every try */
 };
 
-/* Mail providers told apart by their MX host names (dns_provider_name). */
+/* Mail providers told apart by their MX host names (dns_provider_name).
+ * Like the outcomes above, the numbers are kept in the store's domain
+ * answers: they never change, and new providers are appended. */
 enum dns_provider {
 	DNS_PROV_NONE = 0, /* no mail host */
 	DNS_PROV_OWN,      /* a host under the domain's own registrable domain */

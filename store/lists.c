@@ -250,7 +250,9 @@ enum lg_status store_refresh_done(struct store *s, const struct store_run *run,
 	if (sqlite3_step(q) == SQLITE_ROW)
 		old = sqlite3_column_int(q, 0);
 	sqlite3_reset(q);
-	*changed = old != (int)v->status;
+	/* An unknown verdict is kept as evidence but does not replace a
+	 * decided one (Q_CONTACT_SET): no change then. */
+	*changed = old != (int)v->status && (v->status != VERIFY_UNKNOWN || old == VERIFY_UNKNOWN);
 
 	if ((st = store_evidence_add(s, contact_id, run->id, "refresh", v, err)) != LG_OK)
 		return st;

@@ -332,21 +332,25 @@ enum lg_status store_bounce_add(struct store *s, const struct store_run *run,
 		q = store_stmt(s, Q_SENT_BOUNCED);
 		sqlite3_bind_int64(q, 1, contact);
 		sqlite3_bind_int64(q, 2, b->occurred_at ? b->occurred_at : now);
-		int64_t lists[64];
-		size_t nl = 0;
+		struct lg_buf lists = LG_BUF_INIT; /* int64_t list ids */
 		int rc;
-		while ((rc = sqlite3_step(q)) == SQLITE_ROW)
-			if (nl < sizeof(lists) / sizeof(*lists))
-				lists[nl++] = sqlite3_column_int64(q, 0);
+		while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+			int64_t id = sqlite3_column_int64(q, 0);
+			lg_buf_add(&lists, &id, sizeof(id));
+		}
 		sqlite3_reset(q);
 		if (rc != SQLITE_DONE)
-			return store_fail(s, "recording a hard bounce", err);
-		for (size_t i = 0; i < nl; i++) {
+			st = store_fail(s, "recording a hard bounce", err);
+		for (size_t i = 0; st == LG_OK && i < lists.len / sizeof(int64_t); i++) {
+			int64_t id;
+			memcpy(&id, lists.data + i * sizeof(id), sizeof(id));
 			q = store_stmt(s, Q_LIST_BOUNCED_ADD);
-			sqlite3_bind_int64(q, 1, lists[i]);
-			if ((st = store_exec_step(s, q, "recording a hard bounce", err)) != LG_OK)
-				return st;
+			sqlite3_bind_int64(q, 1, id);
+			st = store_exec_step(s, q, "recording a hard bounce", err);
 		}
+		lg_buf_release(&lists);
+		if (st != LG_OK)
+			return st;
 	} else {
 		q = store_stmt(s, Q_CONTACT_SUPPRESS);
 		sqlite3_bind_int64(q, 1, contact);

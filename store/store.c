@@ -139,14 +139,23 @@ static const char *const migrations[] = {
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(*migrations)))
 
+/* A contact keeps its verdict when the new one is unknown (3) and the old
+ * one is not: a timeout says nothing about the address. */
+#define KEEP_OLD "excluded.status = 3 AND status <> 3"
+
 static const char *const sql[Q_COUNT] = {
 	[Q_CONTACT_UPSERT] =
 		"INSERT INTO contacts(address, domain, first_seen, last_seen, status, reason, flags,"
 		" mx, provider, verified_at, suppressed) VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
 		" coalesce((SELECT why FROM suppressions WHERE address = ?1), 0))"
 		" ON CONFLICT (address) DO UPDATE SET last_seen = excluded.last_seen,"
-		" status = excluded.status, reason = excluded.reason, flags = excluded.flags,"
-		" mx = excluded.mx, provider = excluded.provider, verified_at = excluded.verified_at"
+		/* "Could not decide" (unknown) never replaces a decided verdict. */
+		" status = iif(" KEEP_OLD ", status, excluded.status),"
+		" reason = iif(" KEEP_OLD ", reason, excluded.reason),"
+		" flags = iif(" KEEP_OLD ", flags, excluded.flags),"
+		" mx = iif(" KEEP_OLD ", mx, excluded.mx),"
+		" provider = iif(" KEEP_OLD ", provider, excluded.provider),"
+		" verified_at = iif(" KEEP_OLD ", verified_at, excluded.verified_at)"
 		" RETURNING id",
 	[Q_EVIDENCE_ADD] =
 		"INSERT OR IGNORE INTO evidence(contact_id, run_id, how, status, reason, flags, mx,"
@@ -200,7 +209,7 @@ static const char *const sql[Q_COUNT] = {
 		      " FROM members m JOIN contacts c ON c.id = m.contact_id WHERE m.run_id = ?1",
 	[Q_MEMBERS_ADDR] = "SELECT c.id, c.address, c.status, c.reason, c.flags, c.verified_at,"
 			   " c.suppressed FROM members m JOIN contacts c ON c.id = m.contact_id"
-			   " WHERE m.run_id = ?1",
+			   " WHERE m.run_id = ?1 ORDER BY m.contact_id",
 	[Q_EXPORT_ADD] = "INSERT INTO exports(list_id, run_id, path, at) VALUES (?1, ?2, ?3, ?4)",
 	[Q_SENT_ADD] = "INSERT OR IGNORE INTO sent(list_id, contact_id, export_id, first_at)"
 		       " VALUES (?1, ?2, ?3, ?4)",
@@ -222,7 +231,8 @@ static const char *const sql[Q_COUNT] = {
 			" AND c.suppressed = 0 ORDER BY p.rank",
 	[Q_CONTACT_GET] = "SELECT status FROM contacts WHERE id = ?1",
 	[Q_CONTACT_SET] = "UPDATE contacts SET status = ?2, reason = ?3, flags = ?4, mx = ?5,"
-			  " provider = ?6, verified_at = ?7 WHERE id = ?1 AND suppressed <> 1",
+			  " provider = ?6, verified_at = ?7 WHERE id = ?1 AND suppressed <> 1"
+			  " AND (?2 <> 3 OR status = 3)",
 	[Q_PLAN_DONE] = "UPDATE refresh_plan SET done = 1, changed = ?3 WHERE run_id = ?1"
 			" AND rank = ?2",
 	[Q_LIST_VERSION] = "SELECT coalesce(current_run, 0) FROM lists WHERE id = ?1",

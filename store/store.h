@@ -98,7 +98,9 @@ enum lg_status store_verify_begin(struct store *s, const char *name, const char 
  * Record one verdict of the run: the contact (created or updated, its
  * latest verdict replaced unless a suppression decides it), one evidence
  * row per contact and run, and the contact's membership of the list
- * version.  A verdict without an address is not recorded.
+ * version.  A verdict without an address is not recorded.  An unknown
+ * verdict ("could not decide") is kept as evidence but never replaces a
+ * decided one as the contact's latest.
  */
 enum lg_status store_verify_row(struct store *s, const struct store_run *run,
 				const struct store_verdict *v, int64_t now, struct lg_err *err);
