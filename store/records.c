@@ -4,6 +4,7 @@
  */
 #include "store_int.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* Bind text of known length (borrowed until the statement is reset). */
@@ -69,11 +70,14 @@ enum lg_status store_verify_begin(struct store *s, const char *name, const char 
 	q = store_stmt(s, Q_LIST_FIND);
 	sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
 	rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW) {
+	if (rc == SQLITE_ROW)
 		run->list_id = sqlite3_column_int64(q, 0);
-	} else if (rc != SQLITE_DONE) {
+	/* Reset at once: a statement left on a row keeps a read transaction
+	 * open, and BEGIN IMMEDIATE then fails without waiting. */
+	sqlite3_reset(q);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
 		return store_fail(s, "finding the list", err);
-	} else {
+	} else if (rc == SQLITE_DONE) {
 		q = store_stmt(s, Q_LIST_ADD);
 		sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
 		sqlite3_bind_text(q, 2, source ? source : "", -1, SQLITE_STATIC);
@@ -223,14 +227,18 @@ bool store_domain_get(struct store *s, const char *domain, size_t len, int64_t n
 	sqlite3_stmt *q = store_stmt(s, Q_DOMAIN_GET);
 	bind_text(q, 1, domain, len);
 	sqlite3_bind_int64(q, 2, now);
-	if (sqlite3_step(q) != SQLITE_ROW)
+	if (sqlite3_step(q) != SQLITE_ROW) {
+		sqlite3_reset(q);
 		return false;
+	}
 	memset(out, 0, sizeof(*out));
 	out->outcome = (uint8_t)sqlite3_column_int(q, 0);
-	out->mx = (const char *)sqlite3_column_text(q, 1);
+	snprintf(s->mx, sizeof(s->mx), "%s", (const char *)sqlite3_column_text(q, 1));
+	out->mx = s->mx;
 	out->provider = (uint8_t)sqlite3_column_int(q, 2);
 	out->answered_at = (uint32_t)sqlite3_column_int64(q, 3);
 	out->expires_at = (uint32_t)sqlite3_column_int64(q, 4);
+	sqlite3_reset(q); /* no read transaction left open (see above) */
 	return out->outcome != DNS_PENDING && out->outcome <= DNS_TIMEOUT &&
 	       out->provider < DNS_PROV_COUNT;
 }
@@ -308,8 +316,15 @@ enum lg_status store_bounce_add(struct store *s, const struct store_run *run,
 	sqlite3_bind_int64(q, 4, bounce_id);
 	if ((st = store_exec_step(s, q, "suppressing an address", err)) != LG_OK)
 		return st;
-	if (sqlite3_changes(s->db))
+	if (sqlite3_changes(s->db)) {
 		*effect = STORE_BOUNCE_SUPPRESSED;
+	} else if (why == STORE_SUPPRESS_BOUNCE) {
+		q = store_stmt(s, Q_SUPPRESS_HARD);
+		sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(q, 2, bounce_id);
+		if ((st = store_exec_step(s, q, "suppressing an address", err)) != LG_OK)
+			return st;
+	}
 	if (!contact)
 		return LG_OK;
 

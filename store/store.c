@@ -140,8 +140,9 @@ static const char *const migrations[] = {
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(*migrations)))
 
 /* A contact keeps its verdict when the new one is unknown (3) and the old
- * one is not: a timeout says nothing about the address. */
-#define KEEP_OLD "excluded.status = 3 AND status <> 3"
+ * one is not (a timeout says nothing about the address), and always once
+ * it hard-bounced (suppressed = 1): the bounce decides. */
+#define KEEP_OLD "(excluded.status = 3 AND status <> 3) OR suppressed = 1"
 
 static const char *const sql[Q_COUNT] = {
 	[Q_CONTACT_UPSERT] =
@@ -186,9 +187,13 @@ static const char *const sql[Q_COUNT] = {
 	[Q_CONTACT_BY_ADDRESS] = "SELECT id FROM contacts WHERE address = ?1",
 	[Q_SUPPRESS_ADD] = "INSERT OR IGNORE INTO suppressions(address, why, since, bounce_id)"
 			   " VALUES (?1, ?2, ?3, ?4)",
+	/* The first reason stays, except that a hard bounce overrides the
+	 * others: it is the one that decides the verdict. */
+	[Q_SUPPRESS_HARD] = "UPDATE suppressions SET why = 1, bounce_id = ?2 WHERE address = ?1"
+			    " AND why <> 1",
 	[Q_CONTACT_SUPPRESS] = "UPDATE contacts SET suppressed = ?2 WHERE id = ?1 AND suppressed = 0",
-	[Q_CONTACT_HARD] = "UPDATE contacts SET status = ?2, reason = ?3, verified_at = ?4,"
-			   " suppressed = 1 WHERE id = ?1",
+	[Q_CONTACT_HARD] = "UPDATE contacts SET status = ?2, reason = ?3,"
+			   " verified_at = max(verified_at, ?4), suppressed = 1 WHERE id = ?1",
 	[Q_EVIDENCE_BOUNCE] =
 		"INSERT OR IGNORE INTO evidence(contact_id, run_id, how, status, reason, flags, mx,"
 		" provider, verified_at) SELECT id, ?2, 'bounce', status, reason, flags, mx, provider,"
@@ -440,6 +445,11 @@ enum lg_status store_open(struct store **out, const char *path, enum store_mode 
 		st = exec(s, "PRAGMA mmap_size = 268435456", "opening", err);
 	if (st != LG_OK)
 		goto out;
+	if (mode == STORE_WRITE && sqlite3_db_readonly(s->db, "main") == 1) {
+		st = lg_err_set(err, LG_EIO, "%s: the database is read-only (no write permission)",
+				s->path);
+		goto out;
+	}
 	if (mode == STORE_WRITE) {
 		st = migrate(s, err);
 	} else {

@@ -26,6 +26,7 @@ enum stmt_id {
 	Q_BOUNCE_ADD,
 	Q_CONTACT_BY_ADDRESS,
 	Q_SUPPRESS_ADD,
+	Q_SUPPRESS_HARD,
 	Q_CONTACT_SUPPRESS,
 	Q_CONTACT_HARD,
 	Q_EVIDENCE_BOUNCE,
@@ -56,6 +57,7 @@ struct store {
 	char *path;
 	bool in_tx;
 	sqlite3_stmt *q[Q_COUNT];
+	char mx[256];           /* store_domain_get's answer, until the next call */
 };
 
 /* The statement, reset and unbound, ready to bind. */

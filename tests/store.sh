@@ -1,0 +1,522 @@
+#!/bin/sh
+# store.sh LEADGATE - the store through the real binary: verify --list,
+# lists, gate, export, bounces import and refresh on databases in a
+# temporary directory, with a DNS server on loopback (tests/dnsd.sh)
+# serving the samples' zone plus a generated one.  The database is read
+# back with the sqlite3 shell.  Processes are killed at random moments
+# (SIGKILL) and run again: the database must stay whole and consistent.
+#
+# Prints "ok - ..." or "not ok - ..." a check, then "store: N passed, N
+# failed"; exits non-zero if a check failed.  Every command gets --db and --now: nothing touches
+# the user's files or reads the clock.  LG_STORE_SEED repeats the kill
+# moments of an earlier run (each run prints its seed).
+set -u
+lg=${1:-build/leadgate}
+case $lg in /*) ;; *) lg=$(pwd)/$lg ;; esac
+command -v sqlite3 >/dev/null 2>&1 || { echo "store.sh: the sqlite3 shell is missing (make deps)" >&2; exit 1; }
+t=$(mktemp -d "${TMPDIR:-/tmp}/lg-store.XXXXXX") || exit 1
+bg="" # leadgate processes running in the background
+cleanup() {
+	for p in $bg; do kill -9 "$p" 2>/dev/null; done
+	sh tests/dnsd.sh stop "$t/dns"
+	chmod -R u+rwX "$t" 2>/dev/null
+	rm -rf "$t"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+
+# No configuration but the tests' own, no default database.
+: >"$t/empty.conf"
+export LEADGATE_CONFIG="$t/empty.conf" XDG_CONFIG_HOME="$t/xdg" XDG_DATA_HOME="$t/xdg"
+unset LEADGATE_DB
+printf '[gate]\nthreshold = 10%%\n' >"$t/ten.conf"
+fx=tests/data/store
+
+pass=0 fail=0
+ok() { pass=$((pass + 1)); echo "ok - $*"; }
+notok() { fail=$((fail + 1)); echo "not ok - $*"; }
+check() { # check NAME COMMAND...: COMMAND succeeds
+	name=$1; shift
+	if "$@"; then ok "$name"; else notok "$name"; fi
+}
+eq() { # eq NAME GOT WANT
+	if [ "$2" = "$3" ]; then ok "$1"; else notok "$1: got '$2', want '$3'"; fi
+}
+exits() { # exits CODE NAME COMMAND...: COMMAND exits CODE; output in $t/out, $t/err
+	want=$1 name=$2; shift 2
+	"$@" >"$t/out" 2>"$t/err" </dev/null
+	got=$?
+	if [ "$got" -eq "$want" ]; then ok "$name (exit $got)"; else
+		notok "$name: exit $got, want $want"
+		sed 's/^/#   /' "$t/err" | head -n 5
+	fi
+}
+has() { grep -qF -- "$2" "$1"; }
+sq() { sqlite3 -batch "$db" "$1" 2>&1; } # one query on the database $db
+jget() { sqlite3 -batch :memory: "SELECT json_extract(CAST(readfile('$1') AS TEXT), '$2')"; }
+integrity() { sqlite3 -batch "$1" 'PRAGMA integrity_check' 2>&1 | tr '\n' ' ' | sed 's/ $//'; }
+rows() { tail -n +2 "$1" | wc -l | tr -d ' '; } # data rows of a CSV
+addresses() { tail -n +2 "$1" | cut -d, -f1 | LC_ALL=C sort; }
+ms() { date +%s%N | cut -c1-13; }
+
+now1=2026-01-10T09:00:00Z   # the first verification
+now2=2026-01-12T09:00:00Z   # bounces came in
+now40=2026-02-19T09:00:00Z  # 40 days after now1: stale
+
+# --- the zone: the samples' domains and 300 generated ones -------------------
+awk 'BEGIN { srand(7); for (i = 0; i < 300; i++) { s = "";
+	for (j = 0; j < 9; j++) s = s sprintf("%c", 97 + int(rand() * 26));
+	print s "-" i ".com" } }' >"$t/domains"
+{ cat samples/samples.zone; awk '{ print $0 ". 3600 MX 10 mx." $0 "." }' "$t/domains"; } >"$t/zone"
+cp samples/samples.zone.conf "$t/zone.conf"
+port=$(sh tests/dnsd.sh start "$t/dns" "$t/zone") || exit 1
+dns="--dns 127.0.0.1:$port --dns-timeout 200"
+
+# gen ROWS FIRST [FROM N]: a list of ROWS rows over the generated domains
+# (or the N from the FROMth), addresses numbered from FIRST; every 50th row
+# repeats an earlier address in another case (a duplicate).
+gen() {
+	awk -v rows="$1" -v first="$2" -v from="${3:-0}" -v nd="${4:-0}" 'NR == FNR { d[n++] = $0; next }
+	END { print "Email,First Name"
+		if (!nd) nd = n
+		for (i = 0; i < rows; i++) {
+			k = first + i
+			if (i % 50 == 49) { k -= 17; a = "User" k "@" toupper(d[from + k % nd]) }
+			else a = "user" k "@" d[from + k % nd]
+			print a ",P" k } }' "$t/domains" /dev/null
+}
+distinct() { tail -n +2 "$1" | cut -d, -f1 | tr 'A-Z' 'a-z' | sort -u | wc -l | tr -d ' '; }
+
+t0=$(ms)
+
+# === a list through verify, lists, gate and export ============================
+db=$t/s.db
+L="--db $db --now $now1"
+exits 1 "verify --list: the gate blocks a list this short" \
+	"$lg" verify $L $dns --no-progress --list q4 -o "$t/q4.csv" samples/contacts.csv
+check "verify --list says the gate blocked" has "$t/err" "gate: BLOCKED for list 'q4'"
+check "verify --list says what it recorded" has "$t/err" "'q4': 21 contacts recorded"
+eq "verify --list writes every row" "$(rows "$t/q4.csv")" 30
+eq "one contact per distinct address" "$(sq 'SELECT count(*) FROM contacts')" 21
+eq "one evidence row per contact" "$(sq "SELECT count(*) FROM evidence WHERE how = 'verify'")" 21
+eq "schema version" "$(sq 'PRAGMA user_version')" 1
+eq "WAL" "$(sq 'PRAGMA journal_mode')" wal
+
+exits 0 "lists" "$lg" lists $L
+eq "lists: rows, contacts, gate" "$(awk '$1 == "q4" { print $2, $3, $4, $5, $NF }' "$t/out")" "1 30 21 11 blocked"
+check "lists: a header" has "$t/out" "NAME"
+
+exits 0 "lists show" "$lg" lists $L show q4
+check "lists show: rows and contacts" has "$t/out" "rows 30, unique contacts 21"
+check "lists show: statuses" has "$t/out" "status now: deliverable 11, risky 4, undeliverable 4, unknown 2; suppressed 0"
+check "lists show: freshness" has "$t/out" "freshness: fresh 21"
+check "lists show: exportable" has "$t/out" "exportable now: 11; exported so far: 0"
+check "lists show: the gate" has "$t/out" "gate: BLOCKED for list 'q4'"
+
+exits 0 "lists --format json" "$lg" lists $L --format json
+cp "$t/out" "$t/lists.json"
+eq "json: valid, one list" "$(sqlite3 -batch :memory: "SELECT json_valid(CAST(readfile('$t/lists.json') AS TEXT)), json_array_length(CAST(readfile('$t/lists.json') AS TEXT))")" "1|1"
+eq "json: name" "$(jget "$t/lists.json" '$[0].name')" q4
+eq "json: rows" "$(jget "$t/lists.json" '$[0].rows')" 30
+eq "json: unique contacts" "$(jget "$t/lists.json" '$[0].unique_contacts')" 21
+eq "json: deliverable" "$(jget "$t/lists.json" '$[0].by_status.deliverable')" 11
+eq "json: exportable" "$(jget "$t/lists.json" '$[0].exportable')" 11
+eq "json: gate decision" "$(jget "$t/lists.json" '$[0].gate.decision')" blocked
+eq "json: gate why" "$(jget "$t/lists.json" '$[0].gate.why[0]')" predicted
+eq "json: verified_at" "$(jget "$t/lists.json" '$[0].verified_at')" "$now1"
+exits 0 "lists show --format json" "$lg" lists $L show q4 --format json
+eq "json of one list" "$(jget "$t/out" '$.unique_contacts')" 21
+
+exits 1 "gate blocks the short list" "$lg" gate $L q4
+check "gate says why" has "$t/out" "95% upper bound 4.67% is above the 1.00% threshold"
+exits 0 "gate passes at a 10% threshold" "$lg" gate $L -c "$t/ten.conf" q4
+check "gate says pass" has "$t/out" "gate: pass for list 'q4'"
+exits 0 "gate --format json" "$lg" gate $L -c "$t/ten.conf" --format json q4
+eq "gate json decision" "$(jget "$t/out" '$.decision')" pass
+
+exits 1 "export --for-sequence refused by the gate" "$lg" export $L --for-sequence -o "$t/seq.csv" q4
+check "export says it refused" has "$t/err" "export refused: the gate blocks list 'q4'"
+check "a refused export writes no file" test ! -e "$t/seq.csv"
+eq "a refused export records nothing" "$(sq 'SELECT count(*) FROM exports')" 0
+exits 0 "export --for-sequence at a 10% threshold" "$lg" export $L -c "$t/ten.conf" --for-sequence -o "$t/seq.csv" q4
+addresses "$t/seq.csv" >"$t/got"
+check "export --for-sequence writes the sendable contacts" cmp -s "$t/got" $fx/sendable.txt
+cmp -s "$t/got" $fx/sendable.txt || diff $fx/sendable.txt "$t/got" | sed 's/^/#   /' | head -n 10
+eq "every one deliverable and fresh" "$(tail -n +2 "$t/seq.csv" | cut -d, -f2,6 | sort -u)" "deliverable,fresh"
+exits 0 "lists show after the export" "$lg" lists $L show q4
+check "lists show counts the export" has "$t/out" "exported so far: 11, of which hard-bounced 0"
+eq "sent rows" "$(sq 'SELECT count(*) FROM sent')" 11
+exits 0 "export (everything)" "$lg" export $L -o "$t/all.csv" q4
+addresses "$t/all.csv" >"$t/got"
+check "export writes every contact" cmp -s "$t/got" $fx/contacts.txt
+eq "a plain export is not recorded as sent" "$(sq 'SELECT exported FROM lists')" 11
+"$lg" export $L -c "$t/ten.conf" --for-sequence -o "$t/seq2.csv" q4 2>/dev/null
+eq "exporting again counts nobody twice" "$(sq 'SELECT exported FROM lists')" 11
+
+# === bounces ========================================================================
+L="--db $db --now $now2"
+exits 0 "bounces import" "$lg" bounces import $L $fx/bounces.csv
+check "bounces import: 3 new" has "$t/err" "3 events new (hard 1, soft 1, block 1"
+eq "bounces recorded" "$(sq 'SELECT count(*) FROM bounces')" 3
+eq "only the hard bounce suppresses" "$(sq 'SELECT address FROM suppressions')" aisha@fabrikam.io
+eq "the hard-bounced contact" "$(sq "SELECT status, reason, suppressed FROM contacts WHERE address = 'aisha@fabrikam.io'")" "2|35|1"
+exits 0 "lists show after bounces" "$lg" lists $L show q4
+check "the hard bounce counts against the export" has "$t/out" "exported so far: 11, of which hard-bounced 1"
+check "lists show counts the suppressed" has "$t/out" "suppressed 1"
+exits 0 "the same file again" "$lg" bounces import $L $fx/bounces.csv
+check "bounces import again: nothing new" has "$t/err" "0 events new"
+eq "importing again adds no bounce" "$(sq 'SELECT count(*) FROM bounces')" 3
+exits 0 "a hard bounce from before the export" "$lg" bounces import $L $fx/bounces-early.csv
+eq "it suppresses" "$(sq 'SELECT count(*) FROM suppressions')" 2
+eq "but is not counted against the export" "$(sq 'SELECT hard_bounced FROM lists')" 1
+exits 0 "export --for-sequence after bounces" "$lg" export $L -c "$t/ten.conf" --for-sequence -o "$t/seq3.csv" q4
+grep -v -e '^aisha@fabrikam.io$' -e '^sophie.martin@hotmail.fr$' $fx/sendable.txt >"$t/want"
+addresses "$t/seq3.csv" >"$t/got"
+check "a re-export leaves the suppressed out" cmp -s "$t/got" "$t/want"
+exits 0 "export (everything) after bounces" "$lg" export $L -o "$t/all2.csv" q4
+check "no export writes a suppressed address" sh -c "! grep -q -e '^aisha@fabrikam.io,' -e '^sophie.martin@hotmail.fr,' '$t/all2.csv'"
+exits 1 "verify --list again" "$lg" verify $L $dns --no-progress --list q4 -o "$t/q4b.csv" samples/contacts.csv
+eq "verify of a hard-bounced address" "$(grep -F ',aisha@fabrikam.io,' "$t/q4b.csv" | cut -d, -f8,9)" "undeliverable,bounce.hard"
+eq "a second version" "$(sq "SELECT count(*) FROM runs WHERE kind = 'verify' AND finished_at IS NOT NULL")" 2
+eq "the contact stays bounce.hard" "$(sq "SELECT status, reason FROM contacts WHERE address = 'aisha@fabrikam.io'")" "2|35"
+exits 0 "bounces import: a complaint then a hard bounce; an IDN address" "$lg" bounces import $L $fx/bounces-more.csv
+check "an IDN address is suppressed as the contact is named" \
+	[ "$(sq "SELECT count(*) FROM suppressions WHERE address = 'lukas.mueller@xn--bcher-versand-wob.de'")" = 1 ]
+eq "both hard bounces count against the export" "$(sq 'SELECT hard_bounced FROM lists')" 3
+exits 1 "verify --list once more" "$lg" verify $L $dns --no-progress --list q4 -o "$t/q4c.csv" samples/contacts.csv
+eq "verify of a hard-bounced IDN address" "$(grep -F ',lukas.mueller@bücher-versand.de,' "$t/q4c.csv" | cut -d, -f8,9)" "undeliverable,bounce.hard"
+check "verify of an address that complained, then hard-bounced" \
+	[ "$(grep -F ',ella.wright@fabrikam.io,' "$t/q4c.csv" | cut -d, -f8,9)" = "undeliverable,bounce.hard" ]
+check "the contact that complained, then hard-bounced, stays bounce.hard" \
+	[ "$(sq "SELECT status, reason FROM contacts WHERE address = 'ella.wright@fabrikam.io'")" = "2|35" ]
+grep -v -e '^ella.wright@fabrikam.io$' -e '^lukas.mueller@xn--bcher-versand-wob.de$' "$t/want" >"$t/want2"
+
+# === freshness: --now 40 days on ====================================================
+L="--db $db --now $now40"
+exits 0 "lists show 40 days on" "$lg" lists $L show q4
+check "every contact stale" has "$t/out" "aging 0, stale 21"
+check "nothing exportable" has "$t/out" "exportable now: 0"
+exits 1 "export --for-sequence of a stale list" "$lg" export $L -c "$t/ten.conf" --for-sequence -o "$t/stale.csv" q4
+check "export of a stale list says it refused" has "$t/err" "export refused"
+exits 1 "gate of a stale list" "$lg" gate $L -c "$t/ten.conf" --format json q4
+eq "gate of a stale list: nothing may be sent" "$(jget "$t/out" '$.why')" '["empty"]'
+exits 0 "refresh" "$lg" refresh $L $dns --list q4
+check "refresh reports" has "$t/err" "17 of 17 planned records re-verified"
+run=$(sq "SELECT max(id) FROM runs WHERE kind = 'refresh'")
+eq "refresh: one evidence row per planned contact" \
+	"$(sq "SELECT count(*) FROM evidence WHERE how = 'refresh' AND run_id = $run")" \
+	"$(sq "SELECT count(*) FROM refresh_plan WHERE run_id = $run")"
+eq "refresh: 17 planned (21 less 4 suppressed)" "$(sq "SELECT count(*) FROM refresh_plan WHERE run_id = $run")" 17
+eq "refresh: the run finished" "$(sq "SELECT finished_at IS NOT NULL FROM runs WHERE id = $run")" 1
+exits 0 "export --for-sequence after refresh" "$lg" export $L -c "$t/ten.conf" --for-sequence -o "$t/fresh.csv" q4
+addresses "$t/fresh.csv" >"$t/got"
+check "refreshed contacts exportable again" cmp -s "$t/got" "$t/want2"
+exits 0 "refresh with nothing stale" "$lg" refresh $L $dns --list q4
+check "nothing planned" has "$t/err" "0 of 0 planned"
+
+# === bad input ================================================================
+exits 66 "gate of a list that does not exist" "$lg" gate --db "$db" --now "$now1" nosuchlist
+check "the message names the list" has "$t/err" "nosuchlist"
+exits 64 "--now garbage" "$lg" lists --db "$db" --now garbage
+check "--now says what it wants" has "$t/err" "RFC 3339"
+exits 66 "lists show of a missing database" "$lg" lists --db "$t/none/x.db" --now "$now1" show q4
+check "the message names the database" has "$t/err" "$t/none/x.db"
+check "reading creates no database" test ! -e "$t/none"
+printf 'Email\nnot a database\n' >"$t/notdb.db"
+exits 74 "verify --list into a file that is not a database" \
+	"$lg" verify --db "$t/notdb.db" --now "$now1" --no-dns -q --list x -o /dev/null samples/contacts.csv
+check "not a database: says so" has "$t/err" "$t/notdb.db"
+"$lg" lists --db "$t/notdb.db" --now "$now1" >/dev/null 2>"$t/err"
+rc=$?
+check "lists of a file that is not a database: exit 66 or 74 (got $rc)" [ $rc -eq 66 -o $rc -eq 74 ]
+check "lists of a file that is not a database: names it" has "$t/err" "$t/notdb.db"
+sqlite3 "$t/newer.db" 'CREATE TABLE x(y); PRAGMA user_version = 99'
+exits 78 "a database of a newer leadgate" "$lg" lists --db "$t/newer.db" --now "$now1"
+check "newer: says so" has "$t/err" "newer leadgate"
+
+echo "# sample list and bad input: $(($(ms) - t0)) ms"
+
+# === kill safety ================================================================
+# Each command is first timed on a scratch copy; it is then killed (SIGKILL)
+# six times at random moments of that span, checked after each kill, and
+# run to the end.
+seed=${LG_STORE_SEED:-$$}
+echo "# kill moments from seed $seed (LG_STORE_SEED=$seed repeats them)"
+# moments MS: six moments, in seconds, between 5 % and 95 % of MS milliseconds
+moments() {
+	awk -v s="$seed" -v ms="$1" 'BEGIN { srand(s); for (i = 0; i < 6; i++)
+		printf "%.3f ", (0.05 + rand() * 0.9) * ms / 1000 }'
+}
+# timed COMMAND...: $dur is how long COMMAND took, in milliseconds
+timed() {
+	t1=$(ms)
+	"$@" >/dev/null 2>&1 </dev/null
+	dur=$(($(ms) - t1))
+}
+# kill_after SECONDS COMMAND...: run COMMAND, SIGKILL it after SECONDS;
+# $krc is its exit status (137: the kill landed).
+kill_after() {
+	d=$1; shift
+	"$@" >/dev/null 2>"$t/kill.err" </dev/null &
+	bg=$!
+	sleep "$d"
+	kill -9 "$bg" 2>/dev/null
+	wait "$bg" 2>/dev/null
+	krc=$?
+	bg=""
+}
+copy() { sqlite3 "$1" "VACUUM INTO '$2'"; }
+
+# --- verify --list -----------------------------------------------------------
+gen 30000 0 >"$t/big.csv"
+n_big=$(distinct "$t/big.csv")
+db=$t/big.db
+L="--db $db --now $now1"
+timed "$lg" verify --db "$t/dry.db" --now "$now1" $dns -q --list big -o /dev/null "$t/big.csv"
+killed=0
+for d in $(moments $dur); do
+	kill_after "$d" "$lg" verify $L $dns -q --list big -o /dev/null "$t/big.csv"
+	[ $krc -eq 137 ] && killed=$((killed + 1))
+	[ -e "$db" ] || continue
+	r=$(integrity "$db")
+	[ "$r" = ok ] || notok "verify killed after ${d}s: integrity_check says $r"
+	# Every run holds as many members as evidence rows: each row is both or neither.
+	r=$(sq "SELECT count(*) FROM runs r WHERE kind = 'verify' AND (SELECT count(*) FROM members m WHERE m.run_id = r.id) <> (SELECT count(*) FROM evidence e WHERE e.run_id = r.id)")
+	[ "$r" = 0 ] || notok "verify killed after ${d}s: $r runs whose members and evidence differ"
+done
+ok "verify --list of $n_big contacts (${dur} ms) killed $killed of 6 times"
+open=$(sq "SELECT count(*) FROM runs WHERE kind = 'verify' AND finished_at IS NULL")
+exits 0 "verify --list run again to the end" "$lg" verify $L $dns --no-progress --list big -o /dev/null "$t/big.csv"
+if [ "${open:-0}" -gt 0 ]; then
+	check "it took the interrupted run up" has "$t/err" "taking up the interrupted run"
+fi
+eq "big: integrity_check" "$(integrity "$db")" ok
+cur=$(sq "SELECT current_run FROM lists WHERE name = 'big'")
+eq "big: the current version is the last run" "$cur" "$(sq "SELECT max(id) FROM runs WHERE kind = 'verify'")"
+eq "big: no run left open" "$(sq "SELECT count(*) FROM runs WHERE kind = 'verify' AND finished_at IS NULL")" 0
+eq "big: members = distinct addresses" "$(sq "SELECT count(*) FROM members WHERE run_id = $cur")" "$n_big"
+eq "big: contacts = distinct addresses" "$(sq 'SELECT count(*) FROM contacts')" "$n_big"
+eq "big: no address twice" "$(sq 'SELECT count(*) - count(DISTINCT lower(address)) FROM contacts')" 0
+eq "big: one evidence row per member" \
+	"$(sq "SELECT count(*) FROM members m JOIN evidence e ON e.run_id = m.run_id AND e.contact_id = m.contact_id WHERE m.run_id = $cur")|$(sq "SELECT count(*) FROM evidence WHERE run_id = $cur")" \
+	"$n_big|$n_big"
+eq "big: every version complete" "$(sq "SELECT count(*) FROM runs r WHERE kind = 'verify' AND (SELECT count(*) FROM members m WHERE m.run_id = r.id) <> $n_big")" 0
+eq "big: no evidence twice" "$(sq 'SELECT count(*) FROM (SELECT 1 FROM evidence GROUP BY contact_id, run_id HAVING count(*) > 1)')" 0
+exits 0 "lists show big" "$lg" lists $L show big
+check "lists show big: rows = input rows" has "$t/out" "rows 30000, unique contacts $n_big"
+
+# --- bounces import ----------------------------------------------------------
+# Events for the big list's addresses: hard, soft and block; every 20th
+# line repeats the one before it (the same event twice in a file).
+awk -v rows=40000 'NR == FNR { d[n++] = $0; next }
+	END { print "email,type,code,reason,time"
+		split("hard soft block", ty, " "); split("5.1.1 4.2.2 5.7.1", co, " ")
+		for (i = 0; i < rows; i++) {
+			j = (i % 20 == 19) ? i - 1 : i; k = (j * 7) % 30000; y = j % 3 + 1
+			printf "user%d@%s,%s,%s,%s,2026-01-%02dT%02d:%02d:00Z\n", k, d[k % n], ty[y], co[y],
+				"reason " y, 11 + j % 15, j % 24, j % 60 } }' "$t/domains" /dev/null >"$t/bounces.csv"
+n_ev=$(tail -n +2 "$t/bounces.csv" | sort -u | wc -l | tr -d ' ')
+n_hard=$(tail -n +2 "$t/bounces.csv" | awk -F, '$2 == "hard" { print $1 }' | sort -u | wc -l | tr -d ' ')
+L="--db $db --now $now2"
+copy "$db" "$t/dry2.db"
+timed "$lg" bounces import --db "$t/dry2.db" --now "$now2" -q "$t/bounces.csv"
+killed=0
+for d in $(moments $dur); do
+	kill_after "$d" "$lg" bounces import $L -q "$t/bounces.csv"
+	[ $krc -eq 137 ] && killed=$((killed + 1))
+	r=$(integrity "$db")
+	[ "$r" = ok ] || notok "bounces import killed after ${d}s: integrity_check says $r"
+	b=$(sq 'SELECT count(*) FROM bounces')
+	[ "$b" = 0 ] || [ "$b" = "$n_ev" ] ||
+		notok "bounces import killed after ${d}s: $b bounces, want 0 or $n_ev (a file is imported wholly or not at all)"
+done
+ok "bounces import of $n_ev events (${dur} ms) killed $killed of 6 times"
+exits 0 "bounces import run again" "$lg" bounces import $L "$t/bounces.csv"
+eq "bounces: integrity_check" "$(integrity "$db")" ok
+eq "bounces = distinct events" "$(sq 'SELECT count(*) FROM bounces')" "$n_ev"
+eq "suppressions = hard-bounced addresses" "$(sq 'SELECT count(*) FROM suppressions')" "$n_hard"
+eq "every suppressed contact marked" "$(sq 'SELECT count(*) FROM contacts c JOIN suppressions s ON s.address = c.address WHERE c.suppressed = 0')" 0
+eq "no bounce of a run that does not exist" "$(sq 'SELECT count(*) FROM bounces WHERE run_id NOT IN (SELECT id FROM runs)')" 0
+exits 0 "bounces import once more" "$lg" bounces import $L "$t/bounces.csv"
+check "once more: nothing new" has "$t/err" "0 events new"
+eq "bounces: still the distinct events" "$(sq 'SELECT count(*) FROM bounces')" "$n_ev"
+
+# --- refresh -----------------------------------------------------------------
+L="--db $db --now $now40"
+budget=20000
+n_stale=$(sq "SELECT count(*) FROM contacts WHERE suppressed = 0")
+n_plan=$((n_stale < budget ? n_stale : budget))
+copy "$db" "$t/dry3.db"
+timed "$lg" refresh --db "$t/dry3.db" --now "$now40" $dns -q --budget $budget
+killed=0
+for d in $(moments $dur); do
+	kill_after "$d" "$lg" refresh $L $dns -q --budget $budget
+	[ $krc -eq 137 ] && killed=$((killed + 1))
+	r=$(integrity "$db")
+	[ "$r" = ok ] || notok "refresh killed after ${d}s: integrity_check says $r"
+	r=$(sq "SELECT count(*) FROM refresh_plan p WHERE (SELECT count(*) FROM evidence e WHERE e.run_id = p.run_id AND e.contact_id = p.contact_id) <> p.done")
+	[ "$r" = 0 ] || notok "refresh killed after ${d}s: $r plan entries whose evidence and done disagree"
+done
+ok "refresh of $n_plan contacts (${dur} ms) killed $killed of 6 times"
+exits 0 "refresh run again to the end" "$lg" refresh $L $dns --budget $budget
+eq "refresh: integrity_check" "$(integrity "$db")" ok
+first=$(sq "SELECT min(id) FROM runs WHERE kind = 'refresh'")
+eq "refresh: the first run planned the budget" "$(sq "SELECT count(*) FROM refresh_plan WHERE run_id = $first")" "$n_plan"
+eq "refresh: evidence of the first run = its plan" \
+	"$(sq "SELECT count(*) FROM evidence WHERE how = 'refresh' AND run_id = $first")" "$n_plan"
+eq "refresh: every plan entry done, with one evidence row" \
+	"$(sq "SELECT count(*) FROM refresh_plan p WHERE p.done = 0 OR (SELECT count(*) FROM evidence e WHERE e.run_id = p.run_id AND e.contact_id = p.contact_id AND e.how = 'refresh') <> 1")" 0
+eq "refresh: no evidence twice" "$(sq 'SELECT count(*) FROM (SELECT contact_id, run_id FROM evidence GROUP BY 1, 2 HAVING count(*) > 1)')" 0
+eq "refresh: nothing planned twice" "$(sq 'SELECT count(*) FROM (SELECT 1 FROM refresh_plan GROUP BY run_id, contact_id HAVING count(*) > 1)')" 0
+eq "refresh: every run finished" "$(sq "SELECT count(*) FROM runs WHERE kind = 'refresh' AND finished_at IS NULL")" 0
+eq "refresh: the planned contacts re-verified as of now" \
+	"$(sq "SELECT count(*) FROM contacts c JOIN refresh_plan p ON p.contact_id = c.id WHERE p.run_id = $first AND c.verified_at < strftime('%s', '$now40') - 3600")" 0
+
+echo "# kill safety: $(($(ms) - t0)) ms"
+
+# === two processes on one database =============================================
+# two NAME LIST...: `verify --list NAME` of the new list and `refresh` of
+# the stale list old, started at once on one database; $rc1, $rc2.
+two() {
+	"$lg" verify --db "$db" --now "$now40" $dns -q --list "$1" -o /dev/null "$t/new.csv" 2>"$t/verify.err" &
+	p1=$!
+	"$lg" refresh --db "$db" --now "$now40" $dns -q --list old >/dev/null 2>"$t/refresh.err" &
+	p2=$!
+	bg="$p1 $p2"
+	wait $p1
+	rc1=$?
+	wait $p2
+	rc2=$?
+	bg=""
+	[ $rc1 -le 1 ] || sed 's/^/#   verify: /' "$t/verify.err" | head -n 2
+	[ $rc2 -eq 0 ] || sed 's/^/#   refresh: /' "$t/refresh.err" | head -n 2
+}
+gen 20000 100000 0 150 >"$t/old.csv"
+gen 20000 200000 150 150 >"$t/new.csv"
+n_old=$(distinct "$t/old.csv")
+n_new=$(distinct "$t/new.csv")
+
+# A new list; the two lists' domains apart, none answered at now40 yet.
+db=$t/two.db
+"$lg" verify --db "$db" --now "$now1" $dns -q --list old -o /dev/null "$t/old.csv"
+two new
+check "verify --list and refresh at once: verify exits 0 or 1 (got $rc1)" [ $rc1 -le 1 ]
+check "verify --list and refresh at once: refresh exits 0 (got $rc2)" [ $rc2 -eq 0 ]
+eq "two at once: integrity_check" "$(integrity "$db")" ok
+eq "two at once: the new list complete" "$(sq "SELECT count(*) FROM members WHERE run_id = (SELECT current_run FROM lists WHERE name = 'new')")" "$n_new"
+eq "two at once: the old list refreshed" "$(sq "SELECT count(*) FROM evidence WHERE how = 'refresh'")" "$n_old"
+
+# A list verified before, and domains the two share, answered at now40
+# already: what a weekly re-verification next to the daily refresh looks
+# like.
+gen 20000 100000 >"$t/old.csv"
+gen 20000 200000 >"$t/new.csv"
+db=$t/two2.db
+"$lg" verify --db "$db" --now "$now1" $dns -q --list old -o /dev/null "$t/old.csv"
+"$lg" verify --db "$db" --now "$now1" $dns -q --list new -o /dev/null "$t/new.csv"
+gen 300 300000 >"$t/warm.csv"
+"$lg" verify --db "$db" --now "$now40" $dns -q --list warm -o /dev/null "$t/warm.csv"
+two new
+check "verify --list of a known list and refresh at once: verify exits 0 or 1 (got $rc1)" [ $rc1 -le 1 ]
+check "verify --list of a known list and refresh at once: refresh exits 0 (got $rc2)" [ $rc2 -eq 0 ]
+eq "two at once again: integrity_check" "$(integrity "$db")" ok
+
+# === a database that may not be written =====================================
+db=$t/ro/s.db
+mkdir "$t/ro"
+sqlite3 "$t/s.db" "VACUUM INTO '$db'"
+sqlite3 "$db" 'PRAGMA journal_mode = WAL' >/dev/null
+sum=$(cksum <"$db")
+# runas COMMAND...: as a user that may not write there.  Root writes
+# anything whatever the modes say: it runs leadgate as nobody instead.
+who=""
+if [ "$(id -u)" -ne 0 ]; then
+	runas() { "$@"; }
+	who="this user"
+elif command -v setpriv >/dev/null 2>&1; then
+	runas() { setpriv --reuid=65534 --regid=65534 --clear-groups -- "$@"; }
+	chmod 755 "$t"
+	chmod 644 "$t/empty.conf"
+	chown 65534 "$t/ro"
+	who=nobody
+fi
+if [ -n "$who" ]; then
+	chmod 0444 "$db"
+	exits 74 "verify --list into a read-only file ($who)" \
+		runas "$lg" verify --db "$db" --now "$now2" --no-dns -q --list q4 -o /dev/null samples/contacts.csv
+	check "read-only: says so" has "$t/err" "read-only"
+	check "read-only: names the database" has "$t/err" "$db"
+	check "read-only file unchanged" [ "$(cksum <"$db")" = "$sum" ]
+	chmod 0555 "$t/ro"
+	exits 74 "verify --list into a read-only directory ($who)" \
+		runas "$lg" verify --db "$db" --now "$now2" --no-dns -q --list q4 -o /dev/null samples/contacts.csv
+	check "read-only directory: says so" has "$t/err" "read-only"
+	exits 74 "bounces import into a read-only directory ($who)" \
+		runas "$lg" bounces import --db "$db" --now "$now2" $fx/bounces-early.csv
+	check "read-only directory: says so" has "$t/err" "read-only"
+	exits 0 "lists of a database in a read-only directory ($who)" runas "$lg" lists --db "$db" --now "$now2"
+	check "read-only database unchanged" [ "$(cksum <"$db")" = "$sum" ]
+	chmod 0755 "$t/ro"
+	chmod 0644 "$db"
+else
+	ok "skipped: read-only database (running as root without setpriv: root writes whatever the modes say)"
+fi
+
+# === a full disk ===============================================================
+# The file size limit: writes past it fail (EFBIG) as on a full disk.  The
+# first batch fits: the run is left interrupted with what it committed.
+db=$t/full.db
+(
+	trap '' XFSZ
+	ulimit -f 4096 # 2 MiB in 512-byte blocks (dash), 4 MiB in 1 KiB ones (bash)
+	exec "$lg" verify --db "$db" --now "$now1" --no-dns -q --list big -o /dev/null "$t/big.csv"
+) >"$t/out" 2>"$t/err"
+rc=$?
+eq "verify --list past the file size limit exits 74" "$rc" 74
+check "file size limit: the message names the database" has "$t/err" "$db"
+sed 's/^/#   /' "$t/err" | head -n 2
+eq "file size limit: integrity_check" "$(integrity "$db")" ok
+done_before=$(sq "SELECT count(*) FROM members WHERE run_id = (SELECT max(id) FROM runs)")
+check "file size limit: the batches before it committed ($done_before contacts)" [ "${done_before:-0}" -gt 0 ]
+# A mistaken run with another file that is no contact list at all...
+exits 65 "verify --list of a file that is not a contact list" \
+	"$lg" verify --db "$db" --now "$now1" --no-dns -q --list big -o /dev/null samples/samples.zone
+check "a failed verify records no run" [ "$(sq 'SELECT count(*) FROM runs')" = 1 ]
+# ... does not make the interrupted run start over.
+exits 1 "file size limit: the database works afterwards" \
+	"$lg" verify --db "$db" --now "$now1" --no-dns --no-progress --list big -o /dev/null "$t/big.csv"
+check "the next run takes the interrupted one up" has "$t/err" "($done_before contacts recorded before)"
+eq "file size limit: then complete" "$(sq "SELECT count(*) FROM members WHERE run_id = (SELECT current_run FROM lists WHERE name = 'big')")" "$n_big"
+exits 65 "verify --list NEW of a file that is not a contact list" \
+	"$lg" verify --db "$db" --now "$now1" --no-dns -q --list phantom -o /dev/null samples/samples.zone
+check "no list made by a failed verify" [ "$(sq "SELECT count(*) FROM lists WHERE name = 'phantom'")" = 0 ]
+
+# A disk really full (ENOSPC): a small tmpfs in a mount namespace of our
+# own, where unshare(1) may make one (root, or user namespaces allowed).
+mkdir "$t/tiny"
+cat >"$t/full.sh" <<'SH'
+# full.sh DIR LEADGATE NOW LIST ERR: on a 512 KiB tmpfs at DIR
+mount -t tmpfs -o size=512k tmpfs "$1" 2>/dev/null || exit 99
+"$2" verify --db "$1/lg.db" --now "$3" --no-dns -q --list big -o /dev/null "$4" 2>"$5"
+echo "rc $?"
+echo "integrity $(sqlite3 "$1/lg.db" 'PRAGMA integrity_check' 2>&1 | tr '\n' ' ')"
+sed 's/^/err /' "$5"
+SH
+if unshare -rm true 2>/dev/null; then
+	unshare -rm sh "$t/full.sh" "$t/tiny" "$lg" "$now1" "$t/big.csv" "$t/full.err" >"$t/full.out" 2>&1
+	if grep -q '^rc ' "$t/full.out"; then
+		eq "verify --list on a full disk exits 74" "$(sed -n 's/^rc //p' "$t/full.out")" 74
+		check "full disk: the message says the disk is full" grep -q '^err .*disk is full' "$t/full.out"
+		check "full disk: the message names the database" has "$t/full.out" "$t/tiny/lg.db"
+		eq "full disk: integrity_check" "$(sed -n 's/^integrity //p' "$t/full.out")" "ok "
+		grep '^err' "$t/full.out" | sed 's/^err /#   /' | head -n 2
+	else
+		ok "skipped: full disk (no tmpfs could be mounted: $(head -c 100 "$t/full.out"))"
+	fi
+else
+	ok "skipped: full disk (unshare cannot make a mount namespace here)"
+fi
+
+echo "# total: $(($(ms) - t0)) ms"
+echo "store: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]

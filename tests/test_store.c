@@ -1,0 +1,1356 @@
+/*
+ * test_store.c - the store on real database files: opening and migrating,
+ * verify runs and their resumption, DNS answers kept across runs, bounces
+ * and suppressions, exports, refresh plans.
+ *
+ * Every test works on its own database in a temporary directory made by
+ * the group setup and removed by its teardown.  What the store API does
+ * not show (row counts, the schema version) is read with sqlite3 directly
+ * on a second, read-only connection.  Times are plain numbers passed in:
+ * nothing here reads the clock.
+ */
+#include "store/store.h"
+
+#include <ftw.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#define DAY ((int64_t)86400)
+#define T0 ((int64_t)1763800000) /* 2025-11-22T08:26:40Z: any fixed time will do */
+
+static char tmpdir[256];
+static unsigned dbseq;
+
+static int group_setup(void **state)
+{
+	const char *base = getenv("TMPDIR");
+	(void)state;
+	snprintf(tmpdir, sizeof(tmpdir), "%s/lgstoreXXXXXX", base && *base ? base : "/tmp");
+	return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb, (void)flag, (void)ftw;
+	return remove(path);
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	return nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* A path for a new database under the temporary directory. */
+static void db_path(char *buf, size_t cap, const char *name)
+{
+	snprintf(buf, cap, "%s/%u-%s", tmpdir, ++dbseq, name);
+}
+
+static struct store *open_write(const char *path)
+{
+	struct store *s = NULL;
+	struct lg_err e = {{0}};
+	enum lg_status st = store_open(&s, path, STORE_WRITE, &e);
+	if (st != LG_OK)
+		fail_msg("store_open(%s): %s", path, e.msg);
+	assert_non_null(s);
+	return s;
+}
+
+static void begin(struct store *s)
+{
+	struct lg_err e = {{0}};
+	if (store_begin(s, &e) != LG_OK)
+		fail_msg("store_begin: %s", e.msg);
+}
+
+static void commit(struct store *s)
+{
+	struct lg_err e = {{0}};
+	if (store_commit(s, &e) != LG_OK)
+		fail_msg("store_commit: %s", e.msg);
+}
+
+/* One integer a query gives, read on a connection of its own. */
+static long long q1(const char *path, const char *fmt, ...)
+{
+	char sql[1024];
+	va_list ap;
+	sqlite3 *db;
+	sqlite3_stmt *q;
+	long long v = -1;
+
+	va_start(ap, fmt);
+	vsnprintf(sql, sizeof(sql), fmt, ap);
+	va_end(ap);
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+	if (sqlite3_step(q) == SQLITE_ROW)
+		v = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+	return v;
+}
+
+/* One text value a query gives, copied into buf. */
+static const char *qtext(const char *path, char *buf, size_t cap, const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *q;
+
+	buf[0] = '\0';
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
+	if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_text(q, 0))
+		snprintf(buf, cap, "%s", (const char *)sqlite3_column_text(q, 0));
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+	return buf;
+}
+
+static struct store_verdict verdict(const char *address, enum verify_status st,
+				    enum verify_reason r, unsigned flags, int64_t at)
+{
+	const char *d = strrchr(address, '@');
+	struct store_verdict v = {
+		.address = address, .address_len = strlen(address),
+		.domain = d ? d + 1 : "", .domain_len = d ? strlen(d + 1) : 0,
+		.status = st, .reason = r, .flags = flags,
+		.mx = st == VERIFY_DELIVERABLE ? "mx.example.net" : "", .provider = "",
+		.verified_at = at,
+	};
+	return v;
+}
+
+static void row(struct store *s, const struct store_run *run, const char *address,
+		enum verify_status st, enum verify_reason r, unsigned flags, int64_t at)
+{
+	struct lg_err e = {{0}};
+	struct store_verdict v = verdict(address, st, r, flags, at);
+	if (store_verify_row(s, run, &v, at, &e) != LG_OK)
+		fail_msg("store_verify_row(%s): %s", address, e.msg);
+}
+
+static void finish(struct store *s, const struct store_run *run, unsigned long rows,
+		   unsigned long contacts, int64_t now)
+{
+	struct lg_err e = {{0}};
+	struct store_list_counts c = {.rows = rows, .contacts = contacts};
+	if (store_verify_finish(s, run, &c, now, &e) != LG_OK)
+		fail_msg("store_verify_finish: %s", e.msg);
+}
+
+static void list_get(struct store *s, const char *name, struct store_list_info *li)
+{
+	struct lg_err e = {{0}};
+	if (store_list_get(s, name, li, &e) != LG_OK)
+		fail_msg("store_list_get(%s): %s", name, e.msg);
+}
+
+/* A list verified in one run: every address deliverable as of at. */
+static struct store_run verified_list(struct store *s, const char *name, const char *const *addr,
+				      size_t n, int64_t at)
+{
+	struct store_run run;
+	struct lg_err e = {{0}};
+	begin(s);
+	assert_int_equal(store_verify_begin(s, name, NULL, name, NULL, at, &run, &e), LG_OK);
+	for (size_t i = 0; i < n; i++)
+		row(s, &run, addr[i], VERIFY_DELIVERABLE, VERIFY_R_OK, 0, at);
+	finish(s, &run, n, n, at);
+	commit(s);
+	return run;
+}
+
+/* What store_members_each handed over. */
+struct members {
+	size_t n;
+	struct {
+		int64_t contact_id;
+		char address[64];
+		enum verify_status status;
+		enum verify_reason reason;
+		unsigned flags;
+		int64_t verified_at;
+		enum store_suppress suppressed;
+	} m[16];
+};
+
+static enum lg_status take_member(void *arg, const struct store_member *m, struct lg_err *err)
+{
+	struct members *g = arg;
+	(void)err;
+	assert_true(g->n < sizeof(g->m) / sizeof(*g->m));
+	g->m[g->n].contact_id = m->contact_id;
+	snprintf(g->m[g->n].address, sizeof(g->m[g->n].address), "%.*s", (int)m->address_len,
+		 m->address);
+	g->m[g->n].status = m->status;
+	g->m[g->n].reason = m->reason;
+	g->m[g->n].flags = m->flags;
+	g->m[g->n].verified_at = m->verified_at;
+	g->m[g->n].suppressed = m->suppressed;
+	g->n++;
+	return LG_OK;
+}
+
+static void members(struct store *s, const char *name, bool with_address, struct members *g)
+{
+	struct store_list_info li;
+	struct lg_err e = {{0}};
+	memset(g, 0, sizeof(*g));
+	list_get(s, name, &li);
+	if (store_members_each(s, &li, with_address, take_member, g, &e) != LG_OK)
+		fail_msg("store_members_each(%s): %s", name, e.msg);
+}
+
+/* The index of the member with this address, or fail. */
+static size_t member(const struct members *g, const char *address)
+{
+	for (size_t i = 0; i < g->n; i++)
+		if (!strcmp(g->m[i].address, address))
+			return i;
+	fail_msg("no member %s", address);
+	return 0;
+}
+
+/* ---- opening ----------------------------------------------------------- */
+
+static void test_open_creates_and_migrates(void **state)
+{
+	char path[512], buf[64];
+	struct store *s, *r;
+	struct lg_err e = {{0}};
+	(void)state;
+
+	/* The database and the directories above it are made. */
+	snprintf(path, sizeof(path), "%s/new/sub/leadgate.db", tmpdir);
+	s = open_write(path);
+	assert_string_equal(store_path(s), path);
+	store_close(s);
+	assert_int_equal(access(path, R_OK | W_OK), 0);
+	assert_int_equal(q1(path, "PRAGMA user_version"), 1);
+	assert_string_equal(qtext(path, buf, sizeof(buf), "PRAGMA journal_mode"), "wal");
+	assert_int_equal(q1(path, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name"
+				  " IN ('contacts', 'evidence', 'runs', 'lists', 'members', 'domains',"
+				  " 'bounces', 'suppressions', 'exports', 'sent', 'refresh_plan')"),
+			 11);
+
+	/* Opened again: nothing migrates twice, what was kept stays. */
+	s = open_write(path);
+	struct dns_result d = {.mx = "mx.kept.example", .outcome = DNS_MX,
+			       .provider = DNS_PROV_OTHER, .answered_at = 1000, .expires_at = 5000};
+	begin(s);
+	assert_int_equal(store_domain_put(s, "kept.example", 12, &d, &e), LG_OK);
+	commit(s);
+	store_close(s);
+	s = open_write(path);
+	store_close(s);
+	assert_int_equal(q1(path, "PRAGMA user_version"), 1);
+	assert_int_equal(q1(path, "SELECT count(*) FROM domains"), 1);
+
+	/* And read-only. */
+	assert_int_equal(store_open(&r, path, STORE_READ, &e), LG_OK);
+	struct dns_result got;
+	assert_true(store_domain_get(r, "kept.example", 12, 1000, &got));
+	assert_string_equal(got.mx, "mx.kept.example");
+	store_close(r);
+}
+
+static void test_open_missing_read(void **state)
+{
+	char path[512];
+	struct store *s = (struct store *)1;
+	struct lg_err e = {{0}};
+	(void)state;
+
+	db_path(path, sizeof(path), "missing.db");
+	assert_int_equal(store_open(&s, path, STORE_READ, &e), LG_ENOINPUT);
+	assert_null(s);
+	assert_non_null(strstr(e.msg, path));
+	/* Reading never creates it. */
+	assert_int_not_equal(access(path, F_OK), 0);
+}
+
+static void test_open_not_a_database(void **state)
+{
+	char path[512], junk[4096];
+	struct store *s = NULL;
+	struct lg_err e = {{0}};
+	(void)state;
+
+	db_path(path, sizeof(path), "contacts.csv");
+	for (size_t i = 0; i < sizeof(junk); i++)
+		junk[i] = "Email\nann@example.com\n"[i % 22];
+	FILE *f = fopen(path, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(junk, 1, sizeof(junk), f), sizeof(junk));
+	fclose(f);
+
+	assert_int_equal(store_open(&s, path, STORE_WRITE, &e), LG_EIO);
+	assert_null(s);
+	assert_non_null(strstr(e.msg, path));
+	/* The file is left as it was. */
+	struct stat sb;
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_size, (off_t)sizeof(junk));
+
+	e.msg[0] = '\0';
+	assert_int_equal(store_open(&s, path, STORE_READ, &e), LG_EIO);
+	assert_null(s);
+	assert_non_null(strstr(e.msg, path));
+}
+
+static void test_open_newer_schema(void **state)
+{
+	char path[512];
+	sqlite3 *db;
+	struct store *s = NULL;
+	struct lg_err e = {{0}};
+	(void)state;
+
+	db_path(path, sizeof(path), "future.db");
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "CREATE TABLE later(x); PRAGMA user_version = 99", NULL,
+				      NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+
+	assert_int_equal(store_open(&s, path, STORE_WRITE, &e), LG_ECONFIG);
+	assert_null(s);
+	assert_non_null(strstr(e.msg, "newer"));
+	assert_int_equal(q1(path, "PRAGMA user_version"), 99); /* not touched */
+	assert_int_equal(q1(path, "SELECT count(*) FROM sqlite_schema"), 1);
+	assert_int_equal(store_open(&s, path, STORE_READ, &e), LG_ECONFIG);
+	assert_null(s);
+}
+
+/* ---- verify runs -------------------------------------------------------- */
+
+static void test_verify_run(void **state)
+{
+	char path[512];
+	struct store_run run;
+	struct store_list_info li;
+	struct members g;
+	struct lg_err e = {{0}};
+	size_t i;
+	(void)state;
+
+	db_path(path, sizeof(path), "verify.db");
+	struct store *s = open_write(path);
+	begin(s);
+	assert_int_equal(store_verify_begin(s, "Q4 webinar", "hubspot", "in.csv", "fp", T0, &run, &e),
+			 LG_OK);
+	assert_false(run.resumed);
+	assert_int_equal(run.done, 0);
+	assert_true(run.id > 0 && run.list_id > 0);
+	row(s, &run, "Ann@X.com", VERIFY_DELIVERABLE, VERIFY_R_OK, VERIFY_F_FREE | VERIFY_F_DUPLICATE,
+	    T0);
+	/* The same contact in another case: the latest verdict wins. */
+	row(s, &run, "ann@x.com", VERIFY_RISKY, VERIFY_R_ROLE, VERIFY_F_ROLE | VERIFY_F_DUPLICATE,
+	    T0 + 1);
+	row(s, &run, "bob@y.org", VERIFY_UNDELIVERABLE, VERIFY_R_NXDOMAIN, VERIFY_F_RAGGED, T0);
+	row(s, &run, "", VERIFY_UNDELIVERABLE, VERIFY_R_EMPTY, 0, T0); /* no address: not kept */
+	struct store_list_counts c = {.rows = 4, .contacts = 2,
+				      .by_status = {[VERIFY_RISKY] = 1, [VERIFY_UNDELIVERABLE] = 2}};
+	assert_int_equal(store_verify_finish(s, &run, &c, T0 + 10, &e), LG_OK);
+	commit(s);
+
+	list_get(s, "Q4 webinar", &li);
+	assert_int_equal(li.id, run.list_id);
+	assert_string_equal(li.name, "Q4 webinar");
+	assert_string_equal(li.source, "hubspot");
+	assert_int_equal(li.created_at, T0);
+	assert_int_equal(li.version_run, run.id);
+	assert_int_equal(li.verified_at, T0 + 10);
+	assert_int_equal(li.versions, 1);
+	assert_int_equal(li.counts.rows, 4);
+	assert_int_equal(li.counts.contacts, 2);
+	assert_int_equal(li.counts.by_status[VERIFY_DELIVERABLE], 0);
+	assert_int_equal(li.counts.by_status[VERIFY_RISKY], 1);
+	assert_int_equal(li.counts.by_status[VERIFY_UNDELIVERABLE], 2);
+	assert_int_equal(li.exported, 0);
+	assert_int_equal(li.hard_bounced, 0);
+
+	members(s, "Q4 webinar", true, &g);
+	assert_int_equal(g.n, 2);
+	i = member(&g, "ann@x.com");
+	assert_true(g.m[i].contact_id > 0);
+	assert_int_equal(g.m[i].status, VERIFY_RISKY);
+	assert_int_equal(g.m[i].reason, VERIFY_R_ROLE);
+	assert_int_equal(g.m[i].flags, VERIFY_F_ROLE); /* duplicate is the row's, not the contact's */
+	assert_int_equal(g.m[i].verified_at, T0 + 1);
+	assert_int_equal(g.m[i].suppressed, STORE_SUPPRESS_NONE);
+	i = member(&g, "bob@y.org");
+	assert_int_equal(g.m[i].status, VERIFY_UNDELIVERABLE);
+	assert_int_equal(g.m[i].reason, VERIFY_R_NXDOMAIN);
+	assert_int_equal(g.m[i].flags, 0); /* ragged is the row's too */
+
+	/* The gate's scan: verdicts only. */
+	members(s, "Q4 webinar", false, &g);
+	assert_int_equal(g.n, 2);
+	for (i = 0; i < g.n; i++) {
+		assert_int_equal(g.m[i].contact_id, 0);
+		assert_string_equal(g.m[i].address, "");
+	}
+
+	/* One contact per address, one evidence row per contact and run. */
+	assert_int_equal(q1(path, "SELECT count(*) FROM contacts"), 2);
+	assert_int_equal(q1(path, "SELECT count(*) FROM evidence WHERE run_id = %lld", (long long)run.id),
+			 2);
+	assert_int_equal(q1(path, "SELECT count(*) FROM contacts WHERE address = 'ann@x.com'"), 1);
+
+	/* A second version of the list. */
+	struct store_run run2;
+	begin(s);
+	assert_int_equal(store_verify_begin(s, "Q4 webinar", NULL, "in2.csv", "fp2", T0 + DAY, &run2,
+					    &e),
+			 LG_OK);
+	assert_int_equal(run2.list_id, run.list_id);
+	assert_true(run2.id != run.id);
+	row(s, &run2, "ANN@x.COM", VERIFY_DELIVERABLE, VERIFY_R_OK, 0, T0 + DAY);
+	finish(s, &run2, 1, 1, T0 + DAY);
+	commit(s);
+	list_get(s, "Q4 webinar", &li);
+	assert_int_equal(li.versions, 2);
+	assert_int_equal(li.version_run, run2.id);
+	assert_string_equal(li.source, "hubspot"); /* kept from the first */
+	members(s, "Q4 webinar", true, &g);
+	assert_int_equal(g.n, 1);
+	assert_string_equal(g.m[0].address, "ann@x.com");
+	assert_int_equal(g.m[0].status, VERIFY_DELIVERABLE);
+	assert_int_equal(q1(path, "SELECT count(*) FROM contacts"), 2);
+
+	/* Unknown lists. */
+	e.msg[0] = '\0';
+	assert_int_equal(store_list_get(s, "no such list", &li, &e), LG_ENOINPUT);
+	assert_non_null(strstr(e.msg, "no such list"));
+	store_close(s);
+}
+
+static void test_resume(void **state)
+{
+	char path[512];
+	struct store_run run, again;
+	struct store_list_info li;
+	struct lg_err e = {{0}};
+	(void)state;
+
+	db_path(path, sizeof(path), "resume.db");
+	struct store *s = open_write(path);
+	begin(s);
+	assert_int_equal(store_verify_begin(s, "big", NULL, "big.csv", "F", T0, &run, &e), LG_OK);
+	row(s, &run, "a@x.com", VERIFY_DELIVERABLE, VERIFY_R_OK, 0, T0);
+	row(s, &run, "b@x.com", VERIFY_RISKY, VERIFY_R_ROLE, VERIFY_F_ROLE, T0);
+	commit(s);
+	store_close(s); /* killed: never finished */
+
+	s = open_write(path);
+	list_get(s, "big", &li);
+	assert_int_equal(li.version_run, 0); /* nothing complete yet */
+	assert_int_equal(li.versions, 0);
+	begin(s);
+	assert_int_equal(store_verify_begin(s, "big", NULL, "big.csv", "F", T0 + 60, &again, &e),
+			 LG_OK);
+	assert_true(again.resumed);
+	assert_int_equal(again.id, run.id);
+	assert_int_equal(again.list_id, run.list_id);
+	assert_int_equal(again.done, 2);
+	/* The whole input again: what was recorded changes nothing. */
+	row(s, &again, "a@x.com", VERIFY_DELIVERABLE, VERIFY_R_OK, 0, T0);
+	row(s, &again, "b@x.com", VERIFY_RISKY, VERIFY_R_ROLE, VERIFY_F_ROLE, T0);
+	assert_int_equal(q1(path, "SELECT count(*) FROM members WHERE run_id = %lld", (long long)run.id),
+			 2);
+	row(s, &again, "c@x.com", VERIFY_DELIVERABLE, VERIFY_R_OK, 0, T0 + 60);
+	finish(s, &again, 3, 3, T0 + 60);
+	commit(s);
+
+	assert_int_equal(q1(path, "SELECT count(*) FROM members WHERE run_id = %lld", (long long)run.id),
+			 3);
+	assert_int_equal(q1(path, "SELECT count(*) FROM evidence WHERE run_id = %lld", (long long)run.id),
+			 3);
+	assert_int_equal(q1(path, "SELECT count(*) FROM evidence"), 3);
+	assert_int_equal(q1(path, "SELECT count(*) FROM contacts"), 3);
+	assert_int_equal(q1(path, "SELECT count(*) FROM runs"), 1);
+	list_get(s, "big", &li);
+	assert_int_equal(li.version_run, run.id);
+	assert_int_equal(li.versions, 1);
+	assert_int_equal(li.counts.contacts, 3);
+
+	/* A finished run is never resumed: the same input is a new version. */
+	begin(s);
+	assert_int_equal(store_verify_begin(s, "big", NULL, "big.csv", "F", T0 + DAY, &again, &e),
+			 LG_OK);
+	assert_false(again.resumed);
+	assert_true(again.id != run.id);
+	store_rollback(s);
+	store_close(s);
+}
+
+static void test_resume_other_input(void **state)
+{
+	char path[512];
+	struct store_run r1, r2, r3;
+	struct store_list_info li;
+	struct lg_err e = {{0}};
+	(void)state;
+
+	db_path(path, sizeof(path), "discard.db");
+	struct store *s = open_write(path);
+	begin(s);
+	assert_int_equal(store_verify_begin(s, "L", NULL, "a.csv", "F1", T0, &r1, &e), LG_OK);
+	row(s, &r1, "a@x.com", VERIFY_DELIVERABLE, VERIFY_R_OK, 0, T0);
+	row(s, &r1, "b@x.com", VERIFY_DELIVERABLE, VERIFY_R_OK, 0, T0);
+	commit(s);
+
+	/* Another input: the interrupted run's members go, its evidence stays. */
+	begin(s);
+	assert_int_equal(store_verify_begin(s, "L", NULL, "b.csv", "F2", T0 + 1, &r2, &e), LG_OK);
+	assert_false(r2.resumed);
+	assert_true(r2.id != r1.id);
+	assert_int_equal(r2.done, 0);
+	commit(s);
+	assert_int_equal(q1(path, "SELECT count(*) FROM members WHERE run_id = %lld", (long long)r1.id),
+			 0);
+	assert_int_equal(q1(path, "SELECT count(*) FROM evidence WHERE run_id = %lld", (long long)r1.id),
+			 2);
+	begin(s);
+	row(s, &r2, "c@x.com", VERIFY_DELIVERABLE, VERIFY_R_OK, 0, T0 + 1);
+	finish(s, &r2, 1, 1, T0 + 1);
+	commit(s);
+	list_get(s, "L", &li);
+	assert_int_equal(li.version_run, r2.id);
+	assert_int_equal(li.versions, 1);
+
+	/* No fingerprint (standard input): never resumed, and it discards. */
+	begin(s);
+	assert_int_equal(store_verify_begin(s, "L", NULL, "<stdin>", NULL, T0 + 2, &r3, &e), LG_OK);
+	assert_false(r3.resumed);
+	row(s, &r3, "d@x.com", VERIFY_DELIVERABLE, VERIFY_R_OK, 0, T0 + 2);
+	commit(s);
+	begin(s);
+	assert_int_equal(store_verify_begin(s, "L", NULL, "<stdin>", NULL, T0 + 3, &r1, &e), LG_OK);
+	assert_false(r1.resumed);
+	assert_true(r1.id != r3.id);
+	commit(s);
+	assert_int_equal(q1(path, "SELECT count(*) FROM members WHERE run_id = %lld", (long long)r3.id),
+			 0);
+	store_close(s);
+}
+
+/*
+ * A run discarded by another input must not be "resumed" later: its members
+ * are gone, but its evidence rows stay, so recording its rows again would
+ * keep the first attempt's verdicts as the run's evidence and drop the new
+ * ones (evidence is INSERT OR IGNORE on (run, contact)).
+ */
+static void test_discarded_run_not_resumed(void **state)
+{
+	char path[512];
+	struct store_run r1, r2, r3;
+	struct lg_err e = {{0}};
+	(void)state;
+
+	db_path(path, sizeof(path), "aba.db");
+	struct store *s = open_write(path);
+	begin(s);
+	assert_int_equal(store_verify_begin(s, "L", NULL, "a.csv", "FA", T0, &r1, &e), LG_OK);
+	row(s, &r1, "a@x.com", VERIFY_UNKNOWN, VERIFY_R_TIMEOUT, 0, T0);
+	commit(s);
+	begin(s);
+	assert_int_equal(store_verify_begin(s, "L", NULL, "b.csv", "FB", T0 + 1, &r2, &e), LG_OK);
+	commit(s);
+	/* Input A again, now the resolver answers. */
+	begin(s);
+	assert_int_equal(store_verify_begin(s, "L", NULL, "a.csv", "FA", T0 + 2, &r3, &e), LG_OK);
+	row(s, &r3, "a@x.com", VERIFY_DELIVERABLE, VERIFY_R_OK, 0, T0 + 2);
+	finish(s, &r3, 1, 1, T0 + 2);
+	commit(s);
+	/* The version's evidence is the verdict it recorded. */
+	assert_int_equal(q1(path, "SELECT status FROM evidence WHERE run_id = %lld", (long long)r3.id),
+			 VERIFY_DELIVERABLE);
+	assert_false(r3.resumed && r3.done == 0);
+	store_close(s);
+}
+
+/* ---- domains --------------------------------------------------------------- */
+
+static void test_domains(void **state)
+{
+	char path[512];
+	struct dns_result got;
+	struct lg_err e = {{0}};
+	(void)state;
+
+	db_path(path, sizeof(path), "domains.db");
+	struct store *s = open_write(path);
+	struct dns_result d = {.mx = "aspmx.l.google.com", .outcome = DNS_MX,
+			       .provider = DNS_PROV_GOOGLE, .answered_at = (uint32_t)T0,
+			       .expires_at = (uint32_t)(T0 + 3600)};
+	struct dns_result nx = {.mx = NULL, .outcome = DNS_NXDOMAIN, .answered_at = (uint32_t)T0,
+				.expires_at = (uint32_t)(T0 + 900)};
+	begin(s);
+	assert_int_equal(store_domain_put(s, "northwind.example", 17, &d, &e), LG_OK);
+	assert_int_equal(store_domain_put(s, "gone.example", 12, &nx, &e), LG_OK);
+	commit(s);
+
+	assert_false(store_domain_get(s, "unknown.example", 15, T0, &got));
+	assert_true(store_domain_get(s, "northwind.example", 17, T0, &got));
+	assert_int_equal(got.outcome, DNS_MX);
+	assert_string_equal(got.mx, "aspmx.l.google.com");
+	assert_int_equal(got.provider, DNS_PROV_GOOGLE);
+	assert_int_equal(got.answered_at, (uint32_t)T0);
+	assert_int_equal(got.expires_at, (uint32_t)(T0 + 3600));
+	assert_true(store_domain_get(s, "northwind.example", 17, T0 + 3599, &got));
+	assert_false(store_domain_get(s, "northwind.example", 17, T0 + 3600, &got)); /* expired */
+	assert_false(store_domain_get(s, "northwind.example", 17, T0 + DAY, &got));
+	/* Only the given length of the name counts. */
+	assert_true(store_domain_get(s, "northwind.example.org", 17, T0, &got));
+
+	assert_true(store_domain_get(s, "gone.example", 12, T0 + 1, &got));
+	assert_int_equal(got.outcome, DNS_NXDOMAIN);
+	assert_string_equal(got.mx, "");
+	assert_false(store_domain_get(s, "gone.example", 12, T0 + 900, &got));
+
+	/* A newer answer replaces the older one. */
+	d.mx = "mx.fabrikam.example";
+	d.provider = DNS_PROV_OTHER;
+	d.answered_at = (uint32_t)(T0 + DAY);
+	d.expires_at = (uint32_t)(T0 + DAY + 60);
+	begin(s);
+	assert_int_equal(store_domain_put(s, "northwind.example", 17, &d, &e), LG_OK);
+	commit(s);
+	assert_true(store_domain_get(s, "northwind.example", 17, T0 + DAY, &got));
+	assert_string_equal(got.mx, "mx.fabrikam.example");
+	assert_false(store_domain_get(s, "northwind.example", 17, T0 + DAY + 60, &got));
+	assert_int_equal(q1(path, "SELECT count(*) FROM domains"), 2);
+	store_close(s);
+}
+
+/* ---- bounces and suppressions ---------------------------------------------- */
+
+static enum lg_status bounce(struct store *s, const struct store_run *run, const char *address,
+			     const char *type, const char *key, int64_t at, int64_t now)
+{
+	struct lg_err e = {{0}};
+	enum store_bounce_effect eff = (enum store_bounce_effect)-1;
+	struct store_bounce b = {
+		.address = address, .address_len = strlen(address), .type = type,
+		.status = !strcmp(type, "hard") ? "5.1.1" : "", .code = "550", .reason = "",
+		.format = "csv", .key = key, .occurred_at = at,
+	};
+	if (store_bounce_add(s, run, &b, now, &eff, &e) != LG_OK)
+		fail_msg("store_bounce_add(%s): %s", address, e.msg);
+	return (enum lg_status)eff;
+}
+
+struct suppressed {
+	size_t n;
+	char address[8][64];
+	enum store_suppress why[8];
+};
+
+static void take_suppressed(void *arg, const char *address, size_t len, enum store_suppress why)
+{
+	struct suppressed *g = arg;
+	assert_true(g->n < 8);
+	snprintf(g->address[g->n], sizeof(g->address[g->n]), "%.*s", (int)len, address);
+	g->why[g->n++] = why;
+}
+
+static enum store_suppress suppressed_why(const struct suppressed *g, const char *address)
+{
+	for (size_t i = 0; i < g->n; i++)
+		if (!strcmp(g->address[i], address))
+			return g->why[i];
+	return STORE_SUPPRESS_NONE;
+}
+
+static void test_bounce_duplicate(void **state)
+{
+	char path[512];
+	struct store_run run, run2;
+	struct lg_err e = {{0}};
+	(void)state;
+
+	db_path(path, sizeof(path), "dup.db");
+	struct store *s = open_write(path);
+	begin(s);
+	assert_int_equal(store_run_begin(s, "import", 0, "b.csv", T0, &run, &e), LG_OK);
+	assert_int_equal(bounce(s, &run, "x@y.example", "soft", "csv:k1", T0 - 60, T0),
+			 STORE_BOUNCE_RECORDED);
+	assert_int_equal(bounce(s, &run, "x@y.example", "soft", "csv:k1", T0 - 60, T0),
+			 STORE_BOUNCE_DUPLICATE);
+	assert_int_equal(store_run_finish(s, &run, T0, &e), LG_OK);
+	commit(s);
+	/* The same event in another import: still a duplicate. */
+	begin(s);
+	assert_int_equal(store_run_begin(s, "import", 0, "b.csv", T0 + 5, &run2, &e), LG_OK);
+	assert_int_equal(bounce(s, &run2, "X@Y.example", "hard", "csv:k1", T0 - 60, T0 + 5),
+			 STORE_BOUNCE_DUPLICATE);
+	/* A hard bounce of an address no list holds: suppressed all the same. */
+	assert_int_equal(bounce(s, &run2, "X@Y.example", "hard", "csv:k2", T0 - 30, T0 + 5),
+			 STORE_BOUNCE_SUPPRESSED);
+	assert_int_equal(bounce(s, &run2, "x@y.EXAMPLE", "hard", "csv:k3", T0 - 20, T0 + 5),
+			 STORE_BOUNCE_RECORDED); /* suppressed before */
+	commit(s);
+	assert_int_equal(q1(path, "SELECT count(*) FROM bounces"), 3);
+	assert_int_equal(q1(path, "SELECT count(*) FROM suppressions"), 1);
+	assert_int_equal(q1(path, "SELECT count(*) FROM suppressions WHERE address = 'x@y.example'"),
+			 1);
+	assert_int_equal(q1(path, "SELECT count(*) FROM runs WHERE kind = 'import'"), 2);
+	assert_int_equal(q1(path, "SELECT count(*) FROM runs WHERE finished_at IS NOT NULL"), 1);
+
+	/* A contact verified later is born suppressed. */
+	const char *addr[] = {"x@y.example"};
+	verified_list(s, "later", addr, 1, T0 + DAY);
+	struct members g;
+	members(s, "later", true, &g);
+	assert_int_equal(g.n, 1);
+	assert_int_equal(g.m[0].suppressed, STORE_SUPPRESS_BOUNCE);
+	store_close(s);
+}
+
+static void test_hard_bounce(void **state)
+{
+	char path[512];
+	struct store_run run;
+	struct store_list_info li;
+	struct members g;
+	struct suppressed sup = {0};
+	struct lg_err e = {{0}};
+	int64_t export_id;
+	size_t i;
+	(void)state;
+
+	db_path(path, sizeof(path), "hard.db");
+	struct store *s = open_write(path);
+	const char *addr[] = {"after@x.com", "before@x.com", "soft@x.com", "spam@x.com",
+			      "unsub@x.com", "never@x.com"};
+	verified_list(s, "L", addr, 6, T0);
+	members(s, "L", true, &g);
+	assert_int_equal(g.n, 6);
+
+	/* All but never@ exported at T0 + 100. */
+	list_get(s, "L", &li);
+	begin(s);
+	assert_int_equal(store_export_begin(s, &li, "out.csv", T0 + 100, &export_id, &e), LG_OK);
+	for (i = 0; i < g.n; i++)
+		if (strcmp(g.m[i].address, "never@x.com"))
+			assert_int_equal(store_export_row(s, export_id, &li, g.m[i].contact_id, T0 + 100,
+							  &e),
+					 LG_OK);
+	assert_int_equal(store_export_finish(s, export_id, 5, &e), LG_OK);
+	commit(s);
+	list_get(s, "L", &li);
+	assert_int_equal(li.exported, 5);
+	assert_int_equal(li.hard_bounced, 0);
+	assert_int_equal(q1(path, "SELECT rows FROM exports WHERE id = %lld", (long long)export_id), 5);
+
+	begin(s);
+	assert_int_equal(store_run_begin(s, "import", li.id, "bounces.csv", T0 + 500, &run, &e), LG_OK);
+	/* Bounced after its export (and written in another case): counts. */
+	assert_int_equal(bounce(s, &run, "After@X.com", "hard", "k-after", T0 + 200, T0 + 500),
+			 STORE_BOUNCE_SUPPRESSED);
+	/* Bounced before its export: suppressed, but the export did not cause it. */
+	assert_int_equal(bounce(s, &run, "before@x.com", "hard", "k-before", T0 + 50, T0 + 500),
+			 STORE_BOUNCE_SUPPRESSED);
+	assert_int_equal(bounce(s, &run, "soft@x.com", "soft", "k-soft", T0 + 200, T0 + 500),
+			 STORE_BOUNCE_RECORDED);
+	assert_int_equal(bounce(s, &run, "soft@x.com", "block", "k-block", T0 + 201, T0 + 500),
+			 STORE_BOUNCE_RECORDED);
+	assert_int_equal(bounce(s, &run, "spam@x.com", "complaint", "k-spam", T0 + 200, T0 + 500),
+			 STORE_BOUNCE_SUPPRESSED);
+	assert_int_equal(bounce(s, &run, "unsub@x.com", "unsubscribe", "k-unsub", T0 + 200, T0 + 500),
+			 STORE_BOUNCE_SUPPRESSED);
+	/* A second hard bounce of the same address counts once. */
+	assert_int_equal(bounce(s, &run, "after@x.com", "hard", "k-after-2", T0 + 300, T0 + 500),
+			 STORE_BOUNCE_RECORDED);
+	assert_int_equal(store_run_finish(s, &run, T0 + 500, &e), LG_OK);
+	commit(s);
+
+	list_get(s, "L", &li);
+	assert_int_equal(li.exported, 5);
+	assert_int_equal(li.hard_bounced, 1);
+
+	members(s, "L", true, &g);
+	i = member(&g, "after@x.com");
+	assert_int_equal(g.m[i].status, VERIFY_UNDELIVERABLE);
+	assert_int_equal(g.m[i].reason, VERIFY_R_BOUNCE_HARD);
+	assert_int_equal(g.m[i].suppressed, STORE_SUPPRESS_BOUNCE);
+	assert_int_equal(g.m[i].verified_at, T0 + 300); /* as of its latest bounce */
+	i = member(&g, "before@x.com");
+	assert_int_equal(g.m[i].reason, VERIFY_R_BOUNCE_HARD);
+	assert_int_equal(g.m[i].suppressed, STORE_SUPPRESS_BOUNCE);
+	i = member(&g, "soft@x.com");
+	assert_int_equal(g.m[i].status, VERIFY_DELIVERABLE);
+	assert_int_equal(g.m[i].suppressed, STORE_SUPPRESS_NONE);
+	i = member(&g, "spam@x.com");
+	assert_int_equal(g.m[i].status, VERIFY_DELIVERABLE); /* a complaint is no verdict */
+	assert_int_equal(g.m[i].suppressed, STORE_SUPPRESS_COMPLAINT);
+	i = member(&g, "unsub@x.com");
+	assert_int_equal(g.m[i].suppressed, STORE_SUPPRESS_UNSUBSCRIBE);
+
+	assert_int_equal(store_suppressed_each(s, take_suppressed, &sup, &e), LG_OK);
+	assert_int_equal(sup.n, 4);
+	assert_int_equal(suppressed_why(&sup, "after@x.com"), STORE_SUPPRESS_BOUNCE);
+	assert_int_equal(suppressed_why(&sup, "before@x.com"), STORE_SUPPRESS_BOUNCE);
+	assert_int_equal(suppressed_why(&sup, "spam@x.com"), STORE_SUPPRESS_COMPLAINT);
+	assert_int_equal(suppressed_why(&sup, "unsub@x.com"), STORE_SUPPRESS_UNSUBSCRIBE);
+	assert_int_equal(suppressed_why(&sup, "soft@x.com"), STORE_SUPPRESS_NONE);
+
+	/* The bounce is evidence too; the bounces name the list. */
+	assert_int_equal(q1(path, "SELECT count(*) FROM evidence WHERE how = 'bounce'"), 2);
+	assert_int_equal(q1(path, "SELECT count(*) FROM bounces WHERE list_id = %lld", (long long)li.id),
+			 7);
+	assert_int_equal(q1(path, "SELECT count(*) FROM bounces WHERE contact_id IS NULL"), 0);
+	store_close(s);
+}
+
+/*
+ * The header: a verify row replaces the contact's verdict "unless a
+ * suppression decides it" - a hard-bounced contact stays bounce.hard,
+ * also when it complained first (suppressions then keeps the complaint,
+ * and the caller cannot tell it hard-bounced), and also when the bounce
+ * was imported while the verify run was under way.
+ */
+static void test_hard_bounce_survives_verify(void **state)
+{
+	char path[512];
+	struct store_run run, v2;
+	struct members g;
+	struct lg_err e = {{0}};
+	size_t i;
+	(void)state;
+
+	db_path(path, sizeof(path), "hard-verify.db");
+	struct store *s = open_write(path);
+	const char *addr[] = {"gone@x.com", "spam-then-gone@x.com"};
+	verified_list(s, "L", addr, 2, T0);
+	begin(s);
+	assert_int_equal(store_run_begin(s, "import", 0, "b.csv", T0 + 10, &run, &e), LG_OK);
+	assert_int_equal(bounce(s, &run, "gone@x.com", "hard", "k1", T0 + 5, T0 + 10),
+			 STORE_BOUNCE_SUPPRESSED);
+	assert_int_equal(bounce(s, &run, "spam-then-gone@x.com", "complaint", "k2", T0 + 5, T0 + 10),
+			 STORE_BOUNCE_SUPPRESSED);
+	assert_int_equal(bounce(s, &run, "spam-then-gone@x.com", "hard", "k3", T0 + 6, T0 + 10),
+			 STORE_BOUNCE_RECORDED);
+	commit(s);
+	/* The domain still has mail hosts: verification alone says deliverable. */
+	begin(s);
+	assert_int_equal(store_verify_begin(s, "L", NULL, "in.csv", "F2", T0 + DAY, &v2, &e), LG_OK);
+	row(s, &v2, "gone@x.com", VERIFY_DELIVERABLE, VERIFY_R_OK, 0, T0 + DAY);
+	row(s, &v2, "spam-then-gone@x.com", VERIFY_DELIVERABLE, VERIFY_R_OK, 0, T0 + DAY);
+	finish(s, &v2, 2, 2, T0 + DAY);
+	commit(s);
+	members(s, "L", true, &g);
+	assert_int_equal(g.n, 2);
+	for (i = 0; i < g.n; i++) {
+		assert_int_equal(g.m[i].suppressed, STORE_SUPPRESS_BOUNCE);
+		assert_int_equal(g.m[i].status, VERIFY_UNDELIVERABLE);
+		assert_int_equal(g.m[i].reason, VERIFY_R_BOUNCE_HARD);
+	}
+	store_close(s);
+}
+
+static void add_name(void *arg, const struct store_list_info *li)
+{
+	char *names = arg;
+	strcat(names, li->name);
+	strcat(names, ";");
+}
+
+static void test_list_each(void **state)
+{
+	char path[512], names[64] = "";
+	struct lg_err e = {{0}};
+	(void)state;
+
+	db_path(path, sizeof(path), "each.db");
+	struct store *s = open_write(path);
+	assert_int_equal(store_list_each(s, add_name, names, &e), LG_OK);
+	assert_string_equal(names, "");
+	const char *addr[] = {"a@x.com"};
+	verified_list(s, "webinar", addr, 1, T0);
+	verified_list(s, "Apollo", addr, 1, T0);
+	verified_list(s, "events", addr, 1, T0);
+	assert_int_equal(store_list_each(s, add_name, names, &e), LG_OK);
+	assert_string_equal(names, "Apollo;events;webinar;");
+	/* One contact in three lists. */
+	assert_int_equal(q1(path, "SELECT count(*) FROM contacts"), 1);
+	store_close(s);
+}
+
+/* ---- exports --------------------------------------------------------------- */
+
+static void test_export_counts_once(void **state)
+{
+	char path[512];
+	struct store_list_info li, other;
+	struct members g;
+	struct lg_err e = {{0}};
+	int64_t x1, x2, x3;
+	(void)state;
+
+	db_path(path, sizeof(path), "export.db");
+	struct store *s = open_write(path);
+	const char *addr[] = {"a@x.com", "b@x.com"};
+	verified_list(s, "L", addr, 2, T0);
+	verified_list(s, "M", addr, 1, T0);
+	members(s, "L", true, &g);
+	list_get(s, "L", &li);
+	list_get(s, "M", &other);
+
+	begin(s);
+	assert_int_equal(store_export_begin(s, &li, "-", T0 + 1, &x1, &e), LG_OK);
+	assert_int_equal(store_export_row(s, x1, &li, g.m[0].contact_id, T0 + 1, &e), LG_OK);
+	assert_int_equal(store_export_row(s, x1, &li, g.m[0].contact_id, T0 + 1, &e), LG_OK);
+	assert_int_equal(store_export_finish(s, x1, 2, &e), LG_OK);
+	commit(s);
+	list_get(s, "L", &li);
+	assert_int_equal(li.exported, 1);
+
+	/* Exported again later, with the other contact: one more. */
+	begin(s);
+	assert_int_equal(store_export_begin(s, &li, "-", T0 + 2, &x2, &e), LG_OK);
+	assert_true(x2 != x1);
+	assert_int_equal(store_export_row(s, x2, &li, g.m[0].contact_id, T0 + 2, &e), LG_OK);
+	assert_int_equal(store_export_row(s, x2, &li, g.m[1].contact_id, T0 + 2, &e), LG_OK);
+	assert_int_equal(store_export_finish(s, x2, 2, &e), LG_OK);
+	commit(s);
+	list_get(s, "L", &li);
+	assert_int_equal(li.exported, 2);
+	/* First sent by the first export. */
+	assert_int_equal(q1(path, "SELECT export_id FROM sent WHERE contact_id = %lld",
+			    (long long)g.m[0].contact_id),
+			 x1);
+
+	/* Per list: the same contact exported from M counts for M. */
+	begin(s);
+	assert_int_equal(store_export_begin(s, &other, "-", T0 + 3, &x3, &e), LG_OK);
+	assert_int_equal(store_export_row(s, x3, &other, g.m[0].contact_id, T0 + 3, &e), LG_OK);
+	assert_int_equal(store_export_finish(s, x3, 1, &e), LG_OK);
+	commit(s);
+	list_get(s, "M", &other);
+	assert_int_equal(other.exported, 1);
+	list_get(s, "L", &li);
+	assert_int_equal(li.exported, 2);
+
+	/* An export rolled back leaves no trace. */
+	begin(s);
+	assert_int_equal(store_export_begin(s, &li, "-", T0 + 4, &x3, &e), LG_OK);
+	store_rollback(s);
+	assert_int_equal(q1(path, "SELECT count(*) FROM exports"), 3);
+	store_close(s);
+}
+
+/* ---- refresh ----------------------------------------------------------------- */
+
+struct due {
+	size_t n;
+	struct store_due d[16];
+	char address[16][64];
+};
+
+static enum lg_status take_due(void *arg, const struct store_due *d, struct lg_err *err)
+{
+	struct due *g = arg;
+	(void)err;
+	assert_true(g->n < 16);
+	g->d[g->n] = *d;
+	snprintf(g->address[g->n], sizeof(g->address[g->n]), "%.*s", (int)d->address_len, d->address);
+	g->d[g->n].address = g->address[g->n];
+	g->n++;
+	return LG_OK;
+}
+
+static void due_each(struct store *s, const struct store_run *run, struct due *g)
+{
+	struct lg_err e = {{0}};
+	memset(g, 0, sizeof(*g));
+	if (store_refresh_each(s, run, take_due, g, &e) != LG_OK)
+		fail_msg("store_refresh_each: %s", e.msg);
+}
+
+static bool refresh_done(struct store *s, const struct store_run *run, const struct store_due *d,
+			 enum verify_status st, int64_t at)
+{
+	struct lg_err e = {{0}};
+	bool changed = false;
+	struct store_verdict v = verdict(d->address, st, st == VERIFY_DELIVERABLE ? VERIFY_R_OK
+										   : VERIFY_R_NXDOMAIN,
+					 0, at);
+	if (store_refresh_done(s, run, d, &v, &changed, &e) != LG_OK)
+		fail_msg("store_refresh_done(%s): %s", d->address, e.msg);
+	return changed;
+}
+
+static void test_refresh(void **state)
+{
+	char path[512];
+	struct store_run run, again, bounces, next;
+	struct store_refresh_counts c;
+	struct due g;
+	struct lg_err e = {{0}};
+	(void)state;
+
+	db_path(path, sizeof(path), "refresh.db");
+	struct store *s = open_write(path);
+	/* Five contacts verified on five days, each in a list of its own. */
+	const char *addr[] = {"d1@x.com", "d2@x.com", "d3@x.com", "d4@x.com", "d5@x.com"};
+	for (int i = 0; i < 5; i++) {
+		char name[8];
+		snprintf(name, sizeof(name), "L%d", i + 1);
+		verified_list(s, name, addr + i, 1, T0 + i * DAY);
+	}
+	/* d2 complained: never re-verified. */
+	begin(s);
+	assert_int_equal(store_run_begin(s, "import", 0, "c.json", T0, &bounces, &e), LG_OK);
+	assert_int_equal(bounce(s, &bounces, "d2@x.com", "complaint", "k", T0, T0),
+			 STORE_BOUNCE_SUPPRESSED);
+	commit(s);
+
+	/* Verified before day 3.5, budget 2: d1 and d3, stalest first. */
+	int64_t now = T0 + 40 * DAY, before = T0 + 3 * DAY + DAY / 2;
+	begin(s);
+	assert_int_equal(store_refresh_plan(s, 0, before, 2, now, &run, &e), LG_OK);
+	commit(s);
+	assert_false(run.resumed);
+	assert_int_equal(run.list_id, 0);
+	due_each(s, &run, &g);
+	assert_int_equal(g.n, 2);
+	assert_string_equal(g.address[0], "d1@x.com");
+	assert_int_equal(g.d[0].rank, 1);
+	assert_int_equal(g.d[0].verified_at, T0);
+	assert_int_equal(g.d[0].status, VERIFY_DELIVERABLE);
+	assert_string_equal(g.address[1], "d3@x.com");
+	assert_int_equal(g.d[1].rank, 2);
+	assert_true(g.d[0].contact_id > 0 && g.d[1].contact_id != g.d[0].contact_id);
+
+	/* d1 re-verified, unchanged; then the run is "killed". */
+	begin(s);
+	assert_false(refresh_done(s, &run, &g.d[0], VERIFY_DELIVERABLE, now));
+	commit(s);
+	assert_int_equal(store_refresh_counts(s, &run, &c, &e), LG_OK);
+	assert_int_equal(c.planned, 2);
+	assert_int_equal(c.done, 1);
+	assert_int_equal(c.changed, 0);
+	assert_int_equal(c.suppressed, 0);
+
+	/* The next plan takes the interrupted run up, whatever it is asked. */
+	begin(s);
+	assert_int_equal(store_refresh_plan(s, 0, now, 100, now + 1, &again, &e), LG_OK);
+	commit(s);
+	assert_true(again.resumed);
+	assert_int_equal(again.id, run.id);
+	due_each(s, &again, &g);
+	assert_int_equal(g.n, 1);
+	assert_string_equal(g.address[0], "d3@x.com");
+	assert_int_equal(g.d[0].rank, 2);
+	begin(s);
+	assert_true(refresh_done(s, &again, &g.d[0], VERIFY_UNDELIVERABLE, now + 1));
+	commit(s);
+	due_each(s, &again, &g);
+	assert_int_equal(g.n, 0);
+	assert_int_equal(store_refresh_counts(s, &again, &c, &e), LG_OK);
+	assert_int_equal(c.planned, 2);
+	assert_int_equal(c.done, 2);
+	assert_int_equal(c.changed, 1);
+	begin(s);
+	assert_int_equal(store_run_finish(s, &again, now + 1, &e), LG_OK);
+	commit(s);
+
+	/* The new verdicts are the contacts' latest; one evidence row each. */
+	struct members m;
+	members(s, "L3", true, &m);
+	assert_int_equal(m.n, 1);
+	assert_int_equal(m.m[0].status, VERIFY_UNDELIVERABLE);
+	assert_int_equal(m.m[0].verified_at, now + 1);
+	members(s, "L1", true, &m);
+	assert_int_equal(m.m[0].verified_at, now);
+	assert_int_equal(q1(path, "SELECT count(*) FROM evidence WHERE how = 'refresh' AND run_id = %lld",
+			    (long long)run.id),
+			 2);
+	assert_int_equal(q1(path, "SELECT count(*) FROM (SELECT contact_id, run_id FROM evidence"
+				  " GROUP BY 1, 2 HAVING count(*) > 1)"),
+			 0);
+
+	/* Finished: the next plan is a new run, of what is stalest now (d4). */
+	begin(s);
+	assert_int_equal(store_refresh_plan(s, 0, before, 10, now + 2, &next, &e), LG_OK);
+	commit(s);
+	assert_false(next.resumed);
+	assert_true(next.id != run.id);
+	due_each(s, &next, &g);
+	assert_int_equal(g.n, 1);
+	assert_string_equal(g.address[0], "d4@x.com");
+	/* Recording a contact twice adds one evidence row. */
+	begin(s);
+	refresh_done(s, &next, &g.d[0], VERIFY_DELIVERABLE, now + 2);
+	refresh_done(s, &next, &g.d[0], VERIFY_DELIVERABLE, now + 2);
+	assert_int_equal(store_run_finish(s, &next, now + 2, &e), LG_OK);
+	commit(s);
+	assert_int_equal(q1(path, "SELECT count(*) FROM evidence WHERE run_id = %lld",
+			    (long long)next.id),
+			 1);
+
+	/* One list only: d5 (L5), not the staler contacts of other lists. */
+	struct store_list_info l5;
+	list_get(s, "L5", &l5);
+	begin(s);
+	assert_int_equal(store_refresh_plan(s, l5.id, now, 10, now + 3, &next, &e), LG_OK);
+	commit(s);
+	assert_int_equal(next.list_id, l5.id);
+	due_each(s, &next, &g);
+	assert_int_equal(g.n, 1);
+	assert_string_equal(g.address[0], "d5@x.com");
+	store_close(s);
+}
+
+/* A contact suppressed while its refresh is planned is skipped. */
+static void test_refresh_suppressed_midway(void **state)
+{
+	char path[512];
+	struct store_run run, imp;
+	struct store_refresh_counts c;
+	struct due g;
+	struct lg_err e = {{0}};
+	(void)state;
+
+	db_path(path, sizeof(path), "refresh-supp.db");
+	struct store *s = open_write(path);
+	const char *addr[] = {"a@x.com", "b@x.com"};
+	verified_list(s, "L", addr, 2, T0);
+	begin(s);
+	assert_int_equal(store_refresh_plan(s, 0, T0 + 1, 10, T0 + 40 * DAY, &run, &e), LG_OK);
+	commit(s);
+	begin(s);
+	assert_int_equal(store_run_begin(s, "import", 0, "b.csv", T0 + 40 * DAY, &imp, &e), LG_OK);
+	assert_int_equal(bounce(s, &imp, "b@x.com", "hard", "k", T0 + 39 * DAY, T0 + 40 * DAY),
+			 STORE_BOUNCE_SUPPRESSED);
+	commit(s);
+	due_each(s, &run, &g);
+	assert_int_equal(g.n, 1);
+	assert_string_equal(g.address[0], "a@x.com");
+	assert_int_equal(store_refresh_counts(s, &run, &c, &e), LG_OK);
+	assert_int_equal(c.planned, 2);
+	assert_int_equal(c.suppressed, 1);
+	store_close(s);
+}
+
+/* ---- two processes on one database ----------------------------------------- */
+
+/*
+ * A writer must wait for another (the busy timeout), never fail at once:
+ * that holds only if nothing the store left running keeps a read
+ * transaction open on the connection between two of its transactions.
+ * Here a second connection writes in between; the first one's next
+ * store_begin must succeed.
+ */
+static void test_begin_after_other_writer_verify(void **state)
+{
+	char path[512];
+	struct store_run run;
+	struct dns_result d = {.mx = "", .outcome = DNS_NXDOMAIN, .answered_at = (uint32_t)T0,
+			       .expires_at = (uint32_t)(T0 + 60)};
+	struct lg_err e = {{0}};
+	(void)state;
+
+	db_path(path, sizeof(path), "two-verify.db");
+	struct store *a = open_write(path), *b = open_write(path);
+	const char *addr[] = {"a@x.com"};
+	verified_list(a, "L", addr, 1, T0);
+	/* As `verify --list L` does: begin the run, commit, begin the rows. */
+	begin(a);
+	assert_int_equal(store_verify_begin(a, "L", NULL, "in.csv", "F", T0, &run, &e), LG_OK);
+	commit(a);
+	begin(b);
+	assert_int_equal(store_domain_put(b, "other.example", 13, &d, &e), LG_OK);
+	commit(b);
+	e.msg[0] = '\0';
+	enum lg_status st = store_begin(a, &e);
+	if (st != LG_OK)
+		fail_msg("store_begin after another writer: %s", e.msg);
+	store_rollback(a);
+	store_close(a);
+	store_close(b);
+}
+
+static void test_begin_after_other_writer_domain(void **state)
+{
+	char path[512];
+	struct dns_result d = {.mx = "mx.x.example", .outcome = DNS_MX, .provider = DNS_PROV_OWN,
+			       .answered_at = (uint32_t)T0, .expires_at = (uint32_t)(T0 + 3600)};
+	struct dns_result got;
+	struct lg_err e = {{0}};
+	(void)state;
+
+	db_path(path, sizeof(path), "two-domain.db");
+	struct store *a = open_write(path), *b = open_write(path);
+	begin(a);
+	assert_int_equal(store_domain_put(a, "x.example", 9, &d, &e), LG_OK);
+	commit(a);
+	/* As `refresh` does: look the domains of a chunk up, then record it. */
+	assert_true(store_domain_get(a, "x.example", 9, T0 + 1, &got));
+	begin(b);
+	assert_int_equal(store_domain_put(b, "y.example", 9, &d, &e), LG_OK);
+	commit(b);
+	e.msg[0] = '\0';
+	enum lg_status st = store_begin(a, &e);
+	if (st != LG_OK)
+		fail_msg("store_begin after another writer: %s", e.msg);
+	store_rollback(a);
+	store_close(a);
+	store_close(b);
+}
+
+/* A transaction left open is rolled back by store_close. */
+static void test_close_rolls_back(void **state)
+{
+	char path[512];
+	struct store_run run;
+	struct lg_err e = {{0}};
+	(void)state;
+
+	db_path(path, sizeof(path), "rollback.db");
+	struct store *s = open_write(path);
+	begin(s);
+	assert_int_equal(store_verify_begin(s, "L", NULL, "in.csv", "F", T0, &run, &e), LG_OK);
+	row(s, &run, "a@x.com", VERIFY_DELIVERABLE, VERIFY_R_OK, 0, T0);
+	store_close(s);
+	assert_int_equal(q1(path, "SELECT count(*) FROM lists"), 0);
+	assert_int_equal(q1(path, "SELECT count(*) FROM contacts"), 0);
+	assert_int_equal(q1(path, "SELECT count(*) FROM runs"), 0);
+}
+
+/* "Could not decide" is evidence, never the contact's latest verdict over a
+ * decided one - not from a verify run, not from a refresh. */
+static void test_unknown_keeps_verdict(void **state)
+{
+	char path[512];
+	struct store_run run, plan;
+	struct members g;
+	struct lg_err e = {{0}};
+	size_t i;
+	(void)state;
+
+	db_path(path, sizeof(path), "unknown.db");
+	struct store *s = open_write(path);
+	const char *addr[] = {"a@x.com"};
+	verified_list(s, "L", addr, 1, T0);
+	begin(s);
+	assert_int_equal(store_verify_begin(s, "L", NULL, "in.csv", "F2", T0 + DAY, &run, &e), LG_OK);
+	row(s, &run, "a@x.com", VERIFY_UNKNOWN, VERIFY_R_TIMEOUT, 0, T0 + DAY);
+	row(s, &run, "b@x.com", VERIFY_UNKNOWN, VERIFY_R_SERVFAIL, 0, T0 + DAY);
+	finish(s, &run, 2, 2, T0 + DAY);
+	commit(s);
+	members(s, "L", true, &g);
+	assert_int_equal(g.n, 2);
+	i = member(&g, "a@x.com");
+	assert_int_equal(g.m[i].status, VERIFY_DELIVERABLE);
+	assert_int_equal(g.m[i].reason, VERIFY_R_OK);
+	assert_int_equal(g.m[i].verified_at, T0);
+	i = member(&g, "b@x.com"); /* nothing decided before: unknown it is */
+	assert_int_equal(g.m[i].status, VERIFY_UNKNOWN);
+	assert_int_equal(g.m[i].reason, VERIFY_R_SERVFAIL);
+	/* The run's evidence says what it found. */
+	assert_int_equal(q1(path, "SELECT e.status FROM evidence e JOIN contacts c ON c.id = e.contact_id"
+				  " WHERE c.address = 'a@x.com' AND e.run_id = %lld", (long long)run.id),
+			 VERIFY_UNKNOWN);
+
+	/* A decided verdict replaces an unknown one. */
+	begin(s);
+	assert_int_equal(store_verify_begin(s, "L", NULL, "in.csv", "F3", T0 + 2 * DAY, &run, &e),
+			 LG_OK);
+	row(s, &run, "b@x.com", VERIFY_UNDELIVERABLE, VERIFY_R_NXDOMAIN, 0, T0 + 2 * DAY);
+	finish(s, &run, 1, 1, T0 + 2 * DAY);
+	commit(s);
+	members(s, "L", true, &g);
+	assert_int_equal(g.n, 1);
+	assert_int_equal(g.m[0].status, VERIFY_UNDELIVERABLE);
+
+	/* Nor does a refresh that could not decide replace it. */
+	struct due d;
+	begin(s);
+	assert_int_equal(store_refresh_plan(s, 0, T0 + 1, 10, T0 + 40 * DAY, &plan, &e), LG_OK);
+	commit(s);
+	due_each(s, &plan, &d);
+	assert_int_equal(d.n, 1);
+	assert_string_equal(d.address[0], "a@x.com");
+	begin(s);
+	refresh_done(s, &plan, &d.d[0], VERIFY_UNKNOWN, T0 + 40 * DAY);
+	commit(s);
+	assert_int_equal(q1(path, "SELECT status FROM contacts WHERE address = 'a@x.com'"),
+			 VERIFY_DELIVERABLE);
+	assert_int_equal(q1(path, "SELECT verified_at FROM contacts WHERE address = 'a@x.com'"), T0);
+	assert_int_equal(q1(path, "SELECT status FROM evidence WHERE run_id = %lld", (long long)plan.id),
+			 VERIFY_UNKNOWN);
+	store_close(s);
+}
+
+/* store_refresh_done: "*changed says whether the status changed" - an
+ * unknown verdict that did not replace the contact's is no change. */
+static void test_refresh_unknown_not_changed(void **state)
+{
+	char path[512];
+	struct store_run plan;
+	struct store_refresh_counts c;
+	struct due d;
+	struct lg_err e = {{0}};
+	(void)state;
+
+	db_path(path, sizeof(path), "unknown-changed.db");
+	struct store *s = open_write(path);
+	const char *addr[] = {"a@x.com"};
+	verified_list(s, "L", addr, 1, T0);
+	begin(s);
+	assert_int_equal(store_refresh_plan(s, 0, T0 + 1, 10, T0 + 40 * DAY, &plan, &e), LG_OK);
+	commit(s);
+	due_each(s, &plan, &d);
+	assert_int_equal(d.n, 1);
+	begin(s);
+	assert_false(refresh_done(s, &plan, &d.d[0], VERIFY_UNKNOWN, T0 + 40 * DAY));
+	commit(s);
+	assert_int_equal(store_refresh_counts(s, &plan, &c, &e), LG_OK);
+	assert_int_equal(c.changed, 0);
+	store_close(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_open_creates_and_migrates),
+		cmocka_unit_test(test_open_missing_read),
+		cmocka_unit_test(test_open_not_a_database),
+		cmocka_unit_test(test_open_newer_schema),
+		cmocka_unit_test(test_verify_run),
+		cmocka_unit_test(test_resume),
+		cmocka_unit_test(test_resume_other_input),
+		cmocka_unit_test(test_discarded_run_not_resumed),
+		cmocka_unit_test(test_domains),
+		cmocka_unit_test(test_bounce_duplicate),
+		cmocka_unit_test(test_hard_bounce),
+		cmocka_unit_test(test_hard_bounce_survives_verify),
+		cmocka_unit_test(test_list_each),
+		cmocka_unit_test(test_export_counts_once),
+		cmocka_unit_test(test_refresh),
+		cmocka_unit_test(test_refresh_suppressed_midway),
+		cmocka_unit_test(test_unknown_keeps_verdict),
+		cmocka_unit_test(test_refresh_unknown_not_changed),
+		cmocka_unit_test(test_begin_after_other_writer_verify),
+		cmocka_unit_test(test_begin_after_other_writer_domain),
+		cmocka_unit_test(test_close_rolls_back),
+	};
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
