@@ -266,8 +266,11 @@ enum lg_status store_fail(struct store *s, const char *what, struct lg_err *err)
 	case SQLITE_CORRUPT:
 		return lg_err_set(err, LG_EIO, "%s: %s: not a leadgate database, or damaged: %s",
 				  s->path, what, msg);
-	default:
-		return lg_err_set(err, LG_EIO, "%s: %s: %s", s->path, what, msg);
+	default: {
+		int e = sqlite3_system_errno(s->db);
+		return lg_err_set(err, LG_EIO, "%s: %s: %s%s%s", s->path, what, msg, e ? ": " : "",
+				  e ? strerror(e) : "");
+	}
 	}
 }
 
