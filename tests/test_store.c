@@ -1010,7 +1010,7 @@ static void test_refresh(void **state)
 	/* Five contacts verified on five days, each in a list of its own. */
 	const char *addr[] = {"d1@x.com", "d2@x.com", "d3@x.com", "d4@x.com", "d5@x.com"};
 	for (int i = 0; i < 5; i++) {
-		char name[8];
+		char name[16];
 		snprintf(name, sizeof(name), "L%d", i + 1);
 		verified_list(s, name, addr + i, 1, T0 + i * DAY);
 	}
