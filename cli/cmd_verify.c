@@ -46,6 +46,11 @@ enum {
 #define DNS_BACKLOG 4               /* lookups waiting, as a multiple of the concurrency */
 #define SPOOL_MEMORY (4u << 20)     /* rows waiting for DNS held in memory; the rest spill */
 #define POLL_EVERY 32               /* rows read between two looks at the resolver */
+/* Rows written per look while reading goes on: when a silent domain
+ * finally times out, thousands of rows behind it become ready; writing
+ * them all at once would stop reading, and with it the sending of the
+ * next lookups, for seconds. */
+#define DRAIN_STEP 512
 #define STORE_BATCH 8192            /* --list: verdicts written per transaction */
 
 static const struct cli_option verify_opts[] = {
@@ -495,10 +500,10 @@ static enum lg_status spool_row(struct run *R, const struct verify_result *v,
 }
 
 /* Write the spooled rows whose domains are answered, oldest first, up to
- * the first that still waits. */
-static enum lg_status drain(struct run *R, struct lg_err *err)
+ * the first that still waits or max rows. */
+static enum lg_status drain(struct run *R, size_t max, struct lg_err *err)
 {
-	while (R->waiting) {
+	while (R->waiting && max--) {
 		const void *p;
 		size_t n;
 		enum lg_status st = io_spool_peek(R->spool, &p, &n, err);
@@ -541,10 +546,10 @@ static enum lg_status drain(struct run *R, struct lg_err *err)
 
 /* Let the resolver work (wait: block until something completes) and
  * write what became ready. */
-static enum lg_status step_dns(struct run *R, bool wait, struct lg_err *err)
+static enum lg_status step_dns(struct run *R, bool wait, size_t max, struct lg_err *err)
 {
 	dns_resolver_run(R->dns, wait ? -1 : 0);
-	return drain(R, err);
+	return drain(R, max, err);
 }
 
 int cmd_verify(int argc, char **argv)
@@ -701,11 +706,11 @@ int cmd_verify(int argc, char **argv)
 			goto out;
 
 		if (R.dns && ++nread % POLL_EVERY == 0) {
-			st = step_dns(&R, false, &err);
+			st = step_dns(&R, false, DRAIN_STEP, &err);
 			/* Read on while the resolver has work in hand; past
 			 * the backlog, wait for it. */
 			while (st == LG_OK && dns_resolver_busy(R.dns) >= backlog)
-				st = step_dns(&R, true, &err);
+				st = step_dns(&R, true, SIZE_MAX, &err);
 			if (st != LG_OK)
 				goto out;
 		}
@@ -715,7 +720,7 @@ int cmd_verify(int argc, char **argv)
 	while (R.waiting) {
 		if (!dns_resolver_busy(R.dns))
 			abort(); /* a row waits for a lookup nobody runs: a bug */
-		st = step_dns(&R, true, &err);
+		st = step_dns(&R, true, SIZE_MAX, &err);
 		if (st != LG_OK)
 			goto out;
 	}
