@@ -1,6 +1,10 @@
-# bench/lib.sh - shell helpers that bench/run.sh and bench/run_dns.sh share.
-# Source it after setting PIN (a command prefix array, possibly empty) and
-# tfile (a scratch file for /usr/bin/time).
+# bench/lib.sh - shell helpers that bench/run.sh, run_dns.sh and run_store.sh
+# share.  timed() uses PIN (a command prefix array, possibly empty) and tfile
+# (a scratch file for /usr/bin/time).  The unbound helpers use PY (python3
+# with dnspython), world (the generated world, with its unbound.conf),
+# ubconf and ublog (where the started server's configuration and log go),
+# PIN_UB (a prefix array for unbound) and die; they set UB_PID, UB_PORT and
+# UB_LOAD (seconds until it answered).
 
 # timed STDOUT STDERR CMD... : runs CMD pinned under /usr/bin/time; sets
 # WALL (seconds, from the ns clock around it) and RSS_KB.  Returns CMD's
@@ -16,4 +20,69 @@ timed() {
 	RSS_KB=$(tail -n 1 "$tfile" | awk '{ print $2 }')
 	[[ $RSS_KB =~ ^[0-9]+$ ]] || RSS_KB=0
 	return $rc
+}
+
+# ---- unbound on a free loopback port, stopped by PID -------------------------
+stop_unbound() {
+	if [[ -n $UB_PID ]]; then
+		kill "$UB_PID" 2>/dev/null || true
+		wait "$UB_PID" 2>/dev/null || true
+		UB_PID=""
+	fi
+}
+
+free_port() {
+	"$PY" -c 'import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# wait_ready PORT PID: until unbound answers (exit 0), dies (3) or 180 s pass (4)
+wait_ready() {
+	"$PY" - "$1" "$2" <<'EOF'
+import sys, time
+import dns.message, dns.query
+port, pid = int(sys.argv[1]), sys.argv[2]
+q = dns.message.make_query("com.", "SOA")
+t0 = time.monotonic()
+while time.monotonic() - t0 < 180:
+    try:
+        state = open("/proc/%s/stat" % pid).read().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        sys.exit(3)
+    if state in ("Z", "X"):
+        sys.exit(3)
+    try:
+        r = dns.query.udp(q, "127.0.0.1", port=port, timeout=0.2)
+        if r.rcode() == 0 and r.answer:
+            sys.exit(0)
+    except Exception:
+        pass
+    time.sleep(0.05)
+sys.exit(4)
+EOF
+}
+
+start_unbound() {
+	local rc t0 t1
+	for _ in 1 2 3 4 5; do
+		UB_PORT=$(free_port)
+		sed "s/^    port: .*/    port: $UB_PORT/" "$world/unbound.conf" >"$ubconf"
+		t0=$(date +%s%N)
+		"${PIN_UB[@]}" unbound -d -c "$ubconf" >"$ublog" 2>&1 &
+		UB_PID=$!
+		rc=0
+		wait_ready "$UB_PORT" "$UB_PID" || rc=$?
+		t1=$(date +%s%N)
+		if (( rc == 0 )); then
+			UB_LOAD=$(awk -v d=$(( t1 - t0 )) 'BEGIN { printf "%.2f", d / 1e9 }')
+			return 0
+		fi
+		stop_unbound
+		if (( rc == 3 )) && grep -qi 'bind\|address already in use' "$ublog"; then
+			continue # lost the port to someone else: try another
+		fi
+		tail -n 20 "$ublog" >&2
+		die "unbound did not come up on 127.0.0.1:$UB_PORT (config $ubconf, log $ublog)"
+	done
+	die "unbound could not bind a free port on 127.0.0.1"
 }

@@ -108,71 +108,10 @@ UB_PID="" UB_PORT="" UB_LOAD=""
 ubconf=$bdir/unbound-dns.conf
 ublog=$bdir/unbound.log
 
-stop_unbound() {
-	if [[ -n $UB_PID ]]; then
-		kill "$UB_PID" 2>/dev/null || true
-		wait "$UB_PID" 2>/dev/null || true
-		UB_PID=""
-	fi
-}
+# stop_unbound, start_unbound, free_port, wait_ready: bench/lib.sh
+source "$here/lib.sh"
 trap stop_unbound EXIT
 trap 'exit 130' INT TERM HUP
-
-free_port() {
-	"$PY" -c 'import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# wait_ready PORT PID: until unbound answers (exit 0), dies (3) or 180 s pass (4)
-wait_ready() {
-	"$PY" - "$1" "$2" <<'EOF'
-import sys, time
-import dns.message, dns.query
-port, pid = int(sys.argv[1]), sys.argv[2]
-q = dns.message.make_query("com.", "SOA")
-t0 = time.monotonic()
-while time.monotonic() - t0 < 180:
-    try:
-        state = open("/proc/%s/stat" % pid).read().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        sys.exit(3)
-    if state in ("Z", "X"):
-        sys.exit(3)
-    try:
-        r = dns.query.udp(q, "127.0.0.1", port=port, timeout=0.2)
-        if r.rcode() == 0 and r.answer:
-            sys.exit(0)
-    except Exception:
-        pass
-    time.sleep(0.05)
-sys.exit(4)
-EOF
-}
-
-start_unbound() {
-	local rc t0 t1
-	for _ in 1 2 3 4 5; do
-		UB_PORT=$(free_port)
-		sed "s/^    port: .*/    port: $UB_PORT/" "$world/unbound.conf" >"$ubconf"
-		t0=$(date +%s%N)
-		"${PIN_UB[@]}" unbound -d -c "$ubconf" >"$ublog" 2>&1 &
-		UB_PID=$!
-		rc=0
-		wait_ready "$UB_PORT" "$UB_PID" || rc=$?
-		t1=$(date +%s%N)
-		if (( rc == 0 )); then
-			UB_LOAD=$(awk -v d=$(( t1 - t0 )) 'BEGIN { printf "%.2f", d / 1e9 }')
-			return 0
-		fi
-		stop_unbound
-		if (( rc == 3 )) && grep -qi 'bind\|address already in use' "$ublog"; then
-			continue # lost the port to someone else: try another
-		fi
-		tail -n 20 "$ublog" >&2
-		die "unbound did not come up on 127.0.0.1:$UB_PORT (config $ubconf, log $ublog)"
-	done
-	die "unbound could not bind a free port on 127.0.0.1"
-}
 
 unbound_rss_kb() {
 	awk '/^VmHWM:/ { print $2 }' "/proc/$UB_PID/status" 2>/dev/null || echo 0
@@ -185,7 +124,6 @@ results=$bdir/dns-results.tsv
 
 # timed(): bench/lib.sh
 PIN=("${PIN_TOOL[@]}")
-source "$here/lib.sh"
 
 raw_args=(--concurrency "$K" --timeout "$MS" --tries "$N")
 if (( RAW_RCVBUF > 0 )); then raw_args+=(--rcvbuf "$RAW_RCVBUF"); fi

@@ -136,66 +136,10 @@ UB_PID="" UB_PORT=""
 ubconf=$sdir/unbound.conf
 ublog=$sdir/unbound.log
 
-stop_unbound() {
-	if [[ -n $UB_PID ]]; then
-		kill "$UB_PID" 2>/dev/null || true
-		wait "$UB_PID" 2>/dev/null || true
-		UB_PID=""
-	fi
-}
+# stop_unbound, start_unbound, free_port, wait_ready: bench/lib.sh
+source "$here/lib.sh"
 trap stop_unbound EXIT
 trap 'exit 130' INT TERM HUP
-
-free_port() {
-	"$PY" -c 'import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# wait_ready PORT PID: until unbound answers (exit 0), dies (3) or 180 s pass (4)
-wait_ready() {
-	"$PY" - "$1" "$2" <<'EOF'
-import sys, time
-import dns.message, dns.query
-port, pid = int(sys.argv[1]), sys.argv[2]
-q = dns.message.make_query("com.", "SOA")
-t0 = time.monotonic()
-while time.monotonic() - t0 < 180:
-    try:
-        state = open("/proc/%s/stat" % pid).read().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        sys.exit(3)
-    if state in ("Z", "X"):
-        sys.exit(3)
-    try:
-        r = dns.query.udp(q, "127.0.0.1", port=port, timeout=0.2)
-        if r.rcode() == 0 and r.answer:
-            sys.exit(0)
-    except Exception:
-        pass
-    time.sleep(0.05)
-sys.exit(4)
-EOF
-}
-
-start_unbound() {
-	local rc
-	for _ in 1 2 3 4 5; do
-		UB_PORT=$(free_port)
-		sed "s/^    port: .*/    port: $UB_PORT/" "$world/unbound.conf" >"$ubconf"
-		"${PIN_UB[@]}" unbound -d -c "$ubconf" >"$ublog" 2>&1 &
-		UB_PID=$!
-		rc=0
-		wait_ready "$UB_PORT" "$UB_PID" || rc=$?
-		(( rc == 0 )) && return 0
-		stop_unbound
-		if (( rc == 3 )) && grep -qi 'bind\|address already in use' "$ublog"; then
-			continue
-		fi
-		tail -n 20 "$ublog" >&2
-		die "unbound did not come up on 127.0.0.1:$UB_PORT (config $ubconf, log $ublog)"
-	done
-	die "unbound could not bind a free port on 127.0.0.1"
-}
 
 # ---- timing ------------------------------------------------------------------
 # shellcheck disable=SC2034 # tfile and PIN are bench/lib.sh's
@@ -204,8 +148,7 @@ results=$bdir/store-results.tsv
 : >"$results"
 # shellcheck disable=SC2034
 PIN=("${PIN_TOOL[@]}")
-# timed(): bench/lib.sh
-source "$here/lib.sh"
+# timed(): bench/lib.sh (sourced above)
 
 # measure NAME ROUND "RCS" OUT ERR CMD...: time CMD (pinned), require its exit
 # status to be one of RCS, and append "NAME ROUND WALL RSS_KB RC" to results.
