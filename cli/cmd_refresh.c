@@ -127,18 +127,13 @@ struct refresh_run {
 	size_t n;
 	struct lg_arena arena;
 	unsigned long by_status[VERIFY_STATUS_COUNT];
-	bool full;                     /* take() stopped the scan */
 };
 
-/* Take the next CHUNK contacts of the plan; stop the scan when full. */
+/* Take a contact of the plan into the chunk. */
 static enum lg_status take(void *arg, const struct store_due *d, struct lg_err *err)
 {
 	struct refresh_run *R = arg;
 	(void)err;
-	if (R->n == CHUNK) {
-		R->full = true;
-		return LG_ETEMP; /* not an error: see R->full */
-	}
 	struct item *it = &R->items[R->n++];
 	memset(it, 0, sizeof(*it));
 	it->due = *d;
@@ -263,11 +258,8 @@ int cmd_refresh(int argc, char **argv)
 	R.items = lg_xcalloc(CHUNK, sizeof(*R.items));
 	for (;;) {
 		R.n = 0;
-		R.full = false;
 		lg_arena_release(&R.arena);
-		st = store_refresh_each(R.store, &R.run, take, &R, &err);
-		if (R.full)
-			st = LG_OK;
+		st = store_refresh_each(R.store, &R.run, CHUNK, take, &R, &err);
 		if (st != LG_OK || !R.n)
 			break;
 		verify_chunk(&R);

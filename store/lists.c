@@ -209,7 +209,7 @@ enum lg_status store_refresh_plan(struct store *s, int64_t list_id, int64_t befo
 	return store_exec_step(s, q, "planning the refresh", err);
 }
 
-enum lg_status store_refresh_each(struct store *s, const struct store_run *run,
+enum lg_status store_refresh_each(struct store *s, const struct store_run *run, unsigned long max,
 				  enum lg_status (*fn)(void *arg, const struct store_due *d,
 						       struct lg_err *err),
 				  void *arg, struct lg_err *err)
@@ -219,6 +219,7 @@ enum lg_status store_refresh_each(struct store *s, const struct store_run *run,
 	int rc;
 
 	sqlite3_bind_int64(q, 1, run->id);
+	sqlite3_bind_int64(q, 2, max > INT64_MAX ? INT64_MAX : (sqlite3_int64)max);
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		struct store_due d = {
 			.contact_id = sqlite3_column_int64(q, 0),

@@ -233,7 +233,7 @@ static const char *const sql[Q_COUNT] = {
 			"  ORDER BY c.verified_at, c.id LIMIT ?3)",
 	[Q_PLAN_EACH] = "SELECT c.id, c.address, c.status, c.verified_at, p.rank FROM refresh_plan p"
 			" JOIN contacts c ON c.id = p.contact_id WHERE p.run_id = ?1 AND p.done = 0"
-			" AND c.suppressed = 0 ORDER BY p.rank",
+			" AND c.suppressed = 0 ORDER BY p.rank LIMIT ?2",
 	[Q_CONTACT_GET] = "SELECT status FROM contacts WHERE id = ?1",
 	[Q_CONTACT_SET] = "UPDATE contacts SET status = ?2, reason = ?3, flags = ?4, mx = ?5,"
 			  " provider = ?6, verified_at = ?7 WHERE id = ?1 AND suppressed <> 1"

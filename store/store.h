@@ -257,8 +257,9 @@ struct store_due {
 enum lg_status store_refresh_plan(struct store *s, int64_t list_id, int64_t before,
 				  unsigned long budget, int64_t now, struct store_run *run,
 				  struct lg_err *err);
-/* Call fn for every contact of the plan not re-verified yet. */
-enum lg_status store_refresh_each(struct store *s, const struct store_run *run,
+/* Call fn for the first `max` contacts of the plan not re-verified yet,
+ * stalest first. */
+enum lg_status store_refresh_each(struct store *s, const struct store_run *run, unsigned long max,
 				  enum lg_status (*fn)(void *arg, const struct store_due *d,
 						       struct lg_err *err),
 				  void *arg, struct lg_err *err);

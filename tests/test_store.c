@@ -975,12 +975,18 @@ static enum lg_status take_due(void *arg, const struct store_due *d, struct lg_e
 	return LG_OK;
 }
 
-static void due_each(struct store *s, const struct store_run *run, struct due *g)
+static void due_each_max(struct store *s, const struct store_run *run, unsigned long max,
+			 struct due *g)
 {
 	struct lg_err e = {{0}};
 	memset(g, 0, sizeof(*g));
-	if (store_refresh_each(s, run, take_due, g, &e) != LG_OK)
+	if (store_refresh_each(s, run, max, take_due, g, &e) != LG_OK)
 		fail_msg("store_refresh_each: %s", e.msg);
+}
+
+static void due_each(struct store *s, const struct store_run *run, struct due *g)
+{
+	due_each_max(s, run, 16, g);
 }
 
 static bool refresh_done(struct store *s, const struct store_run *run, const struct store_due *d,
@@ -1037,6 +1043,10 @@ static void test_refresh(void **state)
 	assert_string_equal(g.address[1], "d3@x.com");
 	assert_int_equal(g.d[1].rank, 2);
 	assert_true(g.d[0].contact_id > 0 && g.d[1].contact_id != g.d[0].contact_id);
+	/* At most max, stalest first: the refresh takes its chunks so. */
+	due_each_max(s, &run, 1, &g);
+	assert_int_equal(g.n, 1);
+	assert_string_equal(g.address[0], "d1@x.com");
 
 	/* d1 re-verified, unchanged; then the run is "killed". */
 	begin(s);
