@@ -49,7 +49,14 @@ struct store;
  * Options every command that uses the store or the clock takes, before
  * or after the command name: --db PATH, --now TIME.
  */
-enum { CLI_OPT_DB = 900, CLI_OPT_NOW = 901 };
+enum {
+	CLI_OPT_DB = 900,
+	CLI_OPT_NOW,
+	CLI_OPT_DNS,             /* CLI_DNS_OPTS: cli_dns_opt() takes these four */
+	CLI_OPT_DNS_TIMEOUT,
+	CLI_OPT_DNS_TRIES,
+	CLI_OPT_DNS_CONCURRENCY,
+};
 #define CLI_COMMON_OPTS                                                                      \
 	{"db", CLI_OPT_DB, "PATH", "the database (default $LEADGATE_DB, else "                  \
 				   "$XDG_DATA_HOME/leadgate/leadgate.db)"},                     \
@@ -63,11 +70,32 @@ struct cli_common {
 extern struct cli_common cli_common;
 /* Handle CLI_OPT_DB / CLI_OPT_NOW; false (and a message) for a bad value. */
 bool cli_common_opt(int key, const char *arg);
+
+/* The resolver options of the commands that look up mail hosts. */
+#define CLI_DNS_OPTS                                                                          \
+	{"dns", CLI_OPT_DNS, "HOST",                                                          \
+	 "resolvers to ask: HOST[:PORT],[IPv6]:PORT,... (default: /etc/resolv.conf)"},        \
+	{"dns-timeout", CLI_OPT_DNS_TIMEOUT, "MS",                                            \
+	 "first try's timeout in milliseconds, doubled each retry (default 2000)"},           \
+	{"dns-tries", CLI_OPT_DNS_TRIES, "N",                                                 \
+	 "tries per query before the answer is unknown (default 2)"},                         \
+	{"dns-concurrency", CLI_OPT_DNS_CONCURRENCY, "K", "domains looked up at once (default 256)"}
+/* Set one of CLI_DNS_OPTS in o: -1 done, 64 (and a message) for a bad value. */
+int cli_dns_opt(struct dns_opts *o, int key, const char *val);
+
+/* A whole number in [lo, hi] for option name: true, or false and a message. */
+bool cli_number_arg(const char *name, const char *s, long lo, long hi, long *out);
 /* The current time: --now, or the clock. */
 int64_t cli_now(void);
-/* Parse argv with opts (common options handled); calls on_opt for the
- * others.  Returns -1 to go on, or an exit code (help printed: 0; usage
- * error: 64).  *first_operand is the index of the first operand. */
+/*
+ * Parse argv with opts: -h prints help() (exit code 0), --db and --now are
+ * handled, every other option goes to on_opt, which returns -1 to go on or
+ * an exit code.  Returns -1 to go on, or the exit code (64 for a usage
+ * error, said on stderr).  cmd names the command in messages; NULL is
+ * leadgate itself, whose options end at the first operand (the command);
+ * a command's options may come before or after its operands.
+ * *first_operand is the index of the first operand.
+ */
 int cli_parse(int argc, char **argv, const char *cmd, const struct cli_option *opts,
 	      void (*help)(void), int (*on_opt)(void *arg, int key, const char *val), void *arg,
 	      int *first_operand);

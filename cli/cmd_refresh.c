@@ -22,17 +22,14 @@
 #define CHUNK 65536
 #define BATCH 4096
 
-enum { OPT_OLDER = 256, OPT_BUDGET, OPT_DNS, OPT_DNS_TIMEOUT, OPT_DNS_TRIES, OPT_DNS_CONCURRENCY };
+enum { OPT_OLDER = 256, OPT_BUDGET };
 
 static const struct cli_option refresh_opts[] = {
 	{"older-than", OPT_OLDER, "AGE", "re-verify verdicts older than AGE: 30d, 12h, 2w ... "
 					 "(default: [decay] stale_days)"},
 	{"budget", OPT_BUDGET, "N", "re-verify at most N records (default 50000)"},
 	{"list", 'l', "NAME", "only the records of list NAME"},
-	{"dns", OPT_DNS, "HOST", "resolvers to ask: HOST[:PORT],... (default: /etc/resolv.conf)"},
-	{"dns-timeout", OPT_DNS_TIMEOUT, "MS", "first try's timeout in milliseconds (default 2000)"},
-	{"dns-tries", OPT_DNS_TRIES, "N", "tries per query (default 2)"},
-	{"dns-concurrency", OPT_DNS_CONCURRENCY, "K", "domains looked up at once (default 256)"},
+	CLI_DNS_OPTS,
 	{"config", 'c', "FILE", "read this configuration file"},
 	{"quiet", 'q', NULL, "print only errors"},
 	CLI_COMMON_OPTS,
@@ -48,19 +45,10 @@ struct refresh_args {
 	struct dns_opts dns;
 };
 
-static int number(const char *name, const char *s, long lo, long hi, long *out)
-{
-	if (lg_parse_long(s, lo, hi, out))
-		return -1;
-	cli_error("%s wants a whole number from %ld to %ld, not '%s'", name, lo, hi, s);
-	return 64;
-}
-
 static int on_opt(void *arg, int key, const char *val)
 {
 	struct refresh_args *a = arg;
 	long v;
-	int rc;
 	switch (key) {
 	case 'l': a->list = val; return -1;
 	case 'c': a->config = val; return -1;
@@ -71,29 +59,12 @@ static int on_opt(void *arg, int key, const char *val)
 		cli_error("--older-than wants an age such as 30d, 12h or 2w, not '%s'", val);
 		return 64;
 	case OPT_BUDGET:
-		if ((rc = number("--budget", val, 1, 100000000, &v)) < 0)
-			a->budget = (unsigned long)v;
-		return rc;
-	case OPT_DNS:
-		a->dns.servers = val;
-		if (*val)
-			return -1;
-		cli_error("--dns wants resolver addresses, e.g. 127.0.0.1:5353");
-		return 64;
-	case OPT_DNS_TIMEOUT:
-		if ((rc = number("--dns-timeout", val, 1, 600000, &v)) < 0)
-			a->dns.timeout_ms = (int)v;
-		return rc;
-	case OPT_DNS_TRIES:
-		if ((rc = number("--dns-tries", val, 1, 10, &v)) < 0)
-			a->dns.tries = (int)v;
-		return rc;
-	case OPT_DNS_CONCURRENCY:
-		if ((rc = number("--dns-concurrency", val, 1, 65536, &v)) < 0)
-			a->dns.concurrency = (unsigned)v;
-		return rc;
+		if (!cli_number_arg("--budget", val, 1, 100000000, &v))
+			return 64;
+		a->budget = (unsigned long)v;
+		return -1;
 	}
-	return 64;
+	return cli_dns_opt(&a->dns, key, val);
 }
 
 static void help(void)

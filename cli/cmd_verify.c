@@ -22,7 +22,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,10 +35,6 @@ enum {
 	OPT_PROGRESS,
 	OPT_NO_PROGRESS,
 	OPT_NO_DNS,
-	OPT_DNS,
-	OPT_DNS_TIMEOUT,
-	OPT_DNS_TRIES,
-	OPT_DNS_CONCURRENCY,
 	OPT_SOURCE,
 };
 
@@ -61,10 +56,7 @@ static const struct cli_option verify_opts[] = {
 	{"summary", OPT_SUMMARY, "FILE", "also write the summary as JSON to FILE"},
 	{"progress", OPT_PROGRESS, NULL, "show a progress bar even if stderr is not a terminal"},
 	{"no-progress", OPT_NO_PROGRESS, NULL, "never show a progress bar"},
-	{"dns", OPT_DNS, "HOST", "resolvers to ask: HOST[:PORT],[IPv6]:PORT,... (default: /etc/resolv.conf)"},
-	{"dns-timeout", OPT_DNS_TIMEOUT, "MS", "first try's timeout in milliseconds, doubled each retry (default 2000)"},
-	{"dns-tries", OPT_DNS_TRIES, "N", "tries per query before the answer is unknown (default 2)"},
-	{"dns-concurrency", OPT_DNS_CONCURRENCY, "K", "domains looked up at once (default 256)"},
+	CLI_DNS_OPTS,
 	{"no-dns", OPT_NO_DNS, NULL, "do not look up mail hosts (status unknown, reason dns.skipped)"},
 	{"list", 'l', "NAME", "record the run in the store as a version of list NAME, then gate it"},
 	{"source", OPT_SOURCE, "NAME", "with --list: where the list came from (its decay rate)"},
@@ -99,141 +91,92 @@ struct verify_args {
 	struct dns_opts dns;
 };
 
-/* A whole decimal number in [lo, hi] for option name, or false and a message. */
-static bool number_arg(const char *name, const char *s, long lo, long hi, int *out)
+static void verify_help(void)
 {
-	long v;
-	if (!lg_parse_long(s, lo, hi, &v)) {
-		cli_error("%s wants a whole number from %ld to %ld, not '%s'", name, lo, hi, s);
-		return false;
+	cli_usage(stdout, "leadgate verify [OPTIONS] [FILE|-]",
+		  "Verify every row of a contact list (CSV; - or no FILE reads standard\n"
+		  "input) and write it back with verify_status, verify_reason,\n"
+		  "verify_flags, verify_normalized, verify_suggestion, verify_mx,\n"
+		  "verify_provider and verified_at appended.  Mail hosts are looked up\n"
+		  "once per domain.  With --list NAME the verdicts are recorded in the\n"
+		  "store as a version of list NAME, which the bounce-rate gate then\n"
+		  "weighs.  Exit 0; 1 if the gate blocks the list; 75 if the resolver\n"
+		  "did not answer.\n"
+		  "Reason codes: leadgate(1).",
+		  verify_opts);
+}
+
+/* A list source: what [decay] monthly_rate.NAME may name. */
+static bool source_name_ok(const char *s)
+{
+	size_t n = strlen(s);
+	for (size_t i = 0; i < n; i++)
+		if (!(s[i] >= 'a' && s[i] <= 'z') && !lg_ascii_is_digit((unsigned char)s[i]) &&
+		    s[i] != '-' && s[i] != '_')
+			return false;
+	return n >= 1 && n <= 63;
+}
+
+static int on_opt(void *arg, int key, const char *val)
+{
+	struct verify_args *a = arg;
+	switch (key) {
+	case 'o': a->output = val; return -1;
+	case 'c': a->config = val; return -1;
+	case 'q': a->quiet = true; return -1;
+	case OPT_SUMMARY: a->summary = val; return -1;
+	case OPT_PROGRESS: a->progress = 1; return -1;
+	case OPT_NO_PROGRESS: a->progress = 0; return -1;
+	case OPT_NO_DNS: a->no_dns = true; return -1;
+	case 'e':
+		a->email_column = val;
+		if (*val)
+			return -1;
+		cli_error("--email-column wants a column name or number");
+		return 64;
+	case 'l':
+		a->list = val;
+		if (*val && strlen(val) < 128)
+			return -1;
+		cli_error("--list wants a name of 1 to 127 bytes");
+		return 64;
+	case OPT_SOURCE:
+		a->source = val;
+		if (source_name_ok(val))
+			return -1;
+		cli_error("--source wants a name of 1 to 63 characters a-z, 0-9, - and _, "
+			  "as in [decay] monthly_rate.NAME, not '%s'", val);
+		return 64;
+	case 'f':
+		if (!strcmp(val, "csv") || !strcmp(val, "jsonl")) {
+			a->format = strcmp(val, "csv") ? IO_FORMAT_JSONL : IO_FORMAT_CSV;
+			return -1;
+		}
+		cli_error("--format wants csv or jsonl, not '%s'", val);
+		return 64;
 	}
-	*out = (int)v;
-	return true;
+	return cli_dns_opt(&a->dns, key, val);
 }
 
 static int parse_args(int argc, char **argv, struct verify_args *a)
 {
-	char *shorts;
-	struct option *lo = cli_getopt_table(verify_opts, &shorts);
-	int c, rc = -1;
+	int first, rc;
 
 	memset(a, 0, sizeof(*a));
 	a->progress = -1;
-	/* 0, not 1: glibc then forgets main()'s "+" (stop at the first
-	 * operand), so options may follow the file name. */
-	optind = 0;
-	opterr = 0;
-	while (rc < 0 && (c = getopt_long(argc, argv, shorts + 1, lo, NULL)) != -1) {
-		switch (c) {
-		case 'o': a->output = optarg; break;
-		case 'e':
-			a->email_column = optarg;
-			if (!*optarg) {
-				cli_error("--email-column wants a column name or number");
-				rc = 64;
-			}
-			break;
-		case 'c': a->config = optarg; break;
-		case OPT_SUMMARY: a->summary = optarg; break;
-		case OPT_PROGRESS: a->progress = 1; break;
-		case OPT_NO_PROGRESS: a->progress = 0; break;
-		case OPT_NO_DNS: a->no_dns = true; break;
-		case OPT_DNS:
-			a->dns.servers = optarg;
-			if (!*optarg) {
-				cli_error("--dns wants resolver addresses, e.g. 127.0.0.1:5353");
-				rc = 64;
-			}
-			break;
-		case OPT_DNS_TIMEOUT:
-			if (!number_arg("--dns-timeout", optarg, 1, 600000, &a->dns.timeout_ms))
-				rc = 64;
-			break;
-		case OPT_DNS_TRIES:
-			if (!number_arg("--dns-tries", optarg, 1, 10, &a->dns.tries))
-				rc = 64;
-			break;
-		case OPT_DNS_CONCURRENCY: {
-			int k;
-			if (!number_arg("--dns-concurrency", optarg, 1, 65536, &k))
-				rc = 64;
-			a->dns.concurrency = (unsigned)k;
-			break;
-		}
-		case 'q': a->quiet = true; break;
-		case 'l':
-			a->list = optarg;
-			if (!*optarg || strlen(optarg) >= 128) {
-				cli_error("--list wants a name of 1 to 127 bytes");
-				rc = 64;
-			}
-			break;
-		case OPT_SOURCE: {
-			size_t n = strlen(optarg), ok = 0;
-			for (size_t i = 0; i < n; i++)
-				ok += (optarg[i] >= 'a' && optarg[i] <= 'z') || lg_ascii_is_digit((unsigned char)optarg[i]) ||
-				      optarg[i] == '-' || optarg[i] == '_';
-			a->source = optarg;
-			if (!n || n > 63 || ok != n) {
-				cli_error("--source wants a name of 1 to 63 characters a-z, 0-9, - and _, "
-					  "as in [decay] monthly_rate.NAME, not '%s'", optarg);
-				rc = 64;
-			}
-			break;
-		}
-		case CLI_OPT_DB:
-		case CLI_OPT_NOW:
-			if (!cli_common_opt(c, optarg))
-				rc = 64;
-			break;
-		case 'f':
-			if (!strcmp(optarg, "csv"))
-				a->format = IO_FORMAT_CSV;
-			else if (!strcmp(optarg, "jsonl"))
-				a->format = IO_FORMAT_JSONL;
-			else {
-				cli_error("--format wants csv or jsonl, not '%s'", optarg);
-				rc = 64;
-			}
-			break;
-		case 'h':
-			cli_usage(stdout, "leadgate verify [OPTIONS] [FILE|-]",
-				  "Verify every row of a contact list (CSV; - or no FILE reads standard\n"
-				  "input) and write it back with verify_status, verify_reason,\n"
-				  "verify_flags, verify_normalized, verify_suggestion, verify_mx,\n"
-				  "verify_provider and verified_at appended.  Mail hosts are looked up\n"
-				  "once per domain.  With --list NAME the verdicts are recorded in the\n"
-				  "store as a version of list NAME, which the bounce-rate gate then\n"
-				  "weighs.  Exit 0; 1 if the gate blocks the list; 75 if the resolver\n"
-				  "did not answer.\n"
-				  "Reason codes: leadgate(1).",
-				  verify_opts);
-			rc = 0;
-			break;
-		default:
-			if (optopt && c == '?' && optopt < 256 && strchr(shorts, optopt))
-				cli_error("verify: option -%c wants an argument", optopt);
-			else
-				cli_error("verify: unknown option '%s'", argv[optind - 1]);
-			fprintf(stderr, "Try 'leadgate verify --help'.\n");
-			rc = 64;
-		}
-	}
-	if (rc < 0 && a->source && !a->list) {
+	rc = cli_parse(argc, argv, "verify", verify_opts, verify_help, on_opt, a, &first);
+	if (rc >= 0)
+		return rc;
+	if (a->source && !a->list) {
 		cli_error("--source goes with --list");
-		rc = 64;
+		return 64;
 	}
-	if (rc < 0) {
-		if (argc - optind > 1) {
-			cli_error("verify takes one input file, not %d", argc - optind);
-			rc = 64;
-		} else {
-			a->input = optind < argc ? argv[optind] : "-";
-		}
+	if (argc - first > 1) {
+		cli_error("verify takes one input file, not %d", argc - first);
+		return 64;
 	}
-	free(lo);
-	free(shorts);
-	return rc;
+	a->input = first < argc ? argv[first] : "-";
+	return -1;
 }
 
 static int open_input(const char *path)

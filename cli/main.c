@@ -22,6 +22,44 @@ static const struct {
 
 struct cli_common cli_common;
 
+bool cli_number_arg(const char *name, const char *s, long lo, long hi, long *out)
+{
+	if (lg_parse_long(s, lo, hi, out))
+		return true;
+	cli_error("%s wants a whole number from %ld to %ld, not '%s'", name, lo, hi, s);
+	return false;
+}
+
+int cli_dns_opt(struct dns_opts *o, int key, const char *val)
+{
+	long v;
+	switch (key) {
+	case CLI_OPT_DNS:
+		if (!*val) {
+			cli_error("--dns wants resolver addresses, e.g. 127.0.0.1:5353");
+			return 64;
+		}
+		o->servers = val;
+		return -1;
+	case CLI_OPT_DNS_TIMEOUT:
+		if (!cli_number_arg("--dns-timeout", val, 1, 600000, &v))
+			return 64;
+		o->timeout_ms = (int)v;
+		return -1;
+	case CLI_OPT_DNS_TRIES:
+		if (!cli_number_arg("--dns-tries", val, 1, 10, &v))
+			return 64;
+		o->tries = (int)v;
+		return -1;
+	case CLI_OPT_DNS_CONCURRENCY:
+		if (!cli_number_arg("--dns-concurrency", val, 1, 65536, &v))
+			return 64;
+		o->concurrency = (unsigned)v;
+		return -1;
+	}
+	return 64;
+}
+
 bool cli_common_opt(int key, const char *arg)
 {
 	if (key == CLI_OPT_DB) {
@@ -53,11 +91,12 @@ int cli_parse(int argc, char **argv, const char *cmd, const struct cli_option *o
 	struct option *lo = cli_getopt_table(opts, &shorts);
 	int c, rc = -1;
 
-	/* 0, not 1: glibc then forgets main()'s "+" (stop at the first
-	 * operand), so options may follow operands. */
-	optind = 0;
+	/* A command's: optind 0, not 1, makes glibc start afresh and forget
+	 * the "+" (stop at the first operand) that leadgate's own options use,
+	 * so a command's options may follow its operands. */
+	optind = cmd ? 0 : 1;
 	opterr = 0;
-	while (rc < 0 && (c = getopt_long(argc, argv, shorts + 1, lo, NULL)) != -1) {
+	while (rc < 0 && (c = getopt_long(argc, argv, cmd ? shorts + 1 : shorts, lo, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			help();
@@ -69,13 +108,18 @@ int cli_parse(int argc, char **argv, const char *cmd, const struct cli_option *o
 				rc = 64;
 			break;
 		case '?':
-		case ':':
-			if (optopt && optopt < 256 && strchr(shorts, optopt))
-				cli_error("%s: option -%c wants an argument", cmd, optopt);
+			/* optopt: the option that wants an argument, or an
+			 * unknown short option; 0 for an unknown long one. */
+			if (optopt && optopt < 256 && strchr(shorts + 1, optopt))
+				cli_error("%s%soption -%c wants an argument", cmd ? cmd : "",
+					  cmd ? ": " : "", optopt);
+			else if (optopt >= 256)
+				cli_error("%s%soption '%s' wants an argument", cmd ? cmd : "",
+					  cmd ? ": " : "", argv[optind - 1]);
 			else
-				cli_error("%s: unknown option or missing argument '%s'", cmd,
+				cli_error("%s%sunknown option '%s'", cmd ? cmd : "", cmd ? ": " : "",
 					  argv[optind - 1]);
-			fprintf(stderr, "Try 'leadgate %s --help'.\n", cmd);
+			fprintf(stderr, "Try 'leadgate %s%s--help'.\n", cmd ? cmd : "", cmd ? " " : "");
 			rc = 64;
 			break;
 		default:
@@ -155,34 +199,24 @@ static void usage(FILE *f)
 		   "66 input missing, 74 I/O error, 75 temporary failure, 78 bad configuration.\n");
 }
 
+static void help(void)
+{
+	usage(stdout);
+}
+
+static int on_global_opt(void *arg, int key, const char *val)
+{
+	(void)arg;
+	(void)val;
+	if (key != 'V')
+		return 64;
+	printf("leadgate %s\n", LEADGATE_VERSION);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	char *shorts;
-	struct option *lo = cli_getopt_table(global_opts, &shorts);
-	int c, rc = -1;
-
-	while (rc < 0 && (c = getopt_long(argc, argv, shorts, lo, NULL)) != -1) {
-		switch (c) {
-		case 'h':
-			usage(stdout);
-			rc = 0;
-			break;
-		case 'V':
-			printf("leadgate %s\n", LEADGATE_VERSION);
-			rc = 0;
-			break;
-		case CLI_OPT_DB:
-		case CLI_OPT_NOW:
-			if (!cli_common_opt(c, optarg))
-				rc = 64;
-			break;
-		default:
-			usage(stderr);
-			rc = 64;
-		}
-	}
-	free(lo);
-	free(shorts);
+	int rc = cli_parse(argc, argv, NULL, global_opts, help, on_global_opt, NULL, &optind);
 	if (rc >= 0)
 		return rc;
 	if (optind >= argc) {
