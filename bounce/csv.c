@@ -8,6 +8,7 @@
  * ended, however many lines its quoted cells span.
  */
 #include "bounce_int.h"
+#include "io/io.h"
 
 #include <csv.h>
 #include <stdlib.h>
@@ -243,25 +244,6 @@ static int is_blank(unsigned char ch)
 	return ch == ' ';
 }
 
-/* The delimiter: ';' when the header line has semicolons and no comma
- * (European spreadsheets), a tab when it has only tabs, else ','. */
-static char delimiter(const char *s, size_t n)
-{
-	size_t comma = 0, semi = 0, tab = 0;
-	bool quoted = false;
-	for (size_t i = 0; i < n && (quoted || (s[i] != '\n' && s[i] != '\r')); i++) {
-		if (s[i] == '"')
-			quoted = !quoted;
-		else if (!quoted)
-			comma += s[i] == ',', semi += s[i] == ';', tab += s[i] == '\t';
-	}
-	if (!comma && semi)
-		return ';';
-	if (!comma && tab)
-		return '\t';
-	return ',';
-}
-
 enum lg_status bounce_csv_parse(struct bounce_ctx *c, const char *s, size_t n)
 {
 	struct csvp x = {.c = c};
@@ -272,7 +254,7 @@ enum lg_status bounce_csv_parse(struct bounce_ctx *c, const char *s, size_t n)
 	while (pos < n && lg_ascii_is_space((unsigned char)s[pos])) /* blank lines first */
 		if (s[pos++] == '\n')
 			x.line++;
-	csv_set_delim(&x.p, (unsigned char)delimiter(s + pos, n - pos));
+	csv_set_delim(&x.p, (unsigned char)io_sniff_delim(s + pos, n - pos));
 	csv_set_space_func(&x.p, is_blank);
 
 	while (pos < n && x.st == LG_OK) {

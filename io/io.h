@@ -35,6 +35,10 @@ struct io_reader_stats {
 
 struct io_reader;
 
+/* The delimiter of a CSV whose header line starts at s: the most frequent
+ * of , ; TAB outside quotes in that line (a comma when none appears). */
+char io_sniff_delim(const char *s, size_t n);
+
 /*
  * Start reading fd (not taken: the caller closes it).  name is used in
  * messages.  Reads the header row, having detected a UTF-8 BOM and the

@@ -365,9 +365,7 @@ static enum lg_status feed(struct io_reader *r, struct lg_err *err)
 	return LG_OK;
 }
 
-/* Sniff the delimiter: the most frequent of , ; TAB outside quotes in the
- * header line (a comma when none appears). */
-static char sniff_delim(const char *s, size_t n)
+char io_sniff_delim(const char *s, size_t n)
 {
 	size_t comma = 0, semi = 0, tab = 0;
 	bool quoted = false;
@@ -425,7 +423,7 @@ enum lg_status io_reader_open(struct io_reader **out, int fd, const char *name,
 		r->pos = 3;
 		r->st.bytes = 3;
 	}
-	r->delim = sniff_delim(r->buf + r->pos, r->len - r->pos);
+	r->delim = io_sniff_delim(r->buf + r->pos, r->len - r->pos);
 	csv_set_delim(&r->p, (unsigned char)r->delim);
 
 	while (!r->qcount && !r->finished) {
