@@ -28,7 +28,7 @@ ALL_CFLAGS = -std=c17 -D_GNU_SOURCE $(WARN) $(if $(CI),-Werror) -I. -MMD -MP \
 DECAY_SRC  := decay/decay.c
 BOUNCE_SRC := bounce/bounce.c bounce/classify.c bounce/date.c bounce/json.c bounce/providers.c bounce/dsn.c bounce/csv.c
 STORE_SRC  := store/store.c store/records.c store/lists.c
-LIB_SRC := common/status.c common/alloc.c common/buf.c common/map.c common/time.c \
+LIB_SRC := common/status.c common/alloc.c common/buf.c common/map.c common/time.c common/file.c \
            $(DECAY_SRC) conf/conf.c \
            dns/answer.c dns/provider.c dns/resolver.c \
            verify/reason.c verify/syntax.c verify/domain.c verify/typo.c verify/verify.c \

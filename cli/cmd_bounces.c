@@ -9,12 +9,7 @@
 #include "conf/conf.h"
 #include "store/store.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #define BOUNCE_FILE_MAX (1024u * 1024 * 1024) /* a larger file is refused */
 #define WARN_BAD_MAX 20                       /* bad records listed one by one */
@@ -129,40 +124,6 @@ static enum lg_status on_event(void *arg, const struct bounce_event *ev, struct 
 	return LG_OK;
 }
 
-static enum lg_status read_all(const char *path, struct lg_buf *b, struct lg_err *err)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat sb;
-	if (fd < 0)
-		return lg_err_set(err, errno == ENOENT ? LG_ENOINPUT : LG_EIO, "cannot open %s: %s",
-				  path, strerror(errno));
-	if (fstat(fd, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-		close(fd);
-		return lg_err_set(err, LG_ENOINPUT, "%s: is a directory", path);
-	}
-	lg_buf_reset(b);
-	for (;;) {
-		lg_buf_grow(b, 1 << 16);
-		ssize_t n = read(fd, b->data + b->len, b->cap - b->len - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			close(fd);
-			return lg_err_set(err, LG_EIO, "%s: %s", path, strerror(errno));
-		}
-		if (n == 0)
-			break;
-		b->len += (size_t)n;
-		b->data[b->len] = '\0';
-		if (b->len > BOUNCE_FILE_MAX) {
-			close(fd);
-			return lg_err_set(err, LG_EDATA, "%s: larger than %u MiB: split it", path,
-					  BOUNCE_FILE_MAX >> 20);
-		}
-	}
-	close(fd);
-	return LG_OK;
-}
 
 int cmd_bounces(int argc, char **argv)
 {
@@ -204,7 +165,7 @@ int cmd_bounces(int argc, char **argv)
 		I.file = argv[i];
 		I.bad = I.added = I.dup = I.suppressed = 0;
 		memset(I.by_type, 0, sizeof(I.by_type));
-		if ((st = read_all(argv[i], &data, &err)) != LG_OK)
+		if ((st = lg_read_file(argv[i], BOUNCE_FILE_MAX, &data, &err)) != LG_OK)
 			break;
 		if ((st = store_begin(I.store, &err)) != LG_OK ||
 		    (st = store_run_begin(I.store, "import", list_id, argv[i], I.now, &I.run, &err)) !=

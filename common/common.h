@@ -122,6 +122,11 @@ static inline void lg_buf_reset(struct lg_buf *b)
 }
 void lg_buf_release(struct lg_buf *b);
 
+/* Read the whole file at path into out (reset first; NUL-terminated).
+ * LG_ENOINPUT: missing or a directory; LG_EIO: unreadable; LG_EDATA:
+ * larger than max bytes.  The message names the file. */
+enum lg_status lg_read_file(const char *path, size_t max, struct lg_buf *out, struct lg_err *err);
+
 /*
  * An arena: many small allocations freed together.  Memory handed out is
  * borrowed from the arena and valid until lg_arena_release.

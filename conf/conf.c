@@ -106,28 +106,14 @@ void conf_decay_policy(const struct conf *c, const char *source, struct decay_po
 	}
 }
 
-/* Read a whole file (capped); *out is owned, free() it. */
+/* Read a whole configuration or list file; *out is owned, free() it.
+ * Any failure is a configuration error. */
 static enum lg_status read_file(const char *path, char **out, size_t *outlen, struct lg_err *err)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return lg_err_set(err, LG_ECONFIG, "%s: %s", path, strerror(errno));
 	struct lg_buf b = LG_BUF_INIT;
-	char chunk[65536];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		if (b.len + n > CONF_MAX_FILE) {
-			fclose(f);
-			lg_buf_release(&b);
-			return lg_err_set(err, LG_ECONFIG, "%s: larger than %u bytes", path, CONF_MAX_FILE);
-		}
-		lg_buf_add(&b, chunk, n);
-	}
-	bool bad = ferror(f);
-	fclose(f);
-	if (bad) {
+	if (lg_read_file(path, CONF_MAX_FILE, &b, err) != LG_OK) {
 		lg_buf_release(&b);
-		return lg_err_set(err, LG_ECONFIG, "%s: read error", path);
+		return LG_ECONFIG;
 	}
 	lg_buf_grow(&b, 0);
 	*out = b.data;

@@ -5,7 +5,9 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 static void test_buf(void **state)
@@ -135,13 +137,42 @@ static void test_parse_long(void **state)
 	assert_int_equal(v, 42); /* untouched on failure */
 }
 
+/* lg_read_file: the whole file, or a status that says why not. */
+static void test_read_file(void **state)
+{
+	char dir[] = "/tmp/lg-read-XXXXXX", path[64];
+	struct lg_buf b = LG_BUF_INIT;
+	struct lg_err e = {{0}};
+	(void)state;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/f", dir);
+	FILE *f = fopen(path, "wb");
+	assert_non_null(f);
+	for (int i = 0; i < 100000; i++) /* more than one read */
+		fputc('a' + i % 26, f);
+	fclose(f);
+	assert_int_equal(lg_read_file(path, 1 << 20, &b, &e), LG_OK);
+	assert_int_equal(b.len, 100000);
+	assert_int_equal(b.data[99999], 'a' + 99999 % 26);
+	assert_int_equal(b.data[b.len], '\0');
+	assert_int_equal(lg_read_file(path, 99999, &b, &e), LG_EDATA);
+	assert_non_null(strstr(e.msg, path));
+	assert_int_equal(lg_read_file(dir, 1 << 20, &b, &e), LG_ENOINPUT);
+	unlink(path);
+	assert_int_equal(lg_read_file(path, 1 << 20, &b, &e), LG_ENOINPUT);
+	assert_non_null(strstr(e.msg, "No such file"));
+	rmdir(dir);
+	lg_buf_release(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_buf),   cmocka_unit_test(test_map),
 		cmocka_unit_test(test_hash),  cmocka_unit_test(test_ascii),
 		cmocka_unit_test(test_arena), cmocka_unit_test(test_status),
-		cmocka_unit_test(test_parse_long),
+		cmocka_unit_test(test_parse_long), cmocka_unit_test(test_read_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
