@@ -27,7 +27,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 enum {
@@ -354,10 +353,7 @@ static enum lg_status emit(struct run *R, struct verify_result *v, const struct 
 		provider = dns_provider_name((enum dns_provider)d->provider);
 		if (d->answered_at) {
 			if (d->answered_at != R->at_t) {
-				time_t t = d->answered_at;
-				struct tm tm;
-				gmtime_r(&t, &tm);
-				strftime(R->at, sizeof(R->at), "%Y-%m-%dT%H:%M:%SZ", &tm);
+				lg_time_format(d->answered_at, R->at, sizeof(R->at));
 				R->at_t = d->answered_at;
 			}
 			at = R->at;
