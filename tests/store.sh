@@ -214,6 +214,39 @@ check "refreshed contacts exportable again" cmp -s "$t/got" "$t/want2"
 exits 0 "refresh with nothing stale" "$lg" refresh $L $dns --list q4
 check "nothing planned" has "$t/err" "0 of 0 planned"
 
+# === options: --source and its decay rate, --older-than, --include-risky,
+# a refresh whose resolver is down =============================================
+db=$t/o.db
+L="--db $db --now $now1"
+printf '[decay]\nmonthly_rate.zoominfo = 10%%\n[gate]\nthreshold = 50%%\n' >"$t/src.conf"
+exits 64 "--source must be a decay source name" "$lg" verify $L --no-dns -q --list s --source 'Zoom Info' -o /dev/null samples/contacts.csv
+exits 64 "--source goes with --list" "$lg" verify $L --no-dns -q --source zoominfo -o /dev/null samples/contacts.csv
+exits 0 "verify --list --source zoominfo (a 50 % threshold: passes)" "$lg" verify $L $dns -q -c "$t/src.conf" --list src --source zoominfo -o /dev/null samples/contacts.csv
+eq "the list keeps its source" "$(sq "SELECT source FROM lists WHERE name = 'src'")" zoominfo
+"$lg" verify $L $dns -q -c "$t/src.conf" --list plain -o /dev/null samples/contacts.csv
+"$lg" lists --db "$db" --now 2026-01-20T09:00:00Z -c "$t/src.conf" show src >"$t/src.txt"
+"$lg" lists --db "$db" --now 2026-01-20T09:00:00Z -c "$t/src.conf" show plain >"$t/plain.txt"
+check "the source's decay rate applies to its list" has "$t/src.txt" "decay 10.0% a month"
+check "other lists keep the default rate" has "$t/plain.txt" "decay 2.1% a month"
+pred() { grep -o 'bounce rate [0-9.]*%' "$1" | head -n 1; }
+check "a faster decay predicts more bounces ($(pred "$t/src.txt") > $(pred "$t/plain.txt"))" \
+	[ "$(pred "$t/src.txt" | tr -dc 0-9)" -gt "$(pred "$t/plain.txt" | tr -dc 0-9)" ]
+exits 0 "export --for-sequence --include-risky" "$lg" export $L -c "$t/src.conf" --for-sequence --include-risky -o "$t/risky.csv" plain
+check "--include-risky writes role addresses" grep -q ',risky,class.role,' "$t/risky.csv"
+check "--include-risky never writes disposable ones" sh -c "! grep -q disposable '$t/risky.csv'"
+exits 64 "--include-risky goes with --for-sequence" "$lg" export $L --include-risky -o /dev/null plain
+exits 0 "refresh --older-than 1w: nothing that young" "$lg" refresh --db "$db" --now 2026-01-12T09:00:00Z $dns --older-than 1w
+check "--older-than 1w plans nothing 2 days on" has "$t/err" "0 of 0 planned"
+exits 0 "refresh --older-than 1d --budget 5" "$lg" refresh --db "$db" --now 2026-01-12T09:00:00Z $dns --older-than 1d --budget 5
+check "--older-than 1d --budget 5 re-verifies 5" has "$t/err" "5 of 5 planned records re-verified (older than 1.0 days"
+exits 64 "--older-than wants a unit" "$lg" refresh --db "$db" --older-than 30
+before=$(sq "SELECT group_concat(status || reason || verified_at) FROM contacts")
+exits 75 "refresh with the resolver down" "$lg" refresh --db "$db" --now "$now40" --dns 127.0.0.1:1 --dns-timeout 100 --dns-tries 1
+check "refresh with the resolver down says so" has "$t/err" "did not answer"
+eq "refresh with the resolver down records nothing" "$(sq "SELECT group_concat(status || reason || verified_at) FROM contacts")" "$before"
+exits 0 "the next refresh takes the interrupted one up" "$lg" refresh --db "$db" --now "$now40" $dns
+check "it says so" has "$t/err" "taking up the interrupted refresh run"
+
 # === bad input ================================================================
 exits 66 "gate of a list that does not exist" "$lg" gate --db "$db" --now "$now1" nosuchlist
 check "the message names the list" has "$t/err" "nosuchlist"
