@@ -106,7 +106,10 @@ int cli_parse(int argc, char **argv, const char *cmd, const struct cli_option *o
  * used instead of asking. */
 const struct dns_result *cli_dns_lookup(struct dns_resolver *r, struct store *s, int64_t now,
 					const char *domain, size_t len, size_t org_len);
-/* Keep d's answer in s (once: d->user becomes 1; failures are not kept). */
+/* Is d a new answer to keep in the store?  True once per answer (d->user
+ * marks it), never for a pending one, a failure or one the store gave. */
+bool cli_dns_to_keep(const struct dns_result *d);
+/* Keep d's answer in s. */
 enum lg_status cli_dns_keep(struct dns_resolver *r, struct store *s, const struct dns_result *d,
 			    struct lg_err *err);
 

@@ -151,7 +151,8 @@ static enum lg_status record_batch(struct refresh_run *R, size_t from, size_t to
 			if (it->dns->answered_at)
 				at = it->dns->answered_at;
 			domain = dns_resolver_domain(R->dns, it->dns, &dlen);
-			st = cli_dns_keep(R->dns, R->store, it->dns, err);
+			if (cli_dns_to_keep(it->dns))
+				st = cli_dns_keep(R->dns, R->store, it->dns, err);
 		}
 		snprintf(norm, sizeof(norm), "%.*s", (int)it->due.address_len, it->due.address);
 		struct store_verdict sv = {

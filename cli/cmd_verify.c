@@ -285,10 +285,8 @@ static enum lg_status record(struct run *R, const struct verify_result *v,
 			     const struct dns_result *d, const char *mx, const char *provider,
 			     struct lg_err *err)
 {
-	if (d && !d->user && d->outcome != DNS_PENDING) {
-		((struct dns_result *)d)->user = 2; /* queued: cli_dns_keep looks for 0 */
+	if (cli_dns_to_keep(d))
 		R->pend_dns[R->npend_dns++] = d;
-	}
 	if (v->normalized_len && !(v->flags & VERIFY_F_DUPLICATE)) {
 		const char *n = lg_arena_memdup(&R->pend_arena, v->normalized, v->normalized_len);
 		const char *at = strrchr(n, '@');

@@ -22,18 +22,20 @@ const struct dns_result *cli_dns_lookup(struct dns_resolver *r, struct store *s,
 	return dns_resolver_lookup(r, domain, len, org_len);
 }
 
+bool cli_dns_to_keep(const struct dns_result *d)
+{
+	if (!d || d->user || d->outcome == DNS_PENDING)
+		return false;
+	((struct dns_result *)d)->user = 1;
+	/* Failures say more about the resolver of this run than about the
+	 * domain: only answers are kept. */
+	return d->outcome != DNS_SERVFAIL && d->outcome != DNS_TIMEOUT;
+}
+
 enum lg_status cli_dns_keep(struct dns_resolver *r, struct store *s, const struct dns_result *d,
 			    struct lg_err *err)
 {
 	size_t len;
-
-	if (!s || !d || d->user == 1 || d->outcome == DNS_PENDING)
-		return LG_OK;
-	((struct dns_result *)d)->user = 1;
-	/* Failures say more about the resolver of this run than about the
-	 * domain: only answers are kept. */
-	if (d->outcome == DNS_SERVFAIL || d->outcome == DNS_TIMEOUT)
-		return LG_OK;
 	const char *domain = dns_resolver_domain(r, d, &len);
 	return store_domain_put(s, domain, len, d, err);
 }
