@@ -240,6 +240,15 @@ check "--older-than 1w plans nothing 2 days on" has "$t/err" "0 of 0 planned"
 exits 0 "refresh --older-than 1d --budget 5" "$lg" refresh --db "$db" --now 2026-01-12T09:00:00Z $dns --older-than 1d --budget 5
 check "--older-than 1d --budget 5 re-verifies 5" has "$t/err" "5 of 5 planned records re-verified (older than 1.0 days"
 exits 64 "--older-than wants a unit" "$lg" refresh --db "$db" --older-than 30
+db2=$t/cache.db
+"$lg" verify --db "$db2" --now "$now1" $dns -q --summary "$t/s1.json" --list c -o /dev/null samples/contacts.csv
+"$lg" verify --db "$db2" --now "$now1" $dns -q --summary "$t/s2.json" --list c -o /dev/null samples/contacts.csv
+"$lg" verify --db "$db2" --now "$now2" $dns -q --summary "$t/s3.json" --list c -o /dev/null samples/contacts.csv
+n1=$(jget "$t/s1.json" '$.dns.domains') n2=$(jget "$t/s2.json" '$.dns.domains') n3=$(jget "$t/s3.json" '$.dns.domains')
+kept=$(sqlite3 -batch "$db2" 'SELECT count(*) FROM domains')
+check "answers are kept across runs: $kept of $n1 domains (failures are not)" [ "$kept" -gt 0 -a "$kept" -lt "$n1" ]
+eq "a second run asks only for what was not kept" "$n2" $((n1 - kept))
+eq "two days on, every answer has expired and is asked again" "$n3" "$n1"
 before=$(sq "SELECT group_concat(status || reason || verified_at) FROM contacts")
 exits 75 "refresh with the resolver down" "$lg" refresh --db "$db" --now "$now40" --dns 127.0.0.1:1 --dns-timeout 100 --dns-tries 1
 check "refresh with the resolver down says so" has "$t/err" "did not answer"
