@@ -4,6 +4,7 @@
 
 #include "common/common.h"
 #include "dns/dns.h"
+#include "io/io.h"
 #include "verify/verify.h"
 
 #include <stdio.h>
@@ -82,6 +83,10 @@ bool cli_common_opt(int key, const char *arg);
 	{"dns-concurrency", CLI_OPT_DNS_CONCURRENCY, "K", "domains looked up at once (default 256)"}
 /* Set one of CLI_DNS_OPTS in o: -1 done, 64 (and a message) for a bad value. */
 int cli_dns_opt(struct dns_opts *o, int key, const char *val);
+
+/* --format of the commands that write rows: csv or jsonl into *out; -1
+ * done, 64 (and a message) for anything else. */
+int cli_format_opt(const char *val, enum io_format *out);
 
 /* A whole number in [lo, hi] for option name: true, or false and a message. */
 bool cli_number_arg(const char *name, const char *s, long lo, long hi, long *out);

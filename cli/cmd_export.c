@@ -43,12 +43,7 @@ static int on_opt(void *arg, int key, const char *val)
 	case OPT_FOR_SEQUENCE: a->for_sequence = true; return -1;
 	case OPT_INCLUDE_RISKY: a->include_risky = true; return -1;
 	case 'f':
-		if (!strcmp(val, "csv") || !strcmp(val, "jsonl")) {
-			a->format = strcmp(val, "csv") ? IO_FORMAT_JSONL : IO_FORMAT_CSV;
-			return -1;
-		}
-		cli_error("--format wants csv or jsonl, not '%s'", val);
-		return 64;
+		return cli_format_opt(val, &a->format);
 	}
 	return 64;
 }

@@ -147,12 +147,7 @@ static int on_opt(void *arg, int key, const char *val)
 			  "as in [decay] monthly_rate.NAME, not '%s'", val);
 		return 64;
 	case 'f':
-		if (!strcmp(val, "csv") || !strcmp(val, "jsonl")) {
-			a->format = strcmp(val, "csv") ? IO_FORMAT_JSONL : IO_FORMAT_CSV;
-			return -1;
-		}
-		cli_error("--format wants csv or jsonl, not '%s'", val);
-		return 64;
+		return cli_format_opt(val, &a->format);
 	}
 	return cli_dns_opt(&a->dns, key, val);
 }

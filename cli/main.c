@@ -22,6 +22,16 @@ static const struct {
 
 struct cli_common cli_common;
 
+int cli_format_opt(const char *val, enum io_format *out)
+{
+	if (!strcmp(val, "csv") || !strcmp(val, "jsonl")) {
+		*out = strcmp(val, "csv") ? IO_FORMAT_JSONL : IO_FORMAT_CSV;
+		return -1;
+	}
+	cli_error("--format wants csv or jsonl, not '%s'", val);
+	return 64;
+}
+
 bool cli_number_arg(const char *name, const char *s, long lo, long hi, long *out)
 {
 	if (lg_parse_long(s, lo, hi, out))
