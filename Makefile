@@ -13,14 +13,14 @@ CC         ?= cc
 B          ?= build
 PKGS       := libcares libpcre2-8 libidn2 libpsl jansson sqlite3
 PKG_CFLAGS  = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS    = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lunistring -lm
+PKG_LIBS    = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lunistring -lm -pthread
 CMOCKA_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null)
 
 WARN   := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
           -Wwrite-strings -Wvla -Wformat=2 -Wpointer-arith -Wold-style-definition -Wundef
 OPT    ?= -O2 -g
 CFLAGS ?= $(OPT)
-ALL_CFLAGS = -std=c17 -D_GNU_SOURCE $(WARN) $(if $(CI),-Werror) -I. -MMD -MP \
+ALL_CFLAGS = -std=c17 -D_GNU_SOURCE -pthread $(WARN) $(if $(CI),-Werror) -I. -MMD -MP \
              -DLEADGATE_VERSION='"$(VERSION)"' -DSYSCONFDIR='"$(SYSCONFDIR)"' \
              $(PKG_CFLAGS) $(CFLAGS)
 
@@ -35,7 +35,7 @@ LIB_SRC := common/status.c common/alloc.c common/buf.c common/map.c common/time.
            verify/gate.c \
            io/reader.c io/writer.c io/columns.c io/spool.c \
            $(BOUNCE_SRC) $(STORE_SRC)
-CLI_SRC := cli/main.c cli/output.c cli/dnscache.c cli/list.c cli/cmd_verify.c cli/cmd_lists.c \
+CLI_SRC := cli/main.c cli/output.c cli/dnscache.c cli/recorder.c cli/list.c cli/cmd_verify.c cli/cmd_lists.c \
            cli/cmd_export.c cli/cmd_refresh.c cli/cmd_bounces.c cli/cmd_reasons.c cli/report.c
 TESTS   := test_common test_conf test_dns test_verify test_io test_decay test_bounce test_store
 

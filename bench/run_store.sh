@@ -108,6 +108,8 @@ mkdir -p "$sdir"
 # ---- the world (the DNS benchmark's generator, our own copy) ---------------
 world_ok() {
 	[[ -s $world/world.json && ! $here/gen_world.py -nt $world/world.json ]] || return 1
+	# unbound.conf names the world's directory: a world moved here is stale
+	grep -qF "directory: \"$world\"" "$world/unbound.conf" 2>/dev/null || return 1
 	"$PY" - "$world/world.json" "$WORLD_ROWS" "$WORLD_DOMAINS" "$SEED" <<'EOF'
 import json, sys
 w = json.load(open(sys.argv[1]))

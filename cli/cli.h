@@ -105,6 +105,27 @@ int cli_parse(int argc, char **argv, const char *cmd, const struct cli_option *o
 	      void (*help)(void), int (*on_opt)(void *arg, int key, const char *val), void *arg,
 	      int *first_operand);
 
+/*
+ * ---- recorder.c: `verify --list`'s writer thread ----
+ * Verdicts and new DNS answers are copied into a batch of `batch`; a full
+ * batch is written by a second thread on its own connection to the
+ * store s (one transaction a batch) while the caller goes on.  A failure
+ * of the writer's is returned by a later call.  recorder_finish writes
+ * what is left and waits for it; recorder_free stops the thread (what was
+ * not committed is lost, as a kill would lose it).
+ */
+struct recorder;
+struct store_run;
+struct store_verdict;
+enum lg_status recorder_start(struct recorder **out, struct store *s, const struct store_run *run,
+			      int64_t now, size_t batch, struct lg_err *err);
+enum lg_status recorder_verdict(struct recorder *r, const struct store_verdict *v,
+				struct lg_err *err);
+enum lg_status recorder_dns(struct recorder *r, const char *domain, size_t len,
+			    const struct dns_result *res, struct lg_err *err);
+enum lg_status recorder_finish(struct recorder *r, struct lg_err *err);
+void recorder_free(struct recorder *r);
+
 /* ---- dnscache.c: the resolver in front of the store's domain answers ---- */
 
 /* dns_resolver_lookup, but an unexpired answer kept in s (may be NULL) is

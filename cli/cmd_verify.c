@@ -221,11 +221,7 @@ struct run {
 	struct lg_map suppressed; /* lower-case address -> enum store_suppress */
 	int64_t now;
 	unsigned long contacts;   /* distinct addresses recorded */
-	struct store_verdict *pend; /* verdicts waiting for the next write */
-	size_t npend;
-	const struct dns_result **pend_dns; /* new DNS answers waiting to be kept */
-	size_t npend_dns;
-	struct lg_arena pend_arena; /* their strings */
+	struct recorder *recorder; /* writes verdicts and DNS answers in batches */
 };
 
 static void add_suppressed(void *arg, const char *address, size_t len, enum store_suppress why)
@@ -251,41 +247,25 @@ static void apply_suppression(struct run *R, struct verify_result *v)
 }
 
 /*
- * --list: write the waiting verdicts and answers in one short transaction.
- * Verdicts gather in memory between writes, so the database's write lock
- * is held only while they are written: a refresh or an import on the same
- * database gets its turn between two writes.
+ * --list: hand a written row's verdict, and its domain's answer when it is
+ * new, to the recorder.  Verdicts gather in memory between writes, so the
+ * database's write lock is held only while a batch is written: a refresh
+ * or an import on the same database gets its turn between two batches.
  */
-static enum lg_status flush(struct run *R, struct lg_err *err)
-{
-	enum lg_status st;
-	if (!R->npend && !R->npend_dns)
-		return LG_OK;
-	st = store_begin(R->store, err);
-	for (size_t i = 0; i < R->npend_dns && st == LG_OK; i++)
-		st = cli_dns_keep(R->dns, R->store, R->pend_dns[i], err);
-	for (size_t i = 0; i < R->npend && st == LG_OK; i++)
-		st = store_verify_row(R->store, &R->srun, &R->pend[i], R->now, err);
-	if (st == LG_OK)
-		st = store_commit(R->store, err);
-	if (st != LG_OK)
-		store_rollback(R->store);
-	R->npend = R->npend_dns = 0;
-	lg_arena_release(&R->pend_arena);
-	return st;
-}
-
-/* --list: keep a written row's verdict for the next write. */
 static enum lg_status record(struct run *R, const struct verify_result *v,
 			     const struct dns_result *d, const char *mx, const char *provider,
 			     struct lg_err *err)
 {
-	if (cli_dns_to_keep(d))
-		R->pend_dns[R->npend_dns++] = d;
-	if (v->normalized_len && !(v->flags & VERIFY_F_DUPLICATE)) {
-		const char *n = lg_arena_memdup(&R->pend_arena, v->normalized, v->normalized_len);
-		const char *at = strrchr(n, '@');
-		R->pend[R->npend++] = (struct store_verdict){
+	enum lg_status st = LG_OK;
+	if (cli_dns_to_keep(d)) {
+		size_t len;
+		const char *domain = dns_resolver_domain(R->dns, d, &len);
+		st = recorder_dns(R->recorder, domain, len, d, err);
+	}
+	if (st == LG_OK && v->normalized_len && !(v->flags & VERIFY_F_DUPLICATE)) {
+		const char *n = v->normalized;
+		const char *at = memrchr(n, '@', v->normalized_len);
+		struct store_verdict sv = {
 			.address = n, .address_len = v->normalized_len,
 			.domain = at ? at + 1 : "",
 			.domain_len = at ? v->normalized_len - (size_t)(at + 1 - n) : 0,
@@ -293,11 +273,10 @@ static enum lg_status record(struct run *R, const struct verify_result *v,
 			.mx = mx, .provider = provider,
 			.verified_at = d && d->answered_at ? d->answered_at : R->now,
 		};
+		st = recorder_verdict(R->recorder, &sv, err);
 		R->contacts++;
 	}
-	if (R->npend >= STORE_BATCH || R->npend_dns >= STORE_BATCH)
-		return flush(R, err);
-	return LG_OK;
+	return st;
 }
 
 /* A content fingerprint of a regular file, so that an interrupted --list
@@ -556,8 +535,8 @@ int cmd_verify(int argc, char **argv)
 						&err);
 		if (st == LG_OK)
 			st = store_commit(R.store, &err);
-		R.pend = lg_xcalloc(STORE_BATCH, sizeof(*R.pend));
-		R.pend_dns = lg_xcalloc(STORE_BATCH, sizeof(*R.pend_dns));
+		if (st == LG_OK)
+			st = recorder_start(&R.recorder, R.store, &R.srun, R.now, STORE_BATCH, &err);
 		if (st != LG_OK)
 			goto out;
 		if (R.srun.resumed && !a.quiet)
@@ -701,7 +680,9 @@ int cmd_verify(int argc, char **argv)
 	if (R.store) {
 		struct store_list_counts lc = {.rows = rep.rows, .contacts = R.contacts};
 		memcpy(lc.by_status, rep.by_status, sizeof(lc.by_status));
-		st = flush(&R, &err);
+		st = recorder_finish(R.recorder, &err);
+		recorder_free(R.recorder);
+		R.recorder = NULL;
 		if (st == LG_OK)
 			st = store_begin(R.store, &err);
 		if (st == LG_OK)
@@ -750,13 +731,11 @@ out:
 	io_reader_free(rd);
 	io_spool_free(R.spool);
 	dns_resolver_free(R.dns);
-	store_close(R.store); /* rolls back what was not committed */
+	recorder_free(R.recorder);     /* rolls back what was not committed */
+	store_close(R.store);
 	if (a.list)
 		lg_map_release(&R.suppressed);
 	free(fp);
-	free(R.pend);
-	free(R.pend_dns);
-	lg_arena_release(&R.pend_arena);
 	lg_buf_release(&R.rec);
 	free(cols);
 	free(R.cells);
