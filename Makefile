@@ -28,16 +28,19 @@ ALL_CFLAGS = -std=c17 -D_GNU_SOURCE -pthread $(WARN) $(if $(CI),-Werror) -I. -MM
 DECAY_SRC  := decay/decay.c
 BOUNCE_SRC := bounce/bounce.c bounce/classify.c bounce/date.c bounce/json.c bounce/providers.c bounce/dsn.c bounce/csv.c
 STORE_SRC  := store/store.c store/records.c store/lists.c
+SCORING_SRC := scoring/rubric.c scoring/engage.c scoring/score.c scoring/stage.c scoring/frame.c \
+               scoring/funnel.c
 LIB_SRC := common/status.c common/alloc.c common/buf.c common/map.c common/time.c common/file.c \
-           $(DECAY_SRC) conf/conf.c \
+           common/regex.c \
+           $(DECAY_SRC) conf/conf.c conf/scoring.c \
            dns/answer.c dns/provider.c dns/resolver.c \
            verify/reason.c verify/syntax.c verify/domain.c verify/typo.c verify/verify.c \
            verify/gate.c \
            io/reader.c io/writer.c io/columns.c io/spool.c \
-           $(BOUNCE_SRC) $(STORE_SRC)
+           $(BOUNCE_SRC) $(STORE_SRC) $(SCORING_SRC)
 CLI_SRC := cli/main.c cli/output.c cli/dnscache.c cli/recorder.c cli/list.c cli/cmd_verify.c cli/cmd_lists.c \
            cli/cmd_export.c cli/cmd_refresh.c cli/cmd_bounces.c cli/cmd_reasons.c cli/report.c
-TESTS   := test_common test_conf test_dns test_verify test_io test_decay test_bounce test_store
+TESTS   := test_common test_conf test_dns test_verify test_io test_decay test_bounce test_store test_scoring test_stage
 
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/obj/%.o) $(B)/obj/gen/lists.o
 CLI_OBJ := $(CLI_SRC:%.c=$(B)/obj/%.o)
@@ -159,9 +162,19 @@ bench-store: bench-deps
 	@$(MAKE) --no-print-directory $(B)/leadgate
 	bash bench/run_store.sh
 
+# The scoring benchmark: one program, no data files (bench/README.md).
+.PHONY: bench-scoring
+bench-scoring: $(B)/bench/bench_scoring
+	@pin=; if command -v taskset >/dev/null 2>&1; then pin="taskset -c $$(($$(nproc) - 1))"; fi; \
+	  echo "$$pin $(B)/bench/bench_scoring $(BENCH_ARGS)"; $$pin $(B)/bench/bench_scoring $(BENCH_ARGS)
+
+$(B)/bench/bench_scoring: bench/bench_scoring.c $(B)/libleadgate.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(B)/libleadgate.a $(PKG_LIBS) $(LDFLAGS)
+
 # Every public header compiles on its own.
 hdrcheck:
-	@for h in common/common.h decay/decay.h conf/conf.h dns/dns.h verify/verify.h io/io.h bounce/bounce.h store/store.h; do \
+	@for h in common/common.h decay/decay.h scoring/scoring.h conf/conf.h dns/dns.h verify/verify.h io/io.h bounce/bounce.h store/store.h; do \
 	  echo "#include \"$$h\"" | $(CC) $(ALL_CFLAGS) -MF /dev/null -fsyntax-only -x c - || exit 1; \
 	done; echo "headers ok"
 

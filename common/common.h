@@ -169,6 +169,34 @@ const char *lg_map_key(const struct lg_map *m, const void *val, size_t *len);
 /* Bytes the map holds (slots and arena), for the memory figures. */
 size_t lg_map_bytes(const struct lg_map *m);
 
+/*
+ * A compiled regular expression (PCRE2; only common/regex.c sees
+ * <pcre2.h>).  Compiled once, with the JIT when the platform has one.  It
+ * holds its own match data, so lg_regex_match writes into it: one regex
+ * per thread, or a lock around it.
+ */
+#define LG_REGEX_CASELESS 1u /* ignore case (Unicode case folding with LG_REGEX_UTF) */
+#define LG_REGEX_UTF 2u      /* pattern and subject are UTF-8; \w, \b and classes
+			      * use Unicode properties; an invalid sequence in the
+			      * subject never matches and splits it: the parts
+			      * still match, but ^ and look-arounds do not see
+			      * across it */
+struct lg_regex;
+/* Compile pattern (NUL-terminated; copied, so it may go away) into *out
+ * (owned: lg_regex_free).  LG_ECONFIG for a bad pattern, the message
+ * giving PCRE2's reason and the offset in the pattern. */
+enum lg_status lg_regex_new(struct lg_regex **out, const char *pattern, unsigned flags,
+			    struct lg_err *err);
+/*
+ * Match [s, s + n) (no NUL needed).  Returns the number of pairs set (1
+ * for the whole match plus the groups up to the last one that took part),
+ * 0 for no match, < 0 when the match failed (a resource limit).  ovec,
+ * when non-NULL, receives up to novec pairs of byte offsets into s
+ * (start, end); a group that took no part is (SIZE_MAX, SIZE_MAX).
+ */
+int lg_regex_match(struct lg_regex *re, const char *s, size_t n, size_t *ovec, size_t novec);
+void lg_regex_free(struct lg_regex *re); /* NULL is fine */
+
 /* Monotonic clock in seconds, for elapsed times and rates. */
 double lg_now_mono(void);
 

@@ -16,6 +16,7 @@
 #include "conf.h"
 #include "conf_int.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -76,6 +77,10 @@ void conf_init(struct conf *c)
 	conf_list_add_text(c, &c->free, conf_builtin_free, conf_builtin_free_len);
 	conf_list_add_text(c, &c->disposable, conf_builtin_disposable, conf_builtin_disposable_len);
 	conf_list_add_text(c, &c->typo, conf_builtin_typo, conf_builtin_typo_len);
+	scoring_rubric_default(&c->rubric);
+	enum lg_status st = scoring_rubric_check(&c->rubric, NULL);
+	assert(st == LG_OK); /* the defaults are valid */
+	(void)st;
 }
 
 void conf_release(struct conf *c)
@@ -85,6 +90,7 @@ void conf_release(struct conf *c)
 	free(c->disposable.item);
 	free(c->typo.item);
 	free(c->allow.item);
+	free(c->competitor.item);
 	free(c->source_rate);
 	free(c->path);
 	lg_arena_release(&c->arena);
@@ -138,7 +144,8 @@ static struct conf_list *list_for_key(struct conf *c, const char *key)
 
 static bool known_section(const char *section)
 {
-	return !strcmp(section, "verify") || !strcmp(section, "decay") || !strcmp(section, "gate");
+	return !strcmp(section, "verify") || !strcmp(section, "decay") || !strcmp(section, "gate") ||
+	       !strcmp(section, "scoring");
 }
 
 /*
@@ -288,9 +295,31 @@ static enum lg_status set_gate(struct conf *c, const char *key, const char *val,
 	return lg_err_set(err, LG_ECONFIG, "%s:%u: unknown key '%s' in [gate]", name, line, key);
 }
 
+enum lg_status conf_add_list_file(struct conf *c, struct conf_list *l, const char *key,
+				  const char *val, const char *name, unsigned line, const char *dir,
+				  struct lg_err *err)
+{
+	struct lg_buf path = LG_BUF_INIT;
+	if (val[0] != '/' && dir)
+		lg_buf_addf(&path, "%s/", dir);
+	lg_buf_adds(&path, val);
+	char *text;
+	size_t len;
+	struct lg_err sub;
+	enum lg_status st = read_file(path.data, &text, &len, &sub);
+	lg_buf_release(&path);
+	if (st != LG_OK)
+		return lg_err_set(err, LG_ECONFIG, "%s:%u: %s: %s", name, line, key, sub.msg);
+	conf_list_add_text(c, l, text, len);
+	free(text);
+	return LG_OK;
+}
+
 static enum lg_status set_key(struct conf *c, const char *section, const char *key, const char *val,
 			      const char *name, unsigned line, const char *dir, struct lg_err *err)
 {
+	if (!strcmp(section, "scoring"))
+		return conf_set_scoring(c, key, val, name, line, dir, err);
 	if (!strcmp(section, "decay"))
 		return set_decay(c, key, val, name, line, err);
 	if (!strcmp(section, "gate"))
@@ -299,22 +328,8 @@ static enum lg_status set_key(struct conf *c, const char *section, const char *k
 		return lg_err_set(err, LG_ECONFIG, "%s:%u: unknown section '[%s]'", name, line, section);
 
 	struct conf_list *l = list_for_key(c, key);
-	if (l) {
-		struct lg_buf path = LG_BUF_INIT;
-		if (val[0] != '/' && dir)
-			lg_buf_addf(&path, "%s/", dir);
-		lg_buf_adds(&path, val);
-		char *text;
-		size_t len;
-		struct lg_err sub;
-		enum lg_status st = read_file(path.data, &text, &len, &sub);
-		lg_buf_release(&path);
-		if (st != LG_OK)
-			return lg_err_set(err, LG_ECONFIG, "%s:%u: %s: %s", name, line, key, sub.msg);
-		conf_list_add_text(c, l, text, len);
-		free(text);
-		return LG_OK;
-	}
+	if (l)
+		return conf_add_list_file(c, l, key, val, name, line, dir, err);
 	if (!strcmp(key, "typo_frequent_min")) {
 		long v;
 		if (!lg_parse_long(val, 2, 1000000, &v))
@@ -385,7 +400,7 @@ enum lg_status conf_load_text(struct conf *c, const char *text, size_t len,
 		return lg_err_set(err, LG_ECONFIG,
 				  "%s: stale_days (%lld) must not be less than fresh_days (%lld)", name,
 				  (long long)(c->decay.stale_after / DAY), (long long)(c->decay.fresh_for / DAY));
-	return LG_OK;
+	return conf_finish_scoring(c, name, err);
 }
 
 static bool exists(const char *path)

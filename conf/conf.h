@@ -11,6 +11,7 @@
 
 #include "common/common.h"
 #include "decay/decay.h"
+#include "scoring/scoring.h"
 
 /* A list of lower-cased entries; items are borrowed from the conf. */
 struct conf_list {
@@ -49,6 +50,9 @@ struct conf {
 	struct conf_source_rate *source_rate; /* [decay] monthly_rate.SOURCE = ...; n_source_rate of them */
 	size_t n_source_rate;
 	struct conf_gate gate;       /* [gate] */
+	struct scoring_rubric rubric; /* [scoring]: checked (scoring_rubric_check) */
+	struct conf_list competitor; /* [scoring] competitor domains; rubric.competitor borrows it */
+	bool icp_replaced[3];        /* an icp.FIELD key replaced that field's built-in rules */
 	char *path;                  /* the file read, or NULL; owned */
 	struct lg_arena arena;
 };

@@ -2,6 +2,8 @@
 #ifndef LG_CONF_INT_H
 #define LG_CONF_INT_H
 
+#include "common/common.h"
+
 #include <stddef.h>
 
 /* Generated at build time from conf/lists/ *.txt (see the Makefile). */
@@ -13,5 +15,21 @@ extern const char conf_builtin_disposable[];
 extern const size_t conf_builtin_disposable_len;
 extern const char conf_builtin_typo[];
 extern const size_t conf_builtin_typo_len;
+
+struct conf;
+struct conf_list;
+struct lg_err;
+
+/* conf.c: add the entries of the list file val (relative to dir) to l;
+ * errors name the file and line of the key. */
+enum lg_status conf_add_list_file(struct conf *c, struct conf_list *l, const char *key,
+				  const char *val, const char *name, unsigned line, const char *dir,
+				  struct lg_err *err);
+
+/* scoring.c: one key of [scoring]; then, once the file is read, the
+ * rubric's checks. */
+enum lg_status conf_set_scoring(struct conf *c, const char *key, const char *value,
+				const char *name, unsigned line, const char *dir, struct lg_err *err);
+enum lg_status conf_finish_scoring(struct conf *c, const char *name, struct lg_err *err);
 
 #endif

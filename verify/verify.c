@@ -8,10 +8,8 @@
  * expensive analysis (IDNA, Public Suffix List, typo index) runs once per
  * distinct domain.
  */
-#define PCRE2_CODE_UNIT_WIDTH 8
 #include "verify_int.h"
 
-#include <pcre2.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,8 +41,6 @@ static void set_from_list(struct lg_map *m, const struct conf_list *l)
 struct verify_ctx *verify_ctx_new(const struct conf *conf)
 {
 	struct verify_ctx *ctx = lg_xcalloc(1, sizeof(*ctx));
-	int errcode;
-	PCRE2_SIZE erroff;
 
 	lg_map_init(&ctx->role, 0);
 	lg_map_init(&ctx->free, 0);
@@ -69,13 +65,8 @@ struct verify_ctx *verify_ctx_new(const struct conf *conf)
 	ctx->typo_frequent_min = conf->typo_frequent_min ? conf->typo_frequent_min : 20;
 	ctx->psl = psl_latest(NULL);
 
-	pcre2_code *re = pcre2_compile((PCRE2_SPTR)display_pattern, PCRE2_ZERO_TERMINATED, 0,
-				       &errcode, &erroff, NULL);
-	if (!re)
+	if (lg_regex_new(&ctx->display_re, display_pattern, 0, NULL) != LG_OK)
 		abort(); /* a constant pattern: a programmer error */
-	pcre2_jit_compile(re, PCRE2_JIT_COMPLETE); /* falls back to the interpreter */
-	ctx->display_re = re;
-	ctx->display_md = pcre2_match_data_create_from_pattern(re, NULL);
 	return ctx;
 }
 
@@ -94,8 +85,7 @@ void verify_ctx_free(struct verify_ctx *ctx)
 	free(ctx->suggestions);
 	if (ctx->psl)
 		psl_free((psl_ctx_t *)ctx->psl);
-	pcre2_match_data_free(ctx->display_md);
-	pcre2_code_free(ctx->display_re);
+	lg_regex_free(ctx->display_re);
 	lg_buf_release(&ctx->nfc);
 	lg_buf_release(&ctx->key);
 	lg_buf_release(&ctx->norm);
@@ -201,11 +191,9 @@ static void analyse(struct verify_ctx *ctx, const char *s, size_t n, struct veri
 		return fail(out, VERIFY_R_TOO_LONG);
 
 	if (memchr(s, '<', n)) {
-		pcre2_code *re = ctx->display_re;
-		pcre2_match_data *md = ctx->display_md;
-		if (pcre2_match(re, (PCRE2_SPTR)s, n, 0, 0, md, NULL) >= 2) {
+		size_t ov[4];
+		if (lg_regex_match(ctx->display_re, s, n, ov, 2) >= 2) {
 			/* Suggest the address inside when it is valid itself. */
-			PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
 			const char *addr = s + ov[2];
 			size_t alen = ov[3] - ov[2];
 			struct verify_result inner;

@@ -112,8 +112,7 @@ struct verify_ctx {
 	struct typo_index typo;
 	unsigned typo_frequent_min;
 	const psl_ctx_t *psl;     /* borrowed from libpsl; may be NULL */
-	void *display_re;         /* pcre2_code_8 * */
-	void *display_md;         /* pcre2_match_data_8 * */
+	struct lg_regex *display_re; /* the display-name pattern; owned */
 	struct lg_buf nfc, key, norm, sugg, dkey;
 };
 
