@@ -27,7 +27,8 @@ ALL_CFLAGS = -std=c17 -D_GNU_SOURCE -pthread $(WARN) $(if $(CI),-Werror) -I. -MM
 # Modules, in reading order (see "Source code layout" in the README).
 DECAY_SRC  := decay/decay.c
 BOUNCE_SRC := bounce/bounce.c bounce/classify.c bounce/date.c bounce/json.c bounce/providers.c bounce/dsn.c bounce/csv.c
-STORE_SRC  := store/store.c store/records.c store/lists.c
+STORE_SRC  := store/store.c store/records.c store/lists.c store/leads.c
+EVENT_SRC  := event/event.c
 SCORING_SRC := scoring/rubric.c scoring/engage.c scoring/score.c scoring/stage.c scoring/frame.c \
                scoring/funnel.c
 LIB_SRC := common/status.c common/alloc.c common/buf.c common/map.c common/time.c common/file.c \
@@ -37,9 +38,10 @@ LIB_SRC := common/status.c common/alloc.c common/buf.c common/map.c common/time.
            verify/reason.c verify/syntax.c verify/domain.c verify/typo.c verify/verify.c \
            verify/gate.c \
            io/reader.c io/writer.c io/columns.c io/spool.c \
-           $(BOUNCE_SRC) $(STORE_SRC) $(SCORING_SRC)
+           $(BOUNCE_SRC) $(EVENT_SRC) $(STORE_SRC) $(SCORING_SRC)
 CLI_SRC := cli/main.c cli/output.c cli/dnscache.c cli/recorder.c cli/list.c cli/cmd_verify.c cli/cmd_lists.c \
-           cli/cmd_export.c cli/cmd_refresh.c cli/cmd_bounces.c cli/cmd_reasons.c cli/report.c
+           cli/cmd_export.c cli/cmd_refresh.c cli/cmd_bounces.c cli/cmd_reasons.c cli/report.c \
+           cli/import.c cli/lead.c cli/cmd_events.c cli/cmd_score.c cli/cmd_qualify.c
 TESTS   := test_common test_conf test_dns test_verify test_io test_decay test_bounce test_store test_scoring test_stage
 
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/obj/%.o) $(B)/obj/gen/lists.o
@@ -174,7 +176,7 @@ $(B)/bench/bench_scoring: bench/bench_scoring.c $(B)/libleadgate.a
 
 # Every public header compiles on its own.
 hdrcheck:
-	@for h in common/common.h decay/decay.h scoring/scoring.h conf/conf.h dns/dns.h verify/verify.h io/io.h bounce/bounce.h store/store.h; do \
+	@for h in common/common.h decay/decay.h scoring/scoring.h conf/conf.h dns/dns.h verify/verify.h io/io.h bounce/bounce.h event/event.h store/store.h; do \
 	  echo "#include \"$$h\"" | $(CC) $(ALL_CFLAGS) -MF /dev/null -fsyntax-only -x c - || exit 1; \
 	done; echo "headers ok"
 

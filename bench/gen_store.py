@@ -14,6 +14,16 @@ gen_store.py - helpers of leadgate's store benchmark (bench/run_store.sh).
         reason; times spread over DAYS days from START (RFC 3339, UTC).
         Deterministic: the same arguments give the same bytes.
 
+    gen_store.py events --truth truth.tsv [--events 1000000] [--seed 1]
+                 [--end 2026-11-23T00:00:00Z] [--days 90] -o FILE
+        NDJSON engagement events (event_id, email, type, channel,
+        occurred_at) on the world's addresses, for `leadgate events
+        import` and `leadgate score`: types in a fixed mix (email open
+        40, click 15, content download 10, pricing visit 8, webinar 5,
+        reply 5, demo request 2, unsubscribe 1 in 86), times spread over
+        the DAYS days before END and in no order, 1 % of the lines an
+        earlier event again.  Deterministic.
+
     gen_store.py check-plan --db DB --before UNIXTIME [--budget 100000]
         Checks the newest refresh run's plan against an independent
         computation: every contact row is read, the ones not suppressed
@@ -117,6 +127,51 @@ def cmd_bounces(a):
              ", ".join("%s %d" % (k[0], by.get(k[0], 0)) for k in KINDS)), file=sys.stderr)
 
 
+# Engagement events for `events import` and `score`: (type, weight,
+# channel), a mix like a marketing automation export's.
+EVENT_KINDS = (
+    ("email_open", 40, "email"), ("email_click", 15, "email"),
+    ("content_download", 10, "web"), ("pricing_visit", 8, "web"),
+    ("webinar_attended", 5, "event"), ("email_reply", 5, "email"),
+    ("demo_request", 2, "web"), ("unsubscribe", 1, "email"),
+)
+
+
+def cmd_events(a):
+    """NDJSON events on the world's addresses over the `days` before
+    `end`, in a shuffled order (late events are the rule, not the
+    exception); 1 % of the lines repeat an earlier event_id."""
+    rng = random.Random(a.seed)
+    addrs = []
+    seen = set()
+    with open(a.truth, encoding="utf-8") as f:
+        for line in f:
+            email = line.rstrip("\n").split("\t")[0]
+            if "@" in email and email.lower() not in seen:
+                seen.add(email.lower())
+                addrs.append(email)
+    cum, acc = [], 0
+    for k in EVENT_KINDS:
+        acc += k[1]
+        cum.append(acc)
+    end, span = parse_time(a.end), a.days * 86400
+    tmp = a.output + ".tmp"
+    n_dup = a.events // 100
+    with open(tmp, "w", encoding="utf-8") as f:
+        for i in range(a.events):
+            e = i if i < a.events - n_dup else int(rng.random() * (a.events - n_dup))
+            r = random.Random(a.seed * 1000003 + e)  # the same event each time it is drawn
+            x = r.random() * acc
+            k = next((EVENT_KINDS[j] for j, c in enumerate(cum) if x < c), EVENT_KINDS[-1])
+            addr = addrs[int(r.random() * len(addrs))]
+            t = end - int(r.random() * span)
+            f.write('{"event_id":"b%d","email":"%s","type":"%s","channel":"%s","occurred_at":"%s"}\n'
+                    % (e, addr, k[0], k[2], fmt_time(t)))
+    os.replace(tmp, a.output)
+    print("gen_store.py: %d event lines (%d repeated) on %d addresses"
+          % (a.events, n_dup, len(addrs)), file=sys.stderr)
+
+
 def cmd_check_plan(a):
     db = sqlite3.connect("file:%s?mode=ro" % a.db, uri=True)
     row = db.execute("SELECT id FROM runs WHERE kind = 'refresh' ORDER BY id DESC LIMIT 1").fetchone()
@@ -171,6 +226,13 @@ def main():
     b.add_argument("--start", default="2026-11-23T00:00:00Z")
     b.add_argument("--days", type=int, default=7)
     b.add_argument("-o", "--output", required=True)
+    v = sub.add_parser("events", help="NDJSON engagement events")
+    v.add_argument("--truth", required=True)
+    v.add_argument("--events", type=int, default=1000000)
+    v.add_argument("--seed", type=int, default=1)
+    v.add_argument("--end", default="2026-11-23T00:00:00Z")
+    v.add_argument("--days", type=int, default=90)
+    v.add_argument("-o", "--output", required=True)
     c = sub.add_parser("check-plan", help="check the newest refresh plan")
     c.add_argument("--db", required=True)
     c.add_argument("--budget", type=int, default=100000)
@@ -182,6 +244,9 @@ def main():
         if a.events < 100:
             sys.exit("gen_store.py: --events must be at least 100")
         cmd_bounces(a)
+        return 0
+    if a.cmd == "events":
+        cmd_events(a)
         return 0
     if a.cmd == "check-plan":
         return cmd_check_plan(a)

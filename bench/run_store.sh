@@ -32,7 +32,7 @@
 # build/bench/store_last.md; per-run figures in build/bench/store-results.tsv.
 #
 # Environment: REPS (7), K (256), MS (2000), N (2) as in run_dns.sh; BUDGET
-# (100000); BOUNCES (100000); LEADGATE (build/leadgate); PYTHON
+# (100000); BOUNCES (100000); EVENTS (1000000: events import and score); LEADGATE (build/leadgate); PYTHON
 # (/usr/bin/python3); SQLITE3 (sqlite3); WORLD_ROWS (1000000) and
 # WORLD_DOMAINS (200000) for a small world while testing; LIVE_REFRESH (1;
 # 0 skips the refresh against unbound).
@@ -48,6 +48,7 @@ MS=${MS:-2000}
 N=${N:-2}
 BUDGET=${BUDGET:-100000}
 BOUNCES=${BOUNCES:-100000}
+EVENTS=${EVENTS:-1000000}
 LEADGATE=${LEADGATE:-$root/build/leadgate}
 PY=${PYTHON:-/usr/bin/python3}
 SQLITE3=${SQLITE3:-sqlite3}
@@ -77,7 +78,7 @@ say() { echo "bench-store: $*" >&2; }
 
 posint() { [[ $2 =~ ^[1-9][0-9]*$ ]] || die "$1 must be a positive integer (got '$2')"; }
 posint RUNS "$RUNS"; posint REPS "$REPS"; posint K "$K"; posint MS "$MS"; posint N "$N"
-posint BUDGET "$BUDGET"; posint BOUNCES "$BOUNCES"
+posint BUDGET "$BUDGET"; posint BOUNCES "$BOUNCES"; posint EVENTS "$EVENTS"
 posint WORLD_ROWS "$WORLD_ROWS"; posint WORLD_DOMAINS "$WORLD_DOMAINS"
 (( REPS >= RUNS )) || REPS=$RUNS
 (( BOUNCES >= 100 )) || die "BOUNCES must be at least 100"
@@ -128,6 +129,11 @@ bounces_csv=$sdir/bounces-$BOUNCES.csv
 if [[ ! -s $bounces_csv || $gen -nt $bounces_csv || $world/world.json -nt $bounces_csv ]]; then
 	"$PY" "$gen" bounces --truth "$world/truth.tsv" --events "$BOUNCES" --seed "$SEED" \
 		--start "$T1" -o "$bounces_csv" || die "gen_store.py bounces failed"
+fi
+events_nd=$sdir/events-$EVENTS.ndjson
+if [[ ! -s $events_nd || $gen -nt $events_nd || $world/world.json -nt $events_nd ]]; then
+	"$PY" "$gen" events --truth "$world/truth.tsv" --events "$EVENTS" --seed "$SEED" \
+		--end "$T1" -o "$events_nd" || die "gen_store.py events failed"
 fi
 # An empty configuration: the shipped defaults, whatever the user's files say.
 conf=$sdir/empty.conf
@@ -329,10 +335,17 @@ for (( r = 1; r <= REPS; r++ )); do
 		cpdb "$db_exp" "$db_work"
 		measure bounces "$r" "0" /dev/null "$sdir/bounces.err" "${lg[@]}" --db "$db_work" --now "$T1" \
 			bounces -c "$conf" import "$bounces_csv"
+		cpdb "$db_base" "$db_work"
+		measure events "$r" "0" /dev/null "$sdir/events.err" "${lg[@]}" --db "$db_work" --now "$T1" \
+			events -c "$conf" import "$events_nd"
+		measure score "$r" "0" "$sdir/score.csv" "$sdir/score.err" "${lg[@]}" --db "$db_work" \
+			--now "$T1" score -c "$conf" --dry-run
 	fi
 done
 note "gate-decision" "$(head -n 1 "$sdir/gate.out")"
 note "bounces-summary" "$(grep 'leadgate bounces:' "$sdir/bounces.err" | head -n 1)"
+note "events-summary" "$(grep 'leadgate events:' "$sdir/events.err" | head -n 1)"
+note "score-summary" "$(grep 'leadgate score:' "$sdir/score.err" | head -n 1)"
 note "export-rows" "$(( $(wc -l <"$sdir/export.csv") - 1 ))"
 note "export-seq-rows" "$(( $(wc -l <"$sdir/export-fs.csv") - 1 ))"
 note "refresh-dead-msg" "$(tail -n 1 "$sdir/refresh.err")"
@@ -360,12 +373,12 @@ cpu=$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null |
 lg_version=$("$LEADGATE" --version 2>/dev/null | head -n 1 || true)
 "$PY" - "$results" "$RUNS" "$REPS" "$WORLD_ROWS" "$WORLD_DOMAINS" "$BUDGET" "$BOUNCES" "$K" "$MS" "$N" \
 	"$(nproc)" "$(uname -m)" "$cpu" "$(date -u '+%Y-%m-%d %H:%M UTC')" "$pin_note" \
-	"${lg_version:-leadgate}" "SQLite $("$SQLITE3" --version | cut -d' ' -f1) (shell)" \
+	"${lg_version:-leadgate}" "SQLite $("$SQLITE3" --version | cut -d' ' -f1) (shell)" "$EVENTS" \
 	>"$bdir/store_last.md" <<'EOF'
 import statistics as st, sys
 
 (path, runs, reps, rows, doms, budget, bounces, K, MS, N, ncpu, arch, cpu, date, pin, lgv,
- sqv) = sys.argv[1:]
+ sqv, events) = sys.argv[1:]
 t, notes = {}, {}
 for line in open(path):
     f = line.rstrip("\n").split("\t")
@@ -412,6 +425,8 @@ label = {
     "export": "export (all %s contacts, no store writes)" % fr(int(notes.get("contacts", ["0"])[0])),
     "export-seq": "export --for-sequence (records sent rows)",
     "bounces": "bounces import, %s events" % fr(int(bounces)),
+    "events": "events import, %s NDJSON lines" % fr(int(events)),
+    "score": "score --dry-run, every contact, after events import",
     "refresh-plan": "refresh --budget %s, resolver down: open, plan, first chunk, exit 75" % fr(int(budget)),
     "plan-sql": "the plan's INSERT ... SELECT alone (sqlite3 shell, .timer)",
     "refresh-live": "refresh --budget %s against unbound (one run)" % fr(int(budget)),
@@ -449,7 +464,16 @@ print()
 print("- outputs identical with and without the store: %s of %s comparisons"
       % (notes.get("outputs-identical", ["?"])[-1],
          int(notes.get("outputs-identical", ["0"])[-1]) + int(notes.get("outputs-different", ["0"])[-1])))
-for k in ("plan-check", "gate-decision", "bounces-summary", "refresh-dead-msg", "refresh-live-msg"):
+if "events" in t and "score" in t:
+    print()
+    print("| figure | value |")
+    print("|---|---:|")
+    print("| events import rate | %s events/s |" % fr(int(events) / med("events")))
+    print("| score rate (%s contacts, their events read from the store) | %s contacts/s |"
+          % (fr(rows - rows // 100), fr((rows - rows // 100) / med("score"))))
+    print()
+for k in ("plan-check", "gate-decision", "bounces-summary", "events-summary", "score-summary",
+          "refresh-dead-msg", "refresh-live-msg"):
     if k in notes:
         print("- %s: %s" % (k, notes[k][-1].strip()))
 print("- export rows: %s; export --for-sequence rows: %s"

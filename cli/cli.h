@@ -5,6 +5,7 @@
 #include "common/common.h"
 #include "dns/dns.h"
 #include "io/io.h"
+#include "scoring/scoring.h"
 #include "verify/verify.h"
 
 #include <stdio.h>
@@ -33,6 +34,8 @@ struct option *cli_getopt_table(const struct cli_option *opts, char **shorts);
  */
 int cli_output_open(const char *path);
 enum lg_status cli_output_close(int fd, const char *path, bool ok, struct lg_err *err);
+/* Write s as a JSON string (quoted and escaped) to f. */
+void cli_json_quote(FILE *f, const char *s);
 /* Report an error on stderr: "leadgate: msg". */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -43,6 +46,13 @@ int cmd_gate(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_refresh(int argc, char **argv);
 int cmd_bounces(int argc, char **argv);
+int cmd_events(int argc, char **argv);
+int cmd_score(int argc, char **argv);
+int cmd_qualify(int argc, char **argv);
+int cmd_evidence(int argc, char **argv);
+int cmd_decide(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_funnel(int argc, char **argv);
 
 struct store;
 
@@ -106,6 +116,26 @@ int cli_parse(int argc, char **argv, const char *cmd, const struct cli_option *o
 	      int *first_operand);
 
 /*
+ * ---- import.c: the skeleton of `bounces import` and `events import` ----
+ * cli_import_operands checks for `import FILE...` after the options
+ * (*first moves to the first FILE): -1 to go on, or 64 (said on stderr).
+ * cli_import_readable: every file can be read (LG_ENOINPUT), checked
+ * before the database is opened, so a missing file makes no database.
+ * cli_import_file reads one file whole (at most max bytes) into data and
+ * calls one() with it inside a transaction of its own, recorded as an
+ * import run of list_id (0: none): committed when one() returns LG_OK,
+ * rolled back otherwise.
+ */
+struct store_run;
+typedef enum lg_status cli_import_fn(void *arg, const char *data, size_t len,
+				     const struct store_run *run, struct lg_err *err);
+int cli_import_operands(int argc, char **argv, int *first, const char *cmd);
+enum lg_status cli_import_readable(char **files, int n, struct lg_err *err);
+enum lg_status cli_import_file(struct store *s, int64_t list_id, int64_t now, const char *file,
+			       size_t max, struct lg_buf *data, cli_import_fn *one, void *arg,
+			       struct lg_err *err);
+
+/*
  * ---- recorder.c: `verify --list`'s writer thread ----
  * Verdicts and new DNS answers are copied into a batch of `batch`; a full
  * batch is written by a second thread on its own connection to the
@@ -115,16 +145,72 @@ int cli_parse(int argc, char **argv, const char *cmd, const struct cli_option *o
  * not committed is lost, as a kill would lose it).
  */
 struct recorder;
-struct store_run;
 struct store_verdict;
 enum lg_status recorder_start(struct recorder **out, struct store *s, const struct store_run *run,
 			      int64_t now, size_t batch, struct lg_err *err);
+/* The columns a list may say of a contact besides its address, in this
+ * order (title, company, industry, region, employees). */
+enum { LG_PROFILE_TITLE, LG_PROFILE_COMPANY, LG_PROFILE_INDUSTRY, LG_PROFILE_REGION,
+       LG_PROFILE_EMPLOYEES, LG_PROFILE_COUNT };
+/* The verdict v, and when profile is non-NULL the LG_PROFILE_COUNT cells
+ * of its row's profile columns (s NULL: the list has no such column). */
 enum lg_status recorder_verdict(struct recorder *r, const struct store_verdict *v,
-				struct lg_err *err);
+				const struct io_cell *profile, struct lg_err *err);
 enum lg_status recorder_dns(struct recorder *r, const char *domain, size_t len,
 			    const struct dns_result *res, struct lg_err *err);
 enum lg_status recorder_finish(struct recorder *r, struct lg_err *err);
 void recorder_free(struct recorder *r);
+
+/*
+ * ---- lead.c: what score, qualify and decide share ----
+ * A contact from the store scored at `now`: its events (the store's, in
+ * time order), its account's (all loaded once by lead_load_accounts), its
+ * stage and the automatic moves that follow from the score.
+ */
+struct conf;
+struct store_lead;
+struct lead_span {
+	size_t start, n; /* an account's events in lead.acct */
+};
+struct lead {
+	struct store *store;
+	const struct conf *conf;
+	struct verify_ctx *vctx;
+	const struct scoring_ctx *sctx;
+	int64_t now;
+	struct scoring_event *ev;   /* the contact's events */
+	size_t nev, capev;
+	struct lg_arena arena;      /* their strings, until the next contact */
+	struct scoring_event *acct; /* every account's events, by account */
+	size_t nacct, capacct;
+	struct lg_arena acct_arena;
+	struct lg_map accounts;     /* account -> struct lead_span */
+	struct scoring_evidence *evidence;
+	size_t nevidence, capevidence;
+};
+#define LEAD_MOVES_MAX 4
+struct lead_scored {
+	struct scoring_result r;
+	const char *account;          /* the registrable domain; borrowed until the next lead_score */
+	enum scoring_stage was, stage; /* before and after the automatic moves */
+	struct {
+		enum scoring_stage from, to;
+		const char *why;          /* static */
+	} moves[LEAD_MOVES_MAX];
+	unsigned nmoves;
+	struct scoring_line *lines;   /* explain: owned, free() */
+	size_t nlines;
+};
+void lead_init(struct lead *L, struct store *s, const struct conf *conf, struct verify_ctx *vctx,
+	       const struct scoring_ctx *sctx, int64_t now);
+void lead_release(struct lead *L);
+enum lg_status lead_load_accounts(struct lead *L, struct lg_err *err);
+enum lg_status lead_score(struct lead *L, const struct store_lead *l, struct lead_scored *out,
+			  bool explain, struct lg_err *err);
+enum lg_status lead_checklist(struct lead *L, int64_t contact_id, enum scoring_framework f,
+			      struct scoring_checklist *out, struct lg_err *err);
+/* "met", "partial", "not_met" */
+bool lead_ev_status_parse(const char *s, enum scoring_ev_status *out);
 
 /* ---- dnscache.c: the resolver in front of the store's domain answers ---- */
 

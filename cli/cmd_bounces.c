@@ -61,6 +61,7 @@ struct import {
 	const char *file;
 	int64_t now;
 	unsigned long bad, by_type[BOUNCE_TYPE_COUNT], added, dup, suppressed;
+	struct bounce_stats stats; /* of the file being imported */
 	struct lg_buf key;
 };
 
@@ -125,6 +126,15 @@ static enum lg_status on_event(void *arg, const struct bounce_event *ev, struct 
 }
 
 
+/* One file (cli_import_file's callback), in its transaction. */
+static enum lg_status import_one(void *arg, const char *data, size_t len,
+				 const struct store_run *run, struct lg_err *err)
+{
+	struct import *I = arg;
+	I->run = *run;
+	return bounce_parse(data, len, I->file, on_event, on_bad, I, &I->stats, err);
+}
+
 int cmd_bounces(int argc, char **argv)
 {
 	struct import I = {0};
@@ -136,19 +146,15 @@ int cmd_bounces(int argc, char **argv)
 	int64_t list_id = 0;
 
 	rc = cli_parse(argc, argv, "bounces", bounces_opts, help, on_opt, &I.a, &first);
+	if (rc < 0)
+		rc = cli_import_operands(argc, argv, &first, "bounces");
 	if (rc >= 0)
 		return rc;
-	if (first >= argc || strcmp(argv[first], "import")) {
-		cli_error("bounces wants 'import FILE...' (see 'leadgate bounces --help')");
-		return 64;
-	}
-	if (++first >= argc) {
-		cli_error("bounces import wants at least one FILE");
-		return 64;
-	}
 	I.now = cli_now();
 	conf_init(&conf);
 	st = conf_load(&conf, I.a.config, &err);
+	if (st == LG_OK)
+		st = cli_import_readable(argv + first, argc - first, &err);
 	if (st == LG_OK)
 		st = store_open(&I.store, cli_common.db, STORE_WRITE, &err);
 	if (st == LG_OK && I.a.list) {
@@ -161,26 +167,14 @@ int cmd_bounces(int argc, char **argv)
 	I.ctx = verify_ctx_new(&conf);
 
 	for (int i = first; i < argc && st == LG_OK; i++) {
-		struct bounce_stats bs;
+		const struct bounce_stats *bs = &I.stats;
 		I.file = argv[i];
 		I.bad = I.added = I.dup = I.suppressed = 0;
 		memset(I.by_type, 0, sizeof(I.by_type));
-		if ((st = lg_read_file(argv[i], BOUNCE_FILE_MAX, &data, &err)) != LG_OK)
+		st = cli_import_file(I.store, list_id, I.now, argv[i], BOUNCE_FILE_MAX, &data, import_one,
+				     &I, &err);
+		if (st != LG_OK)
 			break;
-		if ((st = store_begin(I.store, &err)) != LG_OK ||
-		    (st = store_run_begin(I.store, "import", list_id, argv[i], I.now, &I.run, &err)) !=
-			    LG_OK)
-			break;
-		st = bounce_parse(data.data ? data.data : "", data.len, argv[i], on_event, on_bad, &I,
-				  &bs, &err);
-		if (st == LG_OK)
-			st = store_run_finish(I.store, &I.run, I.now, &err);
-		if (st == LG_OK)
-			st = store_commit(I.store, &err);
-		if (st != LG_OK) {
-			store_rollback(I.store);
-			break;
-		}
 		if (I.bad > WARN_BAD_MAX)
 			cli_error("%s: %lu more records not imported, not listed", argv[i],
 				  I.bad - WARN_BAD_MAX);
@@ -189,10 +183,10 @@ int cmd_bounces(int argc, char **argv)
 				"leadgate bounces: %s (%s): %lu events new (hard %lu, soft %lu, block %lu, "
 				"complaint %lu, unsubscribe %lu), %lu imported before, %lu addresses newly "
 				"suppressed, %lu not imported, %lu other events ignored\n",
-				argv[i], bounce_format_name(bs.format), I.added, I.by_type[BOUNCE_HARD],
+				argv[i], bounce_format_name(bs->format), I.added, I.by_type[BOUNCE_HARD],
 				I.by_type[BOUNCE_SOFT], I.by_type[BOUNCE_BLOCK],
 				I.by_type[BOUNCE_COMPLAINT], I.by_type[BOUNCE_UNSUBSCRIBE], I.dup,
-				I.suppressed, I.bad, bs.ignored);
+				I.suppressed, I.bad, bs->ignored);
 	}
 out:
 	lg_buf_release(&data);

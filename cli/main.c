@@ -17,6 +17,13 @@ static const struct {
 	{"export", cmd_export, "write the records of a list that may be sent"},
 	{"refresh", cmd_refresh, "re-verify the stalest records (run it daily)"},
 	{"bounces", cmd_bounces, "import bounce events: CSV, SES, SendGrid, Mailgun, Postmark, DSN"},
+	{"events", cmd_events, "import engagement and intent events: NDJSON or CSV"},
+	{"score", cmd_score, "score contacts: fit, confidence, engagement, intent, grade, stage"},
+	{"qualify", cmd_qualify, "a contact's framework checklist and what still blocks SQL"},
+	{"evidence", cmd_evidence, "record qualification evidence (BANT, CHAMP, MEDDIC)"},
+	{"decide", cmd_decide, "a rep's decision on a lead: accept, reject or recycle"},
+	{"report", cmd_report, "reports: rejections by reason, source and score band"},
+	{"funnel", cmd_funnel, "the leads each stage needs for a number of customers"},
 	{"reasons", cmd_reasons, "list every reason code with its status and meaning"},
 };
 

@@ -6,6 +6,8 @@
  */
 #include "cli.h"
 
+#include <jansson.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -91,3 +93,12 @@ enum lg_status cli_output_close(int fd, const char *path, bool ok, struct lg_err
 	return st;
 }
 
+
+void cli_json_quote(FILE *f, const char *s)
+{
+	json_t *j = json_string(s);
+	char *t = j ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
+	fputs(t ? t : "null", f); /* null: s was not UTF-8 */
+	free(t);
+	json_decref(j);
+}

@@ -167,8 +167,37 @@ static bool batch_full(const struct recorder *r)
 	return b->nv >= r->cap || b->nd >= r->cap;
 }
 
+/* The first whole number of a cell ("1,200", "51-200", "10001+"), or -1. */
+static long employees_of(const char *s, size_t n)
+{
+	size_t i = 0;
+	long v = 0;
+	bool any = false;
+	while (i < n && !lg_ascii_is_digit((unsigned char)s[i]))
+		i++;
+	for (; i < n && (lg_ascii_is_digit((unsigned char)s[i]) || s[i] == ','); i++) {
+		if (s[i] == ',')
+			continue;
+		if (v > 100000000)
+			return -1;
+		v = v * 10 + (s[i] - '0');
+		any = true;
+	}
+	return any ? v : -1;
+}
+
+static const char *cell_dup(struct lg_arena *a, const struct io_cell *c)
+{
+	if (!c->s)
+		return NULL;
+	const char *s = c->s;
+	size_t n = c->len;
+	lg_ascii_trim(&s, &n);
+	return lg_arena_memdup(a, s, n);
+}
+
 enum lg_status recorder_verdict(struct recorder *r, const struct store_verdict *v,
-				struct lg_err *err)
+				const struct io_cell *profile, struct lg_err *err)
 {
 	struct rec_batch *b = &r->b[r->fill];
 	struct store_verdict *c = &b->v[b->nv++];
@@ -181,6 +210,17 @@ enum lg_status recorder_verdict(struct recorder *r, const struct store_verdict *
 		c->domain = lg_arena_memdup(&b->arena, v->domain, v->domain_len);
 	c->mx = lg_arena_memdup(&b->arena, v->mx, strlen(v->mx));
 	c->provider = lg_arena_memdup(&b->arena, v->provider, strlen(v->provider));
+	c->profile = NULL;
+	if (profile) {
+		struct store_profile *p = lg_arena_alloc(&b->arena, sizeof(*p), _Alignof(struct store_profile));
+		p->title = cell_dup(&b->arena, &profile[LG_PROFILE_TITLE]);
+		p->company = cell_dup(&b->arena, &profile[LG_PROFILE_COMPANY]);
+		p->industry = cell_dup(&b->arena, &profile[LG_PROFILE_INDUSTRY]);
+		p->region = cell_dup(&b->arena, &profile[LG_PROFILE_REGION]);
+		const struct io_cell *e = &profile[LG_PROFILE_EMPLOYEES];
+		p->employees = e->s ? employees_of(e->s, e->len) : -1;
+		c->profile = p;
+	}
 	return batch_full(r) ? submit(r, err) : LG_OK;
 }
 

@@ -95,6 +95,8 @@ enum io_kind {
 	IO_KIND_TEXT,    /* a string, "" for empty */
 	IO_KIND_OPTIONAL, /* a string, null for empty */
 	IO_KIND_LIST,    /* ";"-separated -> array of strings */
+	IO_KIND_NUMBER,  /* a number the caller formatted: CSV as it is (a leading '-'
+			  * is a sign, not a formula), JSON a number */
 };
 
 struct io_col {

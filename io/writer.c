@@ -130,7 +130,12 @@ static void csv_record(struct io_writer *w, const struct io_cell *cells, size_t 
 	for (size_t i = 0; i < n; i++) {
 		if (i)
 			*o++ = w->o.delim;
-		o = csv_cell(w, o, &cells[i]);
+		if (w->cols[i].kind == IO_KIND_NUMBER) {
+			memcpy(o, cells[i].s, cells[i].len);
+			o += cells[i].len;
+		} else {
+			o = csv_cell(w, o, &cells[i]);
+		}
 	}
 	for (size_t i = 0; i < nextra; i++) {
 		*o++ = w->o.delim;
@@ -228,6 +233,18 @@ static json_t *json_cell(struct io_writer *w, enum io_kind kind, const char *s, 
 {
 	if (kind == IO_KIND_OPTIONAL && n == 0)
 		return json_null();
+	if (kind == IO_KIND_NUMBER) {
+		char num[64];
+		char *end;
+		if (n && n < sizeof(num)) {
+			memcpy(num, s, n);
+			num[n] = '\0';
+			double v = strtod(num, &end);
+			if (!*end)
+				return json_real(v);
+		}
+		return json_null();
+	}
 	if (kind != IO_KIND_LIST)
 		return json_text(w, s, n);
 	json_t *a = json_array();

@@ -267,6 +267,13 @@ enum lg_status store_refresh_done(struct store *s, const struct store_run *run,
 	sqlite3_bind_int64(q, 7, v->verified_at);
 	if ((st = store_exec_step(s, q, "recording a refreshed verdict", err)) != LG_OK)
 		return st;
+	/* A rep's request is met by a decided verdict, not by a timeout. */
+	if (v->status != VERIFY_UNKNOWN) {
+		q = store_stmt(s, Q_REVERIFY_DONE);
+		sqlite3_bind_int64(q, 1, contact_id);
+		if ((st = store_exec_step(s, q, "recording a refreshed verdict", err)) != LG_OK)
+			return st;
+	}
 	q = store_stmt(s, Q_PLAN_DONE);
 	sqlite3_bind_int64(q, 1, run->id);
 	sqlite3_bind_int64(q, 2, d->rank);

@@ -125,8 +125,8 @@ enum lg_status store_verify_begin(struct store *s, const char *name, const char 
 }
 
 /* Insert or update the contact with verdict v; its id. */
-static enum lg_status contact_upsert(struct store *s, const struct store_verdict *v, int64_t now,
-				     int64_t *id, struct lg_err *err)
+static enum lg_status contact_upsert(struct store *s, const struct store_verdict *v,
+				     int64_t list_id, int64_t now, int64_t *id, struct lg_err *err)
 {
 	char key[512];
 	sqlite3_stmt *q = store_stmt(s, Q_CONTACT_UPSERT);
@@ -142,6 +142,7 @@ static enum lg_status contact_upsert(struct store *s, const struct store_verdict
 	sqlite3_bind_text(q, 7, v->mx, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 8, v->provider, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 9, v->verified_at);
+	sqlite3_bind_int64(q, 10, list_id);
 	if (sqlite3_step(q) != SQLITE_ROW) {
 		enum lg_status st = store_fail(s, "recording a contact", err);
 		sqlite3_reset(q);
@@ -176,9 +177,11 @@ enum lg_status store_verify_row(struct store *s, const struct store_run *run,
 
 	if (!v->address_len)
 		return LG_OK;
-	if ((st = contact_upsert(s, v, now, &id, err)) != LG_OK)
+	if ((st = contact_upsert(s, v, run->list_id, now, &id, err)) != LG_OK)
 		return st;
 	if ((st = store_evidence_add(s, id, run->id, "verify", v, err)) != LG_OK)
+		return st;
+	if (v->profile && (st = store_profile_put(s, id, v->profile, now, err)) != LG_OK)
 		return st;
 	sqlite3_stmt *q = store_stmt(s, Q_MEMBER_ADD);
 	sqlite3_bind_int64(q, 1, run->id);

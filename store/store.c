@@ -136,6 +136,60 @@ static const char *const migrations[] = {
 	" done INTEGER NOT NULL DEFAULT 0,"
 	" changed INTEGER NOT NULL DEFAULT 0,"
 	" PRIMARY KEY (run_id, rank)) STRICT, WITHOUT ROWID;",
+	/* 2: scoring's inputs and the stages */
+	"ALTER TABLE contacts ADD COLUMN source TEXT NOT NULL DEFAULT '';"
+	"CREATE TABLE profiles("
+	" contact_id INTEGER PRIMARY KEY,"
+	" title TEXT, company TEXT, industry TEXT, region TEXT, employees INTEGER,"
+	" updated_at INTEGER NOT NULL) STRICT;"
+	"CREATE TABLE events("
+	" id INTEGER PRIMARY KEY,"
+	" event_id TEXT NOT NULL UNIQUE,"
+	" address TEXT,"
+	" account TEXT,"
+	" type TEXT NOT NULL,"
+	" channel TEXT, asset TEXT,"
+	" occurred_at INTEGER NOT NULL,"
+	" count INTEGER,"
+	" props TEXT,"
+	" run_id INTEGER NOT NULL,"
+	" CHECK ((address IS NULL) <> (account IS NULL))) STRICT;"
+	"CREATE INDEX events_by_address ON events(address, occurred_at, event_id)"
+	" WHERE address IS NOT NULL;"
+	"CREATE INDEX events_by_account ON events(account, occurred_at, event_id)"
+	" WHERE account IS NOT NULL;"
+	"CREATE TABLE qevidence("
+	" id INTEGER PRIMARY KEY,"
+	" contact_id INTEGER NOT NULL,"
+	" framework TEXT NOT NULL CHECK (framework IN ('BANT', 'CHAMP', 'MEDDIC')),"
+	" criterion TEXT NOT NULL,"
+	" status TEXT NOT NULL CHECK (status IN ('met', 'partial', 'not_met')),"
+	" confidence REAL NOT NULL CHECK (confidence BETWEEN 0 AND 1),"
+	" source TEXT NOT NULL CHECK (source IN ('call', 'email', 'form', 'note')),"
+	" at INTEGER NOT NULL,"
+	" valid_until INTEGER,"
+	" note TEXT) STRICT;"
+	"CREATE INDEX qevidence_by_contact ON qevidence(contact_id, at);"
+	"CREATE TABLE stages("
+	" contact_id INTEGER PRIMARY KEY,"
+	" stage TEXT NOT NULL,"
+	" since INTEGER NOT NULL) STRICT;"
+	"CREATE TABLE moves("
+	" id INTEGER PRIMARY KEY,"
+	" contact_id INTEGER NOT NULL,"
+	" from_stage TEXT NOT NULL,"
+	" to_stage TEXT NOT NULL,"
+	" at INTEGER NOT NULL,"
+	" why TEXT NOT NULL,"
+	" score REAL NOT NULL,"
+	" who TEXT NOT NULL,"
+	" reason TEXT,"
+	" note TEXT) STRICT;"
+	"CREATE INDEX moves_by_contact ON moves(contact_id, at);"
+	"CREATE TABLE reverify("
+	" contact_id INTEGER PRIMARY KEY,"
+	" requested_at INTEGER NOT NULL,"
+	" why TEXT NOT NULL) STRICT;",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(*migrations)))
 
@@ -147,9 +201,12 @@ static const char *const migrations[] = {
 static const char *const sql[Q_COUNT] = {
 	[Q_CONTACT_UPSERT] =
 		"INSERT INTO contacts(address, domain, first_seen, last_seen, status, reason, flags,"
-		" mx, provider, verified_at, suppressed) VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
-		" coalesce((SELECT why FROM suppressions WHERE address = ?1), 0))"
+		" mx, provider, verified_at, suppressed, source) VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6, ?7,"
+		" ?8, ?9, coalesce((SELECT why FROM suppressions WHERE address = ?1), 0),"
+		" coalesce((SELECT source FROM lists WHERE id = ?10), ''))"
 		" ON CONFLICT (address) DO UPDATE SET last_seen = excluded.last_seen,"
+		/* The latest list that names a source gives it. */
+		" source = iif(excluded.source = '', source, excluded.source),"
 		/* "Could not decide" (unknown) never replaces a decided verdict. */
 		" status = iif(" KEEP_OLD ", status, excluded.status),"
 		" reason = iif(" KEEP_OLD ", reason, excluded.reason),"
@@ -222,15 +279,29 @@ static const char *const sql[Q_COUNT] = {
 	[Q_EXPORT_DONE] = "UPDATE exports SET rows = ?2 WHERE id = ?1",
 	[Q_REFRESH_OPEN] = "SELECT id, coalesce(list_id, 0) FROM runs WHERE kind = 'refresh'"
 			   " AND finished_at IS NULL ORDER BY id DESC LIMIT 1",
+	/* Contacts a rep asked to re-verify (reverify) come first, whatever
+	 * their age; then the stalest.  Two parts, so that the second still
+	 * walks contacts_by_age. */
 	[Q_PLAN_ALL] = "INSERT INTO refresh_plan(run_id, rank, contact_id)"
-		       " SELECT ?1, row_number() OVER (ORDER BY verified_at, id), id FROM"
-		       " (SELECT id, verified_at FROM contacts WHERE suppressed = 0 AND verified_at < ?2"
-		       "  ORDER BY verified_at, id LIMIT ?3)",
+		       " SELECT ?1, row_number() OVER (ORDER BY k, verified_at, id), id FROM"
+		       " (SELECT 0 AS k, c.id, c.verified_at FROM reverify r"
+		       "  JOIN contacts c ON c.id = r.contact_id WHERE c.suppressed = 0"
+		       "  UNION ALL SELECT 1, id, verified_at FROM"
+		       "  (SELECT id, verified_at FROM contacts WHERE suppressed = 0 AND verified_at < ?2"
+		       "   AND id NOT IN (SELECT contact_id FROM reverify)"
+		       "   ORDER BY verified_at, id LIMIT ?3)"
+		       "  ORDER BY k, verified_at, id LIMIT ?3)",
 	[Q_PLAN_LIST] = "INSERT INTO refresh_plan(run_id, rank, contact_id)"
-			" SELECT ?1, row_number() OVER (ORDER BY verified_at, id), id FROM"
-			" (SELECT c.id, c.verified_at FROM members m JOIN contacts c ON c.id = m.contact_id"
-			"  WHERE m.run_id = ?4 AND c.suppressed = 0 AND c.verified_at < ?2"
-			"  ORDER BY c.verified_at, c.id LIMIT ?3)",
+			" SELECT ?1, row_number() OVER (ORDER BY k, verified_at, id), id FROM"
+			" (SELECT 0 AS k, c.id, c.verified_at FROM reverify r"
+			"  JOIN members m ON m.run_id = ?4 AND m.contact_id = r.contact_id"
+			"  JOIN contacts c ON c.id = r.contact_id WHERE c.suppressed = 0"
+			"  UNION ALL SELECT 1, id, verified_at FROM"
+			"  (SELECT c.id, c.verified_at FROM members m JOIN contacts c ON c.id = m.contact_id"
+			"   WHERE m.run_id = ?4 AND c.suppressed = 0 AND c.verified_at < ?2"
+			"   AND c.id NOT IN (SELECT contact_id FROM reverify)"
+			"   ORDER BY c.verified_at, c.id LIMIT ?3)"
+			"  ORDER BY k, verified_at, id LIMIT ?3)",
 	[Q_PLAN_EACH] = "SELECT c.id, c.address, c.status, c.verified_at, p.rank FROM refresh_plan p"
 			" JOIN contacts c ON c.id = p.contact_id WHERE p.run_id = ?1 AND p.done = 0"
 			" AND c.suppressed = 0 ORDER BY p.rank LIMIT ?2",
@@ -241,6 +312,57 @@ static const char *const sql[Q_COUNT] = {
 	[Q_PLAN_DONE] = "UPDATE refresh_plan SET done = 1, changed = ?3 WHERE run_id = ?1"
 			" AND rank = ?2",
 	[Q_LIST_VERSION] = "SELECT coalesce(current_run, 0) FROM lists WHERE id = ?1",
+	[Q_REVERIFY_DONE] = "DELETE FROM reverify WHERE contact_id = ?1",
+	[Q_PROFILE_PUT] = "INSERT INTO profiles(contact_id, title, company, industry, region, employees,"
+			  " updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (contact_id) DO"
+			  " UPDATE SET title = coalesce(excluded.title, title),"
+			  " company = coalesce(excluded.company, company),"
+			  " industry = coalesce(excluded.industry, industry),"
+			  " region = coalesce(excluded.region, region),"
+			  " employees = coalesce(excluded.employees, employees),"
+			  " updated_at = excluded.updated_at",
+	/* Only a repeated event_id is ignored; a row the table refuses is
+	 * an error. */
+	[Q_EVENT_ADD] = "INSERT INTO events(event_id, address, account, type, channel, asset,"
+			" occurred_at, count, props, run_id)"
+			" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+			" ON CONFLICT (event_id) DO NOTHING",
+#define EVENT_COLS "SELECT event_id, address, account, type, channel, asset, occurred_at," \
+		   " coalesce(count, -1), props FROM events"
+	[Q_EVENTS_ADDR] = EVENT_COLS " WHERE address IS NOT NULL ORDER BY address, occurred_at, event_id",
+	[Q_EVENTS_ADDR_ONE] = EVENT_COLS " WHERE address = ?1 ORDER BY occurred_at, event_id",
+	[Q_EVENTS_ACCT] = EVENT_COLS " WHERE account IS NOT NULL ORDER BY account, occurred_at, event_id",
+	[Q_EVENTS_ACCT_ONE] = EVENT_COLS " WHERE account = ?1 ORDER BY occurred_at, event_id",
+#define LEAD_COLS "SELECT c.id, c.address, c.domain, c.status, c.flags, c.verified_at, c.suppressed," \
+		  " c.source, p.title, p.company, p.industry, p.region, coalesce(p.employees, -1)," \
+		  " coalesce(g.stage, 'lead'), coalesce(g.since, 0)"
+#define LEAD_JOIN " LEFT JOIN profiles p ON p.contact_id = c.id" \
+		  " LEFT JOIN stages g ON g.contact_id = c.id"
+	[Q_LEADS_ALL] = LEAD_COLS " FROM contacts c" LEAD_JOIN " ORDER BY c.address",
+	[Q_LEADS_LIST] = LEAD_COLS " FROM members m JOIN contacts c ON c.id = m.contact_id" LEAD_JOIN
+			 " WHERE m.run_id = ?1 ORDER BY c.address",
+	[Q_LEADS_ONE] = LEAD_COLS " FROM contacts c" LEAD_JOIN " WHERE c.address = ?1",
+	[Q_QEVIDENCE_ADD] = "INSERT INTO qevidence(contact_id, framework, criterion, status, confidence,"
+			    " source, at, valid_until, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	[Q_QEVIDENCE_EACH] = "SELECT framework, criterion, status, confidence, source, at,"
+			     " coalesce(valid_until, 0), note FROM qevidence WHERE contact_id = ?1"
+			     " ORDER BY at, id",
+	[Q_STAGE_SET] = "INSERT INTO stages(contact_id, stage, since) VALUES (?1, ?2, ?3)"
+			" ON CONFLICT (contact_id) DO UPDATE SET stage = excluded.stage,"
+			" since = excluded.since",
+	[Q_MOVE_ADD] = "INSERT INTO moves(contact_id, from_stage, to_stage, at, why, score, who, reason,"
+		       " note) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+#define MOVE_COLS "SELECT m.from_stage, m.to_stage, m.at, m.why, m.score, m.who, m.reason, m.note," \
+		  " c.source, c.address FROM moves m JOIN contacts c ON c.id = m.contact_id"
+	[Q_MOVES_ONE] = MOVE_COLS " WHERE m.contact_id = ?1 ORDER BY m.at, m.id",
+	[Q_MOVES_ALL] = MOVE_COLS " ORDER BY m.at, m.id",
+	[Q_REVERIFY_ADD] = "INSERT INTO reverify(contact_id, requested_at, why) VALUES (?1, ?2, ?3)"
+			   " ON CONFLICT (contact_id) DO UPDATE SET requested_at = excluded.requested_at,"
+			   " why = excluded.why",
+	[Q_FUNNEL] = "SELECT (SELECT count(*) FROM contacts),"
+		     " (SELECT count(DISTINCT contact_id) FROM moves"
+		     "  WHERE to_stage IN ('mql', 'pql', 'hql', 'sal', 'sql')),"
+		     " (SELECT count(DISTINCT contact_id) FROM moves WHERE to_stage = 'sql')",
 	[Q_PLAN_COUNTS] = "SELECT count(*), coalesce(sum(p.done), 0), coalesce(sum(p.changed), 0),"
 			  " coalesce(sum(c.suppressed <> 0), 0) FROM refresh_plan p"
 			  " JOIN contacts c ON c.id = p.contact_id WHERE p.run_id = ?1",
@@ -272,6 +394,15 @@ enum lg_status store_fail(struct store *s, const char *what, struct lg_err *err)
 				  e ? strerror(e) : "");
 	}
 	}
+}
+
+enum lg_status store_need(struct store *s, int version, struct lg_err *err)
+{
+	if (s->version >= version)
+		return LG_OK;
+	return lg_err_set(err, LG_ECONFIG, "%s: made by an older leadgate (schema %d); any command "
+			  "that writes to it (leadgate score, verify --list, events import) upgrades it",
+			  s->path, s->version);
 }
 
 sqlite3_stmt *store_stmt(struct store *s, enum stmt_id id)
@@ -455,6 +586,7 @@ enum lg_status store_open(struct store **out, const char *path, enum store_mode 
 	}
 	if (mode == STORE_WRITE) {
 		st = migrate(s, err);
+		s->version = SCHEMA_VERSION;
 	} else {
 		/* Reading an empty or foreign file: say so rather than fail later. */
 		sqlite3_stmt *q;
@@ -472,6 +604,7 @@ enum lg_status store_open(struct store **out, const char *path, enum store_mode 
 		else if (v > SCHEMA_VERSION)
 			st = lg_err_set(err, LG_ECONFIG, "%s: made by a newer leadgate (schema %d)",
 					s->path, v);
+		s->version = v;
 	}
 out:
 	if (st != LG_OK) {

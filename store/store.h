@@ -60,6 +60,16 @@ void store_rollback(struct store *s);
 
 /* ---- verification ---------------------------------------------------- */
 
+/*
+ * What a list says of a contact besides its address (schema 2): the
+ * columns scoring's fit rules read.  Strings borrowed; NULL when the list
+ * has no such column, "" when the row's cell is empty.
+ */
+struct store_profile {
+	const char *title, *company, *industry, *region;
+	long employees;         /* -1: unknown */
+};
+
 /* One verdict as the store keeps it. */
 struct store_verdict {
 	const char *address;    /* normalized address; "" for a row without one */
@@ -72,6 +82,7 @@ struct store_verdict {
 	const char *mx;         /* "" when none */
 	const char *provider;   /* "" when none */
 	int64_t verified_at;
+	const struct store_profile *profile; /* NULL: none (the profile kept stays) */
 };
 
 /* A run: one `verify --list`, `refresh` or `bounces import`. */
@@ -277,5 +288,129 @@ struct store_refresh_counts {
 };
 enum lg_status store_refresh_counts(struct store *s, const struct store_run *run,
 				    struct store_refresh_counts *c, struct lg_err *err);
+
+/* ---- scoring inputs (schema 2) ------------------------------------------------ */
+
+/* The id of the contact with this address (lower-case), or 0. */
+enum lg_status store_contact_find(struct store *s, const char *address, size_t len,
+				  int64_t *id, struct lg_err *err);
+
+/*
+ * An engagement or intent event.  A contact event has an address (the
+ * normalized address, lower-case: what contacts are keyed by, whether or
+ * not the contact is known yet); an account event has an account (a
+ * registrable domain, lower-case).  Strings borrowed; channel, asset and
+ * props may be NULL.
+ */
+struct store_event {
+	const char *event_id;   /* unique: importing it again adds nothing */
+	const char *address;
+	const char *account;
+	const char *type;
+	const char *channel, *asset;
+	int64_t occurred_at;
+	long count;             /* the `count` property, -1 when absent */
+	const char *props;      /* the other properties as a JSON object, or NULL */
+};
+
+/* Add an event (in a transaction); *added false when its event_id was there. */
+enum lg_status store_event_add(struct store *s, const struct store_run *run,
+			       const struct store_event *e, bool *added, struct lg_err *err);
+
+/*
+ * Call fn for every contact event (account false; key an address) or
+ * account event (account true; key a domain), ordered by (key,
+ * occurred_at, event_id); key NULL: every key, else that key's events
+ * only.  The event's strings are borrowed until fn returns.
+ */
+enum lg_status store_events_each(struct store *s, bool account, const char *key,
+				 enum lg_status (*fn)(void *arg, const struct store_event *e,
+						      struct lg_err *err),
+				 void *arg, struct lg_err *err);
+
+/* A contact as scoring sees it: latest verdict, profile, stage. */
+struct store_lead {
+	int64_t contact_id;
+	const char *address;     /* lower-case; borrowed until fn returns, like the strings below */
+	const char *domain;
+	enum verify_status status;
+	unsigned flags;
+	int64_t verified_at;
+	enum store_suppress suppressed;
+	const char *source;      /* the source of the latest list it was verified in, "" */
+	struct store_profile profile; /* NULL strings where nothing was kept */
+	const char *stage;       /* its current stage name; "lead" when it never moved */
+	int64_t stage_since;     /* 0 when it never moved */
+};
+
+/*
+ * Call fn for every contact (list_id 0), or every member of the list's
+ * current version, or the one contact with address (non-NULL), in address
+ * order.
+ */
+enum lg_status store_leads_each(struct store *s, int64_t list_id, const char *address,
+				enum lg_status (*fn)(void *arg, const struct store_lead *l,
+						     struct lg_err *err),
+				void *arg, struct lg_err *err);
+
+/* Qualification evidence (leadgate evidence add); strings borrowed. */
+struct store_qevidence {
+	const char *framework;  /* "BANT", "CHAMP", "MEDDIC" */
+	const char *criterion;  /* "budget", "economic_buyer" ... */
+	const char *status;     /* "met", "partial", "not_met" */
+	double confidence;      /* 0..1 */
+	const char *source;     /* "call", "email", "form", "note" */
+	int64_t at;
+	int64_t valid_until;    /* 0: no expiry */
+	const char *note;       /* may be NULL */
+};
+enum lg_status store_qevidence_add(struct store *s, int64_t contact_id,
+				   const struct store_qevidence *e, struct lg_err *err);
+/* The contact's evidence, oldest first. */
+enum lg_status store_qevidence_each(struct store *s, int64_t contact_id,
+				    enum lg_status (*fn)(void *arg, const struct store_qevidence *e,
+							 struct lg_err *err),
+				    void *arg, struct lg_err *err);
+
+/*
+ * A stage move: from, to (stage names), when, why (the predicate that
+ * held, or the rep's reason), the score at that moment, who ("auto" or a
+ * rep's name), and for a rep's decision its reason code and note.
+ */
+struct store_move {
+	const char *from, *to;
+	int64_t at;
+	const char *why;
+	double score;
+	const char *who;
+	const char *reason;     /* NULL for automatic moves */
+	const char *note;       /* may be NULL */
+	const char *source;     /* store_moves_each: the contact's list source, "" */
+	const char *address;    /* store_moves_each: the contact's address */
+};
+/* Record a move (in a transaction): the contact's stage becomes m->to. */
+enum lg_status store_move_add(struct store *s, int64_t contact_id, const struct store_move *m,
+			      struct lg_err *err);
+/* Every move of the contact (contact_id > 0) or of every contact (0), in
+ * order of time. */
+enum lg_status store_moves_each(struct store *s, int64_t contact_id,
+				enum lg_status (*fn)(void *arg, const struct store_move *m,
+						     struct lg_err *err),
+				void *arg, struct lg_err *err);
+
+/* How far contacts got, for the funnel's observed rates: every contact,
+ * those ever moved into MQL, PQL, HQL, SAL or SQL, and those ever moved
+ * into SQL. */
+struct store_funnel {
+	unsigned long contacts, mql, sql;
+};
+enum lg_status store_funnel_counts(struct store *s, struct store_funnel *out, struct lg_err *err);
+
+/*
+ * Ask for a contact to be re-verified by the next refresh, whatever its
+ * age (a rep found its data bad).  The refresh plan takes these first.
+ */
+enum lg_status store_reverify_request(struct store *s, int64_t contact_id, int64_t now,
+				      const char *why, struct lg_err *err);
 
 #endif

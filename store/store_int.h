@@ -49,6 +49,24 @@ enum stmt_id {
 	Q_PLAN_DONE,
 	Q_PLAN_COUNTS,
 	Q_LIST_VERSION,
+	Q_REVERIFY_DONE,
+	Q_PROFILE_PUT,
+	Q_EVENT_ADD,
+	Q_EVENTS_ADDR,
+	Q_EVENTS_ADDR_ONE,
+	Q_EVENTS_ACCT,
+	Q_EVENTS_ACCT_ONE,
+	Q_LEADS_ALL,
+	Q_LEADS_LIST,
+	Q_LEADS_ONE,
+	Q_QEVIDENCE_ADD,
+	Q_QEVIDENCE_EACH,
+	Q_STAGE_SET,
+	Q_MOVE_ADD,
+	Q_MOVES_ONE,
+	Q_MOVES_ALL,
+	Q_REVERIFY_ADD,
+	Q_FUNNEL,
 	Q_COUNT
 };
 
@@ -56,9 +74,14 @@ struct store {
 	sqlite3 *db;
 	char *path;
 	bool in_tx;
+	int version;            /* the schema's version (a reader may open an older one) */
 	sqlite3_stmt *q[Q_COUNT];
 	char mx[256];           /* store_domain_get's answer, until the next call */
 };
+
+/* A reader of what schema `version` brought, on an older database (opened
+ * for reading, so not migrated): LG_ECONFIG, saying how to upgrade it. */
+enum lg_status store_need(struct store *s, int version, struct lg_err *err);
 
 /* The statement, reset and unbound, ready to bind. */
 sqlite3_stmt *store_stmt(struct store *s, enum stmt_id id);
@@ -70,6 +93,13 @@ enum lg_status store_fail(struct store *s, const char *what, struct lg_err *err)
 /* Run one step of a statement that returns no row. */
 enum lg_status store_exec_step(struct store *s, sqlite3_stmt *st, const char *what,
 			       struct lg_err *err);
+
+/* Keep a contact's profile (leads.c); NULL and "" fields keep what was kept. */
+enum lg_status store_profile_put(struct store *s, int64_t contact_id,
+				 const struct store_profile *p, int64_t now, struct lg_err *err);
+
+/* Bind a string, NULL (SQL NULL) for NULL or "". */
+void store_bind_opt(sqlite3_stmt *q, int i, const char *v);
 
 /* Add the evidence of contact's verdict v by run (once per contact and run). */
 enum lg_status store_evidence_add(struct store *s, int64_t contact, int64_t run, const char *how,

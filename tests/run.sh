@@ -1,7 +1,8 @@
 #!/bin/sh
 # run.sh BUILD_DIR - run every unit test binary, then the end-to-end tests
 # of the built binary, the DNS tests against unbound on loopback and the
-# store tests (tests/store.sh); print one closing line "suites: N passed,
+# store tests (tests/store.sh) and the scoring commands' (tests/scoring.sh);
+# print one closing line "suites: N passed,
 # N failed".
 set -u
 b=${1:-build}
@@ -17,6 +18,8 @@ echo "== tests/dns.sh $b/leadgate"
 if sh tests/dns.sh "$b/leadgate"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: tests/dns.sh"; fi
 echo "== tests/store.sh $b/leadgate"
 if sh tests/store.sh "$b/leadgate"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: tests/store.sh"; fi
+echo "== tests/scoring.sh $b/leadgate"
+if sh tests/scoring.sh "$b/leadgate"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: tests/scoring.sh"; fi
 echo
 echo "suites: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

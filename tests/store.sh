@@ -32,27 +32,12 @@ unset LEADGATE_DB
 printf '[gate]\nthreshold = 10%%\n' >"$t/ten.conf"
 fx=tests/data/store
 
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok - $*"; }
-notok() { fail=$((fail + 1)); echo "not ok - $*"; }
+. tests/lib.sh # ok, notok, eq, exits, sq
 check() { # check NAME COMMAND...: COMMAND succeeds
 	name=$1; shift
 	if "$@"; then ok "$name"; else notok "$name"; fi
 }
-eq() { # eq NAME GOT WANT
-	if [ "$2" = "$3" ]; then ok "$1"; else notok "$1: got '$2', want '$3'"; fi
-}
-exits() { # exits CODE NAME COMMAND...: COMMAND exits CODE; output in $t/out, $t/err
-	want=$1 name=$2; shift 2
-	"$@" >"$t/out" 2>"$t/err" </dev/null
-	got=$?
-	if [ "$got" -eq "$want" ]; then ok "$name (exit $got)"; else
-		notok "$name: exit $got, want $want"
-		sed 's/^/#   /' "$t/err" | head -n 5
-	fi
-}
 has() { grep -qF -- "$2" "$1"; }
-sq() { sqlite3 -batch "$db" "$1" 2>&1; } # one query on the database $db
 jget() { sqlite3 -batch :memory: "SELECT json_extract(CAST(readfile('$1') AS TEXT), '$2')"; }
 integrity() { sqlite3 -batch "$1" 'PRAGMA integrity_check' 2>&1 | tr '\n' ' ' | sed 's/ $//'; }
 rows() { tail -n +2 "$1" | wc -l | tr -d ' '; } # data rows of a CSV
@@ -99,7 +84,7 @@ check "verify --list says what it recorded" has "$t/err" "'q4': 21 contacts reco
 eq "verify --list writes every row" "$(rows "$t/q4.csv")" 30
 eq "one contact per distinct address" "$(sq 'SELECT count(*) FROM contacts')" 21
 eq "one evidence row per contact" "$(sq "SELECT count(*) FROM evidence WHERE how = 'verify'")" 21
-eq "schema version" "$(sq 'PRAGMA user_version')" 1
+eq "schema version" "$(sq 'PRAGMA user_version')" 2
 eq "WAL" "$(sq 'PRAGMA journal_mode')" wal
 
 exits 0 "lists" "$lg" lists $L

@@ -1,0 +1,271 @@
+/*
+ * cmd_events.c - `leadgate events import FILE...`: engagement and intent
+ * events into the store, as NDJSON (one object a line) or CSV (a header
+ * row); the format is told from the first character.  Each file is
+ * imported in one transaction, so a run that is killed imports each file
+ * wholly or not at all; an event_id imported before adds nothing, so
+ * running again is safe.  Events may come in any order: scoring sorts
+ * them by time, so a late event counts as if it had come in order.
+ */
+#include "cli.h"
+#include "conf/conf.h"
+#include "event/event.h"
+#include "store/store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#define EVENTS_FILE_MAX ((size_t)1 << 32) /* a larger file is refused (4 GiB) */
+#define WARN_BAD_MAX 20                       /* bad records listed one by one */
+
+static const struct cli_option events_opts[] = {
+	{"config", 'c', "FILE", "read this configuration file"},
+	{"quiet", 'q', NULL, "print only errors"},
+	CLI_COMMON_OPTS,
+	{"help", 'h', NULL, "show this help and exit"},
+	{NULL, 0, NULL, NULL},
+};
+
+struct events_args {
+	const char *config;
+	bool quiet;
+};
+
+static int on_opt(void *arg, int key, const char *val)
+{
+	struct events_args *a = arg;
+	switch (key) {
+	case 'c': a->config = val; return -1;
+	case 'q': a->quiet = true; return -1;
+	}
+	return 64;
+}
+
+static void help(void)
+{
+	cli_usage(stdout, "leadgate events import [OPTIONS] FILE...",
+		  "Import engagement and intent events: NDJSON (one JSON object a line)\n"
+		  "or CSV with a header row.  Each event has an event_id, the contact's\n"
+		  "email or the account's domain, a type ([scoring] event.TYPE: demo_request,\n"
+		  "pricing_visit, email_open, funding ...), occurred_at (RFC 3339 or Unix\n"
+		  "seconds), and optionally channel, asset, count and other properties.\n"
+		  "Importing an event_id again adds nothing.  A record that is not a usable\n"
+		  "event is reported with its line and not imported; an event of a type the\n"
+		  "rubric does not know is imported and reported (it scores nothing until\n"
+		  "the configuration names it).",
+		  events_opts);
+}
+
+struct import {
+	struct events_args a;
+	struct conf *conf;
+	struct store *store;
+	struct verify_ctx *ctx;
+	struct event_parser *parser;
+	struct store_run run;
+	const char *file;
+	int64_t now;
+	unsigned long bad, added, dup, unknown, contact, account;
+	bool ndjson;          /* the file being imported is NDJSON (else CSV) */
+	struct lg_buf key;
+};
+
+static void bad(struct import *I, unsigned long line, const char *why)
+{
+	if (++I->bad <= WARN_BAD_MAX)
+		cli_error("%s:%lu: %s (not imported)", I->file, line, why);
+}
+
+/* The key events are kept under: a contact's normalized address (lower
+ * case), or an account's A-label domain (lower case). */
+static bool key_of(struct import *I, const char *s, bool domain)
+{
+	struct verify_result v;
+	lg_buf_reset(&I->key);
+	if (domain)
+		lg_buf_addf(&I->key, "postmaster@%s", s);
+	else
+		lg_buf_adds(&I->key, s);
+	verify_address(I->ctx, I->key.data, I->key.len, &v);
+	if (!v.normalized_len)
+		return false;
+	lg_buf_reset(&I->key);
+	if (domain) {
+		/* the registrable domain: events of www.acme.com are acme.com's */
+		size_t org = v.org_len && v.org_len <= v.domain_len ? v.org_len : v.domain_len;
+		lg_buf_add(&I->key, v.domain + v.domain_len - org, org);
+	} else
+		lg_buf_add(&I->key, v.normalized, v.normalized_len);
+	lg_ascii_lower_copy(I->key.data, I->key.data, I->key.len);
+	return true;
+}
+
+static enum lg_status add(struct import *I, unsigned long line, const struct event_rec *e,
+			  struct lg_err *err)
+{
+	const struct scoring_rubric *r = &I->conf->rubric;
+	int t = scoring_type_find(r, e->type, strlen(e->type));
+	bool account = e->email == NULL;
+	if (t >= 0 && r->cls[r->type[t].cls].axis == SCORING_INTENT && e->domain)
+		account = true; /* an account's event, even if a contact's address came along */
+	if (!key_of(I, account ? e->domain : e->email, account)) {
+		bad(I, line, account ? "the domain is not a valid domain"
+				     : "the email is not a valid address");
+		return LG_OK;
+	}
+	struct store_event se = {
+		.event_id = e->event_id,
+		.address = account ? NULL : I->key.data,
+		.account = account ? I->key.data : NULL,
+		.type = e->type, .channel = e->channel, .asset = e->asset,
+		.occurred_at = e->occurred_at, .count = e->count, .props = e->props,
+	};
+	bool added;
+	enum lg_status st = store_event_add(I->store, &I->run, &se, &added, err);
+	if (st != LG_OK)
+		return st;
+	if (!added) {
+		I->dup++;
+		return LG_OK;
+	}
+	I->added++;
+	(account ? &I->account : &I->contact)[0]++;
+	if (t < 0 && ++I->unknown <= WARN_BAD_MAX)
+		cli_error("%s:%lu: unknown event type '%s' (imported; it scores nothing until "
+			  "[scoring] event.%s names it)", I->file, line, e->type, e->type);
+	return LG_OK;
+}
+
+static enum lg_status import_ndjson(struct import *I, const char *data, size_t len,
+				    struct lg_err *err)
+{
+	unsigned long line = 0;
+	const char *p = data, *end = data + len;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *e = nl ? nl : end;
+		struct event_rec rec;
+		const char *why;
+		line++;
+		if (event_parse_json(I->parser, p, (size_t)(e - p), &rec, &why) != LG_OK)
+			bad(I, line, why);
+		else if (rec.event_id) {
+			enum lg_status st = add(I, line, &rec, err);
+			if (st != LG_OK)
+				return st;
+		}
+		p = nl ? nl + 1 : end;
+	}
+	return LG_OK;
+}
+
+static enum lg_status import_csv(struct import *I, struct lg_err *err)
+{
+	struct io_reader *rd = NULL;
+	const struct io_row *row;
+	const char *why;
+	int fd = open(I->file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return lg_err_set(err, LG_ENOINPUT, "%s: %s", I->file, strerror(errno));
+	enum lg_status st = io_reader_open(&rd, fd, I->file, err);
+	if (st == LG_OK) {
+		const struct io_row *h = io_reader_header(rd);
+		if (event_csv_header(I->parser, h->field, h->len, h->n, &why) != LG_OK)
+			st = lg_err_set(err, LG_EDATA, "%s:%lu: not an events file: %s", I->file,
+					h->line, why);
+	}
+	while (st == LG_OK && (st = io_reader_next(rd, &row, err)) == LG_OK && row) {
+		struct event_rec rec;
+		if (event_parse_csv(I->parser, row->field, row->len, row->n, &rec, &why) != LG_OK)
+			bad(I, row->line, why);
+		else
+			st = add(I, row->line, &rec, err);
+	}
+	io_reader_free(rd);
+	close(fd);
+	return st;
+}
+
+/* NDJSON when the first character that is not blank (or a BOM) is '{'. */
+static bool is_ndjson(const char *d, size_t n)
+{
+	size_t i = 0;
+	if (n >= 3 && !memcmp(d, "\xEF\xBB\xBF", 3))
+		i = 3;
+	while (i < n && lg_ascii_is_space((unsigned char)d[i]))
+		i++;
+	return i < n && d[i] == '{';
+}
+
+/* One file (cli_import_file's callback), in its transaction. */
+static enum lg_status import_one(void *arg, const char *data, size_t len,
+				 const struct store_run *run, struct lg_err *err)
+{
+	struct import *I = arg;
+	I->run = *run;
+	I->ndjson = is_ndjson(data, len);
+	return I->ndjson ? import_ndjson(I, data, len, err) : import_csv(I, err);
+}
+
+int cmd_events(int argc, char **argv)
+{
+	struct import I = {0};
+	struct conf conf;
+	struct lg_err err = {{0}};
+	struct lg_buf data = LG_BUF_INIT;
+	enum lg_status st;
+	int first, rc;
+
+	rc = cli_parse(argc, argv, "events", events_opts, help, on_opt, &I.a, &first);
+	if (rc < 0)
+		rc = cli_import_operands(argc, argv, &first, "events");
+	if (rc >= 0)
+		return rc;
+	I.now = cli_now();
+	I.conf = &conf;
+	conf_init(&conf);
+	st = conf_load(&conf, I.a.config, &err);
+	if (st == LG_OK)
+		st = cli_import_readable(argv + first, argc - first, &err);
+	if (st == LG_OK)
+		st = store_open(&I.store, cli_common.db, STORE_WRITE, &err);
+	if (st != LG_OK)
+		goto out;
+	I.ctx = verify_ctx_new(&conf);
+	I.parser = event_parser_new();
+
+	for (int i = first; i < argc && st == LG_OK; i++) {
+		I.file = argv[i];
+		I.bad = I.added = I.dup = I.unknown = I.contact = I.account = 0;
+		st = cli_import_file(I.store, 0, I.now, argv[i], EVENTS_FILE_MAX, &data, import_one, &I,
+				     &err);
+		if (st != LG_OK)
+			break;
+		if (I.bad > WARN_BAD_MAX)
+			cli_error("%s: %lu more records not imported, not listed", argv[i],
+				  I.bad - WARN_BAD_MAX);
+		if (I.unknown > WARN_BAD_MAX)
+			cli_error("%s: %lu more events of unknown types, not listed", argv[i],
+				  I.unknown - WARN_BAD_MAX);
+		if (!I.a.quiet)
+			fprintf(stderr,
+				"leadgate events: %s (%s): %lu events new (%lu of contacts, %lu of "
+				"accounts, %lu of unknown types), %lu imported before, %lu not imported\n",
+				argv[i], I.ndjson ? "ndjson" : "csv", I.added, I.contact, I.account,
+				I.unknown, I.dup, I.bad);
+	}
+out:
+	lg_buf_release(&data);
+	lg_buf_release(&I.key);
+	event_parser_free(I.parser);
+	verify_ctx_free(I.ctx);
+	store_close(I.store);
+	conf_release(&conf);
+	if (st != LG_OK) {
+		cli_error("%s", err.msg[0] ? err.msg : lg_strerror(st));
+		return lg_exit_code(st);
+	}
+	return 0;
+}

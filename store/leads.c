@@ -1,0 +1,342 @@
+/*
+ * leads.c - what scoring reads and writes (schema 2): profiles kept from
+ * the lists, engagement and intent events, qualification evidence, the
+ * stage of each contact with every move that led there, and the contacts
+ * a rep sent back to re-verification.
+ */
+#include "store_int.h"
+
+#include <string.h>
+
+void store_bind_opt(sqlite3_stmt *q, int i, const char *v)
+{
+	if (v && *v)
+		sqlite3_bind_text(q, i, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(q, i);
+}
+
+/* A column as a string, NULL for SQL NULL; borrowed until the next step. */
+static const char *col_opt(sqlite3_stmt *q, int i)
+{
+	return (const char *)sqlite3_column_text(q, i);
+}
+
+static const char *col_str(sqlite3_stmt *q, int i)
+{
+	const char *v = (const char *)sqlite3_column_text(q, i);
+	return v ? v : "";
+}
+
+/* Step q to the end, calling row(q) for each row; fn's status stops it. */
+static enum lg_status each_row(struct store *s, sqlite3_stmt *q, const char *what,
+			       enum lg_status (*row)(sqlite3_stmt *q, void *ctx, struct lg_err *err),
+			       void *ctx, struct lg_err *err)
+{
+	enum lg_status st = LG_OK;
+	int rc;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+		if ((st = row(q, ctx, err)) != LG_OK)
+			break;
+	if (st == LG_OK && rc != SQLITE_DONE)
+		st = store_fail(s, what, err);
+	sqlite3_reset(q);
+	return st;
+}
+
+enum lg_status store_profile_put(struct store *s, int64_t contact_id,
+				 const struct store_profile *p, int64_t now, struct lg_err *err)
+{
+	sqlite3_stmt *q = store_stmt(s, Q_PROFILE_PUT);
+	sqlite3_bind_int64(q, 1, contact_id);
+	store_bind_opt(q, 2, p->title);
+	store_bind_opt(q, 3, p->company);
+	store_bind_opt(q, 4, p->industry);
+	store_bind_opt(q, 5, p->region);
+	if (p->employees >= 0)
+		sqlite3_bind_int64(q, 6, p->employees);
+	sqlite3_bind_int64(q, 7, now);
+	return store_exec_step(s, q, "recording a contact's profile", err);
+}
+
+enum lg_status store_contact_find(struct store *s, const char *address, size_t len,
+				  int64_t *id, struct lg_err *err)
+{
+	sqlite3_stmt *q = store_stmt(s, Q_CONTACT_BY_ADDRESS);
+	sqlite3_bind_text(q, 1, address, (int)len, SQLITE_STATIC);
+	int rc = sqlite3_step(q);
+	*id = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+	enum lg_status st = rc == SQLITE_ROW || rc == SQLITE_DONE
+				    ? LG_OK
+				    : store_fail(s, "looking up a contact", err);
+	sqlite3_reset(q);
+	return st;
+}
+
+/* ---- events ----------------------------------------------------------- */
+
+enum lg_status store_event_add(struct store *s, const struct store_run *run,
+			       const struct store_event *e, bool *added, struct lg_err *err)
+{
+	sqlite3_stmt *q = store_stmt(s, Q_EVENT_ADD);
+	sqlite3_bind_text(q, 1, e->event_id, -1, SQLITE_STATIC);
+	store_bind_opt(q, 2, e->address);
+	store_bind_opt(q, 3, e->account);
+	sqlite3_bind_text(q, 4, e->type, -1, SQLITE_STATIC);
+	store_bind_opt(q, 5, e->channel);
+	store_bind_opt(q, 6, e->asset);
+	sqlite3_bind_int64(q, 7, e->occurred_at);
+	if (e->count >= 0)
+		sqlite3_bind_int64(q, 8, e->count);
+	store_bind_opt(q, 9, e->props);
+	sqlite3_bind_int64(q, 10, run->id);
+	enum lg_status st = store_exec_step(s, q, "recording an event", err);
+	*added = st == LG_OK && sqlite3_changes(s->db) > 0;
+	return st;
+}
+
+struct event_cb {
+	enum lg_status (*fn)(void *arg, const struct store_event *e, struct lg_err *err);
+	void *arg;
+};
+
+static enum lg_status event_row(sqlite3_stmt *q, void *ctx, struct lg_err *err)
+{
+	struct event_cb *cb = ctx;
+	struct store_event e = {
+		.event_id = col_str(q, 0),
+		.address = col_opt(q, 1),
+		.account = col_opt(q, 2),
+		.type = col_str(q, 3),
+		.channel = col_opt(q, 4),
+		.asset = col_opt(q, 5),
+		.occurred_at = sqlite3_column_int64(q, 6),
+		.count = (long)sqlite3_column_int64(q, 7),
+		.props = col_opt(q, 8),
+	};
+	return cb->fn(cb->arg, &e, err);
+}
+
+enum lg_status store_events_each(struct store *s, bool account, const char *key,
+				 enum lg_status (*fn)(void *arg, const struct store_event *e,
+						      struct lg_err *err),
+				 void *arg, struct lg_err *err)
+{
+	if (store_need(s, 2, err) != LG_OK)
+		return LG_ECONFIG;
+	enum stmt_id id = account ? (key ? Q_EVENTS_ACCT_ONE : Q_EVENTS_ACCT)
+				  : (key ? Q_EVENTS_ADDR_ONE : Q_EVENTS_ADDR);
+	sqlite3_stmt *q = store_stmt(s, id);
+	if (key)
+		sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+	struct event_cb cb = {fn, arg};
+	return each_row(s, q, "reading events", event_row, &cb, err);
+}
+
+/* ---- leads -------------------------------------------------------------- */
+
+struct lead_cb {
+	enum lg_status (*fn)(void *arg, const struct store_lead *l, struct lg_err *err);
+	void *arg;
+};
+
+static enum lg_status lead_row(sqlite3_stmt *q, void *ctx, struct lg_err *err)
+{
+	struct lead_cb *cb = ctx;
+	struct store_lead l = {
+		.contact_id = sqlite3_column_int64(q, 0),
+		.address = col_str(q, 1),
+		.domain = col_str(q, 2),
+		.status = (enum verify_status)sqlite3_column_int(q, 3),
+		.flags = (unsigned)sqlite3_column_int(q, 4),
+		.verified_at = sqlite3_column_int64(q, 5),
+		.suppressed = (enum store_suppress)sqlite3_column_int(q, 6),
+		.source = col_str(q, 7),
+		.profile = {
+			.title = col_opt(q, 8),
+			.company = col_opt(q, 9),
+			.industry = col_opt(q, 10),
+			.region = col_opt(q, 11),
+			.employees = (long)sqlite3_column_int64(q, 12),
+		},
+		.stage = col_str(q, 13),
+		.stage_since = sqlite3_column_int64(q, 14),
+	};
+	return cb->fn(cb->arg, &l, err);
+}
+
+enum lg_status store_leads_each(struct store *s, int64_t list_id, const char *address,
+				enum lg_status (*fn)(void *arg, const struct store_lead *l,
+						     struct lg_err *err),
+				void *arg, struct lg_err *err)
+{
+	if (store_need(s, 2, err) != LG_OK)
+		return LG_ECONFIG;
+	sqlite3_stmt *q;
+	if (address) {
+		q = store_stmt(s, Q_LEADS_ONE);
+		sqlite3_bind_text(q, 1, address, -1, SQLITE_STATIC);
+	} else if (list_id) {
+		int64_t version = 0;
+		q = store_stmt(s, Q_LIST_VERSION);
+		sqlite3_bind_int64(q, 1, list_id);
+		int rc = sqlite3_step(q);
+		if (rc == SQLITE_ROW)
+			version = sqlite3_column_int64(q, 0);
+		else if (rc != SQLITE_DONE) {
+			enum lg_status st = store_fail(s, "reading a list", err);
+			sqlite3_reset(q);
+			return st;
+		}
+		sqlite3_reset(q);
+		q = store_stmt(s, Q_LEADS_LIST);
+		sqlite3_bind_int64(q, 1, version);
+	} else {
+		q = store_stmt(s, Q_LEADS_ALL);
+	}
+	struct lead_cb cb = {fn, arg};
+	return each_row(s, q, "reading contacts", lead_row, &cb, err);
+}
+
+/* ---- qualification evidence ----------------------------------------------- */
+
+enum lg_status store_qevidence_add(struct store *s, int64_t contact_id,
+				   const struct store_qevidence *e, struct lg_err *err)
+{
+	sqlite3_stmt *q = store_stmt(s, Q_QEVIDENCE_ADD);
+	sqlite3_bind_int64(q, 1, contact_id);
+	sqlite3_bind_text(q, 2, e->framework, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, e->criterion, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 4, e->status, -1, SQLITE_STATIC);
+	sqlite3_bind_double(q, 5, e->confidence);
+	sqlite3_bind_text(q, 6, e->source, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 7, e->at);
+	if (e->valid_until)
+		sqlite3_bind_int64(q, 8, e->valid_until);
+	store_bind_opt(q, 9, e->note);
+	return store_exec_step(s, q, "recording evidence", err);
+}
+
+struct qevidence_cb {
+	enum lg_status (*fn)(void *arg, const struct store_qevidence *e, struct lg_err *err);
+	void *arg;
+};
+
+static enum lg_status qevidence_row(sqlite3_stmt *q, void *ctx, struct lg_err *err)
+{
+	struct qevidence_cb *cb = ctx;
+	struct store_qevidence e = {
+		.framework = col_str(q, 0),
+		.criterion = col_str(q, 1),
+		.status = col_str(q, 2),
+		.confidence = sqlite3_column_double(q, 3),
+		.source = col_str(q, 4),
+		.at = sqlite3_column_int64(q, 5),
+		.valid_until = sqlite3_column_int64(q, 6),
+		.note = col_opt(q, 7),
+	};
+	return cb->fn(cb->arg, &e, err);
+}
+
+enum lg_status store_qevidence_each(struct store *s, int64_t contact_id,
+				    enum lg_status (*fn)(void *arg, const struct store_qevidence *e,
+							 struct lg_err *err),
+				    void *arg, struct lg_err *err)
+{
+	if (store_need(s, 2, err) != LG_OK)
+		return LG_ECONFIG;
+	sqlite3_stmt *q = store_stmt(s, Q_QEVIDENCE_EACH);
+	sqlite3_bind_int64(q, 1, contact_id);
+	struct qevidence_cb cb = {fn, arg};
+	return each_row(s, q, "reading evidence", qevidence_row, &cb, err);
+}
+
+/* ---- stages ------------------------------------------------------------------ */
+
+enum lg_status store_move_add(struct store *s, int64_t contact_id, const struct store_move *m,
+			      struct lg_err *err)
+{
+	sqlite3_stmt *q = store_stmt(s, Q_MOVE_ADD);
+	enum lg_status st;
+	sqlite3_bind_int64(q, 1, contact_id);
+	sqlite3_bind_text(q, 2, m->from, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, m->to, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 4, m->at);
+	sqlite3_bind_text(q, 5, m->why, -1, SQLITE_STATIC);
+	sqlite3_bind_double(q, 6, m->score);
+	sqlite3_bind_text(q, 7, m->who, -1, SQLITE_STATIC);
+	store_bind_opt(q, 8, m->reason);
+	store_bind_opt(q, 9, m->note);
+	if ((st = store_exec_step(s, q, "recording a stage move", err)) != LG_OK)
+		return st;
+	q = store_stmt(s, Q_STAGE_SET);
+	sqlite3_bind_int64(q, 1, contact_id);
+	sqlite3_bind_text(q, 2, m->to, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 3, m->at);
+	return store_exec_step(s, q, "recording a stage move", err);
+}
+
+struct move_cb {
+	enum lg_status (*fn)(void *arg, const struct store_move *m, struct lg_err *err);
+	void *arg;
+};
+
+static enum lg_status move_row(sqlite3_stmt *q, void *ctx, struct lg_err *err)
+{
+	struct move_cb *cb = ctx;
+	struct store_move m = {
+		.from = col_str(q, 0),
+		.to = col_str(q, 1),
+		.at = sqlite3_column_int64(q, 2),
+		.why = col_str(q, 3),
+		.score = sqlite3_column_double(q, 4),
+		.who = col_str(q, 5),
+		.reason = col_opt(q, 6),
+		.note = col_opt(q, 7),
+		.source = col_str(q, 8),
+		.address = col_str(q, 9),
+	};
+	return cb->fn(cb->arg, &m, err);
+}
+
+enum lg_status store_moves_each(struct store *s, int64_t contact_id,
+				enum lg_status (*fn)(void *arg, const struct store_move *m,
+						     struct lg_err *err),
+				void *arg, struct lg_err *err)
+{
+	if (store_need(s, 2, err) != LG_OK)
+		return LG_ECONFIG;
+	sqlite3_stmt *q = store_stmt(s, contact_id ? Q_MOVES_ONE : Q_MOVES_ALL);
+	if (contact_id)
+		sqlite3_bind_int64(q, 1, contact_id);
+	struct move_cb cb = {fn, arg};
+	return each_row(s, q, "reading stage moves", move_row, &cb, err);
+}
+
+enum lg_status store_reverify_request(struct store *s, int64_t contact_id, int64_t now,
+				      const char *why, struct lg_err *err)
+{
+	sqlite3_stmt *q = store_stmt(s, Q_REVERIFY_ADD);
+	sqlite3_bind_int64(q, 1, contact_id);
+	sqlite3_bind_int64(q, 2, now);
+	sqlite3_bind_text(q, 3, why, -1, SQLITE_STATIC);
+	return store_exec_step(s, q, "asking for re-verification", err);
+}
+
+enum lg_status store_funnel_counts(struct store *s, struct store_funnel *out, struct lg_err *err)
+{
+	if (store_need(s, 2, err) != LG_OK)
+		return LG_ECONFIG;
+	sqlite3_stmt *q = store_stmt(s, Q_FUNNEL);
+	enum lg_status st = LG_OK;
+	memset(out, 0, sizeof(*out));
+	if (sqlite3_step(q) == SQLITE_ROW) {
+		out->contacts = (unsigned long)sqlite3_column_int64(q, 0);
+		out->mql = (unsigned long)sqlite3_column_int64(q, 1);
+		out->sql = (unsigned long)sqlite3_column_int64(q, 2);
+	} else {
+		st = store_fail(s, "counting the funnel", err);
+	}
+	sqlite3_reset(q);
+	return st;
+}

@@ -1,0 +1,241 @@
+#!/bin/sh
+# scoring.sh LEADGATE - the scoring and qualification commands through the
+# real binary: verify --list (with a DNS server on loopback, tests/dnsd.sh),
+# events import, score and score --explain, decide, evidence add, qualify,
+# report rejections, funnel, and the refresh of a contact a rep found bad.
+# The database is read back with the sqlite3 shell.
+#
+# Prints "ok - ..." or "not ok - ..." a check, then "scoring: N passed, N
+# failed"; exits non-zero if a check failed.  Every command gets --db and
+# --now: nothing touches the user's files or reads the clock.
+set -u
+lg=${1:-build/leadgate}
+case $lg in /*) ;; *) lg=$(pwd)/$lg ;; esac
+command -v sqlite3 >/dev/null 2>&1 || { echo "scoring.sh: the sqlite3 shell is missing (make deps)" >&2; exit 1; }
+t=$(mktemp -d "${TMPDIR:-/tmp}/lg-scoring.XXXXXX") || exit 1
+bg=""
+cleanup() {
+	for p in $bg; do kill -9 "$p" 2>/dev/null; done
+	sh tests/dnsd.sh stop "$t/dns"
+	rm -rf "$t"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+
+printf '[scoring]\ncompetitor = competitor-co.com\n' >"$t/lg.conf"
+export LEADGATE_CONFIG="$t/lg.conf" XDG_CONFIG_HOME="$t/xdg" XDG_DATA_HOME="$t/xdg"
+unset LEADGATE_DB
+db=$t/lg.db
+
+. tests/lib.sh # ok, notok, eq, exits, sq
+has() { if grep -qF -- "$3" "$2"; then ok "$1"; else notok "$1: '$3' not in $2"; sed 's/^/#   /' "$2" | head -n 8; fi; }
+field() { # field CSV EMAIL COLUMN-NAME: one cell of leadgate score's output
+	awk -F, -v e="$2" -v c="$3" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) k = i; next }
+		$1 == e { print $k }' "$1"
+}
+
+now0=2026-03-02T09:00:00Z
+now10=2026-03-12T09:00:00Z
+now30=2026-04-01T09:00:00Z
+
+# --- the list and its zone ---------------------------------------------------
+cat >"$t/contacts.csv" <<'EOF'
+Email,First Name,Job Title,Company,Industry,Employees,Country
+ann@acme-soft.com,Ann,Chief Executive Officer,Acme Soft,Retail,5,Germany
+vp@acme-soft.com,Bob,VP Sales,Acme Soft,Software,250,Germany
+dead@no-such-domain-xyz.com,Carl,Chief Executive Officer,Gone,Retail,5,Germany
+intern@acme-soft.com,Dee,Marketing Intern,Acme Soft,Retail,5,Germany
+rival@competitor-co.com,Eve,CEO,Competitor,Retail,5,Germany
+quiet@acme-soft.com,Fay,Manager,Acme Soft,Retail,20,France
+EOF
+{ cat samples/samples.zone
+  echo "acme-soft.com. 3600 MX 10 mx.acme-soft.com."
+  echo "competitor-co.com. 3600 MX 10 mx.competitor-co.com."; } >"$t/zone"
+port=$(sh tests/dnsd.sh start "$t/dns" "$t/zone") || exit 1
+dns="--dns 127.0.0.1:$port --dns-timeout 200"
+
+# six records are too few to pass the 1 % gate: exit 1, and the list is recorded
+exits 1 "verify --list crm" "$lg" verify --db "$db" --now "$now0" $dns --list crm \
+	--source hubspot -q -o "$t/verified.csv" "$t/contacts.csv"
+eq "the profile columns are kept" "$(sq "SELECT p.title || '|' || p.industry || '|' || p.employees \
+	|| '|' || p.region FROM profiles p JOIN contacts c ON c.id = p.contact_id \
+	WHERE c.address = 'vp@acme-soft.com'")" "VP Sales|Software|250|Germany"
+eq "the list source is kept" "$(sq "SELECT source FROM contacts WHERE address = 'ann@acme-soft.com'")" hubspot
+
+# --- events import -------------------------------------------------------------
+cat >"$t/ev.ndjson" <<'EOF'
+{"event_id":"d1","email":"Ann@Acme-Soft.com","type":"demo_request","channel":"web","asset":"demo","occurred_at":"2026-03-02T09:00:00Z"}
+{"event_id":"d2","email":"dead@no-such-domain-xyz.com","type":"demo_request","channel":"web","occurred_at":"2026-03-02T09:00:00Z"}
+{"event_id":"d3","email":"rival@competitor-co.com","type":"demo_request","channel":"web","occurred_at":"2026-03-02T09:00:00Z"}
+not an event
+{"event_id":"d4","email":"vp@acme-soft.com","type":"time_travel","occurred_at":"2026-03-01T09:00:00Z"}
+{"event_id":"d5","type":"email_open","occurred_at":"2026-03-01T09:00:00Z"}
+{"event_id":"f1","domain":"www.acme-soft.com","type":"funding","occurred_at":"2026-02-20T00:00:00Z","properties":{"round":"B"}}
+EOF
+exits 0 "events import (NDJSON)" "$lg" events import --db "$db" --now "$now0" "$t/ev.ndjson"
+has "a line that is not JSON is reported with its line" "$t/err" "ev.ndjson:4: not JSON (not imported)"
+has "an event without email or domain is reported" "$t/err" "ev.ndjson:6: neither email nor domain"
+has "an unknown type is reported, and kept" "$t/err" "ev.ndjson:5: unknown event type 'time_travel' (imported"
+has "the summary counts" "$t/err" "5 events new (4 of contacts, 1 of accounts, 1 of unknown types), 0 imported before, 2 not imported"
+eq "an address is kept normalized" "$(sq "SELECT address FROM events WHERE event_id = 'd1'")" "ann@acme-soft.com"
+eq "an account is its registrable domain" "$(sq "SELECT account FROM events WHERE event_id = 'f1'")" "acme-soft.com"
+eq "other properties are kept as JSON" "$(sq "SELECT props FROM events WHERE event_id = 'f1'")" '{"round":"B"}'
+exits 0 "events import again" "$lg" events import --db "$db" --now "$now0" "$t/ev.ndjson"
+has "importing again adds nothing" "$t/err" "0 events new (0 of contacts, 0 of accounts, 0 of unknown types), 5 imported before"
+eq "no event twice" "$(sq "SELECT count(*) FROM events")" 5
+
+# vp: high-intent events on two channels; the oldest comes last (late)
+cat >"$t/ev.csv" <<'EOF'
+Event ID,Email,Type,Channel,Asset,Occurred At,Campaign
+v1,vp@acme-soft.com,pricing_visit,web,pricing,2026-03-01T09:00:00Z,spring
+v2,vp@acme-soft.com,demo_request,web,demo,2026-03-02T09:00:00Z,
+v3,vp@acme-soft.com,email_reply,email,,2026-02-28T09:00:00Z,spring
+v4,vp@acme-soft.com,email_open,email,,yesterday,
+EOF
+exits 0 "events import (CSV)" "$lg" events import --db "$db" --now "$now0" "$t/ev.csv"
+has "a bad time is reported with its line" "$t/err" "ev.csv:5: occurred_at is not a time"
+eq "CSV: 3 events" "$(sq "SELECT count(*) FROM events WHERE address = 'vp@acme-soft.com' AND type <> 'time_travel'")" 3
+eq "CSV: other columns are properties" "$(sq "SELECT props FROM events WHERE event_id = 'v1'")" '{"Campaign":"spring"}'
+printf 'email,type\nx@y.com,demo_request\n' >"$t/noid.csv"
+exits 65 "a CSV without event_id is not an events file" "$lg" events import --db "$db" --now "$now0" "$t/noid.csv"
+exits 66 "a missing file" "$lg" events import --db "$db" --now "$now0" "$t/missing.ndjson"
+exits 66 "events import of a missing file" "$lg" events import --db "$t/none.db" "$t/ev.csv" "$t/missing.ndjson"
+exits 66 "bounces import of a missing file" "$lg" bounces import --db "$t/none.db" "$t/missing.csv"
+if [ -e "$t/none.db" ]; then notok "a missing file makes a database"; else ok "a missing file makes no database"; fi
+
+# --- score ------------------------------------------------------------------------
+exits 0 "score" "$lg" score --db "$db" --now "$now0" -o "$t/s0.csv"
+has "the summary" "$t/err" "6 contacts scored"
+eq "C-level + demo request today = 80" "$(field "$t/s0.csv" ann@acme-soft.com total)" 80.00
+eq "... and an MQL" "$(field "$t/s0.csv" ann@acme-soft.com stage)" mql
+eq "... grade" "$(field "$t/s0.csv" ann@acme-soft.com grade)" B1
+eq "the same with an undeliverable address: confidence 0" "$(field "$t/s0.csv" dead@no-such-domain-xyz.com confidence)" 0.000
+eq "... never an MQL" "$(field "$t/s0.csv" dead@no-such-domain-xyz.com stage)" lead
+eq "... not eligible" "$(field "$t/s0.csv" dead@no-such-domain-xyz.com eligible)" no
+eq "a competitor: -50" "$(field "$t/s0.csv" rival@competitor-co.com fit)" -20.00
+eq "... never an MQL" "$(field "$t/s0.csv" rival@competitor-co.com stage)" lead
+eq "an intern: -30 (a negative number, not a formula)" "$(field "$t/s0.csv" intern@acme-soft.com fit)" -30.00
+eq "ICP fit, high intent on two channels: HQL" "$(field "$t/s0.csv" vp@acme-soft.com stage)" hql
+eq "moves recorded: ceo lead -> mql by auto" \
+	"$(sq "SELECT from_stage || '>' || to_stage || '|' || who || '|' || score FROM moves m JOIN contacts c \
+	ON c.id = m.contact_id WHERE c.address = 'ann@acme-soft.com'")" "lead>mql|auto|80.0"
+eq "moves recorded: vp lead -> mql -> hql" "$(sq "SELECT group_concat(to_stage, ',') FROM (SELECT to_stage \
+	FROM moves m JOIN contacts c ON c.id = m.contact_id WHERE c.address = 'vp@acme-soft.com' ORDER BY m.id)")" "mql,hql"
+eq "every move says why" "$(sq "SELECT count(*) FROM moves WHERE why = ''")" 0
+
+exits 0 "score again" "$lg" score --db "$db" --now "$now0" -o "$t/s0b.csv"
+eq "scoring again moves nothing" "$(sq "SELECT count(*) FROM moves")" 3
+exits 0 "score --format jsonl" "$lg" score --db "$db" --now "$now0" --dry-run -f jsonl -o "$t/s0.jsonl"
+eq "jsonl: one valid object a contact" "$(sqlite3 -batch :memory: "SELECT count(*) FROM json_each(json('[' || \
+	replace(trim(CAST(readfile('$t/s0.jsonl') AS TEXT), char(10)), char(10), ',') || ']'))")" 6
+head -n 1 "$t/s0.jsonl" >"$t/first.json"
+eq "jsonl: numbers are numbers" "$(sqlite3 -batch :memory: \
+	"SELECT json_type(CAST(readfile('$t/first.json') AS TEXT), '\$.total')")" real
+exits 0 "score --list crm" "$lg" score --db "$db" --now "$now0" --list crm --dry-run -o "$t/s0l.csv"
+eq "score --list: every member" "$(tail -n +2 "$t/s0l.csv" | wc -l | tr -d ' ')" 6
+exits 66 "score --list of no such list" "$lg" score --db "$db" --now "$now0" --list nope
+
+# --- explain --------------------------------------------------------------------
+exits 0 "score --explain" "$lg" score --db "$db" --now "$now0" --explain ann@acme-soft.com
+has "explain: the demo request" "$t/out" "+50.00  event      demo_request"
+has "explain: the title" "$t/out" "+30.00  title      c_level"
+has "explain: the total" "$t/out" "= 80.00"
+exits 0 "score --explain 30 days later" "$lg" score --db "$db" --now "$now30" --explain ann@acme-soft.com
+has "thirty quiet days later the demo contributes 25" "$t/out" "+25.00  event      demo_request"
+# the lines add up to the total as printed, for every contact
+for e in ann@acme-soft.com vp@acme-soft.com rival@competitor-co.com intern@acme-soft.com; do
+	"$lg" score --db "$db" --now "$now0" --explain "$e" >"$t/x" 2>/dev/null
+	sum=$(awk '/^ +[-+][0-9]/ { s += $1 } END { printf "%.2f", s }' "$t/x")
+	tot=$(awk '/^  = / { print $2 }' "$t/x")
+	eq "explain $e: the lines add up to the total" "$sum" "$tot"
+done
+exits 0 "score --explain, JSON" "$lg" score --db "$db" --now "$now0" --explain vp@acme-soft.com -f jsonl
+eq "explain JSON: contributions + rounding = total" "$(sqlite3 -batch :memory: "SELECT round((SELECT sum(json_extract(value, '\$.contribution')) \
+	FROM json_each(j, '\$.contributions')) + json_extract(j, '\$.rounding') - json_extract(j, '\$.total'), 6) \
+	FROM (SELECT CAST(readfile('$t/out') AS TEXT) AS j)")" 0.0
+exits 66 "explain of no such contact" "$lg" score --db "$db" --now "$now0" --explain nobody@acme-soft.com
+
+# --- hysteresis ----------------------------------------------------------------------
+exits 0 "score 10 days later" "$lg" score --db "$db" --now "$now10" -o "$t/s10.csv"
+eq "below 80 but not below 60 for 7 days: still an MQL" "$(field "$t/s10.csv" ann@acme-soft.com stage)" mql
+exits 0 "score 30 days later" "$lg" score --db "$db" --now "$now30" --dry-run -o "$t/s30.csv"
+eq "below 60 for 7 days: recycled" "$(field "$t/s30.csv" ann@acme-soft.com stage)" recycled
+eq "--dry-run records nothing" "$(sq "SELECT count(*) FROM moves WHERE to_stage = 'recycled'")" 0
+
+# --- the rep's side: decide, evidence, qualify -> SQL -------------------------------
+exits 1 "qualify: blocked" "$lg" qualify --db "$db" --now "$now0" vp@acme-soft.com
+has "qualify: needs a rep's accept" "$t/out" "accepted by a rep (stage hql)"
+has "qualify: needs a buying role" "$t/out" "a confirmed buying role"
+exits 0 "decide accept" "$lg" decide --db "$db" --now "$now0" vp@acme-soft.com accept --by alice
+eq "accept: SAL" "$(sq "SELECT stage FROM stages s JOIN contacts c ON c.id = s.contact_id WHERE c.address = 'vp@acme-soft.com'")" sal
+eq "the rep's move says who" "$(sq "SELECT who FROM moves WHERE to_stage = 'sal'")" alice
+for c in budget:met:0.9 authority:met:0.8 need:met:0.9 timeline:partial:0.9; do
+	IFS=: read -r crit st conf <<EOF
+$c
+EOF
+	exits 0 "evidence add $crit" "$lg" evidence add vp@acme-soft.com --db "$db" --now "$now0" \
+		--criterion "$crit" --status "$st" --confidence "$conf" --source call
+done
+exits 64 "evidence: a bad status" "$lg" evidence add vp@acme-soft.com --db "$db" --now "$now0" \
+	--criterion budget --status maybe --confidence 0.5 --source call
+exits 64 "evidence: a criterion of another framework" "$lg" evidence add vp@acme-soft.com --db "$db" \
+	--now "$now0" --criterion champion --status met --confidence 0.5 --source call
+exits 66 "evidence: no such contact" "$lg" evidence add nobody@acme-soft.com --db "$db" --now "$now0" \
+	--criterion budget --status met --confidence 0.5 --source call
+exits 0 "qualify: nothing blocks SQL" "$lg" qualify --db "$db" --now "$now0" vp@acme-soft.com
+has "qualify: the checklist passes" "$t/out" "passes (3 met)"
+exits 0 "qualify --format json" "$lg" qualify --db "$db" --now "$now0" vp@acme-soft.com --format json
+eq "qualify JSON: sql_ready" "$(sqlite3 -batch :memory: "SELECT json_extract(CAST(readfile('$t/out') AS TEXT), '\$.sql_ready')")" 1
+exits 0 "score: SAL -> SQL" "$lg" score --db "$db" --now "$now0" -o "$t/s1.csv"
+eq "SQL" "$(field "$t/s1.csv" vp@acme-soft.com stage)" sql
+exits 1 "decide accept of an undeliverable contact is refused" "$lg" decide --db "$db" --now "$now0" dead@no-such-domain-xyz.com accept
+exits 64 "decide reject needs a reason" "$lg" decide --db "$db" --now "$now0" intern@acme-soft.com reject
+exits 64 "decide: an unknown reason" "$lg" decide --db "$db" --now "$now0" intern@acme-soft.com reject --reason bored
+exits 0 "decide reject" "$lg" decide --db "$db" --now "$now0" intern@acme-soft.com reject --reason student_or_personal --by bob
+exits 0 "decide reject bad_data" "$lg" decide --db "$db" --now "$now0" quiet@acme-soft.com reject --reason bad_data --by bob --note "wrong person"
+eq "bad_data: sent back to re-verification" "$(sq "SELECT count(*) FROM reverify")" 1
+exits 0 "refresh takes it first" "$lg" refresh --db "$db" --now "$now0" $dns --budget 1
+eq "... re-verified" "$(sq "SELECT count(*) FROM evidence e JOIN contacts c ON c.id = e.contact_id \
+	WHERE c.address = 'quiet@acme-soft.com' AND e.how = 'refresh'")" 1
+eq "... and no longer waiting" "$(sq "SELECT count(*) FROM reverify")" 0
+
+# --- reports ---------------------------------------------------------------------------
+exits 0 "report rejections" "$lg" report rejections --db "$db" --now "$now0"
+has "report: the rate" "$t/out" "rep decisions: 3, rejections: 2 (66.7 %)"
+has "report: by reason" "$t/out" "bad_data"
+has "report: by source" "$t/out" "hubspot"
+exits 0 "report rejections --format json" "$lg" report rejections --db "$db" --format json
+eq "report JSON: by reason" "$(sqlite3 -batch :memory: "SELECT json_extract(CAST(readfile('$t/out') AS TEXT), '\$.by_reason.student_or_personal')")" 1
+exits 0 "funnel --customers 10" "$lg" funnel --db "$db" --customers 10
+for want in "raw leads *2000" "MQL *870" "SQL *130" "opportunities *36" "customers *10"; do
+	if grep -q "^$want " "$t/out"; then ok "funnel: $want"; else notok "funnel: $want"; cat "$t/out"; fi
+done
+exits 64 "funnel: bad rates" "$lg" funnel --customers 10 --rates 0.5,2,0.1,0.1
+
+# --- configuration ------------------------------------------------------------------------
+printf '[scoring]\nmql = 60\nrecycle = 70\n' >"$t/bad.conf"
+exits 78 "recycle above mql is refused" "$lg" score --db "$db" --config "$t/bad.conf"
+printf '[scoring]\nevent.trial = 40 nosuchclass\n' >"$t/bad2.conf"
+exits 78 "an event of an unknown class" "$lg" score --db "$db" --config "$t/bad2.conf"
+has "... named with its line" "$t/err" "bad2.conf:2:"
+printf '[scoring]\ntitle.c_level = 30 (unclosed\n' >"$t/bad3.conf"
+exits 78 "a bad title pattern" "$lg" score --db "$db" --config "$t/bad3.conf"
+printf '[scoring]\nmql = 70\nevent.trial_signup = 40 demo high_intent\n' >"$t/good.conf"
+exits 0 "a rubric of one's own" "$lg" score --db "$db" --now "$now0" --config "$t/good.conf" --dry-run -o "$t/sg.csv"
+
+# --- a killed import imports each file wholly or not at all ---------------------------------
+awk 'BEGIN { for (i = 0; i < 60000; i++)
+	printf "{\"event_id\":\"k%d\",\"email\":\"u%d@acme-soft.com\",\"type\":\"email_open\",\"occurred_at\":%d}\n",
+	       i, i % 5000, 1772000000 + i }' >"$t/big.ndjson"
+"$lg" events import --db "$db" --now "$now0" -q "$t/big.ndjson" >/dev/null 2>&1 &
+p=$!; bg="$bg $p"
+sleep 0.3
+kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null
+n=$(sq "SELECT count(*) FROM events WHERE event_id LIKE 'k%'")
+if [ "$n" = 0 ] || [ "$n" = 60000 ]; then ok "killed import: all or nothing ($n)"; else notok "killed import: $n of 60000"; fi
+exits 0 "import again after the kill" "$lg" events import --db "$db" --now "$now0" "$t/big.ndjson"
+eq "every event once" "$(sq "SELECT count(*) FROM events WHERE event_id LIKE 'k%'")" 60000
+eq "integrity" "$(sq 'PRAGMA integrity_check')" ok
+
+echo "scoring: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
