@@ -65,6 +65,7 @@ help:
 	@echo "make bench     the benchmark (bench/README.md)"
 	@echo "make bench-dns the DNS benchmark: 1M contacts, 200k domains (bench/README.md)"
 	@echo "make bench-store the store benchmark: verify --list, refresh, gate on 1M (bench/README.md)"
+	@echo "make bench-scoring the scoring core: 10M events for 1M contacts (bench/README.md)"
 	@echo "make install   PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)"
 
 # ---- dependencies (Debian 12) ------------------------------------------

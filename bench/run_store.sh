@@ -16,8 +16,9 @@
 #             each DNS run on a freshly started unbound, and checks that the
 #             store changes no output byte.
 #   list      REPS rounds of gate, lists and (first RUNS rounds) export,
-#             export --for-sequence and bounces import of a BOUNCES-event
-#             CSV, on copies of the database of one verify --list run.  The
+#             export --for-sequence, bounces import of a BOUNCES-event
+#             CSV, events import of EVENTS NDJSON lines and score
+#             --dry-run, on copies of the database of one verify --list run.  The
 #             first gate reads a database just dropped from the page cache.
 #   refresh   REPS rounds, on a copy of that database whose verified_at are
 #             spread over 90 days: refresh --budget BUDGET against a resolver

@@ -185,6 +185,7 @@ struct lead {
 	size_t nacct, capacct;
 	struct lg_arena acct_arena;
 	struct lg_map accounts;     /* account -> struct lead_span */
+	bool all_accounts;          /* lead_load_accounts ran: else each lead_score reads its own */
 	struct scoring_evidence *evidence;
 	size_t nevidence, capevidence;
 };

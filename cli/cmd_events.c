@@ -13,7 +13,7 @@
 #include "store/store.h"
 
 #include <errno.h>
-#include <fcntl.h>
+#include <sys/mman.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -108,9 +108,15 @@ static enum lg_status add(struct import *I, unsigned long line, const struct eve
 	const struct scoring_rubric *r = &I->conf->rubric;
 	int t = scoring_type_find(r, e->type, strlen(e->type));
 	bool account = e->email == NULL;
-	if (t >= 0 && r->cls[r->type[t].cls].axis == SCORING_INTENT && e->domain)
-		account = true; /* an account's event, even if a contact's address came along */
-	if (!key_of(I, account ? e->domain : e->email, account)) {
+	const char *key = account ? e->domain : e->email;
+	if (t >= 0 && r->cls[r->type[t].cls].axis == SCORING_INTENT && !account) {
+		/* an account's event (funding, a hiring surge ...) that came with a
+		 * contact's address: the account is the address's domain's */
+		const char *at = e->domain ? NULL : strrchr(e->email, '@');
+		key = e->domain ? e->domain : at ? at + 1 : "";
+		account = true;
+	}
+	if (!key_of(I, key, account)) {
 		bad(I, line, account ? "the domain is not a valid domain"
 				     : "the email is not a valid address");
 		return LG_OK;
@@ -143,6 +149,8 @@ static enum lg_status import_ndjson(struct import *I, const char *data, size_t l
 {
 	unsigned long line = 0;
 	const char *p = data, *end = data + len;
+	if (len >= 3 && !memcmp(p, "\xEF\xBB\xBF", 3))
+		p += 3; /* a UTF-8 byte order mark */
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *e = nl ? nl : end;
@@ -161,14 +169,39 @@ static enum lg_status import_ndjson(struct import *I, const char *data, size_t l
 	return LG_OK;
 }
 
-static enum lg_status import_csv(struct import *I, struct lg_err *err)
+/* The file, already read into data, as a descriptor the CSV reader can
+ * read: the file itself may have been a pipe, which cannot be read twice. */
+static int memory_fd(const char *data, size_t len)
+{
+	int fd = memfd_create("leadgate-events", MFD_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	for (size_t done = 0; done < len;) {
+		ssize_t n = write(fd, data + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			close(fd);
+			return -1;
+		}
+		done += (size_t)n;
+	}
+	if (lseek(fd, 0, SEEK_SET) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static enum lg_status import_csv(struct import *I, const char *data, size_t len,
+				 struct lg_err *err)
 {
 	struct io_reader *rd = NULL;
 	const struct io_row *row;
 	const char *why;
-	int fd = open(I->file, O_RDONLY | O_CLOEXEC);
+	int fd = memory_fd(data, len);
 	if (fd < 0)
-		return lg_err_set(err, LG_ENOINPUT, "%s: %s", I->file, strerror(errno));
+		return lg_err_set(err, LG_EIO, "%s: %s", I->file, strerror(errno));
 	enum lg_status st = io_reader_open(&rd, fd, I->file, err);
 	if (st == LG_OK) {
 		const struct io_row *h = io_reader_header(rd);
@@ -206,7 +239,7 @@ static enum lg_status import_one(void *arg, const char *data, size_t len,
 	struct import *I = arg;
 	I->run = *run;
 	I->ndjson = is_ndjson(data, len);
-	return I->ndjson ? import_ndjson(I, data, len, err) : import_csv(I, err);
+	return I->ndjson ? import_ndjson(I, data, len, err) : import_csv(I, data, len, err);
 }
 
 int cmd_events(int argc, char **argv)

@@ -79,9 +79,26 @@ static int on_opt(void *arg, int key, const char *val)
 
 #define BIT(k) (1u << ((k) - OPT_FRAMEWORK))
 
-/* Refuse an option the command does not take. */
+/* Refuse an option the command does not take: those of the bits not in
+ * allowed, and -f / -c unless the command reads them. */
+static bool only_fc(const struct qual_args *a, const char *cmd, unsigned allowed, bool format,
+		    bool config);
 static bool only(const struct qual_args *a, const char *cmd, unsigned allowed)
 {
+	return only_fc(a, cmd, allowed, false, true);
+}
+
+static bool only_fc(const struct qual_args *a, const char *cmd, unsigned allowed, bool format,
+		    bool config)
+{
+	if (a->format && !format) {
+		cli_error("%s does not take --format", cmd);
+		return false;
+	}
+	if (a->config && !config) {
+		cli_error("%s does not take --config", cmd);
+		return false;
+	}
 	for (int k = OPT_FRAMEWORK; k <= OPT_RATES; k++)
 		if ((a->seen & BIT(k)) && !(allowed & BIT(k))) {
 			for (const struct cli_option *o = qual_opts; o->name; o++)
@@ -206,14 +223,19 @@ static enum lg_status one_open(struct one *O, const struct qual_args *a, const c
 		return st;
 	if ((st = scoring_ctx_new(&O->sctx, &O->conf.rubric, err)) != LG_OK)
 		return st;
-	if ((st = store_open(&O->s, cli_common.db, mode, err)) != LG_OK)
+	/* the database must exist (a command on one contact never makes one) */
+	if ((st = store_open(&O->s, cli_common.db, STORE_READ, err)) != LG_OK)
 		return st;
+	if (mode == STORE_WRITE) {
+		store_close(O->s);
+		O->s = NULL;
+		if ((st = store_open(&O->s, cli_common.db, mode, err)) != LG_OK)
+			return st;
+	}
 	O->vctx = verify_ctx_new(&O->conf);
 	O->L.store = O->s;
 	O->L.vctx = O->vctx;
 	O->L.sctx = O->sctx;
-	if (score && (st = lead_load_accounts(&O->L, err)) != LG_OK)
-		return st;
 
 	struct verify_result v;
 	char key[512];
@@ -369,7 +391,7 @@ int cmd_qualify(int argc, char **argv)
 		cli_error("qualify wants one EMAIL");
 		return 64;
 	}
-	if (!only(&a, "qualify", BIT(OPT_FRAMEWORK)) || !json_format(&a, &json))
+	if (!only_fc(&a, "qualify", BIT(OPT_FRAMEWORK), true, true) || !json_format(&a, &json))
 		return 64;
 	if ((st = one_open(&O, &a, argv[first], STORE_READ, true, &err)) != LG_OK)
 		goto out;
@@ -378,10 +400,13 @@ int cmd_qualify(int argc, char **argv)
 		one_close(&O);
 		return 64;
 	}
-	struct scoring_checklist cl;
-	if ((st = lead_checklist(&O.L, O.F.l.contact_id, f, &cl, &err)) != LG_OK)
-		goto out;
 	const struct scoring_rubric *rb = &O.conf.rubric;
+	/* cl: the checklist shown; sq: the one SQL needs (the configured
+	 * framework's), the same unless --framework names another */
+	struct scoring_checklist cl, sq;
+	if ((st = lead_checklist(&O.L, O.F.l.contact_id, f, &cl, &err)) != LG_OK ||
+	    (st = lead_checklist(&O.L, O.F.l.contact_id, rb->framework, &sq, &err)) != LG_OK)
+		goto out;
 	const struct scoring_result *r = &O.F.sc.r;
 	unsigned n;
 	const char *const *names = scoring_criteria(f, &n);
@@ -391,9 +416,13 @@ int cmd_qualify(int argc, char **argv)
 	char hi[96], stage_need[96];
 	snprintf(hi, sizeof(hi), "%u or more high-intent events in %lld days (%u)", rb->sql_events,
 		 (long long)(rb->sql_window / SCORING_DAY), r->hi_events);
-	enum scoring_stage stage = O.F.sc.stage;
+	/* the stage as recorded: score records the moves qualify only foresees */
+	enum scoring_stage stage = O.F.sc.was;
 	snprintf(stage_need, sizeof(stage_need), "accepted by a rep (stage %s)",
 		 scoring_stage_name(stage));
+	char fw_need[160];
+	snprintf(fw_need, sizeof(fw_need), "%s passes%s%s", scoring_framework_name(rb->framework),
+		 sq.pass || !sq.blocking ? "" : ": ", sq.pass || !sq.blocking ? "" : sq.blocking);
 	const struct {
 		const char *what;
 		bool ok;
@@ -402,9 +431,8 @@ int cmd_qualify(int argc, char **argv)
 		{"eligible: deliverable, fresh, not suppressed, not a competitor", r->eligible},
 		{"ICP fit", r->icp},
 		{hi, r->hi_events >= rb->sql_events},
-		{"a confirmed buying role", cl.buying_role},
-		{cl.pass ? "the framework passes" : cl.blocking ? cl.blocking : "the framework passes",
-		 cl.pass},
+		{"a confirmed buying role", sq.buying_role},
+		{fw_need, sq.pass},
 	};
 	for (size_t i = 0; i < sizeof(need) / sizeof(*need); i++)
 		blocked += !need[i].ok;
@@ -422,7 +450,7 @@ int cmd_qualify(int argc, char **argv)
 			       cl.status[i] < 0 ? "null" : stname[cl.status[i]],
 			       cl.status[i] < 0 ? "" : "\"", cl.met[i] ? "true" : "false");
 		printf("],\"passes\":%s,\"buying_role\":%s,\"sql_ready\":%s,\"blocking\":[",
-		       cl.pass ? "true" : "false", cl.buying_role ? "true" : "false",
+		       cl.pass ? "true" : "false", sq.buying_role ? "true" : "false",
 		       blocked ? "false" : "true");
 		int k = 0;
 		for (size_t i = 0; i < sizeof(need) / sizeof(*need); i++)
@@ -525,11 +553,8 @@ int cmd_decide(int argc, char **argv)
 		one_close(&O);
 		return 1;
 	}
-	if (from == to) {
-		fprintf(stderr, "leadgate decide: %s is %s already; nothing recorded\n", O.F.address,
-			scoring_stage_name(to));
-		goto out;
-	}
+	bool bad_data = a.reason && !strcmp(a.reason, "bad_data");
+	bool move = !(from == to || (to == SCORING_SAL && from == SCORING_SQL));
 	char why[128];
 	snprintf(why, sizeof(why), "rep decision: %s%s%s", what, a.reason ? ", " : "",
 		 a.reason ? a.reason : "");
@@ -537,19 +562,30 @@ int cmd_decide(int argc, char **argv)
 		.from = scoring_stage_name(from), .to = scoring_stage_name(to), .at = O.now,
 		.why = why, .score = r->total, .who = by, .reason = a.reason, .note = a.note,
 	};
-	if ((st = store_begin(O.s, &err)) == LG_OK &&
-	    (st = store_move_add(O.s, O.F.l.contact_id, &m, &err)) == LG_OK &&
-	    (!a.reason || strcmp(a.reason, "bad_data") ||
-	     (st = store_reverify_request(O.s, O.F.l.contact_id, O.now, "bad_data", &err)) == LG_OK))
+	bool moved = false;
+	st = store_begin(O.s, &err);
+	if (st == LG_OK && move &&
+	    (st = store_move_add(O.s, O.F.l.contact_id, &m, &moved, &err)) == LG_OK && !moved)
+		st = lg_err_set(&err, LG_ETEMP, "%s: its stage changed while deciding (another "
+				"leadgate moved it); nothing recorded, decide again", O.F.address);
+	/* bad data is sent back to re-verification, moved or not */
+	if (st == LG_OK && bad_data)
+		st = store_reverify_request(O.s, O.F.l.contact_id, O.now, "bad_data", &err);
+	if (st == LG_OK)
 		st = store_commit(O.s, &err);
-	if (st != LG_OK)
+	if (st != LG_OK) {
 		store_rollback(O.s);
-	else
-		fprintf(stderr, "leadgate decide: %s: %s -> %s (score %.2f, by %s)%s\n", O.F.address,
-			m.from, m.to, r->total, by,
-			a.reason && !strcmp(a.reason, "bad_data")
-				? "; sent back to re-verification (the next refresh takes it first)"
-				: "");
+	} else {
+		if (move)
+			fprintf(stderr, "leadgate decide: %s: %s -> %s (score %.2f, by %s)\n",
+				O.F.address, m.from, m.to, r->total, by);
+		else
+			fprintf(stderr, "leadgate decide: %s is %s already; no move recorded\n",
+				O.F.address, scoring_stage_name(from));
+		if (bad_data)
+			fprintf(stderr, "leadgate decide: %s: sent back to re-verification (the next "
+				"refresh takes it first)\n", O.F.address);
+	}
 out:
 	one_close(&O);
 	return finish(st, &err);
@@ -589,13 +625,14 @@ static enum lg_status on_move(void *arg, const struct store_move *m, struct lg_e
 	unsigned i;
 	for (i = 0; i < T->nsrc && strcmp(T->src[i].name, src); i++)
 		;
-	if (i == T->nsrc) {
-		if (T->nsrc == SOURCES_MAX)
-			i = SOURCES_MAX - 1, src = "(other)";
-		else
-			T->nsrc++;
-		snprintf(T->src[i].name, sizeof(T->src[i].name), "%s", src);
+	if (i == T->nsrc && T->nsrc == SOURCES_MAX - 1) {
+		/* the last slot gathers the sources past the first SOURCES_MAX - 1 */
+		src = "(other)";
+		for (i = 0; i < T->nsrc && strcmp(T->src[i].name, src); i++)
+			;
 	}
+	if (i == T->nsrc)
+		snprintf(T->src[T->nsrc++].name, sizeof(T->src[i].name), "%s", src);
 	T->src[i].decisions++;
 	T->src[i].rejections += rejected;
 	int b = band_of(m->score);
@@ -632,7 +669,7 @@ int cmd_report(int argc, char **argv)
 		cli_error("report wants 'rejections'");
 		return 64;
 	}
-	if (!only(&a, "report", 0) || !json_format(&a, &json))
+	if (!only_fc(&a, "report", 0, true, false) || !json_format(&a, &json))
 		return 64;
 	st = store_open(&s, cli_common.db, STORE_READ, &err);
 	if (st == LG_OK)
@@ -691,7 +728,7 @@ int cmd_funnel(int argc, char **argv)
 		cli_error("funnel takes no operand ('%s')", argv[first]);
 		return 64;
 	}
-	if (!only(&a, "funnel", BIT(OPT_CUSTOMERS) | BIT(OPT_RATES)))
+	if (!only_fc(&a, "funnel", BIT(OPT_CUSTOMERS) | BIT(OPT_RATES), false, false))
 		return 64;
 	if (!a.customers) {
 		cli_error("funnel needs --customers N");

@@ -66,6 +66,15 @@ static void help(void)
 		  score_opts);
 }
 
+/*
+ * Every figure is shown rounded to hundredths, half away from zero, by
+ * this one rule: the CSV, the explanation's lines, its total.
+ */
+static double cents(double v)
+{
+	return (double)lround(v * 100) / 100;
+}
+
 enum { C_EMAIL, C_FIT, C_CONF, C_ENG, C_INTENT, C_PRODUCT, C_TOTAL, C_GRADE, C_TREND, C_STAGE,
        C_ELIGIBLE, C_FRESH, C_SENIORITY, C_COUNT };
 static const struct io_col score_cols[C_COUNT] = {
@@ -93,6 +102,7 @@ struct scoring_run {
 	struct pending_move *moves;
 	size_t nmoves, capmoves;
 	unsigned long scored, by_stage[SCORING_STAGE_COUNT], eligible;
+	unsigned long skipped; /* moves not recorded: the stage changed while scoring */
 	struct lead_scored one; /* --explain */
 	bool found;
 	char address[512];
@@ -123,7 +133,8 @@ static enum lg_status on_lead(void *arg, const struct store_lead *l, struct lg_e
 	const double v[] = {sc.r.fit_eff, sc.r.q, sc.r.engagement, sc.r.intent, sc.r.product,
 			    sc.r.total};
 	for (int i = 0; i < 6; i++) {
-		int n = snprintf(num[i], sizeof(num[i]), i == 1 ? "%.3f" : "%.2f", v[i]);
+		int n = i == 1 ? snprintf(num[i], sizeof(num[i]), "%.3f", v[i])
+			       : snprintf(num[i], sizeof(num[i]), "%.2f", cents(v[i]));
 		c[C_FIT + i] = (struct io_cell){num[i], (size_t)n, true};
 	}
 	c[C_EMAIL] = (struct io_cell){l->address, strlen(l->address), false};
@@ -153,7 +164,9 @@ static enum lg_status record_moves(struct scoring_run *S, int64_t now, struct lg
 			.score = S->moves[i].score,
 			.who = "auto",
 		};
-		st = store_move_add(S->L.store, S->moves[i].contact_id, &m, err);
+		bool moved;
+		st = store_move_add(S->L.store, S->moves[i].contact_id, &m, &moved, err);
+		S->skipped += !moved; /* a rep decided meanwhile: theirs stands */
 	}
 	if (st == LG_OK)
 		st = store_commit(S->L.store, err);
@@ -192,15 +205,15 @@ static void print_explain(FILE *f, const struct scoring_run *S, bool json)
 		fprintf(f, ",\"total\":%.2f,\"fit\":%.2f,\"confidence\":%.4f,"
 			   "\"engagement\":%.2f,\"intent\":%.2f,\"product\":%.2f,\"grade\":\"%s\","
 			   "\"stage\":\"%s\",\"contributions\":[",
-			r->total, r->fit_eff, r->q, r->engagement, r->intent, r->product,
-			r->grade, scoring_stage_name(sc->stage));
+			cents(r->total), cents(r->fit_eff), r->q, cents(r->engagement),
+			cents(r->intent), cents(r->product), r->grade, scoring_stage_name(sc->stage));
 	} else {
 		fprintf(f, "%s: total %.2f = fit %.2f (confidence %.3f x %.2f%s) + engagement %.2f%s",
-			S->address, r->total, r->fit_eff, r->q, r->fit_pos,
-			r->fit_neg ? ", negative fit counted whole" : "", r->engagement,
+			S->address, cents(r->total), cents(r->fit_eff), r->q, cents(r->fit_pos),
+			r->fit_neg ? ", negative fit counted whole" : "", cents(r->engagement),
 			S->L.conf->rubric.intent_in_total ? " + intent" : "");
 		if (S->L.conf->rubric.intent_in_total)
-			fprintf(f, " %.2f", r->intent);
+			fprintf(f, " %.2f", cents(r->intent));
 		fprintf(f, "\n  grade %s, trend %s, stage %s, %s, %s\n", r->grade,
 			scoring_trend_name(r->trend), scoring_stage_name(sc->stage),
 			r->eligible ? "eligible" : "not eligible", decay_class_name(r->freshness));
@@ -213,12 +226,16 @@ static void print_explain(FILE *f, const struct scoring_run *S, bool json)
 		if (ln->at)
 			lg_time_format(ln->at, at, sizeof(at));
 		if (json) {
-			fprintf(f, "%s{\"kind\":\"%s\",\"rule\":\"%s\",\"points\":%.2f,\"factor\":%.6f,"
-				   "\"contribution\":%.2f,\"capped\":%s",
-				i ? "," : "", line_kind(ln->kind), ln->rule ? ln->rule : "", ln->points,
-				ln->factor, c / 100.0, ln->capped ? "true" : "false");
+			fprintf(f, "%s{\"kind\":\"%s\",\"rule\":", i ? "," : "", line_kind(ln->kind));
+			cli_json_quote(f, ln->rule ? ln->rule : "");
+			fprintf(f, ",\"points\":%.2f,\"factor\":%.6f,\"contribution\":%.2f,\"capped\":%s",
+				ln->points, ln->factor, c / 100.0, ln->capped ? "true" : "false");
 			if (at[0])
 				fprintf(f, ",\"at\":\"%s\"", at);
+			if (ln->detail && *ln->detail) {
+				fputs(",\"detail\":", f);
+				cli_json_quote(f, ln->detail);
+			}
 			fputc('}', f);
 			continue;
 		}
@@ -281,6 +298,11 @@ int cmd_score(int argc, char **argv)
 			  argv[first]);
 		return 64;
 	}
+	if (a.explain && (a.output || a.list)) {
+		cli_error("--explain prints one contact's explanation on standard output: it takes "
+			  "neither --output nor --list");
+		return 64;
+	}
 	now = cli_now(); /* after the options: --now */
 	conf_init(&conf);
 	lead_init(&S.L, NULL, &conf, NULL, NULL, now);
@@ -301,7 +323,9 @@ int cmd_score(int argc, char **argv)
 	S.L.store = s;
 	S.L.vctx = vctx;
 	S.L.sctx = sctx;
-	if ((st = lead_load_accounts(&S.L, &err)) != LG_OK)
+	/* every account's events once for the whole store; --explain reads
+	 * its contact's account's alone */
+	if (!a.explain && (st = lead_load_accounts(&S.L, &err)) != LG_OK)
 		goto out;
 
 	if (a.explain) {
@@ -336,13 +360,15 @@ int cmd_score(int argc, char **argv)
 	st = store_leads_each(s, list_id, NULL, on_lead, &S, &err);
 	if (st == LG_OK)
 		st = io_writer_finish(S.wr, &err);
+	/* the moves first: an output that shows stages the store has not
+	 * recorded is never left behind */
+	if (st == LG_OK && !a.dry_run)
+		st = record_moves(&S, now, &err);
 	if (st == LG_OK)
 		st = cli_output_close(out, a.output, true, &err);
 	else
 		cli_output_close(out, a.output, false, NULL);
 	out = -1;
-	if (st == LG_OK && !a.dry_run)
-		st = record_moves(&S, now, &err);
 	if (st == LG_OK && !a.quiet) {
 		fprintf(stderr, "leadgate score: %lu contacts scored, %lu eligible; stages:",
 			S.scored, S.eligible);
@@ -350,8 +376,12 @@ int cmd_score(int argc, char **argv)
 			if (S.by_stage[i])
 				fprintf(stderr, " %s %lu", scoring_stage_name((enum scoring_stage)i),
 					S.by_stage[i]);
-		fprintf(stderr, "; %zu stage moves %s\n", S.nmoves,
+		fprintf(stderr, "; %zu stage moves %s", S.nmoves - S.skipped,
 			a.dry_run ? "not recorded (--dry-run)" : "recorded");
+		if (S.skipped)
+			fprintf(stderr, " (%lu not: the contact's stage changed while scoring)",
+				S.skipped);
+		fputc('\n', stderr);
 	}
 out:
 	if (out >= 0)

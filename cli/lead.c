@@ -76,7 +76,19 @@ static enum lg_status on_account_event(void *arg, const struct store_event *e, s
 
 enum lg_status lead_load_accounts(struct lead *L, struct lg_err *err)
 {
+	L->all_accounts = true;
 	return store_events_each(L->store, true, NULL, on_account_event, L, err);
+}
+
+/* Without lead_load_accounts (a command on one contact): its account's
+ * events alone, read now. */
+static enum lg_status load_account(struct lead *L, const char *account, struct lg_err *err)
+{
+	L->nacct = 0;
+	lg_map_release(&L->accounts);
+	lg_map_init(&L->accounts, sizeof(struct lead_span));
+	lg_arena_release(&L->acct_arena);
+	return store_events_each(L->store, true, account, on_account_event, L, err);
 }
 
 static enum lg_status on_event(void *arg, const struct store_event *e, struct lg_err *err)
@@ -183,6 +195,8 @@ enum lg_status lead_score(struct lead *L, const struct store_lead *l, struct lea
 
 	if ((st = store_events_each(L->store, false, l->address, on_event, L, err)) != LG_OK)
 		return st;
+	if (!L->all_accounts && (st = load_account(L, out->account, err)) != LG_OK)
+		return st;
 	const struct lead_span *sp = lg_map_get(&L->accounts, out->account, org_len,
 						lg_hash(out->account, org_len));
 	const struct scoring_event *acct = sp ? L->acct + sp->start : NULL;
@@ -196,6 +210,10 @@ enum lg_status lead_score(struct lead *L, const struct store_lead *l, struct lea
 		out->stage = SCORING_LEAD;
 	out->was = out->stage;
 	struct scoring_facts facts = {0};
+	/* recycled: has the lead done something since? */
+	for (size_t i = 0; i < L->nev && out->stage == SCORING_RECYCLED && !facts.active; i++)
+		facts.active = L->ev[i].at > l->stage_since && L->ev[i].at <= L->now &&
+			       rb->type[L->ev[i].type].points > 0;
 	if (out->stage == SCORING_SAL) {
 		struct scoring_checklist cl;
 		if ((st = lead_checklist(L, l->contact_id, rb->framework, &cl, err)) != LG_OK)

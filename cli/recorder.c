@@ -90,8 +90,8 @@ static void *writer(void *arg)
 	for (;;) {
 		while (!r->queued && !r->stop)
 			pthread_cond_wait(&r->cv, &r->mu);
-		if (!r->queued)
-			break; /* stopped, nothing left */
+		if (r->stop)
+			break; /* recorder_free: what is queued is dropped, as a kill would */
 		struct rec_batch *b = &r->b[r->head];
 		bool failed = r->st != LG_OK;
 		pthread_mutex_unlock(&r->mu);
@@ -167,23 +167,49 @@ static bool batch_full(const struct recorder *r)
 	return b->nv >= r->cap || b->nd >= r->cap;
 }
 
-/* The first whole number of a cell ("1,200", "51-200", "10001+"), or -1. */
+/*
+ * Employees from a cell as exports write them: "1200", "1,200", "1.200"
+ * (a point before exactly three digits groups thousands), "51-200" (a
+ * band: its first number), "10001+", "10K" / "2.5k" (thousands); -1 when
+ * there is no number.
+ */
 static long employees_of(const char *s, size_t n)
 {
 	size_t i = 0;
-	long v = 0;
+	double v = 0, scale = 0; /* scale > 0: digits after a decimal point */
 	bool any = false;
 	while (i < n && !lg_ascii_is_digit((unsigned char)s[i]))
 		i++;
-	for (; i < n && (lg_ascii_is_digit((unsigned char)s[i]) || s[i] == ','); i++) {
-		if (s[i] == ',')
+	for (; i < n; i++) {
+		char c = s[i];
+		if (lg_ascii_is_digit((unsigned char)c)) {
+			if (v > 1e9)
+				return -1;
+			if (scale > 0) {
+				v += (c - '0') * scale;
+				scale /= 10;
+			} else {
+				v = v * 10 + (c - '0');
+			}
+			any = true;
+		} else if (c == ',' && scale == 0) {
 			continue;
-		if (v > 100000000)
-			return -1;
-		v = v * 10 + (s[i] - '0');
-		any = true;
+		} else if (c == '.' && scale == 0) {
+			size_t d = 0;
+			while (i + 1 + d < n && lg_ascii_is_digit((unsigned char)s[i + 1 + d]))
+				d++;
+			if (d == 3 && !(i + 4 < n && (s[i + 4] == 'k' || s[i + 4] == 'K')))
+				continue; /* 1.200: thousands */
+			scale = 0.1;
+		} else {
+			break;
+		}
 	}
-	return any ? v : -1;
+	if (!any)
+		return -1;
+	if (i < n && (s[i] == 'k' || s[i] == 'K'))
+		v *= 1000;
+	return (long)(v + 0.5);
 }
 
 static const char *cell_dup(struct lg_arena *a, const struct io_cell *c)

@@ -326,7 +326,7 @@ enum lg_status conf_set_scoring(struct conf *c, const char *key, const char *val
 		{"recycle", offsetof(struct scoring_rubric, recycle), -POINTS_MAX, POINTS_MAX},
 		{"pql", offsetof(struct scoring_rubric, pql), 0, POINTS_MAX},
 		{"icp_min", offsetof(struct scoring_rubric, icp_min), -POINTS_MAX, POINTS_MAX},
-		{"trend_delta", offsetof(struct scoring_rubric, trend_delta), 0, POINTS_MAX},
+		{"trend_delta", offsetof(struct scoring_rubric, trend_delta), 0.01, POINTS_MAX},
 		{"competitor_points", offsetof(struct scoring_rubric, competitor_points), -POINTS_MAX,
 		 POINTS_MAX},
 		{"evidence_min_confidence", offsetof(struct scoring_rubric, evidence_min_confidence), 0,
@@ -347,23 +347,32 @@ enum lg_status conf_set_scoring(struct conf *c, const char *key, const char *val
 	static const struct {
 		const char *key;
 		size_t off;
+		int max_days; /* scoring_rubric_check's bounds */
 	} spans[] = {
-		{"recycle_after", offsetof(struct scoring_rubric, recycle_for)},
-		{"hql_window", offsetof(struct scoring_rubric, hql_window)},
-		{"sql_window", offsetof(struct scoring_rubric, sql_window)},
-		{"trend_window", offsetof(struct scoring_rubric, trend_window)},
+		{"recycle_after", offsetof(struct scoring_rubric, recycle_for), 366},
+		{"hql_window", offsetof(struct scoring_rubric, hql_window), 3650},
+		{"sql_window", offsetof(struct scoring_rubric, sql_window), 3650},
+		{"trend_window", offsetof(struct scoring_rubric, trend_window), 3650},
 	};
 	for (size_t i = 0; i < sizeof(spans) / sizeof(*spans); i++)
 		if (!strcmp(key, spans[i].key)) {
-			if (!lg_parse_duration(val, &d) || d <= 0 || d > 3650 * (int64_t)SCORING_DAY)
-				return bad(err, name, line, key, "a duration such as 7d (up to 3650d)", val);
+			if (!lg_parse_duration(val, &d) || d <= 0 ||
+			    d > spans[i].max_days * (int64_t)SCORING_DAY) {
+				char want[64];
+				snprintf(want, sizeof(want), "a duration such as 7d (up to %dd)",
+					 spans[i].max_days);
+				return bad(err, name, line, key, want, val);
+			}
 			*(int64_t *)((char *)r + spans[i].off) = d;
 			return LG_OK;
 		}
 
 	if (!strcmp(key, "hql_distinct") || !strcmp(key, "sql_events")) {
-		if (!lg_parse_long(val, 1, 1000, &v))
-			return bad(err, name, line, key, "a whole number from 1 to 1000", val);
+		long hi = key[0] == 'h' ? 64 : 1000; /* hql_distinct: scoring_rubric_check's bound */
+		if (!lg_parse_long(val, 1, hi, &v))
+			return bad(err, name, line, key,
+				   key[0] == 'h' ? "a whole number from 1 to 64" : "a whole number from 1 to 1000",
+				   val);
 		*(key[0] == 'h' ? &r->hql_distinct : &r->sql_events) = (unsigned)v;
 		return LG_OK;
 	}

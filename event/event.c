@@ -28,8 +28,10 @@ struct event_parser {
 	char *props;          /* its properties, serialized */
 	struct lg_arena cells; /* a CSV row's cells, NUL-terminated */
 	int col[F_COUNT_ALL]; /* CSV: the column of each field, or -1 */
+	char num[F_COUNT_ALL + 1][24]; /* NDJSON: a field given as a number, as text;
+					* the last one for properties.count */
 	size_t ncols;
-	char **colname;       /* CSV: every column's name, lower-case */
+	char **colname;       /* CSV: every column's name, as the header writes it */
 };
 
 static int field_of(const char *s, size_t n)
@@ -74,12 +76,13 @@ void event_parser_free(struct event_parser *p)
 	free(p);
 }
 
-/* A time: RFC 3339, a date, or Unix seconds (milliseconds when it has 13
- * digits or more, as JavaScript's clock gives). */
+/* A time: RFC 3339, a date, or Unix seconds (9 to 12 digits: from 1973
+ * on; milliseconds when it has 13 to 16, as JavaScript's clock gives).
+ * Fewer digits are no time anyone exports ("20261120" is not 1970). */
 static bool parse_time(const char *s, int64_t *out)
 {
 	size_t n = strlen(s);
-	bool digits = n > 0 && n <= 16;
+	bool digits = n >= 9 && n <= 16;
 	for (size_t i = 0; i < n && digits; i++)
 		digits = lg_ascii_is_digit((unsigned char)s[i]);
 	if (digits) {
@@ -132,8 +135,8 @@ static const char *scalar(json_t *v, char *buf, size_t cap)
 enum lg_status event_parse_json(struct event_parser *p, const char *line, size_t n,
 				struct event_rec *out, const char **why)
 {
-	static char idbuf[32], atbuf[32], countbuf[32];
 	json_error_t jerr;
+	bool have_at = false;
 	reset(p);
 	memset(out, 0, sizeof(*out));
 	out->count = -1;
@@ -158,7 +161,8 @@ enum lg_status event_parse_json(struct event_parser *p, const char *line, size_t
 				json_t *v2;
 				json_object_foreach(v, k2, v2) {
 					if (!strcmp(k2, "count") && out->count < 0) {
-						const char *c = scalar(v2, countbuf, sizeof(countbuf));
+						const char *c = scalar(v2, p->num[F_COUNT_ALL],
+								       sizeof(p->num[0]));
 						if (!c || !parse_count(c, &out->count)) {
 							json_decref(props);
 							return *why = "count is not a whole number", LG_EDATA;
@@ -171,8 +175,7 @@ enum lg_status event_parse_json(struct event_parser *p, const char *line, size_t
 			}
 			continue;
 		}
-		const char *s = scalar(v, f == F_ID ? idbuf : f == F_AT ? atbuf : countbuf,
-				       sizeof(idbuf));
+		const char *s = scalar(v, p->num[f], sizeof(p->num[0]));
 		if (json_is_null(v))
 			continue;
 		if (!s) {
@@ -191,7 +194,7 @@ enum lg_status event_parse_json(struct event_parser *p, const char *line, size_t
 				json_decref(props);
 				return *why = "occurred_at is not a time (RFC 3339 or Unix seconds)", LG_EDATA;
 			}
-			atbuf[0] = 1; /* seen */
+			have_at = true;
 			break;
 		case F_COUNT:
 			if (!parse_count(s, &out->count)) {
@@ -202,8 +205,6 @@ enum lg_status event_parse_json(struct event_parser *p, const char *line, size_t
 		case F_COUNT_ALL: break;
 		}
 	}
-	bool have_at = json_object_get(p->doc, "occurred_at") || json_object_get(p->doc, "timestamp") ||
-		       json_object_get(p->doc, "time");
 	if (json_object_size(props))
 		p->props = json_dumps(props, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(props);

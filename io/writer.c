@@ -284,9 +284,9 @@ enum lg_status io_writer_row(struct io_writer *w, const struct io_cell *cells,
 			json_array_append_new(a, json_text(w, extra[i].s, extra[i].len));
 		json_object_set_new_nocheck(o, w->extra_key, a);
 	}
-	size_t need = json_dumpb(o, NULL, 0, JSON_COMPACT);
+	size_t need = json_dumpb(o, NULL, 0, JSON_COMPACT | JSON_REAL_PRECISION(15));
 	reserve(w, need + 1);
-	json_dumpb(o, w->buf + w->len, need, JSON_COMPACT);
+	json_dumpb(o, w->buf + w->len, need, JSON_COMPACT | JSON_REAL_PRECISION(15));
 	w->len += need;
 	w->buf[w->len++] = '\n';
 	json_decref(o);

@@ -258,7 +258,7 @@ enum scoring_trend {
 
 struct scoring_result {
 	double fit_pos, fit_neg; /* F = fit_pos + fit_neg */
-	double fit_icp;          /* the firmographic part of fit_pos */
+	double fit_icp;          /* the firmographic rules' sum (the ICP test), whatever their signs */
 	double q;                /* data confidence in [0, 1] */
 	double fit_eff;          /* q x fit_pos + fit_neg */
 	double engagement;       /* E */
@@ -363,6 +363,7 @@ bool scoring_stage_parse(const char *s, size_t len, enum scoring_stage *out);
 struct scoring_facts {
 	bool buying_role;    /* a confirmed buying role (the framework's authority criterion met) */
 	bool framework_pass; /* the configured framework passes */
+	bool active;         /* an event has counted since the contact entered its stage */
 };
 
 /*
@@ -370,21 +371,27 @@ struct scoring_facts {
  * go forward only, never out of SAL, SQL or disqualified except by a rep:
  *
  *   lead, recycled -> MQL  eligible, not below_recycle, total >= rb->mql
- *                  -> PQL  (else) eligible, not below_recycle, product >= rb->pql
- *   MQL, PQL       -> HQL  eligible, icp, hi_distinct >= rb->hql_distinct
- *                  -> recycled  (else) below_recycle
+ *                  -> PQL  (else) eligible, product >= rb->pql
+ *                          (from recycled only when f->active: a rep who
+ *                          recycled a lead with a high total is not undone
+ *                          until the lead does something new)
+ *   MQL, PQL       -> HQL  eligible, icp, not below_recycle,
+ *                          hi_distinct >= rb->hql_distinct
+ *                  -> recycled  (else) below_recycle (and for a PQL, product
+ *                          below rb->pql as well: a PQL qualified on usage)
  *   HQL            -> recycled  below_recycle
  *   SAL            -> SQL  eligible, icp, hi_events >= rb->sql_events,
  *                          f->buying_role and f->framework_pass
  *
  * MQL and PQL are parallel entries: neither moves to the other.  An MQL
- * whose total falls below mql but not below_recycle stays an MQL.  The
- * "not below_recycle" on entry keeps the chain finite (a PQL with a low
- * total would otherwise go to recycled and straight back).  *why (if why
+ * whose total falls below mql but not below_recycle stays an MQL.  No
+ * entry and fall-back both hold at once, so the chain is finite (a PQL's
+ * entry needs product >= pql, its fall-back product < pql).  *why (if why
  * is non-NULL) is a static description of the predicate that held.  Call
  * again from the new stage until false: a lead may become an MQL and an
  * HQL at one time; a chain has at most two moves.  f is read only when
- * cur is SAL: the framework's checklist is needed only there.
+ * cur is SAL (the framework's checklist is needed only there) or
+ * recycled (f->active).
  */
 bool scoring_stage_next(const struct scoring_rubric *rb, enum scoring_stage cur,
 			const struct scoring_result *r, const struct scoring_facts *f,

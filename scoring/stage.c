@@ -57,15 +57,21 @@ static const char why_hql[] =
 	"eligible, ICP fit and high-intent events on enough distinct channels or assets "
 	"within the hql window";
 static const char why_recycled[] = "total below the recycle threshold for the whole recycle period";
+static const char why_recycled_pql[] =
+	"total below the recycle threshold for the whole recycle period and product score below the "
+	"pql threshold";
 static const char why_sql[] =
 	"eligible, ICP fit, enough high-intent events within the sql window, "
 	"a confirmed buying role and the framework passes";
 
 /*
- * Entering the funnel (from lead or recycled) also needs the contact not
- * to be below the recycle line: such a contact would be recycled by the
- * very next move.  This keeps the chain of moves finite: otherwise a PQL
- * with a low total would go PQL -> recycled -> PQL ... for ever.
+ * A PQL qualified on its product usage, not on its total: a product-led
+ * lead may have a low marketing total.  So a PQL falls back only when
+ * both its total has stayed below the recycle line and its usage has
+ * dropped below the PQL threshold, and entering as a PQL needs no total
+ * at all.  That keeps the chain of moves finite: the PQL entry (product
+ * >= pql) and the PQL fall-back (product < pql) never both hold.  An MQL
+ * needs T >= mql, which below_recycle (T below the line now) excludes.
  */
 static bool may_mql(const struct scoring_rubric *rb, const struct scoring_result *r)
 {
@@ -74,12 +80,19 @@ static bool may_mql(const struct scoring_rubric *rb, const struct scoring_result
 
 static bool may_pql(const struct scoring_rubric *rb, const struct scoring_result *r)
 {
-	return r->eligible && !r->below_recycle && r->product >= rb->pql;
+	return r->eligible && r->product >= rb->pql;
 }
 
+/* A lead whose total has stayed below the recycle line is not hot. */
 static bool may_hql(const struct scoring_rubric *rb, const struct scoring_result *r)
 {
-	return r->eligible && r->icp && r->hi_distinct >= rb->hql_distinct;
+	return r->eligible && r->icp && !r->below_recycle && r->hi_distinct >= rb->hql_distinct;
+}
+
+static bool falls_back(const struct scoring_rubric *rb, enum scoring_stage cur,
+		       const struct scoring_result *r)
+{
+	return r->below_recycle && (cur != SCORING_PQL || r->product < rb->pql);
 }
 
 static bool may_sql(const struct scoring_rubric *rb, const struct scoring_result *r,
@@ -100,6 +113,8 @@ bool scoring_stage_next(const struct scoring_rubric *rb, enum scoring_stage cur,
 	switch (cur) {
 	case SCORING_LEAD:
 	case SCORING_RECYCLED:
+		if (cur == SCORING_RECYCLED && !f->active)
+			return false; /* nothing new since it was recycled */
 		if (may_mql(rb, r)) {
 			to = SCORING_MQL;
 			because = why_mql;
@@ -115,9 +130,9 @@ bool scoring_stage_next(const struct scoring_rubric *rb, enum scoring_stage cur,
 		if (may_hql(rb, r)) {
 			to = SCORING_HQL;
 			because = why_hql;
-		} else if (r->below_recycle) {
+		} else if (falls_back(rb, cur, r)) {
 			to = SCORING_RECYCLED;
-			because = why_recycled;
+			because = cur == SCORING_PQL ? why_recycled_pql : why_recycled;
 		} else {
 			return false;
 		}

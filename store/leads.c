@@ -254,10 +254,20 @@ enum lg_status store_qevidence_each(struct store *s, int64_t contact_id,
 /* ---- stages ------------------------------------------------------------------ */
 
 enum lg_status store_move_add(struct store *s, int64_t contact_id, const struct store_move *m,
-			      struct lg_err *err)
+			      bool *moved, struct lg_err *err)
 {
-	sqlite3_stmt *q = store_stmt(s, Q_MOVE_ADD);
-	enum lg_status st;
+	sqlite3_stmt *q = store_stmt(s, Q_STAGE_GET);
+	enum lg_status st = LG_OK;
+	*moved = false;
+	sqlite3_bind_int64(q, 1, contact_id);
+	if (sqlite3_step(q) != SQLITE_ROW)
+		st = store_fail(s, "reading a stage", err);
+	else
+		*moved = !strcmp((const char *)sqlite3_column_text(q, 0), m->from);
+	sqlite3_reset(q);
+	if (st != LG_OK || !*moved)
+		return st;
+	q = store_stmt(s, Q_MOVE_ADD);
 	sqlite3_bind_int64(q, 1, contact_id);
 	sqlite3_bind_text(q, 2, m->from, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 3, m->to, -1, SQLITE_STATIC);

@@ -281,11 +281,12 @@ static const char *const sql[Q_COUNT] = {
 			   " AND finished_at IS NULL ORDER BY id DESC LIMIT 1",
 	/* Contacts a rep asked to re-verify (reverify) come first, whatever
 	 * their age; then the stalest.  Two parts, so that the second still
-	 * walks contacts_by_age. */
+	 * walks contacts_by_age; CROSS JOIN keeps the first walking the small
+	 * reverify table rather than every contact. */
 	[Q_PLAN_ALL] = "INSERT INTO refresh_plan(run_id, rank, contact_id)"
 		       " SELECT ?1, row_number() OVER (ORDER BY k, verified_at, id), id FROM"
 		       " (SELECT 0 AS k, c.id, c.verified_at FROM reverify r"
-		       "  JOIN contacts c ON c.id = r.contact_id WHERE c.suppressed = 0"
+		       "  CROSS JOIN contacts c ON c.id = r.contact_id WHERE c.suppressed = 0"
 		       "  UNION ALL SELECT 1, id, verified_at FROM"
 		       "  (SELECT id, verified_at FROM contacts WHERE suppressed = 0 AND verified_at < ?2"
 		       "   AND id NOT IN (SELECT contact_id FROM reverify)"
@@ -294,8 +295,8 @@ static const char *const sql[Q_COUNT] = {
 	[Q_PLAN_LIST] = "INSERT INTO refresh_plan(run_id, rank, contact_id)"
 			" SELECT ?1, row_number() OVER (ORDER BY k, verified_at, id), id FROM"
 			" (SELECT 0 AS k, c.id, c.verified_at FROM reverify r"
-			"  JOIN members m ON m.run_id = ?4 AND m.contact_id = r.contact_id"
-			"  JOIN contacts c ON c.id = r.contact_id WHERE c.suppressed = 0"
+			"  CROSS JOIN members m ON m.run_id = ?4 AND m.contact_id = r.contact_id"
+			"  CROSS JOIN contacts c ON c.id = r.contact_id WHERE c.suppressed = 0"
 			"  UNION ALL SELECT 1, id, verified_at FROM"
 			"  (SELECT c.id, c.verified_at FROM members m JOIN contacts c ON c.id = m.contact_id"
 			"   WHERE m.run_id = ?4 AND c.suppressed = 0 AND c.verified_at < ?2"
@@ -359,6 +360,7 @@ static const char *const sql[Q_COUNT] = {
 	[Q_REVERIFY_ADD] = "INSERT INTO reverify(contact_id, requested_at, why) VALUES (?1, ?2, ?3)"
 			   " ON CONFLICT (contact_id) DO UPDATE SET requested_at = excluded.requested_at,"
 			   " why = excluded.why",
+	[Q_STAGE_GET] = "SELECT coalesce((SELECT stage FROM stages WHERE contact_id = ?1), 'lead')",
 	[Q_FUNNEL] = "SELECT (SELECT count(*) FROM contacts),"
 		     " (SELECT count(DISTINCT contact_id) FROM moves"
 		     "  WHERE to_stage IN ('mql', 'pql', 'hql', 'sal', 'sql')),"

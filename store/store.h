@@ -388,9 +388,14 @@ struct store_move {
 	const char *source;     /* store_moves_each: the contact's list source, "" */
 	const char *address;    /* store_moves_each: the contact's address */
 };
-/* Record a move (in a transaction): the contact's stage becomes m->to. */
+/*
+ * Record a move (in a transaction): the contact's stage becomes m->to,
+ * provided it still is m->from ("lead" when it never moved); *moved says
+ * whether it was (false: another process moved the contact since m was
+ * decided, and nothing is recorded).
+ */
 enum lg_status store_move_add(struct store *s, int64_t contact_id, const struct store_move *m,
-			      struct lg_err *err);
+			      bool *moved, struct lg_err *err);
 /* Every move of the contact (contact_id > 0) or of every contact (0), in
  * order of time. */
 enum lg_status store_moves_each(struct store *s, int64_t contact_id,

@@ -67,6 +67,7 @@ enum stmt_id {
 	Q_MOVES_ALL,
 	Q_REVERIFY_ADD,
 	Q_FUNNEL,
+	Q_STAGE_GET,
 	Q_COUNT
 };
 

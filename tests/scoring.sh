@@ -60,6 +60,10 @@ exits 1 "verify --list crm" "$lg" verify --db "$db" --now "$now0" $dns --list cr
 eq "the profile columns are kept" "$(sq "SELECT p.title || '|' || p.industry || '|' || p.employees \
 	|| '|' || p.region FROM profiles p JOIN contacts c ON c.id = p.contact_id \
 	WHERE c.address = 'vp@acme-soft.com'")" "VP Sales|Software|250|Germany"
+printf 'email,employees\ne1@acme-soft.com,"1,200"\ne2@acme-soft.com,1.200\ne3@acme-soft.com,51-200\ne4@acme-soft.com,10K\ne5@acme-soft.com,2.5k\ne6@acme-soft.com,n/a\n' >"$t/emp.csv"
+"$lg" verify --db "$t/emp.db" --now "$now0" $dns --list emp -q -o /dev/null "$t/emp.csv" 2>/dev/null
+eq "employees as exports write them" "$(sqlite3 -batch "$t/emp.db" "SELECT group_concat(coalesce(p.employees, 'none'), ' ') FROM \
+	(SELECT p.employees FROM contacts c LEFT JOIN profiles p ON p.contact_id = c.id ORDER BY c.address) p")" "1200 1200 51 10000 2500 none"
 eq "the list source is kept" "$(sq "SELECT source FROM contacts WHERE address = 'ann@acme-soft.com'")" hubspot
 
 # --- events import -------------------------------------------------------------
@@ -71,18 +75,22 @@ not an event
 {"event_id":"d4","email":"vp@acme-soft.com","type":"time_travel","occurred_at":"2026-03-01T09:00:00Z"}
 {"event_id":"d5","type":"email_open","occurred_at":"2026-03-01T09:00:00Z"}
 {"event_id":"f1","domain":"www.acme-soft.com","type":"funding","occurred_at":"2026-02-20T00:00:00Z","properties":{"round":"B"}}
+{"event_id":"f2","email":"bob@competitor-co.com","type":"hiring_surge","Occurred_At":"2026-02-21T00:00:00Z","count":7}
+{"event_id":"n1","email":"ann@acme-soft.com","type":"email_open","occurred_at":null}
 EOF
 exits 0 "events import (NDJSON)" "$lg" events import --db "$db" --now "$now0" "$t/ev.ndjson"
 has "a line that is not JSON is reported with its line" "$t/err" "ev.ndjson:4: not JSON (not imported)"
 has "an event without email or domain is reported" "$t/err" "ev.ndjson:6: neither email nor domain"
 has "an unknown type is reported, and kept" "$t/err" "ev.ndjson:5: unknown event type 'time_travel' (imported"
-has "the summary counts" "$t/err" "5 events new (4 of contacts, 1 of accounts, 1 of unknown types), 0 imported before, 2 not imported"
+has "a null time is no time" "$t/err" "ev.ndjson:9: no occurred_at (not imported)"
+has "the summary counts" "$t/err" "6 events new (4 of contacts, 2 of accounts, 1 of unknown types), 0 imported before, 3 not imported"
+eq "an account's event given with an address is the account's" "$(sq "SELECT account || '|' || coalesce(address, '-') || '|' || count FROM events WHERE event_id = 'f2'")" "competitor-co.com|-|7"
 eq "an address is kept normalized" "$(sq "SELECT address FROM events WHERE event_id = 'd1'")" "ann@acme-soft.com"
 eq "an account is its registrable domain" "$(sq "SELECT account FROM events WHERE event_id = 'f1'")" "acme-soft.com"
 eq "other properties are kept as JSON" "$(sq "SELECT props FROM events WHERE event_id = 'f1'")" '{"round":"B"}'
 exits 0 "events import again" "$lg" events import --db "$db" --now "$now0" "$t/ev.ndjson"
-has "importing again adds nothing" "$t/err" "0 events new (0 of contacts, 0 of accounts, 0 of unknown types), 5 imported before"
-eq "no event twice" "$(sq "SELECT count(*) FROM events")" 5
+has "importing again adds nothing" "$t/err" "0 events new (0 of contacts, 0 of accounts, 0 of unknown types), 6 imported before"
+eq "no event twice" "$(sq "SELECT count(*) FROM events")" 6
 
 # vp: high-intent events on two channels; the oldest comes last (late)
 cat >"$t/ev.csv" <<'EOF'
@@ -99,6 +107,13 @@ eq "CSV: other columns are properties" "$(sq "SELECT props FROM events WHERE eve
 printf 'email,type\nx@y.com,demo_request\n' >"$t/noid.csv"
 exits 65 "a CSV without event_id is not an events file" "$lg" events import --db "$db" --now "$now0" "$t/noid.csv"
 exits 66 "a missing file" "$lg" events import --db "$db" --now "$now0" "$t/missing.ndjson"
+printf '\357\273\277{"event_id":"bom1","email":"ann@acme-soft.com","type":"email_open","channel":7,"asset":2026,"occurred_at":"2026-02-01T00:00:00Z"}\n' >"$t/bom.ndjson"
+exits 0 "NDJSON with a byte order mark" "$lg" events import --db "$db" --now "$now0" "$t/bom.ndjson"
+eq "... its first line is an event; numbers as text, each its own" "$(sq "SELECT channel || '|' || asset FROM events WHERE event_id = 'bom1'")" "7|2026"
+printf 'event_id,email,type,occurred_at\npipe1,ann@acme-soft.com,email_open,2026-02-02T00:00:00Z\n' |
+	"$lg" events import --db "$db" --now "$now0" /dev/stdin >"$t/out" 2>"$t/err"
+eq "a CSV from a pipe" "$(sq "SELECT count(*) FROM events WHERE event_id = 'pipe1'")" 1
+sq "DELETE FROM events WHERE event_id IN ('bom1', 'pipe1')" >/dev/null
 exits 66 "events import of a missing file" "$lg" events import --db "$t/none.db" "$t/ev.csv" "$t/missing.ndjson"
 exits 66 "bounces import of a missing file" "$lg" bounces import --db "$t/none.db" "$t/missing.csv"
 if [ -e "$t/none.db" ]; then notok "a missing file makes a database"; else ok "a missing file makes no database"; fi
@@ -131,6 +146,7 @@ eq "jsonl: one valid object a contact" "$(sqlite3 -batch :memory: "SELECT count(
 head -n 1 "$t/s0.jsonl" >"$t/first.json"
 eq "jsonl: numbers are numbers" "$(sqlite3 -batch :memory: \
 	"SELECT json_type(CAST(readfile('$t/first.json') AS TEXT), '\$.total')")" real
+if grep -q '[0-9]\.[0-9]\{5,\}' "$t/s0.jsonl"; then notok "jsonl: numbers as printed"; else ok "jsonl: numbers as printed"; fi
 exits 0 "score --list crm" "$lg" score --db "$db" --now "$now0" --list crm --dry-run -o "$t/s0l.csv"
 eq "score --list: every member" "$(tail -n +2 "$t/s0l.csv" | wc -l | tr -d ' ')" 6
 exits 66 "score --list of no such list" "$lg" score --db "$db" --now "$now0" --list nope
@@ -154,6 +170,7 @@ eq "explain JSON: contributions + rounding = total" "$(sqlite3 -batch :memory: "
 	FROM json_each(j, '\$.contributions')) + json_extract(j, '\$.rounding') - json_extract(j, '\$.total'), 6) \
 	FROM (SELECT CAST(readfile('$t/out') AS TEXT) AS j)")" 0.0
 exits 66 "explain of no such contact" "$lg" score --db "$db" --now "$now0" --explain nobody@acme-soft.com
+exits 64 "explain takes no --output" "$lg" score --db "$db" --now "$now0" --explain ann@acme-soft.com -o "$t/x"
 
 # --- hysteresis ----------------------------------------------------------------------
 exits 0 "score 10 days later" "$lg" score --db "$db" --now "$now10" -o "$t/s10.csv"
@@ -182,12 +199,28 @@ exits 64 "evidence: a criterion of another framework" "$lg" evidence add vp@acme
 	--now "$now0" --criterion champion --status met --confidence 0.5 --source call
 exits 66 "evidence: no such contact" "$lg" evidence add nobody@acme-soft.com --db "$db" --now "$now0" \
 	--criterion budget --status met --confidence 0.5 --source call
+exits 66 "evidence: no database" "$lg" evidence add nobody@acme-soft.com --db "$t/none2.db" \
+	--criterion budget --status met --confidence 0.5 --source call
+if [ -e "$t/none2.db" ]; then notok "evidence add made a database"; else ok "evidence add makes no database"; fi
 exits 0 "qualify: nothing blocks SQL" "$lg" qualify --db "$db" --now "$now0" vp@acme-soft.com
 has "qualify: the checklist passes" "$t/out" "passes (3 met)"
 exits 0 "qualify --format json" "$lg" qualify --db "$db" --now "$now0" vp@acme-soft.com --format json
 eq "qualify JSON: sql_ready" "$(sqlite3 -batch :memory: "SELECT json_extract(CAST(readfile('$t/out') AS TEXT), '\$.sql_ready')")" 1
 exits 0 "score: SAL -> SQL" "$lg" score --db "$db" --now "$now0" -o "$t/s1.csv"
 eq "SQL" "$(field "$t/s1.csv" vp@acme-soft.com stage)" sql
+exits 0 "decide accept of an SQL" "$lg" decide --db "$db" --now "$now0" vp@acme-soft.com accept
+has "... is SQL already: no move recorded" "$t/err" "is sql already; no move recorded"
+eq "... still SQL" "$(sq "SELECT stage FROM stages s JOIN contacts c ON c.id = s.contact_id WHERE c.address = 'vp@acme-soft.com'")" sql
+
+# a rep recycles an MQL whose total is still high: the next score leaves it
+# recycled until the lead does something new
+exits 0 "decide recycle" "$lg" decide --db "$db" --now "$now0" ann@acme-soft.com recycle --reason bad_timing
+exits 0 "score after the recycle" "$lg" score --db "$db" --now "$now0" -o "$t/s2.csv"
+eq "... stays recycled (nothing new since)" "$(field "$t/s2.csv" ann@acme-soft.com stage)" recycled
+printf '{"event_id":"a9","email":"ann@acme-soft.com","type":"pricing_visit","occurred_at":"2026-03-02T10:00:00Z"}\n' >"$t/ev2.ndjson"
+exits 0 "a new event" "$lg" events import --db "$db" --now "$now0" "$t/ev2.ndjson"
+exits 0 "score after it" "$lg" score --db "$db" --now 2026-03-02T11:00:00Z -o "$t/s3.csv"
+eq "... back to MQL" "$(field "$t/s3.csv" ann@acme-soft.com stage)" mql
 exits 1 "decide accept of an undeliverable contact is refused" "$lg" decide --db "$db" --now "$now0" dead@no-such-domain-xyz.com accept
 exits 64 "decide reject needs a reason" "$lg" decide --db "$db" --now "$now0" intern@acme-soft.com reject
 exits 64 "decide: an unknown reason" "$lg" decide --db "$db" --now "$now0" intern@acme-soft.com reject --reason bored
@@ -198,10 +231,13 @@ exits 0 "refresh takes it first" "$lg" refresh --db "$db" --now "$now0" $dns --b
 eq "... re-verified" "$(sq "SELECT count(*) FROM evidence e JOIN contacts c ON c.id = e.contact_id \
 	WHERE c.address = 'quiet@acme-soft.com' AND e.how = 'refresh'")" 1
 eq "... and no longer waiting" "$(sq "SELECT count(*) FROM reverify")" 0
+exits 0 "bad_data on a contact rejected before" "$lg" decide --db "$db" --now "$now0" intern@acme-soft.com reject --reason bad_data
+has "... no move" "$t/err" "is disqualified already; no move recorded"
+eq "... but sent back to re-verification" "$(sq "SELECT count(*) FROM reverify")" 1
 
 # --- reports ---------------------------------------------------------------------------
 exits 0 "report rejections" "$lg" report rejections --db "$db" --now "$now0"
-has "report: the rate" "$t/out" "rep decisions: 3, rejections: 2 (66.7 %)"
+has "report: the rate" "$t/out" "rep decisions: 4, rejections: 2 (50.0 %)"
 has "report: by reason" "$t/out" "bad_data"
 has "report: by source" "$t/out" "hubspot"
 exits 0 "report rejections --format json" "$lg" report rejections --db "$db" --format json
@@ -211,6 +247,7 @@ for want in "raw leads *2000" "MQL *870" "SQL *130" "opportunities *36" "custome
 	if grep -q "^$want " "$t/out"; then ok "funnel: $want"; else notok "funnel: $want"; cat "$t/out"; fi
 done
 exits 64 "funnel: bad rates" "$lg" funnel --customers 10 --rates 0.5,2,0.1,0.1
+exits 64 "funnel takes no --format" "$lg" funnel --customers 10 -f json
 
 # --- configuration ------------------------------------------------------------------------
 printf '[scoring]\nmql = 60\nrecycle = 70\n' >"$t/bad.conf"

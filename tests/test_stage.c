@@ -110,7 +110,7 @@ static const struct {
 	 {0}, SCORING_MQL, "mql threshold"},
 	{"one move at a time", SCORING_LEAD,
 	 {.eligible = true, .icp = true, .total = 95, .hi_distinct = 5, .hi_events = 9},
-	 {true, true}, SCORING_MQL, "mql threshold"},
+	 {true, true, false}, SCORING_MQL, "mql threshold"},
 	{"a lead is never recycled", SCORING_LEAD, {.eligible = true, .below_recycle = true}, {0},
 	 NONE, NULL},
 	/* lead -> PQL: eligible and P >= 40 */
@@ -119,18 +119,32 @@ static const struct {
 	{"P 39.9 is not", SCORING_LEAD, {.eligible = true, .total = 10, .product = 39.9}, {0}, NONE,
 	 NULL},
 	{"ineligible P 100", SCORING_LEAD, {.product = 100}, {0}, NONE, NULL},
-	{"below the recycle line: no PQL", SCORING_LEAD,
-	 {.eligible = true, .total = 10, .product = 90, .below_recycle = true}, {0}, NONE, NULL},
+	/* a product-led lead: heavy usage, a low marketing total */
+	{"below the recycle line, heavy usage: a PQL", SCORING_LEAD,
+	 {.eligible = true, .total = 10, .product = 90, .below_recycle = true}, {0}, SCORING_PQL,
+	 "pql threshold"},
+	{"below the recycle line, light usage: nothing", SCORING_LEAD,
+	 {.eligible = true, .total = 10, .product = 39, .below_recycle = true}, {0}, NONE, NULL},
 
 	/* recycled -> MQL or PQL again */
-	{"recycled at T 80", SCORING_RECYCLED, {.eligible = true, .total = 80}, {0}, SCORING_MQL,
-	 "mql threshold"},
-	{"recycled at T 79", SCORING_RECYCLED, {.eligible = true, .total = 79}, {0}, NONE, NULL},
-	{"recycled at P 40", SCORING_RECYCLED, {.eligible = true, .product = 40}, {0}, SCORING_PQL,
+	{"recycled at T 80", SCORING_RECYCLED, {.eligible = true, .total = 80}, {.active = true},
+	 SCORING_MQL, "mql threshold"},
+	{"recycled at T 79", SCORING_RECYCLED, {.eligible = true, .total = 79}, {.active = true}, NONE,
+	 NULL},
+	{"recycled at P 40", SCORING_RECYCLED, {.eligible = true, .product = 40}, {.active = true},
+	 SCORING_PQL, "pql threshold"},
+	{"recycled, ineligible", SCORING_RECYCLED, {.total = 200, .product = 200}, {.active = true},
+	 NONE, NULL},
+	{"recycled, still below, heavy usage", SCORING_RECYCLED,
+	 {.eligible = true, .product = 90, .below_recycle = true}, {.active = true}, SCORING_PQL,
 	 "pql threshold"},
-	{"recycled, ineligible", SCORING_RECYCLED, {.total = 200, .product = 200}, {0}, NONE, NULL},
 	{"recycled, still below", SCORING_RECYCLED,
-	 {.eligible = true, .product = 90, .below_recycle = true}, {0}, NONE, NULL},
+	 {.eligible = true, .product = 10, .below_recycle = true}, {.active = true}, NONE, NULL},
+	/* a rep recycled it at T 200: nothing new since, it stays recycled */
+	{"recycled at T 200, nothing new since", SCORING_RECYCLED, {.eligible = true, .total = 200},
+	 {0}, NONE, NULL},
+	{"recycled at P 200, nothing new since", SCORING_RECYCLED, {.eligible = true, .product = 200},
+	 {0}, NONE, NULL},
 
 	/* MQL -> HQL: eligible, ICP and high intent on 2 channels or assets */
 	{"MQL to HQL", SCORING_MQL, {.eligible = true, .icp = true, .total = 85, .hi_distinct = 2},
@@ -152,9 +166,9 @@ static const struct {
 	 .below_recycle = true}, {0}, SCORING_RECYCLED, "recycle"},
 	{"ineligible and below", SCORING_MQL, {.total = 50, .below_recycle = true}, {0},
 	 SCORING_RECYCLED, "recycle"},
-	{"HQL before recycled", SCORING_MQL,
+	{"below the line: recycled, not HQL", SCORING_MQL,
 	 {.eligible = true, .icp = true, .below_recycle = true, .hi_distinct = 2}, {0},
-	 SCORING_HQL, "distinct channels"},
+	 SCORING_RECYCLED, "recycle"},
 	{"an MQL never becomes a PQL", SCORING_MQL, {.eligible = true, .total = 200,
 	 .product = 200}, {0}, NONE, NULL},
 
@@ -165,8 +179,11 @@ static const struct {
 	 NULL},
 	{"a PQL never becomes an MQL", SCORING_PQL, {.eligible = true, .total = 200,
 	 .product = 200}, {0}, NONE, NULL},
-	{"PQL recycled", SCORING_PQL, {.eligible = true, .product = 90, .below_recycle = true}, {0},
-	 SCORING_RECYCLED, "recycle"},
+	{"a PQL with a low total but heavy usage stays", SCORING_PQL,
+	 {.eligible = true, .product = 90, .below_recycle = true}, {0}, NONE, NULL},
+	{"PQL recycled: low total and usage fallen", SCORING_PQL,
+	 {.eligible = true, .product = 39, .below_recycle = true}, {0}, SCORING_RECYCLED,
+	 "product score below"},
 
 	/* HQL -> recycled only */
 	{"HQL below", SCORING_HQL, {.eligible = true, .below_recycle = true}, {0},
@@ -176,35 +193,35 @@ static const struct {
 	{"HQL with everything", SCORING_HQL,
 	 {.eligible = true, .icp = true, .total = 200, .product = 200, .hi_distinct = 9,
 	  .hi_events = 9},
-	 {true, true}, NONE, NULL},
+	 {true, true, false}, NONE, NULL},
 
 	/* SAL -> SQL: all five conditions */
-	{"SAL to SQL", SCORING_SAL, {.eligible = true, .icp = true, .hi_events = 3}, {true, true},
+	{"SAL to SQL", SCORING_SAL, {.eligible = true, .icp = true, .hi_events = 3}, {true, true, false},
 	 SCORING_SQL, "buying role"},
-	{"SQL needs eligible", SCORING_SAL, {.icp = true, .hi_events = 3}, {true, true}, NONE, NULL},
-	{"SQL needs ICP", SCORING_SAL, {.eligible = true, .hi_events = 3}, {true, true}, NONE, NULL},
+	{"SQL needs eligible", SCORING_SAL, {.icp = true, .hi_events = 3}, {true, true, false}, NONE, NULL},
+	{"SQL needs ICP", SCORING_SAL, {.eligible = true, .hi_events = 3}, {true, true, false}, NONE, NULL},
 	{"SQL needs 3 events", SCORING_SAL, {.eligible = true, .icp = true, .hi_events = 2},
-	 {true, true}, NONE, NULL},
+	 {true, true, false}, NONE, NULL},
 	{"SQL needs a buying role", SCORING_SAL, {.eligible = true, .icp = true, .hi_events = 3},
-	 {false, true}, NONE, NULL},
+	 {false, true, false}, NONE, NULL},
 	{"SQL needs the framework", SCORING_SAL, {.eligible = true, .icp = true, .hi_events = 3},
-	 {true, false}, NONE, NULL},
+	 {true, false, false}, NONE, NULL},
 	{"SAL is never recycled", SCORING_SAL, {.eligible = true, .below_recycle = true}, {0}, NONE,
 	 NULL},
 	{"SAL T 200 distinct 9", SCORING_SAL,
 	 {.eligible = true, .icp = true, .total = 200, .hi_distinct = 9, .hi_events = 2},
-	 {true, true}, NONE, NULL},
+	 {true, true, false}, NONE, NULL},
 
 	/* SQL and disqualified: only a rep moves them */
 	{"SQL with everything", SCORING_SQL,
 	 {.eligible = true, .icp = true, .total = 200, .product = 200, .hi_distinct = 9,
 	  .hi_events = 9},
-	 {true, true}, NONE, NULL},
+	 {true, true, false}, NONE, NULL},
 	{"SQL below", SCORING_SQL, {.below_recycle = true}, {0}, NONE, NULL},
 	{"disqualified with everything", SCORING_DISQUALIFIED,
 	 {.eligible = true, .icp = true, .total = 200, .product = 200, .hi_distinct = 9,
 	  .hi_events = 9},
-	 {true, true}, NONE, NULL},
+	 {true, true, false}, NONE, NULL},
 	{"disqualified below", SCORING_DISQUALIFIED, {.below_recycle = true}, {0}, NONE, NULL},
 };
 
@@ -257,7 +274,7 @@ static void test_hysteresis(void **state)
 	(void)state;
 	struct scoring_rubric rb;
 	rubric(&rb);
-	static const struct scoring_facts f = {0};
+	static const struct scoring_facts f = {.active = true}; /* the lead keeps doing things */
 	static const struct {
 		double total;
 		bool below; /* below 60 for 7 days */
@@ -317,7 +334,7 @@ static void test_stage_closure(void **state)
 			rb.recycle = 70;
 		}
 		for (unsigned s0 = 0; s0 < SCORING_STAGE_COUNT; s0++)
-		for (unsigned bits = 0; bits < 32; bits++)
+		for (unsigned bits = 0; bits < 64; bits++)
 		for (size_t ti = 0; ti < N_OF(totals); ti++)
 		for (size_t pi = 0; pi < N_OF(products); pi++)
 		for (size_t di = 0; di < N_OF(counts); di++)
@@ -327,7 +344,8 @@ static void test_stage_closure(void **state)
 				.total = totals[ti], .product = products[pi],
 				.hi_distinct = counts[di], .hi_events = counts[ei],
 			};
-			struct scoring_facts f = {.buying_role = bits & 8, .framework_pass = bits & 16};
+			struct scoring_facts f = {.buying_role = bits & 8, .framework_pass = bits & 16,
+						  .active = bits & 32};
 			enum scoring_stage s = (enum scoring_stage)s0;
 			unsigned n = advance(&rb, &s, &r, &f);
 			combos++;
@@ -344,7 +362,7 @@ static void test_stage_closure(void **state)
 					    f.framework_pass);
 		}
 	}
-	assert_int_equal(combos, 2 * 8 * 32 * 6 * 4 * 4 * 4);
+	assert_int_equal(combos, 2 * 8 * 64 * 6 * 4 * 4 * 4);
 }
 
 /* ---- frameworks: names --------------------------------------------------------- */

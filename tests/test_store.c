@@ -2253,8 +2253,11 @@ static void moves_each(struct store *s, int64_t contact, struct moves *g)
 static void move(struct store *s, int64_t contact, const struct store_move *m)
 {
 	struct lg_err e = {{0}};
-	if (store_move_add(s, contact, m, &e) != LG_OK)
+	bool moved;
+	if (store_move_add(s, contact, m, &moved, &e) != LG_OK)
 		fail_msg("store_move_add(%lld, %s -> %s): %s", (long long)contact, m->from, m->to, e.msg);
+	if (!moved)
+		fail_msg("store_move_add(%lld, %s -> %s): not moved", (long long)contact, m->from, m->to);
 }
 
 static void test_moves(void **state)
