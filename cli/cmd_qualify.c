@@ -79,28 +79,34 @@ static int on_opt(void *arg, int key, const char *val)
 
 #define BIT(k) (1u << ((k) - OPT_FRAMEWORK))
 
-/* Refuse an option the command does not take: those of the bits not in
- * allowed, and -f / -c unless the command reads them. */
-static bool only_fc(const struct qual_args *a, const char *cmd, unsigned allowed, bool format,
-		    bool config);
-static bool only(const struct qual_args *a, const char *cmd, unsigned allowed)
-{
-	return only_fc(a, cmd, allowed, false, true);
-}
+/* What each command takes: its options of the table, and -f, -c. */
+struct takes {
+	unsigned bits;
+	bool format, config;
+};
+static const struct takes takes_evidence = {
+	BIT(OPT_FRAMEWORK) | BIT(OPT_CRITERION) | BIT(OPT_STATUS) | BIT(OPT_CONFIDENCE) |
+		BIT(OPT_SOURCE) | BIT(OPT_VALID_UNTIL) | BIT(OPT_NOTE),
+	false, true};
+static const struct takes takes_qualify = {BIT(OPT_FRAMEWORK), true, true};
+static const struct takes takes_decide = {BIT(OPT_REASON) | BIT(OPT_NOTE) | BIT(OPT_BY), false,
+					  true};
+static const struct takes takes_report = {0, true, false};
+static const struct takes takes_funnel = {BIT(OPT_CUSTOMERS) | BIT(OPT_RATES), false, false};
 
-static bool only_fc(const struct qual_args *a, const char *cmd, unsigned allowed, bool format,
-		    bool config)
+/* Refuse an option the command does not take. */
+static bool only(const struct qual_args *a, const char *cmd, const struct takes *t)
 {
-	if (a->format && !format) {
+	if (a->format && !t->format) {
 		cli_error("%s does not take --format", cmd);
 		return false;
 	}
-	if (a->config && !config) {
+	if (a->config && !t->config) {
 		cli_error("%s does not take --config", cmd);
 		return false;
 	}
 	for (int k = OPT_FRAMEWORK; k <= OPT_RATES; k++)
-		if ((a->seen & BIT(k)) && !(allowed & BIT(k))) {
+		if ((a->seen & BIT(k)) && !(t->bits & BIT(k))) {
 			for (const struct cli_option *o = qual_opts; o->name; o++)
 				if (o->key == k)
 					cli_error("%s does not take --%s", cmd, o->name);
@@ -122,9 +128,21 @@ static bool json_format(const struct qual_args *a, bool *json)
 	return false;
 }
 
-static void usage_of(const char *u, const char *about)
+/* --help: the command's own options only. */
+static void usage_of(const char *u, const char *about, const struct takes *t)
 {
-	cli_usage(stdout, u, about, qual_opts);
+	struct cli_option opts[sizeof(qual_opts) / sizeof(*qual_opts)];
+	size_t n = 0;
+	for (const struct cli_option *o = qual_opts; o->name; o++) {
+		bool mine = o->key >= OPT_FRAMEWORK && o->key <= OPT_RATES ? (t->bits & BIT(o->key)) != 0
+			    : o->key == 'f'                                  ? t->format
+			    : o->key == 'c'                                  ? t->config
+									     : true;
+		if (mine)
+			opts[n++] = *o;
+	}
+	opts[n] = (struct cli_option){NULL, 0, NULL, NULL};
+	cli_usage(stdout, u, about, opts);
 }
 
 static void help_evidence(void)
@@ -134,7 +152,7 @@ static void help_evidence(void)
 		 "Record one piece of qualification evidence for a contact: a criterion of\n"
 		 "BANT, CHAMP or MEDDIC, met, partial or not met, how sure, where it came\n"
 		 "from, and until when it holds.  The latest evidence of a criterion that\n"
-		 "has not expired is the one that counts (see leadgate qualify).");
+		 "has not expired is the one that counts (see leadgate qualify).", &takes_evidence);
 }
 static void help_qualify(void)
 {
@@ -143,7 +161,7 @@ static void help_qualify(void)
 		 "evidence of each criterion) and every condition that still blocks SQL:\n"
 		 "a rep's accept (SAL), 3+ high-intent events in 30 days, ICP fit, a\n"
 		 "confirmed buying role, the framework, a deliverable fresh address.\n"
-		 "Exit 0 when nothing blocks, 1 when something does.");
+		 "Exit 0 when nothing blocks, 1 when something does.", &takes_qualify);
 }
 static void help_decide(void)
 {
@@ -153,13 +171,13 @@ static void help_decide(void)
 		 "recycle need a --reason.  bad_data also sends the contact back to\n"
 		 "re-verification: the next leadgate refresh takes it first.  Accepting\n"
 		 "a contact that is not eligible (not deliverable, stale, suppressed, a\n"
-		 "competitor) is refused with exit 1.");
+		 "competitor) is refused with exit 1.", &takes_decide);
 }
 static void help_report(void)
 {
 	usage_of("leadgate report rejections [--format text|json]",
 		 "Rejection rates of reps' decisions by reason, by list source and by\n"
-		 "score band (the score when the decision was made).");
+		 "score band (the score when the decision was made).", &takes_report);
 }
 static void help_funnel(void)
 {
@@ -168,7 +186,7 @@ static void help_funnel(void)
 		 "SQL -> opportunity -> customer.  Default rates: 870/2000, 130/870,\n"
 		 "36/130, 10/36 (about 2000 raw leads for 10 customers).  Once the store\n"
 		 "has the history (100 contacts or more at the start of a step), the\n"
-		 "observed raw->MQL and MQL->SQL rates are shown and used too.");
+		 "observed raw->MQL and MQL->SQL rates are shown and used too.", &takes_funnel);
 }
 
 /* The contact EMAIL names, read with its latest state. */
@@ -300,9 +318,7 @@ int cmd_evidence(int argc, char **argv)
 		cli_error("evidence wants 'add EMAIL' (see 'leadgate evidence --help')");
 		return 64;
 	}
-	if (!only(&a, "evidence add",
-		  BIT(OPT_FRAMEWORK) | BIT(OPT_CRITERION) | BIT(OPT_STATUS) | BIT(OPT_CONFIDENCE) |
-			  BIT(OPT_SOURCE) | BIT(OPT_VALID_UNTIL) | BIT(OPT_NOTE)))
+	if (!only(&a, "evidence add", &takes_evidence))
 		return 64;
 	const char *email = argv[first + 1];
 	static const char *const need[] = {"criterion", "status", "confidence", "source"};
@@ -391,7 +407,7 @@ int cmd_qualify(int argc, char **argv)
 		cli_error("qualify wants one EMAIL");
 		return 64;
 	}
-	if (!only_fc(&a, "qualify", BIT(OPT_FRAMEWORK), true, true) || !json_format(&a, &json))
+	if (!only(&a, "qualify", &takes_qualify) || !json_format(&a, &json))
 		return 64;
 	if ((st = one_open(&O, &a, argv[first], STORE_READ, true, &err)) != LG_OK)
 		goto out;
@@ -443,7 +459,7 @@ int cmd_qualify(int argc, char **argv)
 		fputs("{\"email\":", stdout);
 		cli_json_quote(stdout, O.F.address);
 		printf(",\"stage\":\"%s\",\"total\":%.2f,\"framework\":\"%s\",\"criteria\":[",
-		       scoring_stage_name(stage), r->total, scoring_framework_name(f));
+		       scoring_stage_name(stage), cli_cents(r->total), scoring_framework_name(f));
 		for (unsigned i = 0; i < n; i++)
 			printf("%s{\"criterion\":\"%s\",\"status\":%s%s%s,\"met\":%s}", i ? "," : "",
 			       names[i], cl.status[i] < 0 ? "" : "\"",
@@ -459,7 +475,7 @@ int cmd_qualify(int argc, char **argv)
 		printf("]}\n");
 	} else {
 		printf("%s: stage %s, total %.2f (grade %s)\n%s checklist:\n", O.F.address,
-		       scoring_stage_name(stage), r->total, r->grade, scoring_framework_name(f));
+		       scoring_stage_name(stage), cli_cents(r->total), r->grade, scoring_framework_name(f));
 		for (unsigned i = 0; i < n; i++)
 			printf("  [%c] %-18s %s\n", cl.met[i] ? 'x' : ' ', names[i],
 			       cl.status[i] < 0 ? "no evidence" : stname[cl.status[i]]);
@@ -504,7 +520,7 @@ int cmd_decide(int argc, char **argv)
 		cli_error("decide wants EMAIL and accept, reject or recycle");
 		return 64;
 	}
-	if (!only(&a, "decide", BIT(OPT_REASON) | BIT(OPT_NOTE) | BIT(OPT_BY)))
+	if (!only(&a, "decide", &takes_decide))
 		return 64;
 	const char *what = argv[first + 1];
 	enum scoring_stage to;
@@ -578,7 +594,7 @@ int cmd_decide(int argc, char **argv)
 	} else {
 		if (move)
 			fprintf(stderr, "leadgate decide: %s: %s -> %s (score %.2f, by %s)\n",
-				O.F.address, m.from, m.to, r->total, by);
+				O.F.address, m.from, m.to, cli_cents(r->total), by);
 		else
 			fprintf(stderr, "leadgate decide: %s is %s already; no move recorded\n",
 				O.F.address, scoring_stage_name(from));
@@ -669,7 +685,7 @@ int cmd_report(int argc, char **argv)
 		cli_error("report wants 'rejections'");
 		return 64;
 	}
-	if (!only_fc(&a, "report", 0, true, false) || !json_format(&a, &json))
+	if (!only(&a, "report", &takes_report) || !json_format(&a, &json))
 		return 64;
 	st = store_open(&s, cli_common.db, STORE_READ, &err);
 	if (st == LG_OK)
@@ -728,7 +744,7 @@ int cmd_funnel(int argc, char **argv)
 		cli_error("funnel takes no operand ('%s')", argv[first]);
 		return 64;
 	}
-	if (!only_fc(&a, "funnel", BIT(OPT_CUSTOMERS) | BIT(OPT_RATES), false, false))
+	if (!only(&a, "funnel", &takes_funnel))
 		return 64;
 	if (!a.customers) {
 		cli_error("funnel needs --customers N");

@@ -66,15 +66,6 @@ static void help(void)
 		  score_opts);
 }
 
-/*
- * Every figure is shown rounded to hundredths, half away from zero, by
- * this one rule: the CSV, the explanation's lines, its total.
- */
-static double cents(double v)
-{
-	return (double)lround(v * 100) / 100;
-}
-
 enum { C_EMAIL, C_FIT, C_CONF, C_ENG, C_INTENT, C_PRODUCT, C_TOTAL, C_GRADE, C_TREND, C_STAGE,
        C_ELIGIBLE, C_FRESH, C_SENIORITY, C_COUNT };
 static const struct io_col score_cols[C_COUNT] = {
@@ -134,7 +125,7 @@ static enum lg_status on_lead(void *arg, const struct store_lead *l, struct lg_e
 			    sc.r.total};
 	for (int i = 0; i < 6; i++) {
 		int n = i == 1 ? snprintf(num[i], sizeof(num[i]), "%.3f", v[i])
-			       : snprintf(num[i], sizeof(num[i]), "%.2f", cents(v[i]));
+			       : snprintf(num[i], sizeof(num[i]), "%.2f", cli_cents(v[i]));
 		c[C_FIT + i] = (struct io_cell){num[i], (size_t)n, true};
 	}
 	c[C_EMAIL] = (struct io_cell){l->address, strlen(l->address), false};
@@ -205,15 +196,15 @@ static void print_explain(FILE *f, const struct scoring_run *S, bool json)
 		fprintf(f, ",\"total\":%.2f,\"fit\":%.2f,\"confidence\":%.4f,"
 			   "\"engagement\":%.2f,\"intent\":%.2f,\"product\":%.2f,\"grade\":\"%s\","
 			   "\"stage\":\"%s\",\"contributions\":[",
-			cents(r->total), cents(r->fit_eff), r->q, cents(r->engagement),
-			cents(r->intent), cents(r->product), r->grade, scoring_stage_name(sc->stage));
+			cli_cents(r->total), cli_cents(r->fit_eff), r->q, cli_cents(r->engagement),
+			cli_cents(r->intent), cli_cents(r->product), r->grade, scoring_stage_name(sc->stage));
 	} else {
 		fprintf(f, "%s: total %.2f = fit %.2f (confidence %.3f x %.2f%s) + engagement %.2f%s",
-			S->address, cents(r->total), cents(r->fit_eff), r->q, cents(r->fit_pos),
-			r->fit_neg ? ", negative fit counted whole" : "", cents(r->engagement),
+			S->address, cli_cents(r->total), cli_cents(r->fit_eff), r->q, cli_cents(r->fit_pos),
+			r->fit_neg ? ", negative fit counted whole" : "", cli_cents(r->engagement),
 			S->L.conf->rubric.intent_in_total ? " + intent" : "");
 		if (S->L.conf->rubric.intent_in_total)
-			fprintf(f, " %.2f", cents(r->intent));
+			fprintf(f, " %.2f", cli_cents(r->intent));
 		fprintf(f, "\n  grade %s, trend %s, stage %s, %s, %s\n", r->grade,
 			scoring_trend_name(r->trend), scoring_stage_name(sc->stage),
 			r->eligible ? "eligible" : "not eligible", decay_class_name(r->freshness));
