@@ -728,6 +728,16 @@ out:
 	return finish(st, &err);
 }
 
+/* Print a table line without the padding of its last column; empty it. */
+static void print_trimmed(struct lg_buf *b)
+{
+	size_t n = b->len;
+	while (n && b->data[n - 1] == ' ')
+		n--;
+	printf("%.*s\n", (int)n, b->data);
+	lg_buf_reset(b);
+}
+
 /* ---- funnel ---------------------------------------------------------------------- */
 
 int cmd_funnel(int argc, char **argv)
@@ -794,22 +804,25 @@ int cmd_funnel(int argc, char **argv)
 		scoring_funnel((unsigned long)customers, obs, obs_need);
 
 	static const char *const stage[] = {"raw leads", "MQL", "SQL", "opportunities", "customers"};
-	printf("%-14s %10s  %-10s", "stage", "needed", "rate");
+	struct lg_buf line = LG_BUF_INIT;
+	lg_buf_addf(&line, "%-14s %10s  %-10s", "stage", "needed", "rate");
 	if (have_obs)
-		printf("  %10s  %s", "observed", "rate (from the store's history)");
-	putchar('\n');
+		lg_buf_addf(&line, "  %10s  %s", "observed", "rate (from the store's history)");
+	print_trimmed(&line);
 	for (int i = 0; i <= SCORING_FUNNEL_STEPS; i++) {
 		char rt[16] = "";
 		if (i < SCORING_FUNNEL_STEPS)
 			snprintf(rt, sizeof(rt), "%.1f %%", 100 * r[i]);
-		printf("%-14s %10lu  %-10s", stage[i], need[i], rt);
+		lg_buf_addf(&line, "%-14s %10lu  %-10s", stage[i], need[i], rt);
 		if (have_obs) {
-			printf("  %10lu", obs_need[i]);
+			lg_buf_addf(&line, "  %10lu", obs_need[i]);
 			if (i < SCORING_FUNNEL_STEPS)
-				printf("  %.1f %%%s", 100 * obs[i], obs_used[i] ? " observed" : "");
+				lg_buf_addf(&line, "  %.1f %%%s", 100 * obs[i],
+					    obs_used[i] ? " observed" : "");
 		}
-		putchar('\n');
+		print_trimmed(&line);
 	}
+	lg_buf_release(&line);
 	if (have_obs)
 		printf("observed: %lu contacts, %lu reached MQL or beyond, %lu reached SQL\n",
 		       fc.contacts, fc.mql, fc.sql);

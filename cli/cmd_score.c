@@ -367,7 +367,8 @@ int cmd_score(int argc, char **argv)
 			if (S.by_stage[i])
 				fprintf(stderr, " %s %lu", scoring_stage_name((enum scoring_stage)i),
 					S.by_stage[i]);
-		fprintf(stderr, "; %zu stage moves %s", S.nmoves - S.skipped,
+		fprintf(stderr, "; %zu stage move%s %s", S.nmoves - S.skipped,
+			S.nmoves - S.skipped == 1 ? "" : "s",
 			a.dry_run ? "not recorded (--dry-run)" : "recorded");
 		if (S.skipped)
 			fprintf(stderr, " (%lu not: the contact's stage changed while scoring)",

@@ -244,7 +244,7 @@ exits 0 "report rejections --format json" "$lg" report rejections --db "$db" --f
 eq "report JSON: by reason" "$(sqlite3 -batch :memory: "SELECT json_extract(CAST(readfile('$t/out') AS TEXT), '\$.by_reason.student_or_personal')")" 1
 exits 0 "funnel --customers 10" "$lg" funnel --db "$db" --customers 10
 for want in "raw leads *2000" "MQL *870" "SQL *130" "opportunities *36" "customers *10"; do
-	if grep -q "^$want " "$t/out"; then ok "funnel: $want"; else notok "funnel: $want"; cat "$t/out"; fi
+	if grep -Eq "^$want( |$)" "$t/out"; then ok "funnel: $want"; else notok "funnel: $want"; cat "$t/out"; fi
 done
 exits 64 "funnel: bad rates" "$lg" funnel --customers 10 --rates 0.5,2,0.1,0.1
 exits 64 "funnel takes no --format" "$lg" funnel --customers 10 -f json
