@@ -280,6 +280,9 @@ before=$(( T1_UNIX - STALE_DAYS * 86400 ))
 plan_sql=$("$PY" - "$root/store/store.c" <<'EOF'
 import re, sys
 src = open(sys.argv[1]).read()
+# string macros (#define NAME "...") spliced in, as the compiler would
+for name, val in re.findall(r'#define (\w+) ("(?:[^"\\]|\\.)*")\n', src):
+    src = re.sub(r'(?<!#define )\b%s\b' % name, val, src)
 m = re.search(r"\[Q_PLAN_ALL\]\s*=\s*((?:\s*\"(?:[^\"\\]|\\.)*\")+)", src)
 if not m:
     sys.exit("bench-store: Q_PLAN_ALL not found in store/store.c")

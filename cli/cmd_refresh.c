@@ -70,11 +70,13 @@ static int on_opt(void *arg, int key, const char *val)
 static void help(void)
 {
 	cli_usage(stdout, "leadgate refresh [OPTIONS]",
-		  "Re-verify the records whose verdicts are oldest (older than --older-than,\n"
-		  "stalest first, suppressed ones never), up to --budget, with the same\n"
-		  "checks and DNS lookups as 'leadgate verify', and record the new verdicts.\n"
-		  "Killed and run again, it takes up where it stopped.  Meant to run daily\n"
-		  "(leadgate-refresh.timer).  Exit 0, or 75 if the resolver did not answer.",
+		  "Re-verify, with the same checks and DNS lookups as 'leadgate verify', and\n"
+		  "record the new verdicts of, up to --budget records: those a rep sent back\n"
+		  "(decide ... --reason bad_data), then those whose verdicts are older than\n"
+		  "--older-than, leads in the funnel (MQL, PQL, HQL, SAL, SQL) first, each\n"
+		  "stalest first; suppressed ones never.  Killed and run again, it takes up\n"
+		  "where it stopped.  Meant to run daily (leadgate-refresh.timer).  Exit 0,\n"
+		  "or 75 if the resolver did not answer.",
 		  refresh_opts);
 }
 

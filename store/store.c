@@ -198,6 +198,9 @@ static const char *const migrations[] = {
  * it hard-bounced (suppressed = 1): the bounce decides. */
 #define KEEP_OLD "(excluded.status = 3 AND status <> 3) OR suppressed = 1"
 
+/* The stages of a lead in the funnel, whose data a refresh takes first. */
+#define IN_FUNNEL "('mql', 'pql', 'hql', 'sal', 'sql')"
+
 static const char *const sql[Q_COUNT] = {
 	[Q_CONTACT_UPSERT] =
 		"INSERT INTO contacts(address, domain, first_seen, last_seen, status, reason, flags,"
@@ -280,16 +283,24 @@ static const char *const sql[Q_COUNT] = {
 	[Q_REFRESH_OPEN] = "SELECT id, coalesce(list_id, 0) FROM runs WHERE kind = 'refresh'"
 			   " AND finished_at IS NULL ORDER BY id DESC LIMIT 1",
 	/* Contacts a rep asked to re-verify (reverify) come first, whatever
-	 * their age; then the stalest.  Two parts, so that the second still
-	 * walks contacts_by_age; CROSS JOIN keeps the first walking the small
-	 * reverify table rather than every contact. */
+	 * their age; then the due contacts that are leads in the funnel (a
+	 * stale MQL, HQL or SQL matters more than a cold lead), stalest
+	 * first; then the other due contacts, stalest first.  Three parts, so
+	 * that the last still walks contacts_by_age; the CROSS JOINs keep the
+	 * first two walking the small reverify and stages tables rather than
+	 * every contact. */
 	[Q_PLAN_ALL] = "INSERT INTO refresh_plan(run_id, rank, contact_id)"
 		       " SELECT ?1, row_number() OVER (ORDER BY k, verified_at, id), id FROM"
 		       " (SELECT 0 AS k, c.id, c.verified_at FROM reverify r"
 		       "  CROSS JOIN contacts c ON c.id = r.contact_id WHERE c.suppressed = 0"
-		       "  UNION ALL SELECT 1, id, verified_at FROM"
+		       "  UNION ALL SELECT 1, c.id, c.verified_at FROM stages g"
+		       "  CROSS JOIN contacts c ON c.id = g.contact_id WHERE g.stage IN " IN_FUNNEL
+		       "  AND c.suppressed = 0 AND c.verified_at < ?2"
+		       "  AND c.id NOT IN (SELECT contact_id FROM reverify)"
+		       "  UNION ALL SELECT 2, id, verified_at FROM"
 		       "  (SELECT id, verified_at FROM contacts WHERE suppressed = 0 AND verified_at < ?2"
 		       "   AND id NOT IN (SELECT contact_id FROM reverify)"
+		       "   AND id NOT IN (SELECT contact_id FROM stages WHERE stage IN " IN_FUNNEL ")"
 		       "   ORDER BY verified_at, id LIMIT ?3)"
 		       "  ORDER BY k, verified_at, id LIMIT ?3)",
 	[Q_PLAN_LIST] = "INSERT INTO refresh_plan(run_id, rank, contact_id)"
@@ -297,10 +308,16 @@ static const char *const sql[Q_COUNT] = {
 			" (SELECT 0 AS k, c.id, c.verified_at FROM reverify r"
 			"  CROSS JOIN members m ON m.run_id = ?4 AND m.contact_id = r.contact_id"
 			"  CROSS JOIN contacts c ON c.id = r.contact_id WHERE c.suppressed = 0"
-			"  UNION ALL SELECT 1, id, verified_at FROM"
+			"  UNION ALL SELECT 1, c.id, c.verified_at FROM stages g"
+			"  CROSS JOIN members m ON m.run_id = ?4 AND m.contact_id = g.contact_id"
+			"  CROSS JOIN contacts c ON c.id = g.contact_id WHERE g.stage IN " IN_FUNNEL
+			"  AND c.suppressed = 0 AND c.verified_at < ?2"
+			"  AND c.id NOT IN (SELECT contact_id FROM reverify)"
+			"  UNION ALL SELECT 2, id, verified_at FROM"
 			"  (SELECT c.id, c.verified_at FROM members m JOIN contacts c ON c.id = m.contact_id"
 			"   WHERE m.run_id = ?4 AND c.suppressed = 0 AND c.verified_at < ?2"
 			"   AND c.id NOT IN (SELECT contact_id FROM reverify)"
+			"   AND c.id NOT IN (SELECT contact_id FROM stages WHERE stage IN " IN_FUNNEL ")"
 			"   ORDER BY c.verified_at, c.id LIMIT ?3)"
 			"  ORDER BY k, verified_at, id LIMIT ?3)",
 	[Q_PLAN_EACH] = "SELECT c.id, c.address, c.status, c.verified_at, p.rank FROM refresh_plan p"

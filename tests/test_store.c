@@ -2541,6 +2541,61 @@ static void test_reverify_first(void **state)
 	store_close(s);
 }
 
+/*
+ * After the contacts a rep sent back, the due contacts that are leads in
+ * the funnel (MQL, PQL, HQL, SAL, SQL) come first, stalest first, then
+ * the other due ones; a contact in the funnel that is not due waits, and
+ * one recycled or disqualified is a plain contact again.
+ */
+static void test_plan_funnel_first(void **state)
+{
+	char path[512], buf[256];
+	struct store_run run;
+	struct store_list_info l;
+	struct due g;
+	(void)state;
+
+	db_path(path, sizeof(path), "funnel-first.db");
+	struct store *s = open_write(path);
+	const char *addr[] = {"a@x.com", "b@x.com", "c@x.com", "d@x.com", "e@x.com", "f@x.com"};
+	const int64_t at[] = {T0, T0 + DAY, T0 + 2 * DAY, T0 + 3 * DAY, T0 + 30 * DAY, T0 + 4 * DAY};
+	verified_at_times(s, "L", addr, at, 6);
+	list_get(s, "L", &l);
+	/* c an MQL, then HQL; d an SQL; e an MQL but recent; f recycled; b disqualified */
+	static const struct {
+		const char *address, *path;
+	} moves[] = {
+		{"c@x.com", "mql hql"}, {"d@x.com", "mql hql sal sql"}, {"e@x.com", "mql"},
+		{"f@x.com", "mql recycled"}, {"b@x.com", "disqualified"},
+	};
+	begin(s);
+	for (size_t i = 0; i < sizeof(moves) / sizeof(*moves); i++) {
+		char p[64], *save = NULL;
+		const char *from = "lead";
+		snprintf(p, sizeof(p), "%s", moves[i].path);
+		for (char *to = strtok_r(p, " ", &save); to; to = strtok_r(NULL, " ", &save)) {
+			struct store_move m = {.from = from, .to = to, .at = T0 + 5 * DAY, .why = "test",
+					       .who = "auto"};
+			move(s, contact_id(s, moves[i].address), &m);
+			from = to; /* the stage just entered (strtok_r ended it in p) */
+		}
+	}
+	commit(s);
+	int64_t now = T0 + 40 * DAY, before = T0 + 10 * DAY; /* due: a b c d f */
+	assert_string_equal(plan(s, 0, before, 10, now, &run, &g, buf, sizeof(buf)),
+			    "c@x.com,d@x.com,a@x.com,b@x.com,f@x.com");
+	run_finish(s, &run, now);
+	assert_string_equal(plan(s, l.id, before, 2, now, &run, &g, buf, sizeof(buf)),
+			    "c@x.com,d@x.com");
+	run_finish(s, &run, now);
+	/* a rep's request still comes first */
+	reverify(s, "e@x.com", now, "bad_data");
+	assert_string_equal(plan(s, 0, before, 3, now, &run, &g, buf, sizeof(buf)),
+			    "e@x.com,c@x.com,d@x.com");
+	run_finish(s, &run, now);
+	store_close(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2577,6 +2632,7 @@ int main(void)
 		cmocka_unit_test(test_moves),
 		cmocka_unit_test(test_funnel_counts),
 		cmocka_unit_test(test_reverify_first),
+		cmocka_unit_test(test_plan_funnel_first),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
