@@ -136,25 +136,16 @@ static enum type_cell type_word(const char *s, enum bounce_type *t)
 
 /* A time cell: RFC 3339, or Unix seconds (milliseconds when it has 13
  * digits, as JavaScript exports write them). */
+/* The time cell: empty is no time (0), else lg_time_parse_cell's. */
 static bool time_cell(const char *s, int64_t *out)
 {
 	size_t n = strlen(s);
-	long v;
-
 	lg_ascii_trim(&s, &n);
 	if (n == 0) {
 		*out = 0;
 		return true;
 	}
-	if (n == 13 && lg_parse_long(s, 0, 9999999999999L, &v)) {
-		*out = v / 1000;
-		return true;
-	}
-	if (n <= 12 && lg_ascii_is_digit((unsigned char)s[0]) && lg_parse_long(s, 0, 253402300799L, &v)) {
-		*out = v;
-		return true;
-	}
-	return lg_time_parse(s, n, out);
+	return lg_time_parse_cell(s, n, out);
 }
 
 static bool row_empty(const struct csvp *x)

@@ -209,6 +209,14 @@ int64_t lg_now_wall(void);
 /* Parse an RFC 3339 date-time ("2026-11-22T09:30:00Z", "...+01:00",
  * fractions dropped) or a full date ("2026-11-22", midnight UTC). */
 bool lg_time_parse(const char *s, size_t len, int64_t *out);
+/*
+ * A time as exports write it: what lg_time_parse takes, or Unix time in
+ * digits alone: 9 to 12 digits are seconds (from 1973 on), 13 to 16
+ * milliseconds (JavaScript's clock).  Fewer digits are no time anyone
+ * exports ("20261120" is not a day in 1970).  Surrounding ASCII blanks
+ * are ignored; an empty cell is not a time.
+ */
+bool lg_time_parse_cell(const char *s, size_t len, int64_t *out);
 /* Format t as "YYYY-MM-DDTHH:MM:SSZ" (21 bytes with the NUL); the length. */
 size_t lg_time_format(int64_t t, char *buf, size_t cap);
 #define LG_TIME_LEN 21

@@ -122,3 +122,19 @@ int64_t lg_now_wall(void)
 {
 	return (int64_t)time(NULL);
 }
+
+bool lg_time_parse_cell(const char *s, size_t len, int64_t *out)
+{
+	lg_ascii_trim(&s, &len);
+	bool digits = len >= 9 && len <= 16;
+	for (size_t i = 0; i < len && digits; i++)
+		digits = lg_ascii_is_digit((unsigned char)s[i]);
+	if (digits) {
+		int64_t v = 0;
+		for (size_t i = 0; i < len; i++)
+			v = v * 10 + (s[i] - '0');
+		*out = len >= 13 ? v / 1000 : v;
+		return true;
+	}
+	return len && lg_time_parse(s, len, out);
+}

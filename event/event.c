@@ -76,23 +76,6 @@ void event_parser_free(struct event_parser *p)
 	free(p);
 }
 
-/* A time: RFC 3339, a date, or Unix seconds (9 to 12 digits: from 1973
- * on; milliseconds when it has 13 to 16, as JavaScript's clock gives).
- * Fewer digits are no time anyone exports ("20261120" is not 1970). */
-static bool parse_time(const char *s, int64_t *out)
-{
-	size_t n = strlen(s);
-	bool digits = n >= 9 && n <= 16;
-	for (size_t i = 0; i < n && digits; i++)
-		digits = lg_ascii_is_digit((unsigned char)s[i]);
-	if (digits) {
-		long long v = strtoll(s, NULL, 10);
-		*out = n >= 13 ? v / 1000 : v;
-		return true;
-	}
-	return lg_time_parse(s, n, out);
-}
-
 static bool parse_count(const char *s, long *out)
 {
 	return lg_parse_long(s, 0, 1000000000L, out);
@@ -190,7 +173,7 @@ enum lg_status event_parse_json(struct event_parser *p, const char *line, size_t
 		case F_CHANNEL: out->channel = s; break;
 		case F_ASSET: out->asset = s; break;
 		case F_AT:
-			if (!parse_time(s, &out->occurred_at)) {
+			if (!lg_time_parse_cell(s, strlen(s), &out->occurred_at)) {
 				json_decref(props);
 				return *why = "occurred_at is not a time (RFC 3339 or Unix seconds)", LG_EDATA;
 			}
@@ -265,7 +248,7 @@ enum lg_status event_parse_csv(struct event_parser *p, const char *const *cell,
 	out->asset = v[F_ASSET];
 	if (!v[F_AT] || !*v[F_AT])
 		return *why = "no occurred_at", LG_EDATA;
-	if (!parse_time(v[F_AT], &out->occurred_at))
+	if (!lg_time_parse_cell(v[F_AT], strlen(v[F_AT]), &out->occurred_at))
 		return *why = "occurred_at is not a time (RFC 3339 or Unix seconds)", LG_EDATA;
 	if (v[F_COUNT] && *v[F_COUNT] && !parse_count(v[F_COUNT], &out->count))
 		return *why = "count is not a whole number", LG_EDATA;

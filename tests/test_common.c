@@ -138,6 +138,37 @@ static void test_parse_long(void **state)
 }
 
 /* lg_read_file: the whole file, or a status that says why not. */
+/* Times as exports write them (lg_time_parse_cell). */
+static void test_time_cell(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *s;
+		bool ok;
+		int64_t t;
+	} v[] = {
+		{"2026-11-22T09:30:00Z", true, 1795339800},
+		{"  2026-11-22  ", true, 1795305600},       /* a date: midnight UTC, blanks ignored */
+		{"1795339800", true, 1795339800},           /* Unix seconds (10 digits) */
+		{"123456789", true, 123456789},             /* 9 digits: 1973 */
+		{"1795339800123", true, 1795339800},        /* milliseconds (13 digits) */
+		{"1795339800123456", true, 1795339800123},  /* 16 digits: still milliseconds */
+		{"20261120", false, 0},                     /* 8 digits: not a time */
+		{"17953398001234567", false, 0},            /* 17 digits */
+		{"", false, 0},
+		{"   ", false, 0},
+		{"yesterday", false, 0},
+		{"-1795339800", false, 0},
+	};
+	for (size_t i = 0; i < sizeof(v) / sizeof(*v); i++) {
+		int64_t t = 0;
+		bool ok = lg_time_parse_cell(v[i].s, strlen(v[i].s), &t);
+		if (ok != v[i].ok || (ok && t != v[i].t))
+			fail_msg("'%s': %s %lld, want %s %lld", v[i].s, ok ? "ok" : "refused",
+				 (long long)t, v[i].ok ? "ok" : "refused", (long long)v[i].t);
+	}
+}
+
 static void test_read_file(void **state)
 {
 	char dir[] = "/tmp/lg-read-XXXXXX", path[64];
@@ -173,6 +204,7 @@ int main(void)
 		cmocka_unit_test(test_hash),  cmocka_unit_test(test_ascii),
 		cmocka_unit_test(test_arena), cmocka_unit_test(test_status),
 		cmocka_unit_test(test_parse_long), cmocka_unit_test(test_read_file),
+		cmocka_unit_test(test_time_cell),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
