@@ -149,26 +149,24 @@ static bool known_section(const char *section)
 }
 
 /*
- * Parse all of s as a percentage in [lo, hi] and store it as a fraction:
- * "2.1", "2.1%" and "2.1 %" all give 0.021.  Only digits and one decimal
- * point get to strtod, which alone would also take "nan", "inf", "0x1p-3",
- * "1e-2", signs and leading blanks - none of them a rate anyone writes.
- * strtod's decimal point is the locale's: should a caller ever switch
- * LC_NUMERIC, "2.1" fails the full-string check instead of being misread.
+ * Parse the first n bytes of s as a decimal number in [lo, hi]: digits
+ * with at most one decimal point, and a sign first only when signed.
+ * Only those get to strtod, which alone would also take "nan", "inf",
+ * "0x1p-3", "1e-2" and leading blanks - none of them a figure anyone
+ * writes in a configuration.  strtod's decimal point is the locale's:
+ * should a caller ever switch LC_NUMERIC, "2.1" fails the full-string
+ * check instead of being misread.
  */
-static bool parse_percent(const char *s, double lo, double hi, double *out)
+bool conf_parse_decimal(const char *s, size_t n, bool sign, double lo, double hi, double *out)
 {
 	char num[32];
-	size_t n = strlen(s), digits = 0, dots = 0;
+	size_t digits = 0, dots = 0, i = 0;
 
-	if (n && s[n - 1] == '%') {
-		n--;
-		while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-			n--;
-	}
 	if (!n || n >= sizeof(num))
 		return false;
-	for (size_t i = 0; i < n; i++) {
+	if (sign && (s[0] == '-' || s[0] == '+'))
+		i = 1;
+	for (; i < n; i++) {
 		if (lg_ascii_is_digit((unsigned char)s[i]))
 			digits++;
 		else if (s[i] == '.')
@@ -184,6 +182,24 @@ static bool parse_percent(const char *s, double lo, double hi, double *out)
 	errno = 0;
 	double v = strtod(num, &end);
 	if (errno || *end || !(v >= lo && v <= hi))
+		return false;
+	*out = v;
+	return true;
+}
+
+/* A percentage in [lo, hi] as a fraction: "2.1", "2.1%" and "2.1 %" all
+ * give 0.021. */
+static bool parse_percent(const char *s, double lo, double hi, double *out)
+{
+	size_t n = strlen(s);
+	double v;
+
+	if (n && s[n - 1] == '%') {
+		n--;
+		while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+			n--;
+	}
+	if (!conf_parse_decimal(s, n, false, lo, hi, &v))
 		return false;
 	*out = v / 100;
 	return true;

@@ -20,6 +20,10 @@ struct conf;
 struct conf_list;
 struct lg_err;
 
+/* conf.c: all of s[0..n) as a decimal in [lo, hi]: digits and at most one
+ * point, a '-' or '+' first when sign. */
+bool conf_parse_decimal(const char *s, size_t n, bool sign, double lo, double hi, double *out);
+
 /* conf.c: add the entries of the list file val (relative to dir) to l;
  * errors name the file and line of the key. */
 enum lg_status conf_add_list_file(struct conf *c, struct conf_list *l, const char *key,

@@ -14,34 +14,10 @@
 
 #define POINTS_MAX 1000.0
 
-/* A signed decimal: digits with at most one point, an optional '-' or
- * '+' first; nothing else (see parse_percent in conf.c for why). */
+/* A signed decimal (conf_parse_decimal). */
 static bool parse_number(const char *s, double lo, double hi, double *out)
 {
-	char num[32];
-	size_t n = strlen(s), digits = 0, dots = 0, i = 0;
-	if (n == 0 || n >= sizeof(num))
-		return false;
-	if (s[0] == '-' || s[0] == '+')
-		i = 1;
-	for (; i < n; i++) {
-		if (lg_ascii_is_digit((unsigned char)s[i]))
-			digits++;
-		else if (s[i] == '.' && !dots)
-			dots++;
-		else
-			return false;
-	}
-	if (!digits)
-		return false;
-	memcpy(num, s, n);
-	num[n] = '\0';
-	char *end;
-	double v = strtod(num, &end);
-	if (*end || v < lo || v > hi)
-		return false;
-	*out = v;
-	return true;
+	return conf_parse_decimal(s, strlen(s), true, lo, hi, out);
 }
 
 static bool parse_bool(const char *s, bool *out)

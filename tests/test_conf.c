@@ -328,6 +328,95 @@ static void test_gate_keys(void **state)
 	conf_release(&c);
 }
 
+static void test_scoring_keys(void **state)
+{
+	(void)state;
+	struct conf c;
+	struct lg_err e = {{0}};
+	conf_init(&c);
+	const struct scoring_rubric *r = &c.rubric;
+	unsigned titles = r->n_title, types = r->n_type, classes = r->n_cls;
+	const char *text = "[scoring]\n"
+			   "mql = 70.5\n"
+			   "recycle = 50\n"
+			   "recycle_after = 10d\n"
+			   "competitor_points = -40\n"
+			   "competitor = Rival.example\n"
+			   "confidence.risky = 0.5\n"
+			   "intent_in_total = yes\n"
+			   "framework = meddic\n"
+			   "fit_grades = 50, 30, 10\n"
+			   "class.trial = 10d cap=30 axis=product\n"
+			   "event.trial_started = 12 trial cap=2 high_intent\n"
+			   "event.demo_request = 60 demo cap=1 high_intent\n"  /* replaces */
+			   "title.founder_ceo = 35 \\b(founder|ceo)\\b\n"       /* a new label */
+			   "title.student = -20 \\bintern\\b\n"                  /* replaced in place */
+			   "icp.industry = 15 Fintech\n"
+			   "icp.employees = 5 10-49\n";
+	assert_int_equal(load(&c, text, &e), LG_OK);
+	assert_near(r->mql, 70.5, 0);
+	assert_near(r->recycle, 50, 0);
+	assert_int_equal(r->recycle_for, 10 * DAY);
+	assert_near(r->competitor_points, -40, 0);
+	assert_int_equal(r->n_competitor, 1);
+	assert_string_equal(r->competitor[0], "rival.example"); /* lower-cased */
+	assert_near(r->confidence[1], 0.5, 0);
+	assert_true(r->intent_in_total);
+	assert_int_equal(r->framework, SCORING_MEDDIC);
+	assert_near(r->fit_grade[1], 30, 0);
+	assert_int_equal(r->n_cls, classes + 1);
+	int k = scoring_class_find(r, "trial", 5);
+	assert_true(k >= 0);
+	assert_int_equal(r->cls[k].axis, SCORING_PRODUCT);
+	assert_near(r->cls[k].cap, 30, 0);
+	assert_int_equal(r->n_type, types + 1);
+	int t = scoring_type_find(r, "trial_started", 13);
+	assert_true(t >= 0 && r->type[t].high_intent && r->type[t].daily_cap == 2);
+	assert_true(r->type[t].cap_slot >= 0); /* the rubric was checked */
+	t = scoring_type_find(r, "demo_request", 12);
+	assert_near(r->type[t].points, 60, 0);
+	/* a new title label goes in before the last (catch-all) rule */
+	assert_int_equal(r->n_title, titles + 1);
+	assert_string_equal(r->title[r->n_title - 2].label, "founder_ceo");
+	assert_string_equal(r->title[0].label, "student");
+	assert_near(r->title[0].points, -20, 0);
+	/* the first icp.FIELD replaces that field's built-in rules */
+	unsigned industries = 0, bands = 0;
+	for (unsigned i = 0; i < r->n_icp; i++) {
+		industries += r->icp[i].field == SCORING_ICP_INDUSTRY;
+		bands += r->icp[i].field == SCORING_ICP_EMPLOYEES;
+	}
+	assert_int_equal(industries, 1);
+	assert_int_equal(bands, 1);
+	conf_release(&c);
+
+	/* errors name the file and line, and say what is wanted */
+	static const struct {
+		const char *text, *msg;
+	} bad[] = {
+		{"[scoring]\nmql = lots\n", "t.conf:2: mql wants a number"},
+		{"[scoring]\nmql = 1e2\n", "t.conf:2: mql wants a number"},
+		{"[scoring]\nrecycle_after = 400d\n", "t.conf:2: recycle_after wants a duration"},
+		{"[scoring]\nhql_distinct = 65\n", "t.conf:2: hql_distinct wants a whole number from 1 to 64"},
+		{"[scoring]\ntrend_delta = 0\n", "t.conf:2: trend_delta wants a number"},
+		{"[scoring]\nevent.x = 5 nosuch\n", "t.conf:2: event.x: unknown class 'nosuch'"},
+		{"[scoring]\nclass.x = soon\n", "t.conf:2: class.x wants a half-life"},
+		{"[scoring]\nicp.employees = 5 50\n", "t.conf:2: icp.employees wants POINTS LO-HI"},
+		{"[scoring]\nfit_grades = 10, 20, 30\n", "t.conf:2: fit_grades wants three falling numbers"},
+		{"[scoring]\nframework = SPIN\n", "t.conf:2: framework wants BANT, CHAMP or MEDDIC"},
+		{"[scoring]\nmql = 50\nrecycle = 60\n", "recycle (60) must not be above mql (50)"},
+		{"[scoring]\ntitle.x = 5 (unclosed\n", "t.conf: [scoring]"},
+		{"[scoring]\nnope = 1\n", "t.conf:2: unknown key 'nope' in [scoring]"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		conf_init(&c);
+		e.msg[0] = '\0';
+		if (load(&c, bad[i].text, &e) != LG_ECONFIG || !strstr(e.msg, bad[i].msg))
+			fail_msg("'%s': got '%s', want '%s'", bad[i].text, e.msg, bad[i].msg);
+		conf_release(&c);
+	}
+}
+
 /* The shipped leadgate.conf loads, and its commented-out values are the
  * built-in defaults: uncommenting them changes nothing. */
 static void test_shipped(void **state)
@@ -382,6 +471,7 @@ int main(void)
 		cmocka_unit_test(test_search),
 		cmocka_unit_test(test_decay_keys),
 		cmocka_unit_test(test_gate_keys),
+		cmocka_unit_test(test_scoring_keys),
 		cmocka_unit_test(test_shipped),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
