@@ -127,6 +127,22 @@ int cli_parse(int argc, char **argv, const char *cmd, const struct cli_option *o
 	      int *first_operand);
 
 /*
+ * ---- profile.c: what a list says of a contact besides its address ----
+ * The profile columns, in this order.  cli_profile_column: which one a
+ * header names (HubSpot, Salesforce, Apollo, ZoomInfo names, compared
+ * ignoring case, blanks, '_' and '-'), or -1.  cli_profile_of: the
+ * LG_PROFILE_COUNT cells of a row (s NULL: the list has no such column)
+ * as the store keeps them, strings copied into a (trimmed; NULL for no
+ * column), employees read as exports write them ("1,200", "51-200",
+ * "10K"; -1 when there is no number).
+ */
+enum { LG_PROFILE_TITLE, LG_PROFILE_COMPANY, LG_PROFILE_INDUSTRY, LG_PROFILE_REGION,
+       LG_PROFILE_EMPLOYEES, LG_PROFILE_COUNT };
+struct store_profile;
+int cli_profile_column(const char *name, size_t len);
+void cli_profile_of(struct lg_arena *a, const struct io_cell *cell, struct store_profile *out);
+
+/*
  * ---- import.c: the skeleton of `bounces import` and `events import` ----
  * cli_import_operands checks for `import FILE...` after the options
  * (*first moves to the first FILE): -1 to go on, or 64 (said on stderr).
@@ -159,10 +175,7 @@ struct recorder;
 struct store_verdict;
 enum lg_status recorder_start(struct recorder **out, struct store *s, const struct store_run *run,
 			      int64_t now, size_t batch, struct lg_err *err);
-/* The columns a list may say of a contact besides its address, in this
- * order (title, company, industry, region, employees). */
-enum { LG_PROFILE_TITLE, LG_PROFILE_COMPANY, LG_PROFILE_INDUSTRY, LG_PROFILE_REGION,
-       LG_PROFILE_EMPLOYEES, LG_PROFILE_COUNT };
+
 /* The verdict v, and when profile is non-NULL the LG_PROFILE_COUNT cells
  * of its row's profile columns (s NULL: the list has no such column). */
 enum lg_status recorder_verdict(struct recorder *r, const struct store_verdict *v,

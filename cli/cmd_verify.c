@@ -105,45 +105,6 @@ static void verify_help(void)
 		  verify_opts);
 }
 
-/*
- * Which profile column a header names, or -1: the names CRM exports use
- * (HubSpot, Salesforce, Apollo, ZoomInfo), compared ignoring case, blanks,
- * '_' and '-'.
- */
-static int profile_column(const char *name, size_t len)
-{
-	static const struct {
-		const char *name;
-		int col;
-	} known[] = {
-		{"title", LG_PROFILE_TITLE},          {"jobtitle", LG_PROFILE_TITLE},
-		{"position", LG_PROFILE_TITLE},       {"role", LG_PROFILE_TITLE},
-		{"company", LG_PROFILE_COMPANY},      {"companyname", LG_PROFILE_COMPANY},
-		{"accountname", LG_PROFILE_COMPANY},  {"organization", LG_PROFILE_COMPANY},
-		{"organisation", LG_PROFILE_COMPANY}, {"industry", LG_PROFILE_INDUSTRY},
-		{"region", LG_PROFILE_REGION},        {"country", LG_PROFILE_REGION},
-		{"employees", LG_PROFILE_EMPLOYEES},  {"numberofemployees", LG_PROFILE_EMPLOYEES},
-		{"employeecount", LG_PROFILE_EMPLOYEES}, {"companysize", LG_PROFILE_EMPLOYEES},
-		{"headcount", LG_PROFILE_EMPLOYEES},  {"numemployees", LG_PROFILE_EMPLOYEES},
-		{"estimatednumemployees", LG_PROFILE_EMPLOYEES},
-	};
-	char k[32];
-	size_t n = 0;
-	for (size_t i = 0; i < len; i++) {
-		char c = (char)lg_ascii_lower((unsigned char)name[i]);
-		if (c == ' ' || c == '_' || c == '-' || c == '\t')
-			continue;
-		if (n + 1 >= sizeof(k))
-			return -1;
-		k[n++] = c;
-	}
-	k[n] = '\0';
-	for (size_t i = 0; i < sizeof(known) / sizeof(*known); i++)
-		if (!strcmp(k, known[i].name))
-			return known[i].col;
-	return -1;
-}
-
 /* A list source: what [decay] monthly_rate.NAME may name. */
 static bool source_name_ok(const char *s)
 {
@@ -605,7 +566,7 @@ int cmd_verify(int argc, char **argv)
 	for (int i = 0; i < LG_PROFILE_COUNT; i++)
 		R.profile[i] = -1;
 	for (size_t k = 0; k < nin && a.list; k++) {
-		int p = profile_column(cols[k].name, cols[k].len);
+		int p = cli_profile_column(cols[k].name, cols[k].len);
 		if (p >= 0 && R.profile[p] < 0) {
 			R.profile[p] = (int)k;
 			R.has_profile = true;

@@ -167,61 +167,6 @@ static bool batch_full(const struct recorder *r)
 	return b->nv >= r->cap || b->nd >= r->cap;
 }
 
-/*
- * Employees from a cell as exports write them: "1200", "1,200", "1.200"
- * (a point before exactly three digits groups thousands), "51-200" (a
- * band: its first number), "10001+", "10K" / "2.5k" (thousands); -1 when
- * there is no number.
- */
-static long employees_of(const char *s, size_t n)
-{
-	size_t i = 0;
-	double v = 0, scale = 0; /* scale > 0: digits after a decimal point */
-	bool any = false;
-	while (i < n && !lg_ascii_is_digit((unsigned char)s[i]))
-		i++;
-	for (; i < n; i++) {
-		char c = s[i];
-		if (lg_ascii_is_digit((unsigned char)c)) {
-			if (v > 1e9)
-				return -1;
-			if (scale > 0) {
-				v += (c - '0') * scale;
-				scale /= 10;
-			} else {
-				v = v * 10 + (c - '0');
-			}
-			any = true;
-		} else if (c == ',' && scale == 0) {
-			continue;
-		} else if (c == '.' && scale == 0) {
-			size_t d = 0;
-			while (i + 1 + d < n && lg_ascii_is_digit((unsigned char)s[i + 1 + d]))
-				d++;
-			if (d == 3 && !(i + 4 < n && (s[i + 4] == 'k' || s[i + 4] == 'K')))
-				continue; /* 1.200: thousands */
-			scale = 0.1;
-		} else {
-			break;
-		}
-	}
-	if (!any)
-		return -1;
-	if (i < n && (s[i] == 'k' || s[i] == 'K'))
-		v *= 1000;
-	return (long)(v + 0.5);
-}
-
-static const char *cell_dup(struct lg_arena *a, const struct io_cell *c)
-{
-	if (!c->s)
-		return NULL;
-	const char *s = c->s;
-	size_t n = c->len;
-	lg_ascii_trim(&s, &n);
-	return lg_arena_memdup(a, s, n);
-}
-
 enum lg_status recorder_verdict(struct recorder *r, const struct store_verdict *v,
 				const struct io_cell *profile, struct lg_err *err)
 {
@@ -239,12 +184,7 @@ enum lg_status recorder_verdict(struct recorder *r, const struct store_verdict *
 	c->profile = NULL;
 	if (profile) {
 		struct store_profile *p = lg_arena_alloc(&b->arena, sizeof(*p), _Alignof(struct store_profile));
-		p->title = cell_dup(&b->arena, &profile[LG_PROFILE_TITLE]);
-		p->company = cell_dup(&b->arena, &profile[LG_PROFILE_COMPANY]);
-		p->industry = cell_dup(&b->arena, &profile[LG_PROFILE_INDUSTRY]);
-		p->region = cell_dup(&b->arena, &profile[LG_PROFILE_REGION]);
-		const struct io_cell *e = &profile[LG_PROFILE_EMPLOYEES];
-		p->employees = e->s ? employees_of(e->s, e->len) : -1;
+		cli_profile_of(&b->arena, profile, p);
 		c->profile = p;
 	}
 	return batch_full(r) ? submit(r, err) : LG_OK;
