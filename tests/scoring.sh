@@ -204,6 +204,13 @@ exits 66 "evidence: no database" "$lg" evidence add nobody@acme-soft.com --db "$
 if [ -e "$t/none2.db" ]; then notok "evidence add made a database"; else ok "evidence add makes no database"; fi
 exits 0 "qualify: nothing blocks SQL" "$lg" qualify --db "$db" --now "$now0" vp@acme-soft.com
 has "qualify: the checklist passes" "$t/out" "passes (3 met)"
+has "qualify: the stage as recorded" "$t/out" "stage sal"
+has "qualify: what the next score does" "$t/out" "Nothing blocks SQL: the next leadgate score moves it."
+# another framework's checklist shown; SQL is still judged by the configured one (BANT)
+exits 0 "qualify --framework MEDDIC" "$lg" qualify --db "$db" --now "$now0" vp@acme-soft.com --framework MEDDIC
+has "... shows MEDDIC's checklist" "$t/out" "MEDDIC checklist:"
+has "... which does not pass" "$t/out" "does not pass (0 met)"
+has "... and SQL is judged by BANT" "$t/out" "Nothing blocks SQL"
 exits 0 "qualify --format json" "$lg" qualify --db "$db" --now "$now0" vp@acme-soft.com --format json
 eq "qualify JSON: sql_ready" "$(sqlite3 -batch :memory: "SELECT json_extract(CAST(readfile('$t/out') AS TEXT), '\$.sql_ready')")" 1
 exits 0 "score: SAL -> SQL" "$lg" score --db "$db" --now "$now0" -o "$t/s1.csv"
@@ -246,6 +253,20 @@ exits 0 "funnel --customers 10" "$lg" funnel --db "$db" --customers 10
 for want in "raw leads *2000" "MQL *870" "SQL *130" "opportunities *36" "customers *10"; do
 	if grep -Eq "^$want( |$)" "$t/out"; then ok "funnel: $want"; else notok "funnel: $want"; cat "$t/out"; fi
 done
+# the store's history: 120 contacts, 30 of them MQLs -> an observed raw -> MQL rate of 25 %
+fdb=$t/funnel.db
+awk 'BEGIN { print "Email,Job Title"; for (i = 1; i <= 120; i++) printf "u%d@acme-soft.com,CEO\n", i }' >"$t/f.csv"
+awk 'BEGIN { for (i = 1; i <= 30; i++)
+	printf "{\"event_id\":\"f%d\",\"email\":\"u%d@acme-soft.com\",\"type\":\"demo_request\",\"occurred_at\":\"2026-03-02T09:00:00Z\"}\n", i, i }' >"$t/f.ndjson"
+"$lg" verify --db "$fdb" --now "$now0" $dns --list f -q -o /dev/null "$t/f.csv" 2>/dev/null
+"$lg" events import --db "$fdb" --now "$now0" -q "$t/f.ndjson"
+"$lg" score --db "$fdb" --now "$now0" -q -o /dev/null
+exits 0 "funnel with history" "$lg" funnel --db "$fdb" --customers 10
+has "funnel: the history" "$t/out" "observed: 120 contacts, 30 reached MQL or beyond, 0 reached SQL"
+if grep -Eq "^raw leads +2000 +43.5 % +3480 +25.0 % observed$" "$t/out"; then ok "funnel: the observed raw -> MQL rate used"
+else notok "funnel: the observed raw -> MQL rate used"; cat "$t/out"; fi
+if grep -Eq "^MQL +870 +14.9 % +870 +14.9 %$" "$t/out"; then ok "funnel: too few MQLs: the default MQL -> SQL rate"
+else notok "funnel: too few MQLs: the default MQL -> SQL rate"; cat "$t/out"; fi
 exits 64 "funnel: bad rates" "$lg" funnel --customers 10 --rates 0.5,2,0.1,0.1
 exits 64 "funnel takes no --format" "$lg" funnel --customers 10 -f json
 

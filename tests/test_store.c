@@ -2349,7 +2349,22 @@ static void test_moves(void **state)
 	assert_string_equal(g.l[0].stage, "lead");
 	moves_each(s, c, &mv);
 	assert_int_equal(mv.n, 0);
-	(void)e;
+
+	/* A move from a stage the contact is no longer in (another process
+	 * moved it since the move was decided) records nothing. */
+	bool moved = true;
+	begin(s);
+	move(s, c, &m); /* lead -> mql */
+	struct store_move stale = {.from = "lead", .to = "sal", .at = T0 + 6 * DAY, .why = "y",
+				   .score = 80, .who = "jo"};
+	assert_int_equal(store_move_add(s, c, &stale, &moved, &e), LG_OK);
+	assert_false(moved);
+	commit(s);
+	lead(s, "c@x.com", &g);
+	assert_string_equal(g.l[0].stage, "mql");
+	moves_each(s, c, &mv);
+	assert_int_equal(mv.n, 1);
+	assert_string_equal(mv.m[0].to, "mql");
 	store_close(s);
 }
 
