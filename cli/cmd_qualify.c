@@ -420,8 +420,11 @@ int cmd_qualify(int argc, char **argv)
 	/* cl: the checklist shown; sq: the one SQL needs (the configured
 	 * framework's), the same unless --framework names another */
 	struct scoring_checklist cl, sq;
-	if ((st = lead_checklist(&O.L, O.F.l.contact_id, f, &cl, &err)) != LG_OK ||
-	    (st = lead_checklist(&O.L, O.F.l.contact_id, rb->framework, &sq, &err)) != LG_OK)
+	if ((st = lead_checklist(&O.L, O.F.l.contact_id, f, &cl, &err)) != LG_OK)
+		goto out;
+	if (f == rb->framework)
+		sq = cl;
+	else if ((st = lead_checklist(&O.L, O.F.l.contact_id, rb->framework, &sq, &err)) != LG_OK)
 		goto out;
 	const struct scoring_result *r = &O.F.sc.r;
 	unsigned n;
