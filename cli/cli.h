@@ -297,7 +297,8 @@ struct report {
 	char delim;
 	bool bom;
 	unsigned long rows;
-	unsigned long by_status[VERIFY_STATUS_COUNT];
+	unsigned long no_address;   /* rows without an address: not in by_status */
+	unsigned long by_status[VERIFY_STATUS_COUNT]; /* the other rows */
 	unsigned long by_reason[VERIFY_R_COUNT];
 	unsigned long by_flag[VERIFY_FLAG_COUNT];
 	unsigned long ragged;

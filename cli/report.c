@@ -46,7 +46,12 @@ void progress_done(struct progress *p)
 void report_count(struct report *r, const struct verify_result *v)
 {
 	r->rows++;
-	r->by_status[v->status]++;
+	/* An empty email cell, or a row too short to have one: no address,
+	 * counted apart, as bulk verifiers show "no email" apart. */
+	if (v->reason == VERIFY_R_EMPTY || v->reason == VERIFY_R_INPUT_MISSING)
+		r->no_address++;
+	else
+		r->by_status[v->status]++;
 	r->by_reason[v->reason]++;
 	for (unsigned b = 0; b < VERIFY_FLAG_COUNT; b++)
 		if (v->flags & (1u << b))
@@ -78,11 +83,16 @@ void report_print(FILE *f, const struct report *r)
 {
 	unsigned idx[VERIFY_R_COUNT];
 	size_t n = top_reasons(r, idx);
-	double pct = r->rows ? 100.0 / (double)r->rows : 0;
+	unsigned long with = r->rows - r->no_address;
+	double pct = with ? 100.0 / (double)with : 0;
 
 	fprintf(f, "\nleadgate verify: %s (email column \"%s\", %s-separated%s)\n", r->input,
 		r->email_column, delim_name(r->delim), r->bom ? ", UTF-8 BOM" : "");
 	fprintf(f, "  rows            %lu\n", r->rows);
+	if (r->no_address)
+		fprintf(f, "  no address      %-9lu (empty email cell; the rates below are of the %lu "
+			   "rows with one)\n",
+			r->no_address, with);
 	for (int s = 0; s < VERIFY_STATUS_COUNT; s++)
 		fprintf(f, "  %-15s %-9lu %5.1f%%\n", verify_status_name((enum verify_status)s),
 			r->by_status[s], r->by_status[s] * pct);
@@ -142,6 +152,7 @@ enum lg_status report_write_json(const char *path, const struct report *r, struc
 	json_object_set_new(o, "delimiter", json_stringn(&r->delim, 1));
 	json_object_set_new(o, "bom", json_boolean(r->bom));
 	json_object_set_new(o, "rows", json_integer((json_int_t)r->rows));
+	json_object_set_new(o, "no_address", json_integer((json_int_t)r->no_address));
 	json_object_set_new(o, "status", st);
 	json_object_set_new(o, "reasons", rs);
 	json_object_set_new(o, "flags", fl);

@@ -261,7 +261,7 @@ enum lg_status store_refresh_done(struct store *s, const struct store_run *run,
 	sqlite3_bind_int64(q, 1, contact_id);
 	sqlite3_bind_int(q, 2, (int)v->status);
 	sqlite3_bind_int(q, 3, (int)v->reason);
-	sqlite3_bind_int(q, 4, (int)(v->flags & ~(unsigned)(VERIFY_F_DUPLICATE | VERIFY_F_RAGGED)));
+	sqlite3_bind_int(q, 4, (int)(v->flags & ~(unsigned)VERIFY_F_ROW_ONLY));
 	sqlite3_bind_text(q, 5, v->mx, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 6, v->provider, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 7, v->verified_at);

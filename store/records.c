@@ -130,7 +130,7 @@ static enum lg_status contact_upsert(struct store *s, const struct store_verdict
 {
 	char key[512];
 	sqlite3_stmt *q = store_stmt(s, Q_CONTACT_UPSERT);
-	unsigned flags = v->flags & ~(unsigned)(VERIFY_F_DUPLICATE | VERIFY_F_RAGGED);
+	unsigned flags = v->flags & ~(unsigned)VERIFY_F_ROW_ONLY;
 
 	fold(key, sizeof(key), v->address, v->address_len);
 	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
@@ -162,7 +162,7 @@ enum lg_status store_evidence_add(struct store *s, int64_t contact, int64_t run,
 	sqlite3_bind_text(q, 3, how, -1, SQLITE_STATIC);
 	sqlite3_bind_int(q, 4, (int)v->status);
 	sqlite3_bind_int(q, 5, (int)v->reason);
-	sqlite3_bind_int(q, 6, (int)(v->flags & ~(unsigned)(VERIFY_F_DUPLICATE | VERIFY_F_RAGGED)));
+	sqlite3_bind_int(q, 6, (int)(v->flags & ~(unsigned)VERIFY_F_ROW_ONLY));
 	sqlite3_bind_text(q, 7, v->mx, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 8, v->provider, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 9, v->verified_at);

@@ -69,7 +69,8 @@ dns="--dns 127.0.0.1:$port --dns-timeout 200 --dns-tries 2"
 #   lame.com             SERVFAIL (lame delegation);  refused.com: REFUSED
 #   alias.com            CNAME;  big-mx.com: an answer too large for UDP (TCP)
 #   bücher.com           IDN;  eu.company.co.uk: "own" means the registrable domain
-#   mailinator.com       disposable, decided without DNS
+#   mailinator.com       disposable, still looked up: not in this zone, so NXDOMAIN
+#                        makes it undeliverable (flag disposable kept)
 cat >"$t/in.csv" <<'CSV'
 Email
 slow@dropped.com
@@ -114,17 +115,18 @@ row l@alias.com deliverable ok mx1.multi-mx.com other
 row m@big-mx.com deliverable ok the-preferred-one.big-mx-hosting-provider.com other
 row n@bücher.com deliverable ok mail.xn--bcher-kva.com own
 row o@eu.company.co.uk deliverable ok mx.company.co.uk own
-row p@mailinator.com risky class.disposable "" ""
+row p@mailinator.com undeliverable dns.nxdomain "" ""
+check "a disposable domain that does not exist keeps its flag" sh -c "grep -q '^p@mailinator.com,undeliverable,dns.nxdomain,disposable,' '$t/out.csv'"
 cut -d, -f1 "$t/out.csv" >"$t/got"
 check "every row, in input order" cmp -s "$t/got" "$t/in.csv"
 check "verified_at on answered rows" sh -c "grep -F 'a@multi-mx.com,' '$t/out.csv' | head -n 1 | grep -Eq ',[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z$'"
 check "no verified_at without an answer" sh -c "grep -F 'slow@dropped.com,' '$t/out.csv' | grep -q ',,,\$'"
 check "duplicate keeps the verdict" sh -c "tail -n 1 '$t/out.csv' | grep -q '^a@multi-mx.com,deliverable,ok,duplicate,'"
-# one lookup a domain: 15 domains (not mailinator, not the syntax error)
-check "one lookup per domain" has "$t/sum.json" '"domains": 15'
+# one lookup a domain: 16 domains (not the syntax error)
+check "one lookup per domain" has "$t/sum.json" '"domains": 16'
 # An MX query for each; A after it for a-only; A and AAAA for aaaa-only and
-# txt-only; SERVFAIL and REFUSED asked twice (--dns-tries 2): 15+1+4+2 = 22
-check "queries sent" has "$t/sum.json" '"queries": 22'
+# txt-only; SERVFAIL and REFUSED asked twice (--dns-tries 2): 16+1+4+2 = 23
+check "queries sent" has "$t/sum.json" '"queries": 23'
 check "quiet run prints nothing" [ ! -s "$t/err" ]
 
 # Concurrency 1 gives the same rows.

@@ -93,7 +93,7 @@ check "lists: a header" has "$t/out" "NAME"
 
 exits 0 "lists show" "$lg" lists $L show q4
 check "lists show: rows and contacts" has "$t/out" "rows 30, unique contacts 21"
-check "lists show: statuses" has "$t/out" "status now: deliverable 11, risky 4, undeliverable 4, unknown 2; suppressed 0"
+check "lists show: statuses" has "$t/out" "status now: deliverable 11, risky 3, undeliverable 5, unknown 2; suppressed 0"
 check "lists show: freshness" has "$t/out" "freshness: fresh 21"
 check "lists show: exportable" has "$t/out" "exportable now: 11; exported so far: 0"
 check "lists show: the gate" has "$t/out" "gate: BLOCKED for list 'q4'"

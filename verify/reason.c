@@ -83,6 +83,7 @@ static const char *const status_names[VERIFY_STATUS_COUNT] = {
 
 static const char *const flag_names[VERIFY_FLAG_COUNT] = {
 	"role", "free", "disposable", "duplicate", "smtputf8", "quoted", "typo", "ragged",
+	"multiple",
 };
 
 const char *verify_status_name(enum verify_status st)

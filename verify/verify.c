@@ -91,6 +91,7 @@ void verify_ctx_free(struct verify_ctx *ctx)
 	lg_buf_release(&ctx->norm);
 	lg_buf_release(&ctx->sugg);
 	lg_buf_release(&ctx->dkey);
+	lg_buf_release(&ctx->rep);
 	free(ctx);
 }
 
@@ -181,8 +182,8 @@ static struct domain_info *domain_get(struct verify_ctx *ctx, const char *d, siz
 	return info;
 }
 
-static void analyse(struct verify_ctx *ctx, const char *s, size_t n, struct verify_result *out,
-		    bool list)
+static void analyse_one(struct verify_ctx *ctx, const char *s, size_t n,
+			struct verify_result *out, bool list)
 {
 	result_init(out);
 	if (n == 0)
@@ -197,7 +198,7 @@ static void analyse(struct verify_ctx *ctx, const char *s, size_t n, struct veri
 			const char *addr = s + ov[2];
 			size_t alen = ov[3] - ov[2];
 			struct verify_result inner;
-			analyse(ctx, addr, alen, &inner, false);
+			analyse_one(ctx, addr, alen, &inner, false);
 			result_init(out);
 			fail(out, VERIFY_R_DISPLAY_NAME);
 			if (inner.status != VERIFY_UNDELIVERABLE) {
@@ -276,15 +277,165 @@ static void analyse(struct verify_ctx *ctx, const char *s, size_t n, struct veri
 	}
 }
 
-void verify_address(struct verify_ctx *ctx, const char *cell, size_t len, struct verify_result *out)
+/*
+ * The length of a Unicode space or invisible character that exports leave
+ * around an address (a no-break space from a web page, a zero-width space
+ * or byte order mark from a copy), at the start of [s, s+n) (at_end: at
+ * its end); 0 when there is none.  U+00A0, U+1680, U+180E, U+2000-U+200F,
+ * U+2028-U+202F, U+205F-U+2064, U+3000, U+FEFF.
+ */
+static size_t invisible_len(const char *s, size_t n, bool at_end)
 {
-	lg_ascii_trim(&cell, &len);
-	analyse(ctx, cell, len, out, false);
+	static const struct {
+		unsigned char b[3], lo, hi; /* lead bytes, then the last byte's range */
+		size_t len;
+	} set[] = {
+		{{0xc2}, 0xa0, 0xa0, 2},       {{0xe1, 0x9a}, 0x80, 0x80, 3},
+		{{0xe1, 0xa0}, 0x8e, 0x8e, 3}, {{0xe2, 0x80}, 0x80, 0x8f, 3},
+		{{0xe2, 0x80}, 0xa8, 0xaf, 3}, {{0xe2, 0x81}, 0x9f, 0xa4, 3},
+		{{0xe3, 0x80}, 0x80, 0x80, 3}, {{0xef, 0xbb}, 0xbf, 0xbf, 3},
+	};
+	for (size_t i = 0; i < sizeof(set) / sizeof(*set); i++) {
+		size_t k = set[i].len;
+		if (n < k)
+			continue;
+		const unsigned char *p = (const unsigned char *)s + (at_end ? n - k : 0);
+		if (!memcmp(p, set[i].b, k - 1) && p[k - 1] >= set[i].lo && p[k - 1] <= set[i].hi)
+			return k;
+	}
+	return 0;
 }
 
-void verify_list_row(struct verify_ctx *ctx, const char *cell, size_t len, struct verify_result *out)
+/*
+ * The address a careless export or a copy from a web page wrapped: a
+ * "mailto:" link (and its "?subject=..."), invisible characters around
+ * it, "<>" around a bare address, a trailing dot after the domain or a
+ * trailing list separator.  Writes the repaired text to out and returns
+ * true when there was something to take away.  Never used to repair a
+ * verdict: only to suggest.
+ */
+static bool repair(const char *s, size_t n, struct lg_buf *out)
 {
+	bool changed = false, mailto = false, again = true;
+	while (again && n) {
+		size_t k;
+		again = true;
+		lg_ascii_trim(&s, &n);
+		if ((k = invisible_len(s, n, false))) {
+			s += k, n -= k;
+		} else if ((k = invisible_len(s, n, true))) {
+			n -= k;
+		} else if (n > 7 && lg_ascii_eq(s, 7, "mailto:", 7)) {
+			s += 7, n -= 7;
+			mailto = true;
+		} else if (n >= 2 && s[0] == '<' && s[n - 1] == '>') {
+			s++, n -= 2;
+		} else if (n > 1 && (s[n - 1] == '.' || s[n - 1] == ',' || s[n - 1] == ';') &&
+			   memchr(s, '@', n)) {
+			n--;
+		} else {
+			again = false;
+		}
+		changed |= again;
+	}
+	if (mailto) { /* RFC 6068: the query follows the address */
+		const char *at = memrchr(s, '@', n), *q = at ? memchr(at, '?', n - (size_t)(at - s)) : NULL;
+		if (q)
+			n = (size_t)(q - s);
+	}
+	lg_buf_reset(out);
+	lg_buf_add(out, s, n);
+	return changed && n;
+}
+
+/* The verdict of [s, s+n); an invalid cell that a repair would make
+ * valid gets the repaired address as its suggestion. */
+static void analyse(struct verify_ctx *ctx, const char *s, size_t n, struct verify_result *out,
+		    bool list)
+{
+	analyse_one(ctx, s, n, out, list);
+	if (out->status != VERIFY_UNDELIVERABLE || out->suggestion_len || !n ||
+	    !repair(s, n, &ctx->rep))
+		return;
+	struct verify_result inner;
+	analyse_one(ctx, ctx->rep.data, ctx->rep.len, &inner, false);
+	if (inner.status == VERIFY_UNDELIVERABLE)
+		return;
+	if (!inner.suggestion_len) { /* else: the repaired address's own typo suggestion */
+		lg_buf_reset(&ctx->sugg);
+		lg_buf_add(&ctx->sugg, ctx->rep.data, ctx->rep.len);
+	}
+	out->suggestion = ctx->sugg.data;
+	out->suggestion_len = ctx->sugg.len;
+}
+
+/*
+ * A cell with several addresses: "a@x.com, b@y.com", "a@x.com; b@y.com"
+ * (Outreach's Emails column), "a@x.com b@y.com".  Commas, semicolons and
+ * blanks inside a quoted string or between <> do not separate ("Doe,
+ * Jane" <jane@x.com> is one address).  True when at least two of the
+ * parts hold an @: [*off, *off + *len) is the first of them.  Parts split
+ * at commas and semicolons first; blanks separate only when there are
+ * none, so that a display name keeps its words.
+ */
+static bool first_of_several(const char *s, size_t n, size_t *off, size_t *len)
+{
+	const char *at = memchr(s, '@', n);
+	if (!at || !memchr(at + 1, '@', n - (size_t)(at + 1 - s)))
+		return false; /* the common case: one @ at most */
+	for (int pass = 0; pass < 2; pass++) {
+		size_t start = 0, parts = 0;
+		bool quoted = false, esc = false, has_at = false;
+		int angle = 0;
+		for (size_t i = 0; i <= n; i++) {
+			char c = i < n ? s[i] : ',';
+			bool sep = false;
+			if (esc)
+				esc = false;
+			else if (quoted && c == '\\')
+				esc = true;
+			else if (c == '"')
+				quoted = !quoted;
+			else if (!quoted && c == '<')
+				angle++;
+			else if (!quoted && c == '>' && angle)
+				angle--;
+			else if (!quoted && !angle)
+				sep = i == n || c == ',' || c == ';' || (pass && lg_ascii_is_space((unsigned char)c));
+			if (!sep) {
+				has_at |= c == '@';
+				continue;
+			}
+			if (has_at && parts++ == 0) {
+				const char *p = s + start;
+				size_t k = i - start;
+				lg_ascii_trim(&p, &k);
+				*off = (size_t)(p - s);
+				*len = k;
+			}
+			start = i + 1;
+			has_at = false;
+		}
+		if (parts >= 2)
+			return true;
+		if (pass == 0 && (memchr(s, ',', n) || memchr(s, ';', n)))
+			return false;
+	}
+	return false;
+}
+
+void verify_address(struct verify_ctx *ctx, const char *cell, size_t len, struct verify_result *out)
+{
+	size_t off, n;
 	lg_ascii_trim(&cell, &len);
+	bool several = first_of_several(cell, len, &off, &n);
+	analyse(ctx, several ? cell + off : cell, several ? n : len, out, false);
+	if (several)
+		out->flags |= VERIFY_F_MULTIPLE;
+}
+
+static void list_row(struct verify_ctx *ctx, const char *cell, size_t len, struct verify_result *out)
+{
 	analyse(ctx, cell, len, out, true);
 	if (len == 0)
 		return;
@@ -322,6 +473,18 @@ void verify_list_row(struct verify_ctx *ctx, const char *cell, size_t len, struc
 	out->suggestion_len = strlen(out->suggestion);
 }
 
+void verify_list_row(struct verify_ctx *ctx, const char *cell, size_t len, struct verify_result *out)
+{
+	size_t off, n;
+	lg_ascii_trim(&cell, &len);
+	/* The first of several addresses is the row's; the duplicate set
+	 * keeps its verdict without the flag, which is the row's alone. */
+	bool several = first_of_several(cell, len, &off, &n);
+	list_row(ctx, several ? cell + off : cell, several ? n : len, out);
+	if (several)
+		out->flags |= VERIFY_F_MULTIPLE;
+}
+
 void verify_apply_dns(struct verify_result *v, enum dns_outcome o)
 {
 	static const enum verify_reason reason[] = {
@@ -331,6 +494,8 @@ void verify_apply_dns(struct verify_result *v, enum dns_outcome o)
 		[DNS_SERVFAIL] = VERIFY_R_SERVFAIL,    [DNS_TIMEOUT] = VERIFY_R_TIMEOUT,
 	};
 	enum verify_reason r = (unsigned)o <= DNS_TIMEOUT ? reason[o] : VERIFY_R_TIMEOUT;
+	if (v->reason == VERIFY_R_DISPOSABLE && verify_reason_status(r) != VERIFY_UNDELIVERABLE)
+		return;
 	/* A role address reaches a team or a ticket queue, not a person
 	 * (Reacher's "risky" for role accounts). */
 	if (r == VERIFY_R_OK && (v->flags & VERIFY_F_ROLE))

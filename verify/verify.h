@@ -81,8 +81,12 @@ enum verify_flag {
 	VERIFY_F_QUOTED = 1u << 5,     /* quoted local part */
 	VERIFY_F_TYPO = 1u << 6,       /* domain looks mistyped; see suggestion */
 	VERIFY_F_RAGGED = 1u << 7,     /* row had a different field count (set by the caller) */
+	VERIFY_F_MULTIPLE = 1u << 8,   /* the cell held several addresses; the first was verified */
 };
-#define VERIFY_FLAG_COUNT 8
+#define VERIFY_FLAG_COUNT 9
+/* The flags that describe a row of one file, not the address: the store
+ * keeps a contact's flags without them. */
+#define VERIFY_F_ROW_ONLY (VERIFY_F_DUPLICATE | VERIFY_F_RAGGED | VERIFY_F_MULTIPLE)
 
 const char *verify_status_name(enum verify_status st);
 const char *verify_reason_name(enum verify_reason r);
@@ -131,19 +135,23 @@ void verify_address(struct verify_ctx *ctx, const char *cell, size_t len,
 
 /*
  * The DNS stage: does this verdict wait for its domain's mail hosts?  True
- * for a valid address whose domain did not decide it already (reason
- * dns.skipped).
+ * for a valid address (reason dns.skipped), and for one on a disposable
+ * domain (class.disposable): a throwaway domain that does not exist, or
+ * takes no mail, is undeliverable like any other.
  */
 static inline bool verify_needs_dns(const struct verify_result *v)
 {
-	return v->reason == VERIFY_R_DNS_SKIPPED;
+	return v->reason == VERIFY_R_DNS_SKIPPED || v->reason == VERIFY_R_DISPOSABLE;
 }
 
 /*
  * Complete a verdict that needs DNS with its domain's outcome (not
  * DNS_PENDING): MX or implicit MX -> deliverable (risky, class.role, for a
  * role address); null MX, no mail host, NXDOMAIN -> undeliverable;
- * SERVFAIL, timeout -> unknown.
+ * SERVFAIL, timeout -> unknown.  A disposable address stays risky
+ * (class.disposable) unless the domain is undeliverable: the answer that
+ * the domain takes mail, or no answer, says nothing against its being
+ * throwaway.
  */
 void verify_apply_dns(struct verify_result *v, enum dns_outcome o);
 

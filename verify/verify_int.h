@@ -113,7 +113,7 @@ struct verify_ctx {
 	unsigned typo_frequent_min;
 	const psl_ctx_t *psl;     /* borrowed from libpsl; may be NULL */
 	struct lg_regex *display_re; /* the display-name pattern; owned */
-	struct lg_buf nfc, key, norm, sugg, dkey;
+	struct lg_buf nfc, key, norm, sugg, dkey, rep;
 };
 
 /* Analyse the domain [d, d+n) (not yet lower-cased): syntax, IDNA,
