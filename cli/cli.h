@@ -246,6 +246,10 @@ const struct dns_result *cli_dns_lookup(struct dns_resolver *r, struct store *s,
 /* Is d a new answer to keep in the store?  True once per answer (d->user
  * marks it), never for a pending one, a failure or one the store gave. */
 bool cli_dns_to_keep(const struct dns_result *d);
+/* Did more than the share max of the domains looked up end unanswered
+ * (dns.timeout, dns.servfail)?  *failed: how many did.  A run that says
+ * yes exits 75, its rows written all the same ([verify] dns_unanswered_max). */
+bool cli_dns_unanswered(const struct dns_stats *d, double max, size_t *failed);
 /* Keep d's answer in s. */
 enum lg_status cli_dns_keep(struct dns_resolver *r, struct store *s, const struct dns_result *d,
 			    struct lg_err *err);
@@ -309,6 +313,8 @@ struct report {
 	size_t set_bytes;           /* memory of the duplicate set and domain cache */
 	bool dns;                   /* the DNS stage ran */
 	bool dns_down;              /* and the resolver did not answer */
+	bool dns_unanswered;        /* or left too many domains unanswered (cli_dns_unanswered) */
+	size_t dns_failed;          /* domains that ended in dns.timeout or dns.servfail */
 	struct dns_stats dns_stats;
 	size_t spool_peak;          /* memory of rows waiting for DNS, at most */
 	size_t spool_spilled;       /* bytes of waiting rows written to the spool file */

@@ -156,7 +156,7 @@ int cmd_bounces(int argc, char **argv)
 	if (st == LG_OK)
 		st = cli_import_readable(argv + first, argc - first, &err);
 	if (st == LG_OK)
-		st = store_open(&I.store, cli_common.db, STORE_WRITE, &err);
+		st = store_open(&I.store, cli_common.db, STORE_CREATE, &err);
 	if (st == LG_OK && I.a.list) {
 		struct store_list_info li;
 		if ((st = store_list_get(I.store, I.a.list, &li, &err)) == LG_OK)

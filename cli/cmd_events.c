@@ -263,7 +263,7 @@ int cmd_events(int argc, char **argv)
 	if (st == LG_OK)
 		st = cli_import_readable(argv + first, argc - first, &err);
 	if (st == LG_OK)
-		st = store_open(&I.store, cli_common.db, STORE_WRITE, &err);
+		st = store_open(&I.store, cli_common.db, STORE_CREATE, &err);
 	if (st != LG_OK)
 		goto out;
 	I.ctx = verify_ctx_new(&conf);

@@ -242,14 +242,8 @@ static enum lg_status one_open(struct one *O, const struct qual_args *a, const c
 	if ((st = scoring_ctx_new(&O->sctx, &O->conf.rubric, err)) != LG_OK)
 		return st;
 	/* the database must exist (a command on one contact never makes one) */
-	if ((st = store_open(&O->s, cli_common.db, STORE_READ, err)) != LG_OK)
+	if ((st = store_open(&O->s, cli_common.db, mode, err)) != LG_OK)
 		return st;
-	if (mode == STORE_WRITE) {
-		store_close(O->s);
-		O->s = NULL;
-		if ((st = store_open(&O->s, cli_common.db, mode, err)) != LG_OK)
-			return st;
-	}
 	O->vctx = verify_ctx_new(&O->conf);
 	O->L.store = O->s;
 	O->L.vctx = O->vctx;

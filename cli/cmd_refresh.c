@@ -31,7 +31,7 @@ static const struct cli_option refresh_opts[] = {
 	{"list", 'l', "NAME", "only the records of list NAME"},
 	CLI_DNS_OPTS,
 	{"config", 'c', "FILE", "read this configuration file"},
-	{"quiet", 'q', NULL, "print only errors"},
+	{"quiet", 'q', NULL, "print no summary (errors, and records kept unknown, still show)"},
 	CLI_COMMON_OPTS,
 	{"help", 'h', NULL, "show this help and exit"},
 	{NULL, 0, NULL, NULL},
@@ -100,6 +100,7 @@ struct refresh_run {
 	size_t n;
 	struct lg_arena arena;
 	unsigned long by_status[VERIFY_STATUS_COUNT];
+	unsigned long kept;  /* unknown answers that left an older decided verdict */
 };
 
 /* Take a contact of the plan into the chunk. */
@@ -162,10 +163,11 @@ static enum lg_status record_batch(struct refresh_run *R, size_t from, size_t to
 			.domain_len = dlen, .status = v.status, .reason = v.reason, .flags = v.flags,
 			.mx = mx, .provider = provider, .verified_at = at,
 		};
-		bool changed;
+		bool changed, kept = false;
 		if (st == LG_OK)
-			st = store_refresh_done(R->store, &R->run, &it->due, &sv, &changed, err);
+			st = store_refresh_done(R->store, &R->run, &it->due, &sv, &changed, &kept, err);
 		R->by_status[v.status]++;
+		R->kept += kept;
 	}
 	if (st == LG_OK)
 		st = store_commit(R->store, err);
@@ -274,6 +276,20 @@ int cmd_refresh(int argc, char **argv)
 			R.by_status[VERIFY_UNDELIVERABLE], R.by_status[VERIFY_UNKNOWN], ds.domains,
 			ds.primed, lg_now_mono() - t0);
 	}
+	/* Not silenced by --quiet: these change what to do next. */
+	if (st == LG_OK && R.kept)
+		fprintf(stderr, "leadgate refresh: kept: %lu records whose new answer was unknown keep "
+				"their older verdict; they stay due and come first in the next refresh\n",
+			R.kept);
+	struct dns_stats ds;
+	size_t failed;
+	dns_resolver_stats(R.dns, &ds);
+	if (st == LG_OK && cli_dns_unanswered(&ds, conf.dns_unanswered_max, &failed))
+		st = lg_err_set(&err, LG_ETEMP,
+				"%zu of %zu domains went unanswered (dns.timeout, dns.servfail), more than "
+				"the %g%% that [verify] dns_unanswered_max allows: every record was "
+				"recorded, theirs as unknown; run again later",
+				failed, ds.domains + ds.primed, conf.dns_unanswered_max * 100);
 out:
 	free(R.items);
 	lg_arena_release(&R.arena);

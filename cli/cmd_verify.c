@@ -59,7 +59,7 @@ static const struct cli_option verify_opts[] = {
 	{"no-dns", OPT_NO_DNS, NULL, "do not look up mail hosts (status unknown, reason dns.skipped)"},
 	{"list", 'l', "NAME", "record the run in the store as a version of list NAME, then gate it"},
 	{"source", OPT_SOURCE, "NAME", "with --list: where the list came from (its decay rate)"},
-	{"quiet", 'q', NULL, "print neither the summary nor warnings about rows"},
+	{"quiet", 'q', NULL, "print no summary (warnings about the input and errors still show)"},
 	CLI_COMMON_OPTS,
 	{"help", 'h', NULL, "show this help and exit"},
 	{NULL, 0, NULL, NULL},
@@ -116,6 +116,16 @@ static bool source_name_ok(const char *s)
 	return n >= 1 && n <= 63;
 }
 
+/* A list name: printed in lists' columns and messages, one line each. */
+static bool list_name_ok(const char *s)
+{
+	size_t n = strlen(s);
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return false;
+	return n >= 1 && n <= 127;
+}
+
 static int on_opt(void *arg, int key, const char *val)
 {
 	struct verify_args *a = arg;
@@ -135,9 +145,10 @@ static int on_opt(void *arg, int key, const char *val)
 		return 64;
 	case 'l':
 		a->list = val;
-		if (*val && strlen(val) < 128)
+		if (list_name_ok(val))
 			return -1;
-		cli_error("--list wants a name of 1 to 127 bytes");
+		cli_error("--list wants a name of 1 to 127 bytes without control characters "
+			  "(line breaks, tabs)");
 		return 64;
 	case OPT_SOURCE:
 		a->source = val;
@@ -532,7 +543,7 @@ int cmd_verify(int argc, char **argv)
 	/* A contact list: only now does it become a list version. */
 	if (a.list) {
 		lg_map_init(&R.suppressed, 1);
-		st = store_open(&R.store, cli_common.db, STORE_WRITE, &err);
+		st = store_open(&R.store, cli_common.db, STORE_CREATE, &err);
 		if (st == LG_OK)
 			st = store_suppressed_each(R.store, add_suppressed, &R, &err);
 		if (st == LG_OK)
@@ -608,7 +619,7 @@ int cmd_verify(int argc, char **argv)
 			};
 		if (row->n != hdr->n) {
 			v.flags |= VERIFY_F_RAGGED;
-			if (++rep.ragged <= WARN_ROWS_MAX && !a.quiet)
+			if (++rep.ragged <= WARN_ROWS_MAX)
 				cli_error("%s:%lu: %zu fields, the header has %zu (kept, flagged ragged)",
 					  in_name, row->line, row->n, hdr->n);
 		}
@@ -672,21 +683,25 @@ int cmd_verify(int argc, char **argv)
 		dns_resolver_stats(R.dns, &rep.dns_stats);
 		rep.dns_down = dns_resolver_down(R.dns) ||
 			       (rep.dns_stats.domains && !rep.dns_stats.answered);
+		rep.dns_unanswered = !rep.dns_down &&
+				     cli_dns_unanswered(&rep.dns_stats, conf.dns_unanswered_max,
+							&rep.dns_failed);
 		struct io_spool_stats ss;
 		io_spool_stats(R.spool, &ss);
 		rep.spool_peak = ss.mem_peak;
 		rep.spool_spilled = ss.spilled_bytes;
 	}
-	if (!a.quiet) {
-		if (rep.ragged > WARN_ROWS_MAX)
-			cli_error("%s: %lu more ragged rows not listed", in_name, rep.ragged - WARN_ROWS_MAX);
-		if (rs.footer_rows)
-			cli_error("%s:%lu-%lu: Salesforce report footer (%lu rows), not contacts: skipped",
-				  in_name, rs.footer_line, rs.footer_last, rs.footer_rows);
-		if (rs.unclosed_quote_line)
-			cli_error("%s:%lu: a quoted field never closes; the row runs to the end of input",
-				  in_name, rs.unclosed_quote_line);
-	}
+	/* --quiet silences the summary and what is only news (a footer
+	 * skipped as it should be), never a warning that asks for a look at
+	 * the input. */
+	if (rep.ragged > WARN_ROWS_MAX)
+		cli_error("%s: %lu more ragged rows not listed", in_name, rep.ragged - WARN_ROWS_MAX);
+	if (rs.footer_rows && !a.quiet)
+		cli_error("%s:%lu-%lu: Salesforce report footer (%lu rows), not contacts: skipped",
+			  in_name, rs.footer_line, rs.footer_last, rs.footer_rows);
+	if (rs.unclosed_quote_line)
+		cli_error("%s:%lu: a quoted field never closes; the row runs to the end of input",
+			  in_name, rs.unclosed_quote_line);
 	st = cli_output_close(out, a.output, true, &err);
 	out = -1;
 	if (st != LG_OK)
@@ -729,6 +744,13 @@ int cmd_verify(int argc, char **argv)
 				"are unknown (dns.timeout); run again later",
 				a.dns.servers ? " " : "", a.dns.servers ? a.dns.servers : "",
 				rep.dns_stats.outcome[DNS_TIMEOUT], rep.dns_stats.domains);
+	if (st == LG_OK && rep.dns_unanswered)
+		st = lg_err_set(&err, LG_ETEMP,
+				"%zu of %zu domains went unanswered (dns.timeout, dns.servfail), more than "
+				"the %g%% that [verify] dns_unanswered_max allows: every row is written, "
+				"theirs as unknown; run again later",
+				rep.dns_failed, rep.dns_stats.domains + rep.dns_stats.primed,
+				conf.dns_unanswered_max * 100);
 	if (st == LG_OK && R.store && le.gate.blocked)
 		rc = 1;
 	goto out;

@@ -39,3 +39,12 @@ enum lg_status cli_dns_keep(struct dns_resolver *r, struct store *s, const struc
 	const char *domain = dns_resolver_domain(r, d, &len);
 	return store_domain_put(s, domain, len, d, err);
 }
+
+bool cli_dns_unanswered(const struct dns_stats *d, double max, size_t *failed)
+{
+	/* Over every domain the run needed: those answered from the store
+	 * (primed) count, or a second run, which asks only for what the
+	 * first could not learn, would always look like a failing one. */
+	*failed = d->outcome[DNS_TIMEOUT] + d->outcome[DNS_SERVFAIL];
+	return *failed && (double)*failed > max * (double)(d->domains + d->primed);
+}

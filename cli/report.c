@@ -113,7 +113,10 @@ void report_print(FILE *f, const struct report *r)
 	if (r->dns) {
 		const struct dns_stats *d = &r->dns_stats;
 		fprintf(f, "  dns             %zu domains, %zu queries, %zu answered%s\n", d->domains,
-			d->queries, d->answered, r->dns_down ? " (the resolver did not answer)" : "");
+			d->queries, d->answered,
+			r->dns_down         ? " (the resolver did not answer)"
+			: r->dns_unanswered ? " (too many domains unanswered)"
+					    : "");
 		fprintf(f, "  mail hosts     ");
 		for (int o = DNS_MX; o <= DNS_TIMEOUT; o++)
 			fprintf(f, " %s %zu%s", dns_outcome_name((enum dns_outcome)o), d->outcome[o],
@@ -182,6 +185,10 @@ enum lg_status report_write_json(const char *path, const struct report *r, struc
 				  "outcomes", oc, "resolver_down", r->dns_down, "cache_bytes",
 				  (json_int_t)d->bytes, "spool_peak_bytes", (json_int_t)r->spool_peak,
 				  "spool_spilled_bytes", (json_int_t)r->spool_spilled));
+		json_t *dj = json_object_get(o, "dns");
+		json_object_set_new(dj, "unanswered", json_integer((json_int_t)(d->outcome[DNS_TIMEOUT] +
+									     d->outcome[DNS_SERVFAIL])));
+		json_object_set_new(dj, "unanswered_over_limit", json_boolean(r->dns_unanswered));
 	} else {
 		json_object_set_new(o, "dns", json_null());
 	}

@@ -63,6 +63,7 @@ void conf_init(struct conf *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->typo_frequent_min = 20;
+	c->dns_unanswered_max = 0.5;
 	decay_policy_default(&c->decay);
 	c->gate.threshold = 0.01;
 	/* prior[] is indexed by enum verify_status, whose numbers are stable:
@@ -346,6 +347,11 @@ static enum lg_status set_key(struct conf *c, const char *section, const char *k
 	struct conf_list *l = list_for_key(c, key);
 	if (l)
 		return conf_add_list_file(c, l, key, val, name, line, dir, err);
+	if (!strcmp(key, "dns_unanswered_max")) {
+		if (!parse_percent(val, 0, 100, &c->dns_unanswered_max))
+			return bad_percent(err, name, line, key, "0 to 100", val);
+		return LG_OK;
+	}
 	if (!strcmp(key, "typo_frequent_min")) {
 		long v;
 		if (!lg_parse_long(val, 2, 1000000, &v))
@@ -364,6 +370,9 @@ enum lg_status conf_load_text(struct conf *c, const char *text, size_t len,
 	char section[64] = "";
 	unsigned line = 0;
 	const char *p = text, *end = text + len;
+
+	if (len >= 3 && !memcmp(p, "\xef\xbb\xbf", 3))
+		p += 3; /* a UTF-8 byte order mark, as Windows editors write one */
 
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));

@@ -46,6 +46,8 @@ struct conf {
 	struct conf_list typo;       /* typo targets, in priority order */
 	struct conf_list allow;      /* never flagged disposable or typo */
 	unsigned typo_frequent_min;  /* a domain seen this often in a list is a typo target */
+	double dns_unanswered_max;   /* a run whose looked-up domains end unanswered (timeout,
+				      * SERVFAIL) above this share exits 75: 0.5 */
 	struct decay_policy decay;   /* [decay]: the default freshness policy */
 	struct conf_source_rate *source_rate; /* [decay] monthly_rate.SOURCE = ...; n_source_rate of them */
 	size_t n_source_rate;

@@ -240,7 +240,7 @@ enum lg_status store_refresh_each(struct store *s, const struct store_run *run, 
 
 enum lg_status store_refresh_done(struct store *s, const struct store_run *run,
 				  const struct store_due *d, const struct store_verdict *v,
-				  bool *changed, struct lg_err *err)
+				  bool *changed, bool *kept, struct lg_err *err)
 {
 	int64_t contact_id = d->contact_id;
 	sqlite3_stmt *q = store_stmt(s, Q_CONTACT_GET);
@@ -254,6 +254,7 @@ enum lg_status store_refresh_done(struct store *s, const struct store_run *run,
 	/* An unknown verdict is kept as evidence but does not replace a
 	 * decided one (Q_CONTACT_SET): no change then. */
 	*changed = old != (int)v->status && (v->status != VERIFY_UNKNOWN || old == VERIFY_UNKNOWN);
+	*kept = v->status == VERIFY_UNKNOWN && old >= 0 && old != VERIFY_UNKNOWN;
 
 	if ((st = store_evidence_add(s, contact_id, run->id, "refresh", v, err)) != LG_OK)
 		return st;
@@ -267,10 +268,13 @@ enum lg_status store_refresh_done(struct store *s, const struct store_run *run,
 	sqlite3_bind_int64(q, 7, v->verified_at);
 	if ((st = store_exec_step(s, q, "recording a refreshed verdict", err)) != LG_OK)
 		return st;
-	/* A rep's request is met by a decided verdict, not by a timeout. */
-	if (v->status != VERIFY_UNKNOWN) {
-		q = store_stmt(s, Q_REVERIFY_DONE);
+	/* A rep's request is met by a decided verdict, not by a timeout; a
+	 * kept verdict waits there too, for the next plan to take first. */
+	if (v->status != VERIFY_UNKNOWN || *kept) {
+		q = store_stmt(s, *kept ? Q_REVERIFY_KEPT : Q_REVERIFY_DONE);
 		sqlite3_bind_int64(q, 1, contact_id);
+		if (*kept)
+			sqlite3_bind_int64(q, 2, v->verified_at);
 		if ((st = store_exec_step(s, q, "recording a refreshed verdict", err)) != LG_OK)
 			return st;
 	}

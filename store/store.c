@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* Another leadgate holding the write lock is waited for this long: a
  * verify commits every few thousand rows, so waits are short. */
@@ -331,6 +332,9 @@ static const char *const sql[Q_COUNT] = {
 			" AND rank = ?2",
 	[Q_LIST_VERSION] = "SELECT coalesce(current_run, 0) FROM lists WHERE id = ?1",
 	[Q_REVERIFY_DONE] = "DELETE FROM reverify WHERE contact_id = ?1",
+	/* a rep's own request, if there is one, stays as it was */
+	[Q_REVERIFY_KEPT] = "INSERT INTO reverify(contact_id, requested_at, why)"
+			    " VALUES (?1, ?2, 'unknown') ON CONFLICT (contact_id) DO NOTHING",
 	[Q_PROFILE_PUT] = "INSERT INTO profiles(contact_id, title, company, industry, region, employees,"
 			  " updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (contact_id) DO"
 			  " UPDATE SET title = coalesce(excluded.title, title),"
@@ -403,10 +407,12 @@ enum lg_status store_fail(struct store *s, const char *what, struct lg_err *err)
 	case SQLITE_READONLY:
 		return lg_err_set(err, LG_EIO, "%s: %s: the database is read-only (%s)", s->path,
 				  what, msg);
-	case SQLITE_NOTADB:
+	case SQLITE_NOTADB: /* some other file: the input is wrong, as for a missing one */
+		return lg_err_set(err, LG_ENOINPUT, "%s: %s: not a leadgate database (%s)", s->path,
+				  what, msg);
 	case SQLITE_CORRUPT:
-		return lg_err_set(err, LG_EIO, "%s: %s: not a leadgate database, or damaged: %s",
-				  s->path, what, msg);
+		return lg_err_set(err, LG_EIO, "%s: %s: the database is damaged: %s", s->path, what,
+				  msg);
 	default: {
 		int e = sqlite3_system_errno(s->db);
 		return lg_err_set(err, LG_EIO, "%s: %s: %s%s%s", s->path, what, msg, e ? ": " : "",
@@ -546,6 +552,101 @@ out:
 	return st;
 }
 
+/* The directory of path, for messages and access checks.  Owned: free(). */
+static char *dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	if (!slash)
+		return lg_xstrdup(".");
+	return lg_xmemdup(path, slash == path ? 1 : (size_t)(slash - path));
+}
+
+/*
+ * Why an existing database cannot be written, said before SQLite says
+ * "unable to open database file" (it cannot create the -wal and -shm files
+ * that WAL mode keeps beside the database, and reports whatever errno the
+ * last try left): a read-only file system, or no write permission on the
+ * file or its directory.  LG_OK when nothing is wrong that way.
+ */
+static enum lg_status check_writable(const char *path, struct lg_err *err)
+{
+	char *dir = dir_of(path);
+	enum lg_status st = LG_OK;
+	if (access(path, W_OK) != 0)
+		st = lg_err_set(err, LG_EIO, "%s: the database is read-only here (%s); commands "
+				"that only read it still work", path, strerror(errno));
+	else if (access(dir, W_OK) != 0)
+		st = lg_err_set(err, LG_EIO, "%s: its directory %s is read-only here (%s), and "
+				"SQLite keeps the database's -wal and -shm files in it", path, dir,
+				strerror(errno));
+	free(dir);
+	return st;
+}
+
+/*
+ * A read-only open of a database on a read-only file system (a snapshot,
+ * a read-only mount): SQLite cannot create the -shm file that WAL mode
+ * needs, so it is opened as immutable.  Only when no -wal file is there:
+ * one would hold commits that an immutable open does not see.
+ */
+static bool open_immutable(struct store *s)
+{
+	char *dir = dir_of(s->path);
+	struct lg_buf wal = LG_BUF_INIT, uri = LG_BUF_INIT;
+	struct stat sb;
+	bool ok = false;
+
+	lg_buf_addf(&wal, "%s-wal", s->path);
+	if (access(dir, W_OK) != 0 && (stat(wal.data, &sb) != 0 || sb.st_size == 0)) {
+		/* RFC 8089 file URI: escape what a URI would read otherwise. */
+		lg_buf_adds(&uri, "file:");
+		for (const char *p = s->path; *p; p++) {
+			unsigned char c = (unsigned char)*p;
+			if (c == '%' || c == '?' || c == '#' || c <= ' ' || c >= 0x7f)
+				lg_buf_addf(&uri, "%%%02X", c);
+			else
+				lg_buf_addc(&uri, (char)c);
+		}
+		lg_buf_adds(&uri, "?immutable=1");
+		sqlite3_close(s->db);
+		s->db = NULL;
+		ok = sqlite3_open_v2(uri.data, &s->db,
+				     SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX,
+				     NULL) == SQLITE_OK;
+	}
+	lg_buf_release(&wal);
+	lg_buf_release(&uri);
+	free(dir);
+	return ok;
+}
+
+/* PRAGMA user_version into *v. */
+static enum lg_status user_version(struct store *s, int *v, struct lg_err *err)
+{
+	sqlite3_stmt *q;
+	*v = 0;
+	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &q, NULL) != SQLITE_OK)
+		return store_fail(s, "opening", err);
+	int rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW)
+		*v = sqlite3_column_int(q, 0);
+	sqlite3_finalize(q);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? LG_OK : store_fail(s, "opening", err);
+}
+
+/* Does the database hold any table (an empty file holds none)? */
+static bool has_tables(struct store *s)
+{
+	sqlite3_stmt *q;
+	bool any = false;
+	if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM sqlite_master LIMIT 1", -1, &q, NULL) ==
+	    SQLITE_OK) {
+		any = sqlite3_step(q) == SQLITE_ROW;
+		sqlite3_finalize(q);
+	}
+	return any;
+}
+
 enum lg_status store_open(struct store **out, const char *path, enum store_mode mode,
 			  struct lg_err *err)
 {
@@ -553,6 +654,7 @@ enum lg_status store_open(struct store **out, const char *path, enum store_mode 
 	enum lg_status st = LG_OK;
 	struct stat sb;
 	static bool configured;
+	bool writes = mode != STORE_READ;
 
 	if (!configured) {
 		/* Before SQLite starts: no global allocation statistics, whose
@@ -566,27 +668,49 @@ enum lg_status store_open(struct store **out, const char *path, enum store_mode 
 		free(s);
 		return LG_EUSAGE;
 	}
-	if (mode == STORE_READ && stat(s->path, &sb) != 0) {
-		st = lg_err_set(err, LG_ENOINPUT, "%s: no database (nothing verified with --list yet?)",
-				s->path);
+	if (mode != STORE_CREATE && stat(s->path, &sb) != 0) {
+		/* Only the commands that bring contacts in make a database: a
+		 * scheduled refresh or score on a mistyped path must not run
+		 * happily on an empty new one. */
+		if (errno == ENOENT || errno == ENOTDIR)
+			st = lg_err_set(err, LG_ENOINPUT,
+					"%s: no database (leadgate verify --list NAME FILE, bounces "
+					"import or events import creates one; --db PATH or "
+					"LEADGATE_DB chooses another)", s->path);
+		else
+			st = lg_err_set(err, LG_ENOINPUT, "%s: %s", s->path, strerror(errno));
 		goto out;
 	}
-	if (mode == STORE_WRITE && (st = make_parent(s->path, err)) != LG_OK)
+	if (mode == STORE_CREATE && (st = make_parent(s->path, err)) != LG_OK)
+		goto out;
+	if (writes && stat(s->path, &sb) == 0 && (st = check_writable(s->path, err)) != LG_OK)
 		goto out;
 	int flags = SQLITE_OPEN_NOMUTEX |
-		    (mode == STORE_WRITE ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
-					 : SQLITE_OPEN_READONLY);
+		    (writes ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY);
 	if (sqlite3_open_v2(s->path, &s->db, flags, NULL) != SQLITE_OK) {
 		st = s->db ? store_fail(s, "opening", err)
 			   : lg_err_set(err, LG_EIO, "%s: cannot open", s->path);
 		goto out;
 	}
 	sqlite3_extended_result_codes(s->db, 1);
+	int v = 0;
+	if (!writes) {
+		st = user_version(s, &v, err);
+		/* A read of a WAL database where the -shm file cannot be made. */
+		int why = sqlite3_errcode(s->db) & 0xff;
+		if (st != LG_OK && (why == SQLITE_CANTOPEN || why == SQLITE_READONLY) &&
+		    open_immutable(s)) {
+			sqlite3_extended_result_codes(s->db, 1);
+			st = user_version(s, &v, err);
+		}
+		if (st != LG_OK)
+			goto out;
+	}
 	sqlite3_busy_timeout(s->db, STORE_BUSY_MS);
 	/* WAL: readers never block the writer and a crash loses at most
 	 * what was not committed; NORMAL sync is durable to a process kill
 	 * (the WAL is synced at checkpoints). */
-	if (mode == STORE_WRITE)
+	if (writes)
 		st = exec(s, "PRAGMA journal_mode = WAL", "opening", err);
 	if (st == LG_OK)
 		st = exec(s, "PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 8192;"
@@ -594,29 +718,28 @@ enum lg_status store_open(struct store **out, const char *path, enum store_mode 
 			  "opening", err);
 	/* Readers scan whole lists (the gate): map the file rather than copy
 	 * its pages into the cache. */
-	if (st == LG_OK && mode == STORE_READ)
+	if (st == LG_OK && !writes)
 		st = exec(s, "PRAGMA mmap_size = 268435456", "opening", err);
 	if (st != LG_OK)
 		goto out;
-	if (mode == STORE_WRITE && sqlite3_db_readonly(s->db, "main") == 1) {
+	if (writes && sqlite3_db_readonly(s->db, "main") == 1) {
 		st = lg_err_set(err, LG_EIO, "%s: the database is read-only (no write permission)",
 				s->path);
 		goto out;
 	}
-	if (mode == STORE_WRITE) {
+	if (writes) {
+		/* Another program's SQLite file: never add our tables to it. */
+		if ((st = user_version(s, &v, err)) != LG_OK)
+			goto out;
+		if (v == 0 && has_tables(s)) {
+			st = lg_err_set(err, LG_ENOINPUT, "%s: not a leadgate database (an SQLite "
+					"database of another program)", s->path);
+			goto out;
+		}
 		st = migrate(s, err);
 		s->version = SCHEMA_VERSION;
 	} else {
 		/* Reading an empty or foreign file: say so rather than fail later. */
-		sqlite3_stmt *q;
-		int v = 0;
-		if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &q, NULL) != SQLITE_OK) {
-			st = store_fail(s, "opening", err);
-			goto out;
-		}
-		if (sqlite3_step(q) == SQLITE_ROW)
-			v = sqlite3_column_int(q, 0);
-		sqlite3_finalize(q);
 		if (v == 0)
 			st = lg_err_set(err, LG_ENOINPUT, "%s: not a leadgate database (or empty)",
 					s->path);

@@ -32,14 +32,18 @@ struct store;
 char *store_default_path(struct lg_err *err);
 
 enum store_mode {
-	STORE_READ = 0,  /* the database must exist; nothing is written */
-	STORE_WRITE = 1, /* created (with its directory) if missing, migrated */
+	STORE_READ = 0,   /* the database must exist; nothing is written */
+	STORE_WRITE = 1,  /* the database must exist; migrated */
+	STORE_CREATE = 2, /* created (with its directory) if missing, migrated: for the
+			   * commands that bring contacts in (verify --list, imports) */
 };
 
 /*
  * Open the database at path (NULL: store_default_path()).  Errors:
- * LG_ENOINPUT (STORE_READ and no database), LG_EIO (cannot open, not a
- * leadgate database, read-only file for STORE_WRITE, disk full),
+ * LG_ENOINPUT (no database, but for STORE_CREATE; a file that is not a
+ * leadgate database), LG_EIO (cannot open; a read-only file, file system
+ * or directory for STORE_WRITE and STORE_CREATE, said as such; disk full;
+ * damaged),
  * LG_ETEMP (locked by another process past the busy timeout),
  * LG_ECONFIG (made by a newer leadgate).  Owned: store_close.
  */
@@ -277,11 +281,13 @@ enum lg_status store_refresh_each(struct store *s, const struct store_run *run, 
 /*
  * Record a contact's new verdict (in a transaction): an evidence row, the
  * contact's latest verdict, and the plan's entry done.  *changed says
- * whether the status changed.
+ * whether the status changed.  An unknown verdict does not replace a
+ * decided one: *kept says so, and the contact, still due, waits in the
+ * reverify table, so that the next plan takes it first.
  */
 enum lg_status store_refresh_done(struct store *s, const struct store_run *run,
 				  const struct store_due *d, const struct store_verdict *v,
-				  bool *changed, struct lg_err *err);
+				  bool *changed, bool *kept, struct lg_err *err);
 
 struct store_refresh_counts {
 	unsigned long planned, done, changed, suppressed;

@@ -25,6 +25,7 @@ exits() { # exits CODE NAME COMMAND...: passes when COMMAND exits CODE
 	if [ "$got" -eq "$want" ]; then ok; else bad "$name: exit $got, want $want"; cat "$t/err"; fi
 }
 has() { grep -qF -- "$2" "$1"; }
+not_has() { ! grep -qF -- "$2" "$1"; }
 # mask FILE: verified_at times -> <time>, so runs compare equal
 mask() { sed -E 's/[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z/<time>/g' "$1" >"$1.m" && mv "$1.m" "$1"; }
 
@@ -48,7 +49,11 @@ check "contacts rows" cmp -s "$t/out" tests/expected/contacts.csv
 # --- stdin, -o, --summary, --email-column ---------------------------------
 "$lg" verify --no-dns -q - <samples/messy.csv >"$t/stdin.csv" 2>"$t/err"
 check "stdin same as file" cmp -s "$t/stdin.csv" tests/expected/messy-nodns.csv
-check "quiet prints nothing" test ! -s "$t/err"
+# --quiet drops the summary and the news (the footer skipped), never a
+# warning that asks for a look at the input (the ragged rows).
+check "quiet prints no summary" not_has "$t/err" "rows "
+check "quiet prints no footer note" not_has "$t/err" "report footer"
+check "quiet still warns of ragged rows" has "$t/err" "<stdin>:11: 2 fields, the header has 6"
 exits 0 "-o" "$lg" verify --no-dns -q -o "$t/o.csv" --summary "$t/s.json" samples/messy.csv
 check "-o file rows" cmp -s "$t/o.csv" tests/expected/messy-nodns.csv
 check "-o leaves no temporary" test "$(ls "$t" | grep -c tmp)" -eq 0

@@ -19,6 +19,7 @@ bg="" # leadgate processes running in the background
 cleanup() {
 	for p in $bg; do kill -9 "$p" 2>/dev/null; done
 	sh tests/dnsd.sh stop "$t/dns"
+	sh tests/dnsd.sh stop "$t/dns2" 2>/dev/null
 	chmod -R u+rwX "$t" 2>/dev/null
 	rm -rf "$t"
 }
@@ -241,6 +242,34 @@ eq "refresh with the resolver down records nothing" "$(sq "SELECT group_concat(s
 exits 0 "the next refresh takes the interrupted one up" "$lg" refresh --db "$db" --now "$now40" $dns
 check "it says so" has "$t/err" "taking up the interrupted refresh run"
 
+# === a refresh where most domains go unanswered ================================
+# A list of 30 contacts on 30 domains, and 5 staler contacts elsewhere.  A
+# second server answers for 10 of the 30 domains and drops the queries of
+# the other 20: the refresh records all 30, keeps the older verdict of the
+# 20 (kept: 20), and exits 75 (more than half unanswered).  The next
+# refresh takes those 20 first, before the staler 5.
+db=$t/half.db
+{ echo Email; sed -n '1,30p' "$t/domains" | awk '{ print "u" NR "@" $0 }'; } >"$t/half.csv"
+{ echo Email; sed -n '31,35p' "$t/domains" | awk '{ print "o" NR "@" $0 }'; } >"$t/old.csv"
+"$lg" verify --db "$db" --now 2026-01-05T09:00:00Z $dns -q --list old -o /dev/null "$t/old.csv" 2>/dev/null
+"$lg" verify --db "$db" --now "$now1" $dns -q --list half -o /dev/null "$t/half.csv" 2>/dev/null
+{ sed -n '/^\$TTL/,/^ns\.leadgate-demo\./p' samples/samples.zone
+  sed -n '1,10p' "$t/domains" | awk '{ print $0 ". 3600 MX 10 mx." $0 "." }'; } >"$t/partial.zone"
+sed -n '11,30p' "$t/domains" | awk '{ print "\tlocal-zone: \"" $0 ".\" deny" }' >"$t/partial.zone.conf"
+port2=$(sh tests/dnsd.sh start "$t/dns2" "$t/partial.zone") || exit 1
+exits 75 "refresh with 20 of 30 domains unanswered" "$lg" refresh --db "$db" --now "$now40" --list half \
+	--dns 127.0.0.1:$port2 --dns-timeout 100 --dns-tries 1 --quiet
+sh tests/dnsd.sh stop "$t/dns2"
+check "... says how many went unanswered" has "$t/err" "20 of 30 domains went unanswered"
+check "... says what was kept, --quiet or not" has "$t/err" "kept: 20 records whose new answer was unknown keep their older verdict"
+eq "... records all 30" "$(sq "SELECT count(*) FROM evidence WHERE how = 'refresh'")" 30
+eq "... the 10 answered are fresh" "$(sq "SELECT count(*) FROM contacts WHERE address LIKE 'u%' AND verified_at > 1768035600")" 10
+eq "... the 20 keep their verdict" "$(sq "SELECT count(*) FROM contacts WHERE address LIKE 'u%' AND status = 0 AND verified_at = 1768035600")" 20
+exits 0 "the next refresh, budget 20" "$lg" refresh --db "$db" --now "$now40" $dns --budget 20 --quiet
+eq "... takes the 20 kept first" "$(sq "SELECT count(*) FROM contacts WHERE address LIKE 'u%' AND verified_at = 1768035600")" 0
+eq "... before the staler ones" "$(sq "SELECT count(*) FROM contacts WHERE address LIKE 'o%' AND verified_at > 1767603600")" 0
+eq "... and nothing waits any more" "$(sq 'SELECT count(*) FROM reverify')" 0
+
 # === bad input ================================================================
 exits 66 "gate of a list that does not exist" "$lg" gate --db "$db" --now "$now1" nosuchlist
 check "the message names the list" has "$t/err" "nosuchlist"
@@ -250,13 +279,34 @@ exits 66 "lists show of a missing database" "$lg" lists --db "$t/none/x.db" --no
 check "the message names the database" has "$t/err" "$t/none/x.db"
 check "reading creates no database" test ! -e "$t/none"
 printf 'Email\nnot a database\n' >"$t/notdb.db"
-exits 74 "verify --list into a file that is not a database" \
+exits 66 "verify --list into a file that is not a database" \
 	"$lg" verify --db "$t/notdb.db" --now "$now1" --no-dns -q --list x -o /dev/null samples/contacts.csv
-check "not a database: says so" has "$t/err" "$t/notdb.db"
-"$lg" lists --db "$t/notdb.db" --now "$now1" >/dev/null 2>"$t/err"
-rc=$?
-check "lists of a file that is not a database: exit 66 or 74 (got $rc)" [ $rc -eq 66 -o $rc -eq 74 ]
+check "not a database: says so" has "$t/err" "$t/notdb.db: opening: not a leadgate database"
+exits 66 "lists of a file that is not a database" "$lg" lists --db "$t/notdb.db" --now "$now1"
 check "lists of a file that is not a database: names it" has "$t/err" "$t/notdb.db"
+sqlite3 "$t/other.db" 'CREATE TABLE notes(x)'
+exits 66 "verify --list into another program's SQLite database" \
+	"$lg" verify --db "$t/other.db" --now "$now1" --no-dns -q --list x -o /dev/null samples/contacts.csv
+check "... says so" has "$t/err" "not a leadgate database"
+check "... and leaves it as it was" [ "$(sqlite3 "$t/other.db" 'SELECT count(*) FROM sqlite_master')" = 1 ]
+# Only the commands that bring contacts in make a database.  The others,
+# on a database that is not there, exit 66 naming it and how to choose
+# another, and leave nothing behind: a scheduled refresh on a mistyped
+# path never looks healthy.
+for cmd in "lists" "lists show q4" "gate q4" "export q4 -o /dev/null" \
+	"export q4 --for-sequence -o /dev/null" "refresh --quiet" "score -o /dev/null" \
+	"score --dry-run" "qualify a@b.com" "report rejections" "decide a@b.com accept" \
+	"evidence add a@b.com --criterion budget --status met --confidence 1 --source call"; do
+	# shellcheck disable=SC2086
+	exits 66 "$cmd on a missing database" "$lg" $cmd --db "$t/none/x.db" --now "$now1"
+	check "$cmd: names the database and the way out" \
+		grep -q "$t/none/x.db: no database (leadgate verify --list NAME FILE, bounces import or events import creates one; --db PATH or LEADGATE_DB chooses another)" "$t/err"
+	check "$cmd: creates nothing" test ! -e "$t/none"
+done
+mkdir -p "$t/home"
+exits 66 "refresh --quiet with only HOME set" env -i PATH=/usr/bin:/bin HOME="$t/home" "$lg" refresh --quiet
+check "... names the default database" has "$t/err" "$t/home/.local/share/leadgate/leadgate.db: no database"
+check "... and makes none" test ! -e "$t/home/.local"
 sqlite3 "$t/newer.db" 'CREATE TABLE x(y); PRAGMA user_version = 99'
 exits 78 "a database of a newer leadgate" "$lg" lists --db "$t/newer.db" --now "$now1"
 check "newer: says so" has "$t/err" "newer leadgate"
@@ -307,6 +357,8 @@ for d in $(moments $dur); do
 	[ -e "$db" ] || continue
 	r=$(integrity "$db")
 	[ "$r" = ok ] || notok "verify killed after ${d}s: integrity_check says $r"
+	# Killed before its schema was made: an empty database, nothing lost.
+	[ "$(sq "SELECT count(*) FROM sqlite_master WHERE name = 'runs'")" = 1 ] || continue
 	# Every run holds as many members as evidence rows: each row is both or neither.
 	r=$(sq "SELECT count(*) FROM runs r WHERE kind = 'verify' AND (SELECT count(*) FROM members m WHERE m.run_id = r.id) <> (SELECT count(*) FROM evidence e WHERE e.run_id = r.id)")
 	[ "$r" = 0 ] || notok "verify killed after ${d}s: $r runs whose members and evidence differ"
@@ -487,6 +539,21 @@ if [ -n "$who" ]; then
 	chmod 0644 "$db"
 else
 	ok "skipped: read-only database (running as root without setpriv: root writes whatever the modes say)"
+fi
+# A read-only file system (a read-only bind mount, where root may make
+# one): writing says so, reading still works.
+mkdir -p "$t/rofs"
+if mount -o bind,ro "$(dirname "$db")" "$t/rofs" 2>/dev/null; then
+	rodb=$t/rofs/$(basename "$db")
+	exits 74 "verify --list on a read-only file system" \
+		"$lg" verify --db "$rodb" --now "$now2" --no-dns -q --list q4 -o /dev/null samples/contacts.csv
+	check "read-only file system: the real cause" has "$t/err" "$rodb: the database is read-only here (Read-only file system)"
+	exits 74 "refresh on a read-only file system" "$lg" refresh --db "$rodb" --now "$now2" -q
+	exits 0 "lists on a read-only file system" "$lg" lists --db "$rodb" --now "$now2"
+	check "... reads the lists" has "$t/out" "q4 "
+	umount "$t/rofs"
+else
+	ok "skipped: read-only file system (no permission to mount one here)"
 fi
 
 # === a full disk ===============================================================

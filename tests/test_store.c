@@ -62,7 +62,7 @@ static struct store *open_write(const char *path)
 {
 	struct store *s = NULL;
 	struct lg_err e = {{0}};
-	enum lg_status st = store_open(&s, path, STORE_WRITE, &e);
+	enum lg_status st = store_open(&s, path, STORE_CREATE, &e);
 	if (st != LG_OK)
 		fail_msg("store_open(%s): %s", path, e.msg);
 	assert_non_null(s);
@@ -303,18 +303,66 @@ static void test_open_not_a_database(void **state)
 	assert_int_equal(fwrite(junk, 1, sizeof(junk), f), sizeof(junk));
 	fclose(f);
 
-	assert_int_equal(store_open(&s, path, STORE_WRITE, &e), LG_EIO);
+	/* Not a leadgate database: the input is wrong (66), as for a
+	 * missing one, whether the command would write or only read. */
+	assert_int_equal(store_open(&s, path, STORE_CREATE, &e), LG_ENOINPUT);
 	assert_null(s);
 	assert_non_null(strstr(e.msg, path));
+	assert_non_null(strstr(e.msg, "not a leadgate database"));
 	/* The file is left as it was. */
 	struct stat sb;
 	assert_int_equal(stat(path, &sb), 0);
 	assert_int_equal(sb.st_size, (off_t)sizeof(junk));
 
 	e.msg[0] = '\0';
-	assert_int_equal(store_open(&s, path, STORE_READ, &e), LG_EIO);
+	assert_int_equal(store_open(&s, path, STORE_READ, &e), LG_ENOINPUT);
 	assert_null(s);
 	assert_non_null(strstr(e.msg, path));
+}
+
+/* Only STORE_CREATE makes a database: a command that reads or updates
+ * one (refresh, score, export --for-sequence) on a missing path fails
+ * naming it and how to choose another, and leaves nothing behind. */
+static void test_open_missing_write(void **state)
+{
+	char path[512];
+	struct store *s = (struct store *)1;
+	struct lg_err e = {{0}};
+	(void)state;
+
+	db_path(path, sizeof(path), "sub/missing.db");
+	assert_int_equal(store_open(&s, path, STORE_WRITE, &e), LG_ENOINPUT);
+	assert_null(s);
+	assert_non_null(strstr(e.msg, path));
+	assert_non_null(strstr(e.msg, "--db PATH"));
+	assert_non_null(strstr(e.msg, "LEADGATE_DB"));
+	assert_non_null(strstr(e.msg, "verify --list"));
+	assert_int_not_equal(access(path, F_OK), 0);
+	assert_int_equal(store_open(&s, path, STORE_CREATE, &e), LG_OK);
+	store_close(s);
+	assert_int_equal(access(path, F_OK), 0);
+	assert_int_equal(store_open(&s, path, STORE_WRITE, &e), LG_OK);
+	store_close(s);
+}
+
+/* Another program's SQLite database is never given leadgate's tables. */
+static void test_open_foreign_sqlite(void **state)
+{
+	char path[512];
+	sqlite3 *db;
+	struct store *s = NULL;
+	struct lg_err e = {{0}};
+	(void)state;
+
+	db_path(path, sizeof(path), "other-app.db");
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "CREATE TABLE notes(x)", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(store_open(&s, path, STORE_CREATE, &e), LG_ENOINPUT);
+	assert_null(s);
+	assert_non_null(strstr(e.msg, "not a leadgate database"));
+	assert_int_equal(q1(path, "SELECT count(*) FROM sqlite_schema"), 1);
+	assert_int_equal(store_open(&s, path, STORE_READ, &e), LG_ENOINPUT);
 }
 
 static void test_open_newer_schema(void **state)
@@ -999,11 +1047,13 @@ static bool refresh_done(struct store *s, const struct store_run *run, const str
 			 enum verify_status st, int64_t at)
 {
 	struct lg_err e = {{0}};
-	bool changed = false;
-	struct store_verdict v = verdict(d->address, st, st == VERIFY_DELIVERABLE ? VERIFY_R_OK
-										   : VERIFY_R_NXDOMAIN,
+	bool changed = false, kept = false;
+	struct store_verdict v = verdict(d->address, st,
+					 st == VERIFY_DELIVERABLE ? VERIFY_R_OK
+					 : st == VERIFY_UNKNOWN   ? VERIFY_R_TIMEOUT
+								  : VERIFY_R_NXDOMAIN,
 					 0, at);
-	if (store_refresh_done(s, run, d, &v, &changed, &e) != LG_OK)
+	if (store_refresh_done(s, run, d, &v, &changed, &kept, &e) != LG_OK)
 		fail_msg("store_refresh_done(%s): %s", d->address, e.msg);
 	return changed;
 }
@@ -1340,6 +1390,60 @@ static void test_refresh_unknown_not_changed(void **state)
 	commit(s);
 	assert_int_equal(store_refresh_counts(s, &plan, &c, &e), LG_OK);
 	assert_int_equal(c.changed, 0);
+	store_close(s);
+}
+
+/* A refresh whose new answer is unknown keeps the older verdict, and the
+ * contact, still due, comes first in the next plan, before staler ones. */
+static void test_refresh_kept_first(void **state)
+{
+	char path[512];
+	struct store_run plan, next;
+	struct due d;
+	struct lg_err e = {{0}};
+	(void)state;
+
+	db_path(path, sizeof(path), "kept-first.db");
+	struct store *s = open_write(path);
+	const char *old[] = {"old@x.com"}, *two[] = {"a@x.com", "b@x.com"};
+	verified_list(s, "L0", old, 1, T0 - 10 * DAY);
+	verified_list(s, "L", two, 2, T0);
+	begin(s);
+	assert_int_equal(store_refresh_plan(s, 0, T0 + 1, 10, T0 + 40 * DAY, &plan, &e), LG_OK);
+	commit(s);
+	due_each(s, &plan, &d);
+	assert_int_equal(d.n, 3);
+	assert_string_equal(d.address[0], "old@x.com");
+	/* b@x.com: the resolver timed out. */
+	bool changed, kept;
+	struct store_verdict v = verdict("b@x.com", VERIFY_UNKNOWN, VERIFY_R_TIMEOUT, 0,
+					 T0 + 40 * DAY);
+	begin(s);
+	assert_int_equal(store_refresh_done(s, &plan, &d.d[2], &v, &changed, &kept, &e), LG_OK);
+	assert_false(changed);
+	assert_true(kept);
+	assert_false(refresh_done(s, &plan, &d.d[0], VERIFY_DELIVERABLE, T0 + 40 * DAY));
+	v = verdict("a@x.com", VERIFY_DELIVERABLE, VERIFY_R_OK, 0, T0 + 40 * DAY);
+	assert_int_equal(store_refresh_done(s, &plan, &d.d[1], &v, &changed, &kept, &e), LG_OK);
+	assert_false(kept);
+	assert_int_equal(store_run_finish(s, &plan, T0 + 40 * DAY, &e), LG_OK);
+	commit(s);
+	/* The older verdict stands, and b@x.com is still due ... */
+	assert_int_equal(q1(path, "SELECT status FROM contacts WHERE address = 'b@x.com'"),
+			 VERIFY_DELIVERABLE);
+	assert_int_equal(q1(path, "SELECT verified_at FROM contacts WHERE address = 'b@x.com'"), T0);
+	/* ... and first in the next plan, though old@x.com was staler. */
+	begin(s);
+	assert_int_equal(store_refresh_plan(s, 0, T0 + 1, 10, T0 + 41 * DAY, &next, &e), LG_OK);
+	commit(s);
+	due_each(s, &next, &d);
+	assert_int_equal(d.n, 1);
+	assert_string_equal(d.address[0], "b@x.com");
+	/* A decided answer ends its wait. */
+	begin(s);
+	assert_false(refresh_done(s, &next, &d.d[0], VERIFY_DELIVERABLE, T0 + 41 * DAY));
+	commit(s);
+	assert_int_equal(q1(path, "SELECT count(*) FROM reverify"), 0);
 	store_close(s);
 }
 
@@ -2617,6 +2721,8 @@ int main(void)
 		cmocka_unit_test(test_open_creates_and_migrates),
 		cmocka_unit_test(test_open_missing_read),
 		cmocka_unit_test(test_open_not_a_database),
+		cmocka_unit_test(test_open_missing_write),
+		cmocka_unit_test(test_open_foreign_sqlite),
 		cmocka_unit_test(test_open_newer_schema),
 		cmocka_unit_test(test_migrate_from_v1),
 		cmocka_unit_test(test_read_v1_database),
@@ -2634,6 +2740,7 @@ int main(void)
 		cmocka_unit_test(test_refresh_suppressed_midway),
 		cmocka_unit_test(test_unknown_keeps_verdict),
 		cmocka_unit_test(test_refresh_unknown_not_changed),
+		cmocka_unit_test(test_refresh_kept_first),
 		cmocka_unit_test(test_begin_after_other_writer_verify),
 		cmocka_unit_test(test_begin_after_other_writer_domain),
 		cmocka_unit_test(test_close_rolls_back),
