@@ -161,6 +161,8 @@ static void help_qualify(void)
 		 "evidence of each criterion) and every condition that still blocks SQL:\n"
 		 "a rep's accept (SAL), 3+ high-intent events in 30 days, ICP fit, a\n"
 		 "confirmed buying role, the framework, a deliverable fresh address.\n"
+		 "SQL is always decided by the configured framework; with --framework\n"
+		 "naming another, the output says which one decides and whether it passes.\n"
 		 "Exit 0 when nothing blocks, 1 when something does.", &takes_qualify);
 }
 static void help_decide(void)
@@ -468,8 +470,10 @@ int cmd_qualify(int argc, char **argv)
 			       names[i], cl.status[i] < 0 ? "" : "\"",
 			       cl.status[i] < 0 ? "null" : stname[cl.status[i]],
 			       cl.status[i] < 0 ? "" : "\"", cl.met[i] ? "true" : "false");
-		printf("],\"passes\":%s,\"buying_role\":%s,\"sql_ready\":%s,\"blocking\":[",
-		       cl.pass ? "true" : "false", sq.buying_role ? "true" : "false",
+		printf("],\"passes\":%s,\"sql_framework\":\"%s\",\"sql_framework_passes\":%s,"
+		       "\"buying_role\":%s,\"sql_ready\":%s,\"blocking\":[",
+		       cl.pass ? "true" : "false", scoring_framework_name(rb->framework),
+		       sq.pass ? "true" : "false", sq.buying_role ? "true" : "false",
 		       blocked ? "false" : "true");
 		int k = 0;
 		for (size_t i = 0; i < sizeof(need) / sizeof(*need); i++)
@@ -482,7 +486,15 @@ int cmd_qualify(int argc, char **argv)
 		for (unsigned i = 0; i < n; i++)
 			printf("  [%c] %-18s %s\n", cl.met[i] ? 'x' : ' ', names[i],
 			       cl.status[i] < 0 ? "no evidence" : stname[cl.status[i]]);
-		printf("  %s (%u met)\n", cl.pass ? "passes" : "does not pass", cl.n_met);
+		printf("  %s %s (%u of %u met)\n", scoring_framework_name(f),
+		       cl.pass ? "passes" : "does not pass", cl.n_met, cl.n);
+		/* another framework's checklist says nothing of SQL: name the one
+		 * that decides it, so that "does not pass" above and "nothing
+		 * blocks SQL" below do not read as a contradiction */
+		if (f != rb->framework)
+			printf("SQL is decided by %s (the configured framework), which %s (%u of %u "
+			       "met).\n", scoring_framework_name(rb->framework),
+			       sq.pass ? "passes" : "does not pass", sq.n_met, sq.n);
 		if (stage == SCORING_SQL)
 			printf("SQL already.\n");
 		else if (!blocked)

@@ -183,6 +183,11 @@ eq "--dry-run records nothing" "$(sq "SELECT count(*) FROM moves WHERE to_stage 
 exits 1 "qualify: blocked" "$lg" qualify --db "$db" --now "$now0" vp@acme-soft.com
 has "qualify: needs a rep's accept" "$t/out" "accepted by a rep (stage hql)"
 has "qualify: needs a buying role" "$t/out" "a confirmed buying role"
+has "qualify: the checklist's count" "$t/out" "BANT does not pass (0 of 4 met)"
+exits 1 "qualify --framework CHAMP: blocked" "$lg" qualify --db "$db" --now "$now0" vp@acme-soft.com --framework CHAMP
+has "... CHAMP's checklist does not pass" "$t/out" "CHAMP does not pass (0 of 4 met)"
+has "... names the framework that decides SQL" "$t/out" "SQL is decided by BANT (the configured framework), which does not pass (0 of 4 met)."
+has "... and blocks on it" "$t/out" "  - BANT passes: "
 exits 0 "decide accept" "$lg" decide --db "$db" --now "$now0" vp@acme-soft.com accept --by alice
 eq "accept: SAL" "$(sq "SELECT stage FROM stages s JOIN contacts c ON c.id = s.contact_id WHERE c.address = 'vp@acme-soft.com'")" sal
 eq "the rep's move says who" "$(sq "SELECT who FROM moves WHERE to_stage = 'sal'")" alice
@@ -203,16 +208,24 @@ exits 66 "evidence: no database" "$lg" evidence add nobody@acme-soft.com --db "$
 	--criterion budget --status met --confidence 0.5 --source call
 if [ -e "$t/none2.db" ]; then notok "evidence add made a database"; else ok "evidence add makes no database"; fi
 exits 0 "qualify: nothing blocks SQL" "$lg" qualify --db "$db" --now "$now0" vp@acme-soft.com
-has "qualify: the checklist passes" "$t/out" "passes (3 met)"
+has "qualify: the checklist passes" "$t/out" "  BANT passes (3 of 4 met)"
 has "qualify: the stage as recorded" "$t/out" "stage sal"
 has "qualify: what the next score does" "$t/out" "Nothing blocks SQL: the next leadgate score moves it."
-# another framework's checklist shown; SQL is still judged by the configured one (BANT)
+eq "qualify: the configured framework's checklist names no other" "$(grep -c 'SQL is decided by' "$t/out")" 0
+# another framework's checklist shown; SQL is still judged by the configured
+# one (BANT), and the output says so rather than contradict itself
 exits 0 "qualify --framework MEDDIC" "$lg" qualify --db "$db" --now "$now0" vp@acme-soft.com --framework MEDDIC
 has "... shows MEDDIC's checklist" "$t/out" "MEDDIC checklist:"
-has "... which does not pass" "$t/out" "does not pass (0 met)"
+has "... which does not pass" "$t/out" "  MEDDIC does not pass (0 of 6 met)"
+has "... names the framework that decides SQL" "$t/out" "SQL is decided by BANT (the configured framework), which passes (3 of 4 met)."
 has "... and SQL is judged by BANT" "$t/out" "Nothing blocks SQL"
 exits 0 "qualify --format json" "$lg" qualify --db "$db" --now "$now0" vp@acme-soft.com --format json
 eq "qualify JSON: sql_ready" "$(sqlite3 -batch :memory: "SELECT json_extract(CAST(readfile('$t/out') AS TEXT), '\$.sql_ready')")" 1
+exits 0 "qualify --framework MEDDIC --format json" "$lg" qualify --db "$db" --now "$now0" vp@acme-soft.com --framework MEDDIC --format json
+eq "qualify JSON: the checklist shown, the framework deciding SQL and what each says" \
+	"$(sqlite3 -batch :memory: "SELECT json_extract(j, '\$.framework') || '|' || json_extract(j, '\$.passes') || '|' || \
+	json_extract(j, '\$.sql_framework') || '|' || json_extract(j, '\$.sql_framework_passes') || '|' || \
+	json_extract(j, '\$.sql_ready') FROM (SELECT CAST(readfile('$t/out') AS TEXT) AS j)")" "MEDDIC|0|BANT|1|1"
 exits 0 "score: SAL -> SQL" "$lg" score --db "$db" --now "$now0" -o "$t/s1.csv"
 eq "SQL" "$(field "$t/s1.csv" vp@acme-soft.com stage)" sql
 exits 0 "decide accept of an SQL" "$lg" decide --db "$db" --now "$now0" vp@acme-soft.com accept
