@@ -266,6 +266,11 @@ exits 0 "funnel --customers 10" "$lg" funnel --db "$db" --customers 10
 for want in "raw leads *2000" "MQL *870" "SQL *130" "opportunities *36" "customers *10"; do
 	if grep -Eq "^$want( |$)" "$t/out"; then ok "funnel: $want"; else notok "funnel: $want"; cat "$t/out"; fi
 done
+# a handful of contacts in the store: said so, and the default rates used
+has "funnel: a handful of history is said to be too few" "$t/out" "raw -> MQL: too few to observe ("
+has "... for each step the store records" "$t/out" "MQL -> SQL: too few to observe ("
+has "... and the default rate is used" "$t/out" "): the default rate is used"
+eq "... with no observed column" "$(grep -c ' observed$' "$t/out")" 0
 # the store's history: 120 contacts, 30 of them MQLs -> an observed raw -> MQL rate of 25 %
 fdb=$t/funnel.db
 awk 'BEGIN { print "Email,Job Title"; for (i = 1; i <= 120; i++) printf "u%d@acme-soft.com,CEO\n", i }' >"$t/f.csv"
@@ -278,8 +283,42 @@ exits 0 "funnel with history" "$lg" funnel --db "$fdb" --customers 10
 has "funnel: the history" "$t/out" "observed: 120 contacts, 30 reached MQL or beyond, 0 reached SQL"
 if grep -Eq "^raw leads +2000 +43.5 % +3480 +25.0 % observed$" "$t/out"; then ok "funnel: the observed raw -> MQL rate used"
 else notok "funnel: the observed raw -> MQL rate used"; cat "$t/out"; fi
-if grep -Eq "^MQL +870 +14.9 % +870 +14.9 %$" "$t/out"; then ok "funnel: too few MQLs: the default MQL -> SQL rate"
-else notok "funnel: too few MQLs: the default MQL -> SQL rate"; cat "$t/out"; fi
+if grep -Eq "^MQL +870 +14.9 % +870 +14.9 % default$" "$t/out"; then ok "funnel: too few MQLs: the default MQL -> SQL rate, marked so"
+else notok "funnel: too few MQLs: the default MQL -> SQL rate, marked so"; cat "$t/out"; fi
+if grep -Eq "^opportunities +36 +27.8 % +36 +27.8 % default$" "$t/out"; then ok "funnel: a step the store does not record: the default rate, marked so"
+else notok "funnel: a step the store does not record: the default rate, marked so"; cat "$t/out"; fi
+has "funnel: why the MQL -> SQL rate is not observed" "$t/out" \
+	"MQL -> SQL: too few to observe (0 of 30 reached SQL; it takes 100, 30 of them moving on): the default rate is used"
+exits 0 "funnel --rates with history" "$lg" funnel --db "$fdb" --customers 10 --rates 0.5,0.5,0.5,0.5
+if grep -Eq "^MQL +80 +50.0 % +80 +50.0 % given$" "$t/out"; then ok "funnel: a given rate not observed is marked given"
+else notok "funnel: a given rate not observed is marked given"; cat "$t/out"; fi
+has "... and said to be used" "$t/out" "): the given rate is used"
+# 110 MQLs but one SQL: the observed raw -> MQL rate is used, the MQL ->
+# SQL rate of 1 in 110 is not (it would ask for 14300 MQLs, not 870)
+f2db=$t/funnel2.db
+awk 'BEGIN { print "Email,Job Title,Industry,Employees"; for (i = 1; i <= 130; i++) printf "w%d@acme-soft.com,CEO,Software,250\n", i }' >"$t/f2.csv"
+awk 'BEGIN { for (i = 1; i <= 110; i++)
+	printf "{\"event_id\":\"w%d\",\"email\":\"w%d@acme-soft.com\",\"type\":\"demo_request\",\"channel\":\"web\",\"occurred_at\":\"2026-03-02T09:00:00Z\"}\n", i, i
+	print "{\"event_id\":\"wp\",\"email\":\"w1@acme-soft.com\",\"type\":\"pricing_visit\",\"channel\":\"web\",\"occurred_at\":\"2026-03-01T09:00:00Z\"}"
+	print "{\"event_id\":\"wr\",\"email\":\"w1@acme-soft.com\",\"type\":\"email_reply\",\"channel\":\"email\",\"occurred_at\":\"2026-02-28T09:00:00Z\"}" }' >"$t/f2.ndjson"
+"$lg" verify --db "$f2db" --now "$now0" $dns --list f2 -q -o /dev/null "$t/f2.csv" 2>/dev/null
+"$lg" events import --db "$f2db" --now "$now0" -q "$t/f2.ndjson"
+"$lg" score --db "$f2db" --now "$now0" -q -o /dev/null
+"$lg" decide --db "$f2db" --now "$now0" w1@acme-soft.com accept --by alice 2>/dev/null
+for c in budget authority need; do
+	"$lg" evidence add w1@acme-soft.com --db "$f2db" --now "$now0" --criterion $c --status met \
+		--confidence 0.9 --source call 2>/dev/null
+done
+"$lg" score --db "$f2db" --now "$now0" -q -o /dev/null
+exits 0 "funnel with one SQL" "$lg" funnel --db "$f2db" --customers 10
+has "funnel: the history of one SQL" "$t/out" "observed: 130 contacts, 110 reached MQL or beyond, 1 reached SQL"
+if grep -Eq "^raw leads +2000 +43.5 % +1029 +84.6 % observed$" "$t/out"; then ok "funnel: 110 of 130: the observed raw -> MQL rate used"
+else notok "funnel: 110 of 130: the observed raw -> MQL rate used"; cat "$t/out"; fi
+if grep -Eq "^MQL +870 +14.9 % +870 +14.9 % default$" "$t/out"; then ok "funnel: one SQL: no extrapolation, the default MQL -> SQL rate"
+else notok "funnel: one SQL: no extrapolation, the default MQL -> SQL rate"; cat "$t/out"; fi
+has "funnel: one SQL is said to be too few" "$t/out" \
+	"MQL -> SQL: too few to observe (1 of 110 reached SQL; it takes 100, 30 of them moving on): the default rate is used"
+eq "... and nothing is said of the step observed" "$(grep -c '^raw -> MQL' "$t/out")" 0
 exits 64 "funnel: bad rates" "$lg" funnel --customers 10 --rates 0.5,2,0.1,0.1
 exits 64 "funnel takes no --format" "$lg" funnel --customers 10 -f json
 
