@@ -191,8 +191,11 @@ install: $(B)/leadgate
 	install -m 755 $(B)/leadgate $(DESTDIR)$(BINDIR)/leadgate
 	install -m 644 doc/leadgate.1 $(DESTDIR)$(MANDIR)/man1/leadgate.1
 	install -d $(DESTDIR)$(UNITDIR)
-	sed 's|@BINDIR@|$(BINDIR)|g' conf/systemd/leadgate-refresh.service > $(DESTDIR)$(UNITDIR)/leadgate-refresh.service
-	install -m 644 conf/systemd/leadgate-refresh.timer $(DESTDIR)$(UNITDIR)/leadgate-refresh.timer
+	for u in leadgate-refresh.service leadgate-refresh.timer; do \
+	  sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	    -e 's|@UNITDIR@|$(UNITDIR)|g' conf/systemd/$$u > $(DESTDIR)$(UNITDIR)/$$u && \
+	  chmod 644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
+	done
 	install -m 644 $(LIST_TXT) conf/lists/LICENSES $(DESTDIR)$(DATADIR)/
 	@if [ -e $(DESTDIR)$(SYSCONFDIR)/leadgate/leadgate.conf ]; then \
 	  echo "keeping existing $(DESTDIR)$(SYSCONFDIR)/leadgate/leadgate.conf"; \

@@ -161,6 +161,8 @@ static void help_qualify(void)
 		 "evidence of each criterion) and every condition that still blocks SQL:\n"
 		 "a rep's accept (SAL), 3+ high-intent events in 30 days, ICP fit, a\n"
 		 "confirmed buying role, the framework, a deliverable fresh address.\n"
+		 "SQL is always decided by the configured framework; with --framework\n"
+		 "naming another, the output says which one decides and whether it passes.\n"
 		 "Exit 0 when nothing blocks, 1 when something does.", &takes_qualify);
 }
 static void help_decide(void)
@@ -185,8 +187,10 @@ static void help_funnel(void)
 		 "Work backward from N customers through the stages: raw leads -> MQL ->\n"
 		 "SQL -> opportunity -> customer.  Default rates: 870/2000, 130/870,\n"
 		 "36/130, 10/36 (about 2000 raw leads for 10 customers).  Once the store\n"
-		 "has the history (100 contacts or more at the start of a step), the\n"
-		 "observed raw->MQL and MQL->SQL rates are shown and used too.", &takes_funnel);
+		 "has the history (100 contacts or more at the start of a step, 30 or\n"
+		 "more of them moving on), the observed raw->MQL and MQL->SQL rates are\n"
+		 "shown and used too; a rate not observed is marked default (or given),\n"
+		 "and the funnel says which step has too few.", &takes_funnel);
 }
 
 /* The contact EMAIL names, read with its latest state. */
@@ -462,8 +466,10 @@ int cmd_qualify(int argc, char **argv)
 			       names[i], cl.status[i] < 0 ? "" : "\"",
 			       cl.status[i] < 0 ? "null" : stname[cl.status[i]],
 			       cl.status[i] < 0 ? "" : "\"", cl.met[i] ? "true" : "false");
-		printf("],\"passes\":%s,\"buying_role\":%s,\"sql_ready\":%s,\"blocking\":[",
-		       cl.pass ? "true" : "false", sq.buying_role ? "true" : "false",
+		printf("],\"passes\":%s,\"sql_framework\":\"%s\",\"sql_framework_passes\":%s,"
+		       "\"buying_role\":%s,\"sql_ready\":%s,\"blocking\":[",
+		       cl.pass ? "true" : "false", scoring_framework_name(rb->framework),
+		       sq.pass ? "true" : "false", sq.buying_role ? "true" : "false",
 		       blocked ? "false" : "true");
 		int k = 0;
 		for (size_t i = 0; i < sizeof(need) / sizeof(*need); i++)
@@ -476,7 +482,15 @@ int cmd_qualify(int argc, char **argv)
 		for (unsigned i = 0; i < n; i++)
 			printf("  [%c] %-18s %s\n", cl.met[i] ? 'x' : ' ', names[i],
 			       cl.status[i] < 0 ? "no evidence" : stname[cl.status[i]]);
-		printf("  %s (%u met)\n", cl.pass ? "passes" : "does not pass", cl.n_met);
+		printf("  %s %s (%u of %u met)\n", scoring_framework_name(f),
+		       cl.pass ? "passes" : "does not pass", cl.n_met, cl.n);
+		/* another framework's checklist says nothing of SQL: name the one
+		 * that decides it, so that "does not pass" above and "nothing
+		 * blocks SQL" below do not read as a contradiction */
+		if (f != rb->framework)
+			printf("SQL is decided by %s (the configured framework), which %s (%u of %u "
+			       "met).\n", scoring_framework_name(rb->framework),
+			       sq.pass ? "passes" : "does not pass", sq.n_met, sq.n);
 		if (stage == SCORING_SQL)
 			printf("SQL already.\n");
 		else if (!blocked)
@@ -613,7 +627,6 @@ static int band_of(double score)
 	return score < 60 ? 0 : score < 80 ? 1 : score < 100 ? 2 : 3;
 }
 
-#define FUNNEL_HISTORY_MIN 100 /* contacts at the start of a step to use its observed rate */
 #define SOURCES_MAX 64 /* list sources reported one by one; the rest as "(other)" */
 
 struct tally {
@@ -777,34 +790,35 @@ int cmd_funnel(int argc, char **argv)
 	}
 	scoring_funnel((unsigned long)customers, r, need);
 
-	/* the store's history, when there is one and enough of it */
+	/* The store's history, when there is one.  It records two steps, raw
+	 * -> MQL and MQL -> SQL; each one's observed rate is used only from a
+	 * sample big enough (scoring_funnel_observed()), and every rate not
+	 * observed is marked as the default or given one it is. */
 	struct store *s = NULL;
 	struct lg_err err = {{0}};
 	struct store_funnel fc = {0};
 	double obs[SCORING_FUNNEL_STEPS];
-	bool have_obs = false, obs_used[SCORING_FUNNEL_STEPS] = {false};
+	bool have_hist = false, have_obs = false, obs_used[SCORING_FUNNEL_STEPS] = {false};
 	unsigned long obs_need[SCORING_FUNNEL_STEPS + 1];
 	memcpy(obs, r, sizeof(obs));
 	if (store_open(&s, cli_common.db, STORE_READ, &err) == LG_OK &&
-	    store_funnel_counts(s, &fc, &err) == LG_OK) {
-		if (fc.contacts >= FUNNEL_HISTORY_MIN && fc.mql) {
-			obs[0] = (double)fc.mql / (double)fc.contacts;
-			obs_used[0] = have_obs = true;
-		}
-		if (fc.mql >= FUNNEL_HISTORY_MIN && fc.sql) {
-			obs[1] = (double)fc.sql / (double)fc.mql;
-			obs_used[1] = have_obs = true;
-		}
-	}
+	    store_funnel_counts(s, &fc, &err) == LG_OK)
+		have_hist = fc.contacts > 0;
 	store_close(s);
+	/* step i: start[i] contacts reached its earlier stage, moved[i] its later */
+	const unsigned long start[2] = {fc.contacts, fc.mql}, moved[2] = {fc.mql, fc.sql};
+	for (int i = 0; have_hist && i < 2; i++)
+		if (scoring_funnel_observed(start[i], moved[i], &obs[i]))
+			obs_used[i] = have_obs = true;
 	if (have_obs)
 		scoring_funnel((unsigned long)customers, obs, obs_need);
 
 	static const char *const stage[] = {"raw leads", "MQL", "SQL", "opportunities", "customers"};
+	const char *unobserved = a.rates ? "given" : "default";
 	struct lg_buf line = LG_BUF_INIT;
 	lg_buf_addf(&line, "%-14s %10s  %-10s", "stage", "needed", "rate");
 	if (have_obs)
-		lg_buf_addf(&line, "  %10s  %s", "observed", "rate (from the store's history)");
+		lg_buf_addf(&line, "  %10s  %s", "observed", "rate");
 	print_trimmed(&line);
 	for (int i = 0; i <= SCORING_FUNNEL_STEPS; i++) {
 		char rt[16] = "";
@@ -814,14 +828,23 @@ int cmd_funnel(int argc, char **argv)
 		if (have_obs) {
 			lg_buf_addf(&line, "  %10lu", obs_need[i]);
 			if (i < SCORING_FUNNEL_STEPS)
-				lg_buf_addf(&line, "  %.1f %%%s", 100 * obs[i],
-					    obs_used[i] ? " observed" : "");
+				lg_buf_addf(&line, "  %.1f %% %s", 100 * obs[i],
+					    obs_used[i] ? "observed" : unobserved);
 		}
 		print_trimmed(&line);
 	}
 	lg_buf_release(&line);
-	if (have_obs)
+	if (have_hist) {
+		static const char *const step[2] = {"raw -> MQL", "MQL -> SQL"};
+		static const char *const reached[2] = {"reached MQL or beyond", "reached SQL"};
 		printf("observed: %lu contacts, %lu reached MQL or beyond, %lu reached SQL\n",
 		       fc.contacts, fc.mql, fc.sql);
+		for (int i = 0; i < 2; i++)
+			if (!obs_used[i])
+				printf("%s: too few to observe (%lu of %lu %s; it takes %d, %d of them "
+				       "moving on): the %s rate is used\n", step[i], moved[i], start[i],
+				       reached[i], SCORING_FUNNEL_START_MIN, SCORING_FUNNEL_MOVED_MIN,
+				       unobserved);
+	}
 	return 0;
 }

@@ -54,3 +54,11 @@ void scoring_funnel(unsigned long customers, const double rate[SCORING_FUNNEL_ST
 		needed[i] = ceil_count((double)needed[i + 1] / rate[i]);
 	}
 }
+
+bool scoring_funnel_observed(unsigned long start, unsigned long moved, double *rate)
+{
+	if (start < SCORING_FUNNEL_START_MIN || moved < SCORING_FUNNEL_MOVED_MIN || moved > start)
+		return false;
+	*rate = (double)moved / (double)start;
+	return true;
+}

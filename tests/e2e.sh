@@ -127,6 +127,24 @@ for opt in output format email-column config summary progress no-progress no-dns
 	check "man page documents --$opt" grep -q -- "Fl \\{0,1\\}-\\{0,1\\}$opt\\|--$opt\\|Fl $opt" doc/leadgate.1
 done
 
+# --- the manual: NAME is a whole line, mandoc finds nothing wrong -----------
+# mdoc's .Nd is the one line apropos(1) and whatis(1) show: it must say
+# all it says there, not stop on a word that wants a continuation.
+check "man page has one .Nd" test "$(grep -c '^\.Nd ' doc/leadgate.1)" -eq 1
+nd=$(sed -n 's/^\.Nd //p' doc/leadgate.1)
+case " $nd" in
+*" "a|*" "an|*" "and|*" "as|*" "at|*" "before|*" "by|*" "for|*" "from|*" "in|*" "into|*" "of|*" "on|*" "or|*" "the|*" "to|*" "with|*" ")
+	bad "man page NAME line is cut off: '$nd'" ;;
+*) ok ;;
+esac
+if command -v mandoc >/dev/null 2>&1; then
+	# warnings and above; STYLE notes depend on the manuals installed
+	check "mandoc -Tlint -Wwarning is clean" sh -c 'mandoc -Tlint -Wwarning doc/leadgate.1 >"$1" 2>&1' sh "$t/lint"
+	sed 's/^/#   /' "$t/lint" | head -n 5
+else
+	echo "# mandoc is not installed: the manual is not linted (apt-get install mandoc)"
+fi
+
 # --- -o on a device writes to it and never replaces it --------------------
 exits 0 "-o /dev/null" "$lg" verify --no-dns -q -o /dev/null samples/messy.csv
 check "/dev/null is still a device" test -c /dev/null

@@ -183,6 +183,11 @@ eq "--dry-run records nothing" "$(sq "SELECT count(*) FROM moves WHERE to_stage 
 exits 1 "qualify: blocked" "$lg" qualify --db "$db" --now "$now0" vp@acme-soft.com
 has "qualify: needs a rep's accept" "$t/out" "accepted by a rep (stage hql)"
 has "qualify: needs a buying role" "$t/out" "a confirmed buying role"
+has "qualify: the checklist's count" "$t/out" "BANT does not pass (0 of 4 met)"
+exits 1 "qualify --framework CHAMP: blocked" "$lg" qualify --db "$db" --now "$now0" vp@acme-soft.com --framework CHAMP
+has "... CHAMP's checklist does not pass" "$t/out" "CHAMP does not pass (0 of 4 met)"
+has "... names the framework that decides SQL" "$t/out" "SQL is decided by BANT (the configured framework), which does not pass (0 of 4 met)."
+has "... and blocks on it" "$t/out" "  - BANT passes: "
 exits 0 "decide accept" "$lg" decide --db "$db" --now "$now0" vp@acme-soft.com accept --by alice
 eq "accept: SAL" "$(sq "SELECT stage FROM stages s JOIN contacts c ON c.id = s.contact_id WHERE c.address = 'vp@acme-soft.com'")" sal
 eq "the rep's move says who" "$(sq "SELECT who FROM moves WHERE to_stage = 'sal'")" alice
@@ -203,16 +208,24 @@ exits 66 "evidence: no database" "$lg" evidence add nobody@acme-soft.com --db "$
 	--criterion budget --status met --confidence 0.5 --source call
 if [ -e "$t/none2.db" ]; then notok "evidence add made a database"; else ok "evidence add makes no database"; fi
 exits 0 "qualify: nothing blocks SQL" "$lg" qualify --db "$db" --now "$now0" vp@acme-soft.com
-has "qualify: the checklist passes" "$t/out" "passes (3 met)"
+has "qualify: the checklist passes" "$t/out" "  BANT passes (3 of 4 met)"
 has "qualify: the stage as recorded" "$t/out" "stage sal"
 has "qualify: what the next score does" "$t/out" "Nothing blocks SQL: the next leadgate score moves it."
-# another framework's checklist shown; SQL is still judged by the configured one (BANT)
+eq "qualify: the configured framework's checklist names no other" "$(grep -c 'SQL is decided by' "$t/out")" 0
+# another framework's checklist shown; SQL is still judged by the configured
+# one (BANT), and the output says so rather than contradict itself
 exits 0 "qualify --framework MEDDIC" "$lg" qualify --db "$db" --now "$now0" vp@acme-soft.com --framework MEDDIC
 has "... shows MEDDIC's checklist" "$t/out" "MEDDIC checklist:"
-has "... which does not pass" "$t/out" "does not pass (0 met)"
+has "... which does not pass" "$t/out" "  MEDDIC does not pass (0 of 6 met)"
+has "... names the framework that decides SQL" "$t/out" "SQL is decided by BANT (the configured framework), which passes (3 of 4 met)."
 has "... and SQL is judged by BANT" "$t/out" "Nothing blocks SQL"
 exits 0 "qualify --format json" "$lg" qualify --db "$db" --now "$now0" vp@acme-soft.com --format json
 eq "qualify JSON: sql_ready" "$(sqlite3 -batch :memory: "SELECT json_extract(CAST(readfile('$t/out') AS TEXT), '\$.sql_ready')")" 1
+exits 0 "qualify --framework MEDDIC --format json" "$lg" qualify --db "$db" --now "$now0" vp@acme-soft.com --framework MEDDIC --format json
+eq "qualify JSON: the checklist shown, the framework deciding SQL and what each says" \
+	"$(sqlite3 -batch :memory: "SELECT json_extract(j, '\$.framework') || '|' || json_extract(j, '\$.passes') || '|' || \
+	json_extract(j, '\$.sql_framework') || '|' || json_extract(j, '\$.sql_framework_passes') || '|' || \
+	json_extract(j, '\$.sql_ready') FROM (SELECT CAST(readfile('$t/out') AS TEXT) AS j)")" "MEDDIC|0|BANT|1|1"
 exits 0 "score: SAL -> SQL" "$lg" score --db "$db" --now "$now0" -o "$t/s1.csv"
 eq "SQL" "$(field "$t/s1.csv" vp@acme-soft.com stage)" sql
 exits 0 "decide accept of an SQL" "$lg" decide --db "$db" --now "$now0" vp@acme-soft.com accept
@@ -253,6 +266,11 @@ exits 0 "funnel --customers 10" "$lg" funnel --db "$db" --customers 10
 for want in "raw leads *2000" "MQL *870" "SQL *130" "opportunities *36" "customers *10"; do
 	if grep -Eq "^$want( |$)" "$t/out"; then ok "funnel: $want"; else notok "funnel: $want"; cat "$t/out"; fi
 done
+# a handful of contacts in the store: said so, and the default rates used
+has "funnel: a handful of history is said to be too few" "$t/out" "raw -> MQL: too few to observe ("
+has "... for each step the store records" "$t/out" "MQL -> SQL: too few to observe ("
+has "... and the default rate is used" "$t/out" "): the default rate is used"
+eq "... with no observed column" "$(grep -c ' observed$' "$t/out")" 0
 # the store's history: 120 contacts, 30 of them MQLs -> an observed raw -> MQL rate of 25 %
 fdb=$t/funnel.db
 awk 'BEGIN { print "Email,Job Title"; for (i = 1; i <= 120; i++) printf "u%d@acme-soft.com,CEO\n", i }' >"$t/f.csv"
@@ -265,8 +283,42 @@ exits 0 "funnel with history" "$lg" funnel --db "$fdb" --customers 10
 has "funnel: the history" "$t/out" "observed: 120 contacts, 30 reached MQL or beyond, 0 reached SQL"
 if grep -Eq "^raw leads +2000 +43.5 % +3480 +25.0 % observed$" "$t/out"; then ok "funnel: the observed raw -> MQL rate used"
 else notok "funnel: the observed raw -> MQL rate used"; cat "$t/out"; fi
-if grep -Eq "^MQL +870 +14.9 % +870 +14.9 %$" "$t/out"; then ok "funnel: too few MQLs: the default MQL -> SQL rate"
-else notok "funnel: too few MQLs: the default MQL -> SQL rate"; cat "$t/out"; fi
+if grep -Eq "^MQL +870 +14.9 % +870 +14.9 % default$" "$t/out"; then ok "funnel: too few MQLs: the default MQL -> SQL rate, marked so"
+else notok "funnel: too few MQLs: the default MQL -> SQL rate, marked so"; cat "$t/out"; fi
+if grep -Eq "^opportunities +36 +27.8 % +36 +27.8 % default$" "$t/out"; then ok "funnel: a step the store does not record: the default rate, marked so"
+else notok "funnel: a step the store does not record: the default rate, marked so"; cat "$t/out"; fi
+has "funnel: why the MQL -> SQL rate is not observed" "$t/out" \
+	"MQL -> SQL: too few to observe (0 of 30 reached SQL; it takes 100, 30 of them moving on): the default rate is used"
+exits 0 "funnel --rates with history" "$lg" funnel --db "$fdb" --customers 10 --rates 0.5,0.5,0.5,0.5
+if grep -Eq "^MQL +80 +50.0 % +80 +50.0 % given$" "$t/out"; then ok "funnel: a given rate not observed is marked given"
+else notok "funnel: a given rate not observed is marked given"; cat "$t/out"; fi
+has "... and said to be used" "$t/out" "): the given rate is used"
+# 110 MQLs but one SQL: the observed raw -> MQL rate is used, the MQL ->
+# SQL rate of 1 in 110 is not (it would ask for 14300 MQLs, not 870)
+f2db=$t/funnel2.db
+awk 'BEGIN { print "Email,Job Title,Industry,Employees"; for (i = 1; i <= 130; i++) printf "w%d@acme-soft.com,CEO,Software,250\n", i }' >"$t/f2.csv"
+awk 'BEGIN { for (i = 1; i <= 110; i++)
+	printf "{\"event_id\":\"w%d\",\"email\":\"w%d@acme-soft.com\",\"type\":\"demo_request\",\"channel\":\"web\",\"occurred_at\":\"2026-03-02T09:00:00Z\"}\n", i, i
+	print "{\"event_id\":\"wp\",\"email\":\"w1@acme-soft.com\",\"type\":\"pricing_visit\",\"channel\":\"web\",\"occurred_at\":\"2026-03-01T09:00:00Z\"}"
+	print "{\"event_id\":\"wr\",\"email\":\"w1@acme-soft.com\",\"type\":\"email_reply\",\"channel\":\"email\",\"occurred_at\":\"2026-02-28T09:00:00Z\"}" }' >"$t/f2.ndjson"
+"$lg" verify --db "$f2db" --now "$now0" $dns --list f2 -q -o /dev/null "$t/f2.csv" 2>/dev/null
+"$lg" events import --db "$f2db" --now "$now0" -q "$t/f2.ndjson"
+"$lg" score --db "$f2db" --now "$now0" -q -o /dev/null
+"$lg" decide --db "$f2db" --now "$now0" w1@acme-soft.com accept --by alice 2>/dev/null
+for c in budget authority need; do
+	"$lg" evidence add w1@acme-soft.com --db "$f2db" --now "$now0" --criterion $c --status met \
+		--confidence 0.9 --source call 2>/dev/null
+done
+"$lg" score --db "$f2db" --now "$now0" -q -o /dev/null
+exits 0 "funnel with one SQL" "$lg" funnel --db "$f2db" --customers 10
+has "funnel: the history of one SQL" "$t/out" "observed: 130 contacts, 110 reached MQL or beyond, 1 reached SQL"
+if grep -Eq "^raw leads +2000 +43.5 % +1029 +84.6 % observed$" "$t/out"; then ok "funnel: 110 of 130: the observed raw -> MQL rate used"
+else notok "funnel: 110 of 130: the observed raw -> MQL rate used"; cat "$t/out"; fi
+if grep -Eq "^MQL +870 +14.9 % +870 +14.9 % default$" "$t/out"; then ok "funnel: one SQL: no extrapolation, the default MQL -> SQL rate"
+else notok "funnel: one SQL: no extrapolation, the default MQL -> SQL rate"; cat "$t/out"; fi
+has "funnel: one SQL is said to be too few" "$t/out" \
+	"MQL -> SQL: too few to observe (1 of 110 reached SQL; it takes 100, 30 of them moving on): the default rate is used"
+eq "... and nothing is said of the step observed" "$(grep -c '^raw -> MQL' "$t/out")" 0
 exits 64 "funnel: bad rates" "$lg" funnel --customers 10 --rates 0.5,2,0.1,0.1
 exits 64 "funnel takes no --format" "$lg" funnel --customers 10 -f json
 

@@ -849,6 +849,45 @@ static void test_funnel(void **state)
 	assert_true(got[0] == ULONG_MAX);
 }
 
+/* An observed rate is used only from a sample big enough at both ends. */
+static void test_funnel_observed(void **state)
+{
+	(void)state;
+	static const struct {
+		unsigned long start, moved;
+		bool used;
+		double rate;
+	} v[] = {
+		{0, 0, false, 0},
+		{6, 3, false, 0},   /* a handful */
+		{99, 99, false, 0}, /* one short of SCORING_FUNNEL_START_MIN */
+		{100, 29, false, 0}, /* one short of SCORING_FUNNEL_MOVED_MIN */
+		{110, 1, false, 0},  /* one SQL of 110 MQLs: not a rate to divide by */
+		{100000, 1, false, 0},
+		{100, 30, true, 0.3},
+		{120, 30, true, 0.25},
+		{130, 110, true, 110.0 / 130.0},
+		{100, 100, true, 1},
+		{100, 101, false, 0}, /* more moved on than started: no rate */
+		{ULONG_MAX, 30, true, 30.0 / (double)ULONG_MAX},
+	};
+	assert_int_equal(SCORING_FUNNEL_START_MIN, 100);
+	assert_int_equal(SCORING_FUNNEL_MOVED_MIN, 30);
+	for (size_t i = 0; i < N_OF(v); i++) {
+		double r = -1;
+		bool used = scoring_funnel_observed(v[i].start, v[i].moved, &r);
+		if (used != v[i].used)
+			fail_msg("%lu of %lu: used %d, want %d", v[i].moved, v[i].start, used, v[i].used);
+		if (used && r != v[i].rate)
+			fail_msg("%lu of %lu: rate %g, want %g", v[i].moved, v[i].start, r, v[i].rate);
+		if (!used && r != -1)
+			fail_msg("%lu of %lu: a rate not used is not set", v[i].moved, v[i].start);
+		/* a rate used is one scoring_funnel() takes */
+		if (used)
+			assert_true(r > 0 && r <= 1);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -862,6 +901,7 @@ int main(void)
 		cmocka_unit_test(test_checklist_min_confidence),
 		cmocka_unit_test(test_checklist_subsets),
 		cmocka_unit_test(test_funnel),
+		cmocka_unit_test(test_funnel_observed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
