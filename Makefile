@@ -37,7 +37,7 @@ LIB_SRC := common/status.c common/alloc.c common/buf.c common/map.c common/time.
            dns/answer.c dns/provider.c dns/resolver.c \
            verify/reason.c verify/syntax.c verify/domain.c verify/typo.c verify/verify.c \
            verify/gate.c \
-           io/reader.c io/writer.c io/columns.c io/spool.c \
+           io/reader.c io/writer.c io/columns.c io/spool.c io/cells.c \
            $(BOUNCE_SRC) $(EVENT_SRC) $(STORE_SRC) $(SCORING_SRC)
 CLI_SRC := cli/main.c cli/output.c cli/dnscache.c cli/recorder.c cli/list.c cli/cmd_verify.c cli/cmd_lists.c \
            cli/cmd_export.c cli/cmd_refresh.c cli/cmd_bounces.c cli/cmd_reasons.c cli/report.c \

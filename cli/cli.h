@@ -137,7 +137,8 @@ int cli_parse(int argc, char **argv, const char *cmd, const struct cli_option *o
  * "10K"; -1 when there is no number).
  */
 enum { LG_PROFILE_TITLE, LG_PROFILE_COMPANY, LG_PROFILE_INDUSTRY, LG_PROFILE_REGION,
-       LG_PROFILE_EMPLOYEES, LG_PROFILE_COUNT };
+       LG_PROFILE_EMPLOYEES, LG_PROFILE_FIRST_NAME, LG_PROFILE_LAST_NAME, LG_PROFILE_NAME,
+       LG_PROFILE_COUNT };
 struct store_profile;
 int cli_profile_column(const char *name, size_t len);
 void cli_profile_of(struct lg_arena *a, const struct io_cell *cell, struct store_profile *out);
@@ -176,8 +177,9 @@ struct store_verdict;
 enum lg_status recorder_start(struct recorder **out, struct store *s, const struct store_run *run,
 			      int64_t now, size_t batch, struct lg_err *err);
 
-/* The verdict v, and when profile is non-NULL the LG_PROFILE_COUNT cells
- * of its row's profile columns (s NULL: the list has no such column). */
+/* The verdict v (its cells, the packed row, copied too), and when profile
+ * is non-NULL the LG_PROFILE_COUNT cells of its row's profile columns (s
+ * NULL: the list has no such column). */
 enum lg_status recorder_verdict(struct recorder *r, const struct store_verdict *v,
 				const struct io_cell *profile, struct lg_err *err);
 enum lg_status recorder_dns(struct recorder *r, const char *domain, size_t len,

@@ -10,6 +10,7 @@
 #include "store/store.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -60,6 +61,8 @@ static void help(void)
 		  export_opts);
 }
 
+/* The columns export adds: after "email" for a list recorded before its
+ * files were kept, else after the file's own columns. */
 enum { C_EMAIL, C_STATUS, C_REASON, C_FLAGS, C_VERIFIED_AT, C_FRESHNESS, C_COUNT };
 static const struct io_col cols[C_COUNT] = {
 	{"email", 5, IO_KIND_TEXT},          {"verify_status", 13, IO_KIND_TEXT},
@@ -75,6 +78,11 @@ struct export_run {
 	const struct store_list_info *li;
 	int64_t now, export_id;
 	unsigned long rows;
+	/* The list version's file, when it was kept: its nfile columns (the
+	 * address in email_col), then ours; row holds a row's cells. */
+	size_t nfile;
+	long email_col;
+	struct io_cell *row;
 };
 
 static enum lg_status write_member(void *arg, const struct store_member *m, struct lg_err *err)
@@ -91,15 +99,25 @@ static enum lg_status write_member(void *arg, const struct store_member *m, stru
 	const char *fresh = decay_class_name(decay_classify(&R->dp, R->now - m->verified_at));
 	size_t fl = verify_flags_format(m->flags, flags, sizeof(flags));
 	size_t al = lg_time_format(m->verified_at, at, sizeof(at));
-	struct io_cell c[C_COUNT] = {
-		[C_EMAIL] = {m->address, m->address_len, false},
-		[C_STATUS] = {status, strlen(status), true},
-		[C_REASON] = {reason, strlen(reason), true},
-		[C_FLAGS] = {flags, fl, false},
-		[C_VERIFIED_AT] = {at, al, true},
-		[C_FRESHNESS] = {fresh, strlen(fresh), true},
-	};
-	if ((st = io_writer_row(R->wr, c, NULL, 0, err)) != LG_OK)
+	/* Our columns follow the file's, less "email" (c[C_EMAIL] then falls
+	 * on the file's last cell, which the file's row overwrites below). */
+	struct io_cell *c = R->row + R->nfile - (R->nfile ? 1 : 0);
+	c[C_EMAIL] = (struct io_cell){m->address, m->address_len, false};
+	c[C_STATUS] = (struct io_cell){status, strlen(status), true};
+	c[C_REASON] = (struct io_cell){reason, strlen(reason), true};
+	c[C_FLAGS] = (struct io_cell){flags, fl, false};
+	c[C_VERIFIED_AT] = (struct io_cell){at, al, true};
+	c[C_FRESHNESS] = (struct io_cell){fresh, strlen(fresh), true};
+	if (R->nfile) {
+		/* The member's row as its file gave it (a short row padded, a
+		 * long one cut to the header), the address as it is sent. */
+		long n = m->cells ? io_cells_unpack(m->cells, m->cells_len, R->row, R->nfile) : 0;
+		for (size_t i = n < 0 ? 0 : (size_t)n; i < R->nfile; i++)
+			R->row[i] = (struct io_cell){"", 0, true};
+		if (R->email_col >= 0)
+			R->row[R->email_col] = (struct io_cell){m->address, m->address_len, false};
+	}
+	if ((st = io_writer_row(R->wr, R->row, NULL, 0, err)) != LG_OK)
 		return st;
 	R->rows++;
 	if (R->a.for_sequence)
@@ -116,6 +134,9 @@ int cmd_export(int argc, char **argv)
 	struct list_eval e;
 	enum lg_status st;
 	int out = -1, first, rc;
+	struct lg_buf header = LG_BUF_INIT;
+	struct io_cell *hcells = NULL;
+	struct io_col *ocols = NULL;
 
 	rc = cli_parse(argc, argv, "export", export_opts, help, on_opt, &R.a, &first);
 	if (rc >= 0)
@@ -156,8 +177,24 @@ int cmd_export(int argc, char **argv)
 		st = lg_err_set(&err, LG_EIO, "cannot create %s: %s", R.a.output, strerror(errno));
 		goto out;
 	}
+	/* The columns of the list's file, when the store kept it: a sequencer
+	 * or a CRM takes the export as it is, with no join. */
+	if (store_list_header(R.store, &li, &header, &R.email_col)) {
+		long n = io_cells_unpack(header.data, header.len, NULL, 0);
+		if (n > 0 && (R.email_col < 0 || R.email_col < n)) {
+			hcells = lg_xcalloc((size_t)n, sizeof(*hcells));
+			io_cells_unpack(header.data, header.len, hcells, (size_t)n);
+			R.nfile = (size_t)n;
+		}
+	}
+	ocols = lg_xcalloc(R.nfile + C_COUNT, sizeof(*ocols));
+	for (size_t i = 0; i < R.nfile; i++)
+		ocols[i] = (struct io_col){hcells[i].s, hcells[i].len, IO_KIND_TEXT};
+	memcpy(ocols + R.nfile, R.nfile ? cols + 1 : cols,
+	       (R.nfile ? C_COUNT - 1 : C_COUNT) * sizeof(*cols));
+	R.row = lg_xcalloc(R.nfile + C_COUNT, sizeof(*R.row));
 	struct io_writer_opts wo = {R.a.format, ',', false, false};
-	R.wr = io_writer_new(out, &wo, cols, C_COUNT);
+	R.wr = io_writer_new(out, &wo, ocols, R.nfile + (R.nfile ? C_COUNT - 1 : C_COUNT));
 	if (R.a.for_sequence) {
 		if ((st = store_begin(R.store, &err)) != LG_OK ||
 		    (st = store_export_begin(R.store, &li, R.a.output ? R.a.output : "-", R.now,
@@ -183,6 +220,10 @@ out:
 		cli_output_close(out, R.a.output, false, NULL);
 	io_writer_free(R.wr);
 	store_close(R.store);
+	lg_buf_release(&header);
+	free(hcells);
+	free(ocols);
+	free(R.row);
 	conf_release(&conf);
 	if (rc >= 0)
 		return rc;

@@ -66,10 +66,13 @@ static void help(void)
 		  score_opts);
 }
 
-enum { C_EMAIL, C_FIT, C_CONF, C_ENG, C_INTENT, C_PRODUCT, C_TOTAL, C_GRADE, C_TREND, C_STAGE,
-       C_ELIGIBLE, C_FRESH, C_SENIORITY, C_COUNT };
+/* Who it is (the name, company and title its lists gave), then the scores. */
+enum { C_EMAIL, C_NAME, C_COMPANY, C_TITLE, C_FIT, C_CONF, C_ENG, C_INTENT, C_PRODUCT, C_TOTAL,
+       C_GRADE, C_TREND, C_STAGE, C_ELIGIBLE, C_FRESH, C_SENIORITY, C_COUNT };
 static const struct io_col score_cols[C_COUNT] = {
-	{"email", 5, IO_KIND_TEXT},         {"fit", 3, IO_KIND_NUMBER},
+	{"email", 5, IO_KIND_TEXT},         {"name", 4, IO_KIND_OPTIONAL},
+	{"company", 7, IO_KIND_OPTIONAL},   {"title", 5, IO_KIND_OPTIONAL},
+	{"fit", 3, IO_KIND_NUMBER},
 	{"confidence", 10, IO_KIND_NUMBER}, {"engagement", 10, IO_KIND_NUMBER},
 	{"intent", 6, IO_KIND_NUMBER},      {"product", 7, IO_KIND_NUMBER},
 	{"total", 5, IO_KIND_NUMBER},       {"grade", 5, IO_KIND_TEXT},
@@ -98,6 +101,21 @@ struct scoring_run {
 	bool found;
 	char address[512];
 };
+
+/* A contact's name: a whole-name column when a list had one, else its
+ * first and last names; the length written to buf. */
+static size_t name_of(const struct store_profile *p, char *buf, size_t cap)
+{
+	const char *f = p->first_name ? p->first_name : "", *l = p->last_name ? p->last_name : "";
+	int n = p->name && *p->name ? snprintf(buf, cap, "%s", p->name)
+				    : snprintf(buf, cap, "%s%s%s", f, *f && *l ? " " : "", l);
+	return n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
+}
+
+static struct io_cell opt_cell(const char *s)
+{
+	return (struct io_cell){s ? s : "", s ? strlen(s) : 0, false};
+}
 
 static enum lg_status on_lead(void *arg, const struct store_lead *l, struct lg_err *err)
 {
@@ -129,6 +147,11 @@ static enum lg_status on_lead(void *arg, const struct store_lead *l, struct lg_e
 		c[C_FIT + i] = (struct io_cell){num[i], (size_t)n, true};
 	}
 	c[C_EMAIL] = (struct io_cell){l->address, strlen(l->address), false};
+	const struct store_profile *p = &l->profile;
+	char name[512];
+	c[C_NAME] = (struct io_cell){name, name_of(p, name, sizeof(name)), false};
+	c[C_COMPANY] = opt_cell(p->company);
+	c[C_TITLE] = opt_cell(p->title);
 	c[C_GRADE] = (struct io_cell){sc.r.grade, strlen(sc.r.grade), true};
 	const char *trend = scoring_trend_name(sc.r.trend), *stage = scoring_stage_name(sc.stage),
 		   *fresh = decay_class_name(sc.r.freshness);

@@ -233,6 +233,7 @@ struct run {
 	int64_t now;
 	unsigned long contacts;   /* distinct addresses recorded */
 	struct recorder *recorder; /* writes verdicts and DNS answers in batches */
+	struct lg_buf packed;     /* a recorded row's input cells, packed for the store */
 	int profile[LG_PROFILE_COUNT]; /* the output cell of each profile column, or -1 */
 	bool has_profile;
 };
@@ -286,6 +287,11 @@ static enum lg_status record(struct run *R, const struct verify_result *v,
 			.mx = mx, .provider = provider,
 			.verified_at = d && d->answered_at ? d->answered_at : R->now,
 		};
+		/* The row as the file gave it, for export to give back. */
+		lg_buf_reset(&R->packed);
+		io_cells_pack(&R->packed, R->cells, R->nin);
+		sv.cells = R->packed.data ? R->packed.data : "";
+		sv.cells_len = R->packed.len;
 		struct io_cell prof[LG_PROFILE_COUNT];
 		if (R->has_profile)
 			for (int i = 0; i < LG_PROFILE_COUNT; i++)
@@ -540,28 +546,6 @@ int cmd_verify(int argc, char **argv)
 		goto out;
 	}
 
-	/* A contact list: only now does it become a list version. */
-	if (a.list) {
-		lg_map_init(&R.suppressed, 1);
-		st = store_open(&R.store, cli_common.db, STORE_CREATE, &err);
-		if (st == LG_OK)
-			st = store_suppressed_each(R.store, add_suppressed, &R, &err);
-		if (st == LG_OK)
-			st = store_begin(R.store, &err);
-		if (st == LG_OK)
-			st = store_verify_begin(R.store, a.list, a.source, in_name, fp, R.now, &R.srun,
-						&err);
-		if (st == LG_OK)
-			st = store_commit(R.store, &err);
-		if (st == LG_OK)
-			st = recorder_start(&R.recorder, R.store, &R.srun, R.now, STORE_BATCH, &err);
-		if (st != LG_OK)
-			goto out;
-		if (R.srun.resumed && !a.quiet)
-			cli_error("list '%s': taking up the interrupted run of %s (%lu contacts "
-				  "recorded before)", a.list, in_name, R.srun.done);
-	}
-
 	/* Output columns: the input's (less stale verify_* ones), then ours. */
 	cols = lg_xcalloc(hdr->n + C_COUNT, sizeof(*cols));
 	src = lg_xcalloc(hdr->n + 1, sizeof(*src));
@@ -583,6 +567,41 @@ int cmd_verify(int argc, char **argv)
 			R.has_profile = true;
 		}
 	}
+	/* A contact list: only now does it become a list version. */
+	if (a.list) {
+		lg_map_init(&R.suppressed, 1);
+		st = store_open(&R.store, cli_common.db, STORE_CREATE, &err);
+		if (st == LG_OK)
+			st = store_suppressed_each(R.store, add_suppressed, &R, &err);
+		if (st == LG_OK)
+			st = store_begin(R.store, &err);
+		if (st == LG_OK)
+			st = store_verify_begin(R.store, a.list, a.source, in_name, fp, R.now, &R.srun,
+						&err);
+		if (st == LG_OK) { /* the file's columns, for export to give back */
+			struct io_cell *h = lg_xcalloc(nin + 1, sizeof(*h));
+			long at = -1;
+			for (size_t k = 0; k < nin; k++) {
+				h[k] = (struct io_cell){cols[k].name, cols[k].len, false};
+				if ((long)src[k] == email)
+					at = (long)k;
+			}
+			io_cells_pack(&R.packed, h, nin);
+			free(h);
+			st = store_verify_header(R.store, &R.srun, R.packed.data, R.packed.len, at,
+						 &err);
+		}
+		if (st == LG_OK)
+			st = store_commit(R.store, &err);
+		if (st == LG_OK)
+			st = recorder_start(&R.recorder, R.store, &R.srun, R.now, STORE_BATCH, &err);
+		if (st != LG_OK)
+			goto out;
+		if (R.srun.resumed && !a.quiet)
+			cli_error("list '%s': taking up the interrupted run of %s (%lu contacts "
+				  "recorded before)", a.list, in_name, R.srun.done);
+	}
+
 	R.cells = lg_xcalloc(nin + C_COUNT, sizeof(*R.cells));
 
 	out = cli_output_open(a.output);
@@ -775,6 +794,7 @@ out:
 		lg_map_release(&R.suppressed);
 	free(fp);
 	lg_buf_release(&R.rec);
+	lg_buf_release(&R.packed);
 	free(cols);
 	free(R.cells);
 	free(R.extra);

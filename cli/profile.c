@@ -1,6 +1,7 @@
 /*
  * profile.c - what a contact list says of a contact besides its address:
- * which columns hold its title, company, industry, region and employees
+ * which columns hold its title, company, industry, region, employees and
+ * name
  * (by the header names CRM exports use), and what their cells say, as the
  * store keeps it (struct store_profile).
  */
@@ -30,6 +31,13 @@ int cli_profile_column(const char *name, size_t len)
 		{"employeecount", LG_PROFILE_EMPLOYEES}, {"companysize", LG_PROFILE_EMPLOYEES},
 		{"headcount", LG_PROFILE_EMPLOYEES},  {"numemployees", LG_PROFILE_EMPLOYEES},
 		{"estimatednumemployees", LG_PROFILE_EMPLOYEES},
+		{"firstname", LG_PROFILE_FIRST_NAME}, {"first", LG_PROFILE_FIRST_NAME},
+		{"givenname", LG_PROFILE_FIRST_NAME}, {"fname", LG_PROFILE_FIRST_NAME},
+		{"lastname", LG_PROFILE_LAST_NAME},   {"last", LG_PROFILE_LAST_NAME},
+		{"surname", LG_PROFILE_LAST_NAME},    {"familyname", LG_PROFILE_LAST_NAME},
+		{"lname", LG_PROFILE_LAST_NAME},      {"name", LG_PROFILE_NAME},
+		{"fullname", LG_PROFILE_NAME},        {"contactname", LG_PROFILE_NAME},
+		{"personname", LG_PROFILE_NAME},
 	};
 	char k[32];
 	size_t n = 0;
@@ -111,4 +119,7 @@ void cli_profile_of(struct lg_arena *a, const struct io_cell *cell, struct store
 	out->region = cell_dup(a, &cell[LG_PROFILE_REGION]);
 	const struct io_cell *e = &cell[LG_PROFILE_EMPLOYEES];
 	out->employees = e->s ? employees_of(e->s, e->len) : -1;
+	out->first_name = cell_dup(a, &cell[LG_PROFILE_FIRST_NAME]);
+	out->last_name = cell_dup(a, &cell[LG_PROFILE_LAST_NAME]);
+	out->name = cell_dup(a, &cell[LG_PROFILE_NAME]);
 }

@@ -181,6 +181,8 @@ enum lg_status recorder_verdict(struct recorder *r, const struct store_verdict *
 		c->domain = lg_arena_memdup(&b->arena, v->domain, v->domain_len);
 	c->mx = lg_arena_memdup(&b->arena, v->mx, strlen(v->mx));
 	c->provider = lg_arena_memdup(&b->arena, v->provider, strlen(v->provider));
+	if (v->cells)
+		c->cells = lg_arena_memdup(&b->arena, v->cells, v->cells_len);
 	c->profile = NULL;
 	if (profile) {
 		struct store_profile *p = lg_arena_alloc(&b->arena, sizeof(*p), _Alignof(struct store_profile));

@@ -194,4 +194,15 @@ void io_spool_pop(struct io_spool *q);
 
 void io_spool_stats(const struct io_spool *q, struct io_spool_stats *st);
 
+/* ---- cells.c: a row packed into one byte string (the store keeps these) ---- */
+
+/* Append the n cells to out: each its length (LEB128), then its bytes. */
+void io_cells_pack(struct lg_buf *out, const struct io_cell *cells, size_t n);
+/*
+ * Unpack [data, data + len): the first max cells go to cells (borrowing
+ * data, plain false); returns how many cells the string holds, which may
+ * be more than max, or -1 when it is malformed.
+ */
+long io_cells_unpack(const void *data, size_t len, struct io_cell *cells, size_t max);
+
 #endif

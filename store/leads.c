@@ -56,6 +56,9 @@ enum lg_status store_profile_put(struct store *s, int64_t contact_id,
 	if (p->employees >= 0)
 		sqlite3_bind_int64(q, 6, p->employees);
 	sqlite3_bind_int64(q, 7, now);
+	store_bind_opt(q, 8, p->first_name);
+	store_bind_opt(q, 9, p->last_name);
+	store_bind_opt(q, 10, p->name);
 	return store_exec_step(s, q, "recording a contact's profile", err);
 }
 
@@ -158,6 +161,9 @@ static enum lg_status lead_row(sqlite3_stmt *q, void *ctx, struct lg_err *err)
 			.industry = col_opt(q, 10),
 			.region = col_opt(q, 11),
 			.employees = (long)sqlite3_column_int64(q, 12),
+			.first_name = col_opt(q, 15),
+			.last_name = col_opt(q, 16),
+			.name = col_opt(q, 17),
 		},
 		.stage = col_str(q, 13),
 		.stage_since = sqlite3_column_int64(q, 14),
@@ -170,7 +176,7 @@ enum lg_status store_leads_each(struct store *s, int64_t list_id, const char *ad
 						     struct lg_err *err),
 				void *arg, struct lg_err *err)
 {
-	if (store_need(s, 2, err) != LG_OK)
+	if (store_need(s, 3, err) != LG_OK) /* the names of schema 3 */
 		return LG_ECONFIG;
 	sqlite3_stmt *q;
 	if (address) {

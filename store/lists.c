@@ -88,7 +88,9 @@ enum lg_status store_members_each(struct store *s, const struct store_list_info 
 						       struct lg_err *err),
 				  void *arg, struct lg_err *err)
 {
-	sqlite3_stmt *q = store_stmt(s, with_address ? Q_MEMBERS_ADDR : Q_MEMBERS);
+	/* Rows are kept from schema 3 on; an older database read as it is. */
+	bool cells = with_address && s->version >= 3;
+	sqlite3_stmt *q = store_stmt(s, cells ? Q_MEMBERS_CELLS : with_address ? Q_MEMBERS_ADDR : Q_MEMBERS);
 	enum lg_status st = LG_OK;
 	int rc;
 
@@ -116,6 +118,10 @@ enum lg_status store_members_each(struct store *s, const struct store_list_info 
 			.verified_at = sqlite3_column_int64(q, 5),
 			.suppressed = (enum store_suppress)sqlite3_column_int(q, 6),
 		};
+		if (cells && sqlite3_column_type(q, 7) == SQLITE_BLOB) {
+			m.cells = sqlite3_column_blob(q, 7);
+			m.cells_len = (size_t)sqlite3_column_bytes(q, 7);
+		}
 		if ((st = fn(arg, &m, err)) != LG_OK)
 			break;
 	}
@@ -167,6 +173,23 @@ enum lg_status store_export_finish(struct store *s, int64_t export_id, unsigned 
 	sqlite3_bind_int64(q, 1, export_id);
 	sqlite3_bind_int64(q, 2, (sqlite3_int64)rows);
 	return store_exec_step(s, q, "recording the export", err);
+}
+
+bool store_list_header(struct store *s, const struct store_list_info *li, struct lg_buf *out,
+		       long *email_col)
+{
+	if (s->version < 3 || !li->version_run)
+		return false;
+	sqlite3_stmt *q = store_stmt(s, Q_RUN_HEADER_GET);
+	bool found = false;
+	sqlite3_bind_int64(q, 1, li->version_run);
+	if (sqlite3_step(q) == SQLITE_ROW) {
+		lg_buf_add(out, sqlite3_column_blob(q, 0), (size_t)sqlite3_column_bytes(q, 0));
+		*email_col = (long)sqlite3_column_int64(q, 1);
+		found = true;
+	}
+	sqlite3_reset(q);
+	return found;
 }
 
 enum lg_status store_refresh_plan(struct store *s, int64_t list_id, int64_t before,

@@ -186,7 +186,22 @@ enum lg_status store_verify_row(struct store *s, const struct store_run *run,
 	sqlite3_stmt *q = store_stmt(s, Q_MEMBER_ADD);
 	sqlite3_bind_int64(q, 1, run->id);
 	sqlite3_bind_int64(q, 2, id);
+	if (v->cells)
+		sqlite3_bind_blob(q, 3, v->cells, (int)v->cells_len, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(q, 3);
 	return store_exec_step(s, q, "recording list membership", err);
+}
+
+enum lg_status store_verify_header(struct store *s, const struct store_run *run,
+				   const void *header, size_t len, long email_col,
+				   struct lg_err *err)
+{
+	sqlite3_stmt *q = store_stmt(s, Q_RUN_HEADER);
+	sqlite3_bind_int64(q, 1, run->id);
+	sqlite3_bind_blob(q, 2, len ? header : "", (int)len, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 3, email_col);
+	return store_exec_step(s, q, "recording the list's columns", err);
 }
 
 enum lg_status store_verify_finish(struct store *s, const struct store_run *run,

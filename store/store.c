@@ -191,6 +191,16 @@ static const char *const migrations[] = {
 	" contact_id INTEGER PRIMARY KEY,"
 	" requested_at INTEGER NOT NULL,"
 	" why TEXT NOT NULL) STRICT;",
+	/* 3: a list version's file as it was, so that an export gives a
+	 * sequencer every column it had (runs.header: the columns, packed by
+	 * io_cells_pack; email_col: which is the address; members.cells: the
+	 * member's row), and the names a list gives a contact */
+	"ALTER TABLE runs ADD COLUMN header BLOB;"
+	"ALTER TABLE runs ADD COLUMN email_col INTEGER;"
+	"ALTER TABLE members ADD COLUMN cells BLOB;"
+	"ALTER TABLE profiles ADD COLUMN first_name TEXT;"
+	"ALTER TABLE profiles ADD COLUMN last_name TEXT;"
+	"ALTER TABLE profiles ADD COLUMN name TEXT;",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(*migrations)))
 
@@ -222,7 +232,9 @@ static const char *const sql[Q_COUNT] = {
 	[Q_EVIDENCE_ADD] =
 		"INSERT OR IGNORE INTO evidence(contact_id, run_id, how, status, reason, flags, mx,"
 		" provider, verified_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-	[Q_MEMBER_ADD] = "INSERT OR IGNORE INTO members(run_id, contact_id) VALUES (?1, ?2)",
+	[Q_MEMBER_ADD] = "INSERT OR IGNORE INTO members(run_id, contact_id, cells) VALUES (?1, ?2, ?3)",
+	[Q_RUN_HEADER] = "UPDATE runs SET header = ?2, email_col = ?3 WHERE id = ?1",
+	[Q_RUN_HEADER_GET] = "SELECT header, email_col FROM runs WHERE id = ?1 AND header IS NOT NULL",
 	[Q_LIST_FIND] = "SELECT id FROM lists WHERE name = ?1",
 	[Q_LIST_ADD] = "INSERT INTO lists(name, source, created_at) VALUES (?1, ?2, ?3)",
 	[Q_RUN_ADD] = "INSERT INTO runs(kind, list_id, input, fingerprint, started_at)"
@@ -276,6 +288,9 @@ static const char *const sql[Q_COUNT] = {
 	[Q_MEMBERS_ADDR] = "SELECT c.id, c.address, c.status, c.reason, c.flags, c.verified_at,"
 			   " c.suppressed FROM members m JOIN contacts c ON c.id = m.contact_id"
 			   " WHERE m.run_id = ?1 ORDER BY m.contact_id",
+	[Q_MEMBERS_CELLS] = "SELECT c.id, c.address, c.status, c.reason, c.flags, c.verified_at,"
+			    " c.suppressed, m.cells FROM members m JOIN contacts c ON c.id = m.contact_id"
+			    " WHERE m.run_id = ?1 ORDER BY m.contact_id",
 	[Q_EXPORT_ADD] = "INSERT INTO exports(list_id, run_id, path, at) VALUES (?1, ?2, ?3, ?4)",
 	[Q_SENT_ADD] = "INSERT OR IGNORE INTO sent(list_id, contact_id, export_id, first_at)"
 		       " VALUES (?1, ?2, ?3, ?4)",
@@ -336,12 +351,16 @@ static const char *const sql[Q_COUNT] = {
 	[Q_REVERIFY_KEPT] = "INSERT INTO reverify(contact_id, requested_at, why)"
 			    " VALUES (?1, ?2, 'unknown') ON CONFLICT (contact_id) DO NOTHING",
 	[Q_PROFILE_PUT] = "INSERT INTO profiles(contact_id, title, company, industry, region, employees,"
-			  " updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (contact_id) DO"
+			  " updated_at, first_name, last_name, name)"
+			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT (contact_id) DO"
 			  " UPDATE SET title = coalesce(excluded.title, title),"
 			  " company = coalesce(excluded.company, company),"
 			  " industry = coalesce(excluded.industry, industry),"
 			  " region = coalesce(excluded.region, region),"
 			  " employees = coalesce(excluded.employees, employees),"
+			  " first_name = coalesce(excluded.first_name, first_name),"
+			  " last_name = coalesce(excluded.last_name, last_name),"
+			  " name = coalesce(excluded.name, name),"
 			  " updated_at = excluded.updated_at",
 	/* Only a repeated event_id is ignored; a row the table refuses is
 	 * an error. */
@@ -357,7 +376,7 @@ static const char *const sql[Q_COUNT] = {
 	[Q_EVENTS_ACCT_ONE] = EVENT_COLS " WHERE account = ?1 ORDER BY occurred_at, event_id",
 #define LEAD_COLS "SELECT c.id, c.address, c.domain, c.status, c.flags, c.verified_at, c.suppressed," \
 		  " c.source, p.title, p.company, p.industry, p.region, coalesce(p.employees, -1)," \
-		  " coalesce(g.stage, 'lead'), coalesce(g.since, 0)"
+		  " coalesce(g.stage, 'lead'), coalesce(g.since, 0), p.first_name, p.last_name, p.name"
 #define LEAD_JOIN " LEFT JOIN profiles p ON p.contact_id = c.id" \
 		  " LEFT JOIN stages g ON g.contact_id = c.id"
 	[Q_LEADS_ALL] = LEAD_COLS " FROM contacts c" LEAD_JOIN " ORDER BY c.address",

@@ -72,6 +72,7 @@ void store_rollback(struct store *s);
 struct store_profile {
 	const char *title, *company, *industry, *region;
 	long employees;         /* -1: unknown */
+	const char *first_name, *last_name, *name; /* schema 3; name: a whole-name column */
 };
 
 /* One verdict as the store keeps it. */
@@ -87,6 +88,8 @@ struct store_verdict {
 	const char *provider;   /* "" when none */
 	int64_t verified_at;
 	const struct store_profile *profile; /* NULL: none (the profile kept stays) */
+	const void *cells;      /* the row as io_cells_pack made it (schema 3), or NULL */
+	size_t cells_len;
 };
 
 /* A run: one `verify --list`, `refresh` or `bounces import`. */
@@ -108,6 +111,14 @@ struct store_run {
 enum lg_status store_verify_begin(struct store *s, const char *name, const char *source,
 				  const char *input, const char *fingerprint, int64_t now,
 				  struct store_run *run, struct lg_err *err);
+
+/*
+ * The columns of the run's file (packed by io_cells_pack) and which of
+ * them holds the address, for export to give them back (schema 3).
+ */
+enum lg_status store_verify_header(struct store *s, const struct store_run *run,
+				   const void *header, size_t len, long email_col,
+				   struct lg_err *err);
 
 /*
  * Record one verdict of the run: the contact (created or updated, its
@@ -224,13 +235,16 @@ struct store_member {
 	unsigned flags;
 	int64_t verified_at;
 	enum store_suppress suppressed;
+	const void *cells;        /* its row in the version's file, packed; NULL when not kept
+				   * (before schema 3); borrowed like address */
+	size_t cells_len;
 };
 
 /*
  * Call fn for every member of the list's current version, in contact
  * order.  with_address false reads only status, flags, verified_at and
- * suppressed (contact_id 0, address "": the gate's faster scan).  fn
- * returns non-OK to stop.
+ * suppressed (contact_id 0, address "": the gate's faster scan); true
+ * reads the member's row too.  fn returns non-OK to stop.
  */
 enum lg_status store_members_each(struct store *s, const struct store_list_info *li,
 				  bool with_address,
@@ -249,6 +263,14 @@ enum lg_status store_export_row(struct store *s, int64_t export_id,
 				struct lg_err *err);
 enum lg_status store_export_finish(struct store *s, int64_t export_id, unsigned long rows,
 				   struct lg_err *err);
+
+/*
+ * The columns of the list's current version's file, packed (appended to
+ * out), and *email_col, the address's; false when the version kept none
+ * (recorded before schema 3).
+ */
+bool store_list_header(struct store *s, const struct store_list_info *li, struct lg_buf *out,
+		       long *email_col);
 
 /* ---- refresh ------------------------------------------------------------------ */
 

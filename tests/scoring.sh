@@ -124,6 +124,14 @@ has "the summary" "$t/err" "6 contacts scored"
 eq "C-level + demo request today = 80" "$(field "$t/s0.csv" ann@acme-soft.com total)" 80.00
 eq "... and an MQL" "$(field "$t/s0.csv" ann@acme-soft.com stage)" mql
 eq "... grade" "$(field "$t/s0.csv" ann@acme-soft.com grade)" B1
+eq "a row says who it is: name, company, title" \
+	"$(field "$t/s0.csv" ann@acme-soft.com name)|$(field "$t/s0.csv" ann@acme-soft.com company)|$(field "$t/s0.csv" ann@acme-soft.com title)" \
+	"Ann|Acme Soft|Chief Executive Officer"
+eq "... the columns beside the address" "$(head -n 1 "$t/s0.csv" | cut -d, -f1-5)" "email,name,company,title,fit"
+printf 'Last Name,E-mail,First Name\nDoe,jo@acme-soft.com,Jo\n' >"$t/names.csv"
+"$lg" verify --db "$t/names.db" --now "$now0" $dns --list n -q -o /dev/null "$t/names.csv" 2>/dev/null
+"$lg" score --db "$t/names.db" --now "$now0" -q -o "$t/names-s.csv" 2>/dev/null
+eq "a name from first and last name columns" "$(field "$t/names-s.csv" jo@acme-soft.com name)" "Jo Doe"
 eq "the same with an undeliverable address: confidence 0" "$(field "$t/s0.csv" dead@no-such-domain-xyz.com confidence)" 0.000
 eq "... never an MQL" "$(field "$t/s0.csv" dead@no-such-domain-xyz.com stage)" lead
 eq "... not eligible" "$(field "$t/s0.csv" dead@no-such-domain-xyz.com eligible)" no

@@ -42,7 +42,12 @@ has() { grep -qF -- "$2" "$1"; }
 jget() { sqlite3 -batch :memory: "SELECT json_extract(CAST(readfile('$1') AS TEXT), '$2')"; }
 integrity() { sqlite3 -batch "$1" 'PRAGMA integrity_check' 2>&1 | tr '\n' ' ' | sed 's/ $//'; }
 rows() { tail -n +2 "$1" | wc -l | tr -d ' '; } # data rows of a CSV
-addresses() { tail -n +2 "$1" | cut -d, -f1 | LC_ALL=C sort; }
+# col NAME FILE: the cells of column NAME of a CSV whose cells hold no comma
+col() { awk -F, -v n="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == n) k = i; next } { print $k }' "$2"; }
+# addresses FILE: an export's addresses (its Email column, else email), sorted
+addresses() {
+	if head -n 1 "$1" | grep -q '^email,'; then col email "$1"; else col Email "$1"; fi | LC_ALL=C sort
+}
 ms() { date +%s%N | cut -c1-13; }
 
 now1=2026-01-10T09:00:00Z   # the first verification
@@ -85,7 +90,7 @@ check "verify --list says what it recorded" has "$t/err" "'q4': 21 contacts reco
 eq "verify --list writes every row" "$(rows "$t/q4.csv")" 30
 eq "one contact per distinct address" "$(sq 'SELECT count(*) FROM contacts')" 21
 eq "one evidence row per contact" "$(sq "SELECT count(*) FROM evidence WHERE how = 'verify'")" 21
-eq "schema version" "$(sq 'PRAGMA user_version')" 2
+eq "schema version" "$(sq 'PRAGMA user_version')" 3
 eq "WAL" "$(sq 'PRAGMA journal_mode')" wal
 
 exits 0 "lists" "$lg" lists $L
@@ -128,7 +133,12 @@ exits 0 "export --for-sequence at a 10% threshold" "$lg" export $L -c "$t/ten.co
 addresses "$t/seq.csv" >"$t/got"
 check "export --for-sequence writes the sendable contacts" cmp -s "$t/got" $fx/sendable.txt
 cmp -s "$t/got" $fx/sendable.txt || diff $fx/sendable.txt "$t/got" | sed 's/^/#   /' | head -n 10
-eq "every one deliverable and fresh" "$(tail -n +2 "$t/seq.csv" | cut -d, -f2,6 | sort -u)" "deliverable,fresh"
+eq "every one deliverable and fresh" "$(paste -d, "$(col verify_status "$t/seq.csv" >"$t/c1"; echo "$t/c1")" "$(col freshness "$t/seq.csv" >"$t/c2"; echo "$t/c2")" | sort -u)" "deliverable,fresh"
+# A sequencer takes the export as it is: every column of the list's file,
+# in its order, the address normalized, then the verdict.
+eq "export: the file's columns, then the verdict's" "$(head -n 1 "$t/seq.csv")" \
+	"First Name,Last Name,Email,Company,Job Title,Phone,Lifecycle Stage,verify_status,verify_reason,verify_flags,verified_at,freshness"
+check "export: a row as the file gave it" grep -q "^Maria,Garcia,maria.garcia@northwind-traders.com,Northwind Traders,VP Sales," "$t/seq.csv"
 exits 0 "lists show after the export" "$lg" lists $L show q4
 check "lists show counts the export" has "$t/out" "exported so far: 11, of which hard-bounced 0"
 eq "sent rows" "$(sq 'SELECT count(*) FROM sent')" 11

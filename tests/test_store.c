@@ -11,6 +11,7 @@
  * on a second, read-only connection.  Times are plain numbers passed in:
  * nothing here reads the clock.
  */
+#include "io/io.h"
 #include "store/store.h"
 
 #include <ftw.h>
@@ -27,6 +28,7 @@
 #include <cmocka.h>
 
 #define DAY ((int64_t)86400)
+#define SCHEMA_NOW 3 /* the schema a fresh database gets */
 #define T0 ((int64_t)1763800000) /* 2025-11-22T08:26:40Z: any fixed time will do */
 
 static char tmpdir[256];
@@ -241,7 +243,7 @@ static void test_open_creates_and_migrates(void **state)
 	assert_string_equal(store_path(s), path);
 	store_close(s);
 	assert_int_equal(access(path, R_OK | W_OK), 0);
-	assert_int_equal(q1(path, "PRAGMA user_version"), 2);
+	assert_int_equal(q1(path, "PRAGMA user_version"), SCHEMA_NOW);
 	assert_string_equal(qtext(path, buf, sizeof(buf), "PRAGMA journal_mode"), "wal");
 	assert_int_equal(q1(path, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name"
 				  " IN ('contacts', 'evidence', 'runs', 'lists', 'members', 'domains',"
@@ -262,7 +264,7 @@ static void test_open_creates_and_migrates(void **state)
 	store_close(s);
 	s = open_write(path);
 	store_close(s);
-	assert_int_equal(q1(path, "PRAGMA user_version"), 2);
+	assert_int_equal(q1(path, "PRAGMA user_version"), SCHEMA_NOW);
 	assert_int_equal(q1(path, "SELECT count(*) FROM domains"), 1);
 
 	/* And read-only. */
@@ -1610,7 +1612,9 @@ static void downgrade_to_v1(const char *path)
 	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
 	if (sqlite3_exec(db, "BEGIN; DROP TABLE profiles; DROP TABLE events; DROP TABLE qevidence;"
 			     " DROP TABLE stages; DROP TABLE moves; DROP TABLE reverify;"
-			     " ALTER TABLE contacts DROP COLUMN source; PRAGMA user_version = 1;"
+			     " ALTER TABLE contacts DROP COLUMN source;"
+			     " ALTER TABLE runs DROP COLUMN header; ALTER TABLE runs DROP COLUMN email_col;"
+			     " ALTER TABLE members DROP COLUMN cells; PRAGMA user_version = 1;"
 			     " COMMIT",
 			 NULL, NULL, &msg) != SQLITE_OK)
 		fail_msg("downgrading %s: %s", path, msg ? msg : "?");
@@ -1656,9 +1660,10 @@ static void test_migrate_from_v1(void **state)
 				  " WHERE name = 'source'"),
 			 0);
 
-	/* Opened for writing: migrated to 2, the same schema as a fresh one. */
+	/* Opened for writing: migrated to the current schema, the same as a
+	 * fresh one. */
 	s = open_write(path);
-	assert_int_equal(q1(path, "PRAGMA user_version"), 2);
+	assert_int_equal(q1(path, "PRAGMA user_version"), SCHEMA_NOW);
 	assert_string_equal(qtext(path, got, sizeof(got), SCHEMA_TABLES),
 			    qtext(fresh_path, want, sizeof(want), SCHEMA_TABLES));
 	assert_string_equal(qtext(path, got, sizeof(got), CONTACT_COLUMNS),
@@ -1694,7 +1699,7 @@ static void test_migrate_from_v1(void **state)
 	/* Opened again: nothing migrates twice, nothing is lost. */
 	s = open_write(path);
 	store_close(s);
-	assert_int_equal(q1(path, "PRAGMA user_version"), 2);
+	assert_int_equal(q1(path, "PRAGMA user_version"), SCHEMA_NOW);
 	assert_int_equal(q1(path, "SELECT count(*) FROM contacts"), 2);
 	assert_int_equal(q1(path, "SELECT count(*) FROM profiles"), 1);
 	assert_int_equal(q1(path, "SELECT count(*) FROM lists"), 2);
@@ -1742,7 +1747,130 @@ static void test_read_v1_database(void **state)
 	/* a writer upgrades it */
 	s = open_write(path);
 	store_close(s);
-	assert_int_equal(q1(path, "PRAGMA user_version"), 2);
+	assert_int_equal(q1(path, "PRAGMA user_version"), SCHEMA_NOW);
+}
+
+/* What schema 3 added, dropped again: a database of schema 2. */
+static void downgrade_to_v2(const char *path)
+{
+	sqlite3 *db;
+	char *msg = NULL;
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	if (sqlite3_exec(db, "BEGIN; ALTER TABLE runs DROP COLUMN header;"
+			     " ALTER TABLE runs DROP COLUMN email_col; ALTER TABLE members DROP COLUMN cells;"
+			     " ALTER TABLE profiles DROP COLUMN first_name;"
+			     " ALTER TABLE profiles DROP COLUMN last_name;"
+			     " ALTER TABLE profiles DROP COLUMN name; PRAGMA user_version = 2; COMMIT",
+			 NULL, NULL, &msg) != SQLITE_OK)
+		fail_msg("downgrading %s: %s", path, msg ? msg : "?");
+	sqlite3_close(db);
+}
+
+/* What store_members_each handed over, with the rows. */
+struct member_rows {
+	size_t n;
+	char row[4][128]; /* the cells, '|'-joined; "-" when none was kept */
+};
+
+static enum lg_status take_row(void *arg, const struct store_member *m, struct lg_err *err)
+{
+	struct member_rows *g = arg;
+	struct io_cell c[8];
+	(void)err;
+	assert_true(g->n < 4);
+	char *out = g->row[g->n++];
+	if (!m->cells) {
+		snprintf(out, 128, "-");
+		return LG_OK;
+	}
+	long n = io_cells_unpack(m->cells, m->cells_len, c, 8);
+	assert_true(n >= 0 && n <= 8);
+	out[0] = '\0';
+	for (long i = 0; i < n; i++)
+		snprintf(out + strlen(out), 128 - strlen(out), "%s%.*s", i ? "|" : "", (int)c[i].len,
+			 c[i].s);
+	return LG_OK;
+}
+
+/*
+ * A list version keeps its file's columns and each member's row as given
+ * (schema 3), for export to give back; a database of schema 2 reads
+ * without them, its readers of names say how to upgrade, and a writer
+ * upgrades it keeping what it held.
+ */
+static void test_list_rows(void **state)
+{
+	char path[512];
+	struct store_run run;
+	struct store_list_info li;
+	struct member_rows g = {0};
+	struct lg_buf b = LG_BUF_INIT;
+	struct lg_err e = {{0}};
+	long at = -1;
+	(void)state;
+
+	db_path(path, sizeof(path), "rows.db");
+	struct store *s = open_write(path);
+	const struct io_cell head[] = {{"Name", 4, true}, {"E-mail", 6, true}, {"Note", 4, true}};
+	io_cells_pack(&b, head, 3);
+	begin(s);
+	assert_int_equal(store_verify_begin(s, "L", NULL, "in.csv", "F", T0, &run, &e), LG_OK);
+	assert_int_equal(store_verify_header(s, &run, b.data, b.len, 1, &e), LG_OK);
+	const struct io_cell r1[] = {{"Ann", 3, true}, {" ANN@x.com", 10, true}, {"a, \"b\"\n", 7, false}};
+	const struct io_cell r2[] = {{"", 0, true}, {"bob@y.org", 9, true}, {"", 0, true}};
+	const struct io_cell *rows[] = {r1, r2};
+	const char *addr[] = {"ann@x.com", "bob@y.org"};
+	for (int i = 0; i < 2; i++) {
+		struct store_verdict v = verdict(addr[i], VERIFY_DELIVERABLE, VERIFY_R_OK, 0, T0);
+		lg_buf_reset(&b);
+		io_cells_pack(&b, rows[i], 3);
+		v.cells = b.data;
+		v.cells_len = b.len;
+		struct store_profile p = {.employees = -1, .first_name = i ? NULL : "Ann",
+					  .last_name = i ? NULL : "Lee"};
+		v.profile = &p;
+		assert_int_equal(store_verify_row(s, &run, &v, T0, &e), LG_OK);
+	}
+	finish(s, &run, 2, 2, T0);
+	commit(s);
+
+	list_get(s, "L", &li);
+	lg_buf_reset(&b);
+	assert_true(store_list_header(s, &li, &b, &at));
+	assert_int_equal(at, 1);
+	struct io_cell h[4];
+	assert_int_equal(io_cells_unpack(b.data, b.len, h, 4), 3);
+	assert_int_equal(h[1].len, 6);
+	assert_memory_equal(h[1].s, "E-mail", 6);
+	assert_int_equal(store_members_each(s, &li, true, take_row, &g, &e), LG_OK);
+	assert_int_equal(g.n, 2);
+	assert_string_equal(g.row[0], "Ann| ANN@x.com|a, \"b\"\n");
+	assert_string_equal(g.row[1], "|bob@y.org|");
+	assert_string_equal(qtext(path, (char[64]){0}, 64,
+				  "SELECT first_name || ' ' || last_name FROM profiles"),
+			    "Ann Lee");
+	store_close(s);
+
+	/* Schema 2: no rows, no header; the readers of names say why. */
+	downgrade_to_v2(path);
+	struct store *r = NULL;
+	assert_int_equal(store_open(&r, path, STORE_READ, &e), LG_OK);
+	list_get(r, "L", &li);
+	lg_buf_reset(&b);
+	assert_false(store_list_header(r, &li, &b, &at));
+	g.n = 0;
+	assert_int_equal(store_members_each(r, &li, true, take_row, &g, &e), LG_OK);
+	assert_int_equal(g.n, 2);
+	assert_string_equal(g.row[0], "-");
+	unsigned n = 0;
+	assert_int_equal(store_leads_each(r, 0, NULL, count_lead, &n, &e), LG_ECONFIG);
+	assert_non_null(strstr(e.msg, "made by an older leadgate (schema 2)"));
+	store_close(r);
+	s = open_write(path);
+	store_close(s);
+	assert_int_equal(q1(path, "PRAGMA user_version"), SCHEMA_NOW);
+	assert_int_equal(q1(path, "SELECT count(*) FROM members WHERE cells IS NULL"), 2);
+	lg_buf_release(&b);
 }
 
 /* ---- profiles, sources, leads ---- */
@@ -2726,6 +2854,7 @@ int main(void)
 		cmocka_unit_test(test_open_newer_schema),
 		cmocka_unit_test(test_migrate_from_v1),
 		cmocka_unit_test(test_read_v1_database),
+		cmocka_unit_test(test_list_rows),
 		cmocka_unit_test(test_verify_run),
 		cmocka_unit_test(test_resume),
 		cmocka_unit_test(test_resume_other_input),
