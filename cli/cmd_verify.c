@@ -79,7 +79,7 @@ static const struct io_col verify_cols[C_COUNT] = {
 	{"verified_at", 11, IO_KIND_OPTIONAL},
 };
 
-#define WARN_ROWS_MAX 10 /* ragged rows reported one by one */
+#define WARN_ROWS_MAX 10 /* ragged rows, rows with text after a closing quote: reported one by one */
 
 struct verify_args {
 	const char *input, *output, *email_column, *config, *summary, *list, *source;
@@ -101,6 +101,8 @@ static void verify_help(void)
 		  "store as a version of list NAME, which the bounce-rate gate then\n"
 		  "weighs.  Exit 0; 1 if the gate blocks the list; 75 if the resolver\n"
 		  "did not answer.\n"
+		  "Text after a closing quote (\"a@x.io\"x,) is read into the cell\n"
+		  "(a@x.iox), with a warning; no row is lost.\n"
 		  "Reason codes: leadgate(1).",
 		  verify_opts);
 }
@@ -523,6 +525,9 @@ int cmd_verify(int argc, char **argv)
 	R.rd = rd;
 	R.out_name = a.output && strcmp(a.output, "-") ? a.output : "<stdout>";
 	const struct io_row *hdr = io_reader_header(rd);
+	if (hdr->stray_line && !a.quiet)
+		cli_error("%s:%lu: text after a closing quote in the header, read as part of the name",
+			  in_name, hdr->stray_line);
 	long email = io_find_email_column(hdr, a.email_column, &err);
 	if (email < 0) {
 		st = LG_EDATA;
@@ -612,6 +617,9 @@ int cmd_verify(int argc, char **argv)
 				cli_error("%s:%lu: %zu fields, the header has %zu (kept, flagged ragged)",
 					  in_name, row->line, row->n, hdr->n);
 		}
+		if (row->stray_line && ++rep.stray_quotes <= WARN_ROWS_MAX && !a.quiet)
+			cli_error("%s:%lu: text after a closing quote, read as part of the cell",
+				  in_name, row->stray_line);
 		const struct dns_result *d = NULL;
 		if (R.dns && verify_needs_dns(&v))
 			d = cli_dns_lookup(R.dns, R.store, R.now, v.domain, v.domain_len, v.org_len);
@@ -680,6 +688,9 @@ int cmd_verify(int argc, char **argv)
 	if (!a.quiet) {
 		if (rep.ragged > WARN_ROWS_MAX)
 			cli_error("%s: %lu more ragged rows not listed", in_name, rep.ragged - WARN_ROWS_MAX);
+		if (rep.stray_quotes > WARN_ROWS_MAX)
+			cli_error("%s: %lu more rows with text after a closing quote not listed", in_name,
+				  rep.stray_quotes - WARN_ROWS_MAX);
 		if (rs.footer_rows)
 			cli_error("%s:%lu-%lu: Salesforce report footer (%lu rows), not contacts: skipped",
 				  in_name, rs.footer_line, rs.footer_last, rs.footer_rows);

@@ -19,6 +19,8 @@ struct io_row {
 	const size_t *len;         /* their lengths */
 	unsigned long line;        /* first physical line of the row, 1-based */
 	unsigned long last_line;   /* last physical line (quoted newlines) */
+	unsigned long stray_line;  /* first line where text follows a closing quote
+				    * (`"a@x.io"x,`: read as "a@x.iox"), 0 if none */
 	bool plain;                /* no field holds a quote, delimiter or line break */
 };
 

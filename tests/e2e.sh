@@ -75,6 +75,21 @@ check "-o keeps the symlink" test -L "$t/link.csv"
 check "-o writes the link's target" cmp -s "$t/target.csv" tests/expected/messy-nodns.csv
 check "-o keeps the file's mode" test "$(stat -c %a "$t/target.csv")" = 600
 
+# --- text after a closing quote ends the quoting; no row is lost ----------
+printf 'Name,Email,Company\nAnn,ann@contoso.com,Contoso\nOlivia,"olivia@proseware.com"x,Proseware\nBob,bob@fabrikam.com,Fabrikam\nCara,cara@litware.com,Litware\nDan,dan@adatum.com,Adatum\n' >"$t/stray.csv"
+exits 0 "stray quote" "$lg" verify --no-dns --summary "$t/stray.json" "$t/stray.csv"
+check "stray quote: every row out" test "$(wc -l <"$t/out")" -eq 6
+check "stray quote: the cell runs on" has "$t/out" "Olivia,olivia@proseware.comx,Proseware,"
+check "stray quote: the next row is a row" has "$t/out" "Bob,bob@fabrikam.com,Fabrikam,"
+check "stray quote warning" has "$t/err" "stray.csv:3: text after a closing quote, read as part of the cell"
+check "stray quote summary" has "$t/err" "1 rows with text after a closing quote"
+check "stray quote summary json" has "$t/stray.json" '"stray_quote_rows": 1'
+awk 'BEGIN { print "Email,N"; for (i = 1; i <= 12; i++) printf "\"u%d@acme-robotics.io\"x,%d\n", i, i }' >"$t/strays.csv"
+exits 0 "many stray quotes" "$lg" verify --no-dns "$t/strays.csv"
+check "many stray quotes: every row out" test "$(wc -l <"$t/out")" -eq 13
+check "many stray quotes: ten listed" test "$(grep -c 'text after a closing quote, read' "$t/err")" -eq 10
+check "many stray quotes: the rest counted" has "$t/err" "strays.csv: 2 more rows with text after a closing quote not listed"
+
 # --- exit codes -------------------------------------------------------------
 exits 0 "--help" "$lg" --help
 check "help lists verify" has "$t/out" "verify"
