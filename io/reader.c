@@ -24,6 +24,10 @@
  * closes is the one exception: its row runs to the end of the input (it
  * is one record, reported with its line in unclosed_quote_line).
  *
+ * Some exports put lines above the header (LinkedIn's "Notes:"): for a
+ * contact list the header is looked for among the first lines, or comes
+ * after as many lines as the caller says (see find_header).
+ *
  * Salesforce report exports end with a few one-cell rows (report name,
  * copyright, "Confidential Information - Do Not Distribute", "Generated
  * By: ...").  One-cell rows in a many-column file are therefore held back
@@ -480,11 +484,153 @@ static int no_space(unsigned char c)
 	return 0; /* keep cells exactly as written */
 }
 
+/* ---- the header ---- */
+
+/* The length of the line at s, through its LF, CRLF or lone CR; 0 when the
+ * n bytes hold no whole line yet, unless at eof (then all n). */
+static size_t line_len(const char *s, size_t n, bool eof)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '\n')
+			return i + 1;
+		if (s[i] == '\r') {
+			if (i + 1 < n)
+				return i + 1 + (s[i + 1] == '\n');
+			return eof ? i + 1 : 0;
+		}
+	}
+	return eof ? n : 0;
+}
+
+/* Skip count lines: the caller knows what is above the header.  An input
+ * that ends first has no header, which io_reader_open_list says. */
+static enum lg_status skip_lines(struct io_reader *r, unsigned long count, struct lg_err *err)
+{
+	while (r->st.lines < count) {
+		size_t n = line_end(r);
+		if (n == 0 && !r->eof) {
+			enum lg_status st = fill(r, err);
+			if (st != LG_OK)
+				return st;
+			continue;
+		}
+		if (n == 0)
+			n = r->len - r->pos; /* a last line without a line end */
+		if (n == 0)
+			break;
+		r->pos += n;
+		r->st.bytes += n;
+		r->st.lines++;
+	}
+	return LG_OK;
+}
+
+/* A header candidate's fields go to a scratch row. */
+static void cand_field(void *s, size_t len, void *data)
+{
+	row_add(data, s, len);
+}
+
+static void cand_row(int c, void *data)
+{
+	(void)c;
+	(void)data;
+}
+
+/*
+ * Look for the header among the first IO_HEADER_SEARCH lines (see
+ * io_reader_open_list) and move to it; stay put when none qualifies.
+ * Each line that starts outside quotes (an even number of quote
+ * characters above it) is parsed on its own, with its own delimiter, by
+ * a scratch parser: a preamble need not be CSV at all.
+ */
+static enum lg_status find_header(struct io_reader *r, const char *column, struct lg_err *err)
+{
+	struct csv_parser p;
+	struct rowbuf *b = row_get(r);
+	enum lg_status st = LG_OK;
+	size_t off = 0;        /* from r->pos (fill may move the buffer): the line looked at */
+	size_t most = 0;       /* the most filled cells of a line above it */
+	unsigned long quotes = 0;
+	bool stray = false;
+
+	csv_init(&p, CSV_STRICT | CSV_APPEND_NULL);
+	csv_set_space_func(&p, no_space);
+	for (unsigned long k = 0; k < IO_HEADER_SEARCH; k++) {
+		size_t n;
+		while (!(n = line_len(r->buf + r->pos + off, r->len - r->pos - off, r->eof)) &&
+		       !r->eof && r->len - r->pos < IO_RECORD_MAX)
+			if ((st = fill(r, err)) != LG_OK)
+				goto out;
+		if (!n)
+			break; /* the input ends, or the lines are too long to be a preamble */
+		const char *s = r->buf + r->pos + off;
+		if (quotes % 2 == 0 && !blank_line(s, n)) {
+			b->n = 0;
+			lg_buf_reset(&b->bytes);
+			csv_set_delim(&p, (unsigned char)io_sniff_delim(s, n));
+			if (parse_lenient(&p, &r->carry, s, n, cand_field, cand_row, b, &stray) == n)
+				csv_fini(&p, cand_field, cand_row, b);
+			else
+				csv_fini(&p, NULL, NULL, NULL);
+			size_t filled = 0;
+			for (size_t i = 0; i < b->n; i++) {
+				b->ptrs[i] = b->bytes.data + b->off[i];
+				const char *c = b->ptrs[i];
+				size_t cl = b->lens[i];
+				lg_ascii_trim(&c, &cl);
+				filled += cl > 0;
+			}
+			struct io_row row = {.n = b->n, .field = b->ptrs, .len = b->lens};
+			if (filled > most && io_header_names_email(&row, column)) {
+				r->pos += off;
+				r->st.bytes += off;
+				r->st.lines += k;
+				break;
+			}
+			if (filled > most)
+				most = filled;
+		}
+		for (size_t i = 0; i < n; i++)
+			quotes += s[i] == '"';
+		off += n;
+	}
+out:
+	csv_free(&p);
+	row_put(r, b);
+	return st;
+}
+
+/* The offset of the header line, the first that is not blank from pos,
+ * once the buffer holds all of it (or all there is). */
+static enum lg_status header_line(struct io_reader *r, size_t *start, struct lg_err *err)
+{
+	for (;;) {
+		size_t i = r->pos;
+		while (i < r->len && (r->buf[i] == '\r' || r->buf[i] == '\n'))
+			i++;
+		if (r->eof || r->len - r->pos >= IO_RECORD_MAX || memchr(r->buf + i, '\n', r->len - i) ||
+		    memchr(r->buf + i, '\r', r->len - i)) {
+			*start = i;
+			return LG_OK;
+		}
+		enum lg_status st = fill(r, err);
+		if (st != LG_OK)
+			return st;
+	}
+}
+
 enum lg_status io_reader_open(struct io_reader **out, int fd, const char *name,
 			      struct lg_err *err)
 {
+	return io_reader_open_list(out, fd, name, NULL, err);
+}
+
+enum lg_status io_reader_open_list(struct io_reader **out, int fd, const char *name,
+				   const struct io_header_opts *h, struct lg_err *err)
+{
 	struct io_reader *r = lg_xcalloc(1, sizeof(*r));
-	enum lg_status st;
+	enum lg_status st = LG_OK;
 	struct stat sb;
 
 	*out = NULL;
@@ -515,13 +661,27 @@ enum lg_status io_reader_open(struct io_reader **out, int fd, const char *name,
 		r->pos = 3;
 		r->st.bytes = 3;
 	}
-	r->delim = io_sniff_delim(r->buf + r->pos, r->len - r->pos);
+	if (h && h->skip_lines >= 0)
+		st = skip_lines(r, (unsigned long)h->skip_lines, err);
+	else if (h)
+		st = find_header(r, h->email_column, err);
+	size_t start = 0;
+	if (st == LG_OK)
+		st = header_line(r, &start, err);
+	if (st != LG_OK)
+		goto fail;
+	r->delim = io_sniff_delim(r->buf + start, r->len - start);
 	csv_set_delim(&r->p, (unsigned char)r->delim);
 
 	while (!r->qcount && !r->finished) {
 		st = feed(r, err);
 		if (st != LG_OK)
 			goto fail;
+	}
+	if (!r->qcount && h && h->skip_lines > 0) {
+		st = lg_err_set(err, LG_EDATA, "%s: no header row below the %ld lines skipped", name,
+				h->skip_lines);
+		goto fail;
 	}
 	if (!r->qcount) {
 		st = lg_err_set(err, LG_EDATA, "%s: empty input: no header row", name);
@@ -532,6 +692,7 @@ enum lg_status io_reader_open(struct io_reader **out, int fd, const char *name,
 	materialize(r->header);
 	r->hdr = (struct io_row){r->header->n, r->header->ptrs, r->header->lens, r->header->line,
 				 r->header->last_line, r->header->stray_line, r->header->plain};
+	r->st.preamble_lines = r->hdr.line - 1;
 	for (size_t i = 0; i < r->header->n; i++) {
 		if (u8_check((const uint8_t *)r->header->ptrs[i], r->header->lens[i])) {
 			st = lg_err_set(err, LG_EDATA,

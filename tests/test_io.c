@@ -33,7 +33,8 @@ static int tmpfd(const void *data, size_t n)
 struct got {
 	size_t nrows;
 	size_t nfields[32];
-	unsigned long line[32], last[32], stray[32], hdr_stray;
+	unsigned long line[32], last[32], stray[32], hdr_stray, hdr_line;
+	char hdr0[64];
 	char cell[32][4][64];
 	struct io_reader_stats st;
 	enum lg_status status;
@@ -43,13 +44,15 @@ struct got {
 	size_t ncols;
 };
 
-/* Read all of data; keep the first 4 cells of up to 32 rows. */
-static void read_all(const char *data, size_t n, struct got *g)
+/* Read all of data as a contact list whose header is where h says (NULL:
+ * the first line); keep the first 4 cells of up to 32 rows. */
+static void read_list(const char *data, size_t n, const struct io_header_opts *h, struct got *g)
 {
 	memset(g, 0, sizeof(*g));
 	int fd = tmpfd(data, n);
 	struct io_reader *r;
-	g->status = io_reader_open(&r, fd, "t.csv", &g->err);
+	g->status = h ? io_reader_open_list(&r, fd, "t.csv", h, &g->err)
+		      : io_reader_open(&r, fd, "t.csv", &g->err);
 	if (g->status != LG_OK) {
 		close(fd);
 		return;
@@ -59,6 +62,8 @@ static void read_all(const char *data, size_t n, struct got *g)
 	g->crlf = io_reader_crlf(r);
 	g->ncols = io_reader_header(r)->n;
 	g->hdr_stray = io_reader_header(r)->stray_line;
+	g->hdr_line = io_reader_header(r)->line;
+	snprintf(g->hdr0, sizeof(g->hdr0), "%s", io_reader_header(r)->field[0]);
 	const struct io_row *row;
 	while ((g->status = io_reader_next(r, &row, &g->err)) == LG_OK && row) {
 		size_t i = g->nrows++;
@@ -76,7 +81,13 @@ static void read_all(const char *data, size_t n, struct got *g)
 	close(fd);
 }
 
+static void read_all(const char *data, size_t n, struct got *g)
+{
+	read_list(data, n, NULL, g);
+}
+
 #define READ(s, g) read_all(s, sizeof(s) - 1, g)
+#define READ_LIST(s, h, g) read_list(s, sizeof(s) - 1, h, g)
 
 static void test_bom_semicolon_crlf(void **state)
 {
@@ -208,6 +219,116 @@ static void test_salesforce_footer(void **state)
 	READ("Email\na@x.io\n\"Confidential Information - Do Not Distribute\"\n", &g);
 	assert_int_equal(g.nrows, 1);
 	assert_int_equal(g.st.footer_rows, 1);
+}
+
+static void test_preamble(void **state)
+{
+	(void)state;
+	struct got g;
+	const struct io_header_opts find = {-1, NULL};
+	/* LinkedIn's Connections.csv. */
+#define LINKEDIN "Notes:\n" \
+	"\"When exporting your connection data, you may notice that some of the email " \
+	"addresses are missing.\"\n" \
+	"\n" \
+	"First Name,Last Name,URL,Email Address,Company,Position,Connected On\n" \
+	"Maria,Garcia,https://www.linkedin.com/in/mg,maria@northwind.com,Northwind,VP,14 Mar 2024\n" \
+	"James,Chen,https://www.linkedin.com/in/jc,,Contoso,\"Head of RevOps, EMEA\",02 Feb 2024\n"
+	READ_LIST(LINKEDIN, &find, &g);
+	assert_int_equal(g.status, LG_OK);
+	assert_int_equal(g.hdr_line, 4);
+	assert_int_equal(g.st.preamble_lines, 3);
+	assert_int_equal(g.st.blank_lines, 0);
+	assert_int_equal(g.ncols, 7);
+	assert_string_equal(g.hdr0, "First Name");
+	assert_int_equal(g.nrows, 2);
+	assert_int_equal(g.line[0], 5);
+	assert_string_equal(g.cell[1][0], "James");
+
+	/* --email-column: that name is looked for instead; a number looks
+	 * for the known names (and a column so named). */
+	const struct io_header_opts by_name = {-1, "email address"}, by_number = {-1, "4"},
+				    other = {-1, "Company"}, missing = {-1, "Mail"};
+	READ_LIST(LINKEDIN, &by_name, &g);
+	assert_int_equal(g.hdr_line, 4);
+	READ_LIST(LINKEDIN, &by_number, &g);
+	assert_int_equal(g.hdr_line, 4);
+	READ_LIST(LINKEDIN, &other, &g);
+	assert_int_equal(g.hdr_line, 4);
+	READ_LIST(LINKEDIN, &missing, &g); /* not found: the first line */
+	assert_int_equal(g.hdr_line, 1);
+	assert_int_equal(g.st.preamble_lines, 0);
+
+	/* --skip-lines: exactly that many, blank lines after them skipped. */
+	const struct io_header_opts skip3 = {3, NULL}, skip2 = {2, NULL}, skip1 = {1, NULL},
+				    skip0 = {0, NULL}, skip9 = {9, NULL};
+	READ_LIST(LINKEDIN, &skip3, &g);
+	assert_int_equal(g.hdr_line, 4);
+	assert_int_equal(g.nrows, 2);
+	READ_LIST(LINKEDIN, &skip2, &g);
+	assert_int_equal(g.hdr_line, 4);
+	assert_int_equal(g.st.preamble_lines, 3);
+	READ_LIST(LINKEDIN, &skip1, &g);
+	assert_int_equal(g.hdr_line, 2);
+	assert_int_equal(g.ncols, 1);
+	READ_LIST(LINKEDIN, &skip0, &g);
+	assert_int_equal(g.hdr_line, 1);
+	assert_string_equal(g.hdr0, "Notes:");
+	READ_LIST(LINKEDIN, &skip9, &g);
+	assert_int_equal(g.status, LG_EDATA);
+	assert_non_null(strstr(g.err.msg, "t.csv: no header row below the 9 lines skipped"));
+
+	/* The delimiter is the header line's; a BOM is still seen. */
+	READ_LIST("\xEF\xBB\xBFReport: leads by owner\r\n\r\nName;Email;Note\r\nAnn;a@x.io;x, y\r\n",
+		  &find, &g);
+	assert_true(g.bom);
+	assert_true(g.crlf);
+	assert_int_equal(g.delim, ';');
+	assert_int_equal(g.hdr_line, 3);
+	assert_string_equal(g.cell[0][2], "x, y");
+
+	/* A preamble padded with delimiters, as spreadsheets save it. */
+	READ_LIST("Leads report,,,\n,,,\nName,Email,Title,Company\nAnn,a@x.io,VP,Acme\n", &find, &g);
+	assert_int_equal(g.hdr_line, 3);
+	assert_int_equal(g.nrows, 1);
+
+	/* No preamble: the first line, as always; leading blank lines are
+	 * lines above the header, not blank rows. */
+	READ_LIST("Name,Email\nAnn,a@x.io\n", &find, &g);
+	assert_int_equal(g.hdr_line, 1);
+	assert_int_equal(g.st.preamble_lines, 0);
+	READ_LIST("\n\r\nName,Email\nAnn,a@x.io\n", &find, &g);
+	assert_int_equal(g.hdr_line, 3);
+	assert_int_equal(g.st.preamble_lines, 2);
+	assert_int_equal(g.st.blank_lines, 0);
+
+	/* A data row holding "Email" under a header without an email column
+	 * is no header: it fills no more cells than the line above it. */
+	READ_LIST("Name,Phone,Preferred\nAnn,555 0100,Email\nBob,,Email\n", &find, &g);
+	assert_int_equal(g.hdr_line, 1);
+	assert_int_equal(g.nrows, 2);
+
+	/* A line inside a quoted note is not looked at. */
+	READ_LIST("\"Note:\nEmail,Name\nend\"\nName,Email\nAnn,a@x.io\n", &find, &g);
+	assert_int_equal(g.hdr_line, 4);
+	assert_int_equal(g.st.preamble_lines, 3);
+
+	/* The header is looked for in the first IO_HEADER_SEARCH lines only. */
+	struct lg_buf b = LG_BUF_INIT;
+	for (int i = 1; i < IO_HEADER_SEARCH; i++)
+		lg_buf_addf(&b, "note %d\n", i);
+	lg_buf_adds(&b, "Name,Email\nAnn,a@x.io\n");
+	read_list(b.data, b.len, &find, &g);
+	assert_int_equal(g.hdr_line, IO_HEADER_SEARCH);
+	assert_int_equal(g.nrows, 1);
+	lg_buf_reset(&b);
+	for (int i = 1; i <= IO_HEADER_SEARCH; i++)
+		lg_buf_addf(&b, "note %d\n", i);
+	lg_buf_adds(&b, "Name,Email\nAnn,a@x.io\n");
+	read_list(b.data, b.len, &find, &g);
+	assert_int_equal(g.hdr_line, 1);
+	lg_buf_release(&b);
+#undef LINKEDIN
 }
 
 static void test_not_text(void **state)
@@ -509,7 +630,8 @@ static bool rows_accounted(const char *data, size_t n, bool split, const char *w
 {
 	int fd = tmpfd(data, n);
 	struct io_reader *r;
-	enum lg_status st = io_reader_open(&r, fd, "m.csv", e);
+	const struct io_header_opts find = {-1, NULL};
+	enum lg_status st = io_reader_open_list(&r, fd, "m.csv", &find, e);
 	if (st != LG_OK) {
 		close(fd);
 		return false;
@@ -529,6 +651,9 @@ static bool rows_accounted(const char *data, size_t n, bool split, const char *w
 	size_t off = bom + line_offset(data + bom, n - bom, h->line);
 	size_t want = ref_records(data + off, n - off, io_reader_delim(r));
 	size_t got = 1 + rows + rs.blank_lines + rs.footer_rows;
+	if (rs.preamble_lines != h->line - 1)
+		fail_msg("%s: header at line %lu, %lu lines above it", what, h->line,
+			 rs.preamble_lines);
 	if (want != got) {
 		fprintf(stderr, "---\n%.*s\n---\n", (int)n, data);
 		fail_msg("%s: %zu records from the header (line %lu) on, but 1 header + %zu rows + "
@@ -544,7 +669,8 @@ static void test_rows_accounted(void **state)
 {
 	(void)state;
 	static const char *const files[] = {
-		"samples/contacts.csv", "samples/messy.csv",
+		"samples/contacts.csv", "samples/messy.csv", "tests/data/io/connections.csv",
+		"tests/data/bounces/bounces-semicolon.csv",
 	};
 	/* What exports get wrong, by hand and by editors. */
 	static const char *const bytes[] = {"\"", ",", ";", "\t", "\r", "\n", "\r\n", "x", " ", "@",
@@ -653,6 +779,11 @@ static void test_email_column(void **state)
 	assert_int_equal(find("Name,Contact,Company\n", "3", &e), 2);
 	assert_int_equal(find("Name,Contact\n", "Mail", &e), -1);
 	assert_non_null(strstr(e.msg, "no column named \"Mail\""));
+	/* A number is a column number whenever the header is that wide. */
+	assert_int_equal(find("4,B,C,D\n", "4", &e), 3);
+	assert_int_equal(find("Name,4\n", "4", &e), 1);
+	assert_int_equal(find("Name,Email\n", "99999999999999999999", &e), -1);
+	assert_non_null(strstr(e.msg, "no column named \"99999999999999999999\""));
 }
 
 /* Run a writer into a temporary file and return what it wrote (owned). */
@@ -1039,6 +1170,7 @@ int main(void)
 		cmocka_unit_test(test_line_ends),
 		cmocka_unit_test(test_ragged),
 		cmocka_unit_test(test_salesforce_footer),
+		cmocka_unit_test(test_preamble),
 		cmocka_unit_test(test_not_text),
 		cmocka_unit_test(test_record_cap),
 		cmocka_unit_test(test_stray_after_quote),
