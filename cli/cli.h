@@ -308,6 +308,8 @@ struct report {
 	unsigned long by_reason[VERIFY_R_COUNT];
 	unsigned long by_flag[VERIFY_FLAG_COUNT];
 	unsigned long ragged;
+	unsigned long stray_quotes;  /* rows with text after a closing quote */
+	unsigned long header_line, preamble_lines; /* lines above the header are no rows */
 	unsigned long blank_lines;
 	unsigned long footer_rows, footer_line, footer_last;
 	unsigned long repaired_utf8;

@@ -35,6 +35,7 @@ enum {
 	OPT_NO_PROGRESS,
 	OPT_NO_DNS,
 	OPT_SOURCE,
+	OPT_SKIP_LINES,
 };
 
 #define DNS_BACKLOG 4               /* lookups waiting, as a multiple of the concurrency */
@@ -51,6 +52,7 @@ static const struct cli_option verify_opts[] = {
 	{"output", 'o', "FILE", "write the verified list to FILE (default: standard output)"},
 	{"format", 'f', "FMT", "output format: csv (default) or jsonl"},
 	{"email-column", 'e', "NAME", "the column holding addresses (name or 1-based number)"},
+	{"skip-lines", OPT_SKIP_LINES, "N", "the header comes after N lines (a preamble); no search"},
 	{"config", 'c', "FILE", "read this configuration file"},
 	{"summary", OPT_SUMMARY, "FILE", "also write the summary as JSON to FILE"},
 	{"progress", OPT_PROGRESS, NULL, "show a progress bar even if stderr is not a terminal"},
@@ -79,10 +81,11 @@ static const struct io_col verify_cols[C_COUNT] = {
 	{"verified_at", 11, IO_KIND_OPTIONAL},
 };
 
-#define WARN_ROWS_MAX 10 /* ragged rows reported one by one */
+#define WARN_ROWS_MAX 10 /* ragged rows, rows with text after a closing quote: reported one by one */
 
 struct verify_args {
 	const char *input, *output, *email_column, *config, *summary, *list, *source;
+	long skip_lines; /* -1: look for the header */
 	enum io_format format;
 	int progress; /* -1 auto, 0 off, 1 on */
 	bool quiet;
@@ -101,6 +104,11 @@ static void verify_help(void)
 		  "store as a version of list NAME, which the bounce-rate gate then\n"
 		  "weighs.  Exit 0; 1 if the gate blocks the list; 75 if the resolver\n"
 		  "did not answer.\n"
+		  "The header is the first of the first 20 lines that names the email\n"
+		  "column (lines above it, such as LinkedIn's notes, are skipped and\n"
+		  "reported), or the line after the N lines of --skip-lines N.\n"
+		  "Text after a closing quote (\"a@x.io\"x,) is read into the cell\n"
+		  "(a@x.iox), with a warning; no row is lost.\n"
 		  "Reason codes: leadgate(1).",
 		  verify_opts);
 }
@@ -137,6 +145,8 @@ static int on_opt(void *arg, int key, const char *val)
 	case OPT_PROGRESS: a->progress = 1; return -1;
 	case OPT_NO_PROGRESS: a->progress = 0; return -1;
 	case OPT_NO_DNS: a->no_dns = true; return -1;
+	case OPT_SKIP_LINES:
+		return cli_number_arg("--skip-lines", val, 0, 1000000, &a->skip_lines) ? -1 : 64;
 	case 'e':
 		a->email_column = val;
 		if (*val)
@@ -169,6 +179,7 @@ static int parse_args(int argc, char **argv, struct verify_args *a)
 
 	memset(a, 0, sizeof(*a));
 	a->progress = -1;
+	a->skip_lines = -1;
 	rc = cli_parse(argc, argv, "verify", verify_opts, verify_help, on_opt, a, &first);
 	if (rc >= 0)
 		return rc;
@@ -534,15 +545,29 @@ int cmd_verify(int argc, char **argv)
 	}
 	/* Before the reader moves: mmap does not use the file offset anyway. */
 	fp = a.list ? fingerprint(in) : NULL;
-	st = io_reader_open(&rd, in, in_name, &err);
+	struct io_header_opts ho = {a.skip_lines, a.email_column};
+	st = io_reader_open_list(&rd, in, in_name, &ho, &err);
 	if (st != LG_OK)
 		goto out;
 	R.rd = rd;
 	R.out_name = a.output && strcmp(a.output, "-") ? a.output : "<stdout>";
 	const struct io_row *hdr = io_reader_header(rd);
+	struct io_reader_stats rs;
+	io_reader_stats(rd, &rs);
+	if (rs.preamble_lines) {
+		char lines[48] = "1";
+		if (rs.preamble_lines > 1)
+			snprintf(lines, sizeof(lines), "1-%lu", rs.preamble_lines);
+		cli_error("%s:%s: skipped %lu line%s above the header (line %lu)", in_name, lines,
+			  rs.preamble_lines, rs.preamble_lines > 1 ? "s" : "", hdr->line);
+	}
+	if (hdr->stray_line)
+		cli_error("%s:%lu: text after a closing quote in the header, read as part of the name",
+			  in_name, hdr->stray_line);
 	long email = io_find_email_column(hdr, a.email_column, &err);
-	if (email < 0) {
-		st = LG_EDATA;
+	if (email < 0) { /* say where the header was taken from */
+		struct lg_err e = err;
+		st = lg_err_set(&err, LG_EDATA, "%s:%lu: %s", in_name, hdr->line, e.msg);
 		goto out;
 	}
 
@@ -617,8 +642,8 @@ int cmd_verify(int argc, char **argv)
 	rep.email_column = hdr->field[email];
 	rep.delim = io_reader_delim(rd);
 	rep.bom = io_reader_bom(rd);
-	struct io_reader_stats rs;
-	io_reader_stats(rd, &rs);
+	rep.header_line = hdr->line;
+	rep.preamble_lines = rs.preamble_lines;
 	progress_start(&prog, a.progress < 0 ? isatty(STDERR_FILENO) : a.progress, rs.size);
 
 	for (unsigned f = 0; f < (1u << VERIFY_FLAG_COUNT); f++)
@@ -642,6 +667,9 @@ int cmd_verify(int argc, char **argv)
 				cli_error("%s:%lu: %zu fields, the header has %zu (kept, flagged ragged)",
 					  in_name, row->line, row->n, hdr->n);
 		}
+		if (row->stray_line && ++rep.stray_quotes <= WARN_ROWS_MAX)
+			cli_error("%s:%lu: text after a closing quote, read as part of the cell",
+				  in_name, row->stray_line);
 		const struct dns_result *d = NULL;
 		if (R.dns && verify_needs_dns(&v))
 			d = cli_dns_lookup(R.dns, R.store, R.now, v.domain, v.domain_len, v.org_len);
@@ -715,6 +743,9 @@ int cmd_verify(int argc, char **argv)
 	 * the input. */
 	if (rep.ragged > WARN_ROWS_MAX)
 		cli_error("%s: %lu more ragged rows not listed", in_name, rep.ragged - WARN_ROWS_MAX);
+	if (rep.stray_quotes > WARN_ROWS_MAX)
+		cli_error("%s: %lu more rows with text after a closing quote not listed", in_name,
+			  rep.stray_quotes - WARN_ROWS_MAX);
 	if (rs.footer_rows && !a.quiet)
 		cli_error("%s:%lu-%lu: Salesforce report footer (%lu rows), not contacts: skipped",
 			  in_name, rs.footer_line, rs.footer_last, rs.footer_rows);

@@ -122,9 +122,15 @@ void report_print(FILE *f, const struct report *r)
 			fprintf(f, " %s %zu%s", dns_outcome_name((enum dns_outcome)o), d->outcome[o],
 				o < DNS_TIMEOUT ? "," : "\n");
 	}
-	if (r->ragged || r->blank_lines || r->footer_rows)
-		fprintf(f, "  input           %lu ragged rows, %lu blank lines, %lu footer rows\n",
+	if (r->ragged || r->blank_lines || r->footer_rows || r->stray_quotes || r->preamble_lines) {
+		fprintf(f, "  input           %lu ragged rows, %lu blank lines, %lu footer rows",
 			r->ragged, r->blank_lines, r->footer_rows);
+		if (r->preamble_lines)
+			fprintf(f, ", %lu lines above the header", r->preamble_lines);
+		if (r->stray_quotes)
+			fprintf(f, ", %lu rows with text after a closing quote", r->stray_quotes);
+		fputc('\n', f);
+	}
 	if (r->repaired_utf8)
 		fprintf(f, "  invalid UTF-8   %lu sequences written as U+FFFD in JSON\n", r->repaired_utf8);
 	if (r->list)
@@ -164,7 +170,10 @@ enum lg_status report_write_json(const char *path, const struct report *r, struc
 	json_object_set_new(o, "distinct_domains", json_integer((json_int_t)r->distinct_domains));
 	json_object_set_new(o, "set_bytes", json_integer((json_int_t)r->set_bytes));
 	json_object_set_new(o, "ragged_rows", json_integer((json_int_t)r->ragged));
+	json_object_set_new(o, "stray_quote_rows", json_integer((json_int_t)r->stray_quotes));
 	json_object_set_new(o, "blank_lines", json_integer((json_int_t)r->blank_lines));
+	json_object_set_new(o, "header_line", json_integer((json_int_t)r->header_line));
+	json_object_set_new(o, "preamble_lines", json_integer((json_int_t)r->preamble_lines));
 	json_object_set_new(o, "footer",
 			    r->footer_rows ? json_pack("{s:I,s:I,s:I}", "rows", (json_int_t)r->footer_rows,
 						       "first_line", (json_int_t)r->footer_line,

@@ -1,6 +1,7 @@
 /* columns.c - which column holds the email address. */
 #include "io.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,35 +45,25 @@ static void list_headers(const struct io_row *h, struct lg_buf *b)
 		lg_buf_adds(b, "(none)");
 }
 
-long io_find_email_column(const struct io_row *h, const char *name, struct lg_err *err)
+/* The first column named name (ASCII case aside, blanks around the
+ * header cell ignored), or -1. */
+static long by_name(const struct io_row *h, const char *name)
 {
-	struct lg_buf seen = LG_BUF_INIT;
-	long found = -1;
-
-	if (name) {
-		size_t nl = strlen(name);
-		for (size_t i = 0; i < h->n && found < 0; i++) {
-			const char *s = h->field[i];
-			size_t n = h->len[i];
-			lg_ascii_trim(&s, &n);
-			if (lg_ascii_eq(s, n, name, nl))
-				found = (long)i;
-		}
-		if (found < 0 && nl && strspn(name, "0123456789") == nl) {
-			long k = strtol(name, NULL, 10);
-			if (k >= 1 && (size_t)k <= h->n)
-				found = k - 1;
-		}
-		if (found < 0) {
-			list_headers(h, &seen);
-			lg_err_set(err, LG_EDATA, "no column named \"%s\"; the header has %s", name,
-				   seen.data);
-		}
-		lg_buf_release(&seen);
-		return found;
+	size_t nl = strlen(name);
+	for (size_t i = 0; i < h->n; i++) {
+		const char *s = h->field[i];
+		size_t n = h->len[i];
+		lg_ascii_trim(&s, &n);
+		if (lg_ascii_eq(s, n, name, nl))
+			return (long)i;
 	}
+	return -1;
+}
 
-	long best = (long)(sizeof(known) / sizeof(*known));
+/* The column with the most preferred of the known names, or -1. */
+static long by_known(const struct io_row *h)
+{
+	long found = -1, best = (long)(sizeof(known) / sizeof(*known));
 	for (size_t i = 0; i < h->n; i++) {
 		char f[64];
 		fold(h->field[i], h->len[i], f, sizeof(f));
@@ -83,6 +74,39 @@ long io_find_email_column(const struct io_row *h, const char *name, struct lg_er
 				break;
 			}
 	}
+	return found;
+}
+
+static bool is_number(const char *name)
+{
+	size_t nl = strlen(name);
+	return nl && strspn(name, "0123456789") == nl;
+}
+
+long io_find_email_column(const struct io_row *h, const char *name, struct lg_err *err)
+{
+	struct lg_buf seen = LG_BUF_INIT;
+	long found = -1;
+
+	if (name) {
+		/* A number is a column number whenever the header is that
+		 * wide, even if some header is named like it: "-e 4" means
+		 * the fourth column to whoever typed it. */
+		long k;
+		if (is_number(name) && lg_parse_long(name, 1, LONG_MAX, &k) && (size_t)k <= h->n)
+			found = k - 1;
+		else
+			found = by_name(h, name);
+		if (found < 0) {
+			list_headers(h, &seen);
+			lg_err_set(err, LG_EDATA, "no column named \"%s\"; the header has %s", name,
+				   seen.data);
+		}
+		lg_buf_release(&seen);
+		return found;
+	}
+
+	found = by_known(h);
 	if (found < 0) {
 		list_headers(h, &seen);
 		lg_err_set(err, LG_EDATA,
@@ -91,4 +115,11 @@ long io_find_email_column(const struct io_row *h, const char *name, struct lg_er
 		lg_buf_release(&seen);
 	}
 	return found;
+}
+
+bool io_header_names_email(const struct io_row *h, const char *name)
+{
+	if (!name)
+		return by_known(h) >= 0;
+	return by_name(h, name) >= 0 || (is_number(name) && by_known(h) >= 0);
 }

@@ -19,6 +19,8 @@ struct io_row {
 	const size_t *len;         /* their lengths */
 	unsigned long line;        /* first physical line of the row, 1-based */
 	unsigned long last_line;   /* last physical line (quoted newlines) */
+	unsigned long stray_line;  /* first line where text follows a closing quote
+				    * (`"a@x.io"x,`: read as "a@x.iox"), 0 if none */
 	bool plain;                /* no field holds a quote, delimiter or line break */
 };
 
@@ -28,7 +30,9 @@ struct io_reader_stats {
 	unsigned long footer_rows;   /* Salesforce report footer rows (not contacts) */
 	unsigned long footer_line;   /* first line of the footer, 0 if none */
 	unsigned long footer_last;
-	unsigned long unclosed_quote_line; /* row whose quote never closed, 0 if none */
+	unsigned long unclosed_quote_line; /* row whose quote never closed, 0 if none: that row
+					    * runs to the end of the input, one record */
+	unsigned long preamble_lines; /* lines above the header (notes, blank lines): not rows */
 	uint64_t bytes;              /* bytes consumed so far */
 	uint64_t size;               /* input size if known (regular file), else 0 */
 };
@@ -41,13 +45,36 @@ char io_sniff_delim(const char *s, size_t n);
 
 /*
  * Start reading fd (not taken: the caller closes it).  name is used in
- * messages.  Reads the header row, having detected a UTF-8 BOM and the
- * delimiter (",", ";" or tab, from the header).  Input that is not UTF-8
- * text fails with LG_EDATA; a read error LG_EIO.  *out is owned: free it
- * with io_reader_free.
+ * messages.  Reads the header row, the first that is not blank, having
+ * detected a UTF-8 BOM and the delimiter (",", ";" or tab, from the
+ * header line).  Input that is not UTF-8 text fails with LG_EDATA; a read
+ * error LG_EIO.  *out is owned: free it with io_reader_free.
  */
 enum lg_status io_reader_open(struct io_reader **out, int fd, const char *name,
 			      struct lg_err *err);
+
+/* Where the header of a contact list is (io_reader_open_list). */
+struct io_header_opts {
+	long skip_lines;          /* >= 0: exactly this many lines come before the header
+				   * (and any blank lines after them); -1: look for it */
+	const char *email_column; /* --email-column, or NULL; borrowed for the call */
+};
+#define IO_HEADER_SEARCH 20 /* lines looked at for the header */
+
+/*
+ * io_reader_open for a contact list that may have lines above its header:
+ * LinkedIn's Connections.csv starts with "Notes:", a quoted note and a
+ * blank line.  With skip_lines -1 the header is the first of the first
+ * IO_HEADER_SEARCH lines that io_header_names_email() takes for a header
+ * and that has more filled cells than each line above it (notes fill one
+ * or two; a data row that happens to hold a cell "Email" fills as many as
+ * the header above it, so it is never taken for the header).  A line that
+ * starts inside quotes is not looked at.  When no line qualifies, the
+ * header is the first line that is not blank, as with io_reader_open.
+ * The lines above the header are counted in preamble_lines.
+ */
+enum lg_status io_reader_open_list(struct io_reader **out, int fd, const char *name,
+				   const struct io_header_opts *h, struct lg_err *err);
 void io_reader_free(struct io_reader *r);
 
 /* The header row; borrowed until io_reader_free. */
@@ -76,12 +103,20 @@ void io_reader_no_split(struct io_reader *r);
 
 /*
  * The index of the email column of header: name (the --email-column
- * argument, matched case-insensitively, or a 1-based column number) or,
+ * argument: a 1-based column number when it is all digits and the header
+ * has that many columns, else a header name matched case-insensitively) or,
  * when name is NULL, the first column whose name is one that HubSpot,
  * Salesforce, Apollo, ZoomInfo, Outreach, Salesloft or LinkedIn exports
  * use.  Returns -1 when there is none, with the headers seen in err.
  */
 long io_find_email_column(const struct io_row *header, const char *name, struct lg_err *err);
+
+/*
+ * Whether header could be the header of a list whose email column is name
+ * (as for io_find_email_column): it has a column named name or, when name
+ * is NULL or a number, a column with one of the recognised names.
+ */
+bool io_header_names_email(const struct io_row *header, const char *name);
 
 /* ---- writer ---- */
 

@@ -51,7 +51,7 @@ check "contacts rows" cmp -s "$t/out" tests/expected/contacts.csv
 check "stdin same as file" cmp -s "$t/stdin.csv" tests/expected/messy-nodns.csv
 # --quiet drops the summary and the news (the footer skipped), never a
 # warning that asks for a look at the input (the ragged rows).
-check "quiet prints no summary" not_has "$t/err" "rows "
+check "quiet prints no summary" not_has "$t/err" "elapsed"
 check "quiet prints no footer note" not_has "$t/err" "report footer"
 check "quiet still warns of ragged rows" has "$t/err" "<stdin>:11: 2 fields, the header has 6"
 exits 0 "-o" "$lg" verify --no-dns -q -o "$t/o.csv" --summary "$t/s.json" samples/messy.csv
@@ -79,6 +79,50 @@ exits 0 "-o through a symlink" "$lg" verify --no-dns -q -o "$t/link.csv" samples
 check "-o keeps the symlink" test -L "$t/link.csv"
 check "-o writes the link's target" cmp -s "$t/target.csv" tests/expected/messy-nodns.csv
 check "-o keeps the file's mode" test "$(stat -c %a "$t/target.csv")" = 600
+
+# --- text after a closing quote ends the quoting; no row is lost ----------
+printf 'Name,Email,Company\nAnn,ann@contoso.com,Contoso\nOlivia,"olivia@proseware.com"x,Proseware\nBob,bob@fabrikam.com,Fabrikam\nCara,cara@litware.com,Litware\nDan,dan@adatum.com,Adatum\n' >"$t/stray.csv"
+exits 0 "stray quote" "$lg" verify --no-dns --summary "$t/stray.json" "$t/stray.csv"
+check "stray quote: every row out" test "$(wc -l <"$t/out")" -eq 6
+check "stray quote: the cell runs on" has "$t/out" "Olivia,olivia@proseware.comx,Proseware,"
+check "stray quote: the next row is a row" has "$t/out" "Bob,bob@fabrikam.com,Fabrikam,"
+check "stray quote warning" has "$t/err" "stray.csv:3: text after a closing quote, read as part of the cell"
+check "stray quote summary" has "$t/err" "1 rows with text after a closing quote"
+check "stray quote summary json" has "$t/stray.json" '"stray_quote_rows": 1'
+awk 'BEGIN { print "Email,N"; for (i = 1; i <= 12; i++) printf "\"u%d@acme-robotics.io\"x,%d\n", i, i }' >"$t/strays.csv"
+exits 0 "many stray quotes" "$lg" verify --no-dns "$t/strays.csv"
+check "many stray quotes: every row out" test "$(wc -l <"$t/out")" -eq 13
+check "many stray quotes: ten listed" test "$(grep -c 'text after a closing quote, read' "$t/err")" -eq 10
+check "many stray quotes: the rest counted" has "$t/err" "strays.csv: 2 more rows with text after a closing quote not listed"
+exits 0 "stray quotes with --quiet" "$lg" verify --no-dns -q "$t/strays.csv"
+check "--quiet: still warned, a cell may be misread" has "$t/err" "strays.csv: 2 more rows with text after a closing quote not listed"
+check "--quiet: no summary" not_has "$t/err" "elapsed"
+
+# --- a header below a preamble (LinkedIn's Connections.csv) ---------------
+li=tests/data/io/connections.csv
+exits 0 "preamble" "$lg" verify --no-dns --summary "$t/li.json" "$li"
+check "preamble rows" cmp -s "$t/out" tests/expected/connections-nodns.csv
+check "preamble reported" has "$t/err" "connections.csv:1-3: skipped 3 lines above the header (line 4)"
+check "preamble in the summary" has "$t/err" "3 lines above the header"
+check "preamble json" has "$t/li.json" '"preamble_lines": 3'
+check "preamble json header line" has "$t/li.json" '"header_line": 4'
+exits 0 "preamble, -e 4" "$lg" verify --no-dns -q -e 4 "$li"
+check "preamble, -e 4 rows" cmp -s "$t/out" tests/expected/connections-nodns.csv
+exits 0 "preamble, -e by name" "$lg" verify --no-dns -q -e "email address" "$li"
+check "preamble, -e by name rows" cmp -s "$t/out" tests/expected/connections-nodns.csv
+exits 0 "--skip-lines 3" "$lg" verify --no-dns --skip-lines 3 "$li"
+check "--skip-lines 3 rows" cmp -s "$t/out" tests/expected/connections-nodns.csv
+check "--skip-lines 3 reported" has "$t/err" "connections.csv:1-3: skipped 3 lines above the header (line 4)"
+exits 65 "--skip-lines 1" "$lg" verify --no-dns --skip-lines 1 "$li"
+check "--skip-lines 1 reported" has "$t/err" "connections.csv:1: skipped 1 line above the header (line 2)"
+check "--skip-lines 1: no email column, where" has "$t/err" "connections.csv:2: no email column"
+exits 65 "--skip-lines 0: no search" "$lg" verify --no-dns --skip-lines 0 "$li"
+check "--skip-lines 0: the first line" has "$t/err" 'connections.csv:1: no email column (looked for Email, Email Address, E-mail, Work Email ...); the header has "Notes:"'
+exits 65 "--skip-lines past the end" "$lg" verify --no-dns --skip-lines 50 "$li"
+check "--skip-lines past the end message" has "$t/err" "connections.csv: no header row below the 50 lines skipped"
+exits 64 "--skip-lines -1" "$lg" verify --no-dns --skip-lines -1 "$li"
+"$lg" verify --no-dns -q --summary "$t/m.json" -o /dev/null samples/messy.csv
+check "no preamble json" has "$t/m.json" '"preamble_lines": 0'
 
 # --- exit codes -------------------------------------------------------------
 exits 0 "--help" "$lg" --help
@@ -123,7 +167,7 @@ while read -r code; do
 	check "man page documents $code" has doc/leadgate.1 "$code"
 	check "README documents $code" has README.md "$code"
 done <"$t/codes"
-for opt in output format email-column config summary progress no-progress no-dns quiet; do
+for opt in output format email-column skip-lines config summary progress no-progress no-dns quiet; do
 	check "man page documents --$opt" grep -q -- "Fl \\{0,1\\}-\\{0,1\\}$opt\\|--$opt\\|Fl $opt" doc/leadgate.1
 done
 

@@ -33,7 +33,8 @@ static int tmpfd(const void *data, size_t n)
 struct got {
 	size_t nrows;
 	size_t nfields[32];
-	unsigned long line[32], last[32];
+	unsigned long line[32], last[32], stray[32], hdr_stray, hdr_line;
+	char hdr0[64];
 	char cell[32][4][64];
 	struct io_reader_stats st;
 	enum lg_status status;
@@ -43,13 +44,15 @@ struct got {
 	size_t ncols;
 };
 
-/* Read all of data; keep the first 4 cells of up to 32 rows. */
-static void read_all(const char *data, size_t n, struct got *g)
+/* Read all of data as a contact list whose header is where h says (NULL:
+ * the first line); keep the first 4 cells of up to 32 rows. */
+static void read_list(const char *data, size_t n, const struct io_header_opts *h, struct got *g)
 {
 	memset(g, 0, sizeof(*g));
 	int fd = tmpfd(data, n);
 	struct io_reader *r;
-	g->status = io_reader_open(&r, fd, "t.csv", &g->err);
+	g->status = h ? io_reader_open_list(&r, fd, "t.csv", h, &g->err)
+		      : io_reader_open(&r, fd, "t.csv", &g->err);
 	if (g->status != LG_OK) {
 		close(fd);
 		return;
@@ -58,6 +61,9 @@ static void read_all(const char *data, size_t n, struct got *g)
 	g->bom = io_reader_bom(r);
 	g->crlf = io_reader_crlf(r);
 	g->ncols = io_reader_header(r)->n;
+	g->hdr_stray = io_reader_header(r)->stray_line;
+	g->hdr_line = io_reader_header(r)->line;
+	snprintf(g->hdr0, sizeof(g->hdr0), "%s", io_reader_header(r)->field[0]);
 	const struct io_row *row;
 	while ((g->status = io_reader_next(r, &row, &g->err)) == LG_OK && row) {
 		size_t i = g->nrows++;
@@ -66,6 +72,7 @@ static void read_all(const char *data, size_t n, struct got *g)
 		g->nfields[i] = row->n;
 		g->line[i] = row->line;
 		g->last[i] = row->last_line;
+		g->stray[i] = row->stray_line;
 		for (size_t k = 0; k < row->n && k < 4; k++)
 			snprintf(g->cell[i][k], 64, "%s", row->field[k]);
 	}
@@ -74,7 +81,13 @@ static void read_all(const char *data, size_t n, struct got *g)
 	close(fd);
 }
 
+static void read_all(const char *data, size_t n, struct got *g)
+{
+	read_list(data, n, NULL, g);
+}
+
 #define READ(s, g) read_all(s, sizeof(s) - 1, g)
+#define READ_LIST(s, h, g) read_list(s, sizeof(s) - 1, h, g)
 
 static void test_bom_semicolon_crlf(void **state)
 {
@@ -208,6 +221,116 @@ static void test_salesforce_footer(void **state)
 	assert_int_equal(g.st.footer_rows, 1);
 }
 
+static void test_preamble(void **state)
+{
+	(void)state;
+	struct got g;
+	const struct io_header_opts find = {-1, NULL};
+	/* LinkedIn's Connections.csv. */
+#define LINKEDIN "Notes:\n" \
+	"\"When exporting your connection data, you may notice that some of the email " \
+	"addresses are missing.\"\n" \
+	"\n" \
+	"First Name,Last Name,URL,Email Address,Company,Position,Connected On\n" \
+	"Maria,Garcia,https://www.linkedin.com/in/mg,maria@northwind.com,Northwind,VP,14 Mar 2024\n" \
+	"James,Chen,https://www.linkedin.com/in/jc,,Contoso,\"Head of RevOps, EMEA\",02 Feb 2024\n"
+	READ_LIST(LINKEDIN, &find, &g);
+	assert_int_equal(g.status, LG_OK);
+	assert_int_equal(g.hdr_line, 4);
+	assert_int_equal(g.st.preamble_lines, 3);
+	assert_int_equal(g.st.blank_lines, 0);
+	assert_int_equal(g.ncols, 7);
+	assert_string_equal(g.hdr0, "First Name");
+	assert_int_equal(g.nrows, 2);
+	assert_int_equal(g.line[0], 5);
+	assert_string_equal(g.cell[1][0], "James");
+
+	/* --email-column: that name is looked for instead; a number looks
+	 * for the known names (and a column so named). */
+	const struct io_header_opts by_name = {-1, "email address"}, by_number = {-1, "4"},
+				    other = {-1, "Company"}, missing = {-1, "Mail"};
+	READ_LIST(LINKEDIN, &by_name, &g);
+	assert_int_equal(g.hdr_line, 4);
+	READ_LIST(LINKEDIN, &by_number, &g);
+	assert_int_equal(g.hdr_line, 4);
+	READ_LIST(LINKEDIN, &other, &g);
+	assert_int_equal(g.hdr_line, 4);
+	READ_LIST(LINKEDIN, &missing, &g); /* not found: the first line */
+	assert_int_equal(g.hdr_line, 1);
+	assert_int_equal(g.st.preamble_lines, 0);
+
+	/* --skip-lines: exactly that many, blank lines after them skipped. */
+	const struct io_header_opts skip3 = {3, NULL}, skip2 = {2, NULL}, skip1 = {1, NULL},
+				    skip0 = {0, NULL}, skip9 = {9, NULL};
+	READ_LIST(LINKEDIN, &skip3, &g);
+	assert_int_equal(g.hdr_line, 4);
+	assert_int_equal(g.nrows, 2);
+	READ_LIST(LINKEDIN, &skip2, &g);
+	assert_int_equal(g.hdr_line, 4);
+	assert_int_equal(g.st.preamble_lines, 3);
+	READ_LIST(LINKEDIN, &skip1, &g);
+	assert_int_equal(g.hdr_line, 2);
+	assert_int_equal(g.ncols, 1);
+	READ_LIST(LINKEDIN, &skip0, &g);
+	assert_int_equal(g.hdr_line, 1);
+	assert_string_equal(g.hdr0, "Notes:");
+	READ_LIST(LINKEDIN, &skip9, &g);
+	assert_int_equal(g.status, LG_EDATA);
+	assert_non_null(strstr(g.err.msg, "t.csv: no header row below the 9 lines skipped"));
+
+	/* The delimiter is the header line's; a BOM is still seen. */
+	READ_LIST("\xEF\xBB\xBFReport: leads by owner\r\n\r\nName;Email;Note\r\nAnn;a@x.io;x, y\r\n",
+		  &find, &g);
+	assert_true(g.bom);
+	assert_true(g.crlf);
+	assert_int_equal(g.delim, ';');
+	assert_int_equal(g.hdr_line, 3);
+	assert_string_equal(g.cell[0][2], "x, y");
+
+	/* A preamble padded with delimiters, as spreadsheets save it. */
+	READ_LIST("Leads report,,,\n,,,\nName,Email,Title,Company\nAnn,a@x.io,VP,Acme\n", &find, &g);
+	assert_int_equal(g.hdr_line, 3);
+	assert_int_equal(g.nrows, 1);
+
+	/* No preamble: the first line, as always; leading blank lines are
+	 * lines above the header, not blank rows. */
+	READ_LIST("Name,Email\nAnn,a@x.io\n", &find, &g);
+	assert_int_equal(g.hdr_line, 1);
+	assert_int_equal(g.st.preamble_lines, 0);
+	READ_LIST("\n\r\nName,Email\nAnn,a@x.io\n", &find, &g);
+	assert_int_equal(g.hdr_line, 3);
+	assert_int_equal(g.st.preamble_lines, 2);
+	assert_int_equal(g.st.blank_lines, 0);
+
+	/* A data row holding "Email" under a header without an email column
+	 * is no header: it fills no more cells than the line above it. */
+	READ_LIST("Name,Phone,Preferred\nAnn,555 0100,Email\nBob,,Email\n", &find, &g);
+	assert_int_equal(g.hdr_line, 1);
+	assert_int_equal(g.nrows, 2);
+
+	/* A line inside a quoted note is not looked at. */
+	READ_LIST("\"Note:\nEmail,Name\nend\"\nName,Email\nAnn,a@x.io\n", &find, &g);
+	assert_int_equal(g.hdr_line, 4);
+	assert_int_equal(g.st.preamble_lines, 3);
+
+	/* The header is looked for in the first IO_HEADER_SEARCH lines only. */
+	struct lg_buf b = LG_BUF_INIT;
+	for (int i = 1; i < IO_HEADER_SEARCH; i++)
+		lg_buf_addf(&b, "note %d\n", i);
+	lg_buf_adds(&b, "Name,Email\nAnn,a@x.io\n");
+	read_list(b.data, b.len, &find, &g);
+	assert_int_equal(g.hdr_line, IO_HEADER_SEARCH);
+	assert_int_equal(g.nrows, 1);
+	lg_buf_reset(&b);
+	for (int i = 1; i <= IO_HEADER_SEARCH; i++)
+		lg_buf_addf(&b, "note %d\n", i);
+	lg_buf_adds(&b, "Name,Email\nAnn,a@x.io\n");
+	read_list(b.data, b.len, &find, &g);
+	assert_int_equal(g.hdr_line, 1);
+	lg_buf_release(&b);
+#undef LINKEDIN
+}
+
 static void test_not_text(void **state)
 {
 	(void)state;
@@ -264,6 +387,76 @@ static void test_record_cap(void **state)
 	assert_int_equal(g.status, LG_OK);
 	assert_int_equal(g.nrows, 1);
 	assert_int_equal(g.st.unclosed_quote_line, 2);
+}
+
+static void test_stray_after_quote(void **state)
+{
+	(void)state;
+	struct got g;
+	/* Text after a closing quote ends the quoting: the rest of the field,
+	 * up to the delimiter, is plain text, and the rows after it are rows. */
+	READ("Name,Email,Company\n"
+	     "Ann,ann@contoso.com,Contoso\n"
+	     "Olivia,\"olivia@proseware.com\"x,Proseware\n"
+	     "Bob,bob@fabrikam.com,Fabrikam\n"
+	     "Cara,cara@litware.com,Litware\n"
+	     "Dan,dan@adatum.com,Adatum\n", &g);
+	assert_int_equal(g.status, LG_OK);
+	assert_int_equal(g.nrows, 5);
+	assert_int_equal(g.nfields[1], 3);
+	assert_string_equal(g.cell[1][1], "olivia@proseware.comx");
+	assert_string_equal(g.cell[1][2], "Proseware");
+	assert_string_equal(g.cell[2][0], "Bob");
+	assert_int_equal(g.line[4], 6);
+	assert_int_equal(g.stray[0], 0);
+	assert_int_equal(g.stray[1], 3);
+	assert_int_equal(g.stray[2], 0);
+	assert_int_equal(g.st.unclosed_quote_line, 0);
+
+	/* Quotes after the closing one are plain text too; so is a space.
+	 * (Python's csv reads these lines the same way.) */
+	READ("Email,N,M\n"
+	     "a@x.io,\"say\"x\"y\",z\n"
+	     "\"b@x.io\" ,2,3\n"
+	     "\"c@x.io\"x,\"d\"y\r\n"
+	     "\"e@x.io\"x,\n"
+	     "f@x.io,\"two\nlines\"x,3\n"
+	     "\"g@x.io\"x", &g);
+	assert_int_equal(g.status, LG_OK);
+	assert_int_equal(g.nrows, 6);
+	assert_string_equal(g.cell[0][1], "sayx\"y\"");
+	assert_string_equal(g.cell[0][2], "z");
+	assert_int_equal(g.stray[0], 2);
+	assert_string_equal(g.cell[1][0], "b@x.io ");
+	assert_int_equal(g.nfields[1], 3);
+	assert_int_equal(g.stray[1], 3);
+	assert_int_equal(g.nfields[2], 2); /* two strays in a row, CRLF */
+	assert_string_equal(g.cell[2][0], "c@x.iox");
+	assert_string_equal(g.cell[2][1], "dy");
+	assert_int_equal(g.nfields[3], 2); /* the delimiter ends the line */
+	assert_string_equal(g.cell[3][0], "e@x.iox");
+	assert_string_equal(g.cell[3][1], "");
+	assert_string_equal(g.cell[4][1], "two\nlinesx");
+	assert_int_equal(g.line[4], 6);
+	assert_int_equal(g.last[4], 7);
+	assert_int_equal(g.stray[4], 7); /* the line of the stray text */
+	assert_int_equal(g.nfields[5], 1); /* no line end at all */
+	assert_string_equal(g.cell[5][0], "g@x.iox");
+	assert_int_equal(g.line[5], 8);
+
+	/* A quote inside an unquoted field is plain text, and no stray. */
+	READ("Email,Height\na@x.io,5'11\"\nb@x.io,6'\"\"\n", &g);
+	assert_int_equal(g.nrows, 2);
+	assert_string_equal(g.cell[0][1], "5'11\"");
+	assert_string_equal(g.cell[1][1], "6'\"\"");
+	assert_int_equal(g.stray[0] + g.stray[1], 0);
+
+	/* In the header. */
+	READ("\"Email\"x;Name\na@x.io;Ann\n", &g);
+	assert_int_equal(g.delim, ';');
+	assert_int_equal(g.ncols, 2);
+	assert_int_equal(g.hdr_stray, 1);
+	assert_int_equal(g.nrows, 1);
 }
 
 static void test_pipe_and_big(void **state)
@@ -371,6 +564,178 @@ static void test_split_matches_libcsv(void **state)
 	lg_buf_release(&big);
 }
 
+/* ---- rows in = rows out + blank + footer, over mutated exports ---- */
+
+/*
+ * The records of [s, s + n), counted the plain way, independently of the
+ * reader: outside quotes a line end (LF, CRLF or a lone CR) ends a record;
+ * a quote opens quoting only as the first byte of a field; inside quotes
+ * "" is a quote and a quote followed by anything else closes them.  An
+ * empty line is a record (the reader's blank line), and so is text after
+ * the last line end, an unclosed quote that runs to the end included.
+ */
+static size_t ref_records(const char *s, size_t n, char delim)
+{
+	size_t recs = 0;
+	bool field_start = true, quoted = false, pending = false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		pending = true;
+		if (quoted) {
+			if (c != '"')
+				continue;
+			if (i + 1 < n && s[i + 1] == '"')
+				i++;
+			else
+				quoted = field_start = false;
+			continue;
+		}
+		if (c == '\r' || c == '\n') {
+			if (c == '\r' && i + 1 < n && s[i + 1] == '\n')
+				i++;
+			recs++;
+			pending = false;
+			field_start = true;
+		} else if (c == delim) {
+			field_start = true;
+		} else {
+			quoted = c == '"' && field_start;
+			field_start = false;
+		}
+	}
+	return recs + pending;
+}
+
+/* The offset of physical line `line` (1-based) of s. */
+static size_t line_offset(const char *s, size_t n, unsigned long line)
+{
+	size_t i = 0;
+	for (unsigned long k = 1; k < line && i < n; k++) {
+		while (i < n && s[i] != '\n' && s[i] != '\r')
+			i++;
+		if (i < n)
+			i += (s[i] == '\r' && i + 1 < n && s[i + 1] == '\n') ? 2 : 1;
+	}
+	return i;
+}
+
+/*
+ * Read data and check that every record from the header on comes out as a
+ * row, a blank line or a footer row, and that the lines above the header
+ * are the ones reported.  Returns false when the reader refused the input
+ * (with a message, checked by the caller).
+ */
+static bool rows_accounted(const char *data, size_t n, bool split, const char *what,
+			   struct lg_err *e)
+{
+	int fd = tmpfd(data, n);
+	struct io_reader *r;
+	const struct io_header_opts find = {-1, NULL};
+	enum lg_status st = io_reader_open_list(&r, fd, "m.csv", &find, e);
+	if (st != LG_OK) {
+		close(fd);
+		return false;
+	}
+	if (!split)
+		io_reader_no_split(r);
+	const struct io_row *row;
+	size_t rows = 0;
+	while ((st = io_reader_next(r, &row, e)) == LG_OK && row)
+		rows++;
+	if (st != LG_OK)
+		fail_msg("%s: %s", what, e->msg);
+	struct io_reader_stats rs;
+	io_reader_stats(r, &rs);
+	const struct io_row *h = io_reader_header(r);
+	size_t bom = io_reader_bom(r) ? 3 : 0;
+	size_t off = bom + line_offset(data + bom, n - bom, h->line);
+	size_t want = ref_records(data + off, n - off, io_reader_delim(r));
+	size_t got = 1 + rows + rs.blank_lines + rs.footer_rows;
+	if (rs.preamble_lines != h->line - 1)
+		fail_msg("%s: header at line %lu, %lu lines above it", what, h->line,
+			 rs.preamble_lines);
+	if (want != got) {
+		fprintf(stderr, "---\n%.*s\n---\n", (int)n, data);
+		fail_msg("%s: %zu records from the header (line %lu) on, but 1 header + %zu rows + "
+			 "%lu blank + %lu footer = %zu", what, want, h->line, rows, rs.blank_lines,
+			 rs.footer_rows, got);
+	}
+	io_reader_free(r);
+	close(fd);
+	return true;
+}
+
+static void test_rows_accounted(void **state)
+{
+	(void)state;
+	static const char *const files[] = {
+		"samples/contacts.csv", "samples/messy.csv", "tests/data/io/connections.csv",
+		"tests/data/bounces/bounces-semicolon.csv",
+	};
+	/* What exports get wrong, by hand and by editors. */
+	static const char *const bytes[] = {"\"", ",", ";", "\t", "\r", "\n", "\r\n", "x", " ", "@",
+					    "\xc3\xa9"};
+	const size_t nbytes = sizeof(bytes) / sizeof(*bytes);
+	struct lg_err e;
+	struct lg_buf m = LG_BUF_INIT;
+	unsigned seed = 20261122;
+	size_t refused = 0, tried = 0;
+
+	static const char stray[] = "Name,Email,Company\n"
+				    "Ann,ann@contoso.com,Contoso\n"
+				    "Olivia,\"olivia@proseware.com\"x,Proseware\n"
+				    "Bob,bob@fabrikam.com,Fabrikam\n";
+	assert_true(rows_accounted(stray, sizeof(stray) - 1, true, "stray", &e));
+
+	for (size_t f = 0; f < sizeof(files) / sizeof(*files); f++) {
+		struct lg_buf src = LG_BUF_INIT;
+		if (lg_read_file(files[f], 1u << 20, &src, &e) != LG_OK)
+			fail_msg("%s", e.msg);
+		assert_true(rows_accounted(src.data, src.len, true, files[f], &e));
+		for (int round = 0; round < 600; round++) {
+			lg_buf_reset(&m);
+			lg_buf_add(&m, src.data, src.len);
+			int edits = 1 + round % 4;
+			for (int k = 0; k < edits; k++) {
+				seed = seed * 1103515245u + 12345u;
+				size_t at = (seed >> 8) % (m.len + 1);
+				seed = seed * 1103515245u + 12345u;
+				const char *b = bytes[(seed >> 16) % nbytes];
+				size_t bl = strlen(b);
+				switch ((seed >> 12) % 3) {
+				case 0: /* insert */
+					lg_buf_grow(&m, bl);
+					memmove(m.data + at + bl, m.data + at, m.len - at);
+					memcpy(m.data + at, b, bl);
+					m.len += bl;
+					break;
+				case 1: /* delete */
+					if (at < m.len) {
+						memmove(m.data + at, m.data + at + 1, m.len - at - 1);
+						m.len--;
+					}
+					break;
+				default: /* replace */
+					if (at < m.len)
+						m.data[at] = b[0];
+				}
+			}
+			char what[64];
+			snprintf(what, sizeof(what), "%s, round %d", files[f], round);
+			tried++;
+			if (!rows_accounted(m.data, m.len, round % 2 == 0, what, &e)) {
+				/* Only a header broken into another encoding is refused. */
+				if (!strstr(e.msg, "the header is not UTF-8"))
+					fail_msg("%s: %s", what, e.msg);
+				refused++;
+			}
+		}
+		lg_buf_release(&src);
+	}
+	lg_buf_release(&m);
+	assert_true(refused < tried / 10);
+}
+
 static long find(const char *hdr, const char *name, struct lg_err *e)
 {
 	struct got g;
@@ -414,6 +779,11 @@ static void test_email_column(void **state)
 	assert_int_equal(find("Name,Contact,Company\n", "3", &e), 2);
 	assert_int_equal(find("Name,Contact\n", "Mail", &e), -1);
 	assert_non_null(strstr(e.msg, "no column named \"Mail\""));
+	/* A number is a column number whenever the header is that wide. */
+	assert_int_equal(find("4,B,C,D\n", "4", &e), 3);
+	assert_int_equal(find("Name,4\n", "4", &e), 1);
+	assert_int_equal(find("Name,Email\n", "99999999999999999999", &e), -1);
+	assert_non_null(strstr(e.msg, "no column named \"99999999999999999999\""));
 }
 
 /* Run a writer into a temporary file and return what it wrote (owned). */
@@ -800,10 +1170,13 @@ int main(void)
 		cmocka_unit_test(test_line_ends),
 		cmocka_unit_test(test_ragged),
 		cmocka_unit_test(test_salesforce_footer),
+		cmocka_unit_test(test_preamble),
 		cmocka_unit_test(test_not_text),
 		cmocka_unit_test(test_record_cap),
+		cmocka_unit_test(test_stray_after_quote),
 		cmocka_unit_test(test_pipe_and_big),
 		cmocka_unit_test(test_split_matches_libcsv),
+		cmocka_unit_test(test_rows_accounted),
 		cmocka_unit_test(test_email_column),
 		cmocka_unit_test(test_writer_csv),
 		cmocka_unit_test(test_writer_jsonl),
