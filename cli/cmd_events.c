@@ -13,8 +13,9 @@
 #include "store/store.h"
 
 #include <errno.h>
-#include <sys/mman.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #define EVENTS_FILE_MAX ((size_t)1 << 32) /* a larger file is refused (4 GiB) */
@@ -54,7 +55,8 @@ static void help(void)
 		  "Importing an event_id again adds nothing.  A record that is not a usable\n"
 		  "event is reported with its line and not imported; an event of a type the\n"
 		  "rubric does not know is imported and reported (it scores nothing until\n"
-		  "the configuration names it).",
+		  "the configuration names it).  A file that cannot be used is named and the\n"
+		  "others are imported; the exit status is then 65.",
 		  events_opts);
 }
 
@@ -232,14 +234,33 @@ static bool is_ndjson(const char *d, size_t n)
 	return i < n && d[i] == '{';
 }
 
-/* One file (cli_import_file's callback), in its transaction. */
-static enum lg_status import_one(void *arg, const char *data, size_t len,
+/* One file (cli_import_files' callback), in its transaction. */
+static enum lg_status import_one(void *arg, const char *file, const char *data, size_t len,
 				 const struct store_run *run, struct lg_err *err)
 {
 	struct import *I = arg;
+	I->file = file;
 	I->run = *run;
+	I->bad = I->added = I->dup = I->unknown = I->contact = I->account = 0;
 	I->ndjson = is_ndjson(data, len);
 	return I->ndjson ? import_ndjson(I, data, len, err) : import_csv(I, data, len, err);
+}
+
+/* A file is imported: its summary. */
+static void import_done(void *arg, const char *file)
+{
+	struct import *I = arg;
+	if (I->bad > WARN_BAD_MAX)
+		cli_error("%s: %lu more records not imported, not listed", file, I->bad - WARN_BAD_MAX);
+	if (I->unknown > WARN_BAD_MAX)
+		cli_error("%s: %lu more events of unknown types, not listed", file,
+			  I->unknown - WARN_BAD_MAX);
+	if (!I->a.quiet)
+		fprintf(stderr,
+			"leadgate events: %s (%s): %lu events new (%lu of contacts, %lu of "
+			"accounts, %lu of unknown types), %lu imported before, %lu not imported\n",
+			file, I->ndjson ? "ndjson" : "csv", I->added, I->contact, I->account,
+			I->unknown, I->dup, I->bad);
 }
 
 int cmd_events(int argc, char **argv)
@@ -247,50 +268,37 @@ int cmd_events(int argc, char **argv)
 	struct import I = {0};
 	struct conf conf;
 	struct lg_err err = {{0}};
-	struct lg_buf data = LG_BUF_INIT;
-	enum lg_status st;
-	int first, rc;
+	enum lg_status st, unreadable;
+	int first, rc, failed = 0, nfiles;
+	bool *ok = NULL;
 
 	rc = cli_parse(argc, argv, "events", events_opts, help, on_opt, &I.a, &first);
 	if (rc < 0)
 		rc = cli_import_operands(argc, argv, &first, "events");
 	if (rc >= 0)
 		return rc;
+	rc = 0;
 	I.now = cli_now();
 	I.conf = &conf;
+	nfiles = argc - first;
+	ok = lg_xcalloc((size_t)nfiles, sizeof(*ok));
 	conf_init(&conf);
-	st = conf_load(&conf, I.a.config, &err);
-	if (st == LG_OK)
-		st = cli_import_readable(argv + first, argc - first, &err);
-	if (st == LG_OK)
-		st = store_open(&I.store, cli_common.db, STORE_WRITE, &err);
-	if (st != LG_OK)
+	if ((st = conf_load(&conf, I.a.config, &err)) != LG_OK)
+		goto out;
+	if (!cli_import_readable(argv + first, nfiles, ok, &unreadable)) {
+		rc = lg_exit_code(unreadable); /* said; and no database is made */
+		goto out;
+	}
+	if ((st = store_open(&I.store, cli_common.db, STORE_WRITE, &err)) != LG_OK)
 		goto out;
 	I.ctx = verify_ctx_new(&conf);
 	I.parser = event_parser_new();
-
-	for (int i = first; i < argc && st == LG_OK; i++) {
-		I.file = argv[i];
-		I.bad = I.added = I.dup = I.unknown = I.contact = I.account = 0;
-		st = cli_import_file(I.store, 0, I.now, argv[i], EVENTS_FILE_MAX, &data, import_one, &I,
-				     &err);
-		if (st != LG_OK)
-			break;
-		if (I.bad > WARN_BAD_MAX)
-			cli_error("%s: %lu more records not imported, not listed", argv[i],
-				  I.bad - WARN_BAD_MAX);
-		if (I.unknown > WARN_BAD_MAX)
-			cli_error("%s: %lu more events of unknown types, not listed", argv[i],
-				  I.unknown - WARN_BAD_MAX);
-		if (!I.a.quiet)
-			fprintf(stderr,
-				"leadgate events: %s (%s): %lu events new (%lu of contacts, %lu of "
-				"accounts, %lu of unknown types), %lu imported before, %lu not imported\n",
-				argv[i], I.ndjson ? "ndjson" : "csv", I.added, I.contact, I.account,
-				I.unknown, I.dup, I.bad);
-	}
+	st = cli_import_files(I.store, 0, I.now, argv + first, nfiles, ok, EVENTS_FILE_MAX, import_one,
+			      import_done, &I, &failed, &err);
+	if (st == LG_OK)
+		rc = cli_import_status("events", failed, nfiles);
 out:
-	lg_buf_release(&data);
+	free(ok);
 	lg_buf_release(&I.key);
 	event_parser_free(I.parser);
 	verify_ctx_free(I.ctx);
@@ -300,5 +308,5 @@ out:
 		cli_error("%s", err.msg[0] ? err.msg : lg_strerror(st));
 		return lg_exit_code(st);
 	}
-	return 0;
+	return rc;
 }

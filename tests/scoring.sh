@@ -114,9 +114,16 @@ printf 'event_id,email,type,occurred_at\npipe1,ann@acme-soft.com,email_open,2026
 	"$lg" events import --db "$db" --now "$now0" /dev/stdin >"$t/out" 2>"$t/err"
 eq "a CSV from a pipe" "$(sq "SELECT count(*) FROM events WHERE event_id = 'pipe1'")" 1
 sq "DELETE FROM events WHERE event_id IN ('bom1', 'pipe1')" >/dev/null
-exits 66 "events import of a missing file" "$lg" events import --db "$t/none.db" "$t/ev.csv" "$t/missing.ndjson"
+exits 66 "events import of missing files only" "$lg" events import --db "$t/none.db" "$t/missing.csv" "$t/missing.ndjson"
 exits 66 "bounces import of a missing file" "$lg" bounces import --db "$t/none.db" "$t/missing.csv"
 if [ -e "$t/none.db" ]; then notok "a missing file makes a database"; else ok "a missing file makes no database"; fi
+# A batch: what cannot be used is named, the rest is imported, exit 65.
+exits 65 "events import of a batch with a missing file and one that is no events file" \
+	"$lg" events import --db "$t/batch.db" --now "$now0" "$t/ev.csv" "$t/missing.ndjson" "$t/noid.csv" "$t/ev.ndjson"
+has "... the missing file is named" "$t/err" "missing.ndjson: No such file or directory (not imported)"
+has "... so is the file that is no events file" "$t/err" "noid.csv:1: not an events file: no event_id column (not imported)"
+has "... the count at the end" "$t/err" "events import: 2 of 4 files not imported"
+eq "... the files before and after are imported" "$(sqlite3 -batch "$t/batch.db" "SELECT count(*) FROM events")" 9
 
 # --- score ------------------------------------------------------------------------
 exits 0 "score" "$lg" score --db "$db" --now "$now0" -o "$t/s0.csv"

@@ -261,6 +261,35 @@ sqlite3 "$t/newer.db" 'CREATE TABLE x(y); PRAGMA user_version = 99'
 exits 78 "a database of a newer leadgate" "$lg" lists --db "$t/newer.db" --now "$now1"
 check "newer: says so" has "$t/err" "newer leadgate"
 
+# === a batch of bounce files: one that cannot be used keeps none of the
+# others out ======================================================================
+db=$t/batch.db
+mkdir "$t/adir"
+printf 'Hello,\nsee you tomorrow.\n' >"$t/letter.txt"
+exits 65 "bounces import of a batch with files that cannot be used" "$lg" bounces import --db "$db" --now "$now2" \
+	$fx/bounces.csv "$t/missing.csv" "$t/letter.txt" "$t/adir" $fx/bounces-early.csv
+check "... the missing file is named" has "$t/err" "$t/missing.csv: No such file or directory (not imported)"
+check "... the directory is named" has "$t/err" "$t/adir: is a directory (not imported)"
+check "... the file that is no bounce file is named" has "$t/err" "$t/letter.txt:1: no email column"
+check "... the count at the end" has "$t/err" "bounces import: 3 of 5 files not imported"
+check "... the files before are imported" has "$t/err" "bounces.csv (csv): 3 events new"
+check "... and the files after" has "$t/err" "bounces-early.csv (csv): 1 events new"
+eq "... each file in its run" "$(sq "SELECT count(*) FROM runs WHERE kind = 'import' AND finished_at IS NOT NULL")" 2
+eq "... every event of the good files" "$(sq 'SELECT count(*) FROM bounces')" 4
+if [ -r /proc/self/mem ]; then
+	# readable by its mode, but read(2) fails: a file that breaks while it is read
+	exits 65 "bounces import of a file whose reading fails" "$lg" bounces import --db "$db" --now "$now2" \
+		/proc/self/mem $fx/bounces-more.csv
+	check "... it is named" has "$t/err" "/proc/self/mem: Input/output error (not imported)"
+	check "... the next file is imported" has "$t/err" "bounces-more.csv (csv): 3 events new"
+else
+	ok "skipped: a file whose reading fails (no /proc/self/mem)"
+fi
+exits 66 "bounces import of files none of which can be read" "$lg" bounces import --db "$t/nob.db" --now "$now2" \
+	"$t/missing.csv" "$t/adir"
+check "... both are named" sh -c "grep -qF 'missing.csv: No such' '$t/err' && grep -qF 'adir: is a directory' '$t/err'"
+check "... and no database is made" test ! -e "$t/nob.db"
+
 echo "# sample list and bad input: $(($(ms) - t0)) ms"
 
 # === kill safety ================================================================
