@@ -22,6 +22,7 @@ const char *bounce_type_name(enum bounce_type t)
 	case BOUNCE_BLOCK:       return "block";
 	case BOUNCE_COMPLAINT:   return "complaint";
 	case BOUNCE_UNSUBSCRIBE: return "unsubscribe";
+	case BOUNCE_SUPPRESSED:  return "suppressed";
 	}
 	return "unknown";
 }

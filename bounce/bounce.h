@@ -15,7 +15,8 @@
  * address.  bounce/README.md has the whole table, its few exceptions and
  * why.  Complaints and
  * unsubscribes are events too (they suppress an address but are not
- * bounces).
+ * bounces), and so is a provider's notice that it suppressed an address
+ * (Postmark's SubscriptionChange), which suppresses it and counts nothing.
  *
  * Pure: parses bytes handed to it, no I/O, no globals.
  */
@@ -30,8 +31,11 @@ enum bounce_type {
 	BOUNCE_BLOCK = 2,     /* a policy or reputation rejection: the address may be fine */
 	BOUNCE_COMPLAINT = 3, /* the recipient marked the mail as spam: suppress */
 	BOUNCE_UNSUBSCRIBE = 4, /* the recipient unsubscribed: suppress */
+	BOUNCE_SUPPRESSED = 5,  /* the provider stopped mail to the address for a bounce or a
+				 * complaint it reports as an event of its own: suppress, and
+				 * count nothing (that event counts) */
 };
-#define BOUNCE_TYPE_COUNT 5
+#define BOUNCE_TYPE_COUNT 6
 
 enum bounce_format {
 	BOUNCE_FMT_CSV = 0,   /* header row with email and type or code columns */
@@ -44,7 +48,7 @@ enum bounce_format {
 };
 #define BOUNCE_FMT_COUNT 7
 
-const char *bounce_type_name(enum bounce_type t);     /* "hard", "soft", ... */
+const char *bounce_type_name(enum bounce_type t);     /* "hard", "soft", ..., "suppressed" */
 const char *bounce_format_name(enum bounce_format f); /* "csv", "ses", "sendgrid", ... */
 
 /*

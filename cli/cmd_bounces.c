@@ -63,6 +63,7 @@ struct import {
 	const char *file;
 	int64_t now;
 	unsigned long bad, by_type[BOUNCE_TYPE_COUNT], added, dup, suppressed;
+	unsigned long notices;     /* BOUNCE_SUPPRESSED: a provider's, not bounce events */
 	struct bounce_stats stats; /* of the file being imported */
 	struct lg_buf key;
 };
@@ -94,6 +95,19 @@ static enum lg_status on_event(void *arg, const struct bounce_event *ev, struct 
 	if (!alen) {
 		on_bad(arg, ev->line, "no recipient address");
 		return LG_OK;
+	}
+	if (ev->type == BOUNCE_SUPPRESSED) {
+		/* The provider stopped mail to the address.  Not a bounce
+		 * event: the bounce or complaint behind it is one of its own,
+		 * and only that one counts against the lists. */
+		bool newly;
+		st = store_suppress(I->store, addr, alen, STORE_SUPPRESS_PROVIDER,
+				    ev->occurred_at ? ev->occurred_at : I->now, &newly, err);
+		if (st == LG_OK) {
+			I->notices++;
+			I->suppressed += newly;
+		}
+		return st;
 	}
 	/* Its key: the provider's event id, else what makes the event itself. */
 	lg_buf_reset(&I->key);
@@ -135,7 +149,7 @@ static enum lg_status import_one(void *arg, const char *file, const char *data, 
 	struct import *I = arg;
 	I->file = file;
 	I->run = *run;
-	I->bad = I->added = I->dup = I->suppressed = 0;
+	I->bad = I->added = I->dup = I->suppressed = I->notices = 0;
 	memset(I->by_type, 0, sizeof(I->by_type));
 	return bounce_parse(data, len, I->file, on_event, on_bad, I, &I->stats, err);
 }
@@ -145,16 +159,21 @@ static void import_done(void *arg, const char *file)
 {
 	struct import *I = arg;
 	const struct bounce_stats *bs = &I->stats;
+	char notices[64] = "";
+	if (I->notices)
+		snprintf(notices, sizeof(notices), "%lu suppression notices of the provider, ",
+			 I->notices);
 	if (I->bad > WARN_BAD_MAX)
 		cli_error("%s: %lu more records not imported, not listed", file, I->bad - WARN_BAD_MAX);
 	if (!I->a.quiet)
 		fprintf(stderr,
 			"leadgate bounces: %s (%s): %lu events new (hard %lu, soft %lu, block %lu, "
-			"complaint %lu, unsubscribe %lu), %lu imported before, %lu addresses newly "
+			"complaint %lu, unsubscribe %lu), %lu imported before, %s%lu addresses newly "
 			"suppressed, %lu not imported, %lu other events ignored\n",
 			file, bounce_format_name(bs->format), I->added, I->by_type[BOUNCE_HARD],
 			I->by_type[BOUNCE_SOFT], I->by_type[BOUNCE_BLOCK], I->by_type[BOUNCE_COMPLAINT],
-			I->by_type[BOUNCE_UNSUBSCRIBE], I->dup, I->suppressed, I->bad, bs->ignored);
+			I->by_type[BOUNCE_UNSUBSCRIBE], I->dup, notices, I->suppressed, I->bad,
+			bs->ignored);
 }
 
 int cmd_bounces(int argc, char **argv)

@@ -175,6 +175,37 @@ check "verify of an address that complained, then hard-bounced" \
 check "the contact that complained, then hard-bounced, stays bounce.hard" \
 	[ "$(sq "SELECT status, reason FROM contacts WHERE address = 'ella.wright@fabrikam.io'")" = "2|35" ]
 grep -v -e '^ella.wright@fabrikam.io$' -e '^lukas.mueller@xn--bcher-versand-wob.de$' "$t/want" >"$t/want2"
+# Postmark: a SubscriptionChange suppresses, and only the Bounce record
+# counts (in a copy: the addresses stay sendable in the database above).
+sqlite3 "$db" "VACUUM INTO '$t/pm.db'"
+cat >"$t/postmark.json" <<'EOF'
+[
+{"RecordType":"Bounce","ID":4323372036854775900,"Type":"HardBounce","TypeCode":1,"Email":"k.sato@tailspin-toys.co.jp","BouncedAt":"2026-01-11T12:00:00Z","Details":"smtp;550 5.1.1 The email account that you tried to reach does not exist"},
+{"RecordType":"SubscriptionChange","Recipient":"k.sato@tailspin-toys.co.jp","SuppressSending":true,"SuppressionReason":"HardBounce","Origin":"Recipient","ChangedAt":"2026-01-11T12:00:01Z"},
+{"RecordType":"SubscriptionChange","Recipient":"lily.hall@coho-winery.com","SuppressSending":true,"SuppressionReason":"HardBounce","Origin":"Recipient","ChangedAt":"2026-01-11T12:05:00Z"},
+{"RecordType":"SubscriptionChange","Recipient":"maria.garcia@northwind-traders.com","SuppressSending":true,"SuppressionReason":"SpamComplaint","Origin":"Recipient","ChangedAt":"2026-01-11T12:06:00Z"},
+{"RecordType":"SubscriptionChange","Recipient":"ryan.allen@graphicdesigninstitute.org","SuppressSending":false,"SuppressionReason":"HardBounce","Origin":"Customer","ChangedAt":"2026-01-11T12:07:00Z"}
+]
+EOF
+hb=$(sqlite3 "$t/pm.db" 'SELECT hard_bounced FROM lists')
+exits 0 "bounces import: Postmark bounces and subscription changes" "$lg" bounces import --db "$t/pm.db" --now "$now2" "$t/postmark.json"
+check "... the summary" has "$t/err" "1 events new (hard 1, soft 0, block 0, complaint 0, unsubscribe 0), 0 imported before, 3 suppression notices of the provider, 3 addresses newly suppressed, 0 not imported, 1 other events ignored"
+eq "... a SubscriptionChange for a hard bounce or a complaint suppresses; a reactivation does not" \
+	"$(sqlite3 "$t/pm.db" "SELECT group_concat(address || ':' || why, ' ') FROM (SELECT address, why FROM suppressions WHERE address IN ('k.sato@tailspin-toys.co.jp', 'lily.hall@coho-winery.com', 'maria.garcia@northwind-traders.com', 'ryan.allen@graphicdesigninstitute.org') ORDER BY address)")" \
+	"k.sato@tailspin-toys.co.jp:1 lily.hall@coho-winery.com:4 maria.garcia@northwind-traders.com:4"
+eq "... only the Bounce record counts against the export" "$(sqlite3 "$t/pm.db" 'SELECT hard_bounced FROM lists')" $((hb + 1))
+eq "... the contact suppressed by Postmark keeps its verdict" \
+	"$(sqlite3 "$t/pm.db" "SELECT status || '|' || suppressed FROM contacts WHERE address = 'lily.hall@coho-winery.com'")" "0|4"
+exits 0 "... export after the subscription changes" "$lg" export --db "$t/pm.db" --now "$now2" -o "$t/pm.csv" q4
+check "... leaves out what Postmark suppressed" sh -c "! grep -q -e '^lily.hall@coho-winery.com,' -e '^maria.garcia@northwind-traders.com,' '$t/pm.csv'"
+check "... and keeps the reactivated address" grep -q '^ryan.allen@graphicdesigninstitute.org,' "$t/pm.csv"
+cat >"$t/postmark2.json" <<'EOF'
+{"RecordType":"Bounce","ID":4323372036854775901,"Type":"HardBounce","TypeCode":1,"Email":"lily.hall@coho-winery.com","BouncedAt":"2026-01-11T12:04:59Z","Details":"smtp;550 5.1.1 user unknown"}
+EOF
+exits 0 "... its Bounce record imported after the SubscriptionChange" "$lg" bounces import --db "$t/pm.db" --now "$now2" "$t/postmark2.json"
+eq "... counts once" "$(sqlite3 "$t/pm.db" 'SELECT hard_bounced FROM lists')" $((hb + 2))
+eq "... and decides the suppression and the verdict" \
+	"$(sqlite3 "$t/pm.db" "SELECT s.why || '|' || c.status || '|' || c.suppressed FROM suppressions s JOIN contacts c ON c.address = s.address WHERE s.address = 'lily.hall@coho-winery.com'")" "1|2|1"
 
 # === freshness: --now 40 days on ====================================================
 L="--db $db --now $now40"

@@ -446,7 +446,8 @@ static void test_rfc5322_dates(void **state)
 static void test_names(void **state)
 {
 	(void)state;
-	static const char *const types[] = {"hard", "soft", "block", "complaint", "unsubscribe"};
+	static const char *const types[] = {"hard", "soft", "block", "complaint", "unsubscribe",
+					    "suppressed"};
 	static const char *const formats[] = {"csv", "ses", "sendgrid", "mailgun", "postmark",
 					      "dsn", "json"};
 	for (int i = 0; i < BOUNCE_TYPE_COUNT; i++)
@@ -738,19 +739,42 @@ static void test_postmark_inline(void **state)
 		"{\"Type\":\"Unknown\",\"BouncedAt\":\"x\",\"Email\":\"f@x.io\"},\n"
 		"{\"TypeCode\":77,\"Email\":\"g@x.io\"},\n"
 		"{\"RecordType\":\"Bounce\",\"Type\":\"HardBounce\",\"Email\":\"h@x.io\","
-		"\"Details\":\"smtp;550 5.7.1 rejected for policy reasons\"}]",
+		"\"Details\":\"smtp;550 5.7.1 rejected for policy reasons\"},\n"
+		"{\"RecordType\":\"SubscriptionChange\",\"Recipient\":\"h@x.io\",\"SuppressSending\":true,"
+		"\"SuppressionReason\":\"HardBounce\",\"ChangedAt\":\"2024-01-01T00:00:05Z\"},\n"
+		"{\"RecordType\":\"SubscriptionChange\",\"Recipient\":\"i@x.io\",\"SuppressSending\":true,"
+		"\"SuppressionReason\":\"SpamComplaint\"},\n"
+		"{\"RecordType\":\"SubscriptionChange\",\"Recipient\":\"j@x.io\",\"SuppressSending\":false,"
+		"\"SuppressionReason\":\"HardBounce\"},\n"
+		"{\"RecordType\":\"SubscriptionChange\",\"Recipient\":\"k@x.io\","
+		"\"SuppressionReason\":\"HardBounce\"}]",
 		"pm.json");
-	check_counts(g, BOUNCE_FMT_POSTMARK, 5, 1, 2);
-	assert_int_equal(g->ev[0].type, BOUNCE_UNSUBSCRIBE);
+	check_counts(g, BOUNCE_FMT_POSTMARK, 8, 2, 2);
+	assert_int_equal(g->ev[0].type, BOUNCE_UNSUBSCRIBE); /* ManualSuppression */
 	assert_int_equal(g->ev[0].at, 1704067200);
 	assert_int_equal(g->ev[0].line, 2);
-	assert_int_equal(g->ev[1].type, BOUNCE_SOFT);      /* TypeCode alone */
-	assert_int_equal(g->ev[2].type, BOUNCE_HARD);      /* Unknown, but 5.1.1 */
-	assert_int_equal(g->ev[3].type, BOUNCE_SOFT);      /* Unknown, nothing more */
-	assert_int_equal(g->ev[3].at, 0);                  /* a BouncedAt that is no time */
-	assert_int_equal(g->ev[4].type, BOUNCE_BLOCK);     /* HardBounce refuted by 5.7.1 */
+	assert_string_equal(g->ev[0].reason, "ManualSuppression");
+	/* HardBounce: Postmark suppressed it; the Bounce record is what counts */
+	assert_string_equal(g->ev[1].email, "c@x.io");
+	assert_int_equal(g->ev[1].type, BOUNCE_SUPPRESSED);
+	assert_int_equal(g->ev[1].line, 3);
+	assert_string_equal(g->ev[1].reason, "SubscriptionChange HardBounce");
+	assert_int_equal(g->ev[2].type, BOUNCE_SOFT);      /* TypeCode alone */
+	assert_int_equal(g->ev[3].type, BOUNCE_HARD);      /* Unknown, but 5.1.1 */
+	assert_int_equal(g->ev[4].type, BOUNCE_SOFT);      /* Unknown, nothing more */
+	assert_int_equal(g->ev[4].at, 0);                  /* a BouncedAt that is no time */
+	assert_int_equal(g->ev[5].type, BOUNCE_BLOCK);     /* HardBounce refuted by 5.7.1 ... */
+	assert_int_equal(g->ev[6].type, BOUNCE_SUPPRESSED); /* ... which Postmark suppressed */
+	assert_string_equal(g->ev[6].email, "h@x.io");
+	assert_int_equal(g->ev[6].at, 1704067205);
+	assert_int_equal(g->ev[7].type, BOUNCE_SUPPRESSED); /* SpamComplaint */
+	assert_string_equal(g->ev[7].reason, "SubscriptionChange SpamComplaint");
+	assert_int_equal(g->per_type[BOUNCE_SUPPRESSED], 3);
+	/* ignored: the Delivery, and j's reactivation (SuppressSending false) */
 	assert_int_equal(g->bad_line[0], 7);
 	assert_true(has(g->bad_why[0], "without a known Type or TypeCode"));
+	assert_int_equal(g->bad_line[1], 12);
+	assert_true(has(g->bad_why[1], "SubscriptionChange without SuppressSending"));
 	free(g);
 }
 
