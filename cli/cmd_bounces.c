@@ -45,7 +45,8 @@ static void help(void)
 	cli_usage(stdout, "leadgate bounces import [OPTIONS] FILE...",
 		  "Import bounce events: CSV (email, type, code, reason, time), the JSON of\n"
 		  "Amazon SES notifications, the SendGrid event webhook, Mailgun events and\n"
-		  "Postmark bounce webhooks, or RFC 3464 delivery status notifications; the\n"
+		  "Postmark bounce webhooks, RFC 3464 delivery status notifications, or the\n"
+		  "bounce messages of Gmail, Exim, qmail, Exchange and Postfix; the\n"
 		  "format is detected.  Each event is classified hard, soft or block (or a\n"
 		  "complaint or unsubscribe).  A hard bounce, complaint or unsubscribe\n"
 		  "suppresses the address: no export ever contains it again, and a hard\n"
