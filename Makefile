@@ -26,7 +26,7 @@ ALL_CFLAGS = -std=c17 -D_GNU_SOURCE -pthread $(WARN) $(if $(CI),-Werror) -I. -MM
 
 # Modules, in reading order (see "Source code layout" in the README).
 DECAY_SRC  := decay/decay.c
-BOUNCE_SRC := bounce/bounce.c bounce/classify.c bounce/date.c bounce/json.c bounce/providers.c bounce/dsn.c bounce/csv.c
+BOUNCE_SRC := bounce/bounce.c bounce/classify.c bounce/date.c bounce/json.c bounce/providers.c bounce/dsn.c bounce/text.c bounce/csv.c
 STORE_SRC  := store/store.c store/records.c store/lists.c store/leads.c
 EVENT_SRC  := event/event.c
 SCORING_SRC := scoring/rubric.c scoring/engage.c scoring/score.c scoring/stage.c scoring/frame.c \
@@ -42,7 +42,7 @@ LIB_SRC := common/status.c common/alloc.c common/buf.c common/map.c common/time.
 CLI_SRC := cli/main.c cli/output.c cli/dnscache.c cli/recorder.c cli/list.c cli/cmd_verify.c cli/cmd_lists.c \
            cli/cmd_export.c cli/cmd_refresh.c cli/cmd_bounces.c cli/cmd_reasons.c cli/report.c \
            cli/import.c cli/profile.c cli/lead.c cli/cmd_events.c cli/cmd_score.c cli/cmd_qualify.c
-TESTS   := test_common test_conf test_dns test_verify test_io test_decay test_bounce test_store test_scoring test_stage
+TESTS   := test_common test_conf test_dns test_verify test_io test_decay test_bounce test_event test_store test_scoring test_stage
 
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/obj/%.o) $(B)/obj/gen/lists.o
 CLI_OBJ := $(CLI_SRC:%.c=$(B)/obj/%.o)

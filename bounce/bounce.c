@@ -4,9 +4,10 @@
  *
  * Detection looks at the content only, never at the file name: after a
  * UTF-8 BOM and white space, '{' or '[' is JSON; a "From " line or a
- * header field ("Name: value") is a mail message (an RFC 3464 report, or
- * an mbox of them); anything else is CSV, which must then have a header
- * row naming an email column.
+ * header field ("Name: value") is a mail message (an RFC 3464 report, a
+ * mail system's bounce text, or an mbox of them), and so is the opening
+ * line of a bounce text (a body saved without its headers); anything else
+ * is CSV, which must then have a header row naming an email column.
  */
 #include "bounce_int.h"
 
@@ -22,6 +23,7 @@ const char *bounce_type_name(enum bounce_type t)
 	case BOUNCE_BLOCK:       return "block";
 	case BOUNCE_COMPLAINT:   return "complaint";
 	case BOUNCE_UNSUBSCRIBE: return "unsubscribe";
+	case BOUNCE_SUPPRESSED:  return "suppressed";
 	}
 	return "unknown";
 }
@@ -36,6 +38,7 @@ const char *bounce_format_name(enum bounce_format f)
 	case BOUNCE_FMT_POSTMARK: return "postmark";
 	case BOUNCE_FMT_DSN:      return "dsn";
 	case BOUNCE_FMT_JSON:     return "json";
+	case BOUNCE_FMT_TEXT:     return "text";
 	}
 	return "unknown";
 }
@@ -295,10 +298,11 @@ enum lg_status bounce_parse(const char *data, size_t len, const char *name, boun
 		rc = bounce_json_parse(&c, data, len);
 	} else if (bounce_dsn_sniff(data, len)) {
 		c.st.format = BOUNCE_FMT_DSN;
-		if (!has_dsn(data, len))
+		if (!has_dsn(data, len) && !bounce_text_sniff(data, len))
 			rc = lg_err_set(err, LG_EDATA,
 					"%s: a mail message, but no delivery status report "
-					"(RFC 3464 message/delivery-status) in it", c.name);
+					"(RFC 3464 message/delivery-status) in it, nor the words of a "
+					"bounce of Gmail, Exim, qmail, Exchange or Postfix", c.name);
 		else
 			rc = bounce_dsn_parse(&c, data, len);
 	} else {

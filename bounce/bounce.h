@@ -1,8 +1,10 @@
 /*
  * bounce.h - bounce events from the files mail providers give: CSV, the
  * JSON of Amazon SES notifications, the SendGrid event webhook, Mailgun
- * events and Postmark bounce webhooks, and RFC 3464 delivery status
- * notifications.  The format is detected from the content.
+ * events and Postmark bounce webhooks, RFC 3464 delivery status
+ * notifications, and the bounce messages of mail systems that send no
+ * report (Gmail, Exim, qmail, Exchange, Postfix).  The format is detected
+ * from the content.
  *
  * Every event is classified hard, soft or block from the provider's own
  * fields and the RFC 3463 enhanced status code.  Hard is kept for what
@@ -15,7 +17,8 @@
  * address.  bounce/README.md has the whole table, its few exceptions and
  * why.  Complaints and
  * unsubscribes are events too (they suppress an address but are not
- * bounces).
+ * bounces), and so is a provider's notice that it suppressed an address
+ * (Postmark's SubscriptionChange), which suppresses it and counts nothing.
  *
  * Pure: parses bytes handed to it, no I/O, no globals.
  */
@@ -30,8 +33,11 @@ enum bounce_type {
 	BOUNCE_BLOCK = 2,     /* a policy or reputation rejection: the address may be fine */
 	BOUNCE_COMPLAINT = 3, /* the recipient marked the mail as spam: suppress */
 	BOUNCE_UNSUBSCRIBE = 4, /* the recipient unsubscribed: suppress */
+	BOUNCE_SUPPRESSED = 5,  /* the provider stopped mail to the address for a bounce or a
+				 * complaint it reports as an event of its own: suppress, and
+				 * count nothing (that event counts) */
 };
-#define BOUNCE_TYPE_COUNT 5
+#define BOUNCE_TYPE_COUNT 6
 
 enum bounce_format {
 	BOUNCE_FMT_CSV = 0,   /* header row with email and type or code columns */
@@ -41,11 +47,13 @@ enum bounce_format {
 	BOUNCE_FMT_POSTMARK,  /* Postmark bounce webhook or bounces API ("Bounces") */
 	BOUNCE_FMT_DSN,       /* RFC 3464 message/delivery-status, one or more messages */
 	BOUNCE_FMT_JSON,      /* JSON of no known provider: every record is reported bad */
+	BOUNCE_FMT_TEXT,      /* a mail system's bounce message without a report: Gmail,
+			       * Exim, qmail, Exchange, Postfix */
 };
-#define BOUNCE_FMT_COUNT 7
+#define BOUNCE_FMT_COUNT 8
 
-const char *bounce_type_name(enum bounce_type t);     /* "hard", "soft", ... */
-const char *bounce_format_name(enum bounce_format f); /* "csv", "ses", "sendgrid", ... */
+const char *bounce_type_name(enum bounce_type t);     /* "hard", "soft", ..., "suppressed" */
+const char *bounce_format_name(enum bounce_format f); /* "csv", "ses", "sendgrid", ..., "text" */
 
 /*
  * One event.  Strings are borrowed, valid during the callback only,

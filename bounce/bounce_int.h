@@ -97,9 +97,28 @@ enum lg_status bounce_json_parse(struct bounce_ctx *c, const char *s, size_t n);
 enum lg_status bounce_dsn_parse(struct bounce_ctx *c, const char *s, size_t n);
 enum lg_status bounce_csv_parse(struct bounce_ctx *c, const char *s, size_t n);
 
-/* Whether [s, s+n) starts like a mail message or an mbox: a "From " line
- * or a header field ("Name: value"). */
+/* Whether [s, s+n) starts like a mail message or an mbox: a "From " line,
+ * a header field ("Name: value"), or the opening words of a bounce text
+ * (bounce_text_opens: a message's body saved without its headers). */
 bool bounce_dsn_sniff(const char *s, size_t n);
+
+/* ---- text.c: the bounce texts of mail systems that send no report ---- */
+
+/* Does a line of [s, s+n) (blanks before it skipped) open a bounce text of
+ * a mail system leadgate knows?  Cheap: for telling a file's format. */
+bool bounce_text_sniff(const char *s, size_t n);
+/* Does the first line of [s, s+n) that is not blank open one? */
+bool bounce_text_opens(const char *s, size_t n);
+
+/*
+ * The body of a message that has no delivery status report: [s, s+n), its
+ * first line numbered line, quoted-printable when qp.  The recipients of
+ * the first bounce text found in it become events of BOUNCE_FMT_TEXT (id:
+ * msgid and the recipient; time: date, 0 for none), or bad records; *found
+ * is false, and nothing is reported, when there is none.
+ */
+enum lg_status bounce_text_parse(struct bounce_ctx *c, const char *s, size_t n, unsigned long line,
+				 bool qp, const char *msgid, int64_t date, bool *found);
 
 /* ---- providers.c: one event object of a known provider ---- */
 

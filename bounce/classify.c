@@ -85,13 +85,15 @@ static int reply_code(const char *s, size_t n)
 /*
  * The reply code in diagnostic text: the first three-digit word followed
  * by a space, a '-' (a multi-line reply) or the end, as in "smtp; 550
- * 5.1.1 ..." or "host mx.example.com said: 550-5.1.1 ...".
+ * 5.1.1 ...", "host mx.example.com said: 550-5.1.1 ..." or Exchange's
+ * "Remote Server returned '550 5.1.1 ...'".
  */
 static int find_code(const char *s, size_t n)
 {
 	for (size_t i = 0; i + 3 <= n; i++) {
 		if (i > 0 && !lg_ascii_is_space((unsigned char)s[i - 1]) && s[i - 1] != ';' &&
-		    s[i - 1] != ':' && s[i - 1] != '(' && s[i - 1] != '[' && s[i - 1] != '#')
+		    s[i - 1] != ':' && s[i - 1] != '(' && s[i - 1] != '[' && s[i - 1] != '#' &&
+		    s[i - 1] != '\'')
 			continue;
 		if (i + 3 < n && s[i + 3] != ' ' && s[i + 3] != '-' && s[i + 3] != '\t' &&
 		    s[i + 3] != '\r' && s[i + 3] != '\n')
@@ -132,15 +134,26 @@ static const char *const hard_words[] = {
 	"account has been disabled", "user not local", "unrouteable address", NULL,
 };
 
-/* The text lower-cased, with what is inside <...> (the addresses, which
- * may hold any word: <spam@example.com>) blanked out. */
+/* Does the <...> that opens at s hold an '@' (an address)? */
+static bool angle_addr(const char *s)
+{
+	for (s++; *s && *s != '>' && *s != '<'; s++)
+		if (*s == '@')
+			return true;
+	return false;
+}
+
+/* The text lower-cased, with the addresses inside <...> blanked out: they
+ * may hold any word (<spam@example.com>) or code.  Other <...> stay:
+ * Exchange writes its reply as "<mx.example.com #5.1.1 smtp;550 5.1.1
+ * User unknown>". */
 static size_t fold_text(const char *s, char *out, size_t cap)
 {
 	size_t n = 0;
 	int angle = 0;
 	for (; s && *s && n + 1 < cap; s++) {
 		char ch = (char)lg_ascii_lower((unsigned char)*s);
-		if (ch == '<')
+		if (ch == '<' && angle_addr(s))
 			angle = 1;
 		out[n++] = angle ? ' ' : ch;
 		if (ch == '>')

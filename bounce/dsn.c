@@ -104,7 +104,7 @@ bool bounce_dsn_sniff(const char *s, size_t n)
 	while (i < ln && (lg_ascii_is_alpha((unsigned char)l[i]) ||
 			  lg_ascii_is_digit((unsigned char)l[i]) || l[i] == '-'))
 		i++;
-	return i > 0 && i < ln && l[i] == ':';
+	return (i > 0 && i < ln && l[i] == ':') || bounce_text_opens(s, n);
 }
 
 /* ---- a block of header fields --------------------------------------------- */
@@ -277,6 +277,10 @@ struct dsn {
 	unsigned long recipients; /* groups found in the report being read */
 	struct rcpt r;
 	struct lg_buf tmp;
+	/* The message's first text/plain part (or its body, when it is not
+	 * MIME), for a bounce text when there is no report. */
+	struct cursor text;
+	bool has_text, text_qp;
 };
 
 static void rcpt_clear(struct rcpt *r)
@@ -447,6 +451,7 @@ static enum lg_status report(struct dsn *d, struct cursor *c, unsigned long line
 {
 	enum lg_status st = LG_OK;
 
+	bounce_saw_format(d->c, BOUNCE_FMT_DSN);
 	d->reports++;
 	d->arrival = 0;
 	d->recipients = 0;
@@ -547,6 +552,26 @@ static bool is_report_type(const char *type)
 	       !strcmp(type, "message/global-delivery-status");
 }
 
+/*
+ * Keep the body at c as the message's text when it is the first text/plain
+ * one (no Content-Type: text/plain too, RFC 2045 5.2) in 7bit, 8bit or
+ * quoted-printable (d->f holds its headers).  base64 is not read: mail
+ * systems write their bounce texts in the others.
+ */
+static void keep_text(struct dsn *d, const struct cursor *c, const char *type)
+{
+	if (d->has_text || (type[0] && strcmp(type, "text/plain")))
+		return;
+	get(&d->f, "Content-Transfer-Encoding", &d->tmp);
+	bool qp = lg_ascii_eq(d->tmp.data, d->tmp.len, "quoted-printable", 16);
+	if (!qp && d->tmp.len && !lg_ascii_eq(d->tmp.data, d->tmp.len, "7bit", 4) &&
+	    !lg_ascii_eq(d->tmp.data, d->tmp.len, "8bit", 4))
+		return;
+	d->text = *c;
+	d->text_qp = qp;
+	d->has_text = true;
+}
+
 /* One MIME entity in [c->pos, c->end): its headers, then its body. */
 static enum lg_status entity(struct dsn *d, struct cursor *c, int depth)
 {
@@ -561,6 +586,7 @@ static enum lg_status entity(struct dsn *d, struct cursor *c, int depth)
 		return multipart(d, c, boundary, depth, &closed);
 	if (is_report_type(type))
 		return report(d, c, line);
+	keep_text(d, c, type);
 	c->pos = c->end; /* text/plain, text/rfc822-headers, message/rfc822 ... */
 	return LG_OK;
 }
@@ -586,6 +612,7 @@ static enum lg_status message(struct dsn *d, struct cursor *c, bool *closed)
 
 	*closed = false;
 	d->reports = 0;
+	d->has_text = false;
 	read_fields(c, &d->f);
 	if (report_fields(&d->f)) {
 		lg_buf_reset(&d->msgid);
@@ -610,16 +637,26 @@ static enum lg_status message(struct dsn *d, struct cursor *c, bool *closed)
 		st = multipart(d, c, boundary, 0, closed);
 	else if (is_report_type(type))
 		st = report(d, c, line);
-	else
+	else {
+		keep_text(d, c, type);
 		c->pos = c->end;
+	}
 	if (st == LG_OK && d->reports == 0) {
 		/* No boundary, or no part labelled delivery-status: look for
 		 * the fields in what the message took up. */
 		body.end = c->pos;
 		st = scan_body(d, &body);
 	}
-	if (st == LG_OK && d->reports == 0)
-		bounce_report_bad(d->c, line, "a message without a delivery status report");
+	bool text = false;
+	if (st == LG_OK && d->reports == 0 && d->has_text) {
+		/* No report at all: the words of a mail system that sends none? */
+		const struct cursor *t = &d->text;
+		st = bounce_text_parse(d->c, t->s + t->pos, t->end - t->pos, t->line, d->text_qp,
+				       d->msgid.data, d->date, &text);
+	}
+	if (st == LG_OK && d->reports == 0 && !text)
+		bounce_report_bad(d->c, line, "a message without a delivery status report, nor "
+				  "the words of a bounce of Gmail, Exim, qmail, Exchange or Postfix");
 	return st;
 }
 
@@ -653,7 +690,6 @@ enum lg_status bounce_dsn_parse(struct bounce_ctx *c, const char *s, size_t n)
 	struct cursor all = {s, 0, n, 1};
 	enum lg_status st = LG_OK;
 
-	bounce_saw_format(c, BOUNCE_FMT_DSN);
 	while (st == LG_OK && skip_blank(&all)) {
 		size_t end = next_from(s, all.pos, n);
 		struct cursor m = {s, all.pos, end, all.line};

@@ -344,19 +344,39 @@ static const struct {
 	{"Undeliverable", -1, PM_GENERIC},
 };
 
-/* A SubscriptionChange: only a manual suppression is news.  One for a
- * hard bounce or a complaint repeats the Bounce record sent with it. */
+/*
+ * A SubscriptionChange: Postmark put an address on a stream's suppression
+ * list (SuppressSending true) or took it off (false: a reactivation,
+ * which changes nothing here; a suppression is for good).
+ * ManualSuppression is the sender's own decision, or the recipient's
+ * (Origin Recipient: the unsubscribe link): an unsubscribe.  HardBounce
+ * and SpamComplaint are Postmark's reaction to a bounce or a complaint
+ * that its Bounce record reports: that record is the event that counts
+ * (a hard bounce against the lists that sent to the address), and this
+ * one only suppresses, so that one bounce is never counted twice - nor
+ * missed when Postmark suppressed an address whose bounce we classify a
+ * block, or when only subscription changes are exported.
+ */
 static enum lg_status pm_subscription(struct bounce_ctx *c, json_t *o, unsigned long line)
 {
-	if (!json_is_true(json_object_get(o, "SuppressSending")) ||
-	    !is(str(o, "SuppressionReason"), "ManualSuppression")) {
-		bounce_count_ignored(c);
+	json_t *on = json_object_get(o, "SuppressSending");
+	const char *why = str(o, "SuppressionReason");
+	char reason[80];
+
+	if (!json_is_boolean(on)) {
+		bounce_report_bad(c, line, "SubscriptionChange without SuppressSending true or false");
 		return LG_OK;
 	}
+	if (json_is_false(on)) {
+		bounce_count_ignored(c); /* reactivated */
+		return LG_OK;
+	}
+	bool manual = is(why, "ManualSuppression");
+	snprintf(reason, sizeof(reason), "SubscriptionChange %.40s", why[0] ? why : "(no SuppressionReason)");
 	struct bounce_rec rec = {
 		.email = str(o, "Recipient"),
-		.type = BOUNCE_UNSUBSCRIBE,
-		.reason = "ManualSuppression",
+		.type = manual ? BOUNCE_UNSUBSCRIBE : BOUNCE_SUPPRESSED,
+		.reason = manual ? "ManualSuppression" : reason,
 		.occurred_at = time_of(json_object_get(o, "ChangedAt")),
 		.line = line,
 		.format = BOUNCE_FMT_POSTMARK,

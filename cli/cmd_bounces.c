@@ -9,6 +9,7 @@
 #include "conf/conf.h"
 #include "store/store.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define BOUNCE_FILE_MAX (1024u * 1024 * 1024) /* a larger file is refused */
@@ -44,12 +45,14 @@ static void help(void)
 	cli_usage(stdout, "leadgate bounces import [OPTIONS] FILE...",
 		  "Import bounce events: CSV (email, type, code, reason, time), the JSON of\n"
 		  "Amazon SES notifications, the SendGrid event webhook, Mailgun events and\n"
-		  "Postmark bounce webhooks, or RFC 3464 delivery status notifications; the\n"
+		  "Postmark bounce webhooks, RFC 3464 delivery status notifications, or the\n"
+		  "bounce messages of Gmail, Exim, qmail, Exchange and Postfix; the\n"
 		  "format is detected.  Each event is classified hard, soft or block (or a\n"
 		  "complaint or unsubscribe).  A hard bounce, complaint or unsubscribe\n"
 		  "suppresses the address: no export ever contains it again, and a hard\n"
 		  "bounce makes its verdict undeliverable (bounce.hard).  Importing the same\n"
-		  "events again adds nothing.",
+		  "events again adds nothing.  A file that cannot be used is named and the\n"
+		  "others are imported; the exit status is then 65.",
 		  bounces_opts);
 }
 
@@ -61,6 +64,7 @@ struct import {
 	const char *file;
 	int64_t now;
 	unsigned long bad, by_type[BOUNCE_TYPE_COUNT], added, dup, suppressed;
+	unsigned long notices;     /* BOUNCE_SUPPRESSED: a provider's, not bounce events */
 	struct bounce_stats stats; /* of the file being imported */
 	struct lg_buf key;
 };
@@ -92,6 +96,19 @@ static enum lg_status on_event(void *arg, const struct bounce_event *ev, struct 
 	if (!alen) {
 		on_bad(arg, ev->line, "no recipient address");
 		return LG_OK;
+	}
+	if (ev->type == BOUNCE_SUPPRESSED) {
+		/* The provider stopped mail to the address.  Not a bounce
+		 * event: the bounce or complaint behind it is one of its own,
+		 * and only that one counts against the lists. */
+		bool newly;
+		st = store_suppress(I->store, addr, alen, STORE_SUPPRESS_PROVIDER,
+				    ev->occurred_at ? ev->occurred_at : I->now, &newly, err);
+		if (st == LG_OK) {
+			I->notices++;
+			I->suppressed += newly;
+		}
+		return st;
 	}
 	/* Its key: the provider's event id, else what makes the event itself. */
 	lg_buf_reset(&I->key);
@@ -126,13 +143,38 @@ static enum lg_status on_event(void *arg, const struct bounce_event *ev, struct 
 }
 
 
-/* One file (cli_import_file's callback), in its transaction. */
-static enum lg_status import_one(void *arg, const char *data, size_t len,
+/* One file (cli_import_files' callback), in its transaction. */
+static enum lg_status import_one(void *arg, const char *file, const char *data, size_t len,
 				 const struct store_run *run, struct lg_err *err)
 {
 	struct import *I = arg;
+	I->file = file;
 	I->run = *run;
+	I->bad = I->added = I->dup = I->suppressed = I->notices = 0;
+	memset(I->by_type, 0, sizeof(I->by_type));
 	return bounce_parse(data, len, I->file, on_event, on_bad, I, &I->stats, err);
+}
+
+/* A file is imported: its summary. */
+static void import_done(void *arg, const char *file)
+{
+	struct import *I = arg;
+	const struct bounce_stats *bs = &I->stats;
+	char notices[64] = "";
+	if (I->notices)
+		snprintf(notices, sizeof(notices), "%lu suppression notices of the provider, ",
+			 I->notices);
+	if (I->bad > WARN_BAD_MAX)
+		cli_error("%s: %lu more records not imported, not listed", file, I->bad - WARN_BAD_MAX);
+	if (!I->a.quiet)
+		fprintf(stderr,
+			"leadgate bounces: %s (%s): %lu events new (hard %lu, soft %lu, block %lu, "
+			"complaint %lu, unsubscribe %lu), %lu imported before, %s%lu addresses newly "
+			"suppressed, %lu not imported, %lu other events ignored\n",
+			file, bounce_format_name(bs->format), I->added, I->by_type[BOUNCE_HARD],
+			I->by_type[BOUNCE_SOFT], I->by_type[BOUNCE_BLOCK], I->by_type[BOUNCE_COMPLAINT],
+			I->by_type[BOUNCE_UNSUBSCRIBE], I->dup, notices, I->suppressed, I->bad,
+			bs->ignored);
 }
 
 int cmd_bounces(int argc, char **argv)
@@ -140,23 +182,28 @@ int cmd_bounces(int argc, char **argv)
 	struct import I = {0};
 	struct conf conf;
 	struct lg_err err = {{0}};
-	struct lg_buf data = LG_BUF_INIT;
-	enum lg_status st;
-	int first, rc;
+	enum lg_status st, unreadable;
+	int first, rc, failed = 0, nfiles;
 	int64_t list_id = 0;
+	bool *ok = NULL;
 
 	rc = cli_parse(argc, argv, "bounces", bounces_opts, help, on_opt, &I.a, &first);
 	if (rc < 0)
 		rc = cli_import_operands(argc, argv, &first, "bounces");
 	if (rc >= 0)
 		return rc;
+	rc = 0;
 	I.now = cli_now();
+	nfiles = argc - first;
+	ok = lg_xcalloc((size_t)nfiles, sizeof(*ok));
 	conf_init(&conf);
-	st = conf_load(&conf, I.a.config, &err);
-	if (st == LG_OK)
-		st = cli_import_readable(argv + first, argc - first, &err);
-	if (st == LG_OK)
-		st = store_open(&I.store, cli_common.db, STORE_CREATE, &err);
+	if ((st = conf_load(&conf, I.a.config, &err)) != LG_OK)
+		goto out;
+	if (!cli_import_readable(argv + first, nfiles, ok, &unreadable)) {
+		rc = lg_exit_code(unreadable); /* said; and no database is made */
+		goto out;
+	}
+	st = store_open(&I.store, cli_common.db, STORE_CREATE, &err);
 	if (st == LG_OK && I.a.list) {
 		struct store_list_info li;
 		if ((st = store_list_get(I.store, I.a.list, &li, &err)) == LG_OK)
@@ -165,31 +212,12 @@ int cmd_bounces(int argc, char **argv)
 	if (st != LG_OK)
 		goto out;
 	I.ctx = verify_ctx_new(&conf);
-
-	for (int i = first; i < argc && st == LG_OK; i++) {
-		const struct bounce_stats *bs = &I.stats;
-		I.file = argv[i];
-		I.bad = I.added = I.dup = I.suppressed = 0;
-		memset(I.by_type, 0, sizeof(I.by_type));
-		st = cli_import_file(I.store, list_id, I.now, argv[i], BOUNCE_FILE_MAX, &data, import_one,
-				     &I, &err);
-		if (st != LG_OK)
-			break;
-		if (I.bad > WARN_BAD_MAX)
-			cli_error("%s: %lu more records not imported, not listed", argv[i],
-				  I.bad - WARN_BAD_MAX);
-		if (!I.a.quiet)
-			fprintf(stderr,
-				"leadgate bounces: %s (%s): %lu events new (hard %lu, soft %lu, block %lu, "
-				"complaint %lu, unsubscribe %lu), %lu imported before, %lu addresses newly "
-				"suppressed, %lu not imported, %lu other events ignored\n",
-				argv[i], bounce_format_name(bs->format), I.added, I.by_type[BOUNCE_HARD],
-				I.by_type[BOUNCE_SOFT], I.by_type[BOUNCE_BLOCK],
-				I.by_type[BOUNCE_COMPLAINT], I.by_type[BOUNCE_UNSUBSCRIBE], I.dup,
-				I.suppressed, I.bad, bs->ignored);
-	}
+	st = cli_import_files(I.store, list_id, I.now, argv + first, nfiles, ok, BOUNCE_FILE_MAX,
+			      import_one, import_done, &I, &failed, &err);
+	if (st == LG_OK)
+		rc = cli_import_status("bounces", failed, nfiles);
 out:
-	lg_buf_release(&data);
+	free(ok);
 	lg_buf_release(&I.key);
 	verify_ctx_free(I.ctx);
 	store_close(I.store);
@@ -198,5 +226,5 @@ out:
 		cli_error("%s", err.msg[0] ? err.msg : lg_strerror(st));
 		return lg_exit_code(st);
 	}
-	return 0;
+	return rc;
 }

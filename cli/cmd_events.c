@@ -13,14 +13,16 @@
 #include "store/store.h"
 
 #include <errno.h>
-#include <sys/mman.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #define EVENTS_FILE_MAX ((size_t)1 << 32) /* a larger file is refused (4 GiB) */
 #define WARN_BAD_MAX 20                       /* bad records listed one by one */
 
 static const struct cli_option events_opts[] = {
+	{"map", 'm', "NAME", "read the files as [events.map.NAME] says (built in: hubspot)"},
 	{"config", 'c', "FILE", "read this configuration file"},
 	{"quiet", 'q', NULL, "print only errors"},
 	CLI_COMMON_OPTS,
@@ -29,7 +31,7 @@ static const struct cli_option events_opts[] = {
 };
 
 struct events_args {
-	const char *config;
+	const char *config, *map;
 	bool quiet;
 };
 
@@ -38,6 +40,7 @@ static int on_opt(void *arg, int key, const char *val)
 	struct events_args *a = arg;
 	switch (key) {
 	case 'c': a->config = val; return -1;
+	case 'm': a->map = val; return -1;
 	case 'q': a->quiet = true; return -1;
 	}
 	return 64;
@@ -54,7 +57,12 @@ static void help(void)
 		  "Importing an event_id again adds nothing.  A record that is not a usable\n"
 		  "event is reported with its line and not imported; an event of a type the\n"
 		  "rubric does not know is imported and reported (it scores nothing until\n"
-		  "the configuration names it).",
+		  "the configuration names it).  An export of another shape is read through\n"
+		  "a map, --map NAME: [events.map.NAME] of the configuration says which\n"
+		  "column holds each field, how times are written and which of its types\n"
+		  "are which event types; hubspot (HubSpot's email events) is built in.\n"
+		  "A file that cannot be used is named and the others are imported; the\n"
+		  "exit status is then 65.",
 		  events_opts);
 }
 
@@ -64,10 +72,12 @@ struct import {
 	struct store *store;
 	struct verify_ctx *ctx;
 	struct event_parser *parser;
+	const struct event_map *map; /* --map, borrowed from conf; or NULL */
 	struct store_run run;
 	const char *file;
 	int64_t now;
 	unsigned long bad, added, dup, unknown, contact, account;
+	unsigned long ignored;    /* records the map says are no events */
 	bool ndjson;          /* the file being imported is NDJSON (else CSV) */
 	struct lg_buf key;
 };
@@ -159,6 +169,8 @@ static enum lg_status import_ndjson(struct import *I, const char *data, size_t l
 		line++;
 		if (event_parse_json(I->parser, p, (size_t)(e - p), &rec, &why) != LG_OK)
 			bad(I, line, why);
+		else if (rec.ignored)
+			I->ignored++;
 		else if (rec.event_id) {
 			enum lg_status st = add(I, line, &rec, err);
 			if (st != LG_OK)
@@ -193,6 +205,24 @@ static int memory_fd(const char *data, size_t len)
 	return fd;
 }
 
+/* A header that is not an events file's, but one a map of the
+ * configuration reads: say which ("... (a file of [events.map.hubspot]:
+ * give --map hubspot)"). */
+static void map_hint(struct import *I, const struct io_row *h, char *out, size_t cap)
+{
+	struct event_parser *p = event_parser_new();
+	for (size_t i = 0; i < I->conf->n_event_map; i++) {
+		const struct event_map *m = &I->conf->event_map[i].map;
+		const char *why;
+		event_parser_set_map(p, m);
+		if (event_csv_header(p, h->field, h->len, h->n, &why) == LG_OK) {
+			snprintf(out, cap, " (a file of [events.map.%s]: give --map %s)", m->name, m->name);
+			break;
+		}
+	}
+	event_parser_free(p);
+}
+
 static enum lg_status import_csv(struct import *I, const char *data, size_t len,
 				 struct lg_err *err)
 {
@@ -205,14 +235,20 @@ static enum lg_status import_csv(struct import *I, const char *data, size_t len,
 	enum lg_status st = io_reader_open(&rd, fd, I->file, err);
 	if (st == LG_OK) {
 		const struct io_row *h = io_reader_header(rd);
-		if (event_csv_header(I->parser, h->field, h->len, h->n, &why) != LG_OK)
-			st = lg_err_set(err, LG_EDATA, "%s:%lu: not an events file: %s", I->file,
-					h->line, why);
+		if (event_csv_header(I->parser, h->field, h->len, h->n, &why) != LG_OK) {
+			char hint[128] = "";
+			if (!I->map)
+				map_hint(I, h, hint, sizeof(hint));
+			st = lg_err_set(err, LG_EDATA, "%s:%lu: not an events file: %s%s", I->file,
+					h->line, why, hint);
+		}
 	}
 	while (st == LG_OK && (st = io_reader_next(rd, &row, err)) == LG_OK && row) {
 		struct event_rec rec;
 		if (event_parse_csv(I->parser, row->field, row->len, row->n, &rec, &why) != LG_OK)
 			bad(I, row->line, why);
+		else if (rec.ignored)
+			I->ignored++;
 		else
 			st = add(I, row->line, &rec, err);
 	}
@@ -232,14 +268,37 @@ static bool is_ndjson(const char *d, size_t n)
 	return i < n && d[i] == '{';
 }
 
-/* One file (cli_import_file's callback), in its transaction. */
-static enum lg_status import_one(void *arg, const char *data, size_t len,
+/* One file (cli_import_files' callback), in its transaction. */
+static enum lg_status import_one(void *arg, const char *file, const char *data, size_t len,
 				 const struct store_run *run, struct lg_err *err)
 {
 	struct import *I = arg;
+	I->file = file;
 	I->run = *run;
+	I->bad = I->added = I->dup = I->unknown = I->contact = I->account = I->ignored = 0;
 	I->ndjson = is_ndjson(data, len);
 	return I->ndjson ? import_ndjson(I, data, len, err) : import_csv(I, data, len, err);
+}
+
+/* A file is imported: its summary. */
+static void import_done(void *arg, const char *file)
+{
+	struct import *I = arg;
+	if (I->bad > WARN_BAD_MAX)
+		cli_error("%s: %lu more records not imported, not listed", file, I->bad - WARN_BAD_MAX);
+	if (I->unknown > WARN_BAD_MAX)
+		cli_error("%s: %lu more events of unknown types, not listed", file,
+			  I->unknown - WARN_BAD_MAX);
+	char ignored[80] = "";
+	if (I->map)
+		snprintf(ignored, sizeof(ignored), ", %lu ignored ([events.map.%s])", I->ignored,
+			 I->map->name);
+	if (!I->a.quiet)
+		fprintf(stderr,
+			"leadgate events: %s (%s): %lu events new (%lu of contacts, %lu of "
+			"accounts, %lu of unknown types), %lu imported before, %lu not imported%s\n",
+			file, I->ndjson ? "ndjson" : "csv", I->added, I->contact, I->account,
+			I->unknown, I->dup, I->bad, ignored);
 }
 
 int cmd_events(int argc, char **argv)
@@ -247,50 +306,48 @@ int cmd_events(int argc, char **argv)
 	struct import I = {0};
 	struct conf conf;
 	struct lg_err err = {{0}};
-	struct lg_buf data = LG_BUF_INIT;
-	enum lg_status st;
-	int first, rc;
+	enum lg_status st, unreadable;
+	int first, rc, failed = 0, nfiles;
+	bool *ok = NULL;
 
 	rc = cli_parse(argc, argv, "events", events_opts, help, on_opt, &I.a, &first);
 	if (rc < 0)
 		rc = cli_import_operands(argc, argv, &first, "events");
 	if (rc >= 0)
 		return rc;
+	rc = 0;
 	I.now = cli_now();
 	I.conf = &conf;
+	nfiles = argc - first;
+	ok = lg_xcalloc((size_t)nfiles, sizeof(*ok));
 	conf_init(&conf);
-	st = conf_load(&conf, I.a.config, &err);
-	if (st == LG_OK)
-		st = cli_import_readable(argv + first, argc - first, &err);
-	if (st == LG_OK)
-		st = store_open(&I.store, cli_common.db, STORE_CREATE, &err);
-	if (st != LG_OK)
+	if ((st = conf_load(&conf, I.a.config, &err)) != LG_OK)
+		goto out;
+	if (I.a.map && !(I.map = conf_event_map(&conf, I.a.map))) {
+		struct lg_buf names = LG_BUF_INIT;
+		for (size_t i = 0; i < conf.n_event_map; i++)
+			lg_buf_addf(&names, "%s%s", i ? ", " : "", conf.event_map[i].map.name);
+		cli_error("events import: --map '%s': no [events.map.%s] in the configuration (maps: %s)",
+			  I.a.map, I.a.map, names.data ? names.data : "none");
+		lg_buf_release(&names);
+		rc = 64;
+		goto out;
+	}
+	if (!cli_import_readable(argv + first, nfiles, ok, &unreadable)) {
+		rc = lg_exit_code(unreadable); /* said; and no database is made */
+		goto out;
+	}
+	if ((st = store_open(&I.store, cli_common.db, STORE_CREATE, &err)) != LG_OK)
 		goto out;
 	I.ctx = verify_ctx_new(&conf);
 	I.parser = event_parser_new();
-
-	for (int i = first; i < argc && st == LG_OK; i++) {
-		I.file = argv[i];
-		I.bad = I.added = I.dup = I.unknown = I.contact = I.account = 0;
-		st = cli_import_file(I.store, 0, I.now, argv[i], EVENTS_FILE_MAX, &data, import_one, &I,
-				     &err);
-		if (st != LG_OK)
-			break;
-		if (I.bad > WARN_BAD_MAX)
-			cli_error("%s: %lu more records not imported, not listed", argv[i],
-				  I.bad - WARN_BAD_MAX);
-		if (I.unknown > WARN_BAD_MAX)
-			cli_error("%s: %lu more events of unknown types, not listed", argv[i],
-				  I.unknown - WARN_BAD_MAX);
-		if (!I.a.quiet)
-			fprintf(stderr,
-				"leadgate events: %s (%s): %lu events new (%lu of contacts, %lu of "
-				"accounts, %lu of unknown types), %lu imported before, %lu not imported\n",
-				argv[i], I.ndjson ? "ndjson" : "csv", I.added, I.contact, I.account,
-				I.unknown, I.dup, I.bad);
-	}
+	event_parser_set_map(I.parser, I.map);
+	st = cli_import_files(I.store, 0, I.now, argv + first, nfiles, ok, EVENTS_FILE_MAX, import_one,
+			      import_done, &I, &failed, &err);
+	if (st == LG_OK)
+		rc = cli_import_status("events", failed, nfiles);
 out:
-	lg_buf_release(&data);
+	free(ok);
 	lg_buf_release(&I.key);
 	event_parser_free(I.parser);
 	verify_ctx_free(I.ctx);
@@ -300,5 +357,5 @@ out:
 		cli_error("%s", err.msg[0] ? err.msg : lg_strerror(st));
 		return lg_exit_code(st);
 	}
-	return 0;
+	return rc;
 }

@@ -9,8 +9,9 @@
  * added to the built-in list.  Relative paths are taken from the
  * configuration file's directory.
  *
- * Sections: [verify] (lists, typo detection), [decay] (freshness) and
- * [gate] (the bounce-rate gate).  Rates and probabilities are written as
+ * Sections: [verify] (lists, typo detection), [decay] (freshness),
+ * [gate] (the bounce-rate gate), [scoring] (conf/scoring.c) and
+ * [events.map.NAME] (an export of another shape for events import).  Rates and probabilities are written as
  * percentages, as people say them ("2.1%"), and kept as fractions.
  */
 #include "conf.h"
@@ -59,6 +60,9 @@ void conf_list_add_text(struct conf *c, struct conf_list *l, const char *text, s
 	}
 }
 
+static void add_builtin_maps(struct conf *c);
+static enum lg_status finish_event_maps(struct conf *c, const char *name, struct lg_err *err);
+
 void conf_init(struct conf *c)
 {
 	memset(c, 0, sizeof(*c));
@@ -82,6 +86,10 @@ void conf_init(struct conf *c)
 	enum lg_status st = scoring_rubric_check(&c->rubric, NULL);
 	assert(st == LG_OK); /* the defaults are valid */
 	(void)st;
+	add_builtin_maps(c);
+	st = finish_event_maps(c, "built-in", NULL);
+	assert(st == LG_OK); /* they name the default rubric's types */
+	(void)st;
 }
 
 void conf_release(struct conf *c)
@@ -93,6 +101,12 @@ void conf_release(struct conf *c)
 	free(c->allow.item);
 	free(c->competitor.item);
 	free(c->source_rate);
+	for (size_t i = 0; i < c->n_event_map; i++) {
+		free(c->event_map[i].type);
+		free(c->event_map[i].type_line);
+		free(c->event_map[i].skip);
+	}
+	free(c->event_map);
 	free(c->path);
 	lg_arena_release(&c->arena);
 	memset(c, 0, sizeof(*c));
@@ -143,10 +157,13 @@ static struct conf_list *list_for_key(struct conf *c, const char *key)
 	return NULL;
 }
 
+static bool map_name_ok(const char *name);
+
 static bool known_section(const char *section)
 {
 	return !strcmp(section, "verify") || !strcmp(section, "decay") || !strcmp(section, "gate") ||
-	       !strcmp(section, "scoring");
+	       !strcmp(section, "scoring") ||
+	       (!strncmp(section, "events.map.", 11) && map_name_ok(section + 11));
 }
 
 /*
@@ -332,9 +349,174 @@ enum lg_status conf_add_list_file(struct conf *c, struct conf_list *l, const cha
 	return LG_OK;
 }
 
+/* ---- [events.map.NAME] ------------------------------------------------------- */
+
+/* HubSpot's email events, as its email events API and its exports name
+ * them: "id", "recipient", "type" (SENT ... OPEN, CLICK), "created" in
+ * milliseconds, "emailCampaignId", "filteredEvent" (HubSpot took the open
+ * or click for a machine's: a mail filter's, a link scanner's). */
+static const char *const hubspot_map[][2] = {
+	{"event_id", "id"},
+	{"email", "recipient"},
+	{"type", "type"},
+	{"occurred_at", "created"},
+	{"occurred_at_format", "epoch_ms"},
+	{"asset", "emailCampaignId"},
+	{"type.OPEN", "email_open"},
+	{"type.CLICK", "email_click"},
+	{"type.PRINT", "email_open"},    /* printed or forwarded: it was read */
+	{"type.FORWARD", "email_open"},
+	{"type.SPAMREPORT", "unsubscribe"}, /* the strongest "no more of this" */
+	{"type.UNSUBSCRIBED", "unsubscribe"},
+	/* a subscription change may be a resubscription: the type alone does
+	 * not say which way */
+	{"type.STATUSCHANGE", "ignore"},
+	/* sending and delivery: the gate's, through bounces import */
+	{"type.SENT", "ignore"},
+	{"type.PROCESSED", "ignore"},
+	{"type.DELIVERED", "ignore"},
+	{"type.DEFERRED", "ignore"},
+	{"type.DROPPED", "ignore"},
+	{"type.BOUNCE", "ignore"},
+	{"type.SUPPRESSED", "ignore"},
+	{"type.UNBOUNCE", "ignore"},
+	{"ignore_when.filteredEvent", "true"},
+};
+
+#define MAP_NAME_MAX 40
+
+/* Is [events.map.]name a map's name: letters, digits, '_' and '-'? */
+static bool map_name_ok(const char *name)
+{
+	size_t n = strlen(name);
+	if (!n || n > MAP_NAME_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!lg_ascii_is_alpha((unsigned char)name[i]) &&
+		    !lg_ascii_is_digit((unsigned char)name[i]) && name[i] != '_' && name[i] != '-')
+			return false;
+	return true;
+}
+
+static struct conf_event_map *map_get(const struct conf *c, const char *name)
+{
+	for (size_t i = 0; i < c->n_event_map; i++)
+		if (lg_ascii_eq(c->event_map[i].map.name, strlen(c->event_map[i].map.name), name,
+				strlen(name)))
+			return &c->event_map[i];
+	return NULL;
+}
+
+const struct event_map *conf_event_map(const struct conf *c, const char *name)
+{
+	const struct conf_event_map *m = map_get(c, name);
+	return m ? &m->map : NULL;
+}
+
+/* One key of [events.map.name] (keys are documented in conf/leadgate.conf).
+ * A key given again replaces the earlier value; a map of a built-in name
+ * is that map, with these keys changed. */
+static enum lg_status set_event_map(struct conf *c, const char *mapname, const char *key,
+				    const char *val, const char *name, unsigned line,
+				    struct lg_err *err)
+{
+	struct conf_event_map *m = map_get(c, mapname);
+	if (!m) {
+		c->event_map = lg_xrealloc(c->event_map, (c->n_event_map + 1) * sizeof(*c->event_map));
+		m = &c->event_map[c->n_event_map++];
+		memset(m, 0, sizeof(*m));
+		char *lower = lg_arena_memdup(&c->arena, mapname, strlen(mapname));
+		lg_ascii_lower_copy(lower, lower, strlen(lower));
+		m->map.name = lower;
+	}
+	const char *v = lg_arena_memdup(&c->arena, val, strlen(val));
+	int f;
+
+	if (!strncmp(key, "type.", 5)) {
+		const char *from = key + 5;
+		if (!*from)
+			return lg_err_set(err, LG_ECONFIG, "%s:%u: '%s' wants the export's type after 'type.'",
+					  name, line, key);
+		size_t i;
+		for (i = 0; i < m->map.n_type; i++)
+			if (lg_ascii_eq(m->type[i].from, strlen(m->type[i].from), from, strlen(from)))
+				break;
+		if (i == m->map.n_type) {
+			m->type = lg_xrealloc(m->type, (i + 1) * sizeof(*m->type));
+			m->type_line = lg_xrealloc(m->type_line, (i + 1) * sizeof(*m->type_line));
+			m->type[i].from = lg_arena_memdup(&c->arena, from, strlen(from));
+			m->map.n_type++;
+		}
+		/* "ignore": the rows of that type are no events (counted) */
+		m->type[i].to = strcmp(val, "ignore") ? v : NULL;
+		m->type_line[i] = line;
+		m->map.type = m->type;
+		return LG_OK;
+	}
+	if (!strncmp(key, "ignore_when.", 12)) {
+		if (!key[12])
+			return lg_err_set(err, LG_ECONFIG,
+					  "%s:%u: '%s' wants a column after 'ignore_when.'", name, line, key);
+		m->skip = lg_xrealloc(m->skip, (m->map.n_skip + 1) * sizeof(*m->skip));
+		m->skip[m->map.n_skip].column = lg_arena_memdup(&c->arena, key + 12, strlen(key + 12));
+		m->skip[m->map.n_skip].value = v;
+		m->map.n_skip++;
+		m->map.skip = m->skip;
+		return LG_OK;
+	}
+	if (!strcmp(key, "occurred_at_format")) {
+		for (int t = EVENT_TIME_AUTO; t <= EVENT_TIME_EPOCH_MS; t++)
+			if (!strcmp(val, event_time_format_name((enum event_time_format)t))) {
+				m->map.time_format = (enum event_time_format)t;
+				return LG_OK;
+			}
+		return lg_err_set(err, LG_ECONFIG,
+				  "%s:%u: occurred_at_format wants auto, rfc3339, epoch_s or epoch_ms, "
+				  "not '%s'", name, line, val);
+	}
+	if ((f = event_field_find(key, strlen(key))) >= 0 && !strcmp(key, event_field_name(f))) {
+		m->map.column[f] = v;
+		return LG_OK;
+	}
+	return lg_err_set(err, LG_ECONFIG, "%s:%u: unknown key '%s' in [events.map.%s]", name, line,
+			  key, mapname);
+}
+
+/* The maps shipped in the program. */
+static void add_builtin_maps(struct conf *c)
+{
+	for (size_t i = 0; i < sizeof(hubspot_map) / sizeof(*hubspot_map); i++) {
+		enum lg_status st = set_event_map(c, "hubspot", hubspot_map[i][0], hubspot_map[i][1],
+						  "built-in", 0, NULL);
+		assert(st == LG_OK);
+		(void)st;
+	}
+	c->event_map[c->n_event_map - 1].builtin = true;
+}
+
+/* Once the file is read: every type a map names is one the rubric knows. */
+static enum lg_status finish_event_maps(struct conf *c, const char *name, struct lg_err *err)
+{
+	for (size_t k = 0; k < c->n_event_map; k++) {
+		const struct conf_event_map *m = &c->event_map[k];
+		for (size_t i = 0; i < m->map.n_type; i++) {
+			const char *to = m->type[i].to;
+			if (to && scoring_type_find(&c->rubric, to, strlen(to)) < 0)
+				return lg_err_set(err, LG_ECONFIG,
+						  "%s:%u: type.%s = %s: '%s' is not an event type of the "
+						  "rubric ([scoring] event.TYPE), nor 'ignore'",
+						  m->type_line[i] ? name : "built-in [events.map]",
+						  m->type_line[i], m->type[i].from, to, to);
+		}
+	}
+	return LG_OK;
+}
+
 static enum lg_status set_key(struct conf *c, const char *section, const char *key, const char *val,
 			      const char *name, unsigned line, const char *dir, struct lg_err *err)
 {
+	if (!strncmp(section, "events.map.", 11))
+		return set_event_map(c, section + 11, key, val, name, line, err);
 	if (!strcmp(section, "scoring"))
 		return conf_set_scoring(c, key, val, name, line, dir, err);
 	if (!strcmp(section, "decay"))
@@ -425,7 +607,8 @@ enum lg_status conf_load_text(struct conf *c, const char *text, size_t len,
 		return lg_err_set(err, LG_ECONFIG,
 				  "%s: stale_days (%lld) must not be less than fresh_days (%lld)", name,
 				  (long long)(c->decay.stale_after / DAY), (long long)(c->decay.fresh_for / DAY));
-	return conf_finish_scoring(c, name, err);
+	enum lg_status st = conf_finish_scoring(c, name, err);
+	return st == LG_OK ? finish_event_maps(c, name, err) : st;
 }
 
 static bool exists(const char *path)

@@ -11,6 +11,7 @@
 
 #include "common/common.h"
 #include "decay/decay.h"
+#include "event/event.h"
 #include "scoring/scoring.h"
 
 /* A list of lower-cased entries; items are borrowed from the conf. */
@@ -39,6 +40,19 @@ struct conf_gate {
 	double z;               /* 1.96: the normal quantile of the 95 % intervals */
 };
 
+/*
+ * [events.map.NAME]: an export of another shape, for `events import --map
+ * NAME`.  map borrows the arrays below and the conf's strings; the type
+ * values' targets are checked against the rubric once the file is read.
+ */
+struct conf_event_map {
+	struct event_map map;         /* map.name lower-case */
+	struct event_map_type *type;  /* owned; n_type in map.n_type */
+	unsigned *type_line;          /* owned: the line of each (0: built in) */
+	struct event_map_skip *skip;  /* owned; n_skip in map.n_skip */
+	bool builtin;                 /* shipped in the program (HubSpot's) */
+};
+
 struct conf {
 	struct conf_list role;       /* role local parts: info, sales, ... */
 	struct conf_list free;       /* free mail provider domains */
@@ -55,6 +69,8 @@ struct conf {
 	struct scoring_rubric rubric; /* [scoring]: checked (scoring_rubric_check) */
 	struct conf_list competitor; /* [scoring] competitor domains; rubric.competitor borrows it */
 	bool icp_replaced[3];        /* an icp.FIELD key replaced that field's built-in rules */
+	struct conf_event_map *event_map; /* [events.map.NAME], built-in first; n_event_map */
+	size_t n_event_map;
 	char *path;                  /* the file read, or NULL; owned */
 	struct lg_arena arena;
 };
@@ -83,6 +99,10 @@ enum lg_status conf_load_text(struct conf *c, const char *text, size_t len,
  * policy itself.  source may be NULL or "" (no source known).
  */
 void conf_decay_policy(const struct conf *c, const char *source, struct decay_policy *out);
+
+/* The map [events.map.NAME] called name (ASCII case ignored), or NULL;
+ * borrowed from c. */
+const struct event_map *conf_event_map(const struct conf *c, const char *name);
 
 /* Add the entries of list text (one a line, # comments) to l. */
 void conf_list_add_text(struct conf *c, struct conf_list *l, const char *text, size_t len);

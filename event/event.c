@@ -1,26 +1,36 @@
 /*
- * event.c - engagement and intent events from NDJSON lines and CSV rows.
+ * event.c - engagement and intent events from NDJSON lines and CSV rows,
+ * by the usual names or through a map (an export of another shape).
+ *
+ * Both formats gather each field's text first (raw[]), then convert() does
+ * what a map asks and checks what every event needs, so that a CSV row and
+ * a JSON line of the same export come out the same.
  */
 #include "event.h"
 
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-enum field { F_ID, F_EMAIL, F_DOMAIN, F_TYPE, F_AT, F_CHANNEL, F_ASSET, F_COUNT, F_COUNT_ALL };
+#define F_COUNT_ALL EVENT_FIELD_COUNT
+
+static const char *const field_names[EVENT_FIELD_COUNT] = {
+	"event_id", "email", "domain", "type", "occurred_at", "channel", "asset", "count",
+};
 
 /* Field names and the aliases exports use, lower-case. */
 static const struct {
 	const char *name;
-	enum field f;
+	enum event_field f;
 } names[] = {
-	{"event_id", F_ID},      {"id", F_ID},           {"eventid", F_ID},
-	{"email", F_EMAIL},      {"email_address", F_EMAIL}, {"contact_email", F_EMAIL},
-	{"domain", F_DOMAIN},    {"account", F_DOMAIN},  {"account_domain", F_DOMAIN},
-	{"company_domain", F_DOMAIN},
-	{"type", F_TYPE},        {"event_type", F_TYPE}, {"event", F_TYPE},
-	{"occurred_at", F_AT},   {"timestamp", F_AT},    {"time", F_AT},
-	{"channel", F_CHANNEL},  {"asset", F_ASSET},     {"count", F_COUNT},
+	{"event_id", EVENT_F_ID},      {"id", EVENT_F_ID},           {"eventid", EVENT_F_ID},
+	{"email", EVENT_F_EMAIL},      {"email_address", EVENT_F_EMAIL}, {"contact_email", EVENT_F_EMAIL},
+	{"domain", EVENT_F_DOMAIN},    {"account", EVENT_F_DOMAIN},  {"account_domain", EVENT_F_DOMAIN},
+	{"company_domain", EVENT_F_DOMAIN},
+	{"type", EVENT_F_TYPE},        {"event_type", EVENT_F_TYPE}, {"event", EVENT_F_TYPE},
+	{"occurred_at", EVENT_F_AT},   {"timestamp", EVENT_F_AT},    {"time", EVENT_F_AT},
+	{"channel", EVENT_F_CHANNEL},  {"asset", EVENT_F_ASSET},     {"count", EVENT_F_COUNT},
 };
 
 struct event_parser {
@@ -32,9 +42,38 @@ struct event_parser {
 					* the last one for properties.count */
 	size_t ncols;
 	char **colname;       /* CSV: every column's name, as the header writes it */
+	const struct event_map *map; /* borrowed, or NULL */
+	int *skip_col;        /* CSV: the column of each of map->skip, or -1 */
+	char id[96];          /* an event_id made for a record without one */
+	char why[200];        /* a reason that names what the record holds */
 };
 
-static int field_of(const char *s, size_t n)
+const char *event_field_name(enum event_field f)
+{
+	return (unsigned)f < EVENT_FIELD_COUNT ? field_names[f] : "unknown";
+}
+
+int event_field_find(const char *name, size_t n)
+{
+	for (int f = 0; f < EVENT_FIELD_COUNT; f++)
+		if (lg_ascii_eq(name, n, field_names[f], strlen(field_names[f])))
+			return f;
+	return -1;
+}
+
+const char *event_time_format_name(enum event_time_format f)
+{
+	switch (f) {
+	case EVENT_TIME_AUTO:     return "auto";
+	case EVENT_TIME_RFC3339:  return "rfc3339";
+	case EVENT_TIME_EPOCH_S:  return "epoch_s";
+	case EVENT_TIME_EPOCH_MS: return "epoch_ms";
+	}
+	return "unknown";
+}
+
+/* A usual name: which field, or -1. */
+static int alias_of(const char *s, size_t n)
 {
 	char low[32];
 	if (n >= sizeof(low))
@@ -49,6 +88,25 @@ static int field_of(const char *s, size_t n)
 		if (!strcmp(low, names[i].name))
 			return (int)names[i].f;
 	return -1;
+}
+
+static bool same(const char *a, size_t an, const char *b)
+{
+	lg_ascii_trim(&a, &an);
+	return lg_ascii_eq(a, an, b, strlen(b));
+}
+
+/* Which field a column or member called [s, s+n) is: the map's column for
+ * it, else a usual name of a field the map does not place. */
+static int field_of(const struct event_parser *p, const char *s, size_t n)
+{
+	const struct event_map *m = p->map;
+	if (m)
+		for (int f = 0; f < F_COUNT_ALL; f++)
+			if (m->column[f] && same(s, n, m->column[f]))
+				return f;
+	int f = alias_of(s, n);
+	return f >= 0 && m && m->column[f] ? -1 : f;
 }
 
 struct event_parser *event_parser_new(void)
@@ -73,7 +131,15 @@ void event_parser_free(struct event_parser *p)
 	for (size_t i = 0; i < p->ncols; i++)
 		free(p->colname[i]);
 	free(p->colname);
+	free(p->skip_col);
 	free(p);
+}
+
+void event_parser_set_map(struct event_parser *p, const struct event_map *m)
+{
+	p->map = m;
+	free(p->skip_col);
+	p->skip_col = NULL;
 }
 
 static bool parse_count(const char *s, long *out)
@@ -81,30 +147,127 @@ static bool parse_count(const char *s, long *out)
 	return lg_parse_long(s, 0, 1000000000L, out);
 }
 
-/* Check what every event needs; *why says what is missing. */
-static enum lg_status finish(struct event_rec *e, const char **why)
+/* Unix time of [s, s+n) in the map's format. */
+static bool parse_time(enum event_time_format f, const char *s, size_t n, int64_t *out)
 {
-	if (!e->event_id || !*e->event_id)
-		return *why = "no event_id", LG_EDATA;
-	if (!e->type || !*e->type)
+	lg_ascii_trim(&s, &n);
+	if (f == EVENT_TIME_AUTO)
+		return lg_time_parse_cell(s, n, out);
+	if (f == EVENT_TIME_RFC3339)
+		return n && lg_time_parse(s, n, out);
+	int64_t v = 0;
+	if (!n || n > 18)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (!lg_ascii_is_digit((unsigned char)s[i]))
+			return false;
+		v = v * 10 + (s[i] - '0');
+	}
+	*out = f == EVENT_TIME_EPOCH_MS ? v / 1000 : v;
+	return true;
+}
+
+static const char *time_want(const struct event_parser *p)
+{
+	switch (p->map ? p->map->time_format : EVENT_TIME_AUTO) {
+	case EVENT_TIME_RFC3339:  return "occurred_at is not a time (RFC 3339, as the map says)";
+	case EVENT_TIME_EPOCH_S:  return "occurred_at is not a time (Unix seconds, as the map says)";
+	case EVENT_TIME_EPOCH_MS: return "occurred_at is not a time (Unix milliseconds, as the map says)";
+	case EVENT_TIME_AUTO:     break;
+	}
+	return "occurred_at is not a time (RFC 3339 or Unix seconds)";
+}
+
+/* Does a skip rule's value match the cell [s, s+n)? */
+static bool skip_matches(const struct event_map_skip *k, const char *s, size_t n)
+{
+	return same(s, n, k->value);
+}
+
+/*
+ * The fields' text (raw[f], NULL when absent) into *out: the map's type
+ * and time, a made event_id, and what every event needs.  *why says what
+ * is wrong.
+ */
+static enum lg_status convert(struct event_parser *p, const char *const raw[F_COUNT_ALL],
+			      struct event_rec *out, const char **why)
+{
+	const struct event_map *m = p->map;
+	const char *type = raw[EVENT_F_TYPE];
+
+	out->event_id = raw[EVENT_F_ID];
+	out->email = raw[EVENT_F_EMAIL];
+	out->domain = raw[EVENT_F_DOMAIN];
+	out->channel = raw[EVENT_F_CHANNEL];
+	out->asset = raw[EVENT_F_ASSET];
+	out->type = type;
+	if (m && m->n_type && type && *type) {
+		size_t i, n = strlen(type);
+		for (i = 0; i < m->n_type; i++)
+			if (same(type, n, m->type[i].from))
+				break;
+		if (i == m->n_type) {
+			snprintf(p->why, sizeof(p->why),
+				 "type '%.40s' is not in [events.map.%s] (add type.%.40s = an event "
+				 "type, or = ignore)", type, m->name, type);
+			return *why = p->why, LG_EDATA;
+		}
+		if (!m->type[i].to) {
+			memset(out, 0, sizeof(*out));
+			out->count = -1;
+			out->ignored = true;
+			return LG_OK;
+		}
+		out->type = m->type[i].to;
+	}
+	if (!raw[EVENT_F_AT] || !*raw[EVENT_F_AT])
+		return *why = "no occurred_at", LG_EDATA;
+	if (!parse_time(m ? m->time_format : EVENT_TIME_AUTO, raw[EVENT_F_AT], strlen(raw[EVENT_F_AT]),
+			&out->occurred_at))
+		return *why = time_want(p), LG_EDATA;
+	if (raw[EVENT_F_COUNT] && *raw[EVENT_F_COUNT] && !parse_count(raw[EVENT_F_COUNT], &out->count))
+		return *why = "count is not a whole number", LG_EDATA;
+
+	if (!out->event_id || !*out->event_id) {
+		if (!m)
+			return *why = "no event_id", LG_EDATA;
+		/* What makes the event itself, as the export writes it: the
+		 * same row imported again makes the same id. */
+		struct lg_buf b = LG_BUF_INIT;
+		lg_buf_addf(&b, "%s\n%s\n%s\n%s\n%s", out->email ? out->email : "",
+			    out->domain ? out->domain : "", type ? type : "", raw[EVENT_F_AT],
+			    out->asset ? out->asset : "");
+		snprintf(p->id, sizeof(p->id), "%.40s:%016llx", m->name,
+			 (unsigned long long)lg_hash(b.data, b.len));
+		lg_buf_release(&b);
+		out->event_id = p->id;
+	}
+	if (!out->type || !*out->type)
 		return *why = "no type", LG_EDATA;
-	if (e->email && !*e->email)
-		e->email = NULL;
-	if (e->domain && !*e->domain)
-		e->domain = NULL;
-	if (!e->email && !e->domain)
+	if (out->email && !*out->email)
+		out->email = NULL;
+	if (out->domain && !*out->domain)
+		out->domain = NULL;
+	if (!out->email && !out->domain)
 		return *why = "neither email nor domain", LG_EDATA;
-	if (e->channel && !*e->channel)
-		e->channel = NULL;
-	if (e->asset && !*e->asset)
-		e->asset = NULL;
+	if (out->channel && !*out->channel)
+		out->channel = NULL;
+	if (out->asset && !*out->asset)
+		out->asset = NULL;
 	return LG_OK;
+}
+
+static void clear(struct event_rec *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->count = -1;
 }
 
 /* ---- NDJSON ------------------------------------------------------------ */
 
-/* A scalar as text: strings as they are, whole numbers in decimal. */
-static const char *scalar(json_t *v, char *buf, size_t cap)
+/* A scalar as text: strings as they are, whole numbers in decimal, and
+ * (when bools) true and false. */
+static const char *scalar(json_t *v, char *buf, size_t cap, bool bools)
 {
 	if (json_is_string(v))
 		return json_string_value(v);
@@ -112,17 +275,40 @@ static const char *scalar(json_t *v, char *buf, size_t cap)
 		snprintf(buf, cap, "%lld", (long long)json_integer_value(v));
 		return buf;
 	}
+	if (bools && json_is_boolean(v))
+		return json_is_true(v) ? "true" : "false";
 	return NULL;
+}
+
+/* Does a member of the line match one of the map's ignore_when rules? */
+static bool json_skipped(const struct event_parser *p, json_t *doc)
+{
+	const struct event_map *m = p->map;
+	const char *key;
+	json_t *v;
+	char buf[24];
+
+	if (!m || !m->n_skip)
+		return false;
+	json_object_foreach(doc, key, v) {
+		for (size_t k = 0; k < m->n_skip; k++) {
+			if (!same(key, strlen(key), m->skip[k].column))
+				continue;
+			const char *s = scalar(v, buf, sizeof(buf), true);
+			if (s && skip_matches(&m->skip[k], s, strlen(s)))
+				return true;
+		}
+	}
+	return false;
 }
 
 enum lg_status event_parse_json(struct event_parser *p, const char *line, size_t n,
 				struct event_rec *out, const char **why)
 {
 	json_error_t jerr;
-	bool have_at = false;
+	const char *raw[F_COUNT_ALL] = {0};
 	reset(p);
-	memset(out, 0, sizeof(*out));
-	out->count = -1;
+	clear(out);
 
 	size_t i = 0;
 	while (i < n && lg_ascii_is_space((unsigned char)line[i]))
@@ -132,12 +318,16 @@ enum lg_status event_parse_json(struct event_parser *p, const char *line, size_t
 	p->doc = json_loadb(line, n, JSON_DECODE_ANY, &jerr);
 	if (!p->doc || !json_is_object(p->doc))
 		return *why = p->doc ? "not a JSON object" : "not JSON", LG_EDATA;
+	if (json_skipped(p, p->doc)) {
+		out->ignored = true;
+		return LG_OK;
+	}
 
 	json_t *props = json_object();
 	const char *key;
 	json_t *v;
 	json_object_foreach(p->doc, key, v) {
-		int f = field_of(key, strlen(key));
+		int f = field_of(p, key, strlen(key));
 		if (f < 0) {
 			if (!strcmp(key, "properties") && json_is_object(v)) {
 				const char *k2;
@@ -145,7 +335,7 @@ enum lg_status event_parse_json(struct event_parser *p, const char *line, size_t
 				json_object_foreach(v, k2, v2) {
 					if (!strcmp(k2, "count") && out->count < 0) {
 						const char *c = scalar(v2, p->num[F_COUNT_ALL],
-								       sizeof(p->num[0]));
+								       sizeof(p->num[0]), false);
 						if (!c || !parse_count(c, &out->count)) {
 							json_decref(props);
 							return *why = "count is not a whole number", LG_EDATA;
@@ -158,43 +348,24 @@ enum lg_status event_parse_json(struct event_parser *p, const char *line, size_t
 			}
 			continue;
 		}
-		const char *s = scalar(v, p->num[f], sizeof(p->num[0]));
+		const char *s = scalar(v, p->num[f], sizeof(p->num[0]), false);
 		if (json_is_null(v))
 			continue;
 		if (!s) {
 			json_decref(props);
 			return *why = "a field that should be text or a number is not", LG_EDATA;
 		}
-		switch ((enum field)f) {
-		case F_ID: out->event_id = s; break;
-		case F_EMAIL: out->email = s; break;
-		case F_DOMAIN: out->domain = s; break;
-		case F_TYPE: out->type = s; break;
-		case F_CHANNEL: out->channel = s; break;
-		case F_ASSET: out->asset = s; break;
-		case F_AT:
-			if (!lg_time_parse_cell(s, strlen(s), &out->occurred_at)) {
-				json_decref(props);
-				return *why = "occurred_at is not a time (RFC 3339 or Unix seconds)", LG_EDATA;
-			}
-			have_at = true;
-			break;
-		case F_COUNT:
-			if (!parse_count(s, &out->count)) {
-				json_decref(props);
-				return *why = "count is not a whole number", LG_EDATA;
-			}
-			break;
-		case F_COUNT_ALL: break;
-		}
+		raw[f] = s;
 	}
 	if (json_object_size(props))
 		p->props = json_dumps(props, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(props);
-	out->props = p->props;
-	enum lg_status st = finish(out, why);
-	if (st == LG_OK && !have_at)
-		return *why = "no occurred_at", LG_EDATA;
+	long count = out->count;
+	enum lg_status st = convert(p, raw, out, why);
+	if (out->count < 0)
+		out->count = count; /* properties.count, when the line has no count */
+	if (st == LG_OK && !out->ignored)
+		out->props = p->props;
 	return st;
 }
 
@@ -203,6 +374,8 @@ enum lg_status event_parse_json(struct event_parser *p, const char *line, size_t
 enum lg_status event_csv_header(struct event_parser *p, const char *const *name,
 				const size_t *len, size_t n, const char **why)
 {
+	const struct event_map *m = p->map;
+
 	for (int f = 0; f < F_COUNT_ALL; f++)
 		p->col[f] = -1;
 	for (size_t i = 0; i < p->ncols; i++)
@@ -212,17 +385,39 @@ enum lg_status event_csv_header(struct event_parser *p, const char *const *name,
 	p->ncols = n;
 	for (size_t i = 0; i < n; i++) {
 		p->colname[i] = lg_xmemdup(name[i], len[i]);
-		int f = field_of(name[i], len[i]);
+		int f = field_of(p, name[i], len[i]);
 		if (f >= 0 && p->col[f] < 0)
 			p->col[f] = (int)i;
 	}
-	if (p->col[F_ID] < 0)
+	free(p->skip_col);
+	p->skip_col = NULL;
+	if (m && m->n_skip) {
+		p->skip_col = lg_xcalloc(m->n_skip, sizeof(*p->skip_col));
+		for (size_t k = 0; k < m->n_skip; k++) {
+			p->skip_col[k] = -1;
+			for (size_t i = 0; i < n && p->skip_col[k] < 0; i++)
+				if (same(name[i], len[i], m->skip[k].column))
+					p->skip_col[k] = (int)i;
+		}
+	}
+	if (m) {
+		/* A column the map names must be there: a typo in the map, or
+		 * an export of another shape, is said as such. */
+		for (int f = 0; f < F_COUNT_ALL; f++) {
+			if (m->column[f] && p->col[f] < 0) {
+				snprintf(p->why, sizeof(p->why), "no %s column '%.60s' ([events.map.%s])",
+					 field_names[f], m->column[f], m->name);
+				return *why = p->why, LG_EDATA;
+			}
+		}
+	} else if (p->col[EVENT_F_ID] < 0) {
 		return *why = "no event_id column", LG_EDATA;
-	if (p->col[F_TYPE] < 0)
+	}
+	if (p->col[EVENT_F_TYPE] < 0)
 		return *why = "no type column", LG_EDATA;
-	if (p->col[F_AT] < 0)
+	if (p->col[EVENT_F_AT] < 0)
 		return *why = "no occurred_at column", LG_EDATA;
-	if (p->col[F_EMAIL] < 0 && p->col[F_DOMAIN] < 0)
+	if (p->col[EVENT_F_EMAIL] < 0 && p->col[EVENT_F_DOMAIN] < 0)
 		return *why = "neither an email nor a domain column", LG_EDATA;
 	return LG_OK;
 }
@@ -232,26 +427,25 @@ enum lg_status event_parse_csv(struct event_parser *p, const char *const *cell,
 			       const char **why)
 {
 	reset(p);
-	memset(out, 0, sizeof(*out));
-	out->count = -1;
-	const char *v[F_COUNT_ALL] = {0};
+	clear(out);
+	if (p->skip_col) {
+		for (size_t k = 0; k < p->map->n_skip; k++) {
+			int c = p->skip_col[k];
+			if (c >= 0 && (size_t)c < n && skip_matches(&p->map->skip[k], cell[c], len[c])) {
+				out->ignored = true;
+				return LG_OK;
+			}
+		}
+	}
+	const char *raw[F_COUNT_ALL] = {0};
 	for (int f = 0; f < F_COUNT_ALL; f++) {
 		int c = p->col[f];
 		if (c >= 0 && (size_t)c < n)
-			v[f] = lg_arena_memdup(&p->cells, cell[c], len[c]);
+			raw[f] = lg_arena_memdup(&p->cells, cell[c], len[c]);
 	}
-	out->event_id = v[F_ID];
-	out->email = v[F_EMAIL];
-	out->domain = v[F_DOMAIN];
-	out->type = v[F_TYPE];
-	out->channel = v[F_CHANNEL];
-	out->asset = v[F_ASSET];
-	if (!v[F_AT] || !*v[F_AT])
-		return *why = "no occurred_at", LG_EDATA;
-	if (!lg_time_parse_cell(v[F_AT], strlen(v[F_AT]), &out->occurred_at))
-		return *why = "occurred_at is not a time (RFC 3339 or Unix seconds)", LG_EDATA;
-	if (v[F_COUNT] && *v[F_COUNT] && !parse_count(v[F_COUNT], &out->count))
-		return *why = "count is not a whole number", LG_EDATA;
+	enum lg_status st = convert(p, raw, out, why);
+	if (st != LG_OK || out->ignored)
+		return st;
 
 	/* the other non-empty cells are properties */
 	json_t *props = NULL;
@@ -270,5 +464,5 @@ enum lg_status event_parse_csv(struct event_parser *p, const char *const *cell,
 		json_decref(props);
 	}
 	out->props = p->props;
-	return finish(out, why);
+	return LG_OK;
 }

@@ -18,6 +18,12 @@
  *   anything else: kept as a property; in NDJSON also the members of a
  *                "properties" object
  *
+ * An export of another shape (HubSpot's email events: "recipient",
+ * "created" in milliseconds, "OPEN") is read through a map: which column
+ * holds each field, how its time is written, which of its types are which
+ * of the rubric's, and which rows are no events (struct event_map; the
+ * configuration's [events.map.NAME]).
+ *
  * Pure: it converts fields handed to it; reading files is the caller's.
  */
 #ifndef LG_EVENT_H
@@ -25,8 +31,54 @@
 
 #include "common/common.h"
 
+/* The fields of an event (the names of the list above, in this order). */
+enum event_field {
+	EVENT_F_ID, EVENT_F_EMAIL, EVENT_F_DOMAIN, EVENT_F_TYPE, EVENT_F_AT, EVENT_F_CHANNEL,
+	EVENT_F_ASSET, EVENT_F_COUNT,
+};
+#define EVENT_FIELD_COUNT 8
+const char *event_field_name(enum event_field f); /* "event_id", "email", ... "count" */
+int event_field_find(const char *name, size_t n);  /* by that name (ASCII case ignored), or -1 */
+
+/* How a map's occurred_at is written. */
+enum event_time_format {
+	EVENT_TIME_AUTO = 0,  /* RFC 3339, a date, or Unix time: 9-12 digits seconds, 13-16 ms */
+	EVENT_TIME_RFC3339,   /* RFC 3339 or a date only */
+	EVENT_TIME_EPOCH_S,   /* Unix seconds, any number of digits */
+	EVENT_TIME_EPOCH_MS,  /* Unix milliseconds, any number of digits */
+};
+const char *event_time_format_name(enum event_time_format f); /* "auto", "rfc3339", ... */
+
+/* One of a map's type values: the export's (from, compared without ASCII
+ * case) and the rubric's (to), or NULL: the row is no event (ignored). */
+struct event_map_type {
+	const char *from, *to;
+};
+/* A row whose column holds value (ASCII case ignored) is no event. */
+struct event_map_skip {
+	const char *column, *value;
+};
+
+/*
+ * An export of another shape.  Every string is borrowed (the
+ * configuration's) and must outlive the parser's use of the map.
+ */
+struct event_map {
+	const char *name;
+	/* The column (CSV header) or member (NDJSON) of each field, matched
+	 * without ASCII case; NULL: the usual names above. */
+	const char *column[EVENT_FIELD_COUNT];
+	enum event_time_format time_format;
+	/* With any, a type value not among them makes the record not an
+	 * event; with none, type values are the rubric's as they are. */
+	const struct event_map_type *type;
+	size_t n_type;
+	const struct event_map_skip *skip;
+	size_t n_skip;
+};
+
 /* One event.  Strings borrowed from the parser until its next call; NULL
- * when absent (never for event_id, type). */
+ * when absent (never for event_id, type, unless ignored). */
 struct event_rec {
 	const char *event_id;
 	const char *email;
@@ -37,6 +89,8 @@ struct event_rec {
 	int64_t occurred_at;
 	long count;          /* -1: absent */
 	const char *props;   /* the other properties as a JSON object, or NULL */
+	bool ignored;        /* the map says this record is no event (a type mapped to
+			      * nothing, an ignore_when); the other fields unset */
 };
 
 struct event_parser;
@@ -44,9 +98,19 @@ struct event_parser *event_parser_new(void); /* owned: event_parser_free */
 void event_parser_free(struct event_parser *p);
 
 /*
+ * Read what follows through map m (borrowed; NULL: the usual names), from
+ * the next CSV header or NDJSON line on.  With a map, a record without an
+ * event_id gets one made of the map's name, the address or domain, the
+ * type as the export writes it and the time as written, so that importing
+ * it again adds nothing.
+ */
+void event_parser_set_map(struct event_parser *p, const struct event_map *m);
+
+/*
  * One NDJSON line (without its newline).  LG_OK with *out filled, or
- * LG_EDATA with *why a static reason ("not a JSON object", "no event_id"
- * ...).  A blank line is LG_OK with out->event_id NULL: skip it.
+ * LG_EDATA with *why the reason ("not a JSON object", "no event_id" ...;
+ * borrowed until the parser's next call).  A blank line is LG_OK with
+ * out->event_id NULL and out->ignored false: skip it.
  */
 enum lg_status event_parse_json(struct event_parser *p, const char *line, size_t n,
 				struct event_rec *out, const char **why);

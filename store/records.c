@@ -285,6 +285,40 @@ static enum store_suppress suppress_of(const char *type)
 	return STORE_SUPPRESS_NONE;
 }
 
+enum lg_status store_suppress(struct store *s, const char *address, size_t len,
+			      enum store_suppress why, int64_t since, bool *newly,
+			      struct lg_err *err)
+{
+	char key[512];
+	sqlite3_stmt *q;
+	enum lg_status st;
+	int64_t contact = 0;
+
+	*newly = false;
+	fold(key, sizeof(key), address, len);
+	q = store_stmt(s, Q_SUPPRESS_ADD);
+	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int(q, 2, (int)why);
+	sqlite3_bind_int64(q, 3, since);
+	/* ?4, the bounce, stays NULL */
+	if ((st = store_exec_step(s, q, "suppressing an address", err)) != LG_OK)
+		return st;
+	if (!sqlite3_changes(s->db))
+		return LG_OK; /* suppressed before, for this reason or another */
+	*newly = true;
+	q = store_stmt(s, Q_CONTACT_BY_ADDRESS);
+	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+	if (sqlite3_step(q) == SQLITE_ROW)
+		contact = sqlite3_column_int64(q, 0);
+	sqlite3_reset(q);
+	if (!contact)
+		return LG_OK;
+	q = store_stmt(s, Q_CONTACT_SUPPRESS);
+	sqlite3_bind_int64(q, 1, contact);
+	sqlite3_bind_int(q, 2, (int)why);
+	return store_exec_step(s, q, "suppressing an address", err);
+}
+
 enum lg_status store_bounce_add(struct store *s, const struct store_run *run,
 				const struct store_bounce *b, int64_t now,
 				enum store_bounce_effect *effect, struct lg_err *err)

@@ -150,6 +150,8 @@ enum store_suppress {
 	STORE_SUPPRESS_BOUNCE = 1,      /* a hard bounce: the verdict is bounce.hard */
 	STORE_SUPPRESS_COMPLAINT = 2,   /* marked as spam */
 	STORE_SUPPRESS_UNSUBSCRIBE = 3, /* unsubscribed */
+	STORE_SUPPRESS_PROVIDER = 4,    /* the sending provider stopped mail to it
+					 * (store_suppress): the verdict stays */
 };
 
 /* Call fn for every suppressed address (lower-case), to hold them in memory. */
@@ -194,6 +196,17 @@ enum store_bounce_effect {
 enum lg_status store_bounce_add(struct store *s, const struct store_run *run,
 				const struct store_bounce *b, int64_t now,
 				enum store_bounce_effect *effect, struct lg_err *err);
+
+/* Suppress an address without a bounce event: a provider's notice that it
+ * stopped mail to it (Postmark's SubscriptionChange), whose bounce or
+ * complaint, if any, is an event of its own.  In a transaction; the
+ * suppression is kept once (an earlier reason stays; a later hard bounce
+ * replaces this one) and the contact, if any, marked suppressed; nothing
+ * is counted against any list and the verdict stays.  *newly: the address
+ * was not suppressed before. */
+enum lg_status store_suppress(struct store *s, const char *address, size_t len,
+			      enum store_suppress why, int64_t since, bool *newly,
+			      struct lg_err *err);
 
 /* Begin a run of another kind ("import", "refresh"); list_id may be 0. */
 enum lg_status store_run_begin(struct store *s, const char *kind, int64_t list_id,

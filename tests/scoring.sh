@@ -114,9 +114,16 @@ printf 'event_id,email,type,occurred_at\npipe1,ann@acme-soft.com,email_open,2026
 	"$lg" events import --db "$db" --now "$now0" /dev/stdin >"$t/out" 2>"$t/err"
 eq "a CSV from a pipe" "$(sq "SELECT count(*) FROM events WHERE event_id = 'pipe1'")" 1
 sq "DELETE FROM events WHERE event_id IN ('bom1', 'pipe1')" >/dev/null
-exits 66 "events import of a missing file" "$lg" events import --db "$t/none.db" "$t/ev.csv" "$t/missing.ndjson"
+exits 66 "events import of missing files only" "$lg" events import --db "$t/none.db" "$t/missing.csv" "$t/missing.ndjson"
 exits 66 "bounces import of a missing file" "$lg" bounces import --db "$t/none.db" "$t/missing.csv"
 if [ -e "$t/none.db" ]; then notok "a missing file makes a database"; else ok "a missing file makes no database"; fi
+# A batch: what cannot be used is named, the rest is imported, exit 65.
+exits 65 "events import of a batch with a missing file and one that is no events file" \
+	"$lg" events import --db "$t/batch.db" --now "$now0" "$t/ev.csv" "$t/missing.ndjson" "$t/noid.csv" "$t/ev.ndjson"
+has "... the missing file is named" "$t/err" "missing.ndjson: No such file or directory (not imported)"
+has "... so is the file that is no events file" "$t/err" "noid.csv:1: not an events file: no event_id column (not imported)"
+has "... the count at the end" "$t/err" "events import: 2 of 4 files not imported"
+eq "... the files before and after are imported" "$(sqlite3 -batch "$t/batch.db" "SELECT count(*) FROM events")" 9
 
 # --- score ------------------------------------------------------------------------
 exits 0 "score" "$lg" score --db "$db" --now "$now0" -o "$t/s0.csv"
@@ -340,6 +347,66 @@ printf '[scoring]\ntitle.c_level = 30 (unclosed\n' >"$t/bad3.conf"
 exits 78 "a bad title pattern" "$lg" score --db "$db" --config "$t/bad3.conf"
 printf '[scoring]\nmql = 70\nevent.trial_signup = 40 demo high_intent\n' >"$t/good.conf"
 exits 0 "a rubric of one's own" "$lg" score --db "$db" --now "$now0" --config "$t/good.conf" --dry-run -o "$t/sg.csv"
+
+# --- events import of an export of another shape: HubSpot's email events ---------
+hdb=$t/hs.db
+"$lg" verify --db "$hdb" --now "$now0" $dns --list crm -q -o /dev/null "$t/contacts.csv" 2>/dev/null
+cat >"$t/hubspot.csv" <<'EOF'
+id,created,type,recipient,portalId,appId,appName,emailCampaignId,url,filteredEvent
+hs-1,1772899200000,SENT,ann@acme-soft.com,62515,113,Batch,2001,,false
+hs-2,1772899260123,DELIVERED,ann@acme-soft.com,62515,113,Batch,2001,,false
+hs-3,1772902800456,OPEN,ann@acme-soft.com,62515,113,Batch,2001,,false
+hs-4,1772902900000,CLICK,Ann@Acme-Soft.com,62515,113,Batch,2001,https://acme-soft.com/pricing,false
+hs-5,1772902801000,OPEN,quiet@acme-soft.com,62515,113,Batch,2001,,true
+hs-6,1772903000000,MYSTERY,quiet@acme-soft.com,62515,113,Batch,2001,,false
+hs-7,not-ms,OPEN,quiet@acme-soft.com,62515,113,Batch,2001,,false
+hs-8,1772906400000,OPEN,vp@acme-soft.com,62515,113,Batch,2002,,false
+hs-9,1772906500000,BOUNCE,vp@acme-soft.com,62515,113,Batch,2002,,false
+EOF
+exits 65 "a HubSpot email-events CSV without --map" "$lg" events import --db "$hdb" --now "$now10" "$t/hubspot.csv"
+has "... says which map reads it" "$t/err" "hubspot.csv:1: not an events file: no occurred_at column (a file of [events.map.hubspot]: give --map hubspot)"
+exits 0 "events import --map hubspot" "$lg" events import --db "$hdb" --now "$now10" --map hubspot "$t/hubspot.csv"
+has "... the summary counts what the map ignores" "$t/err" "3 events new (3 of contacts, 0 of accounts, 0 of unknown types), 0 imported before, 2 not imported, 4 ignored ([events.map.hubspot])"
+has "... a type the map does not list is named with its line" "$t/err" "hubspot.csv:7: type 'MYSTERY' is not in [events.map.hubspot]"
+has "... so is a time that is not milliseconds" "$t/err" "hubspot.csv:8: occurred_at is not a time (Unix milliseconds, as the map says)"
+eq "... OPEN and CLICK as the rubric's types, times from milliseconds, the campaign as the asset" \
+	"$(sqlite3 -batch "$hdb" "SELECT group_concat(event_id || '|' || address || '|' || type || '|' || occurred_at || '|' || asset, ' ') FROM (SELECT * FROM events ORDER BY event_id)")" \
+	"hs-3|ann@acme-soft.com|email_open|1772902800|2001 hs-4|ann@acme-soft.com|email_click|1772902900|2001 hs-8|vp@acme-soft.com|email_open|1772906400|2002"
+eq "... the click's url is kept" "$(sqlite3 -batch "$hdb" "SELECT json_extract(props, '$.url') FROM events WHERE event_id = 'hs-4'")" "https://acme-soft.com/pricing"
+exits 0 "events import --map hubspot again" "$lg" events import --db "$hdb" --now "$now10" --map hubspot "$t/hubspot.csv"
+has "... adds nothing" "$t/err" "0 events new (0 of contacts, 0 of accounts, 0 of unknown types), 3 imported before"
+exits 0 "score after the HubSpot events" "$lg" score --db "$hdb" --now "$now10" -o "$t/hs-score.csv"
+check_pos() { awk -v v="$2" 'BEGIN { exit !(v > 0) }' && ok "$1" || notok "$1: got '$2'"; }
+check_pos "... the opens and clicks score" "$(field "$t/hs-score.csv" ann@acme-soft.com engagement)"
+eq "... the open HubSpot took for a machine's does not" "$(field "$t/hs-score.csv" quiet@acme-soft.com engagement)" "0.00"
+exits 64 "events import --map of no map" "$lg" events import --db "$hdb" --now "$now10" --map salesforce "$t/hubspot.csv"
+has "... names the maps there are" "$t/err" "--map 'salesforce': no [events.map.salesforce] in the configuration (maps: hubspot)"
+# A map of one's own: an export without event ids, dates as RFC 3339.
+cat >"$t/maps.conf" <<'EOF'
+[events.map.crm]
+email = Contact
+type = Activity
+occurred_at = When
+occurred_at_format = rfc3339
+type.Opened = email_open
+type.Replied = email_reply
+type.Sent = ignore
+EOF
+cat >"$t/crm.csv" <<'EOF'
+Contact,Activity,When,Campaign
+vp@acme-soft.com,Replied,2026-03-10T08:00:00Z,spring
+vp@acme-soft.com,Sent,2026-03-09T08:00:00Z,spring
+vp@acme-soft.com,Opened,1772906400,spring
+EOF
+exits 0 "events import --map of the configuration" "$lg" events import --db "$hdb" --now "$now10" -c "$t/maps.conf" --map CRM "$t/crm.csv"
+has "... its summary" "$t/err" "1 events new (1 of contacts, 0 of accounts, 0 of unknown types), 0 imported before, 1 not imported, 1 ignored ([events.map.crm])"
+has "... a time not as the map says is named" "$t/err" "crm.csv:4: occurred_at is not a time (RFC 3339, as the map says)"
+eq "... an id is made for an event without one" "$(sqlite3 -batch "$hdb" "SELECT count(*) FROM events WHERE type = 'email_reply' AND event_id LIKE 'crm:%'")" 1
+exits 0 "... imported again" "$lg" events import --db "$hdb" --now "$now10" -c "$t/maps.conf" --map crm "$t/crm.csv"
+has "... adds nothing" "$t/err" "0 events new (0 of contacts, 0 of accounts, 0 of unknown types), 1 imported before"
+printf '[events.map.crm]\ntype.Opened = email_opened\n' >"$t/badmap.conf"
+exits 78 "a map to an event type the rubric does not have" "$lg" events import --db "$hdb" --now "$now10" -c "$t/badmap.conf" --map crm "$t/crm.csv"
+has "... names it and its line" "$t/err" "badmap.conf:2: type.Opened = email_opened: 'email_opened' is not an event type of the rubric"
 
 # --- a killed import imports each file wholly or not at all ---------------------------------
 awk 'BEGIN { for (i = 0; i < 60000; i++)

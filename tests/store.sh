@@ -186,6 +186,38 @@ check "verify of an address that complained, then hard-bounced" \
 check "the contact that complained, then hard-bounced, stays bounce.hard" \
 	[ "$(sq "SELECT status, reason FROM contacts WHERE address = 'ella.wright@fabrikam.io'")" = "2|35" ]
 grep -v -e '^ella.wright@fabrikam.io$' -e '^lukas.mueller@xn--bcher-versand-wob.de$' "$t/want" >"$t/want2"
+# Postmark: a SubscriptionChange suppresses, and only the Bounce record
+# counts (in a copy: the addresses stay sendable in the database above).
+sqlite3 "$db" "VACUUM INTO '$t/pm.db'"
+cat >"$t/postmark.json" <<'EOF'
+[
+{"RecordType":"Bounce","ID":4323372036854775900,"Type":"HardBounce","TypeCode":1,"Email":"k.sato@tailspin-toys.co.jp","BouncedAt":"2026-01-11T12:00:00Z","Details":"smtp;550 5.1.1 The email account that you tried to reach does not exist"},
+{"RecordType":"SubscriptionChange","Recipient":"k.sato@tailspin-toys.co.jp","SuppressSending":true,"SuppressionReason":"HardBounce","Origin":"Recipient","ChangedAt":"2026-01-11T12:00:01Z"},
+{"RecordType":"SubscriptionChange","Recipient":"lily.hall@coho-winery.com","SuppressSending":true,"SuppressionReason":"HardBounce","Origin":"Recipient","ChangedAt":"2026-01-11T12:05:00Z"},
+{"RecordType":"SubscriptionChange","Recipient":"maria.garcia@northwind-traders.com","SuppressSending":true,"SuppressionReason":"SpamComplaint","Origin":"Recipient","ChangedAt":"2026-01-11T12:06:00Z"},
+{"RecordType":"SubscriptionChange","Recipient":"ryan.allen@graphicdesigninstitute.org","SuppressSending":false,"SuppressionReason":"HardBounce","Origin":"Customer","ChangedAt":"2026-01-11T12:07:00Z"}
+]
+EOF
+hb=$(sqlite3 "$t/pm.db" 'SELECT hard_bounced FROM lists')
+exits 0 "bounces import: Postmark bounces and subscription changes" "$lg" bounces import --db "$t/pm.db" --now "$now2" "$t/postmark.json"
+check "... the summary" has "$t/err" "1 events new (hard 1, soft 0, block 0, complaint 0, unsubscribe 0), 0 imported before, 3 suppression notices of the provider, 3 addresses newly suppressed, 0 not imported, 1 other events ignored"
+eq "... a SubscriptionChange for a hard bounce or a complaint suppresses; a reactivation does not" \
+	"$(sqlite3 "$t/pm.db" "SELECT group_concat(address || ':' || why, ' ') FROM (SELECT address, why FROM suppressions WHERE address IN ('k.sato@tailspin-toys.co.jp', 'lily.hall@coho-winery.com', 'maria.garcia@northwind-traders.com', 'ryan.allen@graphicdesigninstitute.org') ORDER BY address)")" \
+	"k.sato@tailspin-toys.co.jp:1 lily.hall@coho-winery.com:4 maria.garcia@northwind-traders.com:4"
+eq "... only the Bounce record counts against the export" "$(sqlite3 "$t/pm.db" 'SELECT hard_bounced FROM lists')" $((hb + 1))
+eq "... the contact suppressed by Postmark keeps its verdict" \
+	"$(sqlite3 "$t/pm.db" "SELECT status || '|' || suppressed FROM contacts WHERE address = 'lily.hall@coho-winery.com'")" "0|4"
+exits 0 "... export after the subscription changes" "$lg" export --db "$t/pm.db" --now "$now2" -o "$t/pm.csv" q4
+addresses "$t/pm.csv" >"$t/pm.txt"
+check "... leaves out what Postmark suppressed" sh -c "! grep -q -x -e 'lily.hall@coho-winery.com' -e 'maria.garcia@northwind-traders.com' '$t/pm.txt'"
+check "... and keeps the reactivated address" grep -q -x 'ryan.allen@graphicdesigninstitute.org' "$t/pm.txt"
+cat >"$t/postmark2.json" <<'EOF'
+{"RecordType":"Bounce","ID":4323372036854775901,"Type":"HardBounce","TypeCode":1,"Email":"lily.hall@coho-winery.com","BouncedAt":"2026-01-11T12:04:59Z","Details":"smtp;550 5.1.1 user unknown"}
+EOF
+exits 0 "... its Bounce record imported after the SubscriptionChange" "$lg" bounces import --db "$t/pm.db" --now "$now2" "$t/postmark2.json"
+eq "... counts once" "$(sqlite3 "$t/pm.db" 'SELECT hard_bounced FROM lists')" $((hb + 2))
+eq "... and decides the suppression and the verdict" \
+	"$(sqlite3 "$t/pm.db" "SELECT s.why || '|' || c.status || '|' || c.suppressed FROM suppressions s JOIN contacts c ON c.address = s.address WHERE s.address = 'lily.hall@coho-winery.com'")" "1|2|1"
 
 # === freshness: --now 40 days on ====================================================
 L="--db $db --now $now40"
@@ -320,6 +352,35 @@ check "... and makes none" test ! -e "$t/home/.local"
 sqlite3 "$t/newer.db" 'CREATE TABLE x(y); PRAGMA user_version = 99'
 exits 78 "a database of a newer leadgate" "$lg" lists --db "$t/newer.db" --now "$now1"
 check "newer: says so" has "$t/err" "newer leadgate"
+
+# === a batch of bounce files: one that cannot be used keeps none of the
+# others out ======================================================================
+db=$t/batch.db
+mkdir "$t/adir"
+printf 'Hello,\nsee you tomorrow.\n' >"$t/letter.txt"
+exits 65 "bounces import of a batch with files that cannot be used" "$lg" bounces import --db "$db" --now "$now2" \
+	$fx/bounces.csv "$t/missing.csv" "$t/letter.txt" "$t/adir" $fx/bounces-early.csv
+check "... the missing file is named" has "$t/err" "$t/missing.csv: No such file or directory (not imported)"
+check "... the directory is named" has "$t/err" "$t/adir: is a directory (not imported)"
+check "... the file that is no bounce file is named" has "$t/err" "$t/letter.txt:1: no email column"
+check "... the count at the end" has "$t/err" "bounces import: 3 of 5 files not imported"
+check "... the files before are imported" has "$t/err" "bounces.csv (csv): 3 events new"
+check "... and the files after" has "$t/err" "bounces-early.csv (csv): 1 events new"
+eq "... each file in its run" "$(sq "SELECT count(*) FROM runs WHERE kind = 'import' AND finished_at IS NOT NULL")" 2
+eq "... every event of the good files" "$(sq 'SELECT count(*) FROM bounces')" 4
+if [ -r /proc/self/mem ]; then
+	# readable by its mode, but read(2) fails: a file that breaks while it is read
+	exits 65 "bounces import of a file whose reading fails" "$lg" bounces import --db "$db" --now "$now2" \
+		/proc/self/mem $fx/bounces-more.csv
+	check "... it is named" has "$t/err" "/proc/self/mem: Input/output error (not imported)"
+	check "... the next file is imported" has "$t/err" "bounces-more.csv (csv): 3 events new"
+else
+	ok "skipped: a file whose reading fails (no /proc/self/mem)"
+fi
+exits 66 "bounces import of files none of which can be read" "$lg" bounces import --db "$t/nob.db" --now "$now2" \
+	"$t/missing.csv" "$t/adir"
+check "... both are named" sh -c "grep -qF 'missing.csv: No such' '$t/err' && grep -qF 'adir: is a directory' '$t/err'"
+check "... and no database is made" test ! -e "$t/nob.db"
 
 echo "# sample list and bad input: $(($(ms) - t0)) ms"
 

@@ -303,6 +303,7 @@ static const struct {
 	{"", "", "blocked using zen.spamhaus.org", B},
 	{"", "", "the reply was garbled", U}, /* "rbl" only as a word */
 	{"", "", "<spam@example.com>: user unknown", H}, /* addresses are not words */
+	{"", "", "<mx.example.com #5.7.1 smtp;550 relaying denied>", B}, /* other <...> are */
 	{"", "", "smtp; 550 5.1.1 <a@b.example>: Recipient address rejected", H},
 	{"", "", "host mx.example.com[192.0.2.25] said: 550-5.1.1 no", H},
 	{"", "", "sorry, no mailbox here by that name (#5.1.1)", H},
@@ -371,6 +372,10 @@ static void test_classify_details(void **state)
 	assert_int_equal(v.strength, BOUNCE_UNDECIDED);
 	assert_string_equal(v.status, "");
 	assert_string_equal(v.code, "");
+	/* Exchange quotes the remote server's reply */
+	bounce_classify_verdict("", "", "Remote Server returned '554 5.7.1 Relay access denied'", &v);
+	assert_string_equal(v.code, "554");
+	assert_string_equal(v.status, "5.7.1");
 	char buf[BOUNCE_STATUS_MAX];
 	assert_true(bounce_find_status("x #5.01.1 y", 11, buf));
 	assert_string_equal(buf, "5.1.1");
@@ -446,9 +451,10 @@ static void test_rfc5322_dates(void **state)
 static void test_names(void **state)
 {
 	(void)state;
-	static const char *const types[] = {"hard", "soft", "block", "complaint", "unsubscribe"};
+	static const char *const types[] = {"hard", "soft", "block", "complaint", "unsubscribe",
+					    "suppressed"};
 	static const char *const formats[] = {"csv", "ses", "sendgrid", "mailgun", "postmark",
-					      "dsn", "json"};
+					      "dsn", "json", "text"};
 	for (int i = 0; i < BOUNCE_TYPE_COUNT; i++)
 		assert_string_equal(bounce_type_name((enum bounce_type)i), types[i]);
 	for (int i = 0; i < BOUNCE_FMT_COUNT; i++)
@@ -738,19 +744,42 @@ static void test_postmark_inline(void **state)
 		"{\"Type\":\"Unknown\",\"BouncedAt\":\"x\",\"Email\":\"f@x.io\"},\n"
 		"{\"TypeCode\":77,\"Email\":\"g@x.io\"},\n"
 		"{\"RecordType\":\"Bounce\",\"Type\":\"HardBounce\",\"Email\":\"h@x.io\","
-		"\"Details\":\"smtp;550 5.7.1 rejected for policy reasons\"}]",
+		"\"Details\":\"smtp;550 5.7.1 rejected for policy reasons\"},\n"
+		"{\"RecordType\":\"SubscriptionChange\",\"Recipient\":\"h@x.io\",\"SuppressSending\":true,"
+		"\"SuppressionReason\":\"HardBounce\",\"ChangedAt\":\"2024-01-01T00:00:05Z\"},\n"
+		"{\"RecordType\":\"SubscriptionChange\",\"Recipient\":\"i@x.io\",\"SuppressSending\":true,"
+		"\"SuppressionReason\":\"SpamComplaint\"},\n"
+		"{\"RecordType\":\"SubscriptionChange\",\"Recipient\":\"j@x.io\",\"SuppressSending\":false,"
+		"\"SuppressionReason\":\"HardBounce\"},\n"
+		"{\"RecordType\":\"SubscriptionChange\",\"Recipient\":\"k@x.io\","
+		"\"SuppressionReason\":\"HardBounce\"}]",
 		"pm.json");
-	check_counts(g, BOUNCE_FMT_POSTMARK, 5, 1, 2);
-	assert_int_equal(g->ev[0].type, BOUNCE_UNSUBSCRIBE);
+	check_counts(g, BOUNCE_FMT_POSTMARK, 8, 2, 2);
+	assert_int_equal(g->ev[0].type, BOUNCE_UNSUBSCRIBE); /* ManualSuppression */
 	assert_int_equal(g->ev[0].at, 1704067200);
 	assert_int_equal(g->ev[0].line, 2);
-	assert_int_equal(g->ev[1].type, BOUNCE_SOFT);      /* TypeCode alone */
-	assert_int_equal(g->ev[2].type, BOUNCE_HARD);      /* Unknown, but 5.1.1 */
-	assert_int_equal(g->ev[3].type, BOUNCE_SOFT);      /* Unknown, nothing more */
-	assert_int_equal(g->ev[3].at, 0);                  /* a BouncedAt that is no time */
-	assert_int_equal(g->ev[4].type, BOUNCE_BLOCK);     /* HardBounce refuted by 5.7.1 */
+	assert_string_equal(g->ev[0].reason, "ManualSuppression");
+	/* HardBounce: Postmark suppressed it; the Bounce record is what counts */
+	assert_string_equal(g->ev[1].email, "c@x.io");
+	assert_int_equal(g->ev[1].type, BOUNCE_SUPPRESSED);
+	assert_int_equal(g->ev[1].line, 3);
+	assert_string_equal(g->ev[1].reason, "SubscriptionChange HardBounce");
+	assert_int_equal(g->ev[2].type, BOUNCE_SOFT);      /* TypeCode alone */
+	assert_int_equal(g->ev[3].type, BOUNCE_HARD);      /* Unknown, but 5.1.1 */
+	assert_int_equal(g->ev[4].type, BOUNCE_SOFT);      /* Unknown, nothing more */
+	assert_int_equal(g->ev[4].at, 0);                  /* a BouncedAt that is no time */
+	assert_int_equal(g->ev[5].type, BOUNCE_BLOCK);     /* HardBounce refuted by 5.7.1 ... */
+	assert_int_equal(g->ev[6].type, BOUNCE_SUPPRESSED); /* ... which Postmark suppressed */
+	assert_string_equal(g->ev[6].email, "h@x.io");
+	assert_int_equal(g->ev[6].at, 1704067205);
+	assert_int_equal(g->ev[7].type, BOUNCE_SUPPRESSED); /* SpamComplaint */
+	assert_string_equal(g->ev[7].reason, "SubscriptionChange SpamComplaint");
+	assert_int_equal(g->per_type[BOUNCE_SUPPRESSED], 3);
+	/* ignored: the Delivery, and j's reactivation (SuppressSending false) */
 	assert_int_equal(g->bad_line[0], 7);
 	assert_true(has(g->bad_why[0], "without a known Type or TypeCode"));
+	assert_int_equal(g->bad_line[1], 12);
+	assert_true(has(g->bad_why[1], "SubscriptionChange without SuppressSending"));
 	free(g);
 }
 
@@ -956,6 +985,272 @@ static void test_dsn_shapes(void **state)
 	g = PARSE("From: a@b.example\nSubject: hi\n\nhello\n", "plain.eml");
 	assert_int_equal(g->status, LG_EDATA);
 	assert_true(has(g->err.msg, "plain.eml: a mail message, but no delivery status report"));
+	free(g);
+}
+
+/* ---- the bounce texts of mail systems without a report -------------------------- */
+
+static void test_text_gmail(void **state)
+{
+	(void)state;
+	struct got *g = parse_file("gmail-text.eml");
+	check_counts(g, BOUNCE_FMT_TEXT, 1, 0, 0);
+	/* Date: Wed, 04 Mar 2026 16:20:11 +0000 */
+	static const struct want w[] = {
+		{15, H, "r.okafor@kestrel-analytics.example", "5.1.1", "550", 1772641211,
+		 "0016e6d2f11a9c04b1a2@google.com r.okafor@kestrel-analytics.example"},
+	};
+	check(g, w, 1);
+	assert_int_equal(g->ev[0].format, BOUNCE_FMT_TEXT);
+	/* quoted-printable undone: "fo=\nr the" is "for the", "=20" a space */
+	assert_true(has(g->ev[0].reason, "rejected by the server for the recipient domain "
+					 "kestrel-analytics.example by mx1.kestrel-analytics.example."));
+	/* the copy of the message is not read: its addresses are no recipients */
+	assert_false(has(g->ev[0].reason, "someone@elsewhere.example"));
+	free(g);
+}
+
+static void test_text_exim(void **state)
+{
+	(void)state;
+	struct got *g = parse_file("exim-text.eml");
+	check_counts(g, BOUNCE_FMT_TEXT, 4, 0, 0);
+	/* Date: Thu, 05 Mar 2026 09:12:40 +0100 */
+	static const struct want w[] = {
+		{20, H, "t.lindqvist@fjordline-logistics.example", "5.1.1", "550", 1772698360,
+		 "E1vXb2q-0004Jk-1T@relay.sender.example t.lindqvist@fjordline-logistics.example"},
+		{24, S, "ops@quota-full.example", "", "", 1772698360, NULL},  /* retry timeout */
+		{26, H, "nobody@no-route.example", "", "", 1772698360, NULL}, /* Unrouteable address */
+		{28, B, "ceo@strict-policy.example", "5.7.1", "554", 1772698360, NULL},
+	};
+	check(g, w, 4);
+	assert_string_equal(g->ev[1].reason, "mailbox is full: retry timeout exceeded");
+	free(g);
+}
+
+static void test_text_qmail(void **state)
+{
+	(void)state;
+	struct got *g = parse_file("qmail-text.eml");
+	check_counts(g, BOUNCE_FMT_TEXT, 3, 0, 0);
+	/* Date: 6 Mar 2026 11:04:59 -0000 */
+	static const struct want w[] = {
+		{13, H, "m.ferreira@hosting.example", "5.1.1", "", 1772795099,
+		 "20260306110459.22617.qmail@mx.hosting.example m.ferreira@hosting.example"},
+		{16, S, "j.adeyemi@remote-crm.example", "5.2.2", "552", 1772795099, NULL},
+		{21, H, "sales@gone-domain.example", "5.1.2", "", 1772795099, NULL},
+	};
+	check(g, w, 3);
+	assert_string_equal(g->ev[0].reason, "Sorry, no mailbox here by that name. (#5.1.1)");
+	free(g);
+}
+
+static void test_text_exchange(void **state)
+{
+	(void)state;
+	struct got *g = parse_file("exchange-text.eml");
+	check_counts(g, BOUNCE_FMT_TEXT, 2, 0, 0);
+	/* Date: Mon, 9 Mar 2026 14:31:07 +0000 */
+	static const struct want w[] = {
+		/* its reply is under an Exchange-internal address, in the same place */
+		{12, H, "a.novak@corp.example", "5.1.1", "550", 1773066667,
+		 "3f9b1c2ad51e4c0c8f3f2b7e1d0a9c44@EXCH01.corp.example a.novak@corp.example"},
+		/* "Display Name (address)"; its reply under its own address */
+		{17, B, "p.raman@partner-firm.example", "5.7.1", "554", 1773066667, NULL},
+	};
+	check(g, w, 2);
+	assert_true(has(g->ev[0].reason, "#550 5.1.1 RESOLVER.ADR.ExRecipNotFound"));
+	free(g);
+}
+
+static void test_text_postfix(void **state)
+{
+	(void)state;
+	struct got *g = parse_file("postfix-text.eml");
+	check_counts(g, BOUNCE_FMT_TEXT, 2, 0, 0);
+	/* Date: Tue, 10 Mar 2026 08:00:00 +0100 (CET) */
+	static const struct want w[] = {
+		{21, H, "h.watanabe@kaizen-parts.example", "5.1.1", "550", 1773126000, NULL},
+		{26, S, "team@kaizen-parts.example", "4.2.2", "452", 1773126000, NULL},
+	};
+	check(g, w, 2);
+	/* the folded reply on one line */
+	assert_string_equal(g->ev[0].reason,
+			    "host mx.kaizen-parts.example[198.51.100.8] said: 550 5.1.1 "
+			    "<h.watanabe@kaizen-parts.example>: Recipient address rejected: User "
+			    "unknown in virtual mailbox table (in reply to RCPT TO command)");
+	free(g);
+}
+
+static void test_text_shapes(void **state)
+{
+	(void)state;
+	struct got *g;
+
+	/* Gmail's delay, Outlook's "cannot be reached", a Postfix warning and
+	 * success, in an mbox with a report and a message that is neither */
+	g = PARSE("From MAILER-DAEMON Mon Mar  2 10:15:00 2026\n"
+		  "From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>\n"
+		  "Subject: Delivery Status Notification (Delay)\n"
+		  "\n"
+		  "Delivery to the following recipient has been delayed:\n"
+		  "\n"
+		  "     slow@later.example\n"
+		  "\n"
+		  "Message will be retried for 2 more day(s)\n"
+		  "\n"
+		  "From MAILER-DAEMON Mon Mar  2 10:16:00 2026\n"
+		  "From: System Administrator <postmaster@old-exchange.example>\n"
+		  "Subject: Undeliverable: hello\n"
+		  "\n"
+		  "Your message did not reach some or all of the intended recipients.\n"
+		  "\n"
+		  "      Subject:\thello\n"
+		  "      Sent:\t3/2/2026 10:15 AM\n"
+		  "\n"
+		  "The following recipient(s) cannot be reached:\n"
+		  "\n"
+		  "      'k.berg@old-exchange.example' on 3/2/2026 10:16 AM\n"
+		  "            The e-mail account does not exist at the organization this message was sent to.\n"
+		  "            <old-exchange.example #5.1.1>\n"
+		  "\n"
+		  "      'Sales Team' on 3/2/2026 10:16 AM\n"
+		  "            550 5.7.1 Requested action not taken: policy\n"
+		  "\n"
+		  "From MAILER-DAEMON Mon Mar  2 10:17:00 2026\n"
+		  "From: MAILER-DAEMON@mail.sender.example (Mail Delivery System)\n"
+		  "Subject: Delayed Mail (still being retried)\n"
+		  "\n"
+		  "This is the mail system at host mail.sender.example.\n"
+		  "\n"
+		  "####################################################################\n"
+		  "# THIS IS A WARNING ONLY.  YOU DO NOT NEED TO RESEND YOUR MESSAGE. #\n"
+		  "####################################################################\n"
+		  "\n"
+		  "<queue@busy.example>: connect to mx.busy.example[192.0.2.1]:25: Connection timed out\n"
+		  "\n"
+		  "From MAILER-DAEMON Mon Mar  2 10:18:00 2026\n"
+		  "From: MAILER-DAEMON@mail.sender.example (Mail Delivery System)\n"
+		  "Subject: Successful Mail Delivery Report\n"
+		  "\n"
+		  "This is the mail system at host mail.sender.example.\n"
+		  "\n"
+		  "Your message was successfully delivered to the destination(s)\n"
+		  "listed below.\n"
+		  "\n"
+		  "<fine@ok.example>: delivery via mx.ok.example[192.0.2.2]:25: 250 2.0.0 Ok\n"
+		  "\n"
+		  "From someone Mon Mar  2 10:19:00 2026\n"
+		  "From: friend@example.org\n"
+		  "Subject: lunch?\n"
+		  "\n"
+		  "> Hi. This is the qmail-send program at a quoted message.\n"
+		  "Shall we?\n"
+		  "\n"
+		  "From MAILER-DAEMON Mon Mar  2 10:20:00 2026\n"
+		  "From: Mail Delivery System <Mailer-Daemon@relay.example>\n"
+		  "Subject: Mail delivery failed\n"
+		  "\n"
+		  "This message was created automatically by mail delivery software.\n"
+		  "\n"
+		  "A message that you sent could not be delivered to one or more of its\n"
+		  "recipients. This is a permanent error. The following address(es) failed:\n"
+		  "\n"
+		  "  pipe to |/usr/local/bin/handler\n"
+		  "    generated by tickets@relay.example\n"
+		  "\n"
+		  "From MAILER-DAEMON Mon Mar  2 10:21:00 2026\n"
+		  "From: Mail Delivery System <Mailer-Daemon@relay.example>\n"
+		  "Subject: Warning: message 1vXb2q-0004Jk-1T delayed 24 hours\n"
+		  "\n"
+		  "This message was created automatically by mail delivery software.\n"
+		  "A message that you sent has not yet been delivered to one or more of its\n"
+		  "recipients after more than 24 hours on the queue on relay.example.\n"
+		  "\n"
+		  "The address to which the message has not yet been delivered is:\n"
+		  "\n"
+		  "  late@slow-host.example\n"
+		  "    Delay reason: SMTP error from remote mail server after RCPT TO:<late@slow-host.example>:\n"
+		  "    451 4.7.1 Greylisted, please try again later\n"
+		  "\n"
+		  "No action is required on your part.\n"
+		  "  not-a-recipient@relay.example\n",
+		  "mixed-text.mbox");
+	check_counts(g, BOUNCE_FMT_TEXT, 4, 3, 1); /* the success is ignored */
+	static const struct want w[] = {
+		{7, S, "slow@later.example", "", "", 0, ""},    /* delayed: soft; no Date, no Message-ID */
+		{22, H, "k.berg@old-exchange.example", "5.1.1", "", 0, NULL},
+		{39, S, "queue@busy.example", "", "", 0, NULL}, /* a warning: soft */
+		/* Exim's warning: soft; the list ends left of its margin */
+		{81, S, "late@slow-host.example", "4.7.1", "451", 0, NULL},
+	};
+	check(g, w, 4);
+	/* a recipient that is no address: reported, its words skipped */
+	assert_int_equal(g->bad_line[0], 26);
+	assert_true(has(g->bad_why[0], "recipient \"'Sales Team' on 3/2/2026 10:16 AM\" is not an address"));
+	/* a message that is none of them (a quoted opening is no opening) */
+	assert_int_equal(g->bad_line[1], 53);
+	assert_true(has(g->bad_why[1], "without a delivery status report, nor the words"));
+	assert_int_equal(g->bad_line[2], 68);
+	assert_true(has(g->bad_why[2], "recipient \"pipe to |/usr/local/bin/handler\" is not an address"));
+	free(g);
+
+	/* the opening words, and no recipient after them */
+	g = PARSE("Subject: failure notice\n"
+		  "\n"
+		  "Hi. This is the qmail-send program at mx.example.\n"
+		  "I'm afraid I wasn't able to deliver your message to the following addresses.\n"
+		  "\n"
+		  "--- Below this line is a copy of the message.\n"
+		  "\n"
+		  "<copy@example.com>: not a recipient\n", "norcpt.eml");
+	check_counts(g, BOUNCE_FMT_TEXT, 0, 1, 0);
+	assert_int_equal(g->bad_line[0], 3);
+	assert_true(has(g->bad_why[0], "a bounce message of qmail, but no recipient address in it"));
+	free(g);
+
+	/* a body saved without its headers is recognized by its opening line */
+	g = PARSE("\n  Delivery to the following recipient failed permanently:\n"
+		  "\n"
+		  "     <pasted@example.com>\n"
+		  "\n"
+		  "Technical details of permanent failure:\n"
+		  "DNS Error: Domain name not found\n", "pasted.txt");
+	check_counts(g, BOUNCE_FMT_TEXT, 1, 0, 0);
+	assert_string_equal(g->ev[0].email, "pasted@example.com");
+	assert_int_equal(g->ev[0].line, 4);
+	/* given up, for a reason that names nothing: a block, not a dead address */
+	assert_int_equal(g->ev[0].type, BOUNCE_BLOCK);
+	assert_string_equal(g->ev[0].id, "");
+	free(g);
+
+	/* CRLF, and quoted-printable broken in the middle of an address */
+	g = PARSE("Message-ID: <crlf@x.example>\r\n"
+		  "Content-Transfer-Encoding: Quoted-Printable\r\n"
+		  "\r\n"
+		  "Delivery has failed to these recipients or groups:\r\n"
+		  "\r\n"
+		  "long.name@exa=\r\n"
+		  "mple.com\r\n"
+		  "The recipient's mailbox is full and can't accept messages now.\r\n"
+		  "\r\n"
+		  "Diagnostic information for administrators:\r\n"
+		  "\r\n"
+		  "long.name@example.com\r\n"
+		  "Remote Server returned '552 5.2.2 Mailbox full'=20\r\n", "crlf-qp.eml");
+	check_counts(g, BOUNCE_FMT_TEXT, 1, 0, 0);
+	assert_string_equal(g->ev[0].email, "long.name@example.com");
+	assert_int_equal(g->ev[0].line, 6);
+	assert_int_equal(g->ev[0].type, BOUNCE_SOFT);
+	assert_string_equal(g->ev[0].status, "5.2.2");
+	assert_string_equal(g->ev[0].code, "552");
+	assert_string_equal(g->ev[0].id, "crlf@x.example long.name@example.com");
+	free(g);
+
+	/* a mail message with none of it is no bounce file */
+	g = PARSE("From: a@b.example\nSubject: hi\n\nThis is the mail system speaking.\n", "plain2.eml");
+	assert_int_equal(g->status, LG_EDATA);
+	assert_true(has(g->err.msg, "plain2.eml: a mail message, but no delivery status report"));
 	free(g);
 }
 
@@ -1315,6 +1610,12 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_dsn_crlf),
 		cmocka_unit_test(test_dsn_mbox),
 		cmocka_unit_test(test_dsn_shapes),
+		cmocka_unit_test(test_text_gmail),
+		cmocka_unit_test(test_text_exim),
+		cmocka_unit_test(test_text_qmail),
+		cmocka_unit_test(test_text_exchange),
+		cmocka_unit_test(test_text_postfix),
+		cmocka_unit_test(test_text_shapes),
 		cmocka_unit_test(test_csv),
 		cmocka_unit_test(test_csv_semicolon),
 		cmocka_unit_test(test_csv_shapes),
