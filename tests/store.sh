@@ -84,7 +84,7 @@ check "verify --list says what it recorded" has "$t/err" "'q4': 21 contacts reco
 eq "verify --list writes every row" "$(rows "$t/q4.csv")" 30
 eq "one contact per distinct address" "$(sq 'SELECT count(*) FROM contacts')" 21
 eq "one evidence row per contact" "$(sq "SELECT count(*) FROM evidence WHERE how = 'verify'")" 21
-eq "schema version" "$(sq 'PRAGMA user_version')" 2
+eq "schema version" "$(sq 'PRAGMA user_version')" 3
 eq "WAL" "$(sq 'PRAGMA journal_mode')" wal
 
 exits 0 "lists" "$lg" lists $L
