@@ -55,7 +55,7 @@ struct eval_ctx {
 	struct verify_gate_input never[CLASSES];  /* verified now: no refresh takes them */
 	struct verify_gate_input asis[CLASSES];   /* every one that may be sent as it is */
 	unsigned long *due;     /* contacts refresh --older-than Nd re-verifies, by day N */
-	unsigned long unknown;  /* unknown verdicts, not suppressed, that a refresh takes */
+	unsigned long unknown;  /* unknown verdicts, not suppressed */
 	size_t unknown_day;     /* the day of the youngest of them */
 	double p_now[CLASSES];  /* a record's p re-verified now, by class */
 };
@@ -92,13 +92,14 @@ static enum lg_status eval_member(void *arg, const struct store_member *m, struc
 	size_t day = dated ? (size_t)((age - 1) / DAY) : 0;
 	if (day >= x->ndays)
 		day = x->ndays - 1;
-	if (dated && !suppressed) {
+	if (dated && !suppressed)
 		x->due[day]++;
-		if (m->status == VERIFY_UNKNOWN) {
-			if (!x->unknown || day < x->unknown_day)
-				x->unknown_day = day;
-			x->unknown++;
-		}
+	/* One verified this very second is taken by no refresh yet, but will
+	 * be by --older-than 0d a second later. */
+	if (!suppressed && m->status == VERIFY_UNKNOWN) {
+		if (!x->unknown || day < x->unknown_day)
+			x->unknown_day = day;
+		x->unknown++;
 	}
 	int cls = m->status == VERIFY_DELIVERABLE ? DELIV : m->status == VERIFY_RISKY ? RISKY : -1;
 	if (cls < 0 || suppressed || (m->flags & VERIFY_F_DISPOSABLE))
@@ -213,6 +214,8 @@ static void find_fix(const struct eval_ctx *x, const struct store_list_info *li,
 			f->kind = LIST_FIX_UNKNOWN;
 			f->days = (int)x->unknown_day;
 			f->refresh = due_from(x, x->unknown_day);
+			if (f->refresh < x->unknown)
+				f->refresh = x->unknown;
 			f->unknown = x->unknown;
 		} else {
 			f->kind = LIST_FIX_NOTHING;

@@ -298,6 +298,19 @@ check "the way out: there is none; see each verdict" grep -q \
 exits 0 "lists of it" "$lg" lists --db "$db" --now "$now1"
 eq "lists: no rate where nothing is measured" "$(awk '$1 == "dead" { print $(NF - 2), $(NF - 1), $NF }' "$t/out")" "- - blocked"
 
+# Verified without DNS: every valid address unknown; re-verifying them is
+# the way out, and the refresh it names takes them (a minute on).
+db=$t/nd.db
+"$lg" verify --db "$db" --now "$now1" --no-dns -q --list nd -o /dev/null samples/contacts.csv
+exits 1 "gate of a list verified without DNS" "$lg" gate --db "$db" --now "$now1" nd
+check "the way out: re-verify the unknown ones" grep -q \
+	"^  blocked: none of .*; nothing would be sendable even re-verified with the statuses it has, but 19 contacts are unknown (could not be decided): re-verifying them may make some sendable: leadgate refresh --list nd --older-than 0d\$" "$t/out"
+way=$(sed -n 's/^  blocked: none of .*: leadgate refresh //p' "$t/out")
+exits 0 "refresh as the gate says ($way)" "$lg" refresh --db "$db" --now 2026-01-10T09:01:00Z $dns $way
+check "it re-verified them" has "$t/err" "21 of 21 planned records re-verified"
+exits 1 "then the gate weighs what they became" "$lg" gate --db "$db" --now 2026-01-10T09:01:00Z nd
+check "11 deliverable now" has "$t/out" "of the 11 records export would write"
+
 # === a list that bounced recovers =============================================
 # 2500 rows, 2450 contacts on domains with mail hosts: it passes at 1 % and
 # is sent; 40 of them hard-bounce (1.63 %, Wilson lower bound 1.20 %): the
