@@ -3,7 +3,8 @@
  * verify runs and their resumption, DNS answers kept across runs, bounces
  * and suppressions, exports, refresh plans; and schema 2's scoring inputs:
  * profiles and sources, leads, events, qualification evidence, stages and
- * moves, the funnel's counts, re-verification a rep asked for.
+ * moves, the funnel's counts, re-verification a rep asked for; and schema
+ * 3's observation windows, one per list version.
  *
  * Every test works on its own database in a temporary directory made by
  * the group setup and removed by its teardown.  What the store API does
