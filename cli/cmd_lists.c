@@ -53,7 +53,9 @@ static void lists_help(void)
 	cli_usage(stdout, "leadgate lists [OPTIONS] [show NAME]",
 		  "Every list verified with 'leadgate verify --list NAME', or one in detail:\n"
 		  "rows, unique contacts, counts by status and freshness, predicted and\n"
-		  "observed bounce rates and the gate's decision.",
+		  "observed bounce rates ('-' with nothing to measure) and the gate's\n"
+		  "decision.  The observed rate counts what the current version sent; show\n"
+		  "NAME lists every version's, newest first.",
 		  lists_opts);
 }
 
@@ -62,9 +64,12 @@ static void gate_help(void)
 	cli_usage(stdout, "leadgate gate [OPTIONS] NAME",
 		  "Decide whether list NAME may be sent.  It is blocked when the 95% upper\n"
 		  "bound of the predicted bounce rate of what export would write, or the\n"
-		  "Wilson 95% lower bound of the observed hard-bounce rate of what was\n"
-		  "exported, is above the threshold ([gate] threshold, default 1%).\n"
-		  "Exit 0: pass; 1: blocked.",
+		  "Wilson 95% lower bound of the observed hard-bounce rate of what the\n"
+		  "list's current version exported, is above the threshold ([gate]\n"
+		  "threshold, default 1%).  Each blocked reason ends with its way out: what\n"
+		  "leaving out the risky records or re-verifying the older ones would give,\n"
+		  "with the command that does it (verifying the list again starts a new\n"
+		  "observation window).  Exit 0: pass; 1: blocked.",
 		  lists_opts);
 }
 
@@ -100,8 +105,53 @@ static void close_all(struct lists_run *R)
 	conf_release(&R->conf);
 }
 
+/* A rate, or null when there is nothing to measure it on. */
+static json_t *rate_or_null(unsigned long n, double rate)
+{
+	return n ? json_real(rate) : json_null();
+}
+
+/* The ways out of the gate's blocked reasons, as gate.unblock. */
+static json_t *unblock_json(const struct lists_run *R, const struct store_list_info *li,
+			    const struct list_eval *e)
+{
+	static const struct {
+		unsigned bit;
+		const char *name;
+	} why[] = {{VERIFY_GATE_EMPTY, "empty"}, {VERIFY_GATE_PREDICTED, "predicted"},
+		   {VERIFY_GATE_OBSERVED, "observed"}};
+	struct lg_buf advice = LG_BUF_INIT, command = LG_BUF_INIT;
+	json_t *a = json_array();
+	for (size_t i = 0; i < sizeof(why) / sizeof(*why); i++) {
+		list_way_out(&R->conf, li, e, why[i].bit, &advice, &command);
+		if (command.len)
+			json_array_append_new(a, json_pack("{s:s, s:s, s:s}", "why", why[i].name,
+							   "advice", advice.data, "command",
+							   command.data));
+	}
+	lg_buf_release(&advice);
+	lg_buf_release(&command);
+	return a;
+}
+
+/* The list's versions with their observation windows, as "windows". */
+static void window_json(void *arg, const struct store_list_window *w)
+{
+	json_t *a = arg;
+	char at[LG_TIME_LEN];
+	lg_time_format(w->verified_at, at, sizeof(at));
+	json_array_append_new(
+		a, json_pack("{s:i, s:s, s:I, s:I, s:I, s:I, s:o}", "version", (int)w->version,
+			     "verified_at", at, "rows", (json_int_t)w->rows, "contacts",
+			     (json_int_t)w->contacts, "exported", (json_int_t)w->exported,
+			     "hard_bounces", (json_int_t)w->hard_bounced, "observed",
+			     rate_or_null(w->exported, w->exported ? (double)w->hard_bounced /
+								      (double)w->exported
+								: 0)));
+}
+
 static json_t *list_json(const struct lists_run *R, const struct store_list_info *li,
-			 const struct list_eval *e)
+			 const struct list_eval *e, json_t *windows)
 {
 	char at[LG_TIME_LEN], created[LG_TIME_LEN];
 	json_t *status = json_object(), *fresh = json_object(), *o;
@@ -139,18 +189,38 @@ static json_t *list_json(const struct lists_run *R, const struct store_list_info
 	if (e->gate.why & VERIFY_GATE_OBSERVED)
 		json_array_append_new(why, json_string("observed"));
 	json_object_set_new(gate, "why", why);
+	/* The window the observed part counts, and the list's whole life. */
+	json_object_set_new(gate, "window_version", json_integer((json_int_t)li->versions));
+	json_object_set_new(gate, "window_since", li->version_run ? json_string(at) : json_null());
+	json_object_set_new(gate, "exported_total", json_integer((json_int_t)li->exported));
+	json_object_set_new(gate, "hard_bounces_total", json_integer((json_int_t)li->hard_bounced));
+	json_object_set_new(gate, "unblock", unblock_json(R, li, e));
 	json_object_set_new(o, "gate", gate);
+	if (windows)
+		json_object_set_new(o, "windows", windows);
 	return o;
+}
+
+/* A rate in a column of 7: "-" when there is nothing to measure it on. */
+static const char *rate_cell(char *buf, size_t cap, unsigned long n, double rate)
+{
+	if (n)
+		snprintf(buf, cap, "%6.2f%%", rate * 100);
+	else
+		snprintf(buf, cap, "%7s", "-");
+	return buf;
 }
 
 static void print_row(const struct store_list_info *li, const struct list_eval *e)
 {
-	printf("%-24s %3u %9lu %9lu %9lu %9lu %9lu %9lu %7lu %7lu %7lu %6.2f%% %6.2f%%  %s\n",
+	char pred[16], obs[16];
+	printf("%-24s %3u %9lu %9lu %9lu %9lu %9lu %9lu %7lu %7lu %7lu %s %s  %s\n",
 	       li->name, li->versions, li->counts.rows, e->members,
 	       e->by_status[VERIFY_DELIVERABLE], e->by_status[VERIFY_RISKY],
 	       e->by_status[VERIFY_UNDELIVERABLE], e->by_status[VERIFY_UNKNOWN],
 	       e->by_fresh[DECAY_FRESH], e->by_fresh[DECAY_AGING], e->by_fresh[DECAY_STALE],
-	       e->gate.predicted_upper * 100, e->gate.observed * 100,
+	       rate_cell(pred, sizeof(pred), e->in.candidates, e->gate.predicted_upper),
+	       rate_cell(obs, sizeof(obs), e->in.exported, e->gate.observed),
 	       e->gate.blocked ? "blocked" : "pass");
 }
 
@@ -164,14 +234,34 @@ static void one_list(void *arg, const struct store_list_info *li)
 		R->failed = true;
 		return;
 	}
-	if (R->json)
-		json_array_append_new(R->json, list_json(R, li, &e));
-	else
+	if (R->json) {
+		json_t *w = json_array();
+		if (store_list_windows_each(R->store, li, window_json, w, &R->err) != LG_OK) {
+			json_decref(w);
+			R->failed = true;
+			return;
+		}
+		json_array_append_new(R->json, list_json(R, li, &e, w));
+	} else {
 		print_row(li, &e);
+	}
+}
+
+/* lists show: the versions, newest first, as lines of text. */
+#define SHOW_WINDOWS 10
+struct show_windows {
+	struct store_list_window w[SHOW_WINDOWS]; /* the last ones, a ring */
+	unsigned n;
+};
+
+static void keep_window(void *arg, const struct store_list_window *w)
+{
+	struct show_windows *k = arg;
+	k->w[k->n++ % SHOW_WINDOWS] = *w;
 }
 
 static void print_show(const struct lists_run *R, const struct store_list_info *li,
-		       const struct list_eval *e)
+		       const struct list_eval *e, const struct show_windows *k)
 {
 	char at[LG_TIME_LEN], created[LG_TIME_LEN];
 	struct decay_policy dp;
@@ -195,7 +285,23 @@ static void print_show(const struct lists_run *R, const struct store_list_info *
 	       dp.monthly_rate * 100);
 	printf("  predicted bounce rate of the whole list as is: %.2f%%\n", e->whole_predicted * 100);
 	printf("  exportable now: %lu; exported so far: %lu, of which hard-bounced %lu\n",
-	       e->exportable, e->in.exported, e->in.hard_bounces);
+	       e->exportable, li->exported, li->hard_bounced);
+	if (k->n) {
+		printf("  observed by version (the gate counts the current one's sends):\n");
+		for (unsigned i = 0; i < k->n && i < SHOW_WINDOWS; i++) {
+			const struct store_list_window *w = &k->w[(k->n - 1 - i) % SHOW_WINDOWS];
+			lg_time_format(w->verified_at, at, sizeof(at));
+			printf("    version %u%s, verified %s: exported %lu", w->version,
+			       w->run == li->version_run ? " (current)" : "", at, w->exported);
+			if (w->exported)
+				printf(", hard-bounced %lu (%.2f%%)", w->hard_bounced,
+				       100.0 * (double)w->hard_bounced / (double)w->exported);
+			putchar('\n');
+		}
+		if (k->n > SHOW_WINDOWS)
+			printf("    and %u earlier versions (lists show -f json has them all)\n",
+			       k->n - SHOW_WINDOWS);
+	}
 	list_print_gate(stdout, &R->conf, li, e);
 }
 
@@ -225,12 +331,19 @@ int cmd_lists(int argc, char **argv)
 		if (st == LG_OK)
 			st = list_evaluate(R.store, &R.conf, &li, R.now, R.a.include_risky, &e, &R.err);
 		if (st == LG_OK && R.a.json) {
-			json_t *o = list_json(&R, &li, &e);
-			json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-			putchar('\n');
+			json_t *w = json_array();
+			st = store_list_windows_each(R.store, &li, window_json, w, &R.err);
+			json_t *o = list_json(&R, &li, &e, w);
+			if (st == LG_OK) {
+				json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+				putchar('\n');
+			}
 			json_decref(o);
 		} else if (st == LG_OK) {
-			print_show(&R, &li, &e);
+			struct show_windows k = {.n = 0};
+			st = store_list_windows_each(R.store, &li, keep_window, &k, &R.err);
+			if (st == LG_OK)
+				print_show(&R, &li, &e, &k);
 		}
 	} else {
 		if (R.a.json)
@@ -279,7 +392,7 @@ int cmd_gate(int argc, char **argv)
 		st = list_evaluate(R.store, &R.conf, &li, R.now, R.a.include_risky, &e, &R.err);
 	if (st == LG_OK) {
 		if (R.a.json) {
-			json_t *o = list_json(&R, &li, &e);
+			json_t *o = list_json(&R, &li, &e, NULL);
 			json_dumpf(json_object_get(o, "gate"), stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 			putchar('\n');
 			json_decref(o);

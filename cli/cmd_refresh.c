@@ -28,7 +28,7 @@ static const struct cli_option refresh_opts[] = {
 	{"older-than", OPT_OLDER, "AGE", "re-verify verdicts older than AGE: 30d, 12h, 2w ... "
 					 "(default: [decay] stale_days)"},
 	{"budget", OPT_BUDGET, "N", "re-verify at most N records (default 50000)"},
-	{"list", 'l', "NAME", "only the records of list NAME"},
+	{"list", 'l', "NAME", "only the contacts of list NAME's current version"},
 	CLI_DNS_OPTS,
 	{"config", 'c', "FILE", "read this configuration file"},
 	{"quiet", 'q', NULL, "print no summary (errors, and records kept unknown, still show)"},
@@ -186,7 +186,7 @@ static enum lg_status record_chunk(struct refresh_run *R, struct lg_err *err)
 
 int cmd_refresh(int argc, char **argv)
 {
-	struct refresh_run R = {.a = {.older = -1, .budget = 50000}};
+	struct refresh_run R = {.a = {.older = -1, .budget = CLI_REFRESH_BUDGET}};
 	struct conf conf;
 	struct lg_err err = {{0}};
 	enum lg_status st;

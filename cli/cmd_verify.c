@@ -242,7 +242,7 @@ struct run {
 	struct store_run srun;
 	struct lg_map suppressed; /* lower-case address -> enum store_suppress */
 	int64_t now;
-	unsigned long contacts;   /* distinct addresses recorded */
+	unsigned long addressed;  /* rows with a valid address: recorded, or duplicates */
 	struct recorder *recorder; /* writes verdicts and DNS answers in batches */
 	struct lg_buf packed;     /* a recorded row's input cells, packed for the store */
 	int profile[LG_PROFILE_COUNT]; /* the output cell of each profile column, or -1 */
@@ -287,6 +287,8 @@ static enum lg_status record(struct run *R, const struct verify_result *v,
 		const char *domain = dns_resolver_domain(R->dns, d, &len);
 		st = recorder_dns(R->recorder, domain, len, d, err);
 	}
+	if (v->normalized_len)
+		R->addressed++;
 	if (st == LG_OK && v->normalized_len && !(v->flags & VERIFY_F_DUPLICATE)) {
 		const char *n = v->normalized;
 		const char *at = memrchr(n, '@', v->normalized_len);
@@ -309,7 +311,6 @@ static enum lg_status record(struct run *R, const struct verify_result *v,
 				prof[i] = R->profile[i] >= 0 ? R->cells[R->profile[i]]
 							     : (struct io_cell){NULL, 0, true};
 		st = recorder_verdict(R->recorder, &sv, R->has_profile ? prof : NULL, err);
-		R->contacts++;
 	}
 	return st;
 }
@@ -759,7 +760,8 @@ int cmd_verify(int argc, char **argv)
 	struct store_list_info li;
 	struct list_eval le;
 	if (R.store) {
-		struct store_list_counts lc = {.rows = rep.rows, .contacts = R.contacts};
+		/* contacts: store_verify_finish counts the run's members */
+		struct store_list_counts lc = {.rows = rep.rows};
 		memcpy(lc.by_status, rep.by_status, sizeof(lc.by_status));
 		st = recorder_finish(R.recorder, &err);
 		recorder_free(R.recorder);
@@ -777,7 +779,8 @@ int cmd_verify(int argc, char **argv)
 		if (st != LG_OK)
 			goto out;
 		rep.list = a.list;
-		rep.list_contacts = R.contacts;
+		rep.list_contacts = lc.contacts;
+		rep.list_addressed = R.addressed;
 		rep.gate = le.gate;
 		rep.gate_candidates = le.in.candidates;
 	}

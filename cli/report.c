@@ -112,11 +112,16 @@ void report_print(FILE *f, const struct report *r)
 		r->by_flag[3], r->distinct_addresses, r->distinct_domains);
 	if (r->dns) {
 		const struct dns_stats *d = &r->dns_stats;
-		fprintf(f, "  dns             %zu domains, %zu queries, %zu answered%s\n", d->domains,
+		fprintf(f, "  dns             %zu domains, %zu queries, %zu answered%s", d->domains,
 			d->queries, d->answered,
 			r->dns_down         ? " (the resolver did not answer)"
 			: r->dns_unanswered ? " (too many domains unanswered)"
 					    : "");
+		/* --list: answers kept by earlier runs (a run taken up after a
+		 * kill finds those of the run it takes up) are not asked again. */
+		if (d->primed)
+			fprintf(f, "; %zu more domains answered from the store", d->primed);
+		fputc('\n', f);
 		fprintf(f, "  mail hosts     ");
 		for (int o = DNS_MX; o <= DNS_TIMEOUT; o++)
 			fprintf(f, " %s %zu%s", dns_outcome_name((enum dns_outcome)o), d->outcome[o],
@@ -133,11 +138,24 @@ void report_print(FILE *f, const struct report *r)
 	}
 	if (r->repaired_utf8)
 		fprintf(f, "  invalid UTF-8   %lu sequences written as U+FFFD in JSON\n", r->repaired_utf8);
-	if (r->list)
-		fprintf(f, "  list            '%s': %lu contacts recorded; gate %s (predicted bounce "
-			   "%.2f%%, 95%% upper bound %.2f%%)\n",
-			r->list, r->list_contacts, r->gate.blocked ? "BLOCKED" : "pass",
-			r->gate.predicted * 100, r->gate.predicted_upper * 100);
+	if (r->list) {
+		/* What `lists` will say: its ROWS and CONTACTS, and where the
+		 * difference went. */
+		unsigned long collapsed = r->list_addressed > r->list_contacts
+						  ? r->list_addressed - r->list_contacts : 0;
+		fprintf(f, "  list            '%s': %lu contacts recorded; of the %lu rows, %lu "
+			   "duplicate%s collapsed into them, %lu without a valid address not recorded\n",
+			r->list, r->list_contacts, r->rows, collapsed, collapsed == 1 ? "" : "s",
+			r->rows - r->list_addressed);
+		if (r->gate_candidates)
+			fprintf(f, "  gate            %s (predicted bounce %.2f%%, 95%% upper bound "
+				   "%.2f%%)\n",
+				r->gate.blocked ? "BLOCKED" : "pass", r->gate.predicted * 100,
+				r->gate.predicted_upper * 100);
+		else
+			fprintf(f, "  gate            %s (nothing may be sent)\n",
+				r->gate.blocked ? "BLOCKED" : "pass");
+	}
 	fprintf(f, "  elapsed         %.2f s (%.0f rows/s)\n", r->elapsed,
 		r->elapsed > 0 ? r->rows / r->elapsed : 0.0);
 }
@@ -188,12 +206,13 @@ enum lg_status report_write_json(const char *path, const struct report *r, struc
 					    json_integer((json_int_t)d->outcome[i]));
 		json_object_set_new(
 			o, "dns",
-			json_pack("{s:I,s:I,s:I,s:I,s:o,s:b,s:I,s:I,s:I}", "domains",
+			json_pack("{s:I,s:I,s:I,s:I,s:o,s:b,s:I,s:I,s:I,s:I}", "domains",
 				  (json_int_t)d->domains, "queries", (json_int_t)d->queries, "answered",
 				  (json_int_t)d->answered, "refreshed", (json_int_t)d->refreshed,
 				  "outcomes", oc, "resolver_down", r->dns_down, "cache_bytes",
 				  (json_int_t)d->bytes, "spool_peak_bytes", (json_int_t)r->spool_peak,
-				  "spool_spilled_bytes", (json_int_t)r->spool_spilled));
+				  "spool_spilled_bytes", (json_int_t)r->spool_spilled, "from_store",
+				  (json_int_t)d->primed));
 		json_t *dj = json_object_get(o, "dns");
 		json_object_set_new(dj, "unanswered", json_integer((json_int_t)(d->outcome[DNS_TIMEOUT] +
 									     d->outcome[DNS_SERVFAIL])));
@@ -204,13 +223,17 @@ enum lg_status report_write_json(const char *path, const struct report *r, struc
 	if (r->list)
 		json_object_set_new(
 			o, "list",
-			json_pack("{s:s,s:I,s:s,s:I,s:f,s:f,s:b,s:f,s:f}", "name", r->list, "contacts",
-				  (json_int_t)r->list_contacts, "gate",
+			json_pack("{s:s,s:I,s:s,s:I,s:f,s:f,s:b,s:f,s:f,s:I,s:I,s:I}", "name", r->list,
+				  "contacts", (json_int_t)r->list_contacts, "gate",
 				  r->gate.blocked ? "blocked" : "pass", "exportable",
 				  (json_int_t)r->gate_candidates, "predicted", r->gate.predicted,
 				  "predicted_upper", r->gate.predicted_upper, "observed_counts",
 				  r->gate.observed_counts, "observed", r->gate.observed,
-				  "observed_lower", r->gate.observed_lower));
+				  "observed_lower", r->gate.observed_lower, "rows", (json_int_t)r->rows,
+				  "duplicates_collapsed",
+				  (json_int_t)(r->list_addressed > r->list_contacts
+						       ? r->list_addressed - r->list_contacts : 0),
+				  "not_recorded", (json_int_t)(r->rows - r->list_addressed)));
 	else
 		json_object_set_new(o, "list", json_null());
 	json_object_set_new(o, "elapsed_s", json_real(r->elapsed));

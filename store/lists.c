@@ -47,8 +47,45 @@ enum lg_status store_list_get(struct store *s, const char *name, struct store_li
 	li->exported = (unsigned long)sqlite3_column_int64(q, 12);
 	li->hard_bounced = (unsigned long)sqlite3_column_int64(q, 13);
 	li->versions = (unsigned)sqlite3_column_int(q, 14);
+	copy_col(li->input, sizeof(li->input), q, 15);
 	sqlite3_reset(q);
+	if (!li->version_run)
+		return LG_OK;
+
+	q = store_stmt(s, s->windows ? Q_RUN_WINDOW : Q_RUN_WINDOW_OLD);
+	sqlite3_bind_int64(q, 1, li->version_run);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		li->window_exported = (unsigned long)sqlite3_column_int64(q, 0);
+		li->window_hard_bounced = (unsigned long)sqlite3_column_int64(q, 1);
+	}
+	sqlite3_reset(q);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail(s, "reading a list's observation window", err);
 	return LG_OK;
+}
+
+enum lg_status store_list_windows_each(struct store *s, const struct store_list_info *li,
+				       void (*fn)(void *arg, const struct store_list_window *w),
+				       void *arg, struct lg_err *err)
+{
+	sqlite3_stmt *q = store_stmt(s, s->windows ? Q_LIST_WINDOWS : Q_LIST_WINDOWS_OLD);
+	struct store_list_window w = {0};
+	int rc;
+
+	sqlite3_bind_int64(q, 1, li->id);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		w.version++;
+		w.run = sqlite3_column_int64(q, 0);
+		w.verified_at = sqlite3_column_int64(q, 1);
+		w.rows = (unsigned long)sqlite3_column_int64(q, 2);
+		w.contacts = (unsigned long)sqlite3_column_int64(q, 3);
+		w.exported = (unsigned long)sqlite3_column_int64(q, 4);
+		w.hard_bounced = (unsigned long)sqlite3_column_int64(q, 5);
+		fn(arg, &w);
+	}
+	sqlite3_reset(q);
+	return rc == SQLITE_DONE ? LG_OK : store_fail(s, "reading a list's versions", err);
 }
 
 enum lg_status store_list_each(struct store *s,
@@ -158,11 +195,26 @@ enum lg_status store_export_row(struct store *s, int64_t export_id,
 	sqlite3_bind_int64(q, 4, now);
 	if ((st = store_exec_step(s, q, "recording the export", err)) != LG_OK)
 		return st;
+	if (sqlite3_changes(s->db)) { /* else sent by an earlier export already */
+		q = store_stmt(s, Q_LIST_EXPORTED_ADD);
+		sqlite3_bind_int64(q, 1, li->id);
+		sqlite3_bind_int64(q, 2, 1);
+		if ((st = store_exec_step(s, q, "recording the export", err)) != LG_OK)
+			return st;
+	}
+	/* The same for the current version's window: a contact sent before
+	 * the list was verified again is sent anew in this one. */
+	q = store_stmt(s, Q_VSENT_ADD);
+	sqlite3_bind_int64(q, 1, li->version_run);
+	sqlite3_bind_int64(q, 2, contact_id);
+	sqlite3_bind_int64(q, 3, export_id);
+	sqlite3_bind_int64(q, 4, now);
+	if ((st = store_exec_step(s, q, "recording the export", err)) != LG_OK)
+		return st;
 	if (!sqlite3_changes(s->db))
-		return LG_OK; /* sent by an earlier export already */
-	q = store_stmt(s, Q_LIST_EXPORTED_ADD);
-	sqlite3_bind_int64(q, 1, li->id);
-	sqlite3_bind_int64(q, 2, 1);
+		return LG_OK;
+	q = store_stmt(s, Q_RUN_EXPORTED_ADD);
+	sqlite3_bind_int64(q, 1, li->version_run);
 	return store_exec_step(s, q, "recording the export", err);
 }
 

@@ -205,12 +205,22 @@ enum lg_status store_verify_header(struct store *s, const struct store_run *run,
 }
 
 enum lg_status store_verify_finish(struct store *s, const struct store_run *run,
-				   const struct store_list_counts *c, int64_t now,
+				   struct store_list_counts *c, int64_t now,
 				   struct lg_err *err)
 {
-	sqlite3_stmt *q = store_stmt(s, Q_RUN_DONE);
+	sqlite3_stmt *q = store_stmt(s, Q_RUN_COUNT);
 	enum lg_status st;
 
+	sqlite3_bind_int64(q, 1, run->id);
+	if (sqlite3_step(q) != SQLITE_ROW) {
+		st = store_fail(s, "counting the list version", err);
+		sqlite3_reset(q);
+		return st;
+	}
+	c->contacts = (unsigned long)sqlite3_column_int64(q, 0);
+	sqlite3_reset(q);
+
+	q = store_stmt(s, Q_RUN_DONE);
 	sqlite3_bind_int64(q, 1, run->id);
 	sqlite3_bind_int64(q, 2, now);
 	sqlite3_bind_int64(q, 3, (sqlite3_int64)c->rows);
@@ -283,6 +293,39 @@ static enum store_suppress suppress_of(const char *type)
 	if (!strcmp(type, "unsubscribe"))
 		return STORE_SUPPRESS_UNSUBSCRIBE;
 	return STORE_SUPPRESS_NONE;
+}
+
+/*
+ * A hard bounce of contact at `at`: mark the sends of it (statement mark,
+ * which returns the id of each list or version it marked) no later than
+ * the bounce, and add one to each one's count (statement add).
+ */
+static enum lg_status count_bounce(struct store *s, enum stmt_id mark, enum stmt_id add,
+				   int64_t contact, int64_t at, struct lg_err *err)
+{
+	sqlite3_stmt *q = store_stmt(s, mark);
+	struct lg_buf ids = LG_BUF_INIT; /* int64_t */
+	enum lg_status st = LG_OK;
+	int rc;
+
+	sqlite3_bind_int64(q, 1, contact);
+	sqlite3_bind_int64(q, 2, at);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(q, 0);
+		lg_buf_add(&ids, &id, sizeof(id));
+	}
+	sqlite3_reset(q);
+	if (rc != SQLITE_DONE)
+		st = store_fail(s, "recording a hard bounce", err);
+	for (size_t i = 0; st == LG_OK && i < ids.len / sizeof(int64_t); i++) {
+		int64_t id;
+		memcpy(&id, ids.data + i * sizeof(id), sizeof(id));
+		q = store_stmt(s, add);
+		sqlite3_bind_int64(q, 1, id);
+		st = store_exec_step(s, q, "recording a hard bounce", err);
+	}
+	lg_buf_release(&ids);
+	return st;
 }
 
 enum lg_status store_suppress(struct store *s, const char *address, size_t len,
@@ -395,28 +438,13 @@ enum lg_status store_bounce_add(struct store *s, const struct store_run *run,
 		sqlite3_bind_int64(q, 2, run->id);
 		if ((st = store_exec_step(s, q, "recording a hard bounce", err)) != LG_OK)
 			return st;
-		/* Count it against every list that sent to it before it bounced. */
-		q = store_stmt(s, Q_SENT_BOUNCED);
-		sqlite3_bind_int64(q, 1, contact);
-		sqlite3_bind_int64(q, 2, b->occurred_at ? b->occurred_at : now);
-		struct lg_buf lists = LG_BUF_INIT; /* int64_t list ids */
-		int rc;
-		while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-			int64_t id = sqlite3_column_int64(q, 0);
-			lg_buf_add(&lists, &id, sizeof(id));
-		}
-		sqlite3_reset(q);
-		if (rc != SQLITE_DONE)
-			st = store_fail(s, "recording a hard bounce", err);
-		for (size_t i = 0; st == LG_OK && i < lists.len / sizeof(int64_t); i++) {
-			int64_t id;
-			memcpy(&id, lists.data + i * sizeof(id), sizeof(id));
-			q = store_stmt(s, Q_LIST_BOUNCED_ADD);
-			sqlite3_bind_int64(q, 1, id);
-			st = store_exec_step(s, q, "recording a hard bounce", err);
-		}
-		lg_buf_release(&lists);
-		if (st != LG_OK)
+		/* Count it against every list that sent to it before it
+		 * bounced, and every list version whose window did. */
+		int64_t at = b->occurred_at ? b->occurred_at : now;
+		if ((st = count_bounce(s, Q_SENT_BOUNCED, Q_LIST_BOUNCED_ADD, contact, at, err)) !=
+			    LG_OK ||
+		    (st = count_bounce(s, Q_VSENT_BOUNCED, Q_RUN_BOUNCED_ADD, contact, at, err)) !=
+			    LG_OK)
 			return st;
 	} else {
 		q = store_stmt(s, Q_CONTACT_SUPPRESS);

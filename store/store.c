@@ -37,6 +37,9 @@
  * suppressions  addresses no export may ever contain
  * exports, sent  each export, and per list the contacts it sent first when
  * refresh_plan  a refresh run's contacts, stalest first, and which are done
+ * version_sent  per list version, the contacts its exports sent and which
+ *            of them hard-bounced after: the gate's observation window; a
+ *            verify run's exported and hard_bounced count them
  */
 static const char *const migrations[] = {
 	/* 1 */
@@ -201,6 +204,27 @@ static const char *const migrations[] = {
 	"ALTER TABLE profiles ADD COLUMN first_name TEXT;"
 	"ALTER TABLE profiles ADD COLUMN last_name TEXT;"
 	"ALTER TABLE profiles ADD COLUMN name TEXT;",
+	/* 4: observation windows: what each list version sent, and what of it
+	 * bounced.  Until now `sent` kept a contact's first export from the
+	 * list alone, so a contact sent again after the list was verified
+	 * again never counted for the new version.  What was sent before
+	 * goes to the version of its first export. */
+	"ALTER TABLE runs ADD COLUMN exported INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE runs ADD COLUMN hard_bounced INTEGER NOT NULL DEFAULT 0;"
+	"CREATE TABLE version_sent("
+	" run_id INTEGER NOT NULL REFERENCES runs(id),"
+	" contact_id INTEGER NOT NULL,"
+	" export_id INTEGER NOT NULL,"
+	" first_at INTEGER NOT NULL,"
+	" bounced_at INTEGER,"
+	" PRIMARY KEY (run_id, contact_id)) STRICT, WITHOUT ROWID;"
+	"CREATE INDEX version_sent_by_contact ON version_sent(contact_id);"
+	"INSERT INTO version_sent(run_id, contact_id, export_id, first_at, bounced_at)"
+	" SELECT e.run_id, s.contact_id, s.export_id, s.first_at, s.bounced_at"
+	" FROM sent s JOIN exports e ON e.id = s.export_id;"
+	"UPDATE runs SET exported = (SELECT count(*) FROM version_sent v WHERE v.run_id = runs.id),"
+	" hard_bounced = (SELECT count(v.bounced_at) FROM version_sent v WHERE v.run_id = runs.id)"
+	" WHERE kind = 'verify';",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(*migrations)))
 
@@ -274,14 +298,37 @@ static const char *const sql[Q_COUNT] = {
 	[Q_SENT_BOUNCED] = "UPDATE sent SET bounced_at = ?2 WHERE contact_id = ?1 AND bounced_at IS NULL"
 			   " AND first_at <= ?2 RETURNING list_id",
 	[Q_LIST_BOUNCED_ADD] = "UPDATE lists SET hard_bounced = hard_bounced + 1 WHERE id = ?1",
+	[Q_VSENT_BOUNCED] = "UPDATE version_sent SET bounced_at = ?2 WHERE contact_id = ?1"
+			    " AND bounced_at IS NULL AND first_at <= ?2 RETURNING run_id",
+	[Q_RUN_BOUNCED_ADD] = "UPDATE runs SET hard_bounced = hard_bounced + 1 WHERE id = ?1",
 	[Q_LIST_GET] =
 		"SELECT l.id, l.name, l.source, l.created_at, coalesce(l.current_run, 0),"
 		" coalesce(r.finished_at, 0), coalesce(r.rows, 0), coalesce(r.contacts, 0),"
 		" coalesce(r.deliverable, 0), coalesce(r.risky, 0), coalesce(r.undeliverable, 0),"
 		" coalesce(r.unknown, 0), l.exported, l.hard_bounced,"
 		" (SELECT count(*) FROM runs v WHERE v.list_id = l.id AND v.kind = 'verify'"
-		"  AND v.finished_at IS NOT NULL)"
+		"  AND v.finished_at IS NOT NULL),"
+		/* the input to verify again: the current version's, else the last tried */
+		" coalesce(r.input, (SELECT v.input FROM runs v WHERE v.list_id = l.id"
+		"  AND v.kind = 'verify' ORDER BY v.id DESC LIMIT 1), '')"
 		" FROM lists l LEFT JOIN runs r ON r.id = l.current_run WHERE l.name = ?1",
+	/* The versions of a list, oldest first, with their windows.  A
+	 * database read without its upgrade has no version_sent: its windows
+	 * are counted as the upgrade would fill them (a contact in the window
+	 * of its first export from the list). */
+	[Q_LIST_WINDOWS] = "SELECT id, finished_at, rows, contacts, exported, hard_bounced FROM runs"
+			   " WHERE list_id = ?1 AND kind = 'verify' AND finished_at IS NOT NULL"
+			   " ORDER BY id",
+	[Q_RUN_WINDOW] = "SELECT exported, hard_bounced FROM runs WHERE id = ?1",
+	[Q_RUN_WINDOW_OLD] = "SELECT count(*), count(s.bounced_at) FROM exports e"
+			     " JOIN sent s ON s.export_id = e.id WHERE e.run_id = ?1",
+	[Q_LIST_WINDOWS_OLD] =
+		"SELECT r.id, r.finished_at, r.rows, r.contacts,"
+		" (SELECT count(*) FROM exports e JOIN sent s ON s.export_id = e.id WHERE e.run_id = r.id),"
+		" (SELECT count(s.bounced_at) FROM exports e JOIN sent s ON s.export_id = e.id"
+		"  WHERE e.run_id = r.id)"
+		" FROM runs r WHERE r.list_id = ?1 AND r.kind = 'verify' AND r.finished_at IS NOT NULL"
+		" ORDER BY r.id",
 	[Q_LIST_ALL] = "SELECT name FROM lists ORDER BY name",
 	[Q_MEMBERS] = "SELECT c.status, c.flags, c.verified_at, c.suppressed"
 		      " FROM members m JOIN contacts c ON c.id = m.contact_id WHERE m.run_id = ?1",
@@ -295,6 +342,9 @@ static const char *const sql[Q_COUNT] = {
 	[Q_SENT_ADD] = "INSERT OR IGNORE INTO sent(list_id, contact_id, export_id, first_at)"
 		       " VALUES (?1, ?2, ?3, ?4)",
 	[Q_LIST_EXPORTED_ADD] = "UPDATE lists SET exported = exported + ?2 WHERE id = ?1",
+	[Q_VSENT_ADD] = "INSERT OR IGNORE INTO version_sent(run_id, contact_id, export_id, first_at)"
+			" VALUES (?1, ?2, ?3, ?4)",
+	[Q_RUN_EXPORTED_ADD] = "UPDATE runs SET exported = exported + 1 WHERE id = ?1",
 	[Q_EXPORT_DONE] = "UPDATE exports SET rows = ?2 WHERE id = ?1",
 	[Q_REFRESH_OPEN] = "SELECT id, coalesce(list_id, 0) FROM runs WHERE kind = 'refresh'"
 			   " AND finished_at IS NULL ORDER BY id DESC LIMIT 1",
@@ -757,6 +807,7 @@ enum lg_status store_open(struct store **out, const char *path, enum store_mode 
 		}
 		st = migrate(s, err);
 		s->version = SCHEMA_VERSION;
+		s->windows = true;
 	} else {
 		/* Reading an empty or foreign file: say so rather than fail later. */
 		if (v == 0)
@@ -766,6 +817,14 @@ enum lg_status store_open(struct store **out, const char *path, enum store_mode 
 			st = lg_err_set(err, LG_ECONFIG, "%s: made by a newer leadgate (schema %d)",
 					s->path, v);
 		s->version = v;
+		/* By what it holds rather than by number: which migration
+		 * brought the windows is the list's business alone. */
+		sqlite3_stmt *q;
+		if (st == LG_OK && sqlite3_prepare_v2(s->db, "SELECT 1 FROM sqlite_schema WHERE"
+					" type = 'table' AND name = 'version_sent'", -1, &q, NULL) == SQLITE_OK) {
+			s->windows = sqlite3_step(q) == SQLITE_ROW;
+			sqlite3_finalize(q);
+		}
 	}
 out:
 	if (st != LG_OK) {

@@ -138,9 +138,14 @@ struct store_list_counts {
 	unsigned long by_status[VERIFY_STATUS_COUNT];
 };
 
-/* The run is complete: it becomes the list's current version. */
+/*
+ * The run is complete: it becomes the list's current version, with the
+ * counts c.  c->contacts is set here to the contacts the run recorded (its
+ * members), which `lists` shows: two rows that are no duplicates of each
+ * other may still be one contact (an IDN domain as U-label and A-label).
+ */
 enum lg_status store_verify_finish(struct store *s, const struct store_run *run,
-				   const struct store_list_counts *c, int64_t now,
+				   struct store_list_counts *c, int64_t now,
 				   struct lg_err *err);
 
 /* ---- suppression --------------------------------------------------------- */
@@ -228,6 +233,17 @@ struct store_list_info {
 	struct store_list_counts counts;      /* of the current version, as verified */
 	unsigned long exported;    /* distinct contacts ever exported from the list */
 	unsigned long hard_bounced;/* of them, hard-bounced after their export */
+	/*
+	 * The observation window: the distinct contacts exported from the
+	 * current version, and of them those that hard-bounced after that
+	 * export.  A new version starts a new, empty window; the old ones
+	 * stay (store_list_windows_each).
+	 */
+	unsigned long window_exported;
+	unsigned long window_hard_bounced;
+	char input[1024];          /* what the current version was verified from, as
+				    * verify named it ("<stdin>"); without a complete
+				    * version the last run's; "" when none */
 };
 
 /* The list called name: LG_ENOINPUT with a message if there is none. */
@@ -237,6 +253,22 @@ enum lg_status store_list_get(struct store *s, const char *name, struct store_li
 enum lg_status store_list_each(struct store *s,
 			       void (*fn)(void *arg, const struct store_list_info *li), void *arg,
 			       struct lg_err *err);
+
+/* One version of a list and its observation window. */
+struct store_list_window {
+	unsigned version;          /* 1 for the first complete version, and so on */
+	int64_t run;               /* its run (current when == store_list_info.version_run) */
+	int64_t verified_at;
+	unsigned long rows, contacts;
+	unsigned long exported;    /* distinct contacts exported from this version */
+	unsigned long hard_bounced;/* of them, hard-bounced after that export */
+};
+
+/* Every complete version of the list, oldest first.  fn must not call the
+ * store. */
+enum lg_status store_list_windows_each(struct store *s, const struct store_list_info *li,
+				       void (*fn)(void *arg, const struct store_list_window *w),
+				       void *arg, struct lg_err *err);
 
 /* A member of a list's current version with its contact's latest state. */
 struct store_member {

@@ -35,13 +35,21 @@ enum stmt_id {
 	Q_EVIDENCE_BOUNCE,
 	Q_SENT_BOUNCED,
 	Q_LIST_BOUNCED_ADD,
+	Q_VSENT_BOUNCED,
+	Q_RUN_BOUNCED_ADD,
 	Q_LIST_GET,
 	Q_LIST_ALL,
+	Q_LIST_WINDOWS,
+	Q_LIST_WINDOWS_OLD,
+	Q_RUN_WINDOW,
+	Q_RUN_WINDOW_OLD,
 	Q_MEMBERS,
 	Q_MEMBERS_ADDR,
 	Q_EXPORT_ADD,
 	Q_SENT_ADD,
 	Q_LIST_EXPORTED_ADD,
+	Q_VSENT_ADD,
+	Q_RUN_EXPORTED_ADD,
 	Q_EXPORT_DONE,
 	Q_REFRESH_OPEN,
 	Q_PLAN_ALL,
@@ -80,6 +88,8 @@ struct store {
 	char *path;
 	bool in_tx;
 	int version;            /* the schema's version (a reader may open an older one) */
+	bool windows;           /* it has version_sent (a reader of an older one counts
+				 * the windows from sent and exports) */
 	sqlite3_stmt *q[Q_COUNT];
 	char mx[256];           /* store_domain_get's answer, until the next call */
 };

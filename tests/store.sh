@@ -84,17 +84,28 @@ t0=$(ms)
 db=$t/s.db
 L="--db $db --now $now1"
 exits 1 "verify --list: the gate blocks a list this short" \
-	"$lg" verify $L $dns --no-progress --list q4 -o "$t/q4.csv" samples/contacts.csv
+	"$lg" verify $L $dns --no-progress --list q4 --summary "$t/q4.json" -o "$t/q4.csv" samples/contacts.csv
 check "verify --list says the gate blocked" has "$t/err" "gate: BLOCKED for list 'q4'"
-check "verify --list says what it recorded" has "$t/err" "'q4': 21 contacts recorded"
+# 30 rows: 21 contacts, the row repeating an address, the 8 rows without a
+# valid address (syntax, special-use domains, the empty one).
+check "verify --list says what became of the rows" has "$t/err" \
+	"'q4': 21 contacts recorded; of the 30 rows, 1 duplicate collapsed into them, 8 without a valid address not recorded"
+eq "the summary's list counts add up to its rows" \
+	"$(jget "$t/q4.json" '$.list.contacts') + $(jget "$t/q4.json" '$.list.duplicates_collapsed') + $(jget "$t/q4.json" '$.list.not_recorded') = $(jget "$t/q4.json" '$.list.rows')" \
+	"21 + 1 + 8 = 30"
+# The short list is blocked on its size alone: the way out is a threshold
+# of its own, at the bound it has, since records like these pass from 765.
+check "the blocked line ends with its way out" \
+	grep -q "^  blocked: predicted .*records like them pass from 765 on; as it is, it passes at a threshold of its own of 4.67% (\\[gate\\] threshold in a file given with -c): leadgate gate -c FILE q4\$" "$t/err"
 eq "verify --list writes every row" "$(rows "$t/q4.csv")" 30
 eq "one contact per distinct address" "$(sq 'SELECT count(*) FROM contacts')" 21
 eq "one evidence row per contact" "$(sq "SELECT count(*) FROM evidence WHERE how = 'verify'")" 21
-eq "schema version" "$(sq 'PRAGMA user_version')" 3
+eq "schema version" "$(sq 'PRAGMA user_version')" 4
 eq "WAL" "$(sq 'PRAGMA journal_mode')" wal
 
 exits 0 "lists" "$lg" lists $L
 eq "lists: rows, contacts, gate" "$(awk '$1 == "q4" { print $2, $3, $4, $5, $NF }' "$t/out")" "1 30 21 11 blocked"
+eq "lists: nothing exported, so no observed rate" "$(awk '$1 == "q4" { print $(NF - 2), $(NF - 1) }' "$t/out")" "4.67% -"
 check "lists: a header" has "$t/out" "NAME"
 
 exits 0 "lists show" "$lg" lists $L show q4
@@ -120,6 +131,10 @@ eq "json of one list" "$(jget "$t/out" '$.unique_contacts')" 21
 
 exits 1 "gate blocks the short list" "$lg" gate $L q4
 check "gate says why" has "$t/out" "95% upper bound 4.67% is above the 1.00% threshold"
+exits 1 "gate --format json of the short list" "$lg" gate $L --format json q4
+eq "gate json: the way out" "$(jget "$t/out" '$.unblock[0].why') $(jget "$t/out" '$.unblock[0].command')" "predicted leadgate gate -c FILE q4"
+printf '[gate]\nthreshold = 4.67%%\n' >"$t/own.conf"
+exits 0 "the threshold it names lets it pass" "$lg" gate $L -c "$t/own.conf" q4
 exits 0 "gate passes at a 10% threshold" "$lg" gate $L -c "$t/ten.conf" q4
 check "gate says pass" has "$t/out" "gate: pass for list 'q4'"
 exits 0 "gate --format json" "$lg" gate $L -c "$t/ten.conf" --format json q4
@@ -228,7 +243,13 @@ exits 1 "export --for-sequence of a stale list" "$lg" export $L -c "$t/ten.conf"
 check "export of a stale list says it refused" has "$t/err" "export refused"
 exits 1 "gate of a stale list" "$lg" gate $L -c "$t/ten.conf" --format json q4
 eq "gate of a stale list: nothing may be sent" "$(jget "$t/out" '$.why')" '["empty"]'
-exits 0 "refresh" "$lg" refresh $L $dns --list q4
+exits 1 "gate of a stale list, as text" "$lg" gate $L -c "$t/ten.conf" q4
+# 21 contacts, 4 of them suppressed: a refresh of the stale ones takes 17
+# and brings back the 7 deliverable ones not suppressed.
+check "gate of a stale list: re-verify the stale ones" grep -q \
+	"^  blocked: none of the 21 contacts may be sent: .*; re-verifying the 17 contacts verified more than 30 days ago would make 7 sendable, at 0.50% (bound .*): leadgate refresh --list q4 --older-than 30d\$" "$t/out"
+way=$(sed -n 's/^  blocked: none of .*: leadgate refresh //p' "$t/out")
+exits 0 "refresh as the gate says ($way)" "$lg" refresh $L $dns $way
 check "refresh reports" has "$t/err" "17 of 17 planned records re-verified"
 run=$(sq "SELECT max(id) FROM runs WHERE kind = 'refresh'")
 eq "refresh: one evidence row per planned contact" \
@@ -236,6 +257,7 @@ eq "refresh: one evidence row per planned contact" \
 	"$(sq "SELECT count(*) FROM refresh_plan WHERE run_id = $run")"
 eq "refresh: 17 planned (21 less 4 suppressed)" "$(sq "SELECT count(*) FROM refresh_plan WHERE run_id = $run")" 17
 eq "refresh: the run finished" "$(sq "SELECT finished_at IS NOT NULL FROM runs WHERE id = $run")" 1
+exits 0 "the gate passes after the refresh it named" "$lg" gate $L -c "$t/ten.conf" q4
 exits 0 "export --for-sequence after refresh" "$lg" export $L -c "$t/ten.conf" --for-sequence -o "$t/fresh.csv" q4
 addresses "$t/fresh.csv" >"$t/got"
 check "refreshed contacts exportable again" cmp -s "$t/got" "$t/want2"
@@ -276,6 +298,8 @@ n1=$(jget "$t/s1.json" '$.dns.domains') n2=$(jget "$t/s2.json" '$.dns.domains') 
 kept=$(sqlite3 -batch "$db2" 'SELECT count(*) FROM domains')
 check "answers are kept across runs: $kept of $n1 domains (failures are not)" [ "$kept" -gt 0 -a "$kept" -lt "$n1" ]
 eq "a second run asks only for what was not kept" "$n2" $((n1 - kept))
+eq "the first run's summary: no answer from the store" "$(jget "$t/s1.json" '$.dns.from_store')" 0
+eq "the second run's summary counts the answers from the store" "$(jget "$t/s2.json" '$.dns.from_store')" "$kept"
 eq "two days on, every answer has expired and is asked again" "$n3" "$n1"
 before=$(sq "SELECT group_concat(status || reason || verified_at) FROM contacts")
 exits 75 "refresh with the resolver down" "$lg" refresh --db "$db" --now "$now40" --dns 127.0.0.1:1 --dns-timeout 100 --dns-tries 1
@@ -284,7 +308,8 @@ eq "refresh with the resolver down records nothing" "$(sq "SELECT group_concat(s
 exits 0 "the next refresh takes the interrupted one up" "$lg" refresh --db "$db" --now "$now40" $dns
 check "it says so" has "$t/err" "taking up the interrupted refresh run"
 
-# === a refresh where most domains go unanswered ================================
+# === a refresh where most domains go unanswered 
+========================
 # A list of 30 contacts on 30 domains, and 5 staler contacts elsewhere.  A
 # second server answers for 10 of the 30 domains and drops the queries of
 # the other 20: the refresh records all 30, keeps the older verdict of the
@@ -311,6 +336,94 @@ exits 0 "the next refresh, budget 20" "$lg" refresh --db "$db" --now "$now40" $d
 eq "... takes the 20 kept first" "$(sq "SELECT count(*) FROM contacts WHERE address LIKE 'u%' AND verified_at = 1768035600")" 0
 eq "... before the staler ones" "$(sq "SELECT count(*) FROM contacts WHERE address LIKE 'o%' AND verified_at > 1767603600")" 0
 eq "... and nothing waits any more" "$(sq 'SELECT count(*) FROM reverify')" 0
+=======
+# === the way out of the gate ===================================================
+# Each blocked reason ends with the command that would unblock it, with
+# the figures it would give; running that command does unblock it.
+db=$t/w.db
+printf '[gate]\nthreshold = 5%%\n' >"$t/five.conf"
+"$lg" verify --db "$db" --now "$now1" $dns -q --list w -o /dev/null samples/contacts.csv
+# With --include-risky the 2 role addresses (10 % each) weigh in: blocked
+# at 5 %; without them the 11 deliverable ones pass (bound 4.67 %).
+exits 1 "gate --include-risky at 5 %" "$lg" gate --db "$db" --now "$now1" -c "$t/five.conf" --include-risky w
+check "the way out: leave the risky ones out" grep -q \
+	"^  blocked: predicted .*; leaving out its 2 risky records (no --include-risky) would give 0.50% (bound 4.67%): leadgate export --for-sequence w\$" "$t/out"
+exits 0 "without them it passes" "$lg" gate --db "$db" --now "$now1" -c "$t/five.conf" w
+# Twelve days on the 11 records are aging (p = 1.33 % each, bound 8.1 %):
+# re-verifying those older than 11 days (all 21 contacts, verified 12 days
+# ago) brings them back to 0.5 %, bound 4.67 %.
+now12=2026-01-22T09:00:00Z
+exits 1 "gate 12 days on at 5 %" "$lg" gate --db "$db" --now "$now12" -c "$t/five.conf" w
+check "the way out: re-verify the older ones" grep -q \
+	"^  blocked: predicted .*; re-verifying the 21 contacts verified more than 11 days ago would give 0.50% (bound 4.67%): leadgate refresh --list w --older-than 11d\$" "$t/out"
+way=$(sed -n 's/^  blocked: predicted .*: leadgate refresh //p' "$t/out")
+exits 0 "refresh as the gate says ($way)" "$lg" refresh --db "$db" --now "$now12" $dns $way
+check "it re-verified the 21" has "$t/err" "21 of 21 planned records re-verified (older than 11.0 days"
+exits 0 "then the gate passes, at the bound it named" "$lg" gate --db "$db" --now "$now12" -c "$t/five.conf" w
+check "the bound it named" has "$t/out" "95% upper bound 4.67% is within the 5.00% threshold"
+# A list of which nothing may be sent, even re-verified.
+printf 'Email\nnobody@nxdomain.invalid\ninfo@mailinator.com\n' >"$t/dead.csv"
+"$lg" verify --db "$db" --now "$now1" $dns -q --list dead -o /dev/null "$t/dead.csv"
+exits 1 "gate of a list with nothing to send" "$lg" gate --db "$db" --now "$now1" dead
+check "the way out: there is none; see each verdict" grep -q \
+	"^  blocked: none of .*; nothing in it can be sent, even re-verified: .*: leadgate export dead\$" "$t/out"
+exits 0 "lists of it" "$lg" lists --db "$db" --now "$now1"
+eq "lists: no rate where nothing is measured" "$(awk '$1 == "dead" { print $(NF - 2), $(NF - 1), $NF }' "$t/out")" "- - blocked"
+
+# Verified without DNS: every valid address unknown; re-verifying them is
+# the way out, and the refresh it names takes them (a minute on).
+db=$t/nd.db
+"$lg" verify --db "$db" --now "$now1" --no-dns -q --list nd -o /dev/null samples/contacts.csv
+exits 1 "gate of a list verified without DNS" "$lg" gate --db "$db" --now "$now1" nd
+check "the way out: re-verify the unknown ones" grep -q \
+	"^  blocked: none of .*; nothing would be sendable even re-verified with the statuses it has, but 19 contacts are unknown (could not be decided): re-verifying them may make some sendable: leadgate refresh --list nd --older-than 0d\$" "$t/out"
+way=$(sed -n 's/^  blocked: none of .*: leadgate refresh //p' "$t/out")
+exits 0 "refresh as the gate says ($way)" "$lg" refresh --db "$db" --now 2026-01-10T09:01:00Z $dns $way
+check "it re-verified them" has "$t/err" "21 of 21 planned records re-verified"
+exits 1 "then the gate weighs what they became" "$lg" gate --db "$db" --now 2026-01-10T09:01:00Z nd
+check "11 deliverable now" has "$t/out" "of the 11 records export would write"
+
+# === a list that bounced recovers =============================================
+# 2500 rows, 2450 contacts on domains with mail hosts: it passes at 1 % and
+# is sent; 40 of them hard-bounce (1.63 %, Wilson lower bound 1.20 %): the
+# observed part blocks it.  The bounced are suppressed; verified again, the
+# list starts a new observation window and passes, and the old window
+# stays in its history.
+db=$t/rec.db
+gen 2500 500000 >"$t/rec.csv"
+n_rec=$(distinct "$t/rec.csv")
+exits 0 "recovery: verify --list passes at 1 %" "$lg" verify --db "$db" --now "$now1" $dns --no-progress --list rec -o /dev/null "$t/rec.csv"
+check "recovery: the summary's counts" has "$t/err" "'rec': $n_rec contacts recorded; of the 2500 rows, $((2500 - n_rec)) duplicates collapsed into them, 0 without a valid address not recorded"
+exits 0 "recovery: export --for-sequence" "$lg" export --db "$db" --now "$now1" --for-sequence -o "$t/rec-seq.csv" rec
+eq "recovery: every contact sent" "$(rows "$t/rec-seq.csv")" "$n_rec"
+{ echo "email,type,code,reason,time"
+  tail -n +2 "$t/rec-seq.csv" | head -n 40 | awk -F, '{ print $1 ",hard,550 5.1.1,user unknown,2026-01-11T10:00:00Z" }'; } >"$t/rec-bounces.csv"
+exits 0 "recovery: 40 hard bounces" "$lg" bounces import --db "$db" --now "$now2" "$t/rec-bounces.csv"
+exits 1 "recovery: the gate blocks on what was observed" "$lg" gate --db "$db" --now "$now2" rec
+check "recovery: the observed line says why and what next" grep -q \
+	"^  blocked: observed hard-bounce rate 1.63% (40 of $n_rec exported from this version); Wilson 95% lower bound 1.20% is above the 1.00% threshold; the 40 that bounced are suppressed, and verifying the list again starts a new observation window: leadgate verify --list rec $t/rec.csv\$" "$t/out"
+check "recovery: the predicted part passes" has "$t/out" "  ok: predicted bounce rate"
+way=$(sed -n 's/^  blocked: observed .*: leadgate //p' "$t/out")
+exits 0 "recovery: lists" "$lg" lists --db "$db" --now "$now2"
+eq "recovery: lists shows the observed rate" "$(awk '$1 == "rec" { print $(NF - 1), $NF }' "$t/out")" "1.63% blocked"
+exits 0 "recovery: verify the list again, as the gate says ($way)" "$lg" $way --db "$db" --now "$now2" $dns --no-progress -o "$t/rec2.csv"
+check "recovery: the new version's observed part starts empty" has "$t/err" "observed hard-bounce rate not counted yet: 0 of the 0 exported from this version"
+eq "recovery: the bounced ones come out bounce.hard" \
+	"$(grep ',undeliverable,bounce.hard,' "$t/rec2.csv" | cut -d, -f1 | tr 'A-Z' 'a-z' | sort -u | wc -l | tr -d ' ')" 40
+exits 0 "recovery: the gate passes" "$lg" gate --db "$db" --now "$now2" rec
+exits 0 "recovery: lists show" "$lg" lists --db "$db" --now "$now2" show rec
+check "recovery: the old window in the history" grep -q "^    version 1, verified $now1: exported $n_rec, hard-bounced 40 (1.63%)\$" "$t/out"
+check "recovery: the new one current" grep -q "^    version 2 (current), verified $now2: exported 0\$" "$t/out"
+check "recovery: the lifetime counts go on" has "$t/out" "exported so far: $n_rec, of which hard-bounced 40"
+exits 0 "recovery: lists show -f json" "$lg" lists --db "$db" --now "$now2" show rec -f json
+eq "recovery: json windows" "$(jget "$t/out" '$.windows[0].hard_bounces') $(jget "$t/out" '$.windows[1].exported') $(jget "$t/out" '$.gate.exported') $(jget "$t/out" '$.gate.exported_total') $(jget "$t/out" '$.gate.hard_bounces_total') $(jget "$t/out" '$.gate.window_version')" \
+	"40 0 0 $n_rec 40 2"
+exits 0 "recovery: lists" "$lg" lists --db "$db" --now "$now2"
+eq "recovery: lists shows no observed rate for the new window" "$(awk '$1 == "rec" { print $(NF - 1), $NF }' "$t/out")" "- pass"
+# Sent again: the 2410 left count anew in the new window.
+exits 0 "recovery: export --for-sequence again" "$lg" export --db "$db" --now "$now2" --for-sequence -o "$t/rec-seq2.csv" rec
+exits 0 "recovery: lists show after the second send" "$lg" lists --db "$db" --now "$now2" show rec
+check "recovery: the new window counts the second send" grep -q "^    version 2 (current), verified $now2: exported $((n_rec - 40)), hard-bounced 0 (0.00%)\$" "$t/out"
 
 # === bad input ================================================================
 exits 66 "gate of a list that does not exist" "$lg" gate --db "$db" --now "$now1" nosuchlist
@@ -436,10 +549,21 @@ for d in $(moments $dur); do
 done
 ok "verify --list of $n_big contacts (${dur} ms) killed $killed of 6 times"
 open=$(sq "SELECT count(*) FROM runs WHERE kind = 'verify' AND finished_at IS NULL")
-exits 0 "verify --list run again to the end" "$lg" verify $L $dns --no-progress --list big -o /dev/null "$t/big.csv"
+kept=$(sq 'SELECT count(*) FROM domains')
+exits 0 "verify --list run again to the end" "$lg" verify $L $dns --no-progress --list big --summary "$t/big.json" -o /dev/null "$t/big.csv"
 if [ "${open:-0}" -gt 0 ]; then
 	check "it took the interrupted run up" has "$t/err" "taking up the interrupted run"
 fi
+# What the killed runs kept is not asked again, and the summary says so:
+# the domains looked up and those from the store are the list's domains.
+n_dom=$(tail -n +2 "$t/big.csv" | cut -d, -f1 | sed 's/.*@//' | tr 'A-Z' 'a-z' | sort -u | wc -l | tr -d ' ')
+eq "the run to the end: answers from the store" "$(jget "$t/big.json" '$.dns.from_store')" "$kept"
+eq "the run to the end: looked up and from the store" \
+	"$(($(jget "$t/big.json" '$.dns.domains') + $(jget "$t/big.json" '$.dns.from_store')))" "$n_dom"
+if [ "$kept" -gt 0 ]; then
+	check "the summary says how many came from the store" has "$t/err" "; $kept more domains answered from the store"
+fi
+eq "the summary's contacts are the version's members" "$(jget "$t/big.json" '$.list.contacts')" "$n_big"
 eq "big: integrity_check" "$(integrity "$db")" ok
 cur=$(sq "SELECT current_run FROM lists WHERE name = 'big'")
 eq "big: the current version is the last run" "$cur" "$(sq "SELECT max(id) FROM runs WHERE kind = 'verify'")"

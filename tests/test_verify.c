@@ -547,6 +547,128 @@ static void test_gate_observed(void **state)
 	assert_int_equal(d.why, VERIFY_GATE_OBSERVED);
 }
 
+/*
+ * The fewest records of a kind that pass: 0.005 + 1.96 sqrt(0.004975 / n)
+ * is within 1 % from n = 765 (test_gate_predicted), within 2 % from n =
+ * 0.004975 / (0.015 / 1.96)^2 = 84.94, so 85, and within 5 % from
+ * 0.004975 / (0.045 / 1.96)^2 = 9.44, so 10: the README's table.
+ */
+static void test_gate_min_records(void **state)
+{
+	(void)state;
+	struct conf_gate g = conf.gate;
+	struct verify_gate_input in = {0};
+
+	gate_fill(&in, 1, VERIFY_DELIVERABLE, 0);
+	assert_int_equal(verify_gate_min_records(&g, &in), 765);
+	g.threshold = 0.02;
+	assert_int_equal(verify_gate_min_records(&g, &in), 85);
+	g.threshold = 0.05;
+	assert_int_equal(verify_gate_min_records(&g, &in), 10);
+	/* Only the average counts: 11 such records say the same as one. */
+	gate_fill(&in, 10, VERIFY_DELIVERABLE, 0);
+	assert_int_equal(verify_gate_min_records(&g, &in), 10);
+
+	/* Risky records bounce at 10 % on average: no number of them passes
+	 * at 1 %, nor at 10 % (the bound is above the mean). */
+	g = conf.gate;
+	in = (struct verify_gate_input){0};
+	gate_fill(&in, 50, VERIFY_RISKY, 0);
+	assert_int_equal(verify_gate_min_records(&g, &in), 0);
+	g.threshold = 0.10;
+	assert_int_equal(verify_gate_min_records(&g, &in), 0);
+	/* Nothing to average. */
+	in = (struct verify_gate_input){0};
+	assert_int_equal(verify_gate_min_records(&conf.gate, &in), 0);
+}
+
+#define DAYS 31 /* stale_days 30: buckets 0 .. 30, the last for stale verdicts */
+
+/* n records of status st verified `days` whole days ago, into the bucket
+ * a refresh --older-than of fewer days takes: as they are (unless stale)
+ * and as they would be re-verified now. */
+static void gate_age(struct verify_gate_input *keep, struct verify_gate_input *fresh,
+		     unsigned long n, enum verify_status st, int days)
+{
+	int b = days - 1 < DAYS - 1 ? days - 1 : DAYS - 1;
+	if (days <= 30)
+		gate_fill(&keep[b], n, st, (int64_t)days * 86400);
+	gate_fill(&fresh[b], n, st, 0);
+}
+
+static void test_gate_refresh_days(void **state)
+{
+	(void)state;
+	const struct conf_gate *g = &conf.gate;
+	struct verify_gate_input never = {0}, keep[DAYS] = {{0}}, fresh[DAYS] = {{0}}, in, asis;
+	struct verify_gate_decision d;
+
+	/*
+	 * 2000 deliverables verified just now (no refresh takes them), 300
+	 * verified 20 days ago (p = 1 - 0.995 * 0.979^(20 / 30.436875) =
+	 * 0.0187800 each) and 40 risky ones 40 days old (stale).  As they
+	 * are: 2300 records, sum p 15.634, bound 1.0150 %: blocked.
+	 * Re-verifying those older than 20 to 30 days brings back only the
+	 * risky ones, at 10 %: 2340 records, bound 1.2049 %, worse.  Older
+	 * than 19 days takes the 300 too: sum p = 10 + 1.5 + 4 = 15.5, sum
+	 * p(1 - p) = 9.95 + 1.4925 + 3.6 = 15.0425; 15.5 / 2340 + 1.96 *
+	 * sqrt(15.0425) / 2340 = 0.0066239 + 0.0032486 = 0.0098726: passes.
+	 * 19 is the answer: the fewest records to re-verify.
+	 */
+	gate_fill(&never, 2000, VERIFY_DELIVERABLE, 0);
+	gate_age(keep, fresh, 300, VERIFY_DELIVERABLE, 20);
+	gate_age(keep, fresh, 40, VERIFY_RISKY, 40);
+	asis = never;
+	for (int i = 0; i < DAYS; i++)
+		verify_gate_merge(&asis, &keep[i]);
+	assert_int_equal(asis.candidates, 2300);
+	verify_gate_decide(g, &asis, &d);
+	assert_true(d.blocked);
+	assert_near(d.predicted_upper, 0.0101500, 1e-7);
+	assert_int_equal(verify_gate_refresh_days(g, &never, keep, fresh, DAYS, &in, &d), 19);
+	assert_int_equal(in.candidates, 2340);
+	assert_near(in.sum_p, 15.5, 1e-9);
+	assert_near(in.sum_pq, 15.0425, 1e-9);
+	assert_false(d.blocked);
+	assert_near(d.predicted_upper, 0.0098726, 1e-7);
+
+	/* What was sent is no part of the question: a list blocked on its
+	 * bounces gets the same answer. */
+	never.exported = 1000;
+	never.hard_bounces = 100;
+	assert_int_equal(verify_gate_refresh_days(g, &never, keep, fresh, DAYS, &in, &d), 19);
+	assert_false(d.blocked);
+
+	/* Every record stale: nothing may be sent as it is; re-verifying the
+	 * stale ones alone (older than 30 days) gives 1000 fresh records,
+	 * bound 0.93717 %. */
+	never = (struct verify_gate_input){0};
+	memset(keep, 0, sizeof(keep));
+	memset(fresh, 0, sizeof(fresh));
+	gate_age(keep, fresh, 1000, VERIFY_DELIVERABLE, 45);
+	assert_int_equal(verify_gate_refresh_days(g, &never, keep, fresh, DAYS, &in, &d), 30);
+	assert_int_equal(in.candidates, 1000);
+	assert_near(d.predicted_upper, 0.0093717, 1e-7);
+
+	/* Too few to pass, however fresh: -1, and the figures of everything
+	 * re-verified (100 fresh records: bound 1.88246 %). */
+	memset(keep, 0, sizeof(keep));
+	memset(fresh, 0, sizeof(fresh));
+	gate_age(keep, fresh, 100, VERIFY_DELIVERABLE, 20);
+	assert_int_equal(verify_gate_refresh_days(g, &never, keep, fresh, DAYS, &in, &d), -1);
+	assert_int_equal(in.candidates, 100);
+	assert_near(in.sum_p, 0.5, 1e-12);
+	assert_true(d.blocked);
+	assert_int_equal(d.why, VERIFY_GATE_PREDICTED);
+	assert_near(d.predicted_upper, 0.0188246, 1e-7);
+
+	/* Nothing at all: -1, and nothing to send. */
+	memset(keep, 0, sizeof(keep));
+	memset(fresh, 0, sizeof(fresh));
+	assert_int_equal(verify_gate_refresh_days(g, &never, keep, fresh, DAYS, &in, &d), -1);
+	assert_int_equal(d.why, VERIFY_GATE_EMPTY);
+}
+
 static void test_gate_empty(void **state)
 {
 	(void)state;
@@ -585,6 +707,8 @@ int main(void)
 		cmocka_unit_test(test_gate_predicted),
 		cmocka_unit_test(test_gate_observed),
 		cmocka_unit_test(test_gate_empty),
+		cmocka_unit_test(test_gate_min_records),
+		cmocka_unit_test(test_gate_refresh_days),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

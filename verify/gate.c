@@ -17,11 +17,18 @@
  *    textbook p +- z sqrt(p(1-p)/n) collapses to a point; the list is
  *    blocked only when the lower end is above threshold, i.e. when the
  *    bounces are not plausibly bad luck.
+ *
+ * A blocked list is told its way out in figures: what leaving some records
+ * out, or re-verifying those older than n days, would make of the
+ * predicted part.  Those answers come from verify_gate_decide on the
+ * inputs the change would give, never from a formula of their own, so
+ * that the way out it names does pass.
  */
 #include "verify.h"
 
 #include <assert.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 static double clamp01(double x)
@@ -97,4 +104,86 @@ void verify_gate_decide(const struct conf_gate *g, const struct verify_gate_inpu
 		out->why |= VERIFY_GATE_OBSERVED;
 
 	out->blocked = out->why != 0;
+}
+
+void verify_gate_merge(struct verify_gate_input *in, const struct verify_gate_input *more)
+{
+	in->candidates += more->candidates;
+	in->sum_p += more->sum_p;
+	in->sum_pq += more->sum_pq;
+	in->exported += more->exported;
+	in->hard_bounces += more->hard_bounces;
+}
+
+/* The decision on in's predicted part alone: true when it passes. */
+static bool predicted_passes(const struct conf_gate *g, const struct verify_gate_input *in,
+			     struct verify_gate_decision *d)
+{
+	struct verify_gate_input p = *in;
+	p.exported = p.hard_bounces = 0; /* what was sent is not what is asked */
+	verify_gate_decide(g, &p, d);
+	return !d->blocked;
+}
+
+int verify_gate_refresh_days(const struct conf_gate *g, const struct verify_gate_input *never,
+			     const struct verify_gate_input *keep,
+			     const struct verify_gate_input *fresh, size_t ndays,
+			     struct verify_gate_input *in, struct verify_gate_decision *d)
+{
+	/* kept[n]: never and keep[0 .. n), what a refresh of the records
+	 * older than n days leaves as it is. */
+	struct verify_gate_input *kept = lg_xcalloc(ndays + 1, sizeof(*kept));
+	struct verify_gate_input redone = {0};
+	int found = -1;
+
+	kept[0] = *never;
+	for (size_t n = 0; n < ndays; n++) {
+		kept[n + 1] = kept[n];
+		verify_gate_merge(&kept[n + 1], &keep[n]);
+	}
+	/* The largest n first: the fewest records to re-verify.  Re-verifying
+	 * more is not always better (a stale record refreshed joins the
+	 * records sent), so every n is tried rather than bisected. */
+	for (size_t n = ndays; n-- > 0;) {
+		verify_gate_merge(&redone, &fresh[n]);
+		*in = kept[n];
+		verify_gate_merge(in, &redone);
+		if (predicted_passes(g, in, d)) {
+			found = (int)n;
+			break;
+		}
+	}
+	free(kept);
+	return found;
+}
+
+unsigned long verify_gate_min_records(const struct conf_gate *g, const struct verify_gate_input *in)
+{
+	if (!in->candidates)
+		return 0;
+	double c = (double)in->candidates;
+	double p = in->sum_p / c, pq = in->sum_pq / c;
+	struct verify_gate_decision d;
+	/* n records of the same average: the bound p + z sqrt(pq / n) falls
+	 * as n grows, so the smallest n that passes is found by doubling,
+	 * then bisecting; none passes when even 2^40 records do not. */
+	struct verify_gate_input t = {0};
+#define AT(n) (t.candidates = (n), t.sum_p = p * (double)(n), t.sum_pq = pq * (double)(n), \
+	       predicted_passes(g, &t, &d))
+	unsigned long lo = 0, hi = 1; /* lo fails (or is 0), hi is being tried */
+	while (!AT(hi)) {
+		if (hi >= 1ul << 40)
+			return 0;
+		lo = hi;
+		hi *= 2;
+	}
+	while (hi - lo > 1) {
+		unsigned long mid = lo + (hi - lo) / 2;
+		if (AT(mid))
+			hi = mid;
+		else
+			lo = mid;
+	}
+#undef AT
+	return hi;
 }

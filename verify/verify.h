@@ -203,6 +203,40 @@ void verify_gate_decide(const struct conf_gate *g, const struct verify_gate_inpu
  * z: returns the lower end, *upper (if non-NULL) the upper; [0, 1] for n = 0. */
 double verify_gate_wilson(unsigned long k, unsigned long n, double z, double *upper);
 
+/* ---- the way out of a blocked gate: the same decision on other inputs ---- */
+
+/* in += more: the records (and sends) of both. */
+void verify_gate_merge(struct verify_gate_input *in, const struct verify_gate_input *more);
+
+/*
+ * Which re-verification would let the predicted part pass.  The records
+ * that may be sent are split by the age of their verdicts in whole days:
+ * keep[d] and fresh[d] (d = 0 .. ndays - 1) hold the records a refresh of
+ * those older than n days takes for every n <= d (for d = 0: older than 0
+ * s; the last also holds every older record), as they are (a stale one
+ * is not there: it may not be sent as it is) and as they would be if
+ * re-verified now with the same status; never holds the records no such
+ * refresh takes (verified at `now` or after), as they are.
+ *
+ * Returns the largest n (the fewest records to re-verify) for which never
+ * + keep[0 .. n) + fresh[n .. ndays) passes the predicted part, with that
+ * input in *in and its decision in *d; -1 when none does, *in and *d then
+ * for n = 0 (everything re-verified).  The observed part is left out.
+ */
+int verify_gate_refresh_days(const struct conf_gate *g, const struct verify_gate_input *never,
+			     const struct verify_gate_input *keep,
+			     const struct verify_gate_input *fresh, size_t ndays,
+			     struct verify_gate_input *in, struct verify_gate_decision *d);
+
+/*
+ * The fewest records, each bouncing as in's records do on average, that
+ * pass the predicted part (765 for fresh deliverable records at 1 %); 0
+ * when no number does (the average itself is above the threshold) or in
+ * holds no record.
+ */
+unsigned long verify_gate_min_records(const struct conf_gate *g,
+				      const struct verify_gate_input *in);
+
 struct verify_stats {
 	size_t addresses;   /* distinct addresses remembered for duplicates */
 	size_t domains;     /* distinct domains analysed */
