@@ -24,7 +24,8 @@ enum dns_outcome {
 	DNS_NULL_MX,      /* RFC 7505 null MX: the domain takes no mail */
 	DNS_NO_MAIL_HOST, /* neither MX nor A nor AAAA */
 	DNS_NXDOMAIN,     /* the domain does not exist */
-	DNS_SERVFAIL,     /* the resolver failed or refused, every try */
+	DNS_SERVFAIL,     /* the resolver failed or refused, or its answer was
+			   * malformed (dns_step_eval), every try */
 	DNS_TIMEOUT,      /* no answer at all, every try */
 };
 

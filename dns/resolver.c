@@ -9,9 +9,9 @@
  * round) and retries a truncated reply over TCP.  SERVFAIL and REFUSED we
  * retry ourselves: c-ares 1.18 reports them, once its tries are spent, as
  * ECONNREFUSED without the reply, indistinguishable from a dead server, so
- * it runs with ARES_FLAG_NOCHECKRESP and hands every reply over.  Nothing
- * follows CNAMEs here: they come resolved in the recursive resolver's
- * answer.
+ * it runs with ARES_FLAG_NOCHECKRESP and hands every reply over.  No query
+ * follows a CNAME: the recursive resolver's answer holds the chain, which
+ * answer.c reads.
  */
 #include "dns_int.h"
 
