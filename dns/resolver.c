@@ -76,68 +76,128 @@ static void on_sock_state(void *data, ares_socket_t fd, int readable, int writab
 		epoll_ctl(r->ep, EPOLL_CTL_ADD, fd, &ev);
 }
 
+/* A port: decimal digits only, 1 to 65535. */
+static bool parse_port(const char *s, size_t n)
+{
+	unsigned long v = 0;
+	if (n == 0 || n > 5)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (!lg_ascii_is_digit((unsigned char)s[i]))
+			return false;
+		v = v * 10 + (unsigned long)(s[i] - '0');
+	}
+	return v >= 1 && v <= 65535;
+}
+
 /*
- * "HOST[:PORT],..." -> the "IP[:PORT],..." that c-ares takes: a host name
- * is looked up once, here, with the system's resolver (getaddrinfo).
+ * One item of --dns, item[0..n) (n > 0), added to out as c-ares takes it:
+ * "IPv4[:PORT]", "IPv6" or "[IPv6]:PORT".  The forms: an IPv4 address or a
+ * host name, with ":PORT" or not; a bare IPv6 address (two colons or
+ * more: no port); "[IPv6]:PORT".  A host name is looked up here, once,
+ * with the system's resolver (getaddrinfo), and its first address used.
+ * list is the whole option, for the messages.
  */
+static enum lg_status server_add(const char *list, const char *item, size_t n, struct lg_buf *out,
+				 struct lg_err *err)
+{
+	char host[256];
+	const char *port = NULL; /* in item, NULL for none */
+	size_t hn, pn = 0;
+	unsigned char bin[16];
+
+	if (item[0] == '[') {
+		const char *close = memchr(item, ']', n);
+		if (!close)
+			return lg_err_set(err, LG_EUSAGE, "--dns '%s': no ']' closes '%.*s'", list,
+					  (int)n, item);
+		hn = (size_t)(close - item) - 1;
+		if (close + 1 == item + n)
+			return lg_err_set(err, LG_EUSAGE,
+					  "--dns '%s': no port after '%.*s' (an IPv6 address without "
+					  "a port goes without brackets)", list, (int)n, item);
+		if (close[1] != ':')
+			return lg_err_set(err, LG_EUSAGE, "--dns '%s': '%.*s': want [IPv6]:PORT", list,
+					  (int)n, item);
+		port = close + 2;
+		pn = (size_t)(item + n - port);
+		if (hn >= sizeof(host))
+			hn = sizeof(host) - 1; /* too long for an address: inet_pton says so */
+		memcpy(host, item + 1, hn);
+		host[hn] = '\0';
+		if (inet_pton(AF_INET6, host, bin) != 1)
+			return lg_err_set(err, LG_EUSAGE, "--dns '%s': '%s' is not an IPv6 address",
+					  list, host);
+	} else {
+		const char *colon = memchr(item, ':', n);
+		if (colon && memchr(colon + 1, ':', (size_t)(item + n - colon - 1))) {
+			hn = n; /* a bare IPv6 address: no port */
+		} else {
+			hn = colon ? (size_t)(colon - item) : n;
+			if (colon) {
+				port = colon + 1;
+				pn = (size_t)(item + n - port);
+			}
+		}
+		if (hn == 0)
+			return lg_err_set(err, LG_EUSAGE, "--dns '%s': '%.*s' has no host", list,
+					  (int)n, item);
+		if (hn >= sizeof(host))
+			return lg_err_set(err, LG_EUSAGE, "--dns '%s': a host name of %zu octets",
+					  list, hn);
+		memcpy(host, item, hn);
+		host[hn] = '\0';
+		if (hn == n && colon && inet_pton(AF_INET6, host, bin) != 1)
+			return lg_err_set(err, LG_EUSAGE,
+					  "--dns '%s': '%s' is not an IPv6 address (with a port: "
+					  "[IPv6]:PORT)", list, host);
+	}
+	if (port && !parse_port(port, pn))
+		return lg_err_set(err, LG_EUSAGE, "--dns '%s': bad port '%.*s' in '%.*s' (want 1 to 65535)",
+				  list, (int)pn, port, (int)n, item);
+	if (item[0] == '[' || inet_pton(AF_INET, host, bin) == 1 ||
+	    inet_pton(AF_INET6, host, bin) == 1) {
+		lg_buf_add(out, item, n);
+		return LG_OK;
+	}
+	struct addrinfo hints = {.ai_socktype = SOCK_DGRAM}, *ai = NULL;
+	char ip[INET6_ADDRSTRLEN];
+	int rc = getaddrinfo(host, NULL, &hints, &ai);
+	if (rc != 0 || !ai)
+		return lg_err_set(err, LG_EUSAGE, "--dns '%s': cannot resolve '%s': %s", list, host,
+				  gai_strerror(rc));
+	const void *a = ai->ai_family == AF_INET6
+				? (const void *)&((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr
+				: (const void *)&((struct sockaddr_in *)ai->ai_addr)->sin_addr;
+	inet_ntop(ai->ai_family, a, ip, sizeof(ip));
+	lg_buf_addf(out, ai->ai_family == AF_INET6 && port ? "[%s]" : "%s", ip);
+	freeaddrinfo(ai);
+	if (port)
+		lg_buf_addf(out, ":%.*s", (int)pn, port);
+	return LG_OK;
+}
+
+/* "ITEM,ITEM,..." (see server_add) -> the "IP[:PORT],..." that c-ares
+ * takes.  Every item must be there: an empty one is an error. */
 static enum lg_status servers_to_addresses(const char *list, struct lg_buf *out,
 					   struct lg_err *err)
 {
 	const char *p = list;
-	while (*p) {
+	for (;;) {
 		const char *end = strchr(p, ',');
 		size_t n = end ? (size_t)(end - p) : strlen(p);
-		char item[300], host[300];
-		const char *port = NULL;
-		if (n == 0 || n >= sizeof(item))
-			return lg_err_set(err, LG_EUSAGE, "--dns '%s': an empty or over-long server",
-					  list);
-		memcpy(item, p, n);
-		item[n] = '\0';
-		const char *pp = item[0] == '[' ? strstr(item, "]:") : strchr(item, ':');
-		if (pp && (item[0] == '[' || !strchr(pp + 1, ':'))) {
-			long v;
-			pp += item[0] == '[' ? 2 : 1;
-			if (!lg_parse_long(pp, 1, 65535, &v))
-				return lg_err_set(err, LG_EUSAGE, "--dns '%s': bad port '%s'", list, pp);
-		}
-		if (item[0] == '[') { /* [IPv6]:PORT: c-ares reads it as it is */
-			lg_buf_add(out, item, n);
-		} else {
-			char *colon = strchr(item, ':');
-			if (colon && strchr(colon + 1, ':'))
-				colon = NULL; /* a bare IPv6 address */
-			size_t hn = colon ? (size_t)(colon - item) : n;
-			memcpy(host, item, hn);
-			host[hn] = '\0';
-			port = colon ? colon + 1 : NULL;
-			unsigned char bin[16];
-			if (inet_pton(AF_INET, host, bin) == 1 || inet_pton(AF_INET6, host, bin) == 1) {
-				lg_buf_add(out, item, n);
-			} else {
-				struct addrinfo hints = {.ai_socktype = SOCK_DGRAM}, *ai = NULL;
-				char ip[INET6_ADDRSTRLEN];
-				int rc = getaddrinfo(host, NULL, &hints, &ai);
-				if (rc != 0 || !ai)
-					return lg_err_set(err, LG_EUSAGE, "--dns: cannot resolve '%s': %s",
-							  host, gai_strerror(rc));
-				const void *a = ai->ai_family == AF_INET6
-							? (const void *)&((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr
-							: (const void *)&((struct sockaddr_in *)ai->ai_addr)->sin_addr;
-				inet_ntop(ai->ai_family, a, ip, sizeof(ip));
-				lg_buf_addf(out, ai->ai_family == AF_INET6 && port ? "[%s]" : "%s", ip);
-				freeaddrinfo(ai);
-				if (port)
-					lg_buf_addf(out, ":%s", port);
-			}
-		}
-		p += n;
-		if (*p == ',') {
-			lg_buf_addc(out, ',');
-			p++;
-		}
+		if (n == 0)
+			return lg_err_set(err, LG_EUSAGE,
+					  "--dns '%s': an empty item (resolvers are separated by "
+					  "single commas)", list);
+		enum lg_status st = server_add(list, p, n, out, err);
+		if (st != LG_OK)
+			return st;
+		if (!end)
+			return LG_OK;
+		lg_buf_addc(out, ',');
+		p = end + 1;
 	}
-	return LG_OK;
 }
 
 enum lg_status dns_resolver_new(struct dns_resolver **out, const struct dns_opts *opts,

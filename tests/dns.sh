@@ -208,11 +208,34 @@ check "resolver down rows unknown" sh -c "grep -c ',unknown,dns.timeout,' '$t/do
 check "offline verdicts still given" has "$t/down.csv" "p@mailinator.com,risky,class.disposable"
 
 # --- bad options --------------------------------------------------------------
-for bad_opt in "--dns no-such-host.invalid" "--dns 127.0.0.1:99999" "--dns [::1]:x" "--dns-timeout 0" "--dns-tries x" "--dns-concurrency -1"; do
+for bad_opt in "--dns-timeout 0" "--dns-tries x" "--dns-concurrency -1"; do
 	"$lg" verify $bad_opt "$t/in.csv" >/dev/null 2>"$t/err"
 	rc=$?
 	check "$bad_opt exits 64 (got $rc)" [ $rc -eq 64 ]
 done
+# --dns values that are not an address list: exit 64, the value named.
+while IFS= read -r v; do
+	"$lg" verify --dns "$v" "$t/in.csv" >/dev/null 2>"$t/err"
+	rc=$?
+	check "--dns '$v' exits 64 (got $rc)" [ $rc -eq 64 ]
+	check "--dns '$v' is named" has "$t/err" "leadgate: --dns '$v':"
+done <<'VALUES'
+no-such-host.invalid
+127.0.0.1:99999
+[::1]:x
+[::1
+[::1]
+[::1]:
+[::1]:99999
+[::1]x
+[127.0.0.1]:53
+localhost:
+1.2.3.4:0
+1.2.3.4:5:6
+127.0.0.1,,127.0.0.1
+127.0.0.1,
+,127.0.0.1
+VALUES
 
 echo "dns: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

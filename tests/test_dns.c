@@ -615,15 +615,63 @@ static void test_resolver_down(void **state)
 	dns_resolver_free(r);
 }
 
-static void test_resolver_bad_servers(void **state)
+/* --dns: what is not an address list is a usage error naming the value. */
+static void test_resolver_servers(void **state)
 {
 	(void)state;
-	struct dns_resolver *r = NULL;
-	struct lg_err err;
-	struct dns_opts o = {.servers = "not-an-address"};
-	assert_int_equal(dns_resolver_new(&r, &o, &err), LG_EUSAGE);
-	assert_null(r);
-	assert_non_null(strstr(err.msg, "not-an-address"));
+	static const char *const bad[] = {
+		"not-an-address", /* no such host */
+		"[::1",           /* no closing bracket */
+		"[::1]",          /* brackets want a port */
+		"[::1]:",         /* an empty port */
+		"[::1]:99999",    /* out of range */
+		"[::1]:53:1",
+		"[::1]x",
+		"[]:53",
+		"[127.0.0.1]:53", /* brackets are for IPv6 */
+		"localhost:",
+		":53",
+		"1.2.3.4:0",
+		"1.2.3.4:65536",
+		"1.2.3.4:+53",
+		"1.2.3.4: 53",
+		"1.2.3.4:5:6",    /* not IPv4 with a port, not IPv6 either */
+		"127.0.0.1,,127.0.0.2", /* an empty item */
+		"127.0.0.1,",
+		",127.0.0.1",
+		",",
+	};
+	static const char *const good[] = {
+		"127.0.0.1", "127.0.0.1:5353", "::1", "[::1]:53", "1.2.3.4:053", "::1:53",
+		"127.0.0.1:53,[::1]:5353,::2", "localhost:5353",
+	};
+	int wrong = 0;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct dns_resolver *r = NULL;
+		struct lg_err err;
+		struct dns_opts o = {.servers = bad[i]};
+		char want[64];
+		snprintf(want, sizeof(want), "--dns '%s'", bad[i]);
+		enum lg_status st = dns_resolver_new(&r, &o, &err);
+		if (st != LG_EUSAGE || !strstr(err.msg, want)) {
+			print_error("%s: status %d, message '%s'\n", bad[i], (int)st,
+				    st ? err.msg : "");
+			wrong++;
+		}
+		dns_resolver_free(r);
+		assert_true(st == LG_OK || !r);
+	}
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		struct dns_resolver *r = NULL;
+		struct lg_err err;
+		struct dns_opts o = {.servers = good[i]};
+		if (dns_resolver_new(&r, &o, &err) != LG_OK) {
+			print_error("%s: %s\n", good[i], err.msg);
+			wrong++;
+		}
+		dns_resolver_free(r);
+	}
+	assert_int_equal(wrong, 0);
 }
 
 int main(void)
@@ -641,7 +689,7 @@ int main(void)
 		cmocka_unit_test(test_cname_chain),
 		cmocka_unit_test(test_provider),
 		cmocka_unit_test(test_resolver_down),
-		cmocka_unit_test(test_resolver_bad_servers),
+		cmocka_unit_test(test_resolver_servers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
