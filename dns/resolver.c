@@ -48,7 +48,12 @@ struct dns_resolver {
 	double t0;              /* monotonic time of creation */
 	uint32_t now;           /* seconds since t0, updated by lookup and run */
 	int64_t wall;           /* the frozen wall clock, or 0 for the system's */
-	size_t silent;          /* lookups in a row that ended without an answer */
+	uint32_t replies;       /* replies of any kind to any query, probes included */
+	struct entry *known;    /* the last lookup the resolver answered, NULL before any */
+	uint8_t known_q;        /* the query it answered */
+	bool probed;            /* a probe was ever sent */
+	bool probing;           /* a probe is in flight */
+	uint32_t probe_mark;    /* replies when it went out */
 	bool down;
 	bool destroying;
 	struct dns_stats st;
@@ -330,12 +335,62 @@ static void complete(struct dns_resolver *r, struct entry *e, const struct dns_s
 	res->outcome = (uint8_t)s->outcome;
 	r->st.outcome[s->outcome]++;
 	r->completed++;
-	if (s->outcome == DNS_TIMEOUT && res->mark == (uint32_t)r->st.answered) {
-		/* Nothing at all was answered since this lookup's query went
-		 * out: the resolver, not the domain, is silent. */
-		if (++r->silent >= DNS_DOWN_AFTER)
-			r->down = true;
-	}
+}
+
+/*
+ * Is the resolver down?  A query that ends without a reply after all its
+ * tries says little on its own: the servers of a dead domain drop queries
+ * while the resolver answers everything else.  Nor does a count of such
+ * queries in a row: a list from a bad vendor holds hundreds of dead
+ * domains, a burst of them (a whole --dns-concurrency in flight at once,
+ * or one at a time with --dns-concurrency 1) times out with nothing else
+ * to answer, and when a count of them took the resolver for down, every
+ * lookup still queued, answerable ones too, ended at once as a timeout.
+ * Nor does a span of silence alone: it cannot tell a dead resolver from
+ * one whose queries in flight are all for dead domains.
+ *
+ * So silence is put to the test with a probe, a query the resolver is
+ * known to answer: the root's NS records, which every recursive resolver
+ * holds, or, once it has answered a lookup, the last such query again
+ * (from its cache).  A probe goes out with the first query of the
+ * resolver's life, and again whenever a query ends without a reply and
+ * nothing at all came back since it went out.  Any reply, to the probe or
+ * to anything else, whatever its code, shows the resolver alive.  The
+ * resolver is down only when a probe gets no reply on any try (a whole
+ * --dns-timeout window, doubled each round) and nothing else was answered
+ * meanwhile either.  A resolver dead from the start is found as the first
+ * lookups time out (the first probe went out with them), one that dies
+ * during a run within two windows of its last reply, and one that refuses
+ * the connection at once.  Probes are not counted in the stats' queries
+ * and answers, which are the lookups'.
+ */
+static void on_probe(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
+{
+	struct dns_resolver *r = arg;
+
+	(void)timeouts;
+	if (r->destroying)
+		return;
+	r->probing = false;
+	if ((abuf && alen >= 12) || status == ARES_ENOTFOUND || status == ARES_ENODATA)
+		r->replies++;
+	else if (r->replies == r->probe_mark)
+		r->down = true;
+}
+
+static void probe(struct dns_resolver *r)
+{
+	size_t n;
+	const char *name = r->known ? lg_map_key(&r->cache, r->known, &n) : ".";
+	int type = r->known ? qtypes[r->known_q] : 2 /* NS */;
+
+	if (r->down || r->probing || r->destroying)
+		return;
+	r->probed = true;
+	r->probing = true;
+	r->probe_mark = r->replies;
+	r->st.probes++;
+	ares_query(r->ch, name, 1 /* IN */, type, on_probe, r);
 }
 
 static void send_query(struct dns_resolver *r, struct entry *e, enum dns_query q);
@@ -363,9 +418,16 @@ static void on_reply(void *arg, int status, int timeouts, unsigned char *abuf, i
 	}
 	if (fail != DNS_FAIL_TIMEOUT) {
 		r->st.answered++;
-		r->silent = 0;
+		r->replies++;
 	}
 	dns_step_eval((enum dns_query)e->res.query, fail, abuf, alen > 0 ? (size_t)alen : 0, &s);
+	if (fail == DNS_FAIL_TIMEOUT) {
+		if (e->res.mark == r->replies) /* silence since it went out */
+			probe(r);
+	} else if (s.outcome != DNS_SERVFAIL) {
+		r->known = e; /* answered, and not by a failure: a name to probe with */
+		r->known_q = e->res.query;
+	}
 	if (s.outcome == DNS_SERVFAIL && ++e->res.attempt < r->tries && !r->down) {
 		send_query(r, e, (enum dns_query)e->res.query);
 		return;
@@ -390,7 +452,9 @@ static void send_query(struct dns_resolver *r, struct entry *e, enum dns_query q
 	size_t n;
 	const char *name = lg_map_key(&r->cache, e, &n);
 	e->res.query = (uint8_t)q;
-	e->res.mark = (uint32_t)r->st.answered;
+	e->res.mark = r->replies;
+	if (!r->probed)
+		probe(r);
 	r->st.queries++;
 	ares_query(r->ch, name, 1 /* IN */, qtypes[q], on_reply, e);
 }

@@ -158,6 +158,47 @@ for order in "127.0.0.1:$port2,127.0.0.1:$port" "127.0.0.1:$port,127.0.0.1:$port
 done
 sh tests/dnsd.sh stop "$t/dns2"
 
+# --- many silent domains: the resolver is not taken for down -------------------
+# Lists from bad vendors are full of dead domains.  Every name under
+# dropped.com is dropped (a timeout, every try); the domains that answer
+# come first, then 40 silent ones in a row, then more that answer.  The
+# resolver answers throughout: every answering domain keeps its verdict,
+# on every run, however many silent lookups end together.
+{
+	echo Email
+	for d in multi-mx.com nullmx.com a-only.com aaaa-only.com txt-only.com; do echo "x@$d"; done
+	i=1
+	while [ $i -le 40 ]; do
+		echo "x@d$i.dropped.com"
+		i=$((i + 1))
+	done
+	for d in google-hosted.com no-such-domain.com big-mx.com eu.company.co.uk nullmx-with-a.com; do
+		echo "y@$d"
+	done
+} >"$t/silent.csv"
+for conc in 4 4 4 256; do
+	"$lg" verify --dns "127.0.0.1:$port" --dns-timeout 100 --dns-tries 2 --dns-concurrency $conc \
+		-q -o "$t/silent.out" --summary "$t/silent.json" "$t/silent.csv" 2>"$t/err"
+	rc=$?
+	check "40 silent domains, concurrency $conc: exit 0 (got $rc)" [ $rc -eq 0 ]
+	check "40 silent domains, concurrency $conc: resolver not down" \
+		has "$t/silent.json" '"resolver_down": false'
+	rows=$t/silent.out
+	row x@multi-mx.com deliverable ok mx1.multi-mx.com own
+	row x@nullmx.com undeliverable dns.null_mx "" ""
+	row x@a-only.com deliverable ok a-only.com own
+	row x@aaaa-only.com deliverable ok aaaa-only.com own
+	row x@txt-only.com undeliverable dns.no_mail_host "" ""
+	row y@google-hosted.com deliverable ok aspmx.l.google.com google
+	row y@no-such-domain.com undeliverable dns.nxdomain "" ""
+	row y@big-mx.com deliverable ok the-preferred-one.big-mx-hosting-provider.com other
+	row y@eu.company.co.uk deliverable ok mx.company.co.uk own
+	row y@nullmx-with-a.com undeliverable dns.null_mx "" ""
+	rows=
+	check "40 silent domains, concurrency $conc: they are timeouts" \
+		sh -c "grep -c '@d[0-9]*\.dropped\.com,unknown,dns\.timeout,' '$t/silent.out' | grep -qx 40"
+done
+
 # --- malformed records: a failure to decide, never a verdict -------------------
 # tests/dnsbad.py answers with records unbound never serves (see its top).
 # Read leniently, mx-pad.com would be a null MX, a-short.com and
@@ -206,6 +247,32 @@ check "resolver down says so" has "$t/err" "did not answer"
 check "resolver down keeps every row" [ "$(wc -l <"$t/down.csv")" -eq "$(wc -l <"$t/in.csv")" ]
 check "resolver down rows unknown" sh -c "grep -c ',unknown,dns.timeout,' '$t/down.csv' | grep -qx 18"
 check "offline verdicts still given" has "$t/down.csv" "p@mailinator.com,risky,class.disposable"
+
+# --- a resolver that answers nothing and refuses nothing ----------------------
+# Its port is open and every query is lost: the first lookups wait out
+# their tries, and then it is taken for down and the rest end at once,
+# unsent.
+python3 tests/dnsbad.py "$t/silent.port" silent &
+badpid=$!
+i=0
+while [ ! -s "$t/silent.port" ] && [ $i -lt 100 ] && kill -0 "$badpid" 2>/dev/null; do
+	sleep 0.1
+	i=$((i + 1))
+done
+awk 'BEGIN { print "Email"; for (i = 1; i <= 300; i++) printf "x@domain%d.com\n", i }' >"$t/many.csv"
+"$lg" verify --dns "127.0.0.1:$(cat "$t/silent.port")" --dns-timeout 100 --dns-tries 1 \
+	--dns-concurrency 8 -q -o "$t/many.out" --summary "$t/many.json" "$t/many.csv" 2>"$t/err"
+rc=$?
+check "silent resolver exits 75 (got $rc)" [ $rc -eq 75 ]
+check "silent resolver says so" has "$t/err" "did not answer"
+check "silent resolver: every row, dns.timeout" \
+	sh -c "grep -c ',unknown,dns.timeout,' '$t/many.out' | grep -qx 300"
+check "silent resolver: taken for down" has "$t/many.json" '"resolver_down": true'
+q=$(sed -n 's/.*"queries": \([0-9]*\).*/\1/p' "$t/many.json")
+check "silent resolver: once down, the rest are not sent (queries $q)" [ "${q:-300}" -lt 300 ]
+kill "$badpid"
+wait "$badpid" 2>/dev/null
+badpid=
 
 # --- bad options --------------------------------------------------------------
 for bad_opt in "--dns-timeout 0" "--dns-tries x" "--dns-concurrency -1"; do

@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
-# dnsbad.py PORTFILE - a DNS responder on loopback for tests/dns.sh that
-# answers with canned records, some of them malformed on purpose: what a
-# broken or hostile server sends and unbound never serves.  It binds a free
-# UDP port on 127.0.0.1, writes the port number to PORTFILE and answers
-# until it is killed.  Standard library only.
+# dnsbad.py PORTFILE [silent] - a DNS responder on loopback for
+# tests/dns.sh that answers with canned records, some of them malformed on
+# purpose: what a broken or hostile server sends and unbound never serves.
+# It binds a free UDP port on 127.0.0.1, writes the port number to
+# PORTFILE and answers until it is killed.  With "silent" it answers
+# nothing, and refuses nothing either: a resolver that has died without
+# closing its port.  Standard library only.
 #
 #   mx-ok.com         MX 10 mx.mx-ok.com, the exchange compressed
 #   a-ok.com          no MX; A 192.0.2.1
@@ -61,6 +63,9 @@ def main():
     with open(sys.argv[1] + ".tmp", "w") as f:
         f.write("%d\n" % s.getsockname()[1])
     os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+    if sys.argv[2:] == ["silent"]:
+        while True:
+            s.recvfrom(4096)
     while True:
         q, peer = s.recvfrom(4096)
         if len(q) < 12:
