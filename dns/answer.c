@@ -225,6 +225,12 @@ static void read_reply(const unsigned char *abuf, size_t alen, struct reply *r)
 	}
 	r->qname = get_name(&c);
 	skip(&c, 4);
+	/* A record takes 11 octets at least (a root owner and the fixed
+	 * fields): more than fit is a lie, found before allocating for it. */
+	if (c.bad || an > (alen - c.off) / 11) {
+		r->bad = true;
+		return;
+	}
 	if (an)
 		r->an = lg_xcalloc(an, sizeof(*r->an));
 	for (unsigned i = 0; i < an + ns && !c.bad; i++) {

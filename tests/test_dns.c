@@ -349,6 +349,10 @@ static void test_malformed(void **state)
 	q.b[7] = 9;
 	eval(DNS_Q_MX, &q, &s);
 	assert_int_equal(s.outcome, DNS_SERVFAIL);
+	q.b[6] = 0xff; /* 65535 of them, in a reply of 30 octets */
+	q.b[7] = 0xff;
+	eval(DNS_Q_MX, &q, &s);
+	assert_int_equal(s.outcome, DNS_SERVFAIL);
 }
 
 /*
