@@ -337,6 +337,8 @@ void dns_step_eval(enum dns_query q, enum dns_fail fail, const unsigned char *ab
 	switch (fail) {
 	case DNS_FAIL_NONE:
 		if (q != DNS_Q_MX) {
+			/* No MX, but an address: RFC 5321 5.1, the domain
+			 * is its own mail host (the implicit MX). */
 			finish(out, DNS_IMPLICIT, ttl);
 		} else if (best) {
 			size_t n = strlen(best->target); /* at most DNS_NAME_MAX: get_name */
@@ -351,7 +353,7 @@ void dns_step_eval(enum dns_query q, enum dns_fail fail, const unsigned char *ab
 	case DNS_FAIL_NXDOMAIN:
 		finish(out, DNS_NXDOMAIN, negative);
 		break;
-	case DNS_FAIL_NODATA:
+	case DNS_FAIL_NODATA: /* MX -> A -> AAAA (RFC 5321 5.1) -> no mail host */
 		if (q == DNS_Q_AAAA) {
 			finish(out, DNS_NO_MAIL_HOST, negative);
 			break;
