@@ -70,7 +70,7 @@ help:
 
 # ---- dependencies (Debian 12) ------------------------------------------
 DEB_PKGS := gcc libc6-dev make pkgconf libc-ares-dev libpcre2-dev libidn2-dev libpsl-dev publicsuffix \
-            libjansson-dev libcsv-dev libunistring-dev libcmocka-dev libsqlite3-dev sqlite3 unbound
+            libjansson-dev libcsv-dev libunistring-dev libcmocka-dev libsqlite3-dev sqlite3 unbound python3
 BENCH_PKGS := time python3 python3-email-validator python3-dnspython
 
 # $(call install_missing,PACKAGES): apt-get install those not installed yet.

@@ -239,9 +239,10 @@ int cmd_refresh(int argc, char **argv)
 		if (st != LG_OK || !R.n)
 			break;
 		verify_chunk(&R);
-		struct dns_stats ds;
-		dns_resolver_stats(R.dns, &ds);
-		if (dns_resolver_down(R.dns) || (ds.domains && !ds.answered)) {
+		/* Only a resolver that stopped answering stops the refresh: a
+		 * chunk of dead domains is recorded (kept), or the plan would
+		 * never get past it. */
+		if (dns_resolver_down(R.dns)) {
 			st = lg_err_set(&err, LG_ETEMP,
 					"the resolver%s%s did not answer: nothing more was recorded; run "
 					"again later to go on",

@@ -710,6 +710,8 @@ int cmd_verify(int argc, char **argv)
 		if (st != LG_OK)
 			goto out;
 	}
+	while (R.dns && dns_resolver_busy(R.dns)) /* a probe still out: is the resolver down? */
+		dns_resolver_run(R.dns, -1);
 	st = io_writer_finish(R.wr, &err);
 	if (st != LG_OK)
 		goto write_failed;
@@ -729,8 +731,10 @@ int cmd_verify(int argc, char **argv)
 	if (R.dns) {
 		rep.dns = true;
 		dns_resolver_stats(R.dns, &rep.dns_stats);
-		rep.dns_down = dns_resolver_down(R.dns) ||
-			       (rep.dns_stats.domains && !rep.dns_stats.answered);
+		/* Down only when its probe went unanswered too: a list of dead
+		 * domains is no sign of a dead resolver (dns_unanswered says
+		 * how much went unanswered). */
+		rep.dns_down = dns_resolver_down(R.dns);
 		rep.dns_unanswered = !rep.dns_down &&
 				     cli_dns_unanswered(&rep.dns_stats, conf.dns_unanswered_max,
 							&rep.dns_failed);

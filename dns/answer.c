@@ -1,20 +1,30 @@
 /*
  * answer.c - one reply -> the next step of a domain's lookup.
  *
- * c-ares parses the MX records (ares_parse_mx_reply).  What it does not
- * hand over, the response code, the record counts and the TTLs, is read
- * here through one bounds-checked cursor: every read past the end sets
- * `bad` and yields zeros, so a truncated or hostile reply cannot walk off
- * the buffer.
+ * The reply is read through one bounds-checked cursor: every read past
+ * the end sets `bad` and yields zeros, so a truncated or hostile reply
+ * cannot walk off the buffer.  Names, which may be compressed (RFC 1035
+ * 4.1.4), are expanded by c-ares (ares_expand_name), which also reports
+ * how many octets a name takes where it stands: that is how a record's
+ * data is checked to be exactly one name (and a preference) long.
+ *
+ * A reply is malformed, and the step a failure to decide (DNS_SERVFAIL,
+ * as the resolver's own SERVFAIL), when any record we read does not have
+ * the length its type gives it, or the answer's CNAME chain loops.  Read
+ * leniently, such a record turns into a verdict: an MX whose exchange
+ * stops short of its data reads as a null MX, a 3-octet A record as an
+ * address, a CNAME loop as "no such record".
  */
 #include "dns_int.h"
 
 #include <ares.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 
-/* RFC 1035 4.1.1 response codes and 3.2.2 types. */
+/* RFC 1035 4.1.1 response codes and 3.2.2 types; RFC 3596 2.1 AAAA. */
 enum { RC_NOERROR = 0, RC_FORMERR = 1, RC_SERVFAIL = 2, RC_NXDOMAIN = 3 };
-enum { T_A_ = 1, T_SOA_ = 6, T_MX_ = 15, T_AAAA_ = 28 };
+enum { T_A_ = 1, T_CNAME_ = 5, T_SOA_ = 6, T_MX_ = 15, T_AAAA_ = 28 };
 #define CLASS_IN 1
 
 struct cursor {
@@ -54,71 +64,214 @@ static void skip(struct cursor *c, size_t n)
 		c->off += n;
 }
 
-/* Skip a possibly compressed name (RFC 1035 4.1.4): labels up to a zero
- * length or a pointer, which ends the name where it stands. */
-static void skip_name(struct cursor *c)
+/*
+ * The name at the cursor, expanded: lower case, no trailing dot, "" for
+ * the root; the cursor moves past it as it stands (up to and including a
+ * compression pointer).  NULL, with the cursor bad, for a name c-ares
+ * cannot read (a pointer out of the reply or in a loop, a reserved label
+ * type) or one longer than DNS_NAME_MAX as text (RFC 1035 2.3.4 allows
+ * 255 octets on the wire, 253 characters written out).  Owned:
+ * ares_free_string.
+ */
+static char *get_name(struct cursor *c)
 {
-	for (int labels = 0; labels < 128 && need(c, 1); labels++) {
-		unsigned n = c->p[c->off];
-		if ((n & 0xc0) == 0xc0)
-			return skip(c, 2);
-		if (n & 0xc0) /* the reserved label types */
-			break;
-		skip(c, 1 + n);
-		if (n == 0)
-			return;
+	char *s = NULL;
+	long enclen = 0;
+
+	if (c->bad || c->off >= c->len || c->len > INT_MAX) {
+		c->bad = true;
+		return NULL;
 	}
-	c->bad = true;
+	if (ares_expand_name(c->p + c->off, c->p, (int)c->len, &s, &enclen) != ARES_SUCCESS) {
+		c->bad = true;
+		return NULL;
+	}
+	size_t n = strlen(s);
+	if (n > DNS_NAME_MAX || enclen <= 0 || (size_t)enclen > c->len - c->off) {
+		ares_free_string(s);
+		c->bad = true;
+		return NULL;
+	}
+	lg_ascii_lower_copy(s, s, n);
+	c->off += (size_t)enclen;
+	return s;
 }
 
-/* What one reply says, apart from the records' contents. */
-struct reply {
-	unsigned rcode;
-	unsigned wanted;      /* answer records of the type asked, class IN */
-	uint32_t answer_ttl;  /* least TTL among the answer records */
-	uint32_t negative_ttl; /* RFC 2308 5: min(SOA TTL, SOA MINIMUM); 0 if no SOA */
-	bool bad;
+/* One resource record of the answer section (RFC 1035 4.1.3). */
+struct rr {
+	char *owner;    /* owned: ares_free_string */
+	char *target;   /* MX exchange, CNAME canonical name; else NULL; owned likewise */
+	unsigned type;
+	unsigned pref;  /* MX preference */
+	uint32_t ttl;
 };
 
-static void read_reply(const unsigned char *abuf, size_t alen, unsigned type, struct reply *r)
+/* What one reply says. */
+struct reply {
+	unsigned rcode;
+	char *qname;          /* the question's name; owned: ares_free_string */
+	struct rr *an;        /* the answer records of class IN; owned: reply_release */
+	unsigned nan;
+	const char *cname;    /* where the CNAME chain from qname ends; borrowed from an */
+	uint32_t chain_ttl;   /* least TTL of the chain's CNAME records; UINT32_MAX if none */
+	uint32_t negative_ttl; /* RFC 2308 5: min(SOA TTL, SOA MINIMUM); 0 if no SOA */
+	bool bad;             /* malformed: see the top of the file */
+};
+
+static void reply_release(struct reply *r)
+{
+	ares_free_string(r->qname);
+	for (unsigned i = 0; i < r->nan; i++) {
+		ares_free_string(r->an[i].owner);
+		ares_free_string(r->an[i].target);
+	}
+	free(r->an);
+}
+
+static uint32_t rfc2181_ttl(uint32_t ttl)
+{
+	return ttl > INT32_MAX ? 0 : ttl; /* RFC 2181 8: the top bit set counts as zero */
+}
+
+/*
+ * The data of a record of the answer section, checked against its type:
+ * the cursor d spans exactly the record's data, and must be used up.
+ */
+static void read_rdata(struct cursor *d, struct rr *rr)
+{
+	switch (rr->type) {
+	case T_A_:    /* RFC 1035 3.4.1: a 32-bit address */
+		skip(d, 4);
+		break;
+	case T_AAAA_: /* RFC 3596 2.2: a 128-bit address */
+		skip(d, 16);
+		break;
+	case T_MX_:   /* RFC 1035 3.3.9: a 16-bit preference, then the exchange */
+		rr->pref = get16(d);
+		rr->target = get_name(d);
+		break;
+	case T_CNAME_: /* RFC 1035 3.3.1: the canonical name */
+		rr->target = get_name(d);
+		break;
+	default:      /* not read */
+		d->off = d->len;
+		break;
+	}
+	if (d->off != d->len) /* data left over: the name stopped short */
+		d->bad = true;
+}
+
+/*
+ * Follow the CNAME chain from the question's name (RFC 1034 3.6.2, 4.3.2;
+ * RFC 2181 10.1): the resolver hands the whole chain over, with the
+ * records of the type asked at its end.  A chain that comes back to a name
+ * it passed, or longer than DNS_CNAME_MAX, is a loop, and an alias with
+ * two different canonical names is contradictory: both make the reply
+ * malformed.
+ */
+static void follow_chain(struct reply *r)
+{
+	const char *seen[DNS_CNAME_MAX + 1];
+	unsigned nseen = 0;
+
+	r->cname = r->qname;
+	r->chain_ttl = UINT32_MAX;
+	seen[nseen++] = r->qname;
+	for (;;) {
+		const struct rr *next = NULL;
+		for (unsigned i = 0; i < r->nan; i++) {
+			const struct rr *a = &r->an[i];
+			if (a->type != T_CNAME_ || strcmp(a->owner, r->cname))
+				continue;
+			if (next && strcmp(next->target, a->target)) {
+				r->bad = true;
+				return;
+			}
+			next = a;
+			if (a->ttl < r->chain_ttl)
+				r->chain_ttl = a->ttl;
+		}
+		if (!next)
+			return;
+		for (unsigned i = 0; i < nseen; i++)
+			if (!strcmp(seen[i], next->target)) {
+				r->bad = true;
+				return;
+			}
+		if (nseen == DNS_CNAME_MAX + 1) {
+			r->bad = true;
+			return;
+		}
+		seen[nseen++] = next->target;
+		r->cname = next->target;
+	}
+}
+
+static void read_reply(const unsigned char *abuf, size_t alen, struct reply *r)
 {
 	struct cursor c = {abuf, alen, 0, false};
-	memset(r, 0, sizeof(*r));
-	r->answer_ttl = UINT32_MAX;
 
+	memset(r, 0, sizeof(*r));
 	skip(&c, 2); /* id */
-	r->rcode = get16(&c) & 0xf;
+	unsigned flags = get16(&c);
 	unsigned qd = get16(&c), an = get16(&c), ns = get16(&c);
 	skip(&c, 2); /* additional records are not read */
-	for (unsigned i = 0; i < qd && !c.bad; i++) {
-		skip_name(&c);
-		skip(&c, 4);
+	r->rcode = flags & 0xf;
+	/* A response (QR), to our one question: c-ares matched its name,
+	 * type and class to the query's. */
+	if (c.bad || !(flags & 0x8000) || qd != 1) {
+		r->bad = true;
+		return;
 	}
+	r->qname = get_name(&c);
+	skip(&c, 4);
+	/* A record takes 11 octets at least (a root owner and the fixed
+	 * fields): more than fit is a lie, found before allocating for it. */
+	if (c.bad || an > (alen - c.off) / 11) {
+		r->bad = true;
+		return;
+	}
+	if (an)
+		r->an = lg_xcalloc(an, sizeof(*r->an));
 	for (unsigned i = 0; i < an + ns && !c.bad; i++) {
-		skip_name(&c);
-		unsigned t = get16(&c), cls = get16(&c);
-		uint32_t ttl = get32(&c);
+		char *owner = get_name(&c);
+		unsigned type = get16(&c), cls = get16(&c);
+		uint32_t ttl = rfc2181_ttl(get32(&c));
 		unsigned rdlen = get16(&c);
-		size_t rdata = c.off;
-		skip(&c, rdlen);
-		if (c.bad)
+		if (!need(&c, rdlen)) {
+			ares_free_string(owner);
 			break;
-		if (ttl > INT32_MAX) /* RFC 2181 8: treat as zero */
-			ttl = 0;
-		if (i < an) {
-			if (ttl < r->answer_ttl)
-				r->answer_ttl = ttl;
-			if (t == type && cls == CLASS_IN)
-				r->wanted++;
-		} else if (t == T_SOA_ && rdlen >= 20) {
-			struct cursor m = {abuf, rdata + rdlen, rdata + rdlen - 4, false};
-			uint32_t min = get32(&m);
-			r->negative_ttl = ttl < min ? ttl : min;
 		}
+		/* The record's data, on its own: a name in it may point back
+		 * into the reply, but must end where the data ends. */
+		struct cursor d = {abuf, c.off + rdlen, c.off, false};
+		c.off += rdlen;
+		if (i < an && cls == CLASS_IN) {
+			struct rr *a = &r->an[r->nan++];
+			a->owner = owner;
+			a->type = type;
+			a->ttl = ttl;
+			read_rdata(&d, a);
+		} else {
+			if (i >= an && type == T_SOA_ && cls == CLASS_IN) {
+				/* RFC 1035 3.3.13: MNAME, RNAME, SERIAL, REFRESH,
+				 * RETRY, EXPIRE, MINIMUM. */
+				ares_free_string(get_name(&d));
+				ares_free_string(get_name(&d));
+				skip(&d, 16);
+				uint32_t min = get32(&d);
+				if (d.off != d.len)
+					d.bad = true;
+				r->negative_ttl = ttl < min ? ttl : min;
+			}
+			ares_free_string(owner);
+		}
+		if (d.bad)
+			c.bad = true;
 	}
-	if (r->answer_ttl == UINT32_MAX)
-		r->answer_ttl = 0;
 	r->bad = c.bad;
+	if (!r->bad)
+		follow_chain(r);
 }
 
 static uint32_t clamp_ttl(uint32_t ttl)
@@ -132,38 +285,32 @@ static void finish(struct dns_step *out, enum dns_outcome o, uint32_t ttl)
 	out->ttl = clamp_ttl(ttl);
 }
 
-/* The preferred exchange among the MX records of a reply with some. */
-static void pick_mx(const unsigned char *abuf, size_t alen, uint32_t ttl, struct dns_step *out)
+/*
+ * The records of type `type` at the end of the CNAME chain: how many, the
+ * least TTL among them and the chain's, and for MX (RFC 5321 5.1) the
+ * preferred exchange: the lowest preference, ties to the name that sorts
+ * first, so that runs agree.  Exchanges that are the root are passed
+ * over: when there is no other, *best stays NULL, a null MX (RFC 7505 3).
+ */
+static unsigned pick(const struct reply *r, unsigned type, uint32_t *ttl, const struct rr **best)
 {
-	struct ares_mx_reply *list = NULL;
-	if (ares_parse_mx_reply(abuf, (int)alen, &list) != ARES_SUCCESS || !list) {
-		finish(out, DNS_SERVFAIL, DNS_TTL_FAILURE);
-		return;
-	}
-	const struct ares_mx_reply *best = NULL;
-	for (const struct ares_mx_reply *m = list; m; m = m->next) {
-		/* c-ares writes the root as "" (or "." in some versions). */
-		if (!m->host[0] || !strcmp(m->host, "."))
+	unsigned n = 0;
+
+	*ttl = r->chain_ttl;
+	*best = NULL;
+	for (unsigned i = 0; i < r->nan; i++) {
+		const struct rr *a = &r->an[i];
+		if (a->type != type || strcmp(a->owner, r->cname))
 			continue;
-		if (!best || m->priority < best->priority ||
-		    (m->priority == best->priority && strcasecmp(m->host, best->host) < 0))
-			best = m;
+		n++;
+		if (a->ttl < *ttl)
+			*ttl = a->ttl;
+		if (type == T_MX_ && a->target[0] &&
+		    (!*best || a->pref < (*best)->pref ||
+		     (a->pref == (*best)->pref && strcmp(a->target, (*best)->target) < 0)))
+			*best = a;
 	}
-	if (!best) {
-		/* Only root exchanges: RFC 7505 3 ("MX 0 ."), the domain
-		 * declares it accepts no mail. */
-		finish(out, DNS_NULL_MX, ttl);
-	} else {
-		size_t n = strlen(best->host);
-		if (n && best->host[n - 1] == '.')
-			n--;
-		if (n > DNS_NAME_MAX)
-			n = DNS_NAME_MAX;
-		lg_ascii_lower_copy(out->mx, best->host, n);
-		out->mx[n] = '\0';
-		finish(out, DNS_MX, ttl);
-	}
-	ares_free_data(list);
+	return n;
 }
 
 void dns_step_eval(enum dns_query q, enum dns_fail fail, const unsigned char *abuf, size_t alen,
@@ -171,39 +318,56 @@ void dns_step_eval(enum dns_query q, enum dns_fail fail, const unsigned char *ab
 {
 	static const unsigned types[] = {[DNS_Q_MX] = T_MX_, [DNS_Q_A] = T_A_, [DNS_Q_AAAA] = T_AAAA_};
 	struct reply r = {0};
+	const struct rr *best = NULL;
+	uint32_t ttl = 0;
 
 	memset(out, 0, sizeof(*out));
 	if (fail == DNS_FAIL_NONE) {
-		read_reply(abuf, alen, types[q], &r);
-		if (r.bad || alen < 12 || (abuf[2] & 0x80) == 0) /* QR: a response */
+		read_reply(abuf, alen, &r);
+		if (r.bad)
 			fail = DNS_FAIL_SERVFAIL;
 		else if (r.rcode == RC_NXDOMAIN)
 			fail = DNS_FAIL_NXDOMAIN;
 		else if (r.rcode != RC_NOERROR)
 			fail = DNS_FAIL_SERVFAIL;
-		else if (!r.wanted)
+		else if (!pick(&r, types[q], &ttl, &best))
 			fail = DNS_FAIL_NODATA;
 	}
 	uint32_t negative = r.negative_ttl ? r.negative_ttl : DNS_TTL_NEGATIVE;
 	switch (fail) {
 	case DNS_FAIL_NONE:
-		if (q == DNS_Q_MX)
-			pick_mx(abuf, alen, r.answer_ttl, out);
-		else
-			finish(out, DNS_IMPLICIT, r.answer_ttl);
-		return;
+		if (q != DNS_Q_MX) {
+			/* No MX, but an address: RFC 5321 5.1, the domain
+			 * is its own mail host (the implicit MX). */
+			finish(out, DNS_IMPLICIT, ttl);
+		} else if (best) {
+			size_t n = strlen(best->target); /* at most DNS_NAME_MAX: get_name */
+			memcpy(out->mx, best->target, n + 1);
+			finish(out, DNS_MX, ttl);
+		} else {
+			/* Only root exchanges: RFC 7505 3 ("MX 0 ."), the
+			 * domain declares it accepts no mail. */
+			finish(out, DNS_NULL_MX, ttl);
+		}
+		break;
 	case DNS_FAIL_NXDOMAIN:
-		return finish(out, DNS_NXDOMAIN, negative);
-	case DNS_FAIL_NODATA:
-		if (q == DNS_Q_AAAA)
-			return finish(out, DNS_NO_MAIL_HOST, negative);
+		finish(out, DNS_NXDOMAIN, negative);
+		break;
+	case DNS_FAIL_NODATA: /* MX -> A -> AAAA (RFC 5321 5.1) -> no mail host */
+		if (q == DNS_Q_AAAA) {
+			finish(out, DNS_NO_MAIL_HOST, negative);
+			break;
+		}
 		out->outcome = DNS_PENDING;
 		out->ttl = clamp_ttl(negative); /* the lookup keeps the least */
 		out->next = q == DNS_Q_MX ? DNS_Q_A : DNS_Q_AAAA;
-		return;
+		break;
 	case DNS_FAIL_SERVFAIL:
-		return finish(out, DNS_SERVFAIL, DNS_TTL_FAILURE);
+		finish(out, DNS_SERVFAIL, DNS_TTL_FAILURE);
+		break;
 	case DNS_FAIL_TIMEOUT:
-		return finish(out, DNS_TIMEOUT, DNS_TTL_FAILURE);
+		finish(out, DNS_TIMEOUT, DNS_TTL_FAILURE);
+		break;
 	}
+	reply_release(&r);
 }

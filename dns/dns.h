@@ -24,7 +24,8 @@ enum dns_outcome {
 	DNS_NULL_MX,      /* RFC 7505 null MX: the domain takes no mail */
 	DNS_NO_MAIL_HOST, /* neither MX nor A nor AAAA */
 	DNS_NXDOMAIN,     /* the domain does not exist */
-	DNS_SERVFAIL,     /* the resolver failed or refused, every try */
+	DNS_SERVFAIL,     /* the resolver failed or refused, or its answer was
+			   * malformed (dns_step_eval), every try */
 	DNS_TIMEOUT,      /* no answer at all, every try */
 };
 
@@ -82,7 +83,7 @@ struct dns_result {
 	uint8_t query;         /* private: the query in flight */
 	uint8_t attempt;       /* private: its SERVFAIL retries so far */
 	uint8_t user;          /* the caller's: zero when created, never touched by the resolver */
-	uint32_t mark;         /* private: answers the resolver had given when it was sent */
+	uint32_t mark;         /* private: replies the resolver had given when it was sent */
 	uint32_t expires_at;   /* Unix time after which the answer is stale (0 while pending) */
 };
 
@@ -98,7 +99,8 @@ struct dns_opts {
 struct dns_stats {
 	size_t domains;   /* distinct domains looked up */
 	size_t queries;   /* queries sent (MX, A, AAAA; c-ares retries not counted) */
-	size_t answered;  /* queries the resolver answered (any rcode) */
+	size_t answered;  /* of those, the resolver answered (any rcode) */
+	size_t probes;    /* probes sent besides (see dns_resolver_down) */
 	size_t outcome[DNS_TIMEOUT + 1]; /* lookups finished, by outcome */
 	size_t refreshed; /* lookups asked again because the answer expired */
 	size_t primed;    /* answers given by dns_resolver_prime (not looked up) */
@@ -150,18 +152,19 @@ const char *dns_resolver_domain(const struct dns_resolver *r, const struct dns_r
  */
 void dns_resolver_run(struct dns_resolver *r, int timeout_ms);
 
-/* Lookups queued or in flight. */
+/* Lookups queued or in flight, and a probe in flight (dns_resolver_down). */
 size_t dns_resolver_busy(const struct dns_resolver *r);
 
 /*
- * True once the resolver looks unreachable: DNS_DOWN_AFTER lookups in a
- * row timed out without the resolver answering any other query after
- * theirs were sent.  (A domain whose servers drop queries times out while
- * answers to other queries keep coming; a dead resolver answers nothing.)
- * From then on lookups end at once as DNS_TIMEOUT instead of each waiting
- * out its tries.
+ * True once the resolver is taken for down: a probe, a query it is known
+ * to answer (the root's NS records, or the last lookup it answered), got no
+ * reply on any try, and nothing else was answered meanwhile either.  A
+ * probe goes out with the first query, and whenever a query ends without
+ * a reply and nothing came back since it went out (resolver.c says why).
+ * Domains whose servers drop queries never make the resolver down, however
+ * many come in a row.  From then on lookups end at once as DNS_TIMEOUT
+ * instead of each waiting out its tries.
  */
-#define DNS_DOWN_AFTER 32
 bool dns_resolver_down(const struct dns_resolver *r);
 
 void dns_resolver_stats(const struct dns_resolver *r, struct dns_stats *st);

@@ -19,7 +19,8 @@ enum dns_fail {
 	DNS_FAIL_NONE = 0, /* a reply: read it */
 	DNS_FAIL_NXDOMAIN, /* c-ares said ENOTFOUND without handing over the reply */
 	DNS_FAIL_NODATA,   /* likewise ENODATA */
-	DNS_FAIL_SERVFAIL, /* SERVFAIL, REFUSED, NOTIMP, FORMERR or a malformed reply */
+	DNS_FAIL_SERVFAIL, /* SERVFAIL, REFUSED, NOTIMP, FORMERR or a malformed reply
+			    * (see dns_step_eval) */
 	DNS_FAIL_TIMEOUT,  /* no reply on any try (or the connection was refused) */
 };
 
@@ -28,6 +29,11 @@ enum dns_fail {
 #define DNS_TTL_MAX 86400     /* and at most this long */
 #define DNS_TTL_NEGATIVE 300  /* NXDOMAIN / NODATA without an SOA (RFC 2308 5) */
 #define DNS_TTL_FAILURE 300   /* SERVFAIL and timeouts, within one run */
+/* CNAME records an answer's chain may pass through: more is taken for a
+ * loop.  No RFC sets a number (RFC 1034 3.6.2 asks that loops be caught);
+ * a mail domain is a few aliases deep at most, and a bound means a
+ * hostile reply cannot keep us walking. */
+#define DNS_CNAME_MAX 16
 
 struct dns_step {
 	enum dns_outcome outcome;    /* DNS_PENDING: ask `next` */
@@ -38,10 +44,21 @@ struct dns_step {
 
 /*
  * The step after the reply to query q: abuf/alen is the reply when fail is
- * DNS_FAIL_NONE.  MX (RFC 5321 5.1): the lowest preference wins, ties go
- * to the host that sorts first, so runs agree; a single MX whose exchange
- * is the root is a null MX (RFC 7505 3); root exchanges beside real ones
- * are ignored.  NODATA moves MX -> A -> AAAA -> DNS_NO_MAIL_HOST.
+ * DNS_FAIL_NONE.  The records that count are those of the type asked at
+ * the end of the CNAME chain from the question's name (RFC 1034 3.6.2).
+ * MX (RFC 5321 5.1): the lowest preference wins, ties go to the host that
+ * sorts first, so runs agree; MX records whose exchanges are all the root
+ * are a null MX (RFC 7505 3); root exchanges beside real ones are ignored.
+ * NODATA moves MX -> A -> AAAA (the implicit MX, RFC 5321 5.1) ->
+ * DNS_NO_MAIL_HOST.
+ *
+ * A malformed reply is DNS_SERVFAIL, "could not decide": one that cannot
+ * be read to its end, a record whose data does not have the length its
+ * type gives it (A 4 octets, RFC 1035 3.4.1; AAAA 16, RFC 3596 2.2; MX a
+ * preference and a name that ends where the data ends, RFC 1035 3.3.9;
+ * CNAME a name that fills it, 3.3.1; SOA, 3.3.13), an alias with two
+ * canonical names (RFC 2181 10.1), or a CNAME chain that loops or is
+ * longer than DNS_CNAME_MAX.
  */
 void dns_step_eval(enum dns_query q, enum dns_fail fail, const unsigned char *abuf, size_t alen,
 		   struct dns_step *out);

@@ -9,9 +9,9 @@
  * round) and retries a truncated reply over TCP.  SERVFAIL and REFUSED we
  * retry ourselves: c-ares 1.18 reports them, once its tries are spent, as
  * ECONNREFUSED without the reply, indistinguishable from a dead server, so
- * it runs with ARES_FLAG_NOCHECKRESP and hands every reply over.  Nothing
- * follows CNAMEs here: they come resolved in the recursive resolver's
- * answer.
+ * it runs with ARES_FLAG_NOCHECKRESP and hands every reply over.  No query
+ * follows a CNAME: the recursive resolver's answer holds the chain, which
+ * answer.c reads.
  */
 #include "dns_int.h"
 
@@ -48,7 +48,12 @@ struct dns_resolver {
 	double t0;              /* monotonic time of creation */
 	uint32_t now;           /* seconds since t0, updated by lookup and run */
 	int64_t wall;           /* the frozen wall clock, or 0 for the system's */
-	size_t silent;          /* lookups in a row that ended without an answer */
+	uint32_t replies;       /* replies of any kind to any query, probes included */
+	struct entry *known;    /* the last lookup the resolver answered, NULL before any */
+	uint8_t known_q;        /* the query it answered */
+	bool probed;            /* a probe was ever sent */
+	bool probing;           /* a probe is in flight */
+	uint32_t probe_mark;    /* replies when it went out */
 	bool down;
 	bool destroying;
 	struct dns_stats st;
@@ -76,68 +81,128 @@ static void on_sock_state(void *data, ares_socket_t fd, int readable, int writab
 		epoll_ctl(r->ep, EPOLL_CTL_ADD, fd, &ev);
 }
 
+/* A port: decimal digits only, 1 to 65535. */
+static bool parse_port(const char *s, size_t n)
+{
+	unsigned long v = 0;
+	if (n == 0 || n > 5)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (!lg_ascii_is_digit((unsigned char)s[i]))
+			return false;
+		v = v * 10 + (unsigned long)(s[i] - '0');
+	}
+	return v >= 1 && v <= 65535;
+}
+
 /*
- * "HOST[:PORT],..." -> the "IP[:PORT],..." that c-ares takes: a host name
- * is looked up once, here, with the system's resolver (getaddrinfo).
+ * One item of --dns, item[0..n) (n > 0), added to out as c-ares takes it:
+ * "IPv4[:PORT]", "IPv6" or "[IPv6]:PORT".  The forms: an IPv4 address or a
+ * host name, with ":PORT" or not; a bare IPv6 address (two colons or
+ * more: no port); "[IPv6]:PORT".  A host name is looked up here, once,
+ * with the system's resolver (getaddrinfo), and its first address used.
+ * list is the whole option, for the messages.
  */
+static enum lg_status server_add(const char *list, const char *item, size_t n, struct lg_buf *out,
+				 struct lg_err *err)
+{
+	char host[256];
+	const char *port = NULL; /* in item, NULL for none */
+	size_t hn, pn = 0;
+	unsigned char bin[16];
+
+	if (item[0] == '[') {
+		const char *close = memchr(item, ']', n);
+		if (!close)
+			return lg_err_set(err, LG_EUSAGE, "--dns '%s': no ']' closes '%.*s'", list,
+					  (int)n, item);
+		hn = (size_t)(close - item) - 1;
+		if (close + 1 == item + n)
+			return lg_err_set(err, LG_EUSAGE,
+					  "--dns '%s': no port after '%.*s' (an IPv6 address without "
+					  "a port goes without brackets)", list, (int)n, item);
+		if (close[1] != ':')
+			return lg_err_set(err, LG_EUSAGE, "--dns '%s': '%.*s': want [IPv6]:PORT", list,
+					  (int)n, item);
+		port = close + 2;
+		pn = (size_t)(item + n - port);
+		if (hn >= sizeof(host))
+			hn = sizeof(host) - 1; /* too long for an address: inet_pton says so */
+		memcpy(host, item + 1, hn);
+		host[hn] = '\0';
+		if (inet_pton(AF_INET6, host, bin) != 1)
+			return lg_err_set(err, LG_EUSAGE, "--dns '%s': '%s' is not an IPv6 address",
+					  list, host);
+	} else {
+		const char *colon = memchr(item, ':', n);
+		if (colon && memchr(colon + 1, ':', (size_t)(item + n - colon - 1))) {
+			hn = n; /* a bare IPv6 address: no port */
+		} else {
+			hn = colon ? (size_t)(colon - item) : n;
+			if (colon) {
+				port = colon + 1;
+				pn = (size_t)(item + n - port);
+			}
+		}
+		if (hn == 0)
+			return lg_err_set(err, LG_EUSAGE, "--dns '%s': '%.*s' has no host", list,
+					  (int)n, item);
+		if (hn >= sizeof(host))
+			return lg_err_set(err, LG_EUSAGE, "--dns '%s': a host name of %zu octets",
+					  list, hn);
+		memcpy(host, item, hn);
+		host[hn] = '\0';
+		if (hn == n && colon && inet_pton(AF_INET6, host, bin) != 1)
+			return lg_err_set(err, LG_EUSAGE,
+					  "--dns '%s': '%s' is not an IPv6 address (with a port: "
+					  "[IPv6]:PORT)", list, host);
+	}
+	if (port && !parse_port(port, pn))
+		return lg_err_set(err, LG_EUSAGE, "--dns '%s': bad port '%.*s' in '%.*s' (want 1 to 65535)",
+				  list, (int)pn, port, (int)n, item);
+	if (item[0] == '[' || inet_pton(AF_INET, host, bin) == 1 ||
+	    inet_pton(AF_INET6, host, bin) == 1) {
+		lg_buf_add(out, item, n);
+		return LG_OK;
+	}
+	struct addrinfo hints = {.ai_socktype = SOCK_DGRAM}, *ai = NULL;
+	char ip[INET6_ADDRSTRLEN];
+	int rc = getaddrinfo(host, NULL, &hints, &ai);
+	if (rc != 0 || !ai)
+		return lg_err_set(err, LG_EUSAGE, "--dns '%s': cannot resolve '%s': %s", list, host,
+				  gai_strerror(rc));
+	const void *a = ai->ai_family == AF_INET6
+				? (const void *)&((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr
+				: (const void *)&((struct sockaddr_in *)ai->ai_addr)->sin_addr;
+	inet_ntop(ai->ai_family, a, ip, sizeof(ip));
+	lg_buf_addf(out, ai->ai_family == AF_INET6 && port ? "[%s]" : "%s", ip);
+	freeaddrinfo(ai);
+	if (port)
+		lg_buf_addf(out, ":%.*s", (int)pn, port);
+	return LG_OK;
+}
+
+/* "ITEM,ITEM,..." (see server_add) -> the "IP[:PORT],..." that c-ares
+ * takes.  Every item must be there: an empty one is an error. */
 static enum lg_status servers_to_addresses(const char *list, struct lg_buf *out,
 					   struct lg_err *err)
 {
 	const char *p = list;
-	while (*p) {
+	for (;;) {
 		const char *end = strchr(p, ',');
 		size_t n = end ? (size_t)(end - p) : strlen(p);
-		char item[300], host[300];
-		const char *port = NULL;
-		if (n == 0 || n >= sizeof(item))
-			return lg_err_set(err, LG_EUSAGE, "--dns '%s': an empty or over-long server",
-					  list);
-		memcpy(item, p, n);
-		item[n] = '\0';
-		const char *pp = item[0] == '[' ? strstr(item, "]:") : strchr(item, ':');
-		if (pp && (item[0] == '[' || !strchr(pp + 1, ':'))) {
-			long v;
-			pp += item[0] == '[' ? 2 : 1;
-			if (!lg_parse_long(pp, 1, 65535, &v))
-				return lg_err_set(err, LG_EUSAGE, "--dns '%s': bad port '%s'", list, pp);
-		}
-		if (item[0] == '[') { /* [IPv6]:PORT: c-ares reads it as it is */
-			lg_buf_add(out, item, n);
-		} else {
-			char *colon = strchr(item, ':');
-			if (colon && strchr(colon + 1, ':'))
-				colon = NULL; /* a bare IPv6 address */
-			size_t hn = colon ? (size_t)(colon - item) : n;
-			memcpy(host, item, hn);
-			host[hn] = '\0';
-			port = colon ? colon + 1 : NULL;
-			unsigned char bin[16];
-			if (inet_pton(AF_INET, host, bin) == 1 || inet_pton(AF_INET6, host, bin) == 1) {
-				lg_buf_add(out, item, n);
-			} else {
-				struct addrinfo hints = {.ai_socktype = SOCK_DGRAM}, *ai = NULL;
-				char ip[INET6_ADDRSTRLEN];
-				int rc = getaddrinfo(host, NULL, &hints, &ai);
-				if (rc != 0 || !ai)
-					return lg_err_set(err, LG_EUSAGE, "--dns: cannot resolve '%s': %s",
-							  host, gai_strerror(rc));
-				const void *a = ai->ai_family == AF_INET6
-							? (const void *)&((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr
-							: (const void *)&((struct sockaddr_in *)ai->ai_addr)->sin_addr;
-				inet_ntop(ai->ai_family, a, ip, sizeof(ip));
-				lg_buf_addf(out, ai->ai_family == AF_INET6 && port ? "[%s]" : "%s", ip);
-				freeaddrinfo(ai);
-				if (port)
-					lg_buf_addf(out, ":%s", port);
-			}
-		}
-		p += n;
-		if (*p == ',') {
-			lg_buf_addc(out, ',');
-			p++;
-		}
+		if (n == 0)
+			return lg_err_set(err, LG_EUSAGE,
+					  "--dns '%s': an empty item (resolvers are separated by "
+					  "single commas)", list);
+		enum lg_status st = server_add(list, p, n, out, err);
+		if (st != LG_OK)
+			return st;
+		if (!end)
+			return LG_OK;
+		lg_buf_addc(out, ',');
+		p = end + 1;
 	}
-	return LG_OK;
 }
 
 enum lg_status dns_resolver_new(struct dns_resolver **out, const struct dns_opts *opts,
@@ -270,12 +335,62 @@ static void complete(struct dns_resolver *r, struct entry *e, const struct dns_s
 	res->outcome = (uint8_t)s->outcome;
 	r->st.outcome[s->outcome]++;
 	r->completed++;
-	if (s->outcome == DNS_TIMEOUT && res->mark == (uint32_t)r->st.answered) {
-		/* Nothing at all was answered since this lookup's query went
-		 * out: the resolver, not the domain, is silent. */
-		if (++r->silent >= DNS_DOWN_AFTER)
-			r->down = true;
-	}
+}
+
+/*
+ * Is the resolver down?  A query that ends without a reply after all its
+ * tries says little on its own: the servers of a dead domain drop queries
+ * while the resolver answers everything else.  Nor does a count of such
+ * queries in a row: a list from a bad vendor holds hundreds of dead
+ * domains, a burst of them (a whole --dns-concurrency in flight at once,
+ * or one at a time with --dns-concurrency 1) times out with nothing else
+ * to answer, and when a count of them took the resolver for down, every
+ * lookup still queued, answerable ones too, ended at once as a timeout.
+ * Nor does a span of silence alone: it cannot tell a dead resolver from
+ * one whose queries in flight are all for dead domains.
+ *
+ * So silence is put to the test with a probe, a query the resolver is
+ * known to answer: the root's NS records, which every recursive resolver
+ * holds, or, once it has answered a lookup, the last such query again
+ * (from its cache).  A probe goes out with the first query of the
+ * resolver's life, and again whenever a query ends without a reply and
+ * nothing at all came back since it went out.  Any reply, to the probe or
+ * to anything else, whatever its code, shows the resolver alive.  The
+ * resolver is down only when a probe gets no reply on any try (a whole
+ * --dns-timeout window, doubled each round) and nothing else was answered
+ * meanwhile either.  A resolver dead from the start is found as the first
+ * lookups time out (the first probe went out with them), one that dies
+ * during a run within two windows of its last reply, and one that refuses
+ * the connection at once.  Probes are not counted in the stats' queries
+ * and answers, which are the lookups'.
+ */
+static void on_probe(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
+{
+	struct dns_resolver *r = arg;
+
+	(void)timeouts;
+	if (r->destroying)
+		return;
+	r->probing = false;
+	if ((abuf && alen >= 12) || status == ARES_ENOTFOUND || status == ARES_ENODATA)
+		r->replies++;
+	else if (r->replies == r->probe_mark)
+		r->down = true;
+}
+
+static void probe(struct dns_resolver *r)
+{
+	size_t n;
+	const char *name = r->known ? lg_map_key(&r->cache, r->known, &n) : ".";
+	int type = r->known ? qtypes[r->known_q] : 2 /* NS */;
+
+	if (r->down || r->probing || r->destroying)
+		return;
+	r->probed = true;
+	r->probing = true;
+	r->probe_mark = r->replies;
+	r->st.probes++;
+	ares_query(r->ch, name, 1 /* IN */, type, on_probe, r);
 }
 
 static void send_query(struct dns_resolver *r, struct entry *e, enum dns_query q);
@@ -303,9 +418,16 @@ static void on_reply(void *arg, int status, int timeouts, unsigned char *abuf, i
 	}
 	if (fail != DNS_FAIL_TIMEOUT) {
 		r->st.answered++;
-		r->silent = 0;
+		r->replies++;
 	}
 	dns_step_eval((enum dns_query)e->res.query, fail, abuf, alen > 0 ? (size_t)alen : 0, &s);
+	if (fail == DNS_FAIL_TIMEOUT) {
+		if (e->res.mark == r->replies) /* silence since it went out */
+			probe(r);
+	} else if (s.outcome != DNS_SERVFAIL) {
+		r->known = e; /* answered, and not by a failure: a name to probe with */
+		r->known_q = e->res.query;
+	}
 	if (s.outcome == DNS_SERVFAIL && ++e->res.attempt < r->tries && !r->down) {
 		send_query(r, e, (enum dns_query)e->res.query);
 		return;
@@ -330,7 +452,9 @@ static void send_query(struct dns_resolver *r, struct entry *e, enum dns_query q
 	size_t n;
 	const char *name = lg_map_key(&r->cache, e, &n);
 	e->res.query = (uint8_t)q;
-	e->res.mark = (uint32_t)r->st.answered;
+	e->res.mark = r->replies;
+	if (!r->probed)
+		probe(r);
 	r->st.queries++;
 	ares_query(r->ch, name, 1 /* IN */, qtypes[q], on_reply, e);
 }
@@ -425,7 +549,8 @@ void dns_resolver_run(struct dns_resolver *r, int timeout_ms)
 
 	r->now = (uint32_t)(lg_now_mono() - r->t0);
 	pump(r);
-	while (r->inflight) {
+	while (r->inflight || r->probing) {
+		bool probing = r->probing;
 		struct timeval tv, *tvp = ares_timeout(r->ch, NULL, &tv);
 		int ms = tvp ? (int)(tv.tv_sec * 1000 + (tv.tv_usec + 999) / 1000) : 1000;
 		if (timeout_ms >= 0 && ms > timeout_ms)
@@ -443,14 +568,16 @@ void dns_resolver_run(struct dns_resolver *r, int timeout_ms)
 		if (r->down && r->inflight)
 			ares_cancel(r->ch); /* their callbacks end them as timeouts */
 		pump(r);
-		if (timeout_ms >= 0 || r->completed != done0)
+		if (timeout_ms >= 0 || r->completed != done0 || (probing && !r->probing))
 			break;
 	}
 }
 
 size_t dns_resolver_busy(const struct dns_resolver *r)
 {
-	return r->qlen + r->inflight;
+	/* A probe in flight too: a run that ends as its last lookups time out
+	 * waits for the probe to say whether the resolver is down. */
+	return r->qlen + r->inflight + (r->probing ? 1 : 0);
 }
 
 bool dns_resolver_down(const struct dns_resolver *r)

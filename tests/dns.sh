@@ -5,15 +5,18 @@
 set -u
 lg=${1:-build/leadgate}
 t=$(mktemp -d /tmp/lg-dns.XXXXXX)
-trap 'sh tests/dnsd.sh stop "$t/dns"; sh tests/dnsd.sh stop "$t/dns2"; rm -rf "$t"' EXIT
+badpid=
+trap 'sh tests/dnsd.sh stop "$t/dns"; sh tests/dnsd.sh stop "$t/dns2"
+	[ -n "$badpid" ] && kill "$badpid" 2>/dev/null; rm -rf "$t"' EXIT
 pass=0 fail=0
 ok() { pass=$((pass + 1)); }
 bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
 check() { name=$1; shift; if "$@"; then ok; else bad "$name"; fi; }
 has() { grep -qF -- "$2" "$1"; }
-# row EMAIL STATUS REASON MX PROVIDER: the output row of EMAIL says so
+# row EMAIL STATUS REASON MX PROVIDER: the output row of EMAIL (in $rows,
+# $t/out.csv unless set) says so
 row() {
-	line=$(grep -F -- "$1," "$t/out.csv" | head -n 1)
+	line=$(grep -F -- "$1," "${rows:-$t/out.csv}" | head -n 1)
 	want="$1,$2,$3"
 	got=$(echo "$line" | cut -d, -f1-3)
 	mx=$(echo "$line" | cut -d, -f7) prov=$(echo "$line" | cut -d, -f8)
@@ -157,6 +160,99 @@ for order in "127.0.0.1:$port2,127.0.0.1:$port" "127.0.0.1:$port,127.0.0.1:$port
 done
 sh tests/dnsd.sh stop "$t/dns2"
 
+# --- many silent domains: the resolver is not taken for down -------------------
+# Lists from bad vendors are full of dead domains.  Every name under
+# dropped.com is dropped (a timeout, every try); the domains that answer
+# come first, then 40 silent ones in a row, then more that answer.  The
+# resolver answers throughout: every answering domain keeps its verdict,
+# on every run, however many silent lookups end together.
+{
+	echo Email
+	for d in multi-mx.com nullmx.com a-only.com aaaa-only.com txt-only.com; do echo "x@$d"; done
+	i=1
+	while [ $i -le 40 ]; do
+		echo "x@d$i.dropped.com"
+		i=$((i + 1))
+	done
+	for d in google-hosted.com no-such-domain.com big-mx.com eu.company.co.uk nullmx-with-a.com; do
+		echo "y@$d"
+	done
+} >"$t/silent.csv"
+# 40 of the 50 domains unanswered is more than [verify] dns_unanswered_max
+# (50 %): the run exits 75 all the same, saying so, with every row written
+# and every answering domain's verdict given; allowed 90 %, it exits 0.
+printf '[verify]\ndns_unanswered_max = 90%%\n' >"$t/lenient.conf"
+for conc in 4 4 4 256; do
+	conf=
+	[ "$conc" = 256 ] && conf="-c $t/lenient.conf"
+	# shellcheck disable=SC2086
+	"$lg" verify --dns "127.0.0.1:$port" --dns-timeout 100 --dns-tries 2 --dns-concurrency $conc \
+		$conf -q -o "$t/silent.out" --summary "$t/silent.json" "$t/silent.csv" 2>"$t/err"
+	rc=$?
+	if [ -n "$conf" ]; then
+		check "40 silent domains, concurrency $conc, 90 % allowed: exit 0 (got $rc)" [ $rc -eq 0 ]
+	else
+		check "40 silent domains, concurrency $conc: exit 75, too many unanswered (got $rc)" [ $rc -eq 75 ]
+		check "40 silent domains, concurrency $conc: says how many" \
+			has "$t/err" "40 of 50 domains went unanswered (dns.timeout, dns.servfail), more than the 50%"
+	fi
+	check "40 silent domains, concurrency $conc: resolver not down" \
+		has "$t/silent.json" '"resolver_down": false'
+	rows=$t/silent.out
+	row x@multi-mx.com deliverable ok mx1.multi-mx.com own
+	row x@nullmx.com undeliverable dns.null_mx "" ""
+	row x@a-only.com deliverable ok a-only.com own
+	row x@aaaa-only.com deliverable ok aaaa-only.com own
+	row x@txt-only.com undeliverable dns.no_mail_host "" ""
+	row y@google-hosted.com deliverable ok aspmx.l.google.com google
+	row y@no-such-domain.com undeliverable dns.nxdomain "" ""
+	row y@big-mx.com deliverable ok the-preferred-one.big-mx-hosting-provider.com other
+	row y@eu.company.co.uk deliverable ok mx.company.co.uk own
+	row y@nullmx-with-a.com undeliverable dns.null_mx "" ""
+	rows=
+	check "40 silent domains, concurrency $conc: they are timeouts" \
+		sh -c "grep -c '@d[0-9]*\.dropped\.com,unknown,dns\.timeout,' '$t/silent.out' | grep -qx 40"
+done
+
+# --- malformed records: a failure to decide, never a verdict -------------------
+# tests/dnsbad.py answers with records unbound never serves (see its top).
+# Read leniently, mx-pad.com would be a null MX, a-short.com and
+# aaaa-short.com deliverable and cname-loop.com without a mail host.
+python3 tests/dnsbad.py "$t/bad.port" &
+badpid=$!
+i=0
+while [ ! -s "$t/bad.port" ] && [ $i -lt 100 ] && kill -0 "$badpid" 2>/dev/null; do
+	sleep 0.1
+	i=$((i + 1))
+done
+check "tests/dnsbad.py started" [ -s "$t/bad.port" ]
+cat >"$t/bad.csv" <<'CSV'
+Email
+a@mx-ok.com
+b@a-ok.com
+c@mx-pad.com
+d@a-short.com
+e@aaaa-short.com
+f@cname-loop.com
+g@gone.com
+CSV
+"$lg" verify --dns "127.0.0.1:$(cat "$t/bad.port")" --dns-timeout 500 -q -o "$t/bad.out" \
+	-c "$t/lenient.conf" "$t/bad.csv" 2>"$t/err"
+rc=$?
+check "malformed records: exit 0 (got $rc)" [ $rc -eq 0 ]
+rows=$t/bad.out
+row a@mx-ok.com deliverable ok mx.mx-ok.com own
+row b@a-ok.com deliverable ok a-ok.com own
+row c@mx-pad.com unknown dns.servfail "" ""
+row d@a-short.com unknown dns.servfail "" ""
+row e@aaaa-short.com unknown dns.servfail "" ""
+row f@cname-loop.com unknown dns.servfail "" ""
+row g@gone.com undeliverable dns.nxdomain "" ""
+rows=
+kill "$badpid"
+wait "$badpid" 2>/dev/null
+badpid=
+
 # --- the server not running: every row still written, unknown, exit 75 -----
 sh tests/dnsd.sh stop "$t/dns"
 "$lg" verify $dns -q -o "$t/down.csv" "$t/in.csv" 2>"$t/err"
@@ -167,12 +263,61 @@ check "resolver down keeps every row" [ "$(wc -l <"$t/down.csv")" -eq "$(wc -l <
 check "resolver down rows unknown" sh -c "grep -c ',unknown,dns.timeout,' '$t/down.csv' | grep -qx 18"
 check "offline verdicts still given" has "$t/down.csv" "p@mailinator.com,risky,class.disposable"
 
+# --- a resolver that answers nothing and refuses nothing ----------------------
+# Its port is open and every query is lost: the first lookups wait out
+# their tries, and then it is taken for down and the rest end at once,
+# unsent.
+python3 tests/dnsbad.py "$t/silent.port" silent &
+badpid=$!
+i=0
+while [ ! -s "$t/silent.port" ] && [ $i -lt 100 ] && kill -0 "$badpid" 2>/dev/null; do
+	sleep 0.1
+	i=$((i + 1))
+done
+awk 'BEGIN { print "Email"; for (i = 1; i <= 300; i++) printf "x@domain%d.com\n", i }' >"$t/many.csv"
+"$lg" verify --dns "127.0.0.1:$(cat "$t/silent.port")" --dns-timeout 100 --dns-tries 1 \
+	--dns-concurrency 8 -q -o "$t/many.out" --summary "$t/many.json" "$t/many.csv" 2>"$t/err"
+rc=$?
+check "silent resolver exits 75 (got $rc)" [ $rc -eq 75 ]
+check "silent resolver says so" has "$t/err" "did not answer"
+check "silent resolver: every row, dns.timeout" \
+	sh -c "grep -c ',unknown,dns.timeout,' '$t/many.out' | grep -qx 300"
+check "silent resolver: taken for down" has "$t/many.json" '"resolver_down": true'
+q=$(sed -n 's/.*"queries": \([0-9]*\).*/\1/p' "$t/many.json")
+check "silent resolver: once down, the rest are not sent (queries $q)" [ "${q:-300}" -lt 300 ]
+kill "$badpid"
+wait "$badpid" 2>/dev/null
+badpid=
+
 # --- bad options --------------------------------------------------------------
-for bad_opt in "--dns no-such-host.invalid" "--dns 127.0.0.1:99999" "--dns [::1]:x" "--dns-timeout 0" "--dns-tries x" "--dns-concurrency -1"; do
+for bad_opt in "--dns-timeout 0" "--dns-tries x" "--dns-concurrency -1"; do
 	"$lg" verify $bad_opt "$t/in.csv" >/dev/null 2>"$t/err"
 	rc=$?
 	check "$bad_opt exits 64 (got $rc)" [ $rc -eq 64 ]
 done
+# --dns values that are not an address list: exit 64, the value named.
+while IFS= read -r v; do
+	"$lg" verify --dns "$v" "$t/in.csv" >/dev/null 2>"$t/err"
+	rc=$?
+	check "--dns '$v' exits 64 (got $rc)" [ $rc -eq 64 ]
+	check "--dns '$v' is named" has "$t/err" "leadgate: --dns '$v':"
+done <<'VALUES'
+no-such-host.invalid
+127.0.0.1:99999
+[::1]:x
+[::1
+[::1]
+[::1]:
+[::1]:99999
+[::1]x
+[127.0.0.1]:53
+localhost:
+1.2.3.4:0
+1.2.3.4:5:6
+127.0.0.1,,127.0.0.1
+127.0.0.1,
+,127.0.0.1
+VALUES
 
 echo "dns: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

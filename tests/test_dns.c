@@ -120,6 +120,17 @@ static void soa(struct pkt *p, const char *zone, uint32_t ttl, uint32_t minimum)
 	rr_end(p, at);
 }
 
+/* A record with the data given as it is, however (mal)formed. */
+static void raw_rr(struct pkt *p, int section, const char *name, unsigned type, const void *data,
+		   size_t n)
+{
+	size_t at = rr(p, section, name, type, 300);
+	assert_true(p->n + n <= sizeof(p->b));
+	memcpy(p->b + p->n, data, n);
+	p->n += n;
+	rr_end(p, at);
+}
+
 static void eval(enum dns_query q, const struct pkt *p, struct dns_step *s)
 {
 	dns_step_eval(q, DNS_FAIL_NONE, p->b, p->n, s);
@@ -308,14 +319,24 @@ static void test_malformed(void **state)
 		assert_int_equal(s.outcome, DNS_SERVFAIL);
 	}
 
-	/* a compression pointer to itself in the question */
+	/* a compression pointer to itself in the question: the name the
+	 * CNAME chain starts from cannot be read */
 	reply(&q, NOERROR, "x", T_MX);
 	q.n = 12;
 	put16(&q, 0xc00c);
 	put16(&q, T_MX);
 	put16(&q, 1);
 	eval(DNS_Q_MX, &q, &s);
-	assert_int_equal(s.outcome, DNS_PENDING); /* no answers: read as NODATA, safely */
+	assert_int_equal(s.outcome, DNS_SERVFAIL);
+
+	/* no question, or two */
+	reply(&q, NOERROR, "acme.example", T_MX);
+	mx(&q, "acme.example", 300, 10, "mx.acme.example");
+	for (unsigned qd = 0; qd <= 2; qd += 2) {
+		q.b[5] = (unsigned char)qd;
+		eval(DNS_Q_MX, &q, &s);
+		assert_int_equal(s.outcome, DNS_SERVFAIL);
+	}
 
 	/* a query, not a response (QR clear) */
 	reply(&q, NOERROR, "acme.example", T_MX);
@@ -328,6 +349,211 @@ static void test_malformed(void **state)
 	q.b[7] = 9;
 	eval(DNS_Q_MX, &q, &s);
 	assert_int_equal(s.outcome, DNS_SERVFAIL);
+	q.b[6] = 0xff; /* 65535 of them, in a reply of 30 octets */
+	q.b[7] = 0xff;
+	eval(DNS_Q_MX, &q, &s);
+	assert_int_equal(s.outcome, DNS_SERVFAIL);
+}
+
+/*
+ * Every record read is checked against the length its type gives it; one
+ * that does not fit makes the reply malformed: "could not decide", never a
+ * verdict read from bytes that mean something else.  The question's name
+ * (acme.example) is at offset 12, where "\xc0\x0c" points.
+ */
+static void test_record_lengths(void **state)
+{
+	(void)state;
+#define D(s) s, sizeof(s) - 1
+	static const struct {
+		const char *what;
+		enum dns_query q;
+		unsigned type;
+		const char *data;
+		size_t len;
+		enum dns_outcome want;
+		const char *mx;
+	} v[] = {
+		/* MX, RFC 1035 3.3.9: a preference and a name that ends where the data ends */
+		{"MX", DNS_Q_MX, T_MX, D("\x00\x0a\x02mx\x04" "acme\x07" "example\x00"), DNS_MX,
+		 "mx.acme.example"},
+		{"MX, exchange compressed", DNS_Q_MX, T_MX, D("\x00\x0a\x02mx\xc0\x0c"), DNS_MX,
+		 "mx.acme.example"},
+		{"null MX", DNS_Q_MX, T_MX, D("\x00\x00\x00"), DNS_NULL_MX, ""},
+		{"MX, root exchange then bytes", DNS_Q_MX, T_MX, D("\x00\x0a\x00mail"), DNS_SERVFAIL, ""},
+		{"MX, name then a byte", DNS_Q_MX, T_MX, D("\x00\x0a\x02mx\xc0\x0cX"), DNS_SERVFAIL, ""},
+		{"MX, name past the data", DNS_Q_MX, T_MX, D("\x00\x0a\x02mx\x04" "acme"), DNS_SERVFAIL, ""},
+		{"MX, preference only", DNS_Q_MX, T_MX, D("\x00\x0a"), DNS_SERVFAIL, ""},
+		{"MX, half a preference", DNS_Q_MX, T_MX, D("\x00"), DNS_SERVFAIL, ""},
+		{"MX, no data", DNS_Q_MX, T_MX, "", 0, DNS_SERVFAIL, ""},
+		{"MX, pointer out of the reply", DNS_Q_MX, T_MX, D("\x00\x0a\xcf\xff"), DNS_SERVFAIL, ""},
+		{"MX, reserved label type", DNS_Q_MX, T_MX, D("\x00\x0a\x41x\x00"), DNS_SERVFAIL, ""},
+		/* A, RFC 1035 3.4.1: 4 octets; AAAA, RFC 3596 2.2: 16 */
+		{"A", DNS_Q_A, T_A, D("\xc0\x00\x02\x01"), DNS_IMPLICIT, ""},
+		{"A of 3 octets", DNS_Q_A, T_A, D("\xc0\x00\x02"), DNS_SERVFAIL, ""},
+		{"A of 5 octets", DNS_Q_A, T_A, D("\xc0\x00\x02\x01\x01"), DNS_SERVFAIL, ""},
+		{"A of none", DNS_Q_A, T_A, "", 0, DNS_SERVFAIL, ""},
+		{"AAAA", DNS_Q_AAAA, T_AAAA, D("\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\0\x01"),
+		 DNS_IMPLICIT, ""},
+		{"AAAA of 4 octets", DNS_Q_AAAA, T_AAAA, D("\xc0\x00\x02\x01"), DNS_SERVFAIL, ""},
+		{"AAAA of 15 octets", DNS_Q_AAAA, T_AAAA, D("\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\0"),
+		 DNS_SERVFAIL, ""},
+		/* a bad record of another type than asked spoils the reply too */
+		{"A of 3 octets, MX asked", DNS_Q_MX, T_A, D("\xc0\x00\x02"), DNS_SERVFAIL, ""},
+		/* CNAME, RFC 1035 3.3.1: a name that fills the data */
+		{"CNAME then a byte", DNS_Q_MX, T_CNAME, D("\x04real\x07" "example\x00X"), DNS_SERVFAIL, ""},
+		{"CNAME, no data", DNS_Q_MX, T_CNAME, "", 0, DNS_SERVFAIL, ""},
+		/* a type not read is not checked */
+		{"TXT", DNS_Q_MX, T_TXT, D("\x05hello"), DNS_PENDING, ""},
+	};
+#undef D
+	int wrong = 0;
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		struct pkt p;
+		struct dns_step s;
+		static const unsigned qt[] = {[DNS_Q_MX] = T_MX, [DNS_Q_A] = T_A, [DNS_Q_AAAA] = T_AAAA};
+		reply(&p, NOERROR, "acme.example", qt[v[i].q]);
+		raw_rr(&p, 6, "acme.example", v[i].type, v[i].data, v[i].len);
+		eval(v[i].q, &p, &s);
+		if (s.outcome != v[i].want || strcmp(s.mx, v[i].mx)) {
+			print_error("%s: outcome %s mx '%s', want %s mx '%s'\n", v[i].what,
+				    dns_outcome_name(s.outcome), s.mx, dns_outcome_name(v[i].want), v[i].mx);
+			wrong++;
+		}
+	}
+
+	/* An exchange that runs on into the next record. */
+	{
+		struct pkt p;
+		struct dns_step s;
+		reply(&p, NOERROR, "acme.example", T_MX);
+		raw_rr(&p, 6, "acme.example", T_MX, "\x00\x0a\x02mx", 5);
+		mx(&p, "acme.example", 300, 20, "backup.acme.example");
+		eval(DNS_Q_MX, &p, &s);
+		assert_int_equal(s.outcome, DNS_SERVFAIL);
+	}
+
+	/* The SOA of a negative answer, RFC 1035 3.3.13: two names and five
+	 * 32-bit numbers, exactly. */
+	static const struct {
+		const char *what;
+		size_t cut;  /* octets taken off the end */
+		size_t add;  /* octets added */
+		enum dns_outcome want;
+	} soav[] = {
+		{"SOA", 0, 0, DNS_NXDOMAIN},
+		{"SOA without MINIMUM", 4, 0, DNS_SERVFAIL},
+		{"SOA with a byte more", 0, 1, DNS_SERVFAIL},
+	};
+	static const char soa_data[] = "\x02ns\x07" "example\x03net\x00"
+				       "\x0ahostmaster\x07" "example\x03net\x00"
+				       "\0\0\0\x01" "\0\0\x0e\x10" "\0\0\x02\x58" "\0\x01\x51\x80"
+				       "\0\0\x01\xc2" /* MINIMUM 450 */
+				       "\0";          /* a byte more, for the last case */
+	for (size_t i = 0; i < sizeof(soav) / sizeof(soav[0]); i++) {
+		struct pkt p;
+		struct dns_step s;
+		reply(&p, NXDOMAIN, "gone.example", T_MX);
+		raw_rr(&p, 8, "example", T_SOA, soa_data,
+		       sizeof(soa_data) - 2 - soav[i].cut + soav[i].add);
+		eval(DNS_Q_MX, &p, &s);
+		if (s.outcome != soav[i].want) {
+			print_error("%s: outcome %s, want %s\n", soav[i].what,
+				    dns_outcome_name(s.outcome), dns_outcome_name(soav[i].want));
+			wrong++;
+		}
+		if (soav[i].want == DNS_NXDOMAIN)
+			assert_int_equal(s.ttl, 300); /* min(TTL 300, MINIMUM 450) */
+	}
+	assert_int_equal(wrong, 0);
+}
+
+/*
+ * CNAME chains (RFC 1034 3.6.2, RFC 2181 10.1): the records that count are
+ * those at the end of the chain from the question's name; a loop, a chain
+ * past DNS_CNAME_MAX links or an alias with two canonical names is a
+ * malformed answer, not "no such record".
+ */
+static void test_cname_chain(void **state)
+{
+	(void)state;
+	struct pkt p;
+	struct dns_step s;
+	char from[32], to[32];
+
+	/* out of order, names in another case: still one chain */
+	reply(&p, NOERROR, "a.example", T_MX);
+	mx(&p, "C.example", 900, 10, "mx.c.example");
+	cname(&p, "B.Example", 600, "c.example");
+	cname(&p, "a.example", 700, "b.example");
+	eval(DNS_Q_MX, &p, &s);
+	assert_int_equal(s.outcome, DNS_MX);
+	assert_string_equal(s.mx, "mx.c.example");
+	assert_int_equal(s.ttl, 600);
+
+	/* MX records of a name off the chain are not the domain's */
+	reply(&p, NOERROR, "a.example", T_MX);
+	mx(&p, "other.example", 900, 10, "mx.other.example");
+	eval(DNS_Q_MX, &p, &s);
+	assert_int_equal(s.outcome, DNS_PENDING);
+	assert_int_equal(s.next, DNS_Q_A);
+	reply(&p, NOERROR, "a.example", T_MX);
+	cname(&p, "a.example", 700, "b.example");
+	mx(&p, "a.example", 900, 10, "mx.a.example"); /* beside its own CNAME */
+	eval(DNS_Q_MX, &p, &s);
+	assert_int_equal(s.outcome, DNS_PENDING);
+
+	/* loops, for each query */
+	static const enum dns_query qs[] = {DNS_Q_MX, DNS_Q_A, DNS_Q_AAAA};
+	static const unsigned qt[] = {T_MX, T_A, T_AAAA};
+	for (size_t i = 0; i < 3; i++) {
+		reply(&p, NOERROR, "loop.example", qt[i]);
+		cname(&p, "loop.example", 300, "b.loop.example");
+		cname(&p, "b.loop.example", 300, "loop.example");
+		eval(qs[i], &p, &s);
+		assert_int_equal(s.outcome, DNS_SERVFAIL);
+		assert_int_equal(s.ttl, DNS_TTL_FAILURE);
+	}
+	reply(&p, NOERROR, "self.example", T_A);
+	cname(&p, "self.example", 300, "SELF.example");
+	eval(DNS_Q_A, &p, &s);
+	assert_int_equal(s.outcome, DNS_SERVFAIL);
+	/* a loop further down the chain, with the records asked for beside it */
+	reply(&p, NOERROR, "a.example", T_MX);
+	cname(&p, "a.example", 300, "b.example");
+	cname(&p, "b.example", 300, "c.example");
+	cname(&p, "c.example", 300, "b.example");
+	mx(&p, "c.example", 300, 10, "mx.c.example");
+	eval(DNS_Q_MX, &p, &s);
+	assert_int_equal(s.outcome, DNS_SERVFAIL);
+
+	/* two canonical names for one alias */
+	reply(&p, NOERROR, "a.example", T_MX);
+	cname(&p, "a.example", 300, "b.example");
+	cname(&p, "a.example", 300, "c.example");
+	mx(&p, "b.example", 300, 10, "mx.b.example");
+	eval(DNS_Q_MX, &p, &s);
+	assert_int_equal(s.outcome, DNS_SERVFAIL);
+	/* the same CNAME twice is no contradiction */
+	reply(&p, NOERROR, "a.example", T_MX);
+	cname(&p, "a.example", 300, "b.example");
+	cname(&p, "a.example", 300, "b.example");
+	mx(&p, "b.example", 300, 10, "mx.b.example");
+	eval(DNS_Q_MX, &p, &s);
+	assert_int_equal(s.outcome, DNS_MX);
+
+	/* DNS_CNAME_MAX links are followed; one more is taken for a loop */
+	for (int links = DNS_CNAME_MAX; links <= DNS_CNAME_MAX + 1; links++) {
+		reply(&p, NOERROR, "n0.example", T_MX);
+		for (int i = 0; i < links; i++) {
+			snprintf(from, sizeof(from), "n%d.example", i);
+			snprintf(to, sizeof(to), "n%d.example", i + 1);
+			cname(&p, from, 300, to);
+		}
+		mx(&p, to, 300, 10, "mx.end.example");
+		eval(DNS_Q_MX, &p, &s);
+		assert_int_equal(s.outcome, links <= DNS_CNAME_MAX ? DNS_MX : DNS_SERVFAIL);
+	}
 }
 
 /* ---- provider fingerprint ---- */
@@ -360,8 +586,8 @@ static void test_provider(void **state)
 /* ---- the resolver, with nobody listening ---- */
 
 /* Port 9 (discard) on loopback has no UDP listener here: every query is
- * refused at once, the resolver is declared down after DNS_DOWN_AFTER
- * lookups, and the rest end as timeouts without being sent. */
+ * refused at once, the probe too, so the resolver is taken for down, and
+ * the rest end as timeouts without being sent. */
 static void test_resolver_down(void **state)
 {
 	(void)state;
@@ -390,18 +616,67 @@ static void test_resolver_down(void **state)
 	assert_int_equal(st.answered, 0);
 	assert_int_equal(st.outcome[DNS_TIMEOUT], 100);
 	assert_true(st.queries < 100); /* once down, nothing more is sent */
+	assert_true(st.probes >= 1);
 	dns_resolver_free(r);
 }
 
-static void test_resolver_bad_servers(void **state)
+/* --dns: what is not an address list is a usage error naming the value. */
+static void test_resolver_servers(void **state)
 {
 	(void)state;
-	struct dns_resolver *r = NULL;
-	struct lg_err err;
-	struct dns_opts o = {.servers = "not-an-address"};
-	assert_int_equal(dns_resolver_new(&r, &o, &err), LG_EUSAGE);
-	assert_null(r);
-	assert_non_null(strstr(err.msg, "not-an-address"));
+	static const char *const bad[] = {
+		"not-an-address", /* no such host */
+		"[::1",           /* no closing bracket */
+		"[::1]",          /* brackets want a port */
+		"[::1]:",         /* an empty port */
+		"[::1]:99999",    /* out of range */
+		"[::1]:53:1",
+		"[::1]x",
+		"[]:53",
+		"[127.0.0.1]:53", /* brackets are for IPv6 */
+		"localhost:",
+		":53",
+		"1.2.3.4:0",
+		"1.2.3.4:65536",
+		"1.2.3.4:+53",
+		"1.2.3.4: 53",
+		"1.2.3.4:5:6",    /* not IPv4 with a port, not IPv6 either */
+		"127.0.0.1,,127.0.0.2", /* an empty item */
+		"127.0.0.1,",
+		",127.0.0.1",
+		",",
+	};
+	static const char *const good[] = {
+		"127.0.0.1", "127.0.0.1:5353", "::1", "[::1]:53", "1.2.3.4:053", "::1:53",
+		"127.0.0.1:53,[::1]:5353,::2", "localhost:5353",
+	};
+	int wrong = 0;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct dns_resolver *r = NULL;
+		struct lg_err err;
+		struct dns_opts o = {.servers = bad[i]};
+		char want[64];
+		snprintf(want, sizeof(want), "--dns '%s'", bad[i]);
+		enum lg_status st = dns_resolver_new(&r, &o, &err);
+		if (st != LG_EUSAGE || !strstr(err.msg, want)) {
+			print_error("%s: status %d, message '%s'\n", bad[i], (int)st,
+				    st ? err.msg : "");
+			wrong++;
+		}
+		dns_resolver_free(r);
+		assert_true(st == LG_OK || !r);
+	}
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		struct dns_resolver *r = NULL;
+		struct lg_err err;
+		struct dns_opts o = {.servers = good[i]};
+		if (dns_resolver_new(&r, &o, &err) != LG_OK) {
+			print_error("%s: %s\n", good[i], err.msg);
+			wrong++;
+		}
+		dns_resolver_free(r);
+	}
+	assert_int_equal(wrong, 0);
 }
 
 int main(void)
@@ -415,9 +690,11 @@ int main(void)
 		cmocka_unit_test(test_failures_without_reply),
 		cmocka_unit_test(test_ttl_clamp),
 		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_record_lengths),
+		cmocka_unit_test(test_cname_chain),
 		cmocka_unit_test(test_provider),
 		cmocka_unit_test(test_resolver_down),
-		cmocka_unit_test(test_resolver_bad_servers),
+		cmocka_unit_test(test_resolver_servers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

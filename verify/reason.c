@@ -70,7 +70,8 @@ static const struct {
 		"the domain has no MX, A or AAAA record"},
 	[VERIFY_R_NXDOMAIN] = {"dns.nxdomain", VERIFY_UNDELIVERABLE, "the domain does not exist"},
 	[VERIFY_R_SERVFAIL] = {"dns.servfail", VERIFY_UNKNOWN,
-		"the resolver failed or refused (SERVFAIL, REFUSED) on every try"},
+		"the resolver failed or refused (SERVFAIL, REFUSED), or answered with malformed "
+		"records or a CNAME loop, on every try"},
 	[VERIFY_R_TIMEOUT] = {"dns.timeout", VERIFY_UNKNOWN,
 		"no answer from the resolver on any try"},
 	[VERIFY_R_BOUNCE_HARD] = {"bounce.hard", VERIFY_UNDELIVERABLE,
