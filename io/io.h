@@ -121,8 +121,8 @@ struct io_writer_opts {
 struct io_writer;
 
 /*
- * Write to fd (not taken) with these columns (copied).  The CSV header row
- * is written at once.  Owned: free with io_writer_free after
+ * Write to fd (not taken) with these columns (copied; names hold no NUL
+ * byte, as the reader's never do).  The CSV header row is written at once.  Owned: free with io_writer_free after
  * io_writer_finish.
  */
 struct io_writer *io_writer_new(int fd, const struct io_writer_opts *opts,
@@ -140,6 +140,9 @@ enum lg_status io_writer_finish(struct io_writer *w, struct lg_err *err);
 /* Invalid UTF-8 sequences replaced by U+FFFD in JSON output so far. */
 unsigned long io_writer_repaired(const struct io_writer *w);
 void io_writer_free(struct io_writer *w);
+/* For tests: the names io_writer_new looked up to make the JSON keys
+ * unique, a measure of its work that must grow linearly with the header. */
+size_t io_writer_key_probes(const struct io_writer *w);
 
 /* ---- spool ---- */
 

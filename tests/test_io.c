@@ -6,6 +6,7 @@
 #include "io/io.h"
 
 #include <fcntl.h>
+#include <jansson.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -477,6 +478,159 @@ static void test_writer_jsonl(void **state)
 	free(s);
 }
 
+/*
+ * The keys of a JSON Lines writer over a header of n names, as json_t
+ * strings in order: the first row (n empty cells and one extra cell)
+ * parsed back by jansson.  *probes gets io_writer_key_probes.  Owned:
+ * json_decref.
+ */
+static json_t *keys_of(const char *const *names, size_t n, size_t *probes)
+{
+	struct io_col *cols = calloc(n ? n : 1, sizeof(*cols));
+	struct io_cell *cells = calloc(n ? n : 1, sizeof(*cells));
+	for (size_t i = 0; i < n; i++) {
+		cols[i] = (struct io_col){names[i], strlen(names[i]), IO_KIND_TEXT};
+		cells[i] = (struct io_cell){"", 0, true};
+	}
+	const struct io_cell extra = CELL("spare");
+	char path[] = "/tmp/lgwXXXXXX";
+	int fd = mkstemp(path);
+	struct io_writer_opts o = {IO_FORMAT_JSONL, ',', false, false};
+	struct lg_err e;
+	struct io_writer *w = io_writer_new(fd, &o, cols, n);
+	*probes = io_writer_key_probes(w);
+	assert_int_equal(io_writer_row(w, cells, &extra, 1, &e), LG_OK);
+	assert_int_equal(io_writer_finish(w, &e), LG_OK);
+	io_writer_free(w);
+	json_error_t je;
+	lseek(fd, 0, SEEK_SET);
+	json_t *obj = json_loadfd(fd, JSON_DISABLE_EOF_CHECK, &je);
+	close(fd);
+	unlink(path);
+	if (!obj)
+		fail_msg("writer output is not JSON: %s", je.text);
+	json_t *keys = json_array();
+	for (void *it = json_object_iter(obj); it; it = json_object_iter_next(obj, it))
+		json_array_append_new(keys, json_string(json_object_iter_key(it)));
+	json_decref(obj);
+	free(cols);
+	free(cells);
+	return keys;
+}
+
+/* The renaming rule by its definition, for the test to hold the writer
+ * to: each name, else the first of name_2, name_3 ... that no earlier
+ * key is; then "_extra" the same way.  Quadratic, for small headers. */
+static char **keys_by_definition(const char *const *names, size_t n)
+{
+	char **k = calloc(n + 1, sizeof(*k));
+	for (size_t i = 0; i <= n; i++) {
+		const char *name = i < n ? names[i] : "_extra";
+		char cand[128];
+		snprintf(cand, sizeof(cand), "%s", name);
+		for (unsigned suffix = 2;; suffix++) {
+			size_t j = 0;
+			while (j < i && strcmp(k[j], cand))
+				j++;
+			if (j == i)
+				break;
+			snprintf(cand, sizeof(cand), "%s_%u", name, suffix);
+		}
+		k[i] = strdup(cand);
+	}
+	return k;
+}
+
+static void expect_keys(const char *const *names, size_t n)
+{
+	size_t probes;
+	json_t *keys = keys_of(names, n, &probes);
+	char **want = keys_by_definition(names, n);
+	assert_int_equal(json_array_size(keys), n + 1);
+	for (size_t i = 0; i <= n; i++) {
+		const char *got = json_string_value(json_array_get(keys, i));
+		if (strcmp(got, want[i]))
+			fail_msg("key %zu of %zu: got \"%s\", want \"%s\"", i, n, got, want[i]);
+		free(want[i]);
+	}
+	free(want);
+	json_decref(keys);
+}
+
+static void test_writer_keys_unique(void **state)
+{
+	(void)state;
+	static const char *const hdrs[][6] = {
+		{"x", "x", "x"},
+		{"x_2", "x", "x"},         /* the second x skips the taken x_2 */
+		{"x", "x", "x_2"},         /* a later x_2 is x_2_2 */
+		{"x", "x_2", "x", "x_3", "x"},
+		{"_extra", "_extra_2"},    /* the extra cells' key moves on */
+		{"a", "a_2_2", "a", "a_2", "a"},
+		{"", "", "_2"},
+	};
+	for (size_t i = 0; i < sizeof(hdrs) / sizeof(*hdrs); i++) {
+		size_t n = 0;
+		while (n < 6 && hdrs[i][n])
+			n++;
+		expect_keys(hdrs[i], n);
+	}
+	/* Random headers of names that run into each other's suffixes. */
+	static const char *const pool[] = {"x", "x_2", "x_3", "x_2_2", "x_10", "_extra",
+					   "_extra_2", "y", "x_1", "x_02"};
+	const char *names[60];
+	unsigned seed = 7;
+	for (int round = 0; round < 300; round++) {
+		size_t n = 1 + round % 60;
+		for (size_t i = 0; i < n; i++) {
+			seed = seed * 1103515245u + 12345u;
+			names[i] = pool[(seed >> 16) % (sizeof(pool) / sizeof(*pool))];
+		}
+		expect_keys(names, n);
+	}
+}
+
+/*
+ * Making keys unique is linear in the header: a header of thousands of
+ * columns of one name (12 KB of CSV) took a minute when each column
+ * compared every suffix with every earlier key.  The work is counted, not
+ * timed: at most 4 look-ups a column whatever the names.
+ */
+static void test_writer_keys_linear(void **state)
+{
+	(void)state;
+	enum { N = 3000 };
+	static const char *names[2 * N];
+	static char spelled[N][16];
+	size_t probes;
+
+	for (size_t i = 0; i < N; i++)
+		names[i] = "x";
+	json_t *keys = keys_of(names, N, &probes);
+	assert_int_equal(json_array_size(keys), N + 1);
+	assert_string_equal(json_string_value(json_array_get(keys, 0)), "x");
+	assert_string_equal(json_string_value(json_array_get(keys, N - 1)), "x_3000");
+	assert_string_equal(json_string_value(json_array_get(keys, N)), "_extra");
+	json_decref(keys);
+	if (probes > 4 * (size_t)N)
+		fail_msg("%zu look-ups for %d columns named x", probes, N);
+
+	/* x_2 ... x_3001 first, then 3000 x: the first x runs past them all
+	 * once, the others never again. */
+	for (size_t i = 0; i < N; i++) {
+		snprintf(spelled[i], sizeof(spelled[i]), "x_%zu", i + 2);
+		names[i] = spelled[i];
+		names[N + i] = "x";
+	}
+	keys = keys_of(names, 2 * N, &probes);
+	assert_string_equal(json_string_value(json_array_get(keys, N)), "x");
+	assert_string_equal(json_string_value(json_array_get(keys, N + 1)), "x_3002");
+	assert_string_equal(json_string_value(json_array_get(keys, 2 * N - 1)), "x_6000");
+	json_decref(keys);
+	if (probes > 4 * (size_t)(2 * N))
+		fail_msg("%zu look-ups for %d columns", probes, 2 * N);
+}
+
 static void test_writer_error(void **state)
 {
 	(void)state;
@@ -807,6 +961,8 @@ int main(void)
 		cmocka_unit_test(test_email_column),
 		cmocka_unit_test(test_writer_csv),
 		cmocka_unit_test(test_writer_jsonl),
+		cmocka_unit_test(test_writer_keys_unique),
+		cmocka_unit_test(test_writer_keys_linear),
 		cmocka_unit_test(test_writer_error),
 		cmocka_unit_test(test_spool_small),
 		cmocka_unit_test(test_spool_spill),
