@@ -96,7 +96,8 @@ enum io_kind {
 	IO_KIND_OPTIONAL, /* a string, null for empty */
 	IO_KIND_LIST,    /* ";"-separated -> array of strings */
 	IO_KIND_NUMBER,  /* a number the caller formatted: CSV as it is (a leading '-'
-			  * is a sign, not a formula), JSON a number */
+			  * is a sign, not a formula), JSON a number (null when the
+			  * cell is not one, or not a finite one) */
 };
 
 struct io_col {

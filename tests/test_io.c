@@ -7,6 +7,7 @@
 
 #include <fcntl.h>
 #include <jansson.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -476,6 +477,221 @@ static void test_writer_jsonl(void **state)
 			       "{\"Email\":\"bad\xEF\xBF\xBDutf8\",\"Email_2\":\"q\\\"x\",\"f\":[],\"_extra\":\"v\","
 			       "\"_extra_2\":[\"spare\"]}\n");
 	free(s);
+}
+
+/* One JSON Lines row of cols and cells (and nextra extra cells) as
+ * written, *repaired the writer's count of U+FFFD.  Owned. */
+static char *json_row(const struct io_col *cols, size_t ncols, const struct io_cell *cells,
+		      const struct io_cell *extra, size_t nextra, unsigned long *repaired)
+{
+	char path[] = "/tmp/lgwXXXXXX";
+	int fd = mkstemp(path);
+	struct lg_err e;
+	struct io_writer_opts o = {IO_FORMAT_JSONL, ',', false, false};
+	struct io_writer *w = io_writer_new(fd, &o, cols, ncols);
+	assert_int_equal(io_writer_row(w, cells, extra, nextra, &e), LG_OK);
+	assert_int_equal(io_writer_finish(w, &e), LG_OK);
+	*repaired = io_writer_repaired(w);
+	io_writer_free(w);
+	off_t n = lseek(fd, 0, SEEK_END);
+	char *s = calloc(1, (size_t)n + 1);
+	assert_int_equal(pread(fd, s, (size_t)n, 0), n);
+	close(fd);
+	unlink(path);
+	return s;
+}
+
+/* line is one JSON object and a line feed, exactly as jansson writes the
+ * object it parses from it; returns the object (owned). */
+static json_t *parse_line(const char *line)
+{
+	size_t n = strlen(line);
+	json_error_t je;
+	assert_true(n > 0 && line[n - 1] == '\n');
+	assert_null(memchr(line, '\n', n - 1));
+	json_t *obj = json_loadb(line, n - 1, JSON_ALLOW_NUL, &je);
+	if (!obj)
+		fail_msg("not JSON (%s): %s", je.text, line);
+	char *again = json_dumps(obj, JSON_COMPACT | JSON_REAL_PRECISION(15));
+	if (strlen(again) != n - 1 || memcmp(again, line, n - 1))
+		fail_msg("jansson writes\n%s\nnot\n%s", again, line);
+	free(again);
+	return obj;
+}
+
+static void expect_jstring(json_t *v, const char *want, size_t len, const char *what)
+{
+	if (!json_is_string(v))
+		fail_msg("%s: not a string", what);
+	if (json_string_length(v) != len || memcmp(json_string_value(v), want, len))
+		fail_msg("%s: got \"%s\" (%zu bytes), want \"%s\" (%zu bytes)", what,
+			 json_string_value(v), json_string_length(v), want, len);
+}
+
+#define FFFD "\xEF\xBF\xBD"
+
+/*
+ * Cells with everything JSON must escape or may not hold, written as a
+ * string, an optional string, a list and an extra cell: each line is
+ * valid JSON that jansson reads back to the cell (invalid UTF-8 as one
+ * U+FFFD a byte) and would write byte for byte the same.
+ */
+static void test_writer_json_nasty(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *cell, *want;
+		size_t len, want_len; /* 0: strlen */
+		unsigned long repaired;
+	} v[] = {
+		{"plain", "plain", 0, 0, 0},
+		{"", "", 0, 0, 0},
+		{"q\"uo\"te", "q\"uo\"te", 0, 0, 0},
+		{"back\\slash\\", "back\\slash\\", 0, 0, 0},
+		{"/slash/ \x7F del", "/slash/ \x7F del", 0, 0, 0},
+		{"\x01\x02\x03\x04\x05\x06\x07\b\t\n\x0B\f\r\x0E\x0F", "\x01\x02\x03\x04\x05\x06\x07\b\t\n\x0B\f\r\x0E\x0F", 0, 0, 0},
+		{"\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1A\x1B\x1C\x1D\x1E\x1F", "\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1A\x1B\x1C\x1D\x1E\x1F", 0, 0, 0},
+		{"nul\0inside", "nul\0inside", 10, 10, 0},
+		{"\0", "\0", 1, 1, 0},
+		{"line\xE2\x80\xA8sep\xE2\x80\xA9par", "line\xE2\x80\xA8sep\xE2\x80\xA9par", 0, 0, 0},
+		{"caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80 \xEF\xBF\xBF \xF4\x8F\xBF\xBF",
+		 "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80 \xEF\xBF\xBF \xF4\x8F\xBF\xBF", 0, 0, 0},
+		{"bad\xE9latin1", "bad" FFFD "latin1", 0, 0, 1},
+		{"\x80\xBF", FFFD FFFD, 0, 0, 2},                        /* lone continuations */
+		{"\xC0\x80", FFFD FFFD, 0, 0, 2},                        /* overlong NUL */
+		{"\xC1\xBF", FFFD FFFD, 0, 0, 2},                        /* overlong */
+		{"\xE0\x80\x80", FFFD FFFD FFFD, 0, 0, 3},               /* overlong */
+		{"\xE0\x9F\xBF", FFFD FFFD FFFD, 0, 0, 3},               /* overlong */
+		{"\xED\xA0\x80", FFFD FFFD FFFD, 0, 0, 3},               /* a surrogate */
+		{"\xED\x9F\xBF", "\xED\x9F\xBF", 0, 0, 0},               /* U+D7FF is fine */
+		{"\xF0\x8F\xBF\xBF", FFFD FFFD FFFD FFFD, 0, 0, 4},      /* overlong */
+		{"\xF4\x90\x80\x80", FFFD FFFD FFFD FFFD, 0, 0, 4},      /* past U+10FFFF */
+		{"\xF5\xF8\xFC\xFE\xFF", FFFD FFFD FFFD FFFD FFFD, 0, 0, 5},
+		{"cut\xC3", "cut" FFFD, 0, 0, 1},                         /* sequences cut short */
+		{"cut\xE2\x82", "cut" FFFD FFFD, 0, 0, 2},
+		{"cut\xF0\x9F\x98", "cut" FFFD FFFD FFFD, 0, 0, 3},
+		{"\xE2\x82x\"", FFFD FFFD "x\"", 0, 0, 2},
+		{"\xC3\xA9\xA9\x01", "\xC3\xA9" FFFD "\x01", 0, 0, 1},
+	};
+	const struct io_col cols[] = {{"text", 4, IO_KIND_TEXT}, {"opt", 3, IO_KIND_OPTIONAL},
+				      {"list", 4, IO_KIND_LIST}, {"k\"\\\x01", 4, IO_KIND_TEXT}};
+	for (size_t i = 0; i < sizeof(v) / sizeof(*v); i++) {
+		size_t len = v[i].len ? v[i].len : strlen(v[i].cell);
+		size_t want_len = v[i].want_len ? v[i].want_len : strlen(v[i].want);
+		char list[64];
+		memcpy(list, ";", 1);
+		memcpy(list + 1, v[i].cell, len);
+		memcpy(list + 1 + len, ";;", 2);
+		const struct io_cell cells[] = {
+			{v[i].cell, len, false}, {v[i].cell, len, false}, {list, len + 3, false},
+			{"key", 3, true},
+		};
+		const struct io_cell extra[] = {{v[i].cell, len, false}, {"", 0, true}};
+		unsigned long repaired;
+		char *line = json_row(cols, 4, cells, extra, 2, &repaired);
+		json_t *obj = parse_line(line);
+		char what[64];
+		snprintf(what, sizeof(what), "cell %zu", i);
+		assert_int_equal(json_object_size(obj), 5);
+		expect_jstring(json_object_get(obj, "text"), v[i].want, want_len, what);
+		if (len)
+			expect_jstring(json_object_get(obj, "opt"), v[i].want, want_len, what);
+		else
+			assert_true(json_is_null(json_object_get(obj, "opt")));
+		json_t *l = json_object_get(obj, "list");
+		assert_int_equal(json_array_size(l), len ? 1 : 0);
+		if (len)
+			expect_jstring(json_array_get(l, 0), v[i].want, want_len, what);
+		expect_jstring(json_object_get(obj, "k\"\\\x01"), "key", 3, what);
+		json_t *x = json_object_get(obj, "_extra");
+		assert_int_equal(json_array_size(x), 2);
+		expect_jstring(json_array_get(x, 0), v[i].want, want_len, what);
+		expect_jstring(json_array_get(x, 1), "", 0, what);
+		if (repaired != 4 * v[i].repaired)
+			fail_msg("%s: %lu repaired, want %lu", what, repaired, 4 * v[i].repaired);
+		json_decref(obj);
+		free(line);
+	}
+
+	/* Random bytes, most of them the awkward ones: every line is the
+	 * JSON jansson would write, and a cell that is UTF-8 (jansson takes
+	 * it as a string) comes back as it was. */
+	static const unsigned char awkward[] = {0, 1, 0x1F, '"', '\\', '/', 0x7F, 0x80, 0xBF, 0xC2,
+						 0xC3, 0xE0, 0xE2, 0xED, 0xF0, 0xF4, 0xF5, 0xFF, 'a'};
+	unsigned seed = 11;
+	for (int round = 0; round < 3000; round++) {
+		unsigned char cell[24];
+		seed = seed * 1103515245u + 12345u;
+		size_t len = (seed >> 16) % sizeof(cell);
+		for (size_t k = 0; k < len; k++) {
+			seed = seed * 1103515245u + 12345u;
+			unsigned r = seed >> 16;
+			cell[k] = r & 1 ? awkward[(r >> 1) % sizeof(awkward)] : (unsigned char)(r >> 3);
+		}
+		const struct io_cell c = {(const char *)cell, len, false};
+		unsigned long repaired;
+		char *line = json_row(cols, 1, &c, NULL, 0, &repaired);
+		json_t *obj = parse_line(line);
+		json_t *as_is = json_stringn((const char *)cell, len);
+		if (as_is) {
+			expect_jstring(json_object_get(obj, "text"), (const char *)cell, len, "random");
+			assert_int_equal(repaired, 0);
+			json_decref(as_is);
+		} else {
+			assert_true(repaired > 0);
+		}
+		json_decref(obj);
+		free(line);
+	}
+}
+
+/* A NUMBER cell is written as jansson writes the real strtod reads in it,
+ * or null. */
+static void test_writer_json_numbers(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *cell, *want;
+	} v[] = {
+		{"1", "1.0"}, {"0.1", "0.1"}, {"-0", "-0.0"}, {"12.345", "12.345"},
+		{"87.50", "87.5"}, {"1e20", "1e20"}, {"1e-7", "1e-7"}, {"-2.5e-300", "-2.5e-300"},
+		{"123456789012345678", "1.23456789012346e17"}, {"1e15", "1e15"}, {"100", "100.0"},
+		{" 5", "5.0"}, {"", "null"}, {"abc", "null"}, {"5x", "null"}, {"nan", "null"},
+		{"inf", "null"}, {"1e999", "null"},
+	};
+	const struct io_col col = {"n", 1, IO_KIND_NUMBER};
+	for (size_t i = 0; i < sizeof(v) / sizeof(*v); i++) {
+		const struct io_cell c = {v[i].cell, strlen(v[i].cell), true};
+		unsigned long repaired;
+		char *line = json_row(&col, 1, &c, NULL, 0, &repaired);
+		char want[64];
+		snprintf(want, sizeof(want), "{\"n\":%s}\n", v[i].want);
+		assert_string_equal(line, want);
+		json_decref(parse_line(line));
+		free(line);
+	}
+	/* Doubles all over the range, against jansson's own writing. */
+	uint64_t x = 1;
+	for (int i = 0; i < 5000; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		double d;
+		memcpy(&d, &x, sizeof(d));
+		if (!isfinite(d))
+			continue;
+		char cell[40];
+		snprintf(cell, sizeof(cell), i % 2 ? "%.17g" : "%.3f", i % 3 ? d : (double)(x % 100000) / 100);
+		const struct io_cell c = {cell, strlen(cell), true};
+		unsigned long repaired;
+		char *line = json_row(&col, 1, &c, NULL, 0, &repaired);
+		json_t *o = json_object();
+		json_object_set_new(o, "n", json_real(strtod(cell, NULL)));
+		char *want = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(15));
+		if (strncmp(line, want, strlen(want)) || strcmp(line + strlen(want), "\n"))
+			fail_msg("cell %s: wrote %s, jansson %s", cell, line, want);
+		free(want);
+		json_decref(o);
+		free(line);
+	}
 }
 
 /*
@@ -961,6 +1177,8 @@ int main(void)
 		cmocka_unit_test(test_email_column),
 		cmocka_unit_test(test_writer_csv),
 		cmocka_unit_test(test_writer_jsonl),
+		cmocka_unit_test(test_writer_json_nasty),
+		cmocka_unit_test(test_writer_json_numbers),
 		cmocka_unit_test(test_writer_keys_unique),
 		cmocka_unit_test(test_writer_keys_linear),
 		cmocka_unit_test(test_writer_error),
