@@ -2,9 +2,10 @@
  * writer.c - rows out, as CSV (RFC 4180) or JSON Lines (RFC 8259, one
  * object a line).
  *
- * CSV cells that begin with = + - @ TAB or CR are prefixed with a single
- * quote, as OWASP's CSV-injection advice says, so that no spreadsheet runs
- * a cell of a prospect list as a formula.  JSON is written as it is.
+ * CSV cells that could run as a formula are prefixed with a single quote,
+ * as OWASP's CSV-injection advice says, so that no spreadsheet runs a
+ * cell of a prospect list (see io_formula_guarded for which).  JSON is
+ * written as it is.
  *
  * JSON is written straight into the output buffer, as CSV is: building a
  * jansson object per row and dumping it made JSON Lines four times slower
@@ -82,6 +83,54 @@ static bool formula_start(char c)
 	return c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r';
 }
 
+/*
+ * Is s[1..n) (after a leading + or -) a number as contact lists write
+ * one, a phone number or an amount: digits, spaces, '.' and ',', and
+ * digit groups in parentheses, with at least one digit?
+ *
+ *	+1 415 555 9911    +44 (20) 7946 0958    -12.5    -1,234.50
+ *
+ * A spreadsheet that takes such a cell for a formula finds at most a
+ * number in it (or a syntax error): no letter, so no function and no cell
+ * reference; no quote, ':', '!' or '|', so no string, range, sheet or DDE
+ * link; and no second sign or other operator (* / ^ & % = < >), so
+ * nothing is computed.  Anything else still gets the guard, numbers with
+ * arithmetic included: -2+3 and +1-415-555-9911 (which a spreadsheet
+ * computes as -10930) would not come back as they were written, and an
+ * exponent (-1e5) has a letter.  Within parentheses only digits: "(415)",
+ * not "()", "( 415)", "(1)(" or "((1))".
+ */
+static bool number_only(const char *s, size_t n)
+{
+	bool digit = false;
+	for (size_t i = 1; i < n; i++) {
+		char c = s[i];
+		if (lg_ascii_is_digit((unsigned char)c)) {
+			digit = true;
+		} else if (c == '(') {
+			size_t j = i + 1;
+			while (j < n && lg_ascii_is_digit((unsigned char)s[j]))
+				j++;
+			if (j == i + 1 || j == n || s[j] != ')')
+				return false;
+			digit = true;
+			i = j;
+		} else if (c != ' ' && c != '.' && c != ',') {
+			return false;
+		}
+	}
+	return digit;
+}
+
+bool io_formula_guarded(enum io_guard mode, const char *s, size_t n)
+{
+	if (!n || mode == IO_GUARD_OFF || !formula_start(s[0]))
+		return false;
+	if (mode == IO_GUARD_ALL || (s[0] != '+' && s[0] != '-'))
+		return true;
+	return !number_only(s, n);
+}
+
 /* Room for at least n more bytes in the buffer (which grows for a row
  * larger than it). */
 static void reserve(struct io_writer *w, size_t n)
@@ -101,7 +150,7 @@ static char *csv_cell(const struct io_writer *w, char *o, const struct io_cell *
 	const char *s = c->s;
 	const unsigned char *u = (const unsigned char *)s;
 	size_t n = c->len, i = 0;
-	bool guard = n && formula_start(s[0]);
+	bool guard = io_formula_guarded(w->o.guard, s, n);
 	if (c->plain)
 		i = n;
 	while (i < n && !w->special[u[i]])

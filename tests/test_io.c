@@ -452,13 +452,136 @@ static void test_writer_csv(void **state)
 		CELL("a;b"), CELL("\tx"), CELL("two\nlines"),
 	};
 	const struct io_cell extra[] = {CELL("spare")};
-	struct io_writer_opts o = {IO_FORMAT_CSV, ';', true, true};
+	struct io_writer_opts o = {IO_FORMAT_CSV, ';', true, true, IO_GUARD_ALL};
 	char *s = written(&o, cols, 3, rows, 3, extra, 1);
 	assert_string_equal(s, "\xEF\xBB\xBFName;'=cmd;Flags\r\n"
 			       "Ann;\"'=HYPERLINK(\"\"http://x\"\")\";\"role;free\"\r\n"
 			       "'+1 415;'-5;'@SUM(A1)\r\n"
 			       "\"a;b\";'\tx;\"two\nlines\";spare\r\n");
 	free(s);
+}
+
+/*
+ * Which cells the formula guard takes, in each mode.  "auto" leaves a
+ * number as contact lists write one (a phone number, an amount); anything
+ * a spreadsheet could compute or call is guarded.
+ */
+static void test_formula_guard(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *cell;
+		bool auto_, all; /* off never guards */
+	} v[] = {
+		/* numbers: left as they are by auto */
+		{"+1 415 555 9911", false, true},
+		{"+44 (20) 7946 0958", false, true},
+		{"-12.5", false, true},
+		{"-1,234.50", false, true},
+		{"+1 (415) 555 9911", false, true},
+		{"+44.20.7946.0958", false, true},
+		{"-0", false, true},
+		{"+0.5", false, true},
+		{"- 5", false, true},
+		{"+1 415 555 9911 ", false, true},
+		{"-(1)", false, true},
+		{"+5", false, true},
+		/* arithmetic: a spreadsheet computes it */
+		{"-2+3", true, true},
+		{"+1-2", true, true},
+		{"+1-415-555-9911", true, true},
+		{"+1 (415) 555-9911", true, true},
+		{"++1", true, true},
+		{"+-1", true, true},
+		{"--1", true, true},
+		{"-1/2", true, true},
+		{"-5%", true, true},
+		{"+2*3", true, true},
+		{"+2^3", true, true},
+		{"-1e5", true, true},
+		{"+1:2", true, true},
+		/* formulas, calls, references, DDE */
+		{"=1+2", true, true},
+		{"=1", true, true},
+		{"@SUM(A1)", true, true},
+		{"@here", true, true},
+		{"-cmd|' /C calc'!A0", true, true},
+		{"+cmd|' /C calc'!A0", true, true},
+		{"=HYPERLINK(\"http://x\")", true, true},
+		{"+A1", true, true},
+		{"-SUM(1)", true, true},
+		{"+1 415 555 9911 ext 2", true, true},
+		{"+\"1\"", true, true},
+		/* parentheses that hold anything but digits */
+		{"+()", true, true},
+		{"+(1", true, true},
+		{"+1)", true, true},
+		{"+((1))", true, true},
+		{"+(1 2)", true, true},
+		{"+( 1)", true, true},
+		{"+(A1)", true, true},
+		/* no digit */
+		{"-", true, true},
+		{"+", true, true},
+		{"- ", true, true},
+		{"+.", true, true},
+		{"-,", true, true},
+		/* white space a spreadsheet may skip, and what is not ASCII */
+		{"\t1", true, true},
+		{"\r1", true, true},
+		{"-\t1", true, true},
+		{"+1 415\n", true, true},
+		{"+\xC2\xA0" "1", true, true},
+		{"-\xEF\xBC\x91", true, true}, /* a full-width digit */
+		/* not a formula start: never guarded */
+		{"", false, false},
+		{"1e5", false, false},
+		{"415-555-9911", false, false},
+		{" +1", false, false},
+		{" =1+2", false, false},
+		{"a@b.io", false, false},
+		{"'+1", false, false},
+	};
+	for (size_t i = 0; i < sizeof(v) / sizeof(*v); i++) {
+		const char *c = v[i].cell;
+		size_t n = strlen(c);
+		if (io_formula_guarded(IO_GUARD_AUTO, c, n) != v[i].auto_)
+			fail_msg("auto: \"%s\" should%s be guarded", c, v[i].auto_ ? "" : " not");
+		if (io_formula_guarded(IO_GUARD_ALL, c, n) != v[i].all)
+			fail_msg("all: \"%s\" should%s be guarded", c, v[i].all ? "" : " not");
+		if (io_formula_guarded(IO_GUARD_OFF, c, n))
+			fail_msg("off: \"%s\" should not be guarded", c);
+	}
+	/* The length counts, not a NUL: "+1" then a letter past the cell. */
+	assert_false(io_formula_guarded(IO_GUARD_AUTO, "+1A", 2));
+	assert_true(io_formula_guarded(IO_GUARD_AUTO, "+1A", 3));
+}
+
+/* The three modes through the CSV writer, header names included; a
+ * NUMBER column is never guarded. */
+static void test_writer_csv_guard_modes(void **state)
+{
+	(void)state;
+	const struct io_col cols[] = {{"Phone", 5, IO_KIND_TEXT}, {"=cmd", 4, IO_KIND_TEXT},
+				      {"-x", 2, IO_KIND_NUMBER}};
+	const struct io_cell rows[] = {
+		CELL("+1 415 555 9911"), CELL("-2+3"), CELL("-5"),
+		CELL("+44 (20) 7946 0958"), CELL("@SUM(A1)"), CELL("-0.25"),
+	};
+	static const struct {
+		enum io_guard mode;
+		const char *want;
+	} v[] = {
+		{IO_GUARD_AUTO, "Phone,'=cmd,-x\n+1 415 555 9911,'-2+3,-5\n+44 (20) 7946 0958,'@SUM(A1),-0.25\n"},
+		{IO_GUARD_ALL, "Phone,'=cmd,-x\n'+1 415 555 9911,'-2+3,-5\n'+44 (20) 7946 0958,'@SUM(A1),-0.25\n"},
+		{IO_GUARD_OFF, "Phone,=cmd,-x\n+1 415 555 9911,-2+3,-5\n+44 (20) 7946 0958,@SUM(A1),-0.25\n"},
+	};
+	for (size_t i = 0; i < sizeof(v) / sizeof(*v); i++) {
+		struct io_writer_opts o = {IO_FORMAT_CSV, ',', false, false, v[i].mode};
+		char *s = written(&o, cols, 3, rows, 2, NULL, 0);
+		assert_string_equal(s, v[i].want);
+		free(s);
+	}
 }
 
 static void test_writer_jsonl(void **state)
@@ -471,7 +594,7 @@ static void test_writer_jsonl(void **state)
 		CELL("bad\xE9utf8"), CELL("q\"x"), CELL(""), CELL("v"),
 	};
 	const struct io_cell extra[] = {CELL("spare")};
-	struct io_writer_opts o = {IO_FORMAT_JSONL, ',', false, false};
+	struct io_writer_opts o = {IO_FORMAT_JSONL, ',', false, false, IO_GUARD_AUTO};
 	char *s = written(&o, cols, 4, rows, 2, extra, 1);
 	assert_string_equal(s, "{\"Email\":\"=a@x.io\",\"Email_2\":\"\",\"f\":[\"role\",\"free\"],\"_extra\":null}\n"
 			       "{\"Email\":\"bad\xEF\xBF\xBDutf8\",\"Email_2\":\"q\\\"x\",\"f\":[],\"_extra\":\"v\","
@@ -487,7 +610,7 @@ static char *json_row(const struct io_col *cols, size_t ncols, const struct io_c
 	char path[] = "/tmp/lgwXXXXXX";
 	int fd = mkstemp(path);
 	struct lg_err e;
-	struct io_writer_opts o = {IO_FORMAT_JSONL, ',', false, false};
+	struct io_writer_opts o = {IO_FORMAT_JSONL, ',', false, false, IO_GUARD_AUTO};
 	struct io_writer *w = io_writer_new(fd, &o, cols, ncols);
 	assert_int_equal(io_writer_row(w, cells, extra, nextra, &e), LG_OK);
 	assert_int_equal(io_writer_finish(w, &e), LG_OK);
@@ -711,7 +834,7 @@ static json_t *keys_of(const char *const *names, size_t n, size_t *probes)
 	const struct io_cell extra = CELL("spare");
 	char path[] = "/tmp/lgwXXXXXX";
 	int fd = mkstemp(path);
-	struct io_writer_opts o = {IO_FORMAT_JSONL, ',', false, false};
+	struct io_writer_opts o = {IO_FORMAT_JSONL, ',', false, false, IO_GUARD_AUTO};
 	struct lg_err e;
 	struct io_writer *w = io_writer_new(fd, &o, cols, n);
 	*probes = io_writer_key_probes(w);
@@ -855,7 +978,7 @@ static void test_writer_error(void **state)
 	if (fd < 0)
 		skip();
 	const struct io_col cols[] = {{"Email", 5, IO_KIND_TEXT}};
-	struct io_writer_opts o = {IO_FORMAT_CSV, ',', false, false};
+	struct io_writer_opts o = {IO_FORMAT_CSV, ',', false, false, IO_GUARD_AUTO};
 	struct io_writer *w = io_writer_new(fd, &o, cols, 1);
 	struct lg_err e;
 	struct io_cell c = CELL("a@x.io");
@@ -1176,6 +1299,8 @@ int main(void)
 		cmocka_unit_test(test_split_matches_libcsv),
 		cmocka_unit_test(test_email_column),
 		cmocka_unit_test(test_writer_csv),
+		cmocka_unit_test(test_formula_guard),
+		cmocka_unit_test(test_writer_csv_guard_modes),
 		cmocka_unit_test(test_writer_jsonl),
 		cmocka_unit_test(test_writer_json_nasty),
 		cmocka_unit_test(test_writer_json_numbers),
