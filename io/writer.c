@@ -122,13 +122,19 @@ static bool number_only(const char *s, size_t n)
 	return digit;
 }
 
-bool io_formula_guarded(enum io_guard mode, const char *s, size_t n)
+/* io_formula_guarded, inline for the cells of every row. */
+static inline bool guarded(enum io_guard mode, const char *s, size_t n)
 {
 	if (!n || mode == IO_GUARD_OFF || !formula_start(s[0]))
 		return false;
 	if (mode == IO_GUARD_ALL || (s[0] != '+' && s[0] != '-'))
 		return true;
 	return !number_only(s, n);
+}
+
+bool io_formula_guarded(enum io_guard mode, const char *s, size_t n)
+{
+	return guarded(mode, s, n);
 }
 
 /* Room for at least n more bytes in the buffer (which grows for a row
@@ -150,7 +156,7 @@ static char *csv_cell(const struct io_writer *w, char *o, const struct io_cell *
 	const char *s = c->s;
 	const unsigned char *u = (const unsigned char *)s;
 	size_t n = c->len, i = 0;
-	bool guard = io_formula_guarded(w->o.guard, s, n);
+	bool guard = guarded(w->o.guard, s, n);
 	if (c->plain)
 		i = n;
 	while (i < n && !w->special[u[i]])
