@@ -78,6 +78,7 @@ enum {
 	CLI_OPT_DNS_TIMEOUT,
 	CLI_OPT_DNS_TRIES,
 	CLI_OPT_DNS_CONCURRENCY,
+	CLI_OPT_FORMULA_GUARD,   /* CLI_FORMULA_GUARD_OPT: cli_formula_guard_opt() */
 };
 #define CLI_COMMON_OPTS                                                                      \
 	{"db", CLI_OPT_DB, "PATH", "the database (default $LEADGATE_DB, else "                  \
@@ -108,6 +109,13 @@ int cli_dns_opt(struct dns_opts *o, int key, const char *val);
 /* --format of the commands that write rows: csv or jsonl into *out; -1
  * done, 64 (and a message) for anything else. */
 int cli_format_opt(const char *val, enum io_format *out);
+/* --formula-guard of the commands that write rows: auto, all or off into
+ * *out; -1 done, 64 (and a message) for anything else. */
+#define CLI_FORMULA_GUARD_OPT                                                                 \
+	{"formula-guard", CLI_OPT_FORMULA_GUARD, "MODE",                                      \
+	 "which CSV cells starting with = + - @ get a ' in front: auto (default: "            \
+	 "not numbers like +1 415 555 0100), all or off"}
+int cli_formula_guard_opt(const char *val, enum io_guard *out);
 
 /* A whole number in [lo, hi] for option name: true, or false and a message. */
 bool cli_number_arg(const char *name, const char *s, long lo, long hi, long *out);

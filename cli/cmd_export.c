@@ -19,6 +19,7 @@ enum { OPT_FOR_SEQUENCE = 256, OPT_INCLUDE_RISKY };
 static const struct cli_option export_opts[] = {
 	{"output", 'o', "FILE", "write to FILE (default: standard output)"},
 	{"format", 'f', "FMT", "csv (default) or jsonl"},
+	CLI_FORMULA_GUARD_OPT,
 	{"for-sequence", OPT_FOR_SEQUENCE, NULL,
 	 "only records that may be sent, if the list passes the gate; recorded as sent"},
 	{"include-risky", OPT_INCLUDE_RISKY, NULL, "with --for-sequence: risky records too "
@@ -32,6 +33,7 @@ static const struct cli_option export_opts[] = {
 struct export_args {
 	const char *output, *config;
 	enum io_format format;
+	enum io_guard guard;
 	bool for_sequence, include_risky;
 };
 
@@ -45,6 +47,8 @@ static int on_opt(void *arg, int key, const char *val)
 	case OPT_INCLUDE_RISKY: a->include_risky = true; return -1;
 	case 'f':
 		return cli_format_opt(val, &a->format);
+	case CLI_OPT_FORMULA_GUARD:
+		return cli_formula_guard_opt(val, &a->guard);
 	}
 	return 64;
 }
@@ -193,7 +197,7 @@ int cmd_export(int argc, char **argv)
 	memcpy(ocols + R.nfile, R.nfile ? cols + 1 : cols,
 	       (R.nfile ? C_COUNT - 1 : C_COUNT) * sizeof(*cols));
 	R.row = lg_xcalloc(R.nfile + C_COUNT, sizeof(*R.row));
-	struct io_writer_opts wo = {R.a.format, ',', false, false};
+	struct io_writer_opts wo = {R.a.format, ',', false, false, R.a.guard};
 	R.wr = io_writer_new(out, &wo, ocols, R.nfile + (R.nfile ? C_COUNT - 1 : C_COUNT));
 	if (R.a.for_sequence) {
 		if ((st = store_begin(R.store, &err)) != LG_OK ||

@@ -22,6 +22,7 @@ static const struct cli_option score_opts[] = {
 	{"list", 'l', "NAME", "score the members of list NAME's current version (default: every contact)"},
 	{"output", 'o', "FILE", "write the scores to FILE (default: standard output)"},
 	{"format", 'f', "FMT", "output format: csv (default) or jsonl"},
+	CLI_FORMULA_GUARD_OPT,
 	{"explain", OPT_EXPLAIN, "EMAIL", "list every contribution to EMAIL's score instead"},
 	{"dry-run", OPT_DRY_RUN, NULL, "record no stage move"},
 	{"config", 'c', "FILE", "read this configuration file"},
@@ -34,6 +35,7 @@ static const struct cli_option score_opts[] = {
 struct score_args {
 	const char *list, *output, *explain, *config;
 	enum io_format format;
+	enum io_guard guard;
 	bool dry_run, quiet;
 };
 
@@ -44,6 +46,7 @@ static int on_opt(void *arg, int key, const char *val)
 	case 'l': a->list = val; return -1;
 	case 'o': a->output = val; return -1;
 	case 'f': return cli_format_opt(val, &a->format);
+	case CLI_OPT_FORMULA_GUARD: return cli_formula_guard_opt(val, &a->guard);
 	case OPT_EXPLAIN: a->explain = val; return -1;
 	case OPT_DRY_RUN: a->dry_run = true; return -1;
 	case 'c': a->config = val; return -1;
@@ -369,7 +372,7 @@ int cmd_score(int argc, char **argv)
 		st = lg_err_set(&err, LG_EIO, "%s: %s", a.output, strerror(errno));
 		goto out;
 	}
-	struct io_writer_opts wo = {.format = a.format, .delim = ','};
+	struct io_writer_opts wo = {.format = a.format, .delim = ',', .guard = a.guard};
 	S.wr = io_writer_new(out, &wo, score_cols, C_COUNT);
 	st = store_leads_each(s, list_id, NULL, on_lead, &S, &err);
 	if (st == LG_OK)

@@ -51,6 +51,7 @@ enum {
 static const struct cli_option verify_opts[] = {
 	{"output", 'o', "FILE", "write the verified list to FILE (default: standard output)"},
 	{"format", 'f', "FMT", "output format: csv (default) or jsonl"},
+	CLI_FORMULA_GUARD_OPT,
 	{"email-column", 'e', "NAME", "the column holding addresses (name or 1-based number)"},
 	{"skip-lines", OPT_SKIP_LINES, "N", "the header comes after N lines (a preamble); no search"},
 	{"config", 'c', "FILE", "read this configuration file"},
@@ -87,6 +88,7 @@ struct verify_args {
 	const char *input, *output, *email_column, *config, *summary, *list, *source;
 	long skip_lines; /* -1: look for the header */
 	enum io_format format;
+	enum io_guard guard;
 	int progress; /* -1 auto, 0 off, 1 on */
 	bool quiet;
 	bool no_dns;
@@ -169,6 +171,8 @@ static int on_opt(void *arg, int key, const char *val)
 		return 64;
 	case 'f':
 		return cli_format_opt(val, &a->format);
+	case CLI_OPT_FORMULA_GUARD:
+		return cli_formula_guard_opt(val, &a->guard);
 	}
 	return cli_dns_opt(&a->dns, key, val);
 }
@@ -635,7 +639,8 @@ int cmd_verify(int argc, char **argv)
 		st = lg_err_set(&err, LG_EIO, "cannot create %s: %s", a.output, strerror(errno));
 		goto out;
 	}
-	struct io_writer_opts wo = {a.format, io_reader_delim(rd), io_reader_crlf(rd), io_reader_bom(rd)};
+	struct io_writer_opts wo = {a.format, io_reader_delim(rd), io_reader_crlf(rd), io_reader_bom(rd),
+				    a.guard};
 	R.wr = io_writer_new(out, &wo, cols, nin + C_COUNT);
 	ctx = verify_ctx_new(&conf);
 

@@ -39,6 +39,20 @@ int cli_format_opt(const char *val, enum io_format *out)
 	return 64;
 }
 
+int cli_formula_guard_opt(const char *val, enum io_guard *out)
+{
+	static const char *const names[] = {[IO_GUARD_AUTO] = "auto", [IO_GUARD_ALL] = "all",
+					    [IO_GUARD_OFF] = "off"};
+	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++) {
+		if (!strcmp(val, names[i])) {
+			*out = (enum io_guard)i;
+			return -1;
+		}
+	}
+	cli_error("--formula-guard wants auto, all or off, not '%s'", val);
+	return 64;
+}
+
 bool cli_number_arg(const char *name, const char *s, long lo, long hi, long *out)
 {
 	if (lg_parse_long(s, lo, hi, out))

@@ -131,7 +131,8 @@ enum io_kind {
 	IO_KIND_OPTIONAL, /* a string, null for empty */
 	IO_KIND_LIST,    /* ";"-separated -> array of strings */
 	IO_KIND_NUMBER,  /* a number the caller formatted: CSV as it is (a leading '-'
-			  * is a sign, not a formula), JSON a number */
+			  * is a sign, not a formula), JSON a number (null when the
+			  * cell is not one, or not a finite one) */
 };
 
 struct io_col {
@@ -146,18 +147,32 @@ struct io_cell {
 	bool plain; /* known to hold no quote, delimiter or line break */
 };
 
+/*
+ * Which CSV cells get the formula guard: a single quote in front, so that
+ * a spreadsheet shows the cell instead of running it (OWASP's advice on
+ * CSV injection).  Every mode writes a cell that does not start with
+ * = + - @ TAB or CR as it is.
+ */
+enum io_guard {
+	IO_GUARD_AUTO, /* the default: every such cell but a number as written in a contact
+			* list, +1 415 555 0100 or -12.5 (see io_formula_guarded) */
+	IO_GUARD_ALL,  /* every such cell */
+	IO_GUARD_OFF,  /* none */
+};
+
 struct io_writer_opts {
 	enum io_format format;
 	char delim;  /* CSV delimiter */
 	bool crlf;   /* CSV line end */
 	bool bom;    /* CSV: write a UTF-8 BOM first */
+	enum io_guard guard; /* CSV: which cells get the formula guard */
 };
 
 struct io_writer;
 
 /*
- * Write to fd (not taken) with these columns (copied).  The CSV header row
- * is written at once.  Owned: free with io_writer_free after
+ * Write to fd (not taken) with these columns (copied; names hold no NUL
+ * byte, as the reader's never do).  The CSV header row is written at once.  Owned: free with io_writer_free after
  * io_writer_finish.
  */
 struct io_writer *io_writer_new(int fd, const struct io_writer_opts *opts,
@@ -166,15 +181,21 @@ struct io_writer *io_writer_new(int fd, const struct io_writer_opts *opts,
 /*
  * One row: ncols cells, then nextra cells that had no column (a row longer
  * than its header): CSV writes them after the last column, JSON as the
- * array "_extra" (or "_extra_2"... when a column has that name).  CSV cells that a spreadsheet would run as a formula
- * (first character = + - @ tab CR) are prefixed with a single quote.
+ * array "_extra" (or "_extra_2"... when a column has that name).  CSV
+ * cells that io_formula_guarded says so of (header names too; never an
+ * IO_KIND_NUMBER column's) are prefixed with a single quote.
  */
 enum lg_status io_writer_row(struct io_writer *w, const struct io_cell *cells,
 			     const struct io_cell *extra, size_t nextra, struct lg_err *err);
 enum lg_status io_writer_finish(struct io_writer *w, struct lg_err *err);
+/* Does the cell s[0..n) get the formula guard in this mode? */
+bool io_formula_guarded(enum io_guard mode, const char *s, size_t n);
 /* Invalid UTF-8 sequences replaced by U+FFFD in JSON output so far. */
 unsigned long io_writer_repaired(const struct io_writer *w);
 void io_writer_free(struct io_writer *w);
+/* For tests: the names io_writer_new looked up to make the JSON keys
+ * unique, a measure of its work that must grow linearly with the header. */
+size_t io_writer_key_probes(const struct io_writer *w);
 
 /* ---- spool ---- */
 

@@ -62,6 +62,23 @@ check "summary json footer" has "$t/s.json" '"first_line": 21'
 check "summary json reasons" has "$t/s.json" '"dns.skipped": 9'
 exits 0 "--no-dns" "$lg" verify --no-dns -q --no-dns samples/messy.csv
 check "--no-dns rows" cmp -s "$t/out" tests/expected/messy-nodns.csv
+
+# --- the formula guard: auto (the default) leaves numbers, all, off --------
+check "auto leaves the phone number" has "$t/out" ";+1 555 0100;"
+check "auto guards the formula" has "$t/out" ";'=1+2;"
+exits 0 "--formula-guard=all" "$lg" verify --no-dns -q --formula-guard=all samples/messy.csv
+sed "s/;+1 555 0100;/;'+1 555 0100;/" tests/expected/messy-nodns.csv >"$t/all.csv"
+check "all guards the phone number too, and nothing else" cmp -s "$t/out" "$t/all.csv"
+exits 0 "--formula-guard off" "$lg" verify --no-dns -q --formula-guard off samples/messy.csv
+sed "s/;'\([-=@]\)/;\1/" tests/expected/messy-nodns.csv >"$t/off.csv"
+check "off writes every cell as it is" cmp -s "$t/out" "$t/off.csv"
+check "off: the formula as it is" has "$t/out" ";=1+2;"
+exits 0 "--formula-guard with JSON Lines" "$lg" verify --no-dns -q --formula-guard=all -f jsonl samples/messy.csv
+check "JSON Lines has no guard" has "$t/out" '"Notes":"+1 555 0100"'
+exits 64 "bad --formula-guard" "$lg" verify --no-dns --formula-guard=some samples/messy.csv
+check "bad --formula-guard message" has "$t/err" "--formula-guard wants auto, all or off, not 'some'"
+check "verify --help names --formula-guard" sh -c "'$lg' verify --help | grep -q -- '--formula-guard MODE'"
+
 printf '[verify]\nrole_list = roles.txt\n' >"$t/env.conf"
 printf 'hank\n' >"$t/roles.txt"
 LEADGATE_CONFIG="$t/env.conf" "$lg" verify --no-dns -q samples/messy.csv >"$t/env.csv" 2>"$t/err"
@@ -167,7 +184,7 @@ while read -r code; do
 	check "man page documents $code" has doc/leadgate.1 "$code"
 	check "README documents $code" has README.md "$code"
 done <"$t/codes"
-for opt in output format email-column skip-lines config summary progress no-progress no-dns quiet; do
+for opt in output format formula-guard email-column skip-lines config summary progress no-progress no-dns quiet; do
 	check "man page documents --$opt" grep -q -- "Fl \\{0,1\\}-\\{0,1\\}$opt\\|--$opt\\|Fl $opt" doc/leadgate.1
 done
 

@@ -780,6 +780,34 @@ exits 65 "verify --list NEW of a file that is not a contact list" \
 	"$lg" verify --db "$db" --now "$now1" --no-dns -q --list phantom -o /dev/null samples/samples.zone
 check "no list made by a failed verify" [ "$(sq "SELECT count(*) FROM lists WHERE name = 'phantom'")" = 0 ]
 
+# === the formula guard of export and score ====================================
+# Addresses may start with = or - (RFC 5322 allows both): export and score
+# guard them by default and with all, and write them as they are with off.
+db=$t/guard.db
+L="--db $db --now $now1"
+printf 'Email,Phone\n=x@acme-robotics.io,+1 415 555 0100\n-y@acme-robotics.io,-5\n' >"$t/guard.csv"
+exits 1 "verify --list of addresses that start with = and -" \
+	"$lg" verify $L --no-dns -q --list guard -o "$t/guard.out.csv" "$t/guard.csv"
+check "verify guards =x@ and leaves the phone number" has "$t/guard.out.csv" "'=x@acme-robotics.io,+1 415 555 0100,"
+for mode in auto all off; do
+	exits 0 "export --formula-guard=$mode" "$lg" export $L --formula-guard=$mode -o "$t/guard.$mode.csv" guard
+	exits 0 "score --formula-guard=$mode" "$lg" score $L --dry-run -q --formula-guard=$mode -o "$t/score.$mode.csv"
+done
+# export writes the list's own columns (its header says Email), score its own.
+for f in guard score; do
+	h=email
+	[ $f = guard ] && h=Email
+	eq "$f: auto guards" "$(cut -d, -f1 "$t/$f.auto.csv" | LC_ALL=C sort | tr '\n' ' ')" "'-y@acme-robotics.io '=x@acme-robotics.io $h "
+	eq "$f: all guards the addresses alike" "$(cut -d, -f1 "$t/$f.all.csv" | LC_ALL=C sort | tr '\n' ' ')" "'-y@acme-robotics.io '=x@acme-robotics.io $h "
+	eq "$f: off writes them as they are" "$(cut -d, -f1 "$t/$f.off.csv" | LC_ALL=C sort | tr '\n' ' ')" "-y@acme-robotics.io =x@acme-robotics.io $h "
+done
+check "score: all is auto here (no cell is a number)" cmp -s "$t/score.auto.csv" "$t/score.all.csv"
+eq "export: auto leaves the phone numbers" "$(cut -d, -f2 "$t/guard.auto.csv" | LC_ALL=C sort | tr '\n' ' ')" "+1 415 555 0100 -5 Phone "
+eq "export: all guards them too" "$(cut -d, -f2 "$t/guard.all.csv" | LC_ALL=C sort | tr '\n' ' ')" "'+1 415 555 0100 '-5 Phone "
+exits 64 "export: a bad --formula-guard" "$lg" export $L --formula-guard=some guard
+check "export: the message says what it wants" has "$t/err" "--formula-guard wants auto, all or off, not 'some'"
+exits 64 "score: a bad --formula-guard" "$lg" score $L --formula-guard=some
+
 # A disk really full (ENOSPC): a small tmpfs in a mount namespace of our
 # own, where unshare(1) may make one (root, or user namespaces allowed).
 mkdir "$t/tiny"

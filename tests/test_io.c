@@ -6,6 +6,8 @@
 #include "io/io.h"
 
 #include <fcntl.h>
+#include <jansson.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -820,13 +822,136 @@ static void test_writer_csv(void **state)
 		CELL("a;b"), CELL("\tx"), CELL("two\nlines"),
 	};
 	const struct io_cell extra[] = {CELL("spare")};
-	struct io_writer_opts o = {IO_FORMAT_CSV, ';', true, true};
+	struct io_writer_opts o = {IO_FORMAT_CSV, ';', true, true, IO_GUARD_ALL};
 	char *s = written(&o, cols, 3, rows, 3, extra, 1);
 	assert_string_equal(s, "\xEF\xBB\xBFName;'=cmd;Flags\r\n"
 			       "Ann;\"'=HYPERLINK(\"\"http://x\"\")\";\"role;free\"\r\n"
 			       "'+1 415;'-5;'@SUM(A1)\r\n"
 			       "\"a;b\";'\tx;\"two\nlines\";spare\r\n");
 	free(s);
+}
+
+/*
+ * Which cells the formula guard takes, in each mode.  "auto" leaves a
+ * number as contact lists write one (a phone number, an amount); anything
+ * a spreadsheet could compute or call is guarded.
+ */
+static void test_formula_guard(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *cell;
+		bool auto_, all; /* off never guards */
+	} v[] = {
+		/* numbers: left as they are by auto */
+		{"+1 415 555 9911", false, true},
+		{"+44 (20) 7946 0958", false, true},
+		{"-12.5", false, true},
+		{"-1,234.50", false, true},
+		{"+1 (415) 555 9911", false, true},
+		{"+44.20.7946.0958", false, true},
+		{"-0", false, true},
+		{"+0.5", false, true},
+		{"- 5", false, true},
+		{"+1 415 555 9911 ", false, true},
+		{"-(1)", false, true},
+		{"+5", false, true},
+		/* arithmetic: a spreadsheet computes it */
+		{"-2+3", true, true},
+		{"+1-2", true, true},
+		{"+1-415-555-9911", true, true},
+		{"+1 (415) 555-9911", true, true},
+		{"++1", true, true},
+		{"+-1", true, true},
+		{"--1", true, true},
+		{"-1/2", true, true},
+		{"-5%", true, true},
+		{"+2*3", true, true},
+		{"+2^3", true, true},
+		{"-1e5", true, true},
+		{"+1:2", true, true},
+		/* formulas, calls, references, DDE */
+		{"=1+2", true, true},
+		{"=1", true, true},
+		{"@SUM(A1)", true, true},
+		{"@here", true, true},
+		{"-cmd|' /C calc'!A0", true, true},
+		{"+cmd|' /C calc'!A0", true, true},
+		{"=HYPERLINK(\"http://x\")", true, true},
+		{"+A1", true, true},
+		{"-SUM(1)", true, true},
+		{"+1 415 555 9911 ext 2", true, true},
+		{"+\"1\"", true, true},
+		/* parentheses that hold anything but digits */
+		{"+()", true, true},
+		{"+(1", true, true},
+		{"+1)", true, true},
+		{"+((1))", true, true},
+		{"+(1 2)", true, true},
+		{"+( 1)", true, true},
+		{"+(A1)", true, true},
+		/* no digit */
+		{"-", true, true},
+		{"+", true, true},
+		{"- ", true, true},
+		{"+.", true, true},
+		{"-,", true, true},
+		/* white space a spreadsheet may skip, and what is not ASCII */
+		{"\t1", true, true},
+		{"\r1", true, true},
+		{"-\t1", true, true},
+		{"+1 415\n", true, true},
+		{"+\xC2\xA0" "1", true, true},
+		{"-\xEF\xBC\x91", true, true}, /* a full-width digit */
+		/* not a formula start: never guarded */
+		{"", false, false},
+		{"1e5", false, false},
+		{"415-555-9911", false, false},
+		{" +1", false, false},
+		{" =1+2", false, false},
+		{"a@b.io", false, false},
+		{"'+1", false, false},
+	};
+	for (size_t i = 0; i < sizeof(v) / sizeof(*v); i++) {
+		const char *c = v[i].cell;
+		size_t n = strlen(c);
+		if (io_formula_guarded(IO_GUARD_AUTO, c, n) != v[i].auto_)
+			fail_msg("auto: \"%s\" should%s be guarded", c, v[i].auto_ ? "" : " not");
+		if (io_formula_guarded(IO_GUARD_ALL, c, n) != v[i].all)
+			fail_msg("all: \"%s\" should%s be guarded", c, v[i].all ? "" : " not");
+		if (io_formula_guarded(IO_GUARD_OFF, c, n))
+			fail_msg("off: \"%s\" should not be guarded", c);
+	}
+	/* The length counts, not a NUL: "+1" then a letter past the cell. */
+	assert_false(io_formula_guarded(IO_GUARD_AUTO, "+1A", 2));
+	assert_true(io_formula_guarded(IO_GUARD_AUTO, "+1A", 3));
+}
+
+/* The three modes through the CSV writer, header names included; a
+ * NUMBER column is never guarded. */
+static void test_writer_csv_guard_modes(void **state)
+{
+	(void)state;
+	const struct io_col cols[] = {{"Phone", 5, IO_KIND_TEXT}, {"=cmd", 4, IO_KIND_TEXT},
+				      {"-x", 2, IO_KIND_NUMBER}};
+	const struct io_cell rows[] = {
+		CELL("+1 415 555 9911"), CELL("-2+3"), CELL("-5"),
+		CELL("+44 (20) 7946 0958"), CELL("@SUM(A1)"), CELL("-0.25"),
+	};
+	static const struct {
+		enum io_guard mode;
+		const char *want;
+	} v[] = {
+		{IO_GUARD_AUTO, "Phone,'=cmd,-x\n+1 415 555 9911,'-2+3,-5\n+44 (20) 7946 0958,'@SUM(A1),-0.25\n"},
+		{IO_GUARD_ALL, "Phone,'=cmd,-x\n'+1 415 555 9911,'-2+3,-5\n'+44 (20) 7946 0958,'@SUM(A1),-0.25\n"},
+		{IO_GUARD_OFF, "Phone,=cmd,-x\n+1 415 555 9911,-2+3,-5\n+44 (20) 7946 0958,@SUM(A1),-0.25\n"},
+	};
+	for (size_t i = 0; i < sizeof(v) / sizeof(*v); i++) {
+		struct io_writer_opts o = {IO_FORMAT_CSV, ',', false, false, v[i].mode};
+		char *s = written(&o, cols, 3, rows, 2, NULL, 0);
+		assert_string_equal(s, v[i].want);
+		free(s);
+	}
 }
 
 static void test_writer_jsonl(void **state)
@@ -839,12 +964,380 @@ static void test_writer_jsonl(void **state)
 		CELL("bad\xE9utf8"), CELL("q\"x"), CELL(""), CELL("v"),
 	};
 	const struct io_cell extra[] = {CELL("spare")};
-	struct io_writer_opts o = {IO_FORMAT_JSONL, ',', false, false};
+	struct io_writer_opts o = {IO_FORMAT_JSONL, ',', false, false, IO_GUARD_AUTO};
 	char *s = written(&o, cols, 4, rows, 2, extra, 1);
 	assert_string_equal(s, "{\"Email\":\"=a@x.io\",\"Email_2\":\"\",\"f\":[\"role\",\"free\"],\"_extra\":null}\n"
 			       "{\"Email\":\"bad\xEF\xBF\xBDutf8\",\"Email_2\":\"q\\\"x\",\"f\":[],\"_extra\":\"v\","
 			       "\"_extra_2\":[\"spare\"]}\n");
 	free(s);
+}
+
+/* One JSON Lines row of cols and cells (and nextra extra cells) as
+ * written, *repaired the writer's count of U+FFFD.  Owned. */
+static char *json_row(const struct io_col *cols, size_t ncols, const struct io_cell *cells,
+		      const struct io_cell *extra, size_t nextra, unsigned long *repaired)
+{
+	char path[] = "/tmp/lgwXXXXXX";
+	int fd = mkstemp(path);
+	struct lg_err e;
+	struct io_writer_opts o = {IO_FORMAT_JSONL, ',', false, false, IO_GUARD_AUTO};
+	struct io_writer *w = io_writer_new(fd, &o, cols, ncols);
+	assert_int_equal(io_writer_row(w, cells, extra, nextra, &e), LG_OK);
+	assert_int_equal(io_writer_finish(w, &e), LG_OK);
+	*repaired = io_writer_repaired(w);
+	io_writer_free(w);
+	off_t n = lseek(fd, 0, SEEK_END);
+	char *s = calloc(1, (size_t)n + 1);
+	assert_int_equal(pread(fd, s, (size_t)n, 0), n);
+	close(fd);
+	unlink(path);
+	return s;
+}
+
+/* line is one JSON object and a line feed, exactly as jansson writes the
+ * object it parses from it; returns the object (owned). */
+static json_t *parse_line(const char *line)
+{
+	size_t n = strlen(line);
+	json_error_t je;
+	assert_true(n > 0 && line[n - 1] == '\n');
+	assert_null(memchr(line, '\n', n - 1));
+	json_t *obj = json_loadb(line, n - 1, JSON_ALLOW_NUL, &je);
+	if (!obj)
+		fail_msg("not JSON (%s): %s", je.text, line);
+	char *again = json_dumps(obj, JSON_COMPACT | JSON_REAL_PRECISION(15));
+	if (strlen(again) != n - 1 || memcmp(again, line, n - 1))
+		fail_msg("jansson writes\n%s\nnot\n%s", again, line);
+	free(again);
+	return obj;
+}
+
+static void expect_jstring(json_t *v, const char *want, size_t len, const char *what)
+{
+	if (!json_is_string(v))
+		fail_msg("%s: not a string", what);
+	if (json_string_length(v) != len || memcmp(json_string_value(v), want, len))
+		fail_msg("%s: got \"%s\" (%zu bytes), want \"%s\" (%zu bytes)", what,
+			 json_string_value(v), json_string_length(v), want, len);
+}
+
+#define FFFD "\xEF\xBF\xBD"
+
+/*
+ * Cells with everything JSON must escape or may not hold, written as a
+ * string, an optional string, a list and an extra cell: each line is
+ * valid JSON that jansson reads back to the cell (invalid UTF-8 as one
+ * U+FFFD a byte) and would write byte for byte the same.
+ */
+static void test_writer_json_nasty(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *cell, *want;
+		size_t len, want_len; /* 0: strlen */
+		unsigned long repaired;
+	} v[] = {
+		{"plain", "plain", 0, 0, 0},
+		{"", "", 0, 0, 0},
+		{"q\"uo\"te", "q\"uo\"te", 0, 0, 0},
+		{"back\\slash\\", "back\\slash\\", 0, 0, 0},
+		{"/slash/ \x7F del", "/slash/ \x7F del", 0, 0, 0},
+		{"\x01\x02\x03\x04\x05\x06\x07\b\t\n\x0B\f\r\x0E\x0F", "\x01\x02\x03\x04\x05\x06\x07\b\t\n\x0B\f\r\x0E\x0F", 0, 0, 0},
+		{"\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1A\x1B\x1C\x1D\x1E\x1F", "\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1A\x1B\x1C\x1D\x1E\x1F", 0, 0, 0},
+		{"nul\0inside", "nul\0inside", 10, 10, 0},
+		{"\0", "\0", 1, 1, 0},
+		{"line\xE2\x80\xA8sep\xE2\x80\xA9par", "line\xE2\x80\xA8sep\xE2\x80\xA9par", 0, 0, 0},
+		{"caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80 \xEF\xBF\xBF \xF4\x8F\xBF\xBF",
+		 "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80 \xEF\xBF\xBF \xF4\x8F\xBF\xBF", 0, 0, 0},
+		{"bad\xE9latin1", "bad" FFFD "latin1", 0, 0, 1},
+		{"\x80\xBF", FFFD FFFD, 0, 0, 2},                        /* lone continuations */
+		{"\xC0\x80", FFFD FFFD, 0, 0, 2},                        /* overlong NUL */
+		{"\xC1\xBF", FFFD FFFD, 0, 0, 2},                        /* overlong */
+		{"\xE0\x80\x80", FFFD FFFD FFFD, 0, 0, 3},               /* overlong */
+		{"\xE0\x9F\xBF", FFFD FFFD FFFD, 0, 0, 3},               /* overlong */
+		{"\xED\xA0\x80", FFFD FFFD FFFD, 0, 0, 3},               /* a surrogate */
+		{"\xED\x9F\xBF", "\xED\x9F\xBF", 0, 0, 0},               /* U+D7FF is fine */
+		{"\xF0\x8F\xBF\xBF", FFFD FFFD FFFD FFFD, 0, 0, 4},      /* overlong */
+		{"\xF4\x90\x80\x80", FFFD FFFD FFFD FFFD, 0, 0, 4},      /* past U+10FFFF */
+		{"\xF5\xF8\xFC\xFE\xFF", FFFD FFFD FFFD FFFD FFFD, 0, 0, 5},
+		{"cut\xC3", "cut" FFFD, 0, 0, 1},                         /* sequences cut short */
+		{"cut\xE2\x82", "cut" FFFD FFFD, 0, 0, 2},
+		{"cut\xF0\x9F\x98", "cut" FFFD FFFD FFFD, 0, 0, 3},
+		{"\xE2\x82x\"", FFFD FFFD "x\"", 0, 0, 2},
+		{"\xC3\xA9\xA9\x01", "\xC3\xA9" FFFD "\x01", 0, 0, 1},
+	};
+	const struct io_col cols[] = {{"text", 4, IO_KIND_TEXT}, {"opt", 3, IO_KIND_OPTIONAL},
+				      {"list", 4, IO_KIND_LIST}, {"k\"\\\x01", 4, IO_KIND_TEXT}};
+	for (size_t i = 0; i < sizeof(v) / sizeof(*v); i++) {
+		size_t len = v[i].len ? v[i].len : strlen(v[i].cell);
+		size_t want_len = v[i].want_len ? v[i].want_len : strlen(v[i].want);
+		char list[64];
+		memcpy(list, ";", 1);
+		memcpy(list + 1, v[i].cell, len);
+		memcpy(list + 1 + len, ";;", 2);
+		const struct io_cell cells[] = {
+			{v[i].cell, len, false}, {v[i].cell, len, false}, {list, len + 3, false},
+			{"key", 3, true},
+		};
+		const struct io_cell extra[] = {{v[i].cell, len, false}, {"", 0, true}};
+		unsigned long repaired;
+		char *line = json_row(cols, 4, cells, extra, 2, &repaired);
+		json_t *obj = parse_line(line);
+		char what[64];
+		snprintf(what, sizeof(what), "cell %zu", i);
+		assert_int_equal(json_object_size(obj), 5);
+		expect_jstring(json_object_get(obj, "text"), v[i].want, want_len, what);
+		if (len)
+			expect_jstring(json_object_get(obj, "opt"), v[i].want, want_len, what);
+		else
+			assert_true(json_is_null(json_object_get(obj, "opt")));
+		json_t *l = json_object_get(obj, "list");
+		assert_int_equal(json_array_size(l), len ? 1 : 0);
+		if (len)
+			expect_jstring(json_array_get(l, 0), v[i].want, want_len, what);
+		expect_jstring(json_object_get(obj, "k\"\\\x01"), "key", 3, what);
+		json_t *x = json_object_get(obj, "_extra");
+		assert_int_equal(json_array_size(x), 2);
+		expect_jstring(json_array_get(x, 0), v[i].want, want_len, what);
+		expect_jstring(json_array_get(x, 1), "", 0, what);
+		if (repaired != 4 * v[i].repaired)
+			fail_msg("%s: %lu repaired, want %lu", what, repaired, 4 * v[i].repaired);
+		json_decref(obj);
+		free(line);
+	}
+
+	/* Random bytes, most of them the awkward ones: every line is the
+	 * JSON jansson would write, and a cell that is UTF-8 (jansson takes
+	 * it as a string) comes back as it was. */
+	static const unsigned char awkward[] = {0, 1, 0x1F, '"', '\\', '/', 0x7F, 0x80, 0xBF, 0xC2,
+						 0xC3, 0xE0, 0xE2, 0xED, 0xF0, 0xF4, 0xF5, 0xFF, 'a'};
+	unsigned seed = 11;
+	for (int round = 0; round < 3000; round++) {
+		unsigned char cell[24];
+		seed = seed * 1103515245u + 12345u;
+		size_t len = (seed >> 16) % sizeof(cell);
+		for (size_t k = 0; k < len; k++) {
+			seed = seed * 1103515245u + 12345u;
+			unsigned r = seed >> 16;
+			cell[k] = r & 1 ? awkward[(r >> 1) % sizeof(awkward)] : (unsigned char)(r >> 3);
+		}
+		const struct io_cell c = {(const char *)cell, len, false};
+		unsigned long repaired;
+		char *line = json_row(cols, 1, &c, NULL, 0, &repaired);
+		json_t *obj = parse_line(line);
+		json_t *as_is = json_stringn((const char *)cell, len);
+		if (as_is) {
+			expect_jstring(json_object_get(obj, "text"), (const char *)cell, len, "random");
+			assert_int_equal(repaired, 0);
+			json_decref(as_is);
+		} else {
+			assert_true(repaired > 0);
+		}
+		json_decref(obj);
+		free(line);
+	}
+}
+
+/* A NUMBER cell is written as jansson writes the real strtod reads in it,
+ * or null. */
+static void test_writer_json_numbers(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *cell, *want;
+	} v[] = {
+		{"1", "1.0"}, {"0.1", "0.1"}, {"-0", "-0.0"}, {"12.345", "12.345"},
+		{"87.50", "87.5"}, {"1e20", "1e20"}, {"1e-7", "1e-7"}, {"-2.5e-300", "-2.5e-300"},
+		{"123456789012345678", "1.23456789012346e17"}, {"1e15", "1e15"}, {"100", "100.0"},
+		{" 5", "5.0"}, {"", "null"}, {"abc", "null"}, {"5x", "null"}, {"nan", "null"},
+		{"inf", "null"}, {"1e999", "null"},
+	};
+	const struct io_col col = {"n", 1, IO_KIND_NUMBER};
+	for (size_t i = 0; i < sizeof(v) / sizeof(*v); i++) {
+		const struct io_cell c = {v[i].cell, strlen(v[i].cell), true};
+		unsigned long repaired;
+		char *line = json_row(&col, 1, &c, NULL, 0, &repaired);
+		char want[64];
+		snprintf(want, sizeof(want), "{\"n\":%s}\n", v[i].want);
+		assert_string_equal(line, want);
+		json_decref(parse_line(line));
+		free(line);
+	}
+	/* Doubles all over the range, against jansson's own writing. */
+	uint64_t x = 1;
+	for (int i = 0; i < 5000; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		double d;
+		memcpy(&d, &x, sizeof(d));
+		if (!isfinite(d))
+			continue;
+		char cell[40];
+		snprintf(cell, sizeof(cell), i % 2 ? "%.17g" : "%.3f", i % 3 ? d : (double)(x % 100000) / 100);
+		const struct io_cell c = {cell, strlen(cell), true};
+		unsigned long repaired;
+		char *line = json_row(&col, 1, &c, NULL, 0, &repaired);
+		json_t *o = json_object();
+		json_object_set_new(o, "n", json_real(strtod(cell, NULL)));
+		char *want = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(15));
+		if (strncmp(line, want, strlen(want)) || strcmp(line + strlen(want), "\n"))
+			fail_msg("cell %s: wrote %s, jansson %s", cell, line, want);
+		free(want);
+		json_decref(o);
+		free(line);
+	}
+}
+
+/*
+ * The keys of a JSON Lines writer over a header of n names, as json_t
+ * strings in order: the first row (n empty cells and one extra cell)
+ * parsed back by jansson.  *probes gets io_writer_key_probes.  Owned:
+ * json_decref.
+ */
+static json_t *keys_of(const char *const *names, size_t n, size_t *probes)
+{
+	struct io_col *cols = calloc(n ? n : 1, sizeof(*cols));
+	struct io_cell *cells = calloc(n ? n : 1, sizeof(*cells));
+	for (size_t i = 0; i < n; i++) {
+		cols[i] = (struct io_col){names[i], strlen(names[i]), IO_KIND_TEXT};
+		cells[i] = (struct io_cell){"", 0, true};
+	}
+	const struct io_cell extra = CELL("spare");
+	char path[] = "/tmp/lgwXXXXXX";
+	int fd = mkstemp(path);
+	struct io_writer_opts o = {IO_FORMAT_JSONL, ',', false, false, IO_GUARD_AUTO};
+	struct lg_err e;
+	struct io_writer *w = io_writer_new(fd, &o, cols, n);
+	*probes = io_writer_key_probes(w);
+	assert_int_equal(io_writer_row(w, cells, &extra, 1, &e), LG_OK);
+	assert_int_equal(io_writer_finish(w, &e), LG_OK);
+	io_writer_free(w);
+	json_error_t je;
+	lseek(fd, 0, SEEK_SET);
+	json_t *obj = json_loadfd(fd, JSON_DISABLE_EOF_CHECK, &je);
+	close(fd);
+	unlink(path);
+	if (!obj)
+		fail_msg("writer output is not JSON: %s", je.text);
+	json_t *keys = json_array();
+	for (void *it = json_object_iter(obj); it; it = json_object_iter_next(obj, it))
+		json_array_append_new(keys, json_string(json_object_iter_key(it)));
+	json_decref(obj);
+	free(cols);
+	free(cells);
+	return keys;
+}
+
+/* The renaming rule by its definition, for the test to hold the writer
+ * to: each name, else the first of name_2, name_3 ... that no earlier
+ * key is; then "_extra" the same way.  Quadratic, for small headers. */
+static char **keys_by_definition(const char *const *names, size_t n)
+{
+	char **k = calloc(n + 1, sizeof(*k));
+	for (size_t i = 0; i <= n; i++) {
+		const char *name = i < n ? names[i] : "_extra";
+		char cand[128];
+		snprintf(cand, sizeof(cand), "%s", name);
+		for (unsigned suffix = 2;; suffix++) {
+			size_t j = 0;
+			while (j < i && strcmp(k[j], cand))
+				j++;
+			if (j == i)
+				break;
+			snprintf(cand, sizeof(cand), "%s_%u", name, suffix);
+		}
+		k[i] = strdup(cand);
+	}
+	return k;
+}
+
+static void expect_keys(const char *const *names, size_t n)
+{
+	size_t probes;
+	json_t *keys = keys_of(names, n, &probes);
+	char **want = keys_by_definition(names, n);
+	assert_int_equal(json_array_size(keys), n + 1);
+	for (size_t i = 0; i <= n; i++) {
+		const char *got = json_string_value(json_array_get(keys, i));
+		if (strcmp(got, want[i]))
+			fail_msg("key %zu of %zu: got \"%s\", want \"%s\"", i, n, got, want[i]);
+		free(want[i]);
+	}
+	free(want);
+	json_decref(keys);
+}
+
+static void test_writer_keys_unique(void **state)
+{
+	(void)state;
+	static const char *const hdrs[][6] = {
+		{"x", "x", "x"},
+		{"x_2", "x", "x"},         /* the second x skips the taken x_2 */
+		{"x", "x", "x_2"},         /* a later x_2 is x_2_2 */
+		{"x", "x_2", "x", "x_3", "x"},
+		{"_extra", "_extra_2"},    /* the extra cells' key moves on */
+		{"a", "a_2_2", "a", "a_2", "a"},
+		{"", "", "_2"},
+	};
+	for (size_t i = 0; i < sizeof(hdrs) / sizeof(*hdrs); i++) {
+		size_t n = 0;
+		while (n < 6 && hdrs[i][n])
+			n++;
+		expect_keys(hdrs[i], n);
+	}
+	/* Random headers of names that run into each other's suffixes. */
+	static const char *const pool[] = {"x", "x_2", "x_3", "x_2_2", "x_10", "_extra",
+					   "_extra_2", "y", "x_1", "x_02"};
+	const char *names[60];
+	unsigned seed = 7;
+	for (int round = 0; round < 300; round++) {
+		size_t n = 1 + round % 60;
+		for (size_t i = 0; i < n; i++) {
+			seed = seed * 1103515245u + 12345u;
+			names[i] = pool[(seed >> 16) % (sizeof(pool) / sizeof(*pool))];
+		}
+		expect_keys(names, n);
+	}
+}
+
+/*
+ * Making keys unique is linear in the header: a header of thousands of
+ * columns of one name (12 KB of CSV) took a minute when each column
+ * compared every suffix with every earlier key.  The work is counted, not
+ * timed: at most 4 look-ups a column whatever the names.
+ */
+static void test_writer_keys_linear(void **state)
+{
+	(void)state;
+	enum { N = 3000 };
+	static const char *names[2 * N];
+	static char spelled[N][16];
+	size_t probes;
+
+	for (size_t i = 0; i < N; i++)
+		names[i] = "x";
+	json_t *keys = keys_of(names, N, &probes);
+	assert_int_equal(json_array_size(keys), N + 1);
+	assert_string_equal(json_string_value(json_array_get(keys, 0)), "x");
+	assert_string_equal(json_string_value(json_array_get(keys, N - 1)), "x_3000");
+	assert_string_equal(json_string_value(json_array_get(keys, N)), "_extra");
+	json_decref(keys);
+	if (probes > 4 * (size_t)N)
+		fail_msg("%zu look-ups for %d columns named x", probes, N);
+
+	/* x_2 ... x_3001 first, then 3000 x: the first x runs past them all
+	 * once, the others never again. */
+	for (size_t i = 0; i < N; i++) {
+		snprintf(spelled[i], sizeof(spelled[i]), "x_%zu", i + 2);
+		names[i] = spelled[i];
+		names[N + i] = "x";
+	}
+	keys = keys_of(names, 2 * N, &probes);
+	assert_string_equal(json_string_value(json_array_get(keys, N)), "x");
+	assert_string_equal(json_string_value(json_array_get(keys, N + 1)), "x_3002");
+	assert_string_equal(json_string_value(json_array_get(keys, 2 * N - 1)), "x_6000");
+	json_decref(keys);
+	if (probes > 4 * (size_t)(2 * N))
+		fail_msg("%zu look-ups for %d columns", probes, 2 * N);
 }
 
 static void test_writer_error(void **state)
@@ -855,7 +1348,7 @@ static void test_writer_error(void **state)
 	if (fd < 0)
 		skip();
 	const struct io_col cols[] = {{"Email", 5, IO_KIND_TEXT}};
-	struct io_writer_opts o = {IO_FORMAT_CSV, ',', false, false};
+	struct io_writer_opts o = {IO_FORMAT_CSV, ',', false, false, IO_GUARD_AUTO};
 	struct io_writer *w = io_writer_new(fd, &o, cols, 1);
 	struct lg_err e;
 	struct io_cell c = CELL("a@x.io");
@@ -1179,7 +1672,13 @@ int main(void)
 		cmocka_unit_test(test_rows_accounted),
 		cmocka_unit_test(test_email_column),
 		cmocka_unit_test(test_writer_csv),
+		cmocka_unit_test(test_formula_guard),
+		cmocka_unit_test(test_writer_csv_guard_modes),
 		cmocka_unit_test(test_writer_jsonl),
+		cmocka_unit_test(test_writer_json_nasty),
+		cmocka_unit_test(test_writer_json_numbers),
+		cmocka_unit_test(test_writer_keys_unique),
+		cmocka_unit_test(test_writer_keys_linear),
 		cmocka_unit_test(test_writer_error),
 		cmocka_unit_test(test_spool_small),
 		cmocka_unit_test(test_spool_spill),
