@@ -8,8 +8,8 @@
  * ("ses", "sendgrid", "mailgun", "postmark", "dsn", "csv") and seeded
  * with that format's files.  An input detected as another format is still
  * run, and a failure in it still counts; the harness returns -1 for it,
- * which asks libFuzzer not to keep it in the corpus.  libFuzzer 15 and
- * later honour that; Debian 12's libFuzzer 14 ignores it, so there a
+ * which asks libFuzzer not to keep it in the corpus.  Newer libFuzzers
+ * honour that; Debian 12's libFuzzer 14 ignores it, so there a
  * harness's corpus also keeps the inputs of other formats that mutation
  * reaches.  "text" (FUZZ_BOUNCE_FORMAT "") keeps every input: plain-text
  * notifications (Gmail, Exim, qmail, Exchange) have no format of their own
