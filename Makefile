@@ -62,6 +62,8 @@ help:
 	@echo "make test      deps + build + every test"
 	@echo "make check     the tests under ASan + UBSan"
 	@echo "make valgrind  the unit tests under valgrind"
+	@echo "make fuzz      build the libFuzzer harnesses of fuzz/ with clang (build-fuzz/)"
+	@echo "make fuzz-run  run each harness FUZZ_SECONDS=$(FUZZ_SECONDS) s on its corpus (fuzz/README.md)"
 	@echo "make bench     the benchmark (bench/README.md)"
 	@echo "make bench-dns the DNS benchmark: 1M contacts, 200k domains (bench/README.md)"
 	@echo "make bench-store the store benchmark: verify --list, refresh, gate on 1M (bench/README.md)"
@@ -91,6 +93,13 @@ deps:
 
 bench-deps: deps
 	$(call install_missing,$(BENCH_PKGS))
+
+# clang and libFuzzer's runtime (libclang_rt.fuzzer, in libclang-rt-14-dev on
+# Debian 12); llvm-14 brings llvm-symbolizer, for readable crash stacks.
+FUZZ_PKGS := clang libclang-rt-14-dev llvm-14
+
+fuzz-deps: deps
+	$(call install_missing,$(FUZZ_PKGS))
 
 # ---- build ---------------------------------------------------------------
 $(B)/obj/%.o: %.c
@@ -153,6 +162,48 @@ valgrind: $(TEST_BIN) $(B)/leadgate
 	  valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
 	    $$t >/dev/null || exit 1; echo "valgrind clean: $$t"; done
 
+# ---- fuzzing (fuzz/README.md) ------------------------------------------------
+# The library in build-fuzz/, instrumented for libFuzzer and the sanitizers;
+# each harness is one program linked with libFuzzer's main.  The bounce
+# harnesses are fuzz/fuzz_bounce.c built once per format, the events ones
+# fuzz/fuzz_event.c once per format (see those files).
+FUZZ_BOUNCE  := ses sendgrid mailgun postmark dsn csv text
+FUZZ_EVENT   := json csv
+FUZZ_TARGETS := fuzz_verify fuzz_csv_reader $(FUZZ_BOUNCE:%=fuzz_bounce_%) \
+                $(FUZZ_EVENT:%=fuzz_event_%) fuzz_conf fuzz_dns_answer
+FUZZ_SECONDS ?= 60
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all
+# IO_READ_CHUNK: the CSV reader reads 32 bytes at a time, so that short
+# inputs reach its refill paths (io/reader.c).
+FUZZ_MAKE    := $(MAKE) --no-print-directory B=build-fuzz CC=clang \
+                CFLAGS='-O1 -g -fno-omit-frame-pointer -DIO_READ_CHUNK=32u -fsanitize=fuzzer-no-link $(FUZZ_SAN)' \
+                LDFLAGS='-fsanitize=fuzzer $(FUZZ_SAN)'
+
+.PHONY: fuzz fuzz-deps fuzz-run fuzz-merge
+fuzz: fuzz-deps
+	@$(FUZZ_MAKE) $(FUZZ_TARGETS:%=build-fuzz/fuzz/%) build-fuzz/fuzz/fuzz_null
+
+fuzz-run: fuzz
+	@sh fuzz/run.sh build-fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+# Minimise the checked-in corpora with what fuzz-run found (fuzz/README.md).
+fuzz-merge: fuzz
+	@sh fuzz/merge.sh build-fuzz $(FUZZ_TARGETS)
+
+# Static patterns: a plain pattern would also "remake" the .d files beside them.
+$(FUZZ_BOUNCE:%=$(B)/fuzz/fuzz_bounce_%): $(B)/fuzz/fuzz_bounce_%: fuzz/fuzz_bounce.c fuzz/fuzz.h $(B)/libleadgate.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -DFUZZ_BOUNCE_FORMAT='"$*"' -o $@ $< $(B)/libleadgate.a \
+	  $(PKG_LIBS) $(LDFLAGS)
+
+$(FUZZ_EVENT:%=$(B)/fuzz/fuzz_event_%): $(B)/fuzz/fuzz_event_%: fuzz/fuzz_event.c fuzz/fuzz.h $(B)/libleadgate.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -DFUZZ_EVENT_FORMAT='"$*"' -o $@ $< $(B)/libleadgate.a $(PKG_LIBS) $(LDFLAGS)
+
+$(B)/fuzz/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz.h $(B)/libleadgate.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(B)/libleadgate.a $(PKG_LIBS) $(LDFLAGS)
+
 bench: bench-deps
 	@$(MAKE) --no-print-directory $(B)/leadgate
 	bash bench/run.sh
@@ -207,6 +258,6 @@ uninstall:
 	rm -rf $(DESTDIR)$(DATADIR)
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
 -include $(shell find $(B) build-san -name '*.d' 2>/dev/null)

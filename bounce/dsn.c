@@ -698,6 +698,8 @@ enum lg_status bounce_dsn_parse(struct bounce_ctx *c, const char *s, size_t n)
 		struct cursor at = m;
 		if (next_line(&m, &l, &ln) && !(ln >= 5 && !memcmp(l, "From ", 5)))
 			m = at; /* no mbox separator: the message starts right here */
+		else if (m.pos >= m.end)
+			m.line = at.line; /* a separator and nothing else: it is the message */
 		for (;;) {
 			bool closed;
 			st = message(&d, &m, &closed);

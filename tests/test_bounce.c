@@ -1256,6 +1256,20 @@ static void test_text_shapes(void **state)
 
 /* ---- CSV ------------------------------------------------------------------------ */
 
+/* A record is reported at a line of the file, the last line included
+ * when it has no line end (an mbox that ends on a separator). */
+static void test_dsn_line_in_file(void **state)
+{
+	(void)state;
+	struct got *g = PARSE("Final-Recipient:\n\nFrom ", "cut.mbox");
+	assert_int_equal(g->status, LG_OK);
+	assert_int_equal(g->nbad, 2);
+	assert_int_equal(g->bad_line[0], 1);
+	assert_int_equal(g->bad_line[1], 3);
+	assert_true(has(g->bad_why[1], "without a delivery status report"));
+	free(g);
+}
+
 static void test_csv(void **state)
 {
 	(void)state;
@@ -1616,6 +1630,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_text_exchange),
 		cmocka_unit_test(test_text_postfix),
 		cmocka_unit_test(test_text_shapes),
+		cmocka_unit_test(test_dsn_line_in_file),
 		cmocka_unit_test(test_csv),
 		cmocka_unit_test(test_csv_semicolon),
 		cmocka_unit_test(test_csv_shapes),

@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# bench/run_list_cost.sh BEFORE [RUNS] - what a change costs `verify --list`
+# (see bench/README.md, "The cost of a change to verify --list").
+#
+# BEFORE is another leadgate binary (an earlier commit's build); AFTER is
+# $LEADGATE (default build/leadgate).  On the DNS benchmark's world
+# (bench/gen_world.py --seed 1: 1,000,000 contacts on 200,000 domains),
+# RUNS interleaved rounds (default 3) of, for BEFORE then AFTER,
+#
+#   nodns-list   verify --no-dns --list world      (a new database)
+#   dns-list     verify --dns ... --list world     (a new database, a freshly
+#                                                   started unbound)
+#
+# each timed with its peak RSS, and the database's size (with its WAL)
+# once the run is over.  Prints a Markdown table of medians, also written to
+# build/bench/list_cost_last.md; per-run figures in
+# build/bench/list-cost-results.tsv.
+#
+# Environment: LEADGATE, PYTHON (/usr/bin/python3), K (256), MS (2000),
+# N (2), WORLD_ROWS (1000000), WORLD_DOMAINS (200000).
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/.." && pwd)
+
+die() { echo "bench-list-cost: $*" >&2; exit 1; }
+say() { echo "bench-list-cost: $*" >&2; }
+
+[[ $# -ge 1 ]] || die "usage: bench/run_list_cost.sh BEFORE [RUNS]"
+BEFORE=$1
+RUNS=${2:-3}
+AFTER=${LEADGATE:-$root/build/leadgate}
+PY=${PYTHON:-/usr/bin/python3}
+K=${K:-256}
+MS=${MS:-2000}
+N=${N:-2}
+WORLD_ROWS=${WORLD_ROWS:-1000000}
+WORLD_DOMAINS=${WORLD_DOMAINS:-200000}
+SEED=1
+T0=2026-11-22T00:00:00Z
+
+[[ -x $BEFORE ]] || die "$BEFORE is not an executable"
+[[ -x $AFTER ]] || die "$AFTER not found: build it (make), or set LEADGATE=..."
+[[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "RUNS must be a positive integer"
+[[ -x /usr/bin/time ]] || die "/usr/bin/time is missing (GNU time): apt-get install time"
+command -v unbound >/dev/null || die "unbound is missing: apt-get install unbound"
+"$PY" -c 'import dns.message, dns.query' 2>/dev/null ||
+	die "$PY cannot import dns (dnspython): apt-get install python3-dnspython"
+
+PIN_UB=() PIN=()
+if command -v taskset >/dev/null 2>&1 && (( $(nproc) >= 2 )); then
+	PIN_UB=(taskset -c 0)
+	PIN=(taskset -c 1)
+fi
+
+bdir=$root/build/bench
+cdir=$bdir/list-cost
+world=$cdir/world
+mkdir -p "$cdir"
+if [[ ! -s $world/world.json || $here/gen_world.py -nt $world/world.json ]] ||
+	! grep -qF "directory: \"$world\"" "$world/unbound.conf" 2>/dev/null; then
+	say "generating the world in $world ($WORLD_ROWS rows, $WORLD_DOMAINS domains) ..."
+	rm -rf "$world"
+	"$PY" "$here/gen_world.py" --rows "$WORLD_ROWS" --domains "$WORLD_DOMAINS" --seed "$SEED" \
+		--port 53535 --out "$world" || die "gen_world.py failed"
+fi
+contacts=$world/contacts.csv
+conf=$cdir/empty.conf
+: >"$conf"
+
+UB_PID="" UB_PORT=""
+ubconf=$cdir/unbound.conf
+ublog=$cdir/unbound.log
+# shellcheck disable=SC2034 # tfile is bench/lib.sh's
+tfile=$cdir/time.out
+source "$here/lib.sh" # timed, start_unbound, stop_unbound
+trap stop_unbound EXIT
+trap 'exit 130' INT TERM HUP
+
+results=$bdir/list-cost-results.tsv
+: >"$results"
+db=$cdir/list.db
+rmdb() { rm -f "$1" "$1-wal" "$1-shm"; }
+dbbytes() {
+	local n=0 f
+	for f in "$1" "$1-wal"; do [[ -e $f ]] && n=$(( n + $(stat -c %s "$f") )); done
+	echo "$n"
+}
+
+# one NAME BIN ROUND ARGS...: a verify --list into a new database
+one() {
+	local name=$1 bin=$2 round=$3 rc=0
+	shift 3
+	rmdb "$db"
+	timed /dev/null "$cdir/err" "$bin" --db "$db" --now "$T0" verify -c "$conf" --no-progress -q \
+		--list world -o /dev/null "$@" "$contacts" || rc=$?
+	# 0 the gate passes, 1 it blocks: both ran to the end
+	[[ $rc -eq 0 || $rc -eq 1 ]] || { tail -n 5 "$cdir/err" >&2; die "$name ($bin) exited $rc"; }
+	printf '%s\t%s\t%s\t%s\t%s\n' "$name" "$round" "$WALL" "$RSS_KB" "$(dbbytes "$db")" >>"$results"
+}
+
+cat "$contacts" >/dev/null # the page cache, warm for every run alike
+for (( r = 1; r <= RUNS; r++ )); do
+	for side in before after; do
+		bin=$BEFORE
+		[[ $side == after ]] && bin=$AFTER
+		say "round $r: $side, --no-dns"
+		one "nodns-list-$side" "$bin" "$r" --no-dns
+		say "round $r: $side, DNS"
+		start_unbound || die "unbound did not start (see $ublog)"
+		one "dns-list-$side" "$bin" "$r" --dns "127.0.0.1:$UB_PORT" --dns-concurrency "$K" \
+			--dns-timeout "$MS" --dns-tries "$N"
+		stop_unbound
+	done
+done
+rmdb "$db"
+
+"$PY" - "$results" "$RUNS" <<'EOF' | tee "$bdir/list_cost_last.md"
+import statistics, sys
+rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
+def med(name, col):
+    v = [float(r[col]) for r in rows if r[0] == name]
+    return statistics.median(v) if v else float("nan")
+print("| run (median of %s interleaved rounds) | before s | after s | after / before | before RSS MB | after RSS MB | before DB MB | after DB MB |" % sys.argv[2])
+print("|---|---:|---:|---:|---:|---:|---:|---:|")
+for name in ("nodns-list", "dns-list"):
+    b, a = med(name + "-before", 2), med(name + "-after", 2)
+    print("| verify --list, %s | %.2f | %.2f | %.2f | %.0f | %.0f | %.0f | %.0f |" % (
+        "no DNS" if name.startswith("nodns") else "DNS", b, a, a / b,
+        med(name + "-before", 3) / 1024, med(name + "-after", 3) / 1024,
+        med(name + "-before", 4) / 1e6, med(name + "-after", 4) / 1e6))
+EOF
