@@ -138,7 +138,7 @@ check "--skip-lines 0: the first line" has "$t/err" 'connections.csv:1: no email
 exits 65 "--skip-lines past the end" "$lg" verify --no-dns --skip-lines 50 "$li"
 check "--skip-lines past the end message" has "$t/err" "connections.csv: no header row below the 50 lines skipped"
 exits 64 "--skip-lines -1" "$lg" verify --no-dns --skip-lines -1 "$li"
-"$lg" verify --no-dns -q --summary "$t/m.json" -o /dev/null samples/messy.csv
+"$lg" verify --no-dns -q --summary "$t/m.json" -o /dev/null samples/messy.csv 2>/dev/null
 check "no preamble json" has "$t/m.json" '"preamble_lines": 0'
 
 # --- exit codes -------------------------------------------------------------
@@ -205,6 +205,38 @@ if command -v mandoc >/dev/null 2>&1; then
 else
 	echo "# mandoc is not installed: the manual is not linted (apt-get install mandoc)"
 fi
+
+# --- messy cells: several addresses, wrapped addresses, empty cells ---------
+# Several addresses: the first verified, flag multiple, the cell kept as it
+# is.  A wrapped address is never repaired, only suggested.  An empty cell
+# is no address: counted apart, the rates over the other rows.
+printf 'Name,Email\nAnn,"ann@acme-robotics.io, bob@contoso-labs.com"\nCy,cy@acme-robotics.io; dee@fabrikam.io\nEve,mailto:eve@acme-robotics.io\nFay,\302\240fay@acme-robotics.io\nGus,gus@acme-robotics.io.\nHal,<hal@acme-robotics.io>\nIda,\nJo,jo@acme-robotics.io\n' >"$t/cells.csv"
+exits 0 "messy cells" "$lg" verify --no-dns --summary "$t/cells.json" "$t/cells.csv"
+check "several addresses: the first, flagged, the cell kept" \
+	has "$t/out" 'Ann,"ann@acme-robotics.io, bob@contoso-labs.com",unknown,dns.skipped,multiple,ann@acme-robotics.io,'
+check "several addresses with ;" has "$t/out" "Cy,cy@acme-robotics.io; dee@fabrikam.io,unknown,dns.skipped,multiple,cy@acme-robotics.io,"
+check "mailto: suggested, not repaired" has "$t/out" "Eve,mailto:eve@acme-robotics.io,undeliverable,syntax.local_char,,,eve@acme-robotics.io,"
+check "a no-break space: suggested" has "$t/out" "fay@acme-robotics.io,undeliverable,syntax.invisible,,,fay@acme-robotics.io,"
+check "a trailing dot: suggested" has "$t/out" "Gus,gus@acme-robotics.io.,undeliverable,syntax.label_empty,,,gus@acme-robotics.io,"
+check "<> around: suggested" has "$t/out" "Hal,<hal@acme-robotics.io>,undeliverable,syntax.display_name,,,hal@acme-robotics.io,"
+check "an empty cell: a row all the same" has "$t/out" "Ida,,undeliverable,syntax.empty,"
+check "no address counted apart" has "$t/err" "no address      1         (empty email cell; the rates below are of the 7 rows with one)"
+check "... the rates over the rows with one" has "$t/err" "undeliverable   4          57.1%"
+check "... in the JSON summary" has "$t/cells.json" '"no_address": 1'
+check "multiple in the flags count" has "$t/err" "multiple 2"
+
+# --- a configuration file with a UTF-8 byte order mark ---------------------
+printf '\357\273\277[verify]\ntypo_frequent_min = 5\n' >"$t/bom.conf"
+exits 0 "a configuration file that starts with a BOM" "$lg" verify --no-dns -q -c "$t/bom.conf" -o /dev/null "$t/cells.csv"
+printf '\357\273\277[verify]\ntypo_frequent_min = 1\n' >"$t/bom-bad.conf"
+exits 78 "... read as any other: its errors still found" "$lg" verify --no-dns -q -c "$t/bom-bad.conf" -o /dev/null "$t/cells.csv"
+check "... on its line" has "$t/err" "bom-bad.conf:2: typo_frequent_min"
+
+# --- a list name is one line ------------------------------------------------
+exits 64 "a list name with a line break" "$lg" verify --db "$t/names.db" --no-dns -q --list "$(printf 'q4\nwebinar')" -o /dev/null "$t/cells.csv"
+check "... says why" has "$t/err" "--list wants a name of 1 to 127 bytes without control characters"
+exits 64 "a list name with a tab" "$lg" verify --db "$t/names.db" --no-dns -q --list "$(printf 'q4\twebinar')" -o /dev/null "$t/cells.csv"
+check "... and no database made" test ! -e "$t/names.db"
 
 # --- -o on a device writes to it and never replaces it --------------------
 exits 0 "-o /dev/null" "$lg" verify --no-dns -q -o /dev/null samples/messy.csv
