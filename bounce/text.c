@@ -330,16 +330,23 @@ static void rest_of(const char *s, size_t n, size_t i, const char **r, size_t *r
 	lg_ascii_trim(r, rn);
 }
 
+/* A line that starts with an address: [*a, *a + *an), and what follows
+ * it, trimmed, in [*r, *r + *rn). */
+static bool addr_then(const char *s, size_t n, size_t *a, size_t *an, const char **r, size_t *rn)
+{
+	size_t end;
+	if (!addr_token(s, n, a, an, &end))
+		return false;
+	rest_of(s, n, end, r, rn);
+	return true;
+}
+
 /* A line that is an address and nothing more (a ':' after it allowed). */
 static bool bare_addr(const char *s, size_t n, size_t *a, size_t *an)
 {
-	size_t end;
 	const char *r;
 	size_t rn;
-	if (!addr_token(s, n, a, an, &end))
-		return false;
-	rest_of(s, n, end, &r, &rn);
-	return rn == 0 || (rn == 1 && r[0] == ':');
+	return addr_then(s, n, a, an, &r, &rn) && (rn == 0 || (rn == 1 && r[0] == ':'));
 }
 
 static void diag_add(struct text *T, const char *s, size_t n)
@@ -434,13 +441,10 @@ static enum lg_status layout_list(struct text *T, size_t from, enum kind kind)
  * ':', " on DATE" (Outlook) or "(generated from ...)" (Exim) after it. */
 static bool indented_addr(const char *s, size_t n, size_t *a, size_t *an)
 {
-	size_t end;
 	const char *r;
 	size_t rn;
-	if (!addr_token(s, n, a, an, &end))
-		return false;
-	rest_of(s, n, end, &r, &rn);
-	return rn == 0 || (rn == 1 && r[0] == ':') || starts_ci(r, rn, "on ") || r[0] == '(';
+	return addr_then(s, n, a, an, &r, &rn) &&
+	       (rn == 0 || (rn == 1 && r[0] == ':') || starts_ci(r, rn, "on ") || r[0] == '(');
 }
 
 /*
