@@ -56,8 +56,10 @@ static int on_opt(void *arg, int key, const char *val)
 static void help(void)
 {
 	cli_usage(stdout, "leadgate export [OPTIONS] NAME",
-		  "Write the contacts of list NAME with their latest verdicts and freshness\n"
-		  "(never a suppressed one: hard-bounced, complained or unsubscribed).\n"
+		  "Write the contacts of list NAME, each with every column of its row in\n"
+		  "the file the list was verified from (the address normalized), then its\n"
+		  "latest verdict and freshness; never a suppressed one (hard-bounced,\n"
+		  "complained or unsubscribed).\n"
 		  "With --for-sequence, write only those that may be sent: deliverable (risky\n"
 		  "too with --include-risky), fresh or aging, not suppressed, not disposable,\n"
 		  "each once; a list the gate blocks is refused (exit 1, saying why).  What\n"

@@ -75,8 +75,11 @@ static void help(void)
 		  "(decide ... --reason bad_data), then those whose verdicts are older than\n"
 		  "--older-than, leads in the funnel (MQL, PQL, HQL, SAL, SQL) first, each\n"
 		  "stalest first; suppressed ones never.  Killed and run again, it takes up\n"
-		  "where it stopped.  Meant to run daily (leadgate-refresh.timer).  Exit 0,\n"
-		  "or 75 if the resolver did not answer.",
+		  "where it stopped.  A record whose new answer is unknown keeps its older\n"
+		  "verdict and comes first next time.  Meant to run daily\n"
+		  "(leadgate-refresh.timer).  Exit 0, or 75 if the resolver did not answer\n"
+		  "or left more than [verify] dns_unanswered_max (50%) of the domains\n"
+		  "unanswered.",
 		  refresh_opts);
 }
 

@@ -58,7 +58,8 @@ static int on_opt(void *arg, int key, const char *val)
 static void help(void)
 {
 	cli_usage(stdout, "leadgate score [OPTIONS]",
-		  "Score every contact in the store (or a list's members) at --now: fit\n"
+		  "Score every contact in the store (or a list's members) at --now, each row\n"
+		  "saying who it is (name, company, title, as its lists gave them): fit\n"
 		  "(title, competitor, firmographics), data confidence (the verdict and its\n"
 		  "age), engagement (events, each halving with its class's half-life),\n"
 		  "account intent and product usage; the total, the grade (fit letter A-D,\n"
