@@ -67,14 +67,16 @@ static void help(void)
 		  export_opts);
 }
 
-/* The columns export adds: after "email" for a list recorded before its
- * files were kept, else after the file's own columns. */
-enum { C_EMAIL, C_STATUS, C_REASON, C_FLAGS, C_VERIFIED_AT, C_FRESHNESS, C_COUNT };
+/* The columns export adds after the file's own. */
+enum { C_STATUS, C_REASON, C_FLAGS, C_VERIFIED_AT, C_FRESHNESS, C_COUNT };
 static const struct io_col cols[C_COUNT] = {
-	{"email", 5, IO_KIND_TEXT},          {"verify_status", 13, IO_KIND_TEXT},
-	{"verify_reason", 13, IO_KIND_TEXT}, {"verify_flags", 12, IO_KIND_LIST},
-	{"verified_at", 11, IO_KIND_TEXT},   {"freshness", 9, IO_KIND_TEXT},
+	{"verify_status", 13, IO_KIND_TEXT}, {"verify_reason", 13, IO_KIND_TEXT},
+	{"verify_flags", 12, IO_KIND_LIST},  {"verified_at", 11, IO_KIND_TEXT},
+	{"freshness", 9, IO_KIND_TEXT},
 };
+/* The file of a list version recorded before the store kept files: its
+ * address alone. */
+static const struct io_cell no_file = {"email", 5, true};
 
 struct export_run {
 	struct export_args a;
@@ -84,8 +86,8 @@ struct export_run {
 	const struct store_list_info *li;
 	int64_t now, export_id;
 	unsigned long rows;
-	/* The list version's file, when it was kept: its nfile columns (the
-	 * address in email_col), then ours; row holds a row's cells. */
+	/* The list version's file: its nfile columns (the address in
+	 * email_col), then ours; row holds a row's cells. */
 	size_t nfile;
 	long email_col;
 	struct io_cell *row;
@@ -105,24 +107,18 @@ static enum lg_status write_member(void *arg, const struct store_member *m, stru
 	const char *fresh = decay_class_name(decay_classify(&R->dp, R->now - m->verified_at));
 	size_t fl = verify_flags_format(m->flags, flags, sizeof(flags));
 	size_t al = lg_time_format(m->verified_at, at, sizeof(at));
-	/* Our columns follow the file's, less "email" (c[C_EMAIL] then falls
-	 * on the file's last cell, which the file's row overwrites below). */
-	struct io_cell *c = R->row + R->nfile - (R->nfile ? 1 : 0);
-	c[C_EMAIL] = (struct io_cell){m->address, m->address_len, false};
+	/* The member's row as its file gave it (a short row padded, a long
+	 * one cut to the header), the address as it is sent, then ours. */
+	long n = m->cells ? io_cells_unpack(m->cells, m->cells_len, R->row, R->nfile) : 0;
+	for (size_t i = n < 0 ? 0 : (size_t)n; i < R->nfile; i++)
+		R->row[i] = (struct io_cell){"", 0, true};
+	R->row[R->email_col] = (struct io_cell){m->address, m->address_len, false};
+	struct io_cell *c = R->row + R->nfile;
 	c[C_STATUS] = (struct io_cell){status, strlen(status), true};
 	c[C_REASON] = (struct io_cell){reason, strlen(reason), true};
 	c[C_FLAGS] = (struct io_cell){flags, fl, false};
 	c[C_VERIFIED_AT] = (struct io_cell){at, al, true};
 	c[C_FRESHNESS] = (struct io_cell){fresh, strlen(fresh), true};
-	if (R->nfile) {
-		/* The member's row as its file gave it (a short row padded, a
-		 * long one cut to the header), the address as it is sent. */
-		long n = m->cells ? io_cells_unpack(m->cells, m->cells_len, R->row, R->nfile) : 0;
-		for (size_t i = n < 0 ? 0 : (size_t)n; i < R->nfile; i++)
-			R->row[i] = (struct io_cell){"", 0, true};
-		if (R->email_col >= 0)
-			R->row[R->email_col] = (struct io_cell){m->address, m->address_len, false};
-	}
 	if ((st = io_writer_row(R->wr, R->row, NULL, 0, err)) != LG_OK)
 		return st;
 	R->rows++;
@@ -185,22 +181,26 @@ int cmd_export(int argc, char **argv)
 	}
 	/* The columns of the list's file, when the store kept it: a sequencer
 	 * or a CRM takes the export as it is, with no join. */
-	if (store_list_header(R.store, &li, &header, &R.email_col)) {
-		long n = io_cells_unpack(header.data, header.len, NULL, 0);
-		if (n > 0 && (R.email_col < 0 || R.email_col < n)) {
-			hcells = lg_xcalloc((size_t)n, sizeof(*hcells));
-			io_cells_unpack(header.data, header.len, hcells, (size_t)n);
-			R.nfile = (size_t)n;
-		}
+	long n = store_list_header(R.store, &li, &header, &R.email_col)
+			 ? io_cells_unpack(header.data, header.len, NULL, 0)
+			 : 0;
+	if (n > 0 && R.email_col >= 0 && R.email_col < n) {
+		hcells = lg_xcalloc((size_t)n, sizeof(*hcells));
+		io_cells_unpack(header.data, header.len, hcells, (size_t)n);
+		R.nfile = (size_t)n;
+	} else { /* kept before schema 3: the address alone */
+		R.nfile = 1;
+		R.email_col = 0;
 	}
 	ocols = lg_xcalloc(R.nfile + C_COUNT, sizeof(*ocols));
-	for (size_t i = 0; i < R.nfile; i++)
-		ocols[i] = (struct io_col){hcells[i].s, hcells[i].len, IO_KIND_TEXT};
-	memcpy(ocols + R.nfile, R.nfile ? cols + 1 : cols,
-	       (R.nfile ? C_COUNT - 1 : C_COUNT) * sizeof(*cols));
+	for (size_t i = 0; i < R.nfile; i++) {
+		const struct io_cell *h = hcells ? &hcells[i] : &no_file;
+		ocols[i] = (struct io_col){h->s, h->len, IO_KIND_TEXT};
+	}
+	memcpy(ocols + R.nfile, cols, sizeof(cols));
 	R.row = lg_xcalloc(R.nfile + C_COUNT, sizeof(*R.row));
 	struct io_writer_opts wo = {R.a.format, ',', false, false, R.a.guard};
-	R.wr = io_writer_new(out, &wo, ocols, R.nfile + (R.nfile ? C_COUNT - 1 : C_COUNT));
+	R.wr = io_writer_new(out, &wo, ocols, R.nfile + C_COUNT);
 	if (R.a.for_sequence) {
 		if ((st = store_begin(R.store, &err)) != LG_OK ||
 		    (st = store_export_begin(R.store, &li, R.a.output ? R.a.output : "-", R.now,

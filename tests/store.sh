@@ -154,6 +154,13 @@ eq "every one deliverable and fresh" "$(paste -d, "$(col verify_status "$t/seq.c
 eq "export: the file's columns, then the verdict's" "$(head -n 1 "$t/seq.csv")" \
 	"First Name,Last Name,Email,Company,Job Title,Phone,Lifecycle Stage,verify_status,verify_reason,verify_flags,verified_at,freshness"
 check "export: a row as the file gave it" grep -q "^Maria,Garcia,maria.garcia@northwind-traders.com,Northwind Traders,VP Sales," "$t/seq.csv"
+# A version recorded before the store kept files (schema 2): the address
+# alone, then the verdict (in a copy of the database).
+sqlite3 "$db" "VACUUM INTO '$t/nofile.db'"
+sqlite3 "$t/nofile.db" 'UPDATE runs SET header = NULL, email_col = NULL; UPDATE members SET cells = NULL'
+exits 0 "export of a version whose file was not kept" "$lg" export --db "$t/nofile.db" --now "$now1" -o "$t/nofile.csv" q4
+eq "... its columns" "$(head -n 1 "$t/nofile.csv")" "email,verify_status,verify_reason,verify_flags,verified_at,freshness"
+eq "... every contact" "$(addresses "$t/nofile.csv" | wc -l | tr -d ' ')" 21
 exits 0 "lists show after the export" "$lg" lists $L show q4
 check "lists show counts the export" has "$t/out" "exported so far: 11, of which hard-bounced 0"
 eq "sent rows" "$(sq 'SELECT count(*) FROM sent')" 11
