@@ -38,6 +38,29 @@ static void normalize(uninorm_t nf, const char *s, size_t n, struct lg_buf *out)
 	free(r);
 }
 
+/* A Unicode space, control, format, unassigned or default-ignorable code
+ * point: what no address may hold (syntax.invisible). */
+static bool invisible(ucs4_t uc)
+{
+	return uc >= 0x80 && (uc_is_general_category(uc, UC_CATEGORY_Z) ||
+			      uc_is_general_category(uc, UC_CATEGORY_C) ||
+			      uc_is_property_default_ignorable_code_point(uc));
+}
+
+size_t syntax_invisible_len(const char *s, size_t n, bool at_end)
+{
+	const uint8_t *p = (const uint8_t *)s;
+	ucs4_t uc;
+	if (!n)
+		return 0;
+	if (at_end) {
+		const uint8_t *prev = u8_prev(&uc, p + n, p);
+		return prev && invisible(uc) ? (size_t)(p + n - prev) : 0;
+	}
+	int k = u8_mbtoucr(&uc, p, n);
+	return k > 0 && invisible(uc) ? (size_t)k : 0;
+}
+
 enum verify_reason syntax_unicode(const char *s, size_t n, struct lg_buf *nfc)
 {
 	const uint8_t *p = (const uint8_t *)s, *end = p + n;
@@ -49,9 +72,7 @@ enum verify_reason syntax_unicode(const char *s, size_t n, struct lg_buf *nfc)
 		p += u8_mbtouc_unsafe(&uc, p, (size_t)(end - p));
 		if (uc < 0x80)
 			continue;
-		if (uc_is_general_category(uc, UC_CATEGORY_Z) ||
-		    uc_is_general_category(uc, UC_CATEGORY_C) ||
-		    uc_is_property_default_ignorable_code_point(uc))
+		if (invisible(uc))
 			return VERIFY_R_INVISIBLE;
 		/* Ideographic full stops: NFKC-stable, but UTS 46 maps them to "." */
 		if (uc == 0x3002 || uc == 0xFF61)

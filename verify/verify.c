@@ -278,38 +278,10 @@ static void analyse_one(struct verify_ctx *ctx, const char *s, size_t n,
 }
 
 /*
- * The length of a Unicode space or invisible character that exports leave
- * around an address (a no-break space from a web page, a zero-width space
- * or byte order mark from a copy), at the start of [s, s+n) (at_end: at
- * its end); 0 when there is none.  U+00A0, U+1680, U+180E, U+2000-U+200F,
- * U+2028-U+202F, U+205F-U+2064, U+3000, U+FEFF.
- */
-static size_t invisible_len(const char *s, size_t n, bool at_end)
-{
-	static const struct {
-		unsigned char b[3], lo, hi; /* lead bytes, then the last byte's range */
-		size_t len;
-	} set[] = {
-		{{0xc2}, 0xa0, 0xa0, 2},       {{0xe1, 0x9a}, 0x80, 0x80, 3},
-		{{0xe1, 0xa0}, 0x8e, 0x8e, 3}, {{0xe2, 0x80}, 0x80, 0x8f, 3},
-		{{0xe2, 0x80}, 0xa8, 0xaf, 3}, {{0xe2, 0x81}, 0x9f, 0xa4, 3},
-		{{0xe3, 0x80}, 0x80, 0x80, 3}, {{0xef, 0xbb}, 0xbf, 0xbf, 3},
-	};
-	for (size_t i = 0; i < sizeof(set) / sizeof(*set); i++) {
-		size_t k = set[i].len;
-		if (n < k)
-			continue;
-		const unsigned char *p = (const unsigned char *)s + (at_end ? n - k : 0);
-		if (!memcmp(p, set[i].b, k - 1) && p[k - 1] >= set[i].lo && p[k - 1] <= set[i].hi)
-			return k;
-	}
-	return 0;
-}
-
-/*
  * The address a careless export or a copy from a web page wrapped: a
  * "mailto:" link (and its "?subject=..."), invisible characters around
- * it, "<>" around a bare address, a trailing dot after the domain or a
+ * it (a no-break or zero-width space, a byte order mark: what
+ * syntax.invisible refuses), "<>" around a bare address, a trailing dot after the domain or a
  * trailing list separator.  Writes the repaired text to out and returns
  * true when there was something to take away.  Never used to repair a
  * verdict: only to suggest.
@@ -319,11 +291,10 @@ static bool repair(const char *s, size_t n, struct lg_buf *out)
 	bool changed = false, mailto = false, again = true;
 	while (again && n) {
 		size_t k;
-		again = true;
 		lg_ascii_trim(&s, &n);
-		if ((k = invisible_len(s, n, false))) {
+		if ((k = syntax_invisible_len(s, n, false))) {
 			s += k, n -= k;
-		} else if ((k = invisible_len(s, n, true))) {
+		} else if ((k = syntax_invisible_len(s, n, true))) {
 			n -= k;
 		} else if (n > 7 && lg_ascii_eq(s, 7, "mailto:", 7)) {
 			s += 7, n -= 7;
@@ -424,12 +395,23 @@ static bool first_of_several(const char *s, size_t n, size_t *off, size_t *len)
 	return false;
 }
 
-void verify_address(struct verify_ctx *ctx, const char *cell, size_t len, struct verify_result *out)
+/* The cell trimmed, narrowed to its first address when it holds several
+ * (the return value says so). */
+static bool cell_address(const char **cell, size_t *len)
 {
 	size_t off, n;
-	lg_ascii_trim(&cell, &len);
-	bool several = first_of_several(cell, len, &off, &n);
-	analyse(ctx, several ? cell + off : cell, several ? n : len, out, false);
+	lg_ascii_trim(cell, len);
+	if (!first_of_several(*cell, *len, &off, &n))
+		return false;
+	*cell += off;
+	*len = n;
+	return true;
+}
+
+void verify_address(struct verify_ctx *ctx, const char *cell, size_t len, struct verify_result *out)
+{
+	bool several = cell_address(&cell, &len);
+	analyse(ctx, cell, len, out, false);
 	if (several)
 		out->flags |= VERIFY_F_MULTIPLE;
 }
@@ -475,12 +457,10 @@ static void list_row(struct verify_ctx *ctx, const char *cell, size_t len, struc
 
 void verify_list_row(struct verify_ctx *ctx, const char *cell, size_t len, struct verify_result *out)
 {
-	size_t off, n;
-	lg_ascii_trim(&cell, &len);
 	/* The first of several addresses is the row's; the duplicate set
 	 * keeps its verdict without the flag, which is the row's alone. */
-	bool several = first_of_several(cell, len, &off, &n);
-	list_row(ctx, several ? cell + off : cell, several ? n : len, out);
+	bool several = cell_address(&cell, &len);
+	list_row(ctx, cell, len, out);
 	if (several)
 		out->flags |= VERIFY_F_MULTIPLE;
 }

@@ -30,6 +30,11 @@ struct syntax_split {
 	bool utf8;          /* local part has non-ASCII */
 };
 
+/* The length of a code point syntax_unicode() calls invisible (a Unicode
+ * space, control, format or default-ignorable character) at the start of
+ * [s, s+n), or with at_end at its end; 0 when there is none. */
+size_t syntax_invisible_len(const char *s, size_t n, bool at_end);
+
 /* Split at the separating @ and check the local part (steps 4 and 5). */
 enum verify_reason syntax_local(const char *s, size_t n, struct syntax_split *sp);
 
