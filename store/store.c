@@ -580,32 +580,55 @@ static enum lg_status make_parent(const char *path, struct lg_err *err)
 	return st;
 }
 
-static enum lg_status migrate(struct store *s, struct lg_err *err)
+/* PRAGMA user_version into *v. */
+static enum lg_status user_version(struct store *s, int *v, struct lg_err *err)
 {
 	sqlite3_stmt *q;
-	int version = 0;
-	enum lg_status st;
-
+	*v = 0;
 	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &q, NULL) != SQLITE_OK)
-		return store_fail(s, "reading the schema version", err);
-	if (sqlite3_step(q) == SQLITE_ROW)
-		version = sqlite3_column_int(q, 0);
+		return store_fail(s, "opening", err);
+	int rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW)
+		*v = sqlite3_column_int(q, 0);
 	sqlite3_finalize(q);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? LG_OK : store_fail(s, "opening", err);
+}
+
+/* Does the database hold any table (an empty file holds none)? */
+static bool has_tables(struct store *s)
+{
+	sqlite3_stmt *q;
+	bool any = false;
+	if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM sqlite_master LIMIT 1", -1, &q, NULL) ==
+	    SQLITE_OK) {
+		any = sqlite3_step(q) == SQLITE_ROW;
+		sqlite3_finalize(q);
+	}
+	return any;
+}
+
+static enum lg_status migrate(struct store *s, struct lg_err *err)
+{
+	int version;
+	enum lg_status st = user_version(s, &version, err);
+
+	if (st != LG_OK)
+		return st;
 	if (version > SCHEMA_VERSION)
 		return lg_err_set(err, LG_ECONFIG, "%s: made by a newer leadgate (schema %d; this one "
 				  "knows up to %d)", s->path, version, SCHEMA_VERSION);
 	if (version == SCHEMA_VERSION)
 		return LG_OK;
+	/* Another program's SQLite file: never add our tables to it. */
+	if (version == 0 && has_tables(s))
+		return lg_err_set(err, LG_ENOINPUT, "%s: not a leadgate database (an SQLite "
+				  "database of another program)", s->path);
 	st = exec(s, "BEGIN IMMEDIATE", "migrating", err);
 	if (st != LG_OK)
 		return st;
 	/* Read again under the lock: another process may have migrated. */
-	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &q, NULL) != SQLITE_OK) {
-		st = store_fail(s, "reading the schema version", err);
+	if ((st = user_version(s, &version, err)) != LG_OK)
 		goto out;
-	}
-	version = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int(q, 0) : 0;
-	sqlite3_finalize(q);
 	for (; version < SCHEMA_VERSION && st == LG_OK; version++) {
 		char pragma[40];
 		st = exec(s, migrations[version], "migrating", err);
@@ -689,33 +712,6 @@ static bool open_immutable(struct store *s)
 	return ok;
 }
 
-/* PRAGMA user_version into *v. */
-static enum lg_status user_version(struct store *s, int *v, struct lg_err *err)
-{
-	sqlite3_stmt *q;
-	*v = 0;
-	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &q, NULL) != SQLITE_OK)
-		return store_fail(s, "opening", err);
-	int rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW)
-		*v = sqlite3_column_int(q, 0);
-	sqlite3_finalize(q);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? LG_OK : store_fail(s, "opening", err);
-}
-
-/* Does the database hold any table (an empty file holds none)? */
-static bool has_tables(struct store *s)
-{
-	sqlite3_stmt *q;
-	bool any = false;
-	if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM sqlite_master LIMIT 1", -1, &q, NULL) ==
-	    SQLITE_OK) {
-		any = sqlite3_step(q) == SQLITE_ROW;
-		sqlite3_finalize(q);
-	}
-	return any;
-}
-
 enum lg_status store_open(struct store **out, const char *path, enum store_mode mode,
 			  struct lg_err *err)
 {
@@ -797,14 +793,6 @@ enum lg_status store_open(struct store **out, const char *path, enum store_mode 
 		goto out;
 	}
 	if (writes) {
-		/* Another program's SQLite file: never add our tables to it. */
-		if ((st = user_version(s, &v, err)) != LG_OK)
-			goto out;
-		if (v == 0 && has_tables(s)) {
-			st = lg_err_set(err, LG_ENOINPUT, "%s: not a leadgate database (an SQLite "
-					"database of another program)", s->path);
-			goto out;
-		}
 		st = migrate(s, err);
 		s->version = SCHEMA_VERSION;
 		s->windows = true;
