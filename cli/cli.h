@@ -196,10 +196,11 @@ struct store_verdict;
 enum lg_status recorder_start(struct recorder **out, struct store *s, const struct store_run *run,
 			      int64_t now, size_t batch, struct lg_err *err);
 
-/* The verdict v (its cells, the packed row, copied too), and when profile
- * is non-NULL the LG_PROFILE_COUNT cells of its row's profile columns (s
- * NULL: the list has no such column). */
+/* The verdict v, with its row's nrow cells (packed for the store; row
+ * NULL: none), and when profile is non-NULL the LG_PROFILE_COUNT cells of
+ * its row's profile columns (s NULL: the list has no such column). */
 enum lg_status recorder_verdict(struct recorder *r, const struct store_verdict *v,
+				const struct io_cell *row, size_t nrow,
 				const struct io_cell *profile, struct lg_err *err);
 enum lg_status recorder_dns(struct recorder *r, const char *domain, size_t len,
 			    const struct dns_result *res, struct lg_err *err);

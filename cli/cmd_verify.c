@@ -249,7 +249,6 @@ struct run {
 	int64_t now;
 	unsigned long addressed;  /* rows with a valid address: recorded, or duplicates */
 	struct recorder *recorder; /* writes verdicts and DNS answers in batches */
-	struct lg_buf packed;     /* a recorded row's input cells, packed for the store */
 	int profile[LG_PROFILE_COUNT]; /* the output cell of each profile column, or -1 */
 	bool has_profile;
 };
@@ -305,17 +304,14 @@ static enum lg_status record(struct run *R, const struct verify_result *v,
 			.mx = mx, .provider = provider,
 			.verified_at = d && d->answered_at ? d->answered_at : R->now,
 		};
-		/* The row as the file gave it, for export to give back. */
-		lg_buf_reset(&R->packed);
-		io_cells_pack(&R->packed, R->cells, R->nin);
-		sv.cells = R->packed.data ? R->packed.data : "";
-		sv.cells_len = R->packed.len;
 		struct io_cell prof[LG_PROFILE_COUNT];
 		if (R->has_profile)
 			for (int i = 0; i < LG_PROFILE_COUNT; i++)
 				prof[i] = R->profile[i] >= 0 ? R->cells[R->profile[i]]
 							     : (struct io_cell){NULL, 0, true};
-		st = recorder_verdict(R->recorder, &sv, R->has_profile ? prof : NULL, err);
+		/* The row as the file gave it, for export to give back. */
+		st = recorder_verdict(R->recorder, &sv, R->cells, R->nin, R->has_profile ? prof : NULL,
+				      err);
 	}
 	return st;
 }
@@ -617,10 +613,11 @@ int cmd_verify(int argc, char **argv)
 				if ((long)src[k] == email)
 					at = (long)k;
 			}
-			io_cells_pack(&R.packed, h, nin);
+			struct lg_buf packed = LG_BUF_INIT;
+			io_cells_pack(&packed, h, nin);
 			free(h);
-			st = store_verify_header(R.store, &R.srun, R.packed.data, R.packed.len, at,
-						 &err);
+			st = store_verify_header(R.store, &R.srun, packed.data, packed.len, at, &err);
+			lg_buf_release(&packed);
 		}
 		if (st == LG_OK)
 			st = store_commit(R.store, &err);
@@ -838,7 +835,6 @@ out:
 		lg_map_release(&R.suppressed);
 	free(fp);
 	lg_buf_release(&R.rec);
-	lg_buf_release(&R.packed);
 	free(cols);
 	free(R.cells);
 	free(R.extra);

@@ -168,7 +168,8 @@ static bool batch_full(const struct recorder *r)
 }
 
 enum lg_status recorder_verdict(struct recorder *r, const struct store_verdict *v,
-				const struct io_cell *profile, struct lg_err *err)
+				const struct io_cell *row, size_t nrow, const struct io_cell *profile,
+				struct lg_err *err)
 {
 	struct rec_batch *b = &r->b[r->fill];
 	struct store_verdict *c = &b->v[b->nv++];
@@ -181,8 +182,11 @@ enum lg_status recorder_verdict(struct recorder *r, const struct store_verdict *
 		c->domain = lg_arena_memdup(&b->arena, v->domain, v->domain_len);
 	c->mx = lg_arena_memdup(&b->arena, v->mx, strlen(v->mx));
 	c->provider = lg_arena_memdup(&b->arena, v->provider, strlen(v->provider));
-	if (v->cells)
-		c->cells = lg_arena_memdup(&b->arena, v->cells, v->cells_len);
+	if (row) { /* packed straight into the batch */
+		c->cells_len = io_cells_packed_len(row, nrow);
+		c->cells = lg_arena_alloc(&b->arena, c->cells_len ? c->cells_len : 1, 1);
+		io_cells_pack_to((void *)c->cells, row, nrow);
+	}
 	c->profile = NULL;
 	if (profile) {
 		struct store_profile *p = lg_arena_alloc(&b->arena, sizeof(*p), _Alignof(struct store_profile));

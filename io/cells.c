@@ -6,17 +6,44 @@
  */
 #include "io.h"
 
-void io_cells_pack(struct lg_buf *out, const struct io_cell *cells, size_t n)
+#include <string.h>
+
+size_t io_cells_packed_len(const struct io_cell *cells, size_t n)
 {
+	size_t total = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t len = cells[i].len;
+		do
+			total++;
+		while (len >>= 7);
+		total += cells[i].len;
+	}
+	return total;
+}
+
+void io_cells_pack_to(void *dst, const struct io_cell *cells, size_t n)
+{
+	unsigned char *p = dst;
 	for (size_t i = 0; i < n; i++) {
 		size_t len = cells[i].len;
 		do {
 			unsigned char b = len & 0x7f;
 			len >>= 7;
-			lg_buf_addc(out, (char)(b | (len ? 0x80 : 0)));
+			*p++ = (unsigned char)(b | (len ? 0x80 : 0));
 		} while (len);
-		lg_buf_add(out, cells[i].s, cells[i].len);
+		if (cells[i].len)
+			memcpy(p, cells[i].s, cells[i].len);
+		p += cells[i].len;
 	}
+}
+
+void io_cells_pack(struct lg_buf *out, const struct io_cell *cells, size_t n)
+{
+	size_t len = io_cells_packed_len(cells, n);
+	lg_buf_grow(out, len);
+	io_cells_pack_to(out->data + out->len, cells, n);
+	out->len += len;
+	out->data[out->len] = '\0';
 }
 
 long io_cells_unpack(const void *data, size_t len, struct io_cell *cells, size_t max)

@@ -254,6 +254,9 @@ void io_spool_stats(const struct io_spool *q, struct io_spool_stats *st);
 
 /* Append the n cells to out: each its length (LEB128), then its bytes. */
 void io_cells_pack(struct lg_buf *out, const struct io_cell *cells, size_t n);
+/* The same into dst, which holds io_cells_packed_len() bytes. */
+size_t io_cells_packed_len(const struct io_cell *cells, size_t n);
+void io_cells_pack_to(void *dst, const struct io_cell *cells, size_t n);
 /*
  * Unpack [data, data + len): the first max cells go to cells (borrowing
  * data, plain false); returns how many cells the string holds, which may
