@@ -198,6 +198,12 @@ for conc in 4 4 4 256; do
 	fi
 	check "40 silent domains, concurrency $conc: resolver not down" \
 		has "$t/silent.json" '"resolver_down": false'
+	check "40 silent domains, concurrency $conc: 40 lookups unanswered" \
+		has "$t/silent.json" '"unanswered": 40'
+	over=true
+	[ -n "$conf" ] && over=false
+	check "40 silent domains, concurrency $conc: unanswered_over_limit $over" \
+		has "$t/silent.json" "\"unanswered_over_limit\": $over"
 	rows=$t/silent.out
 	row x@multi-mx.com deliverable ok mx1.multi-mx.com own
 	row x@nullmx.com undeliverable dns.null_mx "" ""
@@ -283,6 +289,8 @@ check "silent resolver says so" has "$t/err" "did not answer"
 check "silent resolver: every row, dns.timeout" \
 	sh -c "grep -c ',unknown,dns.timeout,' '$t/many.out' | grep -qx 300"
 check "silent resolver: taken for down" has "$t/many.json" '"resolver_down": true'
+check "silent resolver: down, not over the unanswered limit" \
+	has "$t/many.json" '"unanswered_over_limit": false'
 q=$(sed -n 's/.*"queries": \([0-9]*\).*/\1/p' "$t/many.json")
 check "silent resolver: once down, the rest are not sent (queries $q)" [ "${q:-300}" -lt 300 ]
 kill "$badpid"
