@@ -297,6 +297,39 @@ kill "$badpid"
 wait "$badpid" 2>/dev/null
 badpid=
 
+# --- a resolver that dies during a run ------------------------------------------
+# It answers its first 20 queries (the first probe, then lookups: every
+# domainN.com is NXDOMAIN), then nothing.  The probe that goes out when a
+# lookup ends in silence asks again for a name it answered; unanswered
+# too, the resolver is taken for down and the rest end at once, unsent.
+# The lookups answered before keep their verdicts.
+python3 tests/dnsbad.py "$t/dies.port" 20 &
+badpid=$!
+i=0
+while [ ! -s "$t/dies.port" ] && [ $i -lt 100 ] && kill -0 "$badpid" 2>/dev/null; do
+	sleep 0.1
+	i=$((i + 1))
+done
+"$lg" verify --dns "127.0.0.1:$(cat "$t/dies.port")" --dns-timeout 100 --dns-tries 1 \
+	--dns-concurrency 8 -q -o "$t/dies.out" --summary "$t/dies.json" "$t/many.csv" 2>"$t/err"
+rc=$?
+check "resolver dying during the run exits 75 (got $rc)" [ $rc -eq 75 ]
+check "resolver dying during the run: says so" has "$t/err" "did not answer"
+check "resolver dying during the run: taken for down" has "$t/dies.json" '"resolver_down": true'
+check "resolver dying during the run: answered before, kept" \
+	has "$t/dies.out" "x@domain1.com,undeliverable,dns.nxdomain,"
+nx=$(grep -c ',undeliverable,dns\.nxdomain,' "$t/dies.out")
+to=$(grep -c ',unknown,dns\.timeout,' "$t/dies.out")
+check "resolver dying during the run: some answered ($nx)" [ "$nx" -ge 1 ]
+check "resolver dying during the run: every row, nxdomain ($nx) or timeout ($to)" \
+	[ $((nx + to)) -eq 300 ]
+q=$(sed -n 's/.*"queries": \([0-9]*\).*/\1/p' "$t/dies.json")
+check "resolver dying during the run: once down, the rest are not sent (queries $q)" \
+	[ "${q:-300}" -lt 300 ]
+kill "$badpid"
+wait "$badpid" 2>/dev/null
+badpid=
+
 # --- bad options --------------------------------------------------------------
 for bad_opt in "--dns-timeout 0" "--dns-tries x" "--dns-concurrency -1"; do
 	"$lg" verify $bad_opt "$t/in.csv" >/dev/null 2>"$t/err"
