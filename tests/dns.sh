@@ -255,6 +255,14 @@ row e@aaaa-short.com unknown dns.servfail "" ""
 row f@cname-loop.com unknown dns.servfail "" ""
 row g@gone.com undeliverable dns.nxdomain "" ""
 rows=
+# The malformed answers count as unanswered, as a SERVFAIL does: 4 of the
+# 7 domains is more than the default 50 %.
+"$lg" verify --dns "127.0.0.1:$(cat "$t/bad.port")" --dns-timeout 500 -q -o "$t/bad.out" \
+	"$t/bad.csv" 2>"$t/err"
+rc=$?
+check "malformed records, default limit: exit 75 (got $rc)" [ $rc -eq 75 ]
+check "malformed records, default limit: says how many" \
+	has "$t/err" "4 of 7 domains went unanswered (dns.timeout, dns.servfail)"
 kill "$badpid"
 wait "$badpid" 2>/dev/null
 badpid=
