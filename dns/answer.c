@@ -164,20 +164,17 @@ static void read_rdata(struct cursor *d, struct rr *rr)
 /*
  * Follow the CNAME chain from the question's name (RFC 1034 3.6.2, 4.3.2;
  * RFC 2181 10.1): the resolver hands the whole chain over, with the
- * records of the type asked at its end.  A chain that comes back to a name
- * it passed, or longer than DNS_CNAME_MAX, is a loop, and an alias with
- * two different canonical names is contradictory: both make the reply
+ * records of the type asked at its end.  A chain longer than
+ * DNS_CNAME_MAX is taken for a loop (a loop, which comes back to a name it
+ * passed, never ends, so the bound finds every one), and an alias with two
+ * different canonical names is contradictory: both make the reply
  * malformed.
  */
 static void follow_chain(struct reply *r)
 {
-	const char *seen[DNS_CNAME_MAX + 1];
-	unsigned nseen = 0;
-
 	r->cname = r->qname;
 	r->chain_ttl = UINT32_MAX;
-	seen[nseen++] = r->qname;
-	for (;;) {
+	for (unsigned links = 0;; links++) {
 		const struct rr *next = NULL;
 		for (unsigned i = 0; i < r->nan; i++) {
 			const struct rr *a = &r->an[i];
@@ -193,16 +190,10 @@ static void follow_chain(struct reply *r)
 		}
 		if (!next)
 			return;
-		for (unsigned i = 0; i < nseen; i++)
-			if (!strcmp(seen[i], next->target)) {
-				r->bad = true;
-				return;
-			}
-		if (nseen == DNS_CNAME_MAX + 1) {
+		if (links == DNS_CNAME_MAX) {
 			r->bad = true;
 			return;
 		}
-		seen[nseen++] = next->target;
 		r->cname = next->target;
 	}
 }

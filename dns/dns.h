@@ -148,7 +148,8 @@ const char *dns_resolver_domain(const struct dns_resolver *r, const struct dns_r
 /*
  * Send queued lookups (up to the concurrency), then wait up to timeout_ms
  * for answers and process them: 0 does not wait; -1 waits until at least
- * one lookup completes (returns at once if none is under way).
+ * one lookup completes or the probe in flight ends (returns at once if
+ * neither is under way: dns_resolver_busy() is 0).
  */
 void dns_resolver_run(struct dns_resolver *r, int timeout_ms);
 

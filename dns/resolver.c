@@ -51,7 +51,6 @@ struct dns_resolver {
 	uint32_t replies;       /* replies of any kind to any query, probes included */
 	struct entry *known;    /* the last lookup the resolver answered, NULL before any */
 	uint8_t known_q;        /* the query it answered */
-	bool probed;            /* a probe was ever sent */
 	bool probing;           /* a probe is in flight */
 	uint32_t probe_mark;    /* replies when it went out */
 	bool down;
@@ -337,6 +336,24 @@ static void complete(struct dns_resolver *r, struct entry *e, const struct dns_s
 	r->completed++;
 }
 
+/* What came back to a query, lookup or probe, as c-ares reports it:
+ * DNS_FAIL_NONE when abuf holds the reply, DNS_FAIL_TIMEOUT when nothing
+ * came back at all. */
+static enum dns_fail fail_of(int status, const unsigned char *abuf, int alen)
+{
+	if (abuf && alen >= 12)
+		return DNS_FAIL_NONE;
+	switch (status) {
+	case ARES_ENOTFOUND: return DNS_FAIL_NXDOMAIN;
+	case ARES_ENODATA: return DNS_FAIL_NODATA;
+	case ARES_ETIMEOUT:
+	case ARES_ECONNREFUSED:
+	case ARES_ECANCELLED:
+	case ARES_EDESTRUCTION: return DNS_FAIL_TIMEOUT;
+	default: return DNS_FAIL_SERVFAIL;
+	}
+}
+
 /*
  * Is the resolver down?  A query that ends without a reply after all its
  * tries says little on its own: the servers of a dead domain drop queries
@@ -372,7 +389,7 @@ static void on_probe(void *arg, int status, int timeouts, unsigned char *abuf, i
 	if (r->destroying)
 		return;
 	r->probing = false;
-	if ((abuf && alen >= 12) || status == ARES_ENOTFOUND || status == ARES_ENODATA)
+	if (fail_of(status, abuf, alen) != DNS_FAIL_TIMEOUT)
 		r->replies++;
 	else if (r->replies == r->probe_mark)
 		r->down = true;
@@ -386,7 +403,6 @@ static void probe(struct dns_resolver *r)
 
 	if (r->down || r->probing || r->destroying)
 		return;
-	r->probed = true;
 	r->probing = true;
 	r->probe_mark = r->replies;
 	r->st.probes++;
@@ -399,23 +415,12 @@ static void on_reply(void *arg, int status, int timeouts, unsigned char *abuf, i
 {
 	struct entry *e = arg;
 	struct dns_resolver *r = e->r;
-	enum dns_fail fail = DNS_FAIL_NONE;
 	struct dns_step s;
 
 	(void)timeouts;
 	if (r->destroying)
 		return;
-	if (!abuf || alen < 12) {
-		switch (status) {
-		case ARES_ENOTFOUND: fail = DNS_FAIL_NXDOMAIN; break;
-		case ARES_ENODATA: fail = DNS_FAIL_NODATA; break;
-		case ARES_ETIMEOUT:
-		case ARES_ECONNREFUSED:
-		case ARES_ECANCELLED:
-		case ARES_EDESTRUCTION: fail = DNS_FAIL_TIMEOUT; break;
-		default: fail = DNS_FAIL_SERVFAIL; break;
-		}
-	}
+	enum dns_fail fail = fail_of(status, abuf, alen);
 	if (fail != DNS_FAIL_TIMEOUT) {
 		r->st.answered++;
 		r->replies++;
@@ -453,7 +458,7 @@ static void send_query(struct dns_resolver *r, struct entry *e, enum dns_query q
 	const char *name = lg_map_key(&r->cache, e, &n);
 	e->res.query = (uint8_t)q;
 	e->res.mark = r->replies;
-	if (!r->probed)
+	if (!r->st.probes) /* the first query: the first probe goes with it */
 		probe(r);
 	r->st.queries++;
 	ares_query(r->ch, name, 1 /* IN */, qtypes[q], on_reply, e);

@@ -198,6 +198,12 @@ for conc in 4 4 4 256; do
 	fi
 	check "40 silent domains, concurrency $conc: resolver not down" \
 		has "$t/silent.json" '"resolver_down": false'
+	check "40 silent domains, concurrency $conc: 40 lookups unanswered" \
+		has "$t/silent.json" '"unanswered": 40'
+	over=true
+	[ -n "$conf" ] && over=false
+	check "40 silent domains, concurrency $conc: unanswered_over_limit $over" \
+		has "$t/silent.json" "\"unanswered_over_limit\": $over"
 	rows=$t/silent.out
 	row x@multi-mx.com deliverable ok mx1.multi-mx.com own
 	row x@nullmx.com undeliverable dns.null_mx "" ""
@@ -249,6 +255,14 @@ row e@aaaa-short.com unknown dns.servfail "" ""
 row f@cname-loop.com unknown dns.servfail "" ""
 row g@gone.com undeliverable dns.nxdomain "" ""
 rows=
+# The malformed answers count as unanswered, as a SERVFAIL does: 4 of the
+# 7 domains is more than the default 50 %.
+"$lg" verify --dns "127.0.0.1:$(cat "$t/bad.port")" --dns-timeout 500 -q -o "$t/bad.out" \
+	"$t/bad.csv" 2>"$t/err"
+rc=$?
+check "malformed records, default limit: exit 75 (got $rc)" [ $rc -eq 75 ]
+check "malformed records, default limit: says how many" \
+	has "$t/err" "4 of 7 domains went unanswered (dns.timeout, dns.servfail)"
 kill "$badpid"
 wait "$badpid" 2>/dev/null
 badpid=
@@ -283,8 +297,43 @@ check "silent resolver says so" has "$t/err" "did not answer"
 check "silent resolver: every row, dns.timeout" \
 	sh -c "grep -c ',unknown,dns.timeout,' '$t/many.out' | grep -qx 300"
 check "silent resolver: taken for down" has "$t/many.json" '"resolver_down": true'
+check "silent resolver: down, not over the unanswered limit" \
+	has "$t/many.json" '"unanswered_over_limit": false'
 q=$(sed -n 's/.*"queries": \([0-9]*\).*/\1/p' "$t/many.json")
 check "silent resolver: once down, the rest are not sent (queries $q)" [ "${q:-300}" -lt 300 ]
+kill "$badpid"
+wait "$badpid" 2>/dev/null
+badpid=
+
+# --- a resolver that dies during a run ------------------------------------------
+# It answers its first 20 queries (the first probe, then lookups: every
+# domainN.com is NXDOMAIN), then nothing.  The probe that goes out when a
+# lookup ends in silence asks again for a name it answered; unanswered
+# too, the resolver is taken for down and the rest end at once, unsent.
+# The lookups answered before keep their verdicts.
+python3 tests/dnsbad.py "$t/dies.port" 20 &
+badpid=$!
+i=0
+while [ ! -s "$t/dies.port" ] && [ $i -lt 100 ] && kill -0 "$badpid" 2>/dev/null; do
+	sleep 0.1
+	i=$((i + 1))
+done
+"$lg" verify --dns "127.0.0.1:$(cat "$t/dies.port")" --dns-timeout 100 --dns-tries 1 \
+	--dns-concurrency 8 -q -o "$t/dies.out" --summary "$t/dies.json" "$t/many.csv" 2>"$t/err"
+rc=$?
+check "resolver dying during the run exits 75 (got $rc)" [ $rc -eq 75 ]
+check "resolver dying during the run: says so" has "$t/err" "did not answer"
+check "resolver dying during the run: taken for down" has "$t/dies.json" '"resolver_down": true'
+check "resolver dying during the run: answered before, kept" \
+	has "$t/dies.out" "x@domain1.com,undeliverable,dns.nxdomain,"
+nx=$(grep -c ',undeliverable,dns\.nxdomain,' "$t/dies.out")
+to=$(grep -c ',unknown,dns\.timeout,' "$t/dies.out")
+check "resolver dying during the run: some answered ($nx)" [ "$nx" -ge 1 ]
+check "resolver dying during the run: every row, nxdomain ($nx) or timeout ($to)" \
+	[ $((nx + to)) -eq 300 ]
+q=$(sed -n 's/.*"queries": \([0-9]*\).*/\1/p' "$t/dies.json")
+check "resolver dying during the run: once down, the rest are not sent (queries $q)" \
+	[ "${q:-300}" -lt 300 ]
 kill "$badpid"
 wait "$badpid" 2>/dev/null
 badpid=

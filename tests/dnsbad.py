@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
-# dnsbad.py PORTFILE [silent] - a DNS responder on loopback for
+# dnsbad.py PORTFILE [silent | N] - a DNS responder on loopback for
 # tests/dns.sh that answers with canned records, some of them malformed on
 # purpose: what a broken or hostile server sends and unbound never serves.
 # It binds a free UDP port on 127.0.0.1, writes the port number to
 # PORTFILE and answers until it is killed.  With "silent" it answers
 # nothing, and refuses nothing either: a resolver that has died without
-# closing its port.  Standard library only.
+# closing its port.  With a number N it answers the first N queries, then
+# nothing: a resolver that dies during a run.  Standard library only.
 #
 #   mx-ok.com         MX 10 mx.mx-ok.com, the exchange compressed
 #   a-ok.com          no MX; A 192.0.2.1
@@ -63,11 +64,16 @@ def main():
     with open(sys.argv[1] + ".tmp", "w") as f:
         f.write("%d\n" % s.getsockname()[1])
     os.rename(sys.argv[1] + ".tmp", sys.argv[1])
-    if sys.argv[2:] == ["silent"]:
-        while True:
-            s.recvfrom(4096)
+    mode = sys.argv[2] if len(sys.argv) > 2 else ""
+    left = int(mode) if mode.isdigit() else -1  # queries still answered; -1: all
+    if mode == "silent":
+        left = 0
     while True:
         q, peer = s.recvfrom(4096)
+        if left == 0:
+            continue
+        if left > 0:
+            left -= 1
         if len(q) < 12:
             continue
         qid, _, qd = struct.unpack(">HHH", q[:6])
