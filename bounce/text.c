@@ -409,9 +409,7 @@ static enum lg_status layout_list(struct text *T, size_t from, enum kind kind)
 		trimmed(T, last, &s, &sn);
 		diag_add(T, s, sn);
 	}
-	size_t dlen = T->diag.len;
-	for (size_t k = 0; k < n; k++) {
-		T->diag.len = dlen; /* the same words for each */
+	for (size_t k = 0; k < n; k++) { /* the same words for each: emit() keeps them */
 		enum lg_status st = emit(T, kind, T->buf.data + a[k][0], a[k][1], lines[k]);
 		if (st != LG_OK)
 			return st;
