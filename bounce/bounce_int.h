@@ -4,6 +4,8 @@
 
 #include "bounce.h"
 
+#include <string.h>
+
 #define BOUNCE_EMAIL_MAX 254   /* RFC 5321 4.5.3.1.3: a 256-octet path less "<>" */
 #define BOUNCE_FIELD_MAX 1000  /* reason and id are cut here (at a UTF-8 boundary) */
 #define BOUNCE_STATUS_MAX 16   /* "5.123.123" and the provider codes we keep */
@@ -99,16 +101,31 @@ enum lg_status bounce_csv_parse(struct bounce_ctx *c, const char *s, size_t n);
 
 /* Whether [s, s+n) starts like a mail message or an mbox: a "From " line,
  * a header field ("Name: value"), or the opening words of a bounce text
- * (bounce_text_opens: a message's body saved without its headers). */
+ * (bounce_text_opening: a message's body saved without its headers). */
 bool bounce_dsn_sniff(const char *s, size_t n);
+
+/* The lines of mail (dsn.c, text.c): does [s, s+n) start with prefix,
+ * ASCII case ignored?  Is it only blanks? */
+static inline bool bounce_starts_ci(const char *s, size_t n, const char *prefix)
+{
+	size_t k = strlen(prefix);
+	return n >= k && lg_ascii_eq(s, k, prefix, k);
+}
+static inline bool bounce_blank(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] != ' ' && s[i] != '\t')
+			return false;
+	return true;
+}
 
 /* ---- text.c: the bounce texts of mail systems that send no report ---- */
 
-/* Does a line of [s, s+n) (blanks before it skipped) open a bounce text of
- * a mail system leadgate knows?  Cheap: for telling a file's format. */
+/* Does the line [s, s+n) (blanks before it skipped) open a bounce text of
+ * a mail system leadgate knows? */
+bool bounce_text_opening(const char *s, size_t n);
+/* Does any line of [s, s+n) open one?  Cheap: for telling a file's format. */
 bool bounce_text_sniff(const char *s, size_t n);
-/* Does the first line of [s, s+n) that is not blank open one? */
-bool bounce_text_opens(const char *s, size_t n);
 
 /*
  * The body of a message that has no delivery status report: [s, s+n), its

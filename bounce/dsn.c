@@ -47,14 +47,6 @@ static bool next_line(struct cursor *c, const char **l, size_t *n)
 	return true;
 }
 
-static bool blank(const char *l, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (l[i] != ' ' && l[i] != '\t')
-			return false;
-	return true;
-}
-
 /* Skip blank lines; false when nothing else is left. */
 static bool skip_blank(struct cursor *c)
 {
@@ -64,7 +56,7 @@ static bool skip_blank(struct cursor *c)
 		size_t n;
 		if (!next_line(c, &l, &n))
 			return false;
-		if (!blank(l, n)) {
+		if (!bounce_blank(l, n)) {
 			*c = at;
 			return true;
 		}
@@ -83,12 +75,6 @@ static size_t field_name(const char *l, size_t n)
 	return i > 0 && k < n && l[k] == ':' ? i : 0;
 }
 
-static bool starts_ci(const char *l, size_t n, const char *prefix)
-{
-	size_t k = strlen(prefix);
-	return n >= k && lg_ascii_eq(l, k, prefix, k);
-}
-
 bool bounce_dsn_sniff(const char *s, size_t n)
 {
 	struct cursor c = {s, 0, n, 1};
@@ -104,7 +90,7 @@ bool bounce_dsn_sniff(const char *s, size_t n)
 	while (i < ln && (lg_ascii_is_alpha((unsigned char)l[i]) ||
 			  lg_ascii_is_digit((unsigned char)l[i]) || l[i] == '-'))
 		i++;
-	return (i > 0 && i < ln && l[i] == ':') || bounce_text_opens(s, n);
+	return (i > 0 && i < ln && l[i] == ':') || bounce_text_opening(l, ln);
 }
 
 /* ---- a block of header fields --------------------------------------------- */
@@ -135,7 +121,7 @@ static size_t read_fields(struct cursor *c, struct fields *f)
 		struct cursor at = *c;
 		const char *l;
 		size_t n, k;
-		if (!next_line(c, &l, &n) || blank(l, n))
+		if (!next_line(c, &l, &n) || bounce_blank(l, n))
 			break;
 		if (l[0] == ' ' || l[0] == '\t') {
 			if (!f->n) {
@@ -492,9 +478,11 @@ static enum lg_status scan_body(struct dsn *d, struct cursor *c)
 		struct cursor at = *c;
 		if (st != LG_OK || !next_line(c, &l, &n))
 			return st;
-		if (starts_ci(l, n, "Reporting-MTA:") || starts_ci(l, n, "Final-Recipient:") ||
-		    starts_ci(l, n, "Original-Recipient:") || starts_ci(l, n, "Arrival-Date:") ||
-		    starts_ci(l, n, "Original-Envelope-Id:")) {
+		if (bounce_starts_ci(l, n, "Reporting-MTA:") ||
+		    bounce_starts_ci(l, n, "Final-Recipient:") ||
+		    bounce_starts_ci(l, n, "Original-Recipient:") ||
+		    bounce_starts_ci(l, n, "Arrival-Date:") ||
+		    bounce_starts_ci(l, n, "Original-Envelope-Id:")) {
 			*c = at;
 			st = report(d, c, at.line);
 		}
@@ -523,7 +511,7 @@ static enum lg_status multipart(struct dsn *d, struct cursor *c, const char *b, 
 		if (n < bn + 2 || l[0] != '-' || l[1] != '-' || memcmp(l + 2, b, bn))
 			continue;
 		bool last = n >= bn + 4 && l[bn + 2] == '-' && l[bn + 3] == '-';
-		if (!blank(l + bn + 2 + (last ? 2 : 0), n - bn - 2 - (last ? 2 : 0)))
+		if (!bounce_blank(l + bn + 2 + (last ? 2 : 0), n - bn - 2 - (last ? 2 : 0)))
 			continue;
 		if (in_part) {
 			part.end = at.pos;

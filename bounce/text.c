@@ -62,12 +62,15 @@ static int opening_of(const char *s, size_t n)
 	size_t i = 0;
 	while (i < n && (s[i] == ' ' || s[i] == '\t'))
 		i++;
-	for (size_t k = 0; k < N_OPENINGS; k++) {
-		size_t w = strlen(openings[k].words);
-		if (n - i >= w && lg_ascii_eq(s + i, w, openings[k].words, w))
+	for (size_t k = 0; k < N_OPENINGS; k++)
+		if (bounce_starts_ci(s + i, n - i, openings[k].words))
 			return (int)k;
-	}
 	return -1;
+}
+
+bool bounce_text_opening(const char *s, size_t n)
+{
+	return opening_of(s, n) >= 0;
 }
 
 bool bounce_text_sniff(const char *s, size_t n)
@@ -80,17 +83,6 @@ bool bounce_text_sniff(const char *s, size_t n)
 		pos = end + 1;
 	}
 	return false;
-}
-
-bool bounce_text_opens(const char *s, size_t n)
-{
-	size_t i = 0;
-	while (i < n && lg_ascii_is_space((unsigned char)s[i]))
-		i++;
-	while (i > 0 && s[i - 1] != '\n')
-		i--; /* the line's own blanks */
-	const char *nl = memchr(s + i, '\n', n - i);
-	return opening_of(s + i, (nl ? (size_t)(nl - s) : n) - i) >= 0;
 }
 
 /* ---- the lines of a body ------------------------------------------------- */
@@ -181,11 +173,7 @@ static void split(struct text *T, const char *s, size_t n, unsigned long line, b
 
 static bool blank_line(const struct text *T, size_t i)
 {
-	const char *s = ltext(T, i);
-	for (size_t k = 0; k < T->l[i].n; k++)
-		if (s[k] != ' ' && s[k] != '\t')
-			return false;
-	return true;
+	return bounce_blank(ltext(T, i), T->l[i].n);
 }
 
 /* Columns of blanks before the text of line i (a tab to the next 8). */
@@ -204,12 +192,6 @@ static void trimmed(const struct text *T, size_t i, const char **s, size_t *n)
 	*s = ltext(T, i);
 	*n = T->l[i].n;
 	lg_ascii_trim(s, n);
-}
-
-static bool starts_ci(const char *s, size_t n, const char *w)
-{
-	size_t k = strlen(w);
-	return n >= k && lg_ascii_eq(s, k, w, k);
 }
 
 static bool contains_ci(const char *s, size_t n, const char *w)
@@ -233,7 +215,7 @@ static bool end_line(const struct text *T, size_t i)
 	trimmed(T, i, &s, &n);
 	while (k < n && s[k] == '-')
 		k++;
-	return (k >= 2 && k < n) || starts_ci(s, n, "original message");
+	return (k >= 2 && k < n) || bounce_starts_ci(s, n, "original message");
 }
 
 /*
@@ -427,9 +409,7 @@ static enum lg_status layout_list(struct text *T, size_t from, enum kind kind)
 		trimmed(T, last, &s, &sn);
 		diag_add(T, s, sn);
 	}
-	size_t dlen = T->diag.len;
-	for (size_t k = 0; k < n; k++) {
-		T->diag.len = dlen; /* the same words for each */
+	for (size_t k = 0; k < n; k++) { /* the same words for each: emit() keeps them */
 		enum lg_status st = emit(T, kind, T->buf.data + a[k][0], a[k][1], lines[k]);
 		if (st != LG_OK)
 			return st;
@@ -444,7 +424,8 @@ static bool indented_addr(const char *s, size_t n, size_t *a, size_t *an)
 	const char *r;
 	size_t rn;
 	return addr_then(s, n, a, an, &r, &rn) &&
-	       (rn == 0 || (rn == 1 && r[0] == ':') || starts_ci(r, rn, "on ") || r[0] == '(');
+	       (rn == 0 || (rn == 1 && r[0] == ':') || bounce_starts_ci(r, rn, "on ") ||
+		r[0] == '(');
 }
 
 /*
@@ -572,11 +553,11 @@ static enum lg_status layout_exchange(struct text *T, size_t from, enum kind kin
 		if (blank_line(T, i))
 			continue;
 		trimmed(T, i, &s, &sn);
-		if (starts_ci(s, sn, "diagnostic information for administrators")) {
+		if (bounce_starts_ci(s, sn, "diagnostic information for administrators")) {
 			admin = true;
 			continue;
 		}
-		if (admin && starts_ci(s, sn, "generating server:"))
+		if (admin && bounce_starts_ci(s, sn, "generating server:"))
 			continue;
 		struct ex_rcpt *list = admin ? adm : top;
 		size_t *nlist = admin ? &nadm : &ntop;
@@ -623,7 +604,7 @@ static enum lg_status layout_exchange(struct text *T, size_t from, enum kind kin
 				d = &adm[j];
 		if (use_top && !d && nadm == ntop)
 			d = &adm[k];
-		if (!use_top && starts_ci(a, r->an, "imcea")) {
+		if (!use_top && bounce_starts_ci(a, r->an, "imcea")) {
 			T->found++;
 			bounce_report_bad(T->c, r->line,
 					  "Exchange-internal address \"%.*s\" names no mailbox",
@@ -703,7 +684,7 @@ static bool shape(const struct text *T, size_t g, int k, enum kind *kind, size_t
 		}
 		return true;
 	case L_EXCHANGE:
-		if (starts_ci(s, n, "delivery is delayed"))
+		if (bounce_starts_ci(s, n, "delivery is delayed"))
 			*kind = K_DELAYED;
 		return true;
 	}

@@ -491,7 +491,6 @@ static void add_builtin_maps(struct conf *c)
 		assert(st == LG_OK);
 		(void)st;
 	}
-	c->event_map[c->n_event_map - 1].builtin = true;
 }
 
 /* Once the file is read: every type a map names is one the rubric knows. */

@@ -50,7 +50,6 @@ struct conf_event_map {
 	struct event_map_type *type;  /* owned; n_type in map.n_type */
 	unsigned *type_line;          /* owned: the line of each (0: built in) */
 	struct event_map_skip *skip;  /* owned; n_skip in map.n_skip */
-	bool builtin;                 /* shipped in the program (HubSpot's) */
 };
 
 struct conf {

@@ -4,12 +4,17 @@
  * "json" splits the input into lines for event_parse_json() (a BOM
  * skipped first), "csv" reads it with the CSV reader (through a memfd)
  * and hands the header to event_csv_header() and each row to
- * event_parse_csv().
+ * event_parse_csv().  Each input is read twice: by the usual names, and
+ * through the built-in map of HubSpot's email events (`events import
+ * --map hubspot`: its columns, times in milliseconds, types mapped or
+ * ignored, ignore_when, an id made for a line without one).
  *
  * Every event returned must keep event.h's promises: an event_id and a
  * type that are not empty, an email or a domain, properties that are a
- * JSON object, a count of -1 or a whole number.
+ * JSON object, a count of -1 or a whole number; a record the map ignores
+ * carries nothing.
  */
+#include "conf/conf.h"
 #include "event/event.h"
 #include "fuzz/fuzz.h"
 #include "io/io.h"
@@ -20,10 +25,24 @@
 #define FUZZ_EVENT_FORMAT "json"
 #endif
 
+static struct conf conf; /* for its built-in maps */
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	conf_init(&conf);
+	return 0;
+}
+
 static void check(enum lg_status st, const struct event_rec *e, const char *why)
 {
 	if (st != LG_OK) {
 		FUZZ_CHECK(st == LG_EDATA && why && why[0]);
+		return;
+	}
+	if (e->ignored) {
+		FUZZ_CHECK(!e->event_id && !e->type && !e->email && !e->domain && !e->props);
 		return;
 	}
 	if (!e->event_id)
@@ -74,7 +93,7 @@ static void run_csv(struct event_parser *p, const uint8_t *data, size_t size)
 		why = NULL;
 		enum lg_status rs = event_parse_csv(p, row->field, row->len, row->n, &rec, &why);
 		check(rs, &rec, why);
-		FUZZ_CHECK(rs != LG_OK || rec.event_id); /* a row is never blank */
+		FUZZ_CHECK(rs != LG_OK || rec.event_id || rec.ignored); /* a row is never blank */
 	}
 	io_reader_free(rd);
 	close(fd);
@@ -82,11 +101,16 @@ static void run_csv(struct event_parser *p, const uint8_t *data, size_t size)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct event_parser *p = event_parser_new();
-	if (!strcmp(FUZZ_EVENT_FORMAT, "csv"))
-		run_csv(p, data, size);
-	else
-		run_json(p, (const char *)data, size);
-	event_parser_free(p);
+	const struct event_map *maps[] = {NULL, conf_event_map(&conf, "hubspot")};
+	FUZZ_CHECK(maps[1]);
+	for (size_t i = 0; i < sizeof(maps) / sizeof(*maps); i++) {
+		struct event_parser *p = event_parser_new();
+		event_parser_set_map(p, maps[i]);
+		if (!strcmp(FUZZ_EVENT_FORMAT, "csv"))
+			run_csv(p, data, size);
+		else
+			run_json(p, (const char *)data, size);
+		event_parser_free(p);
+	}
 	return 0;
 }

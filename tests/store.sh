@@ -241,6 +241,54 @@ eq "... counts once" "$(sqlite3 "$t/pm.db" 'SELECT hard_bounced FROM lists')" $(
 eq "... and decides the suppression and the verdict" \
 	"$(sqlite3 "$t/pm.db" "SELECT s.why || '|' || c.status || '|' || c.suppressed FROM suppressions s JOIN contacts c ON c.address = s.address WHERE s.address = 'lily.hall@coho-winery.com'")" "1|2|1"
 
+# Bounce messages of mail systems that send no RFC 3464 report: a Gmail
+# failure and a Postfix delay, in one import of two files (in a copy).
+sqlite3 "$db" "VACUUM INTO '$t/tx.db'"
+cat >"$t/gmail.eml" <<'EOF'
+From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>
+To: campaigns@sender.example
+Subject: Delivery Status Notification (Failure)
+Date: Sun, 11 Jan 2026 12:00:00 +0000
+Message-ID: <tx-gmail-1@mail.gmail.com>
+
+Delivery to the following recipient failed permanently:
+
+     ryan.allen@graphicdesigninstitute.org
+
+Technical details of permanent failure:
+The email account that you tried to reach does not exist. Please try
+double-checking the recipient's email address for typos or unnecessary
+spaces. 550 5.1.1 https://support.google.com/mail/answer/6596
+
+----- Original message -----
+To: ryan.allen@graphicdesigninstitute.org
+EOF
+cat >"$t/postfix.eml" <<'EOF'
+From: MAILER-DAEMON@mail.sender.example (Mail Delivery System)
+Subject: Delayed Mail (still being retried)
+Date: Sun, 11 Jan 2026 12:10:00 +0000
+Message-ID: <tx-postfix-1@mail.sender.example>
+
+This is the mail system at host mail.sender.example.
+
+####################################################################
+# THIS IS A WARNING ONLY.  YOU DO NOT NEED TO RESEND YOUR MESSAGE. #
+####################################################################
+
+<jchen@contoso-labs.com>: host mx.contoso-labs.com[192.0.2.7] said: 452 4.2.2
+    Mailbox full (in reply to RCPT TO command)
+EOF
+hb=$(sqlite3 "$t/tx.db" 'SELECT hard_bounced FROM lists')
+exits 0 "bounces import: bounce messages without a report" "$lg" bounces import --db "$t/tx.db" --now "$now2" "$t/gmail.eml" "$t/postfix.eml"
+check "... Gmail's failure, hard" has "$t/err" "gmail.eml (text): 1 events new (hard 1, soft 0, block 0, complaint 0, unsubscribe 0), 0 imported before, 1 addresses newly suppressed"
+check "... Postfix's warning, soft" has "$t/err" "postfix.eml (text): 1 events new (hard 0, soft 1, block 0, complaint 0, unsubscribe 0), 0 imported before, 0 addresses newly suppressed"
+eq "... the events as the messages say" \
+	"$(sqlite3 "$t/tx.db" "SELECT group_concat(address || '|' || type || '|' || status || '|' || occurred_at, ' ') FROM (SELECT * FROM bounces WHERE format = 'text' ORDER BY address)")" \
+	"jchen@contoso-labs.com|soft|4.2.2|1768133400 ryan.allen@graphicdesigninstitute.org|hard|5.1.1|1768132800"
+eq "... the hard one suppresses and counts against the export" \
+	"$(sqlite3 "$t/tx.db" "SELECT (SELECT group_concat(address) FROM suppressions WHERE address IN ('ryan.allen@graphicdesigninstitute.org', 'jchen@contoso-labs.com')) || ' ' || hard_bounced FROM lists")" \
+	"ryan.allen@graphicdesigninstitute.org $((hb + 1))"
+
 # === freshness: --now 40 days on ====================================================
 L="--db $db --now $now40"
 exits 0 "lists show 40 days on" "$lg" lists $L show q4
