@@ -9,6 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Schema 4 counts each list version's sends and bounces (version_sent,
+ * runs.exported and hard_bounced); a reader of an older database, which
+ * it does not upgrade, counts them from sent and exports. */
+static bool has_windows(const struct store *s)
+{
+	return s->version >= 4;
+}
+
 static void copy_col(char *dst, size_t cap, sqlite3_stmt *q, int col)
 {
 	const char *t = (const char *)sqlite3_column_text(q, col);
@@ -52,7 +60,7 @@ enum lg_status store_list_get(struct store *s, const char *name, struct store_li
 	if (!li->version_run)
 		return LG_OK;
 
-	q = store_stmt(s, s->windows ? Q_RUN_WINDOW : Q_RUN_WINDOW_OLD);
+	q = store_stmt(s, has_windows(s) ? Q_RUN_WINDOW : Q_RUN_WINDOW_OLD);
 	sqlite3_bind_int64(q, 1, li->version_run);
 	rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW) {
@@ -69,7 +77,7 @@ enum lg_status store_list_windows_each(struct store *s, const struct store_list_
 				       void (*fn)(void *arg, const struct store_list_window *w),
 				       void *arg, struct lg_err *err)
 {
-	sqlite3_stmt *q = store_stmt(s, s->windows ? Q_LIST_WINDOWS : Q_LIST_WINDOWS_OLD);
+	sqlite3_stmt *q = store_stmt(s, has_windows(s) ? Q_LIST_WINDOWS : Q_LIST_WINDOWS_OLD);
 	struct store_list_window w = {0};
 	int rc;
 

@@ -807,7 +807,6 @@ enum lg_status store_open(struct store **out, const char *path, enum store_mode 
 		}
 		st = migrate(s, err);
 		s->version = SCHEMA_VERSION;
-		s->windows = true;
 	} else {
 		/* Reading an empty or foreign file: say so rather than fail later. */
 		if (v == 0)
@@ -817,14 +816,6 @@ enum lg_status store_open(struct store **out, const char *path, enum store_mode 
 			st = lg_err_set(err, LG_ECONFIG, "%s: made by a newer leadgate (schema %d)",
 					s->path, v);
 		s->version = v;
-		/* By what it holds rather than by number: which migration
-		 * brought the windows is the list's business alone. */
-		sqlite3_stmt *q;
-		if (st == LG_OK && sqlite3_prepare_v2(s->db, "SELECT 1 FROM sqlite_schema WHERE"
-					" type = 'table' AND name = 'version_sent'", -1, &q, NULL) == SQLITE_OK) {
-			s->windows = sqlite3_step(q) == SQLITE_ROW;
-			sqlite3_finalize(q);
-		}
 	}
 out:
 	if (st != LG_OK) {

@@ -88,8 +88,6 @@ struct store {
 	char *path;
 	bool in_tx;
 	int version;            /* the schema's version (a reader may open an older one) */
-	bool windows;           /* it has version_sent (a reader of an older one counts
-				 * the windows from sent and exports) */
 	sqlite3_stmt *q[Q_COUNT];
 	char mx[256];           /* store_domain_get's answer, until the next call */
 };
