@@ -23,6 +23,16 @@ static void copy_col(char *dst, size_t cap, sqlite3_stmt *q, int col)
 	snprintf(dst, cap, "%s", t ? t : "");
 }
 
+/* The current version's window into the list's counts. */
+static void current_window(void *arg, const struct store_list_window *w)
+{
+	struct store_list_info *li = arg;
+	if (w->run == li->version_run) {
+		li->window_exported = w->exported;
+		li->window_hard_bounced = w->hard_bounced;
+	}
+}
+
 enum lg_status store_list_get(struct store *s, const char *name, struct store_list_info *li,
 			      struct lg_err *err)
 {
@@ -59,18 +69,7 @@ enum lg_status store_list_get(struct store *s, const char *name, struct store_li
 	sqlite3_reset(q);
 	if (!li->version_run)
 		return LG_OK;
-
-	q = store_stmt(s, has_windows(s) ? Q_RUN_WINDOW : Q_RUN_WINDOW_OLD);
-	sqlite3_bind_int64(q, 1, li->version_run);
-	rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW) {
-		li->window_exported = (unsigned long)sqlite3_column_int64(q, 0);
-		li->window_hard_bounced = (unsigned long)sqlite3_column_int64(q, 1);
-	}
-	sqlite3_reset(q);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return store_fail(s, "reading a list's observation window", err);
-	return LG_OK;
+	return store_list_windows_each(s, li, current_window, li, err);
 }
 
 enum lg_status store_list_windows_each(struct store *s, const struct store_list_info *li,

@@ -315,20 +315,17 @@ static const char *const sql[Q_COUNT] = {
 	/* The versions of a list, oldest first, with their windows.  A
 	 * database read without its upgrade has no version_sent: its windows
 	 * are counted as the upgrade would fill them (a contact in the window
-	 * of its first export from the list). */
-	[Q_LIST_WINDOWS] = "SELECT id, finished_at, rows, contacts, exported, hard_bounced FROM runs"
-			   " WHERE list_id = ?1 AND kind = 'verify' AND finished_at IS NOT NULL"
-			   " ORDER BY id",
-	[Q_RUN_WINDOW] = "SELECT exported, hard_bounced FROM runs WHERE id = ?1",
-	[Q_RUN_WINDOW_OLD] = "SELECT count(*), count(s.bounced_at) FROM exports e"
-			     " JOIN sent s ON s.export_id = e.id WHERE e.run_id = ?1",
+	 * of its first export from the list), in one pass over the list's
+	 * sends. */
+#define LIST_VERSIONS " WHERE r.list_id = ?1 AND r.kind = 'verify' AND r.finished_at IS NOT NULL" \
+		      " ORDER BY r.id"
+	[Q_LIST_WINDOWS] = "SELECT r.id, r.finished_at, r.rows, r.contacts, r.exported, r.hard_bounced"
+			   " FROM runs r" LIST_VERSIONS,
 	[Q_LIST_WINDOWS_OLD] =
-		"SELECT r.id, r.finished_at, r.rows, r.contacts,"
-		" (SELECT count(*) FROM exports e JOIN sent s ON s.export_id = e.id WHERE e.run_id = r.id),"
-		" (SELECT count(s.bounced_at) FROM exports e JOIN sent s ON s.export_id = e.id"
-		"  WHERE e.run_id = r.id)"
-		" FROM runs r WHERE r.list_id = ?1 AND r.kind = 'verify' AND r.finished_at IS NOT NULL"
-		" ORDER BY r.id",
+		"SELECT r.id, r.finished_at, r.rows, r.contacts, coalesce(w.n, 0), coalesce(w.b, 0)"
+		" FROM runs r LEFT JOIN (SELECT e.run_id, count(*) AS n, count(s.bounced_at) AS b"
+		"  FROM sent s JOIN exports e ON e.id = s.export_id WHERE s.list_id = ?1"
+		"  GROUP BY e.run_id) w ON w.run_id = r.id" LIST_VERSIONS,
 	[Q_LIST_ALL] = "SELECT name FROM lists ORDER BY name",
 	[Q_MEMBERS] = "SELECT c.status, c.flags, c.verified_at, c.suppressed"
 		      " FROM members m JOIN contacts c ON c.id = m.contact_id WHERE m.run_id = ?1",
