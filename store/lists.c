@@ -186,6 +186,9 @@ enum lg_status store_export_begin(struct store *s, const struct store_list_info 
 	sqlite3_bind_int64(q, 4, now);
 	enum lg_status st = store_exec_step(s, q, "recording the export", err);
 	*export_id = sqlite3_last_insert_rowid(s->db);
+	s->export.list = li->id;
+	s->export.run = li->version_run;
+	s->export.list_new = s->export.run_new = 0;
 	return st;
 }
 
@@ -202,13 +205,7 @@ enum lg_status store_export_row(struct store *s, int64_t export_id,
 	sqlite3_bind_int64(q, 4, now);
 	if ((st = store_exec_step(s, q, "recording the export", err)) != LG_OK)
 		return st;
-	if (sqlite3_changes(s->db)) { /* else sent by an earlier export already */
-		q = store_stmt(s, Q_LIST_EXPORTED_ADD);
-		sqlite3_bind_int64(q, 1, li->id);
-		sqlite3_bind_int64(q, 2, 1);
-		if ((st = store_exec_step(s, q, "recording the export", err)) != LG_OK)
-			return st;
-	}
+	s->export.list_new += (unsigned long)sqlite3_changes(s->db); /* 0: sent before */
 	/* The same for the current version's window: a contact sent before
 	 * the list was verified again is sent anew in this one. */
 	q = store_stmt(s, Q_VSENT_ADD);
@@ -218,19 +215,29 @@ enum lg_status store_export_row(struct store *s, int64_t export_id,
 	sqlite3_bind_int64(q, 4, now);
 	if ((st = store_exec_step(s, q, "recording the export", err)) != LG_OK)
 		return st;
-	if (!sqlite3_changes(s->db))
-		return LG_OK;
-	q = store_stmt(s, Q_RUN_EXPORTED_ADD);
-	sqlite3_bind_int64(q, 1, li->version_run);
-	return store_exec_step(s, q, "recording the export", err);
+	s->export.run_new += (unsigned long)sqlite3_changes(s->db);
+	return LG_OK;
 }
 
 enum lg_status store_export_finish(struct store *s, int64_t export_id, unsigned long rows,
 				   struct lg_err *err)
 {
 	sqlite3_stmt *q = store_stmt(s, Q_EXPORT_DONE);
+	enum lg_status st;
 	sqlite3_bind_int64(q, 1, export_id);
 	sqlite3_bind_int64(q, 2, (sqlite3_int64)rows);
+	if ((st = store_exec_step(s, q, "recording the export", err)) != LG_OK)
+		return st;
+	/* The denominators, once for the whole export rather than a
+	 * statement per contact: the rows and the counts commit together. */
+	q = store_stmt(s, Q_LIST_EXPORTED_ADD);
+	sqlite3_bind_int64(q, 1, s->export.list);
+	sqlite3_bind_int64(q, 2, (sqlite3_int64)s->export.list_new);
+	if ((st = store_exec_step(s, q, "recording the export", err)) != LG_OK)
+		return st;
+	q = store_stmt(s, Q_RUN_EXPORTED_ADD);
+	sqlite3_bind_int64(q, 1, s->export.run);
+	sqlite3_bind_int64(q, 2, (sqlite3_int64)s->export.run_new);
 	return store_exec_step(s, q, "recording the export", err);
 }
 

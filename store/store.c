@@ -341,7 +341,7 @@ static const char *const sql[Q_COUNT] = {
 	[Q_LIST_EXPORTED_ADD] = "UPDATE lists SET exported = exported + ?2 WHERE id = ?1",
 	[Q_VSENT_ADD] = "INSERT OR IGNORE INTO version_sent(run_id, contact_id, export_id, first_at)"
 			" VALUES (?1, ?2, ?3, ?4)",
-	[Q_RUN_EXPORTED_ADD] = "UPDATE runs SET exported = exported + 1 WHERE id = ?1",
+	[Q_RUN_EXPORTED_ADD] = "UPDATE runs SET exported = exported + ?2 WHERE id = ?1",
 	[Q_EXPORT_DONE] = "UPDATE exports SET rows = ?2 WHERE id = ?1",
 	[Q_REFRESH_OPEN] = "SELECT id, coalesce(list_id, 0) FROM runs WHERE kind = 'refresh'"
 			   " AND finished_at IS NULL ORDER BY id DESC LIMIT 1",

@@ -88,6 +88,13 @@ struct store {
 	int version;            /* the schema's version (a reader may open an older one) */
 	sqlite3_stmt *q[Q_COUNT];
 	char mx[256];           /* store_domain_get's answer, until the next call */
+	/* The export being recorded, from store_export_begin to _finish (one
+	 * transaction): its list and version, and how many contacts it sent
+	 * that each never sent before, added to their counters at the end. */
+	struct {
+		int64_t list, run;
+		unsigned long list_new, run_new;
+	} export;
 };
 
 /* A reader of what schema `version` brought, on an older database (opened
