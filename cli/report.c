@@ -79,6 +79,13 @@ static const char *delim_name(char d)
 	return d == ';' ? "semicolon" : d == '\t' ? "tab" : "comma";
 }
 
+/* --list: the rows with a valid address that became no contact of their
+ * own, a repeat of another row's (the text and --summary say the same). */
+static unsigned long list_collapsed(const struct report *r)
+{
+	return r->list_addressed > r->list_contacts ? r->list_addressed - r->list_contacts : 0;
+}
+
 void report_print(FILE *f, const struct report *r)
 {
 	unsigned idx[VERIFY_R_COUNT];
@@ -141,8 +148,7 @@ void report_print(FILE *f, const struct report *r)
 	if (r->list) {
 		/* What `lists` will say: its ROWS and CONTACTS, and where the
 		 * difference went. */
-		unsigned long collapsed = r->list_addressed > r->list_contacts
-						  ? r->list_addressed - r->list_contacts : 0;
+		unsigned long collapsed = list_collapsed(r);
 		fprintf(f, "  list            '%s': %lu contacts recorded; of the %lu rows, %lu "
 			   "duplicate%s collapsed into them, %lu without a valid address not recorded\n",
 			r->list, r->list_contacts, r->rows, collapsed, collapsed == 1 ? "" : "s",
@@ -231,8 +237,7 @@ enum lg_status report_write_json(const char *path, const struct report *r, struc
 				  r->gate.observed_counts, "observed", r->gate.observed,
 				  "observed_lower", r->gate.observed_lower, "rows", (json_int_t)r->rows,
 				  "duplicates_collapsed",
-				  (json_int_t)(r->list_addressed > r->list_contacts
-						       ? r->list_addressed - r->list_contacts : 0),
+				  (json_int_t)list_collapsed(r),
 				  "not_recorded", (json_int_t)(r->rows - r->list_addressed)));
 	else
 		json_object_set_new(o, "list", json_null());

@@ -9,10 +9,28 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Schema 4 counts each list version's sends and bounces (version_sent,
+ * runs.exported and hard_bounced); a reader of an older database, which
+ * it does not upgrade, counts them from sent and exports. */
+static bool has_windows(const struct store *s)
+{
+	return s->version >= 4;
+}
+
 static void copy_col(char *dst, size_t cap, sqlite3_stmt *q, int col)
 {
 	const char *t = (const char *)sqlite3_column_text(q, col);
 	snprintf(dst, cap, "%s", t ? t : "");
+}
+
+/* The current version's window into the list's counts. */
+static void current_window(void *arg, const struct store_list_window *w)
+{
+	struct store_list_info *li = arg;
+	if (w->run == li->version_run) {
+		li->window_exported = w->exported;
+		li->window_hard_bounced = w->hard_bounced;
+	}
 }
 
 enum lg_status store_list_get(struct store *s, const char *name, struct store_list_info *li,
@@ -51,25 +69,14 @@ enum lg_status store_list_get(struct store *s, const char *name, struct store_li
 	sqlite3_reset(q);
 	if (!li->version_run)
 		return LG_OK;
-
-	q = store_stmt(s, s->windows ? Q_RUN_WINDOW : Q_RUN_WINDOW_OLD);
-	sqlite3_bind_int64(q, 1, li->version_run);
-	rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW) {
-		li->window_exported = (unsigned long)sqlite3_column_int64(q, 0);
-		li->window_hard_bounced = (unsigned long)sqlite3_column_int64(q, 1);
-	}
-	sqlite3_reset(q);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return store_fail(s, "reading a list's observation window", err);
-	return LG_OK;
+	return store_list_windows_each(s, li, current_window, li, err);
 }
 
 enum lg_status store_list_windows_each(struct store *s, const struct store_list_info *li,
 				       void (*fn)(void *arg, const struct store_list_window *w),
 				       void *arg, struct lg_err *err)
 {
-	sqlite3_stmt *q = store_stmt(s, s->windows ? Q_LIST_WINDOWS : Q_LIST_WINDOWS_OLD);
+	sqlite3_stmt *q = store_stmt(s, has_windows(s) ? Q_LIST_WINDOWS : Q_LIST_WINDOWS_OLD);
 	struct store_list_window w = {0};
 	int rc;
 
@@ -179,6 +186,9 @@ enum lg_status store_export_begin(struct store *s, const struct store_list_info 
 	sqlite3_bind_int64(q, 4, now);
 	enum lg_status st = store_exec_step(s, q, "recording the export", err);
 	*export_id = sqlite3_last_insert_rowid(s->db);
+	s->export.list = li->id;
+	s->export.run = li->version_run;
+	s->export.list_new = s->export.run_new = 0;
 	return st;
 }
 
@@ -195,13 +205,7 @@ enum lg_status store_export_row(struct store *s, int64_t export_id,
 	sqlite3_bind_int64(q, 4, now);
 	if ((st = store_exec_step(s, q, "recording the export", err)) != LG_OK)
 		return st;
-	if (sqlite3_changes(s->db)) { /* else sent by an earlier export already */
-		q = store_stmt(s, Q_LIST_EXPORTED_ADD);
-		sqlite3_bind_int64(q, 1, li->id);
-		sqlite3_bind_int64(q, 2, 1);
-		if ((st = store_exec_step(s, q, "recording the export", err)) != LG_OK)
-			return st;
-	}
+	s->export.list_new += (unsigned long)sqlite3_changes(s->db); /* 0: sent before */
 	/* The same for the current version's window: a contact sent before
 	 * the list was verified again is sent anew in this one. */
 	q = store_stmt(s, Q_VSENT_ADD);
@@ -211,19 +215,29 @@ enum lg_status store_export_row(struct store *s, int64_t export_id,
 	sqlite3_bind_int64(q, 4, now);
 	if ((st = store_exec_step(s, q, "recording the export", err)) != LG_OK)
 		return st;
-	if (!sqlite3_changes(s->db))
-		return LG_OK;
-	q = store_stmt(s, Q_RUN_EXPORTED_ADD);
-	sqlite3_bind_int64(q, 1, li->version_run);
-	return store_exec_step(s, q, "recording the export", err);
+	s->export.run_new += (unsigned long)sqlite3_changes(s->db);
+	return LG_OK;
 }
 
 enum lg_status store_export_finish(struct store *s, int64_t export_id, unsigned long rows,
 				   struct lg_err *err)
 {
 	sqlite3_stmt *q = store_stmt(s, Q_EXPORT_DONE);
+	enum lg_status st;
 	sqlite3_bind_int64(q, 1, export_id);
 	sqlite3_bind_int64(q, 2, (sqlite3_int64)rows);
+	if ((st = store_exec_step(s, q, "recording the export", err)) != LG_OK)
+		return st;
+	/* The denominators, once for the whole export rather than a
+	 * statement per contact: the rows and the counts commit together. */
+	q = store_stmt(s, Q_LIST_EXPORTED_ADD);
+	sqlite3_bind_int64(q, 1, s->export.list);
+	sqlite3_bind_int64(q, 2, (sqlite3_int64)s->export.list_new);
+	if ((st = store_exec_step(s, q, "recording the export", err)) != LG_OK)
+		return st;
+	q = store_stmt(s, Q_RUN_EXPORTED_ADD);
+	sqlite3_bind_int64(q, 1, s->export.run);
+	sqlite3_bind_int64(q, 2, (sqlite3_int64)s->export.run_new);
 	return store_exec_step(s, q, "recording the export", err);
 }
 

@@ -315,20 +315,17 @@ static const char *const sql[Q_COUNT] = {
 	/* The versions of a list, oldest first, with their windows.  A
 	 * database read without its upgrade has no version_sent: its windows
 	 * are counted as the upgrade would fill them (a contact in the window
-	 * of its first export from the list). */
-	[Q_LIST_WINDOWS] = "SELECT id, finished_at, rows, contacts, exported, hard_bounced FROM runs"
-			   " WHERE list_id = ?1 AND kind = 'verify' AND finished_at IS NOT NULL"
-			   " ORDER BY id",
-	[Q_RUN_WINDOW] = "SELECT exported, hard_bounced FROM runs WHERE id = ?1",
-	[Q_RUN_WINDOW_OLD] = "SELECT count(*), count(s.bounced_at) FROM exports e"
-			     " JOIN sent s ON s.export_id = e.id WHERE e.run_id = ?1",
+	 * of its first export from the list), in one pass over the list's
+	 * sends. */
+#define LIST_VERSIONS " WHERE r.list_id = ?1 AND r.kind = 'verify' AND r.finished_at IS NOT NULL" \
+		      " ORDER BY r.id"
+	[Q_LIST_WINDOWS] = "SELECT r.id, r.finished_at, r.rows, r.contacts, r.exported, r.hard_bounced"
+			   " FROM runs r" LIST_VERSIONS,
 	[Q_LIST_WINDOWS_OLD] =
-		"SELECT r.id, r.finished_at, r.rows, r.contacts,"
-		" (SELECT count(*) FROM exports e JOIN sent s ON s.export_id = e.id WHERE e.run_id = r.id),"
-		" (SELECT count(s.bounced_at) FROM exports e JOIN sent s ON s.export_id = e.id"
-		"  WHERE e.run_id = r.id)"
-		" FROM runs r WHERE r.list_id = ?1 AND r.kind = 'verify' AND r.finished_at IS NOT NULL"
-		" ORDER BY r.id",
+		"SELECT r.id, r.finished_at, r.rows, r.contacts, coalesce(w.n, 0), coalesce(w.b, 0)"
+		" FROM runs r LEFT JOIN (SELECT e.run_id, count(*) AS n, count(s.bounced_at) AS b"
+		"  FROM sent s JOIN exports e ON e.id = s.export_id WHERE s.list_id = ?1"
+		"  GROUP BY e.run_id) w ON w.run_id = r.id" LIST_VERSIONS,
 	[Q_LIST_ALL] = "SELECT name FROM lists ORDER BY name",
 	[Q_MEMBERS] = "SELECT c.status, c.flags, c.verified_at, c.suppressed"
 		      " FROM members m JOIN contacts c ON c.id = m.contact_id WHERE m.run_id = ?1",
@@ -344,7 +341,7 @@ static const char *const sql[Q_COUNT] = {
 	[Q_LIST_EXPORTED_ADD] = "UPDATE lists SET exported = exported + ?2 WHERE id = ?1",
 	[Q_VSENT_ADD] = "INSERT OR IGNORE INTO version_sent(run_id, contact_id, export_id, first_at)"
 			" VALUES (?1, ?2, ?3, ?4)",
-	[Q_RUN_EXPORTED_ADD] = "UPDATE runs SET exported = exported + 1 WHERE id = ?1",
+	[Q_RUN_EXPORTED_ADD] = "UPDATE runs SET exported = exported + ?2 WHERE id = ?1",
 	[Q_EXPORT_DONE] = "UPDATE exports SET rows = ?2 WHERE id = ?1",
 	[Q_REFRESH_OPEN] = "SELECT id, coalesce(list_id, 0) FROM runs WHERE kind = 'refresh'"
 			   " AND finished_at IS NULL ORDER BY id DESC LIMIT 1",
@@ -795,7 +792,6 @@ enum lg_status store_open(struct store **out, const char *path, enum store_mode 
 	if (writes) {
 		st = migrate(s, err);
 		s->version = SCHEMA_VERSION;
-		s->windows = true;
 	} else {
 		/* Reading an empty or foreign file: say so rather than fail later. */
 		if (v == 0)
@@ -805,14 +801,6 @@ enum lg_status store_open(struct store **out, const char *path, enum store_mode 
 			st = lg_err_set(err, LG_ECONFIG, "%s: made by a newer leadgate (schema %d)",
 					s->path, v);
 		s->version = v;
-		/* By what it holds rather than by number: which migration
-		 * brought the windows is the list's business alone. */
-		sqlite3_stmt *q;
-		if (st == LG_OK && sqlite3_prepare_v2(s->db, "SELECT 1 FROM sqlite_schema WHERE"
-					" type = 'table' AND name = 'version_sent'", -1, &q, NULL) == SQLITE_OK) {
-			s->windows = sqlite3_step(q) == SQLITE_ROW;
-			sqlite3_finalize(q);
-		}
 	}
 out:
 	if (st != LG_OK) {

@@ -299,7 +299,9 @@ enum lg_status store_members_each(struct store *s, const struct store_list_info 
 
 /* ---- export ----------------------------------------------------------------- */
 
-/* Begin recording an export of the list (in a transaction). */
+/* Begin recording an export of the list (in a transaction, which
+ * store_export_finish ends before the commit: it adds the contacts sent
+ * for the first time to the list's and its version's counts). */
 enum lg_status store_export_begin(struct store *s, const struct store_list_info *li,
 				  const char *path, int64_t now, int64_t *export_id,
 				  struct lg_err *err);

@@ -41,8 +41,6 @@ enum stmt_id {
 	Q_LIST_ALL,
 	Q_LIST_WINDOWS,
 	Q_LIST_WINDOWS_OLD,
-	Q_RUN_WINDOW,
-	Q_RUN_WINDOW_OLD,
 	Q_MEMBERS,
 	Q_MEMBERS_ADDR,
 	Q_EXPORT_ADD,
@@ -88,10 +86,15 @@ struct store {
 	char *path;
 	bool in_tx;
 	int version;            /* the schema's version (a reader may open an older one) */
-	bool windows;           /* it has version_sent (a reader of an older one counts
-				 * the windows from sent and exports) */
 	sqlite3_stmt *q[Q_COUNT];
 	char mx[256];           /* store_domain_get's answer, until the next call */
+	/* The export being recorded, from store_export_begin to _finish (one
+	 * transaction): its list and version, and how many contacts it sent
+	 * that each never sent before, added to their counters at the end. */
+	struct {
+		int64_t list, run;
+		unsigned long list_new, run_new;
+	} export;
 };
 
 /* A reader of what schema `version` brought, on an older database (opened

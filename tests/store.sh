@@ -363,8 +363,7 @@ eq "refresh with the resolver down records nothing" "$(sq "SELECT group_concat(s
 exits 0 "the next refresh takes the interrupted one up" "$lg" refresh --db "$db" --now "$now40" $dns
 check "it says so" has "$t/err" "taking up the interrupted refresh run"
 
-# === a refresh where most domains go unanswered 
-========================
+# === a refresh where most domains go unanswered ================================
 # A list of 30 contacts on 30 domains, and 5 staler contacts elsewhere.  A
 # second server answers for 10 of the 30 domains and drops the queries of
 # the other 20: the refresh records all 30, keeps the older verdict of the
@@ -391,7 +390,7 @@ exits 0 "the next refresh, budget 20" "$lg" refresh --db "$db" --now "$now40" $d
 eq "... takes the 20 kept first" "$(sq "SELECT count(*) FROM contacts WHERE address LIKE 'u%' AND verified_at = 1768035600")" 0
 eq "... before the staler ones" "$(sq "SELECT count(*) FROM contacts WHERE address LIKE 'o%' AND verified_at > 1767603600")" 0
 eq "... and nothing waits any more" "$(sq 'SELECT count(*) FROM reverify')" 0
-=======
+
 # === the way out of the gate ===================================================
 # Each blocked reason ends with the command that would unblock it, with
 # the figures it would give; running that command does unblock it.
