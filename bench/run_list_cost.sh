@@ -12,7 +12,8 @@
 #                                                   started unbound)
 #
 # each timed with its peak RSS, and the database's size (with its WAL)
-# once the run is over.  Prints a Markdown table of medians, also written to
+# once the run is over; then `gate world` on that database, warm (the
+# second of two runs), timed.  Prints a Markdown table of medians, also written to
 # build/bench/list_cost_last.md; per-run figures in
 # build/bench/list-cost-results.tsv.
 #
@@ -97,6 +98,12 @@ one() {
 	# 0 the gate passes, 1 it blocks: both ran to the end
 	[[ $rc -eq 0 || $rc -eq 1 ]] || { tail -n 5 "$cdir/err" >&2; die "$name ($bin) exited $rc"; }
 	printf '%s\t%s\t%s\t%s\t%s\n' "$name" "$round" "$WALL" "$RSS_KB" "$(dbbytes "$db")" >>"$results"
+	# and the gate on what it recorded (warm: the second of two runs)
+	"$bin" --db "$db" --now "$T0" gate -c "$conf" world >/dev/null 2>&1 || true
+	rc=0
+	timed /dev/null "$cdir/err" "$bin" --db "$db" --now "$T0" gate -c "$conf" world || rc=$?
+	[[ $rc -eq 0 || $rc -eq 1 ]] || die "gate after $name ($bin) exited $rc"
+	printf '%s\t%s\t%s\t%s\t%s\n' "gate-$name" "$round" "$WALL" "$RSS_KB" 0 >>"$results"
 }
 
 cat "$contacts" >/dev/null # the page cache, warm for every run alike
@@ -129,4 +136,9 @@ for name in ("nodns-list", "dns-list"):
         "no DNS" if name.startswith("nodns") else "DNS", b, a, a / b,
         med(name + "-before", 3) / 1024, med(name + "-after", 3) / 1024,
         med(name + "-before", 4) / 1e6, med(name + "-after", 4) / 1e6))
+for name in ("nodns-list", "dns-list"):
+    b, a = med("gate-" + name + "-before", 2), med("gate-" + name + "-after", 2)
+    print("| gate, warm, after verify --list, %s | %.3f | %.3f | %.2f | %.0f | %.0f | | |" % (
+        "no DNS" if name.startswith("nodns") else "DNS", b, a, a / b,
+        med("gate-" + name + "-before", 3) / 1024, med("gate-" + name + "-after", 3) / 1024))
 EOF

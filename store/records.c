@@ -104,11 +104,13 @@ enum lg_status store_verify_begin(struct store *s, const char *name, const char 
 		return st;
 	/* Interrupted runs of other inputs will never finish: forget whom
 	 * they had listed (their evidence stays: those verdicts were given). */
-	q = store_stmt(s, Q_RUN_DROP_OPEN);
-	sqlite3_bind_int64(q, 1, run->list_id);
-	sqlite3_bind_int64(q, 2, run->id);
-	if ((st = store_exec_step(s, q, "discarding interrupted runs", err)) != LG_OK)
-		return st;
+	for (int k = 0; k < 2; k++) {
+		q = store_stmt(s, k ? Q_RUN_DROP_OPEN_ROWS : Q_RUN_DROP_OPEN);
+		sqlite3_bind_int64(q, 1, run->list_id);
+		sqlite3_bind_int64(q, 2, run->id);
+		if ((st = store_exec_step(s, q, "discarding interrupted runs", err)) != LG_OK)
+			return st;
+	}
 	q = store_stmt(s, Q_RUN_ABANDON); /* and never take them up */
 	sqlite3_bind_int64(q, 1, run->list_id);
 	sqlite3_bind_int64(q, 2, run->id);
@@ -186,11 +188,13 @@ enum lg_status store_verify_row(struct store *s, const struct store_run *run,
 	sqlite3_stmt *q = store_stmt(s, Q_MEMBER_ADD);
 	sqlite3_bind_int64(q, 1, run->id);
 	sqlite3_bind_int64(q, 2, id);
-	if (v->cells)
-		sqlite3_bind_blob(q, 3, v->cells, (int)v->cells_len, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(q, 3);
-	return store_exec_step(s, q, "recording list membership", err);
+	if ((st = store_exec_step(s, q, "recording list membership", err)) != LG_OK || !v->cells)
+		return st;
+	q = store_stmt(s, Q_MEMBER_ROW_ADD);
+	sqlite3_bind_int64(q, 1, run->id);
+	sqlite3_bind_int64(q, 2, id);
+	sqlite3_bind_blob(q, 3, v->cells, (int)v->cells_len, SQLITE_STATIC);
+	return store_exec_step(s, q, "recording a member's row", err);
 }
 
 enum lg_status store_verify_header(struct store *s, const struct store_run *run,

@@ -196,11 +196,17 @@ static const char *const migrations[] = {
 	" why TEXT NOT NULL) STRICT;",
 	/* 3: a list version's file as it was, so that an export gives a
 	 * sequencer every column it had (runs.header: the columns, packed by
-	 * io_cells_pack; email_col: which is the address; members.cells: the
-	 * member's row), and the names a list gives a contact */
+	 * io_cells_pack; email_col: which is the address; member_rows: each
+	 * member's row, in a table of its own so that the gate's scans of
+	 * members stay as small as they were), and the names a list gives a
+	 * contact */
 	"ALTER TABLE runs ADD COLUMN header BLOB;"
 	"ALTER TABLE runs ADD COLUMN email_col INTEGER;"
-	"ALTER TABLE members ADD COLUMN cells BLOB;"
+	"CREATE TABLE member_rows("
+	" run_id INTEGER NOT NULL,"
+	" contact_id INTEGER NOT NULL,"
+	" cells BLOB NOT NULL,"
+	" PRIMARY KEY (run_id, contact_id)) STRICT, WITHOUT ROWID;"
 	"ALTER TABLE profiles ADD COLUMN first_name TEXT;"
 	"ALTER TABLE profiles ADD COLUMN last_name TEXT;"
 	"ALTER TABLE profiles ADD COLUMN name TEXT;",
@@ -256,7 +262,9 @@ static const char *const sql[Q_COUNT] = {
 	[Q_EVIDENCE_ADD] =
 		"INSERT OR IGNORE INTO evidence(contact_id, run_id, how, status, reason, flags, mx,"
 		" provider, verified_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-	[Q_MEMBER_ADD] = "INSERT OR IGNORE INTO members(run_id, contact_id, cells) VALUES (?1, ?2, ?3)",
+	[Q_MEMBER_ADD] = "INSERT OR IGNORE INTO members(run_id, contact_id) VALUES (?1, ?2)",
+	[Q_MEMBER_ROW_ADD] = "INSERT OR IGNORE INTO member_rows(run_id, contact_id, cells)"
+			     " VALUES (?1, ?2, ?3)",
 	[Q_RUN_HEADER] = "UPDATE runs SET header = ?2, email_col = ?3 WHERE id = ?1",
 	[Q_RUN_HEADER_GET] = "SELECT header, email_col FROM runs WHERE id = ?1 AND header IS NOT NULL",
 	[Q_LIST_FIND] = "SELECT id FROM lists WHERE name = ?1",
@@ -267,6 +275,9 @@ static const char *const sql[Q_COUNT] = {
 			    " AND finished_at IS NULL AND fingerprint = ?2 ORDER BY id DESC LIMIT 1",
 	[Q_RUN_DROP_OPEN] = "DELETE FROM members WHERE run_id IN (SELECT id FROM runs"
 			    " WHERE list_id = ?1 AND kind = 'verify' AND finished_at IS NULL AND id <> ?2)",
+	[Q_RUN_DROP_OPEN_ROWS] = "DELETE FROM member_rows WHERE run_id IN (SELECT id FROM runs"
+				 " WHERE list_id = ?1 AND kind = 'verify' AND finished_at IS NULL"
+				 " AND id <> ?2)",
 	[Q_RUN_ABANDON] = "UPDATE runs SET fingerprint = NULL WHERE list_id = ?1 AND kind = 'verify'"
 			  " AND finished_at IS NULL AND id <> ?2",
 	[Q_RUN_DONE] = "UPDATE runs SET finished_at = ?2, rows = ?3, contacts = ?4, deliverable = ?5,"
@@ -333,7 +344,8 @@ static const char *const sql[Q_COUNT] = {
 			   " c.suppressed FROM members m JOIN contacts c ON c.id = m.contact_id"
 			   " WHERE m.run_id = ?1 ORDER BY m.contact_id",
 	[Q_MEMBERS_CELLS] = "SELECT c.id, c.address, c.status, c.reason, c.flags, c.verified_at,"
-			    " c.suppressed, m.cells FROM members m JOIN contacts c ON c.id = m.contact_id"
+			    " c.suppressed, r.cells FROM members m JOIN contacts c ON c.id = m.contact_id"
+			    " LEFT JOIN member_rows r ON r.run_id = m.run_id AND r.contact_id = m.contact_id"
 			    " WHERE m.run_id = ?1 ORDER BY m.contact_id",
 	[Q_EXPORT_ADD] = "INSERT INTO exports(list_id, run_id, path, at) VALUES (?1, ?2, ?3, ?4)",
 	[Q_SENT_ADD] = "INSERT OR IGNORE INTO sent(list_id, contact_id, export_id, first_at)"

@@ -1768,7 +1768,7 @@ static void downgrade_to_v2(const char *path)
 {
 	downgrade_to_v3(path);
 	by_hand(path, "BEGIN; ALTER TABLE runs DROP COLUMN header; ALTER TABLE runs DROP COLUMN email_col;"
-		      " ALTER TABLE members DROP COLUMN cells; ALTER TABLE profiles DROP COLUMN first_name;"
+		      " DROP TABLE member_rows; ALTER TABLE profiles DROP COLUMN first_name;"
 		      " ALTER TABLE profiles DROP COLUMN last_name; ALTER TABLE profiles DROP COLUMN name;"
 		      " PRAGMA user_version = 2; COMMIT");
 }
@@ -2072,7 +2072,8 @@ static void test_list_rows(void **state)
 	s = open_write(path);
 	store_close(s);
 	assert_int_equal(q1(path, "PRAGMA user_version"), SCHEMA_LATEST);
-	assert_int_equal(q1(path, "SELECT count(*) FROM members WHERE cells IS NULL"), 2);
+	assert_int_equal(q1(path, "SELECT count(*) FROM members"), 2);
+	assert_int_equal(q1(path, "SELECT count(*) FROM member_rows"), 0);
 	lg_buf_release(&b);
 }
 
