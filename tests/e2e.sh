@@ -114,6 +114,10 @@ check "many stray quotes: the rest counted" has "$t/err" "strays.csv: 2 more row
 exits 0 "stray quotes with --quiet" "$lg" verify --no-dns -q "$t/strays.csv"
 check "--quiet: still warned, a cell may be misread" has "$t/err" "strays.csv: 2 more rows with text after a closing quote not listed"
 check "--quiet: no summary" not_has "$t/err" "elapsed"
+printf '"Name"x,Email\nAnn,ann@contoso.com\n' >"$t/stray-hdr.csv"
+exits 0 "stray quote in the header" "$lg" verify --no-dns -q "$t/stray-hdr.csv"
+check "stray quote in the header: warned" has "$t/err" "stray-hdr.csv:1: text after a closing quote in the header, read as part of the name"
+check "stray quote in the header: the name runs on" has "$t/out" "Namex,Email,verify_status"
 
 # --- a header below a preamble (LinkedIn's Connections.csv) ---------------
 li=tests/data/io/connections.csv
