@@ -10,6 +10,11 @@
 #   jsonl     leadgate verify --no-dns --no-progress -q -f jsonl IN > OUT
 #   csv_null, jsonl_null   the same two > /dev/null: the process without
 #             the kernel's cost of taking the output into the page cache
+# and the same five on a wide export (WIDE rows, default ROWS / 5, of the
+# same contacts with 50 more HubSpot-like properties, 30 of them empty:
+# 57 columns in, 65 out), where reading and writing cells is most of the
+# work and verifying the one address a row little: wide_raw, wide_csv,
+# wide_jsonl, wide_csv_null, wide_jsonl_null (WIDE=0 leaves them out),
 # and, when BASELINE names another leadgate binary, csv and jsonl with it
 # (csv_base, jsonl_base), for a before/after in the same rounds.  CSV and
 # JSON Lines runs swap places every other round.
@@ -20,16 +25,17 @@
 # and as JSON Lines (and as JSON Lines with BASELINE).  A DNS round takes
 # about 80 s (110 s with BASELINE).
 #
-# Every JSON Lines output is checked: one valid JSON object a line, and the
-# same verdicts (Email, verify_status, verify_reason, verify_flags,
-# verify_normalized, verify_mx) as the CSV output of the same run, row for
-# row.  Prints a Markdown table of medians (wall and CPU seconds), also
-# written to build/bench/formats_last.md; per-run figures go to
+# Every JSON Lines output is checked (the wide list's too): one valid
+# JSON object a line, and the same verdicts (Email, verify_status,
+# verify_reason, verify_flags, verify_normalized, verify_mx) as the CSV
+# output of the same run, row for row.  Prints a Markdown table of
+# medians (wall and CPU seconds), also written to
+# build/bench/formats_last.md; per-run figures go to
 # build/bench/formats-results.tsv.
 #
 # Environment: LEADGATE (default build/leadgate), BASELINE (unset), PYTHON
-# (/usr/bin/python3), CC (gcc), DNS (0), DNS_RUNS (3), K (256), MS (2000),
-# N (2).
+# (/usr/bin/python3), CC (gcc), WIDE (ROWS / 5), DNS (0), DNS_RUNS (3), K
+# (256), MS (2000), N (2).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -53,7 +59,10 @@ say() { echo "bench-formats: $*" >&2; }
 
 posint() { [[ $2 =~ ^[1-9][0-9]*$ ]] || die "$1 must be a positive integer (got '$2')"; }
 posint ROWS "$ROWS"; posint DNS_RUNS "$DNS_RUNS"
+WIDE=${WIDE:-$(( ROWS / 5 ))}
 [[ $RUNS =~ ^[0-9]+$ ]] || die "RUNS must be a number (got '$RUNS')"
+[[ $WIDE =~ ^[0-9]+$ ]] || die "WIDE must be a number (got '$WIDE')"
+(( WIDE <= ROWS )) || die "WIDE ($WIDE) takes its rows from the ROWS ($ROWS) of the list"
 (( RUNS > 0 )) || [[ $DNS == 1 ]] || die "RUNS 0 runs nothing without DNS=1"
 posint K "$K"; posint MS "$MS"; posint N "$N"
 
@@ -96,6 +105,44 @@ if [[ ! -s $in || $here/gen_contacts.py -nt $in ]]; then
 	mv -f "$in.tmp" "$in"
 fi
 
+# The wide export: the list's first WIDE rows with 50 more columns, as a
+# HubSpot export of all properties has them (ids, owner, stages, dates,
+# URLs, counts; 30 custom properties almost always empty).  Deterministic.
+wide=$bdir/wide-$WIDE-of-$ROWS.csv
+if (( WIDE > 0 && RUNS > 0 )) && [[ ! -s $wide || $in -nt $wide || ${BASH_SOURCE[0]} -nt $wide ]]; then
+	say "generating $wide ($WIDE rows, 57 columns) ..."
+	"$PY" - "$in" "$wide.tmp" "$WIDE" <<'EOF'
+import csv, sys
+src, dst, rows = sys.argv[1], sys.argv[2], int(sys.argv[3])
+props = ["Record ID", "Contact owner", "Lifecycle Stage", "Lead Status", "Create Date",
+         "Last Activity Date", "City", "State/Region", "Website URL", "Associated Company ID",
+         "Number of Pageviews", "Original Source", "Original Source Drill-Down 1",
+         "Marketing contact status", "Mobile Phone", "LinkedIn URL", "Annual Revenue", "Industry",
+         "Number of Employees", "Time Zone"] + ["Custom Property %d" % k for k in range(30)]
+owners = ["Ana Lopez", "Ben Kraus", "Chen Wei", "Dara O'Neil", ""]
+stages = ["lead", "subscriber", "marketingqualifiedlead", "customer", ""]
+with open(src, newline="", encoding="utf-8") as f, open(dst, "w", newline="", encoding="utf-8") as o:
+    r, w = csv.reader(f), csv.writer(o, lineterminator="\r\n")
+    w.writerow(next(r) + props)
+    for i, row in enumerate(r):
+        if i >= rows:
+            break
+        dom = row[2].rpartition("@")[2] or "example.com"
+        e = [str(1000000 + i), owners[i % 5], stages[i % 5], ["New", "Open", "", "Connected"][i % 4],
+             "2024-%02d-%02d 10:%02d" % (1 + i % 12, 1 + i % 28, i % 60),
+             "" if i % 3 else "2025-01-%02d" % (1 + i % 28), ["Berlin", "Austin", "Paris", ""][i % 4],
+             ["BE", "TX", "", "IDF"][i % 4], "https://www." + dom, str(500000 + i % 9973), str(i % 37),
+             ["ORGANIC_SEARCH", "OFFLINE", "DIRECT_TRAFFIC"][i % 3], ["CRM_UI", "IMPORT", ""][i % 3],
+             ["Marketing contact", "Non-marketing contact"][i % 2], "" if i % 2 else row[5],
+             "" if i % 4 else "https://www.linkedin.com/in/%s-%s" % (row[0].lower(), row[1].lower()),
+             "" if i % 5 else str(1000000 * (1 + i % 50)), ["Software", "Retail", "", "Finance"][i % 4],
+             ["11-50", "51-200", "", "1,001-5,000"][i % 4], ["Europe/Berlin", "America/Chicago", ""][i % 3]]
+        e += [""] * 29 + ["yes" if i % 7 == 0 else ""]
+        w.writerow(row + e)
+EOF
+	mv -f "$wide.tmp" "$wide"
+fi
+
 # check_jsonl CSV JSONL: the JSON Lines output against the CSV output of
 # the same run, row for row; prints one line, exits non-zero on a mismatch.
 check_jsonl() {
@@ -135,6 +182,10 @@ cat "$in" >/dev/null # page cache warm
 tools=(csv jsonl csv_null jsonl_null)
 [[ -z $BASELINE ]] || tools+=(csv_base jsonl_base)
 (( RUNS == 0 )) || say "$RUNS rounds of raw_csv, ${tools[*]} on $ROWS rows ($(( $(stat -c %s "$in") / 1048576 )) MiB)"
+if (( WIDE > 0 && RUNS > 0 )); then
+	cat "$wide" >/dev/null
+	say "... and of raw_csv, csv, jsonl, csv_null, jsonl_null on $WIDE rows of 57 columns ($(( $(stat -c %s "$wide") / 1048576 )) MiB)"
+fi
 for (( r = 1; r <= RUNS; r++ )); do
 	timed /dev/null "$bdir/raw.err" "$raw" "$in" "$bdir/out-raw.csv" ||
 		{ cat "$bdir/raw.err" >&2; die "raw_csv failed"; }
@@ -162,6 +213,26 @@ for (( r = 1; r <= RUNS; r++ )); do
 		printf '%s\t%d\t%s\t%s\t%s\t%s\n' "$t" "$r" "$WALL" "$CPU_S" "$RSS_KB" "$size" >>"$results"
 		line="$line  $t ${WALL}s"
 	done
+	if (( WIDE > 0 )); then
+		timed /dev/null "$bdir/raw.err" "$raw" "$wide" "$bdir/out-wide-raw.csv" ||
+			{ cat "$bdir/raw.err" >&2; die "raw_csv failed on the wide list"; }
+		printf 'wide_raw\t%d\t%s\t%s\t%s\t%s\n' "$r" "$WALL" "$CPU_S" "$RSS_KB" \
+			"$(stat -c %s "$bdir/out-wide-raw.csv")" >>"$results"
+		line="$line  wide_raw ${WALL}s"
+		for t in "${order[@]}"; do
+			[[ $t != *_base ]] || continue
+			fmt=${t%_*}
+			out=$bdir/formats-out-wide_$t.$fmt
+			[[ $t != *_null ]] || out=/dev/null
+			rc=0
+			timed "$out" "$bdir/formats.err" "$LEADGATE" verify --no-dns --no-progress -q -f "$fmt" "$wide" || rc=$?
+			(( rc == 0 )) || { tail -n 5 "$bdir/formats.err" >&2; die "verify -f $fmt exited with status $rc on the wide list"; }
+			size=0
+			[[ $out == /dev/null ]] || size=$(stat -c %s "$out")
+			printf 'wide_%s\t%d\t%s\t%s\t%s\t%s\n' "$t" "$r" "$WALL" "$CPU_S" "$RSS_KB" "$size" >>"$results"
+			line="$line  wide_$t ${WALL}s"
+		done
+	fi
 	say "$line"
 done
 checks=()
@@ -169,6 +240,11 @@ if (( RUNS > 0 )); then
 msg=$(check_jsonl "$bdir/formats-out-csv.csv" "$bdir/formats-out-jsonl.jsonl") ||
 	die "the JSON Lines output does not match the CSV output"
 checks+=("$msg")
+fi
+if (( RUNS > 0 && WIDE > 0 )); then
+	msg=$(check_jsonl "$bdir/formats-out-wide_csv.csv" "$bdir/formats-out-wide_jsonl.jsonl") ||
+		die "on the wide list, the JSON Lines output does not match the CSV output"
+	checks+=("wide list: $msg")
 fi
 if (( RUNS > 0 )) && [[ -n $BASELINE ]]; then
 	if cmp -s "$bdir/formats-out-jsonl.jsonl" "$bdir/formats-out-jsonl_base.jsonl"; then
@@ -246,12 +322,12 @@ fi
 # ---- report ----------------------------------------------------------------------
 cpu=$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)
 "$PY" - "$results" "$ROWS" "$RUNS" "$DNS_RUNS" "$(nproc)" "$(uname -m)" "${cpu:-unknown}" \
-	"$(date -u '+%Y-%m-%d %H:%M UTC')" "$pin_note" "$K" "$MS" "$N" "${checks[@]}" \
+	"$(date -u '+%Y-%m-%d %H:%M UTC')" "$pin_note" "$K" "$MS" "$N" "$WIDE" "${checks[@]}" \
 	>"$bdir/formats_last.md" <<'EOF'
 import statistics as st, sys
 
-path, rows, runs, dns_runs, ncpu, arch, cpu, date, pin, K, MS, N = sys.argv[1:13]
-checks = sys.argv[13:]
+path, rows, runs, dns_runs, ncpu, arch, cpu, date, pin, K, MS, N, wide = sys.argv[1:14]
+checks = sys.argv[14:]
 data = {}
 for line in open(path):
     tool, _r, wall, cpus, rss, size = line.rstrip("\n").split("\t")
@@ -300,6 +376,23 @@ if "raw" in data:
     ratio("jsonl", "raw", "JSON Lines / raw_csv")
     ratio("jsonl_base", "csv_base", "BASELINE: JSON Lines / CSV")
     ratio("jsonl_base", "jsonl", "JSON Lines: BASELINE / this")
+if "wide_raw" in data:
+    print()
+    print("## A wide export (57 columns in, 65 out), verify --no-dns, %s rows, medians of %s interleaved rounds" % ("{:,}".format(int(wide)), runs))
+    print()
+    print("| run | median wall s (range) | median CPU s (range) | output MB | peak RSS MB |")
+    print("|---|---:|---:|---:|---:|")
+    for t in ("wide_raw", "wide_csv", "wide_jsonl", "wide_csv_null", "wide_jsonl_null"):
+        if t in data:
+            print("| %s | %.3f (%s) | %.2f (%s) | %.0f | %.1f |" % (names[t[5:]], med(t, "wall"), rng(t, "wall"),
+                  med(t, "cpu"), rng(t, "cpu"), med(t, "size") / 1e6, max(data[t]["rss"]) / 1024.0))
+    print()
+    print("| ratio | wall | CPU |")
+    print("|---|---:|---:|")
+    ratio("wide_jsonl", "wide_csv", "JSON Lines / CSV")
+    ratio("wide_jsonl_null", "wide_csv_null", "JSON Lines / CSV, both > /dev/null")
+    ratio("wide_csv", "wide_raw", "CSV / raw_csv")
+    ratio("wide_jsonl", "wide_raw", "JSON Lines / raw_csv")
 if "dns_raw" in data:
     print()
     print("## With DNS (world of bench/run_dns.sh, K=%s, timeout %s ms, %s tries), medians of %s rounds" % (K, MS, N, dns_runs))

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <unistr.h>
 
 #define OUT_CHUNK (1u << 20)
 
@@ -214,34 +215,17 @@ static void csv_record(struct io_writer *w, const struct io_cell *cells, size_t 
 }
 
 /*
- * The length of the well-formed UTF-8 sequence that starts s[0..n) (s[0]
- * >= 0x80), or 0 when none does.  Well-formed is RFC 3629's (Unicode's
- * table 3-7): no overlong forms, no surrogates, nothing past U+10FFFF,
- * which is what jansson and libunistring's u8_check accept.
+ * The length of the well-formed UTF-8 sequence that starts s[0..n), or 0
+ * when none does.  Well-formed is RFC 3629's (Unicode's table 3-7): no
+ * overlong forms, no surrogates, nothing past U+10FFFF, which is what
+ * jansson accepts and libunistring's u8_mbtoucr decodes (it returns -1 for
+ * an invalid sequence, -2 for one cut short).
  */
-static size_t utf8_len(const unsigned char *s, size_t n)
+static inline size_t utf8_len(const unsigned char *s, size_t n)
 {
-	unsigned char c = s[0], lo = 0x80, hi = 0xBF;
-	size_t k;
-	if (c >= 0xC2 && c <= 0xDF) {
-		k = 2;
-	} else if (c >= 0xE0 && c <= 0xEF) {
-		k = 3;
-		lo = c == 0xE0 ? 0xA0 : 0x80; /* E0 80..9F: overlong */
-		hi = c == 0xED ? 0x9F : 0xBF; /* ED A0..BF: surrogates */
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		k = 4;
-		lo = c == 0xF0 ? 0x90 : 0x80; /* F0 80..8F: overlong */
-		hi = c == 0xF4 ? 0x8F : 0xBF; /* F4 90..: past U+10FFFF */
-	} else {
-		return 0; /* a continuation byte, C0, C1 or F5..FF */
-	}
-	if (n < k || s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t i = 2; i < k; i++)
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-	return k;
+	ucs4_t uc;
+	int k = u8_mbtoucr(&uc, s, n);
+	return k > 0 ? (size_t)k : 0;
 }
 
 #define REPLACEMENT "\xEF\xBF\xBD" /* U+FFFD */
@@ -349,7 +333,7 @@ static unsigned long utf8_repair(struct lg_buf *b, const char *s, size_t n)
 	const unsigned char *u = (const unsigned char *)s;
 	unsigned long repaired = 0;
 	for (size_t i = 0; i < n;) {
-		size_t k = u[i] < 0x80 ? 1 : utf8_len(u + i, n - i);
+		size_t k = utf8_len(u + i, n - i);
 		if (k) {
 			lg_buf_add(b, s + i, k);
 			i += k;

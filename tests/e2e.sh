@@ -42,6 +42,13 @@ check "summary rows" has "$t/err" "rows            15"
 exits 0 "messy jsonl" "$lg" verify $dns -f jsonl samples/messy.csv
 mask "$t/out"
 check "messy jsonl rows" cmp -s "$t/out" tests/expected/messy.jsonl
+# JSON keys are unique: a repeated header name gets _2, _3 ...; thousands
+# of them are renamed in linear time (test_io counts the work).
+awk 'BEGIN { h = "Email,Email"; r = "ann@contoso.com,second"; for (i = 1; i <= 3000; i++) { h = h ",x"; r = r "," i }
+	print h; print r }' >"$t/dup.csv"
+exits 0 "repeated header names as JSON keys" "$lg" verify --no-dns -q -f jsonl "$t/dup.csv"
+check "repeated names: the first as it is, the next with _2" has "$t/out" '{"Email":"ann@contoso.com","Email_2":"second","x":"1","x_2":"2",'
+check "repeated names: the last x" has "$t/out" '"x_3000":"3000","verify_status":"unknown"'
 exits 0 "contacts" "$lg" verify $dns samples/contacts.csv
 mask "$t/out"
 check "contacts rows" cmp -s "$t/out" tests/expected/contacts.csv
@@ -114,6 +121,10 @@ check "many stray quotes: the rest counted" has "$t/err" "strays.csv: 2 more row
 exits 0 "stray quotes with --quiet" "$lg" verify --no-dns -q "$t/strays.csv"
 check "--quiet: still warned, a cell may be misread" has "$t/err" "strays.csv: 2 more rows with text after a closing quote not listed"
 check "--quiet: no summary" not_has "$t/err" "elapsed"
+printf '"Name"x,Email\nAnn,ann@contoso.com\n' >"$t/stray-hdr.csv"
+exits 0 "stray quote in the header" "$lg" verify --no-dns -q "$t/stray-hdr.csv"
+check "stray quote in the header: warned" has "$t/err" "stray-hdr.csv:1: text after a closing quote in the header, read as part of the name"
+check "stray quote in the header: the name runs on" has "$t/out" "Namex,Email,verify_status"
 
 # --- a header below a preamble (LinkedIn's Connections.csv) ---------------
 li=tests/data/io/connections.csv

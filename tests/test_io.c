@@ -1654,6 +1654,66 @@ static void test_spool_write_error(void **state)
 	io_spool_free(NULL);
 }
 
+/*
+ * A row packed for the store and back (io_cells_pack/unpack): cells of
+ * every length, one that needs a length of several bytes included, come
+ * back as they went; a string cut short or with a length that runs past
+ * its end is malformed, not read past.
+ */
+static void test_cells_pack(void **state)
+{
+	(void)state;
+	static const size_t lens[] = {0, 1, 127, 128, 300, 16383, 16384, 70000};
+	enum { N = sizeof(lens) / sizeof(*lens) };
+	char *big = malloc(70000 + N); /* cell i starts at big + i */
+	for (size_t i = 0; i < 70000 + N; i++)
+		big[i] = (char)(i * 7 + 1);
+	struct io_cell in[N], out[N + 1];
+	for (size_t i = 0; i < N; i++)
+		in[i] = (struct io_cell){big + i, lens[i], true};
+	struct lg_buf b = LG_BUF_INIT;
+	io_cells_pack(&b, in, N);
+	size_t text = 0;
+	for (size_t i = 0; i < N; i++)
+		text += lens[i];
+	/* lengths below 128 take one byte, below 16384 two, then three */
+	assert_int_equal(b.len, text + 1 + 1 + 1 + 2 + 2 + 2 + 3 + 3);
+	assert_int_equal(io_cells_unpack(b.data, b.len, out, N + 1), N);
+	for (size_t i = 0; i < N; i++) {
+		assert_int_equal(out[i].len, lens[i]);
+		assert_memory_equal(out[i].s, big + i, lens[i]);
+		assert_false(out[i].plain);
+	}
+	/* Fewer cells asked for than held: the count is still all of them. */
+	memset(out, 0, sizeof(out));
+	assert_int_equal(io_cells_unpack(b.data, b.len, out, 2), N);
+	assert_int_equal(out[1].len, 1);
+	assert_null(out[2].s);
+	assert_int_equal(io_cells_unpack(b.data, b.len, NULL, 0), N);
+
+	/* Nothing packed: no cells.  One empty cell: one byte. */
+	assert_int_equal(io_cells_unpack("", 0, out, N), 0);
+	lg_buf_reset(&b);
+	io_cells_pack(&b, in, 1);
+	assert_int_equal(b.len, 1);
+	assert_int_equal(io_cells_unpack(b.data, b.len, out, N), 1);
+
+	/* Cut anywhere inside the last cell, or inside a length: malformed. */
+	lg_buf_reset(&b);
+	io_cells_pack(&b, in + 3, 2); /* 128 and 300 bytes */
+	for (size_t cut = 1; cut < b.len; cut++)
+		if (cut != 2 + 128 && io_cells_unpack(b.data, cut, out, N) != -1)
+			fail_msg("cut at %zu of %zu read as cells", cut, b.len);
+	assert_int_equal(io_cells_unpack(b.data, 2 + 128, out, N), 1);
+	/* A length longer than any cell could be: never shifted past size_t. */
+	static const unsigned char huge[] = {0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01, 'x'};
+	assert_int_equal(io_cells_unpack(huge, sizeof(huge), out, N), -1);
+	static const unsigned char past[] = {0x05, 'a', 'b'};
+	assert_int_equal(io_cells_unpack(past, sizeof(past), out, N), -1);
+	lg_buf_release(&b);
+	free(big);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1686,6 +1746,7 @@ int main(void)
 		cmocka_unit_test(test_spool_reuse),
 		cmocka_unit_test(test_spool_spill_error),
 		cmocka_unit_test(test_spool_write_error),
+		cmocka_unit_test(test_cells_pack),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
