@@ -343,9 +343,6 @@ void list_print_gate(FILE *f, const struct conf *c, const struct store_list_info
 void list_way_out(const struct conf *c, const struct store_list_info *li,
 		  const struct list_eval *e, unsigned why, struct lg_buf *advice,
 		  struct lg_buf *command);
-/* Append s to b as one shell word: as it is when nothing in it needs
- * quoting, else in single quotes. */
-void cli_sh_word(struct lg_buf *b, const char *s);
 
 /* ---- report.c: progress bar and summary ---- */
 

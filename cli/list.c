@@ -273,7 +273,9 @@ enum lg_status list_evaluate(struct store *s, const struct conf *c,
 	return st;
 }
 
-void cli_sh_word(struct lg_buf *b, const char *s)
+/* Append s to b as one shell word: as it is when nothing in it needs
+ * quoting, else in single quotes. */
+static void sh_word(struct lg_buf *b, const char *s)
 {
 	bool plain = *s != '\0' && *s != '-';
 	for (const char *p = s; *p && plain; p++)
@@ -297,7 +299,7 @@ void cli_sh_word(struct lg_buf *b, const char *s)
 static void input_word(struct lg_buf *b, const struct store_list_info *li)
 {
 	if (li->input[0] && strcmp(li->input, "<stdin>"))
-		cli_sh_word(b, li->input);
+		sh_word(b, li->input);
 	else
 		lg_buf_adds(b, "FILE");
 }
@@ -312,7 +314,7 @@ static void refresh_cmd(struct lg_buf *b, const struct store_list_info *li, int 
 			unsigned long n)
 {
 	lg_buf_adds(b, "leadgate refresh --list ");
-	cli_sh_word(b, li->name);
+	sh_word(b, li->name);
 	lg_buf_addf(b, " --older-than %dd", days);
 	if (n > CLI_REFRESH_BUDGET)
 		lg_buf_addf(b, " --budget %lu", n);
@@ -321,7 +323,7 @@ static void refresh_cmd(struct lg_buf *b, const struct store_list_info *li, int 
 static void list_cmd(struct lg_buf *b, const char *cmd, const struct store_list_info *li)
 {
 	lg_buf_addf(b, "leadgate %s ", cmd);
-	cli_sh_word(b, li->name);
+	sh_word(b, li->name);
 }
 
 void list_way_out(const struct conf *c, const struct store_list_info *li,
@@ -359,7 +361,7 @@ void list_way_out(const struct conf *c, const struct store_list_info *li,
 				    "%.2f%% (bound %.2f%%)",
 			    f->risky, f->after.predicted * 100, f->after.predicted_upper * 100);
 		lg_buf_adds(command, "leadgate export --for-sequence ");
-		cli_sh_word(command, li->name);
+		sh_word(command, li->name);
 		break;
 	case LIST_FIX_REFRESH:
 	case LIST_FIX_REFRESH_NO_RISKY:
@@ -378,7 +380,7 @@ void list_way_out(const struct conf *c, const struct store_list_info *li,
 		refresh_cmd(command, li, f->days, f->refresh);
 		if (f->kind == LIST_FIX_REFRESH_NO_RISKY) {
 			lg_buf_adds(command, " && leadgate export --for-sequence ");
-			cli_sh_word(command, li->name);
+			sh_word(command, li->name);
 		}
 		break;
 	case LIST_FIX_TOO_FEW:
@@ -406,7 +408,7 @@ void list_way_out(const struct conf *c, const struct store_list_info *li,
 			lg_buf_adds(command, " && ");
 		}
 		lg_buf_addf(command, "leadgate gate -c FILE%s ", e->include_risky ? " --include-risky" : "");
-		cli_sh_word(command, li->name);
+		sh_word(command, li->name);
 		break;
 	case LIST_FIX_UNKNOWN:
 		lg_buf_addf(advice, "nothing would be sendable even re-verified with the statuses "
