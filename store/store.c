@@ -791,9 +791,12 @@ enum lg_status store_open(struct store **out, const char *path, enum store_mode 
 			     " PRAGMA cache_size = -32768; PRAGMA temp_store = MEMORY",
 			  "opening", err);
 	/* Readers scan whole lists (the gate): map the file rather than copy
-	 * its pages into the cache. */
+	 * its pages into the cache.  Up to 1 GiB of address space, not of
+	 * memory: a million contacts with their kept rows make a 370 MB file,
+	 * and pages past the mapping are read with a copy each (the gate took
+	 * 0.60 s with 256 MiB mapped, 0.51 s with all of it). */
 	if (st == LG_OK && !writes)
-		st = exec(s, "PRAGMA mmap_size = 268435456", "opening", err);
+		st = exec(s, "PRAGMA mmap_size = 1073741824", "opening", err);
 	if (st != LG_OK)
 		goto out;
 	if (writes && sqlite3_db_readonly(s->db, "main") == 1) {
