@@ -160,11 +160,12 @@ struct lg_map {
 void lg_map_init(struct lg_map *m, size_t val_size);
 void lg_map_release(struct lg_map *m);
 /* The value stored under key, or NULL.  hash is always lg_hash(key, len)
- * (growing rehashes the keys); keys hold no NUL byte. */
+ * (growing rehashes the keys); a key is any bytes, NUL included. */
 void *lg_map_get(const struct lg_map *m, const char *key, size_t len, uint64_t hash);
 /* The value under key, inserted (zeroed) if absent; *created says which. */
 void *lg_map_put(struct lg_map *m, const char *key, size_t len, uint64_t hash, bool *created);
-/* The NUL-terminated key of a value returned by this map; borrowed. */
+/* The key of a value returned by this map, NUL-terminated after its
+ * *len bytes; borrowed. */
 const char *lg_map_key(const struct lg_map *m, const void *val, size_t *len);
 /* Bytes the map holds (slots and arena), for the memory figures. */
 size_t lg_map_bytes(const struct lg_map *m);

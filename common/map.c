@@ -5,8 +5,10 @@
  * address in the low 48 bits (all a user-space pointer uses on x86-64 and
  * arm64; checked) and 16 bits of the key's hash above it, so a probe
  * compares keys only when those agree.  A million-entry set spends 16 MB
- * on slots, not 32.  Each record (value, then key and its NUL) lives in the
- * arena and never moves.
+ * on slots, not 32.  Each record (value, the key's length, the key and a
+ * NUL) lives in the arena and never moves.  A key is any bytes, a NUL
+ * among them: lengths are compared before bytes, so a lookup never reads
+ * past a shorter stored key, and growing rehashes each key at its length.
  */
 #include "common.h"
 
@@ -22,6 +24,17 @@ struct lg_map_slot {
 static inline unsigned char *slot_rec(const struct lg_map_slot *s)
 {
 	return (unsigned char *)(uintptr_t)(s->v & ADDR_MASK);
+}
+/* The key's length follows the value (val_size is a multiple of 8). */
+static inline uint32_t rec_len(const struct lg_map *m, const unsigned char *rec)
+{
+	uint32_t n;
+	memcpy(&n, rec + m->val_size, sizeof(n));
+	return n;
+}
+static inline const unsigned char *rec_key(const struct lg_map *m, const unsigned char *rec)
+{
+	return rec + m->val_size + sizeof(uint32_t);
 }
 /* The slot index comes from the hash's low bits, the tag from its top. */
 static inline uint64_t tag_of(uint64_t h)
@@ -81,8 +94,8 @@ static struct lg_map_slot *find(const struct lg_map *m, const char *key, size_t 
 		if (!s->v)
 			return s;
 		if ((s->v & ~ADDR_MASK) == tag) {
-			const unsigned char *k = slot_rec(s) + m->val_size;
-			if (!memcmp(k, key, len) && k[len] == '\0')
+			const unsigned char *rec = slot_rec(s);
+			if (rec_len(m, rec) == len && !memcmp(rec_key(m, rec), key, len))
 				return s;
 		}
 		i = (i + 1) & m->mask;
@@ -107,8 +120,8 @@ static void grow(struct lg_map *m)
 	for (size_t i = 0; i < oldn; i++) {
 		if (!old[i].v)
 			continue;
-		const unsigned char *k = slot_rec(&old[i]) + m->val_size;
-		size_t j = lg_hash(k, strlen((const char *)k)) & m->mask;
+		const unsigned char *rec = slot_rec(&old[i]);
+		size_t j = lg_hash(rec_key(m, rec), rec_len(m, rec)) & m->mask;
 		while (m->slots[j].v)
 			j = (j + 1) & m->mask;
 		m->slots[j] = old[i];
@@ -118,6 +131,8 @@ static void grow(struct lg_map *m)
 
 void *lg_map_put(struct lg_map *m, const char *key, size_t len, uint64_t hash, bool *created)
 {
+	if (len > UINT32_MAX)
+		abort(); /* a 4 GiB key: a programmer error */
 	if (!m->slots || (m->count + 1) * 10 > (m->mask + 1) * 7)
 		grow(m);
 	struct lg_map_slot *s = find(m, key, len, hash);
@@ -126,12 +141,15 @@ void *lg_map_put(struct lg_map *m, const char *key, size_t len, uint64_t hash, b
 			*created = false;
 		return slot_rec(s);
 	}
-	unsigned char *rec = lg_arena_alloc(&m->arena, m->val_size + len + 1, 8);
+	unsigned char *rec = lg_arena_alloc(&m->arena, m->val_size + sizeof(uint32_t) + len + 1, 8);
 	if ((uintptr_t)rec & ~ADDR_MASK)
 		abort(); /* an address past 48 bits: this map cannot tag it */
 	memset(rec, 0, m->val_size);
-	memcpy(rec + m->val_size, key, len);
-	rec[m->val_size + len] = '\0';
+	uint32_t n = (uint32_t)len;
+	memcpy(rec + m->val_size, &n, sizeof(n));
+	unsigned char *k = rec + m->val_size + sizeof(n);
+	memcpy(k, key, len);
+	k[len] = '\0';
 	s->v = tag_of(hash) | (uintptr_t)rec;
 	m->count++;
 	if (created)
@@ -141,10 +159,9 @@ void *lg_map_put(struct lg_map *m, const char *key, size_t len, uint64_t hash, b
 
 const char *lg_map_key(const struct lg_map *m, const void *val, size_t *len)
 {
-	const char *k = (const char *)val + m->val_size;
 	if (len)
-		*len = strlen(k);
-	return k;
+		*len = rec_len(m, val);
+	return (const char *)rec_key(m, val);
 }
 
 size_t lg_map_bytes(const struct lg_map *m)
