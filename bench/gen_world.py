@@ -40,6 +40,10 @@ Domain kinds, as shares of the domains (exact counts, rounded):
     servfail     0.5% lame delegation: NS ns.nowhere.<zone>., a name that
                       does not exist, so unbound answers SERVFAIL
     timeout      0.5% unbound local-zone "<domain>." deny: queries dropped
+                      (--timeout-share PCT sets it; 0 makes a world where
+                      no lookup waits out its tries, so that throughput,
+                      not the timeouts, sets the wall time; the share
+                      taken away or added goes to mx)
 
 The most popular 1% of domains (by Zipf rank) are always mx, so that the
 row shares of the failing kinds stay close to their domain shares instead
@@ -280,7 +284,9 @@ class World:
 
     def assign_kinds(self):
         g, n = self.g, self.a.domains
-        counts = {k: int(round(n * s)) for k, s in KINDS if k != "mx"}
+        share = dict(KINDS)
+        share["timeout"] = self.a.timeout_share / 100.0
+        counts = {k: int(round(n * share[k])) for k, _ in KINDS if k != "mx"}
         counts["mx"] = n - sum(counts.values())
         head = n // 100
         if n - head < sum(c for k, c in counts.items() if k != "mx"):
@@ -624,12 +630,16 @@ def main(argv=None):
     ap.add_argument("--out", required=True, help="output directory")
     ap.add_argument("--lists", default=os.path.join(ROOT, "conf", "lists"),
                     help="leadgate's lists (role, free, disposable, typo targets)")
+    ap.add_argument("--timeout-share", type=float, default=0.5, metavar="PCT",
+                    help="percent of the domains whose queries are dropped (default 0.5)")
     ap.add_argument("--stats", action="store_true", help="print the realised mix to stderr")
     a = ap.parse_args(argv)
     if a.domains < 1 or a.rows < 1:
         ap.error("--rows and --domains must be positive")
     if not 1 <= a.port <= 65535:
         ap.error("--port must be 1..65535")
+    if not 0 <= a.timeout_share <= 5:
+        ap.error("--timeout-share must be 0..5")
 
     t0 = time.perf_counter()
     out = a.out
@@ -674,6 +684,7 @@ def main(argv=None):
     kd = {k: w.kind.count(k) for k, _ in KINDS}
     info = {
         "rows": a.rows, "domains": nd, "seed": a.seed, "port": a.port,
+        "timeout_share": a.timeout_share,
         "domain_kinds": kd, "row_kinds": w.count_rows,
         "duplicates": w.count_dup, "roles": w.count_role,
         "roles_on_deliverable": w.count_role_dns, "statuses": w.count_status,
@@ -690,7 +701,7 @@ def main(argv=None):
         print("gen_world: %d rows, %d domains, seed %d, %d zone records, %.1f s"
               % (a.rows, nd, a.seed, info["records"], info["seconds"]), file=e)
         print("kind         domains    share      rows    share", file=e)
-        for k, s in KINDS:
+        for k, _ in KINDS:
             print("%-10s %9d %7.2f%% %9d %7.2f%%" % (k, kd[k], 100.0 * kd[k] / nd,
                   w.count_rows[k], 100.0 * w.count_rows[k] / a.rows), file=e)
         print("duplicates %d (%.2f%%), role addresses %d (%.2f%%; %d on deliverable domains)"

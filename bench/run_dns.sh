@@ -18,7 +18,11 @@
 # the peer alike; PEER_LIMIT (20000); LEADGATE (build/leadgate); PYTHON
 # (/usr/bin/python3, Debian's); CC (gcc); RAW_RCVBUF (0: c-ares' default
 # socket buffer; bytes otherwise, raw_dns --rcvbuf); WORLD_ROWS (1000000)
-# and WORLD_DOMAINS (200000) for a smaller world while testing.
+# and WORLD_DOMAINS (200000) for a smaller world while testing;
+# WORLD_TIMEOUT_SHARE (0.5): the percent of domains whose queries are
+# dropped (0 gives a throughput-bound world, kept in build/bench/world-t0);
+# LIST=1 also times `verify --list` into a new database each round, beside
+# the plain run (what the store costs).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -35,9 +39,14 @@ CC=${CC:-gcc}
 RAW_RCVBUF=${RAW_RCVBUF:-0}
 WORLD_ROWS=${WORLD_ROWS:-1000000}
 WORLD_DOMAINS=${WORLD_DOMAINS:-200000}
+WORLD_TIMEOUT_SHARE=${WORLD_TIMEOUT_SHARE:-0.5}
+LIST=${LIST:-0}
 SEED=1
 bdir=$root/build/bench
 world=$bdir/world
+[[ $WORLD_TIMEOUT_SHARE =~ ^[0-9]+(\.[0-9]+)?$ ]] ||
+	{ echo "bench-dns: WORLD_TIMEOUT_SHARE must be a percentage (got '$WORLD_TIMEOUT_SHARE')" >&2; exit 1; }
+[[ $WORLD_TIMEOUT_SHARE == 0.5 ]] || world=$bdir/world-t$WORLD_TIMEOUT_SHARE
 
 die() { echo "bench-dns: $*" >&2; exit 1; }
 say() { echo "bench-dns: $*" >&2; }
@@ -74,10 +83,11 @@ mkdir -p "$bdir"
 # ---- the world ---------------------------------------------------------------
 world_ok() {
 	[[ -s $world/world.json && ! $here/gen_world.py -nt $world/world.json ]] || return 1
-	"$PY" - "$world/world.json" "$WORLD_ROWS" "$WORLD_DOMAINS" "$SEED" <<'EOF'
+	"$PY" - "$world/world.json" "$WORLD_ROWS" "$WORLD_DOMAINS" "$SEED" "$WORLD_TIMEOUT_SHARE" <<'EOF'
 import json, sys
 w = json.load(open(sys.argv[1]))
 ok = (w.get("rows"), w.get("domains"), w.get("seed")) == tuple(int(x) for x in sys.argv[2:5])
+ok = ok and float(w.get("timeout_share", 0.5)) == float(sys.argv[5])
 sys.exit(0 if ok else 1)
 EOF
 }
@@ -87,7 +97,7 @@ if ! world_ok; then
 	rm -rf "$world"
 	t0=$(date +%s%N)
 	"$PY" "$here/gen_world.py" --rows "$WORLD_ROWS" --domains "$WORLD_DOMAINS" --seed "$SEED" \
-		--port 53535 --out "$world" --stats ||
+		--timeout-share "$WORLD_TIMEOUT_SHARE" --port 53535 --out "$world" --stats ||
 		die "gen_world.py failed"
 	t1=$(date +%s%N)
 	gen_secs=$(awk -v d=$(( t1 - t0 )) 'BEGIN { printf "%.1f", d / 1e9 }')
@@ -216,6 +226,24 @@ for (( r = 1; r <= RUNS; r++ )); do
 		stop_unbound
 	fi
 
+	# (b2) leadgate --list: the same run, recorded in a new database
+	if (( have_lg && LIST )); then
+		start_unbound
+		rm -f "$bdir/dns-list.db" "$bdir/dns-list.db-wal" "$bdir/dns-list.db-shm"
+		rc=0
+		timed /dev/null "$bdir/leadgate-list.err" "$LEADGATE" --db "$bdir/dns-list.db" verify \
+			--no-progress --list bench --dns "127.0.0.1:$UB_PORT" --dns-concurrency "$K" \
+			--dns-timeout "$MS" --dns-tries "$N" -o /dev/null "$world/contacts.csv" || rc=$?
+		(( rc == 0 || rc == 1 || rc == 75 )) ||
+			{ tail -n 20 "$bdir/leadgate-list.err" >&2; die "leadgate --list exited with status $rc"; }
+		printf 'leadgate-list\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n' "$r" "$WALL" "$RSS_KB" \
+			"$(awk -v n="$nrows" -v w="$WALL" 'BEGIN { printf "%.1f", n / w }')" \
+			"$UB_LOAD" "$(unbound_rss_kb)" "rc=$rc" >>"$results"
+		say "round $r/$RUNS: leadgate --list ${WALL}s"
+		stop_unbound
+		rm -f "$bdir/dns-list.db" "$bdir/dns-list.db-wal" "$bdir/dns-list.db-shm"
+	fi
+
 	# (c) the peer
 	start_unbound
 	timed "$peer_json" "$bdir/peer-dns.err" "$PY" "$here/peer_deliverability.py" \
@@ -287,11 +315,12 @@ lg_version=$("$LEADGATE" --version 2>/dev/null | head -n 1 | grep -i leadgate ||
 "$PY" - "$results" "$nrows" "$ndomains" "$RUNS" "$PEER_LIMIT" "$K" "$MS" "$N" "$RAW_RCVBUF" \
 	"$(nproc)" "$(uname -m)" "$cpu" "$(date -u '+%Y-%m-%d %H:%M UTC')" "$pin_note" \
 	"${lg_version:-leadgate}" "unbound $(unbound -V 2>/dev/null | head -n 1 | sed "s/^Version //")" "${gen_secs:-}" \
-	"$agree_txt" "$lg_rc_note" "$raw_check" "$sum_lg" >"$bdir/dns_last.md" <<'EOF'
+	"$agree_txt" "$lg_rc_note" "$raw_check" "$sum_lg" "$world" "$root" "$WORLD_TIMEOUT_SHARE" \
+	>"$bdir/dns_last.md" <<'EOF'
 import json, os, statistics as st, sys
 
 (path, rows, ndom, runs, peer_limit, K, MS, N, rcvbuf, ncpu, arch, cpu, date, pin, lgv, ubv,
- gen_secs, agree_txt, lg_rc_note, raw_check, sum_lg) = sys.argv[1:]
+ gen_secs, agree_txt, lg_rc_note, raw_check, sum_lg, world, root, tshare) = sys.argv[1:]
 rows, ndom, runs, peer_limit = int(rows), int(ndom), int(runs), int(peer_limit)
 data = {}
 for line in open(path):
@@ -328,6 +357,10 @@ if lg:
           % (fr(rows), lg_w, fr(rows / lg_w), max(data["leadgate"]["rss"]) / 1024.0))
 else:
     print("| leadgate verify --dns ... | not measured | - | - | - |")
+if "leadgate-list" in data:
+    ll_w = med("leadgate-list", "wall")
+    print("| leadgate verify --dns ... --list (recorded in a new database) | %s rows | %.2f | %s rows/s | %.1f |"
+          % (fr(rows), ll_w, fr(rows / ll_w), max(data["leadgate-list"]["rss"]) / 1024.0))
 peer_r = med("peer", "rate")
 print("| peer: python-email-validator, check_deliverability=True, caching resolver | first %s contacts | %.2f | %s contacts/s | %.1f |"
       % (fr(peer_limit), med("peer", "wall"), "{:,.1f}".format(peer_r), max(data["peer"]["rss"]) / 1024.0))
@@ -337,6 +370,9 @@ print("|---|---:|")
 if lg:
     print("| leadgate / raw_dns wall time | %.2f x |" % (lg_w / raw_w))
     print("| leadgate rows/s / peer contacts/s | %s x |" % "{:,.0f}".format((rows / lg_w) / peer_r))
+if lg and "leadgate-list" in data:
+    print("| leadgate --list / leadgate wall time (what the store costs) | %.2f x |" % (ll_w / lg_w))
+    print("| leadgate --list / raw_dns wall time | %.2f x |" % (ll_w / raw_w))
 print("| raw_dns queries (median) | %s |" % fr(st.median(raw_kv.get("queries", [0]))))
 print("| raw_dns domains timed out / per-try timeouts (median) | %s / %s |"
       % (fr(st.median(raw_kv.get("timeout", [0]))), fr(st.median(raw_kv.get("try_timeouts", [0])))))
@@ -378,7 +414,8 @@ print("- The same K=%s, timeout %s ms and %s tries for all three. c-ares doubles
       " timeout %s ms and lifetime %s ms. raw_dns socket receive buffer: %s."
       % (K, MS, N, sum(int(MS) << i for i in range(int(N))), MS, int(MS) * int(N),
          "c-ares default" if rcvbuf == "0" else rcvbuf + " bytes"))
-print("- World: build/bench/world (bench/gen_world.py --seed 1); truth in truth.tsv, kinds in kinds.tsv.")
+print("- World: %s (bench/gen_world.py --seed 1 --timeout-share %s: that percent of the domains never answer); truth in truth.tsv, kinds in kinds.tsv."
+      % (os.path.relpath(world, root), tshare))
 print("- %s; %s; peer: %s." % (lgv, ubv, peer[0].get("library", "email_validator")))
 print("- Machine: %s CPUs (nproc), %s, %s. Date: %s." % (ncpu, arch, cpu, date))
 EOF
