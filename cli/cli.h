@@ -5,6 +5,7 @@
 #include "common/common.h"
 #include "dns/dns.h"
 #include "io/io.h"
+#include "jobs/jobs.h"
 #include "scoring/scoring.h"
 #include "verify/verify.h"
 
@@ -276,74 +277,15 @@ bool cli_dns_unanswered(const struct dns_stats *d, double max, size_t *failed);
 enum lg_status cli_dns_keep(struct dns_resolver *r, struct store *s, const struct dns_result *d,
 			    struct lg_err *err);
 
-/* ---- list.c: a list's state from the store, shared by lists, gate, export ---- */
+/* ---- list.c: the gate's decision as text (jobs/jobs.h weighs the list) ---- */
 
 struct store_list_info;
-struct store_member;
 struct conf;
 
-#define CLI_REFRESH_BUDGET 50000 /* refresh --budget's default */
-
-/*
- * What would let a list pass that the predicted part or emptiness blocks,
- * found with the gate's own arithmetic on the inputs the change would give.
- */
-enum list_fix {
-	LIST_FIX_NONE = 0,          /* not blocked there */
-	LIST_FIX_VERIFY,            /* no complete version: verify the list */
-	LIST_FIX_NO_RISKY,          /* without the risky records it passes as it is */
-	LIST_FIX_REFRESH,           /* re-verifying the records older than `days` passes */
-	LIST_FIX_REFRESH_NO_RISKY,  /* that, and without the risky records */
-	LIST_FIX_TOO_FEW,           /* no refresh passes: too few records for the threshold */
-	LIST_FIX_UNKNOWN,           /* nothing may be sent, but verdicts are unknown */
-	LIST_FIX_NOTHING,           /* nothing may be sent, even re-verified */
-};
-struct list_fix_predicted {
-	enum list_fix kind;
-	int days;                   /* the refresh's --older-than, in days (-1: none) */
-	unsigned long refresh;      /* the contacts that refresh re-verifies */
-	unsigned long risky;        /* *NO_RISKY: the risky records left out */
-	unsigned long unknown;      /* UNKNOWN: unknown contacts, not suppressed */
-	struct verify_gate_input in;        /* what export would write after the change */
-	struct verify_gate_decision after;  /* the predicted part of that */
-	unsigned long min_records;  /* TOO_FEW: fewest records like those that pass; 0 none */
-	double passes_at;           /* TOO_FEW: the lowest threshold it passes, as it is
-				     * (after the refresh when nothing may be sent as is) */
-};
-
-struct list_eval {
-	unsigned long members;                          /* contacts of the current version */
-	unsigned long by_status[VERIFY_STATUS_COUNT];   /* their latest verdicts */
-	unsigned long by_fresh[3];                      /* enum decay_class */
-	unsigned long suppressed;
-	unsigned long exportable;                       /* what export would write */
-	double whole_predicted;                         /* predicted bounce rate of every member */
-	struct verify_gate_input in;   /* the observed part: the current version's window */
-	struct verify_gate_decision gate;
-	bool include_risky;
-	struct list_fix_predicted fix; /* the way out of gate.why's PREDICTED or EMPTY */
-};
-
-/* May this member be sent (export --for-sequence)? */
-bool list_member_exportable(const struct store_member *m, const struct decay_policy *dp,
-			    int64_t now, bool include_risky);
-/* Read the list's members and weigh them through the gate. */
-enum lg_status list_evaluate(struct store *s, const struct conf *c,
-			     const struct store_list_info *li, int64_t now, bool include_risky,
-			     struct list_eval *out, struct lg_err *err);
 /* The gate's decision, with its reasons, as lines of text; a blocked
  * reason's line ends with its way out. */
 void list_print_gate(FILE *f, const struct conf *c, const struct store_list_info *li,
 		     const struct list_eval *e);
-/*
- * The way out of the gate's reason why (one VERIFY_GATE_* bit of
- * e->gate.why): advice with the figures it would give, and the command
- * that does it (both reset first; left empty when why is not blocking).
- */
-void list_way_out(const struct conf *c, const struct store_list_info *li,
-		  const struct list_eval *e, unsigned why, struct lg_buf *advice,
-		  struct lg_buf *command);
-
 /* ---- report.c: progress bar and summary ---- */
 
 struct progress {

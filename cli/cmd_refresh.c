@@ -189,7 +189,7 @@ static enum lg_status record_chunk(struct refresh_run *R, struct lg_err *err)
 
 int cmd_refresh(int argc, char **argv)
 {
-	struct refresh_run R = {.a = {.older = -1, .budget = CLI_REFRESH_BUDGET}};
+	struct refresh_run R = {.a = {.older = -1, .budget = LIST_REFRESH_BUDGET}};
 	struct conf conf;
 	struct lg_err err = {{0}};
 	enum lg_status st;
