@@ -136,23 +136,6 @@ int cli_parse(int argc, char **argv, const char *cmd, const struct cli_option *o
 	      int *first_operand);
 
 /*
- * ---- profile.c: what a list says of a contact besides its address ----
- * The profile columns, in this order.  cli_profile_column: which one a
- * header names (HubSpot, Salesforce, Apollo, ZoomInfo names, compared
- * ignoring case, blanks, '_' and '-'), or -1.  cli_profile_of: the
- * LG_PROFILE_COUNT cells of a row (s NULL: the list has no such column)
- * as the store keeps them, strings copied into a (trimmed; NULL for no
- * column), employees read as exports write them ("1,200", "51-200",
- * "10K"; -1 when there is no number).
- */
-enum { LG_PROFILE_TITLE, LG_PROFILE_COMPANY, LG_PROFILE_INDUSTRY, LG_PROFILE_REGION,
-       LG_PROFILE_EMPLOYEES, LG_PROFILE_FIRST_NAME, LG_PROFILE_LAST_NAME, LG_PROFILE_NAME,
-       LG_PROFILE_COUNT };
-struct store_profile;
-int cli_profile_column(const char *name, size_t len);
-void cli_profile_of(struct lg_arena *a, const struct io_cell *cell, struct store_profile *out);
-
-/*
  * ---- import.c: the skeleton of `bounces import` and `events import` ----
  * cli_import_operands checks for `import FILE...` after the options
  * (*first moves to the first FILE): -1 to go on, or 64 (said on stderr).
@@ -182,31 +165,6 @@ enum lg_status cli_import_files(struct store *s, int64_t list_id, int64_t now, c
 				const bool *ok, size_t max, cli_import_fn *one, cli_import_done_fn *done,
 				void *arg, int *failed, struct lg_err *err);
 int cli_import_status(const char *cmd, int failed, int n);
-
-/*
- * ---- recorder.c: `verify --list`'s writer thread ----
- * Verdicts and new DNS answers are copied into a batch of `batch`; a full
- * batch is written by a second thread on its own connection to the
- * store s (one transaction a batch) while the caller goes on.  A failure
- * of the writer's is returned by a later call.  recorder_finish writes
- * what is left and waits for it; recorder_free stops the thread (what was
- * not committed is lost, as a kill would lose it).
- */
-struct recorder;
-struct store_verdict;
-enum lg_status recorder_start(struct recorder **out, struct store *s, const struct store_run *run,
-			      int64_t now, size_t batch, struct lg_err *err);
-
-/* The verdict v, with its row's nrow cells (packed for the store; row
- * NULL: none), and when profile is non-NULL the LG_PROFILE_COUNT cells of
- * its row's profile columns (s NULL: the list has no such column). */
-enum lg_status recorder_verdict(struct recorder *r, const struct store_verdict *v,
-				const struct io_cell *row, size_t nrow,
-				const struct io_cell *profile, struct lg_err *err);
-enum lg_status recorder_dns(struct recorder *r, const char *domain, size_t len,
-			    const struct dns_result *res, struct lg_err *err);
-enum lg_status recorder_finish(struct recorder *r, struct lg_err *err);
-void recorder_free(struct recorder *r);
 
 /*
  * ---- lead.c: what score, qualify and decide share ----
@@ -259,23 +217,6 @@ enum lg_status lead_checklist(struct lead *L, int64_t contact_id, enum scoring_f
 			      struct scoring_checklist *out, struct lg_err *err);
 /* "met", "partial", "not_met" */
 bool lead_ev_status_parse(const char *s, enum scoring_ev_status *out);
-
-/* ---- dnscache.c: the resolver in front of the store's domain answers ---- */
-
-/* dns_resolver_lookup, but an unexpired answer kept in s (may be NULL) is
- * used instead of asking. */
-const struct dns_result *cli_dns_lookup(struct dns_resolver *r, struct store *s, int64_t now,
-					const char *domain, size_t len, size_t org_len);
-/* Is d a new answer to keep in the store?  True once per answer (d->user
- * marks it), never for a pending one, a failure or one the store gave. */
-bool cli_dns_to_keep(const struct dns_result *d);
-/* Did more than the share max of the domains looked up end unanswered
- * (dns.timeout, dns.servfail)?  *failed: how many did.  A run that says
- * yes exits 75, its rows written all the same ([verify] dns_unanswered_max). */
-bool cli_dns_unanswered(const struct dns_stats *d, double max, size_t *failed);
-/* Keep d's answer in s. */
-enum lg_status cli_dns_keep(struct dns_resolver *r, struct store *s, const struct dns_result *d,
-			    struct lg_err *err);
 
 /* ---- list.c: the gate's decision as text (jobs/jobs.h weighs the list) ---- */
 

@@ -129,7 +129,7 @@ static void verify_chunk(struct refresh_run *R)
 		it->reason = v.reason;
 		it->flags = v.flags;
 		if (verify_needs_dns(&v))
-			it->dns = cli_dns_lookup(R->dns, R->store, R->now, v.domain, v.domain_len,
+			it->dns = job_dns_lookup(R->dns, R->store, R->now, v.domain, v.domain_len,
 						 v.org_len);
 	}
 	while (dns_resolver_busy(R->dns))
@@ -157,8 +157,8 @@ static enum lg_status record_batch(struct refresh_run *R, size_t from, size_t to
 			if (it->dns->answered_at)
 				at = it->dns->answered_at;
 			domain = dns_resolver_domain(R->dns, it->dns, &dlen);
-			if (cli_dns_to_keep(it->dns))
-				st = cli_dns_keep(R->dns, R->store, it->dns, err);
+			if (job_dns_to_keep(it->dns))
+				st = job_dns_keep(R->dns, R->store, it->dns, err);
 		}
 		snprintf(norm, sizeof(norm), "%.*s", (int)it->due.address_len, it->due.address);
 		struct store_verdict sv = {
@@ -288,7 +288,7 @@ int cmd_refresh(int argc, char **argv)
 	struct dns_stats ds;
 	size_t failed;
 	dns_resolver_stats(R.dns, &ds);
-	if (st == LG_OK && cli_dns_unanswered(&ds, conf.dns_unanswered_max, &failed))
+	if (st == LG_OK && job_dns_unanswered(&ds, conf.dns_unanswered_max, &failed))
 		st = lg_err_set(&err, LG_ETEMP,
 				"%zu of %zu domains went unanswered (dns.timeout, dns.servfail), more than "
 				"the %g%% that [verify] dns_unanswered_max allows: every record was "

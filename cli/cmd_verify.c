@@ -249,7 +249,7 @@ struct run {
 	int64_t now;
 	unsigned long addressed;  /* rows with a valid address: recorded, or duplicates */
 	struct recorder *recorder; /* writes verdicts and DNS answers in batches */
-	int profile[LG_PROFILE_COUNT]; /* the output cell of each profile column, or -1 */
+	int profile[JOB_PROFILE_COUNT]; /* the output cell of each profile column, or -1 */
 	bool has_profile;
 };
 
@@ -286,7 +286,7 @@ static enum lg_status record(struct run *R, const struct verify_result *v,
 			     struct lg_err *err)
 {
 	enum lg_status st = LG_OK;
-	if (cli_dns_to_keep(d)) {
+	if (job_dns_to_keep(d)) {
 		size_t len;
 		const char *domain = dns_resolver_domain(R->dns, d, &len);
 		st = recorder_dns(R->recorder, domain, len, d, err);
@@ -304,9 +304,9 @@ static enum lg_status record(struct run *R, const struct verify_result *v,
 			.mx = mx, .provider = provider,
 			.verified_at = d && d->answered_at ? d->answered_at : R->now,
 		};
-		struct io_cell prof[LG_PROFILE_COUNT];
+		struct io_cell prof[JOB_PROFILE_COUNT];
 		if (R->has_profile)
-			for (int i = 0; i < LG_PROFILE_COUNT; i++)
+			for (int i = 0; i < JOB_PROFILE_COUNT; i++)
 				prof[i] = R->profile[i] >= 0 ? R->cells[R->profile[i]]
 							     : (struct io_cell){NULL, 0, true};
 		/* The row as the file gave it, for export to give back. */
@@ -585,10 +585,10 @@ int cmd_verify(int argc, char **argv)
 	}
 	memcpy(cols + nin, verify_cols, sizeof(verify_cols));
 	R.nin = nin;
-	for (int i = 0; i < LG_PROFILE_COUNT; i++)
+	for (int i = 0; i < JOB_PROFILE_COUNT; i++)
 		R.profile[i] = -1;
 	for (size_t k = 0; k < nin && a.list; k++) {
-		int p = cli_profile_column(cols[k].name, cols[k].len);
+		int p = job_profile_column(cols[k].name, cols[k].len);
 		if (p >= 0 && R.profile[p] < 0) {
 			R.profile[p] = (int)k;
 			R.has_profile = true;
@@ -676,7 +676,7 @@ int cmd_verify(int argc, char **argv)
 				  in_name, row->stray_line);
 		const struct dns_result *d = NULL;
 		if (R.dns && verify_needs_dns(&v))
-			d = cli_dns_lookup(R.dns, R.store, R.now, v.domain, v.domain_len, v.org_len);
+			d = job_dns_lookup(R.dns, R.store, R.now, v.domain, v.domain_len, v.org_len);
 
 		for (size_t i = 0; i < nin; i++)
 			R.cells[i] = src[i] < row->n
@@ -739,7 +739,7 @@ int cmd_verify(int argc, char **argv)
 		 * how much went unanswered). */
 		rep.dns_down = dns_resolver_down(R.dns);
 		rep.dns_unanswered = !rep.dns_down &&
-				     cli_dns_unanswered(&rep.dns_stats, conf.dns_unanswered_max,
+				     job_dns_unanswered(&rep.dns_stats, conf.dns_unanswered_max,
 							&rep.dns_failed);
 		struct io_spool_stats ss;
 		io_spool_stats(R.spool, &ss);

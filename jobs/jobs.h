@@ -11,12 +11,16 @@
 
 #include "common/common.h"
 #include "decay/decay.h"
+#include "dns/dns.h"
+#include "io/io.h"
 #include "verify/verify.h"
 
 struct conf;
 struct store;
 struct store_list_info;
 struct store_member;
+struct store_run;
+struct store_verdict;
 
 /* ---- list.c: a list weighed through the gate, and its way out ---- */
 
@@ -77,5 +81,64 @@ enum lg_status list_evaluate(struct store *s, const struct conf *c,
 void list_way_out(const struct conf *c, const struct store_list_info *li,
 		  const struct list_eval *e, unsigned why, struct lg_buf *advice,
 		  struct lg_buf *command);
+
+/*
+ * ---- profile.c: what a list says of a contact besides its address ----
+ * The profile columns, in this order.  job_profile_column: which one a
+ * header names (HubSpot, Salesforce, Apollo, ZoomInfo names, compared
+ * ignoring case, blanks, '_' and '-'), or -1.  job_profile_of: the
+ * JOB_PROFILE_COUNT cells of a row (s NULL: the list has no such column)
+ * as the store keeps them, strings copied into a (trimmed; NULL for no
+ * column), employees read as exports write them ("1,200", "51-200",
+ * "10K"; -1 when there is no number).
+ */
+enum { JOB_PROFILE_TITLE, JOB_PROFILE_COMPANY, JOB_PROFILE_INDUSTRY, JOB_PROFILE_REGION,
+       JOB_PROFILE_EMPLOYEES, JOB_PROFILE_FIRST_NAME, JOB_PROFILE_LAST_NAME, JOB_PROFILE_NAME,
+       JOB_PROFILE_COUNT };
+struct store_profile;
+int job_profile_column(const char *name, size_t len);
+void job_profile_of(struct lg_arena *a, const struct io_cell *cell, struct store_profile *out);
+
+/*
+ * ---- recorder.c: a verify job's writer thread ----
+ * Verdicts and new DNS answers are copied into a batch of `batch`; a full
+ * batch is written by a second thread on its own connection to the
+ * store s (one transaction a batch) while the caller goes on.  A failure
+ * of the writer's is returned by a later call.  recorder_finish writes
+ * what is left and waits for it; recorder_free stops the thread (what was
+ * not committed is lost, as a kill would lose it).
+ */
+struct recorder;
+struct store_verdict;
+enum lg_status recorder_start(struct recorder **out, struct store *s, const struct store_run *run,
+			      int64_t now, size_t batch, struct lg_err *err);
+
+/* The verdict v, with its row's nrow cells (packed for the store; row
+ * NULL: none), and when profile is non-NULL the JOB_PROFILE_COUNT cells of
+ * its row's profile columns (s NULL: the list has no such column). */
+enum lg_status recorder_verdict(struct recorder *r, const struct store_verdict *v,
+				const struct io_cell *row, size_t nrow,
+				const struct io_cell *profile, struct lg_err *err);
+enum lg_status recorder_dns(struct recorder *r, const char *domain, size_t len,
+			    const struct dns_result *res, struct lg_err *err);
+enum lg_status recorder_finish(struct recorder *r, struct lg_err *err);
+void recorder_free(struct recorder *r);
+
+/* ---- dnscache.c: the resolver in front of the store's domain answers ---- */
+
+/* dns_resolver_lookup, but an unexpired answer kept in s (may be NULL) is
+ * used instead of asking. */
+const struct dns_result *job_dns_lookup(struct dns_resolver *r, struct store *s, int64_t now,
+					const char *domain, size_t len, size_t org_len);
+/* Is d a new answer to keep in the store?  True once per answer (d->user
+ * marks it), never for a pending one, a failure or one the store gave. */
+bool job_dns_to_keep(const struct dns_result *d);
+/* Did more than the share max of the domains looked up end unanswered
+ * (dns.timeout, dns.servfail)?  *failed: how many did.  A run that says
+ * yes exits 75, its rows written all the same ([verify] dns_unanswered_max). */
+bool job_dns_unanswered(const struct dns_stats *d, double max, size_t *failed);
+/* Keep d's answer in s. */
+enum lg_status job_dns_keep(struct dns_resolver *r, struct store *s, const struct dns_result *d,
+			    struct lg_err *err);
 
 #endif

@@ -3,10 +3,10 @@
  * answer a previous run kept (and that has not expired) is used instead
  * of asking again, and new answers are kept for later runs.
  */
-#include "cli.h"
+#include "jobs.h"
 #include "store/store.h"
 
-const struct dns_result *cli_dns_lookup(struct dns_resolver *r, struct store *s, int64_t now,
+const struct dns_result *job_dns_lookup(struct dns_resolver *r, struct store *s, int64_t now,
 					const char *domain, size_t len, size_t org_len)
 {
 	const struct dns_result *d;
@@ -22,7 +22,7 @@ const struct dns_result *cli_dns_lookup(struct dns_resolver *r, struct store *s,
 	return dns_resolver_lookup(r, domain, len, org_len);
 }
 
-bool cli_dns_to_keep(const struct dns_result *d)
+bool job_dns_to_keep(const struct dns_result *d)
 {
 	if (!d || d->user || d->outcome == DNS_PENDING)
 		return false;
@@ -32,7 +32,7 @@ bool cli_dns_to_keep(const struct dns_result *d)
 	return d->outcome != DNS_SERVFAIL && d->outcome != DNS_TIMEOUT;
 }
 
-enum lg_status cli_dns_keep(struct dns_resolver *r, struct store *s, const struct dns_result *d,
+enum lg_status job_dns_keep(struct dns_resolver *r, struct store *s, const struct dns_result *d,
 			    struct lg_err *err)
 {
 	size_t len;
@@ -40,7 +40,7 @@ enum lg_status cli_dns_keep(struct dns_resolver *r, struct store *s, const struc
 	return store_domain_put(s, domain, len, d, err);
 }
 
-bool cli_dns_unanswered(const struct dns_stats *d, double max, size_t *failed)
+bool job_dns_unanswered(const struct dns_stats *d, double max, size_t *failed)
 {
 	/* Over every domain the run needed: those answered from the store
 	 * (primed) count, or a second run, which asks only for what the

@@ -5,7 +5,7 @@
  * (by the header names CRM exports use), and what their cells say, as the
  * store keeps it (struct store_profile).
  */
-#include "cli.h"
+#include "jobs.h"
 #include "store/store.h"
 
 #include <string.h>
@@ -15,29 +15,29 @@
  * (HubSpot, Salesforce, Apollo, ZoomInfo), compared ignoring case, blanks,
  * '_' and '-'.
  */
-int cli_profile_column(const char *name, size_t len)
+int job_profile_column(const char *name, size_t len)
 {
 	static const struct {
 		const char *name;
 		int col;
 	} known[] = {
-		{"title", LG_PROFILE_TITLE},          {"jobtitle", LG_PROFILE_TITLE},
-		{"position", LG_PROFILE_TITLE},       {"role", LG_PROFILE_TITLE},
-		{"company", LG_PROFILE_COMPANY},      {"companyname", LG_PROFILE_COMPANY},
-		{"accountname", LG_PROFILE_COMPANY},  {"organization", LG_PROFILE_COMPANY},
-		{"organisation", LG_PROFILE_COMPANY}, {"industry", LG_PROFILE_INDUSTRY},
-		{"region", LG_PROFILE_REGION},        {"country", LG_PROFILE_REGION},
-		{"employees", LG_PROFILE_EMPLOYEES},  {"numberofemployees", LG_PROFILE_EMPLOYEES},
-		{"employeecount", LG_PROFILE_EMPLOYEES}, {"companysize", LG_PROFILE_EMPLOYEES},
-		{"headcount", LG_PROFILE_EMPLOYEES},  {"numemployees", LG_PROFILE_EMPLOYEES},
-		{"estimatednumemployees", LG_PROFILE_EMPLOYEES},
-		{"firstname", LG_PROFILE_FIRST_NAME}, {"first", LG_PROFILE_FIRST_NAME},
-		{"givenname", LG_PROFILE_FIRST_NAME}, {"fname", LG_PROFILE_FIRST_NAME},
-		{"lastname", LG_PROFILE_LAST_NAME},   {"last", LG_PROFILE_LAST_NAME},
-		{"surname", LG_PROFILE_LAST_NAME},    {"familyname", LG_PROFILE_LAST_NAME},
-		{"lname", LG_PROFILE_LAST_NAME},      {"name", LG_PROFILE_NAME},
-		{"fullname", LG_PROFILE_NAME},        {"contactname", LG_PROFILE_NAME},
-		{"personname", LG_PROFILE_NAME},
+		{"title", JOB_PROFILE_TITLE},          {"jobtitle", JOB_PROFILE_TITLE},
+		{"position", JOB_PROFILE_TITLE},       {"role", JOB_PROFILE_TITLE},
+		{"company", JOB_PROFILE_COMPANY},      {"companyname", JOB_PROFILE_COMPANY},
+		{"accountname", JOB_PROFILE_COMPANY},  {"organization", JOB_PROFILE_COMPANY},
+		{"organisation", JOB_PROFILE_COMPANY}, {"industry", JOB_PROFILE_INDUSTRY},
+		{"region", JOB_PROFILE_REGION},        {"country", JOB_PROFILE_REGION},
+		{"employees", JOB_PROFILE_EMPLOYEES},  {"numberofemployees", JOB_PROFILE_EMPLOYEES},
+		{"employeecount", JOB_PROFILE_EMPLOYEES}, {"companysize", JOB_PROFILE_EMPLOYEES},
+		{"headcount", JOB_PROFILE_EMPLOYEES},  {"numemployees", JOB_PROFILE_EMPLOYEES},
+		{"estimatednumemployees", JOB_PROFILE_EMPLOYEES},
+		{"firstname", JOB_PROFILE_FIRST_NAME}, {"first", JOB_PROFILE_FIRST_NAME},
+		{"givenname", JOB_PROFILE_FIRST_NAME}, {"fname", JOB_PROFILE_FIRST_NAME},
+		{"lastname", JOB_PROFILE_LAST_NAME},   {"last", JOB_PROFILE_LAST_NAME},
+		{"surname", JOB_PROFILE_LAST_NAME},    {"familyname", JOB_PROFILE_LAST_NAME},
+		{"lname", JOB_PROFILE_LAST_NAME},      {"name", JOB_PROFILE_NAME},
+		{"fullname", JOB_PROFILE_NAME},        {"contactname", JOB_PROFILE_NAME},
+		{"personname", JOB_PROFILE_NAME},
 	};
 	char k[32];
 	size_t n = 0;
@@ -111,15 +111,15 @@ static const char *cell_dup(struct lg_arena *a, const struct io_cell *c)
 	return lg_arena_memdup(a, s, n);
 }
 
-void cli_profile_of(struct lg_arena *a, const struct io_cell *cell, struct store_profile *out)
+void job_profile_of(struct lg_arena *a, const struct io_cell *cell, struct store_profile *out)
 {
-	out->title = cell_dup(a, &cell[LG_PROFILE_TITLE]);
-	out->company = cell_dup(a, &cell[LG_PROFILE_COMPANY]);
-	out->industry = cell_dup(a, &cell[LG_PROFILE_INDUSTRY]);
-	out->region = cell_dup(a, &cell[LG_PROFILE_REGION]);
-	const struct io_cell *e = &cell[LG_PROFILE_EMPLOYEES];
+	out->title = cell_dup(a, &cell[JOB_PROFILE_TITLE]);
+	out->company = cell_dup(a, &cell[JOB_PROFILE_COMPANY]);
+	out->industry = cell_dup(a, &cell[JOB_PROFILE_INDUSTRY]);
+	out->region = cell_dup(a, &cell[JOB_PROFILE_REGION]);
+	const struct io_cell *e = &cell[JOB_PROFILE_EMPLOYEES];
 	out->employees = e->s ? employees_of(e->s, e->len) : -1;
-	out->first_name = cell_dup(a, &cell[LG_PROFILE_FIRST_NAME]);
-	out->last_name = cell_dup(a, &cell[LG_PROFILE_LAST_NAME]);
-	out->name = cell_dup(a, &cell[LG_PROFILE_NAME]);
+	out->first_name = cell_dup(a, &cell[JOB_PROFILE_FIRST_NAME]);
+	out->last_name = cell_dup(a, &cell[JOB_PROFILE_LAST_NAME]);
+	out->name = cell_dup(a, &cell[JOB_PROFILE_NAME]);
 }

@@ -20,7 +20,7 @@
  * or not at all, so a run killed at any moment loses only what a rerun
  * writes again.
  */
-#include "cli.h"
+#include "jobs.h"
 #include "store/store.h"
 
 #include <pthread.h>
@@ -190,7 +190,7 @@ enum lg_status recorder_verdict(struct recorder *r, const struct store_verdict *
 	c->profile = NULL;
 	if (profile) {
 		struct store_profile *p = lg_arena_alloc(&b->arena, sizeof(*p), _Alignof(struct store_profile));
-		cli_profile_of(&b->arena, profile, p);
+		job_profile_of(&b->arena, profile, p);
 		c->profile = p;
 	}
 	return batch_full(r) ? submit(r, err) : LG_OK;
