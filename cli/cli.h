@@ -239,42 +239,9 @@ void progress_start(struct progress *p, bool on, uint64_t size);
 void progress_tick(struct progress *p, unsigned long rows, uint64_t bytes);
 void progress_done(struct progress *p);
 
-struct report {
-	const char *input;          /* borrowed */
-	const char *email_column;   /* borrowed */
-	char delim;
-	bool bom;
-	unsigned long rows;
-	unsigned long no_address;   /* rows without an address: not in by_status */
-	unsigned long by_status[VERIFY_STATUS_COUNT]; /* the other rows */
-	unsigned long by_reason[VERIFY_R_COUNT];
-	unsigned long by_flag[VERIFY_FLAG_COUNT];
-	unsigned long ragged;
-	unsigned long stray_quotes;  /* rows with text after a closing quote */
-	unsigned long header_line, preamble_lines; /* lines above the header are no rows */
-	unsigned long blank_lines;
-	unsigned long footer_rows, footer_line, footer_last;
-	unsigned long repaired_utf8;
-	size_t distinct_addresses, distinct_domains;
-	size_t set_bytes;           /* memory of the duplicate set and domain cache */
-	bool dns;                   /* the DNS stage ran */
-	bool dns_down;              /* and the resolver did not answer */
-	bool dns_unanswered;        /* or left too many domains unanswered (cli_dns_unanswered) */
-	size_t dns_failed;          /* domains that ended in dns.timeout or dns.servfail */
-	struct dns_stats dns_stats;
-	size_t spool_peak;          /* memory of rows waiting for DNS, at most */
-	size_t spool_spilled;       /* bytes of waiting rows written to the spool file */
-	double elapsed;
-	const char *list;           /* --list: the list recorded (borrowed), else NULL */
-	unsigned long list_contacts;   /* the contacts of the version it made */
-	unsigned long list_addressed;  /* rows with a valid address (the others were not
-					* recorded); those past list_contacts were collapsed */
-	struct verify_gate_decision gate;
-	unsigned long gate_candidates;
-};
-
-void report_count(struct report *r, const struct verify_result *v);
-void report_print(FILE *f, const struct report *r);
-enum lg_status report_write_json(const char *path, const struct report *r, struct lg_err *err);
+/* The verify job's report, as text and as JSON (--summary). */
+void report_print(FILE *f, const struct job_verify_report *r);
+enum lg_status report_write_json(const char *path, const struct job_verify_report *r,
+				 struct lg_err *err);
 
 #endif

@@ -43,23 +43,8 @@ void progress_done(struct progress *p)
 		fprintf(stderr, "\r\033[K");
 }
 
-void report_count(struct report *r, const struct verify_result *v)
-{
-	r->rows++;
-	/* An empty email cell, or a row too short to have one: no address,
-	 * counted apart, as bulk verifiers show "no email" apart. */
-	if (v->reason == VERIFY_R_EMPTY || v->reason == VERIFY_R_INPUT_MISSING)
-		r->no_address++;
-	else
-		r->by_status[v->status]++;
-	r->by_reason[v->reason]++;
-	for (unsigned b = 0; b < VERIFY_FLAG_COUNT; b++)
-		if (v->flags & (1u << b))
-			r->by_flag[b]++;
-}
-
 /* Reason indices by count, largest first (ties in code order). */
-static size_t top_reasons(const struct report *r, unsigned *idx)
+static size_t top_reasons(const struct job_verify_report *r, unsigned *idx)
 {
 	size_t n = 0;
 	for (unsigned i = 0; i < VERIFY_R_COUNT; i++)
@@ -81,12 +66,12 @@ static const char *delim_name(char d)
 
 /* --list: the rows with a valid address that became no contact of their
  * own, a repeat of another row's (the text and --summary say the same). */
-static unsigned long list_collapsed(const struct report *r)
+static unsigned long list_collapsed(const struct job_verify_report *r)
 {
 	return r->list_addressed > r->list_contacts ? r->list_addressed - r->list_contacts : 0;
 }
 
-void report_print(FILE *f, const struct report *r)
+void report_print(FILE *f, const struct job_verify_report *r)
 {
 	unsigned idx[VERIFY_R_COUNT];
 	size_t n = top_reasons(r, idx);
@@ -166,7 +151,7 @@ void report_print(FILE *f, const struct report *r)
 		r->elapsed > 0 ? r->rows / r->elapsed : 0.0);
 }
 
-enum lg_status report_write_json(const char *path, const struct report *r, struct lg_err *err)
+enum lg_status report_write_json(const char *path, const struct job_verify_report *r, struct lg_err *err)
 {
 	json_t *o = json_object(), *st = json_object(), *rs = json_object(), *fl = json_object();
 	for (int s = 0; s < VERIFY_STATUS_COUNT; s++)

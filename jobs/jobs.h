@@ -141,4 +141,105 @@ bool job_dns_unanswered(const struct dns_stats *d, double max, size_t *failed);
 enum lg_status job_dns_keep(struct dns_resolver *r, struct store *s, const struct dns_result *d,
 			    struct lg_err *err);
 
+/* What a verify job counted and found: its summary. */
+struct job_verify_report {
+	const char *input;          /* borrowed */
+	const char *email_column;   /* borrowed */
+	char delim;
+	bool bom;
+	uint64_t input_size;         /* bytes, 0 when unknown (standard input) */
+	unsigned long rows;
+	unsigned long no_address;   /* rows without an address: not in by_status */
+	unsigned long by_status[VERIFY_STATUS_COUNT]; /* the other rows */
+	unsigned long by_reason[VERIFY_R_COUNT];
+	unsigned long by_flag[VERIFY_FLAG_COUNT];
+	unsigned long ragged;
+	unsigned long stray_quotes;  /* rows with text after a closing quote */
+	unsigned long header_line, preamble_lines; /* lines above the header are no rows */
+	unsigned long blank_lines;
+	unsigned long footer_rows, footer_line, footer_last;
+	unsigned long repaired_utf8;
+	size_t distinct_addresses, distinct_domains;
+	size_t set_bytes;           /* memory of the duplicate set and domain cache */
+	bool dns;                   /* the DNS stage ran */
+	bool dns_down;              /* and the resolver did not answer */
+	bool dns_unanswered;        /* or left too many domains unanswered (job_dns_unanswered) */
+	size_t dns_failed;          /* domains that ended in dns.timeout or dns.servfail */
+	struct dns_stats dns_stats;
+	size_t spool_peak;          /* memory of rows waiting for DNS, at most */
+	size_t spool_spilled;       /* bytes of waiting rows written to the spool file */
+	double elapsed;             /* the caller's to set: the whole run, in seconds */
+	const char *list;           /* the list recorded (borrowed), else NULL */
+	unsigned long list_contacts;   /* the contacts of the version it made */
+	unsigned long list_addressed;  /* rows with a valid address (the others were not
+					* recorded); those past list_contacts were collapsed */
+	struct verify_gate_decision gate;
+	unsigned long gate_candidates;
+};
+
+/*
+ * ---- verify.c: the verify job ----
+ * Read a contact list from opts.in, verify every row, write every row to
+ * the output with the verify_* columns; with opts.list, record the run in
+ * the store at opts.db as a version of that list and weigh it through the
+ * gate.  The caller drives it:
+ *
+ *	job_verify_open()     the header, the columns, the store: may fail
+ *	                      on the input (LG_EDATA: no email column) or the
+ *	                      store before any output exists
+ *	job_verify_start()    the output; then
+ *	job_verify_step()     until *done: rows read, verified, written
+ *	                      (max rows read a step), the resolver worked
+ *	job_verify_finish()   once the output is in place: the run recorded
+ *	                      as the list's version, the list gated
+ *	job_verify_free()     always, after open (even a failed one)
+ *
+ * What a person should see about the input comes through opts.notice as
+ * it happens: JOB_NOTICE_WARNING asks for a look at the input (a ragged
+ * row, with its line), JOB_NOTICE_NEWS only tells (a footer skipped, an
+ * interrupted run taken up).
+ */
+enum job_notice { JOB_NOTICE_WARNING, JOB_NOTICE_NEWS };
+typedef void job_notice_fn(void *arg, enum job_notice kind, const char *msg);
+
+struct job_verify_opts {
+	const struct conf *conf;  /* borrowed for the job's life */
+	int in;                   /* the input, read from where it is; not closed */
+	const char *in_name;      /* for messages and the store; borrowed */
+	int out;                  /* job_verify_start's */
+	const char *out_name;     /* job_verify_start's */
+	enum io_format format;
+	enum io_guard guard;
+	const char *email_column; /* name or 1-based number; NULL: found by name */
+	long skip_lines;          /* the header comes after this many lines; -1: look for it */
+	bool no_dns;              /* no lookups: dns.skipped */
+	struct dns_opts dns;
+	const char *list;         /* record as a version of this list; NULL: no store */
+	const char *source;       /* with list: where the list came from, or NULL */
+	const char *db;           /* with list: the database (NULL: the default path) */
+	int64_t now;              /* verified_at of what DNS did not date, and the store's clock */
+	job_notice_fn *notice;    /* may be NULL */
+	void *arg;                /* notice's, and job_verify_start's progress's */
+};
+/* Called for each row written: rows so far, input bytes read so far. */
+typedef void job_progress_fn(void *arg, unsigned long rows, uint64_t bytes);
+
+struct job_verify;
+/* *out is set even on failure: job_verify_free it. */
+enum lg_status job_verify_open(struct job_verify **out, const struct job_verify_opts *opts,
+			       struct lg_err *err);
+/* Rows go to out (not closed); out_name names it in messages (borrowed);
+ * progress may be NULL. */
+void job_verify_start(struct job_verify *j, int out, const char *out_name,
+		      job_progress_fn *progress);
+enum lg_status job_verify_step(struct job_verify *j, size_t max, bool *done, struct lg_err *err);
+enum lg_status job_verify_finish(struct job_verify *j, struct lg_err *err);
+/* The counts so far; borrowed until job_verify_free. */
+const struct job_verify_report *job_verify_report(const struct job_verify *j);
+/* After job_verify_finish with a list: the list and the gate's decision
+ * (borrowed until job_verify_free); NULL without a list. */
+const struct list_eval *job_verify_gate(const struct job_verify *j,
+					const struct store_list_info **li);
+void job_verify_free(struct job_verify *j);
+
 #endif
