@@ -148,6 +148,7 @@ demo: deps
 
 test: deps
 	@$(MAKE) --no-print-directory $(B)/leadgate $(TEST_BIN)
+	@CC='$(CC)' sh tests/banned.sh $(filter-out -MMD -MP,$(ALL_CFLAGS))
 	@sh tests/run.sh $(B)
 
 check: deps

@@ -15,6 +15,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The headers that declare what banned.h bans come first (banned.h says
+ * why), so that every module includes them through this file. */
+#include <ctype.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "banned.h"
+
 /*
  * Statuses.  A status says whether leadgate could do what it was asked,
  * never what it found: a bad address is a verdict (data), not an error.
