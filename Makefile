@@ -63,6 +63,7 @@ help:
 	@echo "make check     the tests under ASan + UBSan"
 	@echo "make valgrind  the unit tests under valgrind"
 	@echo "make hdrcheck  every header (*/*.h) compiles on its own"
+	@echo "make lint      every C file and header is as clang-format writes it (.clang-format)"
 	@echo "make fuzz      build the libFuzzer harnesses of fuzz/ with clang (build-fuzz/)"
 	@echo "make fuzz-run  run each harness FUZZ_SECONDS=$(FUZZ_SECONDS) s on its corpus (fuzz/README.md)"
 	@echo "make bench     the benchmark (bench/README.md)"
@@ -238,8 +239,13 @@ hdrcheck:
 	    { echo "hdrcheck: $$h does not compile on its own"; exit 1; }; \
 	done; echo "hdrcheck: $(words $(HEADERS)) headers compile on their own"
 
+# Every C file and header is as clang-format (14, Debian 12's) would write
+# it with the checked-in .clang-format.
+LINT_PKGS := clang-format
 lint:
-	clang-format --dry-run --Werror $(LIB_SRC) $(CLI_SRC) tests/*.c
+	$(call install_missing,$(LINT_PKGS))
+	@clang-format --dry-run --Werror $(filter-out build%,$(wildcard */*.c */*.h)) && \
+	  echo "lint: the sources are formatted"
 
 # ---- install -------------------------------------------------------------
 install: $(B)/leadgate
