@@ -65,6 +65,8 @@ help:
 	@echo "make test      deps + build + every test"
 	@echo "make check     the tests under ASan + UBSan"
 	@echo "make valgrind  the unit tests under valgrind"
+	@echo "make hdrcheck  every header (*/*.h) compiles on its own"
+	@echo "make lint      every C file and header is as clang-format writes it (.clang-format)"
 	@echo "make fuzz      build the libFuzzer harnesses of fuzz/ with clang (build-fuzz/)"
 	@echo "make fuzz-run  run each harness FUZZ_SECONDS=$(FUZZ_SECONDS) s on its corpus (fuzz/README.md)"
 	@echo "make bench     the benchmark (bench/README.md)"
@@ -151,6 +153,7 @@ demo: deps
 
 test: deps
 	@$(MAKE) --no-print-directory $(B)/leadgate $(TEST_BIN)
+	@CC='$(CC)' sh tests/banned.sh $(filter-out -MMD -MP,$(ALL_CFLAGS))
 	@sh tests/run.sh $(B)
 
 check: deps
@@ -229,14 +232,23 @@ $(B)/bench/bench_scoring: bench/bench_scoring.c $(B)/libleadgate.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(B)/libleadgate.a $(PKG_LIBS) $(LDFLAGS)
 
-# Every public header compiles on its own.
+# Every header compiles on its own, the private *_int.h ones too, and
+# twice in a row (its include guard works).
+HEADERS := $(filter-out build%,$(wildcard */*.h))
 hdrcheck:
-	@for h in common/common.h decay/decay.h scoring/scoring.h conf/conf.h dns/dns.h verify/verify.h io/io.h bounce/bounce.h event/event.h store/store.h jobs/jobs.h; do \
-	  echo "#include \"$$h\"" | $(CC) $(ALL_CFLAGS) -MF /dev/null -fsyntax-only -x c - || exit 1; \
-	done; echo "headers ok"
+	@for h in $(HEADERS); do \
+	  printf '#include "%s"\n#include "%s"\n' $$h $$h | \
+	    $(CC) $(filter-out -MMD -MP,$(ALL_CFLAGS)) -fsyntax-only -x c - || \
+	    { echo "hdrcheck: $$h does not compile on its own"; exit 1; }; \
+	done; echo "hdrcheck: $(words $(HEADERS)) headers compile on their own"
 
+# Every C file and header is as clang-format (14, Debian 12's) would write
+# it with the checked-in .clang-format.
+LINT_PKGS := clang-format
 lint:
-	clang-format --dry-run --Werror $(LIB_SRC) $(CLI_SRC) tests/*.c
+	$(call install_missing,$(LINT_PKGS))
+	@clang-format --dry-run --Werror $(filter-out build%,$(wildcard */*.c */*.h)) && \
+	  echo "lint: the sources are formatted"
 
 # ---- install -------------------------------------------------------------
 install: $(B)/leadgate

@@ -5,9 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void die_oom(size_t n)
+void lg_die_oom(size_t n)
 {
-	fprintf(stderr, "leadgate: out of memory allocating %zu bytes\n", n);
+	if (n)
+		fprintf(stderr, "leadgate: out of memory allocating %zu bytes\n", n);
+	else
+		fprintf(stderr, "leadgate: out of memory\n");
 	abort();
 }
 
@@ -15,7 +18,7 @@ void *lg_xmalloc(size_t n)
 {
 	void *p = malloc(n ? n : 1);
 	if (!p)
-		die_oom(n);
+		lg_die_oom(n);
 	return p;
 }
 
@@ -23,7 +26,7 @@ void *lg_xcalloc(size_t nmemb, size_t size)
 {
 	void *p = calloc(nmemb ? nmemb : 1, size ? size : 1);
 	if (!p)
-		die_oom(nmemb * size);
+		lg_die_oom(nmemb * size);
 	return p;
 }
 
@@ -31,7 +34,7 @@ void *lg_xrealloc(void *p, size_t n)
 {
 	void *q = realloc(p, n ? n : 1);
 	if (!q)
-		die_oom(n);
+		lg_die_oom(n);
 	return q;
 }
 

@@ -15,6 +15,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The headers that declare what banned.h bans come first (banned.h says
+ * why), so that every module includes them through this file. */
+#include <ctype.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "banned.h"
+
 /*
  * Statuses.  A status says whether leadgate could do what it was asked,
  * never what it found: a bad address is a verdict (data), not an error.
@@ -45,12 +57,26 @@ struct lg_err {
 enum lg_status lg_err_set(struct lg_err *err, enum lg_status st, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/*
+ * A broken invariant: a state the program's own logic rules out, never bad
+ * input (that is an error or a verdict).  BUG(fmt, ...) prints "leadgate:
+ * BUG: file:line: message" on stderr and aborts; the message names the
+ * invariant that broke ("a row waits for a lookup nobody runs").
+ */
+#define BUG(...) lg_bug(__FILE__, __LINE__, __VA_ARGS__)
+_Noreturn void lg_bug(const char *file, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /* Allocation: these never return NULL; they abort on exhaustion. */
 void *lg_xmalloc(size_t n);
 void *lg_xcalloc(size_t nmemb, size_t size);
 void *lg_xrealloc(void *p, size_t n);
 char *lg_xstrdup(const char *s);
 char *lg_xmemdup(const void *p, size_t n); /* NUL-terminated copy */
+/* What they do on exhaustion, for memory a library allocates: "leadgate:
+ * out of memory allocating n bytes" (n = 0: size unknown) and abort.
+ * Running out is no bug, so this is not BUG(). */
+_Noreturn void lg_die_oom(size_t n);
 
 /* ASCII-only helpers: safe on untrusted bytes, independent of the locale. */
 static inline unsigned char lg_ascii_lower(unsigned char c)

@@ -132,7 +132,7 @@ static void grow(struct lg_map *m)
 void *lg_map_put(struct lg_map *m, const char *key, size_t len, uint64_t hash, bool *created)
 {
 	if (len > UINT32_MAX)
-		abort(); /* a 4 GiB key: a programmer error */
+		BUG("a map key is shorter than 4 GiB (this one: %zu bytes)", len);
 	if (!m->slots || (m->count + 1) * 10 > (m->mask + 1) * 7)
 		grow(m);
 	struct lg_map_slot *s = find(m, key, len, hash);
@@ -143,7 +143,7 @@ void *lg_map_put(struct lg_map *m, const char *key, size_t len, uint64_t hash, b
 	}
 	unsigned char *rec = lg_arena_alloc(&m->arena, m->val_size + sizeof(uint32_t) + len + 1, 8);
 	if ((uintptr_t)rec & ~ADDR_MASK)
-		abort(); /* an address past 48 bits: this map cannot tag it */
+		BUG("a map record's address fits in 48 bits (this one: %p)", (void *)rec);
 	memset(rec, 0, m->val_size);
 	uint32_t n = (uint32_t)len;
 	memcpy(rec + m->val_size, &n, sizeof(n));

@@ -46,7 +46,7 @@ enum lg_status lg_regex_new(struct lg_regex **out, const char *pattern, unsigned
 	re->code = code;
 	re->md = pcre2_match_data_create_from_pattern(code, NULL);
 	if (!re->md)
-		abort(); /* out of memory, as lg_xmalloc would */
+		lg_die_oom(0); /* the one way it fails, as lg_xmalloc would */
 	*out = re;
 	return LG_OK;
 }

@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 
 const char *lg_strerror(enum lg_status st)
@@ -43,6 +44,24 @@ enum lg_status lg_err_set(struct lg_err *err, enum lg_status st, const char *fmt
 		va_end(ap);
 	}
 	return st;
+}
+
+void lg_bug(const char *file, int line, const char *fmt, ...)
+{
+	/* One write of the whole line, so that it is not interleaved with
+	 * another thread's output. */
+	char msg[1024];
+	int n = snprintf(msg, sizeof(msg), "leadgate: BUG: %s:%d: ", file, line);
+	if (n < 0)
+		n = 0;
+	if ((size_t)n < sizeof(msg)) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(msg + n, sizeof(msg) - (size_t)n, fmt, ap);
+		va_end(ap);
+	}
+	fprintf(stderr, "%s\n", msg);
+	abort();
 }
 
 double lg_now_mono(void)

@@ -289,9 +289,10 @@ enum lg_status conf_set_scoring(struct conf *c, const char *key, const char *val
 	long v;
 	int64_t d;
 
-	if (strlen(value) >= sizeof(val))
+	size_t vlen = strlen(value);
+	if (vlen >= sizeof(val))
 		return lg_err_set(err, LG_ECONFIG, "%s:%u: %s: value too long", name, line, key);
-	strcpy(val, value);
+	memcpy(val, value, vlen + 1);
 
 	static const struct {
 		const char *key;

@@ -80,10 +80,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		verify_address(alone, norm, strlen(norm), &again);
 		check(&again);
 		if (again.reason != reason || strcmp(again.normalized, norm) != 0) {
-			fprintf(stderr, "normalized '%s' (%s) verifies as '%s' (%s)\n", norm,
-				verify_reason_name(reason), again.normalized,
-				verify_reason_name(again.reason));
-			abort();
+			BUG("a normalized address verifies as itself: '%s' (%s) verifies as "
+			    "'%s' (%s)",
+			    norm, verify_reason_name(reason), again.normalized,
+			    verify_reason_name(again.reason));
 		}
 	}
 

@@ -633,7 +633,7 @@ enum lg_status job_verify_step(struct job_verify *j, size_t max, bool *done, str
 	case DRAINING:
 		if (j->waiting) {
 			if (!dns_resolver_busy(j->dns))
-				abort(); /* a row waits for a lookup nobody runs: a bug */
+				BUG("a row waiting for DNS has a lookup in flight");
 			return step_dns(j, true, SIZE_MAX, err);
 		}
 		j->phase = PROBING;

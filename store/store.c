@@ -514,9 +514,8 @@ sqlite3_stmt *store_stmt(struct store *s, enum stmt_id id)
 		if (sqlite3_prepare_v3(s->db, sql[id], -1, SQLITE_PREPARE_PERSISTENT, &s->q[id],
 				       NULL) != SQLITE_OK) {
 			/* The SQL is ours and the schema migrated: a bug. */
-			fprintf(stderr, "leadgate: internal error preparing statement %d: %s\n", (int)id,
-				sqlite3_errmsg(s->db));
-			abort();
+			BUG("statement %d prepares against the migrated schema: %s", (int)id,
+			    sqlite3_errmsg(s->db));
 		}
 	} else {
 		sqlite3_reset(s->q[id]);

@@ -7,6 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -239,6 +242,46 @@ static void test_read_file(void **state)
 	lg_buf_release(&b);
 }
 
+/* BUG() in a child whose stderr is a pipe: one line naming the file, the
+ * line and the broken invariant, then SIGABRT. */
+static void test_bug(void **state)
+{
+	(void)state;
+	int p[2];
+	assert_int_equal(pipe(p), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct rlimit none = {0, 0};
+		setrlimit(RLIMIT_CORE, &none); /* no core file for an expected abort */
+		signal(SIGABRT, SIG_DFL);
+		close(p[0]);
+		dup2(p[1], 2);
+		BUG("a test's invariant: %d is %s", 42, "broken");
+	}
+	close(p[1]);
+	char out[512];
+	size_t n = 0;
+	ssize_t r;
+	while (n < sizeof(out) - 1 && (r = read(p[0], out + n, sizeof(out) - 1 - n)) > 0)
+		n += (size_t)r;
+	out[n] = '\0';
+	close(p[0]);
+	int ws;
+	assert_int_equal(waitpid(pid, &ws, 0), pid);
+	assert_true(WIFSIGNALED(ws));
+	assert_int_equal(WTERMSIG(ws), SIGABRT);
+
+	const char *head = "leadgate: BUG: " __FILE__ ":";
+	const char *tail = ": a test's invariant: 42 is broken\n";
+	assert_memory_equal(out, head, strlen(head));
+	const char *d = out + strlen(head), *e = d;
+	while (lg_ascii_is_digit((unsigned char)*e))
+		e++;
+	assert_true(e > d); /* the line number */
+	assert_string_equal(e, tail);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -247,7 +290,7 @@ int main(void)
 		cmocka_unit_test(test_hash),  cmocka_unit_test(test_ascii),
 		cmocka_unit_test(test_arena), cmocka_unit_test(test_status),
 		cmocka_unit_test(test_parse_long), cmocka_unit_test(test_read_file),
-		cmocka_unit_test(test_time_cell),
+		cmocka_unit_test(test_time_cell), cmocka_unit_test(test_bug),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

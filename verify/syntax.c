@@ -33,7 +33,7 @@ static void normalize(uninorm_t nf, const char *s, size_t n, struct lg_buf *out)
 	uint8_t *r = u8_normalize(nf, (const uint8_t *)s, n, NULL, &len);
 	lg_buf_reset(out);
 	if (!r)
-		abort(); /* only ENOMEM: the input was checked to be valid UTF-8 */
+		lg_die_oom(0); /* only ENOMEM: the input was checked to be valid UTF-8 */
 	lg_buf_add(out, r, len);
 	free(r);
 }
@@ -236,7 +236,7 @@ void syntax_fold_local(const char *s, size_t n, struct lg_buf *out)
 	size_t len = 0;
 	uint8_t *f = u8_casefold((const uint8_t *)s, n, NULL, UNINORM_NFC, NULL, &len);
 	if (!f)
-		abort(); /* only ENOMEM: s was checked to be valid UTF-8 */
+		lg_die_oom(0); /* only ENOMEM: s was checked to be valid UTF-8 */
 	lg_buf_add(out, f, len);
 	free(f);
 }

@@ -65,8 +65,9 @@ struct verify_ctx *verify_ctx_new(const struct conf *conf)
 	ctx->typo_frequent_min = conf->typo_frequent_min ? conf->typo_frequent_min : 20;
 	ctx->psl = psl_latest(NULL);
 
-	if (lg_regex_new(&ctx->display_re, display_pattern, 0, NULL) != LG_OK)
-		abort(); /* a constant pattern: a programmer error */
+	struct lg_err rerr;
+	if (lg_regex_new(&ctx->display_re, display_pattern, 0, &rerr) != LG_OK)
+		BUG("the display-name pattern compiles: %s", rerr.msg);
 	return ctx;
 }
 
