@@ -1,7 +1,8 @@
 /*
  * test_jobs.c - the jobs layer without the command line: lists weighed
  * through the gate on real database files, and the way out of a blocked
- * one, in figures and as the command that takes it.
+ * one, in figures and as the command that takes it; the verify job over
+ * real files, alone, with a list, and two of them stepped in turn.
  *
  * Each test makes its own database in a temporary directory (made by the
  * group setup, removed by its teardown) through the store's API, as a
@@ -20,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -253,6 +255,235 @@ static void test_side_by_side(void **state)
 	conf_release(&c2);
 }
 
+/* ---- the verify job, driven as a caller of the layer drives it ---- */
+
+static const char sample_csv[] =
+	"First Name,Email,Company\r\n"
+	"Olivia,olivia@proseware.com,Proseware\r\n"
+	"Bad,not-an-address,Nowhere\r\n"
+	"Short,short@contoso.com\r\n" /* ragged: two fields */
+	"Dup,OLIVIA@proseware.com,Proseware\r\n"
+	"Role,info@contoso.com,Contoso\r\n"
+	"Typo,kim@gmial.com,Fabrikam\r\n";
+
+/* A file under the temporary directory holding data; its path in buf. */
+static void write_file(char *buf, size_t cap, const char *name, const char *data)
+{
+	snprintf(buf, cap, "%s/%u-%s", tmpdir, ++dbseq, name);
+	FILE *f = fopen(buf, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(data, 1, strlen(data), f), strlen(data));
+	assert_int_equal(fclose(f), 0);
+}
+
+/* The whole of a file, NUL-terminated; owned: free(). */
+static char *read_all(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	assert_non_null(f);
+	char *b = malloc(1 << 16);
+	assert_non_null(b);
+	size_t n = fread(b, 1, (1 << 16) - 1, f);
+	b[n] = '\0';
+	fclose(f);
+	return b;
+}
+
+struct notices {
+	unsigned warnings, news;
+	char first[256];
+};
+
+static void take_notice(void *arg, enum job_notice kind, const char *msg)
+{
+	struct notices *n = arg;
+	if (kind == JOB_NOTICE_WARNING && !n->warnings++)
+		snprintf(n->first, sizeof(n->first), "%s", msg);
+	if (kind == JOB_NOTICE_NEWS)
+		n->news++;
+}
+
+/* Run a verify job over in to out, max rows a step; its report copied. */
+static enum lg_status run_job(const struct conf *c, const char *in, const char *out,
+			      const char *list, const char *db, size_t max,
+			      struct job_verify_report *rep, struct notices *nt, struct list_eval *le)
+{
+	struct lg_err e = {{0}};
+	int fd = open(in, O_RDONLY), ofd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0 && ofd >= 0);
+	struct job_verify_opts o = {
+		.conf = c, .in = fd, .in_name = in, .skip_lines = -1,
+		.no_dns = true, .list = list, .db = db, .now = T0, .notice = take_notice, .arg = nt,
+	};
+	struct job_verify *j = NULL;
+	enum lg_status st = job_verify_open(&j, &o, &e);
+	if (st == LG_OK) {
+		job_verify_start(j, ofd, out, NULL);
+		for (bool done = false; st == LG_OK && !done;)
+			st = job_verify_step(j, max, &done, &e);
+	}
+	if (st == LG_OK)
+		st = job_verify_finish(j, &e);
+	if (st == LG_OK) {
+		*rep = *job_verify_report(j);
+		const struct store_list_info *li;
+		const struct list_eval *ev = job_verify_gate(j, &li);
+		if (ev && le)
+			*le = *ev;
+		assert_true(!list == !ev);
+	}
+	job_verify_free(j);
+	close(fd);
+	close(ofd);
+	return st;
+}
+
+/* Every row comes out, in order, with its verdict; the ragged one is
+ * reported with its line; the report counts what the rows say. */
+static void test_verify_job(void **state)
+{
+	(void)state;
+	struct conf c;
+	conf_init(&c);
+	char in[320], out[320];
+	write_file(in, sizeof(in), "in.csv", sample_csv);
+	snprintf(out, sizeof(out), "%s/%u-out.csv", tmpdir, ++dbseq);
+	struct job_verify_report rep;
+	struct notices nt = {0};
+	assert_int_equal(run_job(&c, in, out, NULL, NULL, SIZE_MAX, &rep, &nt, NULL), LG_OK);
+	assert_int_equal(rep.rows, 6);
+	assert_int_equal(rep.ragged, 1);
+	assert_int_equal(rep.by_status[VERIFY_UNDELIVERABLE], 1);
+	assert_int_equal(rep.by_status[VERIFY_UNKNOWN], 4); /* no DNS: dns.skipped */
+	assert_int_equal(rep.by_status[VERIFY_RISKY], 1);   /* info@: a role address */
+	assert_int_equal(rep.by_flag[3], 1);                /* the duplicate */
+	assert_false(rep.dns);
+	assert_int_equal(nt.warnings, 1);
+	assert_non_null(strstr(nt.first, ":4: 2 fields, the header has 3"));
+
+	char *got = read_all(out);
+	assert_true(strncmp(got, "First Name,Email,Company,verify_status,verify_reason,", 53) == 0);
+	assert_non_null(strstr(got, "Olivia,olivia@proseware.com,Proseware,unknown,dns.skipped,"));
+	assert_non_null(strstr(got, "Bad,not-an-address,Nowhere,undeliverable,syntax."));
+	assert_non_null(strstr(got, "kim@gmail.com")); /* the typo's suggestion */
+	size_t lines = 0;
+	for (const char *p = got; (p = strchr(p, '\n')); p++)
+		lines++;
+	assert_int_equal(lines, 7);
+	free(got);
+	conf_release(&c);
+}
+
+/* With a list: the contacts recorded as a version of it, and the gate
+ * weighed on them. */
+static void test_verify_job_list(void **state)
+{
+	(void)state;
+	struct conf c;
+	conf_init(&c);
+	char in[320], out[320], db[320];
+	write_file(in, sizeof(in), "in.csv", sample_csv);
+	snprintf(out, sizeof(out), "%s/%u-out.csv", tmpdir, ++dbseq);
+	snprintf(db, sizeof(db), "%s/%u-jobs.db", tmpdir, ++dbseq);
+	struct job_verify_report rep;
+	struct notices nt = {0};
+	struct list_eval le;
+	assert_int_equal(run_job(&c, in, out, "webinar", db, SIZE_MAX, &rep, &nt, &le), LG_OK);
+	assert_string_equal(rep.list, "webinar");
+	assert_int_equal(rep.list_contacts, 4); /* 5 valid rows, one a duplicate */
+	assert_int_equal(rep.list_addressed, 5);
+	assert_int_equal(le.members, 4);
+	assert_true(le.gate.blocked); /* nothing deliverable without DNS */
+	assert_true(le.gate.why & VERIFY_GATE_EMPTY);
+
+	struct store *s = NULL;
+	struct lg_err e = {{0}};
+	struct store_list_info li;
+	assert_int_equal(store_open(&s, db, STORE_READ, &e), LG_OK);
+	assert_int_equal(store_list_get(s, "webinar", &li, &e), LG_OK);
+	assert_true(li.version_run > 0);
+	store_close(s);
+	conf_release(&c);
+}
+
+/* Two jobs stepped in turn, a row at a time, write what each writes
+ * alone: they share nothing. */
+static void test_verify_jobs_side_by_side(void **state)
+{
+	(void)state;
+	struct conf c;
+	conf_init(&c);
+	char in1[320], in2[320], alone1[320], alone2[320], out1[320], out2[320];
+	write_file(in1, sizeof(in1), "a.csv", sample_csv);
+	write_file(in2, sizeof(in2), "b.csv",
+		   "email\nkim@gmial.com\nkim@gmial.com\nx@y\n\"a b\"@example.org\n");
+	snprintf(alone1, sizeof(alone1), "%s/%u-alone1.csv", tmpdir, ++dbseq);
+	snprintf(alone2, sizeof(alone2), "%s/%u-alone2.csv", tmpdir, ++dbseq);
+	struct job_verify_report r;
+	struct notices nt = {0};
+	assert_int_equal(run_job(&c, in1, alone1, NULL, NULL, SIZE_MAX, &r, &nt, NULL), LG_OK);
+	assert_int_equal(run_job(&c, in2, alone2, NULL, NULL, SIZE_MAX, &r, &nt, NULL), LG_OK);
+
+	snprintf(out1, sizeof(out1), "%s/%u-out1.csv", tmpdir, ++dbseq);
+	snprintf(out2, sizeof(out2), "%s/%u-out2.csv", tmpdir, ++dbseq);
+	struct lg_err e = {{0}};
+	int fd1 = open(in1, O_RDONLY), fd2 = open(in2, O_RDONLY);
+	int o1 = open(out1, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	int o2 = open(out2, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	struct job_verify_opts a = {.conf = &c, .in = fd1, .in_name = in1, .skip_lines = -1,
+				    .no_dns = true, .now = T0};
+	struct job_verify_opts b = a;
+	b.in = fd2;
+	b.in_name = in2;
+	struct job_verify *j1 = NULL, *j2 = NULL;
+	assert_int_equal(job_verify_open(&j1, &a, &e), LG_OK);
+	assert_int_equal(job_verify_open(&j2, &b, &e), LG_OK);
+	job_verify_start(j1, o1, out1, NULL);
+	job_verify_start(j2, o2, out2, NULL);
+	bool d1 = false, d2 = false;
+	while (!d1 || !d2) {
+		if (!d1)
+			assert_int_equal(job_verify_step(j1, 1, &d1, &e), LG_OK);
+		if (!d2)
+			assert_int_equal(job_verify_step(j2, 1, &d2, &e), LG_OK);
+	}
+	assert_int_equal(job_verify_finish(j1, &e), LG_OK);
+	assert_int_equal(job_verify_finish(j2, &e), LG_OK);
+	job_verify_free(j1);
+	job_verify_free(j2);
+	close(fd1), close(fd2), close(o1), close(o2);
+
+	char *x = read_all(alone1), *y = read_all(out1);
+	assert_string_equal(x, y);
+	free(x), free(y);
+	x = read_all(alone2), y = read_all(out2);
+	assert_string_equal(x, y);
+	assert_non_null(strstr(y, "kim@gmail.com"));
+	free(x), free(y);
+	conf_release(&c);
+}
+
+/* An input without an email column fails at open, with its line, before
+ * any output exists. */
+static void test_verify_job_no_email(void **state)
+{
+	(void)state;
+	struct conf c;
+	conf_init(&c);
+	char in[320];
+	write_file(in, sizeof(in), "noemail.csv", "name,phone\nA,1\n");
+	int fd = open(in, O_RDONLY);
+	struct job_verify_opts o = {.conf = &c, .in = fd, .in_name = in, .skip_lines = -1,
+				    .no_dns = true, .now = T0};
+	struct job_verify *j = NULL;
+	struct lg_err e = {{0}};
+	assert_int_equal(job_verify_open(&j, &o, &e), LG_EDATA);
+	assert_non_null(strstr(e.msg, ":1: "));
+	job_verify_free(j);
+	close(fd);
+	conf_release(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -261,6 +492,10 @@ int main(void)
 		cmocka_unit_test(test_risky_left_out),
 		cmocka_unit_test(test_unknown_only),
 		cmocka_unit_test(test_side_by_side),
+		cmocka_unit_test(test_verify_job),
+		cmocka_unit_test(test_verify_job_list),
+		cmocka_unit_test(test_verify_jobs_side_by_side),
+		cmocka_unit_test(test_verify_job_no_email),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
