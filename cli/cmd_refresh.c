@@ -1,26 +1,12 @@
 /*
- * cmd_refresh.c - `leadgate refresh`: re-verify the records that most need
- * it, stalest first, up to a budget.
- *
- * The plan (which contacts, in which order) is committed before anything
- * is re-verified; new verdicts are committed in batches, with the plan's
- * entries marked done.  A run killed at any moment leaves a plan that the
- * next `leadgate refresh` takes up where it stopped: nothing is lost and
- * nothing re-verified twice.
+ * cmd_refresh.c - `leadgate refresh`: the options, the refresh job
+ * (jobs/refresh.c) driven to its end, and what it did.
  */
 #include "cli.h"
 #include "conf/conf.h"
-#include "decay/decay.h"
-#include "store/store.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-/* Contacts looked up together: the lookups of a chunk overlap, and the
- * slowest domain (a silent one takes 6 s) holds up only its chunk, so
- * chunks are large.  Their verdicts are then written BATCH at a time. */
-#define CHUNK 65536
-#define BATCH 4096
 
 enum { OPT_OLDER = 256, OPT_BUDGET };
 
@@ -83,223 +69,76 @@ static void help(void)
 		  refresh_opts);
 }
 
-/* One contact of a chunk, between its plan entry and its new verdict. */
-struct item {
-	struct store_due due;          /* address points into the chunk's arena */
-	enum verify_status status;
-	enum verify_reason reason;
-	unsigned flags;
-	const struct dns_result *dns;  /* NULL: decided without DNS */
-};
-
-struct refresh_run {
-	struct refresh_args a;
-	struct store *store;
-	struct verify_ctx *ctx;
-	struct dns_resolver *dns;
-	struct store_run run;
-	int64_t now;
-	struct item *items;
-	size_t n;
-	struct lg_arena arena;
-	unsigned long by_status[VERIFY_STATUS_COUNT];
-	unsigned long kept;  /* unknown answers that left an older decided verdict */
-};
-
-/* Take a contact of the plan into the chunk. */
-static enum lg_status take(void *arg, const struct store_due *d, struct lg_err *err)
-{
-	struct refresh_run *R = arg;
-	(void)err;
-	struct item *it = &R->items[R->n++];
-	memset(it, 0, sizeof(*it));
-	it->due = *d;
-	it->due.address = lg_arena_memdup(&R->arena, d->address, d->address_len);
-	return LG_OK;
-}
-
-/* Verify the chunk: offline checks, then one lookup per domain. */
-static void verify_chunk(struct refresh_run *R)
-{
-	for (size_t i = 0; i < R->n; i++) {
-		struct item *it = &R->items[i];
-		struct verify_result v;
-		verify_address(R->ctx, it->due.address, it->due.address_len, &v);
-		it->status = v.status;
-		it->reason = v.reason;
-		it->flags = v.flags;
-		if (verify_needs_dns(&v))
-			it->dns = job_dns_lookup(R->dns, R->store, R->now, v.domain, v.domain_len,
-						 v.org_len);
-	}
-	while (dns_resolver_busy(R->dns))
-		dns_resolver_run(R->dns, -1);
-}
-
-/* Write items [from, to) in one transaction, their plan entries done. */
-static enum lg_status record_batch(struct refresh_run *R, size_t from, size_t to,
-				   struct lg_err *err)
-{
-	enum lg_status st = store_begin(R->store, err);
-	for (size_t i = from; i < to && st == LG_OK; i++) {
-		struct item *it = &R->items[i];
-		struct verify_result v = {.status = it->status, .reason = it->reason, .flags = it->flags};
-		const char *mx = "", *provider = "";
-		int64_t at = R->now;
-		char norm[512];
-		size_t dlen = 0;
-		const char *domain = "";
-
-		if (it->dns) {
-			verify_apply_dns(&v, (enum dns_outcome)it->dns->outcome);
-			mx = it->dns->mx;
-			provider = dns_provider_name((enum dns_provider)it->dns->provider);
-			if (it->dns->answered_at)
-				at = it->dns->answered_at;
-			domain = dns_resolver_domain(R->dns, it->dns, &dlen);
-			if (job_dns_to_keep(it->dns))
-				st = job_dns_keep(R->dns, R->store, it->dns, err);
-		}
-		snprintf(norm, sizeof(norm), "%.*s", (int)it->due.address_len, it->due.address);
-		struct store_verdict sv = {
-			.address = norm, .address_len = strlen(norm), .domain = domain,
-			.domain_len = dlen, .status = v.status, .reason = v.reason, .flags = v.flags,
-			.mx = mx, .provider = provider, .verified_at = at,
-		};
-		bool changed, kept = false;
-		if (st == LG_OK)
-			st = store_refresh_done(R->store, &R->run, &it->due, &sv, &changed, &kept, err);
-		R->by_status[v.status]++;
-		R->kept += kept;
-	}
-	if (st == LG_OK)
-		st = store_commit(R->store, err);
-	if (st != LG_OK)
-		store_rollback(R->store);
-	return st;
-}
-
-static enum lg_status record_chunk(struct refresh_run *R, struct lg_err *err)
-{
-	enum lg_status st = LG_OK;
-	for (size_t i = 0; i < R->n && st == LG_OK; i += BATCH)
-		st = record_batch(R, i, i + BATCH < R->n ? i + BATCH : R->n, err);
-	return st;
-}
-
 int cmd_refresh(int argc, char **argv)
 {
-	struct refresh_run R = {.a = {.older = -1, .budget = LIST_REFRESH_BUDGET}};
+	struct refresh_args a = {.older = -1, .budget = LIST_REFRESH_BUDGET};
 	struct conf conf;
 	struct lg_err err = {{0}};
 	enum lg_status st;
+	struct job_refresh *job = NULL;
 	int first, rc;
-	int64_t list_id = 0;
 	double t0 = lg_now_mono();
 
-	rc = cli_parse(argc, argv, "refresh", refresh_opts, help, on_opt, &R.a, &first);
+	rc = cli_parse(argc, argv, "refresh", refresh_opts, help, on_opt, &a, &first);
 	if (rc >= 0)
 		return rc;
 	if (first < argc) {
 		cli_error("refresh takes no operands (see 'leadgate refresh --help')");
 		return 64;
 	}
-	R.now = cli_now();
-	R.a.dns.now = cli_common.now_set ? R.now : 0;
+	struct job_refresh_opts o = {
+		.conf = &conf, .db = cli_common.db, .list = a.list, .older = a.older,
+		.budget = a.budget, .dns = a.dns, .now = cli_now(),
+	};
+	o.dns.now = cli_common.now_set ? o.now : 0;
 	conf_init(&conf);
-	st = conf_load(&conf, R.a.config, &err);
+	st = conf_load(&conf, a.config, &err);
 	if (st == LG_OK)
-		st = store_open(&R.store, cli_common.db, STORE_WRITE, &err);
-	struct decay_policy dp = conf.decay;
-	if (st == LG_OK && R.a.list) {
-		struct store_list_info li;
-		if ((st = store_list_get(R.store, R.a.list, &li, &err)) == LG_OK) {
-			list_id = li.id;
-			conf_decay_policy(&conf, li.source, &dp);
-		}
-	}
-	if (st == LG_OK)
-		st = dns_resolver_new(&R.dns, &R.a.dns, &err);
+		st = job_refresh_open(&job, &o, &err);
 	if (st != LG_OK)
 		goto out;
-	R.ctx = verify_ctx_new(&conf);
-
-	int64_t older = R.a.older >= 0 ? R.a.older : dp.stale_after;
-	if ((st = store_begin(R.store, &err)) != LG_OK ||
-	    (st = store_refresh_plan(R.store, list_id, R.now - older, R.a.budget, R.now, &R.run,
-				     &err)) != LG_OK ||
-	    (st = store_commit(R.store, &err)) != LG_OK)
-		goto out;
-	if (R.run.resumed && !R.a.quiet)
+	const struct job_refresh_report *rep = job_refresh_report(job);
+	if (rep->resumed && !a.quiet)
 		fprintf(stderr, "leadgate refresh: taking up the interrupted refresh run %lld\n",
-			(long long)R.run.id);
-
-	R.items = lg_xcalloc(CHUNK, sizeof(*R.items));
-	for (;;) {
-		R.n = 0;
-		lg_arena_release(&R.arena);
-		st = store_refresh_each(R.store, &R.run, CHUNK, take, &R, &err);
-		if (st != LG_OK || !R.n)
-			break;
-		verify_chunk(&R);
-		/* Only a resolver that stopped answering stops the refresh: a
-		 * chunk of dead domains is recorded (kept), or the plan would
-		 * never get past it. */
-		if (dns_resolver_down(R.dns)) {
-			st = lg_err_set(&err, LG_ETEMP,
-					"the resolver%s%s did not answer: nothing more was recorded; run "
-					"again later to go on",
-					R.a.dns.servers ? " " : "", R.a.dns.servers ? R.a.dns.servers : "");
-			break;
-		}
-		if ((st = record_chunk(&R, &err)) != LG_OK)
-			break;
-	}
-	if (st == LG_OK && (st = store_begin(R.store, &err)) == LG_OK &&
-	    (st = store_run_finish(R.store, &R.run, R.now, &err)) == LG_OK)
-		st = store_commit(R.store, &err);
-	struct store_refresh_counts c;
-	if (st == LG_OK && (st = store_refresh_counts(R.store, &R.run, &c, &err)) == LG_OK &&
-	    !R.a.quiet) {
-		struct dns_stats ds;
-		dns_resolver_stats(R.dns, &ds);
-		if (R.run.resumed)
+			(long long)rep->run_id);
+	for (bool done = false; !done;)
+		if ((st = job_refresh_step(job, &done, &err)) != LG_OK)
+			goto out;
+	if ((st = job_refresh_finish(job, &err)) != LG_OK)
+		goto out;
+	const struct store_refresh_counts *c = &rep->counts;
+	if (!a.quiet) {
+		if (rep->resumed)
 			fprintf(stderr, "leadgate refresh: %lu of %lu records of the resumed plan "
 					"re-verified, %lu changed status, %lu now suppressed\n",
-				c.done, c.planned, c.changed, c.suppressed);
+				c->done, c->planned, c->changed, c->suppressed);
 		else
 			fprintf(stderr, "leadgate refresh: %lu of %lu planned records re-verified "
 					"(older than %.1f days, budget %lu), %lu changed status, %lu "
 					"now suppressed\n",
-				c.done, c.planned, (double)older / 86400, R.a.budget, c.changed,
-				c.suppressed);
+				c->done, c->planned, (double)rep->older / 86400, a.budget, c->changed,
+				c->suppressed);
 		fprintf(stderr,
 			"  this run: deliverable %lu, risky %lu, undeliverable %lu, unknown %lu; "
 			"%zu domains looked up, %zu answers reused; %.1f s\n",
-			R.by_status[VERIFY_DELIVERABLE], R.by_status[VERIFY_RISKY],
-			R.by_status[VERIFY_UNDELIVERABLE], R.by_status[VERIFY_UNKNOWN], ds.domains,
-			ds.primed, lg_now_mono() - t0);
+			rep->by_status[VERIFY_DELIVERABLE], rep->by_status[VERIFY_RISKY],
+			rep->by_status[VERIFY_UNDELIVERABLE], rep->by_status[VERIFY_UNKNOWN],
+			rep->dns_stats.domains, rep->dns_stats.primed, lg_now_mono() - t0);
 	}
 	/* Not silenced by --quiet: these change what to do next. */
-	if (st == LG_OK && R.kept)
+	if (rep->kept)
 		fprintf(stderr, "leadgate refresh: kept: %lu records whose new answer was unknown keep "
 				"their older verdict; they stay due and come first in the next refresh\n",
-			R.kept);
-	struct dns_stats ds;
-	size_t failed;
-	dns_resolver_stats(R.dns, &ds);
-	if (st == LG_OK && job_dns_unanswered(&ds, conf.dns_unanswered_max, &failed))
+			rep->kept);
+	if (rep->dns_unanswered)
 		st = lg_err_set(&err, LG_ETEMP,
 				"%zu of %zu domains went unanswered (dns.timeout, dns.servfail), more than "
 				"the %g%% that [verify] dns_unanswered_max allows: every record was "
 				"recorded, theirs as unknown; run again later",
-				failed, ds.domains + ds.primed, conf.dns_unanswered_max * 100);
+				rep->dns_failed, rep->dns_stats.domains + rep->dns_stats.primed,
+				conf.dns_unanswered_max * 100);
 out:
-	free(R.items);
-	lg_arena_release(&R.arena);
-	verify_ctx_free(R.ctx);
-	dns_resolver_free(R.dns);
-	store_close(R.store);
+	job_refresh_free(job);
 	conf_release(&conf);
 	if (st != LG_OK) {
 		cli_error("%s", err.msg[0] ? err.msg : lg_strerror(st));

@@ -13,6 +13,7 @@
 #include "decay/decay.h"
 #include "dns/dns.h"
 #include "io/io.h"
+#include "store/store.h"
 #include "verify/verify.h"
 
 struct conf;
@@ -178,6 +179,18 @@ struct job_verify_report {
 };
 
 /*
+ * ---- verdict.c: one verdict path ----
+ * Complete v, an address's offline verdict, with its domain's DNS answer
+ * d (NULL: none was needed or asked) and a hard bounce the store knows of
+ * (which decides over both), and fill *sv with what the store records of
+ * it: the address (v->normalized), its domain, the mail host and provider,
+ * verified_at (the answer's time, or now).  sv's strings are borrowed from
+ * v, d and static tables.  verify and refresh both call it.
+ */
+void job_verdict(struct verify_result *v, const struct dns_result *d, bool hard_bounce,
+		 int64_t now, struct store_verdict *sv);
+
+/*
  * ---- verify.c: the verify job ----
  * Read a contact list from opts.in, verify every row, write every row to
  * the output with the verify_* columns; with opts.list, record the run in
@@ -241,5 +254,49 @@ const struct job_verify_report *job_verify_report(const struct job_verify *j);
 const struct list_eval *job_verify_gate(const struct job_verify *j,
 					const struct store_list_info **li);
 void job_verify_free(struct job_verify *j);
+
+/*
+ * ---- refresh.c: the refresh job ----
+ * Re-verify, with the same checks and lookups as verify, and record the
+ * new verdicts of, up to opts.budget contacts of the store: those a rep
+ * sent back, then those verified before now - older (leads in the funnel
+ * first, each stalest first), suppressed ones never.  The plan is
+ * committed by job_refresh_open (an interrupted one is taken up: the
+ * report says so); each job_refresh_step re-verifies and records one
+ * chunk of it, until *done; job_refresh_finish closes the run and counts.
+ * A step returns LG_ETEMP when the resolver stopped answering: what was
+ * recorded stays, and the next refresh goes on from there.
+ */
+struct job_refresh_opts {
+	const struct conf *conf;  /* borrowed for the job's life */
+	const char *db;           /* NULL: the default path */
+	const char *list;         /* only its current version's contacts; NULL: all */
+	int64_t older;            /* seconds; -1: [decay] stale_days of the list's source */
+	unsigned long budget;     /* contacts at most (LIST_REFRESH_BUDGET) */
+	struct dns_opts dns;
+	int64_t now;
+};
+
+struct job_refresh_report {
+	int64_t older;                /* the age taken, in seconds */
+	bool resumed;                 /* an interrupted plan was taken up */
+	int64_t run_id;
+	unsigned long by_status[VERIFY_STATUS_COUNT]; /* this run's new verdicts */
+	unsigned long kept;           /* unknown answers that left an older decided verdict */
+	struct store_refresh_counts counts; /* the plan's, after job_refresh_finish */
+	struct dns_stats dns_stats;   /* after job_refresh_finish */
+	bool dns_unanswered;          /* too many domains unanswered (job_dns_unanswered) */
+	size_t dns_failed;
+};
+
+struct job_refresh;
+/* *out is set even on failure: job_refresh_free it. */
+enum lg_status job_refresh_open(struct job_refresh **out, const struct job_refresh_opts *opts,
+				struct lg_err *err);
+enum lg_status job_refresh_step(struct job_refresh *j, bool *done, struct lg_err *err);
+enum lg_status job_refresh_finish(struct job_refresh *j, struct lg_err *err);
+/* Borrowed until job_refresh_free. */
+const struct job_refresh_report *job_refresh_report(const struct job_refresh *j);
+void job_refresh_free(struct job_refresh *j);
 
 #endif

@@ -139,32 +139,27 @@ static void add_suppressed(void *arg, const char *address, size_t len, enum stor
 	*v = (uint8_t)why;
 }
 
-/* With a list: a hard-bounced address is undeliverable whatever its
- * domain says. */
-static void apply_suppression(struct job_verify *j, struct verify_result *v)
+/* With a list: did the address hard-bounce (the store's suppressions)? */
+static bool hard_bounced(const struct job_verify *j, const struct verify_result *v)
 {
 	char key[512];
 	size_t n = v->normalized_len;
 	if (!j->suppressed.count || !n || n >= sizeof(key))
-		return;
+		return false;
 	lg_ascii_lower_copy(key, v->normalized, n);
 	const uint8_t *why = lg_map_get(&j->suppressed, key, n, lg_hash(key, n));
-	if (why && *why == STORE_SUPPRESS_BOUNCE) {
-		v->status = VERIFY_UNDELIVERABLE;
-		v->reason = VERIFY_R_BOUNCE_HARD;
-	}
+	return why && *why == STORE_SUPPRESS_BOUNCE;
 }
 
 /*
- * With a list: hand a written row's verdict, and its domain's answer when
- * it is new, to the recorder.  Verdicts gather in memory between writes,
- * so the database's write lock is held only while a batch is written: a
- * refresh or an import on the same database gets its turn between two
- * batches.
+ * With a list: hand a written row's verdict sv, and its domain's answer d
+ * when it is new, to the recorder.  Verdicts gather in memory between
+ * writes, so the database's write lock is held only while a batch is
+ * written: a refresh or an import on the same database gets its turn
+ * between two batches.
  */
-static enum lg_status record(struct job_verify *j, const struct verify_result *v,
-			     const struct dns_result *d, const char *mx, const char *provider,
-			     struct lg_err *err)
+static enum lg_status record(struct job_verify *j, struct store_verdict *sv,
+			     const struct dns_result *d, struct lg_err *err)
 {
 	enum lg_status st = LG_OK;
 	if (job_dns_to_keep(d)) {
@@ -172,26 +167,16 @@ static enum lg_status record(struct job_verify *j, const struct verify_result *v
 		const char *domain = dns_resolver_domain(j->dns, d, &len);
 		st = recorder_dns(j->recorder, domain, len, d, err);
 	}
-	if (v->normalized_len)
+	if (sv->address_len)
 		j->addressed++;
-	if (st == LG_OK && v->normalized_len && !(v->flags & VERIFY_F_DUPLICATE)) {
-		const char *n = v->normalized;
-		const char *at = memrchr(n, '@', v->normalized_len);
-		struct store_verdict sv = {
-			.address = n, .address_len = v->normalized_len,
-			.domain = at ? at + 1 : "",
-			.domain_len = at ? v->normalized_len - (size_t)(at + 1 - n) : 0,
-			.status = v->status, .reason = v->reason, .flags = v->flags,
-			.mx = mx, .provider = provider,
-			.verified_at = d && d->answered_at ? d->answered_at : j->o.now,
-		};
+	if (st == LG_OK && sv->address_len && !(sv->flags & VERIFY_F_DUPLICATE)) {
 		struct io_cell prof[JOB_PROFILE_COUNT];
 		if (j->has_profile)
 			for (int i = 0; i < JOB_PROFILE_COUNT; i++)
 				prof[i] = j->profile[i] >= 0 ? j->cells[j->profile[i]]
 							     : (struct io_cell){NULL, 0, true};
 		/* The row as the file gave it, for export to give back. */
-		st = recorder_verdict(j->recorder, &sv, j->cells, j->nin, j->has_profile ? prof : NULL,
+		st = recorder_verdict(j->recorder, sv, j->cells, j->nin, j->has_profile ? prof : NULL,
 				      err);
 	}
 	return st;
@@ -231,23 +216,19 @@ static enum lg_status emit(struct job_verify *j, struct verify_result *v,
 			   const struct dns_result *d, size_t nextra, struct lg_err *err)
 {
 	struct io_cell *c = j->cells + j->nin;
-	const char *mx = "", *provider = "", *at = "";
+	const char *at = "";
+	struct store_verdict sv;
 
-	if (d) {
-		verify_apply_dns(v, (enum dns_outcome)d->outcome);
-		mx = d->mx;
-		provider = dns_provider_name((enum dns_provider)d->provider);
-		if (d->answered_at) {
-			if (d->answered_at != j->at_t) {
-				lg_time_format(d->answered_at, j->at, sizeof(j->at));
-				j->at_t = d->answered_at;
-			}
-			at = j->at;
+	job_verdict(v, d, j->store && hard_bounced(j, v), j->o.now, &sv);
+	if (d && d->answered_at) {
+		if (d->answered_at != j->at_t) {
+			lg_time_format(d->answered_at, j->at, sizeof(j->at));
+			j->at_t = d->answered_at;
 		}
+		at = j->at;
 	}
 	if (j->store) {
-		apply_suppression(j, v);
-		enum lg_status st = record(j, v, d, mx, provider, err);
+		enum lg_status st = record(j, &sv, d, err);
 		if (st != LG_OK)
 			return st;
 	}
@@ -258,8 +239,8 @@ static enum lg_status emit(struct job_verify *j, struct verify_result *v,
 	c[C_FLAGS] = (struct io_cell){j->flag_text[v->flags], j->flag_len[v->flags], false};
 	c[C_NORMALIZED] = (struct io_cell){v->normalized, v->normalized_len, false};
 	c[C_SUGGESTION] = (struct io_cell){v->suggestion, v->suggestion_len, false};
-	c[C_MX] = (struct io_cell){mx, strlen(mx), false};
-	c[C_PROVIDER] = (struct io_cell){provider, strlen(provider), true};
+	c[C_MX] = (struct io_cell){sv.mx, strlen(sv.mx), false};
+	c[C_PROVIDER] = (struct io_cell){sv.provider, strlen(sv.provider), true};
 	c[C_VERIFIED_AT] = (struct io_cell){at, strlen(at), true};
 	enum lg_status st = io_writer_row(j->wr, j->cells, j->extra, nextra, err);
 	if (st != LG_OK) { /* name the output in the message */

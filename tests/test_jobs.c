@@ -2,7 +2,8 @@
  * test_jobs.c - the jobs layer without the command line: lists weighed
  * through the gate on real database files, and the way out of a blocked
  * one, in figures and as the command that takes it; the verify job over
- * real files, alone, with a list, and two of them stepped in turn.
+ * real files, alone, with a list, and two of them stepped in turn; the
+ * refresh job over a store, in rounds up to its budget.
  *
  * Each test makes its own database in a temporary directory (made by the
  * group setup, removed by its teardown) through the store's API, as a
@@ -484,6 +485,71 @@ static void test_verify_job_no_email(void **state)
 	conf_release(&c);
 }
 
+/* ---- the refresh job ---- */
+
+/* Contacts whose new verdicts need no lookup (a special-use domain says
+ * it at once): the job plans the stale ones, re-verifies them and
+ * records the change; a second run finds nothing due. */
+static void test_refresh_job(void **state)
+{
+	(void)state;
+	struct conf c;
+	conf_init(&c);
+	char db[320];
+	snprintf(db, sizeof(db), "%s/%u-refresh.db", tmpdir, ++dbseq);
+	struct store *s = NULL;
+	struct lg_err e = {{0}};
+	assert_int_equal(store_open(&s, db, STORE_CREATE, &e), LG_OK);
+	struct store_run run;
+	assert_int_equal(store_begin(s, &e), LG_OK);
+	assert_int_equal(store_verify_begin(s, "old", NULL, "old.csv", NULL, T0, &run, &e), LG_OK);
+	for (int i = 0; i < 30; i++) {
+		char addr[64];
+		snprintf(addr, sizeof(addr), "lead%d@shop%d.invalid", i, i % 3);
+		struct store_verdict v = {
+			.address = addr, .address_len = strlen(addr),
+			.domain = strchr(addr, '@') + 1, .domain_len = strlen(strchr(addr, '@') + 1),
+			.status = VERIFY_DELIVERABLE, .reason = VERIFY_R_OK, .mx = "mx.example.net",
+			.provider = "", .verified_at = T0,
+		};
+		assert_int_equal(store_verify_row(s, &run, &v, T0, &e), LG_OK);
+	}
+	struct store_list_counts lc = {.rows = 30};
+	assert_int_equal(store_verify_finish(s, &run, &lc, T0, &e), LG_OK);
+	assert_int_equal(store_commit(s, &e), LG_OK);
+	store_close(s);
+
+	/* The resolver is never asked: a port nothing listens on will do. */
+	struct job_refresh_opts o = {
+		.conf = &c, .db = db, .list = "old", .older = -1, .budget = 20,
+		.dns = {.servers = "127.0.0.1:9", .timeout_ms = 100, .tries = 1},
+		.now = T0 + 90 * DAY,
+	};
+	for (int round = 0; round < 3; round++) {
+		struct job_refresh *j = NULL;
+		assert_int_equal(job_refresh_open(&j, &o, &e), LG_OK);
+		for (bool done = false; !done;)
+			assert_int_equal(job_refresh_step(j, &done, &e), LG_OK);
+		assert_int_equal(job_refresh_finish(j, &e), LG_OK);
+		const struct job_refresh_report *r = job_refresh_report(j);
+		unsigned long want = round == 0 ? 20 : round == 1 ? 10 : 0; /* the budget, then the rest */
+		assert_int_equal(r->counts.planned, want);
+		assert_int_equal(r->counts.done, want);
+		assert_int_equal(r->counts.changed, want);
+		assert_int_equal(r->by_status[VERIFY_UNDELIVERABLE], want);
+		assert_int_equal(r->dns_stats.queries, 0);
+		assert_false(r->resumed);
+		job_refresh_free(j);
+	}
+	struct list_eval ev;
+	struct store_list_info li;
+	assert_int_equal(store_open(&s, db, STORE_READ, &e), LG_OK);
+	evaluate(s, &c, "old", T0 + 90 * DAY, false, &li, &ev);
+	assert_int_equal(ev.by_status[VERIFY_UNDELIVERABLE], 30);
+	store_close(s);
+	conf_release(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -496,6 +562,7 @@ int main(void)
 		cmocka_unit_test(test_verify_job_list),
 		cmocka_unit_test(test_verify_jobs_side_by_side),
 		cmocka_unit_test(test_verify_job_no_email),
+		cmocka_unit_test(test_refresh_job),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

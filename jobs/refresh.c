@@ -1,0 +1,199 @@
+/*
+ * refresh.c - the refresh job: re-verify the records that most need it,
+ * stalest first, up to a budget.
+ *
+ * The plan (which contacts, in which order) is committed before anything
+ * is re-verified; new verdicts are committed in batches, with the plan's
+ * entries marked done.  A run killed at any moment leaves a plan that the
+ * next refresh takes up where it stopped: nothing is lost and nothing
+ * re-verified twice.
+ */
+#include "jobs.h"
+#include "conf/conf.h"
+#include "store/store.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Contacts looked up together: the lookups of a chunk overlap, and the
+ * slowest domain (a silent one takes 6 s) holds up only its chunk, so
+ * chunks are large.  Their verdicts are then written BATCH at a time. */
+#define CHUNK 65536
+#define BATCH 4096
+
+/* One contact of a chunk, between its plan entry and its new verdict. */
+struct item {
+	struct store_due due;          /* address points into the chunk's arena */
+	enum verify_status status;
+	enum verify_reason reason;
+	unsigned flags;
+	const struct dns_result *dns;  /* NULL: decided without DNS */
+};
+
+struct job_refresh {
+	struct job_refresh_opts o;
+	struct store *store;
+	struct verify_ctx *ctx;
+	struct dns_resolver *dns;
+	struct store_run run;
+	struct item *items;
+	size_t n;
+	struct lg_arena arena;
+	struct job_refresh_report rep;
+	bool done;
+};
+
+enum lg_status job_refresh_open(struct job_refresh **out, const struct job_refresh_opts *o,
+				struct lg_err *err)
+{
+	struct job_refresh *j = lg_xcalloc(1, sizeof(*j));
+	int64_t list_id = 0;
+
+	*out = j;
+	j->o = *o;
+	enum lg_status st = store_open(&j->store, o->db, STORE_WRITE, err);
+	struct decay_policy dp = o->conf->decay;
+	if (st == LG_OK && o->list) {
+		struct store_list_info li;
+		if ((st = store_list_get(j->store, o->list, &li, err)) == LG_OK) {
+			list_id = li.id;
+			conf_decay_policy(o->conf, li.source, &dp);
+		}
+	}
+	if (st == LG_OK)
+		st = dns_resolver_new(&j->dns, &o->dns, err);
+	if (st != LG_OK)
+		return st;
+	j->ctx = verify_ctx_new(o->conf);
+
+	j->rep.older = o->older >= 0 ? o->older : dp.stale_after;
+	if ((st = store_begin(j->store, err)) != LG_OK ||
+	    (st = store_refresh_plan(j->store, list_id, o->now - j->rep.older, o->budget, o->now,
+				     &j->run, err)) != LG_OK ||
+	    (st = store_commit(j->store, err)) != LG_OK)
+		return st;
+	j->rep.resumed = j->run.resumed;
+	j->rep.run_id = j->run.id;
+	j->items = lg_xcalloc(CHUNK, sizeof(*j->items));
+	return LG_OK;
+}
+
+/* Take a contact of the plan into the chunk. */
+static enum lg_status take(void *arg, const struct store_due *d, struct lg_err *err)
+{
+	struct job_refresh *j = arg;
+	(void)err;
+	struct item *it = &j->items[j->n++];
+	memset(it, 0, sizeof(*it));
+	it->due = *d;
+	it->due.address = lg_arena_memdup(&j->arena, d->address, d->address_len);
+	return LG_OK;
+}
+
+/* Verify the chunk: offline checks, then one lookup per domain. */
+static void verify_chunk(struct job_refresh *j)
+{
+	for (size_t i = 0; i < j->n; i++) {
+		struct item *it = &j->items[i];
+		struct verify_result v;
+		verify_address(j->ctx, it->due.address, it->due.address_len, &v);
+		it->status = v.status;
+		it->reason = v.reason;
+		it->flags = v.flags;
+		if (verify_needs_dns(&v))
+			it->dns = job_dns_lookup(j->dns, j->store, j->o.now, v.domain, v.domain_len,
+						 v.org_len);
+	}
+	while (dns_resolver_busy(j->dns))
+		dns_resolver_run(j->dns, -1);
+}
+
+/* Write items [from, to) in one transaction, their plan entries done. */
+static enum lg_status record_batch(struct job_refresh *j, size_t from, size_t to,
+				   struct lg_err *err)
+{
+	enum lg_status st = store_begin(j->store, err);
+	for (size_t i = from; i < to && st == LG_OK; i++) {
+		struct item *it = &j->items[i];
+		struct verify_result v = {
+			.status = it->status, .reason = it->reason, .flags = it->flags,
+			.normalized = it->due.address, .normalized_len = it->due.address_len,
+		};
+		struct store_verdict sv;
+		job_verdict(&v, it->dns, false, j->o.now, &sv);
+		if (job_dns_to_keep(it->dns))
+			st = job_dns_keep(j->dns, j->store, it->dns, err);
+		bool changed, kept = false;
+		if (st == LG_OK)
+			st = store_refresh_done(j->store, &j->run, &it->due, &sv, &changed, &kept, err);
+		j->rep.by_status[v.status]++;
+		j->rep.kept += kept;
+	}
+	if (st == LG_OK)
+		st = store_commit(j->store, err);
+	if (st != LG_OK)
+		store_rollback(j->store);
+	return st;
+}
+
+enum lg_status job_refresh_step(struct job_refresh *j, bool *done, struct lg_err *err)
+{
+	enum lg_status st;
+	*done = j->done;
+	if (j->done)
+		return LG_OK;
+	j->n = 0;
+	lg_arena_release(&j->arena);
+	if ((st = store_refresh_each(j->store, &j->run, CHUNK, take, j, err)) != LG_OK)
+		return st;
+	if (!j->n) {
+		*done = j->done = true;
+		return LG_OK;
+	}
+	verify_chunk(j);
+	/* Only a resolver that stopped answering stops the refresh: a chunk
+	 * of dead domains is recorded (kept), or the plan would never get
+	 * past it. */
+	if (dns_resolver_down(j->dns))
+		return lg_err_set(err, LG_ETEMP,
+				  "the resolver%s%s did not answer: nothing more was recorded; run "
+				  "again later to go on",
+				  j->o.dns.servers ? " " : "", j->o.dns.servers ? j->o.dns.servers : "");
+	for (size_t i = 0; i < j->n && st == LG_OK; i += BATCH)
+		st = record_batch(j, i, i + BATCH < j->n ? i + BATCH : j->n, err);
+	return st;
+}
+
+enum lg_status job_refresh_finish(struct job_refresh *j, struct lg_err *err)
+{
+	struct job_refresh_report *rep = &j->rep;
+	enum lg_status st;
+	if ((st = store_begin(j->store, err)) == LG_OK &&
+	    (st = store_run_finish(j->store, &j->run, j->o.now, err)) == LG_OK)
+		st = store_commit(j->store, err);
+	if (st == LG_OK)
+		st = store_refresh_counts(j->store, &j->run, &rep->counts, err);
+	if (st != LG_OK)
+		return st;
+	dns_resolver_stats(j->dns, &rep->dns_stats);
+	rep->dns_unanswered = job_dns_unanswered(&rep->dns_stats, j->o.conf->dns_unanswered_max,
+						 &rep->dns_failed);
+	return LG_OK;
+}
+
+const struct job_refresh_report *job_refresh_report(const struct job_refresh *j)
+{
+	return &j->rep;
+}
+
+void job_refresh_free(struct job_refresh *j)
+{
+	if (!j)
+		return;
+	free(j->items);
+	lg_arena_release(&j->arena);
+	verify_ctx_free(j->ctx);
+	dns_resolver_free(j->dns);
+	store_close(j->store);
+	free(j);
+}
