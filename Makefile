@@ -31,6 +31,7 @@ STORE_SRC  := store/store.c store/records.c store/lists.c store/leads.c
 EVENT_SRC  := event/event.c
 SCORING_SRC := scoring/rubric.c scoring/engage.c scoring/score.c scoring/stage.c scoring/frame.c \
                scoring/funnel.c
+VIEW_SRC   := view/view.c
 JOBS_SRC   := jobs/list.c jobs/profile.c jobs/recorder.c jobs/dnscache.c jobs/verdict.c jobs/verify.c jobs/refresh.c
 LIB_SRC := common/status.c common/alloc.c common/buf.c common/map.c common/time.c common/file.c \
            common/regex.c \
@@ -40,7 +41,7 @@ LIB_SRC := common/status.c common/alloc.c common/buf.c common/map.c common/time.
            verify/gate.c \
            io/reader.c io/writer.c io/columns.c io/spool.c io/cells.c \
            $(BOUNCE_SRC) $(EVENT_SRC) $(STORE_SRC) $(SCORING_SRC) \
-           $(JOBS_SRC)
+           $(JOBS_SRC) $(VIEW_SRC)
 CLI_SRC := cli/main.c cli/output.c cli/list.c cli/cmd_verify.c cli/cmd_lists.c \
            cli/cmd_export.c cli/cmd_refresh.c cli/cmd_bounces.c cli/cmd_reasons.c cli/report.c \
            cli/import.c cli/lead.c cli/cmd_events.c cli/cmd_score.c cli/cmd_qualify.c

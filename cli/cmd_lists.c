@@ -7,7 +7,7 @@
 #include "decay/decay.h"
 #include "store/store.h"
 
-#include <jansson.h>
+#include "view/view.h"
 #include <string.h>
 
 enum { OPT_INCLUDE_RISKY = 256 };
@@ -105,102 +105,6 @@ static void close_all(struct lists_run *R)
 	conf_release(&R->conf);
 }
 
-/* A rate, or null when there is nothing to measure it on. */
-static json_t *rate_or_null(unsigned long n, double rate)
-{
-	return n ? json_real(rate) : json_null();
-}
-
-/* The ways out of the gate's blocked reasons, as gate.unblock. */
-static json_t *unblock_json(const struct lists_run *R, const struct store_list_info *li,
-			    const struct list_eval *e)
-{
-	static const struct {
-		unsigned bit;
-		const char *name;
-	} why[] = {{VERIFY_GATE_EMPTY, "empty"}, {VERIFY_GATE_PREDICTED, "predicted"},
-		   {VERIFY_GATE_OBSERVED, "observed"}};
-	struct lg_buf advice = LG_BUF_INIT, command = LG_BUF_INIT;
-	json_t *a = json_array();
-	for (size_t i = 0; i < sizeof(why) / sizeof(*why); i++) {
-		list_way_out(&R->conf, li, e, why[i].bit, &advice, &command);
-		if (command.len)
-			json_array_append_new(a, json_pack("{s:s, s:s, s:s}", "why", why[i].name,
-							   "advice", advice.data, "command",
-							   command.data));
-	}
-	lg_buf_release(&advice);
-	lg_buf_release(&command);
-	return a;
-}
-
-/* The list's versions with their observation windows, as "windows". */
-static void window_json(void *arg, const struct store_list_window *w)
-{
-	json_t *a = arg;
-	char at[LG_TIME_LEN];
-	lg_time_format(w->verified_at, at, sizeof(at));
-	json_array_append_new(
-		a, json_pack("{s:i, s:s, s:I, s:I, s:I, s:I, s:o}", "version", (int)w->version,
-			     "verified_at", at, "rows", (json_int_t)w->rows, "contacts",
-			     (json_int_t)w->contacts, "exported", (json_int_t)w->exported,
-			     "hard_bounces", (json_int_t)w->hard_bounced, "observed",
-			     rate_or_null(w->exported, w->exported ? (double)w->hard_bounced /
-								      (double)w->exported
-								: 0)));
-}
-
-static json_t *list_json(const struct lists_run *R, const struct store_list_info *li,
-			 const struct list_eval *e, json_t *windows)
-{
-	char at[LG_TIME_LEN], created[LG_TIME_LEN];
-	json_t *status = json_object(), *fresh = json_object(), *o;
-
-	lg_time_format(li->verified_at, at, sizeof(at));
-	lg_time_format(li->created_at, created, sizeof(created));
-	for (int i = 0; i < VERIFY_STATUS_COUNT; i++)
-		json_object_set_new(status, verify_status_name((enum verify_status)i),
-				    json_integer((json_int_t)e->by_status[i]));
-	for (int i = 0; i < DECAY_CLASS_COUNT; i++)
-		json_object_set_new(fresh, decay_class_name((enum decay_class)i),
-				    json_integer((json_int_t)e->by_fresh[i]));
-	o = json_pack("{s:s, s:s, s:s, s:i, s:s?, s:I, s:I, s:I, s:o, s:o, s:I, s:I}",
-		      "name", li->name, "source", li->source, "created_at", created,
-		      "versions", (int)li->versions, "verified_at", li->version_run ? at : NULL,
-		      "rows", (json_int_t)li->counts.rows, "unique_contacts",
-		      (json_int_t)li->counts.contacts, "contacts", (json_int_t)e->members,
-		      "by_status", status, "by_freshness", fresh,
-		      "suppressed", (json_int_t)e->suppressed,
-		      "exportable", (json_int_t)e->exportable);
-	json_t *gate = json_pack(
-		"{s:s, s:f, s:f, s:f, s:f, s:I, s:I, s:b, s:f, s:f, s:I}",
-		"decision", e->gate.blocked ? "blocked" : "pass", "threshold", R->conf.gate.threshold,
-		"predicted_whole_list", e->whole_predicted,
-		"predicted", e->gate.predicted, "predicted_upper", e->gate.predicted_upper,
-		"exported", (json_int_t)e->in.exported, "hard_bounces", (json_int_t)e->in.hard_bounces,
-		"observed_counts", e->gate.observed_counts, "observed", e->gate.observed,
-		"observed_lower", e->gate.observed_lower, "min_exported",
-		(json_int_t)R->conf.gate.min_exported);
-	json_t *why = json_array();
-	if (e->gate.why & VERIFY_GATE_EMPTY)
-		json_array_append_new(why, json_string("empty"));
-	if (e->gate.why & VERIFY_GATE_PREDICTED)
-		json_array_append_new(why, json_string("predicted"));
-	if (e->gate.why & VERIFY_GATE_OBSERVED)
-		json_array_append_new(why, json_string("observed"));
-	json_object_set_new(gate, "why", why);
-	/* The window the observed part counts, and the list's whole life. */
-	json_object_set_new(gate, "window_version", json_integer((json_int_t)li->versions));
-	json_object_set_new(gate, "window_since", li->version_run ? json_string(at) : json_null());
-	json_object_set_new(gate, "exported_total", json_integer((json_int_t)li->exported));
-	json_object_set_new(gate, "hard_bounces_total", json_integer((json_int_t)li->hard_bounced));
-	json_object_set_new(gate, "unblock", unblock_json(R, li, e));
-	json_object_set_new(o, "gate", gate);
-	if (windows)
-		json_object_set_new(o, "windows", windows);
-	return o;
-}
-
 /* A rate in a column of 7: "-" when there is nothing to measure it on. */
 static const char *rate_cell(char *buf, size_t cap, unsigned long n, double rate)
 {
@@ -236,12 +140,12 @@ static void one_list(void *arg, const struct store_list_info *li)
 	}
 	if (R->json) {
 		json_t *w = json_array();
-		if (store_list_windows_each(R->store, li, window_json, w, &R->err) != LG_OK) {
+		if (store_list_windows_each(R->store, li, view_window_add, w, &R->err) != LG_OK) {
 			json_decref(w);
 			R->failed = true;
 			return;
 		}
-		json_array_append_new(R->json, list_json(R, li, &e, w));
+		json_array_append_new(R->json, view_list(&R->conf, li, &e, w));
 	} else {
 		print_row(li, &e);
 	}
@@ -332,8 +236,8 @@ int cmd_lists(int argc, char **argv)
 			st = list_evaluate(R.store, &R.conf, &li, R.now, R.a.include_risky, &e, &R.err);
 		if (st == LG_OK && R.a.json) {
 			json_t *w = json_array();
-			st = store_list_windows_each(R.store, &li, window_json, w, &R.err);
-			json_t *o = list_json(&R, &li, &e, w);
+			st = store_list_windows_each(R.store, &li, view_window_add, w, &R.err);
+			json_t *o = view_list(&R.conf, &li, &e, w);
 			if (st == LG_OK) {
 				json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 				putchar('\n');
@@ -392,7 +296,7 @@ int cmd_gate(int argc, char **argv)
 		st = list_evaluate(R.store, &R.conf, &li, R.now, R.a.include_risky, &e, &R.err);
 	if (st == LG_OK) {
 		if (R.a.json) {
-			json_t *o = list_json(&R, &li, &e, NULL);
+			json_t *o = view_list(&R.conf, &li, &e, NULL);
 			json_dumpf(json_object_get(o, "gate"), stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 			putchar('\n');
 			json_decref(o);

@@ -1,7 +1,7 @@
 /* report.c - the progress bar and the end-of-run summary (text and JSON). */
 #include "cli.h"
 
-#include <jansson.h>
+#include "view/view.h"
 #include <string.h>
 
 void progress_start(struct progress *p, bool on, uint64_t size)
@@ -43,38 +43,15 @@ void progress_done(struct progress *p)
 		fprintf(stderr, "\r\033[K");
 }
 
-/* Reason indices by count, largest first (ties in code order). */
-static size_t top_reasons(const struct job_verify_report *r, unsigned *idx)
-{
-	size_t n = 0;
-	for (unsigned i = 0; i < VERIFY_R_COUNT; i++)
-		if (r->by_reason[i])
-			idx[n++] = i;
-	for (size_t i = 1; i < n; i++)
-		for (size_t j = i; j > 0 && r->by_reason[idx[j]] > r->by_reason[idx[j - 1]]; j--) {
-			unsigned t = idx[j];
-			idx[j] = idx[j - 1];
-			idx[j - 1] = t;
-		}
-	return n;
-}
-
 static const char *delim_name(char d)
 {
 	return d == ';' ? "semicolon" : d == '\t' ? "tab" : "comma";
 }
 
-/* --list: the rows with a valid address that became no contact of their
- * own, a repeat of another row's (the text and --summary say the same). */
-static unsigned long list_collapsed(const struct job_verify_report *r)
-{
-	return r->list_addressed > r->list_contacts ? r->list_addressed - r->list_contacts : 0;
-}
-
 void report_print(FILE *f, const struct job_verify_report *r)
 {
 	unsigned idx[VERIFY_R_COUNT];
-	size_t n = top_reasons(r, idx);
+	size_t n = job_verify_top_reasons(r, idx);
 	unsigned long with = r->rows - r->no_address;
 	double pct = with ? 100.0 / (double)with : 0;
 
@@ -133,7 +110,7 @@ void report_print(FILE *f, const struct job_verify_report *r)
 	if (r->list) {
 		/* What `lists` will say: its ROWS and CONTACTS, and where the
 		 * difference went. */
-		unsigned long collapsed = list_collapsed(r);
+		unsigned long collapsed = job_verify_collapsed(r);
 		fprintf(f, "  list            '%s': %lu contacts recorded; of the %lu rows, %lu "
 			   "duplicate%s collapsed into them, %lu without a valid address not recorded\n",
 			r->list, r->list_contacts, r->rows, collapsed, collapsed == 1 ? "" : "s",
@@ -151,84 +128,10 @@ void report_print(FILE *f, const struct job_verify_report *r)
 		r->elapsed > 0 ? r->rows / r->elapsed : 0.0);
 }
 
-enum lg_status report_write_json(const char *path, const struct job_verify_report *r, struct lg_err *err)
+enum lg_status report_write_json(const char *path, const struct job_verify_report *r,
+				 struct lg_err *err)
 {
-	json_t *o = json_object(), *st = json_object(), *rs = json_object(), *fl = json_object();
-	for (int s = 0; s < VERIFY_STATUS_COUNT; s++)
-		json_object_set_new(st, verify_status_name((enum verify_status)s),
-				    json_integer((json_int_t)r->by_status[s]));
-	unsigned idx[VERIFY_R_COUNT];
-	size_t n = top_reasons(r, idx);
-	for (size_t i = 0; i < n; i++)
-		json_object_set_new(rs, verify_reason_name((enum verify_reason)idx[i]),
-				    json_integer((json_int_t)r->by_reason[idx[i]]));
-	for (unsigned b = 0; b < VERIFY_FLAG_COUNT; b++)
-		json_object_set_new(fl, verify_flag_name(b), json_integer((json_int_t)r->by_flag[b]));
-
-	json_object_set_new(o, "input", json_string(r->input));
-	json_object_set_new(o, "email_column", json_string(r->email_column));
-	json_object_set_new(o, "delimiter", json_stringn(&r->delim, 1));
-	json_object_set_new(o, "bom", json_boolean(r->bom));
-	json_object_set_new(o, "rows", json_integer((json_int_t)r->rows));
-	json_object_set_new(o, "no_address", json_integer((json_int_t)r->no_address));
-	json_object_set_new(o, "status", st);
-	json_object_set_new(o, "reasons", rs);
-	json_object_set_new(o, "flags", fl);
-	json_object_set_new(o, "duplicates", json_integer((json_int_t)r->by_flag[3]));
-	json_object_set_new(o, "distinct_addresses", json_integer((json_int_t)r->distinct_addresses));
-	json_object_set_new(o, "distinct_domains", json_integer((json_int_t)r->distinct_domains));
-	json_object_set_new(o, "set_bytes", json_integer((json_int_t)r->set_bytes));
-	json_object_set_new(o, "ragged_rows", json_integer((json_int_t)r->ragged));
-	json_object_set_new(o, "stray_quote_rows", json_integer((json_int_t)r->stray_quotes));
-	json_object_set_new(o, "blank_lines", json_integer((json_int_t)r->blank_lines));
-	json_object_set_new(o, "header_line", json_integer((json_int_t)r->header_line));
-	json_object_set_new(o, "preamble_lines", json_integer((json_int_t)r->preamble_lines));
-	json_object_set_new(o, "footer",
-			    r->footer_rows ? json_pack("{s:I,s:I,s:I}", "rows", (json_int_t)r->footer_rows,
-						       "first_line", (json_int_t)r->footer_line,
-						       "last_line", (json_int_t)r->footer_last)
-					   : json_null());
-	json_object_set_new(o, "invalid_utf8_repaired", json_integer((json_int_t)r->repaired_utf8));
-	if (r->dns) {
-		const struct dns_stats *d = &r->dns_stats;
-		json_t *oc = json_object();
-		for (int i = DNS_MX; i <= DNS_TIMEOUT; i++)
-			json_object_set_new(oc, dns_outcome_name((enum dns_outcome)i),
-					    json_integer((json_int_t)d->outcome[i]));
-		json_object_set_new(
-			o, "dns",
-			json_pack("{s:I,s:I,s:I,s:I,s:o,s:b,s:I,s:I,s:I,s:I}", "domains",
-				  (json_int_t)d->domains, "queries", (json_int_t)d->queries, "answered",
-				  (json_int_t)d->answered, "refreshed", (json_int_t)d->refreshed,
-				  "outcomes", oc, "resolver_down", r->dns_down, "cache_bytes",
-				  (json_int_t)d->bytes, "spool_peak_bytes", (json_int_t)r->spool_peak,
-				  "spool_spilled_bytes", (json_int_t)r->spool_spilled, "from_store",
-				  (json_int_t)d->primed));
-		json_t *dj = json_object_get(o, "dns");
-		json_object_set_new(dj, "unanswered", json_integer((json_int_t)(d->outcome[DNS_TIMEOUT] +
-									     d->outcome[DNS_SERVFAIL])));
-		json_object_set_new(dj, "unanswered_over_limit", json_boolean(r->dns_unanswered));
-	} else {
-		json_object_set_new(o, "dns", json_null());
-	}
-	if (r->list)
-		json_object_set_new(
-			o, "list",
-			json_pack("{s:s,s:I,s:s,s:I,s:f,s:f,s:b,s:f,s:f,s:I,s:I,s:I}", "name", r->list,
-				  "contacts", (json_int_t)r->list_contacts, "gate",
-				  r->gate.blocked ? "blocked" : "pass", "exportable",
-				  (json_int_t)r->gate_candidates, "predicted", r->gate.predicted,
-				  "predicted_upper", r->gate.predicted_upper, "observed_counts",
-				  r->gate.observed_counts, "observed", r->gate.observed,
-				  "observed_lower", r->gate.observed_lower, "rows", (json_int_t)r->rows,
-				  "duplicates_collapsed",
-				  (json_int_t)list_collapsed(r),
-				  "not_recorded", (json_int_t)(r->rows - r->list_addressed)));
-	else
-		json_object_set_new(o, "list", json_null());
-	json_object_set_new(o, "elapsed_s", json_real(r->elapsed));
-	json_object_set_new(o, "rows_per_s", json_real(r->elapsed > 0 ? r->rows / r->elapsed : 0.0));
-
+	json_t *o = view_verify_report(r);
 	int rc = json_dump_file(o, path, JSON_INDENT(2));
 	json_decref(o);
 	if (rc != 0)

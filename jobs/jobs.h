@@ -247,6 +247,12 @@ void job_verify_start(struct job_verify *j, int out, const char *out_name,
 		      job_progress_fn *progress);
 enum lg_status job_verify_step(struct job_verify *j, size_t max, bool *done, struct lg_err *err);
 enum lg_status job_verify_finish(struct job_verify *j, struct lg_err *err);
+/* The report's reasons by count, largest first (ties in code order), into
+ * idx (VERIFY_R_COUNT entries); returns how many occur. */
+size_t job_verify_top_reasons(const struct job_verify_report *r, unsigned *idx);
+/* With a list: the rows with a valid address that became no contact of
+ * their own, a repeat of another row's. */
+unsigned long job_verify_collapsed(const struct job_verify_report *r);
 /* The counts so far; borrowed until job_verify_free. */
 const struct job_verify_report *job_verify_report(const struct job_verify *j);
 /* After job_verify_finish with a list: the list and the gate's decision

@@ -667,6 +667,29 @@ enum lg_status job_verify_finish(struct job_verify *j, struct lg_err *err)
 	return LG_OK;
 }
 
+/* Reason indices by count, largest first (ties in code order). */
+size_t job_verify_top_reasons(const struct job_verify_report *r, unsigned *idx)
+{
+	size_t n = 0;
+	for (unsigned i = 0; i < VERIFY_R_COUNT; i++)
+		if (r->by_reason[i])
+			idx[n++] = i;
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0 && r->by_reason[idx[j]] > r->by_reason[idx[j - 1]]; j--) {
+			unsigned t = idx[j];
+			idx[j] = idx[j - 1];
+			idx[j - 1] = t;
+		}
+	return n;
+}
+
+/* --list: the rows with a valid address that became no contact of their
+ * own, a repeat of another row's (the text and --summary say the same). */
+unsigned long job_verify_collapsed(const struct job_verify_report *r)
+{
+	return r->list_addressed > r->list_contacts ? r->list_addressed - r->list_contacts : 0;
+}
+
 const struct job_verify_report *job_verify_report(const struct job_verify *j)
 {
 	return &j->rep;

@@ -1,0 +1,182 @@
+/*
+ * view.c - the JSON views of what jobs found: what `--format json` and
+ * `--summary` write, and what the service returns, built in one place.
+ */
+#include "view.h"
+#include "conf/conf.h"
+#include "decay/decay.h"
+
+/* A rate, or null when there is nothing to measure it on. */
+static json_t *rate_or_null(unsigned long n, double rate)
+{
+	return n ? json_real(rate) : json_null();
+}
+
+/* The ways out of the gate's blocked reasons, as gate.unblock. */
+static json_t *unblock_json(const struct conf *c, const struct store_list_info *li,
+			    const struct list_eval *e)
+{
+	static const struct {
+		unsigned bit;
+		const char *name;
+	} why[] = {{VERIFY_GATE_EMPTY, "empty"}, {VERIFY_GATE_PREDICTED, "predicted"},
+		   {VERIFY_GATE_OBSERVED, "observed"}};
+	struct lg_buf advice = LG_BUF_INIT, command = LG_BUF_INIT;
+	json_t *a = json_array();
+	for (size_t i = 0; i < sizeof(why) / sizeof(*why); i++) {
+		list_way_out(c, li, e, why[i].bit, &advice, &command);
+		if (command.len)
+			json_array_append_new(a, json_pack("{s:s, s:s, s:s}", "why", why[i].name,
+							   "advice", advice.data, "command",
+							   command.data));
+	}
+	lg_buf_release(&advice);
+	lg_buf_release(&command);
+	return a;
+}
+
+void view_window_add(void *windows, const struct store_list_window *w)
+{
+	json_t *a = windows;
+	char at[LG_TIME_LEN];
+	lg_time_format(w->verified_at, at, sizeof(at));
+	json_array_append_new(
+		a, json_pack("{s:i, s:s, s:I, s:I, s:I, s:I, s:o}", "version", (int)w->version,
+			     "verified_at", at, "rows", (json_int_t)w->rows, "contacts",
+			     (json_int_t)w->contacts, "exported", (json_int_t)w->exported,
+			     "hard_bounces", (json_int_t)w->hard_bounced, "observed",
+			     rate_or_null(w->exported, w->exported ? (double)w->hard_bounced /
+								      (double)w->exported
+								: 0)));
+}
+
+json_t *view_list(const struct conf *c, const struct store_list_info *li,
+		  const struct list_eval *e, json_t *windows)
+{
+	char at[LG_TIME_LEN], created[LG_TIME_LEN];
+	json_t *status = json_object(), *fresh = json_object(), *o;
+
+	lg_time_format(li->verified_at, at, sizeof(at));
+	lg_time_format(li->created_at, created, sizeof(created));
+	for (int i = 0; i < VERIFY_STATUS_COUNT; i++)
+		json_object_set_new(status, verify_status_name((enum verify_status)i),
+				    json_integer((json_int_t)e->by_status[i]));
+	for (int i = 0; i < DECAY_CLASS_COUNT; i++)
+		json_object_set_new(fresh, decay_class_name((enum decay_class)i),
+				    json_integer((json_int_t)e->by_fresh[i]));
+	o = json_pack("{s:s, s:s, s:s, s:i, s:s?, s:I, s:I, s:I, s:o, s:o, s:I, s:I}",
+		      "name", li->name, "source", li->source, "created_at", created,
+		      "versions", (int)li->versions, "verified_at", li->version_run ? at : NULL,
+		      "rows", (json_int_t)li->counts.rows, "unique_contacts",
+		      (json_int_t)li->counts.contacts, "contacts", (json_int_t)e->members,
+		      "by_status", status, "by_freshness", fresh,
+		      "suppressed", (json_int_t)e->suppressed,
+		      "exportable", (json_int_t)e->exportable);
+	json_t *gate = json_pack(
+		"{s:s, s:f, s:f, s:f, s:f, s:I, s:I, s:b, s:f, s:f, s:I}",
+		"decision", e->gate.blocked ? "blocked" : "pass", "threshold", c->gate.threshold,
+		"predicted_whole_list", e->whole_predicted,
+		"predicted", e->gate.predicted, "predicted_upper", e->gate.predicted_upper,
+		"exported", (json_int_t)e->in.exported, "hard_bounces", (json_int_t)e->in.hard_bounces,
+		"observed_counts", e->gate.observed_counts, "observed", e->gate.observed,
+		"observed_lower", e->gate.observed_lower, "min_exported",
+		(json_int_t)c->gate.min_exported);
+	json_t *why = json_array();
+	if (e->gate.why & VERIFY_GATE_EMPTY)
+		json_array_append_new(why, json_string("empty"));
+	if (e->gate.why & VERIFY_GATE_PREDICTED)
+		json_array_append_new(why, json_string("predicted"));
+	if (e->gate.why & VERIFY_GATE_OBSERVED)
+		json_array_append_new(why, json_string("observed"));
+	json_object_set_new(gate, "why", why);
+	/* The window the observed part counts, and the list's whole life. */
+	json_object_set_new(gate, "window_version", json_integer((json_int_t)li->versions));
+	json_object_set_new(gate, "window_since", li->version_run ? json_string(at) : json_null());
+	json_object_set_new(gate, "exported_total", json_integer((json_int_t)li->exported));
+	json_object_set_new(gate, "hard_bounces_total", json_integer((json_int_t)li->hard_bounced));
+	json_object_set_new(gate, "unblock", unblock_json(c, li, e));
+	json_object_set_new(o, "gate", gate);
+	if (windows)
+		json_object_set_new(o, "windows", windows);
+	return o;
+}
+
+json_t *view_verify_report(const struct job_verify_report *r)
+{
+	json_t *o = json_object(), *st = json_object(), *rs = json_object(), *fl = json_object();
+	for (int s = 0; s < VERIFY_STATUS_COUNT; s++)
+		json_object_set_new(st, verify_status_name((enum verify_status)s),
+				    json_integer((json_int_t)r->by_status[s]));
+	unsigned idx[VERIFY_R_COUNT];
+	size_t n = job_verify_top_reasons(r, idx);
+	for (size_t i = 0; i < n; i++)
+		json_object_set_new(rs, verify_reason_name((enum verify_reason)idx[i]),
+				    json_integer((json_int_t)r->by_reason[idx[i]]));
+	for (unsigned b = 0; b < VERIFY_FLAG_COUNT; b++)
+		json_object_set_new(fl, verify_flag_name(b), json_integer((json_int_t)r->by_flag[b]));
+
+	json_object_set_new(o, "input", json_string(r->input));
+	json_object_set_new(o, "email_column", json_string(r->email_column));
+	json_object_set_new(o, "delimiter", json_stringn(&r->delim, 1));
+	json_object_set_new(o, "bom", json_boolean(r->bom));
+	json_object_set_new(o, "rows", json_integer((json_int_t)r->rows));
+	json_object_set_new(o, "no_address", json_integer((json_int_t)r->no_address));
+	json_object_set_new(o, "status", st);
+	json_object_set_new(o, "reasons", rs);
+	json_object_set_new(o, "flags", fl);
+	json_object_set_new(o, "duplicates", json_integer((json_int_t)r->by_flag[3]));
+	json_object_set_new(o, "distinct_addresses", json_integer((json_int_t)r->distinct_addresses));
+	json_object_set_new(o, "distinct_domains", json_integer((json_int_t)r->distinct_domains));
+	json_object_set_new(o, "set_bytes", json_integer((json_int_t)r->set_bytes));
+	json_object_set_new(o, "ragged_rows", json_integer((json_int_t)r->ragged));
+	json_object_set_new(o, "stray_quote_rows", json_integer((json_int_t)r->stray_quotes));
+	json_object_set_new(o, "blank_lines", json_integer((json_int_t)r->blank_lines));
+	json_object_set_new(o, "header_line", json_integer((json_int_t)r->header_line));
+	json_object_set_new(o, "preamble_lines", json_integer((json_int_t)r->preamble_lines));
+	json_object_set_new(o, "footer",
+			    r->footer_rows ? json_pack("{s:I,s:I,s:I}", "rows", (json_int_t)r->footer_rows,
+						       "first_line", (json_int_t)r->footer_line,
+						       "last_line", (json_int_t)r->footer_last)
+					   : json_null());
+	json_object_set_new(o, "invalid_utf8_repaired", json_integer((json_int_t)r->repaired_utf8));
+	if (r->dns) {
+		const struct dns_stats *d = &r->dns_stats;
+		json_t *oc = json_object();
+		for (int i = DNS_MX; i <= DNS_TIMEOUT; i++)
+			json_object_set_new(oc, dns_outcome_name((enum dns_outcome)i),
+					    json_integer((json_int_t)d->outcome[i]));
+		json_object_set_new(
+			o, "dns",
+			json_pack("{s:I,s:I,s:I,s:I,s:o,s:b,s:I,s:I,s:I,s:I}", "domains",
+				  (json_int_t)d->domains, "queries", (json_int_t)d->queries, "answered",
+				  (json_int_t)d->answered, "refreshed", (json_int_t)d->refreshed,
+				  "outcomes", oc, "resolver_down", r->dns_down, "cache_bytes",
+				  (json_int_t)d->bytes, "spool_peak_bytes", (json_int_t)r->spool_peak,
+				  "spool_spilled_bytes", (json_int_t)r->spool_spilled, "from_store",
+				  (json_int_t)d->primed));
+		json_t *dj = json_object_get(o, "dns");
+		json_object_set_new(dj, "unanswered", json_integer((json_int_t)(d->outcome[DNS_TIMEOUT] +
+									     d->outcome[DNS_SERVFAIL])));
+		json_object_set_new(dj, "unanswered_over_limit", json_boolean(r->dns_unanswered));
+	} else {
+		json_object_set_new(o, "dns", json_null());
+	}
+	if (r->list)
+		json_object_set_new(
+			o, "list",
+			json_pack("{s:s,s:I,s:s,s:I,s:f,s:f,s:b,s:f,s:f,s:I,s:I,s:I}", "name", r->list,
+				  "contacts", (json_int_t)r->list_contacts, "gate",
+				  r->gate.blocked ? "blocked" : "pass", "exportable",
+				  (json_int_t)r->gate_candidates, "predicted", r->gate.predicted,
+				  "predicted_upper", r->gate.predicted_upper, "observed_counts",
+				  r->gate.observed_counts, "observed", r->gate.observed,
+				  "observed_lower", r->gate.observed_lower, "rows", (json_int_t)r->rows,
+				  "duplicates_collapsed",
+				  (json_int_t)job_verify_collapsed(r),
+				  "not_recorded", (json_int_t)(r->rows - r->list_addressed)));
+	else
+		json_object_set_new(o, "list", json_null());
+	json_object_set_new(o, "elapsed_s", json_real(r->elapsed));
+	json_object_set_new(o, "rows_per_s", json_real(r->elapsed > 0 ? r->rows / r->elapsed : 0.0));
+	return o;
+}
