@@ -211,7 +211,7 @@ int cmd_bounces(int argc, char **argv)
 	}
 	if (st != LG_OK)
 		goto out;
-	I.ctx = verify_ctx_new(&conf);
+	I.ctx = conf_verify_ctx(&conf);
 	st = cli_import_files(I.store, list_id, I.now, argv + first, nfiles, ok, BOUNCE_FILE_MAX,
 			      import_one, import_done, &I, &failed, &err);
 	if (st == LG_OK)

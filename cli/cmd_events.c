@@ -339,7 +339,7 @@ int cmd_events(int argc, char **argv)
 	}
 	if ((st = store_open(&I.store, cli_common.db, STORE_CREATE, &err)) != LG_OK)
 		goto out;
-	I.ctx = verify_ctx_new(&conf);
+	I.ctx = conf_verify_ctx(&conf);
 	I.parser = event_parser_new();
 	event_parser_set_map(I.parser, I.map);
 	st = cli_import_files(I.store, 0, I.now, argv + first, nfiles, ok, EVENTS_FILE_MAX, import_one,

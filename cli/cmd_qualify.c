@@ -248,7 +248,7 @@ static enum lg_status one_open(struct one *O, const struct qual_args *a, const c
 	/* the database must exist (a command on one contact never makes one) */
 	if ((st = store_open(&O->s, cli_common.db, mode, err)) != LG_OK)
 		return st;
-	O->vctx = verify_ctx_new(&O->conf);
+	O->vctx = conf_verify_ctx(&O->conf);
 	O->L.store = O->s;
 	O->L.vctx = O->vctx;
 	O->L.sctx = O->sctx;

@@ -337,7 +337,7 @@ int cmd_score(int argc, char **argv)
 	}
 	if (st != LG_OK)
 		goto out;
-	vctx = verify_ctx_new(&conf);
+	vctx = conf_verify_ctx(&conf);
 	S.L.store = s;
 	S.L.vctx = vctx;
 	S.L.sctx = sctx;

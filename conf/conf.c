@@ -70,12 +70,10 @@ void conf_init(struct conf *c)
 	c->dns_unanswered_max = 0.5;
 	decay_policy_default(&c->decay);
 	c->gate.threshold = 0.01;
-	/* prior[] is indexed by enum verify_status, whose numbers are stable:
-	 * conf cannot include verify.h (verify depends on conf). */
-	c->gate.prior[0] = 0.005; /* VERIFY_DELIVERABLE */
-	c->gate.prior[1] = 0.10;  /* VERIFY_RISKY */
-	c->gate.prior[2] = 1.0;   /* VERIFY_UNDELIVERABLE */
-	c->gate.prior[3] = 0.25;  /* VERIFY_UNKNOWN */
+	c->gate.prior[VERIFY_DELIVERABLE] = 0.005;
+	c->gate.prior[VERIFY_RISKY] = 0.10;
+	c->gate.prior[VERIFY_UNDELIVERABLE] = 1.0;
+	c->gate.prior[VERIFY_UNKNOWN] = 0.25;
 	c->gate.min_exported = 200;
 	c->gate.z = 1.96; /* two-sided 95 % */
 	conf_list_add_text(c, &c->role, conf_builtin_role, conf_builtin_role_len);
@@ -301,9 +299,11 @@ static enum lg_status set_decay(struct conf *c, const char *key, const char *val
 static enum lg_status set_gate(struct conf *c, const char *key, const char *val,
 			       const char *name, unsigned line, struct lg_err *err)
 {
-	/* By enum verify_status number (see conf_init). */
-	static const char *const prior_key[4] = {
-		"prior.deliverable", "prior.risky", "prior.undeliverable", "prior.unknown",
+	static const char *const prior_key[VERIFY_STATUS_COUNT] = {
+		[VERIFY_DELIVERABLE] = "prior.deliverable",
+		[VERIFY_RISKY] = "prior.risky",
+		[VERIFY_UNDELIVERABLE] = "prior.undeliverable",
+		[VERIFY_UNKNOWN] = "prior.unknown",
 	};
 	long v;
 
@@ -660,4 +660,25 @@ enum lg_status conf_load(struct conf *c, const char *path, struct lg_err *err)
 		c->path = lg_xstrdup(found);
 	}
 	return st;
+}
+
+static struct verify_names names_of(const struct conf_list *l)
+{
+	return (struct verify_names){l->item, l->n};
+}
+
+void conf_verify_policy(const struct conf *c, struct verify_policy *out)
+{
+	*out = (struct verify_policy){
+		.role = names_of(&c->role), .free = names_of(&c->free),
+		.disposable = names_of(&c->disposable), .typo = names_of(&c->typo),
+		.allow = names_of(&c->allow), .typo_frequent_min = c->typo_frequent_min,
+	};
+}
+
+struct verify_ctx *conf_verify_ctx(const struct conf *c)
+{
+	struct verify_policy p;
+	conf_verify_policy(c, &p);
+	return verify_ctx_new(&p);
 }

@@ -13,6 +13,7 @@
 #include "decay/decay.h"
 #include "event/event.h"
 #include "scoring/scoring.h"
+#include "verify/verify.h"
 
 /* A list of lower-cased entries; items are borrowed from the conf. */
 struct conf_list {
@@ -24,20 +25,6 @@ struct conf_list {
 struct conf_source_rate {
 	const char *source; /* lower-case; borrowed from the conf */
 	double monthly_rate;
-};
-
-/*
- * The bounce-rate gate's policy (verify_gate_*).  A list is blocked when
- * the upper end of the 95 % interval of the predicted bounce rate of what
- * would be exported, or the lower end of the Wilson 95 % interval of the
- * observed hard-bounce rate, is above threshold.
- */
-struct conf_gate {
-	double threshold;       /* 0.01: 1 % */
-	double prior[4];        /* bounce probability of a fresh verdict, by enum verify_status:
-				 * deliverable 0.005, risky 0.10, undeliverable 1.0, unknown 0.25 */
-	unsigned long min_exported; /* the observed rate counts from this many exported (200) */
-	double z;               /* 1.96: the normal quantile of the 95 % intervals */
 };
 
 /*
@@ -64,7 +51,7 @@ struct conf {
 	struct decay_policy decay;   /* [decay]: the default freshness policy */
 	struct conf_source_rate *source_rate; /* [decay] monthly_rate.SOURCE = ...; n_source_rate of them */
 	size_t n_source_rate;
-	struct conf_gate gate;       /* [gate] */
+	struct verify_gate_policy gate; /* [gate] */
 	struct scoring_rubric rubric; /* [scoring]: checked (scoring_rubric_check) */
 	struct conf_list competitor; /* [scoring] competitor domains; rubric.competitor borrows it */
 	bool icp_replaced[3];        /* an icp.FIELD key replaced that field's built-in rules */
@@ -102,6 +89,11 @@ void conf_decay_policy(const struct conf *c, const char *source, struct decay_po
 /* The map [events.map.NAME] called name (ASCII case ignored), or NULL;
  * borrowed from c. */
 const struct event_map *conf_event_map(const struct conf *c, const char *name);
+
+/* What verify_ctx_new takes, from c's lists (borrowed from c). */
+void conf_verify_policy(const struct conf *c, struct verify_policy *out);
+/* A verify context for c's lists: verify_ctx_new(conf_verify_policy). */
+struct verify_ctx *conf_verify_ctx(const struct conf *c);
 
 /* Add the entries of list text (one a line, # comments) to l. */
 void conf_list_add_text(struct conf *c, struct conf_list *l, const char *text, size_t len);

@@ -369,9 +369,12 @@ enum lg_status conf_set_scoring(struct conf *c, const char *key, const char *val
 		return LG_OK;
 	}
 	if (!strncmp(key, "confidence.", 11)) {
-		/* indexed by enum verify_status, as conf_gate.prior */
-		static const char *const st[4] = {"deliverable", "risky", "undeliverable", "unknown"};
-		for (int i = 0; i < 4; i++)
+		/* indexed by enum verify_status, as the gate's priors */
+		static const char *const st[VERIFY_STATUS_COUNT] = {
+			[VERIFY_DELIVERABLE] = "deliverable", [VERIFY_RISKY] = "risky",
+			[VERIFY_UNDELIVERABLE] = "undeliverable", [VERIFY_UNKNOWN] = "unknown",
+		};
+		for (int i = 0; i < VERIFY_STATUS_COUNT; i++)
 			if (!strcmp(key + 11, st[i])) {
 				if (!parse_number(val, 0, 1, &r->confidence[i]))
 					return bad(err, name, line, key, "a number from 0 to 1", val);

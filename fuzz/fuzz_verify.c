@@ -17,6 +17,7 @@
  * form again gives the same verdict and the same normalized form.
  */
 #include "fuzz/fuzz.h"
+#include "conf/conf.h"
 #include "verify/verify.h"
 
 #define FUZZ_CTX_BYTES (64u << 20)
@@ -41,7 +42,7 @@ static struct verify_ctx *fresh(struct verify_ctx *ctx)
 			return ctx;
 		verify_ctx_free(ctx);
 	}
-	return verify_ctx_new(&conf);
+	return conf_verify_ctx(&conf);
 }
 
 static void check(const struct verify_result *v)

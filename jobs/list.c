@@ -71,7 +71,7 @@ static enum lg_status eval_member(void *arg, const struct store_member *m, struc
 		x->last_age = age;
 		x->last_survival = decay_survival(&x->dp, age);
 	}
-	const struct conf_gate *g = &x->conf->gate;
+	const struct verify_gate_policy *g = &x->conf->gate;
 	double p = verify_gate_record_p(g, m->status, x->last_survival);
 	enum decay_class fresh = decay_classify(&x->dp, age);
 	bool suppressed = m->suppressed != STORE_SUPPRESS_NONE;
@@ -149,7 +149,7 @@ static unsigned long due_from(const struct eval_ctx *x, size_t n)
 static void find_fix(const struct eval_ctx *x, const struct store_list_info *li,
 		     struct list_eval *e)
 {
-	const struct conf_gate *g = &x->conf->gate;
+	const struct verify_gate_policy *g = &x->conf->gate;
 	struct list_fix_predicted *f = &e->fix;
 	struct verify_gate_input all;      /* everything re-verified */
 	struct verify_gate_decision all_d;

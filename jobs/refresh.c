@@ -64,7 +64,7 @@ enum lg_status job_refresh_open(struct job_refresh **out, const struct job_refre
 		st = dns_resolver_new(&j->dns, &o->dns, err);
 	if (st != LG_OK)
 		return st;
-	j->ctx = verify_ctx_new(o->conf);
+	j->ctx = conf_verify_ctx(o->conf);
 
 	j->rep.older = o->older >= 0 ? o->older : dp.stale_after;
 	if ((st = store_begin(j->store, err)) != LG_OK ||

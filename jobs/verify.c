@@ -482,7 +482,7 @@ void job_verify_start(struct job_verify *j, int out, const char *out_name,
 	struct io_writer_opts wo = {j->o.format, io_reader_delim(j->rd), io_reader_crlf(j->rd),
 				    io_reader_bom(j->rd), j->o.guard};
 	j->wr = io_writer_new(out, &wo, j->cols, j->nin + C_COUNT);
-	j->ctx = verify_ctx_new(j->o.conf);
+	j->ctx = conf_verify_ctx(j->o.conf);
 	for (unsigned f = 0; f < (1u << VERIFY_FLAG_COUNT); f++)
 		j->flag_len[f] = verify_flags_format(f, j->flag_text[f], sizeof(j->flag_text[f]));
 	j->backlog = DNS_BACKLOG * (size_t)(j->o.dns.concurrency ? j->o.dns.concurrency : 256);

@@ -51,10 +51,10 @@ static void test_builtin(void **state)
 	assert_int_equal(c.decay.stale_after, 30 * DAY);
 	assert_int_equal(c.n_source_rate, 0);
 	assert_near(c.gate.threshold, 0.01, 1e-15);
-	assert_near(c.gate.prior[0], 0.005, 1e-15); /* deliverable */
-	assert_near(c.gate.prior[1], 0.10, 1e-15);  /* risky */
-	assert_near(c.gate.prior[2], 1.0, 0);       /* undeliverable */
-	assert_near(c.gate.prior[3], 0.25, 1e-15);  /* unknown */
+	assert_near(c.gate.prior[VERIFY_DELIVERABLE], 0.005, 1e-15);
+	assert_near(c.gate.prior[VERIFY_RISKY], 0.10, 1e-15);
+	assert_near(c.gate.prior[VERIFY_UNDELIVERABLE], 1.0, 0);
+	assert_near(c.gate.prior[VERIFY_UNKNOWN], 0.25, 1e-15);
 	assert_int_equal(c.gate.min_exported, 200);
 	assert_near(c.gate.z, 1.96, 1e-15);
 	conf_release(&c);
@@ -306,10 +306,10 @@ static void test_gate_keys(void **state)
 			   "min_exported = 1000\n"; /* a section may come back */
 	assert_int_equal(load(&c, text, &e), LG_OK);
 	assert_near(c.gate.threshold, 0.02, 1e-15);
-	assert_near(c.gate.prior[0], 0.01, 1e-15); /* deliverable */
-	assert_near(c.gate.prior[1], 0.15, 1e-15); /* risky */
-	assert_near(c.gate.prior[2], 0.90, 1e-15); /* undeliverable */
-	assert_near(c.gate.prior[3], 0.30, 1e-15); /* unknown */
+	assert_near(c.gate.prior[VERIFY_DELIVERABLE], 0.01, 1e-15);
+	assert_near(c.gate.prior[VERIFY_RISKY], 0.15, 1e-15);
+	assert_near(c.gate.prior[VERIFY_UNDELIVERABLE], 0.90, 1e-15);
+	assert_near(c.gate.prior[VERIFY_UNKNOWN], 0.30, 1e-15);
 	assert_int_equal(c.gate.min_exported, 1000);
 	assert_int_equal(c.typo_frequent_min, 5);
 	assert_near(c.gate.z, 1.96, 1e-15); /* not a key */
@@ -318,8 +318,8 @@ static void test_gate_keys(void **state)
 	       "min_exported = 1\n";
 	assert_int_equal(load(&c, text, &e), LG_OK);
 	assert_near(c.gate.threshold, 0.0001, 1e-15);
-	assert_near(c.gate.prior[1], 0, 0);
-	assert_near(c.gate.prior[3], 1, 0);
+	assert_near(c.gate.prior[VERIFY_RISKY], 0, 0);
+	assert_near(c.gate.prior[VERIFY_UNKNOWN], 1, 0);
 	assert_int_equal(c.gate.min_exported, 1);
 	text = "[gate]\nthreshold = 100\nmin_exported = 100000000\n";
 	assert_int_equal(load(&c, text, &e), LG_OK);

@@ -9,6 +9,8 @@
  * and the list gate's arithmetic, whose expected figures are worked out by
  * hand in the comments.
  */
+#include "conf/conf.h"
+#include "decay/decay.h"
 #include "verify/verify_int.h"
 
 #include <math.h>
@@ -27,7 +29,7 @@ static int setup(void **state)
 {
 	(void)state;
 	conf_init(&conf);
-	ctx = verify_ctx_new(&conf);
+	ctx = conf_verify_ctx(&conf);
 	return 0;
 }
 
@@ -156,7 +158,7 @@ static void row(struct verify_ctx *c, const char *s, struct verify_result *r)
 static void test_duplicates(void **state)
 {
 	(void)state;
-	struct verify_ctx *c = verify_ctx_new(&conf);
+	struct verify_ctx *c = conf_verify_ctx(&conf);
 	struct verify_result r;
 
 	row(c, "Jane.Doe@Acme-Robotics.io", &r);
@@ -212,7 +214,7 @@ static void test_duplicates(void **state)
 static void test_list_frequent_typo(void **state)
 {
 	(void)state;
-	struct verify_ctx *c = verify_ctx_new(&conf);
+	struct verify_ctx *c = conf_verify_ctx(&conf);
 	struct verify_result r;
 	char buf[64];
 
@@ -265,7 +267,7 @@ static void test_config_lists(void **state)
 	conf_list_add_text(&c, &c.role, role, sizeof(role) - 1);
 	conf_list_add_text(&c, &c.disposable, disp, sizeof(disp) - 1);
 	conf_list_add_text(&c, &c.allow, allow, sizeof(allow) - 1);
-	struct verify_ctx *v = verify_ctx_new(&c);
+	struct verify_ctx *v = conf_verify_ctx(&c);
 	conf_release(&c); /* the context copied what it needs */
 
 	struct verify_result r;
@@ -387,7 +389,7 @@ static void test_gate_wilson(void **state)
 static void test_gate_record_p(void **state)
 {
 	(void)state;
-	const struct conf_gate *g = &conf.gate;
+	const struct verify_gate_policy *g = &conf.gate;
 
 	assert_near(verify_gate_record_p(g, VERIFY_DELIVERABLE, 1), 0.005, 1e-15);
 	assert_near(verify_gate_record_p(g, VERIFY_RISKY, 1), 0.10, 1e-15);
@@ -418,7 +420,7 @@ static void gate_fill(struct verify_gate_input *in, unsigned long n, enum verify
 static void test_gate_predicted(void **state)
 {
 	(void)state;
-	const struct conf_gate *g = &conf.gate;
+	const struct verify_gate_policy *g = &conf.gate;
 	struct verify_gate_decision d;
 
 	/* 1000 fresh deliverables: predicted 0.005; sum p(1-p) = 1000 * 0.005
@@ -505,7 +507,7 @@ static void test_gate_predicted(void **state)
 static void test_gate_observed(void **state)
 {
 	(void)state;
-	const struct conf_gate *g = &conf.gate;
+	const struct verify_gate_policy *g = &conf.gate;
 	struct verify_gate_decision d;
 	struct verify_gate_input in = {0};
 	gate_fill(&in, 1000, VERIFY_DELIVERABLE, 0); /* the prediction passes */
@@ -540,7 +542,7 @@ static void test_gate_observed(void **state)
 	assert_near(d.observed_lower, 0.0366115, 1e-7);
 
 	/* ... and counted when the policy says 150 is enough. */
-	struct conf_gate g150 = *g;
+	struct verify_gate_policy g150 = *g;
 	g150.min_exported = 150;
 	verify_gate_decide(&g150, &in, &d);
 	assert_true(d.blocked);
@@ -556,7 +558,7 @@ static void test_gate_observed(void **state)
 static void test_gate_min_records(void **state)
 {
 	(void)state;
-	struct conf_gate g = conf.gate;
+	struct verify_gate_policy g = conf.gate;
 	struct verify_gate_input in = {0};
 
 	gate_fill(&in, 1, VERIFY_DELIVERABLE, 0);
@@ -599,7 +601,7 @@ static void gate_age(struct verify_gate_input *keep, struct verify_gate_input *f
 static void test_gate_refresh_days(void **state)
 {
 	(void)state;
-	const struct conf_gate *g = &conf.gate;
+	const struct verify_gate_policy *g = &conf.gate;
 	struct verify_gate_input never = {0}, keep[DAYS] = {{0}}, fresh[DAYS] = {{0}}, in, asis;
 	struct verify_gate_decision d;
 
@@ -672,7 +674,7 @@ static void test_gate_refresh_days(void **state)
 static void test_gate_empty(void **state)
 {
 	(void)state;
-	const struct conf_gate *g = &conf.gate;
+	const struct verify_gate_policy *g = &conf.gate;
 	struct verify_gate_decision d;
 
 	/* Nothing may be exported: blocked, whatever else is true. */

@@ -37,7 +37,7 @@ static double clamp01(double x)
 	return x > 1 ? 1 : (x > 0 ? x : 0);
 }
 
-double verify_gate_record_p(const struct conf_gate *g, enum verify_status st, double survival)
+double verify_gate_record_p(const struct verify_gate_policy *g, enum verify_status st, double survival)
 {
 	assert((unsigned)st < VERIFY_STATUS_COUNT);
 	/* The record bounces unless it was good when verified and has stayed
@@ -75,7 +75,7 @@ double verify_gate_wilson(unsigned long k, unsigned long n, double z, double *up
 	return lo;
 }
 
-void verify_gate_decide(const struct conf_gate *g, const struct verify_gate_input *in,
+void verify_gate_decide(const struct verify_gate_policy *g, const struct verify_gate_input *in,
 			struct verify_gate_decision *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -116,7 +116,7 @@ void verify_gate_merge(struct verify_gate_input *in, const struct verify_gate_in
 }
 
 /* The decision on in's predicted part alone: true when it passes. */
-static bool predicted_passes(const struct conf_gate *g, const struct verify_gate_input *in,
+static bool predicted_passes(const struct verify_gate_policy *g, const struct verify_gate_input *in,
 			     struct verify_gate_decision *d)
 {
 	struct verify_gate_input p = *in;
@@ -125,7 +125,7 @@ static bool predicted_passes(const struct conf_gate *g, const struct verify_gate
 	return !d->blocked;
 }
 
-int verify_gate_refresh_days(const struct conf_gate *g, const struct verify_gate_input *never,
+int verify_gate_refresh_days(const struct verify_gate_policy *g, const struct verify_gate_input *never,
 			     const struct verify_gate_input *keep,
 			     const struct verify_gate_input *fresh, size_t ndays,
 			     struct verify_gate_input *in, struct verify_gate_decision *d)
@@ -157,7 +157,7 @@ int verify_gate_refresh_days(const struct conf_gate *g, const struct verify_gate
 	return found;
 }
 
-unsigned long verify_gate_min_records(const struct conf_gate *g, const struct verify_gate_input *in)
+unsigned long verify_gate_min_records(const struct verify_gate_policy *g, const struct verify_gate_input *in)
 {
 	if (!in->candidates)
 		return 0;

@@ -30,7 +30,7 @@ struct addr_info {
 static const char display_pattern[] =
 	"^(?:\"(?:[^\"\\\\]|\\\\.)*\"|[^\"<>]*)[ \\t]*<[ \\t]*([^<>]*?)[ \\t]*>$";
 
-static void set_from_list(struct lg_map *m, const struct conf_list *l)
+static void set_from_list(struct lg_map *m, const struct verify_names *l)
 {
 	for (size_t i = 0; i < l->n; i++) {
 		size_t n = strlen(l->item[i]);
@@ -38,7 +38,7 @@ static void set_from_list(struct lg_map *m, const struct conf_list *l)
 	}
 }
 
-struct verify_ctx *verify_ctx_new(const struct conf *conf)
+struct verify_ctx *verify_ctx_new(const struct verify_policy *conf)
 {
 	struct verify_ctx *ctx = lg_xcalloc(1, sizeof(*ctx));
 

@@ -14,7 +14,6 @@
 #define LG_VERIFY_H
 
 #include "common/common.h"
-#include "conf/conf.h"
 #include "dns/dns.h"
 
 enum verify_status {
@@ -112,11 +111,28 @@ struct verify_result {
 	size_t org_len;         /* its registrable domain is its last org_len bytes */
 };
 
+/* Names, lower-case, one per entry; borrowed from whoever filled them. */
+struct verify_names {
+	const char *const *item;
+	size_t n;
+};
+
+/* What a context classifies by (conf/ fills it: conf_verify_policy). */
+struct verify_policy {
+	struct verify_names role;       /* role local parts: info, sales, ... */
+	struct verify_names free;       /* free mail provider domains */
+	struct verify_names disposable; /* disposable registrable domains */
+	struct verify_names typo;       /* typo targets, in priority order */
+	struct verify_names allow;      /* never flagged disposable or typo */
+	unsigned typo_frequent_min;     /* a domain this frequent in a list is a typo target
+					 * (0: 20) */
+};
+
 struct verify_ctx;
 
-/* A context for conf's lists (copied: conf may be released after). Owned:
- * free with verify_ctx_free. */
-struct verify_ctx *verify_ctx_new(const struct conf *conf);
+/* A context for p's lists (copied: p and its names may go away after).
+ * Owned: free with verify_ctx_free. */
+struct verify_ctx *verify_ctx_new(const struct verify_policy *p);
 void verify_ctx_free(struct verify_ctx *ctx);
 
 /*
@@ -171,9 +187,24 @@ struct verify_gate_input {
 	unsigned long hard_bounces; /* of them, hard-bounced after export */
 };
 
+/*
+ * The bounce-rate gate's policy.  A list is blocked when the upper end of
+ * the 95 % interval of the predicted bounce rate of what would be
+ * exported, or the lower end of the Wilson 95 % interval of the observed
+ * hard-bounce rate, is above threshold.  conf/ fills it ([gate]).
+ */
+struct verify_gate_policy {
+	double threshold;       /* 0.01: 1 % */
+	double prior[VERIFY_STATUS_COUNT]; /* bounce probability of a fresh verdict, by status:
+				 * deliverable 0.005, risky 0.10, undeliverable 1.0, unknown 0.25 */
+	unsigned long min_exported; /* the observed rate counts from this many exported (200) */
+	double z;               /* 1.96: the normal quantile of the 95 % intervals */
+};
+
 /* A record's bounce probability: 1 - (1 - prior[st]) * survival, where
  * survival is decay_survival() of its verdict's age. */
-double verify_gate_record_p(const struct conf_gate *g, enum verify_status st, double survival);
+double verify_gate_record_p(const struct verify_gate_policy *g, enum verify_status st,
+			    double survival);
 
 /* Add a record of probability p to in->candidates, sum_p, sum_pq. */
 void verify_gate_add(struct verify_gate_input *in, double p);
@@ -196,7 +227,7 @@ struct verify_gate_decision {
 };
 
 /* The gate's decision for in under policy g. */
-void verify_gate_decide(const struct conf_gate *g, const struct verify_gate_input *in,
+void verify_gate_decide(const struct verify_gate_policy *g, const struct verify_gate_input *in,
 			struct verify_gate_decision *out);
 
 /* The Wilson score interval of k successes in n trials at normal quantile
@@ -223,7 +254,7 @@ void verify_gate_merge(struct verify_gate_input *in, const struct verify_gate_in
  * input in *in and its decision in *d; -1 when none does, *in and *d then
  * for n = 0 (everything re-verified).  The observed part is left out.
  */
-int verify_gate_refresh_days(const struct conf_gate *g, const struct verify_gate_input *never,
+int verify_gate_refresh_days(const struct verify_gate_policy *g, const struct verify_gate_input *never,
 			     const struct verify_gate_input *keep,
 			     const struct verify_gate_input *fresh, size_t ndays,
 			     struct verify_gate_input *in, struct verify_gate_decision *d);
@@ -234,7 +265,7 @@ int verify_gate_refresh_days(const struct conf_gate *g, const struct verify_gate
  * when no number does (the average itself is above the threshold) or in
  * holds no record.
  */
-unsigned long verify_gate_min_records(const struct conf_gate *g,
+unsigned long verify_gate_min_records(const struct verify_gate_policy *g,
 				      const struct verify_gate_input *in);
 
 struct verify_stats {
