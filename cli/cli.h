@@ -237,7 +237,7 @@ struct progress {
 void progress_start(struct progress *p, bool on, uint64_t size);
 /* Called for every row; draws at most ten times a second. */
 void progress_tick(struct progress *p, unsigned long rows, uint64_t bytes);
-void progress_done(struct progress *p);
+void progress_finish(struct progress *p);
 
 /* The verify job's report, as text and as JSON (--summary). */
 void report_print(FILE *f, const struct job_verify_report *r);

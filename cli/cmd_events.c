@@ -232,7 +232,7 @@ static enum lg_status import_csv(struct import *I, const char *data, size_t len,
 	int fd = memory_fd(data, len);
 	if (fd < 0)
 		return lg_err_set(err, LG_EIO, "%s: %s", I->file, strerror(errno));
-	enum lg_status st = io_reader_open(&rd, fd, I->file, err);
+	enum lg_status st = io_reader_new(&rd, fd, I->file, err);
 	if (st == LG_OK) {
 		const struct io_row *h = io_reader_header(rd);
 		if (event_csv_header(I->parser, h->field, h->len, h->n, &why) != LG_OK) {

@@ -94,7 +94,7 @@ int cmd_refresh(int argc, char **argv)
 	conf_init(&conf);
 	st = conf_load(&conf, a.config, &err);
 	if (st == LG_OK)
-		st = job_refresh_open(&job, &o, &err);
+		st = job_refresh_new(&job, &o, &err);
 	if (st != LG_OK)
 		goto out;
 	const struct job_refresh_report *rep = job_refresh_report(job);

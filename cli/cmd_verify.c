@@ -237,7 +237,7 @@ int cmd_verify(int argc, char **argv)
 		.now = cli_now(), .notice = on_notice, .arg = &view,
 	};
 	o.dns.now = cli_common.now_set ? o.now : 0;
-	st = job_verify_open(&job, &o, &err);
+	st = job_verify_new(&job, &o, &err);
 	if (st != LG_OK)
 		goto out;
 
@@ -252,7 +252,7 @@ int cmd_verify(int argc, char **argv)
 	for (bool done = false; !done;)
 		if ((st = job_verify_step(job, SIZE_MAX, &done, &err)) != LG_OK)
 			goto out;
-	progress_done(&prog);
+	progress_finish(&prog);
 	st = cli_output_close(out, a.output, true, &err);
 	out = -1;
 	if (st == LG_OK)

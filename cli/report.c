@@ -37,7 +37,7 @@ void progress_tick(struct progress *p, unsigned long rows, uint64_t bytes)
 	fflush(stderr);
 }
 
-void progress_done(struct progress *p)
+void progress_finish(struct progress *p)
 {
 	if (p->on && p->last > p->start)
 		fprintf(stderr, "\r\033[K");

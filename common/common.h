@@ -7,6 +7,20 @@
  * its comment whether it is owned (the caller frees it, with the named
  * function), borrowed (valid until the named event) or taken (the callee
  * now owns an argument).
+ *
+ * Lifecycle verbs, one convention for every module:
+ *   S_init(s) / S_release(s)   a struct the caller owns (often on the
+ *                              stack); release frees what it holds
+ *   S_new(...) / S_free(s)     an object the module allocates; a _new that
+ *                              can fail returns an lg_status and the
+ *                              object through an out parameter; _free
+ *                              takes NULL
+ *   S_open(...) / S_close(s)   a connection to something outside: a
+ *                              database, a file being written
+ *   S_start / S_step / S_finish  the phases of a run (a job, the store's
+ *                              writer, a progress bar); S_begin /
+ *                              S_commit / S_rollback a transaction
+ *   S_reset(s)                 emptied for reuse, memory kept
  */
 #ifndef LG_COMMON_H
 #define LG_COMMON_H

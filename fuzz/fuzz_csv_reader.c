@@ -24,7 +24,7 @@ static enum lg_status pass(const uint8_t *data, size_t size, bool no_split, stru
 	int fd = fuzz_memfd(data, size);
 
 	memset(st, 0, sizeof(*st));
-	enum lg_status rc = io_reader_open(&r, fd, "fuzz", &err);
+	enum lg_status rc = io_reader_new(&r, fd, "fuzz", &err);
 	if (rc == LG_OK) {
 		const struct io_row *h = io_reader_header(r);
 		FUZZ_CHECK(h->n >= 1 && h->line >= 1 && h->line <= h->last_line);

@@ -82,7 +82,7 @@ static void run_csv(struct event_parser *p, const uint8_t *data, size_t size)
 	const char *why = NULL;
 	int fd = fuzz_memfd(data, size);
 
-	enum lg_status st = io_reader_open(&rd, fd, "fuzz", &err);
+	enum lg_status st = io_reader_new(&rd, fd, "fuzz", &err);
 	if (st == LG_OK) {
 		const struct io_row *h = io_reader_header(rd);
 		st = event_csv_header(p, h->field, h->len, h->n, &why);

@@ -50,10 +50,10 @@ char io_sniff_delim(const char *s, size_t n);
  * header line).  Input that is not UTF-8 text fails with LG_EDATA; a read
  * error LG_EIO.  *out is owned: free it with io_reader_free.
  */
-enum lg_status io_reader_open(struct io_reader **out, int fd, const char *name,
+enum lg_status io_reader_new(struct io_reader **out, int fd, const char *name,
 			      struct lg_err *err);
 
-/* Where the header of a contact list is (io_reader_open_list). */
+/* Where the header of a contact list is (io_reader_new_list). */
 struct io_header_opts {
 	long skip_lines;          /* >= 0: exactly this many lines come before the header
 				   * (and any blank lines after them); -1: look for it */
@@ -62,7 +62,7 @@ struct io_header_opts {
 #define IO_HEADER_SEARCH 20 /* lines looked at for the header */
 
 /*
- * io_reader_open for a contact list that may have lines above its header:
+ * io_reader_new for a contact list that may have lines above its header:
  * LinkedIn's Connections.csv starts with "Notes:", a quoted note and a
  * blank line.  With skip_lines -1 the header is the first of the first
  * IO_HEADER_SEARCH lines that io_header_names_email() takes for a header
@@ -70,10 +70,10 @@ struct io_header_opts {
  * or two; a data row that happens to hold a cell "Email" fills as many as
  * the header above it, so it is never taken for the header).  A line that
  * starts inside quotes is not looked at.  When no line qualifies, the
- * header is the first line that is not blank, as with io_reader_open.
+ * header is the first line that is not blank, as with io_reader_new.
  * The lines above the header are counted in preamble_lines.
  */
-enum lg_status io_reader_open_list(struct io_reader **out, int fd, const char *name,
+enum lg_status io_reader_new_list(struct io_reader **out, int fd, const char *name,
 				   const struct io_header_opts *h, struct lg_err *err);
 void io_reader_free(struct io_reader *r);
 

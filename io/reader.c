@@ -508,7 +508,7 @@ static size_t line_len(const char *s, size_t n, bool eof)
 }
 
 /* Skip count lines: the caller knows what is above the header.  An input
- * that ends first has no header, which io_reader_open_list says. */
+ * that ends first has no header, which io_reader_new_list says. */
 static enum lg_status skip_lines(struct io_reader *r, unsigned long count, struct lg_err *err)
 {
 	while (r->st.lines < count) {
@@ -544,7 +544,7 @@ static void cand_row(int c, void *data)
 
 /*
  * Look for the header among the first IO_HEADER_SEARCH lines (see
- * io_reader_open_list) and move to it; stay put when none qualifies.
+ * io_reader_new_list) and move to it; stay put when none qualifies.
  * Each line that starts outside quotes (an even number of quote
  * characters above it) is parsed on its own, with its own delimiter, by
  * a scratch parser: a preamble need not be CSV at all.
@@ -625,13 +625,13 @@ static enum lg_status header_line(struct io_reader *r, size_t *start, struct lg_
 	}
 }
 
-enum lg_status io_reader_open(struct io_reader **out, int fd, const char *name,
+enum lg_status io_reader_new(struct io_reader **out, int fd, const char *name,
 			      struct lg_err *err)
 {
-	return io_reader_open_list(out, fd, name, NULL, err);
+	return io_reader_new_list(out, fd, name, NULL, err);
 }
 
-enum lg_status io_reader_open_list(struct io_reader **out, int fd, const char *name,
+enum lg_status io_reader_new_list(struct io_reader **out, int fd, const char *name,
 				   const struct io_header_opts *h, struct lg_err *err)
 {
 	struct io_reader *r = lg_xcalloc(1, sizeof(*r));

@@ -197,7 +197,7 @@ void job_verdict(struct verify_result *v, const struct dns_result *d, bool hard_
  * the store at opts.db as a version of that list and weigh it through the
  * gate.  The caller drives it:
  *
- *	job_verify_open()     the header, the columns, the store: may fail
+ *	job_verify_new()     the header, the columns, the store: may fail
  *	                      on the input (LG_EDATA: no email column) or the
  *	                      store before any output exists
  *	job_verify_start()    the output; then
@@ -239,7 +239,7 @@ typedef void job_progress_fn(void *arg, unsigned long rows, uint64_t bytes);
 
 struct job_verify;
 /* *out is set even on failure: job_verify_free it. */
-enum lg_status job_verify_open(struct job_verify **out, const struct job_verify_opts *opts,
+enum lg_status job_verify_new(struct job_verify **out, const struct job_verify_opts *opts,
 			       struct lg_err *err);
 /* Rows go to out (not closed); out_name names it in messages (borrowed);
  * progress may be NULL. */
@@ -267,7 +267,7 @@ void job_verify_free(struct job_verify *j);
  * new verdicts of, up to opts.budget contacts of the store: those a rep
  * sent back, then those verified before now - older (leads in the funnel
  * first, each stalest first), suppressed ones never.  The plan is
- * committed by job_refresh_open (an interrupted one is taken up: the
+ * committed by job_refresh_new (an interrupted one is taken up: the
  * report says so); each job_refresh_step re-verifies and records one
  * chunk of it, until *done; job_refresh_finish closes the run and counts.
  * A step returns LG_ETEMP when the resolver stopped answering: what was
@@ -297,7 +297,7 @@ struct job_refresh_report {
 
 struct job_refresh;
 /* *out is set even on failure: job_refresh_free it. */
-enum lg_status job_refresh_open(struct job_refresh **out, const struct job_refresh_opts *opts,
+enum lg_status job_refresh_new(struct job_refresh **out, const struct job_refresh_opts *opts,
 				struct lg_err *err);
 enum lg_status job_refresh_step(struct job_refresh *j, bool *done, struct lg_err *err);
 enum lg_status job_refresh_finish(struct job_refresh *j, struct lg_err *err);

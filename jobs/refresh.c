@@ -43,7 +43,7 @@ struct job_refresh {
 	bool done;
 };
 
-enum lg_status job_refresh_open(struct job_refresh **out, const struct job_refresh_opts *o,
+enum lg_status job_refresh_new(struct job_refresh **out, const struct job_refresh_opts *o,
 				struct lg_err *err)
 {
 	struct job_refresh *j = lg_xcalloc(1, sizeof(*j));

@@ -396,7 +396,7 @@ static enum lg_status open_list(struct job_verify *j, struct lg_err *err)
 	return st;
 }
 
-enum lg_status job_verify_open(struct job_verify **out, const struct job_verify_opts *o,
+enum lg_status job_verify_new(struct job_verify **out, const struct job_verify_opts *o,
 			       struct lg_err *err)
 {
 	struct job_verify *j = lg_xcalloc(1, sizeof(*j));
@@ -413,7 +413,7 @@ enum lg_status job_verify_open(struct job_verify **out, const struct job_verify_
 	/* Before the reader moves: mmap does not use the file offset anyway. */
 	j->fp = o->list ? fingerprint(o->in) : NULL;
 	struct io_header_opts ho = {o->skip_lines, o->email_column};
-	st = io_reader_open_list(&j->rd, o->in, o->in_name, &ho, err);
+	st = io_reader_new_list(&j->rd, o->in, o->in_name, &ho, err);
 	if (st != LG_OK)
 		return st;
 	const struct io_row *hdr = j->hdr = io_reader_header(j->rd);

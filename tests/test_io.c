@@ -53,8 +53,8 @@ static void read_list(const char *data, size_t n, const struct io_header_opts *h
 	memset(g, 0, sizeof(*g));
 	int fd = tmpfd(data, n);
 	struct io_reader *r;
-	g->status = h ? io_reader_open_list(&r, fd, "t.csv", h, &g->err)
-		      : io_reader_open(&r, fd, "t.csv", &g->err);
+	g->status = h ? io_reader_new_list(&r, fd, "t.csv", h, &g->err)
+		      : io_reader_new(&r, fd, "t.csv", &g->err);
 	if (g->status != LG_OK) {
 		close(fd);
 		return;
@@ -480,7 +480,7 @@ static void test_pipe_and_big(void **state)
 	close(p[1]);
 	struct io_reader *r;
 	struct lg_err err;
-	assert_int_equal(io_reader_open(&r, p[0], "pipe", &err), LG_OK);
+	assert_int_equal(io_reader_new(&r, p[0], "pipe", &err), LG_OK);
 	const struct io_row *row;
 	long i = 0;
 	char want[64];
@@ -504,7 +504,7 @@ static char *rows_text(const char *data, size_t n, bool split)
 	struct io_reader *r;
 	struct lg_err e;
 	struct lg_buf b = LG_BUF_INIT;
-	assert_int_equal(io_reader_open(&r, fd, "d.csv", &e), LG_OK);
+	assert_int_equal(io_reader_new(&r, fd, "d.csv", &e), LG_OK);
 	if (!split)
 		io_reader_no_split(r);
 	const struct io_row *row;
@@ -633,7 +633,7 @@ static bool rows_accounted(const char *data, size_t n, bool split, const char *w
 	int fd = tmpfd(data, n);
 	struct io_reader *r;
 	const struct io_header_opts find = {-1, NULL};
-	enum lg_status st = io_reader_open_list(&r, fd, "m.csv", &find, e);
+	enum lg_status st = io_reader_new_list(&r, fd, "m.csv", &find, e);
 	if (st != LG_OK) {
 		close(fd);
 		return false;
@@ -745,7 +745,7 @@ static long find(const char *hdr, const char *name, struct lg_err *e)
 	assert_int_equal(g.status, LG_OK);
 	int fd = tmpfd(hdr, strlen(hdr));
 	struct io_reader *r;
-	assert_int_equal(io_reader_open(&r, fd, "h.csv", e), LG_OK);
+	assert_int_equal(io_reader_new(&r, fd, "h.csv", e), LG_OK);
 	long k = io_find_email_column(io_reader_header(r), name, e);
 	io_reader_free(r);
 	close(fd);

@@ -317,7 +317,7 @@ static enum lg_status run_job(const struct conf *c, const char *in, const char *
 		.no_dns = true, .list = list, .db = db, .now = T0, .notice = take_notice, .arg = nt,
 	};
 	struct job_verify *j = NULL;
-	enum lg_status st = job_verify_open(&j, &o, &e);
+	enum lg_status st = job_verify_new(&j, &o, &e);
 	if (st == LG_OK) {
 		job_verify_start(j, ofd, out, NULL);
 		for (bool done = false; st == LG_OK && !done;)
@@ -437,8 +437,8 @@ static void test_verify_jobs_side_by_side(void **state)
 	b.in = fd2;
 	b.in_name = in2;
 	struct job_verify *j1 = NULL, *j2 = NULL;
-	assert_int_equal(job_verify_open(&j1, &a, &e), LG_OK);
-	assert_int_equal(job_verify_open(&j2, &b, &e), LG_OK);
+	assert_int_equal(job_verify_new(&j1, &a, &e), LG_OK);
+	assert_int_equal(job_verify_new(&j2, &b, &e), LG_OK);
 	job_verify_start(j1, o1, out1, NULL);
 	job_verify_start(j2, o2, out2, NULL);
 	bool d1 = false, d2 = false;
@@ -478,7 +478,7 @@ static void test_verify_job_no_email(void **state)
 				    .no_dns = true, .now = T0};
 	struct job_verify *j = NULL;
 	struct lg_err e = {{0}};
-	assert_int_equal(job_verify_open(&j, &o, &e), LG_EDATA);
+	assert_int_equal(job_verify_new(&j, &o, &e), LG_EDATA);
 	assert_non_null(strstr(e.msg, ":1: "));
 	job_verify_free(j);
 	close(fd);
@@ -527,7 +527,7 @@ static void test_refresh_job(void **state)
 	};
 	for (int round = 0; round < 3; round++) {
 		struct job_refresh *j = NULL;
-		assert_int_equal(job_refresh_open(&j, &o, &e), LG_OK);
+		assert_int_equal(job_refresh_new(&j, &o, &e), LG_OK);
 		for (bool done = false; !done;)
 			assert_int_equal(job_refresh_step(j, &done, &e), LG_OK);
 		assert_int_equal(job_refresh_finish(j, &e), LG_OK);
