@@ -50,6 +50,13 @@ static inline double cli_cents(double v)
 void cli_json_quote(FILE *f, const char *s);
 /* Report an error on stderr: "leadgate: msg". */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * The one way a command line is refused: every usage error is LG_EUSAGE,
+ * whose exit status is CLI_EUSAGE (64).  cli_usage_error reports msg as
+ * cli_error does and returns CLI_EUSAGE.
+ */
+#define CLI_EUSAGE lg_exit_code(LG_EUSAGE)
+int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 int cmd_verify(int argc, char **argv);
 int cmd_reasons(int argc, char **argv);

@@ -50,7 +50,7 @@ static int on_opt(void *arg, int key, const char *val)
 	case CLI_OPT_FORMULA_GUARD:
 		return cli_formula_guard_opt(val, &a->guard);
 	}
-	return 64;
+	return CLI_EUSAGE;
 }
 
 static void help(void)
@@ -144,12 +144,10 @@ int cmd_export(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	if (argc - first != 1) {
-		cli_error("export takes one list name (see 'leadgate lists')");
-		return 64;
+		return cli_usage_error("export takes one list name (see 'leadgate lists')");
 	}
 	if (R.a.include_risky && !R.a.for_sequence) {
-		cli_error("--include-risky goes with --for-sequence");
-		return 64;
+		return cli_usage_error("--include-risky goes with --for-sequence");
 	}
 	R.now = cli_now();
 	R.li = &li;

@@ -36,8 +36,7 @@ static int on_opt(void *arg, int key, const char *val)
 			a->json = !strcmp(val, "json");
 			return -1;
 		}
-		cli_error("--format wants text or json, not '%s'", val);
-		return 64;
+		return cli_usage_error("--format wants text or json, not '%s'", val);
 	case 'c':
 		a->config = val;
 		return -1;
@@ -45,7 +44,7 @@ static int on_opt(void *arg, int key, const char *val)
 		a->include_risky = true;
 		return -1;
 	}
-	return 64;
+	return CLI_EUSAGE;
 }
 
 static void lists_help(void)
@@ -218,8 +217,7 @@ int cmd_lists(int argc, char **argv)
 	const char *name = NULL;
 	if (first < argc) {
 		if (strcmp(argv[first], "show") || argc - first != 2) {
-			cli_error("lists takes no operand, or 'show NAME'");
-			return 64;
+			return cli_usage_error("lists takes no operand, or 'show NAME'");
 		}
 		name = argv[first + 1];
 	}
@@ -282,8 +280,7 @@ int cmd_gate(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	if (argc - first != 1) {
-		cli_error("gate takes one list name (see 'leadgate lists')");
-		return 64;
+		return cli_usage_error("gate takes one list name (see 'leadgate lists')");
 	}
 	if ((rc = open_all(&R)) >= 0) {
 		conf_release(&R.conf);

@@ -11,8 +11,7 @@ int cmd_reasons(int argc, char **argv)
 			printf("Usage: leadgate reasons\nList every reason code: name, status, meaning.\n");
 			return 0;
 		}
-		cli_error("reasons takes no arguments");
-		return 64;
+		return cli_usage_error("reasons takes no arguments");
 	}
 	for (int i = 0; i < VERIFY_R_COUNT; i++) {
 		enum verify_reason r = (enum verify_reason)i;

@@ -42,11 +42,10 @@ static int on_opt(void *arg, int key, const char *val)
 	case OPT_OLDER:
 		if (lg_parse_duration(val, &a->older))
 			return -1;
-		cli_error("--older-than wants an age such as 30d, 12h or 2w, not '%s'", val);
-		return 64;
+		return cli_usage_error("--older-than wants an age such as 30d, 12h or 2w, not '%s'", val);
 	case OPT_BUDGET:
 		if (!cli_number_arg("--budget", val, 1, 100000000, &v))
-			return 64;
+			return CLI_EUSAGE;
 		a->budget = (unsigned long)v;
 		return -1;
 	}
@@ -83,8 +82,7 @@ int cmd_refresh(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	if (first < argc) {
-		cli_error("refresh takes no operands (see 'leadgate refresh --help')");
-		return 64;
+		return cli_usage_error("refresh takes no operands (see 'leadgate refresh --help')");
 	}
 	struct job_refresh_opts o = {
 		.conf = &conf, .db = cli_common.db, .list = a.list, .older = a.older,

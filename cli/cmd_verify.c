@@ -110,27 +110,24 @@ static int on_opt(void *arg, int key, const char *val)
 	case OPT_NO_PROGRESS: a->progress = 0; return -1;
 	case OPT_NO_DNS: a->no_dns = true; return -1;
 	case OPT_SKIP_LINES:
-		return cli_number_arg("--skip-lines", val, 0, 1000000, &a->skip_lines) ? -1 : 64;
+		return cli_number_arg("--skip-lines", val, 0, 1000000, &a->skip_lines) ? -1 : CLI_EUSAGE;
 	case 'e':
 		a->email_column = val;
 		if (*val)
 			return -1;
-		cli_error("--email-column wants a column name or number");
-		return 64;
+		return cli_usage_error("--email-column wants a column name or number");
 	case 'l':
 		a->list = val;
 		if (list_name_ok(val))
 			return -1;
-		cli_error("--list wants a name of 1 to 127 bytes without control characters "
+		return cli_usage_error("--list wants a name of 1 to 127 bytes without control characters "
 			  "(line breaks, tabs)");
-		return 64;
 	case OPT_SOURCE:
 		a->source = val;
 		if (source_name_ok(val))
 			return -1;
-		cli_error("--source wants a name of 1 to 63 characters a-z, 0-9, - and _, "
+		return cli_usage_error("--source wants a name of 1 to 63 characters a-z, 0-9, - and _, "
 			  "as in [decay] monthly_rate.NAME, not '%s'", val);
-		return 64;
 	case 'f':
 		return cli_format_opt(val, &a->format);
 	case CLI_OPT_FORMULA_GUARD:
@@ -150,12 +147,10 @@ static int parse_args(int argc, char **argv, struct verify_args *a)
 	if (rc >= 0)
 		return rc;
 	if (a->source && !a->list) {
-		cli_error("--source goes with --list");
-		return 64;
+		return cli_usage_error("--source goes with --list");
 	}
 	if (argc - first > 1) {
-		cli_error("verify takes one input file, not %d", argc - first);
-		return 64;
+		return cli_usage_error("verify takes one input file, not %d", argc - first);
 	}
 	a->input = first < argc ? argv[first] : "-";
 	return -1;
@@ -226,8 +221,7 @@ int cmd_verify(int argc, char **argv)
 		goto out;
 	}
 	if (in == STDIN_FILENO && isatty(STDIN_FILENO)) {
-		cli_error("no input file, and standard input is a terminal (see 'leadgate verify --help')");
-		rc = 64;
+		rc = cli_usage_error("no input file, and standard input is a terminal (see 'leadgate verify --help')");
 		goto out;
 	}
 	struct job_verify_opts o = {

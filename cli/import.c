@@ -22,12 +22,10 @@
 int cli_import_operands(int argc, char **argv, int *first, const char *cmd)
 {
 	if (*first >= argc || strcmp(argv[*first], "import")) {
-		cli_error("%s wants 'import FILE...' (see 'leadgate %s --help')", cmd, cmd);
-		return 64;
+		return cli_usage_error("%s wants 'import FILE...' (see 'leadgate %s --help')", cmd, cmd);
 	}
 	if (++*first >= argc) {
-		cli_error("%s import wants at least one FILE", cmd);
-		return 64;
+		return cli_usage_error("%s import wants at least one FILE", cmd);
 	}
 	return -1;
 }

@@ -35,8 +35,7 @@ int cli_format_opt(const char *val, enum io_format *out)
 		*out = strcmp(val, "csv") ? IO_FORMAT_JSONL : IO_FORMAT_CSV;
 		return -1;
 	}
-	cli_error("--format wants csv or jsonl, not '%s'", val);
-	return 64;
+	return cli_usage_error("--format wants csv or jsonl, not '%s'", val);
 }
 
 int cli_formula_guard_opt(const char *val, enum io_guard *out)
@@ -49,8 +48,7 @@ int cli_formula_guard_opt(const char *val, enum io_guard *out)
 			return -1;
 		}
 	}
-	cli_error("--formula-guard wants auto, all or off, not '%s'", val);
-	return 64;
+	return cli_usage_error("--formula-guard wants auto, all or off, not '%s'", val);
 }
 
 bool cli_number_arg(const char *name, const char *s, long lo, long hi, long *out)
@@ -67,28 +65,27 @@ int cli_dns_opt(struct dns_opts *o, int key, const char *val)
 	switch (key) {
 	case CLI_OPT_DNS:
 		if (!*val) {
-			cli_error("--dns wants resolver addresses, e.g. 127.0.0.1:5353");
-			return 64;
+			return cli_usage_error("--dns wants resolver addresses, e.g. 127.0.0.1:5353");
 		}
 		o->servers = val;
 		return -1;
 	case CLI_OPT_DNS_TIMEOUT:
 		if (!cli_number_arg("--dns-timeout", val, 1, 600000, &v))
-			return 64;
+			return CLI_EUSAGE;
 		o->timeout_ms = (int)v;
 		return -1;
 	case CLI_OPT_DNS_TRIES:
 		if (!cli_number_arg("--dns-tries", val, 1, 10, &v))
-			return 64;
+			return CLI_EUSAGE;
 		o->tries = (int)v;
 		return -1;
 	case CLI_OPT_DNS_CONCURRENCY:
 		if (!cli_number_arg("--dns-concurrency", val, 1, 65536, &v))
-			return 64;
+			return CLI_EUSAGE;
 		o->concurrency = (unsigned)v;
 		return -1;
 	}
-	return 64;
+	return CLI_EUSAGE;
 }
 
 bool cli_common_opt(int key, const char *arg)
@@ -136,7 +133,7 @@ int cli_parse(int argc, char **argv, const char *cmd, const struct cli_option *o
 		case CLI_OPT_DB:
 		case CLI_OPT_NOW:
 			if (!cli_common_opt(c, optarg))
-				rc = 64;
+				rc = CLI_EUSAGE;
 			break;
 		case '?':
 			/* optopt: the option that wants an argument, or an
@@ -151,7 +148,7 @@ int cli_parse(int argc, char **argv, const char *cmd, const struct cli_option *o
 				cli_error("%s%sunknown option '%s'", cmd ? cmd : "", cmd ? ": " : "",
 					  argv[optind - 1]);
 			fprintf(stderr, "Try 'leadgate %s%s--help'.\n", cmd ? cmd : "", cmd ? " " : "");
-			rc = 64;
+			rc = CLI_EUSAGE;
 			break;
 		default:
 			rc = on_opt(arg, c, optarg);
@@ -170,14 +167,28 @@ static const struct cli_option global_opts[] = {
 	{NULL, 0, NULL, NULL},
 };
 
+static void say(const char *fmt, va_list ap)
+{
+	fputs("leadgate: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 void cli_error(const char *fmt, ...)
 {
 	va_list ap;
-	fputs("leadgate: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	say(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+}
+
+int cli_usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	say(fmt, ap);
+	va_end(ap);
+	return CLI_EUSAGE;
 }
 
 void cli_usage(FILE *f, const char *usage, const char *about, const struct cli_option *opts)
@@ -240,7 +251,7 @@ static int on_global_opt(void *arg, int key, const char *val)
 	(void)arg;
 	(void)val;
 	if (key != 'V')
-		return 64;
+		return CLI_EUSAGE;
 	printf("leadgate %s\n", LEADGATE_VERSION);
 	return 0;
 }
@@ -252,11 +263,10 @@ int main(int argc, char **argv)
 		return rc;
 	if (optind >= argc) {
 		usage(stderr);
-		return 64;
+		return CLI_EUSAGE;
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(*commands); i++)
 		if (!strcmp(argv[optind], commands[i].name))
 			return commands[i].fn(argc - optind, argv + optind);
-	cli_error("unknown command '%s' (see 'leadgate --help')", argv[optind]);
-	return 64;
+	return cli_usage_error("unknown command '%s' (see 'leadgate --help')", argv[optind]);
 }
