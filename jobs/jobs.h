@@ -305,4 +305,44 @@ enum lg_status job_refresh_finish(struct job_refresh *j, struct lg_err *err);
 const struct job_refresh_report *job_refresh_report(const struct job_refresh *j);
 void job_refresh_free(struct job_refresh *j);
 
+/*
+ * ---- export.c: the export job ----
+ * A list's contacts, each with every column of its row in the file the
+ * list was verified from (the address normalized), then its latest
+ * verdict and freshness; never a suppressed one.  For a sequence, only
+ * those that may be sent (list_member_exportable), each once, and only if
+ * the list passes the gate: job_export_new weighs it, and a blocked list
+ * must not be written (report.blocked; job_export_gate says why).  What
+ * is written for a sequence is recorded as sent, in the same transaction.
+ */
+struct job_export_opts {
+	const struct conf *conf;  /* borrowed for the job's life */
+	const char *db;           /* NULL: the default path */
+	const char *list;         /* the list's name; borrowed */
+	bool for_sequence;
+	bool include_risky;       /* with for_sequence: risky records too */
+	enum io_format format;
+	enum io_guard guard;
+	const char *target;       /* with for_sequence: where it goes, as recorded ("-") */
+	int64_t now;
+};
+struct job_export_report {
+	const char *list;         /* borrowed until job_export_free */
+	unsigned long contacts;   /* the list version's contacts */
+	unsigned long rows;       /* of them, written */
+	bool blocked;             /* for a sequence: the gate blocks the list */
+};
+struct job_export;
+/* *out is set even on failure: job_export_free it. */
+enum lg_status job_export_new(struct job_export **out, const struct job_export_opts *opts,
+			      struct lg_err *err);
+/* For a sequence: the list and the gate's decision (borrowed until
+ * job_export_free); NULL otherwise. */
+const struct list_eval *job_export_gate(const struct job_export *j,
+					const struct store_list_info **li);
+/* Write the export to out (not closed); a BUG when the gate blocks it. */
+enum lg_status job_export_write(struct job_export *j, int out, struct lg_err *err);
+const struct job_export_report *job_export_report(const struct job_export *j);
+void job_export_free(struct job_export *j);
+
 #endif

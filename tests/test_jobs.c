@@ -3,7 +3,8 @@
  * through the gate on real database files, and the way out of a blocked
  * one, in figures and as the command that takes it; the verify job over
  * real files, alone, with a list, and two of them stepped in turn; the
- * refresh job over a store, in rounds up to its budget.
+ * refresh job over a store, in rounds up to its budget; the export job,
+ * with and without the gate.
  *
  * Each test makes its own database in a temporary directory (made by the
  * group setup, removed by its teardown) through the store's API, as a
@@ -550,6 +551,71 @@ static void test_refresh_job(void **state)
 	conf_release(&c);
 }
 
+/* ---- the export job ---- */
+
+static unsigned long export_rows(const struct conf *c, const char *db, const char *list,
+				 bool for_sequence, bool *blocked, char **text)
+{
+	char out[320];
+	struct lg_err e = {{0}};
+	snprintf(out, sizeof(out), "%s/%u-export.csv", tmpdir, ++dbseq);
+	struct job_export_opts o = {.conf = c, .db = db, .list = list, .for_sequence = for_sequence,
+				    .target = out, .now = T0 + DAY};
+	struct job_export *j = NULL;
+	assert_int_equal(job_export_new(&j, &o, &e), LG_OK);
+	const struct job_export_report *r = job_export_report(j);
+	*blocked = r->blocked;
+	unsigned long rows = 0;
+	if (!r->blocked) {
+		int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		assert_true(fd >= 0);
+		assert_int_equal(job_export_write(j, fd, &e), LG_OK);
+		close(fd);
+		rows = r->rows;
+		if (text)
+			*text = read_all(out);
+	}
+	job_export_free(j);
+	return rows;
+}
+
+/* Every contact but the suppressed ones; for a sequence only those that
+ * may be sent, once the gate passes; a blocked list is not written. */
+static void test_export_job(void **state)
+{
+	(void)state;
+	struct conf c;
+	conf_init(&c);
+	char db[320];
+	snprintf(db, sizeof(db), "%s/%u-export.db", tmpdir, ++dbseq);
+	struct store *s = NULL;
+	struct lg_err e = {{0}};
+	assert_int_equal(store_open(&s, db, STORE_CREATE, &e), LG_OK);
+	make_list(s, "good", &(struct mix){.deliverable = 3000, .undeliverable = 20}, T0);
+	make_list(s, "bad", &(struct mix){.deliverable = 100, .risky = 900}, T0);
+	store_close(s);
+
+	bool blocked;
+	char *text = NULL;
+	assert_int_equal(export_rows(&c, db, "good", false, &blocked, &text), 3020);
+	assert_false(blocked);
+	assert_true(strncmp(text, "email,verify_status,verify_reason,verify_flags,verified_at,"
+				  "freshness\n", 66) == 0);
+	free(text);
+	assert_int_equal(export_rows(&c, db, "good", true, &blocked, NULL), 3000);
+	assert_false(blocked);
+	assert_int_equal(export_rows(&c, db, "bad", true, &blocked, NULL), 0);
+	assert_true(blocked);
+
+	/* What was sent is recorded: the list's window counts it. */
+	assert_int_equal(store_open(&s, db, STORE_READ, &e), LG_OK);
+	struct store_list_info li;
+	assert_int_equal(store_list_get(s, "good", &li, &e), LG_OK);
+	assert_int_equal(li.window_exported, 3000);
+	store_close(s);
+	conf_release(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -563,6 +629,7 @@ int main(void)
 		cmocka_unit_test(test_verify_jobs_side_by_side),
 		cmocka_unit_test(test_verify_job_no_email),
 		cmocka_unit_test(test_refresh_job),
+		cmocka_unit_test(test_export_job),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
