@@ -8,6 +8,9 @@
 # RUNS interleaved rounds (default 3) of, for BEFORE then AFTER,
 #
 #   nodns-list   verify --no-dns --list world      (a new database)
+#   dns-plain    verify --dns ...                  (no store: what --list is
+#                                                   weighed against; a freshly
+#                                                   started unbound)
 #   dns-list     verify --dns ... --list world     (a new database, a freshly
 #                                                   started unbound)
 #
@@ -18,7 +21,9 @@
 # build/bench/list-cost-results.tsv.
 #
 # Environment: LEADGATE, PYTHON (/usr/bin/python3), K (256), MS (2000),
-# N (2), WORLD_ROWS (1000000), WORLD_DOMAINS (200000).
+# N (2), WORLD_ROWS (1000000), WORLD_DOMAINS (200000), WORLD_TIMEOUT_SHARE
+# (0.5: the percent of domains that never answer; 0 makes the
+# throughput-bound world, kept apart in build/bench/list-cost/world-t0).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -37,6 +42,7 @@ MS=${MS:-2000}
 N=${N:-2}
 WORLD_ROWS=${WORLD_ROWS:-1000000}
 WORLD_DOMAINS=${WORLD_DOMAINS:-200000}
+WORLD_TIMEOUT_SHARE=${WORLD_TIMEOUT_SHARE:-0.5}
 SEED=1
 T0=2026-11-22T00:00:00Z
 
@@ -57,13 +63,17 @@ fi
 bdir=$root/build/bench
 cdir=$bdir/list-cost
 world=$cdir/world
+[[ $WORLD_TIMEOUT_SHARE =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "WORLD_TIMEOUT_SHARE must be a percentage"
+[[ $WORLD_TIMEOUT_SHARE == 0.5 ]] || world=$cdir/world-t$WORLD_TIMEOUT_SHARE
 mkdir -p "$cdir"
 if [[ ! -s $world/world.json || $here/gen_world.py -nt $world/world.json ]] ||
-	! grep -qF "directory: \"$world\"" "$world/unbound.conf" 2>/dev/null; then
+	! grep -qF "directory: \"$world\"" "$world/unbound.conf" 2>/dev/null ||
+	! grep -q "\"rows\": $WORLD_ROWS," "$world/world.json"; then
 	say "generating the world in $world ($WORLD_ROWS rows, $WORLD_DOMAINS domains) ..."
 	rm -rf "$world"
 	"$PY" "$here/gen_world.py" --rows "$WORLD_ROWS" --domains "$WORLD_DOMAINS" --seed "$SEED" \
-		--port 53535 --out "$world" || die "gen_world.py failed"
+		--timeout-share "$WORLD_TIMEOUT_SHARE" --port 53535 --out "$world" ||
+		die "gen_world.py failed"
 fi
 contacts=$world/contacts.csv
 conf=$cdir/empty.conf
@@ -113,6 +123,15 @@ for (( r = 1; r <= RUNS; r++ )); do
 		[[ $side == after ]] && bin=$AFTER
 		say "round $r: $side, --no-dns"
 		one "nodns-list-$side" "$bin" "$r" --no-dns
+		say "round $r: $side, DNS, no store"
+		start_unbound || die "unbound did not start (see $ublog)"
+		rc=0
+		timed /dev/null "$cdir/err" "$bin" --now "$T0" verify -c "$conf" --no-progress -q \
+			-o /dev/null --dns "127.0.0.1:$UB_PORT" --dns-concurrency "$K" --dns-timeout "$MS" \
+			--dns-tries "$N" "$contacts" || rc=$?
+		[[ $rc -eq 0 || $rc -eq 75 ]] || { tail -n 5 "$cdir/err" >&2; die "dns-plain ($bin) exited $rc"; }
+		printf '%s\t%s\t%s\t%s\t%s\n' "dns-plain-$side" "$r" "$WALL" "$RSS_KB" 0 >>"$results"
+		stop_unbound
 		say "round $r: $side, DNS"
 		start_unbound || die "unbound did not start (see $ublog)"
 		one "dns-list-$side" "$bin" "$r" --dns "127.0.0.1:$UB_PORT" --dns-concurrency "$K" \
@@ -136,6 +155,11 @@ for name in ("nodns-list", "dns-list"):
         "no DNS" if name.startswith("nodns") else "DNS", b, a, a / b,
         med(name + "-before", 3) / 1024, med(name + "-after", 3) / 1024,
         med(name + "-before", 4) / 1e6, med(name + "-after", 4) / 1e6))
+b, a = med("dns-plain-before", 2), med("dns-plain-after", 2)
+print("| verify, DNS, no store | %.2f | %.2f | %.2f | %.0f | %.0f | | |" % (
+    b, a, a / b, med("dns-plain-before", 3) / 1024, med("dns-plain-after", 3) / 1024))
+print("| verify --list / verify, DNS (what the store costs) | %.2f | %.2f | | | | | |" % (
+    med("dns-list-before", 2) / b, med("dns-list-after", 2) / a))
 for name in ("nodns-list", "dns-list"):
     b, a = med("gate-" + name + "-before", 2), med("gate-" + name + "-after", 2)
     print("| gate, warm, after verify --list, %s | %.3f | %.3f | %.2f | %.0f | %.0f | | |" % (
