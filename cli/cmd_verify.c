@@ -296,6 +296,8 @@ static enum lg_status record(struct run *R, const struct verify_result *v,
 	if (st == LG_OK && v->normalized_len && !(v->flags & VERIFY_F_DUPLICATE)) {
 		const char *n = v->normalized;
 		const char *at = memrchr(n, '@', v->normalized_len);
+		const char *acct;
+		size_t acct_len = verify_account_key(v, &acct);
 		struct store_verdict sv = {
 			.address = n, .address_len = v->normalized_len,
 			.domain = at ? at + 1 : "",
@@ -303,6 +305,7 @@ static enum lg_status record(struct run *R, const struct verify_result *v,
 			.status = v->status, .reason = v->reason, .flags = v->flags,
 			.mx = mx, .provider = provider,
 			.verified_at = d && d->answered_at ? d->answered_at : R->now,
+			.account = acct, .account_len = acct_len,
 		};
 		struct io_cell prof[LG_PROFILE_COUNT];
 		if (R->has_profile)
@@ -407,6 +410,7 @@ struct rec_head {
 	uint32_t ncells, nextra;
 	uint8_t status, reason;
 	uint16_t flags;
+	uint16_t account_len; /* verify_account_key's: the normalized address's tail */
 };
 #define REC_PLAIN 0x80000000u
 
@@ -424,6 +428,7 @@ static enum lg_status spool_row(struct run *R, const struct verify_result *v,
 	struct lg_buf *b = &R->rec;
 	struct rec_head h;
 	size_t lenpos = sizeof(h);
+	const char *acct;
 
 	memset(&h, 0, sizeof(h)); /* padding too: the spool may write it to disk */
 	h.dns = d;
@@ -432,6 +437,7 @@ static enum lg_status spool_row(struct run *R, const struct verify_result *v,
 	h.status = (uint8_t)v->status;
 	h.reason = (uint8_t)v->reason;
 	h.flags = (uint16_t)v->flags;
+	h.account_len = (uint16_t)verify_account_key(v, &acct);
 
 	lg_buf_reset(b);
 	lg_buf_add(b, &h, sizeof(h));
@@ -483,6 +489,10 @@ static enum lg_status drain(struct run *R, size_t max, struct lg_err *err)
 			.flags = h.flags, .normalized = cell[0].s, .normalized_len = cell[0].len,
 			.suggestion = cell[1].s, .suggestion_len = cell[1].len, .domain = "",
 		};
+		if (h.account_len) { /* the account, for record(): the address's tail */
+			v.domain = v.normalized + v.normalized_len - h.account_len;
+			v.domain_len = v.org_len = h.account_len;
+		}
 		st = emit(R, &v, h.dns, h.nextra, err);
 		if (st != LG_OK)
 			return st;

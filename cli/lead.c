@@ -169,14 +169,18 @@ enum lg_status lead_score(struct lead *L, const struct store_lead *l, struct lea
 	L->nev = 0;
 	memset(out, 0, sizeof(*out));
 
-	/* the account: the registrable domain of the address */
-	struct verify_result v;
-	const char *org = l->domain;
-	size_t org_len = strlen(l->domain);
-	verify_address(L->vctx, l->address, strlen(l->address), &v);
-	if (v.normalized_len && v.org_len && v.org_len <= v.domain_len) {
-		org = v.domain + v.domain_len - v.org_len;
-		org_len = v.org_len;
+	/* the account: the registrable domain of the address, as verify
+	 * recorded it (schema 5); else derived again, the domain itself when
+	 * the address no longer verifies */
+	const char *org = l->account;
+	size_t org_len = org ? strlen(org) : 0;
+	if (!org) {
+		struct verify_result v;
+		verify_address(L->vctx, l->address, strlen(l->address), &v);
+		if (!(org_len = verify_account_key(&v, &org))) {
+			org = l->domain;
+			org_len = strlen(l->domain);
+		}
 	}
 	out->account = lg_arena_memdup(&L->arena, org, org_len);
 	lg_ascii_lower_copy((char *)out->account, out->account, org_len);
