@@ -263,12 +263,12 @@ static void add_suppressed(void *arg, const char *address, size_t len, enum stor
 /* --list: a hard-bounced address is undeliverable whatever its domain says. */
 static void apply_suppression(struct run *R, struct verify_result *v)
 {
-	char key[512];
-	size_t n = v->normalized_len;
-	if (!R->suppressed.count || !n || n >= sizeof(key))
+	if (!R->suppressed.count || !v->normalized_len)
 		return;
-	lg_ascii_lower_copy(key, v->normalized, n);
-	const uint8_t *why = lg_map_get(&R->suppressed, key, n, lg_hash(key, n));
+	struct lg_buf key = LG_BUF_INIT; /* the contact's key, as the store keeps it */
+	size_t n = verify_contact_key(v, &key);
+	const uint8_t *why = lg_map_get(&R->suppressed, key.data, n, lg_hash(key.data, n));
+	lg_buf_release(&key);
 	if (why && *why == STORE_SUPPRESS_BOUNCE) {
 		v->status = VERIFY_UNDELIVERABLE;
 		v->reason = VERIFY_R_BOUNCE_HARD;
