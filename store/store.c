@@ -651,13 +651,15 @@ static void sql_account(sqlite3_context *c, int argc, sqlite3_value **argv)
 
 /*
  * Migration 5's second half: every contact's account, from its domain
- * (the address's tail), as the scoring commands derived it at each run
- * before.  One UPDATE through an SQL function of our own: the domain's
- * analysis (IDNA, the Public Suffix List) is cached per distinct domain
- * in the verify context, so a million contacts cost one pass (990,000
- * in 2.9 s, 1.6 s of it CPU: bench/RESULTS.md).  Done at once rather
- * than lazily: the first writing command after the upgrade pays it once.  Only the Public Suffix List matters here, not the
- * configuration's lists: the built-in configuration serves.
+ * (the address's tail, whose registrable domain the scoring commands
+ * derived at each run before).  One UPDATE through an SQL function of
+ * our own: the domain's analysis (IDNA, the Public Suffix List) is
+ * cached per distinct domain in the verify context, so a million
+ * contacts cost one pass (990,000 in 2.9 s, 1.6 s of it CPU:
+ * bench/RESULTS.md), done at once rather than lazily: the first writing
+ * command after the upgrade pays it, once.  Only the Public Suffix List
+ * matters here, not the configuration's lists: the built-in
+ * configuration serves.
  */
 static enum lg_status fill_accounts(struct store *s, struct lg_err *err)
 {
