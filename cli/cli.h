@@ -198,6 +198,7 @@ struct lead {
 	struct lg_arena acct_arena;
 	struct lg_map accounts;     /* account -> struct lead_span */
 	bool all_accounts;          /* lead_load_accounts ran: else each lead_score reads its own */
+	struct lg_map titles;       /* title -> its rule (int: scoring_title_rule), up to a cap */
 	struct scoring_evidence *evidence;
 	size_t nevidence, capevidence;
 };

@@ -67,6 +67,7 @@ struct import {
 	unsigned long notices;     /* BOUNCE_SUPPRESSED: a provider's, not bounce events */
 	struct bounce_stats stats; /* of the file being imported */
 	struct lg_buf key;
+	struct lg_buf contact; /* the event's contact key */
 };
 
 static void on_bad(void *arg, unsigned long line, const char *why)
@@ -85,8 +86,11 @@ static enum lg_status on_event(void *arg, const struct bounce_event *ev, struct 
 	enum store_bounce_effect eff;
 	enum lg_status st;
 
-	/* The contact's identity is its normalized address. */
-	verify_address(I->ctx, ev->email, alen, &v);
+	/* The contact's identity: its key (verify_contact_key_of).  The
+	 * event's own hash below keeps the address as the event spelled it,
+	 * normalized but not case folded, as it always did: a file imported
+	 * before hashes to the same keys. */
+	verify_contact_key_of(I->ctx, ev->email, alen, &I->contact, &v);
 	if (v.normalized_len) {
 		addr = v.normalized;
 		alen = v.normalized_len;
@@ -102,7 +106,7 @@ static enum lg_status on_event(void *arg, const struct bounce_event *ev, struct 
 		 * event: the bounce or complaint behind it is one of its own,
 		 * and only that one counts against the lists. */
 		bool newly;
-		st = store_suppress(I->store, addr, alen, STORE_SUPPRESS_PROVIDER,
+		st = store_suppress(I->store, I->contact.data, I->contact.len, STORE_SUPPRESS_PROVIDER,
 				    ev->occurred_at ? ev->occurred_at : I->now, &newly, err);
 		if (st == LG_OK) {
 			I->notices++;
@@ -124,7 +128,8 @@ static enum lg_status on_event(void *arg, const struct bounce_event *ev, struct 
 		lg_buf_release(&b);
 	}
 	struct store_bounce sb = {
-		.address = addr, .address_len = alen, .type = bounce_type_name(ev->type),
+		.address = I->contact.data, .address_len = I->contact.len,
+		.type = bounce_type_name(ev->type),
 		.status = ev->status, .code = ev->code, .reason = ev->reason,
 		.format = bounce_format_name(ev->format), .key = I->key.data,
 		.occurred_at = ev->occurred_at,
@@ -219,6 +224,7 @@ int cmd_bounces(int argc, char **argv)
 out:
 	free(ok);
 	lg_buf_release(&I.key);
+	lg_buf_release(&I.contact);
 	verify_ctx_free(I.ctx);
 	store_close(I.store);
 	conf_release(&conf);

@@ -88,28 +88,39 @@ static void bad(struct import *I, unsigned long line, const char *why)
 		cli_error("%s:%lu: %s (not imported)", I->file, line, why);
 }
 
-/* The key events are kept under: a contact's normalized address (lower
- * case), or an account's A-label domain (lower case). */
-static bool key_of(struct import *I, const char *s, bool domain)
+/* What a key names: a contact (its address), an account by its domain, or
+ * the account of a contact's address. */
+enum key_kind { KEY_CONTACT, KEY_DOMAIN, KEY_ADDRESS_ACCOUNT };
+
+/* The key events are kept under: a contact's key, or an account's
+ * (verify_contact_key, verify_account_key: the registrable domain, so that
+ * the events of www.acme.com are acme.com's).  NULL when s is not a valid
+ * address, or domain. */
+static const char *key_of(struct import *I, const char *s, enum key_kind kind)
 {
-	struct verify_result v;
-	lg_buf_reset(&I->key);
-	if (domain)
-		lg_buf_addf(&I->key, "postmaster@%s", s);
-	else
-		lg_buf_adds(&I->key, s);
-	verify_address(I->ctx, I->key.data, I->key.len, &v);
-	if (!v.normalized_len)
-		return false;
-	lg_buf_reset(&I->key);
-	if (domain) {
-		/* the registrable domain: events of www.acme.com are acme.com's */
-		size_t org = v.org_len && v.org_len <= v.domain_len ? v.org_len : v.domain_len;
-		lg_buf_add(&I->key, v.domain + v.domain_len - org, org);
-	} else
-		lg_buf_add(&I->key, v.normalized, v.normalized_len);
-	lg_ascii_lower_copy(I->key.data, I->key.data, I->key.len);
-	return true;
+	const char *acct;
+	size_t n;
+	switch (kind) {
+	case KEY_CONTACT:
+		return verify_contact_key_of(I->ctx, s, strlen(s), &I->key, NULL) ? I->key.data
+										 : NULL;
+	case KEY_ADDRESS_ACCOUNT: {
+		/* the account of the address's contact, as scoring finds it;
+		 * an address that is not valid gives its account by the
+		 * domain after its last @, which may still be */
+		struct verify_result v;
+		verify_address(I->ctx, s, strlen(s), &v);
+		if ((n = verify_account_key(&v, &acct)))
+			return acct;
+		const char *at = strrchr(s, '@');
+		s = at ? at + 1 : "";
+		break;
+	}
+	case KEY_DOMAIN:
+		break;
+	}
+	n = verify_domain_account(I->ctx, s, strlen(s), &acct);
+	return n ? acct : NULL;
 }
 
 static enum lg_status add(struct import *I, unsigned long line, const struct event_rec *e,
@@ -118,23 +129,25 @@ static enum lg_status add(struct import *I, unsigned long line, const struct eve
 	const struct scoring_rubric *r = &I->conf->rubric;
 	int t = scoring_type_find(r, e->type, strlen(e->type));
 	bool account = e->email == NULL;
+	enum key_kind kind = account ? KEY_DOMAIN : KEY_CONTACT;
 	const char *key = account ? e->domain : e->email;
 	if (t >= 0 && r->cls[r->type[t].cls].axis == SCORING_INTENT && !account) {
 		/* an account's event (funding, a hiring surge ...) that came with a
 		 * contact's address: the account is the address's domain's */
-		const char *at = e->domain ? NULL : strrchr(e->email, '@');
-		key = e->domain ? e->domain : at ? at + 1 : "";
+		kind = e->domain ? KEY_DOMAIN : KEY_ADDRESS_ACCOUNT;
+		key = e->domain ? e->domain : e->email;
 		account = true;
 	}
-	if (!key_of(I, key, account)) {
+	const char *k = key_of(I, key, kind);
+	if (!k) {
 		bad(I, line, account ? "the domain is not a valid domain"
 				     : "the email is not a valid address");
 		return LG_OK;
 	}
 	struct store_event se = {
 		.event_id = e->event_id,
-		.address = account ? NULL : I->key.data,
-		.account = account ? I->key.data : NULL,
+		.address = account ? NULL : k,
+		.account = account ? k : NULL,
 		.type = e->type, .channel = e->channel, .asset = e->asset,
 		.occurred_at = e->occurred_at, .count = e->count, .props = e->props,
 	};

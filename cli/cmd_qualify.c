@@ -253,17 +253,17 @@ static enum lg_status one_open(struct one *O, const struct qual_args *a, const c
 	O->L.vctx = O->vctx;
 	O->L.sctx = O->sctx;
 
-	struct verify_result v;
-	char key[512];
-	verify_address(O->vctx, email, strlen(email), &v);
-	size_t n = v.normalized_len ? v.normalized_len : strlen(email);
-	if (n >= sizeof(key))
-		return lg_err_set(err, LG_EUSAGE, "'%s': too long for an address", email);
-	lg_ascii_lower_copy(key, v.normalized_len ? v.normalized : email, n);
-	key[n] = '\0';
+	/* the contact's identity: its key (verify_contact_key_of) */
+	struct lg_buf key = LG_BUF_INIT;
+	verify_contact_key_of(O->vctx, email, strlen(email), &key, NULL);
 	O->F.L = &O->L;
 	O->F.score = score;
-	if ((st = store_leads_each(O->s, 0, key, on_found, &O->F, err)) != LG_OK)
+	if (key.len >= 512) /* the store's keys are shorter */
+		st = lg_err_set(err, LG_EUSAGE, "'%s': too long for an address", email);
+	else
+		st = store_leads_each(O->s, 0, key.data ? key.data : "", on_found, &O->F, err);
+	lg_buf_release(&key);
+	if (st != LG_OK)
 		return st;
 	if (!O->F.found)
 		return lg_err_set(err, LG_ENOINPUT, "%s: no such contact in %s (verify a list that "

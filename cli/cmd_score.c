@@ -347,18 +347,15 @@ int cmd_score(int argc, char **argv)
 		goto out;
 
 	if (a.explain) {
-		/* the contact's identity: its normalized address, lower-case */
-		struct verify_result v;
-		char key[512];
-		verify_address(vctx, a.explain, strlen(a.explain), &v);
-		size_t n = v.normalized_len ? v.normalized_len : strlen(a.explain);
-		if (n >= sizeof(key)) {
+		/* the contact's identity: its key (verify_contact_key_of) */
+		struct lg_buf key = LG_BUF_INIT;
+		verify_contact_key_of(vctx, a.explain, strlen(a.explain), &key, NULL);
+		if (key.len >= 512) /* the store's keys are shorter */
 			st = lg_err_set(&err, LG_EUSAGE, "'%s': too long for an address", a.explain);
-			goto out;
-		}
-		lg_ascii_lower_copy(key, v.normalized_len ? v.normalized : a.explain, n);
-		key[n] = '\0';
-		if ((st = store_leads_each(s, 0, key, on_explain, &S, &err)) != LG_OK)
+		else
+			st = store_leads_each(s, 0, key.data ? key.data : "", on_explain, &S, &err);
+		lg_buf_release(&key);
+		if (st != LG_OK)
 			goto out;
 		if (!S.found) {
 			st = lg_err_set(&err, LG_ENOINPUT, "%s: no such contact in %s", a.explain,

@@ -21,6 +21,7 @@ void lead_init(struct lead *L, struct store *s, const struct conf *conf, struct 
 	L->sctx = sctx;
 	L->now = now;
 	lg_map_init(&L->accounts, sizeof(struct lead_span));
+	lg_map_init(&L->titles, sizeof(int));
 }
 
 void lead_release(struct lead *L)
@@ -31,6 +32,7 @@ void lead_release(struct lead *L)
 	lg_arena_release(&L->arena);
 	lg_arena_release(&L->acct_arena);
 	lg_map_release(&L->accounts);
+	lg_map_release(&L->titles);
 }
 
 /* The rubric's type of an event, or -1 (a type it does not know: the
@@ -159,6 +161,25 @@ enum lg_status lead_checklist(struct lead *L, int64_t contact_id, enum scoring_f
 	return st;
 }
 
+/* Titles kept with their rule at most: job titles repeat (a list has a
+ * few hundred distinct ones), so the map stays small, and a store of
+ * free-text titles stops growing it here. */
+#define LEAD_TITLES_MAX 65536
+
+/* The title rule of title, matched once per distinct title. */
+static int title_rule(struct lead *L, const char *title)
+{
+	size_t n = strlen(title);
+	uint64_t h = lg_hash(title, n);
+	const int *kept = lg_map_get(&L->titles, title, n, h);
+	if (kept)
+		return *kept;
+	int rule = scoring_title_rule(L->sctx, title);
+	if (L->titles.count < LEAD_TITLES_MAX)
+		*(int *)lg_map_put(&L->titles, title, n, h, NULL) = rule;
+	return rule;
+}
+
 enum lg_status lead_score(struct lead *L, const struct store_lead *l, struct lead_scored *out,
 			  bool explain, struct lg_err *err)
 {
@@ -169,14 +190,18 @@ enum lg_status lead_score(struct lead *L, const struct store_lead *l, struct lea
 	L->nev = 0;
 	memset(out, 0, sizeof(*out));
 
-	/* the account: the registrable domain of the address */
-	struct verify_result v;
-	const char *org = l->domain;
-	size_t org_len = strlen(l->domain);
-	verify_address(L->vctx, l->address, strlen(l->address), &v);
-	if (v.normalized_len && v.org_len && v.org_len <= v.domain_len) {
-		org = v.domain + v.domain_len - v.org_len;
-		org_len = v.org_len;
+	/* the account: the registrable domain of the address, as verify
+	 * recorded it (schema 5); else derived again, the domain itself when
+	 * the address no longer verifies */
+	const char *org = l->account;
+	size_t org_len = org ? strlen(org) : 0;
+	if (!org) {
+		struct verify_result v;
+		verify_address(L->vctx, l->address, strlen(l->address), &v);
+		if (!(org_len = verify_account_key(&v, &org))) {
+			org = l->domain;
+			org_len = strlen(l->domain);
+		}
 	}
 	out->account = lg_arena_memdup(&L->arena, org, org_len);
 	lg_ascii_lower_copy((char *)out->account, out->account, org_len);
@@ -186,6 +211,9 @@ enum lg_status lead_score(struct lead *L, const struct store_lead *l, struct lea
 		.suppressed = l->suppressed != STORE_SUPPRESS_NONE,
 		.verified_at = l->verified_at,
 		.title = l->profile.title,
+		.title_known = l->profile.title && l->profile.title[0],
+		.title_rule = l->profile.title && l->profile.title[0] ? title_rule(L, l->profile.title)
+								     : -1,
 		.domain = out->account,
 		.industry = l->profile.industry,
 		.region = l->profile.region,

@@ -180,6 +180,11 @@ enum lg_status recorder_verdict(struct recorder *r, const struct store_verdict *
 		c->domain = c->address + (v->domain - v->address);
 	else
 		c->domain = lg_arena_memdup(&b->arena, v->domain, v->domain_len);
+	/* and so is the account (the domain's tail) */
+	if (v->account && v->account >= v->address && v->account <= v->address + v->address_len)
+		c->account = c->address + (v->account - v->address);
+	else if (v->account)
+		c->account = lg_arena_memdup(&b->arena, v->account, v->account_len);
 	c->mx = lg_arena_memdup(&b->arena, v->mx, strlen(v->mx));
 	c->provider = lg_arena_memdup(&b->arena, v->provider, strlen(v->provider));
 	if (row) { /* packed straight into the batch */

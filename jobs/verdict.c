@@ -27,11 +27,14 @@ void job_verdict(struct verify_result *v, const struct dns_result *d, bool hard_
 	}
 	const char *n = v->normalized;
 	const char *sign = v->normalized_len ? memrchr(n, '@', v->normalized_len) : NULL;
+	const char *acct = NULL;
+	size_t acct_len = v->domain_len ? verify_account_key(v, &acct) : 0;
 	*sv = (struct store_verdict){
 		.address = n, .address_len = v->normalized_len,
 		.domain = sign ? sign + 1 : "",
 		.domain_len = sign ? v->normalized_len - (size_t)(sign + 1 - n) : 0,
 		.status = v->status, .reason = v->reason, .flags = v->flags,
 		.mx = mx, .provider = provider, .verified_at = at,
+		.account = acct, .account_len = acct_len,
 	};
 }

@@ -77,6 +77,7 @@ struct job_verify {
 	struct io_spool *spool;   /* rows waiting for their domain */
 	size_t waiting;           /* rows in the spool */
 	struct lg_buf rec;        /* a row being spooled */
+	struct lg_buf key;        /* a contact's key (hard_bounced) */
 	struct job_verify_report rep;
 	char at[32];              /* verified_at of at_t, formatted once */
 	uint32_t at_t;
@@ -139,15 +140,14 @@ static void add_suppressed(void *arg, const char *address, size_t len, enum stor
 	*v = (uint8_t)why;
 }
 
-/* With a list: did the address hard-bounce (the store's suppressions)? */
-static bool hard_bounced(const struct job_verify *j, const struct verify_result *v)
+/* With a list: did the address hard-bounce (the store's suppressions,
+ * kept under the contact's key)? */
+static bool hard_bounced(struct job_verify *j, const struct verify_result *v)
 {
-	char key[512];
-	size_t n = v->normalized_len;
-	if (!j->suppressed.count || !n || n >= sizeof(key))
+	if (!j->suppressed.count || !v->normalized_len)
 		return false;
-	lg_ascii_lower_copy(key, v->normalized, n);
-	const uint8_t *why = lg_map_get(&j->suppressed, key, n, lg_hash(key, n));
+	size_t n = verify_contact_key(v, &j->key);
+	const uint8_t *why = lg_map_get(&j->suppressed, j->key.data, n, lg_hash(j->key.data, n));
 	return why && *why == STORE_SUPPRESS_BOUNCE;
 }
 
@@ -265,6 +265,7 @@ struct rec_head {
 	uint32_t ncells, nextra;
 	uint8_t status, reason;
 	uint16_t flags;
+	uint16_t account_len; /* verify_account_key's: the normalized address's tail */
 };
 #define REC_PLAIN 0x80000000u
 
@@ -282,6 +283,7 @@ static enum lg_status spool_row(struct job_verify *j, const struct verify_result
 	struct lg_buf *b = &j->rec;
 	struct rec_head h;
 	size_t lenpos = sizeof(h);
+	const char *acct;
 
 	memset(&h, 0, sizeof(h)); /* padding too: the spool may write it to disk */
 	h.dns = d;
@@ -290,6 +292,7 @@ static enum lg_status spool_row(struct job_verify *j, const struct verify_result
 	h.status = (uint8_t)v->status;
 	h.reason = (uint8_t)v->reason;
 	h.flags = (uint16_t)v->flags;
+	h.account_len = (uint16_t)verify_account_key(v, &acct);
 
 	lg_buf_reset(b);
 	lg_buf_add(b, &h, sizeof(h));
@@ -341,6 +344,10 @@ static enum lg_status drain(struct job_verify *j, size_t max, struct lg_err *err
 			.flags = h.flags, .normalized = cell[0].s, .normalized_len = cell[0].len,
 			.suggestion = cell[1].s, .suggestion_len = cell[1].len, .domain = "",
 		};
+		if (h.account_len) { /* the account, for the store: the address's tail */
+			v.domain = v.normalized + v.normalized_len - h.account_len;
+			v.domain_len = v.org_len = h.account_len;
+		}
 		st = emit(j, &v, h.dns, h.nextra, err);
 		if (st != LG_OK)
 			return st;
@@ -717,6 +724,7 @@ void job_verify_free(struct job_verify *j)
 		lg_map_release(&j->suppressed);
 	free(j->fp);
 	lg_buf_release(&j->rec);
+	lg_buf_release(&j->key);
 	free(j->cols);
 	free(j->cells);
 	free(j->extra);

@@ -194,21 +194,30 @@ static size_t title_clean(const char *title, char buf[SCORING_TITLE_MAX])
 	return n;
 }
 
+int scoring_title_rule(const struct scoring_ctx *ctx, const char *title)
+{
+	if (!title || !title[0])
+		return -1;
+	char buf[SCORING_TITLE_MAX];
+	size_t n = title_clean(title, buf);
+	for (unsigned i = 0; i < ctx->r->n_title; i++)
+		if (lg_regex_match(ctx->title[i], buf, n, NULL, 0) > 0)
+			return (int)i;
+	return -1;
+}
+
 static void fit(const struct scoring_ctx *ctx, const struct scoring_contact *c,
 		struct scoring_result *out, struct lines *L)
 {
 	const struct scoring_rubric *r = ctx->r;
 
 	if (c->title && c->title[0]) {
-		char buf[SCORING_TITLE_MAX];
-		size_t n = title_clean(c->title, buf);
-		for (unsigned i = 0; i < r->n_title; i++)
-			if (lg_regex_match(ctx->title[i], buf, n, NULL, 0) > 0) {
-				out->seniority = r->title[i].label;
-				fit_add(out, L, SCORING_LINE_TITLE, r->title[i].label, c->title,
-					r->title[i].points);
-				break;
-			}
+		int i = c->title_known ? c->title_rule : scoring_title_rule(ctx, c->title);
+		if (i >= 0 && (unsigned)i < r->n_title) {
+			out->seniority = r->title[i].label;
+			fit_add(out, L, SCORING_LINE_TITLE, r->title[i].label, c->title,
+				r->title[i].points);
+		}
 	}
 
 	if (c->domain && ctx->competitor.count) {

@@ -234,6 +234,9 @@ struct scoring_contact {
 	int64_t verified_at;
 	struct decay_policy decay; /* its source's freshness policy */
 	const char *title;
+	bool title_known;      /* title_rule holds scoring_title_rule(ctx, title): a caller
+				* scoring many contacts keeps it per distinct title */
+	int title_rule;
 	const char *domain;    /* registrable domain of the address, lower-case */
 	const char *industry;
 	const char *region;
@@ -341,6 +344,16 @@ void scoring_score(const struct scoring_ctx *ctx, const struct scoring_contact *
 		   struct scoring_result *out, struct scoring_line **lines, size_t *n_lines);
 
 const char *scoring_trend_name(enum scoring_trend t); /* "steady", "improving", "declining" */
+
+/*
+ * The title rule that a title matches: the index of the first of ctx's
+ * rubric's title rules whose pattern matches it (as scoring_score
+ * matches: its first 256 bytes, malformed UTF-8 read as spaces), -1 for
+ * none, NULL or "".  A function of the title alone, so that a caller may
+ * keep it per distinct title (scoring_contact.title_known): the
+ * patterns are the costliest part of a contact's score.
+ */
+int scoring_title_rule(const struct scoring_ctx *ctx, const char *title);
 
 /* ---- stages -------------------------------------------------------------- */
 

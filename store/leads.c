@@ -167,6 +167,7 @@ static enum lg_status lead_row(sqlite3_stmt *q, void *ctx, struct lg_err *err)
 		},
 		.stage = col_str(q, 13),
 		.stage_since = sqlite3_column_int64(q, 14),
+		.account = col_opt(q, 18),
 	};
 	return cb->fn(cb->arg, &l, err);
 }
@@ -179,8 +180,9 @@ enum lg_status store_leads_each(struct store *s, int64_t list_id, const char *ad
 	if (store_need(s, 3, err) != LG_OK) /* the names of schema 3 */
 		return LG_ECONFIG;
 	sqlite3_stmt *q;
+	bool old = s->version < 5; /* read without the upgrade: no account */
 	if (address) {
-		q = store_stmt(s, Q_LEADS_ONE);
+		q = store_stmt(s, old ? Q_LEADS_ONE_OLD : Q_LEADS_ONE);
 		sqlite3_bind_text(q, 1, address, -1, SQLITE_STATIC);
 	} else if (list_id) {
 		int64_t version = 0;
@@ -195,10 +197,10 @@ enum lg_status store_leads_each(struct store *s, int64_t list_id, const char *ad
 			return st;
 		}
 		sqlite3_reset(q);
-		q = store_stmt(s, Q_LEADS_LIST);
+		q = store_stmt(s, old ? Q_LEADS_LIST_OLD : Q_LEADS_LIST);
 		sqlite3_bind_int64(q, 1, version);
 	} else {
-		q = store_stmt(s, Q_LEADS_ALL);
+		q = store_stmt(s, old ? Q_LEADS_ALL_OLD : Q_LEADS_ALL);
 	}
 	struct lead_cb cb = {fn, arg};
 	return each_row(s, q, "reading contacts", lead_row, &cb, err);

@@ -145,6 +145,8 @@ static enum lg_status contact_upsert(struct store *s, const struct store_verdict
 	sqlite3_bind_text(q, 8, v->provider, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 9, v->verified_at);
 	sqlite3_bind_int64(q, 10, list_id);
+	if (v->account && v->account_len)
+		bind_text(q, 11, v->account, v->account_len);
 	if (sqlite3_step(q) != SQLITE_ROW) {
 		enum lg_status st = store_fail(s, "recording a contact", err);
 		sqlite3_reset(q);

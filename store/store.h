@@ -90,6 +90,9 @@ struct store_verdict {
 	const struct store_profile *profile; /* NULL: none (the profile kept stays) */
 	const void *cells;      /* the row as io_cells_pack made it (schema 3), or NULL */
 	size_t cells_len;
+	const char *account;    /* schema 5: the account key (verify_account_key); NULL or
+				 * account_len 0: not known (the one kept stays) */
+	size_t account_len;
 };
 
 /* A run: one `verify --list`, `refresh` or `bounces import`. */
@@ -416,6 +419,9 @@ struct store_lead {
 	struct store_profile profile; /* NULL strings where nothing was kept */
 	const char *stage;       /* its current stage name; "lead" when it never moved */
 	int64_t stage_since;     /* 0 when it never moved */
+	const char *account;     /* schema 5: its account key (verify_account_key), recorded
+				  * when verified; NULL when not recorded (an older schema read
+				  * without the upgrade, a domain that gives none): derive it */
 };
 
 /*

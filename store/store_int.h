@@ -80,6 +80,9 @@ enum stmt_id {
 	Q_REVERIFY_ADD,
 	Q_FUNNEL,
 	Q_STAGE_GET,
+	Q_LEADS_ALL_OLD, /* Q_LEADS_* of a database before schema 5 (no account) */
+	Q_LEADS_LIST_OLD,
+	Q_LEADS_ONE_OLD,
 	Q_COUNT
 };
 

@@ -166,6 +166,31 @@ exits 0 "score --list crm" "$lg" score --db "$db" --now "$now0" --list crm --dry
 eq "score --list: every member" "$(tail -n +2 "$t/s0l.csv" | wc -l | tr -d ' ')" 6
 exits 66 "score --list of no such list" "$lg" score --db "$db" --now "$now0" --list nope
 
+# --- the account, recorded at verify time (schema 5) ---------------------------
+eq "each contact's account is recorded" "$(sq "SELECT count(*) FROM contacts WHERE account IS NULL")" 0
+eq "... as its registrable domain" \
+	"$(sq "SELECT group_concat(DISTINCT account) FROM contacts WHERE address LIKE '%@acme-soft.com'")" acme-soft.com
+exits 0 "score --dry-run" "$lg" score --db "$db" --now "$now0" --dry-run -o "$t/acct5.csv"
+# the same database as schema 4 made it: no account column
+sqlite3 -batch "$db" ".backup '$t/v4.db'"
+sqlite3 -batch "$t/v4.db" "ALTER TABLE contacts DROP COLUMN account; PRAGMA user_version = 4"
+exits 0 "score --dry-run of a schema 4 database (read as it is)" \
+	"$lg" score --db "$t/v4.db" --now "$now0" --dry-run -o "$t/acct4.csv"
+eq "... scores every contact the same" "$(cmp "$t/acct5.csv" "$t/acct4.csv" && echo same)" same
+exits 0 "score of a schema 4 database upgrades it" "$lg" score --db "$t/v4.db" --now "$now0" -o "$t/acct4m.csv"
+eq "... to schema 5" "$(sqlite3 -batch "$t/v4.db" "PRAGMA user_version")" 5
+eq "... filling every contact's account" \
+	"$(sqlite3 -batch "$t/v4.db" "SELECT count(*) FROM contacts WHERE account IS NULL")" 0
+eq "... and scores every contact the same" "$(cmp "$t/acct5.csv" "$t/acct4m.csv" && echo same)" same
+# An account's event given with a cell of several addresses: the account
+# of the first, whose contact it is, as scoring finds it (not the domain
+# after the last @).
+printf '%s\n' '{"event_id":"m1","email":"pat@acme-soft.com, pat@competitor-co.com","type":"funding","occurred_at":"2026-02-20T00:00:00Z"}' >"$t/multi.ndjson"
+exits 0 "events import of an account's event with several addresses" \
+	"$lg" events import --db "$t/v4.db" --now "$now0" "$t/multi.ndjson"
+eq "... is the first address's account" \
+	"$(sqlite3 -batch "$t/v4.db" "SELECT account FROM events WHERE event_id = 'm1'")" acme-soft.com
+
 # --- explain --------------------------------------------------------------------
 exits 0 "score --explain" "$lg" score --db "$db" --now "$now0" --explain ann@acme-soft.com
 has "explain: the demo request" "$t/out" "+50.00  event      demo_request"

@@ -100,7 +100,12 @@ check "the blocked line ends with its way out" \
 eq "verify --list writes every row" "$(rows "$t/q4.csv")" 30
 eq "one contact per distinct address" "$(sq 'SELECT count(*) FROM contacts')" 21
 eq "one evidence row per contact" "$(sq "SELECT count(*) FROM evidence WHERE how = 'verify'")" 21
-eq "schema version" "$(sq 'PRAGMA user_version')" 4
+eq "schema version" "$(sq 'PRAGMA user_version')" 5
+eq "every contact's account is recorded, through the DNS wait too" \
+	"$(sq 'SELECT count(*) FROM contacts WHERE account IS NULL')" 0
+eq "an account under a public suffix of two labels is the registrable domain" \
+	"$(sq "SELECT group_concat(account, ' ') FROM (SELECT account FROM contacts \
+	WHERE domain IN ('litware.com.mx', 'tailspin-toys.co.jp') ORDER BY domain)")" "litware.com.mx tailspin-toys.co.jp"
 eq "WAL" "$(sq 'PRAGMA journal_mode')" wal
 
 exits 0 "lists" "$lg" lists $L

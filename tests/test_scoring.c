@@ -754,7 +754,28 @@ static void test_titles(void **state)
 		if ((got == NULL) != (v[i].label == NULL) || (got && strcmp(got, v[i].label) != 0))
 			fail_msg("title \"%s\": got %s, want %s", v[i].title, got ? got : "(none)",
 				 v[i].label ? v[i].label : "(none)");
+		/* the rule alone, as a caller keeps it per title; scored with it
+		 * known, the same */
+		int k = scoring_title_rule(ctx, v[i].title);
+		const char *label = k >= 0 ? rub.title[k].label : NULL;
+		if ((label == NULL) != (v[i].label == NULL) || (label && strcmp(label, v[i].label) != 0))
+			fail_msg("scoring_title_rule(\"%s\"): %s, want %s", v[i].title,
+				 label ? label : "(none)", v[i].label ? v[i].label : "(none)");
+		struct scoring_result rk;
+		c.title_known = true;
+		c.title_rule = k;
+		scoring_score(ctx, &c, NULL, 0, NULL, 0, NOW, &rk, NULL, NULL);
+		assert_true(rk.seniority == r.seniority);
+		assert_near(rk.total, r.total, 0);
 	}
+	assert_int_equal(scoring_title_rule(ctx, NULL), -1);
+	/* A rule known is the one that counts: the title is not matched again. */
+	struct scoring_contact ck = contact("CEO", NOW);
+	struct scoring_result rk;
+	ck.title_known = true;
+	ck.title_rule = scoring_title_rule(ctx, "Engineer");
+	scoring_score(ctx, &ck, NULL, 0, NULL, 0, NOW, &rk, NULL, NULL);
+	assert_string_equal(rk.seniority, "ic");
 
 	/* The points of each label. */
 	static const struct {

@@ -29,7 +29,7 @@
 #include <cmocka.h>
 
 #define DAY ((int64_t)86400)
-#define SCHEMA_LATEST 4 /* the migrations in store/store.c */
+#define SCHEMA_LATEST 5 /* the migrations in store/store.c */
 #define T0 ((int64_t)1763800000) /* 2025-11-22T08:26:40Z: any fixed time will do */
 
 static char tmpdir[256];
@@ -1634,6 +1634,7 @@ struct leads {
 		int64_t verified_at, stage_since;
 		enum store_suppress suppressed;
 		struct opt title, company, industry, region;
+		struct opt account;
 		long employees;
 	} l[16];
 };
@@ -1661,6 +1662,7 @@ static enum lg_status take_lead(void *arg, const struct store_lead *l, struct lg
 	opt_set(&g->l[g->n].company, l->profile.company);
 	opt_set(&g->l[g->n].industry, l->profile.industry);
 	opt_set(&g->l[g->n].region, l->profile.region);
+	opt_set(&g->l[g->n].account, l->account);
 	g->l[g->n].employees = l->profile.employees;
 	join(g->addresses, sizeof(g->addresses), l->address);
 	g->n++;
@@ -1758,8 +1760,15 @@ static void by_hand(const char *path, const char *sql)
  * migrations' SQL; this is the nearest thing to a database made by an
  * earlier leadgate.
  */
+static void downgrade_to_v4(const char *path)
+{
+	by_hand(path, "BEGIN; ALTER TABLE contacts DROP COLUMN account; PRAGMA user_version = 4;"
+		      " COMMIT");
+}
+
 static void downgrade_to_v3(const char *path)
 {
+	downgrade_to_v4(path);
 	by_hand(path, "BEGIN; DROP TABLE version_sent; ALTER TABLE runs DROP COLUMN exported;"
 		      " ALTER TABLE runs DROP COLUMN hard_bounced; PRAGMA user_version = 3; COMMIT");
 }
@@ -1967,6 +1976,82 @@ static void test_read_v1_database(void **state)
 	s = open_write(path);
 	store_close(s);
 	assert_int_equal(q1(path, "PRAGMA user_version"), SCHEMA_LATEST);
+}
+
+/*
+ * Schema 5: the account recorded with the contact.  A verdict that
+ * brings one records it, one that brings none keeps it; on a database of
+ * schema 4 the migration fills it from each contact's domain, as the
+ * scoring commands derived it (verify_domain_account); read without the
+ * upgrade, there is none (NULL: the reader derives it).
+ */
+static void test_account_recorded_and_migrated(void **state)
+{
+	char path[512];
+	struct lg_err e = {{0}};
+	struct store_run run;
+	struct leads g;
+	(void)state;
+	static const struct {
+		const char *address, *account;
+	} c[] = {
+		{"ann@mail.fabrikam.co.uk", "fabrikam.co.uk"},
+		{"bob@www.acme.com", "acme.com"},
+		{"cy@acme.com", "acme.com"},
+		{"dee@a.b.xn--bcher-kva.co.uk", "xn--bcher-kva.co.uk"},
+		{"eve@co.uk", "co.uk"},
+	};
+	size_t nc = sizeof(c) / sizeof(*c);
+
+	db_path(path, sizeof(path), "account.db");
+	struct store *s = open_write(path);
+	begin(s);
+	assert_int_equal(store_verify_begin(s, "L", NULL, "L", NULL, T0, &run, &e), LG_OK);
+	for (size_t i = 0; i < nc; i++) {
+		struct store_verdict v = verdict(c[i].address, VERIFY_DELIVERABLE, VERIFY_R_OK, 0, T0);
+		v.account = i == 0 ? "given.example" : NULL; /* the first as given; none for the rest */
+		v.account_len = v.account ? strlen(v.account) : 0;
+		if (store_verify_row(s, &run, &v, T0, &e) != LG_OK)
+			fail_msg("store_verify_row: %s", e.msg);
+	}
+	finish(s, &run, nc, nc, T0);
+	commit(s);
+	lead(s, c[0].address, &g);
+	opt_check(&g.l[0].account, "given.example", "account as given");
+	lead(s, c[1].address, &g);
+	opt_check(&g.l[0].account, NULL, "account not given");
+	/* verified again without one: the one kept stays */
+	begin(s);
+	assert_int_equal(store_verify_begin(s, "L", NULL, "L2", NULL, T0 + DAY, &run, &e), LG_OK);
+	row(s, &run, c[0].address, VERIFY_DELIVERABLE, VERIFY_R_OK, 0, T0 + DAY);
+	finish(s, &run, 1, 1, T0 + DAY);
+	commit(s);
+	lead(s, c[0].address, &g);
+	opt_check(&g.l[0].account, "given.example", "account kept");
+	store_close(s);
+
+	/* A database of schema 4: no account column. */
+	downgrade_to_v4(path);
+	assert_int_equal(q1(path, "SELECT count(*) FROM pragma_table_info('contacts')"
+				  " WHERE name = 'account'"), 0);
+	struct store *r = NULL;
+	assert_int_equal(store_open(&r, path, STORE_READ, &e), LG_OK);
+	leads(r, 0, NULL, &g);
+	assert_int_equal(g.n, nc);
+	for (size_t i = 0; i < g.n; i++)
+		opt_check(&g.l[i].account, NULL, "account read without the upgrade");
+	store_close(r);
+	assert_int_equal(q1(path, "PRAGMA user_version"), 4); /* reading wrote nothing */
+
+	/* A writer upgrades it and fills every contact's account. */
+	s = open_write(path);
+	assert_int_equal(q1(path, "PRAGMA user_version"), SCHEMA_LATEST);
+	assert_int_equal(q1(path, "SELECT count(*) FROM contacts WHERE account IS NULL"), 0);
+	for (size_t i = 0; i < nc; i++) {
+		lead(s, c[i].address, &g);
+		opt_check(&g.l[0].account, c[i].account, c[i].address);
+	}
+	store_close(s);
 }
 
 /* What store_members_each handed over, with the rows. */
@@ -3058,6 +3143,7 @@ int main(void)
 		cmocka_unit_test(test_open_newer_schema),
 		cmocka_unit_test(test_migrate_from_v1),
 		cmocka_unit_test(test_read_v1_database),
+		cmocka_unit_test(test_account_recorded_and_migrated),
 		cmocka_unit_test(test_list_rows),
 		cmocka_unit_test(test_verify_run),
 		cmocka_unit_test(test_resume),

@@ -695,10 +695,77 @@ static void test_gate_empty(void **state)
 	assert_int_equal(d.why, VERIFY_GATE_EMPTY | VERIFY_GATE_OBSERVED);
 }
 
+/*
+ * The identity rule: one contact key and one account key for every
+ * command.  The contact key folds ASCII case only (the store's keys
+ * always did: a non-ASCII capital stays), keeps plus-tags, dots and
+ * quotes; the account is the PSL registrable domain of the A-label
+ * domain.
+ */
+static void test_keys(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *in;
+		bool valid;
+		const char *contact; /* the key, or for an invalid address the fallback */
+		const char *account; /* "" for none */
+	} v[] = {
+		{"Ann.Lee@Fabrikam.COM", true, "ann.lee@fabrikam.com", "fabrikam.com"},
+		{"  ann@Mail.Fabrikam.co.uk\t", true, "ann@mail.fabrikam.co.uk", "fabrikam.co.uk"},
+		{"bob@a.b.fabrikam.co.uk", true, "bob@a.b.fabrikam.co.uk", "fabrikam.co.uk"},
+		{"x@www.acme.com", true, "x@www.acme.com", "acme.com"},
+		{"x@co.uk", true, "x@co.uk", "co.uk"}, /* a public suffix itself: two labels */
+		{"Ann+News@Fabrikam.com", true, "ann+news@fabrikam.com", "fabrikam.com"},
+		{"\"John.Doe\"@Fabrikam.com", true, "\"john.doe\"@fabrikam.com", "fabrikam.com"},
+		{"J\xc3\xb6rg@B\xc3\xbc" "cher.DE", true, "j\xc3\xb6rg@xn--bcher-kva.de", "xn--bcher-kva.de"},
+		{"\xc3\x84" "DAM@x.com", true, "\xc3\x84" "dam@x.com", "x.com"},
+		{"a@Mail.B\xc3\xbc" "cher.co.uk", true, "a@mail.xn--bcher-kva.co.uk", "xn--bcher-kva.co.uk"},
+		{"A@X.com, b@y.com", true, "a@x.com", "x.com"}, /* the first of several */
+		{"  Bad..Dots@X.com ", false, "bad..dots@x.com", ""},
+		{"Not An Address", false, "not an address", ""},
+	};
+	struct lg_buf key = LG_BUF_INIT;
+	for (size_t i = 0; i < sizeof(v) / sizeof(*v); i++) {
+		struct verify_result r;
+		bool valid = verify_contact_key_of(ctx, v[i].in, strlen(v[i].in), &key, &r);
+		if (valid != v[i].valid || strcmp(key.data, v[i].contact))
+			fail_msg("%s: %s '%s', want %s '%s'", v[i].in, valid ? "valid" : "invalid",
+				 key.data, v[i].valid ? "valid" : "invalid", v[i].contact);
+		assert_int_equal(verify_contact_key(&r, &key), valid ? strlen(v[i].contact) : 0);
+		const char *acct;
+		size_t n = verify_account_key(&r, &acct);
+		if (n != strlen(v[i].account) || memcmp(acct, v[i].account, n))
+			fail_msg("%s: account '%.*s', want '%s'", v[i].in, (int)n, acct, v[i].account);
+	}
+	lg_buf_release(&key);
+
+	/* an account named by its domain (an account's event) */
+	static const struct {
+		const char *domain, *account;
+	} d[] = {
+		{"Mail.Fabrikam.CO.UK", "fabrikam.co.uk"},
+		{"www.acme.com", "acme.com"},
+		{"acme.com ", "acme.com"}, /* postmaster@acme.com: trimmed like an address */
+		{"b\xc3\xbc" "cher.de", "xn--bcher-kva.de"},
+		{"xn--bcher-kva.de", "xn--bcher-kva.de"},
+		{"not a domain", ""},
+		{"", ""},
+	};
+	for (size_t i = 0; i < sizeof(d) / sizeof(*d); i++) {
+		const char *acct;
+		size_t n = verify_domain_account(ctx, d[i].domain, strlen(d[i].domain), &acct);
+		if (n != strlen(d[i].account) || memcmp(acct, d[i].account, n))
+			fail_msg("%s: account '%.*s', want '%s'", d[i].domain, (int)n, acct,
+				 d[i].account);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_vectors),
+		cmocka_unit_test(test_keys),
 		cmocka_unit_test(test_duplicates),
 		cmocka_unit_test(test_list_frequent_typo),
 		cmocka_unit_test(test_config_lists),

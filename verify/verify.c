@@ -93,6 +93,7 @@ void verify_ctx_free(struct verify_ctx *ctx)
 	lg_buf_release(&ctx->sugg);
 	lg_buf_release(&ctx->dkey);
 	lg_buf_release(&ctx->rep);
+	lg_buf_release(&ctx->acct);
 	free(ctx);
 }
 
@@ -489,4 +490,72 @@ void verify_ctx_stats(const struct verify_ctx *ctx, struct verify_stats *st)
 	st->addresses = ctx->addrs.count;
 	st->domains = ctx->ndomains;
 	st->bytes = lg_map_bytes(&ctx->addrs) + lg_map_bytes(&ctx->domains);
+}
+
+/*
+ * ---- identity: the contact key and the account key ----
+ *
+ * They live here, beside the verdict they are read from, because verify/
+ * is what computes both halves: the normalized address (NFC local part,
+ * lower-case A-label domain) and the registrable domain's length
+ * (org_len, from the Public Suffix List, per distinct domain).  Every
+ * command that names a contact or an account (verify --list, bounces and
+ * events import, score, qualify, the scoring of a lead) derives the key
+ * here, so that an event, a bounce and a verdict of one address meet on
+ * one row of the store.
+ */
+
+size_t verify_contact_key(const struct verify_result *v, struct lg_buf *key)
+{
+	lg_buf_reset(key);
+	if (!v->normalized_len)
+		return 0;
+	lg_buf_grow(key, v->normalized_len);
+	lg_ascii_lower_copy(key->data, v->normalized, v->normalized_len);
+	key->len = v->normalized_len;
+	key->data[key->len] = '\0';
+	return key->len;
+}
+
+bool verify_contact_key_of(struct verify_ctx *ctx, const char *s, size_t n, struct lg_buf *key,
+			   struct verify_result *out)
+{
+	struct verify_result v;
+	if (!out)
+		out = &v;
+	verify_address(ctx, s, n, out);
+	if (verify_contact_key(out, key))
+		return true;
+	lg_ascii_trim(&s, &n);
+	lg_buf_grow(key, n);
+	lg_ascii_lower_copy(key->data, s, n);
+	key->len = n;
+	key->data[n] = '\0';
+	return false;
+}
+
+size_t verify_account_key(const struct verify_result *v, const char **key)
+{
+	*key = "";
+	if (!v->normalized_len)
+		return 0;
+	/* org_len is never 0 nor longer than the domain for a valid address;
+	 * the whole domain is its own account if it were. */
+	size_t n = v->org_len && v->org_len <= v->domain_len ? v->org_len : v->domain_len;
+	*key = v->domain + v->domain_len - n; /* lower case already (domain_analyse) */
+	return n;
+}
+
+size_t verify_domain_account(struct verify_ctx *ctx, const char *domain, size_t n,
+			     const char **key)
+{
+	/* A domain is taken as an account when postmaster@domain is a valid
+	 * address (RFC 5321 4.5.1: every mail domain has one): the domain
+	 * rules of an address, its length limit included, hold for it. */
+	struct verify_result v;
+	lg_buf_reset(&ctx->acct);
+	lg_buf_adds(&ctx->acct, "postmaster@");
+	lg_buf_add(&ctx->acct, domain, n);
+	verify_address(ctx, ctx->acct.data, ctx->acct.len, &v);
+	return verify_account_key(&v, key);
 }

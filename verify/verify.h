@@ -171,6 +171,49 @@ static inline bool verify_needs_dns(const struct verify_result *v)
  */
 void verify_apply_dns(struct verify_result *v, enum dns_outcome o);
 
+/* ---- identity: the keys of a contact and of its account ---- */
+
+/*
+ * A contact's key, the one the store keeps a contact under and events
+ * and bounces name it by: the verdict's normalized address (local part
+ * as given, NFC; lower-case A-label domain), ASCII case folded, so that
+ * Ann@X.com and ann@x.com are one contact.  Plus-tags and dots stay: a
+ * provider may deliver them elsewhere.  Written to key (reset first,
+ * NUL-terminated); returns its length, 0 (key empty) when v holds no
+ * valid address.
+ */
+size_t verify_contact_key(const struct verify_result *v, struct lg_buf *key);
+
+/*
+ * The key of an address as a user or a file gives it (verified alone,
+ * as verify_address does): true with verify_contact_key's when it is a
+ * valid address; false when not, with the text trimmed and ASCII case
+ * folded in key, under which an address that is no valid address (a
+ * bounce's recipient, a contact an older leadgate took) is kept.  *out,
+ * when not NULL, gets the verdict (borrowed as verify_address says).
+ */
+bool verify_contact_key_of(struct verify_ctx *ctx, const char *s, size_t n, struct lg_buf *key,
+			   struct verify_result *out);
+
+/*
+ * An account's key: the registrable domain of v's A-label domain (the
+ * Public Suffix List's eTLD+1: mail.example.co.uk -> example.co.uk), the
+ * whole domain when it has none (two labels need no PSL walk).  Lower
+ * case.  *key is borrowed from v (so from its context, until the context
+ * is freed: domains live in its cache); returns the length, 0 (*key "")
+ * when v holds no valid address.
+ */
+size_t verify_account_key(const struct verify_result *v, const char **key);
+
+/*
+ * The account key of a domain as a file names it (an account's event):
+ * verify_account_key of the address postmaster@domain, so that a domain
+ * is an account exactly when its postmaster's address is valid.  Borrowed
+ * from ctx until it is freed; 0 when the domain is not valid.
+ */
+size_t verify_domain_account(struct verify_ctx *ctx, const char *domain, size_t n,
+			     const char **key);
+
 /* ---- the list gate (gate.c): bounce-rate arithmetic, pure ---- */
 
 /*

@@ -119,6 +119,7 @@ struct verify_ctx {
 	const psl_ctx_t *psl;     /* borrowed from libpsl; may be NULL */
 	struct lg_regex *display_re; /* the display-name pattern; owned */
 	struct lg_buf nfc, key, norm, sugg, dkey, rep;
+	struct lg_buf acct;       /* verify_domain_account's postmaster@ address */
 };
 
 /* Analyse the domain [d, d+n) (not yet lower-cased): syntax, IDNA,
