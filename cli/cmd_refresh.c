@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "conf/conf.h"
 #include "decay/decay.h"
+#include "loop/loop.h"
 #include "store/store.h"
 
 #include <stdlib.h>
@@ -97,6 +98,7 @@ struct refresh_run {
 	struct store *store;
 	struct verify_ctx *ctx;
 	struct dns_resolver *dns;
+	struct loop *loop; /* the resolver's */
 	struct store_run run;
 	int64_t now;
 	struct item *items;
@@ -133,7 +135,7 @@ static void verify_chunk(struct refresh_run *R)
 						 v.org_len);
 	}
 	while (dns_resolver_busy(R->dns))
-		dns_resolver_run(R->dns, -1);
+		loop_step(R->loop, -1);
 }
 
 /* Write items [from, to) in one transaction, their plan entries done. */
@@ -219,7 +221,9 @@ int cmd_refresh(int argc, char **argv)
 		}
 	}
 	if (st == LG_OK)
-		st = dns_resolver_new(&R.dns, &R.a.dns, &err);
+		st = loop_new(&R.loop, &err);
+	if (st == LG_OK)
+		st = dns_resolver_new(&R.dns, R.loop, &R.a.dns, &err);
 	if (st != LG_OK)
 		goto out;
 	R.ctx = verify_ctx_new(&conf);
@@ -299,6 +303,7 @@ out:
 	lg_arena_release(&R.arena);
 	verify_ctx_free(R.ctx);
 	dns_resolver_free(R.dns);
+	loop_free(R.loop);
 	store_close(R.store);
 	conf_release(&conf);
 	if (st != LG_OK) {

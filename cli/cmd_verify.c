@@ -18,6 +18,7 @@
 #include "cli.h"
 #include "conf/conf.h"
 #include "io/io.h"
+#include "loop/loop.h"
 #include "store/store.h"
 
 #include <errno.h>
@@ -233,6 +234,7 @@ struct run {
 	struct io_cell *extra;  /* cells past the header's width */
 	size_t cap_extra;
 	struct dns_resolver *dns; /* NULL with --no-dns */
+	struct loop *loop;        /* the resolver's; NULL with --no-dns */
 	struct io_spool *spool;   /* rows waiting for their domain */
 	size_t waiting;           /* rows in the spool */
 	struct lg_buf rec;        /* a row being spooled */
@@ -492,11 +494,11 @@ static enum lg_status drain(struct run *R, size_t max, struct lg_err *err)
 	return LG_OK;
 }
 
-/* Let the resolver work (wait: block until something completes) and
- * write what became ready. */
+/* Let the resolver work, one step of its loop (wait: block until a reply
+ * or a timeout comes), and write what became ready. */
 static enum lg_status step_dns(struct run *R, bool wait, size_t max, struct lg_err *err)
 {
-	dns_resolver_run(R->dns, wait ? -1 : 0);
+	loop_step(R->loop, wait ? -1 : 0);
 	return drain(R, max, err);
 }
 
@@ -529,7 +531,9 @@ int cmd_verify(int argc, char **argv)
 	R.now = cli_now();
 	a.dns.now = cli_common.now_set ? R.now : 0;
 	if (!a.no_dns) {
-		st = dns_resolver_new(&R.dns, &a.dns, &err);
+		st = loop_new(&R.loop, &err);
+		if (st == LG_OK)
+			st = dns_resolver_new(&R.dns, R.loop, &a.dns, &err);
 		if (st != LG_OK)
 			goto out;
 		R.spool = io_spool_new(SPOOL_MEMORY);
@@ -714,7 +718,7 @@ int cmd_verify(int argc, char **argv)
 			goto out;
 	}
 	while (R.dns && dns_resolver_busy(R.dns)) /* a probe still out: is the resolver down? */
-		dns_resolver_run(R.dns, -1);
+		loop_step(R.loop, -1);
 	st = io_writer_finish(R.wr, &err);
 	if (st != LG_OK)
 		goto write_failed;
@@ -829,6 +833,7 @@ out:
 	io_reader_free(rd);
 	io_spool_free(R.spool);
 	dns_resolver_free(R.dns);
+	loop_free(R.loop); /* after the resolver, which takes its sockets out of it */
 	recorder_free(R.recorder);     /* rolls back what was not committed */
 	store_close(R.store);
 	if (a.list)
