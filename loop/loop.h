@@ -22,10 +22,15 @@
  * drive timers with a clock of their own.  The loop keeps no global
  * state: loops are independent of each other, one per thread at most.
  *
- * Lifecycle: loop_new / loop_free, the first returning the loop owned by
- * the caller.  Descriptors are borrowed: the loop never closes one, and
- * the caller removes a descriptor (loop_fd_del) before closing it.  The
- * `arg` of a callback is borrowed and handed back as it was given.
+ * Lifecycle, one convention for everything here: loop_new() allocates a
+ * loop and hands it to the caller (owned), loop_free() releases it and
+ * all it holds (NULL is fine); there is no _init/_release pair, a loop
+ * lives on the heap.  A timer ends by running or by loop_timer_cancel(),
+ * a descriptor's registration by loop_fd_del().  Descriptors are
+ * borrowed: the loop never closes one, and the caller removes a
+ * descriptor before closing it.  The `arg` of a callback is borrowed and
+ * handed back as it was given; it must stay valid while the descriptor
+ * is watched or the timer pending.
  */
 #ifndef LG_LOOP_H
 #define LG_LOOP_H
