@@ -36,7 +36,7 @@ JOBS_SRC   := jobs/list.c jobs/profile.c jobs/recorder.c jobs/dnscache.c jobs/ve
 LIB_SRC := common/status.c common/alloc.c common/buf.c common/map.c common/time.c common/file.c \
            common/regex.c \
            $(DECAY_SRC) conf/conf.c conf/scoring.c \
-           dns/answer.c dns/provider.c dns/resolver.c \
+           loop/loop.c dns/answer.c dns/provider.c dns/resolver.c \
            verify/reason.c verify/syntax.c verify/domain.c verify/typo.c verify/verify.c \
            verify/gate.c \
            io/reader.c io/writer.c io/columns.c io/spool.c io/cells.c \
@@ -45,7 +45,7 @@ LIB_SRC := common/status.c common/alloc.c common/buf.c common/map.c common/time.
 CLI_SRC := cli/main.c cli/output.c cli/list.c cli/cmd_verify.c cli/cmd_lists.c \
            cli/cmd_export.c cli/cmd_refresh.c cli/cmd_bounces.c cli/cmd_reasons.c cli/report.c \
            cli/import.c cli/lead.c cli/cmd_events.c cli/cmd_score.c cli/cmd_qualify.c
-TESTS   := test_common test_conf test_dns test_verify test_io test_decay test_bounce test_event test_store test_scoring test_stage \
+TESTS   := test_common test_conf test_loop test_dns test_verify test_io test_decay test_bounce test_event test_store test_scoring test_stage \
            test_jobs
 
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/obj/%.o) $(B)/obj/gen/lists.o

@@ -10,7 +10,9 @@
  * "no such domain".
  *
  * Only this module includes <ares.h>; nothing here exposes a c-ares type.
- * A resolver serves one thread.
+ * A resolver serves one thread, and does its work in the steps of the
+ * event loop it is given (loop/loop.h): it registers its sockets and
+ * timers there, and its caller steps the loop while dns_resolver_busy().
  */
 #ifndef LG_DNS_H
 #define LG_DNS_H
@@ -108,17 +110,25 @@ struct dns_stats {
 };
 
 struct dns_resolver;
+struct loop;
 
-/* A resolver; LG_EUSAGE if servers cannot be parsed, LG_ETEMP if c-ares
- * cannot start.  Owned: dns_resolver_free. */
-enum lg_status dns_resolver_new(struct dns_resolver **out, const struct dns_opts *opts,
-				struct lg_err *err);
+/*
+ * A resolver working in loop's steps; LG_EUSAGE if servers cannot be
+ * parsed, LG_ETEMP if c-ares cannot start.  Owned: dns_resolver_free.
+ * loop is borrowed and must outlive the resolver; the resolver reads time
+ * from the loop's clock (TTLs) and the wall clock from opts->now.
+ */
+enum lg_status dns_resolver_new(struct dns_resolver **out, struct loop *loop,
+				const struct dns_opts *opts, struct lg_err *err);
+/* Lookups in flight are dropped, the resolver's sockets and timers taken
+ * out of its loop.  NULL is fine. */
 void dns_resolver_free(struct dns_resolver *r);
 
 /*
  * The answer for domain (lower-case A-label, no trailing dot), queued for
  * lookup when the domain is new or its answer has expired: outcome is
- * DNS_PENDING until dns_resolver_run completes it.  The result is borrowed
+ * DNS_PENDING until a step of the loop completes it (queued lookups are
+ * sent in the next step, up to the concurrency).  The result is borrowed
  * and valid (at the same address) until dns_resolver_free.  org_len: see
  * dns_provider_of.
  */
@@ -146,14 +156,12 @@ const char *dns_resolver_domain(const struct dns_resolver *r, const struct dns_r
 				size_t *len);
 
 /*
- * Send queued lookups (up to the concurrency), then wait up to timeout_ms
- * for answers and process them: 0 does not wait; -1 waits until at least
- * one lookup completes or the probe in flight ends (returns at once if
- * neither is under way: dns_resolver_busy() is 0).
+ * Lookups queued or in flight, and a probe in flight (dns_resolver_down).
+ * While it is not 0 the resolver has a socket or a timer in its loop, so
+ * a step of the loop without a time limit returns (after a reply, or
+ * c-ares's timeout at the latest): "while (dns_resolver_busy(r))
+ * loop_step(loop, -1);" waits for every answer.
  */
-void dns_resolver_run(struct dns_resolver *r, int timeout_ms);
-
-/* Lookups queued or in flight, and a probe in flight (dns_resolver_down). */
 size_t dns_resolver_busy(const struct dns_resolver *r);
 
 /*

@@ -1,7 +1,15 @@
 /*
  * resolver.c - the c-ares engine: a queue of domains, up to `concurrency`
- * of them in flight, c-ares sockets watched with epoll through its
- * socket-state callback, and the cache of answers.
+ * of them in flight, c-ares sockets registered with the caller's event
+ * loop through c-ares's socket-state callback, and the cache of answers.
+ *
+ * Nothing here waits: the loop calls back a socket that is ready
+ * (ares_process_fd on it), a timer set to ares_timeout() lets c-ares
+ * expire its queries, and a 0 ms timer, set when there is something to do
+ * once the round of I/O in hand is handled, sends what is queued (new
+ * lookups, or room freed by answers) and sets that timer again: once a
+ * loop step however many sockets it called back, as ares_timeout() walks
+ * every query in flight.
  *
  * A domain's lookup is a short chain of queries (MX; on NODATA, A; then
  * AAAA), one at a time; the next is sent from the reply's callback.
@@ -15,16 +23,15 @@
  */
 #include "dns_int.h"
 
+#include "loop/loop.h"
+
 #include <arpa/inet.h>
 #include <ares.h>
 #include <assert.h>
-#include <errno.h>
 #include <netdb.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <time.h>
-#include <unistd.h>
 
 #define EDNS_SIZE 1232 /* the DNS flag day 2020 UDP size: no fragments */
 
@@ -36,7 +43,9 @@ struct entry {
 
 struct dns_resolver {
 	ares_channel ch;
-	int ep;                 /* epoll: the sockets c-ares asks us to watch */
+	struct loop *loop;      /* borrowed: the sockets c-ares asks us to watch, the timers */
+	loop_timer_id kick;     /* pending: send what is queued, set `tick` again */
+	loop_timer_id tick;     /* pending: c-ares's next query timeout */
 	struct lg_map cache;    /* domain -> struct entry */
 	struct lg_map hosts;    /* interned MX host names (keys only) */
 	struct entry **queue;   /* ring of lookups not sent yet */
@@ -45,8 +54,8 @@ struct dns_resolver {
 	unsigned concurrency;
 	unsigned tries;
 	size_t completed;       /* lookups finished, ever */
-	double t0;              /* monotonic time of creation */
-	uint32_t now;           /* seconds since t0, updated by lookup and run */
+	int64_t t0;             /* the loop's clock (ms) at creation */
+	uint32_t now;           /* seconds since t0, updated by lookup and as the loop runs */
 	int64_t wall;           /* the frozen wall clock, or 0 for the system's */
 	uint32_t replies;       /* replies of any kind to any query, probes included */
 	struct entry *known;    /* the last lookup the resolver answered, NULL before any */
@@ -67,17 +76,76 @@ const char *dns_outcome_name(enum dns_outcome o)
 	return (unsigned)o <= DNS_TIMEOUT ? n[o] : "?";
 }
 
+static uint32_t clock_s(const struct dns_resolver *r)
+{
+	return (uint32_t)((loop_now(r->loop) - r->t0) / 1000);
+}
+
+static void pump(struct dns_resolver *r);
+
+/* c-ares's next timeout is due: let it expire what timed out. */
+static void on_tick(struct loop *l, void *arg);
+
+/* After a round of I/O (or a timeout): end what is in flight once the
+ * resolver is down, send what the concurrency allows, and set the timer
+ * for c-ares's next timeout. */
+static void settle(struct dns_resolver *r)
+{
+	struct timeval tv, *tvp;
+
+	r->now = clock_s(r);
+	if (r->down && r->inflight)
+		ares_cancel(r->ch); /* their callbacks end them as timeouts */
+	pump(r);
+	if (r->tick)
+		loop_timer_cancel(r->loop, r->tick);
+	r->tick = 0;
+	if ((tvp = ares_timeout(r->ch, NULL, &tv)))
+		r->tick = loop_timer_add(r->loop, tv.tv_sec * 1000 + (tv.tv_usec + 999) / 1000,
+					 on_tick, r);
+}
+
+static void on_kick(struct loop *l, void *arg)
+{
+	struct dns_resolver *r = arg;
+	(void)l;
+	r->kick = 0;
+	settle(r);
+}
+
+/* Settle once the loop is done with the I/O in hand (see the top). */
+static void schedule(struct dns_resolver *r)
+{
+	if (!r->kick && !r->destroying)
+		r->kick = loop_timer_add(r->loop, 0, on_kick, r);
+}
+
+static void on_tick(struct loop *l, void *arg)
+{
+	struct dns_resolver *r = arg;
+	(void)l;
+	r->tick = 0;
+	ares_process_fd(r->ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+	settle(r);
+}
+
+static void on_fd(struct loop *l, int fd, unsigned events, void *arg)
+{
+	struct dns_resolver *r = arg;
+	(void)l;
+	/* An error or hang-up comes as readable: the read finds it. */
+	ares_process_fd(r->ch, (events & LOOP_READ) ? fd : ARES_SOCKET_BAD,
+			(events & LOOP_WRITE) ? fd : ARES_SOCKET_BAD);
+	schedule(r);
+}
+
 static void on_sock_state(void *data, ares_socket_t fd, int readable, int writable)
 {
 	struct dns_resolver *r = data;
-	struct epoll_event ev = {.events = (readable ? EPOLLIN : 0) | (writable ? EPOLLOUT : 0),
-				 .data.fd = fd};
-	if (!readable && !writable) {
-		epoll_ctl(r->ep, EPOLL_CTL_DEL, fd, NULL);
-		return;
-	}
-	if (epoll_ctl(r->ep, EPOLL_CTL_MOD, fd, &ev) != 0 && errno == ENOENT)
-		epoll_ctl(r->ep, EPOLL_CTL_ADD, fd, &ev);
+	/* A socket the loop will not take goes unwatched; its queries time
+	 * out and are retried as c-ares sees fit. */
+	loop_fd_set(r->loop, fd, (readable ? LOOP_READ : 0) | (writable ? LOOP_WRITE : 0), on_fd, r,
+		    NULL);
 }
 
 /* A port: decimal digits only, 1 to 65535. */
@@ -204,8 +272,8 @@ static enum lg_status servers_to_addresses(const char *list, struct lg_buf *out,
 	}
 }
 
-enum lg_status dns_resolver_new(struct dns_resolver **out, const struct dns_opts *opts,
-				struct lg_err *err)
+enum lg_status dns_resolver_new(struct dns_resolver **out, struct loop *loop,
+				const struct dns_opts *opts, struct lg_err *err)
 {
 	struct dns_resolver *r = lg_xcalloc(1, sizeof(*r));
 	struct ares_options o;
@@ -215,13 +283,9 @@ enum lg_status dns_resolver_new(struct dns_resolver **out, const struct dns_opts
 	lg_map_init(&r->cache, sizeof(struct entry));
 	lg_map_init(&r->hosts, 1);
 	r->concurrency = opts->concurrency ? opts->concurrency : 256;
-	r->t0 = lg_now_mono();
+	r->loop = loop;
+	r->t0 = loop_now(loop);
 	r->wall = opts->now;
-	r->ep = epoll_create1(EPOLL_CLOEXEC);
-	if (r->ep < 0) {
-		dns_resolver_free(r);
-		return lg_err_set(err, LG_ETEMP, "epoll: %s", strerror(errno));
-	}
 	if ((rc = ares_library_init(ARES_LIB_INIT_ALL)) != ARES_SUCCESS) {
 		dns_resolver_free(r);
 		return lg_err_set(err, LG_ETEMP, "c-ares: %s", ares_strerror(rc));
@@ -270,12 +334,14 @@ void dns_resolver_free(struct dns_resolver *r)
 	if (!r)
 		return;
 	r->destroying = true;
+	loop_timer_cancel(r->loop, r->kick);
+	loop_timer_cancel(r->loop, r->tick);
 	if (r->ch) {
-		ares_destroy(r->ch); /* calls back pending queries with ARES_EDESTRUCTION */
+		/* Calls back pending queries with ARES_EDESTRUCTION, and takes
+		 * its sockets out of the loop as it closes them. */
+		ares_destroy(r->ch);
 		ares_library_cleanup();
 	}
-	if (r->ep >= 0)
-		close(r->ep);
 	lg_map_release(&r->cache);
 	lg_map_release(&r->hosts);
 	free(r->queue);
@@ -495,13 +561,15 @@ const struct dns_result *dns_resolver_lookup(struct dns_resolver *r, const char 
 		e->res.org_len = org_len <= UINT8_MAX ? (uint8_t)org_len : 0;
 		r->st.domains++;
 		enqueue(r, e);
+		schedule(r);
 	} else if (e->res.outcome != DNS_PENDING && e->res.expires <= r->now) {
 		/* The answer outlived its TTL (a long run): ask again. */
-		r->now = (uint32_t)(lg_now_mono() - r->t0);
+		r->now = clock_s(r);
 		if (e->res.expires <= r->now) {
 			e->res.outcome = DNS_PENDING;
 			r->st.refreshed++;
 			enqueue(r, e);
+			schedule(r);
 		}
 	}
 	return &e->res;
@@ -523,7 +591,7 @@ const struct dns_result *dns_resolver_prime(struct dns_resolver *r, const char *
 	e->res.provider = known->provider;
 	e->res.answered_at = known->answered_at;
 	e->res.expires_at = known->expires_at;
-	r->now = (uint32_t)(lg_now_mono() - r->t0);
+	r->now = clock_s(r);
 	e->res.expires = r->now + (uint32_t)(known->expires_at - wall);
 	if (known->outcome == DNS_IMPLICIT)
 		e->res.mx = lg_map_key(&r->cache, e, &len);
@@ -545,37 +613,6 @@ const char *dns_resolver_domain(const struct dns_resolver *r, const struct dns_r
 {
 	const struct entry *e = (const struct entry *)((const char *)res - offsetof(struct entry, res));
 	return lg_map_key(&r->cache, e, len);
-}
-
-void dns_resolver_run(struct dns_resolver *r, int timeout_ms)
-{
-	size_t done0 = r->completed;
-	struct epoll_event ev[64];
-
-	r->now = (uint32_t)(lg_now_mono() - r->t0);
-	pump(r);
-	while (r->inflight || r->probing) {
-		bool probing = r->probing;
-		struct timeval tv, *tvp = ares_timeout(r->ch, NULL, &tv);
-		int ms = tvp ? (int)(tv.tv_sec * 1000 + (tv.tv_usec + 999) / 1000) : 1000;
-		if (timeout_ms >= 0 && ms > timeout_ms)
-			ms = timeout_ms;
-		int n = epoll_wait(r->ep, ev, 64, ms);
-		for (int i = 0; i < n; i++) {
-			ares_socket_t fd = ev[i].data.fd;
-			bool rd = ev[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP);
-			bool wr = ev[i].events & EPOLLOUT;
-			ares_process_fd(r->ch, rd ? fd : ARES_SOCKET_BAD, wr ? fd : ARES_SOCKET_BAD);
-		}
-		if (n <= 0) /* nothing to read: let c-ares expire what timed out */
-			ares_process_fd(r->ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
-		r->now = (uint32_t)(lg_now_mono() - r->t0);
-		if (r->down && r->inflight)
-			ares_cancel(r->ch); /* their callbacks end them as timeouts */
-		pump(r);
-		if (timeout_ms >= 0 || r->completed != done0 || (probing && !r->probing))
-			break;
-	}
 }
 
 size_t dns_resolver_busy(const struct dns_resolver *r)

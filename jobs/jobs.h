@@ -17,6 +17,7 @@
 #include "verify/verify.h"
 
 struct conf;
+struct loop;
 struct store;
 struct store_list_info;
 struct store_member;
@@ -227,6 +228,8 @@ struct job_verify_opts {
 	long skip_lines;          /* the header comes after this many lines; -1: look for it */
 	bool no_dns;              /* no lookups: dns.skipped */
 	struct dns_opts dns;
+	struct loop *loop;        /* the event loop the lookups work in (borrowed; it
+				   * outlives the job); NULL: the job's own */
 	const char *list;         /* record as a version of this list; NULL: no store */
 	const char *source;       /* with list: where the list came from, or NULL */
 	const char *db;           /* with list: the database (NULL: the default path) */
@@ -280,6 +283,8 @@ struct job_refresh_opts {
 	int64_t older;            /* seconds; -1: [decay] stale_days of the list's source */
 	unsigned long budget;     /* contacts at most (LIST_REFRESH_BUDGET) */
 	struct dns_opts dns;
+	struct loop *loop;        /* the event loop the lookups work in (borrowed); NULL:
+				   * the job's own */
 	int64_t now;
 };
 

@@ -10,6 +10,7 @@
  */
 #include "jobs.h"
 #include "conf/conf.h"
+#include "loop/loop.h"
 #include "store/store.h"
 
 #include <stdlib.h>
@@ -35,6 +36,8 @@ struct job_refresh {
 	struct store *store;
 	struct verify_ctx *ctx;
 	struct dns_resolver *dns;
+	struct loop *loop;        /* the resolver's: opts' or own_loop */
+	struct loop *own_loop;    /* made by the job when opts gave none */
 	struct store_run run;
 	struct item *items;
 	size_t n;
@@ -60,8 +63,10 @@ enum lg_status job_refresh_new(struct job_refresh **out, const struct job_refres
 			conf_decay_policy(o->conf, li.source, &dp);
 		}
 	}
+	if (st == LG_OK && !(j->loop = o->loop) && (st = loop_new(&j->own_loop, err)) == LG_OK)
+		j->loop = j->own_loop;
 	if (st == LG_OK)
-		st = dns_resolver_new(&j->dns, &o->dns, err);
+		st = dns_resolver_new(&j->dns, j->loop, &o->dns, err);
 	if (st != LG_OK)
 		return st;
 	j->ctx = conf_verify_ctx(o->conf);
@@ -105,7 +110,7 @@ static void verify_chunk(struct job_refresh *j)
 						 v.org_len);
 	}
 	while (dns_resolver_busy(j->dns))
-		dns_resolver_run(j->dns, -1);
+		loop_step(j->loop, -1);
 }
 
 /* Write items [from, to) in one transaction, their plan entries done. */
@@ -194,6 +199,7 @@ void job_refresh_free(struct job_refresh *j)
 	lg_arena_release(&j->arena);
 	verify_ctx_free(j->ctx);
 	dns_resolver_free(j->dns);
+	loop_free(j->own_loop); /* after the resolver, which takes its sockets out of it */
 	store_close(j->store);
 	free(j);
 }

@@ -18,6 +18,7 @@
  */
 #include "jobs.h"
 #include "conf/conf.h"
+#include "loop/loop.h"
 #include "store/store.h"
 
 #include <stdarg.h>
@@ -74,6 +75,8 @@ struct job_verify {
 	struct io_cell *extra;  /* cells past the header's width */
 	size_t cap_extra;
 	struct dns_resolver *dns; /* NULL without DNS */
+	struct loop *loop;        /* the resolver's: opts' or own_loop */
+	struct loop *own_loop;    /* made by the job when opts gave none */
 	struct io_spool *spool;   /* rows waiting for their domain */
 	size_t waiting;           /* rows in the spool */
 	struct lg_buf rec;        /* a row being spooled */
@@ -357,11 +360,11 @@ static enum lg_status drain(struct job_verify *j, size_t max, struct lg_err *err
 	return LG_OK;
 }
 
-/* Let the resolver work (wait: block until something completes) and
- * write what became ready. */
+/* Let the resolver work, one step of its loop (wait: block until a reply
+ * or a timeout comes), and write what became ready. */
 static enum lg_status step_dns(struct job_verify *j, bool wait, size_t max, struct lg_err *err)
 {
-	dns_resolver_run(j->dns, wait ? -1 : 0);
+	loop_step(j->loop, wait ? -1 : 0);
 	return drain(j, max, err);
 }
 
@@ -412,7 +415,12 @@ enum lg_status job_verify_new(struct job_verify **out, const struct job_verify_o
 	*out = j;
 	j->o = *o;
 	if (!o->no_dns) {
-		st = dns_resolver_new(&j->dns, &o->dns, err);
+		j->loop = o->loop;
+		if (!j->loop && (st = loop_new(&j->own_loop, err)) != LG_OK)
+			return st;
+		if (!j->loop)
+			j->loop = j->own_loop;
+		st = dns_resolver_new(&j->dns, j->loop, &o->dns, err);
 		if (st != LG_OK)
 			return st;
 		j->spool = io_spool_new(SPOOL_MEMORY);
@@ -628,7 +636,7 @@ enum lg_status job_verify_step(struct job_verify *j, size_t max, bool *done, str
 		return LG_OK;
 	case PROBING: /* a probe still out: is the resolver down? */
 		if (j->dns && dns_resolver_busy(j->dns)) {
-			dns_resolver_run(j->dns, -1);
+			loop_step(j->loop, -1);
 			return LG_OK;
 		}
 		if ((st = end_output(j, err)) != LG_OK)
@@ -718,6 +726,7 @@ void job_verify_free(struct job_verify *j)
 	io_reader_free(j->rd);
 	io_spool_free(j->spool);
 	dns_resolver_free(j->dns);
+	loop_free(j->own_loop); /* after the resolver, which takes its sockets out of it */
 	recorder_free(j->recorder); /* rolls back what was not committed */
 	store_close(j->store);
 	if (j->o.list)

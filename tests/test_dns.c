@@ -4,12 +4,14 @@
  * a dead server.  The real server is tests/dns.sh's.
  */
 #include "dns/dns_int.h"
+#include "loop/loop.h"
 
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 /* ---- a reply builder (RFC 1035 4.1) ---- */
@@ -595,7 +597,9 @@ static void test_resolver_down(void **state)
 	struct lg_err err;
 	struct dns_opts o = {.servers = "127.0.0.1:9", .timeout_ms = 200, .tries = 1,
 			     .concurrency = 4};
-	assert_int_equal(dns_resolver_new(&r, &o, &err), LG_OK);
+	struct loop *l;
+	assert_int_equal(loop_new(&l, &err), LG_OK);
+	assert_int_equal(dns_resolver_new(&r, l, &o, &err), LG_OK);
 	const struct dns_result *res[100];
 	char name[32];
 	for (int i = 0; i < 100; i++) {
@@ -606,7 +610,7 @@ static void test_resolver_down(void **state)
 	/* The same domain again is the same lookup. */
 	assert_ptr_equal(dns_resolver_lookup(r, "d7.example", 10, 0), res[7]);
 	while (dns_resolver_busy(r))
-		dns_resolver_run(r, -1);
+		loop_step(l, -1);
 	for (int i = 0; i < 100; i++)
 		assert_int_equal(res[i]->outcome, DNS_TIMEOUT);
 	assert_true(dns_resolver_down(r));
@@ -618,6 +622,72 @@ static void test_resolver_down(void **state)
 	assert_true(st.queries < 100); /* once down, nothing more is sent */
 	assert_true(st.probes >= 1);
 	dns_resolver_free(r);
+	loop_free(l);
+}
+
+/* The resolver shares its loop with the caller's own descriptors, and
+ * leaves it as it found it: once freed, no socket or timer of its is
+ * left (a step without limit has nothing to wait for). */
+static void on_pipe(struct loop *l, int fd, unsigned events, void *arg)
+{
+	char c;
+	(void)l;
+	(void)events;
+	if (read(fd, &c, 1) == 1)
+		(*(int *)arg)++;
+}
+
+static void test_resolver_shares_loop(void **state)
+{
+	(void)state;
+	struct dns_resolver *r;
+	struct lg_err err;
+	struct dns_opts o = {.servers = "127.0.0.1:9", .timeout_ms = 200, .tries = 1};
+	struct loop *l;
+	int p[2], got = 0;
+
+	assert_int_equal(loop_new(&l, &err), LG_OK);
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(loop_fd_set(l, p[0], LOOP_READ, on_pipe, &got, &err), LG_OK);
+	assert_int_equal(dns_resolver_new(&r, l, &o, &err), LG_OK);
+	const struct dns_result *res = dns_resolver_lookup(r, "a.example", 9, 0);
+	assert_int_equal(loop_timer_count(l), 1); /* sent in the next step */
+	assert_int_equal(res->outcome, DNS_PENDING);
+	assert_int_equal(write(p[1], "x", 1), 1);
+	while (dns_resolver_busy(r))
+		loop_step(l, -1);
+	assert_int_equal(res->outcome, DNS_TIMEOUT);
+	assert_int_equal(got, 1);
+	assert_true(dns_resolver_down(r));
+
+	/* A second resolver on the same loop, and one on a loop of its own. */
+	struct dns_resolver *r2, *r3;
+	struct loop *l3;
+	assert_int_equal(loop_new(&l3, &err), LG_OK);
+	assert_int_equal(dns_resolver_new(&r2, l, &o, &err), LG_OK);
+	assert_int_equal(dns_resolver_new(&r3, l3, &o, &err), LG_OK);
+	res = dns_resolver_lookup(r2, "b.example", 9, 0);
+	const struct dns_result *res3 = dns_resolver_lookup(r3, "c.example", 9, 0);
+	while (dns_resolver_busy(r2))
+		loop_step(l, -1);
+	assert_int_equal(res->outcome, DNS_TIMEOUT);
+	assert_int_equal(res3->outcome, DNS_PENDING); /* its loop has not stepped */
+	while (dns_resolver_busy(r3))
+		loop_step(l3, -1);
+	assert_int_equal(res3->outcome, DNS_TIMEOUT);
+
+	dns_resolver_free(r);
+	dns_resolver_free(r2);
+	dns_resolver_free(r3);
+	assert_int_equal(loop_timer_count(l), 0);
+	assert_int_equal(loop_timer_count(l3), 0);
+	assert_int_equal(loop_step(l3, -1), 0);
+	loop_fd_del(l, p[0]);
+	assert_int_equal(loop_step(l, -1), 0);
+	close(p[0]);
+	close(p[1]);
+	loop_free(l);
+	loop_free(l3);
 }
 
 /* --dns: what is not an address list is a usage error naming the value. */
@@ -651,13 +721,16 @@ static void test_resolver_servers(void **state)
 		"127.0.0.1:53,[::1]:5353,::2", "localhost:5353",
 	};
 	int wrong = 0;
+	struct loop *l;
+	struct lg_err lerr;
+	assert_int_equal(loop_new(&l, &lerr), LG_OK);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct dns_resolver *r = NULL;
 		struct lg_err err;
 		struct dns_opts o = {.servers = bad[i]};
 		char want[64];
 		snprintf(want, sizeof(want), "--dns '%s'", bad[i]);
-		enum lg_status st = dns_resolver_new(&r, &o, &err);
+		enum lg_status st = dns_resolver_new(&r, l, &o, &err);
 		if (st != LG_EUSAGE || !strstr(err.msg, want)) {
 			print_error("%s: status %d, message '%s'\n", bad[i], (int)st,
 				    st ? err.msg : "");
@@ -670,12 +743,13 @@ static void test_resolver_servers(void **state)
 		struct dns_resolver *r = NULL;
 		struct lg_err err;
 		struct dns_opts o = {.servers = good[i]};
-		if (dns_resolver_new(&r, &o, &err) != LG_OK) {
+		if (dns_resolver_new(&r, l, &o, &err) != LG_OK) {
 			print_error("%s: %s\n", good[i], err.msg);
 			wrong++;
 		}
 		dns_resolver_free(r);
 	}
+	loop_free(l);
 	assert_int_equal(wrong, 0);
 }
 
@@ -694,6 +768,7 @@ int main(void)
 		cmocka_unit_test(test_cname_chain),
 		cmocka_unit_test(test_provider),
 		cmocka_unit_test(test_resolver_down),
+		cmocka_unit_test(test_resolver_shares_loop),
 		cmocka_unit_test(test_resolver_servers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
