@@ -28,7 +28,7 @@ ALL_CFLAGS = -std=c17 -D_GNU_SOURCE -pthread $(WARN) $(if $(CI),-Werror) -I. -MM
 DECAY_SRC  := decay/decay.c
 BOUNCE_SRC := bounce/bounce.c bounce/classify.c bounce/date.c bounce/json.c bounce/providers.c bounce/dsn.c bounce/text.c bounce/csv.c
 STORE_SRC  := store/store.c store/records.c store/lists.c store/leads.c
-EVENT_SRC  := event/event.c
+ENGAGE_SRC := engage/engage.c
 SCORING_SRC := scoring/rubric.c scoring/engage.c scoring/score.c scoring/stage.c scoring/frame.c \
                scoring/funnel.c
 VIEW_SRC   := view/view.c
@@ -40,12 +40,12 @@ LIB_SRC := common/status.c common/alloc.c common/buf.c common/map.c common/time.
            verify/reason.c verify/syntax.c verify/domain.c verify/typo.c verify/verify.c \
            verify/gate.c \
            io/reader.c io/writer.c io/columns.c io/spool.c io/cells.c \
-           $(BOUNCE_SRC) $(EVENT_SRC) $(STORE_SRC) $(SCORING_SRC) \
+           $(BOUNCE_SRC) $(ENGAGE_SRC) $(STORE_SRC) $(SCORING_SRC) \
            $(JOBS_SRC) $(VIEW_SRC)
 CLI_SRC := cli/main.c cli/output.c cli/list.c cli/cmd_verify.c cli/cmd_lists.c \
            cli/cmd_export.c cli/cmd_refresh.c cli/cmd_bounces.c cli/cmd_reasons.c cli/report.c \
            cli/import.c cli/lead.c cli/cmd_events.c cli/cmd_score.c cli/cmd_qualify.c
-TESTS   := test_common test_conf test_loop test_dns test_verify test_io test_decay test_bounce test_event test_store test_scoring test_stage \
+TESTS   := test_common test_conf test_loop test_dns test_verify test_io test_decay test_bounce test_engage test_store test_scoring test_stage \
            test_jobs
 
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/obj/%.o) $(B)/obj/gen/lists.o

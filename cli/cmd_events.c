@@ -9,7 +9,7 @@
  */
 #include "cli.h"
 #include "conf/conf.h"
-#include "event/event.h"
+#include "engage/engage.h"
 #include "store/store.h"
 
 #include <errno.h>
@@ -71,8 +71,8 @@ struct import {
 	struct conf *conf;
 	struct store *store;
 	struct verify_ctx *ctx;
-	struct event_parser *parser;
-	const struct event_map *map; /* --map, borrowed from conf; or NULL */
+	struct engage_parser *parser;
+	const struct engage_map *map; /* --map, borrowed from conf; or NULL */
 	struct store_run run;
 	const char *file;
 	int64_t now;
@@ -123,7 +123,7 @@ static const char *key_of(struct import *I, const char *s, enum key_kind kind)
 	return n ? acct : NULL;
 }
 
-static enum lg_status add(struct import *I, unsigned long line, const struct event_rec *e,
+static enum lg_status add(struct import *I, unsigned long line, const struct engage_rec *e,
 			  struct lg_err *err)
 {
 	const struct scoring_rubric *r = &I->conf->rubric;
@@ -177,10 +177,10 @@ static enum lg_status import_ndjson(struct import *I, const char *data, size_t l
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *e = nl ? nl : end;
-		struct event_rec rec;
+		struct engage_rec rec;
 		const char *why;
 		line++;
-		if (event_parse_json(I->parser, p, (size_t)(e - p), &rec, &why) != LG_OK)
+		if (engage_parse_json(I->parser, p, (size_t)(e - p), &rec, &why) != LG_OK)
 			bad(I, line, why);
 		else if (rec.ignored)
 			I->ignored++;
@@ -223,17 +223,17 @@ static int memory_fd(const char *data, size_t len)
  * give --map hubspot)"). */
 static void map_hint(struct import *I, const struct io_row *h, char *out, size_t cap)
 {
-	struct event_parser *p = event_parser_new();
+	struct engage_parser *p = engage_parser_new();
 	for (size_t i = 0; i < I->conf->n_event_map; i++) {
-		const struct event_map *m = &I->conf->event_map[i].map;
+		const struct engage_map *m = &I->conf->event_map[i].map;
 		const char *why;
-		event_parser_set_map(p, m);
-		if (event_csv_header(p, h->field, h->len, h->n, &why) == LG_OK) {
+		engage_parser_set_map(p, m);
+		if (engage_csv_header(p, h->field, h->len, h->n, &why) == LG_OK) {
 			snprintf(out, cap, " (a file of [events.map.%s]: give --map %s)", m->name, m->name);
 			break;
 		}
 	}
-	event_parser_free(p);
+	engage_parser_free(p);
 }
 
 static enum lg_status import_csv(struct import *I, const char *data, size_t len,
@@ -248,7 +248,7 @@ static enum lg_status import_csv(struct import *I, const char *data, size_t len,
 	enum lg_status st = io_reader_new(&rd, fd, I->file, err);
 	if (st == LG_OK) {
 		const struct io_row *h = io_reader_header(rd);
-		if (event_csv_header(I->parser, h->field, h->len, h->n, &why) != LG_OK) {
+		if (engage_csv_header(I->parser, h->field, h->len, h->n, &why) != LG_OK) {
 			char hint[128] = "";
 			if (!I->map)
 				map_hint(I, h, hint, sizeof(hint));
@@ -257,8 +257,8 @@ static enum lg_status import_csv(struct import *I, const char *data, size_t len,
 		}
 	}
 	while (st == LG_OK && (st = io_reader_next(rd, &row, err)) == LG_OK && row) {
-		struct event_rec rec;
-		if (event_parse_csv(I->parser, row->field, row->len, row->n, &rec, &why) != LG_OK)
+		struct engage_rec rec;
+		if (engage_parse_csv(I->parser, row->field, row->len, row->n, &rec, &why) != LG_OK)
 			bad(I, row->line, why);
 		else if (rec.ignored)
 			I->ignored++;
@@ -353,8 +353,8 @@ int cmd_events(int argc, char **argv)
 	if ((st = store_open(&I.store, cli_common.db, STORE_CREATE, &err)) != LG_OK)
 		goto out;
 	I.ctx = conf_verify_ctx(&conf);
-	I.parser = event_parser_new();
-	event_parser_set_map(I.parser, I.map);
+	I.parser = engage_parser_new();
+	engage_parser_set_map(I.parser, I.map);
 	st = cli_import_files(I.store, 0, I.now, argv + first, nfiles, ok, EVENTS_FILE_MAX, import_one,
 			      import_done, &I, &failed, &err);
 	if (st == LG_OK)
@@ -362,7 +362,7 @@ int cmd_events(int argc, char **argv)
 out:
 	free(ok);
 	lg_buf_release(&I.key);
-	event_parser_free(I.parser);
+	engage_parser_free(I.parser);
 	verify_ctx_free(I.ctx);
 	store_close(I.store);
 	conf_release(&conf);

@@ -407,7 +407,7 @@ static struct conf_event_map *map_get(const struct conf *c, const char *name)
 	return NULL;
 }
 
-const struct event_map *conf_event_map(const struct conf *c, const char *name)
+const struct engage_map *conf_event_map(const struct conf *c, const char *name)
 {
 	const struct conf_event_map *m = map_get(c, name);
 	return m ? &m->map : NULL;
@@ -465,16 +465,16 @@ static enum lg_status set_event_map(struct conf *c, const char *mapname, const c
 		return LG_OK;
 	}
 	if (!strcmp(key, "occurred_at_format")) {
-		for (int t = EVENT_TIME_AUTO; t <= EVENT_TIME_EPOCH_MS; t++)
-			if (!strcmp(val, event_time_format_name((enum event_time_format)t))) {
-				m->map.time_format = (enum event_time_format)t;
+		for (int t = ENGAGE_TIME_AUTO; t <= ENGAGE_TIME_EPOCH_MS; t++)
+			if (!strcmp(val, engage_time_format_name((enum engage_time_format)t))) {
+				m->map.time_format = (enum engage_time_format)t;
 				return LG_OK;
 			}
 		return lg_err_set(err, LG_ECONFIG,
 				  "%s:%u: occurred_at_format wants auto, rfc3339, epoch_s or epoch_ms, "
 				  "not '%s'", name, line, val);
 	}
-	if ((f = event_field_find(key, strlen(key))) >= 0 && !strcmp(key, event_field_name(f))) {
+	if ((f = engage_field_find(key, strlen(key))) >= 0 && !strcmp(key, engage_field_name(f))) {
 		m->map.column[f] = v;
 		return LG_OK;
 	}

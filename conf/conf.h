@@ -11,7 +11,7 @@
 
 #include "common/common.h"
 #include "decay/decay.h"
-#include "event/event.h"
+#include "engage/engage.h"
 #include "scoring/scoring.h"
 #include "verify/verify.h"
 
@@ -33,10 +33,10 @@ struct conf_source_rate {
  * values' targets are checked against the rubric once the file is read.
  */
 struct conf_event_map {
-	struct event_map map;         /* map.name lower-case */
-	struct event_map_type *type;  /* owned; n_type in map.n_type */
+	struct engage_map map;         /* map.name lower-case */
+	struct engage_map_type *type;  /* owned; n_type in map.n_type */
 	unsigned *type_line;          /* owned: the line of each (0: built in) */
-	struct event_map_skip *skip;  /* owned; n_skip in map.n_skip */
+	struct engage_map_skip *skip;  /* owned; n_skip in map.n_skip */
 };
 
 struct conf {
@@ -88,7 +88,7 @@ void conf_decay_policy(const struct conf *c, const char *source, struct decay_po
 
 /* The map [events.map.NAME] called name (ASCII case ignored), or NULL;
  * borrowed from c. */
-const struct event_map *conf_event_map(const struct conf *c, const char *name);
+const struct engage_map *conf_event_map(const struct conf *c, const char *name);
 
 /* What verify_ctx_new takes, from c's lists (borrowed from c). */
 void conf_verify_policy(const struct conf *c, struct verify_policy *out);

@@ -1,21 +1,21 @@
 /*
  * fuzz_event.c - the events importer's parsers on any bytes, the way
  * `events import` feeds them a file.  Built twice: FUZZ_EVENT_FORMAT
- * "json" splits the input into lines for event_parse_json() (a BOM
+ * "json" splits the input into lines for engage_parse_json() (a BOM
  * skipped first), "csv" reads it with the CSV reader (through a memfd)
- * and hands the header to event_csv_header() and each row to
- * event_parse_csv().  Each input is read twice: by the usual names, and
+ * and hands the header to engage_csv_header() and each row to
+ * engage_parse_csv().  Each input is read twice: by the usual names, and
  * through the built-in map of HubSpot's email events (`events import
  * --map hubspot`: its columns, times in milliseconds, types mapped or
  * ignored, ignore_when, an id made for a line without one).
  *
- * Every event returned must keep event.h's promises: an event_id and a
+ * Every event returned must keep engage.h's promises: an event_id and a
  * type that are not empty, an email or a domain, properties that are a
  * JSON object, a count of -1 or a whole number; a record the map ignores
  * carries nothing.
  */
 #include "conf/conf.h"
-#include "event/event.h"
+#include "engage/engage.h"
 #include "fuzz/fuzz.h"
 #include "io/io.h"
 
@@ -35,7 +35,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-static void check(enum lg_status st, const struct event_rec *e, const char *why)
+static void check(enum lg_status st, const struct engage_rec *e, const char *why)
 {
 	if (st != LG_OK) {
 		FUZZ_CHECK(st == LG_EDATA && why && why[0]);
@@ -59,7 +59,7 @@ static void check(enum lg_status st, const struct event_rec *e, const char *why)
 	}
 }
 
-static void run_json(struct event_parser *p, const char *d, size_t n)
+static void run_json(struct engage_parser *p, const char *d, size_t n)
 {
 	const char *end = d + n;
 	if (n >= 3 && !memcmp(d, "\xEF\xBB\xBF", 3))
@@ -67,14 +67,14 @@ static void run_json(struct event_parser *p, const char *d, size_t n)
 	while (d < end) {
 		const char *nl = memchr(d, '\n', (size_t)(end - d));
 		const char *e = nl ? nl : end;
-		struct event_rec rec;
+		struct engage_rec rec;
 		const char *why = NULL;
-		check(event_parse_json(p, d, (size_t)(e - d), &rec, &why), &rec, why);
+		check(engage_parse_json(p, d, (size_t)(e - d), &rec, &why), &rec, why);
 		d = nl ? nl + 1 : end;
 	}
 }
 
-static void run_csv(struct event_parser *p, const uint8_t *data, size_t size)
+static void run_csv(struct engage_parser *p, const uint8_t *data, size_t size)
 {
 	struct io_reader *rd = NULL;
 	struct lg_err err = {{0}};
@@ -85,13 +85,13 @@ static void run_csv(struct event_parser *p, const uint8_t *data, size_t size)
 	enum lg_status st = io_reader_new(&rd, fd, "fuzz", &err);
 	if (st == LG_OK) {
 		const struct io_row *h = io_reader_header(rd);
-		st = event_csv_header(p, h->field, h->len, h->n, &why);
+		st = engage_csv_header(p, h->field, h->len, h->n, &why);
 		FUZZ_CHECK(st == LG_OK || (st == LG_EDATA && why && why[0]));
 	}
 	while (st == LG_OK && (st = io_reader_next(rd, &row, &err)) == LG_OK && row) {
-		struct event_rec rec;
+		struct engage_rec rec;
 		why = NULL;
-		enum lg_status rs = event_parse_csv(p, row->field, row->len, row->n, &rec, &why);
+		enum lg_status rs = engage_parse_csv(p, row->field, row->len, row->n, &rec, &why);
 		check(rs, &rec, why);
 		FUZZ_CHECK(rs != LG_OK || rec.event_id || rec.ignored); /* a row is never blank */
 	}
@@ -101,16 +101,16 @@ static void run_csv(struct event_parser *p, const uint8_t *data, size_t size)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	const struct event_map *maps[] = {NULL, conf_event_map(&conf, "hubspot")};
+	const struct engage_map *maps[] = {NULL, conf_event_map(&conf, "hubspot")};
 	FUZZ_CHECK(maps[1]);
 	for (size_t i = 0; i < sizeof(maps) / sizeof(*maps); i++) {
-		struct event_parser *p = event_parser_new();
-		event_parser_set_map(p, maps[i]);
+		struct engage_parser *p = engage_parser_new();
+		engage_parser_set_map(p, maps[i]);
 		if (!strcmp(FUZZ_EVENT_FORMAT, "csv"))
 			run_csv(p, data, size);
 		else
 			run_json(p, (const char *)data, size);
-		event_parser_free(p);
+		engage_parser_free(p);
 	}
 	return 0;
 }

@@ -1,39 +1,39 @@
 /*
- * event.c - engagement and intent events from NDJSON lines and CSV rows,
+ * engage.c - engagement and intent events from NDJSON lines and CSV rows,
  * by the usual names or through a map (an export of another shape).
  *
  * Both formats gather each field's text first (raw[]), then convert() does
  * what a map asks and checks what every event needs, so that a CSV row and
  * a JSON line of the same export come out the same.
  */
-#include "event.h"
+#include "engage.h"
 
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define F_COUNT_ALL EVENT_FIELD_COUNT
+#define F_COUNT_ALL ENGAGE_FIELD_COUNT
 
-static const char *const field_names[EVENT_FIELD_COUNT] = {
+static const char *const field_names[ENGAGE_FIELD_COUNT] = {
 	"event_id", "email", "domain", "type", "occurred_at", "channel", "asset", "count",
 };
 
 /* Field names and the aliases exports use, lower-case. */
 static const struct {
 	const char *name;
-	enum event_field f;
+	enum engage_field f;
 } names[] = {
-	{"event_id", EVENT_F_ID},      {"id", EVENT_F_ID},           {"eventid", EVENT_F_ID},
-	{"email", EVENT_F_EMAIL},      {"email_address", EVENT_F_EMAIL}, {"contact_email", EVENT_F_EMAIL},
-	{"domain", EVENT_F_DOMAIN},    {"account", EVENT_F_DOMAIN},  {"account_domain", EVENT_F_DOMAIN},
-	{"company_domain", EVENT_F_DOMAIN},
-	{"type", EVENT_F_TYPE},        {"event_type", EVENT_F_TYPE}, {"event", EVENT_F_TYPE},
-	{"occurred_at", EVENT_F_AT},   {"timestamp", EVENT_F_AT},    {"time", EVENT_F_AT},
-	{"channel", EVENT_F_CHANNEL},  {"asset", EVENT_F_ASSET},     {"count", EVENT_F_COUNT},
+	{"event_id", ENGAGE_F_ID},      {"id", ENGAGE_F_ID},           {"eventid", ENGAGE_F_ID},
+	{"email", ENGAGE_F_EMAIL},      {"email_address", ENGAGE_F_EMAIL}, {"contact_email", ENGAGE_F_EMAIL},
+	{"domain", ENGAGE_F_DOMAIN},    {"account", ENGAGE_F_DOMAIN},  {"account_domain", ENGAGE_F_DOMAIN},
+	{"company_domain", ENGAGE_F_DOMAIN},
+	{"type", ENGAGE_F_TYPE},        {"event_type", ENGAGE_F_TYPE}, {"event", ENGAGE_F_TYPE},
+	{"occurred_at", ENGAGE_F_AT},   {"timestamp", ENGAGE_F_AT},    {"time", ENGAGE_F_AT},
+	{"channel", ENGAGE_F_CHANNEL},  {"asset", ENGAGE_F_ASSET},     {"count", ENGAGE_F_COUNT},
 };
 
-struct event_parser {
+struct engage_parser {
 	json_t *doc;          /* the NDJSON line being handed out */
 	char *props;          /* its properties, serialized */
 	struct lg_arena cells; /* a CSV row's cells, NUL-terminated */
@@ -42,32 +42,32 @@ struct event_parser {
 					* the last one for properties.count */
 	size_t ncols;
 	char **colname;       /* CSV: every column's name, as the header writes it */
-	const struct event_map *map; /* borrowed, or NULL */
+	const struct engage_map *map; /* borrowed, or NULL */
 	int *skip_col;        /* CSV: the column of each of map->skip, or -1 */
 	char id[96];          /* an event_id made for a record without one */
 	char why[200];        /* a reason that names what the record holds */
 };
 
-const char *event_field_name(enum event_field f)
+const char *engage_field_name(enum engage_field f)
 {
-	return (unsigned)f < EVENT_FIELD_COUNT ? field_names[f] : "unknown";
+	return (unsigned)f < ENGAGE_FIELD_COUNT ? field_names[f] : "unknown";
 }
 
-int event_field_find(const char *name, size_t n)
+int engage_field_find(const char *name, size_t n)
 {
-	for (int f = 0; f < EVENT_FIELD_COUNT; f++)
+	for (int f = 0; f < ENGAGE_FIELD_COUNT; f++)
 		if (lg_ascii_eq(name, n, field_names[f], strlen(field_names[f])))
 			return f;
 	return -1;
 }
 
-const char *event_time_format_name(enum event_time_format f)
+const char *engage_time_format_name(enum engage_time_format f)
 {
 	switch (f) {
-	case EVENT_TIME_AUTO:     return "auto";
-	case EVENT_TIME_RFC3339:  return "rfc3339";
-	case EVENT_TIME_EPOCH_S:  return "epoch_s";
-	case EVENT_TIME_EPOCH_MS: return "epoch_ms";
+	case ENGAGE_TIME_AUTO:     return "auto";
+	case ENGAGE_TIME_RFC3339:  return "rfc3339";
+	case ENGAGE_TIME_EPOCH_S:  return "epoch_s";
+	case ENGAGE_TIME_EPOCH_MS: return "epoch_ms";
 	}
 	return "unknown";
 }
@@ -98,9 +98,9 @@ static bool same(const char *a, size_t an, const char *b)
 
 /* Which field a column or member called [s, s+n) is: the map's column for
  * it, else a usual name of a field the map does not place. */
-static int field_of(const struct event_parser *p, const char *s, size_t n)
+static int field_of(const struct engage_parser *p, const char *s, size_t n)
 {
-	const struct event_map *m = p->map;
+	const struct engage_map *m = p->map;
 	if (m)
 		for (int f = 0; f < F_COUNT_ALL; f++)
 			if (m->column[f] && same(s, n, m->column[f]))
@@ -109,12 +109,12 @@ static int field_of(const struct event_parser *p, const char *s, size_t n)
 	return f >= 0 && m && m->column[f] ? -1 : f;
 }
 
-struct event_parser *event_parser_new(void)
+struct engage_parser *engage_parser_new(void)
 {
-	return lg_xcalloc(1, sizeof(struct event_parser));
+	return lg_xcalloc(1, sizeof(struct engage_parser));
 }
 
-static void reset(struct event_parser *p)
+static void reset(struct engage_parser *p)
 {
 	json_decref(p->doc);
 	p->doc = NULL;
@@ -123,7 +123,7 @@ static void reset(struct event_parser *p)
 	lg_arena_release(&p->cells);
 }
 
-void event_parser_free(struct event_parser *p)
+void engage_parser_free(struct engage_parser *p)
 {
 	if (!p)
 		return;
@@ -135,7 +135,7 @@ void event_parser_free(struct event_parser *p)
 	free(p);
 }
 
-void event_parser_set_map(struct event_parser *p, const struct event_map *m)
+void engage_parser_set_map(struct engage_parser *p, const struct engage_map *m)
 {
 	p->map = m;
 	free(p->skip_col);
@@ -148,12 +148,12 @@ static bool parse_count(const char *s, long *out)
 }
 
 /* Unix time of [s, s+n) in the map's format. */
-static bool parse_time(enum event_time_format f, const char *s, size_t n, int64_t *out)
+static bool parse_time(enum engage_time_format f, const char *s, size_t n, int64_t *out)
 {
 	lg_ascii_trim(&s, &n);
-	if (f == EVENT_TIME_AUTO)
+	if (f == ENGAGE_TIME_AUTO)
 		return lg_time_parse_cell(s, n, out);
-	if (f == EVENT_TIME_RFC3339)
+	if (f == ENGAGE_TIME_RFC3339)
 		return n && lg_time_parse(s, n, out);
 	int64_t v = 0;
 	if (!n || n > 18)
@@ -163,23 +163,23 @@ static bool parse_time(enum event_time_format f, const char *s, size_t n, int64_
 			return false;
 		v = v * 10 + (s[i] - '0');
 	}
-	*out = f == EVENT_TIME_EPOCH_MS ? v / 1000 : v;
+	*out = f == ENGAGE_TIME_EPOCH_MS ? v / 1000 : v;
 	return true;
 }
 
-static const char *time_want(const struct event_parser *p)
+static const char *time_want(const struct engage_parser *p)
 {
-	switch (p->map ? p->map->time_format : EVENT_TIME_AUTO) {
-	case EVENT_TIME_RFC3339:  return "occurred_at is not a time (RFC 3339, as the map says)";
-	case EVENT_TIME_EPOCH_S:  return "occurred_at is not a time (Unix seconds, as the map says)";
-	case EVENT_TIME_EPOCH_MS: return "occurred_at is not a time (Unix milliseconds, as the map says)";
-	case EVENT_TIME_AUTO:     break;
+	switch (p->map ? p->map->time_format : ENGAGE_TIME_AUTO) {
+	case ENGAGE_TIME_RFC3339:  return "occurred_at is not a time (RFC 3339, as the map says)";
+	case ENGAGE_TIME_EPOCH_S:  return "occurred_at is not a time (Unix seconds, as the map says)";
+	case ENGAGE_TIME_EPOCH_MS: return "occurred_at is not a time (Unix milliseconds, as the map says)";
+	case ENGAGE_TIME_AUTO:     break;
 	}
 	return "occurred_at is not a time (RFC 3339 or Unix seconds)";
 }
 
 /* Does a skip rule's value match the cell [s, s+n)? */
-static bool skip_matches(const struct event_map_skip *k, const char *s, size_t n)
+static bool skip_matches(const struct engage_map_skip *k, const char *s, size_t n)
 {
 	return same(s, n, k->value);
 }
@@ -189,17 +189,17 @@ static bool skip_matches(const struct event_map_skip *k, const char *s, size_t n
  * and time, a made event_id, and what every event needs.  *why says what
  * is wrong.
  */
-static enum lg_status convert(struct event_parser *p, const char *const raw[F_COUNT_ALL],
-			      struct event_rec *out, const char **why)
+static enum lg_status convert(struct engage_parser *p, const char *const raw[F_COUNT_ALL],
+			      struct engage_rec *out, const char **why)
 {
-	const struct event_map *m = p->map;
-	const char *type = raw[EVENT_F_TYPE];
+	const struct engage_map *m = p->map;
+	const char *type = raw[ENGAGE_F_TYPE];
 
-	out->event_id = raw[EVENT_F_ID];
-	out->email = raw[EVENT_F_EMAIL];
-	out->domain = raw[EVENT_F_DOMAIN];
-	out->channel = raw[EVENT_F_CHANNEL];
-	out->asset = raw[EVENT_F_ASSET];
+	out->event_id = raw[ENGAGE_F_ID];
+	out->email = raw[ENGAGE_F_EMAIL];
+	out->domain = raw[ENGAGE_F_DOMAIN];
+	out->channel = raw[ENGAGE_F_CHANNEL];
+	out->asset = raw[ENGAGE_F_ASSET];
 	out->type = type;
 	if (m && m->n_type && type && *type) {
 		size_t i, n = strlen(type);
@@ -220,12 +220,12 @@ static enum lg_status convert(struct event_parser *p, const char *const raw[F_CO
 		}
 		out->type = m->type[i].to;
 	}
-	if (!raw[EVENT_F_AT] || !*raw[EVENT_F_AT])
+	if (!raw[ENGAGE_F_AT] || !*raw[ENGAGE_F_AT])
 		return *why = "no occurred_at", LG_EDATA;
-	if (!parse_time(m ? m->time_format : EVENT_TIME_AUTO, raw[EVENT_F_AT], strlen(raw[EVENT_F_AT]),
+	if (!parse_time(m ? m->time_format : ENGAGE_TIME_AUTO, raw[ENGAGE_F_AT], strlen(raw[ENGAGE_F_AT]),
 			&out->occurred_at))
 		return *why = time_want(p), LG_EDATA;
-	if (raw[EVENT_F_COUNT] && *raw[EVENT_F_COUNT] && !parse_count(raw[EVENT_F_COUNT], &out->count))
+	if (raw[ENGAGE_F_COUNT] && *raw[ENGAGE_F_COUNT] && !parse_count(raw[ENGAGE_F_COUNT], &out->count))
 		return *why = "count is not a whole number", LG_EDATA;
 
 	if (!out->event_id || !*out->event_id) {
@@ -235,7 +235,7 @@ static enum lg_status convert(struct event_parser *p, const char *const raw[F_CO
 		 * same row imported again makes the same id. */
 		struct lg_buf b = LG_BUF_INIT;
 		lg_buf_addf(&b, "%s\n%s\n%s\n%s\n%s", out->email ? out->email : "",
-			    out->domain ? out->domain : "", type ? type : "", raw[EVENT_F_AT],
+			    out->domain ? out->domain : "", type ? type : "", raw[ENGAGE_F_AT],
 			    out->asset ? out->asset : "");
 		snprintf(p->id, sizeof(p->id), "%.40s:%016llx", m->name,
 			 (unsigned long long)lg_hash(b.data, b.len));
@@ -257,7 +257,7 @@ static enum lg_status convert(struct event_parser *p, const char *const raw[F_CO
 	return LG_OK;
 }
 
-static void clear(struct event_rec *out)
+static void clear(struct engage_rec *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->count = -1;
@@ -281,9 +281,9 @@ static const char *scalar(json_t *v, char *buf, size_t cap, bool bools)
 }
 
 /* Does a member of the line match one of the map's ignore_when rules? */
-static bool json_skipped(const struct event_parser *p, json_t *doc)
+static bool json_skipped(const struct engage_parser *p, json_t *doc)
 {
-	const struct event_map *m = p->map;
+	const struct engage_map *m = p->map;
 	const char *key;
 	json_t *v;
 	char buf[24];
@@ -302,8 +302,8 @@ static bool json_skipped(const struct event_parser *p, json_t *doc)
 	return false;
 }
 
-enum lg_status event_parse_json(struct event_parser *p, const char *line, size_t n,
-				struct event_rec *out, const char **why)
+enum lg_status engage_parse_json(struct engage_parser *p, const char *line, size_t n,
+				struct engage_rec *out, const char **why)
 {
 	json_error_t jerr;
 	const char *raw[F_COUNT_ALL] = {0};
@@ -371,10 +371,10 @@ enum lg_status event_parse_json(struct event_parser *p, const char *line, size_t
 
 /* ---- CSV ---------------------------------------------------------------- */
 
-enum lg_status event_csv_header(struct event_parser *p, const char *const *name,
+enum lg_status engage_csv_header(struct engage_parser *p, const char *const *name,
 				const size_t *len, size_t n, const char **why)
 {
-	const struct event_map *m = p->map;
+	const struct engage_map *m = p->map;
 
 	for (int f = 0; f < F_COUNT_ALL; f++)
 		p->col[f] = -1;
@@ -410,20 +410,20 @@ enum lg_status event_csv_header(struct event_parser *p, const char *const *name,
 				return *why = p->why, LG_EDATA;
 			}
 		}
-	} else if (p->col[EVENT_F_ID] < 0) {
+	} else if (p->col[ENGAGE_F_ID] < 0) {
 		return *why = "no event_id column", LG_EDATA;
 	}
-	if (p->col[EVENT_F_TYPE] < 0)
+	if (p->col[ENGAGE_F_TYPE] < 0)
 		return *why = "no type column", LG_EDATA;
-	if (p->col[EVENT_F_AT] < 0)
+	if (p->col[ENGAGE_F_AT] < 0)
 		return *why = "no occurred_at column", LG_EDATA;
-	if (p->col[EVENT_F_EMAIL] < 0 && p->col[EVENT_F_DOMAIN] < 0)
+	if (p->col[ENGAGE_F_EMAIL] < 0 && p->col[ENGAGE_F_DOMAIN] < 0)
 		return *why = "neither an email nor a domain column", LG_EDATA;
 	return LG_OK;
 }
 
-enum lg_status event_parse_csv(struct event_parser *p, const char *const *cell,
-			       const size_t *len, size_t n, struct event_rec *out,
+enum lg_status engage_parse_csv(struct engage_parser *p, const char *const *cell,
+			       const size_t *len, size_t n, struct engage_rec *out,
 			       const char **why)
 {
 	reset(p);

@@ -1,10 +1,10 @@
 /*
- * test_event.c - engagement events from NDJSON lines and CSV rows, by the
+ * test_engage.c - engagement events from NDJSON lines and CSV rows, by the
  * usual names and through a map ([events.map.NAME]: the built-in HubSpot
  * one, and maps of a configuration).
  */
 #include "conf/conf.h"
-#include "event/event.h"
+#include "engage/engage.h"
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -42,25 +42,25 @@ static void split(struct row *r, const char *line)
 	}
 }
 
-static enum lg_status header(struct event_parser *p, const char *line, const char **why)
+static enum lg_status header(struct engage_parser *p, const char *line, const char **why)
 {
 	struct row r;
 	split(&r, line);
-	return event_csv_header(p, r.cell, r.len, r.n, why);
+	return engage_csv_header(p, r.cell, r.len, r.n, why);
 }
 
-static enum lg_status row(struct event_parser *p, const char *line, struct event_rec *e,
+static enum lg_status row(struct engage_parser *p, const char *line, struct engage_rec *e,
 			  const char **why)
 {
 	static struct row r; /* the record borrows nothing from it: cells are copied */
 	split(&r, line);
-	return event_parse_csv(p, r.cell, r.len, r.n, e, why);
+	return engage_parse_csv(p, r.cell, r.len, r.n, e, why);
 }
 
-static enum lg_status json(struct event_parser *p, const char *line, struct event_rec *e,
+static enum lg_status json(struct engage_parser *p, const char *line, struct engage_rec *e,
 			   const char **why)
 {
-	return event_parse_json(p, line, strlen(line), e, why);
+	return engage_parse_json(p, line, strlen(line), e, why);
 }
 
 /* ---- the usual names -------------------------------------------------------- */
@@ -70,20 +70,20 @@ static void test_names(void **state)
 	(void)state;
 	static const char *const want[] = {"event_id", "email", "domain", "type",
 					   "occurred_at", "channel", "asset", "count"};
-	for (int f = 0; f < EVENT_FIELD_COUNT; f++) {
-		assert_string_equal(event_field_name((enum event_field)f), want[f]);
-		assert_int_equal(event_field_find(want[f], strlen(want[f])), f);
+	for (int f = 0; f < ENGAGE_FIELD_COUNT; f++) {
+		assert_string_equal(engage_field_name((enum engage_field)f), want[f]);
+		assert_int_equal(engage_field_find(want[f], strlen(want[f])), f);
 	}
-	assert_int_equal(event_field_find("Occurred_At", 11), EVENT_F_AT);
-	assert_int_equal(event_field_find("timestamp", 9), -1); /* an alias, not a name */
-	assert_string_equal(event_time_format_name(EVENT_TIME_EPOCH_MS), "epoch_ms");
+	assert_int_equal(engage_field_find("Occurred_At", 11), ENGAGE_F_AT);
+	assert_int_equal(engage_field_find("timestamp", 9), -1); /* an alias, not a name */
+	assert_string_equal(engage_time_format_name(ENGAGE_TIME_EPOCH_MS), "epoch_ms");
 }
 
 static void test_plain(void **state)
 {
 	(void)state;
-	struct event_parser *p = event_parser_new();
-	struct event_rec e;
+	struct engage_parser *p = engage_parser_new();
+	struct engage_rec e;
 	const char *why = NULL;
 
 	assert_int_equal(header(p, "Event ID,Email,Type,Occurred At,Campaign", &why), LG_OK);
@@ -121,20 +121,20 @@ static void test_plain(void **state)
 	assert_int_equal(json(p, "{\"id\":\"j2\",\"type\":\"demo_request\",\"time\":1772355600}", &e, &why),
 			 LG_EDATA);
 	assert_string_equal(why, "neither email nor domain");
-	event_parser_free(p);
+	engage_parser_free(p);
 }
 
 /* ---- maps -------------------------------------------------------------------- */
 
-static const struct event_map_type crm_types[] = {
+static const struct engage_map_type crm_types[] = {
 	{"Opened", "email_open"}, {"Clicked", "email_click"}, {"Sent", NULL},
 };
-static const struct event_map_skip crm_skip[] = {{"Bot", "yes"}, {"bot", "true"}};
+static const struct engage_map_skip crm_skip[] = {{"Bot", "yes"}, {"bot", "true"}};
 
-static const struct event_map crm = {
+static const struct engage_map crm = {
 	.name = "crm",
-	.column = {[EVENT_F_EMAIL] = "Contact", [EVENT_F_TYPE] = "Activity", [EVENT_F_AT] = "When"},
-	.time_format = EVENT_TIME_EPOCH_S,
+	.column = {[ENGAGE_F_EMAIL] = "Contact", [ENGAGE_F_TYPE] = "Activity", [ENGAGE_F_AT] = "When"},
+	.time_format = ENGAGE_TIME_EPOCH_S,
 	.type = crm_types,
 	.n_type = 3,
 	.skip = crm_skip,
@@ -144,12 +144,12 @@ static const struct event_map crm = {
 static void test_map_csv(void **state)
 {
 	(void)state;
-	struct event_parser *p = event_parser_new();
-	struct event_rec e;
+	struct engage_parser *p = engage_parser_new();
+	struct engage_rec e;
 	const char *why = NULL;
 	char id1[96];
 
-	event_parser_set_map(p, &crm);
+	engage_parser_set_map(p, &crm);
 	/* the map's columns (case aside), the usual names for the rest */
 	assert_int_equal(header(p, "contact,ACTIVITY,when,Asset,Email,bot,Note", &why), LG_OK);
 	assert_int_equal(row(p, "ann@acme.example,opened,1772355600,deck,other@x.example,no,hi", &e, &why),
@@ -186,19 +186,19 @@ static void test_map_csv(void **state)
 	assert_int_equal(header(p, "contact,activity,date", &why), LG_EDATA);
 	assert_string_equal(why, "no occurred_at column 'When' ([events.map.crm])");
 	/* without the map, the usual names again */
-	event_parser_set_map(p, NULL);
+	engage_parser_set_map(p, NULL);
 	assert_int_equal(header(p, "contact,ACTIVITY,when", &why), LG_EDATA);
-	event_parser_free(p);
+	engage_parser_free(p);
 }
 
 static void test_map_json(void **state)
 {
 	(void)state;
-	struct event_parser *p = event_parser_new();
-	struct event_rec e;
+	struct engage_parser *p = engage_parser_new();
+	struct engage_rec e;
 	const char *why = NULL;
 
-	event_parser_set_map(p, &crm);
+	engage_parser_set_map(p, &crm);
 	assert_int_equal(json(p, "{\"CONTACT\":\"bo@acme.example\",\"activity\":\"Opened\",\"when\":1772355600,"
 				 "\"bot\":false,\"id\":\"given\"}", &e, &why), LG_OK);
 	assert_string_equal(e.event_id, "given"); /* the usual name, as the map places no id */
@@ -212,7 +212,7 @@ static void test_map_json(void **state)
 	assert_int_equal(json(p, "{\"contact\":\"bo@acme.example\",\"activity\":\"Replied\",\"when\":1}", &e, &why),
 			 LG_EDATA);
 	assert_true(has(why, "type 'Replied' is not in [events.map.crm]"));
-	event_parser_free(p);
+	engage_parser_free(p);
 }
 
 /* The built-in map reads HubSpot's email events, as its API names them. */
@@ -220,16 +220,16 @@ static void test_hubspot(void **state)
 {
 	(void)state;
 	struct conf c;
-	struct event_parser *p = event_parser_new();
-	struct event_rec e;
+	struct engage_parser *p = engage_parser_new();
+	struct engage_rec e;
 	const char *why = NULL;
 
 	conf_init(&c);
-	const struct event_map *m = conf_event_map(&c, "HubSpot");
+	const struct engage_map *m = conf_event_map(&c, "HubSpot");
 	assert_non_null(m);
 	assert_string_equal(m->name, "hubspot");
 	assert_null(conf_event_map(&c, "mailchimp"));
-	event_parser_set_map(p, m);
+	engage_parser_set_map(p, m);
 	assert_int_equal(header(p, "id,created,type,recipient,portalId,appId,appName,emailCampaignId,url,"
 				   "filteredEvent", &why), LG_OK);
 	assert_int_equal(row(p, "e-3,1772902800456,OPEN,ann@acme.example,62515,113,Batch,2001,,false", &e, &why),
@@ -267,7 +267,7 @@ static void test_hubspot(void **state)
 	assert_string_equal(e.type, "email_click");
 	assert_int_equal(e.occurred_at, 1772902800);
 	assert_string_equal(e.asset, "2001");
-	event_parser_free(p);
+	engage_parser_free(p);
 	conf_release(&c);
 }
 
@@ -301,13 +301,13 @@ static void test_conf_maps(void **state)
 			      "[events.map.hubspot]\n"
 			      "type.STATUSCHANGE = unsubscribe\n", &e),
 			 LG_OK);
-	const struct event_map *m = conf_event_map(&c, "mine");
+	const struct engage_map *m = conf_event_map(&c, "mine");
 	assert_non_null(m);
 	assert_string_equal(m->name, "mine");
-	assert_string_equal(m->column[EVENT_F_EMAIL], "Contact");
-	assert_string_equal(m->column[EVENT_F_AT], "When");
-	assert_null(m->column[EVENT_F_TYPE]);
-	assert_int_equal(m->time_format, EVENT_TIME_RFC3339);
+	assert_string_equal(m->column[ENGAGE_F_EMAIL], "Contact");
+	assert_string_equal(m->column[ENGAGE_F_AT], "When");
+	assert_null(m->column[ENGAGE_F_TYPE]);
+	assert_int_equal(m->time_format, ENGAGE_TIME_RFC3339);
 	assert_int_equal(m->n_type, 3);
 	assert_string_equal(m->type[0].to, "trial_signup"); /* a type [scoring] adds */
 	assert_string_equal(m->type[1].to, "email_click");
@@ -315,8 +315,8 @@ static void test_conf_maps(void **state)
 	assert_int_equal(m->n_skip, 2);
 	assert_string_equal(m->skip[1].value, "maybe");
 	/* a section of the built-in map's name changes only its keys */
-	const struct event_map *h = conf_event_map(&c, "hubspot");
-	assert_string_equal(h->column[EVENT_F_EMAIL], "recipient");
+	const struct engage_map *h = conf_event_map(&c, "hubspot");
+	assert_string_equal(h->column[ENGAGE_F_EMAIL], "recipient");
 	size_t i;
 	for (i = 0; i < h->n_type && strcmp(h->type[i].from, "STATUSCHANGE"); i++)
 		;
@@ -374,9 +374,9 @@ static void test_shipped(void **state)
 	conf_init(&c);
 	if (conf_load_text(&c, on.data, on.len, "leadgate.conf", "conf", &e) != LG_OK)
 		fail_msg("%s", e.msg);
-	const struct event_map *s = conf_event_map(&c, "shipped"), *h = conf_event_map(&c, "hubspot");
+	const struct engage_map *s = conf_event_map(&c, "shipped"), *h = conf_event_map(&c, "hubspot");
 	assert_non_null(s);
-	for (int k = 0; k < EVENT_FIELD_COUNT; k++) {
+	for (int k = 0; k < ENGAGE_FIELD_COUNT; k++) {
 		if (!h->column[k])
 			assert_null(s->column[k]);
 		else

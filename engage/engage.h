@@ -1,5 +1,5 @@
 /*
- * event.h - engagement and intent events as users export them: one JSON
+ * engage.h - engagement and intent events as users export them: one JSON
  * object a line (NDJSON) or a CSV with a header row.
  *
  * An event has an event_id (what makes importing it twice add nothing), a
@@ -21,41 +21,41 @@
  * An export of another shape (HubSpot's email events: "recipient",
  * "created" in milliseconds, "OPEN") is read through a map: which column
  * holds each field, how its time is written, which of its types are which
- * of the rubric's, and which rows are no events (struct event_map; the
+ * of the rubric's, and which rows are no events (struct engage_map; the
  * configuration's [events.map.NAME]).
  *
  * Pure: it converts fields handed to it; reading files is the caller's.
  */
-#ifndef LG_EVENT_H
-#define LG_EVENT_H
+#ifndef LG_ENGAGE_H
+#define LG_ENGAGE_H
 
 #include "common/common.h"
 
 /* The fields of an event (the names of the list above, in this order). */
-enum event_field {
-	EVENT_F_ID, EVENT_F_EMAIL, EVENT_F_DOMAIN, EVENT_F_TYPE, EVENT_F_AT, EVENT_F_CHANNEL,
-	EVENT_F_ASSET, EVENT_F_COUNT,
+enum engage_field {
+	ENGAGE_F_ID, ENGAGE_F_EMAIL, ENGAGE_F_DOMAIN, ENGAGE_F_TYPE, ENGAGE_F_AT, ENGAGE_F_CHANNEL,
+	ENGAGE_F_ASSET, ENGAGE_F_COUNT,
 };
-#define EVENT_FIELD_COUNT 8
-const char *event_field_name(enum event_field f); /* "event_id", "email", ... "count" */
-int event_field_find(const char *name, size_t n);  /* by that name (ASCII case ignored), or -1 */
+#define ENGAGE_FIELD_COUNT 8
+const char *engage_field_name(enum engage_field f); /* "event_id", "email", ... "count" */
+int engage_field_find(const char *name, size_t n);  /* by that name (ASCII case ignored), or -1 */
 
 /* How a map's occurred_at is written. */
-enum event_time_format {
-	EVENT_TIME_AUTO = 0,  /* RFC 3339, a date, or Unix time: 9-12 digits seconds, 13-16 ms */
-	EVENT_TIME_RFC3339,   /* RFC 3339 or a date only */
-	EVENT_TIME_EPOCH_S,   /* Unix seconds, any number of digits */
-	EVENT_TIME_EPOCH_MS,  /* Unix milliseconds, any number of digits */
+enum engage_time_format {
+	ENGAGE_TIME_AUTO = 0,  /* RFC 3339, a date, or Unix time: 9-12 digits seconds, 13-16 ms */
+	ENGAGE_TIME_RFC3339,   /* RFC 3339 or a date only */
+	ENGAGE_TIME_EPOCH_S,   /* Unix seconds, any number of digits */
+	ENGAGE_TIME_EPOCH_MS,  /* Unix milliseconds, any number of digits */
 };
-const char *event_time_format_name(enum event_time_format f); /* "auto", "rfc3339", ... */
+const char *engage_time_format_name(enum engage_time_format f); /* "auto", "rfc3339", ... */
 
 /* One of a map's type values: the export's (from, compared without ASCII
  * case) and the rubric's (to), or NULL: the row is no event (ignored). */
-struct event_map_type {
+struct engage_map_type {
 	const char *from, *to;
 };
 /* A row whose column holds value (ASCII case ignored) is no event. */
-struct event_map_skip {
+struct engage_map_skip {
 	const char *column, *value;
 };
 
@@ -63,23 +63,23 @@ struct event_map_skip {
  * An export of another shape.  Every string is borrowed (the
  * configuration's) and must outlive the parser's use of the map.
  */
-struct event_map {
+struct engage_map {
 	const char *name;
 	/* The column (CSV header) or member (NDJSON) of each field, matched
 	 * without ASCII case; NULL: the usual names above. */
-	const char *column[EVENT_FIELD_COUNT];
-	enum event_time_format time_format;
+	const char *column[ENGAGE_FIELD_COUNT];
+	enum engage_time_format time_format;
 	/* With any, a type value not among them makes the record not an
 	 * event; with none, type values are the rubric's as they are. */
-	const struct event_map_type *type;
+	const struct engage_map_type *type;
 	size_t n_type;
-	const struct event_map_skip *skip;
+	const struct engage_map_skip *skip;
 	size_t n_skip;
 };
 
 /* One event.  Strings borrowed from the parser until its next call; NULL
  * when absent (never for event_id, type, unless ignored). */
-struct event_rec {
+struct engage_rec {
 	const char *event_id;
 	const char *email;
 	const char *domain;
@@ -93,9 +93,9 @@ struct event_rec {
 			      * nothing, an ignore_when); the other fields unset */
 };
 
-struct event_parser;
-struct event_parser *event_parser_new(void); /* owned: event_parser_free */
-void event_parser_free(struct event_parser *p);
+struct engage_parser;
+struct engage_parser *engage_parser_new(void); /* owned: engage_parser_free */
+void engage_parser_free(struct engage_parser *p);
 
 /*
  * Read what follows through map m (borrowed; NULL: the usual names), from
@@ -104,7 +104,7 @@ void event_parser_free(struct event_parser *p);
  * type as the export writes it and the time as written, so that importing
  * it again adds nothing.
  */
-void event_parser_set_map(struct event_parser *p, const struct event_map *m);
+void engage_parser_set_map(struct engage_parser *p, const struct engage_map *m);
 
 /*
  * One NDJSON line (without its newline).  LG_OK with *out filled, or
@@ -112,17 +112,17 @@ void event_parser_set_map(struct event_parser *p, const struct event_map *m);
  * borrowed until the parser's next call).  A blank line is LG_OK with
  * out->event_id NULL and out->ignored false: skip it.
  */
-enum lg_status event_parse_json(struct event_parser *p, const char *line, size_t n,
-				struct event_rec *out, const char **why);
+enum lg_status engage_parse_json(struct engage_parser *p, const char *line, size_t n,
+				struct engage_rec *out, const char **why);
 
 /*
  * CSV: the header's names first (LG_EDATA and *why when a required column
  * is missing), then each row's cells.  Cells are borrowed for the call.
  */
-enum lg_status event_csv_header(struct event_parser *p, const char *const *name,
+enum lg_status engage_csv_header(struct engage_parser *p, const char *const *name,
 				const size_t *len, size_t n, const char **why);
-enum lg_status event_parse_csv(struct event_parser *p, const char *const *cell,
-			       const size_t *len, size_t n, struct event_rec *out,
+enum lg_status engage_parse_csv(struct engage_parser *p, const char *const *cell,
+			       const size_t *len, size_t n, struct engage_rec *out,
 			       const char **why);
 
 #endif
