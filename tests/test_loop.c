@@ -258,7 +258,7 @@ static void test_timer_cancel(void **state)
 	/* Many at once, every other one cancelled: the rest run in order. */
 	loop_timer_id ids[100];
 	static struct tick many[100];
-	static char names[100][8];
+	static char names[100][12]; /* room for any int, as the compiler checks */
 	struct log g2 = {{0}, 0};
 	for (int i = 0; i < 100; i++) {
 		snprintf(names[i], sizeof(names[i]), "%d", i);
