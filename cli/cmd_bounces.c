@@ -37,7 +37,7 @@ static int on_opt(void *arg, int key, const char *val)
 	case 'c': a->config = val; return -1;
 	case 'q': a->quiet = true; return -1;
 	}
-	return 64;
+	return CLI_EUSAGE;
 }
 
 static void help(void)

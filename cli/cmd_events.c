@@ -43,7 +43,7 @@ static int on_opt(void *arg, int key, const char *val)
 	case 'm': a->map = val; return -1;
 	case 'q': a->quiet = true; return -1;
 	}
-	return 64;
+	return CLI_EUSAGE;
 }
 
 static void help(void)
@@ -343,7 +343,7 @@ int cmd_events(int argc, char **argv)
 		cli_error("events import: --map '%s': no [events.map.%s] in the configuration (maps: %s)",
 			  I.a.map, I.a.map, names.data ? names.data : "none");
 		lg_buf_release(&names);
-		rc = 64;
+		rc = CLI_EUSAGE;
 		goto out;
 	}
 	if (!cli_import_readable(argv + first, nfiles, ok, &unreadable)) {

@@ -70,7 +70,7 @@ static int on_opt(void *arg, int key, const char *val)
 	case OPT_RATES: slot = &a->rates; break;
 	case 'f': a->format = val; return -1;
 	case 'c': a->config = val; return -1;
-	default: return 64;
+	default: return CLI_EUSAGE;
 	}
 	*slot = val;
 	a->seen |= 1u << (key - OPT_FRAMEWORK);
@@ -313,39 +313,33 @@ int cmd_evidence(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	if (argc - first != 2 || strcmp(argv[first], "add")) {
-		cli_error("evidence wants 'add EMAIL' (see 'leadgate evidence --help')");
-		return 64;
+		return cli_usage_error("evidence wants 'add EMAIL' (see 'leadgate evidence --help')");
 	}
 	if (!only(&a, "evidence add", &takes_evidence))
-		return 64;
+		return CLI_EUSAGE;
 	const char *email = argv[first + 1];
 	static const char *const need[] = {"criterion", "status", "confidence", "source"};
 	const char *have[] = {a.criterion, a.status, a.confidence, a.source};
 	for (int i = 0; i < 4; i++)
 		if (!have[i]) {
-			cli_error("evidence add needs --%s", need[i]);
-			return 64;
+			return cli_usage_error("evidence add needs --%s", need[i]);
 		}
 	enum scoring_ev_status es;
 	if (!lead_ev_status_parse(a.status, &es)) {
-		cli_error("--status wants met, partial or not_met, not '%s'", a.status);
-		return 64;
+		return cli_usage_error("--status wants met, partial or not_met, not '%s'", a.status);
 	}
 	char *end;
 	double conf = strtod(a.confidence, &end);
 	if (end == a.confidence || *end || !(conf >= 0 && conf <= 1)) {
-		cli_error("--confidence wants a number from 0 to 1, not '%s'", a.confidence);
-		return 64;
+		return cli_usage_error("--confidence wants a number from 0 to 1, not '%s'", a.confidence);
 	}
 	if (strcmp(a.source, "call") && strcmp(a.source, "email") && strcmp(a.source, "form") &&
 	    strcmp(a.source, "note")) {
-		cli_error("--source wants call, email, form or note, not '%s'", a.source);
-		return 64;
+		return cli_usage_error("--source wants call, email, form or note, not '%s'", a.source);
 	}
 	int64_t until = 0;
 	if (a.valid_until && !lg_time_parse(a.valid_until, strlen(a.valid_until), &until)) {
-		cli_error("--valid-until wants a time (RFC 3339), not '%s'", a.valid_until);
-		return 64;
+		return cli_usage_error("--valid-until wants a time (RFC 3339), not '%s'", a.valid_until);
 	}
 
 	if ((st = one_open(&O, &a, email, STORE_WRITE, false, &err)) != LG_OK)
@@ -353,7 +347,7 @@ int cmd_evidence(int argc, char **argv)
 	enum scoring_framework f;
 	if (!framework_of(&a, &O.conf, &f)) {
 		one_close(&O);
-		return 64;
+		return CLI_EUSAGE;
 	}
 	int c = scoring_criterion_find(f, a.criterion, strlen(a.criterion));
 	if (c < 0) {
@@ -366,7 +360,7 @@ int cmd_evidence(int argc, char **argv)
 			  scoring_framework_name(f), a.criterion, b.data);
 		lg_buf_release(&b);
 		one_close(&O);
-		return 64;
+		return CLI_EUSAGE;
 	}
 	unsigned n;
 	struct store_qevidence e = {
@@ -402,17 +396,16 @@ int cmd_qualify(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	if (argc - first != 1) {
-		cli_error("qualify wants one EMAIL");
-		return 64;
+		return cli_usage_error("qualify wants one EMAIL");
 	}
 	if (!only(&a, "qualify", &takes_qualify) || !json_format(&a, &json))
-		return 64;
+		return CLI_EUSAGE;
 	if ((st = one_open(&O, &a, argv[first], STORE_READ, true, &err)) != LG_OK)
 		goto out;
 	enum scoring_framework f;
 	if (!framework_of(&a, &O.conf, &f)) {
 		one_close(&O);
-		return 64;
+		return CLI_EUSAGE;
 	}
 	const struct scoring_rubric *rb = &O.conf.rubric;
 	/* cl: the checklist shown; sq: the one SQL needs (the configured
@@ -528,11 +521,10 @@ int cmd_decide(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	if (argc - first != 2) {
-		cli_error("decide wants EMAIL and accept, reject or recycle");
-		return 64;
+		return cli_usage_error("decide wants EMAIL and accept, reject or recycle");
 	}
 	if (!only(&a, "decide", &takes_decide))
-		return 64;
+		return CLI_EUSAGE;
 	const char *what = argv[first + 1];
 	enum scoring_stage to;
 	if (!strcmp(what, "accept"))
@@ -542,22 +534,19 @@ int cmd_decide(int argc, char **argv)
 	else if (!strcmp(what, "recycle"))
 		to = SCORING_RECYCLED;
 	else {
-		cli_error("decide wants accept, reject or recycle, not '%s'", what);
-		return 64;
+		return cli_usage_error("decide wants accept, reject or recycle, not '%s'", what);
 	}
 	if (!a.reason && to != SCORING_SAL) {
-		cli_error("decide %s needs --reason (one of bad_data, not_decision_maker, no_budget, "
+		return cli_usage_error("decide %s needs --reason (one of bad_data, not_decision_maker, no_budget, "
 			  "no_need, bad_timing, competitor, student_or_personal, existing_customer, "
 			  "duplicate, other)", what);
-		return 64;
 	}
 	if (a.reason) {
 		size_t i;
 		for (i = 0; i < N_REASONS && strcmp(reasons[i], a.reason); i++)
 			;
 		if (i == N_REASONS) {
-			cli_error("--reason: unknown code '%s' (see 'leadgate decide --help')", a.reason);
-			return 64;
+			return cli_usage_error("--reason: unknown code '%s' (see 'leadgate decide --help')", a.reason);
 		}
 	}
 	const char *by = a.by ? a.by : getenv("USER");
@@ -565,7 +554,7 @@ int cmd_decide(int argc, char **argv)
 		by = "rep";
 	if (!strcmp(by, "auto")) {
 		cli_error("--by: 'auto' names the automatic moves; give a person's name");
-		return 64;
+		return CLI_EUSAGE;
 	}
 
 	if ((st = one_open(&O, &a, argv[first], STORE_WRITE, true, &err)) != LG_OK)
@@ -692,11 +681,10 @@ int cmd_report(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	if (argc - first != 1 || strcmp(argv[first], "rejections")) {
-		cli_error("report wants 'rejections'");
-		return 64;
+		return cli_usage_error("report wants 'rejections'");
 	}
 	if (!only(&a, "report", &takes_report) || !json_format(&a, &json))
-		return 64;
+		return CLI_EUSAGE;
 	st = store_open(&s, cli_common.db, STORE_READ, &err);
 	if (st == LG_OK)
 		st = store_moves_each(s, 0, on_move, &T, &err);
@@ -761,17 +749,15 @@ int cmd_funnel(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	if (first < argc) {
-		cli_error("funnel takes no operand ('%s')", argv[first]);
-		return 64;
+		return cli_usage_error("funnel takes no operand ('%s')", argv[first]);
 	}
 	if (!only(&a, "funnel", &takes_funnel))
-		return 64;
+		return CLI_EUSAGE;
 	if (!a.customers) {
-		cli_error("funnel needs --customers N");
-		return 64;
+		return cli_usage_error("funnel needs --customers N");
 	}
 	if (!cli_number_arg("--customers", a.customers, 1, 100000000, &customers))
-		return 64;
+		return CLI_EUSAGE;
 	scoring_funnel_default(r);
 	if (a.rates) {
 		const char *p = a.rates;
@@ -780,9 +766,8 @@ int cmd_funnel(int argc, char **argv)
 			double v = strtod(p, &end);
 			if (end == p || !(v > 0 && v <= 1) ||
 			    (i < SCORING_FUNNEL_STEPS - 1 ? *end != ',' : *end != '\0')) {
-				cli_error("--rates wants four rates in (0, 1] separated by commas, "
+				return cli_usage_error("--rates wants four rates in (0, 1] separated by commas, "
 					  "not '%s'", a.rates);
-				return 64;
 			}
 			r[i] = v;
 			p = end + 1;

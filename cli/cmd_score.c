@@ -52,7 +52,7 @@ static int on_opt(void *arg, int key, const char *val)
 	case 'c': a->config = val; return -1;
 	case 'q': a->quiet = true; return -1;
 	}
-	return 64;
+	return CLI_EUSAGE;
 }
 
 static void help(void)
@@ -314,12 +314,11 @@ int cmd_score(int argc, char **argv)
 	if (first < argc) {
 		cli_error("score takes no operand ('%s'); --explain EMAIL scores one contact",
 			  argv[first]);
-		return 64;
+		return CLI_EUSAGE;
 	}
 	if (a.explain && (a.output || a.list)) {
-		cli_error("--explain prints one contact's explanation on standard output: it takes "
+		return cli_usage_error("--explain prints one contact's explanation on standard output: it takes "
 			  "neither --output nor --list");
-		return 64;
 	}
 	now = cli_now(); /* after the options: --now */
 	conf_init(&conf);
