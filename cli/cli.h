@@ -173,59 +173,6 @@ enum lg_status cli_import_files(struct store *s, int64_t list_id, int64_t now, c
 				void *arg, int *failed, struct lg_err *err);
 int cli_import_status(const char *cmd, int failed, int n);
 
-/*
- * ---- lead.c: what score, qualify and decide share ----
- * A contact from the store scored at `now`: its events (the store's, in
- * time order), its account's (all loaded once by lead_load_accounts), its
- * stage and the automatic moves that follow from the score.
- */
-struct conf;
-struct store_lead;
-struct lead_span {
-	size_t start, n; /* an account's events in lead.acct */
-};
-struct lead {
-	struct store *store;
-	const struct conf *conf;
-	struct verify_ctx *vctx;
-	const struct scoring_ctx *sctx;
-	int64_t now;
-	struct scoring_event *ev;   /* the contact's events */
-	size_t nev, capev;
-	struct lg_arena arena;      /* their strings, until the next contact */
-	struct scoring_event *acct; /* every account's events, by account */
-	size_t nacct, capacct;
-	struct lg_arena acct_arena;
-	struct lg_map accounts;     /* account -> struct lead_span */
-	bool all_accounts;          /* lead_load_accounts ran: else each lead_score reads its own */
-	struct lg_map titles;       /* title -> its rule (int: scoring_title_rule), up to a cap */
-	struct scoring_evidence *evidence;
-	size_t nevidence, capevidence;
-};
-#define LEAD_MOVES_MAX 4
-struct lead_scored {
-	struct scoring_result r;
-	const char *account;          /* the registrable domain; borrowed until the next lead_score */
-	enum scoring_stage was, stage; /* before and after the automatic moves */
-	struct {
-		enum scoring_stage from, to;
-		const char *why;          /* static */
-	} moves[LEAD_MOVES_MAX];
-	unsigned nmoves;
-	struct scoring_line *lines;   /* explain: owned, free() */
-	size_t nlines;
-};
-void lead_init(struct lead *L, struct store *s, const struct conf *conf, struct verify_ctx *vctx,
-	       const struct scoring_ctx *sctx, int64_t now);
-void lead_release(struct lead *L);
-enum lg_status lead_load_accounts(struct lead *L, struct lg_err *err);
-enum lg_status lead_score(struct lead *L, const struct store_lead *l, struct lead_scored *out,
-			  bool explain, struct lg_err *err);
-enum lg_status lead_checklist(struct lead *L, int64_t contact_id, enum scoring_framework f,
-			      struct scoring_checklist *out, struct lg_err *err);
-/* "met", "partial", "not_met" */
-bool lead_ev_status_parse(const char *s, enum scoring_ev_status *out);
-
 /* ---- list.c: the gate's decision as text (jobs/jobs.h weighs the list) ---- */
 
 struct store_list_info;
