@@ -36,16 +36,6 @@ struct option *cli_getopt_table(const struct cli_option *opts, char **shorts);
  */
 int cli_output_open(const char *path);
 enum lg_status cli_output_close(int fd, const char *path, bool ok, struct lg_err *err);
-/*
- * A score as shown: rounded to hundredths, half away from zero.  One rule
- * for every figure a command prints (score's rows, its explanation,
- * qualify, decide), so that they never differ in the last digit.
- */
-static inline double cli_cents(double v)
-{
-	return (double)lround(v * 100) / 100;
-}
-
 /* Write s as a JSON string (quoted and escaped) to f. */
 void cli_json_quote(FILE *f, const char *s);
 /* Report an error on stderr: "leadgate: msg". */

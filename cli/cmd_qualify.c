@@ -453,7 +453,7 @@ int cmd_qualify(int argc, char **argv)
 		fputs("{\"email\":", stdout);
 		cli_json_quote(stdout, O.F.address);
 		printf(",\"stage\":\"%s\",\"total\":%.2f,\"framework\":\"%s\",\"criteria\":[",
-		       scoring_stage_name(stage), cli_cents(r->total), scoring_framework_name(f));
+		       scoring_stage_name(stage), lead_cents(r->total), scoring_framework_name(f));
 		for (unsigned i = 0; i < n; i++)
 			printf("%s{\"criterion\":\"%s\",\"status\":%s%s%s,\"met\":%s}", i ? "," : "",
 			       names[i], cl.status[i] < 0 ? "" : "\"",
@@ -471,7 +471,7 @@ int cmd_qualify(int argc, char **argv)
 		printf("]}\n");
 	} else {
 		printf("%s: stage %s, total %.2f (grade %s)\n%s checklist:\n", O.F.address,
-		       scoring_stage_name(stage), cli_cents(r->total), r->grade, scoring_framework_name(f));
+		       scoring_stage_name(stage), lead_cents(r->total), r->grade, scoring_framework_name(f));
 		for (unsigned i = 0; i < n; i++)
 			printf("  [%c] %-18s %s\n", cl.met[i] ? 'x' : ' ', names[i],
 			       cl.status[i] < 0 ? "no evidence" : stname[cl.status[i]]);
@@ -594,7 +594,7 @@ int cmd_decide(int argc, char **argv)
 	} else {
 		if (move)
 			fprintf(stderr, "leadgate decide: %s: %s -> %s (score %.2f, by %s)\n",
-				O.F.address, m.from, m.to, cli_cents(r->total), by);
+				O.F.address, m.from, m.to, lead_cents(r->total), by);
 		else
 			fprintf(stderr, "leadgate decide: %s is %s already; no move recorded\n",
 				O.F.address, scoring_stage_name(from));

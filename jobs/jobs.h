@@ -17,6 +17,8 @@
 #include "store/store.h"
 #include "verify/verify.h"
 
+#include <math.h>
+
 struct conf;
 struct loop;
 struct store;
@@ -403,5 +405,61 @@ enum lg_status lead_checklist(struct lead *L, int64_t contact_id, enum scoring_f
 			      struct scoring_checklist *out, struct lg_err *err);
 /* "met", "partial", "not_met" */
 bool lead_ev_status_parse(const char *s, enum scoring_ev_status *out);
+
+/*
+ * A score as shown: rounded to hundredths, half away from zero.  One rule
+ * for every figure shown (score's rows, its explanation, qualify,
+ * decide), so that they never differ in the last digit.
+ */
+static inline double lead_cents(double v)
+{
+	return (double)lround(v * 100) / 100;
+}
+
+/*
+ * ---- score.c: the scoring run ----
+ * Every contact of the store (or of opts.list's current version) scored
+ * at opts.now: job_score_write writes one row each to out (who it is, the
+ * scores, grade, trend, stage), then records the automatic stage moves
+ * the scores call for (each with when, why, the score and who: "auto") in
+ * one transaction, each only if the contact's stage has not changed
+ * meanwhile; with opts.dry_run none (the store is opened read-only).
+ * With opts.explain, job_score_explain hands one contact's score with its
+ * every contribution to fn instead (no row, no move).
+ */
+typedef void job_score_each_fn(void *arg, const struct store_lead *l,
+			       const struct lead_scored *sc);
+typedef void job_score_explain_fn(void *arg, const char *address, const struct lead_scored *sc);
+struct job_score_opts {
+	const struct conf *conf;  /* borrowed for the job's life */
+	const char *db;           /* NULL: the default path */
+	const char *list;         /* its members only; NULL: every contact */
+	const char *explain;      /* the address of the contact to explain, or NULL */
+	bool dry_run;             /* record no move */
+	enum io_format format;
+	enum io_guard guard;
+	job_score_each_fn *each;  /* called for each contact scored; may be NULL */
+	void *arg;                /* each's */
+	int64_t now;
+};
+struct job_score_report {
+	unsigned long scored, eligible;
+	unsigned long by_stage[SCORING_STAGE_COUNT]; /* after the moves */
+	size_t moves;           /* the moves the scores called for */
+	unsigned long skipped;  /* of them, not recorded: the stage changed while scoring */
+	bool dry_run;           /* none recorded */
+};
+struct job_score;
+/* *out is set even on failure: job_score_free it. */
+enum lg_status job_score_new(struct job_score **out, const struct job_score_opts *opts,
+			     struct lg_err *err);
+/* The rows to out (not closed), then the moves recorded. */
+enum lg_status job_score_write(struct job_score *j, int out, struct lg_err *err);
+/* LG_ENOINPUT when the store has no such contact; fn's arguments are
+ * borrowed for the call. */
+enum lg_status job_score_explain(struct job_score *j, job_score_explain_fn *fn, void *arg,
+				 struct lg_err *err);
+const struct job_score_report *job_score_report(const struct job_score *j);
+void job_score_free(struct job_score *j);
 
 #endif

@@ -4,7 +4,8 @@
  * one, in figures and as the command that takes it; the verify job over
  * real files, alone, with a list, and two of them stepped in turn; the
  * refresh job over a store, in rounds up to its budget; the export job,
- * with and without the gate.
+ * with and without the gate; the scoring run over contacts with their
+ * profiles and events, its stage moves recorded once.
  *
  * Each test makes its own database in a temporary directory (made by the
  * group setup, removed by its teardown) through the store's API, as a
@@ -616,6 +617,165 @@ static void test_export_job(void **state)
 	conf_release(&c);
 }
 
+/* ---- the scoring run ---- */
+
+/* What the scoring job said of each contact, by the contact's address. */
+struct scored {
+	unsigned n;
+	struct {
+		char address[64];
+		double total;
+		bool eligible;
+		enum scoring_stage was, stage;
+		unsigned nmoves;
+	} c[4];
+};
+
+static void on_scored(void *arg, const struct store_lead *l, const struct lead_scored *sc)
+{
+	struct scored *S = arg;
+	assert_true(S->n < 4);
+	snprintf(S->c[S->n].address, sizeof(S->c[S->n].address), "%s", l->address);
+	S->c[S->n].total = sc->r.total;
+	S->c[S->n].eligible = sc->r.eligible;
+	S->c[S->n].was = sc->was;
+	S->c[S->n].stage = sc->stage;
+	S->c[S->n].nmoves = sc->nmoves;
+	S->n++;
+}
+
+static unsigned find_scored(const struct scored *S, const char *address)
+{
+	for (unsigned i = 0; i < S->n; i++)
+		if (!strcmp(S->c[i].address, address))
+			return i;
+	fail_msg("%s was not scored", address);
+	return 0;
+}
+
+/* One scoring run over db at now: what it said of each contact, and its
+ * report. */
+static void score_run(const struct conf *c, const char *db, bool dry_run, int64_t now,
+		      struct scored *S, struct job_score_report *rep)
+{
+	char out[320];
+	struct lg_err e = {{0}};
+	snprintf(out, sizeof(out), "%s/%u-scores.csv", tmpdir, ++dbseq);
+	memset(S, 0, sizeof(*S));
+	struct job_score_opts o = {.conf = c, .db = db, .dry_run = dry_run, .each = on_scored,
+				   .arg = S, .now = now};
+	struct job_score *j = NULL;
+	if (job_score_new(&j, &o, &e) != LG_OK)
+		fail_msg("job_score_new: %s", e.msg);
+	int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	if (job_score_write(j, fd, &e) != LG_OK)
+		fail_msg("job_score_write: %s", e.msg);
+	close(fd);
+	*rep = *job_score_report(j);
+	job_score_free(j);
+}
+
+static enum lg_status count_move(void *arg, const struct store_move *m, struct lg_err *err)
+{
+	(void)err;
+	unsigned *n = arg;
+	assert_string_equal(m->who, "auto");
+	assert_string_equal(m->from, *n == 0 ? "lead" : "mql");
+	assert_string_equal(m->to, *n == 0 ? "mql" : "hql");
+	++*n;
+	return LG_OK;
+}
+
+/* A store made through its API: a fitting contact (a VP at a software
+ * company of 200) who asked for a demo and looked at prices, and a
+ * contact with neither fit nor events.  The scoring run moves the first
+ * to MQL and on to HQL (two high-intent classes in the window), records
+ * both moves once, and leaves the second a lead; a dry run records
+ * nothing. */
+static void test_score_job(void **state)
+{
+	(void)state;
+	struct conf c;
+	conf_init(&c);
+	char db[320];
+	snprintf(db, sizeof(db), "%s/%u-score.db", tmpdir, ++dbseq);
+	struct store *s = NULL;
+	struct lg_err e = {{0}};
+	assert_int_equal(store_open(&s, db, STORE_CREATE, &e), LG_OK);
+	struct store_run run;
+	assert_int_equal(store_begin(s, &e), LG_OK);
+	assert_int_equal(store_verify_begin(s, "leads", NULL, "leads.csv", NULL, T0, &run, &e), LG_OK);
+	static const char *const addr[2] = {"vp@acme-soft.com", "someone@quiet.example"};
+	const struct store_profile prof[2] = {
+		{.title = "VP of Sales", .company = "Acme Soft", .industry = "software",
+		 .employees = 200},
+		{.title = "", .company = "", .industry = "", .region = "", .employees = -1},
+	};
+	for (int i = 0; i < 2; i++) {
+		const char *dom = strchr(addr[i], '@') + 1;
+		struct store_verdict v = {
+			.address = addr[i], .address_len = strlen(addr[i]),
+			.domain = dom, .domain_len = strlen(dom),
+			.status = VERIFY_DELIVERABLE, .reason = VERIFY_R_OK, .mx = "mx.example.net",
+			.provider = "", .verified_at = T0, .profile = &prof[i],
+			.account = dom, .account_len = strlen(dom),
+		};
+		assert_int_equal(store_verify_row(s, &run, &v, T0, &e), LG_OK);
+	}
+	struct store_list_counts lc = {.rows = 2, .contacts = 2};
+	assert_int_equal(store_verify_finish(s, &run, &lc, T0, &e), LG_OK);
+	assert_int_equal(store_run_begin(s, "import", 0, "events.ndjson", T0, &run, &e), LG_OK);
+	static const char *const type[2] = {"demo_request", "pricing_visit"};
+	for (int i = 0; i < 2; i++) {
+		char id[16];
+		snprintf(id, sizeof(id), "ev%d", i);
+		struct store_event ev = {.event_id = id, .address = addr[0], .type = type[i],
+					 .occurred_at = T0 + 3600 * i, .count = -1};
+		bool added;
+		assert_int_equal(store_event_add(s, &run, &ev, &added, &e), LG_OK);
+		assert_true(added);
+	}
+	assert_int_equal(store_run_finish(s, &run, T0, &e), LG_OK);
+	assert_int_equal(store_commit(s, &e), LG_OK);
+	store_close(s);
+
+	struct scored S;
+	struct job_score_report r;
+	/* a dry run foresees the moves and records none */
+	score_run(&c, db, true, T0 + DAY, &S, &r);
+	assert_int_equal(r.scored, 2);
+	assert_int_equal(r.moves, 2);
+	assert_true(r.dry_run);
+	unsigned hot = find_scored(&S, addr[0]), cold = find_scored(&S, addr[1]);
+	assert_true(S.c[hot].total >= c.rubric.mql);
+	assert_true(S.c[hot].eligible);
+	assert_int_equal(S.c[hot].was, SCORING_LEAD);
+	assert_int_equal(S.c[hot].stage, SCORING_HQL);
+	assert_true(S.c[cold].total < c.rubric.mql);
+	assert_int_equal(S.c[cold].stage, SCORING_LEAD);
+	assert_int_equal(S.c[cold].nmoves, 0);
+
+	/* the run records them, in order; the next has nothing to move */
+	for (int round = 0; round < 2; round++) {
+		score_run(&c, db, false, T0 + DAY, &S, &r);
+		hot = find_scored(&S, addr[0]);
+		assert_int_equal(r.scored, 2);
+		assert_int_equal(r.moves, round == 0 ? 2 : 0);
+		assert_int_equal(r.skipped, 0);
+		assert_int_equal(r.by_stage[SCORING_HQL], 1);
+		assert_int_equal(r.by_stage[SCORING_LEAD], 1);
+		assert_int_equal(r.eligible, 2);
+		assert_int_equal(S.c[hot].was, round == 0 ? SCORING_LEAD : SCORING_HQL);
+	}
+	unsigned moves = 0;
+	assert_int_equal(store_open(&s, db, STORE_READ, &e), LG_OK);
+	assert_int_equal(store_moves_each(s, 0, count_move, &moves, &e), LG_OK);
+	assert_int_equal(moves, 2);
+	store_close(s);
+	conf_release(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -630,6 +790,7 @@ int main(void)
 		cmocka_unit_test(test_verify_job_no_email),
 		cmocka_unit_test(test_refresh_job),
 		cmocka_unit_test(test_export_job),
+		cmocka_unit_test(test_score_job),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
