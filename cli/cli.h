@@ -133,35 +133,18 @@ int cli_parse(int argc, char **argv, const char *cmd, const struct cli_option *o
 	      int *first_operand);
 
 /*
- * ---- import.c: the skeleton of `bounces import` and `events import` ----
+ * ---- import.c: the operands and status of `bounces import` and `events
+ * import` (jobs/import.c imports the files) ----
  * cli_import_operands checks for `import FILE...` after the options
- * (*first moves to the first FILE): -1 to go on, or 64 (said on stderr).
- * cli_import_readable checks every file before the database is opened:
- * ok[i] says whether files[i] can be read; each one that cannot is named
- * on stderr.  Returns how many can; when none can, *first_st is the
- * status of the first (LG_ENOINPUT for a missing file) and the caller
- * stops without opening the database, so that no database is made.
- * cli_import_files imports each file marked ok: read whole (at most max
- * bytes) into memory and handed to one() with its name inside a transaction of its own,
- * recorded as an import run of list_id (0: none), committed when one()
- * returns LG_OK and followed by done() (the file's summary).  A file that
- * cannot be read or is not of the kind (one() says LG_EDATA) is rolled
- * back, named on stderr and counted in *failed (with the files ok[] left
- * out), and the next file is imported; any other failure (the
- * database's) stops the run and is returned.
- * cli_import_status: the exit status when the run went to its end: 0, or
- * 65 when a file was not imported (said on stderr).
+ * (*first moves to the first FILE): -1 to go on, or CLI_EUSAGE (said on
+ * stderr).  cli_import_status: the exit status of a run that went to its
+ * end: 0, 65 when a file was not imported (said on stderr), or the first
+ * unreadable file's when none could be read.  cli_import_notice: a job's
+ * notice on stderr.
  */
-struct store_run;
-typedef enum lg_status cli_import_fn(void *arg, const char *file, const char *data, size_t len,
-				     const struct store_run *run, struct lg_err *err);
-typedef void cli_import_done_fn(void *arg, const char *file);
 int cli_import_operands(int argc, char **argv, int *first, const char *cmd);
-int cli_import_readable(char **files, int n, bool *ok, enum lg_status *first_st);
-enum lg_status cli_import_files(struct store *s, int64_t list_id, int64_t now, char **files, int n,
-				const bool *ok, size_t max, cli_import_fn *one, cli_import_done_fn *done,
-				void *arg, int *failed, struct lg_err *err);
-int cli_import_status(const char *cmd, int failed, int n);
+int cli_import_status(const char *cmd, const struct job_import_report *r);
+void cli_import_notice(void *arg, enum job_notice kind, const char *msg);
 
 /* ---- list.c: the gate's decision as text (jobs/jobs.h weighs the list) ---- */
 

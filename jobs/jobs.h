@@ -9,6 +9,7 @@
 #ifndef LG_JOBS_H
 #define LG_JOBS_H
 
+#include "bounce/bounce.h"
 #include "common/common.h"
 #include "decay/decay.h"
 #include "dns/dns.h"
@@ -461,5 +462,113 @@ enum lg_status job_score_explain(struct job_score *j, job_score_explain_fn *fn, 
 				 struct lg_err *err);
 const struct job_score_report *job_score_report(const struct job_score *j);
 void job_score_free(struct job_score *j);
+
+/*
+ * ---- import.c: the skeleton of the bounce and event imports ----
+ * job_import checks every file readable before the database is opened
+ * (each one that is not is a warning; when none is, the database is not
+ * opened, so none is made: report.opened false, report.unreadable the
+ * status of the first, LG_ENOINPUT for a missing file).  Then it imports
+ * each: read whole (at most max bytes) and handed to one() inside a
+ * transaction of its own, recorded as an import run (of opts.list's, when
+ * given), committed when one() returns LG_OK and followed by done().  A
+ * file that cannot be read or is not of the kind (one() says LG_EDATA) is
+ * rolled back, named in a warning and counted in report.failed, and the
+ * next file is imported; any other failure (the database's) stops the run
+ * and is returned.  job_warn: a JOB_NOTICE_WARNING through notice (may be
+ * NULL), formatted.
+ */
+struct store_run;
+typedef enum lg_status job_import_fn(void *arg, struct store *s, const char *file,
+				     const char *data, size_t len, const struct store_run *run,
+				     struct lg_err *err);
+typedef void job_import_done_fn(void *arg, const char *file);
+struct job_import_opts {
+	const char *db;           /* NULL: the default path */
+	const char *list;         /* the list the events came from, or NULL */
+	char *const *files;       /* borrowed */
+	int n;
+	size_t max;               /* a larger file is refused */
+	int64_t now;
+	job_import_fn *one;
+	job_import_done_fn *done;
+	job_notice_fn *notice;
+	void *arg;                /* one's, done's and notice's */
+};
+struct job_import_report {
+	int n, failed;            /* files, and of them not imported */
+	bool opened;              /* the database was opened: some file could be read */
+	enum lg_status unreadable; /* the first file's that could not be, or LG_OK */
+};
+enum lg_status job_import(const struct job_import_opts *opts, struct job_import_report *rep,
+			  struct lg_err *err);
+void job_warn(job_notice_fn *notice, void *arg, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/*
+ * ---- bounces.c: the bounce import ----
+ * opts.files' bounce events (every format bounce/ reads) into the store
+ * at opts.db, each file in one transaction (job_import); an event
+ * imported before adds nothing.  A record that is not a usable event is a
+ * warning with its file and line (the first 20 of a file; then how many
+ * more); done() has each imported file's counts.
+ */
+struct job_bounces_file {
+	const char *format;        /* the format detected (static) */
+	unsigned long added, dup;  /* events new, and imported before */
+	unsigned long by_type[BOUNCE_TYPE_COUNT]; /* of the new, by enum bounce_type */
+	unsigned long suppressed;  /* addresses newly suppressed */
+	unsigned long notices;     /* a provider's suppression notices (no bounce events) */
+	unsigned long bad;         /* records not imported */
+	unsigned long ignored;     /* other events of the file */
+};
+typedef void job_bounces_done_fn(void *arg, const char *file, const struct job_bounces_file *f);
+struct job_bounces_opts {
+	const struct conf *conf;  /* borrowed */
+	const char *db;           /* NULL: the default path */
+	const char *list;         /* the list the bounces came from; NULL: found from exports */
+	char *const *files;       /* borrowed */
+	int n;
+	int64_t now;
+	job_notice_fn *notice;    /* may be NULL */
+	job_bounces_done_fn *done; /* may be NULL */
+	void *arg;                /* notice's and done's */
+};
+enum lg_status job_bounces_import(const struct job_bounces_opts *opts,
+				  struct job_import_report *rep, struct lg_err *err);
+
+/*
+ * ---- events.c: the event import ----
+ * opts.files' engagement and intent events, NDJSON or CSV (told from the
+ * first character), read through opts.map when given, into the store at
+ * opts.db, each file in one transaction (job_import); an event_id
+ * imported before adds nothing.  A record that is not a usable event, and
+ * an event of a type the rubric does not know (imported all the same),
+ * are warnings with their file and line (the first 20 of a file; then how
+ * many more); done() has each imported file's counts.
+ */
+struct event_map;
+struct job_events_file {
+	bool ndjson;               /* else CSV */
+	unsigned long added, dup;  /* events new, and imported before */
+	unsigned long contact, account, unknown; /* of the new: of contacts, of accounts,
+						  * of types the rubric does not know */
+	unsigned long bad;         /* records not imported */
+	unsigned long ignored;     /* records the map says are no events */
+};
+typedef void job_events_done_fn(void *arg, const char *file, const struct job_events_file *f);
+struct job_events_opts {
+	const struct conf *conf;      /* borrowed */
+	const struct event_map *map;  /* borrowed from conf; NULL: the events format */
+	const char *db;               /* NULL: the default path */
+	char *const *files;           /* borrowed */
+	int n;
+	int64_t now;
+	job_notice_fn *notice;        /* may be NULL */
+	job_events_done_fn *done;     /* may be NULL */
+	void *arg;                    /* notice's and done's */
+};
+enum lg_status job_events_import(const struct job_events_opts *opts,
+				 struct job_import_report *rep, struct lg_err *err);
 
 #endif
