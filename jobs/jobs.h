@@ -571,4 +571,110 @@ struct job_events_opts {
 enum lg_status job_events_import(const struct job_events_opts *opts,
 				 struct job_import_report *rep, struct lg_err *err);
 
+/*
+ * ---- qualify.c: qualify, decide, the rejection report and the funnel ----
+ * The jobs on one contact name it by opts.email (any spelling of its
+ * address: its key finds it) in the store at opts.db, which must hold it
+ * (LG_ENOINPUT, and no database is made).  A framework or criterion that
+ * does not exist is LG_EUSAGE.
+ */
+struct job_lead_opts {
+	const struct conf *conf;  /* borrowed */
+	const char *db;           /* NULL: the default path */
+	const char *email;        /* borrowed */
+	int64_t now;
+};
+
+/* Record a piece of evidence: a criterion of ev.framework (NULL: the
+ * configured one), met, partial or not_met, how sure, where from. */
+struct job_evidence {
+	const char *framework, *criterion, *status, *source, *note; /* note may be NULL */
+	double confidence;
+	int64_t valid_until;      /* 0: never expires */
+};
+struct job_evidence_report {
+	char address[512];
+	const char *framework, *criterion; /* static */
+};
+enum lg_status job_evidence_add(const struct job_lead_opts *opts, const struct job_evidence *ev,
+				struct job_evidence_report *rep, struct lg_err *err);
+
+/* A contact's checklist at now (framework NULL: the configured one) and
+ * every condition SQL needs, each with whether it holds; blocked counts
+ * those that do not (0 once it is SQL). */
+#define JOB_QUALIFY_NEEDS 6
+struct job_qualify_result {
+	char address[512];
+	enum scoring_stage stage;        /* as recorded */
+	struct scoring_result r;
+	enum scoring_framework framework;
+	struct scoring_checklist checklist; /* framework's */
+	struct scoring_checklist sql;    /* the configured framework's, which decides SQL */
+	struct {
+		char what[160];
+		bool ok;
+	} need[JOB_QUALIFY_NEEDS];
+	int blocked;
+};
+enum lg_status job_qualify(const struct job_lead_opts *opts, const char *framework,
+			   struct job_qualify_result *out, struct lg_err *err);
+
+/* A rep's decision: to SAL (accept), disqualified (reject) or recycled,
+ * with a reason (one of job_decide_reasons; NULL only to accept).  An
+ * accept of a contact that is not eligible is refused (result.refused,
+ * nothing recorded); bad_data also sends the contact back to
+ * re-verification.  LG_ETEMP when its stage changed meanwhile. */
+#define JOB_DECIDE_REASONS 10
+extern const char *const job_decide_reasons[JOB_DECIDE_REASONS];
+struct job_decision {
+	enum scoring_stage to;
+	const char *what;         /* "accept", "reject" or "recycle" */
+	const char *reason, *note, *by; /* reason, note may be NULL */
+};
+struct job_decide_result {
+	char address[512];
+	enum scoring_stage from;
+	struct scoring_result r;
+	enum verify_status status;
+	bool suppressed;
+	bool refused;             /* not eligible: not accepted */
+	bool move;                /* a move was recorded (else it was there already) */
+	bool bad_data;            /* sent back to re-verification */
+};
+enum lg_status job_decide(const struct job_lead_opts *opts, const struct job_decision *d,
+			  struct job_decide_result *out, struct lg_err *err);
+
+/* Rejection rates of reps' decisions by reason, by list source (the
+ * first ones one by one, the rest as "(other)") and by score band. */
+#define JOB_REJECTION_BANDS 4
+#define JOB_REJECTION_SOURCES 64
+extern const char *const job_rejection_bands[JOB_REJECTION_BANDS];
+struct job_rejections {
+	struct {
+		char name[64];
+		unsigned long decisions, rejections;
+	} src[JOB_REJECTION_SOURCES];
+	unsigned nsrc;
+	unsigned long reason[JOB_DECIDE_REASONS];
+	unsigned long band[JOB_REJECTION_BANDS][2]; /* decisions, rejections */
+	unsigned long decisions, rejections;
+};
+enum lg_status job_rejections(const char *db, struct job_rejections *out, struct lg_err *err);
+
+/* The funnel worked backward from customers at rates; with the store's
+ * history (no store is none), the observed raw -> MQL and MQL -> SQL
+ * rates where the sample is big enough, and the funnel at those. */
+struct job_funnel {
+	double rate[SCORING_FUNNEL_STEPS];
+	unsigned long need[SCORING_FUNNEL_STEPS + 1];
+	bool have_hist, have_obs;
+	unsigned long contacts, mql, sql;
+	unsigned long start[2], moved[2];   /* step i: reached its earlier stage, its later */
+	double obs[SCORING_FUNNEL_STEPS];   /* rate, or the observed one where obs_used */
+	bool obs_used[SCORING_FUNNEL_STEPS];
+	unsigned long obs_need[SCORING_FUNNEL_STEPS + 1];
+};
+void job_funnel(const char *db, unsigned long customers, const double *rates,
+		struct job_funnel *out);
+
 #endif
