@@ -31,7 +31,7 @@ STORE_SRC  := store/store.c store/records.c store/lists.c store/leads.c
 EVENT_SRC  := event/event.c
 SCORING_SRC := scoring/rubric.c scoring/engage.c scoring/score.c scoring/stage.c scoring/frame.c \
                scoring/funnel.c
-VIEW_SRC   := view/view.c
+VIEW_SRC   := view/view.c view/score.c
 JOBS_SRC   := jobs/list.c jobs/profile.c jobs/recorder.c jobs/dnscache.c jobs/verdict.c jobs/verify.c jobs/refresh.c jobs/export.c jobs/lead.c jobs/score.c jobs/import.c jobs/bounces.c jobs/events.c jobs/qualify.c
 LIB_SRC := common/status.c common/alloc.c common/buf.c common/map.c common/time.c common/file.c \
            common/regex.c \

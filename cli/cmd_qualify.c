@@ -10,6 +10,7 @@
  */
 #include "cli.h"
 #include "conf/conf.h"
+#include "view/view.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -264,63 +265,6 @@ int cmd_evidence(int argc, char **argv)
 
 /* ---- qualify ------------------------------------------------------------------ */
 
-static const char *const stname[] = {"not_met", "partial", "met"};
-
-static void print_qualify(const struct job_qualify_result *q, const struct conf *conf, bool json)
-{
-	const struct scoring_checklist *cl = &q->checklist, *sq = &q->sql;
-	enum scoring_framework f = q->framework, sf = conf->rubric.framework;
-	unsigned n;
-	const char *const *names = scoring_criteria(f, &n);
-	if (json) {
-		fputs("{\"email\":", stdout);
-		cli_json_quote(stdout, q->address);
-		printf(",\"stage\":\"%s\",\"total\":%.2f,\"framework\":\"%s\",\"criteria\":[",
-		       scoring_stage_name(q->stage), lead_cents(q->r.total), scoring_framework_name(f));
-		for (unsigned i = 0; i < n; i++)
-			printf("%s{\"criterion\":\"%s\",\"status\":%s%s%s,\"met\":%s}", i ? "," : "",
-			       names[i], cl->status[i] < 0 ? "" : "\"",
-			       cl->status[i] < 0 ? "null" : stname[cl->status[i]],
-			       cl->status[i] < 0 ? "" : "\"", cl->met[i] ? "true" : "false");
-		printf("],\"passes\":%s,\"sql_framework\":\"%s\",\"sql_framework_passes\":%s,"
-		       "\"buying_role\":%s,\"sql_ready\":%s,\"blocking\":[",
-		       cl->pass ? "true" : "false", scoring_framework_name(sf),
-		       sq->pass ? "true" : "false", sq->buying_role ? "true" : "false",
-		       q->blocked ? "false" : "true");
-		int k = 0;
-		for (size_t i = 0; i < JOB_QUALIFY_NEEDS; i++)
-			if (!q->need[i].ok && q->stage != SCORING_SQL)
-				printf("%s\"%s\"", k++ ? "," : "", q->need[i].what);
-		printf("]}\n");
-		return;
-	}
-	printf("%s: stage %s, total %.2f (grade %s)\n%s checklist:\n", q->address,
-	       scoring_stage_name(q->stage), lead_cents(q->r.total), q->r.grade,
-	       scoring_framework_name(f));
-	for (unsigned i = 0; i < n; i++)
-		printf("  [%c] %-18s %s\n", cl->met[i] ? 'x' : ' ', names[i],
-		       cl->status[i] < 0 ? "no evidence" : stname[cl->status[i]]);
-	printf("  %s %s (%u of %u met)\n", scoring_framework_name(f),
-	       cl->pass ? "passes" : "does not pass", cl->n_met, cl->n);
-	/* another framework's checklist says nothing of SQL: name the one
-	 * that decides it, so that "does not pass" above and "nothing
-	 * blocks SQL" below do not read as a contradiction */
-	if (f != sf)
-		printf("SQL is decided by %s (the configured framework), which %s (%u of %u "
-		       "met).\n", scoring_framework_name(sf), sq->pass ? "passes" : "does not pass",
-		       sq->n_met, sq->n);
-	if (q->stage == SCORING_SQL)
-		printf("SQL already.\n");
-	else if (!q->blocked)
-		printf("Nothing blocks SQL: the next leadgate score moves it.\n");
-	else {
-		printf("Blocking SQL:\n");
-		for (size_t i = 0; i < JOB_QUALIFY_NEEDS; i++)
-			if (!q->need[i].ok)
-				printf("  - %s\n", q->need[i].what);
-	}
-}
-
 int cmd_qualify(int argc, char **argv)
 {
 	struct qual_args a = {0};
@@ -341,7 +285,8 @@ int cmd_qualify(int argc, char **argv)
 		return CLI_EUSAGE;
 	if ((st = lead_opts(&o, &conf, &a, argv[first], &err)) == LG_OK &&
 	    (st = job_qualify(&o, a.framework, &q, &err)) == LG_OK)
-		print_qualify(&q, &conf, json);
+		json ? view_write_line(stdout, view_qualify(&conf, &q))
+		     : view_qualify_text(stdout, &conf, &q);
 	conf_release(&conf);
 	if (st == LG_OK && q.blocked)
 		return 1;
@@ -423,11 +368,6 @@ int cmd_decide(int argc, char **argv)
 
 /* ---- report rejections ------------------------------------------------------------ */
 
-static double rate(unsigned long k, unsigned long n)
-{
-	return n ? 100.0 * (double)k / (double)n : 0;
-}
-
 int cmd_report(int argc, char **argv)
 {
 	struct qual_args a = {0};
@@ -446,49 +386,11 @@ int cmd_report(int argc, char **argv)
 		return CLI_EUSAGE;
 	if ((st = job_rejections(cli_common.db, &T, &err)) != LG_OK)
 		return finish(st, &err);
-	const char *const *reasons = job_decide_reasons, *const *band_name = job_rejection_bands;
-	if (json) {
-		printf("{\"decisions\":%lu,\"rejections\":%lu,\"by_reason\":{", T.decisions,
-		       T.rejections);
-		for (size_t i = 0; i < JOB_DECIDE_REASONS; i++)
-			printf("%s\"%s\":%lu", i ? "," : "", reasons[i], T.reason[i]);
-		printf("},\"by_source\":{");
-		for (unsigned i = 0; i < T.nsrc; i++)
-			printf("%s\"%s\":{\"decisions\":%lu,\"rejections\":%lu}", i ? "," : "",
-			       T.src[i].name, T.src[i].decisions, T.src[i].rejections);
-		printf("},\"by_band\":{");
-		for (int b = 0; b < JOB_REJECTION_BANDS; b++)
-			printf("%s\"%s\":{\"decisions\":%lu,\"rejections\":%lu}", b ? "," : "",
-			       band_name[b], T.band[b][0], T.band[b][1]);
-		printf("}}\n");
-		return 0;
-	}
-	printf("rep decisions: %lu, rejections: %lu (%.1f %%)\n", T.decisions, T.rejections,
-	       rate(T.rejections, T.decisions));
-	printf("\nby reason (share of rejections):\n");
-	for (size_t i = 0; i < JOB_DECIDE_REASONS; i++)
-		if (T.reason[i])
-			printf("  %-20s %6lu  %5.1f %%\n", reasons[i], T.reason[i],
-			       rate(T.reason[i], T.rejections));
-	printf("\nby list source (rejected of decided):\n");
-	for (unsigned i = 0; i < T.nsrc; i++)
-		printf("  %-20s %6lu of %6lu  %5.1f %%\n", T.src[i].name, T.src[i].rejections,
-		       T.src[i].decisions, rate(T.src[i].rejections, T.src[i].decisions));
-	printf("\nby score band (rejected of decided):\n");
-	for (int b = 0; b < JOB_REJECTION_BANDS; b++)
-		printf("  %-20s %6lu of %6lu  %5.1f %%\n", band_name[b], T.band[b][1], T.band[b][0],
-		       rate(T.band[b][1], T.band[b][0]));
+	if (json)
+		view_write_line(stdout, view_rejections(&T));
+	else
+		view_rejections_text(stdout, &T);
 	return 0;
-}
-
-/* Print a table line without the padding of its last column; empty it. */
-static void print_trimmed(struct lg_buf *b)
-{
-	size_t n = b->len;
-	while (n && b->data[n - 1] == ' ')
-		n--;
-	printf("%.*s\n", (int)n, b->data);
-	lg_buf_reset(b);
 }
 
 /* ---- funnel ---------------------------------------------------------------------- */
@@ -532,38 +434,6 @@ int cmd_funnel(int argc, char **argv)
 	 * rate where the sample is big enough, every rate not observed
 	 * marked as the default or given one it is */
 	job_funnel(cli_common.db, (unsigned long)customers, r, &F);
-	static const char *const stage[] = {"raw leads", "MQL", "SQL", "opportunities", "customers"};
-	const char *unobserved = a.rates ? "given" : "default";
-	struct lg_buf line = LG_BUF_INIT;
-	lg_buf_addf(&line, "%-14s %10s  %-10s", "stage", "needed", "rate");
-	if (F.have_obs)
-		lg_buf_addf(&line, "  %10s  %s", "observed", "rate");
-	print_trimmed(&line);
-	for (int i = 0; i <= SCORING_FUNNEL_STEPS; i++) {
-		char rt[16] = "";
-		if (i < SCORING_FUNNEL_STEPS)
-			snprintf(rt, sizeof(rt), "%.1f %%", 100 * r[i]);
-		lg_buf_addf(&line, "%-14s %10lu  %-10s", stage[i], F.need[i], rt);
-		if (F.have_obs) {
-			lg_buf_addf(&line, "  %10lu", F.obs_need[i]);
-			if (i < SCORING_FUNNEL_STEPS)
-				lg_buf_addf(&line, "  %.1f %% %s", 100 * F.obs[i],
-					    F.obs_used[i] ? "observed" : unobserved);
-		}
-		print_trimmed(&line);
-	}
-	lg_buf_release(&line);
-	if (F.have_hist) {
-		static const char *const step[2] = {"raw -> MQL", "MQL -> SQL"};
-		static const char *const reached[2] = {"reached MQL or beyond", "reached SQL"};
-		printf("observed: %lu contacts, %lu reached MQL or beyond, %lu reached SQL\n",
-		       F.contacts, F.mql, F.sql);
-		for (int i = 0; i < 2; i++)
-			if (!F.obs_used[i])
-				printf("%s: too few to observe (%lu of %lu %s; it takes %d, %d of them "
-				       "moving on): the %s rate is used\n", step[i], F.moved[i], F.start[i],
-				       reached[i], SCORING_FUNNEL_START_MIN, SCORING_FUNNEL_MOVED_MIN,
-				       unobserved);
-	}
+	view_funnel_text(stdout, &F, a.rates != NULL);
 	return 0;
 }

@@ -7,7 +7,7 @@
  */
 #include "cli.h"
 #include "conf/conf.h"
-#include "store/store.h"
+#include "view/view.h"
 
 #include <errno.h>
 #include <math.h>
@@ -70,91 +70,6 @@ static void help(void)
 
 /* ---- --explain ------------------------------------------------------------- */
 
-static const char *line_kind(enum scoring_line_kind k)
-{
-	switch (k) {
-	case SCORING_LINE_TITLE: return "title";
-	case SCORING_LINE_COMPETITOR: return "competitor";
-	case SCORING_LINE_ICP: return "icp";
-	case SCORING_LINE_EVENT: return "event";
-	case SCORING_LINE_CLASS_CAP: return "class cap";
-	case SCORING_LINE_INTENT: return "intent";
-	}
-	return "?";
-}
-
-
-/* Print the explanation.  Each contribution is shown rounded to 0.01; so
- * that the lines add up to the total as printed, the difference the
- * rounding makes (at most a few hundredths) is a line of its own. */
-static void print_explain(FILE *f, const struct conf *conf, const char *address,
-			  const struct lead_scored *sc, bool json)
-{
-	const struct scoring_result *r = &sc->r;
-	long total_c = lround(r->total * 100), sum_c = 0;
-	if (json) {
-		fputs("{\"email\":", f);
-		cli_json_quote(f, address);
-		fprintf(f, ",\"total\":%.2f,\"fit\":%.2f,\"confidence\":%.4f,"
-			   "\"engagement\":%.2f,\"intent\":%.2f,\"product\":%.2f,\"grade\":\"%s\","
-			   "\"stage\":\"%s\",\"contributions\":[",
-			lead_cents(r->total), lead_cents(r->fit_eff), r->q, lead_cents(r->engagement),
-			lead_cents(r->intent), lead_cents(r->product), r->grade, scoring_stage_name(sc->stage));
-	} else {
-		fprintf(f, "%s: total %.2f = fit %.2f (confidence %.3f x %.2f%s) + engagement %.2f%s",
-			address, lead_cents(r->total), lead_cents(r->fit_eff), r->q, lead_cents(r->fit_pos),
-			r->fit_neg ? ", negative fit counted whole" : "", lead_cents(r->engagement),
-			conf->rubric.intent_in_total ? " + intent" : "");
-		if (conf->rubric.intent_in_total)
-			fprintf(f, " %.2f", lead_cents(r->intent));
-		fprintf(f, "\n  grade %s, trend %s, stage %s, %s, %s\n", r->grade,
-			scoring_trend_name(r->trend), scoring_stage_name(sc->stage),
-			r->eligible ? "eligible" : "not eligible", decay_class_name(r->freshness));
-	}
-	for (size_t i = 0; i < sc->nlines; i++) {
-		const struct scoring_line *ln = &sc->lines[i];
-		long c = lround(ln->contribution * 100);
-		sum_c += c;
-		char at[LG_TIME_LEN] = "";
-		if (ln->at)
-			lg_time_format(ln->at, at, sizeof(at));
-		if (json) {
-			fprintf(f, "%s{\"kind\":\"%s\",\"rule\":", i ? "," : "", line_kind(ln->kind));
-			cli_json_quote(f, ln->rule ? ln->rule : "");
-			fprintf(f, ",\"points\":%.2f,\"factor\":%.6f,\"contribution\":%.2f,\"capped\":%s",
-				ln->points, ln->factor, c / 100.0, ln->capped ? "true" : "false");
-			if (at[0])
-				fprintf(f, ",\"at\":\"%s\"", at);
-			if (ln->detail && *ln->detail) {
-				fputs(",\"detail\":", f);
-				cli_json_quote(f, ln->detail);
-			}
-			fputc('}', f);
-			continue;
-		}
-		fprintf(f, "  %+9.2f  %-10s %-18s points %+7.2f x %.4f", c / 100.0,
-			line_kind(ln->kind), ln->rule ? ln->rule : "", ln->points, ln->factor);
-		if (at[0])
-			fprintf(f, "  %s", at);
-		if (ln->detail && *ln->detail)
-			fprintf(f, "  %s", ln->detail);
-		if (ln->capped)
-			fputs("  (over its daily cap: counts 0)", f);
-		fputc('\n', f);
-	}
-	long rounding = total_c - sum_c;
-	if (json) {
-		fprintf(f, "],\"rounding\":%.2f}\n", rounding / 100.0);
-		return;
-	}
-	if (rounding)
-		fprintf(f, "  %+9.2f  (rounding of the lines above to 0.01)\n", rounding / 100.0);
-	fprintf(f, "  = %.2f\n", total_c / 100.0);
-	for (unsigned i = 0; i < sc->nmoves; i++)
-		fprintf(f, "  would move %s -> %s: %s\n", scoring_stage_name(sc->moves[i].from),
-			scoring_stage_name(sc->moves[i].to), sc->moves[i].why);
-}
-
 struct explain_arg {
 	const struct conf *conf;
 	bool json;
@@ -163,7 +78,10 @@ struct explain_arg {
 static void on_explain(void *arg, const char *address, const struct lead_scored *sc)
 {
 	const struct explain_arg *x = arg;
-	print_explain(stdout, x->conf, address, sc, x->json);
+	if (x->json)
+		view_write_line(stdout, view_explain(address, sc));
+	else
+		view_explain_text(stdout, x->conf, address, sc);
 }
 
 int cmd_score(int argc, char **argv)
