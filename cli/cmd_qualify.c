@@ -231,30 +231,10 @@ int cmd_evidence(int argc, char **argv)
 	}
 	if (!only(&a, "evidence add", &takes_evidence))
 		return CLI_EUSAGE;
-	static const char *const need[] = {"criterion", "status", "confidence", "source"};
-	const char *have[] = {a.criterion, a.status, a.confidence, a.source};
-	for (int i = 0; i < 4; i++)
-		if (!have[i]) {
-			return cli_usage_error("evidence add needs --%s", need[i]);
-		}
-	enum scoring_ev_status es;
-	if (!lead_ev_status_parse(a.status, &es)) {
-		return cli_usage_error("--status wants met, partial or not_met, not '%s'", a.status);
-	}
 	struct job_evidence ev = {.framework = a.framework, .criterion = a.criterion,
 				  .status = a.status, .source = a.source, .note = a.note};
-	char *end;
-	ev.confidence = strtod(a.confidence, &end);
-	if (end == a.confidence || *end || !(ev.confidence >= 0 && ev.confidence <= 1)) {
-		return cli_usage_error("--confidence wants a number from 0 to 1, not '%s'", a.confidence);
-	}
-	if (strcmp(a.source, "call") && strcmp(a.source, "email") && strcmp(a.source, "form") &&
-	    strcmp(a.source, "note")) {
-		return cli_usage_error("--source wants call, email, form or note, not '%s'", a.source);
-	}
-	if (a.valid_until && !lg_time_parse(a.valid_until, strlen(a.valid_until), &ev.valid_until)) {
-		return cli_usage_error("--valid-until wants a time (RFC 3339), not '%s'", a.valid_until);
-	}
+	if (job_evidence_parse(&ev, a.confidence, a.valid_until, &err) != LG_OK)
+		return cli_usage_error("%s", err.msg);
 	if ((st = lead_opts(&o, &conf, &a, argv[first + 1], &err)) == LG_OK &&
 	    (st = job_evidence_add(&o, &ev, &rep, &err)) == LG_OK)
 		fprintf(stderr, "leadgate evidence: %s: %s %s %s (confidence %.2f, %s)\n", rep.address,
@@ -312,35 +292,10 @@ int cmd_decide(int argc, char **argv)
 	}
 	if (!only(&a, "decide", &takes_decide))
 		return CLI_EUSAGE;
-	struct job_decision dec = {.what = argv[first + 1], .reason = a.reason, .note = a.note};
-	if (!strcmp(dec.what, "accept"))
-		dec.to = SCORING_SAL;
-	else if (!strcmp(dec.what, "reject"))
-		dec.to = SCORING_DISQUALIFIED;
-	else if (!strcmp(dec.what, "recycle"))
-		dec.to = SCORING_RECYCLED;
-	else {
-		return cli_usage_error("decide wants accept, reject or recycle, not '%s'", dec.what);
-	}
-	if (!a.reason && dec.to != SCORING_SAL) {
-		return cli_usage_error("decide %s needs --reason (one of bad_data, not_decision_maker, no_budget, "
-			  "no_need, bad_timing, competitor, student_or_personal, existing_customer, "
-			  "duplicate, other)", dec.what);
-	}
-	if (a.reason) {
-		size_t i;
-		for (i = 0; i < JOB_DECIDE_REASONS && strcmp(job_decide_reasons[i], a.reason); i++)
-			;
-		if (i == JOB_DECIDE_REASONS) {
-			return cli_usage_error("--reason: unknown code '%s' (see 'leadgate decide --help')", a.reason);
-		}
-	}
-	dec.by = a.by ? a.by : getenv("USER");
-	if (!dec.by || !*dec.by)
-		dec.by = "rep";
-	if (!strcmp(dec.by, "auto")) {
-		return cli_usage_error("--by: 'auto' names the automatic moves; give a person's name");
-	}
+	struct job_decision dec = {.what = argv[first + 1], .reason = a.reason, .note = a.note,
+				   .by = a.by ? a.by : getenv("USER")};
+	if (job_decision_parse(&dec, &err) != LG_OK)
+		return cli_usage_error("%s", err.msg);
 	if ((st = lead_opts(&o, &conf, &a, argv[first], &err)) == LG_OK)
 		st = job_decide(&o, &dec, &d, &err);
 	conf_release(&conf);

@@ -596,6 +596,11 @@ struct job_evidence_report {
 	char address[512];
 	const char *framework, *criterion; /* static */
 };
+/* Complete ev (its strings as given; confidence and valid_until as text,
+ * valid_until may be NULL): LG_EUSAGE, saying which, for one missing or
+ * not of its kind. */
+enum lg_status job_evidence_parse(struct job_evidence *ev, const char *confidence,
+				  const char *valid_until, struct lg_err *err);
 enum lg_status job_evidence_add(const struct job_lead_opts *opts, const struct job_evidence *ev,
 				struct job_evidence_report *rep, struct lg_err *err);
 
@@ -641,6 +646,9 @@ struct job_decide_result {
 	bool move;                /* a move was recorded (else it was there already) */
 	bool bad_data;            /* sent back to re-verification */
 };
+/* Complete d from d.what, reason and by as given (by NULL or empty:
+ * "rep"): LG_EUSAGE, saying which, for one that is not of its kind. */
+enum lg_status job_decision_parse(struct job_decision *d, struct lg_err *err);
 enum lg_status job_decide(const struct job_lead_opts *opts, const struct job_decision *d,
 			  struct job_decide_result *out, struct lg_err *err);
 

@@ -9,6 +9,7 @@
 #include "store/store.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 const char *const job_decide_reasons[JOB_DECIDE_REASONS] = {
@@ -99,6 +100,34 @@ static enum lg_status framework_of(const struct job_lead_opts *o, const char *na
 }
 
 /* ---- evidence add ---- */
+
+enum lg_status job_evidence_parse(struct job_evidence *ev, const char *confidence,
+				  const char *valid_until, struct lg_err *err)
+{
+	static const char *const need[] = {"criterion", "status", "confidence", "source"};
+	const char *have[] = {ev->criterion, ev->status, confidence, ev->source};
+	for (int i = 0; i < 4; i++)
+		if (!have[i])
+			return lg_err_set(err, LG_EUSAGE, "evidence add needs --%s", need[i]);
+	enum scoring_ev_status es;
+	if (!lead_ev_status_parse(ev->status, &es))
+		return lg_err_set(err, LG_EUSAGE, "--status wants met, partial or not_met, not '%s'",
+				  ev->status);
+	char *end;
+	ev->confidence = strtod(confidence, &end);
+	if (end == confidence || *end || !(ev->confidence >= 0 && ev->confidence <= 1))
+		return lg_err_set(err, LG_EUSAGE, "--confidence wants a number from 0 to 1, not '%s'",
+				  confidence);
+	if (strcmp(ev->source, "call") && strcmp(ev->source, "email") &&
+	    strcmp(ev->source, "form") && strcmp(ev->source, "note"))
+		return lg_err_set(err, LG_EUSAGE, "--source wants call, email, form or note, not '%s'",
+				  ev->source);
+	ev->valid_until = 0;
+	if (valid_until && !lg_time_parse(valid_until, strlen(valid_until), &ev->valid_until))
+		return lg_err_set(err, LG_EUSAGE, "--valid-until wants a time (RFC 3339), not '%s'",
+				  valid_until);
+	return LG_OK;
+}
 
 enum lg_status job_evidence_add(const struct job_lead_opts *o, const struct job_evidence *ev,
 				struct job_evidence_report *rep, struct lg_err *err)
@@ -200,6 +229,39 @@ enum lg_status job_qualify(const struct job_lead_opts *o, const char *framework,
 }
 
 /* ---- decide ---- */
+
+enum lg_status job_decision_parse(struct job_decision *d, struct lg_err *err)
+{
+	if (!strcmp(d->what, "accept"))
+		d->to = SCORING_SAL;
+	else if (!strcmp(d->what, "reject"))
+		d->to = SCORING_DISQUALIFIED;
+	else if (!strcmp(d->what, "recycle"))
+		d->to = SCORING_RECYCLED;
+	else
+		return lg_err_set(err, LG_EUSAGE, "decide wants accept, reject or recycle, not '%s'",
+				  d->what);
+	if (!d->reason && d->to != SCORING_SAL)
+		return lg_err_set(err, LG_EUSAGE,
+				  "decide %s needs --reason (one of bad_data, not_decision_maker, "
+				  "no_budget, no_need, bad_timing, competitor, student_or_personal, "
+				  "existing_customer, duplicate, other)", d->what);
+	if (d->reason) {
+		size_t i;
+		for (i = 0; i < JOB_DECIDE_REASONS && strcmp(job_decide_reasons[i], d->reason); i++)
+			;
+		if (i == JOB_DECIDE_REASONS)
+			return lg_err_set(err, LG_EUSAGE,
+					  "--reason: unknown code '%s' (see 'leadgate decide --help')",
+					  d->reason);
+	}
+	if (!d->by || !*d->by)
+		d->by = "rep";
+	if (!strcmp(d->by, "auto"))
+		return lg_err_set(err, LG_EUSAGE,
+				  "--by: 'auto' names the automatic moves; give a person's name");
+	return LG_OK;
+}
 
 enum lg_status job_decide(const struct job_lead_opts *o, const struct job_decision *d,
 			  struct job_decide_result *res, struct lg_err *err)
