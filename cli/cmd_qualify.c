@@ -370,7 +370,6 @@ int cmd_funnel(int argc, char **argv)
 	}
 	if (!cli_number_arg("--customers", a.customers, 1, 100000000, &customers))
 		return CLI_EUSAGE;
-	scoring_funnel_default(r);
 	if (a.rates) {
 		const char *p = a.rates;
 		for (int i = 0; i < SCORING_FUNNEL_STEPS; i++) {
@@ -388,7 +387,7 @@ int cmd_funnel(int argc, char **argv)
 	/* with the store's history, when there is one: each step's observed
 	 * rate where the sample is big enough, every rate not observed
 	 * marked as the default or given one it is */
-	job_funnel(cli_common.db, (unsigned long)customers, r, &F);
+	job_funnel(cli_common.db, (unsigned long)customers, a.rates ? r : NULL, &F);
 	view_funnel_text(stdout, &F, a.rates != NULL);
 	return 0;
 }

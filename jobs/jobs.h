@@ -669,7 +669,8 @@ struct job_rejections {
 };
 enum lg_status job_rejections(const char *db, struct job_rejections *out, struct lg_err *err);
 
-/* The funnel worked backward from customers at rates; with the store's
+/* The funnel worked backward from customers at rates (NULL: the
+ * defaults, scoring_funnel_default); with the store's
  * history (no store is none), the observed raw -> MQL and MQL -> SQL
  * rates where the sample is big enough, and the funnel at those. */
 struct job_funnel {

@@ -371,7 +371,10 @@ void job_funnel(const char *db, unsigned long customers, const double *rates,
 		struct job_funnel *F)
 {
 	memset(F, 0, sizeof(*F));
-	memcpy(F->rate, rates, sizeof(F->rate));
+	if (rates)
+		memcpy(F->rate, rates, sizeof(F->rate));
+	else
+		scoring_funnel_default(F->rate);
 	scoring_funnel(customers, F->rate, F->need);
 
 	/* The store's history, when there is one.  It records two steps, raw
