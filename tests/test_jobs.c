@@ -5,7 +5,8 @@
  * real files, alone, with a list, and two of them stepped in turn; the
  * refresh job over a store, in rounds up to its budget; the export job,
  * with and without the gate; the scoring run over contacts with their
- * profiles and events, its stage moves recorded once.
+ * profiles and events, its stage moves recorded once; qualify, decide
+ * and the rejection report on the same store.
  *
  * Each test makes its own database in a temporary directory (made by the
  * group setup, removed by its teardown) through the store's API, as a
@@ -687,26 +688,21 @@ static enum lg_status count_move(void *arg, const struct store_move *m, struct l
 	return LG_OK;
 }
 
-/* A store made through its API: a fitting contact (a VP at a software
- * company of 200) who asked for a demo and looked at prices, and a
- * contact with neither fit nor events.  The scoring run moves the first
- * to MQL and on to HQL (two high-intent classes in the window), records
- * both moves once, and leaves the second a lead; a dry run records
- * nothing. */
-static void test_score_job(void **state)
+/* The scoring store: a fitting contact (a VP at a software company of
+ * 200) who asked for a demo and looked at prices, and a contact with
+ * neither fit nor events, both deliverable and verified at T0. */
+static const char *const score_addr[2] = {"vp@acme-soft.com", "someone@quiet.example"};
+
+static void make_scoring_store(char *db, size_t cap)
 {
-	(void)state;
-	struct conf c;
-	conf_init(&c);
-	char db[320];
-	snprintf(db, sizeof(db), "%s/%u-score.db", tmpdir, ++dbseq);
+	snprintf(db, cap, "%s/%u-score.db", tmpdir, ++dbseq);
 	struct store *s = NULL;
 	struct lg_err e = {{0}};
 	assert_int_equal(store_open(&s, db, STORE_CREATE, &e), LG_OK);
 	struct store_run run;
 	assert_int_equal(store_begin(s, &e), LG_OK);
 	assert_int_equal(store_verify_begin(s, "leads", NULL, "leads.csv", NULL, T0, &run, &e), LG_OK);
-	static const char *const addr[2] = {"vp@acme-soft.com", "someone@quiet.example"};
+	const char *const *addr = score_addr;
 	const struct store_profile prof[2] = {
 		{.title = "VP of Sales", .company = "Acme Soft", .industry = "software",
 		 .employees = 200},
@@ -739,7 +735,22 @@ static void test_score_job(void **state)
 	assert_int_equal(store_run_finish(s, &run, T0, &e), LG_OK);
 	assert_int_equal(store_commit(s, &e), LG_OK);
 	store_close(s);
+}
 
+/* The scoring store, made through the store's API.  The scoring run
+ * moves the first to MQL and on to HQL (two high-intent classes in the window), records
+ * both moves once, and leaves the second a lead; a dry run records
+ * nothing. */
+static void test_score_job(void **state)
+{
+	(void)state;
+	struct conf c;
+	conf_init(&c);
+	char db[320];
+	make_scoring_store(db, sizeof(db));
+	const char *const *addr = score_addr;
+	struct store *s = NULL;
+	struct lg_err e = {{0}};
 	struct scored S;
 	struct job_score_report r;
 	/* a dry run foresees the moves and records none */
@@ -776,6 +787,66 @@ static void test_score_job(void **state)
 	conf_release(&c);
 }
 
+/* Qualification on the scoring store: what blocks SQL before and after a
+ * rep accepts the fitting contact; a reject needs a known reason, and
+ * bad_data sends the contact back to re-verification; the rejection
+ * report counts the reps' decisions, not the automatic moves. */
+static void test_qualify_jobs(void **state)
+{
+	(void)state;
+	struct conf c;
+	conf_init(&c);
+	char db[320];
+	make_scoring_store(db, sizeof(db));
+	struct lg_err e = {{0}};
+	struct job_lead_opts o = {.conf = &c, .db = db, .email = "VP@Acme-Soft.com", .now = T0 + DAY};
+	struct job_qualify_result q;
+
+	assert_int_equal(job_qualify(&o, NULL, &q, &e), LG_OK);
+	assert_string_equal(q.address, score_addr[0]);
+	assert_int_equal(q.stage, SCORING_LEAD);
+	assert_false(q.need[0].ok);  /* no rep has accepted it */
+	assert_true(q.need[1].ok);   /* eligible */
+	assert_true(q.need[2].ok);   /* ICP fit */
+	assert_false(q.need[4].ok);  /* no buying role confirmed */
+	assert_true(q.blocked >= 2);
+	assert_int_equal(job_qualify(&o, "RUP", &q, &e), LG_EUSAGE);
+
+	struct job_decision d = {.what = "accept", .by = "ann"};
+	struct job_decide_result r;
+	assert_int_equal(job_decision_parse(&d, &e), LG_OK);
+	assert_int_equal(d.to, SCORING_SAL);
+	assert_int_equal(job_decide(&o, &d, &r, &e), LG_OK);
+	assert_false(r.refused);
+	assert_true(r.move);
+	assert_int_equal(r.from, SCORING_LEAD);
+	assert_int_equal(job_qualify(&o, NULL, &q, &e), LG_OK);
+	assert_int_equal(q.stage, SCORING_SAL);
+	assert_true(q.need[0].ok);
+
+	struct job_decision bad = {.what = "reject", .by = "ann"};
+	assert_int_equal(job_decision_parse(&bad, &e), LG_EUSAGE); /* no reason */
+	bad.reason = "no_reason_at_all";
+	assert_int_equal(job_decision_parse(&bad, &e), LG_EUSAGE);
+	bad.reason = "bad_data";
+	assert_int_equal(job_decision_parse(&bad, &e), LG_OK);
+	struct job_lead_opts o2 = o;
+	o2.email = score_addr[1];
+	assert_int_equal(job_decide(&o2, &bad, &r, &e), LG_OK);
+	assert_true(r.move && r.bad_data);
+
+	struct job_rejections T;
+	assert_int_equal(job_rejections(db, &T, &e), LG_OK);
+	assert_int_equal(T.decisions, 2);
+	assert_int_equal(T.rejections, 1);
+	assert_int_equal(T.reason[0], 1); /* bad_data */
+	assert_string_equal(job_decide_reasons[0], "bad_data");
+
+	o2.email = "nobody@nowhere.example";
+	assert_int_equal(job_qualify(&o2, NULL, &q, &e), LG_ENOINPUT);
+	conf_release(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -791,6 +862,7 @@ int main(void)
 		cmocka_unit_test(test_refresh_job),
 		cmocka_unit_test(test_export_job),
 		cmocka_unit_test(test_score_job),
+		cmocka_unit_test(test_qualify_jobs),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
