@@ -9,7 +9,6 @@
 #include "scoring/scoring.h"
 #include "verify/verify.h"
 
-#include <math.h>
 #include <stdio.h>
 
 /*

@@ -10,7 +10,6 @@
 #include "view/view.h"
 
 #include <errno.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
