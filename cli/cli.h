@@ -9,7 +9,6 @@
 #include "scoring/scoring.h"
 #include "verify/verify.h"
 
-#include <math.h>
 #include <stdio.h>
 
 /*
@@ -36,16 +35,6 @@ struct option *cli_getopt_table(const struct cli_option *opts, char **shorts);
  */
 int cli_output_open(const char *path);
 enum lg_status cli_output_close(int fd, const char *path, bool ok, struct lg_err *err);
-/*
- * A score as shown: rounded to hundredths, half away from zero.  One rule
- * for every figure a command prints (score's rows, its explanation,
- * qualify, decide), so that they never differ in the last digit.
- */
-static inline double cli_cents(double v)
-{
-	return (double)lround(v * 100) / 100;
-}
-
 /* Write s as a JSON string (quoted and escaped) to f. */
 void cli_json_quote(FILE *f, const char *s);
 /* Report an error on stderr: "leadgate: msg". */
@@ -143,88 +132,18 @@ int cli_parse(int argc, char **argv, const char *cmd, const struct cli_option *o
 	      int *first_operand);
 
 /*
- * ---- import.c: the skeleton of `bounces import` and `events import` ----
+ * ---- import.c: the operands and status of `bounces import` and `events
+ * import` (jobs/import.c imports the files) ----
  * cli_import_operands checks for `import FILE...` after the options
- * (*first moves to the first FILE): -1 to go on, or 64 (said on stderr).
- * cli_import_readable checks every file before the database is opened:
- * ok[i] says whether files[i] can be read; each one that cannot is named
- * on stderr.  Returns how many can; when none can, *first_st is the
- * status of the first (LG_ENOINPUT for a missing file) and the caller
- * stops without opening the database, so that no database is made.
- * cli_import_files imports each file marked ok: read whole (at most max
- * bytes) into memory and handed to one() with its name inside a transaction of its own,
- * recorded as an import run of list_id (0: none), committed when one()
- * returns LG_OK and followed by done() (the file's summary).  A file that
- * cannot be read or is not of the kind (one() says LG_EDATA) is rolled
- * back, named on stderr and counted in *failed (with the files ok[] left
- * out), and the next file is imported; any other failure (the
- * database's) stops the run and is returned.
- * cli_import_status: the exit status when the run went to its end: 0, or
- * 65 when a file was not imported (said on stderr).
+ * (*first moves to the first FILE): -1 to go on, or CLI_EUSAGE (said on
+ * stderr).  cli_import_status: the exit status of a run that went to its
+ * end: 0, 65 when a file was not imported (said on stderr), or the first
+ * unreadable file's when none could be read.  cli_import_notice: a job's
+ * notice on stderr.
  */
-struct store_run;
-typedef enum lg_status cli_import_fn(void *arg, const char *file, const char *data, size_t len,
-				     const struct store_run *run, struct lg_err *err);
-typedef void cli_import_done_fn(void *arg, const char *file);
 int cli_import_operands(int argc, char **argv, int *first, const char *cmd);
-int cli_import_readable(char **files, int n, bool *ok, enum lg_status *first_st);
-enum lg_status cli_import_files(struct store *s, int64_t list_id, int64_t now, char **files, int n,
-				const bool *ok, size_t max, cli_import_fn *one, cli_import_done_fn *done,
-				void *arg, int *failed, struct lg_err *err);
-int cli_import_status(const char *cmd, int failed, int n);
-
-/*
- * ---- lead.c: what score, qualify and decide share ----
- * A contact from the store scored at `now`: its events (the store's, in
- * time order), its account's (all loaded once by lead_load_accounts), its
- * stage and the automatic moves that follow from the score.
- */
-struct conf;
-struct store_lead;
-struct lead_span {
-	size_t start, n; /* an account's events in lead.acct */
-};
-struct lead {
-	struct store *store;
-	const struct conf *conf;
-	struct verify_ctx *vctx;
-	const struct scoring_ctx *sctx;
-	int64_t now;
-	struct scoring_event *ev;   /* the contact's events */
-	size_t nev, capev;
-	struct lg_arena arena;      /* their strings, until the next contact */
-	struct scoring_event *acct; /* every account's events, by account */
-	size_t nacct, capacct;
-	struct lg_arena acct_arena;
-	struct lg_map accounts;     /* account -> struct lead_span */
-	bool all_accounts;          /* lead_load_accounts ran: else each lead_score reads its own */
-	struct lg_map titles;       /* title -> its rule (int: scoring_title_rule), up to a cap */
-	struct scoring_evidence *evidence;
-	size_t nevidence, capevidence;
-};
-#define LEAD_MOVES_MAX 4
-struct lead_scored {
-	struct scoring_result r;
-	const char *account;          /* the registrable domain; borrowed until the next lead_score */
-	enum scoring_stage was, stage; /* before and after the automatic moves */
-	struct {
-		enum scoring_stage from, to;
-		const char *why;          /* static */
-	} moves[LEAD_MOVES_MAX];
-	unsigned nmoves;
-	struct scoring_line *lines;   /* explain: owned, free() */
-	size_t nlines;
-};
-void lead_init(struct lead *L, struct store *s, const struct conf *conf, struct verify_ctx *vctx,
-	       const struct scoring_ctx *sctx, int64_t now);
-void lead_release(struct lead *L);
-enum lg_status lead_load_accounts(struct lead *L, struct lg_err *err);
-enum lg_status lead_score(struct lead *L, const struct store_lead *l, struct lead_scored *out,
-			  bool explain, struct lg_err *err);
-enum lg_status lead_checklist(struct lead *L, int64_t contact_id, enum scoring_framework f,
-			      struct scoring_checklist *out, struct lg_err *err);
-/* "met", "partial", "not_met" */
-bool lead_ev_status_parse(const char *s, enum scoring_ev_status *out);
+int cli_import_status(const char *cmd, const struct job_import_report *r);
+void cli_import_notice(void *arg, enum job_notice kind, const char *msg);
 
 /* ---- list.c: the gate's decision as text (jobs/jobs.h weighs the list) ---- */
 

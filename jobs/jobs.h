@@ -9,12 +9,16 @@
 #ifndef LG_JOBS_H
 #define LG_JOBS_H
 
+#include "bounce/bounce.h"
 #include "common/common.h"
 #include "decay/decay.h"
 #include "dns/dns.h"
 #include "io/io.h"
+#include "scoring/scoring.h"
 #include "store/store.h"
 #include "verify/verify.h"
+
+#include <math.h>
 
 struct conf;
 struct loop;
@@ -349,5 +353,337 @@ const struct list_eval *job_export_gate(const struct job_export *j,
 enum lg_status job_export_write(struct job_export *j, int out, struct lg_err *err);
 const struct job_export_report *job_export_report(const struct job_export *j);
 void job_export_free(struct job_export *j);
+
+/*
+ * ---- lead.c: what score, qualify and decide share ----
+ * A contact from the store scored at `now`: its events (the store's, in
+ * time order), its account's (all loaded once by lead_load_accounts), its
+ * stage and the automatic moves that follow from the score.
+ */
+struct store_lead;
+struct verify_ctx;
+struct lead_span {
+	size_t start, n; /* an account's events in lead.acct */
+};
+struct lead {
+	struct store *store;
+	const struct conf *conf;
+	struct verify_ctx *vctx;
+	const struct scoring_ctx *sctx;
+	int64_t now;
+	struct scoring_event *ev;   /* the contact's events */
+	size_t nev, capev;
+	struct lg_arena arena;      /* their strings, until the next contact */
+	struct scoring_event *acct; /* every account's events, by account */
+	size_t nacct, capacct;
+	struct lg_arena acct_arena;
+	struct lg_map accounts;     /* account -> struct lead_span */
+	bool all_accounts;          /* lead_load_accounts ran: else each lead_score reads its own */
+	struct lg_map titles;       /* title -> its rule (int: scoring_title_rule), up to a cap */
+	struct scoring_evidence *evidence;
+	size_t nevidence, capevidence;
+};
+#define LEAD_MOVES_MAX 4
+struct lead_scored {
+	struct scoring_result r;
+	const char *account;          /* the registrable domain; borrowed until the next lead_score */
+	enum scoring_stage was, stage; /* before and after the automatic moves */
+	struct {
+		enum scoring_stage from, to;
+		const char *why;          /* static */
+	} moves[LEAD_MOVES_MAX];
+	unsigned nmoves;
+	struct scoring_line *lines;   /* explain: owned, free() */
+	size_t nlines;
+};
+void lead_init(struct lead *L, struct store *s, const struct conf *conf, struct verify_ctx *vctx,
+	       const struct scoring_ctx *sctx, int64_t now);
+void lead_release(struct lead *L);
+enum lg_status lead_load_accounts(struct lead *L, struct lg_err *err);
+enum lg_status lead_score(struct lead *L, const struct store_lead *l, struct lead_scored *out,
+			  bool explain, struct lg_err *err);
+enum lg_status lead_checklist(struct lead *L, int64_t contact_id, enum scoring_framework f,
+			      struct scoring_checklist *out, struct lg_err *err);
+/* "met", "partial", "not_met" */
+bool lead_ev_status_parse(const char *s, enum scoring_ev_status *out);
+
+/*
+ * A score as shown: rounded to hundredths, half away from zero.  One rule
+ * for every figure shown (score's rows, its explanation, qualify,
+ * decide), so that they never differ in the last digit.
+ */
+static inline double lead_cents(double v)
+{
+	return (double)lround(v * 100) / 100;
+}
+
+/*
+ * ---- score.c: the scoring run ----
+ * Every contact of the store (or of opts.list's current version) scored
+ * at opts.now: job_score_write writes one row each to out (who it is, the
+ * scores, grade, trend, stage), then records the automatic stage moves
+ * the scores call for (each with when, why, the score and who: "auto") in
+ * one transaction, each only if the contact's stage has not changed
+ * meanwhile; with opts.dry_run none (the store is opened read-only).
+ * With opts.explain, job_score_explain hands one contact's score with its
+ * every contribution to fn instead (no row, no move).
+ */
+typedef void job_score_each_fn(void *arg, const struct store_lead *l,
+			       const struct lead_scored *sc);
+typedef void job_score_explain_fn(void *arg, const char *address, const struct lead_scored *sc);
+struct job_score_opts {
+	const struct conf *conf;  /* borrowed for the job's life */
+	const char *db;           /* NULL: the default path */
+	const char *list;         /* its members only; NULL: every contact */
+	const char *explain;      /* the address of the contact to explain, or NULL */
+	bool dry_run;             /* record no move */
+	enum io_format format;
+	enum io_guard guard;
+	job_score_each_fn *each;  /* called for each contact scored; may be NULL */
+	void *arg;                /* each's */
+	int64_t now;
+};
+struct job_score_report {
+	unsigned long scored, eligible;
+	unsigned long by_stage[SCORING_STAGE_COUNT]; /* after the moves */
+	size_t moves;           /* the moves the scores called for */
+	unsigned long skipped;  /* of them, not recorded: the stage changed while scoring */
+	bool dry_run;           /* none recorded */
+};
+struct job_score;
+/* *out is set even on failure: job_score_free it. */
+enum lg_status job_score_new(struct job_score **out, const struct job_score_opts *opts,
+			     struct lg_err *err);
+/* The rows to out (not closed), then the moves recorded. */
+enum lg_status job_score_write(struct job_score *j, int out, struct lg_err *err);
+/* LG_ENOINPUT when the store has no such contact; fn's arguments are
+ * borrowed for the call. */
+enum lg_status job_score_explain(struct job_score *j, job_score_explain_fn *fn, void *arg,
+				 struct lg_err *err);
+const struct job_score_report *job_score_report(const struct job_score *j);
+void job_score_free(struct job_score *j);
+
+/*
+ * ---- import.c: the skeleton of the bounce and event imports ----
+ * job_import checks every file readable before the database is opened
+ * (each one that is not is a warning; when none is, the database is not
+ * opened, so none is made: report.opened false, report.unreadable the
+ * status of the first, LG_ENOINPUT for a missing file).  Then it imports
+ * each: read whole (at most max bytes) and handed to one() inside a
+ * transaction of its own, recorded as an import run (of opts.list's, when
+ * given), committed when one() returns LG_OK and followed by done().  A
+ * file that cannot be read or is not of the kind (one() says LG_EDATA) is
+ * rolled back, named in a warning and counted in report.failed, and the
+ * next file is imported; any other failure (the database's) stops the run
+ * and is returned.  job_warn: a JOB_NOTICE_WARNING through notice (may be
+ * NULL), formatted.
+ */
+struct store_run;
+typedef enum lg_status job_import_fn(void *arg, struct store *s, const char *file,
+				     const char *data, size_t len, const struct store_run *run,
+				     struct lg_err *err);
+typedef void job_import_done_fn(void *arg, const char *file);
+struct job_import_opts {
+	const char *db;           /* NULL: the default path */
+	const char *list;         /* the list the events came from, or NULL */
+	char *const *files;       /* borrowed */
+	int n;
+	size_t max;               /* a larger file is refused */
+	int64_t now;
+	job_import_fn *one;
+	job_import_done_fn *done;
+	job_notice_fn *notice;
+	void *arg;                /* one's, done's and notice's */
+};
+struct job_import_report {
+	int n, failed;            /* files, and of them not imported */
+	bool opened;              /* the database was opened: some file could be read */
+	enum lg_status unreadable; /* the first file's that could not be, or LG_OK */
+};
+enum lg_status job_import(const struct job_import_opts *opts, struct job_import_report *rep,
+			  struct lg_err *err);
+void job_warn(job_notice_fn *notice, void *arg, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/*
+ * ---- bounces.c: the bounce import ----
+ * opts.files' bounce events (every format bounce/ reads) into the store
+ * at opts.db, each file in one transaction (job_import); an event
+ * imported before adds nothing.  A record that is not a usable event is a
+ * warning with its file and line (the first 20 of a file; then how many
+ * more); done() has each imported file's counts.
+ */
+struct job_bounces_file {
+	const char *format;        /* the format detected (static) */
+	unsigned long added, dup;  /* events new, and imported before */
+	unsigned long by_type[BOUNCE_TYPE_COUNT]; /* of the new, by enum bounce_type */
+	unsigned long suppressed;  /* addresses newly suppressed */
+	unsigned long notices;     /* a provider's suppression notices (no bounce events) */
+	unsigned long bad;         /* records not imported */
+	unsigned long ignored;     /* other events of the file */
+};
+typedef void job_bounces_done_fn(void *arg, const char *file, const struct job_bounces_file *f);
+struct job_bounces_opts {
+	const struct conf *conf;  /* borrowed */
+	const char *db;           /* NULL: the default path */
+	const char *list;         /* the list the bounces came from; NULL: found from exports */
+	char *const *files;       /* borrowed */
+	int n;
+	int64_t now;
+	job_notice_fn *notice;    /* may be NULL */
+	job_bounces_done_fn *done; /* may be NULL */
+	void *arg;                /* notice's and done's */
+};
+enum lg_status job_bounces_import(const struct job_bounces_opts *opts,
+				  struct job_import_report *rep, struct lg_err *err);
+
+/*
+ * ---- events.c: the event import ----
+ * opts.files' engagement and intent events, NDJSON or CSV (told from the
+ * first character), read through opts.map when given, into the store at
+ * opts.db, each file in one transaction (job_import); an event_id
+ * imported before adds nothing.  A record that is not a usable event, and
+ * an event of a type the rubric does not know (imported all the same),
+ * are warnings with their file and line (the first 20 of a file; then how
+ * many more); done() has each imported file's counts.
+ */
+struct engage_map;
+struct job_events_file {
+	bool ndjson;               /* else CSV */
+	unsigned long added, dup;  /* events new, and imported before */
+	unsigned long contact, account, unknown; /* of the new: of contacts, of accounts,
+						  * of types the rubric does not know */
+	unsigned long bad;         /* records not imported */
+	unsigned long ignored;     /* records the map says are no events */
+};
+typedef void job_events_done_fn(void *arg, const char *file, const struct job_events_file *f);
+struct job_events_opts {
+	const struct conf *conf;      /* borrowed */
+	const struct engage_map *map;  /* borrowed from conf; NULL: the events format */
+	const char *db;               /* NULL: the default path */
+	char *const *files;           /* borrowed */
+	int n;
+	int64_t now;
+	job_notice_fn *notice;        /* may be NULL */
+	job_events_done_fn *done;     /* may be NULL */
+	void *arg;                    /* notice's and done's */
+};
+enum lg_status job_events_import(const struct job_events_opts *opts,
+				 struct job_import_report *rep, struct lg_err *err);
+
+/*
+ * ---- qualify.c: qualify, decide, the rejection report and the funnel ----
+ * The jobs on one contact name it by opts.email (any spelling of its
+ * address: its key finds it) in the store at opts.db, which must hold it
+ * (LG_ENOINPUT, and no database is made).  A framework or criterion that
+ * does not exist is LG_EUSAGE.
+ */
+struct job_lead_opts {
+	const struct conf *conf;  /* borrowed */
+	const char *db;           /* NULL: the default path */
+	const char *email;        /* borrowed */
+	int64_t now;
+};
+
+/* Record a piece of evidence: a criterion of ev.framework (NULL: the
+ * configured one), met, partial or not_met, how sure, where from. */
+struct job_evidence {
+	const char *framework, *criterion, *status, *source, *note; /* note may be NULL */
+	double confidence;
+	int64_t valid_until;      /* 0: never expires */
+};
+struct job_evidence_report {
+	char address[512];
+	const char *framework, *criterion; /* static */
+};
+/* Complete ev (its strings as given; confidence and valid_until as text,
+ * valid_until may be NULL): LG_EUSAGE, saying which, for one missing or
+ * not of its kind. */
+enum lg_status job_evidence_parse(struct job_evidence *ev, const char *confidence,
+				  const char *valid_until, struct lg_err *err);
+enum lg_status job_evidence_add(const struct job_lead_opts *opts, const struct job_evidence *ev,
+				struct job_evidence_report *rep, struct lg_err *err);
+
+/* A contact's checklist at now (framework NULL: the configured one) and
+ * every condition SQL needs, each with whether it holds; blocked counts
+ * those that do not (0 once it is SQL). */
+#define JOB_QUALIFY_NEEDS 6
+struct job_qualify_result {
+	char address[512];
+	enum scoring_stage stage;        /* as recorded */
+	struct scoring_result r;
+	enum scoring_framework framework;
+	struct scoring_checklist checklist; /* framework's */
+	struct scoring_checklist sql;    /* the configured framework's, which decides SQL */
+	struct {
+		char what[160];
+		bool ok;
+	} need[JOB_QUALIFY_NEEDS];
+	int blocked;
+};
+enum lg_status job_qualify(const struct job_lead_opts *opts, const char *framework,
+			   struct job_qualify_result *out, struct lg_err *err);
+
+/* A rep's decision: to SAL (accept), disqualified (reject) or recycled,
+ * with a reason (one of job_decide_reasons; NULL only to accept).  An
+ * accept of a contact that is not eligible is refused (result.refused,
+ * nothing recorded); bad_data also sends the contact back to
+ * re-verification.  LG_ETEMP when its stage changed meanwhile. */
+#define JOB_DECIDE_REASONS 10
+extern const char *const job_decide_reasons[JOB_DECIDE_REASONS];
+struct job_decision {
+	enum scoring_stage to;
+	const char *what;         /* "accept", "reject" or "recycle" */
+	const char *reason, *note, *by; /* reason, note may be NULL */
+};
+struct job_decide_result {
+	char address[512];
+	enum scoring_stage from;
+	struct scoring_result r;
+	enum verify_status status;
+	bool suppressed;
+	bool refused;             /* not eligible: not accepted */
+	bool move;                /* a move was recorded (else it was there already) */
+	bool bad_data;            /* sent back to re-verification */
+};
+/* Complete d from d.what, reason and by as given (by NULL or empty:
+ * "rep"): LG_EUSAGE, saying which, for one that is not of its kind. */
+enum lg_status job_decision_parse(struct job_decision *d, struct lg_err *err);
+enum lg_status job_decide(const struct job_lead_opts *opts, const struct job_decision *d,
+			  struct job_decide_result *out, struct lg_err *err);
+
+/* Rejection rates of reps' decisions by reason, by list source (the
+ * first ones one by one, the rest as "(other)") and by score band. */
+#define JOB_REJECTION_BANDS 4
+#define JOB_REJECTION_SOURCES 64
+extern const char *const job_rejection_bands[JOB_REJECTION_BANDS];
+struct job_rejections {
+	struct {
+		char name[64];
+		unsigned long decisions, rejections;
+	} src[JOB_REJECTION_SOURCES];
+	unsigned nsrc;
+	unsigned long reason[JOB_DECIDE_REASONS];
+	unsigned long band[JOB_REJECTION_BANDS][2]; /* decisions, rejections */
+	unsigned long decisions, rejections;
+};
+enum lg_status job_rejections(const char *db, struct job_rejections *out, struct lg_err *err);
+
+/* The funnel worked backward from customers at rates (NULL: the
+ * defaults, scoring_funnel_default); with the store's
+ * history (no store is none), the observed raw -> MQL and MQL -> SQL
+ * rates where the sample is big enough, and the funnel at those. */
+struct job_funnel {
+	double rate[SCORING_FUNNEL_STEPS];
+	unsigned long need[SCORING_FUNNEL_STEPS + 1];
+	bool have_hist, have_obs;
+	unsigned long contacts, mql, sql;
+	unsigned long start[2], moved[2];   /* step i: reached its earlier stage, its later */
+	double obs[SCORING_FUNNEL_STEPS];   /* rate, or the observed one where obs_used */
+	bool obs_used[SCORING_FUNNEL_STEPS];
+	unsigned long obs_need[SCORING_FUNNEL_STEPS + 1];
+};
+void job_funnel(const char *db, unsigned long customers, const double *rates,
+		struct job_funnel *out);
 
 #endif

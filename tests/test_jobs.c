@@ -4,7 +4,9 @@
  * one, in figures and as the command that takes it; the verify job over
  * real files, alone, with a list, and two of them stepped in turn; the
  * refresh job over a store, in rounds up to its budget; the export job,
- * with and without the gate.
+ * with and without the gate; the scoring run over contacts with their
+ * profiles and events, its stage moves recorded once; qualify, decide
+ * and the rejection report on the same store.
  *
  * Each test makes its own database in a temporary directory (made by the
  * group setup, removed by its teardown) through the store's API, as a
@@ -616,6 +618,235 @@ static void test_export_job(void **state)
 	conf_release(&c);
 }
 
+/* ---- the scoring run ---- */
+
+/* What the scoring job said of each contact, by the contact's address. */
+struct scored {
+	unsigned n;
+	struct {
+		char address[64];
+		double total;
+		bool eligible;
+		enum scoring_stage was, stage;
+		unsigned nmoves;
+	} c[4];
+};
+
+static void on_scored(void *arg, const struct store_lead *l, const struct lead_scored *sc)
+{
+	struct scored *S = arg;
+	assert_true(S->n < 4);
+	snprintf(S->c[S->n].address, sizeof(S->c[S->n].address), "%s", l->address);
+	S->c[S->n].total = sc->r.total;
+	S->c[S->n].eligible = sc->r.eligible;
+	S->c[S->n].was = sc->was;
+	S->c[S->n].stage = sc->stage;
+	S->c[S->n].nmoves = sc->nmoves;
+	S->n++;
+}
+
+static unsigned find_scored(const struct scored *S, const char *address)
+{
+	for (unsigned i = 0; i < S->n; i++)
+		if (!strcmp(S->c[i].address, address))
+			return i;
+	fail_msg("%s was not scored", address);
+	return 0;
+}
+
+/* One scoring run over db at now: what it said of each contact, and its
+ * report. */
+static void score_run(const struct conf *c, const char *db, bool dry_run, int64_t now,
+		      struct scored *S, struct job_score_report *rep)
+{
+	char out[320];
+	struct lg_err e = {{0}};
+	snprintf(out, sizeof(out), "%s/%u-scores.csv", tmpdir, ++dbseq);
+	memset(S, 0, sizeof(*S));
+	struct job_score_opts o = {.conf = c, .db = db, .dry_run = dry_run, .each = on_scored,
+				   .arg = S, .now = now};
+	struct job_score *j = NULL;
+	if (job_score_new(&j, &o, &e) != LG_OK)
+		fail_msg("job_score_new: %s", e.msg);
+	int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	if (job_score_write(j, fd, &e) != LG_OK)
+		fail_msg("job_score_write: %s", e.msg);
+	close(fd);
+	*rep = *job_score_report(j);
+	job_score_free(j);
+}
+
+static enum lg_status count_move(void *arg, const struct store_move *m, struct lg_err *err)
+{
+	(void)err;
+	unsigned *n = arg;
+	assert_string_equal(m->who, "auto");
+	assert_string_equal(m->from, *n == 0 ? "lead" : "mql");
+	assert_string_equal(m->to, *n == 0 ? "mql" : "hql");
+	++*n;
+	return LG_OK;
+}
+
+/* The scoring store: a fitting contact (a VP at a software company of
+ * 200) who asked for a demo and looked at prices, and a contact with
+ * neither fit nor events, both deliverable and verified at T0. */
+static const char *const score_addr[2] = {"vp@acme-soft.com", "someone@quiet.example"};
+
+static void make_scoring_store(char *db, size_t cap)
+{
+	snprintf(db, cap, "%s/%u-score.db", tmpdir, ++dbseq);
+	struct store *s = NULL;
+	struct lg_err e = {{0}};
+	assert_int_equal(store_open(&s, db, STORE_CREATE, &e), LG_OK);
+	struct store_run run;
+	assert_int_equal(store_begin(s, &e), LG_OK);
+	assert_int_equal(store_verify_begin(s, "leads", NULL, "leads.csv", NULL, T0, &run, &e), LG_OK);
+	const char *const *addr = score_addr;
+	const struct store_profile prof[2] = {
+		{.title = "VP of Sales", .company = "Acme Soft", .industry = "software",
+		 .employees = 200},
+		{.title = "", .company = "", .industry = "", .region = "", .employees = -1},
+	};
+	for (int i = 0; i < 2; i++) {
+		const char *dom = strchr(addr[i], '@') + 1;
+		struct store_verdict v = {
+			.address = addr[i], .address_len = strlen(addr[i]),
+			.domain = dom, .domain_len = strlen(dom),
+			.status = VERIFY_DELIVERABLE, .reason = VERIFY_R_OK, .mx = "mx.example.net",
+			.provider = "", .verified_at = T0, .profile = &prof[i],
+			.account = dom, .account_len = strlen(dom),
+		};
+		assert_int_equal(store_verify_row(s, &run, &v, T0, &e), LG_OK);
+	}
+	struct store_list_counts lc = {.rows = 2, .contacts = 2};
+	assert_int_equal(store_verify_finish(s, &run, &lc, T0, &e), LG_OK);
+	assert_int_equal(store_run_begin(s, "import", 0, "events.ndjson", T0, &run, &e), LG_OK);
+	static const char *const type[2] = {"demo_request", "pricing_visit"};
+	for (int i = 0; i < 2; i++) {
+		char id[16];
+		snprintf(id, sizeof(id), "ev%d", i);
+		struct store_event ev = {.event_id = id, .address = addr[0], .type = type[i],
+					 .occurred_at = T0 + 3600 * i, .count = -1};
+		bool added;
+		assert_int_equal(store_event_add(s, &run, &ev, &added, &e), LG_OK);
+		assert_true(added);
+	}
+	assert_int_equal(store_run_finish(s, &run, T0, &e), LG_OK);
+	assert_int_equal(store_commit(s, &e), LG_OK);
+	store_close(s);
+}
+
+/* The scoring store, made through the store's API.  The scoring run
+ * moves the first to MQL and on to HQL (two high-intent classes in the window), records
+ * both moves once, and leaves the second a lead; a dry run records
+ * nothing. */
+static void test_score_job(void **state)
+{
+	(void)state;
+	struct conf c;
+	conf_init(&c);
+	char db[320];
+	make_scoring_store(db, sizeof(db));
+	const char *const *addr = score_addr;
+	struct store *s = NULL;
+	struct lg_err e = {{0}};
+	struct scored S;
+	struct job_score_report r;
+	/* a dry run foresees the moves and records none */
+	score_run(&c, db, true, T0 + DAY, &S, &r);
+	assert_int_equal(r.scored, 2);
+	assert_int_equal(r.moves, 2);
+	assert_true(r.dry_run);
+	unsigned hot = find_scored(&S, addr[0]), cold = find_scored(&S, addr[1]);
+	assert_true(S.c[hot].total >= c.rubric.mql);
+	assert_true(S.c[hot].eligible);
+	assert_int_equal(S.c[hot].was, SCORING_LEAD);
+	assert_int_equal(S.c[hot].stage, SCORING_HQL);
+	assert_true(S.c[cold].total < c.rubric.mql);
+	assert_int_equal(S.c[cold].stage, SCORING_LEAD);
+	assert_int_equal(S.c[cold].nmoves, 0);
+
+	/* the run records them, in order; the next has nothing to move */
+	for (int round = 0; round < 2; round++) {
+		score_run(&c, db, false, T0 + DAY, &S, &r);
+		hot = find_scored(&S, addr[0]);
+		assert_int_equal(r.scored, 2);
+		assert_int_equal(r.moves, round == 0 ? 2 : 0);
+		assert_int_equal(r.skipped, 0);
+		assert_int_equal(r.by_stage[SCORING_HQL], 1);
+		assert_int_equal(r.by_stage[SCORING_LEAD], 1);
+		assert_int_equal(r.eligible, 2);
+		assert_int_equal(S.c[hot].was, round == 0 ? SCORING_LEAD : SCORING_HQL);
+	}
+	unsigned moves = 0;
+	assert_int_equal(store_open(&s, db, STORE_READ, &e), LG_OK);
+	assert_int_equal(store_moves_each(s, 0, count_move, &moves, &e), LG_OK);
+	assert_int_equal(moves, 2);
+	store_close(s);
+	conf_release(&c);
+}
+
+/* Qualification on the scoring store: what blocks SQL before and after a
+ * rep accepts the fitting contact; a reject needs a known reason, and
+ * bad_data sends the contact back to re-verification; the rejection
+ * report counts the reps' decisions, not the automatic moves. */
+static void test_qualify_jobs(void **state)
+{
+	(void)state;
+	struct conf c;
+	conf_init(&c);
+	char db[320];
+	make_scoring_store(db, sizeof(db));
+	struct lg_err e = {{0}};
+	struct job_lead_opts o = {.conf = &c, .db = db, .email = "VP@Acme-Soft.com", .now = T0 + DAY};
+	struct job_qualify_result q;
+
+	assert_int_equal(job_qualify(&o, NULL, &q, &e), LG_OK);
+	assert_string_equal(q.address, score_addr[0]);
+	assert_int_equal(q.stage, SCORING_LEAD);
+	assert_false(q.need[0].ok);  /* no rep has accepted it */
+	assert_true(q.need[1].ok);   /* eligible */
+	assert_true(q.need[2].ok);   /* ICP fit */
+	assert_false(q.need[4].ok);  /* no buying role confirmed */
+	assert_true(q.blocked >= 2);
+	assert_int_equal(job_qualify(&o, "RUP", &q, &e), LG_EUSAGE);
+
+	struct job_decision d = {.what = "accept", .by = "ann"};
+	struct job_decide_result r;
+	assert_int_equal(job_decision_parse(&d, &e), LG_OK);
+	assert_int_equal(d.to, SCORING_SAL);
+	assert_int_equal(job_decide(&o, &d, &r, &e), LG_OK);
+	assert_false(r.refused);
+	assert_true(r.move);
+	assert_int_equal(r.from, SCORING_LEAD);
+	assert_int_equal(job_qualify(&o, NULL, &q, &e), LG_OK);
+	assert_int_equal(q.stage, SCORING_SAL);
+	assert_true(q.need[0].ok);
+
+	struct job_decision bad = {.what = "reject", .by = "ann"};
+	assert_int_equal(job_decision_parse(&bad, &e), LG_EUSAGE); /* no reason */
+	bad.reason = "no_reason_at_all";
+	assert_int_equal(job_decision_parse(&bad, &e), LG_EUSAGE);
+	bad.reason = "bad_data";
+	assert_int_equal(job_decision_parse(&bad, &e), LG_OK);
+	struct job_lead_opts o2 = o;
+	o2.email = score_addr[1];
+	assert_int_equal(job_decide(&o2, &bad, &r, &e), LG_OK);
+	assert_true(r.move && r.bad_data);
+
+	struct job_rejections T;
+	assert_int_equal(job_rejections(db, &T, &e), LG_OK);
+	assert_int_equal(T.decisions, 2);
+	assert_int_equal(T.rejections, 1);
+	assert_int_equal(T.reason[0], 1); /* bad_data */
+	assert_string_equal(job_decide_reasons[0], "bad_data");
+
+	o2.email = "nobody@nowhere.example";
+	assert_int_equal(job_qualify(&o2, NULL, &q, &e), LG_ENOINPUT);
+	conf_release(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -630,6 +861,8 @@ int main(void)
 		cmocka_unit_test(test_verify_job_no_email),
 		cmocka_unit_test(test_refresh_job),
 		cmocka_unit_test(test_export_job),
+		cmocka_unit_test(test_score_job),
+		cmocka_unit_test(test_qualify_jobs),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

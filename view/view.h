@@ -10,6 +10,7 @@
 #include "jobs/jobs.h"
 
 #include <jansson.h>
+#include <stdio.h>
 
 /* A list weighed through the gate (`lists`, `gate --format json`), with
  * windows (taken; NULL: none) as "windows". */
@@ -21,5 +22,27 @@ struct store_list_window;
 void view_window_add(void *windows, const struct store_list_window *w);
 /* A verify job's report (`verify --summary`). */
 json_t *view_verify_report(const struct job_verify_report *r);
+
+
+/* Write o on one line, compact (as `--format json` writes an object), and
+ * drop it (taken). */
+void view_write_line(FILE *f, json_t *o);
+
+/* ---- score.c: the scoring jobs' results (text: as the program prints it) ---- */
+
+/* One contact's score explained (`score --explain`): every contribution,
+ * and the rounding that makes the figures as shown add up to the total. */
+json_t *view_explain(const char *address, const struct lead_scored *sc);
+void view_explain_text(FILE *f, const struct conf *c, const char *address,
+		       const struct lead_scored *sc);
+/* A contact's checklist and what blocks SQL (`qualify`). */
+json_t *view_qualify(const struct conf *c, const struct job_qualify_result *q);
+void view_qualify_text(FILE *f, const struct conf *c, const struct job_qualify_result *q);
+/* The rejection report (`report rejections`). */
+json_t *view_rejections(const struct job_rejections *t);
+void view_rejections_text(FILE *f, const struct job_rejections *t);
+/* The funnel (`funnel`); given: the rates not observed were given, not
+ * the defaults. */
+void view_funnel_text(FILE *f, const struct job_funnel *fn, bool given);
 
 #endif

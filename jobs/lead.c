@@ -1,10 +1,10 @@
 /*
- * lead.c - what the scoring commands (score, qualify, decide) share: a
+ * lead.c - what the scoring jobs (score, qualify, decide) share: a
  * contact from the store as scoring sees it, its events and its
  * account's, its framework checklist, and scoring it with the stage moves
  * that follow.
  */
-#include "cli.h"
+#include "jobs.h"
 #include "conf/conf.h"
 #include "store/store.h"
 

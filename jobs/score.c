@@ -1,0 +1,246 @@
+/*
+ * score.c - the scoring run: every contact of the store (or of a list's
+ * current version) scored at now, one row each: who it is, fit,
+ * confidence, engagement, intent, product, total, grade, trend, stage.
+ * The automatic stage moves the scores call for are recorded, each with
+ * when, why, the score and who ("auto"), in one transaction once every
+ * row is written.  One contact's score may be explained instead: every
+ * contribution, largest first.
+ */
+#include "jobs.h"
+#include "conf/conf.h"
+#include "store/store.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Who it is (the name, company and title its lists gave), then the scores. */
+enum { C_EMAIL, C_NAME, C_COMPANY, C_TITLE, C_FIT, C_CONF, C_ENG, C_INTENT, C_PRODUCT, C_TOTAL,
+       C_GRADE, C_TREND, C_STAGE, C_ELIGIBLE, C_FRESH, C_SENIORITY, C_COUNT };
+static const struct io_col score_cols[C_COUNT] = {
+	{"email", 5, IO_KIND_TEXT},         {"name", 4, IO_KIND_OPTIONAL},
+	{"company", 7, IO_KIND_OPTIONAL},   {"title", 5, IO_KIND_OPTIONAL},
+	{"fit", 3, IO_KIND_NUMBER},
+	{"confidence", 10, IO_KIND_NUMBER}, {"engagement", 10, IO_KIND_NUMBER},
+	{"intent", 6, IO_KIND_NUMBER},      {"product", 7, IO_KIND_NUMBER},
+	{"total", 5, IO_KIND_NUMBER},       {"grade", 5, IO_KIND_TEXT},
+	{"trend", 5, IO_KIND_TEXT},       {"stage", 5, IO_KIND_TEXT},
+	{"eligible", 8, IO_KIND_TEXT},    {"freshness", 9, IO_KIND_TEXT},
+	{"seniority", 9, IO_KIND_OPTIONAL},
+};
+
+/* A move to record once every contact is scored. */
+struct pending_move {
+	int64_t contact_id;
+	enum scoring_stage from, to;
+	const char *why;
+	double score;
+};
+
+struct job_score {
+	struct job_score_opts o;
+	struct store *store;
+	struct verify_ctx *vctx;
+	struct scoring_ctx *sctx;
+	int64_t list_id;
+	struct lead L;
+	struct io_writer *wr;
+	struct pending_move *moves;
+	size_t nmoves, capmoves;
+	struct job_score_report rep;
+	/* explain */
+	job_score_explain_fn *explain_fn;
+	void *explain_arg;
+	bool found;
+};
+
+enum lg_status job_score_new(struct job_score **out, const struct job_score_opts *o,
+			     struct lg_err *err)
+{
+	struct job_score *j = lg_xcalloc(1, sizeof(*j));
+	*out = j;
+	j->o = *o;
+	j->rep.dry_run = o->dry_run;
+	lead_init(&j->L, NULL, o->conf, NULL, NULL, o->now);
+	enum lg_status st = scoring_ctx_new(&j->sctx, &o->conf->rubric, err);
+	if (st == LG_OK)
+		st = store_open(&j->store, o->db, o->explain || o->dry_run ? STORE_READ : STORE_WRITE,
+				err);
+	if (st == LG_OK && o->list) {
+		struct store_list_info li;
+		if ((st = store_list_get(j->store, o->list, &li, err)) == LG_OK)
+			j->list_id = li.id;
+	}
+	if (st != LG_OK)
+		return st;
+	j->vctx = conf_verify_ctx(o->conf);
+	j->L.store = j->store;
+	j->L.vctx = j->vctx;
+	j->L.sctx = j->sctx;
+	/* every account's events once for the whole store; an explanation
+	 * reads its contact's account's alone */
+	return o->explain ? LG_OK : lead_load_accounts(&j->L, err);
+}
+
+/* A contact's name: a whole-name column when a list had one, else its
+ * first and last names; the length written to buf. */
+static size_t name_of(const struct store_profile *p, char *buf, size_t cap)
+{
+	const char *f = p->first_name ? p->first_name : "", *l = p->last_name ? p->last_name : "";
+	int n = p->name && *p->name ? snprintf(buf, cap, "%s", p->name)
+				    : snprintf(buf, cap, "%s%s%s", f, *f && *l ? " " : "", l);
+	return n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
+}
+
+static struct io_cell opt_cell(const char *s)
+{
+	return (struct io_cell){s ? s : "", s ? strlen(s) : 0, false};
+}
+
+static struct io_cell word(const char *s)
+{
+	return (struct io_cell){s, strlen(s), true};
+}
+
+static enum lg_status on_lead(void *arg, const struct store_lead *l, struct lg_err *err)
+{
+	struct job_score *j = arg;
+	struct lead_scored sc;
+	enum lg_status st = lead_score(&j->L, l, &sc, false, err);
+	if (st != LG_OK)
+		return st;
+	for (unsigned i = 0; i < sc.nmoves; i++) {
+		if (j->nmoves == j->capmoves) {
+			j->capmoves = j->capmoves ? 2 * j->capmoves : 256;
+			j->moves = lg_xrealloc(j->moves, j->capmoves * sizeof(*j->moves));
+		}
+		j->moves[j->nmoves++] = (struct pending_move){
+			l->contact_id, sc.moves[i].from, sc.moves[i].to, sc.moves[i].why, sc.r.total,
+		};
+	}
+	j->rep.scored++;
+	j->rep.by_stage[sc.stage]++;
+	j->rep.eligible += sc.r.eligible;
+	if (j->o.each)
+		j->o.each(j->o.arg, l, &sc);
+
+	char num[C_COUNT][32];
+	struct io_cell c[C_COUNT];
+	const double v[] = {sc.r.fit_eff, sc.r.q, sc.r.engagement, sc.r.intent, sc.r.product,
+			    sc.r.total};
+	for (int i = 0; i < 6; i++) {
+		int n = i == 1 ? snprintf(num[i], sizeof(num[i]), "%.3f", v[i])
+			       : snprintf(num[i], sizeof(num[i]), "%.2f", lead_cents(v[i]));
+		c[C_FIT + i] = (struct io_cell){num[i], (size_t)n, true};
+	}
+	c[C_EMAIL] = (struct io_cell){l->address, strlen(l->address), false};
+	const struct store_profile *p = &l->profile;
+	char name[512];
+	c[C_NAME] = (struct io_cell){name, name_of(p, name, sizeof(name)), false};
+	c[C_COMPANY] = opt_cell(p->company);
+	c[C_TITLE] = opt_cell(p->title);
+	c[C_GRADE] = word(sc.r.grade);
+	c[C_TREND] = word(scoring_trend_name(sc.r.trend));
+	c[C_STAGE] = word(scoring_stage_name(sc.stage));
+	c[C_ELIGIBLE] = word(sc.r.eligible ? "yes" : "no");
+	c[C_FRESH] = word(decay_class_name(sc.r.freshness));
+	c[C_SENIORITY] = word(sc.r.seniority ? sc.r.seniority : "");
+	return io_writer_row(j->wr, c, NULL, 0, err);
+}
+
+static enum lg_status record_moves(struct job_score *j, struct lg_err *err)
+{
+	if (!j->nmoves)
+		return LG_OK;
+	enum lg_status st = store_begin(j->store, err);
+	for (size_t i = 0; i < j->nmoves && st == LG_OK; i++) {
+		struct store_move m = {
+			.from = scoring_stage_name(j->moves[i].from),
+			.to = scoring_stage_name(j->moves[i].to),
+			.at = j->o.now,
+			.why = j->moves[i].why,
+			.score = j->moves[i].score,
+			.who = "auto",
+		};
+		bool moved;
+		st = store_move_add(j->store, j->moves[i].contact_id, &m, &moved, err);
+		j->rep.skipped += !moved; /* a rep decided meanwhile: theirs stands */
+	}
+	if (st == LG_OK)
+		st = store_commit(j->store, err);
+	if (st != LG_OK)
+		store_rollback(j->store);
+	return st;
+}
+
+enum lg_status job_score_write(struct job_score *j, int out, struct lg_err *err)
+{
+	if (j->o.explain || j->wr)
+		BUG("a scoring run for an explanation, or written twice");
+	struct io_writer_opts wo = {.format = j->o.format, .delim = ',', .guard = j->o.guard};
+	j->wr = io_writer_new(out, &wo, score_cols, C_COUNT);
+	enum lg_status st = store_leads_each(j->store, j->list_id, NULL, on_lead, j, err);
+	if (st == LG_OK)
+		st = io_writer_finish(j->wr, err);
+	j->rep.moves = j->nmoves;
+	/* the moves before the caller puts the output in place: an output
+	 * that shows stages the store has not recorded is never left behind */
+	if (st == LG_OK && !j->o.dry_run)
+		st = record_moves(j, err);
+	return st;
+}
+
+/* The lines borrow the contact's strings (its title ...): handed over
+ * while the store still holds them. */
+static enum lg_status on_explain(void *arg, const struct store_lead *l, struct lg_err *err)
+{
+	struct job_score *j = arg;
+	struct lead_scored sc;
+	j->found = true;
+	enum lg_status st = lead_score(&j->L, l, &sc, true, err);
+	if (st == LG_OK)
+		j->explain_fn(j->explain_arg, l->address, &sc);
+	free(sc.lines);
+	return st;
+}
+
+enum lg_status job_score_explain(struct job_score *j, job_score_explain_fn *fn, void *arg,
+				 struct lg_err *err)
+{
+	if (!j->o.explain)
+		BUG("an explanation asked of a scoring run without a contact");
+	const char *email = j->o.explain;
+	/* the contact's identity: its key (verify_contact_key_of) */
+	struct lg_buf key = LG_BUF_INIT;
+	enum lg_status st;
+	j->explain_fn = fn;
+	j->explain_arg = arg;
+	verify_contact_key_of(j->vctx, email, strlen(email), &key, NULL);
+	if (key.len >= 512) /* the store's keys are shorter */
+		st = lg_err_set(err, LG_EUSAGE, "'%s': too long for an address", email);
+	else
+		st = store_leads_each(j->store, 0, key.data ? key.data : "", on_explain, j, err);
+	lg_buf_release(&key);
+	if (st == LG_OK && !j->found)
+		st = lg_err_set(err, LG_ENOINPUT, "%s: no such contact in %s", email,
+				store_path(j->store));
+	return st;
+}
+
+const struct job_score_report *job_score_report(const struct job_score *j)
+{
+	return &j->rep;
+}
+
+void job_score_free(struct job_score *j)
+{
+	if (!j)
+		return;
+	io_writer_free(j->wr);
+	free(j->moves);
+	lead_release(&j->L);
+	scoring_ctx_free(j->sctx);
+	verify_ctx_free(j->vctx);
+	store_close(j->store);
+	free(j);
+}

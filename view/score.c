@@ -1,0 +1,292 @@
+/*
+ * score.c - the views of what the scoring jobs found: one contact's score
+ * explained, its qualification, the rejection report and the funnel; as
+ * JSON (what --format json writes and the service returns) and as the
+ * text the program prints.
+ */
+#include "view.h"
+#include "conf/conf.h"
+#include "decay/decay.h"
+
+#include <math.h>
+
+void view_write_line(FILE *f, json_t *o)
+{
+	json_dumpf(o, f, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
+	fputc('\n', f);
+	json_decref(o);
+}
+
+/* A figure as shown, to places decimals (2: hundredths, lead_cents). */
+static json_t *fig(double v, int places)
+{
+	double m = places == 2 ? 100 : places == 4 ? 1e4 : 1e6;
+	return json_real((double)lround(v * m) / m);
+}
+
+/* s as a JSON string; null when it is not UTF-8. */
+static json_t *str(const char *s)
+{
+	json_t *j = json_string(s);
+	return j ? j : json_null();
+}
+
+static const char *line_kind(enum scoring_line_kind k)
+{
+	switch (k) {
+	case SCORING_LINE_TITLE: return "title";
+	case SCORING_LINE_COMPETITOR: return "competitor";
+	case SCORING_LINE_ICP: return "icp";
+	case SCORING_LINE_EVENT: return "event";
+	case SCORING_LINE_CLASS_CAP: return "class cap";
+	case SCORING_LINE_INTENT: return "intent";
+	}
+	return "?";
+}
+
+/* Each contribution is shown rounded to 0.01; so that the lines add up to
+ * the total as shown, the difference the rounding makes (at most a few
+ * hundredths) is a figure of its own. */
+static long rounding_of(const struct lead_scored *sc)
+{
+	long sum = 0;
+	for (size_t i = 0; i < sc->nlines; i++)
+		sum += lround(sc->lines[i].contribution * 100);
+	return lround(sc->r.total * 100) - sum;
+}
+
+json_t *view_explain(const char *address, const struct lead_scored *sc)
+{
+	const struct scoring_result *r = &sc->r;
+	json_t *lines = json_array();
+	for (size_t i = 0; i < sc->nlines; i++) {
+		const struct scoring_line *ln = &sc->lines[i];
+		json_t *o = json_object();
+		json_object_set_new(o, "kind", json_string(line_kind(ln->kind)));
+		json_object_set_new(o, "rule", str(ln->rule ? ln->rule : ""));
+		json_object_set_new(o, "points", fig(ln->points, 2));
+		json_object_set_new(o, "factor", fig(ln->factor, 6));
+		json_object_set_new(o, "contribution", fig(ln->contribution, 2));
+		json_object_set_new(o, "capped", json_boolean(ln->capped));
+		if (ln->at) {
+			char at[LG_TIME_LEN];
+			lg_time_format(ln->at, at, sizeof(at));
+			json_object_set_new(o, "at", json_string(at));
+		}
+		if (ln->detail && *ln->detail)
+			json_object_set_new(o, "detail", str(ln->detail));
+		json_array_append_new(lines, o);
+	}
+	json_t *o = json_object();
+	json_object_set_new(o, "email", str(address));
+	json_object_set_new(o, "total", fig(r->total, 2));
+	json_object_set_new(o, "fit", fig(r->fit_eff, 2));
+	json_object_set_new(o, "confidence", fig(r->q, 4));
+	json_object_set_new(o, "engagement", fig(r->engagement, 2));
+	json_object_set_new(o, "intent", fig(r->intent, 2));
+	json_object_set_new(o, "product", fig(r->product, 2));
+	json_object_set_new(o, "grade", json_string(r->grade));
+	json_object_set_new(o, "stage", json_string(scoring_stage_name(sc->stage)));
+	json_object_set_new(o, "contributions", lines);
+	json_object_set_new(o, "rounding", json_real((double)rounding_of(sc) / 100));
+	return o;
+}
+
+void view_explain_text(FILE *f, const struct conf *conf, const char *address,
+		       const struct lead_scored *sc)
+{
+	const struct scoring_result *r = &sc->r;
+	fprintf(f, "%s: total %.2f = fit %.2f (confidence %.3f x %.2f%s) + engagement %.2f%s",
+		address, lead_cents(r->total), lead_cents(r->fit_eff), r->q, lead_cents(r->fit_pos),
+		r->fit_neg ? ", negative fit counted whole" : "", lead_cents(r->engagement),
+		conf->rubric.intent_in_total ? " + intent" : "");
+	if (conf->rubric.intent_in_total)
+		fprintf(f, " %.2f", lead_cents(r->intent));
+	fprintf(f, "\n  grade %s, trend %s, stage %s, %s, %s\n", r->grade,
+		scoring_trend_name(r->trend), scoring_stage_name(sc->stage),
+		r->eligible ? "eligible" : "not eligible", decay_class_name(r->freshness));
+	for (size_t i = 0; i < sc->nlines; i++) {
+		const struct scoring_line *ln = &sc->lines[i];
+		fprintf(f, "  %+9.2f  %-10s %-18s points %+7.2f x %.4f",
+			lround(ln->contribution * 100) / 100.0, line_kind(ln->kind),
+			ln->rule ? ln->rule : "", ln->points, ln->factor);
+		if (ln->at) {
+			char at[LG_TIME_LEN];
+			lg_time_format(ln->at, at, sizeof(at));
+			fprintf(f, "  %s", at);
+		}
+		if (ln->detail && *ln->detail)
+			fprintf(f, "  %s", ln->detail);
+		if (ln->capped)
+			fputs("  (over its daily cap: counts 0)", f);
+		fputc('\n', f);
+	}
+	long rounding = rounding_of(sc);
+	if (rounding)
+		fprintf(f, "  %+9.2f  (rounding of the lines above to 0.01)\n", rounding / 100.0);
+	fprintf(f, "  = %.2f\n", lround(r->total * 100) / 100.0);
+	for (unsigned i = 0; i < sc->nmoves; i++)
+		fprintf(f, "  would move %s -> %s: %s\n", scoring_stage_name(sc->moves[i].from),
+			scoring_stage_name(sc->moves[i].to), sc->moves[i].why);
+}
+
+/* ---- qualify ---- */
+
+static const char *const stname[] = {"not_met", "partial", "met"};
+
+json_t *view_qualify(const struct conf *conf, const struct job_qualify_result *q)
+{
+	const struct scoring_checklist *cl = &q->checklist, *sq = &q->sql;
+	unsigned n;
+	const char *const *names = scoring_criteria(q->framework, &n);
+	json_t *crit = json_array(), *blocking = json_array(), *o = json_object();
+	for (unsigned i = 0; i < n; i++)
+		json_array_append_new(
+			crit, json_pack("{s:s, s:o, s:b}", "criterion", names[i], "status",
+					cl->status[i] < 0 ? json_null() : json_string(stname[cl->status[i]]),
+					"met", cl->met[i]));
+	for (size_t i = 0; i < JOB_QUALIFY_NEEDS; i++)
+		if (!q->need[i].ok && q->stage != SCORING_SQL)
+			json_array_append_new(blocking, json_string(q->need[i].what));
+	json_object_set_new(o, "email", str(q->address));
+	json_object_set_new(o, "stage", json_string(scoring_stage_name(q->stage)));
+	json_object_set_new(o, "total", fig(q->r.total, 2));
+	json_object_set_new(o, "framework", json_string(scoring_framework_name(q->framework)));
+	json_object_set_new(o, "criteria", crit);
+	json_object_set_new(o, "passes", json_boolean(cl->pass));
+	json_object_set_new(o, "sql_framework",
+			    json_string(scoring_framework_name(conf->rubric.framework)));
+	json_object_set_new(o, "sql_framework_passes", json_boolean(sq->pass));
+	json_object_set_new(o, "buying_role", json_boolean(sq->buying_role));
+	json_object_set_new(o, "sql_ready", json_boolean(!q->blocked));
+	json_object_set_new(o, "blocking", blocking);
+	return o;
+}
+
+void view_qualify_text(FILE *f, const struct conf *conf, const struct job_qualify_result *q)
+{
+	const struct scoring_checklist *cl = &q->checklist, *sq = &q->sql;
+	enum scoring_framework fw = q->framework, sf = conf->rubric.framework;
+	unsigned n;
+	const char *const *names = scoring_criteria(fw, &n);
+	fprintf(f, "%s: stage %s, total %.2f (grade %s)\n%s checklist:\n", q->address,
+		scoring_stage_name(q->stage), lead_cents(q->r.total), q->r.grade,
+		scoring_framework_name(fw));
+	for (unsigned i = 0; i < n; i++)
+		fprintf(f, "  [%c] %-18s %s\n", cl->met[i] ? 'x' : ' ', names[i],
+			cl->status[i] < 0 ? "no evidence" : stname[cl->status[i]]);
+	fprintf(f, "  %s %s (%u of %u met)\n", scoring_framework_name(fw),
+		cl->pass ? "passes" : "does not pass", cl->n_met, cl->n);
+	/* another framework's checklist says nothing of SQL: name the one
+	 * that decides it, so that "does not pass" above and "nothing
+	 * blocks SQL" below do not read as a contradiction */
+	if (fw != sf)
+		fprintf(f, "SQL is decided by %s (the configured framework), which %s (%u of %u "
+			   "met).\n", scoring_framework_name(sf), sq->pass ? "passes" : "does not pass",
+			sq->n_met, sq->n);
+	if (q->stage == SCORING_SQL) {
+		fprintf(f, "SQL already.\n");
+	} else if (!q->blocked) {
+		fprintf(f, "Nothing blocks SQL: the next leadgate score moves it.\n");
+	} else {
+		fprintf(f, "Blocking SQL:\n");
+		for (size_t i = 0; i < JOB_QUALIFY_NEEDS; i++)
+			if (!q->need[i].ok)
+				fprintf(f, "  - %s\n", q->need[i].what);
+	}
+}
+
+/* ---- the rejection report ---- */
+
+static json_t *counts(unsigned long decisions, unsigned long rejections)
+{
+	return json_pack("{s:I, s:I}", "decisions", (json_int_t)decisions, "rejections",
+			 (json_int_t)rejections);
+}
+
+json_t *view_rejections(const struct job_rejections *T)
+{
+	json_t *reason = json_object(), *source = json_object(), *band = json_object();
+	for (size_t i = 0; i < JOB_DECIDE_REASONS; i++)
+		json_object_set_new(reason, job_decide_reasons[i], json_integer((json_int_t)T->reason[i]));
+	for (unsigned i = 0; i < T->nsrc; i++)
+		json_object_set_new(source, T->src[i].name,
+				    counts(T->src[i].decisions, T->src[i].rejections));
+	for (int b = 0; b < JOB_REJECTION_BANDS; b++)
+		json_object_set_new(band, job_rejection_bands[b], counts(T->band[b][0], T->band[b][1]));
+	return json_pack("{s:I, s:I, s:o, s:o, s:o}", "decisions", (json_int_t)T->decisions,
+			 "rejections", (json_int_t)T->rejections, "by_reason", reason, "by_source",
+			 source, "by_band", band);
+}
+
+static double rate(unsigned long k, unsigned long n)
+{
+	return n ? 100.0 * (double)k / (double)n : 0;
+}
+
+void view_rejections_text(FILE *f, const struct job_rejections *T)
+{
+	fprintf(f, "rep decisions: %lu, rejections: %lu (%.1f %%)\n", T->decisions, T->rejections,
+		rate(T->rejections, T->decisions));
+	fprintf(f, "\nby reason (share of rejections):\n");
+	for (size_t i = 0; i < JOB_DECIDE_REASONS; i++)
+		if (T->reason[i])
+			fprintf(f, "  %-20s %6lu  %5.1f %%\n", job_decide_reasons[i], T->reason[i],
+				rate(T->reason[i], T->rejections));
+	fprintf(f, "\nby list source (rejected of decided):\n");
+	for (unsigned i = 0; i < T->nsrc; i++)
+		fprintf(f, "  %-20s %6lu of %6lu  %5.1f %%\n", T->src[i].name, T->src[i].rejections,
+			T->src[i].decisions, rate(T->src[i].rejections, T->src[i].decisions));
+	fprintf(f, "\nby score band (rejected of decided):\n");
+	for (int b = 0; b < JOB_REJECTION_BANDS; b++)
+		fprintf(f, "  %-20s %6lu of %6lu  %5.1f %%\n", job_rejection_bands[b], T->band[b][1],
+			T->band[b][0], rate(T->band[b][1], T->band[b][0]));
+}
+
+/* ---- the funnel ---- */
+
+/* Write a table line without the padding of its last column; empty it. */
+static void put_trimmed(FILE *f, struct lg_buf *b)
+{
+	size_t n = b->len;
+	while (n && b->data[n - 1] == ' ')
+		n--;
+	fprintf(f, "%.*s\n", (int)n, b->data);
+	lg_buf_reset(b);
+}
+
+void view_funnel_text(FILE *f, const struct job_funnel *F, bool given)
+{
+	static const char *const stage[] = {"raw leads", "MQL", "SQL", "opportunities", "customers"};
+	const char *unobserved = given ? "given" : "default";
+	struct lg_buf line = LG_BUF_INIT;
+	lg_buf_addf(&line, "%-14s %10s  %-10s", "stage", "needed", "rate");
+	if (F->have_obs)
+		lg_buf_addf(&line, "  %10s  %s", "observed", "rate");
+	put_trimmed(f, &line);
+	for (int i = 0; i <= SCORING_FUNNEL_STEPS; i++) {
+		char rt[16] = "";
+		if (i < SCORING_FUNNEL_STEPS)
+			snprintf(rt, sizeof(rt), "%.1f %%", 100 * F->rate[i]);
+		lg_buf_addf(&line, "%-14s %10lu  %-10s", stage[i], F->need[i], rt);
+		if (F->have_obs) {
+			lg_buf_addf(&line, "  %10lu", F->obs_need[i]);
+			if (i < SCORING_FUNNEL_STEPS)
+				lg_buf_addf(&line, "  %.1f %% %s", 100 * F->obs[i],
+					    F->obs_used[i] ? "observed" : unobserved);
+		}
+		put_trimmed(f, &line);
+	}
+	lg_buf_release(&line);
+	if (!F->have_hist)
+		return;
+	static const char *const step[2] = {"raw -> MQL", "MQL -> SQL"};
+	static const char *const reached[2] = {"reached MQL or beyond", "reached SQL"};
+	fprintf(f, "observed: %lu contacts, %lu reached MQL or beyond, %lu reached SQL\n",
+		F->contacts, F->mql, F->sql);
+	for (int i = 0; i < 2; i++)
+		if (!F->obs_used[i])
+			fprintf(f, "%s: too few to observe (%lu of %lu %s; it takes %d, %d of them "
+				   "moving on): the %s rate is used\n", step[i], F->moved[i], F->start[i],
+				reached[i], SCORING_FUNNEL_START_MIN, SCORING_FUNNEL_MOVED_MIN, unobserved);
+}
