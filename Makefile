@@ -27,12 +27,12 @@ ALL_CFLAGS = -std=c17 -D_GNU_SOURCE -pthread $(WARN) $(if $(CI),-Werror) -I. -MM
 # Modules, in reading order (see "Source code layout" in the README).
 DECAY_SRC  := decay/decay.c
 BOUNCE_SRC := bounce/bounce.c bounce/classify.c bounce/date.c bounce/json.c bounce/providers.c bounce/dsn.c bounce/text.c bounce/csv.c
-STORE_SRC  := store/store.c store/records.c store/lists.c store/leads.c
+STORE_SRC  := store/store.c store/records.c store/lists.c store/leads.c store/writer.c
 EVENT_SRC  := event/event.c
 SCORING_SRC := scoring/rubric.c scoring/engage.c scoring/score.c scoring/stage.c scoring/frame.c \
                scoring/funnel.c
 VIEW_SRC   := view/view.c
-JOBS_SRC   := jobs/list.c jobs/profile.c jobs/recorder.c jobs/dnscache.c jobs/verdict.c jobs/verify.c jobs/refresh.c jobs/export.c
+JOBS_SRC   := jobs/list.c jobs/profile.c jobs/dnscache.c jobs/verdict.c jobs/verify.c jobs/refresh.c jobs/export.c
 LIB_SRC := common/status.c common/alloc.c common/buf.c common/map.c common/time.c common/file.c \
            common/regex.c \
            $(DECAY_SRC) conf/conf.c conf/scoring.c \

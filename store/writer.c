@@ -1,7 +1,7 @@
 /*
- * recorder.c - `verify --list`'s writer: verdicts and new DNS answers are
- * gathered in batches and written to the store by a second thread, on its
- * own connection, one short transaction a batch.
+ * writer.c - the store's own writer: verdicts and new DNS answers are
+ * gathered in batches and written by a second thread, on its own
+ * connection, one short transaction a batch (`verify --list`).
  *
  * Why a thread: verify's rows leave in input order, so thousands of them
  * become ready at once when a silent domain finally times out.  Written
@@ -14,14 +14,12 @@
  * through those queued before it, oldest first.  The drains come in waves
  * (every row behind a silent domain at once), so the queue is deep enough
  * for a wave to wait in it while reading goes on: the main thread waits
- * only when every batch is queued (RING x batch verdicts, about 100 bytes
- * each).  Everything a batch holds is a copy (the
- * resolver is never touched from the writer).  A batch is committed whole
- * or not at all, so a run killed at any moment loses only what a rerun
- * writes again.
+ * only when every batch is queued.  Everything a batch holds is a copy
+ * (the resolver is never touched from the writer).  A batch is committed
+ * whole or not at all, so a run killed at any moment loses only what a
+ * rerun writes again.
  */
-#include "jobs.h"
-#include "store/store.h"
+#include "store_int.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -43,7 +41,7 @@ struct rec_batch {
 
 #define RING 32 /* batches */
 
-struct recorder {
+struct store_writer {
 	struct store *store; /* the writer's connection; owned */
 	struct store_run run;
 	int64_t now;
@@ -61,7 +59,7 @@ struct recorder {
 	struct lg_err err;
 };
 
-static enum lg_status write_batch(struct recorder *r, struct rec_batch *b, struct lg_err *err)
+static enum lg_status write_batch(struct store_writer *r, struct rec_batch *b, struct lg_err *err)
 {
 	enum lg_status st = store_begin(r->store, err);
 	for (size_t i = 0; i < b->nd && st == LG_OK; i++)
@@ -75,7 +73,7 @@ static enum lg_status write_batch(struct recorder *r, struct rec_batch *b, struc
 	return st;
 }
 
-static void batch_alloc(struct recorder *r, struct rec_batch *b)
+static void batch_alloc(struct store_writer *r, struct rec_batch *b)
 {
 	if (!b->v) {
 		b->v = lg_xcalloc(r->cap, sizeof(*b->v));
@@ -85,13 +83,13 @@ static void batch_alloc(struct recorder *r, struct rec_batch *b)
 
 static void *writer(void *arg)
 {
-	struct recorder *r = arg;
+	struct store_writer *r = arg;
 	pthread_mutex_lock(&r->mu);
 	for (;;) {
 		while (!r->queued && !r->stop)
 			pthread_cond_wait(&r->cv, &r->mu);
 		if (r->stop)
-			break; /* recorder_free: what is queued is dropped, as a kill would */
+			break; /* store_writer_free: what is queued is dropped, as a kill would */
 		struct rec_batch *b = &r->b[r->head];
 		bool failed = r->st != LG_OK;
 		pthread_mutex_unlock(&r->mu);
@@ -112,10 +110,10 @@ static void *writer(void *arg)
 	return NULL;
 }
 
-enum lg_status recorder_start(struct recorder **out, struct store *s, const struct store_run *run,
+enum lg_status store_writer_start(struct store_writer **out, struct store *s, const struct store_run *run,
 			      int64_t now, size_t batch, struct lg_err *err)
 {
-	struct recorder *r = lg_xcalloc(1, sizeof(*r));
+	struct store_writer *r = lg_xcalloc(1, sizeof(*r));
 	enum lg_status st = store_open(&r->store, store_path(s), STORE_WRITE, err);
 	if (st != LG_OK) {
 		free(r);
@@ -128,7 +126,7 @@ enum lg_status recorder_start(struct recorder **out, struct store *s, const stru
 	pthread_mutex_init(&r->mu, NULL);
 	pthread_cond_init(&r->cv, NULL);
 	if (pthread_create(&r->thread, NULL, writer, r) != 0) {
-		recorder_free(r);
+		store_writer_free(r);
 		return lg_err_set(err, LG_EIO, "cannot start the store's writer thread");
 	}
 	r->thread_ok = true;
@@ -138,7 +136,7 @@ enum lg_status recorder_start(struct recorder **out, struct store *s, const stru
 
 /* Queue the batch being filled for the writer; wait while every batch is
  * queued.  A failure of the writer's is reported here. */
-static enum lg_status submit(struct recorder *r, struct lg_err *err)
+static enum lg_status submit(struct store_writer *r, struct lg_err *err)
 {
 	enum lg_status st;
 	pthread_mutex_lock(&r->mu);
@@ -161,19 +159,23 @@ static enum lg_status submit(struct recorder *r, struct lg_err *err)
 	return st;
 }
 
-static bool batch_full(const struct recorder *r)
+static bool batch_full(const struct store_writer *r)
 {
 	const struct rec_batch *b = &r->b[r->fill];
 	return b->nv >= r->cap || b->nd >= r->cap;
 }
 
-enum lg_status recorder_verdict(struct recorder *r, const struct store_verdict *v,
-				const struct io_cell *row, size_t nrow, const struct io_cell *profile,
-				struct lg_err *err)
+struct lg_arena *store_writer_arena(struct store_writer *r)
+{
+	return &r->b[r->fill].arena;
+}
+
+enum lg_status store_writer_verdict(struct store_writer *r, const struct store_verdict *v,
+				    struct lg_err *err)
 {
 	struct rec_batch *b = &r->b[r->fill];
 	struct store_verdict *c = &b->v[b->nv++];
-	*c = *v;
+	*c = *v; /* cells and profile: in the batch's arena already */
 	c->address = lg_arena_memdup(&b->arena, v->address, v->address_len);
 	/* the domain is the tail of the address, when it is */
 	if (v->domain >= v->address && v->domain <= v->address + v->address_len)
@@ -187,21 +189,10 @@ enum lg_status recorder_verdict(struct recorder *r, const struct store_verdict *
 		c->account = lg_arena_memdup(&b->arena, v->account, v->account_len);
 	c->mx = lg_arena_memdup(&b->arena, v->mx, strlen(v->mx));
 	c->provider = lg_arena_memdup(&b->arena, v->provider, strlen(v->provider));
-	if (row) { /* packed straight into the batch */
-		c->cells_len = io_cells_packed_len(row, nrow);
-		c->cells = lg_arena_alloc(&b->arena, c->cells_len ? c->cells_len : 1, 1);
-		io_cells_pack_to((void *)c->cells, row, nrow);
-	}
-	c->profile = NULL;
-	if (profile) {
-		struct store_profile *p = lg_arena_alloc(&b->arena, sizeof(*p), _Alignof(struct store_profile));
-		job_profile_of(&b->arena, profile, p);
-		c->profile = p;
-	}
 	return batch_full(r) ? submit(r, err) : LG_OK;
 }
 
-enum lg_status recorder_dns(struct recorder *r, const char *domain, size_t len,
+enum lg_status store_writer_dns(struct store_writer *r, const char *domain, size_t len,
 			    const struct dns_result *res, struct lg_err *err)
 {
 	struct rec_batch *b = &r->b[r->fill];
@@ -213,7 +204,7 @@ enum lg_status recorder_dns(struct recorder *r, const char *domain, size_t len,
 	return batch_full(r) ? submit(r, err) : LG_OK;
 }
 
-enum lg_status recorder_finish(struct recorder *r, struct lg_err *err)
+enum lg_status store_writer_finish(struct store_writer *r, struct lg_err *err)
 {
 	const struct rec_batch *b = &r->b[r->fill];
 	enum lg_status st = LG_OK;
@@ -231,7 +222,7 @@ enum lg_status recorder_finish(struct recorder *r, struct lg_err *err)
 	return st;
 }
 
-void recorder_free(struct recorder *r)
+void store_writer_free(struct store_writer *r)
 {
 	if (!r)
 		return;
