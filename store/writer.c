@@ -39,7 +39,7 @@ struct rec_batch {
 	struct lg_arena arena;
 };
 
-#define RING 32 /* batches */
+#define RING 8 /* batches */
 
 struct store_writer {
 	struct store *store; /* the writer's connection; owned */
@@ -59,13 +59,18 @@ struct store_writer {
 	struct lg_err err;
 };
 
-static enum lg_status write_batch(struct store_writer *r, struct rec_batch *b, struct lg_err *err)
+/* Write the n batches queued from the oldest in one transaction. */
+static enum lg_status write_batches(struct store_writer *r, unsigned n, struct lg_err *err)
 {
 	enum lg_status st = store_begin(r->store, err);
-	for (size_t i = 0; i < b->nd && st == LG_OK; i++)
-		st = store_domain_put(r->store, b->d[i].domain, b->d[i].len, &b->d[i].res, err);
-	for (size_t i = 0; i < b->nv && st == LG_OK; i++)
-		st = store_verify_row(r->store, &r->run, &b->v[i], r->now, err);
+	for (unsigned k = 0; k < n && st == LG_OK; k++) {
+		const struct rec_batch *b = &r->b[(r->head + k) % RING];
+		for (size_t i = 0; i < b->nd && st == LG_OK; i++)
+			st = store_domain_put(r->store, b->d[i].domain, b->d[i].len, &b->d[i].res,
+					      err);
+		for (size_t i = 0; i < b->nv && st == LG_OK; i++)
+			st = store_verify_row(r->store, &r->run, &b->v[i], r->now, err);
+	}
 	if (st == LG_OK)
 		st = store_commit(r->store, err);
 	if (st != LG_OK)
@@ -90,20 +95,24 @@ static void *writer(void *arg)
 			pthread_cond_wait(&r->cv, &r->mu);
 		if (r->stop)
 			break; /* store_writer_free: what is queued is dropped, as a kill would */
-		struct rec_batch *b = &r->b[r->head];
+		/* Every batch queued, in one transaction: a writer that fell
+		 * behind catches up with fewer commits, and each commit writes
+		 * every page it changed (the contacts' address index takes a
+		 * row anywhere, so a batch changes pages all over it). */
+		unsigned n = r->queued;
 		bool failed = r->st != LG_OK;
 		pthread_mutex_unlock(&r->mu);
 
 		struct lg_err err;
-		enum lg_status st = failed ? LG_OK : write_batch(r, b, &err);
+		enum lg_status st = failed ? LG_OK : write_batches(r, n, &err);
 
 		pthread_mutex_lock(&r->mu);
 		if (st != LG_OK) {
 			r->st = st;
 			r->err = err;
 		}
-		r->head = (r->head + 1) % RING;
-		r->queued--;
+		r->head = (r->head + n) % RING;
+		r->queued -= n;
 		pthread_cond_broadcast(&r->cv);
 	}
 	pthread_mutex_unlock(&r->mu);
