@@ -36,7 +36,7 @@
  * them all at once would stop reading, and with it the sending of the
  * next lookups, for seconds. */
 #define DRAIN_STEP 512
-#define STORE_BATCH 8192            /* verdicts written per transaction */
+#define STORE_BATCH 4096            /* verdicts a batch of the store's writer */
 #define WARN_ROWS_MAX 10 /* ragged rows, rows with text after a closing quote: reported one by one */
 
 /* The columns verify appends, in order (DESIGN.md, "The contract"). */

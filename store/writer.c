@@ -11,13 +11,16 @@
  * thread waits for the resolver.
  *
  * A ring of batches: the main thread fills one while the writer works
- * through those queued before it, oldest first.  The drains come in waves
- * (every row behind a silent domain at once), so the queue is deep enough
- * for a wave to wait in it while reading goes on: the main thread waits
- * only when every batch is queued.  Everything a batch holds is a copy
- * (the resolver is never touched from the writer).  A batch is committed
- * whole or not at all, so a run killed at any moment loses only what a
- * rerun writes again.
+ * through those queued before it, oldest first, all of them in one
+ * transaction.  The drains come in waves (every row behind a silent
+ * domain at once), so the queue lets a wave wait in it while reading goes
+ * on: the main thread waits only when every batch is queued.  The ring is
+ * small (8 batches of the caller's size) because what it holds is most of
+ * what `verify --list` adds to verify's memory, and a writer that falls
+ * behind catches up by writing more in each transaction.  Everything a
+ * batch holds is a copy (the resolver is never touched from the writer).
+ * A transaction is committed whole or not at all, so a run killed at any
+ * moment loses only what a rerun writes again.
  */
 #include "store_int.h"
 
