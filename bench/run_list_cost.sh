@@ -23,7 +23,9 @@
 # Environment: LEADGATE, PYTHON (/usr/bin/python3), K (256), MS (2000),
 # N (2), WORLD_ROWS (1000000), WORLD_DOMAINS (200000), WORLD_TIMEOUT_SHARE
 # (0.5: the percent of domains that never answer; 0 makes the
-# throughput-bound world, kept apart in build/bench/list-cost/world-t0).
+# throughput-bound world, kept apart in build/bench/list-cost/world-t0),
+# PIN_CPUS (1: unbound on CPU 0, leadgate on CPU 1, with taskset; 0: no
+# pinning, so that the store's writer thread may run on the other core).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -55,7 +57,7 @@ command -v unbound >/dev/null || die "unbound is missing: apt-get install unboun
 	die "$PY cannot import dns (dnspython): apt-get install python3-dnspython"
 
 PIN_UB=() PIN=()
-if command -v taskset >/dev/null 2>&1 && (( $(nproc) >= 2 )); then
+if [[ ${PIN_CPUS:-1} != 0 ]] && command -v taskset >/dev/null 2>&1 && (( $(nproc) >= 2 )); then
 	PIN_UB=(taskset -c 0)
 	PIN=(taskset -c 1)
 fi

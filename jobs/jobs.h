@@ -105,31 +105,6 @@ struct store_profile;
 int job_profile_column(const char *name, size_t len);
 void job_profile_of(struct lg_arena *a, const struct io_cell *cell, struct store_profile *out);
 
-/*
- * ---- recorder.c: a verify job's writer thread ----
- * Verdicts and new DNS answers are copied into a batch of `batch`; a full
- * batch is written by a second thread on its own connection to the
- * store s (one transaction a batch) while the caller goes on.  A failure
- * of the writer's is returned by a later call.  recorder_finish writes
- * what is left and waits for it; recorder_free stops the thread (what was
- * not committed is lost, as a kill would lose it).
- */
-struct recorder;
-struct store_verdict;
-enum lg_status recorder_start(struct recorder **out, struct store *s, const struct store_run *run,
-			      int64_t now, size_t batch, struct lg_err *err);
-
-/* The verdict v, with its row's nrow cells (packed for the store; row
- * NULL: none), and when profile is non-NULL the JOB_PROFILE_COUNT cells of
- * its row's profile columns (s NULL: the list has no such column). */
-enum lg_status recorder_verdict(struct recorder *r, const struct store_verdict *v,
-				const struct io_cell *row, size_t nrow,
-				const struct io_cell *profile, struct lg_err *err);
-enum lg_status recorder_dns(struct recorder *r, const char *domain, size_t len,
-			    const struct dns_result *res, struct lg_err *err);
-enum lg_status recorder_finish(struct recorder *r, struct lg_err *err);
-void recorder_free(struct recorder *r);
-
 /* ---- dnscache.c: the resolver in front of the store's domain answers ---- */
 
 /* dns_resolver_lookup, but an unexpired answer kept in s (may be NULL) is

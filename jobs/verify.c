@@ -36,7 +36,7 @@
  * them all at once would stop reading, and with it the sending of the
  * next lookups, for seconds. */
 #define DRAIN_STEP 512
-#define STORE_BATCH 8192            /* verdicts written per transaction */
+#define STORE_BATCH 4096            /* verdicts a batch of the store's writer */
 #define WARN_ROWS_MAX 10 /* ragged rows, rows with text after a closing quote: reported one by one */
 
 /* The columns verify appends, in order (DESIGN.md, "The contract"). */
@@ -92,7 +92,7 @@ struct job_verify {
 	struct store_run srun;
 	struct lg_map suppressed; /* lower-case address -> enum store_suppress */
 	unsigned long addressed;  /* rows with a valid address: recorded, or duplicates */
-	struct recorder *recorder; /* writes verdicts and DNS answers in batches */
+	struct store_writer *writer; /* writes verdicts and DNS answers in batches */
 	int profile[JOB_PROFILE_COUNT]; /* the output cell of each profile column, or -1 */
 	bool has_profile;
 	struct store_list_info li;
@@ -156,7 +156,7 @@ static bool hard_bounced(struct job_verify *j, const struct verify_result *v)
 
 /*
  * With a list: hand a written row's verdict sv, and its domain's answer d
- * when it is new, to the recorder.  Verdicts gather in memory between
+ * when it is new, to the store's writer.  Verdicts gather in memory between
  * writes, so the database's write lock is held only while a batch is
  * written: a refresh or an import on the same database gets its turn
  * between two batches.
@@ -168,19 +168,31 @@ static enum lg_status record(struct job_verify *j, struct store_verdict *sv,
 	if (job_dns_to_keep(d)) {
 		size_t len;
 		const char *domain = dns_resolver_domain(j->dns, d, &len);
-		st = recorder_dns(j->recorder, domain, len, d, err);
+		st = store_writer_dns(j->writer, domain, len, d, err);
 	}
 	if (sv->address_len)
 		j->addressed++;
 	if (st == LG_OK && sv->address_len && !(sv->flags & VERIFY_F_DUPLICATE)) {
-		struct io_cell prof[JOB_PROFILE_COUNT];
-		if (j->has_profile)
+		/* Made straight in the writer's batch: no copy. */
+		struct lg_arena *a = store_writer_arena(j->writer);
+		struct store_verdict c = *sv;
+		/* The row as the file gave it, for export to give back. */
+		c.cells_len = io_cells_packed_len(j->cells, j->nin);
+		void *cells = lg_arena_alloc(a, c.cells_len ? c.cells_len : 1, 1);
+		io_cells_pack_to(cells, j->cells, j->nin);
+		c.cells = cells;
+		c.profile = NULL;
+		if (j->has_profile) {
+			struct io_cell prof[JOB_PROFILE_COUNT];
 			for (int i = 0; i < JOB_PROFILE_COUNT; i++)
 				prof[i] = j->profile[i] >= 0 ? j->cells[j->profile[i]]
 							     : (struct io_cell){NULL, 0, true};
-		/* The row as the file gave it, for export to give back. */
-		st = recorder_verdict(j->recorder, sv, j->cells, j->nin, j->has_profile ? prof : NULL,
-				      err);
+			struct store_profile *p = lg_arena_alloc(a, sizeof(*p),
+								 _Alignof(struct store_profile));
+			job_profile_of(a, prof, p);
+			c.profile = p;
+		}
+		st = store_writer_verdict(j->writer, &c, err);
 	}
 	return st;
 }
@@ -398,7 +410,7 @@ static enum lg_status open_list(struct job_verify *j, struct lg_err *err)
 	if (st == LG_OK)
 		st = store_commit(j->store, err);
 	if (st == LG_OK)
-		st = recorder_start(&j->recorder, j->store, &j->srun, j->o.now, STORE_BATCH, err);
+		st = store_writer_start(&j->writer, j->store, &j->srun, j->o.now, STORE_BATCH, err);
 	if (st == LG_OK && j->srun.resumed)
 		notice(j, JOB_NOTICE_NEWS,
 		       "list '%s': taking up the interrupted run of %s (%lu contacts recorded before)",
@@ -659,9 +671,9 @@ enum lg_status job_verify_finish(struct job_verify *j, struct lg_err *err)
 	/* contacts: store_verify_finish counts the run's members */
 	struct store_list_counts lc = {.rows = rep->rows};
 	memcpy(lc.by_status, rep->by_status, sizeof(lc.by_status));
-	enum lg_status st = recorder_finish(j->recorder, err);
-	recorder_free(j->recorder);
-	j->recorder = NULL;
+	enum lg_status st = store_writer_finish(j->writer, err);
+	store_writer_free(j->writer);
+	j->writer = NULL;
 	if (st == LG_OK)
 		st = store_begin(j->store, err);
 	if (st == LG_OK)
@@ -727,7 +739,7 @@ void job_verify_free(struct job_verify *j)
 	io_spool_free(j->spool);
 	dns_resolver_free(j->dns);
 	loop_free(j->own_loop); /* after the resolver, which takes its sockets out of it */
-	recorder_free(j->recorder); /* rolls back what was not committed */
+	store_writer_free(j->writer); /* rolls back what was not committed */
 	store_close(j->store);
 	if (j->o.list)
 		lg_map_release(&j->suppressed);

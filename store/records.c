@@ -126,15 +126,50 @@ enum lg_status store_verify_begin(struct store *s, const char *name, const char 
 	return LG_OK;
 }
 
+/* The source of list list_id ("" when it names none), read once. */
+static enum lg_status list_source(struct store *s, int64_t list_id, const char **out,
+				  struct lg_err *err)
+{
+	if (!s->source.text || s->source.list != list_id) {
+		sqlite3_stmt *q = store_stmt(s, Q_LIST_SOURCE);
+		sqlite3_bind_int64(q, 1, list_id);
+		int rc = sqlite3_step(q);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+			enum lg_status st = store_fail(s, "reading the list's source", err);
+			sqlite3_reset(q);
+			return st;
+		}
+		free(s->source.text);
+		s->source.text = lg_xstrdup(rc == SQLITE_ROW && sqlite3_column_text(q, 0)
+						    ? (const char *)sqlite3_column_text(q, 0) : "");
+		s->source.list = list_id;
+		sqlite3_reset(q);
+	}
+	*out = s->source.text;
+	return LG_OK;
+}
+
 /* Insert or update the contact with verdict v; its id. */
 static enum lg_status contact_upsert(struct store *s, const struct store_verdict *v,
 				     int64_t list_id, int64_t now, int64_t *id, struct lg_err *err)
 {
 	char key[512];
-	sqlite3_stmt *q = store_stmt(s, Q_CONTACT_UPSERT);
+	const char *source = "";
 	unsigned flags = v->flags & ~(unsigned)VERIFY_F_ROW_ONLY;
+	enum lg_status st;
 
+	if ((st = list_source(s, list_id, &source, err)) != LG_OK)
+		return st;
 	fold(key, sizeof(key), v->address, v->address_len);
+	sqlite3_stmt *q = store_stmt(s, Q_CONTACT_FIND);
+	bind_text(q, 1, key, strlen(key));
+	int rc = sqlite3_step(q);
+	*id = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+	sqlite3_reset(q); /* no statement left on a row */
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail(s, "finding a contact", err);
+
+	q = store_stmt(s, *id ? Q_CONTACT_UPDATE : Q_CONTACT_INSERT);
 	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
 	bind_text(q, 2, v->domain, v->domain_len);
 	sqlite3_bind_int64(q, 3, now);
@@ -144,16 +179,15 @@ static enum lg_status contact_upsert(struct store *s, const struct store_verdict
 	sqlite3_bind_text(q, 7, v->mx, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 8, v->provider, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 9, v->verified_at);
-	sqlite3_bind_int64(q, 10, list_id);
+	sqlite3_bind_text(q, 10, source, -1, SQLITE_STATIC);
 	if (v->account && v->account_len)
 		bind_text(q, 11, v->account, v->account_len);
-	if (sqlite3_step(q) != SQLITE_ROW) {
-		enum lg_status st = store_fail(s, "recording a contact", err);
-		sqlite3_reset(q);
+	if (*id)
+		sqlite3_bind_int64(q, 12, *id);
+	if ((st = store_exec_step(s, q, "recording a contact", err)) != LG_OK)
 		return st;
-	}
-	*id = sqlite3_column_int64(q, 0);
-	sqlite3_reset(q);
+	if (!*id)
+		*id = sqlite3_last_insert_rowid(s->db);
 	return LG_OK;
 }
 

@@ -244,30 +244,36 @@ static const char *const migrations[] = {
 /* A contact keeps its verdict when the new one is unknown (3) and the old
  * one is not (a timeout says nothing about the address), and always once
  * it hard-bounced (suppressed = 1): the bounce decides. */
-#define KEEP_OLD "(excluded.status = 3 AND status <> 3) OR suppressed = 1"
+#define KEEP_OLD "(?4 = 3 AND status <> 3) OR suppressed = 1"
 
 /* The stages of a lead in the funnel, whose data a refresh takes first. */
 #define IN_FUNNEL "('mql', 'pql', 'hql', 'sal', 'sql')"
 
 static const char *const sql[Q_COUNT] = {
-	[Q_CONTACT_UPSERT] =
+	/* A contact is found by its key, then inserted or updated: cheaper
+	 * than one INSERT ... ON CONFLICT DO UPDATE ... RETURNING, whose
+	 * returned row SQLite keeps in a table of its own. */
+	[Q_CONTACT_FIND] = "SELECT id FROM contacts WHERE address = ?1",
+	[Q_CONTACT_INSERT] =
 		"INSERT INTO contacts(address, domain, first_seen, last_seen, status, reason, flags,"
 		" mx, provider, verified_at, suppressed, source, account) VALUES (?1, ?2, ?3, ?3, ?4,"
 		" ?5, ?6, ?7, ?8, ?9, coalesce((SELECT why FROM suppressions WHERE address = ?1), 0),"
-		" coalesce((SELECT source FROM lists WHERE id = ?10), ''), ?11)"
-		" ON CONFLICT (address) DO UPDATE SET last_seen = excluded.last_seen,"
+		" ?10, ?11)",
+	[Q_CONTACT_UPDATE] =
+		"UPDATE contacts SET last_seen = ?3,"
 		/* The latest list that names a source gives it. */
-		" source = iif(excluded.source = '', source, excluded.source),"
+		" source = iif(?10 = '', source, ?10),"
 		/* "Could not decide" (unknown) never replaces a decided verdict. */
-		" status = iif(" KEEP_OLD ", status, excluded.status),"
-		" reason = iif(" KEEP_OLD ", reason, excluded.reason),"
-		" flags = iif(" KEEP_OLD ", flags, excluded.flags),"
-		" mx = iif(" KEEP_OLD ", mx, excluded.mx),"
-		" provider = iif(" KEEP_OLD ", provider, excluded.provider),"
-		" verified_at = iif(" KEEP_OLD ", verified_at, excluded.verified_at),"
+		" status = iif(" KEEP_OLD ", status, ?4),"
+		" reason = iif(" KEEP_OLD ", reason, ?5),"
+		" flags = iif(" KEEP_OLD ", flags, ?6),"
+		" mx = iif(" KEEP_OLD ", mx, ?7),"
+		" provider = iif(" KEEP_OLD ", provider, ?8),"
+		" verified_at = iif(" KEEP_OLD ", verified_at, ?9),"
 		/* a function of the address: NULL (not given) keeps the one kept */
-		" account = coalesce(excluded.account, account)"
-		" RETURNING id",
+		" account = coalesce(?11, account)"
+		" WHERE id = ?12",
+	[Q_LIST_SOURCE] = "SELECT source FROM lists WHERE id = ?1",
 	[Q_EVIDENCE_ADD] =
 		"INSERT OR IGNORE INTO evidence(contact_id, run_id, how, status, reason, flags, mx,"
 		" provider, verified_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -906,6 +912,7 @@ void store_close(struct store *s)
 		sqlite3_finalize(s->q[i]);
 	sqlite3_close(s->db);
 	free(s->path);
+	free(s->source.text);
 	free(s);
 }
 

@@ -134,6 +134,40 @@ enum lg_status store_verify_header(struct store *s, const struct store_run *run,
 enum lg_status store_verify_row(struct store *s, const struct store_run *run,
 				const struct store_verdict *v, int64_t now, struct lg_err *err);
 
+/*
+ * The store's writer: verdicts and new DNS answers handed to it are
+ * copied into a batch of `batch`; a full batch is written by a second
+ * thread on a connection of its own to s's database (one transaction a
+ * batch, committed whole or not at all) while the caller goes on.  A
+ * failure of the writer's is returned by a later call.
+ * store_writer_finish writes what is left and waits for it;
+ * store_writer_free stops the thread (what was not committed is lost, as
+ * a kill would lose it).  One thread calls these.  Owned:
+ * store_writer_free.
+ */
+struct store_writer;
+enum lg_status store_writer_start(struct store_writer **out, struct store *s,
+				  const struct store_run *run, int64_t now, size_t batch,
+				  struct lg_err *err);
+
+/*
+ * Where the next verdict's packed row (v->cells) and profile (v->profile,
+ * with its strings) are to be made: they are kept as they are, not
+ * copied, so they must come from here.  Valid until that
+ * store_writer_verdict.
+ */
+struct lg_arena *store_writer_arena(struct store_writer *w);
+
+/* The verdict v of the run, as store_verify_row records it: its strings
+ * are copied; cells and profile are NULL or made in store_writer_arena. */
+enum lg_status store_writer_verdict(struct store_writer *w, const struct store_verdict *v,
+				    struct lg_err *err);
+/* A new DNS answer, as store_domain_put keeps it (copied). */
+enum lg_status store_writer_dns(struct store_writer *w, const char *domain, size_t len,
+				const struct dns_result *res, struct lg_err *err);
+enum lg_status store_writer_finish(struct store_writer *w, struct lg_err *err);
+void store_writer_free(struct store_writer *w);
+
 /* What one list version held, counted by the caller over every row. */
 struct store_list_counts {
 	unsigned long rows;

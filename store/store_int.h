@@ -8,7 +8,10 @@
 
 /* Every statement the store runs, prepared once on first use. */
 enum stmt_id {
-	Q_CONTACT_UPSERT,
+	Q_CONTACT_FIND,
+	Q_CONTACT_INSERT,
+	Q_CONTACT_UPDATE,
+	Q_LIST_SOURCE,
 	Q_EVIDENCE_ADD,
 	Q_MEMBER_ADD,
 	Q_MEMBER_ROW_ADD,
@@ -93,6 +96,12 @@ struct store {
 	int version;            /* the schema's version (a reader may open an older one) */
 	sqlite3_stmt *q[Q_COUNT];
 	char mx[256];           /* store_domain_get's answer, until the next call */
+	/* The source of the list whose verdicts are being recorded, read
+	 * once (a list's source never changes). */
+	struct {
+		int64_t list;
+		char *text;     /* owned; NULL: not read yet */
+	} source;
 	/* The export being recorded, from store_export_begin to _finish (one
 	 * transaction): its list and version, and how many contacts it sent
 	 * that each never sent before, added to their counters at the end. */

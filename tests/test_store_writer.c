@@ -1,0 +1,105 @@
+/*
+ * test_store_writer.c - the store's writer thread (store/writer.c), on
+ * real database files: verdicts with their rows and profiles and DNS
+ * answers written in batches on its own connection.
+ * The shared fixture (a database per test, direct queries) is
+ * store_fixture.h.
+ */
+#include "store_fixture.h"
+
+/*
+ * The writer thread records, in batches on its own connection, every
+ * verdict (with its packed row and profile) and DNS answer handed to it:
+ * more of them than its ring of batches holds, from buffers the caller
+ * reuses at once.  Freed without finishing, it drops what it was not
+ * handed whole, as a kill would.
+ */
+static void test_writer(void **state)
+{
+	char path[512], addr[64], dom[64];
+	struct store_run run;
+	struct store_writer *w = NULL;
+	struct lg_err e = {{0}};
+	enum { N = 100, NDNS = 7 };
+	(void)state;
+
+	db_path(path, sizeof(path), "writer.db");
+	struct store *s = open_write(path);
+	begin(s);
+	assert_int_equal(store_verify_begin(s, "W", "crm", "in.csv", "F", T0, &run, &e), LG_OK);
+	commit(s);
+	/* batches of 2: the ring of batches goes round more than once */
+	assert_int_equal(store_writer_start(&w, s, &run, T0, 2, &e), LG_OK);
+	for (int i = 0; i < N; i++) {
+		snprintf(addr, sizeof(addr), "u%d@d%d.example", i, i % 10);
+		struct store_verdict v = verdict(addr, VERIFY_DELIVERABLE, VERIFY_R_OK, 0, T0);
+		char note[32];
+		snprintf(note, sizeof(note), "row %d", i);
+		const struct io_cell cells[] = {{addr, strlen(addr), true}, {note, strlen(note), true}};
+		struct lg_arena *a = store_writer_arena(w);
+		v.cells_len = io_cells_packed_len(cells, 2);
+		void *packed = lg_arena_alloc(a, v.cells_len, 1);
+		io_cells_pack_to(packed, cells, 2);
+		v.cells = packed;
+		if (i % 3 == 0) {
+			struct store_profile *p = lg_arena_alloc(a, sizeof(*p), _Alignof(struct store_profile));
+			*p = (struct store_profile){.employees = i, .title = lg_arena_memdup(a, note, strlen(note))};
+			v.profile = p;
+		}
+		assert_int_equal(store_writer_verdict(w, &v, &e), LG_OK);
+		memset(addr, 'z', sizeof(addr) - 1); /* the writer kept a copy */
+		memset(note, 'z', sizeof(note) - 1);
+		if (i < NDNS) {
+			snprintf(dom, sizeof(dom), "d%d.example", i);
+			char mx[32];
+			snprintf(mx, sizeof(mx), "mx%d.example", i);
+			struct dns_result d = {.mx = mx, .outcome = DNS_MX, .answered_at = (uint32_t)T0,
+					       .expires_at = (uint32_t)(T0 + 3600)};
+			assert_int_equal(store_writer_dns(w, dom, strlen(dom), &d, &e), LG_OK);
+			memset(mx, 'z', sizeof(mx) - 1);
+			memset(dom, 'z', sizeof(dom) - 1);
+		}
+	}
+	assert_int_equal(store_writer_finish(w, &e), LG_OK);
+	store_writer_free(w);
+	assert_int_equal(q1(path, "SELECT count(*) FROM contacts WHERE source = 'crm'"), N);
+	assert_int_equal(q1(path, "SELECT count(*) FROM evidence WHERE run_id = %lld", (long long)run.id), N);
+	assert_int_equal(q1(path, "SELECT count(*) FROM members WHERE run_id = %lld", (long long)run.id), N);
+	assert_int_equal(q1(path, "SELECT count(*) FROM member_rows WHERE run_id = %lld", (long long)run.id), N);
+	assert_int_equal(q1(path, "SELECT count(*) FROM profiles"), (N + 2) / 3);
+	assert_int_equal(q1(path, "SELECT employees FROM profiles p JOIN contacts c ON c.id = p.contact_id"
+			 " WHERE c.address = 'u99@d9.example'"), 99);
+	char buf[64];
+	assert_string_equal(qtext(path, buf, sizeof(buf), "SELECT title FROM profiles p JOIN contacts c"
+				  " ON c.id = p.contact_id WHERE c.address = 'u99@d9.example'"), "row 99");
+	assert_int_equal(q1(path, "SELECT count(*) FROM domains"), NDNS);
+	assert_string_equal(qtext(path, buf, sizeof(buf), "SELECT mx FROM domains WHERE domain = 'd6.example'"),
+			    "mx6.example");
+	begin(s);
+	finish(s, &run, N, N, T0);
+	commit(s);
+	struct store_list_info li;
+	list_get(s, "W", &li);
+	assert_int_equal(li.counts.contacts, N);
+
+	/* freed before a batch was full: nothing of it is written */
+	struct store_run run2;
+	begin(s);
+	assert_int_equal(store_verify_begin(s, "W2", NULL, "in2.csv", "G", T0, &run2, &e), LG_OK);
+	commit(s);
+	assert_int_equal(store_writer_start(&w, s, &run2, T0, 8, &e), LG_OK);
+	struct store_verdict v = verdict("late@d1.example", VERIFY_DELIVERABLE, VERIFY_R_OK, 0, T0);
+	assert_int_equal(store_writer_verdict(w, &v, &e), LG_OK);
+	store_writer_free(w);
+	assert_int_equal(q1(path, "SELECT count(*) FROM contacts WHERE address = 'late@d1.example'"), 0);
+	assert_int_equal(q1(path, "SELECT count(*) FROM members WHERE run_id = %lld", (long long)run2.id), 0);
+	store_close(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_writer),
+	};
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
