@@ -51,10 +51,10 @@
 
 /* One event as the stream delivers it: 12 bytes, so 10M take 120 MB. */
 struct ev {
-	uint32_t who;  /* contact, or account for an intent type */
-	uint32_t at;   /* seconds after NOW - SPAN */
+	uint32_t who; /* contact, or account for an intent type */
+	uint32_t at;  /* seconds after NOW - SPAN */
 	uint8_t type;
-	int8_t count;  /* the count property, -1 when absent */
+	int8_t count; /* the count property, -1 when absent */
 };
 
 /* splitmix64: small, fast, good enough to draw from. */
@@ -76,11 +76,11 @@ static const struct {
 	const char *type;
 	unsigned per_mille;
 } mix[] = {
-	{"email_open", 380}, {"email_click", 130}, {"content_download", 60},
-	{"email_reply", 40}, {"pricing_visit", 35}, {"webinar_attended", 15},
-	{"demo_request", 8}, {"unsubscribe", 4},    {"product_login", 150},
-	{"feature_used", 120}, {"invite_sent", 10}, {"funding", 6},
-	{"hiring_surge", 12}, {"exec_change", 6},   {"tech_change", 8},
+	{"email_open", 380},   {"email_click", 130},  {"content_download", 60},
+	{"email_reply", 40},   {"pricing_visit", 35}, {"webinar_attended", 15},
+	{"demo_request", 8},   {"unsubscribe", 4},    {"product_login", 150},
+	{"feature_used", 120}, {"invite_sent", 10},   {"funding", 6},
+	{"hiring_surge", 12},  {"exec_change", 6},    {"tech_change", 8},
 	{"content_surge", 8},
 };
 #define MIX_N (sizeof(mix) / sizeof(mix[0]))
@@ -148,7 +148,8 @@ int main(int argc, char **argv)
 	for (size_t k = 0; k < MIX_N; k++) {
 		int t = scoring_type_find(&r, mix[k].type, strlen(mix[k].type));
 		if (t < 0) {
-			fprintf(stderr, "bench_scoring: no type \"%s\" in the default rubric\n", mix[k].type);
+			fprintf(stderr, "bench_scoring: no type \"%s\" in the default rubric\n",
+				mix[k].type);
 			return 1;
 		}
 		type_of[k] = (unsigned)t;
@@ -206,18 +207,20 @@ int main(int argc, char **argv)
 	       "seed %ld, prefetch %ld\n",
 	       n_contacts, n_accounts, n_events, late, uniform ? "uniform" : "power-law", seed,
 	       prefetch);
-	printf("state: %zu bytes a contact (%u classes, %u types); generation %.2f s\n", ssize, r.n_cls,
-	       r.n_type, gen_s);
-	printf("%-4s %10s %10s %14s %10s %14s %8s\n", "run", "fold s", "read s", "events/s", "raw s",
-	       "raw events/s", "ratio");
+	printf("state: %zu bytes a contact (%u classes, %u types); generation %.2f s\n", ssize,
+	       r.n_cls, r.n_type, gen_s);
+	printf("%-4s %10s %10s %14s %10s %14s %8s\n", "run", "fold s", "read s", "events/s",
+	       "raw s", "raw events/s", "ratio");
 
-	double rate[MAX_RUNS], raw_rate[MAX_RUNS], ratio[MAX_RUNS], fold_t[MAX_RUNS], read_t[MAX_RUNS];
+	double rate[MAX_RUNS], raw_rate[MAX_RUNS], ratio[MAX_RUNS], fold_t[MAX_RUNS],
+		read_t[MAX_RUNS];
 	size_t outcome[4] = {0};
 	double check = 0, raw_check = 0;
 	for (int run = 0; run < runs; run++) {
 		/* States start empty (untimed: an allocation's cost). */
 		for (long c = 0; c < n_contacts; c++)
-			scoring_state_init((struct scoring_state *)((char *)cst + (size_t)c * ssize), &r);
+			scoring_state_init((struct scoring_state *)((char *)cst + (size_t)c * ssize),
+					   &r);
 		for (size_t a = 0; a < n_accounts; a++)
 			scoring_state_init((struct scoring_state *)((char *)ast + a * ssize), &r);
 		memset(raw, 0, (size_t)n_contacts * r.n_cls * sizeof(double));
@@ -235,20 +238,23 @@ int main(int argc, char **argv)
 					__builtin_prefetch(p + off, 1);
 				__builtin_prefetch(p + ssize - 1, 1);
 			}
-			struct scoring_state *st = (struct scoring_state *)(
-				(char *)(is_acct[e->type] ? ast : cst) + (size_t)e->who * ssize);
+			struct scoring_state *st =
+				(struct scoring_state *)((char *)(is_acct[e->type] ? ast : cst) +
+							 (size_t)e->who * ssize);
 			out[scoring_state_add(st, &r, e->type, base + e->at, e->count)]++;
 		}
 		double a1 = now_s();
 		double sum = 0;
 		for (long c = 0; c < n_contacts; c++) {
 			const struct scoring_state *st =
-				(const struct scoring_state *)((const char *)cst + (size_t)c * ssize);
+				(const struct scoring_state *)((const char *)cst +
+							       (size_t)c * ssize);
 			sum += scoring_state_axis(st, &r, SCORING_ENGAGEMENT, NOW);
 			sum += scoring_state_axis(st, &r, SCORING_PRODUCT, NOW);
 		}
 		for (size_t a = 0; a < n_accounts; a++)
-			sum += scoring_state_axis((const struct scoring_state *)((const char *)ast + a * ssize),
+			sum += scoring_state_axis((const struct scoring_state *)((const char *)ast +
+										 a * ssize),
 						  &r, SCORING_INTENT, NOW);
 		double a2 = now_s();
 
@@ -256,9 +262,10 @@ int main(int argc, char **argv)
 		double b0 = now_s();
 		for (long i = 0; i < n_events; i++) {
 			const struct ev *e = &ev[i];
-			double *row = (is_acct[e->type] ? raw_acct : raw) + (size_t)e->who * r.n_cls;
-			row[cls[e->type]] +=
-				pts[e->type] * exp2(-(double)(NOW - base - e->at) * inv_h[e->type]);
+			double *row = (is_acct[e->type] ? raw_acct : raw) +
+				      (size_t)e->who * r.n_cls;
+			row[cls[e->type]] += pts[e->type] *
+					     exp2(-(double)(NOW - base - e->at) * inv_h[e->type]);
 		}
 		double rsum = 0;
 		for (size_t j = 0; j < (size_t)n_contacts * r.n_cls; j++)
@@ -272,8 +279,8 @@ int main(int argc, char **argv)
 		rate[run] = (double)n_events / (a2 - a0);
 		raw_rate[run] = (double)n_events / (b1 - b0);
 		ratio[run] = (a2 - a0) / (b1 - b0);
-		printf("%-4d %10.3f %10.3f %14.0f %10.3f %14.0f %7.2fx\n", run + 1, a1 - a0, a2 - a1,
-		       rate[run], b1 - b0, raw_rate[run], ratio[run]);
+		printf("%-4d %10.3f %10.3f %14.0f %10.3f %14.0f %7.2fx\n", run + 1, a1 - a0,
+		       a2 - a1, rate[run], b1 - b0, raw_rate[run], ratio[run]);
 		fflush(stdout);
 		memcpy(outcome, out, sizeof(outcome));
 		check = sum;

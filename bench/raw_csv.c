@@ -30,8 +30,8 @@
 #define IO_SIZE (1u << 20)
 
 /* The 7 columns appended to every record, header first. */
-static const char EXTRA_HEADER[] =
-	",verify_status,verify_reason,verify_flags,verify_normalized,verify_suggestion,verify_mx,verified_at\r\n";
+static const char EXTRA_HEADER[] = ",verify_status,verify_reason,verify_flags,verify_normalized,"
+				   "verify_suggestion,verify_mx,verified_at\r\n";
 static const char EXTRA_ROW[] = ",unknown,dns.skipped,,x@y.z,,,\r\n";
 
 struct out {
@@ -192,8 +192,7 @@ int main(int argc, char **argv)
 		if (n == 0)
 			break;
 		if (csv_parse(&p, ibuf, (size_t)n, on_field, on_row, &st) != (size_t)n) {
-			fprintf(stderr, "raw_csv: %s: %s\n", argv[1],
-				csv_strerror(csv_error(&p)));
+			fprintf(stderr, "raw_csv: %s: %s\n", argv[1], csv_strerror(csv_error(&p)));
 			return 1;
 		}
 	}
@@ -208,7 +207,7 @@ int main(int argc, char **argv)
 	close(in);
 
 	double secs = now() - t0;
-	fprintf(stderr, "raw_csv: %zu rows (header included) in %.3f s, %.0f rows/s\n",
-		st.rows, secs, secs > 0 ? (double)st.rows / secs : 0.0);
+	fprintf(stderr, "raw_csv: %zu rows (header included) in %.3f s, %.0f rows/s\n", st.rows,
+		secs, secs > 0 ? (double)st.rows / secs : 0.0);
 	return 0;
 }

@@ -55,12 +55,20 @@
 #include <time.h>
 #include <unistd.h>
 
-enum outcome { O_MX, O_NULL_MX, O_IMPLICIT, O_NO_MAIL, O_NXDOMAIN,
-	       O_SERVFAIL, O_TIMEOUT, O_ERROR, O_COUNT };
+enum outcome {
+	O_MX,
+	O_NULL_MX,
+	O_IMPLICIT,
+	O_NO_MAIL,
+	O_NXDOMAIN,
+	O_SERVFAIL,
+	O_TIMEOUT,
+	O_ERROR,
+	O_COUNT
+};
 
 static const char *const outcome_name[O_COUNT] = {
-	"mx", "null_mx", "implicit", "no_mail", "nxdomain", "servfail",
-	"timeout", "error",
+	"mx", "null_mx", "implicit", "no_mail", "nxdomain", "servfail", "timeout", "error",
 };
 
 enum stage { S_MX, S_A, S_AAAA };
@@ -77,17 +85,17 @@ struct job {
 struct run {
 	ares_channel channel;
 	int epfd;
-	char **domains;        /* borrowed, into buf */
+	char **domains; /* borrowed, into buf */
 	size_t ndomains;
-	size_t next;           /* next domain to start */
-	size_t inflight;       /* domains started, not finished */
+	size_t next;     /* next domain to start */
+	size_t inflight; /* domains started, not finished */
 	size_t done;
 	int print;
 	unsigned long count[O_COUNT];
-	unsigned long queries; /* ares_query() calls */
+	unsigned long queries;  /* ares_query() calls */
 	unsigned long timeouts; /* c-ares' per-try timeouts, summed */
 	unsigned long other_status[32];
-	struct job *jobs;      /* one per concurrency slot */
+	struct job *jobs; /* one per concurrency slot */
 	struct job **free_jobs;
 	size_t nfree;
 };
@@ -157,7 +165,7 @@ static long udp_rcvbuf_errors(void)
 static void sock_state_cb(void *data, ares_socket_t fd, int readable, int writable)
 {
 	struct run *run = data;
-	struct epoll_event ev = { 0 };
+	struct epoll_event ev = {0};
 
 	ev.data.fd = fd;
 	ev.events = (readable ? EPOLLIN : 0) | (writable ? EPOLLOUT : 0);
@@ -175,7 +183,7 @@ static void query_cb(void *arg, int status, int timeouts, unsigned char *abuf, i
 
 static void submit(struct run *run, struct job *job)
 {
-	static const int type[] = { ns_t_mx, ns_t_a, ns_t_aaaa };
+	static const int type[] = {ns_t_mx, ns_t_a, ns_t_aaaa};
 
 	run->queries++;
 	ares_query(run->channel, job->domain, ns_c_in, type[job->stage], query_cb, job);
@@ -208,14 +216,11 @@ static void host_lower(char *dst, size_t cap, const char *src)
 static enum outcome failure(struct run *run, int status)
 {
 	switch (status) {
-	case ARES_ENOTFOUND:
-		return O_NXDOMAIN;
+	case ARES_ENOTFOUND: return O_NXDOMAIN;
 	case ARES_ESERVFAIL:
-	case ARES_EREFUSED:
-		return O_SERVFAIL;
+	case ARES_EREFUSED: return O_SERVFAIL;
 	case ARES_ETIMEOUT:
-	case ARES_ECONNREFUSED:
-		return O_TIMEOUT;
+	case ARES_ECONNREFUSED: return O_TIMEOUT;
 	default:
 		if (status >= 0 && status < 32)
 			run->other_status[status]++;
@@ -244,7 +249,8 @@ static void query_cb(void *arg, int status, int timeouts, unsigned char *abuf, i
 
 				for (const struct ares_mx_reply *m = mx; m; m = m->next, n++) {
 					if (!b || m->priority < b->priority ||
-					    (m->priority == b->priority && strcasecmp(m->host, b->host) < 0))
+					    (m->priority == b->priority &&
+					     strcasecmp(m->host, b->host) < 0))
 						b = m;
 				}
 				if (n == 1 && (b->host[0] == '\0' || strcmp(b->host, ".") == 0)) {
@@ -368,8 +374,8 @@ int main(int argc, char **argv)
 	long concurrency = 256, timeout_ms = 2000, tries = 2;
 	long rcvbuf = 0;
 	int print = 0, checkresp = 0;
-	struct run run = { 0 };
-	struct ares_options opts = { 0 };
+	struct run run = {0};
+	struct ares_options opts = {0};
 	int optmask, rc;
 	size_t len;
 	char *buf;
@@ -463,7 +469,8 @@ int main(int argc, char **argv)
 		die("ares_init_options: %s", ares_strerror(rc));
 	rc = ares_set_servers_ports_csv(run.channel, dns);
 	if (rc != ARES_SUCCESS)
-		die("--dns %s: %s (expected HOST:PORT, e.g. 127.0.0.1:53535)", dns, ares_strerror(rc));
+		die("--dns %s: %s (expected HOST:PORT, e.g. 127.0.0.1:53535)", dns,
+		    ares_strerror(rc));
 
 	run.print = print;
 	run.jobs = xmalloc((size_t)concurrency * sizeof *run.jobs);
@@ -504,8 +511,12 @@ int main(int argc, char **argv)
 		}
 		for (int i = 0; i < n; i++) {
 			ares_socket_t fd = evs[i].data.fd;
-			ares_socket_t rfd = (evs[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP)) ? fd : ARES_SOCKET_BAD;
-			ares_socket_t wfd = (evs[i].events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) ? fd : ARES_SOCKET_BAD;
+			ares_socket_t rfd = (evs[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP))
+						    ? fd
+						    : ARES_SOCKET_BAD;
+			ares_socket_t wfd = (evs[i].events & (EPOLLOUT | EPOLLERR | EPOLLHUP))
+						    ? fd
+						    : ARES_SOCKET_BAD;
 
 			ares_process_fd(run.channel, rfd, wfd);
 		}
@@ -518,18 +529,21 @@ int main(int argc, char **argv)
 		die("write error on standard output");
 
 	double secs = t1 - t0;
-	fprintf(stderr, "raw_dns: %zu domains in %.3f s (%.0f domains/s), %lu queries, "
-			"concurrency %ld, timeout %ld ms, tries %ld, rcvbuf %ld\n",
-		run.done, secs, secs > 0 ? (double)run.done / secs : 0.0, run.queries,
-		concurrency, timeout_ms, tries, rcvbuf);
+	fprintf(stderr,
+		"raw_dns: %zu domains in %.3f s (%.0f domains/s), %lu queries, "
+		"concurrency %ld, timeout %ld ms, tries %ld, rcvbuf %ld\n",
+		run.done, secs, secs > 0 ? (double)run.done / secs : 0.0, run.queries, concurrency,
+		timeout_ms, tries, rcvbuf);
 	fprintf(stderr, "raw_dns:");
 	for (int o = 0; o < O_COUNT; o++)
 		fprintf(stderr, " %s %lu", outcome_name[o], run.count[o]);
-	fprintf(stderr, "\nraw_dns: per-try timeouts %lu, UDP receive-buffer drops on this host %ld\n",
+	fprintf(stderr,
+		"\nraw_dns: per-try timeouts %lu, UDP receive-buffer drops on this host %ld\n",
 		run.timeouts, (drops0 >= 0 && drops1 >= 0) ? drops1 - drops0 : -1L);
 	for (int s = 0; s < 32; s++)
 		if (run.other_status[s])
-			fprintf(stderr, "raw_dns: error %s: %lu\n", ares_strerror(s), run.other_status[s]);
+			fprintf(stderr, "raw_dns: error %s: %lu\n", ares_strerror(s),
+				run.other_status[s]);
 	/* One machine-readable line for run_dns.sh. */
 	fprintf(stderr, "RAW_DNS domains=%zu seconds=%.4f queries=%lu", run.done, secs, run.queries);
 	for (int o = 0; o < O_COUNT; o++)

@@ -18,12 +18,12 @@
 const char *bounce_type_name(enum bounce_type t)
 {
 	switch (t) {
-	case BOUNCE_HARD:        return "hard";
-	case BOUNCE_SOFT:        return "soft";
-	case BOUNCE_BLOCK:       return "block";
-	case BOUNCE_COMPLAINT:   return "complaint";
+	case BOUNCE_HARD: return "hard";
+	case BOUNCE_SOFT: return "soft";
+	case BOUNCE_BLOCK: return "block";
+	case BOUNCE_COMPLAINT: return "complaint";
 	case BOUNCE_UNSUBSCRIBE: return "unsubscribe";
-	case BOUNCE_SUPPRESSED:  return "suppressed";
+	case BOUNCE_SUPPRESSED: return "suppressed";
 	}
 	return "unknown";
 }
@@ -31,14 +31,14 @@ const char *bounce_type_name(enum bounce_type t)
 const char *bounce_format_name(enum bounce_format f)
 {
 	switch (f) {
-	case BOUNCE_FMT_CSV:      return "csv";
-	case BOUNCE_FMT_SES:      return "ses";
+	case BOUNCE_FMT_CSV: return "csv";
+	case BOUNCE_FMT_SES: return "ses";
 	case BOUNCE_FMT_SENDGRID: return "sendgrid";
-	case BOUNCE_FMT_MAILGUN:  return "mailgun";
+	case BOUNCE_FMT_MAILGUN: return "mailgun";
 	case BOUNCE_FMT_POSTMARK: return "postmark";
-	case BOUNCE_FMT_DSN:      return "dsn";
-	case BOUNCE_FMT_JSON:     return "json";
-	case BOUNCE_FMT_TEXT:     return "text";
+	case BOUNCE_FMT_DSN: return "dsn";
+	case BOUNCE_FMT_JSON: return "json";
+	case BOUNCE_FMT_TEXT: return "text";
 	}
 	return "unknown";
 }
@@ -162,7 +162,8 @@ enum lg_status bounce_emit(struct bounce_ctx *c, const struct bounce_rec *r)
 		return LG_OK;
 	}
 	if (n > BOUNCE_EMAIL_MAX) {
-		bounce_report_bad(c, r->line, "recipient address longer than %d bytes: \"%.40s...\"",
+		bounce_report_bad(c, r->line,
+				  "recipient address longer than %d bytes: \"%.40s...\"",
 				  BOUNCE_EMAIL_MAX, e);
 		return LG_OK;
 	}
@@ -171,7 +172,8 @@ enum lg_status bounce_emit(struct bounce_ctx *c, const struct bounce_rec *r)
 		if (k == 0 || (k == 1 && ((unsigned char)e[i] <= ' ' || e[i] == 0x7F))) {
 			bounce_report_bad(c, r->line,
 					  "recipient \"%.*s\" holds spaces, control characters or "
-					  "invalid UTF-8", (int)n, e);
+					  "invalid UTF-8",
+					  (int)n, e);
 			return LG_OK;
 		}
 		i += k;
@@ -234,14 +236,15 @@ static enum lg_status check_text(const char *s, size_t n, const char *name, stru
 	if (n >= 2 && ((u[0] == 0xFF && u[1] == 0xFE) || (u[0] == 0xFE && u[1] == 0xFF)))
 		return lg_err_set(err, LG_EDATA, "%s: UTF-16 text; save it as UTF-8", name);
 	if (nul)
-		return lg_err_set(err, LG_EDATA, "%s:%lu: NUL byte: this is not a text file",
-				  name, line_of(s, (size_t)(nul - s)));
+		return lg_err_set(err, LG_EDATA, "%s:%lu: NUL byte: this is not a text file", name,
+				  line_of(s, (size_t)(nul - s)));
 	for (size_t i = 0; i < n && i < 1024; i++) {
-		if (u[i] < 0x20 && u[i] != '\t' && u[i] != '\n' && u[i] != '\f' &&
-		    u[i] != '\r' && u[i] != 0x1B)
-			return lg_err_set(err, LG_EDATA,
-					  "%s:%lu: control character 0x%02x: this is not a text file",
-					  name, line_of(s, i), u[i]);
+		if (u[i] < 0x20 && u[i] != '\t' && u[i] != '\n' && u[i] != '\f' && u[i] != '\r' &&
+		    u[i] != 0x1B)
+			return lg_err_set(
+				err, LG_EDATA,
+				"%s:%lu: control character 0x%02x: this is not a text file", name,
+				line_of(s, i), u[i]);
 	}
 	return LG_OK;
 }
@@ -262,9 +265,9 @@ static bool has_dsn(const char *s, size_t n)
 	return false;
 }
 
-enum lg_status bounce_parse(const char *data, size_t len, const char *name, bounce_event_fn on_event,
-			    bounce_bad_fn on_bad, void *arg, struct bounce_stats *st,
-			    struct lg_err *err)
+enum lg_status bounce_parse(const char *data, size_t len, const char *name,
+			    bounce_event_fn on_event, bounce_bad_fn on_bad, void *arg,
+			    struct bounce_stats *st, struct lg_err *err)
 {
 	struct bounce_ctx c = {0};
 	enum lg_status rc;
@@ -290,7 +293,8 @@ enum lg_status bounce_parse(const char *data, size_t len, const char *name, boun
 	while (i < len && lg_ascii_is_space((unsigned char)data[i]))
 		i++;
 	if (i == len) {
-		rc = lg_err_set(err, LG_EDATA, "%s: empty file: no events and no CSV header", c.name);
+		rc = lg_err_set(err, LG_EDATA, "%s: empty file: no events and no CSV header",
+				c.name);
 		goto out;
 	}
 	if (data[i] == '{' || data[i] == '[') {
@@ -299,10 +303,12 @@ enum lg_status bounce_parse(const char *data, size_t len, const char *name, boun
 	} else if (bounce_dsn_sniff(data, len)) {
 		c.st.format = BOUNCE_FMT_DSN;
 		if (!has_dsn(data, len) && !bounce_text_sniff(data, len))
-			rc = lg_err_set(err, LG_EDATA,
-					"%s: a mail message, but no delivery status report "
-					"(RFC 3464 message/delivery-status) in it, nor the words of a "
-					"bounce of Gmail, Exim, qmail, Exchange or Postfix", c.name);
+			rc = lg_err_set(
+				err, LG_EDATA,
+				"%s: a mail message, but no delivery status report "
+				"(RFC 3464 message/delivery-status) in it, nor the words of a "
+				"bounce of Gmail, Exim, qmail, Exchange or Postfix",
+				c.name);
 		else
 			rc = bounce_dsn_parse(&c, data, len);
 	} else {

@@ -28,10 +28,10 @@
 #include "common/common.h"
 
 enum bounce_type {
-	BOUNCE_HARD = 0,      /* the address does not exist: suppress it */
-	BOUNCE_SOFT = 1,      /* temporary: mailbox full, greylisting, timeouts */
-	BOUNCE_BLOCK = 2,     /* a policy or reputation rejection: the address may be fine */
-	BOUNCE_COMPLAINT = 3, /* the recipient marked the mail as spam: suppress */
+	BOUNCE_HARD = 0,        /* the address does not exist: suppress it */
+	BOUNCE_SOFT = 1,        /* temporary: mailbox full, greylisting, timeouts */
+	BOUNCE_BLOCK = 2,       /* a policy or reputation rejection: the address may be fine */
+	BOUNCE_COMPLAINT = 3,   /* the recipient marked the mail as spam: suppress */
 	BOUNCE_UNSUBSCRIBE = 4, /* the recipient unsubscribed: suppress */
 	BOUNCE_SUPPRESSED = 5,  /* the provider stopped mail to the address for a bounce or a
 				 * complaint it reports as an event of its own: suppress, and
@@ -40,14 +40,14 @@ enum bounce_type {
 #define BOUNCE_TYPE_COUNT 6
 
 enum bounce_format {
-	BOUNCE_FMT_CSV = 0,   /* header row with email and type or code columns */
-	BOUNCE_FMT_SES,       /* Amazon SES notification, bare or inside an SNS envelope */
-	BOUNCE_FMT_SENDGRID,  /* SendGrid event webhook: an array of events */
-	BOUNCE_FMT_MAILGUN,   /* Mailgun webhook ("event-data") or events API ("items") */
-	BOUNCE_FMT_POSTMARK,  /* Postmark bounce webhook or bounces API ("Bounces") */
-	BOUNCE_FMT_DSN,       /* RFC 3464 message/delivery-status, one or more messages */
-	BOUNCE_FMT_JSON,      /* JSON of no known provider: every record is reported bad */
-	BOUNCE_FMT_TEXT,      /* a mail system's bounce message without a report: Gmail,
+	BOUNCE_FMT_CSV = 0,  /* header row with email and type or code columns */
+	BOUNCE_FMT_SES,      /* Amazon SES notification, bare or inside an SNS envelope */
+	BOUNCE_FMT_SENDGRID, /* SendGrid event webhook: an array of events */
+	BOUNCE_FMT_MAILGUN,  /* Mailgun webhook ("event-data") or events API ("items") */
+	BOUNCE_FMT_POSTMARK, /* Postmark bounce webhook or bounces API ("Bounces") */
+	BOUNCE_FMT_DSN,      /* RFC 3464 message/delivery-status, one or more messages */
+	BOUNCE_FMT_JSON,     /* JSON of no known provider: every record is reported bad */
+	BOUNCE_FMT_TEXT,     /* a mail system's bounce message without a report: Gmail,
 			       * Exim, qmail, Exchange, Postfix */
 };
 #define BOUNCE_FMT_COUNT 8
@@ -66,14 +66,14 @@ const char *bounce_format_name(enum bounce_format f); /* "csv", "ses", "sendgrid
  * SendGrid sg_event_id, Mailgun id, Postmark ID; a CSV's id column.
  */
 struct bounce_event {
-	const char *email;      /* the recipient as the source gives it (not normalized) */
+	const char *email; /* the recipient as the source gives it (not normalized) */
 	enum bounce_type type;
-	const char *status;     /* RFC 3463 enhanced status code, "5.1.1", or "" */
-	const char *code;       /* SMTP reply code "550", or the provider's code, or "" */
-	const char *reason;     /* diagnostic text on one line (at most 1000 bytes), or "" */
-	const char *id;         /* the provider's event id, or "" (the caller makes a key) */
-	int64_t occurred_at;    /* Unix seconds; 0 when the source gives no time */
-	unsigned long line;     /* 1-based line of the file where the event starts */
+	const char *status;  /* RFC 3463 enhanced status code, "5.1.1", or "" */
+	const char *code;    /* SMTP reply code "550", or the provider's code, or "" */
+	const char *reason;  /* diagnostic text on one line (at most 1000 bytes), or "" */
+	const char *id;      /* the provider's event id, or "" (the caller makes a key) */
+	int64_t occurred_at; /* Unix seconds; 0 when the source gives no time */
+	unsigned long line;  /* 1-based line of the file where the event starts */
 	enum bounce_format format;
 };
 
@@ -89,9 +89,9 @@ typedef void (*bounce_bad_fn)(void *arg, unsigned long line, const char *why);
 
 struct bounce_stats {
 	enum bounce_format format; /* of a JSON file: that of its first known record */
-	unsigned long events;   /* handed to the event callback */
-	unsigned long bad;      /* handed to the bad callback */
-	unsigned long ignored;  /* not bounce events: deliveries, opens ... */
+	unsigned long events;      /* handed to the event callback */
+	unsigned long bad;         /* handed to the bad callback */
+	unsigned long ignored;     /* not bounce events: deliveries, opens ... */
 };
 
 /*
@@ -103,9 +103,9 @@ struct bounce_stats {
  * without an email column), or the first non-OK status of a callback.
  * Events already handed over stay handed over.  on_bad and st may be NULL.
  */
-enum lg_status bounce_parse(const char *data, size_t len, const char *name, bounce_event_fn on_event,
-			    bounce_bad_fn on_bad, void *arg, struct bounce_stats *st,
-			    struct lg_err *err);
+enum lg_status bounce_parse(const char *data, size_t len, const char *name,
+			    bounce_event_fn on_event, bounce_bad_fn on_bad, void *arg,
+			    struct bounce_stats *st, struct lg_err *err);
 
 /*
  * Classify from an RFC 3463 enhanced status code (may be "" or NULL), an

@@ -6,20 +6,20 @@
 
 #include <string.h>
 
-#define BOUNCE_EMAIL_MAX 254   /* RFC 5321 4.5.3.1.3: a 256-octet path less "<>" */
-#define BOUNCE_FIELD_MAX 1000  /* reason and id are cut here (at a UTF-8 boundary) */
-#define BOUNCE_STATUS_MAX 16   /* "5.123.123" and the provider codes we keep */
+#define BOUNCE_EMAIL_MAX 254  /* RFC 5321 4.5.3.1.3: a 256-octet path less "<>" */
+#define BOUNCE_FIELD_MAX 1000 /* reason and id are cut here (at a UTF-8 boundary) */
+#define BOUNCE_STATUS_MAX 16  /* "5.123.123" and the provider codes we keep */
 
 /* ---- bounce.c: the parse context every format reports through ---- */
 
 struct bounce_ctx {
-	const char *name;          /* for messages; borrowed from the caller */
+	const char *name; /* for messages; borrowed from the caller */
 	bounce_event_fn on_event;
 	bounce_bad_fn on_bad;
 	void *arg;
 	struct lg_err *err;
 	struct bounce_stats st;
-	bool format_known;         /* st.format was set by a record (JSON) */
+	bool format_known;                    /* st.format was set by a record (JSON) */
 	struct lg_buf email, reason, id, why; /* scratch for one event or report */
 };
 
@@ -32,7 +32,7 @@ struct bounce_rec {
 	const char *code;
 	const char *reason;
 	const char *id;
-	bool id_add_email;         /* id is the notification's: append " " and the recipient */
+	bool id_add_email; /* id is the notification's: append " " and the recipient */
 	int64_t occurred_at;
 	unsigned long line;
 	enum bounce_format format;
@@ -62,7 +62,7 @@ enum bounce_strength {
 };
 
 struct bounce_verdict {
-	enum bounce_type type;          /* when strength != BOUNCE_UNDECIDED */
+	enum bounce_type type; /* when strength != BOUNCE_UNDECIDED */
 	enum bounce_strength strength;
 	char status[BOUNCE_STATUS_MAX]; /* the enhanced status code used, or "" */
 	char code[4];                   /* the SMTP reply code used, or "" */

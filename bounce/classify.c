@@ -110,28 +110,85 @@ static int find_code(const char *s, size_t n)
 /* Checked first: a policy word makes a rejection a block whatever else the
  * text says ("mailbox unavailable: your IP is on a blocklist"). */
 static const char *const block_words[] = {
-	"spam", "spamhaus", "blocked", "blacklist", "blacklisted", "blocklist",
-	"blocklisted", "block list", "black list", "denylist", "policy", "reputation",
-	"dmarc", "spf", "dkim", "rbl", "dnsbl", "not authorized", "unauthorized",
-	"access denied", "relaying denied", "relay not permitted", "virus", "malware",
-	"content rejected", NULL,
+	"spam",
+	"spamhaus",
+	"blocked",
+	"blacklist",
+	"blacklisted",
+	"blocklist",
+	"blocklisted",
+	"block list",
+	"black list",
+	"denylist",
+	"policy",
+	"reputation",
+	"dmarc",
+	"spf",
+	"dkim",
+	"rbl",
+	"dnsbl",
+	"not authorized",
+	"unauthorized",
+	"access denied",
+	"relaying denied",
+	"relay not permitted",
+	"virus",
+	"malware",
+	"content rejected",
+	NULL,
 };
 /* Then a temporary condition; "mailbox unavailable: over quota" is one. */
 static const char *const soft_words[] = {
-	"mailbox full", "mailbox is full", "over quota", "quota exceeded", "exceeds quota",
-	"exceeded storage", "insufficient storage", "out of storage", "try again later",
-	"try later", "temporarily", "temporary", "greylisted", "greylisting", "graylisted",
-	"deferred", "timed out", "timeout", "too many connections", "rate limit",
-	"rate limited", NULL,
+	"mailbox full",
+	"mailbox is full",
+	"over quota",
+	"quota exceeded",
+	"exceeds quota",
+	"exceeded storage",
+	"insufficient storage",
+	"out of storage",
+	"try again later",
+	"try later",
+	"temporarily",
+	"temporary",
+	"greylisted",
+	"greylisting",
+	"graylisted",
+	"deferred",
+	"timed out",
+	"timeout",
+	"too many connections",
+	"rate limit",
+	"rate limited",
+	NULL,
 };
 /* Last, a dead mailbox, only when nothing above was said. */
 static const char *const hard_words[] = {
-	"user unknown", "unknown user", "no such user", "no such mailbox", "no such recipient",
-	"no such address", "unknown recipient", "recipient unknown", "recipient not found",
-	"user not found", "mailbox not found", "address not found", "mailbox unavailable",
-	"mailbox does not exist", "does not exist", "doesn't exist", "invalid recipient",
-	"invalid mailbox", "mailbox disabled", "account disabled", "account is disabled",
-	"account has been disabled", "user not local", "unrouteable address", NULL,
+	"user unknown",
+	"unknown user",
+	"no such user",
+	"no such mailbox",
+	"no such recipient",
+	"no such address",
+	"unknown recipient",
+	"recipient unknown",
+	"recipient not found",
+	"user not found",
+	"mailbox not found",
+	"address not found",
+	"mailbox unavailable",
+	"mailbox does not exist",
+	"does not exist",
+	"doesn't exist",
+	"invalid recipient",
+	"invalid mailbox",
+	"mailbox disabled",
+	"account disabled",
+	"account is disabled",
+	"account has been disabled",
+	"user not local",
+	"unrouteable address",
+	NULL,
 };
 
 /* Does the <...> that opens at s hold an '@' (an address)? */
@@ -222,8 +279,7 @@ static void permanent(struct bounce_verdict *v, const char *t, size_t tn, int co
 		return set(v, BOUNCE_SOFT, BOUNCE_STRONG);
 	case 556: /* RFC 7504 3: the domain does not accept mail */
 		return set(v, BOUNCE_HARD, BOUNCE_STRONG);
-	default:
-		return set(v, fallback, BOUNCE_WEAK);
+	default: return set(v, fallback, BOUNCE_WEAK);
 	}
 }
 
@@ -234,11 +290,11 @@ static void class5(struct bounce_verdict *v, const struct status *es, const char
 	switch (es->subject) {
 	case 1: /* 3.2 addressing */
 		switch (es->detail) {
-		case 1: /* bad destination mailbox address */
-		case 2: /* bad destination system address */
-		case 3: /* bad destination mailbox address syntax */
-		case 4: /* destination mailbox address ambiguous */
-		case 6: /* destination mailbox has moved, no forwarding address */
+		case 1:  /* bad destination mailbox address */
+		case 2:  /* bad destination system address */
+		case 3:  /* bad destination mailbox address syntax */
+		case 4:  /* destination mailbox address ambiguous */
+		case 6:  /* destination mailbox has moved, no forwarding address */
 		case 10: /* RFC 7505 4.2: the recipient domain has a null MX */
 			return set(v, BOUNCE_HARD, BOUNCE_STRONG);
 		case 5: /* destination address valid: a success code, here a refusal */
@@ -246,8 +302,7 @@ static void class5(struct bounce_verdict *v, const struct status *es, const char
 		case 8: /* bad sender's system address */
 		case 9: /* RFC 3886: relayed to a non-compliant mailer */
 			return set(v, BOUNCE_BLOCK, BOUNCE_STRONG);
-		default:
-			return permanent(v, t, tn, code, BOUNCE_BLOCK);
+		default: return permanent(v, t, tn, code, BOUNCE_BLOCK);
 		}
 	case 2: /* 3.3 mailbox status: the mailbox exists */
 		switch (es->detail) {
@@ -257,8 +312,7 @@ static void class5(struct bounce_verdict *v, const struct status *es, const char
 		case 3: /* message length exceeds administrative limit */
 		case 4: /* mailing list expansion problem */
 			return set(v, BOUNCE_SOFT, BOUNCE_STRONG);
-		default:
-			return permanent(v, t, tn, code, BOUNCE_SOFT);
+		default: return permanent(v, t, tn, code, BOUNCE_SOFT);
 		}
 	case 3: /* 3.4 mail system status */
 	case 5: /* 3.6 mail delivery protocol status */
@@ -268,7 +322,8 @@ static void class5(struct bounce_verdict *v, const struct status *es, const char
 	case 4: /* 3.5 network and routing status */
 		/* Exchange Online's directory-based edge blocking refuses an
 		 * address that is not in the tenant with 5.4.1 and these words. */
-		if (es->detail == 1 && has_phrase(t, tn, "recipient address rejected: access denied"))
+		if (es->detail == 1 &&
+		    has_phrase(t, tn, "recipient address rejected: access denied"))
 			return set(v, BOUNCE_HARD, BOUNCE_STRONG);
 		if (es->detail == 0)
 			return permanent(v, t, tn, code, BOUNCE_SOFT);

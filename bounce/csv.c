@@ -23,8 +23,8 @@ static const char *const col_names[COL_COUNT][8] = {
 	[COL_TYPE] = {"type", "bouncetype", "eventtype", "event", "category", NULL},
 	[COL_CODE] = {"code", "status", "smtpcode", "smtpstatus", "statuscode", "enhancedstatus",
 		      "dsnstatus", NULL},
-	[COL_REASON] = {"reason", "diagnostic", "diagnosticcode", "description", "message",
-			"error", "details", "response"},
+	[COL_REASON] = {"reason", "diagnostic", "diagnosticcode", "description", "message", "error",
+			"details", "response"},
 	[COL_TIME] = {"time", "timestamp", "date", "datetime", "occurredat", "bouncedat",
 		      "createdat", "created"},
 	[COL_ID] = {"id", "eventid", NULL},
@@ -33,16 +33,16 @@ static const char *const col_names[COL_COUNT][8] = {
 struct csvp {
 	struct bounce_ctx *c;
 	struct csv_parser p;
-	struct lg_buf cells;      /* this row's cells, each NUL-terminated */
-	struct lg_buf text;       /* code and reason, for bounce_classify_verdict() */
+	struct lg_buf cells; /* this row's cells, each NUL-terminated */
+	struct lg_buf text;  /* code and reason, for bounce_classify_verdict() */
 	size_t *off;
 	size_t n, cap;
-	unsigned long line;       /* of the line being fed */
-	unsigned long row_start;  /* of the row being parsed */
+	unsigned long line;      /* of the line being fed */
+	unsigned long row_start; /* of the row being parsed */
 	bool in_row;
 	bool have_header;
-	int col[COL_COUNT];       /* index of each column, or -1 */
-	enum lg_status st;        /* the first failure; stops the feed */
+	int col[COL_COUNT]; /* index of each column, or -1 */
+	enum lg_status st;  /* the first failure; stops the feed */
 };
 
 /* libcsv: a cell ended. */
@@ -84,11 +84,13 @@ static void header(struct csvp *x)
 	if (x->col[COL_EMAIL] < 0)
 		x->st = lg_err_set(x->c->err, LG_EDATA,
 				   "%s:%lu: no email column (want one named email, recipient or "
-				   "address)", x->c->name, x->row_start);
+				   "address)",
+				   x->c->name, x->row_start);
 	else if (x->col[COL_TYPE] < 0 && x->col[COL_CODE] < 0 && x->col[COL_REASON] < 0)
 		x->st = lg_err_set(x->c->err, LG_EDATA,
 				   "%s:%lu: no type, code or reason column (want at least one of "
-				   "them next to the email column)", x->c->name, x->row_start);
+				   "them next to the email column)",
+				   x->c->name, x->row_start);
 }
 
 /* What the type column says: a type, or to look at the code and reason
@@ -102,15 +104,28 @@ static enum type_cell type_word(const char *s, enum bounce_type *t)
 		const char *word;
 		int type;
 	} words[] = {
-		{"hard", BOUNCE_HARD}, {"hardbounce", BOUNCE_HARD}, {"permanent", BOUNCE_HARD},
-		{"soft", BOUNCE_SOFT}, {"softbounce", BOUNCE_SOFT}, {"transient", BOUNCE_SOFT},
-		{"temporary", BOUNCE_SOFT}, {"deferred", BOUNCE_SOFT}, {"delayed", BOUNCE_SOFT},
-		{"block", BOUNCE_BLOCK}, {"blocked", BOUNCE_BLOCK},
-		{"complaint", BOUNCE_COMPLAINT}, {"spam", BOUNCE_COMPLAINT},
-		{"spamreport", BOUNCE_COMPLAINT}, {"spamcomplaint", BOUNCE_COMPLAINT},
-		{"unsubscribe", BOUNCE_UNSUBSCRIBE}, {"unsubscribed", BOUNCE_UNSUBSCRIBE},
+		{"hard", BOUNCE_HARD},
+		{"hardbounce", BOUNCE_HARD},
+		{"permanent", BOUNCE_HARD},
+		{"soft", BOUNCE_SOFT},
+		{"softbounce", BOUNCE_SOFT},
+		{"transient", BOUNCE_SOFT},
+		{"temporary", BOUNCE_SOFT},
+		{"deferred", BOUNCE_SOFT},
+		{"delayed", BOUNCE_SOFT},
+		{"block", BOUNCE_BLOCK},
+		{"blocked", BOUNCE_BLOCK},
+		{"complaint", BOUNCE_COMPLAINT},
+		{"spam", BOUNCE_COMPLAINT},
+		{"spamreport", BOUNCE_COMPLAINT},
+		{"spamcomplaint", BOUNCE_COMPLAINT},
+		{"unsubscribe", BOUNCE_UNSUBSCRIBE},
+		{"unsubscribed", BOUNCE_UNSUBSCRIBE},
 		{"optout", BOUNCE_UNSUBSCRIBE},
-		{"", EMPTY}, {"bounce", BOUNCE}, {"bounced", BOUNCE}, {"failed", BOUNCE},
+		{"", EMPTY},
+		{"bounce", BOUNCE},
+		{"bounced", BOUNCE},
+		{"failed", BOUNCE},
 	};
 	char key[32];
 	size_t kn = 0;
@@ -174,7 +189,8 @@ static void row(struct csvp *x)
 	if (tc == TYPE_UNKNOWN) {
 		bounce_report_bad(x->c, x->row_start,
 				  "unknown type \"%.40s\" (want hard, soft, block, complaint or "
-				  "unsubscribe)", type);
+				  "unsubscribe)",
+				  type);
 		return;
 	}
 	if (!time_cell(tm, &when)) {
@@ -275,7 +291,8 @@ enum lg_status bounce_csv_parse(struct bounce_ctx *c, const char *s, size_t n)
 		 * it can be trusted. */
 		x.st = lg_err_set(c->err, LG_EDATA,
 				  "%s:%lu: a quoted cell that never closes (the row starting at "
-				  "line %lu runs to the end of the file)", c->name, x.line, x.row_start);
+				  "line %lu runs to the end of the file)",
+				  c->name, x.line, x.row_start);
 	}
 	if (x.st == LG_OK)
 		csv_fini(&x.p, on_cell, on_row, &x);

@@ -90,9 +90,8 @@ static bool zone_of(const struct tok *t, long *off)
 		const char *name;
 		int hours;
 	} named[] = {
-		{"UT", 0}, {"GMT", 0}, {"UTC", 0}, {"Z", 0},
-		{"EST", -5}, {"EDT", -4}, {"CST", -6}, {"CDT", -5},
-		{"MST", -7}, {"MDT", -6}, {"PST", -8}, {"PDT", -7},
+		{"UT", 0},   {"GMT", 0},  {"UTC", 0},  {"Z", 0},    {"EST", -5}, {"EDT", -4},
+		{"CST", -6}, {"CDT", -5}, {"MST", -7}, {"MDT", -6}, {"PST", -8}, {"PDT", -7},
 	};
 	if (t->n == 5 && (t->s[0] == '+' || t->s[0] == '-')) {
 		struct tok d = {t->s + 1, 4};

@@ -21,12 +21,12 @@
 
 #define FIELD_MAX (16 * 1024) /* of one unfolded field: continuation lines beyond are dropped */
 #define MIME_DEPTH_MAX 8
-#define BOUNDARY_MAX 70       /* RFC 2046 5.1.1 */
+#define BOUNDARY_MAX 70 /* RFC 2046 5.1.1 */
 
 struct cursor {
 	const char *s;
-	size_t pos, end;      /* the lines left are [pos, end) */
-	unsigned long line;   /* of the line at pos */
+	size_t pos, end;    /* the lines left are [pos, end) */
+	unsigned long line; /* of the line at pos */
 };
 
 /* The next line, less its LF or CRLF; false at the end. */
@@ -96,9 +96,9 @@ bool bounce_dsn_sniff(const char *s, size_t n)
 /* ---- a block of header fields --------------------------------------------- */
 
 struct field {
-	const char *name;     /* borrowed from the input */
+	const char *name; /* borrowed from the input */
 	size_t name_len;
-	size_t off, len;      /* of the unfolded value in fields.vals */
+	size_t off, len; /* of the unfolded value in fields.vals */
 	unsigned long line;
 };
 
@@ -248,18 +248,18 @@ static void content_type(const char *v, size_t n, char *type, size_t tcap, char 
 
 /* One recipient group of a report, as its fields are read. */
 struct rcpt {
-	unsigned long line;   /* of its first field; 0: no group open */
+	unsigned long line; /* of its first field; 0: no group open */
 	bool has_final, has_original, has_action;
 	struct lg_buf final, original, action, status, diag, last_attempt;
 };
 
 struct dsn {
 	struct bounce_ctx *c;
-	struct fields f;      /* scratch: the block being read */
-	struct lg_buf msgid;  /* of the notification, without <> */
-	int64_t date;         /* its Date: */
-	int64_t arrival;      /* Arrival-Date of the report being read */
-	unsigned reports;     /* delivery-status parts found in this message */
+	struct fields f;          /* scratch: the block being read */
+	struct lg_buf msgid;      /* of the notification, without <> */
+	int64_t date;             /* its Date: */
+	int64_t arrival;          /* Arrival-Date of the report being read */
+	unsigned reports;         /* delivery-status parts found in this message */
 	unsigned long recipients; /* groups found in the report being read */
 	struct rcpt r;
 	struct lg_buf tmp;
@@ -334,7 +334,8 @@ static enum lg_status flush(struct dsn *d)
 	addr = after_type(r->has_final ? r->final.data : r->original.data, &type, &tlen);
 	/* RFC 3464 2.3.2 rfc822, RFC 6533 3 utf-8: the Internet's addresses */
 	if (tlen && !lg_ascii_eq(type, tlen, "rfc822", 6) && !lg_ascii_eq(type, tlen, "utf-8", 5)) {
-		bounce_report_bad(d->c, r->line, "recipient of address type \"%.*s\" is not a mail address",
+		bounce_report_bad(d->c, r->line,
+				  "recipient of address type \"%.*s\" is not a mail address",
 				  (int)(tlen > 40 ? 40 : tlen), type);
 		goto out;
 	}
@@ -344,8 +345,9 @@ static enum lg_status flush(struct dsn *d)
 	enum bounce_type t;
 	if (lg_ascii_eq(act, strlen(act), "failed", 6)) {
 		if (v.strength == BOUNCE_UNDECIDED) {
-			bounce_report_bad(d->c, r->line,
-					  "Action failed without a Status or Diagnostic-Code that says why");
+			bounce_report_bad(
+				d->c, r->line,
+				"Action failed without a Status or Diagnostic-Code that says why");
 			goto out;
 		}
 		t = v.type;
@@ -460,8 +462,9 @@ static enum lg_status report(struct dsn *d, struct cursor *c, unsigned long line
 			st = flush(d); /* a blank line ends a group */
 	}
 	if (st == LG_OK && d->recipients == 0)
-		bounce_report_bad(d->c, line,
-				  "delivery status report without a recipient (no Final-Recipient)");
+		bounce_report_bad(
+			d->c, line,
+			"delivery status report without a recipient (no Final-Recipient)");
 	rcpt_clear(&d->r);
 	return st;
 }
@@ -643,8 +646,10 @@ static enum lg_status message(struct dsn *d, struct cursor *c, bool *closed)
 				       d->msgid.data, d->date, &text);
 	}
 	if (st == LG_OK && d->reports == 0 && !text)
-		bounce_report_bad(d->c, line, "a message without a delivery status report, nor "
-				  "the words of a bounce of Gmail, Exim, qmail, Exchange or Postfix");
+		bounce_report_bad(
+			d->c, line,
+			"a message without a delivery status report, nor "
+			"the words of a bounce of Gmail, Exim, qmail, Exchange or Postfix");
 	return st;
 }
 

@@ -27,9 +27,9 @@
 
 struct framing {
 	struct bounce_ctx *c;
-	const char *s;       /* the whole text jansson accepted */
+	const char *s; /* the whole text jansson accepted */
 	size_t n;
-	size_t lpos;         /* line cursor: offset lpos is on line lline */
+	size_t lpos; /* line cursor: offset lpos is on line lline */
 	unsigned long lline;
 };
 
@@ -95,8 +95,8 @@ static size_t value_end(const char *s, size_t n, size_t i)
 		}
 		return n;
 	}
-	while (i < n && s[i] != ',' && s[i] != ']' && s[i] != '}' && s[i] != ' ' &&
-	       s[i] != '\t' && s[i] != '\n' && s[i] != '\r')
+	while (i < n && s[i] != ',' && s[i] != ']' && s[i] != '}' && s[i] != ' ' && s[i] != '\t' &&
+	       s[i] != '\n' && s[i] != '\r')
 		i++;
 	return i;
 }
@@ -161,7 +161,8 @@ static enum lg_status each_elem(struct framing *f, json_t *a, size_t off, unsign
 	size_t idx;
 	json_t *e;
 
-	json_array_foreach(a, idx, e) {
+	json_array_foreach(a, idx, e)
+	{
 		size_t eoff = NOWHERE;
 		unsigned long eline = line;
 		if (i != NOWHERE) {
@@ -249,8 +250,9 @@ static enum lg_status on_object(struct framing *f, json_t *o, size_t off, unsign
 	    (has(o, "TypeCode") && (has(o, "Email") || has(o, "BouncedAt"))) ||
 	    (json_is_string(json_object_get(o, "Type")) && has(o, "BouncedAt")))
 		return bounce_json_postmark(f->c, o, line);
-	bounce_report_bad(f->c, line,
-			  "not a bounce event of a known provider (SES, SendGrid, Mailgun, Postmark)");
+	bounce_report_bad(
+		f->c, line,
+		"not a bounce event of a known provider (SES, SendGrid, Mailgun, Postmark)");
 	return LG_OK;
 }
 
@@ -262,7 +264,9 @@ static enum lg_status on_value(struct framing *f, json_t *v, size_t off, unsigne
 	if (json_is_array(v))
 		return each_elem(f, v, off, line, wrap, ELEMS_ANY);
 	bounce_report_bad(f->c, line, "a JSON %s is not an event",
-			  json_is_string(v) ? "string" : json_is_number(v) ? "number" : "literal");
+			  json_is_string(v)   ? "string"
+			  : json_is_number(v) ? "number"
+					      : "literal");
 	return LG_OK;
 }
 

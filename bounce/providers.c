@@ -74,13 +74,14 @@ static int64_t time_or(json_t *v, int64_t fallback)
 
 /* Each recipient of an SES notification's list, one event each. */
 static enum lg_status ses_each(struct bounce_ctx *c, json_t *list, enum bounce_type given,
-			       bool definitive, bool generic, const char *reason,
-			       const char *id, int64_t when, unsigned long line)
+			       bool definitive, bool generic, const char *reason, const char *id,
+			       int64_t when, unsigned long line)
 {
 	size_t i;
 	json_t *r;
 
-	json_array_foreach(list, i, r) {
+	json_array_foreach(list, i, r)
+	{
 		const char *diag = str(r, "diagnosticCode");
 		struct bounce_verdict v;
 		bounce_classify_verdict(str(r, "status"), NULL, diag, &v);
@@ -103,8 +104,7 @@ static enum lg_status ses_each(struct bounce_ctx *c, json_t *list, enum bounce_t
 	return LG_OK;
 }
 
-static enum lg_status ses_bounce(struct bounce_ctx *c, json_t *b, int64_t when,
-				 unsigned long line)
+static enum lg_status ses_bounce(struct bounce_ctx *c, json_t *b, int64_t when, unsigned long line)
 {
 	const char *type = str(b, "bounceType"), *sub = str(b, "bounceSubType");
 	json_t *list = json_object_get(b, "bouncedRecipients");
@@ -214,8 +214,9 @@ enum lg_status bounce_json_sendgrid(struct bounce_ctx *c, struct json_t *o, unsi
 		reason = str(o, "response"); /* deferred events */
 	bounce_classify_verdict(str(o, "status"), NULL, reason, &v);
 	if (is(ev, "bounce")) {
-		type = is(str(o, "type"), "blocked") ? BOUNCE_BLOCK
-						     : sendgrid_bounce(str(o, "bounce_classification"), &v);
+		type = is(str(o, "type"), "blocked")
+			       ? BOUNCE_BLOCK
+			       : sendgrid_bounce(str(o, "bounce_classification"), &v);
 	} else if (is(ev, "blocked")) {
 		type = BOUNCE_BLOCK;
 	} else if (is(ev, "deferred")) {
@@ -323,10 +324,10 @@ static const struct {
 	{"Transient", 2, PM_SOFT},
 	{"Unsubscribe", 16, PM_UNSUBSCRIBE},
 	{"Subscribe", 32, PM_IGNORE},
-	{"AutoResponder", 64, PM_IGNORE},        /* an out-of-office reply: delivered */
-	{"AddressChange", 128, PM_IGNORE},       /* an auto-reply naming a new address */
+	{"AutoResponder", 64, PM_IGNORE},  /* an out-of-office reply: delivered */
+	{"AddressChange", 128, PM_IGNORE}, /* an auto-reply naming a new address */
 	{"DnsError", 256, PM_SOFT},
-	{"SpamNotification", 512, PM_BLOCK},     /* the receiver's filter, not a person */
+	{"SpamNotification", 512, PM_BLOCK}, /* the receiver's filter, not a person */
 	{"OpenRelayTest", 1024, PM_IGNORE},
 	{"Unknown", 2048, PM_GENERIC},
 	{"SoftBounce", 4096, PM_SOFT},
@@ -337,8 +338,8 @@ static const struct {
 	{"ManuallyDeactivated", 100002, PM_UNSUBSCRIBE}, /* see the README */
 	{"Unconfirmed", 100003, PM_IGNORE},
 	{"Blocked", 100006, PM_BLOCK},
-	{"SMTPApiError", 100007, PM_IGNORE},     /* our side: the message was not accepted */
-	{"InboundError", 100008, PM_IGNORE},     /* inbound processing, not a recipient */
+	{"SMTPApiError", 100007, PM_IGNORE}, /* our side: the message was not accepted */
+	{"InboundError", 100008, PM_IGNORE}, /* inbound processing, not a recipient */
 	{"DMARCPolicy", 100009, PM_BLOCK},
 	{"TemplateRenderingFailed", 100010, PM_IGNORE},
 	{"Undeliverable", -1, PM_GENERIC},
@@ -364,7 +365,8 @@ static enum lg_status pm_subscription(struct bounce_ctx *c, json_t *o, unsigned 
 	char reason[80];
 
 	if (!json_is_boolean(on)) {
-		bounce_report_bad(c, line, "SubscriptionChange without SuppressSending true or false");
+		bounce_report_bad(c, line,
+				  "SubscriptionChange without SuppressSending true or false");
 		return LG_OK;
 	}
 	if (json_is_false(on)) {
@@ -372,7 +374,8 @@ static enum lg_status pm_subscription(struct bounce_ctx *c, json_t *o, unsigned 
 		return LG_OK;
 	}
 	bool manual = is(why, "ManualSuppression");
-	snprintf(reason, sizeof(reason), "SubscriptionChange %.40s", why[0] ? why : "(no SuppressionReason)");
+	snprintf(reason, sizeof(reason), "SubscriptionChange %.40s",
+		 why[0] ? why : "(no SuppressionReason)");
 	struct bounce_rec rec = {
 		.email = str(o, "Recipient"),
 		.type = manual ? BOUNCE_UNSUBSCRIBE : BOUNCE_SUPPRESSED,
@@ -410,23 +413,22 @@ enum lg_status bounce_json_postmark(struct bounce_ctx *c, struct json_t *o, unsi
 		if (name[0])
 			bounce_report_bad(c, line, "unknown Postmark bounce Type \"%.40s\"", name);
 		else
-			bounce_report_bad(c, line, "Postmark bounce without a known Type or TypeCode");
+			bounce_report_bad(c, line,
+					  "Postmark bounce without a known Type or TypeCode");
 		return LG_OK;
 	}
 	if (!details[0])
 		details = str(o, "Description");
 	bounce_classify_verdict(NULL, NULL, details, &v);
 	switch (pm_types[i].kind) {
-	case PM_HARD:        type = bounce_refine(BOUNCE_HARD, false, &v); break;
-	case PM_SOFT:        type = BOUNCE_SOFT; break;
-	case PM_BLOCK:       type = BOUNCE_BLOCK; break;
-	case PM_COMPLAINT:   type = BOUNCE_COMPLAINT; break;
+	case PM_HARD: type = bounce_refine(BOUNCE_HARD, false, &v); break;
+	case PM_SOFT: type = BOUNCE_SOFT; break;
+	case PM_BLOCK: type = BOUNCE_BLOCK; break;
+	case PM_COMPLAINT: type = BOUNCE_COMPLAINT; break;
 	case PM_UNSUBSCRIBE: type = BOUNCE_UNSUBSCRIBE; break;
-	case PM_GENERIC:     type = bounce_refine(BOUNCE_SOFT, true, &v); break;
+	case PM_GENERIC: type = bounce_refine(BOUNCE_SOFT, true, &v); break;
 	case PM_IGNORE:
-	default:
-		bounce_count_ignored(c);
-		return LG_OK;
+	default: bounce_count_ignored(c); return LG_OK;
 	}
 	struct bounce_rec rec = {
 		.email = str(o, "Email"),

@@ -20,11 +20,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define TEXT_BYTES_MAX (256 * 1024) /* of a body: the recipients come before the copy of the message */
+#define TEXT_BYTES_MAX                                                                             \
+	(256 * 1024) /* of a body: the recipients come before the copy of the message */
 #define TEXT_LINES_MAX 8192
-#define DIAG_MAX 2048               /* of one recipient's words (classify.c looks at as many) */
-#define RCPT_MAX 512                /* recipients of one message */
-#define PHRASE_LINES 25             /* a heading is looked for this many lines after the opening */
+#define DIAG_MAX 2048   /* of one recipient's words (classify.c looks at as many) */
+#define RCPT_MAX 512    /* recipients of one message */
+#define PHRASE_LINES 25 /* a heading is looked for this many lines after the opening */
 
 enum kind {
 	K_FAILED,    /* the mail system gave up: classified by the words, else a block */
@@ -33,16 +34,16 @@ enum kind {
 };
 
 enum layout {
-	L_LIST,      /* Gmail: the addresses one a line, then words for them all */
-	L_INDENTED,  /* Exim, Outlook: an address, then its words indented deeper */
-	L_ANGLE,     /* qmail, Postfix: "<address>:" at the start of a line, its words after */
-	L_EXCHANGE,  /* the addresses, then "Diagnostic information for administrators" */
+	L_LIST,     /* Gmail: the addresses one a line, then words for them all */
+	L_INDENTED, /* Exim, Outlook: an address, then its words indented deeper */
+	L_ANGLE,    /* qmail, Postfix: "<address>:" at the start of a line, its words after */
+	L_EXCHANGE, /* the addresses, then "Diagnostic information for administrators" */
 };
 
 /* What a mail system opens its text with, and how it lists recipients. */
 static const struct opening {
 	const char *mta;
-	const char *words;  /* lower case; the start of a line, blanks before it skipped */
+	const char *words; /* lower case; the start of a line, blanks before it skipped */
 	enum layout layout;
 } openings[] = {
 	{"Gmail", "delivery to the following recipient", L_LIST},
@@ -52,7 +53,8 @@ static const struct opening {
 	{"Postfix", "this is the postfix program at host ", L_ANGLE},
 	{"Exchange", "delivery has failed to these recipients or ", L_EXCHANGE},
 	{"Exchange", "delivery is delayed to these recipients or ", L_EXCHANGE},
-	{"Exchange", "your message did not reach some or all of the intended recipients", L_INDENTED},
+	{"Exchange", "your message did not reach some or all of the intended recipients",
+	 L_INDENTED},
 };
 #define N_OPENINGS (sizeof(openings) / sizeof(*openings))
 
@@ -88,20 +90,20 @@ bool bounce_text_sniff(const char *s, size_t n)
 /* ---- the lines of a body ------------------------------------------------- */
 
 struct tline {
-	size_t off, n;        /* in text.buf, without the line end */
-	unsigned long line;   /* of the input */
+	size_t off, n;      /* in text.buf, without the line end */
+	unsigned long line; /* of the input */
 };
 
 struct text {
 	struct bounce_ctx *c;
-	struct lg_buf buf;    /* the body, decoded */
+	struct lg_buf buf; /* the body, decoded */
 	struct tline *l;
 	size_t nl;
-	const char *msgid;    /* of the message, or "" */
+	const char *msgid; /* of the message, or "" */
 	int64_t date;
 	const char *mta;
-	unsigned long line;   /* of the opening */
-	size_t found;         /* recipients found */
+	unsigned long line; /* of the opening */
+	size_t found;       /* recipients found */
 	struct lg_buf diag, addr;
 };
 
@@ -154,7 +156,8 @@ static void split(struct text *T, const char *s, size_t n, unsigned long line, b
 				int hi, lo;
 				if (p[i] == '=' && i + 1 == len) {
 					open = true;
-				} else if (p[i] == '=' && i + 2 < len && (hi = hexval(p[i + 1])) >= 0 &&
+				} else if (p[i] == '=' && i + 2 < len &&
+					   (hi = hexval(p[i + 1])) >= 0 &&
 					   (lo = hexval(p[i + 2])) >= 0) {
 					lg_buf_addc(&T->buf, (char)(hi * 16 + lo));
 					i += 2;
@@ -256,7 +259,8 @@ static size_t find_phrase(const struct text *T, size_t from, size_t to, const ch
 					if (!gap)
 						break;
 					p++;
-				} else if (lk < tn && lg_ascii_lower((unsigned char)t[lk]) == (unsigned char)*p) {
+				} else if (lk < tn && lg_ascii_lower((unsigned char)t[lk]) ==
+							      (unsigned char)*p) {
 					lk++;
 					p++;
 				} else {
@@ -423,9 +427,8 @@ static bool indented_addr(const char *s, size_t n, size_t *a, size_t *an)
 {
 	const char *r;
 	size_t rn;
-	return addr_then(s, n, a, an, &r, &rn) &&
-	       (rn == 0 || (rn == 1 && r[0] == ':') || bounce_starts_ci(r, rn, "on ") ||
-		r[0] == '(');
+	return addr_then(s, n, a, an, &r, &rn) && (rn == 0 || (rn == 1 && r[0] == ':') ||
+						   bounce_starts_ci(r, rn, "on ") || r[0] == '(');
 }
 
 /*
@@ -465,7 +468,8 @@ static enum lg_status layout_indented(struct text *T, size_t from, enum kind kin
 			break;
 		if (!indented_addr(s, sn, &ai, &an)) {
 			T->found++;
-			bounce_report_bad(T->c, T->l[i].line, "recipient \"%.*s\" is not an address",
+			bounce_report_bad(T->c, T->l[i].line,
+					  "recipient \"%.*s\" is not an address",
 					  (int)(sn > 60 ? 60 : sn), s);
 			continue;
 		}
@@ -531,8 +535,8 @@ static enum lg_status layout_angle(struct text *T, size_t from, enum kind kind)
 /* One recipient of Exchange's layout: where its address is, and its words
  * (in ex.words). */
 struct ex_rcpt {
-	size_t a, an;         /* in T->buf */
-	size_t w, wn;         /* in words */
+	size_t a, an; /* in T->buf */
+	size_t w, wn; /* in words */
 	unsigned long line;
 };
 
@@ -541,7 +545,8 @@ struct ex_rcpt {
  * server's reply ("#550 5.1.1 ... ##", "Remote Server returned '...'"). */
 static enum lg_status layout_exchange(struct text *T, size_t from, enum kind kind)
 {
-	struct ex_rcpt *top = lg_xcalloc(RCPT_MAX, sizeof(*top)), *adm = lg_xcalloc(RCPT_MAX, sizeof(*adm));
+	struct ex_rcpt *top = lg_xcalloc(RCPT_MAX, sizeof(*top)),
+		       *adm = lg_xcalloc(RCPT_MAX, sizeof(*adm));
 	size_t ntop = 0, nadm = 0, i = from;
 	struct lg_buf words = LG_BUF_INIT;
 	enum lg_status st = LG_OK;
@@ -627,15 +632,21 @@ static enum lg_status layout_exchange(struct text *T, size_t from, enum kind kin
 /* ---- the parse --------------------------------------------------------------- */
 
 static const char *const exim_failed[] = {
-	"the following address(es) failed:", "the following addresses failed:",
-	"the following address failed:", NULL,
+	"the following address(es) failed:",
+	"the following addresses failed:",
+	"the following address failed:",
+	NULL,
 };
 static const char *const exim_delayed[] = {
-	"has not yet been delivered is:", "has not yet been delivered are:", NULL,
+	"has not yet been delivered is:",
+	"has not yet been delivered are:",
+	NULL,
 };
 static const char *const outlook_failed[] = {
-	"the following recipient(s) cannot be reached:", "the following recipient(s) could not be reached:",
-	"the following recipients cannot be reached:", "the following recipients could not be reached:",
+	"the following recipient(s) cannot be reached:",
+	"the following recipient(s) could not be reached:",
+	"the following recipients cannot be reached:",
+	"the following recipients could not be reached:",
 	NULL,
 };
 
@@ -710,13 +721,14 @@ enum lg_status bounce_text_parse(struct bounce_ctx *c, const char *s, size_t n, 
 		T.line = T.l[g].line;
 		bounce_saw_format(c, BOUNCE_FMT_TEXT);
 		switch (openings[k].layout) {
-		case L_LIST:     st = layout_list(&T, from, kind); break;
+		case L_LIST: st = layout_list(&T, from, kind); break;
 		case L_INDENTED: st = layout_indented(&T, from, kind); break;
-		case L_ANGLE:    st = layout_angle(&T, from, kind); break;
+		case L_ANGLE: st = layout_angle(&T, from, kind); break;
 		case L_EXCHANGE: st = layout_exchange(&T, from, kind); break;
 		}
 		if (st == LG_OK && !T.found)
-			bounce_report_bad(c, T.line, "a bounce message of %s, but no recipient address in it",
+			bounce_report_bad(c, T.line,
+					  "a bounce message of %s, but no recipient address in it",
 					  T.mta);
 		break;
 	}

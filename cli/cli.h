@@ -16,9 +16,9 @@
  * that the three never disagree.
  */
 struct cli_option {
-	const char *name;   /* long name */
-	int key;            /* short letter, or a value >= 256 */
-	const char *arg;    /* argument name, NULL for a switch */
+	const char *name; /* long name */
+	int key;          /* short letter, or a value >= 256 */
+	const char *arg;  /* argument name, NULL for a switch */
 	const char *help;
 };
 
@@ -71,20 +71,24 @@ struct store;
 enum {
 	CLI_OPT_DB = 900,
 	CLI_OPT_NOW,
-	CLI_OPT_DNS,             /* CLI_DNS_OPTS: cli_dns_opt() takes these four */
+	CLI_OPT_DNS, /* CLI_DNS_OPTS: cli_dns_opt() takes these four */
 	CLI_OPT_DNS_TIMEOUT,
 	CLI_OPT_DNS_TRIES,
 	CLI_OPT_DNS_CONCURRENCY,
-	CLI_OPT_FORMULA_GUARD,   /* CLI_FORMULA_GUARD_OPT: cli_formula_guard_opt() */
+	CLI_OPT_FORMULA_GUARD, /* CLI_FORMULA_GUARD_OPT: cli_formula_guard_opt() */
 };
-#define CLI_COMMON_OPTS                                                                      \
-	{"db", CLI_OPT_DB, "PATH", "the database (default $LEADGATE_DB, else "                  \
-				   "$XDG_DATA_HOME/leadgate/leadgate.db)"},                     \
-	{"now", CLI_OPT_NOW, "TIME", "take TIME (RFC 3339) as the current time, for "           \
-				     "reproducible runs"}
+#define CLI_COMMON_OPTS                                                                            \
+	{"db", CLI_OPT_DB, "PATH",                                                                 \
+	 "the database (default $LEADGATE_DB, else "                                               \
+	 "$XDG_DATA_HOME/leadgate/leadgate.db)"},                                                  \
+	{                                                                                          \
+		"now", CLI_OPT_NOW, "TIME",                                                        \
+			"take TIME (RFC 3339) as the current time, for "                           \
+			"reproducible runs"                                                        \
+	}
 struct cli_common {
-	const char *db;  /* NULL: the store's default */
-	int64_t now;     /* valid when now_set */
+	const char *db; /* NULL: the store's default */
+	int64_t now;    /* valid when now_set */
 	bool now_set;
 };
 extern struct cli_common cli_common;
@@ -92,14 +96,17 @@ extern struct cli_common cli_common;
 bool cli_common_opt(int key, const char *arg);
 
 /* The resolver options of the commands that look up mail hosts. */
-#define CLI_DNS_OPTS                                                                          \
-	{"dns", CLI_OPT_DNS, "HOST",                                                          \
-	 "resolvers to ask: HOST[:PORT],[IPv6]:PORT,... (default: /etc/resolv.conf)"},        \
-	{"dns-timeout", CLI_OPT_DNS_TIMEOUT, "MS",                                            \
-	 "first try's timeout in milliseconds, doubled each retry (default 2000)"},           \
-	{"dns-tries", CLI_OPT_DNS_TRIES, "N",                                                 \
-	 "tries per query before the answer is unknown (default 2)"},                         \
-	{"dns-concurrency", CLI_OPT_DNS_CONCURRENCY, "K", "domains looked up at once (default 256)"}
+#define CLI_DNS_OPTS                                                                               \
+	{"dns", CLI_OPT_DNS, "HOST",                                                               \
+	 "resolvers to ask: HOST[:PORT],[IPv6]:PORT,... (default: /etc/resolv.conf)"},             \
+		{"dns-timeout", CLI_OPT_DNS_TIMEOUT, "MS",                                         \
+		 "first try's timeout in milliseconds, doubled each retry (default 2000)"},        \
+		{"dns-tries", CLI_OPT_DNS_TRIES, "N",                                              \
+		 "tries per query before the answer is unknown (default 2)"},                      \
+	{                                                                                          \
+		"dns-concurrency", CLI_OPT_DNS_CONCURRENCY, "K",                                   \
+			"domains looked up at once (default 256)"                                  \
+	}
 /* Set one of CLI_DNS_OPTS in o: -1 done, 64 (and a message) for a bad value. */
 int cli_dns_opt(struct dns_opts *o, int key, const char *val);
 
@@ -108,10 +115,12 @@ int cli_dns_opt(struct dns_opts *o, int key, const char *val);
 int cli_format_opt(const char *val, enum io_format *out);
 /* --formula-guard of the commands that write rows: auto, all or off into
  * *out; -1 done, 64 (and a message) for anything else. */
-#define CLI_FORMULA_GUARD_OPT                                                                 \
-	{"formula-guard", CLI_OPT_FORMULA_GUARD, "MODE",                                      \
-	 "which CSV cells starting with = + - @ get a ' in front: auto (default: "            \
-	 "not numbers like +1 415 555 0100), all or off"}
+#define CLI_FORMULA_GUARD_OPT                                                                      \
+	{                                                                                          \
+		"formula-guard", CLI_OPT_FORMULA_GUARD, "MODE",                                    \
+			"which CSV cells starting with = + - @ get a ' in front: auto (default: "  \
+			"not numbers like +1 415 555 0100), all or off"                            \
+	}
 int cli_formula_guard_opt(const char *val, enum io_guard *out);
 
 /* A whole number in [lo, hi] for option name: true, or false and a message. */
@@ -159,7 +168,7 @@ void list_print_gate(FILE *f, const struct conf *c, const struct store_list_info
 struct progress {
 	bool on;
 	double start, last;
-	uint64_t size;      /* input bytes, 0 when unknown */
+	uint64_t size; /* input bytes, 0 when unknown */
 };
 void progress_start(struct progress *p, bool on, uint64_t size);
 /* Called for every row; draws at most ten times a second. */

@@ -62,7 +62,8 @@ static void on_done(void *arg, const char *file, const struct job_bounces_file *
 	if (!a->quiet)
 		fprintf(stderr,
 			"leadgate bounces: %s (%s): %lu events new (hard %lu, soft %lu, block %lu, "
-			"complaint %lu, unsubscribe %lu), %lu imported before, %s%lu addresses newly "
+			"complaint %lu, unsubscribe %lu), %lu imported before, %s%lu addresses "
+			"newly "
 			"suppressed, %lu not imported, %lu other events ignored\n",
 			file, f->format, f->added, f->by_type[BOUNCE_HARD], f->by_type[BOUNCE_SOFT],
 			f->by_type[BOUNCE_BLOCK], f->by_type[BOUNCE_COMPLAINT],
@@ -85,8 +86,14 @@ int cmd_bounces(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	struct job_bounces_opts o = {
-		.conf = &conf, .db = cli_common.db, .list = a.list, .files = argv + first,
-		.n = argc - first, .now = cli_now(), .notice = cli_import_notice, .done = on_done,
+		.conf = &conf,
+		.db = cli_common.db,
+		.list = a.list,
+		.files = argv + first,
+		.n = argc - first,
+		.now = cli_now(),
+		.notice = cli_import_notice,
+		.done = on_done,
 		.arg = &a,
 	};
 	conf_init(&conf);

@@ -67,7 +67,8 @@ static void on_done(void *arg, const char *file, const struct job_events_file *f
 	if (!w->a->quiet)
 		fprintf(stderr,
 			"leadgate events: %s (%s): %lu events new (%lu of contacts, %lu of "
-			"accounts, %lu of unknown types), %lu imported before, %lu not imported%s\n",
+			"accounts, %lu of unknown types), %lu imported before, %lu not "
+			"imported%s\n",
 			file, f->ndjson ? "ndjson" : "csv", f->added, f->contact, f->account,
 			f->unknown, f->dup, f->bad, ignored);
 }
@@ -88,8 +89,14 @@ int cmd_events(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	struct job_events_opts o = {
-		.conf = &conf, .db = cli_common.db, .files = argv + first, .n = argc - first,
-		.now = cli_now(), .notice = cli_import_notice, .done = on_done, .arg = &w,
+		.conf = &conf,
+		.db = cli_common.db,
+		.files = argv + first,
+		.n = argc - first,
+		.now = cli_now(),
+		.notice = cli_import_notice,
+		.done = on_done,
+		.arg = &w,
 	};
 	conf_init(&conf);
 	if ((st = conf_load(&conf, a.config, &err)) != LG_OK)

@@ -18,8 +18,9 @@ static const struct cli_option export_opts[] = {
 	CLI_FORMULA_GUARD_OPT,
 	{"for-sequence", OPT_FOR_SEQUENCE, NULL,
 	 "only records that may be sent, if the list passes the gate; recorded as sent"},
-	{"include-risky", OPT_INCLUDE_RISKY, NULL, "with --for-sequence: risky records too "
-						   "(role addresses; never disposable ones)"},
+	{"include-risky", OPT_INCLUDE_RISKY, NULL,
+	 "with --for-sequence: risky records too "
+	 "(role addresses; never disposable ones)"},
 	{"config", 'c', "FILE", "read this configuration file"},
 	CLI_COMMON_OPTS,
 	{"help", 'h', NULL, "show this help and exit"},
@@ -41,10 +42,8 @@ static int on_opt(void *arg, int key, const char *val)
 	case 'c': a->config = val; return -1;
 	case OPT_FOR_SEQUENCE: a->for_sequence = true; return -1;
 	case OPT_INCLUDE_RISKY: a->include_risky = true; return -1;
-	case 'f':
-		return cli_format_opt(val, &a->format);
-	case CLI_OPT_FORMULA_GUARD:
-		return cli_formula_guard_opt(val, &a->guard);
+	case 'f': return cli_format_opt(val, &a->format);
+	case CLI_OPT_FORMULA_GUARD: return cli_formula_guard_opt(val, &a->guard);
 	}
 	return CLI_EUSAGE;
 }
@@ -80,9 +79,14 @@ int cmd_export(int argc, char **argv)
 	if (a.include_risky && !a.for_sequence)
 		return cli_usage_error("--include-risky goes with --for-sequence");
 	struct job_export_opts o = {
-		.conf = &conf, .db = cli_common.db, .list = argv[first],
-		.for_sequence = a.for_sequence, .include_risky = a.include_risky,
-		.format = a.format, .guard = a.guard, .target = a.output ? a.output : "-",
+		.conf = &conf,
+		.db = cli_common.db,
+		.list = argv[first],
+		.for_sequence = a.for_sequence,
+		.include_risky = a.include_risky,
+		.format = a.format,
+		.guard = a.guard,
+		.target = a.output ? a.output : "-",
 		.now = cli_now(),
 	};
 	conf_init(&conf);
@@ -110,7 +114,8 @@ int cmd_export(int argc, char **argv)
 	st = cli_output_close(out, a.output, true, &err);
 	out = -1;
 	if (st == LG_OK)
-		fprintf(stderr, "leadgate export: %lu of %lu contacts of list '%s' written to %s%s\n",
+		fprintf(stderr,
+			"leadgate export: %lu of %lu contacts of list '%s' written to %s%s\n",
 			rep->rows, rep->contacts, rep->list, a.output ? a.output : "<stdout>",
 			a.for_sequence ? " (recorded as sent)" : "");
 out:

@@ -37,12 +37,8 @@ static int on_opt(void *arg, int key, const char *val)
 			return -1;
 		}
 		return cli_usage_error("--format wants text or json, not '%s'", val);
-	case 'c':
-		a->config = val;
-		return -1;
-	case OPT_INCLUDE_RISKY:
-		a->include_risky = true;
-		return -1;
+	case 'c': a->config = val; return -1;
+	case OPT_INCLUDE_RISKY: a->include_risky = true; return -1;
 	}
 	return CLI_EUSAGE;
 }
@@ -79,7 +75,7 @@ struct lists_run {
 	struct store *store;
 	int64_t now;
 	struct lg_err err;
-	json_t *json;   /* --format json: the array being built */
+	json_t *json; /* --format json: the array being built */
 	bool failed;
 };
 
@@ -117,11 +113,11 @@ static const char *rate_cell(char *buf, size_t cap, unsigned long n, double rate
 static void print_row(const struct store_list_info *li, const struct list_eval *e)
 {
 	char pred[16], obs[16];
-	printf("%-24s %3u %9lu %9lu %9lu %9lu %9lu %9lu %7lu %7lu %7lu %s %s  %s\n",
-	       li->name, li->versions, li->counts.rows, e->members,
-	       e->by_status[VERIFY_DELIVERABLE], e->by_status[VERIFY_RISKY],
-	       e->by_status[VERIFY_UNDELIVERABLE], e->by_status[VERIFY_UNKNOWN],
-	       e->by_fresh[DECAY_FRESH], e->by_fresh[DECAY_AGING], e->by_fresh[DECAY_STALE],
+	printf("%-24s %3u %9lu %9lu %9lu %9lu %9lu %9lu %7lu %7lu %7lu %s %s  %s\n", li->name,
+	       li->versions, li->counts.rows, e->members, e->by_status[VERIFY_DELIVERABLE],
+	       e->by_status[VERIFY_RISKY], e->by_status[VERIFY_UNDELIVERABLE],
+	       e->by_status[VERIFY_UNKNOWN], e->by_fresh[DECAY_FRESH], e->by_fresh[DECAY_AGING],
+	       e->by_fresh[DECAY_STALE],
 	       rate_cell(pred, sizeof(pred), e->in.candidates, e->gate.predicted_upper),
 	       rate_cell(obs, sizeof(obs), e->in.exported, e->gate.observed),
 	       e->gate.blocked ? "blocked" : "pass");
@@ -133,7 +129,8 @@ static void one_list(void *arg, const struct store_list_info *li)
 	struct list_eval e;
 	if (R->failed)
 		return;
-	if (list_evaluate(R->store, &R->conf, li, R->now, R->a.include_risky, &e, &R->err) != LG_OK) {
+	if (list_evaluate(R->store, &R->conf, li, R->now, R->a.include_risky, &e, &R->err) !=
+	    LG_OK) {
 		R->failed = true;
 		return;
 	}
@@ -183,10 +180,11 @@ static void print_show(const struct lists_run *R, const struct store_list_info *
 	       e->by_status[VERIFY_UNDELIVERABLE], e->by_status[VERIFY_UNKNOWN], e->suppressed);
 	printf("  freshness: fresh %lu (< %lld days), aging %lu, stale %lu (> %lld days); "
 	       "decay %.1f%% a month\n",
-	       e->by_fresh[DECAY_FRESH], (long long)(dp.fresh_for / 86400), e->by_fresh[DECAY_AGING],
-	       e->by_fresh[DECAY_STALE], (long long)(dp.stale_after / 86400),
-	       dp.monthly_rate * 100);
-	printf("  predicted bounce rate of the whole list as is: %.2f%%\n", e->whole_predicted * 100);
+	       e->by_fresh[DECAY_FRESH], (long long)(dp.fresh_for / 86400),
+	       e->by_fresh[DECAY_AGING], e->by_fresh[DECAY_STALE],
+	       (long long)(dp.stale_after / 86400), dp.monthly_rate * 100);
+	printf("  predicted bounce rate of the whole list as is: %.2f%%\n",
+	       e->whole_predicted * 100);
 	printf("  exportable now: %lu; exported so far: %lu, of which hard-bounced %lu\n",
 	       e->exportable, li->exported, li->hard_bounced);
 	if (k->n) {
@@ -211,7 +209,8 @@ static void print_show(const struct lists_run *R, const struct store_list_info *
 int cmd_lists(int argc, char **argv)
 {
 	struct lists_run R = {0};
-	int first, rc = cli_parse(argc, argv, "lists", lists_opts, lists_help, on_opt, &R.a, &first);
+	int first,
+		rc = cli_parse(argc, argv, "lists", lists_opts, lists_help, on_opt, &R.a, &first);
 	if (rc >= 0)
 		return rc;
 	const char *name = NULL;
@@ -231,7 +230,8 @@ int cmd_lists(int argc, char **argv)
 		struct list_eval e;
 		st = store_list_get(R.store, name, &li, &R.err);
 		if (st == LG_OK)
-			st = list_evaluate(R.store, &R.conf, &li, R.now, R.a.include_risky, &e, &R.err);
+			st = list_evaluate(R.store, &R.conf, &li, R.now, R.a.include_risky, &e,
+					   &R.err);
 		if (st == LG_OK && R.a.json) {
 			json_t *w = json_array();
 			st = store_list_windows_each(R.store, &li, view_window_add, w, &R.err);
@@ -251,9 +251,9 @@ int cmd_lists(int argc, char **argv)
 		if (R.a.json)
 			R.json = json_array();
 		else
-			printf("%-24s %3s %9s %9s %9s %9s %9s %9s %7s %7s %7s %7s %7s  %s\n", "NAME", "VER",
-			       "ROWS", "CONTACTS", "DELIV", "RISKY", "UNDELIV", "UNKNOWN", "FRESH",
-			       "AGING", "STALE", "PRED95", "OBSERV", "GATE");
+			printf("%-24s %3s %9s %9s %9s %9s %9s %9s %7s %7s %7s %7s %7s  %s\n",
+			       "NAME", "VER", "ROWS", "CONTACTS", "DELIV", "RISKY", "UNDELIV",
+			       "UNKNOWN", "FRESH", "AGING", "STALE", "PRED95", "OBSERV", "GATE");
 		st = store_list_each(R.store, one_list, &R, &R.err);
 		if (st == LG_OK && R.failed)
 			st = LG_EIO;
@@ -294,7 +294,8 @@ int cmd_gate(int argc, char **argv)
 	if (st == LG_OK) {
 		if (R.a.json) {
 			json_t *o = view_list(&R.conf, &li, &e, NULL);
-			json_dumpf(json_object_get(o, "gate"), stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+			json_dumpf(json_object_get(o, "gate"), stdout,
+				   JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 			putchar('\n');
 			json_decref(o);
 		} else {

@@ -16,29 +16,41 @@
 #include <string.h>
 
 enum {
-	OPT_FRAMEWORK = 256, OPT_CRITERION, OPT_STATUS, OPT_CONFIDENCE, OPT_SOURCE, OPT_VALID_UNTIL,
-	OPT_NOTE, OPT_REASON, OPT_BY, OPT_CUSTOMERS, OPT_RATES,
+	OPT_FRAMEWORK = 256,
+	OPT_CRITERION,
+	OPT_STATUS,
+	OPT_CONFIDENCE,
+	OPT_SOURCE,
+	OPT_VALID_UNTIL,
+	OPT_NOTE,
+	OPT_REASON,
+	OPT_BY,
+	OPT_CUSTOMERS,
+	OPT_RATES,
 };
 
 /* One option table for the five commands; each takes what it needs and
  * refuses the rest (see `need` below). */
 static const struct cli_option qual_opts[] = {
 	{"framework", OPT_FRAMEWORK, "F", "BANT, CHAMP or MEDDIC (default: [scoring] framework)"},
-	{"criterion", OPT_CRITERION, "NAME", "evidence: budget, authority, need, timeline, challenges, "
-					     "money, prioritization, metrics, economic_buyer, "
-					     "decision_criteria, decision_process, identify_pain, champion"},
+	{"criterion", OPT_CRITERION, "NAME",
+	 "evidence: budget, authority, need, timeline, challenges, "
+	 "money, prioritization, metrics, economic_buyer, "
+	 "decision_criteria, decision_process, identify_pain, champion"},
 	{"status", OPT_STATUS, "S", "evidence: met, partial or not_met"},
 	{"confidence", OPT_CONFIDENCE, "X", "evidence: how sure, 0 to 1"},
 	{"source", OPT_SOURCE, "SRC", "evidence: call, email, form or note"},
 	{"valid-until", OPT_VALID_UNTIL, "TIME", "evidence: expires at TIME (RFC 3339)"},
 	{"note", OPT_NOTE, "TEXT", "evidence, decide: a free-text note"},
-	{"reason", OPT_REASON, "CODE", "decide: bad_data, not_decision_maker, no_budget, no_need, "
-				       "bad_timing, competitor, student_or_personal, "
-				       "existing_customer, duplicate, other"},
+	{"reason", OPT_REASON, "CODE",
+	 "decide: bad_data, not_decision_maker, no_budget, no_need, "
+	 "bad_timing, competitor, student_or_personal, "
+	 "existing_customer, duplicate, other"},
 	{"by", OPT_BY, "NAME", "decide: who decides (default $USER)"},
 	{"customers", OPT_CUSTOMERS, "N", "funnel: the customers wanted"},
-	{"rates", OPT_RATES, "R1,R2,R3,R4", "funnel: raw->MQL, MQL->SQL, SQL->opportunity, "
-					     "opportunity->customer conversion rates"},
+	{"rates", OPT_RATES, "R1,R2,R3,R4",
+	 "funnel: raw->MQL, MQL->SQL, SQL->opportunity, "
+	 "opportunity->customer conversion rates"},
 	{"format", 'f', "FMT", "report, qualify: text (default) or json"},
 	{"config", 'c', "FILE", "read this configuration file"},
 	CLI_COMMON_OPTS,
@@ -77,17 +89,18 @@ static int on_opt(void *arg, int key, const char *val)
 	return -1;
 }
 
-#define BIT(k) (1u << ((k) - OPT_FRAMEWORK))
+#define BIT(k) (1u << ((k)-OPT_FRAMEWORK))
 
 /* What each command takes: its options of the table, and -f, -c. */
 struct takes {
 	unsigned bits;
 	bool format, config;
 };
-static const struct takes takes_evidence = {
-	BIT(OPT_FRAMEWORK) | BIT(OPT_CRITERION) | BIT(OPT_STATUS) | BIT(OPT_CONFIDENCE) |
-		BIT(OPT_SOURCE) | BIT(OPT_VALID_UNTIL) | BIT(OPT_NOTE),
-	false, true};
+static const struct takes takes_evidence = {BIT(OPT_FRAMEWORK) | BIT(OPT_CRITERION) |
+						    BIT(OPT_STATUS) | BIT(OPT_CONFIDENCE) |
+						    BIT(OPT_SOURCE) | BIT(OPT_VALID_UNTIL) |
+						    BIT(OPT_NOTE),
+					    false, true};
 static const struct takes takes_qualify = {BIT(OPT_FRAMEWORK), true, true};
 static const struct takes takes_decide = {BIT(OPT_REASON) | BIT(OPT_NOTE) | BIT(OPT_BY), false,
 					  true};
@@ -134,10 +147,11 @@ static void usage_of(const char *u, const char *about, const struct takes *t)
 	struct cli_option opts[sizeof(qual_opts) / sizeof(*qual_opts)];
 	size_t n = 0;
 	for (const struct cli_option *o = qual_opts; o->name; o++) {
-		bool mine = o->key >= OPT_FRAMEWORK && o->key <= OPT_RATES ? (t->bits & BIT(o->key)) != 0
-			    : o->key == 'f'                                  ? t->format
-			    : o->key == 'c'                                  ? t->config
-									     : true;
+		bool mine = o->key >= OPT_FRAMEWORK && o->key <= OPT_RATES
+				    ? (t->bits & BIT(o->key)) != 0
+			    : o->key == 'f' ? t->format
+			    : o->key == 'c' ? t->config
+					    : true;
 		if (mine)
 			opts[n++] = *o;
 	}
@@ -147,12 +161,14 @@ static void usage_of(const char *u, const char *about, const struct takes *t)
 
 static void help_evidence(void)
 {
-	usage_of("leadgate evidence add EMAIL --criterion NAME --status S --confidence X --source SRC "
+	usage_of("leadgate evidence add EMAIL --criterion NAME --status S --confidence X --source "
+		 "SRC "
 		 "[--framework F] [--valid-until TIME] [--note TEXT]",
 		 "Record one piece of qualification evidence for a contact: a criterion of\n"
 		 "BANT, CHAMP or MEDDIC, met, partial or not met, how sure, where it came\n"
 		 "from, and until when it holds.  The latest evidence of a criterion that\n"
-		 "has not expired is the one that counts (see leadgate qualify).", &takes_evidence);
+		 "has not expired is the one that counts (see leadgate qualify).",
+		 &takes_evidence);
 }
 static void help_qualify(void)
 {
@@ -163,23 +179,27 @@ static void help_qualify(void)
 		 "confirmed buying role, the framework, a deliverable fresh address.\n"
 		 "SQL is always decided by the configured framework; with --framework\n"
 		 "naming another, the output says which one decides and whether it passes.\n"
-		 "Exit 0 when nothing blocks, 1 when something does.", &takes_qualify);
+		 "Exit 0 when nothing blocks, 1 when something does.",
+		 &takes_qualify);
 }
 static void help_decide(void)
 {
-	usage_of("leadgate decide EMAIL accept|reject|recycle [--reason CODE] [--note TEXT] [--by NAME]",
+	usage_of("leadgate decide EMAIL accept|reject|recycle [--reason CODE] [--note TEXT] [--by "
+		 "NAME]",
 		 "Record a rep's decision on a lead: accept makes it sales-accepted (SAL),\n"
 		 "reject disqualifies it and recycle sends it back to nurture; reject and\n"
 		 "recycle need a --reason.  bad_data also sends the contact back to\n"
 		 "re-verification: the next leadgate refresh takes it first.  Accepting\n"
 		 "a contact that is not eligible (not deliverable, stale, suppressed, a\n"
-		 "competitor) is refused with exit 1.", &takes_decide);
+		 "competitor) is refused with exit 1.",
+		 &takes_decide);
 }
 static void help_report(void)
 {
 	usage_of("leadgate report rejections [--format text|json]",
 		 "Rejection rates of reps' decisions by reason, by list source and by\n"
-		 "score band (the score when the decision was made).", &takes_report);
+		 "score band (the score when the decision was made).",
+		 &takes_report);
 }
 static void help_funnel(void)
 {
@@ -190,14 +210,17 @@ static void help_funnel(void)
 		 "has the history (100 contacts or more at the start of a step, 30 or\n"
 		 "more of them moving on), the observed raw->MQL and MQL->SQL rates are\n"
 		 "shown and used too; a rate not observed is marked default (or given),\n"
-		 "and the funnel says which step has too few.", &takes_funnel);
+		 "and the funnel says which step has too few.",
+		 &takes_funnel);
 }
 
 /* The job's options for the contact EMAIL; the configuration loaded. */
 static enum lg_status lead_opts(struct job_lead_opts *o, struct conf *conf,
 				const struct qual_args *a, const char *email, struct lg_err *err)
 {
-	*o = (struct job_lead_opts){.conf = conf, .db = cli_common.db, .email = email,
+	*o = (struct job_lead_opts){.conf = conf,
+				    .db = cli_common.db,
+				    .email = email,
 				    .now = cli_now()};
 	conf_init(conf);
 	return conf_load(conf, a->config, err);
@@ -227,18 +250,23 @@ int cmd_evidence(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	if (argc - first != 2 || strcmp(argv[first], "add")) {
-		return cli_usage_error("evidence wants 'add EMAIL' (see 'leadgate evidence --help')");
+		return cli_usage_error(
+			"evidence wants 'add EMAIL' (see 'leadgate evidence --help')");
 	}
 	if (!only(&a, "evidence add", &takes_evidence))
 		return CLI_EUSAGE;
-	struct job_evidence ev = {.framework = a.framework, .criterion = a.criterion,
-				  .status = a.status, .source = a.source, .note = a.note};
+	struct job_evidence ev = {.framework = a.framework,
+				  .criterion = a.criterion,
+				  .status = a.status,
+				  .source = a.source,
+				  .note = a.note};
 	if (job_evidence_parse(&ev, a.confidence, a.valid_until, &err) != LG_OK)
 		return cli_usage_error("%s", err.msg);
 	if ((st = lead_opts(&o, &conf, &a, argv[first + 1], &err)) == LG_OK &&
 	    (st = job_evidence_add(&o, &ev, &rep, &err)) == LG_OK)
-		fprintf(stderr, "leadgate evidence: %s: %s %s %s (confidence %.2f, %s)\n", rep.address,
-			rep.framework, rep.criterion, ev.status, ev.confidence, ev.source);
+		fprintf(stderr, "leadgate evidence: %s: %s %s %s (confidence %.2f, %s)\n",
+			rep.address, rep.framework, rep.criterion, ev.status, ev.confidence,
+			ev.source);
 	conf_release(&conf);
 	return finish(st, &err);
 }
@@ -292,7 +320,9 @@ int cmd_decide(int argc, char **argv)
 	}
 	if (!only(&a, "decide", &takes_decide))
 		return CLI_EUSAGE;
-	struct job_decision dec = {.what = argv[first + 1], .reason = a.reason, .note = a.note,
+	struct job_decision dec = {.what = argv[first + 1],
+				   .reason = a.reason,
+				   .note = a.note,
 				   .by = a.by ? a.by : getenv("USER")};
 	if (job_decision_parse(&dec, &err) != LG_OK)
 		return cli_usage_error("%s", err.msg);
@@ -300,10 +330,11 @@ int cmd_decide(int argc, char **argv)
 		st = job_decide(&o, &dec, &d, &err);
 	conf_release(&conf);
 	if (st == LG_OK && d.refused) {
-		cli_error("%s: not accepted: the contact is not eligible (%s, %s%s%s); re-verify it "
-			  "first", d.address, verify_status_name(d.status),
-			  decay_class_name(d.r.freshness), d.suppressed ? ", suppressed" : "",
-			  d.r.competitor ? ", a competitor" : "");
+		cli_error(
+			"%s: not accepted: the contact is not eligible (%s, %s%s%s); re-verify it "
+			"first",
+			d.address, verify_status_name(d.status), decay_class_name(d.r.freshness),
+			d.suppressed ? ", suppressed" : "", d.r.competitor ? ", a competitor" : "");
 		return 1;
 	}
 	if (st == LG_OK) {
@@ -315,8 +346,10 @@ int cmd_decide(int argc, char **argv)
 			fprintf(stderr, "leadgate decide: %s is %s already; no move recorded\n",
 				d.address, scoring_stage_name(d.from));
 		if (d.bad_data)
-			fprintf(stderr, "leadgate decide: %s: sent back to re-verification (the next "
-				"refresh takes it first)\n", d.address);
+			fprintf(stderr,
+				"leadgate decide: %s: sent back to re-verification (the next "
+				"refresh takes it first)\n",
+				d.address);
 	}
 	return finish(st, &err);
 }
@@ -377,8 +410,10 @@ int cmd_funnel(int argc, char **argv)
 			double v = strtod(p, &end);
 			if (end == p || !(v > 0 && v <= 1) ||
 			    (i < SCORING_FUNNEL_STEPS - 1 ? *end != ',' : *end != '\0')) {
-				return cli_usage_error("--rates wants four rates in (0, 1] separated by commas, "
-					  "not '%s'", a.rates);
+				return cli_usage_error(
+					"--rates wants four rates in (0, 1] separated by commas, "
+					"not '%s'",
+					a.rates);
 			}
 			r[i] = v;
 			p = end + 1;

@@ -11,8 +11,9 @@
 enum { OPT_OLDER = 256, OPT_BUDGET };
 
 static const struct cli_option refresh_opts[] = {
-	{"older-than", OPT_OLDER, "AGE", "re-verify verdicts older than AGE: 30d, 12h, 2w ... "
-					 "(default: [decay] stale_days)"},
+	{"older-than", OPT_OLDER, "AGE",
+	 "re-verify verdicts older than AGE: 30d, 12h, 2w ... "
+	 "(default: [decay] stale_days)"},
 	{"budget", OPT_BUDGET, "N", "re-verify at most N records (default 50000)"},
 	{"list", 'l', "NAME", "only the contacts of list NAME's current version"},
 	CLI_DNS_OPTS,
@@ -25,7 +26,7 @@ static const struct cli_option refresh_opts[] = {
 
 struct refresh_args {
 	const char *list, *config;
-	int64_t older;      /* -1: the configuration's stale_after */
+	int64_t older; /* -1: the configuration's stale_after */
 	unsigned long budget;
 	bool quiet;
 	struct dns_opts dns;
@@ -42,7 +43,8 @@ static int on_opt(void *arg, int key, const char *val)
 	case OPT_OLDER:
 		if (lg_parse_duration(val, &a->older))
 			return -1;
-		return cli_usage_error("--older-than wants an age such as 30d, 12h or 2w, not '%s'", val);
+		return cli_usage_error("--older-than wants an age such as 30d, 12h or 2w, not '%s'",
+				       val);
 	case OPT_BUDGET:
 		if (!cli_number_arg("--budget", val, 1, 100000000, &v))
 			return CLI_EUSAGE;
@@ -85,8 +87,13 @@ int cmd_refresh(int argc, char **argv)
 		return cli_usage_error("refresh takes no operands (see 'leadgate refresh --help')");
 	}
 	struct job_refresh_opts o = {
-		.conf = &conf, .db = cli_common.db, .list = a.list, .older = a.older,
-		.budget = a.budget, .dns = a.dns, .now = cli_now(),
+		.conf = &conf,
+		.db = cli_common.db,
+		.list = a.list,
+		.older = a.older,
+		.budget = a.budget,
+		.dns = a.dns,
+		.now = cli_now(),
 	};
 	o.dns.now = cli_common.now_set ? o.now : 0;
 	conf_init(&conf);
@@ -107,15 +114,17 @@ int cmd_refresh(int argc, char **argv)
 	const struct store_refresh_counts *c = &rep->counts;
 	if (!a.quiet) {
 		if (rep->resumed)
-			fprintf(stderr, "leadgate refresh: %lu of %lu records of the resumed plan "
-					"re-verified, %lu changed status, %lu now suppressed\n",
+			fprintf(stderr,
+				"leadgate refresh: %lu of %lu records of the resumed plan "
+				"re-verified, %lu changed status, %lu now suppressed\n",
 				c->done, c->planned, c->changed, c->suppressed);
 		else
-			fprintf(stderr, "leadgate refresh: %lu of %lu planned records re-verified "
-					"(older than %.1f days, budget %lu), %lu changed status, %lu "
-					"now suppressed\n",
-				c->done, c->planned, (double)rep->older / 86400, a.budget, c->changed,
-				c->suppressed);
+			fprintf(stderr,
+				"leadgate refresh: %lu of %lu planned records re-verified "
+				"(older than %.1f days, budget %lu), %lu changed status, %lu "
+				"now suppressed\n",
+				c->done, c->planned, (double)rep->older / 86400, a.budget,
+				c->changed, c->suppressed);
 		fprintf(stderr,
 			"  this run: deliverable %lu, risky %lu, undeliverable %lu, unknown %lu; "
 			"%zu domains looked up, %zu answers reused; %.1f s\n",
@@ -125,16 +134,18 @@ int cmd_refresh(int argc, char **argv)
 	}
 	/* Not silenced by --quiet: these change what to do next. */
 	if (rep->kept)
-		fprintf(stderr, "leadgate refresh: kept: %lu records whose new answer was unknown keep "
-				"their older verdict; they stay due and come first in the next refresh\n",
+		fprintf(stderr,
+			"leadgate refresh: kept: %lu records whose new answer was unknown keep "
+			"their older verdict; they stay due and come first in the next refresh\n",
 			rep->kept);
 	if (rep->dns_unanswered)
-		st = lg_err_set(&err, LG_ETEMP,
-				"%zu of %zu domains went unanswered (dns.timeout, dns.servfail), more than "
-				"the %g%% that [verify] dns_unanswered_max allows: every record was "
-				"recorded, theirs as unknown; run again later",
-				rep->dns_failed, rep->dns_stats.domains + rep->dns_stats.primed,
-				conf.dns_unanswered_max * 100);
+		st = lg_err_set(
+			&err, LG_ETEMP,
+			"%zu of %zu domains went unanswered (dns.timeout, dns.servfail), more than "
+			"the %g%% that [verify] dns_unanswered_max allows: every record was "
+			"recorded, theirs as unknown; run again later",
+			rep->dns_failed, rep->dns_stats.domains + rep->dns_stats.primed,
+			conf.dns_unanswered_max * 100);
 out:
 	job_refresh_free(job);
 	conf_release(&conf);

@@ -16,7 +16,8 @@
 enum { OPT_EXPLAIN = 256, OPT_DRY_RUN };
 
 static const struct cli_option score_opts[] = {
-	{"list", 'l', "NAME", "score the members of list NAME's current version (default: every contact)"},
+	{"list", 'l', "NAME",
+	 "score the members of list NAME's current version (default: every contact)"},
 	{"output", 'o', "FILE", "write the scores to FILE (default: standard output)"},
 	{"format", 'f', "FMT", "output format: csv (default) or jsonl"},
 	CLI_FORMULA_GUARD_OPT,
@@ -96,16 +97,23 @@ int cmd_score(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	if (first < argc) {
-		return cli_usage_error("score takes no operand ('%s'); --explain EMAIL scores one contact",
-			  argv[first]);
+		return cli_usage_error(
+			"score takes no operand ('%s'); --explain EMAIL scores one contact",
+			argv[first]);
 	}
 	if (a.explain && (a.output || a.list)) {
-		return cli_usage_error("--explain prints one contact's explanation on standard output: it takes "
-			  "neither --output nor --list");
+		return cli_usage_error(
+			"--explain prints one contact's explanation on standard output: it takes "
+			"neither --output nor --list");
 	}
 	struct job_score_opts o = {
-		.conf = &conf, .db = cli_common.db, .list = a.list, .explain = a.explain,
-		.dry_run = a.dry_run, .format = a.format, .guard = a.guard,
+		.conf = &conf,
+		.db = cli_common.db,
+		.list = a.list,
+		.explain = a.explain,
+		.dry_run = a.dry_run,
+		.format = a.format,
+		.guard = a.guard,
 		.now = cli_now(), /* after the options: --now */
 	};
 	conf_init(&conf);
@@ -133,12 +141,13 @@ int cmd_score(int argc, char **argv)
 	out = -1;
 	const struct job_score_report *r = job_score_report(j);
 	if (st == LG_OK && !a.quiet) {
-		fprintf(stderr, "leadgate score: %lu contacts scored, %lu eligible; stages:",
-			r->scored, r->eligible);
+		fprintf(stderr,
+			"leadgate score: %lu contacts scored, %lu eligible; stages:", r->scored,
+			r->eligible);
 		for (int i = 0; i < SCORING_STAGE_COUNT; i++)
 			if (r->by_stage[i])
-				fprintf(stderr, " %s %lu", scoring_stage_name((enum scoring_stage)i),
-					r->by_stage[i]);
+				fprintf(stderr, " %s %lu",
+					scoring_stage_name((enum scoring_stage)i), r->by_stage[i]);
 		fprintf(stderr, "; %zu stage move%s %s", r->moves - r->skipped,
 			r->moves - r->skipped == 1 ? "" : "s",
 			a.dry_run ? "not recorded (--dry-run)" : "recorded");

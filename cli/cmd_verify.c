@@ -30,13 +30,15 @@ static const struct cli_option verify_opts[] = {
 	{"format", 'f', "FMT", "output format: csv (default) or jsonl"},
 	CLI_FORMULA_GUARD_OPT,
 	{"email-column", 'e', "NAME", "the column holding addresses (name or 1-based number)"},
-	{"skip-lines", OPT_SKIP_LINES, "N", "the header comes after N lines (a preamble); no search"},
+	{"skip-lines", OPT_SKIP_LINES, "N",
+	 "the header comes after N lines (a preamble); no search"},
 	{"config", 'c', "FILE", "read this configuration file"},
 	{"summary", OPT_SUMMARY, "FILE", "also write the summary as JSON to FILE"},
 	{"progress", OPT_PROGRESS, NULL, "show a progress bar even if stderr is not a terminal"},
 	{"no-progress", OPT_NO_PROGRESS, NULL, "never show a progress bar"},
 	CLI_DNS_OPTS,
-	{"no-dns", OPT_NO_DNS, NULL, "do not look up mail hosts (status unknown, reason dns.skipped)"},
+	{"no-dns", OPT_NO_DNS, NULL,
+	 "do not look up mail hosts (status unknown, reason dns.skipped)"},
 	{"list", 'l', "NAME", "record the run in the store as a version of list NAME, then gate it"},
 	{"source", OPT_SOURCE, "NAME", "with --list: where the list came from (its decay rate)"},
 	{"quiet", 'q', NULL, "print no summary (warnings about the input and errors still show)"},
@@ -110,7 +112,8 @@ static int on_opt(void *arg, int key, const char *val)
 	case OPT_NO_PROGRESS: a->progress = 0; return -1;
 	case OPT_NO_DNS: a->no_dns = true; return -1;
 	case OPT_SKIP_LINES:
-		return cli_number_arg("--skip-lines", val, 0, 1000000, &a->skip_lines) ? -1 : CLI_EUSAGE;
+		return cli_number_arg("--skip-lines", val, 0, 1000000, &a->skip_lines) ? -1
+										       : CLI_EUSAGE;
 	case 'e':
 		a->email_column = val;
 		if (*val)
@@ -120,18 +123,19 @@ static int on_opt(void *arg, int key, const char *val)
 		a->list = val;
 		if (list_name_ok(val))
 			return -1;
-		return cli_usage_error("--list wants a name of 1 to 127 bytes without control characters "
-			  "(line breaks, tabs)");
+		return cli_usage_error(
+			"--list wants a name of 1 to 127 bytes without control characters "
+			"(line breaks, tabs)");
 	case OPT_SOURCE:
 		a->source = val;
 		if (source_name_ok(val))
 			return -1;
-		return cli_usage_error("--source wants a name of 1 to 63 characters a-z, 0-9, - and _, "
-			  "as in [decay] monthly_rate.NAME, not '%s'", val);
-	case 'f':
-		return cli_format_opt(val, &a->format);
-	case CLI_OPT_FORMULA_GUARD:
-		return cli_formula_guard_opt(val, &a->guard);
+		return cli_usage_error(
+			"--source wants a name of 1 to 63 characters a-z, 0-9, - and _, "
+			"as in [decay] monthly_rate.NAME, not '%s'",
+			val);
+	case 'f': return cli_format_opt(val, &a->format);
+	case CLI_OPT_FORMULA_GUARD: return cli_formula_guard_opt(val, &a->guard);
 	}
 	return cli_dns_opt(&a->dns, key, val);
 }
@@ -221,14 +225,26 @@ int cmd_verify(int argc, char **argv)
 		goto out;
 	}
 	if (in == STDIN_FILENO && isatty(STDIN_FILENO)) {
-		rc = cli_usage_error("no input file, and standard input is a terminal (see 'leadgate verify --help')");
+		rc = cli_usage_error("no input file, and standard input is a terminal (see "
+				     "'leadgate verify --help')");
 		goto out;
 	}
 	struct job_verify_opts o = {
-		.conf = &conf, .in = in, .in_name = in_name, .format = a.format, .guard = a.guard,
-		.email_column = a.email_column, .skip_lines = a.skip_lines, .no_dns = a.no_dns,
-		.dns = a.dns, .list = a.list, .source = a.source, .db = cli_common.db,
-		.now = cli_now(), .notice = on_notice, .arg = &view,
+		.conf = &conf,
+		.in = in,
+		.in_name = in_name,
+		.format = a.format,
+		.guard = a.guard,
+		.email_column = a.email_column,
+		.skip_lines = a.skip_lines,
+		.no_dns = a.no_dns,
+		.dns = a.dns,
+		.list = a.list,
+		.source = a.source,
+		.db = cli_common.db,
+		.now = cli_now(),
+		.notice = on_notice,
+		.arg = &view,
 	};
 	o.dns.now = cli_common.now_set ? o.now : 0;
 	st = job_verify_new(&job, &o, &err);
@@ -266,17 +282,19 @@ int cmd_verify(int argc, char **argv)
 		st = report_write_json(a.summary, &rep, &err);
 	if (st == LG_OK && rep.dns_down)
 		st = lg_err_set(&err, LG_ETEMP,
-				"the resolver%s%s did not answer (%zu of %zu domains timed out): their rows "
+				"the resolver%s%s did not answer (%zu of %zu domains timed out): "
+				"their rows "
 				"are unknown (dns.timeout); run again later",
 				a.dns.servers ? " " : "", a.dns.servers ? a.dns.servers : "",
 				rep.dns_stats.outcome[DNS_TIMEOUT], rep.dns_stats.domains);
 	if (st == LG_OK && rep.dns_unanswered)
-		st = lg_err_set(&err, LG_ETEMP,
-				"%zu of %zu domains went unanswered (dns.timeout, dns.servfail), more than "
-				"the %g%% that [verify] dns_unanswered_max allows: every row is written, "
-				"theirs as unknown; run again later",
-				rep.dns_failed, rep.dns_stats.domains + rep.dns_stats.primed,
-				conf.dns_unanswered_max * 100);
+		st = lg_err_set(
+			&err, LG_ETEMP,
+			"%zu of %zu domains went unanswered (dns.timeout, dns.servfail), more than "
+			"the %g%% that [verify] dns_unanswered_max allows: every row is written, "
+			"theirs as unknown; run again later",
+			rep.dns_failed, rep.dns_stats.domains + rep.dns_stats.primed,
+			conf.dns_unanswered_max * 100);
 	if (st == LG_OK && le && le->gate.blocked)
 		rc = 1;
 out:

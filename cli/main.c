@@ -40,8 +40,8 @@ int cli_format_opt(const char *val, enum io_format *out)
 
 int cli_formula_guard_opt(const char *val, enum io_guard *out)
 {
-	static const char *const names[] = {[IO_GUARD_AUTO] = "auto", [IO_GUARD_ALL] = "all",
-					    [IO_GUARD_OFF] = "off"};
+	static const char *const names[] = {
+		[IO_GUARD_AUTO] = "auto", [IO_GUARD_ALL] = "all", [IO_GUARD_OFF] = "off"};
 	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++) {
 		if (!strcmp(val, names[i])) {
 			*out = (enum io_guard)i;
@@ -65,7 +65,8 @@ int cli_dns_opt(struct dns_opts *o, int key, const char *val)
 	switch (key) {
 	case CLI_OPT_DNS:
 		if (!*val) {
-			return cli_usage_error("--dns wants resolver addresses, e.g. 127.0.0.1:5353");
+			return cli_usage_error(
+				"--dns wants resolver addresses, e.g. 127.0.0.1:5353");
 		}
 		o->servers = val;
 		return -1;
@@ -99,7 +100,8 @@ bool cli_common_opt(int key, const char *arg)
 		return true;
 	}
 	if (!lg_time_parse(arg, strlen(arg), &cli_common.now)) {
-		cli_error("--now wants an RFC 3339 time such as 2026-11-22T09:00:00Z, not '%s'", arg);
+		cli_error("--now wants an RFC 3339 time such as 2026-11-22T09:00:00Z, not '%s'",
+			  arg);
 		return false;
 	}
 	cli_common.now_set = true;
@@ -145,13 +147,13 @@ int cli_parse(int argc, char **argv, const char *cmd, const struct cli_option *o
 				cli_error("%s%soption '%s' wants an argument", cmd ? cmd : "",
 					  cmd ? ": " : "", argv[optind - 1]);
 			else
-				cli_error("%s%sunknown option '%s'", cmd ? cmd : "", cmd ? ": " : "",
-					  argv[optind - 1]);
-			fprintf(stderr, "Try 'leadgate %s%s--help'.\n", cmd ? cmd : "", cmd ? " " : "");
+				cli_error("%s%sunknown option '%s'", cmd ? cmd : "",
+					  cmd ? ": " : "", argv[optind - 1]);
+			fprintf(stderr, "Try 'leadgate %s%s--help'.\n", cmd ? cmd : "",
+				cmd ? " " : "");
 			rc = CLI_EUSAGE;
 			break;
-		default:
-			rc = on_opt(arg, c, optarg);
+		default: rc = on_opt(arg, c, optarg);
 		}
 	}
 	*first_operand = optind;
@@ -197,8 +199,8 @@ void cli_usage(FILE *f, const char *usage, const char *about, const struct cli_o
 	for (const struct cli_option *o = opts; o->name; o++) {
 		char left[64];
 		if (o->key < 256)
-			snprintf(left, sizeof(left), "-%c, --%s%s%s", o->key, o->name, o->arg ? " " : "",
-				 o->arg ? o->arg : "");
+			snprintf(left, sizeof(left), "-%c, --%s%s%s", o->key, o->name,
+				 o->arg ? " " : "", o->arg ? o->arg : "");
 		else
 			snprintf(left, sizeof(left), "    --%s%s%s", o->name, o->arg ? " " : "",
 				 o->arg ? o->arg : "");

@@ -29,8 +29,8 @@ void progress_tick(struct progress *p, unsigned long rows, uint64_t bytes)
 		memset(bar, '#', (size_t)fill);
 		memset(bar + fill, '.', (size_t)(w - fill));
 		bar[w] = '\0';
-		fprintf(stderr, "\r[%s] %3.0f%%  %lu rows  %.0f rows/s  ETA %d:%02d ", bar, frac * 100,
-			rows, rate, (int)eta / 60, (int)eta % 60);
+		fprintf(stderr, "\r[%s] %3.0f%%  %lu rows  %.0f rows/s  ETA %d:%02d ", bar,
+			frac * 100, rows, rate, (int)eta / 60, (int)eta % 60);
 	} else {
 		fprintf(stderr, "\r%lu rows  %.0f rows/s ", rows, rate);
 	}
@@ -59,8 +59,9 @@ void report_print(FILE *f, const struct job_verify_report *r)
 		r->email_column, delim_name(r->delim), r->bom ? ", UTF-8 BOM" : "");
 	fprintf(f, "  rows            %lu\n", r->rows);
 	if (r->no_address)
-		fprintf(f, "  no address      %-9lu (empty email cell; the rates below are of the %lu "
-			   "rows with one)\n",
+		fprintf(f,
+			"  no address      %-9lu (empty email cell; the rates below are of the %lu "
+			"rows with one)\n",
 			r->no_address, with);
 	for (int s = 0; s < VERIFY_STATUS_COUNT; s++)
 		fprintf(f, "  %-15s %-9lu %5.1f%%\n", verify_status_name((enum verify_status)s),
@@ -77,8 +78,8 @@ void report_print(FILE *f, const struct job_verify_report *r)
 			any = true;
 		}
 	fprintf(f, "%s\n", any ? "" : " none");
-	fprintf(f, "  duplicates      %lu (%zu distinct addresses, %zu domains)\n",
-		r->by_flag[3], r->distinct_addresses, r->distinct_domains);
+	fprintf(f, "  duplicates      %lu (%zu distinct addresses, %zu domains)\n", r->by_flag[3],
+		r->distinct_addresses, r->distinct_domains);
 	if (r->dns) {
 		const struct dns_stats *d = &r->dns_stats;
 		fprintf(f, "  dns             %zu domains, %zu queries, %zu answered%s", d->domains,
@@ -93,8 +94,8 @@ void report_print(FILE *f, const struct job_verify_report *r)
 		fputc('\n', f);
 		fprintf(f, "  mail hosts     ");
 		for (int o = DNS_MX; o <= DNS_TIMEOUT; o++)
-			fprintf(f, " %s %zu%s", dns_outcome_name((enum dns_outcome)o), d->outcome[o],
-				o < DNS_TIMEOUT ? "," : "\n");
+			fprintf(f, " %s %zu%s", dns_outcome_name((enum dns_outcome)o),
+				d->outcome[o], o < DNS_TIMEOUT ? "," : "\n");
 	}
 	if (r->ragged || r->blank_lines || r->footer_rows || r->stray_quotes || r->preamble_lines) {
 		fprintf(f, "  input           %lu ragged rows, %lu blank lines, %lu footer rows",
@@ -106,18 +107,22 @@ void report_print(FILE *f, const struct job_verify_report *r)
 		fputc('\n', f);
 	}
 	if (r->repaired_utf8)
-		fprintf(f, "  invalid UTF-8   %lu sequences written as U+FFFD in JSON\n", r->repaired_utf8);
+		fprintf(f, "  invalid UTF-8   %lu sequences written as U+FFFD in JSON\n",
+			r->repaired_utf8);
 	if (r->list) {
 		/* What `lists` will say: its ROWS and CONTACTS, and where the
 		 * difference went. */
 		unsigned long collapsed = job_verify_collapsed(r);
-		fprintf(f, "  list            '%s': %lu contacts recorded; of the %lu rows, %lu "
-			   "duplicate%s collapsed into them, %lu without a valid address not recorded\n",
+		fprintf(f,
+			"  list            '%s': %lu contacts recorded; of the %lu rows, %lu "
+			"duplicate%s collapsed into them, %lu without a valid address not "
+			"recorded\n",
 			r->list, r->list_contacts, r->rows, collapsed, collapsed == 1 ? "" : "s",
 			r->rows - r->list_addressed);
 		if (r->gate_candidates)
-			fprintf(f, "  gate            %s (predicted bounce %.2f%%, 95%% upper bound "
-				   "%.2f%%)\n",
+			fprintf(f,
+				"  gate            %s (predicted bounce %.2f%%, 95%% upper bound "
+				"%.2f%%)\n",
 				r->gate.blocked ? "BLOCKED" : "pass", r->gate.predicted * 100,
 				r->gate.predicted_upper * 100);
 		else

@@ -132,7 +132,10 @@ struct lg_buf {
 	size_t len;
 	size_t cap;
 };
-#define LG_BUF_INIT { NULL, 0, 0 }
+#define LG_BUF_INIT                                                                                \
+	{                                                                                          \
+		NULL, 0, 0                                                                         \
+	}
 
 void lg_buf_grow(struct lg_buf *b, size_t extra);
 /* Append bytes / one byte; inline because rows call them for every cell. */
@@ -173,7 +176,7 @@ enum lg_status lg_read_file(const char *path, size_t max, struct lg_buf *out, st
  */
 struct lg_arena {
 	struct lg_arena_chunk *head;
-	size_t used; /* bytes used in head */
+	size_t used;  /* bytes used in head */
 	size_t total; /* bytes in all chunks, for reporting */
 };
 void *lg_arena_alloc(struct lg_arena *a, size_t n, size_t align);
@@ -192,7 +195,7 @@ uint64_t lg_hash(const void *p, size_t len);
 struct lg_map_slot;
 struct lg_map {
 	struct lg_map_slot *slots;
-	size_t mask;     /* slot count - 1; 0 before the first insert */
+	size_t mask; /* slot count - 1; 0 before the first insert */
 	size_t count;
 	size_t val_size; /* rounded up to 8 */
 	struct lg_arena arena;
@@ -217,7 +220,8 @@ size_t lg_map_bytes(const struct lg_map *m);
  * per thread, or a lock around it.
  */
 #define LG_REGEX_CASELESS 1u /* ignore case (Unicode case folding with LG_REGEX_UTF) */
-#define LG_REGEX_UTF 2u      /* pattern and subject are UTF-8; \w, \b and classes
+#define LG_REGEX_UTF                                                                               \
+	2u /* pattern and subject are UTF-8; \w, \b and classes
 			      * use Unicode properties; an invalid sequence in the
 			      * subject never matches and splits it: the parts
 			      * still match, but ^ and look-arounds do not see

@@ -16,8 +16,8 @@ enum lg_status lg_read_file(const char *path, size_t max, struct lg_buf *out, st
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 	while (fd < 0 && errno == EINTR);
 	if (fd < 0)
-		return lg_err_set(err, errno == ENOENT ? LG_ENOINPUT : LG_EIO, "%s: %s",
-				  path, strerror(errno));
+		return lg_err_set(err, errno == ENOENT ? LG_ENOINPUT : LG_EIO, "%s: %s", path,
+				  strerror(errno));
 	if (fstat(fd, &sb) == 0 && S_ISDIR(sb.st_mode)) {
 		close(fd);
 		return lg_err_set(err, LG_ENOINPUT, "%s: is a directory", path);

@@ -32,8 +32,8 @@ enum lg_status lg_regex_new(struct lg_regex **out, const char *pattern, unsigned
 	 * matched around it, not refused as a whole. */
 	if (flags & LG_REGEX_UTF)
 		opts |= PCRE2_UTF | PCRE2_UCP | PCRE2_MATCH_INVALID_UTF;
-	pcre2_code *code =
-		pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, opts, &errcode, &erroff, NULL);
+	pcre2_code *code = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, opts, &errcode,
+					 &erroff, NULL);
 	if (!code) {
 		PCRE2_UCHAR msg[256];
 		if (pcre2_get_error_message(errcode, msg, sizeof(msg)) < 0)

@@ -9,13 +9,13 @@
 const char *lg_strerror(enum lg_status st)
 {
 	switch (st) {
-	case LG_OK:       return "success";
-	case LG_EUSAGE:   return "usage error";
-	case LG_EDATA:    return "input is not a contact list";
+	case LG_OK: return "success";
+	case LG_EUSAGE: return "usage error";
+	case LG_EDATA: return "input is not a contact list";
 	case LG_ENOINPUT: return "input missing";
-	case LG_EIO:      return "input/output error";
-	case LG_ETEMP:    return "temporary failure";
-	case LG_ECONFIG:  return "bad configuration";
+	case LG_EIO: return "input/output error";
+	case LG_ETEMP: return "temporary failure";
+	case LG_ECONFIG: return "bad configuration";
 	}
 	return "unknown status";
 }
@@ -24,13 +24,13 @@ int lg_exit_code(enum lg_status st)
 {
 	/* The numbers of sysexits.h, which the README and man page list. */
 	switch (st) {
-	case LG_OK:       return 0;
-	case LG_EUSAGE:   return 64;
-	case LG_EDATA:    return 65;
+	case LG_OK: return 0;
+	case LG_EUSAGE: return 64;
+	case LG_EDATA: return 65;
 	case LG_ENOINPUT: return 66;
-	case LG_EIO:      return 74;
-	case LG_ETEMP:    return 75;
-	case LG_ECONFIG:  return 78;
+	case LG_EIO: return 74;
+	case LG_ETEMP: return 75;
+	case LG_ECONFIG: return 78;
 	}
 	return 70;
 }

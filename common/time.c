@@ -42,7 +42,8 @@ bool lg_time_parse(const char *s, size_t len, int64_t *out)
 	s += 10;
 	if (s < end) {
 		/* RFC 3339 5.6: "T" (or, as its note allows, a space), then time. */
-		if ((*s != 'T' && *s != 't' && *s != ' ') || end - s < 9 || s[3] != ':' || s[6] != ':')
+		if ((*s != 'T' && *s != 't' && *s != ' ') || end - s < 9 || s[3] != ':' ||
+		    s[6] != ':')
 			return false;
 		int h = digits(s + 1, 2), mi = digits(s + 4, 2), sec = digits(s + 7, 2);
 		if (h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 60)
@@ -106,7 +107,8 @@ bool lg_parse_duration(const char *s, int64_t *out)
 			continue;
 		int64_t v = 0;
 		for (size_t j = 0; j + 1 < n; j++) {
-			if (!lg_ascii_is_digit((unsigned char)s[j]) || v > INT64_MAX / 10 / units[i].secs)
+			if (!lg_ascii_is_digit((unsigned char)s[j]) ||
+			    v > INT64_MAX / 10 / units[i].secs)
 				return false;
 			v = v * 10 + (s[j] - '0');
 		}

@@ -159,8 +159,8 @@ static bool map_name_ok(const char *name);
 
 static bool known_section(const char *section)
 {
-	return !strcmp(section, "verify") || !strcmp(section, "decay") || !strcmp(section, "gate") ||
-	       !strcmp(section, "scoring") ||
+	return !strcmp(section, "verify") || !strcmp(section, "decay") ||
+	       !strcmp(section, "gate") || !strcmp(section, "scoring") ||
 	       (!strncmp(section, "events.map.", 11) && map_name_ok(section + 11));
 }
 
@@ -224,8 +224,8 @@ static bool parse_percent(const char *s, double lo, double hi, double *out)
 static enum lg_status bad_percent(struct lg_err *err, const char *name, unsigned line,
 				  const char *key, const char *range, const char *val)
 {
-	return lg_err_set(err, LG_ECONFIG, "%s:%u: %s wants a percentage from %s, not '%s'",
-			  name, line, key, range, val);
+	return lg_err_set(err, LG_ECONFIG, "%s:%u: %s wants a percentage from %s, not '%s'", name,
+			  line, key, range, val);
 }
 
 /* monthly_rate.SOURCE = rate: a list source's own rate; a repeated source
@@ -237,15 +237,17 @@ static enum lg_status set_source_rate(struct conf *c, const char *key, const cha
 	char low[64];
 
 	if (!n || n >= sizeof(low))
-		return lg_err_set(err, LG_ECONFIG, "%s:%u: '%s' wants a source name after 'monthly_rate.'",
-				  name, line, key);
+		return lg_err_set(err, LG_ECONFIG,
+				  "%s:%u: '%s' wants a source name after 'monthly_rate.'", name,
+				  line, key);
 	lg_ascii_lower_copy(low, src, n);
 	low[n] = '\0';
 	for (size_t i = 0; i < n; i++)
-		if (!lg_ascii_is_digit((unsigned char)low[i]) && !(low[i] >= 'a' && low[i] <= 'z') &&
-		    low[i] != '_' && low[i] != '-')
+		if (!lg_ascii_is_digit((unsigned char)low[i]) &&
+		    !(low[i] >= 'a' && low[i] <= 'z') && low[i] != '_' && low[i] != '-')
 			return lg_err_set(err, LG_ECONFIG,
-					  "%s:%u: source name in '%s' wants letters, digits, '_' and '-' only",
+					  "%s:%u: source name in '%s' wants letters, digits, '_' "
+					  "and '-' only",
 					  name, line, key);
 	for (size_t i = 0; i < c->n_source_rate; i++)
 		if (!strcmp(c->source_rate[i].source, low)) {
@@ -253,15 +255,16 @@ static enum lg_status set_source_rate(struct conf *c, const char *key, const cha
 			return LG_OK;
 		}
 	/* One realloc a source: a file names a handful. */
-	c->source_rate = lg_xrealloc(c->source_rate, (c->n_source_rate + 1) * sizeof(*c->source_rate));
+	c->source_rate = lg_xrealloc(c->source_rate,
+				     (c->n_source_rate + 1) * sizeof(*c->source_rate));
 	c->source_rate[c->n_source_rate].source = lg_arena_memdup(&c->arena, low, n);
 	c->source_rate[c->n_source_rate].monthly_rate = rate;
 	c->n_source_rate++;
 	return LG_OK;
 }
 
-static enum lg_status set_decay(struct conf *c, const char *key, const char *val,
-				const char *name, unsigned line, struct lg_err *err)
+static enum lg_status set_decay(struct conf *c, const char *key, const char *val, const char *name,
+				unsigned line, struct lg_err *err)
 {
 	long v;
 
@@ -279,25 +282,27 @@ static enum lg_status set_decay(struct conf *c, const char *key, const char *val
 	 * so the two keys may come in either order. */
 	if (!strcmp(key, "fresh_days")) {
 		if (!lg_parse_long(val, 0, DAYS_MAX, &v))
-			return lg_err_set(err, LG_ECONFIG,
-					  "%s:%u: fresh_days wants a whole number from 0 to %d, not '%s'",
-					  name, line, DAYS_MAX, val);
+			return lg_err_set(
+				err, LG_ECONFIG,
+				"%s:%u: fresh_days wants a whole number from 0 to %d, not '%s'",
+				name, line, DAYS_MAX, val);
 		c->decay.fresh_for = (int64_t)v * DAY;
 		return LG_OK;
 	}
 	if (!strcmp(key, "stale_days")) {
 		if (!lg_parse_long(val, 1, DAYS_MAX, &v))
-			return lg_err_set(err, LG_ECONFIG,
-					  "%s:%u: stale_days wants a whole number from 1 to %d, not '%s'",
-					  name, line, DAYS_MAX, val);
+			return lg_err_set(
+				err, LG_ECONFIG,
+				"%s:%u: stale_days wants a whole number from 1 to %d, not '%s'",
+				name, line, DAYS_MAX, val);
 		c->decay.stale_after = (int64_t)v * DAY;
 		return LG_OK;
 	}
 	return lg_err_set(err, LG_ECONFIG, "%s:%u: unknown key '%s' in [decay]", name, line, key);
 }
 
-static enum lg_status set_gate(struct conf *c, const char *key, const char *val,
-			       const char *name, unsigned line, struct lg_err *err)
+static enum lg_status set_gate(struct conf *c, const char *key, const char *val, const char *name,
+			       unsigned line, struct lg_err *err)
 {
 	static const char *const prior_key[VERIFY_STATUS_COUNT] = {
 		[VERIFY_DELIVERABLE] = "prior.deliverable",
@@ -321,7 +326,8 @@ static enum lg_status set_gate(struct conf *c, const char *key, const char *val,
 	if (!strcmp(key, "min_exported")) {
 		if (!lg_parse_long(val, 1, 100000000, &v))
 			return lg_err_set(err, LG_ECONFIG,
-					  "%s:%u: min_exported wants a whole number from 1 to 100000000, not '%s'",
+					  "%s:%u: min_exported wants a whole number from 1 to "
+					  "100000000, not '%s'",
 					  name, line, val);
 		c->gate.min_exported = (unsigned long)v;
 		return LG_OK;
@@ -364,7 +370,7 @@ static const char *const hubspot_map[][2] = {
 	{"asset", "emailCampaignId"},
 	{"type.OPEN", "email_open"},
 	{"type.CLICK", "email_click"},
-	{"type.PRINT", "email_open"},    /* printed or forwarded: it was read */
+	{"type.PRINT", "email_open"}, /* printed or forwarded: it was read */
 	{"type.FORWARD", "email_open"},
 	{"type.SPAMREPORT", "unsubscribe"}, /* the strongest "no more of this" */
 	{"type.UNSUBSCRIBED", "unsubscribe"},
@@ -422,7 +428,8 @@ static enum lg_status set_event_map(struct conf *c, const char *mapname, const c
 {
 	struct conf_event_map *m = map_get(c, mapname);
 	if (!m) {
-		c->event_map = lg_xrealloc(c->event_map, (c->n_event_map + 1) * sizeof(*c->event_map));
+		c->event_map = lg_xrealloc(c->event_map,
+					   (c->n_event_map + 1) * sizeof(*c->event_map));
 		m = &c->event_map[c->n_event_map++];
 		memset(m, 0, sizeof(*m));
 		char *lower = lg_arena_memdup(&c->arena, mapname, strlen(mapname));
@@ -435,11 +442,13 @@ static enum lg_status set_event_map(struct conf *c, const char *mapname, const c
 	if (!strncmp(key, "type.", 5)) {
 		const char *from = key + 5;
 		if (!*from)
-			return lg_err_set(err, LG_ECONFIG, "%s:%u: '%s' wants the export's type after 'type.'",
-					  name, line, key);
+			return lg_err_set(err, LG_ECONFIG,
+					  "%s:%u: '%s' wants the export's type after 'type.'", name,
+					  line, key);
 		size_t i;
 		for (i = 0; i < m->map.n_type; i++)
-			if (lg_ascii_eq(m->type[i].from, strlen(m->type[i].from), from, strlen(from)))
+			if (lg_ascii_eq(m->type[i].from, strlen(m->type[i].from), from,
+					strlen(from)))
 				break;
 		if (i == m->map.n_type) {
 			m->type = lg_xrealloc(m->type, (i + 1) * sizeof(*m->type));
@@ -456,9 +465,11 @@ static enum lg_status set_event_map(struct conf *c, const char *mapname, const c
 	if (!strncmp(key, "ignore_when.", 12)) {
 		if (!key[12])
 			return lg_err_set(err, LG_ECONFIG,
-					  "%s:%u: '%s' wants a column after 'ignore_when.'", name, line, key);
+					  "%s:%u: '%s' wants a column after 'ignore_when.'", name,
+					  line, key);
 		m->skip = lg_xrealloc(m->skip, (m->map.n_skip + 1) * sizeof(*m->skip));
-		m->skip[m->map.n_skip].column = lg_arena_memdup(&c->arena, key + 12, strlen(key + 12));
+		m->skip[m->map.n_skip].column = lg_arena_memdup(&c->arena, key + 12,
+								strlen(key + 12));
 		m->skip[m->map.n_skip].value = v;
 		m->map.n_skip++;
 		m->map.skip = m->skip;
@@ -470,9 +481,11 @@ static enum lg_status set_event_map(struct conf *c, const char *mapname, const c
 				m->map.time_format = (enum engage_time_format)t;
 				return LG_OK;
 			}
-		return lg_err_set(err, LG_ECONFIG,
-				  "%s:%u: occurred_at_format wants auto, rfc3339, epoch_s or epoch_ms, "
-				  "not '%s'", name, line, val);
+		return lg_err_set(
+			err, LG_ECONFIG,
+			"%s:%u: occurred_at_format wants auto, rfc3339, epoch_s or epoch_ms, "
+			"not '%s'",
+			name, line, val);
 	}
 	if ((f = engage_field_find(key, strlen(key))) >= 0 && !strcmp(key, engage_field_name(f))) {
 		m->map.column[f] = v;
@@ -486,8 +499,8 @@ static enum lg_status set_event_map(struct conf *c, const char *mapname, const c
 static void add_builtin_maps(struct conf *c)
 {
 	for (size_t i = 0; i < sizeof(hubspot_map) / sizeof(*hubspot_map); i++) {
-		enum lg_status st = set_event_map(c, "hubspot", hubspot_map[i][0], hubspot_map[i][1],
-						  "built-in", 0, NULL);
+		enum lg_status st = set_event_map(c, "hubspot", hubspot_map[i][0],
+						  hubspot_map[i][1], "built-in", 0, NULL);
 		assert(st == LG_OK);
 		(void)st;
 	}
@@ -501,11 +514,12 @@ static enum lg_status finish_event_maps(struct conf *c, const char *name, struct
 		for (size_t i = 0; i < m->map.n_type; i++) {
 			const char *to = m->type[i].to;
 			if (to && scoring_type_find(&c->rubric, to, strlen(to)) < 0)
-				return lg_err_set(err, LG_ECONFIG,
-						  "%s:%u: type.%s = %s: '%s' is not an event type of the "
-						  "rubric ([scoring] event.TYPE), nor 'ignore'",
-						  m->type_line[i] ? name : "built-in [events.map]",
-						  m->type_line[i], m->type[i].from, to, to);
+				return lg_err_set(
+					err, LG_ECONFIG,
+					"%s:%u: type.%s = %s: '%s' is not an event type of the "
+					"rubric ([scoring] event.TYPE), nor 'ignore'",
+					m->type_line[i] ? name : "built-in [events.map]",
+					m->type_line[i], m->type[i].from, to, to);
 		}
 	}
 	return LG_OK;
@@ -523,7 +537,8 @@ static enum lg_status set_key(struct conf *c, const char *section, const char *k
 	if (!strcmp(section, "gate"))
 		return set_gate(c, key, val, name, line, err);
 	if (strcmp(section, "verify") != 0)
-		return lg_err_set(err, LG_ECONFIG, "%s:%u: unknown section '[%s]'", name, line, section);
+		return lg_err_set(err, LG_ECONFIG, "%s:%u: unknown section '[%s]'", name, line,
+				  section);
 
 	struct conf_list *l = list_for_key(c, key);
 	if (l)
@@ -537,16 +552,18 @@ static enum lg_status set_key(struct conf *c, const char *section, const char *k
 		long v;
 		if (!lg_parse_long(val, 2, 1000000, &v))
 			return lg_err_set(err, LG_ECONFIG,
-					  "%s:%u: typo_frequent_min wants a whole number from 2 to 1000000, not '%s'",
+					  "%s:%u: typo_frequent_min wants a whole number from 2 to "
+					  "1000000, not '%s'",
 					  name, line, val);
 		c->typo_frequent_min = (unsigned)v;
 		return LG_OK;
 	}
-	return lg_err_set(err, LG_ECONFIG, "%s:%u: unknown key '%s' in [%s]", name, line, key, section);
+	return lg_err_set(err, LG_ECONFIG, "%s:%u: unknown key '%s' in [%s]", name, line, key,
+			  section);
 }
 
-enum lg_status conf_load_text(struct conf *c, const char *text, size_t len,
-			      const char *name, const char *dir, struct lg_err *err)
+enum lg_status conf_load_text(struct conf *c, const char *text, size_t len, const char *name,
+			      const char *dir, struct lg_err *err)
 {
 	char section[64] = "";
 	unsigned line = 0;
@@ -567,17 +584,19 @@ enum lg_status conf_load_text(struct conf *c, const char *text, size_t len,
 			continue;
 		if (s[0] == '[') {
 			if (s[n - 1] != ']' || n - 2 >= sizeof(section) || n < 3)
-				return lg_err_set(err, LG_ECONFIG, "%s:%u: malformed section header", name, line);
+				return lg_err_set(err, LG_ECONFIG,
+						  "%s:%u: malformed section header", name, line);
 			memcpy(section, s + 1, n - 2);
 			section[n - 2] = '\0';
 			if (!known_section(section))
-				return lg_err_set(err, LG_ECONFIG, "%s:%u: unknown section '[%s]'", name,
-						  line, section);
+				return lg_err_set(err, LG_ECONFIG, "%s:%u: unknown section '[%s]'",
+						  name, line, section);
 			continue;
 		}
 		const char *eq = memchr(s, '=', n);
 		if (!eq)
-			return lg_err_set(err, LG_ECONFIG, "%s:%u: expected 'key = value'", name, line);
+			return lg_err_set(err, LG_ECONFIG, "%s:%u: expected 'key = value'", name,
+					  line);
 		const char *k = s, *v = eq + 1;
 		size_t kn = (size_t)(eq - s), vn = n - kn - 1;
 		for (size_t i = 1; i < vn; i++) /* a trailing comment */
@@ -588,12 +607,14 @@ enum lg_status conf_load_text(struct conf *c, const char *text, size_t len,
 		lg_ascii_trim(&k, &kn);
 		lg_ascii_trim(&v, &vn);
 		if (!section[0])
-			return lg_err_set(err, LG_ECONFIG, "%s:%u: key outside a [section]", name, line);
+			return lg_err_set(err, LG_ECONFIG, "%s:%u: key outside a [section]", name,
+					  line);
 		if (!kn || !vn)
 			return lg_err_set(err, LG_ECONFIG, "%s:%u: empty key or value", name, line);
 		char key[64], val[PATH_MAX];
 		if (kn >= sizeof(key) || vn >= sizeof(val))
-			return lg_err_set(err, LG_ECONFIG, "%s:%u: key or value too long", name, line);
+			return lg_err_set(err, LG_ECONFIG, "%s:%u: key or value too long", name,
+					  line);
 		memcpy(key, k, kn);
 		key[kn] = '\0';
 		memcpy(val, v, vn);
@@ -604,8 +625,9 @@ enum lg_status conf_load_text(struct conf *c, const char *text, size_t len,
 	}
 	if (c->decay.stale_after < c->decay.fresh_for)
 		return lg_err_set(err, LG_ECONFIG,
-				  "%s: stale_days (%lld) must not be less than fresh_days (%lld)", name,
-				  (long long)(c->decay.stale_after / DAY), (long long)(c->decay.fresh_for / DAY));
+				  "%s: stale_days (%lld) must not be less than fresh_days (%lld)",
+				  name, (long long)(c->decay.stale_after / DAY),
+				  (long long)(c->decay.fresh_for / DAY));
 	enum lg_status st = conf_finish_scoring(c, name, err);
 	return st == LG_OK ? finish_event_maps(c, name, err) : st;
 }
@@ -670,9 +692,12 @@ static struct verify_names names_of(const struct conf_list *l)
 void conf_verify_policy(const struct conf *c, struct verify_policy *out)
 {
 	*out = (struct verify_policy){
-		.role = names_of(&c->role), .free = names_of(&c->free),
-		.disposable = names_of(&c->disposable), .typo = names_of(&c->typo),
-		.allow = names_of(&c->allow), .typo_frequent_min = c->typo_frequent_min,
+		.role = names_of(&c->role),
+		.free = names_of(&c->free),
+		.disposable = names_of(&c->disposable),
+		.typo = names_of(&c->typo),
+		.allow = names_of(&c->allow),
+		.typo_frequent_min = c->typo_frequent_min,
 	};
 }
 

@@ -33,10 +33,10 @@ struct conf_source_rate {
  * values' targets are checked against the rubric once the file is read.
  */
 struct conf_event_map {
-	struct engage_map map;         /* map.name lower-case */
-	struct engage_map_type *type;  /* owned; n_type in map.n_type */
+	struct engage_map map;        /* map.name lower-case */
+	struct engage_map_type *type; /* owned; n_type in map.n_type */
 	unsigned *type_line;          /* owned: the line of each (0: built in) */
-	struct engage_map_skip *skip;  /* owned; n_skip in map.n_skip */
+	struct engage_map_skip *skip; /* owned; n_skip in map.n_skip */
 };
 
 struct conf {
@@ -49,15 +49,16 @@ struct conf {
 	double dns_unanswered_max;   /* a run whose looked-up domains end unanswered (timeout,
 				      * SERVFAIL) above this share exits 75: 0.5 */
 	struct decay_policy decay;   /* [decay]: the default freshness policy */
-	struct conf_source_rate *source_rate; /* [decay] monthly_rate.SOURCE = ...; n_source_rate of them */
+	struct conf_source_rate
+		*source_rate; /* [decay] monthly_rate.SOURCE = ...; n_source_rate of them */
 	size_t n_source_rate;
 	struct verify_gate_policy gate; /* [gate] */
-	struct scoring_rubric rubric; /* [scoring]: checked (scoring_rubric_check) */
+	struct scoring_rubric rubric;   /* [scoring]: checked (scoring_rubric_check) */
 	struct conf_list competitor; /* [scoring] competitor domains; rubric.competitor borrows it */
 	bool icp_replaced[3];        /* an icp.FIELD key replaced that field's built-in rules */
 	struct conf_event_map *event_map; /* [events.map.NAME], built-in first; n_event_map */
 	size_t n_event_map;
-	char *path;                  /* the file read, or NULL; owned */
+	char *path; /* the file read, or NULL; owned */
 	struct lg_arena arena;
 };
 
@@ -75,8 +76,8 @@ void conf_release(struct conf *c);
 enum lg_status conf_load(struct conf *c, const char *path, struct lg_err *err);
 
 /* Parse configuration text; name is used in messages, dir resolves paths. */
-enum lg_status conf_load_text(struct conf *c, const char *text, size_t len,
-			      const char *name, const char *dir, struct lg_err *err);
+enum lg_status conf_load_text(struct conf *c, const char *text, size_t len, const char *name,
+			      const char *dir, struct lg_err *err);
 
 /*
  * The freshness policy for records from a list source ("zoominfo"): the

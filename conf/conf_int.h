@@ -33,7 +33,8 @@ enum lg_status conf_add_list_file(struct conf *c, struct conf_list *l, const cha
 /* scoring.c: one key of [scoring]; then, once the file is read, the
  * rubric's checks. */
 enum lg_status conf_set_scoring(struct conf *c, const char *key, const char *value,
-				const char *name, unsigned line, const char *dir, struct lg_err *err);
+				const char *name, unsigned line, const char *dir,
+				struct lg_err *err);
 enum lg_status conf_finish_scoring(struct conf *c, const char *name, struct lg_err *err);
 
 #endif

@@ -23,11 +23,13 @@ static bool parse_number(const char *s, double lo, double hi, double *out)
 static bool parse_bool(const char *s, bool *out)
 {
 	size_t n = strlen(s);
-	if (lg_ascii_eq(s, n, "yes", 3) || lg_ascii_eq(s, n, "true", 4) || lg_ascii_eq(s, n, "on", 2)) {
+	if (lg_ascii_eq(s, n, "yes", 3) || lg_ascii_eq(s, n, "true", 4) ||
+	    lg_ascii_eq(s, n, "on", 2)) {
 		*out = true;
 		return true;
 	}
-	if (lg_ascii_eq(s, n, "no", 2) || lg_ascii_eq(s, n, "false", 5) || lg_ascii_eq(s, n, "off", 3)) {
+	if (lg_ascii_eq(s, n, "no", 2) || lg_ascii_eq(s, n, "false", 5) ||
+	    lg_ascii_eq(s, n, "off", 3)) {
 		*out = false;
 		return true;
 	}
@@ -65,8 +67,8 @@ static bool name_ok(const char *s)
 {
 	size_t n = strlen(s);
 	for (size_t i = 0; i < n; i++)
-		if (!lg_ascii_is_alpha((unsigned char)s[i]) && !lg_ascii_is_digit((unsigned char)s[i]) &&
-		    s[i] != '_' && s[i] != '-')
+		if (!lg_ascii_is_alpha((unsigned char)s[i]) &&
+		    !lg_ascii_is_digit((unsigned char)s[i]) && s[i] != '_' && s[i] != '-')
 			return false;
 	return n >= 1 && n <= 63;
 }
@@ -74,7 +76,8 @@ static bool name_ok(const char *s)
 static enum lg_status bad(struct lg_err *err, const char *name, unsigned line, const char *key,
 			  const char *want, const char *val)
 {
-	return lg_err_set(err, LG_ECONFIG, "%s:%u: %s wants %s, not '%s'", name, line, key, want, val);
+	return lg_err_set(err, LG_ECONFIG, "%s:%u: %s wants %s, not '%s'", name, line, key, want,
+			  val);
 }
 
 /* class.NAME = HALF_LIFE [cap=POINTS] [axis=engagement|product|intent] */
@@ -83,8 +86,10 @@ static enum lg_status set_class(struct conf *c, const char *cname, char *val, co
 {
 	struct scoring_rubric *r = &c->rubric;
 	if (!name_ok(cname))
-		return lg_err_set(err, LG_ECONFIG, "%s:%u: '%s': a class name is letters, digits, "
-				  "'_' and '-'", name, line, key);
+		return lg_err_set(err, LG_ECONFIG,
+				  "%s:%u: '%s': a class name is letters, digits, "
+				  "'_' and '-'",
+				  name, line, key);
 	int i = scoring_class_find(r, cname, strlen(cname));
 	struct scoring_class k = i >= 0 ? r->cls[i]
 					: (struct scoring_class){.axis = SCORING_ENGAGEMENT};
@@ -103,13 +108,14 @@ static enum lg_status set_class(struct conf *c, const char *cname, char *val, co
 		} else if (!strcmp(w, "axis=intent")) {
 			k.axis = SCORING_INTENT;
 		} else {
-			return bad(err, name, line, key, "cap=POINTS or axis=engagement|product|intent", w);
+			return bad(err, name, line, key,
+				   "cap=POINTS or axis=engagement|product|intent", w);
 		}
 	}
 	if (i < 0) {
 		if (r->n_cls >= SCORING_MAX_CLASSES)
-			return lg_err_set(err, LG_ECONFIG, "%s:%u: %s: at most %d classes", name, line,
-					  key, SCORING_MAX_CLASSES);
+			return lg_err_set(err, LG_ECONFIG, "%s:%u: %s: at most %d classes", name,
+					  line, key, SCORING_MAX_CLASSES);
 		k.name = lg_arena_memdup(&c->arena, cname, strlen(cname));
 		i = (int)r->n_cls++;
 	}
@@ -123,8 +129,10 @@ static enum lg_status set_event(struct conf *c, const char *tname, char *val, co
 {
 	struct scoring_rubric *r = &c->rubric;
 	if (!name_ok(tname))
-		return lg_err_set(err, LG_ECONFIG, "%s:%u: '%s': an event type is letters, digits, "
-				  "'_' and '-'", name, line, key);
+		return lg_err_set(err, LG_ECONFIG,
+				  "%s:%u: '%s': an event type is letters, digits, "
+				  "'_' and '-'",
+				  name, line, key);
 	int i = scoring_type_find(r, tname, strlen(tname));
 	struct scoring_type t = {.cap_slot = -1};
 	char *p = val, *w = word(&p);
@@ -135,13 +143,16 @@ static enum lg_status set_event(struct conf *c, const char *tname, char *val, co
 	w = word(&p);
 	int k = w ? scoring_class_find(r, w, strlen(w)) : -1;
 	if (k < 0)
-		return lg_err_set(err, LG_ECONFIG, "%s:%u: %s: unknown class '%s' (define it with "
-				  "class.NAME first)", name, line, key, w ? w : "");
+		return lg_err_set(err, LG_ECONFIG,
+				  "%s:%u: %s: unknown class '%s' (define it with "
+				  "class.NAME first)",
+				  name, line, key, w ? w : "");
 	t.cls = (unsigned)k;
 	while ((w = word(&p)) != NULL) {
 		if (!strncmp(w, "cap=", 4)) {
 			if (!lg_parse_long(w + 4, 0, 1000, &v))
-				return bad(err, name, line, key, "cap=N (events a day, 0 to 1000)", w);
+				return bad(err, name, line, key, "cap=N (events a day, 0 to 1000)",
+					   w);
 			t.daily_cap = (unsigned)v;
 		} else if (!strncmp(w, "min_count=", 10)) {
 			if (!lg_parse_long(w + 10, 0, 1000000, &v))
@@ -155,8 +166,8 @@ static enum lg_status set_event(struct conf *c, const char *tname, char *val, co
 	}
 	if (i < 0) {
 		if (r->n_type >= SCORING_MAX_TYPES)
-			return lg_err_set(err, LG_ECONFIG, "%s:%u: %s: at most %d event types", name,
-					  line, key, SCORING_MAX_TYPES);
+			return lg_err_set(err, LG_ECONFIG, "%s:%u: %s: at most %d event types",
+					  name, line, key, SCORING_MAX_TYPES);
 		t.name = lg_arena_memdup(&c->arena, tname, strlen(tname));
 		i = (int)r->n_type++;
 	} else {
@@ -175,8 +186,10 @@ static enum lg_status set_title(struct conf *c, const char *label, char *val, co
 	double points;
 	char *p = val, *w = word(&p);
 	if (!name_ok(label))
-		return lg_err_set(err, LG_ECONFIG, "%s:%u: '%s': a title label is letters, digits, "
-				  "'_' and '-'", name, line, key);
+		return lg_err_set(err, LG_ECONFIG,
+				  "%s:%u: '%s': a title label is letters, digits, "
+				  "'_' and '-'",
+				  name, line, key);
 	if (!w || !parse_number(w, -POINTS_MAX, POINTS_MAX, &points) || !*rest(p))
 		return bad(err, name, line, key, "POINTS PATTERN", val);
 	const char *pattern = rest(p);
@@ -186,8 +199,8 @@ static enum lg_status set_title(struct conf *c, const char *label, char *val, co
 			break;
 	if (i == r->n_title) {
 		if (r->n_title >= SCORING_MAX_TITLES)
-			return lg_err_set(err, LG_ECONFIG, "%s:%u: %s: at most %d title rules", name,
-					  line, key, SCORING_MAX_TITLES);
+			return lg_err_set(err, LG_ECONFIG, "%s:%u: %s: at most %d title rules",
+					  name, line, key, SCORING_MAX_TITLES);
 		i = r->n_title ? r->n_title - 1 : 0;
 		memmove(&r->title[i + 1], &r->title[i], (r->n_title - i) * sizeof(r->title[0]));
 		r->n_title++;
@@ -215,11 +228,14 @@ static enum lg_status set_icp(struct conf *c, const char *field, char *val, cons
 	else if (!strcmp(field, "employees"))
 		k.field = SCORING_ICP_EMPLOYEES;
 	else
-		return lg_err_set(err, LG_ECONFIG, "%s:%u: unknown key '%s' in [scoring] (icp.industry, "
-				  "icp.region or icp.employees)", name, line, key);
+		return lg_err_set(err, LG_ECONFIG,
+				  "%s:%u: unknown key '%s' in [scoring] (icp.industry, "
+				  "icp.region or icp.employees)",
+				  name, line, key);
 	if (!w || !parse_number(w, -POINTS_MAX, POINTS_MAX, &k.points) || !*rest(p))
 		return bad(err, name, line, key,
-			   k.field == SCORING_ICP_EMPLOYEES ? "POINTS LO-HI or POINTS LO+" : "POINTS VALUE",
+			   k.field == SCORING_ICP_EMPLOYEES ? "POINTS LO-HI or POINTS LO+"
+							    : "POINTS VALUE",
 			   val);
 	char *v = rest(p);
 	if (k.field == SCORING_ICP_EMPLOYEES) {
@@ -236,8 +252,8 @@ static enum lg_status set_icp(struct conf *c, const char *field, char *val, cons
 			*dash = '\0';
 			if (!lg_parse_long(v, 0, LONG_MAX, &k.lo) ||
 			    !lg_parse_long(dash + 1, 0, LONG_MAX, &k.hi) || k.hi < k.lo)
-				return bad(err, name, line, key, "POINTS LO-HI (LO <= HI) or POINTS LO+",
-					   val);
+				return bad(err, name, line, key,
+					   "POINTS LO-HI (LO <= HI) or POINTS LO+", val);
 		}
 	} else {
 		k.value = lg_arena_memdup(&c->arena, v, strlen(v));
@@ -251,8 +267,8 @@ static enum lg_status set_icp(struct conf *c, const char *field, char *val, cons
 		c->icp_replaced[k.field] = true;
 	}
 	if (r->n_icp >= SCORING_MAX_ICP)
-		return lg_err_set(err, LG_ECONFIG, "%s:%u: %s: at most %d ICP rules", name, line, key,
-				  SCORING_MAX_ICP);
+		return lg_err_set(err, LG_ECONFIG, "%s:%u: %s: at most %d ICP rules", name, line,
+				  key, SCORING_MAX_ICP);
 	r->icp[r->n_icp++] = k;
 	return LG_OK;
 }
@@ -282,7 +298,8 @@ static bool parse_grades(char *val, double g[3])
 }
 
 enum lg_status conf_set_scoring(struct conf *c, const char *key, const char *value,
-				const char *name, unsigned line, const char *dir, struct lg_err *err)
+				const char *name, unsigned line, const char *dir,
+				struct lg_err *err)
 {
 	struct scoring_rubric *r = &c->rubric;
 	char val[1024];
@@ -304,10 +321,10 @@ enum lg_status conf_set_scoring(struct conf *c, const char *key, const char *val
 		{"pql", offsetof(struct scoring_rubric, pql), 0, POINTS_MAX},
 		{"icp_min", offsetof(struct scoring_rubric, icp_min), -POINTS_MAX, POINTS_MAX},
 		{"trend_delta", offsetof(struct scoring_rubric, trend_delta), 0.01, POINTS_MAX},
-		{"competitor_points", offsetof(struct scoring_rubric, competitor_points), -POINTS_MAX,
-		 POINTS_MAX},
-		{"evidence_min_confidence", offsetof(struct scoring_rubric, evidence_min_confidence), 0,
-		 1},
+		{"competitor_points", offsetof(struct scoring_rubric, competitor_points),
+		 -POINTS_MAX, POINTS_MAX},
+		{"evidence_min_confidence",
+		 offsetof(struct scoring_rubric, evidence_min_confidence), 0, 1},
 	};
 	for (size_t i = 0; i < sizeof(nums) / sizeof(*nums); i++)
 		if (!strcmp(key, nums[i].key)) {
@@ -345,10 +362,12 @@ enum lg_status conf_set_scoring(struct conf *c, const char *key, const char *val
 		}
 
 	if (!strcmp(key, "hql_distinct") || !strcmp(key, "sql_events")) {
-		long hi = key[0] == 'h' ? 64 : 1000; /* hql_distinct: scoring_rubric_check's bound */
+		long hi = key[0] == 'h' ? 64
+					: 1000; /* hql_distinct: scoring_rubric_check's bound */
 		if (!lg_parse_long(val, 1, hi, &v))
 			return bad(err, name, line, key,
-				   key[0] == 'h' ? "a whole number from 1 to 64" : "a whole number from 1 to 1000",
+				   key[0] == 'h' ? "a whole number from 1 to 64"
+						 : "a whole number from 1 to 1000",
 				   val);
 		*(key[0] == 'h' ? &r->hql_distinct : &r->sql_events) = (unsigned)v;
 		return LG_OK;
@@ -365,19 +384,23 @@ enum lg_status conf_set_scoring(struct conf *c, const char *key, const char *val
 	}
 	if (!strcmp(key, "fit_grades") || !strcmp(key, "engagement_grades")) {
 		if (!parse_grades(val, key[0] == 'f' ? r->fit_grade : r->eng_grade))
-			return bad(err, name, line, key, "three falling numbers, A,B,C (or 1,2,3)", value);
+			return bad(err, name, line, key, "three falling numbers, A,B,C (or 1,2,3)",
+				   value);
 		return LG_OK;
 	}
 	if (!strncmp(key, "confidence.", 11)) {
 		/* indexed by enum verify_status, as the gate's priors */
 		static const char *const st[VERIFY_STATUS_COUNT] = {
-			[VERIFY_DELIVERABLE] = "deliverable", [VERIFY_RISKY] = "risky",
-			[VERIFY_UNDELIVERABLE] = "undeliverable", [VERIFY_UNKNOWN] = "unknown",
+			[VERIFY_DELIVERABLE] = "deliverable",
+			[VERIFY_RISKY] = "risky",
+			[VERIFY_UNDELIVERABLE] = "undeliverable",
+			[VERIFY_UNKNOWN] = "unknown",
 		};
 		for (int i = 0; i < VERIFY_STATUS_COUNT; i++)
 			if (!strcmp(key + 11, st[i])) {
 				if (!parse_number(val, 0, 1, &r->confidence[i]))
-					return bad(err, name, line, key, "a number from 0 to 1", val);
+					return bad(err, name, line, key, "a number from 0 to 1",
+						   val);
 				return LG_OK;
 			}
 	}
@@ -406,8 +429,9 @@ enum lg_status conf_finish_scoring(struct conf *c, const char *name, struct lg_e
 	r->competitor = c->competitor.item;
 	r->n_competitor = c->competitor.n;
 	if (r->recycle > r->mql)
-		return lg_err_set(err, LG_ECONFIG, "%s: [scoring] recycle (%g) must not be above mql (%g)",
-				  name, r->recycle, r->mql);
+		return lg_err_set(err, LG_ECONFIG,
+				  "%s: [scoring] recycle (%g) must not be above mql (%g)", name,
+				  r->recycle, r->mql);
 	if (scoring_rubric_check(r, &sub) != LG_OK)
 		return lg_err_set(err, LG_ECONFIG, "%s: [scoring] %s", name, sub.msg);
 	/* The title patterns compile now, so that a bad one is reported with

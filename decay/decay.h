@@ -14,9 +14,9 @@
 #define DECAY_MONTH 2629746 /* seconds in a mean Gregorian month (365.2425 d / 12) */
 
 struct decay_policy {
-	double monthly_rate;  /* r: share of valid addresses that go bad a month, 0 <= r < 1 */
-	int64_t fresh_for;    /* verified less than this many seconds ago: fresh (7 days) */
-	int64_t stale_after;  /* more than this many seconds ago: stale (30 days) */
+	double monthly_rate; /* r: share of valid addresses that go bad a month, 0 <= r < 1 */
+	int64_t fresh_for;   /* verified less than this many seconds ago: fresh (7 days) */
+	int64_t stale_after; /* more than this many seconds ago: stale (30 days) */
 };
 
 enum decay_class {

@@ -99,23 +99,23 @@ static char *get_name(struct cursor *c)
 
 /* One resource record of the answer section (RFC 1035 4.1.3). */
 struct rr {
-	char *owner;    /* owned: ares_free_string */
-	char *target;   /* MX exchange, CNAME canonical name; else NULL; owned likewise */
+	char *owner;  /* owned: ares_free_string */
+	char *target; /* MX exchange, CNAME canonical name; else NULL; owned likewise */
 	unsigned type;
-	unsigned pref;  /* MX preference */
+	unsigned pref; /* MX preference */
 	uint32_t ttl;
 };
 
 /* What one reply says. */
 struct reply {
 	unsigned rcode;
-	char *qname;          /* the question's name; owned: ares_free_string */
-	struct rr *an;        /* the answer records of class IN; owned: reply_release */
+	char *qname;   /* the question's name; owned: ares_free_string */
+	struct rr *an; /* the answer records of class IN; owned: reply_release */
 	unsigned nan;
-	const char *cname;    /* where the CNAME chain from qname ends; borrowed from an */
-	uint32_t chain_ttl;   /* least TTL of the chain's CNAME records; UINT32_MAX if none */
+	const char *cname;     /* where the CNAME chain from qname ends; borrowed from an */
+	uint32_t chain_ttl;    /* least TTL of the chain's CNAME records; UINT32_MAX if none */
 	uint32_t negative_ttl; /* RFC 2308 5: min(SOA TTL, SOA MINIMUM); 0 if no SOA */
-	bool bad;             /* malformed: see the top of the file */
+	bool bad;              /* malformed: see the top of the file */
 };
 
 static void reply_release(struct reply *r)
@@ -140,22 +140,14 @@ static uint32_t rfc2181_ttl(uint32_t ttl)
 static void read_rdata(struct cursor *d, struct rr *rr)
 {
 	switch (rr->type) {
-	case T_A_:    /* RFC 1035 3.4.1: a 32-bit address */
-		skip(d, 4);
-		break;
-	case T_AAAA_: /* RFC 3596 2.2: a 128-bit address */
-		skip(d, 16);
-		break;
-	case T_MX_:   /* RFC 1035 3.3.9: a 16-bit preference, then the exchange */
+	case T_A_: /* RFC 1035 3.4.1: a 32-bit address */ skip(d, 4); break;
+	case T_AAAA_: /* RFC 3596 2.2: a 128-bit address */ skip(d, 16); break;
+	case T_MX_: /* RFC 1035 3.3.9: a 16-bit preference, then the exchange */
 		rr->pref = get16(d);
 		rr->target = get_name(d);
 		break;
-	case T_CNAME_: /* RFC 1035 3.3.1: the canonical name */
-		rr->target = get_name(d);
-		break;
-	default:      /* not read */
-		d->off = d->len;
-		break;
+	case T_CNAME_: /* RFC 1035 3.3.1: the canonical name */ rr->target = get_name(d); break;
+	default: /* not read */ d->off = d->len; break;
 	}
 	if (d->off != d->len) /* data left over: the name stopped short */
 		d->bad = true;
@@ -307,7 +299,8 @@ static unsigned pick(const struct reply *r, unsigned type, uint32_t *ttl, const 
 void dns_step_eval(enum dns_query q, enum dns_fail fail, const unsigned char *abuf, size_t alen,
 		   struct dns_step *out)
 {
-	static const unsigned types[] = {[DNS_Q_MX] = T_MX_, [DNS_Q_A] = T_A_, [DNS_Q_AAAA] = T_AAAA_};
+	static const unsigned types[] = {
+		[DNS_Q_MX] = T_MX_, [DNS_Q_A] = T_A_, [DNS_Q_AAAA] = T_AAAA_};
 	struct reply r = {0};
 	const struct rr *best = NULL;
 	uint32_t ttl = 0;
@@ -341,9 +334,7 @@ void dns_step_eval(enum dns_query q, enum dns_fail fail, const unsigned char *ab
 			finish(out, DNS_NULL_MX, ttl);
 		}
 		break;
-	case DNS_FAIL_NXDOMAIN:
-		finish(out, DNS_NXDOMAIN, negative);
-		break;
+	case DNS_FAIL_NXDOMAIN: finish(out, DNS_NXDOMAIN, negative); break;
 	case DNS_FAIL_NODATA: /* MX -> A -> AAAA (RFC 5321 5.1) -> no mail host */
 		if (q == DNS_Q_AAAA) {
 			finish(out, DNS_NO_MAIL_HOST, negative);
@@ -353,12 +344,8 @@ void dns_step_eval(enum dns_query q, enum dns_fail fail, const unsigned char *ab
 		out->ttl = clamp_ttl(negative); /* the lookup keeps the least */
 		out->next = q == DNS_Q_MX ? DNS_Q_A : DNS_Q_AAAA;
 		break;
-	case DNS_FAIL_SERVFAIL:
-		finish(out, DNS_SERVFAIL, DNS_TTL_FAILURE);
-		break;
-	case DNS_FAIL_TIMEOUT:
-		finish(out, DNS_TIMEOUT, DNS_TTL_FAILURE);
-		break;
+	case DNS_FAIL_SERVFAIL: finish(out, DNS_SERVFAIL, DNS_TTL_FAILURE); break;
+	case DNS_FAIL_TIMEOUT: finish(out, DNS_TIMEOUT, DNS_TTL_FAILURE); break;
 	}
 	reply_release(&r);
 }

@@ -76,37 +76,37 @@ enum dns_provider dns_provider_of(const char *mx, size_t mx_len, const char *dom
 
 /* One domain's answer.  Borrowed from the resolver (see dns_resolver_lookup). */
 struct dns_result {
-	const char *mx;        /* the preferred mail host, "" if none; owned by the resolver */
-	uint32_t answered_at;  /* Unix time of the answer, 0 if no answer came */
-	uint32_t expires;      /* resolver clock (s) after which it is asked again */
-	uint8_t outcome;       /* enum dns_outcome */
-	uint8_t provider;      /* enum dns_provider */
-	uint8_t org_len;       /* as given to dns_resolver_lookup */
-	uint8_t query;         /* private: the query in flight */
-	uint8_t attempt;       /* private: its SERVFAIL retries so far */
-	uint8_t user;          /* the caller's: zero when created, never touched by the resolver */
-	uint32_t mark;         /* private: replies the resolver had given when it was sent */
-	uint32_t expires_at;   /* Unix time after which the answer is stale (0 while pending) */
+	const char *mx;       /* the preferred mail host, "" if none; owned by the resolver */
+	uint32_t answered_at; /* Unix time of the answer, 0 if no answer came */
+	uint32_t expires;     /* resolver clock (s) after which it is asked again */
+	uint8_t outcome;      /* enum dns_outcome */
+	uint8_t provider;     /* enum dns_provider */
+	uint8_t org_len;      /* as given to dns_resolver_lookup */
+	uint8_t query;        /* private: the query in flight */
+	uint8_t attempt;      /* private: its SERVFAIL retries so far */
+	uint8_t user;         /* the caller's: zero when created, never touched by the resolver */
+	uint32_t mark;        /* private: replies the resolver had given when it was sent */
+	uint32_t expires_at;  /* Unix time after which the answer is stale (0 while pending) */
 };
 
 struct dns_opts {
-	const char *servers; /* "host[:port],[v6]:port,..."; NULL: the system's resolv.conf */
-	int timeout_ms;      /* first try; c-ares doubles it each round (0: 2000) */
-	int tries;           /* tries per query (0: 2) */
+	const char *servers;  /* "host[:port],[v6]:port,..."; NULL: the system's resolv.conf */
+	int timeout_ms;       /* first try; c-ares doubles it each round (0: 2000) */
+	int tries;            /* tries per query (0: 2) */
 	unsigned concurrency; /* domains in flight at once (0: 256) */
-	int64_t now;         /* the wall clock (Unix time) for answered_at and expires_at:
+	int64_t now;          /* the wall clock (Unix time) for answered_at and expires_at:
 			      * 0 reads the system clock, else this frozen value (--now) */
 };
 
 struct dns_stats {
-	size_t domains;   /* distinct domains looked up */
-	size_t queries;   /* queries sent (MX, A, AAAA; c-ares retries not counted) */
-	size_t answered;  /* of those, the resolver answered (any rcode) */
-	size_t probes;    /* probes sent besides (see dns_resolver_down) */
+	size_t domains;  /* distinct domains looked up */
+	size_t queries;  /* queries sent (MX, A, AAAA; c-ares retries not counted) */
+	size_t answered; /* of those, the resolver answered (any rcode) */
+	size_t probes;   /* probes sent besides (see dns_resolver_down) */
 	size_t outcome[DNS_TIMEOUT + 1]; /* lookups finished, by outcome */
-	size_t refreshed; /* lookups asked again because the answer expired */
-	size_t primed;    /* answers given by dns_resolver_prime (not looked up) */
-	size_t bytes;     /* memory held by the cache */
+	size_t refreshed;                /* lookups asked again because the answer expired */
+	size_t primed;                   /* answers given by dns_resolver_prime (not looked up) */
+	size_t bytes;                    /* memory held by the cache */
 };
 
 struct dns_resolver;
@@ -132,8 +132,8 @@ void dns_resolver_free(struct dns_resolver *r);
  * and valid (at the same address) until dns_resolver_free.  org_len: see
  * dns_provider_of.
  */
-const struct dns_result *dns_resolver_lookup(struct dns_resolver *r, const char *domain,
-					     size_t len, size_t org_len);
+const struct dns_result *dns_resolver_lookup(struct dns_resolver *r, const char *domain, size_t len,
+					     size_t org_len);
 
 /*
  * Give the resolver an answer it keeps as if it had looked it up (a cache

@@ -24,11 +24,11 @@ enum dns_fail {
 	DNS_FAIL_TIMEOUT,  /* no reply on any try (or the connection was refused) */
 };
 
-#define DNS_NAME_MAX 253      /* RFC 1035 2.3.4, without the trailing dot */
-#define DNS_TTL_MIN 30        /* answers are kept at least this long (s) */
-#define DNS_TTL_MAX 86400     /* and at most this long */
-#define DNS_TTL_NEGATIVE 300  /* NXDOMAIN / NODATA without an SOA (RFC 2308 5) */
-#define DNS_TTL_FAILURE 300   /* SERVFAIL and timeouts, within one run */
+#define DNS_NAME_MAX 253     /* RFC 1035 2.3.4, without the trailing dot */
+#define DNS_TTL_MIN 30       /* answers are kept at least this long (s) */
+#define DNS_TTL_MAX 86400    /* and at most this long */
+#define DNS_TTL_NEGATIVE 300 /* NXDOMAIN / NODATA without an SOA (RFC 2308 5) */
+#define DNS_TTL_FAILURE 300  /* SERVFAIL and timeouts, within one run */
 /* CNAME records an answer's chain may pass through: more is taken for a
  * loop.  No RFC sets a number (RFC 1034 3.6.2 asks that loops be caught);
  * a mail domain is a few aliases deep at most, and a bound means a
@@ -36,10 +36,10 @@ enum dns_fail {
 #define DNS_CNAME_MAX 16
 
 struct dns_step {
-	enum dns_outcome outcome;    /* DNS_PENDING: ask `next` */
+	enum dns_outcome outcome; /* DNS_PENDING: ask `next` */
 	enum dns_query next;
-	uint32_t ttl;                /* seconds the outcome may be kept */
-	char mx[DNS_NAME_MAX + 1];   /* DNS_MX: the preferred host, lower case */
+	uint32_t ttl;              /* seconds the outcome may be kept */
+	char mx[DNS_NAME_MAX + 1]; /* DNS_MX: the preferred host, lower case */
 };
 
 /*

@@ -9,18 +9,30 @@
 #include <string.h>
 
 static const char *const names[DNS_PROV_COUNT] = {
-	[DNS_PROV_NONE] = "",          [DNS_PROV_OWN] = "own",
-	[DNS_PROV_OTHER] = "other",    [DNS_PROV_GOOGLE] = "google",
-	[DNS_PROV_MICROSOFT] = "microsoft", [DNS_PROV_YAHOO] = "yahoo",
-	[DNS_PROV_ZOHO] = "zoho",      [DNS_PROV_PROOFPOINT] = "proofpoint",
-	[DNS_PROV_MIMECAST] = "mimecast", [DNS_PROV_BARRACUDA] = "barracuda",
-	[DNS_PROV_CISCO] = "cisco",    [DNS_PROV_FASTMAIL] = "fastmail",
-	[DNS_PROV_APPLE] = "apple",    [DNS_PROV_YANDEX] = "yandex",
-	[DNS_PROV_MAILRU] = "mailru",  [DNS_PROV_PROTON] = "proton",
-	[DNS_PROV_IONOS] = "ionos",    [DNS_PROV_OVH] = "ovh",
-	[DNS_PROV_AMAZON] = "amazon",  [DNS_PROV_GODADDY] = "godaddy",
-	[DNS_PROV_RACKSPACE] = "rackspace", [DNS_PROV_NAMECHEAP] = "namecheap",
-	[DNS_PROV_TRENDMICRO] = "trendmicro", [DNS_PROV_SOPHOS] = "sophos",
+	[DNS_PROV_NONE] = "",
+	[DNS_PROV_OWN] = "own",
+	[DNS_PROV_OTHER] = "other",
+	[DNS_PROV_GOOGLE] = "google",
+	[DNS_PROV_MICROSOFT] = "microsoft",
+	[DNS_PROV_YAHOO] = "yahoo",
+	[DNS_PROV_ZOHO] = "zoho",
+	[DNS_PROV_PROOFPOINT] = "proofpoint",
+	[DNS_PROV_MIMECAST] = "mimecast",
+	[DNS_PROV_BARRACUDA] = "barracuda",
+	[DNS_PROV_CISCO] = "cisco",
+	[DNS_PROV_FASTMAIL] = "fastmail",
+	[DNS_PROV_APPLE] = "apple",
+	[DNS_PROV_YANDEX] = "yandex",
+	[DNS_PROV_MAILRU] = "mailru",
+	[DNS_PROV_PROTON] = "proton",
+	[DNS_PROV_IONOS] = "ionos",
+	[DNS_PROV_OVH] = "ovh",
+	[DNS_PROV_AMAZON] = "amazon",
+	[DNS_PROV_GODADDY] = "godaddy",
+	[DNS_PROV_RACKSPACE] = "rackspace",
+	[DNS_PROV_NAMECHEAP] = "namecheap",
+	[DNS_PROV_TRENDMICRO] = "trendmicro",
+	[DNS_PROV_SOPHOS] = "sophos",
 	[DNS_PROV_FORCEPOINT] = "forcepoint",
 };
 
@@ -29,9 +41,9 @@ static const struct {
 	const char *suffix;
 	enum dns_provider p;
 } hosts[] = {
-	{"google.com", DNS_PROV_GOOGLE},          /* aspmx.l.google.com, smtp.google.com */
+	{"google.com", DNS_PROV_GOOGLE}, /* aspmx.l.google.com, smtp.google.com */
 	{"googlemail.com", DNS_PROV_GOOGLE},
-	{"outlook.com", DNS_PROV_MICROSOFT},      /* *.mail.protection.outlook.com */
+	{"outlook.com", DNS_PROV_MICROSOFT}, /* *.mail.protection.outlook.com */
 	{"hotmail.com", DNS_PROV_MICROSOFT},
 	{"outlook.cn", DNS_PROV_MICROSOFT},
 	{"yahoodns.net", DNS_PROV_YAHOO},

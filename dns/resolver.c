@@ -43,25 +43,25 @@ struct entry {
 
 struct dns_resolver {
 	ares_channel ch;
-	struct loop *loop;      /* borrowed: the sockets c-ares asks us to watch, the timers */
-	loop_timer_id kick;     /* pending: send what is queued, set `tick` again */
-	loop_timer_id tick;     /* pending: c-ares's next query timeout */
-	struct lg_map cache;    /* domain -> struct entry */
-	struct lg_map hosts;    /* interned MX host names (keys only) */
-	struct entry **queue;   /* ring of lookups not sent yet */
+	struct loop *loop;    /* borrowed: the sockets c-ares asks us to watch, the timers */
+	loop_timer_id kick;   /* pending: send what is queued, set `tick` again */
+	loop_timer_id tick;   /* pending: c-ares's next query timeout */
+	struct lg_map cache;  /* domain -> struct entry */
+	struct lg_map hosts;  /* interned MX host names (keys only) */
+	struct entry **queue; /* ring of lookups not sent yet */
 	size_t qhead, qlen, qcap;
 	size_t inflight;
 	unsigned concurrency;
 	unsigned tries;
-	size_t completed;       /* lookups finished, ever */
-	int64_t t0;             /* the loop's clock (ms) at creation */
-	uint32_t now;           /* seconds since t0, updated by lookup and as the loop runs */
-	int64_t wall;           /* the frozen wall clock, or 0 for the system's */
-	uint32_t replies;       /* replies of any kind to any query, probes included */
-	struct entry *known;    /* the last lookup the resolver answered, NULL before any */
-	uint8_t known_q;        /* the query it answered */
-	bool probing;           /* a probe is in flight */
-	uint32_t probe_mark;    /* replies when it went out */
+	size_t completed;    /* lookups finished, ever */
+	int64_t t0;          /* the loop's clock (ms) at creation */
+	uint32_t now;        /* seconds since t0, updated by lookup and as the loop runs */
+	int64_t wall;        /* the frozen wall clock, or 0 for the system's */
+	uint32_t replies;    /* replies of any kind to any query, probes included */
+	struct entry *known; /* the last lookup the resolver answered, NULL before any */
+	uint8_t known_q;     /* the query it answered */
+	bool probing;        /* a probe is in flight */
+	uint32_t probe_mark; /* replies when it went out */
 	bool down;
 	bool destroying;
 	struct dns_stats st;
@@ -71,8 +71,8 @@ static const int qtypes[] = {[DNS_Q_MX] = 15, [DNS_Q_A] = 1, [DNS_Q_AAAA] = 28};
 
 const char *dns_outcome_name(enum dns_outcome o)
 {
-	static const char *const n[] = {"pending", "mx", "implicit", "null_mx", "no_mail_host",
-					"nxdomain", "servfail", "timeout"};
+	static const char *const n[] = {"pending",      "mx",       "implicit", "null_mx",
+					"no_mail_host", "nxdomain", "servfail", "timeout"};
 	return (unsigned)o <= DNS_TIMEOUT ? n[o] : "?";
 }
 
@@ -185,12 +185,14 @@ static enum lg_status server_add(const char *list, const char *item, size_t n, s
 					  (int)n, item);
 		hn = (size_t)(close - item) - 1;
 		if (close + 1 == item + n)
-			return lg_err_set(err, LG_EUSAGE,
-					  "--dns '%s': no port after '%.*s' (an IPv6 address without "
-					  "a port goes without brackets)", list, (int)n, item);
+			return lg_err_set(
+				err, LG_EUSAGE,
+				"--dns '%s': no port after '%.*s' (an IPv6 address without "
+				"a port goes without brackets)",
+				list, (int)n, item);
 		if (close[1] != ':')
-			return lg_err_set(err, LG_EUSAGE, "--dns '%s': '%.*s': want [IPv6]:PORT", list,
-					  (int)n, item);
+			return lg_err_set(err, LG_EUSAGE, "--dns '%s': '%.*s': want [IPv6]:PORT",
+					  list, (int)n, item);
 		port = close + 2;
 		pn = (size_t)(item + n - port);
 		if (hn >= sizeof(host))
@@ -222,11 +224,13 @@ static enum lg_status server_add(const char *list, const char *item, size_t n, s
 		if (hn == n && colon && inet_pton(AF_INET6, host, bin) != 1)
 			return lg_err_set(err, LG_EUSAGE,
 					  "--dns '%s': '%s' is not an IPv6 address (with a port: "
-					  "[IPv6]:PORT)", list, host);
+					  "[IPv6]:PORT)",
+					  list, host);
 	}
 	if (port && !parse_port(port, pn))
-		return lg_err_set(err, LG_EUSAGE, "--dns '%s': bad port '%.*s' in '%.*s' (want 1 to 65535)",
-				  list, (int)pn, port, (int)n, item);
+		return lg_err_set(err, LG_EUSAGE,
+				  "--dns '%s': bad port '%.*s' in '%.*s' (want 1 to 65535)", list,
+				  (int)pn, port, (int)n, item);
 	if (item[0] == '[' || inet_pton(AF_INET, host, bin) == 1 ||
 	    inet_pton(AF_INET6, host, bin) == 1) {
 		lg_buf_add(out, item, n);
@@ -251,8 +255,7 @@ static enum lg_status server_add(const char *list, const char *item, size_t n, s
 
 /* "ITEM,ITEM,..." (see server_add) -> the "IP[:PORT],..." that c-ares
  * takes.  Every item must be there: an empty one is an error. */
-static enum lg_status servers_to_addresses(const char *list, struct lg_buf *out,
-					   struct lg_err *err)
+static enum lg_status servers_to_addresses(const char *list, struct lg_buf *out, struct lg_err *err)
 {
 	const char *p = list;
 	for (;;) {
@@ -261,7 +264,8 @@ static enum lg_status servers_to_addresses(const char *list, struct lg_buf *out,
 		if (n == 0)
 			return lg_err_set(err, LG_EUSAGE,
 					  "--dns '%s': an empty item (resolvers are separated by "
-					  "single commas)", list);
+					  "single commas)",
+					  list);
 		enum lg_status st = server_add(list, p, n, out, err);
 		if (st != LG_OK)
 			return st;
@@ -305,8 +309,9 @@ enum lg_status dns_resolver_new(struct dns_resolver **out, struct loop *loop,
 	 * and a dropped reply costs a whole timeout. */
 	o.socket_receive_buffer_size = 4 << 20;
 	rc = ares_init_options(&r->ch, &o,
-			       ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_FLAGS | ARES_OPT_EDNSPSZ |
-				       ARES_OPT_SOCK_STATE_CB | ARES_OPT_SOCK_RCVBUF | ARES_OPT_ROTATE);
+			       ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_FLAGS |
+				       ARES_OPT_EDNSPSZ | ARES_OPT_SOCK_STATE_CB |
+				       ARES_OPT_SOCK_RCVBUF | ARES_OPT_ROTATE);
 	if (rc != ARES_SUCCESS) {
 		r->ch = NULL;
 		dns_resolver_free(r);
@@ -315,10 +320,12 @@ enum lg_status dns_resolver_new(struct dns_resolver **out, struct loop *loop,
 	if (opts->servers) {
 		struct lg_buf csv = LG_BUF_INIT;
 		enum lg_status st = servers_to_addresses(opts->servers, &csv, err);
-		if (st == LG_OK && (rc = ares_set_servers_ports_csv(r->ch, csv.data)) != ARES_SUCCESS)
-			st = lg_err_set(err, LG_EUSAGE,
-					"--dns '%s': %s (want HOST[:PORT],..., [IPv6]:PORT for IPv6)",
-					opts->servers, ares_strerror(rc));
+		if (st == LG_OK &&
+		    (rc = ares_set_servers_ports_csv(r->ch, csv.data)) != ARES_SUCCESS)
+			st = lg_err_set(
+				err, LG_EUSAGE,
+				"--dns '%s': %s (want HOST[:PORT],..., [IPv6]:PORT for IPv6)",
+				opts->servers, ares_strerror(rc));
 		lg_buf_release(&csv);
 		if (st != LG_OK) {
 			dns_resolver_free(r);
@@ -550,8 +557,8 @@ static void pump(struct dns_resolver *r)
 	}
 }
 
-const struct dns_result *dns_resolver_lookup(struct dns_resolver *r, const char *domain,
-					     size_t len, size_t org_len)
+const struct dns_result *dns_resolver_lookup(struct dns_resolver *r, const char *domain, size_t len,
+					     size_t org_len)
 {
 	bool created;
 	struct entry *e = lg_map_put(&r->cache, domain, len, lg_hash(domain, len), &created);
@@ -611,7 +618,8 @@ const struct dns_result *dns_resolver_peek(const struct dns_resolver *r, const c
 const char *dns_resolver_domain(const struct dns_resolver *r, const struct dns_result *res,
 				size_t *len)
 {
-	const struct entry *e = (const struct entry *)((const char *)res - offsetof(struct entry, res));
+	const struct entry *e = (const struct entry *)((const char *)res -
+						       offsetof(struct entry, res));
 	return lg_map_key(&r->cache, e, len);
 }
 

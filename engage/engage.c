@@ -24,28 +24,40 @@ static const struct {
 	const char *name;
 	enum engage_field f;
 } names[] = {
-	{"event_id", ENGAGE_F_ID},      {"id", ENGAGE_F_ID},           {"eventid", ENGAGE_F_ID},
-	{"email", ENGAGE_F_EMAIL},      {"email_address", ENGAGE_F_EMAIL}, {"contact_email", ENGAGE_F_EMAIL},
-	{"domain", ENGAGE_F_DOMAIN},    {"account", ENGAGE_F_DOMAIN},  {"account_domain", ENGAGE_F_DOMAIN},
+	{"event_id", ENGAGE_F_ID},
+	{"id", ENGAGE_F_ID},
+	{"eventid", ENGAGE_F_ID},
+	{"email", ENGAGE_F_EMAIL},
+	{"email_address", ENGAGE_F_EMAIL},
+	{"contact_email", ENGAGE_F_EMAIL},
+	{"domain", ENGAGE_F_DOMAIN},
+	{"account", ENGAGE_F_DOMAIN},
+	{"account_domain", ENGAGE_F_DOMAIN},
 	{"company_domain", ENGAGE_F_DOMAIN},
-	{"type", ENGAGE_F_TYPE},        {"event_type", ENGAGE_F_TYPE}, {"event", ENGAGE_F_TYPE},
-	{"occurred_at", ENGAGE_F_AT},   {"timestamp", ENGAGE_F_AT},    {"time", ENGAGE_F_AT},
-	{"channel", ENGAGE_F_CHANNEL},  {"asset", ENGAGE_F_ASSET},     {"count", ENGAGE_F_COUNT},
+	{"type", ENGAGE_F_TYPE},
+	{"event_type", ENGAGE_F_TYPE},
+	{"event", ENGAGE_F_TYPE},
+	{"occurred_at", ENGAGE_F_AT},
+	{"timestamp", ENGAGE_F_AT},
+	{"time", ENGAGE_F_AT},
+	{"channel", ENGAGE_F_CHANNEL},
+	{"asset", ENGAGE_F_ASSET},
+	{"count", ENGAGE_F_COUNT},
 };
 
 struct engage_parser {
-	json_t *doc;          /* the NDJSON line being handed out */
-	char *props;          /* its properties, serialized */
-	struct lg_arena cells; /* a CSV row's cells, NUL-terminated */
-	int col[F_COUNT_ALL]; /* CSV: the column of each field, or -1 */
+	json_t *doc;                   /* the NDJSON line being handed out */
+	char *props;                   /* its properties, serialized */
+	struct lg_arena cells;         /* a CSV row's cells, NUL-terminated */
+	int col[F_COUNT_ALL];          /* CSV: the column of each field, or -1 */
 	char num[F_COUNT_ALL + 1][24]; /* NDJSON: a field given as a number, as text;
 					* the last one for properties.count */
 	size_t ncols;
-	char **colname;       /* CSV: every column's name, as the header writes it */
+	char **colname;               /* CSV: every column's name, as the header writes it */
 	const struct engage_map *map; /* borrowed, or NULL */
-	int *skip_col;        /* CSV: the column of each of map->skip, or -1 */
-	char id[96];          /* an event_id made for a record without one */
-	char why[200];        /* a reason that names what the record holds */
+	int *skip_col;                /* CSV: the column of each of map->skip, or -1 */
+	char id[96];                  /* an event_id made for a record without one */
+	char why[200];                /* a reason that names what the record holds */
 };
 
 const char *engage_field_name(enum engage_field f)
@@ -64,9 +76,9 @@ int engage_field_find(const char *name, size_t n)
 const char *engage_time_format_name(enum engage_time_format f)
 {
 	switch (f) {
-	case ENGAGE_TIME_AUTO:     return "auto";
-	case ENGAGE_TIME_RFC3339:  return "rfc3339";
-	case ENGAGE_TIME_EPOCH_S:  return "epoch_s";
+	case ENGAGE_TIME_AUTO: return "auto";
+	case ENGAGE_TIME_RFC3339: return "rfc3339";
+	case ENGAGE_TIME_EPOCH_S: return "epoch_s";
 	case ENGAGE_TIME_EPOCH_MS: return "epoch_ms";
 	}
 	return "unknown";
@@ -170,10 +182,12 @@ static bool parse_time(enum engage_time_format f, const char *s, size_t n, int64
 static const char *time_want(const struct engage_parser *p)
 {
 	switch (p->map ? p->map->time_format : ENGAGE_TIME_AUTO) {
-	case ENGAGE_TIME_RFC3339:  return "occurred_at is not a time (RFC 3339, as the map says)";
-	case ENGAGE_TIME_EPOCH_S:  return "occurred_at is not a time (Unix seconds, as the map says)";
-	case ENGAGE_TIME_EPOCH_MS: return "occurred_at is not a time (Unix milliseconds, as the map says)";
-	case ENGAGE_TIME_AUTO:     break;
+	case ENGAGE_TIME_RFC3339: return "occurred_at is not a time (RFC 3339, as the map says)";
+	case ENGAGE_TIME_EPOCH_S:
+		return "occurred_at is not a time (Unix seconds, as the map says)";
+	case ENGAGE_TIME_EPOCH_MS:
+		return "occurred_at is not a time (Unix milliseconds, as the map says)";
+	case ENGAGE_TIME_AUTO: break;
 	}
 	return "occurred_at is not a time (RFC 3339 or Unix seconds)";
 }
@@ -207,9 +221,11 @@ static enum lg_status convert(struct engage_parser *p, const char *const raw[F_C
 			if (same(type, n, m->type[i].from))
 				break;
 		if (i == m->n_type) {
-			snprintf(p->why, sizeof(p->why),
-				 "type '%.40s' is not in [events.map.%s] (add type.%.40s = an event "
-				 "type, or = ignore)", type, m->name, type);
+			snprintf(
+				p->why, sizeof(p->why),
+				"type '%.40s' is not in [events.map.%s] (add type.%.40s = an event "
+				"type, or = ignore)",
+				type, m->name, type);
 			return *why = p->why, LG_EDATA;
 		}
 		if (!m->type[i].to) {
@@ -222,10 +238,11 @@ static enum lg_status convert(struct engage_parser *p, const char *const raw[F_C
 	}
 	if (!raw[ENGAGE_F_AT] || !*raw[ENGAGE_F_AT])
 		return *why = "no occurred_at", LG_EDATA;
-	if (!parse_time(m ? m->time_format : ENGAGE_TIME_AUTO, raw[ENGAGE_F_AT], strlen(raw[ENGAGE_F_AT]),
-			&out->occurred_at))
+	if (!parse_time(m ? m->time_format : ENGAGE_TIME_AUTO, raw[ENGAGE_F_AT],
+			strlen(raw[ENGAGE_F_AT]), &out->occurred_at))
 		return *why = time_want(p), LG_EDATA;
-	if (raw[ENGAGE_F_COUNT] && *raw[ENGAGE_F_COUNT] && !parse_count(raw[ENGAGE_F_COUNT], &out->count))
+	if (raw[ENGAGE_F_COUNT] && *raw[ENGAGE_F_COUNT] &&
+	    !parse_count(raw[ENGAGE_F_COUNT], &out->count))
 		return *why = "count is not a whole number", LG_EDATA;
 
 	if (!out->event_id || !*out->event_id) {
@@ -290,7 +307,8 @@ static bool json_skipped(const struct engage_parser *p, json_t *doc)
 
 	if (!m || !m->n_skip)
 		return false;
-	json_object_foreach(doc, key, v) {
+	json_object_foreach(doc, key, v)
+	{
 		for (size_t k = 0; k < m->n_skip; k++) {
 			if (!same(key, strlen(key), m->skip[k].column))
 				continue;
@@ -303,7 +321,7 @@ static bool json_skipped(const struct engage_parser *p, json_t *doc)
 }
 
 enum lg_status engage_parse_json(struct engage_parser *p, const char *line, size_t n,
-				struct engage_rec *out, const char **why)
+				 struct engage_rec *out, const char **why)
 {
 	json_error_t jerr;
 	const char *raw[F_COUNT_ALL] = {0};
@@ -326,19 +344,22 @@ enum lg_status engage_parse_json(struct engage_parser *p, const char *line, size
 	json_t *props = json_object();
 	const char *key;
 	json_t *v;
-	json_object_foreach(p->doc, key, v) {
+	json_object_foreach(p->doc, key, v)
+	{
 		int f = field_of(p, key, strlen(key));
 		if (f < 0) {
 			if (!strcmp(key, "properties") && json_is_object(v)) {
 				const char *k2;
 				json_t *v2;
-				json_object_foreach(v, k2, v2) {
+				json_object_foreach(v, k2, v2)
+				{
 					if (!strcmp(k2, "count") && out->count < 0) {
 						const char *c = scalar(v2, p->num[F_COUNT_ALL],
 								       sizeof(p->num[0]), false);
 						if (!c || !parse_count(c, &out->count)) {
 							json_decref(props);
-							return *why = "count is not a whole number", LG_EDATA;
+							return *why = "count is not a whole number",
+							       LG_EDATA;
 						}
 					}
 					json_object_set(props, k2, v2);
@@ -372,7 +393,7 @@ enum lg_status engage_parse_json(struct engage_parser *p, const char *line, size
 /* ---- CSV ---------------------------------------------------------------- */
 
 enum lg_status engage_csv_header(struct engage_parser *p, const char *const *name,
-				const size_t *len, size_t n, const char **why)
+				 const size_t *len, size_t n, const char **why)
 {
 	const struct engage_map *m = p->map;
 
@@ -405,8 +426,9 @@ enum lg_status engage_csv_header(struct engage_parser *p, const char *const *nam
 		 * an export of another shape, is said as such. */
 		for (int f = 0; f < F_COUNT_ALL; f++) {
 			if (m->column[f] && p->col[f] < 0) {
-				snprintf(p->why, sizeof(p->why), "no %s column '%.60s' ([events.map.%s])",
-					 field_names[f], m->column[f], m->name);
+				snprintf(p->why, sizeof(p->why),
+					 "no %s column '%.60s' ([events.map.%s])", field_names[f],
+					 m->column[f], m->name);
 				return *why = p->why, LG_EDATA;
 			}
 		}
@@ -422,16 +444,16 @@ enum lg_status engage_csv_header(struct engage_parser *p, const char *const *nam
 	return LG_OK;
 }
 
-enum lg_status engage_parse_csv(struct engage_parser *p, const char *const *cell,
-			       const size_t *len, size_t n, struct engage_rec *out,
-			       const char **why)
+enum lg_status engage_parse_csv(struct engage_parser *p, const char *const *cell, const size_t *len,
+				size_t n, struct engage_rec *out, const char **why)
 {
 	reset(p);
 	clear(out);
 	if (p->skip_col) {
 		for (size_t k = 0; k < p->map->n_skip; k++) {
 			int c = p->skip_col[k];
-			if (c >= 0 && (size_t)c < n && skip_matches(&p->map->skip[k], cell[c], len[c])) {
+			if (c >= 0 && (size_t)c < n &&
+			    skip_matches(&p->map->skip[k], cell[c], len[c])) {
 				out->ignored = true;
 				return LG_OK;
 			}

@@ -33,8 +33,14 @@
 
 /* The fields of an event (the names of the list above, in this order). */
 enum engage_field {
-	ENGAGE_F_ID, ENGAGE_F_EMAIL, ENGAGE_F_DOMAIN, ENGAGE_F_TYPE, ENGAGE_F_AT, ENGAGE_F_CHANNEL,
-	ENGAGE_F_ASSET, ENGAGE_F_COUNT,
+	ENGAGE_F_ID,
+	ENGAGE_F_EMAIL,
+	ENGAGE_F_DOMAIN,
+	ENGAGE_F_TYPE,
+	ENGAGE_F_AT,
+	ENGAGE_F_CHANNEL,
+	ENGAGE_F_ASSET,
+	ENGAGE_F_COUNT,
 };
 #define ENGAGE_FIELD_COUNT 8
 const char *engage_field_name(enum engage_field f); /* "event_id", "email", ... "count" */
@@ -42,10 +48,10 @@ int engage_field_find(const char *name, size_t n);  /* by that name (ASCII case 
 
 /* How a map's occurred_at is written. */
 enum engage_time_format {
-	ENGAGE_TIME_AUTO = 0,  /* RFC 3339, a date, or Unix time: 9-12 digits seconds, 13-16 ms */
-	ENGAGE_TIME_RFC3339,   /* RFC 3339 or a date only */
-	ENGAGE_TIME_EPOCH_S,   /* Unix seconds, any number of digits */
-	ENGAGE_TIME_EPOCH_MS,  /* Unix milliseconds, any number of digits */
+	ENGAGE_TIME_AUTO = 0, /* RFC 3339, a date, or Unix time: 9-12 digits seconds, 13-16 ms */
+	ENGAGE_TIME_RFC3339,  /* RFC 3339 or a date only */
+	ENGAGE_TIME_EPOCH_S,  /* Unix seconds, any number of digits */
+	ENGAGE_TIME_EPOCH_MS, /* Unix milliseconds, any number of digits */
 };
 const char *engage_time_format_name(enum engage_time_format f); /* "auto", "rfc3339", ... */
 
@@ -87,9 +93,9 @@ struct engage_rec {
 	const char *channel;
 	const char *asset;
 	int64_t occurred_at;
-	long count;          /* -1: absent */
-	const char *props;   /* the other properties as a JSON object, or NULL */
-	bool ignored;        /* the map says this record is no event (a type mapped to
+	long count;        /* -1: absent */
+	const char *props; /* the other properties as a JSON object, or NULL */
+	bool ignored;      /* the map says this record is no event (a type mapped to
 			      * nothing, an ignore_when); the other fields unset */
 };
 
@@ -113,16 +119,15 @@ void engage_parser_set_map(struct engage_parser *p, const struct engage_map *m);
  * out->event_id NULL and out->ignored false: skip it.
  */
 enum lg_status engage_parse_json(struct engage_parser *p, const char *line, size_t n,
-				struct engage_rec *out, const char **why);
+				 struct engage_rec *out, const char **why);
 
 /*
  * CSV: the header's names first (LG_EDATA and *why when a required column
  * is missing), then each row's cells.  Cells are borrowed for the call.
  */
 enum lg_status engage_csv_header(struct engage_parser *p, const char *const *name,
-				const size_t *len, size_t n, const char **why);
-enum lg_status engage_parse_csv(struct engage_parser *p, const char *const *cell,
-			       const size_t *len, size_t n, struct engage_rec *out,
-			       const char **why);
+				 const size_t *len, size_t n, const char **why);
+enum lg_status engage_parse_csv(struct engage_parser *p, const char *const *cell, const size_t *len,
+				size_t n, struct engage_rec *out, const char **why);
 
 #endif

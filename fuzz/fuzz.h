@@ -21,10 +21,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 
 /* Report a broken promise (BUG: the message names it) and abort. */
-#define FUZZ_CHECK(cond)                                                             \
-	do {                                                                         \
-		if (!(cond))                                                         \
-			BUG("promise broken: %s", #cond);                            \
+#define FUZZ_CHECK(cond)                                                                           \
+	do {                                                                                       \
+		if (!(cond))                                                                       \
+			BUG("promise broken: %s", #cond);                                          \
 	} while (0)
 
 /* The bytes as a descriptor at offset 0 (a memfd: the reader wants an fd,

@@ -15,8 +15,8 @@
  * not match: names are compared whole.
  */
 static const char *const known[] = {
-	"email", "emailaddress", "workemail", "businessemail", "emails", "contactemail",
-	"personemail", "primaryemail", "emailaddress1", "email1", "mail", "personalemail",
+	"email",       "emailaddress", "workemail",     "businessemail", "emails", "contactemail",
+	"personemail", "primaryemail", "emailaddress1", "email1",        "mail",   "personalemail",
 };
 
 static size_t fold(const char *s, size_t n, char *out, size_t cap)
@@ -110,8 +110,10 @@ long io_find_email_column(const struct io_row *h, const char *name, struct lg_er
 	if (found < 0) {
 		list_headers(h, &seen);
 		lg_err_set(err, LG_EDATA,
-			   "no email column (looked for Email, Email Address, E-mail, Work Email ...); "
-			   "the header has %s; name it with --email-column", seen.data);
+			   "no email column (looked for Email, Email Address, E-mail, Work Email "
+			   "...); "
+			   "the header has %s; name it with --email-column",
+			   seen.data);
 		lg_buf_release(&seen);
 	}
 	return found;

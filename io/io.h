@@ -14,27 +14,27 @@
 /* ---- reader ---- */
 
 struct io_row {
-	size_t n;                  /* number of fields */
-	const char *const *field;  /* NUL-terminated fields (borrowed) */
-	const size_t *len;         /* their lengths */
-	unsigned long line;        /* first physical line of the row, 1-based */
-	unsigned long last_line;   /* last physical line (quoted newlines) */
-	unsigned long stray_line;  /* first line where text follows a closing quote
+	size_t n;                 /* number of fields */
+	const char *const *field; /* NUL-terminated fields (borrowed) */
+	const size_t *len;        /* their lengths */
+	unsigned long line;       /* first physical line of the row, 1-based */
+	unsigned long last_line;  /* last physical line (quoted newlines) */
+	unsigned long stray_line; /* first line where text follows a closing quote
 				    * (`"a@x.io"x,`: read as "a@x.iox"), 0 if none */
-	bool plain;                /* no field holds a quote, delimiter or line break */
+	bool plain;               /* no field holds a quote, delimiter or line break */
 };
 
 struct io_reader_stats {
-	unsigned long lines;         /* physical lines read */
-	unsigned long blank_lines;   /* blank lines skipped */
-	unsigned long footer_rows;   /* Salesforce report footer rows (not contacts) */
-	unsigned long footer_line;   /* first line of the footer, 0 if none */
+	unsigned long lines;       /* physical lines read */
+	unsigned long blank_lines; /* blank lines skipped */
+	unsigned long footer_rows; /* Salesforce report footer rows (not contacts) */
+	unsigned long footer_line; /* first line of the footer, 0 if none */
 	unsigned long footer_last;
 	unsigned long unclosed_quote_line; /* row whose quote never closed, 0 if none: that row
 					    * runs to the end of the input, one record */
 	unsigned long preamble_lines; /* lines above the header (notes, blank lines): not rows */
-	uint64_t bytes;              /* bytes consumed so far */
-	uint64_t size;               /* input size if known (regular file), else 0 */
+	uint64_t bytes;               /* bytes consumed so far */
+	uint64_t size;                /* input size if known (regular file), else 0 */
 };
 
 struct io_reader;
@@ -50,8 +50,7 @@ char io_sniff_delim(const char *s, size_t n);
  * header line).  Input that is not UTF-8 text fails with LG_EDATA; a read
  * error LG_EIO.  *out is owned: free it with io_reader_free.
  */
-enum lg_status io_reader_new(struct io_reader **out, int fd, const char *name,
-			      struct lg_err *err);
+enum lg_status io_reader_new(struct io_reader **out, int fd, const char *name, struct lg_err *err);
 
 /* Where the header of a contact list is (io_reader_new_list). */
 struct io_header_opts {
@@ -74,7 +73,7 @@ struct io_header_opts {
  * The lines above the header are counted in preamble_lines.
  */
 enum lg_status io_reader_new_list(struct io_reader **out, int fd, const char *name,
-				   const struct io_header_opts *h, struct lg_err *err);
+				  const struct io_header_opts *h, struct lg_err *err);
 void io_reader_free(struct io_reader *r);
 
 /* The header row; borrowed until io_reader_free. */
@@ -90,8 +89,7 @@ bool io_reader_crlf(const struct io_reader *r); /* header line ended in CRLF */
  * report are not returned (see io_reader_stats).  Errors: LG_EDATA (NUL
  * byte, a record over IO_RECORD_MAX) and LG_EIO, with the line in err.
  */
-enum lg_status io_reader_next(struct io_reader *r, const struct io_row **row,
-			      struct lg_err *err);
+enum lg_status io_reader_next(struct io_reader *r, const struct io_row **row, struct lg_err *err);
 void io_reader_stats(const struct io_reader *r, struct io_reader_stats *st);
 
 /* For tests: parse every line with libcsv, none with the quote-free split. */
@@ -127,10 +125,10 @@ enum io_format {
 
 /* How a column is written as JSON. */
 enum io_kind {
-	IO_KIND_TEXT,    /* a string, "" for empty */
+	IO_KIND_TEXT,     /* a string, "" for empty */
 	IO_KIND_OPTIONAL, /* a string, null for empty */
-	IO_KIND_LIST,    /* ";"-separated -> array of strings */
-	IO_KIND_NUMBER,  /* a number the caller formatted: CSV as it is (a leading '-'
+	IO_KIND_LIST,     /* ";"-separated -> array of strings */
+	IO_KIND_NUMBER,   /* a number the caller formatted: CSV as it is (a leading '-'
 			  * is a sign, not a formula), JSON a number (null when the
 			  * cell is not one, or not a finite one) */
 };
@@ -162,9 +160,9 @@ enum io_guard {
 
 struct io_writer_opts {
 	enum io_format format;
-	char delim;  /* CSV delimiter */
-	bool crlf;   /* CSV line end */
-	bool bom;    /* CSV: write a UTF-8 BOM first */
+	char delim;          /* CSV delimiter */
+	bool crlf;           /* CSV line end */
+	bool bom;            /* CSV: write a UTF-8 BOM first */
 	enum io_guard guard; /* CSV: which cells get the formula guard */
 };
 

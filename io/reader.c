@@ -54,40 +54,40 @@
 #define HOLD_MAX 64 /* one-cell rows held back at most */
 
 struct rowbuf {
-	struct lg_buf bytes;  /* the fields, each NUL-terminated */
+	struct lg_buf bytes; /* the fields, each NUL-terminated */
 	size_t *off;
 	size_t *lens;
 	const char **ptrs;
 	size_t n, cap;
 	unsigned long line, last_line;
 	unsigned long stray_line; /* first line with text after a closing quote, 0 if none */
-	bool plain;           /* split from a quote-free line */
-	bool borrowed;        /* ptrs point into the read buffer (see materialize) */
-	bool candidate;       /* might be part of a report footer */
-	bool marker;          /* carries a Salesforce footer marker */
+	bool plain;               /* split from a quote-free line */
+	bool borrowed;            /* ptrs point into the read buffer (see materialize) */
+	bool candidate;           /* might be part of a report footer */
+	bool marker;              /* carries a Salesforce footer marker */
 };
 
 struct io_reader {
 	int fd;
 	char *name;
 	struct csv_parser p;
-	char *buf;            /* read buffer: unfed bytes are [pos, len) */
+	char *buf; /* read buffer: unfed bytes are [pos, len) */
 	size_t pos, len, cap;
-	size_t next_lf;       /* offset of the first LF at or after pos; len if none; SIZE_MAX unknown */
-	bool eof;             /* read() returned 0 */
-	bool finished;        /* csv_fini called */
-	bool overflow;        /* the current row grew past IO_RECORD_MAX */
+	size_t next_lf; /* offset of the first LF at or after pos; len if none; SIZE_MAX unknown */
+	bool eof;       /* read() returned 0 */
+	bool finished;  /* csv_fini called */
+	bool overflow;  /* the current row grew past IO_RECORD_MAX */
 	bool in_row;
-	bool no_split;        /* tests: send every line through libcsv */
-	bool stray;           /* parse_lenient: the next field had text after its closing quote */
-	struct lg_buf carry;  /* parse_lenient: a field taken over from libcsv */
+	bool no_split;       /* tests: send every line through libcsv */
+	bool stray;          /* parse_lenient: the next field had text after its closing quote */
+	struct lg_buf carry; /* parse_lenient: a field taken over from libcsv */
 	unsigned long row_start;
-	struct rowbuf *cur;   /* the row being parsed */
-	struct rowbuf **q;    /* completed rows, oldest first */
+	struct rowbuf *cur; /* the row being parsed */
+	struct rowbuf **q;  /* completed rows, oldest first */
 	size_t qcount, qcap, releasable, scanned;
 	struct rowbuf **pool; /* recycled rows */
 	size_t npool, cappool;
-	struct rowbuf *lent;  /* the row last returned */
+	struct rowbuf *lent; /* the row last returned */
 	struct rowbuf *header;
 	char delim;
 	bool bom, crlf;
@@ -282,7 +282,8 @@ static enum lg_status fill(struct io_reader *r, struct lg_err *err)
 				line++;
 		return lg_err_set(err, LG_EDATA,
 				  "%s:%lu: NUL byte: this is not a text file "
-				  "(UTF-16 or binary? save it as CSV UTF-8)", r->name, line);
+				  "(UTF-16 or binary? save it as CSV UTF-8)",
+				  r->name, line);
 	}
 	r->len += (size_t)n;
 	r->next_lf = SIZE_MAX; /* the buffer moved and grew */
@@ -554,8 +555,8 @@ static enum lg_status find_header(struct io_reader *r, const char *column, struc
 	struct csv_parser p;
 	struct rowbuf *b = row_get(r);
 	enum lg_status st = LG_OK;
-	size_t off = 0;        /* from r->pos (fill may move the buffer): the line looked at */
-	size_t most = 0;       /* the most filled cells of a line above it */
+	size_t off = 0;  /* from r->pos (fill may move the buffer): the line looked at */
+	size_t most = 0; /* the most filled cells of a line above it */
 	unsigned long quotes = 0;
 	bool stray = false;
 
@@ -614,8 +615,8 @@ static enum lg_status header_line(struct io_reader *r, size_t *start, struct lg_
 		size_t i = r->pos;
 		while (i < r->len && (r->buf[i] == '\r' || r->buf[i] == '\n'))
 			i++;
-		if (r->eof || r->len - r->pos >= IO_RECORD_MAX || memchr(r->buf + i, '\n', r->len - i) ||
-		    memchr(r->buf + i, '\r', r->len - i)) {
+		if (r->eof || r->len - r->pos >= IO_RECORD_MAX ||
+		    memchr(r->buf + i, '\n', r->len - i) || memchr(r->buf + i, '\r', r->len - i)) {
 			*start = i;
 			return LG_OK;
 		}
@@ -625,14 +626,13 @@ static enum lg_status header_line(struct io_reader *r, size_t *start, struct lg_
 	}
 }
 
-enum lg_status io_reader_new(struct io_reader **out, int fd, const char *name,
-			      struct lg_err *err)
+enum lg_status io_reader_new(struct io_reader **out, int fd, const char *name, struct lg_err *err)
 {
 	return io_reader_new_list(out, fd, name, NULL, err);
 }
 
 enum lg_status io_reader_new_list(struct io_reader **out, int fd, const char *name,
-				   const struct io_header_opts *h, struct lg_err *err)
+				  const struct io_header_opts *h, struct lg_err *err)
 {
 	struct io_reader *r = lg_xcalloc(1, sizeof(*r));
 	enum lg_status st = LG_OK;
@@ -684,8 +684,8 @@ enum lg_status io_reader_new_list(struct io_reader **out, int fd, const char *na
 			goto fail;
 	}
 	if (!r->qcount && h && h->skip_lines > 0) {
-		st = lg_err_set(err, LG_EDATA, "%s: no header row below the %ld lines skipped", name,
-				h->skip_lines);
+		st = lg_err_set(err, LG_EDATA, "%s: no header row below the %ld lines skipped",
+				name, h->skip_lines);
 		goto fail;
 	}
 	if (!r->qcount) {
@@ -695,14 +695,16 @@ enum lg_status io_reader_new_list(struct io_reader **out, int fd, const char *na
 	r->header = r->q[0];
 	r->qcount = 0;
 	materialize(r->header);
-	r->hdr = (struct io_row){r->header->n, r->header->ptrs, r->header->lens, r->header->line,
-				 r->header->last_line, r->header->stray_line, r->header->plain};
+	r->hdr = (struct io_row){r->header->n,    r->header->ptrs,      r->header->lens,
+				 r->header->line, r->header->last_line, r->header->stray_line,
+				 r->header->plain};
 	r->st.preamble_lines = r->hdr.line - 1;
 	for (size_t i = 0; i < r->header->n; i++) {
 		if (u8_check((const uint8_t *)r->header->ptrs[i], r->header->lens[i])) {
 			st = lg_err_set(err, LG_EDATA,
 					"%s:%lu: the header is not UTF-8 text (another encoding? "
-					"save it as CSV UTF-8)", name, r->hdr.line);
+					"save it as CSV UTF-8)",
+					name, r->hdr.line);
 			goto fail;
 		}
 	}
@@ -791,8 +793,7 @@ static void settle(struct io_reader *r)
 	r->qcount = r->scanned = r->releasable;
 }
 
-enum lg_status io_reader_next(struct io_reader *r, const struct io_row **row,
-			      struct lg_err *err)
+enum lg_status io_reader_next(struct io_reader *r, const struct io_row **row, struct lg_err *err)
 {
 	if (r->lent) {
 		row_put(r, r->lent);
@@ -816,7 +817,8 @@ enum lg_status io_reader_next(struct io_reader *r, const struct io_row **row,
 	r->releasable--;
 	r->scanned--;
 	r->lent = b;
-	r->out = (struct io_row){b->n, b->ptrs, b->lens, b->line, b->last_line, b->stray_line, b->plain};
+	r->out = (struct io_row){b->n,         b->ptrs,       b->lens, b->line,
+				 b->last_line, b->stray_line, b->plain};
 	*row = &r->out;
 	return LG_OK;
 }

@@ -61,10 +61,10 @@ struct io_spool {
 	size_t records;
 	size_t mem, peak, budget;
 	size_t spilled;
-	int fd;              /* the spool file, -1 until the first spill */
-	char *path;          /* its (unlinked) name, for messages */
-	off_t file_end;      /* where the next spilled block goes */
-	size_t disk_blocks;  /* blocks now in the file */
+	int fd;             /* the spool file, -1 until the first spill */
+	char *path;         /* its (unlinked) name, for messages */
+	off_t file_end;     /* where the next spilled block goes */
+	size_t disk_blocks; /* blocks now in the file */
 };
 
 struct io_spool *io_spool_new(size_t mem_budget)

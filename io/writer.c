@@ -36,11 +36,11 @@ struct io_writer {
 	int err_no;
 	unsigned long repaired;
 	unsigned char special[256]; /* 1: the cell must be quoted if it holds this byte */
-	unsigned char jclass[256];  /* JSON strings: 0 copy, 1 escape, 2 a UTF-8 lead byte or worse */
-	char *extra_key;            /* JSON key of cells past the header: "_extra", unless taken */
-	struct lg_buf keys;         /* JSON: each column's "key": and then the extra cells' */
-	size_t *key_end;            /* where key i ends in keys (ncols + 1 of them) */
-	size_t key_probes;          /* names looked up by unique_key() */
+	unsigned char jclass[256]; /* JSON strings: 0 copy, 1 escape, 2 a UTF-8 lead byte or worse */
+	char *extra_key;           /* JSON key of cells past the header: "_extra", unless taken */
+	struct lg_buf keys;        /* JSON: each column's "key": and then the extra cells' */
+	size_t *key_end;           /* where key i ends in keys (ncols + 1 of them) */
+	size_t key_probes;         /* names looked up by unique_key() */
 };
 
 static void write_all(struct io_writer *w, const char *p, size_t n)
@@ -396,8 +396,7 @@ static char *json_number(char *o, const char *s, size_t n)
 static char *json_cell(struct io_writer *w, char *o, enum io_kind kind, const char *s, size_t n)
 {
 	switch (kind) {
-	case IO_KIND_NUMBER:
-		return json_number(o, s, n);
+	case IO_KIND_NUMBER: return json_number(o, s, n);
 	case IO_KIND_OPTIONAL:
 		if (!n) {
 			memcpy(o, "null", 4);
@@ -423,8 +422,7 @@ static char *json_cell(struct io_writer *w, char *o, enum io_kind kind, const ch
 		*o++ = ']';
 		return o;
 	}
-	case IO_KIND_TEXT:
-		break;
+	case IO_KIND_TEXT: break;
 	}
 	return json_str(w, o, s, n);
 }
@@ -574,7 +572,8 @@ struct io_writer *io_writer_new(int fd, const struct io_writer_opts *opts,
 	w->extra_key = unique_key(w, &taken, "_extra", &extra_len);
 	if (opts->format == IO_FORMAT_JSONL) {
 		add_key(w, ncols, w->extra_key, extra_len);
-		memset(w->keys.data + w->keys.len, 0, KEY_COPY); /* what put_key copies past the last */
+		memset(w->keys.data + w->keys.len, 0,
+		       KEY_COPY); /* what put_key copies past the last */
 	}
 	lg_map_release(&taken);
 	lg_buf_release(&name);

@@ -65,7 +65,8 @@ static enum lg_status on_event(void *arg, const struct bounce_event *ev, struct 
 		 * event: the bounce or complaint behind it is one of its own,
 		 * and only that one counts against the lists. */
 		bool newly;
-		st = store_suppress(I->store, I->contact.data, I->contact.len, STORE_SUPPRESS_PROVIDER,
+		st = store_suppress(I->store, I->contact.data, I->contact.len,
+				    STORE_SUPPRESS_PROVIDER,
 				    ev->occurred_at ? ev->occurred_at : I->now, &newly, err);
 		if (st == LG_OK) {
 			I->f.notices++;
@@ -87,10 +88,14 @@ static enum lg_status on_event(void *arg, const struct bounce_event *ev, struct 
 		lg_buf_release(&b);
 	}
 	struct store_bounce sb = {
-		.address = I->contact.data, .address_len = I->contact.len,
+		.address = I->contact.data,
+		.address_len = I->contact.len,
 		.type = bounce_type_name(ev->type),
-		.status = ev->status, .code = ev->code, .reason = ev->reason,
-		.format = bounce_format_name(ev->format), .key = I->key.data,
+		.status = ev->status,
+		.code = ev->code,
+		.reason = ev->reason,
+		.format = bounce_format_name(ev->format),
+		.key = I->key.data,
 		.occurred_at = ev->occurred_at,
 	};
 	if ((st = store_bounce_add(I->store, &I->run, &sb, I->now, &eff, err)) != LG_OK)
@@ -144,8 +149,15 @@ enum lg_status job_bounces_import(const struct job_bounces_opts *o, struct job_i
 {
 	struct import I = {.o = o, .now = o->now, .ctx = conf_verify_ctx(o->conf)};
 	struct job_import_opts io = {
-		.db = o->db, .list = o->list, .files = o->files, .n = o->n, .max = BOUNCE_FILE_MAX,
-		.now = o->now, .one = import_one, .done = import_done, .notice = import_notice,
+		.db = o->db,
+		.list = o->list,
+		.files = o->files,
+		.n = o->n,
+		.max = BOUNCE_FILE_MAX,
+		.now = o->now,
+		.one = import_one,
+		.done = import_done,
+		.notice = import_notice,
 		.arg = &I,
 	};
 	enum lg_status st = job_import(&io, rep, err);

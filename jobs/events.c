@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #define EVENTS_FILE_MAX ((size_t)1 << 32) /* a larger file is refused (4 GiB) */
-#define WARN_BAD_MAX 20                       /* bad records listed one by one */
+#define WARN_BAD_MAX 20                   /* bad records listed one by one */
 
 struct import {
 	const struct job_events_opts *o;
@@ -56,7 +56,7 @@ static const char *key_of(struct import *I, const char *s, enum key_kind kind)
 	switch (kind) {
 	case KEY_CONTACT:
 		return verify_contact_key_of(I->ctx, s, strlen(s), &I->key, NULL) ? I->key.data
-										 : NULL;
+										  : NULL;
 	case KEY_ADDRESS_ACCOUNT: {
 		/* the account of the address's contact, as scoring finds it;
 		 * an address that is not valid gives its account by the
@@ -69,8 +69,7 @@ static const char *key_of(struct import *I, const char *s, enum key_kind kind)
 		s = at ? at + 1 : "";
 		break;
 	}
-	case KEY_DOMAIN:
-		break;
+	case KEY_DOMAIN: break;
 	}
 	n = verify_domain_account(I->ctx, s, strlen(s), &acct);
 	return n ? acct : NULL;
@@ -93,16 +92,21 @@ static enum lg_status add(struct import *I, unsigned long line, const struct eng
 	}
 	const char *k = key_of(I, key, kind);
 	if (!k) {
-		bad(I, line, account ? "the domain is not a valid domain"
-				     : "the email is not a valid address");
+		bad(I, line,
+		    account ? "the domain is not a valid domain"
+			    : "the email is not a valid address");
 		return LG_OK;
 	}
 	struct store_event se = {
 		.event_id = e->event_id,
 		.address = account ? NULL : k,
 		.account = account ? k : NULL,
-		.type = e->type, .channel = e->channel, .asset = e->asset,
-		.occurred_at = e->occurred_at, .count = e->count, .props = e->props,
+		.type = e->type,
+		.channel = e->channel,
+		.asset = e->asset,
+		.occurred_at = e->occurred_at,
+		.count = e->count,
+		.props = e->props,
 	};
 	bool added;
 	enum lg_status st = store_event_add(I->store, &I->run, &se, &added, err);
@@ -117,7 +121,8 @@ static enum lg_status add(struct import *I, unsigned long line, const struct eng
 	if (t < 0 && ++I->f.unknown <= WARN_BAD_MAX)
 		job_warn(I->o->notice, I->o->arg,
 			 "%s:%lu: unknown event type '%s' (imported; it scores nothing until "
-			 "[scoring] event.%s names it)", I->file, line, e->type, e->type);
+			 "[scoring] event.%s names it)",
+			 I->file, line, e->type, e->type);
 	return LG_OK;
 }
 
@@ -183,15 +188,15 @@ static void map_hint(struct import *I, const struct io_row *h, char *out, size_t
 		const char *why;
 		engage_parser_set_map(p, m);
 		if (engage_csv_header(p, h->field, h->len, h->n, &why) == LG_OK) {
-			snprintf(out, cap, " (a file of [events.map.%s]: give --map %s)", m->name, m->name);
+			snprintf(out, cap, " (a file of [events.map.%s]: give --map %s)", m->name,
+				 m->name);
 			break;
 		}
 	}
 	engage_parser_free(p);
 }
 
-static enum lg_status import_csv(struct import *I, const char *data, size_t len,
-				 struct lg_err *err)
+static enum lg_status import_csv(struct import *I, const char *data, size_t len, struct lg_err *err)
 {
 	struct io_reader *rd = NULL;
 	const struct io_row *row;
@@ -256,8 +261,9 @@ static void import_done(void *arg, const char *file)
 		job_warn(I->o->notice, I->o->arg, "%s: %lu more records not imported, not listed",
 			 file, I->f.bad - WARN_BAD_MAX);
 	if (I->f.unknown > WARN_BAD_MAX)
-		job_warn(I->o->notice, I->o->arg, "%s: %lu more events of unknown types, not listed",
-			 file, I->f.unknown - WARN_BAD_MAX);
+		job_warn(I->o->notice, I->o->arg,
+			 "%s: %lu more events of unknown types, not listed", file,
+			 I->f.unknown - WARN_BAD_MAX);
 	if (I->o->done)
 		I->o->done(I->o->arg, file, &I->f);
 }
@@ -272,12 +278,23 @@ static void import_notice(void *arg, enum job_notice kind, const char *msg)
 enum lg_status job_events_import(const struct job_events_opts *o, struct job_import_report *rep,
 				 struct lg_err *err)
 {
-	struct import I = {.o = o, .conf = o->conf, .map = o->map, .now = o->now,
-			   .ctx = conf_verify_ctx(o->conf), .parser = engage_parser_new()};
+	struct import I = {.o = o,
+			   .conf = o->conf,
+			   .map = o->map,
+			   .now = o->now,
+			   .ctx = conf_verify_ctx(o->conf),
+			   .parser = engage_parser_new()};
 	engage_parser_set_map(I.parser, I.map);
 	struct job_import_opts io = {
-		.db = o->db, .files = o->files, .n = o->n, .max = EVENTS_FILE_MAX, .now = o->now,
-		.one = import_one, .done = import_done, .notice = import_notice, .arg = &I,
+		.db = o->db,
+		.files = o->files,
+		.n = o->n,
+		.max = EVENTS_FILE_MAX,
+		.now = o->now,
+		.one = import_one,
+		.done = import_done,
+		.notice = import_notice,
+		.arg = &I,
 	};
 	enum lg_status st = job_import(&io, rep, err);
 	lg_buf_release(&I.key);

@@ -104,7 +104,8 @@ static enum lg_status write_member(void *arg, const struct store_member *m, stru
 		return st;
 	j->rep.rows++;
 	if (j->o.for_sequence)
-		return store_export_row(j->store, j->export_id, &j->li, m->contact_id, j->o.now, err);
+		return store_export_row(j->store, j->export_id, &j->li, m->contact_id, j->o.now,
+					err);
 	return LG_OK;
 }
 

@@ -47,8 +47,8 @@ static enum lg_status readable(const char *path, struct lg_err *err)
 }
 
 /* One file in its transaction; *own when a failure is the file's. */
-static enum lg_status import_file(struct store *s, const struct job_import_opts *o,
-				  int64_t list_id, const char *file, struct lg_buf *data, bool *own,
+static enum lg_status import_file(struct store *s, const struct job_import_opts *o, int64_t list_id,
+				  const char *file, struct lg_buf *data, bool *own,
 				  struct lg_err *err)
 {
 	struct store_run run;

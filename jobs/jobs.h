@@ -37,36 +37,36 @@ struct store_verdict;
  * found with the gate's own arithmetic on the inputs the change would give.
  */
 enum list_fix {
-	LIST_FIX_NONE = 0,          /* not blocked there */
-	LIST_FIX_VERIFY,            /* no complete version: verify the list */
-	LIST_FIX_NO_RISKY,          /* without the risky records it passes as it is */
-	LIST_FIX_REFRESH,           /* re-verifying the records older than `days` passes */
-	LIST_FIX_REFRESH_NO_RISKY,  /* that, and without the risky records */
-	LIST_FIX_TOO_FEW,           /* no refresh passes: too few records for the threshold */
-	LIST_FIX_UNKNOWN,           /* nothing may be sent, but verdicts are unknown */
-	LIST_FIX_NOTHING,           /* nothing may be sent, even re-verified */
+	LIST_FIX_NONE = 0,         /* not blocked there */
+	LIST_FIX_VERIFY,           /* no complete version: verify the list */
+	LIST_FIX_NO_RISKY,         /* without the risky records it passes as it is */
+	LIST_FIX_REFRESH,          /* re-verifying the records older than `days` passes */
+	LIST_FIX_REFRESH_NO_RISKY, /* that, and without the risky records */
+	LIST_FIX_TOO_FEW,          /* no refresh passes: too few records for the threshold */
+	LIST_FIX_UNKNOWN,          /* nothing may be sent, but verdicts are unknown */
+	LIST_FIX_NOTHING,          /* nothing may be sent, even re-verified */
 };
 struct list_fix_predicted {
 	enum list_fix kind;
-	int days;                   /* the refresh's --older-than, in days (-1: none) */
-	unsigned long refresh;      /* the contacts that refresh re-verifies */
-	unsigned long risky;        /* *NO_RISKY: the risky records left out */
-	unsigned long unknown;      /* UNKNOWN: unknown contacts, not suppressed */
-	struct verify_gate_input in;        /* what export would write after the change */
-	struct verify_gate_decision after;  /* the predicted part of that */
-	unsigned long min_records;  /* TOO_FEW: fewest records like those that pass; 0 none */
-	double passes_at;           /* TOO_FEW: the lowest threshold it passes, as it is
+	int days;                          /* the refresh's --older-than, in days (-1: none) */
+	unsigned long refresh;             /* the contacts that refresh re-verifies */
+	unsigned long risky;               /* *NO_RISKY: the risky records left out */
+	unsigned long unknown;             /* UNKNOWN: unknown contacts, not suppressed */
+	struct verify_gate_input in;       /* what export would write after the change */
+	struct verify_gate_decision after; /* the predicted part of that */
+	unsigned long min_records; /* TOO_FEW: fewest records like those that pass; 0 none */
+	double passes_at;          /* TOO_FEW: the lowest threshold it passes, as it is
 				     * (after the refresh when nothing may be sent as is) */
 };
 
 struct list_eval {
-	unsigned long members;                          /* contacts of the current version */
-	unsigned long by_status[VERIFY_STATUS_COUNT];   /* their latest verdicts */
-	unsigned long by_fresh[3];                      /* enum decay_class */
+	unsigned long members;                        /* contacts of the current version */
+	unsigned long by_status[VERIFY_STATUS_COUNT]; /* their latest verdicts */
+	unsigned long by_fresh[3];                    /* enum decay_class */
 	unsigned long suppressed;
-	unsigned long exportable;                       /* what export would write */
-	double whole_predicted;                         /* predicted bounce rate of every member */
-	struct verify_gate_input in;   /* the observed part: the current version's window */
+	unsigned long exportable;    /* what export would write */
+	double whole_predicted;      /* predicted bounce rate of every member */
+	struct verify_gate_input in; /* the observed part: the current version's window */
 	struct verify_gate_decision gate;
 	bool include_risky;
 	struct list_fix_predicted fix; /* the way out of gate.why's PREDICTED or EMPTY */
@@ -84,9 +84,8 @@ enum lg_status list_evaluate(struct store *s, const struct conf *c,
  * e->gate.why): advice with the figures it would give, and the command
  * that does it (both reset first; left empty when why is not blocking).
  */
-void list_way_out(const struct conf *c, const struct store_list_info *li,
-		  const struct list_eval *e, unsigned why, struct lg_buf *advice,
-		  struct lg_buf *command);
+void list_way_out(const struct conf *c, const struct store_list_info *li, const struct list_eval *e,
+		  unsigned why, struct lg_buf *advice, struct lg_buf *command);
 
 /*
  * ---- profile.c: what a list says of a contact besides its address ----
@@ -98,9 +97,17 @@ void list_way_out(const struct conf *c, const struct store_list_info *li,
  * column), employees read as exports write them ("1,200", "51-200",
  * "10K"; -1 when there is no number).
  */
-enum { JOB_PROFILE_TITLE, JOB_PROFILE_COMPANY, JOB_PROFILE_INDUSTRY, JOB_PROFILE_REGION,
-       JOB_PROFILE_EMPLOYEES, JOB_PROFILE_FIRST_NAME, JOB_PROFILE_LAST_NAME, JOB_PROFILE_NAME,
-       JOB_PROFILE_COUNT };
+enum {
+	JOB_PROFILE_TITLE,
+	JOB_PROFILE_COMPANY,
+	JOB_PROFILE_INDUSTRY,
+	JOB_PROFILE_REGION,
+	JOB_PROFILE_EMPLOYEES,
+	JOB_PROFILE_FIRST_NAME,
+	JOB_PROFILE_LAST_NAME,
+	JOB_PROFILE_NAME,
+	JOB_PROFILE_COUNT
+};
 struct store_profile;
 int job_profile_column(const char *name, size_t len);
 void job_profile_of(struct lg_arena *a, const struct io_cell *cell, struct store_profile *out);
@@ -124,35 +131,35 @@ enum lg_status job_dns_keep(struct dns_resolver *r, struct store *s, const struc
 
 /* What a verify job counted and found: its summary. */
 struct job_verify_report {
-	const char *input;          /* borrowed */
-	const char *email_column;   /* borrowed */
+	const char *input;        /* borrowed */
+	const char *email_column; /* borrowed */
 	char delim;
 	bool bom;
-	uint64_t input_size;         /* bytes, 0 when unknown (standard input) */
+	uint64_t input_size; /* bytes, 0 when unknown (standard input) */
 	unsigned long rows;
-	unsigned long no_address;   /* rows without an address: not in by_status */
+	unsigned long no_address; /* rows without an address: not in by_status */
 	unsigned long by_status[VERIFY_STATUS_COUNT]; /* the other rows */
 	unsigned long by_reason[VERIFY_R_COUNT];
 	unsigned long by_flag[VERIFY_FLAG_COUNT];
 	unsigned long ragged;
-	unsigned long stray_quotes;  /* rows with text after a closing quote */
+	unsigned long stray_quotes;                /* rows with text after a closing quote */
 	unsigned long header_line, preamble_lines; /* lines above the header are no rows */
 	unsigned long blank_lines;
 	unsigned long footer_rows, footer_line, footer_last;
 	unsigned long repaired_utf8;
 	size_t distinct_addresses, distinct_domains;
-	size_t set_bytes;           /* memory of the duplicate set and domain cache */
-	bool dns;                   /* the DNS stage ran */
-	bool dns_down;              /* and the resolver did not answer */
-	bool dns_unanswered;        /* or left too many domains unanswered (job_dns_unanswered) */
-	size_t dns_failed;          /* domains that ended in dns.timeout or dns.servfail */
+	size_t set_bytes;    /* memory of the duplicate set and domain cache */
+	bool dns;            /* the DNS stage ran */
+	bool dns_down;       /* and the resolver did not answer */
+	bool dns_unanswered; /* or left too many domains unanswered (job_dns_unanswered) */
+	size_t dns_failed;   /* domains that ended in dns.timeout or dns.servfail */
 	struct dns_stats dns_stats;
-	size_t spool_peak;          /* memory of rows waiting for DNS, at most */
-	size_t spool_spilled;       /* bytes of waiting rows written to the spool file */
-	double elapsed;             /* the caller's to set: the whole run, in seconds */
-	const char *list;           /* the list recorded (borrowed), else NULL */
-	unsigned long list_contacts;   /* the contacts of the version it made */
-	unsigned long list_addressed;  /* rows with a valid address (the others were not
+	size_t spool_peak;            /* memory of rows waiting for DNS, at most */
+	size_t spool_spilled;         /* bytes of waiting rows written to the spool file */
+	double elapsed;               /* the caller's to set: the whole run, in seconds */
+	const char *list;             /* the list recorded (borrowed), else NULL */
+	unsigned long list_contacts;  /* the contacts of the version it made */
+	unsigned long list_addressed; /* rows with a valid address (the others were not
 					* recorded); those past list_contacts were collapsed */
 	struct verify_gate_decision gate;
 	unsigned long gate_candidates;
@@ -167,8 +174,8 @@ struct job_verify_report {
  * verified_at (the answer's time, or now).  sv's strings are borrowed from
  * v, d and static tables.  verify and refresh both call it.
  */
-void job_verdict(struct verify_result *v, const struct dns_result *d, bool hard_bounce,
-		 int64_t now, struct store_verdict *sv);
+void job_verdict(struct verify_result *v, const struct dns_result *d, bool hard_bounce, int64_t now,
+		 struct store_verdict *sv);
 
 /*
  * ---- verify.c: the verify job ----
@@ -196,25 +203,25 @@ enum job_notice { JOB_NOTICE_WARNING, JOB_NOTICE_NEWS };
 typedef void job_notice_fn(void *arg, enum job_notice kind, const char *msg);
 
 struct job_verify_opts {
-	const struct conf *conf;  /* borrowed for the job's life */
-	int in;                   /* the input, read from where it is; not closed */
-	const char *in_name;      /* for messages and the store; borrowed */
-	int out;                  /* job_verify_start's */
-	const char *out_name;     /* job_verify_start's */
+	const struct conf *conf; /* borrowed for the job's life */
+	int in;                  /* the input, read from where it is; not closed */
+	const char *in_name;     /* for messages and the store; borrowed */
+	int out;                 /* job_verify_start's */
+	const char *out_name;    /* job_verify_start's */
 	enum io_format format;
 	enum io_guard guard;
 	const char *email_column; /* name or 1-based number; NULL: found by name */
 	long skip_lines;          /* the header comes after this many lines; -1: look for it */
 	bool no_dns;              /* no lookups: dns.skipped */
 	struct dns_opts dns;
-	struct loop *loop;        /* the event loop the lookups work in (borrowed; it
+	struct loop *loop;     /* the event loop the lookups work in (borrowed; it
 				   * outlives the job); NULL: the job's own */
-	const char *list;         /* record as a version of this list; NULL: no store */
-	const char *source;       /* with list: where the list came from, or NULL */
-	const char *db;           /* with list: the database (NULL: the default path) */
-	int64_t now;              /* verified_at of what DNS did not date, and the store's clock */
-	job_notice_fn *notice;    /* may be NULL */
-	void *arg;                /* notice's, and job_verify_start's progress's */
+	const char *list;      /* record as a version of this list; NULL: no store */
+	const char *source;    /* with list: where the list came from, or NULL */
+	const char *db;        /* with list: the database (NULL: the default path) */
+	int64_t now;           /* verified_at of what DNS did not date, and the store's clock */
+	job_notice_fn *notice; /* may be NULL */
+	void *arg;             /* notice's, and job_verify_start's progress's */
 };
 /* Called for each row written: rows so far, input bytes read so far. */
 typedef void job_progress_fn(void *arg, unsigned long rows, uint64_t bytes);
@@ -222,7 +229,7 @@ typedef void job_progress_fn(void *arg, unsigned long rows, uint64_t bytes);
 struct job_verify;
 /* *out is set even on failure: job_verify_free it. */
 enum lg_status job_verify_new(struct job_verify **out, const struct job_verify_opts *opts,
-			       struct lg_err *err);
+			      struct lg_err *err);
 /* Rows go to out (not closed); out_name names it in messages (borrowed);
  * progress may be NULL. */
 void job_verify_start(struct job_verify *j, int out, const char *out_name,
@@ -256,33 +263,33 @@ void job_verify_free(struct job_verify *j);
  * recorded stays, and the next refresh goes on from there.
  */
 struct job_refresh_opts {
-	const struct conf *conf;  /* borrowed for the job's life */
-	const char *db;           /* NULL: the default path */
-	const char *list;         /* only its current version's contacts; NULL: all */
-	int64_t older;            /* seconds; -1: [decay] stale_days of the list's source */
-	unsigned long budget;     /* contacts at most (LIST_REFRESH_BUDGET) */
+	const struct conf *conf; /* borrowed for the job's life */
+	const char *db;          /* NULL: the default path */
+	const char *list;        /* only its current version's contacts; NULL: all */
+	int64_t older;           /* seconds; -1: [decay] stale_days of the list's source */
+	unsigned long budget;    /* contacts at most (LIST_REFRESH_BUDGET) */
 	struct dns_opts dns;
-	struct loop *loop;        /* the event loop the lookups work in (borrowed); NULL:
+	struct loop *loop; /* the event loop the lookups work in (borrowed); NULL:
 				   * the job's own */
 	int64_t now;
 };
 
 struct job_refresh_report {
-	int64_t older;                /* the age taken, in seconds */
-	bool resumed;                 /* an interrupted plan was taken up */
+	int64_t older; /* the age taken, in seconds */
+	bool resumed;  /* an interrupted plan was taken up */
 	int64_t run_id;
 	unsigned long by_status[VERIFY_STATUS_COUNT]; /* this run's new verdicts */
-	unsigned long kept;           /* unknown answers that left an older decided verdict */
+	unsigned long kept;                 /* unknown answers that left an older decided verdict */
 	struct store_refresh_counts counts; /* the plan's, after job_refresh_finish */
-	struct dns_stats dns_stats;   /* after job_refresh_finish */
-	bool dns_unanswered;          /* too many domains unanswered (job_dns_unanswered) */
+	struct dns_stats dns_stats;         /* after job_refresh_finish */
+	bool dns_unanswered;                /* too many domains unanswered (job_dns_unanswered) */
 	size_t dns_failed;
 };
 
 struct job_refresh;
 /* *out is set even on failure: job_refresh_free it. */
 enum lg_status job_refresh_new(struct job_refresh **out, const struct job_refresh_opts *opts,
-				struct lg_err *err);
+			       struct lg_err *err);
 enum lg_status job_refresh_step(struct job_refresh *j, bool *done, struct lg_err *err);
 enum lg_status job_refresh_finish(struct job_refresh *j, struct lg_err *err);
 /* Borrowed until job_refresh_free. */
@@ -300,21 +307,21 @@ void job_refresh_free(struct job_refresh *j);
  * is written for a sequence is recorded as sent, in the same transaction.
  */
 struct job_export_opts {
-	const struct conf *conf;  /* borrowed for the job's life */
-	const char *db;           /* NULL: the default path */
-	const char *list;         /* the list's name; borrowed */
+	const struct conf *conf; /* borrowed for the job's life */
+	const char *db;          /* NULL: the default path */
+	const char *list;        /* the list's name; borrowed */
 	bool for_sequence;
-	bool include_risky;       /* with for_sequence: risky records too */
+	bool include_risky; /* with for_sequence: risky records too */
 	enum io_format format;
 	enum io_guard guard;
-	const char *target;       /* with for_sequence: where it goes, as recorded ("-") */
+	const char *target; /* with for_sequence: where it goes, as recorded ("-") */
 	int64_t now;
 };
 struct job_export_report {
-	const char *list;         /* borrowed until job_export_free */
-	unsigned long contacts;   /* the list version's contacts */
-	unsigned long rows;       /* of them, written */
-	bool blocked;             /* for a sequence: the gate blocks the list */
+	const char *list;       /* borrowed until job_export_free */
+	unsigned long contacts; /* the list version's contacts */
+	unsigned long rows;     /* of them, written */
+	bool blocked;           /* for a sequence: the gate blocks the list */
 };
 struct job_export;
 /* *out is set even on failure: job_export_free it. */
@@ -346,29 +353,29 @@ struct lead {
 	struct verify_ctx *vctx;
 	const struct scoring_ctx *sctx;
 	int64_t now;
-	struct scoring_event *ev;   /* the contact's events */
+	struct scoring_event *ev; /* the contact's events */
 	size_t nev, capev;
 	struct lg_arena arena;      /* their strings, until the next contact */
 	struct scoring_event *acct; /* every account's events, by account */
 	size_t nacct, capacct;
 	struct lg_arena acct_arena;
-	struct lg_map accounts;     /* account -> struct lead_span */
-	bool all_accounts;          /* lead_load_accounts ran: else each lead_score reads its own */
-	struct lg_map titles;       /* title -> its rule (int: scoring_title_rule), up to a cap */
+	struct lg_map accounts; /* account -> struct lead_span */
+	bool all_accounts;      /* lead_load_accounts ran: else each lead_score reads its own */
+	struct lg_map titles;   /* title -> its rule (int: scoring_title_rule), up to a cap */
 	struct scoring_evidence *evidence;
 	size_t nevidence, capevidence;
 };
 #define LEAD_MOVES_MAX 4
 struct lead_scored {
 	struct scoring_result r;
-	const char *account;          /* the registrable domain; borrowed until the next lead_score */
+	const char *account; /* the registrable domain; borrowed until the next lead_score */
 	enum scoring_stage was, stage; /* before and after the automatic moves */
 	struct {
 		enum scoring_stage from, to;
-		const char *why;          /* static */
+		const char *why; /* static */
 	} moves[LEAD_MOVES_MAX];
 	unsigned nmoves;
-	struct scoring_line *lines;   /* explain: owned, free() */
+	struct scoring_line *lines; /* explain: owned, free() */
 	size_t nlines;
 };
 void lead_init(struct lead *L, struct store *s, const struct conf *conf, struct verify_ctx *vctx,
@@ -403,27 +410,26 @@ static inline double lead_cents(double v)
  * With opts.explain, job_score_explain hands one contact's score with its
  * every contribution to fn instead (no row, no move).
  */
-typedef void job_score_each_fn(void *arg, const struct store_lead *l,
-			       const struct lead_scored *sc);
+typedef void job_score_each_fn(void *arg, const struct store_lead *l, const struct lead_scored *sc);
 typedef void job_score_explain_fn(void *arg, const char *address, const struct lead_scored *sc);
 struct job_score_opts {
-	const struct conf *conf;  /* borrowed for the job's life */
-	const char *db;           /* NULL: the default path */
-	const char *list;         /* its members only; NULL: every contact */
-	const char *explain;      /* the address of the contact to explain, or NULL */
-	bool dry_run;             /* record no move */
+	const struct conf *conf; /* borrowed for the job's life */
+	const char *db;          /* NULL: the default path */
+	const char *list;        /* its members only; NULL: every contact */
+	const char *explain;     /* the address of the contact to explain, or NULL */
+	bool dry_run;            /* record no move */
 	enum io_format format;
 	enum io_guard guard;
-	job_score_each_fn *each;  /* called for each contact scored; may be NULL */
-	void *arg;                /* each's */
+	job_score_each_fn *each; /* called for each contact scored; may be NULL */
+	void *arg;               /* each's */
 	int64_t now;
 };
 struct job_score_report {
 	unsigned long scored, eligible;
 	unsigned long by_stage[SCORING_STAGE_COUNT]; /* after the moves */
-	size_t moves;           /* the moves the scores called for */
-	unsigned long skipped;  /* of them, not recorded: the stage changed while scoring */
-	bool dry_run;           /* none recorded */
+	size_t moves;                                /* the moves the scores called for */
+	unsigned long skipped; /* of them, not recorded: the stage changed while scoring */
+	bool dry_run;          /* none recorded */
 };
 struct job_score;
 /* *out is set even on failure: job_score_free it. */
@@ -454,25 +460,24 @@ void job_score_free(struct job_score *j);
  * NULL), formatted.
  */
 struct store_run;
-typedef enum lg_status job_import_fn(void *arg, struct store *s, const char *file,
-				     const char *data, size_t len, const struct store_run *run,
-				     struct lg_err *err);
+typedef enum lg_status job_import_fn(void *arg, struct store *s, const char *file, const char *data,
+				     size_t len, const struct store_run *run, struct lg_err *err);
 typedef void job_import_done_fn(void *arg, const char *file);
 struct job_import_opts {
-	const char *db;           /* NULL: the default path */
-	const char *list;         /* the list the events came from, or NULL */
-	char *const *files;       /* borrowed */
+	const char *db;     /* NULL: the default path */
+	const char *list;   /* the list the events came from, or NULL */
+	char *const *files; /* borrowed */
 	int n;
-	size_t max;               /* a larger file is refused */
+	size_t max; /* a larger file is refused */
 	int64_t now;
 	job_import_fn *one;
 	job_import_done_fn *done;
 	job_notice_fn *notice;
-	void *arg;                /* one's, done's and notice's */
+	void *arg; /* one's, done's and notice's */
 };
 struct job_import_report {
-	int n, failed;            /* files, and of them not imported */
-	bool opened;              /* the database was opened: some file could be read */
+	int n, failed;             /* files, and of them not imported */
+	bool opened;               /* the database was opened: some file could be read */
 	enum lg_status unreadable; /* the first file's that could not be, or LG_OK */
 };
 enum lg_status job_import(const struct job_import_opts *opts, struct job_import_report *rep,
@@ -489,25 +494,25 @@ void job_warn(job_notice_fn *notice, void *arg, const char *fmt, ...)
  * more); done() has each imported file's counts.
  */
 struct job_bounces_file {
-	const char *format;        /* the format detected (static) */
-	unsigned long added, dup;  /* events new, and imported before */
+	const char *format;                       /* the format detected (static) */
+	unsigned long added, dup;                 /* events new, and imported before */
 	unsigned long by_type[BOUNCE_TYPE_COUNT]; /* of the new, by enum bounce_type */
-	unsigned long suppressed;  /* addresses newly suppressed */
-	unsigned long notices;     /* a provider's suppression notices (no bounce events) */
-	unsigned long bad;         /* records not imported */
-	unsigned long ignored;     /* other events of the file */
+	unsigned long suppressed;                 /* addresses newly suppressed */
+	unsigned long notices; /* a provider's suppression notices (no bounce events) */
+	unsigned long bad;     /* records not imported */
+	unsigned long ignored; /* other events of the file */
 };
 typedef void job_bounces_done_fn(void *arg, const char *file, const struct job_bounces_file *f);
 struct job_bounces_opts {
-	const struct conf *conf;  /* borrowed */
-	const char *db;           /* NULL: the default path */
-	const char *list;         /* the list the bounces came from; NULL: found from exports */
-	char *const *files;       /* borrowed */
+	const struct conf *conf; /* borrowed */
+	const char *db;          /* NULL: the default path */
+	const char *list;        /* the list the bounces came from; NULL: found from exports */
+	char *const *files;      /* borrowed */
 	int n;
 	int64_t now;
-	job_notice_fn *notice;    /* may be NULL */
+	job_notice_fn *notice;     /* may be NULL */
 	job_bounces_done_fn *done; /* may be NULL */
-	void *arg;                /* notice's and done's */
+	void *arg;                 /* notice's and done's */
 };
 enum lg_status job_bounces_import(const struct job_bounces_opts *opts,
 				  struct job_import_report *rep, struct lg_err *err);
@@ -524,27 +529,27 @@ enum lg_status job_bounces_import(const struct job_bounces_opts *opts,
  */
 struct engage_map;
 struct job_events_file {
-	bool ndjson;               /* else CSV */
-	unsigned long added, dup;  /* events new, and imported before */
+	bool ndjson;                             /* else CSV */
+	unsigned long added, dup;                /* events new, and imported before */
 	unsigned long contact, account, unknown; /* of the new: of contacts, of accounts,
 						  * of types the rubric does not know */
-	unsigned long bad;         /* records not imported */
-	unsigned long ignored;     /* records the map says are no events */
+	unsigned long bad;                       /* records not imported */
+	unsigned long ignored;                   /* records the map says are no events */
 };
 typedef void job_events_done_fn(void *arg, const char *file, const struct job_events_file *f);
 struct job_events_opts {
 	const struct conf *conf;      /* borrowed */
-	const struct engage_map *map;  /* borrowed from conf; NULL: the events format */
+	const struct engage_map *map; /* borrowed from conf; NULL: the events format */
 	const char *db;               /* NULL: the default path */
 	char *const *files;           /* borrowed */
 	int n;
 	int64_t now;
-	job_notice_fn *notice;        /* may be NULL */
-	job_events_done_fn *done;     /* may be NULL */
-	void *arg;                    /* notice's and done's */
+	job_notice_fn *notice;    /* may be NULL */
+	job_events_done_fn *done; /* may be NULL */
+	void *arg;                /* notice's and done's */
 };
-enum lg_status job_events_import(const struct job_events_opts *opts,
-				 struct job_import_report *rep, struct lg_err *err);
+enum lg_status job_events_import(const struct job_events_opts *opts, struct job_import_report *rep,
+				 struct lg_err *err);
 
 /*
  * ---- qualify.c: qualify, decide, the rejection report and the funnel ----
@@ -554,9 +559,9 @@ enum lg_status job_events_import(const struct job_events_opts *opts,
  * does not exist is LG_EUSAGE.
  */
 struct job_lead_opts {
-	const struct conf *conf;  /* borrowed */
-	const char *db;           /* NULL: the default path */
-	const char *email;        /* borrowed */
+	const struct conf *conf; /* borrowed */
+	const char *db;          /* NULL: the default path */
+	const char *email;       /* borrowed */
 	int64_t now;
 };
 
@@ -565,7 +570,7 @@ struct job_lead_opts {
 struct job_evidence {
 	const char *framework, *criterion, *status, *source, *note; /* note may be NULL */
 	double confidence;
-	int64_t valid_until;      /* 0: never expires */
+	int64_t valid_until; /* 0: never expires */
 };
 struct job_evidence_report {
 	char address[512];
@@ -585,11 +590,11 @@ enum lg_status job_evidence_add(const struct job_lead_opts *opts, const struct j
 #define JOB_QUALIFY_NEEDS 6
 struct job_qualify_result {
 	char address[512];
-	enum scoring_stage stage;        /* as recorded */
+	enum scoring_stage stage; /* as recorded */
 	struct scoring_result r;
 	enum scoring_framework framework;
 	struct scoring_checklist checklist; /* framework's */
-	struct scoring_checklist sql;    /* the configured framework's, which decides SQL */
+	struct scoring_checklist sql;       /* the configured framework's, which decides SQL */
 	struct {
 		char what[160];
 		bool ok;
@@ -608,7 +613,7 @@ enum lg_status job_qualify(const struct job_lead_opts *opts, const char *framewo
 extern const char *const job_decide_reasons[JOB_DECIDE_REASONS];
 struct job_decision {
 	enum scoring_stage to;
-	const char *what;         /* "accept", "reject" or "recycle" */
+	const char *what;               /* "accept", "reject" or "recycle" */
 	const char *reason, *note, *by; /* reason, note may be NULL */
 };
 struct job_decide_result {
@@ -617,9 +622,9 @@ struct job_decide_result {
 	struct scoring_result r;
 	enum verify_status status;
 	bool suppressed;
-	bool refused;             /* not eligible: not accepted */
-	bool move;                /* a move was recorded (else it was there already) */
-	bool bad_data;            /* sent back to re-verification */
+	bool refused;  /* not eligible: not accepted */
+	bool move;     /* a move was recorded (else it was there already) */
+	bool bad_data; /* sent back to re-verification */
 };
 /* Complete d from d.what, reason and by as given (by NULL or empty:
  * "rep"): LG_EUSAGE, saying which, for one that is not of its kind. */
@@ -653,8 +658,8 @@ struct job_funnel {
 	unsigned long need[SCORING_FUNNEL_STEPS + 1];
 	bool have_hist, have_obs;
 	unsigned long contacts, mql, sql;
-	unsigned long start[2], moved[2];   /* step i: reached its earlier stage, its later */
-	double obs[SCORING_FUNNEL_STEPS];   /* rate, or the observed one where obs_used */
+	unsigned long start[2], moved[2]; /* step i: reached its earlier stage, its later */
+	double obs[SCORING_FUNNEL_STEPS]; /* rate, or the observed one where obs_used */
 	bool obs_used[SCORING_FUNNEL_STEPS];
 	unsigned long obs_need[SCORING_FUNNEL_STEPS + 1];
 };

@@ -131,8 +131,12 @@ static enum lg_status on_evidence(void *arg, const struct store_qevidence *e, st
 		L->evidence = lg_xrealloc(L->evidence, L->capevidence * sizeof(*L->evidence));
 	}
 	L->evidence[L->nevidence++] = (struct scoring_evidence){
-		.framework = f, .criterion = (unsigned)c, .status = st,
-		.confidence = e->confidence, .at = e->at, .valid_until = e->valid_until,
+		.framework = f,
+		.criterion = (unsigned)c,
+		.status = st,
+		.confidence = e->confidence,
+		.at = e->at,
+		.valid_until = e->valid_until,
 	};
 	return LG_OK;
 }
@@ -212,8 +216,9 @@ enum lg_status lead_score(struct lead *L, const struct store_lead *l, struct lea
 		.verified_at = l->verified_at,
 		.title = l->profile.title,
 		.title_known = l->profile.title && l->profile.title[0],
-		.title_rule = l->profile.title && l->profile.title[0] ? title_rule(L, l->profile.title)
-								     : -1,
+		.title_rule = l->profile.title && l->profile.title[0]
+				      ? title_rule(L, l->profile.title)
+				      : -1,
 		.domain = out->account,
 		.industry = l->profile.industry,
 		.region = l->profile.region,

@@ -41,8 +41,8 @@ struct eval_ctx {
 	int64_t now;
 	struct list_eval *e;
 	double whole_sum;
-	int64_t last_age;      /* a list verified in one run shares few ages: */
-	double last_survival;  /* the last one's survival, computed once */
+	int64_t last_age;     /* a list verified in one run shares few ages: */
+	double last_survival; /* the last one's survival, computed once */
 
 	/*
 	 * For the way out, the records that may be sent but for their age,
@@ -56,10 +56,10 @@ struct eval_ctx {
 	struct verify_gate_input *fresh[CLASSES]; /* re-verified now, by day */
 	struct verify_gate_input never[CLASSES];  /* verified now: no refresh takes them */
 	struct verify_gate_input asis[CLASSES];   /* every one that may be sent as it is */
-	unsigned long *due;     /* contacts refresh --older-than Nd re-verifies, by day N */
-	unsigned long unknown;  /* unknown verdicts, not suppressed */
-	size_t unknown_day;     /* the day of the youngest of them */
-	double p_now[CLASSES];  /* a record's p re-verified now, by class */
+	unsigned long *due;    /* contacts refresh --older-than Nd re-verifies, by day N */
+	unsigned long unknown; /* unknown verdicts, not suppressed */
+	size_t unknown_day;    /* the day of the youngest of them */
+	double p_now[CLASSES]; /* a record's p re-verified now, by class */
 };
 
 static enum lg_status eval_member(void *arg, const struct store_member *m, struct lg_err *err)
@@ -146,12 +146,11 @@ static unsigned long due_from(const struct eval_ctx *x, size_t n)
  * nothing to send, cheapest first: leave the risky records out; re-verify
  * the fewest records; both; and when nothing passes, say how far it is.
  */
-static void find_fix(const struct eval_ctx *x, const struct store_list_info *li,
-		     struct list_eval *e)
+static void find_fix(const struct eval_ctx *x, const struct store_list_info *li, struct list_eval *e)
 {
 	const struct verify_gate_policy *g = &x->conf->gate;
 	struct list_fix_predicted *f = &e->fix;
-	struct verify_gate_input all;      /* everything re-verified */
+	struct verify_gate_input all; /* everything re-verified */
 	struct verify_gate_decision all_d;
 	unsigned classes = e->include_risky ? 1u << DELIV | 1u << RISKY : 1u << DELIV;
 
@@ -254,7 +253,8 @@ enum lg_status list_evaluate(struct store *s, const struct conf *c,
 		x.fresh[i] = lg_xcalloc(x.ndays, sizeof(*x.fresh[i]));
 	}
 	x.due = lg_xcalloc(x.ndays, sizeof(*x.due));
-	x.p_now[DELIV] = verify_gate_record_p(&c->gate, VERIFY_DELIVERABLE, decay_survival(&x.dp, 0));
+	x.p_now[DELIV] = verify_gate_record_p(&c->gate, VERIFY_DELIVERABLE,
+					      decay_survival(&x.dp, 0));
 	x.p_now[RISKY] = verify_gate_record_p(&c->gate, VERIFY_RISKY, decay_survival(&x.dp, 0));
 	if (li->version_run)
 		st = store_members_each(s, li, false, eval_member, &x, err);
@@ -281,8 +281,8 @@ static void sh_word(struct lg_buf *b, const char *s)
 {
 	bool plain = *s != '\0' && *s != '-';
 	for (const char *p = s; *p && plain; p++)
-		plain = lg_ascii_is_alpha((unsigned char)*p) || lg_ascii_is_digit((unsigned char)*p) ||
-			strchr("_-./:@%+,=", *p);
+		plain = lg_ascii_is_alpha((unsigned char)*p) ||
+			lg_ascii_is_digit((unsigned char)*p) || strchr("_-./:@%+,=", *p);
 	if (plain) {
 		lg_buf_adds(b, s);
 		return;
@@ -328,9 +328,8 @@ static void list_cmd(struct lg_buf *b, const char *cmd, const struct store_list_
 	sh_word(b, li->name);
 }
 
-void list_way_out(const struct conf *c, const struct store_list_info *li,
-		  const struct list_eval *e, unsigned why, struct lg_buf *advice,
-		  struct lg_buf *command)
+void list_way_out(const struct conf *c, const struct store_list_info *li, const struct list_eval *e,
+		  unsigned why, struct lg_buf *advice, struct lg_buf *command)
 {
 	const struct list_fix_predicted *f = &e->fix;
 	double thr = c->gate.threshold * 100;
@@ -341,8 +340,9 @@ void list_way_out(const struct conf *c, const struct store_list_info *li,
 	if (!(e->gate.why & why))
 		return;
 	if (why == VERIFY_GATE_OBSERVED) {
-		lg_buf_addf(advice, "the %lu that bounced are suppressed, and verifying the list "
-				    "again starts a new observation window",
+		lg_buf_addf(advice,
+			    "the %lu that bounced are suppressed, and verifying the list "
+			    "again starts a new observation window",
 			    e->in.hard_bounces);
 		list_cmd(command, "verify --list", li);
 		lg_buf_addc(command, ' ');
@@ -350,8 +350,7 @@ void list_way_out(const struct conf *c, const struct store_list_info *li,
 		return;
 	}
 	switch (f->kind) {
-	case LIST_FIX_NONE:
-		break;
+	case LIST_FIX_NONE: break;
 	case LIST_FIX_VERIFY:
 		lg_buf_adds(advice, "the list has no complete version yet");
 		list_cmd(command, "verify --list", li);
@@ -359,8 +358,9 @@ void list_way_out(const struct conf *c, const struct store_list_info *li,
 		input_word(command, li);
 		break;
 	case LIST_FIX_NO_RISKY:
-		lg_buf_addf(advice, "leaving out its %lu risky records (no --include-risky) would give "
-				    "%.2f%% (bound %.2f%%)",
+		lg_buf_addf(advice,
+			    "leaving out its %lu risky records (no --include-risky) would give "
+			    "%.2f%% (bound %.2f%%)",
 			    f->risky, f->after.predicted * 100, f->after.predicted_upper * 100);
 		lg_buf_adds(command, "leadgate export --for-sequence ");
 		sh_word(command, li->name);
@@ -368,10 +368,12 @@ void list_way_out(const struct conf *c, const struct store_list_info *li,
 	case LIST_FIX_REFRESH:
 	case LIST_FIX_REFRESH_NO_RISKY:
 		if (f->kind == LIST_FIX_REFRESH_NO_RISKY)
-			lg_buf_addf(advice, "leaving out its %lu risky records (no --include-risky) and ",
+			lg_buf_addf(advice,
+				    "leaving out its %lu risky records (no --include-risky) and ",
 				    f->risky);
-		lg_buf_addf(advice, "re-verifying the %lu contacts verified more than %d day%s ago "
-				    "would ",
+		lg_buf_addf(advice,
+			    "re-verifying the %lu contacts verified more than %d day%s ago "
+			    "would ",
 			    f->refresh, f->days, f->days == 1 ? "" : "s");
 		if (empty)
 			lg_buf_addf(advice, "make %lu sendable, at ", f->in.candidates);
@@ -389,39 +391,46 @@ void list_way_out(const struct conf *c, const struct store_list_info *li,
 		if (e->in.candidates)
 			lg_buf_addf(advice, "too few records for the %.2f%% threshold", thr);
 		else
-			lg_buf_addf(advice, "re-verified, its %lu sendable records would still be too "
-					    "few for the %.2f%% threshold (bound %.2f%%)",
+			lg_buf_addf(advice,
+				    "re-verified, its %lu sendable records would still be too "
+				    "few for the %.2f%% threshold (bound %.2f%%)",
 				    f->in.candidates, thr, f->after.predicted_upper * 100);
 		if (f->min_records)
 			lg_buf_addf(advice, ": records like them pass from %lu on", f->min_records);
 		else
-			lg_buf_addf(advice, ": records like them bounce at %.2f%% on average, and no "
-					    "number of them passes",
+			lg_buf_addf(advice,
+				    ": records like them bounce at %.2f%% on average, and no "
+				    "number of them passes",
 				    f->after.predicted * 100);
 		/* Aged ones would do better re-verified: say how much. */
 		if (e->in.candidates && pct_up(f->after.predicted_upper) < pct_up(f->passes_at))
-			lg_buf_addf(advice, "; re-verified now, these %lu would have a bound of %.2f%%",
+			lg_buf_addf(advice,
+				    "; re-verified now, these %lu would have a bound of %.2f%%",
 				    f->in.candidates, f->after.predicted_upper * 100);
-		lg_buf_addf(advice, "; %s, it passes at a threshold of its own of %.2f%% ([gate] "
-				    "threshold in a file given with -c)",
+		lg_buf_addf(advice,
+			    "; %s, it passes at a threshold of its own of %.2f%% ([gate] "
+			    "threshold in a file given with -c)",
 			    e->in.candidates ? "as it is" : "re-verified", pct_up(f->passes_at));
 		if (!e->in.candidates) {
 			refresh_cmd(command, li, f->days, f->refresh);
 			lg_buf_adds(command, " && ");
 		}
-		lg_buf_addf(command, "leadgate gate -c FILE%s ", e->include_risky ? " --include-risky" : "");
+		lg_buf_addf(command, "leadgate gate -c FILE%s ",
+			    e->include_risky ? " --include-risky" : "");
 		sh_word(command, li->name);
 		break;
 	case LIST_FIX_UNKNOWN:
-		lg_buf_addf(advice, "nothing would be sendable even re-verified with the statuses "
-				    "it has, but %lu contacts are unknown (could not be decided): "
-				    "re-verifying them may make some sendable",
+		lg_buf_addf(advice,
+			    "nothing would be sendable even re-verified with the statuses "
+			    "it has, but %lu contacts are unknown (could not be decided): "
+			    "re-verifying them may make some sendable",
 			    f->unknown);
 		refresh_cmd(command, li, f->days, f->refresh);
 		break;
 	case LIST_FIX_NOTHING:
-		lg_buf_addf(advice, "nothing in it can be sent, even re-verified: every contact is "
-				    "undeliverable, suppressed, disposable%s; each one's verdict",
+		lg_buf_addf(advice,
+			    "nothing in it can be sent, even re-verified: every contact is "
+			    "undeliverable, suppressed, disposable%s; each one's verdict",
 			    e->include_risky ? "" : " or risky (see --include-risky)");
 		list_cmd(command, "export", li);
 		break;

@@ -13,8 +13,8 @@
 #include <string.h>
 
 const char *const job_decide_reasons[JOB_DECIDE_REASONS] = {
-	"bad_data", "not_decision_maker", "no_budget", "no_need", "bad_timing", "competitor",
-	"student_or_personal", "existing_customer", "duplicate", "other",
+	"bad_data",   "not_decision_maker",  "no_budget",         "no_need",   "bad_timing",
+	"competitor", "student_or_personal", "existing_customer", "duplicate", "other",
 };
 
 /* The contact the opts name, read with its latest state and scored. */
@@ -75,8 +75,10 @@ static enum lg_status one_open(struct one *O, const struct job_lead_opts *o, enu
 		st = store_leads_each(O->s, 0, key.data ? key.data : "", on_found, O, err);
 	lg_buf_release(&key);
 	if (st == LG_OK && !O->found)
-		st = lg_err_set(err, LG_ENOINPUT, "%s: no such contact in %s (verify a list that "
-				"holds it first)", o->email, store_path(O->s));
+		st = lg_err_set(err, LG_ENOINPUT,
+				"%s: no such contact in %s (verify a list that "
+				"holds it first)",
+				o->email, store_path(O->s));
 	return st;
 }
 
@@ -94,8 +96,8 @@ static enum lg_status framework_of(const struct job_lead_opts *o, const char *na
 {
 	*f = o->conf->rubric.framework;
 	if (name && !scoring_framework_parse(name, strlen(name), f))
-		return lg_err_set(err, LG_EUSAGE, "--framework wants BANT, CHAMP or MEDDIC, not '%s'",
-				  name);
+		return lg_err_set(err, LG_EUSAGE,
+				  "--framework wants BANT, CHAMP or MEDDIC, not '%s'", name);
 	return LG_OK;
 }
 
@@ -111,17 +113,17 @@ enum lg_status job_evidence_parse(struct job_evidence *ev, const char *confidenc
 			return lg_err_set(err, LG_EUSAGE, "evidence add needs --%s", need[i]);
 	enum scoring_ev_status es;
 	if (!lead_ev_status_parse(ev->status, &es))
-		return lg_err_set(err, LG_EUSAGE, "--status wants met, partial or not_met, not '%s'",
-				  ev->status);
+		return lg_err_set(err, LG_EUSAGE,
+				  "--status wants met, partial or not_met, not '%s'", ev->status);
 	char *end;
 	ev->confidence = strtod(confidence, &end);
 	if (end == confidence || *end || !(ev->confidence >= 0 && ev->confidence <= 1))
-		return lg_err_set(err, LG_EUSAGE, "--confidence wants a number from 0 to 1, not '%s'",
-				  confidence);
+		return lg_err_set(err, LG_EUSAGE,
+				  "--confidence wants a number from 0 to 1, not '%s'", confidence);
 	if (strcmp(ev->source, "call") && strcmp(ev->source, "email") &&
 	    strcmp(ev->source, "form") && strcmp(ev->source, "note"))
-		return lg_err_set(err, LG_EUSAGE, "--source wants call, email, form or note, not '%s'",
-				  ev->source);
+		return lg_err_set(err, LG_EUSAGE,
+				  "--source wants call, email, form or note, not '%s'", ev->source);
 	ev->valid_until = 0;
 	if (valid_until && !lg_time_parse(valid_until, strlen(valid_until), &ev->valid_until))
 		return lg_err_set(err, LG_EUSAGE, "--valid-until wants a time (RFC 3339), not '%s'",
@@ -152,9 +154,14 @@ enum lg_status job_evidence_add(const struct job_lead_opts *o, const struct job_
 		goto out;
 	}
 	struct store_qevidence e = {
-		.framework = scoring_framework_name(f), .criterion = names[c],
-		.status = ev->status, .confidence = ev->confidence, .source = ev->source,
-		.at = o->now, .valid_until = ev->valid_until, .note = ev->note,
+		.framework = scoring_framework_name(f),
+		.criterion = names[c],
+		.status = ev->status,
+		.confidence = ev->confidence,
+		.source = ev->source,
+		.at = o->now,
+		.valid_until = ev->valid_until,
+		.note = ev->note,
 	};
 	if ((st = store_begin(O.s, err)) == LG_OK &&
 	    (st = store_qevidence_add(O.s, O.l.contact_id, &e, err)) == LG_OK)
@@ -239,21 +246,24 @@ enum lg_status job_decision_parse(struct job_decision *d, struct lg_err *err)
 	else if (!strcmp(d->what, "recycle"))
 		d->to = SCORING_RECYCLED;
 	else
-		return lg_err_set(err, LG_EUSAGE, "decide wants accept, reject or recycle, not '%s'",
-				  d->what);
-	if (!d->reason && d->to != SCORING_SAL)
 		return lg_err_set(err, LG_EUSAGE,
-				  "decide %s needs --reason (one of bad_data, not_decision_maker, "
-				  "no_budget, no_need, bad_timing, competitor, student_or_personal, "
-				  "existing_customer, duplicate, other)", d->what);
+				  "decide wants accept, reject or recycle, not '%s'", d->what);
+	if (!d->reason && d->to != SCORING_SAL)
+		return lg_err_set(
+			err, LG_EUSAGE,
+			"decide %s needs --reason (one of bad_data, not_decision_maker, "
+			"no_budget, no_need, bad_timing, competitor, student_or_personal, "
+			"existing_customer, duplicate, other)",
+			d->what);
 	if (d->reason) {
 		size_t i;
 		for (i = 0; i < JOB_DECIDE_REASONS && strcmp(job_decide_reasons[i], d->reason); i++)
 			;
 		if (i == JOB_DECIDE_REASONS)
-			return lg_err_set(err, LG_EUSAGE,
-					  "--reason: unknown code '%s' (see 'leadgate decide --help')",
-					  d->reason);
+			return lg_err_set(
+				err, LG_EUSAGE,
+				"--reason: unknown code '%s' (see 'leadgate decide --help')",
+				d->reason);
 	}
 	if (!d->by || !*d->by)
 		d->by = "rep";
@@ -290,15 +300,23 @@ enum lg_status job_decide(const struct job_lead_opts *o, const struct job_decisi
 	snprintf(why, sizeof(why), "rep decision: %s%s%s", d->what, d->reason ? ", " : "",
 		 d->reason ? d->reason : "");
 	struct store_move m = {
-		.from = scoring_stage_name(res->from), .to = scoring_stage_name(d->to), .at = o->now,
-		.why = why, .score = r->total, .who = d->by, .reason = d->reason, .note = d->note,
+		.from = scoring_stage_name(res->from),
+		.to = scoring_stage_name(d->to),
+		.at = o->now,
+		.why = why,
+		.score = r->total,
+		.who = d->by,
+		.reason = d->reason,
+		.note = d->note,
 	};
 	bool moved = false;
 	st = store_begin(O.s, err);
 	if (st == LG_OK && res->move &&
 	    (st = store_move_add(O.s, O.l.contact_id, &m, &moved, err)) == LG_OK && !moved)
-		st = lg_err_set(err, LG_ETEMP, "%s: its stage changed while deciding (another "
-				"leadgate moved it); nothing recorded, decide again", O.address);
+		st = lg_err_set(err, LG_ETEMP,
+				"%s: its stage changed while deciding (another "
+				"leadgate moved it); nothing recorded, decide again",
+				O.address);
 	/* bad data is sent back to re-verification, moved or not */
 	if (st == LG_OK && res->bad_data)
 		st = store_reverify_request(O.s, O.l.contact_id, o->now, "bad_data", err);
@@ -367,8 +385,7 @@ enum lg_status job_rejections(const char *db, struct job_rejections *T, struct l
 
 /* ---- the funnel ---- */
 
-void job_funnel(const char *db, unsigned long customers, const double *rates,
-		struct job_funnel *F)
+void job_funnel(const char *db, unsigned long customers, const double *rates, struct job_funnel *F)
 {
 	memset(F, 0, sizeof(*F));
 	if (rates)

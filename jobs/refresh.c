@@ -24,11 +24,11 @@
 
 /* One contact of a chunk, between its plan entry and its new verdict. */
 struct item {
-	struct store_due due;          /* address points into the chunk's arena */
+	struct store_due due; /* address points into the chunk's arena */
 	enum verify_status status;
 	enum verify_reason reason;
 	unsigned flags;
-	const struct dns_result *dns;  /* NULL: decided without DNS */
+	const struct dns_result *dns; /* NULL: decided without DNS */
 };
 
 struct job_refresh {
@@ -36,8 +36,8 @@ struct job_refresh {
 	struct store *store;
 	struct verify_ctx *ctx;
 	struct dns_resolver *dns;
-	struct loop *loop;        /* the resolver's: opts' or own_loop */
-	struct loop *own_loop;    /* made by the job when opts gave none */
+	struct loop *loop;     /* the resolver's: opts' or own_loop */
+	struct loop *own_loop; /* made by the job when opts gave none */
 	struct store_run run;
 	struct item *items;
 	size_t n;
@@ -47,7 +47,7 @@ struct job_refresh {
 };
 
 enum lg_status job_refresh_new(struct job_refresh **out, const struct job_refresh_opts *o,
-				struct lg_err *err)
+			       struct lg_err *err)
 {
 	struct job_refresh *j = lg_xcalloc(1, sizeof(*j));
 	int64_t list_id = 0;
@@ -114,15 +114,17 @@ static void verify_chunk(struct job_refresh *j)
 }
 
 /* Write items [from, to) in one transaction, their plan entries done. */
-static enum lg_status record_batch(struct job_refresh *j, size_t from, size_t to,
-				   struct lg_err *err)
+static enum lg_status record_batch(struct job_refresh *j, size_t from, size_t to, struct lg_err *err)
 {
 	enum lg_status st = store_begin(j->store, err);
 	for (size_t i = from; i < to && st == LG_OK; i++) {
 		struct item *it = &j->items[i];
 		struct verify_result v = {
-			.status = it->status, .reason = it->reason, .flags = it->flags,
-			.normalized = it->due.address, .normalized_len = it->due.address_len,
+			.status = it->status,
+			.reason = it->reason,
+			.flags = it->flags,
+			.normalized = it->due.address,
+			.normalized_len = it->due.address_len,
 		};
 		struct store_verdict sv;
 		job_verdict(&v, it->dns, false, j->o.now, &sv);
@@ -130,7 +132,8 @@ static enum lg_status record_batch(struct job_refresh *j, size_t from, size_t to
 			st = job_dns_keep(j->dns, j->store, it->dns, err);
 		bool changed, kept = false;
 		if (st == LG_OK)
-			st = store_refresh_done(j->store, &j->run, &it->due, &sv, &changed, &kept, err);
+			st = store_refresh_done(j->store, &j->run, &it->due, &sv, &changed, &kept,
+						err);
 		j->rep.by_status[v.status]++;
 		j->rep.kept += kept;
 	}
@@ -163,7 +166,8 @@ enum lg_status job_refresh_step(struct job_refresh *j, bool *done, struct lg_err
 		return lg_err_set(err, LG_ETEMP,
 				  "the resolver%s%s did not answer: nothing more was recorded; run "
 				  "again later to go on",
-				  j->o.dns.servers ? " " : "", j->o.dns.servers ? j->o.dns.servers : "");
+				  j->o.dns.servers ? " " : "",
+				  j->o.dns.servers ? j->o.dns.servers : "");
 	for (size_t i = 0; i < j->n && st == LG_OK; i += BATCH)
 		st = record_batch(j, i, i + BATCH < j->n ? i + BATCH : j->n, err);
 	return st;

@@ -15,18 +15,34 @@
 #include <string.h>
 
 /* Who it is (the name, company and title its lists gave), then the scores. */
-enum { C_EMAIL, C_NAME, C_COMPANY, C_TITLE, C_FIT, C_CONF, C_ENG, C_INTENT, C_PRODUCT, C_TOTAL,
-       C_GRADE, C_TREND, C_STAGE, C_ELIGIBLE, C_FRESH, C_SENIORITY, C_COUNT };
+enum {
+	C_EMAIL,
+	C_NAME,
+	C_COMPANY,
+	C_TITLE,
+	C_FIT,
+	C_CONF,
+	C_ENG,
+	C_INTENT,
+	C_PRODUCT,
+	C_TOTAL,
+	C_GRADE,
+	C_TREND,
+	C_STAGE,
+	C_ELIGIBLE,
+	C_FRESH,
+	C_SENIORITY,
+	C_COUNT
+};
 static const struct io_col score_cols[C_COUNT] = {
 	{"email", 5, IO_KIND_TEXT},         {"name", 4, IO_KIND_OPTIONAL},
 	{"company", 7, IO_KIND_OPTIONAL},   {"title", 5, IO_KIND_OPTIONAL},
-	{"fit", 3, IO_KIND_NUMBER},
-	{"confidence", 10, IO_KIND_NUMBER}, {"engagement", 10, IO_KIND_NUMBER},
-	{"intent", 6, IO_KIND_NUMBER},      {"product", 7, IO_KIND_NUMBER},
-	{"total", 5, IO_KIND_NUMBER},       {"grade", 5, IO_KIND_TEXT},
-	{"trend", 5, IO_KIND_TEXT},       {"stage", 5, IO_KIND_TEXT},
-	{"eligible", 8, IO_KIND_TEXT},    {"freshness", 9, IO_KIND_TEXT},
-	{"seniority", 9, IO_KIND_OPTIONAL},
+	{"fit", 3, IO_KIND_NUMBER},         {"confidence", 10, IO_KIND_NUMBER},
+	{"engagement", 10, IO_KIND_NUMBER}, {"intent", 6, IO_KIND_NUMBER},
+	{"product", 7, IO_KIND_NUMBER},     {"total", 5, IO_KIND_NUMBER},
+	{"grade", 5, IO_KIND_TEXT},         {"trend", 5, IO_KIND_TEXT},
+	{"stage", 5, IO_KIND_TEXT},         {"eligible", 8, IO_KIND_TEXT},
+	{"freshness", 9, IO_KIND_TEXT},     {"seniority", 9, IO_KIND_OPTIONAL},
 };
 
 /* A move to record once every contact is scored. */
@@ -64,8 +80,8 @@ enum lg_status job_score_new(struct job_score **out, const struct job_score_opts
 	lead_init(&j->L, NULL, o->conf, NULL, NULL, o->now);
 	enum lg_status st = scoring_ctx_new(&j->sctx, &o->conf->rubric, err);
 	if (st == LG_OK)
-		st = store_open(&j->store, o->db, o->explain || o->dry_run ? STORE_READ : STORE_WRITE,
-				err);
+		st = store_open(&j->store, o->db,
+				o->explain || o->dry_run ? STORE_READ : STORE_WRITE, err);
 	if (st == LG_OK && o->list) {
 		struct store_list_info li;
 		if ((st = store_list_get(j->store, o->list, &li, err)) == LG_OK)
@@ -115,7 +131,8 @@ static enum lg_status on_lead(void *arg, const struct store_lead *l, struct lg_e
 			j->moves = lg_xrealloc(j->moves, j->capmoves * sizeof(*j->moves));
 		}
 		j->moves[j->nmoves++] = (struct pending_move){
-			l->contact_id, sc.moves[i].from, sc.moves[i].to, sc.moves[i].why, sc.r.total,
+			l->contact_id,   sc.moves[i].from, sc.moves[i].to,
+			sc.moves[i].why, sc.r.total,
 		};
 	}
 	j->rep.scored++;
@@ -126,8 +143,8 @@ static enum lg_status on_lead(void *arg, const struct store_lead *l, struct lg_e
 
 	char num[C_COUNT][32];
 	struct io_cell c[C_COUNT];
-	const double v[] = {sc.r.fit_eff, sc.r.q, sc.r.engagement, sc.r.intent, sc.r.product,
-			    sc.r.total};
+	const double v[] = {sc.r.fit_eff, sc.r.q,       sc.r.engagement,
+			    sc.r.intent,  sc.r.product, sc.r.total};
 	for (int i = 0; i < 6; i++) {
 		int n = i == 1 ? snprintf(num[i], sizeof(num[i]), "%.3f", v[i])
 			       : snprintf(num[i], sizeof(num[i]), "%.2f", lead_cents(v[i]));

@@ -7,8 +7,8 @@
 
 #include <string.h>
 
-void job_verdict(struct verify_result *v, const struct dns_result *d, bool hard_bounce,
-		 int64_t now, struct store_verdict *sv)
+void job_verdict(struct verify_result *v, const struct dns_result *d, bool hard_bounce, int64_t now,
+		 struct store_verdict *sv)
 {
 	const char *mx = "", *provider = "";
 	int64_t at = now;
@@ -30,11 +30,17 @@ void job_verdict(struct verify_result *v, const struct dns_result *d, bool hard_
 	const char *acct = NULL;
 	size_t acct_len = v->domain_len ? verify_account_key(v, &acct) : 0;
 	*sv = (struct store_verdict){
-		.address = n, .address_len = v->normalized_len,
+		.address = n,
+		.address_len = v->normalized_len,
 		.domain = sign ? sign + 1 : "",
 		.domain_len = sign ? v->normalized_len - (size_t)(sign + 1 - n) : 0,
-		.status = v->status, .reason = v->reason, .flags = v->flags,
-		.mx = mx, .provider = provider, .verified_at = at,
-		.account = acct, .account_len = acct_len,
+		.status = v->status,
+		.reason = v->reason,
+		.flags = v->flags,
+		.mx = mx,
+		.provider = provider,
+		.verified_at = at,
+		.account = acct,
+		.account_len = acct_len,
 	};
 }

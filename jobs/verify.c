@@ -28,29 +28,35 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 
-#define DNS_BACKLOG 4               /* lookups waiting, as a multiple of the concurrency */
-#define SPOOL_MEMORY (4u << 20)     /* rows waiting for DNS held in memory; the rest spill */
-#define POLL_EVERY 32               /* rows read between two looks at the resolver */
+#define DNS_BACKLOG 4           /* lookups waiting, as a multiple of the concurrency */
+#define SPOOL_MEMORY (4u << 20) /* rows waiting for DNS held in memory; the rest spill */
+#define POLL_EVERY 32           /* rows read between two looks at the resolver */
 /* Rows written per look while reading goes on: when a silent domain
  * finally times out, thousands of rows behind it become ready; writing
  * them all at once would stop reading, and with it the sending of the
  * next lookups, for seconds. */
 #define DRAIN_STEP 512
-#define STORE_BATCH 4096            /* verdicts a batch of the store's writer */
-#define WARN_ROWS_MAX 10 /* ragged rows, rows with text after a closing quote: reported one by one */
+#define STORE_BATCH 4096 /* verdicts a batch of the store's writer */
+#define WARN_ROWS_MAX                                                                              \
+	10 /* ragged rows, rows with text after a closing quote: reported one by one */
 
 /* The columns verify appends, in order (DESIGN.md, "The contract"). */
-enum { C_STATUS, C_REASON, C_FLAGS, C_NORMALIZED, C_SUGGESTION, C_MX, C_PROVIDER, C_VERIFIED_AT,
-       C_COUNT };
+enum {
+	C_STATUS,
+	C_REASON,
+	C_FLAGS,
+	C_NORMALIZED,
+	C_SUGGESTION,
+	C_MX,
+	C_PROVIDER,
+	C_VERIFIED_AT,
+	C_COUNT
+};
 static const struct io_col verify_cols[C_COUNT] = {
-	{"verify_status", 13, IO_KIND_TEXT},
-	{"verify_reason", 13, IO_KIND_TEXT},
-	{"verify_flags", 12, IO_KIND_LIST},
-	{"verify_normalized", 17, IO_KIND_OPTIONAL},
-	{"verify_suggestion", 17, IO_KIND_OPTIONAL},
-	{"verify_mx", 9, IO_KIND_OPTIONAL},
-	{"verify_provider", 15, IO_KIND_OPTIONAL},
-	{"verified_at", 11, IO_KIND_OPTIONAL},
+	{"verify_status", 13, IO_KIND_TEXT},         {"verify_reason", 13, IO_KIND_TEXT},
+	{"verify_flags", 12, IO_KIND_LIST},          {"verify_normalized", 17, IO_KIND_OPTIONAL},
+	{"verify_suggestion", 17, IO_KIND_OPTIONAL}, {"verify_mx", 9, IO_KIND_OPTIONAL},
+	{"verify_provider", 15, IO_KIND_OPTIONAL},   {"verified_at", 11, IO_KIND_OPTIONAL},
 };
 
 enum phase { READING, DRAINING, PROBING, DONE };
@@ -62,17 +68,17 @@ struct job_verify {
 	struct verify_ctx *ctx;
 	struct io_reader *rd;
 	const struct io_row *hdr;
-	long email;               /* the email column of the input */
-	struct io_col *cols;      /* output columns: nin of the input's, then ours */
-	size_t *src;              /* output column -> input column */
-	char *fp;                 /* with a list: the input's fingerprint */
-	size_t backlog;           /* lookups in hand before reading waits */
+	long email;          /* the email column of the input */
+	struct io_col *cols; /* output columns: nin of the input's, then ours */
+	size_t *src;         /* output column -> input column */
+	char *fp;            /* with a list: the input's fingerprint */
+	size_t backlog;      /* lookups in hand before reading waits */
 	unsigned long nread;
 	/* The state rows pass through on their way out. */
 	struct io_writer *wr;
-	struct io_cell *cells;  /* a row's output cells: nin input, then ours */
+	struct io_cell *cells; /* a row's output cells: nin input, then ours */
 	size_t nin;
-	struct io_cell *extra;  /* cells past the header's width */
+	struct io_cell *extra; /* cells past the header's width */
 	size_t cap_extra;
 	struct dns_resolver *dns; /* NULL without DNS */
 	struct loop *loop;        /* the resolver's: opts' or own_loop */
@@ -82,7 +88,7 @@ struct job_verify {
 	struct lg_buf rec;        /* a row being spooled */
 	struct lg_buf key;        /* a contact's key (hard_bounced) */
 	struct job_verify_report rep;
-	char at[32];              /* verified_at of at_t, formatted once */
+	char at[32]; /* verified_at of at_t, formatted once */
 	uint32_t at_t;
 	/* The flags column for each flag set, made once. */
 	char flag_text[1u << VERIFY_FLAG_COUNT][96];
@@ -90,9 +96,9 @@ struct job_verify {
 	/* With a list: the store, the run, and what it has recorded */
 	struct store *store;
 	struct store_run srun;
-	struct lg_map suppressed; /* lower-case address -> enum store_suppress */
-	unsigned long addressed;  /* rows with a valid address: recorded, or duplicates */
-	struct store_writer *writer; /* writes verdicts and DNS answers in batches */
+	struct lg_map suppressed;       /* lower-case address -> enum store_suppress */
+	unsigned long addressed;        /* rows with a valid address: recorded, or duplicates */
+	struct store_writer *writer;    /* writes verdicts and DNS answers in batches */
 	int profile[JOB_PROFILE_COUNT]; /* the output cell of each profile column, or -1 */
 	bool has_profile;
 	struct store_list_info li;
@@ -355,9 +361,14 @@ static enum lg_status drain(struct job_verify *j, size_t max, struct lg_err *err
 				j->extra[i - j->nin - 2] = c;
 		}
 		struct verify_result v = {
-			.status = (enum verify_status)h.status, .reason = (enum verify_reason)h.reason,
-			.flags = h.flags, .normalized = cell[0].s, .normalized_len = cell[0].len,
-			.suggestion = cell[1].s, .suggestion_len = cell[1].len, .domain = "",
+			.status = (enum verify_status)h.status,
+			.reason = (enum verify_reason)h.reason,
+			.flags = h.flags,
+			.normalized = cell[0].s,
+			.normalized_len = cell[0].len,
+			.suggestion = cell[1].s,
+			.suggestion_len = cell[1].len,
+			.domain = "",
 		};
 		if (h.account_len) { /* the account, for the store: the address's tail */
 			v.domain = v.normalized + v.normalized_len - h.account_len;
@@ -391,8 +402,8 @@ static enum lg_status open_list(struct job_verify *j, struct lg_err *err)
 	if (st == LG_OK)
 		st = store_begin(j->store, err);
 	if (st == LG_OK)
-		st = store_verify_begin(j->store, j->o.list, j->o.source, j->o.in_name, j->fp, j->o.now,
-					&j->srun, err);
+		st = store_verify_begin(j->store, j->o.list, j->o.source, j->o.in_name, j->fp,
+					j->o.now, &j->srun, err);
 	if (st == LG_OK) { /* the file's columns, for export to give back */
 		struct io_cell *h = lg_xcalloc(j->nin + 1, sizeof(*h));
 		long at = -1;
@@ -413,13 +424,14 @@ static enum lg_status open_list(struct job_verify *j, struct lg_err *err)
 		st = store_writer_start(&j->writer, j->store, &j->srun, j->o.now, STORE_BATCH, err);
 	if (st == LG_OK && j->srun.resumed)
 		notice(j, JOB_NOTICE_NEWS,
-		       "list '%s': taking up the interrupted run of %s (%lu contacts recorded before)",
+		       "list '%s': taking up the interrupted run of %s (%lu contacts recorded "
+		       "before)",
 		       j->o.list, j->o.in_name, j->srun.done);
 	return st;
 }
 
 enum lg_status job_verify_new(struct job_verify **out, const struct job_verify_opts *o,
-			       struct lg_err *err)
+			      struct lg_err *err)
 {
 	struct job_verify *j = lg_xcalloc(1, sizeof(*j));
 	enum lg_status st = LG_OK;
@@ -450,9 +462,9 @@ enum lg_status job_verify_new(struct job_verify **out, const struct job_verify_o
 		char lines[48] = "1";
 		if (rs.preamble_lines > 1)
 			snprintf(lines, sizeof(lines), "1-%lu", rs.preamble_lines);
-		notice(j, JOB_NOTICE_WARNING, "%s:%s: skipped %lu line%s above the header (line %lu)",
-		       o->in_name, lines, rs.preamble_lines, rs.preamble_lines > 1 ? "s" : "",
-		       hdr->line);
+		notice(j, JOB_NOTICE_WARNING,
+		       "%s:%s: skipped %lu line%s above the header (line %lu)", o->in_name, lines,
+		       rs.preamble_lines, rs.preamble_lines > 1 ? "s" : "", hdr->line);
 	}
 	if (hdr->stray_line)
 		notice(j, JOB_NOTICE_WARNING,
@@ -500,8 +512,7 @@ enum lg_status job_verify_new(struct job_verify **out, const struct job_verify_o
 	return LG_OK;
 }
 
-void job_verify_start(struct job_verify *j, int out, const char *out_name,
-		      job_progress_fn *progress)
+void job_verify_start(struct job_verify *j, int out, const char *out_name, job_progress_fn *progress)
 {
 	j->progress = progress;
 	j->o.out = out;
@@ -527,7 +538,9 @@ static enum lg_status one_row(struct job_verify *j, const struct io_row *row, st
 		v = (struct verify_result){
 			.status = verify_reason_status(VERIFY_R_INPUT_MISSING),
 			.reason = VERIFY_R_INPUT_MISSING,
-			.normalized = "", .suggestion = "", .domain = "",
+			.normalized = "",
+			.suggestion = "",
+			.domain = "",
 		};
 	if (row->n != hdr->n) {
 		v.flags |= VERIFY_F_RAGGED;
@@ -537,20 +550,22 @@ static enum lg_status one_row(struct job_verify *j, const struct io_row *row, st
 			       j->o.in_name, row->line, row->n, hdr->n);
 	}
 	if (row->stray_line && ++j->rep.stray_quotes <= WARN_ROWS_MAX)
-		notice(j, JOB_NOTICE_WARNING, "%s:%lu: text after a closing quote, read as part of the cell",
-		       j->o.in_name, row->stray_line);
+		notice(j, JOB_NOTICE_WARNING,
+		       "%s:%lu: text after a closing quote, read as part of the cell", j->o.in_name,
+		       row->stray_line);
 	const struct dns_result *d = NULL;
 	if (j->dns && verify_needs_dns(&v))
 		d = job_dns_lookup(j->dns, j->store, j->o.now, v.domain, v.domain_len, v.org_len);
 
 	for (size_t i = 0; i < j->nin; i++)
-		j->cells[i] = j->src[i] < row->n
-				      ? (struct io_cell){row->field[j->src[i]], row->len[j->src[i]], row->plain}
-				      : (struct io_cell){"", 0, true};
+		j->cells[i] = j->src[i] < row->n ? (struct io_cell){row->field[j->src[i]],
+								    row->len[j->src[i]], row->plain}
+						 : (struct io_cell){"", 0, true};
 	size_t nextra = row->n > hdr->n ? row->n - hdr->n : 0;
 	extra_reserve(j, nextra);
 	for (size_t i = 0; i < nextra; i++)
-		j->extra[i] = (struct io_cell){row->field[hdr->n + i], row->len[hdr->n + i], row->plain};
+		j->extra[i] = (struct io_cell){row->field[hdr->n + i], row->len[hdr->n + i],
+					       row->plain};
 
 	if (!j->waiting && (!d || d->outcome != DNS_PENDING))
 		return emit(j, &v, d, nextra, err);
@@ -586,7 +601,8 @@ static enum lg_status end_output(struct job_verify *j, struct lg_err *err)
 		 * how much went unanswered). */
 		rep->dns_down = dns_resolver_down(j->dns);
 		rep->dns_unanswered = !rep->dns_down &&
-				      job_dns_unanswered(&rep->dns_stats, j->o.conf->dns_unanswered_max,
+				      job_dns_unanswered(&rep->dns_stats,
+							 j->o.conf->dns_unanswered_max,
 							 &rep->dns_failed);
 		struct io_spool_stats ss;
 		io_spool_stats(j->spool, &ss);
@@ -599,10 +615,12 @@ static enum lg_status end_output(struct job_verify *j, struct lg_err *err)
 		notice(j, JOB_NOTICE_WARNING, "%s: %lu more ragged rows not listed", j->o.in_name,
 		       rep->ragged - WARN_ROWS_MAX);
 	if (rep->stray_quotes > WARN_ROWS_MAX)
-		notice(j, JOB_NOTICE_WARNING, "%s: %lu more rows with text after a closing quote not listed",
-		       j->o.in_name, rep->stray_quotes - WARN_ROWS_MAX);
+		notice(j, JOB_NOTICE_WARNING,
+		       "%s: %lu more rows with text after a closing quote not listed", j->o.in_name,
+		       rep->stray_quotes - WARN_ROWS_MAX);
 	if (rs.footer_rows)
-		notice(j, JOB_NOTICE_NEWS, "%s:%lu-%lu: Salesforce report footer (%lu rows), not contacts: skipped",
+		notice(j, JOB_NOTICE_NEWS,
+		       "%s:%lu-%lu: Salesforce report footer (%lu rows), not contacts: skipped",
 		       j->o.in_name, rs.footer_line, rs.footer_last, rs.footer_rows);
 	if (rs.unclosed_quote_line)
 		notice(j, JOB_NOTICE_WARNING,
@@ -656,9 +674,7 @@ enum lg_status job_verify_step(struct job_verify *j, size_t max, bool *done, str
 		j->phase = DONE;
 		*done = true;
 		return LG_OK;
-	case DONE:
-		*done = true;
-		return LG_OK;
+	case DONE: *done = true; return LG_OK;
 	}
 	return LG_OK;
 }
@@ -738,7 +754,7 @@ void job_verify_free(struct job_verify *j)
 	io_reader_free(j->rd);
 	io_spool_free(j->spool);
 	dns_resolver_free(j->dns);
-	loop_free(j->own_loop); /* after the resolver, which takes its sockets out of it */
+	loop_free(j->own_loop);       /* after the resolver, which takes its sockets out of it */
 	store_writer_free(j->writer); /* rolls back what was not committed */
 	store_close(j->store);
 	if (j->o.list)

@@ -24,9 +24,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#define EVENTS_MAX 64              /* epoll events taken per wait */
-#define POS_FREE UINT32_MAX        /* a timer slot not in use */
-#define POS_DUE (UINT32_MAX - 1)   /* taken out of the heap, about to run */
+#define EVENTS_MAX 64            /* epoll events taken per wait */
+#define POS_FREE UINT32_MAX      /* a timer slot not in use */
+#define POS_DUE (UINT32_MAX - 1) /* taken out of the heap, about to run */
 
 struct watch {
 	loop_fd_fn *fn;
@@ -36,28 +36,28 @@ struct watch {
 };
 
 struct timer {
-	int64_t when;     /* deadline on the loop's clock (ms) */
-	uint64_t seq;     /* order of adding: breaks ties of `when` */
+	int64_t when; /* deadline on the loop's clock (ms) */
+	uint64_t seq; /* order of adding: breaks ties of `when` */
 	loop_timer_fn *fn;
 	void *arg;
-	uint32_t gen;     /* the slot's generation, in the handle: never 0 */
-	uint32_t pos;     /* index in the heap, POS_FREE or POS_DUE */
+	uint32_t gen; /* the slot's generation, in the handle: never 0 */
+	uint32_t pos; /* index in the heap, POS_FREE or POS_DUE */
 };
 
 struct loop {
 	int ep;
 	loop_clock_fn *clock;
 	void *clock_arg;
-	struct watch *fds;  /* by descriptor number */
+	struct watch *fds; /* by descriptor number */
 	size_t nfds;
 	size_t nwatched;
 	struct timer *timers; /* slots; a handle is (gen << 32) | slot */
 	size_t ntimers;
-	uint32_t *spare;      /* free slots, a stack */
+	uint32_t *spare; /* free slots, a stack */
 	size_t nspare;
-	uint32_t *heap;       /* pending slots, the earliest (when, seq) first */
+	uint32_t *heap; /* pending slots, the earliest (when, seq) first */
 	size_t nheap;
-	uint32_t *due;        /* the slots a timer phase runs */
+	uint32_t *due; /* the slots a timer phase runs */
 	size_t due_cap;
 	uint64_t seq;
 	bool stepping;
@@ -132,7 +132,8 @@ enum lg_status loop_fd_set(struct loop *l, int fd, unsigned events, loop_fd_fn *
 	}
 	struct watch *w = &l->fds[fd];
 	struct epoll_event ev = {
-		.events = ((events & LOOP_READ) ? EPOLLIN : 0) | ((events & LOOP_WRITE) ? EPOLLOUT : 0),
+		.events = ((events & LOOP_READ) ? EPOLLIN : 0) |
+			  ((events & LOOP_WRITE) ? EPOLLOUT : 0),
 		.data.u64 = (uint64_t)w->gen << 32 | (uint32_t)fd,
 	};
 	/* A descriptor closed without loop_fd_del has left the epoll set on
@@ -306,7 +307,8 @@ static size_t dispatch_fds(struct loop *l, int n)
 		if ((size_t)fd >= l->nfds || !l->fds[fd].events || l->fds[fd].gen != gen)
 			continue; /* removed, perhaps registered again, since */
 		const struct watch *w = &l->fds[fd];
-		unsigned ready = ((e & EPOLLIN) ? LOOP_READ : 0) | ((e & EPOLLOUT) ? LOOP_WRITE : 0);
+		unsigned ready = ((e & EPOLLIN) ? LOOP_READ : 0) |
+				 ((e & EPOLLOUT) ? LOOP_WRITE : 0);
 		if (e & (EPOLLERR | EPOLLHUP))
 			ready |= w->events;
 		ready &= w->events; /* interest narrowed since: not what it waits for */

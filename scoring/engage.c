@@ -153,8 +153,8 @@ enum scoring_add scoring_state_add(struct scoring_state *st, const struct scorin
 	return SCORING_ADDED;
 }
 
-double scoring_state_raw(const struct scoring_state *st, const struct scoring_rubric *r,
-			 unsigned c, int64_t now)
+double scoring_state_raw(const struct scoring_state *st, const struct scoring_rubric *r, unsigned c,
+			 int64_t now)
 {
 	const struct block *b = &cblocks(st)[c];
 	double s = b->s;

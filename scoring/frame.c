@@ -16,8 +16,8 @@
 static const char *const bant[] = {"budget", "authority", "need", "timeline"};
 static const char *const champ[] = {"challenges", "authority", "money", "prioritization"};
 static const char *const meddic[] = {
-	"metrics", "economic_buyer", "decision_criteria", "decision_process", "identify_pain",
-	"champion",
+	"metrics",          "economic_buyer", "decision_criteria",
+	"decision_process", "identify_pain",  "champion",
 };
 _Static_assert(sizeof(meddic) / sizeof(*meddic) <= SCORING_MAX_CRITERIA,
 	       "a checklist holds every criterion");
@@ -165,8 +165,8 @@ static void meddic_rule(struct scoring_checklist *c)
 	 */
 	static const char *const need[8][2] = {
 		{NULL, "needs one more of metrics, decision_criteria, decision_process met"},
-		{"needs economic_buyer met",
-		 "needs economic_buyer met and one of metrics, decision_criteria, decision_process"},
+		{"needs economic_buyer met", "needs economic_buyer met and one of metrics, "
+					     "decision_criteria, decision_process"},
 		{"needs identify_pain met",
 		 "needs identify_pain met and one of metrics, decision_criteria, decision_process"},
 		{"needs economic_buyer and identify_pain met",

@@ -17,42 +17,56 @@
 
 static const struct scoring_class default_cls[] = {
 	/* name            axis                 half-life  cap */
-	{"demo",          SCORING_ENGAGEMENT, 30 * DAY, 0},
-	{"pricing",       SCORING_ENGAGEMENT, 14 * DAY, 0},
-	{"reply",         SCORING_ENGAGEMENT, 21 * DAY, 0},
-	{"webinar",       SCORING_ENGAGEMENT, 45 * DAY, 0},
-	{"content",       SCORING_ENGAGEMENT, 30 * DAY, 40},
-	{"click",         SCORING_ENGAGEMENT, 10 * DAY, 15},
-	{"open",          SCORING_ENGAGEMENT, 7 * DAY, 5},
-	{"unsubscribe",   SCORING_ENGAGEMENT, 90 * DAY, 0},
-	{"product",       SCORING_PRODUCT,    14 * DAY, 0},
-	{"funding",       SCORING_INTENT,     90 * DAY, 0},
-	{"hiring",        SCORING_INTENT,     30 * DAY, 0},
-	{"exec_change",   SCORING_INTENT,     60 * DAY, 0},
-	{"tech_change",   SCORING_INTENT,     60 * DAY, 0},
-	{"content_surge", SCORING_INTENT,     14 * DAY, 0},
+	{"demo", SCORING_ENGAGEMENT, 30 * DAY, 0},
+	{"pricing", SCORING_ENGAGEMENT, 14 * DAY, 0},
+	{"reply", SCORING_ENGAGEMENT, 21 * DAY, 0},
+	{"webinar", SCORING_ENGAGEMENT, 45 * DAY, 0},
+	{"content", SCORING_ENGAGEMENT, 30 * DAY, 40},
+	{"click", SCORING_ENGAGEMENT, 10 * DAY, 15},
+	{"open", SCORING_ENGAGEMENT, 7 * DAY, 5},
+	{"unsubscribe", SCORING_ENGAGEMENT, 90 * DAY, 0},
+	{"product", SCORING_PRODUCT, 14 * DAY, 0},
+	{"funding", SCORING_INTENT, 90 * DAY, 0},
+	{"hiring", SCORING_INTENT, 30 * DAY, 0},
+	{"exec_change", SCORING_INTENT, 60 * DAY, 0},
+	{"tech_change", SCORING_INTENT, 60 * DAY, 0},
+	{"content_surge", SCORING_INTENT, 14 * DAY, 0},
 };
-enum { C_DEMO, C_PRICING, C_REPLY, C_WEBINAR, C_CONTENT, C_CLICK, C_OPEN, C_UNSUB, C_PRODUCT,
-       C_FUNDING, C_HIRING, C_EXEC, C_TECH, C_SURGE };
+enum {
+	C_DEMO,
+	C_PRICING,
+	C_REPLY,
+	C_WEBINAR,
+	C_CONTENT,
+	C_CLICK,
+	C_OPEN,
+	C_UNSUB,
+	C_PRODUCT,
+	C_FUNDING,
+	C_HIRING,
+	C_EXEC,
+	C_TECH,
+	C_SURGE
+};
 
 static const struct scoring_type default_type[] = {
 	/* name               points class      cap  high   min_count */
-	{"demo_request",      50,  C_DEMO,     1, true,  0, -1},
-	{"pricing_visit",     30,  C_PRICING,  1, true,  0, -1},
-	{"email_reply",       20,  C_REPLY,    3, true,  0, -1},
-	{"webinar_attended",  15,  C_WEBINAR,  1, true,  0, -1},
-	{"content_download",  10,  C_CONTENT,  3, false, 0, -1},
-	{"email_click",       3,   C_CLICK,    5, false, 0, -1},
-	{"email_open",        1,   C_OPEN,     3, false, 0, -1},
-	{"unsubscribe",       -25, C_UNSUB,    1, false, 0, -1},
-	{"product_login",     2,   C_PRODUCT,  1, false, 0, -1},
-	{"feature_used",      5,   C_PRODUCT,  3, false, 0, -1},
-	{"invite_sent",       10,  C_PRODUCT,  2, false, 0, -1},
-	{"funding",           20,  C_FUNDING,  1, false, 0, -1},
-	{"hiring_surge",      15,  C_HIRING,   1, false, 5, -1},
-	{"exec_change",       15,  C_EXEC,     1, false, 0, -1},
-	{"tech_change",       10,  C_TECH,     1, false, 0, -1},
-	{"content_surge",     10,  C_SURGE,    1, false, 0, -1},
+	{"demo_request", 50, C_DEMO, 1, true, 0, -1},
+	{"pricing_visit", 30, C_PRICING, 1, true, 0, -1},
+	{"email_reply", 20, C_REPLY, 3, true, 0, -1},
+	{"webinar_attended", 15, C_WEBINAR, 1, true, 0, -1},
+	{"content_download", 10, C_CONTENT, 3, false, 0, -1},
+	{"email_click", 3, C_CLICK, 5, false, 0, -1},
+	{"email_open", 1, C_OPEN, 3, false, 0, -1},
+	{"unsubscribe", -25, C_UNSUB, 1, false, 0, -1},
+	{"product_login", 2, C_PRODUCT, 1, false, 0, -1},
+	{"feature_used", 5, C_PRODUCT, 3, false, 0, -1},
+	{"invite_sent", 10, C_PRODUCT, 2, false, 0, -1},
+	{"funding", 20, C_FUNDING, 1, false, 0, -1},
+	{"hiring_surge", 15, C_HIRING, 1, false, 5, -1},
+	{"exec_change", 15, C_EXEC, 1, false, 0, -1},
+	{"tech_change", 10, C_TECH, 1, false, 0, -1},
+	{"content_surge", 10, C_SURGE, 1, false, 0, -1},
 };
 
 /*
@@ -84,7 +98,8 @@ static const char student_re[] =
 	"|インターン|実習生|实习生|實習生|研修生|인턴";
 
 static const char c_level_re[] =
-	"^(?!.*assist)(?!.*\\b(?:former|ex)[\\s-])(?!.*\\b(?:secretary|secr[eé]taire|sekret[aä]r(?:in)?|secretari[oa]|ea|pa)"
+	"^(?!.*assist)(?!.*\\b(?:former|ex)[\\s-])(?!.*\\b(?:secretary|secr[eé]taire|sekret[aä]r(?:"
+	"in)?|secretari[oa]|ea|pa)"
 	"\\s+(?:to|of|de|du|des|der|del|for)\\b)"
 	".*?(?:"
 	"\\bc(?:[eotfmirpdcsa]o|iso|hro)\\b"
@@ -98,19 +113,26 @@ static const char c_level_re[] =
 	"|(?<!product\\s)(?<!process\\s)(?<!service\\s)(?<!account\\s)(?<!system\\s)(?<!data\\s)"
 	"(?<!budget\\s)(?<!control\\s)(?<!risk\\s)"
 	"\\b(?:co-?)?owner\\b"
-	"|\\b(?:inhaber(?:in)?|eigent(?:ü|ue)mer(?:in)?|propri[eé]taire|due[ñn][oa]|propriet[aá]ri[oa]"
+	"|\\b(?:inhaber(?:in)?|eigent(?:ü|ue)mer(?:in)?|propri[eé]taire|due[ñn][oa]|propriet[aá]ri["
+	"oa]"
 	"|titolare|eigenaar|владелец)\\b"
-	"|(?<!vice[\\s-])\\bchair(?:man|woman|person)\\b|(?<!vice[\\s-])\\bchair\\s+of\\s+the\\s+board\\b"
-	"|\\bmanaging\\s+(?:director|partner)\\b|\\b(?:senior|equity|general)\\s+partner\\b|^\\s*partner\\s*$"
-	"|\\bdirector(?:a)?\\s+general\\b|\\bgeneral\\s+director\\b|\\bdirect(?:eur|rice)\\s+g[eé]n[eé]rale?\\b"
+	"|(?<!vice[\\s-])\\bchair(?:man|woman|person)\\b|(?<!vice[\\s-])\\bchair\\s+of\\s+the\\s+"
+	"board\\b"
+	"|\\bmanaging\\s+(?:director|partner)\\b|\\b(?:senior|equity|general)\\s+partner\\b|^\\s*"
+	"partner\\s*$"
+	"|\\bdirector(?:a)?\\s+general\\b|\\bgeneral\\s+director\\b|\\bdirect(?:eur|rice)\\s+g[eé]"
+	"n[eé]rale?\\b"
 	"|\\bdiret(?:or|ora)[\\s-]+(?:geral|presidente|executiv[oa])\\b|\\bdirettore\\s+generale\\b"
 	"|\\bgeneraldirektor(?:in)?\\b|\\balgemeen\\s+directeur\\b|\\bdirecteur[\\s-]+eigenaar\\b"
-	"|\\bdirector(?:a)?\\s+ejecutiv[oa]\\b|\\bconsejer[oa]\\s+delegad[oa]\\b|\\bgerente\\s+general\\b"
-	"|\\bamministratore\\s+(?:delegato|unico)\\b|\\bs[oó]ci[oa][\\s-]+(?:fundador|diretor|gerente)"
+	"|\\bdirector(?:a)?\\s+ejecutiv[oa]\\b|\\bconsejer[oa]\\s+delegad[oa]\\b|\\bgerente\\s+"
+	"general\\b"
+	"|\\bamministratore\\s+(?:delegato|unico)\\b|\\bs[oó]ci[oa][\\s-]+(?:fundador|diretor|"
+	"gerente)"
 	"|\\bgesch(?:ä|ae)ftsf(?:ü|ue)hr(?:er(?:in)?|ender?|ung)\\b"
 	"|\\bgesch(?:ä|ae)ftsleit(?:er(?:in)?|ung)\\b|\\bvorstands?(?:\\b|vorsitz|mitglied)"
 	"|\\bгенеральн\\w*\\s+директор"
-	"|(?<!副)(?:社長|总裁|總裁)|代表取締役|会長|董事长|董事長|总经理|總經理|首席执行官|创始人|創始人"
+	"|(?<!副)(?:社長|总裁|總裁)|代表取締役|会長|董事长|董事長|总经理|總經理|首席执行官|创始人|"
+	"創始人"
 	"|創業者|대표이사|(?<!부)사장|창업자"
 	")";
 
@@ -215,7 +237,8 @@ enum lg_status scoring_rubric_check(struct scoring_rubric *r, struct lg_err *err
 				  SCORING_MAX_CLASSES);
 	if (r->n_type > SCORING_MAX_TYPES || r->n_title > SCORING_MAX_TITLES ||
 	    r->n_icp > SCORING_MAX_ICP)
-		return lg_err_set(err, LG_ECONFIG, "rubric: too many types, title rules or ICP rules");
+		return lg_err_set(err, LG_ECONFIG,
+				  "rubric: too many types, title rules or ICP rules");
 
 	for (unsigned i = 0; i < r->n_cls; i++) {
 		const struct scoring_class *c = &r->cls[i];
@@ -225,12 +248,16 @@ enum lg_status scoring_rubric_check(struct scoring_rubric *r, struct lg_err *err
 		    c->axis != SCORING_INTENT)
 			return lg_err_set(err, LG_ECONFIG, "class \"%s\": unknown axis", c->name);
 		if (c->half_life <= 0)
-			return lg_err_set(err, LG_ECONFIG, "class \"%s\": half-life must be > 0", c->name);
+			return lg_err_set(err, LG_ECONFIG, "class \"%s\": half-life must be > 0",
+					  c->name);
 		if (!(c->cap >= 0) || !isfinite(c->cap))
-			return lg_err_set(err, LG_ECONFIG, "class \"%s\": cap must be >= 0", c->name);
+			return lg_err_set(err, LG_ECONFIG, "class \"%s\": cap must be >= 0",
+					  c->name);
 		for (unsigned j = 0; j < i; j++)
-			if (lg_ascii_eq(c->name, strlen(c->name), r->cls[j].name, strlen(r->cls[j].name)))
-				return lg_err_set(err, LG_ECONFIG, "class \"%s\": defined twice", c->name);
+			if (lg_ascii_eq(c->name, strlen(c->name), r->cls[j].name,
+					strlen(r->cls[j].name)))
+				return lg_err_set(err, LG_ECONFIG, "class \"%s\": defined twice",
+						  c->name);
 	}
 
 	/* Cap slots: the first capped type of each class keeps its counter
@@ -245,19 +272,23 @@ enum lg_status scoring_rubric_check(struct scoring_rubric *r, struct lg_err *err
 		if (t->cls >= r->n_cls)
 			return lg_err_set(err, LG_ECONFIG, "type \"%s\": no such class", t->name);
 		if (!isfinite(t->points))
-			return lg_err_set(err, LG_ECONFIG, "type \"%s\": points must be a number", t->name);
+			return lg_err_set(err, LG_ECONFIG, "type \"%s\": points must be a number",
+					  t->name);
 		if (t->daily_cap > UINT16_MAX)
-			return lg_err_set(err, LG_ECONFIG, "type \"%s\": daily cap above %u", t->name,
-					  (unsigned)UINT16_MAX);
+			return lg_err_set(err, LG_ECONFIG, "type \"%s\": daily cap above %u",
+					  t->name, (unsigned)UINT16_MAX);
 		for (unsigned j = 0; j < i; j++)
-			if (lg_ascii_eq(t->name, strlen(t->name), r->type[j].name, strlen(r->type[j].name)))
-				return lg_err_set(err, LG_ECONFIG, "type \"%s\": defined twice", t->name);
+			if (lg_ascii_eq(t->name, strlen(t->name), r->type[j].name,
+					strlen(r->type[j].name)))
+				return lg_err_set(err, LG_ECONFIG, "type \"%s\": defined twice",
+						  t->name);
 		t->cap_slot = -1;
 		if (t->daily_cap > 0) {
 			if (capped++ == SCORING_MAX_CAPPED)
-				return lg_err_set(err, LG_ECONFIG,
-						  "type \"%s\": more than %d types with a daily cap",
-						  t->name, SCORING_MAX_CAPPED);
+				return lg_err_set(
+					err, LG_ECONFIG,
+					"type \"%s\": more than %d types with a daily cap", t->name,
+					SCORING_MAX_CAPPED);
 			if (!primary[t->cls]) {
 				primary[t->cls] = true;
 				t->cap_slot = (int)t->cls;
@@ -268,13 +299,16 @@ enum lg_status scoring_rubric_check(struct scoring_rubric *r, struct lg_err *err
 	}
 
 	for (unsigned i = 0; i < r->n_title; i++)
-		if (!named(r->title[i].label) || !r->title[i].pattern || !isfinite(r->title[i].points))
-			return lg_err_set(err, LG_ECONFIG, "title rule %u: needs a label, a pattern and points",
+		if (!named(r->title[i].label) || !r->title[i].pattern ||
+		    !isfinite(r->title[i].points))
+			return lg_err_set(err, LG_ECONFIG,
+					  "title rule %u: needs a label, a pattern and points",
 					  i + 1);
 	for (unsigned i = 0; i < r->n_icp; i++) {
 		const struct scoring_icp_rule *p = &r->icp[i];
 		if (!isfinite(p->points))
-			return lg_err_set(err, LG_ECONFIG, "ICP rule %u: points must be a number", i + 1);
+			return lg_err_set(err, LG_ECONFIG, "ICP rule %u: points must be a number",
+					  i + 1);
 		switch (p->field) {
 		case SCORING_ICP_INDUSTRY:
 		case SCORING_ICP_REGION:
@@ -284,11 +318,11 @@ enum lg_status scoring_rubric_check(struct scoring_rubric *r, struct lg_err *err
 		case SCORING_ICP_EMPLOYEES:
 			if (p->lo < 0 || p->lo > p->hi)
 				return lg_err_set(err, LG_ECONFIG,
-						  "ICP rule %u: employees range %ld..%ld is empty or negative",
+						  "ICP rule %u: employees range %ld..%ld is empty "
+						  "or negative",
 						  i + 1, p->lo, p->hi);
 			break;
-		default:
-			return lg_err_set(err, LG_ECONFIG, "ICP rule %u: unknown field", i + 1);
+		default: return lg_err_set(err, LG_ECONFIG, "ICP rule %u: unknown field", i + 1);
 		}
 	}
 	if (r->n_competitor && !r->competitor)
@@ -316,7 +350,8 @@ enum lg_status scoring_rubric_check(struct scoring_rubric *r, struct lg_err *err
 	if (!(r->trend_delta > 0) || !isfinite(r->trend_delta))
 		return lg_err_set(err, LG_ECONFIG, "rubric: trend_delta must be > 0");
 	if (!descending(r->fit_grade) || !descending(r->eng_grade))
-		return lg_err_set(err, LG_ECONFIG, "rubric: grade thresholds must be in descending order");
+		return lg_err_set(err, LG_ECONFIG,
+				  "rubric: grade thresholds must be in descending order");
 	if ((unsigned)r->framework >= SCORING_FRAMEWORK_COUNT)
 		return lg_err_set(err, LG_ECONFIG, "rubric: unknown framework");
 	if (!(r->evidence_min_confidence >= 0 && r->evidence_min_confidence <= 1))

@@ -27,11 +27,11 @@ enum lg_status scoring_ctx_new(struct scoring_ctx **out, const struct scoring_ru
 	c->r = r;
 	lg_map_init(&c->competitor, 0);
 	for (unsigned i = 0; i < r->n_title; i++)
-		if (lg_regex_new(&c->title[i], r->title[i].pattern, LG_REGEX_CASELESS | LG_REGEX_UTF,
-				 &e) != LG_OK) {
+		if (lg_regex_new(&c->title[i], r->title[i].pattern,
+				 LG_REGEX_CASELESS | LG_REGEX_UTF, &e) != LG_OK) {
 			scoring_ctx_free(c);
-			return lg_err_set(err, LG_ECONFIG, "title rule \"%s\": %s", r->title[i].label,
-					  e.msg);
+			return lg_err_set(err, LG_ECONFIG, "title rule \"%s\": %s",
+					  r->title[i].label, e.msg);
 		}
 	for (size_t i = 0; i < r->n_competitor; i++) {
 		const char *d = r->competitor[i];
@@ -56,7 +56,7 @@ void scoring_ctx_free(struct scoring_ctx *c)
 const char *scoring_trend_name(enum scoring_trend t)
 {
 	switch (t) {
-	case SCORING_STEADY:    return "steady";
+	case SCORING_STEADY: return "steady";
 	case SCORING_IMPROVING: return "improving";
 	case SCORING_DECLINING: return "declining";
 	}
@@ -68,7 +68,7 @@ const char *scoring_trend_name(enum scoring_trend t)
 struct lines {
 	struct scoring_line *v; /* grows as lines are found */
 	size_t n, cap;
-	bool on;                /* false: no explanation wanted, nothing is written */
+	bool on; /* false: no explanation wanted, nothing is written */
 };
 
 static struct scoring_line *line_new(struct lines *L, enum scoring_line_kind kind, const char *rule,
@@ -143,7 +143,9 @@ static void fit_add(struct scoring_result *out, struct lines *L, enum scoring_li
 
 static const char *icp_field_name(enum scoring_icp_field f)
 {
-	return f == SCORING_ICP_INDUSTRY ? "industry" : f == SCORING_ICP_REGION ? "region" : "employees";
+	return f == SCORING_ICP_INDUSTRY ? "industry"
+	       : f == SCORING_ICP_REGION ? "region"
+					 : "employees";
 }
 
 /* The length of the well-formed UTF-8 sequence at s (RFC 3629 table 3:
@@ -245,8 +247,8 @@ static void fit(const struct scoring_ctx *ctx, const struct scoring_contact *c,
 		}
 		if (hit) {
 			out->fit_icp += p->points;
-			fit_add(out, L, SCORING_LINE_ICP, p->value ? p->value : icp_field_name(p->field), v,
-				p->points);
+			fit_add(out, L, SCORING_LINE_ICP,
+				p->value ? p->value : icp_field_name(p->field), v, p->points);
 		}
 	}
 	out->icp = out->fit_icp >= r->icp_min;
@@ -310,12 +312,15 @@ static void walk_event(struct walk *w, const struct scoring_event *e)
 	if (w->L->on) {
 		bool in_total = cls->axis == SCORING_ENGAGEMENT ||
 				(cls->axis == SCORING_INTENT && r->intent_in_total);
-		struct scoring_line *l = line_new(w->L, w->account ? SCORING_LINE_INTENT : SCORING_LINE_EVENT,
+		struct scoring_line *l = line_new(w->L,
+						  w->account ? SCORING_LINE_INTENT
+							     : SCORING_LINE_EVENT,
 						  ty->name, e->id);
 		l->at = e->at;
 		l->points = ty->points;
 		/* The age on the state's clock, as scoring_state_raw sees it. */
-		l->factor = scoring_decay_factor(w->now - SCORING_EPOCH - state_time(e->at), cls->half_life);
+		l->factor = scoring_decay_factor(w->now - SCORING_EPOCH - state_time(e->at),
+						 cls->half_life);
 		l->capped = !counted;
 		l->contribution = counted && in_total ? ty->points * l->factor : 0;
 	}
@@ -353,9 +358,9 @@ static void cap_lines(const struct scoring_rubric *r, const struct scoring_state
 }
 
 void scoring_score(const struct scoring_ctx *ctx, const struct scoring_contact *c,
-		   const struct scoring_event *ev, size_t n_ev,
-		   const struct scoring_event *acct, size_t n_acct, int64_t now,
-		   struct scoring_result *out, struct scoring_line **lines, size_t *n_lines)
+		   const struct scoring_event *ev, size_t n_ev, const struct scoring_event *acct,
+		   size_t n_acct, int64_t now, struct scoring_result *out,
+		   struct scoring_line **lines, size_t *n_lines)
 {
 	const struct scoring_rubric *r = ctx->r;
 	struct lines L = {NULL, 0, 0, lines != NULL};

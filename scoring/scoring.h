@@ -44,7 +44,7 @@ enum scoring_axis {
  * negative class, its magnitude): "at most 10 points from email opens".
  */
 struct scoring_class {
-	const char *name;  /* "demo", "open" ...; borrowed (static or the conf's) */
+	const char *name; /* "demo", "open" ...; borrowed (static or the conf's) */
 	enum scoring_axis axis;
 	int64_t half_life; /* seconds, > 0 */
 	double cap;        /* 0: none */
@@ -62,11 +62,11 @@ struct scoring_class {
 struct scoring_type {
 	const char *name; /* "demo_request" ...; borrowed */
 	double points;
-	unsigned cls;     /* index into scoring_rubric.cls */
+	unsigned cls; /* index into scoring_rubric.cls */
 	unsigned daily_cap;
 	bool high_intent;
 	unsigned min_count;
-	int cap_slot;     /* set by scoring_rubric_check: where its daily-cap counter
+	int cap_slot; /* set by scoring_rubric_check: where its daily-cap counter
 			   * sits in a state, or -1 */
 };
 
@@ -79,8 +79,8 @@ struct scoring_title_rule {
 
 /* A firmographic (ICP) rule.  Every rule that matches adds its points. */
 enum scoring_icp_field {
-	SCORING_ICP_INDUSTRY = 0, /* value matched ignoring ASCII case */
-	SCORING_ICP_REGION = 1,   /* value matched ignoring ASCII case */
+	SCORING_ICP_INDUSTRY = 0,  /* value matched ignoring ASCII case */
+	SCORING_ICP_REGION = 1,    /* value matched ignoring ASCII case */
 	SCORING_ICP_EMPLOYEES = 2, /* lo <= employees <= hi */
 };
 struct scoring_icp_rule {
@@ -108,26 +108,26 @@ struct scoring_rubric {
 	unsigned n_icp;
 	const char *const *competitor; /* registrable domains, lower-case; borrowed */
 	size_t n_competitor;
-	double competitor_points;      /* -50 */
+	double competitor_points; /* -50 */
 
 	/* data confidence q0 by verify status (deliverable 1, risky 0.6,
 	 * undeliverable 0, unknown 0.4), indexed like enum verify_status */
 	double confidence[4];
 
-	double icp_min;          /* ICP fit: firmographic points >= this (15) */
-	bool intent_in_total;    /* T = F_eff + E (+ I when true; default false) */
-	double mql;              /* 80: eligible and T >= mql */
-	double recycle;          /* 60: T below this ... */
-	int64_t recycle_for;     /* ... for this long (7 days): recycled */
-	int64_t hql_window;      /* 14 days */
-	unsigned hql_distinct;   /* high-intent events on >= 2 channels or assets */
-	int64_t sql_window;      /* 30 days */
-	unsigned sql_events;     /* >= 3 high-intent events */
-	double pql;              /* product axis P >= this (40): PQL */
-	int64_t trend_window;    /* 7 days */
-	double trend_delta;      /* |T(now) - T(now - window)| >= this (5): not steady */
-	double fit_grade[3];     /* F_eff >= [0] A, >= [1] B, >= [2] C, else D: 40 25 10 */
-	double eng_grade[3];     /* E >= [0] 1, >= [1] 2, >= [2] 3, else 4: 50 25 10 */
+	double icp_min;                   /* ICP fit: firmographic points >= this (15) */
+	bool intent_in_total;             /* T = F_eff + E (+ I when true; default false) */
+	double mql;                       /* 80: eligible and T >= mql */
+	double recycle;                   /* 60: T below this ... */
+	int64_t recycle_for;              /* ... for this long (7 days): recycled */
+	int64_t hql_window;               /* 14 days */
+	unsigned hql_distinct;            /* high-intent events on >= 2 channels or assets */
+	int64_t sql_window;               /* 30 days */
+	unsigned sql_events;              /* >= 3 high-intent events */
+	double pql;                       /* product axis P >= this (40): PQL */
+	int64_t trend_window;             /* 7 days */
+	double trend_delta;               /* |T(now) - T(now - window)| >= this (5): not steady */
+	double fit_grade[3];              /* F_eff >= [0] A, >= [1] B, >= [2] C, else D: 40 25 10 */
+	double eng_grade[3];              /* E >= [0] 1, >= [1] 2, >= [2] 3, else 4: 50 25 10 */
 	enum scoring_framework framework; /* which one SQL needs (BANT) */
 	double evidence_min_confidence;   /* evidence below counts as not met (0.5) */
 };
@@ -229,18 +229,18 @@ double scoring_state_axis(const struct scoring_state *st, const struct scoring_r
 
 /* What the store knows of a contact.  Strings are borrowed, may be NULL. */
 struct scoring_contact {
-	int status;            /* enum verify_status; -1: never verified */
-	bool suppressed;       /* hard bounce, unsubscribe, complaint */
+	int status;      /* enum verify_status; -1: never verified */
+	bool suppressed; /* hard bounce, unsubscribe, complaint */
 	int64_t verified_at;
 	struct decay_policy decay; /* its source's freshness policy */
 	const char *title;
-	bool title_known;      /* title_rule holds scoring_title_rule(ctx, title): a caller
+	bool title_known; /* title_rule holds scoring_title_rule(ctx, title): a caller
 				* scoring many contacts keeps it per distinct title */
 	int title_rule;
-	const char *domain;    /* registrable domain of the address, lower-case */
+	const char *domain; /* registrable domain of the address, lower-case */
 	const char *industry;
 	const char *region;
-	long employees;        /* -1: unknown */
+	long employees; /* -1: unknown */
 };
 
 /* One event as the fold sees it.  Strings are borrowed, may be NULL. */
@@ -261,19 +261,19 @@ enum scoring_trend {
 
 struct scoring_result {
 	double fit_pos, fit_neg; /* F = fit_pos + fit_neg */
-	double fit_icp;          /* the firmographic rules' sum (the ICP test), whatever their signs */
-	double q;                /* data confidence in [0, 1] */
-	double fit_eff;          /* q x fit_pos + fit_neg */
-	double engagement;       /* E */
-	double product;          /* P */
-	double intent;           /* I (the account's) */
-	double total;            /* T = fit_eff + E (+ I) */
-	double total_before;     /* T at now - trend_window */
-	char grade[3];           /* "A1" */
+	double fit_icp;      /* the firmographic rules' sum (the ICP test), whatever their signs */
+	double q;            /* data confidence in [0, 1] */
+	double fit_eff;      /* q x fit_pos + fit_neg */
+	double engagement;   /* E */
+	double product;      /* P */
+	double intent;       /* I (the account's) */
+	double total;        /* T = fit_eff + E (+ I) */
+	double total_before; /* T at now - trend_window */
+	char grade[3];       /* "A1" */
 	enum scoring_trend trend;
-	const char *seniority;   /* the title rule's label, or NULL */
+	const char *seniority; /* the title rule's label, or NULL */
 	bool competitor, icp;
-	bool eligible;           /* deliverable, fresh, not suppressed, not a competitor */
+	bool eligible; /* deliverable, fresh, not suppressed, not a competitor */
 	enum decay_class freshness;
 	/* windows, for the stages */
 	/* hi_distinct: over the counted (not capped) high-intent events of the
@@ -284,7 +284,7 @@ struct scoring_result {
 	 * most 64 of each.  hi_events: those events in (now - sql_window, now]. */
 	unsigned hi_distinct;
 	unsigned hi_events;
-	bool below_recycle;      /* T < recycle at now and at each whole day back to
+	bool below_recycle; /* T < recycle at now and at each whole day back to
 				  * now - recycle_for (recycle_for / 86400 + 1 instants),
 				  * each T from the events up to that instant */
 };
@@ -297,25 +297,25 @@ struct scoring_result {
  * points and factor but contributes 0.
  */
 enum scoring_line_kind {
-	SCORING_LINE_TITLE = 0,     /* rule: the label; detail: the title */
+	SCORING_LINE_TITLE = 0,      /* rule: the label; detail: the title */
 	SCORING_LINE_COMPETITOR = 1, /* rule: "competitor"; detail: the domain */
-	SCORING_LINE_ICP = 2,       /* rule: the rule's value ("software") or "employees";
+	SCORING_LINE_ICP = 2,        /* rule: the rule's value ("software") or "employees";
 				     * detail: the contact's value, NULL for employees */
-	SCORING_LINE_EVENT = 3,     /* factor = the decay factor at now */
-	SCORING_LINE_CLASS_CAP = 4, /* a class over its cap: rule the class, points its
+	SCORING_LINE_EVENT = 3,      /* factor = the decay factor at now */
+	SCORING_LINE_CLASS_CAP = 4,  /* a class over its cap: rule the class, points its
 				     * cap, factor 1, contribution the negative excess
 				     * (capped value - uncapped value), at = now */
-	SCORING_LINE_INTENT = 5,    /* an account event */
+	SCORING_LINE_INTENT = 5,     /* an account event */
 };
 struct scoring_line {
 	enum scoring_line_kind kind;
-	const char *rule;     /* rule label, type name, class name; borrowed from the rubric */
-	const char *detail;   /* the matched title or value, the event id; borrowed from the input */
-	int64_t at;           /* events: occurred_at */
-	double points;        /* as configured */
-	double factor;        /* fit: q for positive points, 1 for negative; events: decay */
+	const char *rule;   /* rule label, type name, class name; borrowed from the rubric */
+	const char *detail; /* the matched title or value, the event id; borrowed from the input */
+	int64_t at;         /* events: occurred_at */
+	double points;      /* as configured */
+	double factor;      /* fit: q for positive points, 1 for negative; events: decay */
 	double contribution;
-	bool capped;          /* an event over its type's daily cap (contribution 0) */
+	bool capped; /* an event over its type's daily cap (contribution 0) */
 };
 
 /*
@@ -339,9 +339,9 @@ struct scoring_line {
  * lines changes no figure of *out.
  */
 void scoring_score(const struct scoring_ctx *ctx, const struct scoring_contact *c,
-		   const struct scoring_event *ev, size_t n_ev,
-		   const struct scoring_event *acct, size_t n_acct, int64_t now,
-		   struct scoring_result *out, struct scoring_line **lines, size_t *n_lines);
+		   const struct scoring_event *ev, size_t n_ev, const struct scoring_event *acct,
+		   size_t n_acct, int64_t now, struct scoring_result *out,
+		   struct scoring_line **lines, size_t *n_lines);
 
 const char *scoring_trend_name(enum scoring_trend t); /* "steady", "improving", "declining" */
 
@@ -358,11 +358,11 @@ int scoring_title_rule(const struct scoring_ctx *ctx, const char *title);
 /* ---- stages -------------------------------------------------------------- */
 
 enum scoring_stage {
-	SCORING_LEAD = 0,         /* not (yet) qualified */
+	SCORING_LEAD = 0, /* not (yet) qualified */
 	SCORING_MQL = 1,
 	SCORING_PQL = 2,
 	SCORING_HQL = 3,
-	SCORING_SAL = 4,          /* a rep accepted it */
+	SCORING_SAL = 4, /* a rep accepted it */
 	SCORING_SQL = 5,
 	SCORING_RECYCLED = 6,
 	SCORING_DISQUALIFIED = 7, /* a rep rejected it */
@@ -423,11 +423,11 @@ enum scoring_ev_status {
 /* One piece of evidence (leadgate evidence add). */
 struct scoring_evidence {
 	enum scoring_framework framework;
-	unsigned criterion;   /* index into scoring_criteria(framework) */
+	unsigned criterion; /* index into scoring_criteria(framework) */
 	enum scoring_ev_status status;
-	double confidence;    /* 0..1 */
-	int64_t at;           /* when it was recorded */
-	int64_t valid_until;  /* 0: no expiry */
+	double confidence;   /* 0..1 */
+	int64_t at;          /* when it was recorded */
+	int64_t valid_until; /* 0: no expiry */
 };
 
 /*

@@ -38,16 +38,16 @@ static inline int64_t state_time(int64_t t)
 }
 
 /* The value of class c at now before its cap (decayed only). */
-double scoring_state_raw(const struct scoring_state *st, const struct scoring_rubric *r,
-			 unsigned c, int64_t now);
+double scoring_state_raw(const struct scoring_state *st, const struct scoring_rubric *r, unsigned c,
+			 int64_t now);
 
 /* Apply class c's cap to a value. */
 double scoring_class_capped(const struct scoring_class *cls, double v);
 
 struct scoring_ctx {
-	const struct scoring_rubric *r;               /* borrowed */
-	struct lg_regex *title[SCORING_MAX_TITLES];   /* owned, one per title rule */
-	struct lg_map competitor;                     /* the competitor domains, a set */
+	const struct scoring_rubric *r;             /* borrowed */
+	struct lg_regex *title[SCORING_MAX_TITLES]; /* owned, one per title rule */
+	struct lg_map competitor;                   /* the competitor domains, a set */
 };
 
 #endif

@@ -22,14 +22,10 @@
 #include <string.h>
 
 static const char *const stage_names[SCORING_STAGE_COUNT] = {
-	[SCORING_LEAD] = "lead",
-	[SCORING_MQL] = "mql",
-	[SCORING_PQL] = "pql",
-	[SCORING_HQL] = "hql",
-	[SCORING_SAL] = "sal",
-	[SCORING_SQL] = "sql",
-	[SCORING_RECYCLED] = "recycled",
-	[SCORING_DISQUALIFIED] = "disqualified",
+	[SCORING_LEAD] = "lead",         [SCORING_MQL] = "mql",
+	[SCORING_PQL] = "pql",           [SCORING_HQL] = "hql",
+	[SCORING_SAL] = "sal",           [SCORING_SQL] = "sql",
+	[SCORING_RECYCLED] = "recycled", [SCORING_DISQUALIFIED] = "disqualified",
 };
 
 const char *scoring_stage_name(enum scoring_stage s)
@@ -57,12 +53,11 @@ static const char why_hql[] =
 	"eligible, ICP fit and high-intent events on enough distinct channels or assets "
 	"within the hql window";
 static const char why_recycled[] = "total below the recycle threshold for the whole recycle period";
-static const char why_recycled_pql[] =
-	"total below the recycle threshold for the whole recycle period and product score below the "
-	"pql threshold";
-static const char why_sql[] =
-	"eligible, ICP fit, enough high-intent events within the sql window, "
-	"a confirmed buying role and the framework passes";
+static const char why_recycled_pql[] = "total below the recycle threshold for the whole recycle "
+				       "period and product score below the "
+				       "pql threshold";
+static const char why_sql[] = "eligible, ICP fit, enough high-intent events within the sql window, "
+			      "a confirmed buying role and the framework passes";
 
 /*
  * A PQL qualified on its product usage, not on its total: a product-led
@@ -106,8 +101,8 @@ bool scoring_stage_next(const struct scoring_rubric *rb, enum scoring_stage cur,
 			const struct scoring_result *r, const struct scoring_facts *f,
 			enum scoring_stage *next, const char **why)
 {
-	enum scoring_stage to;    /* the move, if any */
-	const char *because;      /* its predicate */
+	enum scoring_stage to; /* the move, if any */
+	const char *because;   /* its predicate */
 
 	assert((unsigned)cur < SCORING_STAGE_COUNT);
 	switch (cur) {
@@ -151,8 +146,7 @@ bool scoring_stage_next(const struct scoring_rubric *rb, enum scoring_stage cur,
 		break;
 	case SCORING_SQL:
 	case SCORING_DISQUALIFIED:
-	default:
-		return false;
+	default: return false;
 	}
 	*next = to;
 	if (why)

@@ -44,8 +44,8 @@ static enum lg_status each_row(struct store *s, sqlite3_stmt *q, const char *wha
 	return st;
 }
 
-enum lg_status store_profile_put(struct store *s, int64_t contact_id,
-				 const struct store_profile *p, int64_t now, struct lg_err *err)
+enum lg_status store_profile_put(struct store *s, int64_t contact_id, const struct store_profile *p,
+				 int64_t now, struct lg_err *err)
 {
 	sqlite3_stmt *q = store_stmt(s, Q_PROFILE_PUT);
 	sqlite3_bind_int64(q, 1, contact_id);
@@ -62,8 +62,8 @@ enum lg_status store_profile_put(struct store *s, int64_t contact_id,
 	return store_exec_step(s, q, "recording a contact's profile", err);
 }
 
-enum lg_status store_contact_find(struct store *s, const char *address, size_t len,
-				  int64_t *id, struct lg_err *err)
+enum lg_status store_contact_find(struct store *s, const char *address, size_t len, int64_t *id,
+				  struct lg_err *err)
 {
 	sqlite3_stmt *q = store_stmt(s, Q_CONTACT_BY_ADDRESS);
 	sqlite3_bind_text(q, 1, address, (int)len, SQLITE_STATIC);
@@ -155,16 +155,17 @@ static enum lg_status lead_row(sqlite3_stmt *q, void *ctx, struct lg_err *err)
 		.verified_at = sqlite3_column_int64(q, 5),
 		.suppressed = (enum store_suppress)sqlite3_column_int(q, 6),
 		.source = col_str(q, 7),
-		.profile = {
-			.title = col_opt(q, 8),
-			.company = col_opt(q, 9),
-			.industry = col_opt(q, 10),
-			.region = col_opt(q, 11),
-			.employees = (long)sqlite3_column_int64(q, 12),
-			.first_name = col_opt(q, 15),
-			.last_name = col_opt(q, 16),
-			.name = col_opt(q, 17),
-		},
+		.profile =
+			{
+				.title = col_opt(q, 8),
+				.company = col_opt(q, 9),
+				.industry = col_opt(q, 10),
+				.region = col_opt(q, 11),
+				.employees = (long)sqlite3_column_int64(q, 12),
+				.first_name = col_opt(q, 15),
+				.last_name = col_opt(q, 16),
+				.name = col_opt(q, 17),
+			},
 		.stage = col_str(q, 13),
 		.stage_since = sqlite3_column_int64(q, 14),
 		.account = col_opt(q, 18),

@@ -43,8 +43,8 @@ enum lg_status store_list_get(struct store *s, const char *name, struct store_li
 	rc = sqlite3_step(q);
 	if (rc == SQLITE_DONE) {
 		sqlite3_reset(q);
-		return lg_err_set(err, LG_ENOINPUT, "no list '%s' in %s (see 'leadgate lists')", name,
-				  s->path);
+		return lg_err_set(err, LG_ENOINPUT, "no list '%s' in %s (see 'leadgate lists')",
+				  name, s->path);
 	}
 	if (rc != SQLITE_ROW) {
 		enum lg_status st = store_fail(s, "reading a list", err);
@@ -134,7 +134,9 @@ enum lg_status store_members_each(struct store *s, const struct store_list_info 
 {
 	/* Rows are kept from schema 3 on; an older database read as it is. */
 	bool cells = with_address && s->version >= 3;
-	sqlite3_stmt *q = store_stmt(s, cells ? Q_MEMBERS_CELLS : with_address ? Q_MEMBERS_ADDR : Q_MEMBERS);
+	sqlite3_stmt *q = store_stmt(s, cells          ? Q_MEMBERS_CELLS
+					: with_address ? Q_MEMBERS_ADDR
+						       : Q_MEMBERS);
 	enum lg_status st = LG_OK;
 	int rc;
 

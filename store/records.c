@@ -23,9 +23,8 @@ static const char *fold(char *buf, size_t cap, const char *a, size_t n)
 	return buf;
 }
 
-static enum lg_status run_add(struct store *s, const char *kind, int64_t list_id,
-			      const char *input, const char *fingerprint, int64_t now,
-			      int64_t *id, struct lg_err *err)
+static enum lg_status run_add(struct store *s, const char *kind, int64_t list_id, const char *input,
+			      const char *fingerprint, int64_t now, int64_t *id, struct lg_err *err)
 {
 	sqlite3_stmt *q = store_stmt(s, Q_RUN_ADD);
 	sqlite3_bind_text(q, 1, kind, -1, SQLITE_STATIC);
@@ -141,7 +140,8 @@ static enum lg_status list_source(struct store *s, int64_t list_id, const char *
 		}
 		free(s->source.text);
 		s->source.text = lg_xstrdup(rc == SQLITE_ROW && sqlite3_column_text(q, 0)
-						    ? (const char *)sqlite3_column_text(q, 0) : "");
+						    ? (const char *)sqlite3_column_text(q, 0)
+						    : "");
 		s->source.list = list_id;
 		sqlite3_reset(q);
 	}
@@ -233,9 +233,8 @@ enum lg_status store_verify_row(struct store *s, const struct store_run *run,
 	return store_exec_step(s, q, "recording a member's row", err);
 }
 
-enum lg_status store_verify_header(struct store *s, const struct store_run *run,
-				   const void *header, size_t len, long email_col,
-				   struct lg_err *err)
+enum lg_status store_verify_header(struct store *s, const struct store_run *run, const void *header,
+				   size_t len, long email_col, struct lg_err *err)
 {
 	sqlite3_stmt *q = store_stmt(s, Q_RUN_HEADER);
 	sqlite3_bind_int64(q, 1, run->id);
@@ -245,8 +244,7 @@ enum lg_status store_verify_header(struct store *s, const struct store_run *run,
 }
 
 enum lg_status store_verify_finish(struct store *s, const struct store_run *run,
-				   struct store_list_counts *c, int64_t now,
-				   struct lg_err *err)
+				   struct store_list_counts *c, int64_t now, struct lg_err *err)
 {
 	sqlite3_stmt *q = store_stmt(s, Q_RUN_COUNT);
 	enum lg_status st;

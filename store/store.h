@@ -71,26 +71,26 @@ void store_rollback(struct store *s);
  */
 struct store_profile {
 	const char *title, *company, *industry, *region;
-	long employees;         /* -1: unknown */
+	long employees;                            /* -1: unknown */
 	const char *first_name, *last_name, *name; /* schema 3; name: a whole-name column */
 };
 
 /* One verdict as the store keeps it. */
 struct store_verdict {
-	const char *address;    /* normalized address; "" for a row without one */
+	const char *address; /* normalized address; "" for a row without one */
 	size_t address_len;
-	const char *domain;     /* its A-label domain */
+	const char *domain; /* its A-label domain */
 	size_t domain_len;
 	enum verify_status status;
 	enum verify_reason reason;
-	unsigned flags;         /* verify_flag bits */
-	const char *mx;         /* "" when none */
-	const char *provider;   /* "" when none */
+	unsigned flags;       /* verify_flag bits */
+	const char *mx;       /* "" when none */
+	const char *provider; /* "" when none */
 	int64_t verified_at;
 	const struct store_profile *profile; /* NULL: none (the profile kept stays) */
-	const void *cells;      /* the row as io_cells_pack made it (schema 3), or NULL */
+	const void *cells; /* the row as io_cells_pack made it (schema 3), or NULL */
 	size_t cells_len;
-	const char *account;    /* schema 5: the account key (verify_account_key); NULL or
+	const char *account; /* schema 5: the account key (verify_account_key); NULL or
 				 * account_len 0: not known (the one kept stays) */
 	size_t account_len;
 };
@@ -98,9 +98,9 @@ struct store_verdict {
 /* A run: one `verify --list`, `refresh` or `bounces import`. */
 struct store_run {
 	int64_t id;
-	int64_t list_id;        /* 0 when not about a list */
-	bool resumed;           /* an interrupted run of the same input taken up again */
-	unsigned long done;     /* resumed: contacts it had already recorded */
+	int64_t list_id;    /* 0 when not about a list */
+	bool resumed;       /* an interrupted run of the same input taken up again */
+	unsigned long done; /* resumed: contacts it had already recorded */
 };
 
 /*
@@ -119,9 +119,8 @@ enum lg_status store_verify_begin(struct store *s, const char *name, const char 
  * The columns of the run's file (packed by io_cells_pack) and which of
  * them holds the address, for export to give them back (schema 3).
  */
-enum lg_status store_verify_header(struct store *s, const struct store_run *run,
-				   const void *header, size_t len, long email_col,
-				   struct lg_err *err);
+enum lg_status store_verify_header(struct store *s, const struct store_run *run, const void *header,
+				   size_t len, long email_col, struct lg_err *err);
 
 /*
  * Record one verdict of the run: the contact (created or updated, its
@@ -171,7 +170,7 @@ void store_writer_free(struct store_writer *w);
 /* What one list version held, counted by the caller over every row. */
 struct store_list_counts {
 	unsigned long rows;
-	unsigned long contacts;                 /* distinct addresses */
+	unsigned long contacts; /* distinct addresses */
 	unsigned long by_status[VERIFY_STATUS_COUNT];
 };
 
@@ -182,8 +181,7 @@ struct store_list_counts {
  * other may still be one contact (an IDN domain as U-label and A-label).
  */
 enum lg_status store_verify_finish(struct store *s, const struct store_run *run,
-				   struct store_list_counts *c, int64_t now,
-				   struct lg_err *err);
+				   struct store_list_counts *c, int64_t now, struct lg_err *err);
 
 /* ---- suppression --------------------------------------------------------- */
 
@@ -215,12 +213,12 @@ enum lg_status store_domain_put(struct store *s, const char *domain, size_t len,
 /* ---- bounces ---------------------------------------------------------------- */
 
 struct store_bounce {
-	const char *address;   /* normalized, or as given when it does not parse */
+	const char *address; /* normalized, or as given when it does not parse */
 	size_t address_len;
-	const char *type;      /* "hard", "soft", "block", "complaint", "unsubscribe" */
+	const char *type; /* "hard", "soft", "block", "complaint", "unsubscribe" */
 	const char *status, *code, *reason; /* "" when unknown */
-	const char *format;    /* bounce_format_name */
-	const char *key;       /* identity of the event: the same event imported twice has
+	const char *format;                 /* bounce_format_name */
+	const char *key; /* identity of the event: the same event imported twice has
 				* the same key */
 	int64_t occurred_at;
 };
@@ -264,12 +262,12 @@ struct store_list_info {
 	char name[128];
 	char source[64];
 	int64_t created_at;
-	int64_t version_run;       /* the current version's run, 0 if none complete */
-	int64_t verified_at;       /* when the current version was verified */
+	int64_t version_run; /* the current version's run, 0 if none complete */
+	int64_t verified_at; /* when the current version was verified */
 	unsigned versions;
-	struct store_list_counts counts;      /* of the current version, as verified */
-	unsigned long exported;    /* distinct contacts ever exported from the list */
-	unsigned long hard_bounced;/* of them, hard-bounced after their export */
+	struct store_list_counts counts; /* of the current version, as verified */
+	unsigned long exported;          /* distinct contacts ever exported from the list */
+	unsigned long hard_bounced;      /* of them, hard-bounced after their export */
 	/*
 	 * The observation window: the distinct contacts exported from the
 	 * current version, and of them those that hard-bounced after that
@@ -278,7 +276,7 @@ struct store_list_info {
 	 */
 	unsigned long window_exported;
 	unsigned long window_hard_bounced;
-	char input[1024];          /* what the current version was verified from, as
+	char input[1024]; /* what the current version was verified from, as
 				    * verify named it ("<stdin>"); without a complete
 				    * version the last run's; "" when none */
 };
@@ -293,12 +291,12 @@ enum lg_status store_list_each(struct store *s,
 
 /* One version of a list and its observation window. */
 struct store_list_window {
-	unsigned version;          /* 1 for the first complete version, and so on */
-	int64_t run;               /* its run (current when == store_list_info.version_run) */
+	unsigned version; /* 1 for the first complete version, and so on */
+	int64_t run;      /* its run (current when == store_list_info.version_run) */
 	int64_t verified_at;
 	unsigned long rows, contacts;
-	unsigned long exported;    /* distinct contacts exported from this version */
-	unsigned long hard_bounced;/* of them, hard-bounced after that export */
+	unsigned long exported;     /* distinct contacts exported from this version */
+	unsigned long hard_bounced; /* of them, hard-bounced after that export */
 };
 
 /* Every complete version of the list, oldest first.  fn must not call the
@@ -310,14 +308,14 @@ enum lg_status store_list_windows_each(struct store *s, const struct store_list_
 /* A member of a list's current version with its contact's latest state. */
 struct store_member {
 	int64_t contact_id;
-	const char *address;      /* borrowed until the next row */
+	const char *address; /* borrowed until the next row */
 	size_t address_len;
 	enum verify_status status;
 	enum verify_reason reason;
 	unsigned flags;
 	int64_t verified_at;
 	enum store_suppress suppressed;
-	const void *cells;        /* its row in the version's file, packed; NULL when not kept
+	const void *cells; /* its row in the version's file, packed; NULL when not kept
 				   * (before schema 3); borrowed like address */
 	size_t cells_len;
 };
@@ -361,11 +359,11 @@ bool store_list_header(struct store *s, const struct store_list_info *li, struct
 /* A contact due for re-verification. */
 struct store_due {
 	int64_t contact_id;
-	const char *address;       /* borrowed until the next row */
+	const char *address; /* borrowed until the next row */
 	size_t address_len;
 	enum verify_status status;
 	int64_t verified_at;
-	int64_t rank;              /* its place in the plan, 1 = stalest */
+	int64_t rank; /* its place in the plan, 1 = stalest */
 };
 
 /*
@@ -404,8 +402,8 @@ enum lg_status store_refresh_counts(struct store *s, const struct store_run *run
 /* ---- scoring inputs (schema 2) ------------------------------------------------ */
 
 /* The id of the contact with this address (lower-case), or 0. */
-enum lg_status store_contact_find(struct store *s, const char *address, size_t len,
-				  int64_t *id, struct lg_err *err);
+enum lg_status store_contact_find(struct store *s, const char *address, size_t len, int64_t *id,
+				  struct lg_err *err);
 
 /*
  * An engagement or intent event.  A contact event has an address (the
@@ -415,14 +413,14 @@ enum lg_status store_contact_find(struct store *s, const char *address, size_t l
  * props may be NULL.
  */
 struct store_event {
-	const char *event_id;   /* unique: importing it again adds nothing */
+	const char *event_id; /* unique: importing it again adds nothing */
 	const char *address;
 	const char *account;
 	const char *type;
 	const char *channel, *asset;
 	int64_t occurred_at;
-	long count;             /* the `count` property, -1 when absent */
-	const char *props;      /* the other properties as a JSON object, or NULL */
+	long count;        /* the `count` property, -1 when absent */
+	const char *props; /* the other properties as a JSON object, or NULL */
 };
 
 /* Add an event (in a transaction); *added false when its event_id was there. */
@@ -443,17 +441,17 @@ enum lg_status store_events_each(struct store *s, bool account, const char *key,
 /* A contact as scoring sees it: latest verdict, profile, stage. */
 struct store_lead {
 	int64_t contact_id;
-	const char *address;     /* lower-case; borrowed until fn returns, like the strings below */
+	const char *address; /* lower-case; borrowed until fn returns, like the strings below */
 	const char *domain;
 	enum verify_status status;
 	unsigned flags;
 	int64_t verified_at;
 	enum store_suppress suppressed;
-	const char *source;      /* the source of the latest list it was verified in, "" */
+	const char *source;           /* the source of the latest list it was verified in, "" */
 	struct store_profile profile; /* NULL strings where nothing was kept */
-	const char *stage;       /* its current stage name; "lead" when it never moved */
-	int64_t stage_since;     /* 0 when it never moved */
-	const char *account;     /* schema 5: its account key (verify_account_key), recorded
+	const char *stage;            /* its current stage name; "lead" when it never moved */
+	int64_t stage_since;          /* 0 when it never moved */
+	const char *account;          /* schema 5: its account key (verify_account_key), recorded
 				  * when verified; NULL when not recorded (an older schema read
 				  * without the upgrade, a domain that gives none): derive it */
 };
@@ -470,14 +468,14 @@ enum lg_status store_leads_each(struct store *s, int64_t list_id, const char *ad
 
 /* Qualification evidence (leadgate evidence add); strings borrowed. */
 struct store_qevidence {
-	const char *framework;  /* "BANT", "CHAMP", "MEDDIC" */
-	const char *criterion;  /* "budget", "economic_buyer" ... */
-	const char *status;     /* "met", "partial", "not_met" */
-	double confidence;      /* 0..1 */
-	const char *source;     /* "call", "email", "form", "note" */
+	const char *framework; /* "BANT", "CHAMP", "MEDDIC" */
+	const char *criterion; /* "budget", "economic_buyer" ... */
+	const char *status;    /* "met", "partial", "not_met" */
+	double confidence;     /* 0..1 */
+	const char *source;    /* "call", "email", "form", "note" */
 	int64_t at;
-	int64_t valid_until;    /* 0: no expiry */
-	const char *note;       /* may be NULL */
+	int64_t valid_until; /* 0: no expiry */
+	const char *note;    /* may be NULL */
 };
 enum lg_status store_qevidence_add(struct store *s, int64_t contact_id,
 				   const struct store_qevidence *e, struct lg_err *err);
@@ -498,10 +496,10 @@ struct store_move {
 	const char *why;
 	double score;
 	const char *who;
-	const char *reason;     /* NULL for automatic moves */
-	const char *note;       /* may be NULL */
-	const char *source;     /* store_moves_each: the contact's list source, "" */
-	const char *address;    /* store_moves_each: the contact's address */
+	const char *reason;  /* NULL for automatic moves */
+	const char *note;    /* may be NULL */
+	const char *source;  /* store_moves_each: the contact's list source, "" */
+	const char *address; /* store_moves_each: the contact's address */
 };
 /*
  * Record a move (in a transaction): the contact's stage becomes m->to,

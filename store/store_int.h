@@ -93,14 +93,14 @@ struct store {
 	sqlite3 *db;
 	char *path;
 	bool in_tx;
-	int version;            /* the schema's version (a reader may open an older one) */
+	int version; /* the schema's version (a reader may open an older one) */
 	sqlite3_stmt *q[Q_COUNT];
-	char mx[256];           /* store_domain_get's answer, until the next call */
+	char mx[256]; /* store_domain_get's answer, until the next call */
 	/* The source of the list whose verdicts are being recorded, read
 	 * once (a list's source never changes). */
 	struct {
 		int64_t list;
-		char *text;     /* owned; NULL: not read yet */
+		char *text; /* owned; NULL: not read yet */
 	} source;
 	/* The export being recorded, from store_export_begin to _finish (one
 	 * transaction): its list and version, and how many contacts it sent
@@ -127,8 +127,8 @@ enum lg_status store_exec_step(struct store *s, sqlite3_stmt *st, const char *wh
 			       struct lg_err *err);
 
 /* Keep a contact's profile (leads.c); NULL and "" fields keep what was kept. */
-enum lg_status store_profile_put(struct store *s, int64_t contact_id,
-				 const struct store_profile *p, int64_t now, struct lg_err *err);
+enum lg_status store_profile_put(struct store *s, int64_t contact_id, const struct store_profile *p,
+				 int64_t now, struct lg_err *err);
 
 /* Bind a string, NULL (SQL NULL) for NULL or "". */
 void store_bind_opt(sqlite3_stmt *q, int i, const char *v);

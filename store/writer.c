@@ -48,17 +48,17 @@ struct store_writer {
 	struct store *store; /* the writer's connection; owned */
 	struct store_run run;
 	int64_t now;
-	size_t cap;          /* verdicts (and answers) a batch */
+	size_t cap;               /* verdicts (and answers) a batch */
 	struct rec_batch b[RING]; /* each allocated when first filled */
-	unsigned fill;       /* the batch the main thread fills: (head + queued) % RING */
-	unsigned head;       /* the oldest queued batch */
-	unsigned queued;     /* full batches waiting for, or being written by, the writer */
+	unsigned fill;            /* the batch the main thread fills: (head + queued) % RING */
+	unsigned head;            /* the oldest queued batch */
+	unsigned queued;          /* full batches waiting for, or being written by, the writer */
 	pthread_t thread;
-	bool thread_ok;      /* the thread runs: join it */
+	bool thread_ok; /* the thread runs: join it */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	bool stop;
-	enum lg_status st;   /* the writer's first failure */
+	enum lg_status st; /* the writer's first failure */
 	struct lg_err err;
 };
 
@@ -122,8 +122,9 @@ static void *writer(void *arg)
 	return NULL;
 }
 
-enum lg_status store_writer_start(struct store_writer **out, struct store *s, const struct store_run *run,
-			      int64_t now, size_t batch, struct lg_err *err)
+enum lg_status store_writer_start(struct store_writer **out, struct store *s,
+				  const struct store_run *run, int64_t now, size_t batch,
+				  struct lg_err *err)
 {
 	struct store_writer *r = lg_xcalloc(1, sizeof(*r));
 	enum lg_status st = store_open(&r->store, store_path(s), STORE_WRITE, err);
@@ -227,14 +228,15 @@ enum lg_status store_writer_verdict(struct store_writer *r, const struct store_v
 }
 
 enum lg_status store_writer_dns(struct store_writer *r, const char *domain, size_t len,
-			    const struct dns_result *res, struct lg_err *err)
+				const struct dns_result *res, struct lg_err *err)
 {
 	struct rec_batch *b = &r->b[r->fill];
 	struct rec_dns *c = &b->d[b->nd++];
 	c->domain = lg_arena_memdup(&b->arena, domain, len);
 	c->len = len;
 	c->res = *res;
-	c->res.mx = lg_arena_memdup(&b->arena, res->mx ? res->mx : "", res->mx ? strlen(res->mx) : 0);
+	c->res.mx = lg_arena_memdup(&b->arena, res->mx ? res->mx : "",
+				    res->mx ? strlen(res->mx) : 0);
 	return batch_full(r) ? submit(r, err) : LG_OK;
 }
 

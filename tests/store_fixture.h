@@ -28,7 +28,7 @@
 #include <cmocka.h>
 
 #define DAY ((int64_t)86400)
-#define SCHEMA_LATEST 5 /* the migrations in store/store.c */
+#define SCHEMA_LATEST 5          /* the migrations in store/store.c */
 #define T0 ((int64_t)1763800000) /* 2025-11-22T08:26:40Z: any fixed time will do */
 
 static __attribute__((unused)) char tmpdir[256];
@@ -42,7 +42,8 @@ static __attribute__((unused)) int group_setup(void **state)
 	return mkdtemp(tmpdir) ? 0 : -1;
 }
 
-static __attribute__((unused)) int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+static __attribute__((unused)) int rm_one(const char *path, const struct stat *sb, int flag,
+					  struct FTW *ftw)
 {
 	(void)sb, (void)flag, (void)ftw;
 	return remove(path);
@@ -108,7 +109,8 @@ static __attribute__((unused)) long long q1(const char *path, const char *fmt, .
 }
 
 /* One text value a query gives, copied into buf. */
-static __attribute__((unused)) const char *qtext(const char *path, char *buf, size_t cap, const char *sql)
+static __attribute__((unused)) const char *qtext(const char *path, char *buf, size_t cap,
+						 const char *sql)
 {
 	sqlite3 *db;
 	sqlite3_stmt *q;
@@ -123,22 +125,30 @@ static __attribute__((unused)) const char *qtext(const char *path, char *buf, si
 	return buf;
 }
 
-static __attribute__((unused)) struct store_verdict verdict(const char *address, enum verify_status st,
-				    enum verify_reason r, unsigned flags, int64_t at)
+static __attribute__((unused)) struct store_verdict verdict(const char *address,
+							    enum verify_status st,
+							    enum verify_reason r, unsigned flags,
+							    int64_t at)
 {
 	const char *d = strrchr(address, '@');
 	struct store_verdict v = {
-		.address = address, .address_len = strlen(address),
-		.domain = d ? d + 1 : "", .domain_len = d ? strlen(d + 1) : 0,
-		.status = st, .reason = r, .flags = flags,
-		.mx = st == VERIFY_DELIVERABLE ? "mx.example.net" : "", .provider = "",
+		.address = address,
+		.address_len = strlen(address),
+		.domain = d ? d + 1 : "",
+		.domain_len = d ? strlen(d + 1) : 0,
+		.status = st,
+		.reason = r,
+		.flags = flags,
+		.mx = st == VERIFY_DELIVERABLE ? "mx.example.net" : "",
+		.provider = "",
 		.verified_at = at,
 	};
 	return v;
 }
 
-static __attribute__((unused)) void row(struct store *s, const struct store_run *run, const char *address,
-		enum verify_status st, enum verify_reason r, unsigned flags, int64_t at)
+static __attribute__((unused)) void row(struct store *s, const struct store_run *run,
+					const char *address, enum verify_status st,
+					enum verify_reason r, unsigned flags, int64_t at)
 {
 	struct lg_err e = {{0}};
 	struct store_verdict v = verdict(address, st, r, flags, at);
@@ -146,8 +156,8 @@ static __attribute__((unused)) void row(struct store *s, const struct store_run 
 		fail_msg("store_verify_row(%s): %s", address, e.msg);
 }
 
-static __attribute__((unused)) void finish(struct store *s, const struct store_run *run, unsigned long rows,
-		   unsigned long contacts, int64_t now)
+static __attribute__((unused)) void finish(struct store *s, const struct store_run *run,
+					   unsigned long rows, unsigned long contacts, int64_t now)
 {
 	struct lg_err e = {{0}};
 	struct store_list_counts c = {.rows = rows, .contacts = contacts};
@@ -155,7 +165,8 @@ static __attribute__((unused)) void finish(struct store *s, const struct store_r
 		fail_msg("store_verify_finish: %s", e.msg);
 }
 
-static __attribute__((unused)) void list_get(struct store *s, const char *name, struct store_list_info *li)
+static __attribute__((unused)) void list_get(struct store *s, const char *name,
+					     struct store_list_info *li)
 {
 	struct lg_err e = {{0}};
 	if (store_list_get(s, name, li, &e) != LG_OK)
@@ -163,8 +174,8 @@ static __attribute__((unused)) void list_get(struct store *s, const char *name, 
 }
 
 /* A list verified in one run: every address deliverable as of at. */
-static __attribute__((unused)) struct store_run verified_list(struct store *s, const char *name, const char *const *addr,
-				      size_t n, int64_t at)
+static __attribute__((unused)) struct store_run
+verified_list(struct store *s, const char *name, const char *const *addr, size_t n, int64_t at)
 {
 	struct store_run run;
 	struct lg_err e = {{0}};
@@ -191,7 +202,8 @@ struct members {
 	} m[16];
 };
 
-static __attribute__((unused)) enum lg_status take_member(void *arg, const struct store_member *m, struct lg_err *err)
+static __attribute__((unused)) enum lg_status take_member(void *arg, const struct store_member *m,
+							  struct lg_err *err)
 {
 	struct members *g = arg;
 	(void)err;
@@ -208,7 +220,8 @@ static __attribute__((unused)) enum lg_status take_member(void *arg, const struc
 	return LG_OK;
 }
 
-static __attribute__((unused)) void members(struct store *s, const char *name, bool with_address, struct members *g)
+static __attribute__((unused)) void members(struct store *s, const char *name, bool with_address,
+					    struct members *g)
 {
 	struct store_list_info li;
 	struct lg_err e = {{0}};
@@ -230,15 +243,22 @@ static __attribute__((unused)) size_t member(const struct members *g, const char
 
 /* ---- bounces and suppressions ---------------------------------------------- */
 
-static __attribute__((unused)) enum lg_status bounce(struct store *s, const struct store_run *run, const char *address,
-			     const char *type, const char *key, int64_t at, int64_t now)
+static __attribute__((unused)) enum lg_status bounce(struct store *s, const struct store_run *run,
+						     const char *address, const char *type,
+						     const char *key, int64_t at, int64_t now)
 {
 	struct lg_err e = {{0}};
-	enum store_bounce_effect eff = (enum store_bounce_effect)-1;
+	enum store_bounce_effect eff = (enum store_bounce_effect) - 1;
 	struct store_bounce b = {
-		.address = address, .address_len = strlen(address), .type = type,
-		.status = !strcmp(type, "hard") ? "5.1.1" : "", .code = "550", .reason = "",
-		.format = "csv", .key = key, .occurred_at = at,
+		.address = address,
+		.address_len = strlen(address),
+		.type = type,
+		.status = !strcmp(type, "hard") ? "5.1.1" : "",
+		.code = "550",
+		.reason = "",
+		.format = "csv",
+		.key = key,
+		.occurred_at = at,
 	};
 	if (store_bounce_add(s, run, &b, now, &eff, &e) != LG_OK)
 		fail_msg("store_bounce_add(%s): %s", address, e.msg);
@@ -255,7 +275,8 @@ struct suppressed {
 
 /* Export every member of list name's current version that is not
  * suppressed, at `at`, as export --for-sequence records it; how many. */
-static __attribute__((unused)) unsigned long export_all(struct store *s, const char *name, int64_t at)
+static __attribute__((unused)) unsigned long export_all(struct store *s, const char *name,
+							int64_t at)
 {
 	struct store_list_info li;
 	struct members g;
@@ -269,7 +290,8 @@ static __attribute__((unused)) unsigned long export_all(struct store *s, const c
 	assert_int_equal(store_export_begin(s, &li, "-", at, &x, &e), LG_OK);
 	for (size_t i = 0; i < g.n; i++)
 		if (g.m[i].suppressed == STORE_SUPPRESS_NONE) {
-			assert_int_equal(store_export_row(s, x, &li, g.m[i].contact_id, at, &e), LG_OK);
+			assert_int_equal(store_export_row(s, x, &li, g.m[i].contact_id, at, &e),
+					 LG_OK);
 			n++;
 		}
 	assert_int_equal(store_export_finish(s, x, n, &e), LG_OK);
@@ -278,7 +300,8 @@ static __attribute__((unused)) unsigned long export_all(struct store *s, const c
 }
 
 /* Hard bounces of addr[0 .. n) at `at`, imported at `at` too. */
-static __attribute__((unused)) void hard_bounces(struct store *s, const char *const *addr, size_t n, int64_t at)
+static __attribute__((unused)) void hard_bounces(struct store *s, const char *const *addr, size_t n,
+						 int64_t at)
 {
 	struct store_run run;
 	struct lg_err e = {{0}};
@@ -324,20 +347,22 @@ struct due {
 	char address[16][64];
 };
 
-static __attribute__((unused)) enum lg_status take_due(void *arg, const struct store_due *d, struct lg_err *err)
+static __attribute__((unused)) enum lg_status take_due(void *arg, const struct store_due *d,
+						       struct lg_err *err)
 {
 	struct due *g = arg;
 	(void)err;
 	assert_true(g->n < 16);
 	g->d[g->n] = *d;
-	snprintf(g->address[g->n], sizeof(g->address[g->n]), "%.*s", (int)d->address_len, d->address);
+	snprintf(g->address[g->n], sizeof(g->address[g->n]), "%.*s", (int)d->address_len,
+		 d->address);
 	g->d[g->n].address = g->address[g->n];
 	g->n++;
 	return LG_OK;
 }
 
-static __attribute__((unused)) void due_each_max(struct store *s, const struct store_run *run, unsigned long max,
-			 struct due *g)
+static __attribute__((unused)) void due_each_max(struct store *s, const struct store_run *run,
+						 unsigned long max, struct due *g)
 {
 	struct lg_err e = {{0}};
 	memset(g, 0, sizeof(*g));
@@ -345,13 +370,15 @@ static __attribute__((unused)) void due_each_max(struct store *s, const struct s
 		fail_msg("store_refresh_each: %s", e.msg);
 }
 
-static __attribute__((unused)) void due_each(struct store *s, const struct store_run *run, struct due *g)
+static __attribute__((unused)) void due_each(struct store *s, const struct store_run *run,
+					     struct due *g)
 {
 	due_each_max(s, run, 16, g);
 }
 
-static __attribute__((unused)) bool refresh_done(struct store *s, const struct store_run *run, const struct store_due *d,
-			 enum verify_status st, int64_t at)
+static __attribute__((unused)) bool refresh_done(struct store *s, const struct store_run *run,
+						 const struct store_due *d, enum verify_status st,
+						 int64_t at)
 {
 	struct lg_err e = {{0}};
 	bool changed = false, kept = false;
@@ -380,7 +407,8 @@ static __attribute__((unused)) void opt_set(struct opt *o, const char *v)
 }
 
 /* want NULL: the store must have given NULL. */
-static __attribute__((unused)) void opt_check(const struct opt *o, const char *want, const char *what)
+static __attribute__((unused)) void opt_check(const struct opt *o, const char *want,
+					      const char *what)
 {
 	if (!want && !o->null)
 		fail_msg("%s: \"%s\", expected NULL", what, o->s);
@@ -414,7 +442,8 @@ struct leads {
 	} l[16];
 };
 
-static __attribute__((unused)) enum lg_status take_lead(void *arg, const struct store_lead *l, struct lg_err *err)
+static __attribute__((unused)) enum lg_status take_lead(void *arg, const struct store_lead *l,
+							struct lg_err *err)
 {
 	struct leads *g = arg;
 	(void)err;
@@ -444,7 +473,8 @@ static __attribute__((unused)) enum lg_status take_lead(void *arg, const struct 
 	return LG_OK;
 }
 
-static __attribute__((unused)) void leads(struct store *s, int64_t list_id, const char *address, struct leads *g)
+static __attribute__((unused)) void leads(struct store *s, int64_t list_id, const char *address,
+					  struct leads *g)
 {
 	struct lg_err e = {{0}};
 	memset(g, 0, sizeof(*g));
@@ -475,8 +505,10 @@ static __attribute__((unused)) int64_t contact_id(struct store *s, const char *a
  * contact, deliverable as of at, with the profile p the list gave (NULL:
  * none).
  */
-static __attribute__((unused)) struct store_run verify_one(struct store *s, const char *name, const char *source,
-				   const char *address, const struct store_profile *p, int64_t at)
+static __attribute__((unused)) struct store_run verify_one(struct store *s, const char *name,
+							   const char *source, const char *address,
+							   const struct store_profile *p,
+							   int64_t at)
 {
 	struct store_run run;
 	struct lg_err e = {{0}};
@@ -521,20 +553,24 @@ static __attribute__((unused)) void downgrade_to_v4(const char *path)
 static __attribute__((unused)) void downgrade_to_v3(const char *path)
 {
 	downgrade_to_v4(path);
-	by_hand(path, "BEGIN; DROP TABLE version_sent; ALTER TABLE runs DROP COLUMN exported;"
-		      " ALTER TABLE runs DROP COLUMN hard_bounced; PRAGMA user_version = 3; COMMIT");
+	by_hand(path,
+		"BEGIN; DROP TABLE version_sent; ALTER TABLE runs DROP COLUMN exported;"
+		" ALTER TABLE runs DROP COLUMN hard_bounced; PRAGMA user_version = 3; COMMIT");
 }
 
 static __attribute__((unused)) void downgrade_to_v2(const char *path)
 {
 	downgrade_to_v3(path);
-	by_hand(path, "BEGIN; ALTER TABLE runs DROP COLUMN header; ALTER TABLE runs DROP COLUMN email_col;"
+	by_hand(path, "BEGIN; ALTER TABLE runs DROP COLUMN header; ALTER TABLE runs DROP COLUMN "
+		      "email_col;"
 		      " DROP TABLE member_rows; ALTER TABLE profiles DROP COLUMN first_name;"
-		      " ALTER TABLE profiles DROP COLUMN last_name; ALTER TABLE profiles DROP COLUMN name;"
+		      " ALTER TABLE profiles DROP COLUMN last_name; ALTER TABLE profiles DROP "
+		      "COLUMN name;"
 		      " PRAGMA user_version = 2; COMMIT");
 }
 
-static __attribute__((unused)) enum lg_status count_lead(void *arg, const struct store_lead *l, struct lg_err *err)
+static __attribute__((unused)) enum lg_status count_lead(void *arg, const struct store_lead *l,
+							 struct lg_err *err)
 {
 	(void)l, (void)err;
 	++*(unsigned *)arg;
@@ -572,19 +608,23 @@ struct moves {
 	} m[16];
 };
 
-static __attribute__((unused)) void move(struct store *s, int64_t contact, const struct store_move *m)
+static __attribute__((unused)) void move(struct store *s, int64_t contact,
+					 const struct store_move *m)
 {
 	struct lg_err e = {{0}};
 	bool moved;
 	if (store_move_add(s, contact, m, &moved, &e) != LG_OK)
-		fail_msg("store_move_add(%lld, %s -> %s): %s", (long long)contact, m->from, m->to, e.msg);
+		fail_msg("store_move_add(%lld, %s -> %s): %s", (long long)contact, m->from, m->to,
+			 e.msg);
 	if (!moved)
-		fail_msg("store_move_add(%lld, %s -> %s): not moved", (long long)contact, m->from, m->to);
+		fail_msg("store_move_add(%lld, %s -> %s): not moved", (long long)contact, m->from,
+			 m->to);
 }
 
 /* ---- re-verification a rep asked for ---- */
 
-static __attribute__((unused)) void reverify(struct store *s, const char *address, int64_t now, const char *why)
+static __attribute__((unused)) void reverify(struct store *s, const char *address, int64_t now,
+					     const char *why)
 {
 	struct lg_err e = {{0}};
 	begin(s);
@@ -595,8 +635,10 @@ static __attribute__((unused)) void reverify(struct store *s, const char *addres
 
 /* Plan a refresh run and walk it: its addresses comma-joined into buf, the
  * run in *run, what it walked in *g. */
-static __attribute__((unused)) const char *plan(struct store *s, int64_t list_id, int64_t before, unsigned long budget,
-			int64_t now, struct store_run *run, struct due *g, char *buf, size_t cap)
+static __attribute__((unused)) const char *plan(struct store *s, int64_t list_id, int64_t before,
+						unsigned long budget, int64_t now,
+						struct store_run *run, struct due *g, char *buf,
+						size_t cap)
 {
 	struct lg_err e = {{0}};
 	begin(s);

@@ -38,7 +38,7 @@ struct got {
 	unsigned long bad_line[MAX_BAD];
 	char bad_why[MAX_BAD][512];
 	size_t nbad;
-	size_t fail_at;     /* the event callback fails on this event (1-based); 0 never */
+	size_t fail_at; /* the event callback fails on this event (1-based); 0 never */
 	struct bounce_stats st;
 	enum lg_status status;
 	struct lg_err err;
@@ -106,8 +106,9 @@ static char *slurp(const char *name, size_t *n)
 	snprintf(path, sizeof(path), "%s/bounces/%s", data_dir, name);
 	FILE *f = fopen(path, "rb");
 	if (!f)
-		fail_msg("cannot open %s (run from the top of the tree, or pass the data directory)",
-			 path);
+		fail_msg(
+			"cannot open %s (run from the top of the tree, or pass the data directory)",
+			path);
 	fseek(f, 0, SEEK_END);
 	long len = ftell(f);
 	fseek(f, 0, SEEK_SET);
@@ -301,7 +302,7 @@ static const struct {
 	{"", "", "Mailbox full", S},
 	{"", "", "greylisted, please try again later", S},
 	{"", "", "blocked using zen.spamhaus.org", B},
-	{"", "", "the reply was garbled", U}, /* "rbl" only as a word */
+	{"", "", "the reply was garbled", U},            /* "rbl" only as a word */
 	{"", "", "<spam@example.com>: user unknown", H}, /* addresses are not words */
 	{"", "", "<mx.example.com #5.7.1 smtp;550 relaying denied>", B}, /* other <...> are */
 	{"", "", "smtp; 550 5.1.1 <a@b.example>: Recipient address rejected", H},
@@ -316,7 +317,7 @@ static const struct {
 	{"#5.7.1", "", "", B},
 	{"bounce", "", "smtp; 550 5.1.1 gone", H},
 	{"5.1.1", "", "smtp; 550 5.7.1 policy", H}, /* a specific status is not overridden */
-	{"4.0.0", "", "smtp; 550 5.1.1 gone", S}, /* nor is the class */
+	{"4.0.0", "", "smtp; 550 5.1.1 gone", S},   /* nor is the class */
 	{" 5.2.2 ", " 552 ", "", S},
 };
 
@@ -373,7 +374,8 @@ static void test_classify_details(void **state)
 	assert_string_equal(v.status, "");
 	assert_string_equal(v.code, "");
 	/* Exchange quotes the remote server's reply */
-	bounce_classify_verdict("", "", "Remote Server returned '554 5.7.1 Relay access denied'", &v);
+	bounce_classify_verdict("", "", "Remote Server returned '554 5.7.1 Relay access denied'",
+				&v);
 	assert_string_equal(v.code, "554");
 	assert_string_equal(v.status, "5.7.1");
 	char buf[BOUNCE_STATUS_MAX];
@@ -425,15 +427,15 @@ static void test_rfc5322_dates(void **state)
 		{"Tue, 14 Mar 23 08:26:53 -0000", 1678782413}, /* obs-year */
 		{"Tue, 14 March 2023 08:26:53 Z", 1678782413},
 		{"  Tue, 14 Mar 2023\r\n 08:26:53 (folded)\r\n +0000 ", 1678782413},
-		{"Fri, 1 Jan 99 00:00 GMT", 915148800},       /* no seconds, 19xx */
+		{"Fri, 1 Jan 99 00:00 GMT", 915148800}, /* no seconds, 19xx */
 		{"Sat, 29 Feb 2020 12:00:00 +0000", 1582977600},
-		{"1 Jan 100 00:00:00 +0000", 946684800},      /* three digits: 1900 + */
-		{"Wed, 7 Jun 2023 06:14:58 A", 1686118498},   /* military: read as UTC */
+		{"1 Jan 100 00:00:00 +0000", 946684800},    /* three digits: 1900 + */
+		{"Wed, 7 Jun 2023 06:14:58 A", 1686118498}, /* military: read as UTC */
 		{"Fri, 29 Feb 2019 12:00:00 +0000", -1},
 		{"Tue, 32 Mar 2023 08:26:53 +0000", -1},
 		{"Tue, 14 Foo 2023 08:26:53 +0000", -1},
 		{"Tue, 14 Mar 2023 24:00:00 +0000", -1},
-		{"Tue, 14 Mar 2023 08:26:53", -1},            /* no zone */
+		{"Tue, 14 Mar 2023 08:26:53", -1}, /* no zone */
 		{"Tue, 14 Mar 2023 08:26:53 +0100 junk", -1},
 		{"Tue, 14 Mar 2023 08:26:53 +01", -1},
 		{"Tue, 14 Mar 2023 08:26:53 J", -1},
@@ -451,10 +453,10 @@ static void test_rfc5322_dates(void **state)
 static void test_names(void **state)
 {
 	(void)state;
-	static const char *const types[] = {"hard", "soft", "block", "complaint", "unsubscribe",
-					    "suppressed"};
-	static const char *const formats[] = {"csv", "ses", "sendgrid", "mailgun", "postmark",
-					      "dsn", "json", "text"};
+	static const char *const types[] = {"hard",      "soft",        "block",
+					    "complaint", "unsubscribe", "suppressed"};
+	static const char *const formats[] = {"csv",      "ses", "sendgrid", "mailgun",
+					      "postmark", "dsn", "json",     "text"};
 	for (int i = 0; i < BOUNCE_TYPE_COUNT; i++)
 		assert_string_equal(bounce_type_name((enum bounce_type)i), types[i]);
 	for (int i = 0; i < BOUNCE_FMT_COUNT; i++)
@@ -476,7 +478,8 @@ static void test_ses_bounce(void **state)
 		{1, H, "jane@example.com", "5.1.1", "550", 1453906778,
 		 "00000137860315fd-869464a4-8680-4114-98d3-716fe35851f9-000000 jane@example.com"},
 		{1, H, "richard@example.com", "5.0.0", "550", 1453906778,
-		 "00000137860315fd-869464a4-8680-4114-98d3-716fe35851f9-000000 richard@example.com"},
+		 "00000137860315fd-869464a4-8680-4114-98d3-716fe35851f9-000000 "
+		 "richard@example.com"},
 	};
 	check(g, w, 2);
 	assert_string_equal(g->ev[0].reason, "smtp; 550 5.1.1 <jane@example.com>... User unknown");
@@ -536,7 +539,8 @@ static void test_ses_inline(void **state)
 	g = PARSE("{\"notificationType\":\"Bounce\",\"bounce\":{\"bounceType\":\"Permanent\","
 		  "\"bounceSubType\":\"General\",\"bouncedRecipients\":[{\"emailAddress\":"
 		  "\"a@example.com\",\"status\":\"5.7.1\",\"diagnosticCode\":\"smtp; 550 5.7.1 "
-		  "policy\"}],\"timestamp\":\"2024-01-01T00:00:00Z\",\"feedbackId\":\"f\"}}", "r.json");
+		  "policy\"}],\"timestamp\":\"2024-01-01T00:00:00Z\",\"feedbackId\":\"f\"}}",
+		  "r.json");
 	check_counts(g, BOUNCE_FMT_SES, 1, 0, 0);
 	assert_int_equal(g->ev[0].type, BOUNCE_BLOCK);
 	assert_string_equal(g->ev[0].reason, "smtp; 550 5.7.1 policy");
@@ -544,7 +548,8 @@ static void test_ses_inline(void **state)
 	/* Suppressed stays hard whatever the text; no diagnostic: the types */
 	g = PARSE("{\"eventType\":\"Bounce\",\"bounce\":{\"bounceType\":\"Permanent\","
 		  "\"bounceSubType\":\"Suppressed\",\"bouncedRecipients\":[{\"emailAddress\":"
-		  "\"b@example.com\"}]},\"mail\":{\"timestamp\":\"2024-01-01T00:00:00Z\"}}", "s.json");
+		  "\"b@example.com\"}]},\"mail\":{\"timestamp\":\"2024-01-01T00:00:00Z\"}}",
+		  "s.json");
 	check_counts(g, BOUNCE_FMT_SES, 1, 0, 0);
 	assert_int_equal(g->ev[0].type, BOUNCE_HARD);
 	assert_string_equal(g->ev[0].reason, "Permanent Suppressed");
@@ -552,16 +557,20 @@ static void test_ses_inline(void **state)
 	assert_string_equal(g->ev[0].id, "");
 	free(g);
 	/* ContentRejected is a block; Undetermined with nothing to go on is soft */
-	g = PARSE("[{\"notificationType\":\"Bounce\",\"bounce\":{\"bounceType\":\"Transient\","
-		  "\"bounceSubType\":\"ContentRejected\",\"bouncedRecipients\":[{\"emailAddress\":"
-		  "\"c@example.com\"}]}},\n{\"notificationType\":\"Bounce\",\"bounce\":{\"bounceType\":"
-		  "\"Undetermined\",\"bouncedRecipients\":[{\"emailAddress\":\"d@example.com\"}]}},\n"
-		  "{\"notificationType\":\"Bounce\",\"bounce\":{\"bounceType\":\"Sideways\","
-		  "\"bouncedRecipients\":[{\"emailAddress\":\"e@example.com\"}]}},\n"
-		  "{\"notificationType\":\"Bounce\",\"bounce\":{\"bounceType\":\"Permanent\"}},\n"
-		  "{\"eventType\":\"DeliveryDelay\",\"deliveryDelay\":{\"delayType\":\"MailboxFull\","
-		  "\"delayedRecipients\":[{\"emailAddress\":\"f@example.com\",\"status\":\"4.2.2\"}]}},\n"
-		  "{\"eventType\":\"Open\"}]", "t.json");
+	g = PARSE(
+		"[{\"notificationType\":\"Bounce\",\"bounce\":{\"bounceType\":\"Transient\","
+		"\"bounceSubType\":\"ContentRejected\",\"bouncedRecipients\":[{\"emailAddress\":"
+		"\"c@example.com\"}]}},\n{\"notificationType\":\"Bounce\",\"bounce\":{"
+		"\"bounceType\":"
+		"\"Undetermined\",\"bouncedRecipients\":[{\"emailAddress\":\"d@example.com\"}]}},\n"
+		"{\"notificationType\":\"Bounce\",\"bounce\":{\"bounceType\":\"Sideways\","
+		"\"bouncedRecipients\":[{\"emailAddress\":\"e@example.com\"}]}},\n"
+		"{\"notificationType\":\"Bounce\",\"bounce\":{\"bounceType\":\"Permanent\"}},\n"
+		"{\"eventType\":\"DeliveryDelay\",\"deliveryDelay\":{\"delayType\":\"MailboxFull\","
+		"\"delayedRecipients\":[{\"emailAddress\":\"f@example.com\",\"status\":\"4.2.2\"}]}"
+		"},\n"
+		"{\"eventType\":\"Open\"}]",
+		"t.json");
 	check_counts(g, BOUNCE_FMT_SES, 3, 2, 1);
 	assert_int_equal(g->ev[0].type, BOUNCE_BLOCK);
 	assert_int_equal(g->ev[1].type, BOUNCE_SOFT);
@@ -577,7 +586,8 @@ static void test_ses_inline(void **state)
 	 * not JSON is a bad record */
 	g = PARSE("[{\"Type\":\"SubscriptionConfirmation\",\"TopicArn\":\"arn\",\"Message\":\"You "
 		  "have chosen to subscribe\"},\n{\"Type\":\"Notification\",\"TopicArn\":\"arn\","
-		  "\"Message\":\"{not json\"}]", "sns.json");
+		  "\"Message\":\"{not json\"}]",
+		  "sns.json");
 	check_counts(g, BOUNCE_FMT_SES, 0, 1, 1);
 	assert_int_equal(g->bad_line[0], 2);
 	assert_true(has(g->bad_why[0], "SNS Message is not JSON"));
@@ -595,12 +605,17 @@ static void test_sendgrid(void **state)
 	check_counts(g, BOUNCE_FMT_SENDGRID, 7, 0, 5);
 	static const struct want w[] = {
 		{25, H, "bob@acme.example", "5.1.1", "550", 1700000200, "6g4ZI7SA-xmRDv57GoPIPw=="},
-		{38, B, "carol@bigcorp.example", "5.7.1", "554", 1700000300, "Kq3fVgQ2SWyPwUB0h0t0Zw=="},
+		{38, B, "carol@bigcorp.example", "5.7.1", "554", 1700000300,
+		 "Kq3fVgQ2SWyPwUB0h0t0Zw=="},
 		{49, H, "dave@acme.example", NULL, "", 1700000400, "zmzJhfJgAfUSOW80yEbPyw=="},
-		{67, S, "frank@slowmail.example", "4.2.2", "400", 1700000500, "t7LEShmowp86DTdUW8M-GQ=="},
-		{76, BOUNCE_COMPLAINT, "grace@acme.example", "", "", 1700000600, "37nvH5QBz858KGVYCM4uOA=="},
-		{83, BOUNCE_UNSUBSCRIBE, "heidi@acme.example", "", "", 1700000700, "zz_BjPgU_5pS-J8vlfB1sg=="},
-		{90, BOUNCE_UNSUBSCRIBE, "ivan@acme.example", "", "", 1700000800, "ahSCB7xYcXFb-hEaawsPRw=="},
+		{67, S, "frank@slowmail.example", "4.2.2", "400", 1700000500,
+		 "t7LEShmowp86DTdUW8M-GQ=="},
+		{76, BOUNCE_COMPLAINT, "grace@acme.example", "", "", 1700000600,
+		 "37nvH5QBz858KGVYCM4uOA=="},
+		{83, BOUNCE_UNSUBSCRIBE, "heidi@acme.example", "", "", 1700000700,
+		 "zz_BjPgU_5pS-J8vlfB1sg=="},
+		{90, BOUNCE_UNSUBSCRIBE, "ivan@acme.example", "", "", 1700000800,
+		 "ahSCB7xYcXFb-hEaawsPRw=="},
 	};
 	check(g, w, 7);
 	assert_string_equal(g->ev[3].reason, "400 4.2.2 Mailbox over quota, try again later");
@@ -610,23 +625,33 @@ static void test_sendgrid(void **state)
 static void test_sendgrid_classifications(void **state)
 {
 	(void)state;
-	struct got *g = PARSE(
-		"[{\"event\":\"bounce\",\"email\":\"a@x.io\",\"bounce_classification\":\"Technical Failure\"},\n"
-		"{\"event\":\"bounce\",\"email\":\"b@x.io\",\"bounce_classification\":\"Content\"},\n"
-		"{\"event\":\"bounce\",\"email\":\"c@x.io\",\"bounce_classification\":\"Frequency or Volume Too High\"},\n"
-		"{\"event\":\"bounce\",\"email\":\"d@x.io\",\"bounce_classification\":\"Mailbox Unavailable\",\"status\":\"5.2.1\"},\n"
-		"{\"event\":\"bounce\",\"email\":\"e@x.io\",\"bounce_classification\":\"Mailbox Unavailable\",\"status\":\"5.2.2\"},\n"
-		"{\"event\":\"bounce\",\"email\":\"f@x.io\",\"bounce_classification\":\"Unclassified\",\"reason\":\"500 unknown recipient\"},\n"
-		"{\"event\":\"bounce\",\"email\":\"g@x.io\",\"bounce_classification\":\"Unclassified\"},\n"
-		"{\"event\":\"bounce\",\"email\":\"h@x.io\",\"bounce_classification\":\"Invalid Address\",\"status\":\"5.7.1\"},\n"
-		"{\"event\":\"blocked\",\"email\":\"i@x.io\"},\n"
-		"{\"event\":\"dropped\",\"email\":\"j@x.io\",\"reason\":\"Unsubscribed Address\"},\n"
-		"{\"event\":\"dropped\",\"email\":\"k@x.io\",\"reason\":\"Spam Reporting Address\"},\n"
-		"{\"event\":\"bounce\",\"sg_event_id\":\"no-email\"}]",
-		"sg.json");
+	struct got *g =
+		PARSE("[{\"event\":\"bounce\",\"email\":\"a@x.io\",\"bounce_classification\":"
+		      "\"Technical Failure\"},\n"
+		      "{\"event\":\"bounce\",\"email\":\"b@x.io\",\"bounce_classification\":"
+		      "\"Content\"},\n"
+		      "{\"event\":\"bounce\",\"email\":\"c@x.io\",\"bounce_classification\":"
+		      "\"Frequency or Volume Too High\"},\n"
+		      "{\"event\":\"bounce\",\"email\":\"d@x.io\",\"bounce_classification\":"
+		      "\"Mailbox Unavailable\",\"status\":\"5.2.1\"},\n"
+		      "{\"event\":\"bounce\",\"email\":\"e@x.io\",\"bounce_classification\":"
+		      "\"Mailbox Unavailable\",\"status\":\"5.2.2\"},\n"
+		      "{\"event\":\"bounce\",\"email\":\"f@x.io\",\"bounce_classification\":"
+		      "\"Unclassified\",\"reason\":\"500 unknown recipient\"},\n"
+		      "{\"event\":\"bounce\",\"email\":\"g@x.io\",\"bounce_classification\":"
+		      "\"Unclassified\"},\n"
+		      "{\"event\":\"bounce\",\"email\":\"h@x.io\",\"bounce_classification\":"
+		      "\"Invalid Address\",\"status\":\"5.7.1\"},\n"
+		      "{\"event\":\"blocked\",\"email\":\"i@x.io\"},\n"
+		      "{\"event\":\"dropped\",\"email\":\"j@x.io\",\"reason\":\"Unsubscribed "
+		      "Address\"},\n"
+		      "{\"event\":\"dropped\",\"email\":\"k@x.io\",\"reason\":\"Spam Reporting "
+		      "Address\"},\n"
+		      "{\"event\":\"bounce\",\"sg_event_id\":\"no-email\"}]",
+		      "sg.json");
 	check_counts(g, BOUNCE_FMT_SENDGRID, 11, 1, 0);
-	static const enum bounce_type want[] = {S, B, B, H, S, H, B, B, B, BOUNCE_UNSUBSCRIBE,
-						BOUNCE_COMPLAINT};
+	static const enum bounce_type want[] = {
+		S, B, B, H, S, H, B, B, B, BOUNCE_UNSUBSCRIBE, BOUNCE_COMPLAINT};
 	for (size_t i = 0; i < 11; i++) {
 		assert_int_equal(g->ev[i].type, want[i]);
 		assert_int_equal(g->ev[i].line, i + 1);
@@ -664,8 +689,10 @@ static void test_mailgun_events(void **state)
 		{34, B, "walled@example.com", "", "554", 1700001200, "b2fFV0yNQ8aPpGzK1CvQeA"},
 		/* "bounce", but the 5.7.1 says policy */
 		{48, B, "policy@corp.example", "5.7.1", "550", 1700001300, "pQ2bZc4jRUu1h6nA0q9mVw"},
-		{63, BOUNCE_COMPLAINT, "grumpy@example.com", "", "", 1700001400, "ncV2XwymRUKbPek_MIM-Gw"},
-		{70, BOUNCE_UNSUBSCRIBE, "leaving@example.com", "", "", 1700001500, "d0Db9pPBSNqLXeXhE4RBeg"},
+		{63, BOUNCE_COMPLAINT, "grumpy@example.com", "", "", 1700001400,
+		 "ncV2XwymRUKbPek_MIM-Gw"},
+		{70, BOUNCE_UNSUBSCRIBE, "leaving@example.com", "", "", 1700001500,
+		 "d0Db9pPBSNqLXeXhE4RBeg"},
 	};
 	check(g, w, 6);
 	assert_string_equal(g->ev[1].reason, "Not delivering to previously bounced address");
@@ -673,13 +700,19 @@ static void test_mailgun_events(void **state)
 
 	/* suppressions of other lists, "old", and a generic permanent failure */
 	g = PARSE("{\"items\":[\n"
-		  "{\"event\":\"failed\",\"severity\":\"permanent\",\"reason\":\"suppress-complaint\",\"recipient\":\"a@x.io\"},\n"
-		  "{\"event\":\"failed\",\"severity\":\"permanent\",\"reason\":\"suppress-unsubscribe\",\"recipient\":\"b@x.io\"},\n"
-		  "{\"event\":\"failed\",\"severity\":\"permanent\",\"reason\":\"old\",\"recipient\":\"c@x.io\"},\n"
-		  "{\"event\":\"failed\",\"severity\":\"permanent\",\"reason\":\"generic\",\"recipient\":\"d@x.io\"},\n"
-		  "{\"event\":\"failed\",\"severity\":\"permanent\",\"reason\":\"generic\",\"recipient\":\"e@x.io\","
+		  "{\"event\":\"failed\",\"severity\":\"permanent\",\"reason\":\"suppress-"
+		  "complaint\",\"recipient\":\"a@x.io\"},\n"
+		  "{\"event\":\"failed\",\"severity\":\"permanent\",\"reason\":\"suppress-"
+		  "unsubscribe\",\"recipient\":\"b@x.io\"},\n"
+		  "{\"event\":\"failed\",\"severity\":\"permanent\",\"reason\":\"old\","
+		  "\"recipient\":\"c@x.io\"},\n"
+		  "{\"event\":\"failed\",\"severity\":\"permanent\",\"reason\":\"generic\","
+		  "\"recipient\":\"d@x.io\"},\n"
+		  "{\"event\":\"failed\",\"severity\":\"permanent\",\"reason\":\"generic\","
+		  "\"recipient\":\"e@x.io\","
 		  "\"delivery-status\":{\"code\":550,\"message\":\"No such user\"}},\n"
-		  "42]}", "mg.json");
+		  "42]}",
+		  "mg.json");
 	check_counts(g, BOUNCE_FMT_MAILGUN, 5, 1, 0);
 	assert_int_equal(g->ev[0].type, BOUNCE_COMPLAINT);
 	assert_int_equal(g->ev[1].type, BOUNCE_UNSUBSCRIBE);
@@ -735,21 +768,28 @@ static void test_postmark_inline(void **state)
 	(void)state;
 	struct got *g = PARSE(
 		"[{\"RecordType\":\"Delivery\",\"Recipient\":\"a@x.io\"},\n"
-		"{\"RecordType\":\"SubscriptionChange\",\"Recipient\":\"b@x.io\",\"SuppressSending\":true,"
-		"\"SuppressionReason\":\"ManualSuppression\",\"ChangedAt\":\"2024-01-01T00:00:00Z\"},\n"
-		"{\"RecordType\":\"SubscriptionChange\",\"Recipient\":\"c@x.io\",\"SuppressSending\":true,"
+		"{\"RecordType\":\"SubscriptionChange\",\"Recipient\":\"b@x.io\","
+		"\"SuppressSending\":true,"
+		"\"SuppressionReason\":\"ManualSuppression\",\"ChangedAt\":\"2024-01-01T00:00:"
+		"00Z\"},\n"
+		"{\"RecordType\":\"SubscriptionChange\",\"Recipient\":\"c@x.io\","
+		"\"SuppressSending\":true,"
 		"\"SuppressionReason\":\"HardBounce\"},\n"
 		"{\"TypeCode\":4096,\"Email\":\"d@x.io\"},\n"
-		"{\"Type\":\"Unknown\",\"BouncedAt\":\"x\",\"Email\":\"e@x.io\",\"Details\":\"smtp;550 5.1.1 gone\"},\n"
+		"{\"Type\":\"Unknown\",\"BouncedAt\":\"x\",\"Email\":\"e@x.io\",\"Details\":\"smtp;"
+		"550 5.1.1 gone\"},\n"
 		"{\"Type\":\"Unknown\",\"BouncedAt\":\"x\",\"Email\":\"f@x.io\"},\n"
 		"{\"TypeCode\":77,\"Email\":\"g@x.io\"},\n"
 		"{\"RecordType\":\"Bounce\",\"Type\":\"HardBounce\",\"Email\":\"h@x.io\","
 		"\"Details\":\"smtp;550 5.7.1 rejected for policy reasons\"},\n"
-		"{\"RecordType\":\"SubscriptionChange\",\"Recipient\":\"h@x.io\",\"SuppressSending\":true,"
+		"{\"RecordType\":\"SubscriptionChange\",\"Recipient\":\"h@x.io\","
+		"\"SuppressSending\":true,"
 		"\"SuppressionReason\":\"HardBounce\",\"ChangedAt\":\"2024-01-01T00:00:05Z\"},\n"
-		"{\"RecordType\":\"SubscriptionChange\",\"Recipient\":\"i@x.io\",\"SuppressSending\":true,"
+		"{\"RecordType\":\"SubscriptionChange\",\"Recipient\":\"i@x.io\","
+		"\"SuppressSending\":true,"
 		"\"SuppressionReason\":\"SpamComplaint\"},\n"
-		"{\"RecordType\":\"SubscriptionChange\",\"Recipient\":\"j@x.io\",\"SuppressSending\":false,"
+		"{\"RecordType\":\"SubscriptionChange\",\"Recipient\":\"j@x.io\","
+		"\"SuppressSending\":false,"
 		"\"SuppressionReason\":\"HardBounce\"},\n"
 		"{\"RecordType\":\"SubscriptionChange\",\"Recipient\":\"k@x.io\","
 		"\"SuppressionReason\":\"HardBounce\"}]",
@@ -764,11 +804,11 @@ static void test_postmark_inline(void **state)
 	assert_int_equal(g->ev[1].type, BOUNCE_SUPPRESSED);
 	assert_int_equal(g->ev[1].line, 3);
 	assert_string_equal(g->ev[1].reason, "SubscriptionChange HardBounce");
-	assert_int_equal(g->ev[2].type, BOUNCE_SOFT);      /* TypeCode alone */
-	assert_int_equal(g->ev[3].type, BOUNCE_HARD);      /* Unknown, but 5.1.1 */
-	assert_int_equal(g->ev[4].type, BOUNCE_SOFT);      /* Unknown, nothing more */
-	assert_int_equal(g->ev[4].at, 0);                  /* a BouncedAt that is no time */
-	assert_int_equal(g->ev[5].type, BOUNCE_BLOCK);     /* HardBounce refuted by 5.7.1 ... */
+	assert_int_equal(g->ev[2].type, BOUNCE_SOFT);       /* TypeCode alone */
+	assert_int_equal(g->ev[3].type, BOUNCE_HARD);       /* Unknown, but 5.1.1 */
+	assert_int_equal(g->ev[4].type, BOUNCE_SOFT);       /* Unknown, nothing more */
+	assert_int_equal(g->ev[4].at, 0);                   /* a BouncedAt that is no time */
+	assert_int_equal(g->ev[5].type, BOUNCE_BLOCK);      /* HardBounce refuted by 5.7.1 ... */
 	assert_int_equal(g->ev[6].type, BOUNCE_SUPPRESSED); /* ... which Postmark suppressed */
 	assert_string_equal(g->ev[6].email, "h@x.io");
 	assert_int_equal(g->ev[6].at, 1704067205);
@@ -860,7 +900,8 @@ static void test_dsn_shapes(void **state)
 		  "\n"
 		  "Reporting-MTA: dns; x.example\n"
 		  "\n"
-		  "--BB--\n", "norcpt.eml");
+		  "--BB--\n",
+		  "norcpt.eml");
 	check_counts(g, BOUNCE_FMT_DSN, 0, 1, 0);
 	assert_int_equal(g->bad_line[0], 5);
 	assert_true(has(g->bad_why[0], "without a recipient"));
@@ -892,7 +933,8 @@ static void test_dsn_shapes(void **state)
 		  "Action: failed\n"
 		  "\n"
 		  "Original-Recipient: rfc822; orphan@example.com\n"
-		  "Status: 5.1.1\n", "bare.txt");
+		  "Status: 5.1.1\n",
+		  "bare.txt");
 	check_counts(g, BOUNCE_FMT_DSN, 2, 4, 1);
 	assert_string_equal(g->ev[0].email, "bare@example.com");
 	assert_int_equal(g->ev[0].type, BOUNCE_HARD);
@@ -920,7 +962,8 @@ static void test_dsn_shapes(void **state)
 		  "\n"
 		  "Final-Recipient: rfc822; nob@example.com\n"
 		  "Action: failed\n"
-		  "Status: 5.1.1\n", "nobnd.eml");
+		  "Status: 5.1.1\n",
+		  "nobnd.eml");
 	check_counts(g, BOUNCE_FMT_DSN, 1, 0, 0);
 	assert_int_equal(g->ev[0].line, 7);
 	free(g);
@@ -966,7 +1009,8 @@ static void test_dsn_shapes(void **state)
 		  "From: c@x.example\n"
 		  "Subject: hello\n"
 		  "\n"
-		  "just a message\n", "mixed.mbox");
+		  "just a message\n",
+		  "mixed.mbox");
 	check_counts(g, BOUNCE_FMT_DSN, 2, 1, 0);
 	assert_string_equal(g->ev[0].email, "nested@example.com");
 	assert_int_equal(g->ev[0].type, BOUNCE_SOFT);
@@ -1003,8 +1047,9 @@ static void test_text_gmail(void **state)
 	check(g, w, 1);
 	assert_int_equal(g->ev[0].format, BOUNCE_FMT_TEXT);
 	/* quoted-printable undone: "fo=\nr the" is "for the", "=20" a space */
-	assert_true(has(g->ev[0].reason, "rejected by the server for the recipient domain "
-					 "kestrel-analytics.example by mx1.kestrel-analytics.example."));
+	assert_true(has(g->ev[0].reason,
+			"rejected by the server for the recipient domain "
+			"kestrel-analytics.example by mx1.kestrel-analytics.example."));
 	/* the copy of the message is not read: its addresses are no recipients */
 	assert_false(has(g->ev[0].reason, "someone@elsewhere.example"));
 	free(g);
@@ -1019,8 +1064,9 @@ static void test_text_exim(void **state)
 	static const struct want w[] = {
 		{20, H, "t.lindqvist@fjordline-logistics.example", "5.1.1", "550", 1772698360,
 		 "E1vXb2q-0004Jk-1T@relay.sender.example t.lindqvist@fjordline-logistics.example"},
-		{24, S, "ops@quota-full.example", "", "", 1772698360, NULL},  /* retry timeout */
-		{26, H, "nobody@no-route.example", "", "", 1772698360, NULL}, /* Unrouteable address */
+		{24, S, "ops@quota-full.example", "", "", 1772698360, NULL}, /* retry timeout */
+		{26, H, "nobody@no-route.example", "", "", 1772698360,
+		 NULL}, /* Unrouteable address */
 		{28, B, "ceo@strict-policy.example", "5.7.1", "554", 1772698360, NULL},
 	};
 	check(g, w, 4);
@@ -1111,7 +1157,8 @@ static void test_text_shapes(void **state)
 		  "The following recipient(s) cannot be reached:\n"
 		  "\n"
 		  "      'k.berg@old-exchange.example' on 3/2/2026 10:16 AM\n"
-		  "            The e-mail account does not exist at the organization this message was sent to.\n"
+		  "            The e-mail account does not exist at the organization this message "
+		  "was sent to.\n"
 		  "            <old-exchange.example #5.1.1>\n"
 		  "\n"
 		  "      'Sales Team' on 3/2/2026 10:16 AM\n"
@@ -1127,7 +1174,8 @@ static void test_text_shapes(void **state)
 		  "# THIS IS A WARNING ONLY.  YOU DO NOT NEED TO RESEND YOUR MESSAGE. #\n"
 		  "####################################################################\n"
 		  "\n"
-		  "<queue@busy.example>: connect to mx.busy.example[192.0.2.1]:25: Connection timed out\n"
+		  "<queue@busy.example>: connect to mx.busy.example[192.0.2.1]:25: Connection "
+		  "timed out\n"
 		  "\n"
 		  "From MAILER-DAEMON Mon Mar  2 10:18:00 2026\n"
 		  "From: MAILER-DAEMON@mail.sender.example (Mail Delivery System)\n"
@@ -1170,7 +1218,8 @@ static void test_text_shapes(void **state)
 		  "The address to which the message has not yet been delivered is:\n"
 		  "\n"
 		  "  late@slow-host.example\n"
-		  "    Delay reason: SMTP error from remote mail server after RCPT TO:<late@slow-host.example>:\n"
+		  "    Delay reason: SMTP error from remote mail server after RCPT "
+		  "TO:<late@slow-host.example>:\n"
 		  "    451 4.7.1 Greylisted, please try again later\n"
 		  "\n"
 		  "No action is required on your part.\n"
@@ -1178,7 +1227,8 @@ static void test_text_shapes(void **state)
 		  "mixed-text.mbox");
 	check_counts(g, BOUNCE_FMT_TEXT, 4, 3, 1); /* the success is ignored */
 	static const struct want w[] = {
-		{7, S, "slow@later.example", "", "", 0, ""},    /* delayed: soft; no Date, no Message-ID */
+		{7, S, "slow@later.example", "", "", 0,
+		 ""}, /* delayed: soft; no Date, no Message-ID */
 		{22, H, "k.berg@old-exchange.example", "5.1.1", "", 0, NULL},
 		{39, S, "queue@busy.example", "", "", 0, NULL}, /* a warning: soft */
 		/* Exim's warning: soft; the list ends left of its margin */
@@ -1187,12 +1237,14 @@ static void test_text_shapes(void **state)
 	check(g, w, 4);
 	/* a recipient that is no address: reported, its words skipped */
 	assert_int_equal(g->bad_line[0], 26);
-	assert_true(has(g->bad_why[0], "recipient \"'Sales Team' on 3/2/2026 10:16 AM\" is not an address"));
+	assert_true(has(g->bad_why[0],
+			"recipient \"'Sales Team' on 3/2/2026 10:16 AM\" is not an address"));
 	/* a message that is none of them (a quoted opening is no opening) */
 	assert_int_equal(g->bad_line[1], 53);
 	assert_true(has(g->bad_why[1], "without a delivery status report, nor the words"));
 	assert_int_equal(g->bad_line[2], 68);
-	assert_true(has(g->bad_why[2], "recipient \"pipe to |/usr/local/bin/handler\" is not an address"));
+	assert_true(has(g->bad_why[2],
+			"recipient \"pipe to |/usr/local/bin/handler\" is not an address"));
 	free(g);
 
 	/* the opening words, and no recipient after them */
@@ -1203,10 +1255,12 @@ static void test_text_shapes(void **state)
 		  "\n"
 		  "--- Below this line is a copy of the message.\n"
 		  "\n"
-		  "<copy@example.com>: not a recipient\n", "norcpt.eml");
+		  "<copy@example.com>: not a recipient\n",
+		  "norcpt.eml");
 	check_counts(g, BOUNCE_FMT_TEXT, 0, 1, 0);
 	assert_int_equal(g->bad_line[0], 3);
-	assert_true(has(g->bad_why[0], "a bounce message of qmail, but no recipient address in it"));
+	assert_true(
+		has(g->bad_why[0], "a bounce message of qmail, but no recipient address in it"));
 	free(g);
 
 	/* a body saved without its headers is recognized by its opening line */
@@ -1215,7 +1269,8 @@ static void test_text_shapes(void **state)
 		  "     <pasted@example.com>\n"
 		  "\n"
 		  "Technical details of permanent failure:\n"
-		  "DNS Error: Domain name not found\n", "pasted.txt");
+		  "DNS Error: Domain name not found\n",
+		  "pasted.txt");
 	check_counts(g, BOUNCE_FMT_TEXT, 1, 0, 0);
 	assert_string_equal(g->ev[0].email, "pasted@example.com");
 	assert_int_equal(g->ev[0].line, 4);
@@ -1237,7 +1292,8 @@ static void test_text_shapes(void **state)
 		  "Diagnostic information for administrators:\r\n"
 		  "\r\n"
 		  "long.name@example.com\r\n"
-		  "Remote Server returned '552 5.2.2 Mailbox full'=20\r\n", "crlf-qp.eml");
+		  "Remote Server returned '552 5.2.2 Mailbox full'=20\r\n",
+		  "crlf-qp.eml");
 	check_counts(g, BOUNCE_FMT_TEXT, 1, 0, 0);
 	assert_string_equal(g->ev[0].email, "long.name@example.com");
 	assert_int_equal(g->ev[0].line, 6);
@@ -1248,7 +1304,8 @@ static void test_text_shapes(void **state)
 	free(g);
 
 	/* a mail message with none of it is no bounce file */
-	g = PARSE("From: a@b.example\nSubject: hi\n\nThis is the mail system speaking.\n", "plain2.eml");
+	g = PARSE("From: a@b.example\nSubject: hi\n\nThis is the mail system speaking.\n",
+		  "plain2.eml");
 	assert_int_equal(g->status, LG_EDATA);
 	assert_true(has(g->err.msg, "plain2.eml: a mail message, but no delivery status report"));
 	free(g);
@@ -1342,7 +1399,8 @@ static void test_csv_shapes(void **state)
 	g = PARSE("Recipient\tBounce Type\tTimestamp\r\n"
 		  "a@x.io\thard bounce\t1714557600000\r\n"
 		  "\t\t\r\n"
-		  "b@x.io\tspam\t\r\n", "tab.tsv");
+		  "b@x.io\tspam\t\r\n",
+		  "tab.tsv");
 	check_counts(g, BOUNCE_FMT_CSV, 2, 0, 0);
 	assert_int_equal(g->ev[0].type, BOUNCE_HARD);
 	assert_int_equal(g->ev[0].at, 1714557600);
@@ -1395,7 +1453,8 @@ static void test_json_hostile(void **state)
 	struct got *g;
 
 	/* truncated: an error at file:line:column */
-	g = PARSE("{\n  \"notificationType\": \"Bounce\",\n  \"bounce\": {\"bounceType\": \"Perm", "t.json");
+	g = PARSE("{\n  \"notificationType\": \"Bounce\",\n  \"bounce\": {\"bounceType\": \"Perm",
+		  "t.json");
 	assert_int_equal(g->status, LG_EDATA);
 	assert_true(has(g->err.msg, "t.json:3:"));
 	assert_true(has(g->err.msg, "malformed JSON"));
@@ -1458,7 +1517,8 @@ static void test_json_hostile(void **state)
 	lg_buf_adds(&env, "{\"event\":\"spamreport\",\"email\":\"in@x.io\"}");
 	for (int level = 0; level < 6; level++) {
 		lg_buf_reset(&next);
-		lg_buf_adds(&next, "{\"Type\":\"Notification\",\"TopicArn\":\"arn\",\"Message\":\"");
+		lg_buf_adds(&next,
+			    "{\"Type\":\"Notification\",\"TopicArn\":\"arn\",\"Message\":\"");
 		for (size_t i = 0; i < env.len; i++) {
 			if (env.data[i] == '"' || env.data[i] == '\\')
 				lg_buf_addc(&next, '\\');
@@ -1494,7 +1554,9 @@ static void test_not_text(void **state)
 	assert_int_equal(g->status, LG_EDATA);
 	assert_true(has(g->err.msg, "not a text file"));
 	free(g);
-	g = PARSE("\xff\xfe" "e\0m\0", "utf16.csv");
+	g = PARSE("\xff\xfe"
+		  "e\0m\0",
+		  "utf16.csv");
 	assert_int_equal(g->status, LG_EDATA);
 	assert_true(has(g->err.msg, "UTF-16"));
 	free(g);

@@ -57,7 +57,8 @@ static void test_map(void **state)
 		assert_string_equal(lg_map_key(&m, v, &kl), key);
 		assert_int_equal(kl, (size_t)n);
 		bool created = true;
-		assert_ptr_equal(lg_map_put(&m, key, (size_t)n, lg_hash(key, (size_t)n), &created), v);
+		assert_ptr_equal(lg_map_put(&m, key, (size_t)n, lg_hash(key, (size_t)n), &created),
+				 v);
 		assert_false(created);
 	}
 	assert_null(lg_map_get(&m, "absent", 6, lg_hash("absent", 6)));
@@ -193,13 +194,13 @@ static void test_time_cell(void **state)
 		int64_t t;
 	} v[] = {
 		{"2026-11-22T09:30:00Z", true, 1795339800},
-		{"  2026-11-22  ", true, 1795305600},       /* a date: midnight UTC, blanks ignored */
-		{"1795339800", true, 1795339800},           /* Unix seconds (10 digits) */
-		{"123456789", true, 123456789},             /* 9 digits: 1973 */
-		{"1795339800123", true, 1795339800},        /* milliseconds (13 digits) */
-		{"1795339800123456", true, 1795339800123},  /* 16 digits: still milliseconds */
-		{"20261120", false, 0},                     /* 8 digits: not a time */
-		{"17953398001234567", false, 0},            /* 17 digits */
+		{"  2026-11-22  ", true, 1795305600}, /* a date: midnight UTC, blanks ignored */
+		{"1795339800", true, 1795339800},     /* Unix seconds (10 digits) */
+		{"123456789", true, 123456789},       /* 9 digits: 1973 */
+		{"1795339800123", true, 1795339800},  /* milliseconds (13 digits) */
+		{"1795339800123456", true, 1795339800123}, /* 16 digits: still milliseconds */
+		{"20261120", false, 0},                    /* 8 digits: not a time */
+		{"17953398001234567", false, 0},           /* 17 digits */
 		{"", false, 0},
 		{"   ", false, 0},
 		{"yesterday", false, 0},
@@ -285,12 +286,12 @@ static void test_bug(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_buf),   cmocka_unit_test(test_map),
-		cmocka_unit_test(test_map_any_bytes),
-		cmocka_unit_test(test_hash),  cmocka_unit_test(test_ascii),
-		cmocka_unit_test(test_arena), cmocka_unit_test(test_status),
-		cmocka_unit_test(test_parse_long), cmocka_unit_test(test_read_file),
-		cmocka_unit_test(test_time_cell), cmocka_unit_test(test_bug),
+		cmocka_unit_test(test_buf),           cmocka_unit_test(test_map),
+		cmocka_unit_test(test_map_any_bytes), cmocka_unit_test(test_hash),
+		cmocka_unit_test(test_ascii),         cmocka_unit_test(test_arena),
+		cmocka_unit_test(test_status),        cmocka_unit_test(test_parse_long),
+		cmocka_unit_test(test_read_file),     cmocka_unit_test(test_time_cell),
+		cmocka_unit_test(test_bug),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -89,7 +89,8 @@ static void test_file(void **state)
 	size_t before = c.role.n;
 	char text[512];
 	snprintf(text, sizeof(text),
-		 "# comment\n[verify]\nrole_list = %s/roles.txt   # ours\ntypo_frequent_min = 7 ; seven\n",
+		 "# comment\n[verify]\nrole_list = %s/roles.txt   # ours\ntypo_frequent_min = 7 ; "
+		 "seven\n",
 		 dir);
 	assert_int_equal(load(&c, text, &e), LG_OK);
 	assert_int_equal(c.role.n, before + 2);
@@ -119,10 +120,12 @@ static void test_errors(void **state)
 		{"[verify\n", "t.conf:1: malformed section header"},
 		{"[verify]\ntypo_frequent_min = 1\n", "t.conf:2: typo_frequent_min wants"},
 		{"[verify]\ntypo_frequent_min = 5x\n", "t.conf:2: typo_frequent_min wants"},
-		{"[verify]\nrole_list = missing.txt\n", "t.conf:2: role_list: /nonexistent/missing.txt"},
+		{"[verify]\nrole_list = missing.txt\n",
+		 "t.conf:2: role_list: /nonexistent/missing.txt"},
 		/* [decay] */
 		{"[decay]\nbogus = 1\n", "t.conf:2: unknown key 'bogus' in [decay]"},
-		{"[decay]\nmonthly_rates = 2\n", "t.conf:2: unknown key 'monthly_rates' in [decay]"},
+		{"[decay]\nmonthly_rates = 2\n",
+		 "t.conf:2: unknown key 'monthly_rates' in [decay]"},
 		{"[decay]\nmonthly_rate = 100\n",
 		 "t.conf:2: monthly_rate wants a percentage from 0 to 99.9, not '100'"},
 		{"[decay]\nmonthly_rate = 99.91\n", "t.conf:2: monthly_rate wants a percentage"},
@@ -137,7 +140,8 @@ static void test_errors(void **state)
 		{"[decay]\nmonthly_rate = %\n", "t.conf:2: monthly_rate wants a percentage"},
 		{"[decay]\nmonthly_rate = 2%%\n", "t.conf:2: monthly_rate wants a percentage"},
 		{"[decay]\nmonthly_rate = 2 1\n", "t.conf:2: monthly_rate wants a percentage"},
-		{"[decay]\nmonthly_rate = 2.1 percent\n", "t.conf:2: monthly_rate wants a percentage"},
+		{"[decay]\nmonthly_rate = 2.1 percent\n",
+		 "t.conf:2: monthly_rate wants a percentage"},
 		{"[decay]\nmonthly_rate = 0.00000000000000000000000000000001\n",
 		 "t.conf:2: monthly_rate wants a percentage"},
 		{"[decay]\nmonthly_rate.zoominfo = 120%\n",
@@ -173,7 +177,8 @@ static void test_errors(void **state)
 		{"[gate]\nprior.unknown = -0\n", "t.conf:2: prior.unknown wants a percentage"},
 		{"[gate]\nmin_exported = 0\n",
 		 "t.conf:2: min_exported wants a whole number from 1 to 100000000, not '0'"},
-		{"[gate]\nmin_exported = 100000001\n", "t.conf:2: min_exported wants a whole number"},
+		{"[gate]\nmin_exported = 100000001\n",
+		 "t.conf:2: min_exported wants a whole number"},
 		{"[gate]\n\n# ok\nthreshold = 1%\nmin_exported = lots\n",
 		 "t.conf:5: min_exported wants a whole number"},
 	};
@@ -348,9 +353,9 @@ static void test_scoring_keys(void **state)
 			   "fit_grades = 50, 30, 10\n"
 			   "class.trial = 10d cap=30 axis=product\n"
 			   "event.trial_started = 12 trial cap=2 high_intent\n"
-			   "event.demo_request = 60 demo cap=1 high_intent\n"  /* replaces */
-			   "title.founder_ceo = 35 \\b(founder|ceo)\\b\n"       /* a new label */
-			   "title.student = -20 \\bintern\\b\n"                  /* replaced in place */
+			   "event.demo_request = 60 demo cap=1 high_intent\n" /* replaces */
+			   "title.founder_ceo = 35 \\b(founder|ceo)\\b\n"     /* a new label */
+			   "title.student = -20 \\bintern\\b\n" /* replaced in place */
 			   "icp.industry = 15 Fintech\n"
 			   "icp.employees = 5 10-49\n";
 	assert_int_equal(load(&c, text, &e), LG_OK);
@@ -397,13 +402,16 @@ static void test_scoring_keys(void **state)
 		{"[scoring]\nmql = lots\n", "t.conf:2: mql wants a number"},
 		{"[scoring]\nmql = 1e2\n", "t.conf:2: mql wants a number"},
 		{"[scoring]\nrecycle_after = 400d\n", "t.conf:2: recycle_after wants a duration"},
-		{"[scoring]\nhql_distinct = 65\n", "t.conf:2: hql_distinct wants a whole number from 1 to 64"},
+		{"[scoring]\nhql_distinct = 65\n",
+		 "t.conf:2: hql_distinct wants a whole number from 1 to 64"},
 		{"[scoring]\ntrend_delta = 0\n", "t.conf:2: trend_delta wants a number"},
 		{"[scoring]\nevent.x = 5 nosuch\n", "t.conf:2: event.x: unknown class 'nosuch'"},
 		{"[scoring]\nclass.x = soon\n", "t.conf:2: class.x wants a half-life"},
 		{"[scoring]\nicp.employees = 5 50\n", "t.conf:2: icp.employees wants POINTS LO-HI"},
-		{"[scoring]\nfit_grades = 10, 20, 30\n", "t.conf:2: fit_grades wants three falling numbers"},
-		{"[scoring]\nframework = SPIN\n", "t.conf:2: framework wants BANT, CHAMP or MEDDIC"},
+		{"[scoring]\nfit_grades = 10, 20, 30\n",
+		 "t.conf:2: fit_grades wants three falling numbers"},
+		{"[scoring]\nframework = SPIN\n",
+		 "t.conf:2: framework wants BANT, CHAMP or MEDDIC"},
 		{"[scoring]\nmql = 50\nrecycle = 60\n", "recycle (60) must not be above mql (50)"},
 		{"[scoring]\ntitle.x = 5 (unclosed\n", "t.conf: [scoring]"},
 		{"[scoring]\nnope = 1\n", "t.conf:2: unknown key 'nope' in [scoring]"},
@@ -445,7 +453,8 @@ static void test_shipped(void **state)
 	fclose(f);
 	conf_init(&def);
 	conf_init(&c);
-	assert_int_equal(conf_load_text(&c, text.data, text.len, "leadgate.conf", "conf", &e), LG_OK);
+	assert_int_equal(conf_load_text(&c, text.data, text.len, "leadgate.conf", "conf", &e),
+			 LG_OK);
 	if (conf_load_text(&c, on.data, on.len, "leadgate.conf", "conf", &e) != LG_OK)
 		fail_msg("%s", e.msg);
 	assert_near(c.decay.monthly_rate, def.decay.monthly_rate, 1e-15);
@@ -465,14 +474,10 @@ static void test_shipped(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_builtin),
-		cmocka_unit_test(test_file),
-		cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_search),
-		cmocka_unit_test(test_decay_keys),
-		cmocka_unit_test(test_gate_keys),
-		cmocka_unit_test(test_scoring_keys),
-		cmocka_unit_test(test_shipped),
+		cmocka_unit_test(test_builtin),      cmocka_unit_test(test_file),
+		cmocka_unit_test(test_errors),       cmocka_unit_test(test_search),
+		cmocka_unit_test(test_decay_keys),   cmocka_unit_test(test_gate_keys),
+		cmocka_unit_test(test_scoring_keys), cmocka_unit_test(test_shipped),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

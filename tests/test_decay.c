@@ -96,8 +96,8 @@ static void test_classify(void **state)
 	} v[] = {
 		{-DAY, DECAY_FRESH},
 		{0, DECAY_FRESH},
-		{7 * DAY - 1, DECAY_FRESH},  /* the last fresh second */
-		{7 * DAY, DECAY_AGING},      /* fresh means younger than 7 days */
+		{7 * DAY - 1, DECAY_FRESH}, /* the last fresh second */
+		{7 * DAY, DECAY_AGING},     /* fresh means younger than 7 days */
 		{20 * DAY, DECAY_AGING},
 		{30 * DAY, DECAY_AGING},     /* stale means older than 30 days */
 		{30 * DAY + 1, DECAY_STALE}, /* the first stale second */
@@ -106,7 +106,8 @@ static void test_classify(void **state)
 	for (size_t i = 0; i < sizeof(v) / sizeof(*v); i++)
 		if (decay_classify(&p, v[i].age) != v[i].want)
 			fail_msg("age %lld: got %s, want %s", (long long)v[i].age,
-				 decay_class_name(decay_classify(&p, v[i].age)), decay_class_name(v[i].want));
+				 decay_class_name(decay_classify(&p, v[i].age)),
+				 decay_class_name(v[i].want));
 
 	/* fresh_for = stale_after: aging only at that very second. */
 	p.fresh_for = p.stale_after = 7 * DAY;
@@ -130,10 +131,8 @@ static void test_names(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_default),
-		cmocka_unit_test(test_survival),
-		cmocka_unit_test(test_confidence),
-		cmocka_unit_test(test_classify),
+		cmocka_unit_test(test_default),    cmocka_unit_test(test_survival),
+		cmocka_unit_test(test_confidence), cmocka_unit_test(test_classify),
 		cmocka_unit_test(test_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -377,19 +377,29 @@ static void test_record_lengths(void **state)
 		const char *mx;
 	} v[] = {
 		/* MX, RFC 1035 3.3.9: a preference and a name that ends where the data ends */
-		{"MX", DNS_Q_MX, T_MX, D("\x00\x0a\x02mx\x04" "acme\x07" "example\x00"), DNS_MX,
-		 "mx.acme.example"},
+		{"MX", DNS_Q_MX, T_MX,
+		 D("\x00\x0a\x02mx\x04"
+		   "acme\x07"
+		   "example\x00"),
+		 DNS_MX, "mx.acme.example"},
 		{"MX, exchange compressed", DNS_Q_MX, T_MX, D("\x00\x0a\x02mx\xc0\x0c"), DNS_MX,
 		 "mx.acme.example"},
 		{"null MX", DNS_Q_MX, T_MX, D("\x00\x00\x00"), DNS_NULL_MX, ""},
-		{"MX, root exchange then bytes", DNS_Q_MX, T_MX, D("\x00\x0a\x00mail"), DNS_SERVFAIL, ""},
-		{"MX, name then a byte", DNS_Q_MX, T_MX, D("\x00\x0a\x02mx\xc0\x0cX"), DNS_SERVFAIL, ""},
-		{"MX, name past the data", DNS_Q_MX, T_MX, D("\x00\x0a\x02mx\x04" "acme"), DNS_SERVFAIL, ""},
+		{"MX, root exchange then bytes", DNS_Q_MX, T_MX, D("\x00\x0a\x00mail"),
+		 DNS_SERVFAIL, ""},
+		{"MX, name then a byte", DNS_Q_MX, T_MX, D("\x00\x0a\x02mx\xc0\x0cX"), DNS_SERVFAIL,
+		 ""},
+		{"MX, name past the data", DNS_Q_MX, T_MX,
+		 D("\x00\x0a\x02mx\x04"
+		   "acme"),
+		 DNS_SERVFAIL, ""},
 		{"MX, preference only", DNS_Q_MX, T_MX, D("\x00\x0a"), DNS_SERVFAIL, ""},
 		{"MX, half a preference", DNS_Q_MX, T_MX, D("\x00"), DNS_SERVFAIL, ""},
 		{"MX, no data", DNS_Q_MX, T_MX, "", 0, DNS_SERVFAIL, ""},
-		{"MX, pointer out of the reply", DNS_Q_MX, T_MX, D("\x00\x0a\xcf\xff"), DNS_SERVFAIL, ""},
-		{"MX, reserved label type", DNS_Q_MX, T_MX, D("\x00\x0a\x41x\x00"), DNS_SERVFAIL, ""},
+		{"MX, pointer out of the reply", DNS_Q_MX, T_MX, D("\x00\x0a\xcf\xff"),
+		 DNS_SERVFAIL, ""},
+		{"MX, reserved label type", DNS_Q_MX, T_MX, D("\x00\x0a\x41x\x00"), DNS_SERVFAIL,
+		 ""},
 		/* A, RFC 1035 3.4.1: 4 octets; AAAA, RFC 3596 2.2: 16 */
 		{"A", DNS_Q_A, T_A, D("\xc0\x00\x02\x01"), DNS_IMPLICIT, ""},
 		{"A of 3 octets", DNS_Q_A, T_A, D("\xc0\x00\x02"), DNS_SERVFAIL, ""},
@@ -398,12 +408,15 @@ static void test_record_lengths(void **state)
 		{"AAAA", DNS_Q_AAAA, T_AAAA, D("\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\0\x01"),
 		 DNS_IMPLICIT, ""},
 		{"AAAA of 4 octets", DNS_Q_AAAA, T_AAAA, D("\xc0\x00\x02\x01"), DNS_SERVFAIL, ""},
-		{"AAAA of 15 octets", DNS_Q_AAAA, T_AAAA, D("\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\0"),
-		 DNS_SERVFAIL, ""},
+		{"AAAA of 15 octets", DNS_Q_AAAA, T_AAAA,
+		 D("\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\0"), DNS_SERVFAIL, ""},
 		/* a bad record of another type than asked spoils the reply too */
 		{"A of 3 octets, MX asked", DNS_Q_MX, T_A, D("\xc0\x00\x02"), DNS_SERVFAIL, ""},
 		/* CNAME, RFC 1035 3.3.1: a name that fills the data */
-		{"CNAME then a byte", DNS_Q_MX, T_CNAME, D("\x04real\x07" "example\x00X"), DNS_SERVFAIL, ""},
+		{"CNAME then a byte", DNS_Q_MX, T_CNAME,
+		 D("\x04real\x07"
+		   "example\x00X"),
+		 DNS_SERVFAIL, ""},
 		{"CNAME, no data", DNS_Q_MX, T_CNAME, "", 0, DNS_SERVFAIL, ""},
 		/* a type not read is not checked */
 		{"TXT", DNS_Q_MX, T_TXT, D("\x05hello"), DNS_PENDING, ""},
@@ -413,13 +426,15 @@ static void test_record_lengths(void **state)
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
 		struct pkt p;
 		struct dns_step s;
-		static const unsigned qt[] = {[DNS_Q_MX] = T_MX, [DNS_Q_A] = T_A, [DNS_Q_AAAA] = T_AAAA};
+		static const unsigned qt[] = {
+			[DNS_Q_MX] = T_MX, [DNS_Q_A] = T_A, [DNS_Q_AAAA] = T_AAAA};
 		reply(&p, NOERROR, "acme.example", qt[v[i].q]);
 		raw_rr(&p, 6, "acme.example", v[i].type, v[i].data, v[i].len);
 		eval(v[i].q, &p, &s);
 		if (s.outcome != v[i].want || strcmp(s.mx, v[i].mx)) {
 			print_error("%s: outcome %s mx '%s', want %s mx '%s'\n", v[i].what,
-				    dns_outcome_name(s.outcome), s.mx, dns_outcome_name(v[i].want), v[i].mx);
+				    dns_outcome_name(s.outcome), s.mx, dns_outcome_name(v[i].want),
+				    v[i].mx);
 			wrong++;
 		}
 	}
@@ -439,17 +454,22 @@ static void test_record_lengths(void **state)
 	 * 32-bit numbers, exactly. */
 	static const struct {
 		const char *what;
-		size_t cut;  /* octets taken off the end */
-		size_t add;  /* octets added */
+		size_t cut; /* octets taken off the end */
+		size_t add; /* octets added */
 		enum dns_outcome want;
 	} soav[] = {
 		{"SOA", 0, 0, DNS_NXDOMAIN},
 		{"SOA without MINIMUM", 4, 0, DNS_SERVFAIL},
 		{"SOA with a byte more", 0, 1, DNS_SERVFAIL},
 	};
-	static const char soa_data[] = "\x02ns\x07" "example\x03net\x00"
-				       "\x0ahostmaster\x07" "example\x03net\x00"
-				       "\0\0\0\x01" "\0\0\x0e\x10" "\0\0\x02\x58" "\0\x01\x51\x80"
+	static const char soa_data[] = "\x02ns\x07"
+				       "example\x03net\x00"
+				       "\x0ahostmaster\x07"
+				       "example\x03net\x00"
+				       "\0\0\0\x01"
+				       "\0\0\x0e\x10"
+				       "\0\0\x02\x58"
+				       "\0\x01\x51\x80"
 				       "\0\0\x01\xc2" /* MINIMUM 450 */
 				       "\0";          /* a byte more, for the last case */
 	for (size_t i = 0; i < sizeof(soav) / sizeof(soav[0]); i++) {
@@ -595,7 +615,9 @@ static void test_resolver_down(void **state)
 	(void)state;
 	struct dns_resolver *r;
 	struct lg_err err;
-	struct dns_opts o = {.servers = "127.0.0.1:9", .timeout_ms = 200, .tries = 1,
+	struct dns_opts o = {.servers = "127.0.0.1:9",
+			     .timeout_ms = 200,
+			     .tries = 1,
 			     .concurrency = 4};
 	struct loop *l;
 	assert_int_equal(loop_new(&l, &err), LG_OK);
@@ -710,15 +732,21 @@ static void test_resolver_servers(void **state)
 		"1.2.3.4:65536",
 		"1.2.3.4:+53",
 		"1.2.3.4: 53",
-		"1.2.3.4:5:6",    /* not IPv4 with a port, not IPv6 either */
+		"1.2.3.4:5:6",          /* not IPv4 with a port, not IPv6 either */
 		"127.0.0.1,,127.0.0.2", /* an empty item */
 		"127.0.0.1,",
 		",127.0.0.1",
 		",",
 	};
 	static const char *const good[] = {
-		"127.0.0.1", "127.0.0.1:5353", "::1", "[::1]:53", "1.2.3.4:053", "::1:53",
-		"127.0.0.1:53,[::1]:5353,::2", "localhost:5353",
+		"127.0.0.1",
+		"127.0.0.1:5353",
+		"::1",
+		"[::1]:53",
+		"1.2.3.4:053",
+		"::1:53",
+		"127.0.0.1:53,[::1]:5353,::2",
+		"localhost:5353",
 	};
 	int wrong = 0;
 	struct loop *l;

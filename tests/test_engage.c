@@ -68,8 +68,8 @@ static enum lg_status json(struct engage_parser *p, const char *line, struct eng
 static void test_names(void **state)
 {
 	(void)state;
-	static const char *const want[] = {"event_id", "email", "domain", "type",
-					   "occurred_at", "channel", "asset", "count"};
+	static const char *const want[] = {"event_id",    "email",   "domain", "type",
+					   "occurred_at", "channel", "asset",  "count"};
 	for (int f = 0; f < ENGAGE_FIELD_COUNT; f++) {
 		assert_string_equal(engage_field_name((enum engage_field)f), want[f]);
 		assert_int_equal(engage_field_find(want[f], strlen(want[f])), f);
@@ -87,7 +87,8 @@ static void test_plain(void **state)
 	const char *why = NULL;
 
 	assert_int_equal(header(p, "Event ID,Email,Type,Occurred At,Campaign", &why), LG_OK);
-	assert_int_equal(row(p, "v1,vp@acme.example,pricing_visit,2026-03-01T09:00:00Z,spring", &e, &why),
+	assert_int_equal(row(p, "v1,vp@acme.example,pricing_visit,2026-03-01T09:00:00Z,spring", &e,
+			     &why),
 			 LG_OK);
 	assert_string_equal(e.event_id, "v1");
 	assert_string_equal(e.type, "pricing_visit");
@@ -109,8 +110,10 @@ static void test_plain(void **state)
 	assert_string_equal(why, "no event_id column");
 
 	/* NDJSON */
-	assert_int_equal(json(p, "{\"id\":\"j1\",\"email\":\"a@b.example\",\"type\":\"demo_request\","
-				 "\"time\":1772355600,\"properties\":{\"count\":3,\"x\":1}}", &e, &why),
+	assert_int_equal(json(p,
+			      "{\"id\":\"j1\",\"email\":\"a@b.example\",\"type\":\"demo_request\","
+			      "\"time\":1772355600,\"properties\":{\"count\":3,\"x\":1}}",
+			      &e, &why),
 			 LG_OK);
 	assert_string_equal(e.event_id, "j1");
 	assert_int_equal(e.count, 3);
@@ -118,7 +121,8 @@ static void test_plain(void **state)
 	assert_int_equal(json(p, "   ", &e, &why), LG_OK);
 	assert_null(e.event_id);
 	assert_false(e.ignored);
-	assert_int_equal(json(p, "{\"id\":\"j2\",\"type\":\"demo_request\",\"time\":1772355600}", &e, &why),
+	assert_int_equal(json(p, "{\"id\":\"j2\",\"type\":\"demo_request\",\"time\":1772355600}",
+			      &e, &why),
 			 LG_EDATA);
 	assert_string_equal(why, "neither email nor domain");
 	engage_parser_free(p);
@@ -127,13 +131,16 @@ static void test_plain(void **state)
 /* ---- maps -------------------------------------------------------------------- */
 
 static const struct engage_map_type crm_types[] = {
-	{"Opened", "email_open"}, {"Clicked", "email_click"}, {"Sent", NULL},
+	{"Opened", "email_open"},
+	{"Clicked", "email_click"},
+	{"Sent", NULL},
 };
 static const struct engage_map_skip crm_skip[] = {{"Bot", "yes"}, {"bot", "true"}};
 
 static const struct engage_map crm = {
 	.name = "crm",
-	.column = {[ENGAGE_F_EMAIL] = "Contact", [ENGAGE_F_TYPE] = "Activity", [ENGAGE_F_AT] = "When"},
+	.column =
+		{[ENGAGE_F_EMAIL] = "Contact", [ENGAGE_F_TYPE] = "Activity", [ENGAGE_F_AT] = "When"},
 	.time_format = ENGAGE_TIME_EPOCH_S,
 	.type = crm_types,
 	.n_type = 3,
@@ -152,7 +159,8 @@ static void test_map_csv(void **state)
 	engage_parser_set_map(p, &crm);
 	/* the map's columns (case aside), the usual names for the rest */
 	assert_int_equal(header(p, "contact,ACTIVITY,when,Asset,Email,bot,Note", &why), LG_OK);
-	assert_int_equal(row(p, "ann@acme.example,opened,1772355600,deck,other@x.example,no,hi", &e, &why),
+	assert_int_equal(row(p, "ann@acme.example,opened,1772355600,deck,other@x.example,no,hi", &e,
+			     &why),
 			 LG_OK);
 	assert_string_equal(e.email, "ann@acme.example"); /* "Email" is no longer the email */
 	assert_string_equal(e.type, "email_open");
@@ -199,18 +207,28 @@ static void test_map_json(void **state)
 	const char *why = NULL;
 
 	engage_parser_set_map(p, &crm);
-	assert_int_equal(json(p, "{\"CONTACT\":\"bo@acme.example\",\"activity\":\"Opened\",\"when\":1772355600,"
-				 "\"bot\":false,\"id\":\"given\"}", &e, &why), LG_OK);
+	assert_int_equal(
+		json(p,
+		     "{\"CONTACT\":\"bo@acme.example\",\"activity\":\"Opened\",\"when\":1772355600,"
+		     "\"bot\":false,\"id\":\"given\"}",
+		     &e, &why),
+		LG_OK);
 	assert_string_equal(e.event_id, "given"); /* the usual name, as the map places no id */
 	assert_string_equal(e.email, "bo@acme.example");
 	assert_string_equal(e.type, "email_open");
 	assert_string_equal(e.props, "{\"bot\":false}");
 	/* a JSON true matches "true" */
-	assert_int_equal(json(p, "{\"contact\":\"bo@acme.example\",\"activity\":\"Opened\",\"when\":1772355600,"
-				 "\"bot\":true}", &e, &why), LG_OK);
+	assert_int_equal(
+		json(p,
+		     "{\"contact\":\"bo@acme.example\",\"activity\":\"Opened\",\"when\":1772355600,"
+		     "\"bot\":true}",
+		     &e, &why),
+		LG_OK);
 	assert_true(e.ignored);
-	assert_int_equal(json(p, "{\"contact\":\"bo@acme.example\",\"activity\":\"Replied\",\"when\":1}", &e, &why),
-			 LG_EDATA);
+	assert_int_equal(
+		json(p, "{\"contact\":\"bo@acme.example\",\"activity\":\"Replied\",\"when\":1}", &e,
+		     &why),
+		LG_EDATA);
 	assert_true(has(why, "type 'Replied' is not in [events.map.crm]"));
 	engage_parser_free(p);
 }
@@ -230,40 +248,58 @@ static void test_hubspot(void **state)
 	assert_string_equal(m->name, "hubspot");
 	assert_null(conf_event_map(&c, "mailchimp"));
 	engage_parser_set_map(p, m);
-	assert_int_equal(header(p, "id,created,type,recipient,portalId,appId,appName,emailCampaignId,url,"
-				   "filteredEvent", &why), LG_OK);
-	assert_int_equal(row(p, "e-3,1772902800456,OPEN,ann@acme.example,62515,113,Batch,2001,,false", &e, &why),
+	assert_int_equal(
+		header(p,
+		       "id,created,type,recipient,portalId,appId,appName,emailCampaignId,url,"
+		       "filteredEvent",
+		       &why),
+		LG_OK);
+	assert_int_equal(row(p,
+			     "e-3,1772902800456,OPEN,ann@acme.example,62515,113,Batch,2001,,false",
+			     &e, &why),
 			 LG_OK);
 	assert_string_equal(e.event_id, "e-3");
 	assert_string_equal(e.email, "ann@acme.example");
 	assert_string_equal(e.type, "email_open");
 	assert_int_equal(e.occurred_at, 1772902800); /* milliseconds */
 	assert_string_equal(e.asset, "2001");
-	assert_int_equal(row(p, "e-4,1772902900000,CLICK,ann@acme.example,62515,113,Batch,2001,"
-				"https://acme.example/pricing,false", &e, &why), LG_OK);
+	assert_int_equal(row(p,
+			     "e-4,1772902900000,CLICK,ann@acme.example,62515,113,Batch,2001,"
+			     "https://acme.example/pricing,false",
+			     &e, &why),
+			 LG_OK);
 	assert_string_equal(e.type, "email_click");
 	assert_true(has(e.props, "\"url\":\"https://acme.example/pricing\""));
-	static const char *const ignored[] = {"SENT", "DELIVERED", "PROCESSED", "DEFERRED", "DROPPED",
-					      "BOUNCE", "STATUSCHANGE", "SUPPRESSED", "UNBOUNCE"};
+	static const char *const ignored[] = {"SENT",         "DELIVERED",  "PROCESSED",
+					      "DEFERRED",     "DROPPED",    "BOUNCE",
+					      "STATUSCHANGE", "SUPPRESSED", "UNBOUNCE"};
 	for (size_t i = 0; i < sizeof(ignored) / sizeof(*ignored); i++) {
 		char line[200];
-		snprintf(line, sizeof(line), "e-9,1772902800000,%s,ann@acme.example,1,1,B,1,,false", ignored[i]);
+		snprintf(line, sizeof(line), "e-9,1772902800000,%s,ann@acme.example,1,1,B,1,,false",
+			 ignored[i]);
 		assert_int_equal(row(p, line, &e, &why), LG_OK);
 		if (!e.ignored)
 			fail_msg("%s is not ignored", ignored[i]);
 	}
-	assert_int_equal(row(p, "e-5,1772902800000,SPAMREPORT,ann@acme.example,1,1,B,1,,false", &e, &why),
+	assert_int_equal(row(p, "e-5,1772902800000,SPAMREPORT,ann@acme.example,1,1,B,1,,false", &e,
+			     &why),
 			 LG_OK);
 	assert_string_equal(e.type, "unsubscribe");
 	/* an open HubSpot took for a machine's */
-	assert_int_equal(row(p, "e-6,1772902800000,OPEN,ann@acme.example,1,1,B,1,,true", &e, &why), LG_OK);
+	assert_int_equal(row(p, "e-6,1772902800000,OPEN,ann@acme.example,1,1,B,1,,true", &e, &why),
+			 LG_OK);
 	assert_true(e.ignored);
-	assert_int_equal(row(p, "e-7,1772902800000,MYSTERY,ann@acme.example,1,1,B,1,,false", &e, &why),
+	assert_int_equal(row(p, "e-7,1772902800000,MYSTERY,ann@acme.example,1,1,B,1,,false", &e,
+			     &why),
 			 LG_EDATA);
 	/* the API's JSON, one event a line */
-	assert_int_equal(json(p, "{\"id\":\"j-1\",\"created\":1772902800456,\"type\":\"CLICK\",\"recipient\":"
-				 "\"bo@acme.example\",\"emailCampaignId\":2001,\"filteredEvent\":false,"
-				 "\"sentBy\":{\"id\":\"s-1\",\"created\":1772899200000}}", &e, &why), LG_OK);
+	assert_int_equal(
+		json(p,
+		     "{\"id\":\"j-1\",\"created\":1772902800456,\"type\":\"CLICK\",\"recipient\":"
+		     "\"bo@acme.example\",\"emailCampaignId\":2001,\"filteredEvent\":false,"
+		     "\"sentBy\":{\"id\":\"s-1\",\"created\":1772899200000}}",
+		     &e, &why),
+		LG_OK);
 	assert_string_equal(e.type, "email_click");
 	assert_int_equal(e.occurred_at, 1772902800);
 	assert_string_equal(e.asset, "2001");
@@ -299,7 +335,8 @@ static void test_conf_maps(void **state)
 			      "ignore_when.Bot = yes\n"
 			      "ignore_when.Bot = maybe\n"
 			      "[events.map.hubspot]\n"
-			      "type.STATUSCHANGE = unsubscribe\n", &e),
+			      "type.STATUSCHANGE = unsubscribe\n",
+			      &e),
 			 LG_OK);
 	const struct engage_map *m = conf_event_map(&c, "mine");
 	assert_non_null(m);
@@ -327,12 +364,15 @@ static void test_conf_maps(void **state)
 	static const struct {
 		const char *text, *msg;
 	} bad[] = {
-		{"[events.map.x]\nemail_column = e\n", "t.conf:2: unknown key 'email_column' in [events.map.x]"},
+		{"[events.map.x]\nemail_column = e\n",
+		 "t.conf:2: unknown key 'email_column' in [events.map.x]"},
 		{"[events.map.x]\noccurred_at_format = ms\n",
 		 "t.conf:2: occurred_at_format wants auto, rfc3339, epoch_s or epoch_ms, not 'ms'"},
 		{"[events.map.x]\n\ntype.OPEN = email_opened\n",
-		 "t.conf:3: type.OPEN = email_opened: 'email_opened' is not an event type of the rubric"},
-		{"[events.map.x]\ntype. = email_open\n", "t.conf:2: 'type.' wants the export's type"},
+		 "t.conf:3: type.OPEN = email_opened: 'email_opened' is not an event type of the "
+		 "rubric"},
+		{"[events.map.x]\ntype. = email_open\n",
+		 "t.conf:2: 'type.' wants the export's type"},
 		{"[events.map.x]\nignore_when. = 1\n", "t.conf:2: 'ignore_when.' wants a column"},
 		{"[events.map.]\n", "t.conf:1: unknown section '[events.map.]'"},
 		{"[events.map.a b]\n", "t.conf:1: unknown section '[events.map.a b]'"},
@@ -374,7 +414,8 @@ static void test_shipped(void **state)
 	conf_init(&c);
 	if (conf_load_text(&c, on.data, on.len, "leadgate.conf", "conf", &e) != LG_OK)
 		fail_msg("%s", e.msg);
-	const struct engage_map *s = conf_event_map(&c, "shipped"), *h = conf_event_map(&c, "hubspot");
+	const struct engage_map *s = conf_event_map(&c, "shipped"),
+				*h = conf_event_map(&c, "hubspot");
 	assert_non_null(s);
 	for (int k = 0; k < ENGAGE_FIELD_COUNT; k++) {
 		if (!h->column[k])
@@ -403,12 +444,9 @@ static void test_shipped(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_names),
-		cmocka_unit_test(test_plain),
-		cmocka_unit_test(test_map_csv),
-		cmocka_unit_test(test_map_json),
-		cmocka_unit_test(test_hubspot),
-		cmocka_unit_test(test_conf_maps),
+		cmocka_unit_test(test_names),   cmocka_unit_test(test_plain),
+		cmocka_unit_test(test_map_csv), cmocka_unit_test(test_map_json),
+		cmocka_unit_test(test_hubspot), cmocka_unit_test(test_conf_maps),
 		cmocka_unit_test(test_shipped),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -80,9 +80,14 @@ static void add_rows(struct store *s, const struct store_run *run, const char *t
 		char addr[64];
 		snprintf(addr, sizeof(addr), "%s%u@example%u.com", tag, i, i % 7);
 		struct store_verdict v = {
-			.address = addr, .address_len = strlen(addr),
-			.domain = strchr(addr, '@') + 1, .domain_len = strlen(strchr(addr, '@') + 1),
-			.status = st, .reason = r, .mx = "mx.example.net", .provider = "",
+			.address = addr,
+			.address_len = strlen(addr),
+			.domain = strchr(addr, '@') + 1,
+			.domain_len = strlen(strchr(addr, '@') + 1),
+			.status = st,
+			.reason = r,
+			.mx = "mx.example.net",
+			.provider = "",
 			.verified_at = at,
 		};
 		if (store_verify_row(s, run, &v, at, &e) != LG_OK)
@@ -261,14 +266,13 @@ static void test_side_by_side(void **state)
 
 /* ---- the verify job, driven as a caller of the layer drives it ---- */
 
-static const char sample_csv[] =
-	"First Name,Email,Company\r\n"
-	"Olivia,olivia@proseware.com,Proseware\r\n"
-	"Bad,not-an-address,Nowhere\r\n"
-	"Short,short@contoso.com\r\n" /* ragged: two fields */
-	"Dup,OLIVIA@proseware.com,Proseware\r\n"
-	"Role,info@contoso.com,Contoso\r\n"
-	"Typo,kim@gmial.com,Fabrikam\r\n";
+static const char sample_csv[] = "First Name,Email,Company\r\n"
+				 "Olivia,olivia@proseware.com,Proseware\r\n"
+				 "Bad,not-an-address,Nowhere\r\n"
+				 "Short,short@contoso.com\r\n" /* ragged: two fields */
+				 "Dup,OLIVIA@proseware.com,Proseware\r\n"
+				 "Role,info@contoso.com,Contoso\r\n"
+				 "Typo,kim@gmial.com,Fabrikam\r\n";
 
 /* A file under the temporary directory holding data; its path in buf. */
 static void write_file(char *buf, size_t cap, const char *name, const char *data)
@@ -310,14 +314,23 @@ static void take_notice(void *arg, enum job_notice kind, const char *msg)
 /* Run a verify job over in to out, max rows a step; its report copied. */
 static enum lg_status run_job(const struct conf *c, const char *in, const char *out,
 			      const char *list, const char *db, size_t max,
-			      struct job_verify_report *rep, struct notices *nt, struct list_eval *le)
+			      struct job_verify_report *rep, struct notices *nt,
+			      struct list_eval *le)
 {
 	struct lg_err e = {{0}};
 	int fd = open(in, O_RDONLY), ofd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	assert_true(fd >= 0 && ofd >= 0);
 	struct job_verify_opts o = {
-		.conf = c, .in = fd, .in_name = in, .skip_lines = -1,
-		.no_dns = true, .list = list, .db = db, .now = T0, .notice = take_notice, .arg = nt,
+		.conf = c,
+		.in = fd,
+		.in_name = in,
+		.skip_lines = -1,
+		.no_dns = true,
+		.list = list,
+		.db = db,
+		.now = T0,
+		.notice = take_notice,
+		.arg = nt,
 	};
 	struct job_verify *j = NULL;
 	enum lg_status st = job_verify_new(&j, &o, &e);
@@ -434,8 +447,8 @@ static void test_verify_jobs_side_by_side(void **state)
 	int fd1 = open(in1, O_RDONLY), fd2 = open(in2, O_RDONLY);
 	int o1 = open(out1, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	int o2 = open(out2, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	struct job_verify_opts a = {.conf = &c, .in = fd1, .in_name = in1, .skip_lines = -1,
-				    .no_dns = true, .now = T0};
+	struct job_verify_opts a = {
+		.conf = &c, .in = fd1, .in_name = in1, .skip_lines = -1, .no_dns = true, .now = T0};
 	struct job_verify_opts b = a;
 	b.in = fd2;
 	b.in_name = in2;
@@ -477,8 +490,8 @@ static void test_verify_job_no_email(void **state)
 	char in[320];
 	write_file(in, sizeof(in), "noemail.csv", "name,phone\nA,1\n");
 	int fd = open(in, O_RDONLY);
-	struct job_verify_opts o = {.conf = &c, .in = fd, .in_name = in, .skip_lines = -1,
-				    .no_dns = true, .now = T0};
+	struct job_verify_opts o = {
+		.conf = &c, .in = fd, .in_name = in, .skip_lines = -1, .no_dns = true, .now = T0};
 	struct job_verify *j = NULL;
 	struct lg_err e = {{0}};
 	assert_int_equal(job_verify_new(&j, &o, &e), LG_EDATA);
@@ -510,10 +523,15 @@ static void test_refresh_job(void **state)
 		char addr[64];
 		snprintf(addr, sizeof(addr), "lead%d@shop%d.invalid", i, i % 3);
 		struct store_verdict v = {
-			.address = addr, .address_len = strlen(addr),
-			.domain = strchr(addr, '@') + 1, .domain_len = strlen(strchr(addr, '@') + 1),
-			.status = VERIFY_DELIVERABLE, .reason = VERIFY_R_OK, .mx = "mx.example.net",
-			.provider = "", .verified_at = T0,
+			.address = addr,
+			.address_len = strlen(addr),
+			.domain = strchr(addr, '@') + 1,
+			.domain_len = strlen(strchr(addr, '@') + 1),
+			.status = VERIFY_DELIVERABLE,
+			.reason = VERIFY_R_OK,
+			.mx = "mx.example.net",
+			.provider = "",
+			.verified_at = T0,
 		};
 		assert_int_equal(store_verify_row(s, &run, &v, T0, &e), LG_OK);
 	}
@@ -524,7 +542,11 @@ static void test_refresh_job(void **state)
 
 	/* The resolver is never asked: a port nothing listens on will do. */
 	struct job_refresh_opts o = {
-		.conf = &c, .db = db, .list = "old", .older = -1, .budget = 20,
+		.conf = &c,
+		.db = db,
+		.list = "old",
+		.older = -1,
+		.budget = 20,
 		.dns = {.servers = "127.0.0.1:9", .timeout_ms = 100, .tries = 1},
 		.now = T0 + 90 * DAY,
 	};
@@ -535,7 +557,9 @@ static void test_refresh_job(void **state)
 			assert_int_equal(job_refresh_step(j, &done, &e), LG_OK);
 		assert_int_equal(job_refresh_finish(j, &e), LG_OK);
 		const struct job_refresh_report *r = job_refresh_report(j);
-		unsigned long want = round == 0 ? 20 : round == 1 ? 10 : 0; /* the budget, then the rest */
+		unsigned long want = round == 0   ? 20
+				     : round == 1 ? 10
+						  : 0; /* the budget, then the rest */
 		assert_int_equal(r->counts.planned, want);
 		assert_int_equal(r->counts.done, want);
 		assert_int_equal(r->counts.changed, want);
@@ -561,8 +585,12 @@ static unsigned long export_rows(const struct conf *c, const char *db, const cha
 	char out[320];
 	struct lg_err e = {{0}};
 	snprintf(out, sizeof(out), "%s/%u-export.csv", tmpdir, ++dbseq);
-	struct job_export_opts o = {.conf = c, .db = db, .list = list, .for_sequence = for_sequence,
-				    .target = out, .now = T0 + DAY};
+	struct job_export_opts o = {.conf = c,
+				    .db = db,
+				    .list = list,
+				    .for_sequence = for_sequence,
+				    .target = out,
+				    .now = T0 + DAY};
 	struct job_export *j = NULL;
 	assert_int_equal(job_export_new(&j, &o, &e), LG_OK);
 	const struct job_export_report *r = job_export_report(j);
@@ -601,8 +629,10 @@ static void test_export_job(void **state)
 	char *text = NULL;
 	assert_int_equal(export_rows(&c, db, "good", false, &blocked, &text), 3020);
 	assert_false(blocked);
-	assert_true(strncmp(text, "email,verify_status,verify_reason,verify_flags,verified_at,"
-				  "freshness\n", 66) == 0);
+	assert_true(strncmp(text,
+			    "email,verify_status,verify_reason,verify_flags,verified_at,"
+			    "freshness\n",
+			    66) == 0);
 	free(text);
 	assert_int_equal(export_rows(&c, db, "good", true, &blocked, NULL), 3000);
 	assert_false(blocked);
@@ -663,8 +693,8 @@ static void score_run(const struct conf *c, const char *db, bool dry_run, int64_
 	struct lg_err e = {{0}};
 	snprintf(out, sizeof(out), "%s/%u-scores.csv", tmpdir, ++dbseq);
 	memset(S, 0, sizeof(*S));
-	struct job_score_opts o = {.conf = c, .db = db, .dry_run = dry_run, .each = on_scored,
-				   .arg = S, .now = now};
+	struct job_score_opts o = {
+		.conf = c, .db = db, .dry_run = dry_run, .each = on_scored, .arg = S, .now = now};
 	struct job_score *j = NULL;
 	if (job_score_new(&j, &o, &e) != LG_OK)
 		fail_msg("job_score_new: %s", e.msg);
@@ -701,21 +731,31 @@ static void make_scoring_store(char *db, size_t cap)
 	assert_int_equal(store_open(&s, db, STORE_CREATE, &e), LG_OK);
 	struct store_run run;
 	assert_int_equal(store_begin(s, &e), LG_OK);
-	assert_int_equal(store_verify_begin(s, "leads", NULL, "leads.csv", NULL, T0, &run, &e), LG_OK);
+	assert_int_equal(store_verify_begin(s, "leads", NULL, "leads.csv", NULL, T0, &run, &e),
+			 LG_OK);
 	const char *const *addr = score_addr;
 	const struct store_profile prof[2] = {
-		{.title = "VP of Sales", .company = "Acme Soft", .industry = "software",
+		{.title = "VP of Sales",
+		 .company = "Acme Soft",
+		 .industry = "software",
 		 .employees = 200},
 		{.title = "", .company = "", .industry = "", .region = "", .employees = -1},
 	};
 	for (int i = 0; i < 2; i++) {
 		const char *dom = strchr(addr[i], '@') + 1;
 		struct store_verdict v = {
-			.address = addr[i], .address_len = strlen(addr[i]),
-			.domain = dom, .domain_len = strlen(dom),
-			.status = VERIFY_DELIVERABLE, .reason = VERIFY_R_OK, .mx = "mx.example.net",
-			.provider = "", .verified_at = T0, .profile = &prof[i],
-			.account = dom, .account_len = strlen(dom),
+			.address = addr[i],
+			.address_len = strlen(addr[i]),
+			.domain = dom,
+			.domain_len = strlen(dom),
+			.status = VERIFY_DELIVERABLE,
+			.reason = VERIFY_R_OK,
+			.mx = "mx.example.net",
+			.provider = "",
+			.verified_at = T0,
+			.profile = &prof[i],
+			.account = dom,
+			.account_len = strlen(dom),
 		};
 		assert_int_equal(store_verify_row(s, &run, &v, T0, &e), LG_OK);
 	}
@@ -726,8 +766,11 @@ static void make_scoring_store(char *db, size_t cap)
 	for (int i = 0; i < 2; i++) {
 		char id[16];
 		snprintf(id, sizeof(id), "ev%d", i);
-		struct store_event ev = {.event_id = id, .address = addr[0], .type = type[i],
-					 .occurred_at = T0 + 3600 * i, .count = -1};
+		struct store_event ev = {.event_id = id,
+					 .address = addr[0],
+					 .type = type[i],
+					 .occurred_at = T0 + 3600 * i,
+					 .count = -1};
 		bool added;
 		assert_int_equal(store_event_add(s, &run, &ev, &added, &e), LG_OK);
 		assert_true(added);
@@ -799,16 +842,19 @@ static void test_qualify_jobs(void **state)
 	char db[320];
 	make_scoring_store(db, sizeof(db));
 	struct lg_err e = {{0}};
-	struct job_lead_opts o = {.conf = &c, .db = db, .email = "VP@Acme-Soft.com", .now = T0 + DAY};
+	struct job_lead_opts o = {.conf = &c,
+				  .db = db,
+				  .email = "VP@Acme-Soft.com",
+				  .now = T0 + DAY};
 	struct job_qualify_result q;
 
 	assert_int_equal(job_qualify(&o, NULL, &q, &e), LG_OK);
 	assert_string_equal(q.address, score_addr[0]);
 	assert_int_equal(q.stage, SCORING_LEAD);
-	assert_false(q.need[0].ok);  /* no rep has accepted it */
-	assert_true(q.need[1].ok);   /* eligible */
-	assert_true(q.need[2].ok);   /* ICP fit */
-	assert_false(q.need[4].ok);  /* no buying role confirmed */
+	assert_false(q.need[0].ok); /* no rep has accepted it */
+	assert_true(q.need[1].ok);  /* eligible */
+	assert_true(q.need[2].ok);  /* ICP fit */
+	assert_false(q.need[4].ok); /* no buying role confirmed */
 	assert_true(q.blocked >= 2);
 	assert_int_equal(job_qualify(&o, "RUP", &q, &e), LG_EUSAGE);
 

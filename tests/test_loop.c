@@ -331,8 +331,8 @@ static void test_remove_other_fd(void **state)
  * watches that.  The readiness taken for the old pipe is not the new
  * one's. */
 struct reuse {
-	int fd[2];     /* the two ready read ends */
-	int empty;     /* an empty pipe's read end */
+	int fd[2]; /* the two ready read ends */
+	int empty; /* an empty pipe's read end */
 	struct seen fresh;
 	int calls;
 };

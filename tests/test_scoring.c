@@ -35,7 +35,7 @@ static void near_at(double a, double b, double eps, const char *file, int line)
 }
 
 /* Relative closeness, for sums that may be large. */
-#define assert_rel(a, b, eps) near_at((a), (b), (eps) * fmax(1.0, fabs(b)), __FILE__, __LINE__)
+#define assert_rel(a, b, eps) near_at((a), (b), (eps)*fmax(1.0, fabs(b)), __FILE__, __LINE__)
 
 static struct scoring_rubric rub;
 static struct scoring_ctx *ctx;
@@ -128,10 +128,13 @@ static void test_regex(void **state)
 	lg_regex_free(re);
 
 	/* Caseless and UTF: case folding beyond ASCII, Unicode words. */
-	assert_int_equal(lg_regex_new(&re, "\\bgeschäftsführer\\b", LG_REGEX_CASELESS | LG_REGEX_UTF,
-				      &err), LG_OK);
-	assert_int_equal(lg_regex_match(re, "GESCHÄFTSFÜHRER", strlen("GESCHÄFTSFÜHRER"), NULL, 0), 1);
-	assert_int_equal(lg_regex_match(re, "xgeschäftsführer", strlen("xgeschäftsführer"), NULL, 0), 0);
+	assert_int_equal(lg_regex_new(&re, "\\bgeschäftsführer\\b",
+				      LG_REGEX_CASELESS | LG_REGEX_UTF, &err),
+			 LG_OK);
+	assert_int_equal(lg_regex_match(re, "GESCHÄFTSFÜHRER", strlen("GESCHÄFTSFÜHRER"), NULL, 0),
+			 1);
+	assert_int_equal(lg_regex_match(re, "xgeschäftsführer", strlen("xgeschäftsführer"), NULL, 0),
+			 0);
 	/* A stray byte does not stop a match elsewhere in the subject. */
 	const char bad[] = "\xff\xfe Geschäftsführer";
 	assert_int_equal(lg_regex_match(re, bad, strlen(bad), NULL, 0), 1);
@@ -285,12 +288,18 @@ static void test_rubric_check(void **state)
 		case 3: r.cls[0].name = "Pricing"; break;
 		case 4: r.recycle = 90; break;
 		case 5: r.fit_grade[1] = 50; break;
-		case 6: r.icp[4].lo = 1000; r.icp[4].hi = 10; break;
+		case 6:
+			r.icp[4].lo = 1000;
+			r.icp[4].hi = 10;
+			break;
 		case 7: r.title[1].label = NULL; break;
 		case 8: r.cls[6].cap = -1; break;
 		case 9: r.type[6].daily_cap = 70000; break;
 		case 10: r.hql_window = 0; break;
-		case 11: r.n_competitor = 1; r.competitor = NULL; break;
+		case 11:
+			r.n_competitor = 1;
+			r.competitor = NULL;
+			break;
 		}
 		assert_int_equal(scoring_rubric_check(&r, &err), LG_ECONFIG);
 		if (!strstr(err.msg, v[i].want))
@@ -352,7 +361,8 @@ static void test_acc(void **state)
 			want += p * f;
 			sum_abs += fabs(p * f);
 		}
-		near_at(scoring_acc_value(&x, now, hl), want, 1e-9 * fmax(1, sum_abs), __FILE__, __LINE__);
+		near_at(scoring_acc_value(&x, now, hl), want, 1e-9 * fmax(1, sum_abs), __FILE__,
+			__LINE__);
 	}
 }
 
@@ -392,12 +402,13 @@ static void test_state_exact(void **state)
 		}
 		double axis[3] = {0};
 		for (unsigned c = 0; c < r.n_cls; c++) {
-			near_at(scoring_state_class(st, &r, c, now), want[c], 1e-9 * fmax(1, mags[c]),
-				__FILE__, __LINE__);
+			near_at(scoring_state_class(st, &r, c, now), want[c],
+				1e-9 * fmax(1, mags[c]), __FILE__, __LINE__);
 			axis[r.cls[c].axis] += want[c];
 		}
 		for (int a = 0; a < 3; a++)
-			assert_rel(scoring_state_axis(st, &r, (enum scoring_axis)a, now), axis[a], 1e-9);
+			assert_rel(scoring_state_axis(st, &r, (enum scoring_axis)a, now), axis[a],
+				   1e-9);
 	}
 
 	/* The state's clock: before 2000 counts as 2000-01-01. */
@@ -436,7 +447,8 @@ static void test_daily_caps(void **state)
 	assert_int_equal(scoring_state_add(st, &rub, open, day0 + 5 * HOUR, -1), SCORING_RECOUNT);
 	assert_near(scoring_state_class(st, &rub, cls, day0 + DAY), before, 0);
 	/* A late event on the latest day under its cap counts, decayed. */
-	assert_int_equal(scoring_state_add(st, &rub, open, day0 + DAY + 2 * HOUR, -1), SCORING_ADDED);
+	assert_int_equal(scoring_state_add(st, &rub, open, day0 + DAY + 2 * HOUR, -1),
+			 SCORING_ADDED);
 	assert_int_equal(scoring_state_add(st, &rub, open, day0 + DAY + HOUR, -1), SCORING_ADDED);
 	double raw = before * exp2(-2.0 / (7 * 24)) + 1 + exp2(-1.0 / (7 * 24)); /* 5.7 */
 	assert_near(scoring_state_raw(st, &rub, cls, day0 + DAY + 2 * HOUR), raw, 1e-12);
@@ -467,7 +479,8 @@ static void test_daily_caps(void **state)
 			capped++;
 			assert_near(lines[i].contribution, 0, 0);
 			/* o4 and o5: the earliest three by (at, id) count */
-			assert_true(strcmp(lines[i].detail, "o4") == 0 || strcmp(lines[i].detail, "o5") == 0);
+			assert_true(strcmp(lines[i].detail, "o4") == 0 ||
+				    strcmp(lines[i].detail, "o5") == 0);
 		}
 	assert_int_equal(capped, 2);
 	assert_near(r.engagement, exp2(-11.0 / 168) + 2 * exp2(-10.0 / 168), 1e-12);
@@ -740,7 +753,7 @@ static void test_titles(void **state)
 		{"Account Executive", "ic"},
 		{"Internationalization Engineer", "ic"},
 		{"Ingénieur d'affaires", "ic"},
-		{"Engineer \xff\xfe", "ic"},        /* a stray byte: the rest still matches */
+		{"Engineer \xff\xfe", "ic"}, /* a stray byte: the rest still matches */
 		{"\xc3 CEO", "c_level"},
 		{"-", NULL},
 		{"   ", NULL},
@@ -758,7 +771,8 @@ static void test_titles(void **state)
 		 * known, the same */
 		int k = scoring_title_rule(ctx, v[i].title);
 		const char *label = k >= 0 ? rub.title[k].label : NULL;
-		if ((label == NULL) != (v[i].label == NULL) || (label && strcmp(label, v[i].label) != 0))
+		if ((label == NULL) != (v[i].label == NULL) ||
+		    (label && strcmp(label, v[i].label) != 0))
 			fail_msg("scoring_title_rule(\"%s\"): %s, want %s", v[i].title,
 				 label ? label : "(none)", v[i].label ? v[i].label : "(none)");
 		struct scoring_result rk;
@@ -781,8 +795,8 @@ static void test_titles(void **state)
 	static const struct {
 		const char *title;
 		double fit;
-	} p[] = {{"CEO", 30}, {"VP Sales", 25}, {"Sales Manager", 15}, {"Engineer", 5},
-		 {"Intern", -30}, {NULL, 0}};
+	} p[] = {{"CEO", 30},     {"VP Sales", 25}, {"Sales Manager", 15},
+		 {"Engineer", 5}, {"Intern", -30},  {NULL, 0}};
 	for (size_t i = 0; i < sizeof(p) / sizeof(*p); i++) {
 		struct scoring_contact c = contact(p[i].title, NOW);
 		struct scoring_result r;
@@ -847,10 +861,11 @@ static void test_icp_competitor(void **state)
 		struct scoring_line *lines;
 		size_t n;
 		scoring_score(cx, &c, NULL, 0, NULL, 0, NOW, &r, &lines, &n);
-		if (r.fit_icp != v[i].fit_icp || r.fit_pos != v[i].fit_pos || r.fit_neg != v[i].fit_neg ||
-		    r.icp != v[i].icp || r.competitor != v[i].competitor)
-			fail_msg("case %zu: icp %g pos %g neg %g icp %d competitor %d", i, r.fit_icp,
-				 r.fit_pos, r.fit_neg, r.icp, r.competitor);
+		if (r.fit_icp != v[i].fit_icp || r.fit_pos != v[i].fit_pos ||
+		    r.fit_neg != v[i].fit_neg || r.icp != v[i].icp ||
+		    r.competitor != v[i].competitor)
+			fail_msg("case %zu: icp %g pos %g neg %g icp %d competitor %d", i,
+				 r.fit_icp, r.fit_pos, r.fit_neg, r.icp, r.competitor);
 		assert_int_equal(r.eligible, !v[i].competitor);
 		double sum = 0;
 		for (size_t k = 0; k < n; k++)
@@ -897,11 +912,11 @@ static void test_grade_trend(void **state)
 		unsigned demos; /* demo requests, one a day ending today */
 		const char *grade;
 	} v[] = {
-		{"CEO", "software", 100, 1, "A1"},   /* 30 + 20 = 50; 50 */
-		{"CEO", NULL, -1, 0, "B4"},          /* 30; 0 */
+		{"CEO", "software", 100, 1, "A1"},    /* 30 + 20 = 50; 50 */
+		{"CEO", NULL, -1, 0, "B4"},           /* 30; 0 */
 		{"Sales Manager", NULL, 60, 0, "B4"}, /* 15 + 10 = 25 */
-		{"Engineer", "saas", -1, 0, "C4"},   /* 5 + 10 = 15 */
-		{"Engineer", NULL, -1, 0, "D4"},     /* 5 */
+		{"Engineer", "saas", -1, 0, "C4"},    /* 5 + 10 = 15 */
+		{"Engineer", NULL, -1, 0, "D4"},      /* 5 */
 		{"Intern", "software", 100, 0, "D4"}, /* -30 + 20 = -10 */
 	};
 	for (size_t i = 0; i < sizeof(v) / sizeof(*v); i++) {
@@ -919,7 +934,9 @@ static void test_grade_trend(void **state)
 	static const struct {
 		int64_t age; /* of one demo request (50, half-life 30 d) */
 		char digit;
-	} e[] = {{30 * DAY, '2'}, {30 * DAY + 1, '3'}, {(int64_t)(30 * DAY * log2(5.0)), '3'},
+	} e[] = {{30 * DAY, '2'},
+		 {30 * DAY + 1, '3'},
+		 {(int64_t)(30 * DAY * log2(5.0)), '3'},
 		 {(int64_t)(30 * DAY * log2(5.0)) + 100, '4'}};
 	for (size_t i = 0; i < sizeof(e) / sizeof(*e); i++) {
 		struct scoring_contact c = contact("Engineer", NOW);
@@ -927,8 +944,8 @@ static void test_grade_trend(void **state)
 		struct scoring_result r;
 		scoring_score(ctx, &c, &demo, 1, NULL, 0, NOW, &r, NULL, NULL);
 		if (r.grade[1] != e[i].digit)
-			fail_msg("age %lld: E %.9g, digit %c, want %c", (long long)e[i].age, r.engagement,
-				 r.grade[1], e[i].digit);
+			fail_msg("age %lld: E %.9g, digit %c, want %c", (long long)e[i].age,
+				 r.engagement, r.grade[1], e[i].digit);
 	}
 
 	/* Trend.  A demo 30 days ago decays from 50 x 2^(-23/30) = 29.46 a
@@ -967,13 +984,13 @@ static void test_windows(void **state)
 		int64_t age;
 		const char *type, *channel, *asset;
 	} ev[] = {
-		{40 * DAY, "demo_request", "web", "demo-form"},   /* outside both windows */
-		{29 * DAY, "pricing_visit", "web", "pricing"},    /* sql window only */
-		{14 * DAY, "email_reply", "email", NULL},         /* hql edge: excluded */
-		{14 * DAY - 1, "email_reply", "EMAIL", NULL},     /* in: asset = type name */
+		{40 * DAY, "demo_request", "web", "demo-form"}, /* outside both windows */
+		{29 * DAY, "pricing_visit", "web", "pricing"},  /* sql window only */
+		{14 * DAY, "email_reply", "email", NULL},       /* hql edge: excluded */
+		{14 * DAY - 1, "email_reply", "EMAIL", NULL},   /* in: asset = type name */
 		{3 * DAY, "pricing_visit", "web", "pricing"},
-		{3 * DAY, "pricing_visit", "web", "pricing-eu"},  /* capped: same day */
-		{2 * DAY, "email_open", "email", "newsletter"},   /* not high-intent */
+		{3 * DAY, "pricing_visit", "web", "pricing-eu"}, /* capped: same day */
+		{2 * DAY, "email_open", "email", "newsletter"},  /* not high-intent */
 		{1 * DAY, "webinar_attended", NULL, "webinar-11"},
 	};
 	struct scoring_event e[8];
@@ -1027,7 +1044,8 @@ static void test_below_recycle(void **state)
 		bool below;
 	} v[] = {{30, true}, {29.2, true}, {29.0, false}, {25, false}, {1, false}};
 	for (size_t i = 0; i < sizeof(v) / sizeof(*v); i++) {
-		struct scoring_event demo = event(T("demo_request"), NOW - (int64_t)(v[i].age_days * DAY), "d");
+		struct scoring_event demo = event(T("demo_request"),
+						  NOW - (int64_t)(v[i].age_days * DAY), "d");
 		scoring_score(ctx, &c, &demo, 1, NULL, 0, NOW, &r, NULL, NULL);
 		if (r.below_recycle != v[i].below)
 			fail_msg("age %g d: below_recycle %d", v[i].age_days, r.below_recycle);
@@ -1105,8 +1123,8 @@ static void ref_axes(const struct scoring_rubric *r, const struct scoring_event 
 }
 
 static struct ref reference(const struct scoring_rubric *r, double fit_eff,
-			    const struct scoring_event *ev, size_t n, const struct scoring_event *acct,
-			    size_t na, int64_t t)
+			    const struct scoring_event *ev, size_t n,
+			    const struct scoring_event *acct, size_t na, int64_t t)
 {
 	struct ref x = {0};
 	double cc[SCORING_MAX_CLASSES] = {0}, ac[SCORING_MAX_CLASSES] = {0};
@@ -1130,8 +1148,9 @@ static struct ref reference(const struct scoring_rubric *r, double fit_eff,
 static void test_random_invariants(void **state)
 {
 	(void)state;
-	static const char *const titles[] = {"CEO", "VP Marketing", "Praktikant", "Leiter Einkauf",
-					     "Engineer", NULL, "Directeur général", "Owner"};
+	static const char *const titles[] = {
+		"CEO",      "VP Marketing", "Praktikant",        "Leiter Einkauf",
+		"Engineer", NULL,           "Directeur général", "Owner"};
 	static const char *const industries[] = {"Software", "Retail", NULL, "internet"};
 	static const char *const domains[] = {"acme.com", "rival.com", NULL};
 	static const char *const channels[] = {"web", "email", "sdr", NULL};
@@ -1177,7 +1196,8 @@ static void test_random_invariants(void **state)
 		}
 		for (size_t i = 0; i < na; i++) {
 			snprintf(aids[i], sizeof(aids[i]), "a%03zu", i);
-			acct[i] = event(intent_types[below(5)], now - (int64_t)below(120 * DAY), aids[i]);
+			acct[i] = event(intent_types[below(5)], now - (int64_t)below(120 * DAY),
+					aids[i]);
 			acct[i].count = (long)below(9) - 1;
 		}
 		qsort(ev, n, sizeof(*ev), ev_cmp);
@@ -1212,7 +1232,8 @@ static void test_random_invariants(void **state)
 		bool below_all = true;
 		for (int64_t d = 0; d <= r->recycle_for / DAY; d++)
 			below_all = below_all &&
-				    reference(r, a.fit_eff, ev, n, acct, na, now - d * DAY).T < r->recycle;
+				    reference(r, a.fit_eff, ev, n, acct, na, now - d * DAY).T <
+					    r->recycle;
 		assert_int_equal(a.below_recycle, below_all);
 		if (a.eligible)
 			assert_true(c.status == 0 && !c.suppressed && !a.competitor &&
@@ -1250,19 +1271,22 @@ static void test_state_vs_score(void **state)
 			}
 		bool recount = false;
 		for (size_t i = 0; i < n; i++)
-			recount |= scoring_state_add(st, &rub, ev[i].type, ev[i].at, -1) == SCORING_RECOUNT;
+			recount |= scoring_state_add(st, &rub, ev[i].type, ev[i].at, -1) ==
+				   SCORING_RECOUNT;
 		if (recount) { /* the store would rebuild: so do we */
 			qsort(ev, n, sizeof(*ev), ev_cmp);
 			scoring_state_init(st, &rub);
 			for (size_t i = 0; i < n; i++)
-				assert_int_not_equal(scoring_state_add(st, &rub, ev[i].type, ev[i].at, -1),
+				assert_int_not_equal(scoring_state_add(st, &rub, ev[i].type,
+								       ev[i].at, -1),
 						     SCORING_RECOUNT);
 		}
 		qsort(ev, n, sizeof(*ev), ev_cmp);
 		struct scoring_contact c = contact(NULL, NOW);
 		struct scoring_result r;
 		scoring_score(ctx, &c, ev, n, NULL, 0, NOW, &r, NULL, NULL);
-		assert_rel(scoring_state_axis(st, &rub, SCORING_ENGAGEMENT, NOW), r.engagement, 1e-12);
+		assert_rel(scoring_state_axis(st, &rub, SCORING_ENGAGEMENT, NOW), r.engagement,
+			   1e-12);
 		assert_rel(scoring_state_axis(st, &rub, SCORING_PRODUCT, NOW), r.product, 1e-12);
 	}
 }

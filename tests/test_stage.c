@@ -79,8 +79,8 @@ static void test_stage_names(void **state)
 		size_t len = v[i].len == (size_t)-1 ? strlen(v[i].s) : v[i].len;
 		bool ok = scoring_stage_parse(v[i].s, len, &s);
 		if (ok != (v[i].want >= 0) || (ok && (int)s != v[i].want))
-			fail_msg("parse \"%s\": got %d (%s), want %d", v[i].s, ok, ok ? scoring_stage_name(s) : "-",
-				 v[i].want);
+			fail_msg("parse \"%s\": got %d (%s), want %d", v[i].s, ok,
+				 ok ? scoring_stage_name(s) : "-", v[i].want);
 		if (!ok)
 			assert_int_equal(s, SCORING_STAGE_COUNT); /* untouched */
 	}
@@ -96,132 +96,306 @@ static const struct {
 	enum scoring_stage cur;
 	struct scoring_result r;
 	struct scoring_facts f;
-	int want;           /* the next stage, or NONE */
-	const char *why;    /* a word the reason must contain */
+	int want;        /* the next stage, or NONE */
+	const char *why; /* a word the reason must contain */
 } moves[] = {
 	/* lead -> MQL: eligible and T >= 80 */
-	{"T 80 is an MQL", SCORING_LEAD, {.eligible = true, .total = 80}, {0}, SCORING_MQL,
+	{"T 80 is an MQL",
+	 SCORING_LEAD,
+	 {.eligible = true, .total = 80},
+	 {0},
+	 SCORING_MQL,
 	 "mql threshold"},
 	{"T 79.99 is not", SCORING_LEAD, {.eligible = true, .total = 79.99}, {0}, NONE, NULL},
 	{"ineligible at T 200", SCORING_LEAD, {.total = 200}, {0}, NONE, NULL},
-	{"ineligible at T 200 and P 200", SCORING_LEAD, {.total = 200, .product = 200}, {0}, NONE,
+	{"ineligible at T 200 and P 200",
+	 SCORING_LEAD,
+	 {.total = 200, .product = 200},
+	 {0},
+	 NONE,
 	 NULL},
-	{"MQL first when both hold", SCORING_LEAD, {.eligible = true, .total = 90, .product = 90},
-	 {0}, SCORING_MQL, "mql threshold"},
-	{"one move at a time", SCORING_LEAD,
+	{"MQL first when both hold",
+	 SCORING_LEAD,
+	 {.eligible = true, .total = 90, .product = 90},
+	 {0},
+	 SCORING_MQL,
+	 "mql threshold"},
+	{"one move at a time",
+	 SCORING_LEAD,
 	 {.eligible = true, .icp = true, .total = 95, .hi_distinct = 5, .hi_events = 9},
-	 {true, true, false}, SCORING_MQL, "mql threshold"},
-	{"a lead is never recycled", SCORING_LEAD, {.eligible = true, .below_recycle = true}, {0},
-	 NONE, NULL},
+	 {true, true, false},
+	 SCORING_MQL,
+	 "mql threshold"},
+	{"a lead is never recycled",
+	 SCORING_LEAD,
+	 {.eligible = true, .below_recycle = true},
+	 {0},
+	 NONE,
+	 NULL},
 	/* lead -> PQL: eligible and P >= 40 */
-	{"P 40 is a PQL", SCORING_LEAD, {.eligible = true, .total = 10, .product = 40}, {0},
-	 SCORING_PQL, "pql threshold"},
-	{"P 39.9 is not", SCORING_LEAD, {.eligible = true, .total = 10, .product = 39.9}, {0}, NONE,
+	{"P 40 is a PQL",
+	 SCORING_LEAD,
+	 {.eligible = true, .total = 10, .product = 40},
+	 {0},
+	 SCORING_PQL,
+	 "pql threshold"},
+	{"P 39.9 is not",
+	 SCORING_LEAD,
+	 {.eligible = true, .total = 10, .product = 39.9},
+	 {0},
+	 NONE,
 	 NULL},
 	{"ineligible P 100", SCORING_LEAD, {.product = 100}, {0}, NONE, NULL},
 	/* a product-led lead: heavy usage, a low marketing total */
-	{"below the recycle line, heavy usage: a PQL", SCORING_LEAD,
-	 {.eligible = true, .total = 10, .product = 90, .below_recycle = true}, {0}, SCORING_PQL,
+	{"below the recycle line, heavy usage: a PQL",
+	 SCORING_LEAD,
+	 {.eligible = true, .total = 10, .product = 90, .below_recycle = true},
+	 {0},
+	 SCORING_PQL,
 	 "pql threshold"},
-	{"below the recycle line, light usage: nothing", SCORING_LEAD,
-	 {.eligible = true, .total = 10, .product = 39, .below_recycle = true}, {0}, NONE, NULL},
+	{"below the recycle line, light usage: nothing",
+	 SCORING_LEAD,
+	 {.eligible = true, .total = 10, .product = 39, .below_recycle = true},
+	 {0},
+	 NONE,
+	 NULL},
 
 	/* recycled -> MQL or PQL again */
-	{"recycled at T 80", SCORING_RECYCLED, {.eligible = true, .total = 80}, {.active = true},
-	 SCORING_MQL, "mql threshold"},
-	{"recycled at T 79", SCORING_RECYCLED, {.eligible = true, .total = 79}, {.active = true}, NONE,
+	{"recycled at T 80",
+	 SCORING_RECYCLED,
+	 {.eligible = true, .total = 80},
+	 {.active = true},
+	 SCORING_MQL,
+	 "mql threshold"},
+	{"recycled at T 79",
+	 SCORING_RECYCLED,
+	 {.eligible = true, .total = 79},
+	 {.active = true},
+	 NONE,
 	 NULL},
-	{"recycled at P 40", SCORING_RECYCLED, {.eligible = true, .product = 40}, {.active = true},
-	 SCORING_PQL, "pql threshold"},
-	{"recycled, ineligible", SCORING_RECYCLED, {.total = 200, .product = 200}, {.active = true},
-	 NONE, NULL},
-	{"recycled, still below, heavy usage", SCORING_RECYCLED,
-	 {.eligible = true, .product = 90, .below_recycle = true}, {.active = true}, SCORING_PQL,
+	{"recycled at P 40",
+	 SCORING_RECYCLED,
+	 {.eligible = true, .product = 40},
+	 {.active = true},
+	 SCORING_PQL,
 	 "pql threshold"},
-	{"recycled, still below", SCORING_RECYCLED,
-	 {.eligible = true, .product = 10, .below_recycle = true}, {.active = true}, NONE, NULL},
+	{"recycled, ineligible",
+	 SCORING_RECYCLED,
+	 {.total = 200, .product = 200},
+	 {.active = true},
+	 NONE,
+	 NULL},
+	{"recycled, still below, heavy usage",
+	 SCORING_RECYCLED,
+	 {.eligible = true, .product = 90, .below_recycle = true},
+	 {.active = true},
+	 SCORING_PQL,
+	 "pql threshold"},
+	{"recycled, still below",
+	 SCORING_RECYCLED,
+	 {.eligible = true, .product = 10, .below_recycle = true},
+	 {.active = true},
+	 NONE,
+	 NULL},
 	/* a rep recycled it at T 200: nothing new since, it stays recycled */
-	{"recycled at T 200, nothing new since", SCORING_RECYCLED, {.eligible = true, .total = 200},
-	 {0}, NONE, NULL},
-	{"recycled at P 200, nothing new since", SCORING_RECYCLED, {.eligible = true, .product = 200},
-	 {0}, NONE, NULL},
+	{"recycled at T 200, nothing new since",
+	 SCORING_RECYCLED,
+	 {.eligible = true, .total = 200},
+	 {0},
+	 NONE,
+	 NULL},
+	{"recycled at P 200, nothing new since",
+	 SCORING_RECYCLED,
+	 {.eligible = true, .product = 200},
+	 {0},
+	 NONE,
+	 NULL},
 
 	/* MQL -> HQL: eligible, ICP and high intent on 2 channels or assets */
-	{"MQL to HQL", SCORING_MQL, {.eligible = true, .icp = true, .total = 85, .hi_distinct = 2},
-	 {0}, SCORING_HQL, "distinct channels"},
-	{"one channel", SCORING_MQL, {.eligible = true, .icp = true, .total = 85, .hi_distinct = 1},
-	 {0}, NONE, NULL},
-	{"no ICP fit", SCORING_MQL, {.eligible = true, .total = 85, .hi_distinct = 3}, {0}, NONE,
+	{"MQL to HQL",
+	 SCORING_MQL,
+	 {.eligible = true, .icp = true, .total = 85, .hi_distinct = 2},
+	 {0},
+	 SCORING_HQL,
+	 "distinct channels"},
+	{"one channel",
+	 SCORING_MQL,
+	 {.eligible = true, .icp = true, .total = 85, .hi_distinct = 1},
+	 {0},
+	 NONE,
 	 NULL},
-	{"ineligible MQL", SCORING_MQL, {.icp = true, .total = 85, .hi_distinct = 3}, {0}, NONE,
+	{"no ICP fit",
+	 SCORING_MQL,
+	 {.eligible = true, .total = 85, .hi_distinct = 3},
+	 {0},
+	 NONE,
 	 NULL},
-	{"HQL does not need T 80 again", SCORING_MQL,
-	 {.eligible = true, .icp = true, .total = 65, .hi_distinct = 2}, {0}, SCORING_HQL,
+	{"ineligible MQL", SCORING_MQL, {.icp = true, .total = 85, .hi_distinct = 3}, {0}, NONE, NULL},
+	{"HQL does not need T 80 again",
+	 SCORING_MQL,
+	 {.eligible = true, .icp = true, .total = 65, .hi_distinct = 2},
+	 {0},
+	 SCORING_HQL,
 	 "distinct channels"},
 	/* MQL -> recycled: hysteresis */
 	{"T 70 stays MQL", SCORING_MQL, {.eligible = true, .total = 70}, {0}, NONE, NULL},
-	{"T 50 for less than 7 days stays MQL", SCORING_MQL, {.eligible = true, .total = 50}, {0},
-	 NONE, NULL},
-	{"below for the whole period", SCORING_MQL, {.eligible = true, .total = 50,
-	 .below_recycle = true}, {0}, SCORING_RECYCLED, "recycle"},
-	{"ineligible and below", SCORING_MQL, {.total = 50, .below_recycle = true}, {0},
-	 SCORING_RECYCLED, "recycle"},
-	{"below the line: recycled, not HQL", SCORING_MQL,
-	 {.eligible = true, .icp = true, .below_recycle = true, .hi_distinct = 2}, {0},
-	 SCORING_RECYCLED, "recycle"},
-	{"an MQL never becomes a PQL", SCORING_MQL, {.eligible = true, .total = 200,
-	 .product = 200}, {0}, NONE, NULL},
+	{"T 50 for less than 7 days stays MQL",
+	 SCORING_MQL,
+	 {.eligible = true, .total = 50},
+	 {0},
+	 NONE,
+	 NULL},
+	{"below for the whole period",
+	 SCORING_MQL,
+	 {.eligible = true, .total = 50, .below_recycle = true},
+	 {0},
+	 SCORING_RECYCLED,
+	 "recycle"},
+	{"ineligible and below",
+	 SCORING_MQL,
+	 {.total = 50, .below_recycle = true},
+	 {0},
+	 SCORING_RECYCLED,
+	 "recycle"},
+	{"below the line: recycled, not HQL",
+	 SCORING_MQL,
+	 {.eligible = true, .icp = true, .below_recycle = true, .hi_distinct = 2},
+	 {0},
+	 SCORING_RECYCLED,
+	 "recycle"},
+	{"an MQL never becomes a PQL",
+	 SCORING_MQL,
+	 {.eligible = true, .total = 200, .product = 200},
+	 {0},
+	 NONE,
+	 NULL},
 
 	/* PQL: a parallel entry */
-	{"PQL to HQL", SCORING_PQL, {.eligible = true, .icp = true, .product = 50, .hi_distinct = 2},
-	 {0}, SCORING_HQL, "distinct channels"},
-	{"PQL no ICP", SCORING_PQL, {.eligible = true, .product = 50, .hi_distinct = 2}, {0}, NONE,
+	{"PQL to HQL",
+	 SCORING_PQL,
+	 {.eligible = true, .icp = true, .product = 50, .hi_distinct = 2},
+	 {0},
+	 SCORING_HQL,
+	 "distinct channels"},
+	{"PQL no ICP",
+	 SCORING_PQL,
+	 {.eligible = true, .product = 50, .hi_distinct = 2},
+	 {0},
+	 NONE,
 	 NULL},
-	{"a PQL never becomes an MQL", SCORING_PQL, {.eligible = true, .total = 200,
-	 .product = 200}, {0}, NONE, NULL},
-	{"a PQL with a low total but heavy usage stays", SCORING_PQL,
-	 {.eligible = true, .product = 90, .below_recycle = true}, {0}, NONE, NULL},
-	{"PQL recycled: low total and usage fallen", SCORING_PQL,
-	 {.eligible = true, .product = 39, .below_recycle = true}, {0}, SCORING_RECYCLED,
+	{"a PQL never becomes an MQL",
+	 SCORING_PQL,
+	 {.eligible = true, .total = 200, .product = 200},
+	 {0},
+	 NONE,
+	 NULL},
+	{"a PQL with a low total but heavy usage stays",
+	 SCORING_PQL,
+	 {.eligible = true, .product = 90, .below_recycle = true},
+	 {0},
+	 NONE,
+	 NULL},
+	{"PQL recycled: low total and usage fallen",
+	 SCORING_PQL,
+	 {.eligible = true, .product = 39, .below_recycle = true},
+	 {0},
+	 SCORING_RECYCLED,
 	 "product score below"},
 
 	/* HQL -> recycled only */
-	{"HQL below", SCORING_HQL, {.eligible = true, .below_recycle = true}, {0},
-	 SCORING_RECYCLED, "recycle"},
-	{"HQL at T 10, not for 7 days", SCORING_HQL, {.eligible = true, .total = 10}, {0}, NONE,
-	 NULL},
-	{"HQL with everything", SCORING_HQL,
-	 {.eligible = true, .icp = true, .total = 200, .product = 200, .hi_distinct = 9,
+	{"HQL below",
+	 SCORING_HQL,
+	 {.eligible = true, .below_recycle = true},
+	 {0},
+	 SCORING_RECYCLED,
+	 "recycle"},
+	{"HQL at T 10, not for 7 days", SCORING_HQL, {.eligible = true, .total = 10}, {0}, NONE, NULL},
+	{"HQL with everything",
+	 SCORING_HQL,
+	 {.eligible = true,
+	  .icp = true,
+	  .total = 200,
+	  .product = 200,
+	  .hi_distinct = 9,
 	  .hi_events = 9},
-	 {true, true, false}, NONE, NULL},
+	 {true, true, false},
+	 NONE,
+	 NULL},
 
 	/* SAL -> SQL: all five conditions */
-	{"SAL to SQL", SCORING_SAL, {.eligible = true, .icp = true, .hi_events = 3}, {true, true, false},
-	 SCORING_SQL, "buying role"},
-	{"SQL needs eligible", SCORING_SAL, {.icp = true, .hi_events = 3}, {true, true, false}, NONE, NULL},
-	{"SQL needs ICP", SCORING_SAL, {.eligible = true, .hi_events = 3}, {true, true, false}, NONE, NULL},
-	{"SQL needs 3 events", SCORING_SAL, {.eligible = true, .icp = true, .hi_events = 2},
-	 {true, true, false}, NONE, NULL},
-	{"SQL needs a buying role", SCORING_SAL, {.eligible = true, .icp = true, .hi_events = 3},
-	 {false, true, false}, NONE, NULL},
-	{"SQL needs the framework", SCORING_SAL, {.eligible = true, .icp = true, .hi_events = 3},
-	 {true, false, false}, NONE, NULL},
-	{"SAL is never recycled", SCORING_SAL, {.eligible = true, .below_recycle = true}, {0}, NONE,
+	{"SAL to SQL",
+	 SCORING_SAL,
+	 {.eligible = true, .icp = true, .hi_events = 3},
+	 {true, true, false},
+	 SCORING_SQL,
+	 "buying role"},
+	{"SQL needs eligible",
+	 SCORING_SAL,
+	 {.icp = true, .hi_events = 3},
+	 {true, true, false},
+	 NONE,
 	 NULL},
-	{"SAL T 200 distinct 9", SCORING_SAL,
+	{"SQL needs ICP",
+	 SCORING_SAL,
+	 {.eligible = true, .hi_events = 3},
+	 {true, true, false},
+	 NONE,
+	 NULL},
+	{"SQL needs 3 events",
+	 SCORING_SAL,
+	 {.eligible = true, .icp = true, .hi_events = 2},
+	 {true, true, false},
+	 NONE,
+	 NULL},
+	{"SQL needs a buying role",
+	 SCORING_SAL,
+	 {.eligible = true, .icp = true, .hi_events = 3},
+	 {false, true, false},
+	 NONE,
+	 NULL},
+	{"SQL needs the framework",
+	 SCORING_SAL,
+	 {.eligible = true, .icp = true, .hi_events = 3},
+	 {true, false, false},
+	 NONE,
+	 NULL},
+	{"SAL is never recycled",
+	 SCORING_SAL,
+	 {.eligible = true, .below_recycle = true},
+	 {0},
+	 NONE,
+	 NULL},
+	{"SAL T 200 distinct 9",
+	 SCORING_SAL,
 	 {.eligible = true, .icp = true, .total = 200, .hi_distinct = 9, .hi_events = 2},
-	 {true, true, false}, NONE, NULL},
+	 {true, true, false},
+	 NONE,
+	 NULL},
 
 	/* SQL and disqualified: only a rep moves them */
-	{"SQL with everything", SCORING_SQL,
-	 {.eligible = true, .icp = true, .total = 200, .product = 200, .hi_distinct = 9,
+	{"SQL with everything",
+	 SCORING_SQL,
+	 {.eligible = true,
+	  .icp = true,
+	  .total = 200,
+	  .product = 200,
+	  .hi_distinct = 9,
 	  .hi_events = 9},
-	 {true, true, false}, NONE, NULL},
+	 {true, true, false},
+	 NONE,
+	 NULL},
 	{"SQL below", SCORING_SQL, {.below_recycle = true}, {0}, NONE, NULL},
-	{"disqualified with everything", SCORING_DISQUALIFIED,
-	 {.eligible = true, .icp = true, .total = 200, .product = 200, .hi_distinct = 9,
+	{"disqualified with everything",
+	 SCORING_DISQUALIFIED,
+	 {.eligible = true,
+	  .icp = true,
+	  .total = 200,
+	  .product = 200,
+	  .hi_distinct = 9,
 	  .hi_events = 9},
-	 {true, true, false}, NONE, NULL},
+	 {true, true, false},
+	 NONE,
+	 NULL},
 	{"disqualified below", SCORING_DISQUALIFIED, {.below_recycle = true}, {0}, NONE, NULL},
 };
 
@@ -233,24 +407,29 @@ static void test_stage_moves(void **state)
 	for (size_t i = 0; i < N_OF(moves); i++) {
 		enum scoring_stage next = SCORING_STAGE_COUNT;
 		const char *why = NULL;
-		bool moved = scoring_stage_next(&rb, moves[i].cur, &moves[i].r, &moves[i].f, &next, &why);
+		bool moved = scoring_stage_next(&rb, moves[i].cur, &moves[i].r, &moves[i].f, &next,
+						&why);
 		if (moves[i].want == NONE) {
 			if (moved)
 				fail_msg("%s: %s moved to %s (%s)", moves[i].what,
-					 scoring_stage_name(moves[i].cur), scoring_stage_name(next), why);
+					 scoring_stage_name(moves[i].cur), scoring_stage_name(next),
+					 why);
 			assert_int_equal(next, SCORING_STAGE_COUNT); /* untouched */
 			assert_null(why);
 			continue;
 		}
 		if (!moved || (int)next != moves[i].want)
-			fail_msg("%s: %s: got %s, want %s", moves[i].what, scoring_stage_name(moves[i].cur),
-				 moved ? scoring_stage_name(next) : "no move", scoring_stage_name(moves[i].want));
+			fail_msg("%s: %s: got %s, want %s", moves[i].what,
+				 scoring_stage_name(moves[i].cur),
+				 moved ? scoring_stage_name(next) : "no move",
+				 scoring_stage_name(moves[i].want));
 		assert_non_null(why);
 		if (!strstr(why, moves[i].why))
 			fail_msg("%s: reason \"%s\" lacks \"%s\"", moves[i].what, why, moves[i].why);
 		/* why may be NULL: the same answer without the reason */
 		enum scoring_stage again = SCORING_STAGE_COUNT;
-		assert_true(scoring_stage_next(&rb, moves[i].cur, &moves[i].r, &moves[i].f, &again, NULL));
+		assert_true(scoring_stage_next(&rb, moves[i].cur, &moves[i].r, &moves[i].f, &again,
+					       NULL));
 		assert_int_equal(again, next);
 	}
 }
@@ -283,25 +462,26 @@ static void test_hysteresis(void **state)
 		{40, false, SCORING_LEAD},
 		{79, false, SCORING_LEAD},
 		{85, false, SCORING_MQL},
-		{70, false, SCORING_MQL},   /* below 80, not below 60: stays */
+		{70, false, SCORING_MQL}, /* below 80, not below 60: stays */
 		{79.9, false, SCORING_MQL},
 		{61, false, SCORING_MQL},
-		{59, false, SCORING_MQL},   /* below 60, but not for 7 days yet */
+		{59, false, SCORING_MQL}, /* below 60, but not for 7 days yet */
 		{30, false, SCORING_MQL},
 		{30, true, SCORING_RECYCLED},
 		{75, false, SCORING_RECYCLED},
 		{79.99, false, SCORING_RECYCLED},
-		{80, false, SCORING_MQL},   /* back at 80 */
+		{80, false, SCORING_MQL}, /* back at 80 */
 		{70, false, SCORING_MQL},
 	};
 	enum scoring_stage s = SCORING_LEAD;
 	for (size_t i = 0; i < N_OF(days); i++) {
-		struct scoring_result r = {.eligible = true, .total = days[i].total,
+		struct scoring_result r = {.eligible = true,
+					   .total = days[i].total,
 					   .below_recycle = days[i].below};
 		advance(&rb, &s, &r, &f);
 		if (s != days[i].want)
-			fail_msg("day %zu (T %g): %s, want %s", i, days[i].total, scoring_stage_name(s),
-				 scoring_stage_name(days[i].want));
+			fail_msg("day %zu (T %g): %s, want %s", i, days[i].total,
+				 scoring_stage_name(s), scoring_stage_name(days[i].want));
 	}
 
 	/* A lead may become an MQL and an HQL in one run. */
@@ -334,33 +514,57 @@ static void test_stage_closure(void **state)
 			rb.recycle = 70;
 		}
 		for (unsigned s0 = 0; s0 < SCORING_STAGE_COUNT; s0++)
-		for (unsigned bits = 0; bits < 64; bits++)
-		for (size_t ti = 0; ti < N_OF(totals); ti++)
-		for (size_t pi = 0; pi < N_OF(products); pi++)
-		for (size_t di = 0; di < N_OF(counts); di++)
-		for (size_t ei = 0; ei < N_OF(counts); ei++) {
-			struct scoring_result r = {
-				.eligible = bits & 1, .icp = bits & 2, .below_recycle = bits & 4,
-				.total = totals[ti], .product = products[pi],
-				.hi_distinct = counts[di], .hi_events = counts[ei],
-			};
-			struct scoring_facts f = {.buying_role = bits & 8, .framework_pass = bits & 16,
-						  .active = bits & 32};
-			enum scoring_stage s = (enum scoring_stage)s0;
-			unsigned n = advance(&rb, &s, &r, &f);
-			combos++;
-			if (n > 2)
-				fail_msg("from %s: %u moves", scoring_stage_name((enum scoring_stage)s0), n);
-			if (s0 == SCORING_SQL || s0 == SCORING_DISQUALIFIED)
-				assert_int_equal(s, s0);
-			if (s0 == SCORING_SAL)
-				assert_true(s == SCORING_SAL || s == SCORING_SQL);
-			if (!r.eligible)
-				assert_true(s == s0 || s == SCORING_RECYCLED);
-			if (s == SCORING_SQL && s0 != SCORING_SQL)
-				assert_true(r.eligible && r.icp && r.hi_events >= 3 && f.buying_role &&
-					    f.framework_pass);
-		}
+			for (unsigned bits = 0; bits < 64; bits++)
+				for (size_t ti = 0; ti < N_OF(totals); ti++)
+					for (size_t pi = 0; pi < N_OF(products); pi++)
+						for (size_t di = 0; di < N_OF(counts); di++)
+							for (size_t ei = 0; ei < N_OF(counts);
+							     ei++) {
+								struct scoring_result r = {
+									.eligible = bits & 1,
+									.icp = bits & 2,
+									.below_recycle = bits & 4,
+									.total = totals[ti],
+									.product = products[pi],
+									.hi_distinct = counts[di],
+									.hi_events = counts[ei],
+								};
+								struct scoring_facts f = {
+									.buying_role = bits & 8,
+									.framework_pass = bits & 16,
+									.active = bits & 32};
+								enum scoring_stage s =
+									(enum scoring_stage)s0;
+								unsigned n = advance(&rb, &s, &r,
+										     &f);
+								combos++;
+								if (n > 2)
+									fail_msg(
+										"from %s: %u moves",
+										scoring_stage_name(
+											(enum scoring_stage)
+												s0),
+										n);
+								if (s0 == SCORING_SQL ||
+								    s0 == SCORING_DISQUALIFIED)
+									assert_int_equal(s, s0);
+								if (s0 == SCORING_SAL)
+									assert_true(
+										s == SCORING_SAL ||
+										s == SCORING_SQL);
+								if (!r.eligible)
+									assert_true(
+										s == s0 ||
+										s == SCORING_RECYCLED);
+								if (s == SCORING_SQL &&
+								    s0 != SCORING_SQL)
+									assert_true(
+										r.eligible &&
+										r.icp &&
+										r.hi_events >= 3 &&
+										f.buying_role &&
+										f.framework_pass);
+							}
 	}
 	assert_int_equal(combos, 2 * 8 * 64 * 6 * 4 * 4 * 4);
 }
@@ -406,8 +610,8 @@ static void test_criteria(void **state)
 		{SCORING_BANT, {"budget", "authority", "need", "timeline"}, 4},
 		{SCORING_CHAMP, {"challenges", "authority", "money", "prioritization"}, 4},
 		{SCORING_MEDDIC,
-		 {"metrics", "economic_buyer", "decision_criteria", "decision_process", "identify_pain",
-		  "champion"},
+		 {"metrics", "economic_buyer", "decision_criteria", "decision_process",
+		  "identify_pain", "champion"},
 		 6},
 	};
 	for (size_t i = 0; i < N_OF(want); i++) {
@@ -442,11 +646,11 @@ static void test_criteria(void **state)
 		{SCORING_MEDDIC, "Economic_Buyer", 1},
 		{SCORING_MEDDIC, "DECISION-PROCESS", 3},
 		{SCORING_MEDDIC, "identify-pain", 4},
-		{SCORING_MEDDIC, "pain", 4},          /* alias */
+		{SCORING_MEDDIC, "pain", 4}, /* alias */
 		{SCORING_MEDDIC, "Pain", 4},
-		{SCORING_BANT, "pain", -1},           /* aliases are per framework */
+		{SCORING_BANT, "pain", -1}, /* aliases are per framework */
 		{SCORING_BANT, "prioritisation", -1},
-		{SCORING_BANT, "money", -1},          /* CHAMP's, not BANT's */
+		{SCORING_BANT, "money", -1}, /* CHAMP's, not BANT's */
 		{SCORING_CHAMP, "budget", -1},
 		{SCORING_MEDDIC, "authority", -1},
 		{SCORING_MEDDIC, "economic buyer", -1}, /* only '-' reads as '_' */
@@ -462,8 +666,8 @@ static void test_criteria(void **state)
 	for (size_t i = 0; i < N_OF(v); i++) {
 		int got = scoring_criterion_find(v[i].f, v[i].name, strlen(v[i].name));
 		if (got != v[i].want)
-			fail_msg("%s \"%s\": got %d, want %d", scoring_framework_name(v[i].f), v[i].name, got,
-				 v[i].want);
+			fail_msg("%s \"%s\": got %d, want %d", scoring_framework_name(v[i].f),
+				 v[i].name, got, v[i].want);
 	}
 	/* only len bytes are read */
 	assert_int_equal(scoring_criterion_find(SCORING_BANT, "needle", 4), 2);
@@ -480,9 +684,15 @@ static void test_criteria(void **state)
 #define MEDDIC SCORING_MEDDIC
 
 /* One piece of evidence recorded at T0, confident, without expiry. */
-#define E(fw, crit, st) {fw, crit, st, 0.9, T0, 0}
+#define E(fw, crit, st)                                                                            \
+	{                                                                                          \
+		fw, crit, st, 0.9, T0, 0                                                           \
+	}
 /* ... with the confidence, time and expiry given. */
-#define EX(fw, crit, st, conf, at, until) {fw, crit, st, conf, at, until}
+#define EX(fw, crit, st, conf, at, until)                                                          \
+	{                                                                                          \
+		fw, crit, st, conf, at, until                                                      \
+	}
 
 #define MAX_EV 8
 
@@ -494,172 +704,468 @@ static const struct {
 	bool pass;
 	unsigned n_met;
 	bool buying_role;
-	const char *blocking;       /* NULL: passes */
+	const char *blocking;             /* NULL: passes */
 	int status[SCORING_MAX_CRITERIA]; /* checked when check_status */
 	bool check_status;
 } checks[] = {
 	/* BANT: 3 of 4 */
-	{"BANT nothing", BANT, {{0}}, false, 0, false, "needs 3 of 4 criteria met (none met)",
-	 {-1, -1, -1, -1}, true},
-	{"BANT 2 of 4", BANT, {E(BANT, 0, MET), E(BANT, 1, MET)}, false, 2, true,
-	 "needs 3 of 4 criteria met (2 met)", {MET, MET, -1, -1}, true},
-	{"BANT 1 of 4", BANT, {E(BANT, 2, MET), E(BANT, 0, NOT)}, false, 1, false,
-	 "needs 3 of 4 criteria met (1 met)", {NOT, -1, MET, -1}, true},
-	{"BANT 3 of 4 without authority", BANT, {E(BANT, 0, MET), E(BANT, 2, MET), E(BANT, 3, MET)},
-	 true, 3, false, NULL, {0}, false},
-	{"BANT 3 of 4 with authority", BANT, {E(BANT, 0, MET), E(BANT, 1, MET), E(BANT, 3, MET)},
-	 true, 3, true, NULL, {0}, false},
-	{"BANT 4 of 4", BANT,
-	 {E(BANT, 0, MET), E(BANT, 1, MET), E(BANT, 2, MET), E(BANT, 3, MET)}, true, 4, true, NULL,
-	 {MET, MET, MET, MET}, true},
+	{"BANT nothing",
+	 BANT,
+	 {{0}},
+	 false,
+	 0,
+	 false,
+	 "needs 3 of 4 criteria met (none met)",
+	 {-1, -1, -1, -1},
+	 true},
+	{"BANT 2 of 4",
+	 BANT,
+	 {E(BANT, 0, MET), E(BANT, 1, MET)},
+	 false,
+	 2,
+	 true,
+	 "needs 3 of 4 criteria met (2 met)",
+	 {MET, MET, -1, -1},
+	 true},
+	{"BANT 1 of 4",
+	 BANT,
+	 {E(BANT, 2, MET), E(BANT, 0, NOT)},
+	 false,
+	 1,
+	 false,
+	 "needs 3 of 4 criteria met (1 met)",
+	 {NOT, -1, MET, -1},
+	 true},
+	{"BANT 3 of 4 without authority",
+	 BANT,
+	 {E(BANT, 0, MET), E(BANT, 2, MET), E(BANT, 3, MET)},
+	 true,
+	 3,
+	 false,
+	 NULL,
+	 {0},
+	 false},
+	{"BANT 3 of 4 with authority",
+	 BANT,
+	 {E(BANT, 0, MET), E(BANT, 1, MET), E(BANT, 3, MET)},
+	 true,
+	 3,
+	 true,
+	 NULL,
+	 {0},
+	 false},
+	{"BANT 4 of 4",
+	 BANT,
+	 {E(BANT, 0, MET), E(BANT, 1, MET), E(BANT, 2, MET), E(BANT, 3, MET)},
+	 true,
+	 4,
+	 true,
+	 NULL,
+	 {MET, MET, MET, MET},
+	 true},
 	/* partial never counts */
-	{"BANT 2 met 2 partial", BANT,
-	 {E(BANT, 0, MET), E(BANT, 1, MET), E(BANT, 2, PART), E(BANT, 3, PART)}, false, 2, true,
-	 "needs 3 of 4 criteria met (2 met)", {MET, MET, PART, PART}, true},
-	{"BANT partial authority", BANT,
-	 {E(BANT, 0, MET), E(BANT, 1, PART), E(BANT, 2, MET), E(BANT, 3, MET)}, true, 3, false, NULL,
-	 {MET, PART, MET, MET}, true},
+	{"BANT 2 met 2 partial",
+	 BANT,
+	 {E(BANT, 0, MET), E(BANT, 1, MET), E(BANT, 2, PART), E(BANT, 3, PART)},
+	 false,
+	 2,
+	 true,
+	 "needs 3 of 4 criteria met (2 met)",
+	 {MET, MET, PART, PART},
+	 true},
+	{"BANT partial authority",
+	 BANT,
+	 {E(BANT, 0, MET), E(BANT, 1, PART), E(BANT, 2, MET), E(BANT, 3, MET)},
+	 true,
+	 3,
+	 false,
+	 NULL,
+	 {MET, PART, MET, MET},
+	 true},
 	/* low confidence never counts; the threshold itself does */
-	{"BANT need at 0.49", BANT,
-	 {E(BANT, 0, MET), E(BANT, 1, MET), EX(BANT, 2, MET, 0.49, T0, 0)}, false, 2, true,
-	 "needs 3 of 4 criteria met (2 met)", {MET, MET, MET, -1}, true},
-	{"BANT need at 0.5", BANT,
-	 {E(BANT, 0, MET), E(BANT, 1, MET), EX(BANT, 2, MET, 0.5, T0, 0)}, true, 3, true, NULL,
-	 {0}, false},
-	{"BANT authority at 0.1", BANT,
-	 {E(BANT, 0, MET), EX(BANT, 1, MET, 0.1, T0, 0), E(BANT, 2, MET), E(BANT, 3, MET)}, true, 3,
-	 false, NULL, {MET, MET, MET, MET}, true},
-	{"BANT confidence NaN", BANT,
-	 {E(BANT, 0, MET), E(BANT, 1, MET), EX(BANT, 2, MET, NAN, T0, 0)}, false, 2, true,
-	 "needs 3 of 4 criteria met (2 met)", {0}, false},
+	{"BANT need at 0.49",
+	 BANT,
+	 {E(BANT, 0, MET), E(BANT, 1, MET), EX(BANT, 2, MET, 0.49, T0, 0)},
+	 false,
+	 2,
+	 true,
+	 "needs 3 of 4 criteria met (2 met)",
+	 {MET, MET, MET, -1},
+	 true},
+	{"BANT need at 0.5",
+	 BANT,
+	 {E(BANT, 0, MET), E(BANT, 1, MET), EX(BANT, 2, MET, 0.5, T0, 0)},
+	 true,
+	 3,
+	 true,
+	 NULL,
+	 {0},
+	 false},
+	{"BANT authority at 0.1",
+	 BANT,
+	 {E(BANT, 0, MET), EX(BANT, 1, MET, 0.1, T0, 0), E(BANT, 2, MET), E(BANT, 3, MET)},
+	 true,
+	 3,
+	 false,
+	 NULL,
+	 {MET, MET, MET, MET},
+	 true},
+	{"BANT confidence NaN",
+	 BANT,
+	 {E(BANT, 0, MET), E(BANT, 1, MET), EX(BANT, 2, MET, NAN, T0, 0)},
+	 false,
+	 2,
+	 true,
+	 "needs 3 of 4 criteria met (2 met)",
+	 {0},
+	 false},
 	/* expiry: valid_until is the first second it no longer holds */
-	{"BANT expires at now", BANT,
-	 {E(BANT, 0, MET), E(BANT, 1, MET), EX(BANT, 2, MET, 0.9, T0, NOW)}, false, 2, true,
-	 "needs 3 of 4 criteria met (2 met)", {MET, MET, -1, -1}, true},
-	{"BANT expires a second after now", BANT,
-	 {E(BANT, 0, MET), E(BANT, 1, MET), EX(BANT, 2, MET, 0.9, T0, NOW + 1)}, true, 3, true, NULL,
-	 {MET, MET, MET, -1}, true},
-	{"BANT expired long ago", BANT,
-	 {E(BANT, 0, MET), E(BANT, 1, MET), EX(BANT, 2, MET, 0.9, T0, T0 + DAY)}, false, 2, true,
-	 "needs 3 of 4 criteria met (2 met)", {0}, false},
+	{"BANT expires at now",
+	 BANT,
+	 {E(BANT, 0, MET), E(BANT, 1, MET), EX(BANT, 2, MET, 0.9, T0, NOW)},
+	 false,
+	 2,
+	 true,
+	 "needs 3 of 4 criteria met (2 met)",
+	 {MET, MET, -1, -1},
+	 true},
+	{"BANT expires a second after now",
+	 BANT,
+	 {E(BANT, 0, MET), E(BANT, 1, MET), EX(BANT, 2, MET, 0.9, T0, NOW + 1)},
+	 true,
+	 3,
+	 true,
+	 NULL,
+	 {MET, MET, MET, -1},
+	 true},
+	{"BANT expired long ago",
+	 BANT,
+	 {E(BANT, 0, MET), E(BANT, 1, MET), EX(BANT, 2, MET, 0.9, T0, T0 + DAY)},
+	 false,
+	 2,
+	 true,
+	 "needs 3 of 4 criteria met (2 met)",
+	 {0},
+	 false},
 	/* evidence recorded after now is not known yet */
-	{"BANT recorded a second after now", BANT,
-	 {E(BANT, 0, MET), E(BANT, 1, MET), EX(BANT, 2, MET, 0.9, NOW + 1, 0)}, false, 2, true,
-	 "needs 3 of 4 criteria met (2 met)", {MET, MET, -1, -1}, true},
-	{"BANT recorded at now", BANT,
-	 {E(BANT, 0, MET), E(BANT, 1, MET), EX(BANT, 2, MET, 0.9, NOW, 0)}, true, 3, true, NULL,
-	 {0}, false},
+	{"BANT recorded a second after now",
+	 BANT,
+	 {E(BANT, 0, MET), E(BANT, 1, MET), EX(BANT, 2, MET, 0.9, NOW + 1, 0)},
+	 false,
+	 2,
+	 true,
+	 "needs 3 of 4 criteria met (2 met)",
+	 {MET, MET, -1, -1},
+	 true},
+	{"BANT recorded at now",
+	 BANT,
+	 {E(BANT, 0, MET), E(BANT, 1, MET), EX(BANT, 2, MET, 0.9, NOW, 0)},
+	 true,
+	 3,
+	 true,
+	 NULL,
+	 {0},
+	 false},
 	/* the latest wins, whatever its place in the array */
-	{"BANT newer not met", BANT,
+	{"BANT newer not met",
+	 BANT,
 	 {E(BANT, 0, MET), E(BANT, 2, MET), EX(BANT, 1, MET, 0.9, T0, 0), E(BANT, 3, MET),
 	  EX(BANT, 1, NOT, 0.9, T0 + 1, 0)},
-	 true, 3, false, NULL, {MET, NOT, MET, MET}, true},
-	{"BANT newer not met first", BANT,
+	 true,
+	 3,
+	 false,
+	 NULL,
+	 {MET, NOT, MET, MET},
+	 true},
+	{"BANT newer not met first",
+	 BANT,
 	 {EX(BANT, 1, NOT, 0.9, T0 + 1, 0), E(BANT, 0, MET), E(BANT, 2, MET), E(BANT, 3, MET),
 	  EX(BANT, 1, MET, 0.9, T0, 0)},
-	 true, 3, false, NULL, {MET, NOT, MET, MET}, true},
-	{"BANT newer partial replaces met", BANT,
+	 true,
+	 3,
+	 false,
+	 NULL,
+	 {MET, NOT, MET, MET},
+	 true},
+	{"BANT newer partial replaces met",
+	 BANT,
 	 {E(BANT, 0, MET), E(BANT, 2, MET), EX(BANT, 3, MET, 0.9, T0, 0),
 	  EX(BANT, 3, PART, 0.9, T0 + DAY, 0)},
-	 false, 2, false, "needs 3 of 4 criteria met (2 met)", {MET, -1, MET, PART}, true},
-	{"BANT newer low confidence replaces met", BANT,
+	 false,
+	 2,
+	 false,
+	 "needs 3 of 4 criteria met (2 met)",
+	 {MET, -1, MET, PART},
+	 true},
+	{"BANT newer low confidence replaces met",
+	 BANT,
 	 {E(BANT, 0, MET), E(BANT, 2, MET), EX(BANT, 3, MET, 0.9, T0, 0),
 	  EX(BANT, 3, MET, 0.2, T0 + DAY, 0)},
-	 false, 2, false, "needs 3 of 4 criteria met (2 met)", {MET, -1, MET, MET}, true},
-	{"BANT newer met replaces not met", BANT,
+	 false,
+	 2,
+	 false,
+	 "needs 3 of 4 criteria met (2 met)",
+	 {MET, -1, MET, MET},
+	 true},
+	{"BANT newer met replaces not met",
+	 BANT,
 	 {E(BANT, 0, MET), E(BANT, 2, MET), EX(BANT, 3, NOT, 0.9, T0, 0),
 	  EX(BANT, 3, MET, 0.9, T0 + DAY, 0)},
-	 true, 3, false, NULL, {MET, -1, MET, MET}, true},
+	 true,
+	 3,
+	 false,
+	 NULL,
+	 {MET, -1, MET, MET},
+	 true},
 	/* same second: the later in the array wins */
-	{"BANT tie, not met last", BANT,
-	 {E(BANT, 0, MET), E(BANT, 2, MET), E(BANT, 3, MET), E(BANT, 3, NOT)}, false, 2, false,
-	 "needs 3 of 4 criteria met (2 met)", {MET, -1, MET, NOT}, true},
-	{"BANT tie, met last", BANT,
-	 {E(BANT, 0, MET), E(BANT, 2, MET), E(BANT, 3, NOT), E(BANT, 3, MET)}, true, 3, false, NULL,
-	 {MET, -1, MET, MET}, true},
+	{"BANT tie, not met last",
+	 BANT,
+	 {E(BANT, 0, MET), E(BANT, 2, MET), E(BANT, 3, MET), E(BANT, 3, NOT)},
+	 false,
+	 2,
+	 false,
+	 "needs 3 of 4 criteria met (2 met)",
+	 {MET, -1, MET, NOT},
+	 true},
+	{"BANT tie, met last",
+	 BANT,
+	 {E(BANT, 0, MET), E(BANT, 2, MET), E(BANT, 3, NOT), E(BANT, 3, MET)},
+	 true,
+	 3,
+	 false,
+	 NULL,
+	 {MET, -1, MET, MET},
+	 true},
 	/* a newer piece that has expired does not hide an older valid one */
-	{"BANT newer expired", BANT,
+	{"BANT newer expired",
+	 BANT,
 	 {E(BANT, 0, MET), E(BANT, 2, MET), EX(BANT, 3, MET, 0.9, T0, 0),
 	  EX(BANT, 3, NOT, 0.9, T0 + DAY, NOW)},
-	 true, 3, false, NULL, {MET, -1, MET, MET}, true},
+	 true,
+	 3,
+	 false,
+	 NULL,
+	 {MET, -1, MET, MET},
+	 true},
 	/* another framework's evidence (and a bad criterion) is ignored */
-	{"BANT ignores MEDDIC and CHAMP", BANT,
+	{"BANT ignores MEDDIC and CHAMP",
+	 BANT,
 	 {E(BANT, 0, MET), E(BANT, 2, MET), E(MEDDIC, 1, MET), E(CHAMP, 1, MET), E(CHAMP, 3, MET),
 	  E(BANT, 7, MET)},
-	 false, 2, false, "needs 3 of 4 criteria met (2 met)", {MET, -1, MET, -1}, true},
+	 false,
+	 2,
+	 false,
+	 "needs 3 of 4 criteria met (2 met)",
+	 {MET, -1, MET, -1},
+	 true},
 
 	/* CHAMP: challenges and 2 of the other 3 */
-	{"CHAMP nothing", CHAMP, {{0}}, false, 0, false,
+	{"CHAMP nothing",
+	 CHAMP,
+	 {{0}},
+	 false,
+	 0,
+	 false,
 	 "needs challenges met and 2 of authority, money, prioritization (none met)",
-	 {-1, -1, -1, -1}, true},
-	{"CHAMP 3 others, no challenges", CHAMP,
-	 {E(CHAMP, 1, MET), E(CHAMP, 2, MET), E(CHAMP, 3, MET)}, false, 3, true,
-	 "needs challenges met", {-1, MET, MET, MET}, true},
-	{"CHAMP partial challenges", CHAMP,
-	 {E(CHAMP, 0, PART), E(CHAMP, 1, MET), E(CHAMP, 2, MET), E(CHAMP, 3, MET)}, false, 3, true,
-	 "needs challenges met", {PART, MET, MET, MET}, true},
-	{"CHAMP 1 other, no challenges", CHAMP, {E(CHAMP, 2, MET)}, false, 1, false,
-	 "needs challenges met and 2 of authority, money, prioritization (1 met)", {0}, false},
-	{"CHAMP challenges alone", CHAMP, {E(CHAMP, 0, MET)}, false, 1, false,
-	 "needs 2 of authority, money, prioritization met (none met)", {0}, false},
-	{"CHAMP challenges and authority", CHAMP, {E(CHAMP, 0, MET), E(CHAMP, 1, MET)}, false, 2,
-	 true, "needs 2 of authority, money, prioritization met (1 met)", {0}, false},
-	{"CHAMP challenges, authority, money", CHAMP,
-	 {E(CHAMP, 0, MET), E(CHAMP, 1, MET), E(CHAMP, 2, MET)}, true, 3, true, NULL, {0}, false},
-	{"CHAMP challenges, money, prioritization", CHAMP,
-	 {E(CHAMP, 0, MET), E(CHAMP, 2, MET), E(CHAMP, 3, MET)}, true, 3, false, NULL, {0}, false},
-	{"CHAMP all", CHAMP,
-	 {E(CHAMP, 0, MET), E(CHAMP, 1, MET), E(CHAMP, 2, MET), E(CHAMP, 3, MET)}, true, 4, true,
-	 NULL, {0}, false},
-	{"CHAMP ignores BANT authority", CHAMP,
-	 {E(CHAMP, 0, MET), E(CHAMP, 2, MET), E(BANT, 1, MET), E(BANT, 3, MET)}, false, 2, false,
-	 "needs 2 of authority, money, prioritization met (1 met)", {MET, -1, MET, -1}, true},
+	 {-1, -1, -1, -1},
+	 true},
+	{"CHAMP 3 others, no challenges",
+	 CHAMP,
+	 {E(CHAMP, 1, MET), E(CHAMP, 2, MET), E(CHAMP, 3, MET)},
+	 false,
+	 3,
+	 true,
+	 "needs challenges met",
+	 {-1, MET, MET, MET},
+	 true},
+	{"CHAMP partial challenges",
+	 CHAMP,
+	 {E(CHAMP, 0, PART), E(CHAMP, 1, MET), E(CHAMP, 2, MET), E(CHAMP, 3, MET)},
+	 false,
+	 3,
+	 true,
+	 "needs challenges met",
+	 {PART, MET, MET, MET},
+	 true},
+	{"CHAMP 1 other, no challenges",
+	 CHAMP,
+	 {E(CHAMP, 2, MET)},
+	 false,
+	 1,
+	 false,
+	 "needs challenges met and 2 of authority, money, prioritization (1 met)",
+	 {0},
+	 false},
+	{"CHAMP challenges alone",
+	 CHAMP,
+	 {E(CHAMP, 0, MET)},
+	 false,
+	 1,
+	 false,
+	 "needs 2 of authority, money, prioritization met (none met)",
+	 {0},
+	 false},
+	{"CHAMP challenges and authority",
+	 CHAMP,
+	 {E(CHAMP, 0, MET), E(CHAMP, 1, MET)},
+	 false,
+	 2,
+	 true,
+	 "needs 2 of authority, money, prioritization met (1 met)",
+	 {0},
+	 false},
+	{"CHAMP challenges, authority, money",
+	 CHAMP,
+	 {E(CHAMP, 0, MET), E(CHAMP, 1, MET), E(CHAMP, 2, MET)},
+	 true,
+	 3,
+	 true,
+	 NULL,
+	 {0},
+	 false},
+	{"CHAMP challenges, money, prioritization",
+	 CHAMP,
+	 {E(CHAMP, 0, MET), E(CHAMP, 2, MET), E(CHAMP, 3, MET)},
+	 true,
+	 3,
+	 false,
+	 NULL,
+	 {0},
+	 false},
+	{"CHAMP all",
+	 CHAMP,
+	 {E(CHAMP, 0, MET), E(CHAMP, 1, MET), E(CHAMP, 2, MET), E(CHAMP, 3, MET)},
+	 true,
+	 4,
+	 true,
+	 NULL,
+	 {0},
+	 false},
+	{"CHAMP ignores BANT authority",
+	 CHAMP,
+	 {E(CHAMP, 0, MET), E(CHAMP, 2, MET), E(BANT, 1, MET), E(BANT, 3, MET)},
+	 false,
+	 2,
+	 false,
+	 "needs 2 of authority, money, prioritization met (1 met)",
+	 {MET, -1, MET, -1},
+	 true},
 
 	/* MEDDIC: economic buyer, identify pain, champion, and 4 of 6 */
-	{"MEDDIC nothing", MEDDIC, {{0}}, false, 0, false,
+	{"MEDDIC nothing",
+	 MEDDIC,
+	 {{0}},
+	 false,
+	 0,
+	 false,
 	 "needs economic_buyer, identify_pain and champion met and one of metrics, "
 	 "decision_criteria, decision_process",
-	 {-1, -1, -1, -1, -1, -1}, true},
-	{"MEDDIC 5 of 6 without champion", MEDDIC,
+	 {-1, -1, -1, -1, -1, -1},
+	 true},
+	{"MEDDIC 5 of 6 without champion",
+	 MEDDIC,
 	 {E(MEDDIC, 0, MET), E(MEDDIC, 1, MET), E(MEDDIC, 2, MET), E(MEDDIC, 3, MET),
 	  E(MEDDIC, 4, MET), E(MEDDIC, 5, NOT)},
-	 false, 5, true, "needs champion met", {MET, MET, MET, MET, MET, NOT}, true},
-	{"MEDDIC required three and metrics", MEDDIC,
-	 {E(MEDDIC, 1, MET), E(MEDDIC, 4, MET), E(MEDDIC, 5, MET), E(MEDDIC, 0, MET)}, true, 4,
-	 true, NULL, {MET, MET, -1, -1, MET, MET}, true},
-	{"MEDDIC required three and decision process", MEDDIC,
-	 {E(MEDDIC, 1, MET), E(MEDDIC, 4, MET), E(MEDDIC, 5, MET), E(MEDDIC, 3, MET)}, true, 4,
-	 true, NULL, {0}, false},
-	{"MEDDIC required three only", MEDDIC,
-	 {E(MEDDIC, 1, MET), E(MEDDIC, 4, MET), E(MEDDIC, 5, MET), E(MEDDIC, 0, PART)}, false, 3,
-	 true, "needs one more of metrics, decision_criteria, decision_process met", {0}, false},
-	{"MEDDIC all six", MEDDIC,
+	 false,
+	 5,
+	 true,
+	 "needs champion met",
+	 {MET, MET, MET, MET, MET, NOT},
+	 true},
+	{"MEDDIC required three and metrics",
+	 MEDDIC,
+	 {E(MEDDIC, 1, MET), E(MEDDIC, 4, MET), E(MEDDIC, 5, MET), E(MEDDIC, 0, MET)},
+	 true,
+	 4,
+	 true,
+	 NULL,
+	 {MET, MET, -1, -1, MET, MET},
+	 true},
+	{"MEDDIC required three and decision process",
+	 MEDDIC,
+	 {E(MEDDIC, 1, MET), E(MEDDIC, 4, MET), E(MEDDIC, 5, MET), E(MEDDIC, 3, MET)},
+	 true,
+	 4,
+	 true,
+	 NULL,
+	 {0},
+	 false},
+	{"MEDDIC required three only",
+	 MEDDIC,
+	 {E(MEDDIC, 1, MET), E(MEDDIC, 4, MET), E(MEDDIC, 5, MET), E(MEDDIC, 0, PART)},
+	 false,
+	 3,
+	 true,
+	 "needs one more of metrics, decision_criteria, decision_process met",
+	 {0},
+	 false},
+	{"MEDDIC all six",
+	 MEDDIC,
 	 {E(MEDDIC, 0, MET), E(MEDDIC, 1, MET), E(MEDDIC, 2, MET), E(MEDDIC, 3, MET),
 	  E(MEDDIC, 4, MET), E(MEDDIC, 5, MET)},
-	 true, 6, true, NULL, {0}, false},
-	{"MEDDIC no economic buyer", MEDDIC,
-	 {E(MEDDIC, 0, MET), E(MEDDIC, 2, MET), E(MEDDIC, 4, MET), E(MEDDIC, 5, MET)}, false, 4,
-	 false, "needs economic_buyer met", {0}, false},
-	{"MEDDIC economic buyer alone", MEDDIC, {E(MEDDIC, 1, MET)}, false, 1, true,
+	 true,
+	 6,
+	 true,
+	 NULL,
+	 {0},
+	 false},
+	{"MEDDIC no economic buyer",
+	 MEDDIC,
+	 {E(MEDDIC, 0, MET), E(MEDDIC, 2, MET), E(MEDDIC, 4, MET), E(MEDDIC, 5, MET)},
+	 false,
+	 4,
+	 false,
+	 "needs economic_buyer met",
+	 {0},
+	 false},
+	{"MEDDIC economic buyer alone",
+	 MEDDIC,
+	 {E(MEDDIC, 1, MET)},
+	 false,
+	 1,
+	 true,
 	 "needs identify_pain and champion met and one of metrics, decision_criteria, "
 	 "decision_process",
-	 {0}, false},
-	{"MEDDIC economic buyer and two others", MEDDIC,
-	 {E(MEDDIC, 1, MET), E(MEDDIC, 0, MET), E(MEDDIC, 2, MET)}, false, 3, true,
-	 "needs identify_pain and champion met", {0}, false},
-	{"MEDDIC low-confidence champion", MEDDIC,
+	 {0},
+	 false},
+	{"MEDDIC economic buyer and two others",
+	 MEDDIC,
+	 {E(MEDDIC, 1, MET), E(MEDDIC, 0, MET), E(MEDDIC, 2, MET)},
+	 false,
+	 3,
+	 true,
+	 "needs identify_pain and champion met",
+	 {0},
+	 false},
+	{"MEDDIC low-confidence champion",
+	 MEDDIC,
 	 {E(MEDDIC, 1, MET), E(MEDDIC, 4, MET), EX(MEDDIC, 5, MET, 0.3, T0, 0), E(MEDDIC, 0, MET),
 	  E(MEDDIC, 2, MET)},
-	 false, 4, true, "needs champion met", {0}, false},
-	{"MEDDIC champion expired", MEDDIC,
+	 false,
+	 4,
+	 true,
+	 "needs champion met",
+	 {0},
+	 false},
+	{"MEDDIC champion expired",
+	 MEDDIC,
 	 {E(MEDDIC, 1, MET), E(MEDDIC, 4, MET), EX(MEDDIC, 5, MET, 0.9, T0, NOW), E(MEDDIC, 0, MET)},
-	 false, 3, true, "needs champion met", {MET, MET, -1, -1, MET, -1}, true},
-	{"MEDDIC ignores BANT", MEDDIC,
+	 false,
+	 3,
+	 true,
+	 "needs champion met",
+	 {MET, MET, -1, -1, MET, -1},
+	 true},
+	{"MEDDIC ignores BANT",
+	 MEDDIC,
 	 {E(BANT, 0, MET), E(BANT, 1, MET), E(BANT, 2, MET), E(BANT, 3, MET), E(MEDDIC, 5, MET)},
-	 false, 1, false,
+	 false,
+	 1,
+	 false,
 	 "needs economic_buyer and identify_pain met and one of metrics, decision_criteria, "
 	 "decision_process",
-	 {-1, -1, -1, -1, -1, MET}, true},
+	 {-1, -1, -1, -1, -1, MET},
+	 true},
 };
 
 static void test_checklists(void **state)
@@ -683,22 +1189,24 @@ static void test_checklists(void **state)
 		if (c.n_met != checks[i].n_met)
 			fail_msg("%s: %u met, want %u", what, c.n_met, checks[i].n_met);
 		if (c.buying_role != checks[i].buying_role)
-			fail_msg("%s: buying_role %d, want %d", what, c.buying_role, checks[i].buying_role);
+			fail_msg("%s: buying_role %d, want %d", what, c.buying_role,
+				 checks[i].buying_role);
 		if (checks[i].blocking == NULL) {
 			if (c.blocking)
 				fail_msg("%s: blocking \"%s\", want none", what, c.blocking);
 		} else if (!c.blocking || strcmp(c.blocking, checks[i].blocking) != 0) {
-			fail_msg("%s: blocking \"%s\", want \"%s\"", what, c.blocking ? c.blocking : "(null)",
-				 checks[i].blocking);
+			fail_msg("%s: blocking \"%s\", want \"%s\"", what,
+				 c.blocking ? c.blocking : "(null)", checks[i].blocking);
 		}
 		unsigned met = 0;
 		for (unsigned k = 0; k < c.n; k++) {
 			met += c.met[k];
 			if (c.met[k] && c.status[k] != SCORING_MET)
-				fail_msg("%s: criterion %u met with status %d", what, k, c.status[k]);
+				fail_msg("%s: criterion %u met with status %d", what, k,
+					 c.status[k]);
 			if (checks[i].check_status && c.status[k] != checks[i].status[k])
-				fail_msg("%s: criterion %u status %d, want %d", what, k, c.status[k],
-					 checks[i].status[k]);
+				fail_msg("%s: criterion %u status %d, want %d", what, k,
+					 c.status[k], checks[i].status[k]);
 		}
 		assert_int_equal(met, c.n_met);
 	}
@@ -709,7 +1217,9 @@ static void test_checklist_min_confidence(void **state)
 {
 	(void)state;
 	static const struct scoring_evidence ev[] = {
-		EX(BANT, 0, MET, 0.7, T0, 0), EX(BANT, 1, MET, 0.8, T0, 0), EX(BANT, 2, MET, 0.9, T0, 0),
+		EX(BANT, 0, MET, 0.7, T0, 0),
+		EX(BANT, 1, MET, 0.8, T0, 0),
+		EX(BANT, 2, MET, 0.9, T0, 0),
 	};
 	struct scoring_checklist c;
 	scoring_checklist(BANT, ev, N_OF(ev), NOW, 0.7, &c);
@@ -742,7 +1252,8 @@ static void test_checklist_subsets(void **state)
 			size_t k = 0;
 			for (unsigned i = 0; i < n; i++)
 				if (mask & (1u << i))
-					ev[k++] = (struct scoring_evidence)E((enum scoring_framework)f, i, MET);
+					ev[k++] = (struct scoring_evidence)
+						E((enum scoring_framework)f, i, MET);
 			struct scoring_checklist c;
 			scoring_checklist((enum scoring_framework)f, ev, k, NOW, 0.5, &c);
 
@@ -767,8 +1278,9 @@ static void test_checklist_subsets(void **state)
 			if (c.pass != pass || c.buying_role != role || c.n_met != count ||
 			    (c.blocking == NULL) != pass)
 				fail_msg("%s mask %#x: pass %d role %d met %u blocking %s",
-					 scoring_framework_name((enum scoring_framework)f), mask, c.pass,
-					 c.buying_role, c.n_met, c.blocking ? c.blocking : "(null)");
+					 scoring_framework_name((enum scoring_framework)f), mask,
+					 c.pass, c.buying_role, c.n_met,
+					 c.blocking ? c.blocking : "(null)");
 		}
 	}
 }
@@ -808,8 +1320,8 @@ static void test_funnel(void **state)
 		scoring_funnel(v[i].customers, rate, got);
 		for (unsigned k = 0; k <= SCORING_FUNNEL_STEPS; k++)
 			if (got[k] != v[i].want[k])
-				fail_msg("%lu customers: step %u needs %lu, want %lu", v[i].customers, k, got[k],
-					 v[i].want[k]);
+				fail_msg("%lu customers: step %u needs %lu, want %lu",
+					 v[i].customers, k, got[k], v[i].want[k]);
 	}
 
 	/* Other rates. */
@@ -859,8 +1371,8 @@ static void test_funnel_observed(void **state)
 		double rate;
 	} v[] = {
 		{0, 0, false, 0},
-		{6, 3, false, 0},   /* a handful */
-		{99, 99, false, 0}, /* one short of SCORING_FUNNEL_START_MIN */
+		{6, 3, false, 0},    /* a handful */
+		{99, 99, false, 0},  /* one short of SCORING_FUNNEL_START_MIN */
 		{100, 29, false, 0}, /* one short of SCORING_FUNNEL_MOVED_MIN */
 		{110, 1, false, 0},  /* one SQL of 110 MQLs: not a rate to divide by */
 		{100000, 1, false, 0},
@@ -877,9 +1389,11 @@ static void test_funnel_observed(void **state)
 		double r = -1;
 		bool used = scoring_funnel_observed(v[i].start, v[i].moved, &r);
 		if (used != v[i].used)
-			fail_msg("%lu of %lu: used %d, want %d", v[i].moved, v[i].start, used, v[i].used);
+			fail_msg("%lu of %lu: used %d, want %d", v[i].moved, v[i].start, used,
+				 v[i].used);
 		if (used && r != v[i].rate)
-			fail_msg("%lu of %lu: rate %g, want %g", v[i].moved, v[i].start, r, v[i].rate);
+			fail_msg("%lu of %lu: rate %g, want %g", v[i].moved, v[i].start, r,
+				 v[i].rate);
 		if (!used && r != -1)
 			fail_msg("%lu of %lu: a rate not used is not set", v[i].moved, v[i].start);
 		/* a rate used is one scoring_funnel() takes */

@@ -8,8 +8,9 @@
  */
 #include "store_fixture.h"
 
-#define SCHEMA_TABLES "SELECT group_concat(type || ' ' || name, ', ') FROM" \
-		      " (SELECT type, name FROM sqlite_schema ORDER BY name)"
+#define SCHEMA_TABLES                                                                              \
+	"SELECT group_concat(type || ' ' || name, ', ') FROM"                                      \
+	" (SELECT type, name FROM sqlite_schema ORDER BY name)"
 
 /* ---- opening ----------------------------------------------------------- */
 
@@ -28,11 +29,12 @@ static void test_open_creates_and_migrates(void **state)
 	assert_int_equal(access(path, R_OK | W_OK), 0);
 	assert_int_equal(q1(path, "PRAGMA user_version"), SCHEMA_LATEST);
 	assert_string_equal(qtext(path, buf, sizeof(buf), "PRAGMA journal_mode"), "wal");
-	assert_int_equal(q1(path, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name"
-				  " IN ('contacts', 'evidence', 'runs', 'lists', 'members', 'domains',"
-				  " 'bounces', 'suppressions', 'exports', 'sent', 'refresh_plan',"
-				  " 'profiles', 'events', 'qevidence', 'stages', 'moves', 'reverify',"
-				  " 'version_sent')"),
+	assert_int_equal(q1(path,
+			    "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name"
+			    " IN ('contacts', 'evidence', 'runs', 'lists', 'members', 'domains',"
+			    " 'bounces', 'suppressions', 'exports', 'sent', 'refresh_plan',"
+			    " 'profiles', 'events', 'qevidence', 'stages', 'moves', 'reverify',"
+			    " 'version_sent')"),
 			 18);
 	assert_int_equal(q1(path, "SELECT count(*) FROM pragma_table_info('contacts')"
 				  " WHERE name = 'source' AND type = 'TEXT' AND \"notnull\" = 1"),
@@ -40,8 +42,11 @@ static void test_open_creates_and_migrates(void **state)
 
 	/* Opened again: nothing migrates twice, what was kept stays. */
 	s = open_write(path);
-	struct dns_result d = {.mx = "mx.kept.example", .outcome = DNS_MX,
-			       .provider = DNS_PROV_OTHER, .answered_at = 1000, .expires_at = 5000};
+	struct dns_result d = {.mx = "mx.kept.example",
+			       .outcome = DNS_MX,
+			       .provider = DNS_PROV_OTHER,
+			       .answered_at = 1000,
+			       .expires_at = 5000};
 	begin(s);
 	assert_int_equal(store_domain_put(s, "kept.example", 12, &d, &e), LG_OK);
 	commit(s);
@@ -188,7 +193,9 @@ static void test_begin_after_other_writer_verify(void **state)
 {
 	char path[512];
 	struct store_run run;
-	struct dns_result d = {.mx = "", .outcome = DNS_NXDOMAIN, .answered_at = (uint32_t)T0,
+	struct dns_result d = {.mx = "",
+			       .outcome = DNS_NXDOMAIN,
+			       .answered_at = (uint32_t)T0,
 			       .expires_at = (uint32_t)(T0 + 60)};
 	struct lg_err e = {{0}};
 	(void)state;
@@ -216,8 +223,11 @@ static void test_begin_after_other_writer_verify(void **state)
 static void test_begin_after_other_writer_domain(void **state)
 {
 	char path[512];
-	struct dns_result d = {.mx = "mx.x.example", .outcome = DNS_MX, .provider = DNS_PROV_OWN,
-			       .answered_at = (uint32_t)T0, .expires_at = (uint32_t)(T0 + 3600)};
+	struct dns_result d = {.mx = "mx.x.example",
+			       .outcome = DNS_MX,
+			       .provider = DNS_PROV_OWN,
+			       .answered_at = (uint32_t)T0,
+			       .expires_at = (uint32_t)(T0 + 3600)};
 	struct dns_result got;
 	struct lg_err e = {{0}};
 	(void)state;
@@ -268,8 +278,9 @@ static void downgrade_to_v1(const char *path)
 		      " ALTER TABLE contacts DROP COLUMN source; PRAGMA user_version = 1; COMMIT");
 }
 
-#define CONTACT_COLUMNS "SELECT group_concat(name || ' ' || type || ' ' || \"notnull\" || ' ' ||" \
-			" coalesce(dflt_value, '-'), ', ') FROM pragma_table_info('contacts')"
+#define CONTACT_COLUMNS                                                                            \
+	"SELECT group_concat(name || ' ' || type || ' ' || \"notnull\" || ' ' ||"                  \
+	" coalesce(dflt_value, '-'), ', ') FROM pragma_table_info('contacts')"
 
 static void test_migrate_from_v1(void **state)
 {
@@ -277,8 +288,11 @@ static void test_migrate_from_v1(void **state)
 	struct store_list_info li;
 	struct members m;
 	struct leads g;
-	struct dns_result d = {.mx = "mx.kept.example", .outcome = DNS_MX,
-			       .provider = DNS_PROV_OTHER, .answered_at = 1000, .expires_at = 5000};
+	struct dns_result d = {.mx = "mx.kept.example",
+			       .outcome = DNS_MX,
+			       .provider = DNS_PROV_OTHER,
+			       .answered_at = 1000,
+			       .expires_at = 5000};
 	struct dns_result got_d;
 	struct lg_err e = {{0}};
 	(void)state;
@@ -479,8 +493,10 @@ static void test_account_recorded_and_migrated(void **state)
 	begin(s);
 	assert_int_equal(store_verify_begin(s, "L", NULL, "L", NULL, T0, &run, &e), LG_OK);
 	for (size_t i = 0; i < nc; i++) {
-		struct store_verdict v = verdict(c[i].address, VERIFY_DELIVERABLE, VERIFY_R_OK, 0, T0);
-		v.account = i == 0 ? "given.example" : NULL; /* the first as given; none for the rest */
+		struct store_verdict v = verdict(c[i].address, VERIFY_DELIVERABLE, VERIFY_R_OK, 0,
+						 T0);
+		v.account = i == 0 ? "given.example"
+				   : NULL; /* the first as given; none for the rest */
 		v.account_len = v.account ? strlen(v.account) : 0;
 		if (store_verify_row(s, &run, &v, T0, &e) != LG_OK)
 			fail_msg("store_verify_row: %s", e.msg);
@@ -504,7 +520,8 @@ static void test_account_recorded_and_migrated(void **state)
 	/* A database of schema 4: no account column. */
 	downgrade_to_v4(path);
 	assert_int_equal(q1(path, "SELECT count(*) FROM pragma_table_info('contacts')"
-				  " WHERE name = 'account'"), 0);
+				  " WHERE name = 'account'"),
+			 0);
 	struct store *r = NULL;
 	assert_int_equal(store_open(&r, path, STORE_READ, &e), LG_OK);
 	leads(r, 0, NULL, &g);

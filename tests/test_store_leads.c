@@ -23,20 +23,26 @@ static void check_profile(const struct leads *g, size_t i, const struct store_pr
  * what it says replaces it. */
 static void test_profiles(void **state)
 {
-#define P(t, c, i, r, n) {.title = t, .company = c, .industry = i, .region = r, .employees = n}
+#define P(t, c, i, r, n)                                                                           \
+	{                                                                                          \
+		.title = t, .company = c, .industry = i, .region = r, .employees = n               \
+	}
 
 	static const struct {
-		bool none;             /* the row has no profile at all (v.profile NULL) */
+		bool none; /* the row has no profile at all (v.profile NULL) */
 		struct store_profile in, want;
 	} steps[] = {
-		{false, P("CTO", "Acme", "Software", "EMEA", 250), P("CTO", "Acme", "Software", "EMEA", 250)},
+		{false, P("CTO", "Acme", "Software", "EMEA", 250),
+		 P("CTO", "Acme", "Software", "EMEA", 250)},
 		{false, P(NULL, NULL, NULL, NULL, -1), P("CTO", "Acme", "Software", "EMEA", 250)},
 		{false, P("", "", "", "", -1), P("CTO", "Acme", "Software", "EMEA", 250)},
 		{true, P(NULL, NULL, NULL, NULL, -1), P("CTO", "Acme", "Software", "EMEA", 250)},
-		{false, P("VP Sales", NULL, "", "AMER", 0), P("VP Sales", "Acme", "Software", "AMER", 0)},
+		{false, P("VP Sales", NULL, "", "AMER", 0),
+		 P("VP Sales", "Acme", "Software", "AMER", 0)},
 		{false, P(NULL, "Acme Corp", "Fintech", NULL, -1),
 		 P("VP Sales", "Acme Corp", "Fintech", "AMER", 0)},
-		{false, P("", "", "", "", 1200), P("VP Sales", "Acme Corp", "Fintech", "AMER", 1200)},
+		{false, P("", "", "", "", 1200),
+		 P("VP Sales", "Acme Corp", "Fintech", "AMER", 1200)},
 	};
 	static const struct store_profile nothing = P(NULL, NULL, NULL, NULL, -1);
 	static const struct store_profile empty = P("", "", "", "", -1);
@@ -93,9 +99,9 @@ static void test_contact_source(void **state)
 		{"Z", "zoominfo", "zoominfo"}, /* a list with a source gives it */
 		{"N", NULL, "zoominfo"},       /* a list without one keeps it */
 		{"E", "", "zoominfo"},
-		{"A", "apollo", "apollo"},     /* another source replaces it */
-		{"Z", "ignored", "zoominfo"},  /* Z again: Z's source, kept from its creation */
-		{"N", "hubspot", "zoominfo"},  /* N again: still none */
+		{"A", "apollo", "apollo"},    /* another source replaces it */
+		{"Z", "ignored", "zoominfo"}, /* Z again: Z's source, kept from its creation */
+		{"N", "hubspot", "zoominfo"}, /* N again: still none */
 	};
 	char path[512];
 	struct leads g;
@@ -164,7 +170,8 @@ static void test_leads_each(void **state)
 	row(s, &run, "d@y.org", VERIFY_RISKY, VERIFY_R_ROLE, VERIFY_F_ROLE | VERIFY_F_FREE,
 	    T0 + 2 * DAY);
 	finish(s, &run, 1, 1, T0 + 2 * DAY);
-	assert_int_equal(store_verify_begin(s, "C", NULL, "c.csv", "F", T0 + 3 * DAY, &run, &e), LG_OK);
+	assert_int_equal(store_verify_begin(s, "C", NULL, "c.csv", "F", T0 + 3 * DAY, &run, &e),
+			 LG_OK);
 	row(s, &run, "e@z.net", VERIFY_UNDELIVERABLE, VERIFY_R_NXDOMAIN, 0, T0 + 3 * DAY);
 	/* a complained */
 	assert_int_equal(store_run_begin(s, "import", 0, "c.json", T0, &imp, &e), LG_OK);
@@ -182,16 +189,16 @@ static void test_leads_each(void **state)
 		const char *want;
 	} q[] = {
 		{NULL, NULL, "a@x.com,b@x.com,c@x.com,d@y.org,e@z.net"}, /* address order */
-		{"A", NULL, "b@x.com,c@x.com"},                         /* the current version */
+		{"A", NULL, "b@x.com,c@x.com"},                          /* the current version */
 		{"B", NULL, "d@y.org"},
-		{"C", NULL, ""},                                        /* no complete version */
+		{"C", NULL, ""}, /* no complete version */
 		{"?", NULL, ""},
 		{NULL, "c@x.com", "c@x.com"},
 		{NULL, "e@z.net", "e@z.net"},
 		{NULL, "nobody@x.com", ""},
 	};
 	for (i = 0; i < sizeof(q) / sizeof(*q); i++) {
-		int64_t id = !q[i].list ? 0
+		int64_t id = !q[i].list                ? 0
 			     : !strcmp(q[i].list, "A") ? la.id
 			     : !strcmp(q[i].list, "B") ? lb.id
 			     : !strcmp(q[i].list, "C") ? lc.id
@@ -254,13 +261,14 @@ static void test_contact_find(void **state)
 	const char *addr[] = {"a@x.com", "b@x.com"};
 	verified_list(s, "L", addr, 2, T0);
 	members(s, "L", true, &m);
-	int64_t a = m.m[member(&m, "a@x.com")].contact_id, b = m.m[member(&m, "b@x.com")].contact_id;
+	int64_t a = m.m[member(&m, "a@x.com")].contact_id,
+		b = m.m[member(&m, "b@x.com")].contact_id;
 	assert_true(a > 0 && b > 0 && a != b);
 
 	static const struct {
 		const char *address;
-		size_t len;          /* 0: strlen */
-		char want;           /* 'a', 'b' or 0: not found */
+		size_t len; /* 0: strlen */
+		char want;  /* 'a', 'b' or 0: not found */
 	} q[] = {
 		{"a@x.com", 0, 'a'},
 		{"b@x.com", 0, 'b'},
@@ -308,22 +316,53 @@ static void events_each(struct store *s, bool account, const char *key, struct e
 
 /* In the order they arrive; late ones happened before others had arrived. */
 static const struct store_event events_in[] = {
-	{.event_id = "e-open", .address = "b@x.com", .type = "email_open", .channel = "email",
-	 .asset = "nl-2025-11", .occurred_at = T0 + 300, .count = -1},
-	{.event_id = "e-view-2", .address = "a@x.com", .type = "page_view", .channel = "web",
-	 .asset = "/pricing", .occurred_at = T0 + 200, .count = 3,
-	 .props = "{\"utm_source\":\"ads\"}"},
-	{.event_id = "e-surge", .account = "x.com", .type = "intent_surge",
-	 .occurred_at = T0 + 100, .count = -1, .props = "{\"topic\":\"crm\"}"},
-	/* at the same time as e-view-2: event_id decides */
-	{.event_id = "e-view-1", .address = "a@x.com", .type = "page_view", .channel = "web",
-	 .asset = "/docs", .occurred_at = T0 + 200, .count = 1},
-	{.event_id = "e-fund", .account = "acme.io", .type = "funding", .occurred_at = T0 + 50,
+	{.event_id = "e-open",
+	 .address = "b@x.com",
+	 .type = "email_open",
+	 .channel = "email",
+	 .asset = "nl-2025-11",
+	 .occurred_at = T0 + 300,
 	 .count = -1},
-	{.event_id = "x-late", .address = "a@x.com", .type = "form_fill", .channel = "web",
-	 .asset = "demo", .occurred_at = T0 + 10, .count = 0},
-	{.event_id = "s-hire", .account = "x.com", .type = "hiring", .channel = "jobs",
-	 .occurred_at = T0 + 20, .count = 2},
+	{.event_id = "e-view-2",
+	 .address = "a@x.com",
+	 .type = "page_view",
+	 .channel = "web",
+	 .asset = "/pricing",
+	 .occurred_at = T0 + 200,
+	 .count = 3,
+	 .props = "{\"utm_source\":\"ads\"}"},
+	{.event_id = "e-surge",
+	 .account = "x.com",
+	 .type = "intent_surge",
+	 .occurred_at = T0 + 100,
+	 .count = -1,
+	 .props = "{\"topic\":\"crm\"}"},
+	/* at the same time as e-view-2: event_id decides */
+	{.event_id = "e-view-1",
+	 .address = "a@x.com",
+	 .type = "page_view",
+	 .channel = "web",
+	 .asset = "/docs",
+	 .occurred_at = T0 + 200,
+	 .count = 1},
+	{.event_id = "e-fund",
+	 .account = "acme.io",
+	 .type = "funding",
+	 .occurred_at = T0 + 50,
+	 .count = -1},
+	{.event_id = "x-late",
+	 .address = "a@x.com",
+	 .type = "form_fill",
+	 .channel = "web",
+	 .asset = "demo",
+	 .occurred_at = T0 + 10,
+	 .count = 0},
+	{.event_id = "s-hire",
+	 .account = "x.com",
+	 .type = "hiring",
+	 .channel = "jobs",
+	 .occurred_at = T0 + 20,
+	 .count = 2},
 };
 
 static void check_event(const struct events *g, size_t i)
@@ -355,7 +394,7 @@ static void test_events(void **state)
 		{false, NULL, "x-late,e-view-1,e-view-2,e-open"},
 		{false, "a@x.com", "x-late,e-view-1,e-view-2"},
 		{false, "b@x.com", "e-open"},
-		{false, "x.com", ""},            /* an account is no address */
+		{false, "x.com", ""}, /* an account is no address */
 		{false, "nobody@x.com", ""},
 		{true, NULL, "e-fund,s-hire,e-surge"},
 		{true, "x.com", "s-hire,e-surge"},
@@ -392,7 +431,8 @@ static void test_events(void **state)
 
 	/* Imported again by another run: nothing added. */
 	begin(s);
-	assert_int_equal(store_run_begin(s, "import", 0, "events.jsonl", T0 + 500, &again, &e), LG_OK);
+	assert_int_equal(store_run_begin(s, "import", 0, "events.jsonl", T0 + 500, &again, &e),
+			 LG_OK);
 	for (size_t i = 0; i < n; i++) {
 		added = true;
 		assert_int_equal(store_event_add(s, &again, &events_in[i], &added, &e), LG_OK);
@@ -400,7 +440,8 @@ static void test_events(void **state)
 	}
 	commit(s);
 	assert_int_equal(q1(path, "SELECT count(*) FROM events"), (long long)n);
-	assert_int_equal(q1(path, "SELECT count(*) FROM events WHERE run_id = %lld", (long long)run.id),
+	assert_int_equal(q1(path, "SELECT count(*) FROM events WHERE run_id = %lld",
+			    (long long)run.id),
 			 (long long)n);
 
 	for (size_t i = 0; i < sizeof(q) / sizeof(*q); i++) {
@@ -423,8 +464,12 @@ static void test_events(void **state)
 static void test_event_invalid_rejected(void **state)
 {
 	static const struct store_event bad[] = {
-		{.event_id = "e-both", .address = "a@x.com", .account = "x.com", .type = "page_view",
-		 .occurred_at = T0, .count = -1},
+		{.event_id = "e-both",
+		 .address = "a@x.com",
+		 .account = "x.com",
+		 .type = "page_view",
+		 .occurred_at = T0,
+		 .count = -1},
 		{.event_id = "e-neither", .type = "page_view", .occurred_at = T0, .count = -1},
 		{.event_id = "e-no-type", .address = "a@x.com", .occurred_at = T0, .count = -1},
 	};
@@ -490,31 +535,72 @@ static void test_qevidence(void **state)
 {
 	/* In the order they are added. */
 	static const struct store_qevidence in[] = {
-		{.framework = "BANT", .criterion = "budget", .status = "met", .confidence = 0.9,
-		 .source = "call", .at = T0 + 50, .valid_until = 0, .note = NULL},
-		{.framework = "MEDDIC", .criterion = "economic_buyer", .status = "partial",
-		 .confidence = 0.5, .source = "email", .at = T0 + 10, .valid_until = T0 + 90 * DAY,
+		{.framework = "BANT",
+		 .criterion = "budget",
+		 .status = "met",
+		 .confidence = 0.9,
+		 .source = "call",
+		 .at = T0 + 50,
+		 .valid_until = 0,
+		 .note = NULL},
+		{.framework = "MEDDIC",
+		 .criterion = "economic_buyer",
+		 .status = "partial",
+		 .confidence = 0.5,
+		 .source = "email",
+		 .at = T0 + 10,
+		 .valid_until = T0 + 90 * DAY,
 		 .note = "CFO cc'd, not yet met"},
 		/* at the same time as the first: the order they came in */
-		{.framework = "CHAMP", .criterion = "priorities", .status = "not_met",
-		 .confidence = 0, .source = "form", .at = T0 + 50, .valid_until = T0 + DAY,
+		{.framework = "CHAMP",
+		 .criterion = "priorities",
+		 .status = "not_met",
+		 .confidence = 0,
+		 .source = "form",
+		 .at = T0 + 50,
+		 .valid_until = T0 + DAY,
 		 .note = NULL},
-		{.framework = "BANT", .criterion = "timing", .status = "met", .confidence = 1,
-		 .source = "note", .at = T0 + 5, .note = "Q1"},
+		{.framework = "BANT",
+		 .criterion = "timing",
+		 .status = "met",
+		 .confidence = 1,
+		 .source = "note",
+		 .at = T0 + 5,
+		 .note = "Q1"},
 	};
 	static const size_t want[] = {3, 1, 0, 2}; /* by (at, id) */
 	/* What the table's CHECK constraints refuse. */
 	static const struct store_qevidence bad[] = {
-		{.framework = "BANT", .criterion = "budget", .status = "maybe", .confidence = 0.5,
-		 .source = "call", .at = T0},
-		{.framework = "SPICED", .criterion = "pain", .status = "met", .confidence = 0.5,
-		 .source = "call", .at = T0},
-		{.framework = "BANT", .criterion = "budget", .status = "met", .confidence = 1.5,
-		 .source = "call", .at = T0},
-		{.framework = "BANT", .criterion = "budget", .status = "met", .confidence = -0.1,
-		 .source = "call", .at = T0},
-		{.framework = "BANT", .criterion = "budget", .status = "met", .confidence = 0.5,
-		 .source = "sms", .at = T0},
+		{.framework = "BANT",
+		 .criterion = "budget",
+		 .status = "maybe",
+		 .confidence = 0.5,
+		 .source = "call",
+		 .at = T0},
+		{.framework = "SPICED",
+		 .criterion = "pain",
+		 .status = "met",
+		 .confidence = 0.5,
+		 .source = "call",
+		 .at = T0},
+		{.framework = "BANT",
+		 .criterion = "budget",
+		 .status = "met",
+		 .confidence = 1.5,
+		 .source = "call",
+		 .at = T0},
+		{.framework = "BANT",
+		 .criterion = "budget",
+		 .status = "met",
+		 .confidence = -0.1,
+		 .source = "call",
+		 .at = T0},
+		{.framework = "BANT",
+		 .criterion = "budget",
+		 .status = "met",
+		 .confidence = 0.5,
+		 .source = "sms",
+		 .at = T0},
 	};
 	char path[512];
 	struct qevs g;
@@ -550,8 +636,10 @@ static void test_qevidence(void **state)
 		assert_int_equal(g.q[i].valid_until, w->valid_until);
 		opt_check(&g.q[i].note, w->note, "note");
 	}
-	assert_int_equal(q1(path, "SELECT count(*) FROM qevidence WHERE contact_id = %lld AND"
-				  " valid_until IS NULL", (long long)a),
+	assert_int_equal(q1(path,
+			    "SELECT count(*) FROM qevidence WHERE contact_id = %lld AND"
+			    " valid_until IS NULL",
+			    (long long)a),
 			 2);
 
 	memset(&g, 0, sizeof(g));
@@ -605,17 +693,40 @@ static void test_moves(void **state)
 {
 	/* In the order they are recorded; each contact's in its own time order. */
 	static const struct {
-		char who_is;       /* 'a' or 'b' */
+		char who_is; /* 'a' or 'b' */
 		struct store_move m;
 	} in[] = {
-		{'a', {.from = "lead", .to = "mql", .at = T0 + DAY, .why = "score >= 60", .score = 64.5,
-		       .who = "auto"}},
-		{'a', {.from = "mql", .to = "sql", .at = T0 + 3 * DAY, .why = "rep accepted",
-		       .score = 71, .who = "jo", .reason = "budget_confirmed", .note = "call on 12/1"}},
-		{'b', {.from = "lead", .to = "mql", .at = T0 + 2 * DAY, .why = "score >= 60",
-		       .score = 60, .who = "auto"}},
-		{'a', {.from = "sql", .to = "mql", .at = T0 + 4 * DAY, .why = "rep recycled",
-		       .score = 55.25, .who = "jo", .reason = "no_budget"}},
+		{'a',
+		 {.from = "lead",
+		  .to = "mql",
+		  .at = T0 + DAY,
+		  .why = "score >= 60",
+		  .score = 64.5,
+		  .who = "auto"}},
+		{'a',
+		 {.from = "mql",
+		  .to = "sql",
+		  .at = T0 + 3 * DAY,
+		  .why = "rep accepted",
+		  .score = 71,
+		  .who = "jo",
+		  .reason = "budget_confirmed",
+		  .note = "call on 12/1"}},
+		{'b',
+		 {.from = "lead",
+		  .to = "mql",
+		  .at = T0 + 2 * DAY,
+		  .why = "score >= 60",
+		  .score = 60,
+		  .who = "auto"}},
+		{'a',
+		 {.from = "sql",
+		  .to = "mql",
+		  .at = T0 + 4 * DAY,
+		  .why = "rep recycled",
+		  .score = 55.25,
+		  .who = "jo",
+		  .reason = "no_budget"}},
 	};
 	static const size_t want_a[] = {0, 1, 3}, want_all[] = {0, 2, 1, 3};
 	char path[512];
@@ -658,7 +769,8 @@ static void test_moves(void **state)
 
 	for (int pass = 0; pass < 2; pass++) {
 		const size_t *want = pass ? want_all : want_a;
-		size_t n = pass ? sizeof(want_all) / sizeof(*want_all) : sizeof(want_a) / sizeof(*want_a);
+		size_t n = pass ? sizeof(want_all) / sizeof(*want_all)
+				: sizeof(want_a) / sizeof(*want_a);
 		moves_each(s, pass ? 0 : a, &mv);
 		assert_int_equal(mv.n, n);
 		for (size_t i = 0; i < n; i++) {
@@ -681,8 +793,12 @@ static void test_moves(void **state)
 	assert_int_equal(mv.n, 0);
 
 	/* A move rolled back leaves neither a move nor a stage. */
-	struct store_move m = {.from = "lead", .to = "mql", .at = T0 + 5 * DAY, .why = "x",
-			       .score = 99, .who = "auto"};
+	struct store_move m = {.from = "lead",
+			       .to = "mql",
+			       .at = T0 + 5 * DAY,
+			       .why = "x",
+			       .score = 99,
+			       .who = "auto"};
 	begin(s);
 	move(s, c, &m);
 	store_rollback(s);
@@ -696,8 +812,12 @@ static void test_moves(void **state)
 	bool moved = true;
 	begin(s);
 	move(s, c, &m); /* lead -> mql */
-	struct store_move stale = {.from = "lead", .to = "sal", .at = T0 + 6 * DAY, .why = "y",
-				   .score = 80, .who = "jo"};
+	struct store_move stale = {.from = "lead",
+				   .to = "sal",
+				   .at = T0 + 6 * DAY,
+				   .why = "y",
+				   .score = 80,
+				   .who = "jo"};
 	assert_int_equal(store_move_add(s, c, &stale, &moved, &e), LG_OK);
 	assert_false(moved);
 	commit(s);
@@ -717,15 +837,15 @@ static void test_funnel_counts(void **state)
 		const char *to[4];
 	} path_of[] = {
 		{"a@x.com", {"mql", "sql"}},
-		{"b@x.com", {"mql", "lead", "mql"}},   /* into MQL twice: once */
+		{"b@x.com", {"mql", "lead", "mql"}}, /* into MQL twice: once */
 		{"c@x.com", {"pql"}},
 		{"d@x.com", {"hql"}},
 		{"e@x.com", {"sal"}},
-		{"f@x.com", {"sql"}},                  /* straight to SQL */
+		{"f@x.com", {"sql"}}, /* straight to SQL */
 		{"g@x.com", {"disqualified"}},
-		{"h@x.com", {NULL}},                   /* never moved */
+		{"h@x.com", {NULL}},                       /* never moved */
 		{"i@x.com", {"mql", "sql", "mql", "sql"}}, /* into SQL twice: once */
-		{"j@x.com", {"mql", "lead"}},          /* back out: it got there */
+		{"j@x.com", {"mql", "lead"}},              /* back out: it got there */
 	};
 	char path[512];
 	struct store_funnel f;
@@ -747,8 +867,11 @@ static void test_funnel_counts(void **state)
 		int64_t id = contact_id(s, path_of[i].address);
 		const char *from = "lead";
 		for (int k = 0; k < 4 && path_of[i].to[k]; k++) {
-			struct store_move m = {.from = from, .to = path_of[i].to[k],
-					       .at = T0 + (k + 1) * DAY, .why = "test", .score = 50,
+			struct store_move m = {.from = from,
+					       .to = path_of[i].to[k],
+					       .at = T0 + (k + 1) * DAY,
+					       .why = "test",
+					       .score = 50,
 					       .who = "auto"};
 			move(s, id, &m);
 			from = path_of[i].to[k];
@@ -765,14 +888,10 @@ static void test_funnel_counts(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_profiles),
-		cmocka_unit_test(test_contact_source),
-		cmocka_unit_test(test_leads_each),
-		cmocka_unit_test(test_contact_find),
-		cmocka_unit_test(test_events),
-		cmocka_unit_test(test_event_invalid_rejected),
-		cmocka_unit_test(test_qevidence),
-		cmocka_unit_test(test_moves),
+		cmocka_unit_test(test_profiles),      cmocka_unit_test(test_contact_source),
+		cmocka_unit_test(test_leads_each),    cmocka_unit_test(test_contact_find),
+		cmocka_unit_test(test_events),        cmocka_unit_test(test_event_invalid_rejected),
+		cmocka_unit_test(test_qevidence),     cmocka_unit_test(test_moves),
 		cmocka_unit_test(test_funnel_counts),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -253,7 +253,8 @@ static void test_refresh(void **state)
 	assert_int_equal(m.m[0].verified_at, now + 1);
 	members(s, "L1", true, &m);
 	assert_int_equal(m.m[0].verified_at, now);
-	assert_int_equal(q1(path, "SELECT count(*) FROM evidence WHERE how = 'refresh' AND run_id = %lld",
+	assert_int_equal(q1(path,
+			    "SELECT count(*) FROM evidence WHERE how = 'refresh' AND run_id = %lld",
 			    (long long)run.id),
 			 2);
 	assert_int_equal(q1(path, "SELECT count(*) FROM (SELECT contact_id, run_id FROM evidence"
@@ -434,8 +435,8 @@ static enum lg_status take_row(void *arg, const struct store_member *m, struct l
 	assert_true(n >= 0 && n <= 8);
 	out[0] = '\0';
 	for (long i = 0; i < n; i++)
-		snprintf(out + strlen(out), 128 - strlen(out), "%s%.*s", i ? "|" : "", (int)c[i].len,
-			 c[i].s);
+		snprintf(out + strlen(out), 128 - strlen(out), "%s%.*s", i ? "|" : "",
+			 (int)c[i].len, c[i].s);
 	return LG_OK;
 }
 
@@ -463,7 +464,9 @@ static void test_list_rows(void **state)
 	begin(s);
 	assert_int_equal(store_verify_begin(s, "L", NULL, "in.csv", "F", T0, &run, &e), LG_OK);
 	assert_int_equal(store_verify_header(s, &run, b.data, b.len, 1, &e), LG_OK);
-	const struct io_cell r1[] = {{"Ann", 3, true}, {" ANN@x.com", 10, true}, {"a, \"b\"\n", 7, false}};
+	const struct io_cell r1[] = {{"Ann", 3, true},
+				     {" ANN@x.com", 10, true},
+				     {"a, \"b\"\n", 7, false}};
 	const struct io_cell r2[] = {{"", 0, true}, {"bob@y.org", 9, true}, {"", 0, true}};
 	const struct io_cell *rows[] = {r1, r2};
 	const char *addr[] = {"ann@x.com", "bob@y.org"};
@@ -473,7 +476,8 @@ static void test_list_rows(void **state)
 		io_cells_pack(&b, rows[i], 3);
 		v.cells = b.data;
 		v.cells_len = b.len;
-		struct store_profile p = {.employees = -1, .first_name = i ? NULL : "Ann",
+		struct store_profile p = {.employees = -1,
+					  .first_name = i ? NULL : "Ann",
 					  .last_name = i ? NULL : "Lee"};
 		v.profile = &p;
 		assert_int_equal(store_verify_row(s, &run, &v, T0, &e), LG_OK);
@@ -557,7 +561,8 @@ static void test_reverify_first(void **state)
 	int64_t now = T0 + 40 * DAY, before = T0 + 10 * DAY; /* stale: a, b, c */
 
 	/* Without a request: the stalest. */
-	assert_string_equal(plan(s, 0, before, 10, now, &run, &g, buf, sizeof(buf)), "a@x.com,b@x.com,"
+	assert_string_equal(plan(s, 0, before, 10, now, &run, &g, buf, sizeof(buf)),
+			    "a@x.com,b@x.com,"
 			    "c@x.com");
 	run_finish(s, &run, now);
 
@@ -571,7 +576,8 @@ static void test_reverify_first(void **state)
 	run_finish(s, &run, now); /* finished without refreshing r: still asked for */
 	assert_int_equal(q1(path, "SELECT count(*) FROM reverify"), 1);
 	/* The budget counts it. */
-	assert_string_equal(plan(s, 0, before, 2, now, &run, &g, buf, sizeof(buf)), "r@x.com,a@x.com");
+	assert_string_equal(plan(s, 0, before, 2, now, &run, &g, buf, sizeof(buf)),
+			    "r@x.com,a@x.com");
 	run_finish(s, &run, now);
 	assert_string_equal(plan(s, 0, before, 1, now, &run, &g, buf, sizeof(buf)), "r@x.com");
 	run_finish(s, &run, now);
@@ -615,8 +621,9 @@ static void test_reverify_first(void **state)
 	refresh_done(s, &run, &g.d[0], VERIFY_DELIVERABLE, now + 6);
 	commit(s);
 	run_finish(s, &run, now + 6);
-	assert_int_equal(q1(path, "SELECT count(*) FROM reverify r JOIN contacts c"
-				  " ON c.id = r.contact_id WHERE c.address IN ('q@x.com', 's@x.com')"),
+	assert_int_equal(q1(path,
+			    "SELECT count(*) FROM reverify r JOIN contacts c"
+			    " ON c.id = r.contact_id WHERE c.address IN ('q@x.com', 's@x.com')"),
 			 2);
 	assert_int_equal(q1(path, "SELECT count(*) FROM reverify"), 2);
 	assert_string_equal(plan(s, 0, before, 10, now + 7, &run, &g, buf, sizeof(buf)),
@@ -642,14 +649,15 @@ static void test_plan_funnel_first(void **state)
 	db_path(path, sizeof(path), "funnel-first.db");
 	struct store *s = open_write(path);
 	const char *addr[] = {"a@x.com", "b@x.com", "c@x.com", "d@x.com", "e@x.com", "f@x.com"};
-	const int64_t at[] = {T0, T0 + DAY, T0 + 2 * DAY, T0 + 3 * DAY, T0 + 30 * DAY, T0 + 4 * DAY};
+	const int64_t at[] = {T0,           T0 + DAY,      T0 + 2 * DAY,
+			      T0 + 3 * DAY, T0 + 30 * DAY, T0 + 4 * DAY};
 	verified_at_times(s, "L", addr, at, 6);
 	list_get(s, "L", &l);
 	/* c an MQL, then HQL; d an SQL; e an MQL but recent; f recycled; b disqualified */
 	static const struct {
 		const char *address, *path;
 	} moves[] = {
-		{"c@x.com", "mql hql"}, {"d@x.com", "mql hql sal sql"}, {"e@x.com", "mql"},
+		{"c@x.com", "mql hql"},      {"d@x.com", "mql hql sal sql"}, {"e@x.com", "mql"},
 		{"f@x.com", "mql recycled"}, {"b@x.com", "disqualified"},
 	};
 	begin(s);
@@ -658,7 +666,10 @@ static void test_plan_funnel_first(void **state)
 		const char *from = "lead";
 		snprintf(p, sizeof(p), "%s", moves[i].path);
 		for (char *to = strtok_r(p, " ", &save); to; to = strtok_r(NULL, " ", &save)) {
-			struct store_move m = {.from = from, .to = to, .at = T0 + 5 * DAY, .why = "test",
+			struct store_move m = {.from = from,
+					       .to = to,
+					       .at = T0 + 5 * DAY,
+					       .why = "test",
 					       .who = "auto"};
 			move(s, contact_id(s, moves[i].address), &m);
 			from = to; /* the stage just entered (strtok_r ended it in p) */

@@ -23,13 +23,14 @@ static void test_verify_run(void **state)
 	db_path(path, sizeof(path), "verify.db");
 	struct store *s = open_write(path);
 	begin(s);
-	assert_int_equal(store_verify_begin(s, "Q4 webinar", "hubspot", "in.csv", "fp", T0, &run, &e),
+	assert_int_equal(store_verify_begin(s, "Q4 webinar", "hubspot", "in.csv", "fp", T0, &run,
+					    &e),
 			 LG_OK);
 	assert_false(run.resumed);
 	assert_int_equal(run.done, 0);
 	assert_true(run.id > 0 && run.list_id > 0);
-	row(s, &run, "Ann@X.com", VERIFY_DELIVERABLE, VERIFY_R_OK, VERIFY_F_FREE | VERIFY_F_DUPLICATE,
-	    T0);
+	row(s, &run, "Ann@X.com", VERIFY_DELIVERABLE, VERIFY_R_OK,
+	    VERIFY_F_FREE | VERIFY_F_DUPLICATE, T0);
 	/* The same contact in another case: the latest verdict wins. */
 	row(s, &run, "ann@x.com", VERIFY_RISKY, VERIFY_R_ROLE, VERIFY_F_ROLE | VERIFY_F_DUPLICATE,
 	    T0 + 1);
@@ -37,7 +38,8 @@ static void test_verify_run(void **state)
 	row(s, &run, "", VERIFY_UNDELIVERABLE, VERIFY_R_EMPTY, 0, T0); /* no address: not kept */
 	/* The caller's count of contacts is not the store's: it counts the
 	 * members the run recorded. */
-	struct store_list_counts c = {.rows = 4, .contacts = 99,
+	struct store_list_counts c = {.rows = 4,
+				      .contacts = 99,
 				      .by_status = {[VERIFY_RISKY] = 1, [VERIFY_UNDELIVERABLE] = 2}};
 	assert_int_equal(store_verify_finish(s, &run, &c, T0 + 10, &e), LG_OK);
 	commit(s);
@@ -65,7 +67,8 @@ static void test_verify_run(void **state)
 	assert_true(g.m[i].contact_id > 0);
 	assert_int_equal(g.m[i].status, VERIFY_RISKY);
 	assert_int_equal(g.m[i].reason, VERIFY_R_ROLE);
-	assert_int_equal(g.m[i].flags, VERIFY_F_ROLE); /* duplicate is the row's, not the contact's */
+	assert_int_equal(g.m[i].flags,
+			 VERIFY_F_ROLE); /* duplicate is the row's, not the contact's */
 	assert_int_equal(g.m[i].verified_at, T0 + 1);
 	assert_int_equal(g.m[i].suppressed, STORE_SUPPRESS_NONE);
 	i = member(&g, "bob@y.org");
@@ -83,15 +86,16 @@ static void test_verify_run(void **state)
 
 	/* One contact per address, one evidence row per contact and run. */
 	assert_int_equal(q1(path, "SELECT count(*) FROM contacts"), 2);
-	assert_int_equal(q1(path, "SELECT count(*) FROM evidence WHERE run_id = %lld", (long long)run.id),
+	assert_int_equal(q1(path, "SELECT count(*) FROM evidence WHERE run_id = %lld",
+			    (long long)run.id),
 			 2);
 	assert_int_equal(q1(path, "SELECT count(*) FROM contacts WHERE address = 'ann@x.com'"), 1);
 
 	/* A second version of the list. */
 	struct store_run run2;
 	begin(s);
-	assert_int_equal(store_verify_begin(s, "Q4 webinar", NULL, "in2.csv", "fp2", T0 + DAY, &run2,
-					    &e),
+	assert_int_equal(store_verify_begin(s, "Q4 webinar", NULL, "in2.csv", "fp2", T0 + DAY,
+					    &run2, &e),
 			 LG_OK);
 	assert_int_equal(run2.list_id, run.list_id);
 	assert_true(run2.id != run.id);
@@ -146,15 +150,18 @@ static void test_resume(void **state)
 	/* The whole input again: what was recorded changes nothing. */
 	row(s, &again, "a@x.com", VERIFY_DELIVERABLE, VERIFY_R_OK, 0, T0);
 	row(s, &again, "b@x.com", VERIFY_RISKY, VERIFY_R_ROLE, VERIFY_F_ROLE, T0);
-	assert_int_equal(q1(path, "SELECT count(*) FROM members WHERE run_id = %lld", (long long)run.id),
+	assert_int_equal(q1(path, "SELECT count(*) FROM members WHERE run_id = %lld",
+			    (long long)run.id),
 			 2);
 	row(s, &again, "c@x.com", VERIFY_DELIVERABLE, VERIFY_R_OK, 0, T0 + 60);
 	finish(s, &again, 3, 3, T0 + 60);
 	commit(s);
 
-	assert_int_equal(q1(path, "SELECT count(*) FROM members WHERE run_id = %lld", (long long)run.id),
+	assert_int_equal(q1(path, "SELECT count(*) FROM members WHERE run_id = %lld",
+			    (long long)run.id),
 			 3);
-	assert_int_equal(q1(path, "SELECT count(*) FROM evidence WHERE run_id = %lld", (long long)run.id),
+	assert_int_equal(q1(path, "SELECT count(*) FROM evidence WHERE run_id = %lld",
+			    (long long)run.id),
 			 3);
 	assert_int_equal(q1(path, "SELECT count(*) FROM evidence"), 3);
 	assert_int_equal(q1(path, "SELECT count(*) FROM contacts"), 3);
@@ -197,9 +204,11 @@ static void test_resume_other_input(void **state)
 	assert_true(r2.id != r1.id);
 	assert_int_equal(r2.done, 0);
 	commit(s);
-	assert_int_equal(q1(path, "SELECT count(*) FROM members WHERE run_id = %lld", (long long)r1.id),
+	assert_int_equal(q1(path, "SELECT count(*) FROM members WHERE run_id = %lld",
+			    (long long)r1.id),
 			 0);
-	assert_int_equal(q1(path, "SELECT count(*) FROM evidence WHERE run_id = %lld", (long long)r1.id),
+	assert_int_equal(q1(path, "SELECT count(*) FROM evidence WHERE run_id = %lld",
+			    (long long)r1.id),
 			 2);
 	begin(s);
 	row(s, &r2, "c@x.com", VERIFY_DELIVERABLE, VERIFY_R_OK, 0, T0 + 1);
@@ -220,7 +229,8 @@ static void test_resume_other_input(void **state)
 	assert_false(r1.resumed);
 	assert_true(r1.id != r3.id);
 	commit(s);
-	assert_int_equal(q1(path, "SELECT count(*) FROM members WHERE run_id = %lld", (long long)r3.id),
+	assert_int_equal(q1(path, "SELECT count(*) FROM members WHERE run_id = %lld",
+			    (long long)r3.id),
 			 0);
 	store_close(s);
 }
@@ -254,7 +264,8 @@ static void test_discarded_run_not_resumed(void **state)
 	finish(s, &r3, 1, 1, T0 + 2);
 	commit(s);
 	/* The version's evidence is the verdict it recorded. */
-	assert_int_equal(q1(path, "SELECT status FROM evidence WHERE run_id = %lld", (long long)r3.id),
+	assert_int_equal(q1(path, "SELECT status FROM evidence WHERE run_id = %lld",
+			    (long long)r3.id),
 			 VERIFY_DELIVERABLE);
 	assert_false(r3.resumed && r3.done == 0);
 	store_close(s);
@@ -271,10 +282,14 @@ static void test_domains(void **state)
 
 	db_path(path, sizeof(path), "domains.db");
 	struct store *s = open_write(path);
-	struct dns_result d = {.mx = "aspmx.l.google.com", .outcome = DNS_MX,
-			       .provider = DNS_PROV_GOOGLE, .answered_at = (uint32_t)T0,
+	struct dns_result d = {.mx = "aspmx.l.google.com",
+			       .outcome = DNS_MX,
+			       .provider = DNS_PROV_GOOGLE,
+			       .answered_at = (uint32_t)T0,
 			       .expires_at = (uint32_t)(T0 + 3600)};
-	struct dns_result nx = {.mx = NULL, .outcome = DNS_NXDOMAIN, .answered_at = (uint32_t)T0,
+	struct dns_result nx = {.mx = NULL,
+				.outcome = DNS_NXDOMAIN,
+				.answered_at = (uint32_t)T0,
 				.expires_at = (uint32_t)(T0 + 900)};
 	begin(s);
 	assert_int_equal(store_domain_put(s, "northwind.example", 17, &d, &e), LG_OK);
@@ -360,7 +375,8 @@ static void test_bounce_duplicate(void **state)
 	commit(s);
 	assert_int_equal(q1(path, "SELECT count(*) FROM bounces"), 3);
 	assert_int_equal(q1(path, "SELECT count(*) FROM suppressions"), 1);
-	assert_int_equal(q1(path, "SELECT count(*) FROM suppressions WHERE address = 'x@y.example'"),
+	assert_int_equal(q1(path,
+			    "SELECT count(*) FROM suppressions WHERE address = 'x@y.example'"),
 			 1);
 	assert_int_equal(q1(path, "SELECT count(*) FROM runs WHERE kind = 'import'"), 2);
 	assert_int_equal(q1(path, "SELECT count(*) FROM runs WHERE finished_at IS NOT NULL"), 1);
@@ -389,8 +405,8 @@ static void test_hard_bounce(void **state)
 
 	db_path(path, sizeof(path), "hard.db");
 	struct store *s = open_write(path);
-	const char *addr[] = {"after@x.com", "before@x.com", "soft@x.com", "spam@x.com",
-			      "unsub@x.com", "never@x.com"};
+	const char *addr[] = {"after@x.com", "before@x.com", "soft@x.com",
+			      "spam@x.com",  "unsub@x.com",  "never@x.com"};
 	verified_list(s, "L", addr, 6, T0);
 	members(s, "L", true, &g);
 	assert_int_equal(g.n, 6);
@@ -401,18 +417,20 @@ static void test_hard_bounce(void **state)
 	assert_int_equal(store_export_begin(s, &li, "out.csv", T0 + 100, &export_id, &e), LG_OK);
 	for (i = 0; i < g.n; i++)
 		if (strcmp(g.m[i].address, "never@x.com"))
-			assert_int_equal(store_export_row(s, export_id, &li, g.m[i].contact_id, T0 + 100,
-							  &e),
+			assert_int_equal(store_export_row(s, export_id, &li, g.m[i].contact_id,
+							  T0 + 100, &e),
 					 LG_OK);
 	assert_int_equal(store_export_finish(s, export_id, 5, &e), LG_OK);
 	commit(s);
 	list_get(s, "L", &li);
 	assert_int_equal(li.exported, 5);
 	assert_int_equal(li.hard_bounced, 0);
-	assert_int_equal(q1(path, "SELECT rows FROM exports WHERE id = %lld", (long long)export_id), 5);
+	assert_int_equal(q1(path, "SELECT rows FROM exports WHERE id = %lld", (long long)export_id),
+			 5);
 
 	begin(s);
-	assert_int_equal(store_run_begin(s, "import", li.id, "bounces.csv", T0 + 500, &run, &e), LG_OK);
+	assert_int_equal(store_run_begin(s, "import", li.id, "bounces.csv", T0 + 500, &run, &e),
+			 LG_OK);
 	/* Bounced after its export (and written in another case): counts. */
 	assert_int_equal(bounce(s, &run, "After@X.com", "hard", "k-after", T0 + 200, T0 + 500),
 			 STORE_BOUNCE_SUPPRESSED);
@@ -425,7 +443,8 @@ static void test_hard_bounce(void **state)
 			 STORE_BOUNCE_RECORDED);
 	assert_int_equal(bounce(s, &run, "spam@x.com", "complaint", "k-spam", T0 + 200, T0 + 500),
 			 STORE_BOUNCE_SUPPRESSED);
-	assert_int_equal(bounce(s, &run, "unsub@x.com", "unsubscribe", "k-unsub", T0 + 200, T0 + 500),
+	assert_int_equal(bounce(s, &run, "unsub@x.com", "unsubscribe", "k-unsub", T0 + 200,
+				T0 + 500),
 			 STORE_BOUNCE_SUPPRESSED);
 	/* A second hard bounce of the same address counts once. */
 	assert_int_equal(bounce(s, &run, "after@x.com", "hard", "k-after-2", T0 + 300, T0 + 500),
@@ -465,7 +484,8 @@ static void test_hard_bounce(void **state)
 
 	/* The bounce is evidence too; the bounces name the list. */
 	assert_int_equal(q1(path, "SELECT count(*) FROM evidence WHERE how = 'bounce'"), 2);
-	assert_int_equal(q1(path, "SELECT count(*) FROM bounces WHERE list_id = %lld", (long long)li.id),
+	assert_int_equal(q1(path, "SELECT count(*) FROM bounces WHERE list_id = %lld",
+			    (long long)li.id),
 			 7);
 	assert_int_equal(q1(path, "SELECT count(*) FROM bounces WHERE contact_id IS NULL"), 0);
 	store_close(s);
@@ -533,7 +553,8 @@ static void test_unknown_keeps_verdict(void **state)
 	const char *addr[] = {"a@x.com"};
 	verified_list(s, "L", addr, 1, T0);
 	begin(s);
-	assert_int_equal(store_verify_begin(s, "L", NULL, "in.csv", "F2", T0 + DAY, &run, &e), LG_OK);
+	assert_int_equal(store_verify_begin(s, "L", NULL, "in.csv", "F2", T0 + DAY, &run, &e),
+			 LG_OK);
 	row(s, &run, "a@x.com", VERIFY_UNKNOWN, VERIFY_R_TIMEOUT, 0, T0 + DAY);
 	row(s, &run, "b@x.com", VERIFY_UNKNOWN, VERIFY_R_SERVFAIL, 0, T0 + DAY);
 	finish(s, &run, 2, 2, T0 + DAY);
@@ -548,8 +569,10 @@ static void test_unknown_keeps_verdict(void **state)
 	assert_int_equal(g.m[i].status, VERIFY_UNKNOWN);
 	assert_int_equal(g.m[i].reason, VERIFY_R_SERVFAIL);
 	/* The run's evidence says what it found. */
-	assert_int_equal(q1(path, "SELECT e.status FROM evidence e JOIN contacts c ON c.id = e.contact_id"
-				  " WHERE c.address = 'a@x.com' AND e.run_id = %lld", (long long)run.id),
+	assert_int_equal(q1(path,
+			    "SELECT e.status FROM evidence e JOIN contacts c ON c.id = e.contact_id"
+			    " WHERE c.address = 'a@x.com' AND e.run_id = %lld",
+			    (long long)run.id),
 			 VERIFY_UNKNOWN);
 
 	/* A decided verdict replaces an unknown one. */
@@ -577,7 +600,8 @@ static void test_unknown_keeps_verdict(void **state)
 	assert_int_equal(q1(path, "SELECT status FROM contacts WHERE address = 'a@x.com'"),
 			 VERIFY_DELIVERABLE);
 	assert_int_equal(q1(path, "SELECT verified_at FROM contacts WHERE address = 'a@x.com'"), T0);
-	assert_int_equal(q1(path, "SELECT status FROM evidence WHERE run_id = %lld", (long long)plan.id),
+	assert_int_equal(q1(path, "SELECT status FROM evidence WHERE run_id = %lld",
+			    (long long)plan.id),
 			 VERIFY_UNKNOWN);
 	store_close(s);
 }

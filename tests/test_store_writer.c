@@ -35,15 +35,18 @@ static void test_writer(void **state)
 		struct store_verdict v = verdict(addr, VERIFY_DELIVERABLE, VERIFY_R_OK, 0, T0);
 		char note[32];
 		snprintf(note, sizeof(note), "row %d", i);
-		const struct io_cell cells[] = {{addr, strlen(addr), true}, {note, strlen(note), true}};
+		const struct io_cell cells[] = {{addr, strlen(addr), true},
+						{note, strlen(note), true}};
 		struct lg_arena *a = store_writer_arena(w);
 		v.cells_len = io_cells_packed_len(cells, 2);
 		void *packed = lg_arena_alloc(a, v.cells_len, 1);
 		io_cells_pack_to(packed, cells, 2);
 		v.cells = packed;
 		if (i % 3 == 0) {
-			struct store_profile *p = lg_arena_alloc(a, sizeof(*p), _Alignof(struct store_profile));
-			*p = (struct store_profile){.employees = i, .title = lg_arena_memdup(a, note, strlen(note))};
+			struct store_profile *p = lg_arena_alloc(a, sizeof(*p),
+								 _Alignof(struct store_profile));
+			*p = (struct store_profile){.employees = i,
+						    .title = lg_arena_memdup(a, note, strlen(note))};
 			v.profile = p;
 		}
 		assert_int_equal(store_writer_verdict(w, &v, &e), LG_OK);
@@ -53,7 +56,9 @@ static void test_writer(void **state)
 			snprintf(dom, sizeof(dom), "d%d.example", i);
 			char mx[32];
 			snprintf(mx, sizeof(mx), "mx%d.example", i);
-			struct dns_result d = {.mx = mx, .outcome = DNS_MX, .answered_at = (uint32_t)T0,
+			struct dns_result d = {.mx = mx,
+					       .outcome = DNS_MX,
+					       .answered_at = (uint32_t)T0,
 					       .expires_at = (uint32_t)(T0 + 3600)};
 			assert_int_equal(store_writer_dns(w, dom, strlen(dom), &d, &e), LG_OK);
 			memset(mx, 'z', sizeof(mx) - 1);
@@ -63,17 +68,28 @@ static void test_writer(void **state)
 	assert_int_equal(store_writer_finish(w, &e), LG_OK);
 	store_writer_free(w);
 	assert_int_equal(q1(path, "SELECT count(*) FROM contacts WHERE source = 'crm'"), N);
-	assert_int_equal(q1(path, "SELECT count(*) FROM evidence WHERE run_id = %lld", (long long)run.id), N);
-	assert_int_equal(q1(path, "SELECT count(*) FROM members WHERE run_id = %lld", (long long)run.id), N);
-	assert_int_equal(q1(path, "SELECT count(*) FROM member_rows WHERE run_id = %lld", (long long)run.id), N);
+	assert_int_equal(q1(path, "SELECT count(*) FROM evidence WHERE run_id = %lld",
+			    (long long)run.id),
+			 N);
+	assert_int_equal(q1(path, "SELECT count(*) FROM members WHERE run_id = %lld",
+			    (long long)run.id),
+			 N);
+	assert_int_equal(q1(path, "SELECT count(*) FROM member_rows WHERE run_id = %lld",
+			    (long long)run.id),
+			 N);
 	assert_int_equal(q1(path, "SELECT count(*) FROM profiles"), (N + 2) / 3);
-	assert_int_equal(q1(path, "SELECT employees FROM profiles p JOIN contacts c ON c.id = p.contact_id"
-			 " WHERE c.address = 'u99@d9.example'"), 99);
+	assert_int_equal(
+		q1(path, "SELECT employees FROM profiles p JOIN contacts c ON c.id = p.contact_id"
+			 " WHERE c.address = 'u99@d9.example'"),
+		99);
 	char buf[64];
-	assert_string_equal(qtext(path, buf, sizeof(buf), "SELECT title FROM profiles p JOIN contacts c"
-				  " ON c.id = p.contact_id WHERE c.address = 'u99@d9.example'"), "row 99");
+	assert_string_equal(qtext(path, buf, sizeof(buf),
+				  "SELECT title FROM profiles p JOIN contacts c"
+				  " ON c.id = p.contact_id WHERE c.address = 'u99@d9.example'"),
+			    "row 99");
 	assert_int_equal(q1(path, "SELECT count(*) FROM domains"), NDNS);
-	assert_string_equal(qtext(path, buf, sizeof(buf), "SELECT mx FROM domains WHERE domain = 'd6.example'"),
+	assert_string_equal(qtext(path, buf, sizeof(buf),
+				  "SELECT mx FROM domains WHERE domain = 'd6.example'"),
 			    "mx6.example");
 	begin(s);
 	finish(s, &run, N, N, T0);
@@ -91,8 +107,12 @@ static void test_writer(void **state)
 	struct store_verdict v = verdict("late@d1.example", VERIFY_DELIVERABLE, VERIFY_R_OK, 0, T0);
 	assert_int_equal(store_writer_verdict(w, &v, &e), LG_OK);
 	store_writer_free(w);
-	assert_int_equal(q1(path, "SELECT count(*) FROM contacts WHERE address = 'late@d1.example'"), 0);
-	assert_int_equal(q1(path, "SELECT count(*) FROM members WHERE run_id = %lld", (long long)run2.id), 0);
+	assert_int_equal(q1(path,
+			    "SELECT count(*) FROM contacts WHERE address = 'late@d1.example'"),
+			 0);
+	assert_int_equal(q1(path, "SELECT count(*) FROM members WHERE run_id = %lld",
+			    (long long)run2.id),
+			 0);
 	store_close(s);
 }
 

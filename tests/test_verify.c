@@ -130,15 +130,19 @@ static void test_vectors(void **state)
 		bool ok = !strcmp(field[1], verify_status_name(r.status)) &&
 			  !strcmp(field[2], verify_reason_name(r.reason)) &&
 			  same(field[3], flags, fl) &&
-			  same(strcmp(field[4], "-") ? norm.data : "-", r.normalized, r.normalized_len) &&
-			  same(strcmp(field[5], "-") ? sugg.data : "-", r.suggestion, r.suggestion_len);
+			  same(strcmp(field[4], "-") ? norm.data : "-", r.normalized,
+			       r.normalized_len) &&
+			  same(strcmp(field[5], "-") ? sugg.data : "-", r.suggestion,
+			       r.suggestion_len);
 		if (!ok) {
 			bad++;
 			fprintf(stderr,
-				"addresses.tsv:%u: %s\n  want %s %s [%s] %s %s\n  got  %s %s [%s] %.*s %.*s\n",
+				"addresses.tsv:%u: %s\n  want %s %s [%s] %s %s\n  got  %s %s [%s] "
+				"%.*s %.*s\n",
 				lineno, field[0], field[1], field[2], field[3], field[4], field[5],
 				verify_status_name(r.status), verify_reason_name(r.reason), flags,
-				(int)r.normalized_len, r.normalized, (int)r.suggestion_len, r.suggestion);
+				(int)r.normalized_len, r.normalized, (int)r.suggestion_len,
+				r.suggestion);
 		}
 	}
 	fclose(f);
@@ -192,9 +196,15 @@ static void test_duplicates(void **state)
 	assert_true(r.flags & VERIFY_F_DUPLICATE);
 
 	/* One address in three spellings of its domain, and a Unicode case. */
-	row(c, "a@b\xc3\xbc" "cher.de", &r);
+	row(c,
+	    "a@b\xc3\xbc"
+	    "cher.de",
+	    &r);
 	assert_int_equal(r.flags & VERIFY_F_DUPLICATE, 0);
-	row(c, "a@B\xc3\x9c" "CHER.DE", &r);
+	row(c,
+	    "a@B\xc3\x9c"
+	    "CHER.DE",
+	    &r);
 	assert_true(r.flags & VERIFY_F_DUPLICATE);
 	row(c, "A@xn--bcher-kva.de", &r);
 	assert_true(r.flags & VERIFY_F_DUPLICATE);
@@ -240,12 +250,20 @@ static void test_list_frequent_typo(void **state)
 	/* Frequency counts on the domain, however it is spelled; and a
 	 * Unicode domain is compared through its ASCII skeleton. */
 	for (unsigned i = 0; i < conf.typo_frequent_min; i++) {
-		snprintf(buf, sizeof(buf), i % 2 ? "u%u@b\xc3\xbc" "cher-versand.de" : "u%u@xn--bcher-versand-wob.de", i);
+		snprintf(buf, sizeof(buf),
+			 i % 2 ? "u%u@b\xc3\xbc"
+				 "cher-versand.de"
+			       : "u%u@xn--bcher-versand-wob.de",
+			 i);
 		row(c, buf, &r);
 	}
-	row(c, "v@b\xc3\xbc" "cher-versnd.de", &r);
+	row(c,
+	    "v@b\xc3\xbc"
+	    "cher-versnd.de",
+	    &r);
 	assert_true(r.flags & VERIFY_F_TYPO);
-	assert_string_equal(r.suggestion, "v@b\xc3\xbc" "cher-versand.de");
+	assert_string_equal(r.suggestion, "v@b\xc3\xbc"
+					  "cher-versand.de");
 	row(c, "w@bucher-versand.de", &r); /* the accent dropped: a different domain */
 	assert_true(r.flags & VERIFY_F_TYPO);
 
@@ -263,7 +281,8 @@ static void test_config_lists(void **state)
 	(void)state;
 	struct conf c;
 	conf_init(&c);
-	const char role[] = "founders\n", disp[] = "acme-robotics.io\n", allow[] = "mailinator.com\n";
+	const char role[] = "founders\n", disp[] = "acme-robotics.io\n",
+		   allow[] = "mailinator.com\n";
 	conf_list_add_text(&c, &c.role, role, sizeof(role) - 1);
 	conf_list_add_text(&c, &c.disposable, disp, sizeof(disp) - 1);
 	conf_list_add_text(&c, &c.allow, allow, sizeof(allow) - 1);
@@ -308,15 +327,23 @@ static void test_one_edit(void **state)
 		const char *a, *b;
 		bool want;
 	} v[] = {
-		{"gmail.com", "gmial.com", true},  {"gmail.com", "gmai.com", true},
-		{"gmail.com", "gmaill.com", true}, {"gmail.com", "gmail.co", true},
-		{"gmail.com", "gnail.com", true},  {"gmail.com", "gmail.com", false},
-		{"gmail.com", "mgial.com", false}, {"gmail.com", "gm.com", false},
-		{"ab", "ba", true},                {"", "a", true}, {"abc", "cab", false},
+		{"gmail.com", "gmial.com", true},
+		{"gmail.com", "gmai.com", true},
+		{"gmail.com", "gmaill.com", true},
+		{"gmail.com", "gmail.co", true},
+		{"gmail.com", "gnail.com", true},
+		{"gmail.com", "gmail.com", false},
+		{"gmail.com", "mgial.com", false},
+		{"gmail.com", "gm.com", false},
+		{"ab", "ba", true},
+		{"", "a", true},
+		{"abc", "cab", false},
 	};
 	for (size_t i = 0; i < sizeof(v) / sizeof(*v); i++) {
-		assert_int_equal(syntax_one_edit(v[i].a, strlen(v[i].a), v[i].b, strlen(v[i].b)), v[i].want);
-		assert_int_equal(syntax_one_edit(v[i].b, strlen(v[i].b), v[i].a, strlen(v[i].a)), v[i].want);
+		assert_int_equal(syntax_one_edit(v[i].a, strlen(v[i].a), v[i].b, strlen(v[i].b)),
+				 v[i].want);
+		assert_int_equal(syntax_one_edit(v[i].b, strlen(v[i].b), v[i].a, strlen(v[i].a)),
+				 v[i].want);
 	}
 }
 
@@ -718,9 +745,18 @@ static void test_keys(void **state)
 		{"x@co.uk", true, "x@co.uk", "co.uk"}, /* a public suffix itself: two labels */
 		{"Ann+News@Fabrikam.com", true, "ann+news@fabrikam.com", "fabrikam.com"},
 		{"\"John.Doe\"@Fabrikam.com", true, "\"john.doe\"@fabrikam.com", "fabrikam.com"},
-		{"J\xc3\xb6rg@B\xc3\xbc" "cher.DE", true, "j\xc3\xb6rg@xn--bcher-kva.de", "xn--bcher-kva.de"},
-		{"\xc3\x84" "DAM@x.com", true, "\xc3\x84" "dam@x.com", "x.com"},
-		{"a@Mail.B\xc3\xbc" "cher.co.uk", true, "a@mail.xn--bcher-kva.co.uk", "xn--bcher-kva.co.uk"},
+		{"J\xc3\xb6rg@B\xc3\xbc"
+		 "cher.DE",
+		 true, "j\xc3\xb6rg@xn--bcher-kva.de", "xn--bcher-kva.de"},
+		{"\xc3\x84"
+		 "DAM@x.com",
+		 true,
+		 "\xc3\x84"
+		 "dam@x.com",
+		 "x.com"},
+		{"a@Mail.B\xc3\xbc"
+		 "cher.co.uk",
+		 true, "a@mail.xn--bcher-kva.co.uk", "xn--bcher-kva.co.uk"},
 		{"A@X.com, b@y.com", true, "a@x.com", "x.com"}, /* the first of several */
 		{"  Bad..Dots@X.com ", false, "bad..dots@x.com", ""},
 		{"Not An Address", false, "not an address", ""},
@@ -736,7 +772,8 @@ static void test_keys(void **state)
 		const char *acct;
 		size_t n = verify_account_key(&r, &acct);
 		if (n != strlen(v[i].account) || memcmp(acct, v[i].account, n))
-			fail_msg("%s: account '%.*s', want '%s'", v[i].in, (int)n, acct, v[i].account);
+			fail_msg("%s: account '%.*s', want '%s'", v[i].in, (int)n, acct,
+				 v[i].account);
 	}
 	lg_buf_release(&key);
 
@@ -747,7 +784,9 @@ static void test_keys(void **state)
 		{"Mail.Fabrikam.CO.UK", "fabrikam.co.uk"},
 		{"www.acme.com", "acme.com"},
 		{"acme.com ", "acme.com"}, /* postmaster@acme.com: trimmed like an address */
-		{"b\xc3\xbc" "cher.de", "xn--bcher-kva.de"},
+		{"b\xc3\xbc"
+		 "cher.de",
+		 "xn--bcher-kva.de"},
 		{"xn--bcher-kva.de", "xn--bcher-kva.de"},
 		{"not a domain", ""},
 		{"", ""},
@@ -764,20 +803,13 @@ static void test_keys(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_vectors),
-		cmocka_unit_test(test_keys),
-		cmocka_unit_test(test_duplicates),
-		cmocka_unit_test(test_list_frequent_typo),
-		cmocka_unit_test(test_config_lists),
-		cmocka_unit_test(test_tables),
-		cmocka_unit_test(test_one_edit),
-		cmocka_unit_test(test_gate_wilson),
-		cmocka_unit_test(test_gate_record_p),
-		cmocka_unit_test(test_gate_predicted),
-		cmocka_unit_test(test_gate_observed),
-		cmocka_unit_test(test_gate_empty),
-		cmocka_unit_test(test_gate_min_records),
-		cmocka_unit_test(test_gate_refresh_days),
+		cmocka_unit_test(test_vectors),          cmocka_unit_test(test_keys),
+		cmocka_unit_test(test_duplicates),       cmocka_unit_test(test_list_frequent_typo),
+		cmocka_unit_test(test_config_lists),     cmocka_unit_test(test_tables),
+		cmocka_unit_test(test_one_edit),         cmocka_unit_test(test_gate_wilson),
+		cmocka_unit_test(test_gate_record_p),    cmocka_unit_test(test_gate_predicted),
+		cmocka_unit_test(test_gate_observed),    cmocka_unit_test(test_gate_empty),
+		cmocka_unit_test(test_gate_min_records), cmocka_unit_test(test_gate_refresh_days),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -12,10 +12,10 @@
 
 /* Special-use names that never receive mail.  Last-label suffixes: */
 static const char *const special_tlds[] = {
-	"test", "invalid", "example", "localhost", /* RFC 6761 6.2-6.5 */
-	"local",                                   /* RFC 6762 */
-	"onion",                                   /* RFC 7686 */
-	"alt",                                     /* RFC 9476 */
+	"test",  "invalid", "example", "localhost", /* RFC 6761 6.2-6.5 */
+	"local",                                    /* RFC 6762 */
+	"onion",                                    /* RFC 7686 */
+	"alt",                                      /* RFC 9476 */
 };
 /* ... and whole names, matched with their subdomains: */
 static const char *const special_names[] = {
@@ -60,7 +60,8 @@ static enum verify_reason scan_labels(const char *d, size_t n, bool *idn)
 		if (i < n && d[i] != '.') {
 			unsigned char c = (unsigned char)d[i];
 			if (!is_ldh(c))
-				return (c == '(' || c == ')') ? VERIFY_R_COMMENT : VERIFY_R_DOMAIN_CHAR;
+				return (c == '(' || c == ')') ? VERIFY_R_COMMENT
+							      : VERIFY_R_DOMAIN_CHAR;
 			if (c >= 0x80)
 				*idn = true;
 			continue;
@@ -110,7 +111,8 @@ static bool tld_known(struct verify_ctx *ctx, const char *tld, size_t n)
 		char buf[VERIFY_LABEL_MAX + 1];
 		memcpy(buf, tld, n);
 		buf[n] = '\0';
-		*v = 1 + (psl_is_public_suffix2(ctx->psl, buf, PSL_TYPE_ANY | PSL_TYPE_NO_STAR_RULE) != 0);
+		*v = 1 + (psl_is_public_suffix2(ctx->psl, buf,
+						PSL_TYPE_ANY | PSL_TYPE_NO_STAR_RULE) != 0);
 	}
 	return *v == 2;
 }
@@ -167,8 +169,8 @@ void domain_analyse(struct verify_ctx *ctx, const char *d, size_t n, struct doma
 		if (rc != IDN2_OK) {
 			/* Too long only once converted: the length rules speak. */
 			info->reason = rc == IDN2_TOO_BIG_DOMAIN  ? VERIFY_R_DOMAIN_TOO_LONG
-				     : rc == IDN2_TOO_BIG_LABEL ? VERIFY_R_LABEL_TOO_LONG
-								: VERIFY_R_IDNA;
+				       : rc == IDN2_TOO_BIG_LABEL ? VERIFY_R_LABEL_TOO_LONG
+								  : VERIFY_R_IDNA;
 			return;
 		}
 		an = strlen(out);

@@ -37,7 +37,8 @@ static double clamp01(double x)
 	return x > 1 ? 1 : (x > 0 ? x : 0);
 }
 
-double verify_gate_record_p(const struct verify_gate_policy *g, enum verify_status st, double survival)
+double verify_gate_record_p(const struct verify_gate_policy *g, enum verify_status st,
+			    double survival)
 {
 	assert((unsigned)st < VERIFY_STATUS_COUNT);
 	/* The record bounces unless it was good when verified and has stayed
@@ -125,7 +126,8 @@ static bool predicted_passes(const struct verify_gate_policy *g, const struct ve
 	return !d->blocked;
 }
 
-int verify_gate_refresh_days(const struct verify_gate_policy *g, const struct verify_gate_input *never,
+int verify_gate_refresh_days(const struct verify_gate_policy *g,
+			     const struct verify_gate_input *never,
 			     const struct verify_gate_input *keep,
 			     const struct verify_gate_input *fresh, size_t ndays,
 			     struct verify_gate_input *in, struct verify_gate_decision *d)
@@ -157,7 +159,8 @@ int verify_gate_refresh_days(const struct verify_gate_policy *g, const struct ve
 	return found;
 }
 
-unsigned long verify_gate_min_records(const struct verify_gate_policy *g, const struct verify_gate_input *in)
+unsigned long verify_gate_min_records(const struct verify_gate_policy *g,
+				      const struct verify_gate_input *in)
 {
 	if (!in->candidates)
 		return 0;
@@ -168,8 +171,9 @@ unsigned long verify_gate_min_records(const struct verify_gate_policy *g, const 
 	 * as n grows, so the smallest n that passes is found by doubling,
 	 * then bisecting; none passes when even 2^40 records do not. */
 	struct verify_gate_input t = {0};
-#define AT(n) (t.candidates = (n), t.sum_p = p * (double)(n), t.sum_pq = pq * (double)(n), \
-	       predicted_passes(g, &t, &d))
+#define AT(n)                                                                                      \
+	(t.candidates = (n), t.sum_p = p * (double)(n), t.sum_pq = pq * (double)(n),               \
+	 predicted_passes(g, &t, &d))
 	unsigned long lo = 0, hi = 1; /* lo fails (or is 0), hi is being tried */
 	while (!AT(hi)) {
 		if (hi >= 1ul << 40)

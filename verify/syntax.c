@@ -152,7 +152,7 @@ enum verify_reason syntax_local(const char *s, size_t n, struct syntax_split *sp
 			return r;
 		if (close + 1 >= n || s[close + 1] != '@')
 			return memchr(s + close + 1, '@', n - close - 1) ? VERIFY_R_OBSOLETE
-									: VERIFY_R_NO_AT;
+									 : VERIFY_R_NO_AT;
 		sp->quoted = true;
 		sp->local = s;
 		sp->local_len = close + 1;

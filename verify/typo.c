@@ -63,8 +63,11 @@ void typo_index_add(struct typo_index *ti, const char *key, size_t len, const ch
 	const char *dot = memchr(key, '.', len);
 	uint32_t id = (uint32_t)ti->ntargets++;
 	ti->targets[id] = (struct typo_target){
-		.key = key, .len = len, .name = name,
-		.label_len = dot ? (size_t)(dot - key) : len, .from_list = from_list,
+		.key = key,
+		.len = len,
+		.name = name,
+		.label_len = dot ? (size_t)(dot - key) : len,
+		.from_list = from_list,
 	};
 	link_key(ti, key, len, id);
 	for (size_t i = 0; i < len; i++) {
@@ -82,8 +85,8 @@ struct best {
 	bool exact; /* d is itself a target */
 };
 
-static void consider(const struct typo_index *ti, const char *k, size_t kn,
-		     const char *d, size_t n, const char *name, bool with_list, struct best *b)
+static void consider(const struct typo_index *ti, const char *k, size_t kn, const char *d, size_t n,
+		     const char *name, bool with_list, struct best *b)
 {
 	const uint32_t *head = lg_map_get(&ti->variants, k, kn, lg_hash(k, kn));
 	if (!head)

@@ -146,8 +146,10 @@ static struct domain_info *domain_get(struct verify_ctx *ctx, const char *d, siz
 			/* Another spelling (Unicode, A-label) of one domain: its
 			 * rows count on the entry of the A-label. */
 			bool fresh;
-			struct domain_info *c = lg_map_put(&ctx->domains, info->alabel, info->alabel_len,
-							   lg_hash(info->alabel, info->alabel_len), &fresh);
+			struct domain_info *c = lg_map_put(&ctx->domains, info->alabel,
+							   info->alabel_len,
+							   lg_hash(info->alabel, info->alabel_len),
+							   &fresh);
 			if (fresh) {
 				*c = *info;
 				c->canon = c;
@@ -184,8 +186,8 @@ static struct domain_info *domain_get(struct verify_ctx *ctx, const char *d, siz
 	return info;
 }
 
-static void analyse_one(struct verify_ctx *ctx, const char *s, size_t n,
-			struct verify_result *out, bool list)
+static void analyse_one(struct verify_ctx *ctx, const char *s, size_t n, struct verify_result *out,
+			bool list)
 {
 	result_init(out);
 	if (n == 0)
@@ -312,7 +314,8 @@ static bool repair(const char *s, size_t n, struct lg_buf *out)
 		changed |= again;
 	}
 	if (mailto) { /* RFC 6068: the query follows the address */
-		const char *at = memrchr(s, '@', n), *q = at ? memchr(at, '?', n - (size_t)(at - s)) : NULL;
+		const char *at = memrchr(s, '@', n),
+			   *q = at ? memchr(at, '?', n - (size_t)(at - s)) : NULL;
 		if (q)
 			n = (size_t)(q - s);
 	}
@@ -374,7 +377,8 @@ static bool first_of_several(const char *s, size_t n, size_t *off, size_t *len)
 			else if (!quoted && c == '>' && angle)
 				angle--;
 			else if (!quoted && !angle)
-				sep = i == n || c == ',' || c == ';' || (pass && lg_ascii_is_space((unsigned char)c));
+				sep = i == n || c == ',' || c == ';' ||
+				      (pass && lg_ascii_is_space((unsigned char)c));
 			if (!sep) {
 				has_at |= c == '@';
 				continue;
@@ -440,12 +444,15 @@ static void list_row(struct verify_ctx *ctx, const char *cell, size_t len, struc
 		a->flags = (uint16_t)out->flags;
 		if (out->suggestion_len) {
 			if (ctx->nsuggestions == ctx->capsuggestions) {
-				ctx->capsuggestions = ctx->capsuggestions ? 2 * ctx->capsuggestions : 64;
-				ctx->suggestions = lg_xrealloc(ctx->suggestions, ctx->capsuggestions *
-								   sizeof(*ctx->suggestions));
+				ctx->capsuggestions = ctx->capsuggestions ? 2 * ctx->capsuggestions
+									  : 64;
+				ctx->suggestions = lg_xrealloc(ctx->suggestions,
+							       ctx->capsuggestions *
+								       sizeof(*ctx->suggestions));
 			}
-			ctx->suggestions[ctx->nsuggestions++] =
-				lg_arena_memdup(&ctx->addrs.arena, out->suggestion, out->suggestion_len);
+			ctx->suggestions[ctx->nsuggestions++] = lg_arena_memdup(&ctx->addrs.arena,
+										out->suggestion,
+										out->suggestion_len);
 			a->suggestion = (uint32_t)ctx->nsuggestions;
 		}
 		return;
@@ -470,10 +477,14 @@ void verify_list_row(struct verify_ctx *ctx, const char *cell, size_t len, struc
 void verify_apply_dns(struct verify_result *v, enum dns_outcome o)
 {
 	static const enum verify_reason reason[] = {
-		[DNS_PENDING] = VERIFY_R_DNS_SKIPPED,  [DNS_MX] = VERIFY_R_OK,
-		[DNS_IMPLICIT] = VERIFY_R_OK,          [DNS_NULL_MX] = VERIFY_R_NULL_MX,
-		[DNS_NO_MAIL_HOST] = VERIFY_R_NO_MAIL_HOST, [DNS_NXDOMAIN] = VERIFY_R_NXDOMAIN,
-		[DNS_SERVFAIL] = VERIFY_R_SERVFAIL,    [DNS_TIMEOUT] = VERIFY_R_TIMEOUT,
+		[DNS_PENDING] = VERIFY_R_DNS_SKIPPED,
+		[DNS_MX] = VERIFY_R_OK,
+		[DNS_IMPLICIT] = VERIFY_R_OK,
+		[DNS_NULL_MX] = VERIFY_R_NULL_MX,
+		[DNS_NO_MAIL_HOST] = VERIFY_R_NO_MAIL_HOST,
+		[DNS_NXDOMAIN] = VERIFY_R_NXDOMAIN,
+		[DNS_SERVFAIL] = VERIFY_R_SERVFAIL,
+		[DNS_TIMEOUT] = VERIFY_R_TIMEOUT,
 	};
 	enum verify_reason r = (unsigned)o <= DNS_TIMEOUT ? reason[o] : VERIFY_R_TIMEOUT;
 	if (v->reason == VERIFY_R_DISPOSABLE && verify_reason_status(r) != VERIFY_UNDELIVERABLE)
@@ -546,8 +557,7 @@ size_t verify_account_key(const struct verify_result *v, const char **key)
 	return n;
 }
 
-size_t verify_domain_account(struct verify_ctx *ctx, const char *domain, size_t n,
-			     const char **key)
+size_t verify_domain_account(struct verify_ctx *ctx, const char *domain, size_t n, const char **key)
 {
 	/* A domain is taken as an account when postmaster@domain is a valid
 	 * address (RFC 5321 4.5.1: every mail domain has one): the domain

@@ -106,9 +106,9 @@ struct verify_result {
 	size_t normalized_len;
 	const char *suggestion; /* "did you mean": advice only */
 	size_t suggestion_len;
-	const char *domain;     /* the A-label domain, for the DNS stage ("" when it has none) */
+	const char *domain; /* the A-label domain, for the DNS stage ("" when it has none) */
 	size_t domain_len;
-	size_t org_len;         /* its registrable domain is its last org_len bytes */
+	size_t org_len; /* its registrable domain is its last org_len bytes */
 };
 
 /* Names, lower-case, one per entry; borrowed from whoever filled them. */
@@ -146,8 +146,7 @@ void verify_list_row(struct verify_ctx *ctx, const char *cell, size_t len,
 
 /* Verify one address alone: no duplicate or list-frequency state is used
  * or changed. */
-void verify_address(struct verify_ctx *ctx, const char *cell, size_t len,
-		    struct verify_result *out);
+void verify_address(struct verify_ctx *ctx, const char *cell, size_t len, struct verify_result *out);
 
 /*
  * The DNS stage: does this verdict wait for its domain's mail hosts?  True
@@ -211,8 +210,7 @@ size_t verify_account_key(const struct verify_result *v, const char **key);
  * is an account exactly when its postmaster's address is valid.  Borrowed
  * from ctx until it is freed; 0 when the domain is not valid.
  */
-size_t verify_domain_account(struct verify_ctx *ctx, const char *domain, size_t n,
-			     const char **key);
+size_t verify_domain_account(struct verify_ctx *ctx, const char *domain, size_t n, const char **key);
 
 /* ---- the list gate (gate.c): bounce-rate arithmetic, pure ---- */
 
@@ -237,11 +235,11 @@ struct verify_gate_input {
  * hard-bounce rate, is above threshold.  conf/ fills it ([gate]).
  */
 struct verify_gate_policy {
-	double threshold;       /* 0.01: 1 % */
+	double threshold;                  /* 0.01: 1 % */
 	double prior[VERIFY_STATUS_COUNT]; /* bounce probability of a fresh verdict, by status:
 				 * deliverable 0.005, risky 0.10, undeliverable 1.0, unknown 0.25 */
 	unsigned long min_exported; /* the observed rate counts from this many exported (200) */
-	double z;               /* 1.96: the normal quantile of the 95 % intervals */
+	double z;                   /* 1.96: the normal quantile of the 95 % intervals */
 };
 
 /* A record's bounce probability: 1 - (1 - prior[st]) * survival, where
@@ -260,12 +258,12 @@ enum verify_gate_why {
 
 struct verify_gate_decision {
 	bool blocked;
-	unsigned why;             /* enum verify_gate_why bits; 0 when it passes */
-	double predicted;         /* sum_p / candidates (0 with no candidates) */
-	double predicted_upper;   /* predicted + z * sqrt(sum_pq) / candidates, at most 1 */
-	bool observed_counts;     /* exported >= g->min_exported */
-	double observed;          /* hard_bounces / exported (0 with none exported) */
-	double observed_lower;    /* Wilson interval of hard_bounces of exported, at z */
+	unsigned why;           /* enum verify_gate_why bits; 0 when it passes */
+	double predicted;       /* sum_p / candidates (0 with no candidates) */
+	double predicted_upper; /* predicted + z * sqrt(sum_pq) / candidates, at most 1 */
+	bool observed_counts;   /* exported >= g->min_exported */
+	double observed;        /* hard_bounces / exported (0 with none exported) */
+	double observed_lower;  /* Wilson interval of hard_bounces of exported, at z */
 	double observed_upper;
 };
 
@@ -297,7 +295,8 @@ void verify_gate_merge(struct verify_gate_input *in, const struct verify_gate_in
  * input in *in and its decision in *d; -1 when none does, *in and *d then
  * for n = 0 (everything re-verified).  The observed part is left out.
  */
-int verify_gate_refresh_days(const struct verify_gate_policy *g, const struct verify_gate_input *never,
+int verify_gate_refresh_days(const struct verify_gate_policy *g,
+			     const struct verify_gate_input *never,
 			     const struct verify_gate_input *keep,
 			     const struct verify_gate_input *fresh, size_t ndays,
 			     struct verify_gate_input *in, struct verify_gate_decision *d);
@@ -312,9 +311,9 @@ unsigned long verify_gate_min_records(const struct verify_gate_policy *g,
 				      const struct verify_gate_input *in);
 
 struct verify_stats {
-	size_t addresses;   /* distinct addresses remembered for duplicates */
-	size_t domains;     /* distinct domains analysed */
-	size_t bytes;       /* memory held by those sets */
+	size_t addresses; /* distinct addresses remembered for duplicates */
+	size_t domains;   /* distinct domains analysed */
+	size_t bytes;     /* memory held by those sets */
 };
 void verify_ctx_stats(const struct verify_ctx *ctx, struct verify_stats *st);
 

@@ -22,12 +22,12 @@
 enum verify_reason syntax_unicode(const char *s, size_t n, struct lg_buf *nfc);
 
 struct syntax_split {
-	const char *local;  /* borrowed from the input */
+	const char *local; /* borrowed from the input */
 	size_t local_len;
 	const char *domain;
 	size_t domain_len;
-	bool quoted;        /* local part is a quoted string */
-	bool utf8;          /* local part has non-ASCII */
+	bool quoted; /* local part is a quoted string */
+	bool utf8;   /* local part has non-ASCII */
 };
 
 /* The length of a code point syntax_unicode() calls invisible (a Unicode
@@ -65,10 +65,10 @@ struct domain_info {
 	bool tld_known;      /* the top-level label is a public suffix */
 	const char *alabel;  /* lower-case A-label form, in the map's arena */
 	size_t alabel_len;
-	const char *ulabel;  /* Unicode form of an IDN domain, or NULL */
-	const char *skel;    /* typo key: the A-label, or an IDN's ASCII skeleton; NULL: none */
+	const char *ulabel; /* Unicode form of an IDN domain, or NULL */
+	const char *skel;   /* typo key: the A-label, or an IDN's ASCII skeleton; NULL: none */
 	size_t skel_len;
-	struct domain_info *canon; /* the entry of this A-label that counts rows */
+	struct domain_info *canon;  /* the entry of this A-label that counts rows */
 	const char *suggest_static; /* typo of a popular domain or of the TLD, or NULL */
 	const char *suggest_list;   /* typo of a domain frequent in this list, or NULL */
 };
@@ -76,7 +76,7 @@ struct domain_info {
 /* ---- typo.c: which target a domain is one edit away from ---- */
 
 struct typo_target {
-	const char *key;  /* what distances are measured on (ASCII); borrowed */
+	const char *key; /* what distances are measured on (ASCII); borrowed */
 	size_t len;
 	const char *name; /* the domain suggested: key, or an IDN's Unicode form */
 	size_t label_len; /* length of the first label */
@@ -84,12 +84,12 @@ struct typo_target {
 };
 
 struct typo_index {
-	struct lg_map variants;    /* key (a target, or it less one character) -> uint32 link */
+	struct lg_map variants; /* key (a target, or it less one character) -> uint32 link */
 	struct typo_link *links;
 	size_t nlinks, caplinks;
 	struct typo_target *targets;
 	size_t ntargets, captargets;
-	uint32_t epoch;            /* bumped by every list-frequent target added */
+	uint32_t epoch; /* bumped by every list-frequent target added */
 };
 
 void typo_index_init(struct typo_index *ti);
@@ -113,13 +113,13 @@ struct verify_ctx {
 	struct lg_map tlds;       /* top-level label -> 1 unknown, 2 a public suffix */
 	const char **suggestions; /* first rows' suggestions, for their duplicates */
 	size_t nsuggestions, capsuggestions;
-	size_t ndomains;          /* distinct A-label domains */
+	size_t ndomains; /* distinct A-label domains */
 	struct typo_index typo;
 	unsigned typo_frequent_min;
-	const psl_ctx_t *psl;     /* borrowed from libpsl; may be NULL */
+	const psl_ctx_t *psl;        /* borrowed from libpsl; may be NULL */
 	struct lg_regex *display_re; /* the display-name pattern; owned */
 	struct lg_buf nfc, key, norm, sugg, dkey, rep;
-	struct lg_buf acct;       /* verify_domain_account's postmaster@ address */
+	struct lg_buf acct; /* verify_domain_account's postmaster@ address */
 };
 
 /* Analyse the domain [d, d+n) (not yet lower-cased): syntax, IDNA,

@@ -141,10 +141,12 @@ json_t *view_qualify(const struct conf *conf, const struct job_qualify_result *q
 	const char *const *names = scoring_criteria(q->framework, &n);
 	json_t *crit = json_array(), *blocking = json_array(), *o = json_object();
 	for (unsigned i = 0; i < n; i++)
-		json_array_append_new(
-			crit, json_pack("{s:s, s:o, s:b}", "criterion", names[i], "status",
-					cl->status[i] < 0 ? json_null() : json_string(stname[cl->status[i]]),
-					"met", cl->met[i]));
+		json_array_append_new(crit,
+				      json_pack("{s:s, s:o, s:b}", "criterion", names[i], "status",
+						cl->status[i] < 0
+							? json_null()
+							: json_string(stname[cl->status[i]]),
+						"met", cl->met[i]));
 	for (size_t i = 0; i < JOB_QUALIFY_NEEDS; i++)
 		if (!q->need[i].ok && q->stage != SCORING_SQL)
 			json_array_append_new(blocking, json_string(q->need[i].what));
@@ -181,8 +183,10 @@ void view_qualify_text(FILE *f, const struct conf *conf, const struct job_qualif
 	 * that decides it, so that "does not pass" above and "nothing
 	 * blocks SQL" below do not read as a contradiction */
 	if (fw != sf)
-		fprintf(f, "SQL is decided by %s (the configured framework), which %s (%u of %u "
-			   "met).\n", scoring_framework_name(sf), sq->pass ? "passes" : "does not pass",
+		fprintf(f,
+			"SQL is decided by %s (the configured framework), which %s (%u of %u "
+			"met).\n",
+			scoring_framework_name(sf), sq->pass ? "passes" : "does not pass",
 			sq->n_met, sq->n);
 	if (q->stage == SCORING_SQL) {
 		fprintf(f, "SQL already.\n");
@@ -208,12 +212,14 @@ json_t *view_rejections(const struct job_rejections *T)
 {
 	json_t *reason = json_object(), *source = json_object(), *band = json_object();
 	for (size_t i = 0; i < JOB_DECIDE_REASONS; i++)
-		json_object_set_new(reason, job_decide_reasons[i], json_integer((json_int_t)T->reason[i]));
+		json_object_set_new(reason, job_decide_reasons[i],
+				    json_integer((json_int_t)T->reason[i]));
 	for (unsigned i = 0; i < T->nsrc; i++)
 		json_object_set_new(source, T->src[i].name,
 				    counts(T->src[i].decisions, T->src[i].rejections));
 	for (int b = 0; b < JOB_REJECTION_BANDS; b++)
-		json_object_set_new(band, job_rejection_bands[b], counts(T->band[b][0], T->band[b][1]));
+		json_object_set_new(band, job_rejection_bands[b],
+				    counts(T->band[b][0], T->band[b][1]));
 	return json_pack("{s:I, s:I, s:o, s:o, s:o}", "decisions", (json_int_t)T->decisions,
 			 "rejections", (json_int_t)T->rejections, "by_reason", reason, "by_source",
 			 source, "by_band", band);
@@ -239,8 +245,8 @@ void view_rejections_text(FILE *f, const struct job_rejections *T)
 			T->src[i].decisions, rate(T->src[i].rejections, T->src[i].decisions));
 	fprintf(f, "\nby score band (rejected of decided):\n");
 	for (int b = 0; b < JOB_REJECTION_BANDS; b++)
-		fprintf(f, "  %-20s %6lu of %6lu  %5.1f %%\n", job_rejection_bands[b], T->band[b][1],
-			T->band[b][0], rate(T->band[b][1], T->band[b][0]));
+		fprintf(f, "  %-20s %6lu of %6lu  %5.1f %%\n", job_rejection_bands[b],
+			T->band[b][1], T->band[b][0], rate(T->band[b][1], T->band[b][0]));
 }
 
 /* ---- the funnel ---- */
@@ -286,7 +292,9 @@ void view_funnel_text(FILE *f, const struct job_funnel *F, bool given)
 		F->contacts, F->mql, F->sql);
 	for (int i = 0; i < 2; i++)
 		if (!F->obs_used[i])
-			fprintf(f, "%s: too few to observe (%lu of %lu %s; it takes %d, %d of them "
-				   "moving on): the %s rate is used\n", step[i], F->moved[i], F->start[i],
-				reached[i], SCORING_FUNNEL_START_MIN, SCORING_FUNNEL_MOVED_MIN, unobserved);
+			fprintf(f,
+				"%s: too few to observe (%lu of %lu %s; it takes %d, %d of them "
+				"moving on): the %s rate is used\n",
+				step[i], F->moved[i], F->start[i], reached[i],
+				SCORING_FUNNEL_START_MIN, SCORING_FUNNEL_MOVED_MIN, unobserved);
 }

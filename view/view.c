@@ -19,7 +19,8 @@ static json_t *unblock_json(const struct conf *c, const struct store_list_info *
 	static const struct {
 		unsigned bit;
 		const char *name;
-	} why[] = {{VERIFY_GATE_EMPTY, "empty"}, {VERIFY_GATE_PREDICTED, "predicted"},
+	} why[] = {{VERIFY_GATE_EMPTY, "empty"},
+		   {VERIFY_GATE_PREDICTED, "predicted"},
 		   {VERIFY_GATE_OBSERVED, "observed"}};
 	struct lg_buf advice = LG_BUF_INIT, command = LG_BUF_INIT;
 	json_t *a = json_array();
@@ -46,12 +47,12 @@ void view_window_add(void *windows, const struct store_list_window *w)
 			     (json_int_t)w->contacts, "exported", (json_int_t)w->exported,
 			     "hard_bounces", (json_int_t)w->hard_bounced, "observed",
 			     rate_or_null(w->exported, w->exported ? (double)w->hard_bounced /
-								      (double)w->exported
-								: 0)));
+									     (double)w->exported
+								   : 0)));
 }
 
-json_t *view_list(const struct conf *c, const struct store_list_info *li,
-		  const struct list_eval *e, json_t *windows)
+json_t *view_list(const struct conf *c, const struct store_list_info *li, const struct list_eval *e,
+		  json_t *windows)
 {
 	char at[LG_TIME_LEN], created[LG_TIME_LEN];
 	json_t *status = json_object(), *fresh = json_object(), *o;
@@ -64,23 +65,22 @@ json_t *view_list(const struct conf *c, const struct store_list_info *li,
 	for (int i = 0; i < DECAY_CLASS_COUNT; i++)
 		json_object_set_new(fresh, decay_class_name((enum decay_class)i),
 				    json_integer((json_int_t)e->by_fresh[i]));
-	o = json_pack("{s:s, s:s, s:s, s:i, s:s?, s:I, s:I, s:I, s:o, s:o, s:I, s:I}",
-		      "name", li->name, "source", li->source, "created_at", created,
-		      "versions", (int)li->versions, "verified_at", li->version_run ? at : NULL,
-		      "rows", (json_int_t)li->counts.rows, "unique_contacts",
+	o = json_pack("{s:s, s:s, s:s, s:i, s:s?, s:I, s:I, s:I, s:o, s:o, s:I, s:I}", "name",
+		      li->name, "source", li->source, "created_at", created, "versions",
+		      (int)li->versions, "verified_at", li->version_run ? at : NULL, "rows",
+		      (json_int_t)li->counts.rows, "unique_contacts",
 		      (json_int_t)li->counts.contacts, "contacts", (json_int_t)e->members,
-		      "by_status", status, "by_freshness", fresh,
-		      "suppressed", (json_int_t)e->suppressed,
-		      "exportable", (json_int_t)e->exportable);
-	json_t *gate = json_pack(
-		"{s:s, s:f, s:f, s:f, s:f, s:I, s:I, s:b, s:f, s:f, s:I}",
-		"decision", e->gate.blocked ? "blocked" : "pass", "threshold", c->gate.threshold,
-		"predicted_whole_list", e->whole_predicted,
-		"predicted", e->gate.predicted, "predicted_upper", e->gate.predicted_upper,
-		"exported", (json_int_t)e->in.exported, "hard_bounces", (json_int_t)e->in.hard_bounces,
-		"observed_counts", e->gate.observed_counts, "observed", e->gate.observed,
-		"observed_lower", e->gate.observed_lower, "min_exported",
-		(json_int_t)c->gate.min_exported);
+		      "by_status", status, "by_freshness", fresh, "suppressed",
+		      (json_int_t)e->suppressed, "exportable", (json_int_t)e->exportable);
+	json_t *gate = json_pack("{s:s, s:f, s:f, s:f, s:f, s:I, s:I, s:b, s:f, s:f, s:I}",
+				 "decision", e->gate.blocked ? "blocked" : "pass", "threshold",
+				 c->gate.threshold, "predicted_whole_list", e->whole_predicted,
+				 "predicted", e->gate.predicted, "predicted_upper",
+				 e->gate.predicted_upper, "exported", (json_int_t)e->in.exported,
+				 "hard_bounces", (json_int_t)e->in.hard_bounces, "observed_counts",
+				 e->gate.observed_counts, "observed", e->gate.observed,
+				 "observed_lower", e->gate.observed_lower, "min_exported",
+				 (json_int_t)c->gate.min_exported);
 	json_t *why = json_array();
 	if (e->gate.why & VERIFY_GATE_EMPTY)
 		json_array_append_new(why, json_string("empty"));
@@ -113,7 +113,8 @@ json_t *view_verify_report(const struct job_verify_report *r)
 		json_object_set_new(rs, verify_reason_name((enum verify_reason)idx[i]),
 				    json_integer((json_int_t)r->by_reason[idx[i]]));
 	for (unsigned b = 0; b < VERIFY_FLAG_COUNT; b++)
-		json_object_set_new(fl, verify_flag_name(b), json_integer((json_int_t)r->by_flag[b]));
+		json_object_set_new(fl, verify_flag_name(b),
+				    json_integer((json_int_t)r->by_flag[b]));
 
 	json_object_set_new(o, "input", json_string(r->input));
 	json_object_set_new(o, "email_column", json_string(r->email_column));
@@ -125,7 +126,8 @@ json_t *view_verify_report(const struct job_verify_report *r)
 	json_object_set_new(o, "reasons", rs);
 	json_object_set_new(o, "flags", fl);
 	json_object_set_new(o, "duplicates", json_integer((json_int_t)r->by_flag[3]));
-	json_object_set_new(o, "distinct_addresses", json_integer((json_int_t)r->distinct_addresses));
+	json_object_set_new(o, "distinct_addresses",
+			    json_integer((json_int_t)r->distinct_addresses));
 	json_object_set_new(o, "distinct_domains", json_integer((json_int_t)r->distinct_domains));
 	json_object_set_new(o, "set_bytes", json_integer((json_int_t)r->set_bytes));
 	json_object_set_new(o, "ragged_rows", json_integer((json_int_t)r->ragged));
@@ -134,10 +136,11 @@ json_t *view_verify_report(const struct job_verify_report *r)
 	json_object_set_new(o, "header_line", json_integer((json_int_t)r->header_line));
 	json_object_set_new(o, "preamble_lines", json_integer((json_int_t)r->preamble_lines));
 	json_object_set_new(o, "footer",
-			    r->footer_rows ? json_pack("{s:I,s:I,s:I}", "rows", (json_int_t)r->footer_rows,
-						       "first_line", (json_int_t)r->footer_line,
-						       "last_line", (json_int_t)r->footer_last)
-					   : json_null());
+			    r->footer_rows
+				    ? json_pack("{s:I,s:I,s:I}", "rows", (json_int_t)r->footer_rows,
+						"first_line", (json_int_t)r->footer_line,
+						"last_line", (json_int_t)r->footer_last)
+				    : json_null());
 	json_object_set_new(o, "invalid_utf8_repaired", json_integer((json_int_t)r->repaired_utf8));
 	if (r->dns) {
 		const struct dns_stats *d = &r->dns_stats;
@@ -145,35 +148,39 @@ json_t *view_verify_report(const struct job_verify_report *r)
 		for (int i = DNS_MX; i <= DNS_TIMEOUT; i++)
 			json_object_set_new(oc, dns_outcome_name((enum dns_outcome)i),
 					    json_integer((json_int_t)d->outcome[i]));
-		json_object_set_new(
-			o, "dns",
-			json_pack("{s:I,s:I,s:I,s:I,s:o,s:b,s:I,s:I,s:I,s:I}", "domains",
-				  (json_int_t)d->domains, "queries", (json_int_t)d->queries, "answered",
-				  (json_int_t)d->answered, "refreshed", (json_int_t)d->refreshed,
-				  "outcomes", oc, "resolver_down", r->dns_down, "cache_bytes",
-				  (json_int_t)d->bytes, "spool_peak_bytes", (json_int_t)r->spool_peak,
-				  "spool_spilled_bytes", (json_int_t)r->spool_spilled, "from_store",
-				  (json_int_t)d->primed));
+		json_object_set_new(o, "dns",
+				    json_pack("{s:I,s:I,s:I,s:I,s:o,s:b,s:I,s:I,s:I,s:I}",
+					      "domains", (json_int_t)d->domains, "queries",
+					      (json_int_t)d->queries, "answered",
+					      (json_int_t)d->answered, "refreshed",
+					      (json_int_t)d->refreshed, "outcomes", oc,
+					      "resolver_down", r->dns_down, "cache_bytes",
+					      (json_int_t)d->bytes, "spool_peak_bytes",
+					      (json_int_t)r->spool_peak, "spool_spilled_bytes",
+					      (json_int_t)r->spool_spilled, "from_store",
+					      (json_int_t)d->primed));
 		json_t *dj = json_object_get(o, "dns");
-		json_object_set_new(dj, "unanswered", json_integer((json_int_t)(d->outcome[DNS_TIMEOUT] +
-									     d->outcome[DNS_SERVFAIL])));
+		json_object_set_new(dj, "unanswered",
+				    json_integer((json_int_t)(d->outcome[DNS_TIMEOUT] +
+							      d->outcome[DNS_SERVFAIL])));
 		json_object_set_new(dj, "unanswered_over_limit", json_boolean(r->dns_unanswered));
 	} else {
 		json_object_set_new(o, "dns", json_null());
 	}
 	if (r->list)
-		json_object_set_new(
-			o, "list",
-			json_pack("{s:s,s:I,s:s,s:I,s:f,s:f,s:b,s:f,s:f,s:I,s:I,s:I}", "name", r->list,
-				  "contacts", (json_int_t)r->list_contacts, "gate",
-				  r->gate.blocked ? "blocked" : "pass", "exportable",
-				  (json_int_t)r->gate_candidates, "predicted", r->gate.predicted,
-				  "predicted_upper", r->gate.predicted_upper, "observed_counts",
-				  r->gate.observed_counts, "observed", r->gate.observed,
-				  "observed_lower", r->gate.observed_lower, "rows", (json_int_t)r->rows,
-				  "duplicates_collapsed",
-				  (json_int_t)job_verify_collapsed(r),
-				  "not_recorded", (json_int_t)(r->rows - r->list_addressed)));
+		json_object_set_new(o, "list",
+				    json_pack("{s:s,s:I,s:s,s:I,s:f,s:f,s:b,s:f,s:f,s:I,s:I,s:I}",
+					      "name", r->list, "contacts",
+					      (json_int_t)r->list_contacts, "gate",
+					      r->gate.blocked ? "blocked" : "pass", "exportable",
+					      (json_int_t)r->gate_candidates, "predicted",
+					      r->gate.predicted, "predicted_upper",
+					      r->gate.predicted_upper, "observed_counts",
+					      r->gate.observed_counts, "observed", r->gate.observed,
+					      "observed_lower", r->gate.observed_lower, "rows",
+					      (json_int_t)r->rows, "duplicates_collapsed",
+					      (json_int_t)job_verify_collapsed(r), "not_recorded",
+					      (json_int_t)(r->rows - r->list_addressed)));
 	else
 		json_object_set_new(o, "list", json_null());
 	json_object_set_new(o, "elapsed_s", json_real(r->elapsed));

@@ -14,8 +14,8 @@
 
 /* A list weighed through the gate (`lists`, `gate --format json`), with
  * windows (taken; NULL: none) as "windows". */
-json_t *view_list(const struct conf *c, const struct store_list_info *li,
-		  const struct list_eval *e, json_t *windows);
+json_t *view_list(const struct conf *c, const struct store_list_info *li, const struct list_eval *e,
+		  json_t *windows);
 /* Append one version's observation window to the array windows (a
  * store_list_windows_each callback). */
 struct store_list_window;
