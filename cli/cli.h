@@ -154,16 +154,7 @@ int cli_import_operands(int argc, char **argv, int *first, const char *cmd);
 int cli_import_status(const char *cmd, const struct job_import_report *r);
 void cli_import_notice(void *arg, enum job_notice kind, const char *msg);
 
-/* ---- list.c: the gate's decision as text (jobs/jobs.h weighs the list) ---- */
-
-struct store_list_info;
-struct conf;
-
-/* The gate's decision, with its reasons, as lines of text; a blocked
- * reason's line ends with its way out. */
-void list_print_gate(FILE *f, const struct conf *c, const struct store_list_info *li,
-		     const struct list_eval *e);
-/* ---- report.c: progress bar and summary ---- */
+/* ---- report.c: the progress bar, and the summary's file ---- */
 
 struct progress {
 	bool on;
@@ -175,8 +166,7 @@ void progress_start(struct progress *p, bool on, uint64_t size);
 void progress_tick(struct progress *p, unsigned long rows, uint64_t bytes);
 void progress_finish(struct progress *p);
 
-/* The verify job's report, as text and as JSON (--summary). */
-void report_print(FILE *f, const struct job_verify_report *r);
+/* The verify job's report as JSON in the file path (--summary). */
 enum lg_status report_write_json(const char *path, const struct job_verify_report *r,
 				 struct lg_err *err);
 

@@ -4,6 +4,7 @@
  */
 #include "cli.h"
 #include "conf/conf.h"
+#include "view/view.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -99,7 +100,7 @@ int cmd_export(int argc, char **argv)
 	if (rep->blocked) {
 		const struct store_list_info *li;
 		const struct list_eval *e = job_export_gate(job, &li);
-		list_print_gate(stderr, &conf, li, e);
+		view_gate_text(stderr, &conf, li, e);
 		cli_error("export refused: the gate blocks list '%s'", li->name);
 		rc = 1;
 		goto out;

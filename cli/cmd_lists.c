@@ -203,7 +203,7 @@ static void print_show(const struct lists_run *R, const struct store_list_info *
 			printf("    and %u earlier versions (lists show -f json has them all)\n",
 			       k->n - SHOW_WINDOWS);
 	}
-	list_print_gate(stdout, &R->conf, li, e);
+	view_gate_text(stdout, &R->conf, li, e);
 }
 
 int cmd_lists(int argc, char **argv)
@@ -215,9 +215,8 @@ int cmd_lists(int argc, char **argv)
 		return rc;
 	const char *name = NULL;
 	if (first < argc) {
-		if (strcmp(argv[first], "show") || argc - first != 2) {
+		if (strcmp(argv[first], "show") || argc - first != 2)
 			return cli_usage_error("lists takes no operand, or 'show NAME'");
-		}
 		name = argv[first + 1];
 	}
 	if ((rc = open_all(&R)) >= 0) {
@@ -279,9 +278,8 @@ int cmd_gate(int argc, char **argv)
 	int first, rc = cli_parse(argc, argv, "gate", lists_opts, gate_help, on_opt, &R.a, &first);
 	if (rc >= 0)
 		return rc;
-	if (argc - first != 1) {
+	if (argc - first != 1)
 		return cli_usage_error("gate takes one list name (see 'leadgate lists')");
-	}
 	if ((rc = open_all(&R)) >= 0) {
 		conf_release(&R.conf);
 		return rc;
@@ -299,7 +297,7 @@ int cmd_gate(int argc, char **argv)
 			putchar('\n');
 			json_decref(o);
 		} else {
-			list_print_gate(stdout, &R.conf, &li, &e);
+			view_gate_text(stdout, &R.conf, &li, &e);
 		}
 		rc = e.gate.blocked ? 1 : 0;
 	}

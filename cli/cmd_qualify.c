@@ -249,10 +249,9 @@ int cmd_evidence(int argc, char **argv)
 	int rc = cli_parse(argc, argv, "evidence", qual_opts, help_evidence, on_opt, &a, &first);
 	if (rc >= 0)
 		return rc;
-	if (argc - first != 2 || strcmp(argv[first], "add")) {
+	if (argc - first != 2 || strcmp(argv[first], "add"))
 		return cli_usage_error(
 			"evidence wants 'add EMAIL' (see 'leadgate evidence --help')");
-	}
 	if (!only(&a, "evidence add", &takes_evidence))
 		return CLI_EUSAGE;
 	struct job_evidence ev = {.framework = a.framework,
@@ -286,9 +285,8 @@ int cmd_qualify(int argc, char **argv)
 	int rc = cli_parse(argc, argv, "qualify", qual_opts, help_qualify, on_opt, &a, &first);
 	if (rc >= 0)
 		return rc;
-	if (argc - first != 1) {
+	if (argc - first != 1)
 		return cli_usage_error("qualify wants one EMAIL");
-	}
 	if (!only(&a, "qualify", &takes_qualify) || !json_format(&a, &json))
 		return CLI_EUSAGE;
 	if ((st = lead_opts(&o, &conf, &a, argv[first], &err)) == LG_OK &&
@@ -315,9 +313,8 @@ int cmd_decide(int argc, char **argv)
 	int rc = cli_parse(argc, argv, "decide", qual_opts, help_decide, on_opt, &a, &first);
 	if (rc >= 0)
 		return rc;
-	if (argc - first != 2) {
+	if (argc - first != 2)
 		return cli_usage_error("decide wants EMAIL and accept, reject or recycle");
-	}
 	if (!only(&a, "decide", &takes_decide))
 		return CLI_EUSAGE;
 	struct job_decision dec = {.what = argv[first + 1],
@@ -367,9 +364,8 @@ int cmd_report(int argc, char **argv)
 	int rc = cli_parse(argc, argv, "report", qual_opts, help_report, on_opt, &a, &first);
 	if (rc >= 0)
 		return rc;
-	if (argc - first != 1 || strcmp(argv[first], "rejections")) {
+	if (argc - first != 1 || strcmp(argv[first], "rejections"))
 		return cli_usage_error("report wants 'rejections'");
-	}
 	if (!only(&a, "report", &takes_report) || !json_format(&a, &json))
 		return CLI_EUSAGE;
 	if ((st = job_rejections(cli_common.db, &T, &err)) != LG_OK)
@@ -393,14 +389,12 @@ int cmd_funnel(int argc, char **argv)
 	int rc = cli_parse(argc, argv, "funnel", qual_opts, help_funnel, on_opt, &a, &first);
 	if (rc >= 0)
 		return rc;
-	if (first < argc) {
+	if (first < argc)
 		return cli_usage_error("funnel takes no operand ('%s')", argv[first]);
-	}
 	if (!only(&a, "funnel", &takes_funnel))
 		return CLI_EUSAGE;
-	if (!a.customers) {
+	if (!a.customers)
 		return cli_usage_error("funnel needs --customers N");
-	}
 	if (!cli_number_arg("--customers", a.customers, 1, 100000000, &customers))
 		return CLI_EUSAGE;
 	if (a.rates) {
@@ -409,12 +403,11 @@ int cmd_funnel(int argc, char **argv)
 			char *end;
 			double v = strtod(p, &end);
 			if (end == p || !(v > 0 && v <= 1) ||
-			    (i < SCORING_FUNNEL_STEPS - 1 ? *end != ',' : *end != '\0')) {
+			    (i < SCORING_FUNNEL_STEPS - 1 ? *end != ',' : *end != '\0'))
 				return cli_usage_error(
 					"--rates wants four rates in (0, 1] separated by commas, "
 					"not '%s'",
 					a.rates);
-			}
 			r[i] = v;
 			p = end + 1;
 		}

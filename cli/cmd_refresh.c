@@ -83,9 +83,8 @@ int cmd_refresh(int argc, char **argv)
 	rc = cli_parse(argc, argv, "refresh", refresh_opts, help, on_opt, &a, &first);
 	if (rc >= 0)
 		return rc;
-	if (first < argc) {
+	if (first < argc)
 		return cli_usage_error("refresh takes no operands (see 'leadgate refresh --help')");
-	}
 	struct job_refresh_opts o = {
 		.conf = &conf,
 		.db = cli_common.db,

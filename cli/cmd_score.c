@@ -101,11 +101,10 @@ int cmd_score(int argc, char **argv)
 			"score takes no operand ('%s'); --explain EMAIL scores one contact",
 			argv[first]);
 	}
-	if (a.explain && (a.output || a.list)) {
+	if (a.explain && (a.output || a.list))
 		return cli_usage_error(
 			"--explain prints one contact's explanation on standard output: it takes "
 			"neither --output nor --list");
-	}
 	struct job_score_opts o = {
 		.conf = &conf,
 		.db = cli_common.db,

@@ -8,6 +8,7 @@
  */
 #include "cli.h"
 #include "conf/conf.h"
+#include "view/view.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -150,12 +151,10 @@ static int parse_args(int argc, char **argv, struct verify_args *a)
 	rc = cli_parse(argc, argv, "verify", verify_opts, verify_help, on_opt, a, &first);
 	if (rc >= 0)
 		return rc;
-	if (a->source && !a->list) {
+	if (a->source && !a->list)
 		return cli_usage_error("--source goes with --list");
-	}
-	if (argc - first > 1) {
+	if (argc - first > 1)
 		return cli_usage_error("verify takes one input file, not %d", argc - first);
-	}
 	a->input = first < argc ? argv[first] : "-";
 	return -1;
 }
@@ -275,9 +274,9 @@ int cmd_verify(int argc, char **argv)
 	const struct list_eval *le = job_verify_gate(job, &li);
 	rep.elapsed = lg_now_mono() - t0;
 	if (!a.quiet)
-		report_print(stderr, &rep);
+		view_verify_report_text(stderr, &rep);
 	if (le && !a.quiet)
-		list_print_gate(stderr, &conf, li, le);
+		view_gate_text(stderr, &conf, li, le);
 	if (a.summary)
 		st = report_write_json(a.summary, &rep, &err);
 	if (st == LG_OK && rep.dns_down)

@@ -9,13 +9,11 @@
 
 int cli_import_operands(int argc, char **argv, int *first, const char *cmd)
 {
-	if (*first >= argc || strcmp(argv[*first], "import")) {
+	if (*first >= argc || strcmp(argv[*first], "import"))
 		return cli_usage_error("%s wants 'import FILE...' (see 'leadgate %s --help')", cmd,
 				       cmd);
-	}
-	if (++*first >= argc) {
+	if (++*first >= argc)
 		return cli_usage_error("%s import wants at least one FILE", cmd);
-	}
 	return -1;
 }
 

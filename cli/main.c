@@ -64,10 +64,9 @@ int cli_dns_opt(struct dns_opts *o, int key, const char *val)
 	long v;
 	switch (key) {
 	case CLI_OPT_DNS:
-		if (!*val) {
+		if (!*val)
 			return cli_usage_error(
 				"--dns wants resolver addresses, e.g. 127.0.0.1:5353");
-		}
 		o->servers = val;
 		return -1;
 	case CLI_OPT_DNS_TIMEOUT:

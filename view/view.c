@@ -187,3 +187,148 @@ json_t *view_verify_report(const struct job_verify_report *r)
 	json_object_set_new(o, "rows_per_s", json_real(r->elapsed > 0 ? r->rows / r->elapsed : 0.0));
 	return o;
 }
+
+/* ---- text ---- */
+
+static const char *delim_name(char d)
+{
+	return d == ';' ? "semicolon" : d == '\t' ? "tab" : "comma";
+}
+
+void view_verify_report_text(FILE *f, const struct job_verify_report *r)
+{
+	unsigned idx[VERIFY_R_COUNT];
+	size_t n = job_verify_top_reasons(r, idx);
+	unsigned long with = r->rows - r->no_address;
+	double pct = with ? 100.0 / (double)with : 0;
+
+	fprintf(f, "\nleadgate verify: %s (email column \"%s\", %s-separated%s)\n", r->input,
+		r->email_column, delim_name(r->delim), r->bom ? ", UTF-8 BOM" : "");
+	fprintf(f, "  rows            %lu\n", r->rows);
+	if (r->no_address)
+		fprintf(f,
+			"  no address      %-9lu (empty email cell; the rates below are of the %lu "
+			"rows with one)\n",
+			r->no_address, with);
+	for (int s = 0; s < VERIFY_STATUS_COUNT; s++)
+		fprintf(f, "  %-15s %-9lu %5.1f%%\n", verify_status_name((enum verify_status)s),
+			r->by_status[s], r->by_status[s] * pct);
+	fprintf(f, "  top reasons    ");
+	for (size_t i = 0; i < n && i < 6; i++)
+		fprintf(f, " %s %lu%s", verify_reason_name((enum verify_reason)idx[i]),
+			r->by_reason[idx[i]], i + 1 < n && i < 5 ? "," : "");
+	fprintf(f, "%s\n  flags          ", n > 6 ? " ..." : "");
+	bool any = false;
+	for (unsigned b = 0; b < VERIFY_FLAG_COUNT; b++)
+		if (r->by_flag[b]) {
+			fprintf(f, "%s %s %lu", any ? "," : "", verify_flag_name(b), r->by_flag[b]);
+			any = true;
+		}
+	fprintf(f, "%s\n", any ? "" : " none");
+	fprintf(f, "  duplicates      %lu (%zu distinct addresses, %zu domains)\n", r->by_flag[3],
+		r->distinct_addresses, r->distinct_domains);
+	if (r->dns) {
+		const struct dns_stats *d = &r->dns_stats;
+		fprintf(f, "  dns             %zu domains, %zu queries, %zu answered%s", d->domains,
+			d->queries, d->answered,
+			r->dns_down         ? " (the resolver did not answer)"
+			: r->dns_unanswered ? " (too many domains unanswered)"
+					    : "");
+		/* --list: answers kept by earlier runs (a run taken up after a
+		 * kill finds those of the run it takes up) are not asked again. */
+		if (d->primed)
+			fprintf(f, "; %zu more domains answered from the store", d->primed);
+		fputc('\n', f);
+		fprintf(f, "  mail hosts     ");
+		for (int o = DNS_MX; o <= DNS_TIMEOUT; o++)
+			fprintf(f, " %s %zu%s", dns_outcome_name((enum dns_outcome)o),
+				d->outcome[o], o < DNS_TIMEOUT ? "," : "\n");
+	}
+	if (r->ragged || r->blank_lines || r->footer_rows || r->stray_quotes || r->preamble_lines) {
+		fprintf(f, "  input           %lu ragged rows, %lu blank lines, %lu footer rows",
+			r->ragged, r->blank_lines, r->footer_rows);
+		if (r->preamble_lines)
+			fprintf(f, ", %lu lines above the header", r->preamble_lines);
+		if (r->stray_quotes)
+			fprintf(f, ", %lu rows with text after a closing quote", r->stray_quotes);
+		fputc('\n', f);
+	}
+	if (r->repaired_utf8)
+		fprintf(f, "  invalid UTF-8   %lu sequences written as U+FFFD in JSON\n",
+			r->repaired_utf8);
+	if (r->list) {
+		/* What `lists` will say: its ROWS and CONTACTS, and where the
+		 * difference went. */
+		unsigned long collapsed = job_verify_collapsed(r);
+		fprintf(f,
+			"  list            '%s': %lu contacts recorded; of the %lu rows, %lu "
+			"duplicate%s collapsed into them, %lu without a valid address not "
+			"recorded\n",
+			r->list, r->list_contacts, r->rows, collapsed, collapsed == 1 ? "" : "s",
+			r->rows - r->list_addressed);
+		if (r->gate_candidates)
+			fprintf(f,
+				"  gate            %s (predicted bounce %.2f%%, 95%% upper bound "
+				"%.2f%%)\n",
+				r->gate.blocked ? "BLOCKED" : "pass", r->gate.predicted * 100,
+				r->gate.predicted_upper * 100);
+		else
+			fprintf(f, "  gate            %s (nothing may be sent)\n",
+				r->gate.blocked ? "BLOCKED" : "pass");
+	}
+	fprintf(f, "  elapsed         %.2f s (%.0f rows/s)\n", r->elapsed,
+		r->elapsed > 0 ? r->rows / r->elapsed : 0.0);
+}
+
+/* End a blocked reason's line with its way out. */
+static void end_line(FILE *f, const struct conf *c, const struct store_list_info *li,
+		     const struct list_eval *e, unsigned why)
+{
+	struct lg_buf advice = LG_BUF_INIT, command = LG_BUF_INIT;
+	list_way_out(c, li, e, why, &advice, &command);
+	if (command.len)
+		fprintf(f, "; %s: %s", advice.data, command.data);
+	fputc('\n', f);
+	lg_buf_release(&advice);
+	lg_buf_release(&command);
+}
+
+void view_gate_text(FILE *f, const struct conf *c, const struct store_list_info *li,
+		    const struct list_eval *e)
+{
+	const struct verify_gate_decision *d = &e->gate;
+	double thr = c->gate.threshold * 100;
+
+	fprintf(f, "gate: %s for list '%s'\n", d->blocked ? "BLOCKED" : "pass", li->name);
+	if (d->why & VERIFY_GATE_EMPTY) {
+		fprintf(f,
+			"  blocked: none of the %lu contacts may be sent: a record must be "
+			"deliverable%s, fresh or aging, not suppressed, not disposable "
+			"(%lu deliverable, %lu stale, %lu suppressed)",
+			e->members, e->include_risky ? " or risky" : "",
+			e->by_status[VERIFY_DELIVERABLE], e->by_fresh[DECAY_STALE], e->suppressed);
+		end_line(f, c, li, e, VERIFY_GATE_EMPTY);
+	} else {
+		fprintf(f,
+			"  %s: predicted bounce rate %.2f%% of the %lu records export would write; "
+			"95%% upper bound %.2f%% %s the %.2f%% threshold",
+			(d->why & VERIFY_GATE_PREDICTED) ? "blocked" : "ok", d->predicted * 100,
+			e->in.candidates, d->predicted_upper * 100,
+			(d->why & VERIFY_GATE_PREDICTED) ? "is above" : "is within", thr);
+		end_line(f, c, li, e, VERIFY_GATE_PREDICTED);
+	}
+	if (d->observed_counts) {
+		fprintf(f,
+			"  %s: observed hard-bounce rate %.2f%% (%lu of %lu exported from this "
+			"version); Wilson 95%% lower bound %.2f%% %s the %.2f%% threshold",
+			(d->why & VERIFY_GATE_OBSERVED) ? "blocked" : "ok", d->observed * 100,
+			e->in.hard_bounces, e->in.exported, d->observed_lower * 100,
+			(d->why & VERIFY_GATE_OBSERVED) ? "is above" : "is within", thr);
+		end_line(f, c, li, e, VERIFY_GATE_OBSERVED);
+	} else {
+		fprintf(f,
+			"  observed hard-bounce rate not counted yet: %lu of the %lu exported from "
+			"this version bounced (it counts from %lu exported)\n",
+			e->in.hard_bounces, e->in.exported, c->gate.min_exported);
+	}
+}

@@ -1,8 +1,8 @@
 /*
- * view.h - the JSON views (jansson) of the jobs' results: one place builds
- * what the command line's --format json and --summary write and what the
- * service returns, so that the two never differ.  Each returns a new
- * reference (owned: json_decref).
+ * view.h - the views of the jobs' results: one place builds what the
+ * command line's --format json and --summary write and what the service
+ * returns (JSON through jansson: each json_t is a new reference, owned:
+ * json_decref), and the text the command line prints.
  */
 #ifndef LG_VIEW_H
 #define LG_VIEW_H
@@ -22,6 +22,12 @@ struct store_list_window;
 void view_window_add(void *windows, const struct store_list_window *w);
 /* A verify job's report (`verify --summary`). */
 json_t *view_verify_report(const struct job_verify_report *r);
+/* The same as the text `verify` prints at the end. */
+void view_verify_report_text(FILE *f, const struct job_verify_report *r);
+/* The gate's decision on a list, with its reasons, as lines of text; a
+ * blocked reason's line ends with its way out. */
+void view_gate_text(FILE *f, const struct conf *c, const struct store_list_info *li,
+		    const struct list_eval *e);
 
 
 /* Write o on one line, compact (as `--format json` writes an object), and
