@@ -45,6 +45,10 @@ void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * cli_error does and returns CLI_EUSAGE.
  */
 #define CLI_EUSAGE lg_exit_code(LG_EUSAGE)
+/* The one way a command ends on its job's status: LG_OK is 0; any other
+ * is said on stderr (err's message, else lg_strerror) and becomes its
+ * exit status (lg_exit_code). */
+int cli_exit(enum lg_status st, const struct lg_err *err);
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 int cmd_verify(int argc, char **argv);
@@ -113,6 +117,9 @@ int cli_dns_opt(struct dns_opts *o, int key, const char *val);
 /* --format of the commands that write rows: csv or jsonl into *out; -1
  * done, 64 (and a message) for anything else. */
 int cli_format_opt(const char *val, enum io_format *out);
+/* --format of the commands that print a view: text or json into *json;
+ * -1 done, CLI_EUSAGE (and a message) for anything else. */
+int cli_text_json_opt(const char *val, bool *json);
 /* --formula-guard of the commands that write rows: auto, all or off into
  * *out; -1 done, 64 (and a message) for anything else. */
 #define CLI_FORMULA_GUARD_OPT                                                                      \

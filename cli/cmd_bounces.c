@@ -100,9 +100,5 @@ int cmd_bounces(int argc, char **argv)
 	if ((st = conf_load(&conf, a.config, &err)) == LG_OK)
 		st = job_bounces_import(&o, &rep, &err);
 	conf_release(&conf);
-	if (st != LG_OK) {
-		cli_error("%s", err.msg[0] ? err.msg : lg_strerror(st));
-		return lg_exit_code(st);
-	}
-	return cli_import_status("bounces", &rep);
+	return st != LG_OK ? cli_exit(st, &err) : cli_import_status("bounces", &rep);
 }

@@ -116,9 +116,5 @@ int cmd_events(int argc, char **argv)
 		rc = cli_import_status("events", &rep);
 out:
 	conf_release(&conf);
-	if (st != LG_OK) {
-		cli_error("%s", err.msg[0] ? err.msg : lg_strerror(st));
-		return lg_exit_code(st);
-	}
-	return rc;
+	return st != LG_OK ? cli_exit(st, &err) : rc;
 }

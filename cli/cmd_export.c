@@ -124,11 +124,5 @@ out:
 		cli_output_close(out, a.output, false, NULL);
 	job_export_free(job);
 	conf_release(&conf);
-	if (rc >= 0)
-		return rc;
-	if (st != LG_OK) {
-		cli_error("%s", err.msg[0] ? err.msg : lg_strerror(st));
-		return lg_exit_code(st);
-	}
-	return 0;
+	return rc >= 0 ? rc : cli_exit(st, &err);
 }

@@ -31,12 +31,7 @@ static int on_opt(void *arg, int key, const char *val)
 {
 	struct lists_args *a = arg;
 	switch (key) {
-	case 'f':
-		if (!strcmp(val, "json") || !strcmp(val, "text")) {
-			a->json = !strcmp(val, "json");
-			return -1;
-		}
-		return cli_usage_error("--format wants text or json, not '%s'", val);
+	case 'f': return cli_text_json_opt(val, &a->json);
 	case 'c': a->config = val; return -1;
 	case OPT_INCLUDE_RISKY: a->include_risky = true; return -1;
 	}
@@ -87,11 +82,7 @@ static int open_all(struct lists_run *R)
 	st = conf_load(&R->conf, R->a.config, &R->err);
 	if (st == LG_OK)
 		st = store_open(&R->store, cli_common.db, STORE_READ, &R->err);
-	if (st != LG_OK) {
-		cli_error("%s", R->err.msg);
-		return lg_exit_code(st);
-	}
-	return -1;
+	return st != LG_OK ? cli_exit(st, &R->err) : -1;
 }
 
 static void close_all(struct lists_run *R)
@@ -265,11 +256,7 @@ int cmd_lists(int argc, char **argv)
 		}
 	}
 	close_all(&R);
-	if (st != LG_OK) {
-		cli_error("%s", R.err.msg);
-		return lg_exit_code(st);
-	}
-	return 0;
+	return cli_exit(st, &R.err);
 }
 
 int cmd_gate(int argc, char **argv)
@@ -302,9 +289,5 @@ int cmd_gate(int argc, char **argv)
 		rc = e.gate.blocked ? 1 : 0;
 	}
 	close_all(&R);
-	if (st != LG_OK) {
-		cli_error("%s", R.err.msg);
-		return lg_exit_code(st);
-	}
-	return rc;
+	return st != LG_OK ? cli_exit(st, &R.err) : rc;
 }

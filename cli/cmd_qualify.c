@@ -128,17 +128,11 @@ static bool only(const struct qual_args *a, const char *cmd, const struct takes 
 	return true;
 }
 
+/* --format text|json, when given. */
 static bool json_format(const struct qual_args *a, bool *json)
 {
 	*json = false;
-	if (!a->format || !strcmp(a->format, "text"))
-		return true;
-	if (!strcmp(a->format, "json")) {
-		*json = true;
-		return true;
-	}
-	cli_error("--format wants text or json, not '%s'", a->format);
-	return false;
+	return !a->format || cli_text_json_opt(a->format, json) < 0;
 }
 
 /* --help: the command's own options only. */
@@ -226,15 +220,6 @@ static enum lg_status lead_opts(struct job_lead_opts *o, struct conf *conf,
 	return conf_load(conf, a->config, err);
 }
 
-static int finish(enum lg_status st, const struct lg_err *err)
-{
-	if (st != LG_OK) {
-		cli_error("%s", err->msg[0] ? err->msg : lg_strerror(st));
-		return lg_exit_code(st);
-	}
-	return 0;
-}
-
 /* ---- evidence add ----------------------------------------------------------- */
 
 int cmd_evidence(int argc, char **argv)
@@ -267,7 +252,7 @@ int cmd_evidence(int argc, char **argv)
 			rep.address, rep.framework, rep.criterion, ev.status, ev.confidence,
 			ev.source);
 	conf_release(&conf);
-	return finish(st, &err);
+	return cli_exit(st, &err);
 }
 
 /* ---- qualify ------------------------------------------------------------------ */
@@ -296,7 +281,7 @@ int cmd_qualify(int argc, char **argv)
 	conf_release(&conf);
 	if (st == LG_OK && q.blocked)
 		return 1;
-	return finish(st, &err);
+	return cli_exit(st, &err);
 }
 
 /* ---- decide -------------------------------------------------------------------- */
@@ -348,7 +333,7 @@ int cmd_decide(int argc, char **argv)
 				"refresh takes it first)\n",
 				d.address);
 	}
-	return finish(st, &err);
+	return cli_exit(st, &err);
 }
 
 /* ---- report rejections ------------------------------------------------------------ */
@@ -369,7 +354,7 @@ int cmd_report(int argc, char **argv)
 	if (!only(&a, "report", &takes_report) || !json_format(&a, &json))
 		return CLI_EUSAGE;
 	if ((st = job_rejections(cli_common.db, &T, &err)) != LG_OK)
-		return finish(st, &err);
+		return cli_exit(st, &err);
 	if (json)
 		view_write_line(stdout, view_rejections(&T));
 	else
@@ -397,21 +382,9 @@ int cmd_funnel(int argc, char **argv)
 		return cli_usage_error("funnel needs --customers N");
 	if (!cli_number_arg("--customers", a.customers, 1, 100000000, &customers))
 		return CLI_EUSAGE;
-	if (a.rates) {
-		const char *p = a.rates;
-		for (int i = 0; i < SCORING_FUNNEL_STEPS; i++) {
-			char *end;
-			double v = strtod(p, &end);
-			if (end == p || !(v > 0 && v <= 1) ||
-			    (i < SCORING_FUNNEL_STEPS - 1 ? *end != ',' : *end != '\0'))
-				return cli_usage_error(
-					"--rates wants four rates in (0, 1] separated by commas, "
-					"not '%s'",
-					a.rates);
-			r[i] = v;
-			p = end + 1;
-		}
-	}
+	struct lg_err err = {{0}};
+	if (a.rates && job_funnel_rates_parse(a.rates, r, &err) != LG_OK)
+		return cli_usage_error("%s", err.msg);
 	/* with the store's history, when there is one: each step's observed
 	 * rate where the sample is big enough, every rate not observed
 	 * marked as the default or given one it is */

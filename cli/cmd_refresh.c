@@ -148,9 +148,5 @@ int cmd_refresh(int argc, char **argv)
 out:
 	job_refresh_free(job);
 	conf_release(&conf);
-	if (st != LG_OK) {
-		cli_error("%s", err.msg[0] ? err.msg : lg_strerror(st));
-		return lg_exit_code(st);
-	}
-	return 0;
+	return cli_exit(st, &err);
 }

@@ -160,9 +160,5 @@ out:
 		cli_output_close(out, a.output, false, NULL);
 	job_score_free(j);
 	conf_release(&conf);
-	if (st != LG_OK) {
-		cli_error("%s", err.msg[0] ? err.msg : lg_strerror(st));
-		return lg_exit_code(st);
-	}
-	return 0;
+	return cli_exit(st, &err);
 }

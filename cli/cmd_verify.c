@@ -303,9 +303,5 @@ out:
 		close(in);
 	job_verify_free(job);
 	conf_release(&conf);
-	if (rc >= 0)
-		return rc;
-	if (st != LG_OK)
-		cli_error("%s", err.msg[0] ? err.msg : lg_strerror(st));
-	return lg_exit_code(st);
+	return rc >= 0 ? rc : cli_exit(st, &err);
 }

@@ -38,6 +38,15 @@ int cli_format_opt(const char *val, enum io_format *out)
 	return cli_usage_error("--format wants csv or jsonl, not '%s'", val);
 }
 
+int cli_text_json_opt(const char *val, bool *json)
+{
+	if (!strcmp(val, "json") || !strcmp(val, "text")) {
+		*json = !strcmp(val, "json");
+		return -1;
+	}
+	return cli_usage_error("--format wants text or json, not '%s'", val);
+}
+
 int cli_formula_guard_opt(const char *val, enum io_guard *out)
 {
 	static const char *const names[] = {
@@ -181,6 +190,14 @@ void cli_error(const char *fmt, ...)
 	va_start(ap, fmt);
 	say(fmt, ap);
 	va_end(ap);
+}
+
+int cli_exit(enum lg_status st, const struct lg_err *err)
+{
+	if (st == LG_OK)
+		return 0;
+	cli_error("%s", err && err->msg[0] ? err->msg : lg_strerror(st));
+	return lg_exit_code(st);
 }
 
 int cli_usage_error(const char *fmt, ...)

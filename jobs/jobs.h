@@ -665,5 +665,9 @@ struct job_funnel {
 };
 void job_funnel(const char *db, unsigned long customers, const double *rates,
 		struct job_funnel *out);
+/* Funnel rates as a caller gives them: "R1,R2,R3,R4", each in (0, 1], into
+ * rates; LG_EUSAGE (with the message) for anything else. */
+enum lg_status job_funnel_rates_parse(const char *s, double rates[SCORING_FUNNEL_STEPS],
+				      struct lg_err *err);
 
 #endif

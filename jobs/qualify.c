@@ -385,6 +385,25 @@ enum lg_status job_rejections(const char *db, struct job_rejections *T, struct l
 
 /* ---- the funnel ---- */
 
+enum lg_status job_funnel_rates_parse(const char *s, double rates[SCORING_FUNNEL_STEPS],
+				      struct lg_err *err)
+{
+	const char *p = s;
+	for (int i = 0; i < SCORING_FUNNEL_STEPS; i++) {
+		char *end;
+		double v = strtod(p, &end);
+		if (end == p || !(v > 0 && v <= 1) ||
+		    (i < SCORING_FUNNEL_STEPS - 1 ? *end != ',' : *end != '\0'))
+			return lg_err_set(err, LG_EUSAGE,
+					  "--rates wants four rates in (0, 1] separated by commas, "
+					  "not '%s'",
+					  s);
+		rates[i] = v;
+		p = end + 1;
+	}
+	return LG_OK;
+}
+
 void job_funnel(const char *db, unsigned long customers, const double *rates, struct job_funnel *F)
 {
 	memset(F, 0, sizeof(*F));
