@@ -268,13 +268,6 @@ static void import_done(void *arg, const char *file)
 		I->o->done(I->o->arg, file, &I->f);
 }
 
-static void import_notice(void *arg, enum job_notice kind, const char *msg)
-{
-	struct import *I = arg;
-	if (I->o->notice)
-		I->o->notice(I->o->arg, kind, msg);
-}
-
 enum lg_status job_events_import(const struct job_events_opts *o, struct job_import_report *rep,
 				 struct lg_err *err)
 {
@@ -293,8 +286,9 @@ enum lg_status job_events_import(const struct job_events_opts *o, struct job_imp
 		.now = o->now,
 		.one = import_one,
 		.done = import_done,
-		.notice = import_notice,
 		.arg = &I,
+		.notice = o->notice,
+		.notice_arg = o->arg,
 	};
 	enum lg_status st = job_import(&io, rep, err);
 	lg_buf_release(&I.key);

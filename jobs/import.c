@@ -89,7 +89,7 @@ enum lg_status job_import(const struct job_import_opts *o, struct job_import_rep
 			good++;
 			continue;
 		}
-		job_warn(o->notice, o->arg, "%s (not imported)", ferr.msg);
+		job_warn(o->notice, o->notice_arg, "%s (not imported)", ferr.msg);
 		if (rep->unreadable == LG_OK)
 			rep->unreadable = fst;
 	}
@@ -121,7 +121,7 @@ enum lg_status job_import(const struct job_import_opts *o, struct job_import_rep
 			lg_err_set(err, st, "%s", ferr.msg[0] ? ferr.msg : lg_strerror(st));
 			break;
 		}
-		job_warn(o->notice, o->arg, "%s (not imported)",
+		job_warn(o->notice, o->notice_arg, "%s (not imported)",
 			 ferr.msg[0] ? ferr.msg : lg_strerror(st));
 		rep->failed++;
 		st = LG_OK;

@@ -472,8 +472,9 @@ struct job_import_opts {
 	int64_t now;
 	job_import_fn *one;
 	job_import_done_fn *done;
-	job_notice_fn *notice;
-	void *arg; /* one's, done's and notice's */
+	void *arg;             /* one's and done's */
+	job_notice_fn *notice; /* the caller's, as it is; may be NULL */
+	void *notice_arg;
 };
 struct job_import_report {
 	int n, failed;             /* files, and of them not imported */
