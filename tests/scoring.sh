@@ -300,6 +300,8 @@ exits 0 "report rejections" "$lg" report rejections --db "$db" --now "$now0"
 has "report: the rate" "$t/out" "rep decisions: 4, rejections: 2 (50.0 %)"
 has "report: by reason" "$t/out" "bad_data"
 has "report: by source" "$t/out" "hubspot"
+exits 64 "report rejections --format xml" "$lg" report rejections --db "$db" --format xml
+has "... says which formats" "$t/err" "--format wants text or json, not 'xml'"
 exits 0 "report rejections --format json" "$lg" report rejections --db "$db" --format json
 eq "report JSON: by reason" "$(sqlite3 -batch :memory: "SELECT json_extract(CAST(readfile('$t/out') AS TEXT), '\$.by_reason.student_or_personal')")" 1
 exits 0 "funnel --customers 10" "$lg" funnel --db "$db" --customers 10
@@ -360,6 +362,8 @@ has "funnel: one SQL is said to be too few" "$t/out" \
 	"MQL -> SQL: too few to observe (1 of 110 reached SQL; it takes 100, 30 of them moving on): the default rate is used"
 eq "... and nothing is said of the step observed" "$(grep -c '^raw -> MQL' "$t/out")" 0
 exits 64 "funnel: bad rates" "$lg" funnel --customers 10 --rates 0.5,2,0.1,0.1
+has "funnel: bad rates, said" "$t/err" "--rates wants four rates in (0, 1] separated by commas, not '0.5,2,0.1,0.1'"
+exits 64 "funnel: three rates" "$lg" funnel --customers 10 --rates 0.5,0.5,0.5
 exits 64 "funnel takes no --format" "$lg" funnel --customers 10 -f json
 
 # --- configuration ------------------------------------------------------------------------
