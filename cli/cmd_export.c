@@ -93,7 +93,7 @@ int cmd_export(int argc, char **argv)
 	conf_init(&conf);
 	st = conf_load(&conf, a.config, &err);
 	if (st == LG_OK)
-		st = job_export_new(&job, &o, &err);
+		st = job_export_open(&job, &o, &err);
 	if (st != LG_OK)
 		goto out;
 	const struct job_export_report *rep = job_export_report(job);
@@ -122,7 +122,7 @@ int cmd_export(int argc, char **argv)
 out:
 	if (out >= 0)
 		cli_output_close(out, a.output, false, NULL);
-	job_export_free(job);
+	job_export_close(job);
 	conf_release(&conf);
 	return rc >= 0 ? rc : cli_exit(st, &err);
 }

@@ -98,7 +98,7 @@ int cmd_refresh(int argc, char **argv)
 	conf_init(&conf);
 	st = conf_load(&conf, a.config, &err);
 	if (st == LG_OK)
-		st = job_refresh_new(&job, &o, &err);
+		st = job_refresh_open(&job, &o, &err);
 	if (st != LG_OK)
 		goto out;
 	const struct job_refresh_report *rep = job_refresh_report(job);
@@ -146,7 +146,7 @@ int cmd_refresh(int argc, char **argv)
 			rep->dns_failed, rep->dns_stats.domains + rep->dns_stats.primed,
 			conf.dns_unanswered_max * 100);
 out:
-	job_refresh_free(job);
+	job_refresh_close(job);
 	conf_release(&conf);
 	return cli_exit(st, &err);
 }

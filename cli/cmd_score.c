@@ -118,7 +118,7 @@ int cmd_score(int argc, char **argv)
 	conf_init(&conf);
 	st = conf_load(&conf, a.config, &err);
 	if (st == LG_OK)
-		st = job_score_new(&j, &o, &err);
+		st = job_score_open(&j, &o, &err);
 	if (st != LG_OK)
 		goto out;
 	if (a.explain) {
@@ -158,7 +158,7 @@ int cmd_score(int argc, char **argv)
 out:
 	if (out >= 0)
 		cli_output_close(out, a.output, false, NULL);
-	job_score_free(j);
+	job_score_close(j);
 	conf_release(&conf);
 	return cli_exit(st, &err);
 }

@@ -246,7 +246,7 @@ int cmd_verify(int argc, char **argv)
 		.arg = &view,
 	};
 	o.dns.now = cli_common.now_set ? o.now : 0;
-	st = job_verify_new(&job, &o, &err);
+	st = job_verify_open(&job, &o, &err);
 	if (st != LG_OK)
 		goto out;
 
@@ -258,8 +258,11 @@ int cmd_verify(int argc, char **argv)
 	progress_start(&prog, a.progress < 0 ? isatty(STDERR_FILENO) : a.progress,
 		       job_verify_report(job)->input_size);
 	job_verify_start(job, out, out_name, prog.on ? on_progress : NULL);
+	for (bool eof = false; !eof;)
+		if ((st = job_verify_feed(job, SIZE_MAX, &eof, &err)) != LG_OK)
+			goto out;
 	for (bool done = false; !done;)
-		if ((st = job_verify_step(job, SIZE_MAX, &done, &err)) != LG_OK)
+		if ((st = job_verify_poll(job, true, &done, &err)) != LG_OK)
 			goto out;
 	progress_finish(&prog);
 	st = cli_output_close(out, a.output, true, &err);
@@ -301,7 +304,7 @@ out:
 		cli_output_close(out, a.output, false, NULL);
 	if (in > STDIN_FILENO)
 		close(in);
-	job_verify_free(job);
+	job_verify_close(job);
 	conf_release(&conf);
 	return rc >= 0 ? rc : cli_exit(st, &err);
 }

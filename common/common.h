@@ -16,7 +16,8 @@
  *                              object through an out parameter; _free
  *                              takes NULL
  *   S_open(...) / S_close(s)   a connection to something outside: a
- *                              database, a file being written
+ *                              database, a file being written, a job
+ *                              (jobs/) over its input and the store
  *   S_start / S_step / S_finish  the phases of a run (a job, the store's
  *                              writer, a progress bar); S_begin /
  *                              S_commit / S_rollback a transaction

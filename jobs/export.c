@@ -42,8 +42,8 @@ struct job_export {
 	struct io_col *ocols;
 };
 
-enum lg_status job_export_new(struct job_export **out, const struct job_export_opts *o,
-			      struct lg_err *err)
+enum lg_status job_export_open(struct job_export **out, const struct job_export_opts *o,
+			       struct lg_err *err)
 {
 	struct job_export *j = lg_xcalloc(1, sizeof(*j));
 	*out = j;
@@ -156,7 +156,7 @@ const struct job_export_report *job_export_report(const struct job_export *j)
 	return &j->rep;
 }
 
-void job_export_free(struct job_export *j)
+void job_export_close(struct job_export *j)
 {
 	if (!j)
 		return;

@@ -184,15 +184,18 @@ void job_verdict(struct verify_result *v, const struct dns_result *d, bool hard_
  * the store at opts.db as a version of that list and weigh it through the
  * gate.  The caller drives it:
  *
- *	job_verify_new()     the header, the columns, the store: may fail
+ *	job_verify_open()     the header, the columns, the store: may fail
  *	                      on the input (LG_EDATA: no email column) or the
  *	                      store before any output exists
  *	job_verify_start()    the output; then
- *	job_verify_step()     until *done: rows read, verified, written
- *	                      (max rows read a step), the resolver worked
+ *	job_verify_feed()     until *eof: up to max rows read, verified and
+ *	                      written, or spooled while their domain waits
+ *	job_verify_poll()     until *done: the lookups work (wait: block for
+ *	                      a reply or a timeout) and the rows they free
+ *	                      are written; may also come between two feeds
  *	job_verify_finish()   once the output is in place: the run recorded
  *	                      as the list's version, the list gated
- *	job_verify_free()     always, after open (even a failed one)
+ *	job_verify_close()     always, after open (even a failed one)
  *
  * What a person should see about the input comes through opts.notice as
  * it happens: JOB_NOTICE_WARNING asks for a look at the input (a ragged
@@ -227,14 +230,15 @@ struct job_verify_opts {
 typedef void job_progress_fn(void *arg, unsigned long rows, uint64_t bytes);
 
 struct job_verify;
-/* *out is set even on failure: job_verify_free it. */
-enum lg_status job_verify_new(struct job_verify **out, const struct job_verify_opts *opts,
-			      struct lg_err *err);
+/* *out is set even on failure: job_verify_close it. */
+enum lg_status job_verify_open(struct job_verify **out, const struct job_verify_opts *opts,
+			       struct lg_err *err);
 /* Rows go to out (not closed); out_name names it in messages (borrowed);
  * progress may be NULL. */
 void job_verify_start(struct job_verify *j, int out, const char *out_name,
 		      job_progress_fn *progress);
-enum lg_status job_verify_step(struct job_verify *j, size_t max, bool *done, struct lg_err *err);
+enum lg_status job_verify_feed(struct job_verify *j, size_t max, bool *eof, struct lg_err *err);
+enum lg_status job_verify_poll(struct job_verify *j, bool wait, bool *done, struct lg_err *err);
 enum lg_status job_verify_finish(struct job_verify *j, struct lg_err *err);
 /* The report's reasons by count, largest first (ties in code order), into
  * idx (VERIFY_R_COUNT entries); returns how many occur. */
@@ -242,13 +246,13 @@ size_t job_verify_top_reasons(const struct job_verify_report *r, unsigned *idx);
 /* With a list: the rows with a valid address that became no contact of
  * their own, a repeat of another row's. */
 unsigned long job_verify_collapsed(const struct job_verify_report *r);
-/* The counts so far; borrowed until job_verify_free. */
+/* The counts so far; borrowed until job_verify_close. */
 const struct job_verify_report *job_verify_report(const struct job_verify *j);
 /* After job_verify_finish with a list: the list and the gate's decision
- * (borrowed until job_verify_free); NULL without a list. */
+ * (borrowed until job_verify_close); NULL without a list. */
 const struct list_eval *job_verify_gate(const struct job_verify *j,
 					const struct store_list_info **li);
-void job_verify_free(struct job_verify *j);
+void job_verify_close(struct job_verify *j);
 
 /*
  * ---- refresh.c: the refresh job ----
@@ -256,7 +260,7 @@ void job_verify_free(struct job_verify *j);
  * new verdicts of, up to opts.budget contacts of the store: those a rep
  * sent back, then those verified before now - older (leads in the funnel
  * first, each stalest first), suppressed ones never.  The plan is
- * committed by job_refresh_new (an interrupted one is taken up: the
+ * committed by job_refresh_open (an interrupted one is taken up: the
  * report says so); each job_refresh_step re-verifies and records one
  * chunk of it, until *done; job_refresh_finish closes the run and counts.
  * A step returns LG_ETEMP when the resolver stopped answering: what was
@@ -287,14 +291,14 @@ struct job_refresh_report {
 };
 
 struct job_refresh;
-/* *out is set even on failure: job_refresh_free it. */
-enum lg_status job_refresh_new(struct job_refresh **out, const struct job_refresh_opts *opts,
-			       struct lg_err *err);
+/* *out is set even on failure: job_refresh_close it. */
+enum lg_status job_refresh_open(struct job_refresh **out, const struct job_refresh_opts *opts,
+				struct lg_err *err);
 enum lg_status job_refresh_step(struct job_refresh *j, bool *done, struct lg_err *err);
 enum lg_status job_refresh_finish(struct job_refresh *j, struct lg_err *err);
-/* Borrowed until job_refresh_free. */
+/* Borrowed until job_refresh_close. */
 const struct job_refresh_report *job_refresh_report(const struct job_refresh *j);
-void job_refresh_free(struct job_refresh *j);
+void job_refresh_close(struct job_refresh *j);
 
 /*
  * ---- export.c: the export job ----
@@ -302,7 +306,7 @@ void job_refresh_free(struct job_refresh *j);
  * list was verified from (the address normalized), then its latest
  * verdict and freshness; never a suppressed one.  For a sequence, only
  * those that may be sent (list_member_exportable), each once, and only if
- * the list passes the gate: job_export_new weighs it, and a blocked list
+ * the list passes the gate: job_export_open weighs it, and a blocked list
  * must not be written (report.blocked; job_export_gate says why).  What
  * is written for a sequence is recorded as sent, in the same transaction.
  */
@@ -318,23 +322,23 @@ struct job_export_opts {
 	int64_t now;
 };
 struct job_export_report {
-	const char *list;       /* borrowed until job_export_free */
+	const char *list;       /* borrowed until job_export_close */
 	unsigned long contacts; /* the list version's contacts */
 	unsigned long rows;     /* of them, written */
 	bool blocked;           /* for a sequence: the gate blocks the list */
 };
 struct job_export;
-/* *out is set even on failure: job_export_free it. */
-enum lg_status job_export_new(struct job_export **out, const struct job_export_opts *opts,
-			      struct lg_err *err);
+/* *out is set even on failure: job_export_close it. */
+enum lg_status job_export_open(struct job_export **out, const struct job_export_opts *opts,
+			       struct lg_err *err);
 /* For a sequence: the list and the gate's decision (borrowed until
- * job_export_free); NULL otherwise. */
+ * job_export_close); NULL otherwise. */
 const struct list_eval *job_export_gate(const struct job_export *j,
 					const struct store_list_info **li);
 /* Write the export to out (not closed); a BUG when the gate blocks it. */
 enum lg_status job_export_write(struct job_export *j, int out, struct lg_err *err);
 const struct job_export_report *job_export_report(const struct job_export *j);
-void job_export_free(struct job_export *j);
+void job_export_close(struct job_export *j);
 
 /*
  * ---- lead.c: what score, qualify and decide share ----
@@ -432,9 +436,9 @@ struct job_score_report {
 	bool dry_run;          /* none recorded */
 };
 struct job_score;
-/* *out is set even on failure: job_score_free it. */
-enum lg_status job_score_new(struct job_score **out, const struct job_score_opts *opts,
-			     struct lg_err *err);
+/* *out is set even on failure: job_score_close it. */
+enum lg_status job_score_open(struct job_score **out, const struct job_score_opts *opts,
+			      struct lg_err *err);
 /* The rows to out (not closed), then the moves recorded. */
 enum lg_status job_score_write(struct job_score *j, int out, struct lg_err *err);
 /* LG_ENOINPUT when the store has no such contact; fn's arguments are
@@ -442,7 +446,7 @@ enum lg_status job_score_write(struct job_score *j, int out, struct lg_err *err)
 enum lg_status job_score_explain(struct job_score *j, job_score_explain_fn *fn, void *arg,
 				 struct lg_err *err);
 const struct job_score_report *job_score_report(const struct job_score *j);
-void job_score_free(struct job_score *j);
+void job_score_close(struct job_score *j);
 
 /*
  * ---- import.c: the skeleton of the bounce and event imports ----

@@ -46,8 +46,8 @@ struct job_refresh {
 	bool done;
 };
 
-enum lg_status job_refresh_new(struct job_refresh **out, const struct job_refresh_opts *o,
-			       struct lg_err *err)
+enum lg_status job_refresh_open(struct job_refresh **out, const struct job_refresh_opts *o,
+				struct lg_err *err)
 {
 	struct job_refresh *j = lg_xcalloc(1, sizeof(*j));
 	int64_t list_id = 0;
@@ -195,7 +195,7 @@ const struct job_refresh_report *job_refresh_report(const struct job_refresh *j)
 	return &j->rep;
 }
 
-void job_refresh_free(struct job_refresh *j)
+void job_refresh_close(struct job_refresh *j)
 {
 	if (!j)
 		return;

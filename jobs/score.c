@@ -70,8 +70,8 @@ struct job_score {
 	bool found;
 };
 
-enum lg_status job_score_new(struct job_score **out, const struct job_score_opts *o,
-			     struct lg_err *err)
+enum lg_status job_score_open(struct job_score **out, const struct job_score_opts *o,
+			      struct lg_err *err)
 {
 	struct job_score *j = lg_xcalloc(1, sizeof(*j));
 	*out = j;
@@ -249,7 +249,7 @@ const struct job_score_report *job_score_report(const struct job_score *j)
 	return &j->rep;
 }
 
-void job_score_free(struct job_score *j)
+void job_score_close(struct job_score *j)
 {
 	if (!j)
 		return;

@@ -12,9 +12,10 @@
  * are already waiting, so memory is bounded by the spool's budget and the
  * number of distinct domains, never by the number of rows.
  *
- * The caller drives the job: job_verify_step() reads, verifies and writes
- * up to a given number of rows and lets the resolver work, so that a
- * command line can draw progress and a service can interleave jobs.
+ * The caller drives the job: job_verify_feed() reads, verifies and writes
+ * (or spools) up to a given number of rows, job_verify_poll() lets the
+ * lookups work and writes the rows they free, so that a command line can
+ * draw progress and a service can interleave jobs on one loop.
  */
 #include "jobs.h"
 #include "conf/conf.h"
@@ -37,8 +38,9 @@
  * next lookups, for seconds. */
 #define DRAIN_STEP 512
 #define STORE_BATCH 4096 /* verdicts a batch of the store's writer */
-#define WARN_ROWS_MAX                                                                              \
-	10 /* ragged rows, rows with text after a closing quote: reported one by one */
+/* Ragged rows, rows with text after a closing quote: reported one by one
+ * up to this many. */
+#define WARN_ROWS_MAX 10
 
 /* The columns verify appends, in order (DESIGN.md, "The contract"). */
 enum {
@@ -430,8 +432,8 @@ static enum lg_status open_list(struct job_verify *j, struct lg_err *err)
 	return st;
 }
 
-enum lg_status job_verify_new(struct job_verify **out, const struct job_verify_opts *o,
-			      struct lg_err *err)
+enum lg_status job_verify_open(struct job_verify **out, const struct job_verify_opts *o,
+			       struct lg_err *err)
 {
 	struct job_verify *j = lg_xcalloc(1, sizeof(*j));
 	enum lg_status st = LG_OK;
@@ -629,44 +631,51 @@ static enum lg_status end_output(struct job_verify *j, struct lg_err *err)
 	return LG_OK;
 }
 
-enum lg_status job_verify_step(struct job_verify *j, size_t max, bool *done, struct lg_err *err)
+enum lg_status job_verify_feed(struct job_verify *j, size_t max, bool *eof, struct lg_err *err)
 {
 	enum lg_status st = LG_OK;
-	*done = false;
-	switch (j->phase) {
-	case READING:
-		while (max--) {
-			const struct io_row *row;
-			if ((st = io_reader_next(j->rd, &row, err)) != LG_OK)
-				return st;
-			if (!row) {
-				j->phase = DRAINING;
-				return LG_OK;
-			}
-			if ((st = one_row(j, row, err)) != LG_OK)
-				return st;
-			if (j->dns && ++j->nread % POLL_EVERY == 0) {
-				st = step_dns(j, false, DRAIN_STEP, err);
-				/* Read on while the resolver has work in hand;
-				 * past the backlog, wait for it. */
-				while (st == LG_OK && dns_resolver_busy(j->dns) >= j->backlog)
-					st = step_dns(j, true, SIZE_MAX, err);
-				if (st != LG_OK)
-					return st;
-			}
+	*eof = j->phase != READING;
+	while (!*eof && max--) {
+		const struct io_row *row;
+		if ((st = io_reader_next(j->rd, &row, err)) != LG_OK)
+			return st;
+		if (!row) {
+			j->phase = DRAINING;
+			*eof = true;
+			break;
 		}
-		return LG_OK;
+		if ((st = one_row(j, row, err)) != LG_OK)
+			return st;
+		if (j->dns && ++j->nread % POLL_EVERY == 0) {
+			st = step_dns(j, false, DRAIN_STEP, err);
+			/* Read on while the resolver has work in hand; past
+			 * the backlog, wait for it. */
+			while (st == LG_OK && dns_resolver_busy(j->dns) >= j->backlog)
+				st = step_dns(j, true, SIZE_MAX, err);
+			if (st != LG_OK)
+				return st;
+		}
+	}
+	return LG_OK;
+}
+
+enum lg_status job_verify_poll(struct job_verify *j, bool wait, bool *done, struct lg_err *err)
+{
+	enum lg_status st;
+	*done = j->phase == DONE;
+	switch (j->phase) {
+	case READING: return j->dns ? step_dns(j, wait, DRAIN_STEP, err) : LG_OK;
 	case DRAINING:
 		if (j->waiting) {
 			if (!dns_resolver_busy(j->dns))
 				BUG("a row waiting for DNS has a lookup in flight");
-			return step_dns(j, true, SIZE_MAX, err);
+			return step_dns(j, wait, SIZE_MAX, err);
 		}
 		j->phase = PROBING;
-		return LG_OK;
+		/* fall through */
 	case PROBING: /* a probe still out: is the resolver down? */
 		if (j->dns && dns_resolver_busy(j->dns)) {
-			loop_step(j->loop, -1);
+			loop_step(j->loop, wait ? -1 : 0);
 			return LG_OK;
 		}
 		if ((st = end_output(j, err)) != LG_OK)
@@ -674,7 +683,7 @@ enum lg_status job_verify_step(struct job_verify *j, size_t max, bool *done, str
 		j->phase = DONE;
 		*done = true;
 		return LG_OK;
-	case DONE: *done = true; return LG_OK;
+	case DONE: return LG_OK;
 	}
 	return LG_OK;
 }
@@ -745,7 +754,7 @@ const struct list_eval *job_verify_gate(const struct job_verify *j,
 	return j->store && j->rep.list ? &j->le : NULL;
 }
 
-void job_verify_free(struct job_verify *j)
+void job_verify_close(struct job_verify *j)
 {
 	if (!j)
 		return;

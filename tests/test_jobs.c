@@ -333,11 +333,13 @@ static enum lg_status run_job(const struct conf *c, const char *in, const char *
 		.arg = nt,
 	};
 	struct job_verify *j = NULL;
-	enum lg_status st = job_verify_new(&j, &o, &e);
+	enum lg_status st = job_verify_open(&j, &o, &e);
 	if (st == LG_OK) {
 		job_verify_start(j, ofd, out, NULL);
+		for (bool eof = false; st == LG_OK && !eof;)
+			st = job_verify_feed(j, max, &eof, &e);
 		for (bool done = false; st == LG_OK && !done;)
-			st = job_verify_step(j, max, &done, &e);
+			st = job_verify_poll(j, true, &done, &e);
 	}
 	if (st == LG_OK)
 		st = job_verify_finish(j, &e);
@@ -349,7 +351,7 @@ static enum lg_status run_job(const struct conf *c, const char *in, const char *
 			*le = *ev;
 		assert_true(!list == !ev);
 	}
-	job_verify_free(j);
+	job_verify_close(j);
 	close(fd);
 	close(ofd);
 	return st;
@@ -453,21 +455,25 @@ static void test_verify_jobs_side_by_side(void **state)
 	b.in = fd2;
 	b.in_name = in2;
 	struct job_verify *j1 = NULL, *j2 = NULL;
-	assert_int_equal(job_verify_new(&j1, &a, &e), LG_OK);
-	assert_int_equal(job_verify_new(&j2, &b, &e), LG_OK);
+	assert_int_equal(job_verify_open(&j1, &a, &e), LG_OK);
+	assert_int_equal(job_verify_open(&j2, &b, &e), LG_OK);
 	job_verify_start(j1, o1, out1, NULL);
 	job_verify_start(j2, o2, out2, NULL);
-	bool d1 = false, d2 = false;
+	/* A row of each in turn, polled between two feeds, as a loop of
+	 * the caller's would. */
+	bool e1 = false, e2 = false, d1 = false, d2 = false;
 	while (!d1 || !d2) {
-		if (!d1)
-			assert_int_equal(job_verify_step(j1, 1, &d1, &e), LG_OK);
-		if (!d2)
-			assert_int_equal(job_verify_step(j2, 1, &d2, &e), LG_OK);
+		if (!e1)
+			assert_int_equal(job_verify_feed(j1, 1, &e1, &e), LG_OK);
+		if (!e2)
+			assert_int_equal(job_verify_feed(j2, 1, &e2, &e), LG_OK);
+		assert_int_equal(job_verify_poll(j1, false, &d1, &e), LG_OK);
+		assert_int_equal(job_verify_poll(j2, false, &d2, &e), LG_OK);
 	}
 	assert_int_equal(job_verify_finish(j1, &e), LG_OK);
 	assert_int_equal(job_verify_finish(j2, &e), LG_OK);
-	job_verify_free(j1);
-	job_verify_free(j2);
+	job_verify_close(j1);
+	job_verify_close(j2);
 	close(fd1), close(fd2), close(o1), close(o2);
 
 	char *x = read_all(alone1), *y = read_all(out1);
@@ -494,9 +500,9 @@ static void test_verify_job_no_email(void **state)
 		.conf = &c, .in = fd, .in_name = in, .skip_lines = -1, .no_dns = true, .now = T0};
 	struct job_verify *j = NULL;
 	struct lg_err e = {{0}};
-	assert_int_equal(job_verify_new(&j, &o, &e), LG_EDATA);
+	assert_int_equal(job_verify_open(&j, &o, &e), LG_EDATA);
 	assert_non_null(strstr(e.msg, ":1: "));
-	job_verify_free(j);
+	job_verify_close(j);
 	close(fd);
 	conf_release(&c);
 }
@@ -552,7 +558,7 @@ static void test_refresh_job(void **state)
 	};
 	for (int round = 0; round < 3; round++) {
 		struct job_refresh *j = NULL;
-		assert_int_equal(job_refresh_new(&j, &o, &e), LG_OK);
+		assert_int_equal(job_refresh_open(&j, &o, &e), LG_OK);
 		for (bool done = false; !done;)
 			assert_int_equal(job_refresh_step(j, &done, &e), LG_OK);
 		assert_int_equal(job_refresh_finish(j, &e), LG_OK);
@@ -566,7 +572,7 @@ static void test_refresh_job(void **state)
 		assert_int_equal(r->by_status[VERIFY_UNDELIVERABLE], want);
 		assert_int_equal(r->dns_stats.queries, 0);
 		assert_false(r->resumed);
-		job_refresh_free(j);
+		job_refresh_close(j);
 	}
 	struct list_eval ev;
 	struct store_list_info li;
@@ -592,7 +598,7 @@ static unsigned long export_rows(const struct conf *c, const char *db, const cha
 				    .target = out,
 				    .now = T0 + DAY};
 	struct job_export *j = NULL;
-	assert_int_equal(job_export_new(&j, &o, &e), LG_OK);
+	assert_int_equal(job_export_open(&j, &o, &e), LG_OK);
 	const struct job_export_report *r = job_export_report(j);
 	*blocked = r->blocked;
 	unsigned long rows = 0;
@@ -605,7 +611,7 @@ static unsigned long export_rows(const struct conf *c, const char *db, const cha
 		if (text)
 			*text = read_all(out);
 	}
-	job_export_free(j);
+	job_export_close(j);
 	return rows;
 }
 
@@ -696,15 +702,15 @@ static void score_run(const struct conf *c, const char *db, bool dry_run, int64_
 	struct job_score_opts o = {
 		.conf = c, .db = db, .dry_run = dry_run, .each = on_scored, .arg = S, .now = now};
 	struct job_score *j = NULL;
-	if (job_score_new(&j, &o, &e) != LG_OK)
-		fail_msg("job_score_new: %s", e.msg);
+	if (job_score_open(&j, &o, &e) != LG_OK)
+		fail_msg("job_score_open: %s", e.msg);
 	int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	assert_true(fd >= 0);
 	if (job_score_write(j, fd, &e) != LG_OK)
 		fail_msg("job_score_write: %s", e.msg);
 	close(fd);
 	*rep = *job_score_report(j);
-	job_score_free(j);
+	job_score_close(j);
 }
 
 static enum lg_status count_move(void *arg, const struct store_move *m, struct lg_err *err)
