@@ -390,8 +390,6 @@ enum lg_status lead_score(struct lead *L, const struct store_lead *l, struct lea
 			  bool explain, struct lg_err *err);
 enum lg_status lead_checklist(struct lead *L, int64_t contact_id, enum scoring_framework f,
 			      struct scoring_checklist *out, struct lg_err *err);
-/* "met", "partial", "not_met" */
-bool lead_ev_status_parse(const char *s, enum scoring_ev_status *out);
 
 /*
  * A score as shown: rounded to hundredths, half away from zero.  One rule
@@ -576,6 +574,9 @@ struct job_evidence {
 	const char *framework, *criterion, *status, *source, *note; /* note may be NULL */
 	double confidence;
 	int64_t valid_until; /* 0: never expires */
+	/* job_evidence_parse: status and source as the enums */
+	enum scoring_ev_status ev_status;
+	enum scoring_ev_source ev_source;
 };
 struct job_evidence_report {
 	char address[512];

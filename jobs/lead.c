@@ -119,39 +119,22 @@ static enum lg_status on_evidence(void *arg, const struct store_qevidence *e, st
 {
 	struct lead *L = arg;
 	(void)err;
-	enum scoring_framework f;
-	int c;
-	enum scoring_ev_status st;
-	if (!scoring_framework_parse(e->framework, strlen(e->framework), &f) ||
-	    (c = scoring_criterion_find(f, e->criterion, strlen(e->criterion))) < 0 ||
-	    !lead_ev_status_parse(e->status, &st))
+	int c = scoring_criterion_find(e->framework, e->criterion, strlen(e->criterion));
+	if (c < 0)
 		return LG_OK; /* the database holds only what evidence add checked */
 	if (L->nevidence == L->capevidence) {
 		L->capevidence = L->capevidence ? 2 * L->capevidence : 16;
 		L->evidence = lg_xrealloc(L->evidence, L->capevidence * sizeof(*L->evidence));
 	}
 	L->evidence[L->nevidence++] = (struct scoring_evidence){
-		.framework = f,
+		.framework = e->framework,
 		.criterion = (unsigned)c,
-		.status = st,
+		.status = e->status,
 		.confidence = e->confidence,
 		.at = e->at,
 		.valid_until = e->valid_until,
 	};
 	return LG_OK;
-}
-
-bool lead_ev_status_parse(const char *s, enum scoring_ev_status *out)
-{
-	if (!strcmp(s, "met"))
-		*out = SCORING_MET;
-	else if (!strcmp(s, "partial"))
-		*out = SCORING_PARTIAL;
-	else if (!strcmp(s, "not_met"))
-		*out = SCORING_NOT_MET;
-	else
-		return false;
-	return true;
 }
 
 enum lg_status lead_checklist(struct lead *L, int64_t contact_id, enum scoring_framework f,
@@ -239,8 +222,7 @@ enum lg_status lead_score(struct lead *L, const struct store_lead *l, struct lea
 		      explain ? &out->lines : NULL, explain ? &out->nlines : NULL);
 
 	/* the stage, and the automatic moves from it */
-	if (!scoring_stage_parse(l->stage, strlen(l->stage), &out->stage))
-		out->stage = SCORING_LEAD;
+	out->stage = l->stage;
 	out->was = out->stage;
 	struct scoring_facts facts = {0};
 	/* recycled: has the lead done something since? */

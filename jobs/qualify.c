@@ -26,7 +26,7 @@ struct one {
 	struct lead L;
 	bool found, score;
 	struct store_lead l;
-	char address[512], source[128], stage[32], domain[256];
+	char address[512], source[128], domain[256];
 	struct lead_scored sc;
 };
 
@@ -37,11 +37,9 @@ static enum lg_status on_found(void *arg, const struct store_lead *l, struct lg_
 	O->l = *l;
 	snprintf(O->address, sizeof(O->address), "%s", l->address);
 	snprintf(O->source, sizeof(O->source), "%s", l->source);
-	snprintf(O->stage, sizeof(O->stage), "%s", l->stage);
 	snprintf(O->domain, sizeof(O->domain), "%s", l->domain);
 	O->l.address = O->address;
 	O->l.source = O->source;
-	O->l.stage = O->stage;
 	O->l.domain = O->domain;
 	O->l.profile = (struct store_profile){.employees = l->profile.employees};
 	/* the profile's strings are only needed for the score, taken now */
@@ -111,8 +109,7 @@ enum lg_status job_evidence_parse(struct job_evidence *ev, const char *confidenc
 	for (int i = 0; i < 4; i++)
 		if (!have[i])
 			return lg_err_set(err, LG_EUSAGE, "evidence add needs --%s", need[i]);
-	enum scoring_ev_status es;
-	if (!lead_ev_status_parse(ev->status, &es))
+	if (!scoring_ev_status_parse(ev->status, strlen(ev->status), &ev->ev_status))
 		return lg_err_set(err, LG_EUSAGE,
 				  "--status wants met, partial or not_met, not '%s'", ev->status);
 	char *end;
@@ -120,8 +117,7 @@ enum lg_status job_evidence_parse(struct job_evidence *ev, const char *confidenc
 	if (end == confidence || *end || !(ev->confidence >= 0 && ev->confidence <= 1))
 		return lg_err_set(err, LG_EUSAGE,
 				  "--confidence wants a number from 0 to 1, not '%s'", confidence);
-	if (strcmp(ev->source, "call") && strcmp(ev->source, "email") &&
-	    strcmp(ev->source, "form") && strcmp(ev->source, "note"))
+	if (!scoring_ev_source_parse(ev->source, strlen(ev->source), &ev->ev_source))
 		return lg_err_set(err, LG_EUSAGE,
 				  "--source wants call, email, form or note, not '%s'", ev->source);
 	ev->valid_until = 0;
@@ -154,11 +150,11 @@ enum lg_status job_evidence_add(const struct job_lead_opts *o, const struct job_
 		goto out;
 	}
 	struct store_qevidence e = {
-		.framework = scoring_framework_name(f),
+		.framework = f,
 		.criterion = names[c],
-		.status = ev->status,
+		.status = ev->ev_status,
 		.confidence = ev->confidence,
-		.source = ev->source,
+		.source = ev->ev_source,
 		.at = o->now,
 		.valid_until = ev->valid_until,
 		.note = ev->note,
@@ -171,7 +167,7 @@ enum lg_status job_evidence_add(const struct job_lead_opts *o, const struct job_
 		goto out;
 	}
 	snprintf(rep->address, sizeof(rep->address), "%s", O.address);
-	rep->framework = e.framework;
+	rep->framework = scoring_framework_name(f);
 	rep->criterion = e.criterion;
 out:
 	one_close(&O);
@@ -300,8 +296,8 @@ enum lg_status job_decide(const struct job_lead_opts *o, const struct job_decisi
 	snprintf(why, sizeof(why), "rep decision: %s%s%s", d->what, d->reason ? ", " : "",
 		 d->reason ? d->reason : "");
 	struct store_move m = {
-		.from = scoring_stage_name(res->from),
-		.to = scoring_stage_name(d->to),
+		.from = res->from,
+		.to = d->to,
 		.at = o->now,
 		.why = why,
 		.score = r->total,
@@ -344,7 +340,7 @@ static enum lg_status on_move(void *arg, const struct store_move *m, struct lg_e
 	(void)err;
 	if (!strcmp(m->who, "auto"))
 		return LG_OK; /* only reps' decisions */
-	bool rejected = !strcmp(m->to, "disqualified");
+	bool rejected = m->to == SCORING_DISQUALIFIED;
 	const char *src = *m->source ? m->source : "(none)";
 	unsigned i;
 	for (i = 0; i < T->nsrc && strcmp(T->src[i].name, src); i++)

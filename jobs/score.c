@@ -172,8 +172,8 @@ static enum lg_status record_moves(struct job_score *j, struct lg_err *err)
 	enum lg_status st = store_begin(j->store, err);
 	for (size_t i = 0; i < j->nmoves && st == LG_OK; i++) {
 		struct store_move m = {
-			.from = scoring_stage_name(j->moves[i].from),
-			.to = scoring_stage_name(j->moves[i].to),
+			.from = j->moves[i].from,
+			.to = j->moves[i].to,
 			.at = j->o.now,
 			.why = j->moves[i].why,
 			.score = j->moves[i].score,

@@ -114,6 +114,46 @@ bool scoring_framework_parse(const char *s, size_t len, enum scoring_framework *
 	return false;
 }
 
+/* The names the store keeps and the command line takes, by enum value. */
+static const char *const ev_status_names[SCORING_EV_STATUS_COUNT] = {"not_met", "partial", "met"};
+static const char *const ev_source_names[SCORING_EV_SOURCE_COUNT] = {"call", "email", "form",
+								     "note"};
+
+/* The index of s (len bytes) among names, exactly; -1 if none. */
+static int name_index(const char *const *names, unsigned n, const char *s, size_t len)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (strlen(names[i]) == len && !memcmp(names[i], s, len))
+			return (int)i;
+	return -1;
+}
+
+const char *scoring_ev_status_name(enum scoring_ev_status s)
+{
+	return (unsigned)s < SCORING_EV_STATUS_COUNT ? ev_status_names[s] : "?";
+}
+
+bool scoring_ev_status_parse(const char *s, size_t len, enum scoring_ev_status *out)
+{
+	int i = name_index(ev_status_names, SCORING_EV_STATUS_COUNT, s, len);
+	if (i >= 0)
+		*out = (enum scoring_ev_status)i;
+	return i >= 0;
+}
+
+const char *scoring_ev_source_name(enum scoring_ev_source s)
+{
+	return (unsigned)s < SCORING_EV_SOURCE_COUNT ? ev_source_names[s] : "?";
+}
+
+bool scoring_ev_source_parse(const char *s, size_t len, enum scoring_ev_source *out)
+{
+	int i = name_index(ev_source_names, SCORING_EV_SOURCE_COUNT, s, len);
+	if (i >= 0)
+		*out = (enum scoring_ev_source)i;
+	return i >= 0;
+}
+
 /* ---- the pass rules ------------------------------------------------------ */
 
 /*

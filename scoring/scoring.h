@@ -417,6 +417,24 @@ enum scoring_ev_status {
 	SCORING_PARTIAL = 1,
 	SCORING_MET = 2,
 };
+#define SCORING_EV_STATUS_COUNT 3
+/* "not_met", "partial", "met"; "?" if none. */
+const char *scoring_ev_status_name(enum scoring_ev_status s);
+/* The status named s (len bytes, exactly as the names above); false if none. */
+bool scoring_ev_status_parse(const char *s, size_t len, enum scoring_ev_status *out);
+
+/* Where a piece of evidence came from. */
+enum scoring_ev_source {
+	SCORING_SOURCE_CALL = 0,
+	SCORING_SOURCE_EMAIL = 1,
+	SCORING_SOURCE_FORM = 2,
+	SCORING_SOURCE_NOTE = 3,
+};
+#define SCORING_EV_SOURCE_COUNT 4
+/* "call", "email", "form", "note"; "?" if none. */
+const char *scoring_ev_source_name(enum scoring_ev_source s);
+/* The source named s (len bytes, exactly as the names above); false if none. */
+bool scoring_ev_source_parse(const char *s, size_t len, enum scoring_ev_source *out);
 
 #define SCORING_MAX_CRITERIA 6
 

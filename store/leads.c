@@ -28,6 +28,13 @@ static const char *col_str(sqlite3_stmt *q, int i)
 	return v ? v : "";
 }
 
+/* A stage name column as the stage; false for a name no stage has. */
+static bool col_stage(sqlite3_stmt *q, int i, enum scoring_stage *out)
+{
+	const char *v = (const char *)sqlite3_column_text(q, i);
+	return v && scoring_stage_parse(v, (size_t)sqlite3_column_bytes(q, i), out);
+}
+
 /* Step q to the end, calling row(q) for each row; fn's status stops it. */
 static enum lg_status each_row(struct store *s, sqlite3_stmt *q, const char *what,
 			       enum lg_status (*row)(sqlite3_stmt *q, void *ctx, struct lg_err *err),
@@ -146,6 +153,9 @@ struct lead_cb {
 static enum lg_status lead_row(sqlite3_stmt *q, void *ctx, struct lg_err *err)
 {
 	struct lead_cb *cb = ctx;
+	enum scoring_stage stage;
+	if (!col_stage(q, 13, &stage))
+		stage = SCORING_LEAD; /* only move_add writes stages */
 	struct store_lead l = {
 		.contact_id = sqlite3_column_int64(q, 0),
 		.address = col_str(q, 1),
@@ -166,7 +176,7 @@ static enum lg_status lead_row(sqlite3_stmt *q, void *ctx, struct lg_err *err)
 				.last_name = col_opt(q, 16),
 				.name = col_opt(q, 17),
 			},
-		.stage = col_str(q, 13),
+		.stage = stage,
 		.stage_since = sqlite3_column_int64(q, 14),
 		.account = col_opt(q, 18),
 	};
@@ -214,11 +224,12 @@ enum lg_status store_qevidence_add(struct store *s, int64_t contact_id,
 {
 	sqlite3_stmt *q = store_stmt(s, Q_QEVIDENCE_ADD);
 	sqlite3_bind_int64(q, 1, contact_id);
-	sqlite3_bind_text(q, 2, e->framework, -1, SQLITE_STATIC);
+	/* a value no name has binds "?", which the table's CHECK refuses */
+	sqlite3_bind_text(q, 2, scoring_framework_name(e->framework), -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 3, e->criterion, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 4, e->status, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 4, scoring_ev_status_name(e->status), -1, SQLITE_STATIC);
 	sqlite3_bind_double(q, 5, e->confidence);
-	sqlite3_bind_text(q, 6, e->source, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 6, scoring_ev_source_name(e->source), -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 7, e->at);
 	if (e->valid_until)
 		sqlite3_bind_int64(q, 8, e->valid_until);
@@ -234,16 +245,18 @@ struct qevidence_cb {
 static enum lg_status qevidence_row(sqlite3_stmt *q, void *ctx, struct lg_err *err)
 {
 	struct qevidence_cb *cb = ctx;
+	const char *fw = col_str(q, 0), *status = col_str(q, 2), *source = col_str(q, 4);
 	struct store_qevidence e = {
-		.framework = col_str(q, 0),
 		.criterion = col_str(q, 1),
-		.status = col_str(q, 2),
 		.confidence = sqlite3_column_double(q, 3),
-		.source = col_str(q, 4),
 		.at = sqlite3_column_int64(q, 5),
 		.valid_until = sqlite3_column_int64(q, 6),
 		.note = col_opt(q, 7),
 	};
+	if (!scoring_framework_parse(fw, strlen(fw), &e.framework) ||
+	    !scoring_ev_status_parse(status, strlen(status), &e.status) ||
+	    !scoring_ev_source_parse(source, strlen(source), &e.source))
+		return LG_OK; /* the table's CHECKs hold only these names */
 	return cb->fn(cb->arg, &e, err);
 }
 
@@ -269,17 +282,18 @@ enum lg_status store_move_add(struct store *s, int64_t contact_id, const struct 
 	enum lg_status st = LG_OK;
 	*moved = false;
 	sqlite3_bind_int64(q, 1, contact_id);
+	enum scoring_stage now;
 	if (sqlite3_step(q) != SQLITE_ROW)
 		st = store_fail(s, "reading a stage", err);
 	else
-		*moved = !strcmp((const char *)sqlite3_column_text(q, 0), m->from);
+		*moved = col_stage(q, 0, &now) && now == m->from;
 	sqlite3_reset(q);
 	if (st != LG_OK || !*moved)
 		return st;
 	q = store_stmt(s, Q_MOVE_ADD);
 	sqlite3_bind_int64(q, 1, contact_id);
-	sqlite3_bind_text(q, 2, m->from, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 3, m->to, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, scoring_stage_name(m->from), -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, scoring_stage_name(m->to), -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 4, m->at);
 	sqlite3_bind_text(q, 5, m->why, -1, SQLITE_STATIC);
 	sqlite3_bind_double(q, 6, m->score);
@@ -290,7 +304,7 @@ enum lg_status store_move_add(struct store *s, int64_t contact_id, const struct 
 		return st;
 	q = store_stmt(s, Q_STAGE_SET);
 	sqlite3_bind_int64(q, 1, contact_id);
-	sqlite3_bind_text(q, 2, m->to, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, scoring_stage_name(m->to), -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 3, m->at);
 	return store_exec_step(s, q, "recording a stage move", err);
 }
@@ -304,8 +318,6 @@ static enum lg_status move_row(sqlite3_stmt *q, void *ctx, struct lg_err *err)
 {
 	struct move_cb *cb = ctx;
 	struct store_move m = {
-		.from = col_str(q, 0),
-		.to = col_str(q, 1),
 		.at = sqlite3_column_int64(q, 2),
 		.why = col_str(q, 3),
 		.score = sqlite3_column_double(q, 4),
@@ -315,6 +327,8 @@ static enum lg_status move_row(sqlite3_stmt *q, void *ctx, struct lg_err *err)
 		.source = col_str(q, 8),
 		.address = col_str(q, 9),
 	};
+	if (!col_stage(q, 0, &m.from) || !col_stage(q, 1, &m.to))
+		return LG_OK; /* only move_add writes moves */
 	return cb->fn(cb->arg, &m, err);
 }
 

@@ -20,6 +20,7 @@
 #define LG_STORE_H
 
 #include "common/common.h"
+#include "scoring/scoring.h"
 #include "verify/verify.h"
 
 struct store;
@@ -449,7 +450,7 @@ struct store_lead {
 	enum store_suppress suppressed;
 	const char *source;           /* the source of the latest list it was verified in, "" */
 	struct store_profile profile; /* NULL strings where nothing was kept */
-	const char *stage;            /* its current stage name; "lead" when it never moved */
+	enum scoring_stage stage;     /* its current stage; SCORING_LEAD when it never moved */
 	int64_t stage_since;          /* 0 when it never moved */
 	const char *account;          /* schema 5: its account key (verify_account_key), recorded
 				  * when verified; NULL when not recorded (an older schema read
@@ -466,13 +467,18 @@ enum lg_status store_leads_each(struct store *s, int64_t list_id, const char *ad
 						     struct lg_err *err),
 				void *arg, struct lg_err *err);
 
-/* Qualification evidence (leadgate evidence add); strings borrowed. */
+/*
+ * Qualification evidence (leadgate evidence add); strings borrowed.  The
+ * store keeps the enums by their names (scoring_framework_name ...), so
+ * that the table reads as it is; a row whose names the enums do not know
+ * (written by hand) is skipped when read.
+ */
 struct store_qevidence {
-	const char *framework; /* "BANT", "CHAMP", "MEDDIC" */
+	enum scoring_framework framework;
 	const char *criterion; /* "budget", "economic_buyer" ... */
-	const char *status;    /* "met", "partial", "not_met" */
-	double confidence;     /* 0..1 */
-	const char *source;    /* "call", "email", "form", "note" */
+	enum scoring_ev_status status;
+	double confidence; /* 0..1 */
+	enum scoring_ev_source source;
 	int64_t at;
 	int64_t valid_until; /* 0: no expiry */
 	const char *note;    /* may be NULL */
@@ -486,12 +492,12 @@ enum lg_status store_qevidence_each(struct store *s, int64_t contact_id,
 				    void *arg, struct lg_err *err);
 
 /*
- * A stage move: from, to (stage names), when, why (the predicate that
+ * A stage move: from, to, when, why (the predicate that
  * held, or the rep's reason), the score at that moment, who ("auto" or a
  * rep's name), and for a rep's decision its reason code and note.
  */
 struct store_move {
-	const char *from, *to;
+	enum scoring_stage from, to;
 	int64_t at;
 	const char *why;
 	double score;
@@ -503,7 +509,7 @@ struct store_move {
 };
 /*
  * Record a move (in a transaction): the contact's stage becomes m->to,
- * provided it still is m->from ("lead" when it never moved); *moved says
+ * provided it still is m->from (SCORING_LEAD when it never moved); *moved says
  * whether it was (false: another process moved the contact since m was
  * decided, and nothing is recorded).
  */

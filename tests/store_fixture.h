@@ -451,12 +451,12 @@ static __attribute__((unused)) enum lg_status take_lead(void *arg, const struct 
 	assert_non_null(l->address);
 	assert_non_null(l->domain);
 	assert_non_null(l->source);
-	assert_non_null(l->stage);
+	assert_true((unsigned)l->stage < SCORING_STAGE_COUNT);
 	g->l[g->n].contact_id = l->contact_id;
 	snprintf(g->l[g->n].address, sizeof(g->l[g->n].address), "%s", l->address);
 	snprintf(g->l[g->n].domain, sizeof(g->l[g->n].domain), "%s", l->domain);
 	snprintf(g->l[g->n].source, sizeof(g->l[g->n].source), "%s", l->source);
-	snprintf(g->l[g->n].stage, sizeof(g->l[g->n].stage), "%s", l->stage);
+	snprintf(g->l[g->n].stage, sizeof(g->l[g->n].stage), "%s", scoring_stage_name(l->stage));
 	g->l[g->n].status = l->status;
 	g->l[g->n].flags = l->flags;
 	g->l[g->n].verified_at = l->verified_at;
@@ -614,11 +614,20 @@ static __attribute__((unused)) void move(struct store *s, int64_t contact,
 	struct lg_err e = {{0}};
 	bool moved;
 	if (store_move_add(s, contact, m, &moved, &e) != LG_OK)
-		fail_msg("store_move_add(%lld, %s -> %s): %s", (long long)contact, m->from, m->to,
-			 e.msg);
+		fail_msg("store_move_add(%lld, %s -> %s): %s", (long long)contact,
+			 scoring_stage_name(m->from), scoring_stage_name(m->to), e.msg);
 	if (!moved)
-		fail_msg("store_move_add(%lld, %s -> %s): not moved", (long long)contact, m->from,
-			 m->to);
+		fail_msg("store_move_add(%lld, %s -> %s): not moved", (long long)contact,
+			 scoring_stage_name(m->from), scoring_stage_name(m->to));
+}
+
+/* The stage named s; the test fails for a name no stage has. */
+static __attribute__((unused)) enum scoring_stage stage_of(const char *s)
+{
+	enum scoring_stage g;
+	if (!scoring_stage_parse(s, strlen(s), &g))
+		fail_msg("no stage is named '%s'", s);
+	return g;
 }
 
 /* ---- re-verification a rep asked for ---- */

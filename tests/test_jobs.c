@@ -718,8 +718,8 @@ static enum lg_status count_move(void *arg, const struct store_move *m, struct l
 	(void)err;
 	unsigned *n = arg;
 	assert_string_equal(m->who, "auto");
-	assert_string_equal(m->from, *n == 0 ? "lead" : "mql");
-	assert_string_equal(m->to, *n == 0 ? "mql" : "hql");
+	assert_int_equal(m->from, *n == 0 ? SCORING_LEAD : SCORING_MQL);
+	assert_int_equal(m->to, *n == 0 ? SCORING_MQL : SCORING_HQL);
 	++*n;
 	return LG_OK;
 }

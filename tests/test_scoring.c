@@ -1331,6 +1331,41 @@ static void test_intent_in_total(void **state)
 	scoring_ctx_free(cx);
 }
 
+/* Evidence statuses and sources: each name parses back to its value,
+ * only as written (the store keeps and the command line takes exactly
+ * these names). */
+static void test_evidence_names(void **state)
+{
+	(void)state;
+	static const char *const status[] = {"not_met", "partial", "met"};
+	static const char *const source[] = {"call", "email", "form", "note"};
+	for (unsigned i = 0; i < SCORING_EV_STATUS_COUNT; i++) {
+		enum scoring_ev_status v = (enum scoring_ev_status)99;
+		assert_string_equal(scoring_ev_status_name((enum scoring_ev_status)i), status[i]);
+		assert_true(scoring_ev_status_parse(status[i], strlen(status[i]), &v));
+		assert_int_equal(v, i);
+	}
+	for (unsigned i = 0; i < SCORING_EV_SOURCE_COUNT; i++) {
+		enum scoring_ev_source v = (enum scoring_ev_source)99;
+		assert_string_equal(scoring_ev_source_name((enum scoring_ev_source)i), source[i]);
+		assert_true(scoring_ev_source_parse(source[i], strlen(source[i]), &v));
+		assert_int_equal(v, i);
+	}
+	enum scoring_ev_status st = SCORING_MET;
+	enum scoring_ev_source so = SCORING_SOURCE_CALL;
+	assert_false(scoring_ev_status_parse("MET", 3, &st));
+	assert_false(scoring_ev_status_parse("me", 2, &st));
+	assert_false(scoring_ev_status_parse("mett", 4, &st));
+	assert_int_equal(st, SCORING_MET); /* untouched */
+	assert_false(scoring_ev_source_parse("sms", 3, &so));
+	assert_false(scoring_ev_source_parse("", 0, &so));
+	assert_int_equal(so, SCORING_SOURCE_CALL);
+	assert_string_equal(scoring_ev_status_name((enum scoring_ev_status)SCORING_EV_STATUS_COUNT),
+			    "?");
+	assert_string_equal(scoring_ev_source_name((enum scoring_ev_source)SCORING_EV_SOURCE_COUNT),
+			    "?");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1351,6 +1386,7 @@ int main(void)
 		cmocka_unit_test(test_random_invariants),
 		cmocka_unit_test(test_state_vs_score),
 		cmocka_unit_test(test_intent_in_total),
+		cmocka_unit_test(test_evidence_names),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

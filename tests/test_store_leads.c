@@ -507,7 +507,10 @@ static void test_event_invalid_rejected(void **state)
 struct qevs {
 	size_t n;
 	struct {
-		char framework[16], criterion[32], status[16], source[16];
+		enum scoring_framework framework;
+		char criterion[32];
+		enum scoring_ev_status status;
+		enum scoring_ev_source source;
 		double confidence;
 		int64_t at, valid_until;
 		struct opt note;
@@ -519,10 +522,10 @@ static enum lg_status take_qev(void *arg, const struct store_qevidence *ev, stru
 	struct qevs *g = arg;
 	(void)err;
 	assert_true(g->n < sizeof(g->q) / sizeof(*g->q));
-	snprintf(g->q[g->n].framework, sizeof(g->q[g->n].framework), "%s", ev->framework);
+	g->q[g->n].framework = ev->framework;
 	snprintf(g->q[g->n].criterion, sizeof(g->q[g->n].criterion), "%s", ev->criterion);
-	snprintf(g->q[g->n].status, sizeof(g->q[g->n].status), "%s", ev->status);
-	snprintf(g->q[g->n].source, sizeof(g->q[g->n].source), "%s", ev->source);
+	g->q[g->n].status = ev->status;
+	g->q[g->n].source = ev->source;
 	g->q[g->n].confidence = ev->confidence;
 	g->q[g->n].at = ev->at;
 	g->q[g->n].valid_until = ev->valid_until;
@@ -535,71 +538,72 @@ static void test_qevidence(void **state)
 {
 	/* In the order they are added. */
 	static const struct store_qevidence in[] = {
-		{.framework = "BANT",
+		{.framework = SCORING_BANT,
 		 .criterion = "budget",
-		 .status = "met",
+		 .status = SCORING_MET,
 		 .confidence = 0.9,
-		 .source = "call",
+		 .source = SCORING_SOURCE_CALL,
 		 .at = T0 + 50,
 		 .valid_until = 0,
 		 .note = NULL},
-		{.framework = "MEDDIC",
+		{.framework = SCORING_MEDDIC,
 		 .criterion = "economic_buyer",
-		 .status = "partial",
+		 .status = SCORING_PARTIAL,
 		 .confidence = 0.5,
-		 .source = "email",
+		 .source = SCORING_SOURCE_EMAIL,
 		 .at = T0 + 10,
 		 .valid_until = T0 + 90 * DAY,
 		 .note = "CFO cc'd, not yet met"},
 		/* at the same time as the first: the order they came in */
-		{.framework = "CHAMP",
+		{.framework = SCORING_CHAMP,
 		 .criterion = "priorities",
-		 .status = "not_met",
+		 .status = SCORING_NOT_MET,
 		 .confidence = 0,
-		 .source = "form",
+		 .source = SCORING_SOURCE_FORM,
 		 .at = T0 + 50,
 		 .valid_until = T0 + DAY,
 		 .note = NULL},
-		{.framework = "BANT",
+		{.framework = SCORING_BANT,
 		 .criterion = "timing",
-		 .status = "met",
+		 .status = SCORING_MET,
 		 .confidence = 1,
-		 .source = "note",
+		 .source = SCORING_SOURCE_NOTE,
 		 .at = T0 + 5,
 		 .note = "Q1"},
 	};
 	static const size_t want[] = {3, 1, 0, 2}; /* by (at, id) */
-	/* What the table's CHECK constraints refuse. */
+	/* What the table's CHECK constraints refuse: a value no name has is
+	 * stored as "?". */
 	static const struct store_qevidence bad[] = {
-		{.framework = "BANT",
+		{.framework = SCORING_BANT,
 		 .criterion = "budget",
-		 .status = "maybe",
+		 .status = (enum scoring_ev_status)SCORING_EV_STATUS_COUNT,
 		 .confidence = 0.5,
-		 .source = "call",
+		 .source = SCORING_SOURCE_CALL,
 		 .at = T0},
-		{.framework = "SPICED",
+		{.framework = (enum scoring_framework)SCORING_FRAMEWORK_COUNT,
 		 .criterion = "pain",
-		 .status = "met",
+		 .status = SCORING_MET,
 		 .confidence = 0.5,
-		 .source = "call",
+		 .source = SCORING_SOURCE_CALL,
 		 .at = T0},
-		{.framework = "BANT",
+		{.framework = SCORING_BANT,
 		 .criterion = "budget",
-		 .status = "met",
+		 .status = SCORING_MET,
 		 .confidence = 1.5,
-		 .source = "call",
+		 .source = SCORING_SOURCE_CALL,
 		 .at = T0},
-		{.framework = "BANT",
+		{.framework = SCORING_BANT,
 		 .criterion = "budget",
-		 .status = "met",
+		 .status = SCORING_MET,
 		 .confidence = -0.1,
-		 .source = "call",
+		 .source = SCORING_SOURCE_CALL,
 		 .at = T0},
-		{.framework = "BANT",
+		{.framework = SCORING_BANT,
 		 .criterion = "budget",
-		 .status = "met",
+		 .status = SCORING_MET,
 		 .confidence = 0.5,
-		 .source = "sms",
+		 .source = (enum scoring_ev_source)SCORING_EV_SOURCE_COUNT,
 		 .at = T0},
 	};
 	char path[512];
@@ -627,10 +631,10 @@ static void test_qevidence(void **state)
 	for (size_t i = 0; i < g.n; i++) {
 		const struct store_qevidence *w = &in[want[i]];
 		print_message("evidence %zu\n", i);
-		assert_string_equal(g.q[i].framework, w->framework);
+		assert_int_equal(g.q[i].framework, w->framework);
 		assert_string_equal(g.q[i].criterion, w->criterion);
-		assert_string_equal(g.q[i].status, w->status);
-		assert_string_equal(g.q[i].source, w->source);
+		assert_int_equal(g.q[i].status, w->status);
+		assert_int_equal(g.q[i].source, w->source);
 		assert_true(g.q[i].confidence == w->confidence);
 		assert_int_equal(g.q[i].at, w->at);
 		assert_int_equal(g.q[i].valid_until, w->valid_until);
@@ -641,6 +645,10 @@ static void test_qevidence(void **state)
 			    " valid_until IS NULL",
 			    (long long)a),
 			 2);
+	/* kept by name, so that the table reads as it is */
+	assert_int_equal(q1(path, "SELECT count(*) FROM qevidence WHERE framework = 'MEDDIC' AND"
+				  " status = 'partial' AND source = 'email'"),
+			 1);
 
 	memset(&g, 0, sizeof(g));
 	assert_int_equal(store_qevidence_each(s, b, take_qev, &g, &e), LG_OK);
@@ -667,8 +675,8 @@ static enum lg_status take_move(void *arg, const struct store_move *mv, struct l
 	struct moves *g = arg;
 	(void)err;
 	assert_true(g->n < sizeof(g->m) / sizeof(*g->m));
-	snprintf(g->m[g->n].from, sizeof(g->m[g->n].from), "%s", mv->from);
-	snprintf(g->m[g->n].to, sizeof(g->m[g->n].to), "%s", mv->to);
+	snprintf(g->m[g->n].from, sizeof(g->m[g->n].from), "%s", scoring_stage_name(mv->from));
+	snprintf(g->m[g->n].to, sizeof(g->m[g->n].to), "%s", scoring_stage_name(mv->to));
 	snprintf(g->m[g->n].why, sizeof(g->m[g->n].why), "%s", mv->why);
 	snprintf(g->m[g->n].who, sizeof(g->m[g->n].who), "%s", mv->who);
 	snprintf(g->m[g->n].source, sizeof(g->m[g->n].source), "%s", mv->source);
@@ -697,15 +705,15 @@ static void test_moves(void **state)
 		struct store_move m;
 	} in[] = {
 		{'a',
-		 {.from = "lead",
-		  .to = "mql",
+		 {.from = SCORING_LEAD,
+		  .to = SCORING_MQL,
 		  .at = T0 + DAY,
 		  .why = "score >= 60",
 		  .score = 64.5,
 		  .who = "auto"}},
 		{'a',
-		 {.from = "mql",
-		  .to = "sql",
+		 {.from = SCORING_MQL,
+		  .to = SCORING_SQL,
 		  .at = T0 + 3 * DAY,
 		  .why = "rep accepted",
 		  .score = 71,
@@ -713,15 +721,15 @@ static void test_moves(void **state)
 		  .reason = "budget_confirmed",
 		  .note = "call on 12/1"}},
 		{'b',
-		 {.from = "lead",
-		  .to = "mql",
+		 {.from = SCORING_LEAD,
+		  .to = SCORING_MQL,
 		  .at = T0 + 2 * DAY,
 		  .why = "score >= 60",
 		  .score = 60,
 		  .who = "auto"}},
 		{'a',
-		 {.from = "sql",
-		  .to = "mql",
+		 {.from = SCORING_SQL,
+		  .to = SCORING_MQL,
 		  .at = T0 + 4 * DAY,
 		  .why = "rep recycled",
 		  .score = 55.25,
@@ -777,8 +785,8 @@ static void test_moves(void **state)
 			const struct store_move *w = &in[want[i]].m;
 			bool is_a = in[want[i]].who_is == 'a';
 			print_message("pass %d move %zu\n", pass, i);
-			assert_string_equal(mv.m[i].from, w->from);
-			assert_string_equal(mv.m[i].to, w->to);
+			assert_string_equal(mv.m[i].from, scoring_stage_name(w->from));
+			assert_string_equal(mv.m[i].to, scoring_stage_name(w->to));
 			assert_int_equal(mv.m[i].at, w->at);
 			assert_string_equal(mv.m[i].why, w->why);
 			assert_true(mv.m[i].score == w->score);
@@ -793,8 +801,8 @@ static void test_moves(void **state)
 	assert_int_equal(mv.n, 0);
 
 	/* A move rolled back leaves neither a move nor a stage. */
-	struct store_move m = {.from = "lead",
-			       .to = "mql",
+	struct store_move m = {.from = SCORING_LEAD,
+			       .to = SCORING_MQL,
 			       .at = T0 + 5 * DAY,
 			       .why = "x",
 			       .score = 99,
@@ -812,8 +820,8 @@ static void test_moves(void **state)
 	bool moved = true;
 	begin(s);
 	move(s, c, &m); /* lead -> mql */
-	struct store_move stale = {.from = "lead",
-				   .to = "sal",
+	struct store_move stale = {.from = SCORING_LEAD,
+				   .to = SCORING_SAL,
 				   .at = T0 + 6 * DAY,
 				   .why = "y",
 				   .score = 80,
@@ -823,6 +831,25 @@ static void test_moves(void **state)
 	commit(s);
 	lead(s, "c@x.com", &g);
 	assert_string_equal(g.l[0].stage, "mql");
+	moves_each(s, c, &mv);
+	assert_int_equal(mv.n, 1);
+	assert_string_equal(mv.m[0].to, "mql");
+	assert_int_equal(q1(path, "SELECT count(*) FROM stages WHERE stage = 'mql'"), 3);
+
+	/* A stage no stage enum has (the table changed by hand): the contact
+	 * reads as a lead, the move is not given. */
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	char sql[256];
+	snprintf(sql, sizeof(sql),
+		 "UPDATE stages SET stage = 'won' WHERE contact_id = %lld;"
+		 "INSERT INTO moves(contact_id, from_stage, to_stage, at, why, score, who)"
+		 " VALUES (%lld, 'mql', 'won', 1, 'hand', 1, 'jo')",
+		 (long long)c, (long long)c);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	lead(s, "c@x.com", &g);
+	assert_string_equal(g.l[0].stage, "lead");
 	moves_each(s, c, &mv);
 	assert_int_equal(mv.n, 1);
 	assert_string_equal(mv.m[0].to, "mql");
@@ -867,8 +894,8 @@ static void test_funnel_counts(void **state)
 		int64_t id = contact_id(s, path_of[i].address);
 		const char *from = "lead";
 		for (int k = 0; k < 4 && path_of[i].to[k]; k++) {
-			struct store_move m = {.from = from,
-					       .to = path_of[i].to[k],
+			struct store_move m = {.from = stage_of(from),
+					       .to = stage_of(path_of[i].to[k]),
 					       .at = T0 + (k + 1) * DAY,
 					       .why = "test",
 					       .score = 50,

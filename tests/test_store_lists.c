@@ -666,8 +666,8 @@ static void test_plan_funnel_first(void **state)
 		const char *from = "lead";
 		snprintf(p, sizeof(p), "%s", moves[i].path);
 		for (char *to = strtok_r(p, " ", &save); to; to = strtok_r(NULL, " ", &save)) {
-			struct store_move m = {.from = from,
-					       .to = to,
+			struct store_move m = {.from = stage_of(from),
+					       .to = stage_of(to),
 					       .at = T0 + 5 * DAY,
 					       .why = "test",
 					       .who = "auto"};
