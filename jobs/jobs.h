@@ -170,12 +170,14 @@ struct job_verify_report {
  * Complete v, an address's offline verdict, with its domain's DNS answer
  * d (NULL: none was needed or asked) and a hard bounce the store knows of
  * (which decides over both), and fill *sv with what the store records of
- * it: the address (v->normalized), its domain, the mail host and provider,
- * verified_at (the answer's time, or now).  sv's strings are borrowed from
- * v, d and static tables.  verify and refresh both call it.
+ * it: the contact's key (verify_contact_key, built in key; key NULL: v's
+ * normalized address is the key already, as a refresh's is), its domain,
+ * the mail host and provider, verified_at (the answer's time, or now).
+ * sv's strings are borrowed from v, d, key and static tables.  verify and
+ * refresh both call it.
  */
 void job_verdict(struct verify_result *v, const struct dns_result *d, bool hard_bounce, int64_t now,
-		 struct store_verdict *sv);
+		 struct lg_buf *key, struct store_verdict *sv);
 
 /*
  * ---- verify.c: the verify job ----

@@ -8,7 +8,7 @@
 #include <string.h>
 
 void job_verdict(struct verify_result *v, const struct dns_result *d, bool hard_bounce, int64_t now,
-		 struct store_verdict *sv)
+		 struct lg_buf *key, struct store_verdict *sv)
 {
 	const char *mx = "", *provider = "";
 	int64_t at = now;
@@ -43,4 +43,8 @@ void job_verdict(struct verify_result *v, const struct dns_result *d, bool hard_
 		.account = acct,
 		.account_len = acct_len,
 	};
+	if (key && verify_contact_key(v, key)) {
+		sv->address = key->data;
+		sv->address_len = key->len;
+	}
 }

@@ -242,7 +242,7 @@ static enum lg_status emit(struct job_verify *j, struct verify_result *v,
 	const char *at = "";
 	struct store_verdict sv;
 
-	job_verdict(v, d, j->store && hard_bounced(j, v), j->o.now, &sv);
+	job_verdict(v, d, j->store && hard_bounced(j, v), j->o.now, j->store ? &j->key : NULL, &sv);
 	if (d && d->answered_at) {
 		if (d->answered_at != j->at_t) {
 			lg_time_format(d->answered_at, j->at, sizeof(j->at));

@@ -238,6 +238,11 @@ static const char *const migrations[] = {
 	 * NULL where it cannot be (the scoring commands then derive it as
 	 * before). */
 	"ALTER TABLE contacts ADD COLUMN account TEXT;",
+	/* 6: one identity rule: a contact's key folds the case of its local
+	 * part as a list's duplicates always did (Unicode's, not ASCII's
+	 * alone: verify_contact_key).  rekey_contacts() below re-keys what
+	 * an older leadgate recorded; no table changes. */
+	"",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(*migrations)))
 
@@ -719,9 +724,68 @@ static enum lg_status fill_accounts(struct store *s, struct lg_err *err)
 	return st;
 }
 
+/* leadgate_contact_key(address): the key verify_contact_key_of gives a
+ * key an older leadgate recorded, NULL when it is the same (every ASCII
+ * key is). */
+static void sql_contact_key(sqlite3_context *c, int argc, sqlite3_value **argv)
+{
+	struct verify_ctx *ctx = sqlite3_user_data(c);
+	const char *a = (const char *)sqlite3_value_text(argv[0]);
+	size_t n = a && argc == 1 ? (size_t)sqlite3_value_bytes(argv[0]) : 0;
+	size_t i = 0;
+	while (i < n && (unsigned char)a[i] < 0x80)
+		i++;
+	if (i == n) {
+		sqlite3_result_null(c);
+		return;
+	}
+	struct lg_buf key = LG_BUF_INIT;
+	verify_contact_key_of(ctx, a, n, &key, NULL);
+	if (key.len == n && !memcmp(key.data, a, n))
+		sqlite3_result_null(c);
+	else
+		sqlite3_result_text(c, key.data, (int)key.len, SQLITE_TRANSIENT);
+	lg_buf_release(&key);
+}
+
+/*
+ * Migration 6's work: every address kept as a key (contacts, events,
+ * suppressions, bounces) folded by the one rule.  Only keys holding a
+ * non-ASCII byte can change.  A contact whose new key another contact
+ * already holds (an older leadgate kept the two spellings apart) keeps
+ * its old one (UPDATE OR IGNORE): its verdicts and moves stay its own,
+ * and a later verify of either spelling records the contact that holds
+ * the new key.  Likewise a suppression.
+ */
+static enum lg_status rekey_contacts(struct store *s, struct lg_err *err)
+{
+	static const struct verify_policy none = {0};
+	static const char *const steps[] = {
+		"UPDATE OR IGNORE contacts SET address = leadgate_contact_key(address)"
+		" WHERE leadgate_contact_key(address) IS NOT NULL",
+		"UPDATE events SET address = leadgate_contact_key(address)"
+		" WHERE leadgate_contact_key(address) IS NOT NULL",
+		"UPDATE OR IGNORE suppressions SET address = leadgate_contact_key(address)"
+		" WHERE leadgate_contact_key(address) IS NOT NULL",
+		"UPDATE bounces SET address = leadgate_contact_key(address)"
+		" WHERE leadgate_contact_key(address) IS NOT NULL",
+	};
+	struct verify_ctx *ctx = verify_ctx_new(&none);
+	enum lg_status st = LG_OK;
+	if (sqlite3_create_function(s->db, "leadgate_contact_key", 1, SQLITE_UTF8, ctx,
+				    sql_contact_key, NULL, NULL) != SQLITE_OK)
+		st = store_fail(s, "migrating", err);
+	for (size_t i = 0; i < sizeof(steps) / sizeof(*steps) && st == LG_OK; i++)
+		st = exec(s, steps[i], "migrating", err);
+	sqlite3_create_function(s->db, "leadgate_contact_key", 1, SQLITE_UTF8, NULL, NULL, NULL,
+				NULL);
+	verify_ctx_free(ctx);
+	return st;
+}
+
 /* What a migration does besides its script, in C: NULL for none. */
 static enum lg_status (*const migration_fill[])(struct store *s, struct lg_err *err) = {
-	NULL, NULL, NULL, NULL, fill_accounts,
+	NULL, NULL, NULL, NULL, fill_accounts, rekey_contacts,
 };
 _Static_assert(sizeof(migration_fill) / sizeof(*migration_fill) ==
 		       sizeof(migrations) / sizeof(*migrations),

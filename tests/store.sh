@@ -100,7 +100,7 @@ check "the blocked line ends with its way out" \
 eq "verify --list writes every row" "$(rows "$t/q4.csv")" 30
 eq "one contact per distinct address" "$(sq 'SELECT count(*) FROM contacts')" 21
 eq "one evidence row per contact" "$(sq "SELECT count(*) FROM evidence WHERE how = 'verify'")" 21
-eq "schema version" "$(sq 'PRAGMA user_version')" 5
+eq "schema version" "$(sq 'PRAGMA user_version')" 6
 eq "every contact's account is recorded, through the DNS wait too" \
 	"$(sq 'SELECT count(*) FROM contacts WHERE account IS NULL')" 0
 eq "an account under a public suffix of two labels is the registrable domain" \
@@ -866,6 +866,38 @@ eq "export: all guards them too" "$(cut -d, -f2 "$t/guard.all.csv" | LC_ALL=C so
 exits 64 "export: a bad --formula-guard" "$lg" export $L --formula-guard=some guard
 check "export: the message says what it wants" has "$t/err" "--formula-guard wants auto, all or off, not 'some'"
 exits 64 "score: a bad --formula-guard" "$lg" score $L --formula-guard=some
+
+# === one identity rule: a contact's key folds the case of a non-ASCII letter ====
+db=$t/key.db
+printf 'email\n\303\204nne@acme-robotics.io\n\303\244nne@acme-robotics.io\n' >"$t/key.csv"
+exits 1 "verify --list of one address in two cases of a non-ASCII letter" \
+	"$lg" verify --db "$db" --now "$now1" --no-dns -q --list k -o "$t/key.out" "$t/key.csv"
+eq "... the list calls the second a duplicate" "$(grep -c duplicate "$t/key.out")" 1
+eq "... and the store keeps one contact" "$(sqlite3 "$db" 'SELECT count(*) FROM contacts')" 1
+eq "... under the folded key" "$(sqlite3 "$db" 'SELECT address FROM contacts')" "$(printf '\303\244nne@acme-robotics.io')"
+# What an older leadgate kept: the keys ASCII-folded alone (schema 5), two
+# spellings of one address apart, an event and a suppression under the
+# old key.
+printf 'email\n\303\244nne@acme-robotics.io\n\303\266l@acme-robotics.io\nol@acme-robotics.io\n' >"$t/key5.csv"
+db=$t/key5.db
+exits 1 "verify --list, then the database set back to schema 5" \
+	"$lg" verify --db "$db" --now "$now1" --no-dns -q --list k -o /dev/null "$t/key5.csv"
+sqlite3 "$db" "UPDATE contacts SET address = CAST(X'C3846E6E65' AS TEXT) || '@acme-robotics.io' WHERE address LIKE '%nne@%';
+	UPDATE contacts SET address = CAST(X'C3966C' AS TEXT) || '@acme-robotics.io' WHERE address = 'ol@acme-robotics.io';
+	INSERT INTO suppressions(address, why, since) VALUES (CAST(X'C3846E6E65' AS TEXT) || '@acme-robotics.io', 3, 1);
+	INSERT INTO runs(kind, started_at) VALUES ('import', 1);
+	INSERT INTO events(event_id, address, type, occurred_at, run_id)
+	 VALUES ('k1', CAST(X'C3846E6E65' AS TEXT) || '@acme-robotics.io', 'email_open', 1, last_insert_rowid());
+	PRAGMA user_version = 5"
+exits 0 "a writing command upgrades it" "$lg" score --db "$db" --now "$now1" -o /dev/null
+eq "... to schema 6" "$(sqlite3 "$db" 'PRAGMA user_version')" 6
+eq "... re-keying the contact" "$(sqlite3 "$db" "SELECT count(*) FROM contacts WHERE address = CAST(X'C3A46E6E65' AS TEXT) || '@acme-robotics.io'")" 1
+eq "... its event" "$(sqlite3 "$db" "SELECT address = CAST(X'C3A46E6E65' AS TEXT) || '@acme-robotics.io' FROM events WHERE event_id = 'k1'")" 1
+eq "... and its suppression" "$(sqlite3 "$db" "SELECT count(*) FROM suppressions WHERE address = CAST(X'C3A46E6E65' AS TEXT) || '@acme-robotics.io'")" 1
+eq "... a spelling whose folded key another contact holds keeps its own" \
+	"$(sqlite3 "$db" "SELECT count(*) FROM contacts WHERE address IN (CAST(X'C3966C' AS TEXT) || '@acme-robotics.io', CAST(X'C3B66C' AS TEXT) || '@acme-robotics.io')")" 2
+eq "... nothing else changed" "$(sqlite3 "$db" 'SELECT count(*) FROM contacts')" 3
+eq "... integrity_check" "$(sqlite3 "$db" 'PRAGMA integrity_check')" ok
 
 # A disk really full (ENOSPC): a small tmpfs in a mount namespace of our
 # own, where unshare(1) may make one (root, or user namespaces allowed).

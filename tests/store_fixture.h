@@ -28,7 +28,7 @@
 #include <cmocka.h>
 
 #define DAY ((int64_t)86400)
-#define SCHEMA_LATEST 5          /* the migrations in store/store.c */
+#define SCHEMA_LATEST 6          /* the migrations in store/store.c */
 #define T0 ((int64_t)1763800000) /* 2025-11-22T08:26:40Z: any fixed time will do */
 
 static __attribute__((unused)) char tmpdir[256];

@@ -748,10 +748,11 @@ static void test_keys(void **state)
 		{"J\xc3\xb6rg@B\xc3\xbc"
 		 "cher.DE",
 		 true, "j\xc3\xb6rg@xn--bcher-kva.de", "xn--bcher-kva.de"},
+		/* Unicode's case folding, as a list's duplicates */
 		{"\xc3\x84"
 		 "DAM@x.com",
 		 true,
-		 "\xc3\x84"
+		 "\xc3\xa4"
 		 "dam@x.com",
 		 "x.com"},
 		{"a@Mail.B\xc3\xbc"
@@ -760,6 +761,8 @@ static void test_keys(void **state)
 		{"A@X.com, b@y.com", true, "a@x.com", "x.com"}, /* the first of several */
 		{"  Bad..Dots@X.com ", false, "bad..dots@x.com", ""},
 		{"Not An Address", false, "not an address", ""},
+		/* NFC, as a list's duplicate key of the cell */
+		{" Jose\xcc\x81 @@X.com", false, "jos\xc3\xa9 @@x.com", ""},
 	};
 	struct lg_buf key = LG_BUF_INIT;
 	for (size_t i = 0; i < sizeof(v) / sizeof(*v); i++) {

@@ -186,6 +186,22 @@ static struct domain_info *domain_get(struct verify_ctx *ctx, const char *d, siz
 	return info;
 }
 
+/*
+ * The contact key of a local part (NFC, as normalized) and an A-label
+ * domain (lower case): the local part case folded (Unicode's full case
+ * folding, NFC; ASCII alone when it is ASCII) and the domain as it is.
+ * One rule for the store's contacts and a list's duplicates, so that
+ * two rows a list calls one contact are one contact in the store.
+ */
+static void key_of(const char *local, size_t llen, const char *domain, size_t dlen,
+		   struct lg_buf *key)
+{
+	lg_buf_reset(key);
+	syntax_fold_local(local, llen, key);
+	lg_buf_addc(key, '@');
+	lg_buf_add(key, domain, dlen);
+}
+
 static void analyse_one(struct verify_ctx *ctx, const char *s, size_t n, struct verify_result *out,
 			bool list)
 {
@@ -251,12 +267,8 @@ static void analyse_one(struct verify_ctx *ctx, const char *s, size_t n, struct 
 		out->flags |= VERIFY_F_ROLE;
 	fail(out, (info->flags & VERIFY_F_DISPOSABLE) ? VERIFY_R_DISPOSABLE : VERIFY_R_DNS_SKIPPED);
 
-	if (list) { /* the duplicate key: the address as normalized, case-folded */
-		lg_buf_reset(&ctx->key);
-		syntax_fold_local(sp.local, sp.local_len, &ctx->key);
-		lg_buf_addc(&ctx->key, '@');
-		lg_buf_add(&ctx->key, info->alabel, info->alabel_len);
-	}
+	if (list) /* the duplicate key: the contact's key */
+		key_of(sp.local, sp.local_len, info->alabel, info->alabel_len, &ctx->key);
 
 	lg_buf_reset(&ctx->norm);
 	lg_buf_add(&ctx->norm, sp.local, sp.local_len);
@@ -521,10 +533,8 @@ size_t verify_contact_key(const struct verify_result *v, struct lg_buf *key)
 	lg_buf_reset(key);
 	if (!v->normalized_len)
 		return 0;
-	lg_buf_grow(key, v->normalized_len);
-	lg_ascii_lower_copy(key->data, v->normalized, v->normalized_len);
-	key->len = v->normalized_len;
-	key->data[key->len] = '\0';
+	/* normalized is the local part, '@' and the A-label domain */
+	key_of(v->normalized, v->normalized_len - v->domain_len - 1, v->domain, v->domain_len, key);
 	return key->len;
 }
 
@@ -538,10 +548,7 @@ bool verify_contact_key_of(struct verify_ctx *ctx, const char *s, size_t n, stru
 	if (verify_contact_key(out, key))
 		return true;
 	lg_ascii_trim(&s, &n);
-	lg_buf_grow(key, n);
-	lg_ascii_lower_copy(key->data, s, n);
-	key->len = n;
-	key->data[n] = '\0';
+	syntax_dup_key(s, n, key); /* as a list's duplicates of such a cell */
 	return false;
 }
 

@@ -173,11 +173,13 @@ void verify_apply_dns(struct verify_result *v, enum dns_outcome o);
 /* ---- identity: the keys of a contact and of its account ---- */
 
 /*
- * A contact's key, the one the store keeps a contact under and events
- * and bounces name it by: the verdict's normalized address (local part
- * as given, NFC; lower-case A-label domain), ASCII case folded, so that
- * Ann@X.com and ann@x.com are one contact.  Plus-tags and dots stay: a
- * provider may deliver them elsewhere.  Written to key (reset first,
+ * A contact's key, the one the store keeps a contact under, events and
+ * bounces name it by, and a list's duplicates are found by: the verdict's
+ * normalized address with its local part case folded (Unicode's full
+ * folding, NFC) and its lower-case A-label domain, so that Ann@X.com and
+ * ann@x.com are one contact, and so are two spellings that differ in the
+ * case of a non-ASCII letter (an upper-case and a lower-case a-umlaut).
+ * Plus-tags and dots stay: a provider may deliver them elsewhere.  Written to key (reset first,
  * NUL-terminated); returns its length, 0 (key empty) when v holds no
  * valid address.
  */
@@ -186,8 +188,9 @@ size_t verify_contact_key(const struct verify_result *v, struct lg_buf *key);
 /*
  * The key of an address as a user or a file gives it (verified alone,
  * as verify_address does): true with verify_contact_key's when it is a
- * valid address; false when not, with the text trimmed and ASCII case
- * folded in key, under which an address that is no valid address (a
+ * valid address; false when not, with the text trimmed, NFC when it is
+ * valid UTF-8 and ASCII case folded in key (a list's duplicate key of
+ * such a cell), under which an address that is no valid address (a
  * bounce's recipient, a contact an older leadgate took) is kept.  *out,
  * when not NULL, gets the verdict (borrowed as verify_address says).
  */
