@@ -124,12 +124,12 @@ struct store_cursor {
 #define SQL_LISTS_ALL "SELECT name FROM lists ORDER BY name"
 /* The members of run ?1 after contact ?2, in contact order: the order of
  * the members table's key, so no sort.  The gate's scan reads only what
- * it weighs; export reads the address and, from schema 3 on, the row. */
+ * it weighs (the whole version: it has no page); export reads the
+ * address and, from schema 3 on, the row. */
 #define SQL_MEMBERS_FROM " FROM members m JOIN contacts c ON c.id = m.contact_id"
 #define SQL_MEMBERS_PAGE " WHERE m.run_id = ?1 AND m.contact_id > ?2 ORDER BY m.contact_id"
 #define SQL_MEMBERS                                                                                \
-	"SELECT m.contact_id, c.status, c.flags, c.verified_at, c.suppressed" SQL_MEMBERS_FROM     \
-		SQL_MEMBERS_PAGE
+	"SELECT c.status, c.flags, c.verified_at, c.suppressed" SQL_MEMBERS_FROM SQL_MEMBERS_PAGE
 #define SQL_MEMBERS_ADDR                                                                           \
 	"SELECT m.contact_id, c.address, c.status, c.reason, c.flags, c.verified_at,"              \
 	" c.suppressed" SQL_MEMBERS_FROM SQL_MEMBERS_PAGE
@@ -222,14 +222,14 @@ enum lg_status store_members_next(struct store_cursor *c, const struct store_mem
 		return rc == SQLITE_DONE ? LG_OK : store_fail(c->s, "reading list members", err);
 	}
 	memset(m, 0, sizeof(*m));
-	m->contact_id = sqlite3_column_int64(q, 0);
 	if (!c->with_address) { /* the gate's scan: the verdict alone */
 		m->address = "";
-		m->status = (enum verify_status)sqlite3_column_int(q, 1);
-		m->flags = (unsigned)sqlite3_column_int(q, 2);
-		m->verified_at = sqlite3_column_int64(q, 3);
-		m->suppressed = (enum store_suppress)sqlite3_column_int(q, 4);
+		m->status = (enum verify_status)sqlite3_column_int(q, 0);
+		m->flags = (unsigned)sqlite3_column_int(q, 1);
+		m->verified_at = sqlite3_column_int64(q, 2);
+		m->suppressed = (enum store_suppress)sqlite3_column_int(q, 3);
 	} else {
+		m->contact_id = sqlite3_column_int64(q, 0);
 		m->address = (const char *)sqlite3_column_text(q, 1);
 		m->address_len = (size_t)sqlite3_column_bytes(q, 1);
 		m->status = (enum verify_status)sqlite3_column_int(q, 2);

@@ -324,9 +324,9 @@ struct store_member {
 /*
  * Call fn for every member of the list's current version, in contact
  * order (through a members cursor, below).  with_address false reads only
- * contact_id, status, flags, verified_at and suppressed (address "": the
- * gate's faster scan); true reads the member's row too.  fn returns
- * non-OK to stop.
+ * status, flags, verified_at and suppressed (contact_id 0, address "":
+ * the gate's faster scan, read whole); true reads the member's row too.
+ * fn returns non-OK to stop.
  */
 enum lg_status store_members_each(struct store *s, const struct store_list_info *li,
 				  bool with_address,
@@ -358,7 +358,8 @@ enum lg_status store_lists_open(struct store *s, const char *after, struct store
 enum lg_status store_lists_next(struct store_cursor *c, const struct store_list_info **row,
 				struct lg_err *err);
 /* The members of li's current version with a contact_id above `after`, in
- * contact_id order; with_address as store_members_each. */
+ * contact_id order; with_address as store_members_each (false gives no
+ * contact_id: the next page's key comes from a read with the address). */
 enum lg_status store_members_open(struct store *s, const struct store_list_info *li,
 				  bool with_address, int64_t after, struct store_cursor **out,
 				  struct lg_err *err);
