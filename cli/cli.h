@@ -161,6 +161,35 @@ int cli_import_operands(int argc, char **argv, int *first, const char *cmd);
 int cli_import_status(const char *cmd, const struct job_import_report *r);
 void cli_import_notice(void *arg, enum job_notice kind, const char *msg);
 
+/*
+ * ---- qual.c: what evidence, qualify, decide, report and funnel share ----
+ * Each command's table holds the options it takes.  qual_parse is
+ * cli_parse with the others' options known too: one given to the command
+ * sets its bit in *foreign, and qual_refuse (after the operands are
+ * checked) says "CMD does not take --OPT" for the first and returns true.
+ * qual_lead_opts: the configuration loaded and a contact's job options.
+ */
+enum {
+	QUAL_OPT_FRAMEWORK = 256,
+	QUAL_OPT_CRITERION,
+	QUAL_OPT_STATUS,
+	QUAL_OPT_CONFIDENCE,
+	QUAL_OPT_SOURCE,
+	QUAL_OPT_VALID_UNTIL,
+	QUAL_OPT_NOTE,
+	QUAL_OPT_REASON,
+	QUAL_OPT_BY,
+	QUAL_OPT_CUSTOMERS,
+	QUAL_OPT_RATES,
+};
+int qual_parse(int argc, char **argv, const char *cmd, const struct cli_option *own,
+	       void (*help)(void), int (*on_opt)(void *arg, int key, const char *val), void *arg,
+	       int *first, unsigned *foreign);
+bool qual_refuse(const char *cmd, unsigned foreign);
+struct conf;
+enum lg_status qual_lead_opts(struct job_lead_opts *o, struct conf *conf, const char *config,
+			      const char *email, struct lg_err *err);
+
 /* ---- report.c: the progress bar, and the summary's file ---- */
 
 struct progress {

@@ -1,18 +1,16 @@
 /*
- * cmd_lists.c - `leadgate lists [show NAME]` and `leadgate gate NAME`:
- * what the store knows of each list, and whether it may be sent.
+ * cmd_lists.c - `leadgate lists [show NAME]`: what the store knows of each
+ * list (jobs/lists.c), or of one in detail.
  */
 #include "cli.h"
 #include "conf/conf.h"
-#include "decay/decay.h"
-#include "store/store.h"
-
 #include "view/view.h"
+
 #include <string.h>
 
 enum { OPT_INCLUDE_RISKY = 256 };
 
-static const struct cli_option lists_opts[] = {
+static const struct cli_option opts[] = {
 	{"format", 'f', "FMT", "text (default) or json"},
 	{"config", 'c', "FILE", "read this configuration file"},
 	{"include-risky", OPT_INCLUDE_RISKY, NULL, "count risky records as exportable"},
@@ -21,7 +19,7 @@ static const struct cli_option lists_opts[] = {
 	{NULL, 0, NULL, NULL},
 };
 
-struct lists_args {
+struct args {
 	bool json;
 	bool include_risky;
 	const char *config;
@@ -29,7 +27,7 @@ struct lists_args {
 
 static int on_opt(void *arg, int key, const char *val)
 {
-	struct lists_args *a = arg;
+	struct args *a = arg;
 	switch (key) {
 	case 'f': return cli_text_json_opt(val, &a->json);
 	case 'c': a->config = val; return -1;
@@ -38,7 +36,7 @@ static int on_opt(void *arg, int key, const char *val)
 	return CLI_EUSAGE;
 }
 
-static void lists_help(void)
+static void help(void)
 {
 	cli_usage(stdout, "leadgate lists [OPTIONS] [show NAME]",
 		  "Every list verified with 'leadgate verify --list NAME', or one in detail:\n"
@@ -46,248 +44,86 @@ static void lists_help(void)
 		  "observed bounce rates ('-' with nothing to measure) and the gate's\n"
 		  "decision.  The observed rate counts what the current version sent; show\n"
 		  "NAME lists every version's, newest first.",
-		  lists_opts);
+		  opts);
 }
 
-static void gate_help(void)
+/* A list with its versions, as JSON. */
+static json_t *list_json(const struct conf *c, const struct job_list *l)
 {
-	cli_usage(stdout, "leadgate gate [OPTIONS] NAME",
-		  "Decide whether list NAME may be sent.  It is blocked when the 95% upper\n"
-		  "bound of the predicted bounce rate of what export would write, or the\n"
-		  "Wilson 95% lower bound of the observed hard-bounce rate of what the\n"
-		  "list's current version exported, is above the threshold ([gate]\n"
-		  "threshold, default 1%).  Each blocked reason ends with its way out: what\n"
-		  "leaving out the risky records or re-verifying the older ones would give,\n"
-		  "with the command that does it (verifying the list again starts a new\n"
-		  "observation window).  Exit 0: pass; 1: blocked.",
-		  lists_opts);
+	return view_list(c, &l->info, &l->eval, view_windows(l->windows, l->nwindows));
 }
 
-/* What every command here needs: options, the configuration, the store. */
-struct lists_run {
-	struct lists_args a;
-	struct conf conf;
-	struct store *store;
-	int64_t now;
-	struct lg_err err;
-	json_t *json; /* --format json: the array being built */
-	bool failed;
-};
-
-static int open_all(struct lists_run *R)
+static void dump(json_t *o)
 {
-	enum lg_status st;
-	conf_init(&R->conf);
-	R->now = cli_now();
-	st = conf_load(&R->conf, R->a.config, &R->err);
-	if (st == LG_OK)
-		st = store_open(&R->store, cli_common.db, STORE_READ, &R->err);
-	return st != LG_OK ? cli_exit(st, &R->err) : -1;
+	json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	putchar('\n');
+	json_decref(o);
 }
 
-static void close_all(struct lists_run *R)
+/* lists show NAME */
+static enum lg_status show(struct job_lists *j, const struct conf *c, const char *name, bool json,
+			   struct lg_err *err)
 {
-	store_close(R->store);
-	conf_release(&R->conf);
-}
-
-/* A rate in a column of 7: "-" when there is nothing to measure it on. */
-static const char *rate_cell(char *buf, size_t cap, unsigned long n, double rate)
-{
-	if (n)
-		snprintf(buf, cap, "%6.2f%%", rate * 100);
+	const struct job_list *l;
+	enum lg_status st = job_list_show(j, name, &l, err);
+	if (st != LG_OK)
+		return st;
+	if (json)
+		dump(list_json(c, l));
 	else
-		snprintf(buf, cap, "%7s", "-");
-	return buf;
+		view_list_show_text(stdout, c, &l->info, &l->eval, l->windows, l->nwindows);
+	return LG_OK;
 }
 
-static void print_row(const struct store_list_info *li, const struct list_eval *e)
+/* Every list: a line each as it is weighed, or one JSON array at the end. */
+static enum lg_status all(struct job_lists *j, const struct conf *c, bool json, struct lg_err *err)
 {
-	char pred[16], obs[16];
-	printf("%-24s %3u %9lu %9lu %9lu %9lu %9lu %9lu %7lu %7lu %7lu %s %s  %s\n", li->name,
-	       li->versions, li->counts.rows, e->members, e->by_status[VERIFY_DELIVERABLE],
-	       e->by_status[VERIFY_RISKY], e->by_status[VERIFY_UNDELIVERABLE],
-	       e->by_status[VERIFY_UNKNOWN], e->by_fresh[DECAY_FRESH], e->by_fresh[DECAY_AGING],
-	       e->by_fresh[DECAY_STALE],
-	       rate_cell(pred, sizeof(pred), e->in.candidates, e->gate.predicted_upper),
-	       rate_cell(obs, sizeof(obs), e->in.exported, e->gate.observed),
-	       e->gate.blocked ? "blocked" : "pass");
-}
+	const struct job_list *l;
+	json_t *a = json ? json_array() : NULL;
+	enum lg_status st;
 
-static void one_list(void *arg, const struct store_list_info *li)
-{
-	struct lists_run *R = arg;
-	struct list_eval e;
-	if (R->failed)
-		return;
-	if (list_evaluate(R->store, &R->conf, li, R->now, R->a.include_risky, &e, &R->err) !=
-	    LG_OK) {
-		R->failed = true;
-		return;
+	if (!json)
+		view_lists_head_text(stdout);
+	while ((st = job_lists_next(j, &l, err)) == LG_OK && l) {
+		if (json)
+			json_array_append_new(a, list_json(c, l));
+		else
+			view_list_row_text(stdout, &l->info, &l->eval);
 	}
-	if (R->json) {
-		json_t *w = json_array();
-		if (store_list_windows_each(R->store, li, view_window_add, w, &R->err) != LG_OK) {
-			json_decref(w);
-			R->failed = true;
-			return;
-		}
-		json_array_append_new(R->json, view_list(&R->conf, li, &e, w));
-	} else {
-		print_row(li, &e);
-	}
-}
-
-/* lists show: the versions, newest first, as lines of text. */
-#define SHOW_WINDOWS 10
-struct show_windows {
-	struct store_list_window w[SHOW_WINDOWS]; /* the last ones, a ring */
-	unsigned n;
-};
-
-static void keep_window(void *arg, const struct store_list_window *w)
-{
-	struct show_windows *k = arg;
-	k->w[k->n++ % SHOW_WINDOWS] = *w;
-}
-
-static void print_show(const struct lists_run *R, const struct store_list_info *li,
-		       const struct list_eval *e, const struct show_windows *k)
-{
-	char at[LG_TIME_LEN], created[LG_TIME_LEN];
-	struct decay_policy dp;
-
-	conf_decay_policy(&R->conf, li->source, &dp);
-	lg_time_format(li->verified_at, at, sizeof(at));
-	lg_time_format(li->created_at, created, sizeof(created));
-	printf("list %s%s%s%s\n", li->name, li->source[0] ? " (source " : "", li->source,
-	       li->source[0] ? ")" : "");
-	printf("  created %s; %u version%s; current verified %s\n", created, li->versions,
-	       li->versions == 1 ? "" : "s", li->version_run ? at : "never");
-	printf("  rows %lu, unique contacts %lu\n", li->counts.rows, e->members);
-	printf("  status now: deliverable %lu, risky %lu, undeliverable %lu, unknown %lu; "
-	       "suppressed %lu\n",
-	       e->by_status[VERIFY_DELIVERABLE], e->by_status[VERIFY_RISKY],
-	       e->by_status[VERIFY_UNDELIVERABLE], e->by_status[VERIFY_UNKNOWN], e->suppressed);
-	printf("  freshness: fresh %lu (< %lld days), aging %lu, stale %lu (> %lld days); "
-	       "decay %.1f%% a month\n",
-	       e->by_fresh[DECAY_FRESH], (long long)(dp.fresh_for / 86400),
-	       e->by_fresh[DECAY_AGING], e->by_fresh[DECAY_STALE],
-	       (long long)(dp.stale_after / 86400), dp.monthly_rate * 100);
-	printf("  predicted bounce rate of the whole list as is: %.2f%%\n",
-	       e->whole_predicted * 100);
-	printf("  exportable now: %lu; exported so far: %lu, of which hard-bounced %lu\n",
-	       e->exportable, li->exported, li->hard_bounced);
-	if (k->n) {
-		printf("  observed by version (the gate counts the current one's sends):\n");
-		for (unsigned i = 0; i < k->n && i < SHOW_WINDOWS; i++) {
-			const struct store_list_window *w = &k->w[(k->n - 1 - i) % SHOW_WINDOWS];
-			lg_time_format(w->verified_at, at, sizeof(at));
-			printf("    version %u%s, verified %s: exported %lu", w->version,
-			       w->run == li->version_run ? " (current)" : "", at, w->exported);
-			if (w->exported)
-				printf(", hard-bounced %lu (%.2f%%)", w->hard_bounced,
-				       100.0 * (double)w->hard_bounced / (double)w->exported);
-			putchar('\n');
-		}
-		if (k->n > SHOW_WINDOWS)
-			printf("    and %u earlier versions (lists show -f json has them all)\n",
-			       k->n - SHOW_WINDOWS);
-	}
-	view_gate_text(stdout, &R->conf, li, e);
+	if (json && st == LG_OK)
+		dump(a);
+	else
+		json_decref(a);
+	return st;
 }
 
 int cmd_lists(int argc, char **argv)
 {
-	struct lists_run R = {0};
-	int first,
-		rc = cli_parse(argc, argv, "lists", lists_opts, lists_help, on_opt, &R.a, &first);
+	struct args a = {0};
+	struct conf conf;
+	struct job_lists *j = NULL;
+	struct lg_err err = {{0}};
+	const char *name = NULL;
+	int first, rc = cli_parse(argc, argv, "lists", opts, help, on_opt, &a, &first);
 	if (rc >= 0)
 		return rc;
-	const char *name = NULL;
 	if (first < argc) {
 		if (strcmp(argv[first], "show") || argc - first != 2)
 			return cli_usage_error("lists takes no operand, or 'show NAME'");
 		name = argv[first + 1];
 	}
-	if ((rc = open_all(&R)) >= 0) {
-		conf_release(&R.conf);
-		return rc;
-	}
-	enum lg_status st = LG_OK;
-	if (name) {
-		struct store_list_info li;
-		struct list_eval e;
-		st = store_list_get(R.store, name, &li, &R.err);
-		if (st == LG_OK)
-			st = list_evaluate(R.store, &R.conf, &li, R.now, R.a.include_risky, &e,
-					   &R.err);
-		if (st == LG_OK && R.a.json) {
-			json_t *w = json_array();
-			st = store_list_windows_each(R.store, &li, view_window_add, w, &R.err);
-			json_t *o = view_list(&R.conf, &li, &e, w);
-			if (st == LG_OK) {
-				json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-				putchar('\n');
-			}
-			json_decref(o);
-		} else if (st == LG_OK) {
-			struct show_windows k = {.n = 0};
-			st = store_list_windows_each(R.store, &li, keep_window, &k, &R.err);
-			if (st == LG_OK)
-				print_show(&R, &li, &e, &k);
-		}
-	} else {
-		if (R.a.json)
-			R.json = json_array();
-		else
-			printf("%-24s %3s %9s %9s %9s %9s %9s %9s %7s %7s %7s %7s %7s  %s\n",
-			       "NAME", "VER", "ROWS", "CONTACTS", "DELIV", "RISKY", "UNDELIV",
-			       "UNKNOWN", "FRESH", "AGING", "STALE", "PRED95", "OBSERV", "GATE");
-		st = store_list_each(R.store, one_list, &R, &R.err);
-		if (st == LG_OK && R.failed)
-			st = LG_EIO;
-		if (R.json) {
-			if (st == LG_OK) {
-				json_dumpf(R.json, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-				putchar('\n');
-			}
-			json_decref(R.json);
-		}
-	}
-	close_all(&R);
-	return cli_exit(st, &R.err);
-}
-
-int cmd_gate(int argc, char **argv)
-{
-	struct lists_run R = {0};
-	int first, rc = cli_parse(argc, argv, "gate", lists_opts, gate_help, on_opt, &R.a, &first);
-	if (rc >= 0)
-		return rc;
-	if (argc - first != 1)
-		return cli_usage_error("gate takes one list name (see 'leadgate lists')");
-	if ((rc = open_all(&R)) >= 0) {
-		conf_release(&R.conf);
-		return rc;
-	}
-	struct store_list_info li;
-	struct list_eval e;
-	enum lg_status st = store_list_get(R.store, argv[first], &li, &R.err);
-	if (st == LG_OK)
-		st = list_evaluate(R.store, &R.conf, &li, R.now, R.a.include_risky, &e, &R.err);
+	conf_init(&conf);
+	enum lg_status st = conf_load(&conf, a.config, &err);
 	if (st == LG_OK) {
-		if (R.a.json) {
-			json_t *o = view_list(&R.conf, &li, &e, NULL);
-			json_dumpf(json_object_get(o, "gate"), stdout,
-				   JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-			putchar('\n');
-			json_decref(o);
-		} else {
-			view_gate_text(stdout, &R.conf, &li, &e);
-		}
-		rc = e.gate.blocked ? 1 : 0;
+		struct job_lists_opts o = {.conf = &conf,
+					   .db = cli_common.db,
+					   .include_risky = a.include_risky,
+					   .now = cli_now()};
+		if ((st = job_lists_open(&j, &o, &err)) == LG_OK)
+			st = name ? show(j, &conf, name, a.json, &err)
+				  : all(j, &conf, a.json, &err);
 	}
-	close_all(&R);
-	return st != LG_OK ? cli_exit(st, &R.err) : rc;
+	job_lists_close(j);
+	conf_release(&conf);
+	return cli_exit(st, &err);
 }

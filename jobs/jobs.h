@@ -88,6 +88,39 @@ void list_way_out(const struct conf *c, const struct store_list_info *li, const 
 		  unsigned why, struct lg_buf *advice, struct lg_buf *command);
 
 /*
+ * ---- lists.c: the lists job ----
+ * What the store at opts.db (opened for reading) knows of its lists, each
+ * weighed through the gate at opts.now (list_evaluate) with every
+ * complete version's observation window: job_lists_next hands the lists
+ * in name order (bytewise), those after opts.after only when it is given
+ * (a page's start: the last name of the page before), then NULL;
+ * job_list_show hands the list called name (LG_ENOINPUT, saying so, when
+ * there is none).  What they hand is borrowed until the next call or
+ * job_lists_close.
+ */
+struct job_lists_opts {
+	const struct conf *conf; /* borrowed for the job's life */
+	const char *db;          /* NULL: the default path */
+	const char *after;       /* borrowed; NULL: from the first list */
+	bool include_risky;      /* risky records count as exportable */
+	int64_t now;
+};
+struct job_list {
+	struct store_list_info info;
+	struct list_eval eval;
+	const struct store_list_window *windows; /* every complete version, oldest first */
+	size_t nwindows;
+};
+struct job_lists;
+/* *out is set even on failure: job_lists_close it. */
+enum lg_status job_lists_open(struct job_lists **out, const struct job_lists_opts *opts,
+			      struct lg_err *err);
+enum lg_status job_lists_next(struct job_lists *j, const struct job_list **out, struct lg_err *err);
+enum lg_status job_list_show(struct job_lists *j, const char *name, const struct job_list **out,
+			     struct lg_err *err);
+void job_lists_close(struct job_lists *j);
+
+/*
  * ---- profile.c: what a list says of a contact besides its address ----
  * The profile columns, in this order.  job_profile_column: which one a
  * header names (HubSpot, Salesforce, Apollo, ZoomInfo names, compared

@@ -5,6 +5,7 @@
  */
 #include "store_int.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,34 +96,175 @@ enum lg_status store_list_windows_each(struct store *s, const struct store_list_
 	return rc == SQLITE_DONE ? LG_OK : store_fail(s, "reading a list's versions", err);
 }
 
+/*
+ * The cursors.  Each prepares a statement of its own rather than take one
+ * of the store's cache, so that a caller may read the store (another
+ * list, its members) between two rows, and two cursors may be open at
+ * once.  Pages are keyset pages: each starts after the last key of the
+ * one before (WHERE key > ?), found in the table's index, so a page costs
+ * its rows whatever its place, and a row added or removed between two
+ * pages neither repeats nor skips another.
+ */
+enum cursor_kind { CURSOR_LISTS, CURSOR_MEMBERS };
+
+struct store_cursor {
+	struct store *s;
+	sqlite3_stmt *q; /* owned */
+	enum cursor_kind kind;
+	bool with_address, cells; /* CURSOR_MEMBERS: what the rows hold */
+	bool done;
+	union {
+		struct store_list_info li;
+		struct store_member m;
+	} row; /* the row handed out, until the next call */
+};
+
+/* The names of the lists after ?1 (from the first without it). */
+#define SQL_LISTS_AFTER "SELECT name FROM lists WHERE name > ?1 ORDER BY name"
+#define SQL_LISTS_ALL "SELECT name FROM lists ORDER BY name"
+/* The members of run ?1 after contact ?2, in contact order: the order of
+ * the members table's key, so no sort.  The gate's scan reads only what
+ * it weighs (the whole version: it has no page); export reads the
+ * address and, from schema 3 on, the row. */
+#define SQL_MEMBERS_FROM " FROM members m JOIN contacts c ON c.id = m.contact_id"
+#define SQL_MEMBERS_PAGE " WHERE m.run_id = ?1 AND m.contact_id > ?2 ORDER BY m.contact_id"
+#define SQL_MEMBERS                                                                                \
+	"SELECT c.status, c.flags, c.verified_at, c.suppressed" SQL_MEMBERS_FROM SQL_MEMBERS_PAGE
+#define SQL_MEMBERS_ADDR                                                                           \
+	"SELECT m.contact_id, c.address, c.status, c.reason, c.flags, c.verified_at,"              \
+	" c.suppressed" SQL_MEMBERS_FROM SQL_MEMBERS_PAGE
+#define SQL_MEMBERS_CELLS                                                                          \
+	"SELECT m.contact_id, c.address, c.status, c.reason, c.flags, c.verified_at,"              \
+	" c.suppressed, r.cells" SQL_MEMBERS_FROM                                                  \
+	" LEFT JOIN member_rows r ON r.run_id = m.run_id AND r.contact_id = "                      \
+	"m.contact_id" SQL_MEMBERS_PAGE
+
+static enum lg_status cursor_open(struct store *s, enum cursor_kind kind, const char *sql,
+				  const char *what, struct store_cursor **out, struct lg_err *err)
+{
+	struct store_cursor *c = lg_xcalloc(1, sizeof(*c));
+	c->s = s;
+	c->kind = kind;
+	if (sqlite3_prepare_v2(s->db, sql, -1, &c->q, NULL) != SQLITE_OK) {
+		/* The SQL is ours: only a busy or broken database fails here. */
+		enum lg_status st = store_fail(s, what, err);
+		store_cursor_close(c);
+		*out = NULL;
+		return st;
+	}
+	*out = c;
+	return LG_OK;
+}
+
+enum lg_status store_lists_open(struct store *s, const char *after, struct store_cursor **out,
+				struct lg_err *err)
+{
+	enum lg_status st = cursor_open(s, CURSOR_LISTS, after ? SQL_LISTS_AFTER : SQL_LISTS_ALL,
+					"listing lists", out, err);
+	if (st == LG_OK && after)
+		sqlite3_bind_text((*out)->q, 1, after, -1, SQLITE_TRANSIENT);
+	return st;
+}
+
+enum lg_status store_lists_next(struct store_cursor *c, const struct store_list_info **li,
+				struct lg_err *err)
+{
+	assert(c->kind == CURSOR_LISTS);
+	*li = NULL;
+	if (c->done)
+		return LG_OK;
+	int rc = sqlite3_step(c->q);
+	if (rc != SQLITE_ROW) {
+		c->done = true;
+		return rc == SQLITE_DONE ? LG_OK : store_fail(c->s, "listing lists", err);
+	}
+	/* The same read transaction as the step: the list is there. */
+	enum lg_status st = store_list_get(c->s, (const char *)sqlite3_column_text(c->q, 0),
+					   &c->row.li, err);
+	if (st == LG_OK)
+		*li = &c->row.li;
+	return st;
+}
+
+enum lg_status store_members_open(struct store *s, const struct store_list_info *li,
+				  bool with_address, int64_t after, struct store_cursor **out,
+				  struct lg_err *err)
+{
+	/* Rows are kept from schema 3 on; an older database read as it is. */
+	bool cells = with_address && s->version >= 3;
+	enum lg_status st = cursor_open(s, CURSOR_MEMBERS,
+					cells          ? SQL_MEMBERS_CELLS
+					: with_address ? SQL_MEMBERS_ADDR
+						       : SQL_MEMBERS,
+					"reading list members", out, err);
+	if (st != LG_OK)
+		return st;
+	(*out)->with_address = with_address;
+	(*out)->cells = cells;
+	sqlite3_bind_int64((*out)->q, 1, li->version_run);
+	sqlite3_bind_int64((*out)->q, 2, after);
+	return LG_OK;
+}
+
+enum lg_status store_members_next(struct store_cursor *c, const struct store_member **out,
+				  struct lg_err *err)
+{
+	sqlite3_stmt *q = c->q;
+	struct store_member *m = &c->row.m;
+
+	assert(c->kind == CURSOR_MEMBERS);
+	*out = NULL;
+	if (c->done)
+		return LG_OK;
+	int rc = sqlite3_step(q);
+	if (rc != SQLITE_ROW) {
+		c->done = true;
+		return rc == SQLITE_DONE ? LG_OK : store_fail(c->s, "reading list members", err);
+	}
+	memset(m, 0, sizeof(*m));
+	if (!c->with_address) { /* the gate's scan: the verdict alone */
+		m->address = "";
+		m->status = (enum verify_status)sqlite3_column_int(q, 0);
+		m->flags = (unsigned)sqlite3_column_int(q, 1);
+		m->verified_at = sqlite3_column_int64(q, 2);
+		m->suppressed = (enum store_suppress)sqlite3_column_int(q, 3);
+	} else {
+		m->contact_id = sqlite3_column_int64(q, 0);
+		m->address = (const char *)sqlite3_column_text(q, 1);
+		m->address_len = (size_t)sqlite3_column_bytes(q, 1);
+		m->status = (enum verify_status)sqlite3_column_int(q, 2);
+		m->reason = (enum verify_reason)sqlite3_column_int(q, 3);
+		m->flags = (unsigned)sqlite3_column_int(q, 4);
+		m->verified_at = sqlite3_column_int64(q, 5);
+		m->suppressed = (enum store_suppress)sqlite3_column_int(q, 6);
+		if (c->cells && sqlite3_column_type(q, 7) == SQLITE_BLOB) {
+			m->cells = sqlite3_column_blob(q, 7);
+			m->cells_len = (size_t)sqlite3_column_bytes(q, 7);
+		}
+	}
+	*out = m;
+	return LG_OK;
+}
+
+void store_cursor_close(struct store_cursor *c)
+{
+	if (!c)
+		return;
+	sqlite3_finalize(c->q);
+	free(c);
+}
+
 enum lg_status store_list_each(struct store *s,
 			       void (*fn)(void *arg, const struct store_list_info *li), void *arg,
 			       struct lg_err *err)
 {
-	/* Names first: store_list_get reuses the statements. */
-	sqlite3_stmt *q = store_stmt(s, Q_LIST_ALL);
-	char **names = NULL;
-	size_t n = 0, cap = 0;
-	enum lg_status st = LG_OK;
-	int rc;
+	struct store_cursor *c;
+	const struct store_list_info *li;
+	enum lg_status st = store_lists_open(s, NULL, &c, err);
 
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		if (n == cap) {
-			cap = cap ? 2 * cap : 16;
-			names = lg_xrealloc(names, cap * sizeof(*names));
-		}
-		names[n++] = lg_xstrdup((const char *)sqlite3_column_text(q, 0));
-	}
-	sqlite3_reset(q);
-	if (rc != SQLITE_DONE)
-		st = store_fail(s, "listing lists", err);
-	for (size_t i = 0; i < n; i++) {
-		struct store_list_info li;
-		if (st == LG_OK && (st = store_list_get(s, names[i], &li, err)) == LG_OK)
-			fn(arg, &li);
-		free(names[i]);
-	}
-	free(names);
+	while (st == LG_OK && (st = store_lists_next(c, &li, err)) == LG_OK && li)
+		fn(arg, li);
+	store_cursor_close(c);
 	return st;
 }
 
@@ -132,48 +274,13 @@ enum lg_status store_members_each(struct store *s, const struct store_list_info 
 						       struct lg_err *err),
 				  void *arg, struct lg_err *err)
 {
-	/* Rows are kept from schema 3 on; an older database read as it is. */
-	bool cells = with_address && s->version >= 3;
-	sqlite3_stmt *q = store_stmt(s, cells          ? Q_MEMBERS_CELLS
-					: with_address ? Q_MEMBERS_ADDR
-						       : Q_MEMBERS);
-	enum lg_status st = LG_OK;
-	int rc;
+	struct store_cursor *c;
+	const struct store_member *m;
+	enum lg_status st = store_members_open(s, li, with_address, 0, &c, err);
 
-	sqlite3_bind_int64(q, 1, li->version_run);
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		if (!with_address) { /* the gate's scan: the verdict alone */
-			struct store_member m = {
-				.address = "",
-				.status = (enum verify_status)sqlite3_column_int(q, 0),
-				.flags = (unsigned)sqlite3_column_int(q, 1),
-				.verified_at = sqlite3_column_int64(q, 2),
-				.suppressed = (enum store_suppress)sqlite3_column_int(q, 3),
-			};
-			if ((st = fn(arg, &m, err)) != LG_OK)
-				break;
-			continue;
-		}
-		struct store_member m = {
-			.contact_id = sqlite3_column_int64(q, 0),
-			.address = (const char *)sqlite3_column_text(q, 1),
-			.address_len = (size_t)sqlite3_column_bytes(q, 1),
-			.status = (enum verify_status)sqlite3_column_int(q, 2),
-			.reason = (enum verify_reason)sqlite3_column_int(q, 3),
-			.flags = (unsigned)sqlite3_column_int(q, 4),
-			.verified_at = sqlite3_column_int64(q, 5),
-			.suppressed = (enum store_suppress)sqlite3_column_int(q, 6),
-		};
-		if (cells && sqlite3_column_type(q, 7) == SQLITE_BLOB) {
-			m.cells = sqlite3_column_blob(q, 7);
-			m.cells_len = (size_t)sqlite3_column_bytes(q, 7);
-		}
-		if ((st = fn(arg, &m, err)) != LG_OK)
-			break;
-	}
-	if (st == LG_OK && rc != SQLITE_DONE)
-		st = store_fail(s, "reading list members", err);
-	sqlite3_reset(q);
+	while (st == LG_OK && (st = store_members_next(c, &m, err)) == LG_OK && m)
+		st = fn(arg, m, err);
+	store_cursor_close(c);
 	return st;
 }
 

@@ -285,7 +285,8 @@ struct store_list_info {
 /* The list called name: LG_ENOINPUT with a message if there is none. */
 enum lg_status store_list_get(struct store *s, const char *name, struct store_list_info *out,
 			      struct lg_err *err);
-/* Every list, in name order. */
+/* Every list, in name order (through a lists cursor, below: fn may read
+ * the store). */
 enum lg_status store_list_each(struct store *s,
 			       void (*fn)(void *arg, const struct store_list_info *li), void *arg,
 			       struct lg_err *err);
@@ -323,15 +324,50 @@ struct store_member {
 
 /*
  * Call fn for every member of the list's current version, in contact
- * order.  with_address false reads only status, flags, verified_at and
- * suppressed (contact_id 0, address "": the gate's faster scan); true
- * reads the member's row too.  fn returns non-OK to stop.
+ * order (through a members cursor, below).  with_address false reads only
+ * status, flags, verified_at and suppressed (contact_id 0, address "":
+ * the gate's faster scan, read whole); true reads the member's row too.
+ * fn returns non-OK to stop.
  */
 enum lg_status store_members_each(struct store *s, const struct store_list_info *li,
 				  bool with_address,
 				  enum lg_status (*fn)(void *arg, const struct store_member *m,
 						       struct lg_err *err),
 				  void *arg, struct lg_err *err);
+
+/*
+ * Cursors: the same reads a row at a time, for a caller that reads them
+ * page by page (the service's GET /v1/lists and a list's members).  A
+ * page is keyset-paged: open a cursor after the last key of the page
+ * before (a list's name; a member's contact_id, 0 for the first page),
+ * read up to the page's size, close it.  A key that is gone since is no
+ * matter: the page starts at the next key there is.  While a cursor is
+ * open it reads one snapshot of the database; a row added or removed
+ * between two pages is seen, or not, by the pages after it, and no other
+ * row is repeated or skipped.  The store may be used between two rows,
+ * and cursors may be open side by side.
+ *
+ * *out is owned (store_cursor_close; NULL after a failure).  Each _next
+ * sets *row to the next row, borrowed until the next call or the close,
+ * or to NULL at the end; a non-OK status is the database's failure.
+ */
+struct store_cursor;
+/* Every list whose name sorts after `after` (NULL: every list), in name
+ * order (bytewise), each as store_list_get gives it. */
+enum lg_status store_lists_open(struct store *s, const char *after, struct store_cursor **out,
+				struct lg_err *err);
+enum lg_status store_lists_next(struct store_cursor *c, const struct store_list_info **row,
+				struct lg_err *err);
+/* The members of li's current version with a contact_id above `after`, in
+ * contact_id order; with_address as store_members_each (false gives no
+ * contact_id: the next page's key comes from a read with the address). */
+enum lg_status store_members_open(struct store *s, const struct store_list_info *li,
+				  bool with_address, int64_t after, struct store_cursor **out,
+				  struct lg_err *err);
+enum lg_status store_members_next(struct store_cursor *c, const struct store_member **row,
+				  struct lg_err *err);
+/* NULL is nothing to close. */
+void store_cursor_close(struct store_cursor *c);
 
 /* ---- export ----------------------------------------------------------------- */
 

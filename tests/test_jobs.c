@@ -6,7 +6,8 @@
  * refresh job over a store, in rounds up to its budget; the export job,
  * with and without the gate; the scoring run over contacts with their
  * profiles and events, its stage moves recorded once; qualify, decide
- * and the rejection report on the same store.
+ * and the rejection report on the same store; the lists job, page by
+ * page and side by side.
  *
  * Each test makes its own database in a temporary directory (made by the
  * group setup, removed by its teardown) through the store's API, as a
@@ -899,6 +900,122 @@ static void test_qualify_jobs(void **state)
 	conf_release(&c);
 }
 
+/* ---- the lists job ---- */
+
+static const struct job_list *lists_next(struct job_lists *j)
+{
+	const struct job_list *l;
+	struct lg_err e = {{0}};
+	if (job_lists_next(j, &l, &e) != LG_OK)
+		fail_msg("job_lists_next: %s", e.msg);
+	return l;
+}
+
+/* The lists in name order, each weighed as list_evaluate weighs it, with
+ * every version's window; a page after a name; one list by name; risky
+ * records counted when asked; two jobs read side by side. */
+static void test_lists_job(void **state)
+{
+	(void)state;
+	struct conf c;
+	conf_init(&c);
+	char db[320];
+	snprintf(db, sizeof(db), "%s/%u-lists.db", tmpdir, ++dbseq);
+	struct store *s = NULL;
+	struct lg_err e = {{0}};
+	assert_int_equal(store_open(&s, db, STORE_CREATE, &e), LG_OK);
+	make_list(s, "good", &(struct mix){.deliverable = 3000, .undeliverable = 20}, T0);
+	make_list(s, "bad", &(struct mix){.deliverable = 100, .risky = 900}, T0);
+	make_list(s, "mid", &(struct mix){.deliverable = 50, .unknown = 5}, T0);
+	make_list(s, "mid", &(struct mix){.deliverable = 60}, T0 + DAY);
+	store_close(s);
+	bool blocked;
+	assert_int_equal(export_rows(&c, db, "good", true, &blocked, NULL), 3000);
+
+	struct job_lists_opts o = {.conf = &c, .db = db, .now = T0 + 2 * DAY};
+	struct job_lists *j = NULL;
+	assert_int_equal(job_lists_open(&j, &o, &e), LG_OK);
+	const struct job_list *l = lists_next(j);
+	assert_non_null(l);
+	assert_string_equal(l->info.name, "bad");
+	assert_int_equal(l->eval.members, 1000);
+	assert_int_equal(l->eval.exportable, 100);
+	assert_true(l->eval.gate.blocked);
+	assert_int_equal(l->nwindows, 1);
+
+	l = lists_next(j);
+	assert_string_equal(l->info.name, "good");
+	assert_int_equal(l->eval.members, 3020);
+	assert_int_equal(l->eval.exportable, 3000);
+	assert_false(l->eval.gate.blocked);
+	assert_int_equal(l->eval.in.exported, 3000); /* the export's window */
+	assert_int_equal(l->nwindows, 1);
+	assert_int_equal(l->windows[0].exported, 3000);
+	assert_int_equal(l->windows[0].run, l->info.version_run);
+
+	l = lists_next(j);
+	assert_string_equal(l->info.name, "mid");
+	assert_int_equal(l->info.versions, 2);
+	assert_int_equal(l->eval.members, 60); /* the current version's */
+	assert_int_equal(l->nwindows, 2);
+	assert_int_equal(l->windows[0].version, 1);
+	assert_int_equal(l->windows[0].contacts, 55);
+	assert_int_equal(l->windows[1].version, 2);
+	assert_int_equal(l->windows[1].verified_at, T0 + DAY);
+	assert_int_equal(l->windows[1].run, l->info.version_run);
+	/* The same figures as the gate's own evaluation. */
+	struct store_list_info li;
+	struct list_eval ev;
+	assert_int_equal(store_open(&s, db, STORE_READ, &e), LG_OK);
+	evaluate(s, &c, "mid", o.now, false, &li, &ev);
+	store_close(s);
+	assert_int_equal(ev.exportable, l->eval.exportable);
+	assert_true(ev.gate.predicted_upper == l->eval.gate.predicted_upper);
+	assert_int_equal(ev.gate.blocked, l->eval.gate.blocked);
+	assert_null(lists_next(j));
+	assert_null(lists_next(j));
+
+	/* One list by name; none by a name the store does not know. */
+	assert_int_equal(job_list_show(j, "bad", &l, &e), LG_OK);
+	assert_string_equal(l->info.name, "bad");
+	assert_int_equal(l->eval.exportable, 100);
+	assert_int_equal(job_list_show(j, "nope", &l, &e), LG_ENOINPUT);
+	assert_null(l);
+	assert_non_null(strstr(e.msg, "no list 'nope'"));
+	job_lists_close(j);
+
+	/* A page after "bad", risky records counted: two jobs side by side,
+	 * each on its own page. */
+	struct job_lists_opts o2 = o;
+	o2.after = "bad";
+	o2.include_risky = true;
+	struct job_lists *k = NULL;
+	assert_int_equal(job_lists_open(&j, &o, &e), LG_OK);
+	assert_int_equal(job_lists_open(&k, &o2, &e), LG_OK);
+	const struct job_list *lj = lists_next(j), *lk = lists_next(k);
+	assert_string_equal(lj->info.name, "bad");
+	assert_string_equal(lk->info.name, "good");
+	assert_int_equal(lj->eval.exportable, 100);
+	lk = lists_next(k);
+	assert_string_equal(lk->info.name, "mid");
+	assert_string_equal(lj->info.name, "bad");
+	assert_string_equal(lists_next(j)->info.name, "good");
+	assert_null(lists_next(k));
+	assert_int_equal(job_list_show(k, "bad", &l, &e), LG_OK);
+	assert_int_equal(l->eval.exportable, 1000); /* with the risky ones */
+	job_lists_close(k);
+	job_lists_close(j);
+
+	/* No database: said, and none is made. */
+	char none[340];
+	snprintf(none, sizeof(none), "%s/none.db", tmpdir);
+	o.db = none;
+	assert_int_equal(job_lists_open(&j, &o, &e), LG_ENOINPUT);
+	job_lists_close(j);
+	assert_int_equal(access(none, F_OK), -1);
+	conf_release(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -915,6 +1032,7 @@ int main(void)
 		cmocka_unit_test(test_export_job),
 		cmocka_unit_test(test_score_job),
 		cmocka_unit_test(test_qualify_jobs),
+		cmocka_unit_test(test_lists_job),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

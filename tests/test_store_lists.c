@@ -2,7 +2,8 @@
  * test_store_lists.c - what commands read and record about lists
  * (store/lists.c), on real database files: lists and their members with
  * their rows, exports and the observation windows, refresh plans (a
- * rep's requests and the funnel first).
+ * rep's requests and the funnel first); the keyset cursors over lists
+ * and members, page by page, across rows added and removed between pages.
  * The shared fixture (a database per test, direct queries) is
  * store_fixture.h.
  */
@@ -691,6 +692,294 @@ static void test_plan_funnel_first(void **state)
 	store_close(s);
 }
 
+/* ---- cursors: keyset pages ---------------------------------------------------- */
+
+/*
+ * One page of lists after `after` (NULL: the first), at most limit: their
+ * names appended to names, ';'-ended; the last name in last.  Each row is
+ * the list as store_list_get gives it, and the store is used between two
+ * rows (each list's members read).  Returns the rows read.
+ */
+static size_t lists_page(struct store *s, const char *after, size_t limit, struct lg_buf *names,
+			 char *last, size_t cap)
+{
+	struct store_cursor *c = NULL;
+	const struct store_list_info *li;
+	struct lg_err e = {{0}};
+	size_t n = 0;
+
+	if (store_lists_open(s, after, &c, &e) != LG_OK)
+		fail_msg("store_lists_open(%s): %s", after ? after : "NULL", e.msg);
+	while (n < limit) {
+		if (store_lists_next(c, &li, &e) != LG_OK)
+			fail_msg("store_lists_next: %s", e.msg);
+		if (!li)
+			break;
+		struct store_list_info want;
+		struct members g;
+		list_get(s, li->name, &want);
+		assert_int_equal(li->id, want.id);
+		assert_int_equal(li->version_run, want.version_run);
+		assert_int_equal(li->counts.rows, want.counts.rows);
+		members(s, li->name, true, &g);
+		assert_int_equal(g.n, li->counts.contacts);
+		lg_buf_addf(names, "%s;", li->name);
+		snprintf(last, cap, "%s", li->name);
+		n++;
+	}
+	store_cursor_close(c);
+	return n;
+}
+
+/* Every list, page by page of limit; between the first two pages,
+ * between(arg, the first page's last key) if given.  The names,
+ * ';'-ended, into names. */
+static void lists_walk(struct store *s, size_t limit, void (*between)(void *arg, const char *key),
+		       void *arg, struct lg_buf *names)
+{
+	char last[128] = "";
+	size_t pages = 0;
+	lg_buf_reset(names);
+	for (;;) {
+		size_t n = lists_page(s, pages ? last : NULL, limit, names, last, sizeof(last));
+		assert_true(n <= limit);
+		if (n < limit)
+			break;
+		if (!pages++ && between)
+			between(arg, last);
+	}
+}
+
+struct lists_change {
+	struct store *s;
+	const char *path;
+};
+
+/* A list before the first page's last key and one after it. */
+static void add_two_lists(void *arg, const char *key)
+{
+	struct lists_change *x = arg;
+	assert_true(strcmp("a", key) < 0 && strcmp("g", key) > 0);
+	const char *addr[] = {"new@x.com"};
+	verified_list(x->s, "a", addr, 1, T0 + DAY);
+	verified_list(x->s, "g", addr, 1, T0 + DAY);
+}
+
+/* The first page's last list renamed (to sort last), by another connection:
+ * the key the next page starts after no longer exists. */
+static void rename_last(void *arg, const char *key)
+{
+	const struct lists_change *x = arg;
+	char sql[256];
+	snprintf(sql, sizeof(sql), "UPDATE lists SET name = 'zz' WHERE name = '%s'", key);
+	by_hand(x->path, sql);
+}
+
+static void test_lists_cursor(void **state)
+{
+	char path[512];
+	struct lg_buf names = LG_BUF_INIT;
+	(void)state;
+
+	db_path(path, sizeof(path), "lists-cursor.db");
+	struct store *s = open_write(path);
+	lists_walk(s, 2, NULL, NULL, &names);
+	assert_int_equal(names.len, 0);
+	const char *addr[] = {"a@x.com", "b@x.com", "c@x.com"};
+	static const char *const made[] = {"j", "d", "h", "b", "f"};
+	for (size_t i = 0; i < 5; i++)
+		verified_list(s, made[i], addr, 1 + i % 3, T0);
+
+	/* Pages of 1, 2, N and more: every list once, in name order. */
+	static const size_t sizes[] = {1, 2, 5, 7};
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(*sizes); i++) {
+		lists_walk(s, sizes[i], NULL, NULL, &names);
+		assert_string_equal(names.data, "b;d;f;h;j;");
+	}
+	/* A page after a name that sorts between two, or after them all. */
+	char last[128];
+	lg_buf_reset(&names);
+	assert_int_equal(lists_page(s, "c", 2, &names, last, sizeof(last)), 2);
+	assert_string_equal(names.data, "d;f;");
+	assert_int_equal(lists_page(s, "j", 2, &names, last, sizeof(last)), 0);
+	assert_int_equal(lists_page(s, "", 1, &names, last, sizeof(last)), 1);
+	assert_string_equal(names.data, "d;f;b;");
+
+	/* Lists added between pages: the one after the key is read once, the
+	 * one before it by no page after (it was not there for the first). */
+	struct lists_change x = {s, path};
+	lists_walk(s, 2, add_two_lists, &x, &names);
+	assert_string_equal(names.data, "b;d;f;g;h;j;");
+	lists_walk(s, 2, NULL, NULL, &names);
+	assert_string_equal(names.data, "a;b;d;f;g;h;j;");
+
+	/* The key of the page before renamed away: the next page starts at
+	 * the next name there is. */
+	lists_walk(s, 3, rename_last, &x, &names);
+	assert_string_equal(names.data, "a;b;d;f;g;h;j;zz;");
+	lists_walk(s, 3, NULL, NULL, &names);
+	assert_string_equal(names.data, "a;b;f;g;h;j;zz;");
+
+	/* store_list_each reads through the cursor: the same lists. */
+	struct lg_buf each = LG_BUF_INIT;
+	struct lg_err e = {{0}};
+	assert_int_equal(store_list_each(s, add_name, &each, &e), LG_OK);
+	assert_string_equal(each.data, names.data);
+	lg_buf_release(&each);
+	lg_buf_release(&names);
+	store_close(s);
+}
+
+/* One page of members of list name after contact `after`, at most limit,
+ * appended to g; the last contact_id in *last.  Returns the rows read. */
+static size_t members_page(struct store *s, const char *name, bool with_address, int64_t after,
+			   size_t limit, struct members *g, int64_t *last)
+{
+	struct store_list_info li;
+	struct store_cursor *c = NULL;
+	const struct store_member *m;
+	struct lg_err e = {{0}};
+	size_t n = 0;
+
+	list_get(s, name, &li);
+	if (store_members_open(s, &li, with_address, after, &c, &e) != LG_OK)
+		fail_msg("store_members_open(%s): %s", name, e.msg);
+	while (n < limit) {
+		if (store_members_next(c, &m, &e) != LG_OK)
+			fail_msg("store_members_next: %s", e.msg);
+		if (!m)
+			break;
+		assert_true(with_address ? m->contact_id > after : m->contact_id == 0);
+		take_member(g, m, &e);
+		*last = m->contact_id;
+		n++;
+	}
+	store_cursor_close(c);
+	return n;
+}
+
+/* Every member, page by page of limit; between the first two pages,
+ * between(arg, the first page's last key) if given. */
+static void members_walk(struct store *s, const char *name, bool with_address, size_t limit,
+			 void (*between)(void *arg, int64_t key), void *arg, struct members *g)
+{
+	int64_t last = 0;
+	size_t pages = 0;
+	memset(g, 0, sizeof(*g));
+	for (;;) {
+		size_t n = members_page(s, name, with_address, last, limit, g, &last);
+		assert_true(n <= limit);
+		if (n < limit)
+			break;
+		if (!pages++ && between)
+			between(arg, last);
+	}
+}
+
+/* The addresses of g, ','-joined, into buf. */
+static const char *addresses(const struct members *g, char *buf, size_t cap)
+{
+	buf[0] = '\0';
+	for (size_t i = 0; i < g->n; i++)
+		join(buf, cap, g->m[i].address);
+	return buf;
+}
+
+struct members_change {
+	const char *path;
+	int64_t run, early, late; /* the version's run; contacts before and after it */
+};
+
+/* Two contacts made members of the version by another connection: one
+ * with an id below the first page's key, one above every member's. */
+static void add_members(void *arg, int64_t key)
+{
+	const struct members_change *x = arg;
+	char sql[256];
+	assert_true(x->early < key && x->late > key);
+	snprintf(sql, sizeof(sql),
+		 "INSERT INTO members(run_id, contact_id) VALUES (%lld, %lld), (%lld, %lld)",
+		 (long long)x->run, (long long)x->early, (long long)x->run, (long long)x->late);
+	by_hand(x->path, sql);
+}
+
+/* The first page's last member removed: the next page's key is gone. */
+static void drop_member(void *arg, int64_t key)
+{
+	const struct members_change *x = arg;
+	char sql[256];
+	snprintf(sql, sizeof(sql), "DELETE FROM members WHERE run_id = %lld AND contact_id = %lld",
+		 (long long)x->run, (long long)key);
+	by_hand(x->path, sql);
+}
+
+static void test_members_cursor(void **state)
+{
+	char path[512], buf[512], want[512];
+	struct members all, g;
+	(void)state;
+
+	db_path(path, sizeof(path), "members-cursor.db");
+	struct store *s = open_write(path);
+	const char *early[] = {"early@x.com"};
+	verified_list(s, "E", early, 1, T0);
+	const char *addr[] = {"a@x.com", "b@x.com", "c@x.com", "d@x.com",
+			      "e@x.com", "f@x.com", "g@x.com"};
+	struct store_run run = verified_list(s, "L", addr, 7, T0);
+	const char *late[] = {"late@x.com"};
+	verified_list(s, "Z", late, 1, T0);
+
+	/* The callback's order is the cursor's: contact order. */
+	members(s, "L", true, &all);
+	assert_int_equal(all.n, 7);
+	for (size_t i = 1; i < all.n; i++)
+		assert_true(all.m[i].contact_id > all.m[i - 1].contact_id);
+	addresses(&all, want, sizeof(want));
+	assert_string_equal(want, "a@x.com,b@x.com,c@x.com,d@x.com,e@x.com,f@x.com,g@x.com");
+
+	/* Pages of 1, 2, N and more. */
+	static const size_t sizes[] = {1, 2, 7, 9};
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(*sizes); i++) {
+		members_walk(s, "L", true, sizes[i], NULL, NULL, &g);
+		assert_string_equal(addresses(&g, buf, sizeof(buf)), want);
+	}
+	/* The gate's scan, without the address (nor a key: read whole): the
+	 * same members' verdicts; from a key, those after it. */
+	int64_t last = 0;
+	memset(&g, 0, sizeof(g));
+	assert_int_equal(members_page(s, "L", false, 0, 100, &g, &last), 7);
+	for (size_t k = 0; k < g.n; k++) {
+		assert_int_equal(g.m[k].status, VERIFY_DELIVERABLE);
+		assert_int_equal(g.m[k].verified_at, T0);
+		assert_string_equal(g.m[k].address, "");
+	}
+	memset(&g, 0, sizeof(g));
+	assert_int_equal(members_page(s, "L", false, all.m[4].contact_id, 100, &g, &last), 2);
+
+	/* Members added between pages: the one after the key once, the one
+	 * before it by no page after. */
+	struct members_change x = {path, run.id, contact_id(s, "early@x.com"),
+				   contact_id(s, "late@x.com")};
+	members_walk(s, "L", true, 2, add_members, &x, &g);
+	assert_string_equal(addresses(&g, buf, sizeof(buf)),
+			    "a@x.com,b@x.com,c@x.com,d@x.com,e@x.com,f@x.com,g@x.com,late@x.com");
+	members_walk(s, "L", true, 4, NULL, NULL, &g);
+	assert_string_equal(
+		addresses(&g, buf, sizeof(buf)),
+		"early@x.com,a@x.com,b@x.com,c@x.com,d@x.com,e@x.com,f@x.com,g@x.com,late@x.com");
+
+	/* The page's key removed: the next page starts at the next member. */
+	members_walk(s, "L", true, 3, drop_member, &x, &g);
+	assert_string_equal(
+		addresses(&g, buf, sizeof(buf)),
+		"early@x.com,a@x.com,b@x.com,c@x.com,d@x.com,e@x.com,f@x.com,g@x.com,late@x.com");
+	members(s, "L", true, &all);
+	assert_string_equal(
+		addresses(&all, buf, sizeof(buf)),
+		"early@x.com,a@x.com,c@x.com,d@x.com,e@x.com,f@x.com,g@x.com,late@x.com");
+	store_close(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -704,6 +993,8 @@ int main(void)
 		cmocka_unit_test(test_refresh_kept_first),
 		cmocka_unit_test(test_reverify_first),
 		cmocka_unit_test(test_plan_funnel_first),
+		cmocka_unit_test(test_lists_cursor),
+		cmocka_unit_test(test_members_cursor),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -1,6 +1,7 @@
 /*
  * view.c - the JSON views of what jobs found: what `--format json` and
- * `--summary` write, and what the service returns, built in one place.
+ * `--summary` write, and what the service returns, built in one place;
+ * and the lists and the gate as `lists`, `gate` and `verify` print them.
  */
 #include "view.h"
 #include "conf/conf.h"
@@ -36,19 +37,24 @@ static json_t *unblock_json(const struct conf *c, const struct store_list_info *
 	return a;
 }
 
-void view_window_add(void *windows, const struct store_list_window *w)
+json_t *view_windows(const struct store_list_window *w, size_t n)
 {
-	json_t *a = windows;
+	json_t *a = json_array();
 	char at[LG_TIME_LEN];
-	lg_time_format(w->verified_at, at, sizeof(at));
-	json_array_append_new(
-		a, json_pack("{s:i, s:s, s:I, s:I, s:I, s:I, s:o}", "version", (int)w->version,
-			     "verified_at", at, "rows", (json_int_t)w->rows, "contacts",
-			     (json_int_t)w->contacts, "exported", (json_int_t)w->exported,
-			     "hard_bounces", (json_int_t)w->hard_bounced, "observed",
-			     rate_or_null(w->exported, w->exported ? (double)w->hard_bounced /
-									     (double)w->exported
-								   : 0)));
+	for (size_t i = 0; i < n; i++) {
+		lg_time_format(w[i].verified_at, at, sizeof(at));
+		json_array_append_new(
+			a, json_pack("{s:i, s:s, s:I, s:I, s:I, s:I, s:o}", "version",
+				     (int)w[i].version, "verified_at", at, "rows",
+				     (json_int_t)w[i].rows, "contacts", (json_int_t)w[i].contacts,
+				     "exported", (json_int_t)w[i].exported, "hard_bounces",
+				     (json_int_t)w[i].hard_bounced, "observed",
+				     rate_or_null(w[i].exported,
+						  w[i].exported ? (double)w[i].hard_bounced /
+									  (double)w[i].exported
+								: 0)));
+	}
+	return a;
 }
 
 json_t *view_list(const struct conf *c, const struct store_list_info *li, const struct list_eval *e,
@@ -331,4 +337,88 @@ void view_gate_text(FILE *f, const struct conf *c, const struct store_list_info 
 			"this version bounced (it counts from %lu exported)\n",
 			e->in.hard_bounces, e->in.exported, c->gate.min_exported);
 	}
+}
+
+/* ---- the lists as text (`lists`, `lists show`) ---- */
+
+void view_lists_head_text(FILE *f)
+{
+	fprintf(f, "%-24s %3s %9s %9s %9s %9s %9s %9s %7s %7s %7s %7s %7s  %s\n", "NAME", "VER",
+		"ROWS", "CONTACTS", "DELIV", "RISKY", "UNDELIV", "UNKNOWN", "FRESH", "AGING",
+		"STALE", "PRED95", "OBSERV", "GATE");
+}
+
+/* A rate in a column of 7: "-" when there is nothing to measure it on. */
+static const char *rate_cell(char *buf, size_t cap, unsigned long n, double rate)
+{
+	if (n)
+		snprintf(buf, cap, "%6.2f%%", rate * 100);
+	else
+		snprintf(buf, cap, "%7s", "-");
+	return buf;
+}
+
+void view_list_row_text(FILE *f, const struct store_list_info *li, const struct list_eval *e)
+{
+	char pred[16], obs[16];
+	fprintf(f, "%-24s %3u %9lu %9lu %9lu %9lu %9lu %9lu %7lu %7lu %7lu %s %s  %s\n", li->name,
+		li->versions, li->counts.rows, e->members, e->by_status[VERIFY_DELIVERABLE],
+		e->by_status[VERIFY_RISKY], e->by_status[VERIFY_UNDELIVERABLE],
+		e->by_status[VERIFY_UNKNOWN], e->by_fresh[DECAY_FRESH], e->by_fresh[DECAY_AGING],
+		e->by_fresh[DECAY_STALE],
+		rate_cell(pred, sizeof(pred), e->in.candidates, e->gate.predicted_upper),
+		rate_cell(obs, sizeof(obs), e->in.exported, e->gate.observed),
+		e->gate.blocked ? "blocked" : "pass");
+}
+
+/* The versions `lists show` prints, newest first; JSON has them all. */
+#define SHOW_WINDOWS 10
+
+void view_list_show_text(FILE *f, const struct conf *c, const struct store_list_info *li,
+			 const struct list_eval *e, const struct store_list_window *w, size_t n)
+{
+	char at[LG_TIME_LEN], created[LG_TIME_LEN];
+	struct decay_policy dp;
+
+	conf_decay_policy(c, li->source, &dp);
+	lg_time_format(li->verified_at, at, sizeof(at));
+	lg_time_format(li->created_at, created, sizeof(created));
+	fprintf(f, "list %s%s%s%s\n", li->name, li->source[0] ? " (source " : "", li->source,
+		li->source[0] ? ")" : "");
+	fprintf(f, "  created %s; %u version%s; current verified %s\n", created, li->versions,
+		li->versions == 1 ? "" : "s", li->version_run ? at : "never");
+	fprintf(f, "  rows %lu, unique contacts %lu\n", li->counts.rows, e->members);
+	fprintf(f,
+		"  status now: deliverable %lu, risky %lu, undeliverable %lu, unknown %lu; "
+		"suppressed %lu\n",
+		e->by_status[VERIFY_DELIVERABLE], e->by_status[VERIFY_RISKY],
+		e->by_status[VERIFY_UNDELIVERABLE], e->by_status[VERIFY_UNKNOWN], e->suppressed);
+	fprintf(f,
+		"  freshness: fresh %lu (< %lld days), aging %lu, stale %lu (> %lld days); "
+		"decay %.1f%% a month\n",
+		e->by_fresh[DECAY_FRESH], (long long)(dp.fresh_for / 86400),
+		e->by_fresh[DECAY_AGING], e->by_fresh[DECAY_STALE],
+		(long long)(dp.stale_after / 86400), dp.monthly_rate * 100);
+	fprintf(f, "  predicted bounce rate of the whole list as is: %.2f%%\n",
+		e->whole_predicted * 100);
+	fprintf(f, "  exportable now: %lu; exported so far: %lu, of which hard-bounced %lu\n",
+		e->exportable, li->exported, li->hard_bounced);
+	if (n) {
+		fprintf(f, "  observed by version (the gate counts the current one's sends):\n");
+		for (size_t i = 0; i < n && i < SHOW_WINDOWS; i++) {
+			const struct store_list_window *v = &w[n - 1 - i];
+			lg_time_format(v->verified_at, at, sizeof(at));
+			fprintf(f, "    version %u%s, verified %s: exported %lu", v->version,
+				v->run == li->version_run ? " (current)" : "", at, v->exported);
+			if (v->exported)
+				fprintf(f, ", hard-bounced %lu (%.2f%%)", v->hard_bounced,
+					100.0 * (double)v->hard_bounced / (double)v->exported);
+			fputc('\n', f);
+		}
+		if (n > SHOW_WINDOWS)
+			fprintf(f,
+				"    and %zu earlier versions (lists show -f json has them all)\n",
+				n - SHOW_WINDOWS);
+	}
+	view_gate_text(f, c, li, e);
 }

@@ -16,10 +16,9 @@
  * windows (taken; NULL: none) as "windows". */
 json_t *view_list(const struct conf *c, const struct store_list_info *li, const struct list_eval *e,
 		  json_t *windows);
-/* Append one version's observation window to the array windows (a
- * store_list_windows_each callback). */
-struct store_list_window;
-void view_window_add(void *windows, const struct store_list_window *w);
+/* A list's versions w[0 .. n) with their observation windows, oldest
+ * first, as an array. */
+json_t *view_windows(const struct store_list_window *w, size_t n);
 /* A verify job's report (`verify --summary`). */
 json_t *view_verify_report(const struct job_verify_report *r);
 /* The same as the text `verify` prints at the end. */
@@ -29,6 +28,15 @@ void view_verify_report_text(FILE *f, const struct job_verify_report *r);
 void view_gate_text(FILE *f, const struct conf *c, const struct store_list_info *li,
 		    const struct list_eval *e);
 
+
+/* The lists as `lists` prints them: the header line, then a line per
+ * list. */
+void view_lists_head_text(FILE *f);
+void view_list_row_text(FILE *f, const struct store_list_info *li, const struct list_eval *e);
+/* One list in detail (`lists show`): its counts, its last versions
+ * (w[0 .. n), oldest first) newest first, the gate's decision. */
+void view_list_show_text(FILE *f, const struct conf *c, const struct store_list_info *li,
+			 const struct list_eval *e, const struct store_list_window *w, size_t n);
 
 /* Write o on one line, compact (as `--format json` writes an object), and
  * drop it (taken). */
