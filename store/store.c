@@ -370,17 +370,6 @@ static const char *const sql[Q_COUNT] = {
 		" FROM runs r LEFT JOIN (SELECT e.run_id, count(*) AS n, count(s.bounced_at) AS b"
 		"  FROM sent s JOIN exports e ON e.id = s.export_id WHERE s.list_id = ?1"
 		"  GROUP BY e.run_id) w ON w.run_id = r.id" LIST_VERSIONS,
-	[Q_LIST_ALL] = "SELECT name FROM lists ORDER BY name",
-	[Q_MEMBERS] = "SELECT c.status, c.flags, c.verified_at, c.suppressed"
-		      " FROM members m JOIN contacts c ON c.id = m.contact_id WHERE m.run_id = ?1",
-	[Q_MEMBERS_ADDR] = "SELECT c.id, c.address, c.status, c.reason, c.flags, c.verified_at,"
-			   " c.suppressed FROM members m JOIN contacts c ON c.id = m.contact_id"
-			   " WHERE m.run_id = ?1 ORDER BY m.contact_id",
-	[Q_MEMBERS_CELLS] =
-		"SELECT c.id, c.address, c.status, c.reason, c.flags, c.verified_at,"
-		" c.suppressed, r.cells FROM members m JOIN contacts c ON c.id = m.contact_id"
-		" LEFT JOIN member_rows r ON r.run_id = m.run_id AND r.contact_id = m.contact_id"
-		" WHERE m.run_id = ?1 ORDER BY m.contact_id",
 	[Q_EXPORT_ADD] = "INSERT INTO exports(list_id, run_id, path, at) VALUES (?1, ?2, ?3, ?4)",
 	[Q_SENT_ADD] = "INSERT OR IGNORE INTO sent(list_id, contact_id, export_id, first_at)"
 		       " VALUES (?1, ?2, ?3, ?4)",
