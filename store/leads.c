@@ -136,6 +136,17 @@ enum lg_status store_events_each(struct store *s, bool account, const char *key,
 	return each_row(s, q, "reading events", event_row, &cb, err);
 }
 
+enum lg_status store_events_scan(struct store *s,
+				 enum lg_status (*fn)(void *arg, const struct store_event *e,
+						      struct lg_err *err),
+				 void *arg, struct lg_err *err)
+{
+	if (store_need(s, 2, err) != LG_OK)
+		return LG_ECONFIG;
+	struct event_cb cb = {fn, arg};
+	return each_row(s, store_stmt(s, Q_LEADS_EVENTS), "reading events", event_row, &cb, err);
+}
+
 /* ---- leads -------------------------------------------------------------- */
 
 struct lead_cb {
@@ -173,6 +184,195 @@ static enum lg_status lead_row(sqlite3_stmt *q, void *ctx, struct lg_err *err)
 	return cb->fn(cb->arg, &l, err);
 }
 
+/*
+ * Every lead at once.  Walking the address index and fetching each
+ * contact's row, profile and stage by rowid reads the tables in random
+ * order; reading them in rowid order is sequential and takes less than
+ * half the time.  So the address order is taken first from the index
+ * alone (no row touched), the rows are then read in rowid order and kept,
+ * each in its place in that order, and fn is called in address order
+ * once they are all read.  The two reads are one snapshot.
+ */
+
+/* A lead kept between the read and fn: its numbers, then its strings one
+ * after another, each a tag byte (0: SQL NULL, else 1 and the bytes and a
+ * NUL). */
+struct kept_lead {
+	int64_t contact_id, verified_at, stage_since;
+	long employees;
+	int status, suppressed;
+	unsigned flags;
+	char strs[];
+};
+
+/* The columns of LEAD_COLS that are strings, in the order kept. */
+static const int kept_cols[] = {1, 2, 7, 8, 9, 10, 11, 13, 15, 16, 17, 18};
+#define KEPT_NSTRS (sizeof(kept_cols) / sizeof(kept_cols[0]))
+
+static struct kept_lead *lead_keep(struct lg_arena *a, sqlite3_stmt *q)
+{
+	size_t len[KEPT_NSTRS], total = 0;
+	const unsigned char *v[KEPT_NSTRS];
+	for (size_t i = 0; i < KEPT_NSTRS; i++) {
+		v[i] = sqlite3_column_text(q, kept_cols[i]);
+		len[i] = v[i] ? (size_t)sqlite3_column_bytes(q, kept_cols[i]) : 0;
+		total += v[i] ? len[i] + 2 : 1;
+	}
+	struct kept_lead *k = lg_arena_alloc(a, sizeof(*k) + total, _Alignof(struct kept_lead));
+	k->contact_id = sqlite3_column_int64(q, 0);
+	k->status = sqlite3_column_int(q, 3);
+	k->flags = (unsigned)sqlite3_column_int(q, 4);
+	k->verified_at = sqlite3_column_int64(q, 5);
+	k->suppressed = sqlite3_column_int(q, 6);
+	k->employees = (long)sqlite3_column_int64(q, 12);
+	k->stage_since = sqlite3_column_int64(q, 14);
+	char *p = k->strs;
+	for (size_t i = 0; i < KEPT_NSTRS; i++) {
+		*p++ = v[i] != NULL;
+		if (v[i]) {
+			memcpy(p, v[i], len[i]);
+			p += len[i];
+			*p++ = '\0';
+		}
+	}
+	return k;
+}
+
+/* The kept lead as a store_lead; its strings borrowed from k. */
+static void lead_unkeep(const struct kept_lead *k, struct store_lead *l)
+{
+	const char *v[KEPT_NSTRS];
+	const char *p = k->strs;
+	for (size_t i = 0; i < KEPT_NSTRS; i++) {
+		if (*p++) {
+			v[i] = p;
+			p += strlen(p) + 1;
+		} else {
+			v[i] = NULL;
+		}
+	}
+	*l = (struct store_lead){
+		.contact_id = k->contact_id,
+		.address = v[0] ? v[0] : "",
+		.domain = v[1] ? v[1] : "",
+		.status = (enum verify_status)k->status,
+		.flags = k->flags,
+		.verified_at = k->verified_at,
+		.suppressed = (enum store_suppress)k->suppressed,
+		.source = v[2] ? v[2] : "",
+		.profile =
+			{
+				.title = v[3],
+				.company = v[4],
+				.industry = v[5],
+				.region = v[6],
+				.employees = k->employees,
+				.first_name = v[8],
+				.last_name = v[9],
+				.name = v[10],
+			},
+		.stage = v[7] ? v[7] : "",
+		.stage_since = k->stage_since,
+		.account = v[11],
+	};
+}
+
+/* A contact's id and its place in address order. */
+struct lead_rank {
+	int64_t id;
+	size_t rank;
+};
+
+static int rank_by_id(const void *a, const void *b)
+{
+	int64_t x = ((const struct lead_rank *)a)->id, y = ((const struct lead_rank *)b)->id;
+	return (x > y) - (x < y);
+}
+
+/* Read every lead (list false) or the members of a list's version into
+ * *kept (owned, free()), in address order, their strings in a. */
+static enum lg_status leads_read(struct store *s, bool list, int64_t version, struct lg_arena *a,
+				 struct kept_lead ***kept, size_t *n, struct lg_err *err)
+{
+	struct lead_rank *r = NULL;
+	size_t nr = 0, cap = 0;
+	enum lg_status st = LG_OK;
+	int rc;
+	*kept = NULL;
+	*n = 0;
+	sqlite3_stmt *q = store_stmt(s, list ? Q_LEADS_ORDER_LIST : Q_LEADS_ORDER_ALL);
+	if (list)
+		sqlite3_bind_int64(q, 1, version);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		if (nr == cap) {
+			cap = cap ? 2 * cap : 4096;
+			r = lg_xrealloc(r, cap * sizeof(*r));
+		}
+		r[nr] = (struct lead_rank){sqlite3_column_int64(q, 0), nr};
+		nr++;
+	}
+	if (rc != SQLITE_DONE)
+		st = store_fail(s, "reading contacts", err);
+	sqlite3_reset(q);
+	if (st != LG_OK)
+		goto out;
+	qsort(r, nr, sizeof(*r), rank_by_id);
+	*kept = lg_xcalloc(nr ? nr : 1, sizeof(**kept));
+	bool old = s->version < 5; /* read without the upgrade: no account */
+	q = store_stmt(s, list ? (old ? Q_LEADS_ROWS_LIST_OLD : Q_LEADS_ROWS_LIST)
+			       : (old ? Q_LEADS_ROWS_ALL_OLD : Q_LEADS_ROWS_ALL));
+	if (list)
+		sqlite3_bind_int64(q, 1, version);
+	/* both in ascending id: the next row is the next rank's, or later */
+	size_t i = 0;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(q, 0);
+		while (i < nr && r[i].id < id)
+			i++;
+		if (i < nr && r[i].id == id)
+			(*kept)[r[i++].rank] = lead_keep(a, q);
+	}
+	if (rc != SQLITE_DONE)
+		st = store_fail(s, "reading contacts", err);
+	sqlite3_reset(q);
+	*n = nr;
+out:
+	free(r);
+	return st;
+}
+
+static enum lg_status leads_each_all(struct store *s, bool list, int64_t version,
+				     enum lg_status (*fn)(void *arg, const struct store_lead *l,
+							  struct lg_err *err),
+				     void *arg, struct lg_err *err)
+{
+	struct lg_arena a = {0};
+	struct kept_lead **kept = NULL;
+	size_t n = 0;
+	/* One snapshot for both reads, unless the caller's transaction is
+	 * it; kept while fn runs, as a statement stepped through the rows
+	 * would: what fn reads (the contact's events ...) is read in it, and
+	 * without a transaction each of those reads would take and drop the
+	 * database's lock. */
+	bool own = !s->in_tx;
+	enum lg_status st = LG_OK;
+	if (own && sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+		return store_fail(s, "reading contacts", err);
+	st = leads_read(s, list, version, &a, &kept, &n, err);
+	for (size_t i = 0; i < n && st == LG_OK; i++) {
+		struct store_lead l;
+		if (!kept[i])
+			BUG("a contact in the address order without its row");
+		lead_unkeep(kept[i], &l);
+		st = fn(arg, &l, err);
+	}
+	if (own)
+		sqlite3_exec(s->db, st == LG_OK ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
+	free(kept);
+	lg_arena_release(&a);
+	return st;
+}
+
 enum lg_status store_leads_each(struct store *s, int64_t list_id, const char *address,
 				enum lg_status (*fn)(void *arg, const struct store_lead *l,
 						     struct lg_err *err),
@@ -180,14 +380,11 @@ enum lg_status store_leads_each(struct store *s, int64_t list_id, const char *ad
 {
 	if (store_need(s, 3, err) != LG_OK) /* the names of schema 3 */
 		return LG_ECONFIG;
-	sqlite3_stmt *q;
-	bool old = s->version < 5; /* read without the upgrade: no account */
-	if (address) {
-		q = store_stmt(s, old ? Q_LEADS_ONE_OLD : Q_LEADS_ONE);
-		sqlite3_bind_text(q, 1, address, -1, SQLITE_STATIC);
-	} else if (list_id) {
+	if (!address && !list_id)
+		return leads_each_all(s, false, 0, fn, arg, err);
+	if (!address) {
 		int64_t version = 0;
-		q = store_stmt(s, Q_LIST_VERSION);
+		sqlite3_stmt *q = store_stmt(s, Q_LIST_VERSION);
 		sqlite3_bind_int64(q, 1, list_id);
 		int rc = sqlite3_step(q);
 		if (rc == SQLITE_ROW)
@@ -198,11 +395,11 @@ enum lg_status store_leads_each(struct store *s, int64_t list_id, const char *ad
 			return st;
 		}
 		sqlite3_reset(q);
-		q = store_stmt(s, old ? Q_LEADS_LIST_OLD : Q_LEADS_LIST);
-		sqlite3_bind_int64(q, 1, version);
-	} else {
-		q = store_stmt(s, old ? Q_LEADS_ALL_OLD : Q_LEADS_ALL);
+		return leads_each_all(s, true, version, fn, arg, err);
 	}
+	bool old = s->version < 5; /* read without the upgrade: no account */
+	sqlite3_stmt *q = store_stmt(s, old ? Q_LEADS_ONE_OLD : Q_LEADS_ONE);
+	sqlite3_bind_text(q, 1, address, -1, SQLITE_STATIC);
 	struct lead_cb cb = {fn, arg};
 	return each_row(s, q, "reading contacts", lead_row, &cb, err);
 }

@@ -438,6 +438,14 @@ enum lg_status store_events_each(struct store *s, bool account, const char *key,
 						      struct lg_err *err),
 				 void *arg, struct lg_err *err);
 
+/* Call fn for every contact event in the order they are stored (no
+ * order a caller may rely on): a sequential read, for a caller that
+ * groups them itself.  The strings are borrowed until fn returns. */
+enum lg_status store_events_scan(struct store *s,
+				 enum lg_status (*fn)(void *arg, const struct store_event *e,
+						      struct lg_err *err),
+				 void *arg, struct lg_err *err);
+
 /* A contact as scoring sees it: latest verdict, profile, stage. */
 struct store_lead {
 	int64_t contact_id;
