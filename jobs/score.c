@@ -93,9 +93,13 @@ enum lg_status job_score_open(struct job_score **out, const struct job_score_opt
 	j->L.store = j->store;
 	j->L.vctx = j->vctx;
 	j->L.sctx = j->sctx;
-	/* every account's events once for the whole store; an explanation
-	 * reads its contact's account's alone */
-	return o->explain ? LG_OK : lead_load_accounts(&j->L, err);
+	/* every account's and every contact's events once for the whole
+	 * store; an explanation reads its contact's alone */
+	if (o->explain)
+		return LG_OK;
+	if ((st = lead_load_accounts(&j->L, err)) == LG_OK)
+		st = lead_load_events(&j->L, err);
+	return st;
 }
 
 /* A contact's name: a whole-name column when a list had one, else its
@@ -141,14 +145,14 @@ static enum lg_status on_lead(void *arg, const struct store_lead *l, struct lg_e
 	if (j->o.each)
 		j->o.each(j->o.arg, l, &sc);
 
-	char num[C_COUNT][32];
+	char num[C_COUNT][LEAD_FIXED_MAX];
 	struct io_cell c[C_COUNT];
 	const double v[] = {sc.r.fit_eff, sc.r.q,       sc.r.engagement,
 			    sc.r.intent,  sc.r.product, sc.r.total};
 	for (int i = 0; i < 6; i++) {
-		int n = i == 1 ? snprintf(num[i], sizeof(num[i]), "%.3f", v[i])
-			       : snprintf(num[i], sizeof(num[i]), "%.2f", lead_cents(v[i]));
-		c[C_FIT + i] = (struct io_cell){num[i], (size_t)n, true};
+		size_t n = i == 1 ? lead_format_thousandths(num[i], v[i])
+				  : lead_format_cents(num[i], v[i]);
+		c[C_FIT + i] = (struct io_cell){num[i], n, true};
 	}
 	c[C_EMAIL] = (struct io_cell){l->address, strlen(l->address), false};
 	const struct store_profile *p = &l->profile;
