@@ -368,10 +368,11 @@ struct lead {
 	struct scoring_event *cev; /* every contact's events, by address (lead_load_events) */
 	size_t ncev;
 	struct lg_arena cev_arena;
-	struct lg_map addresses; /* address -> struct lead_span in cev */
-	struct lg_map words;     /* the channels and assets of cev, each kept once */
-	bool all_events;         /* lead_load_events ran: else each lead_score reads its own */
-	struct lg_map titles;    /* title -> its rule (int: scoring_title_rule), up to a cap */
+	struct lg_map addresses;    /* address -> struct lead_span in cev */
+	struct lg_map words;        /* the channels and assets of cev, each kept once */
+	bool all_events;            /* lead_load_events ran: else each lead_score reads its own */
+	struct lead_loader *loader; /* lead_load_events_start's, until waited for */
+	struct lg_map titles;       /* title -> its rule (int: scoring_title_rule), up to a cap */
 	struct scoring_evidence *evidence;
 	size_t nevidence, capevidence;
 };
@@ -393,8 +394,14 @@ void lead_init(struct lead *L, struct store *s, const struct conf *conf, struct 
 void lead_release(struct lead *L);
 enum lg_status lead_load_accounts(struct lead *L, struct lg_err *err);
 /* Every contact's events at once, for a run over the whole store: one
- * sequential read instead of a look-up per contact. */
+ * sequential read instead of a look-up per contact.  lead_load_events
+ * reads them now; lead_load_events_start on a thread of its own, over its
+ * own connection to the database at path (borrowed until waited for),
+ * while the caller reads the contacts: lead_score waits for it before
+ * its first contact, lead_load_events_wait says how it went. */
 enum lg_status lead_load_events(struct lead *L, struct lg_err *err);
+void lead_load_events_start(struct lead *L, const char *path);
+enum lg_status lead_load_events_wait(struct lead *L, struct lg_err *err);
 enum lg_status lead_score(struct lead *L, const struct store_lead *l, struct lead_scored *out,
 			  bool explain, struct lg_err *err);
 enum lg_status lead_checklist(struct lead *L, int64_t contact_id, enum scoring_framework f,

@@ -9,6 +9,7 @@
 #include "store/store.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,7 @@ void lead_init(struct lead *L, struct store *s, const struct conf *conf, struct 
 
 void lead_release(struct lead *L)
 {
+	lead_load_events_wait(L, NULL);
 	free(L->ev);
 	free(L->acct);
 	free(L->evidence);
@@ -223,10 +225,10 @@ static bool event_before(const struct scoring_event *a, const struct scoring_eve
 	return a->at != b->at ? a->at < b->at : strcmp(a->id, b->id) < 0;
 }
 
-enum lg_status lead_load_events(struct lead *L, struct lg_err *err)
+static enum lg_status load_events(struct lead *L, struct store *s, struct lg_err *err)
 {
 	struct events_load ld = {.L = L};
-	enum lg_status st = store_events_scan(L->store, on_loose_event, &ld, err);
+	enum lg_status st = store_events_scan(s, on_loose_event, &ld, err);
 	if (st == LG_OK) {
 		/* each address's span in cev, then its events in it: a
 		 * counting sort by address */
@@ -257,6 +259,62 @@ enum lg_status lead_load_events(struct lead *L, struct lg_err *err)
 	}
 	free(ld.ev);
 	free(ld.spans);
+	return st;
+}
+
+enum lg_status lead_load_events(struct lead *L, struct lg_err *err)
+{
+	return load_events(L, L->store, err);
+}
+
+struct lead_loader {
+	pthread_t thread;
+	struct lead *L;
+	const char *path;
+	enum lg_status st;
+	struct lg_err err;
+};
+
+/* The loader's thread: nothing of L but what load_events fills is
+ * touched by the caller until it is joined. */
+static void *loader_run(void *arg)
+{
+	struct lead_loader *ld = arg;
+	struct store *s = NULL;
+	ld->st = store_open(&s, ld->path, STORE_READ, &ld->err);
+	if (ld->st == LG_OK)
+		ld->st = load_events(ld->L, s, &ld->err);
+	store_close(s);
+	return NULL;
+}
+
+void lead_load_events_start(struct lead *L, const char *path)
+{
+	if (L->loader)
+		BUG("the events loaded twice");
+	struct lead_loader *ld = lg_xcalloc(1, sizeof(*ld));
+	ld->L = L;
+	ld->path = path;
+	L->loader = ld;
+	if (pthread_create(&ld->thread, NULL, loader_run, ld)) {
+		/* no thread to be had: read them now */
+		loader_run(ld);
+		ld->L = NULL;
+	}
+}
+
+enum lg_status lead_load_events_wait(struct lead *L, struct lg_err *err)
+{
+	struct lead_loader *ld = L->loader;
+	if (!ld)
+		return LG_OK;
+	if (ld->L)
+		pthread_join(ld->thread, NULL);
+	L->loader = NULL;
+	enum lg_status st = ld->st;
+	if (st != LG_OK && err)
+		*err = ld->err;
+	free(ld);
 	return st;
 }
 
@@ -359,6 +417,8 @@ enum lg_status lead_score(struct lead *L, const struct store_lead *l, struct lea
 	size_t nev;
 	enum lg_status st;
 
+	if (L->loader && (st = lead_load_events_wait(L, err)) != LG_OK)
+		return st;
 	lg_arena_release(&L->arena);
 	L->nev = 0;
 	memset(out, 0, sizeof(*out));

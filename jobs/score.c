@@ -94,11 +94,12 @@ enum lg_status job_score_open(struct job_score **out, const struct job_score_opt
 	j->L.vctx = j->vctx;
 	j->L.sctx = j->sctx;
 	/* every account's and every contact's events once for the whole
-	 * store; an explanation reads its contact's alone */
+	 * store, the contacts' read while the contacts are (lead_score
+	 * waits for them); an explanation reads its contact's alone */
 	if (o->explain)
 		return LG_OK;
 	if ((st = lead_load_accounts(&j->L, err)) == LG_OK)
-		st = lead_load_events(&j->L, err);
+		lead_load_events_start(&j->L, store_path(j->store));
 	return st;
 }
 
