@@ -283,10 +283,31 @@ struct lead_rank {
 	size_t rank;
 };
 
-static int rank_by_id(const void *a, const void *b)
+/* r sorted by id: least significant 16 bits first, each pass stable,
+ * as many passes as the largest id needs (ids are positive). */
+static void ranks_sort(struct lead_rank *r, size_t n)
 {
-	int64_t x = ((const struct lead_rank *)a)->id, y = ((const struct lead_rank *)b)->id;
-	return (x > y) - (x < y);
+	uint64_t max = 0;
+	for (size_t i = 0; i < n; i++)
+		if ((uint64_t)r[i].id > max)
+			max = (uint64_t)r[i].id;
+	struct lead_rank *tmp = lg_xmalloc((n ? n : 1) * sizeof(*tmp));
+	size_t *count = lg_xmalloc(65536 * sizeof(*count));
+	for (unsigned shift = 0; shift < 64 && max >> shift; shift += 16) {
+		memset(count, 0, 65536 * sizeof(*count));
+		for (size_t i = 0; i < n; i++)
+			count[((uint64_t)r[i].id >> shift) & 0xffff]++;
+		for (size_t d = 0, at = 0; d < 65536; d++) {
+			size_t c = count[d];
+			count[d] = at;
+			at += c;
+		}
+		for (size_t i = 0; i < n; i++)
+			tmp[count[((uint64_t)r[i].id >> shift) & 0xffff]++] = r[i];
+		memcpy(r, tmp, n * sizeof(*r));
+	}
+	free(count);
+	free(tmp);
 }
 
 /* Read every lead (list false) or the members of a list's version into
@@ -316,7 +337,7 @@ static enum lg_status leads_read(struct store *s, bool list, int64_t version, st
 	sqlite3_reset(q);
 	if (st != LG_OK)
 		goto out;
-	qsort(r, nr, sizeof(*r), rank_by_id);
+	ranks_sort(r, nr);
 	*kept = lg_xcalloc(nr ? nr : 1, sizeof(**kept));
 	bool old = s->version < 5; /* read without the upgrade: no account */
 	q = store_stmt(s, list ? (old ? Q_LEADS_ROWS_LIST_OLD : Q_LEADS_ROWS_LIST)
