@@ -362,35 +362,109 @@ out:
 	return st;
 }
 
-static enum lg_status leads_each_all(struct store *s, bool list, int64_t version,
+struct store_leads {
+	struct lg_arena a;       /* the strings */
+	struct kept_lead **kept; /* in address order */
+	size_t n;
+};
+
+/* The list's current version (0: none) into *version. */
+static enum lg_status list_version(struct store *s, int64_t list_id, int64_t *version,
+				   struct lg_err *err)
+{
+	sqlite3_stmt *q = store_stmt(s, Q_LIST_VERSION);
+	enum lg_status st = LG_OK;
+	sqlite3_bind_int64(q, 1, list_id);
+	int rc = sqlite3_step(q);
+	*version = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		st = store_fail(s, "reading a list", err);
+	sqlite3_reset(q);
+	return st;
+}
+
+/* Read them in a transaction of their own unless the caller's is open;
+ * with keep_tx, it stays open (*began says so) for the caller to end. */
+static enum lg_status leads_read_all(struct store *s, int64_t list_id, bool keep_tx, bool *began,
+				     struct store_leads **out, struct lg_err *err)
+{
+	struct store_leads *ls = lg_xcalloc(1, sizeof(*ls));
+	int64_t version = 0;
+	enum lg_status st = LG_OK;
+	*out = ls;
+	*began = false;
+	if (store_need(s, 3, err) != LG_OK) /* the names of schema 3 */
+		return LG_ECONFIG;
+	/* One snapshot for the order and the rows. */
+	if (!s->in_tx) {
+		if (sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+			return store_fail(s, "reading contacts", err);
+		*began = true;
+	}
+	if (list_id)
+		st = list_version(s, list_id, &version, err);
+	if (st == LG_OK)
+		st = leads_read(s, list_id != 0, version, &ls->a, &ls->kept, &ls->n, err);
+	if (*began && (st != LG_OK || !keep_tx)) {
+		sqlite3_exec(s->db, st == LG_OK ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
+		*began = false;
+	}
+	return st;
+}
+
+enum lg_status store_leads_read(struct store *s, int64_t list_id, struct store_leads **out,
+				struct lg_err *err)
+{
+	bool began;
+	enum lg_status st = leads_read_all(s, list_id, false, &began, out, err);
+	if (st != LG_OK) {
+		store_leads_free(*out);
+		*out = NULL;
+	}
+	return st;
+}
+
+size_t store_leads_count(const struct store_leads *ls)
+{
+	return ls->n;
+}
+
+void store_leads_get(const struct store_leads *ls, size_t i, struct store_lead *l)
+{
+	if (i >= ls->n || !ls->kept[i])
+		BUG("lead %zu of %zu, or a contact in the address order without its row", i, ls->n);
+	lead_unkeep(ls->kept[i], l);
+}
+
+void store_leads_free(struct store_leads *ls)
+{
+	if (!ls)
+		return;
+	free(ls->kept);
+	lg_arena_release(&ls->a);
+	free(ls);
+}
+
+static enum lg_status leads_each_all(struct store *s, int64_t list_id,
 				     enum lg_status (*fn)(void *arg, const struct store_lead *l,
 							  struct lg_err *err),
 				     void *arg, struct lg_err *err)
 {
-	struct lg_arena a = {0};
-	struct kept_lead **kept = NULL;
-	size_t n = 0;
-	/* One snapshot for both reads, unless the caller's transaction is
-	 * it; kept while fn runs, as a statement stepped through the rows
-	 * would: what fn reads (the contact's events ...) is read in it, and
-	 * without a transaction each of those reads would take and drop the
-	 * database's lock. */
-	bool own = !s->in_tx;
-	enum lg_status st = LG_OK;
-	if (own && sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
-		return store_fail(s, "reading contacts", err);
-	st = leads_read(s, list, version, &a, &kept, &n, err);
-	for (size_t i = 0; i < n && st == LG_OK; i++) {
+	/* The transaction kept while fn runs, as a statement stepped
+	 * through the rows would: what fn reads (the contact's events ...)
+	 * is read in the same snapshot, and without a transaction each of
+	 * those reads would take and drop the database's lock. */
+	struct store_leads *ls;
+	bool began;
+	enum lg_status st = leads_read_all(s, list_id, true, &began, &ls, err);
+	for (size_t i = 0; i < ls->n && st == LG_OK; i++) {
 		struct store_lead l;
-		if (!kept[i])
-			BUG("a contact in the address order without its row");
-		lead_unkeep(kept[i], &l);
+		store_leads_get(ls, i, &l);
 		st = fn(arg, &l, err);
 	}
-	if (own)
+	if (began)
 		sqlite3_exec(s->db, st == LG_OK ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
-	free(kept);
-	lg_arena_release(&a);
+	store_leads_free(ls);
 	return st;
 }
 
@@ -399,25 +473,10 @@ enum lg_status store_leads_each(struct store *s, int64_t list_id, const char *ad
 						     struct lg_err *err),
 				void *arg, struct lg_err *err)
 {
+	if (!address)
+		return leads_each_all(s, list_id, fn, arg, err);
 	if (store_need(s, 3, err) != LG_OK) /* the names of schema 3 */
 		return LG_ECONFIG;
-	if (!address && !list_id)
-		return leads_each_all(s, false, 0, fn, arg, err);
-	if (!address) {
-		int64_t version = 0;
-		sqlite3_stmt *q = store_stmt(s, Q_LIST_VERSION);
-		sqlite3_bind_int64(q, 1, list_id);
-		int rc = sqlite3_step(q);
-		if (rc == SQLITE_ROW)
-			version = sqlite3_column_int64(q, 0);
-		else if (rc != SQLITE_DONE) {
-			enum lg_status st = store_fail(s, "reading a list", err);
-			sqlite3_reset(q);
-			return st;
-		}
-		sqlite3_reset(q);
-		return leads_each_all(s, true, version, fn, arg, err);
-	}
 	bool old = s->version < 5; /* read without the upgrade: no account */
 	sqlite3_stmt *q = store_stmt(s, old ? Q_LEADS_ONE_OLD : Q_LEADS_ONE);
 	sqlite3_bind_text(q, 1, address, -1, SQLITE_STATIC);

@@ -1030,6 +1030,51 @@ static void test_score_job_order(void **state)
 	conf_release(&c);
 }
 
+/* A run over more contacts than the rows handed to the writer at a time
+ * writes every one once, in address order (the rows are added in another
+ * order: "d10..." comes before "d2..."). */
+static void test_score_job_many(void **state)
+{
+	(void)state;
+	struct conf c;
+	conf_init(&c);
+	char db[320], out[320];
+	struct lg_err e = {{0}};
+	struct store *s = open_new();
+	snprintf(db, sizeof(db), "%s", store_path(s));
+	const struct mix m = {.deliverable = 9000, .risky = 500, .unknown = 500};
+	make_list(s, "many", &m, T0);
+	store_close(s);
+	snprintf(out, sizeof(out), "%s/%u-many.csv", tmpdir, ++dbseq);
+	struct job_score_opts o = {.conf = &c, .db = db, .dry_run = true, .now = T0 + DAY};
+	struct job_score *j = NULL;
+	assert_int_equal(job_score_open(&j, &o, &e), LG_OK);
+	int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(job_score_write(j, fd, &e), LG_OK);
+	close(fd);
+	assert_int_equal(job_score_report(j)->scored, 10000);
+	job_score_close(j);
+
+	FILE *f = fopen(out, "r");
+	assert_non_null(f);
+	char line[512], prev[512] = "";
+	unsigned rows = 0;
+	assert_non_null(fgets(line, sizeof(line), f)); /* the header */
+	assert_int_equal(strncmp(line, "email,", 6), 0);
+	while (fgets(line, sizeof(line), f)) {
+		char *comma = strchr(line, ',');
+		assert_non_null(comma);
+		*comma = '\0';
+		assert_true(strcmp(prev, line) < 0);
+		snprintf(prev, sizeof(prev), "%s", line);
+		rows++;
+	}
+	fclose(f);
+	assert_int_equal(rows, 10000);
+	conf_release(&c);
+}
+
 /* The figures as the rows print them are snprintf's, digit for digit,
  * half-way cases, signs and the out-of-range included. */
 static void test_lead_format(void **state)
@@ -1144,6 +1189,7 @@ int main(void)
 		cmocka_unit_test(test_export_job),
 		cmocka_unit_test(test_score_job),
 		cmocka_unit_test(test_score_job_order),
+		cmocka_unit_test(test_score_job_many),
 		cmocka_unit_test(test_lead_format),
 		cmocka_unit_test(test_qualify_jobs),
 	};
