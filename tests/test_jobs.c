@@ -1030,11 +1030,29 @@ static void test_score_job_order(void **state)
 	conf_release(&c);
 }
 
+/* each's calls, in order: the addresses strictly increasing. */
+struct many_seen {
+	unsigned n;
+	char last[64];
+};
+
+static void on_many(void *arg, const struct store_lead *l, const struct lead_scored *sc)
+{
+	struct many_seen *m = arg;
+	assert_true(strcmp(m->last, l->address) < 0);
+	assert_non_null(sc->account);
+	assert_string_equal(sc->account, strchr(l->address, '@') + 1);
+	snprintf(m->last, sizeof(m->last), "%s", l->address);
+	m->n++;
+}
+
 /* A run over more contacts than the rows handed to the writer at a time
- * writes every one once, in address order (the rows are added in another
- * order: "d10..." comes before "d2..."). */
+ * writes every one once, in address order, and calls each for every one
+ * in that order, with its account (the rows are added in another order:
+ * "d10..." comes before "d2..."). */
 static void test_score_job_many(void **state)
 {
+	struct many_seen seen = {0};
 	(void)state;
 	struct conf c;
 	conf_init(&c);
@@ -1046,7 +1064,12 @@ static void test_score_job_many(void **state)
 	make_list(s, "many", &m, T0);
 	store_close(s);
 	snprintf(out, sizeof(out), "%s/%u-many.csv", tmpdir, ++dbseq);
-	struct job_score_opts o = {.conf = &c, .db = db, .dry_run = true, .now = T0 + DAY};
+	struct job_score_opts o = {.conf = &c,
+				   .db = db,
+				   .dry_run = true,
+				   .each = on_many,
+				   .arg = &seen,
+				   .now = T0 + DAY};
 	struct job_score *j = NULL;
 	assert_int_equal(job_score_open(&j, &o, &e), LG_OK);
 	int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -1054,6 +1077,7 @@ static void test_score_job_many(void **state)
 	assert_int_equal(job_score_write(j, fd, &e), LG_OK);
 	close(fd);
 	assert_int_equal(job_score_report(j)->scored, 10000);
+	assert_int_equal(seen.n, 10000);
 	job_score_close(j);
 
 	FILE *f = fopen(out, "r");
