@@ -25,8 +25,9 @@
 # RSS), contacts/s and the ratio to each raw read, also written to
 # build/bench/score_last.md; per-run figures in build/bench/score-results.tsv.
 #
-# Environment: BEFORE (the main checkout's build/leadgate, else
-# build/leadgate), AFTER (build/leadgate), EVENTS (1000000), WORLD (a
+# Environment: BEFORE (the binary to compare with, e.g. one built from
+# main; default AFTER itself, with a warning), AFTER (build/leadgate),
+# EVENTS (1000000), WORLD (a
 # world directory to reuse, e.g. build/bench/list-cost/world; default:
 # generated in build/bench/score/world), PYTHON (/usr/bin/python3),
 # SQLITE3 (sqlite3).
@@ -54,6 +55,7 @@ say() { echo "bench-score: $*" >&2; }
 command -v "$SQLITE3" >/dev/null || die "the sqlite3 shell is missing: apt-get install sqlite3"
 [[ -x $AFTER ]] || die "$AFTER not found: build it (make), or set AFTER=..."
 [[ -x $BEFORE ]] || die "$BEFORE not found (set BEFORE=...)"
+[[ $BEFORE != "$AFTER" ]] || say "BEFORE is AFTER: set BEFORE=... to compare two builds"
 
 bdir=$root/build/bench
 sdir=$bdir/score
