@@ -398,9 +398,16 @@ struct lead {
 	struct scoring_event *acct; /* every account's events, by account */
 	size_t nacct, capacct;
 	struct lg_arena acct_arena;
-	struct lg_map accounts; /* account -> struct lead_span */
-	bool all_accounts;      /* lead_load_accounts ran: else each lead_score reads its own */
-	struct lg_map titles;   /* title -> its rule (int: scoring_title_rule), up to a cap */
+	struct lg_map accounts;    /* account -> struct lead_span */
+	bool all_accounts;         /* lead_load_accounts ran: else each lead_score reads its own */
+	struct scoring_event *cev; /* every contact's events, by address (lead_load_events) */
+	size_t ncev;
+	struct lg_arena cev_arena;
+	struct lg_map addresses;    /* address -> struct lead_span in cev */
+	struct lg_map words;        /* the channels and assets of cev, each kept once */
+	bool all_events;            /* lead_load_events ran: else each lead_score reads its own */
+	struct lead_loader *loader; /* lead_load_events_start's, until waited for */
+	struct lg_map titles;       /* title -> its rule (int: scoring_title_rule), up to a cap */
 	struct scoring_evidence *evidence;
 	size_t nevidence, capevidence;
 };
@@ -421,6 +428,15 @@ void lead_init(struct lead *L, struct store *s, const struct conf *conf, struct 
 	       const struct scoring_ctx *sctx, int64_t now);
 void lead_release(struct lead *L);
 enum lg_status lead_load_accounts(struct lead *L, struct lg_err *err);
+/* Every contact's events at once, for a run over the whole store: one
+ * sequential read instead of a look-up per contact.  lead_load_events
+ * reads them now; lead_load_events_start on a thread of its own, over its
+ * own connection to the database at path (borrowed until waited for),
+ * while the caller reads the contacts: lead_score waits for it before
+ * its first contact, lead_load_events_wait says how it went. */
+enum lg_status lead_load_events(struct lead *L, struct lg_err *err);
+void lead_load_events_start(struct lead *L, const char *path);
+enum lg_status lead_load_events_wait(struct lead *L, struct lg_err *err);
 enum lg_status lead_score(struct lead *L, const struct store_lead *l, struct lead_scored *out,
 			  bool explain, struct lg_err *err);
 enum lg_status lead_checklist(struct lead *L, int64_t contact_id, enum scoring_framework f,
@@ -435,6 +451,13 @@ static inline double lead_cents(double v)
 {
 	return (double)lround(v * 100) / 100;
 }
+
+/* The figures as score's rows print them, the same bytes as snprintf's
+ * without its cost: lead_cents(v) as "%.2f", and v as "%.3f".  buf holds
+ * at least LEAD_FIXED_MAX bytes; the length written (NUL-terminated). */
+#define LEAD_FIXED_MAX 32
+size_t lead_format_cents(char *buf, double v);
+size_t lead_format_thousandths(char *buf, double v);
 
 /*
  * ---- score.c: the scoring run ----

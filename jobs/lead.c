@@ -8,6 +8,9 @@
 #include "conf/conf.h"
 #include "store/store.h"
 
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,10 +25,13 @@ void lead_init(struct lead *L, struct store *s, const struct conf *conf, struct 
 	L->now = now;
 	lg_map_init(&L->accounts, sizeof(struct lead_span));
 	lg_map_init(&L->titles, sizeof(int));
+	lg_map_init(&L->addresses, sizeof(struct lead_span));
+	lg_map_init(&L->words, 1);
 }
 
 void lead_release(struct lead *L)
 {
+	lead_load_events_wait(L, NULL);
 	free(L->ev);
 	free(L->acct);
 	free(L->evidence);
@@ -33,6 +39,10 @@ void lead_release(struct lead *L)
 	lg_arena_release(&L->acct_arena);
 	lg_map_release(&L->accounts);
 	lg_map_release(&L->titles);
+	free(L->cev);
+	lg_arena_release(&L->cev_arena);
+	lg_map_release(&L->addresses);
+	lg_map_release(&L->words);
 }
 
 /* The rubric's type of an event, or -1 (a type it does not know: the
@@ -91,6 +101,221 @@ static enum lg_status load_account(struct lead *L, const char *account, struct l
 	lg_map_init(&L->accounts, sizeof(struct lead_span));
 	lg_arena_release(&L->acct_arena);
 	return store_events_each(L->store, true, account, on_account_event, L, err);
+}
+
+/* ---- figures -------------------------------------------------------------- */
+
+/* k / 10^decimals, k's digits with the point put in: what printf writes
+ * for a value that rounds to it. */
+static size_t put_fixed(char *buf, bool neg, unsigned long k, int decimals)
+{
+	char digit[24];
+	int n = 0;
+	size_t len = 0;
+	do {
+		digit[n++] = (char)('0' + k % 10);
+		k /= 10;
+	} while (k || n <= decimals);
+	if (neg)
+		buf[len++] = '-';
+	while (n > decimals)
+		buf[len++] = digit[--n];
+	buf[len++] = '.';
+	while (n > 0)
+		buf[len++] = digit[--n];
+	buf[len] = '\0';
+	return len;
+}
+
+static size_t put_printf(char *buf, int decimals, double v)
+{
+	int n = snprintf(buf, LEAD_FIXED_MAX, "%.*f", decimals, v);
+	return n < 0 ? 0 : (size_t)n < LEAD_FIXED_MAX ? (size_t)n : LEAD_FIXED_MAX - 1;
+}
+
+size_t lead_format_cents(char *buf, double v)
+{
+	/* lead_cents(v) is the double nearest k / 100: far nearer k / 100
+	 * than the half hundredth that would print another figure */
+	if (!(fabs(v) < 1e15))
+		return put_printf(buf, 2, lead_cents(v));
+	long k = lround(v * 100);
+	return put_fixed(buf, k < 0, k < 0 ? 0UL - (unsigned long)k : (unsigned long)k, 2);
+}
+
+size_t lead_format_thousandths(char *buf, double v)
+{
+	/* v * 1000 is within 1e-7 of the exact product below 1e6: the nearest
+	 * integer is printf's unless the product is about half-way, where
+	 * printf's exact rounding decides */
+	double t = v * 1000, r = nearbyint(t);
+	if (!(fabs(v) < 1e6) || 0.5 - fabs(t - r) < 1e-6)
+		return put_printf(buf, 3, v);
+	return put_fixed(buf, signbit(v), (unsigned long)fabs(r), 3);
+}
+
+/* ---- every contact's events ---------------------------------------------- */
+
+/* An event as read, before the events are grouped by address. */
+struct loose_event {
+	struct lead_span *sp; /* its address's */
+	struct scoring_event e;
+};
+
+struct events_load {
+	struct lead *L;
+	struct loose_event *ev;
+	size_t n, cap;
+	struct lead_span **spans; /* each address once, in the order first seen */
+	size_t nspans, capspans;
+};
+
+/* A channel or an asset: a few distinct words, kept once each. */
+static const char *word_of(struct lead *L, const char *s)
+{
+	if (!s)
+		return NULL;
+	size_t len = strlen(s);
+	void *v = lg_map_put(&L->words, s, len, lg_hash(s, len), NULL);
+	return lg_map_key(&L->words, v, &len);
+}
+
+static enum lg_status on_loose_event(void *arg, const struct store_event *e, struct lg_err *err)
+{
+	struct events_load *ld = arg;
+	struct lead *L = ld->L;
+	(void)err;
+	int t = type_of(L, e->type);
+	if (t < 0)
+		return LG_OK;
+	size_t len = strlen(e->address);
+	bool created;
+	struct lead_span *sp = lg_map_put(&L->addresses, e->address, len, lg_hash(e->address, len),
+					  &created);
+	if (created) {
+		if (ld->nspans == ld->capspans) {
+			ld->capspans = ld->capspans ? 2 * ld->capspans : 4096;
+			ld->spans = lg_xrealloc(ld->spans, ld->capspans * sizeof(*ld->spans));
+		}
+		ld->spans[ld->nspans++] = sp;
+	}
+	sp->n++;
+	if (ld->n == ld->cap) {
+		ld->cap = ld->cap ? 2 * ld->cap : 4096;
+		ld->ev = lg_xrealloc(ld->ev, ld->cap * sizeof(*ld->ev));
+	}
+	ld->ev[ld->n++] = (struct loose_event){
+		sp,
+		{
+			.type = (unsigned)t,
+			.at = e->occurred_at,
+			.count = e->count,
+			.channel = word_of(L, e->channel),
+			.asset = word_of(L, e->asset),
+			.id = lg_arena_memdup(&L->cev_arena, e->event_id, strlen(e->event_id)),
+		},
+	};
+	return LG_OK;
+}
+
+/* The order store_events_each gives: occurred_at, then event_id (its
+ * bytes, as SQLite's BINARY collation compares them). */
+static bool event_before(const struct scoring_event *a, const struct scoring_event *b)
+{
+	return a->at != b->at ? a->at < b->at : strcmp(a->id, b->id) < 0;
+}
+
+static enum lg_status load_events(struct lead *L, struct store *s, struct lg_err *err)
+{
+	struct events_load ld = {.L = L};
+	enum lg_status st = store_events_scan(s, on_loose_event, &ld, err);
+	if (st == LG_OK) {
+		/* each address's span in cev, then its events in it: a
+		 * counting sort by address */
+		size_t at = 0;
+		for (size_t i = 0; i < ld.nspans; i++) {
+			ld.spans[i]->start = at;
+			at += ld.spans[i]->n;
+			ld.spans[i]->n = 0;
+		}
+		L->cev = lg_xrealloc(L->cev, (ld.n ? ld.n : 1) * sizeof(*L->cev));
+		L->ncev = ld.n;
+		for (size_t i = 0; i < ld.n; i++) {
+			struct lead_span *sp = ld.ev[i].sp;
+			L->cev[sp->start + sp->n++] = ld.ev[i].e;
+		}
+		/* and in time order within it (a contact has a few) */
+		for (size_t i = 0; i < ld.nspans; i++) {
+			struct scoring_event *e = L->cev + ld.spans[i]->start;
+			for (size_t k = 1; k < ld.spans[i]->n; k++) {
+				struct scoring_event x = e[k];
+				size_t m = k;
+				for (; m > 0 && event_before(&x, &e[m - 1]); m--)
+					e[m] = e[m - 1];
+				e[m] = x;
+			}
+		}
+		L->all_events = true;
+	}
+	free(ld.ev);
+	free(ld.spans);
+	return st;
+}
+
+enum lg_status lead_load_events(struct lead *L, struct lg_err *err)
+{
+	return load_events(L, L->store, err);
+}
+
+struct lead_loader {
+	pthread_t thread;
+	struct lead *L;
+	const char *path;
+	enum lg_status st;
+	struct lg_err err;
+};
+
+/* The loader's thread: nothing of L but what load_events fills is
+ * touched by the caller until it is joined. */
+static void *loader_run(void *arg)
+{
+	struct lead_loader *ld = arg;
+	struct store *s = NULL;
+	ld->st = store_open(&s, ld->path, STORE_READ, &ld->err);
+	if (ld->st == LG_OK)
+		ld->st = load_events(ld->L, s, &ld->err);
+	store_close(s);
+	return NULL;
+}
+
+void lead_load_events_start(struct lead *L, const char *path)
+{
+	if (L->loader)
+		BUG("the events loaded twice");
+	struct lead_loader *ld = lg_xcalloc(1, sizeof(*ld));
+	ld->L = L;
+	ld->path = path;
+	L->loader = ld;
+	if (pthread_create(&ld->thread, NULL, loader_run, ld)) {
+		/* no thread to be had: read them now */
+		loader_run(ld);
+		ld->L = NULL;
+	}
+}
+
+enum lg_status lead_load_events_wait(struct lead *L, struct lg_err *err)
+{
+	struct lead_loader *ld = L->loader;
+	if (!ld)
+		return LG_OK;
+	if (ld->L)
+		pthread_join(ld->thread, NULL);
+	L->loader = NULL;
+	enum lg_status st = ld->st;
+	if (st != LG_OK && err)
+		*err = ld->err;
+	free(ld);
+	return st;
 }
 
 static enum lg_status on_event(void *arg, const struct store_event *e, struct lg_err *err)
@@ -171,8 +396,12 @@ enum lg_status lead_score(struct lead *L, const struct store_lead *l, struct lea
 			  bool explain, struct lg_err *err)
 {
 	const struct scoring_rubric *rb = &L->conf->rubric;
+	const struct scoring_event *ev; /* the contact's events: L->cev's or L->ev */
+	size_t nev;
 	enum lg_status st;
 
+	if (L->loader && (st = lead_load_events_wait(L, err)) != LG_OK)
+		return st;
 	lg_arena_release(&L->arena);
 	L->nev = 0;
 	memset(out, 0, sizeof(*out));
@@ -209,8 +438,19 @@ enum lg_status lead_score(struct lead *L, const struct store_lead *l, struct lea
 	};
 	conf_decay_policy(L->conf, l->source, &c.decay);
 
-	if ((st = store_events_each(L->store, false, l->address, on_event, L, err)) != LG_OK)
-		return st;
+	if (L->all_events) {
+		size_t len = strlen(l->address);
+		const struct lead_span *sp = lg_map_get(&L->addresses, l->address, len,
+							lg_hash(l->address, len));
+		ev = sp ? L->cev + sp->start : NULL;
+		nev = sp ? sp->n : 0;
+	} else {
+		st = store_events_each(L->store, false, l->address, on_event, L, err);
+		if (st != LG_OK)
+			return st;
+		ev = L->ev;
+		nev = L->nev;
+	}
 	if (!L->all_accounts && (st = load_account(L, out->account, err)) != LG_OK)
 		return st;
 	const struct lead_span *sp = lg_map_get(&L->accounts, out->account, org_len,
@@ -218,7 +458,7 @@ enum lg_status lead_score(struct lead *L, const struct store_lead *l, struct lea
 	const struct scoring_event *acct = sp ? L->acct + sp->start : NULL;
 	size_t nacct = sp ? sp->n : 0;
 
-	scoring_score(L->sctx, &c, L->ev, L->nev, acct, nacct, L->now, &out->r,
+	scoring_score(L->sctx, &c, ev, nev, acct, nacct, L->now, &out->r,
 		      explain ? &out->lines : NULL, explain ? &out->nlines : NULL);
 
 	/* the stage, and the automatic moves from it */
@@ -226,9 +466,9 @@ enum lg_status lead_score(struct lead *L, const struct store_lead *l, struct lea
 	out->was = out->stage;
 	struct scoring_facts facts = {0};
 	/* recycled: has the lead done something since? */
-	for (size_t i = 0; i < L->nev && out->stage == SCORING_RECYCLED && !facts.active; i++)
-		facts.active = L->ev[i].at > l->stage_since && L->ev[i].at <= L->now &&
-			       rb->type[L->ev[i].type].points > 0;
+	for (size_t i = 0; i < nev && out->stage == SCORING_RECYCLED && !facts.active; i++)
+		facts.active = ev[i].at > l->stage_since && ev[i].at <= L->now &&
+			       rb->type[ev[i].type].points > 0;
 	if (out->stage == SCORING_SAL) {
 		struct scoring_checklist cl;
 		if ((st = lead_checklist(L, l->contact_id, rb->framework, &cl, err)) != LG_OK)

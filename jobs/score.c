@@ -11,6 +11,7 @@
 #include "conf/conf.h"
 #include "store/store.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -93,9 +94,14 @@ enum lg_status job_score_open(struct job_score **out, const struct job_score_opt
 	j->L.store = j->store;
 	j->L.vctx = j->vctx;
 	j->L.sctx = j->sctx;
-	/* every account's events once for the whole store; an explanation
-	 * reads its contact's account's alone */
-	return o->explain ? LG_OK : lead_load_accounts(&j->L, err);
+	/* every account's and every contact's events once for the whole
+	 * store, the contacts' read while the contacts are (lead_score
+	 * waits for them); an explanation reads its contact's alone */
+	if (o->explain)
+		return LG_OK;
+	if ((st = lead_load_accounts(&j->L, err)) == LG_OK)
+		lead_load_events_start(&j->L, store_path(j->store));
+	return st;
 }
 
 /* A contact's name: a whole-name column when a list had one, else its
@@ -118,37 +124,27 @@ static struct io_cell word(const char *s)
 	return (struct io_cell){s, strlen(s), true};
 }
 
-static enum lg_status on_lead(void *arg, const struct store_lead *l, struct lg_err *err)
-{
-	struct job_score *j = arg;
-	struct lead_scored sc;
-	enum lg_status st = lead_score(&j->L, l, &sc, false, err);
-	if (st != LG_OK)
-		return st;
-	for (unsigned i = 0; i < sc.nmoves; i++) {
-		if (j->nmoves == j->capmoves) {
-			j->capmoves = j->capmoves ? 2 * j->capmoves : 256;
-			j->moves = lg_xrealloc(j->moves, j->capmoves * sizeof(*j->moves));
-		}
-		j->moves[j->nmoves++] = (struct pending_move){
-			l->contact_id,   sc.moves[i].from, sc.moves[i].to,
-			sc.moves[i].why, sc.r.total,
-		};
-	}
-	j->rep.scored++;
-	j->rep.by_stage[sc.stage]++;
-	j->rep.eligible += sc.r.eligible;
-	if (j->o.each)
-		j->o.each(j->o.arg, l, &sc);
+/* What a contact's row shows besides its own strings. */
+struct score_row {
+	size_t i;    /* the contact: its place in the store_leads */
+	double v[6]; /* fit, confidence, engagement, intent, product, total */
+	char grade[3];
+	enum scoring_trend trend;
+	enum scoring_stage stage;
+	bool eligible;
+	enum decay_class freshness;
+	const char *seniority; /* the rubric's, or NULL */
+};
 
-	char num[C_COUNT][32];
+static enum lg_status write_row(struct job_score *j, const struct store_lead *l,
+				const struct score_row *r, struct lg_err *err)
+{
+	char num[6][LEAD_FIXED_MAX];
 	struct io_cell c[C_COUNT];
-	const double v[] = {sc.r.fit_eff, sc.r.q,       sc.r.engagement,
-			    sc.r.intent,  sc.r.product, sc.r.total};
 	for (int i = 0; i < 6; i++) {
-		int n = i == 1 ? snprintf(num[i], sizeof(num[i]), "%.3f", v[i])
-			       : snprintf(num[i], sizeof(num[i]), "%.2f", lead_cents(v[i]));
-		c[C_FIT + i] = (struct io_cell){num[i], (size_t)n, true};
+		size_t n = i == 1 ? lead_format_thousandths(num[i], r->v[i])
+				  : lead_format_cents(num[i], r->v[i]);
+		c[C_FIT + i] = (struct io_cell){num[i], n, true};
 	}
 	c[C_EMAIL] = (struct io_cell){l->address, strlen(l->address), false};
 	const struct store_profile *p = &l->profile;
@@ -156,13 +152,176 @@ static enum lg_status on_lead(void *arg, const struct store_lead *l, struct lg_e
 	c[C_NAME] = (struct io_cell){name, name_of(p, name, sizeof(name)), false};
 	c[C_COMPANY] = opt_cell(p->company);
 	c[C_TITLE] = opt_cell(p->title);
-	c[C_GRADE] = word(sc.r.grade);
-	c[C_TREND] = word(scoring_trend_name(sc.r.trend));
-	c[C_STAGE] = word(scoring_stage_name(sc.stage));
-	c[C_ELIGIBLE] = word(sc.r.eligible ? "yes" : "no");
-	c[C_FRESH] = word(decay_class_name(sc.r.freshness));
-	c[C_SENIORITY] = word(sc.r.seniority ? sc.r.seniority : "");
+	c[C_GRADE] = word(r->grade);
+	c[C_TREND] = word(scoring_trend_name(r->trend));
+	c[C_STAGE] = word(scoring_stage_name(r->stage));
+	c[C_ELIGIBLE] = word(r->eligible ? "yes" : "no");
+	c[C_FRESH] = word(decay_class_name(r->freshness));
+	c[C_SENIORITY] = word(r->seniority ? r->seniority : "");
 	return io_writer_row(j->wr, c, NULL, 0, err);
+}
+
+/* Score the i-th contact: its moves and counts kept, each told, *r its row. */
+static enum lg_status score_one(struct job_score *j, const struct store_lead *l, size_t i,
+				struct score_row *r, struct lg_err *err)
+{
+	struct lead_scored sc;
+	enum lg_status st = lead_score(&j->L, l, &sc, false, err);
+	if (st != LG_OK)
+		return st;
+	for (unsigned k = 0; k < sc.nmoves; k++) {
+		if (j->nmoves == j->capmoves) {
+			j->capmoves = j->capmoves ? 2 * j->capmoves : 256;
+			j->moves = lg_xrealloc(j->moves, j->capmoves * sizeof(*j->moves));
+		}
+		j->moves[j->nmoves++] = (struct pending_move){
+			l->contact_id,   sc.moves[k].from, sc.moves[k].to,
+			sc.moves[k].why, sc.r.total,
+		};
+	}
+	j->rep.scored++;
+	j->rep.by_stage[sc.stage]++;
+	j->rep.eligible += sc.r.eligible;
+	if (j->o.each)
+		j->o.each(j->o.arg, l, &sc);
+	*r = (struct score_row){
+		.i = i,
+		.v = {sc.r.fit_eff, sc.r.q, sc.r.engagement, sc.r.intent, sc.r.product, sc.r.total},
+		.trend = sc.r.trend,
+		.stage = sc.stage,
+		.eligible = sc.r.eligible,
+		.freshness = sc.r.freshness,
+		.seniority = sc.r.seniority,
+	};
+	memcpy(r->grade, sc.r.grade, sizeof(r->grade));
+	return LG_OK;
+}
+
+/*
+ * The rows are written on a thread of their own while the contacts are
+ * scored: the scoring hands them over in order through a ring, a batch at
+ * a time, and waits when the writer is a ring behind.
+ */
+#define RING_ROWS 4096
+#define RING_BATCH 256
+
+struct row_ring {
+	pthread_mutex_t mu;
+	pthread_cond_t more, room;
+	size_t put, taken; /* rows handed over, rows written; under mu */
+	bool done;         /* nothing more to hand over */
+	bool failed;       /* the writer stopped: st and err say why */
+	enum lg_status st;
+	struct lg_err err;
+	struct job_score *j;
+	const struct store_leads *ls;
+	struct score_row rows[RING_ROWS];
+};
+
+static void *writer_run(void *arg)
+{
+	struct row_ring *g = arg;
+	size_t at = 0;
+	for (;;) {
+		pthread_mutex_lock(&g->mu);
+		while (g->put == at && !g->done)
+			pthread_cond_wait(&g->more, &g->mu);
+		size_t end = g->put;
+		pthread_mutex_unlock(&g->mu);
+		if (end == at)
+			break; /* done, all written */
+		for (; at < end; at++) {
+			struct store_lead l;
+			const struct score_row *r = &g->rows[at % RING_ROWS];
+			store_leads_get(g->ls, r->i, &l);
+			enum lg_status st = write_row(g->j, &l, r, &g->err);
+			if (st != LG_OK) {
+				pthread_mutex_lock(&g->mu);
+				g->st = st;
+				g->failed = true;
+				pthread_cond_signal(&g->room);
+				pthread_mutex_unlock(&g->mu);
+				return NULL;
+			}
+		}
+		pthread_mutex_lock(&g->mu);
+		g->taken = at;
+		pthread_cond_signal(&g->room);
+		pthread_mutex_unlock(&g->mu);
+	}
+	return NULL;
+}
+
+/* *started false: no thread to be had, nothing done. */
+static enum lg_status score_threaded(struct job_score *j, const struct store_leads *ls,
+				     struct row_ring *g, bool *started, struct lg_err *err)
+{
+	size_t n = store_leads_count(ls), put = 0;
+	enum lg_status st = LG_OK;
+	pthread_t writer;
+	g->j = j;
+	g->ls = ls;
+	if (!(*started = !pthread_create(&writer, NULL, writer_run, g)))
+		return LG_OK;
+	for (size_t i = 0; i < n && st == LG_OK; i++) {
+		if (put % RING_BATCH == 0) {
+			/* room for the next batch */
+			pthread_mutex_lock(&g->mu);
+			while (put + RING_BATCH - g->taken > RING_ROWS && !g->failed)
+				pthread_cond_wait(&g->room, &g->mu);
+			bool failed = g->failed;
+			pthread_mutex_unlock(&g->mu);
+			if (failed)
+				break;
+		}
+		struct store_lead l;
+		store_leads_get(ls, i, &l);
+		if ((st = score_one(j, &l, i, &g->rows[put % RING_ROWS], err)) != LG_OK)
+			break;
+		if (++put % RING_BATCH == 0) {
+			pthread_mutex_lock(&g->mu);
+			g->put = put;
+			pthread_cond_signal(&g->more);
+			pthread_mutex_unlock(&g->mu);
+		}
+	}
+	pthread_mutex_lock(&g->mu);
+	g->put = put;
+	g->done = true;
+	pthread_cond_signal(&g->more);
+	pthread_mutex_unlock(&g->mu);
+	pthread_join(writer, NULL);
+	if (st == LG_OK && g->failed) {
+		st = g->st;
+		*err = g->err;
+	}
+	return st;
+}
+
+static enum lg_status score_all(struct job_score *j, const struct store_leads *ls,
+				struct lg_err *err)
+{
+	struct row_ring *g = lg_xcalloc(1, sizeof(*g));
+	pthread_mutex_init(&g->mu, NULL);
+	pthread_cond_init(&g->more, NULL);
+	pthread_cond_init(&g->room, NULL);
+	bool started;
+	enum lg_status st = score_threaded(j, ls, g, &started, err);
+	if (!started) {
+		/* no thread to be had: score and write each in turn */
+		for (size_t i = 0; i < store_leads_count(ls) && st == LG_OK; i++) {
+			struct store_lead l;
+			struct score_row r;
+			store_leads_get(ls, i, &l);
+			if ((st = score_one(j, &l, i, &r, err)) == LG_OK)
+				st = write_row(j, &l, &r, err);
+		}
+	}
+	pthread_cond_destroy(&g->room);
+	pthread_cond_destroy(&g->more);
+	pthread_mutex_destroy(&g->mu);
+	free(g);
+	return st;
 }
 
 static enum lg_status record_moves(struct job_score *j, struct lg_err *err)
@@ -196,7 +355,11 @@ enum lg_status job_score_write(struct job_score *j, int out, struct lg_err *err)
 		BUG("a scoring run for an explanation, or written twice");
 	struct io_writer_opts wo = {.format = j->o.format, .delim = ',', .guard = j->o.guard};
 	j->wr = io_writer_new(out, &wo, score_cols, C_COUNT);
-	enum lg_status st = store_leads_each(j->store, j->list_id, NULL, on_lead, j, err);
+	struct store_leads *ls = NULL;
+	enum lg_status st = store_leads_read(j->store, j->list_id, &ls, err);
+	if (st == LG_OK)
+		st = score_all(j, ls, err);
+	store_leads_free(ls);
 	if (st == LG_OK)
 		st = io_writer_finish(j->wr, err);
 	j->rep.moves = j->nmoves;

@@ -143,6 +143,17 @@ enum lg_status store_events_each(struct store *s, bool account, const char *key,
 	return each_row(s, q, "reading events", event_row, &cb, err);
 }
 
+enum lg_status store_events_scan(struct store *s,
+				 enum lg_status (*fn)(void *arg, const struct store_event *e,
+						      struct lg_err *err),
+				 void *arg, struct lg_err *err)
+{
+	if (store_need(s, 2, err) != LG_OK)
+		return LG_ECONFIG;
+	struct event_cb cb = {fn, arg};
+	return each_row(s, store_stmt(s, Q_LEADS_EVENTS), "reading events", event_row, &cb, err);
+}
+
 /* ---- leads -------------------------------------------------------------- */
 
 struct lead_cb {
@@ -183,36 +194,316 @@ static enum lg_status lead_row(sqlite3_stmt *q, void *ctx, struct lg_err *err)
 	return cb->fn(cb->arg, &l, err);
 }
 
+/*
+ * Every lead at once.  Walking the address index and fetching each
+ * contact's row, profile and stage by rowid reads the tables in random
+ * order; reading them in rowid order is sequential and takes less than
+ * half the time.  So the address order is taken first from the index
+ * alone (no row touched), the rows are then read in rowid order and kept,
+ * each in its place in that order, and fn is called in address order
+ * once they are all read.  The two reads are one snapshot.
+ */
+
+/* A lead kept between the read and fn: its numbers, then its strings one
+ * after another, each a tag byte (0: SQL NULL, else 1 and the bytes and a
+ * NUL). */
+struct kept_lead {
+	int64_t contact_id, verified_at, stage_since;
+	long employees;
+	int status, suppressed;
+	unsigned flags;
+	enum scoring_stage stage;
+	char strs[];
+};
+
+/* The columns of LEAD_COLS that are strings, in the order kept. */
+static const int kept_cols[] = {1, 2, 7, 8, 9, 10, 11, 15, 16, 17, 18};
+#define KEPT_NSTRS (sizeof(kept_cols) / sizeof(kept_cols[0]))
+
+static struct kept_lead *lead_keep(struct lg_arena *a, sqlite3_stmt *q)
+{
+	size_t len[KEPT_NSTRS], total = 0;
+	const unsigned char *v[KEPT_NSTRS];
+	for (size_t i = 0; i < KEPT_NSTRS; i++) {
+		v[i] = sqlite3_column_text(q, kept_cols[i]);
+		len[i] = v[i] ? (size_t)sqlite3_column_bytes(q, kept_cols[i]) : 0;
+		total += v[i] ? len[i] + 2 : 1;
+	}
+	struct kept_lead *k = lg_arena_alloc(a, sizeof(*k) + total, _Alignof(struct kept_lead));
+	k->contact_id = sqlite3_column_int64(q, 0);
+	k->status = sqlite3_column_int(q, 3);
+	k->flags = (unsigned)sqlite3_column_int(q, 4);
+	k->verified_at = sqlite3_column_int64(q, 5);
+	k->suppressed = sqlite3_column_int(q, 6);
+	k->employees = (long)sqlite3_column_int64(q, 12);
+	k->stage_since = sqlite3_column_int64(q, 14);
+	if (!col_stage(q, 13, &k->stage))
+		k->stage = SCORING_LEAD; /* only move_add writes stages */
+	char *p = k->strs;
+	for (size_t i = 0; i < KEPT_NSTRS; i++) {
+		*p++ = v[i] != NULL;
+		if (v[i]) {
+			memcpy(p, v[i], len[i]);
+			p += len[i];
+			*p++ = '\0';
+		}
+	}
+	return k;
+}
+
+/* The kept lead as a store_lead; its strings borrowed from k. */
+static void lead_unkeep(const struct kept_lead *k, struct store_lead *l)
+{
+	const char *v[KEPT_NSTRS];
+	const char *p = k->strs;
+	for (size_t i = 0; i < KEPT_NSTRS; i++) {
+		if (*p++) {
+			v[i] = p;
+			p += strlen(p) + 1;
+		} else {
+			v[i] = NULL;
+		}
+	}
+	*l = (struct store_lead){
+		.contact_id = k->contact_id,
+		.address = v[0] ? v[0] : "",
+		.domain = v[1] ? v[1] : "",
+		.status = (enum verify_status)k->status,
+		.flags = k->flags,
+		.verified_at = k->verified_at,
+		.suppressed = (enum store_suppress)k->suppressed,
+		.source = v[2] ? v[2] : "",
+		.profile =
+			{
+				.title = v[3],
+				.company = v[4],
+				.industry = v[5],
+				.region = v[6],
+				.employees = k->employees,
+				.first_name = v[7],
+				.last_name = v[8],
+				.name = v[9],
+			},
+		.stage = k->stage,
+		.stage_since = k->stage_since,
+		.account = v[10],
+	};
+}
+
+/* A contact's id and its place in address order. */
+struct lead_rank {
+	int64_t id;
+	size_t rank;
+};
+
+/* r sorted by id: least significant 16 bits first, each pass stable,
+ * as many passes as the largest id needs (ids are positive). */
+static void ranks_sort(struct lead_rank *r, size_t n)
+{
+	uint64_t max = 0;
+	for (size_t i = 0; i < n; i++)
+		if ((uint64_t)r[i].id > max)
+			max = (uint64_t)r[i].id;
+	struct lead_rank *tmp = lg_xmalloc((n ? n : 1) * sizeof(*tmp));
+	size_t *count = lg_xmalloc(65536 * sizeof(*count));
+	for (unsigned shift = 0; shift < 64 && max >> shift; shift += 16) {
+		memset(count, 0, 65536 * sizeof(*count));
+		for (size_t i = 0; i < n; i++)
+			count[((uint64_t)r[i].id >> shift) & 0xffff]++;
+		for (size_t d = 0, at = 0; d < 65536; d++) {
+			size_t c = count[d];
+			count[d] = at;
+			at += c;
+		}
+		for (size_t i = 0; i < n; i++)
+			tmp[count[((uint64_t)r[i].id >> shift) & 0xffff]++] = r[i];
+		memcpy(r, tmp, n * sizeof(*r));
+	}
+	free(count);
+	free(tmp);
+}
+
+/* Read every lead (list false) or the members of a list's version into
+ * *kept (owned, free()), in address order, their strings in a. */
+static enum lg_status leads_read(struct store *s, bool list, int64_t version, struct lg_arena *a,
+				 struct kept_lead ***kept, size_t *n, struct lg_err *err)
+{
+	struct lead_rank *r = NULL;
+	size_t nr = 0, cap = 0;
+	enum lg_status st = LG_OK;
+	int rc;
+	*kept = NULL;
+	*n = 0;
+	sqlite3_stmt *q = store_stmt(s, list ? Q_LEADS_ORDER_LIST : Q_LEADS_ORDER_ALL);
+	if (list)
+		sqlite3_bind_int64(q, 1, version);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		if (nr == cap) {
+			cap = cap ? 2 * cap : 4096;
+			r = lg_xrealloc(r, cap * sizeof(*r));
+		}
+		r[nr] = (struct lead_rank){sqlite3_column_int64(q, 0), nr};
+		nr++;
+	}
+	if (rc != SQLITE_DONE)
+		st = store_fail(s, "reading contacts", err);
+	sqlite3_reset(q);
+	if (st != LG_OK)
+		goto out;
+	ranks_sort(r, nr);
+	*kept = lg_xcalloc(nr ? nr : 1, sizeof(**kept));
+	bool old = s->version < 5; /* read without the upgrade: no account */
+	q = store_stmt(s, list ? (old ? Q_LEADS_ROWS_LIST_OLD : Q_LEADS_ROWS_LIST)
+			       : (old ? Q_LEADS_ROWS_ALL_OLD : Q_LEADS_ROWS_ALL));
+	if (list)
+		sqlite3_bind_int64(q, 1, version);
+	/* both in ascending id: the next row is the next rank's, or later */
+	size_t i = 0;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(q, 0);
+		while (i < nr && r[i].id < id)
+			i++;
+		if (i < nr && r[i].id == id)
+			(*kept)[r[i++].rank] = lead_keep(a, q);
+	}
+	if (rc != SQLITE_DONE)
+		st = store_fail(s, "reading contacts", err);
+	sqlite3_reset(q);
+	*n = nr;
+out:
+	free(r);
+	return st;
+}
+
+struct store_leads {
+	struct lg_arena a;       /* the strings */
+	struct kept_lead **kept; /* in address order */
+	size_t n;
+};
+
+/* The list's current version (0: none) into *version. */
+static enum lg_status list_version(struct store *s, int64_t list_id, int64_t *version,
+				   struct lg_err *err)
+{
+	sqlite3_stmt *q = store_stmt(s, Q_LIST_VERSION);
+	enum lg_status st = LG_OK;
+	sqlite3_bind_int64(q, 1, list_id);
+	int rc = sqlite3_step(q);
+	*version = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		st = store_fail(s, "reading a list", err);
+	sqlite3_reset(q);
+	return st;
+}
+
+/* Read them in a transaction of their own unless the caller's is open;
+ * with keep_tx, it stays open (*began says so) for the caller to end. */
+static enum lg_status leads_read_all(struct store *s, int64_t list_id, bool keep_tx, bool *began,
+				     struct store_leads **out, struct lg_err *err)
+{
+	struct store_leads *ls = lg_xcalloc(1, sizeof(*ls));
+	int64_t version = 0;
+	enum lg_status st = LG_OK;
+	*out = ls;
+	*began = false;
+	if (store_need(s, 3, err) != LG_OK) /* the names of schema 3 */
+		return LG_ECONFIG;
+	/* One snapshot for the order and the rows. */
+	if (!s->in_tx) {
+		if (sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+			return store_fail(s, "reading contacts", err);
+		*began = true;
+	}
+	if (list_id)
+		st = list_version(s, list_id, &version, err);
+	if (st == LG_OK)
+		st = leads_read(s, list_id != 0, version, &ls->a, &ls->kept, &ls->n, err);
+	if (*began && (st != LG_OK || !keep_tx)) {
+		sqlite3_exec(s->db, st == LG_OK ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
+		*began = false;
+	}
+	return st;
+}
+
+enum lg_status store_leads_read(struct store *s, int64_t list_id, struct store_leads **out,
+				struct lg_err *err)
+{
+	bool began;
+	enum lg_status st = leads_read_all(s, list_id, false, &began, out, err);
+	if (st != LG_OK) {
+		store_leads_free(*out);
+		*out = NULL;
+	}
+	return st;
+}
+
+#define LEADS_AHEAD 8
+
+size_t store_leads_count(const struct store_leads *ls)
+{
+	return ls->n;
+}
+
+void store_leads_get(const struct store_leads *ls, size_t i, struct store_lead *l)
+{
+	if (i >= ls->n || !ls->kept[i])
+		BUG("lead %zu of %zu, or a contact in the address order without its row", i, ls->n);
+	/* The callers walk i upward, and the kept leads lie in memory in
+	 * rowid order, so each is a cache miss or several: the one a few
+	 * places ahead is asked for now. */
+	if (i + LEADS_AHEAD < ls->n) {
+		const char *next = (const char *)ls->kept[i + LEADS_AHEAD];
+		__builtin_prefetch(next);
+		__builtin_prefetch(next + 64);
+		__builtin_prefetch(next + 128);
+	}
+	lead_unkeep(ls->kept[i], l);
+}
+
+void store_leads_free(struct store_leads *ls)
+{
+	if (!ls)
+		return;
+	free(ls->kept);
+	lg_arena_release(&ls->a);
+	free(ls);
+}
+
+static enum lg_status leads_each_all(struct store *s, int64_t list_id,
+				     enum lg_status (*fn)(void *arg, const struct store_lead *l,
+							  struct lg_err *err),
+				     void *arg, struct lg_err *err)
+{
+	/* The transaction kept while fn runs, as a statement stepped
+	 * through the rows would: what fn reads (the contact's events ...)
+	 * is read in the same snapshot, and without a transaction each of
+	 * those reads would take and drop the database's lock. */
+	struct store_leads *ls;
+	bool began;
+	enum lg_status st = leads_read_all(s, list_id, true, &began, &ls, err);
+	for (size_t i = 0; i < ls->n && st == LG_OK; i++) {
+		struct store_lead l;
+		store_leads_get(ls, i, &l);
+		st = fn(arg, &l, err);
+	}
+	if (began)
+		sqlite3_exec(s->db, st == LG_OK ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
+	store_leads_free(ls);
+	return st;
+}
+
 enum lg_status store_leads_each(struct store *s, int64_t list_id, const char *address,
 				enum lg_status (*fn)(void *arg, const struct store_lead *l,
 						     struct lg_err *err),
 				void *arg, struct lg_err *err)
 {
+	if (!address)
+		return leads_each_all(s, list_id, fn, arg, err);
 	if (store_need(s, 3, err) != LG_OK) /* the names of schema 3 */
 		return LG_ECONFIG;
-	sqlite3_stmt *q;
 	bool old = s->version < 5; /* read without the upgrade: no account */
-	if (address) {
-		q = store_stmt(s, old ? Q_LEADS_ONE_OLD : Q_LEADS_ONE);
-		sqlite3_bind_text(q, 1, address, -1, SQLITE_STATIC);
-	} else if (list_id) {
-		int64_t version = 0;
-		q = store_stmt(s, Q_LIST_VERSION);
-		sqlite3_bind_int64(q, 1, list_id);
-		int rc = sqlite3_step(q);
-		if (rc == SQLITE_ROW)
-			version = sqlite3_column_int64(q, 0);
-		else if (rc != SQLITE_DONE) {
-			enum lg_status st = store_fail(s, "reading a list", err);
-			sqlite3_reset(q);
-			return st;
-		}
-		sqlite3_reset(q);
-		q = store_stmt(s, old ? Q_LEADS_LIST_OLD : Q_LEADS_LIST);
-		sqlite3_bind_int64(q, 1, version);
-	} else {
-		q = store_stmt(s, old ? Q_LEADS_ALL_OLD : Q_LEADS_ALL);
-	}
+	sqlite3_stmt *q = store_stmt(s, old ? Q_LEADS_ONE_OLD : Q_LEADS_ONE);
+	sqlite3_bind_text(q, 1, address, -1, SQLITE_STATIC);
 	struct lead_cb cb = {fn, arg};
 	return each_row(s, q, "reading contacts", lead_row, &cb, err);
 }

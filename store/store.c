@@ -475,17 +475,26 @@ static const char *const sql[Q_COUNT] = {
 #define LEAD_JOIN                                                                                  \
 	" LEFT JOIN profiles p ON p.contact_id = c.id"                                             \
 	" LEFT JOIN stages g ON g.contact_id = c.id"
-#define LEADS_ALL " FROM contacts c" LEAD_JOIN " ORDER BY c.address"
-#define LEADS_LIST                                                                                 \
-	" FROM members m JOIN contacts c ON c.id = m.contact_id" LEAD_JOIN                         \
-	" WHERE m.run_id = ?1 ORDER BY c.address"
 #define LEADS_ONE " FROM contacts c" LEAD_JOIN " WHERE c.address = ?1"
-	[Q_LEADS_ALL] = LEAD_COLS LEADS_ALL,
-	[Q_LEADS_LIST] = LEAD_COLS LEADS_LIST,
 	[Q_LEADS_ONE] = LEAD_COLS LEADS_ONE,
-	[Q_LEADS_ALL_OLD] = LEAD_COLS_OLD LEADS_ALL,
-	[Q_LEADS_LIST_OLD] = LEAD_COLS_OLD LEADS_LIST,
 	[Q_LEADS_ONE_OLD] = LEAD_COLS_OLD LEADS_ONE,
+	/* The address order alone, from the address index without touching
+	 * the rows; then the rows in rowid order, a sequential read (leads.c
+	 * puts them back in address order). */
+	[Q_LEADS_ORDER_ALL] = "SELECT id FROM contacts ORDER BY address",
+	[Q_LEADS_ORDER_LIST] = "SELECT c.id FROM members m JOIN contacts c ON c.id = m.contact_id"
+			       " WHERE m.run_id = ?1 ORDER BY c.address",
+#define LEADS_ROWS_ALL " FROM contacts c" LEAD_JOIN " ORDER BY c.id"
+#define LEADS_ROWS_LIST                                                                            \
+	" FROM members m JOIN contacts c ON c.id = m.contact_id" LEAD_JOIN                         \
+	" WHERE m.run_id = ?1 ORDER BY m.contact_id"
+	[Q_LEADS_ROWS_ALL] = LEAD_COLS LEADS_ROWS_ALL,
+	[Q_LEADS_ROWS_LIST] = LEAD_COLS LEADS_ROWS_LIST,
+	[Q_LEADS_ROWS_ALL_OLD] = LEAD_COLS_OLD LEADS_ROWS_ALL,
+	[Q_LEADS_ROWS_LIST_OLD] = LEAD_COLS_OLD LEADS_ROWS_LIST,
+	/* every contact event in storage order (rowid), not through the
+	 * address index: the caller groups them */
+	[Q_LEADS_EVENTS] = EVENT_COLS " WHERE address IS NOT NULL ORDER BY id",
 	[Q_QEVIDENCE_ADD] =
 		"INSERT INTO qevidence(contact_id, framework, criterion, status, confidence,"
 		" source, at, valid_until, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",

@@ -475,6 +475,14 @@ enum lg_status store_events_each(struct store *s, bool account, const char *key,
 						      struct lg_err *err),
 				 void *arg, struct lg_err *err);
 
+/* Call fn for every contact event in the order they are stored (no
+ * order a caller may rely on): a sequential read, for a caller that
+ * groups them itself.  The strings are borrowed until fn returns. */
+enum lg_status store_events_scan(struct store *s,
+				 enum lg_status (*fn)(void *arg, const struct store_event *e,
+						      struct lg_err *err),
+				 void *arg, struct lg_err *err);
+
 /* A contact as scoring sees it: latest verdict, profile, stage. */
 struct store_lead {
 	int64_t contact_id;
@@ -502,6 +510,20 @@ enum lg_status store_leads_each(struct store *s, int64_t list_id, const char *ad
 				enum lg_status (*fn)(void *arg, const struct store_lead *l,
 						     struct lg_err *err),
 				void *arg, struct lg_err *err);
+
+/*
+ * The same contacts as store_leads_each without an address, all read at
+ * once (in one snapshot) into *out (owned: store_leads_free), in address
+ * order; store_leads_get gives the i-th (0-based, below
+ * store_leads_count), its strings borrowed until store_leads_free.  Reads
+ * only: several threads may get from one store_leads at a time.
+ */
+struct store_leads;
+enum lg_status store_leads_read(struct store *s, int64_t list_id, struct store_leads **out,
+				struct lg_err *err);
+size_t store_leads_count(const struct store_leads *ls);
+void store_leads_get(const struct store_leads *ls, size_t i, struct store_lead *l);
+void store_leads_free(struct store_leads *ls);
 
 /*
  * Qualification evidence (leadgate evidence add); strings borrowed.  The

@@ -67,8 +67,6 @@ enum stmt_id {
 	Q_EVENTS_ADDR_ONE,
 	Q_EVENTS_ACCT,
 	Q_EVENTS_ACCT_ONE,
-	Q_LEADS_ALL,
-	Q_LEADS_LIST,
 	Q_LEADS_ONE,
 	Q_QEVIDENCE_ADD,
 	Q_QEVIDENCE_EACH,
@@ -79,9 +77,16 @@ enum stmt_id {
 	Q_REVERIFY_ADD,
 	Q_FUNNEL,
 	Q_STAGE_GET,
-	Q_LEADS_ALL_OLD, /* Q_LEADS_* of a database before schema 5 (no account) */
-	Q_LEADS_LIST_OLD,
-	Q_LEADS_ONE_OLD,
+	Q_LEADS_ONE_OLD, /* Q_LEADS_*_OLD: of a database before schema 5 (no account) */
+	/* every lead read at once (leads.c): their order, their rows in
+	 * storage order, their events in storage order */
+	Q_LEADS_ORDER_ALL,
+	Q_LEADS_ORDER_LIST,
+	Q_LEADS_ROWS_ALL,
+	Q_LEADS_ROWS_LIST,
+	Q_LEADS_ROWS_ALL_OLD,
+	Q_LEADS_ROWS_LIST_OLD,
+	Q_LEADS_EVENTS,
 	Q_COUNT
 };
 

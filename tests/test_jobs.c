@@ -19,6 +19,7 @@
 #include "store/store.h"
 
 #include <ftw.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -837,6 +838,303 @@ static void test_score_job(void **state)
 	conf_release(&c);
 }
 
+/* ---- every contact read at once, in address order ---- */
+
+#define ORDER_N 40
+
+/* Contact i's address; stored from the last to the first, so that the
+ * order of their rows is the reverse of their addresses'. */
+static void order_addr(char *buf, size_t cap, unsigned i)
+{
+	snprintf(buf, cap, "c%02u@dom%u.example", i, i % 3);
+}
+
+/* ORDER_N contacts in list "all", every third without a profile, the
+ * even ones also in list "some"; events for every contact i % 4 != 3,
+ * (i % 5) + 1 of them, stored in no order: interleaved across the
+ * contacts, two of a contact's at the same time, with no event of its
+ * own for one contact of an account with events. */
+static void make_order_store(char *db, size_t cap)
+{
+	snprintf(db, cap, "%s/%u-order.db", tmpdir, ++dbseq);
+	struct store *s = NULL;
+	struct lg_err e = {{0}};
+	assert_int_equal(store_open(&s, db, STORE_CREATE, &e), LG_OK);
+	for (int list = 0; list < 2; list++) {
+		struct store_run run;
+		unsigned n = 0;
+		assert_int_equal(store_begin(s, &e), LG_OK);
+		assert_int_equal(store_verify_begin(s, list ? "some" : "all", NULL, "leads.csv",
+						    NULL, T0, &run, &e),
+				 LG_OK);
+		for (unsigned k = 0; k < ORDER_N; k++) {
+			unsigned i = ORDER_N - 1 - k;
+			if (list && i % 2)
+				continue;
+			char addr[64];
+			order_addr(addr, sizeof(addr), i);
+			const char *dom = strchr(addr, '@') + 1;
+			const struct store_profile prof = {
+				.title = i % 2 ? "VP of Sales" : "Engineer",
+				.company = "Acme",
+				.industry = "software",
+				.employees = 200,
+				.first_name = "Ann",
+				.last_name = "Lee",
+			};
+			struct store_verdict v = {
+				.address = addr,
+				.address_len = strlen(addr),
+				.domain = dom,
+				.domain_len = strlen(dom),
+				.status = VERIFY_DELIVERABLE,
+				.reason = VERIFY_R_OK,
+				.mx = "mx.example.net",
+				.provider = "",
+				.verified_at = T0,
+				.profile = i % 3 ? &prof : NULL,
+				.account = dom,
+				.account_len = strlen(dom),
+			};
+			assert_int_equal(store_verify_row(s, &run, &v, T0, &e), LG_OK);
+			n++;
+		}
+		struct store_list_counts lc = {.rows = n, .contacts = n};
+		assert_int_equal(store_verify_finish(s, &run, &lc, T0, &e), LG_OK);
+		assert_int_equal(store_commit(s, &e), LG_OK);
+	}
+	struct store_run run;
+	assert_int_equal(store_begin(s, &e), LG_OK);
+	assert_int_equal(store_run_begin(s, "import", 0, "events.ndjson", T0, &run, &e), LG_OK);
+	static const char *const type[3] = {"demo_request", "pricing_visit", "email_click"};
+	for (unsigned round = 0; round < 5; round++)
+		for (unsigned k = 0; k < ORDER_N; k++) {
+			unsigned i = (k * 7 + round) % ORDER_N;
+			if (i % 4 == 3 || round > i % 5)
+				continue;
+			char addr[64], id[32];
+			order_addr(addr, sizeof(addr), i);
+			/* ids out of time order; rounds 1 and 2 at one time */
+			snprintf(id, sizeof(id), "e%u-%u", i, 9 - round);
+			struct store_event ev = {
+				.event_id = id,
+				.address = addr,
+				.type = type[(i + round) % 3],
+				.channel = round % 2 ? "web" : "email",
+				.occurred_at = T0 + 3600 * (round == 2 ? 1 : round),
+				.count = -1,
+			};
+			bool added;
+			assert_int_equal(store_event_add(s, &run, &ev, &added, &e), LG_OK);
+			assert_true(added);
+		}
+	assert_int_equal(store_run_finish(s, &run, T0, &e), LG_OK);
+	assert_int_equal(store_commit(s, &e), LG_OK);
+	store_close(s);
+}
+
+/* What a run said of each contact, in the order it said it. */
+struct order_seen {
+	unsigned n;
+	struct {
+		char address[64];
+		struct scoring_result r;
+		char name[64];
+	} c[ORDER_N + 1];
+};
+
+static void on_order(void *arg, const struct store_lead *l, const struct lead_scored *sc)
+{
+	struct order_seen *S = arg;
+	assert_true(S->n <= ORDER_N);
+	snprintf(S->c[S->n].address, sizeof(S->c[S->n].address), "%s", l->address);
+	snprintf(S->c[S->n].name, sizeof(S->c[S->n].name), "%s %s",
+		 l->profile.first_name ? l->profile.first_name : "-",
+		 l->profile.last_name ? l->profile.last_name : "-");
+	S->c[S->n].r = sc->r;
+	S->n++;
+}
+
+static void on_order_explain(void *arg, const char *address, const struct lead_scored *sc)
+{
+	struct scoring_result *r = arg;
+	(void)address;
+	*r = sc->r;
+}
+
+static void order_run(const struct conf *c, const char *db, const char *list, struct order_seen *S)
+{
+	char out[320];
+	struct lg_err e = {{0}};
+	snprintf(out, sizeof(out), "%s/%u-order.csv", tmpdir, ++dbseq);
+	memset(S, 0, sizeof(*S));
+	struct job_score_opts o = {.conf = c,
+				   .db = db,
+				   .list = list,
+				   .dry_run = true,
+				   .each = on_order,
+				   .arg = S,
+				   .now = T0 + DAY};
+	struct job_score *j = NULL;
+	if (job_score_open(&j, &o, &e) != LG_OK)
+		fail_msg("job_score_open: %s", e.msg);
+	int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	if (job_score_write(j, fd, &e) != LG_OK)
+		fail_msg("job_score_write: %s", e.msg);
+	close(fd);
+	assert_int_equal(job_score_report(j)->scored, S->n);
+	job_score_close(j);
+}
+
+/* A run over the whole store, and over a list, calls each contact once,
+ * in address order, whatever order the rows and the events were stored
+ * in, with its own profile (or none) and the score an explanation of it
+ * alone gives: its events, no other's, none lost or counted twice. */
+static void test_score_job_order(void **state)
+{
+	(void)state;
+	struct conf c;
+	conf_init(&c);
+	char db[320];
+	make_order_store(db, sizeof(db));
+	struct order_seen S;
+	for (int list = 0; list < 2; list++) {
+		order_run(&c, db, list ? "some" : NULL, &S);
+		assert_int_equal(S.n, list ? ORDER_N / 2 : ORDER_N);
+		for (unsigned k = 0; k < S.n; k++) {
+			unsigned i = list ? 2 * k : k;
+			char addr[64];
+			order_addr(addr, sizeof(addr), i);
+			assert_string_equal(S.c[k].address, addr);
+			assert_string_equal(S.c[k].name, i % 3 ? "Ann Lee" : "- -");
+			struct scoring_result r;
+			struct job_score_opts o = {.conf = &c,
+						   .db = db,
+						   .explain = addr,
+						   .now = T0 + DAY};
+			struct job_score *j = NULL;
+			struct lg_err e = {{0}};
+			assert_int_equal(job_score_open(&j, &o, &e), LG_OK);
+			assert_int_equal(job_score_explain(j, on_order_explain, &r, &e), LG_OK);
+			job_score_close(j);
+			assert_true(S.c[k].r.engagement == r.engagement);
+			assert_true(S.c[k].r.intent == r.intent);
+			assert_true(S.c[k].r.total == r.total);
+			assert_true(S.c[k].r.fit_eff == r.fit_eff);
+			assert_int_equal(S.c[k].r.trend, r.trend);
+			/* the events count: a contact with more scores more */
+			if (i % 4 != 3 && i % 5 > 0)
+				assert_true(r.engagement + r.intent > 0);
+		}
+	}
+	conf_release(&c);
+}
+
+/* each's calls, in order: the addresses strictly increasing. */
+struct many_seen {
+	unsigned n;
+	char last[64];
+};
+
+static void on_many(void *arg, const struct store_lead *l, const struct lead_scored *sc)
+{
+	struct many_seen *m = arg;
+	assert_true(strcmp(m->last, l->address) < 0);
+	assert_non_null(sc->account);
+	assert_string_equal(sc->account, strchr(l->address, '@') + 1);
+	snprintf(m->last, sizeof(m->last), "%s", l->address);
+	m->n++;
+}
+
+/* A run over more contacts than the rows handed to the writer at a time
+ * writes every one once, in address order, and calls each for every one
+ * in that order, with its account (the rows are added in another order:
+ * "d10..." comes before "d2..."). */
+static void test_score_job_many(void **state)
+{
+	struct many_seen seen = {0};
+	(void)state;
+	struct conf c;
+	conf_init(&c);
+	char db[320], out[320];
+	struct lg_err e = {{0}};
+	struct store *s = open_new();
+	snprintf(db, sizeof(db), "%s", store_path(s));
+	const struct mix m = {.deliverable = 9000, .risky = 500, .unknown = 500};
+	make_list(s, "many", &m, T0);
+	store_close(s);
+	snprintf(out, sizeof(out), "%s/%u-many.csv", tmpdir, ++dbseq);
+	struct job_score_opts o = {.conf = &c,
+				   .db = db,
+				   .dry_run = true,
+				   .each = on_many,
+				   .arg = &seen,
+				   .now = T0 + DAY};
+	struct job_score *j = NULL;
+	assert_int_equal(job_score_open(&j, &o, &e), LG_OK);
+	int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(job_score_write(j, fd, &e), LG_OK);
+	close(fd);
+	assert_int_equal(job_score_report(j)->scored, 10000);
+	assert_int_equal(seen.n, 10000);
+	job_score_close(j);
+
+	FILE *f = fopen(out, "r");
+	assert_non_null(f);
+	char line[512], prev[512] = "";
+	unsigned rows = 0;
+	assert_non_null(fgets(line, sizeof(line), f)); /* the header */
+	assert_int_equal(strncmp(line, "email,", 6), 0);
+	while (fgets(line, sizeof(line), f)) {
+		char *comma = strchr(line, ',');
+		assert_non_null(comma);
+		*comma = '\0';
+		assert_true(strcmp(prev, line) < 0);
+		snprintf(prev, sizeof(prev), "%s", line);
+		rows++;
+	}
+	fclose(f);
+	assert_int_equal(rows, 10000);
+	conf_release(&c);
+}
+
+/* The figures as the rows print them are snprintf's, digit for digit,
+ * half-way cases, signs and the out-of-range included. */
+static void test_lead_format(void **state)
+{
+	(void)state;
+	char a[LEAD_FIXED_MAX], b[LEAD_FIXED_MAX];
+	static const double fixed[] = {
+		0,     -0.0,        0.0625, -0.0625, 0.0005, 0.0015, 0.1235, 1.0005,   0.125,
+		2.675, -2.675,      0.005,  -0.005,  0.015,  99.995, 1e-9,   -1e-9,    123456.789,
+		1e5,   999999.9995, 1e6,    -1e6,    1e15,   -1e15,  1e300,  INFINITY, -INFINITY,
+		NAN,   0.4,         0.999,  0.9995,  12.22,  14.22,  11.99,  -0.004,   -0.0004,
+	};
+	unsigned long x = 88172645463325252UL; /* xorshift: many values, the same each run */
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]) + 200000; i++) {
+		double v;
+		if (i < sizeof(fixed) / sizeof(fixed[0])) {
+			v = fixed[i];
+		} else {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			/* values around the scores' range, and exact halves */
+			v = i % 3   ? (double)(long)(x % 4000000) / 1000 - 1000
+			    : i % 2 ? (double)(long)(x % 200001) / 2000 - 50
+				    : (double)(x >> 11) / 9007199254740992.0 * 200 - 100;
+		}
+		size_t n = lead_format_cents(a, v);
+		snprintf(b, sizeof(b), "%.2f", lead_cents(v));
+		assert_string_equal(a, b);
+		assert_int_equal(n, strlen(b));
+		n = lead_format_thousandths(a, v);
+		snprintf(b, sizeof(b), "%.3f", v);
+		assert_string_equal(a, b);
+		assert_int_equal(n, strlen(b));
+	}
+}
+
 /* Qualification on the scoring store: what blocks SQL before and after a
  * rep accepts the fitting contact; a reject needs a known reason, and
  * bad_data sends the contact back to re-verification; the rejection
@@ -1031,6 +1329,9 @@ int main(void)
 		cmocka_unit_test(test_refresh_job),
 		cmocka_unit_test(test_export_job),
 		cmocka_unit_test(test_score_job),
+		cmocka_unit_test(test_score_job_order),
+		cmocka_unit_test(test_score_job_many),
+		cmocka_unit_test(test_lead_format),
 		cmocka_unit_test(test_qualify_jobs),
 		cmocka_unit_test(test_lists_job),
 	};
