@@ -35,22 +35,6 @@ static bool col_stage(sqlite3_stmt *q, int i, enum scoring_stage *out)
 	return v && scoring_stage_parse(v, (size_t)sqlite3_column_bytes(q, i), out);
 }
 
-/* Step q to the end, calling row(q) for each row; fn's status stops it. */
-static enum lg_status each_row(struct store *s, sqlite3_stmt *q, const char *what,
-			       enum lg_status (*row)(sqlite3_stmt *q, void *ctx, struct lg_err *err),
-			       void *ctx, struct lg_err *err)
-{
-	enum lg_status st = LG_OK;
-	int rc;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
-		if ((st = row(q, ctx, err)) != LG_OK)
-			break;
-	if (st == LG_OK && rc != SQLITE_DONE)
-		st = store_fail(s, what, err);
-	sqlite3_reset(q);
-	return st;
-}
-
 enum lg_status store_profile_put(struct store *s, int64_t contact_id, const struct store_profile *p,
 				 int64_t now, struct lg_err *err)
 {
@@ -140,7 +124,7 @@ enum lg_status store_events_each(struct store *s, bool account, const char *key,
 	if (key)
 		sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
 	struct event_cb cb = {fn, arg};
-	return each_row(s, q, "reading events", event_row, &cb, err);
+	return store_each_row(s, q, "reading events", event_row, &cb, err);
 }
 
 enum lg_status store_events_scan(struct store *s,
@@ -151,7 +135,8 @@ enum lg_status store_events_scan(struct store *s,
 	if (store_need(s, 2, err) != LG_OK)
 		return LG_ECONFIG;
 	struct event_cb cb = {fn, arg};
-	return each_row(s, store_stmt(s, Q_LEADS_EVENTS), "reading events", event_row, &cb, err);
+	return store_each_row(s, store_stmt(s, Q_LEADS_EVENTS), "reading events", event_row, &cb,
+			      err);
 }
 
 /* ---- leads -------------------------------------------------------------- */
@@ -323,55 +308,66 @@ static void ranks_sort(struct lead_rank *r, size_t n)
 	free(tmp);
 }
 
+/* The address order's ids, one row each; then the rows in id order,
+ * each kept at its rank. */
+struct leads_read_cb {
+	struct lead_rank *r;
+	size_t nr, cap, i;
+	struct kept_lead **kept;
+	struct lg_arena *a;
+};
+
+static enum lg_status rank_row(sqlite3_stmt *q, void *ctx, struct lg_err *err)
+{
+	struct leads_read_cb *c = ctx;
+	(void)err;
+	if (c->nr == c->cap) {
+		c->cap = c->cap ? 2 * c->cap : 4096;
+		c->r = lg_xrealloc(c->r, c->cap * sizeof(*c->r));
+	}
+	c->r[c->nr] = (struct lead_rank){sqlite3_column_int64(q, 0), c->nr};
+	c->nr++;
+	return LG_OK;
+}
+
+static enum lg_status keep_row(sqlite3_stmt *q, void *ctx, struct lg_err *err)
+{
+	struct leads_read_cb *c = ctx;
+	(void)err;
+	/* both in ascending id: the next row is the next rank's, or later */
+	int64_t id = sqlite3_column_int64(q, 0);
+	while (c->i < c->nr && c->r[c->i].id < id)
+		c->i++;
+	if (c->i < c->nr && c->r[c->i].id == id)
+		c->kept[c->r[c->i++].rank] = lead_keep(c->a, q);
+	return LG_OK;
+}
+
 /* Read every lead (list false) or the members of a list's version into
  * *kept (owned, free()), in address order, their strings in a. */
 static enum lg_status leads_read(struct store *s, bool list, int64_t version, struct lg_arena *a,
 				 struct kept_lead ***kept, size_t *n, struct lg_err *err)
 {
-	struct lead_rank *r = NULL;
-	size_t nr = 0, cap = 0;
-	enum lg_status st = LG_OK;
-	int rc;
+	struct leads_read_cb c = {.a = a};
 	*kept = NULL;
 	*n = 0;
 	sqlite3_stmt *q = store_stmt(s, list ? Q_LEADS_ORDER_LIST : Q_LEADS_ORDER_ALL);
 	if (list)
 		sqlite3_bind_int64(q, 1, version);
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		if (nr == cap) {
-			cap = cap ? 2 * cap : 4096;
-			r = lg_xrealloc(r, cap * sizeof(*r));
-		}
-		r[nr] = (struct lead_rank){sqlite3_column_int64(q, 0), nr};
-		nr++;
-	}
-	if (rc != SQLITE_DONE)
-		st = store_fail(s, "reading contacts", err);
-	sqlite3_reset(q);
+	enum lg_status st = store_each_row(s, q, "reading contacts", rank_row, &c, err);
 	if (st != LG_OK)
 		goto out;
-	ranks_sort(r, nr);
-	*kept = lg_xcalloc(nr ? nr : 1, sizeof(**kept));
+	ranks_sort(c.r, c.nr);
+	c.kept = *kept = lg_xcalloc(c.nr ? c.nr : 1, sizeof(**kept));
 	bool old = s->version < 5; /* read without the upgrade: no account */
 	q = store_stmt(s, list ? (old ? Q_LEADS_ROWS_LIST_OLD : Q_LEADS_ROWS_LIST)
 			       : (old ? Q_LEADS_ROWS_ALL_OLD : Q_LEADS_ROWS_ALL));
 	if (list)
 		sqlite3_bind_int64(q, 1, version);
-	/* both in ascending id: the next row is the next rank's, or later */
-	size_t i = 0;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(q, 0);
-		while (i < nr && r[i].id < id)
-			i++;
-		if (i < nr && r[i].id == id)
-			(*kept)[r[i++].rank] = lead_keep(a, q);
-	}
-	if (rc != SQLITE_DONE)
-		st = store_fail(s, "reading contacts", err);
-	sqlite3_reset(q);
-	*n = nr;
+	st = store_each_row(s, q, "reading contacts", keep_row, &c, err);
+	*n = c.nr;
 out:
-	free(r);
+	free(c.r);
 	return st;
 }
 
@@ -505,7 +501,7 @@ enum lg_status store_leads_each(struct store *s, int64_t list_id, const char *ad
 	sqlite3_stmt *q = store_stmt(s, old ? Q_LEADS_ONE_OLD : Q_LEADS_ONE);
 	sqlite3_bind_text(q, 1, address, -1, SQLITE_STATIC);
 	struct lead_cb cb = {fn, arg};
-	return each_row(s, q, "reading contacts", lead_row, &cb, err);
+	return store_each_row(s, q, "reading contacts", lead_row, &cb, err);
 }
 
 /* ---- qualification evidence ----------------------------------------------- */
@@ -561,7 +557,7 @@ enum lg_status store_qevidence_each(struct store *s, int64_t contact_id,
 	sqlite3_stmt *q = store_stmt(s, Q_QEVIDENCE_EACH);
 	sqlite3_bind_int64(q, 1, contact_id);
 	struct qevidence_cb cb = {fn, arg};
-	return each_row(s, q, "reading evidence", qevidence_row, &cb, err);
+	return store_each_row(s, q, "reading evidence", qevidence_row, &cb, err);
 }
 
 /* ---- stages ------------------------------------------------------------------ */
@@ -634,7 +630,7 @@ enum lg_status store_moves_each(struct store *s, int64_t contact_id,
 	if (contact_id)
 		sqlite3_bind_int64(q, 1, contact_id);
 	struct move_cb cb = {fn, arg};
-	return each_row(s, q, "reading stage moves", move_row, &cb, err);
+	return store_each_row(s, q, "reading stage moves", move_row, &cb, err);
 }
 
 enum lg_status store_reverify_request(struct store *s, int64_t contact_id, int64_t now,

@@ -73,27 +73,35 @@ enum lg_status store_list_get(struct store *s, const char *name, struct store_li
 	return store_list_windows_each(s, li, current_window, li, err);
 }
 
+struct window_cb {
+	void (*fn)(void *arg, const struct store_list_window *w);
+	void *arg;
+	struct store_list_window w;
+};
+
+static enum lg_status window_row(sqlite3_stmt *q, void *ctx, struct lg_err *err)
+{
+	struct window_cb *cb = ctx;
+	(void)err;
+	cb->w.version++;
+	cb->w.run = sqlite3_column_int64(q, 0);
+	cb->w.verified_at = sqlite3_column_int64(q, 1);
+	cb->w.rows = (unsigned long)sqlite3_column_int64(q, 2);
+	cb->w.contacts = (unsigned long)sqlite3_column_int64(q, 3);
+	cb->w.exported = (unsigned long)sqlite3_column_int64(q, 4);
+	cb->w.hard_bounced = (unsigned long)sqlite3_column_int64(q, 5);
+	cb->fn(cb->arg, &cb->w);
+	return LG_OK;
+}
+
 enum lg_status store_list_windows_each(struct store *s, const struct store_list_info *li,
 				       void (*fn)(void *arg, const struct store_list_window *w),
 				       void *arg, struct lg_err *err)
 {
 	sqlite3_stmt *q = store_stmt(s, has_windows(s) ? Q_LIST_WINDOWS : Q_LIST_WINDOWS_OLD);
-	struct store_list_window w = {0};
-	int rc;
-
+	struct window_cb cb = {.fn = fn, .arg = arg};
 	sqlite3_bind_int64(q, 1, li->id);
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		w.version++;
-		w.run = sqlite3_column_int64(q, 0);
-		w.verified_at = sqlite3_column_int64(q, 1);
-		w.rows = (unsigned long)sqlite3_column_int64(q, 2);
-		w.contacts = (unsigned long)sqlite3_column_int64(q, 3);
-		w.exported = (unsigned long)sqlite3_column_int64(q, 4);
-		w.hard_bounced = (unsigned long)sqlite3_column_int64(q, 5);
-		fn(arg, &w);
-	}
-	sqlite3_reset(q);
-	return rc == SQLITE_DONE ? LG_OK : store_fail(s, "reading a list's versions", err);
+	return store_each_row(s, q, "reading a list's versions", window_row, &cb, err);
 }
 
 /*
@@ -407,33 +415,35 @@ enum lg_status store_refresh_plan(struct store *s, int64_t list_id, int64_t befo
 	return store_exec_step(s, q, "planning the refresh", err);
 }
 
+struct due_cb {
+	enum lg_status (*fn)(void *arg, const struct store_due *d, struct lg_err *err);
+	void *arg;
+};
+
+static enum lg_status due_row(sqlite3_stmt *q, void *ctx, struct lg_err *err)
+{
+	struct due_cb *cb = ctx;
+	struct store_due d = {
+		.contact_id = sqlite3_column_int64(q, 0),
+		.address = (const char *)sqlite3_column_text(q, 1),
+		.address_len = (size_t)sqlite3_column_bytes(q, 1),
+		.status = (enum verify_status)sqlite3_column_int(q, 2),
+		.verified_at = sqlite3_column_int64(q, 3),
+		.rank = sqlite3_column_int64(q, 4),
+	};
+	return cb->fn(cb->arg, &d, err);
+}
+
 enum lg_status store_refresh_each(struct store *s, const struct store_run *run, unsigned long max,
 				  enum lg_status (*fn)(void *arg, const struct store_due *d,
 						       struct lg_err *err),
 				  void *arg, struct lg_err *err)
 {
 	sqlite3_stmt *q = store_stmt(s, Q_PLAN_EACH);
-	enum lg_status st = LG_OK;
-	int rc;
-
+	struct due_cb cb = {fn, arg};
 	sqlite3_bind_int64(q, 1, run->id);
 	sqlite3_bind_int64(q, 2, max > INT64_MAX ? INT64_MAX : (sqlite3_int64)max);
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		struct store_due d = {
-			.contact_id = sqlite3_column_int64(q, 0),
-			.address = (const char *)sqlite3_column_text(q, 1),
-			.address_len = (size_t)sqlite3_column_bytes(q, 1),
-			.status = (enum verify_status)sqlite3_column_int(q, 2),
-			.verified_at = sqlite3_column_int64(q, 3),
-			.rank = sqlite3_column_int64(q, 4),
-		};
-		if ((st = fn(arg, &d, err)) != LG_OK)
-			break;
-	}
-	if (st == LG_OK && rc != SQLITE_DONE)
-		st = store_fail(s, "reading the refresh plan", err);
-	sqlite3_reset(q);
-	return st;
+	return store_each_row(s, q, "reading the refresh plan", due_row, &cb, err);
 }
 
 enum lg_status store_refresh_done(struct store *s, const struct store_run *run,

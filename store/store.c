@@ -587,6 +587,22 @@ sqlite3_stmt *store_stmt(struct store *s, enum stmt_id id)
 	return s->q[id];
 }
 
+/* Step q to the end, calling row(q) for each row; fn's status stops it. */
+enum lg_status store_each_row(struct store *s, sqlite3_stmt *q, const char *what,
+			      enum lg_status (*row)(sqlite3_stmt *q, void *ctx, struct lg_err *err),
+			      void *ctx, struct lg_err *err)
+{
+	enum lg_status st = LG_OK;
+	int rc;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+		if ((st = row(q, ctx, err)) != LG_OK)
+			break;
+	if (st == LG_OK && rc != SQLITE_DONE)
+		st = store_fail(s, what, err);
+	sqlite3_reset(q);
+	return st;
+}
+
 enum lg_status store_exec_step(struct store *s, sqlite3_stmt *st, const char *what,
 			       struct lg_err *err)
 {

@@ -123,6 +123,13 @@ sqlite3_stmt *store_stmt(struct store *s, enum stmt_id id);
  * locked are temporary (LG_ETEMP), the rest are I/O errors (LG_EIO). */
 enum lg_status store_fail(struct store *s, const char *what, struct lg_err *err);
 
+/* Step q to the end, calling row(q, ctx) for each row: the one row loop
+ * of the store.  A status other than LG_OK from row stops it and is
+ * returned; a failure of SQLite is store_fail(s, what).  q is reset. */
+enum lg_status store_each_row(struct store *s, sqlite3_stmt *q, const char *what,
+			      enum lg_status (*row)(sqlite3_stmt *q, void *ctx, struct lg_err *err),
+			      void *ctx, struct lg_err *err);
+
 /* Run one step of a statement that returns no row. */
 enum lg_status store_exec_step(struct store *s, sqlite3_stmt *st, const char *what,
 			       struct lg_err *err);
