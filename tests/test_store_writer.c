@@ -116,10 +116,59 @@ static void test_writer(void **state)
 	store_close(s);
 }
 
+/*
+ * A transaction takes several batches and is committed by the writer on
+ * its own once it has waited long enough with nothing new: what was
+ * handed whole gets written without store_writer_finish.  Whatever is
+ * seen meanwhile is whole batches from the first, each row with its
+ * contact, evidence and member.
+ */
+static void test_writer_idle_commit(void **state)
+{
+	char path[512], addr[64];
+	struct store_run run;
+	struct store_writer *w = NULL;
+	struct lg_err e = {{0}};
+	enum { BATCH = 4, N = 5 * BATCH };
+	(void)state;
+
+	db_path(path, sizeof(path), "idle.db");
+	struct store *s = open_write(path);
+	begin(s);
+	assert_int_equal(store_verify_begin(s, "I", NULL, "i.csv", "I", T0, &run, &e), LG_OK);
+	commit(s);
+	assert_int_equal(store_writer_start(&w, s, &run, T0, BATCH, &e), LG_OK);
+	for (int i = 0; i < N; i++) {
+		snprintf(addr, sizeof(addr), "u%d@d.example", i);
+		struct store_verdict v = verdict(addr, VERIFY_DELIVERABLE, VERIFY_R_OK, 0, T0);
+		assert_int_equal(store_writer_verdict(w, &v, &e), LG_OK);
+	}
+	long long seen = 0;
+	for (int tries = 0; tries < 1200 && seen < N; tries++) { /* up to a minute */
+		seen = q1(path, "SELECT count(*) FROM members WHERE run_id = %lld",
+			  (long long)run.id);
+		assert_int_equal(seen % BATCH, 0);
+		assert_int_equal(q1(path, "SELECT count(*) FROM evidence WHERE run_id = %lld",
+				    (long long)run.id),
+				 seen);
+		assert_int_equal(q1(path, "SELECT count(*) FROM contacts"), seen);
+		assert_int_equal(q1(path, "SELECT coalesce(max(id), 0) FROM contacts"), seen);
+		if (seen < N)
+			usleep(50 * 1000);
+	}
+	assert_int_equal(seen, N);
+	store_writer_free(w); /* without finish: nothing more to write */
+	assert_int_equal(q1(path, "SELECT count(*) FROM members WHERE run_id = %lld",
+			    (long long)run.id),
+			 N);
+	store_close(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_writer),
+		cmocka_unit_test(test_writer_idle_commit),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
