@@ -25,7 +25,9 @@
 # (0.5: the percent of domains that never answer; 0 makes the
 # throughput-bound world, kept apart in build/bench/list-cost/world-t0),
 # PIN_CPUS (1: unbound on CPU 0, leadgate on CPU 1, with taskset; 0: no
-# pinning, so that the store's writer thread may run on the other core).
+# pinning, so that the store's writer thread may run on the other core),
+# WORLD (a world made before, e.g. by another checkout's run of this
+# script: used as it is, never made again).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -68,7 +70,10 @@ world=$cdir/world
 [[ $WORLD_TIMEOUT_SHARE =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "WORLD_TIMEOUT_SHARE must be a percentage"
 [[ $WORLD_TIMEOUT_SHARE == 0.5 ]] || world=$cdir/world-t$WORLD_TIMEOUT_SHARE
 mkdir -p "$cdir"
-if [[ ! -s $world/world.json || $here/gen_world.py -nt $world/world.json ]] ||
+if [[ -n ${WORLD:-} ]]; then
+	world=$WORLD
+	[[ -s $world/world.json && -s $world/contacts.csv ]] || die "WORLD=$world holds no world"
+elif [[ ! -s $world/world.json || $here/gen_world.py -nt $world/world.json ]] ||
 	! grep -qF "directory: \"$world\"" "$world/unbound.conf" 2>/dev/null ||
 	! grep -q "\"rows\": $WORLD_ROWS," "$world/world.json"; then
 	say "generating the world in $world ($WORLD_ROWS rows, $WORLD_DOMAINS domains) ..."

@@ -165,9 +165,9 @@ static bool hard_bounced(struct job_verify *j, const struct verify_result *v)
 /*
  * With a list: hand a written row's verdict sv, and its domain's answer d
  * when it is new, to the store's writer.  Verdicts gather in memory between
- * writes, so the database's write lock is held only while a batch is
- * written: a refresh or an import on the same database gets its turn
- * between two batches.
+ * writes, so the database's write lock is held only while a transaction of
+ * a few batches is written (a couple of seconds at most): a refresh or an
+ * import on the same database gets its turn between two.
  */
 static enum lg_status record(struct job_verify *j, struct store_verdict *sv,
 			     const struct dns_result *d, struct lg_err *err)

@@ -149,41 +149,77 @@ static enum lg_status list_source(struct store *s, int64_t list_id, const char *
 	return LG_OK;
 }
 
-/* Insert or update the contact with verdict v; its id. */
-static enum lg_status contact_upsert(struct store *s, const struct store_verdict *v,
-				     int64_t list_id, int64_t now, int64_t *id, struct lg_err *err)
+/* Bind verdict v to Q_CONTACT_INSERT or Q_CONTACT_UPDATE (id 0: insert). */
+static void contact_bind(sqlite3_stmt *q, const struct store_verdict *v, const char *key,
+			 const char *source, int64_t now, int64_t id)
 {
-	char key[512];
-	const char *source = "";
-	unsigned flags = v->flags & ~(unsigned)VERIFY_F_ROW_ONLY;
-	enum lg_status st;
-
-	if ((st = list_source(s, list_id, &source, err)) != LG_OK)
-		return st;
-	fold(key, sizeof(key), v->address, v->address_len);
-	sqlite3_stmt *q = store_stmt(s, Q_CONTACT_FIND);
-	bind_text(q, 1, key, strlen(key));
-	int rc = sqlite3_step(q);
-	*id = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
-	sqlite3_reset(q); /* no statement left on a row */
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return store_fail(s, "finding a contact", err);
-
-	q = store_stmt(s, *id ? Q_CONTACT_UPDATE : Q_CONTACT_INSERT);
 	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
 	bind_text(q, 2, v->domain, v->domain_len);
 	sqlite3_bind_int64(q, 3, now);
 	sqlite3_bind_int(q, 4, (int)v->status);
 	sqlite3_bind_int(q, 5, (int)v->reason);
-	sqlite3_bind_int(q, 6, (int)flags);
+	sqlite3_bind_int(q, 6, (int)(v->flags & ~(unsigned)VERIFY_F_ROW_ONLY));
 	sqlite3_bind_text(q, 7, v->mx, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 8, v->provider, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 9, v->verified_at);
 	sqlite3_bind_text(q, 10, source, -1, SQLITE_STATIC);
 	if (v->account && v->account_len)
 		bind_text(q, 11, v->account, v->account_len);
-	if (*id)
-		sqlite3_bind_int64(q, 12, *id);
+	if (id)
+		sqlite3_bind_int64(q, 12, id);
+}
+
+/*
+ * Insert or update the contact with verdict v; its id.
+ *
+ * Looking the address up first costs a walk of the contacts' address
+ * index, and the insert then walks it again.  So while contacts come out
+ * new (a list seen for the first time) the insert goes first, and only an
+ * address already there (the insert refused by the index, which changes
+ * nothing) is looked up and updated; the first contact found goes back to
+ * looking up first, as for a list verified again.  Either way the same
+ * statements write the same rows.
+ */
+static enum lg_status contact_upsert(struct store *s, const struct store_verdict *v,
+				     int64_t list_id, int64_t now, int64_t *id, struct lg_err *err)
+{
+	char key[512];
+	const char *source = "";
+	enum lg_status st;
+	sqlite3_stmt *q;
+	int rc;
+
+	if ((st = list_source(s, list_id, &source, err)) != LG_OK)
+		return st;
+	fold(key, sizeof(key), v->address, v->address_len);
+	if (s->insert_first) {
+		q = store_stmt(s, Q_CONTACT_INSERT);
+		contact_bind(q, v, key, source, now, 0);
+		rc = sqlite3_step(q);
+		if (rc == SQLITE_DONE) {
+			sqlite3_reset(q);
+			*id = sqlite3_last_insert_rowid(s->db);
+			return LG_OK;
+		}
+		if (sqlite3_extended_errcode(s->db) != SQLITE_CONSTRAINT_UNIQUE) {
+			st = store_fail(s, "recording a contact", err);
+			sqlite3_reset(q);
+			return st;
+		}
+		sqlite3_reset(q);
+		s->insert_first = false; /* known: look the next ones up first */
+	}
+	q = store_stmt(s, Q_CONTACT_FIND);
+	bind_text(q, 1, key, strlen(key));
+	rc = sqlite3_step(q);
+	*id = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+	sqlite3_reset(q); /* no statement left on a row */
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail(s, "finding a contact", err);
+	s->insert_first = !*id;
+
+	q = store_stmt(s, *id ? Q_CONTACT_UPDATE : Q_CONTACT_INSERT);
+	contact_bind(q, v, key, source, now, *id);
 	if ((st = store_exec_step(s, q, "recording a contact", err)) != LG_OK)
 		return st;
 	if (!*id)

@@ -137,9 +137,10 @@ enum lg_status store_verify_row(struct store *s, const struct store_run *run,
 /*
  * The store's writer: verdicts and new DNS answers handed to it are
  * copied into a batch of `batch`; a full batch is written by a second
- * thread on a connection of its own to s's database (one transaction a
- * batch, committed whole or not at all) while the caller goes on.  A
- * failure of the writer's is returned by a later call.
+ * thread on a connection of its own to s's database (whole batches in
+ * each transaction, committed whole or not at all, within a couple of
+ * seconds) while the caller goes on.  A failure of the writer's is
+ * returned by a later call.
  * store_writer_finish writes what is left and waits for it;
  * store_writer_free stops the thread (what was not committed is lost, as
  * a kill would lose it).  One thread calls these.  Owned:

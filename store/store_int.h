@@ -94,6 +94,9 @@ struct store {
 	sqlite3 *db;
 	char *path;
 	bool in_tx;
+	/* store_verify_row: the last contact recorded was new, so insert the
+	 * next one before looking it up (records.c). */
+	bool insert_first;
 	int version; /* the schema's version (a reader may open an older one) */
 	sqlite3_stmt *q[Q_COUNT];
 	char mx[256]; /* store_domain_get's answer, until the next call */

@@ -116,10 +116,136 @@ static void test_writer(void **state)
 	store_close(s);
 }
 
+/*
+ * A second run of a list over contacts known and new, in runs of each:
+ * the new ones are added once, in the order given, and the known ones
+ * keep their ids and take the new run's verdict (a new contact is
+ * inserted before it is looked up; an address already there is then
+ * found and updated, and nothing fails).
+ */
+static void test_writer_known_and_new(void **state)
+{
+	char path[512], addr[64];
+	struct store_run run;
+	struct store_writer *w = NULL;
+	struct lg_err e = {{0}};
+	/* known from the first run, then new (n) and known (k) in runs */
+	static const char kind[] = "nkknnnkkknknnkknkkknnnkkknkn";
+	enum { KNOWN = 16 }; /* more than kind has k's: each known contact once */
+	(void)state;
+
+	db_path(path, sizeof(path), "known.db");
+	struct store *s = open_write(path);
+	begin(s);
+	assert_int_equal(store_verify_begin(s, "K", NULL, "a.csv", "A", T0, &run, &e), LG_OK);
+	for (int i = 0; i < KNOWN; i++) {
+		snprintf(addr, sizeof(addr), "k%d@d.example", i);
+		row(s, &run, addr, VERIFY_RISKY, VERIFY_R_OK, 0, T0);
+	}
+	finish(s, &run, KNOWN, KNOWN, T0);
+	commit(s);
+
+	begin(s);
+	assert_int_equal(store_verify_begin(s, "K", NULL, "b.csv", "B", T0 + DAY, &run, &e), LG_OK);
+	commit(s);
+	assert_int_equal(store_writer_start(&w, s, &run, T0 + DAY, 3, &e), LG_OK);
+	int known = 0, fresh = 0;
+	for (const char *k = kind; *k; k++) {
+		if (*k == 'k')
+			snprintf(addr, sizeof(addr), "K%d@d.example",
+				 known++ % KNOWN); /* case folded */
+		else
+			snprintf(addr, sizeof(addr), "n%d@d.example", fresh++);
+		struct store_verdict v = verdict(addr, VERIFY_DELIVERABLE, VERIFY_R_OK, 0, T0 + DAY);
+		assert_int_equal(store_writer_verdict(w, &v, &e), LG_OK);
+	}
+	assert_int_equal(store_writer_finish(w, &e), LG_OK);
+	store_writer_free(w);
+	const int n = (int)strlen(kind);
+	assert_int_equal(q1(path, "SELECT count(*) FROM contacts"), KNOWN + fresh);
+	assert_int_equal(q1(path, "SELECT count(*) FROM members WHERE run_id = %lld",
+			    (long long)run.id),
+			 n);
+	assert_int_equal(q1(path, "SELECT count(*) FROM evidence WHERE run_id = %lld",
+			    (long long)run.id),
+			 n);
+	/* the known keep their ids (1-KNOWN); those in this run take its verdict */
+	assert_int_equal(q1(path, "SELECT count(*) FROM contacts WHERE address LIKE 'k%%'"
+				  " AND id = 1 + CAST(substr(address, 2, instr(address, '@') - 2)"
+				  " AS INTEGER)"),
+			 KNOWN);
+	assert_int_equal(q1(path,
+			    "SELECT count(*) FROM contacts WHERE address LIKE 'k%%'"
+			    " AND status = %d AND last_seen = %lld",
+			    VERIFY_DELIVERABLE, (long long)(T0 + DAY)),
+			 known);
+	/* the new come after them, in the order given */
+	assert_int_equal(q1(path,
+			    "SELECT count(*) FROM contacts WHERE address LIKE 'n%%'"
+			    " AND id = %d + 1 + CAST(substr(address, 2, instr(address, '@') - 2)"
+			    " AS INTEGER)",
+			    KNOWN),
+			 fresh);
+	store_close(s);
+}
+
+/*
+ * A transaction takes several batches and is committed by the writer on
+ * its own once it has waited long enough with nothing new: what was
+ * handed whole gets written without store_writer_finish.  Whatever is
+ * seen meanwhile is whole batches from the first, each row with its
+ * contact, evidence and member.
+ */
+static void test_writer_idle_commit(void **state)
+{
+	char path[512], addr[64];
+	struct store_run run;
+	struct store_writer *w = NULL;
+	struct lg_err e = {{0}};
+	enum { BATCH = 4, N = 5 * BATCH };
+	(void)state;
+
+	db_path(path, sizeof(path), "idle.db");
+	struct store *s = open_write(path);
+	begin(s);
+	assert_int_equal(store_verify_begin(s, "I", NULL, "i.csv", "I", T0, &run, &e), LG_OK);
+	commit(s);
+	assert_int_equal(store_writer_start(&w, s, &run, T0, BATCH, &e), LG_OK);
+	for (int i = 0; i < N; i++) {
+		snprintf(addr, sizeof(addr), "u%d@d.example", i);
+		struct store_verdict v = verdict(addr, VERIFY_DELIVERABLE, VERIFY_R_OK, 0, T0);
+		assert_int_equal(store_writer_verdict(w, &v, &e), LG_OK);
+	}
+	long long seen = 0;
+	for (int tries = 0; tries < 1200 && seen < N; tries++) { /* up to a minute */
+		/* one query, so one snapshot: the members, or -1 when the
+		 * evidence, the contacts and their ids do not match them */
+		seen = q1(path,
+			  "SELECT iif(m = e AND m = c AND m = i, m, -1) FROM"
+			  " (SELECT (SELECT count(*) FROM members WHERE run_id = %lld) AS m,"
+			  " (SELECT count(*) FROM evidence WHERE run_id = %lld) AS e,"
+			  " (SELECT count(*) FROM contacts) AS c,"
+			  " (SELECT coalesce(max(id), 0) FROM contacts) AS i)",
+			  (long long)run.id, (long long)run.id);
+		assert_true(seen >= 0);
+		assert_int_equal(seen % BATCH, 0);
+		if (seen < N)
+			usleep(50 * 1000);
+	}
+	assert_int_equal(seen, N);
+	store_writer_free(w); /* without finish: nothing more to write */
+	assert_int_equal(q1(path, "SELECT count(*) FROM members WHERE run_id = %lld",
+			    (long long)run.id),
+			 N);
+	store_close(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_writer),
+		cmocka_unit_test(test_writer_known_and_new),
+		cmocka_unit_test(test_writer_idle_commit),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
