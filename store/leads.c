@@ -35,10 +35,24 @@ static bool col_stage(sqlite3_stmt *q, int i, enum scoring_stage *out)
 	return v && scoring_stage_parse(v, (size_t)sqlite3_column_bytes(q, i), out);
 }
 
+static const char sql_profile_put[] =
+	"INSERT INTO profiles(contact_id, title, company, industry, region, employees,"
+	" updated_at, first_name, last_name, name)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT (contact_id) DO"
+	" UPDATE SET title = coalesce(excluded.title, title),"
+	" company = coalesce(excluded.company, company),"
+	" industry = coalesce(excluded.industry, industry),"
+	" region = coalesce(excluded.region, region),"
+	" employees = coalesce(excluded.employees, employees),"
+	" first_name = coalesce(excluded.first_name, first_name),"
+	" last_name = coalesce(excluded.last_name, last_name),"
+	" name = coalesce(excluded.name, name),"
+	" updated_at = excluded.updated_at";
+
 enum lg_status store_profile_put(struct store *s, int64_t contact_id, const struct store_profile *p,
 				 int64_t now, struct lg_err *err)
 {
-	sqlite3_stmt *q = store_stmt(s, Q_PROFILE_PUT);
+	sqlite3_stmt *q = store_stmt(s, sql_profile_put);
 	sqlite3_bind_int64(q, 1, contact_id);
 	store_bind_opt(q, 2, p->title);
 	store_bind_opt(q, 3, p->company);
@@ -56,7 +70,7 @@ enum lg_status store_profile_put(struct store *s, int64_t contact_id, const stru
 enum lg_status store_contact_find(struct store *s, const char *address, size_t len, int64_t *id,
 				  struct lg_err *err)
 {
-	sqlite3_stmt *q = store_stmt(s, Q_CONTACT_BY_ADDRESS);
+	sqlite3_stmt *q = store_stmt(s, store_sql_contact_find);
 	sqlite3_bind_text(q, 1, address, (int)len, SQLITE_STATIC);
 	int rc = sqlite3_step(q);
 	*id = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
@@ -69,10 +83,18 @@ enum lg_status store_contact_find(struct store *s, const char *address, size_t l
 
 /* ---- events ----------------------------------------------------------- */
 
+/* Only a repeated event_id is ignored; a row the table refuses is
+ * an error. */
+static const char sql_event_add[] =
+	"INSERT INTO events(event_id, address, account, type, channel, asset,"
+	" occurred_at, count, props, run_id)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+	" ON CONFLICT (event_id) DO NOTHING";
+
 enum lg_status store_event_add(struct store *s, const struct store_run *run,
 			       const struct store_event *e, bool *added, struct lg_err *err)
 {
-	sqlite3_stmt *q = store_stmt(s, Q_EVENT_ADD);
+	sqlite3_stmt *q = store_stmt(s, sql_event_add);
 	sqlite3_bind_text(q, 1, e->event_id, -1, SQLITE_STATIC);
 	store_bind_opt(q, 2, e->address);
 	store_bind_opt(q, 3, e->account);
@@ -111,6 +133,21 @@ static enum lg_status event_row(sqlite3_stmt *q, void *ctx, struct lg_err *err)
 	return cb->fn(cb->arg, &e, err);
 }
 
+#define EVENT_COLS                                                                                 \
+	"SELECT event_id, address, account, type, channel, asset, occurred_at,"                    \
+	" coalesce(count, -1), props FROM events"
+static const char sql_events_addr[] = EVENT_COLS
+	" WHERE address IS NOT NULL ORDER BY address, occurred_at, event_id";
+
+static const char sql_events_addr_one[] = EVENT_COLS
+	" WHERE address = ?1 ORDER BY occurred_at, event_id";
+
+static const char sql_events_acct[] = EVENT_COLS
+	" WHERE account IS NOT NULL ORDER BY account, occurred_at, event_id";
+
+static const char sql_events_acct_one[] = EVENT_COLS
+	" WHERE account = ?1 ORDER BY occurred_at, event_id";
+
 enum lg_status store_events_each(struct store *s, bool account, const char *key,
 				 enum lg_status (*fn)(void *arg, const struct store_event *e,
 						      struct lg_err *err),
@@ -118,14 +155,18 @@ enum lg_status store_events_each(struct store *s, bool account, const char *key,
 {
 	if (store_need(s, 2, err) != LG_OK)
 		return LG_ECONFIG;
-	enum stmt_id id = account ? (key ? Q_EVENTS_ACCT_ONE : Q_EVENTS_ACCT)
-				  : (key ? Q_EVENTS_ADDR_ONE : Q_EVENTS_ADDR);
+	const char *id = account ? (key ? sql_events_acct_one : sql_events_acct)
+				 : (key ? sql_events_addr_one : sql_events_addr);
 	sqlite3_stmt *q = store_stmt(s, id);
 	if (key)
 		sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
 	struct event_cb cb = {fn, arg};
 	return store_each_row(s, q, "reading events", event_row, &cb, err);
 }
+
+/* every contact event in storage order (rowid), not through the
+ * address index: the caller groups them */
+static const char sql_leads_events[] = EVENT_COLS " WHERE address IS NOT NULL ORDER BY id";
 
 enum lg_status store_events_scan(struct store *s,
 				 enum lg_status (*fn)(void *arg, const struct store_event *e,
@@ -135,7 +176,7 @@ enum lg_status store_events_scan(struct store *s,
 	if (store_need(s, 2, err) != LG_OK)
 		return LG_ECONFIG;
 	struct event_cb cb = {fn, arg};
-	return store_each_row(s, store_stmt(s, Q_LEADS_EVENTS), "reading events", event_row, &cb,
+	return store_each_row(s, store_stmt(s, sql_leads_events), "reading events", event_row, &cb,
 			      err);
 }
 
@@ -343,6 +384,39 @@ static enum lg_status keep_row(sqlite3_stmt *q, void *ctx, struct lg_err *err)
 	return LG_OK;
 }
 
+/* The columns of a lead (lead_row, lead_keep read them by number). */
+#define LEAD_COLS0                                                                                 \
+	"SELECT c.id, c.address, c.domain, c.status, c.flags, c.verified_at, c.suppressed,"        \
+	" c.source, p.title, p.company, p.industry, p.region, coalesce(p.employees, -1),"          \
+	" coalesce(g.stage, 'lead'), coalesce(g.since, 0), p.first_name, p.last_name, p.name"
+/* the account, schema 5; a database read without the upgrade has none */
+#define LEAD_COLS LEAD_COLS0 ", c.account"
+#define LEAD_COLS_OLD LEAD_COLS0 ", NULL"
+#define LEAD_JOIN                                                                                  \
+	" LEFT JOIN profiles p ON p.contact_id = c.id"                                             \
+	" LEFT JOIN stages g ON g.contact_id = c.id"
+
+/* The address order alone, from the address index without touching
+ * the rows; then the rows in rowid order, a sequential read (leads.c
+ * puts them back in address order). */
+static const char sql_leads_order_all[] = "SELECT id FROM contacts ORDER BY address";
+
+static const char sql_leads_order_list[] =
+	"SELECT c.id FROM members m JOIN contacts c ON c.id = m.contact_id"
+	" WHERE m.run_id = ?1 ORDER BY c.address";
+
+#define LEADS_ROWS_ALL " FROM contacts c" LEAD_JOIN " ORDER BY c.id"
+#define LEADS_ROWS_LIST                                                                            \
+	" FROM members m JOIN contacts c ON c.id = m.contact_id" LEAD_JOIN                         \
+	" WHERE m.run_id = ?1 ORDER BY m.contact_id"
+static const char sql_leads_rows_all[] = LEAD_COLS LEADS_ROWS_ALL;
+
+static const char sql_leads_rows_list[] = LEAD_COLS LEADS_ROWS_LIST;
+
+static const char sql_leads_rows_all_old[] = LEAD_COLS_OLD LEADS_ROWS_ALL;
+
+static const char sql_leads_rows_list_old[] = LEAD_COLS_OLD LEADS_ROWS_LIST;
+
 /* Read every lead (list false) or the members of a list's version into
  * *kept (owned, free()), in address order, their strings in a. */
 static enum lg_status leads_read(struct store *s, bool list, int64_t version, struct lg_arena *a,
@@ -351,7 +425,7 @@ static enum lg_status leads_read(struct store *s, bool list, int64_t version, st
 	struct leads_read_cb c = {.a = a};
 	*kept = NULL;
 	*n = 0;
-	sqlite3_stmt *q = store_stmt(s, list ? Q_LEADS_ORDER_LIST : Q_LEADS_ORDER_ALL);
+	sqlite3_stmt *q = store_stmt(s, list ? sql_leads_order_list : sql_leads_order_all);
 	if (list)
 		sqlite3_bind_int64(q, 1, version);
 	enum lg_status st = store_each_row(s, q, "reading contacts", rank_row, &c, err);
@@ -360,8 +434,8 @@ static enum lg_status leads_read(struct store *s, bool list, int64_t version, st
 	ranks_sort(c.r, c.nr);
 	c.kept = *kept = lg_xcalloc(c.nr ? c.nr : 1, sizeof(**kept));
 	bool old = s->version < 5; /* read without the upgrade: no account */
-	q = store_stmt(s, list ? (old ? Q_LEADS_ROWS_LIST_OLD : Q_LEADS_ROWS_LIST)
-			       : (old ? Q_LEADS_ROWS_ALL_OLD : Q_LEADS_ROWS_ALL));
+	q = store_stmt(s, list ? (old ? sql_leads_rows_list_old : sql_leads_rows_list)
+			       : (old ? sql_leads_rows_all_old : sql_leads_rows_all));
 	if (list)
 		sqlite3_bind_int64(q, 1, version);
 	st = store_each_row(s, q, "reading contacts", keep_row, &c, err);
@@ -381,7 +455,7 @@ struct store_leads {
 static enum lg_status list_version(struct store *s, int64_t list_id, int64_t *version,
 				   struct lg_err *err)
 {
-	sqlite3_stmt *q = store_stmt(s, Q_LIST_VERSION);
+	sqlite3_stmt *q = store_stmt(s, store_sql_list_version);
 	enum lg_status st = LG_OK;
 	sqlite3_bind_int64(q, 1, list_id);
 	int rc = sqlite3_step(q);
@@ -488,6 +562,11 @@ static enum lg_status leads_each_all(struct store *s, int64_t list_id,
 	return st;
 }
 
+#define LEADS_ONE " FROM contacts c" LEAD_JOIN " WHERE c.address = ?1"
+static const char sql_leads_one[] = LEAD_COLS LEADS_ONE;
+
+static const char sql_leads_one_old[] = LEAD_COLS_OLD LEADS_ONE;
+
 enum lg_status store_leads_each(struct store *s, int64_t list_id, const char *address,
 				enum lg_status (*fn)(void *arg, const struct store_lead *l,
 						     struct lg_err *err),
@@ -498,7 +577,7 @@ enum lg_status store_leads_each(struct store *s, int64_t list_id, const char *ad
 	if (store_need(s, 3, err) != LG_OK) /* the names of schema 3 */
 		return LG_ECONFIG;
 	bool old = s->version < 5; /* read without the upgrade: no account */
-	sqlite3_stmt *q = store_stmt(s, old ? Q_LEADS_ONE_OLD : Q_LEADS_ONE);
+	sqlite3_stmt *q = store_stmt(s, old ? sql_leads_one_old : sql_leads_one);
 	sqlite3_bind_text(q, 1, address, -1, SQLITE_STATIC);
 	struct lead_cb cb = {fn, arg};
 	return store_each_row(s, q, "reading contacts", lead_row, &cb, err);
@@ -506,10 +585,14 @@ enum lg_status store_leads_each(struct store *s, int64_t list_id, const char *ad
 
 /* ---- qualification evidence ----------------------------------------------- */
 
+static const char sql_qevidence_add[] =
+	"INSERT INTO qevidence(contact_id, framework, criterion, status, confidence,"
+	" source, at, valid_until, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+
 enum lg_status store_qevidence_add(struct store *s, int64_t contact_id,
 				   const struct store_qevidence *e, struct lg_err *err)
 {
-	sqlite3_stmt *q = store_stmt(s, Q_QEVIDENCE_ADD);
+	sqlite3_stmt *q = store_stmt(s, sql_qevidence_add);
 	sqlite3_bind_int64(q, 1, contact_id);
 	/* a value no name has binds "?", which the table's CHECK refuses */
 	sqlite3_bind_text(q, 2, scoring_framework_name(e->framework), -1, SQLITE_STATIC);
@@ -547,6 +630,11 @@ static enum lg_status qevidence_row(sqlite3_stmt *q, void *ctx, struct lg_err *e
 	return cb->fn(cb->arg, &e, err);
 }
 
+static const char sql_qevidence_each[] =
+	"SELECT framework, criterion, status, confidence, source, at,"
+	" coalesce(valid_until, 0), note FROM qevidence WHERE contact_id = ?1"
+	" ORDER BY at, id";
+
 enum lg_status store_qevidence_each(struct store *s, int64_t contact_id,
 				    enum lg_status (*fn)(void *arg, const struct store_qevidence *e,
 							 struct lg_err *err),
@@ -554,7 +642,7 @@ enum lg_status store_qevidence_each(struct store *s, int64_t contact_id,
 {
 	if (store_need(s, 2, err) != LG_OK)
 		return LG_ECONFIG;
-	sqlite3_stmt *q = store_stmt(s, Q_QEVIDENCE_EACH);
+	sqlite3_stmt *q = store_stmt(s, sql_qevidence_each);
 	sqlite3_bind_int64(q, 1, contact_id);
 	struct qevidence_cb cb = {fn, arg};
 	return store_each_row(s, q, "reading evidence", qevidence_row, &cb, err);
@@ -562,10 +650,22 @@ enum lg_status store_qevidence_each(struct store *s, int64_t contact_id,
 
 /* ---- stages ------------------------------------------------------------------ */
 
+static const char sql_stage_set[] =
+	"INSERT INTO stages(contact_id, stage, since) VALUES (?1, ?2, ?3)"
+	" ON CONFLICT (contact_id) DO UPDATE SET stage = excluded.stage,"
+	" since = excluded.since";
+
+static const char sql_move_add[] =
+	"INSERT INTO moves(contact_id, from_stage, to_stage, at, why, score, who, reason,"
+	" note) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+
+static const char sql_stage_get[] =
+	"SELECT coalesce((SELECT stage FROM stages WHERE contact_id = ?1), 'lead')";
+
 enum lg_status store_move_add(struct store *s, int64_t contact_id, const struct store_move *m,
 			      bool *moved, struct lg_err *err)
 {
-	sqlite3_stmt *q = store_stmt(s, Q_STAGE_GET);
+	sqlite3_stmt *q = store_stmt(s, sql_stage_get);
 	enum lg_status st = LG_OK;
 	*moved = false;
 	sqlite3_bind_int64(q, 1, contact_id);
@@ -577,7 +677,7 @@ enum lg_status store_move_add(struct store *s, int64_t contact_id, const struct 
 	sqlite3_reset(q);
 	if (st != LG_OK || !*moved)
 		return st;
-	q = store_stmt(s, Q_MOVE_ADD);
+	q = store_stmt(s, sql_move_add);
 	sqlite3_bind_int64(q, 1, contact_id);
 	sqlite3_bind_text(q, 2, scoring_stage_name(m->from), -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 3, scoring_stage_name(m->to), -1, SQLITE_STATIC);
@@ -589,7 +689,7 @@ enum lg_status store_move_add(struct store *s, int64_t contact_id, const struct 
 	store_bind_opt(q, 9, m->note);
 	if ((st = store_exec_step(s, q, "recording a stage move", err)) != LG_OK)
 		return st;
-	q = store_stmt(s, Q_STAGE_SET);
+	q = store_stmt(s, sql_stage_set);
 	sqlite3_bind_int64(q, 1, contact_id);
 	sqlite3_bind_text(q, 2, scoring_stage_name(m->to), -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 3, m->at);
@@ -619,6 +719,13 @@ static enum lg_status move_row(sqlite3_stmt *q, void *ctx, struct lg_err *err)
 	return cb->fn(cb->arg, &m, err);
 }
 
+#define MOVE_COLS                                                                                  \
+	"SELECT m.from_stage, m.to_stage, m.at, m.why, m.score, m.who, m.reason, m.note,"          \
+	" c.source, c.address FROM moves m JOIN contacts c ON c.id = m.contact_id"
+static const char sql_moves_one[] = MOVE_COLS " WHERE m.contact_id = ?1 ORDER BY m.at, m.id";
+
+static const char sql_moves_all[] = MOVE_COLS " ORDER BY m.at, m.id";
+
 enum lg_status store_moves_each(struct store *s, int64_t contact_id,
 				enum lg_status (*fn)(void *arg, const struct store_move *m,
 						     struct lg_err *err),
@@ -626,28 +733,39 @@ enum lg_status store_moves_each(struct store *s, int64_t contact_id,
 {
 	if (store_need(s, 2, err) != LG_OK)
 		return LG_ECONFIG;
-	sqlite3_stmt *q = store_stmt(s, contact_id ? Q_MOVES_ONE : Q_MOVES_ALL);
+	sqlite3_stmt *q = store_stmt(s, contact_id ? sql_moves_one : sql_moves_all);
 	if (contact_id)
 		sqlite3_bind_int64(q, 1, contact_id);
 	struct move_cb cb = {fn, arg};
 	return store_each_row(s, q, "reading stage moves", move_row, &cb, err);
 }
 
+static const char sql_reverify_add[] =
+	"INSERT INTO reverify(contact_id, requested_at, why) VALUES (?1, ?2, ?3)"
+	" ON CONFLICT (contact_id) DO UPDATE SET requested_at = excluded.requested_at,"
+	" why = excluded.why";
+
 enum lg_status store_reverify_request(struct store *s, int64_t contact_id, int64_t now,
 				      const char *why, struct lg_err *err)
 {
-	sqlite3_stmt *q = store_stmt(s, Q_REVERIFY_ADD);
+	sqlite3_stmt *q = store_stmt(s, sql_reverify_add);
 	sqlite3_bind_int64(q, 1, contact_id);
 	sqlite3_bind_int64(q, 2, now);
 	sqlite3_bind_text(q, 3, why, -1, SQLITE_STATIC);
 	return store_exec_step(s, q, "asking for re-verification", err);
 }
 
+static const char sql_funnel[] =
+	"SELECT (SELECT count(*) FROM contacts),"
+	" (SELECT count(DISTINCT contact_id) FROM moves"
+	"  WHERE to_stage IN ('mql', 'pql', 'hql', 'sal', 'sql')),"
+	" (SELECT count(DISTINCT contact_id) FROM moves WHERE to_stage = 'sql')";
+
 enum lg_status store_funnel_counts(struct store *s, struct store_funnel *out, struct lg_err *err)
 {
 	if (store_need(s, 2, err) != LG_OK)
 		return LG_ECONFIG;
-	sqlite3_stmt *q = store_stmt(s, Q_FUNNEL);
+	sqlite3_stmt *q = store_stmt(s, sql_funnel);
 	enum lg_status st = LG_OK;
 	memset(out, 0, sizeof(*out));
 	if (sqlite3_step(q) == SQLITE_ROW) {

@@ -34,10 +34,22 @@ static void current_window(void *arg, const struct store_list_window *w)
 	}
 }
 
+static const char sql_list_get[] =
+	"SELECT l.id, l.name, l.source, l.created_at, coalesce(l.current_run, 0),"
+	" coalesce(r.finished_at, 0), coalesce(r.rows, 0), coalesce(r.contacts, 0),"
+	" coalesce(r.deliverable, 0), coalesce(r.risky, 0), coalesce(r.undeliverable, 0),"
+	" coalesce(r.unknown, 0), l.exported, l.hard_bounced,"
+	" (SELECT count(*) FROM runs v WHERE v.list_id = l.id AND v.kind = 'verify'"
+	"  AND v.finished_at IS NOT NULL),"
+	/* the input to verify again: the current version's, else the last tried */
+	" coalesce(r.input, (SELECT v.input FROM runs v WHERE v.list_id = l.id"
+	"  AND v.kind = 'verify' ORDER BY v.id DESC LIMIT 1), '')"
+	" FROM lists l LEFT JOIN runs r ON r.id = l.current_run WHERE l.name = ?1";
+
 enum lg_status store_list_get(struct store *s, const char *name, struct store_list_info *li,
 			      struct lg_err *err)
 {
-	sqlite3_stmt *q = store_stmt(s, Q_LIST_GET);
+	sqlite3_stmt *q = store_stmt(s, sql_list_get);
 	int rc;
 
 	sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
@@ -94,11 +106,29 @@ static enum lg_status window_row(sqlite3_stmt *q, void *ctx, struct lg_err *err)
 	return LG_OK;
 }
 
+/* The versions of a list, oldest first, with their windows.  A
+ * database read without its upgrade has no version_sent: its windows
+ * are counted as the upgrade would fill them (a contact in the window
+ * of its first export from the list), in one pass over the list's
+ * sends. */
+#define LIST_VERSIONS                                                                              \
+	" WHERE r.list_id = ?1 AND r.kind = 'verify' AND r.finished_at IS NOT NULL"                \
+	" ORDER BY r.id"
+static const char sql_list_windows[] =
+	"SELECT r.id, r.finished_at, r.rows, r.contacts, r.exported, r.hard_bounced"
+	" FROM runs r" LIST_VERSIONS;
+
+static const char sql_list_windows_old[] =
+	"SELECT r.id, r.finished_at, r.rows, r.contacts, coalesce(w.n, 0), coalesce(w.b, 0)"
+	" FROM runs r LEFT JOIN (SELECT e.run_id, count(*) AS n, count(s.bounced_at) AS b"
+	"  FROM sent s JOIN exports e ON e.id = s.export_id WHERE s.list_id = ?1"
+	"  GROUP BY e.run_id) w ON w.run_id = r.id" LIST_VERSIONS;
+
 enum lg_status store_list_windows_each(struct store *s, const struct store_list_info *li,
 				       void (*fn)(void *arg, const struct store_list_window *w),
 				       void *arg, struct lg_err *err)
 {
-	sqlite3_stmt *q = store_stmt(s, has_windows(s) ? Q_LIST_WINDOWS : Q_LIST_WINDOWS_OLD);
+	sqlite3_stmt *q = store_stmt(s, has_windows(s) ? sql_list_windows : sql_list_windows_old);
 	struct window_cb cb = {.fn = fn, .arg = arg};
 	sqlite3_bind_int64(q, 1, li->id);
 	return store_each_row(s, q, "reading a list's versions", window_row, &cb, err);
@@ -292,11 +322,14 @@ enum lg_status store_members_each(struct store *s, const struct store_list_info 
 	return st;
 }
 
+static const char sql_export_add[] =
+	"INSERT INTO exports(list_id, run_id, path, at) VALUES (?1, ?2, ?3, ?4)";
+
 enum lg_status store_export_begin(struct store *s, const struct store_list_info *li,
 				  const char *path, int64_t now, int64_t *export_id,
 				  struct lg_err *err)
 {
-	sqlite3_stmt *q = store_stmt(s, Q_EXPORT_ADD);
+	sqlite3_stmt *q = store_stmt(s, sql_export_add);
 	sqlite3_bind_int64(q, 1, li->id);
 	sqlite3_bind_int64(q, 2, li->version_run);
 	sqlite3_bind_text(q, 3, path, -1, SQLITE_STATIC);
@@ -309,11 +342,19 @@ enum lg_status store_export_begin(struct store *s, const struct store_list_info 
 	return st;
 }
 
+static const char sql_sent_add[] =
+	"INSERT OR IGNORE INTO sent(list_id, contact_id, export_id, first_at)"
+	" VALUES (?1, ?2, ?3, ?4)";
+
+static const char sql_vsent_add[] =
+	"INSERT OR IGNORE INTO version_sent(run_id, contact_id, export_id, first_at)"
+	" VALUES (?1, ?2, ?3, ?4)";
+
 enum lg_status store_export_row(struct store *s, int64_t export_id,
 				const struct store_list_info *li, int64_t contact_id, int64_t now,
 				struct lg_err *err)
 {
-	sqlite3_stmt *q = store_stmt(s, Q_SENT_ADD);
+	sqlite3_stmt *q = store_stmt(s, sql_sent_add);
 	enum lg_status st;
 
 	sqlite3_bind_int64(q, 1, li->id);
@@ -325,7 +366,7 @@ enum lg_status store_export_row(struct store *s, int64_t export_id,
 	s->export.list_new += (unsigned long)sqlite3_changes(s->db); /* 0: sent before */
 	/* The same for the current version's window: a contact sent before
 	 * the list was verified again is sent anew in this one. */
-	q = store_stmt(s, Q_VSENT_ADD);
+	q = store_stmt(s, sql_vsent_add);
 	sqlite3_bind_int64(q, 1, li->version_run);
 	sqlite3_bind_int64(q, 2, contact_id);
 	sqlite3_bind_int64(q, 3, export_id);
@@ -336,10 +377,17 @@ enum lg_status store_export_row(struct store *s, int64_t export_id,
 	return LG_OK;
 }
 
+static const char sql_list_exported_add[] =
+	"UPDATE lists SET exported = exported + ?2 WHERE id = ?1";
+
+static const char sql_run_exported_add[] = "UPDATE runs SET exported = exported + ?2 WHERE id = ?1";
+
+static const char sql_export_done[] = "UPDATE exports SET rows = ?2 WHERE id = ?1";
+
 enum lg_status store_export_finish(struct store *s, int64_t export_id, unsigned long rows,
 				   struct lg_err *err)
 {
-	sqlite3_stmt *q = store_stmt(s, Q_EXPORT_DONE);
+	sqlite3_stmt *q = store_stmt(s, sql_export_done);
 	enum lg_status st;
 	sqlite3_bind_int64(q, 1, export_id);
 	sqlite3_bind_int64(q, 2, (sqlite3_int64)rows);
@@ -347,23 +395,26 @@ enum lg_status store_export_finish(struct store *s, int64_t export_id, unsigned 
 		return st;
 	/* The denominators, once for the whole export rather than a
 	 * statement per contact: the rows and the counts commit together. */
-	q = store_stmt(s, Q_LIST_EXPORTED_ADD);
+	q = store_stmt(s, sql_list_exported_add);
 	sqlite3_bind_int64(q, 1, s->export.list);
 	sqlite3_bind_int64(q, 2, (sqlite3_int64)s->export.list_new);
 	if ((st = store_exec_step(s, q, "recording the export", err)) != LG_OK)
 		return st;
-	q = store_stmt(s, Q_RUN_EXPORTED_ADD);
+	q = store_stmt(s, sql_run_exported_add);
 	sqlite3_bind_int64(q, 1, s->export.run);
 	sqlite3_bind_int64(q, 2, (sqlite3_int64)s->export.run_new);
 	return store_exec_step(s, q, "recording the export", err);
 }
+
+static const char sql_run_header_get[] =
+	"SELECT header, email_col FROM runs WHERE id = ?1 AND header IS NOT NULL";
 
 bool store_list_header(struct store *s, const struct store_list_info *li, struct lg_buf *out,
 		       long *email_col)
 {
 	if (s->version < 3 || !li->version_run)
 		return false;
-	sqlite3_stmt *q = store_stmt(s, Q_RUN_HEADER_GET);
+	sqlite3_stmt *q = store_stmt(s, sql_run_header_get);
 	bool found = false;
 	sqlite3_bind_int64(q, 1, li->version_run);
 	if (sqlite3_step(q) == SQLITE_ROW) {
@@ -375,11 +426,62 @@ bool store_list_header(struct store *s, const struct store_list_info *li, struct
 	return found;
 }
 
+static const char sql_refresh_open[] =
+	"SELECT id, coalesce(list_id, 0) FROM runs WHERE kind = 'refresh'"
+	" AND finished_at IS NULL ORDER BY id DESC LIMIT 1";
+
+/* The stages of a lead in the funnel, whose data a refresh takes first. */
+#define IN_FUNNEL "('mql', 'pql', 'hql', 'sal', 'sql')"
+/* Contacts a rep asked to re-verify (reverify) come first, whatever
+ * their age; then the due contacts that are leads in the funnel (a
+ * stale MQL, HQL or SQL matters more than a cold lead), stalest
+ * first; then the other due contacts, stalest first.  Three parts, so
+ * that the last still walks contacts_by_age; the CROSS JOINs keep the
+ * first two walking the small reverify and stages tables rather than
+ * every contact. */
+static const char sql_plan_all[] =
+	"INSERT INTO refresh_plan(run_id, rank, contact_id)"
+	" SELECT ?1, row_number() OVER (ORDER BY k, verified_at, id), id FROM"
+	" (SELECT 0 AS k, c.id, c.verified_at FROM reverify r"
+	"  CROSS JOIN contacts c ON c.id = r.contact_id WHERE c.suppressed = 0"
+	"  UNION ALL SELECT 1, c.id, c.verified_at FROM stages g"
+	"  CROSS JOIN contacts c ON c.id = g.contact_id WHERE g.stage IN " IN_FUNNEL
+	"  AND c.suppressed = 0 AND c.verified_at < ?2"
+	"  AND c.id NOT IN (SELECT contact_id FROM reverify)"
+	"  UNION ALL SELECT 2, id, verified_at FROM"
+	"  (SELECT id, verified_at FROM contacts WHERE suppressed = 0 AND verified_at < ?2"
+	"   AND id NOT IN (SELECT contact_id FROM reverify)"
+	"   AND id NOT IN (SELECT contact_id FROM stages WHERE stage IN " IN_FUNNEL ")"
+	"   ORDER BY verified_at, id LIMIT ?3)"
+	"  ORDER BY k, verified_at, id LIMIT ?3)";
+
+static const char sql_plan_list[] =
+	"INSERT INTO refresh_plan(run_id, rank, contact_id)"
+	" SELECT ?1, row_number() OVER (ORDER BY k, verified_at, id), id FROM"
+	" (SELECT 0 AS k, c.id, c.verified_at FROM reverify r"
+	"  CROSS JOIN members m ON m.run_id = ?4 AND m.contact_id = r.contact_id"
+	"  CROSS JOIN contacts c ON c.id = r.contact_id WHERE c.suppressed = 0"
+	"  UNION ALL SELECT 1, c.id, c.verified_at FROM stages g"
+	"  CROSS JOIN members m ON m.run_id = ?4 AND m.contact_id = g.contact_id"
+	"  CROSS JOIN contacts c ON c.id = g.contact_id WHERE g.stage IN " IN_FUNNEL
+	"  AND c.suppressed = 0 AND c.verified_at < ?2"
+	"  AND c.id NOT IN (SELECT contact_id FROM reverify)"
+	"  UNION ALL SELECT 2, id, verified_at FROM"
+	"  (SELECT c.id, c.verified_at FROM members m JOIN contacts c ON c.id = "
+	"m.contact_id"
+	"   WHERE m.run_id = ?4 AND c.suppressed = 0 AND c.verified_at < ?2"
+	"   AND c.id NOT IN (SELECT contact_id FROM reverify)"
+	"   AND c.id NOT IN (SELECT contact_id FROM stages WHERE stage IN " IN_FUNNEL ")"
+	"   ORDER BY c.verified_at, c.id LIMIT ?3)"
+	"  ORDER BY k, verified_at, id LIMIT ?3)";
+
+const char store_sql_list_version[] = "SELECT coalesce(current_run, 0) FROM lists WHERE id = ?1";
+
 enum lg_status store_refresh_plan(struct store *s, int64_t list_id, int64_t before,
 				  unsigned long budget, int64_t now, struct store_run *run,
 				  struct lg_err *err)
 {
-	sqlite3_stmt *q = store_stmt(s, Q_REFRESH_OPEN);
+	sqlite3_stmt *q = store_stmt(s, sql_refresh_open);
 	enum lg_status st;
 	int rc;
 
@@ -398,7 +500,7 @@ enum lg_status store_refresh_plan(struct store *s, int64_t list_id, int64_t befo
 
 	int64_t version = 0;
 	if (list_id) {
-		q = store_stmt(s, Q_LIST_VERSION);
+		q = store_stmt(s, store_sql_list_version);
 		sqlite3_bind_int64(q, 1, list_id);
 		if (sqlite3_step(q) == SQLITE_ROW)
 			version = sqlite3_column_int64(q, 0);
@@ -406,7 +508,7 @@ enum lg_status store_refresh_plan(struct store *s, int64_t list_id, int64_t befo
 	}
 	if ((st = store_run_begin(s, "refresh", list_id, "", now, run, err)) != LG_OK)
 		return st;
-	q = store_stmt(s, list_id ? Q_PLAN_LIST : Q_PLAN_ALL);
+	q = store_stmt(s, list_id ? sql_plan_list : sql_plan_all);
 	sqlite3_bind_int64(q, 1, run->id);
 	sqlite3_bind_int64(q, 2, before);
 	sqlite3_bind_int64(q, 3, budget > INT64_MAX ? INT64_MAX : (sqlite3_int64)budget);
@@ -434,24 +536,47 @@ static enum lg_status due_row(sqlite3_stmt *q, void *ctx, struct lg_err *err)
 	return cb->fn(cb->arg, &d, err);
 }
 
+static const char sql_plan_each[] =
+	"SELECT c.id, c.address, c.status, c.verified_at, p.rank FROM refresh_plan p"
+	" JOIN contacts c ON c.id = p.contact_id WHERE p.run_id = ?1 AND p.done = 0"
+	" AND c.suppressed = 0 ORDER BY p.rank LIMIT ?2";
+
 enum lg_status store_refresh_each(struct store *s, const struct store_run *run, unsigned long max,
 				  enum lg_status (*fn)(void *arg, const struct store_due *d,
 						       struct lg_err *err),
 				  void *arg, struct lg_err *err)
 {
-	sqlite3_stmt *q = store_stmt(s, Q_PLAN_EACH);
+	sqlite3_stmt *q = store_stmt(s, sql_plan_each);
 	struct due_cb cb = {fn, arg};
 	sqlite3_bind_int64(q, 1, run->id);
 	sqlite3_bind_int64(q, 2, max > INT64_MAX ? INT64_MAX : (sqlite3_int64)max);
 	return store_each_row(s, q, "reading the refresh plan", due_row, &cb, err);
 }
 
+static const char sql_contact_get[] = "SELECT status FROM contacts WHERE id = ?1";
+
+static const char sql_contact_set[] =
+	"UPDATE contacts SET status = ?2, reason = ?3, flags = ?4, mx = ?5,"
+	" provider = ?6, verified_at = ?7 WHERE id = ?1 AND suppressed <> 1"
+	" AND (?2 <> 3 OR status = 3)";
+
+static const char sql_plan_done[] =
+	"UPDATE refresh_plan SET done = 1, changed = ?3 WHERE run_id = ?1"
+	" AND rank = ?2";
+
+static const char sql_reverify_done[] = "DELETE FROM reverify WHERE contact_id = ?1";
+
+/* a rep's own request, if there is one, stays as it was */
+static const char sql_reverify_kept[] =
+	"INSERT INTO reverify(contact_id, requested_at, why)"
+	" VALUES (?1, ?2, 'unknown') ON CONFLICT (contact_id) DO NOTHING";
+
 enum lg_status store_refresh_done(struct store *s, const struct store_run *run,
 				  const struct store_due *d, const struct store_verdict *v,
 				  bool *changed, bool *kept, struct lg_err *err)
 {
 	int64_t contact_id = d->contact_id;
-	sqlite3_stmt *q = store_stmt(s, Q_CONTACT_GET);
+	sqlite3_stmt *q = store_stmt(s, sql_contact_get);
 	enum lg_status st;
 	int old = -1;
 
@@ -460,13 +585,13 @@ enum lg_status store_refresh_done(struct store *s, const struct store_run *run,
 		old = sqlite3_column_int(q, 0);
 	sqlite3_reset(q);
 	/* An unknown verdict is kept as evidence but does not replace a
-	 * decided one (Q_CONTACT_SET): no change then. */
+	 * decided one (sql_contact_set): no change then. */
 	*changed = old != (int)v->status && (v->status != VERIFY_UNKNOWN || old == VERIFY_UNKNOWN);
 	*kept = v->status == VERIFY_UNKNOWN && old >= 0 && old != VERIFY_UNKNOWN;
 
 	if ((st = store_evidence_add(s, contact_id, run->id, "refresh", v, err)) != LG_OK)
 		return st;
-	q = store_stmt(s, Q_CONTACT_SET);
+	q = store_stmt(s, sql_contact_set);
 	sqlite3_bind_int64(q, 1, contact_id);
 	sqlite3_bind_int(q, 2, (int)v->status);
 	sqlite3_bind_int(q, 3, (int)v->reason);
@@ -479,24 +604,29 @@ enum lg_status store_refresh_done(struct store *s, const struct store_run *run,
 	/* A rep's request is met by a decided verdict, not by a timeout; a
 	 * kept verdict waits there too, for the next plan to take first. */
 	if (v->status != VERIFY_UNKNOWN || *kept) {
-		q = store_stmt(s, *kept ? Q_REVERIFY_KEPT : Q_REVERIFY_DONE);
+		q = store_stmt(s, *kept ? sql_reverify_kept : sql_reverify_done);
 		sqlite3_bind_int64(q, 1, contact_id);
 		if (*kept)
 			sqlite3_bind_int64(q, 2, v->verified_at);
 		if ((st = store_exec_step(s, q, "recording a refreshed verdict", err)) != LG_OK)
 			return st;
 	}
-	q = store_stmt(s, Q_PLAN_DONE);
+	q = store_stmt(s, sql_plan_done);
 	sqlite3_bind_int64(q, 1, run->id);
 	sqlite3_bind_int64(q, 2, d->rank);
 	sqlite3_bind_int(q, 3, *changed);
 	return store_exec_step(s, q, "recording a refreshed verdict", err);
 }
 
+static const char sql_plan_counts[] =
+	"SELECT count(*), coalesce(sum(p.done), 0), coalesce(sum(p.changed), 0),"
+	" coalesce(sum(c.suppressed <> 0), 0) FROM refresh_plan p"
+	" JOIN contacts c ON c.id = p.contact_id WHERE p.run_id = ?1";
+
 enum lg_status store_refresh_counts(struct store *s, const struct store_run *run,
 				    struct store_refresh_counts *c, struct lg_err *err)
 {
-	sqlite3_stmt *q = store_stmt(s, Q_PLAN_COUNTS);
+	sqlite3_stmt *q = store_stmt(s, sql_plan_counts);
 	memset(c, 0, sizeof(*c));
 	sqlite3_bind_int64(q, 1, run->id);
 	if (sqlite3_step(q) != SQLITE_ROW) {

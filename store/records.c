@@ -23,10 +23,13 @@ static const char *fold(char *buf, size_t cap, const char *a, size_t n)
 	return buf;
 }
 
+static const char sql_run_add[] = "INSERT INTO runs(kind, list_id, input, fingerprint, started_at)"
+				  " VALUES (?1, ?2, ?3, ?4, ?5)";
+
 static enum lg_status run_add(struct store *s, const char *kind, int64_t list_id, const char *input,
 			      const char *fingerprint, int64_t now, int64_t *id, struct lg_err *err)
 {
-	sqlite3_stmt *q = store_stmt(s, Q_RUN_ADD);
+	sqlite3_stmt *q = store_stmt(s, sql_run_add);
 	sqlite3_bind_text(q, 1, kind, -1, SQLITE_STATIC);
 	if (list_id)
 		sqlite3_bind_int64(q, 2, list_id);
@@ -48,14 +51,42 @@ enum lg_status store_run_begin(struct store *s, const char *kind, int64_t list_i
 	return run_add(s, kind, list_id, input, NULL, now, &run->id, err);
 }
 
+static const char sql_run_done[] =
+	"UPDATE runs SET finished_at = ?2, rows = ?3, contacts = ?4, deliverable = ?5,"
+	" risky = ?6, undeliverable = ?7, unknown = ?8 WHERE id = ?1";
+
 enum lg_status store_run_finish(struct store *s, const struct store_run *run, int64_t now,
 				struct lg_err *err)
 {
-	sqlite3_stmt *q = store_stmt(s, Q_RUN_DONE);
+	sqlite3_stmt *q = store_stmt(s, sql_run_done);
 	sqlite3_bind_int64(q, 1, run->id);
 	sqlite3_bind_int64(q, 2, now);
 	return store_exec_step(s, q, "finishing a run", err);
 }
+
+static const char sql_list_find[] = "SELECT id FROM lists WHERE name = ?1";
+
+static const char sql_list_add[] =
+	"INSERT INTO lists(name, source, created_at) VALUES (?1, ?2, ?3)";
+
+static const char sql_run_find_open[] =
+	"SELECT id FROM runs WHERE list_id = ?1 AND kind = 'verify'"
+	" AND finished_at IS NULL AND fingerprint = ?2 ORDER BY id DESC LIMIT 1";
+
+static const char sql_run_drop_open[] =
+	"DELETE FROM members WHERE run_id IN (SELECT id FROM runs"
+	" WHERE list_id = ?1 AND kind = 'verify' AND finished_at IS NULL AND id <> ?2)";
+
+static const char sql_run_drop_open_rows[] =
+	"DELETE FROM member_rows WHERE run_id IN (SELECT id FROM runs"
+	" WHERE list_id = ?1 AND kind = 'verify' AND finished_at IS NULL"
+	" AND id <> ?2)";
+
+static const char sql_run_abandon[] =
+	"UPDATE runs SET fingerprint = NULL WHERE list_id = ?1 AND kind = 'verify'"
+	" AND finished_at IS NULL AND id <> ?2";
+
+static const char sql_run_count[] = "SELECT count(*) FROM members WHERE run_id = ?1";
 
 enum lg_status store_verify_begin(struct store *s, const char *name, const char *source,
 				  const char *input, const char *fingerprint, int64_t now,
@@ -66,7 +97,7 @@ enum lg_status store_verify_begin(struct store *s, const char *name, const char 
 	int rc;
 
 	memset(run, 0, sizeof(*run));
-	q = store_stmt(s, Q_LIST_FIND);
+	q = store_stmt(s, sql_list_find);
 	sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
 	rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW)
@@ -77,7 +108,7 @@ enum lg_status store_verify_begin(struct store *s, const char *name, const char 
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
 		return store_fail(s, "finding the list", err);
 	} else if (rc == SQLITE_DONE) {
-		q = store_stmt(s, Q_LIST_ADD);
+		q = store_stmt(s, sql_list_add);
 		sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
 		sqlite3_bind_text(q, 2, source ? source : "", -1, SQLITE_STATIC);
 		sqlite3_bind_int64(q, 3, now);
@@ -86,7 +117,7 @@ enum lg_status store_verify_begin(struct store *s, const char *name, const char 
 		run->list_id = sqlite3_last_insert_rowid(s->db);
 	}
 	if (fingerprint) {
-		q = store_stmt(s, Q_RUN_FIND_OPEN);
+		q = store_stmt(s, sql_run_find_open);
 		sqlite3_bind_int64(q, 1, run->list_id);
 		sqlite3_bind_text(q, 2, fingerprint, -1, SQLITE_STATIC);
 		rc = sqlite3_step(q);
@@ -104,19 +135,19 @@ enum lg_status store_verify_begin(struct store *s, const char *name, const char 
 	/* Interrupted runs of other inputs will never finish: forget whom
 	 * they had listed (their evidence stays: those verdicts were given). */
 	for (int k = 0; k < 2; k++) {
-		q = store_stmt(s, k ? Q_RUN_DROP_OPEN_ROWS : Q_RUN_DROP_OPEN);
+		q = store_stmt(s, k ? sql_run_drop_open_rows : sql_run_drop_open);
 		sqlite3_bind_int64(q, 1, run->list_id);
 		sqlite3_bind_int64(q, 2, run->id);
 		if ((st = store_exec_step(s, q, "discarding interrupted runs", err)) != LG_OK)
 			return st;
 	}
-	q = store_stmt(s, Q_RUN_ABANDON); /* and never take them up */
+	q = store_stmt(s, sql_run_abandon); /* and never take them up */
 	sqlite3_bind_int64(q, 1, run->list_id);
 	sqlite3_bind_int64(q, 2, run->id);
 	if ((st = store_exec_step(s, q, "discarding interrupted runs", err)) != LG_OK)
 		return st;
 	if (run->resumed) {
-		q = store_stmt(s, Q_RUN_COUNT);
+		q = store_stmt(s, sql_run_count);
 		sqlite3_bind_int64(q, 1, run->id);
 		if (sqlite3_step(q) == SQLITE_ROW)
 			run->done = (unsigned long)sqlite3_column_int64(q, 0);
@@ -125,12 +156,42 @@ enum lg_status store_verify_begin(struct store *s, const char *name, const char 
 	return LG_OK;
 }
 
+static const char sql_contact_insert[] =
+	"INSERT INTO contacts(address, domain, first_seen, last_seen, status, "
+	"reason, flags,"
+	" mx, provider, verified_at, suppressed, source, account) VALUES (?1, "
+	"?2, ?3, ?3, ?4,"
+	" ?5, ?6, ?7, ?8, ?9, coalesce((SELECT why FROM suppressions WHERE "
+	"address = ?1), 0),"
+	" ?10, ?11)";
+
+/* A contact keeps its verdict when the new one is unknown (3) and the old
+ * one is not (a timeout says nothing about the address), and always once
+ * it hard-bounced (suppressed = 1): the bounce decides. */
+#define KEEP_OLD "(?4 = 3 AND status <> 3) OR suppressed = 1"
+static const char sql_contact_update[] =
+	"UPDATE contacts SET last_seen = ?3,"
+	/* The latest list that names a source gives it. */
+	" source = iif(?10 = '', source, ?10),"
+	/* "Could not decide" (unknown) never replaces a decided verdict. */
+	" status = iif(" KEEP_OLD ", status, ?4),"
+	" reason = iif(" KEEP_OLD ", reason, ?5),"
+	" flags = iif(" KEEP_OLD ", flags, ?6),"
+	" mx = iif(" KEEP_OLD ", mx, ?7),"
+	" provider = iif(" KEEP_OLD ", provider, ?8),"
+	" verified_at = iif(" KEEP_OLD ", verified_at, ?9),"
+	/* a function of the address: NULL (not given) keeps the one kept */
+	" account = coalesce(?11, account)"
+	" WHERE id = ?12";
+
+static const char sql_list_source[] = "SELECT source FROM lists WHERE id = ?1";
+
 /* The source of list list_id ("" when it names none), read once. */
 static enum lg_status list_source(struct store *s, int64_t list_id, const char **out,
 				  struct lg_err *err)
 {
 	if (!s->source.text || s->source.list != list_id) {
-		sqlite3_stmt *q = store_stmt(s, Q_LIST_SOURCE);
+		sqlite3_stmt *q = store_stmt(s, sql_list_source);
 		sqlite3_bind_int64(q, 1, list_id);
 		int rc = sqlite3_step(q);
 		if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
@@ -149,7 +210,7 @@ static enum lg_status list_source(struct store *s, int64_t list_id, const char *
 	return LG_OK;
 }
 
-/* Bind verdict v to Q_CONTACT_INSERT or Q_CONTACT_UPDATE (id 0: insert). */
+/* Bind verdict v to sql_contact_insert or sql_contact_update (id 0: insert). */
 static void contact_bind(sqlite3_stmt *q, const struct store_verdict *v, const char *key,
 			 const char *source, int64_t now, int64_t id)
 {
@@ -168,6 +229,11 @@ static void contact_bind(sqlite3_stmt *q, const struct store_verdict *v, const c
 	if (id)
 		sqlite3_bind_int64(q, 12, id);
 }
+
+/* A contact is found by its key (then, here, inserted or updated:
+ * cheaper than one INSERT ... ON CONFLICT DO UPDATE ... RETURNING, whose
+ * returned row SQLite keeps in a table of its own). */
+const char store_sql_contact_find[] = "SELECT id FROM contacts WHERE address = ?1";
 
 /*
  * Insert or update the contact with verdict v; its id.
@@ -193,7 +259,7 @@ static enum lg_status contact_upsert(struct store *s, const struct store_verdict
 		return st;
 	fold(key, sizeof(key), v->address, v->address_len);
 	if (s->insert_first) {
-		q = store_stmt(s, Q_CONTACT_INSERT);
+		q = store_stmt(s, sql_contact_insert);
 		contact_bind(q, v, key, source, now, 0);
 		rc = sqlite3_step(q);
 		if (rc == SQLITE_DONE) {
@@ -209,7 +275,7 @@ static enum lg_status contact_upsert(struct store *s, const struct store_verdict
 		sqlite3_reset(q);
 		s->insert_first = false; /* known: look the next ones up first */
 	}
-	q = store_stmt(s, Q_CONTACT_FIND);
+	q = store_stmt(s, store_sql_contact_find);
 	bind_text(q, 1, key, strlen(key));
 	rc = sqlite3_step(q);
 	*id = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
@@ -218,7 +284,7 @@ static enum lg_status contact_upsert(struct store *s, const struct store_verdict
 		return store_fail(s, "finding a contact", err);
 	s->insert_first = !*id;
 
-	q = store_stmt(s, *id ? Q_CONTACT_UPDATE : Q_CONTACT_INSERT);
+	q = store_stmt(s, *id ? sql_contact_update : sql_contact_insert);
 	contact_bind(q, v, key, source, now, *id);
 	if ((st = store_exec_step(s, q, "recording a contact", err)) != LG_OK)
 		return st;
@@ -227,10 +293,14 @@ static enum lg_status contact_upsert(struct store *s, const struct store_verdict
 	return LG_OK;
 }
 
+static const char sql_evidence_add[] =
+	"INSERT OR IGNORE INTO evidence(contact_id, run_id, how, status, reason, flags, mx,"
+	" provider, verified_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+
 enum lg_status store_evidence_add(struct store *s, int64_t contact, int64_t run, const char *how,
 				  const struct store_verdict *v, struct lg_err *err)
 {
-	sqlite3_stmt *q = store_stmt(s, Q_EVIDENCE_ADD);
+	sqlite3_stmt *q = store_stmt(s, sql_evidence_add);
 	sqlite3_bind_int64(q, 1, contact);
 	sqlite3_bind_int64(q, 2, run);
 	sqlite3_bind_text(q, 3, how, -1, SQLITE_STATIC);
@@ -242,6 +312,13 @@ enum lg_status store_evidence_add(struct store *s, int64_t contact, int64_t run,
 	sqlite3_bind_int64(q, 9, v->verified_at);
 	return store_exec_step(s, q, "recording evidence", err);
 }
+
+static const char sql_member_add[] =
+	"INSERT OR IGNORE INTO members(run_id, contact_id) VALUES (?1, ?2)";
+
+static const char sql_member_row_add[] =
+	"INSERT OR IGNORE INTO member_rows(run_id, contact_id, cells)"
+	" VALUES (?1, ?2, ?3)";
 
 enum lg_status store_verify_row(struct store *s, const struct store_run *run,
 				const struct store_verdict *v, int64_t now, struct lg_err *err)
@@ -257,32 +334,36 @@ enum lg_status store_verify_row(struct store *s, const struct store_run *run,
 		return st;
 	if (v->profile && (st = store_profile_put(s, id, v->profile, now, err)) != LG_OK)
 		return st;
-	sqlite3_stmt *q = store_stmt(s, Q_MEMBER_ADD);
+	sqlite3_stmt *q = store_stmt(s, sql_member_add);
 	sqlite3_bind_int64(q, 1, run->id);
 	sqlite3_bind_int64(q, 2, id);
 	if ((st = store_exec_step(s, q, "recording list membership", err)) != LG_OK || !v->cells)
 		return st;
-	q = store_stmt(s, Q_MEMBER_ROW_ADD);
+	q = store_stmt(s, sql_member_row_add);
 	sqlite3_bind_int64(q, 1, run->id);
 	sqlite3_bind_int64(q, 2, id);
 	sqlite3_bind_blob(q, 3, v->cells, (int)v->cells_len, SQLITE_STATIC);
 	return store_exec_step(s, q, "recording a member's row", err);
 }
 
+static const char sql_run_header[] = "UPDATE runs SET header = ?2, email_col = ?3 WHERE id = ?1";
+
 enum lg_status store_verify_header(struct store *s, const struct store_run *run, const void *header,
 				   size_t len, long email_col, struct lg_err *err)
 {
-	sqlite3_stmt *q = store_stmt(s, Q_RUN_HEADER);
+	sqlite3_stmt *q = store_stmt(s, sql_run_header);
 	sqlite3_bind_int64(q, 1, run->id);
 	sqlite3_bind_blob(q, 2, len ? header : "", (int)len, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 3, email_col);
 	return store_exec_step(s, q, "recording the list's columns", err);
 }
 
+static const char sql_list_set_current[] = "UPDATE lists SET current_run = ?2 WHERE id = ?1";
+
 enum lg_status store_verify_finish(struct store *s, const struct store_run *run,
 				   struct store_list_counts *c, int64_t now, struct lg_err *err)
 {
-	sqlite3_stmt *q = store_stmt(s, Q_RUN_COUNT);
+	sqlite3_stmt *q = store_stmt(s, sql_run_count);
 	enum lg_status st;
 
 	sqlite3_bind_int64(q, 1, run->id);
@@ -294,7 +375,7 @@ enum lg_status store_verify_finish(struct store *s, const struct store_run *run,
 	c->contacts = (unsigned long)sqlite3_column_int64(q, 0);
 	sqlite3_reset(q);
 
-	q = store_stmt(s, Q_RUN_DONE);
+	q = store_stmt(s, sql_run_done);
 	sqlite3_bind_int64(q, 1, run->id);
 	sqlite3_bind_int64(q, 2, now);
 	sqlite3_bind_int64(q, 3, (sqlite3_int64)c->rows);
@@ -303,10 +384,26 @@ enum lg_status store_verify_finish(struct store *s, const struct store_run *run,
 		sqlite3_bind_int64(q, 5 + i, (sqlite3_int64)c->by_status[i]);
 	if ((st = store_exec_step(s, q, "finishing the list version", err)) != LG_OK)
 		return st;
-	q = store_stmt(s, Q_LIST_SET_CURRENT);
+	q = store_stmt(s, sql_list_set_current);
 	sqlite3_bind_int64(q, 1, run->list_id);
 	sqlite3_bind_int64(q, 2, run->id);
 	return store_exec_step(s, q, "finishing the list version", err);
+}
+
+static const char sql_suppressed_all[] = "SELECT address, why FROM suppressions";
+
+struct suppressed_cb {
+	void (*fn)(void *arg, const char *address, size_t len, enum store_suppress why);
+	void *arg;
+};
+
+static enum lg_status suppressed_row(sqlite3_stmt *q, void *ctx, struct lg_err *err)
+{
+	struct suppressed_cb *cb = ctx;
+	(void)err;
+	cb->fn(cb->arg, (const char *)sqlite3_column_text(q, 0), (size_t)sqlite3_column_bytes(q, 0),
+	       (enum store_suppress)sqlite3_column_int(q, 1));
+	return LG_OK;
 }
 
 enum lg_status store_suppressed_each(struct store *s,
@@ -314,19 +411,19 @@ enum lg_status store_suppressed_each(struct store *s,
 						enum store_suppress why),
 				     void *arg, struct lg_err *err)
 {
-	sqlite3_stmt *q = store_stmt(s, Q_SUPPRESSED_ALL);
-	int rc;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
-		fn(arg, (const char *)sqlite3_column_text(q, 0), (size_t)sqlite3_column_bytes(q, 0),
-		   (enum store_suppress)sqlite3_column_int(q, 1));
-	sqlite3_reset(q);
-	return rc == SQLITE_DONE ? LG_OK : store_fail(s, "reading suppressions", err);
+	struct suppressed_cb cb = {fn, arg};
+	return store_each_row(s, store_stmt(s, sql_suppressed_all), "reading suppressions",
+			      suppressed_row, &cb, err);
 }
+
+static const char sql_domain_get[] =
+	"SELECT outcome, mx, provider, answered_at, expires_at FROM domains"
+	" WHERE domain = ?1 AND expires_at > ?2";
 
 bool store_domain_get(struct store *s, const char *domain, size_t len, int64_t now,
 		      struct dns_result *out)
 {
-	sqlite3_stmt *q = store_stmt(s, Q_DOMAIN_GET);
+	sqlite3_stmt *q = store_stmt(s, sql_domain_get);
 	bind_text(q, 1, domain, len);
 	sqlite3_bind_int64(q, 2, now);
 	if (sqlite3_step(q) != SQLITE_ROW) {
@@ -345,10 +442,14 @@ bool store_domain_get(struct store *s, const char *domain, size_t len, int64_t n
 	       out->provider < DNS_PROV_COUNT;
 }
 
+static const char sql_domain_put[] =
+	"INSERT OR REPLACE INTO domains(domain, outcome, mx, provider, answered_at,"
+	" expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+
 enum lg_status store_domain_put(struct store *s, const char *domain, size_t len,
 				const struct dns_result *res, struct lg_err *err)
 {
-	sqlite3_stmt *q = store_stmt(s, Q_DOMAIN_PUT);
+	sqlite3_stmt *q = store_stmt(s, sql_domain_put);
 	bind_text(q, 1, domain, len);
 	sqlite3_bind_int(q, 2, res->outcome);
 	sqlite3_bind_text(q, 3, res->mx ? res->mx : "", -1, SQLITE_STATIC);
@@ -369,28 +470,29 @@ static enum store_suppress suppress_of(const char *type)
 	return STORE_SUPPRESS_NONE;
 }
 
+/* A row's first column, an id, added to the int64_t array in ctx (an lg_buf). */
+static enum lg_status id_row(sqlite3_stmt *q, void *ctx, struct lg_err *err)
+{
+	(void)err;
+	int64_t id = sqlite3_column_int64(q, 0);
+	lg_buf_add(ctx, &id, sizeof(id));
+	return LG_OK;
+}
+
 /*
  * A hard bounce of contact at `at`: mark the sends of it (statement mark,
  * which returns the id of each list or version it marked) no later than
  * the bounce, and add one to each one's count (statement add).
  */
-static enum lg_status count_bounce(struct store *s, enum stmt_id mark, enum stmt_id add,
+static enum lg_status count_bounce(struct store *s, const char *mark, const char *add,
 				   int64_t contact, int64_t at, struct lg_err *err)
 {
 	sqlite3_stmt *q = store_stmt(s, mark);
 	struct lg_buf ids = LG_BUF_INIT; /* int64_t */
-	enum lg_status st = LG_OK;
-	int rc;
 
 	sqlite3_bind_int64(q, 1, contact);
 	sqlite3_bind_int64(q, 2, at);
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(q, 0);
-		lg_buf_add(&ids, &id, sizeof(id));
-	}
-	sqlite3_reset(q);
-	if (rc != SQLITE_DONE)
-		st = store_fail(s, "recording a hard bounce", err);
+	enum lg_status st = store_each_row(s, q, "recording a hard bounce", id_row, &ids, err);
 	for (size_t i = 0; st == LG_OK && i < ids.len / sizeof(int64_t); i++) {
 		int64_t id;
 		memcpy(&id, ids.data + i * sizeof(id), sizeof(id));
@@ -401,6 +503,13 @@ static enum lg_status count_bounce(struct store *s, enum stmt_id mark, enum stmt
 	lg_buf_release(&ids);
 	return st;
 }
+
+static const char sql_suppress_add[] =
+	"INSERT OR IGNORE INTO suppressions(address, why, since, bounce_id)"
+	" VALUES (?1, ?2, ?3, ?4)";
+
+static const char sql_contact_suppress[] =
+	"UPDATE contacts SET suppressed = ?2 WHERE id = ?1 AND suppressed = 0";
 
 enum lg_status store_suppress(struct store *s, const char *address, size_t len,
 			      enum store_suppress why, int64_t since, bool *newly,
@@ -413,7 +522,7 @@ enum lg_status store_suppress(struct store *s, const char *address, size_t len,
 
 	*newly = false;
 	fold(key, sizeof(key), address, len);
-	q = store_stmt(s, Q_SUPPRESS_ADD);
+	q = store_stmt(s, sql_suppress_add);
 	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_int(q, 2, (int)why);
 	sqlite3_bind_int64(q, 3, since);
@@ -423,18 +532,53 @@ enum lg_status store_suppress(struct store *s, const char *address, size_t len,
 	if (!sqlite3_changes(s->db))
 		return LG_OK; /* suppressed before, for this reason or another */
 	*newly = true;
-	q = store_stmt(s, Q_CONTACT_BY_ADDRESS);
+	q = store_stmt(s, store_sql_contact_find);
 	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
 	if (sqlite3_step(q) == SQLITE_ROW)
 		contact = sqlite3_column_int64(q, 0);
 	sqlite3_reset(q);
 	if (!contact)
 		return LG_OK;
-	q = store_stmt(s, Q_CONTACT_SUPPRESS);
+	q = store_stmt(s, sql_contact_suppress);
 	sqlite3_bind_int64(q, 1, contact);
 	sqlite3_bind_int(q, 2, (int)why);
 	return store_exec_step(s, q, "suppressing an address", err);
 }
+
+static const char sql_bounce_add[] =
+	"INSERT OR IGNORE INTO bounces(key, address, contact_id, list_id, run_id, type,"
+	" status, code, reason, format, occurred_at, imported_at)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+
+/* The first reason stays, except that a hard bounce overrides the
+ * others: it is the one that decides the verdict. */
+static const char sql_suppress_hard[] =
+	"UPDATE suppressions SET why = 1, bounce_id = ?2 WHERE address = ?1"
+	" AND why <> 1";
+
+static const char sql_contact_hard[] =
+	"UPDATE contacts SET status = ?2, reason = ?3,"
+	" verified_at = max(verified_at, ?4), suppressed = 1 WHERE id = ?1";
+
+static const char sql_evidence_bounce[] =
+	"INSERT OR IGNORE INTO evidence(contact_id, run_id, how, status, reason, flags, mx,"
+	" provider, verified_at) SELECT id, ?2, 'bounce', status, reason, flags, mx, "
+	"provider,"
+	" verified_at FROM contacts WHERE id = ?1";
+
+static const char sql_sent_bounced[] =
+	"UPDATE sent SET bounced_at = ?2 WHERE contact_id = ?1 AND bounced_at IS NULL"
+	" AND first_at <= ?2 RETURNING list_id";
+
+static const char sql_list_bounced_add[] =
+	"UPDATE lists SET hard_bounced = hard_bounced + 1 WHERE id = ?1";
+
+static const char sql_vsent_bounced[] =
+	"UPDATE version_sent SET bounced_at = ?2 WHERE contact_id = ?1"
+	" AND bounced_at IS NULL AND first_at <= ?2 RETURNING run_id";
+
+static const char sql_run_bounced_add[] =
+	"UPDATE runs SET hard_bounced = hard_bounced + 1 WHERE id = ?1";
 
 enum lg_status store_bounce_add(struct store *s, const struct store_run *run,
 				const struct store_bounce *b, int64_t now,
@@ -448,13 +592,13 @@ enum lg_status store_bounce_add(struct store *s, const struct store_run *run,
 
 	*effect = STORE_BOUNCE_DUPLICATE;
 	fold(key, sizeof(key), b->address, b->address_len);
-	q = store_stmt(s, Q_CONTACT_BY_ADDRESS);
+	q = store_stmt(s, store_sql_contact_find);
 	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
 	if (sqlite3_step(q) == SQLITE_ROW)
 		contact = sqlite3_column_int64(q, 0);
 	sqlite3_reset(q);
 
-	q = store_stmt(s, Q_BOUNCE_ADD);
+	q = store_stmt(s, sql_bounce_add);
 	sqlite3_bind_text(q, 1, b->key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 2, key, -1, SQLITE_STATIC);
 	if (contact)
@@ -478,7 +622,7 @@ enum lg_status store_bounce_add(struct store *s, const struct store_run *run,
 	if (why == STORE_SUPPRESS_NONE)
 		return LG_OK;
 
-	q = store_stmt(s, Q_SUPPRESS_ADD);
+	q = store_stmt(s, sql_suppress_add);
 	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_int(q, 2, (int)why);
 	sqlite3_bind_int64(q, 3, b->occurred_at ? b->occurred_at : now);
@@ -488,7 +632,7 @@ enum lg_status store_bounce_add(struct store *s, const struct store_run *run,
 	if (sqlite3_changes(s->db)) {
 		*effect = STORE_BOUNCE_SUPPRESSED;
 	} else if (why == STORE_SUPPRESS_BOUNCE) {
-		q = store_stmt(s, Q_SUPPRESS_HARD);
+		q = store_stmt(s, sql_suppress_hard);
 		sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(q, 2, bounce_id);
 		if ((st = store_exec_step(s, q, "suppressing an address", err)) != LG_OK)
@@ -500,14 +644,14 @@ enum lg_status store_bounce_add(struct store *s, const struct store_run *run,
 	if (why == STORE_SUPPRESS_BOUNCE) {
 		/* The bounce is the newest evidence: the verdict becomes
 		 * undeliverable, bounce.hard, as of the bounce. */
-		q = store_stmt(s, Q_CONTACT_HARD);
+		q = store_stmt(s, sql_contact_hard);
 		sqlite3_bind_int64(q, 1, contact);
 		sqlite3_bind_int(q, 2, VERIFY_UNDELIVERABLE);
 		sqlite3_bind_int(q, 3, VERIFY_R_BOUNCE_HARD);
 		sqlite3_bind_int64(q, 4, b->occurred_at ? b->occurred_at : now);
 		if ((st = store_exec_step(s, q, "recording a hard bounce", err)) != LG_OK)
 			return st;
-		q = store_stmt(s, Q_EVIDENCE_BOUNCE);
+		q = store_stmt(s, sql_evidence_bounce);
 		sqlite3_bind_int64(q, 1, contact);
 		sqlite3_bind_int64(q, 2, run->id);
 		if ((st = store_exec_step(s, q, "recording a hard bounce", err)) != LG_OK)
@@ -515,13 +659,13 @@ enum lg_status store_bounce_add(struct store *s, const struct store_run *run,
 		/* Count it against every list that sent to it before it
 		 * bounced, and every list version whose window did. */
 		int64_t at = b->occurred_at ? b->occurred_at : now;
-		if ((st = count_bounce(s, Q_SENT_BOUNCED, Q_LIST_BOUNCED_ADD, contact, at, err)) !=
-			    LG_OK ||
-		    (st = count_bounce(s, Q_VSENT_BOUNCED, Q_RUN_BOUNCED_ADD, contact, at, err)) !=
-			    LG_OK)
+		if ((st = count_bounce(s, sql_sent_bounced, sql_list_bounced_add, contact, at,
+				       err)) != LG_OK ||
+		    (st = count_bounce(s, sql_vsent_bounced, sql_run_bounced_add, contact, at,
+				       err)) != LG_OK)
 			return st;
 	} else {
-		q = store_stmt(s, Q_CONTACT_SUPPRESS);
+		q = store_stmt(s, sql_contact_suppress);
 		sqlite3_bind_int64(q, 1, contact);
 		sqlite3_bind_int(q, 2, (int)why);
 		if ((st = store_exec_step(s, q, "suppressing an address", err)) != LG_OK)

@@ -246,286 +246,6 @@ static const char *const migrations[] = {
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(*migrations)))
 
-/* A contact keeps its verdict when the new one is unknown (3) and the old
- * one is not (a timeout says nothing about the address), and always once
- * it hard-bounced (suppressed = 1): the bounce decides. */
-#define KEEP_OLD "(?4 = 3 AND status <> 3) OR suppressed = 1"
-
-/* The stages of a lead in the funnel, whose data a refresh takes first. */
-#define IN_FUNNEL "('mql', 'pql', 'hql', 'sal', 'sql')"
-
-static const char *const sql[Q_COUNT] = {
-	/* A contact is found by its key, then inserted or updated: cheaper
-	 * than one INSERT ... ON CONFLICT DO UPDATE ... RETURNING, whose
-	 * returned row SQLite keeps in a table of its own. */
-	[Q_CONTACT_FIND] = "SELECT id FROM contacts WHERE address = ?1",
-	[Q_CONTACT_INSERT] = "INSERT INTO contacts(address, domain, first_seen, last_seen, status, "
-			     "reason, flags,"
-			     " mx, provider, verified_at, suppressed, source, account) VALUES (?1, "
-			     "?2, ?3, ?3, ?4,"
-			     " ?5, ?6, ?7, ?8, ?9, coalesce((SELECT why FROM suppressions WHERE "
-			     "address = ?1), 0),"
-			     " ?10, ?11)",
-	[Q_CONTACT_UPDATE] = "UPDATE contacts SET last_seen = ?3,"
-			     /* The latest list that names a source gives it. */
-			     " source = iif(?10 = '', source, ?10),"
-			     /* "Could not decide" (unknown) never replaces a decided verdict. */
-			     " status = iif(" KEEP_OLD ", status, ?4),"
-			     " reason = iif(" KEEP_OLD ", reason, ?5),"
-			     " flags = iif(" KEEP_OLD ", flags, ?6),"
-			     " mx = iif(" KEEP_OLD ", mx, ?7),"
-			     " provider = iif(" KEEP_OLD ", provider, ?8),"
-			     " verified_at = iif(" KEEP_OLD ", verified_at, ?9),"
-			     /* a function of the address: NULL (not given) keeps the one kept */
-			     " account = coalesce(?11, account)"
-			     " WHERE id = ?12",
-	[Q_LIST_SOURCE] = "SELECT source FROM lists WHERE id = ?1",
-	[Q_EVIDENCE_ADD] =
-		"INSERT OR IGNORE INTO evidence(contact_id, run_id, how, status, reason, flags, mx,"
-		" provider, verified_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-	[Q_MEMBER_ADD] = "INSERT OR IGNORE INTO members(run_id, contact_id) VALUES (?1, ?2)",
-	[Q_MEMBER_ROW_ADD] = "INSERT OR IGNORE INTO member_rows(run_id, contact_id, cells)"
-			     " VALUES (?1, ?2, ?3)",
-	[Q_RUN_HEADER] = "UPDATE runs SET header = ?2, email_col = ?3 WHERE id = ?1",
-	[Q_RUN_HEADER_GET] =
-		"SELECT header, email_col FROM runs WHERE id = ?1 AND header IS NOT NULL",
-	[Q_LIST_FIND] = "SELECT id FROM lists WHERE name = ?1",
-	[Q_LIST_ADD] = "INSERT INTO lists(name, source, created_at) VALUES (?1, ?2, ?3)",
-	[Q_RUN_ADD] = "INSERT INTO runs(kind, list_id, input, fingerprint, started_at)"
-		      " VALUES (?1, ?2, ?3, ?4, ?5)",
-	[Q_RUN_FIND_OPEN] =
-		"SELECT id FROM runs WHERE list_id = ?1 AND kind = 'verify'"
-		" AND finished_at IS NULL AND fingerprint = ?2 ORDER BY id DESC LIMIT 1",
-	[Q_RUN_DROP_OPEN] =
-		"DELETE FROM members WHERE run_id IN (SELECT id FROM runs"
-		" WHERE list_id = ?1 AND kind = 'verify' AND finished_at IS NULL AND id <> ?2)",
-	[Q_RUN_DROP_OPEN_ROWS] = "DELETE FROM member_rows WHERE run_id IN (SELECT id FROM runs"
-				 " WHERE list_id = ?1 AND kind = 'verify' AND finished_at IS NULL"
-				 " AND id <> ?2)",
-	[Q_RUN_ABANDON] =
-		"UPDATE runs SET fingerprint = NULL WHERE list_id = ?1 AND kind = 'verify'"
-		" AND finished_at IS NULL AND id <> ?2",
-	[Q_RUN_DONE] =
-		"UPDATE runs SET finished_at = ?2, rows = ?3, contacts = ?4, deliverable = ?5,"
-		" risky = ?6, undeliverable = ?7, unknown = ?8 WHERE id = ?1",
-	[Q_RUN_COUNT] = "SELECT count(*) FROM members WHERE run_id = ?1",
-	[Q_LIST_SET_CURRENT] = "UPDATE lists SET current_run = ?2 WHERE id = ?1",
-	[Q_SUPPRESSED_ALL] = "SELECT address, why FROM suppressions",
-	[Q_DOMAIN_GET] = "SELECT outcome, mx, provider, answered_at, expires_at FROM domains"
-			 " WHERE domain = ?1 AND expires_at > ?2",
-	[Q_DOMAIN_PUT] =
-		"INSERT OR REPLACE INTO domains(domain, outcome, mx, provider, answered_at,"
-		" expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-	[Q_BOUNCE_ADD] =
-		"INSERT OR IGNORE INTO bounces(key, address, contact_id, list_id, run_id, type,"
-		" status, code, reason, format, occurred_at, imported_at)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-	[Q_CONTACT_BY_ADDRESS] = "SELECT id FROM contacts WHERE address = ?1",
-	[Q_SUPPRESS_ADD] = "INSERT OR IGNORE INTO suppressions(address, why, since, bounce_id)"
-			   " VALUES (?1, ?2, ?3, ?4)",
-	/* The first reason stays, except that a hard bounce overrides the
-	 * others: it is the one that decides the verdict. */
-	[Q_SUPPRESS_HARD] = "UPDATE suppressions SET why = 1, bounce_id = ?2 WHERE address = ?1"
-			    " AND why <> 1",
-	[Q_CONTACT_SUPPRESS] =
-		"UPDATE contacts SET suppressed = ?2 WHERE id = ?1 AND suppressed = 0",
-	[Q_CONTACT_HARD] = "UPDATE contacts SET status = ?2, reason = ?3,"
-			   " verified_at = max(verified_at, ?4), suppressed = 1 WHERE id = ?1",
-	[Q_EVIDENCE_BOUNCE] =
-		"INSERT OR IGNORE INTO evidence(contact_id, run_id, how, status, reason, flags, mx,"
-		" provider, verified_at) SELECT id, ?2, 'bounce', status, reason, flags, mx, "
-		"provider,"
-		" verified_at FROM contacts WHERE id = ?1",
-	[Q_SENT_BOUNCED] =
-		"UPDATE sent SET bounced_at = ?2 WHERE contact_id = ?1 AND bounced_at IS NULL"
-		" AND first_at <= ?2 RETURNING list_id",
-	[Q_LIST_BOUNCED_ADD] = "UPDATE lists SET hard_bounced = hard_bounced + 1 WHERE id = ?1",
-	[Q_VSENT_BOUNCED] = "UPDATE version_sent SET bounced_at = ?2 WHERE contact_id = ?1"
-			    " AND bounced_at IS NULL AND first_at <= ?2 RETURNING run_id",
-	[Q_RUN_BOUNCED_ADD] = "UPDATE runs SET hard_bounced = hard_bounced + 1 WHERE id = ?1",
-	[Q_LIST_GET] =
-		"SELECT l.id, l.name, l.source, l.created_at, coalesce(l.current_run, 0),"
-		" coalesce(r.finished_at, 0), coalesce(r.rows, 0), coalesce(r.contacts, 0),"
-		" coalesce(r.deliverable, 0), coalesce(r.risky, 0), coalesce(r.undeliverable, 0),"
-		" coalesce(r.unknown, 0), l.exported, l.hard_bounced,"
-		" (SELECT count(*) FROM runs v WHERE v.list_id = l.id AND v.kind = 'verify'"
-		"  AND v.finished_at IS NOT NULL),"
-		/* the input to verify again: the current version's, else the last tried */
-		" coalesce(r.input, (SELECT v.input FROM runs v WHERE v.list_id = l.id"
-		"  AND v.kind = 'verify' ORDER BY v.id DESC LIMIT 1), '')"
-		" FROM lists l LEFT JOIN runs r ON r.id = l.current_run WHERE l.name = ?1",
-/* The versions of a list, oldest first, with their windows.  A
-	 * database read without its upgrade has no version_sent: its windows
-	 * are counted as the upgrade would fill them (a contact in the window
-	 * of its first export from the list), in one pass over the list's
-	 * sends. */
-#define LIST_VERSIONS                                                                              \
-	" WHERE r.list_id = ?1 AND r.kind = 'verify' AND r.finished_at IS NOT NULL"                \
-	" ORDER BY r.id"
-	[Q_LIST_WINDOWS] =
-		"SELECT r.id, r.finished_at, r.rows, r.contacts, r.exported, r.hard_bounced"
-		" FROM runs r" LIST_VERSIONS,
-	[Q_LIST_WINDOWS_OLD] =
-		"SELECT r.id, r.finished_at, r.rows, r.contacts, coalesce(w.n, 0), coalesce(w.b, 0)"
-		" FROM runs r LEFT JOIN (SELECT e.run_id, count(*) AS n, count(s.bounced_at) AS b"
-		"  FROM sent s JOIN exports e ON e.id = s.export_id WHERE s.list_id = ?1"
-		"  GROUP BY e.run_id) w ON w.run_id = r.id" LIST_VERSIONS,
-	[Q_EXPORT_ADD] = "INSERT INTO exports(list_id, run_id, path, at) VALUES (?1, ?2, ?3, ?4)",
-	[Q_SENT_ADD] = "INSERT OR IGNORE INTO sent(list_id, contact_id, export_id, first_at)"
-		       " VALUES (?1, ?2, ?3, ?4)",
-	[Q_LIST_EXPORTED_ADD] = "UPDATE lists SET exported = exported + ?2 WHERE id = ?1",
-	[Q_VSENT_ADD] =
-		"INSERT OR IGNORE INTO version_sent(run_id, contact_id, export_id, first_at)"
-		" VALUES (?1, ?2, ?3, ?4)",
-	[Q_RUN_EXPORTED_ADD] = "UPDATE runs SET exported = exported + ?2 WHERE id = ?1",
-	[Q_EXPORT_DONE] = "UPDATE exports SET rows = ?2 WHERE id = ?1",
-	[Q_REFRESH_OPEN] = "SELECT id, coalesce(list_id, 0) FROM runs WHERE kind = 'refresh'"
-			   " AND finished_at IS NULL ORDER BY id DESC LIMIT 1",
-	/* Contacts a rep asked to re-verify (reverify) come first, whatever
-	 * their age; then the due contacts that are leads in the funnel (a
-	 * stale MQL, HQL or SQL matters more than a cold lead), stalest
-	 * first; then the other due contacts, stalest first.  Three parts, so
-	 * that the last still walks contacts_by_age; the CROSS JOINs keep the
-	 * first two walking the small reverify and stages tables rather than
-	 * every contact. */
-	[Q_PLAN_ALL] =
-		"INSERT INTO refresh_plan(run_id, rank, contact_id)"
-		" SELECT ?1, row_number() OVER (ORDER BY k, verified_at, id), id FROM"
-		" (SELECT 0 AS k, c.id, c.verified_at FROM reverify r"
-		"  CROSS JOIN contacts c ON c.id = r.contact_id WHERE c.suppressed = 0"
-		"  UNION ALL SELECT 1, c.id, c.verified_at FROM stages g"
-		"  CROSS JOIN contacts c ON c.id = g.contact_id WHERE g.stage IN " IN_FUNNEL
-		"  AND c.suppressed = 0 AND c.verified_at < ?2"
-		"  AND c.id NOT IN (SELECT contact_id FROM reverify)"
-		"  UNION ALL SELECT 2, id, verified_at FROM"
-		"  (SELECT id, verified_at FROM contacts WHERE suppressed = 0 AND verified_at < ?2"
-		"   AND id NOT IN (SELECT contact_id FROM reverify)"
-		"   AND id NOT IN (SELECT contact_id FROM stages WHERE stage IN " IN_FUNNEL ")"
-		"   ORDER BY verified_at, id LIMIT ?3)"
-		"  ORDER BY k, verified_at, id LIMIT ?3)",
-	[Q_PLAN_LIST] =
-		"INSERT INTO refresh_plan(run_id, rank, contact_id)"
-		" SELECT ?1, row_number() OVER (ORDER BY k, verified_at, id), id FROM"
-		" (SELECT 0 AS k, c.id, c.verified_at FROM reverify r"
-		"  CROSS JOIN members m ON m.run_id = ?4 AND m.contact_id = r.contact_id"
-		"  CROSS JOIN contacts c ON c.id = r.contact_id WHERE c.suppressed = 0"
-		"  UNION ALL SELECT 1, c.id, c.verified_at FROM stages g"
-		"  CROSS JOIN members m ON m.run_id = ?4 AND m.contact_id = g.contact_id"
-		"  CROSS JOIN contacts c ON c.id = g.contact_id WHERE g.stage IN " IN_FUNNEL
-		"  AND c.suppressed = 0 AND c.verified_at < ?2"
-		"  AND c.id NOT IN (SELECT contact_id FROM reverify)"
-		"  UNION ALL SELECT 2, id, verified_at FROM"
-		"  (SELECT c.id, c.verified_at FROM members m JOIN contacts c ON c.id = "
-		"m.contact_id"
-		"   WHERE m.run_id = ?4 AND c.suppressed = 0 AND c.verified_at < ?2"
-		"   AND c.id NOT IN (SELECT contact_id FROM reverify)"
-		"   AND c.id NOT IN (SELECT contact_id FROM stages WHERE stage IN " IN_FUNNEL ")"
-		"   ORDER BY c.verified_at, c.id LIMIT ?3)"
-		"  ORDER BY k, verified_at, id LIMIT ?3)",
-	[Q_PLAN_EACH] =
-		"SELECT c.id, c.address, c.status, c.verified_at, p.rank FROM refresh_plan p"
-		" JOIN contacts c ON c.id = p.contact_id WHERE p.run_id = ?1 AND p.done = 0"
-		" AND c.suppressed = 0 ORDER BY p.rank LIMIT ?2",
-	[Q_CONTACT_GET] = "SELECT status FROM contacts WHERE id = ?1",
-	[Q_CONTACT_SET] = "UPDATE contacts SET status = ?2, reason = ?3, flags = ?4, mx = ?5,"
-			  " provider = ?6, verified_at = ?7 WHERE id = ?1 AND suppressed <> 1"
-			  " AND (?2 <> 3 OR status = 3)",
-	[Q_PLAN_DONE] = "UPDATE refresh_plan SET done = 1, changed = ?3 WHERE run_id = ?1"
-			" AND rank = ?2",
-	[Q_LIST_VERSION] = "SELECT coalesce(current_run, 0) FROM lists WHERE id = ?1",
-	[Q_REVERIFY_DONE] = "DELETE FROM reverify WHERE contact_id = ?1",
-	/* a rep's own request, if there is one, stays as it was */
-	[Q_REVERIFY_KEPT] = "INSERT INTO reverify(contact_id, requested_at, why)"
-			    " VALUES (?1, ?2, 'unknown') ON CONFLICT (contact_id) DO NOTHING",
-	[Q_PROFILE_PUT] =
-		"INSERT INTO profiles(contact_id, title, company, industry, region, employees,"
-		" updated_at, first_name, last_name, name)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT (contact_id) DO"
-		" UPDATE SET title = coalesce(excluded.title, title),"
-		" company = coalesce(excluded.company, company),"
-		" industry = coalesce(excluded.industry, industry),"
-		" region = coalesce(excluded.region, region),"
-		" employees = coalesce(excluded.employees, employees),"
-		" first_name = coalesce(excluded.first_name, first_name),"
-		" last_name = coalesce(excluded.last_name, last_name),"
-		" name = coalesce(excluded.name, name),"
-		" updated_at = excluded.updated_at",
-	/* Only a repeated event_id is ignored; a row the table refuses is
-	 * an error. */
-	[Q_EVENT_ADD] = "INSERT INTO events(event_id, address, account, type, channel, asset,"
-			" occurred_at, count, props, run_id)"
-			" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
-			" ON CONFLICT (event_id) DO NOTHING",
-#define EVENT_COLS                                                                                 \
-	"SELECT event_id, address, account, type, channel, asset, occurred_at,"                    \
-	" coalesce(count, -1), props FROM events"
-	[Q_EVENTS_ADDR] = EVENT_COLS
-	" WHERE address IS NOT NULL ORDER BY address, occurred_at, event_id",
-	[Q_EVENTS_ADDR_ONE] = EVENT_COLS " WHERE address = ?1 ORDER BY occurred_at, event_id",
-	[Q_EVENTS_ACCT] = EVENT_COLS
-	" WHERE account IS NOT NULL ORDER BY account, occurred_at, event_id",
-	[Q_EVENTS_ACCT_ONE] = EVENT_COLS " WHERE account = ?1 ORDER BY occurred_at, event_id",
-#define LEAD_COLS0                                                                                 \
-	"SELECT c.id, c.address, c.domain, c.status, c.flags, c.verified_at, c.suppressed,"        \
-	" c.source, p.title, p.company, p.industry, p.region, coalesce(p.employees, -1),"          \
-	" coalesce(g.stage, 'lead'), coalesce(g.since, 0), p.first_name, p.last_name, p.name"
-/* the account, schema 5; a database read without the upgrade has none */
-#define LEAD_COLS LEAD_COLS0 ", c.account"
-#define LEAD_COLS_OLD LEAD_COLS0 ", NULL"
-#define LEAD_JOIN                                                                                  \
-	" LEFT JOIN profiles p ON p.contact_id = c.id"                                             \
-	" LEFT JOIN stages g ON g.contact_id = c.id"
-#define LEADS_ONE " FROM contacts c" LEAD_JOIN " WHERE c.address = ?1"
-	[Q_LEADS_ONE] = LEAD_COLS LEADS_ONE,
-	[Q_LEADS_ONE_OLD] = LEAD_COLS_OLD LEADS_ONE,
-	/* The address order alone, from the address index without touching
-	 * the rows; then the rows in rowid order, a sequential read (leads.c
-	 * puts them back in address order). */
-	[Q_LEADS_ORDER_ALL] = "SELECT id FROM contacts ORDER BY address",
-	[Q_LEADS_ORDER_LIST] = "SELECT c.id FROM members m JOIN contacts c ON c.id = m.contact_id"
-			       " WHERE m.run_id = ?1 ORDER BY c.address",
-#define LEADS_ROWS_ALL " FROM contacts c" LEAD_JOIN " ORDER BY c.id"
-#define LEADS_ROWS_LIST                                                                            \
-	" FROM members m JOIN contacts c ON c.id = m.contact_id" LEAD_JOIN                         \
-	" WHERE m.run_id = ?1 ORDER BY m.contact_id"
-	[Q_LEADS_ROWS_ALL] = LEAD_COLS LEADS_ROWS_ALL,
-	[Q_LEADS_ROWS_LIST] = LEAD_COLS LEADS_ROWS_LIST,
-	[Q_LEADS_ROWS_ALL_OLD] = LEAD_COLS_OLD LEADS_ROWS_ALL,
-	[Q_LEADS_ROWS_LIST_OLD] = LEAD_COLS_OLD LEADS_ROWS_LIST,
-	/* every contact event in storage order (rowid), not through the
-	 * address index: the caller groups them */
-	[Q_LEADS_EVENTS] = EVENT_COLS " WHERE address IS NOT NULL ORDER BY id",
-	[Q_QEVIDENCE_ADD] =
-		"INSERT INTO qevidence(contact_id, framework, criterion, status, confidence,"
-		" source, at, valid_until, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-	[Q_QEVIDENCE_EACH] = "SELECT framework, criterion, status, confidence, source, at,"
-			     " coalesce(valid_until, 0), note FROM qevidence WHERE contact_id = ?1"
-			     " ORDER BY at, id",
-	[Q_STAGE_SET] = "INSERT INTO stages(contact_id, stage, since) VALUES (?1, ?2, ?3)"
-			" ON CONFLICT (contact_id) DO UPDATE SET stage = excluded.stage,"
-			" since = excluded.since",
-	[Q_MOVE_ADD] =
-		"INSERT INTO moves(contact_id, from_stage, to_stage, at, why, score, who, reason,"
-		" note) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-#define MOVE_COLS                                                                                  \
-	"SELECT m.from_stage, m.to_stage, m.at, m.why, m.score, m.who, m.reason, m.note,"          \
-	" c.source, c.address FROM moves m JOIN contacts c ON c.id = m.contact_id"
-	[Q_MOVES_ONE] = MOVE_COLS " WHERE m.contact_id = ?1 ORDER BY m.at, m.id",
-	[Q_MOVES_ALL] = MOVE_COLS " ORDER BY m.at, m.id",
-	[Q_REVERIFY_ADD] =
-		"INSERT INTO reverify(contact_id, requested_at, why) VALUES (?1, ?2, ?3)"
-		" ON CONFLICT (contact_id) DO UPDATE SET requested_at = excluded.requested_at,"
-		" why = excluded.why",
-	[Q_STAGE_GET] = "SELECT coalesce((SELECT stage FROM stages WHERE contact_id = ?1), 'lead')",
-	[Q_FUNNEL] = "SELECT (SELECT count(*) FROM contacts),"
-		     " (SELECT count(DISTINCT contact_id) FROM moves"
-		     "  WHERE to_stage IN ('mql', 'pql', 'hql', 'sal', 'sql')),"
-		     " (SELECT count(DISTINCT contact_id) FROM moves WHERE to_stage = 'sql')",
-	[Q_PLAN_COUNTS] = "SELECT count(*), coalesce(sum(p.done), 0), coalesce(sum(p.changed), 0),"
-			  " coalesce(sum(c.suppressed <> 0), 0) FROM refresh_plan p"
-			  " JOIN contacts c ON c.id = p.contact_id WHERE p.run_id = ?1",
-};
-
 enum lg_status store_fail(struct store *s, const char *what, struct lg_err *err)
 {
 	int code = sqlite3_extended_errcode(s->db), prim = code & 0xff;
@@ -571,20 +291,26 @@ enum lg_status store_need(struct store *s, int version, struct lg_err *err)
 		s->path, s->version);
 }
 
-sqlite3_stmt *store_stmt(struct store *s, enum stmt_id id)
+sqlite3_stmt *store_stmt(struct store *s, const char *sql)
 {
-	if (!s->q[id]) {
-		if (sqlite3_prepare_v3(s->db, sql[id], -1, SQLITE_PREPARE_PERSISTENT, &s->q[id],
-				       NULL) != SQLITE_OK) {
-			/* The SQL is ours and the schema migrated: a bug. */
-			BUG("statement %d prepares against the migrated schema: %s", (int)id,
-			    sqlite3_errmsg(s->db));
-		}
-	} else {
-		sqlite3_reset(s->q[id]);
-		sqlite3_clear_bindings(s->q[id]);
+	/* open addressing on the text's address (Fibonacci hashing) */
+	size_t h = (size_t)(((uint64_t)(uintptr_t)sql * 0x9E3779B97F4A7C15u) >> 56) % STORE_STMTS;
+	while (s->stmt[h].sql && s->stmt[h].sql != sql)
+		h = (h + 1) % STORE_STMTS;
+	if (s->stmt[h].sql) {
+		sqlite3_reset(s->stmt[h].q);
+		sqlite3_clear_bindings(s->stmt[h].q);
+		return s->stmt[h].q;
 	}
-	return s->q[id];
+	if (++s->nstmt >= STORE_STMTS / 2)
+		BUG("more than %d statements: raise STORE_STMTS", STORE_STMTS / 2);
+	if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->stmt[h].q, NULL) !=
+	    SQLITE_OK)
+		/* The SQL is ours and the schema migrated: a bug. */
+		BUG("a statement does not prepare against the migrated schema: %s: %s",
+		    sqlite3_errmsg(s->db), sql);
+	s->stmt[h].sql = sql;
+	return s->stmt[h].q;
 }
 
 /* Step q to the end, calling row(q) for each row; fn's status stops it. */
@@ -1033,8 +759,8 @@ void store_close(struct store *s)
 		return;
 	if (s->in_tx)
 		store_rollback(s);
-	for (int i = 0; i < Q_COUNT; i++)
-		sqlite3_finalize(s->q[i]);
+	for (unsigned i = 0; i < STORE_STMTS; i++)
+		sqlite3_finalize(s->stmt[i].q);
 	sqlite3_close(s->db);
 	free(s->path);
 	free(s->source.text);

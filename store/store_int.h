@@ -6,89 +6,17 @@
 
 #include <sqlite3.h>
 
-/* Every statement the store runs, prepared once on first use. */
-enum stmt_id {
-	Q_CONTACT_FIND,
-	Q_CONTACT_INSERT,
-	Q_CONTACT_UPDATE,
-	Q_LIST_SOURCE,
-	Q_EVIDENCE_ADD,
-	Q_MEMBER_ADD,
-	Q_MEMBER_ROW_ADD,
-	Q_RUN_HEADER,
-	Q_RUN_HEADER_GET,
-	Q_LIST_FIND,
-	Q_LIST_ADD,
-	Q_RUN_ADD,
-	Q_RUN_FIND_OPEN,
-	Q_RUN_DROP_OPEN,
-	Q_RUN_DROP_OPEN_ROWS,
-	Q_RUN_ABANDON,
-	Q_RUN_DONE,
-	Q_RUN_COUNT,
-	Q_LIST_SET_CURRENT,
-	Q_SUPPRESSED_ALL,
-	Q_DOMAIN_GET,
-	Q_DOMAIN_PUT,
-	Q_BOUNCE_ADD,
-	Q_CONTACT_BY_ADDRESS,
-	Q_SUPPRESS_ADD,
-	Q_SUPPRESS_HARD,
-	Q_CONTACT_SUPPRESS,
-	Q_CONTACT_HARD,
-	Q_EVIDENCE_BOUNCE,
-	Q_SENT_BOUNCED,
-	Q_LIST_BOUNCED_ADD,
-	Q_VSENT_BOUNCED,
-	Q_RUN_BOUNCED_ADD,
-	Q_LIST_GET,
-	Q_LIST_WINDOWS,
-	Q_LIST_WINDOWS_OLD,
-	Q_EXPORT_ADD,
-	Q_SENT_ADD,
-	Q_LIST_EXPORTED_ADD,
-	Q_VSENT_ADD,
-	Q_RUN_EXPORTED_ADD,
-	Q_EXPORT_DONE,
-	Q_REFRESH_OPEN,
-	Q_PLAN_ALL,
-	Q_PLAN_LIST,
-	Q_PLAN_EACH,
-	Q_CONTACT_GET,
-	Q_CONTACT_SET,
-	Q_PLAN_DONE,
-	Q_PLAN_COUNTS,
-	Q_LIST_VERSION,
-	Q_REVERIFY_DONE,
-	Q_REVERIFY_KEPT,
-	Q_PROFILE_PUT,
-	Q_EVENT_ADD,
-	Q_EVENTS_ADDR,
-	Q_EVENTS_ADDR_ONE,
-	Q_EVENTS_ACCT,
-	Q_EVENTS_ACCT_ONE,
-	Q_LEADS_ONE,
-	Q_QEVIDENCE_ADD,
-	Q_QEVIDENCE_EACH,
-	Q_STAGE_SET,
-	Q_MOVE_ADD,
-	Q_MOVES_ONE,
-	Q_MOVES_ALL,
-	Q_REVERIFY_ADD,
-	Q_FUNNEL,
-	Q_STAGE_GET,
-	Q_LEADS_ONE_OLD, /* Q_LEADS_*_OLD: of a database before schema 5 (no account) */
-	/* every lead read at once (leads.c): their order, their rows in
-	 * storage order, their events in storage order */
-	Q_LEADS_ORDER_ALL,
-	Q_LEADS_ORDER_LIST,
-	Q_LEADS_ROWS_ALL,
-	Q_LEADS_ROWS_LIST,
-	Q_LEADS_ROWS_ALL_OLD,
-	Q_LEADS_ROWS_LIST_OLD,
-	Q_LEADS_EVENTS,
-	Q_COUNT
-};
+/*
+ * Every statement the store runs is a `static const char sql_...[]` next
+ * to the function that binds it, prepared on its first use on a
+ * connection and kept: the cache is keyed by the text's address, so a
+ * statement is one name and one place.  STORE_STMTS bounds how many a
+ * connection may keep (a power of two, well above the ~80 there are).
+ */
+#define STORE_STMTS 256
+/* Statements more than one file binds. */
+extern const char store_sql_contact_find[];
+extern const char store_sql_list_version[];
 
 struct store {
 	sqlite3 *db;
@@ -98,7 +26,11 @@ struct store {
 	 * next one before looking it up (records.c). */
 	bool insert_first;
 	int version; /* the schema's version (a reader may open an older one) */
-	sqlite3_stmt *q[Q_COUNT];
+	struct {
+		const char *sql; /* the statement's text (static); NULL: a free slot */
+		sqlite3_stmt *q;
+	} stmt[STORE_STMTS];
+	unsigned nstmt;
 	char mx[256]; /* store_domain_get's answer, until the next call */
 	/* The source of the list whose verdicts are being recorded, read
 	 * once (a list's source never changes). */
@@ -120,7 +52,7 @@ struct store {
 enum lg_status store_need(struct store *s, int version, struct lg_err *err);
 
 /* The statement, reset and unbound, ready to bind. */
-sqlite3_stmt *store_stmt(struct store *s, enum stmt_id id);
+sqlite3_stmt *store_stmt(struct store *s, const char *sql);
 
 /* A SQLite failure as a status and message naming the database: busy and
  * locked are temporary (LG_ETEMP), the rest are I/O errors (LG_EIO). */
