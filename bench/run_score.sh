@@ -6,7 +6,8 @@
 # contacts on 200,000 domains; 990,000 of them valid), in its own
 # directory build/bench/score: one database made by `verify --no-dns
 # --list world` at T0 and `events import` of EVENTS NDJSON lines
-# (gen_store.py events --seed 1) at T1, both by AFTER.  Then RUNS rounds,
+# (gen_store.py events --seed 1) at T1, both by BEFORE (AFTER reads an
+# older schema as it is: --dry-run opens it read-only, without upgrading).  Then RUNS rounds,
 # the order of the four runs rotated each round (interleaved):
 #
 #   raw-rowid  the sqlite3 shell: score's lead query (every contact with
@@ -80,11 +81,11 @@ fi
 say "making the database (verify --no-dns --list world, events import) ..."
 rm -f "$db" "$db-wal" "$db-shm"
 rc=0
-"$AFTER" --db "$db" --now "$T0" verify -c "$conf" --no-dns --list world \
+"$BEFORE" --db "$db" --now "$T0" verify -c "$conf" --no-dns --list world \
 	"$world/contacts.csv" -o /dev/null 2>"$sdir/verify.err" || rc=$?
 # exit 1: with --no-dns every verdict is unknown and the gate blocks
 [[ $rc == 0 || $rc == 1 ]] || die "verify failed (exit $rc): see $sdir/verify.err"
-"$AFTER" --db "$db" --now "$T1" events -c "$conf" import "$events" 2>"$sdir/events.err" ||
+"$BEFORE" --db "$db" --now "$T1" events -c "$conf" import "$events" 2>"$sdir/events.err" ||
 	die "events import failed: see $sdir/events.err"
 contacts=$("$SQLITE3" "$db" "SELECT count(*) FROM contacts")
 
