@@ -237,18 +237,6 @@ enum lg_status store_writer_start(struct store_writer **out, struct store *s,
 		free(r);
 		return st;
 	}
-	/* evidence's CHECK (how IN ('verify', 'refresh', 'bounce')) is
-	 * evaluated against a temporary table SQLite builds for every row
-	 * inserted (the value is bound), which cost as much as the rest of
-	 * the evidence insert; this connection writes only what
-	 * store_verify_row gives, whose `how` is the literal 'verify'. */
-	if (sqlite3_exec(r->store->db, "PRAGMA ignore_check_constraints = ON", NULL, NULL, NULL) !=
-	    SQLITE_OK) {
-		st = store_fail(r->store, "opening the writer's connection", err);
-		store_close(r->store);
-		free(r);
-		return st;
-	}
 	r->run = *run;
 	r->now = now;
 	r->cap = batch;

@@ -240,12 +240,57 @@ static void test_writer_idle_commit(void **state)
 	store_close(s);
 }
 
+/*
+ * The writer's connection enforces evidence's CHECK on `how`, as every
+ * other connection does (it once switched off every CHECK to save the
+ * one on `how`).  The writer records only `verify`, so the test puts a
+ * CHECK in evidence's place that refuses it, by hand: each row's contact
+ * and member are recorded, its evidence is refused (INSERT OR IGNORE:
+ * left out, not an error).
+ */
+static void test_writer_checks_evidence(void **state)
+{
+	char path[512], addr[64];
+	struct store_run run;
+	struct store_writer *w = NULL;
+	struct lg_err e = {{0}};
+	enum { N = 5 };
+	(void)state;
+
+	db_path(path, sizeof(path), "check.db");
+	struct store *s = open_write(path);
+	begin(s);
+	assert_int_equal(store_verify_begin(s, "C", NULL, "c.csv", "C", T0, &run, &e), LG_OK);
+	commit(s);
+	by_hand(path, "BEGIN; DROP TABLE evidence;"
+		      " CREATE TABLE evidence(contact_id INTEGER NOT NULL, run_id INTEGER NOT NULL,"
+		      " how TEXT NOT NULL CHECK (how = 'refresh' OR how = 'bounce'),"
+		      " status INTEGER NOT NULL, reason INTEGER NOT NULL, flags INTEGER NOT NULL,"
+		      " mx TEXT NOT NULL, provider TEXT NOT NULL, verified_at INTEGER NOT NULL,"
+		      " PRIMARY KEY (contact_id, run_id)) STRICT, WITHOUT ROWID; COMMIT");
+	assert_int_equal(store_writer_start(&w, s, &run, T0, 2, &e), LG_OK);
+	for (int i = 0; i < N; i++) {
+		snprintf(addr, sizeof(addr), "u%d@d.example", i);
+		struct store_verdict v = verdict(addr, VERIFY_DELIVERABLE, VERIFY_R_OK, 0, T0);
+		assert_int_equal(store_writer_verdict(w, &v, &e), LG_OK);
+	}
+	assert_int_equal(store_writer_finish(w, &e), LG_OK);
+	store_writer_free(w);
+	assert_int_equal(q1(path, "SELECT count(*) FROM members WHERE run_id = %lld",
+			    (long long)run.id),
+			 N);
+	assert_int_equal(q1(path, "SELECT count(*) FROM contacts"), N);
+	assert_int_equal(q1(path, "SELECT count(*) FROM evidence"), 0);
+	store_close(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_writer),
 		cmocka_unit_test(test_writer_known_and_new),
 		cmocka_unit_test(test_writer_idle_commit),
+		cmocka_unit_test(test_writer_checks_evidence),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
