@@ -113,8 +113,8 @@ static enum lg_status write_batches(struct store_writer *r, unsigned n, struct l
 		for (size_t i = 0; i < b->nd && st == LG_OK; i++)
 			st = store_domain_put(r->store, b->d[i].domain, b->d[i].len, &b->d[i].res,
 					      err);
-		for (size_t i = 0; i < b->nv && st == LG_OK; i++)
-			st = store_verify_row(r->store, &r->run, &b->v[i], r->now, err);
+		if (st == LG_OK)
+			st = store_verify_rows(r->store, &r->run, b->v, b->nv, r->now, err);
 	}
 	r->tx_batches += n;
 	if (st != LG_OK)
