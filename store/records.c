@@ -360,8 +360,8 @@ enum lg_status store_verify_row(struct store *s, const struct store_run *run,
  * B-tree work of one small row) is paid once a slice, not once a row.
  * The rows are in the order given, so INSERT OR IGNORE keeps the first
  * of a contact's rows in a slice, as it does row by row.  32 rows (the
- * texts below hold SLICE each): 64 saved no more and made the peak RSS
- * of a 1M-row `verify --list` 17 MB larger (bench/RESULTS.md).
+ * texts below hold SLICE each): 64 saved no more instructions, and every
+ * 1M-row `verify --list` with it peaked 17 MB higher (bench/RESULTS.md).
  */
 #define SLICE 32
 #define EV1 "(?, ?, 'verify', ?, ?, ?, ?, ?, ?)"
