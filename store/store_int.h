@@ -76,6 +76,12 @@ enum lg_status store_profile_put(struct store *s, int64_t contact_id, const stru
 /* Bind a string, NULL (SQL NULL) for NULL or "". */
 void store_bind_opt(sqlite3_stmt *q, int i, const char *v);
 
+/* store_verify_row of v[0..n), in slices that share statements (the
+ * writer's). */
+enum lg_status store_verify_rows(struct store *s, const struct store_run *run,
+				 const struct store_verdict *v, size_t n, int64_t now,
+				 struct lg_err *err);
+
 /* Add the evidence of contact's verdict v by run (once per contact and run). */
 enum lg_status store_evidence_add(struct store *s, int64_t contact, int64_t run, const char *how,
 				  const struct store_verdict *v, struct lg_err *err);

@@ -113,8 +113,8 @@ static enum lg_status write_batches(struct store_writer *r, unsigned n, struct l
 		for (size_t i = 0; i < b->nd && st == LG_OK; i++)
 			st = store_domain_put(r->store, b->d[i].domain, b->d[i].len, &b->d[i].res,
 					      err);
-		for (size_t i = 0; i < b->nv && st == LG_OK; i++)
-			st = store_verify_row(r->store, &r->run, &b->v[i], r->now, err);
+		if (st == LG_OK)
+			st = store_verify_rows(r->store, &r->run, b->v, b->nv, r->now, err);
 	}
 	r->tx_batches += n;
 	if (st != LG_OK)
@@ -234,18 +234,6 @@ enum lg_status store_writer_start(struct store_writer **out, struct store *s,
 	struct store_writer *r = lg_xcalloc(1, sizeof(*r));
 	enum lg_status st = store_open(&r->store, store_path(s), STORE_WRITE, err);
 	if (st != LG_OK) {
-		free(r);
-		return st;
-	}
-	/* evidence's CHECK (how IN ('verify', 'refresh', 'bounce')) is
-	 * evaluated against a temporary table SQLite builds for every row
-	 * inserted (the value is bound), which cost as much as the rest of
-	 * the evidence insert; this connection writes only what
-	 * store_verify_row gives, whose `how` is the literal 'verify'. */
-	if (sqlite3_exec(r->store->db, "PRAGMA ignore_check_constraints = ON", NULL, NULL, NULL) !=
-	    SQLITE_OK) {
-		st = store_fail(r->store, "opening the writer's connection", err);
-		store_close(r->store);
 		free(r);
 		return st;
 	}

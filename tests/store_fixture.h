@@ -28,7 +28,7 @@
 #include <cmocka.h>
 
 #define DAY ((int64_t)86400)
-#define SCHEMA_LATEST 6          /* the migrations in store/store.c */
+#define SCHEMA_LATEST 7          /* the migrations in store/store.c */
 #define T0 ((int64_t)1763800000) /* 2025-11-22T08:26:40Z: any fixed time will do */
 
 static __attribute__((unused)) char tmpdir[256];
@@ -538,14 +538,37 @@ static __attribute__((unused)) void by_hand(const char *path, const char *sql)
 }
 
 /*
- * Undo the migrations after 1, 2 or 3 on a database the store made, by hand:
+ * Undo the migrations after 1, 2, 3, 4 or 6 on a database the store made, by hand:
  * what is left is a database of that schema (the tables and columns its
  * migrations made, the data they hold).  The test has no copy of the old
  * migrations' SQL; this is the nearest thing to a database made by an
  * earlier leadgate.
  */
+/* evidence's table as schemas 1 to 6 made it, `how` checked against an
+ * IN list */
+#define EVIDENCE_V6_SQL                                                                            \
+	"CREATE TABLE evidence("                                                                   \
+	" contact_id INTEGER NOT NULL REFERENCES contacts(id),"                                    \
+	" run_id INTEGER NOT NULL REFERENCES runs(id),"                                            \
+	" how TEXT NOT NULL CHECK (how IN ('verify', 'refresh', 'bounce')),"                       \
+	" status INTEGER NOT NULL,"                                                                \
+	" reason INTEGER NOT NULL,"                                                                \
+	" flags INTEGER NOT NULL,"                                                                 \
+	" mx TEXT NOT NULL,"                                                                       \
+	" provider TEXT NOT NULL,"                                                                 \
+	" verified_at INTEGER NOT NULL,"                                                           \
+	" PRIMARY KEY (contact_id, run_id)) STRICT, WITHOUT ROWID"
+
+static __attribute__((unused)) void downgrade_to_v6(const char *path)
+{
+	by_hand(path, "BEGIN; ALTER TABLE evidence RENAME TO evidence_v7; " EVIDENCE_V6_SQL
+		      "; INSERT INTO evidence SELECT * FROM evidence_v7; DROP TABLE evidence_v7;"
+		      " PRAGMA user_version = 6; COMMIT");
+}
+
 static __attribute__((unused)) void downgrade_to_v4(const char *path)
 {
+	downgrade_to_v6(path);
 	by_hand(path, "BEGIN; ALTER TABLE contacts DROP COLUMN account; PRAGMA user_version = 4;"
 		      " COMMIT");
 }

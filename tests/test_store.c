@@ -542,6 +542,75 @@ static void test_account_recorded_and_migrated(void **state)
 	store_close(s);
 }
 
+/*
+ * Schema 7: evidence's CHECK on `how` without an IN list (which SQLite
+ * evaluated by building a temporary table for every row inserted).  A
+ * database of schema 6 is migrated with every evidence row as it was,
+ * to the table a new database has; the CHECK still refuses a `how` it
+ * does not know.
+ */
+#define EVIDENCE_ROWS                                                                              \
+	"SELECT count(*) || ': ' || group_concat(r, '; ') FROM (SELECT contact_id || ' ' ||"       \
+	" run_id || ' ' || how || ' ' || status || ' ' || reason || ' ' || flags || ' ' || mx ||"  \
+	" ' ' || provider || ' ' || verified_at AS r FROM evidence ORDER BY contact_id, run_id)"
+#define EVIDENCE_SQL "SELECT sql FROM sqlite_schema WHERE name = 'evidence'"
+
+static void test_evidence_check_migrated(void **state)
+{
+	char path[512], fresh_path[512], want[2048], got[2048];
+	(void)state;
+
+	db_path(fresh_path, sizeof(fresh_path), "fresh7.db");
+	store_close(open_write(fresh_path));
+	qtext(fresh_path, want, sizeof(want), EVIDENCE_SQL);
+	assert_non_null(
+		strstr(want, "CHECK (how = 'verify' OR how = 'refresh' OR how = 'bounce')"));
+	assert_null(strstr(want, " IN ("));
+
+	/* evidence of each kind: two verify runs, a refresh's and a bounce's */
+	db_path(path, sizeof(path), "v6.db");
+	struct store *s = open_write(path);
+	const char *addr[] = {"a@x.com", "b@y.org", "c@z.net"};
+	verified_list(s, "L", addr, 3, T0);
+	verified_list(s, "L", addr, 2, T0 + DAY);
+	store_close(s);
+	by_hand(path,
+		"INSERT INTO evidence SELECT id, 2, 'refresh', 2, 0, 0, '', '', 9 FROM contacts"
+		" WHERE address = 'c@z.net';"
+		" INSERT INTO evidence SELECT id, 3, 'bounce', 3, 1, 4, 'mx.x.com', 'other', 10"
+		" FROM contacts WHERE address = 'a@x.com'");
+	downgrade_to_v6(path);
+	assert_int_equal(q1(path, "PRAGMA user_version"), 6);
+	assert_non_null(strstr(qtext(path, got, sizeof(got), EVIDENCE_SQL),
+			       "CHECK (how IN ('verify', 'refresh', 'bounce'))"));
+	char rows[2048];
+	qtext(path, rows, sizeof(rows), EVIDENCE_ROWS);
+	assert_int_equal(strncmp(rows, "7: ", 3), 0);
+	assert_non_null(strstr(rows, " refresh "));
+	assert_non_null(strstr(rows, " bounce "));
+
+	/* Opened for writing: migrated, the evidence as it was. */
+	s = open_write(path);
+	store_close(s);
+	assert_int_equal(q1(path, "PRAGMA user_version"), SCHEMA_LATEST);
+	assert_string_equal(qtext(path, got, sizeof(got), EVIDENCE_SQL), want);
+	assert_string_equal(qtext(path, got, sizeof(got), EVIDENCE_ROWS), rows);
+	assert_string_equal(qtext(path, got, sizeof(got), SCHEMA_TABLES),
+			    qtext(fresh_path, want, sizeof(want), SCHEMA_TABLES));
+
+	/* The CHECK holds: a `how` it does not know is refused. */
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+				      "INSERT INTO evidence VALUES (2, 1, 'export', 0, 0, 0, '',"
+				      " '', 0)",
+				      NULL, NULL, NULL),
+			 SQLITE_CONSTRAINT);
+	assert_int_equal(sqlite3_extended_errcode(db), SQLITE_CONSTRAINT_CHECK);
+	sqlite3_close(db);
+	assert_int_equal(q1(path, "SELECT count(*) FROM evidence"), 7);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -554,6 +623,7 @@ int main(void)
 		cmocka_unit_test(test_migrate_from_v1),
 		cmocka_unit_test(test_read_v1_database),
 		cmocka_unit_test(test_account_recorded_and_migrated),
+		cmocka_unit_test(test_evidence_check_migrated),
 		cmocka_unit_test(test_windows_from_v2),
 		cmocka_unit_test(test_begin_after_other_writer_verify),
 		cmocka_unit_test(test_begin_after_other_writer_domain),

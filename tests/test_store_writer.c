@@ -240,12 +240,171 @@ static void test_writer_idle_commit(void **state)
 	store_close(s);
 }
 
+/*
+ * The writer's connection enforces evidence's CHECK on `how`, as every
+ * other connection does (it once switched off every CHECK to save the
+ * one on `how`).  The writer records only `verify`, so the test puts a
+ * CHECK in evidence's place that refuses it, by hand: each row's contact
+ * and member are recorded, its evidence is refused (INSERT OR IGNORE:
+ * left out, not an error).
+ */
+static void test_writer_checks_evidence(void **state)
+{
+	char path[512], addr[64];
+	struct store_run run;
+	struct store_writer *w = NULL;
+	struct lg_err e = {{0}};
+	enum { N = 5 };
+	(void)state;
+
+	db_path(path, sizeof(path), "check.db");
+	struct store *s = open_write(path);
+	begin(s);
+	assert_int_equal(store_verify_begin(s, "C", NULL, "c.csv", "C", T0, &run, &e), LG_OK);
+	commit(s);
+	by_hand(path, "BEGIN; DROP TABLE evidence;"
+		      " CREATE TABLE evidence(contact_id INTEGER NOT NULL, run_id INTEGER NOT NULL,"
+		      " how TEXT NOT NULL CHECK (how = 'refresh' OR how = 'bounce'),"
+		      " status INTEGER NOT NULL, reason INTEGER NOT NULL, flags INTEGER NOT NULL,"
+		      " mx TEXT NOT NULL, provider TEXT NOT NULL, verified_at INTEGER NOT NULL,"
+		      " PRIMARY KEY (contact_id, run_id)) STRICT, WITHOUT ROWID; COMMIT");
+	assert_int_equal(store_writer_start(&w, s, &run, T0, 2, &e), LG_OK);
+	for (int i = 0; i < N; i++) {
+		snprintf(addr, sizeof(addr), "u%d@d.example", i);
+		struct store_verdict v = verdict(addr, VERIFY_DELIVERABLE, VERIFY_R_OK, 0, T0);
+		assert_int_equal(store_writer_verdict(w, &v, &e), LG_OK);
+	}
+	assert_int_equal(store_writer_finish(w, &e), LG_OK);
+	store_writer_free(w);
+	assert_int_equal(q1(path, "SELECT count(*) FROM members WHERE run_id = %lld",
+			    (long long)run.id),
+			 N);
+	assert_int_equal(q1(path, "SELECT count(*) FROM contacts"), N);
+	assert_int_equal(q1(path, "SELECT count(*) FROM evidence"), 0);
+	store_close(s);
+}
+
+/*
+ * The writer records a batch in slices of rows that share statements;
+ * what it records is what store_verify_row records row by row: the same
+ * contacts, evidence, members, member rows and profiles, with a contact
+ * named twice in a slice and in two slices, rows without an address,
+ * without a row, with a profile, and a short slice at each batch's end.
+ */
+/* Every row of table at path, in its order, each value as hex, into buf. */
+static const char *table_rows(const char *path, const char *table, char *buf, size_t cap)
+{
+	sqlite3 *db;
+	sqlite3_stmt *q;
+	char sql[128];
+	size_t n = 0;
+
+	snprintf(sql, sizeof(sql), "SELECT * FROM %s", table);
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
+	while (sqlite3_step(q) == SQLITE_ROW)
+		for (int c = 0; c < sqlite3_column_count(q); c++) {
+			const unsigned char *v = sqlite3_column_blob(q, c);
+			int len = sqlite3_column_bytes(q, c);
+			for (int i = 0; i < len && n + 3 < cap; i++)
+				n += (size_t)snprintf(buf + n, cap - n, "%02x", v[i]);
+			if (n + 2 < cap)
+				buf[n++] = c + 1 < sqlite3_column_count(q) ? '|' : '\n';
+		}
+	assert_true(n + 3 < cap);
+	buf[n] = '\0';
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+	return buf;
+}
+
+static struct store_verdict slice_verdict(int i, struct lg_arena *a, char *addr, size_t cap)
+{
+	/* every 7th names a contact again, now and then one of an earlier
+	 * slice */
+	int who = i % 7 == 6 ? i / 3 : i;
+	snprintf(addr, cap, "u%d@d%d.example", who, who % 5);
+	struct store_verdict v = verdict(i % 41 == 40 ? "" : addr,
+					 i % 3 ? VERIFY_DELIVERABLE : VERIFY_RISKY, VERIFY_R_OK, 0,
+					 T0 + i);
+	if (i % 11 != 10) {
+		char note[32];
+		snprintf(note, sizeof(note), "row %d", i);
+		const struct io_cell cells[] = {{addr, strlen(addr), true},
+						{note, strlen(note), true}};
+		v.cells_len = io_cells_packed_len(cells, 2);
+		void *packed = lg_arena_alloc(a, v.cells_len, 1);
+		io_cells_pack_to(packed, cells, 2);
+		v.cells = packed;
+	}
+	if (i % 4 == 0) {
+		struct store_profile *p = lg_arena_alloc(a, sizeof(*p),
+							 _Alignof(struct store_profile));
+		*p = (struct store_profile){.employees = i};
+		v.profile = p;
+	}
+	return v;
+}
+
+static void test_writer_slices_as_rows(void **state)
+{
+	char by_row[512], by_slice[512], addr[64];
+	static char want[1 << 17], got[1 << 17];
+	static const char *const tables[] = {"contacts", "evidence", "members", "member_rows",
+					     "profiles"};
+	struct store_run run;
+	struct store_writer *w = NULL;
+	struct lg_err e = {{0}};
+	struct lg_arena a = {0};
+	enum { N = 300 };
+	(void)state;
+
+	db_path(by_row, sizeof(by_row), "by-row.db");
+	struct store *s = open_write(by_row);
+	begin(s);
+	assert_int_equal(store_verify_begin(s, "S", "crm", "s.csv", "S", T0, &run, &e), LG_OK);
+	for (int i = 0; i < N; i++) {
+		struct store_verdict v = slice_verdict(i, &a, addr, sizeof(addr));
+		if (store_verify_row(s, &run, &v, T0, &e) != LG_OK)
+			fail_msg("store_verify_row: %s", e.msg);
+	}
+	commit(s);
+	store_close(s);
+	lg_arena_release(&a);
+
+	db_path(by_slice, sizeof(by_slice), "by-slice.db");
+	s = open_write(by_slice);
+	begin(s);
+	assert_int_equal(store_verify_begin(s, "S", "crm", "s.csv", "S", T0, &run, &e), LG_OK);
+	commit(s);
+	/* batches of 100: three slices of 32 and a short one of what is left */
+	assert_int_equal(store_writer_start(&w, s, &run, T0, 100, &e), LG_OK);
+	for (int i = 0; i < N; i++) {
+		struct store_verdict v = slice_verdict(i, store_writer_arena(w), addr, sizeof(addr));
+		assert_int_equal(store_writer_verdict(w, &v, &e), LG_OK);
+	}
+	assert_int_equal(store_writer_finish(w, &e), LG_OK);
+	store_writer_free(w);
+	store_close(s);
+
+	assert_true(q1(by_slice, "SELECT count(*) FROM contacts") > 100);
+	assert_true(q1(by_slice, "SELECT count(*) FROM member_rows") <
+		    q1(by_slice, "SELECT count(*) FROM members"));
+	for (size_t t = 0; t < sizeof(tables) / sizeof(*tables); t++) {
+		table_rows(by_row, tables[t], want, sizeof(want));
+		assert_true(strlen(want) > 10);
+		assert_string_equal(table_rows(by_slice, tables[t], got, sizeof(got)), want);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_writer),
 		cmocka_unit_test(test_writer_known_and_new),
 		cmocka_unit_test(test_writer_idle_commit),
+		cmocka_unit_test(test_writer_checks_evidence),
+		cmocka_unit_test(test_writer_slices_as_rows),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
