@@ -230,21 +230,36 @@ static enum lg_status lead_row(sqlite3_stmt *q, void *ctx, struct lg_err *err)
  * once they are all read.  The two reads are one snapshot.
  */
 
-/* A lead kept between the read and fn: its numbers, then its strings one
- * after another, each a tag byte (0: SQL NULL, else 1 and the bytes and a
- * NUL). */
+/* A lead kept between the read and fn: its numbers, where each string
+ * starts in strs (KEPT_NULL: SQL NULL), then the strings one after
+ * another, each with its NUL.  The offsets spare a walk over the strings
+ * each time the lead is given out (twice: to be scored, to be written);
+ * a lead whose strings take more than 64 KiB (some free-text profile)
+ * keeps 32-bit offsets instead, after the 16-bit ones (wide). */
 struct kept_lead {
 	int64_t contact_id, verified_at, stage_since;
 	long employees;
 	int status, suppressed;
 	unsigned flags;
-	enum scoring_stage stage;
-	char strs[];
+	unsigned char stage, wide;
+	uint16_t off[];
 };
 
 /* The columns of LEAD_COLS that are strings, in the order kept. */
 static const int kept_cols[] = {1, 2, 7, 8, 9, 10, 11, 15, 16, 17, 18};
 #define KEPT_NSTRS (sizeof(kept_cols) / sizeof(kept_cols[0]))
+#define KEPT_NULL UINT16_MAX
+#define KEPT_WIDE_NULL UINT32_MAX
+
+/* The narrow offsets, then (wide) the 32-bit ones, aligned. */
+#define KEPT_OFFS (KEPT_NSTRS * sizeof(uint16_t))
+#define KEPT_WIDE_AT ((KEPT_OFFS + 3) & ~(size_t)3)
+#define KEPT_WIDE_OFFS (KEPT_WIDE_AT + KEPT_NSTRS * sizeof(uint32_t))
+
+static const char *kept_strs(const struct kept_lead *k)
+{
+	return (const char *)k->off + (k->wide ? KEPT_WIDE_OFFS : KEPT_OFFS);
+}
 
 static struct kept_lead *lead_keep(struct lg_arena *a, sqlite3_stmt *q)
 {
@@ -253,9 +268,13 @@ static struct kept_lead *lead_keep(struct lg_arena *a, sqlite3_stmt *q)
 	for (size_t i = 0; i < KEPT_NSTRS; i++) {
 		v[i] = sqlite3_column_text(q, kept_cols[i]);
 		len[i] = v[i] ? (size_t)sqlite3_column_bytes(q, kept_cols[i]) : 0;
-		total += v[i] ? len[i] + 2 : 1;
+		total += v[i] ? len[i] + 1 : 0;
 	}
-	struct kept_lead *k = lg_arena_alloc(a, sizeof(*k) + total, _Alignof(struct kept_lead));
+	/* every offset below KEPT_NULL, the last string's too */
+	bool wide = total >= KEPT_NULL;
+	size_t head = wide ? KEPT_WIDE_OFFS : KEPT_OFFS;
+	struct kept_lead *k = lg_arena_alloc(a, sizeof(*k) + head + total,
+					     _Alignof(struct kept_lead));
 	k->contact_id = sqlite3_column_int64(q, 0);
 	k->status = sqlite3_column_int(q, 3);
 	k->flags = (unsigned)sqlite3_column_int(q, 4);
@@ -263,15 +282,22 @@ static struct kept_lead *lead_keep(struct lg_arena *a, sqlite3_stmt *q)
 	k->suppressed = sqlite3_column_int(q, 6);
 	k->employees = (long)sqlite3_column_int64(q, 12);
 	k->stage_since = sqlite3_column_int64(q, 14);
-	if (!col_stage(q, 13, &k->stage))
-		k->stage = SCORING_LEAD; /* only move_add writes stages */
-	char *p = k->strs;
+	enum scoring_stage stage;
+	if (!col_stage(q, 13, &stage))
+		stage = SCORING_LEAD; /* only move_add writes stages */
+	k->stage = (unsigned char)stage;
+	k->wide = wide;
+	uint32_t *woff = (uint32_t *)(void *)((char *)k->off + KEPT_WIDE_AT);
+	char *strs = (char *)kept_strs(k);
+	size_t at = 0;
 	for (size_t i = 0; i < KEPT_NSTRS; i++) {
-		*p++ = v[i] != NULL;
+		if (wide)
+			woff[i] = v[i] ? (uint32_t)at : KEPT_WIDE_NULL;
+		k->off[i] = v[i] && !wide ? (uint16_t)at : KEPT_NULL;
 		if (v[i]) {
-			memcpy(p, v[i], len[i]);
-			p += len[i];
-			*p++ = '\0';
+			memcpy(strs + at, v[i], len[i]);
+			strs[at + len[i]] = '\0';
+			at += len[i] + 1;
 		}
 	}
 	return k;
@@ -281,14 +307,15 @@ static struct kept_lead *lead_keep(struct lg_arena *a, sqlite3_stmt *q)
 static void lead_unkeep(const struct kept_lead *k, struct store_lead *l)
 {
 	const char *v[KEPT_NSTRS];
-	const char *p = k->strs;
-	for (size_t i = 0; i < KEPT_NSTRS; i++) {
-		if (*p++) {
-			v[i] = p;
-			p += strlen(p) + 1;
-		} else {
-			v[i] = NULL;
-		}
+	const char *strs = kept_strs(k);
+	if (!k->wide) {
+		for (size_t i = 0; i < KEPT_NSTRS; i++)
+			v[i] = k->off[i] == KEPT_NULL ? NULL : strs + k->off[i];
+	} else {
+		const uint32_t *woff = (const uint32_t *)(const void *)((const char *)k->off +
+									KEPT_WIDE_AT);
+		for (size_t i = 0; i < KEPT_NSTRS; i++)
+			v[i] = woff[i] == KEPT_WIDE_NULL ? NULL : strs + woff[i];
 	}
 	*l = (struct store_lead){
 		.contact_id = k->contact_id,
@@ -310,7 +337,7 @@ static void lead_unkeep(const struct kept_lead *k, struct store_lead *l)
 				.last_name = v[8],
 				.name = v[9],
 			},
-		.stage = k->stage,
+		.stage = (enum scoring_stage)k->stage,
 		.stage_since = k->stage_since,
 		.account = v[10],
 	};
@@ -331,6 +358,7 @@ static void ranks_sort(struct lead_rank *r, size_t n)
 		if ((uint64_t)r[i].id > max)
 			max = (uint64_t)r[i].id;
 	struct lead_rank *tmp = lg_xmalloc((n ? n : 1) * sizeof(*tmp));
+	lg_advise_huge(tmp, n * sizeof(*tmp));
 	size_t *count = lg_xmalloc(65536 * sizeof(*count));
 	for (unsigned shift = 0; shift < 64 && max >> shift; shift += 16) {
 		memset(count, 0, 65536 * sizeof(*count));
@@ -365,6 +393,7 @@ static enum lg_status rank_row(sqlite3_stmt *q, void *ctx, struct lg_err *err)
 	if (c->nr == c->cap) {
 		c->cap = c->cap ? 2 * c->cap : 4096;
 		c->r = lg_xrealloc(c->r, c->cap * sizeof(*c->r));
+		lg_advise_huge(c->r, c->cap * sizeof(*c->r));
 	}
 	c->r[c->nr] = (struct lead_rank){sqlite3_column_int64(q, 0), c->nr};
 	c->nr++;
@@ -433,6 +462,7 @@ static enum lg_status leads_read(struct store *s, bool list, int64_t version, st
 		goto out;
 	ranks_sort(c.r, c.nr);
 	c.kept = *kept = lg_xcalloc(c.nr ? c.nr : 1, sizeof(**kept));
+	lg_advise_huge(c.kept, c.nr * sizeof(**kept));
 	bool old = s->version < 5; /* read without the upgrade: no account */
 	q = store_stmt(s, list ? (old ? sql_leads_rows_list_old : sql_leads_rows_list)
 			       : (old ? sql_leads_rows_all_old : sql_leads_rows_all));
