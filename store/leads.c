@@ -251,10 +251,10 @@ static const int kept_cols[] = {1, 2, 7, 8, 9, 10, 11, 15, 16, 17, 18};
 #define KEPT_NULL UINT16_MAX
 #define KEPT_WIDE_NULL UINT32_MAX
 
-/* The narrow offsets, then (wide) the 32-bit ones, aligned. */
+/* The narrow offsets, then (wide) the 32-bit ones, unaligned (copied
+ * in and out). */
 #define KEPT_OFFS (KEPT_NSTRS * sizeof(uint16_t))
-#define KEPT_WIDE_AT ((KEPT_OFFS + 3) & ~(size_t)3)
-#define KEPT_WIDE_OFFS (KEPT_WIDE_AT + KEPT_NSTRS * sizeof(uint32_t))
+#define KEPT_WIDE_OFFS (KEPT_OFFS + KEPT_NSTRS * sizeof(uint32_t))
 
 static const char *kept_strs(const struct kept_lead *k)
 {
@@ -287,12 +287,14 @@ static struct kept_lead *lead_keep(struct lg_arena *a, sqlite3_stmt *q)
 		stage = SCORING_LEAD; /* only move_add writes stages */
 	k->stage = (unsigned char)stage;
 	k->wide = wide;
-	uint32_t *woff = (uint32_t *)(void *)((char *)k->off + KEPT_WIDE_AT);
+	char *woff = (char *)k->off + KEPT_OFFS;
 	char *strs = (char *)kept_strs(k);
 	size_t at = 0;
 	for (size_t i = 0; i < KEPT_NSTRS; i++) {
-		if (wide)
-			woff[i] = v[i] ? (uint32_t)at : KEPT_WIDE_NULL;
+		if (wide) {
+			uint32_t o = v[i] ? (uint32_t)at : KEPT_WIDE_NULL;
+			memcpy(woff + i * sizeof(o), &o, sizeof(o));
+		}
 		k->off[i] = v[i] && !wide ? (uint16_t)at : KEPT_NULL;
 		if (v[i]) {
 			memcpy(strs + at, v[i], len[i]);
@@ -312,10 +314,12 @@ static void lead_unkeep(const struct kept_lead *k, struct store_lead *l)
 		for (size_t i = 0; i < KEPT_NSTRS; i++)
 			v[i] = k->off[i] == KEPT_NULL ? NULL : strs + k->off[i];
 	} else {
-		const uint32_t *woff = (const uint32_t *)(const void *)((const char *)k->off +
-									KEPT_WIDE_AT);
-		for (size_t i = 0; i < KEPT_NSTRS; i++)
-			v[i] = woff[i] == KEPT_WIDE_NULL ? NULL : strs + woff[i];
+		const char *woff = (const char *)k->off + KEPT_OFFS;
+		for (size_t i = 0; i < KEPT_NSTRS; i++) {
+			uint32_t o;
+			memcpy(&o, woff + i * sizeof(o), sizeof(o));
+			v[i] = o == KEPT_WIDE_NULL ? NULL : strs + o;
+		}
 	}
 	*l = (struct store_lead){
 		.contact_id = k->contact_id,
