@@ -231,34 +231,28 @@ static enum lg_status lead_row(sqlite3_stmt *q, void *ctx, struct lg_err *err)
  */
 
 /* A lead kept between the read and fn: its numbers, where each string
- * starts in strs (KEPT_NULL: SQL NULL), then the strings one after
+ * starts in strs (all ones: SQL NULL), then the strings one after
  * another, each with its NUL.  The offsets spare a walk over the strings
- * each time the lead is given out (twice: to be scored, to be written);
- * a lead whose strings take more than 64 KiB (some free-text profile)
- * keeps 32-bit offsets instead, after the 16-bit ones (wide). */
+ * each time the lead is given out (twice: to be scored, to be written).
+ * They take a byte each when the lead's strings fit in 255 bytes (most
+ * do), else two, else four (some free-text profile): width; unaligned,
+ * copied in and out. */
 struct kept_lead {
 	int64_t contact_id, verified_at, stage_since;
 	long employees;
 	int status, suppressed;
 	unsigned flags;
-	unsigned char stage, wide;
-	uint16_t off[];
+	unsigned char stage, width;
+	unsigned char off[];
 };
 
 /* The columns of LEAD_COLS that are strings, in the order kept. */
 static const int kept_cols[] = {1, 2, 7, 8, 9, 10, 11, 15, 16, 17, 18};
 #define KEPT_NSTRS (sizeof(kept_cols) / sizeof(kept_cols[0]))
-#define KEPT_NULL UINT16_MAX
-#define KEPT_WIDE_NULL UINT32_MAX
-
-/* The narrow offsets, then (wide) the 32-bit ones, unaligned (copied
- * in and out). */
-#define KEPT_OFFS (KEPT_NSTRS * sizeof(uint16_t))
-#define KEPT_WIDE_OFFS (KEPT_OFFS + KEPT_NSTRS * sizeof(uint32_t))
 
 static const char *kept_strs(const struct kept_lead *k)
 {
-	return (const char *)k->off + (k->wide ? KEPT_WIDE_OFFS : KEPT_OFFS);
+	return (const char *)k->off + KEPT_NSTRS * k->width;
 }
 
 static struct kept_lead *lead_keep(struct lg_arena *a, sqlite3_stmt *q)
@@ -270,10 +264,9 @@ static struct kept_lead *lead_keep(struct lg_arena *a, sqlite3_stmt *q)
 		len[i] = v[i] ? (size_t)sqlite3_column_bytes(q, kept_cols[i]) : 0;
 		total += v[i] ? len[i] + 1 : 0;
 	}
-	/* every offset below KEPT_NULL, the last string's too */
-	bool wide = total >= KEPT_NULL;
-	size_t head = wide ? KEPT_WIDE_OFFS : KEPT_OFFS;
-	struct kept_lead *k = lg_arena_alloc(a, sizeof(*k) + head + total,
+	/* every offset below the all-ones of its width */
+	unsigned width = total < UINT8_MAX ? 1 : total < UINT16_MAX ? 2 : 4;
+	struct kept_lead *k = lg_arena_alloc(a, sizeof(*k) + KEPT_NSTRS * width + total,
 					     _Alignof(struct kept_lead));
 	k->contact_id = sqlite3_column_int64(q, 0);
 	k->status = sqlite3_column_int(q, 3);
@@ -286,16 +279,19 @@ static struct kept_lead *lead_keep(struct lg_arena *a, sqlite3_stmt *q)
 	if (!col_stage(q, 13, &stage))
 		stage = SCORING_LEAD; /* only move_add writes stages */
 	k->stage = (unsigned char)stage;
-	k->wide = wide;
-	char *woff = (char *)k->off + KEPT_OFFS;
+	k->width = (unsigned char)width;
 	char *strs = (char *)kept_strs(k);
 	size_t at = 0;
 	for (size_t i = 0; i < KEPT_NSTRS; i++) {
-		if (wide) {
-			uint32_t o = v[i] ? (uint32_t)at : KEPT_WIDE_NULL;
-			memcpy(woff + i * sizeof(o), &o, sizeof(o));
+		uint32_t o = v[i] ? (uint32_t)at : UINT32_MAX;
+		if (width == 1) {
+			k->off[i] = (unsigned char)o;
+		} else if (width == 2) {
+			uint16_t o16 = (uint16_t)o;
+			memcpy(k->off + 2 * i, &o16, 2);
+		} else {
+			memcpy(k->off + 4 * i, &o, 4);
 		}
-		k->off[i] = v[i] && !wide ? (uint16_t)at : KEPT_NULL;
 		if (v[i]) {
 			memcpy(strs + at, v[i], len[i]);
 			strs[at + len[i]] = '\0';
@@ -310,15 +306,20 @@ static void lead_unkeep(const struct kept_lead *k, struct store_lead *l)
 {
 	const char *v[KEPT_NSTRS];
 	const char *strs = kept_strs(k);
-	if (!k->wide) {
+	if (k->width == 1) {
 		for (size_t i = 0; i < KEPT_NSTRS; i++)
-			v[i] = k->off[i] == KEPT_NULL ? NULL : strs + k->off[i];
+			v[i] = k->off[i] == UINT8_MAX ? NULL : strs + k->off[i];
+	} else if (k->width == 2) {
+		for (size_t i = 0; i < KEPT_NSTRS; i++) {
+			uint16_t o;
+			memcpy(&o, k->off + 2 * i, 2);
+			v[i] = o == UINT16_MAX ? NULL : strs + o;
+		}
 	} else {
-		const char *woff = (const char *)k->off + KEPT_OFFS;
 		for (size_t i = 0; i < KEPT_NSTRS; i++) {
 			uint32_t o;
-			memcpy(&o, woff + i * sizeof(o), sizeof(o));
-			v[i] = o == KEPT_WIDE_NULL ? NULL : strs + o;
+			memcpy(&o, k->off + 4 * i, 4);
+			v[i] = o == UINT32_MAX ? NULL : strs + o;
 		}
 	}
 	*l = (struct store_lead){

@@ -1128,8 +1128,8 @@ static void on_profile(void *arg, const struct store_lead *l, const struct lead_
 
 /* Each contact comes to the scoring with its own strings, whatever
  * their size: one whose profile takes more than 64 KiB (free text kept
- * from a list), one with a short profile, one without any; the missing
- * ones NULL, the others whole. */
+ * from a list), one with a profile of a kilobyte, one without any; the
+ * missing ones NULL, the others whole. */
 static void test_score_job_profiles(void **state)
 {
 	(void)state;
@@ -1143,17 +1143,19 @@ static void test_score_job_profiles(void **state)
 	struct store_run run;
 	assert_int_equal(store_begin(s, &e), LG_OK);
 	assert_int_equal(store_verify_begin(s, "p", NULL, "p.csv", NULL, T0, &run, &e), LG_OK);
-	char *title = malloc(30001), *company = malloc(40001);
+	char *title = malloc(30001), *company = malloc(40001), medium[1001];
 	assert_non_null(title);
 	assert_non_null(company);
 	memset(title, 'T', 30000);
 	title[30000] = '\0';
 	memset(company, 'C', 40000);
 	company[40000] = '\0';
+	memset(medium, 'M', 1000); /* more than 255 bytes, less than 64 KiB */
+	medium[1000] = '\0';
 	static const char *const addr[3] = {"a@long.example", "b@short.example", "c@none.example"};
 	const struct store_profile prof[2] = {
 		{.title = title, .company = company, .name = "Ann Long", .employees = -1},
-		{.title = "CEO", .region = "EU", .employees = 10},
+		{.title = "CEO", .company = medium, .region = "EU", .employees = 10},
 	};
 	for (int i = 0; i < 3; i++) {
 		const char *dom = strchr(addr[i], '@') + 1;
@@ -1203,7 +1205,7 @@ static void test_score_job_profiles(void **state)
 	/* b@short.example */
 	assert_int_equal(P.title_len[1], 3);
 	assert_int_equal(P.title0[1], 'C');
-	assert_int_equal(P.company_len[1], 0);
+	assert_int_equal(P.company_len[1], 1000);
 	assert_false(P.region_null[1]);
 	assert_true(P.name_null[1]);
 	/* c@none.example: no profile at all */
