@@ -86,6 +86,10 @@ _Noreturn void lg_bug(const char *file, int line, const char *fmt, ...)
 void *lg_xmalloc(size_t n);
 void *lg_xcalloc(size_t nmemb, size_t size);
 void *lg_xrealloc(void *p, size_t n);
+/* A hint that the n bytes at p (a large array, filled soon) are best
+ * backed by huge pages: one page fault per 2 MiB instead of 512.  Only
+ * the whole 2 MiB ranges inside are advised; nothing for a small one. */
+void lg_advise_huge(void *p, size_t n);
 char *lg_xstrdup(const char *s);
 char *lg_xmemdup(const void *p, size_t n); /* NUL-terminated copy */
 /* What they do on exhaustion, for memory a library allocates: "leadgate:
@@ -208,6 +212,10 @@ void lg_map_release(struct lg_map *m);
 void *lg_map_get(const struct lg_map *m, const char *key, size_t len, uint64_t hash);
 /* The value under key, inserted (zeroed) if absent; *created says which. */
 void *lg_map_put(struct lg_map *m, const char *key, size_t len, uint64_t hash, bool *created);
+/* A hint that key (its hash) is looked up soon: its first slot asked of
+ * memory; with record, the record that slot holds (call it once the slot
+ * is in cache, a few lookups after the first call).  Reads only. */
+void lg_map_prefetch(const struct lg_map *m, uint64_t hash, bool record);
 /* The key of a value returned by this map, NUL-terminated after its
  * *len bytes; borrowed. */
 const char *lg_map_key(const struct lg_map *m, const void *val, size_t *len);

@@ -109,6 +109,29 @@ void *lg_map_get(const struct lg_map *m, const char *key, size_t len, uint64_t h
 	return slot_rec(find(m, key, len, hash));
 }
 
+void lg_map_prefetch(const struct lg_map *m, uint64_t hash, bool record)
+{
+	if (!m->slots)
+		return;
+	const struct lg_map_slot *s = &m->slots[hash & m->mask];
+	if (!record) {
+		__builtin_prefetch(s);
+		return;
+	}
+	/* the first slot whose tag agrees, as find would see it, without
+	 * comparing keys: a hint, wrong at worst */
+	uint64_t tag = tag_of(hash);
+	for (size_t i = hash & m->mask, k = 0; k < 4; i = (i + 1) & m->mask, k++) {
+		s = &m->slots[i];
+		if (!s->v)
+			return;
+		if ((s->v & ~ADDR_MASK) == tag) {
+			__builtin_prefetch(slot_rec(s));
+			return;
+		}
+	}
+}
+
 static void grow(struct lg_map *m)
 {
 	size_t n = m->slots ? (m->mask + 1) * 2 : 64;
@@ -116,6 +139,7 @@ static void grow(struct lg_map *m)
 	size_t oldn = m->slots ? m->mask + 1 : 0;
 
 	m->slots = lg_xcalloc(n, sizeof(*m->slots));
+	lg_advise_huge(m->slots, n * sizeof(*m->slots));
 	m->mask = n - 1;
 	for (size_t i = 0; i < oldn; i++) {
 		if (!old[i].v)

@@ -437,6 +437,11 @@ enum lg_status lead_load_accounts(struct lead *L, struct lg_err *err);
 enum lg_status lead_load_events(struct lead *L, struct lg_err *err);
 void lead_load_events_start(struct lead *L, const char *path);
 enum lg_status lead_load_events_wait(struct lead *L, struct lg_err *err);
+/* A hint that l is scored soon: level 0 asks memory for where its
+ * events' and account's lookups start, level 1 (a few contacts later)
+ * for what those find, level 2 for its events.  Reads only; nothing
+ * before the events are loaded. */
+void lead_prefetch(const struct lead *L, const struct store_lead *l, int level);
 enum lg_status lead_score(struct lead *L, const struct store_lead *l, struct lead_scored *out,
 			  bool explain, struct lg_err *err);
 enum lg_status lead_checklist(struct lead *L, int64_t contact_id, enum scoring_framework f,

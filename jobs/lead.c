@@ -196,6 +196,7 @@ static enum lg_status on_loose_event(void *arg, const struct store_event *e, str
 		if (ld->nspans == ld->capspans) {
 			ld->capspans = ld->capspans ? 2 * ld->capspans : 4096;
 			ld->spans = lg_xrealloc(ld->spans, ld->capspans * sizeof(*ld->spans));
+			lg_advise_huge(ld->spans, ld->capspans * sizeof(*ld->spans));
 		}
 		ld->spans[ld->nspans++] = sp;
 	}
@@ -203,6 +204,7 @@ static enum lg_status on_loose_event(void *arg, const struct store_event *e, str
 	if (ld->n == ld->cap) {
 		ld->cap = ld->cap ? 2 * ld->cap : 4096;
 		ld->ev = lg_xrealloc(ld->ev, ld->cap * sizeof(*ld->ev));
+		lg_advise_huge(ld->ev, ld->cap * sizeof(*ld->ev));
 	}
 	ld->ev[ld->n++] = (struct loose_event){
 		sp,
@@ -239,6 +241,7 @@ static enum lg_status load_events(struct lead *L, struct store *s, struct lg_err
 			ld.spans[i]->n = 0;
 		}
 		L->cev = lg_xrealloc(L->cev, (ld.n ? ld.n : 1) * sizeof(*L->cev));
+		lg_advise_huge(L->cev, ld.n * sizeof(*L->cev));
 		L->ncev = ld.n;
 		for (size_t i = 0; i < ld.n; i++) {
 			struct lead_span *sp = ld.ev[i].sp;
@@ -390,6 +393,28 @@ static int title_rule(struct lead *L, const char *title)
 	if (L->titles.count < LEAD_TITLES_MAX)
 		*(int *)lg_map_put(&L->titles, title, n, h, NULL) = rule;
 	return rule;
+}
+
+void lead_prefetch(const struct lead *L, const struct store_lead *l, int level)
+{
+	if (L->loader || !L->all_events)
+		return; /* the maps still filling, or not kept */
+	size_t len = strlen(l->address);
+	uint64_t h = lg_hash(l->address, len);
+	if (level < 2) {
+		lg_map_prefetch(&L->addresses, h, level == 1);
+	} else {
+		const struct lead_span *sp = lg_map_get(&L->addresses, l->address, len, h);
+		if (sp)
+			__builtin_prefetch(L->cev + sp->start);
+	}
+	/* the account as lead_score looks it up: lower-cased */
+	char key[256];
+	size_t n = l->account ? strlen(l->account) : 0;
+	if (level < 2 && L->all_accounts && n && n <= sizeof(key)) {
+		lg_ascii_lower_copy(key, l->account, n);
+		lg_map_prefetch(&L->accounts, lg_hash(key, n), level == 1);
+	}
 }
 
 enum lg_status lead_score(struct lead *L, const struct store_lead *l, struct lead_scored *out,

@@ -203,6 +203,8 @@ static enum lg_status score_one(struct job_score *j, const struct store_lead *l,
  * a time, and waits when the writer is a ring behind.
  */
 #define RING_ROWS 4096
+#define SCORE_AHEAD 16
+#define SCORE_RING 32 /* more than SCORE_AHEAD */
 #define RING_BATCH 256
 
 struct row_ring {
@@ -263,6 +265,17 @@ static enum lg_status score_threaded(struct job_score *j, const struct store_lea
 	g->ls = ls;
 	if (!(*started = !pthread_create(&writer, NULL, writer_run, g)))
 		return LG_OK;
+	/* Each contact's lookups (its events by address, its account's)
+	 * are cache misses in maps of a million entries, one after another:
+	 * the contacts are decoded SCORE_AHEAD places ahead into a ring and
+	 * their lookups asked of memory in steps (lead_prefetch), so that by
+	 * its turn what each needs is in cache.  The events load first: the
+	 * maps are filled by then. */
+	struct store_lead ahead[SCORE_RING];
+	if (n && (st = lead_load_events_wait(&j->L, err)) != LG_OK)
+		n = 0;
+	for (size_t i = 0; i < n && i < SCORE_AHEAD; i++)
+		store_leads_get(ls, i, &ahead[i % SCORE_RING]);
 	for (size_t i = 0; i < n && st == LG_OK; i++) {
 		if (put % RING_BATCH == 0) {
 			/* room for the next batch */
@@ -274,9 +287,17 @@ static enum lg_status score_threaded(struct job_score *j, const struct store_lea
 			if (failed)
 				break;
 		}
-		struct store_lead l;
-		store_leads_get(ls, i, &l);
-		if ((st = score_one(j, &l, i, &g->rows[put % RING_ROWS], err)) != LG_OK)
+		if (i + SCORE_AHEAD < n) {
+			struct store_lead *a = &ahead[(i + SCORE_AHEAD) % SCORE_RING];
+			store_leads_get(ls, i + SCORE_AHEAD, a);
+			lead_prefetch(&j->L, a, 0);
+		}
+		if (i + SCORE_AHEAD / 2 < n)
+			lead_prefetch(&j->L, &ahead[(i + SCORE_AHEAD / 2) % SCORE_RING], 1);
+		if (i + SCORE_AHEAD / 4 < n)
+			lead_prefetch(&j->L, &ahead[(i + SCORE_AHEAD / 4) % SCORE_RING], 2);
+		const struct store_lead *l = &ahead[i % SCORE_RING];
+		if ((st = score_one(j, l, i, &g->rows[put % RING_ROWS], err)) != LG_OK)
 			break;
 		if (++put % RING_BATCH == 0) {
 			pthread_mutex_lock(&g->mu);

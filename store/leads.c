@@ -230,21 +230,30 @@ static enum lg_status lead_row(sqlite3_stmt *q, void *ctx, struct lg_err *err)
  * once they are all read.  The two reads are one snapshot.
  */
 
-/* A lead kept between the read and fn: its numbers, then its strings one
- * after another, each a tag byte (0: SQL NULL, else 1 and the bytes and a
- * NUL). */
+/* A lead kept between the read and fn: its numbers, where each string
+ * starts in strs (all ones: SQL NULL), then the strings one after
+ * another, each with its NUL.  The offsets spare a walk over the strings
+ * each time the lead is given out (twice: to be scored, to be written).
+ * They take a byte each when the lead's strings fit in 255 bytes (most
+ * do), else two, else four (some free-text profile): width; unaligned,
+ * copied in and out. */
 struct kept_lead {
 	int64_t contact_id, verified_at, stage_since;
 	long employees;
 	int status, suppressed;
 	unsigned flags;
-	enum scoring_stage stage;
-	char strs[];
+	unsigned char stage, width;
+	unsigned char off[];
 };
 
 /* The columns of LEAD_COLS that are strings, in the order kept. */
 static const int kept_cols[] = {1, 2, 7, 8, 9, 10, 11, 15, 16, 17, 18};
 #define KEPT_NSTRS (sizeof(kept_cols) / sizeof(kept_cols[0]))
+
+static const char *kept_strs(const struct kept_lead *k)
+{
+	return (const char *)k->off + KEPT_NSTRS * k->width;
+}
 
 static struct kept_lead *lead_keep(struct lg_arena *a, sqlite3_stmt *q)
 {
@@ -253,9 +262,12 @@ static struct kept_lead *lead_keep(struct lg_arena *a, sqlite3_stmt *q)
 	for (size_t i = 0; i < KEPT_NSTRS; i++) {
 		v[i] = sqlite3_column_text(q, kept_cols[i]);
 		len[i] = v[i] ? (size_t)sqlite3_column_bytes(q, kept_cols[i]) : 0;
-		total += v[i] ? len[i] + 2 : 1;
+		total += v[i] ? len[i] + 1 : 0;
 	}
-	struct kept_lead *k = lg_arena_alloc(a, sizeof(*k) + total, _Alignof(struct kept_lead));
+	/* every offset below the all-ones of its width */
+	unsigned width = total < UINT8_MAX ? 1 : total < UINT16_MAX ? 2 : 4;
+	struct kept_lead *k = lg_arena_alloc(a, sizeof(*k) + KEPT_NSTRS * width + total,
+					     _Alignof(struct kept_lead));
 	k->contact_id = sqlite3_column_int64(q, 0);
 	k->status = sqlite3_column_int(q, 3);
 	k->flags = (unsigned)sqlite3_column_int(q, 4);
@@ -263,15 +275,27 @@ static struct kept_lead *lead_keep(struct lg_arena *a, sqlite3_stmt *q)
 	k->suppressed = sqlite3_column_int(q, 6);
 	k->employees = (long)sqlite3_column_int64(q, 12);
 	k->stage_since = sqlite3_column_int64(q, 14);
-	if (!col_stage(q, 13, &k->stage))
-		k->stage = SCORING_LEAD; /* only move_add writes stages */
-	char *p = k->strs;
+	enum scoring_stage stage;
+	if (!col_stage(q, 13, &stage))
+		stage = SCORING_LEAD; /* only move_add writes stages */
+	k->stage = (unsigned char)stage;
+	k->width = (unsigned char)width;
+	char *strs = (char *)kept_strs(k);
+	size_t at = 0;
 	for (size_t i = 0; i < KEPT_NSTRS; i++) {
-		*p++ = v[i] != NULL;
+		uint32_t o = v[i] ? (uint32_t)at : UINT32_MAX;
+		if (width == 1) {
+			k->off[i] = (unsigned char)o;
+		} else if (width == 2) {
+			uint16_t o16 = (uint16_t)o;
+			memcpy(k->off + 2 * i, &o16, 2);
+		} else {
+			memcpy(k->off + 4 * i, &o, 4);
+		}
 		if (v[i]) {
-			memcpy(p, v[i], len[i]);
-			p += len[i];
-			*p++ = '\0';
+			memcpy(strs + at, v[i], len[i]);
+			strs[at + len[i]] = '\0';
+			at += len[i] + 1;
 		}
 	}
 	return k;
@@ -281,13 +305,21 @@ static struct kept_lead *lead_keep(struct lg_arena *a, sqlite3_stmt *q)
 static void lead_unkeep(const struct kept_lead *k, struct store_lead *l)
 {
 	const char *v[KEPT_NSTRS];
-	const char *p = k->strs;
-	for (size_t i = 0; i < KEPT_NSTRS; i++) {
-		if (*p++) {
-			v[i] = p;
-			p += strlen(p) + 1;
-		} else {
-			v[i] = NULL;
+	const char *strs = kept_strs(k);
+	if (k->width == 1) {
+		for (size_t i = 0; i < KEPT_NSTRS; i++)
+			v[i] = k->off[i] == UINT8_MAX ? NULL : strs + k->off[i];
+	} else if (k->width == 2) {
+		for (size_t i = 0; i < KEPT_NSTRS; i++) {
+			uint16_t o;
+			memcpy(&o, k->off + 2 * i, 2);
+			v[i] = o == UINT16_MAX ? NULL : strs + o;
+		}
+	} else {
+		for (size_t i = 0; i < KEPT_NSTRS; i++) {
+			uint32_t o;
+			memcpy(&o, k->off + 4 * i, 4);
+			v[i] = o == UINT32_MAX ? NULL : strs + o;
 		}
 	}
 	*l = (struct store_lead){
@@ -310,7 +342,7 @@ static void lead_unkeep(const struct kept_lead *k, struct store_lead *l)
 				.last_name = v[8],
 				.name = v[9],
 			},
-		.stage = k->stage,
+		.stage = (enum scoring_stage)k->stage,
 		.stage_since = k->stage_since,
 		.account = v[10],
 	};
@@ -331,6 +363,7 @@ static void ranks_sort(struct lead_rank *r, size_t n)
 		if ((uint64_t)r[i].id > max)
 			max = (uint64_t)r[i].id;
 	struct lead_rank *tmp = lg_xmalloc((n ? n : 1) * sizeof(*tmp));
+	lg_advise_huge(tmp, n * sizeof(*tmp));
 	size_t *count = lg_xmalloc(65536 * sizeof(*count));
 	for (unsigned shift = 0; shift < 64 && max >> shift; shift += 16) {
 		memset(count, 0, 65536 * sizeof(*count));
@@ -365,6 +398,7 @@ static enum lg_status rank_row(sqlite3_stmt *q, void *ctx, struct lg_err *err)
 	if (c->nr == c->cap) {
 		c->cap = c->cap ? 2 * c->cap : 4096;
 		c->r = lg_xrealloc(c->r, c->cap * sizeof(*c->r));
+		lg_advise_huge(c->r, c->cap * sizeof(*c->r));
 	}
 	c->r[c->nr] = (struct lead_rank){sqlite3_column_int64(q, 0), c->nr};
 	c->nr++;
@@ -433,6 +467,7 @@ static enum lg_status leads_read(struct store *s, bool list, int64_t version, st
 		goto out;
 	ranks_sort(c.r, c.nr);
 	c.kept = *kept = lg_xcalloc(c.nr ? c.nr : 1, sizeof(**kept));
+	lg_advise_huge(c.kept, c.nr * sizeof(**kept));
 	bool old = s->version < 5; /* read without the upgrade: no account */
 	q = store_stmt(s, list ? (old ? sql_leads_rows_list_old : sql_leads_rows_list)
 			       : (old ? sql_leads_rows_all_old : sql_leads_rows_all));

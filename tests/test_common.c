@@ -150,6 +150,65 @@ static void test_arena(void **state)
 	assert_null(a.head);
 }
 
+/* An arena past its first megabytes (where its chunks become huge
+ * pages) hands out memory as before: aligned, never moved, each piece its
+ * own; an allocation near a huge chunk's size too. */
+static void test_arena_large(void **state)
+{
+	(void)state;
+	struct lg_arena a = {0};
+	enum { N = 200000 };
+	uint64_t **p = malloc(N * sizeof(*p));
+	assert_non_null(p);
+	for (size_t i = 0; i < N; i++) {
+		p[i] = lg_arena_alloc(&a, 96, 8); /* 19 MB in all */
+		assert_int_equal((uintptr_t)p[i] % 8, 0);
+		for (int k = 0; k < 12; k++)
+			p[i][k] = i * 12 + (uint64_t)k;
+	}
+	void *big = lg_arena_alloc(&a, 2 * 1024 * 1024 - 64, 16);
+	assert_int_equal((uintptr_t)big % 16, 0);
+	memset(big, 0xff, 2 * 1024 * 1024 - 64);
+	for (size_t i = 0; i < N; i++)
+		for (int k = 0; k < 12; k++)
+			assert_true(p[i][k] == i * 12 + (uint64_t)k);
+	assert_true(a.total >= (size_t)N * 96);
+	free(p);
+	lg_arena_release(&a);
+	assert_null(a.head);
+}
+
+/* A prefetch is a hint: on an empty map, for keys present or absent,
+ * it changes nothing a lookup finds. */
+static void test_map_prefetch(void **state)
+{
+	(void)state;
+	struct lg_map m;
+	lg_map_init(&m, sizeof(int));
+	lg_map_prefetch(&m, lg_hash("x", 1), false);
+	lg_map_prefetch(&m, lg_hash("x", 1), true);
+	char key[16];
+	for (int i = 0; i < 1000; i++) {
+		int n = snprintf(key, sizeof(key), "k%d", i);
+		*(int *)lg_map_put(&m, key, (size_t)n, lg_hash(key, (size_t)n), NULL) = i;
+	}
+	for (int i = 0; i < 2000; i++) {
+		int n = snprintf(key, sizeof(key), "k%d", i);
+		uint64_t h = lg_hash(key, (size_t)n);
+		lg_map_prefetch(&m, h, false);
+		lg_map_prefetch(&m, h, true);
+		const int *v = lg_map_get(&m, key, (size_t)n, h);
+		if (i < 1000) {
+			assert_non_null(v);
+			assert_int_equal(*v, i);
+		} else {
+			assert_null(v);
+		}
+	}
+	assert_int_equal(m.count, 1000);
+	lg_map_release(&m);
+}
+
 static void test_status(void **state)
 {
 	(void)state;
@@ -289,6 +348,7 @@ int main(void)
 		cmocka_unit_test(test_buf),           cmocka_unit_test(test_map),
 		cmocka_unit_test(test_map_any_bytes), cmocka_unit_test(test_hash),
 		cmocka_unit_test(test_ascii),         cmocka_unit_test(test_arena),
+		cmocka_unit_test(test_arena_large),   cmocka_unit_test(test_map_prefetch),
 		cmocka_unit_test(test_status),        cmocka_unit_test(test_parse_long),
 		cmocka_unit_test(test_read_file),     cmocka_unit_test(test_time_cell),
 		cmocka_unit_test(test_bug),

@@ -1100,6 +1100,121 @@ static void test_score_job_many(void **state)
 	conf_release(&c);
 }
 
+/* What the scoring run handed each for the contacts of
+ * test_score_job_profiles. */
+struct profiles_seen {
+	unsigned n;
+	size_t title_len[3], company_len[3];
+	bool industry_null[3], region_null[3], name_null[3];
+	char title0[3], name0[3];
+};
+
+static void on_profile(void *arg, const struct store_lead *l, const struct lead_scored *sc)
+{
+	struct profiles_seen *P = arg;
+	(void)sc;
+	assert_true(P->n < 3);
+	const struct store_profile *p = &l->profile;
+	unsigned i = P->n++;
+	P->title_len[i] = p->title ? strlen(p->title) : 0;
+	P->title0[i] = p->title ? p->title[0] : 0;
+	P->company_len[i] = p->company ? strlen(p->company) : 0;
+	P->industry_null[i] = !p->industry;
+	P->region_null[i] = !p->region;
+	P->name_null[i] = !p->name;
+	P->name0[i] = p->name ? p->name[0] : 0;
+	assert_string_equal(sc->account, strchr(l->address, '@') + 1);
+}
+
+/* Each contact comes to the scoring with its own strings, whatever
+ * their size: one whose profile takes more than 64 KiB (free text kept
+ * from a list), one with a profile of a kilobyte, one without any; the
+ * missing ones NULL, the others whole. */
+static void test_score_job_profiles(void **state)
+{
+	(void)state;
+	struct conf c;
+	conf_init(&c);
+	char db[320], out[320];
+	struct lg_err e = {{0}};
+	snprintf(db, sizeof(db), "%s/%u-profiles.db", tmpdir, ++dbseq);
+	struct store *s = NULL;
+	assert_int_equal(store_open(&s, db, STORE_CREATE, &e), LG_OK);
+	struct store_run run;
+	assert_int_equal(store_begin(s, &e), LG_OK);
+	assert_int_equal(store_verify_begin(s, "p", NULL, "p.csv", NULL, T0, &run, &e), LG_OK);
+	char *title = malloc(30001), *company = malloc(40001), medium[1001];
+	assert_non_null(title);
+	assert_non_null(company);
+	memset(title, 'T', 30000);
+	title[30000] = '\0';
+	memset(company, 'C', 40000);
+	company[40000] = '\0';
+	memset(medium, 'M', 1000); /* more than 255 bytes, less than 64 KiB */
+	medium[1000] = '\0';
+	static const char *const addr[3] = {"a@long.example", "b@short.example", "c@none.example"};
+	const struct store_profile prof[2] = {
+		{.title = title, .company = company, .name = "Ann Long", .employees = -1},
+		{.title = "CEO", .company = medium, .region = "EU", .employees = 10},
+	};
+	for (int i = 0; i < 3; i++) {
+		const char *dom = strchr(addr[i], '@') + 1;
+		struct store_verdict v = {
+			.address = addr[i],
+			.address_len = strlen(addr[i]),
+			.domain = dom,
+			.domain_len = strlen(dom),
+			.status = VERIFY_DELIVERABLE,
+			.reason = VERIFY_R_OK,
+			.mx = "mx.example.net",
+			.provider = "",
+			.verified_at = T0,
+			.profile = i < 2 ? &prof[i] : NULL,
+			.account = dom,
+			.account_len = strlen(dom),
+		};
+		assert_int_equal(store_verify_row(s, &run, &v, T0, &e), LG_OK);
+	}
+	struct store_list_counts lc = {.rows = 3, .contacts = 3};
+	assert_int_equal(store_verify_finish(s, &run, &lc, T0, &e), LG_OK);
+	assert_int_equal(store_commit(s, &e), LG_OK);
+	store_close(s);
+	free(title);
+	free(company);
+
+	struct profiles_seen P = {0};
+	snprintf(out, sizeof(out), "%s/%u-profiles.csv", tmpdir, ++dbseq);
+	struct job_score_opts o = {
+		.conf = &c, .db = db, .dry_run = true, .each = on_profile, .arg = &P, .now = T0};
+	struct job_score *j = NULL;
+	assert_int_equal(job_score_open(&j, &o, &e), LG_OK);
+	int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(job_score_write(j, fd, &e), LG_OK);
+	close(fd);
+	job_score_close(j);
+	assert_int_equal(P.n, 3);
+	/* a@long.example */
+	assert_int_equal(P.title_len[0], 30000);
+	assert_int_equal(P.title0[0], 'T');
+	assert_int_equal(P.company_len[0], 40000);
+	assert_true(P.industry_null[0]);
+	assert_true(P.region_null[0]);
+	assert_false(P.name_null[0]);
+	assert_int_equal(P.name0[0], 'A');
+	/* b@short.example */
+	assert_int_equal(P.title_len[1], 3);
+	assert_int_equal(P.title0[1], 'C');
+	assert_int_equal(P.company_len[1], 1000);
+	assert_false(P.region_null[1]);
+	assert_true(P.name_null[1]);
+	/* c@none.example: no profile at all */
+	assert_int_equal(P.title_len[2], 0);
+	assert_true(P.industry_null[2]);
+	assert_true(P.name_null[2]);
+	conf_release(&c);
+}
+
 /* The figures as the rows print them are snprintf's, digit for digit,
  * half-way cases, signs and the out-of-range included. */
 static void test_lead_format(void **state)
@@ -1331,6 +1446,7 @@ int main(void)
 		cmocka_unit_test(test_score_job),
 		cmocka_unit_test(test_score_job_order),
 		cmocka_unit_test(test_score_job_many),
+		cmocka_unit_test(test_score_job_profiles),
 		cmocka_unit_test(test_lead_format),
 		cmocka_unit_test(test_qualify_jobs),
 		cmocka_unit_test(test_lists_job),
