@@ -120,6 +120,17 @@ int cli_format_opt(const char *val, enum io_format *out);
 /* --format of the commands that print a view: text or json into *json;
  * -1 done, CLI_EUSAGE (and a message) for anything else. */
 int cli_text_json_opt(const char *val, bool *json);
+
+/* The options of the commands that weigh lists (lists, gate): --format
+ * text|json, --config, --include-risky; cli_list_opt sets them in a
+ * struct cli_list_args, as cli_parse's callback. */
+struct cli_list_args {
+	bool json;
+	bool include_risky;
+	const char *config;
+};
+extern const struct cli_option cli_list_opts[];
+int cli_list_opt(void *arg, int key, const char *val);
 /* --formula-guard of the commands that write rows: auto, all or off into
  * *out; -1 done, 64 (and a message) for anything else. */
 #define CLI_FORMULA_GUARD_OPT                                                                      \

@@ -6,34 +6,6 @@
 #include "conf/conf.h"
 #include "view/view.h"
 
-enum { OPT_INCLUDE_RISKY = 256 };
-
-static const struct cli_option opts[] = {
-	{"format", 'f', "FMT", "text (default) or json"},
-	{"config", 'c', "FILE", "read this configuration file"},
-	{"include-risky", OPT_INCLUDE_RISKY, NULL, "count risky records as exportable"},
-	CLI_COMMON_OPTS,
-	{"help", 'h', NULL, "show this help and exit"},
-	{NULL, 0, NULL, NULL},
-};
-
-struct args {
-	bool json;
-	bool include_risky;
-	const char *config;
-};
-
-static int on_opt(void *arg, int key, const char *val)
-{
-	struct args *a = arg;
-	switch (key) {
-	case 'f': return cli_text_json_opt(val, &a->json);
-	case 'c': a->config = val; return -1;
-	case OPT_INCLUDE_RISKY: a->include_risky = true; return -1;
-	}
-	return CLI_EUSAGE;
-}
-
 static void help(void)
 {
 	cli_usage(stdout, "leadgate gate [OPTIONS] NAME",
@@ -45,17 +17,18 @@ static void help(void)
 		  "leaving out the risky records or re-verifying the older ones would give,\n"
 		  "with the command that does it (verifying the list again starts a new\n"
 		  "observation window).  Exit 0: pass; 1: blocked.",
-		  opts);
+		  cli_list_opts);
 }
 
 int cmd_gate(int argc, char **argv)
 {
-	struct args a = {0};
+	struct cli_list_args a = {0};
 	struct conf conf;
 	struct job_lists *j = NULL;
 	const struct job_list *l = NULL;
 	struct lg_err err = {{0}};
-	int first, rc = cli_parse(argc, argv, "gate", opts, help, on_opt, &a, &first);
+	int first,
+		rc = cli_parse(argc, argv, "gate", cli_list_opts, help, cli_list_opt, &a, &first);
 	if (rc >= 0)
 		return rc;
 	if (argc - first != 1)

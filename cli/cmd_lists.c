@@ -8,34 +8,6 @@
 
 #include <string.h>
 
-enum { OPT_INCLUDE_RISKY = 256 };
-
-static const struct cli_option opts[] = {
-	{"format", 'f', "FMT", "text (default) or json"},
-	{"config", 'c', "FILE", "read this configuration file"},
-	{"include-risky", OPT_INCLUDE_RISKY, NULL, "count risky records as exportable"},
-	CLI_COMMON_OPTS,
-	{"help", 'h', NULL, "show this help and exit"},
-	{NULL, 0, NULL, NULL},
-};
-
-struct args {
-	bool json;
-	bool include_risky;
-	const char *config;
-};
-
-static int on_opt(void *arg, int key, const char *val)
-{
-	struct args *a = arg;
-	switch (key) {
-	case 'f': return cli_text_json_opt(val, &a->json);
-	case 'c': a->config = val; return -1;
-	case OPT_INCLUDE_RISKY: a->include_risky = true; return -1;
-	}
-	return CLI_EUSAGE;
-}
-
 static void help(void)
 {
 	cli_usage(stdout, "leadgate lists [OPTIONS] [show NAME]",
@@ -44,7 +16,7 @@ static void help(void)
 		  "observed bounce rates ('-' with nothing to measure) and the gate's\n"
 		  "decision.  The observed rate counts what the current version sent; show\n"
 		  "NAME lists every version's, newest first.",
-		  opts);
+		  cli_list_opts);
 }
 
 /* A list with its versions, as JSON. */
@@ -99,12 +71,13 @@ static enum lg_status all(struct job_lists *j, const struct conf *c, bool json, 
 
 int cmd_lists(int argc, char **argv)
 {
-	struct args a = {0};
+	struct cli_list_args a = {0};
 	struct conf conf;
 	struct job_lists *j = NULL;
 	struct lg_err err = {{0}};
 	const char *name = NULL;
-	int first, rc = cli_parse(argc, argv, "lists", opts, help, on_opt, &a, &first);
+	int first,
+		rc = cli_parse(argc, argv, "lists", cli_list_opts, help, cli_list_opt, &a, &first);
 	if (rc >= 0)
 		return rc;
 	if (first < argc) {

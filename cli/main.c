@@ -47,6 +47,28 @@ int cli_text_json_opt(const char *val, bool *json)
 	return cli_usage_error("--format wants text or json, not '%s'", val);
 }
 
+enum { OPT_INCLUDE_RISKY = 256 };
+
+const struct cli_option cli_list_opts[] = {
+	{"format", 'f', "FMT", "text (default) or json"},
+	{"config", 'c', "FILE", "read this configuration file"},
+	{"include-risky", OPT_INCLUDE_RISKY, NULL, "count risky records as exportable"},
+	CLI_COMMON_OPTS,
+	{"help", 'h', NULL, "show this help and exit"},
+	{NULL, 0, NULL, NULL},
+};
+
+int cli_list_opt(void *arg, int key, const char *val)
+{
+	struct cli_list_args *a = arg;
+	switch (key) {
+	case 'f': return cli_text_json_opt(val, &a->json);
+	case 'c': a->config = val; return -1;
+	case OPT_INCLUDE_RISKY: a->include_risky = true; return -1;
+	}
+	return CLI_EUSAGE;
+}
+
 int cli_formula_guard_opt(const char *val, enum io_guard *out)
 {
 	static const char *const names[] = {
