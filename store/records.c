@@ -13,16 +13,6 @@ static void bind_text(sqlite3_stmt *q, int i, const char *s, size_t n)
 	sqlite3_bind_text(q, i, s, (int)n, SQLITE_STATIC);
 }
 
-/* The contact key: the normalized address, ASCII case folded. */
-static const char *fold(char *buf, size_t cap, const char *a, size_t n)
-{
-	if (n >= cap)
-		n = cap - 1;
-	lg_ascii_lower_copy(buf, a, n);
-	buf[n] = '\0';
-	return buf;
-}
-
 static const char sql_run_add[] = "INSERT INTO runs(kind, list_id, input, fingerprint, started_at)"
 				  " VALUES (?1, ?2, ?3, ?4, ?5)";
 
@@ -211,10 +201,10 @@ static enum lg_status list_source(struct store *s, int64_t list_id, const char *
 }
 
 /* Bind verdict v to sql_contact_insert or sql_contact_update (id 0: insert). */
-static void contact_bind(sqlite3_stmt *q, const struct store_verdict *v, const char *key,
-			 const char *source, int64_t now, int64_t id)
+static void contact_bind(sqlite3_stmt *q, const struct store_verdict *v, const char *source,
+			 int64_t now, int64_t id)
 {
-	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+	bind_text(q, 1, v->address, v->address_len);
 	bind_text(q, 2, v->domain, v->domain_len);
 	sqlite3_bind_int64(q, 3, now);
 	sqlite3_bind_int(q, 4, (int)v->status);
@@ -249,7 +239,6 @@ const char store_sql_contact_find[] = "SELECT id FROM contacts WHERE address = ?
 static enum lg_status contact_upsert(struct store *s, const struct store_verdict *v,
 				     int64_t list_id, int64_t now, int64_t *id, struct lg_err *err)
 {
-	char key[512];
 	const char *source = "";
 	enum lg_status st;
 	sqlite3_stmt *q;
@@ -257,10 +246,9 @@ static enum lg_status contact_upsert(struct store *s, const struct store_verdict
 
 	if ((st = list_source(s, list_id, &source, err)) != LG_OK)
 		return st;
-	fold(key, sizeof(key), v->address, v->address_len);
 	if (s->insert_first) {
 		q = store_stmt(s, sql_contact_insert);
-		contact_bind(q, v, key, source, now, 0);
+		contact_bind(q, v, source, now, 0);
 		rc = sqlite3_step(q);
 		if (rc == SQLITE_DONE) {
 			sqlite3_reset(q);
@@ -276,7 +264,7 @@ static enum lg_status contact_upsert(struct store *s, const struct store_verdict
 		s->insert_first = false; /* known: look the next ones up first */
 	}
 	q = store_stmt(s, store_sql_contact_find);
-	bind_text(q, 1, key, strlen(key));
+	bind_text(q, 1, v->address, v->address_len);
 	rc = sqlite3_step(q);
 	*id = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
 	sqlite3_reset(q); /* no statement left on a row */
@@ -285,7 +273,7 @@ static enum lg_status contact_upsert(struct store *s, const struct store_verdict
 	s->insert_first = !*id;
 
 	q = store_stmt(s, *id ? sql_contact_update : sql_contact_insert);
-	contact_bind(q, v, key, source, now, *id);
+	contact_bind(q, v, source, now, *id);
 	if ((st = store_exec_step(s, q, "recording a contact", err)) != LG_OK)
 		return st;
 	if (!*id)
@@ -646,15 +634,13 @@ enum lg_status store_suppress(struct store *s, const char *address, size_t len,
 			      enum store_suppress why, int64_t since, bool *newly,
 			      struct lg_err *err)
 {
-	char key[512];
 	sqlite3_stmt *q;
 	enum lg_status st;
 	int64_t contact = 0;
 
 	*newly = false;
-	fold(key, sizeof(key), address, len);
 	q = store_stmt(s, sql_suppress_add);
-	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+	bind_text(q, 1, address, len);
 	sqlite3_bind_int(q, 2, (int)why);
 	sqlite3_bind_int64(q, 3, since);
 	/* ?4, the bounce, stays NULL */
@@ -664,7 +650,7 @@ enum lg_status store_suppress(struct store *s, const char *address, size_t len,
 		return LG_OK; /* suppressed before, for this reason or another */
 	*newly = true;
 	q = store_stmt(s, store_sql_contact_find);
-	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+	bind_text(q, 1, address, len);
 	if (sqlite3_step(q) == SQLITE_ROW)
 		contact = sqlite3_column_int64(q, 0);
 	sqlite3_reset(q);
@@ -715,23 +701,21 @@ enum lg_status store_bounce_add(struct store *s, const struct store_run *run,
 				const struct store_bounce *b, int64_t now,
 				enum store_bounce_effect *effect, struct lg_err *err)
 {
-	char key[512];
 	sqlite3_stmt *q;
 	enum lg_status st;
 	int64_t contact = 0;
 	enum store_suppress why = suppress_of(b->type);
 
 	*effect = STORE_BOUNCE_DUPLICATE;
-	fold(key, sizeof(key), b->address, b->address_len);
 	q = store_stmt(s, store_sql_contact_find);
-	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+	bind_text(q, 1, b->address, b->address_len);
 	if (sqlite3_step(q) == SQLITE_ROW)
 		contact = sqlite3_column_int64(q, 0);
 	sqlite3_reset(q);
 
 	q = store_stmt(s, sql_bounce_add);
 	sqlite3_bind_text(q, 1, b->key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, key, -1, SQLITE_STATIC);
+	bind_text(q, 2, b->address, b->address_len);
 	if (contact)
 		sqlite3_bind_int64(q, 3, contact);
 	if (run->list_id)
@@ -754,7 +738,7 @@ enum lg_status store_bounce_add(struct store *s, const struct store_run *run,
 		return LG_OK;
 
 	q = store_stmt(s, sql_suppress_add);
-	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+	bind_text(q, 1, b->address, b->address_len);
 	sqlite3_bind_int(q, 2, (int)why);
 	sqlite3_bind_int64(q, 3, b->occurred_at ? b->occurred_at : now);
 	sqlite3_bind_int64(q, 4, bounce_id);
@@ -764,7 +748,7 @@ enum lg_status store_bounce_add(struct store *s, const struct store_run *run,
 		*effect = STORE_BOUNCE_SUPPRESSED;
 	} else if (why == STORE_SUPPRESS_BOUNCE) {
 		q = store_stmt(s, sql_suppress_hard);
-		sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+		bind_text(q, 1, b->address, b->address_len);
 		sqlite3_bind_int64(q, 2, bounce_id);
 		if ((st = store_exec_step(s, q, "suppressing an address", err)) != LG_OK)
 			return st;

@@ -13,8 +13,9 @@
  * commit.
  *
  * Times are Unix seconds, always passed in (the global --now): the store
- * never reads the clock.  Addresses are the verdict's normalized address;
- * the store folds ASCII case, so Ann@X.com and ann@x.com are one contact.
+ * never reads the clock.  An address handed to the store is the contact
+ * key (verify_contact_key: NFC, Unicode case folded, A-label domain),
+ * taken as given: the store derives no identity of its own.
  */
 #ifndef LG_STORE_H
 #define LG_STORE_H
@@ -78,7 +79,7 @@ struct store_profile {
 
 /* One verdict as the store keeps it. */
 struct store_verdict {
-	const char *address; /* normalized address; "" for a row without one */
+	const char *address; /* the contact key (verify_contact_key); "" for a row without one */
 	size_t address_len;
 	const char *domain; /* its A-label domain */
 	size_t domain_len;
@@ -215,7 +216,7 @@ enum lg_status store_domain_put(struct store *s, const char *domain, size_t len,
 /* ---- bounces ---------------------------------------------------------------- */
 
 struct store_bounce {
-	const char *address; /* normalized, or as given when it does not parse */
+	const char *address; /* the contact key (verify_contact_key) */
 	size_t address_len;
 	const char *type; /* "hard", "soft", "block", "complaint", "unsubscribe" */
 	const char *status, *code, *reason; /* "" when unknown */
@@ -244,8 +245,9 @@ enum lg_status store_bounce_add(struct store *s, const struct store_run *run,
  * complaint, if any, is an event of its own.  In a transaction; the
  * suppression is kept once (an earlier reason stays; a later hard bounce
  * replaces this one) and the contact, if any, marked suppressed; nothing
- * is counted against any list and the verdict stays.  *newly: the address
- * was not suppressed before. */
+ * is counted against any list and the verdict stays.  address is the
+ * contact key (verify_contact_key).  *newly: it was not suppressed
+ * before. */
 enum lg_status store_suppress(struct store *s, const char *address, size_t len,
 			      enum store_suppress why, int64_t since, bool *newly,
 			      struct lg_err *err);
@@ -439,7 +441,7 @@ enum lg_status store_refresh_counts(struct store *s, const struct store_run *run
 
 /* ---- scoring inputs (schema 2) ------------------------------------------------ */
 
-/* The id of the contact with this address (lower-case), or 0. */
+/* The id of the contact with this key (verify_contact_key), or 0. */
 enum lg_status store_contact_find(struct store *s, const char *address, size_t len, int64_t *id,
 				  struct lg_err *err);
 

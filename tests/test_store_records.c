@@ -29,9 +29,10 @@ static void test_verify_run(void **state)
 	assert_false(run.resumed);
 	assert_int_equal(run.done, 0);
 	assert_true(run.id > 0 && run.list_id > 0);
-	row(s, &run, "Ann@X.com", VERIFY_DELIVERABLE, VERIFY_R_OK,
+	row(s, &run, "ann@x.com", VERIFY_DELIVERABLE, VERIFY_R_OK,
 	    VERIFY_F_FREE | VERIFY_F_DUPLICATE, T0);
-	/* The same contact in another case: the latest verdict wins. */
+	/* The same contact again (its key: verify_contact_key folded the
+	 * case of "Ann@X.com"): the latest verdict wins. */
 	row(s, &run, "ann@x.com", VERIFY_RISKY, VERIFY_R_ROLE, VERIFY_F_ROLE | VERIFY_F_DUPLICATE,
 	    T0 + 1);
 	row(s, &run, "bob@y.org", VERIFY_UNDELIVERABLE, VERIFY_R_NXDOMAIN, VERIFY_F_RAGGED, T0);
@@ -99,7 +100,7 @@ static void test_verify_run(void **state)
 			 LG_OK);
 	assert_int_equal(run2.list_id, run.list_id);
 	assert_true(run2.id != run.id);
-	row(s, &run2, "ANN@x.COM", VERIFY_DELIVERABLE, VERIFY_R_OK, 0, T0 + DAY);
+	row(s, &run2, "ann@x.com", VERIFY_DELIVERABLE, VERIFY_R_OK, 0, T0 + DAY);
 	finish(s, &run2, 1, 1, T0 + DAY);
 	commit(s);
 	list_get(s, "Q4 webinar", &li);
@@ -365,12 +366,12 @@ static void test_bounce_duplicate(void **state)
 	/* The same event in another import: still a duplicate. */
 	begin(s);
 	assert_int_equal(store_run_begin(s, "import", 0, "b.csv", T0 + 5, &run2, &e), LG_OK);
-	assert_int_equal(bounce(s, &run2, "X@Y.example", "hard", "csv:k1", T0 - 60, T0 + 5),
+	assert_int_equal(bounce(s, &run2, "x@y.example", "hard", "csv:k1", T0 - 60, T0 + 5),
 			 STORE_BOUNCE_DUPLICATE);
 	/* A hard bounce of an address no list holds: suppressed all the same. */
-	assert_int_equal(bounce(s, &run2, "X@Y.example", "hard", "csv:k2", T0 - 30, T0 + 5),
+	assert_int_equal(bounce(s, &run2, "x@y.example", "hard", "csv:k2", T0 - 30, T0 + 5),
 			 STORE_BOUNCE_SUPPRESSED);
-	assert_int_equal(bounce(s, &run2, "x@y.EXAMPLE", "hard", "csv:k3", T0 - 20, T0 + 5),
+	assert_int_equal(bounce(s, &run2, "x@y.example", "hard", "csv:k3", T0 - 20, T0 + 5),
 			 STORE_BOUNCE_RECORDED); /* suppressed before */
 	commit(s);
 	assert_int_equal(q1(path, "SELECT count(*) FROM bounces"), 3);
@@ -431,8 +432,8 @@ static void test_hard_bounce(void **state)
 	begin(s);
 	assert_int_equal(store_run_begin(s, "import", li.id, "bounces.csv", T0 + 500, &run, &e),
 			 LG_OK);
-	/* Bounced after its export (and written in another case): counts. */
-	assert_int_equal(bounce(s, &run, "After@X.com", "hard", "k-after", T0 + 200, T0 + 500),
+	/* Bounced after its export: counts. */
+	assert_int_equal(bounce(s, &run, "after@x.com", "hard", "k-after", T0 + 200, T0 + 500),
 			 STORE_BOUNCE_SUPPRESSED);
 	/* Bounced before its export: suppressed, but the export did not cause it. */
 	assert_int_equal(bounce(s, &run, "before@x.com", "hard", "k-before", T0 + 50, T0 + 500),
@@ -606,6 +607,56 @@ static void test_unknown_keeps_verdict(void **state)
 	store_close(s);
 }
 
+/*
+ * The store takes a contact's key as given: folding case is
+ * verify_contact_key's work, done once before the store.  Two spellings
+ * are two keys here, and a long key (an unparsable cell's, which may run
+ * past an address's 254 bytes) is kept whole: two that differ only past
+ * the 511th byte are two contacts, and a bounce finds each by its key.
+ */
+static void test_keys_as_given(void **state)
+{
+	char path[512], a[601], b[601];
+	struct store_run run;
+	struct lg_err e = {{0}};
+	(void)state;
+
+	memset(a, 'x', 600);
+	a[600] = '\0';
+	memcpy(b, a, sizeof(a));
+	b[550] = 'y';
+	db_path(path, sizeof(path), "keys.db");
+	struct store *s = open_write(path);
+	begin(s);
+	assert_int_equal(store_verify_begin(s, "K", NULL, "k.csv", "k", T0, &run, &e), LG_OK);
+	row(s, &run, "ann@x.com", VERIFY_DELIVERABLE, VERIFY_R_OK, 0, T0);
+	row(s, &run, "Ann@x.com", VERIFY_RISKY, VERIFY_R_ROLE, 0, T0);
+	row(s, &run, a, VERIFY_UNDELIVERABLE, VERIFY_R_TOO_LONG, 0, T0);
+	row(s, &run, b, VERIFY_UNDELIVERABLE, VERIFY_R_TOO_LONG, 0, T0);
+	finish(s, &run, 4, 4, T0);
+	commit(s);
+	assert_int_equal(q1(path, "SELECT count(*) FROM contacts"), 4);
+	assert_int_equal(q1(path, "SELECT status FROM contacts WHERE address = 'ann@x.com'"),
+			 VERIFY_DELIVERABLE);
+	assert_int_equal(q1(path, "SELECT status FROM contacts WHERE address = 'Ann@x.com'"),
+			 VERIFY_RISKY);
+	assert_int_equal(q1(path, "SELECT count(*) FROM contacts WHERE length(address) = 600"), 2);
+
+	begin(s);
+	assert_int_equal(store_run_begin(s, "import", 0, "b.csv", T0 + 5, &run, &e), LG_OK);
+	assert_int_equal(bounce(s, &run, b, "hard", "csv:long", T0 + 1, T0 + 5),
+			 STORE_BOUNCE_SUPPRESSED);
+	assert_int_equal(store_run_finish(s, &run, T0 + 5, &e), LG_OK);
+	commit(s);
+	assert_int_equal(q1(path, "SELECT count(*) FROM contacts WHERE suppressed <> 0"), 1);
+	assert_int_equal(q1(path, "SELECT count(*) FROM suppressions WHERE length(address) = 600"),
+			 1);
+	assert_int_equal(q1(path, "SELECT count(*) FROM contacts WHERE suppressed <> 0 AND "
+				  "substr(address, 551, 1) = 'y'"),
+			 1);
+	store_close(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -618,6 +669,7 @@ int main(void)
 		cmocka_unit_test(test_hard_bounce),
 		cmocka_unit_test(test_hard_bounce_survives_verify),
 		cmocka_unit_test(test_unknown_keeps_verdict),
+		cmocka_unit_test(test_keys_as_given),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

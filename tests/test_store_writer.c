@@ -152,8 +152,7 @@ static void test_writer_known_and_new(void **state)
 	int known = 0, fresh = 0;
 	for (const char *k = kind; *k; k++) {
 		if (*k == 'k')
-			snprintf(addr, sizeof(addr), "K%d@d.example",
-				 known++ % KNOWN); /* case folded */
+			snprintf(addr, sizeof(addr), "k%d@d.example", known++ % KNOWN);
 		else
 			snprintf(addr, sizeof(addr), "n%d@d.example", fresh++);
 		struct store_verdict v = verdict(addr, VERIFY_DELIVERABLE, VERIFY_R_OK, 0, T0 + DAY);
