@@ -95,6 +95,14 @@ source "$here/lib.sh" # timed, start_unbound, stop_unbound
 trap stop_unbound EXIT
 trap 'exit 130' INT TERM HUP
 
+# ub_cpu [SINCE]: unbound's CPU seconds (user + system) since SINCE (an
+# earlier ub_cpu; default its start), from /proc; 0 when none runs
+ub_cpu() {
+	[[ -n $UB_PID ]] || { echo 0; return; }
+	awk -v hz="$(getconf CLK_TCK)" -v since="${1:-0}" \
+		'{ printf "%.2f", ($14 + $15) / hz - since }' "/proc/$UB_PID/stat" 2>/dev/null || echo 0
+}
+
 results=$bdir/list-cost-results.tsv
 : >"$results"
 db=$cdir/list.db
@@ -107,20 +115,22 @@ dbbytes() {
 
 # one NAME BIN ROUND ARGS...: a verify --list into a new database
 one() {
-	local name=$1 bin=$2 round=$3 rc=0
+	local name=$1 bin=$2 round=$3 rc=0 ub0
 	shift 3
 	rmdb "$db"
+	ub0=$(ub_cpu)
 	timed /dev/null "$cdir/err" "$bin" --db "$db" --now "$T0" verify -c "$conf" --no-progress -q \
 		--list world -o /dev/null "$@" "$contacts" || rc=$?
 	# 0 the gate passes, 1 it blocks: both ran to the end
 	[[ $rc -eq 0 || $rc -eq 1 ]] || { tail -n 5 "$cdir/err" >&2; die "$name ($bin) exited $rc"; }
-	printf '%s\t%s\t%s\t%s\t%s\n' "$name" "$round" "$WALL" "$RSS_KB" "$(dbbytes "$db")" >>"$results"
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$round" "$WALL" "$RSS_KB" "$(dbbytes "$db")" \
+		"$CPU_S" "$(ub_cpu "$ub0")" >>"$results"
 	# and the gate on what it recorded (warm: the second of two runs)
 	"$bin" --db "$db" --now "$T0" gate -c "$conf" world >/dev/null 2>&1 || true
 	rc=0
 	timed /dev/null "$cdir/err" "$bin" --db "$db" --now "$T0" gate -c "$conf" world || rc=$?
 	[[ $rc -eq 0 || $rc -eq 1 ]] || die "gate after $name ($bin) exited $rc"
-	printf '%s\t%s\t%s\t%s\t%s\n' "gate-$name" "$round" "$WALL" "$RSS_KB" 0 >>"$results"
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "gate-$name" "$round" "$WALL" "$RSS_KB" 0 "$CPU_S" 0 >>"$results"
 }
 
 cat "$contacts" >/dev/null # the page cache, warm for every run alike
@@ -133,11 +143,13 @@ for (( r = 1; r <= RUNS; r++ )); do
 		say "round $r: $side, DNS, no store"
 		start_unbound || die "unbound did not start (see $ublog)"
 		rc=0
+		ub0=$(ub_cpu)
 		timed /dev/null "$cdir/err" "$bin" --now "$T0" verify -c "$conf" --no-progress -q \
 			-o /dev/null --dns "127.0.0.1:$UB_PORT" --dns-concurrency "$K" --dns-timeout "$MS" \
 			--dns-tries "$N" "$contacts" || rc=$?
 		[[ $rc -eq 0 || $rc -eq 75 ]] || { tail -n 5 "$cdir/err" >&2; die "dns-plain ($bin) exited $rc"; }
-		printf '%s\t%s\t%s\t%s\t%s\n' "dns-plain-$side" "$r" "$WALL" "$RSS_KB" 0 >>"$results"
+		printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "dns-plain-$side" "$r" "$WALL" "$RSS_KB" 0 \
+			"$CPU_S" "$(ub_cpu "$ub0")" >>"$results"
 		stop_unbound
 		say "round $r: $side, DNS"
 		start_unbound || die "unbound did not start (see $ublog)"
@@ -146,10 +158,17 @@ for (( r = 1; r <= RUNS; r++ )); do
 		stop_unbound
 	done
 done
+# The raw limit: what bare SQLite takes to insert the rows AFTER's
+# `verify --no-dns --list` recorded (bench/store_floor.sh).
+say "the bare SQLite floor of the rows a run records"
+rmdb "$db"
+"$AFTER" --db "$db" --now "$T0" verify -c "$conf" --no-progress -q --no-dns --list world \
+	-o /dev/null "$contacts" >/dev/null 2>&1 || true
+"${PIN[@]}" bash "$here/store_floor.sh" "$db" "$RUNS" >"$cdir/floor.md" || die "store_floor.sh failed"
 rmdb "$db"
 
-"$PY" - "$results" "$RUNS" <<'EOF' | tee "$bdir/list_cost_last.md"
-import statistics, sys
+"$PY" - "$results" "$RUNS" "$cdir/floor.md" <<'EOF' | tee "$bdir/list_cost_last.md"
+import os, statistics, sys
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
 def med(name, col):
     v = [float(r[col]) for r in rows if r[0] == name]
@@ -172,4 +191,21 @@ for name in ("nodns-list", "dns-list"):
     print("| gate, warm, after verify --list, %s | %.3f | %.3f | %.2f | %.0f | %.0f | | |" % (
         "no DNS" if name.startswith("nodns") else "DNS", b, a, a / b,
         med("gate-" + name + "-before", 3) / 1024, med("gate-" + name + "-after", 3) / 1024))
+print()
+print("CPU seconds (user + system) of leadgate and of unbound, medians; the")
+print("machine's CPU seconds are its cores times the wall time:")
+print()
+print("| run | wall s | leadgate CPU s | unbound CPU s | CPU left on %d cores |" % os.cpu_count())
+print("|---|---:|---:|---:|---:|")
+for side in ("before", "after"):
+    for name in ("nodns-list", "dns-plain", "dns-list"):
+        n = name + "-" + side
+        w, c, u = med(n, 2), med(n, 5), med(n, 6)
+        print("| %s, %s | %.2f | %.2f | %.2f | %.2f |" % (name, side, w, c, u, os.cpu_count() * w - c - u))
+print()
+print("The bare SQLite floor (bench/store_floor.sh) of the rows AFTER's")
+print("`verify --no-dns --list` recorded:")
+print()
+print(open(sys.argv[3]).read().rstrip())
+print()
 EOF
