@@ -261,7 +261,7 @@ install: $(B)/leadgate
 	install -m 755 $(B)/leadgate $(DESTDIR)$(BINDIR)/leadgate
 	install -m 644 doc/leadgate.1 $(DESTDIR)$(MANDIR)/man1/leadgate.1
 	install -d $(DESTDIR)$(UNITDIR)
-	for u in leadgate-refresh.service leadgate-refresh.timer; do \
+	for u in leadgate-refresh.service leadgate-refresh.timer leadgate.service; do \
 	  sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
 	    -e 's|@UNITDIR@|$(UNITDIR)|g' conf/systemd/$$u > $(DESTDIR)$(UNITDIR)/$$u && \
 	  chmod 644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
@@ -274,6 +274,7 @@ install: $(B)/leadgate
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/leadgate $(DESTDIR)$(MANDIR)/man1/leadgate.1
 	rm -f $(DESTDIR)$(UNITDIR)/leadgate-refresh.service $(DESTDIR)$(UNITDIR)/leadgate-refresh.timer
+	rm -f $(DESTDIR)$(UNITDIR)/leadgate.service
 	rm -rf $(DESTDIR)$(DATADIR)
 
 clean:
