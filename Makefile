@@ -180,7 +180,7 @@ valgrind: $(TEST_BIN) $(B)/leadgate
 FUZZ_BOUNCE  := ses sendgrid mailgun postmark dsn csv text
 FUZZ_EVENT   := json csv
 FUZZ_TARGETS := fuzz_verify fuzz_csv_reader $(FUZZ_BOUNCE:%=fuzz_bounce_%) \
-                $(FUZZ_EVENT:%=fuzz_event_%) fuzz_conf fuzz_dns_answer
+                $(FUZZ_EVENT:%=fuzz_event_%) fuzz_conf fuzz_dns_answer fuzz_esp
 FUZZ_SECONDS ?= 60
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all
 # IO_READ_CHUNK: the CSV reader reads 32 bytes at a time, so that short
