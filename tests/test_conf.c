@@ -558,6 +558,43 @@ static void test_esp_keys(void **state)
 	rmdir(dir);
 }
 
+/* The [esp] keys of the shipped leadgate.conf, uncommented, are keys. */
+static void test_esp_shipped(void **state)
+{
+	(void)state;
+	static const char *const keys[] = {"# mailgun.", "# sendgrid.", "# ses.", "# postmark.",
+					   "# window ="};
+	struct conf c;
+	struct lg_err e = {{0}};
+	FILE *f = fopen("conf/leadgate.conf", "rb");
+	if (!f) {
+		skip(); /* not run from the repository root */
+		return;
+	}
+	struct lg_buf on = LG_BUF_INIT;
+	char line[1024];
+	unsigned n = 0;
+	while (fgets(line, sizeof(line), f)) {
+		bool key = false;
+		for (size_t i = 0; i < sizeof(keys) / sizeof(*keys); i++)
+			key |= !strncmp(line, keys[i], strlen(keys[i])) && strchr(line, '=');
+		lg_buf_adds(&on, key ? line + 2 : line);
+		n += key;
+	}
+	fclose(f);
+	assert_int_equal(n, 7);
+	conf_init(&c);
+	if (conf_load_text(&c, on.data, on.len, "leadgate.conf", "conf", &e) != LG_OK)
+		fail_msg("%s", e.msg);
+	assert_string_equal(c.esp.mailgun_signing_key, "env:LEADGATE_MAILGUN_SIGNING_KEY");
+	assert_string_equal(c.esp.ses_user, "sns");
+	assert_string_equal(c.esp.ses_password, "file:/etc/leadgate/ses.password");
+	assert_string_equal(c.esp.postmark_password, "env:LEADGATE_POSTMARK_PASSWORD");
+	assert_int_equal(c.esp.window, ESP_WINDOW_DEFAULT); /* the default, as written */
+	lg_buf_release(&on);
+	conf_release(&c);
+}
+
 /* The shipped leadgate.conf loads, and its commented-out values are the
  * built-in defaults: uncommenting them changes nothing. */
 static void test_shipped(void **state)
@@ -611,7 +648,7 @@ int main(void)
 		cmocka_unit_test(test_errors),       cmocka_unit_test(test_search),
 		cmocka_unit_test(test_decay_keys),   cmocka_unit_test(test_gate_keys),
 		cmocka_unit_test(test_scoring_keys), cmocka_unit_test(test_esp_keys),
-		cmocka_unit_test(test_shipped),
+		cmocka_unit_test(test_esp_shipped),  cmocka_unit_test(test_shipped),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
