@@ -10,8 +10,9 @@
  * configuration file's directory.
  *
  * Sections: [verify] (lists, typo detection), [decay] (freshness),
- * [gate] (the bounce-rate gate), [scoring] (conf/scoring.c) and
- * [events.map.NAME] (an export of another shape for events import).  Rates and probabilities are written as
+ * [gate] (the bounce-rate gate), [scoring] (conf/scoring.c),
+ * [events.map.NAME] (an export of another shape for events import) and
+ * [esp] (the credentials of the bounce webhooks).  Rates and probabilities are written as
  * percentages, as people say them ("2.1%"), and kept as fractions.
  */
 #include "conf.h"
@@ -20,6 +21,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,6 +78,7 @@ void conf_init(struct conf *c)
 	c->gate.prior[VERIFY_UNKNOWN] = 0.25;
 	c->gate.min_exported = 200;
 	c->gate.z = 1.96; /* two-sided 95 % */
+	esp_policy_init(&c->esp);
 	conf_list_add_text(c, &c->role, conf_builtin_role, conf_builtin_role_len);
 	conf_list_add_text(c, &c->free, conf_builtin_free, conf_builtin_free_len);
 	conf_list_add_text(c, &c->disposable, conf_builtin_disposable, conf_builtin_disposable_len);
@@ -160,7 +163,7 @@ static bool map_name_ok(const char *name);
 static bool known_section(const char *section)
 {
 	return !strcmp(section, "verify") || !strcmp(section, "decay") ||
-	       !strcmp(section, "gate") || !strcmp(section, "scoring") ||
+	       !strcmp(section, "gate") || !strcmp(section, "scoring") || !strcmp(section, "esp") ||
 	       (!strncmp(section, "events.map.", 11) && map_name_ok(section + 11));
 }
 
@@ -525,6 +528,157 @@ static enum lg_status finish_event_maps(struct conf *c, const char *name, struct
 	return LG_OK;
 }
 
+/* ---- [esp] ------------------------------------------------------------------ */
+
+/* The secrets of [esp], by key; CONF_ESP_KEYS of them. */
+static const struct {
+	const char *key;
+	size_t off; /* of its const char * in struct esp_policy */
+} esp_keys[CONF_ESP_KEYS] = {
+	{"mailgun.signing_key", offsetof(struct esp_policy, mailgun_signing_key)},
+	{"sendgrid.public_key", offsetof(struct esp_policy, sendgrid_public_key)},
+	{"ses.user", offsetof(struct esp_policy, ses_user)},
+	{"ses.password", offsetof(struct esp_policy, ses_password)},
+	{"postmark.user", offsetof(struct esp_policy, postmark_user)},
+	{"postmark.password", offsetof(struct esp_policy, postmark_password)},
+};
+
+#define ESP_WINDOW_MAX (7 * DAY) /* a signature a week old is no longer a check */
+#define ESP_SECRET_FILE_MAX (64u * 1024)
+
+static const char **esp_field(struct esp_policy *p, size_t i)
+{
+	return (const char **)(void *)((char *)p + esp_keys[i].off);
+}
+
+static bool env_name_ok(const char *s)
+{
+	if (!*s || lg_ascii_is_digit((unsigned char)*s))
+		return false;
+	for (; *s; s++)
+		if (!lg_ascii_is_alpha((unsigned char)*s) &&
+		    !lg_ascii_is_digit((unsigned char)*s) && *s != '_')
+			return false;
+	return true;
+}
+
+static enum lg_status set_esp(struct conf *c, const char *key, const char *val, const char *name,
+			      unsigned line, const char *dir, struct lg_err *err)
+{
+	if (!strcmp(key, "window")) {
+		int64_t v;
+		if (!lg_parse_duration(val, &v) || v < 1 || v > ESP_WINDOW_MAX)
+			return lg_err_set(err, LG_ECONFIG,
+					  "%s:%u: window wants a duration from 1s to 7d (\"15m\"), "
+					  "not '%s'",
+					  name, line, val);
+		c->esp.window = v;
+		return LG_OK;
+	}
+	for (size_t i = 0; i < CONF_ESP_KEYS; i++) {
+		if (strcmp(key, esp_keys[i].key) != 0)
+			continue;
+		struct lg_buf spec = LG_BUF_INIT;
+		if (!strncmp(val, "env:", 4) && !env_name_ok(val + 4))
+			return lg_err_set(err, LG_ECONFIG,
+					  "%s:%u: %s: '%s' is not an environment variable's name",
+					  name, line, key, val + 4);
+		if (!strncmp(val, "file:", 5)) {
+			if (!val[5])
+				return lg_err_set(err, LG_ECONFIG, "%s:%u: %s: file: names no file",
+						  name, line, key);
+			/* Like the list files: relative to this file's directory. */
+			lg_buf_adds(&spec, "file:");
+			if (val[5] != '/' && dir)
+				lg_buf_addf(&spec, "%s/", dir);
+			lg_buf_adds(&spec, val + 5);
+		} else {
+			lg_buf_adds(&spec, val);
+		}
+		*esp_field(&c->esp, i) = lg_arena_memdup(&c->arena, spec.data, spec.len);
+		lg_buf_release(&spec);
+		c->esp_line[i] = line;
+		c->esp_file = lg_arena_memdup(&c->arena, name, strlen(name));
+		return LG_OK;
+	}
+	return lg_err_set(err, LG_ECONFIG, "%s:%u: unknown key '%s' in [esp]", name, line, key);
+}
+
+/* The secret spec of key i read: *out borrowed from c's arena. */
+static enum lg_status esp_read(struct conf *c, size_t i, const char *spec, const char **out,
+			       struct lg_err *err)
+{
+	const char *file = c->esp_file ? c->esp_file : "configuration";
+	const char *key = esp_keys[i].key;
+	unsigned line = c->esp_line[i];
+
+	if (!strncmp(spec, "env:", 4)) {
+		const char *v = getenv(spec + 4);
+		if (!v || !*v)
+			return lg_err_set(err, LG_ECONFIG, "%s:%u: %s: $%s is %s", file, line, key,
+					  spec + 4, v ? "empty" : "not set");
+		*out = lg_arena_memdup(&c->arena, v, strlen(v));
+		return LG_OK;
+	}
+	if (strncmp(spec, "file:", 5) != 0) {
+		*out = spec;
+		return LG_OK;
+	}
+	struct lg_buf b = LG_BUF_INIT;
+	struct lg_err sub;
+	enum lg_status st = LG_OK;
+	if (lg_read_file(spec + 5, ESP_SECRET_FILE_MAX, &b, &sub) != LG_OK) {
+		st = lg_err_set(err, LG_ECONFIG, "%s:%u: %s: %s", file, line, key, sub.msg);
+		goto out;
+	}
+	/* What `echo secret > file` writes: the secret and a line end. */
+	if (b.len && b.data[b.len - 1] == '\n')
+		b.len--;
+	if (b.len && b.data[b.len - 1] == '\r')
+		b.len--;
+	if (!b.len || memchr(b.data, '\0', b.len) || memchr(b.data, '\n', b.len))
+		st = lg_err_set(err, LG_ECONFIG, "%s:%u: %s: %s: %s", file, line, key, spec + 5,
+				b.len ? "not one line of text" : "is empty");
+	else
+		*out = lg_arena_memdup(&c->arena, b.data, b.len);
+out:
+	if (b.data)
+		memset(b.data, 0, b.cap); /* a secret does not outlive its use in freed memory */
+	lg_buf_release(&b);
+	return st;
+}
+
+enum lg_status conf_esp_policy(struct conf *c, struct esp_policy *out, struct lg_err *err)
+{
+	struct lg_err sub;
+	*out = c->esp;
+	for (size_t i = 0; i < CONF_ESP_KEYS; i++) {
+		const char **f = esp_field(out, i);
+		enum lg_status st;
+		if (*f && (st = esp_read(c, i, *f, f, err)) != LG_OK)
+			return st;
+	}
+	if (esp_policy_check(out, &sub) != LG_OK)
+		return lg_err_set(err, LG_ECONFIG, "%s: [esp] %s",
+				  c->esp_file ? c->esp_file : "configuration", sub.msg);
+	return LG_OK;
+}
+
+/* Once the file is read: a user and its password given together (their
+ * values are read later, by conf_esp_policy). */
+static enum lg_status finish_esp(struct conf *c, const char *name, struct lg_err *err)
+{
+	for (size_t i = 2; i + 1 < CONF_ESP_KEYS; i += 2) {
+		const char *user = *esp_field(&c->esp, i), *pw = *esp_field(&c->esp, i + 1);
+		if (!user != !pw)
+			return lg_err_set(err, LG_ECONFIG, "%s:%u: [esp] %s is given without %s",
+					  name, c->esp_line[user ? i : i + 1],
+					  esp_keys[user ? i : i + 1].key,
+					  esp_keys[user ? i + 1 : i].key);
+	}
+	return LG_OK;
+}
+
 static enum lg_status set_key(struct conf *c, const char *section, const char *key, const char *val,
 			      const char *name, unsigned line, const char *dir, struct lg_err *err)
 {
@@ -536,6 +690,8 @@ static enum lg_status set_key(struct conf *c, const char *section, const char *k
 		return set_decay(c, key, val, name, line, err);
 	if (!strcmp(section, "gate"))
 		return set_gate(c, key, val, name, line, err);
+	if (!strcmp(section, "esp"))
+		return set_esp(c, key, val, name, line, dir, err);
 	if (strcmp(section, "verify") != 0)
 		return lg_err_set(err, LG_ECONFIG, "%s:%u: unknown section '[%s]'", name, line,
 				  section);
@@ -629,7 +785,9 @@ enum lg_status conf_load_text(struct conf *c, const char *text, size_t len, cons
 				  name, (long long)(c->decay.stale_after / DAY),
 				  (long long)(c->decay.fresh_for / DAY));
 	enum lg_status st = conf_finish_scoring(c, name, err);
-	return st == LG_OK ? finish_event_maps(c, name, err) : st;
+	if (st == LG_OK)
+		st = finish_event_maps(c, name, err);
+	return st == LG_OK ? finish_esp(c, name, err) : st;
 }
 
 static bool exists(const char *path)

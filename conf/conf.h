@@ -13,6 +13,7 @@
 #include "decay/decay.h"
 #include "engage/engage.h"
 #include "scoring/scoring.h"
+#include "serve/esp.h"
 #include "verify/verify.h"
 
 /* A list of lower-cased entries; items are borrowed from the conf. */
@@ -39,6 +40,9 @@ struct conf_event_map {
 	struct engage_map_skip *skip; /* owned; n_skip in map.n_skip */
 };
 
+#define CONF_ESP_KEYS                                                                              \
+	6 /* the secrets of [esp]: signing key, public key, two users, two passwords */
+
 struct conf {
 	struct conf_list role;       /* role local parts: info, sales, ... */
 	struct conf_list free;       /* free mail provider domains */
@@ -58,7 +62,13 @@ struct conf {
 	bool icp_replaced[3];        /* an icp.FIELD key replaced that field's built-in rules */
 	struct conf_event_map *event_map; /* [events.map.NAME], built-in first; n_event_map */
 	size_t n_event_map;
-	char *path; /* the file read, or NULL; owned */
+	/* [esp]: the webhooks' credentials as the file writes them (a value,
+	 * env:NAME or file:PATH, PATH made absolute), read by conf_esp_policy();
+	 * esp_line[] the line of each key (0: not given), esp_file the file. */
+	struct esp_policy esp;
+	unsigned esp_line[CONF_ESP_KEYS];
+	const char *esp_file; /* borrowed from the arena */
+	char *path;           /* the file read, or NULL; owned */
 	struct lg_arena arena;
 };
 
@@ -90,6 +100,18 @@ void conf_decay_policy(const struct conf *c, const char *source, struct decay_po
 /* The map [events.map.NAME] called name (ASCII case ignored), or NULL;
  * borrowed from c. */
 const struct engage_map *conf_event_map(const struct conf *c, const char *name);
+
+/*
+ * The [esp] policy with its secrets read, for the webhook routes: a value
+ * written env:NAME is that environment variable's, file:PATH that file's
+ * content (one line end at its end dropped), any other the value itself.
+ * They are read when this is called, not when the file is loaded, so that
+ * a command that takes no webhooks needs none of them.  The strings are
+ * borrowed from c.  LG_ECONFIG naming the file, the line and the key: a
+ * variable unset or empty, a file unreadable or empty, a value that
+ * esp_policy_check() refuses.
+ */
+enum lg_status conf_esp_policy(struct conf *c, struct esp_policy *out, struct lg_err *err);
 
 /* What verify_ctx_new takes, from c's lists (borrowed from c). */
 void conf_verify_policy(const struct conf *c, struct verify_policy *out);

@@ -2,7 +2,9 @@
 # install.sh BUILD_DIR - `make install` into scratch DESTDIRs, with the
 # default PREFIX and with others: every file lands under the prefix, and
 # the systemd units name the program, the configuration file and the unit
-# directory of that prefix, with no placeholder left.  The binary of
+# directory of that prefix, with no placeholder left; `systemd-analyze
+# verify` finds nothing to say of them (skipped when it is not
+# installed).  The binary of
 # BUILD_DIR is installed as built (make -o): nothing is compiled, so the
 # suite runs the same under `make test` and `make check`.
 #
@@ -46,8 +48,32 @@ hasnt "service: no other prefix's configuration" "$unit/leadgate-refresh.service
 placeholders "service: every placeholder substituted" "$unit/leadgate-refresh.service"
 has "timer: the unit directory of the prefix" "$unit/leadgate-refresh.timer" "/opt/x/lib/systemd/system"
 placeholders "timer: every placeholder substituted" "$unit/leadgate-refresh.timer"
+has "serve: the program of the prefix, on the service's database" "$unit/leadgate.service" \
+	"ExecStart=/opt/x/bin/leadgate serve --db /var/lib/leadgate/leadgate.db"
+has "serve: the configuration file of the prefix" "$unit/leadgate.service" "/opt/x/etc/leadgate/leadgate.conf"
+has "serve: the state directory" "$unit/leadgate.service" "StateDirectory=leadgate"
+has "serve: a user of its own" "$unit/leadgate.service" "DynamicUser=yes"
+placeholders "serve: every placeholder substituted" "$unit/leadgate.service"
 eq "the units are readable by all, written by the owner" \
-	"$(stat -c %a "$unit/leadgate-refresh.service" "$unit/leadgate-refresh.timer" | tr '\n' ' ')" "644 644 "
+	"$(stat -c %a "$unit/leadgate-refresh.service" "$unit/leadgate-refresh.timer" "$unit/leadgate.service" | tr '\n' ' ')" "644 644 644 "
+# systemd's own check of the units: keys it does not know, bad values, a
+# program that is not there.  The programs are named by their installed
+# path, which exists only under DESTDIR: the copies checked name that one.
+if command -v systemd-analyze >/dev/null 2>&1; then
+	mkdir "$t/verify"
+	for u in leadgate.service leadgate-refresh.service leadgate-refresh.timer; do
+		sed "s|=/opt/x/bin/leadgate |=$d/opt/x/bin/leadgate |" "$unit/$u" >"$t/verify/$u"
+	done
+	if (cd "$t/verify" && systemd-analyze verify --man=no leadgate.service \
+		leadgate-refresh.service leadgate-refresh.timer) >"$t/analyze" 2>&1 &&
+		! [ -s "$t/analyze" ]; then
+		ok "systemd-analyze verify: nothing to say of the units"
+	else
+		notok "systemd-analyze verify:"; sed 's/^/#   /' "$t/analyze" | head -n 5
+	fi
+else
+	echo "# systemd-analyze is not installed: the units are not verified (skipped)"
+fi
 # what was installed is what the Makefile would remove
 exits 0 "make uninstall PREFIX=/opt/x" make --no-print-directory -s B="$b" DESTDIR="$d" PREFIX=/opt/x uninstall
 eq "uninstall leaves no unit" "$(ls "$unit" | wc -l | tr -d ' ')" 0
@@ -60,6 +86,8 @@ has "default: the program" "$unit/leadgate-refresh.service" "ExecStart=/usr/loca
 has "default: the configuration file" "$unit/leadgate-refresh.service" "/usr/local/etc/leadgate/leadgate.conf"
 placeholders "default: every placeholder substituted" "$unit/leadgate-refresh.service"
 has "default: the timer's unit directory" "$unit/leadgate-refresh.timer" "/usr/local/lib/systemd/system"
+has "default: serve's program" "$unit/leadgate.service" "ExecStart=/usr/local/bin/leadgate serve --db /var/lib/leadgate/leadgate.db"
+placeholders "default: every placeholder substituted in serve's unit" "$unit/leadgate.service"
 
 # --- PREFIX=/usr: the configuration is under /etc, not /usr/etc ------------------
 d=$t/usr
@@ -68,6 +96,8 @@ unit=$d/usr/lib/systemd/system
 if [ -f "$d/etc/leadgate/leadgate.conf" ]; then ok "/usr: the configuration in /etc"; else notok "no $d/etc/leadgate/leadgate.conf"; fi
 has "/usr: the service names /etc/leadgate/leadgate.conf" "$unit/leadgate-refresh.service" " /etc/leadgate/leadgate.conf"
 hasnt "/usr: and not /usr/etc" "$unit/leadgate-refresh.service" "/usr/etc"
+has "/usr: serve's unit names /etc/leadgate/leadgate.conf" "$unit/leadgate.service" " /etc/leadgate/leadgate.conf"
+has "/usr: serve's program" "$unit/leadgate.service" "ExecStart=/usr/bin/leadgate serve"
 
 echo "install: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

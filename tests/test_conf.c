@@ -425,6 +425,176 @@ static void test_scoring_keys(void **state)
 	}
 }
 
+/* [esp]: the webhooks' secrets as values, env:NAME and file:PATH, read by
+ * conf_esp_policy() and only then. */
+static void test_esp_keys(void **state)
+{
+	(void)state;
+	struct conf c;
+	struct esp_policy p;
+	struct lg_err e = {{0}};
+	char dir[] = "/tmp/lgconfXXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char pwfile[256], keyfile[256], empty[256], twolines[256];
+	write_file(dir, "postmark-pw", "pm secret #1\n", pwfile, sizeof(pwfile));
+	/* a P-256 public key (tests/vectors/esp/sendgrid-doc-pub.b64), CRLF-ended */
+	write_file(dir, "sendgrid.key",
+		   "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEEDr2LjtURuePQzplybdC+u4CwrqDqBaWjcMMsTbh"
+		   "dbcwHBcepxo7yAQGhHPTnlvFYPAZFceEu/1FwCM/QmGUhA==\r\n",
+		   keyfile, sizeof(keyfile));
+	write_file(dir, "empty", "\n", empty, sizeof(empty));
+	write_file(dir, "two", "a\nb\n", twolines, sizeof(twolines));
+
+	/* Nothing given: nothing configured, the default window. */
+	conf_init(&c);
+	assert_int_equal(conf_esp_policy(&c, &p, &e), LG_OK);
+	assert_null(p.mailgun_signing_key);
+	assert_null(p.sendgrid_public_key);
+	assert_null(p.ses_user);
+	assert_int_equal(p.window, 900);
+	conf_release(&c);
+
+	setenv("LG_TEST_MAILGUN", "key-from-env", 1);
+	conf_init(&c);
+	const char *text = "[esp]\n"
+			   "mailgun.signing_key = env:LG_TEST_MAILGUN\n"
+			   "sendgrid.public_key = file:sendgrid.key\n"
+			   "ses.user = sns\n"
+			   "ses.password = plain-pw\n"
+			   "postmark.user = postmark\n"
+			   "postmark.password = file:postmark-pw\n"
+			   "window = 5m\n";
+	if (conf_load_text(&c, text, strlen(text), "w.conf", dir, &e) != LG_OK)
+		fail_msg("%s", e.msg);
+	/* Loading reads no secret: the specs are kept, relative paths made whole. */
+	assert_string_equal(c.esp.mailgun_signing_key, "env:LG_TEST_MAILGUN");
+	char want[300];
+	snprintf(want, sizeof(want), "file:%s", keyfile);
+	assert_string_equal(c.esp.sendgrid_public_key, want);
+	if (conf_esp_policy(&c, &p, &e) != LG_OK)
+		fail_msg("%s", e.msg);
+	assert_string_equal(p.mailgun_signing_key, "key-from-env");
+	assert_string_equal(
+		p.sendgrid_public_key,
+		"MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEEDr2LjtURuePQzplybdC+u4CwrqDqBaWjcMMsT"
+		"bhdbcwHBcepxo7yAQGhHPTnlvFYPAZFceEu/1FwCM/QmGUhA==");
+	assert_string_equal(p.ses_user, "sns");
+	assert_string_equal(p.ses_password, "plain-pw");
+	assert_string_equal(p.postmark_user, "postmark");
+	assert_string_equal(p.postmark_password, "pm secret #1"); /* a '#' in a file is kept */
+	assert_int_equal(p.window, 300);
+	/* The variable unset since: named with the file and line of its key. */
+	unsetenv("LG_TEST_MAILGUN");
+	assert_int_equal(conf_esp_policy(&c, &p, &e), LG_ECONFIG);
+	assert_string_equal(e.msg, "w.conf:2: mailgun.signing_key: $LG_TEST_MAILGUN is not set");
+	setenv("LG_TEST_MAILGUN", "", 1);
+	assert_int_equal(conf_esp_policy(&c, &p, &e), LG_ECONFIG);
+	assert_string_equal(e.msg, "w.conf:2: mailgun.signing_key: $LG_TEST_MAILGUN is empty");
+	unsetenv("LG_TEST_MAILGUN");
+	conf_release(&c);
+
+	/* Secrets that cannot be read, or are refused once read; msg follows
+	 * the directory when there is a file. */
+	static const struct {
+		const char *text, *pre, *msg;
+	} bad[] = {
+		{"[esp]\npostmark.user = pm\npostmark.password = file:nothere\n",
+		 "w.conf:3: postmark.password: ", "/nothere: No such file or directory"},
+		{"[esp]\nmailgun.signing_key = file:empty\n",
+		 "w.conf:2: mailgun.signing_key: ", "/empty: is empty"},
+		{"[esp]\nmailgun.signing_key = file:two\n",
+		 "w.conf:2: mailgun.signing_key: ", "/two: not one line of text"},
+		{"[esp]\nsendgrid.public_key = aGVsbG8=\n", NULL,
+		 "w.conf: [esp] sendgrid.public_key: not the base64 of an ECDSA P-256 public key "
+		 "(SendGrid's verification key)"},
+		{"[esp]\nses.user = a:b\nses.password = x\n", NULL,
+		 "w.conf: [esp] ses.user: a user name in basic auth cannot hold ':'"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		conf_init(&c);
+		if (conf_load_text(&c, bad[i].text, strlen(bad[i].text), "w.conf", dir, &e) != LG_OK)
+			fail_msg("%s", e.msg);
+		assert_int_equal(conf_esp_policy(&c, &p, &e), LG_ECONFIG);
+		if (bad[i].pre)
+			snprintf(want, sizeof(want), "%s%s%s", bad[i].pre, dir, bad[i].msg);
+		else
+			snprintf(want, sizeof(want), "%s", bad[i].msg);
+		assert_string_equal(e.msg, want);
+		conf_release(&c);
+	}
+
+	/* Refused when the file is loaded. */
+	static const struct {
+		const char *text, *msg;
+	} err[] = {
+		{"[esp]\nmailgun.key = x\n", "t.conf:2: unknown key 'mailgun.key' in [esp]"},
+		{"[esp]\nmailgun.signing_key = env:1BAD\n",
+		 "t.conf:2: mailgun.signing_key: '1BAD' is not an environment variable's name"},
+		{"[esp]\nmailgun.signing_key = env:\n",
+		 "t.conf:2: mailgun.signing_key: '' is not an environment variable's name"},
+		{"[esp]\nmailgun.signing_key = file:\n",
+		 "t.conf:2: mailgun.signing_key: file: names no file"},
+		{"[esp]\nwindow = 0s\n",
+		 "t.conf:2: window wants a duration from 1s to 7d (\"15m\"), not '0s'"},
+		{"[esp]\nwindow = 900\n",
+		 "t.conf:2: window wants a duration from 1s to 7d (\"15m\"), not '900'"},
+		{"[esp]\nwindow = 8d\n",
+		 "t.conf:2: window wants a duration from 1s to 7d (\"15m\"), not '8d'"},
+		{"[esp]\nses.user = sns\n",
+		 "t.conf:2: [esp] ses.user is given without ses.password"},
+		{"[esp]\n\npostmark.password = x\n",
+		 "t.conf:3: [esp] postmark.password is given without postmark.user"},
+	};
+	for (size_t i = 0; i < sizeof(err) / sizeof(*err); i++) {
+		conf_init(&c);
+		assert_int_equal(load(&c, err[i].text, &e), LG_ECONFIG);
+		assert_string_equal(e.msg, err[i].msg);
+		conf_release(&c);
+	}
+	unlink(pwfile);
+	unlink(keyfile);
+	unlink(empty);
+	unlink(twolines);
+	rmdir(dir);
+}
+
+/* The [esp] keys of the shipped leadgate.conf, uncommented, are keys. */
+static void test_esp_shipped(void **state)
+{
+	(void)state;
+	static const char *const keys[] = {"# mailgun.", "# sendgrid.", "# ses.", "# postmark.",
+					   "# window ="};
+	struct conf c;
+	struct lg_err e = {{0}};
+	FILE *f = fopen("conf/leadgate.conf", "rb");
+	if (!f) {
+		skip(); /* not run from the repository root */
+		return;
+	}
+	struct lg_buf on = LG_BUF_INIT;
+	char line[1024];
+	unsigned n = 0;
+	while (fgets(line, sizeof(line), f)) {
+		bool key = false;
+		for (size_t i = 0; i < sizeof(keys) / sizeof(*keys); i++)
+			key |= !strncmp(line, keys[i], strlen(keys[i])) && strchr(line, '=');
+		lg_buf_adds(&on, key ? line + 2 : line);
+		n += key;
+	}
+	fclose(f);
+	assert_int_equal(n, 7);
+	conf_init(&c);
+	if (conf_load_text(&c, on.data, on.len, "leadgate.conf", "conf", &e) != LG_OK)
+		fail_msg("%s", e.msg);
+	assert_string_equal(c.esp.mailgun_signing_key, "env:LEADGATE_MAILGUN_SIGNING_KEY");
+	assert_string_equal(c.esp.ses_user, "sns");
+	assert_string_equal(c.esp.ses_password, "file:/etc/leadgate/ses.password");
+	assert_string_equal(c.esp.postmark_password, "env:LEADGATE_POSTMARK_PASSWORD");
+	assert_int_equal(c.esp.window, ESP_WINDOW_DEFAULT); /* the default, as written */
+	lg_buf_release(&on);
+	conf_release(&c);
+}
+
 /* The shipped leadgate.conf loads, and its commented-out values are the
  * built-in defaults: uncommenting them changes nothing. */
 static void test_shipped(void **state)
@@ -477,7 +647,8 @@ int main(void)
 		cmocka_unit_test(test_builtin),      cmocka_unit_test(test_file),
 		cmocka_unit_test(test_errors),       cmocka_unit_test(test_search),
 		cmocka_unit_test(test_decay_keys),   cmocka_unit_test(test_gate_keys),
-		cmocka_unit_test(test_scoring_keys), cmocka_unit_test(test_shipped),
+		cmocka_unit_test(test_scoring_keys), cmocka_unit_test(test_esp_keys),
+		cmocka_unit_test(test_esp_shipped),  cmocka_unit_test(test_shipped),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
