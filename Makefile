@@ -11,7 +11,7 @@ UNITDIR    ?= $(PREFIX)/lib/systemd/system
 
 CC         ?= cc
 B          ?= build
-PKGS       := libcares libpcre2-8 libidn2 libpsl jansson sqlite3
+PKGS       := libcares libpcre2-8 libidn2 libpsl jansson sqlite3 gnutls nettle
 PKG_CFLAGS  = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS    = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lunistring -lm -pthread
 CMOCKA_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null)
@@ -32,7 +32,8 @@ ENGAGE_SRC := engage/engage.c
 SCORING_SRC := scoring/rubric.c scoring/engage.c scoring/score.c scoring/stage.c scoring/frame.c \
                scoring/funnel.c
 VIEW_SRC   := view/view.c view/score.c
-JOBS_SRC   := jobs/list.c jobs/lists.c jobs/profile.c jobs/dnscache.c jobs/verdict.c jobs/verify.c jobs/refresh.c jobs/export.c jobs/lead.c jobs/score.c jobs/import.c jobs/bounces.c jobs/events.c jobs/qualify.c
+JOBS_SRC   := jobs/list.c jobs/lists.c jobs/profile.c jobs/dnscache.c jobs/verdict.c jobs/verify.c jobs/refresh.c jobs/export.c jobs/lead.c jobs/score.c jobs/import.c jobs/bounces.c jobs/events.c jobs/qualify.c \
+              jobs/keys.c
 LIB_SRC := common/status.c common/alloc.c common/buf.c common/map.c common/time.c common/file.c \
            common/regex.c \
            $(DECAY_SRC) conf/conf.c conf/scoring.c \
@@ -47,7 +48,7 @@ CLI_SRC := cli/main.c cli/output.c cli/cmd_verify.c cli/cmd_lists.c cli/cmd_gate
            cli/import.c cli/cmd_events.c cli/cmd_score.c cli/qual.c cli/cmd_evidence.c \
            cli/cmd_qualify.c cli/cmd_decide.c cli/cmd_report.c cli/cmd_funnel.c
 TESTS   := test_common test_conf test_loop test_dns test_verify test_io test_decay test_bounce test_engage test_store test_store_records test_store_lists test_store_leads test_store_writer test_scoring test_stage \
-           test_jobs
+           test_jobs test_keys
 
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/obj/%.o) $(B)/obj/gen/lists.o
 CLI_OBJ := $(CLI_SRC:%.c=$(B)/obj/%.o)
@@ -79,7 +80,8 @@ help:
 
 # ---- dependencies (Debian 12) ------------------------------------------
 DEB_PKGS := gcc libc6-dev make pkgconf libc-ares-dev libpcre2-dev libidn2-dev libpsl-dev publicsuffix \
-            libjansson-dev libcsv-dev libunistring-dev libcmocka-dev libsqlite3-dev sqlite3 unbound python3
+            libjansson-dev libcsv-dev libunistring-dev libcmocka-dev libsqlite3-dev sqlite3 unbound python3 \
+            libgnutls28-dev nettle-dev
 BENCH_PKGS := time python3 python3-email-validator python3-dnspython
 
 # $(call install_missing,PACKAGES): apt-get install those not installed yet.
