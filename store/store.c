@@ -715,7 +715,7 @@ enum lg_status store_open(struct store **out, const char *path, enum store_mode 
 			st = lg_err_set(
 				err, LG_ENOINPUT,
 				"%s: no database (leadgate verify --list NAME FILE, bounces "
-				"import or events import creates one; --db PATH or "
+				"import, events import or keys create creates one; --db PATH or "
 				"LEADGATE_DB chooses another)",
 				s->path);
 		else

@@ -510,11 +510,12 @@ check "... and leaves it as it was" [ "$(sqlite3 "$t/other.db" 'SELECT count(*) 
 for cmd in "lists" "lists show q4" "gate q4" "export q4 -o /dev/null" \
 	"export q4 --for-sequence -o /dev/null" "refresh --quiet" "score -o /dev/null" \
 	"score --dry-run" "qualify a@b.com" "report rejections" "decide a@b.com accept" \
-	"evidence add a@b.com --criterion budget --status met --confidence 1 --source call"; do
+	"evidence add a@b.com --criterion budget --status met --confidence 1 --source call" \
+	"keys list" "keys revoke ci"; do
 	# shellcheck disable=SC2086
 	exits 66 "$cmd on a missing database" "$lg" $cmd --db "$t/none/x.db" --now "$now1"
 	check "$cmd: names the database and the way out" \
-		grep -q "$t/none/x.db: no database (leadgate verify --list NAME FILE, bounces import or events import creates one; --db PATH or LEADGATE_DB chooses another)" "$t/err"
+		grep -q "$t/none/x.db: no database (leadgate verify --list NAME FILE, bounces import, events import or keys create creates one; --db PATH or LEADGATE_DB chooses another)" "$t/err"
 	check "$cmd: creates nothing" test ! -e "$t/none"
 done
 mkdir -p "$t/home"
