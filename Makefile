@@ -27,13 +27,16 @@ ALL_CFLAGS = -std=c17 -D_GNU_SOURCE -pthread $(WARN) $(if $(CI),-Werror) -I. -MM
 # Modules, in reading order (see "Source code layout" in the README).
 DECAY_SRC  := decay/decay.c
 BOUNCE_SRC := bounce/bounce.c bounce/classify.c bounce/date.c bounce/json.c bounce/providers.c bounce/dsn.c bounce/text.c bounce/csv.c
-STORE_SRC  := store/store.c store/records.c store/lists.c store/leads.c store/writer.c
+STORE_SRC  := store/store.c store/records.c store/lists.c store/leads.c store/writer.c store/keys.c
 ENGAGE_SRC := engage/engage.c
 SCORING_SRC := scoring/rubric.c scoring/engage.c scoring/score.c scoring/stage.c scoring/frame.c \
                scoring/funnel.c
 VIEW_SRC   := view/view.c view/score.c
+JOBS_SRC   := jobs/list.c jobs/lists.c jobs/profile.c jobs/dnscache.c jobs/verdict.c jobs/verify.c jobs/refresh.c jobs/export.c jobs/lead.c jobs/score.c jobs/import.c jobs/bounces.c jobs/events.c jobs/qualify.c \
+              jobs/keys.c
+# serve/: the HTTP API's pieces that need no HTTP library are in the library too
+SERVE_SRC  := serve/rate.c
 SERVE_SRC  += serve/esp.c
-JOBS_SRC   := jobs/list.c jobs/lists.c jobs/profile.c jobs/dnscache.c jobs/verdict.c jobs/verify.c jobs/refresh.c jobs/export.c jobs/lead.c jobs/score.c jobs/import.c jobs/bounces.c jobs/events.c jobs/qualify.c
 LIB_SRC := common/status.c common/alloc.c common/buf.c common/map.c common/time.c common/file.c \
            common/regex.c \
            $(DECAY_SRC) conf/conf.c conf/scoring.c \
@@ -42,13 +45,15 @@ LIB_SRC := common/status.c common/alloc.c common/buf.c common/map.c common/time.
            verify/gate.c \
            io/reader.c io/writer.c io/columns.c io/spool.c io/cells.c \
            $(BOUNCE_SRC) $(ENGAGE_SRC) $(STORE_SRC) $(SCORING_SRC) \
-           $(JOBS_SRC) $(VIEW_SRC) $(SERVE_SRC)
+           $(JOBS_SRC) $(VIEW_SRC) \
+           $(SERVE_SRC)
 CLI_SRC := cli/main.c cli/output.c cli/cmd_verify.c cli/cmd_lists.c cli/cmd_gate.c \
            cli/cmd_export.c cli/cmd_refresh.c cli/cmd_bounces.c cli/cmd_reasons.c cli/report.c \
            cli/import.c cli/cmd_events.c cli/cmd_score.c cli/qual.c cli/cmd_evidence.c \
-           cli/cmd_qualify.c cli/cmd_decide.c cli/cmd_report.c cli/cmd_funnel.c
+           cli/cmd_qualify.c cli/cmd_decide.c cli/cmd_report.c cli/cmd_funnel.c \
+           cli/cmd_keys.c
 TESTS   := test_common test_conf test_loop test_dns test_verify test_io test_decay test_bounce test_engage test_store test_store_records test_store_lists test_store_leads test_store_writer test_scoring test_stage \
-           test_jobs test_esp
+           test_jobs test_esp test_keys test_rate
 
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/obj/%.o) $(B)/obj/gen/lists.o
 CLI_OBJ := $(CLI_SRC:%.c=$(B)/obj/%.o)

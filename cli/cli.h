@@ -65,6 +65,7 @@ int cmd_evidence(int argc, char **argv);
 int cmd_decide(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_funnel(int argc, char **argv);
+int cmd_keys(int argc, char **argv);
 
 struct store;
 

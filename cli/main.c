@@ -24,6 +24,7 @@ static const struct {
 	{"decide", cmd_decide, "a rep's decision on a lead: accept, reject or recycle"},
 	{"report", cmd_report, "reports: rejections by reason, source and score band"},
 	{"funnel", cmd_funnel, "the leads each stage needs for a number of customers"},
+	{"keys", cmd_keys, "the API keys of leadgate serve: create, list, revoke"},
 	{"reasons", cmd_reasons, "list every reason code with its status and meaning"},
 };
 

@@ -739,4 +739,92 @@ void job_funnel(const char *db, unsigned long customers, const double *rates,
 enum lg_status job_funnel_rates_parse(const char *s, double rates[SCORING_FUNNEL_STEPS],
 				      struct lg_err *err);
 
+/* ---- keys.c: the service's API keys ---- */
+
+/*
+ * What a key may do.  `leadgate keys create` gives JOB_SCOPE_VERIFY alone
+ * when no scope is named.  A key is "lg_", a public id (10 characters of
+ * lower-case base32, how the key is found), "_" and 43 characters of
+ * base64url (32 random bytes of GnuTLS's key generator): 57 in all.  The
+ * store keeps the public id and the SHA-256 of the whole key, never the
+ * key: it is shown once, when created.
+ */
+enum job_scope {
+	JOB_SCOPE_VERIFY = 1u << 0,
+	JOB_SCOPE_JOBS = 1u << 1,
+	JOB_SCOPE_LISTS = 1u << 2,
+	JOB_SCOPE_BOUNCES = 1u << 3,
+	JOB_SCOPE_EVENTS = 1u << 4,
+	JOB_SCOPE_LEADS = 1u << 5,
+	JOB_SCOPE_ADMIN = 1u << 6, /* admin implies every other scope */
+};
+#define JOB_SCOPE_ALL 0x7fu /* every scope's bit */
+#define JOB_KEY_NAME_MAX 64 /* a key's name: 1 to 64 of [A-Za-z0-9._-] */
+#define JOB_KEY_LEN 57      /* "lg_" + 10 + "_" + 43 */
+/* "verify,jobs" -> mask; LG_EUSAGE naming the unknown word. */
+enum lg_status job_scopes_parse(const char *text, unsigned *out, struct lg_err *err);
+/* mask -> "verify,jobs" (in the enum's order) in buf; returns buf. */
+const char *job_scopes_name(unsigned scopes, char *buf, size_t size);
+/* Do scopes (a key's) allow what need asks for: every bit of need, or admin. */
+bool job_scopes_allow(unsigned scopes, unsigned need);
+/* Is name a key's name as job_key_create takes it?  false: LG_EUSAGE in err. */
+bool job_key_name_ok(const char *name, struct lg_err *err);
+
+struct job_key {
+	char name[65];
+	unsigned scopes;
+	int64_t created_at;
+	int64_t revoked_at; /* 0: live */
+	size_t index; /* 0..n-1 within its keyring: the server keeps per-key state (its rate bucket) by it */
+};
+/*
+ * A new key called name with scopes (in a transaction of its own):
+ * *secret (owned: free) is the key, to be shown once.  LG_EUSAGE for a
+ * bad name or scopes, or a name a key (revoked or not) already has.
+ */
+enum lg_status job_key_create(struct store *s, const char *name, unsigned scopes, int64_t now,
+			      char **secret, struct lg_err *err);
+/* LG_ENOINPUT when no key has that name; *was_revoked true if it already was. */
+enum lg_status job_key_revoke(struct store *s, const char *name, int64_t now, bool *was_revoked,
+			      struct lg_err *err);
+/* Every key, oldest first (owned array: free); index is its place in it. */
+enum lg_status job_keys_list(struct store *s, struct job_key **keys, size_t *n, struct lg_err *err);
+
+/*
+ * The keys a server checks requests against: read once, read again by
+ * job_keyring_refresh when the store changed (a key created or revoked by
+ * `leadgate keys` in another process); cheap when nothing changed
+ * (PRAGMA data_version, and a count of the store handle's own key
+ * writes: store_keys_changed).
+ *
+ * The ring holds every key, revoked ones too (never matched), in the
+ * order they were created; a key's index is its place in that order.
+ * Keys are never deleted, so a refresh only appends: a key keeps its
+ * index across refreshes and a new one takes the next.  (Only a row
+ * deleted from the database by hand renumbers the keys after it.)  A
+ * server keeps per-key state in an array of job_keyring_count entries,
+ * grown after a refresh that says changed.
+ *
+ * A refresh that finds nothing changed costs a read of SQLite's data
+ * version, which starts a read transaction (about 10 us); a reload reads
+ * every key (about 1 ms for a thousand).  A check is a SHA-256 of the
+ * token and a binary search (under 1 us).  So a server refreshes on a
+ * timer or when a second has passed, not before every check.
+ *
+ * A refresh replaces the ring's arrays: no check may run during one (the
+ * server holds a lock, shared for checks, exclusive for the refresh), and
+ * a job_key a check returned is borrowed until the next refresh.  Checks
+ * only read, so several threads may check at once.  The ring borrows s
+ * (which no other thread uses meanwhile) until job_keyring_close.
+ */
+struct job_keyring;
+enum lg_status job_keyring_open(struct job_keyring **out, struct store *s, struct lg_err *err);
+enum lg_status job_keyring_refresh(struct job_keyring *kr, bool *changed, struct lg_err *err);
+/* The live key that token (len bytes, not NUL-terminated) is, or NULL
+ * (malformed, unknown, revoked).  The digest comparison is constant time.
+ * Borrowed until the next refresh or the close. */
+const struct job_key *job_keyring_check(const struct job_keyring *kr, const char *token, size_t len);
+size_t job_keyring_count(const struct job_keyring *kr); /* indexes run 0..count-1 */
+void job_keyring_close(struct job_keyring *kr);
+
 #endif

@@ -40,6 +40,10 @@
  * version_sent  per list version, the contacts its exports sent and which
  *            of them hard-bounced after: the gate's observation window; a
  *            verify run's exported and hard_bounced count them
+ * api_keys   the service's API keys (schema 8): a name, the key's public
+ *            id and the SHA-256 of the whole key (never the key), its
+ *            scopes (a mask), created_at and revoked_at; never deleted, so
+ *            that a revoked key's name is never given to another
  */
 static const char *const migrations[] = {
 	/* 1 */
@@ -268,6 +272,18 @@ static const char *const migrations[] = {
 	" FROM evidence ORDER BY contact_id, run_id;"
 	"DROP TABLE evidence;"
 	"ALTER TABLE evidence_new RENAME TO evidence;",
+	/* 8: the service's API keys (store/keys.c).  A key is revoked by
+	 * setting revoked_at, never deleted: its name stays taken, and the
+	 * keys' ids only grow, which keeps a server's numbering of them
+	 * (jobs/keys.c) stable. */
+	"CREATE TABLE api_keys("
+	" id INTEGER PRIMARY KEY,"
+	" name TEXT NOT NULL UNIQUE,"
+	" public_id TEXT NOT NULL UNIQUE,"
+	" hash BLOB NOT NULL,"
+	" scopes INTEGER NOT NULL,"
+	" created_at INTEGER NOT NULL,"
+	" revoked_at INTEGER) STRICT;",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(*migrations)))
 
@@ -550,7 +566,7 @@ static enum lg_status rekey_contacts(struct store *s, struct lg_err *err)
 
 /* What a migration does besides its script, in C: NULL for none. */
 static enum lg_status (*const migration_fill[])(struct store *s, struct lg_err *err) = {
-	NULL, NULL, NULL, NULL, fill_accounts, rekey_contacts, NULL,
+	NULL, NULL, NULL, NULL, fill_accounts, rekey_contacts, NULL, NULL,
 };
 _Static_assert(sizeof(migration_fill) / sizeof(*migration_fill) ==
 		       sizeof(migrations) / sizeof(*migrations),
@@ -699,7 +715,7 @@ enum lg_status store_open(struct store **out, const char *path, enum store_mode 
 			st = lg_err_set(
 				err, LG_ENOINPUT,
 				"%s: no database (leadgate verify --list NAME FILE, bounces "
-				"import or events import creates one; --db PATH or "
+				"import, events import or keys create creates one; --db PATH or "
 				"LEADGATE_DB chooses another)",
 				s->path);
 		else

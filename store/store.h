@@ -598,4 +598,66 @@ enum lg_status store_funnel_counts(struct store *s, struct store_funnel *out, st
 enum lg_status store_reverify_request(struct store *s, int64_t contact_id, int64_t now,
 				      const char *why, struct lg_err *err);
 
+/* ---- the service's API keys (schema 8) ---------------------------------------- */
+
+/*
+ * A key as the store keeps it: never the key itself, only its public id
+ * (how a presented key is found) and a digest of the whole key (what it
+ * is checked against).  Strings and hash borrowed (store_keys_each:
+ * until fn returns).
+ */
+struct store_key {
+	int64_t id; /* store_keys_each: the row's id, which only grows */
+	const char *name;
+	const char *public_id;
+	const unsigned char *hash;
+	size_t hash_len;
+	unsigned scopes; /* the caller's mask, kept as it is */
+	int64_t created_at;
+	int64_t revoked_at; /* 0: live */
+};
+
+enum store_key_added {
+	STORE_KEY_ADDED = 0,
+	STORE_KEY_NAME_TAKEN = 1, /* a key (live or revoked) has that name: nothing added */
+	STORE_KEY_ID_TAKEN = 2,   /* a key has that public id: nothing added */
+};
+/* Add a key (in a transaction); k->id and k->revoked_at are ignored. */
+enum lg_status store_key_add(struct store *s, const struct store_key *k,
+			     enum store_key_added *added, struct lg_err *err);
+
+enum store_key_revoked {
+	STORE_KEY_UNKNOWN = 0,     /* no key has that name */
+	STORE_KEY_REVOKED = 1,     /* revoked at now */
+	STORE_KEY_WAS_REVOKED = 2, /* it already was: its revoked_at stays */
+};
+/* Revoke the key called name (in a transaction). */
+enum lg_status store_key_revoke(struct store *s, const char *name, int64_t now,
+				enum store_key_revoked *result, struct lg_err *err);
+
+/* Call fn for every key, revoked ones too, in id order (oldest first).  A
+ * database of an older schema read without its upgrade has none. */
+enum lg_status store_keys_each(struct store *s,
+			       enum lg_status (*fn)(void *arg, const struct store_key *k,
+						    struct lg_err *err),
+			       void *arg, struct lg_err *err);
+
+/*
+ * Have the keys changed since *mark was taken?  The first call (mark
+ * zeroed) says changed.  Cheap when nothing was written: SQLite's
+ * data_version (a commit by another connection) and the store's own
+ * count of key writes; either moved, the keys' count, largest id and
+ * revoked count are read (keys are never deleted and a revocation is
+ * never undone, so those three change whenever the keys do).  Other
+ * tables' writes leave *changed false.
+ */
+struct store_keys_mark {
+	bool set;
+	int64_t data_version;
+	uint64_t writes;
+	int64_t count, max_id, revoked;
+};
+enum lg_status store_keys_changed(struct store *s, struct store_keys_mark *mark, bool *changed,
+				  struct lg_err *err);
+
 #endif

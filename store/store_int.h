@@ -25,7 +25,8 @@ struct store {
 	/* store_verify_row: the last contact recorded was new, so insert the
 	 * next one before looking it up (records.c). */
 	bool insert_first;
-	int version; /* the schema's version (a reader may open an older one) */
+	int version;         /* the schema's version (a reader may open an older one) */
+	uint64_t key_writes; /* keys added or revoked through this handle (keys.c) */
 	struct {
 		const char *sql; /* the statement's text (static); NULL: a free slot */
 		sqlite3_stmt *q;

@@ -1,9 +1,9 @@
 #!/bin/sh
 # run.sh BUILD_DIR - run every unit test binary, then the end-to-end tests
 # of the built binary, the DNS tests against unbound on loopback and the
-# store tests (tests/store.sh), the scoring commands' (tests/scoring.sh)
-# and make install's (tests/install.sh); print one closing line "suites: N
-# passed, N failed".
+# store tests (tests/store.sh), the scoring commands' (tests/scoring.sh),
+# the API keys' (tests/keys.sh) and make install's (tests/install.sh);
+# print one closing line "suites: N passed, N failed".
 set -u
 b=${1:-build}
 pass=0 fail=0
@@ -20,6 +20,8 @@ echo "== tests/store.sh $b/leadgate"
 if sh tests/store.sh "$b/leadgate"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: tests/store.sh"; fi
 echo "== tests/scoring.sh $b/leadgate"
 if sh tests/scoring.sh "$b/leadgate"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: tests/scoring.sh"; fi
+echo "== tests/keys.sh $b/leadgate"
+if sh tests/keys.sh "$b/leadgate"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: tests/keys.sh"; fi
 echo "== tests/install.sh $b"
 if sh tests/install.sh "$b"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: tests/install.sh"; fi
 echo

@@ -28,7 +28,7 @@
 #include <cmocka.h>
 
 #define DAY ((int64_t)86400)
-#define SCHEMA_LATEST 7          /* the migrations in store/store.c */
+#define SCHEMA_LATEST 8          /* the migrations in store/store.c */
 #define T0 ((int64_t)1763800000) /* 2025-11-22T08:26:40Z: any fixed time will do */
 
 static __attribute__((unused)) char tmpdir[256];
@@ -538,7 +538,7 @@ static __attribute__((unused)) void by_hand(const char *path, const char *sql)
 }
 
 /*
- * Undo the migrations after 1, 2, 3, 4 or 6 on a database the store made, by hand:
+ * Undo the migrations after 1, 2, 3, 4, 6 or 7 on a database the store made, by hand:
  * what is left is a database of that schema (the tables and columns its
  * migrations made, the data they hold).  The test has no copy of the old
  * migrations' SQL; this is the nearest thing to a database made by an
@@ -559,8 +559,15 @@ static __attribute__((unused)) void by_hand(const char *path, const char *sql)
 	" verified_at INTEGER NOT NULL,"                                                           \
 	" PRIMARY KEY (contact_id, run_id)) STRICT, WITHOUT ROWID"
 
+/* Schema 8 added api_keys alone. */
+static __attribute__((unused)) void downgrade_to_v7(const char *path)
+{
+	by_hand(path, "BEGIN; DROP TABLE api_keys; PRAGMA user_version = 7; COMMIT");
+}
+
 static __attribute__((unused)) void downgrade_to_v6(const char *path)
 {
+	downgrade_to_v7(path);
 	by_hand(path, "BEGIN; ALTER TABLE evidence RENAME TO evidence_v7; " EVIDENCE_V6_SQL
 		      "; INSERT INTO evidence SELECT * FROM evidence_v7; DROP TABLE evidence_v7;"
 		      " PRAGMA user_version = 6; COMMIT");

@@ -611,6 +611,86 @@ static void test_evidence_check_migrated(void **state)
 	assert_int_equal(q1(path, "SELECT count(*) FROM evidence"), 7);
 }
 
+/* store_keys_each's keys, counted, their names comma-joined. */
+struct key_names {
+	unsigned n;
+	char names[256];
+};
+
+static enum lg_status take_key_name(void *arg, const struct store_key *k, struct lg_err *err)
+{
+	struct key_names *g = arg;
+	(void)err;
+	g->n++;
+	join(g->names, sizeof(g->names), k->name);
+	return LG_OK;
+}
+
+/* Schema 8 (api_keys): a schema 7 database migrates to what a fresh one
+ * is, its data kept; read without the upgrade it has no keys. */
+static void test_keys_table_migrated(void **state)
+{
+	char path[512], fresh_path[512], want[2048], got[2048];
+	unsigned char hash[32] = {1, 2, 3};
+	struct key_names g = {0};
+	enum store_key_added added;
+	struct lg_err e = {{0}};
+	struct store *s, *r;
+	(void)state;
+
+	db_path(fresh_path, sizeof(fresh_path), "fresh8.db");
+	store_close(open_write(fresh_path));
+	assert_int_equal(q1(fresh_path, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"
+					" AND name = 'api_keys' AND sql LIKE '%%STRICT'"),
+			 1);
+
+	db_path(path, sizeof(path), "v7.db");
+	s = open_write(path);
+	const char *addr[] = {"a@x.com", "b@y.org"};
+	verified_list(s, "L", addr, 2, T0);
+	store_close(s);
+	downgrade_to_v7(path);
+	assert_int_equal(q1(path, "PRAGMA user_version"), 7);
+	assert_int_equal(q1(path, "SELECT count(*) FROM sqlite_schema WHERE name = 'api_keys'"), 0);
+
+	/* Read as it is: no keys, no error, nothing migrated. */
+	assert_int_equal(store_open(&r, path, STORE_READ, &e), LG_OK);
+	assert_int_equal(store_keys_each(r, take_key_name, &g, &e), LG_OK);
+	assert_int_equal(g.n, 0);
+	store_close(r);
+	assert_int_equal(q1(path, "PRAGMA user_version"), 7);
+
+	/* Opened for writing: migrated, the same tables as a fresh one, the
+	 * list kept, and keys can be added. */
+	s = open_write(path);
+	assert_int_equal(q1(path, "PRAGMA user_version"), SCHEMA_LATEST);
+	assert_string_equal(qtext(path, got, sizeof(got), SCHEMA_TABLES),
+			    qtext(fresh_path, want, sizeof(want), SCHEMA_TABLES));
+	assert_int_equal(q1(path, "SELECT count(*) FROM contacts"), 2);
+	struct store_key k = {.name = "ci",
+			      .public_id = "abcdefghij",
+			      .hash = hash,
+			      .hash_len = sizeof(hash),
+			      .scopes = 3,
+			      .created_at = T0};
+	begin(s);
+	assert_int_equal(store_key_add(s, &k, &added, &e), LG_OK);
+	assert_int_equal(added, STORE_KEY_ADDED);
+	k.public_id = "bcdefghijk";
+	assert_int_equal(store_key_add(s, &k, &added, &e), LG_OK);
+	assert_int_equal(added, STORE_KEY_NAME_TAKEN);
+	k.name = "cd";
+	k.public_id = "abcdefghij";
+	assert_int_equal(store_key_add(s, &k, &added, &e), LG_OK);
+	assert_int_equal(added, STORE_KEY_ID_TAKEN);
+	commit(s);
+	assert_int_equal(store_keys_each(s, take_key_name, &g, &e), LG_OK);
+	assert_string_equal(g.names, "ci");
+	store_close(s);
+	assert_int_equal(q1(path, "SELECT scopes FROM api_keys WHERE name = 'ci'"), 3);
+	assert_int_equal(q1(path, "SELECT count(*) FROM api_keys WHERE revoked_at IS NULL"), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -624,6 +704,7 @@ int main(void)
 		cmocka_unit_test(test_read_v1_database),
 		cmocka_unit_test(test_account_recorded_and_migrated),
 		cmocka_unit_test(test_evidence_check_migrated),
+		cmocka_unit_test(test_keys_table_migrated),
 		cmocka_unit_test(test_windows_from_v2),
 		cmocka_unit_test(test_begin_after_other_writer_verify),
 		cmocka_unit_test(test_begin_after_other_writer_domain),
