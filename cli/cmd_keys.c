@@ -49,8 +49,9 @@ static void help(void)
 		  "the last line (the database keeps only its SHA-256 digest: a key lost\n"
 		  "is revoked and replaced); it creates the database when there is none.\n"
 		  "A key's scopes say what it may do; without --scope it may only verify.\n"
-		  "list shows every key, never the key itself; revoke stops a key at once\n"
-		  "(a server sees it within its next refresh) and keeps its name taken.",
+		  "list shows every key, never the key itself; revoke stops a key (a\n"
+		  "running server refuses it from its next look at the keys) and keeps its\n"
+		  "name taken.",
 		  keys_opts);
 }
 

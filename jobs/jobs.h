@@ -823,9 +823,17 @@ enum lg_status job_keys_list(struct store *s, struct job_key **keys, size_t *n, 
  * server keeps per-key state in an array of job_keyring_count entries,
  * grown after a refresh that says changed.
  *
- * One thread refreshes; job_keyring_check only reads, so several may
- * check at once between two refreshes.  The ring borrows s until
- * job_keyring_close.
+ * A refresh that finds nothing changed costs a read of SQLite's data
+ * version, which starts a read transaction (about 10 us); a reload reads
+ * every key (about 1 ms for a thousand).  A check is a SHA-256 of the
+ * token and a binary search (under 1 us).  So a server refreshes on a
+ * timer or when a second has passed, not before every check.
+ *
+ * A refresh replaces the ring's arrays: no check may run during one (the
+ * server holds a lock, shared for checks, exclusive for the refresh), and
+ * a job_key a check returned is borrowed until the next refresh.  Checks
+ * only read, so several threads may check at once.  The ring borrows s
+ * (which no other thread uses meanwhile) until job_keyring_close.
  */
 struct job_keyring;
 enum lg_status job_keyring_open(struct job_keyring **out, struct store *s, struct lg_err *err);

@@ -97,6 +97,19 @@ exits 66 "list on a missing database" "$lg" keys list --db "$t/none/x.db"
 exits 66 "revoke on a missing database" "$lg" keys revoke ci --db "$t/none/x.db"
 check "... makes none" test ! -e "$t/none"
 
+# ---- a database of schema 7, made before there were keys ------------------
+old=$t/old.db
+printf 'email\nann@example.com\n' >"$t/one.csv"
+"$lg" verify --db "$old" --now "$now" --no-dns -q --list l -o /dev/null "$t/one.csv" 2>/dev/null
+sqlite3 "$old" 'DROP TABLE api_keys; PRAGMA user_version = 7'
+exits 0 "list on a schema 7 database" "$lg" keys list --format json --db "$old"
+eq "... no keys" "$(cat "$t/out")" "[]"
+eq "... nothing migrated" "$(sqlite3 "$old" 'PRAGMA user_version')" 7
+exits 0 "create on a schema 7 database" "$lg" keys create --name first --db "$old" --now "$now"
+eq "... migrates it" "$(sqlite3 "$old" 'PRAGMA user_version')" 8
+eq "... the key kept" "$(sqlite3 "$old" 'SELECT name FROM api_keys')" first
+eq "... the list too" "$(sqlite3 "$old" 'SELECT name FROM lists')" l
+
 # ---- help ------------------------------------------------------------------
 exits 0 "keys --help" "$lg" keys --help
 check "... says the default scope" has "$t/out" "without --scope it may only verify"
