@@ -690,7 +690,8 @@ static enum lg_status start(struct serve *s, struct lg_err *err)
 	if ((st = loop_fd_set(s->loop, s->mhd_fd, LOOP_READ, mhd_ready, s, err)) != LG_OK)
 		return st;
 	loop_timer_add(s->loop, KEYS_REFRESH_MS, keys_refresh, s);
-	say("listening on %s (%zu keys)", name, job_keyring_count(s->keys));
+	size_t nkeys = job_keyring_count(s->keys);
+	say("listening on %s (%zu key%s)", name, nkeys, nkeys == 1 ? "" : "s");
 	return LG_OK;
 }
 
