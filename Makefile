@@ -11,7 +11,7 @@ UNITDIR    ?= $(PREFIX)/lib/systemd/system
 
 CC         ?= cc
 B          ?= build
-PKGS       := libcares libpcre2-8 libidn2 libpsl jansson sqlite3 gnutls nettle
+PKGS       := libcares libpcre2-8 libidn2 libpsl jansson sqlite3 gnutls nettle libmicrohttpd
 PKG_CFLAGS  = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS    = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lunistring -lm -pthread
 CMOCKA_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null)
@@ -34,9 +34,8 @@ SCORING_SRC := scoring/rubric.c scoring/engage.c scoring/score.c scoring/stage.c
 VIEW_SRC   := view/view.c view/score.c
 JOBS_SRC   := jobs/list.c jobs/lists.c jobs/profile.c jobs/dnscache.c jobs/verdict.c jobs/verify.c jobs/refresh.c jobs/export.c jobs/lead.c jobs/score.c jobs/import.c jobs/bounces.c jobs/events.c jobs/qualify.c \
               jobs/keys.c
-# serve/: the HTTP API's pieces that need no HTTP library are in the library too
-SERVE_SRC  := serve/rate.c
-SERVE_SRC  += serve/esp.c
+# serve/: the HTTP API; only it includes <microhttpd.h>
+SERVE_SRC  := serve/rate.c serve/route.c serve/server.c serve/ops.c serve/verify.c serve/esp.c
 LIB_SRC := common/status.c common/alloc.c common/buf.c common/map.c common/time.c common/file.c \
            common/regex.c \
            $(DECAY_SRC) conf/conf.c conf/scoring.c \
@@ -51,11 +50,11 @@ CLI_SRC := cli/main.c cli/output.c cli/cmd_verify.c cli/cmd_lists.c cli/cmd_gate
            cli/cmd_export.c cli/cmd_refresh.c cli/cmd_bounces.c cli/cmd_reasons.c cli/report.c \
            cli/import.c cli/cmd_events.c cli/cmd_score.c cli/qual.c cli/cmd_evidence.c \
            cli/cmd_qualify.c cli/cmd_decide.c cli/cmd_report.c cli/cmd_funnel.c \
-           cli/cmd_keys.c
+           cli/cmd_keys.c cli/cmd_serve.c
 TESTS   := test_common test_conf test_loop test_dns test_verify test_io test_decay test_bounce test_engage test_store test_store_records test_store_lists test_store_leads test_store_writer test_scoring test_stage \
-           test_jobs test_esp test_keys test_rate
+           test_jobs test_esp test_keys test_rate test_serve
 
-LIB_OBJ := $(LIB_SRC:%.c=$(B)/obj/%.o) $(B)/obj/gen/lists.o
+LIB_OBJ := $(LIB_SRC:%.c=$(B)/obj/%.o) $(B)/obj/gen/lists.o $(B)/obj/gen/openapi.o
 CLI_OBJ := $(CLI_SRC:%.c=$(B)/obj/%.o)
 TEST_BIN := $(TESTS:%=$(B)/tests/%)
 LIST_TXT := conf/lists/role.txt conf/lists/free.txt conf/lists/disposable.txt \
@@ -86,7 +85,7 @@ help:
 # ---- dependencies (Debian 12) ------------------------------------------
 DEB_PKGS := gcc libc6-dev make pkgconf libc-ares-dev libpcre2-dev libidn2-dev libpsl-dev publicsuffix \
             libjansson-dev libcsv-dev libunistring-dev libcmocka-dev libsqlite3-dev sqlite3 unbound python3 \
-            libgnutls28-dev nettle-dev
+            libgnutls28-dev nettle-dev libmicrohttpd-dev curl
 BENCH_PKGS := time python3 python3-email-validator python3-dnspython
 
 # $(call install_missing,PACKAGES): apt-get install those not installed yet.
@@ -126,6 +125,15 @@ $(B)/gen/lists.c: $(LIST_TXT) conf/embed.sh
 	sh conf/embed.sh $(LIST_TXT) > $@.tmp && mv $@.tmp $@
 
 $(B)/obj/gen/lists.o: $(B)/gen/lists.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Wno-overlength-strings -c $< -o $@
+
+# So is the API's description, served at /v1/openapi.json.
+$(B)/gen/openapi.c: doc/openapi.json serve/embed.sh
+	@mkdir -p $(@D)
+	sh serve/embed.sh doc/openapi.json serve_openapi_json > $@.tmp && mv $@.tmp $@
+
+$(B)/obj/gen/openapi.o: $(B)/gen/openapi.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Wno-overlength-strings -c $< -o $@
 

@@ -66,6 +66,7 @@ int cmd_decide(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_funnel(int argc, char **argv);
 int cmd_keys(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 struct store;
 

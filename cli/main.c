@@ -25,6 +25,7 @@ static const struct {
 	{"report", cmd_report, "reports: rejections by reason, source and score band"},
 	{"funnel", cmd_funnel, "the leads each stage needs for a number of customers"},
 	{"keys", cmd_keys, "the API keys of leadgate serve: create, list, revoke"},
+	{"serve", cmd_serve, "the HTTP API: POST /v1/verify and the routes leadgate(1) lists"},
 	{"reasons", cmd_reasons, "list every reason code with its status and meaning"},
 };
 

@@ -10,9 +10,10 @@
  * configuration file's directory.
  *
  * Sections: [verify] (lists, typo detection), [decay] (freshness),
- * [gate] (the bounce-rate gate), [scoring] (conf/scoring.c),
- * [events.map.NAME] (an export of another shape for events import) and
- * [esp] (the credentials of the bounce webhooks).  Rates and probabilities are written as
+ * [gate] (the bounce-rate gate), [scoring] (conf/scoring.c), [serve]
+ * (the service's listening address and limits), [events.map.NAME] (an
+ * export of another shape for events import) and [esp] (the credentials
+ * of the bounce webhooks).  Rates and probabilities are written as
  * percentages, as people say them ("2.1%"), and kept as fractions.
  */
 #include "conf.h"
@@ -71,6 +72,7 @@ void conf_init(struct conf *c)
 	c->typo_frequent_min = 20;
 	c->dns_unanswered_max = 0.5;
 	decay_policy_default(&c->decay);
+	serve_conf_init(&c->serve);
 	c->gate.threshold = 0.01;
 	c->gate.prior[VERIFY_DELIVERABLE] = 0.005;
 	c->gate.prior[VERIFY_RISKY] = 0.10;
@@ -164,6 +166,7 @@ static bool known_section(const char *section)
 {
 	return !strcmp(section, "verify") || !strcmp(section, "decay") ||
 	       !strcmp(section, "gate") || !strcmp(section, "scoring") || !strcmp(section, "esp") ||
+	       !strcmp(section, "serve") ||
 	       (!strncmp(section, "events.map.", 11) && map_name_ok(section + 11));
 }
 
@@ -336,6 +339,80 @@ static enum lg_status set_gate(struct conf *c, const char *key, const char *val,
 		return LG_OK;
 	}
 	return lg_err_set(err, LG_ECONFIG, "%s:%u: unknown key '%s' in [gate]", name, line, key);
+}
+
+/* A size in bytes: a whole number, with K, M or G (KiB, MiB, GiB) after
+ * it or not, from 1 byte to 1 TiB. */
+static bool parse_size(const char *val, uint64_t *out)
+{
+	size_t n = strlen(val);
+	unsigned shift = 0;
+	char num[32];
+	if (n && (val[n - 1] == 'K' || val[n - 1] == 'M' || val[n - 1] == 'G')) {
+		shift = val[n - 1] == 'K' ? 10 : val[n - 1] == 'M' ? 20 : 30;
+		n--;
+	}
+	long v;
+	if (!n || n >= sizeof(num))
+		return false;
+	memcpy(num, val, n);
+	num[n] = '\0';
+	if (!lg_parse_long(num, 1, (1L << 40) >> shift, &v))
+		return false;
+	*out = (uint64_t)v << shift;
+	return true;
+}
+
+static enum lg_status set_serve(struct conf *c, const char *key, const char *val, const char *name,
+				unsigned line, struct lg_err *err)
+{
+	static const struct {
+		const char *key;
+		long lo, hi;
+		size_t off;
+	} whole[] = {
+		{"burst", 1, 1000000, offsetof(struct serve_conf, burst)},
+		{"max_connections", 1, 100000, offsetof(struct serve_conf, max_connections)},
+		{"per_ip_connections", 0, 100000, offsetof(struct serve_conf, per_ip)},
+		{"timeout", 1, 3600, offsetof(struct serve_conf, timeout)},
+	};
+	if (!strcmp(key, "listen")) {
+		if (!*val)
+			return lg_err_set(err, LG_ECONFIG,
+					  "%s:%u: listen wants ADDR:PORT, [IPv6]:PORT or unix:PATH",
+					  name, line);
+		c->serve.listen = lg_arena_memdup(&c->arena, val, strlen(val));
+		return LG_OK;
+	}
+	if (!strcmp(key, "rate")) {
+		if (!conf_parse_decimal(val, strlen(val), false, 0.001, 1000000, &c->serve.rate))
+			return lg_err_set(err, LG_ECONFIG,
+					  "%s:%u: rate wants requests a second, from 0.001 to "
+					  "1000000, not '%s'",
+					  name, line, val);
+		return LG_OK;
+	}
+	if (!strcmp(key, "max_body")) {
+		if (!parse_size(val, &c->serve.max_body))
+			return lg_err_set(err, LG_ECONFIG,
+					  "%s:%u: max_body wants a size from 1 to 1T bytes (a K, M "
+					  "or G after it: KiB, MiB, GiB), not '%s'",
+					  name, line, val);
+		return LG_OK;
+	}
+	for (size_t i = 0; i < sizeof(whole) / sizeof(*whole); i++) {
+		long v;
+		if (strcmp(key, whole[i].key) != 0)
+			continue;
+		if (!lg_parse_long(val, whole[i].lo, whole[i].hi, &v))
+			return lg_err_set(
+				err, LG_ECONFIG,
+				"%s:%u: %s wants a whole number from %ld to %ld, not '%s'", name,
+				line, key, whole[i].lo, whole[i].hi, val);
+		*(unsigned *)((char *)&c->serve + whole[i].off) = (unsigned)v;
+		return LG_OK;
+	}
+	return lg_err_set(err, LG_ECONFIG, "%s:%u: unknown key '%s' in [serve]", name, line, key);
 }
 
 enum lg_status conf_add_list_file(struct conf *c, struct conf_list *l, const char *key,
@@ -692,6 +769,8 @@ static enum lg_status set_key(struct conf *c, const char *section, const char *k
 		return set_gate(c, key, val, name, line, err);
 	if (!strcmp(section, "esp"))
 		return set_esp(c, key, val, name, line, dir, err);
+	if (!strcmp(section, "serve"))
+		return set_serve(c, key, val, name, line, err);
 	if (strcmp(section, "verify") != 0)
 		return lg_err_set(err, LG_ECONFIG, "%s:%u: unknown section '[%s]'", name, line,
 				  section);

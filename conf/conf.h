@@ -14,6 +14,7 @@
 #include "engage/engage.h"
 #include "scoring/scoring.h"
 #include "serve/esp.h"
+#include "serve/serve.h"
 #include "verify/verify.h"
 
 /* A list of lower-cased entries; items are borrowed from the conf. */
@@ -58,6 +59,7 @@ struct conf {
 	size_t n_source_rate;
 	struct verify_gate_policy gate; /* [gate] */
 	struct scoring_rubric rubric;   /* [scoring]: checked (scoring_rubric_check) */
+	struct serve_conf serve;        /* [serve]: `leadgate serve`; listen borrowed from arena */
 	struct conf_list competitor; /* [scoring] competitor domains; rubric.competitor borrows it */
 	bool icp_replaced[3];        /* an icp.FIELD key replaced that field's built-in rules */
 	struct conf_event_map *event_map; /* [events.map.NAME], built-in first; n_event_map */

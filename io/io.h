@@ -175,6 +175,15 @@ struct io_writer;
  */
 struct io_writer *io_writer_new(int fd, const struct io_writer_opts *opts,
 				const struct io_col *cols, size_t ncols);
+/*
+ * The same, but the rows are appended to out (borrowed; it must outlive
+ * the writer) instead of written to a descriptor: each io_writer_finish
+ * (which may come after every row) moves what the writer holds to out, so
+ * that one writer can make row after row into memory (the service's
+ * answers are rows of `verify -f jsonl`).
+ */
+struct io_writer *io_writer_new_mem(struct lg_buf *out, const struct io_writer_opts *opts,
+				    const struct io_col *cols, size_t ncols);
 
 /*
  * One row: ncols cells, then nextra cells that had no column (a row longer

@@ -27,6 +27,7 @@
 
 struct io_writer {
 	int fd;
+	struct lg_buf *mem; /* io_writer_new_mem's: flushed bytes go here, not to fd */
 	struct io_writer_opts o;
 	struct io_col *cols; /* names are owned copies; JSON keys made unique */
 	size_t ncols;
@@ -46,6 +47,10 @@ struct io_writer {
 static void write_all(struct io_writer *w, const char *p, size_t n)
 {
 	size_t off = 0;
+	if (w->mem) {
+		lg_buf_add(w->mem, p, n);
+		return;
+	}
 	while (off < n && !w->failed) {
 		ssize_t k = write(w->fd, p + off, n - off);
 		if (k < 0 && errno == EINTR)
@@ -586,6 +591,15 @@ struct io_writer *io_writer_new(int fd, const struct io_writer_opts *opts,
 		csv_record(w, names, ncols, NULL, 0);
 		free(names);
 	}
+	return w;
+}
+
+struct io_writer *io_writer_new_mem(struct lg_buf *out, const struct io_writer_opts *opts,
+				    const struct io_col *cols, size_t ncols)
+{
+	struct io_writer *w = io_writer_new(-1, opts, cols, ncols);
+	w->mem = out;
+	flush(w); /* the CSV header, already in the buffer */
 	return w;
 }
 

@@ -213,6 +213,24 @@ void job_verdict(struct verify_result *v, const struct dns_result *d, bool hard_
 		 struct lg_buf *key, struct store_verdict *sv);
 
 /*
+ * The verify_* columns that verify appends to every row, in order, and
+ * their cells for a verdict v that job_verdict completed into sv: flags
+ * is v->flags as text (verify_flags_format), at the time of the answer
+ * that dated it in RFC 3339 ("" when no answer did: job_verify_at).  The
+ * cells borrow from v, sv, flags and at.  verify's rows and the service's
+ * answers are both made of these, so that the two never differ.
+ */
+#define JOB_VERIFY_COLS 8
+extern const struct io_col job_verify_cols[JOB_VERIFY_COLS];
+void job_verify_cells(const struct verify_result *v, const struct store_verdict *sv,
+		      const char *flags, size_t flags_len, const char *at, struct io_cell *out);
+/* Does verified_at show d's time (d may be NULL)?  Else it is empty. */
+static inline bool job_verify_dated(const struct dns_result *d)
+{
+	return d && d->answered_at;
+}
+
+/*
  * ---- verify.c: the verify job ----
  * Read a contact list from opts.in, verify every row, write every row to
  * the output with the verify_* columns; with opts.list, record the run in

@@ -54,7 +54,8 @@ enum {
 	C_VERIFIED_AT,
 	C_COUNT
 };
-static const struct io_col verify_cols[C_COUNT] = {
+_Static_assert(C_COUNT == JOB_VERIFY_COLS, "the verify columns");
+const struct io_col job_verify_cols[JOB_VERIFY_COLS] = {
 	{"verify_status", 13, IO_KIND_TEXT},         {"verify_reason", 13, IO_KIND_TEXT},
 	{"verify_flags", 12, IO_KIND_LIST},          {"verify_normalized", 17, IO_KIND_OPTIONAL},
 	{"verify_suggestion", 17, IO_KIND_OPTIONAL}, {"verify_mx", 9, IO_KIND_OPTIONAL},
@@ -124,7 +125,7 @@ static void notice(struct job_verify *j, enum job_notice kind, const char *fmt, 
 static bool is_verify_column(const char *s, size_t n)
 {
 	for (int i = 0; i < C_COUNT; i++)
-		if (lg_ascii_eq(s, n, verify_cols[i].name, verify_cols[i].len))
+		if (lg_ascii_eq(s, n, job_verify_cols[i].name, job_verify_cols[i].len))
 			return true;
 	return false;
 }
@@ -243,7 +244,7 @@ static enum lg_status emit(struct job_verify *j, struct verify_result *v,
 	struct store_verdict sv;
 
 	job_verdict(v, d, j->store && hard_bounced(j, v), j->o.now, j->store ? &j->key : NULL, &sv);
-	if (d && d->answered_at) {
+	if (job_verify_dated(d)) {
 		if (d->answered_at != j->at_t) {
 			lg_time_format(d->answered_at, j->at, sizeof(j->at));
 			j->at_t = d->answered_at;
@@ -256,15 +257,7 @@ static enum lg_status emit(struct job_verify *j, struct verify_result *v,
 			return st;
 	}
 	count(&j->rep, v);
-	const char *status = verify_status_name(v->status), *reason = verify_reason_name(v->reason);
-	c[C_STATUS] = (struct io_cell){status, strlen(status), true};
-	c[C_REASON] = (struct io_cell){reason, strlen(reason), true};
-	c[C_FLAGS] = (struct io_cell){j->flag_text[v->flags], j->flag_len[v->flags], false};
-	c[C_NORMALIZED] = (struct io_cell){v->normalized, v->normalized_len, false};
-	c[C_SUGGESTION] = (struct io_cell){v->suggestion, v->suggestion_len, false};
-	c[C_MX] = (struct io_cell){sv.mx, strlen(sv.mx), false};
-	c[C_PROVIDER] = (struct io_cell){sv.provider, strlen(sv.provider), true};
-	c[C_VERIFIED_AT] = (struct io_cell){at, strlen(at), true};
+	job_verify_cells(v, &sv, j->flag_text[v->flags], j->flag_len[v->flags], at, c);
 	enum lg_status st = io_writer_row(j->wr, j->cells, j->extra, nextra, err);
 	if (st != LG_OK) { /* name the output in the message */
 		struct lg_err e = *err;
@@ -276,6 +269,20 @@ static enum lg_status emit(struct job_verify *j, struct verify_result *v,
 		j->progress(j->o.arg, j->rep.rows, rs.bytes);
 	}
 	return st;
+}
+
+void job_verify_cells(const struct verify_result *v, const struct store_verdict *sv,
+		      const char *flags, size_t flags_len, const char *at, struct io_cell *c)
+{
+	const char *status = verify_status_name(v->status), *reason = verify_reason_name(v->reason);
+	c[C_STATUS] = (struct io_cell){status, strlen(status), true};
+	c[C_REASON] = (struct io_cell){reason, strlen(reason), true};
+	c[C_FLAGS] = (struct io_cell){flags, flags_len, false};
+	c[C_NORMALIZED] = (struct io_cell){v->normalized, v->normalized_len, false};
+	c[C_SUGGESTION] = (struct io_cell){v->suggestion, v->suggestion_len, false};
+	c[C_MX] = (struct io_cell){sv->mx, strlen(sv->mx), false};
+	c[C_PROVIDER] = (struct io_cell){sv->provider, strlen(sv->provider), true};
+	c[C_VERIFIED_AT] = (struct io_cell){at, strlen(at), true};
 }
 
 /*
@@ -488,7 +495,7 @@ enum lg_status job_verify_open(struct job_verify **out, const struct job_verify_
 		j->src[nin] = i;
 		j->cols[nin++] = (struct io_col){hdr->field[i], hdr->len[i], IO_KIND_TEXT};
 	}
-	memcpy(j->cols + nin, verify_cols, sizeof(verify_cols));
+	memcpy(j->cols + nin, job_verify_cols, sizeof(job_verify_cols));
 	j->nin = nin;
 	for (int i = 0; i < JOB_PROFILE_COUNT; i++)
 		j->profile[i] = -1;

@@ -292,6 +292,48 @@ static void test_decay_keys(void **state)
 	conf_release(&c);
 }
 
+static void test_serve_keys(void **state)
+{
+	(void)state;
+	struct conf c;
+	struct lg_err e = {{0}};
+	conf_init(&c);
+	assert_null(c.serve.listen);
+	assert_true(c.serve.max_body == (uint64_t)2 << 30);
+	const char *text = "[serve]\n"
+			   "listen = unix:/run/leadgate.sock\n"
+			   "rate = 0.5\n"
+			   "burst = 3\n"
+			   "max_body = 64M\n"
+			   "max_connections = 10\n"
+			   "per_ip_connections = 0\n"
+			   "timeout = 5\n";
+	assert_int_equal(load(&c, text, &e), LG_OK);
+	assert_string_equal(c.serve.listen, "unix:/run/leadgate.sock");
+	assert_near(c.serve.rate, 0.5, 0);
+	assert_int_equal(c.serve.burst, 3);
+	assert_true(c.serve.max_body == (uint64_t)64 << 20);
+	assert_int_equal(c.serve.max_connections, 10);
+	assert_int_equal(c.serve.per_ip, 0);
+	assert_int_equal(c.serve.timeout, 5);
+	assert_int_equal(load(&c, "[serve]\nmax_body = 1000\n", &e), LG_OK);
+	assert_true(c.serve.max_body == 1000);
+
+	static const char *const bad[] = {
+		"[serve]\nrate = 0\n",      "[serve]\nrate = fast\n",
+		"[serve]\nburst = 0\n",     "[serve]\nmax_body = 0\n",
+		"[serve]\nmax_body = 2T\n", "[serve]\nmax_body = 1025G\n",
+		"[serve]\nmax_body = K\n",  "[serve]\ntimeout = 0\n",
+		"[serve]\nlisten =\n",      "[serve]\nmax_connections = -1\n",
+		"[serve]\nthreads = 4\n",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		assert_int_equal(load(&c, bad[i], &e), LG_ECONFIG);
+		assert_non_null(strstr(e.msg, "t.conf:2: "));
+	}
+	conf_release(&c);
+}
+
 static void test_gate_keys(void **state)
 {
 	(void)state;
@@ -615,7 +657,10 @@ static void test_shipped(void **state)
 		if (!strncmp(line, "# ", 2) && strchr(line, '=') && !strchr(line, '"') &&
 		    (strstr(line, "monthly_rate ") || strstr(line, "_days") ||
 		     strstr(line, "threshold =") || strstr(line, "prior.") ||
-		     strstr(line, "min_exported")))
+		     strstr(line, "min_exported") || strstr(line, "listen =") ||
+		     strstr(line, "rate =") || strstr(line, "burst =") ||
+		     strstr(line, "max_body =") || strstr(line, "_connections =") ||
+		     strstr(line, "timeout =")))
 			lg_buf_adds(&on, line + 2);
 		else
 			lg_buf_adds(&on, line);
@@ -635,6 +680,13 @@ static void test_shipped(void **state)
 		assert_near(c.gate.prior[i], def.gate.prior[i], 1e-15);
 	assert_int_equal(c.gate.min_exported, def.gate.min_exported);
 	assert_int_equal(c.n_source_rate, 0); /* the example source stays commented */
+	assert_string_equal(c.serve.listen, SERVE_LISTEN_DEFAULT);
+	assert_near(c.serve.rate, def.serve.rate, 0);
+	assert_int_equal(c.serve.burst, def.serve.burst);
+	assert_true(c.serve.max_body == def.serve.max_body);
+	assert_int_equal(c.serve.max_connections, def.serve.max_connections);
+	assert_int_equal(c.serve.per_ip, def.serve.per_ip);
+	assert_int_equal(c.serve.timeout, def.serve.timeout);
 	lg_buf_release(&text);
 	lg_buf_release(&on);
 	conf_release(&c);
@@ -649,6 +701,7 @@ int main(void)
 		cmocka_unit_test(test_decay_keys),   cmocka_unit_test(test_gate_keys),
 		cmocka_unit_test(test_scoring_keys), cmocka_unit_test(test_esp_keys),
 		cmocka_unit_test(test_esp_shipped),  cmocka_unit_test(test_shipped),
+		cmocka_unit_test(test_serve_keys),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,102 @@
+/*
+ * cmd_serve.c - `leadgate serve`: the HTTP API (serve/), on the options
+ * given: listen where, which database, which configuration, which
+ * resolvers.
+ */
+#include "cli.h"
+#include "conf/conf.h"
+#include "serve/serve.h"
+
+#include <string.h>
+
+enum {
+	OPT_LISTEN = 256,
+	OPT_ROUTES, /* hidden: print the route table (the tests compare it with the API's
+		     * description) */
+};
+
+static const struct cli_option serve_opts[] = {
+	{"listen", OPT_LISTEN, "ADDR",
+	 "listen on ADDR:PORT, [IPv6]:PORT or unix:PATH (default " SERVE_LISTEN_DEFAULT
+	 ", or [serve] listen)"},
+	{"config", 'c', "FILE", "read this configuration file"},
+	CLI_DNS_OPTS,
+	CLI_COMMON_OPTS,
+	{"help", 'h', NULL, "show this help and exit"},
+	{NULL, 0, NULL, NULL},
+};
+
+struct serve_args {
+	const char *listen, *config;
+	bool routes;
+	struct dns_opts dns;
+};
+
+static void help(void)
+{
+	cli_usage(stdout, "leadgate serve [OPTIONS]",
+		  "Serve the HTTP API: POST /v1/verify answers for one address with the\n"
+		  "object a row of 'verify -f jsonl' holds, using and filling the store's\n"
+		  "DNS cache.  Every route but /healthz, /readyz and /v1/openapi.json (the\n"
+		  "API described) needs 'Authorization: Bearer KEY', a key made with\n"
+		  "'leadgate keys create'.  One line per request goes to standard error (method, "
+		  "route,\n"
+		  "status, milliseconds, key name).  SIGTERM or SIGINT stops accepting and\n"
+		  "lets the requests in hand finish, for 10 s at most; the exit status is 0.",
+		  serve_opts);
+}
+
+static int on_opt(void *arg, int key, const char *val)
+{
+	struct serve_args *a = arg;
+	switch (key) {
+	case OPT_LISTEN:
+		if (!*val)
+			return cli_usage_error("--listen wants ADDR:PORT or unix:PATH");
+		a->listen = val;
+		return -1;
+	case OPT_ROUTES: a->routes = true; return -1;
+	case 'c': a->config = val; return -1;
+	}
+	return cli_dns_opt(&a->dns, key, val);
+}
+
+int cmd_serve(int argc, char **argv)
+{
+	struct serve_args a;
+	struct conf conf;
+	struct lg_err err = {0};
+	int first;
+
+	memset(&a, 0, sizeof(a));
+	/* --routes is known to the parser but not shown by --help. */
+	struct cli_option opts[sizeof(serve_opts) / sizeof(*serve_opts) + 1];
+	memcpy(opts, serve_opts, sizeof(serve_opts));
+	opts[sizeof(serve_opts) / sizeof(*serve_opts) - 1] = (struct cli_option){"routes",
+										 OPT_ROUTES, NULL,
+										 ""};
+	opts[sizeof(serve_opts) / sizeof(*serve_opts)] = (struct cli_option){NULL, 0, NULL, NULL};
+	int rc = cli_parse(argc, argv, "serve", opts, help, on_opt, &a, &first);
+	if (rc >= 0)
+		return rc;
+	if (first < argc)
+		return cli_usage_error("serve takes no operands ('%s')", argv[first]);
+	if (a.routes) {
+		serve_routes_print(stdout);
+		return 0;
+	}
+	conf_init(&conf);
+	enum lg_status st = conf_load(&conf, a.config, &err);
+	if (st == LG_OK) {
+		struct serve_opts o = {
+			.conf = &conf,
+			.listen = a.listen,
+			.db = cli_common.db,
+			.dns = a.dns,
+			.now = cli_common.now_set ? cli_common.now : 0,
+		};
+		st = serve_run(&o, &err);
+	}
+	conf_release(&conf);
+	return cli_exit(st, &err);
+}

@@ -1,0 +1,112 @@
+/*
+ * route.c - the route table, how a request finds its route, and the one
+ * shape of every error body.  No HTTP engine here: the tests call these
+ * as they are.
+ */
+#include "serve_int.h"
+#include "jobs/jobs.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/*
+ * Every route the service answers.  doc/openapi.json describes each one
+ * (tests/serve.sh fails when the two differ: `leadgate serve --routes`
+ * prints this table).  Order matters only between patterns that match
+ * the same path: the first wins.
+ */
+const struct serve_route serve_routes[] = {
+	{"GET", "/healthz", SERVE_PUBLIC, serve_healthz, 0},
+	{"GET", "/readyz", SERVE_PUBLIC, serve_readyz, 0},
+	{"GET", "/v1/openapi.json", SERVE_PUBLIC, serve_openapi, 0},
+	{"POST", "/v1/verify", JOB_SCOPE_VERIFY, serve_verify_one, SERVE_SMALL_BODY},
+};
+const size_t serve_nroutes = sizeof(serve_routes) / sizeof(*serve_routes);
+
+bool serve_path_match(const char *pattern, const char *path, struct serve_params *p)
+{
+	unsigned n_params = 0;
+	if (p)
+		p->n = 0;
+	while (*pattern) {
+		if (*pattern == '{') {
+			const char *close = strchr(pattern, '}');
+			if (!close)
+				return false; /* not a pattern: no path matches */
+			size_t n = strcspn(path, "/");
+			if (!n)
+				return false;
+			if (n_params++ == SERVE_PARAMS_MAX)
+				return false;
+			if (p) {
+				p->v[p->n].s = path;
+				p->v[p->n].len = n;
+				p->n++;
+			}
+			pattern = close + 1;
+			path += n;
+			continue;
+		}
+		if (*pattern++ != *path++)
+			return false;
+	}
+	return *path == '\0';
+}
+
+const struct serve_route *serve_route_find(const struct serve_route *t, size_t n,
+					   const char *method, const char *path,
+					   struct serve_params *p, bool *path_known,
+					   struct lg_buf *allow)
+{
+	const char *want = strcmp(method, "HEAD") ? method : "GET";
+	*path_known = false;
+	if (allow)
+		lg_buf_reset(allow);
+	for (size_t i = 0; i < n; i++) {
+		if (!serve_path_match(t[i].pattern, path, NULL))
+			continue;
+		if (!strcmp(t[i].method, want)) {
+			serve_path_match(t[i].pattern, path, p);
+			return &t[i];
+		}
+		*path_known = true;
+		if (allow) {
+			if (allow->len)
+				lg_buf_adds(allow, ", ");
+			lg_buf_adds(allow, t[i].method);
+		}
+	}
+	return NULL;
+}
+
+char *serve_error_body(const char *code, const char *message)
+{
+	json_t *o = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", message);
+	if (!o) /* message is not UTF-8: ours always are, but never lose the code */
+		o = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", "");
+	char *s = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	if (!s)
+		lg_die_oom(0);
+	return s;
+}
+
+void serve_conf_init(struct serve_conf *c)
+{
+	*c = (struct serve_conf){
+		.listen = NULL,
+		.rate = 10,
+		.burst = 20,
+		.max_body = (uint64_t)2 << 30,
+		.max_connections = 256,
+		.per_ip = 64,
+		.timeout = 30,
+	};
+}
+
+void serve_routes_print(FILE *f)
+{
+	for (size_t i = 0; i < serve_nroutes; i++)
+		fprintf(f, "%s %s\n", serve_routes[i].method, serve_routes[i].pattern);
+}

@@ -1,0 +1,119 @@
+/*
+ * serve_int.h - private to serve/ and its tests: the route table, the
+ * request a handler works on, and the helpers every handler answers with.
+ *
+ * A request goes: its route found by method and path (route.c: 404 for a
+ * path no route has, 405 with Allow for a path with other methods), its
+ * key checked for the route's scope and rate (401, 403, 429), its body
+ * read up to the route's cap (413), then the route's handler called.  A
+ * handler answers with serve_json / serve_body / serve_error, or parks
+ * the request (serve_wait) until a lookup it started has an answer; it is
+ * called again then.  Adding a route is a line in route.c's table, a
+ * handler, and its entry in doc/openapi.json (the tests hold the two
+ * together).
+ */
+#ifndef LG_SERVE_INT_H
+#define LG_SERVE_INT_H
+
+#include "serve.h"
+
+#include <jansson.h>
+
+struct serve;
+struct serve_req;
+
+/* A route's handler: called once the body is in, and again after each
+ * serve_wait when what it waited for is there. */
+typedef void serve_handler_fn(struct serve_req *r);
+
+#define SERVE_BODY_CONF ((size_t)-1) /* the route's body cap: [serve] max_body */
+#define SERVE_SMALL_BODY (64u << 10) /* a single-address request's body cap */
+#define SERVE_PUBLIC 0u              /* scope of a route that needs no key */
+
+struct serve_route {
+	const char *method;        /* "GET", "POST", "DELETE"; GET routes answer HEAD too */
+	const char *pattern;       /* "/v1/verify", or with {name} segments: "/v1/jobs/{id}" */
+	unsigned scope;            /* JOB_SCOPE_* the key needs; SERVE_PUBLIC: no key */
+	serve_handler_fn *handler; /* NULL: only in the tests' tables */
+	size_t max_body;           /* bytes; 0: no body; SERVE_BODY_CONF */
+};
+
+/* The {name} segments of a matched pattern, in order: borrowed from the
+ * path matched. */
+#define SERVE_PARAMS_MAX 4
+struct serve_params {
+	struct {
+		const char *s;
+		size_t len;
+	} v[SERVE_PARAMS_MAX];
+	unsigned n;
+};
+
+extern const struct serve_route serve_routes[];
+extern const size_t serve_nroutes;
+
+/* Does path match pattern (each {name} one non-empty segment without '/')?
+ * Its segments into p (may be NULL). */
+bool serve_path_match(const char *pattern, const char *path, struct serve_params *p);
+
+/*
+ * Find the route of method and path in t[0..n): the route (and its
+ * segments in p), or NULL with *path_known set when some route has that
+ * path with other methods (405; allow gets those, ", "-separated), clear
+ * when none has (404).  HEAD finds the GET routes.
+ */
+const struct serve_route *serve_route_find(const struct serve_route *t, size_t n,
+					   const char *method, const char *path,
+					   struct serve_params *p, bool *path_known,
+					   struct lg_buf *allow);
+
+/* The error body every error answers with:
+ * {"error":{"code":CODE,"message":MESSAGE}}.  Owned: free(). */
+char *serve_error_body(const char *code, const char *message);
+
+/* ---- the request, as handlers see it (server.c) ---- */
+
+/* The request's body (NUL-terminated) and its path's segments; borrowed
+ * until the answer. */
+const char *serve_req_body(const struct serve_req *r, size_t *len);
+const struct serve_params *serve_req_params(const struct serve_req *r);
+struct serve *serve_req_server(const struct serve_req *r);
+/* Per-request room for a handler's state: zeroed when the request comes,
+ * freed (free_fn called first, when set) when it ends. */
+void *serve_req_state(struct serve_req *r, size_t size, void (*free_fn)(void *));
+/* The request's time: --now, else the wall clock (Unix seconds). */
+int64_t serve_req_now(const struct serve_req *r);
+
+/* Answer: a JSON value (taken), bytes as they are, or an error with its
+ * stable code (bad_request, not_found, ...) and a message for people. */
+void serve_json(struct serve_req *r, unsigned status, json_t *body);
+void serve_body(struct serve_req *r, unsigned status, const char *type, const char *body,
+		size_t len);
+void serve_error(struct serve_req *r, unsigned status, const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* Park the request until d (borrowed from the server's resolver) is no
+ * longer DNS_PENDING; the handler is called again then.  Other requests
+ * go on meanwhile. */
+void serve_wait(struct serve_req *r, const struct dns_result *d);
+
+/* What the handlers share, owned by the server. */
+struct dns_resolver *serve_resolver(struct serve *s);
+struct store *serve_store(struct serve *s);
+const struct serve_opts *serve_options(struct serve *s);
+/* The writer of `verify -f jsonl` rows with one input column, "email"
+ * (io_writer_new_mem into *out). */
+struct io_writer *serve_row_writer(struct serve *s, struct lg_buf **out);
+struct verify_ctx *serve_verify_ctx(struct serve *s);
+
+/* ---- the handlers ---- */
+void serve_healthz(struct serve_req *r);    /* ops.c */
+void serve_readyz(struct serve_req *r);     /* ops.c */
+void serve_openapi(struct serve_req *r);    /* ops.c */
+void serve_verify_one(struct serve_req *r); /* verify.c */
+
+/* doc/openapi.json, compiled in (build/gen/openapi.c). */
+extern const char serve_openapi_json[];
+extern const size_t serve_openapi_json_len;
+
+#endif

@@ -1,0 +1,745 @@
+/*
+ * server.c - libmicrohttpd on our event loop: the listening socket, the
+ * requests' way through route, key, rate and body cap to their handlers,
+ * the answers, the log, and the stop on SIGTERM.
+ *
+ * libmicrohttpd runs with no thread of its own (MHD_USE_EPOLL, no
+ * internal polling thread): its epoll descriptor is one descriptor of our
+ * loop, MHD_run works when it is ready, and a loop timer follows
+ * MHD_get_timeout for its connection timeouts.  A request that waits for
+ * a DNS answer is suspended (MHD_suspend_connection) and resumed after
+ * the loop step that brought the answer, so it holds nobody else.
+ */
+#include "serve_int.h"
+#include "conf/conf.h"
+#include "jobs/jobs.h"
+#include "loop/loop.h"
+#include "serve/rate.h"
+#include "store/store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#define KEYS_REFRESH_MS 1000 /* a key revoked elsewhere stops working within this */
+#define LISTEN_BACKLOG 128
+/* A body over its cap, sent without a length, is read and dropped up to
+ * this much (to answer 413), then the connection is cut. */
+#define DROP_MAX (1u << 20)
+/* A resolver taken for down (dns_resolver_down) ends every lookup at once
+ * as dns.timeout, which is right for one run of verify but not for a
+ * server that outlives an outage: after this long, with no request
+ * holding one of its answers, it is replaced by a new one, which asks
+ * again.  So is one whose cache has grown past DNS_CACHE_MAX (the
+ * store's cache keeps the answers). */
+#define DNS_RETRY_MS 1000
+#define DNS_CACHE_MAX ((size_t)64 << 20)
+
+struct serve_req {
+	struct serve *s;
+	struct MHD_Connection *conn;
+	const struct serve_route *route;
+	struct serve_params params;
+	char method[16];
+	double start; /* lg_now_mono() */
+	unsigned status;
+	bool answered;
+	char key[JOB_KEY_NAME_MAX + 1]; /* the key's name, for the log */
+	struct lg_buf allow;            /* 405: the path's methods */
+	unsigned retry_after;           /* 429 */
+	size_t max_body;
+	struct lg_buf body;
+	bool too_large;   /* the body went past max_body: dropped as it comes */
+	uint64_t dropped; /* bytes of it dropped */
+	void *state;
+	void (*state_free)(void *);
+	const struct dns_result *wait; /* serve_wait's */
+	bool holds;                    /* waited: may hold a result until it ends */
+	struct serve_req *next_wait;
+};
+
+struct serve {
+	struct serve_opts o;
+	struct serve_conf c;
+	struct loop *loop;
+	struct MHD_Daemon *mhd;
+	int mhd_fd;              /* its epoll descriptor, watched by loop */
+	loop_timer_id mhd_timer; /* its next timeout */
+	int listen_fd;           /* ours until MHD_quiesce_daemon hands it back */
+	char *unix_path;         /* unix:PATH: removed at the end */
+	int sig_fd;              /* SIGTERM, SIGINT */
+	bool draining, done;
+	loop_timer_id drain_timer;
+	struct dns_resolver *dns;
+	size_t holding;     /* requests that may hold one of its results */
+	int64_t down_since; /* loop time it was first seen down; 0: it is not */
+	struct store *store;
+	struct verify_ctx *vctx;
+	struct lg_buf row; /* the row writer's output */
+	struct io_writer *row_w;
+	struct serve_req *waiting; /* requests parked by serve_wait */
+	struct job_keyring *keys;
+	struct rate_bucket *buckets; /* one per key, by job_key.index */
+	size_t nbuckets;
+	bool keys_failing; /* the last refresh failed (said once) */
+};
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("leadgate: serve: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+/* ---- the request, for handlers ---- */
+
+const char *serve_req_body(const struct serve_req *r, size_t *len)
+{
+	*len = r->body.len;
+	return r->body.data ? r->body.data : "";
+}
+
+const struct serve_params *serve_req_params(const struct serve_req *r)
+{
+	return &r->params;
+}
+
+struct serve *serve_req_server(const struct serve_req *r)
+{
+	return r->s;
+}
+
+void *serve_req_state(struct serve_req *r, size_t size, void (*free_fn)(void *))
+{
+	if (!r->state) {
+		r->state = lg_xcalloc(1, size);
+		r->state_free = free_fn;
+	}
+	return r->state;
+}
+
+int64_t serve_req_now(const struct serve_req *r)
+{
+	return r->s->o.now ? r->s->o.now : lg_now_wall();
+}
+
+struct dns_resolver *serve_resolver(struct serve *s)
+{
+	return s->dns;
+}
+
+struct store *serve_store(struct serve *s)
+{
+	return s->store;
+}
+
+const struct serve_opts *serve_options(struct serve *s)
+{
+	return &s->o;
+}
+
+struct verify_ctx *serve_verify_ctx(struct serve *s)
+{
+	return s->vctx;
+}
+
+struct io_writer *serve_row_writer(struct serve *s, struct lg_buf **out)
+{
+	*out = &s->row;
+	return s->row_w;
+}
+
+/* ---- answers ---- */
+
+void serve_body(struct serve_req *r, unsigned status, const char *type, const char *body, size_t len)
+{
+	if (r->answered)
+		BUG("a request answered twice");
+	struct MHD_Response *resp = MHD_create_response_from_buffer(len, (void *)body,
+								    MHD_RESPMEM_MUST_COPY);
+	if (!resp)
+		lg_die_oom(len);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow.data);
+	if (status == MHD_HTTP_UNAUTHORIZED)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
+	if (status == MHD_HTTP_TOO_MANY_REQUESTS) {
+		char secs[24];
+		snprintf(secs, sizeof(secs), "%u", r->retry_after);
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, secs);
+	}
+	/* Stopping: no connection is kept for another request. */
+	if (r->s->draining)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+	MHD_queue_response(r->conn, status, resp);
+	MHD_destroy_response(resp);
+	r->status = status;
+	r->answered = true;
+}
+
+void serve_json(struct serve_req *r, unsigned status, json_t *body)
+{
+	char *s = json_dumps(body, JSON_COMPACT);
+	json_decref(body);
+	if (!s)
+		lg_die_oom(0);
+	serve_body(r, status, "application/json", s, strlen(s));
+	free(s);
+}
+
+void serve_error(struct serve_req *r, unsigned status, const char *code, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	char *body = serve_error_body(code, msg);
+	serve_body(r, status, "application/json", body, strlen(body));
+	free(body);
+}
+
+void serve_wait(struct serve_req *r, const struct dns_result *d)
+{
+	if (!r->holds)
+		r->s->holding++;
+	r->holds = true;
+	r->wait = d;
+	r->next_wait = r->s->waiting;
+	r->s->waiting = r;
+	MHD_suspend_connection(r->conn);
+}
+
+/* Resume the parked requests whose answer came (all of them when stopping
+ * for good: their handlers see no answer yet and say so).  True if any
+ * was. */
+static bool resume_answered(struct serve *s, bool all)
+{
+	bool any = false;
+	for (struct serve_req **pp = &s->waiting; *pp;) {
+		struct serve_req *r = *pp;
+		if (all || r->wait->outcome != DNS_PENDING) {
+			*pp = r->next_wait;
+			r->next_wait = NULL;
+			r->wait = NULL;
+			MHD_resume_connection(r->conn);
+			any = true;
+		} else {
+			pp = &r->next_wait;
+		}
+	}
+	return any;
+}
+
+/* ---- keys ---- */
+
+/* One bucket per key: keys keep their index across refreshes and new ones
+ * take the next, so the array only grows (the new buckets start full). */
+static void keys_sized(struct serve *s)
+{
+	size_t n = job_keyring_count(s->keys);
+	if (n > s->nbuckets) {
+		s->buckets = lg_xrealloc(s->buckets, n * sizeof(*s->buckets));
+		memset(s->buckets + s->nbuckets, 0, (n - s->nbuckets) * sizeof(*s->buckets));
+		s->nbuckets = n;
+	}
+}
+
+static void keys_refresh(struct loop *l, void *arg)
+{
+	struct serve *s = arg;
+	struct lg_err err = {0};
+	bool changed = false;
+	if (job_keyring_refresh(s->keys, &changed, &err) != LG_OK) {
+		/* The keys read last stay in force; say so once. */
+		if (!s->keys_failing)
+			say("cannot read the keys again (the last ones read stay in force): %s",
+			    err.msg);
+		s->keys_failing = true;
+	} else {
+		if (s->keys_failing)
+			say("the keys are read again");
+		s->keys_failing = false;
+		if (changed)
+			keys_sized(s);
+	}
+	if (!s->done)
+		loop_timer_add(l, KEYS_REFRESH_MS, keys_refresh, s);
+}
+
+/* Who calls, may they, and not too often?  False when it answered. */
+static bool authorize(struct serve_req *r)
+{
+	struct serve *s = r->s;
+	const char *h = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
+						    MHD_HTTP_HEADER_AUTHORIZATION);
+	if (!h || strlen(h) < 7 || !lg_ascii_eq(h, 7, "Bearer ", 7)) {
+		serve_error(r, MHD_HTTP_UNAUTHORIZED, "unauthorized",
+			    "an API key is needed: Authorization: Bearer KEY");
+		return false;
+	}
+	const char *tok = h + 7;
+	while (*tok == ' ')
+		tok++;
+	size_t n = strlen(tok);
+	while (n && tok[n - 1] == ' ')
+		n--;
+	const struct job_key *k = job_keyring_check(s->keys, tok, n);
+	if (!k) {
+		serve_error(r, MHD_HTTP_UNAUTHORIZED, "unauthorized", "unknown or revoked API key");
+		return false;
+	}
+	snprintf(r->key, sizeof(r->key), "%s", k->name);
+	if (!job_scopes_allow(k->scopes, r->route->scope)) {
+		char need[128];
+		serve_error(r, MHD_HTTP_FORBIDDEN, "forbidden", "the key '%s' lacks the scope '%s'",
+			    k->name, job_scopes_name(r->route->scope, need, sizeof(need)));
+		return false;
+	}
+	keys_sized(s);
+	unsigned retry = 0;
+	if (k->index < s->nbuckets && !rate_take(&s->buckets[k->index], s->c.rate, s->c.burst,
+						 (int64_t)(lg_now_mono() * 1000), &retry)) {
+		r->retry_after = retry ? retry : 1;
+		serve_error(r, MHD_HTTP_TOO_MANY_REQUESTS, "rate_limited",
+			    "the key '%s' is over its rate; try again in %u s", k->name,
+			    r->retry_after);
+		return false;
+	}
+	return true;
+}
+
+/* ---- libmicrohttpd's callbacks ---- */
+
+/* The request's headers are in: route, key, declared length. */
+static void request_begin(struct serve_req *r, const char *url)
+{
+	struct serve *s = r->s;
+	bool known;
+	r->route = serve_route_find(serve_routes, serve_nroutes, r->method, url, &r->params, &known,
+				    &r->allow);
+	if (!r->route) {
+		if (known)
+			serve_error(r, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed",
+				    "%s is not allowed here; allowed: %s", r->method,
+				    r->allow.data);
+		else
+			serve_error(r, MHD_HTTP_NOT_FOUND, "not_found", "no such route");
+		return;
+	}
+	if (r->route->scope != SERVE_PUBLIC && !authorize(r))
+		return;
+	r->max_body = r->route->max_body == SERVE_BODY_CONF ? (size_t)s->c.max_body
+							    : r->route->max_body;
+	const char *cl = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
+						     MHD_HTTP_HEADER_CONTENT_LENGTH);
+	long long n;
+	char *end;
+	if (cl && (errno = 0, n = strtoll(cl, &end, 10), !errno && *end == '\0' && n >= 0) &&
+	    (unsigned long long)n > r->max_body)
+		serve_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "body_too_large",
+			    "the body may have at most %zu bytes here", r->max_body);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+				  const char *method, const char *version, const char *upload,
+				  size_t *upload_len, void **con_cls)
+{
+	struct serve *s = cls;
+	struct serve_req *r = *con_cls;
+	(void)version;
+
+	if (!r) { /* the headers: the first call */
+		r = lg_xcalloc(1, sizeof(*r));
+		*con_cls = r;
+		r->s = s;
+		r->conn = conn;
+		r->start = lg_now_mono();
+		snprintf(r->method, sizeof(r->method), "%s", method);
+		snprintf(r->key, sizeof(r->key), "-");
+		request_begin(r, url);
+		return MHD_YES;
+	}
+	if (*upload_len && r->answered) { /* answered from the headers: dropped */
+		*upload_len = 0;
+		return MHD_YES;
+	}
+	if (*upload_len) {
+		/* libmicrohttpd cannot answer while a body is coming in (it
+		 * would spin until the connection times out): a body over the
+		 * cap that did not say its length is read and dropped, then
+		 * answered 413; one that goes on far past the cap is cut. */
+		if (r->too_large || r->body.len + *upload_len > r->max_body) {
+			r->too_large = true;
+			r->dropped += *upload_len;
+			lg_buf_release(&r->body);
+			*upload_len = 0;
+			return r->dropped > DROP_MAX ? MHD_NO : MHD_YES;
+		}
+		lg_buf_add(&r->body, upload, *upload_len);
+		*upload_len = 0;
+		return MHD_YES;
+	}
+	if (r->answered)
+		return MHD_YES;
+	if (r->too_large)
+		serve_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "body_too_large",
+			    "the body may have at most %zu bytes here", r->max_body);
+	else
+		r->route->handler(r);
+	return MHD_YES;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct serve_req *r = *con_cls;
+	(void)cls;
+	(void)conn;
+	if (!r)
+		return;
+	/* One line a request: never the path as sent (it may hold an
+	 * address), the query, an address or a key; the route's pattern and
+	 * the key's name. */
+	char status[16] = "-";
+	if (r->status)
+		snprintf(status, sizeof(status), "%u", r->status);
+	const char *why = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK      ? ""
+			  : toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? " (timed out)"
+			  : toe == MHD_REQUEST_TERMINATED_CLIENT_ABORT    ? " (client gone)"
+			  : toe == MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN ? " (shut down)"
+			  : toe == MHD_REQUEST_TERMINATED_READ_ERROR      ? " (read error)"
+			  : toe == MHD_REQUEST_TERMINATED_WITH_ERROR      ? " (error)"
+									  : "";
+	fprintf(stderr, "leadgate: serve: %s %s %s %.1fms key=%s%s\n", r->method,
+		r->route ? r->route->pattern : "-", status, (lg_now_mono() - r->start) * 1000,
+		r->key, why);
+	if (r->holds)
+		r->s->holding--;
+	if (r->state_free)
+		r->state_free(r->state);
+	free(r->state);
+	lg_buf_release(&r->body);
+	lg_buf_release(&r->allow);
+	free(r);
+	*con_cls = NULL;
+}
+
+/* ---- the loop ---- */
+
+static void mhd_arm(struct serve *s);
+
+static void mhd_timer_due(struct loop *l, void *arg)
+{
+	struct serve *s = arg;
+	(void)l;
+	s->mhd_timer = 0;
+	MHD_run(s->mhd);
+}
+
+static void mhd_ready(struct loop *l, int fd, unsigned events, void *arg)
+{
+	struct serve *s = arg;
+	(void)l;
+	(void)fd;
+	(void)events;
+	MHD_run(s->mhd);
+}
+
+/* A loop timer for libmicrohttpd's next timeout, replacing the last. */
+static void mhd_arm(struct serve *s)
+{
+	MHD_UNSIGNED_LONG_LONG ms;
+	if (s->mhd_timer)
+		loop_timer_cancel(s->loop, s->mhd_timer);
+	s->mhd_timer = 0;
+	if (MHD_get_timeout(s->mhd, &ms) == MHD_YES)
+		s->mhd_timer = loop_timer_add(s->loop, ms > INT_MAX ? INT_MAX : (int64_t)ms,
+					      mhd_timer_due, s);
+}
+
+static unsigned connections(struct serve *s)
+{
+	const union MHD_DaemonInfo *i = MHD_get_daemon_info(s->mhd,
+							    MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+	return i ? i->num_connections : 0;
+}
+
+static void drain_over(struct loop *l, void *arg)
+{
+	struct serve *s = arg;
+	(void)l;
+	s->drain_timer = 0;
+	say("stopping: %u connections still open after %d ms, closed", connections(s),
+	    SERVE_DRAIN_MS);
+	s->done = true;
+}
+
+/* SIGTERM, SIGINT: stop accepting, let what runs finish.  A second one
+ * stops at once. */
+static void on_signal(struct loop *l, int fd, unsigned events, void *arg)
+{
+	struct serve *s = arg;
+	struct signalfd_siginfo si;
+	(void)events;
+	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (s->draining) {
+			s->done = true;
+			continue;
+		}
+		s->draining = true;
+		say("stopping (signal %u): no new connections; waiting up to %d ms for %u open",
+		    si.ssi_signo, SERVE_DRAIN_MS, connections(s));
+		int lfd = MHD_quiesce_daemon(s->mhd);
+		if (lfd >= 0) {
+			close(lfd);
+			s->listen_fd = -1;
+		}
+		s->drain_timer = loop_timer_add(l, SERVE_DRAIN_MS, drain_over, s);
+	}
+}
+
+/* A new resolver for one that is down (for DNS_RETRY_MS) or too big,
+ * when no request holds a result of the old one. */
+static void resolver_renew(struct serve *s)
+{
+	int64_t now = loop_now(s->loop);
+	if (!dns_resolver_down(s->dns))
+		s->down_since = 0;
+	else if (!s->down_since)
+		s->down_since = now;
+	if (s->holding)
+		return;
+	struct dns_stats st;
+	dns_resolver_stats(s->dns, &st);
+	if (st.bytes <= DNS_CACHE_MAX && !(s->down_since && now - s->down_since >= DNS_RETRY_MS))
+		return;
+	struct dns_resolver *fresh;
+	struct lg_err err = {0};
+	if (dns_resolver_new(&fresh, s->loop, &s->o.dns, &err) != LG_OK) {
+		say("a new resolver would not start (the old one stays): %s", err.msg);
+		s->down_since = now; /* try again later */
+		return;
+	}
+	if (s->down_since)
+		say("the resolver did not answer: asking again");
+	dns_resolver_free(s->dns);
+	s->dns = fresh;
+	s->down_since = 0;
+}
+
+/* ---- the listening socket ---- */
+
+/* Bind spec (ADDR:PORT, [IPv6]:PORT, unix:PATH) and listen; the address
+ * bound (the port a :0 got) into name. */
+static enum lg_status listen_on(struct serve *s, const char *spec, char *name, size_t cap,
+				struct lg_err *err)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	memset(&ss, 0, sizeof(ss));
+	if (!strncmp(spec, "unix:", 5)) {
+		struct sockaddr_un *un = (struct sockaddr_un *)&ss;
+		size_t n = strlen(spec + 5);
+		if (!n || n >= sizeof(un->sun_path))
+			return lg_err_set(err, LG_EUSAGE,
+					  "--listen unix:PATH wants a path of 1 to %zu bytes",
+					  sizeof(un->sun_path) - 1);
+		un->sun_family = AF_UNIX;
+		memcpy(un->sun_path, spec + 5, n);
+		sl = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n + 1);
+		s->unix_path = lg_xstrdup(spec + 5);
+		unlink(s->unix_path); /* a socket left by a run that was killed */
+	} else {
+		const char *colon = strrchr(spec, ':');
+		char host[64];
+		long port;
+		if (!colon || !lg_parse_long(colon + 1, 0, 65535, &port) ||
+		    (size_t)(colon - spec) >= sizeof(host))
+			return lg_err_set(err, LG_EUSAGE,
+					  "--listen wants ADDR:PORT, [IPv6]:PORT or unix:PATH, "
+					  "not '%s'",
+					  spec);
+		size_t hl = (size_t)(colon - spec);
+		const char *h = spec;
+		if (hl >= 2 && h[0] == '[' && h[hl - 1] == ']') {
+			h++;
+			hl -= 2;
+		}
+		memcpy(host, h, hl);
+		host[hl] = '\0';
+		struct sockaddr_in *in4 = (struct sockaddr_in *)&ss;
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+		if (inet_pton(AF_INET, host, &in4->sin_addr) == 1) {
+			in4->sin_family = AF_INET;
+			in4->sin_port = htons((uint16_t)port);
+			sl = sizeof(*in4);
+		} else if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
+			in6->sin6_family = AF_INET6;
+			in6->sin6_port = htons((uint16_t)port);
+			sl = sizeof(*in6);
+		} else {
+			return lg_err_set(err, LG_EUSAGE,
+					  "--listen wants an IP address (or unix:PATH), not '%s'",
+					  host);
+		}
+	}
+	int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return lg_err_set(err, LG_EIO, "%s: socket: %s", spec, strerror(errno));
+	int one = 1;
+	if (ss.ss_family != AF_UNIX)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&ss, sl) != 0 || listen(fd, LISTEN_BACKLOG) != 0) {
+		int e = errno;
+		close(fd);
+		free(s->unix_path);
+		s->unix_path = NULL;
+		return lg_err_set(err, LG_EIO, "%s: cannot listen: %s", spec, strerror(e));
+	}
+	s->listen_fd = fd;
+	if (ss.ss_family == AF_UNIX) {
+		snprintf(name, cap, "%s", spec);
+		return LG_OK;
+	}
+	sl = sizeof(ss);
+	getsockname(fd, (struct sockaddr *)&ss, &sl);
+	char a[INET6_ADDRSTRLEN] = "";
+	if (ss.ss_family == AF_INET) {
+		struct sockaddr_in *in4 = (struct sockaddr_in *)&ss;
+		inet_ntop(AF_INET, &in4->sin_addr, a, sizeof(a));
+		snprintf(name, cap, "%s:%u", a, ntohs(in4->sin_port));
+	} else {
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+		inet_ntop(AF_INET6, &in6->sin6_addr, a, sizeof(a));
+		snprintf(name, cap, "[%s]:%u", a, ntohs(in6->sin6_port));
+	}
+	return LG_OK;
+}
+
+/* ---- the run ---- */
+
+static enum lg_status start(struct serve *s, struct lg_err *err)
+{
+	enum lg_status st;
+	char name[128];
+	const char *spec = s->o.listen   ? s->o.listen
+			   : s->c.listen ? s->c.listen
+					 : SERVE_LISTEN_DEFAULT;
+
+	if ((st = listen_on(s, spec, name, sizeof(name), err)) != LG_OK)
+		return st;
+	if ((st = store_open(&s->store, s->o.db, STORE_CREATE, err)) != LG_OK)
+		return st;
+	if ((st = job_keyring_open(&s->keys, s->store, err)) != LG_OK)
+		return st;
+	keys_sized(s);
+	if ((st = loop_new(&s->loop, err)) != LG_OK)
+		return st;
+	if ((st = dns_resolver_new(&s->dns, s->loop, &s->o.dns, err)) != LG_OK)
+		return st;
+	s->vctx = conf_verify_ctx(s->o.conf);
+	struct io_col cols[1 + JOB_VERIFY_COLS] = {{"email", 5, IO_KIND_TEXT}};
+	memcpy(cols + 1, job_verify_cols, sizeof(job_verify_cols));
+	struct io_writer_opts wo = {IO_FORMAT_JSONL, ',', false, false, IO_GUARD_AUTO};
+	s->row_w = io_writer_new_mem(&s->row, &wo, cols, 1 + JOB_VERIFY_COLS);
+
+	/* SIGTERM and SIGINT come through a descriptor of the loop. */
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN); /* a client gone mid-answer is no reason to stop */
+	s->sig_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (s->sig_fd < 0)
+		return lg_err_set(err, LG_ETEMP, "signalfd: %s", strerror(errno));
+	if ((st = loop_fd_set(s->loop, s->sig_fd, LOOP_READ, on_signal, s, err)) != LG_OK)
+		return st;
+
+	unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;
+	s->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_LISTEN_SOCKET,
+				  s->listen_fd, MHD_OPTION_CONNECTION_LIMIT,
+				  (unsigned)s->c.max_connections,
+				  MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)s->c.per_ip,
+				  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)s->c.timeout,
+				  MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
+	if (!s->mhd)
+		return lg_err_set(err, LG_ETEMP, "%s: libmicrohttpd would not start", name);
+	const union MHD_DaemonInfo *i = MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_EPOLL_FD);
+	if (!i)
+		return lg_err_set(err, LG_ETEMP, "libmicrohttpd has no epoll descriptor");
+	s->mhd_fd = i->epoll_fd;
+	if ((st = loop_fd_set(s->loop, s->mhd_fd, LOOP_READ, mhd_ready, s, err)) != LG_OK)
+		return st;
+	loop_timer_add(s->loop, KEYS_REFRESH_MS, keys_refresh, s);
+	size_t nkeys = job_keyring_count(s->keys);
+	say("listening on %s (%zu key%s)", name, nkeys, nkeys == 1 ? "" : "s");
+	return LG_OK;
+}
+
+enum lg_status serve_run(const struct serve_opts *opts, struct lg_err *err)
+{
+	struct serve *s = lg_xcalloc(1, sizeof(*s));
+	s->o = *opts;
+	s->c = opts->conf->serve;
+	s->listen_fd = s->mhd_fd = s->sig_fd = -1;
+	if (!s->o.dns.now && s->o.now)
+		s->o.dns.now = s->o.now;
+
+	enum lg_status st = start(s, err);
+	while (st == LG_OK && !s->done) {
+		loop_step(s->loop, -1);
+		if (resume_answered(s, false))
+			MHD_run(s->mhd);
+		resolver_renew(s);
+		if (s->draining && !connections(s))
+			s->done = true;
+		mhd_arm(s);
+	}
+	if (s->mhd) {
+		/* Whatever still waits for DNS is answered "unavailable". */
+		if (resume_answered(s, true))
+			MHD_run(s->mhd);
+		loop_fd_del(s->loop, s->mhd_fd);
+		MHD_stop_daemon(s->mhd);
+	}
+	if (st == LG_OK)
+		say("stopped");
+	if (s->listen_fd >= 0)
+		close(s->listen_fd);
+	if (s->unix_path)
+		unlink(s->unix_path);
+	if (s->sig_fd >= 0) {
+		loop_fd_del(s->loop, s->sig_fd);
+		close(s->sig_fd);
+	}
+	io_writer_free(s->row_w);
+	lg_buf_release(&s->row);
+	verify_ctx_free(s->vctx);
+	dns_resolver_free(s->dns);
+	loop_free(s->loop);
+	job_keyring_close(s->keys);
+	store_close(s->store);
+	free(s->buckets);
+	free(s->unix_path);
+	free(s);
+	return st;
+}

@@ -1,0 +1,184 @@
+/* test_serve.c - the service's pure parts: route matching, the error body,
+ * and the answer of POST /v1/verify made as verify's JSON Lines row. */
+#include "serve/serve_int.h"
+#include "jobs/jobs.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+static const struct serve_route table[] = {
+	{"GET", "/healthz", SERVE_PUBLIC, NULL, 0},
+	{"POST", "/v1/verify", JOB_SCOPE_VERIFY, NULL, SERVE_SMALL_BODY},
+	{"GET", "/v1/jobs/{id}", JOB_SCOPE_JOBS, NULL, 0},
+	{"DELETE", "/v1/jobs/{id}", JOB_SCOPE_JOBS, NULL, 0},
+	{"GET", "/v1/jobs/{id}/results", JOB_SCOPE_JOBS, NULL, 0},
+	{"GET", "/v1/lists/{name}/gate", JOB_SCOPE_LISTS, NULL, 0},
+	{"GET", "/v1/a/{x}/{y}/{z}/{w}/{v}", JOB_SCOPE_ADMIN, NULL, 0},
+};
+#define N (sizeof(table) / sizeof(*table))
+
+static void test_path_match(void **state)
+{
+	(void)state;
+	struct serve_params p;
+	assert_true(serve_path_match("/healthz", "/healthz", &p));
+	assert_int_equal(p.n, 0);
+	assert_false(serve_path_match("/healthz", "/healthz/", &p));
+	assert_false(serve_path_match("/healthz", "/health", &p));
+	assert_false(serve_path_match("/healthz", "/healthzz", NULL));
+	assert_false(serve_path_match("/healthz", "", NULL));
+
+	assert_true(serve_path_match("/v1/jobs/{id}/results", "/v1/jobs/42/results", &p));
+	assert_int_equal(p.n, 1);
+	assert_int_equal(p.v[0].len, 2);
+	assert_memory_equal(p.v[0].s, "42", 2);
+	assert_false(serve_path_match("/v1/jobs/{id}", "/v1/jobs/", &p));    /* empty */
+	assert_false(serve_path_match("/v1/jobs/{id}", "/v1/jobs/a/b", &p)); /* one segment */
+	assert_true(serve_path_match("/v1/lists/{name}/gate", "/v1/lists/q4%20list/gate", &p));
+	assert_int_equal(p.v[0].len, 9);
+	assert_false(serve_path_match("/v1/{broken", "/v1/x", NULL)); /* no '}' */
+	/* More segments than SERVE_PARAMS_MAX: no match rather than a cut. */
+	assert_false(serve_path_match(table[6].pattern, "/v1/a/1/2/3/4/5", &p));
+	assert_false(serve_path_match(table[6].pattern, "/v1/a/1/2/3/4/5", NULL));
+}
+
+static void test_route_find(void **state)
+{
+	(void)state;
+	struct serve_params p;
+	struct lg_buf allow = LG_BUF_INIT;
+	bool known;
+
+	const struct serve_route *r = serve_route_find(table, N, "POST", "/v1/verify", &p, &known,
+						       &allow);
+	assert_ptr_equal(r, &table[1]);
+	r = serve_route_find(table, N, "HEAD", "/healthz", &p, &known, &allow);
+	assert_ptr_equal(r, &table[0]); /* HEAD finds GET */
+	r = serve_route_find(table, N, "DELETE", "/v1/jobs/7", &p, &known, &allow);
+	assert_ptr_equal(r, &table[3]);
+	assert_int_equal(p.n, 1);
+	assert_memory_equal(p.v[0].s, "7", 1);
+
+	/* 405: the path is known, with these methods */
+	r = serve_route_find(table, N, "GET", "/v1/verify", &p, &known, &allow);
+	assert_null(r);
+	assert_true(known);
+	assert_string_equal(allow.data, "POST");
+	r = serve_route_find(table, N, "PUT", "/v1/jobs/7", &p, &known, &allow);
+	assert_null(r);
+	assert_true(known);
+	assert_string_equal(allow.data, "GET, DELETE");
+	/* 404 */
+	r = serve_route_find(table, N, "GET", "/v1/jobs", &p, &known, &allow);
+	assert_null(r);
+	assert_false(known);
+	assert_int_equal(allow.len, 0);
+	r = serve_route_find(table, N, "GET", "/v1/verify?x=1", &p, &known, &allow);
+	assert_null(r);
+	assert_false(known);
+	lg_buf_release(&allow);
+}
+
+/* The server's own table: each route has a handler, a method the table's
+ * comment names, a pattern starting with '/', and no two the same. */
+static void test_table(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < serve_nroutes; i++) {
+		const struct serve_route *r = &serve_routes[i];
+		assert_non_null(r->handler);
+		assert_true(!strcmp(r->method, "GET") || !strcmp(r->method, "POST") ||
+			    !strcmp(r->method, "DELETE"));
+		assert_int_equal(r->pattern[0], '/');
+		for (size_t j = 0; j < i; j++)
+			assert_false(!strcmp(r->method, serve_routes[j].method) &&
+				     !strcmp(r->pattern, serve_routes[j].pattern));
+	}
+	bool known;
+	const struct serve_route *v = serve_route_find(serve_routes, serve_nroutes, "POST",
+						       "/v1/verify", NULL, &known, NULL);
+	assert_non_null(v);
+	assert_int_equal(v->scope, JOB_SCOPE_VERIFY);
+	assert_int_equal(v->max_body, 64 * 1024);
+	v = serve_route_find(serve_routes, serve_nroutes, "GET", "/healthz", NULL, &known, NULL);
+	assert_non_null(v);
+	assert_int_equal(v->scope, SERVE_PUBLIC);
+}
+
+static void test_error_body(void **state)
+{
+	(void)state;
+	char *s = serve_error_body("not_found", "no such route");
+	assert_string_equal(s,
+			    "{\"error\":{\"code\":\"not_found\",\"message\":\"no such route\"}}");
+	free(s);
+	s = serve_error_body("bad_request", "a \"quote\" and a \\ and a\nline");
+	json_error_t je;
+	json_t *j = json_loads(s, 0, &je);
+	assert_non_null(j);
+	assert_string_equal(json_string_value(
+				    json_object_get(json_object_get(j, "error"), "message")),
+			    "a \"quote\" and a \\ and a\nline");
+	assert_int_equal(json_object_size(j), 1);
+	assert_int_equal(json_object_size(json_object_get(j, "error")), 2);
+	json_decref(j);
+	free(s);
+	/* A message that is not UTF-8 loses the message, never the code. */
+	s = serve_error_body("bad_request", "\xff\xfe");
+	assert_string_equal(s, "{\"error\":{\"code\":\"bad_request\",\"message\":\"\"}}");
+	free(s);
+}
+
+/* The memory writer makes the same bytes as the writer to a file, row
+ * after row, each io_writer_finish moving one row out. */
+static void test_row_in_memory(void **state)
+{
+	(void)state;
+	struct io_col cols[1 + JOB_VERIFY_COLS] = {{"email", 5, IO_KIND_TEXT}};
+	memcpy(cols + 1, job_verify_cols, sizeof(job_verify_cols));
+	struct io_writer_opts wo = {IO_FORMAT_JSONL, ',', false, false, IO_GUARD_AUTO};
+	struct lg_buf out = LG_BUF_INIT;
+	struct lg_err err = {0};
+	struct io_writer *w = io_writer_new_mem(&out, &wo, cols, 1 + JOB_VERIFY_COLS);
+
+	struct verify_result v = {.status = VERIFY_DELIVERABLE,
+				  .reason = VERIFY_R_OK,
+				  .flags = 0,
+				  .normalized = "a@b.com",
+				  .normalized_len = 7,
+				  .suggestion = "",
+				  .domain = "b.com",
+				  .domain_len = 5};
+	struct store_verdict sv = {.mx = "mx.b.com", .provider = "own"};
+	struct io_cell cells[1 + JOB_VERIFY_COLS];
+	cells[0] = (struct io_cell){"A@b.com", 7, false};
+	job_verify_cells(&v, &sv, "", 0, "2026-11-22T09:00:00Z", cells + 1);
+	for (int round = 0; round < 2; round++) {
+		lg_buf_reset(&out);
+		assert_int_equal(io_writer_row(w, cells, NULL, 0, &err), LG_OK);
+		assert_int_equal(io_writer_finish(w, &err), LG_OK);
+		assert_string_equal(
+			out.data,
+			"{\"email\":\"A@b.com\",\"verify_status\":\"deliverable\","
+			"\"verify_reason\":\"ok\",\"verify_flags\":[],\"verify_normalized\":"
+			"\"a@b.com\",\"verify_suggestion\":null,\"verify_mx\":\"mx.b.com\","
+			"\"verify_provider\":\"own\",\"verified_at\":\"2026-11-22T09:00:00Z\"}\n");
+	}
+	io_writer_free(w);
+	lg_buf_release(&out);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_path_match),    cmocka_unit_test(test_route_find),
+		cmocka_unit_test(test_table),         cmocka_unit_test(test_error_body),
+		cmocka_unit_test(test_row_in_memory),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
