@@ -61,7 +61,7 @@ LIST_TXT := conf/lists/role.txt conf/lists/free.txt conf/lists/disposable.txt \
             conf/lists/typo-targets.txt
 
 
-.PHONY: FORCE all deps bench-deps demo test check valgrind install uninstall clean hdrcheck lint bench bench-dns bench-store help
+.PHONY: FORCE all deps bench-deps demo test check valgrind install uninstall clean hdrcheck lint bench bench-dns bench-store bench-serve help
 
 all: $(B)/leadgate
 
@@ -79,6 +79,7 @@ help:
 	@echo "make bench     the benchmark (bench/README.md)"
 	@echo "make bench-dns the DNS benchmark: 1M contacts, 200k domains (bench/README.md)"
 	@echo "make bench-store the store benchmark: verify --list, refresh, gate on 1M (bench/README.md)"
+	@echo "make bench-serve the service: POST /v1/verify against bare libmicrohttpd, with wrk (bench/README.md)"
 	@echo "make bench-scoring the scoring core: 10M events for 1M contacts (bench/README.md)"
 	@echo "make install   PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)"
 
@@ -86,7 +87,7 @@ help:
 DEB_PKGS := gcc libc6-dev make pkgconf libc-ares-dev libpcre2-dev libidn2-dev libpsl-dev publicsuffix \
             libjansson-dev libcsv-dev libunistring-dev libcmocka-dev libsqlite3-dev sqlite3 unbound python3 \
             libgnutls28-dev nettle-dev libmicrohttpd-dev curl
-BENCH_PKGS := time python3 python3-email-validator python3-dnspython
+BENCH_PKGS := time python3 python3-email-validator python3-dnspython wrk curl
 
 # $(call install_missing,PACKAGES): apt-get install those not installed yet.
 define install_missing
@@ -238,6 +239,10 @@ bench-dns: bench-deps
 bench-store: bench-deps
 	@$(MAKE) --no-print-directory $(B)/leadgate
 	bash bench/run_store.sh
+
+bench-serve: bench-deps
+	@$(MAKE) --no-print-directory $(B)/leadgate
+	bash bench/run_serve.sh
 
 # The scoring benchmark: one program, no data files (bench/README.md).
 .PHONY: bench-scoring
