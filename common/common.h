@@ -110,6 +110,22 @@ static inline bool lg_ascii_is_digit(unsigned char c)
 {
 	return c >= '0' && c <= '9';
 }
+/* s[0..n) as a number when it is 1 to 18 decimal digits and nothing
+ * else (18 digits always fit in an int64_t): a Unix time in seconds or
+ * milliseconds as exports and webhooks write it. */
+static inline bool lg_ascii_digits(const char *s, size_t n, int64_t *out)
+{
+	int64_t v = 0;
+	if (n == 0 || n > 18)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (!lg_ascii_is_digit((unsigned char)s[i]))
+			return false;
+		v = v * 10 + (s[i] - '0');
+	}
+	*out = v;
+	return true;
+}
 static inline bool lg_ascii_is_alpha(unsigned char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');

@@ -128,13 +128,8 @@ int64_t lg_now_wall(void)
 bool lg_time_parse_cell(const char *s, size_t len, int64_t *out)
 {
 	lg_ascii_trim(&s, &len);
-	bool digits = len >= 9 && len <= 16;
-	for (size_t i = 0; i < len && digits; i++)
-		digits = lg_ascii_is_digit((unsigned char)s[i]);
-	if (digits) {
-		int64_t v = 0;
-		for (size_t i = 0; i < len; i++)
-			v = v * 10 + (s[i] - '0');
+	int64_t v;
+	if (len >= 9 && len <= 16 && lg_ascii_digits(s, len, &v)) {
 		*out = len >= 13 ? v / 1000 : v;
 		return true;
 	}

@@ -167,14 +167,9 @@ static bool parse_time(enum engage_time_format f, const char *s, size_t n, int64
 		return lg_time_parse_cell(s, n, out);
 	if (f == ENGAGE_TIME_RFC3339)
 		return n && lg_time_parse(s, n, out);
-	int64_t v = 0;
-	if (!n || n > 18)
+	int64_t v;
+	if (!lg_ascii_digits(s, n, &v))
 		return false;
-	for (size_t i = 0; i < n; i++) {
-		if (!lg_ascii_is_digit((unsigned char)s[i]))
-			return false;
-		v = v * 10 + (s[i] - '0');
-	}
 	*out = f == ENGAGE_TIME_EPOCH_MS ? v / 1000 : v;
 	return true;
 }

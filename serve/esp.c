@@ -50,21 +50,6 @@ void esp_policy_init(struct esp_policy *p)
 	p->window = ESP_WINDOW_DEFAULT;
 }
 
-/* A Unix time as the providers write it: 1 to 18 decimal digits, nothing else. */
-static bool parse_ts(const char *s, size_t n, int64_t *out)
-{
-	int64_t v = 0;
-	if (n == 0 || n > TS_DIGITS_MAX)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		if (!lg_ascii_is_digit((unsigned char)s[i]))
-			return false;
-		v = v * 10 + (s[i] - '0');
-	}
-	*out = v;
-	return true;
-}
-
 static bool within(int64_t ts, int64_t now, int64_t window)
 {
 	/* ts and now are both far from INT64 limits (ts has 18 digits at
@@ -161,7 +146,7 @@ enum esp_auth esp_mailgun_check(const char *body, size_t len, const char *signin
 	 * string; the digest is over its decimal text either way. */
 	if (json_is_string(jts)) {
 		ts_len = json_string_length(jts);
-		if (!parse_ts(json_string_value(jts), ts_len, &ts))
+		if (!lg_ascii_digits(json_string_value(jts), ts_len, &ts))
 			goto out;
 		memcpy(msg, json_string_value(jts), ts_len);
 	} else if (json_is_integer(jts) && json_integer_value(jts) >= 0) {
@@ -241,7 +226,7 @@ enum esp_auth esp_sendgrid_check(const char *body, size_t len, const char *sig_b
 	if (!sig_b64 || !*sig_b64 || !ts || !*ts)
 		return ESP_AUTH_MISSING;
 	size_t ts_len = strlen(ts);
-	if (!pubkey_b64 || !parse_ts(ts, ts_len, &t) || len > UINT32_MAX - ts_len)
+	if (!pubkey_b64 || !lg_ascii_digits(ts, ts_len, &t) || len > UINT32_MAX - ts_len)
 		return ESP_AUTH_BAD;
 	if (!p256_import(pubkey_b64, &key) || !b64_decode(sig_b64, strlen(sig_b64), &sig))
 		goto out;

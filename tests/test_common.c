@@ -342,16 +342,38 @@ static void test_bug(void **state)
 	assert_string_equal(e, tail);
 }
 
+/* 1 to 18 digits and nothing else; 18 fit in an int64_t. */
+static void test_ascii_digits(void **state)
+{
+	int64_t v = -1;
+	(void)state;
+	assert_true(lg_ascii_digits("0", 1, &v));
+	assert_int_equal(v, 0);
+	assert_true(lg_ascii_digits("1764993600", 10, &v));
+	assert_int_equal(v, 1764993600);
+	assert_true(lg_ascii_digits("999999999999999999", 18, &v));
+	assert_int_equal(v, 999999999999999999LL);
+	v = 7;
+	assert_false(lg_ascii_digits("1000000000000000000", 19, &v));
+	assert_false(lg_ascii_digits("", 0, &v));
+	assert_false(lg_ascii_digits("12a4", 4, &v));
+	assert_false(lg_ascii_digits("-12", 3, &v));
+	assert_false(lg_ascii_digits(" 12", 3, &v));
+	assert_int_equal(v, 7);                      /* untouched when refused */
+	assert_true(lg_ascii_digits("1234", 2, &v)); /* n bytes, no more */
+	assert_int_equal(v, 12);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_buf),           cmocka_unit_test(test_map),
 		cmocka_unit_test(test_map_any_bytes), cmocka_unit_test(test_hash),
-		cmocka_unit_test(test_ascii),         cmocka_unit_test(test_arena),
-		cmocka_unit_test(test_arena_large),   cmocka_unit_test(test_map_prefetch),
-		cmocka_unit_test(test_status),        cmocka_unit_test(test_parse_long),
-		cmocka_unit_test(test_read_file),     cmocka_unit_test(test_time_cell),
-		cmocka_unit_test(test_bug),
+		cmocka_unit_test(test_ascii),         cmocka_unit_test(test_ascii_digits),
+		cmocka_unit_test(test_arena),         cmocka_unit_test(test_arena_large),
+		cmocka_unit_test(test_map_prefetch),  cmocka_unit_test(test_status),
+		cmocka_unit_test(test_parse_long),    cmocka_unit_test(test_read_file),
+		cmocka_unit_test(test_time_cell),     cmocka_unit_test(test_bug),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
