@@ -349,6 +349,11 @@ void serve_list_export(struct serve_req *r)
 		blocked(r, x);
 		return;
 	}
+	const char *type = format == IO_FORMAT_JSONL ? "application/x-ndjson" : "text/csv";
+	if (serve_req_head(r)) { /* the headers alone: nothing written, nothing recorded */
+		serve_body(r, 200, type, "", 0);
+		return;
+	}
 	int fds[2];
 	if (pipe2(fds, O_CLOEXEC) != 0) {
 		serve_error(r, 503, "unavailable", "no pipe for the export: %s", strerror(errno));
@@ -363,6 +368,5 @@ void serve_list_export(struct serve_req *r)
 		return;
 	}
 	x->running = true;
-	serve_stream(r, 200, format == IO_FORMAT_JSONL ? "application/x-ndjson" : "text/csv",
-		     xp_read, x);
+	serve_stream(r, 200, type, xp_read, x);
 }

@@ -118,6 +118,8 @@ void serve_verify_one(struct serve_req *r); /* verify.c */
 
 /* A query argument of the request (?name=value, decoded), or NULL. */
 const char *serve_req_arg(const struct serve_req *r, const char *name);
+/* Is it a HEAD request (a GET route's, answered without the body)? */
+bool serve_req_head(const struct serve_req *r);
 /* A header for the answer to come (copied). */
 void serve_req_header(struct serve_req *r, const char *name, const char *value);
 

@@ -152,6 +152,11 @@ int64_t serve_req_now(const struct serve_req *r)
 	return r->s->o.now ? r->s->o.now : lg_now_wall();
 }
 
+bool serve_req_head(const struct serve_req *r)
+{
+	return !strcmp(r->method, "HEAD");
+}
+
 const char *serve_req_arg(const struct serve_req *r, const char *name)
 {
 	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);

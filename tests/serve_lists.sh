@@ -170,6 +170,8 @@ req "export as JSON Lines" 200 -H "$(auth "$k_lists")" "$url/v1/lists/q4/export?
 if cmp -s "$t/body" "$t/cli.jsonl"; then ok "export -f jsonl: the same bytes"; else notok "export -f jsonl: the bytes differ"; fi
 sent() { sqlite3 -batch "$1" 'SELECT count(*) FROM exports' 2>&1; }
 eq "exports are not recorded without for_sequence" "$(sent "$db")" 0
+req "HEAD of an export for a sequence" 200 -I -H "$(auth "$k_lists")" "$url/v1/lists/q4/export?for_sequence=1"
+eq "HEAD records nothing" "$(sent "$db")" 0
 req "export for a sequence" 200 -H "$(auth "$k_lists")" "$url/v1/lists/q4/export?for_sequence=1"
 "$lg" --db "$t/twin.db" --now $now export $C --for-sequence -o "$t/cli.csv" q4 2>/dev/null
 if cmp -s "$t/body" "$t/cli.csv"; then ok "export for a sequence: the bytes 'export --for-sequence' writes"; else
