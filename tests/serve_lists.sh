@@ -65,22 +65,23 @@ sqlite3 -batch "$db" ".backup '$t/twin.db'"
 # start NAME ARGS...: a server on a free port; its PID in $pid, its
 # address in $addr, its log in $t/NAME.err
 start() {
-	name=$1; shift
+	sname=$1; shift
 	"$lg" --db "$db" --now "$now" serve --listen 127.0.0.1:0 $C $dns "$@" \
-		>"$t/$name.out" 2>"$t/$name.err" &
+		>"$t/$sname.out" 2>"$t/$sname.err" &
 	pid=$!
 	addr=
 	i=0
 	while [ $i -lt 100 ] && [ -z "$addr" ]; do
-		addr=$(sed -n 's/^leadgate: serve: listening on \(127\.0\.0\.1:[0-9]*\).*/\1/p' "$t/$name.err")
+		addr=$(sed -n 's/^leadgate: serve: listening on \(127\.0\.0\.1:[0-9]*\).*/\1/p' "$t/$sname.err")
 		[ -n "$addr" ] || { kill -0 $pid 2>/dev/null || break; sleep 0.1; }
 		i=$((i + 1))
 	done
-	[ -n "$addr" ] || { echo "serve_lists.sh: the server did not start:"; cat "$t/$name.err"; exit 1; }
+	[ -n "$addr" ] || { echo "serve_lists.sh: the server did not start:"; cat "$t/$sname.err"; exit 1; }
 }
-stop() { # stop PID: SIGTERM, and its exit
+stop() { # stop PID: SIGTERM, and it exits 0 (under the sanitizers: nothing leaked)
 	kill "$1" 2>/dev/null
 	wait "$1" 2>/dev/null
+	eq "the server ($sname) exits 0 on SIGTERM" "$?" 0
 	srv=
 }
 
