@@ -11,6 +11,9 @@
 
 enum {
 	OPT_LISTEN = 256,
+	OPT_TLS_CERT,
+	OPT_TLS_KEY,
+	OPT_METRICS_LISTEN,
 	OPT_ROUTES, /* hidden: print the route table (the tests compare it with the API's
 		     * description) */
 };
@@ -19,6 +22,11 @@ static const struct cli_option serve_opts[] = {
 	{"listen", OPT_LISTEN, "ADDR",
 	 "listen on ADDR:PORT, [IPv6]:PORT or unix:PATH (default " SERVE_LISTEN_DEFAULT
 	 ", or [serve] listen)"},
+	{"tls-cert", OPT_TLS_CERT, "FILE",
+	 "serve HTTPS with this PEM certificate (chain) (or [serve] tls_cert)"},
+	{"tls-key", OPT_TLS_KEY, "FILE", "and this PEM private key (or [serve] tls_key)"},
+	{"metrics-listen", OPT_METRICS_LISTEN, "ADDR",
+	 "also serve GET /metrics, without a key, on ADDR:PORT (plain HTTP)"},
 	{"config", 'c', "FILE", "read this configuration file"},
 	CLI_DNS_OPTS,
 	CLI_COMMON_OPTS,
@@ -27,7 +35,7 @@ static const struct cli_option serve_opts[] = {
 };
 
 struct serve_args {
-	const char *listen, *config;
+	const char *listen, *config, *tls_cert, *tls_key, *metrics_listen;
 	bool routes;
 	struct dns_opts dns;
 };
@@ -37,7 +45,13 @@ static void help(void)
 	cli_usage(stdout, "leadgate serve [OPTIONS]",
 		  "Serve the HTTP API: POST /v1/verify answers for one address with the\n"
 		  "object a row of 'verify -f jsonl' holds, using and filling the store's\n"
-		  "DNS cache.  Every route but /healthz, /readyz and /v1/openapi.json (the\n"
+		  "DNS cache.  GET /v1/lists, /v1/lists/NAME and /v1/lists/NAME/gate answer\n"
+		  "with what 'lists' and 'gate' print with --format json;\n"
+		  "/v1/lists/NAME/export[?for_sequence=1] streams what 'export' writes (a\n"
+		  "blocked list is 409).  GET /metrics (scope admin, or without a key on\n"
+		  "--metrics-listen) has the counters in the Prometheus text format.  With\n"
+		  "--tls-cert and --tls-key it serves HTTPS.\n"
+		  "Every route but /healthz, /readyz and /v1/openapi.json (the\n"
 		  "API described) needs 'Authorization: Bearer KEY', a key made with\n"
 		  "'leadgate keys create'.  One line per request goes to standard error (method, "
 		  "route,\n"
@@ -54,6 +68,13 @@ static int on_opt(void *arg, int key, const char *val)
 		if (!*val)
 			return cli_usage_error("--listen wants ADDR:PORT or unix:PATH");
 		a->listen = val;
+		return -1;
+	case OPT_TLS_CERT: a->tls_cert = val; return -1;
+	case OPT_TLS_KEY: a->tls_key = val; return -1;
+	case OPT_METRICS_LISTEN:
+		if (!*val)
+			return cli_usage_error("--metrics-listen wants ADDR:PORT");
+		a->metrics_listen = val;
 		return -1;
 	case OPT_ROUTES: a->routes = true; return -1;
 	case 'c': a->config = val; return -1;
@@ -94,6 +115,9 @@ int cmd_serve(int argc, char **argv)
 			.db = cli_common.db,
 			.dns = a.dns,
 			.now = cli_common.now_set ? cli_common.now : 0,
+			.tls_cert = a.tls_cert,
+			.tls_key = a.tls_key,
+			.metrics_listen = a.metrics_listen,
 		};
 		st = serve_run(&o, &err);
 	}

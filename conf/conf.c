@@ -384,6 +384,14 @@ static enum lg_status set_serve(struct conf *c, const char *key, const char *val
 		c->serve.listen = lg_arena_memdup(&c->arena, val, strlen(val));
 		return LG_OK;
 	}
+	if (!strcmp(key, "tls_cert") || !strcmp(key, "tls_key")) {
+		if (!*val)
+			return lg_err_set(err, LG_ECONFIG, "%s:%u: %s wants a PEM file's path",
+					  name, line, key);
+		const char **to = key[4] == 'c' ? &c->serve.tls_cert : &c->serve.tls_key;
+		*to = lg_arena_memdup(&c->arena, val, strlen(val));
+		return LG_OK;
+	}
 	if (!strcmp(key, "rate")) {
 		if (!conf_parse_decimal(val, strlen(val), false, 0.001, 1000000, &c->serve.rate))
 			return lg_err_set(err, LG_ECONFIG,

@@ -21,6 +21,12 @@ const struct serve_route serve_routes[] = {
 	{"GET", "/readyz", SERVE_PUBLIC, serve_readyz, 0},
 	{"GET", "/v1/openapi.json", SERVE_PUBLIC, serve_openapi, 0},
 	{"POST", "/v1/verify", JOB_SCOPE_VERIFY, serve_verify_one, SERVE_SMALL_BODY},
+	/* lists.c, metrics.c */
+	{"GET", "/v1/lists", JOB_SCOPE_LISTS, serve_lists_get, 0},
+	{"GET", "/v1/lists/{name}", JOB_SCOPE_LISTS, serve_list_get, 0},
+	{"GET", "/v1/lists/{name}/gate", JOB_SCOPE_LISTS, serve_list_gate, 0},
+	{"GET", "/v1/lists/{name}/export", JOB_SCOPE_LISTS, serve_list_export, 0},
+	{"GET", "/metrics", JOB_SCOPE_ADMIN, serve_metrics_get, 0},
 };
 const size_t serve_nroutes = sizeof(serve_routes) / sizeof(*serve_routes);
 

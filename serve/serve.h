@@ -32,6 +32,8 @@ struct serve_conf {
 	unsigned max_connections; /* connections at once: 256 */
 	unsigned per_ip;          /* of them, from one address (0: no cap): 64 */
 	unsigned timeout;         /* seconds a connection may stay silent: 30 */
+	const char *tls_cert;     /* PEM files: HTTPS when both are set; NULL: HTTP */
+	const char *tls_key;
 };
 void serve_conf_init(struct serve_conf *c);
 
@@ -44,6 +46,9 @@ struct serve_opts {
 	const char *db;          /* the database (NULL: the default path); created if missing */
 	struct dns_opts dns;     /* the resolver every request and job uses */
 	int64_t now;             /* 0: the clock; else every request's time (--now, tests) */
+	const char *tls_cert;    /* --tls-cert, --tls-key: over conf's, or NULL */
+	const char *tls_key;
+	const char *metrics_listen; /* ADDR:PORT serving /metrics without a key; NULL: none */
 };
 
 /*

@@ -16,8 +16,10 @@
 #define LG_SERVE_INT_H
 
 #include "serve.h"
+#include "verify/verify.h"
 
 #include <jansson.h>
+#include <sys/types.h>
 
 struct serve;
 struct serve_req;
@@ -111,6 +113,59 @@ void serve_healthz(struct serve_req *r);    /* ops.c */
 void serve_readyz(struct serve_req *r);     /* ops.c */
 void serve_openapi(struct serve_req *r);    /* ops.c */
 void serve_verify_one(struct serve_req *r); /* verify.c */
+
+/* ---- lists.c, metrics.c: the lists, their gate and export; /metrics ---- */
+
+/* A query argument of the request (?name=value, decoded), or NULL. */
+const char *serve_req_arg(const struct serve_req *r, const char *name);
+/* Is it a HEAD request (a GET route's, answered without the body)? */
+bool serve_req_head(const struct serve_req *r);
+/* A header for the answer to come (copied). */
+void serve_req_header(struct serve_req *r, const char *name, const char *value);
+
+/*
+ * Answer with a body of unknown length, sent as the client takes it: fn
+ * fills buf with up to max bytes and returns how many, SERVE_STREAM_END
+ * at the end, or SERVE_STREAM_ERROR (the connection is cut, so the
+ * client sees the answer incomplete).  When it has nothing yet it calls
+ * serve_stream_wait_fd(r, fd) and returns 0: it is called again once fd
+ * is readable.  arg is the handler's (its request state, say).
+ */
+#define SERVE_STREAM_END (-1)
+#define SERVE_STREAM_ERROR (-2)
+typedef ssize_t serve_stream_fn(void *arg, char *buf, size_t max);
+void serve_stream(struct serve_req *r, unsigned status, const char *type, serve_stream_fn *fn,
+		  void *arg);
+void serve_stream_wait_fd(struct serve_req *r, int fd);
+
+/* The counters /metrics shows (metrics.c), one set per server. */
+#define SERVE_METRICS_TYPE "text/plain; version=0.0.4; charset=utf-8"
+struct serve_metrics;
+struct serve_metrics *serve_metrics_new(size_t nroutes);
+void serve_metrics_free(struct serve_metrics *m);
+struct serve_metrics *serve_metrics(struct serve *s);
+/* A request ended: its route (serve_nroutes: none matched), its status
+ * (0: none sent), its duration in seconds. */
+void serve_metrics_request(struct serve_metrics *m, size_t route, unsigned status, double secs);
+/* A verdict given (POST /v1/verify, and any job that wants it counted). */
+void serve_metrics_verdict(struct serve_metrics *m, enum verify_status status);
+/* The jobs in a state ("queued", "running", "done", "failed",
+ * "cancelled"), as whoever runs them counts them; the gauge leadgate_jobs. */
+void serve_metrics_jobs(struct serve_metrics *m, const char *state, uint64_t n);
+/* Every metric, in the Prometheus text format 0.0.4, appended to out:
+ * the server's (serve_metrics_text), or m's with these DNS counts and
+ * busy waits (serve_metrics_format). */
+void serve_metrics_text(struct serve *s, struct lg_buf *out);
+void serve_metrics_format(const struct serve_metrics *m, const struct dns_stats *ds,
+			  uint64_t busy_waits, struct lg_buf *out);
+/* The DNS counts of every resolver the server has had. */
+void serve_dns_counted(struct serve *s, struct dns_stats *st);
+
+void serve_lists_get(struct serve_req *r);   /* lists.c: GET /v1/lists */
+void serve_list_get(struct serve_req *r);    /* lists.c: GET /v1/lists/{name} */
+void serve_list_gate(struct serve_req *r);   /* lists.c: GET /v1/lists/{name}/gate */
+void serve_list_export(struct serve_req *r); /* lists.c: GET /v1/lists/{name}/export */
+void serve_metrics_get(struct serve_req *r); /* metrics.c: GET /metrics */
 
 /* doc/openapi.json, compiled in (build/gen/openapi.c). */
 extern const char serve_openapi_json[];

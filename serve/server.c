@@ -19,6 +19,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <gnutls/gnutls.h>
 #include <limits.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
@@ -45,6 +46,7 @@
  * store's cache keeps the answers). */
 #define DNS_RETRY_MS 1000
 #define DNS_CACHE_MAX ((size_t)64 << 20)
+#define TLS_FILE_MAX (1u << 20) /* a certificate chain or key, in PEM */
 
 struct serve_req {
 	struct serve *s;
@@ -67,6 +69,10 @@ struct serve_req {
 	const struct dns_result *wait; /* serve_wait's */
 	bool holds;                    /* waited: may hold a result until it ends */
 	struct serve_req *next_wait;
+	struct lg_buf headers; /* serve_req_header's: "name\0value\0" each */
+	int stream_fd;         /* serve_stream_wait_fd's, while watched; else -1 */
+	struct serve_req *next_stream;
+	unsigned route_i; /* the route's index in serve_routes (metrics) */
 };
 
 struct serve {
@@ -89,10 +95,18 @@ struct serve {
 	struct lg_buf row; /* the row writer's output */
 	struct io_writer *row_w;
 	struct serve_req *waiting; /* requests parked by serve_wait */
+	struct serve_req *streams; /* streams parked by serve_stream_wait_fd */
 	struct job_keyring *keys;
 	struct rate_bucket *buckets; /* one per key, by job_key.index */
 	size_t nbuckets;
-	bool keys_failing; /* the last refresh failed (said once) */
+	bool keys_failing;               /* the last refresh failed (said once) */
+	struct lg_buf tls_cert, tls_key; /* PEM, read at the start */
+	int metrics_listen_fd;           /* --metrics-listen's, or -1 */
+	struct MHD_Daemon *metrics_mhd;  /* serves /metrics there, without a key */
+	int metrics_mhd_fd;
+	loop_timer_id metrics_timer;
+	struct serve_metrics *metrics;
+	struct dns_stats dns_gone; /* what resolvers replaced had counted */
 };
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -138,6 +152,38 @@ int64_t serve_req_now(const struct serve_req *r)
 	return r->s->o.now ? r->s->o.now : lg_now_wall();
 }
 
+bool serve_req_head(const struct serve_req *r)
+{
+	return !strcmp(r->method, "HEAD");
+}
+
+const char *serve_req_arg(const struct serve_req *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+void serve_req_header(struct serve_req *r, const char *name, const char *value)
+{
+	lg_buf_adds(&r->headers, name);
+	lg_buf_addc(&r->headers, '\0');
+	lg_buf_adds(&r->headers, value);
+	lg_buf_addc(&r->headers, '\0');
+}
+
+struct serve_metrics *serve_metrics(struct serve *s)
+{
+	return s->metrics;
+}
+
+void serve_dns_counted(struct serve *s, struct dns_stats *st)
+{
+	dns_resolver_stats(s->dns, st);
+	for (size_t i = 0; i < sizeof(st->outcome) / sizeof(*st->outcome); i++)
+		st->outcome[i] += s->dns_gone.outcome[i];
+	st->queries += s->dns_gone.queries;
+	st->answered += s->dns_gone.answered;
+}
+
 struct dns_resolver *serve_resolver(struct serve *s)
 {
 	return s->dns;
@@ -166,15 +212,16 @@ struct io_writer *serve_row_writer(struct serve *s, struct lg_buf **out)
 
 /* ---- answers ---- */
 
-void serve_body(struct serve_req *r, unsigned status, const char *type, const char *body, size_t len)
+static void answer_with(struct serve_req *r, unsigned status, const char *type,
+			struct MHD_Response *resp)
 {
-	if (r->answered)
-		BUG("a request answered twice");
-	struct MHD_Response *resp = MHD_create_response_from_buffer(len, (void *)body,
-								    MHD_RESPMEM_MUST_COPY);
-	if (!resp)
-		lg_die_oom(len);
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	for (size_t at = 0; at < r->headers.len;) {
+		const char *name = r->headers.data + at;
+		const char *value = name + strlen(name) + 1;
+		MHD_add_response_header(resp, name, value);
+		at = (size_t)(value + strlen(value) + 1 - r->headers.data);
+	}
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow.data);
@@ -192,6 +239,96 @@ void serve_body(struct serve_req *r, unsigned status, const char *type, const ch
 	MHD_destroy_response(resp);
 	r->status = status;
 	r->answered = true;
+}
+
+void serve_body(struct serve_req *r, unsigned status, const char *type, const char *body, size_t len)
+{
+	if (r->answered)
+		BUG("a request answered twice");
+	struct MHD_Response *resp = MHD_create_response_from_buffer(len, (void *)body,
+								    MHD_RESPMEM_MUST_COPY);
+	if (!resp)
+		lg_die_oom(len);
+	answer_with(r, status, type, resp);
+}
+
+/* ---- streamed answers ---- */
+
+struct stream {
+	struct serve_req *r;
+	serve_stream_fn *fn;
+	void *arg;
+};
+
+static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct stream *st = cls;
+	(void)pos; /* the bytes come in order: fn keeps its place */
+	ssize_t n = st->fn(st->arg, buf, max);
+	if (n == SERVE_STREAM_END)
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	if (n < 0)
+		return MHD_CONTENT_READER_END_WITH_ERROR;
+	return n;
+}
+
+void serve_stream(struct serve_req *r, unsigned status, const char *type, serve_stream_fn *fn,
+		  void *arg)
+{
+	if (r->answered)
+		BUG("a request answered twice");
+	struct stream *cls = lg_xcalloc(1, sizeof(*cls));
+	*cls = (struct stream){r, fn, arg};
+	struct MHD_Response *resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 << 10,
+								      stream_read, cls, free);
+	if (!resp)
+		lg_die_oom(0);
+	answer_with(r, status, type, resp);
+}
+
+/* r no longer waits for its stream's descriptor. */
+static void stream_unpark(struct serve_req *r)
+{
+	for (struct serve_req **pp = &r->s->streams; *pp; pp = &(*pp)->next_stream)
+		if (*pp == r) {
+			*pp = r->next_stream;
+			break;
+		}
+	r->next_stream = NULL;
+	r->stream_fd = -1;
+}
+
+/* Stopping for good: every stream that waits is taken up again, to be
+ * closed with its connection. */
+static void streams_resume(struct serve *s)
+{
+	while (s->streams) {
+		struct serve_req *r = s->streams;
+		loop_fd_del(s->loop, r->stream_fd);
+		stream_unpark(r);
+		MHD_resume_connection(r->conn);
+	}
+}
+
+static void stream_ready(struct loop *l, int fd, unsigned events, void *arg)
+{
+	struct serve_req *r = arg;
+	(void)events;
+	loop_fd_del(l, fd);
+	stream_unpark(r);
+	MHD_resume_connection(r->conn);
+	MHD_run(r->s->mhd);
+}
+
+void serve_stream_wait_fd(struct serve_req *r, int fd)
+{
+	struct lg_err err = {0};
+	if (loop_fd_set(r->s->loop, fd, LOOP_READ, stream_ready, r, &err) != LG_OK)
+		BUG("a stream's descriptor cannot be watched");
+	r->stream_fd = fd;
+	r->next_stream = r->s->streams;
+	r->s->streams = r;
+	MHD_suspend_connection(r->conn);
 }
 
 void serve_json(struct serve_req *r, unsigned status, json_t *body)
@@ -374,6 +511,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		r->start = lg_now_mono();
 		snprintf(r->method, sizeof(r->method), "%s", method);
 		snprintf(r->key, sizeof(r->key), "-");
+		r->stream_fd = -1;
 		request_begin(r, url);
 		return MHD_YES;
 	}
@@ -431,20 +569,77 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	fprintf(stderr, "leadgate: serve: %s %s %s %.1fms key=%s%s\n", r->method,
 		r->route ? r->route->pattern : "-", status, (lg_now_mono() - r->start) * 1000,
 		r->key, why);
+	serve_metrics_request(r->s->metrics,
+			      r->route ? (size_t)(r->route - serve_routes) : serve_nroutes,
+			      r->status, lg_now_mono() - r->start);
 	if (r->holds)
 		r->s->holding--;
+	if (r->stream_fd >= 0) {
+		loop_fd_del(r->s->loop, r->stream_fd);
+		stream_unpark(r);
+	}
 	if (r->state_free)
 		r->state_free(r->state);
 	free(r->state);
 	lg_buf_release(&r->body);
 	lg_buf_release(&r->allow);
+	lg_buf_release(&r->headers);
 	free(r);
 	*con_cls = NULL;
 }
 
-/* ---- the loop ---- */
+/* --metrics-listen: /metrics alone, without a key (the address is the
+ * operator's to keep private); every other path is 404. */
+static enum MHD_Result on_metrics_request(void *cls, struct MHD_Connection *conn, const char *url,
+					  const char *method, const char *version,
+					  const char *upload, size_t *upload_len, void **con_cls)
+{
+	struct serve *s = cls;
+	static int seen;
+	(void)version;
+	(void)upload;
+	if (!*con_cls) { /* the headers: answer once the body (if any) is in */
+		*con_cls = &seen;
+		return MHD_YES;
+	}
+	if (*upload_len) {
+		*upload_len = 0;
+		return MHD_YES;
+	}
+	struct lg_buf b = LG_BUF_INIT;
+	unsigned status = 200;
+	const char *type = SERVE_METRICS_TYPE;
+	char *err = NULL;
+	if (strcmp(url, "/metrics")) {
+		status = MHD_HTTP_NOT_FOUND;
+		err = serve_error_body("not_found", "only /metrics is served here");
+	} else if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
+		status = MHD_HTTP_METHOD_NOT_ALLOWED;
+		err = serve_error_body("method_not_allowed", "only GET is allowed here");
+	} else {
+		serve_metrics_text(s, &b);
+	}
+	if (err) {
+		type = "application/json";
+		lg_buf_adds(&b, err);
+		free(err);
+	}
+	struct MHD_Response *resp = MHD_create_response_from_buffer(b.len,
+								    b.data ? b.data : (void *)"",
+								    MHD_RESPMEM_MUST_COPY);
+	lg_buf_release(&b);
+	if (!resp)
+		lg_die_oom(0);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+	enum MHD_Result ok = MHD_queue_response(conn, status, resp);
+	MHD_destroy_response(resp);
+	return ok;
+}
 
-static void mhd_arm(struct serve *s);
+/* ---- the loop ---- */
 
 static void mhd_timer_due(struct loop *l, void *arg)
 {
@@ -463,16 +658,38 @@ static void mhd_ready(struct loop *l, int fd, unsigned events, void *arg)
 	MHD_run(s->mhd);
 }
 
-/* A loop timer for libmicrohttpd's next timeout, replacing the last. */
-static void mhd_arm(struct serve *s)
+static void metrics_timer_due(struct loop *l, void *arg)
+{
+	struct serve *s = arg;
+	(void)l;
+	s->metrics_timer = 0;
+	MHD_run(s->metrics_mhd);
+}
+
+static void metrics_ready(struct loop *l, int fd, unsigned events, void *arg)
+{
+	struct serve *s = arg;
+	(void)l;
+	(void)fd;
+	(void)events;
+	MHD_run(s->metrics_mhd);
+}
+
+/* A loop timer for a daemon's next timeout, replacing the last. */
+static void arm(struct serve *s, struct MHD_Daemon *d, loop_timer_id *t, loop_timer_fn *fn)
 {
 	MHD_UNSIGNED_LONG_LONG ms;
-	if (s->mhd_timer)
-		loop_timer_cancel(s->loop, s->mhd_timer);
-	s->mhd_timer = 0;
-	if (MHD_get_timeout(s->mhd, &ms) == MHD_YES)
-		s->mhd_timer = loop_timer_add(s->loop, ms > INT_MAX ? INT_MAX : (int64_t)ms,
-					      mhd_timer_due, s);
+	if (*t)
+		loop_timer_cancel(s->loop, *t);
+	*t = 0;
+	if (d && MHD_get_timeout(d, &ms) == MHD_YES)
+		*t = loop_timer_add(s->loop, ms > INT_MAX ? INT_MAX : (int64_t)ms, fn, s);
+}
+
+static void mhd_arm(struct serve *s)
+{
+	arm(s, s->mhd, &s->mhd_timer, mhd_timer_due);
+	arm(s, s->metrics_mhd, &s->metrics_timer, metrics_timer_due);
 }
 
 static unsigned connections(struct serve *s)
@@ -540,6 +757,12 @@ static void resolver_renew(struct serve *s)
 	}
 	if (s->down_since)
 		say("the resolver did not answer: asking again");
+	/* /metrics counts over the process' life. */
+	dns_resolver_stats(s->dns, &st);
+	for (size_t i = 0; i < sizeof(st.outcome) / sizeof(*st.outcome); i++)
+		s->dns_gone.outcome[i] += st.outcome[i];
+	s->dns_gone.queries += st.queries;
+	s->dns_gone.answered += st.answered;
 	dns_resolver_free(s->dns);
 	s->dns = fresh;
 	s->down_since = 0;
@@ -634,6 +857,41 @@ static enum lg_status listen_on(struct serve *s, const char *spec, char *name, s
 	return LG_OK;
 }
 
+/* ---- TLS ---- */
+
+/*
+ * --tls-cert and --tls-key (or [serve] tls_cert, tls_key): both PEM files,
+ * read now, and checked to be a certificate and its key with GnuTLS
+ * itself, so a bad pair is said plainly here rather than by
+ * libmicrohttpd refusing to start.
+ */
+static enum lg_status tls_read(struct serve *s, struct lg_err *err)
+{
+	const char *cert = s->o.tls_cert ? s->o.tls_cert : s->c.tls_cert;
+	const char *key = s->o.tls_key ? s->o.tls_key : s->c.tls_key;
+	enum lg_status st;
+	if (!cert && !key)
+		return LG_OK;
+	if (!cert || !key)
+		return lg_err_set(err, LG_EUSAGE, "--tls-cert and --tls-key go together");
+	if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
+		return lg_err_set(err, LG_ECONFIG, "this libmicrohttpd was built without TLS");
+	if ((st = lg_read_file(cert, TLS_FILE_MAX, &s->tls_cert, err)) != LG_OK ||
+	    (st = lg_read_file(key, TLS_FILE_MAX, &s->tls_key, err)) != LG_OK)
+		return st;
+	gnutls_certificate_credentials_t cred;
+	if (gnutls_certificate_allocate_credentials(&cred) < 0)
+		lg_die_oom(0);
+	gnutls_datum_t c = {(unsigned char *)s->tls_cert.data, (unsigned)s->tls_cert.len};
+	gnutls_datum_t k = {(unsigned char *)s->tls_key.data, (unsigned)s->tls_key.len};
+	int rc = gnutls_certificate_set_x509_key_mem(cred, &c, &k, GNUTLS_X509_FMT_PEM);
+	gnutls_certificate_free_credentials(cred);
+	if (rc < 0)
+		return lg_err_set(err, LG_ECONFIG, "%s, %s: not a PEM certificate and its key: %s",
+				  cert, key, gnutls_strerror(rc));
+	return LG_OK;
+}
+
 /* ---- the run ---- */
 
 static enum lg_status start(struct serve *s, struct lg_err *err)
@@ -644,8 +902,22 @@ static enum lg_status start(struct serve *s, struct lg_err *err)
 			   : s->c.listen ? s->c.listen
 					 : SERVE_LISTEN_DEFAULT;
 
+	if ((st = tls_read(s, err)) != LG_OK)
+		return st;
 	if ((st = listen_on(s, spec, name, sizeof(name), err)) != LG_OK)
 		return st;
+	if (s->o.metrics_listen) {
+		char mname[128];
+		int keep = s->listen_fd;
+		if (!strncmp(s->o.metrics_listen, "unix:", 5))
+			return lg_err_set(err, LG_EUSAGE, "--metrics-listen wants ADDR:PORT");
+		st = listen_on(s, s->o.metrics_listen, mname, sizeof(mname), err);
+		s->metrics_listen_fd = s->listen_fd;
+		s->listen_fd = keep;
+		if (st != LG_OK)
+			return st;
+		say("metrics on http://%s/metrics (no key)", mname);
+	}
 	if ((st = store_open(&s->store, s->o.db, STORE_CREATE, err)) != LG_OK)
 		return st;
 	if ((st = job_keyring_open(&s->keys, s->store, err)) != LG_OK)
@@ -675,12 +947,24 @@ static enum lg_status start(struct serve *s, struct lg_err *err)
 		return st;
 
 	unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;
-	s->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_LISTEN_SOCKET,
-				  s->listen_fd, MHD_OPTION_CONNECTION_LIMIT,
-				  (unsigned)s->c.max_connections,
-				  MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)s->c.per_ip,
-				  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)s->c.timeout,
-				  MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
+	struct MHD_OptionItem mo[] = {
+		{MHD_OPTION_LISTEN_SOCKET, s->listen_fd, NULL},
+		{MHD_OPTION_CONNECTION_LIMIT, (intptr_t)s->c.max_connections, NULL},
+		{MHD_OPTION_PER_IP_CONNECTION_LIMIT, (intptr_t)s->c.per_ip, NULL},
+		{MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)s->c.timeout, NULL},
+		{MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, s},
+		{MHD_OPTION_END, 0, NULL}, /* or the certificate, its key: */
+		{MHD_OPTION_END, 0, NULL},
+		{MHD_OPTION_END, 0, NULL},
+	};
+	if (s->tls_cert.len) {
+		flags |= MHD_USE_TLS;
+		mo[5] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, s->tls_cert.data};
+		mo[6] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, s->tls_key.data};
+	}
+	s->metrics = serve_metrics_new(serve_nroutes);
+	s->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_ARRAY, mo,
+				  MHD_OPTION_END);
 	if (!s->mhd)
 		return lg_err_set(err, LG_ETEMP, "%s: libmicrohttpd would not start", name);
 	const union MHD_DaemonInfo *i = MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_EPOLL_FD);
@@ -689,9 +973,28 @@ static enum lg_status start(struct serve *s, struct lg_err *err)
 	s->mhd_fd = i->epoll_fd;
 	if ((st = loop_fd_set(s->loop, s->mhd_fd, LOOP_READ, mhd_ready, s, err)) != LG_OK)
 		return st;
+	if (s->metrics_listen_fd >= 0) {
+		s->metrics_mhd = MHD_start_daemon(MHD_USE_EPOLL, 0, NULL, NULL, on_metrics_request,
+						  s, MHD_OPTION_LISTEN_SOCKET, s->metrics_listen_fd,
+						  MHD_OPTION_CONNECTION_LIMIT, 16u,
+						  MHD_OPTION_CONNECTION_TIMEOUT,
+						  (unsigned)s->c.timeout, MHD_OPTION_END);
+		if (!s->metrics_mhd)
+			return lg_err_set(err, LG_ETEMP,
+					  "--metrics-listen: libmicrohttpd would not start");
+		s->metrics_listen_fd = -1; /* the daemon's now */
+		i = MHD_get_daemon_info(s->metrics_mhd, MHD_DAEMON_INFO_EPOLL_FD);
+		if (!i)
+			return lg_err_set(err, LG_ETEMP, "libmicrohttpd has no epoll descriptor");
+		s->metrics_mhd_fd = i->epoll_fd;
+		if ((st = loop_fd_set(s->loop, s->metrics_mhd_fd, LOOP_READ, metrics_ready, s,
+				      err)) != LG_OK)
+			return st;
+	}
 	loop_timer_add(s->loop, KEYS_REFRESH_MS, keys_refresh, s);
 	size_t nkeys = job_keyring_count(s->keys);
-	say("listening on %s (%zu key%s)", name, nkeys, nkeys == 1 ? "" : "s");
+	say("listening on %s (%zu key%s%s)", name, nkeys, nkeys == 1 ? "" : "s",
+	    s->tls_cert.len ? ", TLS" : "");
 	return LG_OK;
 }
 
@@ -700,7 +1003,7 @@ enum lg_status serve_run(const struct serve_opts *opts, struct lg_err *err)
 	struct serve *s = lg_xcalloc(1, sizeof(*s));
 	s->o = *opts;
 	s->c = opts->conf->serve;
-	s->listen_fd = s->mhd_fd = s->sig_fd = -1;
+	s->listen_fd = s->mhd_fd = s->sig_fd = s->metrics_listen_fd = s->metrics_mhd_fd = -1;
 	if (!s->o.dns.now && s->o.now)
 		s->o.dns.now = s->o.now;
 
@@ -718,13 +1021,20 @@ enum lg_status serve_run(const struct serve_opts *opts, struct lg_err *err)
 		/* Whatever still waits for DNS is answered "unavailable". */
 		if (resume_answered(s, true))
 			MHD_run(s->mhd);
+		streams_resume(s);
 		loop_fd_del(s->loop, s->mhd_fd);
 		MHD_stop_daemon(s->mhd);
+	}
+	if (s->metrics_mhd) {
+		loop_fd_del(s->loop, s->metrics_mhd_fd);
+		MHD_stop_daemon(s->metrics_mhd);
 	}
 	if (st == LG_OK)
 		say("stopped");
 	if (s->listen_fd >= 0)
 		close(s->listen_fd);
+	if (s->metrics_listen_fd >= 0)
+		close(s->metrics_listen_fd);
 	if (s->unix_path)
 		unlink(s->unix_path);
 	if (s->sig_fd >= 0) {
@@ -740,6 +1050,9 @@ enum lg_status serve_run(const struct serve_opts *opts, struct lg_err *err)
 	store_close(s->store);
 	free(s->buckets);
 	free(s->unix_path);
+	lg_buf_release(&s->tls_cert);
+	lg_buf_release(&s->tls_key);
+	serve_metrics_free(s->metrics);
 	free(s);
 	return st;
 }

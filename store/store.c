@@ -5,6 +5,7 @@
 #include "store_int.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -686,6 +687,37 @@ static bool open_immutable(struct store *s)
 	return ok;
 }
 
+/*
+ * SQLite's busy timeout, counted: a statement that finds the database
+ * locked by another writer sleeps in growing steps, up to STORE_BUSY_MS in
+ * all, before it fails busy.  Each such wait counts once (the service's
+ * /metrics shows it: store_busy_waits).
+ */
+static _Atomic uint64_t busy_waits;
+
+static int on_busy(void *arg, int n)
+{
+	static const int step[] = {1, 2, 5, 10, 20, 50, 100};
+	const int nsteps = (int)(sizeof(step) / sizeof(*step));
+	long waited = 0;
+	(void)arg;
+	if (n == 0)
+		atomic_fetch_add(&busy_waits, 1);
+	for (int i = 0; i < n && i < nsteps; i++)
+		waited += step[i];
+	if (n > nsteps)
+		waited += (long)(n - nsteps) * step[nsteps - 1];
+	if (waited >= STORE_BUSY_MS)
+		return 0;
+	sqlite3_sleep(n < nsteps ? step[n] : step[nsteps - 1]);
+	return 1;
+}
+
+uint64_t store_busy_waits(void)
+{
+	return atomic_load(&busy_waits);
+}
+
 enum lg_status store_open(struct store **out, const char *path, enum store_mode mode,
 			  struct lg_err *err)
 {
@@ -747,7 +779,7 @@ enum lg_status store_open(struct store **out, const char *path, enum store_mode 
 		if (st != LG_OK)
 			goto out;
 	}
-	sqlite3_busy_timeout(s->db, STORE_BUSY_MS);
+	sqlite3_busy_handler(s->db, on_busy, NULL);
 	/* WAL: readers never block the writer and a crash loses at most
 	 * what was not committed; NORMAL sync is durable to a process kill
 	 * (the WAL is synced at checkpoints). */

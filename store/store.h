@@ -53,6 +53,9 @@ enum lg_status store_open(struct store **out, const char *path, enum store_mode 
 			  struct lg_err *err);
 void store_close(struct store *s);
 const char *store_path(const struct store *s); /* borrowed from s */
+/* How many times, in this process, a statement found the database locked
+ * by another writer and waited (any connection, any thread). */
+uint64_t store_busy_waits(void);
 
 /*
  * Transactions.  store_begin takes the write lock at once (BEGIN

@@ -138,6 +138,11 @@ exits 1 "gate blocks the short list" "$lg" gate $L q4
 check "gate says why" has "$t/out" "95% upper bound 4.67% is above the 1.00% threshold"
 exits 1 "gate --format json of the short list" "$lg" gate $L --format json q4
 eq "gate json: the way out" "$(jget "$t/out" '$.unblock[0].why') $(jget "$t/out" '$.unblock[0].command')" "predicted leadgate gate -c FILE q4"
+eq "gate json: the next step is the first way out" "$(jget "$t/out" '$.next_step')" "leadgate gate -c FILE q4"
+case $(jget "$t/out" '$.reasons[0]') in
+*"; 95% upper bound 4.67% is above the 1.00% threshold") ok "gate json: the reason, as a sentence" ;;
+*) notok "gate json: the reason, as a sentence: $(jget "$t/out" '$.reasons')" ;;
+esac
 printf '[gate]\nthreshold = 4.67%%\n' >"$t/own.conf"
 exits 0 "the threshold it names lets it pass" "$lg" gate $L -c "$t/own.conf" q4
 exits 0 "gate passes at a 10% threshold" "$lg" gate $L -c "$t/ten.conf" q4

@@ -173,12 +173,82 @@ static void test_row_in_memory(void **state)
 	lg_buf_release(&out);
 }
 
+static size_t route_index(const char *pattern)
+{
+	for (size_t i = 0; i < serve_nroutes; i++)
+		if (!strcmp(serve_routes[i].pattern, pattern))
+			return i;
+	fail_msg("no route %s", pattern);
+	return 0;
+}
+
+static bool has_line(const char *text, const char *line)
+{
+	size_t n = strlen(line);
+	for (const char *p = text; (p = strstr(p, line)); p += n)
+		if ((p == text || p[-1] == '\n') && p[n] == '\n')
+			return true;
+	return false;
+}
+
+/* /metrics: counts by route pattern and status, a cumulative histogram,
+ * the other families, each with HELP and TYPE. */
+static void test_metrics(void **state)
+{
+	(void)state;
+	struct serve_metrics *m = serve_metrics_new(serve_nroutes);
+	size_t lists = route_index("/v1/lists");
+	serve_metrics_request(m, lists, 200, 0.003);
+	serve_metrics_request(m, lists, 404, 2.0);
+	serve_metrics_request(m, serve_nroutes, 404, 0.0001);
+	serve_metrics_request(m, serve_nroutes, 0, 0.0001);
+	serve_metrics_verdict(m, VERIFY_DELIVERABLE);
+	serve_metrics_verdict(m, VERIFY_DELIVERABLE);
+	serve_metrics_jobs(m, "running", 3);
+	serve_metrics_jobs(m, "no such state", 9);
+	struct dns_stats ds = {0};
+	ds.outcome[DNS_NXDOMAIN] = 5;
+	struct lg_buf b = LG_BUF_INIT;
+	serve_metrics_format(m, &ds, 7, &b);
+	const char *want[] = {
+		"# TYPE leadgate_http_requests_total counter",
+		"leadgate_http_requests_total{route=\"/v1/lists\",code=\"200\"} 1",
+		"leadgate_http_requests_total{route=\"/v1/lists\",code=\"404\"} 1",
+		"leadgate_http_requests_total{route=\"none\",code=\"404\"} 1",
+		"leadgate_http_requests_total{route=\"none\",code=\"none\"} 1",
+		"# TYPE leadgate_http_request_duration_seconds histogram",
+		"leadgate_http_request_duration_seconds_bucket{route=\"/v1/lists\",le=\"0.0025\"} "
+		"0",
+		"leadgate_http_request_duration_seconds_bucket{route=\"/v1/lists\",le=\"0.005\"} 1",
+		"leadgate_http_request_duration_seconds_bucket{route=\"/v1/lists\",le=\"1\"} 1",
+		"leadgate_http_request_duration_seconds_bucket{route=\"/v1/lists\",le=\"2.5\"} 2",
+		"leadgate_http_request_duration_seconds_bucket{route=\"/v1/lists\",le=\"+Inf\"} 2",
+		"leadgate_http_request_duration_seconds_count{route=\"/v1/lists\"} 2",
+		"leadgate_http_request_duration_seconds_sum{route=\"/v1/lists\"} 2.003000",
+		"leadgate_verdicts_total{status=\"deliverable\"} 2",
+		"leadgate_verdicts_total{status=\"unknown\"} 0",
+		"leadgate_dns_queries_total{outcome=\"nxdomain\"} 5",
+		"leadgate_store_busy_waits_total 7",
+		"leadgate_jobs{state=\"running\"} 3",
+		"leadgate_jobs{state=\"queued\"} 0",
+		"# TYPE process_start_time_seconds gauge",
+	};
+	for (size_t i = 0; i < sizeof(want) / sizeof(*want); i++)
+		if (!has_line(b.data, want[i]))
+			fail_msg("no line '%s' in:\n%s", want[i], b.data);
+	/* A route nobody called has no histogram. */
+	assert_null(strstr(b.data, "duration_seconds_count{route=\"/healthz\"}"));
+	assert_null(strstr(b.data, "no such state"));
+	lg_buf_release(&b);
+	serve_metrics_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_path_match),    cmocka_unit_test(test_route_find),
 		cmocka_unit_test(test_table),         cmocka_unit_test(test_error_body),
-		cmocka_unit_test(test_row_in_memory),
+		cmocka_unit_test(test_row_in_memory), cmocka_unit_test(test_metrics),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

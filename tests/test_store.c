@@ -6,7 +6,9 @@
  * The shared fixture (a database per test, direct queries) is
  * store_fixture.h.
  */
-#include "store_fixture.h"
+#include <pthread.h>
+
+#include "store_fixture.h" /* includes cmocka.h, last */
 
 #define SCHEMA_TABLES                                                                              \
 	"SELECT group_concat(type || ' ' || name, ', ') FROM"                                      \
@@ -247,6 +249,45 @@ static void test_begin_after_other_writer_domain(void **state)
 	if (st != LG_OK)
 		fail_msg("store_begin after another writer: %s", e.msg);
 	store_rollback(a);
+	store_close(a);
+	store_close(b);
+}
+
+struct waiter {
+	struct store *s;
+	enum lg_status st;
+};
+
+static void *begin_waiting(void *arg)
+{
+	struct waiter *w = arg;
+	struct lg_err e = {{0}};
+	w->st = store_begin(w->s, &e);
+	return NULL;
+}
+
+/* A writer that finds another's lock waits for it, and the wait is
+ * counted (the service's leadgate_store_busy_waits_total). */
+static void test_busy_wait_counted(void **state)
+{
+	char path[512];
+	pthread_t th;
+	(void)state;
+
+	db_path(path, sizeof(path), "busy.db");
+	struct store *a = open_write(path), *b = open_write(path);
+	uint64_t before = store_busy_waits();
+	begin(a);
+	struct waiter w = {b, LG_EIO};
+	assert_int_equal(pthread_create(&th, NULL, begin_waiting, &w), 0);
+	/* Until b waits (bounded: a hang is a failure, not a wait forever). */
+	for (int i = 0; i < 10000 && store_busy_waits() == before; i++)
+		usleep(1000);
+	assert_true(store_busy_waits() > before);
+	commit(a);
+	pthread_join(th, NULL);
+	assert_int_equal(w.st, LG_OK); /* it waited, then had the lock */
+	store_rollback(b);
 	store_close(a);
 	store_close(b);
 }
@@ -709,6 +750,7 @@ int main(void)
 		cmocka_unit_test(test_begin_after_other_writer_verify),
 		cmocka_unit_test(test_begin_after_other_writer_domain),
 		cmocka_unit_test(test_close_rolls_back),
+		cmocka_unit_test(test_busy_wait_counted),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

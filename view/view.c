@@ -37,6 +37,40 @@ static json_t *unblock_json(const struct conf *c, const struct store_list_info *
 	return a;
 }
 
+/* Why the gate blocks, a sentence for each reason (gate.reasons; empty
+ * when it passes); gate.why names them. */
+static json_t *reasons_json(const struct conf *c, const struct list_eval *e)
+{
+	const struct verify_gate_decision *d = &e->gate;
+	double thr = c->gate.threshold * 100;
+	char s[320];
+	json_t *a = json_array();
+	if (d->why & VERIFY_GATE_EMPTY) {
+		snprintf(s, sizeof(s),
+			 "none of the %lu contacts may be sent: a record must be deliverable%s, "
+			 "fresh or aging, not suppressed, not disposable",
+			 e->members, e->include_risky ? " or risky" : "");
+		json_array_append_new(a, json_string(s));
+	}
+	if (d->why & VERIFY_GATE_PREDICTED) {
+		snprintf(s, sizeof(s),
+			 "predicted bounce rate %.2f%% of the %lu records export would write; 95%% "
+			 "upper bound %.2f%% is above the %.2f%% threshold",
+			 d->predicted * 100, e->in.candidates, d->predicted_upper * 100, thr);
+		json_array_append_new(a, json_string(s));
+	}
+	if (d->why & VERIFY_GATE_OBSERVED) {
+		snprintf(
+			s, sizeof(s),
+			"observed hard-bounce rate %.2f%% (%lu of %lu exported from this version); "
+			"Wilson 95%% lower bound %.2f%% is above the %.2f%% threshold",
+			d->observed * 100, e->in.hard_bounces, e->in.exported,
+			d->observed_lower * 100, thr);
+		json_array_append_new(a, json_string(s));
+	}
+	return a;
+}
+
 json_t *view_windows(const struct store_list_window *w, size_t n)
 {
 	json_t *a = json_array();
@@ -100,7 +134,11 @@ json_t *view_list(const struct conf *c, const struct store_list_info *li, const 
 	json_object_set_new(gate, "window_since", li->version_run ? json_string(at) : json_null());
 	json_object_set_new(gate, "exported_total", json_integer((json_int_t)li->exported));
 	json_object_set_new(gate, "hard_bounces_total", json_integer((json_int_t)li->hard_bounced));
-	json_object_set_new(gate, "unblock", unblock_json(c, li, e));
+	json_t *unblock = unblock_json(c, li, e);
+	json_t *first = json_object_get(json_array_get(unblock, 0), "command");
+	json_object_set_new(gate, "reasons", reasons_json(c, e));
+	json_object_set_new(gate, "next_step", first ? json_incref(first) : json_null());
+	json_object_set_new(gate, "unblock", unblock);
 	json_object_set_new(o, "gate", gate);
 	if (windows)
 		json_object_set_new(o, "windows", windows);
