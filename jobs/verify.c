@@ -673,9 +673,14 @@ enum lg_status job_verify_poll(struct job_verify *j, bool wait, bool *done, stru
 	switch (j->phase) {
 	case READING: return j->dns ? step_dns(j, wait, DRAIN_STEP, err) : LG_OK;
 	case DRAINING:
+		/* What a look while reading freed but did not write (it
+		 * writes DRAIN_STEP rows at most) goes out first: the
+		 * lookups may all be answered by now. */
+		if (j->waiting && (st = drain(j, SIZE_MAX, err)) != LG_OK)
+			return st;
 		if (j->waiting) {
 			if (!dns_resolver_busy(j->dns))
-				BUG("a row waiting for DNS has a lookup in flight");
+				BUG("a row waits for DNS, but no lookup is in flight");
 			return step_dns(j, wait, SIZE_MAX, err);
 		}
 		j->phase = PROBING;

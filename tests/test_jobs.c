@@ -28,6 +28,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -291,10 +296,14 @@ static char *read_all(const char *path)
 {
 	FILE *f = fopen(path, "rb");
 	assert_non_null(f);
-	char *b = malloc(1 << 16);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	long len = ftell(f);
+	assert_true(len >= 0);
+	rewind(f);
+	char *b = malloc((size_t)len + 1);
 	assert_non_null(b);
-	size_t n = fread(b, 1, (1 << 16) - 1, f);
-	b[n] = '\0';
+	assert_int_equal(fread(b, 1, (size_t)len, f), (size_t)len);
+	b[len] = '\0';
 	fclose(f);
 	return b;
 }
@@ -357,6 +366,146 @@ static enum lg_status run_job(const struct conf *c, const char *in, const char *
 	close(fd);
 	close(ofd);
 	return st;
+}
+
+/* ---- a DNS server the test holds back: every query answered NXDOMAIN,
+ * but only once released ---- */
+
+struct held_dns {
+	int fd; /* UDP, 127.0.0.1 */
+	int port;
+	int go[2];    /* a byte written: answer from now on */
+	int answered; /* replies sent (read after the thread is joined) */
+	volatile int stop;
+	pthread_t thread;
+};
+
+static void *held_dns_run(void *arg)
+{
+	struct held_dns *h = arg;
+	char b;
+	if (read(h->go[0], &b, 1) != 1)
+		return NULL;
+	while (!h->stop) {
+		struct pollfd p = {h->fd, POLLIN, 0};
+		if (poll(&p, 1, 50) <= 0)
+			continue;
+		unsigned char q[512];
+		struct sockaddr_in from;
+		socklen_t fl = sizeof(from);
+		ssize_t n = recvfrom(h->fd, q, sizeof(q), 0, (struct sockaddr *)&from, &fl);
+		if (n < 12)
+			continue;
+		q[2] |= 0x80;                     /* QR: a reply */
+		q[3] = (unsigned char)(0x80 | 3); /* RA, RCODE 3: NXDOMAIN (RFC 1035 4.1.1) */
+		memset(q + 6, 0, 6);              /* no answer, authority or additional records */
+		if (sendto(h->fd, q, (size_t)n, 0, (struct sockaddr *)&from, fl) == n)
+			h->answered++;
+	}
+	return NULL;
+}
+
+static void held_dns_start(struct held_dns *h)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t al = sizeof(a);
+	memset(h, 0, sizeof(*h));
+	h->fd = socket(AF_INET, SOCK_DGRAM, 0);
+	assert_true(h->fd >= 0);
+	assert_int_equal(bind(h->fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(getsockname(h->fd, (struct sockaddr *)&a, &al), 0);
+	h->port = ntohs(a.sin_port);
+	assert_int_equal(pipe(h->go), 0);
+	assert_int_equal(pthread_create(&h->thread, NULL, held_dns_run, h), 0);
+}
+
+static void held_dns_stop(struct held_dns *h)
+{
+	h->stop = 1;
+	close(h->go[1]); /* releases a thread still held */
+	pthread_join(h->thread, NULL);
+	close(h->go[0]);
+	close(h->fd);
+}
+
+/*
+ * Rows wait in the spool behind a lookup; its answer comes while the file
+ * is still being read, and a read-time look at the resolver writes only
+ * some of the rows it frees; then the file ends.  The rows left are
+ * written when the job drains, though no lookup is in flight any more
+ * (this once stopped the program with "a row waiting for DNS has a
+ * lookup in flight").
+ */
+static void test_verify_job_drain_after_answer(void **state)
+{
+	enum { ROWS = 1200 };
+	(void)state;
+	struct conf c;
+	conf_init(&c);
+	struct lg_buf csv = LG_BUF_INIT;
+	lg_buf_addf(&csv, "Email\n");
+	for (int i = 0; i < ROWS; i++)
+		lg_buf_addf(&csv, "u%d@heldback-lookups.com\n", i);
+	char in[320], out[320], servers[64];
+	write_file(in, sizeof(in), "held.csv", csv.data);
+	lg_buf_release(&csv);
+	snprintf(out, sizeof(out), "%s/%u-held-out.csv", tmpdir, ++dbseq);
+
+	struct held_dns h;
+	held_dns_start(&h);
+	snprintf(servers, sizeof(servers), "127.0.0.1:%d", h.port);
+	int fd = open(in, O_RDONLY), ofd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0 && ofd >= 0);
+	struct lg_err e = {{0}};
+	struct job_verify_opts o = {
+		.conf = &c,
+		.in = fd,
+		.in_name = in,
+		.skip_lines = -1,
+		.dns = {.servers = servers, .timeout_ms = 10000, .tries = 1},
+		.now = T0,
+	};
+	struct job_verify *j = NULL;
+	assert_int_equal(job_verify_open(&j, &o, &e), LG_OK);
+	job_verify_start(j, ofd, out, NULL);
+	bool eof = false, done = false;
+	/* every row read, the file's end not yet seen: all wait on one lookup */
+	assert_int_equal(job_verify_feed(j, ROWS, &eof, &e), LG_OK);
+	assert_false(eof);
+	char go = 1;
+	assert_int_equal(write(h.go[1], &go, 1), 1);
+	/* a look while reading: the answer comes, some of the rows go out */
+	assert_int_equal(job_verify_poll(j, true, &done, &e), LG_OK);
+	assert_false(done);
+	assert_int_equal(job_verify_feed(j, 10, &eof, &e), LG_OK);
+	assert_true(eof);
+	while (!done)
+		assert_int_equal(job_verify_poll(j, true, &done, &e), LG_OK);
+	assert_int_equal(job_verify_finish(j, &e), LG_OK);
+	const struct job_verify_report *r = job_verify_report(j);
+	assert_int_equal(r->rows, ROWS);
+	assert_int_equal(r->by_status[VERIFY_UNDELIVERABLE], ROWS);
+	job_verify_close(j);
+	close(fd);
+	close(ofd);
+	held_dns_stop(&h);
+	assert_true(h.answered >= 1);
+
+	/* every row once, in the file's order */
+	char *got = read_all(out), *line = got;
+	assert_non_null(strchr(got, '\n'));
+	line = strchr(line, '\n') + 1; /* the header */
+	for (int i = 0; i < ROWS; i++) {
+		char want[64];
+		int n = snprintf(want, sizeof(want), "u%d@heldback-lookups.com,", i);
+		assert_memory_equal(line, want, (size_t)n);
+		char *nl = strchr(line, '\n');
+		assert_non_null(nl);
+		line = nl + 1;
+	}
+	assert_int_equal(*line, '\0');
+	free(got);
+	conf_release(&c);
 }
 
 /* Every row comes out, in order, with its verdict; the ragged one is
@@ -1438,6 +1587,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_only),
 		cmocka_unit_test(test_side_by_side),
 		cmocka_unit_test(test_verify_job),
+		cmocka_unit_test(test_verify_job_drain_after_answer),
 		cmocka_unit_test(test_verify_job_list),
 		cmocka_unit_test(test_verify_jobs_side_by_side),
 		cmocka_unit_test(test_verify_job_no_email),
