@@ -31,7 +31,7 @@ STORE_SRC  := store/store.c store/records.c store/lists.c store/leads.c store/wr
 ENGAGE_SRC := engage/engage.c
 SCORING_SRC := scoring/rubric.c scoring/engage.c scoring/score.c scoring/stage.c scoring/frame.c \
                scoring/funnel.c
-VIEW_SRC   := view/view.c view/score.c
+VIEW_SRC   := view/view.c view/score.c view/import.c
 JOBS_SRC   := jobs/list.c jobs/lists.c jobs/profile.c jobs/dnscache.c jobs/verdict.c jobs/verify.c jobs/refresh.c jobs/export.c jobs/lead.c jobs/score.c jobs/import.c jobs/bounces.c jobs/events.c jobs/qualify.c \
               jobs/keys.c
 # serve/: the HTTP API; only it includes <microhttpd.h>

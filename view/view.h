@@ -42,6 +42,14 @@ void view_list_show_text(FILE *f, const struct conf *c, const struct store_list_
  * drop it (taken). */
 void view_write_line(FILE *f, json_t *o);
 
+/* ---- import.c: the imports' counts ---- */
+
+/* What importing one file (or one posted body; file names it) added
+ * (`bounces import --format json`, `events import --format json`, and the
+ * service's POST /v1/bounces/..., /v1/events): a line per file. */
+json_t *view_bounces_file(const char *file, const struct job_bounces_file *f);
+json_t *view_events_file(const char *file, const struct job_events_file *f);
+
 /* ---- score.c: the scoring jobs' results (text: as the program prints it) ---- */
 
 /* One contact's score explained (`score --explain`): every contribution,
