@@ -21,6 +21,13 @@ const struct serve_route serve_routes[] = {
 	{"GET", "/readyz", SERVE_PUBLIC, serve_readyz, 0},
 	{"GET", "/v1/openapi.json", SERVE_PUBLIC, serve_openapi, 0},
 	{"POST", "/v1/verify", JOB_SCOPE_VERIFY, serve_verify_one, SERVE_SMALL_BODY},
+	/* push.c: the webhooks check their own credentials, or a key */
+	{"POST", "/v1/bounces/ses", SERVE_PUBLIC, serve_bounces_ses, SERVE_PUSH_BODY},
+	{"POST", "/v1/bounces/sendgrid", SERVE_PUBLIC, serve_bounces_sendgrid, SERVE_PUSH_BODY},
+	{"POST", "/v1/bounces/mailgun", SERVE_PUBLIC, serve_bounces_mailgun, SERVE_PUSH_BODY},
+	{"POST", "/v1/bounces/postmark", SERVE_PUBLIC, serve_bounces_postmark, SERVE_PUSH_BODY},
+	{"GET", "/v1/bounces/ses/subscriptions", JOB_SCOPE_ADMIN, serve_ses_subscriptions, 0},
+	{"POST", "/v1/events", JOB_SCOPE_EVENTS, serve_events_post, SERVE_PUSH_BODY},
 };
 const size_t serve_nroutes = sizeof(serve_routes) / sizeof(*serve_routes);
 

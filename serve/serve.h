@@ -36,6 +36,7 @@ struct serve_conf {
 void serve_conf_init(struct serve_conf *c);
 
 struct conf;
+struct esp_policy;
 
 /* What `leadgate serve` was given. */
 struct serve_opts {
@@ -44,6 +45,9 @@ struct serve_opts {
 	const char *db;          /* the database (NULL: the default path); created if missing */
 	struct dns_opts dns;     /* the resolver every request and job uses */
 	int64_t now;             /* 0: the clock; else every request's time (--now, tests) */
+	/* [esp] with its secrets read (conf_esp_policy): the bounce webhooks'
+	 * credentials; borrowed for the run; NULL: none configured. */
+	const struct esp_policy *esp;
 };
 
 /*

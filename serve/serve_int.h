@@ -112,6 +112,28 @@ void serve_readyz(struct serve_req *r);     /* ops.c */
 void serve_openapi(struct serve_req *r);    /* ops.c */
 void serve_verify_one(struct serve_req *r); /* verify.c */
 
+/* ---- push.c: the bounce webhooks and the event import ---- */
+/* An API key's check for scope, as the table's routes have it (401, 403,
+ * 429); for a public route that takes a key as one of its ways in.  False
+ * when it answered. */
+bool serve_req_authorize(struct serve_req *r, unsigned scope);
+/* A request header's value (name in any case), or NULL; borrowed. */
+const char *serve_req_header(const struct serve_req *r, const char *name);
+/* The webhooks' state: [esp] (esp borrowed for the run; NULL: nothing
+ * configured), the Mailgun tokens seen, the SNS subscription messages. */
+struct esp_policy;
+struct serve_push;
+struct serve_push *serve_push_new(const struct esp_policy *esp);
+void serve_push_free(struct serve_push *p);
+struct serve_push *serve_push_of(struct serve *s);
+#define SERVE_PUSH_BODY (32u << 20) /* a webhook's or an event batch's body cap */
+void serve_bounces_ses(struct serve_req *r);
+void serve_bounces_sendgrid(struct serve_req *r);
+void serve_bounces_mailgun(struct serve_req *r);
+void serve_bounces_postmark(struct serve_req *r);
+void serve_ses_subscriptions(struct serve_req *r);
+void serve_events_post(struct serve_req *r);
+
 /* doc/openapi.json, compiled in (build/gen/openapi.c). */
 extern const char serve_openapi_json[];
 extern const size_t serve_openapi_json_len;

@@ -90,6 +90,7 @@ struct serve {
 	struct io_writer *row_w;
 	struct serve_req *waiting; /* requests parked by serve_wait */
 	struct job_keyring *keys;
+	struct serve_push *push;     /* the bounce webhooks' state (push.c) */
 	struct rate_bucket *buckets; /* one per key, by job_key.index */
 	size_t nbuckets;
 	bool keys_failing; /* the last refresh failed (said once) */
@@ -151,6 +152,16 @@ struct store *serve_store(struct serve *s)
 const struct serve_opts *serve_options(struct serve *s)
 {
 	return &s->o;
+}
+
+struct serve_push *serve_push_of(struct serve *s)
+{
+	return s->push;
+}
+
+const char *serve_req_header(const struct serve_req *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
 }
 
 struct verify_ctx *serve_verify_ctx(struct serve *s)
@@ -285,7 +296,7 @@ static void keys_refresh(struct loop *l, void *arg)
 }
 
 /* Who calls, may they, and not too often?  False when it answered. */
-static bool authorize(struct serve_req *r)
+bool serve_req_authorize(struct serve_req *r, unsigned scope)
 {
 	struct serve *s = r->s;
 	const char *h = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
@@ -307,10 +318,10 @@ static bool authorize(struct serve_req *r)
 		return false;
 	}
 	snprintf(r->key, sizeof(r->key), "%s", k->name);
-	if (!job_scopes_allow(k->scopes, r->route->scope)) {
+	if (!job_scopes_allow(k->scopes, scope)) {
 		char need[128];
 		serve_error(r, MHD_HTTP_FORBIDDEN, "forbidden", "the key '%s' lacks the scope '%s'",
-			    k->name, job_scopes_name(r->route->scope, need, sizeof(need)));
+			    k->name, job_scopes_name(scope, need, sizeof(need)));
 		return false;
 	}
 	keys_sized(s);
@@ -344,7 +355,7 @@ static void request_begin(struct serve_req *r, const char *url)
 			serve_error(r, MHD_HTTP_NOT_FOUND, "not_found", "no such route");
 		return;
 	}
-	if (r->route->scope != SERVE_PUBLIC && !authorize(r))
+	if (r->route->scope != SERVE_PUBLIC && !serve_req_authorize(r, r->route->scope))
 		return;
 	r->max_body = r->route->max_body == SERVE_BODY_CONF ? (size_t)s->c.max_body
 							    : r->route->max_body;
@@ -656,6 +667,7 @@ static enum lg_status start(struct serve *s, struct lg_err *err)
 	if ((st = dns_resolver_new(&s->dns, s->loop, &s->o.dns, err)) != LG_OK)
 		return st;
 	s->vctx = conf_verify_ctx(s->o.conf);
+	s->push = serve_push_new(s->o.esp);
 	struct io_col cols[1 + JOB_VERIFY_COLS] = {{"email", 5, IO_KIND_TEXT}};
 	memcpy(cols + 1, job_verify_cols, sizeof(job_verify_cols));
 	struct io_writer_opts wo = {IO_FORMAT_JSONL, ',', false, false, IO_GUARD_AUTO};
@@ -734,6 +746,7 @@ enum lg_status serve_run(const struct serve_opts *opts, struct lg_err *err)
 	io_writer_free(s->row_w);
 	lg_buf_release(&s->row);
 	verify_ctx_free(s->vctx);
+	serve_push_free(s->push);
 	dns_resolver_free(s->dns);
 	loop_free(s->loop);
 	job_keyring_close(s->keys);
