@@ -28,6 +28,10 @@ const struct serve_route serve_routes[] = {
 	{"POST", "/v1/bounces/postmark", SERVE_PUBLIC, serve_bounces_postmark, SERVE_PUSH_BODY},
 	{"GET", "/v1/bounces/ses/subscriptions", JOB_SCOPE_ADMIN, serve_ses_subscriptions, 0},
 	{"POST", "/v1/events", JOB_SCOPE_EVENTS, serve_events_post, SERVE_PUSH_BODY},
+	/* contacts.c */
+	{"GET", "/v1/contacts/{email}", JOB_SCOPE_LEADS, serve_contact, 0},
+	{"GET", "/v1/contacts/{email}/qualify", JOB_SCOPE_LEADS, serve_contact_qualify, 0},
+	{"GET", "/v1/contacts/{email}/score", JOB_SCOPE_LEADS, serve_contact_score, 0},
 };
 const size_t serve_nroutes = sizeof(serve_routes) / sizeof(*serve_routes);
 

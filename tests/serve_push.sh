@@ -26,6 +26,7 @@ for tool in curl python3 sqlite3; do
 done
 
 printf '$TTL 3600\n. SOA ns.fixture. hostmaster.fixture. 1 3600 600 86400 300\n. NS ns.fixture.\nns.fixture. A 127.0.0.1\n' >"$t/zone"
+echo "acme-soft.com. 3600 MX 10 mx.acme-soft.com." >>"$t/zone"
 : >"$t/zone.conf"
 port=$(sh tests/dnsd.sh start "$t/dns" "$t/zone") || exit 1
 dns="--dns 127.0.0.1:$port --dns-timeout 300 --dns-tries 2"
@@ -46,7 +47,8 @@ k_bounces=$(key esp-proxy bounces)
 k_events=$(key tracker events)
 k_verify=$(key ci verify)
 k_admin=$(key root admin)
-[ -n "$k_bounces" ] && [ -n "$k_events" ] && [ -n "$k_verify" ] && [ -n "$k_admin" ] ||
+k_leads=$(key sales leads)
+[ -n "$k_leads" ] && [ -n "$k_bounces" ] && [ -n "$k_events" ] && [ -n "$k_verify" ] && [ -n "$k_admin" ] ||
 	{ echo "serve_push.sh: keys create made no key"; exit 1; }
 
 # start NAME CONFIG: a server on a free port; PID in $pid, address in $url
@@ -252,6 +254,32 @@ req "events: CSV is not NDJSON" 400 -H "$(auth "$k_events")" --data-binary 'even
 errcode bad_request
 req "events: no key" 401 --data-binary @"$t/ev.ndjson" "$url/v1/events"
 req "events: a key without the scope events" 403 -H "$(auth "$k_bounces")" --data-binary @"$t/ev.ndjson" "$url/v1/events"
+
+# --- one contact: the scoring commands' views -----------------------------
+printf 'Email,First Name,Job Title,Company\nann@acme-soft.com,Ann,Chief Executive Officer,Acme Soft\nvp@acme-soft.com,Bob,VP Sales,Acme Soft\n' >"$t/contacts.csv"
+"$lg" --db "$db" --now "$now" verify $dns --list crm -q -o /dev/null "$t/contacts.csv" 2>"$t/verify.err"
+"$lg" --db "$db" --now "$now" qualify ann@acme-soft.com --format json >"$t/qualify.json" 2>"$t/cli.err"
+[ -s "$t/qualify.json" ] || { notok "qualify --format json printed nothing"; sed 's/^/#   /' "$t/cli.err"; }
+"$lg" --db "$db" --now "$now" score --explain ann@acme-soft.com --format jsonl >"$t/explain.json" 2>"$t/cli.err"
+[ -s "$t/explain.json" ] || { notok "score --explain printed nothing"; sed 's/^/#   /' "$t/cli.err"; }
+req "contacts: qualify" 200 -H "$(auth "$k_leads")" "$url/v1/contacts/Ann%40Acme-Soft.com/qualify"
+cmp -s "$t/body" "$t/qualify.json" && ok "contacts: qualify is qualify --format json, byte for byte" ||
+	notok "contacts: qualify differs from qualify --format json"
+req "contacts: score" 200 -H "$(auth "$k_leads")" "$url/v1/contacts/ann@acme-soft.com/score?explain=1"
+cmp -s "$t/body" "$t/explain.json" && ok "contacts: score is score --explain --format jsonl, byte for byte" ||
+	notok "contacts: score differs from score --explain --format jsonl"
+req "contacts: the contact" 200 -H "$(auth "$k_leads")" "$url/v1/contacts/ann%40acme-soft.com"
+eq "contacts: the contact is its qualify and score views" "$(python3 -c '
+import json, sys
+o = json.load(open(sys.argv[1]))
+print(sorted(o) == ["qualify", "score"] and o["qualify"] == json.load(open(sys.argv[2]))
+      and o["score"] == json.load(open(sys.argv[3])))' "$t/body" "$t/qualify.json" "$t/explain.json")" True
+for r in "" /qualify /score; do
+	req "contacts: a contact the store lacks$r" 404 -H "$(auth "$k_leads")" "$url/v1/contacts/nobody%40acme-soft.com$r"
+	errcode contact_not_found
+done
+req "contacts: no key" 401 "$url/v1/contacts/ann%40acme-soft.com"
+req "contacts: a key without the scope leads" 403 -H "$(auth "$k_events")" "$url/v1/contacts/ann%40acme-soft.com/qualify"
 
 grep -E '@|lg_[A-Za-z0-9]{8}' "$t/esp.err" | grep -v 'listening' >"$t/leak"
 eq "the log holds no address or key" "$(wc -l <"$t/leak" | tr -d ' ')" 0

@@ -1,0 +1,161 @@
+/*
+ * contacts.c - one contact, as the scoring commands see it:
+ * GET /v1/contacts/{email}/qualify (`leadgate qualify EMAIL --format
+ * json`), GET /v1/contacts/{email}/score (`score --explain EMAIL --format
+ * jsonl`) and GET /v1/contacts/{email}, the two together.  The same jobs
+ * build them (job_qualify, job_score_explain) and the same views
+ * (view_qualify, view_explain) write them, to the same bytes.  The
+ * address is percent-decoded (libmicrohttpd decodes the path) and names
+ * the contact by its key, whatever its spelling, as on the command line.
+ */
+#include "serve_int.h"
+#include "jobs/jobs.h"
+#include "store/store.h"
+#include "view/view.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define EMAIL_MAX 512
+
+/* The {email} segment, NUL-terminated into buf; false (answered 404)
+ * when it is too long to be an address. */
+static bool email_of(struct serve_req *r, char *buf, size_t size)
+{
+	const struct serve_params *p = serve_req_params(r);
+	if (!p->n || p->v[0].len >= size) {
+		serve_error(r, 404, "contact_not_found", "no such contact");
+		return false;
+	}
+	memcpy(buf, p->v[0].s, p->v[0].len);
+	buf[p->v[0].len] = '\0';
+	return true;
+}
+
+/* Answer a view as the command line writes it with --format json: one
+ * compact line (view_write_line's flags). */
+static void answer_view(struct serve_req *r, json_t *o)
+{
+	char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
+	json_decref(o);
+	if (!s)
+		lg_die_oom(0);
+	size_t n = strlen(s);
+	char *line = lg_xmalloc(n + 2);
+	memcpy(line, s, n);
+	line[n] = '\n';
+	line[n + 1] = '\0';
+	free(s);
+	serve_body(r, 200, "application/json", line, n + 1);
+	free(line);
+}
+
+/* A job's failure: 404 for a contact the store does not have. */
+static void answer_failure(struct serve_req *r, enum lg_status st, const struct lg_err *err)
+{
+	if (st == LG_ENOINPUT) {
+		serve_error(r, 404, "contact_not_found", "no such contact in the store");
+		return;
+	}
+	fprintf(stderr, "leadgate: serve: a contact's view: %s\n",
+		err->msg[0] ? err->msg : lg_strerror(st));
+	serve_error(r, 503, "unavailable", "the store cannot answer now; try again");
+}
+
+static enum lg_status qualify(struct serve_req *r, const char *email, json_t **out,
+			      struct lg_err *err)
+{
+	struct serve *s = serve_req_server(r);
+	const struct conf *conf = serve_options(s)->conf;
+	struct job_lead_opts o = {
+		.conf = conf,
+		.db = store_path(serve_store(s)),
+		.email = email,
+		.now = serve_req_now(r),
+	};
+	struct job_qualify_result *q = lg_xcalloc(1, sizeof(*q));
+	enum lg_status st = job_qualify(&o, NULL, q, err);
+	if (st == LG_OK)
+		*out = view_qualify(conf, q);
+	free(q);
+	return st;
+}
+
+static void on_explain(void *arg, const char *address, const struct lead_scored *sc)
+{
+	json_t **out = arg;
+	if (!*out) /* one contact: the first is it */
+		*out = view_explain(address, sc);
+}
+
+static enum lg_status explain(struct serve_req *r, const char *email, json_t **out,
+			      struct lg_err *err)
+{
+	struct serve *s = serve_req_server(r);
+	struct job_score_opts o = {
+		.conf = serve_options(s)->conf,
+		.db = store_path(serve_store(s)),
+		.explain = email,
+		.format = IO_FORMAT_JSONL,
+		.now = serve_req_now(r),
+	};
+	struct job_score *j = NULL;
+	*out = NULL;
+	enum lg_status st = job_score_open(&j, &o, err);
+	if (st == LG_OK)
+		st = job_score_explain(j, on_explain, out, err);
+	job_score_close(j);
+	if (st == LG_OK && !*out)
+		st = lg_err_set(err, LG_ENOINPUT, "no such contact");
+	if (st != LG_OK) {
+		json_decref(*out);
+		*out = NULL;
+	}
+	return st;
+}
+
+void serve_contact_qualify(struct serve_req *r)
+{
+	char email[EMAIL_MAX];
+	struct lg_err err = {{0}};
+	json_t *v;
+	if (!email_of(r, email, sizeof(email)))
+		return;
+	enum lg_status st = qualify(r, email, &v, &err);
+	if (st != LG_OK)
+		answer_failure(r, st, &err);
+	else
+		answer_view(r, v);
+}
+
+void serve_contact_score(struct serve_req *r)
+{
+	char email[EMAIL_MAX];
+	struct lg_err err = {{0}};
+	json_t *v;
+	if (!email_of(r, email, sizeof(email)))
+		return;
+	enum lg_status st = explain(r, email, &v, &err);
+	if (st != LG_OK)
+		answer_failure(r, st, &err);
+	else
+		answer_view(r, v);
+}
+
+void serve_contact(struct serve_req *r)
+{
+	char email[EMAIL_MAX];
+	struct lg_err err = {{0}};
+	json_t *q = NULL, *e = NULL;
+	if (!email_of(r, email, sizeof(email)))
+		return;
+	enum lg_status st = qualify(r, email, &q, &err);
+	if (st == LG_OK)
+		st = explain(r, email, &e, &err);
+	if (st != LG_OK) {
+		json_decref(q);
+		answer_failure(r, st, &err);
+		return;
+	}
+	answer_view(r, json_pack("{s:o,s:o}", "qualify", q, "score", e));
+}
