@@ -9,6 +9,7 @@
  * the contact by its key, whatever its spelling, as on the command line.
  */
 #include "serve_int.h"
+#include "decay/decay.h"
 #include "jobs/jobs.h"
 #include "store/store.h"
 #include "view/view.h"
@@ -158,4 +159,158 @@ void serve_contact(struct serve_req *r)
 		return;
 	}
 	answer_view(r, json_pack("{s:o,s:o}", "qualify", q, "score", e));
+}
+
+/* The request's body as a JSON object; NULL when it is not one (the
+ * request answered 400).  Owned: json_decref. */
+static json_t *body_object(struct serve_req *r)
+{
+	size_t len;
+	const char *body = serve_req_body(r, &len);
+	json_error_t jerr;
+	json_t *j = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!j) {
+		serve_error(r, 400, "bad_request", "the body is not JSON: %s (line %d, column %d)",
+			    jerr.text, jerr.line, jerr.column);
+		return NULL;
+	}
+	if (!json_is_object(j)) {
+		json_decref(j);
+		serve_error(r, 400, "bad_request", "the body wants a JSON object");
+		return NULL;
+	}
+	return j;
+}
+
+/* A string member of o, or NULL when absent or null; *bad when present
+ * and of another type. */
+static const char *member(json_t *o, const char *name, bool *bad)
+{
+	json_t *v = json_object_get(o, name);
+	if (!v || json_is_null(v))
+		return NULL;
+	if (!json_is_string(v)) {
+		*bad = true;
+		return NULL;
+	}
+	return json_string_value(v);
+}
+
+static void lead_opts(struct serve_req *r, const char *email, struct job_lead_opts *o)
+{
+	struct serve *s = serve_req_server(r);
+	*o = (struct job_lead_opts){
+		.conf = serve_options(s)->conf,
+		.db = store_path(serve_store(s)),
+		.email = email,
+		.now = serve_req_now(r),
+	};
+}
+
+/* A job's refusal of what was asked (LG_EUSAGE: an unknown framework or
+ * criterion) is the request's fault: 400. */
+static void answer_job_failure(struct serve_req *r, enum lg_status st, const struct lg_err *err)
+{
+	if (st == LG_EUSAGE)
+		serve_error(r, 400, "bad_request", "%s", err->msg);
+	else
+		answer_failure(r, st, err);
+}
+
+void serve_contact_evidence(struct serve_req *r)
+{
+	char email[EMAIL_MAX], conf_buf[40];
+	struct lg_err err = {{0}};
+	if (!email_of(r, email, sizeof(email)))
+		return;
+	json_t *j = body_object(r);
+	if (!j)
+		return;
+	bool bad = false;
+	struct job_evidence ev = {
+		.framework = member(j, "framework", &bad),
+		.criterion = member(j, "criterion", &bad),
+		.status = member(j, "status", &bad),
+		.source = member(j, "source", &bad),
+		.note = member(j, "note", &bad),
+	};
+	const char *until = member(j, "valid_until", &bad);
+	/* confidence: a number, as JSON writes it, or a string as the
+	 * command line takes it */
+	json_t *c = json_object_get(j, "confidence");
+	const char *confidence = NULL;
+	if (json_is_number(c)) {
+		snprintf(conf_buf, sizeof(conf_buf), "%.17g", json_number_value(c));
+		confidence = conf_buf;
+	} else if (json_is_string(c)) {
+		confidence = json_string_value(c);
+	} else if (c && !json_is_null(c)) {
+		bad = true;
+	}
+	enum lg_status st = LG_OK;
+	if (bad)
+		serve_error(r, 400, "bad_request",
+			    "framework, criterion, status, source, valid_until and note are "
+			    "strings; confidence a number");
+	else if ((st = job_evidence_parse(&ev, confidence, until, &err)) != LG_OK)
+		serve_error(r, 400, "bad_request", "%s", err.msg);
+	if (bad || st != LG_OK) {
+		json_decref(j);
+		return;
+	}
+	struct job_lead_opts o;
+	struct job_evidence_report rep;
+	lead_opts(r, email, &o);
+	if ((st = job_evidence_add(&o, &ev, &rep, &err)) != LG_OK)
+		answer_job_failure(r, st, &err);
+	else
+		answer_view(r, view_evidence(&ev, &rep));
+	json_decref(j);
+}
+
+void serve_contact_decision(struct serve_req *r)
+{
+	char email[EMAIL_MAX];
+	struct lg_err err = {{0}};
+	if (!email_of(r, email, sizeof(email)))
+		return;
+	json_t *j = body_object(r);
+	if (!j)
+		return;
+	bool bad = false;
+	struct job_decision dec = {
+		.what = member(j, "decision", &bad),
+		.reason = member(j, "reason", &bad),
+		.note = member(j, "note", &bad),
+		.by = member(j, "by", &bad),
+	};
+	enum lg_status st = LG_OK;
+	if (bad || !dec.what)
+		serve_error(r, 400, "bad_request",
+			    "the body wants \"decision\" (accept, reject or recycle), and may "
+			    "have \"reason\", \"note\" and \"by\": strings");
+	else if ((st = job_decision_parse(&dec, &err)) != LG_OK)
+		serve_error(r, 400, "bad_request", "%s", err.msg);
+	if (bad || !dec.what || st != LG_OK) {
+		json_decref(j);
+		return;
+	}
+	struct job_lead_opts o;
+	struct job_decide_result d;
+	lead_opts(r, email, &o);
+	st = job_decide(&o, &dec, &d, &err);
+	if (st == LG_ETEMP)
+		serve_error(r, 409, "conflict", "the contact's stage changed meanwhile; try again");
+	else if (st != LG_OK)
+		answer_job_failure(r, st, &err);
+	else if (d.refused)
+		serve_error(r, 409, "not_eligible",
+			    "not accepted: the contact is not eligible (%s, %s%s%s); re-verify it "
+			    "first",
+			    verify_status_name(d.status), decay_class_name(d.r.freshness),
+			    d.suppressed ? ", suppressed" : "",
+			    d.r.competitor ? ", a competitor" : "");
+	else
+		answer_view(r, view_decision(&dec, &d));
+	json_decref(j);
 }

@@ -32,6 +32,10 @@ const struct serve_route serve_routes[] = {
 	{"GET", "/v1/contacts/{email}", JOB_SCOPE_LEADS, serve_contact, 0},
 	{"GET", "/v1/contacts/{email}/qualify", JOB_SCOPE_LEADS, serve_contact_qualify, 0},
 	{"GET", "/v1/contacts/{email}/score", JOB_SCOPE_LEADS, serve_contact_score, 0},
+	{"POST", "/v1/contacts/{email}/evidence", JOB_SCOPE_LEADS, serve_contact_evidence,
+	 SERVE_SMALL_BODY},
+	{"POST", "/v1/contacts/{email}/decision", JOB_SCOPE_LEADS, serve_contact_decision,
+	 SERVE_SMALL_BODY},
 };
 const size_t serve_nroutes = sizeof(serve_routes) / sizeof(*serve_routes);
 

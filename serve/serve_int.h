@@ -135,9 +135,11 @@ void serve_ses_subscriptions(struct serve_req *r);
 void serve_events_post(struct serve_req *r);
 
 /* ---- contacts.c: one contact's views (scope leads) ---- */
-void serve_contact(struct serve_req *r);         /* GET /v1/contacts/{email} */
-void serve_contact_qualify(struct serve_req *r); /* GET .../qualify */
-void serve_contact_score(struct serve_req *r);   /* GET .../score */
+void serve_contact(struct serve_req *r);          /* GET /v1/contacts/{email} */
+void serve_contact_qualify(struct serve_req *r);  /* GET .../qualify */
+void serve_contact_score(struct serve_req *r);    /* GET .../score */
+void serve_contact_evidence(struct serve_req *r); /* POST .../evidence */
+void serve_contact_decision(struct serve_req *r); /* POST .../decision */
 
 /* doc/openapi.json, compiled in (build/gen/openapi.c). */
 extern const char serve_openapi_json[];

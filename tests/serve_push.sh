@@ -278,6 +278,36 @@ for r in "" /qualify /score; do
 	req "contacts: a contact the store lacks$r" 404 -H "$(auth "$k_leads")" "$url/v1/contacts/nobody%40acme-soft.com$r"
 	errcode contact_not_found
 done
+# evidence and decisions: the same jobs as evidence add and decide, on the
+# twin (the same contacts) by the command line
+"$lg" --db "$twin" --now "$now" verify $dns --list crm -q -o /dev/null "$t/contacts.csv" 2>"$t/verify.err"
+"$lg" --db "$twin" --now "$now" evidence add ann@acme-soft.com --criterion budget --status met \
+	--confidence 0.8 --source call --note "asked on the call" --format json >"$t/ev.json" 2>"$t/cli.err"
+[ -s "$t/ev.json" ] || { notok "evidence add --format json printed nothing"; sed 's/^/#   /' "$t/cli.err"; }
+req "contacts: evidence recorded" 200 -H "$(auth "$k_leads")" \
+	-d '{"criterion": "budget", "status": "met", "confidence": 0.8, "source": "call", "note": "asked on the call"}' \
+	"$url/v1/contacts/ann%40acme-soft.com/evidence"
+cmp -s "$t/body" "$t/ev.json" && ok "contacts: evidence is evidence add --format json, byte for byte" ||
+	{ notok "contacts: evidence differs from evidence add --format json"; head -c 300 "$t/body" "$t/ev.json" | sed 's/^/#   /'; }
+eq "contacts: the evidence is in the store" "$(sqlite3 -batch "$db" "SELECT count(*) FROM qevidence")" \
+	"$(sqlite3 -batch "$twin" "SELECT count(*) FROM qevidence")"
+req "contacts: evidence of no criterion" 400 -H "$(auth "$k_leads")" \
+	-d '{"criterion": "luck", "status": "met", "confidence": 0.8, "source": "call"}' "$url/v1/contacts/ann%40acme-soft.com/evidence"
+errcode bad_request
+req "contacts: evidence that is not JSON" 400 -H "$(auth "$k_leads")" -d 'budget=met' "$url/v1/contacts/ann%40acme-soft.com/evidence"
+req "contacts: evidence of a contact the store lacks" 404 -H "$(auth "$k_leads")" \
+	-d '{"criterion": "budget", "status": "met", "confidence": 0.8, "source": "call"}' "$url/v1/contacts/nobody%40acme-soft.com/evidence"
+errcode contact_not_found
+"$lg" --db "$twin" --now "$now" decide vp@acme-soft.com reject --reason no_budget --by rep1 --format json >"$t/dec.json" 2>"$t/cli.err"
+[ -s "$t/dec.json" ] || { notok "decide --format json printed nothing"; sed 's/^/#   /' "$t/cli.err"; }
+req "contacts: a decision" 200 -H "$(auth "$k_leads")" -d '{"decision": "reject", "reason": "no_budget", "by": "rep1"}' \
+	"$url/v1/contacts/VP%40acme-soft.com/decision"
+cmp -s "$t/body" "$t/dec.json" && ok "contacts: the decision is decide --format json, byte for byte" ||
+	{ notok "contacts: the decision differs from decide --format json"; head -c 400 "$t/body" "$t/dec.json" | sed 's/^/#   /'; }
+req "contacts: a reject without a reason" 400 -H "$(auth "$k_leads")" -d '{"decision": "reject"}' "$url/v1/contacts/vp%40acme-soft.com/decision"
+errcode bad_request
+req "contacts: a decision without a key" 401 -d '{"decision": "accept"}' "$url/v1/contacts/vp%40acme-soft.com/decision"
+req "contacts: a decision by a key without leads" 403 -H "$(auth "$k_events")" -d '{"decision": "accept"}' "$url/v1/contacts/vp%40acme-soft.com/decision"
 req "contacts: no key" 401 "$url/v1/contacts/ann%40acme-soft.com"
 req "contacts: a key without the scope leads" 403 -H "$(auth "$k_events")" "$url/v1/contacts/ann%40acme-soft.com/qualify"
 
