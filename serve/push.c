@@ -140,6 +140,10 @@ static bool push_auth(struct serve_req *r, enum esp_kind k, char *tok, size_t to
 	tok[0] = '\0';
 	if (h && strlen(h) >= 7 && lg_ascii_eq(h, 7, "Bearer ", 7))
 		return serve_req_authorize(r, JOB_SCOPE_BOUNCES);
+	/* SNS sends the credentials of the subscription's URL only when
+	 * asked by a Basic challenge (so do other clients of basic auth). */
+	if (k == ESP_SES || k == ESP_POSTMARK)
+		serve_req_challenge(r, "Basic realm=\"leadgate\", charset=\"UTF-8\"");
 	/* Not configured: nothing the provider could send is enough. */
 	bool configured = k == ESP_SES        ? e->ses_user != NULL
 			  : k == ESP_POSTMARK ? e->postmark_user != NULL

@@ -117,6 +117,9 @@ void serve_verify_one(struct serve_req *r); /* verify.c */
  * 429); for a public route that takes a key as one of its ways in.  False
  * when it answered. */
 bool serve_req_authorize(struct serve_req *r, unsigned scope);
+/* What a 401 answer asks for (WWW-Authenticate; static): "Bearer"
+ * unless said here. */
+void serve_req_challenge(struct serve_req *r, const char *challenge);
 /* A request header's value (name in any case), or NULL; borrowed. */
 const char *serve_req_header(const struct serve_req *r, const char *name);
 /* The webhooks' state: [esp] (esp borrowed for the run; NULL: nothing

@@ -58,6 +58,7 @@ struct serve_req {
 	char key[JOB_KEY_NAME_MAX + 1]; /* the key's name, for the log */
 	struct lg_buf allow;            /* 405: the path's methods */
 	unsigned retry_after;           /* 429 */
+	const char *challenge;          /* 401's WWW-Authenticate (static); NULL: Bearer */
 	size_t max_body;
 	struct lg_buf body;
 	bool too_large;   /* the body went past max_body: dropped as it comes */
@@ -159,6 +160,11 @@ struct serve_push *serve_push_of(struct serve *s)
 	return s->push;
 }
 
+void serve_req_challenge(struct serve_req *r, const char *challenge)
+{
+	r->challenge = challenge;
+}
+
 const char *serve_req_header(const struct serve_req *r, const char *name)
 {
 	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
@@ -190,7 +196,8 @@ void serve_body(struct serve_req *r, unsigned status, const char *type, const ch
 	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow.data);
 	if (status == MHD_HTTP_UNAUTHORIZED)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+					r->challenge ? r->challenge : "Bearer");
 	if (status == MHD_HTTP_TOO_MANY_REQUESTS) {
 		char secs[24];
 		snprintf(secs, sizeof(secs), "%u", r->retry_after);

@@ -59,7 +59,7 @@ start() {
 	url=
 	i=0
 	while [ $i -lt 100 ] && [ -z "$url" ]; do
-		url=$(sed -n 's/^leadgate: serve: listening on \(127\.0\.0\.1:[0-9]*\).*/http:\/\/\1/p' "$t/$1.err")
+		url=$(sed -n 's/^leadgate: serve: listening on \(127\.0\.0\.1:[0-9]*\).*/http:\/\/\1/p' "$t/$1.err" 2>/dev/null)
 		[ -n "$url" ] || { kill -0 $pid 2>/dev/null || break; sleep 0.1; }
 		i=$((i + 1))
 	done
@@ -139,8 +139,14 @@ twin_import bounces $d/ses-sns.json
 req "ses: the same notification again" 200 -u sns:ses-s3cret --data-binary @$d/ses-sns.json "$url/v1/bounces/ses"
 same_counts "ses: again, counted once (as the importer)" "$t/cli.json"
 eq "ses: imported once" "$(python3 -c 'import json,sys; o=json.load(open(sys.argv[1])); print(o["added"], o["duplicates"] > 0)' "$t/body")" "0 True"
-req "ses: no credentials" 401 --data-binary @$d/ses-sns.json "$url/v1/bounces/ses"
+req "ses: no credentials" 401 -D "$t/head" --data-binary @$d/ses-sns.json "$url/v1/bounces/ses"
 errcode unauthorized
+eq "ses: 401 asks for basic auth, which SNS then sends" \
+	"$(grep -i '^WWW-Authenticate:' "$t/head" | cut -d: -f2- | tr -d '\r' | sed 's/^ //')" \
+	'Basic realm="leadgate", charset="UTF-8"'
+req "postmark: a key of no scope bounces is no basic auth" 401 -D "$t/head" -H "$(auth lg_nosuchkey)" \
+	--data-binary @$d/postmark-hard.json "$url/v1/bounces/postmark"
+eq "postmark: 401 for a key asks for a key" "$(grep -i '^WWW-Authenticate:' "$t/head" | cut -d: -f2- | tr -d '\r ')" Bearer
 req "ses: a wrong password" 401 -u sns:guess --data-binary @$d/ses-sns.json "$url/v1/bounces/ses"
 errcode unauthorized
 
