@@ -182,6 +182,31 @@ static bool push_auth(struct serve_req *r, enum esp_kind k, char *tok, size_t to
 	return true;
 }
 
+/* s as a JSON string; null when it is not UTF-8 (a topic or URL cut
+ * short in the middle of a character). */
+static json_t *str(const char *s)
+{
+	json_t *j = json_string(s);
+	return j ? j : json_null();
+}
+
+/* A subscription message as the routes show it. */
+static json_t *sub_view(const struct sub *s, bool with_time)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "type", str(esp_sns_type_name(s->type)));
+	json_object_set_new(o, "topic_arn", str(s->topic));
+	json_object_set_new(o, "subscribe_url", str(s->url));
+	json_object_set_new(o, "url_is_sns", json_boolean(s->url_ok));
+	json_object_set_new(o, "confirmed", json_false());
+	if (with_time) {
+		char at[32];
+		lg_time_format(s->at, at, sizeof(at));
+		json_object_set_new(o, "received_at", str(at));
+	}
+	return o;
+}
+
 /* An SNS subscription message: kept for the operator and said in the
  * log.  The URL is not fetched. */
 static void sns_record(struct serve_req *r, enum esp_sns_type t, const char *url, bool url_ok)
@@ -210,10 +235,7 @@ static void sns_record(struct serve_req *r, enum esp_sns_type t, const char *url
 	else
 		fprintf(stderr, "leadgate: serve: SNS unsubscribe confirmation for topic '%s'\n",
 			s->topic);
-	serve_json(r, 200,
-		   json_pack("{s:s,s:s,s:s,s:b,s:b}", "type", esp_sns_type_name(t), "topic_arn",
-			     s->topic, "subscribe_url", s->url, "url_is_sns", url_ok, "confirmed",
-			     0));
+	serve_json(r, 200, sub_view(s, false));
 }
 
 static void push_bounces(struct serve_req *r, enum esp_kind k)
@@ -286,12 +308,7 @@ void serve_ses_subscriptions(struct serve_req *r)
 	/* Newest first. */
 	for (size_t i = 0; i < p->nsubs; i++) {
 		const struct sub *s = &p->subs[(p->next_sub + SUBS_MAX - 1 - i) % SUBS_MAX];
-		char at[32];
-		lg_time_format(s->at, at, sizeof(at));
-		json_array_append_new(a, json_pack("{s:s,s:s,s:s,s:b,s:b,s:s}", "type",
-						   esp_sns_type_name(s->type), "topic_arn",
-						   s->topic, "subscribe_url", s->url, "url_is_sns",
-						   s->url_ok, "confirmed", 0, "received_at", at));
+		json_array_append_new(a, sub_view(s, true));
 	}
 	serve_json(r, 200, json_pack("{s:o}", "subscriptions", a));
 }

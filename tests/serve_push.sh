@@ -230,13 +230,19 @@ o = json.load(open(sys.argv[1])); print(o["type"], o["url_is_sns"], o["confirmed
 grep -q "SNS subscription confirmation for topic 'arn:aws:sns:us-east-1:123456789012:ses-bounces': to confirm it, visit https://sns" "$t/esp.err" &&
 	ok "the log shows the URL to visit" || notok "the log shows the URL to visit"
 req "ses: an UnsubscribeConfirmation is recorded" 200 -u sns:ses-s3cret --data-binary @$v/sns-unsubscribe.json "$url/v1/bounces/ses"
+python3 -c '
+import json, sys
+m = json.load(open(sys.argv[1])); m["TopicArn"] = "\u00e9" * 200
+json.dump(m, open(sys.argv[2], "w"))' $v/sns-subscribe.json "$t/sns-long.json"
+req "ses: a topic too long to keep whole" 200 -u sns:ses-s3cret --data-binary @"$t/sns-long.json" "$url/v1/bounces/ses"
+eq "ses: a topic cut in a character is shown as null" "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["topic_arn"])' "$t/body")" None
 req "ses: a SubscriptionConfirmation without credentials" 401 --data-binary @$v/sns-subscribe.json "$url/v1/bounces/ses"
 eq "subscription messages import nothing" "$(bounces "$db")" "$n"
 req "the subscriptions, to an admin key" 200 -H "$(auth "$k_admin")" "$url/v1/bounces/ses/subscriptions"
 eq "the subscriptions, newest first" "$(python3 -c '
 import json, sys
 print(" ".join(s["type"] + "@" + s["received_at"] for s in json.load(open(sys.argv[1]))["subscriptions"]))' "$t/body")" \
-	"unsubscribe-confirmation@2025-12-06T05:50:00Z subscription-confirmation@2025-12-06T05:50:00Z"
+	"subscription-confirmation@2025-12-06T05:50:00Z unsubscribe-confirmation@2025-12-06T05:50:00Z subscription-confirmation@2025-12-06T05:50:00Z"
 req "the subscriptions, to a key of the scope bounces" 403 -H "$(auth "$k_bounces")" "$url/v1/bounces/ses/subscriptions"
 req "the subscriptions, without a key" 401 "$url/v1/bounces/ses/subscriptions"
 
