@@ -31,11 +31,12 @@ STORE_SRC  := store/store.c store/records.c store/lists.c store/leads.c store/wr
 ENGAGE_SRC := engage/engage.c
 SCORING_SRC := scoring/rubric.c scoring/engage.c scoring/score.c scoring/stage.c scoring/frame.c \
                scoring/funnel.c
-VIEW_SRC   := view/view.c view/score.c
+VIEW_SRC   := view/view.c view/score.c view/import.c
 JOBS_SRC   := jobs/list.c jobs/lists.c jobs/profile.c jobs/dnscache.c jobs/verdict.c jobs/verify.c jobs/refresh.c jobs/export.c jobs/lead.c jobs/score.c jobs/import.c jobs/bounces.c jobs/events.c jobs/qualify.c \
               jobs/keys.c
 # serve/: the HTTP API; only it includes <microhttpd.h>
-SERVE_SRC  := serve/rate.c serve/route.c serve/server.c serve/ops.c serve/verify.c serve/esp.c serve/lists.c serve/metrics.c
+SERVE_SRC  := serve/rate.c serve/route.c serve/server.c serve/ops.c serve/verify.c serve/esp.c serve/lists.c serve/metrics.c \
+              serve/push.c serve/contacts.c
 LIB_SRC := common/status.c common/alloc.c common/buf.c common/map.c common/time.c common/file.c \
            common/regex.c \
            $(DECAY_SRC) conf/conf.c conf/scoring.c \

@@ -6,6 +6,7 @@
 #include "bounce/bounce.h"
 #include "conf/conf.h"
 #include "store/store.h"
+#include "view/view.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 static const struct cli_option bounces_opts[] = {
 	{"list", 'l', "NAME", "the list these bounces came from (else: found from exports)"},
 	{"config", 'c', "FILE", "read this configuration file"},
+	{"format", 'f', "FMT", "text (default), or json: each file's counts on stdout, a line each"},
 	{"quiet", 'q', NULL, "print only errors"},
 	CLI_COMMON_OPTS,
 	{"help", 'h', NULL, "show this help and exit"},
@@ -21,7 +23,7 @@ static const struct cli_option bounces_opts[] = {
 
 struct bounces_args {
 	const char *list, *config;
-	bool quiet;
+	bool quiet, json;
 };
 
 static int on_opt(void *arg, int key, const char *val)
@@ -30,6 +32,7 @@ static int on_opt(void *arg, int key, const char *val)
 	switch (key) {
 	case 'l': a->list = val; return -1;
 	case 'c': a->config = val; return -1;
+	case 'f': return cli_text_json_opt(val, &a->json);
 	case 'q': a->quiet = true; return -1;
 	}
 	return CLI_EUSAGE;
@@ -47,7 +50,8 @@ static void help(void)
 		  "suppresses the address: no export ever contains it again, and a hard\n"
 		  "bounce makes its verdict undeliverable (bounce.hard).  Importing the same\n"
 		  "events again adds nothing.  A file that cannot be used is named and the\n"
-		  "others are imported; the exit status is then 65.",
+		  "others are imported; the exit status is then 65.  --format json prints\n"
+		  "each file's counts as a JSON object on a line of its own on stdout.",
 		  bounces_opts);
 }
 
@@ -56,6 +60,8 @@ static void on_done(void *arg, const char *file, const struct job_bounces_file *
 {
 	const struct bounces_args *a = arg;
 	char notices[64] = "";
+	if (a->json)
+		view_write_line(stdout, view_bounces_file(file, f));
 	if (f->notices)
 		snprintf(notices, sizeof(notices), "%lu suppression notices of the provider, ",
 			 f->notices);

@@ -3,6 +3,7 @@
  * decision on a lead recorded (jobs/qualify.c), and the move it made.
  */
 #include "cli.h"
+#include "view/view.h"
 #include "conf/conf.h"
 
 #include <stdlib.h>
@@ -14,6 +15,7 @@ static const struct cli_option opts[] = {
 	 "bad_timing, competitor, student_or_personal, "
 	 "existing_customer, duplicate, other"},
 	{"by", QUAL_OPT_BY, "NAME", "decide: who decides (default $USER)"},
+	{"format", 'f', "FMT", "text (default), or json: also what was recorded, on stdout"},
 	{"config", 'c', "FILE", "read this configuration file"},
 	CLI_COMMON_OPTS,
 	{"help", 'h', NULL, "show this help and exit"},
@@ -21,7 +23,7 @@ static const struct cli_option opts[] = {
 };
 
 struct args {
-	const char *note, *reason, *by, *config;
+	const char *note, *reason, *by, *config, *format;
 };
 
 static int on_opt(void *arg, int key, const char *val)
@@ -32,6 +34,7 @@ static int on_opt(void *arg, int key, const char *val)
 	case QUAL_OPT_REASON: a->reason = val; break;
 	case QUAL_OPT_BY: a->by = val; break;
 	case 'c': a->config = val; break;
+	case 'f': a->format = val; break;
 	default: return CLI_EUSAGE;
 	}
 	return -1;
@@ -83,7 +86,8 @@ int cmd_decide(int argc, char **argv)
 		return rc;
 	if (argc - first != 2)
 		return cli_usage_error("decide wants EMAIL and accept, reject or recycle");
-	if (qual_refuse("decide", foreign))
+	bool json = false;
+	if (qual_refuse("decide", foreign) || (a.format && cli_text_json_opt(a.format, &json) >= 0))
 		return CLI_EUSAGE;
 	struct job_decision dec = {.what = argv[first + 1],
 				   .reason = a.reason,
@@ -94,6 +98,8 @@ int cmd_decide(int argc, char **argv)
 	if ((st = qual_lead_opts(&o, &conf, a.config, argv[first], &err)) == LG_OK)
 		st = job_decide(&o, &dec, &d, &err);
 	conf_release(&conf);
+	if (st == LG_OK && json)
+		view_write_line(stdout, view_decision(&dec, &d));
 	if (st == LG_OK && d.refused) {
 		cli_error(
 			"%s: not accepted: the contact is not eligible (%s, %s%s%s); re-verify it "

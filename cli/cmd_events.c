@@ -5,10 +5,12 @@
 #include "cli.h"
 #include "conf/conf.h"
 #include "engage/engage.h"
+#include "view/view.h"
 
 static const struct cli_option events_opts[] = {
 	{"map", 'm', "NAME", "read the files as [events.map.NAME] says (built in: hubspot)"},
 	{"config", 'c', "FILE", "read this configuration file"},
+	{"format", 'f', "FMT", "text (default), or json: each file's counts on stdout, a line each"},
 	{"quiet", 'q', NULL, "print only errors"},
 	CLI_COMMON_OPTS,
 	{"help", 'h', NULL, "show this help and exit"},
@@ -17,7 +19,7 @@ static const struct cli_option events_opts[] = {
 
 struct events_args {
 	const char *config, *map;
-	bool quiet;
+	bool quiet, json;
 };
 
 static int on_opt(void *arg, int key, const char *val)
@@ -26,6 +28,7 @@ static int on_opt(void *arg, int key, const char *val)
 	switch (key) {
 	case 'c': a->config = val; return -1;
 	case 'm': a->map = val; return -1;
+	case 'f': return cli_text_json_opt(val, &a->json);
 	case 'q': a->quiet = true; return -1;
 	}
 	return CLI_EUSAGE;
@@ -47,7 +50,8 @@ static void help(void)
 		  "column holds each field, how times are written and which of its types\n"
 		  "are which event types; hubspot (HubSpot's email events) is built in.\n"
 		  "A file that cannot be used is named and the others are imported; the\n"
-		  "exit status is then 65.",
+		  "exit status is then 65.  --format json prints each file's counts as a\n"
+		  "JSON object on a line of its own on stdout.",
 		  events_opts);
 }
 
@@ -61,6 +65,8 @@ static void on_done(void *arg, const char *file, const struct job_events_file *f
 {
 	const struct events_view *w = arg;
 	char ignored[80] = "";
+	if (w->a->json)
+		view_write_line(stdout, view_events_file(file, f));
 	if (w->map)
 		snprintf(ignored, sizeof(ignored), ", %lu ignored ([events.map.%s])", f->ignored,
 			 w->map->name);

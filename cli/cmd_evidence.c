@@ -4,6 +4,7 @@
  * recorded (jobs/qualify.c).
  */
 #include "cli.h"
+#include "view/view.h"
 #include "conf/conf.h"
 
 #include <string.h>
@@ -20,6 +21,7 @@ static const struct cli_option opts[] = {
 	{"source", QUAL_OPT_SOURCE, "SRC", "evidence: call, email, form or note"},
 	{"valid-until", QUAL_OPT_VALID_UNTIL, "TIME", "evidence: expires at TIME (RFC 3339)"},
 	{"note", QUAL_OPT_NOTE, "TEXT", "evidence, decide: a free-text note"},
+	{"format", 'f', "FMT", "text (default), or json: also what was recorded, on stdout"},
 	{"config", 'c', "FILE", "read this configuration file"},
 	CLI_COMMON_OPTS,
 	{"help", 'h', NULL, "show this help and exit"},
@@ -28,7 +30,7 @@ static const struct cli_option opts[] = {
 
 struct args {
 	const char *framework, *criterion, *status, *confidence, *source, *valid_until, *note,
-		*config;
+		*config, *format;
 };
 
 static int on_opt(void *arg, int key, const char *val)
@@ -43,6 +45,7 @@ static int on_opt(void *arg, int key, const char *val)
 	case QUAL_OPT_VALID_UNTIL: a->valid_until = val; break;
 	case QUAL_OPT_NOTE: a->note = val; break;
 	case 'c': a->config = val; break;
+	case 'f': a->format = val; break;
 	default: return CLI_EUSAGE;
 	}
 	return -1;
@@ -76,7 +79,9 @@ int cmd_evidence(int argc, char **argv)
 	if (argc - first != 2 || strcmp(argv[first], "add"))
 		return cli_usage_error(
 			"evidence wants 'add EMAIL' (see 'leadgate evidence --help')");
-	if (qual_refuse("evidence add", foreign))
+	bool json = false;
+	if (qual_refuse("evidence add", foreign) ||
+	    (a.format && cli_text_json_opt(a.format, &json) >= 0))
 		return CLI_EUSAGE;
 	struct job_evidence ev = {.framework = a.framework,
 				  .criterion = a.criterion,
@@ -86,10 +91,13 @@ int cmd_evidence(int argc, char **argv)
 	if (job_evidence_parse(&ev, a.confidence, a.valid_until, &err) != LG_OK)
 		return cli_usage_error("%s", err.msg);
 	if ((st = qual_lead_opts(&o, &conf, a.config, argv[first + 1], &err)) == LG_OK &&
-	    (st = job_evidence_add(&o, &ev, &rep, &err)) == LG_OK)
+	    (st = job_evidence_add(&o, &ev, &rep, &err)) == LG_OK) {
+		if (json)
+			view_write_line(stdout, view_evidence(&ev, &rep));
 		fprintf(stderr, "leadgate evidence: %s: %s %s %s (confidence %.2f, %s)\n",
 			rep.address, rep.framework, rep.criterion, ev.status, ev.confidence,
 			ev.source);
+	}
 	conf_release(&conf);
 	return cli_exit(st, &err);
 }

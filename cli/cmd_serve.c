@@ -108,8 +108,14 @@ int cmd_serve(int argc, char **argv)
 	}
 	conf_init(&conf);
 	enum lg_status st = conf_load(&conf, a.config, &err);
+	struct esp_policy esp;
+	/* The webhooks' secrets read now: one that cannot be is said at the
+	 * start, not at the first bounce an ESP posts. */
+	if (st == LG_OK)
+		st = conf_esp_policy(&conf, &esp, &err);
 	if (st == LG_OK) {
 		struct serve_opts o = {
+			.esp = &esp,
 			.conf = &conf,
 			.listen = a.listen,
 			.db = cli_common.db,

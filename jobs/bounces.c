@@ -27,6 +27,7 @@ struct import {
 	struct bounce_stats stats;
 	struct lg_buf key;
 	struct lg_buf contact; /* the event's contact key */
+	int want;              /* the format a body must have (enum bounce_format); -1: any */
 };
 
 static void on_bad(void *arg, unsigned long line, const char *why)
@@ -121,7 +122,14 @@ static enum lg_status import_one(void *arg, struct store *s, const char *file, c
 	I->file = file;
 	I->run = *run;
 	memset(&I->f, 0, sizeof(I->f));
-	return bounce_parse(data, len, I->file, on_event, on_bad, I, &I->stats, err);
+	enum lg_status st = bounce_parse(data, len, I->file, on_event, on_bad, I, &I->stats, err);
+	/* A webhook's body is its provider's events or none: another
+	 * provider's, imported, would be counted as if it came from there. */
+	if (st == LG_OK && I->want >= 0 && I->stats.format != (enum bounce_format)I->want)
+		st = lg_err_set(err, LG_EDATA, "%s: not a %s webhook's body (it reads as %s)",
+				I->file, bounce_format_name((enum bounce_format)I->want),
+				bounce_format_name(I->stats.format));
+	return st;
 }
 
 /* A file is imported: its summary. */
@@ -137,10 +145,40 @@ static void import_done(void *arg, const char *file)
 		I->o->done(I->o->arg, file, &I->f);
 }
 
+enum lg_status job_bounces_import_body(const struct job_bounces_opts *o, struct store *s,
+				       const char *name, const char *data, size_t len, int want,
+				       struct job_bounces_file *f, struct lg_err *err)
+{
+	struct import I = {.o = o, .now = o->now, .ctx = o->ctx, .want = want};
+	struct job_import_opts io = {
+		.max = BOUNCE_FILE_MAX,
+		.now = o->now,
+		.one = import_one,
+		.arg = &I,
+		.notice = o->notice,
+		.notice_arg = o->arg,
+	};
+	bool own;
+	memset(f, 0, sizeof(*f));
+	if (!I.ctx)
+		I.ctx = conf_verify_ctx(o->conf);
+	enum lg_status st = job_import_body(s, &io, 0, name, data, len, &own, err);
+	if (st == LG_OK) {
+		I.f.format = bounce_format_name(I.stats.format);
+		I.f.ignored = I.stats.ignored;
+		*f = I.f;
+	}
+	lg_buf_release(&I.key);
+	lg_buf_release(&I.contact);
+	if (!o->ctx)
+		verify_ctx_free(I.ctx);
+	return st;
+}
+
 enum lg_status job_bounces_import(const struct job_bounces_opts *o, struct job_import_report *rep,
 				  struct lg_err *err)
 {
-	struct import I = {.o = o, .now = o->now, .ctx = conf_verify_ctx(o->conf)};
+	struct import I = {.o = o, .now = o->now, .ctx = conf_verify_ctx(o->conf), .want = -1};
 	struct job_import_opts io = {
 		.db = o->db,
 		.list = o->list,

@@ -33,6 +33,7 @@ struct import {
 	int64_t now;
 	struct job_events_file f; /* of the file being imported */
 	struct lg_buf key;
+	bool ndjson_only; /* a body that is not NDJSON is not of the kind */
 };
 
 static void bad(struct import *I, unsigned long line, const char *why)
@@ -250,6 +251,8 @@ static enum lg_status import_one(void *arg, struct store *s, const char *file, c
 	I->run = *run;
 	memset(&I->f, 0, sizeof(I->f));
 	I->f.ndjson = is_ndjson(data, len);
+	if (I->ndjson_only && !I->f.ndjson)
+		return lg_err_set(err, LG_EDATA, "%s: not NDJSON (one JSON object a line)", file);
 	return I->f.ndjson ? import_ndjson(I, data, len, err) : import_csv(I, data, len, err);
 }
 
@@ -266,6 +269,38 @@ static void import_done(void *arg, const char *file)
 			 I->f.unknown - WARN_BAD_MAX);
 	if (I->o->done)
 		I->o->done(I->o->arg, file, &I->f);
+}
+
+enum lg_status job_events_import_body(const struct job_events_opts *o, struct store *s,
+				      const char *name, const char *data, size_t len,
+				      struct job_events_file *f, struct lg_err *err)
+{
+	struct import I = {.o = o,
+			   .conf = o->conf,
+			   .map = o->map,
+			   .now = o->now,
+			   .ctx = o->ctx ? o->ctx : conf_verify_ctx(o->conf),
+			   .parser = engage_parser_new(),
+			   .ndjson_only = true};
+	engage_parser_set_map(I.parser, I.map);
+	struct job_import_opts io = {
+		.max = EVENTS_FILE_MAX,
+		.now = o->now,
+		.one = import_one,
+		.arg = &I,
+		.notice = o->notice,
+		.notice_arg = o->arg,
+	};
+	bool own;
+	memset(f, 0, sizeof(*f));
+	enum lg_status st = job_import_body(s, &io, 0, name, data, len, &own, err);
+	if (st == LG_OK)
+		*f = I.f;
+	lg_buf_release(&I.key);
+	engage_parser_free(I.parser);
+	if (!o->ctx)
+		verify_ctx_free(I.ctx);
+	return st;
 }
 
 enum lg_status job_events_import(const struct job_events_opts *o, struct job_import_report *rep,

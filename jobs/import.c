@@ -46,19 +46,16 @@ static enum lg_status readable(const char *path, struct lg_err *err)
 	return LG_OK;
 }
 
-/* One file in its transaction; *own when a failure is the file's. */
-static enum lg_status import_file(struct store *s, const struct job_import_opts *o, int64_t list_id,
-				  const char *file, struct lg_buf *data, bool *own,
-				  struct lg_err *err)
+enum lg_status job_import_body(struct store *s, const struct job_import_opts *o, int64_t list_id,
+			       const char *name, const char *data, size_t len, bool *own,
+			       struct lg_err *err)
 {
 	struct store_run run;
-	enum lg_status st = lg_read_file(file, o->max, data, err);
-	*own = st != LG_OK; /* missing since the check, unreadable, too large */
-	if (st != LG_OK)
-		return st;
+	enum lg_status st;
+	*own = false;
 	if ((st = store_begin(s, err)) == LG_OK &&
-	    (st = store_run_begin(s, "import", list_id, file, o->now, &run, err)) == LG_OK) {
-		st = o->one(o->arg, s, file, data->data ? data->data : "", data->len, &run, err);
+	    (st = store_run_begin(s, "import", list_id, name, o->now, &run, err)) == LG_OK) {
+		st = o->one(o->arg, s, name, data, len, &run, err);
 		/* LG_EDATA is what the parsers say of a file that is not of
 		 * the kind; the store never returns it. */
 		*own = st == LG_EDATA;
@@ -68,6 +65,19 @@ static enum lg_status import_file(struct store *s, const struct job_import_opts 
 	if (st != LG_OK)
 		store_rollback(s);
 	return st;
+}
+
+/* One file in its transaction; *own when a failure is the file's. */
+static enum lg_status import_file(struct store *s, const struct job_import_opts *o, int64_t list_id,
+				  const char *file, struct lg_buf *data, bool *own,
+				  struct lg_err *err)
+{
+	enum lg_status st = lg_read_file(file, o->max, data, err);
+	*own = st != LG_OK; /* missing since the check, unreadable, too large */
+	if (st != LG_OK)
+		return st;
+	return job_import_body(s, o, list_id, file, data->data ? data->data : "", data->len, own,
+			       err);
 }
 
 enum lg_status job_import(const struct job_import_opts *o, struct job_import_report *rep,

@@ -566,6 +566,14 @@ struct job_import_report {
 };
 enum lg_status job_import(const struct job_import_opts *opts, struct job_import_report *rep,
 			  struct lg_err *err);
+/* One body already in memory (a file's, or a request's: name says which
+ * in messages and in the import run) imported on s as job_import imports
+ * a file, in a transaction of its own, of the list list_id (0: none);
+ * opts' files, n, db and done are not used.  *own as job_import tells a
+ * file's failure (LG_EDATA: not of the kind) from the database's. */
+enum lg_status job_import_body(struct store *s, const struct job_import_opts *opts, int64_t list_id,
+			       const char *name, const char *data, size_t len, bool *own,
+			       struct lg_err *err);
 void job_warn(job_notice_fn *notice, void *arg, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
@@ -576,6 +584,12 @@ void job_warn(job_notice_fn *notice, void *arg, const char *fmt, ...)
  * imported before adds nothing.  A record that is not a usable event is a
  * warning with its file and line (the first 20 of a file; then how many
  * more); done() has each imported file's counts.
+ *
+ * job_bounces_import_body imports one body already in memory (a webhook's)
+ * on s the same way, in its own transaction, with no list (opts.db,
+ * files, n, list and done unused); want, an enum bounce_format or -1 for
+ * any, is the only format the body may have: another is LG_EDATA and
+ * nothing is imported.  Its counts into f.
  */
 struct job_bounces_file {
 	const char *format;                       /* the format detected (static) */
@@ -597,7 +611,11 @@ struct job_bounces_opts {
 	job_notice_fn *notice;     /* may be NULL */
 	job_bounces_done_fn *done; /* may be NULL */
 	void *arg;                 /* notice's and done's */
+	struct verify_ctx *ctx;    /* job_bounces_import_body's (borrowed); NULL: conf's */
 };
+enum lg_status job_bounces_import_body(const struct job_bounces_opts *opts, struct store *s,
+				       const char *name, const char *data, size_t len, int want,
+				       struct job_bounces_file *f, struct lg_err *err);
 enum lg_status job_bounces_import(const struct job_bounces_opts *opts,
 				  struct job_import_report *rep, struct lg_err *err);
 
@@ -631,9 +649,17 @@ struct job_events_opts {
 	job_notice_fn *notice;    /* may be NULL */
 	job_events_done_fn *done; /* may be NULL */
 	void *arg;                /* notice's and done's */
+	struct verify_ctx *ctx;   /* job_events_import_body's (borrowed); NULL: conf's */
 };
 enum lg_status job_events_import(const struct job_events_opts *opts, struct job_import_report *rep,
 				 struct lg_err *err);
+/* One NDJSON body already in memory (a request's) imported on s the same
+ * way, in its own transaction (opts.db, files, n and done unused); a body
+ * that is not NDJSON is LG_EDATA and nothing is imported.  Its counts
+ * into f. */
+enum lg_status job_events_import_body(const struct job_events_opts *opts, struct store *s,
+				      const char *name, const char *data, size_t len,
+				      struct job_events_file *f, struct lg_err *err);
 
 /*
  * ---- qualify.c: qualify, decide, the rejection report and the funnel ----

@@ -46,9 +46,11 @@ const char *esp_auth_name(enum esp_auth a);
  * What the webhook routes check requests with: the [esp] section of the
  * configuration (conf/ fills it; see leadgate(1), FILES).  The strings are
  * borrowed from whoever filled it; NULL means not configured.  A route
- * whose credentials are not configured refuses every request, except
- * SendGrid's, which accepts unsigned posts when no public key is given (a
- * signed event webhook is an option SendGrid's users turn on).
+ * whose credentials are not configured refuses every request that has no
+ * API key of the scope bounces, SendGrid's included: the service
+ * authenticates every route, so unsigned SendGrid posts come in only
+ * through a proxy that holds a key (a signed event webhook is an option
+ * SendGrid's users turn on).
  */
 struct esp_policy {
 	const char *mailgun_signing_key; /* Mailgun's "HTTP webhook signing key" */

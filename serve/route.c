@@ -27,6 +27,21 @@ const struct serve_route serve_routes[] = {
 	{"GET", "/v1/lists/{name}/gate", JOB_SCOPE_LISTS, serve_list_gate, 0},
 	{"GET", "/v1/lists/{name}/export", JOB_SCOPE_LISTS, serve_list_export, 0},
 	{"GET", "/metrics", JOB_SCOPE_ADMIN, serve_metrics_get, 0},
+	/* push.c: the webhooks check their own credentials, or a key */
+	{"POST", "/v1/bounces/ses", SERVE_PUBLIC, serve_bounces_ses, SERVE_PUSH_BODY},
+	{"POST", "/v1/bounces/sendgrid", SERVE_PUBLIC, serve_bounces_sendgrid, SERVE_PUSH_BODY},
+	{"POST", "/v1/bounces/mailgun", SERVE_PUBLIC, serve_bounces_mailgun, SERVE_PUSH_BODY},
+	{"POST", "/v1/bounces/postmark", SERVE_PUBLIC, serve_bounces_postmark, SERVE_PUSH_BODY},
+	{"GET", "/v1/bounces/ses/subscriptions", JOB_SCOPE_ADMIN, serve_ses_subscriptions, 0},
+	{"POST", "/v1/events", JOB_SCOPE_EVENTS, serve_events_post, SERVE_PUSH_BODY},
+	/* contacts.c */
+	{"GET", "/v1/contacts/{email}", JOB_SCOPE_LEADS, serve_contact, 0},
+	{"GET", "/v1/contacts/{email}/qualify", JOB_SCOPE_LEADS, serve_contact_qualify, 0},
+	{"GET", "/v1/contacts/{email}/score", JOB_SCOPE_LEADS, serve_contact_score, 0},
+	{"POST", "/v1/contacts/{email}/evidence", JOB_SCOPE_LEADS, serve_contact_evidence,
+	 SERVE_SMALL_BODY},
+	{"POST", "/v1/contacts/{email}/decision", JOB_SCOPE_LEADS, serve_contact_decision,
+	 SERVE_SMALL_BODY},
 };
 const size_t serve_nroutes = sizeof(serve_routes) / sizeof(*serve_routes);
 

@@ -38,6 +38,7 @@ struct serve_conf {
 void serve_conf_init(struct serve_conf *c);
 
 struct conf;
+struct esp_policy;
 
 /* What `leadgate serve` was given. */
 struct serve_opts {
@@ -49,6 +50,9 @@ struct serve_opts {
 	const char *tls_cert;    /* --tls-cert, --tls-key: over conf's, or NULL */
 	const char *tls_key;
 	const char *metrics_listen; /* ADDR:PORT serving /metrics without a key; NULL: none */
+	/* [esp] with its secrets read (conf_esp_policy): the bounce webhooks'
+	 * credentials; borrowed for the run; NULL: none configured. */
+	const struct esp_policy *esp;
 };
 
 /*

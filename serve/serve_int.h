@@ -167,6 +167,38 @@ void serve_list_gate(struct serve_req *r);   /* lists.c: GET /v1/lists/{name}/ga
 void serve_list_export(struct serve_req *r); /* lists.c: GET /v1/lists/{name}/export */
 void serve_metrics_get(struct serve_req *r); /* metrics.c: GET /metrics */
 
+/* ---- push.c: the bounce webhooks and the event import ---- */
+/* An API key's check for scope, as the table's routes have it (401, 403,
+ * 429); for a public route that takes a key as one of its ways in.  False
+ * when it answered. */
+bool serve_req_authorize(struct serve_req *r, unsigned scope);
+/* What a 401 answer asks for (WWW-Authenticate; static): "Bearer"
+ * unless said here. */
+void serve_req_challenge(struct serve_req *r, const char *challenge);
+/* A request header's value (name in any case), or NULL; borrowed. */
+const char *serve_req_get_header(const struct serve_req *r, const char *name);
+/* The webhooks' state: [esp] (esp borrowed for the run; NULL: nothing
+ * configured), the Mailgun tokens seen, the SNS subscription messages. */
+struct esp_policy;
+struct serve_push;
+struct serve_push *serve_push_new(const struct esp_policy *esp);
+void serve_push_free(struct serve_push *p);
+struct serve_push *serve_push_of(struct serve *s);
+#define SERVE_PUSH_BODY (32u << 20) /* a webhook's or an event batch's body cap */
+void serve_bounces_ses(struct serve_req *r);
+void serve_bounces_sendgrid(struct serve_req *r);
+void serve_bounces_mailgun(struct serve_req *r);
+void serve_bounces_postmark(struct serve_req *r);
+void serve_ses_subscriptions(struct serve_req *r);
+void serve_events_post(struct serve_req *r);
+
+/* ---- contacts.c: one contact's views (scope leads) ---- */
+void serve_contact(struct serve_req *r);          /* GET /v1/contacts/{email} */
+void serve_contact_qualify(struct serve_req *r);  /* GET .../qualify */
+void serve_contact_score(struct serve_req *r);    /* GET .../score */
+void serve_contact_evidence(struct serve_req *r); /* POST .../evidence */
+void serve_contact_decision(struct serve_req *r); /* POST .../decision */
+
 /* doc/openapi.json, compiled in (build/gen/openapi.c). */
 extern const char serve_openapi_json[];
 extern const size_t serve_openapi_json_len;

@@ -60,6 +60,7 @@ struct serve_req {
 	char key[JOB_KEY_NAME_MAX + 1]; /* the key's name, for the log */
 	struct lg_buf allow;            /* 405: the path's methods */
 	unsigned retry_after;           /* 429 */
+	const char *challenge;          /* 401's WWW-Authenticate (static); NULL: Bearer */
 	size_t max_body;
 	struct lg_buf body;
 	bool too_large;   /* the body went past max_body: dropped as it comes */
@@ -97,6 +98,7 @@ struct serve {
 	struct serve_req *waiting; /* requests parked by serve_wait */
 	struct serve_req *streams; /* streams parked by serve_stream_wait_fd */
 	struct job_keyring *keys;
+	struct serve_push *push;     /* the bounce webhooks' state (push.c) */
 	struct rate_bucket *buckets; /* one per key, by job_key.index */
 	size_t nbuckets;
 	bool keys_failing;               /* the last refresh failed (said once) */
@@ -199,6 +201,21 @@ const struct serve_opts *serve_options(struct serve *s)
 	return &s->o;
 }
 
+struct serve_push *serve_push_of(struct serve *s)
+{
+	return s->push;
+}
+
+void serve_req_challenge(struct serve_req *r, const char *challenge)
+{
+	r->challenge = challenge;
+}
+
+const char *serve_req_get_header(const struct serve_req *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
 struct verify_ctx *serve_verify_ctx(struct serve *s)
 {
 	return s->vctx;
@@ -226,7 +243,8 @@ static void answer_with(struct serve_req *r, unsigned status, const char *type,
 	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow.data);
 	if (status == MHD_HTTP_UNAUTHORIZED)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+					r->challenge ? r->challenge : "Bearer");
 	if (status == MHD_HTTP_TOO_MANY_REQUESTS) {
 		char secs[24];
 		snprintf(secs, sizeof(secs), "%u", r->retry_after);
@@ -422,7 +440,7 @@ static void keys_refresh(struct loop *l, void *arg)
 }
 
 /* Who calls, may they, and not too often?  False when it answered. */
-static bool authorize(struct serve_req *r)
+bool serve_req_authorize(struct serve_req *r, unsigned scope)
 {
 	struct serve *s = r->s;
 	const char *h = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
@@ -444,10 +462,10 @@ static bool authorize(struct serve_req *r)
 		return false;
 	}
 	snprintf(r->key, sizeof(r->key), "%s", k->name);
-	if (!job_scopes_allow(k->scopes, r->route->scope)) {
+	if (!job_scopes_allow(k->scopes, scope)) {
 		char need[128];
 		serve_error(r, MHD_HTTP_FORBIDDEN, "forbidden", "the key '%s' lacks the scope '%s'",
-			    k->name, job_scopes_name(r->route->scope, need, sizeof(need)));
+			    k->name, job_scopes_name(scope, need, sizeof(need)));
 		return false;
 	}
 	keys_sized(s);
@@ -481,7 +499,7 @@ static void request_begin(struct serve_req *r, const char *url)
 			serve_error(r, MHD_HTTP_NOT_FOUND, "not_found", "no such route");
 		return;
 	}
-	if (r->route->scope != SERVE_PUBLIC && !authorize(r))
+	if (r->route->scope != SERVE_PUBLIC && !serve_req_authorize(r, r->route->scope))
 		return;
 	r->max_body = r->route->max_body == SERVE_BODY_CONF ? (size_t)s->c.max_body
 							    : r->route->max_body;
@@ -928,6 +946,7 @@ static enum lg_status start(struct serve *s, struct lg_err *err)
 	if ((st = dns_resolver_new(&s->dns, s->loop, &s->o.dns, err)) != LG_OK)
 		return st;
 	s->vctx = conf_verify_ctx(s->o.conf);
+	s->push = serve_push_new(s->o.esp);
 	struct io_col cols[1 + JOB_VERIFY_COLS] = {{"email", 5, IO_KIND_TEXT}};
 	memcpy(cols + 1, job_verify_cols, sizeof(job_verify_cols));
 	struct io_writer_opts wo = {IO_FORMAT_JSONL, ',', false, false, IO_GUARD_AUTO};
@@ -1044,6 +1063,7 @@ enum lg_status serve_run(const struct serve_opts *opts, struct lg_err *err)
 	io_writer_free(s->row_w);
 	lg_buf_release(&s->row);
 	verify_ctx_free(s->vctx);
+	serve_push_free(s->push);
 	dns_resolver_free(s->dns);
 	loop_free(s->loop);
 	job_keyring_close(s->keys);

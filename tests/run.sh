@@ -2,7 +2,8 @@
 # run.sh BUILD_DIR - run every unit test binary, then the end-to-end tests
 # of the built binary, the DNS tests against unbound on loopback and the
 # store tests (tests/store.sh), the scoring commands' (tests/scoring.sh),
-# the API keys' (tests/keys.sh), the HTTP API's (tests/serve.sh, tests/serve_lists.sh) and make
+# the API keys' (tests/keys.sh), the HTTP API's (tests/serve.sh,
+# tests/serve_lists.sh), what is pushed to it (tests/serve_push.sh) and make
 # install's (tests/install.sh);
 # print one closing line "suites: N passed, N failed".
 set -u
@@ -27,6 +28,8 @@ echo "== tests/serve.sh $b/leadgate"
 if sh tests/serve.sh "$b/leadgate"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: tests/serve.sh"; fi
 echo "== tests/serve_lists.sh $b/leadgate"
 if sh tests/serve_lists.sh "$b/leadgate"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: tests/serve_lists.sh"; fi
+echo "== tests/serve_push.sh $b/leadgate"
+if sh tests/serve_push.sh "$b/leadgate"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: tests/serve_push.sh"; fi
 echo "== tests/install.sh $b"
 if sh tests/install.sh "$b"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: tests/install.sh"; fi
 echo

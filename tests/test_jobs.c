@@ -1578,6 +1578,61 @@ static void test_lists_job(void **state)
 	conf_release(&c);
 }
 
+/* A body in memory (a webhook's): imported in its own transaction, an
+ * event posted again counts once, and a body of another provider's
+ * format, or events that are not NDJSON, are refused whole. */
+static void test_import_body(void **state)
+{
+	(void)state;
+	struct conf c;
+	conf_init(&c);
+	char db[320];
+	snprintf(db, sizeof(db), "%s/%u-body.db", tmpdir, ++dbseq);
+	struct store *s = NULL;
+	struct lg_err e = {{0}};
+	assert_int_equal(store_open(&s, db, STORE_CREATE, &e), LG_OK);
+
+	const char *sg = "[{\"email\":\"gone@example.org\",\"event\":\"bounce\","
+			 "\"type\":\"bounce\",\"status\":\"5.1.1\",\"reason\":\"550 5.1.1 "
+			 "no such user\",\"timestamp\":1700000000,\"sg_event_id\":\"e1\"}]";
+	struct job_bounces_opts o = {.conf = &c, .now = T0};
+	struct job_bounces_file f;
+	assert_int_equal(job_bounces_import_body(&o, s, "post", sg, strlen(sg), BOUNCE_FMT_POSTMARK,
+						 &f, &e),
+			 LG_EDATA);
+	assert_non_null(strstr(e.msg, "not a postmark webhook's body"));
+	/* refused whole: the event is new when it comes the right way */
+	assert_int_equal(job_bounces_import_body(&o, s, "post", sg, strlen(sg), BOUNCE_FMT_SENDGRID,
+						 &f, &e),
+			 LG_OK);
+	assert_string_equal(f.format, "sendgrid");
+	assert_int_equal(f.added, 1);
+	assert_int_equal(f.by_type[BOUNCE_HARD], 1);
+	assert_int_equal(f.suppressed, 1);
+	assert_int_equal(job_bounces_import_body(&o, s, "post", sg, strlen(sg), -1, &f, &e), LG_OK);
+	assert_int_equal(f.added, 0);
+	assert_int_equal(f.dup, 1);
+
+	const char *ev = "{\"event_id\":\"x1\",\"email\":\"ann@acme-soft.com\","
+			 "\"type\":\"demo_request\",\"occurred_at\":\"2025-11-01T09:00:00Z\"}\n"
+			 "not an event\n";
+	const char *csv = "event_id,email,type,occurred_at\n"
+			  "x2,ann@acme-soft.com,demo_request,2025-11-01T09:00:00Z\n";
+	struct job_events_opts eo = {.conf = &c, .now = T0};
+	struct job_events_file ef;
+	assert_int_equal(job_events_import_body(&eo, s, "post", csv, strlen(csv), &ef, &e),
+			 LG_EDATA);
+	assert_int_equal(job_events_import_body(&eo, s, "post", ev, strlen(ev), &ef, &e), LG_OK);
+	assert_true(ef.ndjson);
+	assert_int_equal(ef.added, 1);
+	assert_int_equal(ef.bad, 1);
+	assert_int_equal(job_events_import_body(&eo, s, "post", ev, strlen(ev), &ef, &e), LG_OK);
+	assert_int_equal(ef.added, 0);
+	assert_int_equal(ef.dup, 1);
+	store_close(s);
+	conf_release(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1600,6 +1655,7 @@ int main(void)
 		cmocka_unit_test(test_lead_format),
 		cmocka_unit_test(test_qualify_jobs),
 		cmocka_unit_test(test_lists_job),
+		cmocka_unit_test(test_import_body),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

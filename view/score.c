@@ -298,3 +298,43 @@ void view_funnel_text(FILE *f, const struct job_funnel *F, bool given)
 				step[i], F->moved[i], F->start[i], reached[i],
 				SCORING_FUNNEL_START_MIN, SCORING_FUNNEL_MOVED_MIN, unobserved);
 }
+
+json_t *view_evidence(const struct job_evidence *ev, const struct job_evidence_report *rep)
+{
+	json_t *o = json_object();
+	char until[32];
+	json_object_set_new(o, "address", str(rep->address));
+	json_object_set_new(o, "framework", str(rep->framework));
+	json_object_set_new(o, "criterion", str(rep->criterion));
+	json_object_set_new(o, "status", str(ev->status));
+	json_object_set_new(o, "confidence", fig(ev->confidence, 2));
+	json_object_set_new(o, "source", str(ev->source));
+	if (ev->valid_until) {
+		lg_time_format(ev->valid_until, until, sizeof(until));
+		json_object_set_new(o, "valid_until", str(until));
+	} else {
+		json_object_set_new(o, "valid_until", json_null());
+	}
+	json_object_set_new(o, "note", ev->note ? str(ev->note) : json_null());
+	return o;
+}
+
+json_t *view_decision(const struct job_decision *dec, const struct job_decide_result *d)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "address", str(d->address));
+	json_object_set_new(o, "decision", str(dec->what));
+	json_object_set_new(o, "reason", dec->reason ? str(dec->reason) : json_null());
+	json_object_set_new(o, "by", str(dec->by));
+	json_object_set_new(o, "from", str(scoring_stage_name(d->from)));
+	json_object_set_new(o, "to", str(scoring_stage_name(dec->to)));
+	json_object_set_new(o, "refused", json_boolean(d->refused));
+	json_object_set_new(o, "moved", json_boolean(d->move));
+	json_object_set_new(o, "reverify", json_boolean(d->bad_data));
+	json_object_set_new(o, "score", fig(d->r.total, 2));
+	json_object_set_new(o, "verify_status", str(verify_status_name(d->status)));
+	json_object_set_new(o, "freshness", str(decay_class_name(d->r.freshness)));
+	json_object_set_new(o, "suppressed", json_boolean(d->suppressed));
+	json_object_set_new(o, "competitor", json_boolean(d->r.competitor));
+	return o;
+}

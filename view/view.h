@@ -42,6 +42,14 @@ void view_list_show_text(FILE *f, const struct conf *c, const struct store_list_
  * drop it (taken). */
 void view_write_line(FILE *f, json_t *o);
 
+/* ---- import.c: the imports' counts ---- */
+
+/* What importing one file (or one posted body; file names it) added
+ * (`bounces import --format json`, `events import --format json`, and the
+ * service's POST /v1/bounces/..., /v1/events): a line per file. */
+json_t *view_bounces_file(const char *file, const struct job_bounces_file *f);
+json_t *view_events_file(const char *file, const struct job_events_file *f);
+
 /* ---- score.c: the scoring jobs' results (text: as the program prints it) ---- */
 
 /* One contact's score explained (`score --explain`): every contribution,
@@ -52,6 +60,11 @@ void view_explain_text(FILE *f, const struct conf *c, const char *address,
 /* A contact's checklist and what blocks SQL (`qualify`). */
 json_t *view_qualify(const struct conf *c, const struct job_qualify_result *q);
 void view_qualify_text(FILE *f, const struct conf *c, const struct job_qualify_result *q);
+/* A piece of evidence recorded (`evidence add --format json`). */
+json_t *view_evidence(const struct job_evidence *ev, const struct job_evidence_report *rep);
+/* A rep's decision and what it did (`decide --format json`): refused
+ * when the contact is not eligible (nothing recorded). */
+json_t *view_decision(const struct job_decision *dec, const struct job_decide_result *d);
 /* The rejection report (`report rejections`). */
 json_t *view_rejections(const struct job_rejections *t);
 void view_rejections_text(FILE *f, const struct job_rejections *t);

@@ -1,0 +1,316 @@
+/*
+ * contacts.c - one contact, as the scoring commands see it:
+ * GET /v1/contacts/{email}/qualify (`leadgate qualify EMAIL --format
+ * json`), GET /v1/contacts/{email}/score (`score --explain EMAIL --format
+ * jsonl`) and GET /v1/contacts/{email}, the two together.  The same jobs
+ * build them (job_qualify, job_score_explain) and the same views
+ * (view_qualify, view_explain) write them, to the same bytes.  The
+ * address is percent-decoded (libmicrohttpd decodes the path) and names
+ * the contact by its key, whatever its spelling, as on the command line.
+ */
+#include "serve_int.h"
+#include "decay/decay.h"
+#include "jobs/jobs.h"
+#include "store/store.h"
+#include "view/view.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define EMAIL_MAX 512
+
+/* The {email} segment, NUL-terminated into buf; false (answered 404)
+ * when it is too long to be an address. */
+static bool email_of(struct serve_req *r, char *buf, size_t size)
+{
+	const struct serve_params *p = serve_req_params(r);
+	if (!p->n || p->v[0].len >= size) {
+		serve_error(r, 404, "contact_not_found", "no such contact");
+		return false;
+	}
+	memcpy(buf, p->v[0].s, p->v[0].len);
+	buf[p->v[0].len] = '\0';
+	return true;
+}
+
+/* Answer a view as the command line writes it with --format json: one
+ * compact line (view_write_line's flags). */
+static void answer_view(struct serve_req *r, json_t *o)
+{
+	char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
+	json_decref(o);
+	if (!s)
+		lg_die_oom(0);
+	size_t n = strlen(s);
+	char *line = lg_xmalloc(n + 2);
+	memcpy(line, s, n);
+	line[n] = '\n';
+	line[n + 1] = '\0';
+	free(s);
+	serve_body(r, 200, "application/json", line, n + 1);
+	free(line);
+}
+
+/* A job's failure: 404 for a contact the store does not have. */
+static void answer_failure(struct serve_req *r, enum lg_status st, const struct lg_err *err)
+{
+	if (st == LG_ENOINPUT) {
+		serve_error(r, 404, "contact_not_found", "no such contact in the store");
+		return;
+	}
+	fprintf(stderr, "leadgate: serve: a contact's view: %s\n",
+		err->msg[0] ? err->msg : lg_strerror(st));
+	serve_error(r, 503, "unavailable", "the store cannot answer now; try again");
+}
+
+static enum lg_status qualify(struct serve_req *r, const char *email, json_t **out,
+			      struct lg_err *err)
+{
+	struct serve *s = serve_req_server(r);
+	const struct conf *conf = serve_options(s)->conf;
+	struct job_lead_opts o = {
+		.conf = conf,
+		.db = store_path(serve_store(s)),
+		.email = email,
+		.now = serve_req_now(r),
+	};
+	struct job_qualify_result *q = lg_xcalloc(1, sizeof(*q));
+	enum lg_status st = job_qualify(&o, NULL, q, err);
+	if (st == LG_OK)
+		*out = view_qualify(conf, q);
+	free(q);
+	return st;
+}
+
+static void on_explain(void *arg, const char *address, const struct lead_scored *sc)
+{
+	json_t **out = arg;
+	if (!*out) /* one contact: the first is it */
+		*out = view_explain(address, sc);
+}
+
+static enum lg_status explain(struct serve_req *r, const char *email, json_t **out,
+			      struct lg_err *err)
+{
+	struct serve *s = serve_req_server(r);
+	struct job_score_opts o = {
+		.conf = serve_options(s)->conf,
+		.db = store_path(serve_store(s)),
+		.explain = email,
+		.format = IO_FORMAT_JSONL,
+		.now = serve_req_now(r),
+	};
+	struct job_score *j = NULL;
+	*out = NULL;
+	enum lg_status st = job_score_open(&j, &o, err);
+	if (st == LG_OK)
+		st = job_score_explain(j, on_explain, out, err);
+	job_score_close(j);
+	if (st == LG_OK && !*out)
+		st = lg_err_set(err, LG_ENOINPUT, "no such contact");
+	if (st != LG_OK) {
+		json_decref(*out);
+		*out = NULL;
+	}
+	return st;
+}
+
+void serve_contact_qualify(struct serve_req *r)
+{
+	char email[EMAIL_MAX];
+	struct lg_err err = {{0}};
+	json_t *v;
+	if (!email_of(r, email, sizeof(email)))
+		return;
+	enum lg_status st = qualify(r, email, &v, &err);
+	if (st != LG_OK)
+		answer_failure(r, st, &err);
+	else
+		answer_view(r, v);
+}
+
+void serve_contact_score(struct serve_req *r)
+{
+	char email[EMAIL_MAX];
+	struct lg_err err = {{0}};
+	json_t *v;
+	if (!email_of(r, email, sizeof(email)))
+		return;
+	enum lg_status st = explain(r, email, &v, &err);
+	if (st != LG_OK)
+		answer_failure(r, st, &err);
+	else
+		answer_view(r, v);
+}
+
+void serve_contact(struct serve_req *r)
+{
+	char email[EMAIL_MAX];
+	struct lg_err err = {{0}};
+	json_t *q = NULL, *e = NULL;
+	if (!email_of(r, email, sizeof(email)))
+		return;
+	enum lg_status st = qualify(r, email, &q, &err);
+	if (st == LG_OK)
+		st = explain(r, email, &e, &err);
+	if (st != LG_OK) {
+		json_decref(q);
+		answer_failure(r, st, &err);
+		return;
+	}
+	answer_view(r, json_pack("{s:o,s:o}", "qualify", q, "score", e));
+}
+
+/* The request's body as a JSON object; NULL when it is not one (the
+ * request answered 400).  Owned: json_decref. */
+static json_t *body_object(struct serve_req *r)
+{
+	size_t len;
+	const char *body = serve_req_body(r, &len);
+	json_error_t jerr;
+	json_t *j = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!j) {
+		serve_error(r, 400, "bad_request", "the body is not JSON: %s (line %d, column %d)",
+			    jerr.text, jerr.line, jerr.column);
+		return NULL;
+	}
+	if (!json_is_object(j)) {
+		json_decref(j);
+		serve_error(r, 400, "bad_request", "the body wants a JSON object");
+		return NULL;
+	}
+	return j;
+}
+
+/* A string member of o, or NULL when absent or null; *bad when present
+ * and of another type. */
+static const char *member(json_t *o, const char *name, bool *bad)
+{
+	json_t *v = json_object_get(o, name);
+	if (!v || json_is_null(v))
+		return NULL;
+	if (!json_is_string(v)) {
+		*bad = true;
+		return NULL;
+	}
+	return json_string_value(v);
+}
+
+static void lead_opts(struct serve_req *r, const char *email, struct job_lead_opts *o)
+{
+	struct serve *s = serve_req_server(r);
+	*o = (struct job_lead_opts){
+		.conf = serve_options(s)->conf,
+		.db = store_path(serve_store(s)),
+		.email = email,
+		.now = serve_req_now(r),
+	};
+}
+
+/* A job's refusal of what was asked (LG_EUSAGE: an unknown framework or
+ * criterion) is the request's fault: 400. */
+static void answer_job_failure(struct serve_req *r, enum lg_status st, const struct lg_err *err)
+{
+	if (st == LG_EUSAGE)
+		serve_error(r, 400, "bad_request", "%s", err->msg);
+	else
+		answer_failure(r, st, err);
+}
+
+void serve_contact_evidence(struct serve_req *r)
+{
+	char email[EMAIL_MAX], conf_buf[40];
+	struct lg_err err = {{0}};
+	if (!email_of(r, email, sizeof(email)))
+		return;
+	json_t *j = body_object(r);
+	if (!j)
+		return;
+	bool bad = false;
+	struct job_evidence ev = {
+		.framework = member(j, "framework", &bad),
+		.criterion = member(j, "criterion", &bad),
+		.status = member(j, "status", &bad),
+		.source = member(j, "source", &bad),
+		.note = member(j, "note", &bad),
+	};
+	const char *until = member(j, "valid_until", &bad);
+	/* confidence: a number, as JSON writes it, or a string as the
+	 * command line takes it */
+	json_t *c = json_object_get(j, "confidence");
+	const char *confidence = NULL;
+	if (json_is_number(c)) {
+		snprintf(conf_buf, sizeof(conf_buf), "%.17g", json_number_value(c));
+		confidence = conf_buf;
+	} else if (json_is_string(c)) {
+		confidence = json_string_value(c);
+	} else if (c && !json_is_null(c)) {
+		bad = true;
+	}
+	enum lg_status st = LG_OK;
+	if (bad)
+		serve_error(r, 400, "bad_request",
+			    "framework, criterion, status, source, valid_until and note are "
+			    "strings; confidence a number");
+	else if ((st = job_evidence_parse(&ev, confidence, until, &err)) != LG_OK)
+		serve_error(r, 400, "bad_request", "%s", err.msg);
+	if (bad || st != LG_OK) {
+		json_decref(j);
+		return;
+	}
+	struct job_lead_opts o;
+	struct job_evidence_report rep;
+	lead_opts(r, email, &o);
+	if ((st = job_evidence_add(&o, &ev, &rep, &err)) != LG_OK)
+		answer_job_failure(r, st, &err);
+	else
+		answer_view(r, view_evidence(&ev, &rep));
+	json_decref(j);
+}
+
+void serve_contact_decision(struct serve_req *r)
+{
+	char email[EMAIL_MAX];
+	struct lg_err err = {{0}};
+	if (!email_of(r, email, sizeof(email)))
+		return;
+	json_t *j = body_object(r);
+	if (!j)
+		return;
+	bool bad = false;
+	struct job_decision dec = {
+		.what = member(j, "decision", &bad),
+		.reason = member(j, "reason", &bad),
+		.note = member(j, "note", &bad),
+		.by = member(j, "by", &bad),
+	};
+	enum lg_status st = LG_OK;
+	if (bad || !dec.what)
+		serve_error(r, 400, "bad_request",
+			    "the body wants \"decision\" (accept, reject or recycle), and may "
+			    "have \"reason\", \"note\" and \"by\": strings");
+	else if ((st = job_decision_parse(&dec, &err)) != LG_OK)
+		serve_error(r, 400, "bad_request", "%s", err.msg);
+	if (bad || !dec.what || st != LG_OK) {
+		json_decref(j);
+		return;
+	}
+	struct job_lead_opts o;
+	struct job_decide_result d;
+	lead_opts(r, email, &o);
+	st = job_decide(&o, &dec, &d, &err);
+	if (st == LG_ETEMP)
+		serve_error(r, 409, "conflict", "the contact's stage changed meanwhile; try again");
+	else if (st != LG_OK)
+		answer_job_failure(r, st, &err);
+	else if (d.refused)
+		serve_error(r, 409, "not_eligible",
+			    "not accepted: the contact is not eligible (%s, %s%s%s); re-verify it "
+			    "first",
+			    verify_status_name(d.status), decay_class_name(d.r.freshness),
+			    d.suppressed ? ", suppressed" : "",
+			    d.r.competitor ? ", a competitor" : "");
+	else
+		answer_view(r, view_decision(&dec, &d));
+	json_decref(j);
+}

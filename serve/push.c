@@ -1,0 +1,342 @@
+/*
+ * push.c - what the mail providers and the event sources push:
+ * POST /v1/bounces/{ses,sendgrid,mailgun,postmark} (a bounce webhook,
+ * imported by the same code as `leadgate bounces import`, and as
+ * idempotent: an event posted twice counts once), the SNS subscription
+ * messages SES's route receives (GET /v1/bounces/ses/subscriptions shows
+ * them) and POST /v1/events (NDJSON, as `leadgate events import` reads
+ * it).  Each answers with the counts `... import --format json` prints.
+ *
+ * A webhook is authenticated the way its provider can (esp.h) or, for a
+ * proxy or a test, with an API key of the scope bounces; a route whose
+ * provider credentials are not configured takes only the key.  The routes
+ * are public in the table for that reason: the handler decides, before
+ * anything is imported.
+ */
+#include "serve_int.h"
+#include "bounce/bounce.h"
+#include "jobs/jobs.h"
+#include "serve/esp.h"
+#include "view/view.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Mailgun tokens remembered (each within the window is refused again):
+ * the last this many; one older than the window fails the window first. */
+#define TOKENS_MAX 4096
+/* SNS subscription messages kept for the operator (the newest). */
+#define SUBS_MAX 32
+#define SNS_URL_MAX 2048
+#define SNS_TOPIC_MAX 256
+
+struct token {
+	char s[ESP_MAILGUN_TOKEN_MAX];
+	int64_t at; /* when it was accepted */
+};
+
+struct sub {
+	enum esp_sns_type type;
+	char topic[SNS_TOPIC_MAX];
+	char url[SNS_URL_MAX];
+	bool url_ok;
+	int64_t at;
+};
+
+struct serve_push {
+	struct esp_policy esp; /* its strings borrowed from the caller's */
+	struct token *tokens;  /* a ring of TOKENS_MAX */
+	size_t ntokens, next_token;
+	struct sub subs[SUBS_MAX]; /* a ring */
+	size_t nsubs, next_sub;
+};
+
+struct serve_push *serve_push_new(const struct esp_policy *esp)
+{
+	struct serve_push *p = lg_xcalloc(1, sizeof(*p));
+	if (esp)
+		p->esp = *esp;
+	else
+		esp_policy_init(&p->esp);
+	p->tokens = lg_xcalloc(TOKENS_MAX, sizeof(*p->tokens));
+	return p;
+}
+
+void serve_push_free(struct serve_push *p)
+{
+	if (!p)
+		return;
+	free(p->tokens);
+	free(p);
+}
+
+/* Was this Mailgun token accepted within the window? */
+static bool token_seen(const struct serve_push *p, const char *tok, int64_t now)
+{
+	for (size_t i = 0; i < p->ntokens; i++)
+		if (now - p->tokens[i].at <= 2 * p->esp.window && !strcmp(p->tokens[i].s, tok))
+			return true;
+	return false;
+}
+
+static void token_keep(struct serve_push *p, const char *tok, int64_t now)
+{
+	struct token *t = &p->tokens[p->next_token];
+	snprintf(t->s, sizeof(t->s), "%s", tok);
+	t->at = now;
+	p->next_token = (p->next_token + 1) % TOKENS_MAX;
+	if (p->ntokens < TOKENS_MAX)
+		p->ntokens++;
+}
+
+/* The providers, in the order of the routes. */
+enum esp_kind { ESP_SES, ESP_SENDGRID, ESP_MAILGUN, ESP_POSTMARK };
+
+static const struct {
+	const char *name;
+	enum bounce_format format;
+	const char *route; /* the import run's name, and the view's "file" */
+} esps[] = {
+	[ESP_SES] = {"ses", BOUNCE_FMT_SES, "POST /v1/bounces/ses"},
+	[ESP_SENDGRID] = {"sendgrid", BOUNCE_FMT_SENDGRID, "POST /v1/bounces/sendgrid"},
+	[ESP_MAILGUN] = {"mailgun", BOUNCE_FMT_MAILGUN, "POST /v1/bounces/mailgun"},
+	[ESP_POSTMARK] = {"postmark", BOUNCE_FMT_POSTMARK, "POST /v1/bounces/postmark"},
+};
+
+/* Answer 401 for what esp.h said of the credentials; false (answered)
+ * unless they are good. */
+static bool esp_ok(struct serve_req *r, enum esp_kind k, enum esp_auth a, int64_t window)
+{
+	switch (a) {
+	case ESP_AUTH_OK: return true;
+	case ESP_AUTH_MISSING:
+		serve_error(r, 401, "unauthorized",
+			    "no %s credentials and no API key: Authorization: Bearer KEY",
+			    esps[k].name);
+		return false;
+	case ESP_AUTH_STALE:
+		serve_error(r, 401, "unauthorized",
+			    "the %s signature's time is more than %lld s from now", esps[k].name,
+			    (long long)window);
+		return false;
+	case ESP_AUTH_BAD: break;
+	}
+	serve_error(r, 401, "unauthorized", "the %s credentials are wrong", esps[k].name);
+	return false;
+}
+
+/* Is the request from k, or from a holder of a key of the scope
+ * bounces?  False when it answered.  A Mailgun token into tok. */
+static bool push_auth(struct serve_req *r, enum esp_kind k, char *tok, size_t tok_size)
+{
+	struct serve_push *p = serve_push_of(serve_req_server(r));
+	const struct esp_policy *e = &p->esp;
+	const char *h = serve_req_get_header(r, "Authorization");
+	size_t len;
+	const char *body = serve_req_body(r, &len);
+	int64_t now = serve_req_now(r);
+
+	tok[0] = '\0';
+	if (h && strlen(h) >= 7 && lg_ascii_eq(h, 7, "Bearer ", 7))
+		return serve_req_authorize(r, JOB_SCOPE_BOUNCES);
+	/* SNS sends the credentials of the subscription's URL only when
+	 * asked by a Basic challenge (so do other clients of basic auth). */
+	if (k == ESP_SES || k == ESP_POSTMARK)
+		serve_req_challenge(r, "Basic realm=\"leadgate\", charset=\"UTF-8\"");
+	/* Not configured: nothing the provider could send is enough. */
+	bool configured = k == ESP_SES        ? e->ses_user != NULL
+			  : k == ESP_POSTMARK ? e->postmark_user != NULL
+			  : k == ESP_MAILGUN  ? e->mailgun_signing_key != NULL
+					      : e->sendgrid_public_key != NULL;
+	if (!configured) {
+		serve_error(r, 401, "unauthorized",
+			    "no %s credentials are configured ([esp]): an API key is needed: "
+			    "Authorization: Bearer KEY",
+			    esps[k].name);
+		return false;
+	}
+	enum esp_auth a;
+	switch (k) {
+	case ESP_SES: a = esp_basic_check(h, e->ses_user, e->ses_password); break;
+	case ESP_POSTMARK: a = esp_basic_check(h, e->postmark_user, e->postmark_password); break;
+	case ESP_MAILGUN:
+		a = esp_mailgun_check(body, len, e->mailgun_signing_key, now, e->window, tok,
+				      tok_size);
+		break;
+	case ESP_SENDGRID:
+	default:
+		a = esp_sendgrid_check(
+			body, len,
+			serve_req_get_header(r, "X-Twilio-Email-Event-Webhook-Signature"),
+			serve_req_get_header(r, "X-Twilio-Email-Event-Webhook-Timestamp"),
+			e->sendgrid_public_key, now, e->window);
+		break;
+	}
+	if (!esp_ok(r, k, a, e->window))
+		return false;
+	if (tok[0] && token_seen(p, tok, now)) {
+		serve_error(r, 409, "replayed",
+			    "this Mailgun token was accepted before: the request is a replay");
+		return false;
+	}
+	return true;
+}
+
+/* s as a JSON string; null when it is not UTF-8 (a topic or URL cut
+ * short in the middle of a character). */
+static json_t *str(const char *s)
+{
+	json_t *j = json_string(s);
+	return j ? j : json_null();
+}
+
+/* A subscription message as the routes show it. */
+static json_t *sub_view(const struct sub *s, bool with_time)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "type", str(esp_sns_type_name(s->type)));
+	json_object_set_new(o, "topic_arn", str(s->topic));
+	json_object_set_new(o, "subscribe_url", str(s->url));
+	json_object_set_new(o, "url_is_sns", json_boolean(s->url_ok));
+	json_object_set_new(o, "confirmed", json_false());
+	if (with_time) {
+		char at[32];
+		lg_time_format(s->at, at, sizeof(at));
+		json_object_set_new(o, "received_at", str(at));
+	}
+	return o;
+}
+
+/* An SNS subscription message: kept for the operator and said in the
+ * log.  The URL is not fetched. */
+static void sns_record(struct serve_req *r, enum esp_sns_type t, const char *url, bool url_ok)
+{
+	struct serve_push *p = serve_push_of(serve_req_server(r));
+	size_t len;
+	const char *body = serve_req_body(r, &len);
+	struct sub *s = &p->subs[p->next_sub];
+	memset(s, 0, sizeof(*s));
+	s->type = t;
+	s->at = serve_req_now(r);
+	s->url_ok = url_ok;
+	snprintf(s->url, sizeof(s->url), "%s", url);
+	json_t *j = json_loadb(body, len, 0, NULL);
+	const char *topic = json_string_value(json_object_get(j, "TopicArn"));
+	snprintf(s->topic, sizeof(s->topic), "%s", topic ? topic : "");
+	json_decref(j);
+	p->next_sub = (p->next_sub + 1) % SUBS_MAX;
+	if (p->nsubs < SUBS_MAX)
+		p->nsubs++;
+	if (t == ESP_SNS_SUBSCRIBE)
+		fprintf(stderr,
+			"leadgate: serve: SNS subscription confirmation for topic '%s'%s: to "
+			"confirm it, visit %s\n",
+			s->topic, url_ok ? "" : " (its URL is not on an SNS host)", s->url);
+	else
+		fprintf(stderr, "leadgate: serve: SNS unsubscribe confirmation for topic '%s'\n",
+			s->topic);
+	serve_json(r, 200, sub_view(s, false));
+}
+
+static void push_bounces(struct serve_req *r, enum esp_kind k)
+{
+	struct serve *s = serve_req_server(r);
+	char tok[ESP_MAILGUN_TOKEN_MAX];
+	size_t len;
+	const char *body = serve_req_body(r, &len);
+
+	if (!push_auth(r, k, tok, sizeof(tok)))
+		return;
+	if (k == ESP_SES) {
+		char url[SNS_URL_MAX];
+		bool url_ok;
+		enum esp_sns_type t = esp_sns_classify(body, len, url, sizeof(url), &url_ok);
+		if (t == ESP_SNS_SUBSCRIBE || t == ESP_SNS_UNSUBSCRIBE) {
+			sns_record(r, t, url, url_ok);
+			return;
+		}
+	}
+	struct job_bounces_opts o = {
+		.conf = serve_options(s)->conf,
+		.now = serve_req_now(r),
+		.ctx = serve_verify_ctx(s),
+	};
+	struct job_bounces_file f;
+	struct lg_err err = {{0}};
+	enum lg_status st = job_bounces_import_body(&o, serve_store(s), esps[k].route, body, len,
+						    (int)esps[k].format, &f, &err);
+	if (st == LG_EDATA) {
+		serve_error(r, 400, "bad_request", "%s", err.msg);
+		return;
+	}
+	if (st != LG_OK) {
+		fprintf(stderr, "leadgate: serve: %s: %s\n", esps[k].route, err.msg);
+		serve_error(r, 503, "unavailable",
+			    "the store cannot take the events now; try again");
+		return;
+	}
+	/* Kept once imported: a retry of a post that failed is no replay. */
+	if (tok[0])
+		token_keep(serve_push_of(s), tok, o.now);
+	serve_json(r, 200, view_bounces_file(esps[k].route, &f));
+}
+
+void serve_bounces_ses(struct serve_req *r)
+{
+	push_bounces(r, ESP_SES);
+}
+
+void serve_bounces_sendgrid(struct serve_req *r)
+{
+	push_bounces(r, ESP_SENDGRID);
+}
+
+void serve_bounces_mailgun(struct serve_req *r)
+{
+	push_bounces(r, ESP_MAILGUN);
+}
+
+void serve_bounces_postmark(struct serve_req *r)
+{
+	push_bounces(r, ESP_POSTMARK);
+}
+
+void serve_ses_subscriptions(struct serve_req *r)
+{
+	struct serve_push *p = serve_push_of(serve_req_server(r));
+	json_t *a = json_array();
+	/* Newest first. */
+	for (size_t i = 0; i < p->nsubs; i++) {
+		const struct sub *s = &p->subs[(p->next_sub + SUBS_MAX - 1 - i) % SUBS_MAX];
+		json_array_append_new(a, sub_view(s, true));
+	}
+	serve_json(r, 200, json_pack("{s:o}", "subscriptions", a));
+}
+
+void serve_events_post(struct serve_req *r)
+{
+	struct serve *s = serve_req_server(r);
+	size_t len;
+	const char *body = serve_req_body(r, &len);
+	struct job_events_opts o = {
+		.conf = serve_options(s)->conf,
+		.now = serve_req_now(r),
+		.ctx = serve_verify_ctx(s),
+	};
+	struct job_events_file f;
+	struct lg_err err = {{0}};
+	enum lg_status st = job_events_import_body(&o, serve_store(s), "POST /v1/events", body, len,
+						   &f, &err);
+	if (st == LG_EDATA) {
+		serve_error(r, 400, "bad_request", "%s", err.msg);
+		return;
+	}
+	if (st != LG_OK) {
+		fprintf(stderr, "leadgate: serve: POST /v1/events: %s\n", err.msg);
+		serve_error(r, 503, "unavailable",
+			    "the store cannot take the events now; try again");
+		return;
+	}
+	serve_json(r, 200, view_events_file("POST /v1/events", &f));
+}
