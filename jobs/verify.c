@@ -695,6 +695,12 @@ enum lg_status job_verify_poll(struct job_verify *j, bool wait, bool *done, stru
 	switch (j->phase) {
 	case READING: return j->dns ? step_dns(j, wait, DRAIN_STEP, err) : LG_OK;
 	case DRAINING:
+		/* Rows whose answers came in a step that drained only
+		 * DRAIN_STEP of them (feed's, or a poll while reading) are
+		 * ready: written first, without waiting for a lookup there may
+		 * no longer be. */
+		if (j->waiting && (st = drain(j, SIZE_MAX, err)) != LG_OK)
+			return st;
 		if (j->waiting) {
 			if (!dns_resolver_busy(j->dns))
 				BUG("a row waiting for DNS has a lookup in flight");

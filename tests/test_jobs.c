@@ -28,6 +28,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -357,6 +360,70 @@ static enum lg_status run_job(const struct conf *c, const char *in, const char *
 	close(fd);
 	close(ofd);
 	return st;
+}
+
+/*
+ * Rows that wait behind a slow domain are written in input order; when
+ * its answer comes while the job still reads, a poll writes DRAIN_STEP
+ * of them (512).  The rest are ready too, and once the input is read a
+ * poll must write them, though no lookup is in flight any more.  The
+ * domain's server is a socket of this test that never answers: its
+ * lookup ends at the timeout (1 s), long after the rows are spooled.
+ */
+static void test_verify_job_drain_after_partial(void **state)
+{
+	(void)state;
+	struct conf c;
+	struct lg_err e = {{0}};
+	conf_init(&c);
+	int silent = socket(AF_INET, SOCK_DGRAM, 0);
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t sl = sizeof(sa);
+	assert_int_equal(bind(silent, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(getsockname(silent, (struct sockaddr *)&sa, &sl), 0);
+	char servers[64];
+	snprintf(servers, sizeof(servers), "127.0.0.1:%u", ntohs(sa.sin_port));
+
+	struct lg_buf text = LG_BUF_INIT;
+	lg_buf_adds(&text, "email\nann@slowmail-test.com\n");
+	for (int i = 0; i < 1500; i++)
+		lg_buf_adds(&text, "no address\n"); /* no lookup: they only wait */
+	char in[320], out[320];
+	write_file(in, sizeof(in), "partial.csv", text.data);
+	lg_buf_release(&text);
+	snprintf(out, sizeof(out), "%s/%u-out.csv", tmpdir, ++dbseq);
+	int fd = open(in, O_RDONLY), ofd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0 && ofd >= 0);
+	struct job_verify_opts o = {
+		.conf = &c,
+		.in = fd,
+		.in_name = in,
+		.skip_lines = -1,
+		.dns = {.servers = servers, .timeout_ms = 1000, .tries = 1},
+		.now = T0,
+	};
+	struct job_verify *j = NULL;
+	assert_int_equal(job_verify_open(&j, &o, &e), LG_OK);
+	job_verify_start(j, ofd, out, NULL);
+	const struct job_verify_report *rep = job_verify_report(j);
+	bool eof = false, done = false;
+	assert_int_equal(job_verify_feed(j, 1501, &eof, &e), LG_OK); /* every row, not eof */
+	assert_false(eof);
+	assert_int_equal(rep->rows, 0); /* all behind the first */
+	while (rep->rows == 0)          /* still reading: the answer, and a part of the rows */
+		assert_int_equal(job_verify_poll(j, true, &done, &e), LG_OK);
+	assert_true(rep->rows < 1501);
+	assert_int_equal(job_verify_feed(j, SIZE_MAX, &eof, &e), LG_OK);
+	assert_true(eof);
+	while (!done)
+		assert_int_equal(job_verify_poll(j, true, &done, &e), LG_OK);
+	assert_int_equal(rep->rows, 1501);
+	assert_int_equal(rep->by_reason[VERIFY_R_TIMEOUT], 1);
+	job_verify_close(j);
+	close(fd);
+	close(ofd);
+	close(silent);
+	conf_release(&c);
 }
 
 /* Every row comes out, in order, with its verdict; the ragged one is
@@ -1438,6 +1505,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_only),
 		cmocka_unit_test(test_side_by_side),
 		cmocka_unit_test(test_verify_job),
+		cmocka_unit_test(test_verify_job_drain_after_partial),
 		cmocka_unit_test(test_verify_job_list),
 		cmocka_unit_test(test_verify_jobs_side_by_side),
 		cmocka_unit_test(test_verify_job_no_email),
