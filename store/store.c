@@ -288,10 +288,12 @@ static const char *const migrations[] = {
 	" created_at INTEGER NOT NULL,"
 	" revoked_at INTEGER) STRICT;",
 	/* 9: the service's bulk jobs (store/jobs.c).  The counts are the
-	 * verify job's by status, kept as it goes, so that a status read
-	 * after a restart says what the last run had done. */
+	 * verify job's by status, written when its state changes, so that a
+	 * status read after a restart says what its last run had done.
+	 * AUTOINCREMENT: a removed job's id is never given to another (a
+	 * client may still hold it, and its files went with it). */
 	"CREATE TABLE jobs("
-	" id INTEGER PRIMARY KEY,"
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
 	" list TEXT,"
 	" state TEXT NOT NULL,"
 	" created_at INTEGER NOT NULL,"

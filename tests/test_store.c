@@ -779,6 +779,13 @@ static void test_jobs_kept(void **state)
 	got.id = 0;
 	assert_int_equal(store_job_get(s, id[1], copy_job, &got, &e), LG_OK);
 	assert_int_equal(got.id, 0); /* none */
+
+	/* A removed job's id is never given again. */
+	assert_int_equal(store_job_delete(s, id[2], &e), LG_OK);
+	struct store_job later = {.created_at = T0 + 9};
+	int64_t id_later;
+	assert_int_equal(store_job_add(s, &later, "/d.jobs", &id_later, &e), LG_OK);
+	assert_true(id_later > id[2]);
 	store_close(s);
 }
 
