@@ -255,11 +255,12 @@ static void run_save(struct serve_jobs *js, struct run *r, enum store_job_state 
 		say("job %lld: %s", (long long)r->id, err.msg);
 }
 
+/* What the job says of its input: its messages name it ("job ID:LINE"). */
 static void on_notice(void *arg, enum job_notice kind, const char *msg)
 {
-	struct run *r = arg;
+	(void)arg;
 	(void)kind;
-	say("%s: %s", r->name, msg);
+	say("%s", msg);
 }
 
 static void on_progress(void *arg, unsigned long rows, uint64_t bytes)

@@ -138,6 +138,7 @@ cmp -s "$t/job-list.csv" "$t/cli-list.csv" && ok "with a list, the results are v
 	notok "with a list, the results differ from verify --list's"
 req "the job says its list" 200 -H "$(auth "$k_jobs")" "$url/v1/jobs/$id"
 eq "list" "$(field list)" sample
+listed=$id
 # The lists' JSON views of both databases, less what names the input file
 "$lg" --db "$db" --now "$now" lists -f json >"$t/lists.srv" 2>&1
 "$lg" --db "$t/cli.db" --now "$now" lists -f json >"$t/lists.cli" 2>&1
@@ -147,12 +148,23 @@ req "a bad list name" 400 -H "$(auth "$k_jobs")" --data-binary @samples/contacts
 	"$url/v1/jobs?list=%0A"
 errcode bad_request
 
+# --- a list without an email column: the job fails, saying why ---------------
+printf 'Name,Company\nAnn,Acme\n' >"$t/noemail.csv"
+post "$t/noemail.csv"
+eq "a job of a list without addresses fails" "$(wait_done "$id")" failed
+req "a failed job" 200 -H "$(auth "$k_jobs")" "$url/v1/jobs/$id"
+case $(field error) in *email*) ok "its error says what is missing" ;;
+*) notok "its error: $(field error)" ;; esac
+req "results of a failed job" 409 -H "$(auth "$k_jobs")" "$url/v1/jobs/$id/results"
+errcode job_not_done
+req "DELETE a failed job" 204 -H "$(auth "$k_jobs")" -X DELETE "$url/v1/jobs/$id"
+
 # --- the list of jobs, errors, auth ------------------------------------------
 req "GET /v1/jobs" 200 -H "$(auth "$k_jobs")" "$url/v1/jobs"
-eq "newest first" "$(python3 -c 'import json,sys; print([j["id"] for j in json.load(open(sys.argv[1]))["jobs"]])' "$t/body")" "[$id, $plain]"
+eq "newest first" "$(python3 -c 'import json,sys; print([j["id"] for j in json.load(open(sys.argv[1]))["jobs"]])' "$t/body")" "[$listed, $plain]"
 req "GET /v1/jobs?limit=1" 200 -H "$(auth "$k_jobs")" "$url/v1/jobs?limit=1"
-eq "a full page says where to go on" "$(field next)" "$id"
-req "GET /v1/jobs?after=ID" 200 -H "$(auth "$k_jobs")" "$url/v1/jobs?after=$id&limit=1"
+eq "a full page says where to go on" "$(field next)" "$listed"
+req "GET /v1/jobs?after=ID" 200 -H "$(auth "$k_jobs")" "$url/v1/jobs?after=$listed&limit=1"
 eq "the next page" "$(python3 -c 'import json,sys; print([j["id"] for j in json.load(open(sys.argv[1]))["jobs"]])' "$t/body")" "[$plain]"
 req "a bad limit" 400 -H "$(auth "$k_jobs")" "$url/v1/jobs?limit=0"
 req "an unknown job" 404 -H "$(auth "$k_jobs")" "$url/v1/jobs/999"
@@ -220,8 +232,9 @@ post "$t/big.csv"
 j1=$id
 post samples/contacts.csv
 j2=$id
-seq 1 50 | xargs -P 50 -I N curl -s -o "$t/one.N" -w '%{http_code}\n' \
-	-H "$(auth "$k_verify")" -d '{"email":"jane.N@contoso.com"}' "$url/v1/verify" >"$t/codes"
+# (-I @@: a key is letters and digits, so no part of it is replaced)
+seq 1 50 | xargs -P 50 -I @@ curl -s -o "$t/one.@@" -w '%{http_code}\n' \
+	-H "$(auth "$k_verify")" -d '{"email":"jane.@@@contoso.com"}' "$url/v1/verify" >"$t/codes"
 eq "50 requests beside two jobs: all 200" "$(sort "$t/codes" | uniq -c | tr -s ' ')" " 50 200"
 python3 - "$t" >"$t/ones" <<'PY'
 import json, sys
