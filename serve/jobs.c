@@ -16,7 +16,9 @@
  * The runner: a loop timer feeds each running job FEED_ROWS rows and
  * lets its resolver work without waiting (the job has a loop of its own,
  * stepped with a zero timeout), so a request is never held longer than
- * one such slice.  The store has the jobs (schema 9); what a running job
+ * one such slice.  The job's loop's descriptor is watched by the
+ * server's, so a DNS reply gives the job its turn at once; the timer,
+ * every IDLE_MS while no job moves, serves its lookups' timeouts.  The store has the jobs (schema 9); what a running job
  * has done is kept in memory and written when its state changes, so the
  * runner adds no write per row to the server's connection.
  *
@@ -44,7 +46,7 @@
 #include <unistd.h>
 
 #define FEED_ROWS 256   /* rows a running job is fed in one turn of the loop */
-#define IDLE_MS 2       /* a turn's wait when no job moved (lookups in flight) */
+#define IDLE_MS 5       /* a turn's wait when no job moved: the jobs' DNS timers */
 #define LIST_DEFAULT 50 /* jobs a page of GET /v1/jobs holds, unless ?limit */
 #define LIST_MAX 1000
 
@@ -58,6 +60,7 @@ struct run {
 	char *path_csv, *path_jsonl; /* the .part files; owned */
 	char *name;                  /* "job ID", for messages; owned */
 	struct job_verify *jv;
+	struct loop *loop; /* its lookups', watched by the server's (loop_fd) */
 	bool eof;
 	uint64_t bytes; /* input read, as of the last row written */
 	double t0;      /* lg_now_mono() at its start */
@@ -211,7 +214,11 @@ static void tick_arm(struct serve_jobs *js, int64_t ms);
 
 static void run_free(struct run *r)
 {
-	job_verify_close(r->jv);
+	job_verify_close(r->jv); /* its resolver leaves r->loop first */
+	if (r->loop) {
+		loop_fd_del(serve_loop(r->js->s), loop_fd(r->loop));
+		loop_free(r->loop);
+	}
 	if (r->in >= 0)
 		close(r->in);
 	if (r->out_csv >= 0)
@@ -285,6 +292,22 @@ static int open_part(const char *path)
 	return fd;
 }
 
+static bool run_turn(struct serve_jobs *js, struct run *r);
+
+/* A reply for r's lookups: its turn now, not at the next tick. */
+static void run_ready(struct loop *l, int fd, unsigned events, void *arg)
+{
+	struct run *r = arg;
+	struct serve_jobs *js = r->js;
+	(void)events;
+	if (serve_stopping(js->s)) { /* left as it is; and no more woken by it */
+		loop_fd_del(l, fd);
+		return;
+	}
+	if (run_turn(js, r)) /* r may be gone */
+		tick_arm(js, 0);
+}
+
 /* Take job j (queued) in hand: its input opened, the verify job begun. */
 static enum lg_status run_start(struct serve_jobs *js, const struct store_job *j, struct lg_err *err)
 {
@@ -333,6 +356,18 @@ static enum lg_status run_start(struct serve_jobs *js, const struct store_job *j
 		.arg = r,
 		.nowait = true,
 	};
+	/* A loop of the job's own, so that its steps never run the server's
+	 * (whose timer this turn is); its descriptor in the server's wakes
+	 * the job when a reply comes. */
+	if ((st = loop_new(&r->loop, err)) != LG_OK)
+		return st;
+	if ((st = loop_fd_set(serve_loop(js->s), loop_fd(r->loop), LOOP_READ, run_ready, r, err)) !=
+	    LG_OK) {
+		loop_free(r->loop);
+		r->loop = NULL;
+		return st;
+	}
+	o.loop = r->loop;
 	if ((st = job_verify_open(&r->jv, &o, err)) != LG_OK)
 		return st;
 	r->out_csv = open_part(r->path_csv);
