@@ -562,7 +562,8 @@ static __attribute__((unused)) void by_hand(const char *path, const char *sql)
 /* Schema 8 added api_keys alone. */
 static __attribute__((unused)) void downgrade_to_v7(const char *path)
 {
-	by_hand(path, "BEGIN; DROP TABLE jobs; DROP TABLE api_keys; PRAGMA user_version = 7; COMMIT");
+	by_hand(path,
+		"BEGIN; DROP TABLE jobs; DROP TABLE api_keys; PRAGMA user_version = 7; COMMIT");
 }
 
 static __attribute__((unused)) void downgrade_to_v6(const char *path)
