@@ -174,6 +174,11 @@ unsigned loop_fd_events(const struct loop *l, int fd)
 	return fd >= 0 && (size_t)fd < l->nfds ? l->fds[fd].events : 0;
 }
 
+int loop_fd(const struct loop *l)
+{
+	return l->ep;
+}
+
 /* ---- timers: a binary min-heap of slots ---- */
 
 static bool before(const struct loop *l, uint32_t a, uint32_t b)

@@ -87,6 +87,10 @@ enum lg_status loop_fd_set(struct loop *l, int fd, unsigned events, loop_fd_fn *
 void loop_fd_del(struct loop *l, int fd);
 /* The interest fd is watched for, 0 if it is not. */
 unsigned loop_fd_events(const struct loop *l, int fd);
+/* l's own descriptor (its epoll's): readable while a descriptor l watches
+ * is ready, so that another loop can watch it and step l then (l's
+ * timers it does not show). */
+int loop_fd(const struct loop *l);
 
 /*
  * Call fn(l, arg) once, in the first step that finds the clock at or past

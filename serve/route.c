@@ -42,6 +42,12 @@ const struct serve_route serve_routes[] = {
 	 SERVE_SMALL_BODY},
 	{"POST", "/v1/contacts/{email}/decision", JOB_SCOPE_LEADS, serve_contact_decision,
 	 SERVE_SMALL_BODY},
+	/* bulk jobs (jobs.c) */
+	{"POST", "/v1/jobs", JOB_SCOPE_JOBS, serve_job_post, SERVE_BODY_STREAM},
+	{"GET", "/v1/jobs", JOB_SCOPE_JOBS, serve_job_list, 0},
+	{"GET", "/v1/jobs/{id}", JOB_SCOPE_JOBS, serve_job_get, 0},
+	{"DELETE", "/v1/jobs/{id}", JOB_SCOPE_JOBS, serve_job_delete, 0},
+	{"GET", "/v1/jobs/{id}/results", JOB_SCOPE_JOBS, serve_job_results, 0},
 };
 const size_t serve_nroutes = sizeof(serve_routes) / sizeof(*serve_routes);
 
@@ -123,6 +129,7 @@ void serve_conf_init(struct serve_conf *c)
 		.max_connections = 256,
 		.per_ip = 64,
 		.timeout = 30,
+		.max_jobs = 2,
 	};
 }
 

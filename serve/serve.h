@@ -34,6 +34,7 @@ struct serve_conf {
 	unsigned timeout;         /* seconds a connection may stay silent: 30 */
 	const char *tls_cert;     /* PEM files: HTTPS when both are set; NULL: HTTP */
 	const char *tls_key;
+	unsigned max_jobs; /* bulk jobs running at once: 2 */
 };
 void serve_conf_init(struct serve_conf *c);
 

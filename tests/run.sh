@@ -30,6 +30,8 @@ echo "== tests/serve_lists.sh $b/leadgate"
 if sh tests/serve_lists.sh "$b/leadgate"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: tests/serve_lists.sh"; fi
 echo "== tests/serve_push.sh $b/leadgate"
 if sh tests/serve_push.sh "$b/leadgate"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: tests/serve_push.sh"; fi
+echo "== tests/serve_jobs.sh $b/leadgate"
+if sh tests/serve_jobs.sh "$b/leadgate"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: tests/serve_jobs.sh"; fi
 echo "== tests/install.sh $b"
 if sh tests/install.sh "$b"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: tests/install.sh"; fi
 echo

@@ -300,6 +300,7 @@ static void test_serve_keys(void **state)
 	conf_init(&c);
 	assert_null(c.serve.listen);
 	assert_true(c.serve.max_body == (uint64_t)2 << 30);
+	assert_int_equal(c.serve.max_jobs, 2);
 	const char *text = "[serve]\n"
 			   "listen = unix:/run/leadgate.sock\n"
 			   "rate = 0.5\n"
@@ -307,7 +308,8 @@ static void test_serve_keys(void **state)
 			   "max_body = 64M\n"
 			   "max_connections = 10\n"
 			   "per_ip_connections = 0\n"
-			   "timeout = 5\n";
+			   "timeout = 5\n"
+			   "max_jobs = 7\n";
 	assert_int_equal(load(&c, text, &e), LG_OK);
 	assert_string_equal(c.serve.listen, "unix:/run/leadgate.sock");
 	assert_near(c.serve.rate, 0.5, 0);
@@ -316,6 +318,7 @@ static void test_serve_keys(void **state)
 	assert_int_equal(c.serve.max_connections, 10);
 	assert_int_equal(c.serve.per_ip, 0);
 	assert_int_equal(c.serve.timeout, 5);
+	assert_int_equal(c.serve.max_jobs, 7);
 	assert_int_equal(load(&c, "[serve]\nmax_body = 1000\n", &e), LG_OK);
 	assert_true(c.serve.max_body == 1000);
 
@@ -325,7 +328,8 @@ static void test_serve_keys(void **state)
 		"[serve]\nmax_body = 2T\n", "[serve]\nmax_body = 1025G\n",
 		"[serve]\nmax_body = K\n",  "[serve]\ntimeout = 0\n",
 		"[serve]\nlisten =\n",      "[serve]\nmax_connections = -1\n",
-		"[serve]\nthreads = 4\n",
+		"[serve]\nthreads = 4\n",   "[serve]\nmax_jobs = 0\n",
+		"[serve]\nmax_jobs = 65\n",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
 		assert_int_equal(load(&c, bad[i], &e), LG_ECONFIG);
@@ -660,7 +664,7 @@ static void test_shipped(void **state)
 		     strstr(line, "min_exported") || strstr(line, "listen =") ||
 		     strstr(line, "rate =") || strstr(line, "burst =") ||
 		     strstr(line, "max_body =") || strstr(line, "_connections =") ||
-		     strstr(line, "timeout =")))
+		     strstr(line, "timeout =") || strstr(line, "max_jobs =")))
 			lg_buf_adds(&on, line + 2);
 		else
 			lg_buf_adds(&on, line);
@@ -687,6 +691,7 @@ static void test_shipped(void **state)
 	assert_int_equal(c.serve.max_connections, def.serve.max_connections);
 	assert_int_equal(c.serve.per_ip, def.serve.per_ip);
 	assert_int_equal(c.serve.timeout, def.serve.timeout);
+	assert_int_equal(c.serve.max_jobs, def.serve.max_jobs);
 	lg_buf_release(&text);
 	lg_buf_release(&on);
 	conf_release(&c);

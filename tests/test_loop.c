@@ -120,6 +120,46 @@ static void test_fd_ready(void **state)
 	loop_free(l);
 }
 
+/* A loop inside another: the outer watches the inner's descriptor, which
+ * is readable while a descriptor of the inner is ready, and steps the
+ * inner then. */
+static void step_inner(struct loop *l, int fd, unsigned events, void *arg)
+{
+	(void)l;
+	(void)fd;
+	(void)events;
+	loop_step(arg, 0);
+}
+
+static void test_loop_in_loop(void **state)
+{
+	(void)state;
+	struct loop *outer = new_loop(NULL), *inner = new_loop(NULL);
+	struct lg_err err;
+	struct seen rd = {0};
+	int p[2];
+	char c;
+
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(loop_fd_set(inner, p[0], LOOP_READ, on_ready, &rd, &err), LG_OK);
+	assert_int_equal(loop_fd_set(outer, loop_fd(inner), LOOP_READ, step_inner, inner, &err),
+			 LG_OK);
+	assert_int_equal(loop_step(outer, 0), 0); /* nothing ready inside */
+	assert_int_equal(write(p[1], "x", 1), 1);
+	assert_int_equal(loop_step(outer, 0), 1);
+	assert_int_equal(rd.calls, 1);
+	assert_int_equal(rd.fd, p[0]);
+	assert_int_equal(read(p[0], &c, 1), 1);
+	assert_int_equal(loop_step(outer, 0), 0); /* read: nothing ready again */
+	assert_int_equal(rd.calls, 1);
+	loop_fd_del(outer, loop_fd(inner));
+	loop_fd_del(inner, p[0]);
+	close(p[0]);
+	close(p[1]);
+	loop_free(inner);
+	loop_free(outer);
+}
+
 /* Interest is what is reported: both, then read only, then the callback
  * and argument replaced. */
 static void test_fd_interest(void **state)
@@ -558,6 +598,7 @@ int main(void)
 		cmocka_unit_test(test_fd_callback_changes),
 		cmocka_unit_test(test_timer_callback_changes),
 		cmocka_unit_test(test_two_loops),
+		cmocka_unit_test(test_loop_in_loop),
 		cmocka_unit_test(test_system_clock),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
