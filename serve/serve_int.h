@@ -92,6 +92,13 @@ void serve_body(struct serve_req *r, unsigned status, const char *type, const ch
 void serve_error(struct serve_req *r, unsigned status, const char *code, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
+/* Headers the next answer carries besides its own (pairs: name, value,
+ * ..., NULL; borrowed until then, so static).  A Cache-Control among them
+ * takes the place of the default no-store. */
+void serve_headers(struct serve_req *r, const char *const *pairs);
+/* A header of the request, or NULL; borrowed until the answer. */
+const char *serve_req_header(const struct serve_req *r, const char *name);
+
 /* Park the request until d (borrowed from the server's resolver) is no
  * longer DNS_PENDING; the handler is called again then.  Other requests
  * go on meanwhile. */

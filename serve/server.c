@@ -64,6 +64,7 @@ struct serve_req {
 	uint64_t dropped; /* bytes of it dropped */
 	void *state;
 	void (*state_free)(void *);
+	const char *const *headers;    /* serve_headers': name, value, ..., NULL */
 	const struct dns_result *wait; /* serve_wait's */
 	bool holds;                    /* waited: may hold a result until it ends */
 	struct serve_req *next_wait;
@@ -175,7 +176,14 @@ void serve_body(struct serve_req *r, unsigned status, const char *type, const ch
 	if (!resp)
 		lg_die_oom(len);
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	bool cache_set = false;
+	for (const char *const *h = r->headers; h && h[0]; h += 2) {
+		MHD_add_response_header(resp, h[0], h[1]);
+		cache_set |= lg_ascii_eq(h[0], strlen(h[0]), MHD_HTTP_HEADER_CACHE_CONTROL,
+					 strlen(MHD_HTTP_HEADER_CACHE_CONTROL));
+	}
+	if (!cache_set)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow.data);
 	if (status == MHD_HTTP_UNAUTHORIZED)
@@ -192,6 +200,16 @@ void serve_body(struct serve_req *r, unsigned status, const char *type, const ch
 	MHD_destroy_response(resp);
 	r->status = status;
 	r->answered = true;
+}
+
+void serve_headers(struct serve_req *r, const char *const *pairs)
+{
+	r->headers = pairs;
+}
+
+const char *serve_req_header(const struct serve_req *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
 }
 
 void serve_json(struct serve_req *r, unsigned status, json_t *body)
