@@ -37,8 +37,9 @@ static void help(void)
 	cli_usage(stdout, "leadgate serve [OPTIONS]",
 		  "Serve the HTTP API: POST /v1/verify answers for one address with the\n"
 		  "object a row of 'verify -f jsonl' holds, using and filling the store's\n"
-		  "DNS cache.  Every route but /healthz, /readyz and /v1/openapi.json (the\n"
-		  "API described) needs 'Authorization: Bearer KEY', a key made with\n"
+		  "DNS cache.  Every route but /healthz, /readyz, /v1/openapi.json (the\n"
+		  "API described) and the web page (/ and /assets/) needs\n"
+		  "'Authorization: Bearer KEY', a key made with\n"
 		  "'leadgate keys create'.  One line per request goes to standard error (method, "
 		  "route,\n"
 		  "status, milliseconds, key name).  SIGTERM or SIGINT stops accepting and\n"

@@ -21,6 +21,9 @@ const struct serve_route serve_routes[] = {
 	{"GET", "/readyz", SERVE_PUBLIC, serve_readyz, 0},
 	{"GET", "/v1/openapi.json", SERVE_PUBLIC, serve_openapi, 0},
 	{"POST", "/v1/verify", JOB_SCOPE_VERIFY, serve_verify_one, SERVE_SMALL_BODY},
+	/* the page (page.c) */
+	{"GET", "/", SERVE_PUBLIC, serve_page, 0},
+	{"GET", "/assets/{file}", SERVE_PUBLIC, serve_page_asset, 0},
 };
 const size_t serve_nroutes = sizeof(serve_routes) / sizeof(*serve_routes);
 

@@ -119,6 +119,13 @@ void serve_readyz(struct serve_req *r);     /* ops.c */
 void serve_openapi(struct serve_req *r);    /* ops.c */
 void serve_verify_one(struct serve_req *r); /* verify.c */
 
+/* page.c: the page (/) and its files (/assets/{file}), compiled in from
+ * serve/page/ (build/gen/page.c); no key needed. */
+void serve_page(struct serve_req *r);
+void serve_page_asset(struct serve_req *r);
+extern const char serve_page_html[], serve_page_js[], serve_page_css[];
+extern const size_t serve_page_html_len, serve_page_js_len, serve_page_css_len;
+
 /* doc/openapi.json, compiled in (build/gen/openapi.c). */
 extern const char serve_openapi_json[];
 extern const size_t serve_openapi_json_len;

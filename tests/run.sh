@@ -2,7 +2,8 @@
 # run.sh BUILD_DIR - run every unit test binary, then the end-to-end tests
 # of the built binary, the DNS tests against unbound on loopback and the
 # store tests (tests/store.sh), the scoring commands' (tests/scoring.sh),
-# the API keys' (tests/keys.sh), the HTTP API's (tests/serve.sh) and make
+# the API keys' (tests/keys.sh), the HTTP API's (tests/serve.sh), the
+# page's in a browser (tests/serve_page.sh) and make
 # install's (tests/install.sh);
 # print one closing line "suites: N passed, N failed".
 set -u
@@ -25,6 +26,8 @@ echo "== tests/keys.sh $b/leadgate"
 if sh tests/keys.sh "$b/leadgate"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: tests/keys.sh"; fi
 echo "== tests/serve.sh $b/leadgate"
 if sh tests/serve.sh "$b/leadgate"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: tests/serve.sh"; fi
+echo "== tests/serve_page.sh $b/leadgate"
+if sh tests/serve_page.sh "$b/leadgate"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: tests/serve_page.sh"; fi
 echo "== tests/install.sh $b"
 if sh tests/install.sh "$b"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: tests/install.sh"; fi
 echo
