@@ -31,8 +31,27 @@
 		return td;
 	}
 
+	/* The errors shown, one a part of the page (the lists, the jobs, an
+	 * upload ...): a part that works again takes its own away. */
+	var errors = {};
+
+	function showErrors() {
+		var out = Object.keys(errors).map(function (k) {
+			return errors[k];
+		});
+		$("error").textContent = out.join("\n");
+	}
+
 	function showError(text) {
-		$("error").textContent = text;
+		errors = text ? {page: text} : {};
+		showErrors();
+	}
+
+	function clearError(where) {
+		if (errors[where] !== undefined) {
+			delete errors[where];
+			showErrors();
+		}
 	}
 
 	/* An error of the API: {"error": {"code", "message"}}, or whatever
@@ -100,11 +119,12 @@
 	function report(where, e) {
 		if (e instanceof ApiError) {
 			if (e.status !== 401)
-				showError(where + ": " + e.message + " (" + e.code +
-					  (e.status ? ", HTTP " + e.status : "") + ")");
+				errors[where] = where + ": " + e.message + " (" + e.code +
+					(e.status ? ", HTTP " + e.status : "") + ")";
 		} else {
-			showError(where + ": " + e);
+			errors[where] = where + ": " + e;
 		}
+		showErrors();
 	}
 
 	/* ---- lists ---- */
@@ -117,11 +137,11 @@
 		var g = gate || l.gate || {};
 		cell(tr, g.decision || "?", "gate gate-" + (g.decision || "unknown"));
 		cell(tr, (g.why || g.reasons || []).join(", "));
-		cell(tr, l.contacts);
+		cell(tr, l.contacts, "num");
 		STATUSES.forEach(function (s) {
 			cell(tr, by[s] === undefined ? "" : by[s]).setAttribute("data-status", s);
 		});
-		cell(tr, l.exportable);
+		cell(tr, l.exportable, "num");
 		return tr;
 	}
 
@@ -141,6 +161,7 @@
 					return listRow(l, gates[i]);
 				}));
 				$("lists-note").textContent = lists.length ? "" : "No list yet.";
+				clearError("The lists");
 			});
 		}).catch(function (e) {
 			report("The lists", e);
@@ -240,6 +261,7 @@
 			});
 			active = now;
 			body.replaceChildren.apply(body, jobs.map(jobRow));
+			clearError("The jobs");
 			/* A job that ended changed the lists' counts. */
 			if (finished)
 				loadLists();
@@ -282,7 +304,7 @@
 			.then(function (j) {
 				$("upload-note").textContent = "Job " + j.id + " " + j.status + ": " +
 					file.name + (list ? " as list " + list : "") + ".";
-				showError("");
+				clearError("The upload of " + file.name);
 				ev.target.reset();
 				poll();
 			})
