@@ -27,7 +27,7 @@ ALL_CFLAGS = -std=c17 -D_GNU_SOURCE -pthread $(WARN) $(if $(CI),-Werror) -I. -MM
 # Modules, in reading order (see "Source code layout" in the README).
 DECAY_SRC  := decay/decay.c
 BOUNCE_SRC := bounce/bounce.c bounce/classify.c bounce/date.c bounce/json.c bounce/providers.c bounce/dsn.c bounce/text.c bounce/csv.c
-STORE_SRC  := store/store.c store/records.c store/lists.c store/leads.c store/writer.c store/keys.c
+STORE_SRC  := store/store.c store/records.c store/lists.c store/leads.c store/writer.c store/keys.c store/jobs.c
 ENGAGE_SRC := engage/engage.c
 SCORING_SRC := scoring/rubric.c scoring/engage.c scoring/score.c scoring/stage.c scoring/frame.c \
                scoring/funnel.c
@@ -35,7 +35,7 @@ VIEW_SRC   := view/view.c view/score.c
 JOBS_SRC   := jobs/list.c jobs/lists.c jobs/profile.c jobs/dnscache.c jobs/verdict.c jobs/verify.c jobs/refresh.c jobs/export.c jobs/lead.c jobs/score.c jobs/import.c jobs/bounces.c jobs/events.c jobs/qualify.c \
               jobs/keys.c
 # serve/: the HTTP API; only it includes <microhttpd.h>
-SERVE_SRC  := serve/rate.c serve/route.c serve/server.c serve/ops.c serve/verify.c serve/esp.c serve/page.c
+SERVE_SRC  := serve/rate.c serve/route.c serve/server.c serve/ops.c serve/verify.c serve/esp.c serve/jobs.c serve/page.c
 LIB_SRC := common/status.c common/alloc.c common/buf.c common/map.c common/time.c common/file.c \
            common/regex.c \
            $(DECAY_SRC) conf/conf.c conf/scoring.c \

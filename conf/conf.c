@@ -375,6 +375,7 @@ static enum lg_status set_serve(struct conf *c, const char *key, const char *val
 		{"max_connections", 1, 100000, offsetof(struct serve_conf, max_connections)},
 		{"per_ip_connections", 0, 100000, offsetof(struct serve_conf, per_ip)},
 		{"timeout", 1, 3600, offsetof(struct serve_conf, timeout)},
+		{"max_jobs", 1, 64, offsetof(struct serve_conf, max_jobs)},
 	};
 	if (!strcmp(key, "listen")) {
 		if (!*val)

@@ -170,6 +170,7 @@ struct job_verify_report {
 	bool bom;
 	uint64_t input_size; /* bytes, 0 when unknown (standard input) */
 	unsigned long rows;
+	unsigned long rows_read;  /* so far; rows counts those written */
 	unsigned long no_address; /* rows without an address: not in by_status */
 	unsigned long by_status[VERIFY_STATUS_COUNT]; /* the other rows */
 	unsigned long by_reason[VERIFY_R_COUNT];
@@ -278,6 +279,9 @@ struct job_verify_opts {
 	int64_t now;           /* verified_at of what DNS did not date, and the store's clock */
 	job_notice_fn *notice; /* may be NULL */
 	void *arg;             /* notice's, and job_verify_start's progress's */
+	bool nowait;           /* feed returns (not at eof) when the lookups in hand
+				* are many, instead of waiting for them: a caller
+				* with a loop of its own polls, then feeds again */
 };
 /* Called for each row written: rows so far, input bytes read so far. */
 typedef void job_progress_fn(void *arg, unsigned long rows, uint64_t bytes);
@@ -290,6 +294,10 @@ enum lg_status job_verify_open(struct job_verify **out, const struct job_verify_
  * progress may be NULL. */
 void job_verify_start(struct job_verify *j, int out, const char *out_name,
 		      job_progress_fn *progress);
+/* After start: every row also to out in format (a second writer of the
+ * same cells, so the two outputs are the ones two runs in each format
+ * would write); out_name for messages (borrowed). */
+void job_verify_tee(struct job_verify *j, int out, const char *out_name, enum io_format format);
 enum lg_status job_verify_feed(struct job_verify *j, size_t max, bool *eof, struct lg_err *err);
 enum lg_status job_verify_poll(struct job_verify *j, bool wait, bool *done, struct lg_err *err);
 enum lg_status job_verify_finish(struct job_verify *j, struct lg_err *err);

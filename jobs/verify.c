@@ -79,6 +79,8 @@ struct job_verify {
 	unsigned long nread;
 	/* The state rows pass through on their way out. */
 	struct io_writer *wr;
+	struct io_writer *tee; /* job_verify_tee's: the same rows in another format */
+	const char *tee_name;
 	struct io_cell *cells; /* a row's output cells: nin input, then ours */
 	size_t nin;
 	struct io_cell *extra; /* cells past the header's width */
@@ -262,6 +264,10 @@ static enum lg_status emit(struct job_verify *j, struct verify_result *v,
 	if (st != LG_OK) { /* name the output in the message */
 		struct lg_err e = *err;
 		return lg_err_set(err, st, "%s: %s", j->o.out_name, e.msg);
+	}
+	if (j->tee && (st = io_writer_row(j->tee, j->cells, j->extra, nextra, err)) != LG_OK) {
+		struct lg_err e = *err;
+		return lg_err_set(err, st, "%s: %s", j->tee_name, e.msg);
 	}
 	if (j->progress) {
 		struct io_reader_stats rs;
@@ -536,6 +542,14 @@ void job_verify_start(struct job_verify *j, int out, const char *out_name, job_p
 	j->phase = READING;
 }
 
+void job_verify_tee(struct job_verify *j, int out, const char *out_name, enum io_format format)
+{
+	struct io_writer_opts wo = {format, io_reader_delim(j->rd), io_reader_crlf(j->rd),
+				    io_reader_bom(j->rd), j->o.guard};
+	j->tee = io_writer_new(out, &wo, j->cols, j->nin + C_COUNT);
+	j->tee_name = out_name;
+}
+
 /* Verify one row read, and write it or spool it. */
 static enum lg_status one_row(struct job_verify *j, const struct io_row *row, struct lg_err *err)
 {
@@ -589,6 +603,10 @@ static enum lg_status end_output(struct job_verify *j, struct lg_err *err)
 	if (st != LG_OK) { /* name the output in the message */
 		struct lg_err e = *err;
 		return lg_err_set(err, st, "%s: %s", j->o.out_name, e.msg);
+	}
+	if (j->tee && (st = io_writer_finish(j->tee, err)) != LG_OK) {
+		struct lg_err e = *err;
+		return lg_err_set(err, st, "%s: %s", j->tee_name, e.msg);
 	}
 	struct io_reader_stats rs;
 	io_reader_stats(j->rd, &rs);
@@ -651,12 +669,16 @@ enum lg_status job_verify_feed(struct job_verify *j, size_t max, bool *eof, stru
 			*eof = true;
 			break;
 		}
+		j->rep.rows_read++;
 		if ((st = one_row(j, row, err)) != LG_OK)
 			return st;
 		if (j->dns && ++j->nread % POLL_EVERY == 0) {
 			st = step_dns(j, false, DRAIN_STEP, err);
 			/* Read on while the resolver has work in hand; past
-			 * the backlog, wait for it. */
+			 * the backlog, wait for it (or, nowait, come back
+			 * later). */
+			if (st == LG_OK && j->o.nowait && dns_resolver_busy(j->dns) >= j->backlog)
+				return LG_OK;
 			while (st == LG_OK && dns_resolver_busy(j->dns) >= j->backlog)
 				st = step_dns(j, true, SIZE_MAX, err);
 			if (st != LG_OK)
@@ -767,6 +789,7 @@ void job_verify_close(struct job_verify *j)
 		return;
 	verify_ctx_free(j->ctx);
 	io_writer_free(j->wr);
+	io_writer_free(j->tee);
 	io_reader_free(j->rd);
 	io_spool_free(j->spool);
 	dns_resolver_free(j->dns);

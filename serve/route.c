@@ -21,6 +21,12 @@ const struct serve_route serve_routes[] = {
 	{"GET", "/readyz", SERVE_PUBLIC, serve_readyz, 0},
 	{"GET", "/v1/openapi.json", SERVE_PUBLIC, serve_openapi, 0},
 	{"POST", "/v1/verify", JOB_SCOPE_VERIFY, serve_verify_one, SERVE_SMALL_BODY},
+	/* bulk jobs (jobs.c) */
+	{"POST", "/v1/jobs", JOB_SCOPE_JOBS, serve_job_post, SERVE_BODY_STREAM},
+	{"GET", "/v1/jobs", JOB_SCOPE_JOBS, serve_job_list, 0},
+	{"GET", "/v1/jobs/{id}", JOB_SCOPE_JOBS, serve_job_get, 0},
+	{"DELETE", "/v1/jobs/{id}", JOB_SCOPE_JOBS, serve_job_delete, 0},
+	{"GET", "/v1/jobs/{id}/results", JOB_SCOPE_JOBS, serve_job_results, 0},
 	/* the page (page.c) */
 	{"GET", "/", SERVE_PUBLIC, serve_page, 0},
 	{"GET", "/assets/{file}", SERVE_PUBLIC, serve_page_asset, 0},
@@ -105,6 +111,7 @@ void serve_conf_init(struct serve_conf *c)
 		.max_connections = 256,
 		.per_ip = 64,
 		.timeout = 30,
+		.max_jobs = 2,
 	};
 }
 

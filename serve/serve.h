@@ -32,6 +32,7 @@ struct serve_conf {
 	unsigned max_connections; /* connections at once: 256 */
 	unsigned per_ip;          /* of them, from one address (0: no cap): 64 */
 	unsigned timeout;         /* seconds a connection may stay silent: 30 */
+	unsigned max_jobs;        /* bulk jobs running at once: 2 */
 };
 void serve_conf_init(struct serve_conf *c);
 

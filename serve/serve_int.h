@@ -27,6 +27,12 @@ struct serve_req;
 typedef void serve_handler_fn(struct serve_req *r);
 
 #define SERVE_BODY_CONF ((size_t)-1) /* the route's body cap: [serve] max_body */
+/* [serve] max_body too, but the body is not kept: the handler is called
+ * with each piece as it comes (serve_req_piece), then once more when it
+ * is all in, to answer.  It cannot answer before (libmicrohttpd reads the
+ * whole body first): a piece it cannot keep is its to remember.  A body
+ * that goes past the cap is answered 413 without that last call. */
+#define SERVE_BODY_STREAM ((size_t)-2)
 #define SERVE_SMALL_BODY (64u << 10) /* a single-address request's body cap */
 #define SERVE_PUBLIC 0u              /* scope of a route that needs no key */
 
@@ -35,7 +41,7 @@ struct serve_route {
 	const char *pattern;       /* "/v1/verify", or with {name} segments: "/v1/jobs/{id}" */
 	unsigned scope;            /* JOB_SCOPE_* the key needs; SERVE_PUBLIC: no key */
 	serve_handler_fn *handler; /* NULL: only in the tests' tables */
-	size_t max_body;           /* bytes; 0: no body; SERVE_BODY_CONF */
+	size_t max_body;           /* bytes; 0: no body; SERVE_BODY_CONF; SERVE_BODY_STREAM */
 };
 
 /* The {name} segments of a matched pattern, in order: borrowed from the
@@ -83,6 +89,11 @@ struct serve *serve_req_server(const struct serve_req *r);
 void *serve_req_state(struct serve_req *r, size_t size, void (*free_fn)(void *));
 /* The request's time: --now, else the wall clock (Unix seconds). */
 int64_t serve_req_now(const struct serve_req *r);
+/* With SERVE_BODY_STREAM: this call's piece of the body, or NULL on the
+ * last call, when it is all in. */
+const char *serve_req_piece(const struct serve_req *r, size_t *len);
+/* The query's argument name (borrowed until the answer), or NULL. */
+const char *serve_req_arg(const struct serve_req *r, const char *name);
 
 /* Answer: a JSON value (taken), bytes as they are, or an error with its
  * stable code (bad_request, not_found, ...) and a message for people. */
@@ -99,6 +110,10 @@ void serve_headers(struct serve_req *r, const char *const *pairs);
 /* A header of the request, or NULL; borrowed until the answer. */
 const char *serve_req_header(const struct serve_req *r, const char *name);
 
+/* Answer with a file's first size bytes, sent from fd as the client takes
+ * them (never read whole); fd is taken (closed when sent). */
+void serve_file(struct serve_req *r, unsigned status, const char *type, int fd, uint64_t size);
+
 /* Park the request until d (borrowed from the server's resolver) is no
  * longer DNS_PENDING; the handler is called again then.  Other requests
  * go on meanwhile. */
@@ -112,12 +127,31 @@ const struct serve_opts *serve_options(struct serve *s);
  * (io_writer_new_mem into *out). */
 struct io_writer *serve_row_writer(struct serve *s, struct lg_buf **out);
 struct verify_ctx *serve_verify_ctx(struct serve *s);
+struct loop *serve_loop(struct serve *s);
+const struct serve_conf *serve_config(struct serve *s);
+/* Has SIGTERM come: no new work to start. */
+bool serve_stopping(const struct serve *s);
 
 /* ---- the handlers ---- */
 void serve_healthz(struct serve_req *r);    /* ops.c */
 void serve_readyz(struct serve_req *r);     /* ops.c */
 void serve_openapi(struct serve_req *r);    /* ops.c */
 void serve_verify_one(struct serve_req *r); /* verify.c */
+
+/* ---- jobs.c: the bulk jobs and their runner ---- */
+struct serve_jobs;
+/* The runner: jobs left queued or running are taken up.  After the store
+ * and the loop are open. */
+enum lg_status serve_jobs_open(struct serve_jobs **out, struct serve *s, struct lg_err *err);
+/* Stop: the running jobs are left as they are in the store (running),
+ * to be taken up by the next start. */
+void serve_jobs_close(struct serve_jobs *j);
+struct serve_jobs *serve_jobs_of(struct serve *s);
+void serve_job_post(struct serve_req *r);
+void serve_job_get(struct serve_req *r);
+void serve_job_list(struct serve_req *r);
+void serve_job_results(struct serve_req *r);
+void serve_job_delete(struct serve_req *r);
 
 /* page.c: the page (/) and its files (/assets/{file}), compiled in from
  * serve/page/ (build/gen/page.c); no key needed. */

@@ -59,6 +59,10 @@ struct serve_req {
 	struct lg_buf allow;            /* 405: the path's methods */
 	unsigned retry_after;           /* 429 */
 	size_t max_body;
+	bool stream;       /* SERVE_BODY_STREAM: pieces to the handler, not kept */
+	const char *piece; /* the piece of this call, when streaming */
+	size_t piece_len;
+	uint64_t received; /* bytes of a streamed body so far */
 	struct lg_buf body;
 	bool too_large;   /* the body went past max_body: dropped as it comes */
 	uint64_t dropped; /* bytes of it dropped */
@@ -93,7 +97,8 @@ struct serve {
 	struct job_keyring *keys;
 	struct rate_bucket *buckets; /* one per key, by job_key.index */
 	size_t nbuckets;
-	bool keys_failing; /* the last refresh failed (said once) */
+	bool keys_failing;       /* the last refresh failed (said once) */
+	struct serve_jobs *jobs; /* the bulk jobs' runner (jobs.c) */
 };
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -137,6 +142,37 @@ void *serve_req_state(struct serve_req *r, size_t size, void (*free_fn)(void *))
 int64_t serve_req_now(const struct serve_req *r)
 {
 	return r->s->o.now ? r->s->o.now : lg_now_wall();
+}
+
+const char *serve_req_piece(const struct serve_req *r, size_t *len)
+{
+	*len = r->piece_len;
+	return r->piece;
+}
+
+const char *serve_req_arg(const struct serve_req *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+struct loop *serve_loop(struct serve *s)
+{
+	return s->loop;
+}
+
+const struct serve_conf *serve_config(struct serve *s)
+{
+	return &s->c;
+}
+
+bool serve_stopping(const struct serve *s)
+{
+	return s->draining || s->done;
+}
+
+struct serve_jobs *serve_jobs_of(struct serve *s)
+{
+	return s->jobs;
 }
 
 struct dns_resolver *serve_resolver(struct serve *s)
@@ -210,6 +246,25 @@ void serve_headers(struct serve_req *r, const char *const *pairs)
 const char *serve_req_header(const struct serve_req *r, const char *name)
 {
 	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+void serve_file(struct serve_req *r, unsigned status, const char *type, int fd, uint64_t size)
+{
+	if (r->answered)
+		BUG("a request answered twice");
+	/* libmicrohttpd reads it as the socket takes it (sendfile where it
+	 * can), a piece at a time. */
+	struct MHD_Response *resp = MHD_create_response_from_fd64(size, fd);
+	if (!resp)
+		lg_die_oom(0);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	if (r->s->draining)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+	MHD_queue_response(r->conn, status, resp);
+	MHD_destroy_response(resp);
+	r->status = status;
+	r->answered = true;
 }
 
 void serve_json(struct serve_req *r, unsigned status, json_t *body)
@@ -364,8 +419,9 @@ static void request_begin(struct serve_req *r, const char *url)
 	}
 	if (r->route->scope != SERVE_PUBLIC && !authorize(r))
 		return;
-	r->max_body = r->route->max_body == SERVE_BODY_CONF ? (size_t)s->c.max_body
-							    : r->route->max_body;
+	r->stream = r->route->max_body == SERVE_BODY_STREAM;
+	r->max_body = r->route->max_body == SERVE_BODY_CONF || r->stream ? (size_t)s->c.max_body
+									 : r->route->max_body;
 	const char *cl = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
 						     MHD_HTTP_HEADER_CONTENT_LENGTH);
 	long long n;
@@ -404,12 +460,23 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		 * would spin until the connection times out): a body over the
 		 * cap that did not say its length is read and dropped, then
 		 * answered 413; one that goes on far past the cap is cut. */
-		if (r->too_large || r->body.len + *upload_len > r->max_body) {
+		if (r->too_large || r->body.len + *upload_len > r->max_body ||
+		    (r->stream && r->received + *upload_len > r->max_body)) {
 			r->too_large = true;
 			r->dropped += *upload_len;
 			lg_buf_release(&r->body);
 			*upload_len = 0;
 			return r->dropped > DROP_MAX ? MHD_NO : MHD_YES;
+		}
+		if (r->stream) { /* to the handler, piece by piece */
+			r->received += *upload_len;
+			r->piece = upload;
+			r->piece_len = *upload_len;
+			r->route->handler(r);
+			r->piece = NULL;
+			r->piece_len = 0;
+			*upload_len = 0;
+			return MHD_YES;
 		}
 		lg_buf_add(&r->body, upload, *upload_len);
 		*upload_len = 0;
@@ -708,6 +775,8 @@ static enum lg_status start(struct serve *s, struct lg_err *err)
 	if ((st = loop_fd_set(s->loop, s->mhd_fd, LOOP_READ, mhd_ready, s, err)) != LG_OK)
 		return st;
 	loop_timer_add(s->loop, KEYS_REFRESH_MS, keys_refresh, s);
+	if ((st = serve_jobs_open(&s->jobs, s, err)) != LG_OK)
+		return st;
 	size_t nkeys = job_keyring_count(s->keys);
 	say("listening on %s (%zu key%s)", name, nkeys, nkeys == 1 ? "" : "s");
 	return LG_OK;
@@ -749,6 +818,7 @@ enum lg_status serve_run(const struct serve_opts *opts, struct lg_err *err)
 		loop_fd_del(s->loop, s->sig_fd);
 		close(s->sig_fd);
 	}
+	serve_jobs_close(s->jobs); /* before the loop its timer is in */
 	io_writer_free(s->row_w);
 	lg_buf_release(&s->row);
 	verify_ctx_free(s->vctx);

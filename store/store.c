@@ -44,6 +44,9 @@
  *            id and the SHA-256 of the whole key (never the key), its
  *            scopes (a mask), created_at and revoked_at; never deleted, so
  *            that a revoked key's name is never given to another
+ * jobs       the service's bulk verify jobs (schema 9): state, input,
+ *            progress and counts by status; their files live beside the
+ *            database (DB.jobs/ID/)
  */
 static const char *const migrations[] = {
 	/* 1 */
@@ -284,6 +287,26 @@ static const char *const migrations[] = {
 	" scopes INTEGER NOT NULL,"
 	" created_at INTEGER NOT NULL,"
 	" revoked_at INTEGER) STRICT;",
+	/* 9: the service's bulk jobs (store/jobs.c).  The counts are the
+	 * verify job's by status, kept as it goes, so that a status read
+	 * after a restart says what the last run had done. */
+	"CREATE TABLE jobs("
+	" id INTEGER PRIMARY KEY,"
+	" list TEXT,"
+	" state TEXT NOT NULL,"
+	" created_at INTEGER NOT NULL,"
+	" started_at INTEGER,"
+	" finished_at INTEGER,"
+	" input TEXT NOT NULL,"
+	" input_bytes INTEGER NOT NULL,"
+	" rows_read INTEGER NOT NULL DEFAULT 0,"
+	" rows_done INTEGER NOT NULL DEFAULT 0,"
+	" deliverable INTEGER NOT NULL DEFAULT 0,"
+	" risky INTEGER NOT NULL DEFAULT 0,"
+	" undeliverable INTEGER NOT NULL DEFAULT 0,"
+	" unknown INTEGER NOT NULL DEFAULT 0,"
+	" no_address INTEGER NOT NULL DEFAULT 0,"
+	" error TEXT) STRICT;",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(*migrations)))
 
@@ -566,7 +589,7 @@ static enum lg_status rekey_contacts(struct store *s, struct lg_err *err)
 
 /* What a migration does besides its script, in C: NULL for none. */
 static enum lg_status (*const migration_fill[])(struct store *s, struct lg_err *err) = {
-	NULL, NULL, NULL, NULL, fill_accounts, rekey_contacts, NULL, NULL,
+	NULL, NULL, NULL, NULL, fill_accounts, rekey_contacts, NULL, NULL, NULL,
 };
 _Static_assert(sizeof(migration_fill) / sizeof(*migration_fill) ==
 		       sizeof(migrations) / sizeof(*migrations),

@@ -660,4 +660,54 @@ struct store_keys_mark {
 enum lg_status store_keys_changed(struct store *s, struct store_keys_mark *mark, bool *changed,
 				  struct lg_err *err);
 
+/* ---- the service's bulk jobs (schema 9) ---------------------------------------- */
+
+/* A job's states, as the store spells them. */
+enum store_job_state {
+	STORE_JOB_QUEUED,
+	STORE_JOB_RUNNING,
+	STORE_JOB_DONE,
+	STORE_JOB_FAILED,
+	STORE_JOB_CANCELLED,
+};
+#define STORE_JOB_STATES 5
+const char *store_job_state_name(enum store_job_state st);
+
+/* A job as the store keeps it.  Strings borrowed (store_jobs_each,
+ * store_job_get: until fn returns). */
+struct store_job {
+	int64_t id;
+	const char *list; /* NULL: a plain verify, nothing recorded */
+	enum store_job_state state;
+	int64_t created_at, started_at, finished_at; /* 0: not yet */
+	const char *input;                           /* the uploaded file's path */
+	uint64_t input_bytes;
+	uint64_t rows_read, rows_done;
+	uint64_t by_status[4]; /* enum verify_status order */
+	uint64_t no_address;
+	const char *error; /* NULL unless failed */
+};
+
+/* Add a queued job (id, state, input and progress ignored): its input
+ * is dir/ID/input.  Its id into *id. */
+enum lg_status store_job_add(struct store *s, const struct store_job *j, const char *dir,
+			     int64_t *id, struct lg_err *err);
+/* Call fn for job id, if there is one. */
+enum lg_status store_job_get(struct store *s, int64_t id,
+			     enum lg_status (*fn)(void *arg, const struct store_job *j,
+						  struct lg_err *err),
+			     void *arg, struct lg_err *err);
+/* Write j's state, times, progress, counts and error. */
+enum lg_status store_job_update(struct store *s, const struct store_job *j, struct lg_err *err);
+enum lg_status store_job_delete(struct store *s, int64_t id, struct lg_err *err);
+/* The jobs newest first, those with an id below before only (0: all), at
+ * most limit (0: all); with only_state >= 0, the oldest first of that
+ * state instead. */
+enum lg_status store_jobs_each(struct store *s, int64_t before, size_t limit, int only_state,
+			       enum lg_status (*fn)(void *arg, const struct store_job *j,
+						    struct lg_err *err),
+			       void *arg, struct lg_err *err);
+/* A job left running by a process that ended is queued again. */
+enum lg_status store_jobs_requeue(struct store *s, struct lg_err *err);
+
 #endif

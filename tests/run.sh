@@ -26,6 +26,8 @@ echo "== tests/keys.sh $b/leadgate"
 if sh tests/keys.sh "$b/leadgate"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: tests/keys.sh"; fi
 echo "== tests/serve.sh $b/leadgate"
 if sh tests/serve.sh "$b/leadgate"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: tests/serve.sh"; fi
+echo "== tests/serve_jobs.sh $b/leadgate"
+if sh tests/serve_jobs.sh "$b/leadgate"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: tests/serve_jobs.sh"; fi
 echo "== tests/serve_page.sh $b/leadgate"
 if sh tests/serve_page.sh "$b/leadgate"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: tests/serve_page.sh"; fi
 echo "== tests/install.sh $b"

@@ -691,6 +691,97 @@ static void test_keys_table_migrated(void **state)
 	assert_int_equal(q1(path, "SELECT count(*) FROM api_keys WHERE revoked_at IS NULL"), 1);
 }
 
+/* ---- the service's bulk jobs (schema 9) ---------------------------------- */
+
+struct job_ids {
+	int64_t id[8];
+	char state[8][16];
+	size_t n;
+};
+
+static enum lg_status take_job(void *arg, const struct store_job *j, struct lg_err *err)
+{
+	struct job_ids *g = arg;
+	(void)err;
+	if (g->n < 8) {
+		g->id[g->n] = j->id;
+		snprintf(g->state[g->n], sizeof(g->state[0]), "%s", store_job_state_name(j->state));
+		g->n++;
+	}
+	return LG_OK;
+}
+
+static enum lg_status copy_job(void *arg, const struct store_job *j, struct lg_err *err)
+{
+	struct store_job *out = arg;
+	(void)err;
+	*out = *j;
+	out->list = out->input = out->error = NULL; /* borrowed: not kept */
+	return LG_OK;
+}
+
+static void test_jobs_kept(void **state)
+{
+	char path[512];
+	struct lg_err e = {{0}};
+	int64_t id[3];
+	(void)state;
+
+	db_path(path, sizeof(path), "jobs.db");
+	struct store *s = open_write(path);
+	for (int i = 0; i < 3; i++) {
+		struct store_job j = {.list = i == 1 ? "L" : NULL,
+				      .created_at = T0 + i,
+				      .input_bytes = 100};
+		assert_int_equal(store_job_add(s, &j, "/d.jobs", &id[i], &e), LG_OK);
+	}
+	assert_true(id[0] < id[1] && id[1] < id[2]);
+	assert_int_equal(q1(path,
+			    "SELECT count(*) FROM jobs WHERE input = '/d.jobs/' || id || '/input'"
+			    " AND state = 'queued'"),
+			 3);
+	assert_int_equal(q1(path, "SELECT count(*) FROM jobs WHERE list IS NULL"), 2);
+
+	/* Newest first, a page after an id, or the oldest queued. */
+	struct job_ids g = {0};
+	assert_int_equal(store_jobs_each(s, 0, 0, -1, take_job, &g, &e), LG_OK);
+	assert_int_equal(g.n, 3);
+	assert_true(g.id[0] == id[2] && g.id[2] == id[0]);
+	g.n = 0;
+	assert_int_equal(store_jobs_each(s, id[2], 1, -1, take_job, &g, &e), LG_OK);
+	assert_int_equal(g.n, 1);
+	assert_true(g.id[0] == id[1]);
+
+	/* Progress and state, written and read back. */
+	struct store_job j = {.id = id[0],
+			      .state = STORE_JOB_RUNNING,
+			      .started_at = T0 + 5,
+			      .rows_read = 10,
+			      .rows_done = 7,
+			      .by_status = {4, 1, 1, 1}};
+	assert_int_equal(store_job_update(s, &j, &e), LG_OK);
+	struct store_job got = {0};
+	assert_int_equal(store_job_get(s, id[0], copy_job, &got, &e), LG_OK);
+	assert_int_equal(got.state, STORE_JOB_RUNNING);
+	assert_int_equal(got.rows_done, 7);
+	assert_int_equal(got.by_status[0], 4);
+	assert_int_equal(got.started_at, T0 + 5);
+	assert_int_equal(got.finished_at, 0);
+	g.n = 0;
+	assert_int_equal(store_jobs_each(s, 0, 5, STORE_JOB_QUEUED, take_job, &g, &e), LG_OK);
+	assert_int_equal(g.n, 2);
+	assert_true(g.id[0] == id[1]); /* the oldest queued first */
+
+	/* A running job left by a process that ended is queued again. */
+	assert_int_equal(store_jobs_requeue(s, &e), LG_OK);
+	assert_int_equal(q1(path, "SELECT count(*) FROM jobs WHERE state = 'queued'"), 3);
+	assert_int_equal(store_job_delete(s, id[1], &e), LG_OK);
+	got.id = 0;
+	assert_int_equal(store_job_get(s, id[1], copy_job, &got, &e), LG_OK);
+	assert_int_equal(got.id, 0); /* none */
+	store_close(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -709,6 +800,7 @@ int main(void)
 		cmocka_unit_test(test_begin_after_other_writer_verify),
 		cmocka_unit_test(test_begin_after_other_writer_domain),
 		cmocka_unit_test(test_close_rolls_back),
+		cmocka_unit_test(test_jobs_kept),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
