@@ -212,7 +212,7 @@
 		cell(tr, j.list || "");
 		cell(tr, j.status, "state state-" + j.status);
 
-		var read = num(j.rows_read !== undefined ? j.rows_read : j.rows);
+		var read = num(j.rows_read);
 		var done = num(j.rows_done);
 		var pct = typeof j.percent === "number" ? j.percent
 			: read ? 100 * done / read : j.status === "done" ? 100 : 0;
@@ -228,10 +228,13 @@
 		td.appendChild(bar);
 		td.appendChild(text);
 
-		var counts = j.counts || j.by_status || {};
+		var counts = j.counts || {};
 		STATUSES.forEach(function (s) {
 			cell(tr, num(counts[s])).setAttribute("data-status", s);
 		});
+		/* Rows with no address at all: apart, as verify's summary
+		 * counts them. */
+		cell(tr, num(counts.no_address)).setAttribute("data-status", "no_address");
 		td = cell(tr, "");
 		if (j.status === "done") {
 			var b = document.createElement("button");
