@@ -92,9 +92,9 @@ else ok "app.js puts text in the page only through textContent"; fi
 "$lg" serve --routes >"$t/routes"
 has() { grep -qx "$1" "$t/routes"; }
 args=
-if has "GET /v1/lists" && has "GET /v1/lists/{name}/gate"; then args="$args --lists"; else
+if has "GET /v1/lists" && has "GET /v1/lists/{[a-z_]*}/gate"; then args="$args --lists"; else
 	echo "# serve_page.sh: GET /v1/lists is not served: the lists' part is not run"; fi
-if has "POST /v1/jobs" && has "GET /v1/jobs" && has "GET /v1/jobs/{id}/results"; then
+if has "POST /v1/jobs" && has "GET /v1/jobs" && has "GET /v1/jobs/{[a-z_]*}/results"; then
 	args="$args --upload samples/contacts.csv --list page-q4"
 else echo "# serve_page.sh: POST /v1/jobs is not served: the jobs' part is not run"; fi
 case $args in "") ;; *) args="$args --bad-key lg_aaaaaaaaaa_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb" ;; esac
