@@ -80,7 +80,7 @@ static void page_send(struct serve_req *r, const struct page_file *f)
 			   NULL};
 	memcpy(a->headers, h, sizeof(h));
 	serve_headers(r, a->headers);
-	const char *inm = serve_req_header(r, "If-None-Match");
+	const char *inm = serve_req_get_header(r, "If-None-Match");
 	if (inm && page_etag_matches(inm, a->etag)) {
 		serve_body(r, 304, f->type, "", 0);
 		return;

@@ -108,7 +108,7 @@ void serve_error(struct serve_req *r, unsigned status, const char *code, const c
  * takes the place of the default no-store. */
 void serve_headers(struct serve_req *r, const char *const *pairs);
 /* A header of the request, or NULL; borrowed until the answer. */
-const char *serve_req_header(const struct serve_req *r, const char *name);
+const char *serve_req_get_header(const struct serve_req *r, const char *name);
 
 /* Answer with a file's first size bytes, sent from fd as the client takes
  * them (never read whole); fd is taken (closed when sent). */

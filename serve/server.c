@@ -243,7 +243,7 @@ void serve_headers(struct serve_req *r, const char *const *pairs)
 	r->headers = pairs;
 }
 
-const char *serve_req_header(const struct serve_req *r, const char *name)
+const char *serve_req_get_header(const struct serve_req *r, const char *name)
 {
 	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
 }
