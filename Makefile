@@ -36,7 +36,7 @@ JOBS_SRC   := jobs/list.c jobs/lists.c jobs/profile.c jobs/dnscache.c jobs/verdi
               jobs/keys.c
 # serve/: the HTTP API; only it includes <microhttpd.h>
 SERVE_SRC  := serve/rate.c serve/route.c serve/server.c serve/ops.c serve/verify.c serve/esp.c serve/lists.c serve/metrics.c \
-              serve/push.c serve/contacts.c serve/jobs.c
+              serve/push.c serve/contacts.c serve/jobs.c serve/page.c
 LIB_SRC := common/status.c common/alloc.c common/buf.c common/map.c common/time.c common/file.c \
            common/regex.c \
            $(DECAY_SRC) conf/conf.c conf/scoring.c \
@@ -55,7 +55,8 @@ CLI_SRC := cli/main.c cli/output.c cli/cmd_verify.c cli/cmd_lists.c cli/cmd_gate
 TESTS   := test_common test_conf test_loop test_dns test_verify test_io test_decay test_bounce test_engage test_store test_store_records test_store_lists test_store_leads test_store_writer test_scoring test_stage \
            test_jobs test_esp test_keys test_rate test_serve
 
-LIB_OBJ := $(LIB_SRC:%.c=$(B)/obj/%.o) $(B)/obj/gen/lists.o $(B)/obj/gen/openapi.o
+LIB_OBJ := $(LIB_SRC:%.c=$(B)/obj/%.o) $(B)/obj/gen/lists.o $(B)/obj/gen/openapi.o \
+           $(B)/obj/gen/page.o
 CLI_OBJ := $(CLI_SRC:%.c=$(B)/obj/%.o)
 TEST_BIN := $(TESTS:%=$(B)/tests/%)
 LIST_TXT := conf/lists/role.txt conf/lists/free.txt conf/lists/disposable.txt \
@@ -87,7 +88,8 @@ help:
 # ---- dependencies (Debian 12) ------------------------------------------
 DEB_PKGS := gcc libc6-dev make pkgconf libc-ares-dev libpcre2-dev libidn2-dev libpsl-dev publicsuffix \
             libjansson-dev libcsv-dev libunistring-dev libcmocka-dev libsqlite3-dev sqlite3 unbound python3 \
-            libgnutls28-dev nettle-dev libmicrohttpd-dev curl
+            libgnutls28-dev nettle-dev libmicrohttpd-dev curl \
+            chromium
 BENCH_PKGS := time python3 python3-email-validator python3-dnspython wrk curl
 
 # $(call install_missing,PACKAGES): apt-get install those not installed yet.
@@ -136,6 +138,18 @@ $(B)/gen/openapi.c: doc/openapi.json serve/embed.sh
 	sh serve/embed.sh doc/openapi.json serve_openapi_json > $@.tmp && mv $@.tmp $@
 
 $(B)/obj/gen/openapi.o: $(B)/gen/openapi.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Wno-overlength-strings -c $< -o $@
+
+# And the page served at / (serve/page.c).
+PAGE_FILES := serve/page/index.html serve/page/app.js serve/page/app.css
+$(B)/gen/page.c: $(PAGE_FILES) serve/embed.sh
+	@mkdir -p $(@D)
+	{ sh serve/embed.sh serve/page/index.html serve_page_html && \
+	  sh serve/embed.sh serve/page/app.js serve_page_js && \
+	  sh serve/embed.sh serve/page/app.css serve_page_css; } > $@.tmp && mv $@.tmp $@
+
+$(B)/obj/gen/page.o: $(B)/gen/page.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Wno-overlength-strings -c $< -o $@
 

@@ -48,6 +48,9 @@ const struct serve_route serve_routes[] = {
 	{"GET", "/v1/jobs/{id}", JOB_SCOPE_JOBS, serve_job_get, 0},
 	{"DELETE", "/v1/jobs/{id}", JOB_SCOPE_JOBS, serve_job_delete, 0},
 	{"GET", "/v1/jobs/{id}/results", JOB_SCOPE_JOBS, serve_job_results, 0},
+	/* the page (page.c) */
+	{"GET", "/", SERVE_PUBLIC, serve_page, 0},
+	{"GET", "/assets/{file}", SERVE_PUBLIC, serve_page_asset, 0},
 };
 const size_t serve_nroutes = sizeof(serve_routes) / sizeof(*serve_routes);
 

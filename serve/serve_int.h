@@ -106,6 +106,7 @@ void serve_body(struct serve_req *r, unsigned status, const char *type, const ch
 void serve_error(struct serve_req *r, unsigned status, const char *code, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
+
 /* Answer with a file's first size bytes, sent from fd as the client takes
  * them (never read whole); fd is taken (closed when sent). */
 void serve_file(struct serve_req *r, unsigned status, const char *type, int fd, uint64_t size);
@@ -138,7 +139,8 @@ void serve_verify_one(struct serve_req *r); /* verify.c */
 
 /* Is it a HEAD request (a GET route's, answered without the body)? */
 bool serve_req_head(const struct serve_req *r);
-/* A header for the answer to come (copied). */
+/* A header for the answer to come (copied); a Cache-Control takes the
+ * place of the default no-store. */
 void serve_req_header(struct serve_req *r, const char *name, const char *value);
 
 /*
@@ -231,6 +233,13 @@ void serve_job_get(struct serve_req *r);
 void serve_job_list(struct serve_req *r);
 void serve_job_results(struct serve_req *r);
 void serve_job_delete(struct serve_req *r);
+
+/* page.c: the page (/) and its files (/assets/{file}), compiled in from
+ * serve/page/ (build/gen/page.c); no key needed. */
+void serve_page(struct serve_req *r);
+void serve_page_asset(struct serve_req *r);
+extern const char serve_page_html[], serve_page_js[], serve_page_css[];
+extern const size_t serve_page_html_len, serve_page_js_len, serve_page_css_len;
 
 /* doc/openapi.json, compiled in (build/gen/openapi.c). */
 extern const char serve_openapi_json[];

@@ -264,13 +264,17 @@ static void answer_with(struct serve_req *r, unsigned status, const char *type,
 			struct MHD_Response *resp)
 {
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	bool cache_set = false; /* a handler's Cache-Control replaces no-store */
 	for (size_t at = 0; at < r->headers.len;) {
 		const char *name = r->headers.data + at;
 		const char *value = name + strlen(name) + 1;
 		MHD_add_response_header(resp, name, value);
+		cache_set |= lg_ascii_eq(name, strlen(name), MHD_HTTP_HEADER_CACHE_CONTROL,
+					 strlen(MHD_HTTP_HEADER_CACHE_CONTROL));
 		at = (size_t)(value + strlen(value) + 1 - r->headers.data);
 	}
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	if (!cache_set)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow.data);
 	if (status == MHD_HTTP_UNAUTHORIZED)

@@ -3,7 +3,8 @@
 # of the built binary, the DNS tests against unbound on loopback and the
 # store tests (tests/store.sh), the scoring commands' (tests/scoring.sh),
 # the API keys' (tests/keys.sh), the HTTP API's (tests/serve.sh,
-# tests/serve_lists.sh), what is pushed to it (tests/serve_push.sh) and make
+# tests/serve_lists.sh), what is pushed to it (tests/serve_push.sh), the
+# page's in a browser (tests/serve_page.sh) and make
 # install's (tests/install.sh);
 # print one closing line "suites: N passed, N failed".
 set -u
@@ -32,6 +33,8 @@ echo "== tests/serve_push.sh $b/leadgate"
 if sh tests/serve_push.sh "$b/leadgate"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: tests/serve_push.sh"; fi
 echo "== tests/serve_jobs.sh $b/leadgate"
 if sh tests/serve_jobs.sh "$b/leadgate"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: tests/serve_jobs.sh"; fi
+echo "== tests/serve_page.sh $b/leadgate"
+if sh tests/serve_page.sh "$b/leadgate"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: tests/serve_page.sh"; fi
 echo "== tests/install.sh $b"
 if sh tests/install.sh "$b"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: tests/install.sh"; fi
 echo

@@ -110,6 +110,39 @@ static void test_table(void **state)
 	assert_int_equal(v->scope, SERVE_PUBLIC);
 }
 
+/* The page and its files need no key, take no body, and only one segment
+ * names a file: /assets/a/b is no route at all.  The embedded page links
+ * the files that the route serves. */
+static void test_page_routes(void **state)
+{
+	(void)state;
+	bool known;
+	struct serve_params p;
+	const struct serve_route *r = serve_route_find(serve_routes, serve_nroutes, "GET", "/", &p,
+						       &known, NULL);
+	assert_non_null(r);
+	assert_ptr_equal(r->handler, serve_page);
+	assert_int_equal(r->scope, SERVE_PUBLIC);
+	assert_int_equal(r->max_body, 0);
+	r = serve_route_find(serve_routes, serve_nroutes, "HEAD", "/assets/app.js", &p, &known,
+			     NULL);
+	assert_non_null(r);
+	assert_ptr_equal(r->handler, serve_page_asset);
+	assert_int_equal(r->scope, SERVE_PUBLIC);
+	assert_int_equal(p.n, 1);
+	assert_int_equal(p.v[0].len, strlen("app.js"));
+	assert_null(serve_route_find(serve_routes, serve_nroutes, "GET", "/assets/a/b", &p, &known,
+				     NULL));
+	assert_false(known);
+	assert_null(serve_route_find(serve_routes, serve_nroutes, "POST", "/", &p, &known, NULL));
+	assert_true(known);
+	assert_int_equal(strlen(serve_page_html), serve_page_html_len);
+	assert_non_null(strstr(serve_page_html, "src=\"/assets/app.js\""));
+	assert_non_null(strstr(serve_page_html, "href=\"/assets/app.css\""));
+	assert_null(strstr(serve_page_js, ".innerHTML"));
+	assert_true(serve_page_css_len > 0);
+}
+
 static void test_error_body(void **state)
 {
 	(void)state;
@@ -249,6 +282,7 @@ int main(void)
 		cmocka_unit_test(test_path_match),    cmocka_unit_test(test_route_find),
 		cmocka_unit_test(test_table),         cmocka_unit_test(test_error_body),
 		cmocka_unit_test(test_row_in_memory), cmocka_unit_test(test_metrics),
+		cmocka_unit_test(test_page_routes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

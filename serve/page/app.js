@@ -1,0 +1,354 @@
+/*
+ * app.js - the page of leadgate serve: the lists with their gate, the
+ * jobs with their progress, a CSV uploaded as a new job and its results
+ * downloaded, all through the same API as any other client, with the key
+ * entered once (kept in sessionStorage: this tab only, never in a URL).
+ *
+ * Data reaches the document only through textContent and attributes set
+ * one by one, never through innerHTML: an address or a list name cannot
+ * become markup.
+ */
+"use strict";
+
+(function () {
+	var KEY = "leadgate.key";
+	var STATUSES = ["deliverable", "risky", "undeliverable", "unknown"];
+	var POLL_ACTIVE_MS = 1000; /* while a job is queued or running */
+	var POLL_IDLE_MS = 10000;
+	var timer = null;
+	var active = {}; /* job id -> true while queued or running */
+
+	function $(id) {
+		return document.getElementById(id);
+	}
+
+	function cell(tr, text, cls) {
+		var td = document.createElement("td");
+		td.textContent = text === undefined || text === null ? "" : String(text);
+		if (cls)
+			td.className = cls;
+		tr.appendChild(td);
+		return td;
+	}
+
+	/* The errors shown, one a part of the page (the lists, the jobs, an
+	 * upload ...): a part that works again takes its own away. */
+	var errors = {};
+
+	function showErrors() {
+		var out = Object.keys(errors).map(function (k) {
+			return errors[k];
+		});
+		$("error").textContent = out.join("\n");
+	}
+
+	function showError(text) {
+		errors = text ? {page: text} : {};
+		showErrors();
+	}
+
+	function clearError(where) {
+		if (errors[where] !== undefined) {
+			delete errors[where];
+			showErrors();
+		}
+	}
+
+	/* An error of the API: {"error": {"code", "message"}}, or whatever
+	 * came instead (a proxy's page, a dropped connection). */
+	function ApiError(status, code, message) {
+		this.status = status;
+		this.code = code;
+		this.message = message;
+	}
+
+	function keyOf() {
+		return sessionStorage.getItem(KEY);
+	}
+
+	/* Ask for the key (again), saying why when there is a reason. */
+	function askKey(why) {
+		stopPolling();
+		sessionStorage.removeItem(KEY);
+		$("app").hidden = true;
+		$("forget").hidden = true;
+		$("key").hidden = false;
+		showError(why || "");
+		$("key-input").value = "";
+		$("key-input").focus();
+	}
+
+	/* fetch with the key; resolves to the Response when it is a 2xx,
+	 * rejects with an ApiError otherwise (401: the key is asked again). */
+	function api(method, path, body, type) {
+		var headers = {Authorization: "Bearer " + keyOf()};
+		if (type)
+			headers["Content-Type"] = type;
+		return fetch(path, {method: method, headers: headers, body: body, cache: "no-store"})
+			.catch(function (e) {
+				throw new ApiError(0, "network", "the service does not answer (" + e.message + ")");
+			})
+			.then(function (resp) {
+				if (resp.ok)
+					return resp;
+				return resp.text().then(function (text) {
+					var code = "http_" + resp.status, message = text.slice(0, 200);
+					try {
+						var e = JSON.parse(text).error;
+						if (e && e.code) {
+							code = e.code;
+							message = e.message;
+						}
+					} catch (ignored) {
+						/* not our JSON: the text as it came */
+					}
+					var err = new ApiError(resp.status, code, message);
+					if (resp.status === 401)
+						askKey("The key was refused (" + message + "): enter a key again.");
+					throw err;
+				});
+			});
+	}
+
+	function apiJson(method, path, body, type) {
+		return api(method, path, body, type).then(function (resp) {
+			return resp.json();
+		});
+	}
+
+	function report(where, e) {
+		if (e instanceof ApiError) {
+			if (e.status !== 401)
+				errors[where] = where + ": " + e.message + " (" + e.code +
+					(e.status ? ", HTTP " + e.status : "") + ")";
+		} else {
+			errors[where] = where + ": " + e;
+		}
+		showErrors();
+	}
+
+	/* ---- lists ---- */
+
+	function listRow(l, gate) {
+		var tr = document.createElement("tr");
+		tr.setAttribute("data-list", l.name);
+		var by = l.by_status || {};
+		cell(tr, l.name);
+		var g = gate || l.gate || {};
+		cell(tr, g.decision || "?", "gate gate-" + (g.decision || "unknown"));
+		cell(tr, (g.why || g.reasons || []).join(", "));
+		cell(tr, l.contacts, "num");
+		STATUSES.forEach(function (s) {
+			cell(tr, by[s] === undefined ? "" : by[s]).setAttribute("data-status", s);
+		});
+		cell(tr, l.exportable, "num");
+		return tr;
+	}
+
+	function loadLists() {
+		return apiJson("GET", "/v1/lists").then(function (data) {
+			var lists = Array.isArray(data) ? data : data.lists || [];
+			/* Each list's own gate route: the decision as the gate
+			 * command gives it. */
+			return Promise.all(lists.map(function (l) {
+				return apiJson("GET", "/v1/lists/" + encodeURIComponent(l.name) + "/gate")
+					.catch(function () {
+						return null;
+					});
+			})).then(function (gates) {
+				var body = $("lists-table").tBodies[0];
+				body.replaceChildren.apply(body, lists.map(function (l, i) {
+					return listRow(l, gates[i]);
+				}));
+				$("lists-note").textContent = lists.length ? "" : "No list yet.";
+				clearError("The lists");
+			});
+		}).catch(function (e) {
+			report("The lists", e);
+			$("lists-note").textContent = "The lists could not be read.";
+		});
+	}
+
+	/* ---- jobs ---- */
+
+	function num(v) {
+		return typeof v === "number" ? v : 0;
+	}
+
+	function jobActive(j) {
+		return j.status === "queued" || j.status === "running";
+	}
+
+	function download(j, button) {
+		button.disabled = true;
+		api("GET", "/v1/jobs/" + encodeURIComponent(j.id) + "/results?format=csv")
+			.then(function (resp) {
+				return resp.blob();
+			})
+			.then(function (blob) {
+				var a = document.createElement("a");
+				a.href = URL.createObjectURL(blob);
+				a.download = "leadgate-job-" + j.id + ".csv";
+				document.body.appendChild(a);
+				a.click();
+				a.remove();
+				setTimeout(function () {
+					URL.revokeObjectURL(a.href);
+				}, 60000);
+			})
+			.catch(function (e) {
+				report("The results of job " + j.id, e);
+			})
+			.then(function () {
+				button.disabled = false;
+			});
+	}
+
+	function jobRow(j) {
+		var tr = document.createElement("tr");
+		tr.setAttribute("data-job", String(j.id));
+		tr.setAttribute("data-state", j.status || "");
+		cell(tr, j.id);
+		cell(tr, j.list || "");
+		cell(tr, j.status, "state state-" + j.status);
+
+		var read = num(j.rows_read);
+		var done = num(j.rows_done);
+		var pct = typeof j.percent === "number" ? j.percent
+			: read ? 100 * done / read : j.status === "done" ? 100 : 0;
+		var td = cell(tr, "");
+		var bar = document.createElement("progress");
+		bar.max = 100;
+		bar.value = Math.max(0, Math.min(100, pct));
+		bar.setAttribute("aria-label", "job " + j.id + " progress");
+		var text = document.createElement("span");
+		text.className = "progress-text";
+		text.textContent = " " + done + " of " + read + " rows (" + Math.floor(pct) + "%)" +
+			(jobActive(j) && typeof j.eta === "number" ? ", about " + Math.ceil(j.eta) + " s left" : "");
+		td.appendChild(bar);
+		td.appendChild(text);
+
+		var counts = j.counts || {};
+		STATUSES.forEach(function (s) {
+			cell(tr, num(counts[s])).setAttribute("data-status", s);
+		});
+		/* Rows with no address at all: apart, as verify's summary
+		 * counts them. */
+		cell(tr, num(counts.no_address)).setAttribute("data-status", "no_address");
+		td = cell(tr, "");
+		if (j.status === "done") {
+			var b = document.createElement("button");
+			b.type = "button";
+			b.textContent = "Download CSV";
+			b.setAttribute("aria-label", "Download the results of job " + j.id);
+			b.addEventListener("click", function () {
+				download(j, b);
+			});
+			td.appendChild(b);
+		} else if (j.error) {
+			td.textContent = j.error.message || String(j.error);
+		}
+		return tr;
+	}
+
+	function loadJobs() {
+		return apiJson("GET", "/v1/jobs").then(function (data) {
+			var jobs = Array.isArray(data) ? data : data.jobs || [];
+			var body = $("jobs-table").tBodies[0];
+			var finished = false, now = {};
+			jobs.forEach(function (j) {
+				if (jobActive(j))
+					now[j.id] = true;
+				else if (active[j.id])
+					finished = true;
+			});
+			active = now;
+			body.replaceChildren.apply(body, jobs.map(jobRow));
+			clearError("The jobs");
+			/* A job that ended changed the lists' counts. */
+			if (finished)
+				loadLists();
+			return Object.keys(active).length > 0;
+		});
+	}
+
+	function stopPolling() {
+		if (timer !== null)
+			clearTimeout(timer);
+		timer = null;
+	}
+
+	function poll() {
+		stopPolling();
+		loadJobs().then(function (busy) {
+			if (keyOf())
+				timer = setTimeout(poll, busy ? POLL_ACTIVE_MS : POLL_IDLE_MS);
+		}, function (e) {
+			report("The jobs", e);
+			if (keyOf() && !(e instanceof ApiError && e.status === 401))
+				timer = setTimeout(poll, POLL_IDLE_MS);
+		});
+	}
+
+	function upload(ev) {
+		ev.preventDefault();
+		var file = $("upload-file").files[0];
+		if (!file) {
+			$("upload-note").textContent = "Choose a CSV file first.";
+			$("upload-file").focus();
+			return;
+		}
+		var list = $("upload-list").value.trim();
+		var path = "/v1/jobs" + (list ? "?list=" + encodeURIComponent(list) : "");
+		var button = ev.target.querySelector("button");
+		button.disabled = true;
+		$("upload-note").textContent = "Uploading " + file.name + "…";
+		apiJson("POST", path, file, "text/csv")
+			.then(function (j) {
+				$("upload-note").textContent = "Job " + j.id + " " + j.status + ": " +
+					file.name + (list ? " as list " + list : "") + ".";
+				clearError("The upload of " + file.name);
+				ev.target.reset();
+				poll();
+			})
+			.catch(function (e) {
+				$("upload-note").textContent = "The upload failed.";
+				report("The upload of " + file.name, e);
+			})
+			.then(function () {
+				button.disabled = false;
+			});
+	}
+
+	/* ---- start ---- */
+
+	function start() {
+		$("key").hidden = true;
+		$("app").hidden = false;
+		$("forget").hidden = false;
+		showError("");
+		loadLists();
+		poll();
+	}
+
+	document.addEventListener("DOMContentLoaded", function () {
+		$("key-form").addEventListener("submit", function (ev) {
+			ev.preventDefault();
+			var k = $("key-input").value.trim();
+			if (!k)
+				return;
+			sessionStorage.setItem(KEY, k);
+			$("key-input").value = "";
+			start();
+			$("lists-title").focus();
+		});
+		$("forget").addEventListener("click", function () {
+			askKey("");
+		});
+		$("upload-form").addEventListener("submit", upload);
+		if (keyOf())
+			start();
+		else
+			askKey("");
+	});
+})();
