@@ -115,32 +115,31 @@ static enum lg_status explain(struct serve_req *r, const char *email, json_t **o
 	return st;
 }
 
-void serve_contact_qualify(struct serve_req *r)
+/* One of the contact's views (qualify or explain) as the answer. */
+static void answer_one(struct serve_req *r,
+		       enum lg_status (*view)(struct serve_req *r, const char *email, json_t **out,
+					      struct lg_err *err))
 {
 	char email[EMAIL_MAX];
 	struct lg_err err = {{0}};
 	json_t *v;
 	if (!email_of(r, email, sizeof(email)))
 		return;
-	enum lg_status st = qualify(r, email, &v, &err);
+	enum lg_status st = view(r, email, &v, &err);
 	if (st != LG_OK)
 		answer_failure(r, st, &err);
 	else
 		answer_view(r, v);
 }
 
+void serve_contact_qualify(struct serve_req *r)
+{
+	answer_one(r, qualify);
+}
+
 void serve_contact_score(struct serve_req *r)
 {
-	char email[EMAIL_MAX];
-	struct lg_err err = {{0}};
-	json_t *v;
-	if (!email_of(r, email, sizeof(email)))
-		return;
-	enum lg_status st = explain(r, email, &v, &err);
-	if (st != LG_OK)
-		answer_failure(r, st, &err);
-	else
-		answer_view(r, v);
+	answer_one(r, explain);
 }
 
 void serve_contact(struct serve_req *r)
@@ -159,27 +158,6 @@ void serve_contact(struct serve_req *r)
 		return;
 	}
 	answer_view(r, json_pack("{s:o,s:o}", "qualify", q, "score", e));
-}
-
-/* The request's body as a JSON object; NULL when it is not one (the
- * request answered 400).  Owned: json_decref. */
-static json_t *body_object(struct serve_req *r)
-{
-	size_t len;
-	const char *body = serve_req_body(r, &len);
-	json_error_t jerr;
-	json_t *j = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (!j) {
-		serve_error(r, 400, "bad_request", "the body is not JSON: %s (line %d, column %d)",
-			    jerr.text, jerr.line, jerr.column);
-		return NULL;
-	}
-	if (!json_is_object(j)) {
-		json_decref(j);
-		serve_error(r, 400, "bad_request", "the body wants a JSON object");
-		return NULL;
-	}
-	return j;
 }
 
 /* A string member of o, or NULL when absent or null; *bad when present
@@ -223,7 +201,7 @@ void serve_contact_evidence(struct serve_req *r)
 	struct lg_err err = {{0}};
 	if (!email_of(r, email, sizeof(email)))
 		return;
-	json_t *j = body_object(r);
+	json_t *j = serve_req_object(r);
 	if (!j)
 		return;
 	bool bad = false;
@@ -274,7 +252,7 @@ void serve_contact_decision(struct serve_req *r)
 	struct lg_err err = {{0}};
 	if (!email_of(r, email, sizeof(email)))
 		return;
-	json_t *j = body_object(r);
+	json_t *j = serve_req_object(r);
 	if (!j)
 		return;
 	bool bad = false;

@@ -98,6 +98,11 @@ const char *serve_req_piece(const struct serve_req *r, size_t *len);
  * the answer), or NULL. */
 const char *serve_req_arg(const struct serve_req *r, const char *name);
 
+/* The request's body as a JSON object (duplicate names refused); NULL
+ * when it is not one, the request answered 400 bad_request.  Owned:
+ * json_decref. */
+json_t *serve_req_object(struct serve_req *r);
+
 /* Answer: a JSON value (taken), bytes as they are, or an error with its
  * stable code (bad_request, not_found, ...) and a message for people. */
 void serve_json(struct serve_req *r, unsigned status, json_t *body);

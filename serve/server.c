@@ -396,6 +396,25 @@ void serve_file(struct serve_req *r, unsigned status, const char *type, int fd, 
 	answer_with(r, status, type, resp);
 }
 
+json_t *serve_req_object(struct serve_req *r)
+{
+	size_t len;
+	const char *body = serve_req_body(r, &len);
+	json_error_t jerr;
+	json_t *j = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!j) {
+		serve_error(r, 400, "bad_request", "the body is not JSON: %s (line %d, column %d)",
+			    jerr.text, jerr.line, jerr.column);
+		return NULL;
+	}
+	if (!json_is_object(j)) {
+		json_decref(j);
+		serve_error(r, 400, "bad_request", "the body wants a JSON object");
+		return NULL;
+	}
+	return j;
+}
+
 void serve_json(struct serve_req *r, unsigned status, json_t *body)
 {
 	char *s = json_dumps(body, JSON_COMPACT);

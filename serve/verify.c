@@ -54,16 +54,10 @@ static void keep_strings(struct one *o)
  * the request answered 400). */
 static bool read_email(struct serve_req *r, struct one *o)
 {
-	size_t len;
-	const char *body = serve_req_body(r, &len);
-	json_error_t jerr;
-	json_t *j = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (!j) {
-		serve_error(r, 400, "bad_request", "the body is not JSON: %s (line %d, column %d)",
-			    jerr.text, jerr.line, jerr.column);
+	json_t *j = serve_req_object(r);
+	if (!j)
 		return false;
-	}
-	json_t *e = json_is_object(j) ? json_object_get(j, "email") : NULL;
+	json_t *e = json_object_get(j, "email");
 	if (!json_is_string(e)) {
 		json_decref(j);
 		serve_error(r, 400, "bad_request",
