@@ -15,26 +15,12 @@ for t in "$b"/tests/test_*; do
 	echo "== $t"
 	if "$t"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: $t"; fi
 done
-echo "== tests/e2e.sh $b/leadgate"
-if sh tests/e2e.sh "$b/leadgate"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: tests/e2e.sh"; fi
-echo "== tests/dns.sh $b/leadgate"
-if sh tests/dns.sh "$b/leadgate"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: tests/dns.sh"; fi
-echo "== tests/store.sh $b/leadgate"
-if sh tests/store.sh "$b/leadgate"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: tests/store.sh"; fi
-echo "== tests/scoring.sh $b/leadgate"
-if sh tests/scoring.sh "$b/leadgate"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: tests/scoring.sh"; fi
-echo "== tests/keys.sh $b/leadgate"
-if sh tests/keys.sh "$b/leadgate"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: tests/keys.sh"; fi
-echo "== tests/serve.sh $b/leadgate"
-if sh tests/serve.sh "$b/leadgate"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: tests/serve.sh"; fi
-echo "== tests/serve_lists.sh $b/leadgate"
-if sh tests/serve_lists.sh "$b/leadgate"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: tests/serve_lists.sh"; fi
-echo "== tests/serve_push.sh $b/leadgate"
-if sh tests/serve_push.sh "$b/leadgate"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: tests/serve_push.sh"; fi
-echo "== tests/serve_jobs.sh $b/leadgate"
-if sh tests/serve_jobs.sh "$b/leadgate"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: tests/serve_jobs.sh"; fi
-echo "== tests/serve_page.sh $b/leadgate"
-if sh tests/serve_page.sh "$b/leadgate"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: tests/serve_page.sh"; fi
+# The suites of the built program, each given its path.
+for s in e2e dns store scoring keys serve serve_lists serve_push serve_jobs serve_page; do
+	echo "== tests/$s.sh $b/leadgate"
+	if sh "tests/$s.sh" "$b/leadgate"; then pass=$((pass + 1)); else
+		fail=$((fail + 1)); echo "FAILED: tests/$s.sh"; fi
+done
 echo "== tests/install.sh $b"
 if sh tests/install.sh "$b"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: tests/install.sh"; fi
 echo
