@@ -282,6 +282,11 @@ struct job_verify_opts {
 	bool nowait;           /* feed returns (not at eof) when the lookups in hand
 				* are many, instead of waiting for them: a caller
 				* with a loop of its own polls, then feeds again */
+	/* With list, may be NULL: called (with arg) by job_verify_finish
+	 * inside the transaction that records the list version, on the
+	 * job's store, so that what it writes is committed with the version
+	 * or not at all; a failure rolls both back. */
+	enum lg_status (*in_commit)(void *arg, struct store *s, struct lg_err *err);
 };
 /* Called for each row written: rows so far, input bytes read so far. */
 typedef void job_progress_fn(void *arg, unsigned long rows, uint64_t bytes);

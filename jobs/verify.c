@@ -660,6 +660,11 @@ enum lg_status job_verify_feed(struct job_verify *j, size_t max, bool *eof, stru
 {
 	enum lg_status st = LG_OK;
 	*eof = j->phase != READING;
+	/* nowait: past the backlog, not a row more until the lookups in hand
+	 * drop below it.  Reading on would spool every row to come, to
+	 * disk past the spool's memory, and queue every domain. */
+	if (!*eof && j->o.nowait && j->dns && dns_resolver_busy(j->dns) >= j->backlog)
+		return LG_OK;
 	while (!*eof && max--) {
 		const struct io_row *row;
 		if ((st = io_reader_next(j->rd, &row, err)) != LG_OK)
@@ -738,8 +743,12 @@ enum lg_status job_verify_finish(struct job_verify *j, struct lg_err *err)
 		st = store_begin(j->store, err);
 	if (st == LG_OK)
 		st = store_verify_finish(j->store, &j->srun, &lc, j->o.now, err);
+	if (st == LG_OK && j->o.in_commit)
+		st = j->o.in_commit(j->o.arg, j->store, err);
 	if (st == LG_OK)
 		st = store_commit(j->store, err);
+	else
+		store_rollback(j->store);
 	if (st == LG_OK)
 		st = store_list_get(j->store, j->o.list, &j->li, err);
 	if (st == LG_OK)

@@ -27,7 +27,9 @@
  * (store_jobs_requeue).  It then runs from the start of its input: the
  * result files are made again whole, and with a list the verify job
  * takes up the run it had begun in the store (the input's fingerprint),
- * so nothing is recorded twice.
+ * so nothing is recorded twice.  A job with a list is marked done in the
+ * transaction that records its list version (done_in_commit), so no
+ * kill can leave a recorded version with its job still to run.
  */
 #include "serve_int.h"
 #include "jobs/jobs.h"
@@ -283,6 +285,27 @@ static int64_t now_of(struct serve_jobs *js)
 	return o->now ? o->now : lg_now_wall();
 }
 
+/* With a list: the job done, in the transaction that records its list
+ * version (job_verify_opts.in_commit), on the verify job's connection.
+ * A kill between the two would otherwise leave a job still running in
+ * the store whose version is recorded: run again on the next start, it
+ * would record that version a second time.  Its result files are in
+ * place already (run_outputs). */
+static enum lg_status done_in_commit(void *arg, struct store *s, struct lg_err *err)
+{
+	struct run *r = arg;
+	struct store_job j = {
+		.id = r->id,
+		.list = r->list,
+		.created_at = r->created_at,
+		.started_at = r->started_at,
+		.finished_at = now_of(r->js),
+	};
+	run_progress(r, &j);
+	j.state = STORE_JOB_DONE;
+	return store_job_update(s, &j, err);
+}
+
 static int open_part(const char *path)
 {
 	int fd;
@@ -355,6 +378,7 @@ static enum lg_status run_start(struct serve_jobs *js, const struct store_job *j
 		.notice = on_notice,
 		.arg = r,
 		.nowait = true,
+		.in_commit = done_in_commit,
 	};
 	/* A loop of the job's own, so that its steps never run the server's
 	 * (whose timer this turn is); its descriptor in the server's wakes
@@ -418,7 +442,8 @@ static bool run_turn(struct serve_jobs *js, struct run *r)
 		if (st == LG_OK)
 			st = job_verify_finish(r->jv, &err);
 		if (st == LG_OK) {
-			run_save(js, r, STORE_JOB_DONE, now_of(js), NULL);
+			if (!r->list) /* else done_in_commit did */
+				run_save(js, r, STORE_JOB_DONE, now_of(js), NULL);
 			say("%s: done, %lu rows", r->name, rep->rows);
 			run_unlink(js, r);
 			run_free(r);

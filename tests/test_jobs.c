@@ -576,6 +576,164 @@ static void test_verify_job_list(void **state)
 	conf_release(&c);
 }
 
+/*
+ * nowait: once the lookups in hand reach the backlog, feed reads no row
+ * more until they drop below it; otherwise a service's job would read
+ * its whole input ahead, spooling every row and queueing every domain.
+ */
+static void test_verify_job_nowait_backlog(void **state)
+{
+	enum { ROWS = 600 };
+	(void)state;
+	struct conf c;
+	conf_init(&c);
+	struct lg_buf csv = LG_BUF_INIT;
+	lg_buf_addf(&csv, "Email\n");
+	for (int i = 0; i < ROWS; i++) /* a domain each: a lookup each */
+		lg_buf_addf(&csv, "u@d%d-backlog.com\n", i);
+	char in[320], out[320], servers[64];
+	write_file(in, sizeof(in), "backlog.csv", csv.data);
+	lg_buf_release(&csv);
+	snprintf(out, sizeof(out), "%s/%u-backlog-out.csv", tmpdir, ++dbseq);
+
+	struct held_dns h;
+	held_dns_start(&h);
+	snprintf(servers, sizeof(servers), "127.0.0.1:%d", h.port);
+	int fd = open(in, O_RDONLY), ofd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0 && ofd >= 0);
+	struct lg_err e = {{0}};
+	struct job_verify_opts o = {
+		.conf = &c,
+		.in = fd,
+		.in_name = in,
+		.skip_lines = -1,
+		/* a backlog of 4 lookups */
+		.dns = {.servers = servers, .timeout_ms = 10000, .tries = 1, .concurrency = 1},
+		.now = T0,
+		.nowait = true,
+	};
+	struct job_verify *j = NULL;
+	assert_int_equal(job_verify_open(&j, &o, &e), LG_OK);
+	job_verify_start(j, ofd, out, NULL);
+	bool eof = false, done = false;
+	assert_int_equal(job_verify_feed(j, ROWS, &eof, &e), LG_OK);
+	assert_false(eof);
+	unsigned long read1 = job_verify_report(j)->rows_read;
+	assert_true(read1 < ROWS); /* it stopped at the backlog */
+	/* nothing answered yet: fed again, it reads nothing */
+	assert_int_equal(job_verify_feed(j, ROWS, &eof, &e), LG_OK);
+	assert_int_equal(job_verify_report(j)->rows_read, read1);
+
+	char go = 1;
+	assert_int_equal(write(h.go[1], &go, 1), 1);
+	while (!eof) {
+		assert_int_equal(job_verify_poll(j, true, &done, &e), LG_OK);
+		assert_int_equal(job_verify_feed(j, ROWS, &eof, &e), LG_OK);
+	}
+	while (!done)
+		assert_int_equal(job_verify_poll(j, true, &done, &e), LG_OK);
+	assert_int_equal(job_verify_finish(j, &e), LG_OK);
+	assert_int_equal(job_verify_report(j)->rows, ROWS);
+	assert_int_equal(job_verify_report(j)->by_status[VERIFY_UNDELIVERABLE], ROWS);
+	job_verify_close(j);
+	close(fd);
+	close(ofd);
+	held_dns_stop(&h);
+	conf_release(&c);
+}
+
+/* in_commit sees the list version in its transaction; its failure
+ * takes the version back with it, its success commits both. */
+struct in_commit_probe {
+	int calls;
+	int64_t seen_run; /* the list's version as the hook saw it */
+	bool fail;
+};
+
+static enum lg_status probe_in_commit(void *arg, struct store *s, struct lg_err *err)
+{
+	struct in_commit_probe *p = arg;
+	struct store_list_info li;
+	p->calls++;
+	enum lg_status st = store_list_get(s, "atomic", &li, err);
+	if (st != LG_OK)
+		return st;
+	p->seen_run = li.version_run;
+	return p->fail ? lg_err_set(err, LG_EIO, "held back") : LG_OK;
+}
+
+static enum lg_status run_in_commit(const struct conf *c, const char *in, const char *db,
+				    struct in_commit_probe *p, struct lg_err *e)
+{
+	char out[320];
+	snprintf(out, sizeof(out), "%s/%u-atomic.csv", tmpdir, ++dbseq);
+	int fd = open(in, O_RDONLY), ofd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0 && ofd >= 0);
+	struct job_verify_opts o = {
+		.conf = c,
+		.in = fd,
+		.in_name = in,
+		.skip_lines = -1,
+		.no_dns = true,
+		.list = "atomic",
+		.db = db,
+		.now = T0,
+		.arg = p,
+		.in_commit = probe_in_commit,
+	};
+	struct job_verify *j = NULL;
+	enum lg_status st = job_verify_open(&j, &o, e);
+	if (st == LG_OK) {
+		job_verify_start(j, ofd, out, NULL);
+		for (bool eof = false; st == LG_OK && !eof;)
+			st = job_verify_feed(j, SIZE_MAX, &eof, e);
+		for (bool done = false; st == LG_OK && !done;)
+			st = job_verify_poll(j, true, &done, e);
+	}
+	if (st == LG_OK)
+		st = job_verify_finish(j, e);
+	job_verify_close(j);
+	close(fd);
+	close(ofd);
+	return st;
+}
+
+static int64_t version_of(const char *db)
+{
+	struct store *s = NULL;
+	struct lg_err e = {{0}};
+	struct store_list_info li;
+	assert_int_equal(store_open(&s, db, STORE_READ, &e), LG_OK);
+	assert_int_equal(store_list_get(s, "atomic", &li, &e), LG_OK);
+	store_close(s);
+	return li.version_run;
+}
+
+static void test_verify_in_commit(void **state)
+{
+	(void)state;
+	struct conf c;
+	conf_init(&c);
+	char in[320], db[320];
+	write_file(in, sizeof(in), "atomic.csv", sample_csv);
+	snprintf(db, sizeof(db), "%s/%u-atomic.db", tmpdir, ++dbseq);
+	struct lg_err e = {{0}};
+
+	struct in_commit_probe fail = {.fail = true};
+	assert_int_equal(run_in_commit(&c, in, db, &fail, &e), LG_EIO);
+	assert_string_equal(e.msg, "held back");
+	assert_int_equal(fail.calls, 1);
+	assert_true(fail.seen_run > 0);      /* recorded, in the transaction */
+	assert_int_equal(version_of(db), 0); /* and taken back with it */
+
+	struct in_commit_probe ok = {0};
+	assert_int_equal(run_in_commit(&c, in, db, &ok, &e), LG_OK);
+	assert_int_equal(ok.calls, 1);
+	assert_true(ok.seen_run > 0);
+	assert_int_equal(version_of(db), ok.seen_run);
+	conf_release(&c);
+}
+
 /* Two jobs stepped in turn, a row at a time, write what each writes
  * alone: they share nothing. */
 static void test_verify_jobs_side_by_side(void **state)
@@ -1644,6 +1802,8 @@ int main(void)
 		cmocka_unit_test(test_verify_job),
 		cmocka_unit_test(test_verify_job_drain_after_answer),
 		cmocka_unit_test(test_verify_job_list),
+		cmocka_unit_test(test_verify_job_nowait_backlog),
+		cmocka_unit_test(test_verify_in_commit),
 		cmocka_unit_test(test_verify_jobs_side_by_side),
 		cmocka_unit_test(test_verify_job_no_email),
 		cmocka_unit_test(test_refresh_job),
