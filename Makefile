@@ -63,7 +63,7 @@ LIST_TXT := conf/lists/role.txt conf/lists/free.txt conf/lists/disposable.txt \
             conf/lists/typo-targets.txt
 
 
-.PHONY: FORCE all deps bench-deps demo test check valgrind install uninstall clean hdrcheck lint bench bench-dns bench-store bench-serve help
+.PHONY: FORCE all deps bench-deps demo test check valgrind install uninstall clean hdrcheck lint bench bench-dns bench-store bench-serve bench-jobs help
 
 all: $(B)/leadgate
 
@@ -82,6 +82,7 @@ help:
 	@echo "make bench-dns the DNS benchmark: 1M contacts, 200k domains (bench/README.md)"
 	@echo "make bench-store the store benchmark: verify --list, refresh, gate on 1M (bench/README.md)"
 	@echo "make bench-serve the service: POST /v1/verify against bare libmicrohttpd, with wrk (bench/README.md)"
+	@echo "make bench-jobs a bulk job of 1M rows against verify --list, and a 1 GiB upload (bench/README.md)"
 	@echo "make bench-scoring the scoring core: 10M events for 1M contacts (bench/README.md)"
 	@echo "make install   PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)"
 
@@ -258,6 +259,10 @@ bench-store: bench-deps
 bench-serve: bench-deps
 	@$(MAKE) --no-print-directory $(B)/leadgate
 	bash bench/run_serve.sh
+
+bench-jobs: bench-deps
+	@$(MAKE) --no-print-directory $(B)/leadgate
+	bash bench/run_jobs.sh
 
 # The scoring benchmark: one program, no data files (bench/README.md).
 .PHONY: bench-scoring
