@@ -20,7 +20,7 @@
 # round: the same cells but verified_at (when each DNS answer came).  Then, once: a CSV of about UPLOAD_MB MiB (default
 # 1024; the world's rows, repeated) is POSTed with `curl -T` (streamed),
 # and the server's resident memory is sampled every 50 ms while the body
-# comes in; the job is then cancelled.  Prints a Markdown table of medians,
+# comes in; the job is then cancelled (RUNS 0: that alone).  Prints a Markdown table of medians,
 # also written to build/bench/jobs_last.md; per-run figures in
 # build/bench/jobs-results.tsv.
 #
@@ -49,7 +49,7 @@ UPLOAD_MB=${UPLOAD_MB:-1024}
 SEED=1
 T0=2026-11-22T00:00:00Z
 
-[[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "RUNS must be a positive integer"
+[[ $RUNS =~ ^[0-9]+$ ]] || die "RUNS must be a number (0: the upload only)"
 [[ $UPLOAD_MB =~ ^[0-9]+$ ]] || die "UPLOAD_MB must be a number of MiB"
 [[ -x $LG ]] || die "$LG not found: build it (make), or set LEADGATE=..."
 [[ -x /usr/bin/time ]] || die "/usr/bin/time is missing (GNU time): apt-get install time"
@@ -190,10 +190,13 @@ if (( UPLOAD_MB > 0 )); then
 	big=$jdir/upload.csv
 	if [[ ! -s $big ]] || (( $(stat -c %s "$big") < UPLOAD_MB * 1048576 )); then
 		say "making a $UPLOAD_MB MiB CSV from the world's rows ..."
+		body=$(( $(stat -c %s "$contacts") - $(head -n 1 "$contacts" | wc -c) ))
 		{
 			cat "$contacts"
-			while :; do tail -n +2 "$contacts"; done 2>/dev/null | head -c $(( UPLOAD_MB * 1048576 ))
-		} >"$big" || true
+			for (( i = body; i < UPLOAD_MB * 1048576; i += body )); do
+				tail -n +2 "$contacts"
+			done
+		} >"$big"
 	fi
 	say "the upload: $(( $(stat -c %s "$big") / 1048576 )) MiB"
 	start_server --dns 127.0.0.1:9 # never asked: the job is cancelled at once
@@ -220,13 +223,14 @@ fi
 import statistics, sys
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
 med = lambda name, col: statistics.median(float(r[col]) for r in rows if r[0] == name)
-cw, jw, cr, jr = med("cli", 2), med("job", 2), med("cli", 3) / 1024, med("job", 3) / 1024
-cc, jc = med("cli", 4), med("job", 4)
-print("| run (median of %s interleaved rounds) | wall s | peak RSS MB | leadgate CPU s |" % sys.argv[2])
-print("|---|---:|---:|---:|")
-print("| `verify --list world -o results.csv` | %.2f | %.0f | %.2f |" % (cw, cr, cc))
-print("| POST /v1/jobs?list=world, until done, and GET its results | %.2f | %.0f | %.2f |" % (jw, jr, jc))
-print("| job / command line | **%.2f** | %+.0f MB | %.2f |" % (jw / cw, jr - cr, jc / cc))
+if rows:
+  cw, jw, cr, jr = med("cli", 2), med("job", 2), med("cli", 3) / 1024, med("job", 3) / 1024
+  cc, jc = med("cli", 4), med("job", 4)
+  print("| run (median of %s interleaved rounds) | wall s | peak RSS MB | leadgate CPU s |" % sys.argv[2])
+  print("|---|---:|---:|---:|")
+  print("| `verify --list world -o results.csv` | %.2f | %.0f | %.2f |" % (cw, cr, cc))
+  print("| POST /v1/jobs?list=world, until done, and GET its results | %.2f | %.0f | %.2f |" % (jw, jr, jc))
+  print("| job / command line | **%.2f** | %+.0f MB | %.2f |" % (jw / cw, jr - cr, jc / cc))
 if sys.argv[3]:
     size, rss0, peak = (int(x) for x in sys.argv[3].split("\t"))
     print()
