@@ -1,10 +1,13 @@
 /*
- * contacts.c - one contact, as the scoring commands see it:
- * GET /v1/contacts/{email}/qualify (`leadgate qualify EMAIL --format
- * json`), GET /v1/contacts/{email}/score (`score --explain EMAIL --format
- * jsonl`) and GET /v1/contacts/{email}, the two together.  The same jobs
- * build them (job_qualify, job_score_explain) and the same views
- * (view_qualify, view_explain) write them, to the same bytes.  The
+ * contacts.c - one contact, as the commands on one contact see it:
+ * GET /v1/contacts/{email} (`leadgate contact EMAIL --format json`: its
+ * verdict, freshness, score, stage and verdicts newest first),
+ * GET /v1/contacts/{email}/qualify (`qualify EMAIL --format json`),
+ * GET /v1/contacts/{email}/score (`score --explain EMAIL --format
+ * jsonl`), and the POSTs of evidence and decisions (`evidence add`,
+ * `decide`).  The same jobs build them (job_contact, job_qualify,
+ * job_score_explain ...) and the same views write them, to the same
+ * bytes.  The
  * address is percent-decoded (libmicrohttpd decodes the path) and names
  * the contact by its key, whatever its spelling, as on the command line.
  */
@@ -63,21 +66,26 @@ static void answer_failure(struct serve_req *r, enum lg_status st, const struct 
 	serve_error(r, 503, "unavailable", "the store cannot answer now; try again");
 }
 
-static enum lg_status qualify(struct serve_req *r, const char *email, json_t **out,
-			      struct lg_err *err)
+static void lead_opts(struct serve_req *r, const char *email, struct job_lead_opts *o)
 {
 	struct serve *s = serve_req_server(r);
-	const struct conf *conf = serve_options(s)->conf;
-	struct job_lead_opts o = {
-		.conf = conf,
+	*o = (struct job_lead_opts){
+		.conf = serve_options(s)->conf,
 		.db = store_path(serve_store(s)),
 		.email = email,
 		.now = serve_req_now(r),
 	};
+}
+
+static enum lg_status qualify(struct serve_req *r, const char *email, json_t **out,
+			      struct lg_err *err)
+{
+	struct job_lead_opts o;
+	lead_opts(r, email, &o);
 	struct job_qualify_result *q = lg_xcalloc(1, sizeof(*q));
 	enum lg_status st = job_qualify(&o, NULL, q, err);
 	if (st == LG_OK)
-		*out = view_qualify(conf, q);
+		*out = view_qualify(o.conf, q);
 	free(q);
 	return st;
 }
@@ -142,22 +150,22 @@ void serve_contact_score(struct serve_req *r)
 	answer_one(r, explain);
 }
 
+static enum lg_status contact(struct serve_req *r, const char *email, json_t **out,
+			      struct lg_err *err)
+{
+	struct job_lead_opts o;
+	lead_opts(r, email, &o);
+	struct job_contact_result *c = lg_xcalloc(1, sizeof(*c));
+	enum lg_status st = job_contact(&o, c, err);
+	if (st == LG_OK)
+		*out = view_contact(c);
+	free(c);
+	return st;
+}
+
 void serve_contact(struct serve_req *r)
 {
-	char email[EMAIL_MAX];
-	struct lg_err err = {{0}};
-	json_t *q = NULL, *e = NULL;
-	if (!email_of(r, email, sizeof(email)))
-		return;
-	enum lg_status st = qualify(r, email, &q, &err);
-	if (st == LG_OK)
-		st = explain(r, email, &e, &err);
-	if (st != LG_OK) {
-		json_decref(q);
-		answer_failure(r, st, &err);
-		return;
-	}
-	answer_view(r, json_pack("{s:o,s:o}", "qualify", q, "score", e));
+	answer_one(r, contact);
 }
 
 /* A string member of o, or NULL when absent or null; *bad when present
@@ -172,17 +180,6 @@ static const char *member(json_t *o, const char *name, bool *bad)
 		return NULL;
 	}
 	return json_string_value(v);
-}
-
-static void lead_opts(struct serve_req *r, const char *email, struct job_lead_opts *o)
-{
-	struct serve *s = serve_req_server(r);
-	*o = (struct job_lead_opts){
-		.conf = serve_options(s)->conf,
-		.db = store_path(serve_store(s)),
-		.email = email,
-		.now = serve_req_now(r),
-	};
 }
 
 /* A job's refusal of what was asked (LG_EUSAGE: an unknown framework or

@@ -1,7 +1,9 @@
 #!/bin/sh
 # serve_contact.sh LEADGATE - one contact as it stands: `leadgate contact
 # EMAIL` (its verdicts newest first, freshness, score, stage) as text and
-# JSON.  unbound on loopback (tests/dnsd.sh) is stopped by PID.  Prints "N passed, N failed" last.
+# JSON, and GET /v1/contacts/{email} answering the same bytes through a
+# real HTTP client (curl).  unbound on loopback (tests/dnsd.sh) and the
+# server are stopped by PID.  Prints "N passed, N failed" last.
 set -u
 lg=${1:-build/leadgate}
 case $lg in /*) ;; *) lg=$(pwd)/$lg ;; esac
@@ -98,6 +100,77 @@ exits 64 "contact: --format csv" "$lg" --db "$db" contact ann@acme-soft.com --fo
 exits 64 "contact: an option of another command" "$lg" --db "$db" contact ann@acme-soft.com --reason x
 exits 0 "contact --help" "$lg" contact --help
 grep -q '^Usage: leadgate contact EMAIL' "$t/out" && ok "contact --help: usage" || notok "contact --help: usage"
+
+# --- the service -------------------------------------------------------------
+k_leads=$("$lg" --db "$db" keys create --name sales --scope leads 2>/dev/null | tail -n 1)
+k_verify=$("$lg" --db "$db" keys create --name ci --scope verify 2>/dev/null | tail -n 1)
+[ -n "$k_leads" ] && [ -n "$k_verify" ] || { echo "serve_contact.sh: keys create made no key"; exit 1; }
+auth() { echo "Authorization: Bearer $1"; }
+printf '[serve]\nrate = 1000\nburst = 1000\n' >"$t/serve.conf"
+"$lg" --db "$db" --now "$now" serve --listen 127.0.0.1:0 --config "$t/serve.conf" $dns >"$t/srv.out" 2>"$t/srv.err" &
+srv=$!
+url=
+i=0
+while [ $i -lt 100 ] && [ -z "$url" ]; do
+	url=$(sed -n 's/^leadgate: serve: listening on \(127\.0\.0\.1:[0-9]*\).*/http:\/\/\1/p' "$t/srv.err" 2>/dev/null)
+	[ -n "$url" ] || { kill -0 $srv 2>/dev/null || break; sleep 0.1; }
+	i=$((i + 1))
+done
+[ -n "$url" ] || { echo "serve_contact.sh: the server did not start:"; cat "$t/srv.err"; exit 1; }
+
+req() { # req NAME WANT_STATUS CURL_ARGS...: body in $t/body
+	name=$1 want=$2; shift 2
+	got=$(curl -s -o "$t/body" -w '%{http_code}' "$@")
+	if [ "$got" = "$want" ]; then ok "$name ($got)"; else
+		notok "$name: status $got, want $want"
+		head -c 300 "$t/body" | sed 's/^/#   /'; echo
+	fi
+}
+same() { # same NAME FILE: $t/body is FILE, byte for byte
+	cmp -s "$t/body" "$2" && ok "$1" || { notok "$1"; head -c 400 "$t/body" "$2" | sed 's/^/#   /'; }
+}
+errcode() { eq "$1: error code" "$(jget "$t/body" 'o["error"]["code"]')" "$2"; }
+
+"$lg" --db "$db" --now "$now" contact ann@acme-soft.com -f json >"$t/ann.json"
+req "GET a contact" 200 -H "$(auth "$k_leads")" "$url/v1/contacts/Ann%40acme-soft.com"
+same "GET a contact is contact --format json, byte for byte" "$t/ann.json"
+req "GET a contact, @ as it is" 200 -H "$(auth "$k_leads")" "$url/v1/contacts/ann@acme-soft.com"
+same "GET a contact, @ as it is: the same bytes" "$t/ann.json"
+"$lg" --db "$db" --now "$now" contact bob@acme-soft.com -f json >"$t/bob.json"
+# the view is the document's contact schema: every member it requires,
+# and none it does not describe, in the view and in each verdict
+eq "GET a contact: as doc/openapi.json describes it" "$(python3 -c '
+import json, sys
+doc = json.load(open("doc/openapi.json"))
+schema = doc["components"]["schemas"]["contact"]
+get = doc["paths"]["/v1/contacts/{email}"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+def check(o, s, where):
+	bad = []
+	if s.get("type") == "object" or "required" in s:
+		props = s.get("properties", {})
+		if set(o) != set(s["required"]) or set(o) != set(props):
+			bad.append("%s: %s" % (where, sorted(set(o) ^ set(s["required"]))))
+		for k, v in o.items():
+			if k in props:
+				bad += check(v, props[k], where + "." + k)
+	elif s.get("type") == "array":
+		for i, v in enumerate(o):
+			bad += check(v, s["items"], "%s[%d]" % (where, i))
+	elif "enum" in s and o not in s["enum"]:
+		bad.append("%s: %r" % (where, o))
+	return bad
+print(get == {"$ref": "#/components/schemas/contact"} and
+      [b for f in sys.argv[1:] for b in check(json.load(open(f)), schema, f)])
+' "$t/body" "$t/bob.json")" "[]"
+req "GET a bounced contact" 200 -H "$(auth "$k_leads")" "$url/v1/contacts/bob%40acme-soft.com"
+same "GET a bounced contact is contact --format json" "$t/bob.json"
+
+req "an unknown route under a contact" 404 -H "$(auth "$k_leads")" "$url/v1/contacts/ann%40acme-soft.com/nothing"
+req "a contact without a key" 401 "$url/v1/contacts/ann%40acme-soft.com"
+req "a contact with a key without leads" 403 -H "$(auth "$k_verify")" "$url/v1/contacts/ann%40acme-soft.com"
+
+grep -E '@|lg_[A-Za-z0-9]{8}' "$t/srv.err" | grep -v 'listening' >"$t/leak"
+eq "the log holds no address or key" "$(wc -l <"$t/leak" | tr -d ' ')" 0
 
 echo
 echo "$pass passed, $fail failed"
