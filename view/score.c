@@ -31,6 +31,16 @@ static json_t *str(const char *s)
 	return j ? j : json_null();
 }
 
+/* A time as RFC 3339 UTC; null for 0 (none). */
+static json_t *time_or_null(int64_t t)
+{
+	char at[LG_TIME_LEN];
+	if (!t)
+		return json_null();
+	lg_time_format(t, at, sizeof(at));
+	return json_string(at);
+}
+
 static const char *line_kind(enum scoring_line_kind k)
 {
 	switch (k) {
@@ -302,19 +312,13 @@ void view_funnel_text(FILE *f, const struct job_funnel *F, bool given)
 json_t *view_evidence(const struct job_evidence *ev, const struct job_evidence_report *rep)
 {
 	json_t *o = json_object();
-	char until[32];
 	json_object_set_new(o, "address", str(rep->address));
 	json_object_set_new(o, "framework", str(rep->framework));
 	json_object_set_new(o, "criterion", str(rep->criterion));
 	json_object_set_new(o, "status", str(ev->status));
 	json_object_set_new(o, "confidence", fig(ev->confidence, 2));
 	json_object_set_new(o, "source", str(ev->source));
-	if (ev->valid_until) {
-		lg_time_format(ev->valid_until, until, sizeof(until));
-		json_object_set_new(o, "valid_until", str(until));
-	} else {
-		json_object_set_new(o, "valid_until", json_null());
-	}
+	json_object_set_new(o, "valid_until", time_or_null(ev->valid_until));
 	json_object_set_new(o, "note", ev->note ? str(ev->note) : json_null());
 	return o;
 }
@@ -352,15 +356,6 @@ static const char *suppress_name(enum store_suppress why)
 	case STORE_SUPPRESS_PROVIDER: return "provider";
 	}
 	return "other"; /* a value written by a newer leadgate: suppressed all the same */
-}
-
-static json_t *time_or_null(int64_t t)
-{
-	char at[LG_TIME_LEN];
-	if (!t)
-		return json_null();
-	lg_time_format(t, at, sizeof(at));
-	return json_string(at);
 }
 
 /* A verdict, as it stands or as a run gave it (with the run, how and list). */
