@@ -123,7 +123,7 @@ static enum lg_status explain(struct serve_req *r, const char *email, json_t **o
 	return st;
 }
 
-/* One of the contact's views (qualify or explain) as the answer. */
+/* One of the contact's views (contact, qualify or explain) as the answer. */
 static void answer_one(struct serve_req *r,
 		       enum lg_status (*view)(struct serve_req *r, const char *email, json_t **out,
 					      struct lg_err *err))
