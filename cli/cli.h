@@ -61,6 +61,7 @@ int cmd_bounces(int argc, char **argv);
 int cmd_events(int argc, char **argv);
 int cmd_score(int argc, char **argv);
 int cmd_qualify(int argc, char **argv);
+int cmd_contact(int argc, char **argv);
 int cmd_evidence(int argc, char **argv);
 int cmd_decide(int argc, char **argv);
 int cmd_report(int argc, char **argv);

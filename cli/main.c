@@ -20,6 +20,7 @@ static const struct {
 	{"events", cmd_events, "import engagement and intent events: NDJSON or CSV"},
 	{"score", cmd_score, "score contacts: fit, confidence, engagement, intent, grade, stage"},
 	{"qualify", cmd_qualify, "a contact's framework checklist and what still blocks SQL"},
+	{"contact", cmd_contact, "a contact: its verdicts newest first, freshness, score, stage"},
 	{"evidence", cmd_evidence, "record qualification evidence (BANT, CHAMP, MEDDIC)"},
 	{"decide", cmd_decide, "a rep's decision on a lead: accept, reject or recycle"},
 	{"report", cmd_report, "reports: rejections by reason, source and score band"},

@@ -1,15 +1,15 @@
 /*
  * qual.c - what the qualification commands share (evidence, qualify,
- * decide, report, funnel; a file each): the options each of them takes,
- * so that one given to another is refused by name, and a contact's job
- * options.
+ * contact, decide, report, funnel; a file each): the options each of
+ * them takes, so that one given to another is refused by name, and a
+ * contact's job options.
  */
 #include "cli.h"
 #include "conf/conf.h"
 
 #include <stdlib.h>
 
-/* Every option of the five, in the order a refusal names the first. */
+/* Every option of the family, in the order a refusal names the first. */
 static const struct cli_option family[] = {
 	{"format", 'f', "FMT", NULL},
 	{"config", 'c', "FILE", NULL},

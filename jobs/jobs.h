@@ -730,6 +730,42 @@ struct job_qualify_result {
 enum lg_status job_qualify(const struct job_lead_opts *opts, const char *framework,
 			   struct job_qualify_result *out, struct lg_err *err);
 
+/*
+ * A contact as it stands (`leadgate contact EMAIL`, GET /v1/contacts/
+ * {email}): its verdict and suppression, the decay policy of its list
+ * source (what its freshness is judged by, at now), its score and stage
+ * as recorded, and its verdicts newest first: the first
+ * JOB_CONTACT_HISTORY of total.
+ */
+#define JOB_CONTACT_HISTORY 20
+struct job_contact_verdict {
+	int64_t run;            /* 0: the verdict as it stands */
+	char kind[16], how[16]; /* store_evidence's */
+	char list[128];         /* "" when none (has_list false) */
+	bool has_list;
+	enum verify_status status;
+	enum verify_reason reason;
+	unsigned flags;
+	char mx[256], provider[64];
+	int64_t verified_at;
+};
+struct job_contact_result {
+	char address[512];
+	char source[128]; /* its list source, "" */
+	int64_t now;
+	struct job_contact_verdict verdict;
+	enum store_suppress suppressed;
+	struct decay_policy decay;
+	struct scoring_result r;
+	enum scoring_stage stage; /* as recorded */
+	int64_t stage_since;      /* 0 when it never moved */
+	struct job_contact_verdict history[JOB_CONTACT_HISTORY];
+	size_t n;
+	unsigned long total; /* verdicts in all; more than n: the oldest are left out */
+};
+enum lg_status job_contact(const struct job_lead_opts *opts, struct job_contact_result *out,
+			   struct lg_err *err);
+
 /* A rep's decision: to SAL (accept), disqualified (reject) or recycled,
  * with a reason (one of job_decide_reasons; NULL only to accept).  An
  * accept of a contact that is not eligible is refused (result.refused,

@@ -231,6 +231,65 @@ enum lg_status job_qualify(const struct job_lead_opts *o, const char *framework,
 	return LG_OK;
 }
 
+/* ---- a contact as it stands ---- */
+
+static void verdict_copy(struct job_contact_verdict *d, const struct store_evidence *ev)
+{
+	d->run = ev->run;
+	snprintf(d->kind, sizeof(d->kind), "%s", ev->kind);
+	snprintf(d->how, sizeof(d->how), "%s", ev->how);
+	d->has_list = ev->list != NULL;
+	snprintf(d->list, sizeof(d->list), "%s", ev->list ? ev->list : "");
+	d->status = ev->status;
+	d->reason = ev->reason;
+	d->flags = ev->flags;
+	snprintf(d->mx, sizeof(d->mx), "%s", ev->mx);
+	snprintf(d->provider, sizeof(d->provider), "%s", ev->provider);
+	d->verified_at = ev->verified_at;
+}
+
+static enum lg_status on_current(void *arg, const struct store_evidence *ev, struct lg_err *err)
+{
+	(void)err;
+	verdict_copy(&((struct job_contact_result *)arg)->verdict, ev);
+	return LG_OK;
+}
+
+static enum lg_status on_history(void *arg, const struct store_evidence *ev, struct lg_err *err)
+{
+	struct job_contact_result *c = arg;
+	(void)err;
+	if (c->n < JOB_CONTACT_HISTORY)
+		verdict_copy(&c->history[c->n++], ev);
+	return LG_OK;
+}
+
+enum lg_status job_contact(const struct job_lead_opts *o, struct job_contact_result *c,
+			   struct lg_err *err)
+{
+	struct one O;
+	memset(c, 0, sizeof(*c));
+	enum lg_status st = one_open(&O, o, STORE_READ, true, err);
+	if (st == LG_OK)
+		st = store_contact_verdict(O.s, O.l.contact_id, on_current, c, err);
+	if (st == LG_OK)
+		st = store_evidence_each(O.s, O.l.contact_id, JOB_CONTACT_HISTORY, on_history, c,
+					 &c->total, err);
+	if (st == LG_OK) {
+		snprintf(c->address, sizeof(c->address), "%s", O.address);
+		snprintf(c->source, sizeof(c->source), "%s", O.source);
+		c->now = o->now;
+		c->suppressed = O.l.suppressed;
+		/* the policy scoring judged its freshness by (lead_score) */
+		conf_decay_policy(o->conf, O.source, &c->decay);
+		c->r = O.sc.r;
+		c->stage = O.sc.was; /* as recorded, as qualify shows it */
+		c->stage_since = O.l.stage_since;
+	}
+	one_close(&O);
+	return st;
+}
+
 /* ---- decide ---- */
 
 enum lg_status job_decision_parse(struct job_decision *d, struct lg_err *err)

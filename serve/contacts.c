@@ -1,10 +1,13 @@
 /*
- * contacts.c - one contact, as the scoring commands see it:
- * GET /v1/contacts/{email}/qualify (`leadgate qualify EMAIL --format
- * json`), GET /v1/contacts/{email}/score (`score --explain EMAIL --format
- * jsonl`) and GET /v1/contacts/{email}, the two together.  The same jobs
- * build them (job_qualify, job_score_explain) and the same views
- * (view_qualify, view_explain) write them, to the same bytes.  The
+ * contacts.c - one contact, as the commands on one contact see it:
+ * GET /v1/contacts/{email} (`leadgate contact EMAIL --format json`: its
+ * verdict, freshness, score, stage and verdicts newest first),
+ * GET /v1/contacts/{email}/qualify (`qualify EMAIL --format json`),
+ * GET /v1/contacts/{email}/score (`score --explain EMAIL --format
+ * jsonl`), and the POSTs of evidence and decisions (`evidence add`,
+ * `decide`).  The same jobs build them (job_contact, job_qualify,
+ * job_score_explain ...) and the same views write them, to the same
+ * bytes.  The
  * address is percent-decoded (libmicrohttpd decodes the path) and names
  * the contact by its key, whatever its spelling, as on the command line.
  */
@@ -63,21 +66,26 @@ static void answer_failure(struct serve_req *r, enum lg_status st, const struct 
 	serve_error(r, 503, "unavailable", "the store cannot answer now; try again");
 }
 
-static enum lg_status qualify(struct serve_req *r, const char *email, json_t **out,
-			      struct lg_err *err)
+static void lead_opts(struct serve_req *r, const char *email, struct job_lead_opts *o)
 {
 	struct serve *s = serve_req_server(r);
-	const struct conf *conf = serve_options(s)->conf;
-	struct job_lead_opts o = {
-		.conf = conf,
+	*o = (struct job_lead_opts){
+		.conf = serve_options(s)->conf,
 		.db = store_path(serve_store(s)),
 		.email = email,
 		.now = serve_req_now(r),
 	};
+}
+
+static enum lg_status qualify(struct serve_req *r, const char *email, json_t **out,
+			      struct lg_err *err)
+{
+	struct job_lead_opts o;
+	lead_opts(r, email, &o);
 	struct job_qualify_result *q = lg_xcalloc(1, sizeof(*q));
 	enum lg_status st = job_qualify(&o, NULL, q, err);
 	if (st == LG_OK)
-		*out = view_qualify(conf, q);
+		*out = view_qualify(o.conf, q);
 	free(q);
 	return st;
 }
@@ -115,7 +123,7 @@ static enum lg_status explain(struct serve_req *r, const char *email, json_t **o
 	return st;
 }
 
-/* One of the contact's views (qualify or explain) as the answer. */
+/* One of the contact's views (contact, qualify or explain) as the answer. */
 static void answer_one(struct serve_req *r,
 		       enum lg_status (*view)(struct serve_req *r, const char *email, json_t **out,
 					      struct lg_err *err))
@@ -142,22 +150,22 @@ void serve_contact_score(struct serve_req *r)
 	answer_one(r, explain);
 }
 
+static enum lg_status contact(struct serve_req *r, const char *email, json_t **out,
+			      struct lg_err *err)
+{
+	struct job_lead_opts o;
+	lead_opts(r, email, &o);
+	struct job_contact_result *c = lg_xcalloc(1, sizeof(*c));
+	enum lg_status st = job_contact(&o, c, err);
+	if (st == LG_OK)
+		*out = view_contact(c);
+	free(c);
+	return st;
+}
+
 void serve_contact(struct serve_req *r)
 {
-	char email[EMAIL_MAX];
-	struct lg_err err = {{0}};
-	json_t *q = NULL, *e = NULL;
-	if (!email_of(r, email, sizeof(email)))
-		return;
-	enum lg_status st = qualify(r, email, &q, &err);
-	if (st == LG_OK)
-		st = explain(r, email, &e, &err);
-	if (st != LG_OK) {
-		json_decref(q);
-		answer_failure(r, st, &err);
-		return;
-	}
-	answer_view(r, json_pack("{s:o,s:o}", "qualify", q, "score", e));
+	answer_one(r, contact);
 }
 
 /* A string member of o, or NULL when absent or null; *bad when present
@@ -174,17 +182,6 @@ static const char *member(json_t *o, const char *name, bool *bad)
 	return json_string_value(v);
 }
 
-static void lead_opts(struct serve_req *r, const char *email, struct job_lead_opts *o)
-{
-	struct serve *s = serve_req_server(r);
-	*o = (struct job_lead_opts){
-		.conf = serve_options(s)->conf,
-		.db = store_path(serve_store(s)),
-		.email = email,
-		.now = serve_req_now(r),
-	};
-}
-
 /* A job's refusal of what was asked (LG_EUSAGE: an unknown framework or
  * criterion) is the request's fault: 400. */
 static void answer_job_failure(struct serve_req *r, enum lg_status st, const struct lg_err *err)
@@ -195,17 +192,45 @@ static void answer_job_failure(struct serve_req *r, enum lg_status st, const str
 		answer_failure(r, st, err);
 }
 
-void serve_contact_evidence(struct serve_req *r)
+/*
+ * A POST on a contact, the shape both share: the {email}, the body's
+ * object, parse() reading its members into ctx (not OK: 400 with its
+ * message; the strings it takes are borrowed from the body, which lives
+ * until run returns), then run() doing the job on the contact and
+ * answering.
+ */
+static void answer_post(struct serve_req *r,
+			enum lg_status (*parse)(json_t *body, void *ctx, struct lg_err *err),
+			void (*run)(struct serve_req *r, const struct job_lead_opts *o, void *ctx),
+			void *ctx)
 {
-	char email[EMAIL_MAX], conf_buf[40];
+	char email[EMAIL_MAX];
 	struct lg_err err = {{0}};
 	if (!email_of(r, email, sizeof(email)))
 		return;
 	json_t *j = serve_req_object(r);
 	if (!j)
 		return;
+	if (parse(j, ctx, &err) != LG_OK) {
+		serve_error(r, 400, "bad_request", "%s", err.msg);
+	} else {
+		struct job_lead_opts o;
+		lead_opts(r, email, &o);
+		run(r, &o, ctx);
+	}
+	json_decref(j);
+}
+
+struct evidence_post {
+	struct job_evidence ev;
+	char conf_buf[40]; /* confidence given as a number, as text */
+};
+
+static enum lg_status evidence_parse(json_t *j, void *ctx, struct lg_err *err)
+{
+	struct evidence_post *p = ctx;
 	bool bad = false;
-	struct job_evidence ev = {
+	p->ev = (struct job_evidence){
 		.framework = member(j, "framework", &bad),
 		.criterion = member(j, "criterion", &bad),
 		.status = member(j, "status", &bad),
@@ -218,65 +243,61 @@ void serve_contact_evidence(struct serve_req *r)
 	json_t *c = json_object_get(j, "confidence");
 	const char *confidence = NULL;
 	if (json_is_number(c)) {
-		snprintf(conf_buf, sizeof(conf_buf), "%.17g", json_number_value(c));
-		confidence = conf_buf;
+		snprintf(p->conf_buf, sizeof(p->conf_buf), "%.17g", json_number_value(c));
+		confidence = p->conf_buf;
 	} else if (json_is_string(c)) {
 		confidence = json_string_value(c);
 	} else if (c && !json_is_null(c)) {
 		bad = true;
 	}
-	enum lg_status st = LG_OK;
 	if (bad)
-		serve_error(r, 400, "bad_request",
-			    "framework, criterion, status, source, valid_until and note are "
-			    "strings; confidence a number");
-	else if ((st = job_evidence_parse(&ev, confidence, until, &err)) != LG_OK)
-		serve_error(r, 400, "bad_request", "%s", err.msg);
-	if (bad || st != LG_OK) {
-		json_decref(j);
-		return;
-	}
-	struct job_lead_opts o;
-	struct job_evidence_report rep;
-	lead_opts(r, email, &o);
-	if ((st = job_evidence_add(&o, &ev, &rep, &err)) != LG_OK)
-		answer_job_failure(r, st, &err);
-	else
-		answer_view(r, view_evidence(&ev, &rep));
-	json_decref(j);
+		return lg_err_set(err, LG_EUSAGE,
+				  "framework, criterion, status, source, valid_until and note are "
+				  "strings; confidence a number");
+	return job_evidence_parse(&p->ev, confidence, until, err);
 }
 
-void serve_contact_decision(struct serve_req *r)
+static void evidence_run(struct serve_req *r, const struct job_lead_opts *o, void *ctx)
 {
-	char email[EMAIL_MAX];
+	struct evidence_post *p = ctx;
+	struct job_evidence_report rep;
 	struct lg_err err = {{0}};
-	if (!email_of(r, email, sizeof(email)))
-		return;
-	json_t *j = serve_req_object(r);
-	if (!j)
-		return;
+	enum lg_status st = job_evidence_add(o, &p->ev, &rep, &err);
+	if (st != LG_OK)
+		answer_job_failure(r, st, &err);
+	else
+		answer_view(r, view_evidence(&p->ev, &rep));
+}
+
+void serve_contact_evidence(struct serve_req *r)
+{
+	struct evidence_post p;
+	answer_post(r, evidence_parse, evidence_run, &p);
+}
+
+static enum lg_status decision_parse(json_t *j, void *ctx, struct lg_err *err)
+{
+	struct job_decision *dec = ctx;
 	bool bad = false;
-	struct job_decision dec = {
+	*dec = (struct job_decision){
 		.what = member(j, "decision", &bad),
 		.reason = member(j, "reason", &bad),
 		.note = member(j, "note", &bad),
 		.by = member(j, "by", &bad),
 	};
-	enum lg_status st = LG_OK;
-	if (bad || !dec.what)
-		serve_error(r, 400, "bad_request",
-			    "the body wants \"decision\" (accept, reject or recycle), and may "
-			    "have \"reason\", \"note\" and \"by\": strings");
-	else if ((st = job_decision_parse(&dec, &err)) != LG_OK)
-		serve_error(r, 400, "bad_request", "%s", err.msg);
-	if (bad || !dec.what || st != LG_OK) {
-		json_decref(j);
-		return;
-	}
-	struct job_lead_opts o;
+	if (bad || !dec->what)
+		return lg_err_set(err, LG_EUSAGE,
+				  "the body wants \"decision\" (accept, reject or recycle), and "
+				  "may have \"reason\", \"note\" and \"by\": strings");
+	return job_decision_parse(dec, err);
+}
+
+static void decision_run(struct serve_req *r, const struct job_lead_opts *o, void *ctx)
+{
+	const struct job_decision *dec = ctx;
 	struct job_decide_result d;
-	lead_opts(r, email, &o);
-	st = job_decide(&o, &dec, &d, &err);
+	struct lg_err err = {{0}};
+	enum lg_status st = job_decide(o, dec, &d, &err);
 	if (st == LG_ETEMP)
 		serve_error(r, 409, "conflict", "the contact's stage changed meanwhile; try again");
 	else if (st != LG_OK)
@@ -289,6 +310,11 @@ void serve_contact_decision(struct serve_req *r)
 			    d.suppressed ? ", suppressed" : "",
 			    d.r.competitor ? ", a competitor" : "");
 	else
-		answer_view(r, view_decision(&dec, &d));
-	json_decref(j);
+		answer_view(r, view_decision(dec, &d));
+}
+
+void serve_contact_decision(struct serve_req *r)
+{
+	struct job_decision dec;
+	answer_post(r, decision_parse, decision_run, &dec);
 }

@@ -54,6 +54,31 @@ const struct serve_route serve_routes[] = {
 };
 const size_t serve_nroutes = sizeof(serve_routes) / sizeof(*serve_routes);
 
+/*
+ * An {email} is an address, and '/' is legal in its local part (atext,
+ * RFC 5322 section 3.2.3): a%2Fb@x.example arrives percent-decoded as
+ * a/b@x.example.  So the segment is not cut at the first '/': the rest
+ * of the pattern after it (a suffix such as /qualify, with no parameter)
+ * is matched at the end of the path, and the address is all that lies
+ * before.  A domain never holds a '/', so an address has none after its
+ * last '@': a value with one is an address followed by another route's
+ * suffix (GET /v1/contacts/a@x/evidence is no contact "a@x/evidence",
+ * but the POST route's path: 405).  The segment's length, or 0 when the
+ * path has none here.
+ */
+static size_t email_len(const char *rest, const char *path)
+{
+	size_t want = strlen(rest), have = strlen(path);
+	if (strchr(rest, '{') || have <= want || strcmp(path + have - want, rest))
+		return 0;
+	size_t n = have - want;
+	const char *domain = path; /* from the last '@' on */
+	for (const char *c = path; c < path + n; c++)
+		if (*c == '@')
+			domain = c;
+	return memchr(domain, '/', n - (size_t)(domain - path)) ? 0 : n;
+}
+
 bool serve_path_match(const char *pattern, const char *path, struct serve_params *p)
 {
 	unsigned n_params = 0;
@@ -64,7 +89,8 @@ bool serve_path_match(const char *pattern, const char *path, struct serve_params
 			const char *close = strchr(pattern, '}');
 			if (!close)
 				return false; /* not a pattern: no path matches */
-			size_t n = strcspn(path, "/");
+			size_t n = strncmp(pattern, "{email}", 7) ? strcspn(path, "/")
+								  : email_len(close + 1, path);
 			if (!n)
 				return false;
 			if (n_params++ == SERVE_PARAMS_MAX)

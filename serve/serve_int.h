@@ -60,8 +60,9 @@ struct serve_params {
 extern const struct serve_route serve_routes[];
 extern const size_t serve_nroutes;
 
-/* Does path match pattern (each {name} one non-empty segment without '/')?
- * Its segments into p (may be NULL). */
+/* Does path match pattern (each {name} one non-empty segment without '/';
+ * an {email} may hold '/', the rest of the pattern matched at the path's
+ * end)?  Its segments into p (may be NULL). */
 bool serve_path_match(const char *pattern, const char *path, struct serve_params *p);
 
 /*

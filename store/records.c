@@ -788,3 +788,87 @@ enum lg_status store_bounce_add(struct store *s, const struct store_run *run,
 	}
 	return LG_OK;
 }
+
+/* ---- a contact's verdicts ------------------------------------------------ */
+
+/*
+ * The contact's evidence, newest first, the first ?2 of it, each with its
+ * run's kind and list, and (count(*) OVER (): computed before LIMIT
+ * applies) how many there are in all.  Newest is by verified_at, then by
+ * run: a resumed run records later than its id says, and a bounce's
+ * verdict is dated by the bounce.  The primary key (contact_id, run_id)
+ * finds the contact's rows; there are a few per run it was in.
+ */
+static const char sql_evidence_each[] =
+	"SELECT e.run_id, coalesce(r.kind, ''), e.how, l.name, e.status, e.reason, e.flags,"
+	" e.mx, e.provider, e.verified_at, count(*) OVER ()"
+	" FROM evidence e LEFT JOIN runs r ON r.id = e.run_id"
+	" LEFT JOIN lists l ON l.id = r.list_id"
+	" WHERE e.contact_id = ?1 ORDER BY e.verified_at DESC, e.run_id DESC LIMIT ?2";
+
+/* The contact's verdict as it stands (run 0, no kind, how or list). */
+static const char sql_contact_verdict[] =
+	"SELECT 0, '', '', NULL, status, reason, flags, mx, provider, verified_at, 1"
+	" FROM contacts WHERE id = ?1";
+
+struct evidence_cb {
+	enum lg_status (*fn)(void *arg, const struct store_evidence *ev, struct lg_err *err);
+	void *arg;
+	unsigned long *total;
+};
+
+static const char *col_text(sqlite3_stmt *q, int i)
+{
+	const unsigned char *t = sqlite3_column_text(q, i);
+	return t ? (const char *)t : "";
+}
+
+/* One row of sql_evidence_each or sql_contact_verdict.  A status or
+ * reason this leadgate does not know (a row written by hand or by a
+ * newer one) is skipped, as the qualification evidence's are. */
+static enum lg_status evidence_row(sqlite3_stmt *q, void *ctx, struct lg_err *err)
+{
+	struct evidence_cb *cb = ctx;
+	int status = sqlite3_column_int(q, 4), reason = sqlite3_column_int(q, 5);
+	*cb->total = (unsigned long)sqlite3_column_int64(q, 10);
+	if (status < 0 || status >= VERIFY_STATUS_COUNT || reason < 0 || reason >= VERIFY_R_COUNT)
+		return LG_OK;
+	struct store_evidence ev = {
+		.run = sqlite3_column_int64(q, 0),
+		.kind = col_text(q, 1),
+		.how = col_text(q, 2),
+		.list = sqlite3_column_type(q, 3) == SQLITE_NULL ? NULL : col_text(q, 3),
+		.status = (enum verify_status)status,
+		.reason = (enum verify_reason)reason,
+		.flags = (unsigned)sqlite3_column_int(q, 6),
+		.mx = col_text(q, 7),
+		.provider = col_text(q, 8),
+		.verified_at = sqlite3_column_int64(q, 9),
+	};
+	return cb->fn(cb->arg, &ev, err);
+}
+
+enum lg_status store_evidence_each(struct store *s, int64_t contact_id, unsigned max,
+				   enum lg_status (*fn)(void *arg, const struct store_evidence *ev,
+							struct lg_err *err),
+				   void *arg, unsigned long *total, struct lg_err *err)
+{
+	struct evidence_cb cb = {fn, arg, total};
+	sqlite3_stmt *q = store_stmt(s, sql_evidence_each);
+	*total = 0;
+	sqlite3_bind_int64(q, 1, contact_id);
+	sqlite3_bind_int64(q, 2, max ? (sqlite3_int64)max : -1); /* -1: no limit */
+	return store_each_row(s, q, "reading a contact's verdicts", evidence_row, &cb, err);
+}
+
+enum lg_status store_contact_verdict(struct store *s, int64_t contact_id,
+				     enum lg_status (*fn)(void *arg, const struct store_evidence *ev,
+							  struct lg_err *err),
+				     void *arg, struct lg_err *err)
+{
+	unsigned long one;
+	struct evidence_cb cb = {fn, arg, &one};
+	sqlite3_stmt *q = store_stmt(s, sql_contact_verdict);
+	sqlite3_bind_int64(q, 1, contact_id);
+	return store_each_row(s, q, "reading a contact's verdict", evidence_row, &cb, err);
+}

@@ -189,6 +189,43 @@ struct store_list_counts {
 enum lg_status store_verify_finish(struct store *s, const struct store_run *run,
 				   struct store_list_counts *c, int64_t now, struct lg_err *err);
 
+/* ---- a contact's verdicts -------------------------------------------------- */
+
+/*
+ * One verdict of a contact: an evidence row, given by a run (one per
+ * contact and run), or (run 0) the contact's verdict as it stands.
+ * Strings borrowed until fn returns.
+ */
+struct store_evidence {
+	int64_t run;      /* the run that gave it; 0: the contact's current verdict */
+	const char *kind; /* the run's kind: "verify", "refresh", "import"; "" for run 0 */
+	const char *how;  /* how it was given: "verify", "refresh", "bounce"; "" for run 0 */
+	const char *list; /* the name of the run's list; NULL when none */
+	enum verify_status status;
+	enum verify_reason reason;
+	unsigned flags;       /* verify_flag bits, without the row-only ones */
+	const char *mx;       /* "" when none */
+	const char *provider; /* "" when none */
+	int64_t verified_at;
+};
+
+/*
+ * Call fn for the contact's verdicts, newest first (by verified_at, then
+ * by run), the first max of them (0: all), and set *total to how many it
+ * has in all.  A row whose status or reason this leadgate does not know
+ * is counted but skipped.  fn returns non-OK to stop.
+ */
+enum lg_status store_evidence_each(struct store *s, int64_t contact_id, unsigned max,
+				   enum lg_status (*fn)(void *arg, const struct store_evidence *ev,
+							struct lg_err *err),
+				   void *arg, unsigned long *total, struct lg_err *err);
+/* Call fn once with the contact's current verdict (run 0), if there is
+ * such a contact. */
+enum lg_status store_contact_verdict(struct store *s, int64_t contact_id,
+				     enum lg_status (*fn)(void *arg, const struct store_evidence *ev,
+							  struct lg_err *err),
+				     void *arg, struct lg_err *err);
+
 /* ---- suppression --------------------------------------------------------- */
 
 enum store_suppress {

@@ -3,7 +3,8 @@
 # of the built binary, the DNS tests against unbound on loopback and the
 # store tests (tests/store.sh), the scoring commands' (tests/scoring.sh),
 # the API keys' (tests/keys.sh), the HTTP API's (tests/serve.sh,
-# tests/serve_lists.sh), what is pushed to it (tests/serve_push.sh), the
+# tests/serve_lists.sh), what is pushed to it (tests/serve_push.sh), one
+# contact (tests/serve_contact.sh), the
 # page's in a browser (tests/serve_page.sh) and make
 # install's (tests/install.sh);
 # print one closing line "suites: N passed, N failed".
@@ -16,7 +17,7 @@ for t in "$b"/tests/test_*; do
 	if "$t"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: $t"; fi
 done
 # The suites of the built program, each given its path.
-for s in e2e dns store scoring keys serve serve_lists serve_push serve_jobs serve_page; do
+for s in e2e dns store scoring keys serve serve_lists serve_push serve_contact serve_jobs serve_page; do
 	echo "== tests/$s.sh $b/leadgate"
 	if sh "tests/$s.sh" "$b/leadgate"; then pass=$((pass + 1)); else
 		fail=$((fail + 1)); echo "FAILED: tests/$s.sh"; fi

@@ -47,6 +47,69 @@ static void test_path_match(void **state)
 	assert_false(serve_path_match(table[6].pattern, "/v1/a/1/2/3/4/5", NULL));
 }
 
+/* A contact's address may hold '/' (atext): the {email} segment is
+ * what lies between /v1/contacts/ and the route's suffix, matched from
+ * the end, and never a suffix of another route. */
+static void test_path_match_email(void **state)
+{
+	(void)state;
+	struct serve_params p;
+	assert_true(serve_path_match("/v1/contacts/{email}/qualify",
+				     "/v1/contacts/a/b@x.example/qualify", &p));
+	assert_int_equal(p.n, 1);
+	assert_int_equal(p.v[0].len, 13);
+	assert_memory_equal(p.v[0].s, "a/b@x.example", 13);
+	assert_true(serve_path_match("/v1/contacts/{email}", "/v1/contacts/a/b/c@x.example", &p));
+	assert_int_equal(p.v[0].len, 15);
+	assert_memory_equal(p.v[0].s, "a/b/c@x.example", 15);
+	assert_true(serve_path_match("/v1/contacts/{email}", "/v1/contacts/nobody", &p));
+	assert_int_equal(p.v[0].len, 6);
+	/* a '/' after the last '@' is no address's: a suffix of another route */
+	assert_false(
+		serve_path_match("/v1/contacts/{email}", "/v1/contacts/a@x.example/qualify", &p));
+	assert_false(
+		serve_path_match("/v1/contacts/{email}", "/v1/contacts/a/b@x.example/score", &p));
+	assert_false(serve_path_match("/v1/contacts/{email}", "/v1/contacts/a/b", &p));
+	assert_false(serve_path_match("/v1/contacts/{email}/score",
+				      "/v1/contacts/a@x.example/qualify", &p));
+	assert_false(serve_path_match("/v1/contacts/{email}/score", "/v1/contacts//score", &p));
+	assert_false(serve_path_match("/v1/contacts/{email}/score", "/v1/contacts/score", &p));
+	assert_false(serve_path_match("/v1/contacts/{email}", "/v1/contacts/", &p));
+
+	/* the server's table: each route finds its own */
+	bool known;
+	const struct serve_route *r;
+	static const struct {
+		const char *method, *path, *email;
+		void (*handler)(struct serve_req *r);
+	} want[] = {
+		{"GET", "/v1/contacts/a/b@x.example", "a/b@x.example", serve_contact},
+		{"GET", "/v1/contacts/a/b@x.example/qualify", "a/b@x.example",
+		 serve_contact_qualify},
+		{"GET", "/v1/contacts/a/b@x.example/score", "a/b@x.example", serve_contact_score},
+		{"POST", "/v1/contacts/a/b@x.example/evidence", "a/b@x.example",
+		 serve_contact_evidence},
+		{"POST", "/v1/contacts/a/b@x.example/decision", "a/b@x.example",
+		 serve_contact_decision},
+		{"GET", "/v1/contacts/score/x@x.example/qualify", "score/x@x.example",
+		 serve_contact_qualify},
+	};
+	for (size_t i = 0; i < sizeof(want) / sizeof(*want); i++) {
+		r = serve_route_find(serve_routes, serve_nroutes, want[i].method, want[i].path, &p,
+				     &known, NULL);
+		assert_non_null(r);
+		assert_ptr_equal(r->handler, want[i].handler);
+		assert_int_equal(p.n, 1);
+		assert_int_equal(p.v[0].len, strlen(want[i].email));
+		assert_memory_equal(p.v[0].s, want[i].email, p.v[0].len);
+	}
+	/* a GET of a POST's path is 405, not a contact called "a@x/evidence" */
+	r = serve_route_find(serve_routes, serve_nroutes, "GET",
+			     "/v1/contacts/a/b@x.example/evidence", &p, &known, NULL);
+	assert_null(r);
+	assert_true(known);
+}
+
 static void test_route_find(void **state)
 {
 	(void)state;
@@ -279,10 +342,10 @@ static void test_metrics(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_path_match),    cmocka_unit_test(test_route_find),
-		cmocka_unit_test(test_table),         cmocka_unit_test(test_error_body),
-		cmocka_unit_test(test_row_in_memory), cmocka_unit_test(test_metrics),
-		cmocka_unit_test(test_page_routes),
+		cmocka_unit_test(test_path_match), cmocka_unit_test(test_path_match_email),
+		cmocka_unit_test(test_route_find), cmocka_unit_test(test_table),
+		cmocka_unit_test(test_error_body), cmocka_unit_test(test_row_in_memory),
+		cmocka_unit_test(test_metrics),    cmocka_unit_test(test_page_routes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

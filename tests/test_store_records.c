@@ -657,6 +657,134 @@ static void test_keys_as_given(void **state)
 	store_close(s);
 }
 
+/* What store_evidence_each handed over. */
+struct history {
+	size_t n;
+	unsigned long total;
+	struct {
+		int64_t run;
+		char kind[16], how[16], list[16];
+		bool has_list;
+		enum verify_status status;
+		enum verify_reason reason;
+		unsigned flags;
+		char mx[32];
+		int64_t verified_at;
+	} v[8];
+};
+
+static enum lg_status take_verdict(void *arg, const struct store_evidence *ev, struct lg_err *err)
+{
+	struct history *h = arg;
+	(void)err;
+	assert_true(h->n < 8);
+	h->v[h->n].run = ev->run;
+	snprintf(h->v[h->n].kind, sizeof(h->v[h->n].kind), "%s", ev->kind);
+	snprintf(h->v[h->n].how, sizeof(h->v[h->n].how), "%s", ev->how);
+	h->v[h->n].has_list = ev->list != NULL;
+	snprintf(h->v[h->n].list, sizeof(h->v[h->n].list), "%s", ev->list ? ev->list : "");
+	h->v[h->n].status = ev->status;
+	h->v[h->n].reason = ev->reason;
+	h->v[h->n].flags = ev->flags;
+	snprintf(h->v[h->n].mx, sizeof(h->v[h->n].mx), "%s", ev->mx);
+	h->v[h->n].verified_at = ev->verified_at;
+	h->n++;
+	return LG_OK;
+}
+
+static void history(struct store *s, const char *address, unsigned max, struct history *h)
+{
+	struct lg_err e = {{0}};
+	int64_t id = 0;
+	memset(h, 0, sizeof(*h));
+	assert_int_equal(store_contact_find(s, address, strlen(address), &id, &e), LG_OK);
+	if (store_evidence_each(s, id, max, take_verdict, h, &h->total, &e) != LG_OK)
+		fail_msg("store_evidence_each(%s): %s", address, e.msg);
+}
+
+/*
+ * A contact's verdicts, newest first, each with its run, how it was
+ * given and its list: two lists' verify runs (the second could not
+ * decide: kept as evidence, not as the verdict), a hard bounce imported
+ * with no list, then max bounds what is handed over but not the total.
+ */
+static void test_evidence_each(void **state)
+{
+	char path[512];
+	struct store_run v1, v2, imp;
+	struct history h;
+	struct lg_err e = {{0}};
+	(void)state;
+
+	db_path(path, sizeof(path), "history.db");
+	struct store *s = open_write(path);
+	const char *addr[] = {"ann@x.com", "bob@x.com"};
+	v1 = verified_list(s, "L", addr, 2, T0);
+	begin(s);
+	assert_int_equal(store_verify_begin(s, "M", NULL, "m.csv", NULL, T0 + DAY, &v2, &e), LG_OK);
+	row(s, &v2, "ann@x.com", VERIFY_UNKNOWN, VERIFY_R_TIMEOUT, VERIFY_F_ROLE, T0 + DAY);
+	finish(s, &v2, 1, 1, T0 + DAY);
+	commit(s);
+	begin(s);
+	assert_int_equal(store_run_begin(s, "import", 0, "b.csv", T0 + 3 * DAY, &imp, &e), LG_OK);
+	assert_int_equal(bounce(s, &imp, "ann@x.com", "hard", "k1", T0 + 2 * DAY, T0 + 3 * DAY),
+			 STORE_BOUNCE_SUPPRESSED);
+	assert_int_equal(store_run_finish(s, &imp, T0 + 3 * DAY, &e), LG_OK);
+	commit(s);
+
+	history(s, "ann@x.com", 0, &h);
+	assert_int_equal(h.total, 3);
+	assert_int_equal(h.n, 3);
+	assert_int_equal(h.v[0].run, imp.id);
+	assert_string_equal(h.v[0].kind, "import");
+	assert_string_equal(h.v[0].how, "bounce");
+	assert_false(h.v[0].has_list);
+	assert_int_equal(h.v[0].status, VERIFY_UNDELIVERABLE);
+	assert_int_equal(h.v[0].reason, VERIFY_R_BOUNCE_HARD);
+	assert_int_equal(h.v[0].verified_at, T0 + 2 * DAY);
+	assert_int_equal(h.v[1].run, v2.id);
+	assert_string_equal(h.v[1].kind, "verify");
+	assert_string_equal(h.v[1].how, "verify");
+	assert_string_equal(h.v[1].list, "M");
+	assert_int_equal(h.v[1].status, VERIFY_UNKNOWN);
+	assert_int_equal(h.v[1].reason, VERIFY_R_TIMEOUT);
+	assert_int_equal(h.v[1].flags, VERIFY_F_ROLE);
+	assert_string_equal(h.v[1].mx, "");
+	assert_int_equal(h.v[2].run, v1.id);
+	assert_string_equal(h.v[2].list, "L");
+	assert_int_equal(h.v[2].status, VERIFY_DELIVERABLE);
+	assert_string_equal(h.v[2].mx, "mx.example.net");
+	assert_int_equal(h.v[2].verified_at, T0);
+
+	/* Bounded: the newest two, and the total all the same. */
+	history(s, "ann@x.com", 2, &h);
+	assert_int_equal(h.total, 3);
+	assert_int_equal(h.n, 2);
+	assert_int_equal(h.v[0].run, imp.id);
+	assert_int_equal(h.v[1].run, v2.id);
+
+	/* Another contact's verdicts are its own. */
+	history(s, "bob@x.com", 0, &h);
+	assert_int_equal(h.total, 1);
+	assert_int_equal(h.n, 1);
+	assert_int_equal(h.v[0].run, v1.id);
+	history(s, "nobody@x.com", 0, &h);
+	assert_int_equal(h.total, 0);
+	assert_int_equal(h.n, 0);
+
+	/* The verdict as it stands: the bounce's, not the unknown's. */
+	int64_t id = 0;
+	memset(&h, 0, sizeof(h));
+	assert_int_equal(store_contact_find(s, "ann@x.com", 9, &id, &e), LG_OK);
+	assert_int_equal(store_contact_verdict(s, id, take_verdict, &h, &e), LG_OK);
+	assert_int_equal(h.n, 1);
+	assert_int_equal(h.v[0].run, 0);
+	assert_int_equal(h.v[0].status, VERIFY_UNDELIVERABLE);
+	assert_int_equal(h.v[0].reason, VERIFY_R_BOUNCE_HARD);
+	assert_string_equal(h.v[0].mx, "mx.example.net");
+	store_close(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -670,6 +798,7 @@ int main(void)
 		cmocka_unit_test(test_hard_bounce_survives_verify),
 		cmocka_unit_test(test_unknown_keeps_verdict),
 		cmocka_unit_test(test_keys_as_given),
+		cmocka_unit_test(test_evidence_each),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -31,6 +31,16 @@ static json_t *str(const char *s)
 	return j ? j : json_null();
 }
 
+/* A time as RFC 3339 UTC; null for 0 (none). */
+static json_t *time_or_null(int64_t t)
+{
+	char at[LG_TIME_LEN];
+	if (!t)
+		return json_null();
+	lg_time_format(t, at, sizeof(at));
+	return json_string(at);
+}
+
 static const char *line_kind(enum scoring_line_kind k)
 {
 	switch (k) {
@@ -302,19 +312,13 @@ void view_funnel_text(FILE *f, const struct job_funnel *F, bool given)
 json_t *view_evidence(const struct job_evidence *ev, const struct job_evidence_report *rep)
 {
 	json_t *o = json_object();
-	char until[32];
 	json_object_set_new(o, "address", str(rep->address));
 	json_object_set_new(o, "framework", str(rep->framework));
 	json_object_set_new(o, "criterion", str(rep->criterion));
 	json_object_set_new(o, "status", str(ev->status));
 	json_object_set_new(o, "confidence", fig(ev->confidence, 2));
 	json_object_set_new(o, "source", str(ev->source));
-	if (ev->valid_until) {
-		lg_time_format(ev->valid_until, until, sizeof(until));
-		json_object_set_new(o, "valid_until", str(until));
-	} else {
-		json_object_set_new(o, "valid_until", json_null());
-	}
+	json_object_set_new(o, "valid_until", time_or_null(ev->valid_until));
 	json_object_set_new(o, "note", ev->note ? str(ev->note) : json_null());
 	return o;
 }
@@ -337,4 +341,130 @@ json_t *view_decision(const struct job_decision *dec, const struct job_decide_re
 	json_object_set_new(o, "suppressed", json_boolean(d->suppressed));
 	json_object_set_new(o, "competitor", json_boolean(d->r.competitor));
 	return o;
+}
+
+/* ---- a contact as it stands ---- */
+
+/* Why a contact is suppressed, as the view names it; NULL: it is not. */
+static const char *suppress_name(enum store_suppress why)
+{
+	switch (why) {
+	case STORE_SUPPRESS_NONE: return NULL;
+	case STORE_SUPPRESS_BOUNCE: return "bounce";
+	case STORE_SUPPRESS_COMPLAINT: return "complaint";
+	case STORE_SUPPRESS_UNSUBSCRIBE: return "unsubscribe";
+	case STORE_SUPPRESS_PROVIDER: return "provider";
+	}
+	return "other"; /* a value written by a newer leadgate: suppressed all the same */
+}
+
+/* A verdict, as it stands or as a run gave it (with the run, how and list). */
+static json_t *contact_verdict(const struct job_contact_verdict *v)
+{
+	json_t *o = json_object(), *flags = json_array();
+	if (v->run) {
+		json_object_set_new(o, "run", json_integer((json_int_t)v->run));
+		json_object_set_new(o, "kind", str(v->kind));
+		json_object_set_new(o, "how", str(v->how));
+		json_object_set_new(o, "list", v->has_list ? str(v->list) : json_null());
+	}
+	for (unsigned b = 0; b < VERIFY_FLAG_COUNT; b++)
+		if (v->flags & (1u << b))
+			json_array_append_new(flags, json_string(verify_flag_name(b)));
+	json_object_set_new(o, "status", json_string(verify_status_name(v->status)));
+	json_object_set_new(o, "reason", json_string(verify_reason_name(v->reason)));
+	json_object_set_new(o, "flags", flags);
+	json_object_set_new(o, "mx", v->mx[0] ? str(v->mx) : json_null());
+	json_object_set_new(o, "provider", v->provider[0] ? str(v->provider) : json_null());
+	json_object_set_new(o, "verified_at", time_or_null(v->verified_at));
+	return o;
+}
+
+/* The first instant a verdict of verified_at is stale under dp
+ * (decay_classify: stale once older than stale_after). */
+static int64_t stale_at(const struct decay_policy *dp, int64_t verified_at)
+{
+	return verified_at + dp->stale_after + 1;
+}
+
+json_t *view_contact(const struct job_contact_result *c)
+{
+	const struct scoring_result *r = &c->r;
+	int64_t age = c->now - c->verdict.verified_at;
+	const char *why = suppress_name(c->suppressed);
+	json_t *hist = json_array(), *o = json_object();
+	for (size_t i = 0; i < c->n; i++)
+		json_array_append_new(hist, contact_verdict(&c->history[i]));
+	json_object_set_new(o, "email", str(c->address));
+	json_object_set_new(o, "source", c->source[0] ? str(c->source) : json_null());
+	json_object_set_new(o, "verdict", contact_verdict(&c->verdict));
+	json_object_set_new(o, "suppressed", why ? json_string(why) : json_null());
+	json_object_set_new(o, "freshness",
+			    json_pack("{s:s, s:o, s:o, s:o, s:o}", "class",
+				      decay_class_name(decay_classify(&c->decay, age)), "age_days",
+				      fig((double)age / 86400, 2), "survival",
+				      fig(decay_survival(&c->decay, age), 4), "monthly_rate",
+				      fig(c->decay.monthly_rate, 4), "stale_at",
+				      time_or_null(stale_at(&c->decay, c->verdict.verified_at))));
+	json_object_set_new(o, "score",
+			    json_pack("{s:o, s:s, s:o, s:o, s:o, s:o, s:b}", "total",
+				      fig(r->total, 2), "grade", r->grade, "fit",
+				      fig(r->fit_eff, 2), "confidence", fig(r->q, 4), "engagement",
+				      fig(r->engagement, 2), "intent", fig(r->intent, 2),
+				      "eligible", r->eligible));
+	json_object_set_new(o, "stage", json_string(scoring_stage_name(c->stage)));
+	json_object_set_new(o, "stage_since", time_or_null(c->stage_since));
+	json_object_set_new(o, "history", hist);
+	json_object_set_new(o, "history_total", json_integer((json_int_t)c->total));
+	json_object_set_new(o, "truncated", json_boolean(c->total > c->n));
+	return o;
+}
+
+static void verdict_text(FILE *f, const struct job_contact_verdict *v)
+{
+	char flags[128], at[LG_TIME_LEN];
+	verify_flags_format(v->flags, flags, sizeof(flags));
+	lg_time_format(v->verified_at, at, sizeof(at));
+	fprintf(f, "%s  %-13s %-22s", at, verify_status_name(v->status),
+		verify_reason_name(v->reason));
+	if (v->run)
+		fprintf(f, " %-7s run %lld%s%s", v->how, (long long)v->run,
+			v->has_list ? ", list " : "", v->has_list ? v->list : "");
+	if (flags[0])
+		fprintf(f, ", flags %s", flags);
+	if (v->mx[0])
+		fprintf(f, ", mx %s", v->mx);
+	fputc('\n', f);
+}
+
+void view_contact_text(FILE *f, const struct job_contact_result *c)
+{
+	const struct scoring_result *r = &c->r;
+	const struct job_contact_verdict *v = &c->verdict;
+	int64_t age = c->now - v->verified_at;
+	const char *why = suppress_name(c->suppressed);
+	char at[LG_TIME_LEN], stale[LG_TIME_LEN];
+	lg_time_format(v->verified_at, at, sizeof(at));
+	lg_time_format(stale_at(&c->decay, v->verified_at), stale, sizeof(stale));
+	fprintf(f, "%s: %s (%s), verified %s%s%s%s\n", c->address, verify_status_name(v->status),
+		verify_reason_name(v->reason), at, why ? "; suppressed (" : "", why ? why : "",
+		why ? ")" : "");
+	fprintf(f,
+		"  freshness %s: %.2f days old, %.2f%% still valid at %.1f%% a month; stale from "
+		"%s\n",
+		decay_class_name(decay_classify(&c->decay, age)), (double)age / 86400,
+		100 * decay_survival(&c->decay, age), 100 * c->decay.monthly_rate, stale);
+	fprintf(f, "  score %.2f (grade %s), %s; stage %s", lead_cents(r->total), r->grade,
+		r->eligible ? "eligible" : "not eligible", scoring_stage_name(c->stage));
+	if (c->stage_since) {
+		lg_time_format(c->stage_since, at, sizeof(at));
+		fprintf(f, " since %s", at);
+	}
+	fprintf(f, "\nverdicts, newest first (%zu of %lu):\n", c->n, c->total);
+	for (size_t i = 0; i < c->n; i++) {
+		fputs("  ", f);
+		verdict_text(f, &c->history[i]);
+	}
+	if (c->total > c->n)
+		fprintf(f, "  and %lu older, not shown\n", c->total - c->n);
 }

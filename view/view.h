@@ -65,6 +65,10 @@ json_t *view_evidence(const struct job_evidence *ev, const struct job_evidence_r
 /* A rep's decision and what it did (`decide --format json`): refused
  * when the contact is not eligible (nothing recorded). */
 json_t *view_decision(const struct job_decision *dec, const struct job_decide_result *d);
+/* A contact as it stands (`contact`, GET /v1/contacts/{email}): its
+ * verdict, freshness, score, stage and verdicts newest first. */
+json_t *view_contact(const struct job_contact_result *c);
+void view_contact_text(FILE *f, const struct job_contact_result *c);
 /* The rejection report (`report rejections`). */
 json_t *view_rejections(const struct job_rejections *t);
 void view_rejections_text(FILE *f, const struct job_rejections *t);
