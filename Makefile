@@ -43,7 +43,7 @@ LIB_SRC := common/status.c common/alloc.c common/buf.c common/map.c common/time.
            loop/loop.c dns/answer.c dns/provider.c dns/resolver.c \
            verify/reason.c verify/syntax.c verify/domain.c verify/typo.c verify/verify.c \
            verify/gate.c \
-           io/reader.c io/writer.c io/columns.c io/spool.c io/cells.c \
+           io/reader.c io/jsonl.c io/writer.c io/columns.c io/spool.c io/cells.c \
            $(BOUNCE_SRC) $(ENGAGE_SRC) $(STORE_SRC) $(SCORING_SRC) \
            $(JOBS_SRC) $(VIEW_SRC) \
            $(SERVE_SRC)

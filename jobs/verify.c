@@ -466,7 +466,7 @@ enum lg_status job_verify_open(struct job_verify **out, const struct job_verify_
 	}
 	/* Before the reader moves: mmap does not use the file offset anyway. */
 	j->fp = o->list ? fingerprint(o->in) : NULL;
-	struct io_header_opts ho = {o->skip_lines, o->email_column};
+	struct io_header_opts ho = {o->skip_lines, o->email_column, IO_INPUT_AUTO};
 	st = io_reader_new_list(&j->rd, o->in, o->in_name, &ho, err);
 	if (st != LG_OK)
 		return st;
