@@ -254,7 +254,7 @@ static void add_value(struct lg_buf *b, const json_t *v)
 static void add_extra(struct lg_buf *b, const char *key, size_t klen, json_t *v)
 {
 	json_t *o = json_object();
-	json_object_setn(o, key, klen, json_incref(v));
+	json_object_setn(o, key, klen, v); /* a reference of its own */
 	add_compact(b, o);
 	json_decref(o);
 	lg_buf_addc(b, '\0');
