@@ -209,11 +209,11 @@ valgrind: $(TEST_BIN) $(B)/leadgate
 FUZZ_BOUNCE  := ses sendgrid mailgun postmark dsn csv text
 FUZZ_EVENT   := json csv
 FUZZ_TARGETS := fuzz_verify fuzz_csv_reader $(FUZZ_BOUNCE:%=fuzz_bounce_%) \
-                $(FUZZ_EVENT:%=fuzz_event_%) fuzz_conf fuzz_dns_answer fuzz_esp
+                $(FUZZ_EVENT:%=fuzz_event_%) fuzz_conf fuzz_dns_answer fuzz_esp fuzz_jsonl
 FUZZ_SECONDS ?= 60
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all
-# IO_READ_CHUNK: the CSV reader reads 32 bytes at a time, so that short
-# inputs reach its refill paths (io/reader.c).
+# IO_READ_CHUNK: the CSV and JSON Lines readers read 32 bytes at a time, so that short
+# inputs reach their refill paths (io/reader.c, io/jsonl.c).
 FUZZ_MAKE    := $(MAKE) --no-print-directory B=build-fuzz CC=clang \
                 CFLAGS='-O1 -g -fno-omit-frame-pointer -DIO_READ_CHUNK=32u -fsanitize=fuzzer-no-link $(FUZZ_SAN)' \
                 LDFLAGS='-fsanitize=fuzzer $(FUZZ_SAN)'
