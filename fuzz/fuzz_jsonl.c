@@ -45,7 +45,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(col >= -1 && col < (long)hd->n);
 		while ((rc = io_reader_next(r, &row, &err)) == LG_OK && row) {
 			FUZZ_CHECK(row->line > last && row->line == row->last_line);
-			FUZZ_CHECK(rows > 0 || row->line == hd->line); /* the first object is a row */
+			/* The first object, the header's, is the first row. */
+			FUZZ_CHECK(rows > 0 || row->line == hd->line);
 			last = row->line;
 			rows++;
 			FUZZ_CHECK(row->n >= hd->n);
