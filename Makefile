@@ -43,7 +43,7 @@ LIB_SRC := common/status.c common/alloc.c common/buf.c common/map.c common/time.
            loop/loop.c dns/answer.c dns/provider.c dns/resolver.c \
            verify/reason.c verify/syntax.c verify/domain.c verify/typo.c verify/verify.c \
            verify/gate.c \
-           io/reader.c io/writer.c io/columns.c io/spool.c io/cells.c \
+           io/reader.c io/jsonl.c io/writer.c io/columns.c io/spool.c io/cells.c \
            $(BOUNCE_SRC) $(ENGAGE_SRC) $(STORE_SRC) $(SCORING_SRC) \
            $(JOBS_SRC) $(VIEW_SRC) \
            $(SERVE_SRC)
@@ -210,11 +210,11 @@ valgrind: $(TEST_BIN) $(B)/leadgate
 FUZZ_BOUNCE  := ses sendgrid mailgun postmark dsn csv text
 FUZZ_EVENT   := json csv
 FUZZ_TARGETS := fuzz_verify fuzz_csv_reader $(FUZZ_BOUNCE:%=fuzz_bounce_%) \
-                $(FUZZ_EVENT:%=fuzz_event_%) fuzz_conf fuzz_dns_answer fuzz_esp
+                $(FUZZ_EVENT:%=fuzz_event_%) fuzz_conf fuzz_dns_answer fuzz_esp fuzz_jsonl
 FUZZ_SECONDS ?= 60
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all
-# IO_READ_CHUNK: the CSV reader reads 32 bytes at a time, so that short
-# inputs reach its refill paths (io/reader.c).
+# IO_READ_CHUNK: the CSV and JSON Lines readers read 32 bytes at a time, so that short
+# inputs reach their refill paths (io/reader.c, io/jsonl.c).
 FUZZ_MAKE    := $(MAKE) --no-print-directory B=build-fuzz CC=clang \
                 CFLAGS='-O1 -g -fno-omit-frame-pointer -DIO_READ_CHUNK=32u -fsanitize=fuzzer-no-link $(FUZZ_SAN)' \
                 LDFLAGS='-fsanitize=fuzzer $(FUZZ_SAN)'

@@ -24,11 +24,14 @@ enum {
 	OPT_NO_DNS,
 	OPT_SOURCE,
 	OPT_SKIP_LINES,
+	OPT_INPUT_FORMAT,
 };
 
 static const struct cli_option verify_opts[] = {
 	{"output", 'o', "FILE", "write the verified list to FILE (default: standard output)"},
-	{"format", 'f', "FMT", "output format: csv (default) or jsonl"},
+	{"format", 'f', "FMT", "output format: csv or jsonl (default: the input's)"},
+	{"input-format", OPT_INPUT_FORMAT, "FMT",
+	 "input format: csv or jsonl (default: jsonl when it starts with '{')"},
 	CLI_FORMULA_GUARD_OPT,
 	{"email-column", 'e', "NAME", "the column holding addresses (name or 1-based number)"},
 	{"skip-lines", OPT_SKIP_LINES, "N",
@@ -52,6 +55,8 @@ struct verify_args {
 	const char *input, *output, *email_column, *config, *summary, *list, *source;
 	long skip_lines; /* -1: look for the header */
 	enum io_format format;
+	bool format_set; /* -f given: else the output is in the input's format */
+	enum io_input input_format;
 	enum io_guard guard;
 	int progress; /* -1 auto, 0 off, 1 on */
 	bool quiet;
@@ -62,8 +67,8 @@ struct verify_args {
 static void verify_help(void)
 {
 	cli_usage(stdout, "leadgate verify [OPTIONS] [FILE|-]",
-		  "Verify every row of a contact list (CSV; - or no FILE reads standard\n"
-		  "input) and write it back with verify_status, verify_reason,\n"
+		  "Verify every row of a contact list (CSV or JSON Lines; - or no FILE\n"
+		  "reads standard input) and write it back with verify_status, verify_reason,\n"
 		  "verify_flags, verify_normalized, verify_suggestion, verify_mx,\n"
 		  "verify_provider and verified_at appended.  Mail hosts are looked up\n"
 		  "once per domain.  With --list NAME the verdicts are recorded in the\n"
@@ -76,6 +81,10 @@ static void verify_help(void)
 		  "reported), or the line after the N lines of --skip-lines N.\n"
 		  "Text after a closing quote (\"a@x.io\"x,) is read into the cell\n"
 		  "(a@x.iox), with a warning; no row is lost.\n"
+		  "An input whose first character is '{' is JSON Lines, one object a\n"
+		  "line: the keys of the first are the columns, and the output is JSON\n"
+		  "Lines unless -f csv.  A line that is no JSON object is kept, with\n"
+		  "reason input.missing and a warning naming its line.\n"
 		  "Reason codes: leadgate(1).",
 		  verify_opts);
 }
@@ -135,7 +144,13 @@ static int on_opt(void *arg, int key, const char *val)
 			"--source wants a name of 1 to 63 characters a-z, 0-9, - and _, "
 			"as in [decay] monthly_rate.NAME, not '%s'",
 			val);
-	case 'f': return cli_format_opt(val, &a->format);
+	case 'f': a->format_set = true; return cli_format_opt(val, &a->format);
+	case OPT_INPUT_FORMAT:
+		if (!strcmp(val, "csv") || !strcmp(val, "jsonl")) {
+			a->input_format = strcmp(val, "csv") ? IO_INPUT_JSONL : IO_INPUT_CSV;
+			return -1;
+		}
+		return cli_usage_error("--input-format wants csv or jsonl, not '%s'", val);
 	case CLI_OPT_FORMULA_GUARD: return cli_formula_guard_opt(val, &a->guard);
 	}
 	return cli_dns_opt(&a->dns, key, val);
@@ -236,6 +251,8 @@ int cmd_verify(int argc, char **argv)
 		.guard = a.guard,
 		.email_column = a.email_column,
 		.skip_lines = a.skip_lines,
+		.input = a.input_format,
+		.format_from_input = !a.format_set,
 		.no_dns = a.no_dns,
 		.dns = a.dns,
 		.list = a.list,

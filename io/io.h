@@ -1,7 +1,7 @@
 /*
  * io.h - contact lists in and out: a streaming CSV reader over libcsv that
- * copes with real CRM exports, the email-column finder, and the CSV /
- * JSON Lines writer.
+ * copes with real CRM exports (and reads JSON Lines lists too, over
+ * jansson), the email-column finder, and the CSV / JSON Lines writer.
  *
  * The reader keeps one row (and a few held-back footer candidates) in
  * memory, never the file.
@@ -13,6 +13,12 @@
 
 /* ---- reader ---- */
 
+/* A list's format: the reader's input, the writer's output. */
+enum io_format {
+	IO_FORMAT_CSV,
+	IO_FORMAT_JSONL,
+};
+
 struct io_row {
 	size_t n;                 /* number of fields */
 	const char *const *field; /* NUL-terminated fields (borrowed) */
@@ -22,6 +28,8 @@ struct io_row {
 	unsigned long stray_line; /* first line where text follows a closing quote
 				    * (`"a@x.io"x,`: read as "a@x.iox"), 0 if none */
 	bool plain;               /* no field holds a quote, delimiter or line break */
+	const char *malformed;    /* JSON Lines: why the line is no JSON object (borrowed
+				   * like the row), else NULL; see io_reader_next */
 };
 
 struct io_reader_stats {
@@ -52,11 +60,19 @@ char io_sniff_delim(const char *s, size_t n);
  */
 enum lg_status io_reader_new(struct io_reader **out, int fd, const char *name, struct lg_err *err);
 
+/* What a contact list is written in (io_reader_new_list). */
+enum io_input {
+	IO_INPUT_AUTO,  /* JSON Lines when its first byte that is not blank is '{', else CSV */
+	IO_INPUT_CSV,   /* CSV whatever it starts with */
+	IO_INPUT_JSONL, /* JSON Lines whatever it starts with */
+};
+
 /* Where the header of a contact list is (io_reader_new_list). */
 struct io_header_opts {
 	long skip_lines;          /* >= 0: exactly this many lines come before the header
 				   * (and any blank lines after them); -1: look for it */
 	const char *email_column; /* --email-column, or NULL; borrowed for the call */
+	enum io_input input;      /* CSV or JSON Lines; 0 (auto): what it looks like */
 };
 #define IO_HEADER_SEARCH 20 /* lines looked at for the header */
 
@@ -71,6 +87,18 @@ struct io_header_opts {
  * starts inside quotes is not looked at.  When no line qualifies, the
  * header is the first line that is not blank, as with io_reader_new.
  * The lines above the header are counted in preamble_lines.
+ *
+ * A list may be JSON Lines instead (h->input; by default, when the first
+ * byte that is not blank, after a BOM and the skip_lines lines, is '{'):
+ * one JSON object a line.  The header is then the keys of the first
+ * object, in its order, and that object is the first row too.  A row has
+ * the header's cells (a value's text: a string as it is; a number, true
+ * or false as JSON text; null, or a key the object lacks, as an empty
+ * cell; an array or object as compact JSON), then one cell
+ * {"key":value} for each key the header lacks, as a CSV row longer than
+ * its header.  LG_EDATA when the first line that is not blank is not a
+ * JSON object with keys.  The delimiter is then ',' and there is no
+ * header search: nothing comes above a JSON Lines header.
  */
 enum lg_status io_reader_new_list(struct io_reader **out, int fd, const char *name,
 				  const struct io_header_opts *h, struct lg_err *err);
@@ -81,6 +109,8 @@ const struct io_row *io_reader_header(const struct io_reader *r);
 char io_reader_delim(const struct io_reader *r);
 bool io_reader_bom(const struct io_reader *r);
 bool io_reader_crlf(const struct io_reader *r); /* header line ended in CRLF */
+/* What the list is written in: IO_FORMAT_CSV or IO_FORMAT_JSONL. */
+enum io_format io_reader_format(const struct io_reader *r);
 
 /*
  * The next data row, or *row = NULL at the end.  The row is borrowed until
@@ -88,6 +118,9 @@ bool io_reader_crlf(const struct io_reader *r); /* header line ended in CRLF */
  * than the header's is returned as it is.  Footer rows of a Salesforce
  * report are not returned (see io_reader_stats).  Errors: LG_EDATA (NUL
  * byte, a record over IO_RECORD_MAX) and LG_EIO, with the line in err.
+ * In JSON Lines a line that is not a JSON object is a row all the same,
+ * whose malformed says why: its header cells are empty and the line, as
+ * it is, is its one cell past them; the caller gives it a status.
  */
 enum lg_status io_reader_next(struct io_reader *r, const struct io_row **row, struct lg_err *err);
 void io_reader_stats(const struct io_reader *r, struct io_reader_stats *st);
@@ -117,11 +150,6 @@ long io_find_email_column(const struct io_row *header, const char *name, struct 
 bool io_header_names_email(const struct io_row *header, const char *name);
 
 /* ---- writer ---- */
-
-enum io_format {
-	IO_FORMAT_CSV,
-	IO_FORMAT_JSONL,
-};
 
 /* How a column is written as JSON. */
 enum io_kind {

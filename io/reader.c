@@ -33,8 +33,12 @@
  * By: ...").  One-cell rows in a many-column file are therefore held back
  * until a normal row follows (they were data after all) or the input ends
  * (a footer if one of them carries a Salesforce marker).
+ *
+ * A contact list that is JSON Lines is handed to jsonl.c once its first
+ * bytes have shown it (see sniff_jsonl); the functions below then pass
+ * each call on to it.
  */
-#include "io.h"
+#include "io_int.h"
 
 #include <csv.h>
 #include <errno.h>
@@ -45,11 +49,6 @@
 #include <unistd.h>
 #include <unistr.h>
 
-/* Bytes read at a time.  `make fuzz` makes it tiny (-DIO_READ_CHUNK), so
- * that short inputs cross reads: rows and CR LF pairs split between fills. */
-#ifndef IO_READ_CHUNK
-#define IO_READ_CHUNK (1u << 20)
-#endif
 #define READ_CHUNK IO_READ_CHUNK
 #define HOLD_MAX 64 /* one-cell rows held back at most */
 
@@ -94,6 +93,7 @@ struct io_reader {
 	struct io_reader_stats st;
 	struct io_row out;
 	struct io_row hdr;
+	struct io_jsonl *jsonl; /* a JSON Lines list: it reads, not the above */
 };
 
 static struct rowbuf *row_get(struct io_reader *r)
@@ -626,6 +626,35 @@ static enum lg_status header_line(struct io_reader *r, size_t *start, struct lg_
 	}
 }
 
+/*
+ * Is the list JSON Lines?  In auto mode, when its first byte that is not
+ * blank is '{': a JSON object.  A CSV file whose first cell starts with
+ * '{' is vanishingly rare (a header cell would have to be "{...", unquoted,
+ * and no CRM or spreadsheet export names a column so), which is why no
+ * caller needs to say what the list is; input forces it either way.
+ */
+static enum lg_status sniff_jsonl(struct io_reader *r, enum io_input input, bool *jsonl,
+				  struct lg_err *err)
+{
+	*jsonl = input == IO_INPUT_JSONL;
+	if (input != IO_INPUT_AUTO)
+		return LG_OK;
+	for (size_t off = 0;;) { /* from pos: fill may move the buffer */
+		while (r->pos + off < r->len &&
+		       lg_ascii_is_space((unsigned char)r->buf[r->pos + off]))
+			off++;
+		if (r->pos + off < r->len) {
+			*jsonl = r->buf[r->pos + off] == '{';
+			return LG_OK;
+		}
+		if (r->eof || off > IO_RECORD_MAX)
+			return LG_OK;
+		enum lg_status st = fill(r, err);
+		if (st != LG_OK)
+			return st;
+	}
+}
+
 enum lg_status io_reader_new(struct io_reader **out, int fd, const char *name, struct lg_err *err)
 {
 	return io_reader_new_list(out, fd, name, NULL, err);
@@ -666,9 +695,24 @@ enum lg_status io_reader_new_list(struct io_reader **out, int fd, const char *na
 		r->pos = 3;
 		r->st.bytes = 3;
 	}
+	bool jsonl = false;
 	if (h && h->skip_lines >= 0)
 		st = skip_lines(r, (unsigned long)h->skip_lines, err);
-	else if (h)
+	if (st == LG_OK && h)
+		st = sniff_jsonl(r, h->input, &jsonl, err);
+	if (st == LG_OK && jsonl) {
+		/* The lines skipped are all that is above its header. */
+		r->st.preamble_lines = r->st.lines;
+		r->delim = ',';
+		st = io_jsonl_new(&r->jsonl, fd, r->name, r->buf, r->pos, r->len, r->cap, r->eof,
+				  &r->st, err);
+		r->buf = NULL; /* taken */
+		if (st != LG_OK)
+			goto fail;
+		*out = r;
+		return LG_OK;
+	}
+	if (st == LG_OK && h && h->skip_lines < 0)
 		st = find_header(r, h->email_column, err);
 	size_t start = 0;
 	if (st == LG_OK)
@@ -695,9 +739,10 @@ enum lg_status io_reader_new_list(struct io_reader **out, int fd, const char *na
 	r->header = r->q[0];
 	r->qcount = 0;
 	materialize(r->header);
-	r->hdr = (struct io_row){r->header->n,    r->header->ptrs,      r->header->lens,
-				 r->header->line, r->header->last_line, r->header->stray_line,
-				 r->header->plain};
+	r->hdr = (struct io_row){r->header->n,         r->header->ptrs,
+				 r->header->lens,      r->header->line,
+				 r->header->last_line, r->header->stray_line,
+				 r->header->plain,     NULL};
 	r->st.preamble_lines = r->hdr.line - 1;
 	for (size_t i = 0; i < r->header->n; i++) {
 		if (u8_check((const uint8_t *)r->header->ptrs[i], r->header->lens[i])) {
@@ -719,6 +764,7 @@ void io_reader_free(struct io_reader *r)
 {
 	if (!r)
 		return;
+	io_jsonl_free(r->jsonl);
 	csv_free(&r->p);
 	for (size_t i = 0; i < r->qcount; i++)
 		row_free(r->q[i]);
@@ -742,7 +788,7 @@ void io_reader_no_split(struct io_reader *r)
 
 const struct io_row *io_reader_header(const struct io_reader *r)
 {
-	return &r->hdr;
+	return r->jsonl ? io_jsonl_header(r->jsonl) : &r->hdr;
 }
 
 char io_reader_delim(const struct io_reader *r)
@@ -757,12 +803,20 @@ bool io_reader_bom(const struct io_reader *r)
 
 bool io_reader_crlf(const struct io_reader *r)
 {
-	return r->crlf;
+	return r->jsonl ? io_jsonl_crlf(r->jsonl) : r->crlf;
+}
+
+enum io_format io_reader_format(const struct io_reader *r)
+{
+	return r->jsonl ? IO_FORMAT_JSONL : IO_FORMAT_CSV;
 }
 
 void io_reader_stats(const struct io_reader *r, struct io_reader_stats *st)
 {
-	*st = r->st;
+	if (r->jsonl)
+		io_jsonl_stats(r->jsonl, st);
+	else
+		*st = r->st;
 }
 
 /* Which completed rows may be returned: every row up to the last one that
@@ -795,6 +849,8 @@ static void settle(struct io_reader *r)
 
 enum lg_status io_reader_next(struct io_reader *r, const struct io_row **row, struct lg_err *err)
 {
+	if (r->jsonl)
+		return io_jsonl_next(r->jsonl, row, err);
 	if (r->lent) {
 		row_put(r, r->lent);
 		r->lent = NULL;
@@ -817,8 +873,8 @@ enum lg_status io_reader_next(struct io_reader *r, const struct io_row **row, st
 	r->releasable--;
 	r->scanned--;
 	r->lent = b;
-	r->out = (struct io_row){b->n,         b->ptrs,       b->lens, b->line,
-				 b->last_line, b->stray_line, b->plain};
+	r->out = (struct io_row){b->n,         b->ptrs,       b->lens,  b->line,
+				 b->last_line, b->stray_line, b->plain, NULL};
 	*row = &r->out;
 	return LG_OK;
 }

@@ -168,6 +168,7 @@ struct job_verify_report {
 	const char *email_column; /* borrowed */
 	char delim;
 	bool bom;
+	bool jsonl;          /* the input was JSON Lines */
 	uint64_t input_size; /* bytes, 0 when unknown (standard input) */
 	unsigned long rows;
 	unsigned long rows_read;  /* so far; rows counts those written */
@@ -176,6 +177,7 @@ struct job_verify_report {
 	unsigned long by_reason[VERIFY_R_COUNT];
 	unsigned long by_flag[VERIFY_FLAG_COUNT];
 	unsigned long ragged;
+	unsigned long malformed;                   /* JSON Lines: lines that are no JSON object */
 	unsigned long stray_quotes;                /* rows with text after a closing quote */
 	unsigned long header_line, preamble_lines; /* lines above the header are no rows */
 	unsigned long blank_lines;
@@ -269,6 +271,8 @@ struct job_verify_opts {
 	enum io_guard guard;
 	const char *email_column; /* name or 1-based number; NULL: found by name */
 	long skip_lines;          /* the header comes after this many lines; -1: look for it */
+	enum io_input input;      /* CSV or JSON Lines; 0: what the input looks like */
+	bool format_from_input;   /* write JSON Lines for a JSON Lines input, not format */
 	bool no_dns;              /* no lookups: dns.skipped */
 	struct dns_opts dns;
 	struct loop *loop;     /* the event loop the lookups work in (borrowed; it

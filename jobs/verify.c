@@ -466,10 +466,12 @@ enum lg_status job_verify_open(struct job_verify **out, const struct job_verify_
 	}
 	/* Before the reader moves: mmap does not use the file offset anyway. */
 	j->fp = o->list ? fingerprint(o->in) : NULL;
-	struct io_header_opts ho = {o->skip_lines, o->email_column};
+	struct io_header_opts ho = {o->skip_lines, o->email_column, o->input};
 	st = io_reader_new_list(&j->rd, o->in, o->in_name, &ho, err);
 	if (st != LG_OK)
 		return st;
+	if (o->format_from_input)
+		j->o.format = io_reader_format(j->rd);
 	const struct io_row *hdr = j->hdr = io_reader_header(j->rd);
 	struct io_reader_stats rs;
 	io_reader_stats(j->rd, &rs);
@@ -521,6 +523,7 @@ enum lg_status job_verify_open(struct job_verify **out, const struct job_verify_
 	j->rep.email_column = hdr->field[j->email];
 	j->rep.delim = io_reader_delim(j->rd);
 	j->rep.bom = io_reader_bom(j->rd);
+	j->rep.jsonl = io_reader_format(j->rd) == IO_FORMAT_JSONL;
 	j->rep.header_line = hdr->line;
 	j->rep.preamble_lines = rs.preamble_lines;
 	j->rep.input_size = rs.size;
@@ -555,7 +558,7 @@ static enum lg_status one_row(struct job_verify *j, const struct io_row *row, st
 {
 	const struct io_row *hdr = j->hdr;
 	struct verify_result v;
-	if ((size_t)j->email < row->n)
+	if ((size_t)j->email < row->n && !row->malformed)
 		verify_list_row(j->ctx, row->field[j->email], row->len[j->email], &v);
 	else
 		v = (struct verify_result){
@@ -565,11 +568,19 @@ static enum lg_status one_row(struct job_verify *j, const struct io_row *row, st
 			.suggestion = "",
 			.domain = "",
 		};
-	if (row->n != hdr->n) {
+	if (row->malformed) {
+		if (++j->rep.malformed <= WARN_ROWS_MAX)
+			notice(j, JOB_NOTICE_WARNING,
+			       "%s:%lu: not a JSON object (%s): kept as it is, input.missing",
+			       j->o.in_name, row->line, row->malformed);
+	} else if (row->n != hdr->n) {
 		v.flags |= VERIFY_F_RAGGED;
 		if (++j->rep.ragged <= WARN_ROWS_MAX)
 			notice(j, JOB_NOTICE_WARNING,
-			       "%s:%lu: %zu fields, the header has %zu (kept, flagged ragged)",
+			       j->rep.jsonl ? "%s:%lu: %zu cells, the first line has %zu keys "
+					      "(the other keys kept after them, flagged ragged)"
+					    : "%s:%lu: %zu fields, the header has %zu (kept, "
+					      "flagged ragged)",
 			       j->o.in_name, row->line, row->n, hdr->n);
 	}
 	if (row->stray_line && ++j->rep.stray_quotes <= WARN_ROWS_MAX)
@@ -641,6 +652,10 @@ static enum lg_status end_output(struct job_verify *j, struct lg_err *err)
 	if (rep->ragged > WARN_ROWS_MAX)
 		notice(j, JOB_NOTICE_WARNING, "%s: %lu more ragged rows not listed", j->o.in_name,
 		       rep->ragged - WARN_ROWS_MAX);
+	if (rep->malformed > WARN_ROWS_MAX)
+		notice(j, JOB_NOTICE_WARNING,
+		       "%s: %lu more lines that are not JSON objects not listed", j->o.in_name,
+		       rep->malformed - WARN_ROWS_MAX);
 	if (rep->stray_quotes > WARN_ROWS_MAX)
 		notice(j, JOB_NOTICE_WARNING,
 		       "%s: %lu more rows with text after a closing quote not listed", j->o.in_name,

@@ -236,6 +236,72 @@ check "... the rates over the rows with one" has "$t/err" "undeliverable   4    
 check "... in the JSON summary" has "$t/cells.json" '"no_address": 1'
 check "multiple in the flags count" has "$t/err" "multiple 2"
 
+# --- JSON Lines in: told by its first '{', read as the CSV would be --------
+# The same contacts as JSON Lines give the same rows: in CSV with -f csv,
+# and by default in JSON Lines, as -f jsonl writes them for the CSV.
+python3 -c '
+import csv, json, sys
+rows = csv.reader(open(sys.argv[1], newline="", encoding="utf-8"))
+head = next(rows)
+for r in rows:
+    print(json.dumps(dict(zip(head, r)), ensure_ascii=False))
+' samples/contacts.csv >"$t/contacts.jsonl"
+exits 0 "jsonl in, -f csv" "$lg" verify $dns -f csv "$t/contacts.jsonl"
+mask "$t/out"
+check "jsonl in: the CSV's rows" cmp -s "$t/out" tests/expected/contacts.csv
+check "jsonl in: the summary says JSON Lines" has "$t/err" '(email column "Email", JSON Lines)'
+exits 0 "contacts -f jsonl" "$lg" verify $dns -f jsonl samples/contacts.csv
+mask "$t/out" && mv "$t/out" "$t/contacts-csv.jsonl"
+exits 0 "jsonl in, jsonl out by default" "$lg" verify $dns "$t/contacts.jsonl"
+mask "$t/out"
+check "jsonl in: the rows -f jsonl writes for the CSV" cmp -s "$t/out" "$t/contacts-csv.jsonl"
+# verify's own JSON Lines output, verified again: its verify_* keys are
+# replaced, the rows are the same.
+exits 0 "its own output again" "$lg" verify $dns "$t/contacts-csv.jsonl"
+mask "$t/out"
+check "jsonl in twice: the same rows" cmp -s "$t/out" "$t/contacts-csv.jsonl"
+
+# Mixed keys, values that are not strings, bad lines, blank lines, a BOM
+# and CRLF: every line is a row with a status, in order; bad lines by line.
+printf '\357\273\277{"name":"Ann","email":"ann@acme-robotics.io","n":1.50}\r\n' >"$t/mixed.jsonl"
+printf '{"email":"bob@acme-robotics.io","name":null,"tags":["a",2]}\r\n' >>"$t/mixed.jsonl"
+printf '\r\n' >>"$t/mixed.jsonl"
+printf '["cy@acme-robotics.io"]\r\n' >>"$t/mixed.jsonl"
+printf '{"email":"dee@acme-robotics.io",\r\n' >>"$t/mixed.jsonl"
+printf '{"n":true,"email":"eve@acme-robotics.io"}\r\n' >>"$t/mixed.jsonl"
+printf 'eve@acme-robotics.io\r\n' >>"$t/mixed.jsonl"
+exits 0 "mixed jsonl" "$lg" verify --no-dns --summary "$t/mixed.json" "$t/mixed.jsonl"
+check "mixed: one row a line that is not blank" test "$(wc -l <"$t/out")" -eq 6
+check "mixed: every row has a status" test "$(grep -c '"verify_status":"[a-z]*"' "$t/out")" -eq 6
+check "mixed: the first object" has "$t/out" '{"name":"Ann","email":"ann@acme-robotics.io","n":"1.5","verify_status":"unknown","verify_reason":"dns.skipped"'
+check "mixed: null empty, extra key kept" has "$t/out" '{"name":"","email":"bob@acme-robotics.io","n":"","verify_status":"unknown","verify_reason":"dns.skipped","verify_flags":["ragged"],'
+check "mixed: ... after the columns" has "$t/out" '"_extra":["{\"tags\":[\"a\",2]}"]}'
+check "mixed: an array kept, input.missing" has "$t/out" '{"name":"","email":"","n":"","verify_status":"undeliverable","verify_reason":"input.missing","verify_flags":[],"verify_normalized":null,"verify_suggestion":null,"verify_mx":null,"verify_provider":null,"verified_at":null,"_extra":["[\"cy@acme-robotics.io\"]"]}'
+check "mixed: keys in another order" has "$t/out" '{"name":"","email":"eve@acme-robotics.io","n":"true","verify_status"'
+check "mixed: a bare address is no object" has "$t/out" '"_extra":["eve@acme-robotics.io"]}'
+check "mixed: the extra key by line" has "$t/err" "mixed.jsonl:2: 4 cells, the first line has 3 keys (the other keys kept after them, flagged ragged)"
+check "mixed: the array by line" has "$t/err" "mixed.jsonl:4: not a JSON object (a JSON array, not an object): kept as it is, input.missing"
+check "mixed: the broken object by line" has "$t/err" "mixed.jsonl:5: not a JSON object (column"
+check "mixed: the bare address by line" has "$t/err" "mixed.jsonl:7: not a JSON object"
+check "mixed: the blank line counted" has "$t/err" "1 ragged rows, 1 blank lines, 0 footer rows, 3 lines not JSON objects"
+check "mixed: summary format" has "$t/mixed.json" '"input_format": "jsonl"'
+check "mixed: summary bad lines" has "$t/mixed.json" '"malformed_lines": 3'
+exits 0 "mixed jsonl as CSV" "$lg" verify --no-dns -q -f csv "$t/mixed.jsonl"
+check "as CSV: the BOM and CRLF mirrored" has "$t/out" "$(printf '\357\273\277name,email,n,verify_status')"
+check "as CSV: the bad line in the last cell" has "$t/out" ',,,undeliverable,input.missing,,,,,,,"{""email"":""dee@acme-robotics.io"","'
+check "as CSV: six rows" test "$(grep -c 'verify_status\|dns.skipped\|input.missing' "$t/out")" -eq 7
+
+# Told by --input-format: a CSV whose first cell starts with '{'.
+printf '{id},email\n1,ann@acme-robotics.io\n' >"$t/brace.csv"
+exits 65 "a CSV that starts with { is taken for JSON Lines" "$lg" verify --no-dns -q "$t/brace.csv"
+check "... and says so" has "$t/err" "brace.csv:1: the first line of JSON Lines is not a JSON object"
+exits 0 "--input-format csv" "$lg" verify --no-dns -q --input-format csv "$t/brace.csv"
+check "... reads it as CSV, written as CSV" has "$t/out" "1,ann@acme-robotics.io,unknown,dns.skipped"
+exits 65 "--input-format jsonl on a CSV" "$lg" verify --no-dns -q --input-format jsonl samples/contacts.csv
+check "... says where" has "$t/err" "contacts.csv:1: the first line of JSON Lines is not a JSON object"
+exits 64 "--input-format xml" "$lg" verify --no-dns -q --input-format xml samples/contacts.csv
+check "... names the choices" has "$t/err" "--input-format wants csv or jsonl, not 'xml'"
+
 # --- a configuration file with a UTF-8 byte order mark ---------------------
 printf '\357\273\277[verify]\ntypo_frequent_min = 5\n' >"$t/bom.conf"
 exits 0 "a configuration file that starts with a BOM" "$lg" verify --no-dns -q -c "$t/bom.conf" -o /dev/null "$t/cells.csv"

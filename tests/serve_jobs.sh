@@ -311,6 +311,39 @@ req "a chunked body over max_body" 413 -H "$(auth "$k_jobs")" -H 'Transfer-Encod
 eq "no upload is left behind" "$(ls "$db.jobs" | grep -c upload)" 0
 stop
 
+# --- a JSON Lines body: the rows `leadgate verify` writes for the same file ---
+# The sample as JSON Lines, with a key the first object lacks and a line
+# that is no JSON object: told apart by its content, as verify tells it.
+python3 - samples/contacts.csv "$t/contacts.jsonl" <<'PY'
+import csv, json, sys
+rows = list(csv.DictReader(open(sys.argv[1], newline="", encoding="utf-8")))
+with open(sys.argv[2], "w", encoding="utf-8") as f:
+    for i, r in enumerate(rows):
+        if i == 3:
+            r["Source"] = "webinar"
+        f.write(json.dumps(r, ensure_ascii=False) + "\n")
+        if i == 5:
+            f.write("not a JSON object\n")
+PY
+"$lg" --now "$now" verify --no-progress -q $dns -f jsonl -o "$t/cli-jl.jsonl" "$t/contacts.jsonl"
+"$lg" --now "$now" verify --no-progress -q $dns -f csv -o "$t/cli-jl.csv" "$t/contacts.jsonl"
+start jsonl "$t/serve.conf"
+req "POST /v1/jobs a JSON Lines body" 202 -H "$(auth "$k_jobs")" -H 'Content-Type: application/x-ndjson' \
+	--data-binary "@$t/contacts.jsonl" "$url/v1/jobs"
+id=$(field id)
+eq "the JSON Lines job ends done" "$(wait_done "$id")" done
+req "GET the JSON Lines job" 200 -H "$(auth "$k_jobs")" "$url/v1/jobs/$id"
+eq "every line a row, the bad one too" "$(field rows)" 31
+eq "JSON Lines results JSONL: 200" "$(results "$id" jsonl "$t/job-jl.jsonl")" 200
+if cmp -s "$t/job-jl.jsonl" "$t/cli-jl.jsonl"; then ok "JSON Lines in: results.jsonl is verify's"; else
+	notok "JSON Lines in: results.jsonl differs from verify's"; diff "$t/cli-jl.jsonl" "$t/job-jl.jsonl" | head -5; fi
+eq "JSON Lines results CSV: 200" "$(results "$id" csv "$t/job-jl.csv")" 200
+if cmp -s "$t/job-jl.csv" "$t/cli-jl.csv"; then ok "JSON Lines in: results.csv is verify -f csv's"; else
+	notok "JSON Lines in: results.csv differs from verify -f csv's"; diff "$t/cli-jl.csv" "$t/job-jl.csv" | head -5; fi
+grep -q '"verify_reason":"input.missing".*"_extra":\["not a JSON object"\]' "$t/job-jl.jsonl" &&
+	ok "the bad line is a row with its status" || notok "the bad line is not in the results"
+stop
+
 [ "$fail" -eq 0 ] || { mkdir -p /tmp/sjobs-logs && cp "$t"/*.err /tmp/sjobs-logs/; }
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

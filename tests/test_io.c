@@ -229,7 +229,7 @@ static void test_preamble(void **state)
 {
 	(void)state;
 	struct got g;
-	const struct io_header_opts find = {-1, NULL};
+	const struct io_header_opts find = {-1, NULL, IO_INPUT_AUTO};
 	/* LinkedIn's Connections.csv. */
 #define LINKEDIN                                                                                   \
 	"Notes:\n"                                                                                 \
@@ -254,8 +254,10 @@ static void test_preamble(void **state)
 
 	/* --email-column: that name is looked for instead; a number looks
 	 * for the known names (and a column so named). */
-	const struct io_header_opts by_name = {-1, "email address"}, by_number = {-1, "4"},
-				    other = {-1, "Company"}, missing = {-1, "Mail"};
+	const struct io_header_opts by_name = {-1, "email address", IO_INPUT_AUTO},
+				    by_number = {-1, "4", IO_INPUT_AUTO},
+				    other = {-1, "Company", IO_INPUT_AUTO},
+				    missing = {-1, "Mail", IO_INPUT_AUTO};
 	READ_LIST(LINKEDIN, &by_name, &g);
 	assert_int_equal(g.hdr_line, 4);
 	READ_LIST(LINKEDIN, &by_number, &g);
@@ -267,8 +269,11 @@ static void test_preamble(void **state)
 	assert_int_equal(g.st.preamble_lines, 0);
 
 	/* --skip-lines: exactly that many, blank lines after them skipped. */
-	const struct io_header_opts skip3 = {3, NULL}, skip2 = {2, NULL}, skip1 = {1, NULL},
-				    skip0 = {0, NULL}, skip9 = {9, NULL};
+	const struct io_header_opts skip3 = {3, NULL, IO_INPUT_AUTO},
+				    skip2 = {2, NULL, IO_INPUT_AUTO},
+				    skip1 = {1, NULL, IO_INPUT_AUTO},
+				    skip0 = {0, NULL, IO_INPUT_AUTO},
+				    skip9 = {9, NULL, IO_INPUT_AUTO};
 	READ_LIST(LINKEDIN, &skip3, &g);
 	assert_int_equal(g.hdr_line, 4);
 	assert_int_equal(g.nrows, 2);
@@ -644,7 +649,7 @@ static bool rows_accounted(const char *data, size_t n, bool split, const char *w
 {
 	int fd = tmpfd(data, n);
 	struct io_reader *r;
-	const struct io_header_opts find = {-1, NULL};
+	const struct io_header_opts find = {-1, NULL, IO_INPUT_AUTO};
 	enum lg_status st = io_reader_new_list(&r, fd, "m.csv", &find, e);
 	if (st != LG_OK) {
 		close(fd);
@@ -1771,6 +1776,284 @@ static void test_cells_pack(void **state)
 	free(big);
 }
 
+/* ---- JSON Lines ---- */
+
+/* What a JSON Lines read gave: each row as "line n|cell|cell..." (with
+ * "!why" after the line number for a malformed one), the header, the
+ * stats and how it ended. */
+struct jgot {
+	struct lg_buf rows; /* one row a line */
+	char hdr[256];      /* the header's names, '|'-separated */
+	size_t nrows;
+	enum lg_status status;
+	struct lg_err err;
+	struct io_reader_stats st;
+	enum io_format format;
+	bool bom, crlf;
+	long email;
+};
+
+static void read_jsonl(const char *data, size_t n, enum io_input input, long skip, struct jgot *g)
+{
+	memset(g, 0, sizeof(*g));
+	int fd = tmpfd(data, n);
+	struct io_reader *r;
+	struct io_header_opts h = {skip, NULL, input};
+	g->status = io_reader_new_list(&r, fd, "t.jsonl", &h, &g->err);
+	if (g->status != LG_OK) {
+		close(fd);
+		return;
+	}
+	const struct io_row *hr = io_reader_header(r);
+	size_t k = 0;
+	for (size_t i = 0; i < hr->n && k < sizeof(g->hdr) - 1; i++)
+		k += (size_t)snprintf(g->hdr + k, sizeof(g->hdr) - k, "%s%s", i ? "|" : "",
+				      hr->field[i]);
+	struct lg_err e;
+	g->email = io_find_email_column(hr, NULL, &e);
+	g->format = io_reader_format(r);
+	g->bom = io_reader_bom(r);
+	g->crlf = io_reader_crlf(r);
+	const struct io_row *row;
+	while ((g->status = io_reader_next(r, &row, &g->err)) == LG_OK && row) {
+		g->nrows++;
+		assert_int_equal(row->line, row->last_line);
+		lg_buf_addf(&g->rows, "%lu %zu", row->line, row->n);
+		if (row->malformed)
+			lg_buf_addf(&g->rows, "!%s", row->malformed);
+		for (size_t i = 0; i < row->n; i++) {
+			assert_int_equal(strlen(row->field[i]), row->len[i]);
+			lg_buf_addc(&g->rows, '|');
+			lg_buf_add(&g->rows, row->field[i], row->len[i]);
+		}
+		lg_buf_addc(&g->rows, '\n');
+	}
+	lg_buf_addc(&g->rows, '\0');
+	io_reader_stats(r, &g->st);
+	io_reader_free(r);
+	close(fd);
+}
+
+#define READ_JSONL(s, g) read_jsonl(s, sizeof(s) - 1, IO_INPUT_AUTO, -1, g)
+
+static void test_jsonl_mixed_keys(void **state)
+{
+	(void)state;
+	struct jgot g;
+	READ_JSONL("{\"name\":\"Ann\",\"email\":\"ann@acme.io\",\"company\":\"Acme\"}\n"
+		   "{\"email\":\"bob@acme.io\",\"name\":\"Bob\"}\n" /* reordered, one missing */
+		   "{\"company\":\"Fab\",\"phone\":\"+1 555\",\"email\":\"c@fab.io\",\"x\":1}\n"
+		   "{}\n",
+		   &g);
+	assert_int_equal(g.status, LG_OK);
+	assert_int_equal(g.format, IO_FORMAT_JSONL);
+	assert_string_equal(g.hdr, "name|email|company");
+	assert_int_equal(g.email, 1);
+	assert_int_equal(g.nrows, 4);
+	/* Keys the first object lacks: one cell each, key and value, after
+	 * the columns; the row is as long as a ragged CSV row. */
+	assert_string_equal(g.rows.data, "1 3|Ann|ann@acme.io|Acme\n"
+					 "2 3|Bob|bob@acme.io|\n"
+					 "3 5||c@fab.io|Fab|{\"phone\":\"+1 555\"}|{\"x\":1}\n"
+					 "4 3|||\n");
+	assert_int_equal(g.st.lines, 4);
+	assert_int_equal(g.st.blank_lines, 0);
+	lg_buf_release(&g.rows);
+}
+
+static void test_jsonl_values(void **state)
+{
+	(void)state;
+	struct jgot g;
+	READ_JSONL("{\"email\":\"a@x.io\",\"n\":0}\n"
+		   "{\"email\":\"b@x.io\",\"n\":-42}\n"
+		   "{\"email\":\"c@x.io\",\"n\":0.1}\n"
+		   "{\"email\":\"d@x.io\",\"n\":1.50}\n"
+		   "{\"email\":\"e@x.io\",\"n\":1E5}\n"
+		   "{\"email\":\"f@x.io\",\"n\":1e300}\n"
+		   "{\"email\":\"g@x.io\",\"n\":-2.5e-7}\n"
+		   "{\"email\":\"h@x.io\",\"n\":9007199254740993}\n"
+		   "{\"email\":\"i@x.io\",\"n\":true}\n"
+		   "{\"email\":\"j@x.io\",\"n\":false}\n"
+		   "{\"email\":\"k@x.io\",\"n\":null}\n"
+		   "{\"email\":\"l@x.io\",\"n\":[1, \"two\", 0.1, null, {\"a\" : [ ]}]}\n"
+		   "{\"email\":\"m@x.io\",\"n\":{\"b\":2,\"a\":1.25}}\n"
+		   "{\"email\":\"n@x.io\",\"n\":\"caf\\u00e9 \\\"q\\\" \\n tab\\t\"}\n"
+		   "{\"email\":\"o@x.io\",\"n\":\"\"}\n",
+		   &g);
+	assert_int_equal(g.status, LG_OK);
+	assert_string_equal(g.rows.data, "1 2|a@x.io|0\n"
+					 "2 2|b@x.io|-42\n"
+					 "3 2|c@x.io|0.1\n"
+					 "4 2|d@x.io|1.5\n"
+					 "5 2|e@x.io|1e5\n"
+					 "6 2|f@x.io|1e300\n"
+					 "7 2|g@x.io|-2.5e-7\n"
+					 "8 2|h@x.io|9007199254740993\n"
+					 "9 2|i@x.io|true\n"
+					 "10 2|j@x.io|false\n"
+					 "11 2|k@x.io|\n"
+					 "12 2|l@x.io|[1,\"two\",0.1,null,{\"a\":[]}]\n"
+					 "13 2|m@x.io|{\"b\":2,\"a\":1.25}\n"
+					 "14 2|n@x.io|caf\xC3\xA9 \"q\" \n tab\t\n"
+					 "15 2|o@x.io|\n");
+	lg_buf_release(&g.rows);
+}
+
+static void test_jsonl_bad_lines(void **state)
+{
+	(void)state;
+	struct jgot g;
+	READ_JSONL("{\"email\":\"a@x.io\",\"name\":\"A\"}\n"
+		   "[\"b@x.io\",\"B\"]\n"
+		   "\"c@x.io\"\n"
+		   "42\n"
+		   "{\"email\":\"d@x.io\",\n"
+		   "not json at all, d@x.io\n"
+		   "{\"email\":\"e@x.io\"} {\"email\":\"f@x.io\"}\n"
+		   "{\"email\":\"g\\u0000@x.io\"}\n"
+		   "{\"email\":\"h@x.io\",\"name\":\"H\"}\n",
+		   &g);
+	assert_int_equal(g.status, LG_OK);
+	assert_int_equal(g.nrows, 9); /* none dropped, none merged */
+	const char *want[] = {
+		"1 2|a@x.io|A", "2 3!a JSON array, not an object|||[\"b@x.io\",\"B\"]",
+		"3 3!column ",  "4 3!column ",
+		"5 3!column ",  "6 3!column ",
+		"7 3!column ",  "8 3!column ",
+		"9 2|h@x.io|H",
+	};
+	const char *p = g.rows.data;
+	for (size_t i = 0; i < 9; i++) {
+		const char *nl = strchr(p, '\n');
+		assert_non_null(nl);
+		assert_true(strncmp(p, want[i], strlen(want[i])) == 0);
+		p = nl + 1;
+	}
+	/* The line itself is the row's last cell, as it was. */
+	assert_non_null(strstr(g.rows.data, "|||not json at all, d@x.io\n"));
+	assert_non_null(strstr(g.rows.data, "|||{\"email\":\"d@x.io\",\n"));
+	assert_non_null(strstr(g.rows.data, ": a string holds \\u0000|||"));
+	lg_buf_release(&g.rows);
+}
+
+static void test_jsonl_bom_crlf_blank(void **state)
+{
+	(void)state;
+	struct jgot g;
+	READ_JSONL("\xEF\xBB\xBF\r\n  \r\n{\"Email\":\"a@x.io\"}\r\n\r\n \t \r\n"
+		   "{\"Email\":\"b@x.io\"}\r\n{\"Email\":\"c@x.io\"}",
+		   &g);
+	assert_int_equal(g.status, LG_OK);
+	assert_true(g.bom);
+	assert_true(g.crlf);
+	assert_int_equal(g.email, 0);
+	assert_string_equal(g.rows.data, "3 1|a@x.io\n6 1|b@x.io\n7 1|c@x.io\n");
+	assert_int_equal(g.st.blank_lines, 4);
+	assert_int_equal(g.st.lines, 7);
+	assert_int_equal(g.st.preamble_lines, 0);
+	lg_buf_release(&g.rows);
+
+	/* LF only: not CRLF. */
+	READ_JSONL("{\"email\":\"a@x.io\"}\n", &g);
+	assert_false(g.crlf);
+	assert_false(g.bom);
+	lg_buf_release(&g.rows);
+}
+
+static void test_jsonl_detect(void **state)
+{
+	(void)state;
+	struct jgot g;
+	/* A CSV stays CSV. */
+	READ_JSONL("email,name\na@x.io,A\n", &g);
+	assert_int_equal(g.status, LG_OK);
+	assert_int_equal(g.format, IO_FORMAT_CSV);
+	lg_buf_release(&g.rows);
+
+	/* A CSV whose first cell starts with '{' is read as CSV when told. */
+	static const char odd[] = "{id},email\n1,a@x.io\n";
+	read_jsonl(odd, sizeof(odd) - 1, IO_INPUT_CSV, -1, &g);
+	assert_int_equal(g.status, LG_OK);
+	assert_int_equal(g.format, IO_FORMAT_CSV);
+	assert_string_equal(g.hdr, "{id}|email");
+	lg_buf_release(&g.rows);
+	/* ... and, untold, is refused with the line, not misread. */
+	read_jsonl(odd, sizeof(odd) - 1, IO_INPUT_AUTO, -1, &g);
+	assert_int_equal(g.status, LG_EDATA);
+	assert_non_null(strstr(g.err.msg, "t.jsonl:1: the first line of JSON Lines is not a JSON"));
+
+	/* Told it is JSON Lines, a CSV is refused. */
+	static const char csv[] = "email\na@x.io\n";
+	read_jsonl(csv, sizeof(csv) - 1, IO_INPUT_JSONL, -1, &g);
+	assert_int_equal(g.status, LG_EDATA);
+
+	/* io_reader_new reads CSV, whatever it starts with. */
+	struct io_reader *r;
+	struct lg_err err;
+	int fd = tmpfd("{\"email\":\"a@x.io\"}\n", 19);
+	assert_int_equal(io_reader_new(&r, fd, "t", &err), LG_OK);
+	assert_int_equal(io_reader_format(r), IO_FORMAT_CSV);
+	io_reader_free(r);
+	close(fd);
+
+	/* Lines skipped come first. */
+	static const char notes[] = "exported by hand\nfrom the API\n{\"email\":\"a@x.io\"}\n";
+	read_jsonl(notes, sizeof(notes) - 1, IO_INPUT_AUTO, 2, &g);
+	assert_int_equal(g.status, LG_OK);
+	assert_int_equal(g.format, IO_FORMAT_JSONL);
+	assert_string_equal(g.rows.data, "3 1|a@x.io\n");
+	assert_int_equal(g.st.preamble_lines, 2);
+	lg_buf_release(&g.rows);
+
+	/* The first object gives the columns: without keys there are none. */
+	READ_JSONL("\n{}\n{\"email\":\"a@x.io\"}\n", &g);
+	assert_int_equal(g.status, LG_EDATA);
+	assert_non_null(strstr(g.err.msg, "t.jsonl:2: the first object has no keys"));
+	READ_JSONL("{\"email\":\"a@x.io\"\n", &g);
+	assert_int_equal(g.status, LG_EDATA);
+	assert_non_null(strstr(g.err.msg, "t.jsonl:1:"));
+
+	/* A NUL byte: not a text file, with its line. */
+	static const char nul[] = "{\"email\":\"a@x.io\"}\n{\"email\":\"b\0@x.io\"}\n";
+	read_jsonl(nul, sizeof(nul) - 1, IO_INPUT_AUTO, -1, &g);
+	assert_int_equal(g.status, LG_EDATA);
+	assert_non_null(strstr(g.err.msg, "t.jsonl:2: NUL byte"));
+	lg_buf_release(&g.rows);
+}
+
+static void test_jsonl_huge_line(void **state)
+{
+	(void)state;
+	struct jgot g;
+	/* A line just under the cap is a row like any other ... */
+	size_t big = IO_RECORD_MAX - 64;
+	char *s = malloc(IO_RECORD_MAX + 256);
+	size_t k = (size_t)snprintf(s, 64,
+				    "{\"email\":\"a@x.io\"}\n{\"email\":\"b@x.io\",\"note\":\"");
+	memset(s + k, 'v', big - k);
+	k = big;
+	k += (size_t)snprintf(s + k, 64, "\"}\n{\"email\":\"c@x.io\"}\n");
+	read_jsonl(s, k, IO_INPUT_AUTO, -1, &g);
+	assert_int_equal(g.status, LG_OK);
+	assert_int_equal(g.nrows, 3);
+	assert_true(g.rows.len > big - 64);
+	assert_non_null(strstr(g.rows.data, "\n3 1|c@x.io\n"));
+	lg_buf_release(&g.rows);
+
+	/* ... one over it is refused with its line: memory stays bounded. */
+	k = (size_t)snprintf(s, 64, "{\"email\":\"a@x.io\"}\n{\"email\":\"b@x.io\",\"note\":\"");
+	memset(s + k, 'v', IO_RECORD_MAX + 100 - k);
+	k = IO_RECORD_MAX + 100;
+	k += (size_t)snprintf(s + k, 64, "\"}\n");
+	read_jsonl(s, k, IO_INPUT_AUTO, -1, &g);
+	assert_int_equal(g.status, LG_EDATA);
+	assert_non_null(strstr(g.err.msg, "t.jsonl:2: a line longer than"));
+	assert_int_equal(g.nrows, 1);
+	lg_buf_release(&g.rows);
+	free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1787,6 +2070,12 @@ int main(void)
 		cmocka_unit_test(test_pipe_and_big),
 		cmocka_unit_test(test_split_matches_libcsv),
 		cmocka_unit_test(test_rows_accounted),
+		cmocka_unit_test(test_jsonl_mixed_keys),
+		cmocka_unit_test(test_jsonl_values),
+		cmocka_unit_test(test_jsonl_bad_lines),
+		cmocka_unit_test(test_jsonl_bom_crlf_blank),
+		cmocka_unit_test(test_jsonl_detect),
+		cmocka_unit_test(test_jsonl_huge_line),
 		cmocka_unit_test(test_email_column),
 		cmocka_unit_test(test_writer_csv),
 		cmocka_unit_test(test_formula_guard),

@@ -163,6 +163,7 @@ json_t *view_verify_report(const struct job_verify_report *r)
 	json_object_set_new(o, "input", json_string(r->input));
 	json_object_set_new(o, "email_column", json_string(r->email_column));
 	json_object_set_new(o, "delimiter", json_stringn(&r->delim, 1));
+	json_object_set_new(o, "input_format", json_string(r->jsonl ? "jsonl" : "csv"));
 	json_object_set_new(o, "bom", json_boolean(r->bom));
 	json_object_set_new(o, "rows", json_integer((json_int_t)r->rows));
 	json_object_set_new(o, "no_address", json_integer((json_int_t)r->no_address));
@@ -175,6 +176,7 @@ json_t *view_verify_report(const struct job_verify_report *r)
 	json_object_set_new(o, "distinct_domains", json_integer((json_int_t)r->distinct_domains));
 	json_object_set_new(o, "set_bytes", json_integer((json_int_t)r->set_bytes));
 	json_object_set_new(o, "ragged_rows", json_integer((json_int_t)r->ragged));
+	json_object_set_new(o, "malformed_lines", json_integer((json_int_t)r->malformed));
 	json_object_set_new(o, "stray_quote_rows", json_integer((json_int_t)r->stray_quotes));
 	json_object_set_new(o, "blank_lines", json_integer((json_int_t)r->blank_lines));
 	json_object_set_new(o, "header_line", json_integer((json_int_t)r->header_line));
@@ -246,8 +248,9 @@ void view_verify_report_text(FILE *f, const struct job_verify_report *r)
 	unsigned long with = r->rows - r->no_address;
 	double pct = with ? 100.0 / (double)with : 0;
 
-	fprintf(f, "\nleadgate verify: %s (email column \"%s\", %s-separated%s)\n", r->input,
-		r->email_column, delim_name(r->delim), r->bom ? ", UTF-8 BOM" : "");
+	fprintf(f, "\nleadgate verify: %s (email column \"%s\", %s%s%s)\n", r->input,
+		r->email_column, r->jsonl ? "JSON Lines" : delim_name(r->delim),
+		r->jsonl ? "" : "-separated", r->bom ? ", UTF-8 BOM" : "");
 	fprintf(f, "  rows            %lu\n", r->rows);
 	if (r->no_address)
 		fprintf(f,
@@ -288,13 +291,16 @@ void view_verify_report_text(FILE *f, const struct job_verify_report *r)
 			fprintf(f, " %s %zu%s", dns_outcome_name((enum dns_outcome)o),
 				d->outcome[o], o < DNS_TIMEOUT ? "," : "\n");
 	}
-	if (r->ragged || r->blank_lines || r->footer_rows || r->stray_quotes || r->preamble_lines) {
+	if (r->ragged || r->blank_lines || r->footer_rows || r->stray_quotes || r->preamble_lines ||
+	    r->malformed) {
 		fprintf(f, "  input           %lu ragged rows, %lu blank lines, %lu footer rows",
 			r->ragged, r->blank_lines, r->footer_rows);
 		if (r->preamble_lines)
 			fprintf(f, ", %lu lines above the header", r->preamble_lines);
 		if (r->stray_quotes)
 			fprintf(f, ", %lu rows with text after a closing quote", r->stray_quotes);
+		if (r->malformed)
+			fprintf(f, ", %lu lines not JSON objects", r->malformed);
 		fputc('\n', f);
 	}
 	if (r->repaired_utf8)
