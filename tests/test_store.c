@@ -893,7 +893,7 @@ static void test_sns_kept(void **state)
 	/* Only the newest 3 are kept. */
 	s = open_write(path);
 	for (int i = 0; i < 4; i++) {
-		char topic[16];
+		char topic[24];
 		snprintf(topic, sizeof(topic), "arn:n%d", i);
 		m = (struct store_sns){.type = "subscription-confirmation",
 				       .topic_arn = topic,
