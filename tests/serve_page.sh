@@ -39,16 +39,23 @@ db=$t/lg.db
 key=$("$lg" --db "$db" keys create --name page --scope lists,jobs 2>/dev/null | tail -n 1)
 [ -n "$key" ] || { echo "serve_page.sh: keys create made no key"; exit 1; }
 
-"$lg" --db "$db" --now "$now" serve --listen 127.0.0.1:0 $dns >"$t/serve.out" 2>"$t/serve.err" &
-srv=$!
-url=
-i=0
-while [ $i -lt 100 ] && [ -z "$url" ]; do
-	url=$(sed -n 's/^leadgate: serve: listening on \(127\.0\.0\.1:[0-9]*\).*/http:\/\/\1/p' "$t/serve.err")
-	[ -n "$url" ] || { kill -0 $srv 2>/dev/null || break; sleep 0.1; }
-	i=$((i + 1))
-done
-[ -n "$url" ] || { echo "serve_page.sh: the server did not start:"; cat "$t/serve.err"; exit 1; }
+# start NAME [SERVE_ARGS...]: a server on a free port, its PID in $srv,
+# its address in $url, its log in $t/NAME.err
+start() {
+	name=$1
+	shift
+	"$lg" --db "$db" --now "$now" serve --listen 127.0.0.1:0 $dns "$@" >"$t/$name.out" 2>"$t/$name.err" &
+	srv=$!
+	url=
+	i=0
+	while [ $i -lt 100 ] && [ -z "$url" ]; do
+		url=$(sed -n 's/^leadgate: serve: listening on \(127\.0\.0\.1:[0-9]*\).*/http:\/\/\1/p' "$t/$name.err")
+		[ -n "$url" ] || { kill -0 $srv 2>/dev/null || break; sleep 0.1; }
+		i=$((i + 1))
+	done
+	[ -n "$url" ] || { echo "serve_page.sh: the server did not start:"; cat "$t/$name.err"; exit 1; }
+}
+start serve
 
 # --- the page's files, as a client sees them --------------------------------
 # get NAME WANT_STATUS PATH [CURL_ARGS...]: headers in $t/head, body in $t/body
@@ -184,17 +191,7 @@ srv=
 # jobs and 102 lists, past the first page of each (50 jobs, 100 lists).
 # The key's rate is raised for the posts.
 printf '[serve]\nrate = 1000\nburst = 1000\n' >"$t/many.conf"
-"$lg" --db "$db" --now "$now" serve --listen 127.0.0.1:0 --config "$t/many.conf" $dns \
-	>"$t/serve2.out" 2>"$t/serve2.err" &
-srv=$!
-url=
-i=0
-while [ $i -lt 100 ] && [ -z "$url" ]; do
-	url=$(sed -n 's/^leadgate: serve: listening on \(127\.0\.0\.1:[0-9]*\).*/http:\/\/\1/p' "$t/serve2.err")
-	[ -n "$url" ] || { kill -0 $srv 2>/dev/null || break; sleep 0.1; }
-	i=$((i + 1))
-done
-[ -n "$url" ] || { echo "serve_page.sh: the server did not start again:"; cat "$t/serve2.err"; exit 1; }
+start serve2 --config "$t/many.conf"
 printf 'email\nmaria.garcia@northwind-traders.com\n' >"$t/one.csv"
 i=1 posted=0
 while [ $i -le 101 ]; do
