@@ -27,7 +27,7 @@ ALL_CFLAGS = -std=c17 -D_GNU_SOURCE -pthread $(WARN) $(if $(CI),-Werror) -I. -MM
 # Modules, in reading order (see "Source code layout" in the README).
 DECAY_SRC  := decay/decay.c
 BOUNCE_SRC := bounce/bounce.c bounce/classify.c bounce/date.c bounce/json.c bounce/providers.c bounce/dsn.c bounce/text.c bounce/csv.c
-STORE_SRC  := store/store.c store/records.c store/lists.c store/leads.c store/writer.c store/keys.c store/jobs.c
+STORE_SRC  := store/store.c store/records.c store/lists.c store/leads.c store/writer.c store/keys.c store/jobs.c store/sns.c
 ENGAGE_SRC := engage/engage.c
 SCORING_SRC := scoring/rubric.c scoring/engage.c scoring/score.c scoring/stage.c scoring/frame.c \
                scoring/funnel.c

@@ -145,40 +145,18 @@ static void import_done(void *arg, const char *file)
 		I->o->done(I->o->arg, file, &I->f);
 }
 
-enum lg_status job_bounces_import_body(const struct job_bounces_opts *o, struct store *s,
-				       const char *name, const char *data, size_t len, int want,
-				       struct job_bounces_file *f, struct lg_err *err)
+/* The import of o's files or, with s, of one body on s (job_import):
+ * one setup for both.  The body's counts into *f. */
+static enum lg_status run(const struct job_bounces_opts *o, struct store *s, const char *name,
+			  const char *data, size_t len, int want, struct job_import_report *rep,
+			  struct job_bounces_file *f, struct lg_err *err)
 {
-	struct import I = {.o = o, .now = o->now, .ctx = o->ctx, .want = want};
-	struct job_import_opts io = {
-		.max = BOUNCE_FILE_MAX,
+	struct import I = {
+		.o = o,
 		.now = o->now,
-		.one = import_one,
-		.arg = &I,
-		.notice = o->notice,
-		.notice_arg = o->arg,
+		.ctx = o->ctx ? o->ctx : conf_verify_ctx(o->conf),
+		.want = want,
 	};
-	bool own;
-	memset(f, 0, sizeof(*f));
-	if (!I.ctx)
-		I.ctx = conf_verify_ctx(o->conf);
-	enum lg_status st = job_import_body(s, &io, 0, name, data, len, &own, err);
-	if (st == LG_OK) {
-		I.f.format = bounce_format_name(I.stats.format);
-		I.f.ignored = I.stats.ignored;
-		*f = I.f;
-	}
-	lg_buf_release(&I.key);
-	lg_buf_release(&I.contact);
-	if (!o->ctx)
-		verify_ctx_free(I.ctx);
-	return st;
-}
-
-enum lg_status job_bounces_import(const struct job_bounces_opts *o, struct job_import_report *rep,
-				  struct lg_err *err)
-{
-	struct import I = {.o = o, .now = o->now, .ctx = conf_verify_ctx(o->conf), .want = -1};
 	struct job_import_opts io = {
 		.db = o->db,
 		.list = o->list,
@@ -191,10 +169,32 @@ enum lg_status job_bounces_import(const struct job_bounces_opts *o, struct job_i
 		.arg = &I,
 		.notice = o->notice,
 		.notice_arg = o->arg,
+		.store = s,
+		.name = name,
+		.body = data,
+		.len = len,
 	};
 	enum lg_status st = job_import(&io, rep, err);
+	if (st == LG_OK && f)
+		*f = I.f;
 	lg_buf_release(&I.key);
 	lg_buf_release(&I.contact);
-	verify_ctx_free(I.ctx);
+	if (!o->ctx)
+		verify_ctx_free(I.ctx);
 	return st;
+}
+
+enum lg_status job_bounces_import_body(const struct job_bounces_opts *o, struct store *s,
+				       const char *name, const char *data, size_t len, int want,
+				       struct job_bounces_file *f, struct lg_err *err)
+{
+	struct job_import_report rep;
+	memset(f, 0, sizeof(*f));
+	return run(o, s, name, data, len, want, &rep, f, err);
+}
+
+enum lg_status job_bounces_import(const struct job_bounces_opts *o, struct job_import_report *rep,
+				  struct lg_err *err)
+{
+	return run(o, NULL, NULL, NULL, 0, -1, rep, NULL, err);
 }

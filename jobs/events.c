@@ -271,47 +271,21 @@ static void import_done(void *arg, const char *file)
 		I->o->done(I->o->arg, file, &I->f);
 }
 
-enum lg_status job_events_import_body(const struct job_events_opts *o, struct store *s,
-				      const char *name, const char *data, size_t len,
-				      struct job_events_file *f, struct lg_err *err)
+/* The import of o's files or, with s, of one NDJSON body on s
+ * (job_import): one setup for both.  The body's counts into *f. */
+static enum lg_status run(const struct job_events_opts *o, struct store *s, const char *name,
+			  const char *data, size_t len, struct job_import_report *rep,
+			  struct job_events_file *f, struct lg_err *err)
 {
-	struct import I = {.o = o,
-			   .conf = o->conf,
-			   .map = o->map,
-			   .now = o->now,
-			   .ctx = o->ctx ? o->ctx : conf_verify_ctx(o->conf),
-			   .parser = engage_parser_new(),
-			   .ndjson_only = true};
-	engage_parser_set_map(I.parser, I.map);
-	struct job_import_opts io = {
-		.max = EVENTS_FILE_MAX,
+	struct import I = {
+		.o = o,
+		.conf = o->conf,
+		.map = o->map,
 		.now = o->now,
-		.one = import_one,
-		.arg = &I,
-		.notice = o->notice,
-		.notice_arg = o->arg,
+		.ctx = o->ctx ? o->ctx : conf_verify_ctx(o->conf),
+		.parser = engage_parser_new(),
+		.ndjson_only = s != NULL,
 	};
-	bool own;
-	memset(f, 0, sizeof(*f));
-	enum lg_status st = job_import_body(s, &io, 0, name, data, len, &own, err);
-	if (st == LG_OK)
-		*f = I.f;
-	lg_buf_release(&I.key);
-	engage_parser_free(I.parser);
-	if (!o->ctx)
-		verify_ctx_free(I.ctx);
-	return st;
-}
-
-enum lg_status job_events_import(const struct job_events_opts *o, struct job_import_report *rep,
-				 struct lg_err *err)
-{
-	struct import I = {.o = o,
-			   .conf = o->conf,
-			   .map = o->map,
-			   .now = o->now,
-			   .ctx = conf_verify_ctx(o->conf),
-			   .parser = engage_parser_new()};
 	engage_parser_set_map(I.parser, I.map);
 	struct job_import_opts io = {
 		.db = o->db,
@@ -324,10 +298,32 @@ enum lg_status job_events_import(const struct job_events_opts *o, struct job_imp
 		.arg = &I,
 		.notice = o->notice,
 		.notice_arg = o->arg,
+		.store = s,
+		.name = name,
+		.body = data,
+		.len = len,
 	};
 	enum lg_status st = job_import(&io, rep, err);
+	if (st == LG_OK && f)
+		*f = I.f;
 	lg_buf_release(&I.key);
 	engage_parser_free(I.parser);
-	verify_ctx_free(I.ctx);
+	if (!o->ctx)
+		verify_ctx_free(I.ctx);
 	return st;
+}
+
+enum lg_status job_events_import_body(const struct job_events_opts *o, struct store *s,
+				      const char *name, const char *data, size_t len,
+				      struct job_events_file *f, struct lg_err *err)
+{
+	struct job_import_report rep;
+	memset(f, 0, sizeof(*f));
+	return run(o, s, name, data, len, &rep, f, err);
+}
+
+enum lg_status job_events_import(const struct job_events_opts *o, struct job_import_report *rep,
+				 struct lg_err *err)
+{
+	return run(o, NULL, NULL, NULL, 0, rep, NULL, err);
 }

@@ -46,9 +46,13 @@ static enum lg_status readable(const char *path, struct lg_err *err)
 	return LG_OK;
 }
 
-enum lg_status job_import_body(struct store *s, const struct job_import_opts *o, int64_t list_id,
-			       const char *name, const char *data, size_t len, bool *own,
-			       struct lg_err *err)
+/* One body already in memory (a file's, or a request's: name says which
+ * in messages and in the import run) in a transaction of its own, of the
+ * list list_id (0: none).  *own tells a failure of the body (LG_EDATA: not
+ * of the kind) from the database's. */
+static enum lg_status import_body(struct store *s, const struct job_import_opts *o, int64_t list_id,
+				  const char *name, const char *data, size_t len, bool *own,
+				  struct lg_err *err)
 {
 	struct store_run run;
 	enum lg_status st;
@@ -76,13 +80,29 @@ static enum lg_status import_file(struct store *s, const struct job_import_opts 
 	*own = st != LG_OK; /* missing since the check, unreadable, too large */
 	if (st != LG_OK)
 		return st;
-	return job_import_body(s, o, list_id, file, data->data ? data->data : "", data->len, own,
-			       err);
+	return import_body(s, o, list_id, file, data->data ? data->data : "", data->len, own, err);
+}
+
+/* A request's body, on the caller's store: not of the kind (LG_EDATA) is
+ * the caller's to answer, not a file to pass over. */
+static enum lg_status import_request(const struct job_import_opts *o, struct job_import_report *rep,
+				     struct lg_err *err)
+{
+	bool own;
+	*rep = (struct job_import_report){.n = 1, .opened = true, .unreadable = LG_OK};
+	enum lg_status st = import_body(o->store, o, 0, o->name, o->body ? o->body : "", o->len,
+					&own, err);
+	if (st == LG_OK && o->done)
+		o->done(o->arg, o->name);
+	return st;
 }
 
 enum lg_status job_import(const struct job_import_opts *o, struct job_import_report *rep,
 			  struct lg_err *err)
 {
+	if (o->store)
+		return import_request(o, rep, err);
+
 	struct store *s = NULL;
 	struct lg_buf data = LG_BUF_INIT;
 	bool *ok = lg_xcalloc((size_t)o->n, sizeof(*ok));

@@ -556,8 +556,15 @@ void job_score_close(struct job_score *j);
  * file that cannot be read or is not of the kind (one() says LG_EDATA) is
  * rolled back, named in a warning and counted in report.failed, and the
  * next file is imported; any other failure (the database's) stops the run
- * and is returned.  job_warn: a JOB_NOTICE_WARNING through notice (may be
- * NULL), formatted.
+ * and is returned.
+ *
+ * With opts.store set, job_import imports one body already in memory (a
+ * request's) instead of files, the same way: on that store (db, list,
+ * files and n unused), in a transaction of its own, with no list, name
+ * saying which in messages and in the import run.  A body that is not of
+ * the kind is not passed over as a file is: LG_EDATA is returned (in err,
+ * the parser's message) and nothing is imported.  job_warn: a
+ * JOB_NOTICE_WARNING through notice (may be NULL), formatted.
  */
 struct store_run;
 typedef enum lg_status job_import_fn(void *arg, struct store *s, const char *file, const char *data,
@@ -575,6 +582,10 @@ struct job_import_opts {
 	void *arg;             /* one's and done's */
 	job_notice_fn *notice; /* the caller's, as it is; may be NULL */
 	void *notice_arg;
+	struct store *store; /* a body's (borrowed); NULL: the files' */
+	const char *name;    /* the body's */
+	const char *body;
+	size_t len;
 };
 struct job_import_report {
 	int n, failed;             /* files, and of them not imported */
@@ -583,14 +594,6 @@ struct job_import_report {
 };
 enum lg_status job_import(const struct job_import_opts *opts, struct job_import_report *rep,
 			  struct lg_err *err);
-/* One body already in memory (a file's, or a request's: name says which
- * in messages and in the import run) imported on s as job_import imports
- * a file, in a transaction of its own, of the list list_id (0: none);
- * opts' files, n, db and done are not used.  *own as job_import tells a
- * file's failure (LG_EDATA: not of the kind) from the database's. */
-enum lg_status job_import_body(struct store *s, const struct job_import_opts *opts, int64_t list_id,
-			       const char *name, const char *data, size_t len, bool *own,
-			       struct lg_err *err);
 void job_warn(job_notice_fn *notice, void *arg, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
@@ -603,10 +606,11 @@ void job_warn(job_notice_fn *notice, void *arg, const char *fmt, ...)
  * more); done() has each imported file's counts.
  *
  * job_bounces_import_body imports one body already in memory (a webhook's)
- * on s the same way, in its own transaction, with no list (opts.db,
- * files, n, list and done unused); want, an enum bounce_format or -1 for
- * any, is the only format the body may have: another is LG_EDATA and
- * nothing is imported.  Its counts into f.
+ * on s the same way (job_import with opts.store), in its own transaction,
+ * with no list (opts.db, files, n and list unused); want, an enum
+ * bounce_format or -1 for any, is the only format the body may have:
+ * another is LG_EDATA and nothing is imported.  Its counts into f (and to
+ * done(), when set).
  */
 struct job_bounces_file {
 	const char *format;                       /* the format detected (static) */
@@ -628,7 +632,7 @@ struct job_bounces_opts {
 	job_notice_fn *notice;     /* may be NULL */
 	job_bounces_done_fn *done; /* may be NULL */
 	void *arg;                 /* notice's and done's */
-	struct verify_ctx *ctx;    /* job_bounces_import_body's (borrowed); NULL: conf's */
+	struct verify_ctx *ctx;    /* borrowed; NULL: conf's */
 };
 enum lg_status job_bounces_import_body(const struct job_bounces_opts *opts, struct store *s,
 				       const char *name, const char *data, size_t len, int want,
@@ -666,14 +670,14 @@ struct job_events_opts {
 	job_notice_fn *notice;    /* may be NULL */
 	job_events_done_fn *done; /* may be NULL */
 	void *arg;                /* notice's and done's */
-	struct verify_ctx *ctx;   /* job_events_import_body's (borrowed); NULL: conf's */
+	struct verify_ctx *ctx;   /* borrowed; NULL: conf's */
 };
 enum lg_status job_events_import(const struct job_events_opts *opts, struct job_import_report *rep,
 				 struct lg_err *err);
 /* One NDJSON body already in memory (a request's) imported on s the same
- * way, in its own transaction (opts.db, files, n and done unused); a body
- * that is not NDJSON is LG_EDATA and nothing is imported.  Its counts
- * into f. */
+ * way (job_import with opts.store), in its own transaction (opts.db, files
+ * and n unused); a body that is not NDJSON is LG_EDATA and nothing is
+ * imported.  Its counts into f (and to done(), when set). */
 enum lg_status job_events_import_body(const struct job_events_opts *opts, struct store *s,
 				      const char *name, const char *data, size_t len,
 				      struct job_events_file *f, struct lg_err *err);

@@ -3,7 +3,8 @@
  * POST /v1/bounces/{ses,sendgrid,mailgun,postmark} (a bounce webhook,
  * imported by the same code as `leadgate bounces import`, and as
  * idempotent: an event posted twice counts once), the SNS subscription
- * messages SES's route receives (GET /v1/bounces/ses/subscriptions shows
+ * messages SES's route receives (kept in the store: GET
+ * /v1/bounces/ses/subscriptions and `leadgate bounces subscriptions` show
  * them) and POST /v1/events (NDJSON, as `leadgate events import` reads
  * it).  Each answers with the counts `... import --format json` prints.
  *
@@ -36,20 +37,10 @@ struct token {
 	int64_t at; /* when it was accepted */
 };
 
-struct sub {
-	enum esp_sns_type type;
-	char topic[SNS_TOPIC_MAX];
-	char url[SNS_URL_MAX];
-	bool url_ok;
-	int64_t at;
-};
-
 struct serve_push {
 	struct esp_policy esp; /* its strings borrowed from the caller's */
 	struct token *tokens;  /* a ring of TOKENS_MAX */
 	size_t ntokens, next_token;
-	struct sub subs[SUBS_MAX]; /* a ring */
-	size_t nsubs, next_sub;
 };
 
 struct serve_push *serve_push_new(const struct esp_policy *esp)
@@ -183,60 +174,44 @@ static bool push_auth(struct serve_req *r, enum esp_kind k, char *tok, size_t to
 	return true;
 }
 
-/* s as a JSON string; null when it is not UTF-8 (a topic or URL cut
- * short in the middle of a character). */
-static json_t *str(const char *s)
-{
-	json_t *j = json_string(s);
-	return j ? j : json_null();
-}
-
-/* A subscription message as the routes show it. */
-static json_t *sub_view(const struct sub *s, bool with_time)
-{
-	json_t *o = json_object();
-	json_object_set_new(o, "type", str(esp_sns_type_name(s->type)));
-	json_object_set_new(o, "topic_arn", str(s->topic));
-	json_object_set_new(o, "subscribe_url", str(s->url));
-	json_object_set_new(o, "url_is_sns", json_boolean(s->url_ok));
-	json_object_set_new(o, "confirmed", json_false());
-	if (with_time) {
-		char at[32];
-		lg_time_format(s->at, at, sizeof(at));
-		json_object_set_new(o, "received_at", str(at));
-	}
-	return o;
-}
-
-/* An SNS subscription message: kept for the operator and said in the
- * log.  The URL is not fetched. */
+/* An SNS subscription message: kept in the store for the operator and
+ * said in the log.  The URL is not fetched. */
 static void sns_record(struct serve_req *r, enum esp_sns_type t, const char *url, bool url_ok)
 {
-	struct serve_push *p = serve_push_of(serve_req_server(r));
+	struct serve *sv = serve_req_server(r);
 	size_t len;
 	const char *body = serve_req_body(r, &len);
-	struct sub *s = &p->subs[p->next_sub];
-	memset(s, 0, sizeof(*s));
-	s->type = t;
-	s->at = serve_req_now(r);
-	s->url_ok = url_ok;
-	snprintf(s->url, sizeof(s->url), "%s", url);
+	char topic[SNS_TOPIC_MAX];
 	json_t *j = json_loadb(body, len, 0, NULL);
-	const char *topic = json_string_value(json_object_get(j, "TopicArn"));
-	snprintf(s->topic, sizeof(s->topic), "%s", topic ? topic : "");
+	const char *arn = json_string_value(json_object_get(j, "TopicArn"));
+	snprintf(topic, sizeof(topic), "%s", arn ? arn : "");
 	json_decref(j);
-	p->next_sub = (p->next_sub + 1) % SUBS_MAX;
-	if (p->nsubs < SUBS_MAX)
-		p->nsubs++;
+	struct store_sns m = {
+		.type = esp_sns_type_name(t),
+		.topic_arn = topic,
+		.subscribe_url = url,
+		.url_is_sns = url_ok,
+		.received_at = serve_req_now(r),
+	};
+	/* Said in the log first: the operator sees it even when the store
+	 * cannot keep it. */
 	if (t == ESP_SNS_SUBSCRIBE)
 		fprintf(stderr,
 			"leadgate: serve: SNS subscription confirmation for topic '%s'%s: to "
 			"confirm it, visit %s\n",
-			s->topic, url_ok ? "" : " (its URL is not on an SNS host)", s->url);
+			topic, url_ok ? "" : " (its URL is not on an SNS host)", url);
 	else
 		fprintf(stderr, "leadgate: serve: SNS unsubscribe confirmation for topic '%s'\n",
-			s->topic);
-	serve_json(r, 200, sub_view(s, false));
+			topic);
+	struct lg_err err = {{0}};
+	if (store_sns_add(serve_store(sv), &m, SUBS_MAX, &err) != LG_OK) {
+		/* SNS posts the message again after a 5xx. */
+		fprintf(stderr, "leadgate: serve: POST /v1/bounces/ses: %s\n", err.msg);
+		serve_error(r, 503, "unavailable",
+			    "the store cannot keep the message now; try again");
+		return;
+	}
+	serve_json(r, 200, view_sns_message(&m, false));
 }
 
 static void push_bounces(struct serve_req *r, enum esp_kind k)
@@ -304,14 +279,14 @@ void serve_bounces_postmark(struct serve_req *r)
 
 void serve_ses_subscriptions(struct serve_req *r)
 {
-	struct serve_push *p = serve_push_of(serve_req_server(r));
-	json_t *a = json_array();
-	/* Newest first. */
-	for (size_t i = 0; i < p->nsubs; i++) {
-		const struct sub *s = &p->subs[(p->next_sub + SUBS_MAX - 1 - i) % SUBS_MAX];
-		json_array_append_new(a, sub_view(s, true));
+	json_t *o;
+	struct lg_err err = {{0}};
+	if (view_sns_messages(serve_store(serve_req_server(r)), &o, &err) != LG_OK) {
+		fprintf(stderr, "leadgate: serve: GET /v1/bounces/ses/subscriptions: %s\n", err.msg);
+		serve_error(r, 503, "unavailable", "the store cannot be read now; try again");
+		return;
 	}
-	serve_json(r, 200, json_pack("{s:o}", "subscriptions", a));
+	serve_json(r, 200, o);
 }
 
 void serve_events_post(struct serve_req *r)

@@ -204,7 +204,8 @@ void serve_req_challenge(struct serve_req *r, const char *challenge);
 /* A request header's value (name in any case), or NULL; borrowed. */
 const char *serve_req_get_header(const struct serve_req *r, const char *name);
 /* The webhooks' state: [esp] (esp borrowed for the run; NULL: nothing
- * configured), the Mailgun tokens seen, the SNS subscription messages. */
+ * configured), the Mailgun tokens seen.  The SNS subscription messages
+ * are kept in the store (store_sns_add). */
 struct esp_policy;
 struct serve_push;
 struct serve_push *serve_push_new(const struct esp_policy *esp);

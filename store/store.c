@@ -48,6 +48,9 @@
  * jobs       the service's bulk verify jobs (schema 9): state, input,
  *            progress and counts by status; their files live beside the
  *            database (DB.jobs/ID/)
+ * sns_messages  the SNS subscription messages the service received and
+ *            did not confirm (schema 10), for the operator: the newest
+ *            few, each with its topic, its URL and when it came
  */
 static const char *const migrations[] = {
 	/* 1 */
@@ -310,6 +313,17 @@ static const char *const migrations[] = {
 	" unknown INTEGER NOT NULL DEFAULT 0,"
 	" no_address INTEGER NOT NULL DEFAULT 0,"
 	" error TEXT) STRICT;",
+	/* 10: the SNS subscription messages the service did not confirm
+	 * (store/sns.c), kept for the operator across restarts; only the
+	 * newest few (the writer trims the rest). */
+	"CREATE TABLE sns_messages("
+	" id INTEGER PRIMARY KEY,"
+	" type TEXT NOT NULL"
+	"  CHECK (type = 'subscription-confirmation' OR type = 'unsubscribe-confirmation'),"
+	" topic_arn TEXT NOT NULL,"
+	" subscribe_url TEXT NOT NULL,"
+	" url_is_sns INTEGER NOT NULL,"
+	" received_at INTEGER NOT NULL) STRICT;",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(*migrations)))
 
@@ -592,7 +606,7 @@ static enum lg_status rekey_contacts(struct store *s, struct lg_err *err)
 
 /* What a migration does besides its script, in C: NULL for none. */
 static enum lg_status (*const migration_fill[])(struct store *s, struct lg_err *err) = {
-	NULL, NULL, NULL, NULL, fill_accounts, rekey_contacts, NULL, NULL, NULL,
+	NULL, NULL, NULL, NULL, fill_accounts, rekey_contacts, NULL, NULL, NULL, NULL,
 };
 _Static_assert(sizeof(migration_fill) / sizeof(*migration_fill) ==
 		       sizeof(migrations) / sizeof(*migrations),

@@ -750,4 +750,35 @@ enum lg_status store_jobs_each(struct store *s, int64_t before, size_t limit, in
 /* A job left running by a process that ended is queued again. */
 enum lg_status store_jobs_requeue(struct store *s, struct lg_err *err);
 
+/* ---- the SNS subscription messages (schema 10) ---------------------------------- */
+
+/*
+ * An Amazon SNS SubscriptionConfirmation or UnsubscribeConfirmation that
+ * the service received and did not confirm, kept for the operator.  type
+ * is "subscription-confirmation" or "unsubscribe-confirmation" (no other
+ * is taken); topic_arn and subscribe_url are the bytes received, cut to
+ * the caller's caps, not checked for UTF-8.  Strings borrowed
+ * (store_sns_each: until fn returns).
+ */
+struct store_sns {
+	int64_t id; /* store_sns_each: the row's id, which only grows */
+	const char *type;
+	const char *topic_arn;
+	const char *subscribe_url; /* "" for an unsubscribe */
+	bool url_is_sns;           /* the URL is on an SNS host */
+	int64_t received_at;
+};
+/* Keep m (its id ignored) and, of every message kept, only the newest
+ * keep (at least 1), in a transaction. */
+enum lg_status store_sns_add(struct store *s, const struct store_sns *m, size_t keep,
+			     struct lg_err *err);
+/* Call fn for every message kept, newest first.  A database of an older
+ * schema read without its upgrade has none. */
+enum lg_status store_sns_each(struct store *s,
+			      enum lg_status (*fn)(void *arg, const struct store_sns *m,
+						   struct lg_err *err),
+			      void *arg, struct lg_err *err);
+/* Forget every message kept; how many into *n. */
+enum lg_status store_sns_clear(struct store *s, unsigned long *n, struct lg_err *err);
+
 #endif

@@ -4,12 +4,14 @@ DevTools protocol (a WebSocket client on the standard library only), as
 tests/serve_page.sh asks, and say what the page showed.
 
   page.py CHROMIUM DIR URL KEY [--bad-key KEY] [--upload CSV --list NAME]
-          [--lists] --shot PNG --out JSON
+          [--lists] [--all] --shot PNG --out JSON
 
 Chromium runs with its profile and downloads in DIR and is stopped by the
 id of its process group when this ends.  Prints "ok - ..." / "not ok - ..."
 lines (counted by the shell); OUT gets what the page showed: the lists'
-rows, the job's row, the downloaded results' path.  Every wait is bounded.
+rows, the job's row, the downloaded results' path; with --all, every list
+and job, after "Show more" was pressed until there was no more (and how
+many showed before).  Every wait is bounded.
 """
 import argparse
 import base64
@@ -214,6 +216,34 @@ def stop(proc):
         pass
 
 
+COUNT_JS = "document.querySelectorAll('#%s-table tbody tr').length"
+MORE_JS = "!document.getElementById('%s-more').hidden"
+
+
+def show_all(page, out):
+    """Each table's first page, then "Show more" pressed (by keyboard:
+    the focus on the button, Enter) until it goes; at most 50 times."""
+    for what, attr in (("lists", "data-list"), ("jobs", "data-job")):
+        page.until("%s > 0 && %s" % (COUNT_JS % what, MORE_JS % what),
+                   "the %s show, with a Show more" % what)
+        out[what + "_first"] = page.js(COUNT_JS % what)
+        presses = 0
+        while presses < 50 and page.js(MORE_JS % what):
+            n = page.js(COUNT_JS % what)
+            page.js("document.getElementById('%s-more').focus()" % what)
+            page.key("Enter", "Enter")
+            if not page.until("%s > %d || !(%s)" % (COUNT_JS % what, n, MORE_JS % what),
+                              "Show more %s adds rows" % what):
+                break
+            presses += 1
+        out[what + "_presses"] = presses
+        out[what + "_all"] = page.js(
+            "[...document.querySelectorAll('#%s-table tbody tr')].map(r => r.getAttribute('%s'))"
+            % (what, attr))
+        say(not page.js(MORE_JS % what), "Show more %s, pressed %d times, has shown them all"
+            % (what, presses))
+
+
 def run(a, page, out):
     page.call("Runtime.enable")
     page.call("Log.enable")
@@ -305,6 +335,9 @@ def run(a, page, out):
             if got:
                 out["download"] = os.path.abspath(a.dir + "/downloads/" + got)
 
+    if a.all:
+        show_all(page, out)
+
     bad = page.problems()
     say(not bad, "no script error, no CSP violation" + ("" if not bad else ": %s" % bad[:3]))
 
@@ -319,6 +352,7 @@ def main():
     p.add_argument("--upload")
     p.add_argument("--list", default="")
     p.add_argument("--lists", action="store_true")
+    p.add_argument("--all", action="store_true")
     p.add_argument("--shot", required=True)
     p.add_argument("--out", required=True)
     a = p.parse_args()

@@ -4,8 +4,10 @@
 # port with a real database, headless Chromium driven through the DevTools
 # protocol (tests/page.py).  The page is loaded, the key entered, the
 # sample list uploaded as a job; the counts the page shows are checked
-# against the API's and the CLI's.  The screenshot is kept in
-# build/test-artifacts/page.png.  Everything is stopped by PID.  Prints
+# against the API's and the CLI's.  Then, past a page of lists and of
+# jobs, the page shows the first page of each and "Show more" the rest.
+# The screenshots are kept in build/test-artifacts/page.png and
+# page-all.png.  Everything is stopped by PID.  Prints
 # "N passed, N failed" last; skipped (exit 0) only when chromium is not
 # installed.
 set -u
@@ -37,16 +39,23 @@ db=$t/lg.db
 key=$("$lg" --db "$db" keys create --name page --scope lists,jobs 2>/dev/null | tail -n 1)
 [ -n "$key" ] || { echo "serve_page.sh: keys create made no key"; exit 1; }
 
-"$lg" --db "$db" --now "$now" serve --listen 127.0.0.1:0 $dns >"$t/serve.out" 2>"$t/serve.err" &
-srv=$!
-url=
-i=0
-while [ $i -lt 100 ] && [ -z "$url" ]; do
-	url=$(sed -n 's/^leadgate: serve: listening on \(127\.0\.0\.1:[0-9]*\).*/http:\/\/\1/p' "$t/serve.err")
-	[ -n "$url" ] || { kill -0 $srv 2>/dev/null || break; sleep 0.1; }
-	i=$((i + 1))
-done
-[ -n "$url" ] || { echo "serve_page.sh: the server did not start:"; cat "$t/serve.err"; exit 1; }
+# start NAME [SERVE_ARGS...]: a server on a free port, its PID in $srv,
+# its address in $url, its log in $t/NAME.err
+start() {
+	name=$1
+	shift
+	"$lg" --db "$db" --now "$now" serve --listen 127.0.0.1:0 $dns "$@" >"$t/$name.out" 2>"$t/$name.err" &
+	srv=$!
+	url=
+	i=0
+	while [ $i -lt 100 ] && [ -z "$url" ]; do
+		url=$(sed -n 's/^leadgate: serve: listening on \(127\.0\.0\.1:[0-9]*\).*/http:\/\/\1/p' "$t/$name.err")
+		[ -n "$url" ] || { kill -0 $srv 2>/dev/null || break; sleep 0.1; }
+		i=$((i + 1))
+	done
+	[ -n "$url" ] || { echo "serve_page.sh: the server did not start:"; cat "$t/$name.err"; exit 1; }
+}
+start serve
 
 # --- the page's files, as a client sees them --------------------------------
 # get NAME WANT_STATUS PATH [CURL_ARGS...]: headers in $t/head, body in $t/body
@@ -90,7 +99,7 @@ else ok "app.js puts text in the page only through textContent"; fi
 # The page works on the lists' and the jobs' routes: the server has them.
 "$lg" serve --routes >"$t/routes"
 has() { grep -qx "$1" "$t/routes"; }
-for r in "GET /v1/lists" "GET /v1/lists/{name}/gate" "POST /v1/jobs" "GET /v1/jobs" \
+for r in "GET /v1/lists" "POST /v1/jobs" "GET /v1/jobs" \
 	"GET /v1/jobs/{id}/results"; do
 	if has "$r"; then ok "the server has $r"; else notok "the server has no $r"; fi
 done
@@ -175,6 +184,57 @@ esac
 kill "$srv"
 wait "$srv"
 eq "the server stops on SIGTERM: exit 0" "$?" 0
+srv=
+
+# --- more lists and jobs than a page holds: the page shows them all --------
+# 101 more jobs, each recording a list of its own: with the one above, 102
+# jobs and 102 lists, past the first page of each (50 jobs, 100 lists).
+# The key's rate is raised for the posts.
+printf '[serve]\nrate = 1000\nburst = 1000\n' >"$t/many.conf"
+start serve2 --config "$t/many.conf"
+printf 'email\nmaria.garcia@northwind-traders.com\n' >"$t/one.csv"
+i=1 posted=0
+while [ $i -le 101 ]; do
+	code=$(curl -s -o /dev/null -w '%{http_code}' -H "$auth" -H 'Content-Type: text/csv' \
+		--data-binary @"$t/one.csv" "$url/v1/jobs?list=many-$(printf %03d $i)")
+	[ "$code" = 202 ] && posted=$((posted + 1))
+	i=$((i + 1))
+done
+eq "101 more jobs posted" "$posted" 101
+# every job ended (each a list version), at most a minute
+i=0
+while [ $i -lt 300 ]; do
+	curl -s -H "$auth" "$url/v1/jobs?limit=1000" >"$t/jobs.json"
+	python3 -c '
+import json, sys
+jobs = json.load(open(sys.argv[1]))["jobs"]
+sys.exit(0 if len(jobs) == 102 and all(j["status"] not in ("queued", "running") for j in jobs) else 1)' \
+		"$t/jobs.json" && break
+	sleep 0.2
+	i=$((i + 1))
+done
+"$lg" --db "$db" --now "$now" lists --format json >"$t/cli-lists.json" 2>"$t/cli.err"
+eq "the store holds 102 lists" "$(python3 -c 'import json, sys; print(len(json.load(open(sys.argv[1]))))' "$t/cli-lists.json")" 102
+timeout 300 python3 tests/page.py "$chromium" "$t/browser2" "$url" "$key" --all \
+	--shot "$art/page-all.png" --out "$t/shown-all.json" >"$t/page.tap" 2>"$t/page.err"
+rc=$?
+cat "$t/page.tap"
+[ $rc -eq 0 ] || { notok "page.py --all exited $rc"; sed 's/^/#   /' "$t/page.err" | tail -n 5; }
+pass=$((pass + $(grep -c '^ok - ' "$t/page.tap")))
+fail=$((fail + $(grep -c '^not ok - ' "$t/page.tap")))
+shown() { python3 -c 'import json, sys; print(json.load(open(sys.argv[1])).get(sys.argv[2]))' "$t/shown-all.json" "$1"; }
+eq "the page shows one page of lists first" "$(shown lists_first)" 100
+eq "... and one page of jobs" "$(shown jobs_first)" 50
+eq "Show more shows every list, in name order, as lists --format json" \
+	"$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["lists_all"])' "$t/shown-all.json")" \
+	"$(python3 -c 'import json, sys; print([l["name"] for l in json.load(open(sys.argv[1]))])' "$t/cli-lists.json")"
+eq "... and every job, newest first, as the API lists them" \
+	"$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["jobs_all"])' "$t/shown-all.json")" \
+	"$(python3 -c 'import json, sys; print([str(j["id"]) for j in json.load(open(sys.argv[1]))["jobs"]])' "$t/jobs.json")"
+
+kill "$srv"
+wait "$srv"
+eq "the second server stops on SIGTERM: exit 0" "$?" 0
 srv=
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -325,6 +325,44 @@ req "contacts: a key without the scope leads" 403 -H "$(auth "$k_events")" "$url
 grep -E '@|lg_[A-Za-z0-9]{8}' "$t/esp.err" | grep -v 'listening' >"$t/leak"
 eq "the log holds no address or key" "$(wc -l <"$t/leak" | tr -d ' ')" 0
 
+# --- SNS subscription messages: kept in the store, across a restart --------
+req "the subscriptions, before a restart" 200 -H "$(auth "$k_admin")" "$url/v1/bounces/ses/subscriptions"
+cp "$t/body" "$t/subs-before.json"
+kill "$srv"
+wait "$srv"
+srv=
+start esp2 "$t/esp.conf"
+srv=$pid
+req "the subscriptions, after a restart" 200 -H "$(auth "$k_admin")" "$url/v1/bounces/ses/subscriptions"
+eq "the subscriptions outlive a restart" "$(python3 -c '
+import json, sys
+print(len(json.load(open(sys.argv[1]))["subscriptions"]))' "$t/body")" 3
+cmp -s "$t/body" "$t/subs-before.json" && ok "... the same as before it" ||
+	notok "the subscriptions differ after a restart"
+"$lg" --db "$db" bounces subscriptions --format json >"$t/subs-cli.json" 2>"$t/cli.err"
+eq "bounces subscriptions --format json is the route's view" "$(cat "$t/subs-cli.json")" "$(cat "$t/body")"
+"$lg" --db "$db" bounces subscriptions >"$t/subs-cli.txt" 2>"$t/cli.err"
+eq "bounces subscriptions: each confirmation's URL to visit" \
+	"$(grep -ac '^    to confirm it, visit https://sns.us-east-1.amazonaws.com/' "$t/subs-cli.txt")" 2
+eq "bounces subscriptions: newest first" "$(grep -av '^ ' "$t/subs-cli.txt" | awk '{print $2}' | tr '\n' ' ')" \
+	"subscription-confirmation unsubscribe-confirmation subscription-confirmation "
+i=0
+while [ $i -lt 33 ]; do
+	curl -s -o /dev/null -u sns:ses-s3cret --data-binary @$v/sns-unsubscribe.json "$url/v1/bounces/ses"
+	i=$((i + 1))
+done
+req "the subscriptions, after 36 messages" 200 -H "$(auth "$k_admin")" "$url/v1/bounces/ses/subscriptions"
+eq "only the newest 32 are kept" "$(python3 -c '
+import json, sys
+print(sorted(set(s["type"] for s in json.load(open(sys.argv[1]))["subscriptions"])))' "$t/body")" \
+	"['unsubscribe-confirmation']"
+eq "... in the store too" "$(sqlite3 -batch "$db" 'SELECT count(*) FROM sns_messages')" 32
+eq "bounces subscriptions --clear forgets them" "$("$lg" --db "$db" bounces subscriptions --clear 2>&1)" \
+	"forgot 32 SNS subscription messages"
+req "the subscriptions, cleared" 200 -H "$(auth "$k_admin")" "$url/v1/bounces/ses/subscriptions"
+eq "... none left" "$(cat "$t/body")" '{"subscriptions":[]}'
+exits 64 "bounces subscriptions takes no --list" "$lg" --db "$db" bounces subscriptions --list x
+
 echo
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -28,7 +28,7 @@
 #include <cmocka.h>
 
 #define DAY ((int64_t)86400)
-#define SCHEMA_LATEST 9          /* the migrations in store/store.c */
+#define SCHEMA_LATEST 10         /* the migrations in store/store.c */
 #define T0 ((int64_t)1763800000) /* 2025-11-22T08:26:40Z: any fixed time will do */
 
 static __attribute__((unused)) char tmpdir[256];
@@ -562,8 +562,8 @@ static __attribute__((unused)) void by_hand(const char *path, const char *sql)
 /* Schema 8 added api_keys alone. */
 static __attribute__((unused)) void downgrade_to_v7(const char *path)
 {
-	by_hand(path,
-		"BEGIN; DROP TABLE jobs; DROP TABLE api_keys; PRAGMA user_version = 7; COMMIT");
+	by_hand(path, "BEGIN; DROP TABLE sns_messages; DROP TABLE jobs; DROP TABLE api_keys; "
+		      "PRAGMA user_version = 7; COMMIT");
 }
 
 static __attribute__((unused)) void downgrade_to_v6(const char *path)

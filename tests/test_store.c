@@ -830,6 +830,101 @@ static void test_jobs_kept(void **state)
 	store_close(s);
 }
 
+/* ---- the SNS subscription messages (schema 10) ----------------------------- */
+
+struct sns_seen {
+	char what[8][128];
+	bool url_is_sns[8];
+	size_t n;
+};
+
+static enum lg_status take_sns(void *arg, const struct store_sns *m, struct lg_err *err)
+{
+	struct sns_seen *g = arg;
+	(void)err;
+	if (g->n < 8) {
+		snprintf(g->what[g->n], sizeof(g->what[0]), "%s %s %s %lld", m->type, m->topic_arn,
+			 m->subscribe_url, (long long)(m->received_at - T0));
+		g->url_is_sns[g->n] = m->url_is_sns;
+		g->n++;
+	}
+	return LG_OK;
+}
+
+/* Kept across a close, newest first, only the newest few; cleared; none
+ * in a database of an older schema read without its upgrade. */
+static void test_sns_kept(void **state)
+{
+	char path[512];
+	struct lg_err e = {{0}};
+	struct sns_seen g = {0};
+	(void)state;
+
+	db_path(path, sizeof(path), "sns.db");
+	struct store *s = open_write(path);
+	struct store_sns m = {.type = "subscription-confirmation",
+			      .topic_arn = "arn:t1",
+			      .subscribe_url = "https://sns.us-east-1.amazonaws.com/?x=1",
+			      .url_is_sns = true,
+			      .received_at = T0};
+	assert_int_equal(store_sns_add(s, &m, 3, &e), LG_OK);
+	m = (struct store_sns){.type = "unsubscribe-confirmation",
+			       .topic_arn = "arn:t2",
+			       .subscribe_url = "",
+			       .received_at = T0 + 1};
+	assert_int_equal(store_sns_add(s, &m, 3, &e), LG_OK);
+	/* A type the table does not know is refused. */
+	m.type = "notification";
+	assert_int_not_equal(store_sns_add(s, &m, 3, &e), LG_OK);
+	store_close(s);
+
+	/* Read again by another connection: both, newest first. */
+	struct store *r;
+	assert_int_equal(store_open(&r, path, STORE_READ, &e), LG_OK);
+	assert_int_equal(store_sns_each(r, take_sns, &g, &e), LG_OK);
+	store_close(r);
+	assert_int_equal(g.n, 2);
+	assert_string_equal(g.what[0], "unsubscribe-confirmation arn:t2  1");
+	assert_string_equal(g.what[1], "subscription-confirmation arn:t1 "
+				       "https://sns.us-east-1.amazonaws.com/?x=1 0");
+	assert_false(g.url_is_sns[0]);
+	assert_true(g.url_is_sns[1]);
+
+	/* Only the newest 3 are kept. */
+	s = open_write(path);
+	for (int i = 0; i < 4; i++) {
+		char topic[24];
+		snprintf(topic, sizeof(topic), "arn:n%d", i);
+		m = (struct store_sns){.type = "subscription-confirmation",
+				       .topic_arn = topic,
+				       .subscribe_url = "https://example.com/",
+				       .received_at = T0 + 10 + i};
+		assert_int_equal(store_sns_add(s, &m, 3, &e), LG_OK);
+	}
+	g.n = 0;
+	assert_int_equal(store_sns_each(s, take_sns, &g, &e), LG_OK);
+	assert_int_equal(g.n, 3);
+	assert_string_equal(g.what[0], "subscription-confirmation arn:n3 https://example.com/ 13");
+	assert_string_equal(g.what[2], "subscription-confirmation arn:n1 https://example.com/ 11");
+	assert_int_equal(q1(path, "SELECT count(*) FROM sns_messages"), 3);
+
+	/* Cleared: every one forgotten, and said how many. */
+	unsigned long n;
+	assert_int_equal(store_sns_clear(s, &n, &e), LG_OK);
+	assert_int_equal(n, 3);
+	g.n = 0;
+	assert_int_equal(store_sns_each(s, take_sns, &g, &e), LG_OK);
+	assert_int_equal(g.n, 0);
+	store_close(s);
+
+	/* A database of an older schema, read as it is: none, and no error. */
+	downgrade_to_v7(path);
+	assert_int_equal(store_open(&r, path, STORE_READ, &e), LG_OK);
+	assert_int_equal(store_sns_each(r, take_sns, &g, &e), LG_OK);
+	assert_int_equal(g.n, 0);
+	store_close(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -850,6 +945,7 @@ int main(void)
 		cmocka_unit_test(test_close_rolls_back),
 		cmocka_unit_test(test_busy_wait_counted),
 		cmocka_unit_test(test_jobs_kept),
+		cmocka_unit_test(test_sns_kept),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -1,12 +1,16 @@
 /*
  * import.c - the views of the bounce and event imports: what one file
  * (or one body a webhook posted) added, as `bounces import --format json`
- * and `events import --format json` print it and the service answers.
+ * and `events import --format json` print it and the service answers;
+ * and the SNS subscription messages the service kept, as `bounces
+ * subscriptions` prints them and GET /v1/bounces/ses/subscriptions
+ * answers.
  */
 #include "view.h"
 #include "bounce/bounce.h"
 
-/* s as a JSON string; null when it is not UTF-8 (a file's name). */
+/* s as a JSON string; null when it is not UTF-8 (a file's name, a topic
+ * cut short in a character). */
 static json_t *str(const char *s)
 {
 	json_t *j = json_string(s);
@@ -54,4 +58,51 @@ json_t *view_events_file(const char *file, const struct job_events_file *f)
 	json_object_set_new(o, "not_imported", count(f->bad));
 	json_object_set_new(o, "ignored", count(f->ignored));
 	return o;
+}
+
+json_t *view_sns_message(const struct store_sns *m, bool with_time)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "type", str(m->type));
+	json_object_set_new(o, "topic_arn", str(m->topic_arn));
+	json_object_set_new(o, "subscribe_url", str(m->subscribe_url));
+	json_object_set_new(o, "url_is_sns", json_boolean(m->url_is_sns));
+	json_object_set_new(o, "confirmed", json_false());
+	if (with_time) {
+		char at[LG_TIME_LEN];
+		lg_time_format(m->received_at, at, sizeof(at));
+		json_object_set_new(o, "received_at", str(at));
+	}
+	return o;
+}
+
+static enum lg_status sns_add(void *arg, const struct store_sns *m, struct lg_err *err)
+{
+	(void)err;
+	json_array_append_new(arg, view_sns_message(m, true));
+	return LG_OK;
+}
+
+enum lg_status view_sns_messages(struct store *s, json_t **out, struct lg_err *err)
+{
+	json_t *a = json_array();
+	enum lg_status st = store_sns_each(s, sns_add, a, err);
+	if (st != LG_OK) {
+		json_decref(a);
+		*out = NULL;
+		return st;
+	}
+	*out = json_pack("{s:o}", "subscriptions", a);
+	return LG_OK;
+}
+
+void view_sns_message_text(FILE *f, const struct store_sns *m)
+{
+	char at[LG_TIME_LEN];
+	lg_time_format(m->received_at, at, sizeof(at));
+	fprintf(f, "%s  %s  topic %s\n", at, m->type, m->topic_arn);
+	if (m->subscribe_url[0])
+		fprintf(f, "    %s %s\n",
+			m->url_is_sns ? "to confirm it, visit" : "its URL is not on an SNS host:",
+			m->subscribe_url);
 }

@@ -50,6 +50,19 @@ void view_write_line(FILE *f, json_t *o);
 json_t *view_bounces_file(const char *file, const struct job_bounces_file *f);
 json_t *view_events_file(const char *file, const struct job_events_file *f);
 
+/* An SNS subscription message the service received and kept for the
+ * operator: as the service answers its post, and with_time (with
+ * received_at) as it is listed.  A topic or URL that is not UTF-8 (cut
+ * short in a character) shows as null. */
+json_t *view_sns_message(const struct store_sns *m, bool with_time);
+/* The messages kept in s, newest first, as `bounces subscriptions
+ * --format json` prints them and GET /v1/bounces/ses/subscriptions
+ * answers: {"subscriptions": [...]}.  *out owned (json_decref). */
+enum lg_status view_sns_messages(struct store *s, json_t **out, struct lg_err *err);
+/* One message as `bounces subscriptions` prints it: a line, then the URL
+ * to visit on a line of its own. */
+void view_sns_message_text(FILE *f, const struct store_sns *m);
+
 /* ---- score.c: the scoring jobs' results (text: as the program prints it) ---- */
 
 /* One contact's score explained (`score --explain`): every contribution,

@@ -3,6 +3,9 @@
  * jobs with their progress, a CSV uploaded as a new job and its results
  * downloaded, all through the same API as any other client, with the key
  * entered once (kept in sessionStorage: this tab only, never in a URL).
+ * The lists and the jobs come a page at a time, as the API gives them:
+ * the first page, and a "Show more" button under each table adds the
+ * next.
  *
  * Data reaches the document only through textContent and attributes set
  * one by one, never through innerHTML: an address or a list name cannot
@@ -17,6 +20,11 @@
 	var POLL_IDLE_MS = 10000;
 	var timer = null;
 	var active = {}; /* job id -> true while queued or running */
+	/* Rows a "Show more" adds: the API's own page sizes (GET /v1/lists,
+	 * GET /v1/jobs without ?limit). */
+	var STEP = {lists: 100, jobs: 50};
+	var LIMIT_MAX = 1000; /* the most one page of either holds */
+	var wanted = {lists: STEP.lists, jobs: STEP.jobs}; /* rows to show */
 
 	function $(id) {
 		return document.getElementById(id);
@@ -127,14 +135,51 @@
 		showErrors();
 	}
 
+	/* ---- paging ---- */
+
+	/*
+	 * The first `want` items of a collection, read a page at a time after
+	 * a cursor (page(after, limit) resolves to {items, next}: next the
+	 * cursor of the page after, null when there is none).  Each page asks
+	 * for one item past what is still wanted, so that a "Show more" shows
+	 * only when there is more.  Resolves to {items, more}.
+	 */
+	function collect(page, want) {
+		var items = [];
+
+		function step(after) {
+			var left = want - items.length;
+			var limit = Math.min(LIMIT_MAX, left + 1);
+			return page(after, limit).then(function (p) {
+				items = items.concat(p.items.slice(0, left));
+				if (p.items.length > left)
+					return {items: items, more: true};
+				if (p.next !== null && p.items.length === limit && items.length < want)
+					return step(p.next);
+				return {items: items, more: p.next !== null && p.items.length === limit};
+			});
+		}
+
+		return step(null);
+	}
+
+	/* The "Show more" button of a table: shown while there is more. */
+	function showMore(what, more, count) {
+		var b = $(what + "-more");
+		b.hidden = !more;
+		b.textContent = "Show more " + what + " (" + count + " shown)";
+	}
+
 	/* ---- lists ---- */
 
-	function listRow(l, gate) {
+	function listRow(l) {
 		var tr = document.createElement("tr");
 		tr.setAttribute("data-list", l.name);
 		var by = l.by_status || {};
 		cell(tr, l.name);
-		var g = gate || l.gate || {};
+		/* The gate's decision as GET /v1/lists/NAME/gate gives it: the
+		 * same object, built by the same code. */
+		var g = l.gate || {};
 		cell(tr, g.decision || "?", "gate gate-" + (g.decision || "unknown"));
 		cell(tr, (g.why || g.reasons || []).join(", "));
 		cell(tr, l.contacts, "num");
@@ -145,24 +190,23 @@
 		return tr;
 	}
 
-	function loadLists() {
-		return apiJson("GET", "/v1/lists").then(function (data) {
+	/* A page of GET /v1/lists: the lists after a name, in name order. */
+	function listsPage(after, limit) {
+		var path = "/v1/lists?limit=" + limit + (after === null ? "" : "&after=" +
+			encodeURIComponent(after));
+		return apiJson("GET", path).then(function (data) {
 			var lists = Array.isArray(data) ? data : data.lists || [];
-			/* Each list's own gate route: the decision as the gate
-			 * command gives it. */
-			return Promise.all(lists.map(function (l) {
-				return apiJson("GET", "/v1/lists/" + encodeURIComponent(l.name) + "/gate")
-					.catch(function () {
-						return null;
-					});
-			})).then(function (gates) {
-				var body = $("lists-table").tBodies[0];
-				body.replaceChildren.apply(body, lists.map(function (l, i) {
-					return listRow(l, gates[i]);
-				}));
-				$("lists-note").textContent = lists.length ? "" : "No list yet.";
-				clearError("The lists");
-			});
+			return {items: lists, next: lists.length ? lists[lists.length - 1].name : null};
+		});
+	}
+
+	function loadLists() {
+		return collect(listsPage, wanted.lists).then(function (got) {
+			var body = $("lists-table").tBodies[0];
+			body.replaceChildren.apply(body, got.items.map(listRow));
+			$("lists-note").textContent = got.items.length ? "" : "No list yet.";
+			showMore("lists", got.more, got.items.length);
+			clearError("The lists");
 		}).catch(function (e) {
 			report("The lists", e);
 			$("lists-note").textContent = "The lists could not be read.";
@@ -251,9 +295,19 @@
 		return tr;
 	}
 
-	function loadJobs() {
-		return apiJson("GET", "/v1/jobs").then(function (data) {
+	/* A page of GET /v1/jobs: the jobs before an id, newest first. */
+	function jobsPage(after, limit) {
+		var path = "/v1/jobs?limit=" + limit + (after === null ? "" : "&after=" + after);
+		return apiJson("GET", path).then(function (data) {
 			var jobs = Array.isArray(data) ? data : data.jobs || [];
+			var next = data.next === undefined ? null : data.next;
+			return {items: jobs, next: next};
+		});
+	}
+
+	function loadJobs() {
+		return collect(jobsPage, wanted.jobs).then(function (got) {
+			var jobs = got.items;
 			var body = $("jobs-table").tBodies[0];
 			var finished = false, now = {};
 			jobs.forEach(function (j) {
@@ -264,6 +318,7 @@
 			});
 			active = now;
 			body.replaceChildren.apply(body, jobs.map(jobRow));
+			showMore("jobs", got.more, jobs.length);
 			clearError("The jobs");
 			/* A job that ended changed the lists' counts. */
 			if (finished)
@@ -346,6 +401,14 @@
 			askKey("");
 		});
 		$("upload-form").addEventListener("submit", upload);
+		$("lists-more").addEventListener("click", function () {
+			wanted.lists += STEP.lists;
+			loadLists();
+		});
+		$("jobs-more").addEventListener("click", function () {
+			wanted.jobs += STEP.jobs;
+			poll();
+		});
 		if (keyOf())
 			start();
 		else
