@@ -57,7 +57,8 @@ static void answer_view(struct serve_req *r, json_t *o)
 /* A job's failure: 404 for a contact the store does not have. */
 static void answer_failure(struct serve_req *r, enum lg_status st, const struct lg_err *err)
 {
-	if (st == LG_ENOINPUT) {
+	/* LG_EUSAGE: too long to be any contact's key; the store has none */
+	if (st == LG_ENOINPUT || st == LG_EUSAGE) {
 		serve_error(r, 404, "contact_not_found", "no such contact in the store");
 		return;
 	}

@@ -189,6 +189,12 @@ req "GET of a POST route of a contact with '/'" 405 -H "$(auth "$k_leads")" "$ur
 req "GET of a POST route" 405 -H "$(auth "$k_leads")" "$url/v1/contacts/ann%40acme-soft.com/decision"
 req "a '/' in a contact the store lacks" 404 -H "$(auth "$k_leads")" "$url/v1/contacts/x%2Fy%40acme-soft.com"
 errcode "a '/' in a contact the store lacks" contact_not_found
+long=$(printf 'x%.0s' $(seq 200)) # under the path's 512 bytes, over an address's 254
+for v in "" /qualify /score; do
+	req "GET$v of an address too long for a contact" 404 -H "$(auth "$k_leads")" \
+		"$url/v1/contacts/$long%40$long.com$v"
+	errcode "GET$v of an address too long for a contact" contact_not_found
+done
 req "an unknown route under a contact" 404 -H "$(auth "$k_leads")" "$url/v1/contacts/ann%40acme-soft.com/nothing"
 req "a contact without a key" 401 "$url/v1/contacts/a%2Fb%40acme-soft.com"
 req "a contact with a key without leads" 403 -H "$(auth "$k_verify")" "$url/v1/contacts/a%2Fb%40acme-soft.com"
