@@ -16,7 +16,7 @@ static const struct {
 	{"gate", cmd_gate, "decide whether a list may be sent: exit 0 pass, 1 blocked"},
 	{"export", cmd_export, "write the records of a list that may be sent"},
 	{"refresh", cmd_refresh, "re-verify the stalest records (run it daily)"},
-	{"bounces", cmd_bounces, "import bounce events: CSV, SES, SendGrid, Mailgun, Postmark, DSN"},
+	{"bounces", cmd_bounces, "import bounce events (CSV, SES, SendGrid, Mailgun, Postmark, DSN); SNS subscriptions"},
 	{"events", cmd_events, "import engagement and intent events: NDJSON or CSV"},
 	{"score", cmd_score, "score contacts: fit, confidence, engagement, intent, grade, stage"},
 	{"qualify", cmd_qualify, "a contact's framework checklist and what still blocks SQL"},
