@@ -1,4 +1,5 @@
-# bench/lib.sh - shell helpers that bench/run.sh, run_dns.sh and run_store.sh
+# bench/lib.sh - shell helpers that bench/run.sh, run_dns.sh, run_store.sh,
+# run_list_cost.sh and run_jobs.sh
 # share.  timed() uses PIN (a command prefix array, possibly empty) and tfile
 # (a scratch file for /usr/bin/time).  The unbound helpers use PY (python3
 # with dnspython), world (the generated world, with its unbound.conf),
@@ -86,4 +87,37 @@ start_unbound() {
 		die "unbound did not come up on 127.0.0.1:$UB_PORT (config $ubconf, log $ublog)"
 	done
 	die "unbound could not bind a free port on 127.0.0.1"
+}
+
+# ---- the DNS benchmark's world, made once --------------------------------------
+
+# pin_cpus: PIN_UB and PIN (unbound on CPU 0, leadgate on CPU 1, with
+# taskset) unless PIN_CPUS is 0 or there are fewer than two CPUs
+pin_cpus() {
+	PIN_UB=() PIN=()
+	if [[ ${PIN_CPUS:-1} != 0 ]] && command -v taskset >/dev/null 2>&1 && (( $(nproc) >= 2 )); then
+		PIN_UB=(taskset -c 0)
+		PIN=(taskset -c 1)
+	fi
+}
+
+# world_ensure DIR: world (DIR/world, or DIR/world-tSHARE for another
+# WORLD_TIMEOUT_SHARE than 0.5) made by bench/gen_world.py --seed SEED
+# with WORLD_ROWS rows on WORLD_DOMAINS domains, unless one made by the
+# same generator for the same directory and rows is there.  Uses PY,
+# here, say and die.
+world_ensure() {
+	world=$1/world
+	[[ $WORLD_TIMEOUT_SHARE =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "WORLD_TIMEOUT_SHARE must be a percentage"
+	[[ $WORLD_TIMEOUT_SHARE == 0.5 ]] || world=$1/world-t$WORLD_TIMEOUT_SHARE
+	mkdir -p "$1"
+	if [[ ! -s $world/world.json || $here/gen_world.py -nt $world/world.json ]] ||
+		! grep -qF "directory: \"$world\"" "$world/unbound.conf" 2>/dev/null ||
+		! grep -q "\"rows\": $WORLD_ROWS," "$world/world.json"; then
+		say "generating the world in $world ($WORLD_ROWS rows, $WORLD_DOMAINS domains) ..."
+		rm -rf "$world"
+		"$PY" "$here/gen_world.py" --rows "$WORLD_ROWS" --domains "$WORLD_DOMAINS" \
+			--seed "$SEED" --timeout-share "$WORLD_TIMEOUT_SHARE" --port 53535 \
+			--out "$world" || die "gen_world.py failed"
+	fi
 }

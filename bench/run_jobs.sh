@@ -58,39 +58,23 @@ command -v curl >/dev/null || die "curl is missing: apt-get install curl"
 "$PY" -c 'import dns.message, dns.query' 2>/dev/null ||
 	die "$PY cannot import dns (dnspython): apt-get install python3-dnspython"
 
-PIN_UB=() PIN=()
-if [[ ${PIN_CPUS:-1} != 0 ]] && command -v taskset >/dev/null 2>&1 && (( $(nproc) >= 2 )); then
-	PIN_UB=(taskset -c 0)
-	PIN=(taskset -c 1)
-fi
-
+source "$here/lib.sh" # timed, start_unbound, stop_unbound, pin_cpus, world_ensure
+pin_cpus
 bdir=$root/build/bench
 cdir=$bdir/list-cost
 jdir=$bdir/jobs
-world=$cdir/world
-[[ $WORLD_TIMEOUT_SHARE =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "WORLD_TIMEOUT_SHARE must be a percentage"
-[[ $WORLD_TIMEOUT_SHARE == 0.5 ]] || world=$cdir/world-t$WORLD_TIMEOUT_SHARE
-mkdir -p "$cdir" "$jdir"
-if [[ ! -s $world/world.json || $here/gen_world.py -nt $world/world.json ]] ||
-	! grep -qF "directory: \"$world\"" "$world/unbound.conf" 2>/dev/null ||
-	! grep -q "\"rows\": $WORLD_ROWS," "$world/world.json"; then
-	say "generating the world in $world ($WORLD_ROWS rows, $WORLD_DOMAINS domains) ..."
-	rm -rf "$world"
-	"$PY" "$here/gen_world.py" --rows "$WORLD_ROWS" --domains "$WORLD_DOMAINS" --seed "$SEED" \
-		--timeout-share "$WORLD_TIMEOUT_SHARE" --port 53535 --out "$world" ||
-		die "gen_world.py failed"
-fi
-contacts=$world/contacts.csv
-conf=$jdir/serve.conf
-# No rate limit, and one job at a time, as the command line runs one.
-printf '[serve]\nrate = 1000000\nburst = 1000000\nmax_jobs = 1\n' >"$conf"
-
+mkdir -p "$jdir"
 UB_PID="" UB_PORT="" SRV=""
 ubconf=$jdir/unbound.conf
 ublog=$jdir/unbound.log
 # shellcheck disable=SC2034 # tfile is bench/lib.sh's
 tfile=$jdir/time.out
-source "$here/lib.sh" # timed, start_unbound, stop_unbound
+world_ensure "$cdir"
+contacts=$world/contacts.csv
+conf=$jdir/serve.conf
+# No rate limit, and one job at a time, as the command line runs one.
+printf '[serve]\nrate = 1000000\nburst = 1000000\nmax_jobs = 1\n' >"$conf"
+
 stop_server() {
 	if [[ -n $SRV ]]; then
 		kill "$SRV" 2>/dev/null || true

@@ -58,29 +58,16 @@ command -v unbound >/dev/null || die "unbound is missing: apt-get install unboun
 "$PY" -c 'import dns.message, dns.query' 2>/dev/null ||
 	die "$PY cannot import dns (dnspython): apt-get install python3-dnspython"
 
-PIN_UB=() PIN=()
-if [[ ${PIN_CPUS:-1} != 0 ]] && command -v taskset >/dev/null 2>&1 && (( $(nproc) >= 2 )); then
-	PIN_UB=(taskset -c 0)
-	PIN=(taskset -c 1)
-fi
-
+source "$here/lib.sh" # timed, start_unbound, stop_unbound, pin_cpus, world_ensure
+pin_cpus
 bdir=$root/build/bench
 cdir=$bdir/list-cost
-world=$cdir/world
-[[ $WORLD_TIMEOUT_SHARE =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "WORLD_TIMEOUT_SHARE must be a percentage"
-[[ $WORLD_TIMEOUT_SHARE == 0.5 ]] || world=$cdir/world-t$WORLD_TIMEOUT_SHARE
 mkdir -p "$cdir"
 if [[ -n ${WORLD:-} ]]; then
 	world=$WORLD
 	[[ -s $world/world.json && -s $world/contacts.csv ]] || die "WORLD=$world holds no world"
-elif [[ ! -s $world/world.json || $here/gen_world.py -nt $world/world.json ]] ||
-	! grep -qF "directory: \"$world\"" "$world/unbound.conf" 2>/dev/null ||
-	! grep -q "\"rows\": $WORLD_ROWS," "$world/world.json"; then
-	say "generating the world in $world ($WORLD_ROWS rows, $WORLD_DOMAINS domains) ..."
-	rm -rf "$world"
-	"$PY" "$here/gen_world.py" --rows "$WORLD_ROWS" --domains "$WORLD_DOMAINS" --seed "$SEED" \
-		--timeout-share "$WORLD_TIMEOUT_SHARE" --port 53535 --out "$world" ||
-		die "gen_world.py failed"
+else
+	world_ensure "$cdir"
 fi
 contacts=$world/contacts.csv
 conf=$cdir/empty.conf
@@ -91,7 +78,6 @@ ubconf=$cdir/unbound.conf
 ublog=$cdir/unbound.log
 # shellcheck disable=SC2034 # tfile is bench/lib.sh's
 tfile=$cdir/time.out
-source "$here/lib.sh" # timed, start_unbound, stop_unbound
 trap stop_unbound EXIT
 trap 'exit 130' INT TERM HUP
 

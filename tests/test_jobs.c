@@ -436,63 +436,99 @@ static void held_dns_stop(struct held_dns *h)
  * (this once stopped the program with "a row waiting for DNS has a
  * lookup in flight").
  */
+/* A verify job of rows addresses (pre, the row's number, post) against
+ * a DNS server it holds back (held_job_release lets it answer). */
+struct held_job {
+	struct conf c;
+	struct held_dns h;
+	char in[320], out[320], servers[64];
+	int fd, ofd;
+	struct job_verify *j;
+	struct lg_err e;
+};
+
+static void held_job_open(struct held_job *hj, const char *pre, const char *post, int rows,
+			  unsigned concurrency, bool nowait)
+{
+	memset(hj, 0, sizeof(*hj));
+	conf_init(&hj->c);
+	struct lg_buf csv = LG_BUF_INIT;
+	lg_buf_addf(&csv, "Email\n");
+	for (int i = 0; i < rows; i++)
+		lg_buf_addf(&csv, "%s%d%s\n", pre, i, post);
+	write_file(hj->in, sizeof(hj->in), "held.csv", csv.data);
+	lg_buf_release(&csv);
+	snprintf(hj->out, sizeof(hj->out), "%s/%u-held-out.csv", tmpdir, ++dbseq);
+	held_dns_start(&hj->h);
+	snprintf(hj->servers, sizeof(hj->servers), "127.0.0.1:%d", hj->h.port);
+	hj->fd = open(hj->in, O_RDONLY);
+	hj->ofd = open(hj->out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(hj->fd >= 0 && hj->ofd >= 0);
+	struct job_verify_opts o = {
+		.conf = &hj->c,
+		.in = hj->fd,
+		.in_name = hj->in,
+		.skip_lines = -1,
+		.dns = {.servers = hj->servers,
+			.timeout_ms = 10000,
+			.tries = 1,
+			.concurrency = concurrency},
+		.now = T0,
+		.nowait = nowait,
+	};
+	assert_int_equal(job_verify_open(&hj->j, &o, &hj->e), LG_OK);
+	job_verify_start(hj->j, hj->ofd, hj->out, NULL);
+}
+
+static void held_job_release(struct held_job *hj)
+{
+	char go = 1;
+	assert_int_equal(write(hj->h.go[1], &go, 1), 1);
+}
+
+/* Polled and fed to the end, finished: every row undeliverable (the
+ * server answers NXDOMAIN); then closed, the server stopped. */
+static void held_job_finish(struct held_job *hj, int rows)
+{
+	bool eof = false, done = false;
+	while (!eof) {
+		assert_int_equal(job_verify_poll(hj->j, true, &done, &hj->e), LG_OK);
+		assert_int_equal(job_verify_feed(hj->j, SIZE_MAX, &eof, &hj->e), LG_OK);
+	}
+	while (!done)
+		assert_int_equal(job_verify_poll(hj->j, true, &done, &hj->e), LG_OK);
+	assert_int_equal(job_verify_finish(hj->j, &hj->e), LG_OK);
+	const struct job_verify_report *r = job_verify_report(hj->j);
+	assert_int_equal(r->rows, rows);
+	assert_int_equal(r->by_status[VERIFY_UNDELIVERABLE], rows);
+	job_verify_close(hj->j);
+	close(hj->fd);
+	close(hj->ofd);
+	held_dns_stop(&hj->h);
+	assert_true(hj->h.answered >= 1);
+	conf_release(&hj->c);
+}
+
 static void test_verify_job_drain_after_answer(void **state)
 {
 	enum { ROWS = 1200 };
 	(void)state;
-	struct conf c;
-	conf_init(&c);
-	struct lg_buf csv = LG_BUF_INIT;
-	lg_buf_addf(&csv, "Email\n");
-	for (int i = 0; i < ROWS; i++)
-		lg_buf_addf(&csv, "u%d@heldback-lookups.com\n", i);
-	char in[320], out[320], servers[64];
-	write_file(in, sizeof(in), "held.csv", csv.data);
-	lg_buf_release(&csv);
-	snprintf(out, sizeof(out), "%s/%u-held-out.csv", tmpdir, ++dbseq);
-
-	struct held_dns h;
-	held_dns_start(&h);
-	snprintf(servers, sizeof(servers), "127.0.0.1:%d", h.port);
-	int fd = open(in, O_RDONLY), ofd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	assert_true(fd >= 0 && ofd >= 0);
-	struct lg_err e = {{0}};
-	struct job_verify_opts o = {
-		.conf = &c,
-		.in = fd,
-		.in_name = in,
-		.skip_lines = -1,
-		.dns = {.servers = servers, .timeout_ms = 10000, .tries = 1},
-		.now = T0,
-	};
-	struct job_verify *j = NULL;
-	assert_int_equal(job_verify_open(&j, &o, &e), LG_OK);
-	job_verify_start(j, ofd, out, NULL);
+	struct held_job hj;
+	held_job_open(&hj, "u", "@heldback-lookups.com", ROWS, 0, false);
 	bool eof = false, done = false;
 	/* every row read, the file's end not yet seen: all wait on one lookup */
-	assert_int_equal(job_verify_feed(j, ROWS, &eof, &e), LG_OK);
+	assert_int_equal(job_verify_feed(hj.j, ROWS, &eof, &hj.e), LG_OK);
 	assert_false(eof);
-	char go = 1;
-	assert_int_equal(write(h.go[1], &go, 1), 1);
+	held_job_release(&hj);
 	/* a look while reading: the answer comes, some of the rows go out */
-	assert_int_equal(job_verify_poll(j, true, &done, &e), LG_OK);
+	assert_int_equal(job_verify_poll(hj.j, true, &done, &hj.e), LG_OK);
 	assert_false(done);
-	assert_int_equal(job_verify_feed(j, 10, &eof, &e), LG_OK);
+	assert_int_equal(job_verify_feed(hj.j, 10, &eof, &hj.e), LG_OK);
 	assert_true(eof);
-	while (!done)
-		assert_int_equal(job_verify_poll(j, true, &done, &e), LG_OK);
-	assert_int_equal(job_verify_finish(j, &e), LG_OK);
-	const struct job_verify_report *r = job_verify_report(j);
-	assert_int_equal(r->rows, ROWS);
-	assert_int_equal(r->by_status[VERIFY_UNDELIVERABLE], ROWS);
-	job_verify_close(j);
-	close(fd);
-	close(ofd);
-	held_dns_stop(&h);
-	assert_true(h.answered >= 1);
+	held_job_finish(&hj, ROWS);
 
 	/* every row once, in the file's order */
-	char *got = read_all(out), *line = got;
+	char *got = read_all(hj.out), *line = got;
 	assert_non_null(strchr(got, '\n'));
 	line = strchr(line, '\n') + 1; /* the header */
 	for (int i = 0; i < ROWS; i++) {
@@ -505,7 +541,6 @@ static void test_verify_job_drain_after_answer(void **state)
 	}
 	assert_int_equal(*line, '\0');
 	free(got);
-	conf_release(&c);
 }
 
 /* Every row comes out, in order, with its verdict; the ragged one is
@@ -585,61 +620,19 @@ static void test_verify_job_nowait_backlog(void **state)
 {
 	enum { ROWS = 600 };
 	(void)state;
-	struct conf c;
-	conf_init(&c);
-	struct lg_buf csv = LG_BUF_INIT;
-	lg_buf_addf(&csv, "Email\n");
-	for (int i = 0; i < ROWS; i++) /* a domain each: a lookup each */
-		lg_buf_addf(&csv, "u@d%d-backlog.com\n", i);
-	char in[320], out[320], servers[64];
-	write_file(in, sizeof(in), "backlog.csv", csv.data);
-	lg_buf_release(&csv);
-	snprintf(out, sizeof(out), "%s/%u-backlog-out.csv", tmpdir, ++dbseq);
-
-	struct held_dns h;
-	held_dns_start(&h);
-	snprintf(servers, sizeof(servers), "127.0.0.1:%d", h.port);
-	int fd = open(in, O_RDONLY), ofd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	assert_true(fd >= 0 && ofd >= 0);
-	struct lg_err e = {{0}};
-	struct job_verify_opts o = {
-		.conf = &c,
-		.in = fd,
-		.in_name = in,
-		.skip_lines = -1,
-		/* a backlog of 4 lookups */
-		.dns = {.servers = servers, .timeout_ms = 10000, .tries = 1, .concurrency = 1},
-		.now = T0,
-		.nowait = true,
-	};
-	struct job_verify *j = NULL;
-	assert_int_equal(job_verify_open(&j, &o, &e), LG_OK);
-	job_verify_start(j, ofd, out, NULL);
-	bool eof = false, done = false;
-	assert_int_equal(job_verify_feed(j, ROWS, &eof, &e), LG_OK);
+	struct held_job hj;
+	/* a domain each, a lookup each; a backlog of 4 lookups */
+	held_job_open(&hj, "u@d", "-backlog.com", ROWS, 1, true);
+	bool eof = false;
+	assert_int_equal(job_verify_feed(hj.j, ROWS, &eof, &hj.e), LG_OK);
 	assert_false(eof);
-	unsigned long read1 = job_verify_report(j)->rows_read;
+	unsigned long read1 = job_verify_report(hj.j)->rows_read;
 	assert_true(read1 < ROWS); /* it stopped at the backlog */
 	/* nothing answered yet: fed again, it reads nothing */
-	assert_int_equal(job_verify_feed(j, ROWS, &eof, &e), LG_OK);
-	assert_int_equal(job_verify_report(j)->rows_read, read1);
-
-	char go = 1;
-	assert_int_equal(write(h.go[1], &go, 1), 1);
-	while (!eof) {
-		assert_int_equal(job_verify_poll(j, true, &done, &e), LG_OK);
-		assert_int_equal(job_verify_feed(j, ROWS, &eof, &e), LG_OK);
-	}
-	while (!done)
-		assert_int_equal(job_verify_poll(j, true, &done, &e), LG_OK);
-	assert_int_equal(job_verify_finish(j, &e), LG_OK);
-	assert_int_equal(job_verify_report(j)->rows, ROWS);
-	assert_int_equal(job_verify_report(j)->by_status[VERIFY_UNDELIVERABLE], ROWS);
-	job_verify_close(j);
-	close(fd);
-	close(ofd);
-	held_dns_stop(&h);
-	conf_release(&c);
+	assert_int_equal(job_verify_feed(hj.j, ROWS, &eof, &hj.e), LG_OK);
+	assert_int_equal(job_verify_report(hj.j)->rows_read, read1);
+	held_job_release(&hj);
+	held_job_finish(&hj, ROWS);
 }
 
 /* in_commit sees the list version in its transaction; its failure
