@@ -91,6 +91,25 @@ start_unbound() {
 
 # ---- the DNS benchmark's world, made once --------------------------------------
 
+# world_setup: the world's settings from the environment (PYTHON, K, MS,
+# N, WORLD_ROWS, WORLD_DOMAINS, WORLD_TIMEOUT_SHARE), with their defaults,
+# SEED and T0; and what a run on it needs (GNU time, unbound, dnspython)
+world_setup() {
+	PY=${PYTHON:-/usr/bin/python3}
+	K=${K:-256}
+	MS=${MS:-2000}
+	N=${N:-2}
+	WORLD_ROWS=${WORLD_ROWS:-1000000}
+	WORLD_DOMAINS=${WORLD_DOMAINS:-200000}
+	WORLD_TIMEOUT_SHARE=${WORLD_TIMEOUT_SHARE:-0.5}
+	SEED=1
+	T0=2026-11-22T00:00:00Z
+	[[ -x /usr/bin/time ]] || die "/usr/bin/time is missing (GNU time): apt-get install time"
+	command -v unbound >/dev/null || die "unbound is missing: apt-get install unbound"
+	"$PY" -c 'import dns.message, dns.query' 2>/dev/null ||
+		die "$PY cannot import dns (dnspython): apt-get install python3-dnspython"
+}
+
 # pin_cpus: PIN_UB and PIN (unbound on CPU 0, leadgate on CPU 1, with
 # taskset) unless PIN_CPUS is 0 or there are fewer than two CPUs
 pin_cpus() {

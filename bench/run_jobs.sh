@@ -38,27 +38,15 @@ say() { echo "bench-jobs: $*" >&2; }
 
 RUNS=${1:-3}
 LG=${LEADGATE:-$root/build/leadgate}
-PY=${PYTHON:-/usr/bin/python3}
-K=${K:-256}
-MS=${MS:-2000}
-N=${N:-2}
-WORLD_ROWS=${WORLD_ROWS:-1000000}
-WORLD_DOMAINS=${WORLD_DOMAINS:-200000}
-WORLD_TIMEOUT_SHARE=${WORLD_TIMEOUT_SHARE:-0.5}
 UPLOAD_MB=${UPLOAD_MB:-1024}
-SEED=1
-T0=2026-11-22T00:00:00Z
 
 [[ $RUNS =~ ^[0-9]+$ ]] || die "RUNS must be a number (0: the upload only)"
 [[ $UPLOAD_MB =~ ^[0-9]+$ ]] || die "UPLOAD_MB must be a number of MiB"
 [[ -x $LG ]] || die "$LG not found: build it (make), or set LEADGATE=..."
-[[ -x /usr/bin/time ]] || die "/usr/bin/time is missing (GNU time): apt-get install time"
-command -v unbound >/dev/null || die "unbound is missing: apt-get install unbound"
 command -v curl >/dev/null || die "curl is missing: apt-get install curl"
-"$PY" -c 'import dns.message, dns.query' 2>/dev/null ||
-	die "$PY cannot import dns (dnspython): apt-get install python3-dnspython"
 
-source "$here/lib.sh" # timed, start_unbound, stop_unbound, pin_cpus, world_ensure
+source "$here/lib.sh" # timed, start_unbound, stop_unbound, pin_cpus, world_*
+world_setup
 pin_cpus
 bdir=$root/build/bench
 cdir=$bdir/list-cost
