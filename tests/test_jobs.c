@@ -308,10 +308,20 @@ static char *read_all(const char *path)
 	return b;
 }
 
+/* in_commit's record (test_verify_in_commit) */
+struct in_commit_probe {
+	int calls;
+	int64_t seen_run; /* the list's version as the hook saw it */
+	bool fail;
+};
+
 struct notices {
 	unsigned warnings, news;
 	char first[256];
+	struct in_commit_probe *probe; /* NULL: no in_commit */
 };
+
+static enum lg_status probe_in_commit(void *arg, struct store *s, struct lg_err *err);
 
 static void take_notice(void *arg, enum job_notice kind, const char *msg)
 {
@@ -342,6 +352,7 @@ static enum lg_status run_job(const struct conf *c, const char *in, const char *
 		.now = T0,
 		.notice = take_notice,
 		.arg = nt,
+		.in_commit = nt->probe ? probe_in_commit : NULL,
 	};
 	struct job_verify *j = NULL;
 	enum lg_status st = job_verify_open(&j, &o, &e);
@@ -637,15 +648,9 @@ static void test_verify_job_nowait_backlog(void **state)
 
 /* in_commit sees the list version in its transaction; its failure
  * takes the version back with it, its success commits both. */
-struct in_commit_probe {
-	int calls;
-	int64_t seen_run; /* the list's version as the hook saw it */
-	bool fail;
-};
-
 static enum lg_status probe_in_commit(void *arg, struct store *s, struct lg_err *err)
 {
-	struct in_commit_probe *p = arg;
+	struct in_commit_probe *p = ((struct notices *)arg)->probe;
 	struct store_list_info li;
 	p->calls++;
 	enum lg_status st = store_list_get(s, "atomic", &li, err);
@@ -653,42 +658,6 @@ static enum lg_status probe_in_commit(void *arg, struct store *s, struct lg_err 
 		return st;
 	p->seen_run = li.version_run;
 	return p->fail ? lg_err_set(err, LG_EIO, "held back") : LG_OK;
-}
-
-static enum lg_status run_in_commit(const struct conf *c, const char *in, const char *db,
-				    struct in_commit_probe *p, struct lg_err *e)
-{
-	char out[320];
-	snprintf(out, sizeof(out), "%s/%u-atomic.csv", tmpdir, ++dbseq);
-	int fd = open(in, O_RDONLY), ofd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	assert_true(fd >= 0 && ofd >= 0);
-	struct job_verify_opts o = {
-		.conf = c,
-		.in = fd,
-		.in_name = in,
-		.skip_lines = -1,
-		.no_dns = true,
-		.list = "atomic",
-		.db = db,
-		.now = T0,
-		.arg = p,
-		.in_commit = probe_in_commit,
-	};
-	struct job_verify *j = NULL;
-	enum lg_status st = job_verify_open(&j, &o, e);
-	if (st == LG_OK) {
-		job_verify_start(j, ofd, out, NULL);
-		for (bool eof = false; st == LG_OK && !eof;)
-			st = job_verify_feed(j, SIZE_MAX, &eof, e);
-		for (bool done = false; st == LG_OK && !done;)
-			st = job_verify_poll(j, true, &done, e);
-	}
-	if (st == LG_OK)
-		st = job_verify_finish(j, e);
-	job_verify_close(j);
-	close(fd);
-	close(ofd);
-	return st;
 }
 
 static int64_t version_of(const char *db)
@@ -707,20 +676,22 @@ static void test_verify_in_commit(void **state)
 	(void)state;
 	struct conf c;
 	conf_init(&c);
-	char in[320], db[320];
+	char in[320], out[320], db[320];
 	write_file(in, sizeof(in), "atomic.csv", sample_csv);
+	snprintf(out, sizeof(out), "%s/%u-atomic-out.csv", tmpdir, ++dbseq);
 	snprintf(db, sizeof(db), "%s/%u-atomic.db", tmpdir, ++dbseq);
-	struct lg_err e = {{0}};
+	struct job_verify_report rep;
 
 	struct in_commit_probe fail = {.fail = true};
-	assert_int_equal(run_in_commit(&c, in, db, &fail, &e), LG_EIO);
-	assert_string_equal(e.msg, "held back");
+	struct notices nt = {.probe = &fail};
+	assert_int_equal(run_job(&c, in, out, "atomic", db, SIZE_MAX, &rep, &nt, NULL), LG_EIO);
 	assert_int_equal(fail.calls, 1);
 	assert_true(fail.seen_run > 0);      /* recorded, in the transaction */
 	assert_int_equal(version_of(db), 0); /* and taken back with it */
 
 	struct in_commit_probe ok = {0};
-	assert_int_equal(run_in_commit(&c, in, db, &ok, &e), LG_OK);
+	nt = (struct notices){.probe = &ok};
+	assert_int_equal(run_job(&c, in, out, "atomic", db, SIZE_MAX, &rep, &nt, NULL), LG_OK);
 	assert_int_equal(ok.calls, 1);
 	assert_true(ok.seen_run > 0);
 	assert_int_equal(version_of(db), ok.seen_run);
