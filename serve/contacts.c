@@ -7,9 +7,15 @@
  * jsonl`), and the POSTs of evidence and decisions (`evidence add`,
  * `decide`).  The same jobs build them (job_contact, job_qualify,
  * job_score_explain ...) and the same views write them, to the same
- * bytes.  The
- * address is percent-decoded (libmicrohttpd decodes the path) and names
- * the contact by its key, whatever its spelling, as on the command line.
+ * bytes.  The address is percent-decoded (libmicrohttpd decodes the
+ * path) and names the contact by its key, whatever its spelling, as on
+ * the command line.
+ *
+ * Each job opens the database and, for the POSTs, writes to it: on a
+ * worker (work.c), never on the loop, which a bulk job's writer holding
+ * the write lock would otherwise stall.  The request is read and checked
+ * on the loop; the worker does the job and leaves the answer (a view, or
+ * an error) in the request's state; the loop sends it.
  */
 #include "serve_int.h"
 #include "decay/decay.h"
@@ -17,10 +23,54 @@
 #include "store/store.h"
 #include "view/view.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define EMAIL_MAX 512
+
+/* A request on a contact, as it goes from the loop to a worker and back. */
+struct cwork {
+	bool started;
+	char email[EMAIL_MAX];
+	const struct conf *conf; /* the server's, read-only */
+	const char *db;          /* borrowed from the server's store */
+	int64_t now;
+	json_t *body; /* a POST's object, owned: the parsed strings borrow from it */
+	union {
+		struct evidence_post {
+			struct job_evidence ev;
+			char conf_buf[40]; /* confidence given as a number, as text */
+		} ev;
+		struct job_decision dec;
+	} u;
+	void (*run)(struct cwork *x); /* the job, on the worker */
+	/* The answer: out, or else the error */
+	json_t *out; /* owned until answered */
+	int http;
+	const char *code;
+	char msg[600]; /* an lg_err message and a little more */
+};
+
+static void cwork_free(void *p)
+{
+	struct cwork *x = p;
+	json_decref(x->out);
+	json_decref(x->body);
+}
+
+static void fail(struct cwork *x, int http, const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void fail(struct cwork *x, int http, const char *code, const char *fmt, ...)
+{
+	va_list ap;
+	x->http = http;
+	x->code = code;
+	va_start(ap, fmt);
+	vsnprintf(x->msg, sizeof(x->msg), fmt, ap);
+	va_end(ap);
+}
 
 /* The {email} segment, NUL-terminated into buf; false (answered 404)
  * when it is too long to be an address. */
@@ -55,40 +105,96 @@ static void answer_view(struct serve_req *r, json_t *o)
 }
 
 /* A job's failure: 404 for a contact the store does not have. */
-static void answer_failure(struct serve_req *r, enum lg_status st, const struct lg_err *err)
+static void job_failed(struct cwork *x, enum lg_status st, const struct lg_err *err)
 {
 	/* LG_EUSAGE: too long to be any contact's key; the store has none */
 	if (st == LG_ENOINPUT || st == LG_EUSAGE) {
-		serve_error(r, 404, "contact_not_found", "no such contact in the store");
+		fail(x, 404, "contact_not_found", "no such contact in the store");
 		return;
 	}
 	fprintf(stderr, "leadgate: serve: a contact's view: %s\n",
 		err->msg[0] ? err->msg : lg_strerror(st));
-	serve_error(r, 503, "unavailable", "the store cannot answer now; try again");
+	fail(x, 503, "unavailable", "the store cannot answer now; try again");
 }
 
-static void lead_opts(struct serve_req *r, const char *email, struct job_lead_opts *o)
+/* A POST's job refusing what was asked (LG_EUSAGE: an unknown framework
+ * or criterion) is the request's fault: 400. */
+static void post_failed(struct cwork *x, enum lg_status st, const struct lg_err *err)
 {
-	struct serve *s = serve_req_server(r);
-	*o = (struct job_lead_opts){
-		.conf = serve_options(s)->conf,
-		.db = store_path(serve_store(s)),
-		.email = email,
-		.now = serve_req_now(r),
+	if (st == LG_EUSAGE)
+		fail(x, 400, "bad_request", "%s", err->msg);
+	else
+		job_failed(x, st, err);
+}
+
+static struct job_lead_opts lead_opts(const struct cwork *x)
+{
+	return (struct job_lead_opts){
+		.conf = x->conf,
+		.db = x->db,
+		.email = x->email,
+		.now = x->now,
 	};
 }
 
-static enum lg_status qualify(struct serve_req *r, const char *email, json_t **out,
-			      struct lg_err *err)
+static void on_worker(struct serve_worker *wk, void *arg)
 {
-	struct job_lead_opts o;
-	lead_opts(r, email, &o);
+	struct cwork *x = arg;
+	(void)wk; /* the jobs open the database themselves, as the CLI's do */
+	x->run(x);
+}
+
+/*
+ * A route on a contact: the {email}, for a POST the body's object read by
+ * parse() into x->u (not OK: 400 with its message), then run() on a
+ * worker; called again once it is over, the answer it left.
+ */
+static void contact_route(struct serve_req *r, void (*run)(struct cwork *x),
+			  enum lg_status (*parse)(struct cwork *x, struct lg_err *err))
+{
+	struct cwork *x = serve_req_state(r, sizeof(*x), cwork_free);
+	if (x->started) {
+		json_t *o = x->out;
+		x->out = NULL;
+		if (o)
+			answer_view(r, o);
+		else
+			serve_error(r, x->http, x->code, "%s", x->msg);
+		return;
+	}
+	x->started = true;
+	if (!email_of(r, x->email, sizeof(x->email)))
+		return;
+	struct serve *s = serve_req_server(r);
+	x->conf = serve_options(s)->conf;
+	x->db = store_path(serve_store(s));
+	x->now = serve_req_now(r);
+	x->run = run;
+	if (parse) {
+		struct lg_err err = {{0}};
+		if (!(x->body = serve_req_object(r)))
+			return;
+		if (parse(x, &err) != LG_OK) {
+			serve_error(r, 400, "bad_request", "%s", err.msg);
+			return;
+		}
+	}
+	serve_req_work(r, on_worker, x);
+}
+
+/* ---- the views ---- */
+
+static void qualify_run(struct cwork *x)
+{
+	struct job_lead_opts o = lead_opts(x);
 	struct job_qualify_result *q = lg_xcalloc(1, sizeof(*q));
-	enum lg_status st = job_qualify(&o, NULL, q, err);
+	struct lg_err err = {{0}};
+	enum lg_status st = job_qualify(&o, NULL, q, &err);
 	if (st == LG_OK)
-		*out = view_qualify(o.conf, q);
+		x->out = view_qualify(o.conf, q);
+	else
+		job_failed(x, st, &err);
 	free(q);
-	return st;
 }
 
 static void on_explain(void *arg, const char *address, const struct lead_scored *sc)
@@ -98,76 +204,59 @@ static void on_explain(void *arg, const char *address, const struct lead_scored 
 		*out = view_explain(address, sc);
 }
 
-static enum lg_status explain(struct serve_req *r, const char *email, json_t **out,
-			      struct lg_err *err)
+static void explain_run(struct cwork *x)
 {
-	struct serve *s = serve_req_server(r);
 	struct job_score_opts o = {
-		.conf = serve_options(s)->conf,
-		.db = store_path(serve_store(s)),
-		.explain = email,
+		.conf = x->conf,
+		.db = x->db,
+		.explain = x->email,
 		.format = IO_FORMAT_JSONL,
-		.now = serve_req_now(r),
+		.now = x->now,
 	};
 	struct job_score *j = NULL;
-	*out = NULL;
-	enum lg_status st = job_score_open(&j, &o, err);
+	struct lg_err err = {{0}};
+	enum lg_status st = job_score_open(&j, &o, &err);
 	if (st == LG_OK)
-		st = job_score_explain(j, on_explain, out, err);
+		st = job_score_explain(j, on_explain, &x->out, &err);
 	job_score_close(j);
-	if (st == LG_OK && !*out)
-		st = lg_err_set(err, LG_ENOINPUT, "no such contact");
+	if (st == LG_OK && !x->out)
+		st = lg_err_set(&err, LG_ENOINPUT, "no such contact");
 	if (st != LG_OK) {
-		json_decref(*out);
-		*out = NULL;
+		json_decref(x->out);
+		x->out = NULL;
+		job_failed(x, st, &err);
 	}
-	return st;
 }
 
-/* One of the contact's views (contact, qualify or explain) as the answer. */
-static void answer_one(struct serve_req *r,
-		       enum lg_status (*view)(struct serve_req *r, const char *email, json_t **out,
-					      struct lg_err *err))
+static void contact_run(struct cwork *x)
 {
-	char email[EMAIL_MAX];
+	struct job_lead_opts o = lead_opts(x);
+	struct job_contact_result *c = lg_xcalloc(1, sizeof(*c));
 	struct lg_err err = {{0}};
-	json_t *v;
-	if (!email_of(r, email, sizeof(email)))
-		return;
-	enum lg_status st = view(r, email, &v, &err);
-	if (st != LG_OK)
-		answer_failure(r, st, &err);
+	enum lg_status st = job_contact(&o, c, &err);
+	if (st == LG_OK)
+		x->out = view_contact(c);
 	else
-		answer_view(r, v);
+		job_failed(x, st, &err);
+	free(c);
 }
 
 void serve_contact_qualify(struct serve_req *r)
 {
-	answer_one(r, qualify);
+	contact_route(r, qualify_run, NULL);
 }
 
 void serve_contact_score(struct serve_req *r)
 {
-	answer_one(r, explain);
-}
-
-static enum lg_status contact(struct serve_req *r, const char *email, json_t **out,
-			      struct lg_err *err)
-{
-	struct job_lead_opts o;
-	lead_opts(r, email, &o);
-	struct job_contact_result *c = lg_xcalloc(1, sizeof(*c));
-	enum lg_status st = job_contact(&o, c, err);
-	if (st == LG_OK)
-		*out = view_contact(c);
-	free(c);
-	return st;
+	contact_route(r, explain_run, NULL);
 }
 
 void serve_contact(struct serve_req *r)
 {
-	answer_one(r, contact);
+	contact_route(r, contact_run, NULL);
 }
+
+/* ---- the POSTs ---- */
 
 /* A string member of o, or NULL when absent or null; *bad when present
  * and of another type. */
@@ -183,53 +272,10 @@ static const char *member(json_t *o, const char *name, bool *bad)
 	return json_string_value(v);
 }
 
-/* A job's refusal of what was asked (LG_EUSAGE: an unknown framework or
- * criterion) is the request's fault: 400. */
-static void answer_job_failure(struct serve_req *r, enum lg_status st, const struct lg_err *err)
+static enum lg_status evidence_parse(struct cwork *x, struct lg_err *err)
 {
-	if (st == LG_EUSAGE)
-		serve_error(r, 400, "bad_request", "%s", err->msg);
-	else
-		answer_failure(r, st, err);
-}
-
-/*
- * A POST on a contact, the shape both share: the {email}, the body's
- * object, parse() reading its members into ctx (not OK: 400 with its
- * message; the strings it takes are borrowed from the body, which lives
- * until run returns), then run() doing the job on the contact and
- * answering.
- */
-static void answer_post(struct serve_req *r,
-			enum lg_status (*parse)(json_t *body, void *ctx, struct lg_err *err),
-			void (*run)(struct serve_req *r, const struct job_lead_opts *o, void *ctx),
-			void *ctx)
-{
-	char email[EMAIL_MAX];
-	struct lg_err err = {{0}};
-	if (!email_of(r, email, sizeof(email)))
-		return;
-	json_t *j = serve_req_object(r);
-	if (!j)
-		return;
-	if (parse(j, ctx, &err) != LG_OK) {
-		serve_error(r, 400, "bad_request", "%s", err.msg);
-	} else {
-		struct job_lead_opts o;
-		lead_opts(r, email, &o);
-		run(r, &o, ctx);
-	}
-	json_decref(j);
-}
-
-struct evidence_post {
-	struct job_evidence ev;
-	char conf_buf[40]; /* confidence given as a number, as text */
-};
-
-static enum lg_status evidence_parse(json_t *j, void *ctx, struct lg_err *err)
-{
-	struct evidence_post *p = ctx;
+	struct evidence_post *p = &x->u.ev;
+	json_t *j = x->body;
 	bool bad = false;
 	p->ev = (struct job_evidence){
 		.framework = member(j, "framework", &bad),
@@ -258,27 +304,27 @@ static enum lg_status evidence_parse(json_t *j, void *ctx, struct lg_err *err)
 	return job_evidence_parse(&p->ev, confidence, until, err);
 }
 
-static void evidence_run(struct serve_req *r, const struct job_lead_opts *o, void *ctx)
+static void evidence_run(struct cwork *x)
 {
-	struct evidence_post *p = ctx;
+	struct job_lead_opts o = lead_opts(x);
 	struct job_evidence_report rep;
 	struct lg_err err = {{0}};
-	enum lg_status st = job_evidence_add(o, &p->ev, &rep, &err);
+	enum lg_status st = job_evidence_add(&o, &x->u.ev.ev, &rep, &err);
 	if (st != LG_OK)
-		answer_job_failure(r, st, &err);
+		post_failed(x, st, &err);
 	else
-		answer_view(r, view_evidence(&p->ev, &rep));
+		x->out = view_evidence(&x->u.ev.ev, &rep);
 }
 
 void serve_contact_evidence(struct serve_req *r)
 {
-	struct evidence_post p;
-	answer_post(r, evidence_parse, evidence_run, &p);
+	contact_route(r, evidence_run, evidence_parse);
 }
 
-static enum lg_status decision_parse(json_t *j, void *ctx, struct lg_err *err)
+static enum lg_status decision_parse(struct cwork *x, struct lg_err *err)
 {
-	struct job_decision *dec = ctx;
+	struct job_decision *dec = &x->u.dec;
+	json_t *j = x->body;
 	bool bad = false;
 	*dec = (struct job_decision){
 		.what = member(j, "decision", &bad),
@@ -293,29 +339,27 @@ static enum lg_status decision_parse(json_t *j, void *ctx, struct lg_err *err)
 	return job_decision_parse(dec, err);
 }
 
-static void decision_run(struct serve_req *r, const struct job_lead_opts *o, void *ctx)
+static void decision_run(struct cwork *x)
 {
-	const struct job_decision *dec = ctx;
+	const struct job_decision *dec = &x->u.dec;
+	struct job_lead_opts o = lead_opts(x);
 	struct job_decide_result d;
 	struct lg_err err = {{0}};
-	enum lg_status st = job_decide(o, dec, &d, &err);
+	enum lg_status st = job_decide(&o, dec, &d, &err);
 	if (st == LG_ETEMP)
-		serve_error(r, 409, "conflict", "the contact's stage changed meanwhile; try again");
+		fail(x, 409, "conflict", "the contact's stage changed meanwhile; try again");
 	else if (st != LG_OK)
-		answer_job_failure(r, st, &err);
+		post_failed(x, st, &err);
 	else if (d.refused)
-		serve_error(r, 409, "not_eligible",
-			    "not accepted: the contact is not eligible (%s, %s%s%s); re-verify it "
-			    "first",
-			    verify_status_name(d.status), decay_class_name(d.r.freshness),
-			    d.suppressed ? ", suppressed" : "",
-			    d.r.competitor ? ", a competitor" : "");
+		fail(x, 409, "not_eligible",
+		     "not accepted: the contact is not eligible (%s, %s%s%s); re-verify it first",
+		     verify_status_name(d.status), decay_class_name(d.r.freshness),
+		     d.suppressed ? ", suppressed" : "", d.r.competitor ? ", a competitor" : "");
 	else
-		answer_view(r, view_decision(dec, &d));
+		x->out = view_decision(dec, &d);
 }
 
 void serve_contact_decision(struct serve_req *r)
 {
-	struct job_decision dec;
-	answer_post(r, decision_parse, decision_run, &dec);
+	contact_route(r, decision_run, decision_parse);
 }
