@@ -64,6 +64,11 @@ struct run {
 	struct job_verify *jv;
 	struct loop *loop; /* its lookups', watched by the server's (loop_fd) */
 	bool eof;
+	bool watched;   /* loop's descriptor in the server's */
+	bool finishing; /* every row out: finish_run on a worker, the loop's hands off jv */
+	struct job_verify_report rep; /* with finishing: what jv had done */
+	enum lg_status fin_st;        /* finish_run's */
+	struct lg_err fin_err;
 	uint64_t bytes; /* input read, as of the last row written */
 	double t0;      /* lg_now_mono() at its start */
 	struct serve_jobs *js;
@@ -142,7 +147,7 @@ static struct run *run_find(struct serve_jobs *js, int64_t id)
 /* What a running job has done so far, over what the store says. */
 static void run_progress(const struct run *r, struct store_job *j)
 {
-	const struct job_verify_report *rep = job_verify_report(r->jv);
+	const struct job_verify_report *rep = r->finishing ? &r->rep : job_verify_report(r->jv);
 	j->state = STORE_JOB_RUNNING;
 	j->rows_read = rep->rows_read;
 	j->rows_done = rep->rows;
@@ -218,7 +223,8 @@ static void run_free(struct run *r)
 {
 	job_verify_close(r->jv); /* its resolver leaves r->loop first */
 	if (r->loop) {
-		loop_fd_del(serve_loop(r->js->s), loop_fd(r->loop));
+		if (r->watched)
+			loop_fd_del(serve_loop(r->js->s), loop_fd(r->loop));
 		loop_free(r->loop);
 	}
 	if (r->in >= 0)
@@ -325,6 +331,7 @@ static void run_ready(struct loop *l, int fd, unsigned events, void *arg)
 	(void)events;
 	if (serve_stopping(js->s)) { /* left as it is; and no more woken by it */
 		loop_fd_del(l, fd);
+		r->watched = false;
 		return;
 	}
 	if (run_turn(js, r)) /* r may be gone */
@@ -391,6 +398,7 @@ static enum lg_status run_start(struct serve_jobs *js, const struct store_job *j
 		r->loop = NULL;
 		return st;
 	}
+	r->watched = true;
 	o.loop = r->loop;
 	if ((st = job_verify_open(&r->jv, &o, err)) != LG_OK)
 		return st;
@@ -423,10 +431,58 @@ static enum lg_status run_outputs(struct run *r, struct lg_err *err)
 	return LG_OK;
 }
 
-/* One turn of r: polled, fed, and finished when its rows are out.  True
- * when it moved (rows written or read). */
+/* r is over: forgotten by the runner, and its slot given to the next. */
+static void run_end(struct serve_jobs *js, struct run *r)
+{
+	run_unlink(js, r);
+	run_free(r);
+	if (!serve_stopping(js->s))
+		tick_arm(js, 0);
+}
+
+/*
+ * Every row is out: the result files put in place and, with a list, the
+ * version recorded and the list weighed (job_verify_finish) - seconds for
+ * a million rows, which the writer's last batches and the gate take.  On
+ * a worker, so that the loop answers on meanwhile; the loop keeps its
+ * hands off r->jv until finish_end (the views read the report's copy).
+ */
+static void finish_run(struct serve_worker *wk, void *arg)
+{
+	struct run *r = arg;
+	(void)wk;
+	/* The files first: a job recorded done has its results. */
+	r->fin_st = run_outputs(r, &r->fin_err);
+	if (r->fin_st == LG_OK)
+		r->fin_st = job_verify_finish(r->jv, &r->fin_err);
+}
+
+static void finish_end(void *arg, bool ran)
+{
+	struct run *r = arg;
+	struct serve_jobs *js = r->js;
+	if (!ran) { /* the server stops: still running in the store, taken up next start */
+		run_unlink(js, r);
+		run_free(r);
+		return;
+	}
+	if (r->fin_st == LG_OK) {
+		if (!r->list) /* else done_in_commit did */
+			run_save(js, r, STORE_JOB_DONE, now_of(js), NULL);
+		say("%s: done, %lu rows", r->name, r->rep.rows);
+	} else {
+		say("%s: failed: %s", r->name, r->fin_err.msg);
+		run_save(js, r, STORE_JOB_FAILED, now_of(js), r->fin_err.msg);
+	}
+	run_end(js, r);
+}
+
+/* One turn of r: polled, fed, and handed to a worker to finish when its
+ * rows are out.  True when it moved (rows written or read). */
 static bool run_turn(struct serve_jobs *js, struct run *r)
 {
+	if (r->finishing)
+		return false;
 	struct lg_err err = {0};
 	const struct job_verify_report *rep = job_verify_report(r->jv);
 	unsigned long before = rep->rows + rep->rows_read;
@@ -437,18 +493,20 @@ static bool run_turn(struct serve_jobs *js, struct run *r)
 	if (st == LG_OK && r->eof && !done)
 		st = job_verify_poll(r->jv, false, &done, &err);
 	if (st == LG_OK && done) {
-		/* The files first: a job recorded done has its results. */
-		st = run_outputs(r, &err);
-		if (st == LG_OK)
-			st = job_verify_finish(r->jv, &err);
-		if (st == LG_OK) {
-			if (!r->list) /* else done_in_commit did */
-				run_save(js, r, STORE_JOB_DONE, now_of(js), NULL);
-			say("%s: done, %lu rows", r->name, rep->rows);
-			run_unlink(js, r);
-			run_free(r);
-			return true;
+		r->rep = *rep;
+		r->finishing = true;
+		/* its lookups are over: no more turns */
+		loop_fd_del(serve_loop(js->s), loop_fd(r->loop));
+		r->watched = false;
+		if (!serve_work_post(serve_work_of(js->s), finish_run, r, finish_end, r)) {
+			/* every worker busy, and as many waiting: the next tick tries again */
+			r->finishing = false;
+			if (loop_fd_set(serve_loop(js->s), loop_fd(r->loop), LOOP_READ, run_ready,
+					r, &err) == LG_OK)
+				r->watched = true;
+			return false;
 		}
+		return true;
 	}
 	if (st != LG_OK) {
 		say("%s: failed: %s", r->name, err.msg);
@@ -912,6 +970,11 @@ void serve_job_delete(struct serve_req *r)
 		 * files removed, its row kept to say so. */
 		struct run *run = run_find(js, id);
 		struct store_job j = {.id = id, .state = STORE_JOB_CANCELLED};
+		if (run && run->finishing) { /* a worker has it: too late to stop */
+			serve_error(r, 409, "conflict",
+				    "the job is writing its results; it is done in a moment");
+			return;
+		}
 		if (run) {
 			run_progress(run, &j);
 			j.created_at = run->created_at;

@@ -344,6 +344,61 @@ grep -q '"verify_reason":"input.missing".*"_extra":\["not a JSON object"\]' "$t/
 	ok "the bad line is a row with its status" || notok "the bad line is not in the results"
 stop
 
+# --- a job finishes on a worker: the loop answers meanwhile ---------------------
+# A list job's last step (its version recorded, the list weighed) waits
+# here for the write lock another process holds: the server still answers,
+# the job shows every row done and is not cancelled under the worker, and
+# it ends done once the lock goes.
+dns_main=$dns
+dns="--dns 127.0.0.1:$port --dns-timeout 2000 --dns-tries 1"
+# trey-research.net's queries are dropped: its timeout, cached by the
+# sections above, forgotten so that this job asks again
+sqlite3 "$db" "DELETE FROM domains WHERE domain LIKE '%trey-research.net'"
+start finish "$t/serve.conf"
+post "$t/slow.csv" "?list=finishing"
+fin=$id
+job_field() { # job_field ID KEY: KEY of GET /v1/jobs/ID (5 s at most)
+	curl -s -m 5 -H "$(auth "$k_jobs")" "$url/v1/jobs/$1" |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$2" 2>/dev/null
+}
+await() { # await NAME CMD...: until CMD succeeds (30 s at most)
+	aname=$1; shift
+	i=0
+	while ! "$@"; do
+		i=$((i + 1))
+		[ $i -lt 300 ] || { notok "$aname: never"; return 1; }
+		sleep 0.1
+	done
+	ok "$aname"
+}
+await "the job has read both rows (its version begun)" eval '[ "$(job_field "$fin" rows_read)" = 2 ]'
+rm -f "$t/locked" "$t/release"
+python3 - "$db" "$t" <<'PY' &
+import os, sqlite3, sys, time
+con = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)
+con.execute("BEGIN IMMEDIATE")
+open(os.path.join(sys.argv[2], "locked"), "w").close()
+end = time.monotonic() + 50
+while not os.path.exists(os.path.join(sys.argv[2], "release")) and time.monotonic() < end:
+    time.sleep(0.02)
+con.execute("ROLLBACK")
+PY
+holder=$!
+await "another process holds the write lock" test -e "$t/locked"
+# the slow row's lookup ends (2 s): every row out, the finish waits for the lock
+await "every row out while the finish waits" eval '[ "$(job_field "$fin" rows_done)" = 2 ]'
+eq "still running" "$(job_field "$fin" status)" running
+req "healthz while a job finishes" 200 -m 5 "$url/healthz"
+req "verify while a job finishes" 200 -m 5 -H "$(auth "$k_verify")" -d '{"email":"a@contoso.com"}' "$url/v1/verify"
+req "DELETE a finishing job" 409 -m 5 -H "$(auth "$k_jobs")" -X DELETE "$url/v1/jobs/$fin"
+errcode conflict
+: >"$t/release"
+wait "$holder"
+eq "the finishing job ends done" "$(wait_done "$fin")" done
+eq "one version of list finishing" "$(sqlite3 "$db" "SELECT count(*) FROM runs r JOIN lists l ON r.list_id = l.id WHERE l.name = 'finishing' AND r.finished_at IS NOT NULL" 2>&1)" 1
+stop
+dns=$dns_main
+
 [ "$fail" -eq 0 ] || { mkdir -p /tmp/sjobs-logs && cp "$t"/*.err /tmp/sjobs-logs/; }
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
