@@ -19,6 +19,10 @@ exits() { # exits CODE NAME COMMAND...: COMMAND exits CODE; output in $t/out, $t
 	fi
 }
 sq() { sqlite3 -batch "$db" "$1" 2>&1; } # one query on the database $db
+check() { # check NAME COMMAND...: COMMAND succeeds
+	name=$1; shift
+	if "$@"; then ok "$name"; else notok "$name"; fi
+}
 
 # ---- the suites of `leadgate serve` ----------------------------------------
 # serve.sh, serve_lists.sh, serve_push.sh, serve_jobs.sh, serve_page.sh and
@@ -34,10 +38,12 @@ sq() { sqlite3 -batch "$db" "$1" 2>&1; } # one query on the database $db
 #
 # and sets $db and $now before it makes keys or starts a server.
 
-suite_init() { # suite_init TMPNAME [LEADGATE]: $lg the binary (absolute), $t a new temporary directory
+# suite_init TMPNAME [LEADGATE]: $lg the binary (absolute: the suites
+# run it from other directories too), $t a new temporary directory
+suite_init() {
 	lg=${2:-build/leadgate}
 	case $lg in /*) ;; *) lg=$(pwd)/$lg ;; esac
-	t=$(mktemp -d "/tmp/$1.XXXXXX") || exit 1
+	t=$(mktemp -d "${TMPDIR:-/tmp}/$1.XXXXXX") || exit 1
 }
 need() { # need TOOL...: each is installed, or the suite ends here
 	for tool in "$@"; do
@@ -57,6 +63,7 @@ serve_cleanup() {
 # name is NXDOMAIN), for dns_start
 dns_zone() {
 	f=$1; shift
+	# shellcheck disable=SC2016 # $TTL is the zone file's own
 	printf '$TTL 3600\n. SOA ns.fixture. hostmaster.fixture. 1 3600 600 86400 300\n. NS ns.fixture.\nns.fixture. A 127.0.0.1\n' >"$f"
 	for r in "$@"; do echo "$r" >>"$f"; done
 }
