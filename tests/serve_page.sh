@@ -27,6 +27,18 @@ db=$t/lg.db
 
 key_make key page lists,jobs
 
+# page WHAT ARGS...: tests/page.py ARGS in the browser; its checks are
+# counted with the suite's
+page() {
+	what=$1; shift
+	timeout 300 python3 tests/page.py "$chromium" "$@" >"$t/page.tap" 2>"$t/page.err"
+	rc=$?
+	cat "$t/page.tap"
+	[ $rc -eq 0 ] || { notok "$what exited $rc"; sed 's/^/#   /' "$t/page.err" | tail -n 5; }
+	pass=$((pass + $(grep -c '^ok - ' "$t/page.tap")))
+	fail=$((fail + $(grep -c '^not ok - ' "$t/page.tap")))
+}
+
 # start NAME [SERVE_ARGS...]: a server on a free port (serve_start), its
 # PID in $srv
 start() {
@@ -87,13 +99,7 @@ case $args in "") ;; *) args="$args --bad-key lg_aaaaaaaaaa_bbbbbbbbbbbbbbbbbbbb
 mkdir -p "$art"
 rm -f "$art/page.png"
 # shellcheck disable=SC2086 # args are words
-timeout 300 python3 tests/page.py "$chromium" "$t/browser" "$url" "$key" $args \
-	--shot "$art/page.png" --out "$t/shown.json" >"$t/page.tap" 2>"$t/page.err"
-rc=$?
-cat "$t/page.tap"
-[ $rc -eq 0 ] || { notok "page.py exited $rc"; sed 's/^/#   /' "$t/page.err" | tail -n 5; }
-pass=$((pass + $(grep -c '^ok - ' "$t/page.tap")))
-fail=$((fail + $(grep -c '^not ok - ' "$t/page.tap")))
+page page.py "$t/browser" "$url" "$key" $args --shot "$art/page.png" --out "$t/shown.json"
 if [ -s "$art/page.png" ]; then ok "the screenshot is kept in $art/page.png"; else
 	notok "no screenshot"; fi
 
@@ -193,13 +199,7 @@ sys.exit(0 if len(jobs) == 102 and all(j["status"] not in ("queued", "running") 
 done
 "$lg" --db "$db" --now "$now" lists --format json >"$t/cli-lists.json" 2>"$t/cli.err"
 eq "the store holds 102 lists" "$(python3 -c 'import json, sys; print(len(json.load(open(sys.argv[1]))))' "$t/cli-lists.json")" 102
-timeout 300 python3 tests/page.py "$chromium" "$t/browser2" "$url" "$key" --all \
-	--shot "$art/page-all.png" --out "$t/shown-all.json" >"$t/page.tap" 2>"$t/page.err"
-rc=$?
-cat "$t/page.tap"
-[ $rc -eq 0 ] || { notok "page.py --all exited $rc"; sed 's/^/#   /' "$t/page.err" | tail -n 5; }
-pass=$((pass + $(grep -c '^ok - ' "$t/page.tap")))
-fail=$((fail + $(grep -c '^not ok - ' "$t/page.tap")))
+page "page.py --all" "$t/browser2" "$url" "$key" --all --shot "$art/page-all.png" --out "$t/shown-all.json"
 shown() { python3 -c 'import json, sys; print(json.load(open(sys.argv[1])).get(sys.argv[2]))' "$t/shown-all.json" "$1"; }
 eq "the page shows one page of lists first" "$(shown lists_first)" 100
 eq "... and one page of jobs" "$(shown jobs_first)" 50
