@@ -9,20 +9,14 @@
 # failed"; exits non-zero if a check failed.  Every command gets --db and
 # --now: nothing touches the user's files or reads the clock.
 set -u
-lg=${1:-build/leadgate}
-case $lg in /*) ;; *) lg=$(pwd)/$lg ;; esac
-command -v sqlite3 >/dev/null 2>&1 || { echo "keys.sh: the sqlite3 shell is missing (make deps)" >&2; exit 1; }
-t=$(mktemp -d "${TMPDIR:-/tmp}/lg-keys.XXXXXX") || exit 1
+. tests/lib.sh # ok, notok, eq, exits, sq, check
+need sqlite3
+suite_init lg-keys "$@"
 trap 'rm -rf "$t"' EXIT
 trap 'exit 130' INT TERM HUP
 export XDG_DATA_HOME="$t/xdg"
 unset LEADGATE_DB
 
-. tests/lib.sh # ok, notok, eq, exits, sq
-check() { # check NAME COMMAND...: COMMAND succeeds
-	name=$1; shift
-	if "$@"; then ok "$name"; else notok "$name"; fi
-}
 has() { grep -qF -- "$2" "$1"; } # has FILE TEXT
 lacks() { ! grep -qF -- "$2" "$1"; } # lacks FILE TEXT
 now=2026-11-22T09:00:00Z

@@ -1,7 +1,8 @@
-# lib.sh - what the shell tests (store.sh, scoring.sh) share: counting
-# checks and the check helpers.  Source it after setting t (the test's
-# temporary directory: exits leaves a command's output in $t/out and
-# $t/err).
+# lib.sh - what the shell tests share: counting checks and the check
+# helpers (store.sh, scoring.sh, keys.sh), then the setup of the suites
+# of `leadgate serve` and their HTTP helpers.  The helpers use $t (the
+# test's temporary directory: exits leaves a command's output in $t/out
+# and $t/err).
 pass=0 fail=0
 ok() { pass=$((pass + 1)); echo "ok - $*"; }
 notok() { fail=$((fail + 1)); echo "not ok - $*"; }
@@ -18,3 +19,117 @@ exits() { # exits CODE NAME COMMAND...: COMMAND exits CODE; output in $t/out, $t
 	fi
 }
 sq() { sqlite3 -batch "$db" "$1" 2>&1; } # one query on the database $db
+check() { # check NAME COMMAND...: COMMAND succeeds
+	name=$1; shift
+	if "$@"; then ok "$name"; else notok "$name"; fi
+}
+
+# ---- the suites of `leadgate serve` ----------------------------------------
+# serve.sh, serve_lists.sh, serve_push.sh, serve_jobs.sh, serve_page.sh and
+# serve_contact.sh: unbound on a loopback port (tests/dnsd.sh), API keys
+# made with `leadgate keys create`, servers on free loopback ports, and
+# everything stopped by PID when the suite exits.  A suite begins
+#
+#	. tests/lib.sh
+#	suite_init lg-NAME "$@"
+#	srv= srv2=			# the PIDs of the servers running
+#	trap 'serve_cleanup $srv $srv2' EXIT
+#	need curl python3
+#
+# and sets $db and $now before it makes keys or starts a server.
+
+# suite_init TMPNAME [LEADGATE]: $lg the binary (absolute: the suites
+# run it from other directories too), $t a new temporary directory
+suite_init() {
+	lg=${2:-build/leadgate}
+	case $lg in /*) ;; *) lg=$(pwd)/$lg ;; esac
+	t=$(mktemp -d "${TMPDIR:-/tmp}/$1.XXXXXX") || exit 1
+}
+need() { # need TOOL...: each is installed, or the suite ends here
+	for tool in "$@"; do
+		command -v "$tool" >/dev/null 2>&1 ||
+			{ echo "${0##*/}: $tool is not installed (make deps)"; exit 1; }
+	done
+}
+# serve_cleanup PID...: stop these servers (by PID: the trap names the
+# ones still running), the DNS server and remove $t
+serve_cleanup() {
+	for p in "$@"; do kill "$p" 2>/dev/null; done
+	sh tests/dnsd.sh stop "$t/dns"
+	rm -rf "$t"
+}
+
+# dns_zone FILE RECORD...: a root zone holding only RECORDs (every other
+# name is NXDOMAIN), for dns_start
+dns_zone() {
+	f=$1; shift
+	# shellcheck disable=SC2016 # $TTL is the zone file's own
+	printf '$TTL 3600\n. SOA ns.fixture. hostmaster.fixture. 1 3600 600 86400 300\n. NS ns.fixture.\nns.fixture. A 127.0.0.1\n' >"$f"
+	for r in "$@"; do echo "$r" >>"$f"; done
+}
+# dns_start ZONEFILE: unbound in $t/dns answering from ZONEFILE; its port
+# in $port, the options that make leadgate ask it in $dns
+dns_start() {
+	port=$(sh tests/dnsd.sh start "$t/dns" "$1") || exit 1
+	dns="--dns 127.0.0.1:$port --dns-timeout 300 --dns-tries 2"
+}
+
+# key_make VAR NAME SCOPES: a new API key in $db named NAME, its secret in
+# the variable VAR; the suite ends if none was made
+key_make() {
+	k=$("$lg" --db "$db" keys create --name "$2" --scope "$3" 2>/dev/null | tail -n 1)
+	[ -n "$k" ] || { echo "${0##*/}: keys create made no key"; exit 1; }
+	eval "$1=\$k"
+}
+
+# serve_start NAME CONFIG [SERVE_ARGS...]: `leadgate serve` on $db at $now
+# with the DNS server, on a free loopback port (--listen 127.0.0.1:0: it
+# says which); CONFIG is a configuration file or "" for none.  Its PID in
+# $pid, its address in $addr and as http://$addr in $url, its output in
+# $t/NAME.out and its log in $t/NAME.err.  The suite ends if it does not
+# start.
+serve_start() {
+	sname=$1 sconf=$2; shift 2
+	# shellcheck disable=SC2086 # $dns is words
+	"$lg" --db "$db" --now "$now" serve --listen 127.0.0.1:0 ${sconf:+--config "$sconf"} $dns "$@" \
+		>"$t/$sname.out" 2>"$t/$sname.err" &
+	pid=$!
+	addr=
+	i=0
+	while [ $i -lt 100 ] && [ -z "$addr" ]; do
+		addr=$(sed -n 's/^leadgate: serve: listening on \(127\.0\.0\.1:[0-9]*\).*/\1/p' "$t/$sname.err" 2>/dev/null)
+		[ -n "$addr" ] || { kill -0 $pid 2>/dev/null || break; sleep 0.1; }
+		i=$((i + 1))
+	done
+	[ -n "$addr" ] || { echo "${0##*/}: the server did not start:"; cat "$t/$sname.err"; exit 1; }
+	url=http://$addr
+}
+serve_stop() { # serve_stop PID: SIGTERM, and wait for the exit; its status
+	kill "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+}
+
+# req NAME WANT_STATUS CURL_ARGS...: the status is WANT; body in $t/body,
+# headers in $t/head
+req() {
+	name=$1 want=$2; shift 2
+	got=$(curl -s -o "$t/body" -D "$t/head" -w '%{http_code}' "$@")
+	if [ "$got" = "$want" ]; then ok "$name ($got)"; else
+		notok "$name: status $got, want $want"
+		{ head -c 300 "$t/body"; echo; } | sed '/^$/d; s/^/#   /'
+	fi
+}
+auth() { echo "Authorization: Bearer $1"; } # auth KEY: the header that presents it
+hdr() { # hdr NAME: the value of the header NAME in $t/head
+	grep -i "^$1:" "$t/head" | head -n 1 | cut -d: -f2- | sed 's/^ *//' | tr -d '\r'
+}
+# errcode CODE: $t/body is {"error": {"code": CODE, "message": ...}} and
+# nothing more, the message not empty
+errcode() {
+	got=$(python3 -c '
+import json, sys
+e = json.load(open(sys.argv[1]))["error"]
+assert set(e) == {"code", "message"} and isinstance(e["message"], str) and e["message"]
+print(e["code"])' "$t/body" 2>&1)
+	eq "error body $1" "$got" "$1"
+}

@@ -4,90 +4,30 @@
 # the server on a free loopback port with a real database, both stopped by
 # PID.  Prints "N passed, N failed" last.
 set -u
-lg=${1:-build/leadgate}
-case $lg in /*) ;; *) lg=$(pwd)/$lg ;; esac
-t=$(mktemp -d /tmp/lg-serve.XXXXXX)
-srv= srv2=
-stop_all() {
-	for p in $srv $srv2; do kill "$p" 2>/dev/null; done
-	sh tests/dnsd.sh stop "$t/dns"
-	rm -rf "$t"
-}
-trap stop_all EXIT
 . tests/lib.sh
-
-for tool in curl python3; do
-	command -v $tool >/dev/null 2>&1 || { echo "serve.sh: $tool is not installed (make deps)"; exit 1; }
-done
+suite_init lg-serve "$@"
+srv= srv2=
+trap 'serve_cleanup $srv $srv2' EXIT
+need curl python3
 
 # --- the fixture zone ------------------------------------------------------
-cat >"$t/zone" <<'ZONE'
-$TTL 3600
-. SOA ns.fixture. hostmaster.fixture. 1 3600 600 86400 300
-. NS ns.fixture.
-ns.fixture. A 127.0.0.1
-good.com. MX 10 mx.good.com.
-google-hosted.com. MX 1 aspmx.l.google.com.
-nullmx.com. MX 0 .
-ZONE
+dns_zone "$t/zone" 'good.com. MX 10 mx.good.com.' 'google-hosted.com. MX 1 aspmx.l.google.com.' \
+	'nullmx.com. MX 0 .'
 printf '\tlocal-zone: "dropped.com." deny\n' >"$t/zone.conf"
-port=$(sh tests/dnsd.sh start "$t/dns" "$t/zone") || exit 1
-dns="--dns 127.0.0.1:$port --dns-timeout 300 --dns-tries 2"
+dns_start "$t/zone"
 now=2026-11-22T09:00:00Z
 db=$t/lg.db
 
 # --- keys ------------------------------------------------------------------
-key() { # key NAME SCOPES: a new key, its secret on stdout
-	"$lg" --db "$db" keys create --name "$1" --scope "$2" 2>/dev/null | tail -n 1
-}
-k_verify=$(key ci verify)
-k_lists=$(key reader lists)
-k_admin=$(key root admin)
-k_gone=$(key gone verify)
-[ -n "$k_verify" ] && [ -n "$k_lists" ] && [ -n "$k_admin" ] && [ -n "$k_gone" ] ||
-	{ echo "serve.sh: keys create made no key"; exit 1; }
+key_make k_verify ci verify
+key_make k_lists reader lists
+key_make k_admin root admin
+key_make k_gone gone verify
 
-# start NAME CONFIG: a server on a free port (--listen 127.0.0.1:0: it
-# says which); its PID in $pid, its address in $url, its log in $t/NAME.err
-start() {
-	"$lg" --db "$db" --now "$now" serve --listen 127.0.0.1:0 --config "$2" $dns \
-		>"$t/$1.out" 2>"$t/$1.err" &
-	pid=$!
-	url=
-	i=0
-	while [ $i -lt 100 ] && [ -z "$url" ]; do
-		url=$(sed -n 's/^leadgate: serve: listening on \(127\.0\.0\.1:[0-9]*\).*/http:\/\/\1/p' "$t/$1.err")
-		[ -n "$url" ] || { kill -0 $pid 2>/dev/null || break; sleep 0.1; }
-		i=$((i + 1))
-	done
-	[ -n "$url" ] || { echo "serve.sh: the server did not start:"; cat "$t/$1.err"; exit 1; }
-}
 printf '[serve]\ntimeout = 1\nrate = 1000\nburst = 1000\n' >"$t/serve.conf"
-start main "$t/serve.conf"
+serve_start main "$t/serve.conf"
 srv=$pid main=$url
 log=$t/main.err
-
-# req NAME WANT_STATUS CURL_ARGS...: the status is WANT; body in $t/body,
-# headers in $t/head
-req() {
-	name=$1 want=$2; shift 2
-	got=$(curl -s -o "$t/body" -D "$t/head" -w '%{http_code}' "$@")
-	if [ "$got" = "$want" ]; then ok "$name ($got)"; else
-		notok "$name: status $got, want $want"
-		head -c 300 "$t/body" | sed 's/^/#   /'
-	fi
-}
-# errcode CODE: $t/body is {"error": {"code": CODE, "message": ...}}
-errcode() {
-	got=$(python3 -c '
-import json, sys
-e = json.load(open(sys.argv[1]))["error"]
-assert set(e) == {"code", "message"} and isinstance(e["message"], str) and e["message"]
-print(e["code"])' "$t/body" 2>&1)
-	eq "error body $1" "$got" "$1"
-}
-hdr() { grep -i "^$1:" "$t/head" | head -n 1 | cut -d: -f2- | tr -d ' \r'; }
-auth() { echo "Authorization: Bearer $1"; }
 
 # --- health, routes, errors ------------------------------------------------
 req "healthz without a key" 200 "$url/healthz"
@@ -310,7 +250,7 @@ PY
 
 # --- 429: a second server with a rate of one every 1000 s and a burst of 2 --
 printf '[serve]\nrate = 0.001\nburst = 2\n' >"$t/rate.conf"
-start rate "$t/rate.conf"
+serve_start rate "$t/rate.conf"
 srv2=$pid
 for i in 1 2; do
 	req "within the burst ($i)" 200 -H "$(auth "$k_verify")" -X POST -d '{"email":"a@good.com"}' "$url/v1/verify"
@@ -320,8 +260,7 @@ errcode rate_limited
 ra=$(hdr Retry-After)
 case $ra in [1-9]*) ok "Retry-After: $ra" ;; *) notok "Retry-After is '$ra'" ;; esac
 req "another key has its own bucket" 200 -H "$(auth "$k_admin")" -X POST -d '{"email":"a@good.com"}' "$url/v1/verify"
-kill "$srv2"
-wait "$srv2"
+serve_stop "$srv2"
 eq "SIGTERM on an idle server: exit 0" "$?" 0
 srv2=
 url=$main

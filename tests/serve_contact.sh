@@ -6,26 +6,14 @@
 # every contact route.  unbound on loopback (tests/dnsd.sh) and the
 # server are stopped by PID.  Prints "N passed, N failed" last.
 set -u
-lg=${1:-build/leadgate}
-case $lg in /*) ;; *) lg=$(pwd)/$lg ;; esac
-t=$(mktemp -d /tmp/lg-contact.XXXXXX)
-srv=
-stop_all() {
-	[ -n "$srv" ] && kill "$srv" 2>/dev/null
-	sh tests/dnsd.sh stop "$t/dns"
-	rm -rf "$t"
-}
-trap stop_all EXIT
 . tests/lib.sh
+suite_init lg-contact "$@"
+srv=
+trap 'serve_cleanup $srv' EXIT
+need curl python3
 
-for tool in curl python3; do
-	command -v $tool >/dev/null 2>&1 || { echo "serve_contact.sh: $tool is not installed (make deps)"; exit 1; }
-done
-
-printf '$TTL 3600\n. SOA ns.fixture. hostmaster.fixture. 1 3600 600 86400 300\n. NS ns.fixture.\nns.fixture. A 127.0.0.1\n' >"$t/zone"
-echo "acme-soft.com. 3600 MX 10 mx.acme-soft.com." >>"$t/zone"
-port=$(sh tests/dnsd.sh start "$t/dns" "$t/zone") || exit 1
-dns="--dns 127.0.0.1:$port --dns-timeout 300 --dns-tries 2"
+dns_zone "$t/zone" "acme-soft.com. 3600 MX 10 mx.acme-soft.com."
+dns_start "$t/zone"
 db=$t/lg.db
 day0=2026-03-01T00:00:00Z
 day10=2026-03-11T00:00:00Z
@@ -103,34 +91,15 @@ exits 0 "contact --help" "$lg" contact --help
 grep -q '^Usage: leadgate contact EMAIL' "$t/out" && ok "contact --help: usage" || notok "contact --help: usage"
 
 # --- the service -------------------------------------------------------------
-k_leads=$("$lg" --db "$db" keys create --name sales --scope leads 2>/dev/null | tail -n 1)
-k_verify=$("$lg" --db "$db" keys create --name ci --scope verify 2>/dev/null | tail -n 1)
-[ -n "$k_leads" ] && [ -n "$k_verify" ] || { echo "serve_contact.sh: keys create made no key"; exit 1; }
-auth() { echo "Authorization: Bearer $1"; }
+key_make k_leads sales leads
+key_make k_verify ci verify
 printf '[serve]\nrate = 1000\nburst = 1000\n' >"$t/serve.conf"
-"$lg" --db "$db" --now "$now" serve --listen 127.0.0.1:0 --config "$t/serve.conf" $dns >"$t/srv.out" 2>"$t/srv.err" &
-srv=$!
-url=
-i=0
-while [ $i -lt 100 ] && [ -z "$url" ]; do
-	url=$(sed -n 's/^leadgate: serve: listening on \(127\.0\.0\.1:[0-9]*\).*/http:\/\/\1/p' "$t/srv.err" 2>/dev/null)
-	[ -n "$url" ] || { kill -0 $srv 2>/dev/null || break; sleep 0.1; }
-	i=$((i + 1))
-done
-[ -n "$url" ] || { echo "serve_contact.sh: the server did not start:"; cat "$t/srv.err"; exit 1; }
+serve_start srv "$t/serve.conf"
+srv=$pid
 
-req() { # req NAME WANT_STATUS CURL_ARGS...: body in $t/body
-	name=$1 want=$2; shift 2
-	got=$(curl -s -o "$t/body" -w '%{http_code}' "$@")
-	if [ "$got" = "$want" ]; then ok "$name ($got)"; else
-		notok "$name: status $got, want $want"
-		head -c 300 "$t/body" | sed 's/^/#   /'; echo
-	fi
-}
 same() { # same NAME FILE: $t/body is FILE, byte for byte
 	cmp -s "$t/body" "$2" && ok "$1" || { notok "$1"; head -c 400 "$t/body" "$2" | sed 's/^/#   /'; }
 }
-errcode() { eq "$1: error code" "$(jget "$t/body" 'o["error"]["code"]')" "$2"; }
 
 "$lg" --db "$db" --now "$now" contact ann@acme-soft.com -f json >"$t/ann.json"
 req "GET a contact" 200 -H "$(auth "$k_leads")" "$url/v1/contacts/Ann%40acme-soft.com"
@@ -188,12 +157,12 @@ eq "the decision on a/b@: its address" "$(jget "$t/body" 'o["address"]')" "a/b@a
 req "GET of a POST route of a contact with '/'" 405 -H "$(auth "$k_leads")" "$url/v1/contacts/a%2Fb%40acme-soft.com/evidence"
 req "GET of a POST route" 405 -H "$(auth "$k_leads")" "$url/v1/contacts/ann%40acme-soft.com/decision"
 req "a '/' in a contact the store lacks" 404 -H "$(auth "$k_leads")" "$url/v1/contacts/x%2Fy%40acme-soft.com"
-errcode "a '/' in a contact the store lacks" contact_not_found
+errcode contact_not_found
 long=$(printf 'x%.0s' $(seq 200)) # under the path's 512 bytes, over an address's 254
 for v in "" /qualify /score; do
 	req "GET$v of an address too long for a contact" 404 -H "$(auth "$k_leads")" \
 		"$url/v1/contacts/$long%40$long.com$v"
-	errcode "GET$v of an address too long for a contact" contact_not_found
+	errcode contact_not_found
 done
 req "an unknown route under a contact" 404 -H "$(auth "$k_leads")" "$url/v1/contacts/ann%40acme-soft.com/nothing"
 req "a contact without a key" 401 "$url/v1/contacts/a%2Fb%40acme-soft.com"

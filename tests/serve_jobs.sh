@@ -5,69 +5,33 @@
 # database, both stopped by PID.  The results are held against
 # `leadgate verify` of the same input.  Prints "N passed, N failed" last.
 set -u
-lg=${1:-build/leadgate}
-case $lg in /*) ;; *) lg=$(pwd)/$lg ;; esac
-t=$(mktemp -d /tmp/lg-sjobs.XXXXXX)
-srv=
-stop_all() {
-	[ -n "$srv" ] && kill "$srv" 2>/dev/null
-	sh tests/dnsd.sh stop "$t/dns"
-	rm -rf "$t"
-}
-trap stop_all EXIT
 . tests/lib.sh
+suite_init lg-sjobs "$@"
+srv=
+trap 'serve_cleanup $srv' EXIT
+need curl python3
 
-for tool in curl python3; do
-	command -v $tool >/dev/null 2>&1 || { echo "serve_jobs.sh: $tool is not installed (make deps)"; exit 1; }
-done
-
-port=$(sh tests/dnsd.sh start "$t/dns" samples/samples.zone) || exit 1
-dns="--dns 127.0.0.1:$port --dns-timeout 300 --dns-tries 2"
+dns_start samples/samples.zone
 now=2026-11-22T09:00:00Z
 db=$t/lg.db
 
-key() { # key NAME SCOPES: a new key, its secret on stdout
-	"$lg" --db "$db" keys create --name "$1" --scope "$2" 2>/dev/null | tail -n 1
-}
-k_jobs=$(key bulk jobs)
-k_verify=$(key one verify)
-[ -n "$k_jobs" ] && [ -n "$k_verify" ] || { echo "serve_jobs.sh: keys create made no key"; exit 1; }
+key_make k_jobs bulk jobs
+key_make k_verify one verify
 
-# start NAME CONFIG: a server on a free port; its PID in $srv, its address
-# in $url, its log in $t/NAME.err
+# start NAME CONFIG: a server on a free port (serve_start), its PID in $srv
 start() {
-	"$lg" --db "$db" --now "$now" serve --listen 127.0.0.1:0 --config "$2" $dns \
-		>"$t/$1.out" 2>"$t/$1.err" &
-	srv=$!
-	url=
-	i=0
-	while [ $i -lt 100 ] && [ -z "$url" ]; do
-		url=$(sed -n 's/^leadgate: serve: listening on \(127\.0\.0\.1:[0-9]*\).*/http:\/\/\1/p' "$t/$1.err")
-		[ -n "$url" ] || { kill -0 $srv 2>/dev/null || break; sleep 0.1; }
-		i=$((i + 1))
-	done
-	[ -n "$url" ] || { echo "serve_jobs.sh: the server did not start:"; cat "$t/$1.err"; exit 1; }
+	serve_start "$@"
+	srv=$pid
 }
 stop() { # SIGTERM, and wait for the exit
-	kill "$srv" 2>/dev/null
-	wait "$srv" 2>/dev/null
+	serve_stop "$srv"
 	srv=
 }
 printf '[serve]\ntimeout = 5\nrate = 1000\nburst = 1000\n' >"$t/serve.conf"
 
-req() { # req NAME WANT_STATUS CURL_ARGS...: body in $t/body
-	name=$1 want=$2; shift 2
-	got=$(curl -s -o "$t/body" -w '%{http_code}' "$@")
-	if [ "$got" = "$want" ]; then ok "$name ($got)"; else
-		notok "$name: status $got, want $want"
-		head -c 300 "$t/body" | sed 's/^/#   /'
-	fi
-}
-auth() { echo "Authorization: Bearer $1"; }
 field() { # field KEY: KEY of the JSON object in $t/body
 	python3 -c 'import json,sys; v=json.load(open(sys.argv[1]))[sys.argv[2]]; print("null" if v is None else v)' "$t/body" "$1" 2>&1
 }
-errcode() { eq "error code $1" "$(field error | sed -n "s/.*'code': '\([a-z_]*\)'.*/\1/p")" "$1"; }
 post() { # post FILE [QUERY]: POST /v1/jobs, the new job's id in $id
 	req "POST /v1/jobs $1 ${2:-}" 202 -H "$(auth "$k_jobs")" -H 'Content-Type: text/csv' \
 		--data-binary "@$1" "$url/v1/jobs${2:-}"

@@ -6,22 +6,12 @@
 # server runs on a free loopback port and is stopped by PID.  Prints
 # "N passed, N failed" last.
 set -u
-lg=${1:-build/leadgate}
-case $lg in /*) ;; *) lg=$(pwd)/$lg ;; esac
-t=$(mktemp -d /tmp/lg-serve-lists.XXXXXX)
-srv=
-stop_all() {
-	for p in $srv; do kill "$p" 2>/dev/null; done
-	sh tests/dnsd.sh stop "$t/dns"
-	rm -rf "$t"
-}
-trap stop_all EXIT
-trap 'exit 130' INT TERM HUP
 . tests/lib.sh
-
-for tool in curl python3 openssl sqlite3; do
-	command -v $tool >/dev/null 2>&1 || { echo "serve_lists.sh: $tool is not installed (make deps)"; exit 1; }
-done
+suite_init lg-serve-lists "$@"
+srv=
+trap 'serve_cleanup $srv' EXIT
+trap 'exit 130' INT TERM HUP
+need curl python3 openssl sqlite3
 
 # No configuration but the tests' own, no default database.
 : >"$t/empty.conf"
@@ -30,8 +20,7 @@ unset LEADGATE_DB
 
 cp samples/samples.zone "$t/zone"
 cp samples/samples.zone.conf "$t/zone.conf"
-port=$(sh tests/dnsd.sh start "$t/dns" "$t/zone") || exit 1
-dns="--dns 127.0.0.1:$port --dns-timeout 300 --dns-tries 2"
+dns_start "$t/zone"
 now=2026-11-22T09:00:00Z
 db=$t/lg.db
 L="--db $db --now $now"
@@ -50,52 +39,28 @@ for n in a1 a2 a3; do
 	"$lg" $L verify $dns $C --no-progress --list $n -o "$t/$n.csv" "$t/nomail.csv" 2>/dev/null
 done
 
-key() { # key NAME SCOPES: a new key, its secret on stdout
-	"$lg" --db "$db" keys create --name "$1" --scope "$2" 2>/dev/null | tail -n 1
-}
-k_lists=$(key reader lists)
-k_verify=$(key ci verify)
-k_admin=$(key root admin)
-[ -n "$k_lists" ] && [ -n "$k_verify" ] && [ -n "$k_admin" ] ||
-	{ echo "serve_lists.sh: keys create made no key"; exit 1; }
+key_make k_lists reader lists
+key_make k_verify ci verify
+key_make k_admin root admin
 # The twin: the same database, for an export compared with the command's
 # (an export for a sequence records what it sent, so each gets its own).
 sqlite3 -batch "$db" ".backup '$t/twin.db'"
 
-# start NAME ARGS...: a server on a free port; its PID in $pid, its
-# address in $addr, its log in $t/NAME.err
+# start NAME ARGS...: a server with $C on a free port (serve_start)
 start() {
 	sname=$1; shift
-	"$lg" --db "$db" --now "$now" serve --listen 127.0.0.1:0 $C $dns "$@" \
-		>"$t/$sname.out" 2>"$t/$sname.err" &
-	pid=$!
-	addr=
-	i=0
-	while [ $i -lt 100 ] && [ -z "$addr" ]; do
-		addr=$(sed -n 's/^leadgate: serve: listening on \(127\.0\.0\.1:[0-9]*\).*/\1/p' "$t/$sname.err")
-		[ -n "$addr" ] || { kill -0 $pid 2>/dev/null || break; sleep 0.1; }
-		i=$((i + 1))
-	done
-	[ -n "$addr" ] || { echo "serve_lists.sh: the server did not start:"; cat "$t/$sname.err"; exit 1; }
+	# shellcheck disable=SC2086 # $C is words
+	serve_start "$sname" "" $C "$@"
 }
 stop() { # stop PID: SIGTERM, and it exits 0 (under the sanitizers: nothing leaked)
-	kill "$1" 2>/dev/null
-	wait "$1" 2>/dev/null
+	serve_stop "$1"
 	eq "the server ($sname) exits 0 on SIGTERM" "$?" 0
 	srv=
 }
 
-# req NAME WANT_STATUS CURL_ARGS...: the status is WANT; body in $t/body,
-# headers in $t/head
-req() {
-	name=$1 want=$2; shift 2
-	got=$(curl -s -o "$t/body" -D "$t/head" -w '%{http_code}' "$@")
-	if [ "$got" = "$want" ]; then ok "$name ($got)"; else
-		notok "$name: status $got, want $want"
-		head -c 300 "$t/body" | sed 's/^/#   /'
-	fi
-}
-errcode() { # errcode CODE: $t/body is an error with that code
+# errcode CODE: $t/body is an error with that code (lib.sh's wants the
+# code and message alone; a blocked list's error holds the gate's reasons)
+errcode() {
 	got=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["error"]["code"])' \
 		"$t/body" 2>&1)
 	eq "error body $1" "$got" "$1"
@@ -105,8 +70,6 @@ samejson() {
 	if python3 -c 'import json, sys; sys.exit(json.load(open(sys.argv[1])) != json.load(open(sys.argv[2])))' "$2" "$3"; then
 		ok "$1"; else notok "$1"; diff "$2" "$3" | head -n 5 | sed 's/^/#   /'; fi
 }
-hdr() { grep -i "^$1:" "$t/head" | head -n 1 | cut -d: -f2- | sed 's/^ //' | tr -d '\r'; }
-auth() { echo "Authorization: Bearer $1"; }
 
 start main
 srv=$pid url=http://$addr

@@ -11,49 +11,41 @@
 # "N passed, N failed" last; skipped (exit 0) only when chromium is not
 # installed.
 set -u
-lg=${1:-build/leadgate}
-case $lg in /*) ;; *) lg=$(pwd)/$lg ;; esac
-art=$(dirname "$lg")/test-artifacts
+. tests/lib.sh
 
 chromium=$(command -v chromium || command -v chromium-browser || true)
 [ -n "$chromium" ] || { echo "serve_page.sh: skipped: chromium not installed (make deps)"; exit 0; }
-for tool in curl python3; do
-	command -v $tool >/dev/null 2>&1 || { echo "serve_page.sh: $tool is not installed (make deps)"; exit 1; }
-done
+need curl python3
 
-t=$(mktemp -d /tmp/lg-page.XXXXXX)
+suite_init lg-page "$@"
+art=$(dirname "$lg")/test-artifacts
 srv=
-stop_all() {
-	[ -n "$srv" ] && kill "$srv" 2>/dev/null
-	sh tests/dnsd.sh stop "$t/dns"
-	rm -rf "$t"
-}
-trap stop_all EXIT
-. tests/lib.sh
-
-port=$(sh tests/dnsd.sh start "$t/dns" samples/samples.zone) || exit 1
-dns="--dns 127.0.0.1:$port --dns-timeout 300 --dns-tries 2"
+trap 'serve_cleanup $srv' EXIT
+dns_start samples/samples.zone
 now=2026-11-22T09:00:00Z
 db=$t/lg.db
 
-key=$("$lg" --db "$db" keys create --name page --scope lists,jobs 2>/dev/null | tail -n 1)
-[ -n "$key" ] || { echo "serve_page.sh: keys create made no key"; exit 1; }
+key_make key page lists,jobs
 
-# start NAME [SERVE_ARGS...]: a server on a free port, its PID in $srv,
-# its address in $url, its log in $t/NAME.err
+# page WHAT ARGS...: tests/page.py ARGS in the browser; its checks are
+# counted with the suite's
+page() {
+	what=$1; shift
+	timeout 300 python3 tests/page.py "$chromium" "$@" >"$t/page.tap" 2>"$t/page.err"
+	rc=$?
+	cat "$t/page.tap"
+	[ $rc -eq 0 ] || { notok "$what exited $rc"; sed 's/^/#   /' "$t/page.err" | tail -n 5; }
+	pass=$((pass + $(grep -c '^ok - ' "$t/page.tap")))
+	fail=$((fail + $(grep -c '^not ok - ' "$t/page.tap")))
+}
+
+# start NAME [SERVE_ARGS...]: a server on a free port (serve_start), its
+# PID in $srv
 start() {
 	name=$1
 	shift
-	"$lg" --db "$db" --now "$now" serve --listen 127.0.0.1:0 $dns "$@" >"$t/$name.out" 2>"$t/$name.err" &
-	srv=$!
-	url=
-	i=0
-	while [ $i -lt 100 ] && [ -z "$url" ]; do
-		url=$(sed -n 's/^leadgate: serve: listening on \(127\.0\.0\.1:[0-9]*\).*/http:\/\/\1/p' "$t/$name.err")
-		[ -n "$url" ] || { kill -0 $srv 2>/dev/null || break; sleep 0.1; }
-		i=$((i + 1))
-	done
-	[ -n "$url" ] || { echo "serve_page.sh: the server did not start:"; cat "$t/$name.err"; exit 1; }
+	serve_start "$name" "" "$@"
+	srv=$pid
 }
 start serve
 
@@ -66,7 +58,6 @@ get() {
 	got=$(curl -s -o "$t/body" -D "$t/head" -w '%{http_code}' "$@" "$url$path")
 	eq "$name: status" "$got" "$want"
 }
-hdr() { grep -i "^$1:" "$t/head" | head -n 1 | cut -d: -f2- | sed 's/^ *//' | tr -d '\r'; }
 csp="default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 for f in /:text/html:serve/page/index.html /assets/app.js:text/javascript:serve/page/app.js \
 	/assets/app.css:text/css:serve/page/app.css; do
@@ -108,13 +99,7 @@ case $args in "") ;; *) args="$args --bad-key lg_aaaaaaaaaa_bbbbbbbbbbbbbbbbbbbb
 mkdir -p "$art"
 rm -f "$art/page.png"
 # shellcheck disable=SC2086 # args are words
-timeout 300 python3 tests/page.py "$chromium" "$t/browser" "$url" "$key" $args \
-	--shot "$art/page.png" --out "$t/shown.json" >"$t/page.tap" 2>"$t/page.err"
-rc=$?
-cat "$t/page.tap"
-[ $rc -eq 0 ] || { notok "page.py exited $rc"; sed 's/^/#   /' "$t/page.err" | tail -n 5; }
-pass=$((pass + $(grep -c '^ok - ' "$t/page.tap")))
-fail=$((fail + $(grep -c '^not ok - ' "$t/page.tap")))
+page page.py "$t/browser" "$url" "$key" $args --shot "$art/page.png" --out "$t/shown.json"
 if [ -s "$art/page.png" ]; then ok "the screenshot is kept in $art/page.png"; else
 	notok "no screenshot"; fi
 
@@ -181,8 +166,7 @@ PY
 	;;
 esac
 
-kill "$srv"
-wait "$srv"
+serve_stop "$srv"
 eq "the server stops on SIGTERM: exit 0" "$?" 0
 srv=
 
@@ -215,13 +199,7 @@ sys.exit(0 if len(jobs) == 102 and all(j["status"] not in ("queued", "running") 
 done
 "$lg" --db "$db" --now "$now" lists --format json >"$t/cli-lists.json" 2>"$t/cli.err"
 eq "the store holds 102 lists" "$(python3 -c 'import json, sys; print(len(json.load(open(sys.argv[1]))))' "$t/cli-lists.json")" 102
-timeout 300 python3 tests/page.py "$chromium" "$t/browser2" "$url" "$key" --all \
-	--shot "$art/page-all.png" --out "$t/shown-all.json" >"$t/page.tap" 2>"$t/page.err"
-rc=$?
-cat "$t/page.tap"
-[ $rc -eq 0 ] || { notok "page.py --all exited $rc"; sed 's/^/#   /' "$t/page.err" | tail -n 5; }
-pass=$((pass + $(grep -c '^ok - ' "$t/page.tap")))
-fail=$((fail + $(grep -c '^not ok - ' "$t/page.tap")))
+page "page.py --all" "$t/browser2" "$url" "$key" --all --shot "$art/page-all.png" --out "$t/shown-all.json"
 shown() { python3 -c 'import json, sys; print(json.load(open(sys.argv[1])).get(sys.argv[2]))' "$t/shown-all.json" "$1"; }
 eq "the page shows one page of lists first" "$(shown lists_first)" 100
 eq "... and one page of jobs" "$(shown jobs_first)" 50
@@ -232,8 +210,7 @@ eq "... and every job, newest first, as the API lists them" \
 	"$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["jobs_all"])' "$t/shown-all.json")" \
 	"$(python3 -c 'import json, sys; print([str(j["id"]) for j in json.load(open(sys.argv[1]))["jobs"]])' "$t/jobs.json")"
 
-kill "$srv"
-wait "$srv"
+serve_stop "$srv"
 eq "the second server stops on SIGTERM: exit 0" "$?" 0
 srv=
 echo "$pass passed, $fail failed"

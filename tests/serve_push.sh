@@ -9,27 +9,15 @@
 # loopback (tests/dnsd.sh) and the servers are stopped by PID.  Prints
 # "N passed, N failed" last.
 set -u
-lg=${1:-build/leadgate}
-case $lg in /*) ;; *) lg=$(pwd)/$lg ;; esac
-t=$(mktemp -d /tmp/lg-push.XXXXXX)
-srv= srv2=
-stop_all() {
-	for p in $srv $srv2; do kill "$p" 2>/dev/null; done
-	sh tests/dnsd.sh stop "$t/dns"
-	rm -rf "$t"
-}
-trap stop_all EXIT
 . tests/lib.sh
+suite_init lg-push "$@"
+srv= srv2=
+trap 'serve_cleanup $srv $srv2' EXIT
+need curl python3 sqlite3
 
-for tool in curl python3 sqlite3; do
-	command -v $tool >/dev/null 2>&1 || { echo "serve_push.sh: $tool is not installed (make deps)"; exit 1; }
-done
-
-printf '$TTL 3600\n. SOA ns.fixture. hostmaster.fixture. 1 3600 600 86400 300\n. NS ns.fixture.\nns.fixture. A 127.0.0.1\n' >"$t/zone"
-echo "acme-soft.com. 3600 MX 10 mx.acme-soft.com." >>"$t/zone"
+dns_zone "$t/zone" "acme-soft.com. 3600 MX 10 mx.acme-soft.com."
 : >"$t/zone.conf"
-port=$(sh tests/dnsd.sh start "$t/dns" "$t/zone") || exit 1
-dns="--dns 127.0.0.1:$port --dns-timeout 300 --dns-tries 2"
+dns_start "$t/zone"
 # The SendGrid vector is signed at 1765000000 (2025-12-06T05:46:40Z):
 # the servers' clock is a few minutes later, within the window.
 now=2025-12-06T05:50:00Z
@@ -40,31 +28,13 @@ v=tests/vectors/esp
 d=tests/data/bounces
 mg_key=key-test-4f1c9a7e2b6d8053
 
-key() { # key NAME SCOPES: a new key, its secret on stdout
-	"$lg" --db "$db" keys create --name "$1" --scope "$2" 2>/dev/null | tail -n 1
-}
-k_bounces=$(key esp-proxy bounces)
-k_events=$(key tracker events)
-k_verify=$(key ci verify)
-k_admin=$(key root admin)
-k_leads=$(key sales leads)
-[ -n "$k_leads" ] && [ -n "$k_bounces" ] && [ -n "$k_events" ] && [ -n "$k_verify" ] && [ -n "$k_admin" ] ||
-	{ echo "serve_push.sh: keys create made no key"; exit 1; }
+key_make k_bounces esp-proxy bounces
+key_make k_events tracker events
+key_make k_verify ci verify
+key_make k_admin root admin
+key_make k_leads sales leads
 
-# start NAME CONFIG: a server on a free port; PID in $pid, address in $url
-start() {
-	"$lg" --db "$db" --now "$now" serve --listen 127.0.0.1:0 --config "$2" $dns \
-		>"$t/$1.out" 2>"$t/$1.err" &
-	pid=$!
-	url=
-	i=0
-	while [ $i -lt 100 ] && [ -z "$url" ]; do
-		url=$(sed -n 's/^leadgate: serve: listening on \(127\.0\.0\.1:[0-9]*\).*/http:\/\/\1/p' "$t/$1.err" 2>/dev/null)
-		[ -n "$url" ] || { kill -0 $pid 2>/dev/null || break; sleep 0.1; }
-		i=$((i + 1))
-	done
-	[ -n "$url" ] || { echo "serve_push.sh: the server did not start:"; cat "$t/$1.err"; exit 1; }
-}
+start() { serve_start "$@"; } # start NAME CONFIG: PID in $pid, address in $url
 cat >"$t/esp.conf" <<EOF
 [serve]
 rate = 1000
@@ -79,29 +49,11 @@ postmark.user = pm
 postmark.password = pm-s3cret
 EOF
 start esp "$t/esp.conf"
-srv=$pid
+srv=$pid esp_url=$url
 printf '[serve]\nrate = 1000\nburst = 1000\n' >"$t/bare.conf"
 start bare "$t/bare.conf"
-srv2=$pid bare=$url
-url=$(sed -n 's/^leadgate: serve: listening on \(127\.0\.0\.1:[0-9]*\).*/http:\/\/\1/p' "$t/esp.err")
+srv2=$pid bare=$url url=$esp_url
 
-req() { # req NAME WANT_STATUS CURL_ARGS...: body in $t/body
-	name=$1 want=$2; shift 2
-	got=$(curl -s -o "$t/body" -w '%{http_code}' "$@")
-	if [ "$got" = "$want" ]; then ok "$name ($got)"; else
-		notok "$name: status $got, want $want"
-		head -c 300 "$t/body" | sed 's/^/#   /'
-	fi
-}
-errcode() { # errcode CODE: $t/body is {"error": {"code": CODE, "message": ...}}
-	got=$(python3 -c '
-import json, sys
-e = json.load(open(sys.argv[1]))["error"]
-assert set(e) == {"code", "message"} and e["message"]
-print(e["code"])' "$t/body" 2>&1)
-	eq "error body $1" "$got" "$1"
-}
-auth() { echo "Authorization: Bearer $1"; }
 json_post() { echo "Content-Type: application/json"; }
 # same_counts NAME FILE: $t/body holds the counts `bounces import
 # --format json` printed for FILE into the twin (all but "file")
