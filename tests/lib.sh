@@ -133,3 +133,39 @@ assert set(e) == {"code", "message"} and isinstance(e["message"], str) and e["me
 print(e["code"])' "$t/body" 2>&1)
 	eq "error body $1" "$got" "$1"
 }
+
+# ---- waiting for a state, and the database's write lock held -------------
+
+# await NAME COMMAND...: poll COMMAND (at most 300 times, 0.1 s apart)
+# until it succeeds; the check is that it does
+await() {
+	aname=$1; shift
+	i=0
+	while ! "$@"; do
+		i=$((i + 1))
+		[ $i -lt 300 ] || { notok "$aname: never"; return 1; }
+		sleep 0.1
+	done
+	ok "$aname"
+}
+# hold_lock: another process takes $db's write lock (BEGIN
+# IMMEDIATE) and keeps it until release_lock (50 s at most); sets holder
+hold_lock() {
+	rm -f "$t/locked" "$t/release"
+	python3 - "$db" "$t" <<'PY' &
+import os, sqlite3, sys, time
+con = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)
+con.execute("BEGIN IMMEDIATE")
+open(os.path.join(sys.argv[2], "locked"), "w").close()
+end = time.monotonic() + 50
+while not os.path.exists(os.path.join(sys.argv[2], "release")) and time.monotonic() < end:
+    time.sleep(0.02)
+con.execute("ROLLBACK")
+PY
+	holder=$!
+	await "another process holds the write lock" test -e "$t/locked"
+}
+release_lock() {
+	: >"$t/release"
+	wait "$holder"
+}

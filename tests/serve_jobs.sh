@@ -325,30 +325,8 @@ job_field() { # job_field ID KEY: KEY of GET /v1/jobs/ID (5 s at most)
 	curl -s -m 5 -H "$(auth "$k_jobs")" "$url/v1/jobs/$1" |
 		python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$2" 2>/dev/null
 }
-await() { # await NAME CMD...: until CMD succeeds (30 s at most)
-	aname=$1; shift
-	i=0
-	while ! "$@"; do
-		i=$((i + 1))
-		[ $i -lt 300 ] || { notok "$aname: never"; return 1; }
-		sleep 0.1
-	done
-	ok "$aname"
-}
 await "the job has read both rows (its version begun)" eval '[ "$(job_field "$fin" rows_read)" = 2 ]'
-rm -f "$t/locked" "$t/release"
-python3 - "$db" "$t" <<'PY' &
-import os, sqlite3, sys, time
-con = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)
-con.execute("BEGIN IMMEDIATE")
-open(os.path.join(sys.argv[2], "locked"), "w").close()
-end = time.monotonic() + 50
-while not os.path.exists(os.path.join(sys.argv[2], "release")) and time.monotonic() < end:
-    time.sleep(0.02)
-con.execute("ROLLBACK")
-PY
-holder=$!
-await "another process holds the write lock" test -e "$t/locked"
+hold_lock
 # the slow row's lookup ends (2 s): every row out, the finish waits for the lock
 await "every row out while the finish waits" eval '[ "$(job_field "$fin" rows_done)" = 2 ]'
 eq "still running" "$(job_field "$fin" status)" running
@@ -356,8 +334,7 @@ req "healthz while a job finishes" 200 -m 5 "$url/healthz"
 req "verify while a job finishes" 200 -m 5 -H "$(auth "$k_verify")" -d '{"email":"a@contoso.com"}' "$url/v1/verify"
 req "DELETE a finishing job" 409 -m 5 -H "$(auth "$k_jobs")" -X DELETE "$url/v1/jobs/$fin"
 errcode conflict
-: >"$t/release"
-wait "$holder"
+release_lock
 eq "the finishing job ends done" "$(wait_done "$fin")" done
 eq "one version of list finishing" "$(sqlite3 "$db" "SELECT count(*) FROM runs r JOIN lists l ON r.list_id = l.id WHERE l.name = 'finishing' AND r.finished_at IS NOT NULL" 2>&1)" 1
 stop
