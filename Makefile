@@ -36,7 +36,7 @@ JOBS_SRC   := jobs/list.c jobs/lists.c jobs/profile.c jobs/dnscache.c jobs/verdi
               jobs/keys.c
 # serve/: the HTTP API; only it includes <microhttpd.h>
 SERVE_SRC  := serve/rate.c serve/route.c serve/server.c serve/ops.c serve/verify.c serve/esp.c serve/lists.c serve/metrics.c \
-              serve/push.c serve/contacts.c serve/jobs.c serve/page.c
+              serve/push.c serve/contacts.c serve/jobs.c serve/page.c serve/work.c
 LIB_SRC := common/status.c common/alloc.c common/buf.c common/map.c common/time.c common/file.c \
            common/regex.c \
            $(DECAY_SRC) conf/conf.c conf/scoring.c \

@@ -12,7 +12,12 @@
  * client takes the bytes, and waits on the loop (serve_stream_wait_fd)
  * when the pipe is empty.  The pipe's buffer is all that is held in
  * memory: the job waits while the client does not read.  (For a sequence
- * it goes through a spool file first: see xp_run.)
+ * it goes through a spool file first: see xp_run.)  Opening the job
+ * weighs the list for the gate, as long as the gate route's read: that
+ * runs on a worker first (xp_open), and the thread of the writing starts
+ * only then.  The writing does not take a worker: it lasts as long as
+ * the client takes to read, and a few slow clients would hold every
+ * worker.
  */
 #include "serve_int.h"
 #include "jobs/jobs.h"
@@ -73,17 +78,87 @@ static void store_failed(struct serve_req *r, enum lg_status st, const struct lg
 		serve_error(r, 500, "internal", "the store: %s", err->msg);
 }
 
-/* The lists job on the server's database, read-only. */
-static enum lg_status lists_open(struct serve_req *r, struct job_lists **j, const char *after,
-				 bool include_risky, struct lg_err *err)
+/*
+ * What a lists route asks, and what its worker found.  Weighing a list
+ * reads every member of its version, seconds for a million: the read
+ * runs on a worker (serve_req_work) with a connection of its own, and
+ * the handler, called again once it is over, answers.
+ */
+struct lread {
+	bool started;
+	bool one;  /* a list (name), or a page of them */
+	bool gate; /* one: its gate alone */
+	char name[LIST_NAME_MAX + 1];
+	char *after; /* the page's start; NULL: the first; owned */
+	long limit;
+	bool risky;
+	const struct conf *conf; /* the server's, read-only */
+	const char *db;          /* borrowed from the server's store */
+	int64_t now;
+	/* What the worker found: */
+	json_t *out; /* owned until answered */
+	char last[LIST_NAME_MAX + 1];
+	enum lg_status st;
+	struct lg_err err;
+};
+
+static void lread_free(void *p)
+{
+	struct lread *x = p;
+	json_decref(x->out);
+	free(x->after);
+}
+
+/* On a worker: the lists job on the server's database, read-only, and
+ * the views the command prints. */
+static void lread_run(struct serve_worker *wk, void *arg)
+{
+	struct lread *x = arg;
+	struct job_lists *j = NULL;
+	const struct job_list *l;
+	struct job_lists_opts o = {.conf = x->conf,
+				   .db = x->db,
+				   .after = x->after,
+				   .include_risky = x->risky,
+				   .now = x->now};
+	(void)wk;
+	x->st = job_lists_open(&j, &o, &x->err);
+	if (x->one) {
+		if (x->st == LG_OK)
+			x->st = job_list_show(j, x->name, &l, &x->err);
+		if (x->st == LG_OK && x->gate) {
+			json_t *v = view_list(x->conf, &l->info, &l->eval, NULL);
+			x->out = json_incref(json_object_get(v, "gate"));
+			json_decref(v);
+		} else if (x->st == LG_OK) {
+			x->out = view_list(x->conf, &l->info, &l->eval,
+					   view_windows(l->windows, l->nwindows));
+		}
+	} else {
+		x->out = json_array();
+		while (x->st == LG_OK && (long)json_array_size(x->out) < x->limit &&
+		       (x->st = job_lists_next(j, &l, &x->err)) == LG_OK && l) {
+			json_array_append_new(x->out,
+					      view_list(x->conf, &l->info, &l->eval,
+							view_windows(l->windows, l->nwindows)));
+			snprintf(x->last, sizeof(x->last), "%s", l->info.name);
+		}
+		if (x->st == LG_ENOINPUT) /* no database is no list, but not a 404 */
+			x->st = LG_EIO;
+	}
+	job_lists_close(j);
+}
+
+/* A new lread for r, its worker's inputs filled but the route's own. */
+static struct lread *lread_of(struct serve_req *r)
 {
 	struct serve *s = serve_req_server(r);
-	struct job_lists_opts o = {.conf = serve_options(s)->conf,
-				   .db = store_path(serve_store(s)),
-				   .after = after,
-				   .include_risky = include_risky,
-				   .now = serve_req_now(r)};
-	return job_lists_open(j, &o, err);
+	struct lread *x = serve_req_state(r, sizeof(*x), lread_free);
+	x->conf = serve_options(s)->conf;
+	x->db = store_path(serve_store(s));
+	x->now = serve_req_now(r);
+	x->limit = LISTS_LIMIT_DEFAULT;
+	return x;
 }
 
 /* GET /v1/lists[?after=NAME&limit=N&include_risky=1]: the array `lists
@@ -92,101 +167,91 @@ static enum lg_status lists_open(struct serve_req *r, struct job_lists **j, cons
  * Link header (rel="next"). */
 void serve_lists_get(struct serve_req *r)
 {
-	const struct conf *c = serve_options(serve_req_server(r))->conf;
-	const char *after = serve_req_arg(r, "after"), *lim = serve_req_arg(r, "limit");
-	long limit = LISTS_LIMIT_DEFAULT;
-	bool risky;
-	if (lim && !lg_parse_long(lim, 1, LISTS_LIMIT_MAX, &limit)) {
-		serve_error(r, 400, "bad_request", "limit wants a number from 1 to %d",
-			    LISTS_LIMIT_MAX);
+	struct lread *x = serve_req_state(r, sizeof(*x), lread_free);
+	if (!x->started) {
+		const char *after = serve_req_arg(r, "after"), *lim = serve_req_arg(r, "limit");
+		x = lread_of(r);
+		x->started = true;
+		if (lim && !lg_parse_long(lim, 1, LISTS_LIMIT_MAX, &x->limit)) {
+			serve_error(r, 400, "bad_request", "limit wants a number from 1 to %d",
+				    LISTS_LIMIT_MAX);
+			return;
+		}
+		if (!flag_arg(r, "include_risky", &x->risky))
+			return;
+		if (after && *after)
+			x->after = lg_xstrdup(after);
+		serve_req_work(r, lread_run, x);
 		return;
 	}
-	if (!flag_arg(r, "include_risky", &risky))
-		return;
-	struct job_lists *j = NULL;
-	struct lg_err err = {0};
-	const struct job_list *l;
-	json_t *a = json_array();
-	char last[LIST_NAME_MAX + 1] = "";
-	enum lg_status st = lists_open(r, &j, after && *after ? after : NULL, risky, &err);
-	while (st == LG_OK && (long)json_array_size(a) < limit &&
-	       (st = job_lists_next(j, &l, &err)) == LG_OK && l) {
-		json_array_append_new(a, view_list(c, &l->info, &l->eval,
-						   view_windows(l->windows, l->nwindows)));
-		snprintf(last, sizeof(last), "%s", l->info.name);
-	}
-	job_lists_close(j);
-	if (st != LG_OK) {
-		json_decref(a);
-		store_failed(r, st == LG_ENOINPUT ? LG_EIO : st, &err);
+	if (x->st != LG_OK) {
+		store_failed(r, x->st, &x->err);
 		return;
 	}
-	if ((long)json_array_size(a) == limit) {
+	if ((long)json_array_size(x->out) == x->limit) {
 		struct lg_buf link = LG_BUF_INIT;
 		lg_buf_adds(&link, "</v1/lists?after=");
-		for (const unsigned char *p = (const unsigned char *)last; *p; p++) {
+		for (const unsigned char *p = (const unsigned char *)x->last; *p; p++) {
 			if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
 			    (*p >= '0' && *p <= '9') || strchr("-._~", *p))
 				lg_buf_addc(&link, (char)*p);
 			else
 				lg_buf_addf(&link, "%%%02X", *p);
 		}
-		lg_buf_addf(&link, "&limit=%ld%s>; rel=\"next\"", limit,
-			    risky ? "&include_risky=1" : "");
+		lg_buf_addf(&link, "&limit=%ld%s>; rel=\"next\"", x->limit,
+			    x->risky ? "&include_risky=1" : "");
 		serve_req_header(r, "Link", link.data);
 		lg_buf_release(&link);
 	}
-	serve_json(r, 200, a);
+	json_t *out = x->out;
+	x->out = NULL;
+	serve_json(r, 200, out);
 }
 
-/* The list of the path, weighed: *out borrowed from *j (close it). */
-static bool list_weighed(struct serve_req *r, struct job_lists **j, const struct job_list **out)
+/* GET /v1/lists/{name}, or its gate: the list of the path weighed on a
+ * worker, then answered. */
+static void list_weighed(struct serve_req *r, bool gate)
 {
-	char name[LIST_NAME_MAX + 1];
-	bool risky;
-	struct lg_err err = {0};
-	if (!list_name(r, name, sizeof(name)) || !flag_arg(r, "include_risky", &risky))
-		return false;
-	enum lg_status st = lists_open(r, j, NULL, risky, &err);
-	if (st == LG_OK)
-		st = job_list_show(*j, name, out, &err);
-	if (st != LG_OK) {
-		store_failed(r, st, &err);
-		return false;
+	struct lread *x = serve_req_state(r, sizeof(*x), lread_free);
+	if (!x->started) {
+		x = lread_of(r);
+		x->started = true;
+		x->one = true;
+		x->gate = gate;
+		if (list_name(r, x->name, sizeof(x->name)) &&
+		    flag_arg(r, "include_risky", &x->risky))
+			serve_req_work(r, lread_run, x);
+		return;
 	}
-	return true;
+	if (x->st != LG_OK) {
+		store_failed(r, x->st, &x->err);
+		return;
+	}
+	json_t *out = x->out;
+	x->out = NULL;
+	serve_json(r, 200, out);
 }
 
 /* GET /v1/lists/{name}: what `lists show NAME --format json` prints. */
 void serve_list_get(struct serve_req *r)
 {
-	const struct conf *c = serve_options(serve_req_server(r))->conf;
-	struct job_lists *j = NULL;
-	const struct job_list *l;
-	if (list_weighed(r, &j, &l))
-		serve_json(r, 200,
-			   view_list(c, &l->info, &l->eval, view_windows(l->windows, l->nwindows)));
-	job_lists_close(j);
+	list_weighed(r, false);
 }
 
 /* GET /v1/lists/{name}/gate: what `gate NAME --format json` prints. */
 void serve_list_gate(struct serve_req *r)
 {
-	const struct conf *c = serve_options(serve_req_server(r))->conf;
-	struct job_lists *j = NULL;
-	const struct job_list *l;
-	if (list_weighed(r, &j, &l)) {
-		json_t *o = view_list(c, &l->info, &l->eval, NULL);
-		serve_json(r, 200, json_incref(json_object_get(o, "gate")));
-		json_decref(o);
-	}
-	job_lists_close(j);
+	list_weighed(r, true);
 }
 
 /* ---- the export ---- */
 
 struct xp {
 	struct serve_req *r;
+	bool started;             /* the job's opening is on a worker, or over */
+	struct job_export_opts o; /* the opening's */
+	enum lg_status open_st;   /* and what it found */
+	struct lg_err open_err;
 	struct job_export *job;
 	char name[LIST_NAME_MAX + 1];
 	int rfd, wfd; /* the pipe: ours to read, the job's to write */
@@ -303,6 +368,14 @@ static void blocked(struct serve_req *r, struct xp *x)
 	serve_json(r, 409, body);
 }
 
+/* On a worker: the job opened, the list weighed for a sequence. */
+static void xp_open(struct serve_worker *wk, void *arg)
+{
+	struct xp *x = arg;
+	(void)wk;
+	x->open_st = job_export_open(&x->job, &x->o, &x->open_err);
+}
+
 /* GET /v1/lists/{name}/export[?for_sequence=1&include_risky=1&format=csv|jsonl]:
  * the bytes `leadgate export NAME [--for-sequence] -f FORMAT` writes; for
  * a sequence, recorded as sent as export records it. */
@@ -313,43 +386,47 @@ void serve_list_export(struct serve_req *r)
 	bool seq, risky;
 	const char *fmt = serve_req_arg(r, "format");
 	enum io_format format = IO_FORMAT_CSV;
-	struct lg_err err = {0};
 
-	x->r = r;
-	x->rfd = x->wfd = -1;
-	if (!list_name(r, x->name, sizeof(x->name)) || !flag_arg(r, "for_sequence", &seq) ||
-	    !flag_arg(r, "include_risky", &risky))
-		return;
-	if (fmt && !strcmp(fmt, "jsonl")) {
-		format = IO_FORMAT_JSONL;
-	} else if (fmt && strcmp(fmt, "csv")) {
-		serve_error(r, 400, "bad_request", "format wants csv or jsonl");
+	if (!x->started) {
+		x->r = r;
+		x->rfd = x->wfd = -1;
+		x->started = true;
+		if (!list_name(r, x->name, sizeof(x->name)) || !flag_arg(r, "for_sequence", &seq) ||
+		    !flag_arg(r, "include_risky", &risky))
+			return;
+		if (fmt && !strcmp(fmt, "jsonl")) {
+			format = IO_FORMAT_JSONL;
+		} else if (fmt && strcmp(fmt, "csv")) {
+			serve_error(r, 400, "bad_request", "format wants csv or jsonl");
+			return;
+		}
+		if (risky && !seq) {
+			serve_error(r, 400, "bad_request", "include_risky goes with for_sequence");
+			return;
+		}
+		x->seq = seq;
+		x->o = (struct job_export_opts){
+			.conf = serve_options(s)->conf,
+			.db = store_path(serve_store(s)),
+			.list = x->name,
+			.for_sequence = seq,
+			.include_risky = risky,
+			.format = format,
+			.target = "GET /v1/lists/{name}/export",
+			.now = serve_req_now(r),
+		};
+		serve_req_work(r, xp_open, x);
 		return;
 	}
-	if (risky && !seq) {
-		serve_error(r, 400, "bad_request", "include_risky goes with for_sequence");
-		return;
-	}
-	struct job_export_opts o = {
-		.conf = serve_options(s)->conf,
-		.db = store_path(serve_store(s)),
-		.list = x->name,
-		.for_sequence = seq,
-		.include_risky = risky,
-		.format = format,
-		.target = "GET /v1/lists/{name}/export",
-		.now = serve_req_now(r),
-	};
-	enum lg_status st = job_export_open(&x->job, &o, &err);
-	if (st != LG_OK) {
-		store_failed(r, st, &err);
+	if (x->open_st != LG_OK) {
+		store_failed(r, x->open_st, &x->open_err);
 		return;
 	}
 	if (job_export_report(x->job)->blocked) {
 		blocked(r, x);
 		return;
 	}
-	const char *type = format == IO_FORMAT_JSONL ? "application/x-ndjson" : "text/csv";
+	const char *type = x->o.format == IO_FORMAT_JSONL ? "application/x-ndjson" : "text/csv";
 	if (serve_req_head(r)) { /* the headers alone: nothing written, nothing recorded */
 		serve_body(r, 200, type, "", 0);
 		return;
@@ -359,7 +436,6 @@ void serve_list_export(struct serve_req *r)
 		serve_error(r, 503, "unavailable", "no pipe for the export: %s", strerror(errno));
 		return;
 	}
-	x->seq = seq;
 	x->rfd = fds[0];
 	x->wfd = fds[1];
 	fcntl(x->rfd, F_SETFL, fcntl(x->rfd, F_GETFL) | O_NONBLOCK);

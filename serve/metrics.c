@@ -2,7 +2,7 @@
  * metrics.c - GET /metrics: the service's counters in the Prometheus text
  * format 0.0.4 (requests by route and status, their durations, verdicts
  * by status, DNS lookups by outcome, store busy waits, jobs by state, the
- * process' start).  Labels are the route's pattern, a status, an outcome
+ * process' start, the worker threads' tasks).  Labels are the route's pattern, a status, an outcome
  * or a state: never a path as sent, an address, a key or a job's id, so
  * the number of series stays bounded.
  */
@@ -180,6 +180,14 @@ void serve_metrics_text(struct serve *s, struct lg_buf *out)
 	struct dns_stats ds;
 	serve_dns_counted(s, &ds);
 	serve_metrics_format(serve_metrics(s), &ds, store_busy_waits(), out);
+	size_t running = 0, queued = 0;
+	if (serve_work_of(s))
+		serve_work_counts(serve_work_of(s), &running, &queued);
+	head(out, "leadgate_work_running", "gauge",
+	     "Tasks on the worker threads now: lists weighed, bodies imported, DNS answers kept.");
+	lg_buf_addf(out, "leadgate_work_running %zu\n", running);
+	head(out, "leadgate_work_queued", "gauge", "Tasks waiting for a worker thread.");
+	lg_buf_addf(out, "leadgate_work_queued %zu\n", queued);
 }
 
 void serve_metrics_get(struct serve_req *r)

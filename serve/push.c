@@ -13,6 +13,11 @@
  * provider credentials are not configured takes only the key.  The routes
  * are public in the table for that reason: the handler decides, before
  * anything is imported.
+ *
+ * The import itself (a body of up to SERVE_PUSH_BODY, in one
+ * transaction that may wait for the write lock) runs on a worker
+ * (serve_req_work), on its store connection and with its verify context;
+ * the handler is called again to answer once it is over.
  */
 #include "serve_int.h"
 #include "bounce/bounce.h"
@@ -214,14 +219,88 @@ static void sns_record(struct serve_req *r, enum esp_sns_type t, const char *url
 	serve_json(r, 200, view_sns_message(&m, false));
 }
 
+/* A body to import, and what its worker found. */
+struct push {
+	bool started;
+	enum esp_kind k;
+	bool events; /* POST /v1/events, else a bounce webhook of k */
+	char tok[ESP_MAILGUN_TOKEN_MAX];
+	const char *body; /* borrowed from the request */
+	size_t len;
+	const struct conf *conf;
+	int64_t now;
+	enum lg_status st;
+	struct lg_err err;
+	struct job_bounces_file bf;
+	struct job_events_file ef;
+};
+
+/* On a worker: the body imported as the command imports a file. */
+static void push_run(struct serve_worker *wk, void *arg)
+{
+	struct push *p = arg;
+	if (p->events) {
+		struct job_events_opts o = {.conf = p->conf,
+					    .now = p->now,
+					    .ctx = serve_worker_verify_ctx(wk)};
+		p->st = job_events_import_body(&o, serve_worker_store(wk), "POST /v1/events",
+					       p->body, p->len, &p->ef, &p->err);
+	} else {
+		struct job_bounces_opts o = {.conf = p->conf,
+					     .now = p->now,
+					     .ctx = serve_worker_verify_ctx(wk)};
+		p->st = job_bounces_import_body(&o, serve_worker_store(wk), esps[p->k].route,
+						p->body, p->len, (int)esps[p->k].format, &p->bf,
+						&p->err);
+	}
+}
+
+/* Hand p's body to a worker (the handler is called again then). */
+static void push_start(struct serve_req *r, struct push *p)
+{
+	struct serve *s = serve_req_server(r);
+	p->started = true;
+	p->body = serve_req_body(r, &p->len);
+	p->conf = serve_options(s)->conf;
+	p->now = serve_req_now(r);
+	serve_req_work(r, push_run, p);
+}
+
+/* The worker is done: false (answered) when the import failed. */
+static bool push_done(struct serve_req *r, const struct push *p, const char *route)
+{
+	if (p->st == LG_EDATA) {
+		serve_error(r, 400, "bad_request", "%s", p->err.msg);
+		return false;
+	}
+	if (p->st != LG_OK) {
+		fprintf(stderr, "leadgate: serve: %s: %s\n", route, p->err.msg);
+		serve_error(r, 503, "unavailable",
+			    "the store cannot take the events now; try again");
+		return false;
+	}
+	return true;
+}
+
 static void push_bounces(struct serve_req *r, enum esp_kind k)
 {
 	struct serve *s = serve_req_server(r);
-	char tok[ESP_MAILGUN_TOKEN_MAX];
+	struct push *p = serve_req_state(r, sizeof(*p), NULL);
 	size_t len;
 	const char *body = serve_req_body(r, &len);
 
-	if (!push_auth(r, k, tok, sizeof(tok)))
+	if (p->started) {
+		if (!push_done(r, p, esps[k].route))
+			return;
+		/* Kept once imported: a retry of a post that failed is no
+		 * replay.  (Two posts of one token at once both pass the check;
+		 * the import counts the second as a duplicate.) */
+		if (p->tok[0])
+			token_keep(serve_push_of(s), p->tok, p->now);
+		serve_json(r, 200, view_bounces_file(esps[k].route, &p->bf));
+		return;
+	}
+	if (!push_auth(r, k, p->tok, sizeof(p->tok)))
 		return;
 	if (k == ESP_SES) {
 		char url[SNS_URL_MAX];
@@ -232,29 +311,8 @@ static void push_bounces(struct serve_req *r, enum esp_kind k)
 			return;
 		}
 	}
-	struct job_bounces_opts o = {
-		.conf = serve_options(s)->conf,
-		.now = serve_req_now(r),
-		.ctx = serve_verify_ctx(s),
-	};
-	struct job_bounces_file f;
-	struct lg_err err = {{0}};
-	enum lg_status st = job_bounces_import_body(&o, serve_store(s), esps[k].route, body, len,
-						    (int)esps[k].format, &f, &err);
-	if (st == LG_EDATA) {
-		serve_error(r, 400, "bad_request", "%s", err.msg);
-		return;
-	}
-	if (st != LG_OK) {
-		fprintf(stderr, "leadgate: serve: %s: %s\n", esps[k].route, err.msg);
-		serve_error(r, 503, "unavailable",
-			    "the store cannot take the events now; try again");
-		return;
-	}
-	/* Kept once imported: a retry of a post that failed is no replay. */
-	if (tok[0])
-		token_keep(serve_push_of(s), tok, o.now);
-	serve_json(r, 200, view_bounces_file(esps[k].route, &f));
+	p->k = k;
+	push_start(r, p);
 }
 
 void serve_bounces_ses(struct serve_req *r)
@@ -291,27 +349,12 @@ void serve_ses_subscriptions(struct serve_req *r)
 
 void serve_events_post(struct serve_req *r)
 {
-	struct serve *s = serve_req_server(r);
-	size_t len;
-	const char *body = serve_req_body(r, &len);
-	struct job_events_opts o = {
-		.conf = serve_options(s)->conf,
-		.now = serve_req_now(r),
-		.ctx = serve_verify_ctx(s),
-	};
-	struct job_events_file f;
-	struct lg_err err = {{0}};
-	enum lg_status st = job_events_import_body(&o, serve_store(s), "POST /v1/events", body, len,
-						   &f, &err);
-	if (st == LG_EDATA) {
-		serve_error(r, 400, "bad_request", "%s", err.msg);
+	struct push *p = serve_req_state(r, sizeof(*p), NULL);
+	if (!p->started) {
+		p->events = true;
+		push_start(r, p);
 		return;
 	}
-	if (st != LG_OK) {
-		fprintf(stderr, "leadgate: serve: POST /v1/events: %s\n", err.msg);
-		serve_error(r, 503, "unavailable",
-			    "the store cannot take the events now; try again");
-		return;
-	}
-	serve_json(r, 200, view_events_file("POST /v1/events", &f));
+	if (push_done(r, p, "POST /v1/events"))
+		serve_json(r, 200, view_events_file("POST /v1/events", &p->ef));
 }

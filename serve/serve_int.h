@@ -241,6 +241,48 @@ void serve_job_list(struct serve_req *r);
 void serve_job_results(struct serve_req *r);
 void serve_job_delete(struct serve_req *r);
 
+/* ---- work.c: slow work on worker threads, handed back to the loop ---- */
+/* A worker's own: its connection to the server's database and its verify
+ * context, for the task it runs (borrowed for that). */
+struct serve_worker;
+struct store *serve_worker_store(struct serve_worker *wk);
+struct verify_ctx *serve_worker_verify_ctx(struct serve_worker *wk);
+/* A task's work, on a worker thread: it may use what wk has and what arg
+ * points to, and nothing of the loop's (no serve_req_*, no resolver, no
+ * server store). */
+typedef void serve_work_fn(struct serve_worker *wk, void *arg);
+/* A task is over, on the loop: ran is false when the server stopped
+ * before a worker took it. */
+typedef void serve_work_end_fn(void *arg, bool ran);
+#define WORK_QUEUE_MAX 64 /* tasks waiting for a worker; more are refused */
+struct serve_work;
+/* [serve] max_jobs workers; after the loop and the store are open. */
+enum lg_status serve_work_open(struct serve_work **out, struct serve *s, struct lg_err *err);
+/* Let the running tasks finish, end those waiting without running them
+ * (their ends called here). */
+void serve_work_close(struct serve_work *w);
+struct serve_work *serve_work_of(struct serve *s);
+/* Queue run(wk, run_arg), then end(end_arg, ran) on the loop; both
+ * borrowed until end.  False (nothing queued) when WORK_QUEUE_MAX wait
+ * already or the server stops. */
+bool serve_work_post(struct serve_work *w, serve_work_fn *run, void *run_arg,
+		     serve_work_end_fn *end, void *end_arg);
+/* Tasks on a worker now, and waiting for one (/metrics). */
+void serve_work_counts(struct serve_work *w, size_t *running, size_t *queued);
+/* Park the request while run(wk, arg) runs on a worker (arg: its state,
+ * say); its handler is called again on the loop once it has run.  False
+ * when the queue is full, the request answered 503 busy.  If the server
+ * stops before it runs, the request is answered 503 unavailable without
+ * its handler. */
+bool serve_req_work(struct serve_req *r, serve_work_fn *run, void *arg);
+/* verify.c: the DNS answers POST /v1/verify learnt, waiting to be kept in
+ * the store by a worker (never on the loop: see keep_post). */
+struct serve_keep;
+struct serve_keep *serve_keep_new(void);
+/* What is still waiting is written on s's store now (the loop is over). */
+void serve_keep_free(struct serve_keep *k, struct store *s);
+struct serve_keep *serve_keep_of(struct serve *s);
+
 /* page.c: the page (/) and its files (/assets/{file}), compiled in from
  * serve/page/ (build/gen/page.c); no key needed. */
 void serve_page(struct serve_req *r);

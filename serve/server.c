@@ -8,7 +8,10 @@
  * loop, MHD_run works when it is ready, and a loop timer follows
  * MHD_get_timeout for its connection timeouts.  A request that waits for
  * a DNS answer is suspended (MHD_suspend_connection) and resumed after
- * the loop step that brought the answer, so it holds nobody else.
+ * the loop step that brought the answer, so it holds nobody else.  Work
+ * too slow for the loop (a list weighed, a webhook's body imported) goes
+ * to a worker thread (work.c) the same way: the request is suspended
+ * while it runs and resumed, on the loop, when it is over.
  */
 #include "serve_int.h"
 #include "conf/conf.h"
@@ -78,6 +81,7 @@ struct serve_req {
 	int stream_fd;         /* serve_stream_wait_fd's, while watched; else -1 */
 	struct serve_req *next_stream;
 	unsigned route_i; /* the route's index in serve_routes (metrics) */
+	bool work_lost;   /* serve_req_work's task was dropped at the stop */
 };
 
 struct serve {
@@ -114,6 +118,8 @@ struct serve {
 	struct serve_metrics *metrics;
 	struct dns_stats dns_gone; /* what resolvers replaced had counted */
 	struct serve_jobs *jobs;   /* the bulk jobs' runner (jobs.c) */
+	struct serve_work *work;   /* the worker threads (work.c) */
+	struct serve_keep *keep;   /* DNS answers to keep (verify.c) */
 };
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -215,6 +221,16 @@ bool serve_stopping(const struct serve *s)
 struct serve_jobs *serve_jobs_of(struct serve *s)
 {
 	return s->jobs;
+}
+
+struct serve_work *serve_work_of(struct serve *s)
+{
+	return s->work;
+}
+
+struct serve_keep *serve_keep_of(struct serve *s)
+{
+	return s->keep;
 }
 
 struct dns_resolver *serve_resolver(struct serve *s)
@@ -448,6 +464,28 @@ void serve_wait(struct serve_req *r, const struct dns_result *d)
 	MHD_suspend_connection(r->conn);
 }
 
+/* A request's task is over: take the request up again, on the loop. */
+static void req_work_end(void *arg, bool ran)
+{
+	struct serve_req *r = arg;
+	r->work_lost = !ran;
+	MHD_resume_connection(r->conn);
+	MHD_run(r->s->mhd);
+}
+
+bool serve_req_work(struct serve_req *r, serve_work_fn *run, void *arg)
+{
+	/* The end comes through the loop, after this returns: suspending
+	 * now is in time. */
+	if (!serve_work_post(r->s->work, run, arg, req_work_end, r)) {
+		serve_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "busy",
+			    "%d requests already wait for a worker; try again", WORK_QUEUE_MAX);
+		return false;
+	}
+	MHD_suspend_connection(r->conn);
+	return true;
+}
+
 /* Resume the parked requests whose answer came (all of them when stopping
  * for good: their handlers see no answer yet and say so).  True if any
  * was. */
@@ -636,6 +674,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (r->too_large)
 		serve_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "body_too_large",
 			    "the body may have at most %zu bytes here", r->max_body);
+	else if (r->work_lost) /* its handler's work never ran: nothing to say */
+		serve_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "unavailable",
+			    "the service is stopping");
 	else
 		r->route->handler(r);
 	return MHD_YES;
@@ -1025,6 +1066,7 @@ static enum lg_status start(struct serve *s, struct lg_err *err)
 		return st;
 	s->vctx = conf_verify_ctx(s->o.conf);
 	s->push = serve_push_new(s->o.esp);
+	s->keep = serve_keep_new();
 	struct io_col cols[1 + JOB_VERIFY_COLS] = {{"email", 5, IO_KIND_TEXT}};
 	memcpy(cols + 1, job_verify_cols, sizeof(job_verify_cols));
 	struct io_writer_opts wo = {IO_FORMAT_JSONL, ',', false, false, IO_GUARD_AUTO};
@@ -1089,6 +1131,9 @@ static enum lg_status start(struct serve *s, struct lg_err *err)
 			return st;
 	}
 	loop_timer_add(s->loop, KEYS_REFRESH_MS, keys_refresh, s);
+	/* After the signals are blocked: the workers inherit the mask. */
+	if ((st = serve_work_open(&s->work, s, err)) != LG_OK)
+		return st;
 	if ((st = serve_jobs_open(&s->jobs, s, err)) != LG_OK)
 		return st;
 	size_t nkeys = job_keyring_count(s->keys);
@@ -1116,6 +1161,10 @@ enum lg_status serve_run(const struct serve_opts *opts, struct lg_err *err)
 			s->done = true;
 		mhd_arm(s);
 	}
+	/* The tasks running finish and their requests are answered; those
+	 * waiting for a worker are answered "unavailable". */
+	serve_work_close(s->work);
+	s->work = NULL;
 	if (s->mhd) {
 		/* Whatever still waits for DNS is answered "unavailable". */
 		if (resume_answered(s, true))
@@ -1141,6 +1190,7 @@ enum lg_status serve_run(const struct serve_opts *opts, struct lg_err *err)
 		close(s->sig_fd);
 	}
 	serve_jobs_close(s->jobs); /* before the loop its timer is in */
+	serve_keep_free(s->keep, s->store);
 	io_writer_free(s->row_w);
 	lg_buf_release(&s->row);
 	verify_ctx_free(s->vctx);

@@ -5,12 +5,181 @@
  * cache or the resolver (job_dns_lookup, kept with job_dns_keep as verify
  * --list keeps it), the one verdict path (job_verdict), the verify
  * columns (job_verify_cells) and the JSON Lines writer.
+ *
+ * A new answer is kept in the store's cache as verify --list keeps it,
+ * but not on the loop: a bulk job's writer may hold the database's write
+ * lock for a while, and a write here would wait for it in the busy
+ * handler with every other request behind it.  The answers wait in a
+ * queue (struct serve_keep) and a worker writes them in one transaction
+ * (keep_post says why that rather than a try that does not wait).
  */
 #include "serve_int.h"
 #include "jobs/jobs.h"
+#include "store/store.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Answers waiting to be kept, at most: past that a new one is not kept
+ * (it costs a later lookup, nothing else). */
+#define KEEP_MAX 4096
+
+/* An answer to keep: its strings in the batch's text (offsets, as the
+ * text grows). */
+struct keep_row {
+	struct dns_result res; /* res.mx unused: see mx */
+	size_t domain, domain_len, mx;
+};
+
+struct keep_batch {
+	struct keep_row *rows;
+	size_t n, cap;
+	struct lg_buf text;
+};
+
+struct serve_keep {
+	struct keep_batch wait;  /* not yet handed to a worker */
+	struct keep_batch *busy; /* on a worker; NULL: none is */
+	struct serve_work *work;
+	enum lg_status st; /* busy's write, set by the worker */
+	struct lg_err err;
+	unsigned long dropped; /* answers past KEEP_MAX, since the last said */
+};
+
+static void batch_release(struct keep_batch *b)
+{
+	free(b->rows);
+	lg_buf_release(&b->text);
+	memset(b, 0, sizeof(*b));
+}
+
+/* Every answer of b in one transaction on st. */
+static enum lg_status batch_write(struct store *st, struct keep_batch *b, struct lg_err *err)
+{
+	enum lg_status rc = store_begin(st, err);
+	for (size_t i = 0; rc == LG_OK && i < b->n; i++) {
+		struct dns_result res = b->rows[i].res;
+		res.mx = b->text.data + b->rows[i].mx;
+		rc = store_domain_put(st, b->text.data + b->rows[i].domain, b->rows[i].domain_len,
+				      &res, err);
+	}
+	if (rc == LG_OK)
+		rc = store_commit(st, err);
+	if (rc != LG_OK)
+		store_rollback(st);
+	return rc;
+}
+
+struct serve_keep *serve_keep_new(void)
+{
+	return lg_xcalloc(1, sizeof(struct serve_keep));
+}
+
+void serve_keep_free(struct serve_keep *k, struct store *s)
+{
+	if (!k)
+		return;
+	struct lg_err err = {0};
+	if (k->wait.n && s && batch_write(s, &k->wait, &err) != LG_OK)
+		fprintf(stderr, "leadgate: serve: the DNS cache: %s (%zu answers not kept)\n",
+			err.msg, k->wait.n);
+	batch_release(&k->wait);
+	if (k->busy) /* the workers are gone: it is not theirs any more */
+		batch_release(k->busy);
+	free(k->busy);
+	free(k);
+}
+
+/* On a worker: the batch, waiting for the lock as long as the store's
+ * busy timeout says. */
+static void keep_run(struct serve_worker *wk, void *arg)
+{
+	struct serve_keep *k = arg;
+	k->st = batch_write(serve_worker_store(wk), k->busy, &k->err);
+}
+
+static void keep_post(struct serve_keep *k);
+
+static void keep_end(void *arg, bool ran)
+{
+	struct serve_keep *k = arg;
+	struct keep_batch *b = k->busy;
+	k->busy = NULL;
+	if (!ran) {
+		/* The server stops: back to the queue, written at the end
+		 * (serve_keep_free), on the loop that no longer serves. */
+		batch_release(&k->wait);
+		k->wait = *b;
+		free(b);
+		return;
+	}
+	if (k->st != LG_OK)
+		fprintf(stderr, "leadgate: serve: the DNS cache: %s (%zu answers not kept)\n",
+			k->err.msg, b->n);
+	batch_release(b);
+	free(b);
+	keep_post(k);
+}
+
+/*
+ * Hand what waits to a worker, unless one has a batch already (then it
+ * goes once that one is written: one writer of the cache at a time, and
+ * what comes meanwhile makes the next batch).  Why a worker and not a try
+ * on the loop that gives up when the lock is taken: while a bulk job
+ * runs, its writer holds the lock most of the time, so such tries would
+ * lose most answers, and each later verify of those domains would ask
+ * DNS again; a worker may wait, and one transaction keeps many answers.
+ * A queue full of other tasks leaves the answers waiting for the next
+ * verify's post.
+ */
+static void keep_post(struct serve_keep *k)
+{
+	if (k->busy || !k->wait.n || !k->work)
+		return;
+	k->busy = lg_xmalloc(sizeof(*k->busy));
+	*k->busy = k->wait;
+	memset(&k->wait, 0, sizeof(k->wait));
+	if (!serve_work_post(k->work, keep_run, k, keep_end, k)) {
+		k->wait = *k->busy;
+		free(k->busy);
+		k->busy = NULL;
+	}
+}
+
+/* d's answer, to be kept. */
+static void keep_add(struct serve *s, const struct dns_result *d)
+{
+	struct serve_keep *k = serve_keep_of(s);
+	struct keep_batch *b = &k->wait;
+	if (b->n == KEEP_MAX) {
+		if (!k->dropped++)
+			fprintf(stderr,
+				"leadgate: serve: the DNS cache: %d answers wait to be kept "
+				"already; new ones are not kept until they are\n",
+				KEEP_MAX);
+		return;
+	}
+	k->dropped = 0;
+	k->work = serve_work_of(s);
+	if (b->n == b->cap) {
+		b->cap = b->cap ? 2 * b->cap : 16;
+		b->rows = lg_xrealloc(b->rows, b->cap * sizeof(*b->rows));
+	}
+	size_t len;
+	const char *domain = dns_resolver_domain(serve_resolver(s), d, &len);
+	struct keep_row *row = &b->rows[b->n++];
+	row->res = *d;
+	row->res.mx = NULL;
+	row->domain = b->text.len;
+	row->domain_len = len;
+	lg_buf_add(&b->text, domain, len);
+	lg_buf_addc(&b->text, '\0');
+	row->mx = b->text.len;
+	lg_buf_adds(&b->text, d->mx ? d->mx : "");
+	lg_buf_addc(&b->text, '\0');
+	keep_post(k);
+}
 
 struct one {
 	bool started;
@@ -76,10 +245,11 @@ static void answer(struct serve_req *r, struct one *o)
 	struct lg_err err = {0};
 	const struct dns_result *d = o->d;
 
-	/* A new answer goes to the store's cache, as verify --list keeps it;
-	 * failing to keep it costs a later lookup, not this answer. */
-	if (job_dns_to_keep(d) && job_dns_keep(serve_resolver(s), serve_store(s), d, &err) != LG_OK)
-		fprintf(stderr, "leadgate: serve: the DNS cache: %s\n", err.msg);
+	/* A new answer goes to the store's cache, as verify --list keeps it,
+	 * by a worker; failing to keep it costs a later lookup, not this
+	 * answer. */
+	if (job_dns_to_keep(d))
+		keep_add(s, d);
 
 	struct store_verdict sv;
 	job_verdict(&o->v, d, false, serve_req_now(r), NULL, &sv);

@@ -286,5 +286,138 @@ srv=$pid
 req "https from [serve] tls_cert, tls_key" 200 --cacert "$t/cert.pem" "https://$addr/healthz"
 stop "$srv"
 
+# --- nothing slow on the loop -------------------------------------------------
+# A list weighed and a body imported run on a worker thread ([serve]
+# max_jobs of them, 1 here): the loop answers everything else meanwhile.
+# Each check follows an order of events the test makes (a queue it can
+# see in /metrics, a write lock it holds), never a time.
+k_events=$(key tracker events)
+python3 -c '
+import sys
+w = sys.stdout.write
+w("email,name\n")
+for i in range(200000):
+    w("user%d@example%d.com,U%d\n" % (i, i % 1000, i))
+' >"$t/big.csv"
+"$lg" $L verify $C --no-dns --no-progress --list big -o /dev/null "$t/big.csv" 2>"$t/err"
+[ $? -le 1 ] || { notok "verify --list big failed"; cat "$t/err"; }
+printf '[gate]\nthreshold = 10%%\n[serve]\nrate = 1000\nburst = 1000\ntimeout = 60\nmax_jobs = 1\nper_ip_connections = 0\n' >"$t/one.conf"
+C="-c $t/one.conf"
+start loop
+srv=$pid url=http://$addr
+# metric NAME: its value in /metrics now ("" when it has none)
+metric() {
+	curl -s --max-time 5 -H "$(auth "$k_admin")" "$url/metrics" |
+		awk -v k="$1" '$1 == k { print $2 }'
+}
+# await NAME COMMAND...: poll COMMAND (at most 300 times, 0.1 s apart)
+# until it succeeds; the check is that it does
+await() {
+	aname=$1; shift
+	i=0
+	while ! "$@"; do
+		i=$((i + 1))
+		[ $i -lt 300 ] || { notok "$aname: never"; return 1; }
+		sleep 0.1
+	done
+	ok "$aname"
+}
+is() { [ "$(metric "$1")" = "$2" ]; } # is METRIC VALUE
+# hold_lock: another process takes the database's write lock (BEGIN
+# IMMEDIATE) and keeps it until $t/release exists (50 s at most)
+hold_lock() {
+	rm -f "$t/locked" "$t/release"
+	python3 - "$db" "$t" <<'PY' &
+import os, sqlite3, sys, time
+con = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)
+con.execute("BEGIN IMMEDIATE")
+open(os.path.join(sys.argv[2], "locked"), "w").close()
+end = time.monotonic() + 50
+while not os.path.exists(os.path.join(sys.argv[2], "release")) and time.monotonic() < end:
+    time.sleep(0.02)
+con.execute("ROLLBACK")
+PY
+	holder=$!
+	await "another process holds the write lock" test -e "$t/locked"
+}
+release_lock() {
+	: >"$t/release"
+	wait "$holder"
+}
+
+# Four gates of a 200,000-row list: one weighed, three waiting for the
+# worker.  Verify and healthz are answered before the last of them.
+gpids=
+for i in 1 2 3 4; do
+	: >"$t/gate$i.code"
+	curl -s -o "$t/gate$i.json" -w '%{http_code}' -H "$(auth "$k_lists")" \
+		"$url/v1/lists/big/gate" >"$t/gate$i.code" &
+	gpids="$gpids $!"
+done
+await "a gate weighed on the worker, three waiting for it" \
+	eval 'is leadgate_work_running 1 && is leadgate_work_queued 3'
+req "verify while lists are weighed" 200 -H "$(auth "$k_verify")" -d '{"email":"maria.garcia@northwind-traders.com"}' "$url/v1/verify"
+req "healthz while lists are weighed" 200 "$url/healthz"
+left=0
+for i in 1 2 3 4; do [ -s "$t/gate$i.code" ] || left=$((left + 1)); done
+if [ $left -ge 1 ]; then ok "they were answered before the last gate ($left still weighed)"; else
+	notok "every gate was answered before verify and healthz"; fi
+wait $gpids
+"$lg" $L gate $C --format json big >"$t/cli.json"
+for i in 1 2 3 4; do
+	eq "gate $i of the big list" "$(cat "$t/gate$i.code")" 200
+	samejson "gate $i: the JSON 'gate --format json' prints" "$t/gate$i.json" "$t/cli.json"
+done
+
+# A large event body, its import waiting for the write lock another
+# process holds: verify (of a domain new to the cache) and healthz are
+# answered meanwhile; the import and the answer's cache row land once
+# the lock is let go.
+python3 -c '
+import sys
+for i in range(20000):
+    sys.stdout.write("{\"event_id\":\"big%d\",\"email\":\"user%d@example%d.com\",\"type\":\"email_open\",\"occurred_at\":\"2026-11-01T09:00:00Z\"}\n" % (i, i, i % 1000))
+' >"$t/many.ndjson"
+hold_lock
+: >"$t/ev.code"
+curl -s -o "$t/ev.json" -w '%{http_code}' -H "$(auth "$k_events")" --data-binary @"$t/many.ndjson" \
+	"$url/v1/events" >"$t/ev.code" &
+evpid=$!
+await "the event import is on the worker" is leadgate_work_running 1
+req "verify while the import waits for the lock" 200 -H "$(auth "$k_verify")" -d '{"email":"peter.gibbons@initech.com"}' "$url/v1/verify"
+eq "its verdict" "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["verify_status"])' "$t/body")" deliverable
+req "healthz while the import waits for the lock" 200 "$url/healthz"
+eq "the import is not answered while the lock is held" "$(cat "$t/ev.code")" ""
+eq "nor is the new answer in the cache" "$(sq "SELECT count(*) FROM domains WHERE domain = 'initech.com'")" 0
+release_lock
+wait $evpid
+eq "the event import, once the lock is free" "$(cat "$t/ev.code")" 200
+eq "every event imported" "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["added"])' "$t/ev.json")" 20000
+cached() { [ "$(sq "SELECT count(*) FROM domains WHERE domain = 'initech.com'")" = 1 ]; }
+await "the verdict's DNS answer is kept in the cache" cached
+
+# A full queue: one import on the worker, WORK_QUEUE_MAX (64) waiting,
+# the next is 503 busy; the 65 are imported once the lock is free.
+printf '{"event_id":"q1","email":"user1@example1.com","type":"email_open","occurred_at":"2026-11-01T09:00:00Z"}\n' >"$t/one.ndjson"
+hold_lock
+qpids=
+post_one() { # post_one N: an import in the background, its status in $t/q$N.code
+	curl -s -o /dev/null -w '%{http_code}' -H "$(auth "$k_events")" --data-binary @"$t/one.ndjson" \
+		"$url/v1/events" >"$t/q$1.code" &
+	qpids="$qpids $!"
+}
+post_one 0
+await "one import on the worker" is leadgate_work_running 1
+n=1
+while [ $n -le 64 ]; do post_one $n; n=$((n + 1)); done
+await "64 waiting for it" is leadgate_work_queued 64
+req "one more: the queue is full" 503 -H "$(auth "$k_events")" --data-binary @"$t/one.ndjson" "$url/v1/events"
+errcode busy
+req "healthz all the same" 200 "$url/healthz"
+release_lock
+wait $qpids
+eq "the 65 that waited are imported" "$(cat "$t"/q*.code | tr -d '\n' | sed 's/200//g')" ""
+stop "$srv"
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
