@@ -90,7 +90,7 @@ help:
 
 # ---- dependencies (Debian 12) ------------------------------------------
 DEB_PKGS := gcc libc6-dev make pkgconf libc-ares-dev libpcre2-dev libidn2-dev libpsl-dev publicsuffix \
-            libjansson-dev libcsv-dev libunistring-dev libcmocka-dev libsqlite3-dev sqlite3 unbound python3 \
+            libjansson-dev libcsv-dev libunistring-dev libcmocka-dev libsqlite3-dev sqlite3 unbound python3 openssl \
             libgnutls28-dev nettle-dev libmicrohttpd-dev libcurl4-gnutls-dev curl \
             chromium
 BENCH_PKGS := time python3 python3-email-validator python3-dnspython wrk curl

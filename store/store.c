@@ -314,7 +314,7 @@ static const char *const migrations[] = {
 	" unknown INTEGER NOT NULL DEFAULT 0,"
 	" no_address INTEGER NOT NULL DEFAULT 0,"
 	" error TEXT) STRICT;",
-	/* 10: the SNS subscription messages the service did not confirm
+	/* 10: the SNS subscription messages the service received
 	 * (store/sns.c), kept for the operator across restarts; only the
 	 * newest few (the writer trims the rest). */
 	"CREATE TABLE sns_messages("
