@@ -63,9 +63,10 @@ static void help(void)
 		  "each file's counts as a JSON object on a line of its own on stdout.\n"
 		  "\n"
 		  "subscriptions shows the Amazon SNS subscription messages that 'leadgate\n"
-		  "serve' received on POST /v1/bounces/ses and did not confirm (the last\n"
-		  "32, newest first), with the URL that confirms each; --format json prints\n"
-		  "what GET /v1/bounces/ses/subscriptions answers; --clear forgets them.",
+		  "serve' received on POST /v1/bounces/ses (the last 32, newest first), each\n"
+		  "confirmation's state (confirmed, confirm_failed and why, to_confirm) and\n"
+		  "the URL that confirms one not confirmed; --format json prints what\n"
+		  "GET /v1/bounces/ses/subscriptions answers; --clear forgets them.",
 		  bounces_opts);
 }
 

@@ -661,6 +661,34 @@ static enum lg_status set_esp(struct conf *c, const char *key, const char *val, 
 		c->esp.window = v;
 		return LG_OK;
 	}
+	if (!strcmp(key, "sns_confirm_via")) {
+		/* HOST:PORT, HOST a name, an IPv4 address or [IPv6]. */
+		const char *colon = strrchr(val, ':');
+		char *end;
+		unsigned long port = colon ? strtoul(colon + 1, &end, 10) : 0;
+		if (!colon || colon == val || !colon[1] || *end || port < 1 || port > 65535 ||
+		    strpbrk(val, " \t/@"))
+			return lg_err_set(
+				err, LG_ECONFIG,
+				"%s:%u: sns_confirm_via wants HOST:PORT (\"127.0.0.1:8443\"), "
+				"not '%s'",
+				name, line, val);
+		c->esp.sns_confirm_via = lg_arena_memdup(&c->arena, val, strlen(val));
+		return LG_OK;
+	}
+	if (!strcmp(key, "sns_confirm_ca")) {
+		/* Like the list files: relative to this file's directory. */
+		struct lg_buf path = LG_BUF_INIT;
+		if (!*val)
+			return lg_err_set(err, LG_ECONFIG, "%s:%u: sns_confirm_ca names no file",
+					  name, line);
+		if (val[0] != '/' && dir)
+			lg_buf_addf(&path, "%s/", dir);
+		lg_buf_adds(&path, val);
+		c->esp.sns_confirm_ca = lg_arena_memdup(&c->arena, path.data, path.len);
+		lg_buf_release(&path);
+		return LG_OK;
+	}
 	for (size_t i = 0; i < CONF_ESP_KEYS; i++) {
 		if (strcmp(key, esp_keys[i].key) != 0)
 			continue;

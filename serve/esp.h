@@ -60,6 +60,13 @@ struct esp_policy {
 	const char *postmark_user; /* basic auth in Postmark's webhook URL */
 	const char *postmark_password;
 	int64_t window; /* seconds a signed timestamp may be from now: ESP_WINDOW_DEFAULT */
+	/* For tests and relays, not secrets: the confirmation of an SNS
+	 * subscription connects to sns_confirm_via ("HOST:PORT") instead of
+	 * the SNS host (loopback and private addresses then allowed), and
+	 * trusts the CAs of the PEM file sns_confirm_ca instead of the
+	 * system's.  NULL: not set. */
+	const char *sns_confirm_via;
+	const char *sns_confirm_ca;
 };
 
 /* Nothing configured, the default window. */

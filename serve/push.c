@@ -5,8 +5,10 @@
  * idempotent: an event posted twice counts once), the SNS subscription
  * messages SES's route receives (kept in the store: GET
  * /v1/bounces/ses/subscriptions and `leadgate bounces subscriptions` show
- * them) and POST /v1/events (NDJSON, as `leadgate events import` reads
- * it).  Each answers with the counts `... import --format json` prints.
+ * them; a SubscriptionConfirmation whose SubscribeURL is on an SNS host is
+ * confirmed by fetching the URL, on a worker) and POST /v1/events
+ * (NDJSON, as `leadgate events import` reads it).  Each answers with the
+ * counts `... import --format json` prints.
  *
  * A webhook is authenticated the way its provider can (esp.h) or, for a
  * proxy or a test, with an API key of the scope bounces; a route whose
@@ -21,6 +23,7 @@
  */
 #include "serve_int.h"
 #include "bounce/bounce.h"
+#include "handoff/http.h"
 #include "jobs/jobs.h"
 #include "serve/esp.h"
 #include "view/view.h"
@@ -179,24 +182,47 @@ static bool push_auth(struct serve_req *r, enum esp_kind k, char *tok, size_t to
 	return true;
 }
 
-/* An SNS subscription message: kept in the store for the operator and
- * said in the log.  The URL is not fetched. */
+/* The TopicArn of the SNS message in r's body, "" when it has none. */
+static void sns_topic(struct serve_req *r, char *topic, size_t size)
+{
+	size_t len;
+	const char *body = serve_req_body(r, &len);
+	json_t *j = json_loadb(body, len, 0, NULL);
+	const char *arn = json_string_value(json_object_get(j, "TopicArn"));
+	snprintf(topic, size, "%s", arn ? arn : "");
+	json_decref(j);
+}
+
+/* m kept in the store by the loop's connection, or by a worker's (the
+ * confirmation, which ran there); st what the store said.  Answered. */
+static void sns_answer(struct serve_req *r, const struct store_sns *m, enum lg_status st,
+		       const struct lg_err *err)
+{
+	if (st != LG_OK) {
+		/* SNS posts the message again after a 5xx. */
+		fprintf(stderr, "leadgate: serve: POST /v1/bounces/ses: %s\n", err->msg);
+		serve_error(r, 503, "unavailable",
+			    "the store cannot keep the message now; try again");
+		return;
+	}
+	serve_json(r, 200, view_sns_message(m, false));
+}
+
+/* An SNS subscription message that is not fetched (an unsubscribe, or a
+ * URL not on an SNS host): kept in the store for the operator and said
+ * in the log. */
 static void sns_record(struct serve_req *r, enum esp_sns_type t, const char *url, bool url_ok)
 {
 	struct serve *sv = serve_req_server(r);
-	size_t len;
-	const char *body = serve_req_body(r, &len);
 	char topic[SNS_TOPIC_MAX];
-	json_t *j = json_loadb(body, len, 0, NULL);
-	const char *arn = json_string_value(json_object_get(j, "TopicArn"));
-	snprintf(topic, sizeof(topic), "%s", arn ? arn : "");
-	json_decref(j);
+	sns_topic(r, topic, sizeof(topic));
 	struct store_sns m = {
 		.type = esp_sns_type_name(t),
 		.topic_arn = topic,
 		.subscribe_url = url,
 		.url_is_sns = url_ok,
 		.received_at = serve_req_now(r),
+		.state = t == ESP_SNS_SUBSCRIBE ? "to_confirm" : NULL,
 	};
 	/* Said in the log first: the operator sees it even when the store
 	 * cannot keep it. */
@@ -209,14 +235,8 @@ static void sns_record(struct serve_req *r, enum esp_sns_type t, const char *url
 		fprintf(stderr, "leadgate: serve: SNS unsubscribe confirmation for topic '%s'\n",
 			topic);
 	struct lg_err err = {{0}};
-	if (store_sns_add(serve_store(sv), &m, SUBS_MAX, &err) != LG_OK) {
-		/* SNS posts the message again after a 5xx. */
-		fprintf(stderr, "leadgate: serve: POST /v1/bounces/ses: %s\n", err.msg);
-		serve_error(r, 503, "unavailable",
-			    "the store cannot keep the message now; try again");
-		return;
-	}
-	serve_json(r, 200, view_sns_message(&m, false));
+	enum lg_status st = store_sns_add(serve_store(sv), &m, SUBS_MAX, &err);
+	sns_answer(r, &m, st, &err);
 }
 
 /* A body to import, and what its worker found. */
@@ -233,7 +253,74 @@ struct push {
 	struct lg_err err;
 	struct job_bounces_file bf;
 	struct job_events_file ef;
+	/* A SubscriptionConfirmation to confirm (sns): its URL fetched and
+	 * the message kept by the worker, with the outcome (m's strings
+	 * point at url, topic and why). */
+	bool sns;
+	const struct esp_policy *esp; /* the server's */
+	char url[SNS_URL_MAX];
+	char topic[SNS_TOPIC_MAX];
+	char why[sizeof(((struct lg_err *)0)->msg)];
+	struct store_sns m;
 };
+
+/* On a worker: GET the SubscribeURL (that is what confirms a
+ * subscription), then keep the message with what came of it.  SNS
+ * only needs a 2xx, whatever the outcome: a confirmation that failed is
+ * the operator's to make, the message and why shown to them. */
+static void sns_confirm_run(struct serve_worker *wk, void *arg)
+{
+	struct push *p = arg;
+	const struct http_opts o = {
+		.connect_to = p->esp->sns_confirm_via,
+		.allow_private = p->esp->sns_confirm_via != NULL,
+		.ca_file = p->esp->sns_confirm_ca,
+	};
+	struct lg_err err = {{0}};
+	long code;
+	if (http_get(p->url, &o, &code, &err) != LG_OK)
+		snprintf(p->why, sizeof(p->why), "%s", err.msg);
+	else if (code < 200 || code > 299)
+		snprintf(p->why, sizeof(p->why), "the SNS host answered HTTP %ld, not 2xx", code);
+	p->m.state = p->why[0] ? "confirm_failed" : "confirmed";
+	p->m.error = p->why[0] ? p->why : NULL;
+	p->st = store_sns_add(serve_worker_store(wk), &p->m, SUBS_MAX, &p->err);
+}
+
+/* A SubscriptionConfirmation whose URL is an SNS host's: confirmed on a
+ * worker (the handler is called again then: sns_confirmed). */
+static void sns_confirm_start(struct serve_req *r, struct push *p, const char *url)
+{
+	struct serve *s = serve_req_server(r);
+	p->sns = true;
+	p->esp = &serve_push_of(s)->esp;
+	snprintf(p->url, sizeof(p->url), "%s", url);
+	sns_topic(r, p->topic, sizeof(p->topic));
+	p->m = (struct store_sns){
+		.type = esp_sns_type_name(ESP_SNS_SUBSCRIBE),
+		.topic_arn = p->topic,
+		.subscribe_url = p->url,
+		.url_is_sns = true,
+		.received_at = serve_req_now(r),
+	};
+	fprintf(stderr,
+		"leadgate: serve: SNS subscription confirmation for topic '%s': confirming it\n",
+		p->topic);
+	serve_req_work(r, sns_confirm_run, p);
+}
+
+static void sns_confirmed(struct serve_req *r, const struct push *p)
+{
+	if (p->why[0])
+		fprintf(stderr,
+			"leadgate: serve: SNS subscription confirmation for topic '%s': to "
+			"confirm it, visit %s (confirming it failed: %s)\n",
+			p->topic, p->url, p->why);
+	else
+		fprintf(stderr, "leadgate: serve: SNS subscription for topic '%s' confirmed\n",
+			p->topic);
+	sns_answer(r, &p->m, p->st, &p->err);
+}
 
 /* On a worker: the body imported as the command imports a file. */
 static void push_run(struct serve_worker *wk, void *arg)
@@ -289,6 +376,10 @@ static void push_bounces(struct serve_req *r, enum esp_kind k)
 	size_t len;
 	const char *body = serve_req_body(r, &len);
 
+	if (p->sns) {
+		sns_confirmed(r, p);
+		return;
+	}
 	if (p->started) {
 		if (!push_done(r, p, esps[k].route))
 			return;
@@ -306,6 +397,10 @@ static void push_bounces(struct serve_req *r, enum esp_kind k)
 		char url[SNS_URL_MAX];
 		bool url_ok;
 		enum esp_sns_type t = esp_sns_classify(body, len, url, sizeof(url), &url_ok);
+		if (t == ESP_SNS_SUBSCRIBE && url_ok) {
+			sns_confirm_start(r, p, url);
+			return;
+		}
 		if (t == ESP_SNS_SUBSCRIBE || t == ESP_SNS_UNSUBSCRIBE) {
 			sns_record(r, t, url, url_ok);
 			return;

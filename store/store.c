@@ -48,9 +48,10 @@
  * jobs       the service's bulk verify jobs (schema 9): state, input,
  *            progress and counts by status; their files live beside the
  *            database (DB.jobs/ID/)
- * sns_messages  the SNS subscription messages the service received and
- *            did not confirm (schema 10), for the operator: the newest
- *            few, each with its topic, its URL and when it came
+ * sns_messages  the SNS subscription messages the service received
+ *            (schema 10), for the operator: the newest few, each with its
+ *            topic, its URL and when it came, and (schema 11) whether the
+ *            service confirmed it: state and, when that failed, why
  */
 static const char *const migrations[] = {
 	/* 1 */
@@ -313,7 +314,7 @@ static const char *const migrations[] = {
 	" unknown INTEGER NOT NULL DEFAULT 0,"
 	" no_address INTEGER NOT NULL DEFAULT 0,"
 	" error TEXT) STRICT;",
-	/* 10: the SNS subscription messages the service did not confirm
+	/* 10: the SNS subscription messages the service received
 	 * (store/sns.c), kept for the operator across restarts; only the
 	 * newest few (the writer trims the rest). */
 	"CREATE TABLE sns_messages("
@@ -324,6 +325,15 @@ static const char *const migrations[] = {
 	" subscribe_url TEXT NOT NULL,"
 	" url_is_sns INTEGER NOT NULL,"
 	" received_at INTEGER NOT NULL) STRICT;",
+	/* 11: whether the service confirmed a subscription (store/sns.c):
+	 * to_confirm (by the operator: the URL was not fetched), confirmed
+	 * (fetched, a 2xx) or confirm_failed (error says why); NULL for an
+	 * unsubscribe, which has nothing to confirm.  The messages of schema
+	 * 10 were never fetched. */
+	"ALTER TABLE sns_messages ADD COLUMN state TEXT"
+	" CHECK (state IN ('to_confirm', 'confirmed', 'confirm_failed'));"
+	"ALTER TABLE sns_messages ADD COLUMN error TEXT;"
+	"UPDATE sns_messages SET state = 'to_confirm' WHERE type = 'subscription-confirmation';",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(*migrations)))
 
@@ -606,7 +616,7 @@ static enum lg_status rekey_contacts(struct store *s, struct lg_err *err)
 
 /* What a migration does besides its script, in C: NULL for none. */
 static enum lg_status (*const migration_fill[])(struct store *s, struct lg_err *err) = {
-	NULL, NULL, NULL, NULL, fill_accounts, rekey_contacts, NULL, NULL, NULL, NULL,
+	NULL, NULL, NULL, NULL, fill_accounts, rekey_contacts, NULL, NULL, NULL, NULL, NULL,
 };
 _Static_assert(sizeof(migration_fill) / sizeof(*migration_fill) ==
 		       sizeof(migrations) / sizeof(*migrations),

@@ -754,10 +754,10 @@ enum lg_status store_jobs_requeue(struct store *s, struct lg_err *err);
 
 /*
  * An Amazon SNS SubscriptionConfirmation or UnsubscribeConfirmation that
- * the service received and did not confirm, kept for the operator.  type
- * is "subscription-confirmation" or "unsubscribe-confirmation" (no other
- * is taken); topic_arn and subscribe_url are the bytes received, cut to
- * the caller's caps, not checked for UTF-8.  Strings borrowed
+ * the service received, kept for the operator.  type is
+ * "subscription-confirmation" or "unsubscribe-confirmation" (no other is
+ * taken); topic_arn and subscribe_url are the bytes received, cut to the
+ * caller's caps, not checked for UTF-8.  Strings borrowed
  * (store_sns_each: until fn returns).
  */
 struct store_sns {
@@ -767,6 +767,12 @@ struct store_sns {
 	const char *subscribe_url; /* "" for an unsubscribe */
 	bool url_is_sns;           /* the URL is on an SNS host */
 	int64_t received_at;
+	/* A subscription's: "to_confirm" (not fetched: the operator's to
+	 * visit), "confirmed" (fetched, a 2xx) or "confirm_failed"; NULL for
+	 * an unsubscribe.  A database of schema 10 read without its upgrade
+	 * says "to_confirm": nothing fetched then. */
+	const char *state;
+	const char *error; /* confirm_failed: why (NULL otherwise) */
 };
 /* Keep m (its id ignored) and, of every message kept, only the newest
  * keep (at least 1), in a transaction. */

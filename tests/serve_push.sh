@@ -5,15 +5,16 @@
 # file importers, signed (python3 hmac for Mailgun; SendGrid's vector made
 # by openssl, tests/vectors/esp/gen.sh), unsigned and wrongly signed; the
 # counts answered equal `bounces import --format json` / `events import
-# --format json` of the same bytes into a twin database.  unbound on
-# loopback (tests/dnsd.sh) and the servers are stopped by PID.  Prints
-# "N passed, N failed" last.
+# --format json` of the same bytes into a twin database; the SNS
+# subscriptions confirmed against a python3 HTTPS server that plays the
+# SNS host.  unbound on loopback (tests/dnsd.sh) and the servers are
+# stopped by PID.  Prints "N passed, N failed" last.
 set -u
 . tests/lib.sh
 suite_init lg-push "$@"
-srv= srv2=
-trap 'serve_cleanup $srv $srv2' EXIT
-need curl python3 sqlite3
+srv= srv2= fake=
+trap 'serve_cleanup $srv $srv2 $fake' EXIT
+need curl python3 sqlite3 openssl
 
 dns_zone "$t/zone" "acme-soft.com. 3600 MX 10 mx.acme-soft.com."
 : >"$t/zone.conf"
@@ -47,7 +48,13 @@ ses.user = sns
 ses.password = ses-s3cret
 postmark.user = pm
 postmark.password = pm-s3cret
+sns_confirm_via = 127.0.0.1:$(python3 -c '
+import socket
+s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 EOF
+# (sns_confirm_via: a port nothing listens on, so that a confirmation
+# fails here at once and never goes to the internet; the end of this file
+# has a server that plays the SNS host.)
 start esp "$t/esp.conf"
 srv=$pid esp_url=$url
 printf '[serve]\nrate = 1000\nburst = 1000\n' >"$t/bare.conf"
@@ -175,7 +182,7 @@ same_counts "nothing configured: the counts are the importer's" "$t/cli.json"
 # --- SNS subscription messages ---------------------------------------------
 n=$(bounces "$db")
 req "ses: a SubscriptionConfirmation is recorded" 200 -u sns:ses-s3cret --data-binary @$v/sns-subscribe.json "$url/v1/bounces/ses"
-eq "ses: its URL shown, not fetched" "$(python3 -c '
+eq "ses: its URL shown, its confirmation failed" "$(python3 -c '
 import json, sys
 o = json.load(open(sys.argv[1])); print(o["type"], o["url_is_sns"], o["confirmed"], o["subscribe_url"].startswith("https://sns.us-east-1.amazonaws.com/"))' "$t/body")" \
 	"subscription-confirmation True False True"
@@ -314,6 +321,116 @@ eq "bounces subscriptions --clear forgets them" "$("$lg" --db "$db" bounces subs
 req "the subscriptions, cleared" 200 -H "$(auth "$k_admin")" "$url/v1/bounces/ses/subscriptions"
 eq "... none left" "$(cat "$t/body")" '{"subscriptions":[]}'
 exits 64 "bounces subscriptions takes no --list" "$lg" --db "$db" bounces subscriptions --list x
+
+# --- SNS subscriptions confirmed -------------------------------------------
+# A python3 HTTPS server on loopback plays sns.us-east-1.amazonaws.com
+# (its certificate made here by openssl, trusted through sns_confirm_ca;
+# the server connects to it through sns_confirm_via): it writes each
+# GET's Host, Action and Token to a file, and answers 200 to a Token
+# that starts with "good", 404 to any other.
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=sns.us-east-1.amazonaws.com \
+	-addext subjectAltName=DNS:sns.us-east-1.amazonaws.com \
+	-keyout "$t/sns-key.pem" -out "$t/sns-cert.pem" 2>/dev/null
+cat >"$t/fakesns.py" <<'PY'
+import http.server, os, ssl, sys, urllib.parse
+
+class Sns(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        q = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
+        token = q.get("Token", ["-"])[0]
+        with open(sys.argv[3], "a") as f:
+            f.write("%s %s %s\n" % (self.headers.get("Host"), q.get("Action", ["-"])[0], token))
+        code = 200 if token.startswith("good") else 404
+        body = b"<ConfirmSubscriptionResponse/>" if code == 200 else b"<Error/>"
+        self.send_response(code)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+s = http.server.HTTPServer(("127.0.0.1", 0), Sns)
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(sys.argv[1], sys.argv[2])
+s.socket = ctx.wrap_socket(s.socket, server_side=True)
+with open(sys.argv[4] + ".tmp", "w") as f:
+    f.write("%d\n" % s.server_address[1])
+os.rename(sys.argv[4] + ".tmp", sys.argv[4])
+s.serve_forever()
+PY
+: >"$t/sns-gets"
+python3 "$t/fakesns.py" "$t/sns-cert.pem" "$t/sns-key.pem" "$t/sns-gets" "$t/sns-port" 2>"$t/fakesns.err" &
+fake=$!
+i=0
+while [ $i -lt 100 ] && [ ! -s "$t/sns-port" ] && kill -0 $fake 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
+[ -s "$t/sns-port" ] || { echo "serve_push.sh: the fake SNS server did not start:"; cat "$t/fakesns.err"; exit 1; }
+sed "s/^sns_confirm_via = .*/sns_confirm_via = 127.0.0.1:$(cat "$t/sns-port")\nsns_confirm_ca = sns-cert.pem/" \
+	"$t/esp.conf" >"$t/sns.conf"
+kill "$srv"
+wait "$srv"
+srv=
+start sns "$t/sns.conf"
+srv=$pid
+# sns_subscribe TOKEN HOST TOPIC: the fixture with that token, URL host and topic
+sns_subscribe() {
+	python3 -c '
+import json, sys
+m = json.load(open(sys.argv[1]))
+m["Token"], m["TopicArn"] = sys.argv[2], sys.argv[4]
+m["SubscribeURL"] = "https://%s/?Action=ConfirmSubscription&TopicArn=%s&Token=%s" % (sys.argv[3], sys.argv[4], sys.argv[2])
+json.dump(m, sys.stdout)' $v/sns-subscribe.json "$@" >"$t/sns-msg.json"
+}
+state() { python3 -c '
+import json, sys
+o = json.load(open(sys.argv[1])); print(o["state"], o["confirmed"], o["error"] is not None)' "$t/body"; }
+
+sns_subscribe good-7f3a sns.us-east-1.amazonaws.com arn:aws:sns:us-east-1:123456789012:sns-good
+req "ses: a SubscriptionConfirmation on an SNS host" 200 -u sns:ses-s3cret --data-binary @"$t/sns-msg.json" "$url/v1/bounces/ses"
+eq "... is confirmed" "$(state)" "confirmed True False"
+eq "... by one GET of its SubscribeURL, with its token" "$(cat "$t/sns-gets")" \
+	"sns.us-east-1.amazonaws.com ConfirmSubscription good-7f3a"
+grep -q "SNS subscription for topic 'arn:aws:sns:us-east-1:123456789012:sns-good' confirmed" "$t/sns.err" &&
+	ok "... the log says so" || notok "the log says the subscription is confirmed"
+
+sns_subscribe other-51c9 sns.example.com arn:aws:sns:us-east-1:123456789012:sns-other
+req "ses: a SubscriptionConfirmation whose URL is not on an SNS host" 200 -u sns:ses-s3cret --data-binary @"$t/sns-msg.json" "$url/v1/bounces/ses"
+eq "... is left to confirm" "$(state)" "to_confirm False False"
+
+sns_subscribe gone-2b8e sns.us-east-1.amazonaws.com arn:aws:sns:us-east-1:123456789012:sns-gone
+req "ses: a SubscriptionConfirmation the SNS host answers 404" 200 -u sns:ses-s3cret --data-binary @"$t/sns-msg.json" "$url/v1/bounces/ses"
+eq "... failed, and says why" "$(state)" "confirm_failed False True"
+eq "... the error names the status" "$(python3 -c 'import json,sys; print("HTTP 404" in json.load(open(sys.argv[1]))["error"])' "$t/body")" True
+eq "only SNS hosts' URLs were fetched" "$(cut -d' ' -f3 "$t/sns-gets" | tr '\n' ' ')" "good-7f3a gone-2b8e "
+
+req "the subscriptions, with their states" 200 -H "$(auth "$k_admin")" "$url/v1/bounces/ses/subscriptions"
+eq "... newest first" "$(python3 -c '
+import json, sys
+for m in json.load(open(sys.argv[1]))["subscriptions"]: print(m["topic_arn"].split(":")[-1], m["state"])' "$t/body" | tr '\n' ' ')" \
+	"sns-gone confirm_failed sns-other to_confirm sns-good confirmed "
+"$lg" --db "$db" bounces subscriptions --format json >"$t/subs-cli.json" 2>"$t/cli.err"
+eq "bounces subscriptions --format json: the same states" "$(cat "$t/subs-cli.json")" "$(cat "$t/body")"
+"$lg" --db "$db" bounces subscriptions >"$t/subs-cli.txt" 2>"$t/cli.err"
+eq "bounces subscriptions: each state" "$(grep -av '^ ' "$t/subs-cli.txt" | awk '{print $4, $5}' | tr '\n' ' ')" \
+	"arn:aws:sns:us-east-1:123456789012:sns-gone confirm_failed arn:aws:sns:us-east-1:123456789012:sns-other to_confirm arn:aws:sns:us-east-1:123456789012:sns-good confirmed "
+eq "bounces subscriptions: a URL to visit for those not confirmed" \
+	"$(grep -ac '^    to confirm it, visit https://sns.us-east-1.amazonaws.com/' "$t/subs-cli.txt") $(grep -ac '^    its URL is not on an SNS host: https://sns.example.com/' "$t/subs-cli.txt")" "1 1"
+
+# Without the CA file the fake's certificate is no SNS host's: the TLS
+# check refuses it, and nothing is asked of it.
+grep -v '^sns_confirm_ca' "$t/sns.conf" >"$t/sns-noca.conf"
+kill "$srv"
+wait "$srv"
+srv=
+start snsnoca "$t/sns-noca.conf"
+srv=$pid
+sns_subscribe good-c4d1 sns.us-east-1.amazonaws.com arn:aws:sns:us-east-1:123456789012:sns-noca
+req "ses: an SNS host whose certificate is not trusted" 200 -u sns:ses-s3cret --data-binary @"$t/sns-msg.json" "$url/v1/bounces/ses"
+eq "... is not confirmed" "$(state)" "confirm_failed False True"
+eq "... and was never asked" "$(grep -c good-c4d1 "$t/sns-gets")" 0
+kill "$fake"
+wait "$fake" 2>/dev/null
+fake=
 
 echo
 echo "$pass passed, $fail failed"

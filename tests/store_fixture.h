@@ -28,7 +28,7 @@
 #include <cmocka.h>
 
 #define DAY ((int64_t)86400)
-#define SCHEMA_LATEST 10         /* the migrations in store/store.c */
+#define SCHEMA_LATEST 11         /* the migrations in store/store.c */
 #define T0 ((int64_t)1763800000) /* 2025-11-22T08:26:40Z: any fixed time will do */
 
 static __attribute__((unused)) char tmpdir[256];
@@ -558,6 +558,14 @@ static __attribute__((unused)) void by_hand(const char *path, const char *sql)
 	" provider TEXT NOT NULL,"                                                                 \
 	" verified_at INTEGER NOT NULL,"                                                           \
 	" PRIMARY KEY (contact_id, run_id)) STRICT, WITHOUT ROWID"
+
+/* Schema 11 added sns_messages' state and error alone. */
+static __attribute__((unused)) void downgrade_to_v10(const char *path)
+{
+	by_hand(path,
+		"BEGIN; ALTER TABLE sns_messages DROP COLUMN state;"
+		" ALTER TABLE sns_messages DROP COLUMN error; PRAGMA user_version = 10; COMMIT");
+}
 
 /* Schema 8 added api_keys alone. */
 static __attribute__((unused)) void downgrade_to_v7(const char *path)

@@ -509,7 +509,9 @@ static void test_esp_keys(void **state)
 			   "ses.password = plain-pw\n"
 			   "postmark.user = postmark\n"
 			   "postmark.password = file:postmark-pw\n"
-			   "window = 5m\n";
+			   "window = 5m\n"
+			   "sns_confirm_via = [::1]:8443\n"
+			   "sns_confirm_ca = ca.pem\n";
 	if (conf_load_text(&c, text, strlen(text), "w.conf", dir, &e) != LG_OK)
 		fail_msg("%s", e.msg);
 	/* Loading reads no secret: the specs are kept, relative paths made whole. */
@@ -529,6 +531,10 @@ static void test_esp_keys(void **state)
 	assert_string_equal(p.postmark_user, "postmark");
 	assert_string_equal(p.postmark_password, "pm secret #1"); /* a '#' in a file is kept */
 	assert_int_equal(p.window, 300);
+	/* Not secrets: as written, a relative path made whole. */
+	assert_string_equal(p.sns_confirm_via, "[::1]:8443");
+	snprintf(want, sizeof(want), "%s/ca.pem", dir);
+	assert_string_equal(p.sns_confirm_ca, want);
 	/* The variable unset since: named with the file and line of its key. */
 	unsetenv("LG_TEST_MAILGUN");
 	assert_int_equal(conf_esp_policy(&c, &p, &e), LG_ECONFIG);
@@ -590,6 +596,20 @@ static void test_esp_keys(void **state)
 		 "t.conf:2: [esp] ses.user is given without ses.password"},
 		{"[esp]\n\npostmark.password = x\n",
 		 "t.conf:3: [esp] postmark.password is given without postmark.user"},
+		{"[esp]\nsns_confirm_via = 127.0.0.1\n",
+		 "t.conf:2: sns_confirm_via wants HOST:PORT (\"127.0.0.1:8443\"), not '127.0.0.1'"},
+		{"[esp]\nsns_confirm_via = :8443\n",
+		 "t.conf:2: sns_confirm_via wants HOST:PORT (\"127.0.0.1:8443\"), not ':8443'"},
+		{"[esp]\nsns_confirm_via = relay:0\n",
+		 "t.conf:2: sns_confirm_via wants HOST:PORT (\"127.0.0.1:8443\"), not 'relay:0'"},
+		{"[esp]\nsns_confirm_via = relay:65536\n",
+		 "t.conf:2: sns_confirm_via wants HOST:PORT (\"127.0.0.1:8443\"), not "
+		 "'relay:65536'"},
+		{"[esp]\nsns_confirm_via = relay:\n",
+		 "t.conf:2: sns_confirm_via wants HOST:PORT (\"127.0.0.1:8443\"), not 'relay:'"},
+		{"[esp]\nsns_confirm_via = https://relay:443\n",
+		 "t.conf:2: sns_confirm_via wants HOST:PORT (\"127.0.0.1:8443\"), not "
+		 "'https://relay:443'"},
 	};
 	for (size_t i = 0; i < sizeof(err) / sizeof(*err); i++) {
 		conf_init(&c);

@@ -835,6 +835,7 @@ static void test_jobs_kept(void **state)
 struct sns_seen {
 	char what[8][128];
 	bool url_is_sns[8];
+	char state[8][96]; /* "state" or "state: error"; "-" for none */
 	size_t n;
 };
 
@@ -846,6 +847,8 @@ static enum lg_status take_sns(void *arg, const struct store_sns *m, struct lg_e
 		snprintf(g->what[g->n], sizeof(g->what[0]), "%s %s %s %lld", m->type, m->topic_arn,
 			 m->subscribe_url, (long long)(m->received_at - T0));
 		g->url_is_sns[g->n] = m->url_is_sns;
+		snprintf(g->state[g->n], sizeof(g->state[0]), "%s%s%s", m->state ? m->state : "-",
+			 m->error ? ": " : "", m->error ? m->error : "");
 		g->n++;
 	}
 	return LG_OK;
@@ -925,6 +928,78 @@ static void test_sns_kept(void **state)
 	store_close(r);
 }
 
+/* Schema 11: whether the service confirmed a subscription, and why not;
+ * a database of schema 10 says its subscriptions were never fetched,
+ * read as it is and once upgraded. */
+static void test_sns_state(void **state)
+{
+	char path[512];
+	struct lg_err e = {{0}};
+	struct sns_seen g = {0};
+	(void)state;
+
+	db_path(path, sizeof(path), "sns_state.db");
+	struct store *s = open_write(path);
+	struct store_sns m = {.type = "subscription-confirmation",
+			      .topic_arn = "arn:a",
+			      .subscribe_url = "https://sns.us-east-1.amazonaws.com/?a",
+			      .url_is_sns = true,
+			      .received_at = T0,
+			      .state = "confirmed"};
+	assert_int_equal(store_sns_add(s, &m, 8, &e), LG_OK);
+	m.topic_arn = "arn:b";
+	m.state = "confirm_failed";
+	m.error = "the SNS host answered 404";
+	assert_int_equal(store_sns_add(s, &m, 8, &e), LG_OK);
+	m = (struct store_sns){.type = "subscription-confirmation",
+			       .topic_arn = "arn:c",
+			       .subscribe_url = "https://example.com/",
+			       .received_at = T0 + 1,
+			       .state = "to_confirm"};
+	assert_int_equal(store_sns_add(s, &m, 8, &e), LG_OK);
+	m = (struct store_sns){.type = "unsubscribe-confirmation",
+			       .topic_arn = "arn:d",
+			       .subscribe_url = "",
+			       .received_at = T0 + 2};
+	assert_int_equal(store_sns_add(s, &m, 8, &e), LG_OK);
+	/* A state the table does not know is refused. */
+	m.state = "maybe";
+	assert_int_not_equal(store_sns_add(s, &m, 8, &e), LG_OK);
+	assert_int_equal(store_sns_each(s, take_sns, &g, &e), LG_OK);
+	store_close(s);
+	assert_int_equal(g.n, 4);
+	assert_string_equal(g.state[0], "-");
+	assert_string_equal(g.state[1], "to_confirm");
+	assert_string_equal(g.state[2], "confirm_failed: the SNS host answered 404");
+	assert_string_equal(g.state[3], "confirmed");
+
+	/* Schema 10, read as it is: its subscriptions were never fetched. */
+	downgrade_to_v10(path);
+	struct store *r;
+	assert_int_equal(store_open(&r, path, STORE_READ, &e), LG_OK);
+	g.n = 0;
+	assert_int_equal(store_sns_each(r, take_sns, &g, &e), LG_OK);
+	store_close(r);
+	assert_int_equal(g.n, 4);
+	assert_string_equal(g.state[0], "-");
+	assert_string_equal(g.state[1], "to_confirm");
+	assert_string_equal(g.state[2], "to_confirm");
+	assert_string_equal(g.state[3], "to_confirm");
+	assert_int_equal(q1(path, "PRAGMA user_version"), 10);
+
+	/* ... and upgraded: the same. */
+	s = open_write(path);
+	g.n = 0;
+	assert_int_equal(store_sns_each(s, take_sns, &g, &e), LG_OK);
+	store_close(s);
+	assert_int_equal(q1(path, "PRAGMA user_version"), SCHEMA_LATEST);
+	assert_int_equal(g.n, 4);
+	assert_string_equal(g.state[0], "-");
+	assert_string_equal(g.state[3], "to_confirm");
+	assert_int_equal(q1(path, "SELECT count(*) FROM sns_messages WHERE state = 'to_confirm'"),
+			 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -946,6 +1021,7 @@ int main(void)
 		cmocka_unit_test(test_busy_wait_counted),
 		cmocka_unit_test(test_jobs_kept),
 		cmocka_unit_test(test_sns_kept),
+		cmocka_unit_test(test_sns_state),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -67,7 +67,12 @@ json_t *view_sns_message(const struct store_sns *m, bool with_time)
 	json_object_set_new(o, "topic_arn", str(m->topic_arn));
 	json_object_set_new(o, "subscribe_url", str(m->subscribe_url));
 	json_object_set_new(o, "url_is_sns", json_boolean(m->url_is_sns));
-	json_object_set_new(o, "confirmed", json_false());
+	/* state and error: null for an unsubscribe, error null but for a
+	 * confirmation that failed; confirmed says state == "confirmed". */
+	json_object_set_new(o, "state", m->state ? str(m->state) : json_null());
+	json_object_set_new(o, "error", m->error ? str(m->error) : json_null());
+	json_object_set_new(o, "confirmed",
+			    json_boolean(m->state && !strcmp(m->state, "confirmed")));
 	if (with_time) {
 		char at[LG_TIME_LEN];
 		lg_time_format(m->received_at, at, sizeof(at));
@@ -100,8 +105,11 @@ void view_sns_message_text(FILE *f, const struct store_sns *m)
 {
 	char at[LG_TIME_LEN];
 	lg_time_format(m->received_at, at, sizeof(at));
-	fprintf(f, "%s  %s  topic %s\n", at, m->type, m->topic_arn);
-	if (m->subscribe_url[0])
+	fprintf(f, "%s  %s  topic %s%s%s\n", at, m->type, m->topic_arn, m->state ? "  " : "",
+		m->state ? m->state : "");
+	if (m->error)
+		fprintf(f, "    %s\n", m->error);
+	if (m->subscribe_url[0] && !(m->state && !strcmp(m->state, "confirmed")))
 		fprintf(f, "    %s %s\n",
 			m->url_is_sns ? "to confirm it, visit" : "its URL is not on an SNS host:",
 			m->subscribe_url);

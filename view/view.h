@@ -59,8 +59,9 @@ json_t *view_sns_message(const struct store_sns *m, bool with_time);
  * --format json` prints them and GET /v1/bounces/ses/subscriptions
  * answers: {"subscriptions": [...]}.  *out owned (json_decref). */
 enum lg_status view_sns_messages(struct store *s, json_t **out, struct lg_err *err);
-/* One message as `bounces subscriptions` prints it: a line, then the URL
- * to visit on a line of its own. */
+/* One message as `bounces subscriptions` prints it: a line (with the
+ * subscription's state), why its confirmation failed, and the URL to
+ * visit (unless confirmed), each on a line of its own. */
 void view_sns_message_text(FILE *f, const struct store_sns *m);
 
 /* ---- score.c: the scoring jobs' results (text: as the program prints it) ---- */
