@@ -22,12 +22,6 @@ static const char *col_opt(sqlite3_stmt *q, int i)
 	return (const char *)sqlite3_column_text(q, i);
 }
 
-static const char *col_str(sqlite3_stmt *q, int i)
-{
-	const char *v = (const char *)sqlite3_column_text(q, i);
-	return v ? v : "";
-}
-
 /* A stage name column as the stage; false for a name no stage has. */
 static bool col_stage(sqlite3_stmt *q, int i, enum scoring_stage *out)
 {
@@ -120,10 +114,10 @@ static enum lg_status event_row(sqlite3_stmt *q, void *ctx, struct lg_err *err)
 {
 	struct event_cb *cb = ctx;
 	struct store_event e = {
-		.event_id = col_str(q, 0),
+		.event_id = store_col_text(q, 0),
 		.address = col_opt(q, 1),
 		.account = col_opt(q, 2),
-		.type = col_str(q, 3),
+		.type = store_col_text(q, 3),
 		.channel = col_opt(q, 4),
 		.asset = col_opt(q, 5),
 		.occurred_at = sqlite3_column_int64(q, 6),
@@ -195,13 +189,13 @@ static enum lg_status lead_row(sqlite3_stmt *q, void *ctx, struct lg_err *err)
 		stage = SCORING_LEAD; /* only move_add writes stages */
 	struct store_lead l = {
 		.contact_id = sqlite3_column_int64(q, 0),
-		.address = col_str(q, 1),
-		.domain = col_str(q, 2),
+		.address = store_col_text(q, 1),
+		.domain = store_col_text(q, 2),
 		.status = (enum verify_status)sqlite3_column_int(q, 3),
 		.flags = (unsigned)sqlite3_column_int(q, 4),
 		.verified_at = sqlite3_column_int64(q, 5),
 		.suppressed = (enum store_suppress)sqlite3_column_int(q, 6),
-		.source = col_str(q, 7),
+		.source = store_col_text(q, 7),
 		.profile =
 			{
 				.title = col_opt(q, 8),
@@ -650,9 +644,10 @@ struct qevidence_cb {
 static enum lg_status qevidence_row(sqlite3_stmt *q, void *ctx, struct lg_err *err)
 {
 	struct qevidence_cb *cb = ctx;
-	const char *fw = col_str(q, 0), *status = col_str(q, 2), *source = col_str(q, 4);
+	const char *fw = store_col_text(q, 0), *status = store_col_text(q, 2),
+		   *source = store_col_text(q, 4);
 	struct store_qevidence e = {
-		.criterion = col_str(q, 1),
+		.criterion = store_col_text(q, 1),
 		.confidence = sqlite3_column_double(q, 3),
 		.at = sqlite3_column_int64(q, 5),
 		.valid_until = sqlite3_column_int64(q, 6),
@@ -741,13 +736,13 @@ static enum lg_status move_row(sqlite3_stmt *q, void *ctx, struct lg_err *err)
 	struct move_cb *cb = ctx;
 	struct store_move m = {
 		.at = sqlite3_column_int64(q, 2),
-		.why = col_str(q, 3),
+		.why = store_col_text(q, 3),
 		.score = sqlite3_column_double(q, 4),
-		.who = col_str(q, 5),
+		.who = store_col_text(q, 5),
 		.reason = col_opt(q, 6),
 		.note = col_opt(q, 7),
-		.source = col_str(q, 8),
-		.address = col_str(q, 9),
+		.source = store_col_text(q, 8),
+		.address = store_col_text(q, 9),
 	};
 	if (!col_stage(q, 0, &m.from) || !col_stage(q, 1, &m.to))
 		return LG_OK; /* only move_add writes moves */

@@ -52,20 +52,14 @@ struct sns_cb {
 	void *arg;
 };
 
-static const char *text_or_empty(sqlite3_stmt *q, int i)
-{
-	const char *t = (const char *)sqlite3_column_text(q, i);
-	return t ? t : "";
-}
-
 static enum lg_status sns_row(sqlite3_stmt *q, void *ctx, struct lg_err *err)
 {
 	struct sns_cb *cb = ctx;
 	struct store_sns m = {
 		.id = sqlite3_column_int64(q, 0),
-		.type = text_or_empty(q, 1),
-		.topic_arn = text_or_empty(q, 2),
-		.subscribe_url = text_or_empty(q, 3),
+		.type = store_col_text(q, 1),
+		.topic_arn = store_col_text(q, 2),
+		.subscribe_url = store_col_text(q, 3),
 		.url_is_sns = sqlite3_column_int(q, 4) != 0,
 		.received_at = sqlite3_column_int64(q, 5),
 	};

@@ -87,4 +87,11 @@ enum lg_status store_verify_rows(struct store *s, const struct store_run *run,
 enum lg_status store_evidence_add(struct store *s, int64_t contact, int64_t run, const char *how,
 				  const struct store_verdict *v, struct lg_err *err);
 
+/* A text column, "" for SQL NULL; borrowed until the next step. */
+static inline const char *store_col_text(sqlite3_stmt *q, int i)
+{
+	const char *v = (const char *)sqlite3_column_text(q, i);
+	return v ? v : "";
+}
+
 #endif
