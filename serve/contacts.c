@@ -87,10 +87,10 @@ static bool email_of(struct serve_req *r, char *buf, size_t size)
 }
 
 /* Answer a view as the command line writes it with --format json: one
- * compact line (view_write_line's flags). */
+ * line (view_write_line's VIEW_LINE_FLAGS). */
 static void answer_view(struct serve_req *r, json_t *o)
 {
-	char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
+	char *s = json_dumps(o, VIEW_LINE_FLAGS);
 	json_decref(o);
 	if (!s)
 		lg_die_oom(0);

@@ -12,7 +12,7 @@
 
 void view_write_line(FILE *f, json_t *o)
 {
-	json_dumpf(o, f, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
+	json_dumpf(o, f, VIEW_LINE_FLAGS);
 	fputc('\n', f);
 	json_decref(o);
 }

@@ -41,6 +41,9 @@ void view_list_show_text(FILE *f, const struct conf *c, const struct store_list_
 /* Write o on one line, compact (as `--format json` writes an object), and
  * drop it (taken). */
 void view_write_line(FILE *f, json_t *o);
+/* How view_write_line writes a view: what the service answers with the
+ * same bytes uses them too. */
+#define VIEW_LINE_FLAGS (JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15))
 
 /* ---- import.c: the imports' counts ---- */
 
