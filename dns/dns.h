@@ -178,4 +178,41 @@ bool dns_resolver_down(const struct dns_resolver *r);
 
 void dns_resolver_stats(const struct dns_resolver *r, struct dns_stats *st);
 
+/*
+ * Mail hosts with their addresses, for mailbox probing (smtp/): a
+ * domain's MX hosts, lowest preference first (ties to the name that sorts
+ * first), at most DNS_HOSTS_MAX; for an implicit MX the domain itself.
+ * Each host's addresses are its A records, then its AAAA records, at most
+ * DNS_HOST_ADDRS_MAX; a host with none is left out.
+ */
+#define DNS_HOSTS_MAX 4
+#define DNS_HOST_ADDRS_MAX 4
+struct dns_host_addr {
+	uint8_t family; /* AF_INET or AF_INET6 */
+	uint8_t addr[16];
+};
+struct dns_host {
+	const char *name; /* borrowed for the callback's duration */
+	uint8_t naddr;
+	struct dns_host_addr addr[DNS_HOST_ADDRS_MAX];
+};
+/* The hosts of domain[0..len) are known: hosts[0..n), n = 0 when the
+ * domain has no mail host (null MX, NXDOMAIN, no MX nor address) or its
+ * lookups failed.  Everything given is borrowed for the call. */
+typedef void dns_hosts_fn(void *arg, const char *domain, size_t len, const struct dns_host *hosts,
+			  size_t n);
+
+/*
+ * Look up domain's mail hosts and their addresses: its MX answer as
+ * dns_resolver_lookup gives it (the same lookup, shared), then each host's
+ * addresses.  fn(arg, ...) is called once, always in a later step of the
+ * loop (never from inside this call), when they are known.  Lookups of
+ * host addresses count in dns_resolver_busy, so stepping the loop while it
+ * is not 0 brings every callback.  The addresses are cached for their
+ * TTL, as answers are.
+ */
+void dns_resolver_hosts(struct dns_resolver *r, const char *domain, size_t len, size_t org_len,
+			dns_hosts_fn *fn, void *arg);
+
+
 #endif
