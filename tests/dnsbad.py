@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
-# dnsbad.py PORTFILE [silent | N] - a DNS responder on loopback for
+# dnsbad.py PORTFILE [silent | N | held FILE] - a DNS responder on loopback for
 # tests/dns.sh that answers with canned records, some of them malformed on
 # purpose: what a broken or hostile server sends and unbound never serves.
 # It binds a free UDP port on 127.0.0.1, writes the port number to
 # PORTFILE and answers until it is killed.  With "silent" it answers
 # nothing, and refuses nothing either: a resolver that has died without
 # closing its port.  With a number N it answers the first N queries, then
-# nothing: a resolver that dies during a run.  Standard library only.
+# nothing: a resolver that dies during a run.  With "held FILE" every query
+# waits, unanswered, until FILE exists; then those and all later ones are
+# answered: a test decides when lookups end, by an order of events rather
+# than a timeout.  Standard library only.
 #
 #   mx-ok.com         MX 10 mx.mx-ok.com, the exchange compressed
 #   a-ok.com          no MX; A 192.0.2.1
@@ -68,30 +71,47 @@ def main():
     left = int(mode) if mode.isdigit() else -1  # queries still answered; -1: all
     if mode == "silent":
         left = 0
+    held = sys.argv[3] if mode == "held" else None
+    waiting = []  # queries held back, with their peers
+    if held:
+        s.settimeout(0.05)
     while True:
-        q, peer = s.recvfrom(4096)
+        if held and waiting and os.path.exists(held):
+            for q, peer in waiting:
+                reply(s, q, peer)
+            waiting = []
+        try:
+            q, peer = s.recvfrom(4096)
+        except socket.timeout:
+            continue
         if left == 0:
             continue
         if left > 0:
             left -= 1
-        if len(q) < 12:
+        if held and not os.path.exists(held):
+            waiting.append((q, peer))
             continue
-        qid, _, qd = struct.unpack(">HHH", q[:6])
-        if qd != 1:
-            continue
-        # The question: labels (c-ares never compresses it), type, class.
-        at, labels = 12, []
-        while at < len(q) and q[at]:
-            labels.append(q[at + 1:at + 1 + q[at]].decode("ascii", "replace"))
-            at += 1 + q[at]
-        end = at + 5
-        if end > len(q):
-            continue
-        qtype = struct.unpack(">H", q[at + 1:at + 3])[0]
-        rcode, records = answer(".".join(labels).lower(), qtype)
-        head = struct.pack(">HHHHHH", qid, 0x8180 | rcode, 1,
-                           len(records), 0, 0)
-        s.sendto(head + q[12:end] + b"".join(records), peer)
+        reply(s, q, peer)
 
+
+def reply(s, q, peer):
+    if len(q) < 12:
+        return
+    qid, _, qd = struct.unpack(">HHH", q[:6])
+    if qd != 1:
+        return
+    # The question: labels (c-ares never compresses it), type, class.
+    at, labels = 12, []
+    while at < len(q) and q[at]:
+        labels.append(q[at + 1:at + 1 + q[at]].decode("ascii", "replace"))
+        at += 1 + q[at]
+    end = at + 5
+    if end > len(q):
+        return
+    qtype = struct.unpack(">H", q[at + 1:at + 3])[0]
+    rcode, records = answer(".".join(labels).lower(), qtype)
+    head = struct.pack(">HHHHHH", qid, 0x8180 | rcode, 1,
+                       len(records), 0, 0)
+    s.sendto(head + q[12:end] + b"".join(records), peer)
 
 main()

@@ -8,7 +8,7 @@ set -u
 . tests/lib.sh
 suite_init lg-sjobs "$@"
 srv=
-trap 'serve_cleanup $srv' EXIT
+trap 'serve_cleanup $srv ${held_pid:-}' EXIT
 need curl python3
 
 dns_start samples/samples.zone
@@ -313,11 +313,14 @@ stop
 # here for the write lock another process holds: the server still answers,
 # the job shows every row done and is not cancelled under the worker, and
 # it ends done once the lock goes.
+# Its lookups go to tests/dnsbad.py, which holds every query until the
+# test has the lock: the order of events is the test's, whatever the
+# machine's load.
+python3 tests/dnsbad.py "$t/held.port" held "$t/answer" &
+held_pid=$!
+await "the held DNS responder started" test -s "$t/held.port"
 dns_main=$dns
-dns="--dns 127.0.0.1:$port --dns-timeout 2000 --dns-tries 1"
-# trey-research.net's queries are dropped: its timeout, cached by the
-# sections above, forgotten so that this job asks again
-sqlite3 "$db" "DELETE FROM domains WHERE domain LIKE '%trey-research.net'"
+dns="--dns 127.0.0.1:$(cat "$t/held.port") --dns-timeout 60000 --dns-tries 1"
 start finish "$t/serve.conf"
 post "$t/slow.csv" "?list=finishing"
 fin=$id
@@ -326,8 +329,9 @@ job_field() { # job_field ID KEY: KEY of GET /v1/jobs/ID (5 s at most)
 		python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$2" 2>/dev/null
 }
 await "the job has read both rows (its version begun)" eval '[ "$(job_field "$fin" rows_read)" = 2 ]'
+eq "no row out while DNS holds them" "$(job_field "$fin" rows_done)" 0
 hold_lock
-# the slow row's lookup ends (2 s): every row out, the finish waits for the lock
+: >"$t/answer" # the lookups end: every row out, the finish waits for the lock
 await "every row out while the finish waits" eval '[ "$(job_field "$fin" rows_done)" = 2 ]'
 eq "still running" "$(job_field "$fin" status)" running
 req "healthz while a job finishes" 200 -m 5 "$url/healthz"
@@ -338,6 +342,8 @@ release_lock
 eq "the finishing job ends done" "$(wait_done "$fin")" done
 eq "one version of list finishing" "$(sqlite3 "$db" "SELECT count(*) FROM runs r JOIN lists l ON r.list_id = l.id WHERE l.name = 'finishing' AND r.finished_at IS NOT NULL" 2>&1)" 1
 stop
+kill "$held_pid" 2>/dev/null
+wait "$held_pid" 2>/dev/null
 dns=$dns_main
 
 [ "$fail" -eq 0 ] || { mkdir -p /tmp/sjobs-logs && cp "$t"/*.err /tmp/sjobs-logs/; }
