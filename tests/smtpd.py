@@ -292,8 +292,12 @@ class Session:
         blocked = h.block == "banner"
         await self.send(BLOCKED_BANNER.format(client=self.client) if blocked else h.banner)
         while True:
-            async with asyncio.timeout(self.srv.idle):
-                line = await self.r.readline()
+            try:
+                async with asyncio.timeout(self.srv.idle):
+                    line = await self.r.readline()
+            except ValueError:  # longer than the reader's limit (64 KiB)
+                await self.send("500 5.5.6 Error: line too long")
+                return "error"
             if not line:
                 return "client"
             if not line.endswith(b"\n"):
@@ -303,7 +307,7 @@ class Session:
             if self.ncmd == h.drop_after:
                 self.srv.log.write("cmd", sid=self.sid, host=h.addr, cmd=cmd, reply=None)
                 return "drop"
-            verb = cmd[:4].upper()
+            verb = cmd.partition(" ")[0].upper()
             if blocked and verb != "QUIT":
                 reply = "503 5.5.1 Error: the banner refused this session"
             else:
@@ -312,7 +316,7 @@ class Session:
             await self.send(reply)
             if verb == "QUIT":
                 return "quit"
-            if verb == "STAR" and reply.startswith("220"):
+            if verb == "STARTTLS" and reply.startswith("220"):
                 # RFC 3207 4.2: after TLS, the session starts over at EHLO
                 await self.w.start_tls(self.srv.tls)
                 self.tls, self.helo, self.mail = True, False, False
@@ -323,7 +327,7 @@ class Session:
         RFC 3207's STARTTLS."""
         h = self.host
         if verb in ("EHLO", "HELO"):
-            if len(cmd) < 6:
+            if not cmd[5:].strip():
                 return "501 5.5.4 Syntax: EHLO hostname"
             self.helo, self.mail = True, False
             if verb == "HELO":
@@ -336,8 +340,8 @@ class Session:
             ext.append("8BITMIME")
             lines = [f"{h.name} Hello [{self.client}]", *ext]
             return "\n".join(f"250{'-' if i < len(lines) - 1 else ' '}{x}" for i, x in enumerate(lines))
-        if verb == "STAR":
-            if cmd.upper() != "STARTTLS":
+        if verb == "STARTTLS":
+            if cmd.strip().upper() != "STARTTLS":
                 return "501 5.5.4 Syntax: STARTTLS"
             if not h.starttls or self.tls:
                 return "502 5.5.1 Error: command not implemented"
