@@ -301,7 +301,8 @@ static const struct vec vectors[] = {
 	{"421 Sender address blocked", B, SMTP_M_NEXT_HOST, "421", 0},
 
 	/* ---- Yahoo: its "SMTP error codes" page for senders
-	 * (senders.yahooinc.com) ---- */
+	 * (senders.yahooinc.com) and its help page "Email sent to Yahoo Mail
+	 * addresses is rejected" (help.yahoo.com, SLN3444) ---- */
 	{"421 4.7.0 [TSS04] Messages from 192.0.2.1 temporarily deferred due to unexpected volume "
 	 "or user complaints - 4.16.55.1; see https://postmaster.yahooinc.com/error-codes",
 	 M, SMTP_M_NEXT_HOST, "421 4.7.0", 0},
@@ -311,9 +312,11 @@ static const struct vec vectors[] = {
 	{"554 delivery error: dd This user doesn't have a yahoo.com account (user@yahoo.com) [0] - "
 	 "mta1234.mail.gq1.yahoo.com",
 	 R, SMTP_M_NO_MAILBOX, "554", 0},
-	{"554 delivery error: dd Sorry your message to user@yahoo.com cannot be delivered. This "
-	 "mailbox is disabled (554.30)",
-	 R, SMTP_M_DISABLED, "554", 0},
+	{"554 delivery error: dd Sorry, your message to user@yahoo.com cannot be delivered. This "
+	 "account is over quota.",
+	 R, SMTP_M_FULL, "554", 0},
+	{"421 Resources temporarily unavailable. Please try again later.", R, SMTP_M_NEXT_HOST,
+	 "421", 0},
 	{"451 Message temporarily deferred - [160]", R, SMTP_M_GREYLIST, "451", 0},
 };
 
