@@ -66,7 +66,7 @@ LIB_OBJ := $(LIB_SRC:%.c=$(B)/obj/%.o) $(B)/obj/gen/lists.o $(B)/obj/gen/openapi
 CLI_OBJ := $(CLI_SRC:%.c=$(B)/obj/%.o)
 TEST_BIN := $(TESTS:%=$(B)/tests/%)
 LIST_TXT := conf/lists/role.txt conf/lists/free.txt conf/lists/disposable.txt \
-            conf/lists/typo-targets.txt
+            conf/lists/typo-targets.txt conf/lists/smtp-skip.txt
 
 
 .PHONY: FORCE all deps bench-deps demo test check valgrind install uninstall clean hdrcheck lint bench bench-dns bench-store bench-serve bench-jobs help
