@@ -92,6 +92,13 @@ static const struct vec vectors[] = {
 	{"552 5.2.3 Message length exceeds administrative limit", R, SMTP_M_UNDECIDED, "552 5.2.3",
 	 0},
 	{"550 5.3.0 Other or undefined mail system status", R, SMTP_M_UNDECIDED, "550 5.3.0", 0},
+	{"550 5.3.0 User unknown", R, SMTP_M_UNDECIDED, "550 5.3.0", 0},
+	{"550 5.4.0 Mailbox unavailable", R, SMTP_M_UNDECIDED, "550 5.4.0", 0},
+	{"450 4.4.0 Other or undefined network or routing status", R, SMTP_M_GREYLIST, "450 4.4.0",
+	 0},
+	{"451 4.5.0 Other or undefined protocol status", R, SMTP_M_GREYLIST, "451 4.5.0", 0},
+	{"451 4.5.1 Invalid command", R, SMTP_M_UNDECIDED, "451 4.5.1", 0},
+	{"452 4.6.0 Other or undefined media error", R, SMTP_M_UNDECIDED, "452 4.6.0", 0},
 	{"554 5.3.4 Message too big for system", R, SMTP_M_UNDECIDED, "554 5.3.4", 0},
 	{"550 5.4.4 Unable to route", R, SMTP_M_UNDECIDED, "550 5.4.4", 0},
 	{"554 5.6.0 Other or undefined media error", R, SMTP_M_UNDECIDED, "554 5.6.0", 0},
@@ -221,6 +228,11 @@ static const struct vec vectors[] = {
 	 * non-delivery reports and SMTP errors in Exchange Online" and the
 	 * pages of each code (5.1.10, 5.4.1, 5.7.606-649, 4.7.650), and
 	 * Exchange Server's receive connector replies ---- */
+	/* Outlook.com's answer for an unknown user, but the code names the
+	 * protocol, and it is also reported for mailboxes that exist. */
+	{"550 5.5.0 Requested action not taken: mailbox unavailable (S2017062302). "
+	 "[DB5EUR03FT064.eop-EUR03.prod.protection.outlook.com]",
+	 R, SMTP_M_UNDECIDED, "550 5.5.0", 0},
 	{"550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup", R,
 	 SMTP_M_NO_MAILBOX, "550 5.1.10", 0},
 	{"550 5.1.1 RESOLVER.ADR.RecipNotFound; not found", R, SMTP_M_NO_MAILBOX, "550 5.1.1", 0},
