@@ -268,9 +268,9 @@ static const char *const block_words[] = {
 	"block list",
 	"denylist",
 	"denylisted",
+	/* Not "listed in": "User not listed in the directory" is a mailbox. */
 	"listed at",
-	"listed on",
-	"listed in",
+	"listed by",
 	"rbl",
 	"dnsbl",
 	"blocked",

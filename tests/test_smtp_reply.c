@@ -170,6 +170,11 @@ static const struct vec vectors[] = {
 	{"550 Service unavailable; Client host [192.0.2.1] blocked using bl.spamcop.net; user "
 	 "unknown",
 	 R, SMTP_M_BLOCKED, "550", 0},
+	{"550 5.7.1 Your IP 192.0.2.1 is listed at dnsbl.example.net", R, SMTP_M_BLOCKED,
+	 "550 5.7.1", 0},
+	{"550 Your IP 192.0.2.1 is listed at dnsbl.example.net, user unknown", R, SMTP_M_BLOCKED,
+	 "550", 0},
+	{"550 5.1.1 User not listed in the directory", R, SMTP_M_NO_MAILBOX, "550 5.1.1", 0},
 	{"450 4.7.1 Client host rejected: cannot find your hostname, [192.0.2.1]", R,
 	 SMTP_M_BLOCKED, "450 4.7.1", 0},
 	{"554 5.7.1 <unknown[192.0.2.1]>: Client host rejected: Access denied", R, SMTP_M_BLOCKED,
