@@ -69,9 +69,10 @@ enum smtp_phase {
 /* A complete reply, its lines joined (RFC 5321 4.2.1: "250-..." lines,
  * then "250 ..."). */
 struct smtp_reply {
-	uint16_t code;    /* the basic code, 200..599 */
-	uint8_t enh[3];   /* the enhanced code class.subject.detail, 0.0.0 if none (RFC 3463) */
-	bool has_enh;     /* the reply's last line carries an enhanced code */
+	uint16_t code;   /* the basic code, 200..599 */
+	uint16_t enh[3]; /* the enhanced code class.subject.detail, 0.0.0 if none (RFC 3463:
+			   * subject and detail up to 3 digits, as Microsoft's 5.7.606) */
+	bool has_enh;    /* a line of the reply carries an enhanced code (the last one that does) */
 	uint32_t delay_s; /* a retry delay the text names ("try again in 300 seconds"), 0 if none */
 	const char *text; /* the text after the codes, lines joined by '\n'; borrowed */
 	size_t text_len;
