@@ -4,7 +4,8 @@
  * gives each of 127.0.0.2 ... 127.0.0.20 one behaviour (normal, catch-all,
  * refusing, closed, STARTTLS offered and required, greylisting, a tarpit,
  * a drop, 452 after three recipients, blocks at the banner and at RCPT,
- * Microsoft's and Exim's wordings), a self-signed certificate made with
+ * Microsoft's and Exim's wordings, greylisting and a block at MAIL FROM,
+ * a reply line too long), a self-signed certificate made with
  * openssl, and the server's SOCKS5 proxy.  Each test drives a prober on a
  * loop of its own with the hosts given directly, then checks the answers
  * and, from the server's log of the sessions, the prober's manners: no
@@ -60,7 +61,12 @@ static const char script[] =
 	" \"127.0.0.18\": {\"mailboxes\": {\"alice\": \"ok\"}},\n"
 	" \"127.0.0.19\": {\"greylist\": 3600},\n"
 	" \"127.0.0.20\": {\"default\": \"553 5.3.0 <x>: address not checked here\","
-	"  \"mailboxes\": {\"alice\": \"ok\"}}\n"
+	"  \"mailboxes\": {\"alice\": \"ok\"}},\n"
+	" \"127.0.0.21\": {\"mail\": \"451 4.7.1 Service temporarily unavailable, "
+	"greylisted, please try again later\"},\n"
+	" \"127.0.0.22\": {\"mail\": \"550 5.7.1 Client host rejected: cannot find your "
+	"reverse hostname\"},\n"
+	" \"127.0.0.23\": {\"mailboxes\": {\"alice\": \"ok\", \"long\": \"550 5.1.1 %s\"}}\n"
 	"}}\n";
 
 static int group_setup(void **state)
@@ -83,7 +89,10 @@ static int group_setup(void **state)
 	snprintf(cmd, sizeof(cmd), "%s/script.json", W.dir);
 	if (!(f = fopen(cmd, "w")))
 		return -1;
-	fputs(script, f);
+	char pad[601];
+	memset(pad, 'x', 600);
+	pad[600] = '\0';
+	fprintf(f, script, pad); /* a reply line of 610 octets: over RFC 5321's 512 */
 	fclose(f);
 	if (pipe(out) < 0)
 		return -1;
@@ -952,6 +961,98 @@ static void test_socks_messages(void **state)
 	assert_int_equal(smtp_socks_reply((const unsigned char *)"\5\0\0\7\0", 5), -1);
 }
 
+/* Addresses added while their domain's session runs ride in it; one
+ * added once it is over gets a session of its own. */
+static void add_from_callback(void *arg, const char *domain, size_t len, enum smtp_catch_all ca,
+			      uint32_t at)
+{
+	struct run *r = arg;
+	(void)domain;
+	(void)len;
+	(void)ca;
+	(void)at;
+	r->domains_found++;
+	add(r, "erin@stream.test"); /* the probe is answered: the session is at RCPT */
+}
+
+static void test_streaming(void **state)
+{
+	struct run r;
+	struct log lg;
+	struct smtp_opts o = opts();
+	(void)state;
+
+	run_start(&r, &o);
+	smtp_prober_on_domain(r.p, add_from_callback, &r);
+	const struct smtp_result *a = add(&r, "alice@stream.test");
+	hosts(&r, "stream.test", 1, "127.0.0.2");
+	run_wait(&r);
+	const struct smtp_result *e = add(&r, "erin@stream.test");
+	assert_int_equal(a->outcome, SMTP_ACCEPTED);
+	assert_int_equal(e->outcome, SMTP_ACCEPTED);
+	assert_int_equal(r.domains_found, 1);
+	const struct smtp_result *f = add(&r, "frank@stream.test");
+	assert_int_equal(f->outcome, SMTP_PENDING);
+	assert_int_equal(smtp_prober_busy(r.p), 1);
+	run_wait(&r);
+	assert_int_equal(f->outcome, SMTP_ACCEPTED);
+	run_end(&r);
+	log_read(&r, &lg);
+	manners(&lg);
+	assert_int_equal(lg.n, 2);
+	assert_int_equal(lg.s[0].rcpts, 3); /* random, alice, erin */
+	assert_int_equal(lg.s[1].rcpts, 1); /* frank: the catch-all state is known */
+}
+
+/* Deferred at MAIL FROM: every address waits and is retried, greylisted
+ * in the end; blocked at MAIL FROM: blocked. */
+static void test_mail_phase(void **state)
+{
+	struct run r;
+	struct log lg;
+	struct smtp_opts o = opts();
+	(void)state;
+
+	o.greylist_wait_s = 1;
+	run_start(&r, &o);
+	const struct smtp_result *a = add(&r, "alice@mailgrey.test");
+	const struct smtp_result *b = add(&r, "bob@mailgrey.test");
+	const struct smtp_result *c = add(&r, "alice@mailblock.test");
+	hosts(&r, "mailgrey.test", 1, "127.0.0.21");
+	hosts(&r, "mailblock.test", 1, "127.0.0.22");
+	run_wait(&r);
+	assert_int_equal(a->outcome, SMTP_GREYLISTED);
+	assert_string_equal(a->reply, "451 4.7.1");
+	assert_int_equal(b->outcome, SMTP_GREYLISTED);
+	assert_int_equal(c->outcome, SMTP_BLOCKED);
+	assert_string_equal(c->reply, "550 5.7.1");
+	run_end(&r);
+	log_read(&r, &lg);
+	manners(&lg);
+	assert_int_equal(sessions_on(&lg, "127.0.0.21"), 2);
+	assert_int_equal(sessions_on(&lg, "127.0.0.22"), 1);
+	for (int i = 0; i < lg.n; i++)
+		assert_int_equal(lg.s[i].rcpts, 0);
+}
+
+/* A reply line over 512 octets ends the session as a drop: what was
+ * answered before stands. */
+static void test_long_line(void **state)
+{
+	struct run r;
+	struct smtp_opts o = opts();
+	(void)state;
+
+	run_start(&r, &o);
+	const struct smtp_result *a = add(&r, "alice@longline.test");
+	const struct smtp_result *b = add(&r, "long@longline.test");
+	hosts(&r, "longline.test", 1, "127.0.0.23");
+	run_wait(&r);
+	assert_int_equal(a->outcome, SMTP_ACCEPTED);
+	assert_int_equal(b->outcome, SMTP_NO_CONNECT);
+	run_end(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -964,6 +1065,8 @@ int main(void)
 		cmocka_unit_test(test_drop),           cmocka_unit_test(test_too_many),
 		cmocka_unit_test(test_rcpt_max),       cmocka_unit_test(test_blocked),
 		cmocka_unit_test(test_per_host),       cmocka_unit_test(test_socks),
+		cmocka_unit_test(test_streaming),      cmocka_unit_test(test_mail_phase),
+		cmocka_unit_test(test_long_line),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
