@@ -130,6 +130,7 @@ struct domain {
 	struct rlist deferred;           /* greylisted, waiting for `grey` */
 	struct rlist accepted;           /* accepted, waiting for the catch-all state */
 	loop_timer_id grey;
+	int64_t grey_due; /* when `grey` runs (the loop's clock, ms) */
 };
 
 /* A host address, a value of the map p->haddrs (key: family, address). */
@@ -506,9 +507,14 @@ static void on_grey(struct loop *l, void *arg)
 	want(p, d);
 }
 
-/* The retry of something first deferred at first (ms), deferred now
+/*
+ * The retry of something first deferred at first (ms), deferred now
  * with reply: false if the wait is spent (give up), else d's timer is
- * set for it. */
+ * set for it.  Addresses deferred later in the same session push the
+ * timer out to their own due time: a greylist counts from when it first
+ * saw each recipient, and one retry session should find them all past
+ * it.
+ */
 static bool defer(struct smtp_prober *p, struct domain *d, int64_t first,
 		  const struct smtp_reply *reply)
 {
@@ -518,11 +524,16 @@ static bool defer(struct smtp_prober *p, struct domain *d, int64_t first,
 	int64_t limit = first + (int64_t)p->o.greylist_wait_s * 1000;
 	if (now >= limit)
 		return false;
+	int64_t delay = reply && reply->delay_s ? (int64_t)reply->delay_s * 1000
+						: (int64_t)p->o.greylist_delay_s * 1000;
+	int64_t due = now + delay < limit ? now + delay : limit;
+	if (d->grey && due > d->grey_due) {
+		loop_timer_cancel(p->loop, d->grey);
+		d->grey = 0;
+	}
 	if (!d->grey) {
-		int64_t delay = reply && reply->delay_s ? (int64_t)reply->delay_s * 1000
-							: (int64_t)p->o.greylist_delay_s * 1000;
-		int64_t due = now + delay < limit ? now + delay : limit;
 		d->grey = loop_timer_add(p->loop, due - now, on_grey, d);
+		d->grey_due = due;
 	}
 	return true;
 }
