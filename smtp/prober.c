@@ -120,6 +120,7 @@ struct domain {
 	bool queued;          /* on a host address's queue */
 	bool dead;            /* decided for good: new addresses get dead_outcome */
 	bool chain_timeout;   /* a host failed by timeout or 421 since one last worked */
+	bool retry;           /* a greylisting retry is due: it does not wait to gather */
 	uint8_t dead_outcome; /* enum smtp_outcome */
 	unsigned sessions;    /* open (0 or 1) */
 	int64_t ca_first_defer;
@@ -176,6 +177,8 @@ struct smtp_prober {
 	struct probe *closed;    /* sessions ended, to free */
 	unsigned open;
 	size_t pending; /* undecided addresses of domains with hosts */
+	size_t nqueued; /* domains on a host address's queue */
+	bool gather;    /* smtp_prober_gather: sessions wait for a full load */
 	loop_timer_id kick;
 	smtp_domain_fn *on_domain;
 	void *on_domain_arg;
@@ -366,8 +369,14 @@ static void want(struct smtp_prober *p, struct domain *d)
 		return;
 	if (!d->wait.n && !(d->ca_state == CA_TODO && d->accepted.n))
 		return;
+	/* Gathering, a session waits for rcpt_max addresses: more of the
+	 * domain's may come, and one session for them all is the manners
+	 * asked of us (and a quarter of the work of one per address). */
+	if (p->gather && !d->retry && d->wait.n < p->o.rcpt_max)
+		return;
 	struct haddr *h = d->hosts[d->hi].h[d->ai];
 	d->queued = true;
+	p->nqueued++;
 	d->qnext = NULL;
 	if (h->qtail)
 		h->qtail->qnext = d;
@@ -460,6 +469,8 @@ static void pump(struct smtp_prober *p)
 		if (!h->qhead)
 			h->qtail = NULL;
 		d->queued = false;
+		d->retry = false;
+		p->nqueued--;
 		start(p, d, h);
 		if (h->qhead)
 			ready_push(p, h); /* at the tail: round-robin */
@@ -504,6 +515,7 @@ static void on_grey(struct loop *l, void *arg)
 	}
 	if (d->ca_state == CA_DEFERRED)
 		d->ca_state = CA_TODO;
+	d->retry = true;
 	want(p, d);
 }
 
@@ -955,9 +967,18 @@ void smtp_prober_prime(struct smtp_prober *p, const char *domain, size_t len, en
 	d->ca_state = CA_DONE;
 }
 
+void smtp_prober_gather(struct smtp_prober *p, bool on)
+{
+	p->gather = on;
+	if (!on)
+		for (struct domain *d = p->all_domains; d; d = d->all_next)
+			want(p, d);
+}
+
 size_t smtp_prober_busy(const struct smtp_prober *p)
 {
-	return p->pending + p->open;
+	/* Gathering, what waits for more addresses is no work in hand. */
+	return p->gather ? p->open + p->nqueued : p->pending + p->open;
 }
 
 void smtp_prober_stats(const struct smtp_prober *p, struct smtp_stats *st)

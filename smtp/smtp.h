@@ -247,8 +247,19 @@ void smtp_prober_prime(struct smtp_prober *p, const char *domain, size_t len,
 		       enum smtp_catch_all ca);
 
 /*
+ * Gather (on) or not: while gathering, a domain's session starts only
+ * once rcpt_max of its addresses wait (or a greylisting retry is due),
+ * so that a list whose rows of one domain are spread over the file still
+ * gets one session per rcpt_max addresses, not one per row.  A job
+ * gathers while it reads, and stops at the end of its input: then every
+ * domain with addresses waiting gets its session.  Off by default.
+ */
+void smtp_prober_gather(struct smtp_prober *p, bool on);
+
+/*
  * Addresses whose domain has hosts but that are not decided yet, and the
- * sessions open.  While it is not 0 the prober has a socket or a timer in
+ * sessions open (gathering: the sessions open and about to start; what
+ * waits to gather is not counted).  While it is not 0 the prober has a socket or a timer in
  * its loop, so "while (smtp_prober_busy(p)) loop_step(loop, -1);" waits
  * for every answer.
  */

@@ -67,6 +67,7 @@ static const char script[] =
 	"greylisted, please try again later\"},\n"
 	" \"127.0.0.22\": {\"mail\": \"550 5.7.1 Client host rejected: cannot find your "
 	"reverse hostname\"},\n"
+	" \"127.0.0.24\": {\"default\": \"ok\"},\n"
 	" \"127.0.0.23\": {\"mailboxes\": {\"alice\": \"ok\", \"long\": \"550 5.1.1 %s\"}}%s\n"
 	"}}\n";
 
@@ -1043,6 +1044,48 @@ static void test_streaming(void **state)
 	assert_int_equal(lg.s[1].rcpts, 1); /* frank: the catch-all state is known */
 }
 
+/* Gathering, as a job does while it reads: addresses of one domain added
+ * one by one, with the loop stepped between them, wait for rcpt_max of
+ * theirs or the end of gathering, then share a session; nothing waiting
+ * to gather counts as busy. */
+static void test_gather(void **state)
+{
+	struct run r;
+	struct log lg;
+	struct smtp_opts o = opts();
+	char addr[64];
+	const struct smtp_result *res[7];
+	(void)state;
+
+	o.rcpt_max = 3;
+	run_start(&r, &o);
+	smtp_prober_gather(r.p, true);
+	hosts(&r, "gather.test", 1, "127.0.0.24");
+	for (int i = 0; i < 7; i++) {
+		snprintf(addr, sizeof(addr), "user%d@gather.test", i);
+		res[i] = add(&r, addr);
+		if (i == 1) /* two waiting: no session, nothing in hand */
+			assert_int_equal(smtp_prober_busy(r.p), 0);
+		loop_step(r.loop, 0);
+	}
+	run_wait(&r); /* the sessions of the first 3 and the next 3 */
+	/* The host takes any address: a catch-all. */
+	assert_int_equal(res[0]->outcome, SMTP_CATCH_ALL);
+	assert_int_equal(res[5]->outcome, SMTP_CATCH_ALL);
+	assert_int_equal(res[6]->outcome, SMTP_PENDING); /* gathering still */
+	smtp_prober_gather(r.p, false);
+	assert_int_equal(smtp_prober_busy(r.p), 1);
+	run_wait(&r);
+	assert_int_equal(res[6]->outcome, SMTP_CATCH_ALL);
+	run_end(&r);
+	log_read(&r, &lg);
+	manners(&lg);
+	assert_int_equal(sessions_for(&lg, "gather.test"), 3);
+	assert_int_equal(lg.s[0].rcpts, 4); /* the random one and 3 */
+	assert_int_equal(lg.s[1].rcpts, 3);
+	assert_int_equal(lg.s[2].rcpts, 1);
+}
+
 /* Deferred at MAIL FROM: every address waits and is retried, greylisted
  * in the end; blocked at MAIL FROM: blocked. */
 static void test_mail_phase(void **state)
@@ -1105,7 +1148,8 @@ int main(void)
 		cmocka_unit_test(test_too_many),       cmocka_unit_test(test_rcpt_max),
 		cmocka_unit_test(test_blocked),        cmocka_unit_test(test_per_host),
 		cmocka_unit_test(test_socks),          cmocka_unit_test(test_streaming),
-		cmocka_unit_test(test_mail_phase),     cmocka_unit_test(test_long_line),
+		cmocka_unit_test(test_mail_phase),     cmocka_unit_test(test_gather),
+		cmocka_unit_test(test_long_line),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
