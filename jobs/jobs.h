@@ -15,6 +15,7 @@
 #include "dns/dns.h"
 #include "io/io.h"
 #include "scoring/scoring.h"
+#include "smtp/smtp.h"
 #include "store/store.h"
 #include "verify/verify.h"
 
@@ -204,16 +205,43 @@ struct job_verify_report {
 /*
  * ---- verdict.c: one verdict path ----
  * Complete v, an address's offline verdict, with its domain's DNS answer
- * d (NULL: none was needed or asked) and a hard bounce the store knows of
- * (which decides over both), and fill *sv with what the store records of
- * it: the contact's key (verify_contact_key, built in key; key NULL: v's
- * normalized address is the key already, as a refresh's is), its domain,
- * the mail host and provider, verified_at (the answer's time, or now).
- * sv's strings are borrowed from v, d, key and static tables.  verify and
- * refresh both call it.
+ * d (NULL: none was needed or asked), then its SMTP probe smtp (NULL:
+ * none) as job_smtp_verdict takes it with smtp_skipped, then a hard
+ * bounce the store knows of (which decides over all), and fill *sv with
+ * what the store records of it: the contact's key (verify_contact_key,
+ * built in key; key NULL: v's normalized address is the key already, as
+ * a refresh's is), its domain, the mail host and provider, verified_at
+ * (the answer's time, or now), the SMTP evidence.  sv's strings are
+ * borrowed from v, d, smtp, key and static tables.  verify and refresh
+ * both call it.
  */
-void job_verdict(struct verify_result *v, const struct dns_result *d, bool hard_bounce, int64_t now,
+void job_verdict(struct verify_result *v, const struct dns_result *d,
+		 const struct smtp_result *smtp, bool smtp_skipped, bool hard_bounce, int64_t now,
 		 struct lg_buf *key, struct store_verdict *sv);
+
+/*
+ * The SMTP stage's part of a verdict, pure: v, completed with its
+ * domain's DNS answer (verify_apply_dns), and what the probe of its
+ * mailbox found, r (NULL: no probe).  Only a verdict that says the domain
+ * takes mail (ok, class.role, class.disposable) changes:
+ *
+ *	accepted                 stays (the mailbox is there: ok, or role /
+ *	                         disposable as they were)
+ *	catch_all                risky, smtp.catch_all, flag accept_all
+ *	no_mailbox, disabled     undeliverable, smtp.no_mailbox / smtp.disabled
+ *	full                     risky, smtp.mailbox_full
+ *	blocked, greylisted,     unknown, smtp.blocked / .greylisted /
+ *	timeout, no_connect,     .timeout / .no_connect / .undecided: a
+ *	undecided                failure to decide says nothing of the mailbox,
+ *	                         and an answer we could not get is no verdict
+ *	                         (the store keeps an older decided verdict)
+ *	pending, not_probed      stays: no probe decided
+ *
+ * skipped (the domain's provider is one whose RCPT answers mean nothing,
+ * conf_smtp_skip): v keeps its DNS verdict, with flag smtp_skipped,
+ * whatever r says.  A failure to decide is never undeliverable.
+ */
+void job_smtp_verdict(struct verify_result *v, const struct smtp_result *r, bool skipped);
 
 /*
  * The verify_* columns that verify appends to every row, in order, and

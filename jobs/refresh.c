@@ -127,7 +127,7 @@ static enum lg_status record_batch(struct job_refresh *j, size_t from, size_t to
 			.normalized_len = it->due.address_len,
 		};
 		struct store_verdict sv;
-		job_verdict(&v, it->dns, false, j->o.now, NULL, &sv);
+		job_verdict(&v, it->dns, NULL, false, false, j->o.now, NULL, &sv);
 		if (job_dns_to_keep(it->dns))
 			st = job_dns_keep(j->dns, j->store, it->dns, err);
 		bool changed, kept = false;

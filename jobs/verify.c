@@ -95,9 +95,12 @@ struct job_verify {
 	struct job_verify_report rep;
 	char at[32]; /* verified_at of at_t, formatted once */
 	uint32_t at_t;
-	/* The flags column for each flag set, made once. */
-	char flag_text[1u << VERIFY_FLAG_COUNT][96];
-	size_t flag_len[1u << VERIFY_FLAG_COUNT];
+	/* The flags column of the last flag set written: most rows have the
+	 * flags of the row before (none, mostly), and a table of every set
+	 * would take 2^VERIFY_FLAG_COUNT lines. */
+	char flag_text[160];
+	size_t flag_len;
+	unsigned flag_set;
 	/* With a list: the store, the run, and what it has recorded */
 	struct store *store;
 	struct store_run srun;
@@ -245,7 +248,8 @@ static enum lg_status emit(struct job_verify *j, struct verify_result *v,
 	const char *at = "";
 	struct store_verdict sv;
 
-	job_verdict(v, d, j->store && hard_bounced(j, v), j->o.now, j->store ? &j->key : NULL, &sv);
+	job_verdict(v, d, NULL, false, j->store && hard_bounced(j, v), j->o.now,
+		    j->store ? &j->key : NULL, &sv);
 	if (job_verify_dated(d)) {
 		if (d->answered_at != j->at_t) {
 			lg_time_format(d->answered_at, j->at, sizeof(j->at));
@@ -259,7 +263,11 @@ static enum lg_status emit(struct job_verify *j, struct verify_result *v,
 			return st;
 	}
 	count(&j->rep, v);
-	job_verify_cells(v, &sv, j->flag_text[v->flags], j->flag_len[v->flags], at, c);
+	if (v->flags != j->flag_set) {
+		j->flag_len = verify_flags_format(v->flags, j->flag_text, sizeof(j->flag_text));
+		j->flag_set = v->flags;
+	}
+	job_verify_cells(v, &sv, j->flag_text, j->flag_len, at, c);
 	enum lg_status st = io_writer_row(j->wr, j->cells, j->extra, nextra, err);
 	if (st != LG_OK) { /* name the output in the message */
 		struct lg_err e = *err;
@@ -539,8 +547,7 @@ void job_verify_start(struct job_verify *j, int out, const char *out_name, job_p
 				    io_reader_bom(j->rd), j->o.guard};
 	j->wr = io_writer_new(out, &wo, j->cols, j->nin + C_COUNT);
 	j->ctx = conf_verify_ctx(j->o.conf);
-	for (unsigned f = 0; f < (1u << VERIFY_FLAG_COUNT); f++)
-		j->flag_len[f] = verify_flags_format(f, j->flag_text[f], sizeof(j->flag_text[f]));
+	j->flag_set = 0; /* flag_text "", flag_len 0: no flag */
 	j->backlog = DNS_BACKLOG * (size_t)(j->o.dns.concurrency ? j->o.dns.concurrency : 256);
 	j->phase = READING;
 }

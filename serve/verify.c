@@ -252,7 +252,7 @@ static void answer(struct serve_req *r, struct one *o)
 		keep_add(s, d);
 
 	struct store_verdict sv;
-	job_verdict(&o->v, d, false, serve_req_now(r), NULL, &sv);
+	job_verdict(&o->v, d, NULL, false, false, serve_req_now(r), NULL, &sv);
 	serve_metrics_verdict(serve_metrics(s), sv.status);
 	char flags[128], at[32] = "";
 	size_t flags_len = verify_flags_format(o->v.flags, flags, sizeof(flags));

@@ -98,6 +98,13 @@ struct store_verdict {
 	const char *account; /* schema 5: the account key (verify_account_key); NULL or
 				 * account_len 0: not known (the one kept stays) */
 	size_t account_len;
+	/* Schema 12: the SMTP evidence of the verdict, when a probe decided
+	 * something (smtp_outcome an enum smtp_outcome past SMTP_PENDING);
+	 * 0: no probe, and the rest is ignored. */
+	uint8_t smtp_outcome;
+	bool smtp_tls;          /* the deciding session ran over TLS */
+	const char *smtp_reply; /* the deciding reply ("550 5.1.1"), "" or NULL when none */
+	int64_t smtp_at;        /* when the probe decided */
 };
 
 /* A run: one `verify --list`, `refresh` or `bounces import`. */

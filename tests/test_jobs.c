@@ -1755,9 +1755,131 @@ static void test_import_body(void **state)
 	conf_release(&c);
 }
 
+/* The SMTP stage's table: every outcome of a probe, on each verdict a
+ * domain that takes mail can have (ok, class.role, class.disposable), and
+ * on verdicts the probe must leave alone. */
+static void test_smtp_verdict(void **state)
+{
+	(void)state;
+	static const struct {
+		enum verify_status st;
+		enum verify_reason why;
+		unsigned flags;
+		int outcome; /* enum smtp_outcome; -1: no probe (NULL) */
+		bool skipped;
+		enum verify_status want_st;
+		enum verify_reason want_why;
+		unsigned want_flags;
+	} t[] = {
+		/* 250 to the address, no catch-all: the DNS verdict stands */
+		{VERIFY_DELIVERABLE, VERIFY_R_OK, 0, SMTP_ACCEPTED, false, VERIFY_DELIVERABLE,
+		 VERIFY_R_OK, 0},
+		{VERIFY_RISKY, VERIFY_R_ROLE, VERIFY_F_ROLE, SMTP_ACCEPTED, false, VERIFY_RISKY,
+		 VERIFY_R_ROLE, VERIFY_F_ROLE},
+		/* catch-all: risky, flag accept_all */
+		{VERIFY_DELIVERABLE, VERIFY_R_OK, VERIFY_F_FREE, SMTP_CATCH_ALL, false,
+		 VERIFY_RISKY, VERIFY_R_SMTP_CATCH_ALL, VERIFY_F_FREE | VERIFY_F_ACCEPT_ALL},
+		{VERIFY_RISKY, VERIFY_R_ROLE, VERIFY_F_ROLE, SMTP_CATCH_ALL, false, VERIFY_RISKY,
+		 VERIFY_R_SMTP_CATCH_ALL, VERIFY_F_ROLE | VERIFY_F_ACCEPT_ALL},
+		/* no mailbox, disabled: undeliverable */
+		{VERIFY_DELIVERABLE, VERIFY_R_OK, 0, SMTP_NO_MAILBOX, false, VERIFY_UNDELIVERABLE,
+		 VERIFY_R_SMTP_NO_MAILBOX, 0},
+		{VERIFY_RISKY, VERIFY_R_DISPOSABLE, VERIFY_F_DISPOSABLE, SMTP_NO_MAILBOX, false,
+		 VERIFY_UNDELIVERABLE, VERIFY_R_SMTP_NO_MAILBOX, VERIFY_F_DISPOSABLE},
+		{VERIFY_DELIVERABLE, VERIFY_R_OK, 0, SMTP_DISABLED, false, VERIFY_UNDELIVERABLE,
+		 VERIFY_R_SMTP_DISABLED, 0},
+		/* full: risky */
+		{VERIFY_DELIVERABLE, VERIFY_R_OK, 0, SMTP_FULL, false, VERIFY_RISKY,
+		 VERIFY_R_SMTP_MAILBOX_FULL, 0},
+		/* a failure to decide: unknown, never undeliverable */
+		{VERIFY_DELIVERABLE, VERIFY_R_OK, 0, SMTP_BLOCKED, false, VERIFY_UNKNOWN,
+		 VERIFY_R_SMTP_BLOCKED, 0},
+		{VERIFY_DELIVERABLE, VERIFY_R_OK, 0, SMTP_GREYLISTED, false, VERIFY_UNKNOWN,
+		 VERIFY_R_SMTP_GREYLISTED, 0},
+		{VERIFY_DELIVERABLE, VERIFY_R_OK, 0, SMTP_TIMEOUT, false, VERIFY_UNKNOWN,
+		 VERIFY_R_SMTP_TIMEOUT, 0},
+		{VERIFY_RISKY, VERIFY_R_ROLE, VERIFY_F_ROLE, SMTP_NO_CONNECT, false, VERIFY_UNKNOWN,
+		 VERIFY_R_SMTP_NO_CONNECT, VERIFY_F_ROLE},
+		{VERIFY_DELIVERABLE, VERIFY_R_OK, 0, SMTP_UNDECIDED, false, VERIFY_UNKNOWN,
+		 VERIFY_R_SMTP_UNDECIDED, 0},
+		/* no probe decided: the DNS verdict stands */
+		{VERIFY_DELIVERABLE, VERIFY_R_OK, 0, SMTP_NOT_PROBED, false, VERIFY_DELIVERABLE,
+		 VERIFY_R_OK, 0},
+		{VERIFY_DELIVERABLE, VERIFY_R_OK, 0, SMTP_PENDING, false, VERIFY_DELIVERABLE,
+		 VERIFY_R_OK, 0},
+		{VERIFY_DELIVERABLE, VERIFY_R_OK, 0, -1, false, VERIFY_DELIVERABLE, VERIFY_R_OK, 0},
+		/* a provider in the table: the DNS verdict, flag smtp_skipped,
+		 * whatever the probe says */
+		{VERIFY_DELIVERABLE, VERIFY_R_OK, 0, SMTP_NOT_PROBED, true, VERIFY_DELIVERABLE,
+		 VERIFY_R_OK, VERIFY_F_SMTP_SKIPPED},
+		{VERIFY_DELIVERABLE, VERIFY_R_OK, 0, SMTP_NO_MAILBOX, true, VERIFY_DELIVERABLE,
+		 VERIFY_R_OK, VERIFY_F_SMTP_SKIPPED},
+		{VERIFY_DELIVERABLE, VERIFY_R_OK, 0, -1, true, VERIFY_DELIVERABLE, VERIFY_R_OK,
+		 VERIFY_F_SMTP_SKIPPED},
+		/* a domain that takes no mail, or no answer: no mailbox to ask */
+		{VERIFY_UNDELIVERABLE, VERIFY_R_NXDOMAIN, 0, SMTP_ACCEPTED, false,
+		 VERIFY_UNDELIVERABLE, VERIFY_R_NXDOMAIN, 0},
+		{VERIFY_UNDELIVERABLE, VERIFY_R_NULL_MX, VERIFY_F_DISPOSABLE, SMTP_CATCH_ALL, true,
+		 VERIFY_UNDELIVERABLE, VERIFY_R_NULL_MX, VERIFY_F_DISPOSABLE},
+		{VERIFY_UNKNOWN, VERIFY_R_TIMEOUT, 0, SMTP_NO_MAILBOX, false, VERIFY_UNKNOWN,
+		 VERIFY_R_TIMEOUT, 0},
+		{VERIFY_UNKNOWN, VERIFY_R_DNS_SKIPPED, 0, SMTP_NO_MAILBOX, false, VERIFY_UNKNOWN,
+		 VERIFY_R_DNS_SKIPPED, 0},
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(*t); i++) {
+		struct verify_result v = {.status = t[i].st,
+					  .reason = t[i].why,
+					  .flags = t[i].flags};
+		struct smtp_result r = {.outcome = (uint8_t)(t[i].outcome < 0 ? 0 : t[i].outcome)};
+		job_smtp_verdict(&v, t[i].outcome < 0 ? NULL : &r, t[i].skipped);
+		if (v.status != t[i].want_st || v.reason != t[i].want_why ||
+		    v.flags != t[i].want_flags)
+			fail_msg("row %zu: %s/%s/%x, want %s/%s/%x", i,
+				 verify_status_name(v.status), verify_reason_name(v.reason),
+				 v.flags, verify_status_name(t[i].want_st),
+				 verify_reason_name(t[i].want_why), t[i].want_flags);
+		/* The reason's own status is the verdict's. */
+		assert_int_equal(verify_reason_status(v.reason) == v.status ||
+					 v.reason == VERIFY_R_DISPOSABLE || v.reason == VERIFY_R_OK,
+				 true);
+	}
+
+	/* Through job_verdict: the evidence the store keeps, and a hard
+	 * bounce deciding over the probe. */
+	struct verify_result v = {.status = VERIFY_UNKNOWN,
+				  .reason = VERIFY_R_DNS_SKIPPED,
+				  .normalized = "ann@acme.io",
+				  .normalized_len = 11,
+				  .suggestion = "",
+				  .domain = "acme.io",
+				  .domain_len = 7,
+				  .org_len = 7};
+	struct dns_result d = {.mx = "mx.acme.io", .outcome = DNS_MX, .answered_at = 1000};
+	struct smtp_result r = {.outcome = SMTP_NO_MAILBOX, .tls = 1, .decided_at = 1005};
+	memcpy(r.reply, "550 5.1.1", 10);
+	struct store_verdict sv;
+	job_verdict(&v, &d, &r, false, false, 2000, NULL, &sv);
+	assert_int_equal(sv.status, VERIFY_UNDELIVERABLE);
+	assert_int_equal(sv.reason, VERIFY_R_SMTP_NO_MAILBOX);
+	assert_int_equal(sv.smtp_outcome, SMTP_NO_MAILBOX);
+	assert_true(sv.smtp_tls);
+	assert_string_equal(sv.smtp_reply, "550 5.1.1");
+	assert_int_equal(sv.smtp_at, 1005);
+	v.status = VERIFY_UNKNOWN, v.reason = VERIFY_R_DNS_SKIPPED;
+	job_verdict(&v, &d, &r, true, false, 2000, NULL, &sv); /* skipped: no evidence */
+	assert_int_equal(sv.reason, VERIFY_R_OK);
+	assert_int_equal(sv.smtp_outcome, 0);
+	v.status = VERIFY_UNKNOWN, v.reason = VERIFY_R_DNS_SKIPPED, v.flags = 0;
+	r.outcome = SMTP_ACCEPTED;
+	job_verdict(&v, &d, &r, false, true, 2000, NULL, &sv);
+	assert_int_equal(sv.reason, VERIFY_R_BOUNCE_HARD);
+	assert_int_equal(sv.smtp_outcome, SMTP_ACCEPTED);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_smtp_verdict),
 		cmocka_unit_test(test_fresh_list_passes),
 		cmocka_unit_test(test_stale_list_refresh),
 		cmocka_unit_test(test_risky_left_out),

@@ -67,6 +67,16 @@ enum verify_reason {
 	VERIFY_R_SERVFAIL,
 	VERIFY_R_TIMEOUT,
 	VERIFY_R_BOUNCE_HARD,
+	/* The SMTP stage (job_smtp_verdict): what the mail host said. */
+	VERIFY_R_SMTP_CATCH_ALL,
+	VERIFY_R_SMTP_NO_MAILBOX,
+	VERIFY_R_SMTP_DISABLED,
+	VERIFY_R_SMTP_MAILBOX_FULL,
+	VERIFY_R_SMTP_BLOCKED,
+	VERIFY_R_SMTP_GREYLISTED,
+	VERIFY_R_SMTP_TIMEOUT,
+	VERIFY_R_SMTP_NO_CONNECT,
+	VERIFY_R_SMTP_UNDECIDED,
 	VERIFY_R_COUNT
 };
 
@@ -81,8 +91,10 @@ enum verify_flag {
 	VERIFY_F_TYPO = 1u << 6,       /* domain looks mistyped; see suggestion */
 	VERIFY_F_RAGGED = 1u << 7,     /* row had a different field count (set by the caller) */
 	VERIFY_F_MULTIPLE = 1u << 8,   /* the cell held several addresses; the first was verified */
+	VERIFY_F_ACCEPT_ALL = 1u << 9, /* the mail host accepts any local part (catch-all) */
+	VERIFY_F_SMTP_SKIPPED = 1u << 10, /* the provider's RCPT answers mean nothing: not probed */
 };
-#define VERIFY_FLAG_COUNT 9
+#define VERIFY_FLAG_COUNT 11
 /* The flags that describe a row of one file, not the address: the store
  * keeps a contact's flags without them. */
 #define VERIFY_F_ROW_ONLY (VERIFY_F_DUPLICATE | VERIFY_F_RAGGED | VERIFY_F_MULTIPLE)
