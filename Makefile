@@ -41,7 +41,7 @@ SERVE_SRC  := serve/rate.c serve/route.c serve/server.c serve/ops.c serve/verify
 HANDOFF_SRC := handoff/http.c
 LIB_SRC := common/status.c common/alloc.c common/buf.c common/map.c common/time.c common/file.c \
            common/regex.c \
-           $(DECAY_SRC) conf/conf.c conf/scoring.c \
+           $(DECAY_SRC) conf/conf.c conf/scoring.c conf/probe.c \
            loop/loop.c dns/answer.c dns/provider.c dns/resolver.c \
            verify/reason.c verify/syntax.c verify/domain.c verify/typo.c verify/verify.c \
            verify/gate.c \

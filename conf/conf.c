@@ -81,6 +81,7 @@ void conf_init(struct conf *c)
 	c->gate.min_exported = 200;
 	c->gate.z = 1.96; /* two-sided 95 % */
 	esp_policy_init(&c->esp);
+	conf_smtp_init(&c->smtp);
 	conf_list_add_text(c, &c->role, conf_builtin_role, conf_builtin_role_len);
 	conf_list_add_text(c, &c->free, conf_builtin_free, conf_builtin_free_len);
 	conf_list_add_text(c, &c->disposable, conf_builtin_disposable, conf_builtin_disposable_len);
@@ -166,7 +167,7 @@ static bool known_section(const char *section)
 {
 	return !strcmp(section, "verify") || !strcmp(section, "decay") ||
 	       !strcmp(section, "gate") || !strcmp(section, "scoring") || !strcmp(section, "esp") ||
-	       !strcmp(section, "serve") ||
+	       !strcmp(section, "serve") || !strcmp(section, "smtp") ||
 	       (!strncmp(section, "events.map.", 11) && map_name_ok(section + 11));
 }
 
@@ -808,6 +809,8 @@ static enum lg_status set_key(struct conf *c, const char *section, const char *k
 		return set_esp(c, key, val, name, line, dir, err);
 	if (!strcmp(section, "serve"))
 		return set_serve(c, key, val, name, line, err);
+	if (!strcmp(section, "smtp"))
+		return conf_set_smtp(c, key, val, name, line, err);
 	if (strcmp(section, "verify") != 0)
 		return lg_err_set(err, LG_ECONFIG, "%s:%u: unknown section '[%s]'", name, line,
 				  section);
