@@ -247,11 +247,12 @@ void job_smtp_verdict(struct verify_result *v, const struct smtp_result *r, bool
  * The verify_* columns that verify appends to every row, in order, and
  * their cells for a verdict v that job_verdict completed into sv: flags
  * is v->flags as text (verify_flags_format), at the time of the answer
- * that dated it in RFC 3339 ("" when no answer did: job_verify_at).  The
+ * that dated it in RFC 3339 ("" when no answer did: job_verify_at);
+ * verify_smtp, last, is the reply that decided a probe ("" without one).  The
  * cells borrow from v, sv, flags and at.  verify's rows and the service's
  * answers are both made of these, so that the two never differ.
  */
-#define JOB_VERIFY_COLS 8
+#define JOB_VERIFY_COLS 9
 extern const struct io_col job_verify_cols[JOB_VERIFY_COLS];
 void job_verify_cells(const struct verify_result *v, const struct store_verdict *sv,
 		      const char *flags, size_t flags_len, const char *at, struct io_cell *out);
@@ -303,6 +304,8 @@ struct job_verify_opts {
 	bool format_from_input;   /* write JSON Lines for a JSON Lines input, not format */
 	bool no_dns;              /* no lookups: dns.skipped */
 	struct dns_opts dns;
+	bool smtp; /* with DNS: probe mailboxes, as conf's [smtp] says (conf_smtp_opts: job_verify_open
+		    * fails LG_ECONFIG without the identity) */
 	struct loop *loop;     /* the event loop the lookups work in (borrowed; it
 				   * outlives the job); NULL: the job's own */
 	const char *list;      /* record as a version of this list; NULL: no store */
@@ -374,6 +377,7 @@ struct job_refresh_opts {
 	struct loop *loop; /* the event loop the lookups work in (borrowed); NULL:
 				   * the job's own */
 	int64_t now;
+	bool smtp; /* probe mailboxes too, as verify's smtp */
 };
 
 struct job_refresh_report {

@@ -54,7 +54,13 @@ enum lg_status job_refresh_open(struct job_refresh **out, const struct job_refre
 
 	*out = j;
 	j->o = *o;
-	enum lg_status st = store_open(&j->store, o->db, STORE_WRITE, err);
+	enum lg_status st = LG_OK;
+	if (o->smtp) { /* before the store is opened */
+		struct smtp_opts so;
+		if ((st = conf_smtp_opts(o->conf, &so, err)) != LG_OK)
+			return st;
+	}
+	st = store_open(&j->store, o->db, STORE_WRITE, err);
 	struct decay_policy dp = o->conf->decay;
 	if (st == LG_OK && o->list) {
 		struct store_list_info li;

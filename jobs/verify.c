@@ -52,6 +52,7 @@ enum {
 	C_MX,
 	C_PROVIDER,
 	C_VERIFIED_AT,
+	C_SMTP, /* last: the columns before it keep the places they had */
 	C_COUNT
 };
 _Static_assert(C_COUNT == JOB_VERIFY_COLS, "the verify columns");
@@ -60,6 +61,7 @@ const struct io_col job_verify_cols[JOB_VERIFY_COLS] = {
 	{"verify_flags", 12, IO_KIND_LIST},          {"verify_normalized", 17, IO_KIND_OPTIONAL},
 	{"verify_suggestion", 17, IO_KIND_OPTIONAL}, {"verify_mx", 9, IO_KIND_OPTIONAL},
 	{"verify_provider", 15, IO_KIND_OPTIONAL},   {"verified_at", 11, IO_KIND_OPTIONAL},
+	{"verify_smtp", 11, IO_KIND_OPTIONAL},
 };
 
 enum phase { READING, DRAINING, PROBING, DONE };
@@ -297,6 +299,8 @@ void job_verify_cells(const struct verify_result *v, const struct store_verdict 
 	c[C_MX] = (struct io_cell){sv->mx, strlen(sv->mx), false};
 	c[C_PROVIDER] = (struct io_cell){sv->provider, strlen(sv->provider), true};
 	c[C_VERIFIED_AT] = (struct io_cell){at, strlen(at), true};
+	const char *smtp = sv->smtp_outcome && sv->smtp_reply ? sv->smtp_reply : "";
+	c[C_SMTP] = (struct io_cell){smtp, strlen(smtp), false};
 }
 
 /*
@@ -461,6 +465,11 @@ enum lg_status job_verify_open(struct job_verify **out, const struct job_verify_
 
 	*out = j;
 	j->o = *o;
+	if (o->smtp && !o->no_dns) { /* before anything is opened or written */
+		struct smtp_opts so;
+		if ((st = conf_smtp_opts(o->conf, &so, err)) != LG_OK)
+			return st;
+	}
 	if (!o->no_dns) {
 		j->loop = o->loop;
 		if (!j->loop && (st = loop_new(&j->own_loop, err)) != LG_OK)
