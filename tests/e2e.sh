@@ -195,7 +195,7 @@ while read -r code; do
 	check "man page documents $code" has doc/leadgate.1 "$code"
 	check "README documents $code" has README.md "$code"
 done <"$t/codes"
-for opt in output format formula-guard email-column skip-lines config summary progress no-progress no-dns quiet; do
+for opt in output format formula-guard email-column skip-lines config summary progress no-progress no-dns quiet smtp smtp-port smtp-proxy smtp-greylist-wait; do
 	check "man page documents --$opt" grep -q -- "Fl \\{0,1\\}-\\{0,1\\}$opt\\|--$opt\\|Fl $opt" doc/leadgate.1
 done
 
