@@ -557,7 +557,8 @@ static const char sql_contact_get[] = "SELECT status FROM contacts WHERE id = ?1
 
 static const char sql_contact_set[] =
 	"UPDATE contacts SET status = ?2, reason = ?3, flags = ?4, mx = ?5,"
-	" provider = ?6, verified_at = ?7 WHERE id = ?1 AND suppressed <> 1"
+	" provider = ?6, verified_at = ?7, smtp_outcome = NULL, smtp_reply = NULL,"
+	" smtp_tls = NULL, smtp_at = NULL WHERE id = ?1 AND suppressed <> 1"
 	" AND (?2 <> 3 OR status = 3)";
 
 static const char sql_plan_done[] =
@@ -611,6 +612,8 @@ enum lg_status store_refresh_done(struct store *s, const struct store_run *run,
 		if ((st = store_exec_step(s, q, "recording a refreshed verdict", err)) != LG_OK)
 			return st;
 	}
+	if ((st = store_smtp_record(s, contact_id, run->id, v, err)) != LG_OK)
+		return st;
 	q = store_stmt(s, sql_plan_done);
 	sqlite3_bind_int64(q, 1, run->id);
 	sqlite3_bind_int64(q, 2, d->rank);
