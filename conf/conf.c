@@ -78,6 +78,8 @@ void conf_init(struct conf *c)
 	c->gate.prior[VERIFY_RISKY] = 0.10;
 	c->gate.prior[VERIFY_UNDELIVERABLE] = 1.0;
 	c->gate.prior[VERIFY_UNKNOWN] = 0.25;
+	c->gate.prior_confirmed = 0.002;
+	c->gate.prior_accept_all = 0.15;
 	c->gate.min_exported = 200;
 	c->gate.z = 1.96; /* two-sided 95 % */
 	esp_policy_init(&c->esp);
@@ -322,6 +324,12 @@ static enum lg_status set_gate(struct conf *c, const char *key, const char *val,
 	if (!strcmp(key, "threshold")) {
 		if (!parse_percent(val, 0.01, 100, &c->gate.threshold))
 			return bad_percent(err, name, line, key, "0.01 to 100", val);
+		return LG_OK;
+	}
+	if (!strcmp(key, "prior.smtp_confirmed") || !strcmp(key, "prior.accept_all")) {
+		double *to = key[6] == 's' ? &c->gate.prior_confirmed : &c->gate.prior_accept_all;
+		if (!parse_percent(val, 0, 100, to))
+			return bad_percent(err, name, line, key, "0 to 100", val);
 		return LG_OK;
 	}
 	for (size_t i = 0; i < sizeof(prior_key) / sizeof(*prior_key); i++)

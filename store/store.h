@@ -393,6 +393,8 @@ struct store_member {
 	const void *cells; /* its row in the version's file, packed; NULL when not kept
 				   * (before schema 3); borrowed like address */
 	size_t cells_len;
+	bool smtp_confirmed; /* schema 12: its verdict's probe accepted the mailbox (the
+			      * domain no catch-all) */
 };
 
 /*

@@ -351,6 +351,8 @@ static void test_gate_keys(void **state)
 			   "prior.risky = 15%\n"
 			   "prior.undeliverable = 90%\n"
 			   "prior.unknown = 30\n"
+			   "prior.smtp_confirmed = 0.1%\n"
+			   "prior.accept_all = 20\n"
 			   "min_exported = 500\n"
 			   "[verify]\n"
 			   "typo_frequent_min = 5\n"
@@ -362,6 +364,8 @@ static void test_gate_keys(void **state)
 	assert_near(c.gate.prior[VERIFY_RISKY], 0.15, 1e-15);
 	assert_near(c.gate.prior[VERIFY_UNDELIVERABLE], 0.90, 1e-15);
 	assert_near(c.gate.prior[VERIFY_UNKNOWN], 0.30, 1e-15);
+	assert_near(c.gate.prior_confirmed, 0.001, 1e-15);
+	assert_near(c.gate.prior_accept_all, 0.20, 1e-15);
 	assert_int_equal(c.gate.min_exported, 1000);
 	assert_int_equal(c.typo_frequent_min, 5);
 	assert_near(c.gate.z, 1.96, 1e-15); /* not a key */
@@ -707,6 +711,8 @@ static void test_shipped(void **state)
 	assert_near(c.gate.threshold, def.gate.threshold, 1e-15);
 	for (int i = 0; i < 4; i++)
 		assert_near(c.gate.prior[i], def.gate.prior[i], 1e-15);
+	assert_near(c.gate.prior_confirmed, def.gate.prior_confirmed, 1e-15);
+	assert_near(c.gate.prior_accept_all, def.gate.prior_accept_all, 1e-15);
 	assert_int_equal(c.gate.min_exported, def.gate.min_exported);
 	assert_int_equal(c.n_source_rate, 0); /* the example source stays commented */
 	assert_string_equal(c.serve.listen, SERVE_LISTEN_DEFAULT);

@@ -1876,10 +1876,67 @@ static void test_smtp_verdict(void **state)
 	assert_int_equal(sv.smtp_outcome, SMTP_ACCEPTED);
 }
 
+/* The gate weighs a mailbox a probe confirmed below one whose domain only
+ * takes mail, and a catch-all address above the other risky ones. */
+static void test_gate_smtp_priors(void **state)
+{
+	(void)state;
+	struct conf c;
+	conf_init(&c);
+	struct store *s = open_new();
+	struct lg_err e = {{0}};
+	const char *names[3] = {"dns-only", "confirmed", "catch-all"};
+	for (int k = 0; k < 3; k++) {
+		struct store_run run;
+		assert_int_equal(store_begin(s, &e), LG_OK);
+		assert_int_equal(store_verify_begin(s, names[k], NULL, "in.csv", NULL, T0, &run, &e),
+				 LG_OK);
+		for (unsigned i = 0; i < 100; i++) {
+			char addr[64];
+			snprintf(addr, sizeof(addr), "k%d.%u@probe%u.io", k, i, i % 5);
+			struct store_verdict v = {
+				.address = addr,
+				.address_len = strlen(addr),
+				.domain = strchr(addr, '@') + 1,
+				.domain_len = strlen(strchr(addr, '@') + 1),
+				.status = k == 2 ? VERIFY_RISKY : VERIFY_DELIVERABLE,
+				.reason = k == 2 ? VERIFY_R_SMTP_CATCH_ALL : VERIFY_R_OK,
+				.flags = k == 2 ? VERIFY_F_ACCEPT_ALL : 0,
+				.mx = "mx.probe.io",
+				.provider = "",
+				.verified_at = T0,
+				.smtp_outcome = k == 0   ? 0
+						: k == 1 ? SMTP_ACCEPTED
+							 : SMTP_CATCH_ALL,
+				.smtp_reply = "250 2.1.5",
+				.smtp_at = T0,
+			};
+			assert_int_equal(store_verify_row(s, &run, &v, T0, &e), LG_OK);
+		}
+		struct store_list_counts lc = {.rows = 100, .contacts = 100};
+		assert_int_equal(store_verify_finish(s, &run, &lc, T0, &e), LG_OK);
+		assert_int_equal(store_commit(s, &e), LG_OK);
+	}
+	struct store_list_info li;
+	struct list_eval dns, ok, ca;
+	evaluate(s, &c, "dns-only", T0, true, &li, &dns);
+	evaluate(s, &c, "confirmed", T0, true, &li, &ok);
+	evaluate(s, &c, "catch-all", T0, true, &li, &ca);
+	double surv = decay_survival(&c.decay, 0);
+	assert_true(fabs(dns.whole_predicted - (1 - (1 - 0.005) * surv)) < 1e-12);
+	assert_true(fabs(ok.whole_predicted - (1 - (1 - 0.002) * surv)) < 1e-12);
+	assert_true(fabs(ca.whole_predicted - (1 - (1 - 0.15) * surv)) < 1e-12);
+	assert_true(ok.whole_predicted < dns.whole_predicted);
+	assert_true(ca.whole_predicted > 1 - (1 - c.gate.prior[VERIFY_RISKY]) * surv);
+	store_close(s);
+	conf_release(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_smtp_verdict),
+		cmocka_unit_test(test_gate_smtp_priors),
 		cmocka_unit_test(test_fresh_list_passes),
 		cmocka_unit_test(test_stale_list_refresh),
 		cmocka_unit_test(test_risky_left_out),
