@@ -39,10 +39,13 @@ SERVE_SRC  := serve/rate.c serve/route.c serve/server.c serve/ops.c serve/verify
               serve/push.c serve/contacts.c serve/jobs.c serve/page.c serve/work.c
 # handoff/: outgoing HTTP; only it includes <curl/curl.h>
 HANDOFF_SRC := handoff/http.c
+# smtp/: mailbox probing; only it includes <gnutls/gnutls.h>
+SMTP_SRC   := smtp/reply.c smtp/prober.c smtp/session.c smtp/tls.c smtp/socks.c
 LIB_SRC := common/status.c common/alloc.c common/buf.c common/map.c common/time.c common/file.c \
            common/regex.c \
            $(DECAY_SRC) conf/conf.c conf/scoring.c conf/probe.c \
            loop/loop.c dns/answer.c dns/provider.c dns/resolver.c \
+           $(SMTP_SRC) \
            verify/reason.c verify/syntax.c verify/domain.c verify/typo.c verify/verify.c \
            verify/gate.c \
            io/reader.c io/jsonl.c io/writer.c io/columns.c io/spool.c io/cells.c \
@@ -55,7 +58,8 @@ CLI_SRC := cli/main.c cli/output.c cli/cmd_verify.c cli/cmd_lists.c cli/cmd_gate
            cli/cmd_qualify.c cli/cmd_decide.c cli/cmd_report.c cli/cmd_funnel.c \
            cli/cmd_keys.c cli/cmd_serve.c cli/cmd_contact.c
 TESTS   := test_common test_conf test_loop test_dns test_verify test_io test_decay test_bounce test_engage test_store test_store_records test_store_lists test_store_leads test_store_writer test_scoring test_stage \
-           test_jobs test_esp test_keys test_rate test_serve test_http
+           test_jobs test_esp test_keys test_rate test_serve test_http \
+           test_smtp_reply test_smtp
 
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/obj/%.o) $(B)/obj/gen/lists.o $(B)/obj/gen/openapi.o \
            $(B)/obj/gen/page.o

@@ -69,9 +69,10 @@ enum smtp_phase {
 /* A complete reply, its lines joined (RFC 5321 4.2.1: "250-..." lines,
  * then "250 ..."). */
 struct smtp_reply {
-	uint16_t code;    /* the basic code, 200..599 */
-	uint8_t enh[3];   /* the enhanced code class.subject.detail, 0.0.0 if none (RFC 3463) */
-	bool has_enh;     /* the reply's last line carries an enhanced code */
+	uint16_t code;   /* the basic code, 200..599 */
+	uint16_t enh[3]; /* the enhanced code class.subject.detail, 0.0.0 if none (RFC 3463:
+			   * subject and detail up to 3 digits, as Microsoft's 5.7.606) */
+	bool has_enh;    /* a line of the reply carries an enhanced code (the last one that does) */
 	uint32_t delay_s; /* a retry delay the text names ("try again in 300 seconds"), 0 if none */
 	const char *text; /* the text after the codes, lines joined by '\n'; borrowed */
 	size_t text_len;
@@ -127,6 +128,29 @@ struct smtp_host {
 	struct smtp_addr addr[SMTP_HOST_ADDRS_MAX];
 };
 
+/*
+ * The defaults, and why.  RFC 5321 4.5.3.2 gives a sending MTA 5 minutes
+ * for the greeting, 5 for MAIL and RCPT: right for delivering mail,
+ * far too long for asking about a mailbox, where a host that slow is
+ * either a tarpit (slowing down suspected spammers on purpose) or down.
+ * Verifiers use 10 to 30 s; we take:
+ *   connect_ms 10 s: a live host on the other side of the world
+ *     answers a SYN in well under a second; 10 s covers a lost SYN and
+ *     its retransmissions (1 s, then 2 s) twice over.
+ *   banner_ms 30 s: the greeting is where tarpits and pre-greeting
+ *     checks (Postfix's postscreen waits 6 s by default, some set 20 s
+ *     or more) hold a client back; a little above what they use.
+ *   reply_ms 20 s: RCPT TO may wait on a recipient lookup (LDAP, a
+ *     callout to an internal host); seconds are normal, 20 s is not.
+ *   per_host 2, total 64: many domains share one provider's hosts, and
+ *     more than a couple of sessions at once from one address is what
+ *     rate limits and block lists look for; 64 keeps a run's sockets few.
+ *   interval_ms 250: no burst of sessions at one host.
+ *   rcpt_max 25: well below the 100 recipients RFC 5321 4.5.3.1.8 lets
+ *     a server stop at; a 452 past a lower limit costs one more session.
+ *   greylist_delay_s 60, greylist_wait_s 300: greylisters (postgrey)
+ *     defer a new sender 60 to 300 s; a run waits that long at most.
+ */
 struct smtp_opts {
 	const char *helo;      /* EHLO name: a host name the operator controls (required) */
 	const char *mail_from; /* MAIL FROM address on that domain (required) */

@@ -169,3 +169,45 @@ release_lock() {
 	: >"$t/release"
 	wait "$holder"
 }
+
+# ---- the scripted SMTP server (tests/smtpd.py) --------------------------
+
+# smtp_cert DIR: a self-signed certificate for STARTTLS (CN mx.test, one
+# day) in DIR/cert.pem, its key in DIR/key.pem; the suite ends if openssl
+# made none
+smtp_cert() {
+	mkdir -p "$1"
+	if ! openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 \
+		-subj /CN=mx.test -keyout "$1/key.pem" -out "$1/cert.pem" >/dev/null 2>&1; then
+		echo "${0##*/}: openssl made no certificate"
+		exit 1
+	fi
+}
+# smtpd_start SCRIPT [SMTPD_ARGS...]: tests/smtpd.py playing SCRIPT on a
+# free port of the script's addresses, logging to $t/smtpd.log; its PID in
+# $smtpd_pid, its port in $smtp_port (and the SOCKS5 proxy's, with
+# "--socks 0", in $socks_port), its errors in $t/smtpd.err.  The suite ends
+# if it does not start.
+smtpd_start() {
+	sscript=$1; shift
+	python3 tests/smtpd.py --script "$sscript" --log "$t/smtpd.log" --port 0 "$@" \
+		>"$t/smtpd.out" 2>"$t/smtpd.err" &
+	smtpd_pid=$!
+	sready=
+	i=0
+	while [ $i -lt 100 ] && [ -z "$sready" ]; do
+		sready=$(sed -n 's/^ready //p' "$t/smtpd.out" 2>/dev/null)
+		[ -n "$sready" ] || { kill -0 $smtpd_pid 2>/dev/null || break; sleep 0.1; }
+		i=$((i + 1))
+	done
+	[ -n "$sready" ] || { echo "${0##*/}: smtpd.py did not start:"; cat "$t/smtpd.err"; exit 1; }
+	smtp_port=${sready%% *}
+	socks_port=
+	case $sready in *" socks "*) socks_port=${sready##* } ;; esac
+}
+smtpd_stop() { # smtpd_stop: SIGTERM to the server, and wait for its exit
+	[ -n "${smtpd_pid:-}" ] || return 0
+	kill "$smtpd_pid" 2>/dev/null
+	wait "$smtpd_pid" 2>/dev/null
+	smtpd_pid=
+}

@@ -5,8 +5,8 @@
 # the API keys' (tests/keys.sh), the HTTP API's (tests/serve.sh,
 # tests/serve_lists.sh), what is pushed to it (tests/serve_push.sh), one
 # contact (tests/serve_contact.sh), the
-# page's in a browser (tests/serve_page.sh) and make
-# install's (tests/install.sh);
+# page's in a browser (tests/serve_page.sh), the scripted SMTP server's
+# (tests/smtpd_test.sh) and make install's (tests/install.sh);
 # print one closing line "suites: N passed, N failed".
 set -u
 b=${1:-build}
@@ -22,6 +22,8 @@ for s in e2e dns store scoring keys serve serve_lists serve_push serve_contact s
 	if sh "tests/$s.sh" "$b/leadgate"; then pass=$((pass + 1)); else
 		fail=$((fail + 1)); echo "FAILED: tests/$s.sh"; fi
 done
+echo "== tests/smtpd_test.sh"
+if sh tests/smtpd_test.sh; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: tests/smtpd_test.sh"; fi
 echo "== tests/install.sh $b"
 if sh tests/install.sh "$b"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: tests/install.sh"; fi
 echo
