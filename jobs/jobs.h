@@ -788,6 +788,11 @@ struct job_contact_verdict {
 	unsigned flags;
 	char mx[256], provider[64];
 	int64_t verified_at;
+	/* the SMTP evidence: smtp_outcome 0 when no probe decided it */
+	uint8_t smtp_outcome; /* enum smtp_outcome */
+	bool smtp_tls;
+	char smtp_reply[16];
+	int64_t smtp_at;
 };
 struct job_contact_result {
 	char address[512];
