@@ -21,6 +21,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 /* RFC 1035 4.1.1 response codes and 3.2.2 types; RFC 3596 2.1 AAAA. */
 enum { RC_NOERROR = 0, RC_FORMERR = 1, RC_SERVFAIL = 2, RC_NXDOMAIN = 3 };
@@ -64,6 +65,15 @@ static void skip(struct cursor *c, size_t n)
 		c->off += n;
 }
 
+/* n octets (at most 16) into out. */
+static void get_bytes(struct cursor *c, uint8_t *out, size_t n)
+{
+	if (!need(c, n))
+		return;
+	memcpy(out, c->p + c->off, n);
+	c->off += n;
+}
+
 /*
  * The name at the cursor, expanded: lower case, no trailing dot, "" for
  * the root; the cursor moves past it as it stands (up to and including a
@@ -97,13 +107,14 @@ static char *get_name(struct cursor *c)
 	return s;
 }
 
-/* One resource record of the answer section (RFC 1035 4.1.3). */
+/* One resource record of the answer or additional section (RFC 1035 4.1.3). */
 struct rr {
 	char *owner;  /* owned: ares_free_string */
 	char *target; /* MX exchange, CNAME canonical name; else NULL; owned likewise */
 	unsigned type;
 	unsigned pref; /* MX preference */
 	uint32_t ttl;
+	uint8_t addr[16]; /* A: the first 4 octets; AAAA */
 };
 
 /* What one reply says. */
@@ -112,6 +123,8 @@ struct reply {
 	char *qname;   /* the question's name; owned: ares_free_string */
 	struct rr *an; /* the answer records of class IN; owned: reply_release */
 	unsigned nan;
+	struct rr *ar; /* the A and AAAA records of the additional section; owned likewise */
+	unsigned nar;
 	const char *cname;     /* where the CNAME chain from qname ends; borrowed from an */
 	uint32_t chain_ttl;    /* least TTL of the chain's CNAME records; UINT32_MAX if none */
 	uint32_t negative_ttl; /* RFC 2308 5: min(SOA TTL, SOA MINIMUM); 0 if no SOA */
@@ -126,6 +139,9 @@ static void reply_release(struct reply *r)
 		ares_free_string(r->an[i].target);
 	}
 	free(r->an);
+	for (unsigned i = 0; i < r->nar; i++)
+		ares_free_string(r->ar[i].owner);
+	free(r->ar);
 }
 
 static uint32_t rfc2181_ttl(uint32_t ttl)
@@ -140,8 +156,8 @@ static uint32_t rfc2181_ttl(uint32_t ttl)
 static void read_rdata(struct cursor *d, struct rr *rr)
 {
 	switch (rr->type) {
-	case T_A_: /* RFC 1035 3.4.1: a 32-bit address */ skip(d, 4); break;
-	case T_AAAA_: /* RFC 3596 2.2: a 128-bit address */ skip(d, 16); break;
+	case T_A_: /* RFC 1035 3.4.1: a 32-bit address */ get_bytes(d, rr->addr, 4); break;
+	case T_AAAA_: /* RFC 3596 2.2: a 128-bit address */ get_bytes(d, rr->addr, 16); break;
 	case T_MX_: /* RFC 1035 3.3.9: a 16-bit preference, then the exchange */
 		rr->pref = get16(d);
 		rr->target = get_name(d);
@@ -190,6 +206,47 @@ static void follow_chain(struct reply *r)
 	}
 }
 
+/*
+ * The A and AAAA records of the additional section, which a server may
+ * send along with MX records (RFC 1035 3.3.9) to save a round trip.  They
+ * are a hint, the data trusted least (RFC 2181 5.4.1), and the answer
+ * stands without them: a malformed record there drops the section's
+ * addresses, never the answer.  Other records (EDNS's OPT, RFC 6891 6.1.2)
+ * are passed over.
+ */
+static void read_additional(struct cursor *c, unsigned ar, struct reply *r)
+{
+	/* 11 octets a record at least, as for the answer section */
+	if (!ar || ar > (c->len - c->off) / 11)
+		return;
+	r->ar = lg_xcalloc(ar, sizeof(*r->ar));
+	for (unsigned i = 0; i < ar && !c->bad; i++) {
+		char *owner = get_name(c);
+		unsigned type = get16(c), cls = get16(c);
+		uint32_t ttl = rfc2181_ttl(get32(c));
+		unsigned rdlen = get16(c);
+		if (!need(c, rdlen) || cls != CLASS_IN || (type != T_A_ && type != T_AAAA_)) {
+			skip(c, rdlen);
+			ares_free_string(owner);
+			continue;
+		}
+		struct cursor d = {c->p, c->off + rdlen, c->off, false};
+		c->off += rdlen;
+		struct rr *a = &r->ar[r->nar++];
+		a->owner = owner;
+		a->type = type;
+		a->ttl = ttl;
+		read_rdata(&d, a);
+		if (d.bad)
+			c->bad = true;
+	}
+	if (c->bad) {
+		for (unsigned i = 0; i < r->nar; i++)
+			ares_free_string(r->ar[i].owner);
+		r->nar = 0;
+	}
+}
+
 static void read_reply(const unsigned char *abuf, size_t alen, struct reply *r)
 {
 	struct cursor c = {abuf, alen, 0, false};
@@ -197,8 +254,7 @@ static void read_reply(const unsigned char *abuf, size_t alen, struct reply *r)
 	memset(r, 0, sizeof(*r));
 	skip(&c, 2); /* id */
 	unsigned flags = get16(&c);
-	unsigned qd = get16(&c), an = get16(&c), ns = get16(&c);
-	skip(&c, 2); /* additional records are not read */
+	unsigned qd = get16(&c), an = get16(&c), ns = get16(&c), ar = get16(&c);
 	r->rcode = flags & 0xf;
 	/* A response (QR), to our one question: c-ares matched its name,
 	 * type and class to the query's. */
@@ -253,8 +309,10 @@ static void read_reply(const unsigned char *abuf, size_t alen, struct reply *r)
 			c.bad = true;
 	}
 	r->bad = c.bad;
-	if (!r->bad)
+	if (!r->bad) {
 		follow_chain(r);
+		read_additional(&c, ar, r);
+	}
 }
 
 static uint32_t clamp_ttl(uint32_t ttl)
@@ -296,6 +354,68 @@ static unsigned pick(const struct reply *r, unsigned type, uint32_t *ttl, const 
 	return n;
 }
 
+/*
+ * The addresses of type `type` (A or AAAA) among recs[0..n) whose owner is
+ * name, in the order given, appended to a up to DNS_HOST_ADDRS_MAX; a->ttl
+ * keeps the least TTL (start it at UINT32_MAX).
+ */
+static void addrs_add(const struct rr *recs, unsigned n, const char *name, unsigned type,
+		      struct dns_step_addrs *a)
+{
+	for (unsigned i = 0; i < n && a->n < DNS_HOST_ADDRS_MAX; i++) {
+		const struct rr *rec = &recs[i];
+		if (rec->type != type || strcmp(rec->owner, name))
+			continue;
+		struct dns_host_addr *h = &a->addr[a->n++];
+		h->family = type == T_A_ ? AF_INET : AF_INET6;
+		memcpy(h->addr, rec->addr, type == T_A_ ? 4 : 16);
+		if (rec->ttl < a->ttl)
+			a->ttl = rec->ttl;
+	}
+}
+
+static int mx_cmp(const void *a, const void *b)
+{
+	const struct rr *x = *(const struct rr *const *)a, *y = *(const struct rr *const *)b;
+	if (x->pref != y->pref)
+		return x->pref < y->pref ? -1 : 1;
+	return strcmp(x->target, y->target);
+}
+
+/*
+ * The MX hosts at the end of the chain (root exchanges passed over), in
+ * the order RFC 5321 5.1 tries them, lowest preference first, ties to the
+ * name that sorts first (as pick), each name once (at its lowest
+ * preference), at most DNS_HOSTS_MAX; and for each, the A then AAAA
+ * records the additional section holds for it.
+ */
+static void mx_list(const struct reply *r, struct dns_step *out)
+{
+	const struct rr **v = lg_xmalloc(r->nan * sizeof(*v));
+	size_t n = 0;
+
+	for (unsigned i = 0; i < r->nan; i++) {
+		const struct rr *a = &r->an[i];
+		if (a->type == T_MX_ && a->target[0] && !strcmp(a->owner, r->cname))
+			v[n++] = a;
+	}
+	qsort(v, n, sizeof(*v), mx_cmp);
+	for (size_t i = 0; i < n && out->nmx < DNS_HOSTS_MAX; i++) {
+		bool seen = false;
+		for (unsigned j = 0; j < out->nmx && !seen; j++)
+			seen = !strcmp(out->mxs[j], v[i]->target);
+		if (seen)
+			continue;
+		struct dns_step_addrs *x = &out->extra[out->nmx];
+		memcpy(out->mxs[out->nmx++], v[i]->target, strlen(v[i]->target) + 1);
+		x->ttl = UINT32_MAX;
+		addrs_add(r->ar, r->nar, v[i]->target, T_A_, x);
+		addrs_add(r->ar, r->nar, v[i]->target, T_AAAA_, x);
+		x->ttl = x->n ? clamp_ttl(x->ttl) : 0;
+	}
+	free(v);
+}
+
 void dns_step_eval(enum dns_query q, enum dns_fail fail, const unsigned char *abuf, size_t alen,
 		   struct dns_step *out)
 {
@@ -324,9 +444,13 @@ void dns_step_eval(enum dns_query q, enum dns_fail fail, const unsigned char *ab
 			/* No MX, but an address: RFC 5321 5.1, the domain
 			 * is its own mail host (the implicit MX). */
 			finish(out, DNS_IMPLICIT, ttl);
+			out->addrs.ttl = UINT32_MAX;
+			addrs_add(r.an, r.nan, r.cname, types[q], &out->addrs);
+			out->addrs.ttl = out->ttl;
 		} else if (best) {
 			size_t n = strlen(best->target); /* at most DNS_NAME_MAX: get_name */
 			memcpy(out->mx, best->target, n + 1);
+			mx_list(&r, out);
 			finish(out, DNS_MX, ttl);
 		} else {
 			/* Only root exchanges: RFC 7505 3 ("MX 0 ."), the

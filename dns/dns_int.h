@@ -35,11 +35,27 @@ enum dns_fail {
  * hostile reply cannot keep us walking. */
 #define DNS_CNAME_MAX 16
 
+/* Addresses of one name, A records first, then AAAA. */
+struct dns_step_addrs {
+	uint8_t n;
+	struct dns_host_addr addr[DNS_HOST_ADDRS_MAX];
+	uint32_t ttl; /* the least of their TTLs (clamped); 0 if n is 0 */
+};
+
 struct dns_step {
 	enum dns_outcome outcome; /* DNS_PENDING: ask `next` */
 	enum dns_query next;
 	uint32_t ttl;              /* seconds the outcome may be kept */
 	char mx[DNS_NAME_MAX + 1]; /* DNS_MX: the preferred host, lower case */
+	/* DNS_MX: the hosts in the order they are tried, each once, at most
+	 * DNS_HOSTS_MAX (mxs[0] is mx), and the A then AAAA records the
+	 * reply's additional section holds for each (extra[i].n 0: none). */
+	unsigned nmx;
+	char mxs[DNS_HOSTS_MAX][DNS_NAME_MAX + 1];
+	struct dns_step_addrs extra[DNS_HOSTS_MAX];
+	/* DNS_IMPLICIT from an A or AAAA query: the first addresses of that
+	 * type at the end of the chain, in the reply's order. */
+	struct dns_step_addrs addrs;
 };
 
 /*
@@ -50,7 +66,12 @@ struct dns_step {
  * sorts first, so runs agree; MX records whose exchanges are all the root
  * are a null MX (RFC 7505 3); root exchanges beside real ones are ignored.
  * NODATA moves MX -> A -> AAAA (the implicit MX, RFC 5321 5.1) ->
- * DNS_NO_MAIL_HOST.
+ * DNS_NO_MAIL_HOST.  The same steps serve a mail host's own A and AAAA
+ * lookups (dns_resolver_hosts): DNS_IMPLICIT with `addrs` when there are
+ * addresses, DNS_PENDING (after A) or DNS_NO_MAIL_HOST (after AAAA) when
+ * there are none.  The additional section is read for the MX hosts'
+ * addresses only; a malformed record there drops those addresses, not
+ * the answer (RFC 2181 5.4.1 trusts that section least).
  *
  * A malformed reply is DNS_SERVFAIL, "could not decide": one that cannot
  * be read to its end, a record whose data does not have the length its

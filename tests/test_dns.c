@@ -11,6 +11,7 @@
 #include <setjmp.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -119,6 +120,17 @@ static void soa(struct pkt *p, const char *zone, uint32_t ttl, uint32_t minimum)
 	put32(p, 600);
 	put32(p, 86400);
 	put32(p, minimum);
+	rr_end(p, at);
+}
+
+/* An A (4 octets of a) or AAAA (16) record in section 6 (answer) or 10
+ * (additional). */
+static void addr_at(struct pkt *p, int section, const char *name, unsigned type, uint32_t ttl,
+		    const unsigned char *a)
+{
+	size_t at = rr(p, section, name, type, ttl);
+	for (int i = 0; i < (type == T_A ? 4 : 16); i++)
+		put8(p, a[i]);
 	rr_end(p, at);
 }
 
@@ -578,6 +590,215 @@ static void test_cname_chain(void **state)
 	}
 }
 
+
+/* ---- the list of mail hosts (dns_resolver_hosts) ---- */
+
+/* Every MX host is kept, in the order they are tried: lowest preference
+ * first, ties to the name that sorts first, each name once, at most
+ * DNS_HOSTS_MAX. */
+static void test_mx_list(void **state)
+{
+	(void)state;
+	struct pkt p;
+	struct dns_step s;
+
+	reply(&p, NOERROR, "acme.example", T_MX);
+	mx(&p, "acme.example", 3600, 30, "c.acme.example");
+	mx(&p, "acme.example", 3600, 10, "b.acme.example");
+	mx(&p, "acme.example", 3600, 20, "a.acme.example");
+	eval(DNS_Q_MX, &p, &s);
+	assert_int_equal(s.outcome, DNS_MX);
+	assert_int_equal(s.nmx, 3);
+	assert_string_equal(s.mxs[0], "b.acme.example");
+	assert_string_equal(s.mxs[1], "a.acme.example");
+	assert_string_equal(s.mxs[2], "c.acme.example");
+	assert_string_equal(s.mx, s.mxs[0]);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(s.extra[i].n, 0); /* no additional section */
+
+	/* ties by name; a root exchange passed over; a name given twice is
+	 * kept once, at its lowest preference; five hosts, four kept */
+	reply(&p, NOERROR, "five.example", T_MX);
+	mx(&p, "five.example", 300, 20, "Zed.five.example");
+	mx(&p, "five.example", 300, 0, "");
+	mx(&p, "five.example", 300, 20, "bee.five.example");
+	mx(&p, "five.example", 300, 50, "last.five.example");
+	mx(&p, "five.example", 300, 40, "four.five.example");
+	mx(&p, "five.example", 300, 10, "zed.five.example");
+	mx(&p, "five.example", 300, 30, "three.five.example");
+	eval(DNS_Q_MX, &p, &s);
+	assert_int_equal(s.outcome, DNS_MX);
+	assert_int_equal(s.nmx, DNS_HOSTS_MAX);
+	static const char *const want[] = {"zed.five.example", "bee.five.example",
+					   "three.five.example", "four.five.example"};
+	for (int i = 0; i < DNS_HOSTS_MAX; i++)
+		assert_string_equal(s.mxs[i], want[i]);
+	assert_string_equal(s.mx, "zed.five.example");
+
+	/* through a CNAME: the hosts at the chain's end only */
+	reply(&p, NOERROR, "alias.example", T_MX);
+	cname(&p, "alias.example", 300, "real.example");
+	mx(&p, "other.example", 300, 5, "mx.other.example");
+	mx(&p, "real.example", 300, 20, "mx2.real.example");
+	mx(&p, "real.example", 300, 10, "mx1.real.example");
+	eval(DNS_Q_MX, &p, &s);
+	assert_int_equal(s.nmx, 2);
+	assert_string_equal(s.mxs[0], "mx1.real.example");
+	assert_string_equal(s.mxs[1], "mx2.real.example");
+
+	/* no list without mail hosts */
+	reply(&p, NOERROR, "nomail.example", T_MX);
+	mx(&p, "nomail.example", 3600, 0, "");
+	eval(DNS_Q_MX, &p, &s);
+	assert_int_equal(s.outcome, DNS_NULL_MX);
+	assert_int_equal(s.nmx, 0);
+}
+
+static const unsigned char ip2[4] = {127, 0, 0, 2}, ip3[4] = {127, 0, 0, 3},
+			   ip4[4] = {127, 0, 0, 4}, ip5[4] = {127, 0, 0, 5},
+			   ip6[4] = {127, 0, 0, 6}, ip6a[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 1},
+			   ip6b[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 2};
+
+static void assert_addr(const struct dns_host_addr *a, int family, const unsigned char *want)
+{
+	assert_int_equal(a->family, family);
+	assert_memory_equal(a->addr, want, family == AF_INET ? 4 : 16);
+}
+
+/* The additional section's addresses of each host: A first, then AAAA,
+ * at most DNS_HOST_ADDRS_MAX, the least TTL; records of other names and
+ * types are not a host's. */
+static void test_mx_additional(void **state)
+{
+	(void)state;
+	struct pkt p;
+	struct dns_step s;
+
+	reply(&p, NOERROR, "acme.example", T_MX);
+	mx(&p, "acme.example", 3600, 10, "mx1.acme.example");
+	mx(&p, "acme.example", 3600, 20, "mx2.acme.example");
+	mx(&p, "acme.example", 3600, 30, "mx3.acme.example");
+	soa(&p, "acme.example", 3600, 300); /* an authority record between */
+	addr_at(&p, 10, "MX1.acme.example", T_AAAA, 900, ip6a);
+	addr_at(&p, 10, "mx1.acme.example", T_A, 600, ip2);
+	addr_at(&p, 10, "mx1.acme.example", T_A, 700, ip3);
+	addr_at(&p, 10, "mx3.acme.example", T_A, 100, ip4);
+	addr_at(&p, 10, "other.example", T_A, 100, ip5); /* not a host */
+	/* mx2 has none here: it is looked up */
+	eval(DNS_Q_MX, &p, &s);
+	assert_int_equal(s.outcome, DNS_MX);
+	assert_int_equal(s.nmx, 3);
+	assert_int_equal(s.extra[0].n, 3);
+	assert_addr(&s.extra[0].addr[0], AF_INET, ip2);
+	assert_addr(&s.extra[0].addr[1], AF_INET, ip3);
+	assert_addr(&s.extra[0].addr[2], AF_INET6, ip6a);
+	assert_int_equal(s.extra[0].ttl, 600);
+	assert_int_equal(s.extra[1].n, 0);
+	assert_int_equal(s.extra[2].n, 1);
+	assert_addr(&s.extra[2].addr[0], AF_INET, ip4);
+	assert_int_equal(s.extra[2].ttl, 100);
+
+	/* five addresses: the four A records first, no room for the AAAA */
+	reply(&p, NOERROR, "acme.example", T_MX);
+	mx(&p, "acme.example", 3600, 10, "mx1.acme.example");
+	addr_at(&p, 10, "mx1.acme.example", T_AAAA, 900, ip6b);
+	const unsigned char *four[] = {ip2, ip3, ip4, ip5};
+	for (int i = 0; i < 4; i++)
+		addr_at(&p, 10, "mx1.acme.example", T_A, 900, four[i]);
+	eval(DNS_Q_MX, &p, &s);
+	assert_int_equal(s.extra[0].n, DNS_HOST_ADDRS_MAX);
+	for (int i = 0; i < 4; i++)
+		assert_addr(&s.extra[0].addr[i], AF_INET, four[i]);
+
+	/* an EDNS OPT record (RFC 6891) is passed over */
+	reply(&p, NOERROR, "acme.example", T_MX);
+	mx(&p, "acme.example", 3600, 10, "mx1.acme.example");
+	addr_at(&p, 10, "mx1.acme.example", T_A, 900, ip6);
+	{
+		unsigned c = (unsigned)p.b[10] << 8 | p.b[11];
+		p.b[11] = (unsigned char)(c + 1);
+		put8(&p, 0); /* root owner */
+		put16(&p, 41);
+		put16(&p, 1232); /* the UDP size where the class is */
+		put32(&p, 0);
+		put16(&p, 0);
+	}
+	eval(DNS_Q_MX, &p, &s);
+	assert_int_equal(s.outcome, DNS_MX);
+	assert_int_equal(s.extra[0].n, 1);
+	assert_addr(&s.extra[0].addr[0], AF_INET, ip6);
+
+	/* a malformed record there drops the section, not the answer */
+	reply(&p, NOERROR, "acme.example", T_MX);
+	mx(&p, "acme.example", 3600, 10, "mx1.acme.example");
+	addr_at(&p, 10, "mx1.acme.example", T_A, 900, ip2);
+	raw_rr(&p, 10, "mx1.acme.example", T_A, "\x7f\0\0", 3);
+	eval(DNS_Q_MX, &p, &s);
+	assert_int_equal(s.outcome, DNS_MX);
+	assert_string_equal(s.mx, "mx1.acme.example");
+	assert_int_equal(s.extra[0].n, 0);
+
+	/* and so does one cut short by the end of the reply, or a count of
+	 * records larger than the reply holds */
+	reply(&p, NOERROR, "acme.example", T_MX);
+	mx(&p, "acme.example", 3600, 10, "mx1.acme.example");
+	size_t whole = p.n;
+	addr_at(&p, 10, "mx1.acme.example", T_A, 900, ip2);
+	for (size_t cut = whole; cut < p.n; cut++) {
+		dns_step_eval(DNS_Q_MX, DNS_FAIL_NONE, p.b, cut, &s);
+		assert_int_equal(s.outcome, DNS_MX);
+		assert_int_equal(s.extra[0].n, 0);
+	}
+	p.b[11] = 2;
+	eval(DNS_Q_MX, &p, &s);
+	assert_int_equal(s.outcome, DNS_MX);
+	assert_int_equal(s.extra[0].n, 0);
+}
+
+/* A host's own A and AAAA answers give its addresses, in the reply's
+ * order, at most DNS_HOST_ADDRS_MAX, at the end of a CNAME chain. */
+static void test_host_addrs(void **state)
+{
+	(void)state;
+	struct pkt p;
+	struct dns_step s;
+
+	reply(&p, NOERROR, "mx.acme.example", T_A);
+	addr_at(&p, 6, "mx.acme.example", T_A, 600, ip3);
+	addr_at(&p, 6, "mx.acme.example", T_A, 900, ip2);
+	eval(DNS_Q_A, &p, &s);
+	assert_int_equal(s.outcome, DNS_IMPLICIT);
+	assert_int_equal(s.addrs.n, 2);
+	assert_addr(&s.addrs.addr[0], AF_INET, ip3);
+	assert_addr(&s.addrs.addr[1], AF_INET, ip2);
+	assert_int_equal(s.addrs.ttl, 600);
+
+	reply(&p, NOERROR, "mx.acme.example", T_AAAA);
+	cname(&p, "mx.acme.example", 120, "host.hoster.example");
+	addr_at(&p, 6, "mx.acme.example", T_AAAA, 900, ip6a); /* beside the CNAME: not it */
+	addr_at(&p, 6, "host.hoster.example", T_AAAA, 900, ip6b);
+	eval(DNS_Q_AAAA, &p, &s);
+	assert_int_equal(s.outcome, DNS_IMPLICIT);
+	assert_int_equal(s.addrs.n, 1);
+	assert_addr(&s.addrs.addr[0], AF_INET6, ip6b);
+	assert_int_equal(s.addrs.ttl, 120);
+
+	reply(&p, NOERROR, "big.example", T_A);
+	for (unsigned i = 0; i < 6; i++) {
+		unsigned char a[4] = {10, 0, 0, (unsigned char)i};
+		addr_at(&p, 6, "big.example", T_A, 900, a);
+	}
+	eval(DNS_Q_A, &p, &s);
+	assert_int_equal(s.addrs.n, DNS_HOST_ADDRS_MAX);
+	assert_int_equal(s.addrs.addr[3].addr[3], 3);
+
+	/* none: NODATA as for a domain */
+	reply(&p, NOERROR, "mx.acme.example", T_A);
+	eval(DNS_Q_A, &p, &s);
+	assert_int_equal(s.outcome, DNS_PENDING);
+	assert_int_equal(s.addrs.n, 0);
+}
+
 /* ---- provider fingerprint ---- */
 
 static void test_provider(void **state)
@@ -712,6 +933,7 @@ static void test_resolver_shares_loop(void **state)
 	loop_free(l3);
 }
 
+
 /* --dns: what is not an address list is a usage error naming the value. */
 static void test_resolver_servers(void **state)
 {
@@ -794,6 +1016,9 @@ int main(void)
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_record_lengths),
 		cmocka_unit_test(test_cname_chain),
+		cmocka_unit_test(test_mx_list),
+		cmocka_unit_test(test_mx_additional),
+		cmocka_unit_test(test_host_addrs),
 		cmocka_unit_test(test_provider),
 		cmocka_unit_test(test_resolver_down),
 		cmocka_unit_test(test_resolver_shares_loop),
