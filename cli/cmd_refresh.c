@@ -141,6 +141,12 @@ int cmd_refresh(int argc, char **argv)
 			rep->by_status[VERIFY_DELIVERABLE], rep->by_status[VERIFY_RISKY],
 			rep->by_status[VERIFY_UNDELIVERABLE], rep->by_status[VERIFY_UNKNOWN],
 			rep->dns_stats.domains, rep->dns_stats.primed, lg_now_mono() - t0);
+		if (rep->smtp)
+			fprintf(stderr,
+				"  smtp: %zu domains, %zu addresses, %zu sessions, %zu greylisted "
+				"(first in the next refresh)\n",
+				rep->smtp_stats.domains, rep->smtp_stats.addresses,
+				rep->smtp_stats.sessions, rep->smtp_stats.outcome[SMTP_GREYLISTED]);
 	}
 	/* Not silenced by --quiet: these change what to do next. */
 	if (rep->kept)

@@ -191,6 +191,8 @@ struct job_verify_report {
 	bool dns_unanswered; /* or left too many domains unanswered (job_dns_unanswered) */
 	size_t dns_failed;   /* domains that ended in dns.timeout or dns.servfail */
 	struct dns_stats dns_stats;
+	bool smtp;                    /* the SMTP stage ran */
+	struct smtp_stats smtp_stats; /* its counts */
 	size_t spool_peak;            /* memory of rows waiting for DNS, at most */
 	size_t spool_spilled;         /* bytes of waiting rows written to the spool file */
 	double elapsed;               /* the caller's to set: the whole run, in seconds */
@@ -256,6 +258,16 @@ void job_smtp_verdict(struct verify_result *v, const struct smtp_result *r, bool
 extern const struct io_col job_verify_cols[JOB_VERIFY_COLS];
 void job_verify_cells(const struct verify_result *v, const struct store_verdict *sv,
 		      const char *flags, size_t flags_len, const char *at, struct io_cell *out);
+/* A domain's mail hosts as the resolver gives them (n of them, at most
+ * SMTP_HOSTS_MAX), as the prober takes them, into out (names borrowed
+ * from hosts). */
+void job_smtp_hosts(const struct dns_host *hosts, size_t n, struct smtp_host *out);
+
+/* Is d's domain one whose provider's RCPT answers mean nothing
+ * (conf_smtp_skip on its preferred mail host)?  Its addresses are not
+ * probed, and keep their DNS verdict with flag smtp_skipped. */
+bool job_smtp_skipped(const struct conf *c, const struct dns_result *d);
+
 /* Does verified_at show d's time (d may be NULL)?  Else it is empty. */
 static inline bool job_verify_dated(const struct dns_result *d)
 {
@@ -388,7 +400,9 @@ struct job_refresh_report {
 	unsigned long kept;                 /* unknown answers that left an older decided verdict */
 	struct store_refresh_counts counts; /* the plan's, after job_refresh_finish */
 	struct dns_stats dns_stats;         /* after job_refresh_finish */
-	bool dns_unanswered;                /* too many domains unanswered (job_dns_unanswered) */
+	bool smtp;                          /* mailboxes were probed: smtp_stats, after it too */
+	struct smtp_stats smtp_stats;
+	bool dns_unanswered; /* too many domains unanswered (job_dns_unanswered) */
 	size_t dns_failed;
 };
 

@@ -3,6 +3,7 @@
  * address's verdict and make of it what the store records.
  */
 #include "jobs.h"
+#include "conf/conf.h"
 #include "store/store.h"
 
 #include <string.h>
@@ -23,6 +24,28 @@ static const enum verify_reason smtp_reason[SMTP_OUTCOME_COUNT] = {
 	[SMTP_UNDECIDED] = VERIFY_R_SMTP_UNDECIDED,
 	[SMTP_NOT_PROBED] = VERIFY_R_OK,
 };
+
+_Static_assert(DNS_HOSTS_MAX <= SMTP_HOSTS_MAX && DNS_HOST_ADDRS_MAX <= SMTP_HOST_ADDRS_MAX,
+	       "the resolver's hosts fit the prober's");
+
+void job_smtp_hosts(const struct dns_host *hosts, size_t n, struct smtp_host *out)
+{
+	for (size_t i = 0; i < n && i < SMTP_HOSTS_MAX; i++) {
+		out[i].name = hosts[i].name;
+		out[i].naddr = 0;
+		for (size_t k = 0; k < hosts[i].naddr && k < SMTP_HOST_ADDRS_MAX; k++) {
+			out[i].addr[k].family = hosts[i].addr[k].family;
+			memcpy(out[i].addr[k].addr, hosts[i].addr[k].addr,
+			       sizeof(out[i].addr[k].addr));
+			out[i].naddr++;
+		}
+	}
+}
+
+bool job_smtp_skipped(const struct conf *c, const struct dns_result *d)
+{
+	return d && d->mx && d->mx[0] && conf_smtp_skip(c, d->mx, strlen(d->mx));
+}
 
 void job_smtp_verdict(struct verify_result *v, const struct smtp_result *r, bool skipped)
 {
