@@ -758,6 +758,7 @@ struct store_job {
 	uint64_t by_status[4]; /* enum verify_status order */
 	uint64_t no_address;
 	const char *error; /* NULL unless failed */
+	bool smtp;         /* schema 12: mailboxes are probed (?smtp=true) */
 };
 
 /* Add a queued job (id, state, input and progress ignored): its input
