@@ -310,6 +310,18 @@ int cmd_verify(int argc, char **argv)
 		view_verify_report_text(stderr, &rep);
 	if (le && !a.quiet)
 		view_gate_text(stderr, &conf, li, le);
+	/* Every probe failed to connect: most likely the machine's port 25
+	 * is blocked, which says nothing about the mailboxes (their rows are
+	 * unknown).  Said even with --quiet: it changes what to do next. */
+	if (rep.smtp) {
+		const struct smtp_stats *m = &rep.smtp_stats;
+		size_t failed = m->outcome[SMTP_NO_CONNECT] + m->outcome[SMTP_TIMEOUT];
+		if (!m->sessions && failed && failed == m->addresses - m->outcome[SMTP_NOT_PROBED])
+			cli_error("no mail host took a connection on port %d: is outgoing port 25 "
+				  "blocked here? (check with: nc -vz MXHOST 25); the rows are "
+				  "unknown (smtp.no_connect, smtp.timeout)",
+				  conf.smtp.port);
+	}
 	if (a.summary)
 		st = report_write_json(a.summary, &rep, &err);
 	if (st == LG_OK && rep.dns_down)

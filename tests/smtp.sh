@@ -130,6 +130,12 @@ check "--smtp without helo: no output" test ! -e "$t/none.csv"
 printf '[smtp]\nhelo = localhost\nmail_from = a@localhost\n' >"$t/bad.conf"
 exits 78 "helo localhost refused" "$lg" verify -c "$t/bad.conf" $dns --smtp "$t/in.csv"
 exits 64 "--smtp with --no-dns" "$lg" verify -c "$t/lg.conf" --no-dns --smtp "$t/in.csv"
+# Port 25 closed everywhere: said as such, the rows unknown.
+printf 'email\nann@mbx-gone.io\n' >"$t/gone.csv"
+exits 0 "every mail host unreachable" "$lg" verify -c "$t/lg.conf" $dns --smtp \
+	--smtp-port "$smtp_port" "$t/gone.csv"
+check "... asks whether port 25 is blocked" grep -q "is outgoing port 25 blocked" "$t/err"
+check "... the row unknown" grep -q "^ann@mbx-gone.io,unknown,smtp.no_connect," "$t/out"
 
 # --- every row of the table ---------------------------------------------------
 # (exit 1: the gate blocks so short a list)
