@@ -156,7 +156,9 @@ const char *dns_resolver_domain(const struct dns_resolver *r, const struct dns_r
 				size_t *len);
 
 /*
- * Lookups queued or in flight, and a probe in flight (dns_resolver_down).
+ * Lookups queued or in flight (domains, and the hosts of
+ * dns_resolver_hosts), a probe in flight (dns_resolver_down), and
+ * dns_resolver_hosts callbacks due.
  * While it is not 0 the resolver has a socket or a timer in its loop, so
  * a step of the loop without a time limit returns (after a reply, or
  * c-ares's timeout at the latest): "while (dns_resolver_busy(r))
@@ -209,7 +211,12 @@ typedef void dns_hosts_fn(void *arg, const char *domain, size_t len, const struc
  * loop (never from inside this call), when they are known.  Lookups of
  * host addresses count in dns_resolver_busy, so stepping the loop while it
  * is not 0 brings every callback.  The addresses are cached for their
- * TTL, as answers are.
+ * TTL, as answers are (a failure 300 s), and take places of the
+ * concurrency like domains.  Callers of the same domain are called back
+ * in the order of their calls.  fn may call the resolver again, but not
+ * free it; a resolver freed first calls nothing back.  A domain's answer
+ * given by dns_resolver_prime knows its preferred host only (the store
+ * keeps no more): until it expires, that one host is the domain's list.
  */
 void dns_resolver_hosts(struct dns_resolver *r, const char *domain, size_t len, size_t org_len,
 			dns_hosts_fn *fn, void *arg);

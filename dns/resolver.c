@@ -20,6 +20,15 @@
  * it runs with ARES_FLAG_NOCHECKRESP and hands every reply over.  No query
  * follows a CNAME: the recursive resolver's answer holds the chain, which
  * answer.c reads.
+ *
+ * dns_resolver_hosts rides on the same lookups: a request waits for its
+ * domain's answer, then for the addresses of each of its hosts, which
+ * are cached by host name (struct host) so that a provider's host shared
+ * by thousands of domains is asked once while its TTL lasts.  A host's A
+ * and AAAA queries go out together and hold one place of the concurrency;
+ * hosts the MX reply's additional section gave addresses for are not
+ * asked at all.  A request whose hosts are all known is due: its callback
+ * runs from a 0 ms timer, so never inside the call that made it.
  */
 #include "dns_int.h"
 
@@ -35,22 +44,106 @@
 
 #define EDNS_SIZE 1232 /* the DNS flag day 2020 UDP size: no fragments */
 
+struct hreq;
+
 /* A cache entry: the result, and the way back from c-ares's callback. */
 struct entry {
 	struct dns_result res;
 	struct dns_resolver *r;
+	/* DNS_MX: the hosts after res.mx, in order, each NUL-terminated, an
+	 * empty name after the last; interned as one key (one pointer a
+	 * domain, not DNS_HOSTS_MAX - 1).  NULL for none. */
+	const char *more;
+	struct hreq *waiting; /* dns_resolver_hosts calls waiting for the answer */
 };
+
+/*
+ * A mail host's addresses, for dns_resolver_hosts: its A and AAAA queries
+ * go out together and take one place of the concurrency between them.
+ * Kept for their TTL (the least of the two answers'), a failure 300 s, so
+ * a host that thousands of domains share is asked once.
+ */
+enum { HOST_NEW = 0, HOST_QUEUED, HOST_SENT, HOST_DONE };
+struct hlink;
+struct host {
+	struct dns_resolver *r;
+	struct hlink *waiters; /* requests waiting for its addresses */
+	uint32_t expires;      /* resolver clock (s) after which it is asked again */
+	uint32_t mark;         /* replies the resolver had given when it was sent */
+	uint32_t ttl;          /* while in flight: the least TTL so far */
+	uint8_t state;         /* HOST_* */
+	uint8_t pending;       /* its queries in flight */
+	uint8_t attempt[2];    /* SERVFAIL retries of A, AAAA */
+	uint8_t n4, n6;
+	struct dns_host_addr a4[DNS_HOST_ADDRS_MAX]; /* A records */
+	struct dns_host_addr a6[DNS_HOST_ADDRS_MAX]; /* AAAA records */
+};
+
+/* A request waiting on one of its hosts. */
+struct hlink {
+	struct hreq *req;
+	struct hlink *next;
+};
+
+/* One dns_resolver_hosts call, from the call to its callback. */
+struct hreq {
+	struct entry *e; /* the domain */
+	dns_hosts_fn *fn;
+	void *arg;
+	struct hreq *next;                /* in its domain's `waiting`, or in the due list */
+	struct hreq *prev_all, *next_all; /* every request, for dns_resolver_free */
+	unsigned pending;                 /* hosts whose addresses are awaited */
+	unsigned nhost;
+	const char *name[DNS_HOSTS_MAX]; /* borrowed from the resolver's maps */
+	struct host *host[DNS_HOSTS_MAX];
+	struct hlink link[DNS_HOSTS_MAX];
+};
+
+/* A ring of pointers: what is queued, not sent yet. */
+struct ring {
+	void **v;
+	size_t head, len, cap;
+};
+
+static void ring_push(struct ring *q, void *p)
+{
+	if (q->len == q->cap) {
+		size_t cap = q->cap ? 2 * q->cap : 1024;
+		void **v = lg_xmalloc(cap * sizeof(*v));
+		for (size_t i = 0; i < q->len; i++)
+			v[i] = q->v[(q->head + i) % q->cap];
+		free(q->v);
+		q->v = v;
+		q->cap = cap;
+		q->head = 0;
+	}
+	q->v[(q->head + q->len++) % q->cap] = p;
+}
+
+static void *ring_pop(struct ring *q)
+{
+	void *p = q->v[q->head];
+	q->head = (q->head + 1) % q->cap;
+	q->len--;
+	return p;
+}
 
 struct dns_resolver {
 	ares_channel ch;
-	struct loop *loop;    /* borrowed: the sockets c-ares asks us to watch, the timers */
-	loop_timer_id kick;   /* pending: send what is queued, set `tick` again */
-	loop_timer_id tick;   /* pending: c-ares's next query timeout */
-	struct lg_map cache;  /* domain -> struct entry */
-	struct lg_map hosts;  /* interned MX host names (keys only) */
-	struct entry **queue; /* ring of lookups not sent yet */
-	size_t qhead, qlen, qcap;
-	size_t inflight;
+	struct loop *loop;   /* borrowed: the sockets c-ares asks us to watch, the timers */
+	loop_timer_id kick;  /* pending: send what is queued, set `tick` again */
+	loop_timer_id tick;  /* pending: c-ares's next query timeout */
+	struct lg_map cache; /* domain -> struct entry */
+	struct lg_map hosts; /* interned MX host names (keys only) */
+	struct lg_map addrs; /* mail host name -> struct host */
+	struct ring queue;   /* struct entry: lookups not sent yet */
+	struct ring hqueue;  /* struct host: host lookups not sent yet */
+	struct hreq *all;    /* every dns_resolver_hosts call not called back yet */
+	struct hreq *due;    /* those whose callback is due, in order */
+	struct hreq **due_tail;
+	size_t ndue;
+	loop_timer_id due_timer; /* pending while `due` is not empty */
+	size_t inflight;         /* domain and host lookups */
 	unsigned concurrency;
 	unsigned tries;
 	size_t completed;    /* lookups finished, ever */
@@ -286,6 +379,8 @@ enum lg_status dns_resolver_new(struct dns_resolver **out, struct loop *loop,
 	*out = NULL;
 	lg_map_init(&r->cache, sizeof(struct entry));
 	lg_map_init(&r->hosts, 1);
+	lg_map_init(&r->addrs, sizeof(struct host));
+	r->due_tail = &r->due;
 	r->concurrency = opts->concurrency ? opts->concurrency : 256;
 	r->loop = loop;
 	r->t0 = loop_now(loop);
@@ -343,31 +438,28 @@ void dns_resolver_free(struct dns_resolver *r)
 	r->destroying = true;
 	loop_timer_cancel(r->loop, r->kick);
 	loop_timer_cancel(r->loop, r->tick);
+	loop_timer_cancel(r->loop, r->due_timer);
 	if (r->ch) {
 		/* Calls back pending queries with ARES_EDESTRUCTION, and takes
 		 * its sockets out of the loop as it closes them. */
 		ares_destroy(r->ch);
 		ares_library_cleanup();
 	}
+	for (struct hreq *q = r->all, *next; q; q = next) {
+		next = q->next_all;
+		free(q);
+	}
 	lg_map_release(&r->cache);
 	lg_map_release(&r->hosts);
-	free(r->queue);
+	lg_map_release(&r->addrs);
+	free(r->queue.v);
+	free(r->hqueue.v);
 	free(r);
 }
 
 static void enqueue(struct dns_resolver *r, struct entry *e)
 {
-	if (r->qlen == r->qcap) {
-		size_t cap = r->qcap ? 2 * r->qcap : 1024;
-		struct entry **q = lg_xmalloc(cap * sizeof(*q));
-		for (size_t i = 0; i < r->qlen; i++)
-			q[i] = r->queue[(r->qhead + i) % r->qcap];
-		free(r->queue);
-		r->queue = q;
-		r->qcap = cap;
-		r->qhead = 0;
-	}
-	r->queue[(r->qhead + r->qlen++) % r->qcap] = e;
+	ring_push(&r->queue, e);
 }
 
 static const char *intern_host(struct dns_resolver *r, const char *h)
@@ -375,6 +467,108 @@ static const char *intern_host(struct dns_resolver *r, const char *h)
 	size_t n = strlen(h);
 	void *v = lg_map_put(&r->hosts, h, n, lg_hash(h, n), NULL);
 	return lg_map_key(&r->hosts, v, &n);
+}
+
+static void on_due(struct loop *l, void *arg);
+
+/* q's callback is due: it runs in a later step (on_due), never inside
+ * the call that asked for it. */
+static void due_push(struct dns_resolver *r, struct hreq *q)
+{
+	q->next = NULL;
+	*r->due_tail = q;
+	r->due_tail = &q->next;
+	r->ndue++;
+	if (!r->due_timer && !r->destroying)
+		r->due_timer = loop_timer_add(r->loop, 0, on_due, r);
+}
+
+/* A host's lookup is over: its addresses are kept for ttl seconds, and the
+ * requests that waited for it and for nothing else are due. */
+static void host_done(struct dns_resolver *r, struct host *h, uint32_t ttl)
+{
+	struct hlink *l = h->waiters, *next;
+
+	h->state = HOST_DONE;
+	h->expires = r->now + ttl;
+	h->waiters = NULL;
+	for (; l; l = next) {
+		next = l->next;
+		if (--l->req->pending == 0)
+			due_push(r, l->req);
+	}
+}
+
+/* The host name[0..len), its lookup queued if it is new or its addresses
+ * have expired. */
+static struct host *host_want(struct dns_resolver *r, const char *name, size_t len)
+{
+	bool created;
+	struct host *h = lg_map_put(&r->addrs, name, len, lg_hash(name, len), &created);
+
+	if (created)
+		h->r = r;
+	if (h->state == HOST_NEW || (h->state == HOST_DONE && h->expires <= r->now)) {
+		h->state = HOST_QUEUED;
+		ring_push(&r->hqueue, h);
+		schedule(r);
+	}
+	return h;
+}
+
+/*
+ * Addresses of host `name` that came in an MX reply's additional section:
+ * kept as if the host had been looked up, unless it is known already or
+ * being looked up.  A section that holds some of a host's addresses is
+ * taken to hold all it has (a server adds all it knows, RFC 1035 3.3.9).
+ */
+static void host_seed(struct dns_resolver *r, const char *name, const struct dns_step_addrs *x)
+{
+	size_t len = strlen(name);
+	bool created;
+	struct host *h = lg_map_put(&r->addrs, name, len, lg_hash(name, len), &created);
+
+	if (created)
+		h->r = r;
+	if (h->state != HOST_NEW && !(h->state == HOST_DONE && h->expires <= r->now))
+		return;
+	h->n4 = h->n6 = 0;
+	for (unsigned i = 0; i < x->n; i++) {
+		if (x->addr[i].family == AF_INET)
+			h->a4[h->n4++] = x->addr[i];
+		else
+			h->a6[h->n6++] = x->addr[i];
+	}
+	host_done(r, h, x->ttl);
+}
+
+/* The domain of q is answered: on to its hosts' addresses. */
+static void req_start(struct dns_resolver *r, struct hreq *q)
+{
+	const struct entry *e = q->e;
+
+	q->nhost = 0;
+	q->pending = 0;
+	if (e->res.outcome == DNS_MX || e->res.outcome == DNS_IMPLICIT) {
+		if (e->res.mx[0])
+			q->name[q->nhost++] = e->res.mx;
+		for (const char *p = e->res.outcome == DNS_MX ? e->more : NULL;
+		     p && *p && q->nhost < DNS_HOSTS_MAX; p += strlen(p) + 1)
+			q->name[q->nhost++] = p;
+	}
+	r->now = clock_s(r);
+	for (unsigned i = 0; i < q->nhost; i++) {
+		struct host *h = host_want(r, q->name[i], strlen(q->name[i]));
+		q->host[i] = h;
+		if (h->state != HOST_DONE) {
+			q->link[i].req = q;
+			q->link[i].next = h->waiters;
+			h->waiters = &q->link[i];
+			q->pending++;
+		}
+	}
+	if (!q->pending)
+		due_push(r, q);
 }
 
 /* A lookup is over: record its outcome.  Not for lookups still in flight
@@ -407,6 +601,31 @@ static void complete(struct dns_resolver *r, struct entry *e, const struct dns_s
 	res->outcome = (uint8_t)s->outcome;
 	r->st.outcome[s->outcome]++;
 	r->completed++;
+
+	e->more = NULL;
+	if (s->outcome == DNS_MX) {
+		char list[(DNS_HOSTS_MAX - 1) * (DNS_NAME_MAX + 1)];
+		size_t n = 0;
+		for (unsigned i = 1; i < s->nmx; i++) {
+			size_t k = strlen(s->mxs[i]) + 1;
+			memcpy(list + n, s->mxs[i], k);
+			n += k;
+		}
+		/* the key's own NUL, after the last name's, ends the list */
+		if (n) {
+			void *v = lg_map_put(&r->hosts, list, n, lg_hash(list, n), NULL);
+			e->more = lg_map_key(&r->hosts, v, &n);
+		}
+		for (unsigned i = 0; i < s->nmx; i++)
+			if (s->extra[i].n)
+				host_seed(r, s->mxs[i], &s->extra[i]);
+	}
+	struct hreq *q = e->waiting, *next;
+	e->waiting = NULL;
+	for (; q; q = next) {
+		next = q->next;
+		req_start(r, q);
+	}
 }
 
 /* What came back to a query, lookup or probe, as c-ares reports it:
@@ -537,14 +756,87 @@ static void send_query(struct dns_resolver *r, struct entry *e, enum dns_query q
 	ares_query(r->ch, name, 1 /* IN */, qtypes[q], on_reply, e);
 }
 
-/* Send what the concurrency allows; once the resolver is down, end every
- * queued lookup as a timeout instead. */
+static void host_send(struct dns_resolver *r, struct host *h, enum dns_query q);
+
+/* What came back to a host's A or AAAA query (see on_reply). */
+static void host_reply(struct host *h, enum dns_query q, int status, unsigned char *abuf, int alen)
+{
+	struct dns_resolver *r = h->r;
+	unsigned i = q == DNS_Q_A ? 0 : 1;
+	struct dns_step s;
+
+	if (r->destroying)
+		return;
+	enum dns_fail fail = fail_of(status, abuf, alen);
+	if (fail != DNS_FAIL_TIMEOUT) {
+		r->st.answered++;
+		r->replies++;
+	}
+	dns_step_eval(q, fail, abuf, alen > 0 ? (size_t)alen : 0, &s);
+	if (fail == DNS_FAIL_TIMEOUT && h->mark == r->replies)
+		probe(r);
+	if (s.outcome == DNS_SERVFAIL && ++h->attempt[i] < r->tries && !r->down) {
+		host_send(r, h, q);
+		return;
+	}
+	h->attempt[i] = 0;
+	/* DNS_IMPLICIT: addresses; DNS_PENDING (A) or DNS_NO_MAIL_HOST (AAAA):
+	 * none of that type; else a failure, none either, kept 300 s. */
+	uint8_t n = s.outcome == DNS_IMPLICIT ? s.addrs.n : 0;
+	memcpy(i ? h->a6 : h->a4, s.addrs.addr, n * sizeof(s.addrs.addr[0]));
+	*(i ? &h->n6 : &h->n4) = n;
+	if (s.ttl < h->ttl)
+		h->ttl = s.ttl;
+	if (--h->pending == 0) {
+		r->inflight--;
+		host_done(r, h, h->ttl);
+	}
+}
+
+static void on_host_a(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
+{
+	(void)timeouts;
+	host_reply(arg, DNS_Q_A, status, abuf, alen);
+}
+
+static void on_host_aaaa(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
+{
+	(void)timeouts;
+	host_reply(arg, DNS_Q_AAAA, status, abuf, alen);
+}
+
+static void host_send(struct dns_resolver *r, struct host *h, enum dns_query q)
+{
+	size_t n;
+	const char *name = lg_map_key(&r->addrs, h, &n);
+	h->mark = r->replies;
+	if (!r->st.probes)
+		probe(r);
+	r->st.queries++;
+	ares_query(r->ch, name, 1 /* IN */, qtypes[q], q == DNS_Q_A ? on_host_a : on_host_aaaa, h);
+}
+
+/* Send what the concurrency allows, host lookups first (they finish what
+ * callers wait for); once the resolver is down, end every queued lookup
+ * as a timeout instead. */
 static void pump(struct dns_resolver *r)
 {
-	while (r->qlen && (r->down || r->inflight < r->concurrency)) {
-		struct entry *e = r->queue[r->qhead];
-		r->qhead = (r->qhead + 1) % r->qcap;
-		r->qlen--;
+	while (r->hqueue.len && (r->down || r->inflight < r->concurrency)) {
+		struct host *h = ring_pop(&r->hqueue);
+		if (r->down) {
+			h->n4 = h->n6 = 0;
+			host_done(r, h, DNS_TTL_FAILURE);
+			continue;
+		}
+		r->inflight++;
+		h->state = HOST_SENT;
+		h->pending = 2;
+		h->ttl = UINT32_MAX;
+		host_send(r, h, DNS_Q_A);
+		host_send(r, h, DNS_Q_AAAA);
+	}
+	while (r->queue.len && (r->down || r->inflight < r->concurrency)) {
+		struct entry *e = ring_pop(&r->queue);
 		if (r->down) {
 			struct dns_step s = {.outcome = DNS_TIMEOUT, .ttl = DNS_TTL_FAILURE};
 			e->res.expires = 0;
@@ -627,7 +919,7 @@ size_t dns_resolver_busy(const struct dns_resolver *r)
 {
 	/* A probe in flight too: a run that ends as its last lookups time out
 	 * waits for the probe to say whether the resolver is down. */
-	return r->qlen + r->inflight + (r->probing ? 1 : 0);
+	return r->queue.len + r->hqueue.len + r->inflight + (r->probing ? 1 : 0) + r->ndue;
 }
 
 bool dns_resolver_down(const struct dns_resolver *r)
@@ -638,5 +930,70 @@ bool dns_resolver_down(const struct dns_resolver *r)
 void dns_resolver_stats(const struct dns_resolver *r, struct dns_stats *st)
 {
 	*st = r->st;
-	st->bytes = lg_map_bytes(&r->cache) + lg_map_bytes(&r->hosts);
+	st->bytes = lg_map_bytes(&r->cache) + lg_map_bytes(&r->hosts) + lg_map_bytes(&r->addrs);
+}
+
+/* The callbacks that are due, in the order they became due; those that
+ * become due meanwhile (a callback asking again) wait for the next step. */
+static void on_due(struct loop *l, void *arg)
+{
+	struct dns_resolver *r = arg;
+	struct hreq *q = r->due, *next;
+
+	(void)l;
+	r->due_timer = 0;
+	r->due = NULL;
+	r->due_tail = &r->due;
+	for (; q; q = next) {
+		struct dns_host hosts[DNS_HOSTS_MAX];
+		size_t n = 0, dlen;
+		next = q->next;
+		for (unsigned i = 0; i < q->nhost; i++) {
+			const struct host *h = q->host[i];
+			struct dns_host *o = &hosts[n];
+			o->name = q->name[i];
+			o->naddr = 0;
+			for (unsigned j = 0; j < h->n4 && o->naddr < DNS_HOST_ADDRS_MAX; j++)
+				o->addr[o->naddr++] = h->a4[j];
+			for (unsigned j = 0; j < h->n6 && o->naddr < DNS_HOST_ADDRS_MAX; j++)
+				o->addr[o->naddr++] = h->a6[j];
+			if (o->naddr) /* a host without an address is left out */
+				n++;
+		}
+		const char *domain = lg_map_key(&r->cache, q->e, &dlen);
+		if (q->prev_all)
+			q->prev_all->next_all = q->next_all;
+		else
+			r->all = q->next_all;
+		if (q->next_all)
+			q->next_all->prev_all = q->prev_all;
+		r->ndue--;
+		q->fn(q->arg, domain, dlen, hosts, n);
+		free(q);
+	}
+}
+
+void dns_resolver_hosts(struct dns_resolver *r, const char *domain, size_t len, size_t org_len,
+			dns_hosts_fn *fn, void *arg)
+{
+	const struct dns_result *res = dns_resolver_lookup(r, domain, len, org_len);
+	struct entry *e = (struct entry *)((char *)res - offsetof(struct entry, res));
+	struct hreq *q = lg_xcalloc(1, sizeof(*q));
+
+	q->e = e;
+	q->fn = fn;
+	q->arg = arg;
+	q->next_all = r->all;
+	if (r->all)
+		r->all->prev_all = q;
+	r->all = q;
+	if (res->outcome == DNS_PENDING) {
+		/* in the order of the calls: a domain has few callers */
+		struct hreq **tail = &e->waiting;
+		while (*tail)
+			tail = &(*tail)->next;
+		*tail = q;
+	} else {
+		req_start(r, q);
+	}
 }

@@ -1,7 +1,9 @@
 /*
  * test_dns.c - the verdict logic of the DNS stage on canned replies (wire
- * format, built here), the provider fingerprint, and the resolver against
- * a dead server.  The real server is tests/dns.sh's.
+ * format, built here), the provider fingerprint, the resolver against a
+ * dead server, and dns_resolver_hosts against unbound on loopback (a
+ * group of its own, tests/dnsd.sh started by its setup).  The stage as
+ * users see it is tests/dns.sh's.
  */
 #include "dns/dns_int.h"
 #include "loop/loop.h"
@@ -9,7 +11,9 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
+#include <arpa/inet.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -934,6 +938,405 @@ static void test_resolver_shares_loop(void **state)
 }
 
 
+/* ---- mail hosts with their addresses (dns_resolver_hosts) ---- */
+
+/* What one callback gave, copied. */
+struct got {
+	int calls;
+	char domain[64];
+	size_t n;
+	struct {
+		char name[64];
+		unsigned naddr;
+		struct dns_host_addr addr[DNS_HOST_ADDRS_MAX];
+	} h[DNS_HOSTS_MAX];
+};
+
+static void on_hosts(void *arg, const char *domain, size_t len, const struct dns_host *hosts,
+		     size_t n)
+{
+	struct got *g = arg;
+	g->calls++;
+	assert_true(len < sizeof(g->domain));
+	memcpy(g->domain, domain, len);
+	g->domain[len] = '\0';
+	assert_true(n <= DNS_HOSTS_MAX);
+	g->n = n;
+	for (size_t i = 0; i < n; i++) {
+		snprintf(g->h[i].name, sizeof(g->h[i].name), "%s", hosts[i].name);
+		g->h[i].naddr = hosts[i].naddr;
+		assert_true(hosts[i].naddr >= 1 && hosts[i].naddr <= DNS_HOST_ADDRS_MAX);
+		memcpy(g->h[i].addr, hosts[i].addr, sizeof(hosts[i].addr));
+	}
+}
+
+static void run_loop(struct loop *l, struct dns_resolver *r)
+{
+	while (dns_resolver_busy(r))
+		loop_step(l, -1);
+}
+
+/* With the resolver down, every domain's callback comes, with no host,
+ * in a later step; the same domain asked twice calls back twice. */
+static void test_hosts_down(void **state)
+{
+	(void)state;
+	struct dns_resolver *r;
+	struct lg_err err;
+	struct dns_opts o = {.servers = "127.0.0.1:9", .timeout_ms = 200, .tries = 1};
+	struct loop *l;
+	struct got g[3] = {{0}};
+
+	assert_int_equal(loop_new(&l, &err), LG_OK);
+	assert_int_equal(dns_resolver_new(&r, l, &o, &err), LG_OK);
+	dns_resolver_hosts(r, "a.example", 9, 0, on_hosts, &g[0]);
+	dns_resolver_hosts(r, "b.example", 9, 0, on_hosts, &g[1]);
+	dns_resolver_hosts(r, "a.example", 9, 0, on_hosts, &g[2]);
+	assert_int_equal(g[0].calls + g[1].calls + g[2].calls, 0);
+	assert_true(dns_resolver_busy(r) > 0);
+	run_loop(l, r);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(g[i].calls, 1);
+		assert_int_equal(g[i].n, 0);
+	}
+	assert_string_equal(g[1].domain, "b.example");
+	assert_int_equal(dns_resolver_lookup(r, "a.example", 9, 0)->outcome, DNS_TIMEOUT);
+
+	/* Known already: still called back later, never inside the call. */
+	dns_resolver_hosts(r, "a.example", 9, 0, on_hosts, &g[0]);
+	assert_int_equal(g[0].calls, 1);
+	assert_int_equal(dns_resolver_busy(r), 1); /* the callback due */
+	run_loop(l, r);
+	assert_int_equal(g[0].calls, 2);
+
+	/* Freed with a request pending: no callback, nothing leaks. */
+	dns_resolver_hosts(r, "c.example", 9, 0, on_hosts, &g[1]);
+	dns_resolver_free(r);
+	assert_int_equal(g[1].calls, 1);
+	assert_int_equal(loop_timer_count(l), 0);
+	loop_free(l);
+}
+
+/*
+ * Against unbound on loopback (tests/dnsd.sh), from a zone made here in
+ * the format of tests/lib.sh's dns_zone.  Minimal responses, pinned, in
+ * the first group: the replies carry no additional section, so every host
+ * is looked up and the queries counted are predictable; the second group's
+ * server adds the MX hosts' addresses to its replies.  Names under example., not test.,
+ * which unbound answers itself (its default local zones, RFC 6761).
+ */
+static const char *const live_zone[] = {
+	"three.example. MX 20 mx2.three.example.",
+	"three.example. MX 10 mx1.three.example.",
+	"three.example. MX 30 mx3.three.example.",
+	"mx1.three.example. A 127.0.0.2",
+	"mx2.three.example. A 127.0.0.3",
+	"mx2.three.example. A 127.0.0.13",
+	"mx2.three.example. AAAA 2001:db8::3",
+	"mx3.three.example. A 127.0.0.4",
+	"implicit.example. A 127.0.0.6",
+	"implicit.example. AAAA 2001:db8::6",
+	"nullmx.example. MX 0 .",
+	"txtonly.example. TXT \"no mail here\"",
+	"noaddr.example. MX 10 gone.noaddr.example.",
+	"noaddr.example. MX 20 txt.noaddr.example.",
+	"noaddr.example. MX 30 mx.noaddr.example.",
+	"txt.noaddr.example. TXT \"no address\"",
+	"mx.noaddr.example. A 127.0.0.7",
+	"shared1.example. MX 10 mx.shared.example.",
+	"shared2.example. MX 10 mx.shared.example.",
+	"shared3.example. MX 10 mx.shared.example.",
+	"mx.shared.example. A 127.0.0.8",
+	"five.example. MX 40 d.five.example.",
+	"five.example. MX 20 c.five.example.",
+	"five.example. MX 10 e.five.example.",
+	"five.example. MX 20 b.five.example.",
+	"five.example. MX 50 a.five.example.",
+	"a.five.example. A 127.0.1.1",
+	"b.five.example. A 127.0.1.2",
+	"c.five.example. A 127.0.1.3",
+	"d.five.example. A 127.0.1.4",
+	"e.five.example. A 127.0.1.5",
+};
+
+struct live {
+	char dir[200];
+	char servers[32];
+};
+
+/* unbound started for a group of tests, its servers in *lv, which *state
+ * points to; minimal: its minimal-responses setting. */
+static int live_start(void **state, struct live *lv, bool minimal)
+{
+	const char *tmp = getenv("TMPDIR");
+	char path[300], cmd[800];
+	int port = 0;
+
+	snprintf(lv->dir, sizeof(lv->dir), "%s/test_dns.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(lv->dir))
+		return -1;
+	snprintf(path, sizeof(path), "%s/zone", lv->dir);
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return -1;
+	fputs("$TTL 3600\n. SOA ns.fixture. hostmaster.fixture. 1 3600 600 86400 300\n"
+	      ". NS ns.fixture.\nns.fixture. A 127.0.0.1\n",
+	      f);
+	for (size_t i = 0; i < sizeof(live_zone) / sizeof(live_zone[0]); i++)
+		fprintf(f, "%s\n", live_zone[i]);
+	if (fclose(f) != 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s/zone.conf", lv->dir);
+	if (!(f = fopen(path, "w")))
+		return -1;
+	fprintf(f, "\tminimal-responses: %s\n", minimal ? "yes" : "no");
+	if (fclose(f) != 0)
+		return -1;
+	snprintf(cmd, sizeof(cmd), "sh tests/dnsd.sh start '%s/dns' '%s/zone'", lv->dir, lv->dir);
+	FILE *pp = popen(cmd, "r");
+	if (!pp)
+		return -1;
+	if (fscanf(pp, "%d", &port) != 1)
+		port = 0;
+	if (pclose(pp) != 0 || port <= 0) {
+		print_error(
+			"unbound did not start (tests/dnsd.sh, run from the top of the tree)\n");
+		return -1;
+	}
+	snprintf(lv->servers, sizeof(lv->servers), "127.0.0.1:%d", port);
+	*state = lv;
+	return 0;
+}
+
+static int live_setup(void **state)
+{
+	static struct live lv;
+	return live_start(state, &lv, true);
+}
+
+static int live_setup_additional(void **state)
+{
+	static struct live lv;
+	return live_start(state, &lv, false);
+}
+
+static int live_teardown(void **state)
+{
+	struct live *lv = *state;
+	char cmd[600];
+	snprintf(cmd, sizeof(cmd), "sh tests/dnsd.sh stop '%s/dns'; rm -rf '%s'", lv->dir, lv->dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static void live_new(void **state, struct loop **l, struct dns_resolver **r, unsigned concurrency)
+{
+	const struct live *lv = *state;
+	struct lg_err err;
+	struct dns_opts o = {.servers = lv->servers,
+			     .timeout_ms = 1000,
+			     .tries = 2,
+			     .concurrency = concurrency};
+	assert_int_equal(loop_new(l, &err), LG_OK);
+	assert_int_equal(dns_resolver_new(r, *l, &o, &err), LG_OK);
+}
+
+static void live_free(struct loop *l, struct dns_resolver *r)
+{
+	dns_resolver_free(r);
+	loop_free(l);
+}
+
+static bool has_addr(const struct got *g, size_t host, int family, const char *text)
+{
+	unsigned char want[16];
+	assert_int_equal(inet_pton(family, text, want), 1);
+	for (unsigned i = 0; i < g->h[host].naddr; i++)
+		if (g->h[host].addr[i].family == family &&
+		    !memcmp(g->h[host].addr[i].addr, want, family == AF_INET ? 4 : 16))
+			return true;
+	return false;
+}
+
+/* Three MX at different preferences: tried lowest first, each with its
+ * addresses, A before AAAA; the MX answer is dns_resolver_lookup's. */
+static void test_hosts_live_order(void **state)
+{
+	struct loop *l;
+	struct dns_resolver *r;
+	struct got g = {0}, g2 = {0};
+	struct dns_stats st;
+
+	live_new(state, &l, &r, 0);
+	dns_resolver_hosts(r, "three.example", 13, 0, on_hosts, &g);
+	dns_resolver_hosts(r, "three.example", 13, 0, on_hosts, &g2);
+	assert_int_equal(g.calls, 0);
+	run_loop(l, r);
+	assert_int_equal(g.calls, 1);
+	assert_int_equal(g2.calls, 1);
+	assert_string_equal(g.domain, "three.example");
+	assert_int_equal(g.n, 3);
+	assert_string_equal(g.h[0].name, "mx1.three.example");
+	assert_string_equal(g.h[1].name, "mx2.three.example");
+	assert_string_equal(g.h[2].name, "mx3.three.example");
+	assert_int_equal(g.h[0].naddr, 1);
+	assert_true(has_addr(&g, 0, AF_INET, "127.0.0.2"));
+	assert_int_equal(g.h[1].naddr, 3);
+	assert_true(has_addr(&g, 1, AF_INET, "127.0.0.3"));
+	assert_true(has_addr(&g, 1, AF_INET, "127.0.0.13"));
+	assert_int_equal(g.h[1].addr[0].family, AF_INET);
+	assert_int_equal(g.h[1].addr[1].family, AF_INET);
+	assert_int_equal(g.h[1].addr[2].family, AF_INET6);
+	assert_true(has_addr(&g, 1, AF_INET6, "2001:db8::3"));
+	assert_int_equal(g.h[2].naddr, 1);
+	assert_true(has_addr(&g, 2, AF_INET, "127.0.0.4"));
+	assert_int_equal(g2.n, 3);
+	assert_string_equal(g2.h[0].name, "mx1.three.example");
+
+	/* one MX lookup, shared with dns_resolver_lookup's cache */
+	const struct dns_result *res = dns_resolver_lookup(r, "three.example", 13, 0);
+	assert_int_equal(res->outcome, DNS_MX);
+	assert_string_equal(res->mx, "mx1.three.example");
+	dns_resolver_stats(r, &st);
+	assert_int_equal(st.domains, 1);
+	assert_int_equal(st.queries, 1 + 3 * 2); /* MX, then A and AAAA of each host */
+	assert_int_equal(dns_resolver_busy(r), 0);
+	live_free(l, r);
+}
+
+/* The other outcomes: an implicit MX is the domain itself; null MX,
+ * NXDOMAIN and no mail host give no host; a host without an address is
+ * left out. */
+static void test_hosts_live_outcomes(void **state)
+{
+	struct loop *l;
+	struct dns_resolver *r;
+	struct got imp = {0}, null = {0}, nx = {0}, txt = {0}, noaddr = {0};
+
+	live_new(state, &l, &r, 0);
+	dns_resolver_hosts(r, "implicit.example", 16, 0, on_hosts, &imp);
+	dns_resolver_hosts(r, "nullmx.example", 14, 0, on_hosts, &null);
+	dns_resolver_hosts(r, "gone.example", 12, 0, on_hosts, &nx);
+	dns_resolver_hosts(r, "txtonly.example", 15, 0, on_hosts, &txt);
+	dns_resolver_hosts(r, "noaddr.example", 14, 0, on_hosts, &noaddr);
+	run_loop(l, r);
+
+	assert_int_equal(dns_resolver_lookup(r, "implicit.example", 16, 0)->outcome, DNS_IMPLICIT);
+	assert_int_equal(imp.calls, 1);
+	assert_int_equal(imp.n, 1);
+	assert_string_equal(imp.h[0].name, "implicit.example");
+	assert_int_equal(imp.h[0].naddr, 2);
+	assert_int_equal(imp.h[0].addr[0].family, AF_INET);
+	assert_true(has_addr(&imp, 0, AF_INET, "127.0.0.6"));
+	assert_true(has_addr(&imp, 0, AF_INET6, "2001:db8::6"));
+
+	assert_int_equal(dns_resolver_lookup(r, "nullmx.example", 14, 0)->outcome, DNS_NULL_MX);
+	assert_int_equal(null.calls, 1);
+	assert_int_equal(null.n, 0);
+	assert_int_equal(dns_resolver_lookup(r, "gone.example", 12, 0)->outcome, DNS_NXDOMAIN);
+	assert_int_equal(nx.calls, 1);
+	assert_int_equal(nx.n, 0);
+	assert_int_equal(dns_resolver_lookup(r, "txtonly.example", 15, 0)->outcome,
+			 DNS_NO_MAIL_HOST);
+	assert_int_equal(txt.calls, 1);
+	assert_int_equal(txt.n, 0);
+
+	assert_int_equal(noaddr.calls, 1);
+	assert_int_equal(noaddr.n, 1); /* gone. (NXDOMAIN) and txt. (no address) left out */
+	assert_string_equal(noaddr.h[0].name, "mx.noaddr.example");
+	assert_true(has_addr(&noaddr, 0, AF_INET, "127.0.0.7"));
+	live_free(l, r);
+}
+
+/* A host two domains share is looked up once, at the same time or later
+ * while its TTL lasts; a domain asked again is answered from the cache,
+ * in a later step. */
+static void test_hosts_live_shared(void **state)
+{
+	struct loop *l;
+	struct dns_resolver *r;
+	struct got g1 = {0}, g2 = {0}, g3 = {0};
+	struct dns_stats st;
+
+	live_new(state, &l, &r, 0);
+	dns_resolver_hosts(r, "shared1.example", 15, 0, on_hosts, &g1);
+	dns_resolver_hosts(r, "shared2.example", 15, 0, on_hosts, &g2);
+	run_loop(l, r);
+	dns_resolver_stats(r, &st);
+	assert_int_equal(st.queries, 2 + 2); /* two MX, one A and one AAAA */
+	assert_int_equal(g1.n, 1);
+	assert_int_equal(g2.n, 1);
+	assert_string_equal(g1.h[0].name, "mx.shared.example");
+	assert_string_equal(g2.h[0].name, "mx.shared.example");
+	assert_true(has_addr(&g2, 0, AF_INET, "127.0.0.8"));
+
+	dns_resolver_hosts(r, "shared3.example", 15, 0, on_hosts, &g3);
+	run_loop(l, r);
+	dns_resolver_stats(r, &st);
+	assert_int_equal(st.queries, 2 + 2 + 1); /* its MX only */
+	assert_int_equal(g3.n, 1);
+	assert_true(has_addr(&g3, 0, AF_INET, "127.0.0.8"));
+
+	dns_resolver_hosts(r, "shared1.example", 15, 0, on_hosts, &g1);
+	assert_int_equal(g1.calls, 1);
+	run_loop(l, r);
+	assert_int_equal(g1.calls, 2);
+	assert_int_equal(g1.n, 1);
+	dns_resolver_stats(r, &st);
+	assert_int_equal(st.queries, 5);
+	live_free(l, r);
+}
+
+/* Five MX: the first four in preference order (ties by name) are kept;
+ * with a concurrency of 1 the host lookups queue like domains. */
+static void test_hosts_live_five(void **state)
+{
+	struct loop *l;
+	struct dns_resolver *r;
+	struct got g = {0}, t = {0};
+
+	live_new(state, &l, &r, 1);
+	dns_resolver_hosts(r, "five.example", 12, 0, on_hosts, &g);
+	dns_resolver_hosts(r, "three.example", 13, 0, on_hosts, &t);
+	run_loop(l, r);
+	assert_int_equal(g.n, DNS_HOSTS_MAX);
+	static const char *const want[] = {"e.five.example", "b.five.example", "c.five.example",
+					   "d.five.example"};
+	static const char *const ip[] = {"127.0.1.5", "127.0.1.2", "127.0.1.3", "127.0.1.4"};
+	for (int i = 0; i < DNS_HOSTS_MAX; i++) {
+		assert_string_equal(g.h[i].name, want[i]);
+		assert_int_equal(g.h[i].naddr, 1);
+		assert_true(has_addr(&g, (size_t)i, AF_INET, ip[i]));
+	}
+	assert_int_equal(t.n, 3);
+	live_free(l, r);
+}
+
+/* The addresses in the MX reply's additional section are used: no host
+ * is asked for its own. */
+static void test_hosts_live_additional(void **state)
+{
+	struct loop *l;
+	struct dns_resolver *r;
+	struct got g = {0};
+	struct dns_stats st;
+
+	live_new(state, &l, &r, 0);
+	dns_resolver_hosts(r, "three.example", 13, 0, on_hosts, &g);
+	run_loop(l, r);
+	assert_int_equal(g.n, 3);
+	assert_string_equal(g.h[0].name, "mx1.three.example");
+	assert_true(has_addr(&g, 0, AF_INET, "127.0.0.2"));
+	assert_int_equal(g.h[1].naddr, 3);
+	assert_true(has_addr(&g, 1, AF_INET, "127.0.0.3"));
+	assert_true(has_addr(&g, 1, AF_INET, "127.0.0.13"));
+	assert_int_equal(g.h[1].addr[2].family, AF_INET6);
+	assert_true(has_addr(&g, 1, AF_INET6, "2001:db8::3"));
+	assert_true(has_addr(&g, 2, AF_INET, "127.0.0.4"));
+	dns_resolver_stats(r, &st);
+	assert_int_equal(st.queries, 1); /* the MX query alone */
+	live_free(l, r);
+}
+
 /* --dns: what is not an address list is a usage error naming the value. */
 static void test_resolver_servers(void **state)
 {
@@ -1023,6 +1426,18 @@ int main(void)
 		cmocka_unit_test(test_resolver_down),
 		cmocka_unit_test(test_resolver_shares_loop),
 		cmocka_unit_test(test_resolver_servers),
+		cmocka_unit_test(test_hosts_down),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	const struct CMUnitTest live[] = {
+		cmocka_unit_test(test_hosts_live_order),
+		cmocka_unit_test(test_hosts_live_outcomes),
+		cmocka_unit_test(test_hosts_live_shared),
+		cmocka_unit_test(test_hosts_live_five),
+	};
+	const struct CMUnitTest additional[] = {
+		cmocka_unit_test(test_hosts_live_additional),
+	};
+	int failed = cmocka_run_group_tests(tests, NULL, NULL);
+	failed += cmocka_run_group_tests(live, live_setup, live_teardown);
+	return failed + cmocka_run_group_tests(additional, live_setup_additional, live_teardown);
 }
