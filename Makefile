@@ -66,7 +66,7 @@ LIB_OBJ := $(LIB_SRC:%.c=$(B)/obj/%.o) $(B)/obj/gen/lists.o $(B)/obj/gen/openapi
 CLI_OBJ := $(CLI_SRC:%.c=$(B)/obj/%.o)
 TEST_BIN := $(TESTS:%=$(B)/tests/%)
 LIST_TXT := conf/lists/role.txt conf/lists/free.txt conf/lists/disposable.txt \
-            conf/lists/typo-targets.txt
+            conf/lists/typo-targets.txt conf/lists/smtp-skip.txt
 
 
 .PHONY: FORCE all deps bench-deps demo test check valgrind install uninstall clean hdrcheck lint bench bench-dns bench-store bench-serve bench-jobs help
@@ -216,7 +216,8 @@ valgrind: $(TEST_BIN) $(B)/leadgate
 FUZZ_BOUNCE  := ses sendgrid mailgun postmark dsn csv text
 FUZZ_EVENT   := json csv
 FUZZ_TARGETS := fuzz_verify fuzz_csv_reader $(FUZZ_BOUNCE:%=fuzz_bounce_%) \
-                $(FUZZ_EVENT:%=fuzz_event_%) fuzz_conf fuzz_dns_answer fuzz_esp fuzz_jsonl
+                $(FUZZ_EVENT:%=fuzz_event_%) fuzz_conf fuzz_dns_answer fuzz_esp fuzz_jsonl \
+                fuzz_smtp_reply
 FUZZ_SECONDS ?= 60
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all
 # IO_READ_CHUNK: the CSV and JSON Lines readers read 32 bytes at a time, so that short

@@ -88,6 +88,7 @@ void conf_init(struct conf *c)
 	conf_list_add_text(c, &c->free, conf_builtin_free, conf_builtin_free_len);
 	conf_list_add_text(c, &c->disposable, conf_builtin_disposable, conf_builtin_disposable_len);
 	conf_list_add_text(c, &c->typo, conf_builtin_typo, conf_builtin_typo_len);
+	conf_list_add_text(c, &c->smtp_skip, conf_builtin_smtp_skip, conf_builtin_smtp_skip_len);
 	scoring_rubric_default(&c->rubric);
 	enum lg_status st = scoring_rubric_check(&c->rubric, NULL);
 	assert(st == LG_OK); /* the defaults are valid */
@@ -105,6 +106,7 @@ void conf_release(struct conf *c)
 	free(c->disposable.item);
 	free(c->typo.item);
 	free(c->allow.item);
+	free(c->smtp_skip.item);
 	free(c->competitor.item);
 	free(c->source_rate);
 	for (size_t i = 0; i < c->n_event_map; i++) {
@@ -116,6 +118,23 @@ void conf_release(struct conf *c)
 	free(c->path);
 	lg_arena_release(&c->arena);
 	memset(c, 0, sizeof(*c));
+}
+
+bool conf_smtp_skip(const struct conf *c, const char *mx, size_t len)
+{
+	if (len > 0 && mx[len - 1] == '.')
+		len--;
+	for (size_t i = 0; i < c->smtp_skip.n; i++) {
+		const char *s = c->smtp_skip.item[i];
+		while (*s == '.') /* ".example.net" is written for "example.net" too */
+			s++;
+		size_t n = strlen(s);
+		if (n == 0 || n > len || !lg_ascii_eq(mx + len - n, n, s, n))
+			continue;
+		if (n == len || mx[len - n - 1] == '.')
+			return true;
+	}
+	return false;
 }
 
 void conf_decay_policy(const struct conf *c, const char *source, struct decay_policy *out)

@@ -72,6 +72,7 @@ struct conf {
 	struct conf_list disposable; /* disposable registrable domains */
 	struct conf_list typo;       /* typo targets, in priority order */
 	struct conf_list allow;      /* never flagged disposable or typo */
+	struct conf_list smtp_skip;  /* MX host suffixes whose RCPT TO answer means nothing */
 	unsigned typo_frequent_min;  /* a domain seen this often in a list is a typo target */
 	double dns_unanswered_max;   /* a run whose looked-up domains end unanswered (timeout,
 				      * SERVFAIL) above this share exits 75: 0.5 */
@@ -162,6 +163,14 @@ enum lg_status conf_smtp_check(const struct conf *c, struct lg_err *err);
 /* Is p a proxy as [smtp] proxy and --smtp-proxy take it, socks5://HOST:PORT
  * (an IPv6 address in brackets)? */
 bool conf_smtp_proxy_ok(const char *p);
+/*
+ * Is mx[0..len) (an MX host name, a trailing dot allowed) one of those
+ * whose answer to RCPT TO says nothing about the mailbox
+ * (conf/lists/smtp-skip.txt): does it end, on a label boundary, with a
+ * suffix of c->smtp_skip?  ASCII case ignored.  Its addresses are not
+ * probed.
+ */
+bool conf_smtp_skip(const struct conf *c, const char *mx, size_t len);
 
 /* Add the entries of list text (one a line, # comments) to l. */
 void conf_list_add_text(struct conf *c, struct conf_list *l, const char *text, size_t len);

@@ -15,6 +15,8 @@ extern const char conf_builtin_disposable[];
 extern const size_t conf_builtin_disposable_len;
 extern const char conf_builtin_typo[];
 extern const size_t conf_builtin_typo_len;
+extern const char conf_builtin_smtp_skip[];
+extern const size_t conf_builtin_smtp_skip_len;
 
 struct conf;
 struct conf_list;

@@ -268,9 +268,9 @@ static const char *const block_words[] = {
 	"block list",
 	"denylist",
 	"denylisted",
+	/* Not "listed in": "User not listed in the directory" is a mailbox. */
 	"listed at",
-	"listed on",
-	"listed in",
+	"listed by",
 	"rbl",
 	"dnsbl",
 	"blocked",
@@ -382,17 +382,22 @@ static bool wants_tls(const struct smtp_reply *r)
  *     "450 4.2.0 ... Greylisted", Gmail's "450 4.2.1 ... receiving mail
  *     too quickly")                                       GREYLIST
  *   5.2.3, 5.2.4: the message's size, a list's expansion   UNDECIDED
- *   x.3.x mail system, x.5.x protocol, x.6.x content      UNDECIDED
+ *   5.3.x mail system, 5.5.x protocol, 5.6.x content: not the mailbox,
+ *     whatever the text says (Outlook.com's "550 5.5.0 Requested action
+ *     not taken: mailbox unavailable" is mostly an unknown user, but is
+ *     also reported for mailboxes that exist)           UNDECIDED
  *   x.5.3 too many recipients (RFC 5321 4.5.3.1.10)       TOO_MANY
  *   5.4.1 with "Recipient address rejected": Exchange Online's directory
  *     based edge blocking, its reply for an address its tenant does not
  *     have (Microsoft's "Fix email delivery issues for error code 5.4.1
  *     in Exchange Online")                               NO_MAILBOX
- *   x.4.x otherwise: routing                              UNDECIDED
+ *   5.4.x otherwise: routing                              UNDECIDED
+ *   4.3.x, 4.4.x, 4.5.x, 4.6.x but their x.y.0             UNDECIDED
  *   5.7.x security or policy                              BLOCKED
  *   4.7.x: greylisters answer 450/451 4.7.1                GREYLIST
- *   x.0.0, 5.2.0, x.3.0, x.4.0 "other or undefined" status: as if there
- *     were no enhanced code.
+ *   x.0.x, 5.2.0 (other or undefined mailbox status), and the 4.y.0
+ *     "other or undefined" temporary statuses: as if there were no
+ *     enhanced code.
  *
  * Then the basic code and the text (RFC 5321 4.2.2, 4.2.3):
  *   "too many recipients" (452, or 552 of old: 4.5.3.1.10)  TOO_MANY
@@ -432,17 +437,25 @@ static enum smtp_meaning classify_rcpt(const struct smtp_reply *r)
 			return SMTP_M_UNDECIDED;
 		break;
 	case 3:
-		if (d != 0)
+		if (perm || d != 0)
 			return SMTP_M_UNDECIDED;
 		break;
 	case 4:
 		if (perm && d == 1 && says(r, "recipient address rejected"))
 			return SMTP_M_NO_MAILBOX;
-		if (d != 0)
+		if (perm || d != 0)
 			return SMTP_M_UNDECIDED;
 		break;
-	case 5: return d == 3 ? SMTP_M_TOO_MANY : SMTP_M_UNDECIDED;
-	case 6: return SMTP_M_UNDECIDED;
+	case 5:
+		if (d == 3)
+			return SMTP_M_TOO_MANY;
+		if (perm || d != 0)
+			return SMTP_M_UNDECIDED;
+		break;
+	case 6:
+		if (perm || d != 0)
+			return SMTP_M_UNDECIDED;
+		break;
 	case 7: return perm ? SMTP_M_BLOCKED : SMTP_M_GREYLIST;
 	default: break; /* x.0.x, subjects not registered */
 	}

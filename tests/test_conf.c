@@ -668,6 +668,53 @@ static void test_esp_shipped(void **state)
 
 /* The shipped leadgate.conf loads, and its commented-out values are the
  * built-in defaults: uncommenting them changes nothing. */
+/* conf_smtp_skip: the MX host suffixes of conf/lists/smtp-skip.txt,
+ * matched on a label boundary, ASCII case ignored. */
+static bool skip_mx(const struct conf *c, const char *mx)
+{
+	return conf_smtp_skip(c, mx, strlen(mx));
+}
+
+static void test_smtp_skip(void **state)
+{
+	(void)state;
+	struct conf c;
+	conf_init(&c);
+	assert_true(has(&c.smtp_skip, "yahoodns.net"));
+	assert_false(has(&c.smtp_skip, "# mail hosts whose answer to rcpt to says nothing"));
+	/* Yahoo's and AOL's MX hosts, as their domains publish them. */
+	assert_true(skip_mx(&c, "mta5.am0.yahoodns.net"));
+	assert_true(skip_mx(&c, "mx-aol.mail.gm0.yahoodns.net"));
+	assert_true(skip_mx(&c, "MTA6.AM0.YahooDNS.NET"));
+	assert_true(skip_mx(&c, "mta7.am0.yahoodns.net.")); /* the root's dot */
+	assert_true(skip_mx(&c, "yahoodns.net"));
+	/* Not on a label boundary, or another name. */
+	assert_false(skip_mx(&c, "notyahoodns.net"));
+	assert_false(skip_mx(&c, "mx.notyahoodns.net"));
+	assert_false(skip_mx(&c, "yahoodns.net.example.com"));
+	assert_false(skip_mx(&c, "ahoodns.net"));
+	assert_false(skip_mx(&c, "gmail-smtp-in.l.google.com"));
+	assert_false(skip_mx(&c, "example-com.mail.protection.outlook.com"));
+	assert_false(skip_mx(&c, ""));
+	assert_false(skip_mx(&c, "."));
+	assert_false(skip_mx(&c, "net"));
+	/* Only len bytes count: "yahoodns.net" is not the name given. */
+	assert_false(conf_smtp_skip(&c, "mta5.am0.yahoodns.ne", 19));
+	assert_true(conf_smtp_skip(&c, "mta5.am0.yahoodns.netXYZ", 21));
+
+	/* An entry added to the list (one with a leading dot too). */
+	static const char more[] = "# comment\nMX.Example.NET\n.relay.example.org # why\n";
+	conf_list_add_text(&c, &c.smtp_skip, more, sizeof(more) - 1);
+	assert_true(skip_mx(&c, "a.mx.example.net"));
+	assert_true(skip_mx(&c, "mx.example.net"));
+	assert_false(skip_mx(&c, "example.net"));
+	assert_false(skip_mx(&c, "amx.example.net"));
+	assert_true(skip_mx(&c, "in1.relay.example.org"));
+	assert_true(skip_mx(&c, "relay.example.org"));
+	assert_false(skip_mx(&c, "xrelay.example.org"));
+	conf_release(&c);
+}
+
 static void test_shipped(void **state)
 {
 	(void)state;
@@ -878,6 +925,7 @@ int main(void)
 		cmocka_unit_test(test_scoring_keys), cmocka_unit_test(test_esp_keys),
 		cmocka_unit_test(test_esp_shipped),  cmocka_unit_test(test_shipped),
 		cmocka_unit_test(test_serve_keys),   cmocka_unit_test(test_smtp_keys),
+		cmocka_unit_test(test_smtp_skip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -92,6 +92,13 @@ static const struct vec vectors[] = {
 	{"552 5.2.3 Message length exceeds administrative limit", R, SMTP_M_UNDECIDED, "552 5.2.3",
 	 0},
 	{"550 5.3.0 Other or undefined mail system status", R, SMTP_M_UNDECIDED, "550 5.3.0", 0},
+	{"550 5.3.0 User unknown", R, SMTP_M_UNDECIDED, "550 5.3.0", 0},
+	{"550 5.4.0 Mailbox unavailable", R, SMTP_M_UNDECIDED, "550 5.4.0", 0},
+	{"450 4.4.0 Other or undefined network or routing status", R, SMTP_M_GREYLIST, "450 4.4.0",
+	 0},
+	{"451 4.5.0 Other or undefined protocol status", R, SMTP_M_GREYLIST, "451 4.5.0", 0},
+	{"451 4.5.1 Invalid command", R, SMTP_M_UNDECIDED, "451 4.5.1", 0},
+	{"452 4.6.0 Other or undefined media error", R, SMTP_M_UNDECIDED, "452 4.6.0", 0},
 	{"554 5.3.4 Message too big for system", R, SMTP_M_UNDECIDED, "554 5.3.4", 0},
 	{"550 5.4.4 Unable to route", R, SMTP_M_UNDECIDED, "550 5.4.4", 0},
 	{"554 5.6.0 Other or undefined media error", R, SMTP_M_UNDECIDED, "554 5.6.0", 0},
@@ -163,6 +170,11 @@ static const struct vec vectors[] = {
 	{"550 Service unavailable; Client host [192.0.2.1] blocked using bl.spamcop.net; user "
 	 "unknown",
 	 R, SMTP_M_BLOCKED, "550", 0},
+	{"550 5.7.1 Your IP 192.0.2.1 is listed at dnsbl.example.net", R, SMTP_M_BLOCKED,
+	 "550 5.7.1", 0},
+	{"550 Your IP 192.0.2.1 is listed at dnsbl.example.net, user unknown", R, SMTP_M_BLOCKED,
+	 "550", 0},
+	{"550 5.1.1 User not listed in the directory", R, SMTP_M_NO_MAILBOX, "550 5.1.1", 0},
 	{"450 4.7.1 Client host rejected: cannot find your hostname, [192.0.2.1]", R,
 	 SMTP_M_BLOCKED, "450 4.7.1", 0},
 	{"554 5.7.1 <unknown[192.0.2.1]>: Client host rejected: Access denied", R, SMTP_M_BLOCKED,
@@ -221,6 +233,11 @@ static const struct vec vectors[] = {
 	 * non-delivery reports and SMTP errors in Exchange Online" and the
 	 * pages of each code (5.1.10, 5.4.1, 5.7.606-649, 4.7.650), and
 	 * Exchange Server's receive connector replies ---- */
+	/* Outlook.com's answer for an unknown user, but the code names the
+	 * protocol, and it is also reported for mailboxes that exist. */
+	{"550 5.5.0 Requested action not taken: mailbox unavailable (S2017062302). "
+	 "[DB5EUR03FT064.eop-EUR03.prod.protection.outlook.com]",
+	 R, SMTP_M_UNDECIDED, "550 5.5.0", 0},
 	{"550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup", R,
 	 SMTP_M_NO_MAILBOX, "550 5.1.10", 0},
 	{"550 5.1.1 RESOLVER.ADR.RecipNotFound; not found", R, SMTP_M_NO_MAILBOX, "550 5.1.1", 0},
@@ -301,7 +318,8 @@ static const struct vec vectors[] = {
 	{"421 Sender address blocked", B, SMTP_M_NEXT_HOST, "421", 0},
 
 	/* ---- Yahoo: its "SMTP error codes" page for senders
-	 * (senders.yahooinc.com) ---- */
+	 * (senders.yahooinc.com) and its help page "Email sent to Yahoo Mail
+	 * addresses is rejected" (help.yahoo.com, SLN3444) ---- */
 	{"421 4.7.0 [TSS04] Messages from 192.0.2.1 temporarily deferred due to unexpected volume "
 	 "or user complaints - 4.16.55.1; see https://postmaster.yahooinc.com/error-codes",
 	 M, SMTP_M_NEXT_HOST, "421 4.7.0", 0},
@@ -311,9 +329,11 @@ static const struct vec vectors[] = {
 	{"554 delivery error: dd This user doesn't have a yahoo.com account (user@yahoo.com) [0] - "
 	 "mta1234.mail.gq1.yahoo.com",
 	 R, SMTP_M_NO_MAILBOX, "554", 0},
-	{"554 delivery error: dd Sorry your message to user@yahoo.com cannot be delivered. This "
-	 "mailbox is disabled (554.30)",
-	 R, SMTP_M_DISABLED, "554", 0},
+	{"554 delivery error: dd Sorry, your message to user@yahoo.com cannot be delivered. This "
+	 "account is over quota.",
+	 R, SMTP_M_FULL, "554", 0},
+	{"421 Resources temporarily unavailable. Please try again later.", R, SMTP_M_NEXT_HOST,
+	 "421", 0},
 	{"451 Message temporarily deferred - [160]", R, SMTP_M_GREYLIST, "451", 0},
 };
 
