@@ -147,8 +147,8 @@ def raw(reply):
 class Host:
     """One listening address's behaviour, checked once at start."""
 
-    def __init__(self, addr, spec, shared):
-        where = f"script: host {addr}"
+    def __init__(self, addr, spec, shared, path):
+        where = f"{path}: host {addr}"
         if not isinstance(spec, dict):
             die(f"{where}: not an object")
         bad = set(spec) - HOST_KEYS
@@ -161,22 +161,30 @@ class Host:
             die(f"{where}: mta {mta!r} is none of {', '.join(WORDS)}")
         self.words = WORDS[mta]
         self.esc = mta != "exim"  # ENHANCEDSTATUSCODES in the EHLO reply
+        if not isinstance(spec.get("mailboxes", {}), dict) or not isinstance(shared, dict):
+            die(f"{where}: mailboxes is not an object")
         # Keys lower-cased once: a lookup is then one or two dict gets.
         self.boxes = {k.lower(): raw(v) for k, v in {**shared, **spec.get("mailboxes", {})}.items()}
         self.default = spec.get("default", "ok" if spec.get("catch_all") else "unknown")
         for k, v in [*self.boxes.items(), ("default", self.default)]:
             if not isinstance(v, str) or (v not in STATES and not v[:3].isdigit()):
                 die(f"{where}: mailbox {k}: {v!r} is no state ({', '.join(sorted(STATES))}) nor a reply")
-        self.greylist = float(spec.get("greylist", 0))
+        def num(key, kind):
+            v = spec.get(key, 0)
+            if not isinstance(v, (int, float)) or isinstance(v, bool) or v < 0:
+                die(f"{where}: {key} {v!r} is no number of {kind}")
+            return v
+
+        self.greylist = num("greylist", "seconds")
         self.block = spec.get("block")
         if self.block not in (None, "banner", "rcpt"):
             die(f"{where}: block {self.block!r} is neither \"banner\" nor \"rcpt\"")
         self.refuse = spec.get("refuse", False)
         if self.refuse not in (False, True, "closed"):
             die(f"{where}: refuse {self.refuse!r} is neither true nor \"closed\"")
-        self.delay = float(spec.get("delay", 0))
-        self.drop_after = int(spec.get("drop_after", 0))
-        self.max_rcpt = int(spec.get("max_rcpt", 0))
+        self.delay = num("delay", "seconds")
+        self.drop_after = num("drop_after", "commands")
+        self.max_rcpt = num("max_rcpt", "recipients")
         self.starttls = spec.get("starttls")
         if self.starttls not in (None, "offered", "required"):
             die(f"{where}: starttls {self.starttls!r} is neither \"offered\" nor \"required\"")
@@ -252,7 +260,7 @@ class Session:
         sock = writer.get_extra_info("sockname")
         self.local = f"{sock[0]}:{sock[1]}"
         self.helo = self.mail = self.tls = False
-        self.ncmd = self.nrcpt = self.accepted = 0
+        self.ncmd = self.nrcpt = self.counted = 0
         self.domains = set()
 
     async def send(self, reply):
@@ -292,8 +300,12 @@ class Session:
         blocked = h.block == "banner"
         await self.send(BLOCKED_BANNER.format(client=self.client) if blocked else h.banner)
         while True:
-            async with asyncio.timeout(self.srv.idle):
-                line = await self.r.readline()
+            try:
+                async with asyncio.timeout(self.srv.idle):
+                    line = await self.r.readline()
+            except ValueError:  # longer than the reader's limit (64 KiB)
+                await self.send("500 5.5.6 Error: line too long")
+                return "error"
             if not line:
                 return "client"
             if not line.endswith(b"\n"):
@@ -303,7 +315,7 @@ class Session:
             if self.ncmd == h.drop_after:
                 self.srv.log.write("cmd", sid=self.sid, host=h.addr, cmd=cmd, reply=None)
                 return "drop"
-            verb = cmd[:4].upper()
+            verb = cmd.partition(" ")[0].upper()
             if blocked and verb != "QUIT":
                 reply = "503 5.5.1 Error: the banner refused this session"
             else:
@@ -312,7 +324,7 @@ class Session:
             await self.send(reply)
             if verb == "QUIT":
                 return "quit"
-            if verb == "STAR" and reply.startswith("220"):
+            if verb == "STARTTLS" and reply.startswith("220"):
                 # RFC 3207 4.2: after TLS, the session starts over at EHLO
                 await self.w.start_tls(self.srv.tls)
                 self.tls, self.helo, self.mail = True, False, False
@@ -323,7 +335,7 @@ class Session:
         RFC 3207's STARTTLS."""
         h = self.host
         if verb in ("EHLO", "HELO"):
-            if len(cmd) < 6:
+            if not cmd[5:].strip():
                 return "501 5.5.4 Syntax: EHLO hostname"
             self.helo, self.mail = True, False
             if verb == "HELO":
@@ -336,8 +348,8 @@ class Session:
             ext.append("8BITMIME")
             lines = [f"{h.name} Hello [{self.client}]", *ext]
             return "\n".join(f"250{'-' if i < len(lines) - 1 else ' '}{x}" for i, x in enumerate(lines))
-        if verb == "STAR":
-            if cmd.upper() != "STARTTLS":
+        if verb == "STARTTLS":
+            if cmd.strip().upper() != "STARTTLS":
                 return "501 5.5.4 Syntax: STARTTLS"
             if not h.starttls or self.tls:
                 return "502 5.5.1 Error: command not implemented"
@@ -387,9 +399,9 @@ class Session:
             return "503 5.5.1 Error: need MAIL command"
         if h.block == "rcpt":
             return BLOCKED_RCPT.format(client=self.client)
-        if h.max_rcpt and self.accepted >= h.max_rcpt:
+        if h.max_rcpt and self.counted >= h.max_rcpt:
             return TOO_MANY
-        self.accepted += 1
+        self.counted += 1  # the recipients max_rcpt counts
         if h.greylist:
             # Greylisting by (client address, recipient), as postgrey does
             # by (client, sender, recipient): the sender is always ours.
@@ -578,7 +590,7 @@ def main():
             die(f"{a.script}: host {addr!r} is no IP address")
         if not ip.is_loopback:
             die(f"{a.script}: host {addr} is not a loopback address")
-        h = Host(str(ip), spec, script.get("mailboxes", {}))
+        h = Host(str(ip), spec, script.get("mailboxes", {}), a.script)
         if h.refuse != "closed":
             hosts[str(ip)] = h
     if not hosts:

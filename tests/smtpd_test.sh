@@ -45,7 +45,10 @@ f = s.makefile("rb")
 def reply():
     got = []
     while True:
-        line = f.readline()
+        try:
+            line = f.readline()
+        except ConnectionResetError:  # closed with our bytes unread
+            line = b""
         if not line.endswith(b"\r\n"):
             return "closed"
         got.append(line[:-2].decode())
@@ -56,7 +59,10 @@ print(r)
 for cmd in lines:
     if r == "closed":
         break
-    s.sendall(cmd.encode() + b"\r\n")
+    try:
+        s.sendall(cmd.encode() + b"\r\n")
+    except OSError:
+        pass  # closed: the reply says so
     r = reply()
     print(r)
     if cmd == "STARTTLS" and r.startswith("220"):
@@ -210,6 +216,10 @@ r=$(talk 127.0.0.17 "HELO probe.test" "$m" "RCPT TO:<a@old.test>" "RSET" "NOOP" 
 eq "raw banner and MAIL reply" "$(line 1 "$r") / $(line 3 "$r")" "220 mail.old.test ESMTP Exim 4.96 / 250 OK"
 eq "HELO, RSET, NOOP, VRFY, an unknown command" \
 	"$(for n in 2 5 6 7 8; do line $n "$r" | cut -c1-3; done | tr '\n' ' ')" "250 250 250 252 502 "
+r=$(talk 127.0.0.17 "EHLO" "NOOP" "$(head -c 70000 /dev/zero | tr '\0' x)" "NOOP")
+eq "EHLO without a name; a line of 70000 bytes, then closed" \
+	"$(line 2 "$r" | cut -c1-3) $(line 3 "$r" | cut -c1-3) $(line 4 "$r") $(line 5 "$r")" \
+	"501 250 500 5.5.6 Error: line too long closed"
 r=$(talk 127.0.0.2 "$m" "RCPT TO:<alice@shop.test>" "EHLO probe.test" "RCPT TO:<alice@shop.test>" "QUIT")
 eq "out of order: MAIL before EHLO, RCPT before MAIL" "$(line 2 "$r" | cut -c1-3) $(line 5 "$r" | cut -c1-3)" "503 503"
 
@@ -291,6 +301,9 @@ printf '{"hosts": {"127.0.0.2": {"greylisting": 5}}}' >"$t/bad.json"
 exits 2 "an unknown key refused" python3 tests/smtpd.py --script "$t/bad.json" --port 0
 printf '{"hosts": {"127.0.0.2": {"mailboxes": {"a": "gone"}}}}' >"$t/bad.json"
 exits 2 "a mailbox state that is none refused" python3 tests/smtpd.py --script "$t/bad.json" --port 0
+printf '{"hosts": {"127.0.0.2": {"delay": "slow"}}}' >"$t/bad.json"
+exits 2 "a delay that is no number refused" python3 tests/smtpd.py --script "$t/bad.json" --port 0
+eq "... saying which" "$(cat "$t/err")" "smtpd.py: $t/bad.json: host 127.0.0.2: delay 'slow' is no number of seconds"
 
 echo "smtpd: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
