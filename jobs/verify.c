@@ -489,9 +489,9 @@ static void on_catch_all(void *arg, const char *domain, size_t len, enum smtp_ca
 					    t + STORE_CATCH_ALL_TTL, &j->smtp_err);
 }
 
-/* The probe of v's address (v needs DNS, and its domain's answer is d):
- * added to the prober; its domain's first address asks for its mail
- * hosts, and primes the prober with the catch-all state the store keeps. */
+/* The probe of v's address (a verdict that needs DNS): added to the
+ * prober; its domain's first address asks for its mail hosts, and primes
+ * the prober with the catch-all state the store keeps. */
 static const struct smtp_result *probe(struct job_verify *j, const struct verify_result *v)
 {
 	const char *dom = v->normalized + v->normalized_len - v->domain_len;
