@@ -1876,6 +1876,31 @@ static void test_smtp_verdict(void **state)
 	assert_int_equal(sv.smtp_outcome, SMTP_ACCEPTED);
 }
 
+/* The resolver's mail hosts as the prober takes them, in order, each
+ * with its addresses. */
+static void test_smtp_hosts(void **state)
+{
+	(void)state;
+	struct dns_host in[2] = {
+		{.name = "mx1.acme.io", .naddr = 2},
+		{.name = "mx2.acme.io", .naddr = 1},
+	};
+	in[0].addr[0] = (struct dns_host_addr){.family = AF_INET, .addr = {127, 0, 0, 11}};
+	in[0].addr[1] = (struct dns_host_addr){.family = AF_INET6, .addr = {[15] = 1}};
+	in[1].addr[0] = (struct dns_host_addr){.family = AF_INET, .addr = {127, 0, 0, 12}};
+	struct smtp_host out[SMTP_HOSTS_MAX];
+	job_smtp_hosts(in, 2, out);
+	assert_string_equal(out[0].name, "mx1.acme.io");
+	assert_int_equal(out[0].naddr, 2);
+	assert_int_equal(out[0].addr[0].family, AF_INET);
+	assert_memory_equal(out[0].addr[0].addr, in[0].addr[0].addr, 16);
+	assert_int_equal(out[0].addr[1].family, AF_INET6);
+	assert_int_equal(out[0].addr[1].addr[15], 1);
+	assert_string_equal(out[1].name, "mx2.acme.io");
+	assert_int_equal(out[1].naddr, 1);
+	assert_int_equal(out[1].addr[0].addr[3], 12);
+}
+
 /* The gate weighs a mailbox a probe confirmed below one whose domain only
  * takes mail, and a catch-all address above the other risky ones. */
 static void test_gate_smtp_priors(void **state)
@@ -1937,6 +1962,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_smtp_verdict),
 		cmocka_unit_test(test_gate_smtp_priors),
+		cmocka_unit_test(test_smtp_hosts),
 		cmocka_unit_test(test_fresh_list_passes),
 		cmocka_unit_test(test_stale_list_refresh),
 		cmocka_unit_test(test_risky_left_out),
