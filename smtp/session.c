@@ -144,8 +144,10 @@ static bool flush(struct smtp_session *s)
 			s->outoff += (size_t)n;
 			continue;
 		}
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
-			if (errno != EINTR && !interest(s, LOOP_READ | want)) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			if (!interest(s, LOOP_READ | want)) {
 				end(s, SMTP_END_DROP, NULL);
 				return false;
 			}
@@ -519,11 +521,13 @@ static void on_io(struct loop *l, int fd, unsigned events, void *arg)
 		return;
 	}
 	if (s->state == ST_HANDSHAKE) {
-		if (handshake(s) && s->state != ST_CLOSED)
+		/* Done: the EHLO is sent, its reply may be in already. */
+		if (handshake(s) && s->state != ST_HANDSHAKE)
 			input(s);
 		return;
 	}
-	if ((events & LOOP_WRITE) && s->outoff < s->out.len && !flush(s))
+	/* Output first, whatever woke us: TLS may wait for a read to write. */
+	if (s->outoff < s->out.len && !flush(s))
 		return;
 	if (s->state == ST_CLOSED)
 		return;

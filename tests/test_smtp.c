@@ -32,6 +32,7 @@ static struct {
 	char log[96];
 	pid_t pid;
 	int port, socks;
+	bool v6; /* ::1 is in the script */
 } W;
 
 /* The hosts' behaviours; each test uses its own domains and addresses, as
@@ -66,7 +67,7 @@ static const char script[] =
 	"greylisted, please try again later\"},\n"
 	" \"127.0.0.22\": {\"mail\": \"550 5.7.1 Client host rejected: cannot find your "
 	"reverse hostname\"},\n"
-	" \"127.0.0.23\": {\"mailboxes\": {\"alice\": \"ok\", \"long\": \"550 5.1.1 %s\"}}\n"
+	" \"127.0.0.23\": {\"mailboxes\": {\"alice\": \"ok\", \"long\": \"550 5.1.1 %s\"}}%s\n"
 	"}}\n";
 
 static int group_setup(void **state)
@@ -92,7 +93,14 @@ static int group_setup(void **state)
 	char pad[601];
 	memset(pad, 'x', 600);
 	pad[600] = '\0';
-	fprintf(f, script, pad); /* a reply line of 610 octets: over RFC 5321's 512 */
+	/* IPv6's loopback, where the machine has it */
+	int s6 = socket(AF_INET6, SOCK_STREAM, 0);
+	struct sockaddr_in6 a6 = {.sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT};
+	W.v6 = s6 >= 0 && bind(s6, (struct sockaddr *)&a6, sizeof(a6)) == 0;
+	if (s6 >= 0)
+		close(s6);
+	/* a reply line of 610 octets: over RFC 5321's 512 */
+	fprintf(f, script, pad, W.v6 ? ",\n \"::1\": {\"mailboxes\": {\"alice\": \"ok\"}}" : "");
 	fclose(f);
 	if (pipe(out) < 0)
 		return -1;
@@ -579,6 +587,37 @@ static void test_fallback(void **state)
 	assert_int_equal(sessions_for(&lg, "fbclosed.test"), 1);
 }
 
+/* A host's addresses are tried in order, IPv6 among them: the first
+ * refuses, the second (::1) decides, and it is still host 0. */
+static void test_host_addresses(void **state)
+{
+	struct run r;
+	struct log lg;
+	struct smtp_opts o = opts();
+	struct smtp_host h = {.name = "mx.v6.test", .naddr = 2};
+	(void)state;
+
+	if (!W.v6)
+		skip();
+	h.addr[0].family = AF_INET;
+	inet_pton(AF_INET, "127.0.0.6", h.addr[0].addr);
+	h.addr[1].family = AF_INET6;
+	inet_pton(AF_INET6, "::1", h.addr[1].addr);
+	run_start(&r, &o);
+	const struct smtp_result *a = add(&r, "alice@v6.test");
+	const struct smtp_result *b = add(&r, "bob@v6.test");
+	smtp_prober_hosts(r.p, "v6.test", 7, &h, 1);
+	run_wait(&r);
+	assert_int_equal(a->outcome, SMTP_ACCEPTED);
+	assert_int_equal(a->host, 0);
+	assert_int_equal(b->outcome, SMTP_NO_MAILBOX);
+	run_end(&r);
+	log_read(&r, &lg);
+	manners(&lg);
+	assert_int_equal(lg.n, 1);
+	assert_string_equal(lg.s[0].host, "::1");
+}
+
 /* Every host failing: 421 everywhere is a timeout, no listener anywhere
  * no connection; a tarpit slower than the reply timeout is a timeout. */
 static void test_all_hosts_fail(void **state)
@@ -1060,13 +1099,13 @@ int main(void)
 		cmocka_unit_test(test_table),          cmocka_unit_test(test_catch_all),
 		cmocka_unit_test(test_prime),          cmocka_unit_test(test_catch_all_unknown),
 		cmocka_unit_test(test_wordings),       cmocka_unit_test(test_fallback),
-		cmocka_unit_test(test_all_hosts_fail), cmocka_unit_test(test_no_hosts),
-		cmocka_unit_test(test_starttls),       cmocka_unit_test(test_greylist),
-		cmocka_unit_test(test_drop),           cmocka_unit_test(test_too_many),
-		cmocka_unit_test(test_rcpt_max),       cmocka_unit_test(test_blocked),
-		cmocka_unit_test(test_per_host),       cmocka_unit_test(test_socks),
-		cmocka_unit_test(test_streaming),      cmocka_unit_test(test_mail_phase),
-		cmocka_unit_test(test_long_line),
+		cmocka_unit_test(test_host_addresses), cmocka_unit_test(test_all_hosts_fail),
+		cmocka_unit_test(test_no_hosts),       cmocka_unit_test(test_starttls),
+		cmocka_unit_test(test_greylist),       cmocka_unit_test(test_drop),
+		cmocka_unit_test(test_too_many),       cmocka_unit_test(test_rcpt_max),
+		cmocka_unit_test(test_blocked),        cmocka_unit_test(test_per_host),
+		cmocka_unit_test(test_socks),          cmocka_unit_test(test_streaming),
+		cmocka_unit_test(test_mail_phase),     cmocka_unit_test(test_long_line),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
