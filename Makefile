@@ -43,7 +43,7 @@ HANDOFF_SRC := handoff/http.c
 SMTP_SRC   := smtp/reply.c smtp/prober.c smtp/session.c smtp/tls.c smtp/socks.c
 LIB_SRC := common/status.c common/alloc.c common/buf.c common/map.c common/time.c common/file.c \
            common/regex.c \
-           $(DECAY_SRC) conf/conf.c conf/scoring.c \
+           $(DECAY_SRC) conf/conf.c conf/scoring.c conf/probe.c \
            loop/loop.c dns/answer.c dns/provider.c dns/resolver.c \
            $(SMTP_SRC) \
            verify/reason.c verify/syntax.c verify/domain.c verify/typo.c verify/verify.c \

@@ -83,6 +83,10 @@ enum {
 	CLI_OPT_DNS_TRIES,
 	CLI_OPT_DNS_CONCURRENCY,
 	CLI_OPT_FORMULA_GUARD, /* CLI_FORMULA_GUARD_OPT: cli_formula_guard_opt() */
+	CLI_OPT_SMTP,          /* CLI_SMTP_OPTS: cli_smtp_opt() takes these four */
+	CLI_OPT_SMTP_PORT,
+	CLI_OPT_SMTP_PROXY,
+	CLI_OPT_SMTP_GREYLIST_WAIT,
 };
 #define CLI_COMMON_OPTS                                                                            \
 	{"db", CLI_OPT_DB, "PATH",                                                                 \
@@ -116,6 +120,32 @@ bool cli_common_opt(int key, const char *arg);
 	}
 /* Set one of CLI_DNS_OPTS in o: -1 done, 64 (and a message) for a bad value. */
 int cli_dns_opt(struct dns_opts *o, int key, const char *val);
+
+/* The SMTP stage's options (verify, refresh): cli_smtp_opt sets them in a
+ * struct cli_smtp_args (zeroed, greylist_wait -1), -1 done, 64 (and a
+ * message) for a bad value; once the configuration is read,
+ * cli_smtp_apply lays them over its [smtp] and says whether the stage is
+ * on (--smtp or [smtp] enabled). */
+#define CLI_SMTP_OPTS                                                                              \
+	{"smtp", CLI_OPT_SMTP, NULL,                                                               \
+	 "ask each domain's mail host whether the mailbox exists (needs [smtp] helo and "          \
+	 "mail_from)"},                                                                            \
+		{"smtp-port", CLI_OPT_SMTP_PORT, "PORT", "the mail hosts' port (default 25)"},     \
+		{"smtp-proxy", CLI_OPT_SMTP_PROXY, "URL",                                          \
+		 "go through a SOCKS5 proxy: socks5://HOST:PORT"},                                 \
+	{                                                                                          \
+		"smtp-greylist-wait", CLI_OPT_SMTP_GREYLIST_WAIT, "SECONDS",                       \
+			"retry greylisted addresses this long, 0 not at all (default 300)"         \
+	}
+struct cli_smtp_args {
+	bool on;           /* --smtp */
+	int port;          /* 0: [smtp]'s */
+	const char *proxy; /* NULL: [smtp]'s */
+	int greylist_wait; /* -1: [smtp]'s */
+};
+struct conf;
+int cli_smtp_opt(struct cli_smtp_args *a, int key, const char *val);
+bool cli_smtp_apply(const struct cli_smtp_args *a, struct conf *c);
 
 /* --format of the commands that write rows: csv or jsonl into *out; -1
  * done, 64 (and a message) for anything else. */

@@ -17,6 +17,7 @@ static const struct cli_option refresh_opts[] = {
 	{"budget", OPT_BUDGET, "N", "re-verify at most N records (default 50000)"},
 	{"list", 'l', "NAME", "only the contacts of list NAME's current version"},
 	CLI_DNS_OPTS,
+	CLI_SMTP_OPTS,
 	{"config", 'c', "FILE", "read this configuration file"},
 	{"quiet", 'q', NULL, "print no summary (errors, and records kept unknown, still show)"},
 	CLI_COMMON_OPTS,
@@ -30,6 +31,7 @@ struct refresh_args {
 	unsigned long budget;
 	bool quiet;
 	struct dns_opts dns;
+	struct cli_smtp_args smtp;
 };
 
 static int on_opt(void *arg, int key, const char *val)
@@ -50,6 +52,10 @@ static int on_opt(void *arg, int key, const char *val)
 			return CLI_EUSAGE;
 		a->budget = (unsigned long)v;
 		return -1;
+	case CLI_OPT_SMTP:
+	case CLI_OPT_SMTP_PORT:
+	case CLI_OPT_SMTP_PROXY:
+	case CLI_OPT_SMTP_GREYLIST_WAIT: return cli_smtp_opt(&a->smtp, key, val);
 	}
 	return cli_dns_opt(&a->dns, key, val);
 }
@@ -63,7 +69,9 @@ static void help(void)
 		  "--older-than, leads in the funnel (MQL, PQL, HQL, SAL, SQL) first, each\n"
 		  "stalest first; suppressed ones never.  Killed and run again, it takes up\n"
 		  "where it stopped.  A record whose new answer is unknown keeps its older\n"
-		  "verdict and comes first next time.  Meant to run daily\n"
+		  "verdict and comes first next time, and so does one a mail host still\n"
+		  "greylisted (--smtp: the mail hosts are asked, as verify --smtp asks).\n"
+		  "Meant to run daily\n"
 		  "(leadgate-refresh.timer).  Exit 0, or 75 if the resolver did not answer\n"
 		  "or left more than [verify] dns_unanswered_max (50%) of the domains\n"
 		  "unanswered.",
@@ -72,7 +80,9 @@ static void help(void)
 
 int cmd_refresh(int argc, char **argv)
 {
-	struct refresh_args a = {.older = -1, .budget = LIST_REFRESH_BUDGET};
+	struct refresh_args a = {.older = -1,
+				 .budget = LIST_REFRESH_BUDGET,
+				 .smtp.greylist_wait = -1};
 	struct conf conf;
 	struct lg_err err = {{0}};
 	enum lg_status st;
@@ -97,6 +107,7 @@ int cmd_refresh(int argc, char **argv)
 	o.dns.now = cli_common.now_set ? o.now : 0;
 	conf_init(&conf);
 	st = conf_load(&conf, a.config, &err);
+	o.smtp = cli_smtp_apply(&a.smtp, &conf);
 	if (st == LG_OK)
 		st = job_refresh_open(&job, &o, &err);
 	if (st != LG_OK)
@@ -130,6 +141,12 @@ int cmd_refresh(int argc, char **argv)
 			rep->by_status[VERIFY_DELIVERABLE], rep->by_status[VERIFY_RISKY],
 			rep->by_status[VERIFY_UNDELIVERABLE], rep->by_status[VERIFY_UNKNOWN],
 			rep->dns_stats.domains, rep->dns_stats.primed, lg_now_mono() - t0);
+		if (rep->smtp)
+			fprintf(stderr,
+				"  smtp: %zu domains, %zu addresses, %zu sessions, %zu greylisted "
+				"(first in the next refresh)\n",
+				rep->smtp_stats.domains, rep->smtp_stats.addresses,
+				rep->smtp_stats.sessions, rep->smtp_stats.outcome[SMTP_GREYLISTED]);
 	}
 	/* Not silenced by --quiet: these change what to do next. */
 	if (rep->kept)

@@ -43,6 +43,7 @@ static const struct cli_option verify_opts[] = {
 	CLI_DNS_OPTS,
 	{"no-dns", OPT_NO_DNS, NULL,
 	 "do not look up mail hosts (status unknown, reason dns.skipped)"},
+	CLI_SMTP_OPTS,
 	{"list", 'l', "NAME", "record the run in the store as a version of list NAME, then gate it"},
 	{"source", OPT_SOURCE, "NAME", "with --list: where the list came from (its decay rate)"},
 	{"quiet", 'q', NULL, "print no summary (warnings about the input and errors still show)"},
@@ -62,6 +63,7 @@ struct verify_args {
 	bool quiet;
 	bool no_dns;
 	struct dns_opts dns;
+	struct cli_smtp_args smtp;
 };
 
 static void verify_help(void)
@@ -70,8 +72,10 @@ static void verify_help(void)
 		  "Verify every row of a contact list (CSV or JSON Lines; - or no FILE\n"
 		  "reads standard input) and write it back with verify_status, verify_reason,\n"
 		  "verify_flags, verify_normalized, verify_suggestion, verify_mx,\n"
-		  "verify_provider and verified_at appended.  Mail hosts are looked up\n"
-		  "once per domain.  With --list NAME the verdicts are recorded in the\n"
+		  "verify_provider, verified_at and verify_smtp appended.  Mail hosts are\n"
+		  "looked up once per domain; with --smtp each domain's mail host is asked,\n"
+		  "in one SMTP session, whether its addresses' mailboxes exist (RCPT TO,\n"
+		  "never DATA).  With --list NAME the verdicts are recorded in the\n"
 		  "store as a version of list NAME, which the bounce-rate gate then\n"
 		  "weighs.  Exit 0; 1 if the gate blocks the list; 75 if the resolver\n"
 		  "did not answer, or left more than [verify] dns_unanswered_max (50%)\n"
@@ -152,6 +156,10 @@ static int on_opt(void *arg, int key, const char *val)
 		}
 		return cli_usage_error("--input-format wants csv or jsonl, not '%s'", val);
 	case CLI_OPT_FORMULA_GUARD: return cli_formula_guard_opt(val, &a->guard);
+	case CLI_OPT_SMTP:
+	case CLI_OPT_SMTP_PORT:
+	case CLI_OPT_SMTP_PROXY:
+	case CLI_OPT_SMTP_GREYLIST_WAIT: return cli_smtp_opt(&a->smtp, key, val);
 	}
 	return cli_dns_opt(&a->dns, key, val);
 }
@@ -163,11 +171,14 @@ static int parse_args(int argc, char **argv, struct verify_args *a)
 	memset(a, 0, sizeof(*a));
 	a->progress = -1;
 	a->skip_lines = -1;
+	a->smtp.greylist_wait = -1;
 	rc = cli_parse(argc, argv, "verify", verify_opts, verify_help, on_opt, a, &first);
 	if (rc >= 0)
 		return rc;
 	if (a->source && !a->list)
 		return cli_usage_error("--source goes with --list");
+	if (a->smtp.on && a->no_dns)
+		return cli_usage_error("--smtp asks the mail hosts DNS finds: not with --no-dns");
 	if (argc - first > 1)
 		return cli_usage_error("verify takes one input file, not %d", argc - first);
 	a->input = first < argc ? argv[first] : "-";
@@ -233,6 +244,7 @@ int cmd_verify(int argc, char **argv)
 	st = conf_load(&conf, a.config, &err);
 	if (st != LG_OK)
 		goto out;
+	bool smtp = cli_smtp_apply(&a.smtp, &conf) && !a.no_dns;
 	in = open_input(a.input);
 	if (in < 0) {
 		st = lg_err_set(&err, LG_ENOINPUT, "cannot open %s: %s", a.input, strerror(errno));
@@ -255,6 +267,7 @@ int cmd_verify(int argc, char **argv)
 		.format_from_input = !a.format_set,
 		.no_dns = a.no_dns,
 		.dns = a.dns,
+		.smtp = smtp,
 		.list = a.list,
 		.source = a.source,
 		.db = cli_common.db,
@@ -297,6 +310,18 @@ int cmd_verify(int argc, char **argv)
 		view_verify_report_text(stderr, &rep);
 	if (le && !a.quiet)
 		view_gate_text(stderr, &conf, li, le);
+	/* Every probe failed to connect: most likely the machine's port 25
+	 * is blocked, which says nothing about the mailboxes (their rows are
+	 * unknown).  Said even with --quiet: it changes what to do next. */
+	if (rep.smtp) {
+		const struct smtp_stats *m = &rep.smtp_stats;
+		size_t failed = m->outcome[SMTP_NO_CONNECT] + m->outcome[SMTP_TIMEOUT];
+		if (!m->sessions && failed && failed == m->addresses - m->outcome[SMTP_NOT_PROBED])
+			cli_error("no mail host took a connection on port %d: is outgoing port 25 "
+				  "blocked here? (check with: nc -vz MXHOST 25); the rows are "
+				  "unknown (smtp.no_connect, smtp.timeout)",
+				  conf.smtp.port);
+	}
 	if (a.summary)
 		st = report_write_json(a.summary, &rep, &err);
 	if (st == LG_OK && rep.dns_down)

@@ -1,5 +1,6 @@
 /* main.c - leadgate's entry point: global options and the command table. */
 #include "cli.h"
+#include "conf/conf.h"
 
 #include <getopt.h>
 #include <stdarg.h>
@@ -121,6 +122,42 @@ int cli_dns_opt(struct dns_opts *o, int key, const char *val)
 		return -1;
 	}
 	return CLI_EUSAGE;
+}
+
+int cli_smtp_opt(struct cli_smtp_args *a, int key, const char *val)
+{
+	long v;
+	switch (key) {
+	case CLI_OPT_SMTP: a->on = true; return -1;
+	case CLI_OPT_SMTP_PORT:
+		if (!cli_number_arg("--smtp-port", val, 1, 65535, &v))
+			return CLI_EUSAGE;
+		a->port = (int)v;
+		return -1;
+	case CLI_OPT_SMTP_PROXY:
+		if (!conf_smtp_proxy_ok(val))
+			return cli_usage_error("--smtp-proxy wants socks5://HOST:PORT, not '%s'",
+					       val);
+		a->proxy = val;
+		return -1;
+	case CLI_OPT_SMTP_GREYLIST_WAIT:
+		if (!cli_number_arg("--smtp-greylist-wait", val, 0, 86400, &v))
+			return CLI_EUSAGE;
+		a->greylist_wait = (int)v;
+		return -1;
+	}
+	return CLI_EUSAGE;
+}
+
+bool cli_smtp_apply(const struct cli_smtp_args *a, struct conf *c)
+{
+	if (a->port)
+		c->smtp.port = a->port;
+	if (a->proxy)
+		c->smtp.proxy = a->proxy;
+	if (a->greylist_wait >= 0)
+		c->smtp.greylist_wait_s = a->greylist_wait;
+	return a->on || c->smtp.enabled;
 }
 
 bool cli_common_opt(int key, const char *arg)

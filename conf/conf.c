@@ -78,9 +78,12 @@ void conf_init(struct conf *c)
 	c->gate.prior[VERIFY_RISKY] = 0.10;
 	c->gate.prior[VERIFY_UNDELIVERABLE] = 1.0;
 	c->gate.prior[VERIFY_UNKNOWN] = 0.25;
+	c->gate.prior_confirmed = 0.002;
+	c->gate.prior_accept_all = 0.15;
 	c->gate.min_exported = 200;
 	c->gate.z = 1.96; /* two-sided 95 % */
 	esp_policy_init(&c->esp);
+	conf_smtp_init(&c->smtp);
 	conf_list_add_text(c, &c->role, conf_builtin_role, conf_builtin_role_len);
 	conf_list_add_text(c, &c->free, conf_builtin_free, conf_builtin_free_len);
 	conf_list_add_text(c, &c->disposable, conf_builtin_disposable, conf_builtin_disposable_len);
@@ -185,7 +188,7 @@ static bool known_section(const char *section)
 {
 	return !strcmp(section, "verify") || !strcmp(section, "decay") ||
 	       !strcmp(section, "gate") || !strcmp(section, "scoring") || !strcmp(section, "esp") ||
-	       !strcmp(section, "serve") ||
+	       !strcmp(section, "serve") || !strcmp(section, "smtp") ||
 	       (!strncmp(section, "events.map.", 11) && map_name_ok(section + 11));
 }
 
@@ -340,6 +343,12 @@ static enum lg_status set_gate(struct conf *c, const char *key, const char *val,
 	if (!strcmp(key, "threshold")) {
 		if (!parse_percent(val, 0.01, 100, &c->gate.threshold))
 			return bad_percent(err, name, line, key, "0.01 to 100", val);
+		return LG_OK;
+	}
+	if (!strcmp(key, "prior.smtp_confirmed") || !strcmp(key, "prior.accept_all")) {
+		double *to = key[6] == 's' ? &c->gate.prior_confirmed : &c->gate.prior_accept_all;
+		if (!parse_percent(val, 0, 100, to))
+			return bad_percent(err, name, line, key, "0 to 100", val);
 		return LG_OK;
 	}
 	for (size_t i = 0; i < sizeof(prior_key) / sizeof(*prior_key); i++)
@@ -827,6 +836,8 @@ static enum lg_status set_key(struct conf *c, const char *section, const char *k
 		return set_esp(c, key, val, name, line, dir, err);
 	if (!strcmp(section, "serve"))
 		return set_serve(c, key, val, name, line, err);
+	if (!strcmp(section, "smtp"))
+		return conf_set_smtp(c, key, val, name, line, err);
 	if (strcmp(section, "verify") != 0)
 		return lg_err_set(err, LG_ECONFIG, "%s:%u: unknown section '[%s]'", name, line,
 				  section);

@@ -41,6 +41,28 @@ struct conf_event_map {
 	struct engage_map_skip *skip; /* owned; n_skip in map.n_skip */
 };
 
+/*
+ * [smtp]: mailbox probing (smtp/smtp.h), off unless enabled (or --smtp).
+ * Strings borrowed from the conf's arena; NULL when not given.  Times in
+ * milliseconds but the greylisting wait and delay, in seconds.
+ */
+struct conf_smtp {
+	bool enabled;
+	bool tls;              /* STARTTLS when offered (true) */
+	const char *helo;      /* the EHLO name: a host name the operator controls */
+	const char *mail_from; /* an address on helo's domain */
+	const char *proxy;     /* socks5://HOST:PORT, or NULL */
+	int port;              /* 25 */
+	int per_host, total;   /* sessions at once to one host address (2), in all (64) */
+	int rcpt_max;          /* recipients a session (25) */
+	int interval_ms;       /* between two session starts to one host address (250; 0: none) */
+	int connect_ms, banner_ms, reply_ms; /* 10000, 30000, 20000 */
+	int greylist_wait_s;  /* greylisted addresses retried this long (300; 0: not) */
+	int greylist_delay_s; /* when the reply names no delay (60) */
+	unsigned helo_line, mail_from_line; /* where the file gave them, for messages */
+	const char *file;                   /* the file that gave [smtp] keys, or NULL */
+};
+
 #define CONF_ESP_KEYS                                                                              \
 	6 /* the secrets of [esp]: signing key, public key, two users, two passwords */
 
@@ -69,6 +91,7 @@ struct conf {
 	 * env:NAME or file:PATH, PATH made absolute), read by conf_esp_policy();
 	 * esp_line[] the line of each key (0: not given), esp_file the file. */
 	struct esp_policy esp;
+	struct conf_smtp smtp; /* [smtp] */
 	unsigned esp_line[CONF_ESP_KEYS];
 	const char *esp_file; /* borrowed from the arena */
 	char *path;           /* the file read, or NULL; owned */
@@ -121,6 +144,25 @@ void conf_verify_policy(const struct conf *c, struct verify_policy *out);
 /* A verify context for c's lists: verify_ctx_new(conf_verify_policy). */
 struct verify_ctx *conf_verify_ctx(const struct conf *c);
 
+/*
+ * The prober's options from [smtp] (strings borrowed from c): LG_ECONFIG,
+ * saying what and where, when the identity is missing or refused
+ * (conf_smtp_check).  Called only when probing is on: without it [smtp]
+ * may say nothing.
+ */
+struct smtp_opts;
+enum lg_status conf_smtp_opts(const struct conf *c, struct smtp_opts *out, struct lg_err *err);
+/*
+ * Is the identity one a prober may use?  helo: a host name (letters,
+ * digits, '-', labels between dots, two labels at least), not
+ * example.com, .net, .org, localhost or a name under them; mail_from: an
+ * address whose domain is such a name, helo itself or one helo is under
+ * (mail.acme.io and probe@acme.io).  LG_ECONFIG with the reason.
+ */
+enum lg_status conf_smtp_check(const struct conf *c, struct lg_err *err);
+/* Is p a proxy as [smtp] proxy and --smtp-proxy take it, socks5://HOST:PORT
+ * (an IPv6 address in brackets)? */
+bool conf_smtp_proxy_ok(const char *p);
 /*
  * Is mx[0..len) (an MX host name, a trailing dot allowed) one of those
  * whose answer to RCPT TO says nothing about the mailbox

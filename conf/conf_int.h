@@ -39,4 +39,10 @@ enum lg_status conf_set_scoring(struct conf *c, const char *key, const char *val
 				struct lg_err *err);
 enum lg_status conf_finish_scoring(struct conf *c, const char *name, struct lg_err *err);
 
+/* probe.c: [smtp]'s defaults, and one key of it. */
+struct conf_smtp;
+void conf_smtp_init(struct conf_smtp *s);
+enum lg_status conf_set_smtp(struct conf *c, const char *key, const char *val, const char *name,
+			     unsigned line, struct lg_err *err);
+
 #endif

@@ -15,6 +15,7 @@
 #include "dns/dns.h"
 #include "io/io.h"
 #include "scoring/scoring.h"
+#include "smtp/smtp.h"
 #include "store/store.h"
 #include "verify/verify.h"
 
@@ -190,6 +191,8 @@ struct job_verify_report {
 	bool dns_unanswered; /* or left too many domains unanswered (job_dns_unanswered) */
 	size_t dns_failed;   /* domains that ended in dns.timeout or dns.servfail */
 	struct dns_stats dns_stats;
+	bool smtp;                    /* the SMTP stage ran */
+	struct smtp_stats smtp_stats; /* its counts */
 	size_t spool_peak;            /* memory of rows waiting for DNS, at most */
 	size_t spool_spilled;         /* bytes of waiting rows written to the spool file */
 	double elapsed;               /* the caller's to set: the whole run, in seconds */
@@ -204,29 +207,67 @@ struct job_verify_report {
 /*
  * ---- verdict.c: one verdict path ----
  * Complete v, an address's offline verdict, with its domain's DNS answer
- * d (NULL: none was needed or asked) and a hard bounce the store knows of
- * (which decides over both), and fill *sv with what the store records of
- * it: the contact's key (verify_contact_key, built in key; key NULL: v's
- * normalized address is the key already, as a refresh's is), its domain,
- * the mail host and provider, verified_at (the answer's time, or now).
- * sv's strings are borrowed from v, d, key and static tables.  verify and
- * refresh both call it.
+ * d (NULL: none was needed or asked), then its SMTP probe smtp (NULL:
+ * none) as job_smtp_verdict takes it with smtp_skipped, then a hard
+ * bounce the store knows of (which decides over all), and fill *sv with
+ * what the store records of it: the contact's key (verify_contact_key,
+ * built in key; key NULL: v's normalized address is the key already, as
+ * a refresh's is), its domain, the mail host and provider, verified_at
+ * (the answer's time, or now), the SMTP evidence.  sv's strings are
+ * borrowed from v, d, smtp, key and static tables.  verify and refresh
+ * both call it.
  */
-void job_verdict(struct verify_result *v, const struct dns_result *d, bool hard_bounce, int64_t now,
+void job_verdict(struct verify_result *v, const struct dns_result *d,
+		 const struct smtp_result *smtp, bool smtp_skipped, bool hard_bounce, int64_t now,
 		 struct lg_buf *key, struct store_verdict *sv);
+
+/*
+ * The SMTP stage's part of a verdict, pure: v, completed with its
+ * domain's DNS answer (verify_apply_dns), and what the probe of its
+ * mailbox found, r (NULL: no probe).  Only a verdict that says the domain
+ * takes mail (ok, class.role, class.disposable) changes:
+ *
+ *	accepted                 stays (the mailbox is there: ok, or role /
+ *	                         disposable as they were)
+ *	catch_all                risky, smtp.catch_all, flag accept_all
+ *	no_mailbox, disabled     undeliverable, smtp.no_mailbox / smtp.disabled
+ *	full                     risky, smtp.mailbox_full
+ *	blocked, greylisted,     unknown, smtp.blocked / .greylisted /
+ *	timeout, no_connect,     .timeout / .no_connect / .undecided: a
+ *	undecided                failure to decide says nothing of the mailbox,
+ *	                         and an answer we could not get is no verdict
+ *	                         (the store keeps an older decided verdict)
+ *	pending, not_probed      stays: no probe decided
+ *
+ * skipped (the domain's provider is one whose RCPT answers mean nothing,
+ * conf_smtp_skip): v keeps its DNS verdict, with flag smtp_skipped,
+ * whatever r says.  A failure to decide is never undeliverable.
+ */
+void job_smtp_verdict(struct verify_result *v, const struct smtp_result *r, bool skipped);
 
 /*
  * The verify_* columns that verify appends to every row, in order, and
  * their cells for a verdict v that job_verdict completed into sv: flags
  * is v->flags as text (verify_flags_format), at the time of the answer
- * that dated it in RFC 3339 ("" when no answer did: job_verify_at).  The
+ * that dated it in RFC 3339 ("" when no answer did: job_verify_at);
+ * verify_smtp, last, is the reply that decided a probe ("" without one).  The
  * cells borrow from v, sv, flags and at.  verify's rows and the service's
  * answers are both made of these, so that the two never differ.
  */
-#define JOB_VERIFY_COLS 8
+#define JOB_VERIFY_COLS 9
 extern const struct io_col job_verify_cols[JOB_VERIFY_COLS];
 void job_verify_cells(const struct verify_result *v, const struct store_verdict *sv,
 		      const char *flags, size_t flags_len, const char *at, struct io_cell *out);
+/* A domain's mail hosts as the resolver gives them (n of them, at most
+ * SMTP_HOSTS_MAX), as the prober takes them, into out (names borrowed
+ * from hosts). */
+void job_smtp_hosts(const struct dns_host *hosts, size_t n, struct smtp_host *out);
+
+/* Is d's domain one whose provider's RCPT answers mean nothing
+ * (conf_smtp_skip on its preferred mail host)?  Its addresses are not
+ * probed, and keep their DNS verdict with flag smtp_skipped. */
+bool job_smtp_skipped(const struct conf *c, const struct dns_result *d);
+
 /* Does verified_at show d's time (d may be NULL)?  Else it is empty. */
 static inline bool job_verify_dated(const struct dns_result *d)
 {
@@ -275,6 +316,8 @@ struct job_verify_opts {
 	bool format_from_input;   /* write JSON Lines for a JSON Lines input, not format */
 	bool no_dns;              /* no lookups: dns.skipped */
 	struct dns_opts dns;
+	bool smtp; /* with DNS: probe mailboxes, as conf's [smtp] says (conf_smtp_opts: job_verify_open
+		    * fails LG_ECONFIG without the identity) */
 	struct loop *loop;     /* the event loop the lookups work in (borrowed; it
 				   * outlives the job); NULL: the job's own */
 	const char *list;      /* record as a version of this list; NULL: no store */
@@ -346,6 +389,7 @@ struct job_refresh_opts {
 	struct loop *loop; /* the event loop the lookups work in (borrowed); NULL:
 				   * the job's own */
 	int64_t now;
+	bool smtp; /* probe mailboxes too, as verify's smtp */
 };
 
 struct job_refresh_report {
@@ -356,7 +400,9 @@ struct job_refresh_report {
 	unsigned long kept;                 /* unknown answers that left an older decided verdict */
 	struct store_refresh_counts counts; /* the plan's, after job_refresh_finish */
 	struct dns_stats dns_stats;         /* after job_refresh_finish */
-	bool dns_unanswered;                /* too many domains unanswered (job_dns_unanswered) */
+	bool smtp;                          /* mailboxes were probed: smtp_stats, after it too */
+	struct smtp_stats smtp_stats;
+	bool dns_unanswered; /* too many domains unanswered (job_dns_unanswered) */
 	size_t dns_failed;
 };
 
@@ -756,6 +802,11 @@ struct job_contact_verdict {
 	unsigned flags;
 	char mx[256], provider[64];
 	int64_t verified_at;
+	/* the SMTP evidence: smtp_outcome 0 when no probe decided it */
+	uint8_t smtp_outcome; /* enum smtp_outcome */
+	bool smtp_tls;
+	char smtp_reply[16];
+	int64_t smtp_at;
 };
 struct job_contact_result {
 	char address[512];

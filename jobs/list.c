@@ -72,7 +72,7 @@ static enum lg_status eval_member(void *arg, const struct store_member *m, struc
 		x->last_survival = decay_survival(&x->dp, age);
 	}
 	const struct verify_gate_policy *g = &x->conf->gate;
-	double p = verify_gate_record_p(g, m->status, x->last_survival);
+	double p = verify_gate_member_p(g, m->status, m->flags, m->smtp_confirmed, x->last_survival);
 	enum decay_class fresh = decay_classify(&x->dp, age);
 	bool suppressed = m->suppressed != STORE_SUPPRESS_NONE;
 

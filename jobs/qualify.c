@@ -246,6 +246,10 @@ static void verdict_copy(struct job_contact_verdict *d, const struct store_evide
 	snprintf(d->mx, sizeof(d->mx), "%s", ev->mx);
 	snprintf(d->provider, sizeof(d->provider), "%s", ev->provider);
 	d->verified_at = ev->verified_at;
+	d->smtp_outcome = ev->smtp_outcome;
+	d->smtp_tls = ev->smtp_tls;
+	snprintf(d->smtp_reply, sizeof(d->smtp_reply), "%s", ev->smtp_reply ? ev->smtp_reply : "");
+	d->smtp_at = ev->smtp_at;
 }
 
 static enum lg_status on_current(void *arg, const struct store_evidence *ev, struct lg_err *err)

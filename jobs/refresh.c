@@ -28,7 +28,8 @@ struct item {
 	enum verify_status status;
 	enum verify_reason reason;
 	unsigned flags;
-	const struct dns_result *dns; /* NULL: decided without DNS */
+	const struct dns_result *dns;   /* NULL: decided without DNS */
+	const struct smtp_result *smtp; /* NULL: not probed */
 };
 
 struct job_refresh {
@@ -36,8 +37,10 @@ struct job_refresh {
 	struct store *store;
 	struct verify_ctx *ctx;
 	struct dns_resolver *dns;
-	struct loop *loop;     /* the resolver's: opts' or own_loop */
-	struct loop *own_loop; /* made by the job when opts gave none */
+	struct smtp_prober *smtp;   /* NULL without --smtp */
+	struct lg_map smtp_domains; /* domains whose mail hosts were asked for */
+	struct loop *loop;          /* the resolver's: opts' or own_loop */
+	struct loop *own_loop;      /* made by the job when opts gave none */
 	struct store_run run;
 	struct item *items;
 	size_t n;
@@ -45,6 +48,57 @@ struct job_refresh {
 	struct job_refresh_report rep;
 	bool done;
 };
+
+/* A domain's mail hosts are known: to the prober (none for a provider in
+ * the table). */
+static void on_hosts(void *arg, const char *domain, size_t len, const struct dns_host *hosts,
+		     size_t n)
+{
+	struct job_refresh *j = arg;
+	struct smtp_host h[SMTP_HOSTS_MAX];
+	if (job_smtp_skipped(j->o.conf, dns_resolver_peek(j->dns, domain, len)))
+		n = 0;
+	if (n > SMTP_HOSTS_MAX)
+		n = SMTP_HOSTS_MAX;
+	job_smtp_hosts(hosts, n, h);
+	smtp_prober_hosts(j->smtp, domain, len, h, n);
+}
+
+/* A catch-all state a probe found, kept for the next runs (between two
+ * chunks' transactions: a step of the loop runs outside them).  Failing
+ * to keep it costs a probe next time, not this run. */
+static void on_catch_all(void *arg, const char *domain, size_t len, enum smtp_catch_all ca,
+			 uint32_t at)
+{
+	struct job_refresh *j = arg;
+	int64_t t = at ? at : j->o.now;
+	if (store_begin(j->store, NULL) != LG_OK)
+		return;
+	if (store_smtp_domain_put(j->store, domain, len, (int)ca, t, t + STORE_CATCH_ALL_TTL,
+				  NULL) != LG_OK ||
+	    store_commit(j->store, NULL) != LG_OK)
+		store_rollback(j->store);
+}
+
+/* The probe of v's address, as verify's (jobs/verify.c, probe()). */
+static const struct smtp_result *probe(struct job_refresh *j, const struct verify_result *v)
+{
+	const char *dom = v->normalized + v->normalized_len - v->domain_len;
+	bool created;
+	if (!v->domain_len || v->normalized_len <= v->domain_len)
+		return NULL;
+	lg_map_put(&j->smtp_domains, dom, v->domain_len, lg_hash(dom, v->domain_len), &created);
+	if (created) {
+		int ca = store_smtp_domain_get(j->store, dom, v->domain_len, j->o.now);
+		if (ca)
+			smtp_prober_prime(j->smtp, dom, v->domain_len, (enum smtp_catch_all)ca);
+	}
+	const struct smtp_result *sr = smtp_prober_add(j->smtp, v->normalized, v->normalized_len,
+						       v->domain_len);
+	if (created)
+		dns_resolver_hosts(j->dns, dom, v->domain_len, v->org_len, on_hosts, j);
+	return sr;
+}
 
 enum lg_status job_refresh_open(struct job_refresh **out, const struct job_refresh_opts *o,
 				struct lg_err *err)
@@ -54,7 +108,14 @@ enum lg_status job_refresh_open(struct job_refresh **out, const struct job_refre
 
 	*out = j;
 	j->o = *o;
-	enum lg_status st = store_open(&j->store, o->db, STORE_WRITE, err);
+	enum lg_status st = LG_OK;
+	struct smtp_opts so;
+	if (o->smtp) { /* before the store is opened */
+		if ((st = conf_smtp_opts(o->conf, &so, err)) != LG_OK)
+			return st;
+		so.now = o->dns.now;
+	}
+	st = store_open(&j->store, o->db, STORE_WRITE, err);
 	struct decay_policy dp = o->conf->decay;
 	if (st == LG_OK && o->list) {
 		struct store_list_info li;
@@ -67,6 +128,10 @@ enum lg_status job_refresh_open(struct job_refresh **out, const struct job_refre
 		j->loop = j->own_loop;
 	if (st == LG_OK)
 		st = dns_resolver_new(&j->dns, j->loop, &o->dns, err);
+	if (st == LG_OK && o->smtp && (st = smtp_prober_new(&j->smtp, j->loop, &so, err)) == LG_OK) {
+		smtp_prober_on_domain(j->smtp, on_catch_all, j);
+		lg_map_init(&j->smtp_domains, 1);
+	}
 	if (st != LG_OK)
 		return st;
 	j->ctx = conf_verify_ctx(o->conf);
@@ -95,7 +160,8 @@ static enum lg_status take(void *arg, const struct store_due *d, struct lg_err *
 	return LG_OK;
 }
 
-/* Verify the chunk: offline checks, then one lookup per domain. */
+/* Verify the chunk: offline checks, then one lookup per domain (and with
+ * --smtp one session per domain). */
 static void verify_chunk(struct job_refresh *j)
 {
 	for (size_t i = 0; i < j->n; i++) {
@@ -105,11 +171,14 @@ static void verify_chunk(struct job_refresh *j)
 		it->status = v.status;
 		it->reason = v.reason;
 		it->flags = v.flags;
-		if (verify_needs_dns(&v))
+		if (verify_needs_dns(&v)) {
 			it->dns = job_dns_lookup(j->dns, j->store, j->o.now, v.domain, v.domain_len,
 						 v.org_len);
+			if (j->smtp)
+				it->smtp = probe(j, &v);
+		}
 	}
-	while (dns_resolver_busy(j->dns))
+	while (dns_resolver_busy(j->dns) || (j->smtp && smtp_prober_busy(j->smtp)))
 		loop_step(j->loop, -1);
 }
 
@@ -127,7 +196,8 @@ static enum lg_status record_batch(struct job_refresh *j, size_t from, size_t to
 			.normalized_len = it->due.address_len,
 		};
 		struct store_verdict sv;
-		job_verdict(&v, it->dns, false, j->o.now, NULL, &sv);
+		job_verdict(&v, it->dns, it->smtp, it->smtp && job_smtp_skipped(j->o.conf, it->dns),
+			    false, j->o.now, NULL, &sv);
 		if (job_dns_to_keep(it->dns))
 			st = job_dns_keep(j->dns, j->store, it->dns, err);
 		bool changed, kept = false;
@@ -185,6 +255,10 @@ enum lg_status job_refresh_finish(struct job_refresh *j, struct lg_err *err)
 	if (st != LG_OK)
 		return st;
 	dns_resolver_stats(j->dns, &rep->dns_stats);
+	if (j->smtp) {
+		rep->smtp = true;
+		smtp_prober_stats(j->smtp, &rep->smtp_stats);
+	}
 	rep->dns_unanswered = job_dns_unanswered(&rep->dns_stats, j->o.conf->dns_unanswered_max,
 						 &rep->dns_failed);
 	return LG_OK;
@@ -202,6 +276,9 @@ void job_refresh_close(struct job_refresh *j)
 	free(j->items);
 	lg_arena_release(&j->arena);
 	verify_ctx_free(j->ctx);
+	smtp_prober_free(j->smtp);
+	if (j->smtp)
+		lg_map_release(&j->smtp_domains);
 	dns_resolver_free(j->dns);
 	loop_free(j->own_loop); /* after the resolver, which takes its sockets out of it */
 	store_close(j->store);

@@ -3,11 +3,77 @@
  * address's verdict and make of it what the store records.
  */
 #include "jobs.h"
+#include "conf/conf.h"
 #include "store/store.h"
 
 #include <string.h>
 
-void job_verdict(struct verify_result *v, const struct dns_result *d, bool hard_bounce, int64_t now,
+/* What each outcome of a probe makes of a verdict whose domain takes
+ * mail: the reason (VERIFY_R_OK: the verdict stays as DNS left it). */
+static const enum verify_reason smtp_reason[SMTP_OUTCOME_COUNT] = {
+	[SMTP_PENDING] = VERIFY_R_OK,
+	[SMTP_ACCEPTED] = VERIFY_R_OK,
+	[SMTP_CATCH_ALL] = VERIFY_R_SMTP_CATCH_ALL,
+	[SMTP_NO_MAILBOX] = VERIFY_R_SMTP_NO_MAILBOX,
+	[SMTP_DISABLED] = VERIFY_R_SMTP_DISABLED,
+	[SMTP_FULL] = VERIFY_R_SMTP_MAILBOX_FULL,
+	[SMTP_BLOCKED] = VERIFY_R_SMTP_BLOCKED,
+	[SMTP_GREYLISTED] = VERIFY_R_SMTP_GREYLISTED,
+	[SMTP_TIMEOUT] = VERIFY_R_SMTP_TIMEOUT,
+	[SMTP_NO_CONNECT] = VERIFY_R_SMTP_NO_CONNECT,
+	[SMTP_UNDECIDED] = VERIFY_R_SMTP_UNDECIDED,
+	[SMTP_NOT_PROBED] = VERIFY_R_OK,
+};
+
+_Static_assert(DNS_HOSTS_MAX <= SMTP_HOSTS_MAX && DNS_HOST_ADDRS_MAX <= SMTP_HOST_ADDRS_MAX,
+	       "the resolver's hosts fit the prober's");
+
+void job_smtp_hosts(const struct dns_host *hosts, size_t n, struct smtp_host *out)
+{
+	for (size_t i = 0; i < n && i < SMTP_HOSTS_MAX; i++) {
+		out[i].name = hosts[i].name;
+		out[i].naddr = 0;
+		for (size_t k = 0; k < hosts[i].naddr && k < SMTP_HOST_ADDRS_MAX; k++) {
+			out[i].addr[k].family = hosts[i].addr[k].family;
+			memcpy(out[i].addr[k].addr, hosts[i].addr[k].addr,
+			       sizeof(out[i].addr[k].addr));
+			out[i].naddr++;
+		}
+	}
+}
+
+bool job_smtp_skipped(const struct conf *c, const struct dns_result *d)
+{
+	return d && d->mx && d->mx[0] && conf_smtp_skip(c, d->mx, strlen(d->mx));
+}
+
+void job_smtp_verdict(struct verify_result *v, const struct smtp_result *r, bool skipped)
+{
+	/* Only a domain that takes mail has a mailbox to ask about: a
+	 * verdict DNS (or syntax) decided otherwise stays as it is. */
+	bool takes_mail = v->reason == VERIFY_R_OK || v->reason == VERIFY_R_ROLE ||
+			  (v->reason == VERIFY_R_DISPOSABLE && v->status == VERIFY_RISKY);
+	if (!takes_mail)
+		return;
+	/* Some providers accept at RCPT and bounce later: their answers are
+	 * not asked for, and never make an address deliverable. */
+	if (skipped) {
+		v->flags |= VERIFY_F_SMTP_SKIPPED;
+		return;
+	}
+	if (!r || r->outcome >= SMTP_OUTCOME_COUNT)
+		return;
+	enum verify_reason why = smtp_reason[r->outcome];
+	if (why == VERIFY_R_OK)
+		return;
+	v->reason = why;
+	v->status = verify_reason_status(why);
+	if (why == VERIFY_R_SMTP_CATCH_ALL)
+		v->flags |= VERIFY_F_ACCEPT_ALL;
+}
+
+void job_verdict(struct verify_result *v, const struct dns_result *d,
+		 const struct smtp_result *smtp, bool smtp_skipped, bool hard_bounce, int64_t now,
 		 struct lg_buf *key, struct store_verdict *sv)
 {
 	const char *mx = "", *provider = "";
@@ -20,6 +86,7 @@ void job_verdict(struct verify_result *v, const struct dns_result *d, bool hard_
 		if (d->answered_at)
 			at = d->answered_at;
 	}
+	job_smtp_verdict(v, smtp, smtp_skipped);
 	/* A hard bounce seen since decides over what the domain says. */
 	if (hard_bounce) {
 		v->status = VERIFY_UNDELIVERABLE;
@@ -43,6 +110,15 @@ void job_verdict(struct verify_result *v, const struct dns_result *d, bool hard_
 		.account = acct,
 		.account_len = acct_len,
 	};
+	/* The probe's evidence, when it decided anything (skipped: nothing
+	 * was asked). */
+	if (smtp && !smtp_skipped && smtp->outcome != SMTP_PENDING &&
+	    smtp->outcome != SMTP_NOT_PROBED) {
+		sv->smtp_outcome = smtp->outcome;
+		sv->smtp_tls = smtp->tls;
+		sv->smtp_reply = smtp->reply;
+		sv->smtp_at = smtp->decided_at ? smtp->decided_at : now;
+	}
 	if (key && verify_contact_key(v, key)) {
 		sv->address = key->data;
 		sv->address_len = key->len;

@@ -12,6 +12,17 @@
  * are already waiting, so memory is bounded by the spool's budget and the
  * number of distinct domains, never by the number of rows.
  *
+ * The SMTP stage (opts.smtp) streams the same way.  A valid row's address
+ * is handed to the prober too (one session per domain carries many
+ * recipients); a domain's first address asks the resolver for its mail
+ * hosts with their addresses (dns_resolver_hosts), which, once known,
+ * are handed to the prober (none for a provider whose RCPT answers mean
+ * nothing: its rows keep their DNS verdict, flag smtp_skipped).  A
+ * spooled row then waits for its SMTP result as well as its DNS answer,
+ * and reading pauses while SMTP_BACKLOG x sessions' worth of addresses
+ * wait too.  Catch-all states the store kept prime the prober, and new
+ * ones go to the store's writer.
+ *
  * The caller drives the job: job_verify_feed() reads, verifies and writes
  * (or spools) up to a given number of rows, job_verify_poll() lets the
  * lookups work and writes the rows they free, so that a command line can
@@ -29,7 +40,10 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 
-#define DNS_BACKLOG 4           /* lookups waiting, as a multiple of the concurrency */
+#define DNS_BACKLOG 4 /* lookups waiting, as a multiple of the concurrency */
+/* Addresses waiting for a mailbox probe, as a multiple of what the
+ * sessions the prober may open at once carry (total x rcpt_max). */
+#define SMTP_BACKLOG 4
 #define SPOOL_MEMORY (4u << 20) /* rows waiting for DNS held in memory; the rest spill */
 #define POLL_EVERY 32           /* rows read between two looks at the resolver */
 /* Rows written per look while reading goes on: when a silent domain
@@ -52,6 +66,7 @@ enum {
 	C_MX,
 	C_PROVIDER,
 	C_VERIFIED_AT,
+	C_SMTP, /* last: the columns before it keep the places they had */
 	C_COUNT
 };
 _Static_assert(C_COUNT == JOB_VERIFY_COLS, "the verify columns");
@@ -60,6 +75,7 @@ const struct io_col job_verify_cols[JOB_VERIFY_COLS] = {
 	{"verify_flags", 12, IO_KIND_LIST},          {"verify_normalized", 17, IO_KIND_OPTIONAL},
 	{"verify_suggestion", 17, IO_KIND_OPTIONAL}, {"verify_mx", 9, IO_KIND_OPTIONAL},
 	{"verify_provider", 15, IO_KIND_OPTIONAL},   {"verified_at", 11, IO_KIND_OPTIONAL},
+	{"verify_smtp", 11, IO_KIND_OPTIONAL},
 };
 
 enum phase { READING, DRAINING, PROBING, DONE };
@@ -85,19 +101,27 @@ struct job_verify {
 	size_t nin;
 	struct io_cell *extra; /* cells past the header's width */
 	size_t cap_extra;
-	struct dns_resolver *dns; /* NULL without DNS */
-	struct loop *loop;        /* the resolver's: opts' or own_loop */
-	struct loop *own_loop;    /* made by the job when opts gave none */
-	struct io_spool *spool;   /* rows waiting for their domain */
-	size_t waiting;           /* rows in the spool */
-	struct lg_buf rec;        /* a row being spooled */
-	struct lg_buf key;        /* a contact's key (hard_bounced) */
+	struct dns_resolver *dns;   /* NULL without DNS */
+	struct smtp_prober *smtp;   /* NULL without the SMTP stage */
+	struct lg_map smtp_domains; /* domains whose mail hosts were asked for (value unused) */
+	size_t smtp_backlog;        /* addresses waiting for a probe before reading waits */
+	enum lg_status smtp_st;     /* a failure of on_catch_all's, returned by the next step */
+	struct lg_err smtp_err;
+	struct loop *loop;      /* the resolver's: opts' or own_loop */
+	struct loop *own_loop;  /* made by the job when opts gave none */
+	struct io_spool *spool; /* rows waiting for their domain */
+	size_t waiting;         /* rows in the spool */
+	struct lg_buf rec;      /* a row being spooled */
+	struct lg_buf key;      /* a contact's key (hard_bounced) */
 	struct job_verify_report rep;
 	char at[32]; /* verified_at of at_t, formatted once */
 	uint32_t at_t;
-	/* The flags column for each flag set, made once. */
-	char flag_text[1u << VERIFY_FLAG_COUNT][96];
-	size_t flag_len[1u << VERIFY_FLAG_COUNT];
+	/* The flags column of the last flag set written: most rows have the
+	 * flags of the row before (none, mostly), and a table of every set
+	 * would take 2^VERIFY_FLAG_COUNT lines. */
+	char flag_text[160];
+	size_t flag_len;
+	unsigned flag_set;
 	/* With a list: the store, the run, and what it has recorded */
 	struct store *store;
 	struct store_run srun;
@@ -237,15 +261,19 @@ static void extra_reserve(struct job_verify *j, size_t n)
 }
 
 /* Write one row: j->cells[0..nin) and j->extra[0..nextra) are its input
- * cells; v its verdict, completed with d (NULL: no DNS). */
+ * cells; v its verdict, completed with d (NULL: no DNS) and the probe of
+ * its mailbox sr (NULL: none). */
 static enum lg_status emit(struct job_verify *j, struct verify_result *v,
-			   const struct dns_result *d, size_t nextra, struct lg_err *err)
+			   const struct dns_result *d, const struct smtp_result *sr, size_t nextra,
+			   struct lg_err *err)
 {
 	struct io_cell *c = j->cells + j->nin;
 	const char *at = "";
 	struct store_verdict sv;
+	bool skipped = sr && job_smtp_skipped(j->o.conf, d);
 
-	job_verdict(v, d, j->store && hard_bounced(j, v), j->o.now, j->store ? &j->key : NULL, &sv);
+	job_verdict(v, d, sr, skipped, j->store && hard_bounced(j, v), j->o.now,
+		    j->store ? &j->key : NULL, &sv);
 	if (job_verify_dated(d)) {
 		if (d->answered_at != j->at_t) {
 			lg_time_format(d->answered_at, j->at, sizeof(j->at));
@@ -259,7 +287,11 @@ static enum lg_status emit(struct job_verify *j, struct verify_result *v,
 			return st;
 	}
 	count(&j->rep, v);
-	job_verify_cells(v, &sv, j->flag_text[v->flags], j->flag_len[v->flags], at, c);
+	if (v->flags != j->flag_set) {
+		j->flag_len = verify_flags_format(v->flags, j->flag_text, sizeof(j->flag_text));
+		j->flag_set = v->flags;
+	}
+	job_verify_cells(v, &sv, j->flag_text, j->flag_len, at, c);
 	enum lg_status st = io_writer_row(j->wr, j->cells, j->extra, nextra, err);
 	if (st != LG_OK) { /* name the output in the message */
 		struct lg_err e = *err;
@@ -289,6 +321,8 @@ void job_verify_cells(const struct verify_result *v, const struct store_verdict 
 	c[C_MX] = (struct io_cell){sv->mx, strlen(sv->mx), false};
 	c[C_PROVIDER] = (struct io_cell){sv->provider, strlen(sv->provider), true};
 	c[C_VERIFIED_AT] = (struct io_cell){at, strlen(at), true};
+	const char *smtp = sv->smtp_outcome && sv->smtp_reply ? sv->smtp_reply : "";
+	c[C_SMTP] = (struct io_cell){smtp, strlen(smtp), false};
 }
 
 /*
@@ -297,7 +331,8 @@ void job_verify_cells(const struct verify_result *v, const struct store_verdict 
  * the normalized address, the suggestion, then the extra cells.
  */
 struct rec_head {
-	const struct dns_result *dns; /* borrowed from the resolver, which outlives the spool */
+	const struct dns_result *dns;   /* borrowed from the resolver, which outlives the spool */
+	const struct smtp_result *smtp; /* borrowed from the prober, which does too; or NULL */
 	uint32_t ncells, nextra;
 	uint8_t status, reason;
 	uint16_t flags;
@@ -314,7 +349,8 @@ static void rec_cell(struct lg_buf *b, size_t *lenpos, const char *p, size_t n, 
 }
 
 static enum lg_status spool_row(struct job_verify *j, const struct verify_result *v,
-				const struct dns_result *d, size_t nextra, struct lg_err *err)
+				const struct dns_result *d, const struct smtp_result *sr,
+				size_t nextra, struct lg_err *err)
 {
 	struct lg_buf *b = &j->rec;
 	struct rec_head h;
@@ -323,6 +359,7 @@ static enum lg_status spool_row(struct job_verify *j, const struct verify_result
 
 	memset(&h, 0, sizeof(h)); /* padding too: the spool may write it to disk */
 	h.dns = d;
+	h.smtp = sr;
 	h.ncells = (uint32_t)(j->nin + 2 + nextra);
 	h.nextra = (uint32_t)nextra;
 	h.status = (uint8_t)v->status;
@@ -357,7 +394,8 @@ static enum lg_status drain(struct job_verify *j, size_t max, struct lg_err *err
 		const char *rec = p;
 		struct rec_head h;
 		memcpy(&h, rec, sizeof(h));
-		if (h.dns && h.dns->outcome == DNS_PENDING)
+		if ((h.dns && h.dns->outcome == DNS_PENDING) ||
+		    (h.smtp && h.smtp->outcome == SMTP_PENDING))
 			return LG_OK;
 
 		const char *lens = rec + sizeof(h), *data = lens + 4 * (size_t)h.ncells;
@@ -389,7 +427,7 @@ static enum lg_status drain(struct job_verify *j, size_t max, struct lg_err *err
 			v.domain = v.normalized + v.normalized_len - h.account_len;
 			v.domain_len = v.org_len = h.account_len;
 		}
-		st = emit(j, &v, h.dns, h.nextra, err);
+		st = emit(j, &v, h.dns, h.smtp, h.nextra, err);
 		if (st != LG_OK)
 			return st;
 		io_spool_pop(j->spool);
@@ -398,12 +436,80 @@ static enum lg_status drain(struct job_verify *j, size_t max, struct lg_err *err
 	return LG_OK;
 }
 
-/* Let the resolver work, one step of its loop (wait: block until a reply
- * or a timeout comes), and write what became ready. */
+/* Let the resolver and the prober work, one step of their loop (wait:
+ * block until a reply or a timeout comes), and write what became ready. */
 static enum lg_status step_dns(struct job_verify *j, bool wait, size_t max, struct lg_err *err)
 {
 	loop_step(j->loop, wait ? -1 : 0);
+	if (j->smtp_st != LG_OK) {
+		*err = j->smtp_err;
+		return j->smtp_st;
+	}
 	return drain(j, max, err);
+}
+
+/* Lookups and probes in hand: reading waits past either's backlog. */
+static bool backlogged(const struct job_verify *j)
+{
+	return dns_resolver_busy(j->dns) >= j->backlog ||
+	       (j->smtp && smtp_prober_busy(j->smtp) >= j->smtp_backlog);
+}
+
+/* Work still to come from the loop: lookups, probes. */
+static bool busy(const struct job_verify *j)
+{
+	return dns_resolver_busy(j->dns) || (j->smtp && smtp_prober_busy(j->smtp));
+}
+
+/* A domain's mail hosts are known: to the prober, as its hosts (none for
+ * a provider in the table, whose addresses are not probed). */
+static void on_hosts(void *arg, const char *domain, size_t len, const struct dns_host *hosts,
+		     size_t n)
+{
+	struct job_verify *j = arg;
+	struct smtp_host h[SMTP_HOSTS_MAX];
+	const struct dns_result *d = dns_resolver_peek(j->dns, domain, len);
+	if (job_smtp_skipped(j->o.conf, d))
+		n = 0;
+	if (n > SMTP_HOSTS_MAX)
+		n = SMTP_HOSTS_MAX;
+	job_smtp_hosts(hosts, n, h);
+	smtp_prober_hosts(j->smtp, domain, len, h, n);
+}
+
+/* A catch-all state a probe found: to the store, for the next runs. */
+static void on_catch_all(void *arg, const char *domain, size_t len, enum smtp_catch_all ca,
+			 uint32_t at)
+{
+	struct job_verify *j = arg;
+	if (!j->writer || j->smtp_st != LG_OK)
+		return;
+	int64_t t = at ? at : j->o.now;
+	j->smtp_st = store_writer_catch_all(j->writer, domain, len, (int)ca, t,
+					    t + STORE_CATCH_ALL_TTL, &j->smtp_err);
+}
+
+/* The probe of v's address (a verdict that needs DNS): added to the
+ * prober; its domain's first address asks for its mail hosts, and primes
+ * the prober with the catch-all state the store keeps. */
+static const struct smtp_result *probe(struct job_verify *j, const struct verify_result *v)
+{
+	const char *dom = v->normalized + v->normalized_len - v->domain_len;
+	bool created;
+	if (!v->domain_len || v->normalized_len <= v->domain_len)
+		return NULL;
+	lg_map_put(&j->smtp_domains, dom, v->domain_len, lg_hash(dom, v->domain_len), &created);
+	if (created) {
+		int ca = j->store ? store_smtp_domain_get(j->store, dom, v->domain_len, j->o.now)
+				  : 0;
+		if (ca)
+			smtp_prober_prime(j->smtp, dom, v->domain_len, (enum smtp_catch_all)ca);
+	}
+	const struct smtp_result *sr = smtp_prober_add(j->smtp, v->normalized, v->normalized_len,
+						       v->domain_len);
+	if (created)
+		dns_resolver_hosts(j->dns, dom, v->domain_len, v->org_len, on_hosts, j);
+	return sr;
 }
 
 /* With a list: the store, the suppressions, the run begun (or taken up)
@@ -453,6 +559,12 @@ enum lg_status job_verify_open(struct job_verify **out, const struct job_verify_
 
 	*out = j;
 	j->o = *o;
+	struct smtp_opts so;
+	if (o->smtp && !o->no_dns) { /* before anything is opened or written */
+		if ((st = conf_smtp_opts(o->conf, &so, err)) != LG_OK)
+			return st;
+		so.now = o->dns.now;
+	}
 	if (!o->no_dns) {
 		j->loop = o->loop;
 		if (!j->loop && (st = loop_new(&j->own_loop, err)) != LG_OK)
@@ -463,6 +575,14 @@ enum lg_status job_verify_open(struct job_verify **out, const struct job_verify_
 		if (st != LG_OK)
 			return st;
 		j->spool = io_spool_new(SPOOL_MEMORY);
+		if (o->smtp) {
+			if ((st = smtp_prober_new(&j->smtp, j->loop, &so, err)) != LG_OK)
+				return st;
+			smtp_prober_on_domain(j->smtp, on_catch_all, j);
+			lg_map_init(&j->smtp_domains, 1);
+			j->smtp_backlog = SMTP_BACKLOG * (size_t)(so.total ? so.total : 64) *
+					  (so.rcpt_max ? so.rcpt_max : 25);
+		}
 	}
 	/* Before the reader moves: mmap does not use the file offset anyway. */
 	j->fp = o->list ? fingerprint(o->in) : NULL;
@@ -539,8 +659,7 @@ void job_verify_start(struct job_verify *j, int out, const char *out_name, job_p
 				    io_reader_bom(j->rd), j->o.guard};
 	j->wr = io_writer_new(out, &wo, j->cols, j->nin + C_COUNT);
 	j->ctx = conf_verify_ctx(j->o.conf);
-	for (unsigned f = 0; f < (1u << VERIFY_FLAG_COUNT); f++)
-		j->flag_len[f] = verify_flags_format(f, j->flag_text[f], sizeof(j->flag_text[f]));
+	j->flag_set = 0; /* flag_text "", flag_len 0: no flag */
 	j->backlog = DNS_BACKLOG * (size_t)(j->o.dns.concurrency ? j->o.dns.concurrency : 256);
 	j->phase = READING;
 }
@@ -588,8 +707,12 @@ static enum lg_status one_row(struct job_verify *j, const struct io_row *row, st
 		       "%s:%lu: text after a closing quote, read as part of the cell", j->o.in_name,
 		       row->stray_line);
 	const struct dns_result *d = NULL;
-	if (j->dns && verify_needs_dns(&v))
+	const struct smtp_result *sr = NULL;
+	if (j->dns && verify_needs_dns(&v)) {
 		d = job_dns_lookup(j->dns, j->store, j->o.now, v.domain, v.domain_len, v.org_len);
+		if (j->smtp)
+			sr = probe(j, &v);
+	}
 
 	for (size_t i = 0; i < j->nin; i++)
 		j->cells[i] = j->src[i] < row->n ? (struct io_cell){row->field[j->src[i]],
@@ -601,9 +724,9 @@ static enum lg_status one_row(struct job_verify *j, const struct io_row *row, st
 		j->extra[i] = (struct io_cell){row->field[hdr->n + i], row->len[hdr->n + i],
 					       row->plain};
 
-	if (!j->waiting && (!d || d->outcome != DNS_PENDING))
-		return emit(j, &v, d, nextra, err);
-	return spool_row(j, &v, d, nextra, err);
+	if (!j->waiting && (!d || d->outcome != DNS_PENDING) && (!sr || sr->outcome != SMTP_PENDING))
+		return emit(j, &v, d, sr, nextra, err);
+	return spool_row(j, &v, d, sr, nextra, err);
 }
 
 /* Every row is written: finish the output and the report's counts. */
@@ -642,6 +765,10 @@ static enum lg_status end_output(struct job_verify *j, struct lg_err *err)
 				      job_dns_unanswered(&rep->dns_stats,
 							 j->o.conf->dns_unanswered_max,
 							 &rep->dns_failed);
+		if (j->smtp) {
+			rep->smtp = true;
+			smtp_prober_stats(j->smtp, &rep->smtp_stats);
+		}
 		struct io_spool_stats ss;
 		io_spool_stats(j->spool, &ss);
 		rep->spool_peak = ss.mem_peak;
@@ -678,7 +805,7 @@ enum lg_status job_verify_feed(struct job_verify *j, size_t max, bool *eof, stru
 	/* nowait: past the backlog, not a row more until the lookups in hand
 	 * drop below it.  Reading on would spool every row to come, to
 	 * disk past the spool's memory, and queue every domain. */
-	if (!*eof && j->o.nowait && j->dns && dns_resolver_busy(j->dns) >= j->backlog)
+	if (!*eof && j->o.nowait && j->dns && backlogged(j))
 		return LG_OK;
 	while (!*eof && max--) {
 		const struct io_row *row;
@@ -697,9 +824,9 @@ enum lg_status job_verify_feed(struct job_verify *j, size_t max, bool *eof, stru
 			/* Read on while the resolver has work in hand; past
 			 * the backlog, wait for it (or, nowait, come back
 			 * later). */
-			if (st == LG_OK && j->o.nowait && dns_resolver_busy(j->dns) >= j->backlog)
+			if (st == LG_OK && j->o.nowait && backlogged(j))
 				return LG_OK;
-			while (st == LG_OK && dns_resolver_busy(j->dns) >= j->backlog)
+			while (st == LG_OK && backlogged(j))
 				st = step_dns(j, true, SIZE_MAX, err);
 			if (st != LG_OK)
 				return st;
@@ -722,14 +849,14 @@ enum lg_status job_verify_poll(struct job_verify *j, bool wait, bool *done, stru
 		if (j->waiting && (st = drain(j, SIZE_MAX, err)) != LG_OK)
 			return st;
 		if (j->waiting) {
-			if (!dns_resolver_busy(j->dns))
-				BUG("a row waits for DNS, but no lookup is in flight");
+			if (!busy(j))
+				BUG("a row waits for DNS or SMTP, but nothing is in flight");
 			return step_dns(j, wait, SIZE_MAX, err);
 		}
 		j->phase = PROBING;
 		/* fall through */
 	case PROBING: /* a probe still out: is the resolver down? */
-		if (j->dns && dns_resolver_busy(j->dns)) {
+		if (j->dns && busy(j)) {
 			loop_step(j->loop, wait ? -1 : 0);
 			return LG_OK;
 		}
@@ -822,6 +949,9 @@ void job_verify_close(struct job_verify *j)
 	io_writer_free(j->tee);
 	io_reader_free(j->rd);
 	io_spool_free(j->spool);
+	smtp_prober_free(j->smtp);
+	if (j->smtp)
+		lg_map_release(&j->smtp_domains);
 	dns_resolver_free(j->dns);
 	loop_free(j->own_loop);       /* after the resolver, which takes its sockets out of it */
 	store_writer_free(j->writer); /* rolls back what was not committed */

@@ -32,6 +32,7 @@
  * kill can leave a recorded version with its job still to run.
  */
 #include "serve_int.h"
+#include "conf/conf.h"
 #include "jobs/jobs.h"
 #include "loop/loop.h"
 #include "store/store.h"
@@ -200,6 +201,7 @@ static json_t *job_view(struct serve_jobs *js, const struct store_job *j0)
 	json_object_set_new(o, "id", json_integer(j.id));
 	json_object_set_new(o, "status", json_string(store_job_state_name(j.state)));
 	json_object_set_new(o, "list", j.list ? json_string(j.list) : json_null());
+	json_object_set_new(o, "smtp", json_boolean(j.smtp));
 	json_object_set_new(o, "rows",
 			    all_read ? json_integer((json_int_t)j.rows_read) : json_null());
 	json_object_set_new(o, "rows_read", json_integer((json_int_t)j.rows_read));
@@ -380,6 +382,7 @@ static enum lg_status run_start(struct serve_jobs *js, const struct store_job *j
 		.skip_lines = -1,
 		.dns = so->dns,
 		.list = r->list,
+		.smtp = j->smtp,
 		.db = store_path(serve_store(js->s)),
 		.now = r->started_at,
 		.notice = on_notice,
@@ -743,6 +746,18 @@ void serve_job_post(struct serve_req *r)
 			    "list wants a name of 1 to 127 bytes without control characters");
 		return;
 	}
+	const char *smtp = serve_req_arg(r, "smtp");
+	bool probe = smtp && (!strcmp(smtp, "true") || !strcmp(smtp, "1"));
+	if (smtp && !probe && strcmp(smtp, "false") != 0 && strcmp(smtp, "0") != 0) {
+		serve_error(r, 400, "bad_request", "smtp wants true or false, not '%s'", smtp);
+		return;
+	}
+	/* Probing without the identity would fail the job: refused now. */
+	struct lg_err cerr = {0};
+	if (probe && conf_smtp_check(serve_options(s)->conf, &cerr) != LG_OK) {
+		serve_error(r, 409, "smtp_unavailable", "%s", cerr.msg);
+		return;
+	}
 	if (u->error) {
 		serve_error(r, u->error == ENOSPC ? 507 : 500,
 			    u->error == ENOSPC ? "insufficient_storage" : "internal",
@@ -767,6 +782,7 @@ void serve_job_post(struct serve_req *r)
 	struct store *st = serve_store(s);
 	struct store_job j = {
 		.list = list,
+		.smtp = probe,
 		.created_at = serve_req_now(r),
 		.input = "",
 		.input_bytes = u->bytes,

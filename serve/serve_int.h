@@ -122,6 +122,23 @@ void serve_file(struct serve_req *r, unsigned status, const char *type, int fd, 
  * go on meanwhile. */
 void serve_wait(struct serve_req *r, const struct dns_result *d);
 
+/* The same until the probe of an address (a result of serve_probe's
+ * prober) is no longer SMTP_PENDING. */
+struct smtp_result;
+void serve_wait_smtp(struct serve_req *r, const struct smtp_result *res);
+
+/*
+ * The probe of v's mailbox (v needs DNS; its domain takes mail) on the
+ * server's prober, made from [smtp] when first needed, on the server's
+ * loop: its domain's mail hosts are asked for (once a domain), a
+ * provider in the table gets none.  NULL, and err says why, when [smtp]
+ * has no identity (LG_ECONFIG) or the prober cannot start.  Borrowed
+ * while a request waits for it (a request that waited holds the prober
+ * as it holds the resolver: neither is renewed meanwhile).
+ */
+const struct smtp_result *serve_probe(struct serve *s, const struct verify_result *v,
+				      struct lg_err *err);
+
 /* What the handlers share, owned by the server. */
 struct dns_resolver *serve_resolver(struct serve *s);
 struct store *serve_store(struct serve *s);

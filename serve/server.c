@@ -74,8 +74,9 @@ struct serve_req {
 	uint64_t dropped; /* bytes of it dropped */
 	void *state;
 	void (*state_free)(void *);
-	const struct dns_result *wait; /* serve_wait's */
-	bool holds;                    /* waited: may hold a result until it ends */
+	const struct dns_result *wait;       /* serve_wait's */
+	const struct smtp_result *wait_smtp; /* serve_wait_smtp's */
+	bool holds;                          /* waited: may hold a result until it ends */
 	struct serve_req *next_wait;
 	struct lg_buf headers; /* serve_req_header's: "name\0value\0" each */
 	int stream_fd;         /* serve_stream_wait_fd's, while watched; else -1 */
@@ -97,7 +98,9 @@ struct serve {
 	bool draining, done;
 	loop_timer_id drain_timer;
 	struct dns_resolver *dns;
-	size_t holding;     /* requests that may hold one of its results */
+	struct smtp_prober *smtp;   /* POST /v1/verify's probes; NULL until one is asked for */
+	struct lg_map smtp_domains; /* the domains whose mail hosts it was given (value unused) */
+	size_t holding;     /* requests that may hold one of its (or the prober's) results */
 	int64_t down_since; /* loop time it was first seen down; 0: it is not */
 	struct store *store;
 	struct verify_ctx *vctx;
@@ -464,6 +467,81 @@ void serve_wait(struct serve_req *r, const struct dns_result *d)
 	MHD_suspend_connection(r->conn);
 }
 
+void serve_wait_smtp(struct serve_req *r, const struct smtp_result *res)
+{
+	if (!r->holds)
+		r->s->holding++;
+	r->holds = true;
+	r->wait = NULL;
+	r->wait_smtp = res;
+	r->next_wait = r->s->waiting;
+	r->s->waiting = r;
+	MHD_suspend_connection(r->conn);
+}
+
+/* The prober's addresses, most: past it a new prober is made when no
+ * request holds a result of the old one (its results are kept until it
+ * is freed). */
+#define SMTP_ADDRESSES_MAX 100000
+
+static void prober_free(struct serve *s)
+{
+	if (!s->smtp)
+		return;
+	smtp_prober_free(s->smtp);
+	lg_map_release(&s->smtp_domains);
+	s->smtp = NULL;
+}
+
+static void probe_hosts(void *arg, const char *domain, size_t len, const struct dns_host *hosts,
+			size_t n)
+{
+	struct serve *s = arg;
+	struct smtp_host h[SMTP_HOSTS_MAX];
+	if (!s->smtp) /* renewed meanwhile: nobody waits for it */
+		return;
+	if (job_smtp_skipped(s->o.conf, dns_resolver_peek(s->dns, domain, len)))
+		n = 0;
+	if (n > SMTP_HOSTS_MAX)
+		n = SMTP_HOSTS_MAX;
+	job_smtp_hosts(hosts, n, h);
+	smtp_prober_hosts(s->smtp, domain, len, h, n);
+}
+
+const struct smtp_result *serve_probe(struct serve *s, const struct verify_result *v,
+				      struct lg_err *err)
+{
+	if (!s->smtp) {
+		struct smtp_opts so;
+		enum lg_status st = conf_smtp_opts(s->o.conf, &so, err);
+		if (st == LG_OK) {
+			so.now = s->o.dns.now;
+			st = smtp_prober_new(&s->smtp, s->loop, &so, err);
+		}
+		if (st != LG_OK)
+			return NULL;
+		lg_map_init(&s->smtp_domains, 1);
+	}
+	const char *dom = v->normalized + v->normalized_len - v->domain_len;
+	bool created;
+	if (!v->domain_len || v->normalized_len <= v->domain_len) {
+		lg_err_set(err, LG_EDATA, "no domain to probe");
+		return NULL;
+	}
+	lg_map_put(&s->smtp_domains, dom, v->domain_len, lg_hash(dom, v->domain_len), &created);
+	if (created && s->store) {
+		int ca = store_smtp_domain_get(s->store, dom, v->domain_len,
+					       s->o.dns.now ? s->o.dns.now : lg_now_wall());
+		if (ca)
+			smtp_prober_prime(s->smtp, dom, v->domain_len, (enum smtp_catch_all)ca);
+	}
+	const struct smtp_result *res = smtp_prober_add(s->smtp, v->normalized, v->normalized_len,
+							v->domain_len);
+	if (created)
+		dns_resolver_hosts(s->dns, dom, v->domain_len, v->org_len, probe_hosts, s);
+	return res;
+}
+
 /* A request's task is over: take the request up again, on the loop. */
 static void req_work_end(void *arg, bool ran)
 {
@@ -494,10 +572,12 @@ static bool resume_answered(struct serve *s, bool all)
 	bool any = false;
 	for (struct serve_req **pp = &s->waiting; *pp;) {
 		struct serve_req *r = *pp;
-		if (all || r->wait->outcome != DNS_PENDING) {
+		if (all || (r->wait ? r->wait->outcome != DNS_PENDING
+				    : r->wait_smtp->outcome != SMTP_PENDING)) {
 			*pp = r->next_wait;
 			r->next_wait = NULL;
 			r->wait = NULL;
+			r->wait_smtp = NULL;
 			MHD_resume_connection(r->conn);
 			any = true;
 		} else {
@@ -881,6 +961,12 @@ static void resolver_renew(struct serve *s)
 		s->down_since = now;
 	if (s->holding)
 		return;
+	if (s->smtp && !smtp_prober_busy(s->smtp)) {
+		struct smtp_stats ms;
+		smtp_prober_stats(s->smtp, &ms);
+		if (ms.addresses > SMTP_ADDRESSES_MAX)
+			prober_free(s);
+	}
 	struct dns_stats st;
 	dns_resolver_stats(s->dns, &st);
 	if (st.bytes <= DNS_CACHE_MAX && !(s->down_since && now - s->down_since >= DNS_RETRY_MS))
@@ -900,6 +986,9 @@ static void resolver_renew(struct serve *s)
 		s->dns_gone.outcome[i] += st.outcome[i];
 	s->dns_gone.queries += st.queries;
 	s->dns_gone.answered += st.answered;
+	/* The prober's mail-host lookups went with the old resolver: a new
+	 * prober asks the new one (no request holds the old's results). */
+	prober_free(s);
 	dns_resolver_free(s->dns);
 	s->dns = fresh;
 	s->down_since = 0;
@@ -1195,6 +1284,7 @@ enum lg_status serve_run(const struct serve_opts *opts, struct lg_err *err)
 	lg_buf_release(&s->row);
 	verify_ctx_free(s->vctx);
 	serve_push_free(s->push);
+	prober_free(s); /* before the resolver, whose lookups call it back */
 	dns_resolver_free(s->dns);
 	loop_free(s->loop);
 	job_keyring_close(s->keys);

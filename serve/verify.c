@@ -187,7 +187,9 @@ struct one {
 	size_t email_len;
 	struct verify_result v; /* its strings copied into text */
 	struct lg_buf text;
-	const struct dns_result *d; /* borrowed from the server's resolver */
+	const struct dns_result *d;   /* borrowed from the server's resolver */
+	bool smtp;                    /* "smtp": true: the mailbox is probed too */
+	const struct smtp_result *sr; /* borrowed from the server's prober; NULL: no probe */
 };
 
 static void one_free(void *p)
@@ -233,6 +235,13 @@ static bool read_email(struct serve_req *r, struct one *o)
 			    "the body wants an object with \"email\", a string");
 		return false;
 	}
+	json_t *smtp = json_object_get(j, "smtp");
+	if (smtp && !json_is_boolean(smtp)) {
+		json_decref(j);
+		serve_error(r, 400, "bad_request", "\"smtp\" wants true or false");
+		return false;
+	}
+	o->smtp = json_is_true(smtp);
 	o->email_len = json_string_length(e);
 	o->email = lg_xmemdup(json_string_value(e), o->email_len);
 	json_decref(j);
@@ -252,7 +261,8 @@ static void answer(struct serve_req *r, struct one *o)
 		keep_add(s, d);
 
 	struct store_verdict sv;
-	job_verdict(&o->v, d, false, serve_req_now(r), NULL, &sv);
+	bool skipped = o->sr && job_smtp_skipped(serve_options(s)->conf, d);
+	job_verdict(&o->v, d, o->sr, skipped, false, serve_req_now(r), NULL, &sv);
 	serve_metrics_verdict(serve_metrics(s), sv.status);
 	char flags[128], at[32] = "";
 	size_t flags_len = verify_flags_format(o->v.flags, flags, sizeof(flags));
@@ -275,16 +285,46 @@ static void answer(struct serve_req *r, struct one *o)
 	serve_body(r, 200, "application/json", out->data, out->len);
 }
 
+/*
+ * The next step of a request: its domain's answer awaited; then, with
+ * "smtp": true and a domain that takes mail, its mailbox's probe (the
+ * request waits for its domain's session, on the loop: other requests go
+ * on); then the answer.
+ */
+static void go_on(struct serve_req *r, struct one *o)
+{
+	struct serve *s = serve_req_server(r);
+	if (o->d && o->d->outcome == DNS_PENDING) {
+		serve_wait(r, o->d);
+		return;
+	}
+	if (o->smtp && !o->sr && o->d &&
+	    (o->d->outcome == DNS_MX || o->d->outcome == DNS_IMPLICIT)) {
+		struct lg_err err = {0};
+		o->sr = serve_probe(s, &o->v, &err);
+		if (!o->sr) {
+			serve_error(r, 409, "smtp_unavailable", "%s", err.msg);
+			return;
+		}
+		if (o->sr->outcome == SMTP_PENDING) {
+			serve_wait_smtp(r, o->sr);
+			return;
+		}
+	}
+	answer(r, o);
+}
+
 void serve_verify_one(struct serve_req *r)
 {
 	struct one *o = serve_req_state(r, sizeof(struct one), one_free);
 	struct serve *s = serve_req_server(r);
 
-	if (o->started) {                         /* back from serve_wait */
-		if (o->d->outcome == DNS_PENDING) /* the service stops first */
+	if (o->started) { /* back from serve_wait */
+		if ((o->d && o->d->outcome == DNS_PENDING) ||
+		    (o->sr && o->sr->outcome == SMTP_PENDING)) /* the service stops first */
 			serve_error(r, 503, "unavailable", "the service is stopping");
 		else
-			answer(r, o);
+			go_on(r, o);
 		return;
 	}
 	o->started = true;
@@ -292,13 +332,8 @@ void serve_verify_one(struct serve_req *r)
 		return;
 	verify_address(serve_verify_ctx(s), o->email, o->email_len, &o->v);
 	keep_strings(o);
-	if (verify_needs_dns(&o->v)) {
+	if (verify_needs_dns(&o->v))
 		o->d = job_dns_lookup(serve_resolver(s), serve_store(s), serve_req_now(r),
 				      o->v.domain, o->v.domain_len, o->v.org_len);
-		if (o->d->outcome == DNS_PENDING) {
-			serve_wait(r, o->d);
-			return;
-		}
-	}
-	answer(r, o);
+	go_on(r, o);
 }

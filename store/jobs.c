@@ -26,7 +26,7 @@ static enum store_job_state state_of(const char *name)
 
 #define JOB_COLS                                                                                   \
 	"id, list, state, created_at, started_at, finished_at, input, input_bytes, rows_read,"     \
-	" rows_done, deliverable, risky, undeliverable, unknown, no_address, error"
+	" rows_done, deliverable, risky, undeliverable, unknown, no_address, error, smtp"
 
 static void job_read(sqlite3_stmt *q, struct store_job *j)
 {
@@ -43,6 +43,7 @@ static void job_read(sqlite3_stmt *q, struct store_job *j)
 		.rows_done = (uint64_t)sqlite3_column_int64(q, 9),
 		.no_address = (uint64_t)sqlite3_column_int64(q, 14),
 		.error = (const char *)sqlite3_column_text(q, 15),
+		.smtp = sqlite3_column_int(q, 16) != 0,
 	};
 	for (int i = 0; i < 4; i++)
 		j->by_status[i] = (uint64_t)sqlite3_column_int64(q, 10 + i);
@@ -50,9 +51,9 @@ static void job_read(sqlite3_stmt *q, struct store_job *j)
 		j->input = "";
 }
 
-static const char sql_job_add[] = "INSERT INTO jobs(list, state, created_at, input, input_bytes) "
-				  "VALUES (?1, 'queued', ?2, '',"
-				  " ?3)";
+static const char sql_job_add[] =
+	"INSERT INTO jobs(list, state, created_at, input, input_bytes, smtp)"
+	" VALUES (?1, 'queued', ?2, '', ?3, ?4)";
 static const char sql_job_input[] = "UPDATE jobs SET input = ?2 || '/' || id || '/input'"
 				    " WHERE id = ?1";
 
@@ -66,6 +67,7 @@ enum lg_status store_job_add(struct store *s, const struct store_job *j, const c
 	store_bind_opt(q, 1, j->list);
 	sqlite3_bind_int64(q, 2, j->created_at);
 	sqlite3_bind_int64(q, 3, (int64_t)j->input_bytes);
+	sqlite3_bind_int(q, 4, j->smtp);
 	st = store_exec_step(s, q, "adding a job", err);
 	if (st == LG_OK) {
 		*id = sqlite3_last_insert_rowid(s->db);

@@ -4,6 +4,7 @@
  * plan of a refresh run.
  */
 #include "store_int.h"
+#include "smtp/smtp.h"
 
 #include <assert.h>
 #include <stdio.h>
@@ -168,6 +169,12 @@ struct store_cursor {
 #define SQL_MEMBERS_PAGE " WHERE m.run_id = ?1 AND m.contact_id > ?2 ORDER BY m.contact_id"
 #define SQL_MEMBERS                                                                                \
 	"SELECT c.status, c.flags, c.verified_at, c.suppressed" SQL_MEMBERS_FROM SQL_MEMBERS_PAGE
+/* The gate's scan from schema 12 on: whether a probe confirmed the
+ * mailbox (smtp_outcome 1, SMTP_ACCEPTED) too. */
+_Static_assert(SMTP_ACCEPTED == 1, "SQL_MEMBERS_SMTP's outcome");
+#define SQL_MEMBERS_SMTP                                                                           \
+	"SELECT c.status, c.flags, c.verified_at, c.suppressed,"                                   \
+	" coalesce(c.smtp_outcome = 1, 0)" SQL_MEMBERS_FROM SQL_MEMBERS_PAGE
 #define SQL_MEMBERS_ADDR                                                                           \
 	"SELECT m.contact_id, c.address, c.status, c.reason, c.flags, c.verified_at,"              \
 	" c.suppressed" SQL_MEMBERS_FROM SQL_MEMBERS_PAGE
@@ -231,9 +238,10 @@ enum lg_status store_members_open(struct store *s, const struct store_list_info 
 	/* Rows are kept from schema 3 on; an older database read as it is. */
 	bool cells = with_address && s->version >= 3;
 	enum lg_status st = cursor_open(s, CURSOR_MEMBERS,
-					cells          ? SQL_MEMBERS_CELLS
-					: with_address ? SQL_MEMBERS_ADDR
-						       : SQL_MEMBERS,
+					cells              ? SQL_MEMBERS_CELLS
+					: with_address     ? SQL_MEMBERS_ADDR
+					: s->version >= 12 ? SQL_MEMBERS_SMTP
+							   : SQL_MEMBERS,
 					"reading list members", out, err);
 	if (st != LG_OK)
 		return st;
@@ -266,6 +274,7 @@ enum lg_status store_members_next(struct store_cursor *c, const struct store_mem
 		m->flags = (unsigned)sqlite3_column_int(q, 1);
 		m->verified_at = sqlite3_column_int64(q, 2);
 		m->suppressed = (enum store_suppress)sqlite3_column_int(q, 3);
+		m->smtp_confirmed = sqlite3_column_count(q) > 4 && sqlite3_column_int(q, 4);
 	} else {
 		m->contact_id = sqlite3_column_int64(q, 0);
 		m->address = (const char *)sqlite3_column_text(q, 1);
@@ -557,7 +566,8 @@ static const char sql_contact_get[] = "SELECT status FROM contacts WHERE id = ?1
 
 static const char sql_contact_set[] =
 	"UPDATE contacts SET status = ?2, reason = ?3, flags = ?4, mx = ?5,"
-	" provider = ?6, verified_at = ?7 WHERE id = ?1 AND suppressed <> 1"
+	" provider = ?6, verified_at = ?7, smtp_outcome = NULL, smtp_reply = NULL,"
+	" smtp_tls = NULL, smtp_at = NULL WHERE id = ?1 AND suppressed <> 1"
 	" AND (?2 <> 3 OR status = 3)";
 
 static const char sql_plan_done[] =
@@ -611,6 +621,8 @@ enum lg_status store_refresh_done(struct store *s, const struct store_run *run,
 		if ((st = store_exec_step(s, q, "recording a refreshed verdict", err)) != LG_OK)
 			return st;
 	}
+	if ((st = store_smtp_record(s, contact_id, run->id, v, err)) != LG_OK)
+		return st;
 	q = store_stmt(s, sql_plan_done);
 	sqlite3_bind_int64(q, 1, run->id);
 	sqlite3_bind_int64(q, 2, d->rank);

@@ -3,6 +3,7 @@
  * across runs, bounce events and the suppressions they cause.
  */
 #include "store_int.h"
+#include "smtp/smtp.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -170,6 +171,11 @@ static const char sql_contact_update[] =
 	" mx = iif(" KEEP_OLD ", mx, ?7),"
 	" provider = iif(" KEEP_OLD ", provider, ?8),"
 	" verified_at = iif(" KEEP_OLD ", verified_at, ?9),"
+	/* A new verdict's SMTP evidence, if any, is set after (smtp_record) */
+	" smtp_outcome = iif(" KEEP_OLD ", smtp_outcome, NULL),"
+	" smtp_reply = iif(" KEEP_OLD ", smtp_reply, NULL),"
+	" smtp_tls = iif(" KEEP_OLD ", smtp_tls, NULL),"
+	" smtp_at = iif(" KEEP_OLD ", smtp_at, NULL),"
 	/* a function of the address: NULL (not given) keeps the one kept */
 	" account = coalesce(?11, account)"
 	" WHERE id = ?12";
@@ -301,6 +307,56 @@ enum lg_status store_evidence_add(struct store *s, int64_t contact, int64_t run,
 	return store_exec_step(s, q, "recording evidence", err);
 }
 
+static const char sql_smtp_evidence_add[] =
+	"INSERT OR IGNORE INTO smtp_evidence(contact_id, run_id, outcome, reply, tls, decided_at)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+
+/* The contact's verdict is v's (it was not kept over v): v's probe is its. */
+static const char sql_contact_smtp[] =
+	"UPDATE contacts SET smtp_outcome = ?2, smtp_reply = ?3, smtp_tls = ?4, smtp_at = ?5"
+	" WHERE id = ?1 AND status = ?6 AND reason = ?7 AND verified_at = ?8";
+
+/* An address a mail host still greylisted: the next refresh takes it
+ * first (a rep's own request, if there is one, stays as it was). */
+static const char sql_reverify_greylisted[] =
+	"INSERT INTO reverify(contact_id, requested_at, why)"
+	" VALUES (?1, ?2, 'smtp.greylisted') ON CONFLICT (contact_id) DO NOTHING";
+
+enum lg_status store_smtp_record(struct store *s, int64_t contact, int64_t run,
+				 const struct store_verdict *v, struct lg_err *err)
+{
+	if (!v->smtp_outcome)
+		return LG_OK;
+	const char *reply = v->smtp_reply ? v->smtp_reply : "";
+	sqlite3_stmt *q = store_stmt(s, sql_smtp_evidence_add);
+	sqlite3_bind_int64(q, 1, contact);
+	sqlite3_bind_int64(q, 2, run);
+	sqlite3_bind_int(q, 3, v->smtp_outcome);
+	sqlite3_bind_text(q, 4, reply, -1, SQLITE_STATIC);
+	sqlite3_bind_int(q, 5, v->smtp_tls);
+	sqlite3_bind_int64(q, 6, v->smtp_at);
+	enum lg_status st = store_exec_step(s, q, "recording SMTP evidence", err);
+	if (st != LG_OK)
+		return st;
+	q = store_stmt(s, sql_contact_smtp);
+	sqlite3_bind_int64(q, 1, contact);
+	sqlite3_bind_int(q, 2, v->smtp_outcome);
+	sqlite3_bind_text(q, 3, reply, -1, SQLITE_STATIC);
+	sqlite3_bind_int(q, 4, v->smtp_tls);
+	sqlite3_bind_int64(q, 5, v->smtp_at);
+	sqlite3_bind_int(q, 6, (int)v->status);
+	sqlite3_bind_int(q, 7, (int)v->reason);
+	sqlite3_bind_int64(q, 8, v->verified_at);
+	if ((st = store_exec_step(s, q, "recording SMTP evidence", err)) != LG_OK)
+		return st;
+	if (v->smtp_outcome != SMTP_GREYLISTED)
+		return LG_OK;
+	q = store_stmt(s, sql_reverify_greylisted);
+	sqlite3_bind_int64(q, 1, contact);
+	sqlite3_bind_int64(q, 2, v->smtp_at);
+	return store_exec_step(s, q, "scheduling a greylisted address", err);
+}
+
 static const char sql_member_add[] =
 	"INSERT OR IGNORE INTO members(run_id, contact_id) VALUES (?1, ?2)";
 
@@ -313,7 +369,8 @@ static enum lg_status row_rest(struct store *s, const struct store_run *run,
 			       const struct store_verdict *v, int64_t id, struct lg_err *err)
 {
 	enum lg_status st;
-	if ((st = store_evidence_add(s, id, run->id, "verify", v, err)) != LG_OK)
+	if ((st = store_evidence_add(s, id, run->id, "verify", v, err)) != LG_OK ||
+	    (st = store_smtp_record(s, id, run->id, v, err)) != LG_OK)
 		return st;
 	sqlite3_stmt *q = store_stmt(s, sql_member_add);
 	sqlite3_bind_int64(q, 1, run->id);
@@ -405,6 +462,9 @@ static enum lg_status slice_write(struct store *s, const struct store_run *run,
 	}
 	if ((st = store_exec_step(s, q, "recording evidence", err)) != LG_OK)
 		return st;
+	for (int i = 0; i < SLICE; i++) /* a probed address's, one by one */
+		if ((st = store_smtp_record(s, id[i], run->id, v[i], err)) != LG_OK)
+			return st;
 	q = store_stmt(s, sql_member_slice);
 	for (int i = 0; i < SLICE; i++) {
 		sqlite3_bind_int64(q, i * 2 + 1, run->id);
@@ -564,6 +624,36 @@ bool store_domain_get(struct store *s, const char *domain, size_t len, int64_t n
 static const char sql_domain_put[] =
 	"INSERT OR REPLACE INTO domains(domain, outcome, mx, provider, answered_at,"
 	" expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+
+static const char sql_smtp_domain_get[] =
+	"SELECT catch_all FROM smtp_domains WHERE domain = ?1 AND expires_at > ?2";
+
+int store_smtp_domain_get(struct store *s, const char *domain, size_t len, int64_t now)
+{
+	if (s->version < 12)
+		return 0;
+	sqlite3_stmt *q = store_stmt(s, sql_smtp_domain_get);
+	bind_text(q, 1, domain, len);
+	sqlite3_bind_int64(q, 2, now);
+	int ca = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int(q, 0) : 0;
+	sqlite3_reset(q);
+	return ca == SMTP_CA_NO || ca == SMTP_CA_YES ? ca : 0;
+}
+
+static const char sql_smtp_domain_put[] =
+	"INSERT OR REPLACE INTO smtp_domains(domain, catch_all, found_at, expires_at)"
+	" VALUES (?1, ?2, ?3, ?4)";
+
+enum lg_status store_smtp_domain_put(struct store *s, const char *domain, size_t len, int ca,
+				     int64_t at, int64_t expires_at, struct lg_err *err)
+{
+	sqlite3_stmt *q = store_stmt(s, sql_smtp_domain_put);
+	bind_text(q, 1, domain, len);
+	sqlite3_bind_int(q, 2, ca);
+	sqlite3_bind_int64(q, 3, at);
+	sqlite3_bind_int64(q, 4, expires_at);
+	return store_exec_step(s, q, "keeping a domain's catch-all state", err);
+}
 
 enum lg_status store_domain_put(struct store *s, const char *domain, size_t len,
 				const struct dns_result *res, struct lg_err *err)
@@ -806,10 +896,23 @@ static const char sql_evidence_each[] =
 	" LEFT JOIN lists l ON l.id = r.list_id"
 	" WHERE e.contact_id = ?1 ORDER BY e.verified_at DESC, e.run_id DESC LIMIT ?2";
 
+/* The same with each verdict's SMTP evidence (schema 12). */
+static const char sql_evidence_each_smtp[] =
+	"SELECT e.run_id, coalesce(r.kind, ''), e.how, l.name, e.status, e.reason, e.flags,"
+	" e.mx, e.provider, e.verified_at, count(*) OVER (),"
+	" x.outcome, x.reply, x.tls, x.decided_at"
+	" FROM evidence e LEFT JOIN runs r ON r.id = e.run_id"
+	" LEFT JOIN lists l ON l.id = r.list_id"
+	" LEFT JOIN smtp_evidence x ON x.contact_id = e.contact_id AND x.run_id = e.run_id"
+	" WHERE e.contact_id = ?1 ORDER BY e.verified_at DESC, e.run_id DESC LIMIT ?2";
+
 /* The contact's verdict as it stands (run 0, no kind, how or list). */
 static const char sql_contact_verdict[] =
 	"SELECT 0, '', '', NULL, status, reason, flags, mx, provider, verified_at, 1"
 	" FROM contacts WHERE id = ?1";
+static const char sql_contact_verdict_smtp[] =
+	"SELECT 0, '', '', NULL, status, reason, flags, mx, provider, verified_at, 1,"
+	" smtp_outcome, smtp_reply, smtp_tls, smtp_at FROM contacts WHERE id = ?1";
 
 struct evidence_cb {
 	enum lg_status (*fn)(void *arg, const struct store_evidence *ev, struct lg_err *err);
@@ -844,7 +947,15 @@ static enum lg_status evidence_row(sqlite3_stmt *q, void *ctx, struct lg_err *er
 		.mx = col_text(q, 7),
 		.provider = col_text(q, 8),
 		.verified_at = sqlite3_column_int64(q, 9),
+		.smtp_reply = "",
 	};
+	if (sqlite3_column_count(q) > 11 && sqlite3_column_type(q, 11) != SQLITE_NULL) {
+		int o = sqlite3_column_int(q, 11);
+		ev.smtp_outcome = o > 0 && o < SMTP_OUTCOME_COUNT ? (uint8_t)o : 0;
+		ev.smtp_reply = ev.smtp_outcome ? col_text(q, 12) : "";
+		ev.smtp_tls = sqlite3_column_int(q, 13) != 0;
+		ev.smtp_at = sqlite3_column_int64(q, 14);
+	}
 	return cb->fn(cb->arg, &ev, err);
 }
 
@@ -854,7 +965,8 @@ enum lg_status store_evidence_each(struct store *s, int64_t contact_id, unsigned
 				   void *arg, unsigned long *total, struct lg_err *err)
 {
 	struct evidence_cb cb = {fn, arg, total};
-	sqlite3_stmt *q = store_stmt(s, sql_evidence_each);
+	sqlite3_stmt *q = store_stmt(s,
+				     s->version >= 12 ? sql_evidence_each_smtp : sql_evidence_each);
 	*total = 0;
 	sqlite3_bind_int64(q, 1, contact_id);
 	sqlite3_bind_int64(q, 2, max ? (sqlite3_int64)max : -1); /* -1: no limit */
@@ -868,7 +980,8 @@ enum lg_status store_contact_verdict(struct store *s, int64_t contact_id,
 {
 	unsigned long one;
 	struct evidence_cb cb = {fn, arg, &one};
-	sqlite3_stmt *q = store_stmt(s, sql_contact_verdict);
+	sqlite3_stmt *q = store_stmt(s, s->version >= 12 ? sql_contact_verdict_smtp
+							 : sql_contact_verdict);
 	sqlite3_bind_int64(q, 1, contact_id);
 	return store_each_row(s, q, "reading a contact's verdict", evidence_row, &cb, err);
 }

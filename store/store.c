@@ -52,6 +52,8 @@
  *            (schema 10), for the operator: the newest few, each with its
  *            topic, its URL and when it came, and (schema 11) whether the
  *            service confirmed it: state and, when that failed, why
+ * smtp_evidence, smtp_domains  (schema 12) what a mailbox probe said of
+ *            each verdict it decided, and each domain's catch-all state
  */
 static const char *const migrations[] = {
 	/* 1 */
@@ -334,6 +336,33 @@ static const char *const migrations[] = {
 	" CHECK (state IN ('to_confirm', 'confirmed', 'confirm_failed'));"
 	"ALTER TABLE sns_messages ADD COLUMN error TEXT;"
 	"UPDATE sns_messages SET state = 'to_confirm' WHERE type = 'subscription-confirmation';",
+	/* 12: mailbox probing (smtp/).  A contact's verdict keeps the SMTP
+	 * evidence it was given with (contacts.smtp_*: the probe's outcome,
+	 * an enum smtp_outcome, the deciding reply, whether the session ran
+	 * over TLS, when it decided; NULL when no probe decided), and so does
+	 * every verdict of a run (smtp_evidence, beside evidence, written only
+	 * for a probed address, so that a run without probing writes what it
+	 * wrote).  smtp_domains keeps each domain's catch-all state (an enum
+	 * smtp_catch_all) until it expires, so that the next run does not ask
+	 * again.  jobs.smtp: a bulk job asked for probing. */
+	"ALTER TABLE contacts ADD COLUMN smtp_outcome INTEGER;"
+	"ALTER TABLE contacts ADD COLUMN smtp_reply TEXT;"
+	"ALTER TABLE contacts ADD COLUMN smtp_tls INTEGER;"
+	"ALTER TABLE contacts ADD COLUMN smtp_at INTEGER;"
+	"CREATE TABLE smtp_evidence("
+	" contact_id INTEGER NOT NULL,"
+	" run_id INTEGER NOT NULL,"
+	" outcome INTEGER NOT NULL,"
+	" reply TEXT NOT NULL,"
+	" tls INTEGER NOT NULL,"
+	" decided_at INTEGER NOT NULL,"
+	" PRIMARY KEY (contact_id, run_id)) STRICT, WITHOUT ROWID;"
+	"CREATE TABLE smtp_domains("
+	" domain TEXT PRIMARY KEY,"
+	" catch_all INTEGER NOT NULL,"
+	" found_at INTEGER NOT NULL,"
+	" expires_at INTEGER NOT NULL) STRICT, WITHOUT ROWID;"
+	"ALTER TABLE jobs ADD COLUMN smtp INTEGER NOT NULL DEFAULT 0;",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(*migrations)))
 
@@ -616,7 +645,7 @@ static enum lg_status rekey_contacts(struct store *s, struct lg_err *err)
 
 /* What a migration does besides its script, in C: NULL for none. */
 static enum lg_status (*const migration_fill[])(struct store *s, struct lg_err *err) = {
-	NULL, NULL, NULL, NULL, fill_accounts, rekey_contacts, NULL, NULL, NULL, NULL, NULL,
+	NULL, NULL, NULL, NULL, fill_accounts, rekey_contacts, NULL, NULL, NULL, NULL, NULL, NULL,
 };
 _Static_assert(sizeof(migration_fill) / sizeof(*migration_fill) ==
 		       sizeof(migrations) / sizeof(*migrations),

@@ -98,6 +98,13 @@ struct store_verdict {
 	const char *account; /* schema 5: the account key (verify_account_key); NULL or
 				 * account_len 0: not known (the one kept stays) */
 	size_t account_len;
+	/* Schema 12: the SMTP evidence of the verdict, when a probe decided
+	 * something (smtp_outcome an enum smtp_outcome past SMTP_PENDING);
+	 * 0: no probe, and the rest is ignored. */
+	uint8_t smtp_outcome;
+	bool smtp_tls;          /* the deciding session ran over TLS */
+	const char *smtp_reply; /* the deciding reply ("550 5.1.1"), "" or NULL when none */
+	int64_t smtp_at;        /* when the probe decided */
 };
 
 /* A run: one `verify --list`, `refresh` or `bounces import`. */
@@ -170,6 +177,9 @@ enum lg_status store_writer_verdict(struct store_writer *w, const struct store_v
 /* A new DNS answer, as store_domain_put keeps it (copied). */
 enum lg_status store_writer_dns(struct store_writer *w, const char *domain, size_t len,
 				const struct dns_result *res, struct lg_err *err);
+/* A domain's catch-all state, as store_smtp_domain_put keeps it. */
+enum lg_status store_writer_catch_all(struct store_writer *w, const char *domain, size_t len,
+				      int ca, int64_t at, int64_t expires_at, struct lg_err *err);
 enum lg_status store_writer_finish(struct store_writer *w, struct lg_err *err);
 void store_writer_free(struct store_writer *w);
 
@@ -207,6 +217,12 @@ struct store_evidence {
 	const char *mx;       /* "" when none */
 	const char *provider; /* "" when none */
 	int64_t verified_at;
+	/* Schema 12: the SMTP evidence of the verdict; smtp_outcome 0 (and
+	 * smtp_reply "") when no probe decided it. */
+	uint8_t smtp_outcome; /* enum smtp_outcome */
+	bool smtp_tls;
+	const char *smtp_reply;
+	int64_t smtp_at;
 };
 
 /*
@@ -252,6 +268,20 @@ bool store_domain_get(struct store *s, const char *domain, size_t len, int64_t n
 /* Keep an answer (not pending); replaces an older one. */
 enum lg_status store_domain_put(struct store *s, const char *domain, size_t len,
 				const struct dns_result *res, struct lg_err *err);
+
+/* ---- mailbox probing (schema 12) ------------------------------------------- */
+
+/* Catch-all states are kept this long: a domain's mail set-up changes
+ * seldom, and a week saves asking it again in every run of the week. */
+#define STORE_CATCH_ALL_TTL (7 * 86400)
+
+/* The catch-all state (enum smtp_catch_all: SMTP_CA_NO, SMTP_CA_YES) kept
+ * for domain and still valid at now; 0 (SMTP_CA_UNKNOWN) when none. */
+int store_smtp_domain_get(struct store *s, const char *domain, size_t len, int64_t now);
+/* Keep domain's catch-all state ca, found at `at`, until expires_at;
+ * replaces an older one. */
+enum lg_status store_smtp_domain_put(struct store *s, const char *domain, size_t len, int ca,
+				     int64_t at, int64_t expires_at, struct lg_err *err);
 
 /* ---- bounces ---------------------------------------------------------------- */
 
@@ -363,6 +393,8 @@ struct store_member {
 	const void *cells; /* its row in the version's file, packed; NULL when not kept
 				   * (before schema 3); borrowed like address */
 	size_t cells_len;
+	bool smtp_confirmed; /* schema 12: its verdict's probe accepted the mailbox (the
+			      * domain no catch-all) */
 };
 
 /*
@@ -726,6 +758,7 @@ struct store_job {
 	uint64_t by_status[4]; /* enum verify_status order */
 	uint64_t no_address;
 	const char *error; /* NULL unless failed */
+	bool smtp;         /* schema 12: mailboxes are probed (?smtp=true) */
 };
 
 /* Add a queued job (id, state, input and progress ignored): its input

@@ -87,6 +87,13 @@ enum lg_status store_verify_rows(struct store *s, const struct store_run *run,
 enum lg_status store_evidence_add(struct store *s, int64_t contact, int64_t run, const char *how,
 				  const struct store_verdict *v, struct lg_err *err);
 
+/* The SMTP evidence of contact's verdict v by run (schema 12), when a
+ * probe decided it: kept beside its evidence, made the contact's when v
+ * is its verdict now, and a greylisted address scheduled first for the
+ * next refresh (the reverify table).  Nothing without a probe. */
+enum lg_status store_smtp_record(struct store *s, int64_t contact, int64_t run,
+				 const struct store_verdict *v, struct lg_err *err);
+
 /* A text column, "" for SQL NULL; borrowed until the next step. */
 static inline const char *store_col_text(sqlite3_stmt *q, int i)
 {

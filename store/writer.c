@@ -45,6 +45,8 @@ struct rec_dns {
 	const char *domain; /* in the batch's arena */
 	size_t len;
 	struct dns_result res; /* mx in the batch's arena */
+	int catch_all;         /* not 0: a catch-all state instead (res unused) */
+	int64_t at, expires_at;
 };
 
 struct rec_batch {
@@ -111,8 +113,12 @@ static enum lg_status write_batches(struct store_writer *r, unsigned n, struct l
 	for (unsigned k = 0; k < n && st == LG_OK; k++) {
 		const struct rec_batch *b = &r->b[(r->head + k) % RING];
 		for (size_t i = 0; i < b->nd && st == LG_OK; i++)
-			st = store_domain_put(r->store, b->d[i].domain, b->d[i].len, &b->d[i].res,
-					      err);
+			st = b->d[i].catch_all
+				     ? store_smtp_domain_put(r->store, b->d[i].domain, b->d[i].len,
+							     b->d[i].catch_all, b->d[i].at,
+							     b->d[i].expires_at, err)
+				     : store_domain_put(r->store, b->d[i].domain, b->d[i].len,
+							&b->d[i].res, err);
 		if (st == LG_OK)
 			st = store_verify_rows(r->store, &r->run, b->v, b->nv, r->now, err);
 	}
@@ -331,6 +337,8 @@ enum lg_status store_writer_verdict(struct store_writer *r, const struct store_v
 		c->account = lg_arena_memdup(&b->arena, v->account, v->account_len);
 	c->mx = lg_arena_memdup(&b->arena, v->mx, strlen(v->mx));
 	c->provider = lg_arena_memdup(&b->arena, v->provider, strlen(v->provider));
+	if (v->smtp_outcome && v->smtp_reply)
+		c->smtp_reply = lg_arena_memdup(&b->arena, v->smtp_reply, strlen(v->smtp_reply));
 	return batch_full(r) ? submit(r, err) : LG_OK;
 }
 
@@ -340,10 +348,25 @@ enum lg_status store_writer_dns(struct store_writer *r, const char *domain, size
 	struct rec_batch *b = &r->b[r->fill];
 	struct rec_dns *c = &b->d[b->nd++];
 	c->domain = lg_arena_memdup(&b->arena, domain, len);
+	c->catch_all = 0;
 	c->len = len;
 	c->res = *res;
 	c->res.mx = lg_arena_memdup(&b->arena, res->mx ? res->mx : "",
 				    res->mx ? strlen(res->mx) : 0);
+	return batch_full(r) ? submit(r, err) : LG_OK;
+}
+
+enum lg_status store_writer_catch_all(struct store_writer *r, const char *domain, size_t len,
+				      int ca, int64_t at, int64_t expires_at, struct lg_err *err)
+{
+	struct rec_batch *b = &r->b[r->fill];
+	struct rec_dns *c = &b->d[b->nd++];
+	memset(c, 0, sizeof(*c));
+	c->domain = lg_arena_memdup(&b->arena, domain, len);
+	c->len = len;
+	c->catch_all = ca;
+	c->at = at;
+	c->expires_at = expires_at;
 	return batch_full(r) ? submit(r, err) : LG_OK;
 }
 

@@ -122,7 +122,7 @@ row p@mailinator.com undeliverable dns.nxdomain "" ""
 check "a disposable domain that does not exist keeps its flag" sh -c "grep -q '^p@mailinator.com,undeliverable,dns.nxdomain,disposable,' '$t/out.csv'"
 cut -d, -f1 "$t/out.csv" >"$t/got"
 check "every row, in input order" cmp -s "$t/got" "$t/in.csv"
-check "verified_at on answered rows" sh -c "grep -F 'a@multi-mx.com,' '$t/out.csv' | head -n 1 | grep -Eq ',[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z$'"
+check "verified_at on answered rows" sh -c "grep -F 'a@multi-mx.com,' '$t/out.csv' | head -n 1 | grep -Eq ',[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z,$'"
 check "no verified_at without an answer" sh -c "grep -F 'slow@dropped.com,' '$t/out.csv' | grep -q ',,,\$'"
 check "duplicate keeps the verdict" sh -c "tail -n 1 '$t/out.csv' | grep -q '^a@multi-mx.com,deliverable,ok,duplicate,'"
 # one lookup a domain: 16 domains (not the syntax error)

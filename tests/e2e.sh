@@ -195,7 +195,7 @@ while read -r code; do
 	check "man page documents $code" has doc/leadgate.1 "$code"
 	check "README documents $code" has README.md "$code"
 done <"$t/codes"
-for opt in output format formula-guard email-column skip-lines config summary progress no-progress no-dns quiet; do
+for opt in output format formula-guard email-column skip-lines config summary progress no-progress no-dns quiet smtp smtp-port smtp-proxy smtp-greylist-wait; do
 	check "man page documents --$opt" grep -q -- "Fl \\{0,1\\}-\\{0,1\\}$opt\\|--$opt\\|Fl $opt" doc/leadgate.1
 done
 
@@ -276,7 +276,7 @@ check "mixed: every row has a status" test "$(grep -c '"verify_status":"[a-z]*"'
 check "mixed: the first object" has "$t/out" '{"name":"Ann","email":"ann@acme-robotics.io","n":"1.5","verify_status":"unknown","verify_reason":"dns.skipped"'
 check "mixed: null empty, extra key kept" has "$t/out" '{"name":"","email":"bob@acme-robotics.io","n":"","verify_status":"unknown","verify_reason":"dns.skipped","verify_flags":["ragged"],'
 check "mixed: ... after the columns" has "$t/out" '"_extra":["{\"tags\":[\"a\",2]}"]}'
-check "mixed: an array kept, input.missing" has "$t/out" '{"name":"","email":"","n":"","verify_status":"undeliverable","verify_reason":"input.missing","verify_flags":[],"verify_normalized":null,"verify_suggestion":null,"verify_mx":null,"verify_provider":null,"verified_at":null,"_extra":["[\"cy@acme-robotics.io\"]"]}'
+check "mixed: an array kept, input.missing" has "$t/out" '{"name":"","email":"","n":"","verify_status":"undeliverable","verify_reason":"input.missing","verify_flags":[],"verify_normalized":null,"verify_suggestion":null,"verify_mx":null,"verify_provider":null,"verified_at":null,"verify_smtp":null,"_extra":["[\"cy@acme-robotics.io\"]"]}'
 check "mixed: keys in another order" has "$t/out" '{"name":"","email":"eve@acme-robotics.io","n":"true","verify_status"'
 check "mixed: a bare address is no object" has "$t/out" '"_extra":["eve@acme-robotics.io"]}'
 check "mixed: the extra key by line" has "$t/err" "mixed.jsonl:2: 4 cells, the first line has 3 keys (the other keys kept after them, flagged ragged)"
@@ -288,7 +288,7 @@ check "mixed: summary format" has "$t/mixed.json" '"input_format": "jsonl"'
 check "mixed: summary bad lines" has "$t/mixed.json" '"malformed_lines": 3'
 exits 0 "mixed jsonl as CSV" "$lg" verify --no-dns -q -f csv "$t/mixed.jsonl"
 check "as CSV: the BOM and CRLF mirrored" has "$t/out" "$(printf '\357\273\277name,email,n,verify_status')"
-check "as CSV: the bad line in the last cell" has "$t/out" ',,,undeliverable,input.missing,,,,,,,"{""email"":""dee@acme-robotics.io"","'
+check "as CSV: the bad line in the last cell" has "$t/out" ',,,undeliverable,input.missing,,,,,,,,"{""email"":""dee@acme-robotics.io"","'
 check "as CSV: six rows" test "$(grep -c 'verify_status\|dns.skipped\|input.missing' "$t/out")" -eq 7
 
 # Told by --input-format: a CSV whose first cell starts with '{'.

@@ -28,7 +28,7 @@
 #include <cmocka.h>
 
 #define DAY ((int64_t)86400)
-#define SCHEMA_LATEST 11         /* the migrations in store/store.c */
+#define SCHEMA_LATEST 12         /* the migrations in store/store.c */
 #define T0 ((int64_t)1763800000) /* 2025-11-22T08:26:40Z: any fixed time will do */
 
 static __attribute__((unused)) char tmpdir[256];
@@ -560,8 +560,20 @@ static __attribute__((unused)) void by_hand(const char *path, const char *sql)
 	" PRIMARY KEY (contact_id, run_id)) STRICT, WITHOUT ROWID"
 
 /* Schema 11 added sns_messages' state and error alone. */
+/* Schema 12 added the SMTP evidence, the catch-all states and jobs.smtp. */
+static __attribute__((unused)) void downgrade_to_v11(const char *path)
+{
+	by_hand(path, "BEGIN; DROP TABLE smtp_evidence; DROP TABLE smtp_domains;"
+		      " ALTER TABLE contacts DROP COLUMN smtp_outcome;"
+		      " ALTER TABLE contacts DROP COLUMN smtp_reply;"
+		      " ALTER TABLE contacts DROP COLUMN smtp_tls;"
+		      " ALTER TABLE contacts DROP COLUMN smtp_at;"
+		      " ALTER TABLE jobs DROP COLUMN smtp; PRAGMA user_version = 11; COMMIT");
+}
+
 static __attribute__((unused)) void downgrade_to_v10(const char *path)
 {
+	downgrade_to_v11(path);
 	by_hand(path,
 		"BEGIN; ALTER TABLE sns_messages DROP COLUMN state;"
 		" ALTER TABLE sns_messages DROP COLUMN error; PRAGMA user_version = 10; COMMIT");
@@ -570,6 +582,7 @@ static __attribute__((unused)) void downgrade_to_v10(const char *path)
 /* Schema 8 added api_keys alone. */
 static __attribute__((unused)) void downgrade_to_v7(const char *path)
 {
+	downgrade_to_v11(path);
 	by_hand(path, "BEGIN; DROP TABLE sns_messages; DROP TABLE jobs; DROP TABLE api_keys; "
 		      "PRAGMA user_version = 7; COMMIT");
 }

@@ -1,5 +1,6 @@
 /* test_conf.c - built-in lists and the configuration file. */
 #include "conf/conf.h"
+#include "smtp/smtp.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -350,6 +351,8 @@ static void test_gate_keys(void **state)
 			   "prior.risky = 15%\n"
 			   "prior.undeliverable = 90%\n"
 			   "prior.unknown = 30\n"
+			   "prior.smtp_confirmed = 0.1%\n"
+			   "prior.accept_all = 20\n"
 			   "min_exported = 500\n"
 			   "[verify]\n"
 			   "typo_frequent_min = 5\n"
@@ -361,6 +364,8 @@ static void test_gate_keys(void **state)
 	assert_near(c.gate.prior[VERIFY_RISKY], 0.15, 1e-15);
 	assert_near(c.gate.prior[VERIFY_UNDELIVERABLE], 0.90, 1e-15);
 	assert_near(c.gate.prior[VERIFY_UNKNOWN], 0.30, 1e-15);
+	assert_near(c.gate.prior_confirmed, 0.001, 1e-15);
+	assert_near(c.gate.prior_accept_all, 0.20, 1e-15);
 	assert_int_equal(c.gate.min_exported, 1000);
 	assert_int_equal(c.typo_frequent_min, 5);
 	assert_near(c.gate.z, 1.96, 1e-15); /* not a key */
@@ -731,7 +736,11 @@ static void test_shipped(void **state)
 		     strstr(line, "min_exported") || strstr(line, "listen =") ||
 		     strstr(line, "rate =") || strstr(line, "burst =") ||
 		     strstr(line, "max_body =") || strstr(line, "_connections =") ||
-		     strstr(line, "timeout =") || strstr(line, "max_jobs =")))
+		     strstr(line, "timeout =") || strstr(line, "max_jobs =") ||
+		     strstr(line, "port =") || strstr(line, "per_host =") ||
+		     strstr(line, "total =") || strstr(line, "rcpt_max =") ||
+		     strstr(line, "interval =") || strstr(line, "greylist_") ||
+		     strstr(line, "tls =") || strstr(line, "enabled =")))
 			lg_buf_adds(&on, line + 2);
 		else
 			lg_buf_adds(&on, line);
@@ -749,6 +758,8 @@ static void test_shipped(void **state)
 	assert_near(c.gate.threshold, def.gate.threshold, 1e-15);
 	for (int i = 0; i < 4; i++)
 		assert_near(c.gate.prior[i], def.gate.prior[i], 1e-15);
+	assert_near(c.gate.prior_confirmed, def.gate.prior_confirmed, 1e-15);
+	assert_near(c.gate.prior_accept_all, def.gate.prior_accept_all, 1e-15);
 	assert_int_equal(c.gate.min_exported, def.gate.min_exported);
 	assert_int_equal(c.n_source_rate, 0); /* the example source stays commented */
 	assert_string_equal(c.serve.listen, SERVE_LISTEN_DEFAULT);
@@ -759,10 +770,150 @@ static void test_shipped(void **state)
 	assert_int_equal(c.serve.per_ip, def.serve.per_ip);
 	assert_int_equal(c.serve.timeout, def.serve.timeout);
 	assert_int_equal(c.serve.max_jobs, def.serve.max_jobs);
+	/* [smtp]: the shipped values are the defaults, the identity left out */
+	assert_memory_equal(&c.smtp.enabled, &def.smtp.enabled, sizeof(bool));
+	assert_int_equal(c.smtp.tls, def.smtp.tls);
+	assert_null(c.smtp.helo);
+	assert_null(c.smtp.mail_from);
+	assert_null(c.smtp.proxy);
+	assert_int_equal(c.smtp.port, def.smtp.port);
+	assert_int_equal(c.smtp.per_host, def.smtp.per_host);
+	assert_int_equal(c.smtp.total, def.smtp.total);
+	assert_int_equal(c.smtp.rcpt_max, def.smtp.rcpt_max);
+	assert_int_equal(c.smtp.interval_ms, def.smtp.interval_ms);
+	assert_int_equal(c.smtp.connect_ms, def.smtp.connect_ms);
+	assert_int_equal(c.smtp.banner_ms, def.smtp.banner_ms);
+	assert_int_equal(c.smtp.reply_ms, def.smtp.reply_ms);
+	assert_int_equal(c.smtp.greylist_wait_s, def.smtp.greylist_wait_s);
+	assert_int_equal(c.smtp.greylist_delay_s, def.smtp.greylist_delay_s);
 	lg_buf_release(&text);
 	lg_buf_release(&on);
 	conf_release(&c);
 	conf_release(&def);
+}
+
+/* [smtp]: every key, its bounds, and the identity probing needs. */
+static void test_smtp_keys(void **state)
+{
+	(void)state;
+	struct conf c;
+	struct lg_err e = {{0}};
+	struct smtp_opts o;
+	conf_init(&c);
+	assert_false(c.smtp.enabled);
+	assert_true(c.smtp.tls);
+	assert_int_equal(c.smtp.port, 25);
+	/* on without an identity: 78, saying what is missing */
+	assert_int_equal(conf_smtp_opts(&c, &o, &e), LG_ECONFIG);
+	assert_non_null(strstr(e.msg, "needs [smtp] helo"));
+	const char *text = "[smtp]\n"
+			   "enabled = true\n"
+			   "helo = probe.acme-robotics.io\n"
+			   "mail_from = verify@acme-robotics.io\n"
+			   "port = 2525\n"
+			   "proxy = socks5://127.0.0.1:1080\n"
+			   "per_host = 3\n"
+			   "total = 10\n"
+			   "rcpt_max = 5\n"
+			   "interval = 0\n"
+			   "connect_timeout = 500\n"
+			   "banner_timeout = 600\n"
+			   "reply_timeout = 700\n"
+			   "greylist_wait = 0\n"
+			   "greylist_delay = 2\n"
+			   "tls = no\n";
+	if (load(&c, text, &e) != LG_OK)
+		fail_msg("%s", e.msg);
+	assert_true(c.smtp.enabled);
+	if (conf_smtp_opts(&c, &o, &e) != LG_OK)
+		fail_msg("%s", e.msg);
+	assert_string_equal(o.helo, "probe.acme-robotics.io");
+	assert_string_equal(o.mail_from, "verify@acme-robotics.io");
+	assert_string_equal(o.proxy, "socks5://127.0.0.1:1080");
+	assert_int_equal(o.port, 2525);
+	assert_int_equal(o.per_host, 3);
+	assert_int_equal(o.total, 10);
+	assert_int_equal(o.rcpt_max, 5);
+	assert_true(o.interval_ms < 0);     /* 0 in the file: none */
+	assert_true(o.greylist_wait_s < 0); /* 0 in the file: never retried */
+	assert_int_equal(o.connect_ms, 500);
+	assert_int_equal(o.banner_ms, 600);
+	assert_int_equal(o.reply_ms, 700);
+	assert_int_equal(o.greylist_delay_s, 2);
+	assert_true(o.no_tls);
+	conf_release(&c);
+
+	static const char *const bad[] = {
+		"[smtp]\nport = 0\n",
+		"[smtp]\nport = 65536\n",
+		"[smtp]\nper_host = 0\n",
+		"[smtp]\ntotal = 0\n",
+		"[smtp]\nrcpt_max = 0\n",
+		"[smtp]\ninterval = -1\n",
+		"[smtp]\nconnect_timeout = 0\n",
+		"[smtp]\ngreylist_delay = 0\n",
+		"[smtp]\nenabled = maybe\n",
+		"[smtp]\ntls = 2\n",
+		"[smtp]\nproxy = 127.0.0.1:1080\n",
+		"[smtp]\nproxy = socks5://host\n",
+		"[smtp]\nproxy = socks4://h:1\n",
+		"[smtp]\nproxy = socks5://:1080\n",
+		"[smtp]\nsender = x@y.io\n",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		conf_init(&c);
+		if (load(&c, bad[i], &e) != LG_ECONFIG)
+			fail_msg("taken: %s", bad[i]);
+		assert_non_null(strstr(e.msg, "t.conf:2: "));
+		conf_release(&c);
+	}
+
+	/* The identity: good and refused pairs. */
+	static const struct {
+		const char *helo, *from;
+		bool ok;
+		const char *says;
+	} id[] = {
+		{"probe.acme.io", "verify@acme.io", true, NULL},
+		{"acme.io", "verify@acme.io", true, NULL},
+		{"mx1.eu.acme.co.uk", "a.b+c@acme.co.uk", true, NULL},
+		{"Probe.Acme.IO", "v@acme.io", true, NULL},
+		{"probe.acme.io", "verify@probe.acme.io", true, NULL},
+		{NULL, "verify@acme.io", false, "needs [smtp] helo"},
+		{"probe.acme.io", NULL, false, "needs [smtp] mail_from"},
+		{"localhost", "a@localhost", false, "no dot"},
+		{"mail.localhost", "a@mail.localhost", false, "nobody controls"},
+		{"example.com", "a@example.com", false, "nobody controls"},
+		{"probe.example.org", "a@example.org", false, "nobody controls"},
+		{"probe", "a@probe", false, "no dot"},
+		{"probe.acme.io", "a@example.com", false, "nobody controls"},
+		{"probe.acme.io", "verify@other.io", false, "not on the domain"},
+		{"probe.acme.io", "verify@me.io", false, "not on the domain"},
+		{"probe.acme.io", "acme.io", false, "no address"},
+		{"probe.acme.io", "@acme.io", false, "no address"},
+		{"probe.acme.io", "a b@acme.io", false, "local part"},
+		{"probe.acme.io", "a>@acme.io", false, "local part"},
+		{"probe acme.io", "a@acme.io", false, "character"},
+		{"probe.acme.io\r\nDATA", "a@acme.io", false, "character"},
+		{"probe..acme.io", "a@acme.io", false, "empty label"},
+		{"probe.acme.io.", "a@acme.io", false, "empty label"},
+	};
+	for (size_t i = 0; i < sizeof(id) / sizeof(*id); i++) {
+		conf_init(&c);
+		c.smtp.helo = id[i].helo;
+		c.smtp.mail_from = id[i].from;
+		enum lg_status st = conf_smtp_opts(&c, &o, &e);
+		if ((st == LG_OK) != id[i].ok)
+			fail_msg("%s / %s: %s", id[i].helo, id[i].from,
+				 st == LG_OK ? "taken" : e.msg);
+		if (!id[i].ok) {
+			assert_int_equal(st, LG_ECONFIG);
+			if (!strstr(e.msg, id[i].says))
+				fail_msg("%s / %s: '%s' does not say '%s'", id[i].helo, id[i].from,
+					 e.msg, id[i].says);
+		}
+		conf_release(&c);
+	}
 }
 
 int main(void)
@@ -773,7 +924,8 @@ int main(void)
 		cmocka_unit_test(test_decay_keys),   cmocka_unit_test(test_gate_keys),
 		cmocka_unit_test(test_scoring_keys), cmocka_unit_test(test_esp_keys),
 		cmocka_unit_test(test_esp_shipped),  cmocka_unit_test(test_shipped),
-		cmocka_unit_test(test_serve_keys),   cmocka_unit_test(test_smtp_skip),
+		cmocka_unit_test(test_serve_keys),   cmocka_unit_test(test_smtp_keys),
+		cmocka_unit_test(test_smtp_skip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

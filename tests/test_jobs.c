@@ -1755,9 +1755,214 @@ static void test_import_body(void **state)
 	conf_release(&c);
 }
 
+/* The SMTP stage's table: every outcome of a probe, on each verdict a
+ * domain that takes mail can have (ok, class.role, class.disposable), and
+ * on verdicts the probe must leave alone. */
+static void test_smtp_verdict(void **state)
+{
+	(void)state;
+	static const struct {
+		enum verify_status st;
+		enum verify_reason why;
+		unsigned flags;
+		int outcome; /* enum smtp_outcome; -1: no probe (NULL) */
+		bool skipped;
+		enum verify_status want_st;
+		enum verify_reason want_why;
+		unsigned want_flags;
+	} t[] = {
+		/* 250 to the address, no catch-all: the DNS verdict stands */
+		{VERIFY_DELIVERABLE, VERIFY_R_OK, 0, SMTP_ACCEPTED, false, VERIFY_DELIVERABLE,
+		 VERIFY_R_OK, 0},
+		{VERIFY_RISKY, VERIFY_R_ROLE, VERIFY_F_ROLE, SMTP_ACCEPTED, false, VERIFY_RISKY,
+		 VERIFY_R_ROLE, VERIFY_F_ROLE},
+		/* catch-all: risky, flag accept_all */
+		{VERIFY_DELIVERABLE, VERIFY_R_OK, VERIFY_F_FREE, SMTP_CATCH_ALL, false,
+		 VERIFY_RISKY, VERIFY_R_SMTP_CATCH_ALL, VERIFY_F_FREE | VERIFY_F_ACCEPT_ALL},
+		{VERIFY_RISKY, VERIFY_R_ROLE, VERIFY_F_ROLE, SMTP_CATCH_ALL, false, VERIFY_RISKY,
+		 VERIFY_R_SMTP_CATCH_ALL, VERIFY_F_ROLE | VERIFY_F_ACCEPT_ALL},
+		/* no mailbox, disabled: undeliverable */
+		{VERIFY_DELIVERABLE, VERIFY_R_OK, 0, SMTP_NO_MAILBOX, false, VERIFY_UNDELIVERABLE,
+		 VERIFY_R_SMTP_NO_MAILBOX, 0},
+		{VERIFY_RISKY, VERIFY_R_DISPOSABLE, VERIFY_F_DISPOSABLE, SMTP_NO_MAILBOX, false,
+		 VERIFY_UNDELIVERABLE, VERIFY_R_SMTP_NO_MAILBOX, VERIFY_F_DISPOSABLE},
+		{VERIFY_DELIVERABLE, VERIFY_R_OK, 0, SMTP_DISABLED, false, VERIFY_UNDELIVERABLE,
+		 VERIFY_R_SMTP_DISABLED, 0},
+		/* full: risky */
+		{VERIFY_DELIVERABLE, VERIFY_R_OK, 0, SMTP_FULL, false, VERIFY_RISKY,
+		 VERIFY_R_SMTP_MAILBOX_FULL, 0},
+		/* a failure to decide: unknown, never undeliverable */
+		{VERIFY_DELIVERABLE, VERIFY_R_OK, 0, SMTP_BLOCKED, false, VERIFY_UNKNOWN,
+		 VERIFY_R_SMTP_BLOCKED, 0},
+		{VERIFY_DELIVERABLE, VERIFY_R_OK, 0, SMTP_GREYLISTED, false, VERIFY_UNKNOWN,
+		 VERIFY_R_SMTP_GREYLISTED, 0},
+		{VERIFY_DELIVERABLE, VERIFY_R_OK, 0, SMTP_TIMEOUT, false, VERIFY_UNKNOWN,
+		 VERIFY_R_SMTP_TIMEOUT, 0},
+		{VERIFY_RISKY, VERIFY_R_ROLE, VERIFY_F_ROLE, SMTP_NO_CONNECT, false, VERIFY_UNKNOWN,
+		 VERIFY_R_SMTP_NO_CONNECT, VERIFY_F_ROLE},
+		{VERIFY_DELIVERABLE, VERIFY_R_OK, 0, SMTP_UNDECIDED, false, VERIFY_UNKNOWN,
+		 VERIFY_R_SMTP_UNDECIDED, 0},
+		/* no probe decided: the DNS verdict stands */
+		{VERIFY_DELIVERABLE, VERIFY_R_OK, 0, SMTP_NOT_PROBED, false, VERIFY_DELIVERABLE,
+		 VERIFY_R_OK, 0},
+		{VERIFY_DELIVERABLE, VERIFY_R_OK, 0, SMTP_PENDING, false, VERIFY_DELIVERABLE,
+		 VERIFY_R_OK, 0},
+		{VERIFY_DELIVERABLE, VERIFY_R_OK, 0, -1, false, VERIFY_DELIVERABLE, VERIFY_R_OK, 0},
+		/* a provider in the table: the DNS verdict, flag smtp_skipped,
+		 * whatever the probe says */
+		{VERIFY_DELIVERABLE, VERIFY_R_OK, 0, SMTP_NOT_PROBED, true, VERIFY_DELIVERABLE,
+		 VERIFY_R_OK, VERIFY_F_SMTP_SKIPPED},
+		{VERIFY_DELIVERABLE, VERIFY_R_OK, 0, SMTP_NO_MAILBOX, true, VERIFY_DELIVERABLE,
+		 VERIFY_R_OK, VERIFY_F_SMTP_SKIPPED},
+		{VERIFY_DELIVERABLE, VERIFY_R_OK, 0, -1, true, VERIFY_DELIVERABLE, VERIFY_R_OK,
+		 VERIFY_F_SMTP_SKIPPED},
+		/* a domain that takes no mail, or no answer: no mailbox to ask */
+		{VERIFY_UNDELIVERABLE, VERIFY_R_NXDOMAIN, 0, SMTP_ACCEPTED, false,
+		 VERIFY_UNDELIVERABLE, VERIFY_R_NXDOMAIN, 0},
+		{VERIFY_UNDELIVERABLE, VERIFY_R_NULL_MX, VERIFY_F_DISPOSABLE, SMTP_CATCH_ALL, true,
+		 VERIFY_UNDELIVERABLE, VERIFY_R_NULL_MX, VERIFY_F_DISPOSABLE},
+		{VERIFY_UNKNOWN, VERIFY_R_TIMEOUT, 0, SMTP_NO_MAILBOX, false, VERIFY_UNKNOWN,
+		 VERIFY_R_TIMEOUT, 0},
+		{VERIFY_UNKNOWN, VERIFY_R_DNS_SKIPPED, 0, SMTP_NO_MAILBOX, false, VERIFY_UNKNOWN,
+		 VERIFY_R_DNS_SKIPPED, 0},
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(*t); i++) {
+		struct verify_result v = {.status = t[i].st,
+					  .reason = t[i].why,
+					  .flags = t[i].flags};
+		struct smtp_result r = {.outcome = (uint8_t)(t[i].outcome < 0 ? 0 : t[i].outcome)};
+		job_smtp_verdict(&v, t[i].outcome < 0 ? NULL : &r, t[i].skipped);
+		if (v.status != t[i].want_st || v.reason != t[i].want_why ||
+		    v.flags != t[i].want_flags)
+			fail_msg("row %zu: %s/%s/%x, want %s/%s/%x", i,
+				 verify_status_name(v.status), verify_reason_name(v.reason),
+				 v.flags, verify_status_name(t[i].want_st),
+				 verify_reason_name(t[i].want_why), t[i].want_flags);
+		/* The reason's own status is the verdict's. */
+		assert_int_equal(verify_reason_status(v.reason) == v.status ||
+					 v.reason == VERIFY_R_DISPOSABLE || v.reason == VERIFY_R_OK,
+				 true);
+	}
+
+	/* Through job_verdict: the evidence the store keeps, and a hard
+	 * bounce deciding over the probe. */
+	struct verify_result v = {.status = VERIFY_UNKNOWN,
+				  .reason = VERIFY_R_DNS_SKIPPED,
+				  .normalized = "ann@acme.io",
+				  .normalized_len = 11,
+				  .suggestion = "",
+				  .domain = "acme.io",
+				  .domain_len = 7,
+				  .org_len = 7};
+	struct dns_result d = {.mx = "mx.acme.io", .outcome = DNS_MX, .answered_at = 1000};
+	struct smtp_result r = {.outcome = SMTP_NO_MAILBOX, .tls = 1, .decided_at = 1005};
+	memcpy(r.reply, "550 5.1.1", 10);
+	struct store_verdict sv;
+	job_verdict(&v, &d, &r, false, false, 2000, NULL, &sv);
+	assert_int_equal(sv.status, VERIFY_UNDELIVERABLE);
+	assert_int_equal(sv.reason, VERIFY_R_SMTP_NO_MAILBOX);
+	assert_int_equal(sv.smtp_outcome, SMTP_NO_MAILBOX);
+	assert_true(sv.smtp_tls);
+	assert_string_equal(sv.smtp_reply, "550 5.1.1");
+	assert_int_equal(sv.smtp_at, 1005);
+	v.status = VERIFY_UNKNOWN, v.reason = VERIFY_R_DNS_SKIPPED;
+	job_verdict(&v, &d, &r, true, false, 2000, NULL, &sv); /* skipped: no evidence */
+	assert_int_equal(sv.reason, VERIFY_R_OK);
+	assert_int_equal(sv.smtp_outcome, 0);
+	v.status = VERIFY_UNKNOWN, v.reason = VERIFY_R_DNS_SKIPPED, v.flags = 0;
+	r.outcome = SMTP_ACCEPTED;
+	job_verdict(&v, &d, &r, false, true, 2000, NULL, &sv);
+	assert_int_equal(sv.reason, VERIFY_R_BOUNCE_HARD);
+	assert_int_equal(sv.smtp_outcome, SMTP_ACCEPTED);
+}
+
+/* The resolver's mail hosts as the prober takes them, in order, each
+ * with its addresses. */
+static void test_smtp_hosts(void **state)
+{
+	(void)state;
+	struct dns_host in[2] = {
+		{.name = "mx1.acme.io", .naddr = 2},
+		{.name = "mx2.acme.io", .naddr = 1},
+	};
+	in[0].addr[0] = (struct dns_host_addr){.family = AF_INET, .addr = {127, 0, 0, 11}};
+	in[0].addr[1] = (struct dns_host_addr){.family = AF_INET6, .addr = {[15] = 1}};
+	in[1].addr[0] = (struct dns_host_addr){.family = AF_INET, .addr = {127, 0, 0, 12}};
+	struct smtp_host out[SMTP_HOSTS_MAX];
+	job_smtp_hosts(in, 2, out);
+	assert_string_equal(out[0].name, "mx1.acme.io");
+	assert_int_equal(out[0].naddr, 2);
+	assert_int_equal(out[0].addr[0].family, AF_INET);
+	assert_memory_equal(out[0].addr[0].addr, in[0].addr[0].addr, 16);
+	assert_int_equal(out[0].addr[1].family, AF_INET6);
+	assert_int_equal(out[0].addr[1].addr[15], 1);
+	assert_string_equal(out[1].name, "mx2.acme.io");
+	assert_int_equal(out[1].naddr, 1);
+	assert_int_equal(out[1].addr[0].addr[3], 12);
+}
+
+/* The gate weighs a mailbox a probe confirmed below one whose domain only
+ * takes mail, and a catch-all address above the other risky ones. */
+static void test_gate_smtp_priors(void **state)
+{
+	(void)state;
+	struct conf c;
+	conf_init(&c);
+	struct store *s = open_new();
+	struct lg_err e = {{0}};
+	const char *names[3] = {"dns-only", "confirmed", "catch-all"};
+	for (int k = 0; k < 3; k++) {
+		struct store_run run;
+		assert_int_equal(store_begin(s, &e), LG_OK);
+		assert_int_equal(store_verify_begin(s, names[k], NULL, "in.csv", NULL, T0, &run, &e),
+				 LG_OK);
+		for (unsigned i = 0; i < 100; i++) {
+			char addr[64];
+			snprintf(addr, sizeof(addr), "k%d.%u@probe%u.io", k, i, i % 5);
+			struct store_verdict v = {
+				.address = addr,
+				.address_len = strlen(addr),
+				.domain = strchr(addr, '@') + 1,
+				.domain_len = strlen(strchr(addr, '@') + 1),
+				.status = k == 2 ? VERIFY_RISKY : VERIFY_DELIVERABLE,
+				.reason = k == 2 ? VERIFY_R_SMTP_CATCH_ALL : VERIFY_R_OK,
+				.flags = k == 2 ? VERIFY_F_ACCEPT_ALL : 0,
+				.mx = "mx.probe.io",
+				.provider = "",
+				.verified_at = T0,
+				.smtp_outcome = k == 0   ? 0
+						: k == 1 ? SMTP_ACCEPTED
+							 : SMTP_CATCH_ALL,
+				.smtp_reply = "250 2.1.5",
+				.smtp_at = T0,
+			};
+			assert_int_equal(store_verify_row(s, &run, &v, T0, &e), LG_OK);
+		}
+		struct store_list_counts lc = {.rows = 100, .contacts = 100};
+		assert_int_equal(store_verify_finish(s, &run, &lc, T0, &e), LG_OK);
+		assert_int_equal(store_commit(s, &e), LG_OK);
+	}
+	struct store_list_info li;
+	struct list_eval dns, ok, ca;
+	evaluate(s, &c, "dns-only", T0, true, &li, &dns);
+	evaluate(s, &c, "confirmed", T0, true, &li, &ok);
+	evaluate(s, &c, "catch-all", T0, true, &li, &ca);
+	double surv = decay_survival(&c.decay, 0);
+	assert_true(fabs(dns.whole_predicted - (1 - (1 - 0.005) * surv)) < 1e-12);
+	assert_true(fabs(ok.whole_predicted - (1 - (1 - 0.002) * surv)) < 1e-12);
+	assert_true(fabs(ca.whole_predicted - (1 - (1 - 0.15) * surv)) < 1e-12);
+	assert_true(ok.whole_predicted < dns.whole_predicted);
+	assert_true(ca.whole_predicted > 1 - (1 - c.gate.prior[VERIFY_RISKY]) * surv);
+	store_close(s);
+	conf_release(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_smtp_verdict),
+		cmocka_unit_test(test_gate_smtp_priors),
+		cmocka_unit_test(test_smtp_hosts),
 		cmocka_unit_test(test_fresh_list_passes),
 		cmocka_unit_test(test_stale_list_refresh),
 		cmocka_unit_test(test_risky_left_out),

@@ -263,7 +263,8 @@ static void test_row_in_memory(void **state)
 			"{\"email\":\"A@b.com\",\"verify_status\":\"deliverable\","
 			"\"verify_reason\":\"ok\",\"verify_flags\":[],\"verify_normalized\":"
 			"\"a@b.com\",\"verify_suggestion\":null,\"verify_mx\":\"mx.b.com\","
-			"\"verify_provider\":\"own\",\"verified_at\":\"2026-11-22T09:00:00Z\"}\n");
+			"\"verify_provider\":\"own\",\"verified_at\":\"2026-11-22T09:00:00Z\","
+			"\"verify_smtp\":null}\n");
 	}
 	io_writer_free(w);
 	lg_buf_release(&out);

@@ -8,6 +8,8 @@
  */
 #include <pthread.h>
 
+#include "smtp/smtp.h"
+
 #include "store_fixture.h" /* includes cmocka.h, last */
 
 #define SCHEMA_TABLES                                                                              \
@@ -1000,6 +1002,110 @@ static void test_sns_state(void **state)
 			 3);
 }
 
+struct smtp_seen {
+	int n;
+	struct store_evidence ev[4];
+	char reply[4][16];
+};
+
+static enum lg_status smtp_seen(void *arg, const struct store_evidence *ev, struct lg_err *err)
+{
+	struct smtp_seen *x = arg;
+	(void)err;
+	if (x->n < 4) {
+		x->ev[x->n] = *ev;
+		snprintf(x->reply[x->n], sizeof(x->reply[0]), "%s", ev->smtp_reply);
+		x->n++;
+	}
+	return LG_OK;
+}
+
+/* Schema 12: a verdict's SMTP evidence, kept beside its evidence and as
+ * the contact's while its verdict stands; a greylisted address first in
+ * the next refresh; a domain's catch-all state until it expires. */
+static void test_smtp_evidence(void **state)
+{
+	char path[512];
+	struct store_run run;
+	struct lg_err e = {{0}};
+	(void)state;
+
+	db_path(path, sizeof(path), "smtp.db");
+	struct store *s = open_write(path);
+	begin(s);
+	assert_int_equal(store_verify_begin(s, "L", NULL, "in.csv", "F", T0, &run, &e), LG_OK);
+	struct store_verdict v = verdict("ann@x.com", VERIFY_UNDELIVERABLE,
+					 VERIFY_R_SMTP_NO_MAILBOX, 0, T0);
+	v.smtp_outcome = SMTP_NO_MAILBOX;
+	v.smtp_reply = "550 5.1.1";
+	v.smtp_tls = true;
+	v.smtp_at = T0 + 5;
+	assert_int_equal(store_verify_row(s, &run, &v, T0, &e), LG_OK);
+	struct store_verdict g = verdict("bob@x.com", VERIFY_UNKNOWN, VERIFY_R_SMTP_GREYLISTED, 0,
+					 T0);
+	g.smtp_outcome = SMTP_GREYLISTED;
+	g.smtp_reply = "451 4.7.1";
+	g.smtp_at = T0 + 6;
+	assert_int_equal(store_verify_row(s, &run, &g, T0, &e), LG_OK);
+	row(s, &run, "cy@x.com", VERIFY_DELIVERABLE, VERIFY_R_OK, 0, T0); /* no probe */
+	assert_int_equal(store_smtp_domain_put(s, "x.com", 5, SMTP_CA_NO, T0,
+					       T0 + STORE_CATCH_ALL_TTL, &e),
+			 LG_OK);
+	commit(s);
+
+	assert_int_equal(q1(path, "SELECT count(*) FROM smtp_evidence"), 2);
+	assert_int_equal(q1(path, "SELECT smtp_outcome FROM contacts WHERE address = 'ann@x.com'"),
+			 SMTP_NO_MAILBOX);
+	assert_int_equal(q1(path,
+			    "SELECT smtp_outcome IS NULL FROM contacts WHERE address = 'cy@x.com'"),
+			 1);
+	/* bob waits first for the next refresh */
+	assert_int_equal(q1(path, "SELECT count(*) FROM reverify r JOIN contacts c ON c.id = "
+				  "r.contact_id WHERE c.address = 'bob@x.com' AND r.why = "
+				  "'smtp.greylisted'"),
+			 1);
+
+	/* The contact's verdict and its history carry the evidence. */
+	int64_t id = 0;
+	assert_int_equal(store_contact_find(s, "ann@x.com", 9, &id, &e), LG_OK);
+	struct smtp_seen seen = {0};
+	assert_int_equal(store_contact_verdict(s, id, smtp_seen, &seen, &e), LG_OK);
+	assert_int_equal(seen.n, 1);
+	assert_int_equal(seen.ev[0].smtp_outcome, SMTP_NO_MAILBOX);
+	assert_string_equal(seen.reply[0], "550 5.1.1");
+	assert_true(seen.ev[0].smtp_tls);
+	assert_int_equal(seen.ev[0].smtp_at, T0 + 5);
+	unsigned long total;
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(store_evidence_each(s, id, 0, smtp_seen, &seen, &total, &e), LG_OK);
+	assert_int_equal(seen.n, 1);
+	assert_string_equal(seen.reply[0], "550 5.1.1");
+
+	/* A later verdict without a probe replaces the contact's evidence;
+	 * the run's stays in its history. */
+	struct store_run run2;
+	begin(s);
+	assert_int_equal(store_verify_begin(s, "L", NULL, "in2.csv", "G", T0 + DAY, &run2, &e),
+			 LG_OK);
+	row(s, &run2, "ann@x.com", VERIFY_DELIVERABLE, VERIFY_R_OK, 0, T0 + DAY);
+	commit(s);
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(store_contact_verdict(s, id, smtp_seen, &seen, &e), LG_OK);
+	assert_int_equal(seen.ev[0].smtp_outcome, 0);
+	assert_string_equal(seen.reply[0], "");
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(store_evidence_each(s, id, 0, smtp_seen, &seen, &total, &e), LG_OK);
+	assert_int_equal(seen.n, 2);
+	assert_int_equal(seen.ev[0].smtp_outcome, 0); /* newest first */
+	assert_int_equal(seen.ev[1].smtp_outcome, SMTP_NO_MAILBOX);
+
+	/* The catch-all state, until it expires. */
+	assert_int_equal(store_smtp_domain_get(s, "x.com", 5, T0 + 1), SMTP_CA_NO);
+	assert_int_equal(store_smtp_domain_get(s, "x.com", 5, T0 + STORE_CATCH_ALL_TTL), 0);
+	assert_int_equal(store_smtp_domain_get(s, "y.com", 5, T0 + 1), 0);
+	store_close(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1022,6 +1128,7 @@ int main(void)
 		cmocka_unit_test(test_jobs_kept),
 		cmocka_unit_test(test_sns_kept),
 		cmocka_unit_test(test_sns_state),
+		cmocka_unit_test(test_smtp_evidence),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

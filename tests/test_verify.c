@@ -426,6 +426,23 @@ static void test_gate_record_p(void **state)
 	assert_near(verify_gate_record_p(g, VERIFY_DELIVERABLE, 0.979), 0.025895, 1e-12);
 	/* Risky at half survival: 1 - 0.9 * 0.5. */
 	assert_near(verify_gate_record_p(g, VERIFY_RISKY, 0.5), 0.55, 1e-12);
+	/* A probe's priors: a confirmed mailbox below a domain that only
+	 * takes mail, a catch-all domain above the other risky verdicts. */
+	assert_near(verify_gate_prior(g, VERIFY_DELIVERABLE, 0, true), 0.002, 1e-15);
+	assert_near(verify_gate_prior(g, VERIFY_DELIVERABLE, 0, false), 0.005, 1e-15);
+	assert_near(verify_gate_prior(g, VERIFY_RISKY, VERIFY_F_ACCEPT_ALL, false), 0.15, 1e-15);
+	assert_near(verify_gate_prior(g, VERIFY_RISKY, VERIFY_F_ACCEPT_ALL | VERIFY_F_ROLE, false),
+		    0.15, 1e-15);
+	assert_near(verify_gate_prior(g, VERIFY_RISKY, VERIFY_F_ROLE, false), 0.10, 1e-15);
+	/* confirmed says nothing of a verdict that is not deliverable */
+	assert_near(verify_gate_prior(g, VERIFY_UNKNOWN, 0, true), 0.25, 1e-15);
+	assert_near(verify_gate_prior(g, VERIFY_UNDELIVERABLE, VERIFY_F_ACCEPT_ALL, false), 1, 0);
+	assert_true(verify_gate_prior(g, VERIFY_DELIVERABLE, 0, true) <
+		    verify_gate_prior(g, VERIFY_DELIVERABLE, 0, false));
+	assert_near(verify_gate_member_p(g, VERIFY_DELIVERABLE, 0, true, 0.5), 1 - 0.998 * 0.5,
+		    1e-12);
+	assert_near(verify_gate_member_p(g, VERIFY_DELIVERABLE, 0, false, 1),
+		    verify_gate_record_p(g, VERIFY_DELIVERABLE, 1), 1e-15);
 	assert_near(verify_gate_record_p(g, VERIFY_UNDELIVERABLE, 0.3), 1, 0);
 	/* Survival outside [0, 1] is clamped, and so is the result. */
 	assert_near(verify_gate_record_p(g, VERIFY_DELIVERABLE, 0), 1, 0);

@@ -46,6 +46,48 @@ double verify_gate_record_p(const struct verify_gate_policy *g, enum verify_stat
 	return clamp01(1 - (1 - g->prior[st]) * clamp01(survival));
 }
 
+/*
+ * The priors a mailbox probe gives:
+ *
+ *  - a deliverable verdict whose mailbox the mail host accepted at RCPT,
+ *    on a domain that refused a made-up local part: prior_confirmed
+ *    (0.2 %), below a deliverable one from DNS alone (prior[deliverable],
+ *    0.5 %).  DNS says only that the domain takes mail; most of its
+ *    bounces are mailboxes that do not exist, which the probe has ruled
+ *    out.  What is left are mailboxes closed between the probe and the
+ *    send (decay counts those apart) and hosts that accept at RCPT and
+ *    bounce after DATA, which the provider table keeps from being
+ *    probed at all: a small rest, not none.
+ *
+ *  - a verdict on a catch-all domain (flag accept_all): prior_accept_all
+ *    (15 %), above the other risky verdicts' (10 %: a role address or a
+ *    disposable domain, whose mailboxes exist).  The host accepts any
+ *    local part, so the RCPT answer says nothing of this one; a catch-all
+ *    domain takes the mail of a mistyped or departed address too, and
+ *    some of them bounce it after DATA or drop it.  Bulk verifiers report
+ *    catch-all addresses bouncing at several times the rate of verified
+ *    ones; 15 % keeps a list of them from passing a 1 % gate on its own.
+ *
+ * Both are [gate] prior.smtp_confirmed and prior.accept_all.
+ */
+double verify_gate_prior(const struct verify_gate_policy *g, enum verify_status st, unsigned flags,
+			 bool smtp_confirmed)
+{
+	assert((unsigned)st < VERIFY_STATUS_COUNT);
+	if (flags & VERIFY_F_ACCEPT_ALL)
+		return st == VERIFY_RISKY ? g->prior_accept_all : g->prior[st];
+	if (st == VERIFY_DELIVERABLE && smtp_confirmed)
+		return g->prior_confirmed;
+	return g->prior[st];
+}
+
+double verify_gate_member_p(const struct verify_gate_policy *g, enum verify_status st,
+			    unsigned flags, bool smtp_confirmed, double survival)
+{
+	double prior = verify_gate_prior(g, st, flags, smtp_confirmed);
+	return clamp01(1 - (1 - prior) * clamp01(survival));
+}
+
 void verify_gate_add(struct verify_gate_input *in, double p)
 {
 	in->candidates++;

@@ -83,6 +83,31 @@ static const struct {
 			      "no answer from the resolver on any try"},
 	[VERIFY_R_BOUNCE_HARD] = {"bounce.hard", VERIFY_UNDELIVERABLE,
 				  "mail to it hard-bounced (leadgate bounces import): suppressed"},
+	[VERIFY_R_SMTP_CATCH_ALL] = {"smtp.catch_all", VERIFY_RISKY,
+				     "the mail host accepted the address, but also a made-up one: "
+				     "it accepts any (catch-all)"},
+	[VERIFY_R_SMTP_NO_MAILBOX] =
+		{"smtp.no_mailbox", VERIFY_UNDELIVERABLE,
+		 "the mail host said the mailbox does not exist (5.1.1, 5.1.0, "
+		 "5.1.10, 550 user unknown)"},
+	[VERIFY_R_SMTP_DISABLED] = {"smtp.disabled", VERIFY_UNDELIVERABLE,
+				    "the mail host said the mailbox is disabled (5.2.1)"},
+	[VERIFY_R_SMTP_MAILBOX_FULL] = {"smtp.mailbox_full", VERIFY_RISKY,
+					"the mail host said the mailbox is full (5.2.2, 552)"},
+	[VERIFY_R_SMTP_BLOCKED] =
+		{"smtp.blocked", VERIFY_UNKNOWN,
+		 "the mail host refused us by policy or a block list (5.7.x): nothing said of the "
+		 "mailbox"},
+	[VERIFY_R_SMTP_GREYLISTED] = {"smtp.greylisted", VERIFY_UNKNOWN,
+				      "the mail host still deferred the address (greylisting) when "
+				      "the wait ran out: the next refresh takes it first"},
+	[VERIFY_R_SMTP_TIMEOUT] = {"smtp.timeout", VERIFY_UNKNOWN,
+				   "every mail host timed out or answered 421"},
+	[VERIFY_R_SMTP_NO_CONNECT] = {"smtp.no_connect", VERIFY_UNKNOWN,
+				      "no mail host took a connection (refused, unreachable, "
+				      "dropped)"},
+	[VERIFY_R_SMTP_UNDECIDED] = {"smtp.undecided", VERIFY_UNKNOWN,
+				     "the mail host's reply says nothing usable about the mailbox"},
 };
 
 static const char *const status_names[VERIFY_STATUS_COUNT] = {
@@ -93,8 +118,8 @@ static const char *const status_names[VERIFY_STATUS_COUNT] = {
 };
 
 static const char *const flag_names[VERIFY_FLAG_COUNT] = {
-	"role",   "free", "disposable", "duplicate", "smtputf8",
-	"quoted", "typo", "ragged",     "multiple",
+	"role", "free",   "disposable", "duplicate",  "smtputf8",     "quoted",
+	"typo", "ragged", "multiple",   "accept_all", "smtp_skipped",
 };
 
 const char *verify_status_name(enum verify_status st)

@@ -67,6 +67,16 @@ enum verify_reason {
 	VERIFY_R_SERVFAIL,
 	VERIFY_R_TIMEOUT,
 	VERIFY_R_BOUNCE_HARD,
+	/* The SMTP stage (job_smtp_verdict): what the mail host said. */
+	VERIFY_R_SMTP_CATCH_ALL,
+	VERIFY_R_SMTP_NO_MAILBOX,
+	VERIFY_R_SMTP_DISABLED,
+	VERIFY_R_SMTP_MAILBOX_FULL,
+	VERIFY_R_SMTP_BLOCKED,
+	VERIFY_R_SMTP_GREYLISTED,
+	VERIFY_R_SMTP_TIMEOUT,
+	VERIFY_R_SMTP_NO_CONNECT,
+	VERIFY_R_SMTP_UNDECIDED,
 	VERIFY_R_COUNT
 };
 
@@ -81,8 +91,10 @@ enum verify_flag {
 	VERIFY_F_TYPO = 1u << 6,       /* domain looks mistyped; see suggestion */
 	VERIFY_F_RAGGED = 1u << 7,     /* row had a different field count (set by the caller) */
 	VERIFY_F_MULTIPLE = 1u << 8,   /* the cell held several addresses; the first was verified */
+	VERIFY_F_ACCEPT_ALL = 1u << 9, /* the mail host accepts any local part (catch-all) */
+	VERIFY_F_SMTP_SKIPPED = 1u << 10, /* the provider's RCPT answers mean nothing: not probed */
 };
-#define VERIFY_FLAG_COUNT 9
+#define VERIFY_FLAG_COUNT 11
 /* The flags that describe a row of one file, not the address: the store
  * keeps a contact's flags without them. */
 #define VERIFY_F_ROW_ONLY (VERIFY_F_DUPLICATE | VERIFY_F_RAGGED | VERIFY_F_MULTIPLE)
@@ -241,6 +253,10 @@ struct verify_gate_policy {
 	double threshold;                  /* 0.01: 1 % */
 	double prior[VERIFY_STATUS_COUNT]; /* bounce probability of a fresh verdict, by status:
 				 * deliverable 0.005, risky 0.10, undeliverable 1.0, unknown 0.25 */
+	/* What a mailbox probe (smtp/) adds to the prior of a verdict it
+	 * decided (verify_gate_prior says why each is what it is). */
+	double prior_confirmed;     /* deliverable, the mailbox accepted at RCPT: 0.002 */
+	double prior_accept_all;    /* risky, on a catch-all domain (flag accept_all): 0.15 */
 	unsigned long min_exported; /* the observed rate counts from this many exported (200) */
 	double z;                   /* 1.96: the normal quantile of the 95 % intervals */
 };
@@ -249,6 +265,18 @@ struct verify_gate_policy {
  * survival is decay_survival() of its verdict's age. */
 double verify_gate_record_p(const struct verify_gate_policy *g, enum verify_status st,
 			    double survival);
+
+/*
+ * The prior of a verdict of status st with flags, whose mailbox a probe
+ * accepted (smtp_confirmed: RCPT TO said 250, and the domain is no
+ * catch-all) or not: prior_confirmed for a confirmed deliverable one,
+ * prior_accept_all for one on a catch-all domain, else prior[st].
+ */
+double verify_gate_prior(const struct verify_gate_policy *g, enum verify_status st, unsigned flags,
+			 bool smtp_confirmed);
+/* verify_gate_record_p with that prior. */
+double verify_gate_member_p(const struct verify_gate_policy *g, enum verify_status st,
+			    unsigned flags, bool smtp_confirmed, double survival);
 
 /* Add a record of probability p to in->candidates, sum_p, sum_pq. */
 void verify_gate_add(struct verify_gate_input *in, double p);

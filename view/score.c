@@ -377,6 +377,17 @@ static json_t *contact_verdict(const struct job_contact_verdict *v)
 	json_object_set_new(o, "mx", v->mx[0] ? str(v->mx) : json_null());
 	json_object_set_new(o, "provider", v->provider[0] ? str(v->provider) : json_null());
 	json_object_set_new(o, "verified_at", time_or_null(v->verified_at));
+	/* What the mail host said, when a probe decided the verdict. */
+	if (v->smtp_outcome)
+		json_object_set_new(o, "smtp",
+				    json_pack("{s:s, s:o, s:b, s:o}", "outcome",
+					      smtp_outcome_name((enum smtp_outcome)v->smtp_outcome),
+					      "reply",
+					      v->smtp_reply[0] ? str(v->smtp_reply) : json_null(),
+					      "tls", v->smtp_tls, "decided_at",
+					      time_or_null(v->smtp_at)));
+	else
+		json_object_set_new(o, "smtp", json_null());
 	return o;
 }
 
@@ -434,6 +445,11 @@ static void verdict_text(FILE *f, const struct job_contact_verdict *v)
 		fprintf(f, ", flags %s", flags);
 	if (v->mx[0])
 		fprintf(f, ", mx %s", v->mx);
+	if (v->smtp_outcome)
+		fprintf(f, ", smtp %s%s%s%s", smtp_outcome_name((enum smtp_outcome)v->smtp_outcome),
+			v->smtp_reply[0] ? " (" : "", v->smtp_reply, v->smtp_reply[0] ? ")" : "");
+	if (v->smtp_outcome && v->smtp_tls)
+		fputs(" over TLS", f);
 	fputc('\n', f);
 }
 

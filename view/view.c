@@ -213,6 +213,25 @@ json_t *view_verify_report(const struct job_verify_report *r)
 	} else {
 		json_object_set_new(o, "dns", json_null());
 	}
+	if (r->smtp) {
+		const struct smtp_stats *m = &r->smtp_stats;
+		json_t *oc = json_object();
+		for (int i = SMTP_ACCEPTED; i < SMTP_OUTCOME_COUNT; i++)
+			json_object_set_new(oc, smtp_outcome_name((enum smtp_outcome)i),
+					    json_integer((json_int_t)m->outcome[i]));
+		json_object_set_new(o, "smtp",
+				    json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o}", "domains",
+					      (json_int_t)m->domains, "addresses",
+					      (json_int_t)m->addresses, "sessions",
+					      (json_int_t)m->sessions, "connects_failed",
+					      (json_int_t)m->connects_failed, "tls",
+					      (json_int_t)m->tls, "rcpts", (json_int_t)m->rcpts,
+					      "greylist_retries", (json_int_t)m->retries,
+					      "peak_sessions", (json_int_t)m->peak_sessions,
+					      "outcomes", oc));
+	} else {
+		json_object_set_new(o, "smtp", json_null());
+	}
 	if (r->list)
 		json_object_set_new(o, "list",
 				    json_pack("{s:s,s:I,s:s,s:I,s:f,s:f,s:b,s:f,s:f,s:I,s:I,s:I}",
@@ -290,6 +309,18 @@ void view_verify_report_text(FILE *f, const struct job_verify_report *r)
 		for (int o = DNS_MX; o <= DNS_TIMEOUT; o++)
 			fprintf(f, " %s %zu%s", dns_outcome_name((enum dns_outcome)o),
 				d->outcome[o], o < DNS_TIMEOUT ? "," : "\n");
+	}
+	if (r->smtp) {
+		const struct smtp_stats *m = &r->smtp_stats;
+		fprintf(f,
+			"  smtp            %zu domains, %zu addresses, %zu sessions (%zu over TLS, "
+			"%zu at most at once), %zu RCPT TO, %zu greylisting retries\n",
+			m->domains, m->addresses, m->sessions, m->tls, m->peak_sessions, m->rcpts,
+			m->retries);
+		fprintf(f, "  mailboxes      ");
+		for (int o = SMTP_ACCEPTED; o < SMTP_OUTCOME_COUNT; o++)
+			fprintf(f, " %s %zu%s", smtp_outcome_name((enum smtp_outcome)o),
+				m->outcome[o], o + 1 < SMTP_OUTCOME_COUNT ? "," : "\n");
 	}
 	if (r->ragged || r->blank_lines || r->footer_rows || r->stray_quotes || r->preamble_lines ||
 	    r->malformed) {
