@@ -18,9 +18,13 @@
  * hosts with their addresses (dns_resolver_hosts), which, once known,
  * are handed to the prober (none for a provider whose RCPT answers mean
  * nothing: its rows keep their DNS verdict, flag smtp_skipped).  A
- * spooled row then waits for its SMTP result as well as its DNS answer,
- * and reading pauses while SMTP_BACKLOG x sessions' worth of addresses
- * wait too.  Catch-all states the store kept prime the prober, and new
+ * spooled row then waits for its SMTP result as well as its DNS answer.
+ * While the input is read, a domain's session waits for rcpt_max of its
+ * addresses (smtp_prober_gather): a domain's rows are spread over a list,
+ * and one session should carry them, as it would for a client that knew
+ * them all at once.  At the end of the input every domain's session may
+ * start.  Reading pauses while SMTP_BACKLOG x sessions' worth of
+ * addresses are in hand.  Catch-all states the store kept prime the prober, and new
  * ones go to the store's writer.
  *
  * The caller drives the job: job_verify_feed() reads, verifies and writes
@@ -579,6 +583,10 @@ enum lg_status job_verify_open(struct job_verify **out, const struct job_verify_
 			if ((st = smtp_prober_new(&j->smtp, j->loop, &so, err)) != LG_OK)
 				return st;
 			smtp_prober_on_domain(j->smtp, on_catch_all, j);
+			/* While reading, a domain's session waits for a full
+			 * load of its addresses: its rows may be spread over the
+			 * whole list.  The end of the input lets every one go. */
+			smtp_prober_gather(j->smtp, true);
 			lg_map_init(&j->smtp_domains, 1);
 			j->smtp_backlog = SMTP_BACKLOG * (size_t)(so.total ? so.total : 64) *
 					  (so.rcpt_max ? so.rcpt_max : 25);
@@ -813,6 +821,8 @@ enum lg_status job_verify_feed(struct job_verify *j, size_t max, bool *eof, stru
 			return st;
 		if (!row) {
 			j->phase = DRAINING;
+			if (j->smtp)
+				smtp_prober_gather(j->smtp, false);
 			*eof = true;
 			break;
 		}
