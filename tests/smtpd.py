@@ -19,7 +19,7 @@
 # and domain addresses) that connects only to loopback addresses.
 # --workers N forks N processes, each with its own listening sockets on
 # the same port (SO_REUSEPORT, the kernel spreads the connections); each
-# logs to LOG.0 ... LOG.N-1.  Greylisting is remembered per process.
+# logs to LOG.0 ... LOG.N-1; they share what greylisting remembers.
 #
 # The script (JSON):
 #
@@ -58,13 +58,13 @@
 # "ev":
 #   open   a session: "sid", "client", "local" (ADDR:PORT), "host" (the
 #          listening address), "concurrent" (this host's open sessions,
-#          this one counted)
+#          this one counted; with workers, those of this worker)
 #   cmd    a command: "sid", "host", "cmd" (verbatim, without CRLF),
 #          "reply" (as sent, lines joined by "\n"; null if none was sent)
 #   tls    STARTTLS done: "sid", "host"
 #   close  "sid", "host", "by" ("quit", "drop", "refuse", "client" (the
-#          client closed), "idle", "error"), "rcpts" (RCPT commands),
-#          "domains" (the domains they named, sorted)
+#          client closed), "idle", "stop" (SIGTERM), "error"), "rcpts"
+#          (RCPT commands), "domains" (the domains they named, sorted)
 #   socks  a SOCKS5 request: "client", "dest" (ADDR:PORT or NAME:PORT),
 #          "reply" (RFC 1928's REP: 0 succeeded)
 import argparse
@@ -72,12 +72,15 @@ import asyncio
 import ipaddress
 import json
 import math
+import mmap
 import os
 import signal
 import socket
 import ssl
+import struct
 import sys
 import time
+import zlib
 
 # Replies per MTA, each written from that MTA's documented format (Postfix
 # smtpd's reject messages, Exim's ACL defaults, Microsoft 365's NDR table,
@@ -179,8 +182,7 @@ class Host:
             die(f"{where}: starttls {self.starttls!r} is neither \"offered\" nor \"required\"")
         self.banner = raw(spec.get("banner", f"220 {self.name} ESMTP"))
         self.mail = raw(spec.get("mail", "250 2.1.0 Ok"))
-        self.open = 0  # sessions open now
-        self.seen = {}  # greylisting: (client address, recipient) -> first time
+        self.open = 0  # sessions open now (in this process)
 
     def rcpt(self, addr):
         """The reply to RCPT TO:<addr> by the mailbox's state."""
@@ -189,6 +191,29 @@ class Host:
         if state in STATES:
             return self.words[state].replace("{addr}", addr)
         return state
+
+
+class Greylist:
+    """When each (client address, recipient) was first seen, in a table
+    shared by the workers (an anonymous mapping made before they fork), so
+    that a retry is answered alike whichever worker takes it.  Slot i holds
+    a CLOCK_MONOTONIC time (the same in every process), 0 if empty.  Two
+    keys in one slot make the later one pass early: with 2^20 slots and a
+    few thousand addresses, rarely enough for a test tool."""
+
+    SLOTS = 1 << 20
+
+    def __init__(self):
+        self.m = mmap.mmap(-1, 8 * self.SLOTS)
+
+    def first(self, key, now):
+        """The time key was first seen; now if never (and it is kept)."""
+        at = 8 * (zlib.crc32(key.encode()) % self.SLOTS)
+        t = struct.unpack_from("d", self.m, at)[0]
+        if t == 0:
+            struct.pack_into("d", self.m, at, now)
+            return now
+        return t
 
 
 class Log:
@@ -207,6 +232,7 @@ class Log:
     def close(self):
         if self.f:
             self.f.close()
+            self.f = None  # what a relay still running says is lost
 
 
 class Session:
@@ -247,6 +273,10 @@ class Session:
             by = "client"
         except TimeoutError:
             by = "idle"
+        except asyncio.CancelledError:
+            # Only the stop cancels a session; it ends here, not raising
+            # (asyncio's stream callback would report a cancelled task).
+            by = "stop"
         finally:
             h.open -= 1
             log.write("close", True, sid=self.sid, host=h.addr, by=by, rcpts=self.nrcpt,
@@ -262,8 +292,12 @@ class Session:
         blocked = h.block == "banner"
         await self.send(BLOCKED_BANNER.format(client=self.client) if blocked else h.banner)
         while True:
-            async with asyncio.timeout(self.srv.idle):
-                line = await self.r.readline()
+            try:
+                async with asyncio.timeout(self.srv.idle):
+                    line = await self.r.readline()
+            except ValueError:  # longer than the reader's limit (64 KiB)
+                await self.send("500 5.5.6 Error: line too long")
+                return "error"
             if not line:
                 return "client"
             if not line.endswith(b"\n"):
@@ -273,7 +307,7 @@ class Session:
             if self.ncmd == h.drop_after:
                 self.srv.log.write("cmd", sid=self.sid, host=h.addr, cmd=cmd, reply=None)
                 return "drop"
-            verb = cmd[:4].upper()
+            verb = cmd.partition(" ")[0].upper()
             if blocked and verb != "QUIT":
                 reply = "503 5.5.1 Error: the banner refused this session"
             else:
@@ -282,7 +316,7 @@ class Session:
             await self.send(reply)
             if verb == "QUIT":
                 return "quit"
-            if verb == "STAR" and reply.startswith("220"):
+            if verb == "STARTTLS" and reply.startswith("220"):
                 # RFC 3207 4.2: after TLS, the session starts over at EHLO
                 await self.w.start_tls(self.srv.tls)
                 self.tls, self.helo, self.mail = True, False, False
@@ -293,7 +327,7 @@ class Session:
         RFC 3207's STARTTLS."""
         h = self.host
         if verb in ("EHLO", "HELO"):
-            if len(cmd) < 6:
+            if not cmd[5:].strip():
                 return "501 5.5.4 Syntax: EHLO hostname"
             self.helo, self.mail = True, False
             if verb == "HELO":
@@ -306,8 +340,8 @@ class Session:
             ext.append("8BITMIME")
             lines = [f"{h.name} Hello [{self.client}]", *ext]
             return "\n".join(f"250{'-' if i < len(lines) - 1 else ' '}{x}" for i, x in enumerate(lines))
-        if verb == "STAR":
-            if cmd.upper() != "STARTTLS":
+        if verb == "STARTTLS":
+            if cmd.strip().upper() != "STARTTLS":
                 return "501 5.5.4 Syntax: STARTTLS"
             if not h.starttls or self.tls:
                 return "502 5.5.1 Error: command not implemented"
@@ -364,7 +398,7 @@ class Session:
             # Greylisting by (client address, recipient), as postgrey does
             # by (client, sender, recipient): the sender is always ours.
             now = time.monotonic()
-            first = h.seen.setdefault((self.client, addr.lower()), now)
+            first = self.srv.grey.first(f"{h.addr} {self.client} {addr.lower()}", now)
             if now - first < h.greylist:
                 return GREYLISTED.format(addr=addr, n=math.ceil(h.greylist - (now - first)))
         return h.rcpt(addr)
@@ -483,8 +517,9 @@ def bind_all(addrs, port, reuse):
 
 
 class Server:
-    def __init__(self, hosts, log, tls, idle):
-        self.hosts, self.log, self.tls, self.idle = hosts, log, tls, idle
+    def __init__(self, hosts, log, tls, idle, grey):
+        self.hosts, self.log, self.tls, self.idle, self.grey = hosts, log, tls, idle, grey
+        self.sessions = set()  # the tasks of the sessions open
 
 
 async def serve(srv, smtp_socks, socks_sock, ready):
@@ -498,7 +533,12 @@ async def serve(srv, smtp_socks, socks_sock, ready):
         host = srv.hosts[s.getsockname()[0]]
 
         async def conn(r, w, host=host):
-            await Session(srv, host, r, w).run()
+            task = asyncio.current_task()
+            srv.sessions.add(task)
+            try:
+                await Session(srv, host, r, w).run()
+            finally:
+                srv.sessions.discard(task)
         servers.append(await asyncio.start_server(conn, sock=s, backlog=1024))
     if socks_sock:
         servers.append(await asyncio.start_server(lambda r, w: socks(srv, r, w),
@@ -507,6 +547,10 @@ async def serve(srv, smtp_socks, socks_sock, ready):
     await stop
     for s in servers:
         s.close()
+    # The sessions still open end now, each logged as closed by "stop".
+    for task in list(srv.sessions):
+        task.cancel()
+    await asyncio.gather(*srv.sessions, return_exceptions=True)
     srv.log.close()
 
 
@@ -565,8 +609,10 @@ def main():
         with open(a.pidfile, "w") as f:
             f.write(f"{os.getpid()}\n")
 
+    grey = Greylist()
+
     def run(log, smtp, sk, ready):
-        srv = Server(hosts, Log(log), tls, a.idle)
+        srv = Server(hosts, Log(log), tls, a.idle, grey)
         asyncio.run(serve(srv, smtp, sk[0] if sk else None, ready))
 
     if a.workers == 1:

@@ -17,7 +17,7 @@ need python3 openssl
 suite_init lg-smtpd "$@"
 smtpd_pid=
 trap 'smtpd_stop; rm -rf "$t"' EXIT
-trap 'exit 130' INT TERM HUP
+trap 'exit 130' INT TERM HUP PIPE
 
 # talk HOST LINE...: a session with HOST:$smtp_port (through the SOCKS5
 # proxy on $socks_port if $via_socks is set): one line on stdout per reply,
@@ -45,7 +45,10 @@ f = s.makefile("rb")
 def reply():
     got = []
     while True:
-        line = f.readline()
+        try:
+            line = f.readline()
+        except ConnectionResetError:  # closed with our bytes unread
+            line = b""
         if not line.endswith(b"\r\n"):
             return "closed"
         got.append(line[:-2].decode())
@@ -56,7 +59,10 @@ print(r)
 for cmd in lines:
     if r == "closed":
         break
-    s.sendall(cmd.encode() + b"\r\n")
+    try:
+        s.sendall(cmd.encode() + b"\r\n")
+    except OSError:
+        pass  # closed: the reply says so
     r = reply()
     print(r)
     if cmd == "STARTTLS" and r.startswith("220"):
@@ -210,6 +216,10 @@ r=$(talk 127.0.0.17 "HELO probe.test" "$m" "RCPT TO:<a@old.test>" "RSET" "NOOP" 
 eq "raw banner and MAIL reply" "$(line 1 "$r") / $(line 3 "$r")" "220 mail.old.test ESMTP Exim 4.96 / 250 OK"
 eq "HELO, RSET, NOOP, VRFY, an unknown command" \
 	"$(for n in 2 5 6 7 8; do line $n "$r" | cut -c1-3; done | tr '\n' ' ')" "250 250 250 252 502 "
+r=$(talk 127.0.0.17 "EHLO" "NOOP" "$(head -c 70000 /dev/zero | tr '\0' x)" "NOOP")
+eq "EHLO without a name; a line of 70000 bytes, then closed" \
+	"$(line 2 "$r" | cut -c1-3) $(line 3 "$r" | cut -c1-3) $(line 4 "$r") $(line 5 "$r")" \
+	"501 250 500 5.5.6 Error: line too long closed"
 r=$(talk 127.0.0.2 "$m" "RCPT TO:<alice@shop.test>" "EHLO probe.test" "RCPT TO:<alice@shop.test>" "QUIT")
 eq "out of order: MAIL before EHLO, RCPT before MAIL" "$(line 2 "$r" | cut -c1-3) $(line 5 "$r" | cut -c1-3)" "503 503"
 
@@ -251,16 +261,36 @@ eq "SOCKS5: BIND not supported" "$(socks "050200017f000002$p")" 7
 eq "SOCKS5: a name that is not local" "$(socks "050100030b6d782e676d61696c2e636f$p")" 4
 eq "... each CONNECT logged" "$(logq '[(e["dest"], e["reply"]) for e in L if e["ev"] == "socks"][:3]')" \
 	"[('127.0.0.2:$smtp_port', 0), ('127.0.0.2:$smtp_port', 0), ('192.0.2.1:$smtp_port', 2)]"
+# A client that holds a session open while the server stops.
+python3 - "$smtp_port" "$t/held" <<'PY' &
+import socket, sys, time
+s = socket.create_connection(("127.0.0.2", int(sys.argv[1])), timeout=30)
+s.recv(100)
+open(sys.argv[2], "w").close()
+s.recv(100)
+PY
+holder=$!
+await "a session held open" test -e "$t/held"
 sp=$smtpd_pid
 smtpd_stop
 check "stopped by SIGTERM" sh -c "! kill -0 $sp 2>/dev/null"
+wait $holder
+eq "... the session held logged as closed by the stop" \
+	"$(logq '[e["by"] for e in L if e["ev"] == "close" and e["host"] == "127.0.0.2"][-1]')" stop
+eq "... nothing on stderr" "$(cat "$t/smtpd.err")" ""
 
 # ---- workers, and bad scripts ------------------------------------------------
 smtpd_start "$t/script.json" --cert "$t/tls/cert.pem" --key "$t/tls/key.pem" --workers 2
 for n in 1 2 3 4 5 6; do talk 127.0.0.2 "QUIT" >/dev/null; done
+r=$(talk 127.0.0.7 "EHLO probe.test" "$m" "RCPT TO:<w@grey.test>" "QUIT")
+eq "--workers 2: greylisted" "$(line 4 "$r" | cut -c1-3)" 450
+sleep 1.2
+r=$(for n in 1 2 3 4 5 6; do talk 127.0.0.7 "EHLO probe.test" "$m" "RCPT TO:<w@grey.test>" "QUIT" | sed -n 4p | cut -c1-3; done | sort -u)
+eq "... then accepted by every worker after the delay" "$r" 550
 smtpd_stop
-eq "--workers 2: a log each, the sessions in them" \
+eq "... a log each, the sessions in them" \
 	"$(cat "$t/smtpd.log.0" "$t/smtpd.log.1" | grep -c '"ev": "close", "sid": [0-9]*, "host": "127.0.0.2", "by": "quit"')" 6
+check "... both workers took sessions" grep -q '"ev": "open"' "$t/smtpd.log.0" "$t/smtpd.log.1"
 
 printf '{"hosts": {"192.0.2.1": {}}}' >"$t/bad.json"
 exits 2 "a host outside loopback refused" python3 tests/smtpd.py --script "$t/bad.json" --port 0
