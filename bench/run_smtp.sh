@@ -239,8 +239,7 @@ if (( CHECK )); then
 	stop_smtpd
 	{
 		"$PY" "$here/smtp_check.py" raw "$world" "$sdir/raw-print.tsv"
-		echo "raw_smtp's sessions:"
-		"$PY" "$here/smtp_check.py" log "$world" "$RCPT_MAX" "$sdir"/log-raw.*
+		"$PY" "$here/smtp_check.py" log "$world" "$RCPT_MAX" raw_smtp "$sdir"/log-raw.*
 	} >>"$checks"
 	if (( have_smtp )); then
 		start_smtpd "$sdir/log-smtp"
@@ -249,8 +248,7 @@ if (( CHECK )); then
 		stop_smtpd
 		{
 			"$PY" "$here/smtp_check.py" leadgate "$world" "$sdir/smtp-check.csv"
-			echo "leadgate's sessions:"
-			"$PY" "$here/smtp_check.py" log "$world" "$RCPT_MAX" "$sdir"/log-smtp.*
+			"$PY" "$here/smtp_check.py" log "$world" "$RCPT_MAX" "verify --smtp" "$sdir"/log-smtp.*
 		} >>"$checks"
 	fi
 	cat "$checks" >&2
@@ -308,7 +306,7 @@ pin_note="Not pinned"
 	"$WORKERS" "$(nproc)" "$(uname -m)" "${cpu:-unknown}" "$(date -u '+%Y-%m-%d %H:%M UTC')" \
 	"$pin_note" "${lg_version:-leadgate}" "$lg_note" "${gen_secs:-}" "$world" "$root" \
 	>"$bdir/smtp_last.md" <<'EOF'
-import os, statistics as st, sys
+import os, re, statistics as st, sys
 
 (path, checks, rows, ndom, nrcpt, runs, kind, manners, workers, ncpu, arch, cpu, date, pin, lgv,
  lg_note, gen_secs, world, root) = sys.argv[1:]
@@ -355,6 +353,31 @@ if data:
     if "smtp" in data and "dns" in data:
         print("| peak RSS, verify --smtp / verify without SMTP | %.2f x | <= 1.5 x |"
               % (max(data["smtp"]["rss"]) / max(max(data["dns"]["rss"]), 1)))
+# The check round's findings (bench/smtp_check.py's lines).
+text = open(checks).read()
+agree = re.findall(r"^leadgate agrees with truth.tsv on ([\d]+) of ([\d]+) rows", text, re.M)
+logs = {m[0]: m[1:] for m in re.findall(
+    r"^(\S[^,\n]*), from the server's log: (\d+) sessions, (\d+) DATA commands, at most (\d+) "
+    r"sessions at once", text, re.M)}
+more = re.findall(r"^  (\d+) of (\d+) domains \(greylisting ones aside\)", text, re.M)
+if data or logs:
+    if not data:
+        print("| figure | measured | target |")
+        print("|---|---:|---|")
+    if agree:
+        a, b = (int(x) for x in agree[0])
+        print("| verify --smtp agrees with the truth (check round) | %.3f %% (%s of %s rows) | >= 99.5 %% |"
+              % (100.0 * a / max(b, 1), fr(a), fr(b)))
+    for who in ("raw_smtp", "verify --smtp"):
+        if who in logs:
+            n, dat, peak = logs[who]
+            print("| %s: sessions, DATA commands, most sessions at once to one host address | %s, %s, %s"
+                  " | DATA 0, at most %s at once |" % (who, fr(int(n)), dat, peak, per_host))
+    if len(more) == 2:
+        print("| domains named in more sessions than ceil(recipients / %s), greylisting aside:"
+              " raw_smtp, verify --smtp | %s, %s of %s | 0 (one session, one more per 452) |"
+              % (rcpt_max, more[0][0], more[1][0], more[1][1]))
+if data or logs:
     print()
 print("Checks:")
 print()

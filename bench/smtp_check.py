@@ -11,8 +11,9 @@ world of bench/gen_smtp_world.py.  Standard library only.
         leadgate's output against WORLD/truth.tsv, row by row: Email,
         verify_status, verify_reason, verify_flags (as a set) and
         verify_mx.
-    smtp_check.py log WORLD RCPT_MAX LOG...
-        the manners, from tests/smtpd.py's session logs (one per worker):
+    smtp_check.py log WORLD RCPT_MAX WHO LOG...
+        the manners of client WHO, from tests/smtpd.py's session logs (one
+        per worker):
         DATA commands, how sessions ended, the most sessions open at once
         to one host address (across the workers, from the open and close
         times), and sessions per domain against the fewest that carry its
@@ -138,7 +139,7 @@ def check_leadgate(world, path):
            ", %d rows missing from the output" % missing if missing else "")
 
 
-def check_log(world, rcpt_max, paths):
+def check_log(world, rcpt_max, who, paths):
     beh, nrcpt = {}, {}
     with open(world + "/domains.tsv", encoding="ascii") as f:
         for line in f:
@@ -188,16 +189,23 @@ def check_log(world, rcpt_max, paths):
         if cur[h] > peak[h]:
             peak[h] = cur[h]
     nsess = sum(closed_by.values())
-    print("server log: %d sessions, %d DATA commands, at most %d sessions at once to one host "
-          "address" % (nsess, data, max(peak.values()) if peak else 0)
+    print("%s, from the server's log: %d sessions, %d DATA commands, at most %d sessions at once "
+          "to one host address" % (who, nsess, data, max(peak.values()) if peak else 0)
           + (", %d sessions not closed" % unclosed if unclosed else ""))
     print("  sessions ended by: " + ", ".join("%s %d" % kv for kv in closed_by.most_common()))
     # Sessions per domain that named it in a RCPT TO, beyond the fewest
     # that carry its recipients (ceil(n / rcpt_max)), by behaviour.
     excess = collections.defaultdict(collections.Counter)
+    more = plain = 0
     for d, n in nrcpt.items():
         if d in sessions or beh[d] not in ("block_banner", "drop", "tarpit"):
-            excess[beh[d]][sessions.get(d, 0) - math.ceil(n / rcpt_max)] += 1
+            x = sessions.get(d, 0) - math.ceil(n / rcpt_max)
+            excess[beh[d]][x] += 1
+            if beh[d] != "greylist":
+                plain += 1
+                more += x > 0
+    print("  %d of %d domains (greylisting ones aside) named in more sessions than "
+          "ceil(recipients / %d)" % (more, plain, rcpt_max))
     print("  sessions per domain naming it, minus ceil(recipients / %d), by behaviour:" % rcpt_max)
     for b in sorted(excess):
         print("    %-13s %s" % (b, ", ".join("%+d: %d" % kv for kv in sorted(excess[b].items()))))
@@ -208,8 +216,8 @@ def main(argv):
         check_raw(argv[1], argv[2])
     elif len(argv) >= 3 and argv[0] == "leadgate":
         check_leadgate(argv[1], argv[2])
-    elif len(argv) >= 4 and argv[0] == "log":
-        check_log(argv[1], int(argv[2]), argv[3:])
+    elif len(argv) >= 5 and argv[0] == "log":
+        check_log(argv[1], int(argv[2]), argv[3], argv[4:])
     else:
         print(__doc__.strip().split("\n\n")[1], file=sys.stderr)
         return 2
