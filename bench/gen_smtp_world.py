@@ -32,7 +32,7 @@ Writes into DIR (created if missing):
                   presence means the world is complete
 
 The domains are bench/gen_world.py's (none on the free, disposable or
-typo lists); every domain gets one row, the other rows draw their domain
+typo lists, none one edit from another); every domain gets one row, the other rows draw their domain
 Zipf-like (exponent 1.1), then the rows are shuffled.  1% of rows repeat
 an earlier address, some with the domain upper-cased (the same recipient
 once normalized).  No row is a role address and no local part has
@@ -147,8 +147,10 @@ class SmtpWorld:
         self.a = a
         # gen_world's World makes the domain names and holds the name
         # lists and the Rng; its DNS kinds are not used.
-        ns = argparse.Namespace(seed=a.seed, domains=a.domains, rows=a.rows,
-                                lists=a.lists, timeout_share=0.0)
+        # A tenth more domain names than needed: those one edit from
+        # another are dropped (see drop_near).
+        ns = argparse.Namespace(seed=a.seed, domains=a.domains + a.domains // 10 + 10,
+                                rows=a.rows, lists=a.lists, timeout_share=0.0)
         self.w = gen_world.World(ns)
         self.g = self.w.g
 
@@ -157,6 +159,7 @@ class SmtpWorld:
         """The domain of each non-duplicate row, and which rows repeat."""
         w, g, a = self.w, self.g, self.a
         w.make_domains()
+        self.drop_near(a.domains)
         n = len(w.domains)
         ndup = int(round(a.rows * 0.01))
         nbase = a.rows - ndup
@@ -174,6 +177,32 @@ class SmtpWorld:
         self.nrows = [0] * n
         for i in base:
             self.nrows[i] += 1
+
+    def drop_near(self, n):
+        """Keeps the first n domain names none of which is one edit from
+        another: leadgate takes a domain seen often in a list for a typo
+        target (conf's typo_frequent_min), and would flag its neighbours
+        "typo".  Candidates share a key of the deletion index (the name,
+        or it with one character deleted), as verify/typo.c finds them."""
+        w = self.w
+        keys = {}
+        names, zones = [], []
+        self.near_dropped = 0
+        for d, z in zip(w.domains, w.dzone):
+            vs = {d} | {d[:i] + d[i + 1:] for i in range(len(d))}
+            if any(gen_world.one_edit(d, k) for v in vs for k in keys.get(v, ())):
+                self.near_dropped += 1
+                continue
+            for v in vs:
+                keys.setdefault(v, []).append(d)
+            names.append(d)
+            zones.append(z)
+            if len(names) == n:
+                break
+        if len(names) < n:
+            sys.exit("gen_smtp_world: cannot make %d domains none of which is one edit "
+                     "from another" % n)
+        w.domains, w.dzone = names, zones
 
     def zipf_draws(self, m):
         """m domain indexes drawn Zipf-like with exponent --zipf (index =
@@ -521,6 +550,7 @@ def main(argv=None):
         "domain_behaviours": kd, "row_behaviours": sw.count_rows,
         "recipients": len(sw.mailbox), "mailboxes": boxes,
         "duplicates": sw.count_dup, "statuses": sw.count_status,
+        "domains_one_edit_apart_dropped": sw.near_dropped,
         "seconds": round(time.perf_counter() - t0, 1),
     }
     with open(done, "w", encoding="utf-8") as f:
