@@ -111,7 +111,6 @@ struct job {
 	struct domain *d;
 	unsigned hi;        /* which of d's hosts */
 	bool with_random;   /* the catch-all probe goes first */
-	int last_fail;      /* O_TIMEOUT or O_NO_CONNECT: why the last host failed */
 	int64_t not_before; /* ms: a greylisting retry waits */
 	int64_t grey_since; /* ms: the first deferral, 0 if none */
 	const char **rcpt;
@@ -423,7 +422,6 @@ static void sess_failover(struct sess *s, enum outcome o)
 		return;
 	}
 	sess_close(s);
-	j->last_fail = o;
 	if (j->hi + 1 < j->d->nhost) {
 		j->hi++;
 		n_host_failover++;
