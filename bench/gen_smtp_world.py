@@ -47,6 +47,8 @@ Each domain has a behaviour, that of its first MX host that listens:
     catch_all     every RCPT 250                -> risky smtp.catch_all
     greylist      450 4.2.0 to an address's first RCPT, accepted after a
                   short delay (--greylist-delay)
+    too_many      452 4.5.3 to the RCPTs after the first 10 of a session
+                  (the rest go on in a new session)
     block_banner  554 5.7.1 greeting (listed)   -> unknown smtp.blocked
     block_rcpt    550 5.7.1 to every RCPT      -> unknown smtp.blocked
     full          besides unknown mailboxes, full (552 5.2.2 -> risky
@@ -96,19 +98,22 @@ HEADER = gen_world.HEADER
 # Shares of the domains per behaviour; "normal" takes what is left.
 SHARES = {
     "default": [("starttls", 0.12), ("starttls_req", 0.02), ("catch_all", 0.08),
-                ("greylist", 0.05), ("block_banner", 0.015), ("block_rcpt", 0.015),
+                ("greylist", 0.05), ("too_many", 0.02), ("block_banner", 0.015),
+                ("block_rcpt", 0.015),
                 ("full", 0.05), ("slow", 0.02), ("drop", 0.02),
                 ("dead_primary", 0.04), ("tarpit", 0.005)],
     "throughput": [("starttls", 0.15), ("catch_all", 0.08)],
 }
 BEHAVIOURS = ["normal", "starttls", "starttls_req", "catch_all", "greylist",
-              "block_banner", "block_rcpt", "full", "slow", "drop",
+              "too_many", "block_banner", "block_rcpt", "full", "slow", "drop",
               "dead_primary", "tarpit"]
 # Behaviours only a domain's own host has.
 OWN_ONLY = {"slow", "drop", "dead_primary", "tarpit"}
 # Behaviours drawn among small domains only.
 SMALL_ONLY = {"slow", "drop", "tarpit"}
 SMALL_ROWS = 20
+# A too_many host answers 452 4.5.3 to the RCPTs after this many.
+TOO_MANY_AFTER = 10
 # Share of a behaviour's domains on provider hosts.
 PROVIDER_SHARE = 0.70
 
@@ -458,6 +463,8 @@ def script_json(hosts, greylist_delay, slow_delay, tarpit_delay):
             h["delay"] = tarpit_delay
         elif beh == "drop":
             h["drop_after"] = 2
+        elif beh == "too_many":
+            h["max_rcpt"] = TOO_MANY_AFTER
         if beh != "catch_all":
             h["mailboxes"] = {k: st for k, st in box.items() if st != "unknown"}
         out["hosts"][addr] = h

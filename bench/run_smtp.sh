@@ -359,7 +359,7 @@ agree = re.findall(r"^leadgate agrees with truth.tsv on ([\d]+) of ([\d]+) rows"
 logs = {m[0]: m[1:] for m in re.findall(
     r"^(\S[^,\n]*), from the server's log: (\d+) sessions, (\d+) DATA commands, at most (\d+) "
     r"sessions at once", text, re.M)}
-more = re.findall(r"^  (\d+) of (\d+) domains \(greylisting ones aside\)", text, re.M)
+more = re.findall(r"^  (\d+) of (\d+) domains \(greylisting and 452 ones aside\)", text, re.M)
 if data or logs:
     if not data:
         print("| figure | measured | target |")
@@ -374,7 +374,7 @@ if data or logs:
             print("| %s: sessions, DATA commands, most sessions at once to one host address | %s, %s, %s"
                   " | DATA 0, at most %s at once |" % (who, fr(int(n)), dat, peak, per_host))
     if len(more) == 2:
-        print("| domains named in more sessions than ceil(recipients / %s), greylisting aside:"
+        print("| domains named in more sessions than ceil(recipients / %s), greylisting and 452 aside:"
               " raw_smtp, verify --smtp | %s, %s of %s | 0 (one session, one more per 452) |"
               % (rcpt_max, more[0][0], more[1][0], more[1][1]))
 if data or logs:

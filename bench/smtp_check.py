@@ -201,10 +201,10 @@ def check_log(world, rcpt_max, who, paths):
         if d in sessions or beh[d] not in ("block_banner", "drop", "tarpit"):
             x = sessions.get(d, 0) - math.ceil(n / rcpt_max)
             excess[beh[d]][x] += 1
-            if beh[d] != "greylist":
+            if beh[d] not in ("greylist", "too_many"):
                 plain += 1
                 more += x > 0
-    print("  %d of %d domains (greylisting ones aside) named in more sessions than "
+    print("  %d of %d domains (greylisting and 452 ones aside) named in more sessions than "
           "ceil(recipients / %d)" % (more, plain, rcpt_max))
     print("  sessions per domain naming it, minus ceil(recipients / %d), by behaviour:" % rcpt_max)
     for b in sorted(excess):
