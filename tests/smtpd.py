@@ -147,8 +147,8 @@ def raw(reply):
 class Host:
     """One listening address's behaviour, checked once at start."""
 
-    def __init__(self, addr, spec, shared):
-        where = f"script: host {addr}"
+    def __init__(self, addr, spec, shared, path):
+        where = f"{path}: host {addr}"
         if not isinstance(spec, dict):
             die(f"{where}: not an object")
         bad = set(spec) - HOST_KEYS
@@ -161,22 +161,30 @@ class Host:
             die(f"{where}: mta {mta!r} is none of {', '.join(WORDS)}")
         self.words = WORDS[mta]
         self.esc = mta != "exim"  # ENHANCEDSTATUSCODES in the EHLO reply
+        if not isinstance(spec.get("mailboxes", {}), dict) or not isinstance(shared, dict):
+            die(f"{where}: mailboxes is not an object")
         # Keys lower-cased once: a lookup is then one or two dict gets.
         self.boxes = {k.lower(): raw(v) for k, v in {**shared, **spec.get("mailboxes", {})}.items()}
         self.default = spec.get("default", "ok" if spec.get("catch_all") else "unknown")
         for k, v in [*self.boxes.items(), ("default", self.default)]:
             if not isinstance(v, str) or (v not in STATES and not v[:3].isdigit()):
                 die(f"{where}: mailbox {k}: {v!r} is no state ({', '.join(sorted(STATES))}) nor a reply")
-        self.greylist = float(spec.get("greylist", 0))
+        def num(key, kind):
+            v = spec.get(key, 0)
+            if not isinstance(v, (int, float)) or isinstance(v, bool) or v < 0:
+                die(f"{where}: {key} {v!r} is no number of {kind}")
+            return v
+
+        self.greylist = num("greylist", "seconds")
         self.block = spec.get("block")
         if self.block not in (None, "banner", "rcpt"):
             die(f"{where}: block {self.block!r} is neither \"banner\" nor \"rcpt\"")
         self.refuse = spec.get("refuse", False)
         if self.refuse not in (False, True, "closed"):
             die(f"{where}: refuse {self.refuse!r} is neither true nor \"closed\"")
-        self.delay = float(spec.get("delay", 0))
-        self.drop_after = int(spec.get("drop_after", 0))
-        self.max_rcpt = int(spec.get("max_rcpt", 0))
+        self.delay = num("delay", "seconds")
+        self.drop_after = num("drop_after", "commands")
+        self.max_rcpt = num("max_rcpt", "recipients")
         self.starttls = spec.get("starttls")
         if self.starttls not in (None, "offered", "required"):
             die(f"{where}: starttls {self.starttls!r} is neither \"offered\" nor \"required\"")
@@ -252,7 +260,7 @@ class Session:
         sock = writer.get_extra_info("sockname")
         self.local = f"{sock[0]}:{sock[1]}"
         self.helo = self.mail = self.tls = False
-        self.ncmd = self.nrcpt = self.accepted = 0
+        self.ncmd = self.nrcpt = self.counted = 0
         self.domains = set()
 
     async def send(self, reply):
@@ -391,9 +399,9 @@ class Session:
             return "503 5.5.1 Error: need MAIL command"
         if h.block == "rcpt":
             return BLOCKED_RCPT.format(client=self.client)
-        if h.max_rcpt and self.accepted >= h.max_rcpt:
+        if h.max_rcpt and self.counted >= h.max_rcpt:
             return TOO_MANY
-        self.accepted += 1
+        self.counted += 1  # the recipients max_rcpt counts
         if h.greylist:
             # Greylisting by (client address, recipient), as postgrey does
             # by (client, sender, recipient): the sender is always ours.
@@ -582,7 +590,7 @@ def main():
             die(f"{a.script}: host {addr!r} is no IP address")
         if not ip.is_loopback:
             die(f"{a.script}: host {addr} is not a loopback address")
-        h = Host(str(ip), spec, script.get("mailboxes", {}))
+        h = Host(str(ip), spec, script.get("mailboxes", {}), a.script)
         if h.refuse != "closed":
             hosts[str(ip)] = h
     if not hosts:

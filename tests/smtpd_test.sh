@@ -301,6 +301,9 @@ printf '{"hosts": {"127.0.0.2": {"greylisting": 5}}}' >"$t/bad.json"
 exits 2 "an unknown key refused" python3 tests/smtpd.py --script "$t/bad.json" --port 0
 printf '{"hosts": {"127.0.0.2": {"mailboxes": {"a": "gone"}}}}' >"$t/bad.json"
 exits 2 "a mailbox state that is none refused" python3 tests/smtpd.py --script "$t/bad.json" --port 0
+printf '{"hosts": {"127.0.0.2": {"delay": "slow"}}}' >"$t/bad.json"
+exits 2 "a delay that is no number refused" python3 tests/smtpd.py --script "$t/bad.json" --port 0
+eq "... saying which" "$(cat "$t/err")" "smtpd.py: $t/bad.json: host 127.0.0.2: delay 'slow' is no number of seconds"
 
 echo "smtpd: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
