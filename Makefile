@@ -69,7 +69,7 @@ LIST_TXT := conf/lists/role.txt conf/lists/free.txt conf/lists/disposable.txt \
             conf/lists/typo-targets.txt conf/lists/smtp-skip.txt
 
 
-.PHONY: FORCE all deps bench-deps demo test check valgrind install uninstall clean hdrcheck lint bench bench-dns bench-store bench-serve bench-jobs help
+.PHONY: FORCE all deps bench-deps demo test check valgrind install uninstall clean hdrcheck lint bench bench-dns bench-store bench-serve bench-jobs bench-smtp help
 
 all: $(B)/leadgate
 
@@ -89,6 +89,7 @@ help:
 	@echo "make bench-store the store benchmark: verify --list, refresh, gate on 1M (bench/README.md)"
 	@echo "make bench-serve the service: POST /v1/verify against bare libmicrohttpd, with wrk (bench/README.md)"
 	@echo "make bench-jobs a bulk job of 1M rows against verify --list, and a 1 GiB upload (bench/README.md)"
+	@echo "make bench-smtp verify --smtp against a raw client: 100k contacts, 3k domains (bench/README.md)"
 	@echo "make bench-scoring the scoring core: 10M events for 1M contacts (bench/README.md)"
 	@echo "make install   PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)"
 
@@ -270,6 +271,17 @@ bench-serve: bench-deps
 bench-jobs: bench-deps
 	@$(MAKE) --no-print-directory $(B)/leadgate
 	bash bench/run_jobs.sh
+
+# The SMTP benchmark: verify --smtp against raw_smtp, the limit (epoll and
+# GnuTLS alone), on a world played by tests/smtpd.py (bench/README.md).
+bench-smtp: bench-deps
+	@$(MAKE) --no-print-directory $(B)/leadgate $(B)/bench/raw_smtp
+	bash bench/run_smtp.sh
+
+$(B)/bench/raw_smtp: bench/raw_smtp.c
+	@mkdir -p $(@D)
+	$(CC) -O2 -std=c17 -D_GNU_SOURCE $(WARN) $(if $(CI),-Werror) -o $@ $< \
+	  $(shell pkg-config --cflags --libs gnutls)
 
 # The scoring benchmark: one program, no data files (bench/README.md).
 .PHONY: bench-scoring
