@@ -268,6 +268,28 @@ void job_smtp_hosts(const struct dns_host *hosts, size_t n, struct smtp_host *ou
  * probed, and keep their DNS verdict with flag smtp_skipped. */
 bool job_smtp_skipped(const struct conf *c, const struct dns_result *d);
 
+/*
+ * The SMTP stage of a job (verify, refresh): addresses handed to the
+ * prober, each domain's mail hosts asked of the resolver once (none for a
+ * provider job_smtp_skipped names), and the catch-all state the store
+ * keeps for a domain primed into the prober when its first address comes.
+ * prober, dns, conf and store (NULL: no store) are borrowed.
+ */
+struct job_probe {
+	struct smtp_prober *prober;
+	struct dns_resolver *dns;
+	const struct conf *conf;
+	struct store *store;
+	int64_t now;
+	struct lg_map domains; /* domains whose mail hosts were asked for */
+};
+void job_probe_init(struct job_probe *p, struct smtp_prober *prober, struct dns_resolver *dns,
+		    const struct conf *c, struct store *store, int64_t now);
+void job_probe_release(struct job_probe *p);
+/* The probe of v's address (a verdict that needs DNS), NULL when v has no
+ * domain to ask; borrowed from the prober. */
+const struct smtp_result *job_probe_add(struct job_probe *p, const struct verify_result *v);
+
 /* Does verified_at show d's time (d may be NULL)?  Else it is empty. */
 static inline bool job_verify_dated(const struct dns_result *d)
 {

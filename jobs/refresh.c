@@ -37,10 +37,10 @@ struct job_refresh {
 	struct store *store;
 	struct verify_ctx *ctx;
 	struct dns_resolver *dns;
-	struct smtp_prober *smtp;   /* NULL without --smtp */
-	struct lg_map smtp_domains; /* domains whose mail hosts were asked for */
-	struct loop *loop;          /* the resolver's: opts' or own_loop */
-	struct loop *own_loop;      /* made by the job when opts gave none */
+	struct smtp_prober *smtp; /* NULL without --smtp */
+	struct job_probe probe;   /* with smtp */
+	struct loop *loop;        /* the resolver's: opts' or own_loop */
+	struct loop *own_loop;    /* made by the job when opts gave none */
 	struct store_run run;
 	struct item *items;
 	size_t n;
@@ -48,21 +48,6 @@ struct job_refresh {
 	struct job_refresh_report rep;
 	bool done;
 };
-
-/* A domain's mail hosts are known: to the prober (none for a provider in
- * the table). */
-static void on_hosts(void *arg, const char *domain, size_t len, const struct dns_host *hosts,
-		     size_t n)
-{
-	struct job_refresh *j = arg;
-	struct smtp_host h[SMTP_HOSTS_MAX];
-	if (job_smtp_skipped(j->o.conf, dns_resolver_peek(j->dns, domain, len)))
-		n = 0;
-	if (n > SMTP_HOSTS_MAX)
-		n = SMTP_HOSTS_MAX;
-	job_smtp_hosts(hosts, n, h);
-	smtp_prober_hosts(j->smtp, domain, len, h, n);
-}
 
 /* A catch-all state a probe found, kept for the next runs (between two
  * chunks' transactions: a step of the loop runs outside them).  Failing
@@ -78,26 +63,6 @@ static void on_catch_all(void *arg, const char *domain, size_t len, enum smtp_ca
 				  NULL) != LG_OK ||
 	    store_commit(j->store, NULL) != LG_OK)
 		store_rollback(j->store);
-}
-
-/* The probe of v's address, as verify's (jobs/verify.c, probe()). */
-static const struct smtp_result *probe(struct job_refresh *j, const struct verify_result *v)
-{
-	const char *dom = v->normalized + v->normalized_len - v->domain_len;
-	bool created;
-	if (!v->domain_len || v->normalized_len <= v->domain_len)
-		return NULL;
-	lg_map_put(&j->smtp_domains, dom, v->domain_len, lg_hash(dom, v->domain_len), &created);
-	if (created) {
-		int ca = store_smtp_domain_get(j->store, dom, v->domain_len, j->o.now);
-		if (ca)
-			smtp_prober_prime(j->smtp, dom, v->domain_len, (enum smtp_catch_all)ca);
-	}
-	const struct smtp_result *sr = smtp_prober_add(j->smtp, v->normalized, v->normalized_len,
-						       v->domain_len);
-	if (created)
-		dns_resolver_hosts(j->dns, dom, v->domain_len, v->org_len, on_hosts, j);
-	return sr;
 }
 
 enum lg_status job_refresh_open(struct job_refresh **out, const struct job_refresh_opts *o,
@@ -130,7 +95,7 @@ enum lg_status job_refresh_open(struct job_refresh **out, const struct job_refre
 		st = dns_resolver_new(&j->dns, j->loop, &o->dns, err);
 	if (st == LG_OK && o->smtp && (st = smtp_prober_new(&j->smtp, j->loop, &so, err)) == LG_OK) {
 		smtp_prober_on_domain(j->smtp, on_catch_all, j);
-		lg_map_init(&j->smtp_domains, 1);
+		job_probe_init(&j->probe, j->smtp, j->dns, o->conf, j->store, o->now);
 	}
 	if (st != LG_OK)
 		return st;
@@ -175,7 +140,7 @@ static void verify_chunk(struct job_refresh *j)
 			it->dns = job_dns_lookup(j->dns, j->store, j->o.now, v.domain, v.domain_len,
 						 v.org_len);
 			if (j->smtp)
-				it->smtp = probe(j, &v);
+				it->smtp = job_probe_add(&j->probe, &v);
 		}
 	}
 	while (dns_resolver_busy(j->dns) || (j->smtp && smtp_prober_busy(j->smtp)))
@@ -278,7 +243,7 @@ void job_refresh_close(struct job_refresh *j)
 	verify_ctx_free(j->ctx);
 	smtp_prober_free(j->smtp);
 	if (j->smtp)
-		lg_map_release(&j->smtp_domains);
+		job_probe_release(&j->probe);
 	dns_resolver_free(j->dns);
 	loop_free(j->own_loop); /* after the resolver, which takes its sockets out of it */
 	store_close(j->store);

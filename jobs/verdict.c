@@ -47,6 +47,53 @@ bool job_smtp_skipped(const struct conf *c, const struct dns_result *d)
 	return d && d->mx && d->mx[0] && conf_smtp_skip(c, d->mx, strlen(d->mx));
 }
 
+/* A domain's mail hosts are known: to the prober, as its hosts (none for
+ * a provider in the table, whose addresses are not probed). */
+static void on_hosts(void *arg, const char *domain, size_t len, const struct dns_host *hosts,
+		     size_t n)
+{
+	struct job_probe *p = arg;
+	struct smtp_host h[SMTP_HOSTS_MAX];
+	if (job_smtp_skipped(p->conf, dns_resolver_peek(p->dns, domain, len)))
+		n = 0;
+	if (n > SMTP_HOSTS_MAX)
+		n = SMTP_HOSTS_MAX;
+	job_smtp_hosts(hosts, n, h);
+	smtp_prober_hosts(p->prober, domain, len, h, n);
+}
+
+void job_probe_init(struct job_probe *p, struct smtp_prober *prober, struct dns_resolver *dns,
+		    const struct conf *c, struct store *store, int64_t now)
+{
+	*p = (struct job_probe){prober, dns, c, store, now, {0}};
+	lg_map_init(&p->domains, 1);
+}
+
+void job_probe_release(struct job_probe *p)
+{
+	lg_map_release(&p->domains);
+}
+
+const struct smtp_result *job_probe_add(struct job_probe *p, const struct verify_result *v)
+{
+	const char *dom = v->normalized + v->normalized_len - v->domain_len;
+	bool created;
+	if (!v->domain_len || v->normalized_len <= v->domain_len)
+		return NULL;
+	lg_map_put(&p->domains, dom, v->domain_len, lg_hash(dom, v->domain_len), &created);
+	if (created && p->store) {
+		int ca = store_smtp_domain_get(p->store, dom, v->domain_len, p->now);
+		if (ca)
+			smtp_prober_prime(p->prober, dom, v->domain_len, (enum smtp_catch_all)ca);
+	}
+	const struct smtp_result *sr = smtp_prober_add(p->prober, v->normalized, v->normalized_len,
+						       v->domain_len);
+	/* After the add: the hosts' callback comes in a later step anyway. */
+	if (created)
+		dns_resolver_hosts(p->dns, dom, v->domain_len, v->org_len, on_hosts, p);
+	return sr;
+}
+
 void job_smtp_verdict(struct verify_result *v, const struct smtp_result *r, bool skipped)
 {
 	/* Only a domain that takes mail has a mailbox to ask about: a

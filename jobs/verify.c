@@ -105,11 +105,11 @@ struct job_verify {
 	size_t nin;
 	struct io_cell *extra; /* cells past the header's width */
 	size_t cap_extra;
-	struct dns_resolver *dns;   /* NULL without DNS */
-	struct smtp_prober *smtp;   /* NULL without the SMTP stage */
-	struct lg_map smtp_domains; /* domains whose mail hosts were asked for (value unused) */
-	size_t smtp_backlog;        /* addresses waiting for a probe before reading waits */
-	enum lg_status smtp_st;     /* a failure of on_catch_all's, returned by the next step */
+	struct dns_resolver *dns; /* NULL without DNS */
+	struct smtp_prober *smtp; /* NULL without the SMTP stage */
+	struct job_probe probe;   /* with smtp */
+	size_t smtp_backlog;      /* addresses waiting for a probe before reading waits */
+	enum lg_status smtp_st;   /* a failure of on_catch_all's, returned by the next step */
 	struct lg_err smtp_err;
 	struct loop *loop;      /* the resolver's: opts' or own_loop */
 	struct loop *own_loop;  /* made by the job when opts gave none */
@@ -465,22 +465,6 @@ static bool busy(const struct job_verify *j)
 	return dns_resolver_busy(j->dns) || (j->smtp && smtp_prober_busy(j->smtp));
 }
 
-/* A domain's mail hosts are known: to the prober, as its hosts (none for
- * a provider in the table, whose addresses are not probed). */
-static void on_hosts(void *arg, const char *domain, size_t len, const struct dns_host *hosts,
-		     size_t n)
-{
-	struct job_verify *j = arg;
-	struct smtp_host h[SMTP_HOSTS_MAX];
-	const struct dns_result *d = dns_resolver_peek(j->dns, domain, len);
-	if (job_smtp_skipped(j->o.conf, d))
-		n = 0;
-	if (n > SMTP_HOSTS_MAX)
-		n = SMTP_HOSTS_MAX;
-	job_smtp_hosts(hosts, n, h);
-	smtp_prober_hosts(j->smtp, domain, len, h, n);
-}
-
 /* A catch-all state a probe found: to the store, for the next runs. */
 static void on_catch_all(void *arg, const char *domain, size_t len, enum smtp_catch_all ca,
 			 uint32_t at)
@@ -491,29 +475,6 @@ static void on_catch_all(void *arg, const char *domain, size_t len, enum smtp_ca
 	int64_t t = at ? at : j->o.now;
 	j->smtp_st = store_writer_catch_all(j->writer, domain, len, (int)ca, t,
 					    t + STORE_CATCH_ALL_TTL, &j->smtp_err);
-}
-
-/* The probe of v's address (a verdict that needs DNS): added to the
- * prober; its domain's first address asks for its mail hosts, and primes
- * the prober with the catch-all state the store keeps. */
-static const struct smtp_result *probe(struct job_verify *j, const struct verify_result *v)
-{
-	const char *dom = v->normalized + v->normalized_len - v->domain_len;
-	bool created;
-	if (!v->domain_len || v->normalized_len <= v->domain_len)
-		return NULL;
-	lg_map_put(&j->smtp_domains, dom, v->domain_len, lg_hash(dom, v->domain_len), &created);
-	if (created) {
-		int ca = j->store ? store_smtp_domain_get(j->store, dom, v->domain_len, j->o.now)
-				  : 0;
-		if (ca)
-			smtp_prober_prime(j->smtp, dom, v->domain_len, (enum smtp_catch_all)ca);
-	}
-	const struct smtp_result *sr = smtp_prober_add(j->smtp, v->normalized, v->normalized_len,
-						       v->domain_len);
-	if (created)
-		dns_resolver_hosts(j->dns, dom, v->domain_len, v->org_len, on_hosts, j);
-	return sr;
 }
 
 /* With a list: the store, the suppressions, the run begun (or taken up)
@@ -587,7 +548,7 @@ enum lg_status job_verify_open(struct job_verify **out, const struct job_verify_
 			 * load of its addresses: its rows may be spread over the
 			 * whole list.  The end of the input lets every one go. */
 			smtp_prober_gather(j->smtp, true);
-			lg_map_init(&j->smtp_domains, 1);
+			job_probe_init(&j->probe, j->smtp, j->dns, o->conf, NULL, o->now);
 			j->smtp_backlog = SMTP_BACKLOG * (size_t)(so.total ? so.total : 64) *
 					  (so.rcpt_max ? so.rcpt_max : 25);
 		}
@@ -645,6 +606,7 @@ enum lg_status job_verify_open(struct job_verify **out, const struct job_verify_
 	/* A contact list: only now does it become a list version. */
 	if (o->list && (st = open_list(j, err)) != LG_OK)
 		return st;
+	j->probe.store = j->store; /* catch-all states kept: with a list */
 	j->cells = lg_xcalloc(nin + C_COUNT, sizeof(*j->cells));
 
 	j->rep.input = o->in_name;
@@ -719,7 +681,7 @@ static enum lg_status one_row(struct job_verify *j, const struct io_row *row, st
 	if (j->dns && verify_needs_dns(&v)) {
 		d = job_dns_lookup(j->dns, j->store, j->o.now, v.domain, v.domain_len, v.org_len);
 		if (j->smtp)
-			sr = probe(j, &v);
+			sr = job_probe_add(&j->probe, &v);
 	}
 
 	for (size_t i = 0; i < j->nin; i++)
@@ -961,7 +923,7 @@ void job_verify_close(struct job_verify *j)
 	io_spool_free(j->spool);
 	smtp_prober_free(j->smtp);
 	if (j->smtp)
-		lg_map_release(&j->smtp_domains);
+		job_probe_release(&j->probe);
 	dns_resolver_free(j->dns);
 	loop_free(j->own_loop);       /* after the resolver, which takes its sockets out of it */
 	store_writer_free(j->writer); /* rolls back what was not committed */
