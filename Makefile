@@ -41,7 +41,7 @@ SERVE_SRC  := serve/rate.c serve/route.c serve/server.c serve/ops.c serve/verify
 HANDOFF_SRC := handoff/http.c
 # smtp/: mailbox probing; only it includes <gnutls/gnutls.h>
 SMTP_SRC   := smtp/reply.c smtp/prober.c smtp/session.c smtp/tls.c smtp/socks.c
-LIB_SRC := common/status.c common/alloc.c common/buf.c common/map.c common/time.c common/file.c \
+LIB_SRC := common/status.c common/alloc.c common/buf.c common/map.c common/time.c common/file.c common/net.c \
            common/regex.c \
            $(DECAY_SRC) conf/conf.c conf/scoring.c conf/probe.c \
            loop/loop.c dns/answer.c dns/provider.c dns/resolver.c \

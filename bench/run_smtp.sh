@@ -157,6 +157,7 @@ banner_timeout = $BANNER_MS
 reply_timeout = $REPLY_MS
 greylist_wait = $GREYLIST_WAIT
 greylist_delay = $GREYLIST_DELAY
+allow_private = yes
 EOF
 
 # ---- servers: unbound for the zone, tests/smtpd.py for the hosts ------------------

@@ -49,6 +49,7 @@ struct conf_event_map {
 struct conf_smtp {
 	bool enabled;
 	bool tls;              /* STARTTLS when offered (true) */
+	bool allow_private;    /* probe MX hosts at non-public addresses too (false) */
 	const char *helo;      /* the EHLO name: a host name the operator controls */
 	const char *mail_from; /* an address on helo's domain */
 	const char *proxy;     /* socks5://HOST:PORT, or NULL */

@@ -67,8 +67,10 @@ enum lg_status conf_set_smtp(struct conf *c, const char *key, const char *val, c
 		{"greylist_wait", 0, 86400, &s->greylist_wait_s, " (s)"},
 		{"greylist_delay", 1, 86400, &s->greylist_delay_s, " (s)"},
 	};
-	if (!strcmp(key, "enabled") || !strcmp(key, "tls")) {
-		if (!parse_bool(val, key[0] == 'e' ? &s->enabled : &s->tls))
+	if (!strcmp(key, "enabled") || !strcmp(key, "tls") || !strcmp(key, "allow_private")) {
+		if (!parse_bool(val, key[0] == 'e'   ? &s->enabled
+				     : key[0] == 't' ? &s->tls
+						     : &s->allow_private))
 			return lg_err_set(err, LG_ECONFIG,
 					  "%s:%u: %s wants true or false, not '%s'", name, line,
 					  key, val);
@@ -236,6 +238,7 @@ enum lg_status conf_smtp_opts(const struct conf *c, struct smtp_opts *o, struct 
 		.greylist_wait_s = s->greylist_wait_s ? s->greylist_wait_s : -1,
 		.greylist_delay_s = s->greylist_delay_s,
 		.no_tls = !s->tls,
+		.allow_private = s->allow_private,
 	};
 	return LG_OK;
 }

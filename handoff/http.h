@@ -59,12 +59,6 @@ struct http_opts {
 enum lg_status http_get(const char *url, const struct http_opts *o, long *status,
 			struct lg_err *err);
 
-/*
- * Whether sa (AF_INET or AF_INET6) is a public unicast address; an IPv6
- * address that embeds an IPv4 one (::ffff:a.b.c.d, 64:ff9b::/96, 2002::/16)
- * is judged by it.  Otherwise a word for what it is ("loopback",
- * "private", ...) into *what (static), when what is not NULL.
- */
-bool http_addr_public(const struct sockaddr *sa, const char **what);
+/* Whether an address is public: lg_addr_public (common/net.h). */
 
 #endif

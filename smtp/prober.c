@@ -67,9 +67,11 @@
  * same host, whose greylist remembers us.
  */
 #include "prober_int.h"
+#include "common/net.h"
 
 #include <assert.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <sys/random.h>
 
 #define PROBE_LEN 20 /* hex digits of the random local part */
@@ -905,6 +907,22 @@ const struct smtp_result *smtp_prober_add(struct smtp_prober *p, const char *add
 	return &r->res;
 }
 
+static bool addr_public(const struct smtp_addr *a)
+{
+	struct sockaddr_storage ss;
+	memset(&ss, 0, sizeof(ss));
+	if (a->family == AF_INET) {
+		struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+		in->sin_family = AF_INET;
+		memcpy(&in->sin_addr, a->addr, 4);
+	} else {
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+		in6->sin6_family = AF_INET6;
+		memcpy(&in6->sin6_addr, a->addr, 16);
+	}
+	return lg_addr_public((const struct sockaddr *)&ss, NULL);
+}
+
 /* The host address a (the map's, created if new). */
 static struct haddr *haddr_get(struct smtp_prober *p, const struct smtp_addr *a)
 {
@@ -941,6 +959,13 @@ void smtp_prober_hosts(struct smtp_prober *p, const char *domain, size_t len,
 			const struct smtp_addr *a = &hosts[i].addr[j];
 			if (a->family != AF_INET && a->family != AF_INET6)
 				continue;
+			/* A domain's owner names its MX hosts' addresses: one
+			 * at a loopback or private address would have us talk
+			 * to our own network (common/net.h). */
+			if (!p->o.allow_private && !addr_public(a)) {
+				p->st.refused++;
+				continue;
+			}
 			dh->addr[dh->naddr] = *a;
 			dh->h[dh->naddr++] = haddr_get(p, a);
 		}

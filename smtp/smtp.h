@@ -166,6 +166,7 @@ struct smtp_opts {
 	int greylist_wait_s; /* how long greylisted addresses are retried (0: 300; <0: never) */
 	int greylist_delay_s; /* retry delay when the reply names none (0: 60) */
 	bool no_tls;          /* never STARTTLS (a server that requires it is SMTP_UNDECIDED) */
+	bool allow_private; /* also hosts at loopback, private, link-local ... addresses (tests) */
 	int64_t now; /* the wall clock (Unix time) for decided_at: 0 reads the system clock */
 };
 
@@ -200,6 +201,7 @@ struct smtp_stats {
 	size_t rcpts;         /* RCPT TO sent, catch-all probes included */
 	size_t retries;       /* greylisting retries */
 	size_t peak_sessions; /* most sessions open at once */
+	size_t refused;       /* host addresses left out: not public (allow_private) */
 	size_t outcome[SMTP_OUTCOME_COUNT];
 };
 

@@ -87,6 +87,7 @@ reply_timeout = 3000
 connect_timeout = 2000
 interval = 0
 greylist_delay = 1
+allow_private = yes
 CONF
 cat >"$t/in.csv" <<'CSV'
 email,note

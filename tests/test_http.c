@@ -5,6 +5,7 @@
  * reached it at all.
  */
 #include "handoff/http.h"
+#include "common/net.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -301,7 +302,7 @@ static bool public_addr(const char *ip)
 	else
 		fail_msg("not an address: %s", ip);
 	const char *what = NULL;
-	bool pub = http_addr_public((struct sockaddr *)&ss, &what);
+	bool pub = lg_addr_public((struct sockaddr *)&ss, &what);
 	assert_true(pub == (what == NULL));
 	return pub;
 }

@@ -191,6 +191,7 @@ static struct smtp_opts opts(void)
 		.reply_ms = 10000,
 		.greylist_delay_s = 1,
 		.greylist_wait_s = 30,
+		.allow_private = true, /* the hosts are on loopback */
 	};
 	return o;
 }
@@ -1086,6 +1087,30 @@ static void test_gather(void **state)
 	assert_int_equal(lg.s[2].rcpts, 1);
 }
 
+/* Without allow_private, a host at a loopback or private address is left
+ * out: a domain with none left is not probed, and nothing connects. */
+static void test_private_refused(void **state)
+{
+	struct run r;
+	struct log lg;
+	struct smtp_stats st;
+	struct smtp_opts o = opts();
+	(void)state;
+
+	o.allow_private = false;
+	run_start(&r, &o);
+	const struct smtp_result *a = add(&r, "alice@private.test");
+	hosts(&r, "private.test", 2, "127.0.0.2", "10.0.0.25");
+	run_wait(&r);
+	assert_int_equal(a->outcome, SMTP_NOT_PROBED);
+	smtp_prober_stats(r.p, &st);
+	assert_int_equal(st.refused, 2);
+	assert_int_equal(st.sessions, 0);
+	run_end(&r);
+	log_read(&r, &lg);
+	assert_int_equal(sessions_for(&lg, "private.test"), 0);
+}
+
 /* Deferred at MAIL FROM: every address waits and is retried, greylisted
  * in the end; blocked at MAIL FROM: blocked. */
 static void test_mail_phase(void **state)
@@ -1138,18 +1163,18 @@ static void test_long_line(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_socks_messages), cmocka_unit_test(test_bad_opts),
-		cmocka_unit_test(test_table),          cmocka_unit_test(test_catch_all),
-		cmocka_unit_test(test_prime),          cmocka_unit_test(test_catch_all_unknown),
-		cmocka_unit_test(test_wordings),       cmocka_unit_test(test_fallback),
-		cmocka_unit_test(test_host_addresses), cmocka_unit_test(test_all_hosts_fail),
-		cmocka_unit_test(test_no_hosts),       cmocka_unit_test(test_starttls),
-		cmocka_unit_test(test_greylist),       cmocka_unit_test(test_drop),
-		cmocka_unit_test(test_too_many),       cmocka_unit_test(test_rcpt_max),
-		cmocka_unit_test(test_blocked),        cmocka_unit_test(test_per_host),
-		cmocka_unit_test(test_socks),          cmocka_unit_test(test_streaming),
-		cmocka_unit_test(test_mail_phase),     cmocka_unit_test(test_gather),
-		cmocka_unit_test(test_long_line),
+		cmocka_unit_test(test_socks_messages),  cmocka_unit_test(test_bad_opts),
+		cmocka_unit_test(test_table),           cmocka_unit_test(test_catch_all),
+		cmocka_unit_test(test_prime),           cmocka_unit_test(test_catch_all_unknown),
+		cmocka_unit_test(test_wordings),        cmocka_unit_test(test_fallback),
+		cmocka_unit_test(test_host_addresses),  cmocka_unit_test(test_all_hosts_fail),
+		cmocka_unit_test(test_no_hosts),        cmocka_unit_test(test_starttls),
+		cmocka_unit_test(test_greylist),        cmocka_unit_test(test_drop),
+		cmocka_unit_test(test_too_many),        cmocka_unit_test(test_rcpt_max),
+		cmocka_unit_test(test_blocked),         cmocka_unit_test(test_per_host),
+		cmocka_unit_test(test_socks),           cmocka_unit_test(test_streaming),
+		cmocka_unit_test(test_mail_phase),      cmocka_unit_test(test_gather),
+		cmocka_unit_test(test_private_refused), cmocka_unit_test(test_long_line),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
