@@ -314,7 +314,8 @@ static void kill_domain(struct smtp_prober *p, struct domain *d, enum smtp_outco
 	struct rcpt *r;
 	d->dead = true;
 	d->dead_outcome = (uint8_t)o;
-	snprintf(d->dead_reply, sizeof(d->dead_reply), "%s", reply);
+	if (reply != d->dead_reply) /* a domain killed again keeps its reply */
+		snprintf(d->dead_reply, sizeof(d->dead_reply), "%s", reply);
 	if (d->grey) {
 		loop_timer_cancel(p->loop, d->grey);
 		d->grey = 0;

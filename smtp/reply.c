@@ -283,6 +283,12 @@ static const char *const block_words[] = {
 	"client host rejected",
 	"helo command rejected",
 	"sender address rejected",
+	/* Exim's sender verification (its spec, "Sender verification"): the
+	 * host asked our MAIL FROM's domain about our sender, and quotes
+	 * that answer ("User unknown" among it): a refusal of us. */
+	"sender verify failed",
+	"sender verification failed",
+	"verification failed for <",
 	NULL,
 };
 
@@ -316,8 +322,10 @@ static const char *const disabled_words[] = {
 	"account is disabled", "account has been disabled", NULL,
 };
 
-/* A mailbox that does not exist.  ("mailbox unavailable", RFC 5321's own
- * wording of 550 in 4.2.3, is read so only with a 550: classify_rcpt.) */
+/* A mailbox that does not exist.  Not "mailbox unavailable": RFC 5321
+ * 4.2.3 gives it for every 550 ("mailbox not found, no access, or
+ * command rejected for policy reasons"), and a host that blocks us says
+ * it as well as one that has no such user. */
 static const char *const no_mailbox_words[] = {
 	"user unknown",
 	"unknown user",
@@ -408,7 +416,7 @@ static bool wants_tls(const struct smtp_reply *r)
  *   552 "exceeded storage allocation", or a full wording  FULL
  *   a disabled wording                                    DISABLED
  *   556 "domain does not accept mail" (RFC 7504 3)        NO_MAILBOX
- *   a no-such-user wording, or 550 "mailbox unavailable"  NO_MAILBOX
+ *   a no-such-user wording (not "mailbox unavailable")   NO_MAILBOX
  *   521 "host does not accept mail" (RFC 7504 3)          BLOCKED
  *   other 5yz (500-504, 551, 553, 554, 555 ...)           UNDECIDED
  */
@@ -475,8 +483,7 @@ static enum smtp_meaning classify_rcpt(const struct smtp_reply *r)
 		return SMTP_M_FULL;
 	if (says_any(r, disabled_words))
 		return SMTP_M_DISABLED;
-	if (r->code == 556 || says_any(r, no_mailbox_words) ||
-	    (r->code == 550 && says(r, "mailbox unavailable")))
+	if (r->code == 556 || says_any(r, no_mailbox_words))
 		return SMTP_M_NO_MAILBOX;
 	if (r->code == 521)
 		return SMTP_M_BLOCKED;

@@ -65,7 +65,8 @@ struct smtp_session {
 	struct smtp_reply end_reply;
 	bool has_end_reply;
 	struct smtp_reply r; /* the reply being read */
-	struct lg_buf text;  /* its text */
+	struct lg_buf text;  /* its text (the parser keeps its first 4 KiB) */
+	size_t reply_bytes;  /* the reply's lines so far, all of them: REPLY_MAX */
 	struct lg_buf out;   /* commands not written yet */
 	size_t outoff;
 	size_t inlen;
@@ -386,7 +387,8 @@ static bool lines(struct smtp_session *s)
 		if (len && line[len - 1] == '\r')
 			len--;
 		int rc = smtp_reply_line(&s->r, &s->text, line, len);
-		if (rc < 0 || s->text.len > REPLY_MAX) {
+		s->reply_bytes += len + 2;
+		if (rc < 0 || s->reply_bytes > REPLY_MAX) {
 			end(s, SMTP_END_DROP, NULL);
 			return false;
 		}
@@ -394,6 +396,7 @@ static bool lines(struct smtp_session *s)
 			go = reply(s);
 			memset(&s->r, 0, sizeof(s->r));
 			lg_buf_reset(&s->text);
+			s->reply_bytes = 0;
 			/* Ended, or over to TLS (s->in is void then). */
 			if (!go || s->switched) {
 				s->switched = false;

@@ -69,7 +69,8 @@ static const struct vec vectors[] = {
 	{"421 mx.example.com Service not available, closing transmission channel", B,
 	 SMTP_M_NEXT_HOST, "421", 0},
 	{"421 4.4.5 Server busy, try again later", R, SMTP_M_NEXT_HOST, "421 4.4.5", 0},
-	{"550 Requested action not taken: mailbox unavailable", R, SMTP_M_NO_MAILBOX, "550", 0},
+	/* RFC 5321 4.2.3's text of every 550: a block or no mailbox alike. */
+	{"550 Requested action not taken: mailbox unavailable", R, SMTP_M_UNDECIDED, "550", 0},
 	{"550 Requested action not taken: mailbox unavailable", M, SMTP_M_BLOCKED, "550", 0},
 	{"552 Requested mail action aborted: exceeded storage allocation", R, SMTP_M_FULL, "552", 0},
 	{"551 User not local; please try <b@example.net>", R, SMTP_M_UNDECIDED, "551", 0},
@@ -111,7 +112,7 @@ static const struct vec vectors[] = {
 	{"452 4.3.1 Insufficient system storage", M, SMTP_M_UNDECIDED, "452 4.3.1", 0},
 	/* The "other or undefined" statuses defer to the basic code and text. */
 	{"550 5.0.0 <nobody@example.com>... User unknown", R, SMTP_M_NO_MAILBOX, "550 5.0.0", 0},
-	{"550 5.2.0 Mailbox unavailable", R, SMTP_M_NO_MAILBOX, "550 5.2.0", 0},
+	{"550 5.2.0 Mailbox unavailable", R, SMTP_M_UNDECIDED, "550 5.2.0", 0},
 	{"550 5.0.0 Command rejected", R, SMTP_M_UNDECIDED, "550 5.0.0", 0},
 	/* RFC 7504 3: 521 and 556; RFC 7505 4.2: 556 5.1.10 for a null MX. */
 	{"521 5.3.2 mx.example.com does not accept mail", B, SMTP_M_BLOCKED, "521 5.3.2", 0},
@@ -215,6 +216,16 @@ static const struct vec vectors[] = {
 	 * recipients_max's 452), and the greylisting ACL examples that defer
 	 * with a message naming the wait ---- */
 	{"550 Unrouteable address", R, SMTP_M_NO_MAILBOX, "550", 0},
+	/* Sender verification (its spec's "Sender verification" with a
+	 * callout): the host quotes what our sender's domain said of our
+	 * MAIL FROM; a refusal of us, not of the recipient. */
+	{"550-Verification failed for <verify@acme.example>\n"
+	 "550-Called:   192.0.2.10\n"
+	 "550-Sent:     RCPT TO:<verify@acme.example>\n"
+	 "550-Response: 550 5.1.1 <verify@acme.example>: Recipient address rejected: User "
+	 "unknown\n"
+	 "550 Sender verify failed",
+	 R, SMTP_M_BLOCKED, "550", 0},
 	{"550 relay not permitted", R, SMTP_M_BLOCKED, "550", 0},
 	{"550 Rejected because 192.0.2.1 is in a black list at zen.spamhaus.org", R, SMTP_M_BLOCKED,
 	 "550", 0},
