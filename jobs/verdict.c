@@ -80,6 +80,11 @@ const struct smtp_result *job_probe_add(struct job_probe *p, const struct verify
 	bool created;
 	if (!v->domain_len || v->normalized_len <= v->domain_len)
 		return NULL;
+	/* A UTF-8 local part may be said only with SMTPUTF8 on MAIL FROM to
+	 * a host that offers it (RFC 6531 3.4); said raw, a host may call a
+	 * live mailbox unknown.  Not probed: the DNS verdict stands. */
+	if (v->flags & VERIFY_F_SMTPUTF8)
+		return NULL;
 	lg_map_put(&p->domains, dom, v->domain_len, lg_hash(dom, v->domain_len), &created);
 	if (created && p->store) {
 		int ca = store_smtp_domain_get(p->store, dom, v->domain_len, p->now);

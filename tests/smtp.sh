@@ -121,6 +121,7 @@ ann@mbx-yahoo.io,provider skipped
 ann@mbx-drop.io,dropped mid-session
 ann@mbx-gone.io,no connection
 ann@mbx-nomail.io,null mx
+jürgen@mbx-ok.io,a UTF-8 local part: not probed
 not-an-address,syntax
 CSV
 
@@ -153,6 +154,7 @@ row() {
 	eq "$1: $2 $3" "$got" "$2|$3|$4|$5"
 }
 row ann@mbx-ok.io deliverable ok "" "250 2.1.5"
+row jürgen@mbx-ok.io deliverable ok smtputf8 ""
 row bob@mbx-ok.io undeliverable smtp.no_mailbox "" "550 5.1.1"
 row cy@mbx-ok.io undeliverable smtp.disabled "" "550 5.2.1"
 row dee@mbx-ok.io risky smtp.mailbox_full "" "552 5.2.2"
