@@ -273,7 +273,10 @@ bool job_smtp_skipped(const struct conf *c, const struct dns_result *d);
  * prober, each domain's mail hosts asked of the resolver once (none for a
  * provider job_smtp_skipped names), and the catch-all state the store
  * keeps for a domain primed into the prober when its first address comes.
- * prober, dns, conf and store (NULL: no store) are borrowed.
+ * prober, dns, conf and store (NULL: no store) are borrowed; now is the
+ * time catch-all states are judged fresh at, 0: the wall clock's.  A
+ * caller that frees the prober while host lookups are out sets prober to
+ * NULL (their answers are dropped) and releases the job_probe.
  */
 struct job_probe {
 	struct smtp_prober *prober;

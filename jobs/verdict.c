@@ -54,6 +54,8 @@ static void on_hosts(void *arg, const char *domain, size_t len, const struct dns
 {
 	struct job_probe *p = arg;
 	struct smtp_host h[SMTP_HOSTS_MAX];
+	if (!p->prober) /* the service renewed its prober meanwhile */
+		return;
 	if (job_smtp_skipped(p->conf, dns_resolver_peek(p->dns, domain, len)))
 		n = 0;
 	if (n > SMTP_HOSTS_MAX)
@@ -87,7 +89,8 @@ const struct smtp_result *job_probe_add(struct job_probe *p, const struct verify
 		return NULL;
 	lg_map_put(&p->domains, dom, v->domain_len, lg_hash(dom, v->domain_len), &created);
 	if (created && p->store) {
-		int ca = store_smtp_domain_get(p->store, dom, v->domain_len, p->now);
+		int ca = store_smtp_domain_get(p->store, dom, v->domain_len,
+					       p->now ? p->now : lg_now_wall());
 		if (ca)
 			smtp_prober_prime(p->prober, dom, v->domain_len, (enum smtp_catch_all)ca);
 	}

@@ -98,10 +98,10 @@ struct serve {
 	bool draining, done;
 	loop_timer_id drain_timer;
 	struct dns_resolver *dns;
-	struct smtp_prober *smtp;   /* POST /v1/verify's probes; NULL until one is asked for */
-	struct lg_map smtp_domains; /* the domains whose mail hosts it was given (value unused) */
-	size_t holding;     /* requests that may hold one of its (or the prober's) results */
-	int64_t down_since; /* loop time it was first seen down; 0: it is not */
+	struct smtp_prober *smtp; /* POST /v1/verify's probes; NULL until one is asked for */
+	struct job_probe probe;   /* its stage, as a job's (jobs.h); with smtp */
+	size_t holding;           /* requests that may hold one of its (or the prober's) results */
+	int64_t down_since;       /* loop time it was first seen down; 0: it is not */
 	struct store *store;
 	struct verify_ctx *vctx;
 	struct lg_buf row; /* the row writer's output */
@@ -489,28 +489,17 @@ static void prober_free(struct serve *s)
 	if (!s->smtp)
 		return;
 	smtp_prober_free(s->smtp);
-	lg_map_release(&s->smtp_domains);
+	job_probe_release(&s->probe);
+	s->probe.prober = NULL; /* host lookups still out find no prober */
 	s->smtp = NULL;
-}
-
-static void probe_hosts(void *arg, const char *domain, size_t len, const struct dns_host *hosts,
-			size_t n)
-{
-	struct serve *s = arg;
-	struct smtp_host h[SMTP_HOSTS_MAX];
-	if (!s->smtp) /* renewed meanwhile: nobody waits for it */
-		return;
-	if (job_smtp_skipped(s->o.conf, dns_resolver_peek(s->dns, domain, len)))
-		n = 0;
-	if (n > SMTP_HOSTS_MAX)
-		n = SMTP_HOSTS_MAX;
-	job_smtp_hosts(hosts, n, h);
-	smtp_prober_hosts(s->smtp, domain, len, h, n);
 }
 
 const struct smtp_result *serve_probe(struct serve *s, const struct verify_result *v,
 				      struct lg_err *err)
 {
+	/* An address with no domain to ask, or a UTF-8 local part: its DNS
+	 * verdict stands (job_probe_add). */
+	static const struct smtp_result not_probed = {.outcome = SMTP_NOT_PROBED};
 	if (!s->smtp) {
 		struct smtp_opts so;
 		enum lg_status st = conf_smtp_opts(s->o.conf, &so, err);
@@ -520,26 +509,11 @@ const struct smtp_result *serve_probe(struct serve *s, const struct verify_resul
 		}
 		if (st != LG_OK)
 			return NULL;
-		lg_map_init(&s->smtp_domains, 1);
+		/* now 0: the wall clock, for the store's catch-all states */
+		job_probe_init(&s->probe, s->smtp, s->dns, s->o.conf, s->store, s->o.dns.now);
 	}
-	const char *dom = v->normalized + v->normalized_len - v->domain_len;
-	bool created;
-	if (!v->domain_len || v->normalized_len <= v->domain_len) {
-		lg_err_set(err, LG_EDATA, "no domain to probe");
-		return NULL;
-	}
-	lg_map_put(&s->smtp_domains, dom, v->domain_len, lg_hash(dom, v->domain_len), &created);
-	if (created && s->store) {
-		int ca = store_smtp_domain_get(s->store, dom, v->domain_len,
-					       s->o.dns.now ? s->o.dns.now : lg_now_wall());
-		if (ca)
-			smtp_prober_prime(s->smtp, dom, v->domain_len, (enum smtp_catch_all)ca);
-	}
-	const struct smtp_result *res = smtp_prober_add(s->smtp, v->normalized, v->normalized_len,
-							v->domain_len);
-	if (created)
-		dns_resolver_hosts(s->dns, dom, v->domain_len, v->org_len, probe_hosts, s);
-	return res;
+	const struct smtp_result *res = job_probe_add(&s->probe, v);
+	return res ? res : &not_probed;
 }
 
 /* A request's task is over: take the request up again, on the loop. */
