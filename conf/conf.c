@@ -201,6 +201,22 @@ static bool known_section(const char *section)
  * should a caller ever switch LC_NUMERIC, "2.1" fails the full-string
  * check instead of being misread.
  */
+bool conf_parse_bool(const char *s, bool *out)
+{
+	size_t n = strlen(s);
+	if (lg_ascii_eq(s, n, "yes", 3) || lg_ascii_eq(s, n, "true", 4) ||
+	    lg_ascii_eq(s, n, "on", 2)) {
+		*out = true;
+		return true;
+	}
+	if (lg_ascii_eq(s, n, "no", 2) || lg_ascii_eq(s, n, "false", 5) ||
+	    lg_ascii_eq(s, n, "off", 3)) {
+		*out = false;
+		return true;
+	}
+	return false;
+}
+
 bool conf_parse_decimal(const char *s, size_t n, bool sign, double lo, double hi, double *out)
 {
 	char num[32];

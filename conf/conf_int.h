@@ -25,6 +25,9 @@ struct lg_err;
 /* conf.c: all of s[0..n) as a decimal in [lo, hi]: digits and at most one
  * point, a '-' or '+' first when sign. */
 bool conf_parse_decimal(const char *s, size_t n, bool sign, double lo, double hi, double *out);
+/* yes/true/on or no/false/off (ASCII case-insensitive) into *out; false
+ * for anything else. */
+bool conf_parse_bool(const char *s, bool *out);
 
 /* conf.c: add the entries of the list file val (relative to dir) to l;
  * errors name the file and line of the key. */

@@ -30,22 +30,6 @@ void conf_smtp_init(struct conf_smtp *s)
 	s->tls = true;
 }
 
-static bool parse_bool(const char *s, bool *out)
-{
-	size_t n = strlen(s);
-	if (lg_ascii_eq(s, n, "yes", 3) || lg_ascii_eq(s, n, "true", 4) ||
-	    lg_ascii_eq(s, n, "on", 2)) {
-		*out = true;
-		return true;
-	}
-	if (lg_ascii_eq(s, n, "no", 2) || lg_ascii_eq(s, n, "false", 5) ||
-	    lg_ascii_eq(s, n, "off", 3)) {
-		*out = false;
-		return true;
-	}
-	return false;
-}
-
 enum lg_status conf_set_smtp(struct conf *c, const char *key, const char *val, const char *name,
 			     unsigned line, struct lg_err *err)
 {
@@ -68,9 +52,9 @@ enum lg_status conf_set_smtp(struct conf *c, const char *key, const char *val, c
 		{"greylist_delay", 1, 86400, &s->greylist_delay_s, " (s)"},
 	};
 	if (!strcmp(key, "enabled") || !strcmp(key, "tls") || !strcmp(key, "allow_private")) {
-		if (!parse_bool(val, key[0] == 'e'   ? &s->enabled
-				     : key[0] == 't' ? &s->tls
-						     : &s->allow_private))
+		if (!conf_parse_bool(val, key[0] == 'e'   ? &s->enabled
+					  : key[0] == 't' ? &s->tls
+							  : &s->allow_private))
 			return lg_err_set(err, LG_ECONFIG,
 					  "%s:%u: %s wants true or false, not '%s'", name, line,
 					  key, val);

@@ -20,22 +20,6 @@ static bool parse_number(const char *s, double lo, double hi, double *out)
 	return conf_parse_decimal(s, strlen(s), true, lo, hi, out);
 }
 
-static bool parse_bool(const char *s, bool *out)
-{
-	size_t n = strlen(s);
-	if (lg_ascii_eq(s, n, "yes", 3) || lg_ascii_eq(s, n, "true", 4) ||
-	    lg_ascii_eq(s, n, "on", 2)) {
-		*out = true;
-		return true;
-	}
-	if (lg_ascii_eq(s, n, "no", 2) || lg_ascii_eq(s, n, "false", 5) ||
-	    lg_ascii_eq(s, n, "off", 3)) {
-		*out = false;
-		return true;
-	}
-	return false;
-}
-
 /* The next blank-separated word of *p (NUL-terminated in place), or NULL. */
 static char *word(char **p)
 {
@@ -373,7 +357,7 @@ enum lg_status conf_set_scoring(struct conf *c, const char *key, const char *val
 		return LG_OK;
 	}
 	if (!strcmp(key, "intent_in_total")) {
-		if (!parse_bool(val, &r->intent_in_total))
+		if (!conf_parse_bool(val, &r->intent_in_total))
 			return bad(err, name, line, key, "yes or no", val);
 		return LG_OK;
 	}
