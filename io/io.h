@@ -263,6 +263,9 @@ struct io_spool_stats {
  * Owned: free with io_spool_free.
  */
 struct io_spool *io_spool_new(size_t mem_budget);
+/* The same with blocks of block bytes (4096 at least) instead of
+ * IO_SPOOL_BLOCK: a small budget then holds more than two blocks. */
+struct io_spool *io_spool_new_blocks(size_t mem_budget, size_t block);
 void io_spool_free(struct io_spool *q);
 
 /*

@@ -2,7 +2,8 @@
  * spool.c - a FIFO of byte records whose memory is bounded: what does not
  * fit in the budget waits in an unlinked temporary file.
  *
- * Records are appended to fixed-size blocks (IO_SPOOL_BLOCK, or one block
+ * Records are appended to fixed-size blocks (IO_SPOOL_BLOCK, or the size
+ * io_spool_new_blocks was given, or one block
  * exactly as large as a record that needs more), each record an 8-byte
  * length followed by its bytes, padded to 8 so that every record starts
  * 8-byte aligned.  The blocks form a list from the head (being read) to
@@ -60,6 +61,7 @@ struct io_spool {
 	struct block *res_first, *res_last;
 	size_t records;
 	size_t mem, peak, budget;
+	size_t blk; /* the size of a block */
 	size_t spilled;
 	int fd;             /* the spool file, -1 until the first spill */
 	char *path;         /* its (unlinked) name, for messages */
@@ -67,12 +69,18 @@ struct io_spool {
 	size_t disk_blocks; /* blocks now in the file */
 };
 
-struct io_spool *io_spool_new(size_t mem_budget)
+struct io_spool *io_spool_new_blocks(size_t mem_budget, size_t block)
 {
 	struct io_spool *q = lg_xcalloc(1, sizeof(*q));
 	q->budget = mem_budget;
+	q->blk = block < 4096 ? 4096 : (block + 7) & ~(size_t)7;
 	q->fd = -1;
 	return q;
+}
+
+struct io_spool *io_spool_new(size_t mem_budget)
+{
+	return io_spool_new_blocks(mem_budget, IO_SPOOL_BLOCK);
 }
 
 static void res_add(struct io_spool *q, struct block *b)
@@ -243,7 +251,7 @@ static void block_free(struct io_spool *q, struct block *b)
  */
 static enum lg_status make_room(struct io_spool *q, size_t need, struct lg_err *err)
 {
-	size_t size = need > IO_SPOOL_BLOCK ? need : IO_SPOOL_BLOCK;
+	size_t size = need > q->blk ? need : q->blk;
 	struct block *t = q->tail;
 	bool reuse = t && t->nrec == 0;
 	enum lg_status st = LG_OK;
@@ -327,7 +335,7 @@ static void next_head(struct io_spool *q)
 	struct block *h = q->head;
 	if (h == q->tail) {
 		/* Drained: keep a block of the usual size for the next push. */
-		if (h->size > IO_SPOOL_BLOCK) {
+		if (h->size > q->blk) {
 			block_free(q, h);
 			q->head = q->tail = NULL;
 		} else {

@@ -49,7 +49,13 @@
  * sessions the prober may open at once carry (total x rcpt_max). */
 #define SMTP_BACKLOG 4
 #define SPOOL_MEMORY (4u << 20) /* rows waiting for DNS held in memory; the rest spill */
-#define POLL_EVERY 32           /* rows read between two looks at the resolver */
+/* With the SMTP stage rows wait for their domain's session, which waits
+ * to gather its addresses (smtp_prober_gather): most of the list waits
+ * while it is read, and the spool's file takes it whatever the budget.
+ * A small budget in small blocks leaves the memory to the prober. */
+#define SPOOL_MEMORY_SMTP (1u << 20)
+#define SPOOL_BLOCK_SMTP (128u << 10)
+#define POLL_EVERY 32 /* rows read between two looks at the resolver */
 /* Rows written per look while reading goes on: when a silent domain
  * finally times out, thousands of rows behind it become ready; writing
  * them all at once would stop reading, and with it the sending of the
@@ -539,7 +545,8 @@ enum lg_status job_verify_open(struct job_verify **out, const struct job_verify_
 		st = dns_resolver_new(&j->dns, j->loop, &o->dns, err);
 		if (st != LG_OK)
 			return st;
-		j->spool = io_spool_new(SPOOL_MEMORY);
+		j->spool = o->smtp ? io_spool_new_blocks(SPOOL_MEMORY_SMTP, SPOOL_BLOCK_SMTP)
+				   : io_spool_new(SPOOL_MEMORY);
 		if (o->smtp) {
 			if ((st = smtp_prober_new(&j->smtp, j->loop, &so, err)) != LG_OK)
 				return st;

@@ -1627,6 +1627,33 @@ static void test_spool_reuse(void **state)
 	io_spool_free(q);
 }
 
+static void test_spool_small_blocks(void **state)
+{
+	(void)state;
+	/* Blocks of 64 KiB under a 256 KiB budget: memory stays within the
+	 * budget and two blocks (the head and the tail are always kept),
+	 * well under what two blocks of IO_SPOOL_BLOCK would take, and every
+	 * record comes back in order. */
+	const size_t blk = 64 * 1024, budget = 4 * blk;
+	struct io_spool *q = io_spool_new_blocks(budget, blk);
+	unsigned char scratch[301];
+	const size_t count = 20000;
+	for (size_t i = 0; i < count; i++)
+		spool_push_rec(q, i, spool_len(i, 300), scratch);
+	struct io_spool_stats st;
+	io_spool_stats(q, &st);
+	assert_int_equal(st.records, count);
+	assert_true(st.mem_peak <= budget + 2 * blk);
+	assert_true(st.mem_peak < IO_SPOOL_BLOCK);
+	assert_true(st.spilled_bytes > 0);
+	for (size_t i = 0; i < count; i++) {
+		spool_expect(q, i, spool_len(i, 300));
+		io_spool_pop(q);
+	}
+	spool_expect_empty(q);
+	io_spool_free(q);
+}
+
 static void test_spool_spill_error(void **state)
 {
 	(void)state;
@@ -2090,6 +2117,7 @@ int main(void)
 		cmocka_unit_test(test_spool_spill),
 		cmocka_unit_test(test_spool_big_record),
 		cmocka_unit_test(test_spool_reuse),
+		cmocka_unit_test(test_spool_small_blocks),
 		cmocka_unit_test(test_spool_spill_error),
 		cmocka_unit_test(test_spool_write_error),
 		cmocka_unit_test(test_cells_pack),
