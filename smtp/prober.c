@@ -79,24 +79,32 @@
 struct haddr;
 struct domain;
 
-/* An address, a value of the map p->rcpts (key: the address). */
+/*
+ * An address, a value of the map p->rcpts.  Its key is its domain's
+ * number (4 bytes, struct domain's num) and its local part: a list holds
+ * many addresses per domain, and the domain's name is kept once, in
+ * p->domains.  The record is 32 bytes and its key 20 on average (a list
+ * has a hundred thousand addresses or millions): what it knows of its
+ * domain comes from the session or list it is in, never from itself, and
+ * the first deferral of the few that greylisting defers is kept aside
+ * (p->defers).
+ */
 struct rcpt {
 	struct smtp_result res;
-	struct domain *d;
-	struct rcpt *next;   /* in one of d's lists */
-	int64_t first_defer; /* the loop's clock (ms) at its first deferral */
-	bool deferred;       /* first_defer is set */
+	struct rcpt *next; /* in one of its domain's lists */
 };
+#define RCPT_KEY_MAX (4 + 256) /* a domain's number and a local part (< 255 octets) */
 
 struct rlist {
 	struct rcpt *head, *tail;
-	size_t n;
+	uint32_t n;
 };
 
+/* One of a domain's MX hosts: its name and its addresses (each the
+ * prober's struct haddr, which holds it). */
 struct dhost {
 	const char *name; /* in p->arena */
 	uint8_t naddr;
-	struct smtp_addr addr[SMTP_HOST_ADDRS_MAX];
 	struct haddr *h[SMTP_HOST_ADDRS_MAX];
 };
 
@@ -108,24 +116,26 @@ enum {
 	CA_DONE,     /* d->ca is what is known */
 };
 
-/* A domain, a value of the map p->domains. */
+/* A domain, a value of the map p->domains: a list may have as many
+ * domains as addresses, so only what every domain needs is here. */
 struct domain {
 	struct smtp_prober *p;
 	struct domain *all_next; /* every domain, for smtp_prober_free */
 	struct domain *qnext;    /* in its host address's queue */
-	struct dhost hosts[SMTP_HOSTS_MAX];
+	struct dhost *hosts;     /* nhosts of them, in p->arena; NULL before smtp_prober_hosts */
+	uint32_t num;            /* its number: the first 4 bytes of its addresses' keys */
 	uint8_t nhosts;
-	uint8_t hi, ai;       /* the host and address of its next session */
-	uint8_t ca;           /* enum smtp_catch_all */
-	uint8_t ca_state;     /* CA_* */
-	bool has_hosts;       /* smtp_prober_hosts was called */
-	bool queued;          /* on a host address's queue */
-	bool dead;            /* decided for good: new addresses get dead_outcome */
-	bool chain_timeout;   /* a host failed by timeout or 421 since one last worked */
-	bool retry;           /* a greylisting retry is due: it does not wait to gather */
-	uint8_t dead_outcome; /* enum smtp_outcome */
-	unsigned sessions;    /* open (0 or 1) */
-	int64_t ca_first_defer;
+	uint8_t hi, ai;          /* the host and address of its next session */
+	uint8_t ca;              /* enum smtp_catch_all */
+	uint8_t ca_state;        /* CA_* */
+	bool has_hosts;          /* smtp_prober_hosts was called */
+	bool queued;             /* on a host address's queue */
+	bool dead;               /* decided for good: new addresses get dead_outcome */
+	bool chain_timeout;      /* a host failed by timeout or 421 since one last worked */
+	bool retry;              /* a greylisting retry is due: it does not wait to gather */
+	uint8_t dead_outcome;    /* enum smtp_outcome */
+	uint8_t sessions;        /* open (0 or 1) */
+	uint32_t ca_first_defer; /* the probe's first deferral, as struct rcpt's */
 	char dead_reply[16];
 	char probe_local[PROBE_LEN + 1]; /* the random local part, "" before the first */
 	char last_reply[16];             /* the reply of the last failed host, for TIMEOUT's 421 */
@@ -138,6 +148,7 @@ struct domain {
 
 /* A host address, a value of the map p->haddrs (key: family, address). */
 struct haddr {
+	struct smtp_addr a;
 	struct smtp_prober *p;
 	struct haddr *all_next;
 	struct haddr *rnext;          /* on the ready list */
@@ -155,10 +166,10 @@ struct probe {
 	struct smtp_session *s;
 	struct domain *d;
 	struct haddr *h;
-	uint8_t host;      /* index of d's host */
-	unsigned sent;     /* RCPT TO of addresses sent */
-	unsigned answered; /* RCPT TO answered, the probe's included */
-	char rand[PROBE_LEN + 1 + 256];
+	uint8_t host;                  /* index of d's host */
+	unsigned sent;                 /* RCPT TO of addresses sent */
+	unsigned answered;             /* RCPT TO answered, the probe's included */
+	char addr[RCPT_KEY_MAX + 256]; /* the RCPT TO address in hand: local part, '@', domain */
 };
 
 struct smtp_prober {
@@ -168,16 +179,20 @@ struct smtp_prober {
 	struct smtp_tls_ctx *tls;
 	struct smtp_socks socks;
 	bool proxied;
-	struct lg_map rcpts;   /* address -> struct rcpt */
+	struct lg_map rcpts;   /* domain number, local part -> struct rcpt */
 	struct lg_map domains; /* domain -> struct domain */
 	struct lg_map haddrs;  /* family, address -> struct haddr */
-	struct lg_arena arena; /* host names */
+	struct lg_map names;   /* host names, each kept once */
+	struct lg_map defers;  /* struct rcpt's address -> its first deferral (stamp()) */
+	struct lg_arena arena; /* domains' host lists */
 	struct domain *all_domains;
 	struct haddr *all_haddrs;
 	struct haddr *ready_head, *ready_tail;
 	struct probe *open_list; /* sessions open */
 	struct probe *closed;    /* sessions ended, to free */
 	unsigned open;
+	int64_t t0; /* the loop's clock when the prober was made (ms) */
+	uint32_t ndomains;
 	size_t pending; /* undecided addresses of domains with hosts */
 	size_t nqueued; /* domains on a host address's queue */
 	bool gather;    /* smtp_prober_gather: sessions wait for a full load */
@@ -259,14 +274,15 @@ static void brief(const struct smtp_reply *reply, char out[16])
 		out[0] = '\0';
 }
 
-/* r is decided: outcome o (reply already in r->res.reply). */
-static void decide(struct smtp_prober *p, struct rcpt *r, enum smtp_outcome o)
+/* r, an address of d, is decided: outcome o (reply already in
+ * r->res.reply). */
+static void decide(struct smtp_prober *p, struct domain *d, struct rcpt *r, enum smtp_outcome o)
 {
 	assert(r->res.outcome == SMTP_PENDING && o != SMTP_PENDING);
 	r->res.outcome = (uint8_t)o;
 	r->res.decided_at = wall(p);
 	p->st.outcome[o]++;
-	if (r->d->has_hosts) {
+	if (d->has_hosts) {
 		assert(p->pending > 0);
 		p->pending--;
 	}
@@ -288,7 +304,7 @@ static void ca_settle(struct smtp_prober *p, struct domain *d, enum smtp_catch_a
 		p->on_domain(p->on_domain_arg, name, len, ca, wall(p));
 	}
 	while ((r = rl_pop(&d->accepted)))
-		decide(p, r,
+		decide(p, d, r,
 		       ca == SMTP_CA_YES  ? SMTP_CATCH_ALL
 		       : ca == SMTP_CA_NO ? SMTP_ACCEPTED
 					  : SMTP_UNDECIDED);
@@ -298,7 +314,7 @@ static void ca_settle(struct smtp_prober *p, struct domain *d, enum smtp_catch_a
 static void accepted(struct smtp_prober *p, struct domain *d, struct rcpt *r)
 {
 	if (d->ca_state == CA_DONE)
-		decide(p, r,
+		decide(p, d, r,
 		       d->ca == SMTP_CA_YES  ? SMTP_CATCH_ALL
 		       : d->ca == SMTP_CA_NO ? SMTP_ACCEPTED
 					     : SMTP_UNDECIDED);
@@ -322,7 +338,7 @@ static void kill_domain(struct smtp_prober *p, struct domain *d, enum smtp_outco
 	}
 	while ((r = rl_pop(&d->wait)) || (r = rl_pop(&d->deferred))) {
 		snprintf(r->res.reply, sizeof(r->res.reply), "%s", reply);
-		decide(p, r, o);
+		decide(p, d, r, o);
 	}
 	if (d->ca_state != CA_DONE)
 		ca_settle(p, d, SMTP_CA_UNKNOWN);
@@ -444,7 +460,7 @@ static void start(struct smtp_prober *p, struct domain *d, struct haddr *h)
 	p->open_list = pr;
 	if (p->open > p->st.peak_sessions)
 		p->st.peak_sessions = p->open;
-	pr->s = smtp_session_start(p, pr, &dh->addr[d->ai], dh->name);
+	pr->s = smtp_session_start(p, pr, &dh->h[d->ai]->a, dh->name);
 	if (!pr->s)
 		prober_session_closed(p, pr, SMTP_END_NO_CONNECT, NULL, NULL, false);
 }
@@ -495,6 +511,21 @@ static void on_kick(struct loop *l, void *arg)
 }
 
 /* ---- greylisting ---- */
+
+/* The loop's clock now as a first deferral's stamp: ms after p->t0, + 1
+ * (0 is "not deferred yet"); 32 bits hold 49 days, a long-lived
+ * prober's later stamps stay at the last (its greylisting waits then
+ * end early, which costs a retry, never an answer). */
+static uint32_t stamp(const struct smtp_prober *p)
+{
+	int64_t ms = loop_now(p->loop) - p->t0;
+	return ms < 0 ? 1 : ms >= (int64_t)UINT32_MAX - 1 ? UINT32_MAX : (uint32_t)ms + 1;
+}
+
+static int64_t unstamp(const struct smtp_prober *p, uint32_t st)
+{
+	return p->t0 + (int64_t)st - 1;
+}
 
 static void on_grey(struct loop *l, void *arg)
 {
@@ -556,22 +587,22 @@ static bool defer(struct smtp_prober *p, struct domain *d, int64_t first,
 static void defer_rcpt(struct smtp_prober *p, struct domain *d, struct rcpt *r,
 		       const struct smtp_reply *reply)
 {
+	uint32_t *first = lg_map_put(&p->defers, (const char *)&r, sizeof(r),
+				     lg_hash(&r, sizeof(r)), NULL);
 	brief(reply, r->res.reply);
-	if (!r->deferred) {
-		r->deferred = true;
-		r->first_defer = loop_now(p->loop);
-	}
-	if (defer(p, d, r->first_defer, reply))
+	if (!*first)
+		*first = stamp(p);
+	if (defer(p, d, unstamp(p, *first), reply))
 		rl_push(&d->deferred, r);
 	else
-		decide(p, r, SMTP_GREYLISTED);
+		decide(p, d, r, SMTP_GREYLISTED);
 }
 
 static void defer_probe(struct smtp_prober *p, struct domain *d, const struct smtp_reply *reply)
 {
 	if (!d->ca_first_defer)
-		d->ca_first_defer = loop_now(p->loop) + 1; /* + 1: 0 is "not yet" */
-	if (defer(p, d, d->ca_first_defer - 1, reply))
+		d->ca_first_defer = stamp(p);
+	if (defer(p, d, unstamp(p, d->ca_first_defer), reply))
 		d->ca_state = CA_DEFERRED;
 	else
 		ca_settle(p, d, SMTP_CA_UNKNOWN);
@@ -632,8 +663,8 @@ bool prober_next_rcpt(struct smtp_prober *p, struct probe *pr, struct rcpt **out
 		d->ca_state = CA_SENT;
 		*out = NULL;
 		*probe = true;
-		*len = random_address(d, pr->rand, sizeof(pr->rand));
-		*addr = pr->rand;
+		*len = random_address(d, pr->addr, sizeof(pr->addr));
+		*addr = pr->addr;
 		p->st.rcpts++;
 		return true;
 	}
@@ -643,7 +674,17 @@ bool prober_next_rcpt(struct smtp_prober *p, struct probe *pr, struct rcpt **out
 	r->res.attempts++;
 	*out = r;
 	*probe = false;
-	*addr = lg_map_key(&p->rcpts, r, len);
+	/* The address from its key: the local part, '@', the domain. */
+	size_t klen, dlen;
+	const char *key = lg_map_key(&p->rcpts, r, &klen);
+	const char *name = lg_map_key(&p->domains, d, &dlen);
+	assert(klen - 4 + 1 + dlen < sizeof(pr->addr));
+	memcpy(pr->addr, key + 4, klen - 4);
+	pr->addr[klen - 4] = '@';
+	memcpy(pr->addr + klen - 4 + 1, name, dlen);
+	pr->addr[klen - 4 + 1 + dlen] = '\0';
+	*addr = pr->addr;
+	*len = klen - 4 + 1 + dlen;
 	p->st.rcpts++;
 	return true;
 }
@@ -679,7 +720,7 @@ bool prober_rcpt_answer(struct smtp_prober *p, struct probe *pr, struct rcpt *r,
 	case SMTP_M_DISABLED:
 	case SMTP_M_FULL:
 		brief(reply, r->res.reply);
-		decide(p, r,
+		decide(p, d, r,
 		       m == SMTP_M_NO_MAILBOX ? SMTP_NO_MAILBOX
 		       : m == SMTP_M_DISABLED ? SMTP_DISABLED
 					      : SMTP_FULL);
@@ -687,7 +728,7 @@ bool prober_rcpt_answer(struct smtp_prober *p, struct probe *pr, struct rcpt *r,
 	case SMTP_M_BLOCKED:
 		brief(reply, rb);
 		snprintf(r->res.reply, sizeof(r->res.reply), "%s", rb);
-		decide(p, r, SMTP_BLOCKED);
+		decide(p, d, r, SMTP_BLOCKED);
 		kill_domain(p, d, SMTP_BLOCKED, rb);
 		return false;
 	case SMTP_M_GREYLIST: defer_rcpt(p, d, r, reply); return true;
@@ -702,7 +743,7 @@ bool prober_rcpt_answer(struct smtp_prober *p, struct probe *pr, struct rcpt *r,
 		/* fall through */
 	default:
 		brief(reply, r->res.reply);
-		decide(p, r, SMTP_UNDECIDED);
+		decide(p, d, r, SMTP_UNDECIDED);
 		return true;
 	}
 }
@@ -793,6 +834,7 @@ enum lg_status smtp_prober_new(struct smtp_prober **out, struct loop *loop,
 			"smtp: helo and mail_from may hold no space, '<', '>' or line end");
 	p = lg_xcalloc(1, sizeof(*p));
 	p->loop = loop;
+	p->t0 = loop_now(loop);
 	p->o = *opts;
 	p->helo = lg_xstrdup(opts->helo);
 	p->mail_from = lg_xstrdup(opts->mail_from);
@@ -822,6 +864,8 @@ enum lg_status smtp_prober_new(struct smtp_prober **out, struct loop *loop,
 	lg_map_init(&p->rcpts, sizeof(struct rcpt));
 	lg_map_init(&p->domains, sizeof(struct domain));
 	lg_map_init(&p->haddrs, sizeof(struct haddr));
+	lg_map_init(&p->names, 0);
+	lg_map_init(&p->defers, sizeof(uint32_t));
 	if (opts->proxy) {
 		if ((st = smtp_socks_parse(&p->socks, opts->proxy, err)) != LG_OK) {
 			smtp_prober_free(p);
@@ -861,6 +905,8 @@ void smtp_prober_free(struct smtp_prober *p)
 	lg_map_release(&p->rcpts);
 	lg_map_release(&p->domains);
 	lg_map_release(&p->haddrs);
+	lg_map_release(&p->names);
+	lg_map_release(&p->defers);
 	lg_arena_release(&p->arena);
 	free(p->helo);
 	free(p->mail_from);
@@ -879,6 +925,7 @@ static struct domain *domain_get(struct smtp_prober *p, const char *name, size_t
 	struct domain *d = lg_map_put(&p->domains, name, len, lg_hash(name, len), &created);
 	if (created) {
 		d->p = p;
+		d->num = p->ndomains++;
 		d->all_next = p->all_domains;
 		p->all_domains = d;
 	}
@@ -889,18 +936,25 @@ const struct smtp_result *smtp_prober_add(struct smtp_prober *p, const char *add
 					  size_t domain_len)
 {
 	bool created;
+	char key[RCPT_KEY_MAX];
 	assert(domain_len < len);
-	struct rcpt *r = lg_map_put(&p->rcpts, address, len, lg_hash(address, len), &created);
+	struct domain *d = domain_get(p, address + len - domain_len, domain_len);
+	size_t local = len - domain_len - 1; /* the '@' is not kept */
+	if (local > RCPT_KEY_MAX - 4) {      /* RFC 5321 4.5.3.1.1: 64 octets at most */
+		static const struct smtp_result too_long = {.outcome = SMTP_NOT_PROBED};
+		return &too_long;
+	}
+	memcpy(key, &d->num, 4);
+	memcpy(key + 4, address, local);
+	struct rcpt *r = lg_map_put(&p->rcpts, key, local + 4, lg_hash(key, local + 4), &created);
 	if (!created)
 		return &r->res;
 	p->st.addresses++;
-	struct domain *d = domain_get(p, address + len - domain_len, domain_len);
-	r->d = d;
 	if (d->has_hosts)
 		p->pending++;
 	if (d->dead) {
 		snprintf(r->res.reply, sizeof(r->res.reply), "%s", d->dead_reply);
-		decide(p, r, (enum smtp_outcome)d->dead_outcome);
+		decide(p, d, r, (enum smtp_outcome)d->dead_outcome);
 		return &r->res;
 	}
 	rl_push(&d->wait, r);
@@ -935,6 +989,7 @@ static struct haddr *haddr_get(struct smtp_prober *p, const struct smtp_addr *a)
 	memcpy(key + 1, a->addr, n);
 	struct haddr *h = lg_map_put(&p->haddrs, key, n + 1, lg_hash(key, n + 1), &created);
 	if (created) {
+		h->a = *a;
 		h->p = p;
 		h->all_next = p->all_haddrs;
 		p->all_haddrs = h;
@@ -952,10 +1007,19 @@ void smtp_prober_hosts(struct smtp_prober *p, const char *domain, size_t len,
 	d->has_hosts = true;
 	p->st.domains++;
 	p->pending += d->wait.n;
-	for (size_t i = 0; i < n && d->nhosts < SMTP_HOSTS_MAX; i++) {
+	if (n > SMTP_HOSTS_MAX)
+		n = SMTP_HOSTS_MAX;
+	if (n) {
+		d->hosts = lg_arena_alloc(&p->arena, n * sizeof(*d->hosts), _Alignof(struct dhost));
+		memset(d->hosts, 0, n * sizeof(*d->hosts));
+	}
+	for (size_t i = 0; i < n; i++) {
 		struct dhost *dh = &d->hosts[d->nhosts];
 		const char *name = hosts[i].name ? hosts[i].name : "";
-		dh->name = lg_arena_memdup(&p->arena, name, strlen(name));
+		size_t nlen = strlen(name);
+		dh->name = lg_map_key(&p->names,
+				      lg_map_put(&p->names, name, nlen, lg_hash(name, nlen), NULL),
+				      NULL);
 		for (size_t j = 0; j < hosts[i].naddr && j < SMTP_HOST_ADDRS_MAX; j++) {
 			const struct smtp_addr *a = &hosts[i].addr[j];
 			if (a->family != AF_INET && a->family != AF_INET6)
@@ -967,7 +1031,6 @@ void smtp_prober_hosts(struct smtp_prober *p, const char *domain, size_t len,
 				p->st.refused++;
 				continue;
 			}
-			dh->addr[dh->naddr] = *a;
 			dh->h[dh->naddr++] = haddr_get(p, a);
 		}
 		d->nhosts++;
