@@ -51,7 +51,8 @@
 #   "max_rcpt": K            452 4.5.3 to RCPTs after K in a session
 #   "starttls": "offered"    STARTTLS in the EHLO reply (needs --cert and
 #                            --key); "required": MAIL and RCPT get 530
-#                            5.7.0 until TLS is on
+#                            5.7.0 until TLS is on; "rcpt": only RCPT does
+#   "tls_refuse": K          454 4.7.0 to the first K STARTTLS of a session
 #   "banner", "mail"         raw replies for the banner and MAIL FROM
 #
 # The log: one JSON object a line, each with "t" (Unix time, seconds) and
@@ -127,9 +128,11 @@ TOO_MANY = "452 4.5.3 Error: too many recipients"
 REFUSED = "421 4.3.2 Service not available, closing transmission channel"
 NEED_TLS = "530 5.7.0 Must issue a STARTTLS command first"
 NO_DATA = "554 5.5.1 Error: no message is taken here"
+TLS_REFUSED = "454 4.7.0 TLS not available due to local problem"
 
 HOST_KEYS = {"name", "mta", "mailboxes", "default", "catch_all", "greylist", "block",
-             "refuse", "delay", "drop_after", "max_rcpt", "starttls", "banner", "mail"}
+             "refuse", "delay", "drop_after", "max_rcpt", "starttls", "banner", "mail",
+             "tls_refuse"}
 STATES = {"ok", "unknown", "disabled", "full"}
 
 
@@ -186,8 +189,9 @@ class Host:
         self.drop_after = num("drop_after", "commands")
         self.max_rcpt = num("max_rcpt", "recipients")
         self.starttls = spec.get("starttls")
-        if self.starttls not in (None, "offered", "required"):
-            die(f"{where}: starttls {self.starttls!r} is neither \"offered\" nor \"required\"")
+        if self.starttls not in (None, "offered", "required", "rcpt"):
+            die(f"{where}: starttls {self.starttls!r} is none of \"offered\", \"required\", \"rcpt\"")
+        self.tls_refuse = num("tls_refuse", "refusals")
         self.banner = raw(spec.get("banner", f"220 {self.name} ESMTP"))
         self.mail = raw(spec.get("mail", "250 2.1.0 Ok"))
         self.open = 0  # sessions open now (in this process)
@@ -260,7 +264,7 @@ class Session:
         sock = writer.get_extra_info("sockname")
         self.local = f"{sock[0]}:{sock[1]}"
         self.helo = self.mail = self.tls = False
-        self.ncmd = self.nrcpt = self.counted = 0
+        self.ncmd = self.nrcpt = self.counted = self.nstarttls = 0
         self.domains = set()
 
     async def send(self, reply):
@@ -353,6 +357,9 @@ class Session:
                 return "501 5.5.4 Syntax: STARTTLS"
             if not h.starttls or self.tls:
                 return "502 5.5.1 Error: command not implemented"
+            self.nstarttls += 1
+            if self.nstarttls <= h.tls_refuse:
+                return TLS_REFUSED
             return "220 2.0.0 Ready to start TLS"
         if verb == "MAIL":
             if not cmd.upper().startswith("MAIL FROM:"):
@@ -393,7 +400,7 @@ class Session:
             addr = addr.partition(" ")[0]
         if "@" in addr:
             self.domains.add(addr.rpartition("@")[2].lower())
-        if h.starttls == "required" and not self.tls:
+        if h.starttls in ("required", "rcpt") and not self.tls:
             return NEED_TLS
         if not self.mail:
             return "503 5.5.1 Error: need MAIL command"
