@@ -5,11 +5,12 @@
  * refusing, closed, STARTTLS offered, required, and required at RCPT only,
  * greylisting, a tarpit, a drop, 452 after three recipients, blocks at the
  * banner and at RCPT, Microsoft's and Exim's wordings, greylisting and a
- * block at MAIL FROM, a reply line too long), a self-signed certificate made with
- * openssl, and the server's SOCKS5 proxy.  Each test drives a prober on a
- * loop of its own with the hosts given directly, then checks the answers
- * and, from the server's log of the sessions, the prober's manners: no
- * DATA, QUIT at the end, sessions per domain, sessions at once per host.
+ * block at MAIL FROM, a reply line too long, replies over 64 KiB), a
+ * self-signed certificate made with openssl, and the server's SOCKS5
+ * proxy.  Each test drives a prober on a loop of its own with the hosts
+ * given directly, then checks the answers and, from the server's log of
+ * the sessions, the prober's manners: no DATA, QUIT at the end, sessions
+ * per domain, sessions at once per host.
  * Orders and counts only: no durations.
  */
 #include "smtp/prober_int.h"
@@ -74,6 +75,8 @@ static const char script[] =
 	"first\"}},\n"
 	" \"127.0.0.27\": {\"starttls\": \"offered\", \"mailboxes\": {\"alice\": \"530 5.7.0 Must "
 	"issue a STARTTLS command first\"}},\n"
+	" \"127.0.0.28\": {\"flood\": \"ehlo\"},\n"
+	" \"127.0.0.29\": {\"flood\": \"rcpt\"},\n"
 	" \"127.0.0.30\": {\"starttls\": \"rcpt\", \"tls_refuse\": 2},\n"
 	" \"127.0.0.23\": {\"mailboxes\": {\"alice\": \"ok\", \"long\": \"550 5.1.1 %s\"}}%s\n"
 	"}}\n";
@@ -1167,7 +1170,7 @@ static void test_long_line(void **state)
 	run_end(&r);
 }
 
-/* ---- TLS asked for at RCPT TO ---- */
+/* ---- TLS asked for at RCPT TO, and a reply over 64 KiB ---- */
 
 /* The index of the first command of s that is cmd from index from on, or
  * -1. */
@@ -1306,6 +1309,46 @@ static void test_rcpt_starttls_not(void **state)
 	assert_int_equal(cmd_at(&lg.s[0], 0, "STARTTLS"), -1);
 }
 
+/* A reply over 64 KiB, every line within 512 octets, ends the session
+ * as a drop: at EHLO the next MX decides; at RCPT TO, with no other MX,
+ * the address is no connection.  The session hangs up on the flood (the
+ * server sees the client close), and the loop's timers are all gone. */
+static void test_reply_flood(void **state)
+{
+	struct run r;
+	struct log lg;
+	struct smtp_opts o = opts();
+	(void)state;
+
+	run_start(&r, &o);
+	const struct smtp_result *a = add(&r, "alice@flood-ehlo.test");
+	const struct smtp_result *b = add(&r, "alice@flood-rcpt.test");
+	hosts(&r, "flood-ehlo.test", 2, "127.0.0.28", "127.0.0.5");
+	hosts(&r, "flood-rcpt.test", 1, "127.0.0.29");
+	run_wait(&r);
+	assert_int_equal(a->outcome, SMTP_ACCEPTED);
+	assert_int_equal(a->host, 1);
+	assert_int_equal(b->outcome, SMTP_NO_CONNECT);
+	run_end(&r);
+	log_read(&r, &lg);
+	assert_int_equal(lg.n, 3);
+	for (int i = 0; i < lg.n; i++) {
+		const struct sess *s = &lg.s[i];
+		const char *last = s->cmds[s->ncmd - 1];
+		assert_int_equal(cmd_at(s, 0, "DATA"), -1);
+		if (!strcmp(s->host, "127.0.0.5")) {
+			assert_string_equal(last, "QUIT");
+			continue;
+		}
+		/* no QUIT after a protocol error: the session just closes */
+		assert_string_equal(s->by, "client");
+		if (!strcmp(s->host, "127.0.0.28"))
+			assert_string_equal(last, "EHLO probe.leadgate.test");
+		else
+			assert_true(is_random(last + 9, "flood-rcpt.test"));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1322,6 +1365,7 @@ int main(void)
 		cmocka_unit_test(test_mail_phase),      cmocka_unit_test(test_gather),
 		cmocka_unit_test(test_private_refused), cmocka_unit_test(test_long_line),
 		cmocka_unit_test(test_rcpt_starttls),   cmocka_unit_test(test_rcpt_starttls_not),
+		cmocka_unit_test(test_reply_flood),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
