@@ -446,19 +446,29 @@ static bool lines(struct smtp_session *s)
 	return true;
 }
 
+/* What a parser of socks.c said of s->in (n > 0: an answer of n octets,
+ * 0: more needed, < 0: a refusal): 1 the answer taken off s->in, 0 more
+ * needed, -1 the session ended. */
+static int consume(struct smtp_session *s, int n)
+{
+	if (n == 0)
+		return 0;
+	if (n < 0) {
+		end(s, SMTP_END_NO_CONNECT, NULL);
+		return -1;
+	}
+	memmove(s->in, s->in + n, s->inlen - (size_t)n);
+	s->inlen -= (size_t)n;
+	return 1;
+}
+
 /* The proxy's answers in s->in.  false if the session ended. */
 static bool socks(struct smtp_session *s)
 {
 	int n;
 	if (s->state == ST_SOCKS_METHOD) {
-		if ((n = smtp_socks_method(s->in, s->inlen)) == 0)
-			return true;
-		if (n < 0) {
-			end(s, SMTP_END_NO_CONNECT, NULL);
-			return false;
-		}
-		memmove(s->in, s->in + n, s->inlen - (size_t)n);
-		s->inlen -= (size_t)n;
+		if ((n = consume(s, smtp_socks_method(s->in, s->inlen))) <= 0)
+			return n == 0;
 		unsigned char req[32];
 		size_t len = smtp_socks_request(&s->dst, s->o->port, req);
 		lg_buf_add(&s->out, req, len);
@@ -466,14 +476,8 @@ static bool socks(struct smtp_session *s)
 		if (!flush(s))
 			return false;
 	}
-	if ((n = smtp_socks_reply(s->in, s->inlen)) == 0)
-		return true;
-	if (n < 0) {
-		end(s, SMTP_END_NO_CONNECT, NULL);
-		return false;
-	}
-	memmove(s->in, s->in + n, s->inlen - (size_t)n);
-	s->inlen -= (size_t)n;
+	if ((n = consume(s, smtp_socks_reply(s->in, s->inlen))) <= 0)
+		return n == 0;
 	s->state = ST_BANNER;
 	arm(s, s->o->banner_ms);
 	prober_session_connected(s->p, s->pr);
