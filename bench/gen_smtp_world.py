@@ -78,8 +78,6 @@ byte-identical files on any Python 3.  Standard library only.
 """
 
 import argparse
-import bisect
-import csv
 import json
 import os
 import sys
@@ -92,8 +90,6 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 # The domain names, name lists and helpers of the DNS benchmark's world.
 import gen_world  # noqa: E402
 from gen_contacts import JOB_TITLES  # noqa: E402
-
-HEADER = gen_world.HEADER
 
 # Shares of the domains per behaviour; "normal" takes what is left.
 SHARES = {
@@ -171,7 +167,7 @@ class SmtpWorld:
         if nbase < n:
             sys.exit("gen_smtp_world: --rows too small: %d rows (after 1%% duplicates) "
                      "cannot use all %d domains" % (nbase, n))
-        base = list(range(n)) + self.zipf_draws(nbase - n)
+        base = list(range(n)) + w.zipf_draws(nbase - n, a.zipf)
         g.shuffle(base)
         pos = list(range(1, a.rows))
         for j in range(min(ndup, len(pos))):
@@ -208,21 +204,6 @@ class SmtpWorld:
             sys.exit("gen_smtp_world: cannot make %d domains none of which is one edit "
                      "from another" % n)
         w.domains, w.dzone = names, zones
-
-    def zipf_draws(self, m):
-        """m domain indexes drawn Zipf-like with exponent --zipf (index =
-        rank - 1), as gen_world.py draws them with 1.1."""
-        n, e = len(self.w.domains), self.a.zipf
-        cum, t = [], 0.0
-        for k in range(1, n + 1):
-            t += k ** -e
-            cum.append(t)
-        r, bis = self.g.r, bisect.bisect_right
-        out = []
-        for _ in range(m):
-            i = bis(cum, r() * t)
-            out.append(i if i < n else n - 1)
-        return out
 
     # ------------------------------------------------------------ behaviours
     def assign_behaviours(self):
@@ -375,15 +356,7 @@ class SmtpWorld:
                 d = w.domains[i]
                 fd, fa = g.one(w.first)
                 ld, la = g.one(w.last)
-                loc = w.person_local(fa, la)
-                key = loc + "@" + d
-                if key in seen or w.is_role(loc):
-                    num = next_n.get(key, 2)
-                    while (loc + str(num) + "@" + d) in seen:
-                        num += 1
-                    next_n[key] = num + 1
-                    loc = loc + str(num)
-                addr = loc + "@" + d
+                addr = w.person_address(fa, la, d, seen, next_n)
                 seen.add(addr)
                 state = self.mailbox_state(i)
                 self.mailbox[addr] = state
@@ -507,25 +480,14 @@ def main(argv=None):
 
     t0 = time.perf_counter()
     out = a.out
-    os.makedirs(out, exist_ok=True)
-    done = os.path.join(out, "world.json")
-    if os.path.exists(done):
-        os.unlink(done)
+    done = gen_world.start_out(out)
 
     sw = SmtpWorld(a)
     sw.draw_rows()
     sw.assign_behaviours()
     sw.make_hosts()
 
-    with open(os.path.join(out, "contacts.csv"), "w", encoding="utf-8", newline="",
-              buffering=1 << 20) as fc, \
-            open(os.path.join(out, "truth.tsv"), "w", encoding="utf-8", newline="\n",
-                 buffering=1 << 20) as ft:
-        cw = csv.writer(fc, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
-        cw.writerow(HEADER)
-        for row, truth in sw.rows():
-            cw.writerow(row)
-            ft.write(truth + "\n")
+    gen_world.write_contacts(out, sw.rows())
 
     w = sw.w
     sw.write_zone(os.path.join(out, "smtp.zone"))
@@ -560,9 +522,7 @@ def main(argv=None):
         "domains_one_edit_apart_dropped": sw.near_dropped,
         "seconds": round(time.perf_counter() - t0, 1),
     }
-    with open(done, "w", encoding="utf-8") as f:
-        json.dump(info, f, indent=1, sort_keys=True)
-        f.write("\n")
+    gen_world.write_info(done, info)
 
     if a.stats:
         e = sys.stderr

@@ -385,11 +385,13 @@ class World:
             self.records[i] = recs
 
     # ------------------------------------------------------------ rows
-    def zipf_draws(self, m):
+    def zipf_draws(self, m, e=1.1):
+        """m domain indexes drawn Zipf-like with exponent e (index = rank
+        - 1)."""
         n = len(self.domains)
         cum, t = [], 0.0
         for k in range(1, n + 1):
-            t += k ** -1.1
+            t += k ** -e
             cum.append(t)
         r, bis = self.g.r, bisect.bisect_right
         out = []
@@ -409,6 +411,20 @@ class World:
         if x < 0.88:
             return fa
         return fa + la
+
+    def person_address(self, fa, la, d, seen, next_n):
+        """A person's address at d not in seen and no role address: a
+        number after the local part where needed (john.smith2), the next
+        one to try kept in next_n."""
+        loc = self.person_local(fa, la)
+        key = loc + "@" + d
+        if key in seen or self.is_role(loc):
+            num = next_n.get(key, 2)
+            while (loc + str(num) + "@" + d) in seen:
+                num += 1
+            next_n[key] = num + 1
+            loc = loc + str(num)
+        return loc + "@" + d
 
     def company(self, i):
         d, z = self.domains[i], self.dzone[i]
@@ -501,15 +517,7 @@ class World:
                     if addr is None:
                         role = False
                 if addr is None:
-                    loc = self.person_local(fa, la)
-                    key = loc + "@" + d
-                    if key in seen or self.is_role(loc):
-                        num = next_n.get(key, 2)
-                        while (loc + str(num) + "@" + d) in seen:
-                            num += 1
-                        next_n[key] = num + 1
-                        loc = loc + str(num)
-                    addr = loc + "@" + d
+                    addr = self.person_address(fa, la, d, seen, next_n)
                 seen.add(addr)
                 role = self.is_role(addr.partition("@")[0])
                 if role:
@@ -619,6 +627,48 @@ class World:
             f.write("\n".join(L) + "\n")
 
 
+# ---------------------------------------------------------------- output
+# (gen_smtp_world.py writes its world with these too)
+
+def start_out(out):
+    """Makes the directory out, its world.json gone until the world is
+    complete (it is written last); returns that file's path."""
+    os.makedirs(out, exist_ok=True)
+    done = os.path.join(out, "world.json")
+    if os.path.exists(done):
+        os.unlink(done)
+    return done
+
+
+def write_contacts(out, rows):
+    """contacts.csv (csv module, QUOTE_MINIMAL, CRLF) and truth.tsv in
+    out, from rows: (row, truth line) pairs, 10,000 at a time."""
+    with open(os.path.join(out, "contacts.csv"), "w", encoding="utf-8", newline="",
+              buffering=1 << 20) as fc, \
+            open(os.path.join(out, "truth.tsv"), "w", encoding="utf-8", newline="\n",
+                 buffering=1 << 20) as ft:
+        cw = csv.writer(fc, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+        cw.writerow(HEADER)
+        batch, tb = [], []
+        for row, truth in rows:
+            batch.append(row)
+            tb.append(truth)
+            if len(batch) == 10000:
+                cw.writerows(batch)
+                ft.write("\n".join(tb) + "\n")
+                batch, tb = [], []
+        if batch:
+            cw.writerows(batch)
+            ft.write("\n".join(tb) + "\n")
+
+
+def write_info(done, info):
+    """world.json: the parameters and the realised mix."""
+    with open(done, "w", encoding="utf-8") as f:
+        json.dump(info, f, indent=1, sort_keys=True)
+        f.write("\n")
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0].strip(),
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -643,33 +693,13 @@ def main(argv=None):
 
     t0 = time.perf_counter()
     out = a.out
-    os.makedirs(out, exist_ok=True)
-    done = os.path.join(out, "world.json")
-    if os.path.exists(done):
-        os.unlink(done)
+    done = start_out(out)
 
     w = World(a)
     w.make_domains()
     w.assign_kinds()
     w.build_dns()
-
-    with open(os.path.join(out, "contacts.csv"), "w", encoding="utf-8", newline="",
-              buffering=1 << 20) as fc, \
-            open(os.path.join(out, "truth.tsv"), "w", encoding="utf-8", newline="\n",
-                 buffering=1 << 20) as ft:
-        cw = csv.writer(fc, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
-        cw.writerow(HEADER)
-        batch, tb = [], []
-        for row, truth in w.rows():
-            batch.append(row)
-            tb.append(truth)
-            if len(batch) == 10000:
-                cw.writerows(batch)
-                ft.write("\n".join(tb) + "\n")
-                batch, tb = [], []
-        if batch:
-            cw.writerows(batch)
-            ft.write("\n".join(tb) + "\n")
+    write_contacts(out, w.rows())
 
     with open(os.path.join(out, "domains.txt"), "w", encoding="ascii", newline="\n") as fd, \
             open(os.path.join(out, "kinds.tsv"), "w", encoding="ascii", newline="\n") as fk:
@@ -692,9 +722,7 @@ def main(argv=None):
         "records": sum(len(r) for r in w.records),
         "seconds": round(time.perf_counter() - t0, 1),
     }
-    with open(done, "w", encoding="utf-8") as f:
-        json.dump(info, f, indent=1, sort_keys=True)
-        f.write("\n")
+    write_info(done, info)
 
     if a.stats:
         e = sys.stderr

@@ -410,16 +410,12 @@ static bool parse_size(const char *val, uint64_t *out)
 static enum lg_status set_serve(struct conf *c, const char *key, const char *val, const char *name,
 				unsigned line, struct lg_err *err)
 {
-	static const struct {
-		const char *key;
-		long lo, hi;
-		size_t off;
-	} whole[] = {
-		{"burst", 1, 1000000, offsetof(struct serve_conf, burst)},
-		{"max_connections", 1, 100000, offsetof(struct serve_conf, max_connections)},
-		{"per_ip_connections", 0, 100000, offsetof(struct serve_conf, per_ip)},
-		{"timeout", 1, 3600, offsetof(struct serve_conf, timeout)},
-		{"max_jobs", 1, 64, offsetof(struct serve_conf, max_jobs)},
+	static const struct conf_whole whole[] = {
+		{"burst", 1, 1000000, offsetof(struct serve_conf, burst), ""},
+		{"max_connections", 1, 100000, offsetof(struct serve_conf, max_connections), ""},
+		{"per_ip_connections", 0, 100000, offsetof(struct serve_conf, per_ip), ""},
+		{"timeout", 1, 3600, offsetof(struct serve_conf, timeout), ""},
+		{"max_jobs", 1, 64, offsetof(struct serve_conf, max_jobs), ""},
 	};
 	if (!strcmp(key, "listen")) {
 		if (!*val)
@@ -453,19 +449,31 @@ static enum lg_status set_serve(struct conf *c, const char *key, const char *val
 					  name, line, val);
 		return LG_OK;
 	}
-	for (size_t i = 0; i < sizeof(whole) / sizeof(*whole); i++) {
+	return conf_set_whole(whole, sizeof(whole) / sizeof(*whole), &c->serve, "serve", key, val,
+			      name, line, err);
+}
+
+enum lg_status conf_set_whole(const struct conf_whole *t, size_t n, void *base, const char *section,
+			      const char *key, const char *val, const char *name, unsigned line,
+			      struct lg_err *err)
+{
+	for (size_t i = 0; i < n; i++) {
 		long v;
-		if (strcmp(key, whole[i].key) != 0)
+		if (strcmp(key, t[i].key) != 0)
 			continue;
-		if (!lg_parse_long(val, whole[i].lo, whole[i].hi, &v))
+		assert(t[i].lo >= 0 && t[i].hi <= INT_MAX);
+		if (!lg_parse_long(val, t[i].lo, t[i].hi, &v))
 			return lg_err_set(
 				err, LG_ECONFIG,
-				"%s:%u: %s wants a whole number from %ld to %ld, not '%s'", name,
-				line, key, whole[i].lo, whole[i].hi, val);
-		*(unsigned *)((char *)&c->serve + whole[i].off) = (unsigned)v;
+				"%s:%u: %s wants a whole number%s from %ld to %ld, not '%s'", name,
+				line, key, t[i].unit, t[i].lo, t[i].hi, val);
+		/* An int's bits and an unsigned's agree on 0 ... INT_MAX (C17
+		 * 6.2.5p9), and either may be written through the other (6.5p7). */
+		*(unsigned *)((char *)base + t[i].off) = (unsigned)v;
 		return LG_OK;
 	}
-	return lg_err_set(err, LG_ECONFIG, "%s:%u: unknown key '%s' in [serve]", name, line, key);
+	return lg_err_set(err, LG_ECONFIG, "%s:%u: unknown key '%s' in [%s]", name, line, key,
+			  section);
 }
 
 enum lg_status conf_add_list_file(struct conf *c, struct conf_list *l, const char *key,

@@ -29,6 +29,22 @@ bool conf_parse_decimal(const char *s, size_t n, bool sign, double lo, double hi
  * for anything else. */
 bool conf_parse_bool(const char *s, bool *out);
 
+/* A key of a section that takes a whole number. */
+struct conf_whole {
+	const char *key;
+	long lo, hi;      /* its range: 0 <= lo <= hi <= INT_MAX */
+	size_t off;       /* of its int or unsigned field in the section's struct */
+	const char *unit; /* after "a whole number" in the message: "", " (ms)" */
+};
+/*
+ * conf.c: a section's last resort for key: one of t[0..n), its value val
+ * in range stored in the section's struct at base; else LG_ECONFIG with
+ * name:line, the value out of range or key unknown in [section].
+ */
+enum lg_status conf_set_whole(const struct conf_whole *t, size_t n, void *base, const char *section,
+			      const char *key, const char *val, const char *name, unsigned line,
+			      struct lg_err *err);
+
 /* conf.c: add the entries of the list file val (relative to dir) to l;
  * errors name the file and line of the key. */
 enum lg_status conf_add_list_file(struct conf *c, struct conf_list *l, const char *key,

@@ -12,6 +12,7 @@
 #include "conf_int.h"
 #include "smtp/smtp.h"
 
+#include <stddef.h>
 #include <string.h>
 
 void conf_smtp_init(struct conf_smtp *s)
@@ -34,22 +35,17 @@ enum lg_status conf_set_smtp(struct conf *c, const char *key, const char *val, c
 			     unsigned line, struct lg_err *err)
 {
 	struct conf_smtp *s = &c->smtp;
-	const struct {
-		const char *key;
-		long lo, hi;
-		int *to;
-		const char *unit;
-	} whole[] = {
-		{"port", 1, 65535, &s->port, ""},
-		{"per_host", 1, 64, &s->per_host, ""},
-		{"total", 1, 4096, &s->total, ""},
-		{"rcpt_max", 1, 1000, &s->rcpt_max, ""},
-		{"interval", 0, 600000, &s->interval_ms, " (ms)"},
-		{"connect_timeout", 1, 600000, &s->connect_ms, " (ms)"},
-		{"banner_timeout", 1, 600000, &s->banner_ms, " (ms)"},
-		{"reply_timeout", 1, 600000, &s->reply_ms, " (ms)"},
-		{"greylist_wait", 0, 86400, &s->greylist_wait_s, " (s)"},
-		{"greylist_delay", 1, 86400, &s->greylist_delay_s, " (s)"},
+	static const struct conf_whole whole[] = {
+		{"port", 1, 65535, offsetof(struct conf_smtp, port), ""},
+		{"per_host", 1, 64, offsetof(struct conf_smtp, per_host), ""},
+		{"total", 1, 4096, offsetof(struct conf_smtp, total), ""},
+		{"rcpt_max", 1, 1000, offsetof(struct conf_smtp, rcpt_max), ""},
+		{"interval", 0, 600000, offsetof(struct conf_smtp, interval_ms), " (ms)"},
+		{"connect_timeout", 1, 600000, offsetof(struct conf_smtp, connect_ms), " (ms)"},
+		{"banner_timeout", 1, 600000, offsetof(struct conf_smtp, banner_ms), " (ms)"},
+		{"reply_timeout", 1, 600000, offsetof(struct conf_smtp, reply_ms), " (ms)"},
+		{"greylist_wait", 0, 86400, offsetof(struct conf_smtp, greylist_wait_s), " (s)"},
+		{"greylist_delay", 1, 86400, offsetof(struct conf_smtp, greylist_delay_s), " (s)"},
 	};
 	if (!strcmp(key, "enabled") || !strcmp(key, "tls") || !strcmp(key, "allow_private")) {
 		if (!conf_parse_bool(val, key[0] == 'e'   ? &s->enabled
@@ -75,20 +71,8 @@ enum lg_status conf_set_smtp(struct conf *c, const char *key, const char *val, c
 		s->file = lg_arena_memdup(&c->arena, name, strlen(name));
 		return LG_OK;
 	}
-	for (size_t i = 0; i < sizeof(whole) / sizeof(*whole); i++) {
-		long v;
-		if (strcmp(key, whole[i].key) != 0)
-			continue;
-		if (!lg_parse_long(val, whole[i].lo, whole[i].hi, &v))
-			return lg_err_set(err, LG_ECONFIG,
-					  "%s:%u: %s wants a whole number%s from %ld to %ld, not "
-					  "'%s'",
-					  name, line, key, whole[i].unit, whole[i].lo, whole[i].hi,
-					  val);
-		*whole[i].to = (int)v;
-		return LG_OK;
-	}
-	return lg_err_set(err, LG_ECONFIG, "%s:%u: unknown key '%s' in [smtp]", name, line, key);
+	return conf_set_whole(whole, sizeof(whole) / sizeof(*whole), s, "smtp", key, val, name,
+			      line, err);
 }
 
 bool conf_smtp_proxy_ok(const char *p)

@@ -701,6 +701,26 @@ static void probe(struct dns_resolver *r)
 	ares_query(r->ch, name, 1 /* IN */, type, on_probe, r);
 }
 
+/*
+ * A lookup's reply to its query q (sent when the resolver had given mark
+ * replies), as c-ares reports it: counted, and read into *s.  A timeout
+ * with no reply at all since the query went out probes the resolver.
+ * The failure, as fail_of says.
+ */
+static enum dns_fail heard(struct dns_resolver *r, enum dns_query q, uint32_t mark, int status,
+			   unsigned char *abuf, int alen, struct dns_step *s)
+{
+	enum dns_fail fail = fail_of(status, abuf, alen);
+	if (fail != DNS_FAIL_TIMEOUT) {
+		r->st.answered++;
+		r->replies++;
+	}
+	dns_step_eval(q, fail, abuf, alen > 0 ? (size_t)alen : 0, s);
+	if (fail == DNS_FAIL_TIMEOUT && mark == r->replies) /* silence since it went out */
+		probe(r);
+	return fail;
+}
+
 static void send_query(struct dns_resolver *r, struct entry *e, enum dns_query q);
 
 static void on_reply(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
@@ -712,16 +732,9 @@ static void on_reply(void *arg, int status, int timeouts, unsigned char *abuf, i
 	(void)timeouts;
 	if (r->destroying)
 		return;
-	enum dns_fail fail = fail_of(status, abuf, alen);
-	if (fail != DNS_FAIL_TIMEOUT) {
-		r->st.answered++;
-		r->replies++;
-	}
-	dns_step_eval((enum dns_query)e->res.query, fail, abuf, alen > 0 ? (size_t)alen : 0, &s);
-	if (fail == DNS_FAIL_TIMEOUT) {
-		if (e->res.mark == r->replies) /* silence since it went out */
-			probe(r);
-	} else if (s.outcome != DNS_SERVFAIL) {
+	enum dns_fail fail = heard(r, (enum dns_query)e->res.query, e->res.mark, status, abuf, alen,
+				   &s);
+	if (fail != DNS_FAIL_TIMEOUT && s.outcome != DNS_SERVFAIL) {
 		r->known = e; /* answered, and not by a failure: a name to probe with */
 		r->known_q = e->res.query;
 	}
@@ -767,14 +780,7 @@ static void host_reply(struct host *h, enum dns_query q, int status, unsigned ch
 
 	if (r->destroying)
 		return;
-	enum dns_fail fail = fail_of(status, abuf, alen);
-	if (fail != DNS_FAIL_TIMEOUT) {
-		r->st.answered++;
-		r->replies++;
-	}
-	dns_step_eval(q, fail, abuf, alen > 0 ? (size_t)alen : 0, &s);
-	if (fail == DNS_FAIL_TIMEOUT && h->mark == r->replies)
-		probe(r);
+	heard(r, q, h->mark, status, abuf, alen, &s);
 	if (s.outcome == DNS_SERVFAIL && ++h->attempt[i] < r->tries && !r->down) {
 		host_send(r, h, q);
 		return;

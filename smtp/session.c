@@ -4,6 +4,11 @@
  * not known), STARTTLS when offered, MAIL FROM, the RCPT TOs the prober
  * hands out one at a time, QUIT.  Never DATA.
  *
+ * A server may ask for TLS at RCPT TO only (530 5.7.0 there, RFC 3207
+ * 4): when it offered STARTTLS and TLS may be used, the session ends the
+ * transaction (RSET), starts TLS, says EHLO and MAIL FROM again and sends
+ * the same RCPT TO once more; the prober hears of that recipient once.
+ *
  * Nothing blocks: the socket is non-blocking (connect returns
  * EINPROGRESS, and writability with SO_ERROR says how it went), replies
  * are read as they come and cut into lines, commands are queued and
@@ -41,6 +46,7 @@ enum state {
 	ST_HANDSHAKE,
 	ST_MAIL,
 	ST_RCPT,
+	ST_RSET,
 	ST_QUIT,
 	ST_CLOSED,
 };
@@ -57,11 +63,14 @@ struct smtp_session {
 	struct smtp_tls *tls;
 	unsigned tls_want; /* what TLS waits for beyond reading */
 	bool tls_forced;   /* STARTTLS after a 530 */
+	bool offered;      /* the EHLO reply listed STARTTLS */
+	bool resend;       /* the RCPT TO in flight waits for TLS: again after MAIL */
 	bool switched;     /* STARTTLS's 220: plain text read so far is void */
 	loop_timer_id timer;
 	struct rcpt *cur; /* the recipient of the RCPT TO in flight */
 	bool cur_probe;
-	enum smtp_end how; /* after QUIT: how to report the end */
+	struct lg_buf rcpt_cmd; /* its command, without CRLF, to send again */
+	enum smtp_end how;      /* after QUIT: how to report the end */
 	struct smtp_reply end_reply;
 	bool has_end_reply;
 	struct smtp_reply r; /* the reply being read */
@@ -106,8 +115,10 @@ static void close_fd(struct smtp_session *s)
  * prober frees it later); nothing may touch it after this but free. */
 static void end(struct smtp_session *s, enum smtp_end how, const struct smtp_reply *reply)
 {
-	struct rcpt *r = s->state == ST_RCPT ? s->cur : NULL;
-	bool probe = s->state == ST_RCPT && s->cur_probe;
+	/* A recipient waiting for TLS is as unanswered as one at RCPT. */
+	bool held = s->state == ST_RCPT || s->resend;
+	struct rcpt *r = held ? s->cur : NULL;
+	bool probe = held && s->cur_probe;
 	close_fd(s);
 	s->state = ST_CLOSED;
 	prober_session_closed(s->p, s->pr, how, reply, r, probe);
@@ -121,6 +132,7 @@ void smtp_session_free(struct smtp_session *s)
 	smtp_tls_free(s->tls);
 	lg_buf_release(&s->text);
 	lg_buf_release(&s->out);
+	lg_buf_release(&s->rcpt_cmd);
 	free(s);
 }
 
@@ -210,16 +222,23 @@ static bool mail(struct smtp_session *s)
 	return command(s, ST_MAIL, "MAIL FROM:<", s->o->mail_from, ">");
 }
 
-/* The next RCPT TO, or QUIT when the prober has none. */
+/* The next RCPT TO, or QUIT when the prober has none; the one that
+ * waited for TLS first, not asked of the prober again (it counted it). */
 static bool next_rcpt(struct smtp_session *s)
 {
 	const char *addr;
 	size_t len;
-	if (!prober_next_rcpt(s->p, s->pr, &s->cur, &s->cur_probe, &addr, &len))
-		return quit(s, SMTP_END_OK, NULL);
-	lg_buf_adds(&s->out, "RCPT TO:<");
-	lg_buf_add(&s->out, addr, len);
-	return command(s, ST_RCPT, ">", NULL, NULL);
+	if (!s->resend) {
+		if (!prober_next_rcpt(s->p, s->pr, &s->cur, &s->cur_probe, &addr, &len))
+			return quit(s, SMTP_END_OK, NULL);
+		lg_buf_reset(&s->rcpt_cmd);
+		lg_buf_adds(&s->rcpt_cmd, "RCPT TO:<");
+		lg_buf_add(&s->rcpt_cmd, addr, len);
+		lg_buf_adds(&s->rcpt_cmd, ">");
+	}
+	s->resend = false;
+	lg_buf_add(&s->out, s->rcpt_cmd.data, s->rcpt_cmd.len);
+	return sent(s, ST_RCPT);
 }
 
 static bool starttls(struct smtp_session *s)
@@ -304,6 +323,7 @@ static bool reply(struct smtp_session *s)
 	case ST_EHLO:
 		m = smtp_reply_classify(SMTP_PH_EHLO, r);
 		if (m == SMTP_M_OK) {
+			s->offered = s->offered || offers_starttls(r);
 			if (offers_starttls(r) && can_tls(s))
 				return starttls(s);
 			return mail(s);
@@ -354,6 +374,15 @@ static bool reply(struct smtp_session *s)
 			end(s, SMTP_END_NEXT_HOST, r);
 			return false;
 		}
+		/* RFC 3207 4's 530 at RCPT TO, TLS offered (refused at first,
+		 * 454, or the session would be on it): RSET first, as a server
+		 * may refuse STARTTLS inside a mail transaction.  On TLS
+		 * already, or without it, the 530 decides nothing. */
+		if (m == SMTP_M_TLS_NEEDED && s->offered && can_tls(s)) {
+			s->resend = true;
+			s->tls_forced = true;
+			return command(s, ST_RSET, "RSET", NULL, NULL);
+		}
 		{
 			struct rcpt *cur = s->cur;
 			s->cur = NULL;
@@ -361,6 +390,10 @@ static bool reply(struct smtp_session *s)
 				return quit(s, SMTP_END_OK, NULL);
 		}
 		return next_rcpt(s);
+	case ST_RSET:
+		/* Read as MAIL's reply: RSET ends that transaction. */
+		m = smtp_reply_classify(SMTP_PH_MAIL, r);
+		return m == SMTP_M_OK ? starttls(s) : fail(s, m);
 	case ST_QUIT: end(s, s->how, s->has_end_reply ? &s->end_reply : NULL); return false;
 	default: BUG("a reply in state %d", (int)s->state);
 	}
@@ -413,19 +446,29 @@ static bool lines(struct smtp_session *s)
 	return true;
 }
 
+/* What a parser of socks.c said of s->in (n > 0: an answer of n octets,
+ * 0: more needed, < 0: a refusal): 1 the answer taken off s->in, 0 more
+ * needed, -1 the session ended. */
+static int consume(struct smtp_session *s, int n)
+{
+	if (n == 0)
+		return 0;
+	if (n < 0) {
+		end(s, SMTP_END_NO_CONNECT, NULL);
+		return -1;
+	}
+	memmove(s->in, s->in + n, s->inlen - (size_t)n);
+	s->inlen -= (size_t)n;
+	return 1;
+}
+
 /* The proxy's answers in s->in.  false if the session ended. */
 static bool socks(struct smtp_session *s)
 {
 	int n;
 	if (s->state == ST_SOCKS_METHOD) {
-		if ((n = smtp_socks_method(s->in, s->inlen)) == 0)
-			return true;
-		if (n < 0) {
-			end(s, SMTP_END_NO_CONNECT, NULL);
-			return false;
-		}
-		memmove(s->in, s->in + n, s->inlen - (size_t)n);
-		s->inlen -= (size_t)n;
+		if ((n = consume(s, smtp_socks_method(s->in, s->inlen))) <= 0)
+			return n == 0;
 		unsigned char req[32];
 		size_t len = smtp_socks_request(&s->dst, s->o->port, req);
 		lg_buf_add(&s->out, req, len);
@@ -433,14 +476,8 @@ static bool socks(struct smtp_session *s)
 		if (!flush(s))
 			return false;
 	}
-	if ((n = smtp_socks_reply(s->in, s->inlen)) == 0)
-		return true;
-	if (n < 0) {
-		end(s, SMTP_END_NO_CONNECT, NULL);
-		return false;
-	}
-	memmove(s->in, s->in + n, s->inlen - (size_t)n);
-	s->inlen -= (size_t)n;
+	if ((n = consume(s, smtp_socks_reply(s->in, s->inlen))) <= 0)
+		return n == 0;
 	s->state = ST_BANNER;
 	arm(s, s->o->banner_ms);
 	prober_session_connected(s->p, s->pr);

@@ -51,7 +51,12 @@
 #   "max_rcpt": K            452 4.5.3 to RCPTs after K in a session
 #   "starttls": "offered"    STARTTLS in the EHLO reply (needs --cert and
 #                            --key); "required": MAIL and RCPT get 530
-#                            5.7.0 until TLS is on
+#                            5.7.0 until TLS is on; "rcpt": only RCPT does
+#   "tls_refuse": K          454 4.7.0 to the first K STARTTLS of a session
+#   "flood": "ehlo"          that phase's reply ("banner", "ehlo", "mail"
+#                            or "rcpt") comes after 160 continuation lines
+#                            of 422 octets: over 64 KiB in all, each line
+#                            within RFC 5321's 512
 #   "banner", "mail"         raw replies for the banner and MAIL FROM
 #
 # The log: one JSON object a line, each with "t" (Unix time, seconds) and
@@ -127,9 +132,12 @@ TOO_MANY = "452 4.5.3 Error: too many recipients"
 REFUSED = "421 4.3.2 Service not available, closing transmission channel"
 NEED_TLS = "530 5.7.0 Must issue a STARTTLS command first"
 NO_DATA = "554 5.5.1 Error: no message is taken here"
+TLS_REFUSED = "454 4.7.0 TLS not available due to local problem"
+FLOODS = {"banner", "ehlo", "mail", "rcpt"}
 
 HOST_KEYS = {"name", "mta", "mailboxes", "default", "catch_all", "greylist", "block",
-             "refuse", "delay", "drop_after", "max_rcpt", "starttls", "banner", "mail"}
+             "refuse", "delay", "drop_after", "max_rcpt", "starttls", "banner", "mail",
+             "tls_refuse", "flood"}
 STATES = {"ok", "unknown", "disabled", "full"}
 
 
@@ -186,8 +194,12 @@ class Host:
         self.drop_after = num("drop_after", "commands")
         self.max_rcpt = num("max_rcpt", "recipients")
         self.starttls = spec.get("starttls")
-        if self.starttls not in (None, "offered", "required"):
-            die(f"{where}: starttls {self.starttls!r} is neither \"offered\" nor \"required\"")
+        if self.starttls not in (None, "offered", "required", "rcpt"):
+            die(f"{where}: starttls {self.starttls!r} is none of \"offered\", \"required\", \"rcpt\"")
+        self.tls_refuse = num("tls_refuse", "refusals")
+        self.flood = spec.get("flood")
+        if self.flood is not None and self.flood not in FLOODS:
+            die(f"{where}: flood {self.flood!r} is none of {', '.join(sorted(FLOODS))}")
         self.banner = raw(spec.get("banner", f"220 {self.name} ESMTP"))
         self.mail = raw(spec.get("mail", "250 2.1.0 Ok"))
         self.open = 0  # sessions open now (in this process)
@@ -260,12 +272,17 @@ class Session:
         sock = writer.get_extra_info("sockname")
         self.local = f"{sock[0]}:{sock[1]}"
         self.helo = self.mail = self.tls = False
-        self.ncmd = self.nrcpt = self.counted = 0
+        self.ncmd = self.nrcpt = self.counted = self.nstarttls = 0
         self.domains = set()
 
-    async def send(self, reply):
+    async def send(self, reply, phase=None):
         if self.host.delay:
             await asyncio.sleep(self.host.delay)
+        if phase and phase == self.host.flood:
+            # 160 lines of 422 octets (CRLF included) before the reply's
+            # own: a reply over 64 KiB whose every line is within 512
+            # octets (RFC 5321 4.5.3.1.5), in the reply's code
+            self.w.write(f"{reply[:3]}-{'x' * 416}\r\n".encode() * 160)
         self.w.write(reply.replace("\n", "\r\n").encode() + b"\r\n")
         await self.w.drain()
 
@@ -298,7 +315,8 @@ class Session:
             await self.send(REFUSED)
             return "refuse"
         blocked = h.block == "banner"
-        await self.send(BLOCKED_BANNER.format(client=self.client) if blocked else h.banner)
+        await self.send(BLOCKED_BANNER.format(client=self.client) if blocked else h.banner,
+                        "banner")
         while True:
             try:
                 async with asyncio.timeout(self.srv.idle):
@@ -321,7 +339,7 @@ class Session:
             else:
                 reply = self.answer(verb, cmd)
             self.srv.log.write("cmd", sid=self.sid, host=h.addr, cmd=cmd, reply=reply)
-            await self.send(reply)
+            await self.send(reply, {"EHLO": "ehlo", "MAIL": "mail", "RCPT": "rcpt"}.get(verb))
             if verb == "QUIT":
                 return "quit"
             if verb == "STARTTLS" and reply.startswith("220"):
@@ -353,6 +371,9 @@ class Session:
                 return "501 5.5.4 Syntax: STARTTLS"
             if not h.starttls or self.tls:
                 return "502 5.5.1 Error: command not implemented"
+            self.nstarttls += 1
+            if self.nstarttls <= h.tls_refuse:
+                return TLS_REFUSED
             return "220 2.0.0 Ready to start TLS"
         if verb == "MAIL":
             if not cmd.upper().startswith("MAIL FROM:"):
@@ -393,7 +414,7 @@ class Session:
             addr = addr.partition(" ")[0]
         if "@" in addr:
             self.domains.add(addr.rpartition("@")[2].lower())
-        if h.starttls == "required" and not self.tls:
+        if h.starttls in ("required", "rcpt") and not self.tls:
             return NEED_TLS
         if not self.mail:
             return "503 5.5.1 Error: need MAIL command"

@@ -4,7 +4,8 @@
 # loopback, and each host behaviour of the script answers as scripted
 # (mailboxes in four MTAs' words, raw replies, catch-all, greylisting,
 # block lists at the banner and at RCPT, refusal, a tarpit, a drop, too
-# many recipients, STARTTLS offered and required, DATA refused), the
+# many recipients, STARTTLS offered, required, required at RCPT and
+# refused, a reply over 64 KiB, DATA refused), the
 # SOCKS5 proxy connects to loopback only, bad scripts are refused, and the
 # log records each session.  LEADGATE is not used: run.sh gives it to
 # every suite.
@@ -109,7 +110,9 @@ cat >"$t/script.json" <<'JSON'
   "127.0.0.14": {"max_rcpt": 3, "catch_all": true},
   "127.0.0.15": {"starttls": "offered", "mailboxes": {"ok@tls.test": "ok"}},
   "127.0.0.16": {"starttls": "required", "mailboxes": {"ok@tls.test": "ok"}},
-  "127.0.0.17": {"banner": "220 mail.old.test ESMTP Exim 4.96", "mail": "250 OK"}
+  "127.0.0.17": {"banner": "220 mail.old.test ESMTP Exim 4.96", "mail": "250 OK"},
+  "127.0.0.18": {"starttls": "rcpt", "tls_refuse": 1, "mailboxes": {"ok@tls.test": "ok"}},
+  "127.0.0.19": {"flood": "mail"}
 },
  "mailboxes": {"bob@shared.test": "ok"}}
 JSON
@@ -211,6 +214,22 @@ r=$(talk 127.0.0.16 "EHLO probe.test" "$m" "RCPT TO:<ok@tls.test>" "STARTTLS" "E
 eq "STARTTLS required: MAIL 530 before TLS" "$(line 3 "$r")" "530 5.7.0 Must issue a STARTTLS command first"
 eq "... RCPT too" "$(line 4 "$r" | cut -c1-9)" "530 5.7.0"
 eq "... and in TLS, MAIL and RCPT" "$(line 7 "$r" | cut -c1-3) $(line 8 "$r" | cut -c1-3)" "250 250"
+
+r=$(talk 127.0.0.18 "EHLO probe.test" "STARTTLS" "$m" "RCPT TO:<ok@tls.test>" "RSET" "STARTTLS" "EHLO probe.test" "$m" \
+	"RCPT TO:<ok@tls.test>" "QUIT")
+eq "STARTTLS at RCPT: the first STARTTLS 454" "$(line 3 "$r")" "454 4.7.0 TLS not available due to local problem"
+eq "... MAIL without TLS, RCPT 530" "$(line 4 "$r" | cut -c1-3) $(line 5 "$r" | cut -c1-9)" "250 530 5.7.0"
+eq "... RSET, the next STARTTLS 220" "$(line 6 "$r" | cut -c1-3) $(line 7 "$r" | cut -c1-3)" "250 220"
+eq "... and in TLS, RCPT answered" "$(line 10 "$r")" "250 2.1.5 Ok"
+
+# ---- a reply over 64 KiB ---------------------------------------------------
+r=$(talk 127.0.0.19 "EHLO probe.test" "$m" "QUIT")
+eq "flood: the MAIL reply's lines, each within 512 octets, over 64 KiB in all" \
+	"$(line 3 "$r" | tr '|' '\n' | awk '{ n++; b += length($0) + 2; if (length($0) + 2 > m) m = length($0) + 2 }
+		END { print n, m, (b > 65536) }')" "161 422 1"
+eq "... in the reply's code, the reply itself last" "$(line 3 "$r" | tr '|' '\n' | sed -n '1p;$p' | cut -c1-4 | tr '\n' /)" \
+	"250-/250 /"
+eq "... the session goes on" "$(line 4 "$r")" "221 2.0.0 Bye"
 
 r=$(talk 127.0.0.17 "HELO probe.test" "$m" "RCPT TO:<a@old.test>" "RSET" "NOOP" "VRFY a" "HELP" "QUIT")
 eq "raw banner and MAIL reply" "$(line 1 "$r") / $(line 3 "$r")" "220 mail.old.test ESMTP Exim 4.96 / 250 OK"

@@ -1,15 +1,16 @@
 /*
  * test_smtp.c - the mailbox prober (smtp/) against a real SMTP server on
  * loopback: tests/smtpd.py, started by the group setup with a script that
- * gives each of 127.0.0.2 ... 127.0.0.20 one behaviour (normal, catch-all,
- * refusing, closed, STARTTLS offered and required, greylisting, a tarpit,
- * a drop, 452 after three recipients, blocks at the banner and at RCPT,
- * Microsoft's and Exim's wordings, greylisting and a block at MAIL FROM,
- * a reply line too long), a self-signed certificate made with
- * openssl, and the server's SOCKS5 proxy.  Each test drives a prober on a
- * loop of its own with the hosts given directly, then checks the answers
- * and, from the server's log of the sessions, the prober's manners: no
- * DATA, QUIT at the end, sessions per domain, sessions at once per host.
+ * gives each of 127.0.0.2 ... 127.0.0.30 one behaviour (normal, catch-all,
+ * refusing, closed, STARTTLS offered, required, and required at RCPT only,
+ * greylisting, a tarpit, a drop, 452 after three recipients, blocks at the
+ * banner and at RCPT, Microsoft's and Exim's wordings, greylisting and a
+ * block at MAIL FROM, a reply line too long, replies over 64 KiB), a
+ * self-signed certificate made with openssl, and the server's SOCKS5
+ * proxy.  Each test drives a prober on a loop of its own with the hosts
+ * given directly, then checks the answers and, from the server's log of
+ * the sessions, the prober's manners: no DATA, QUIT at the end, sessions
+ * per domain, sessions at once per host.
  * Orders and counts only: no durations.
  */
 #include "smtp/prober_int.h"
@@ -68,6 +69,15 @@ static const char script[] =
 	" \"127.0.0.22\": {\"mail\": \"550 5.7.1 Client host rejected: cannot find your "
 	"reverse hostname\"},\n"
 	" \"127.0.0.24\": {\"default\": \"ok\"},\n"
+	" \"127.0.0.25\": {\"starttls\": \"rcpt\", \"tls_refuse\": 1, \"mailboxes\": {\"alice\": "
+	"\"ok\"}},\n"
+	" \"127.0.0.26\": {\"mailboxes\": {\"alice\": \"530 5.7.0 Must issue a STARTTLS command "
+	"first\"}},\n"
+	" \"127.0.0.27\": {\"starttls\": \"offered\", \"mailboxes\": {\"alice\": \"530 5.7.0 Must "
+	"issue a STARTTLS command first\"}},\n"
+	" \"127.0.0.28\": {\"flood\": \"ehlo\"},\n"
+	" \"127.0.0.29\": {\"flood\": \"rcpt\"},\n"
+	" \"127.0.0.30\": {\"starttls\": \"rcpt\", \"tls_refuse\": 2},\n"
 	" \"127.0.0.23\": {\"mailboxes\": {\"alice\": \"ok\", \"long\": \"550 5.1.1 %s\"}}%s\n"
 	"}}\n";
 
@@ -1160,6 +1170,185 @@ static void test_long_line(void **state)
 	run_end(&r);
 }
 
+/* ---- TLS asked for at RCPT TO, and a reply over 64 KiB ---- */
+
+/* The index of the first command of s that is cmd from index from on, or
+ * -1. */
+static int cmd_at(const struct sess *s, int from, const char *cmd)
+{
+	for (int c = from; c < s->ncmd; c++)
+		if (!strcmp(s->cmds[c], cmd))
+			return c;
+	return -1;
+}
+
+/* 530 5.7.0 at RCPT TO from a host that offered STARTTLS (and refused it
+ * once, 454): RSET, STARTTLS, EHLO, MAIL FROM and the same RCPT TO again;
+ * the address is decided by its answer in TLS and counted once.  The
+ * random address waits so (catchtls.test), and a real one (primed). */
+static void test_rcpt_starttls(void **state)
+{
+	struct run r;
+	struct log lg;
+	struct smtp_opts o = opts();
+	struct smtp_stats st;
+	const char *rc[16];
+	(void)state;
+
+	run_start(&r, &o);
+	smtp_prober_prime(r.p, "rcpttls-primed.test", 19, SMTP_CA_NO);
+	const struct smtp_result *a = add(&r, "alice@rcpttls.test");
+	const struct smtp_result *b = add(&r, "bob@rcpttls.test");
+	const struct smtp_result *c = add(&r, "alice@rcpttls-primed.test");
+	hosts(&r, "rcpttls.test", 1, "127.0.0.25");
+	hosts(&r, "rcpttls-primed.test", 1, "127.0.0.25");
+	run_wait(&r);
+	assert_int_equal(a->outcome, SMTP_ACCEPTED);
+	assert_string_equal(a->reply, "250 2.1.5");
+	assert_int_equal(a->tls, 1);
+	assert_int_equal(a->attempts, 1);
+	assert_int_equal(b->outcome, SMTP_NO_MAILBOX);
+	assert_int_equal(c->outcome, SMTP_ACCEPTED);
+	assert_int_equal(c->tls, 1);
+	assert_int_equal(c->attempts, 1);
+	assert_int_equal(r.domains_found, 1);
+	assert_int_equal(r.ca[0], SMTP_CA_NO); /* the random address's answer in TLS */
+	smtp_prober_stats(r.p, &st);
+	assert_int_equal(st.sessions, 2);
+	assert_int_equal(st.rcpts, 4); /* the random one, alice, bob; alice: once each */
+	assert_int_equal(st.tls, 2);
+	run_end(&r);
+
+	log_read(&r, &lg);
+	manners(&lg);
+	assert_int_equal(lg.n, 2);
+	for (int i = 0; i < lg.n; i++) {
+		const struct sess *s = &lg.s[i];
+		bool primed = !strcmp(s->domains, "rcpttls-primed.test");
+		int n = rcpts(s, rc, 16);
+		assert_true(s->tls);
+		/* the first RCPT TO, answered 530, then again in TLS */
+		assert_int_equal(n, primed ? 2 : 4);
+		assert_string_equal(rc[0], rc[1]);
+		if (primed)
+			assert_string_equal(rc[0], "alice@rcpttls-primed.test>");
+		else
+			assert_true(is_random(rc[0], "rcpttls.test"));
+		int rset = cmd_at(s, 0, "RSET");
+		assert_true(rset > 0);
+		assert_string_equal(s->cmds[rset - 1] + 9, rc[0]); /* right after the 530 */
+		assert_string_equal(s->cmds[rset + 1], "STARTTLS");
+		assert_string_equal(s->cmds[rset + 2], "EHLO probe.leadgate.test");
+		assert_string_equal(s->cmds[rset + 3], "MAIL FROM:<verify@leadgate.test>");
+		assert_string_equal(s->cmds[rset + 4] + 9, rc[0]);
+		assert_int_equal(cmd_at(s, rset + 1, "RSET"), -1);
+	}
+
+	/* STARTTLS refused again (454): the address waiting for it is not
+	 * lost, the next MX answers it. */
+	run_start(&r, &o);
+	smtp_prober_prime(r.p, "rcpttls-next.test", 17, SMTP_CA_NO);
+	const struct smtp_result *d = add(&r, "alice@rcpttls-next.test");
+	hosts(&r, "rcpttls-next.test", 2, "127.0.0.30", "127.0.0.5");
+	run_wait(&r);
+	assert_int_equal(d->outcome, SMTP_ACCEPTED);
+	assert_int_equal(d->host, 1);
+	assert_int_equal(d->attempts, 1);
+	run_end(&r);
+	log_read(&r, &lg);
+	manners(&lg);
+	assert_int_equal(lg.n, 2);
+	assert_string_equal(lg.s[0].host, "127.0.0.30");
+	assert_int_equal(lg.s[0].rcpts, 1);
+	assert_int_equal(cmd_at(&lg.s[0], 0, "RSET"), lg.s[0].ncmd - 3); /* RSET STARTTLS QUIT */
+}
+
+/* 530 5.7.0 at RCPT TO decides nothing where the session cannot start
+ * TLS: not offered, TLS on already, TLS not allowed. */
+static void test_rcpt_starttls_not(void **state)
+{
+	struct run r;
+	struct log lg;
+	struct smtp_opts o = opts();
+	(void)state;
+
+	run_start(&r, &o);
+	const struct smtp_result *a = add(&r, "alice@rcpttls-unoffered.test");
+	const struct smtp_result *b = add(&r, "alice@rcpttls-on.test");
+	hosts(&r, "rcpttls-unoffered.test", 1, "127.0.0.26");
+	hosts(&r, "rcpttls-on.test", 1, "127.0.0.27");
+	run_wait(&r);
+	assert_int_equal(a->outcome, SMTP_UNDECIDED);
+	assert_string_equal(a->reply, "530 5.7.0");
+	assert_int_equal(a->tls, 0);
+	assert_int_equal(b->outcome, SMTP_UNDECIDED);
+	assert_string_equal(b->reply, "530 5.7.0");
+	assert_int_equal(b->tls, 1);
+	run_end(&r);
+	log_read(&r, &lg);
+	manners(&lg);
+	assert_int_equal(lg.n, 2);
+	for (int i = 0; i < lg.n; i++) {
+		assert_int_equal(cmd_at(&lg.s[i], 0, "RSET"), -1);
+		assert_int_equal(lg.s[i].rcpts, 2); /* the random one, alice */
+	}
+
+	o.no_tls = true;
+	run_start(&r, &o);
+	const struct smtp_result *c = add(&r, "alice@rcpttls-off.test");
+	hosts(&r, "rcpttls-off.test", 1, "127.0.0.25");
+	run_wait(&r);
+	assert_int_equal(c->outcome, SMTP_UNDECIDED);
+	assert_string_equal(c->reply, "530 5.7.0");
+	run_end(&r);
+	log_read(&r, &lg);
+	manners(&lg);
+	assert_int_equal(lg.n, 1);
+	assert_false(lg.s[0].tls);
+	assert_int_equal(cmd_at(&lg.s[0], 0, "RSET"), -1);
+	assert_int_equal(cmd_at(&lg.s[0], 0, "STARTTLS"), -1);
+}
+
+/* A reply over 64 KiB, every line within 512 octets, ends the session
+ * as a drop: at EHLO the next MX decides; at RCPT TO, with no other MX,
+ * the address is no connection.  The session hangs up on the flood (the
+ * server sees the client close), and the loop's timers are all gone. */
+static void test_reply_flood(void **state)
+{
+	struct run r;
+	struct log lg;
+	struct smtp_opts o = opts();
+	(void)state;
+
+	run_start(&r, &o);
+	const struct smtp_result *a = add(&r, "alice@flood-ehlo.test");
+	const struct smtp_result *b = add(&r, "alice@flood-rcpt.test");
+	hosts(&r, "flood-ehlo.test", 2, "127.0.0.28", "127.0.0.5");
+	hosts(&r, "flood-rcpt.test", 1, "127.0.0.29");
+	run_wait(&r);
+	assert_int_equal(a->outcome, SMTP_ACCEPTED);
+	assert_int_equal(a->host, 1);
+	assert_int_equal(b->outcome, SMTP_NO_CONNECT);
+	run_end(&r);
+	log_read(&r, &lg);
+	assert_int_equal(lg.n, 3);
+	for (int i = 0; i < lg.n; i++) {
+		const struct sess *s = &lg.s[i];
+		const char *last = s->cmds[s->ncmd - 1];
+		assert_int_equal(cmd_at(s, 0, "DATA"), -1);
+		if (!strcmp(s->host, "127.0.0.5")) {
+			assert_string_equal(last, "QUIT");
+			continue;
+		}
+		/* no QUIT after a protocol error: the session just closes */
+		assert_string_equal(s->by, "client");
+		if (!strcmp(s->host, "127.0.0.28"))
+			assert_string_equal(last, "EHLO probe.leadgate.test");
+		else
+			assert_true(is_random(last + 9, "flood-rcpt.test"));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1175,6 +1364,8 @@ int main(void)
 		cmocka_unit_test(test_socks),           cmocka_unit_test(test_streaming),
 		cmocka_unit_test(test_mail_phase),      cmocka_unit_test(test_gather),
 		cmocka_unit_test(test_private_refused), cmocka_unit_test(test_long_line),
+		cmocka_unit_test(test_rcpt_starttls),   cmocka_unit_test(test_rcpt_starttls_not),
+		cmocka_unit_test(test_reply_flood),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
