@@ -38,7 +38,7 @@ JOBS_SRC   := jobs/list.c jobs/lists.c jobs/profile.c jobs/dnscache.c jobs/verdi
 SERVE_SRC  := serve/rate.c serve/route.c serve/server.c serve/ops.c serve/verify.c serve/esp.c serve/lists.c serve/metrics.c \
               serve/push.c serve/contacts.c serve/jobs.c serve/page.c serve/work.c
 # handoff/: outgoing HTTP; only it includes <curl/curl.h>
-HANDOFF_SRC := handoff/http.c handoff/sign.c handoff/retry.c
+HANDOFF_SRC := handoff/http.c handoff/sign.c handoff/retry.c handoff/send.c
 # smtp/: mailbox probing; only it includes <gnutls/gnutls.h>
 SMTP_SRC   := smtp/reply.c smtp/prober.c smtp/session.c smtp/tls.c smtp/socks.c
 LIB_SRC := common/status.c common/alloc.c common/buf.c common/map.c common/time.c common/file.c common/net.c \
