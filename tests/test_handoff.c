@@ -721,6 +721,43 @@ static void test_many_within_cap(void **state)
 	json_decref(a);
 }
 
+/* An outbox's way: each call back submits the next message. */
+struct chain {
+	struct sender *s;
+	char url[128];
+	int sent, delivered;
+};
+
+static void chain_next(void *arg, const struct send_result *r)
+{
+	struct chain *c = arg;
+	struct lg_err err;
+	c->delivered += r->outcome == SEND_DELIVERED;
+	if (c->sent < 5) {
+		struct send_msg m = {.url = c->url, .body = BODY, .len = strlen(BODY)};
+		assert_int_equal(sender_submit(c->s, &m, chain_next, c, &err), LG_OK);
+		c->sent++;
+	}
+}
+
+static void test_submit_from_call_back(void **state)
+{
+	struct send_opts o = opts();
+	struct loop *l;
+	struct lg_err err;
+	struct chain c = {0};
+	(void)state;
+	url_of(c.url, sizeof(c.url), W.port, "/ok");
+	assert_int_equal(loop_new(&l, &err), LG_OK);
+	assert_int_equal(sender_new(&c.s, l, &o, &err), LG_OK);
+	chain_next(&c, &(struct send_result){.outcome = SEND_RETRY});
+	drive(l, c.s);
+	assert_int_equal(c.sent, 5);
+	assert_int_equal(c.delivered, 5);
+	sender_free(c.s);
+	loop_free(l);
+}
+
 /* Freed with transfers running and waiting: nothing called back, nothing
  * left on the loop. */
 static void test_free_midway(void **state)
@@ -759,12 +796,19 @@ int main(void)
 		cmocka_unit_test(test_retry_after_parse),
 	};
 	const struct CMUnitTest live[] = {
-		cmocka_unit_test(test_delivered_signed), cmocka_unit_test(test_flaky_same_id),
-		cmocka_unit_test(test_retry_after),      cmocka_unit_test(test_gone_disables),
-		cmocka_unit_test(test_other_answers),    cmocka_unit_test(test_private_refused),
-		cmocka_unit_test(test_bad_headers),      cmocka_unit_test(test_patch_unsigned),
-		cmocka_unit_test(test_down_then_up),     cmocka_unit_test(test_many_within_cap),
-		cmocka_unit_test(test_slow_timeout),     cmocka_unit_test(test_free_midway),
+		cmocka_unit_test(test_delivered_signed),
+		cmocka_unit_test(test_flaky_same_id),
+		cmocka_unit_test(test_retry_after),
+		cmocka_unit_test(test_gone_disables),
+		cmocka_unit_test(test_other_answers),
+		cmocka_unit_test(test_private_refused),
+		cmocka_unit_test(test_bad_headers),
+		cmocka_unit_test(test_patch_unsigned),
+		cmocka_unit_test(test_down_then_up),
+		cmocka_unit_test(test_many_within_cap),
+		cmocka_unit_test(test_submit_from_call_back),
+		cmocka_unit_test(test_slow_timeout),
+		cmocka_unit_test(test_free_midway),
 	};
 	int failed = cmocka_run_group_tests_name("handoff", pure, NULL, NULL);
 	return failed + cmocka_run_group_tests_name("handoff on loopback", live, group_setup,
