@@ -1,14 +1,14 @@
 /*
  * http.c - http_get() on libcurl's easy interface (see http.h).
  *
- * The address check sits in CURLOPT_OPENSOCKETFUNCTION: curl calls it
- * with the address it resolved, or was told to connect to, just before
- * it makes the socket, for every address it tries.  Refusing there
- * (CURL_SOCKET_BAD) fails that attempt, and the transfer when it was the
- * last; what was refused is kept for the message.
+ * Also what handoff/ shares between its requests (curl_int.h): libcurl's
+ * set-up, the address check in CURLOPT_OPENSOCKETFUNCTION and the
+ * options every request carries; send.c, the webhook sender, uses them
+ * too, so there is one address check, not two.
  */
 #include "handoff/http.h"
 #include "common/net.h"
+#include "handoff/curl_int.h"
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
@@ -28,33 +28,23 @@ static void global_init(void)
 	global_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
-/* ---- one GET ------------------------------------------------------------------ */
-
-struct get {
-	const struct http_opts *o;
-	size_t body;                         /* bytes of the body read */
-	bool cut;                            /* the body was longer than HTTP_BODY_MAX */
-	char refused[INET6_ADDRSTRLEN + 96]; /* the address refused, and why */
-};
-
-static size_t on_body(char *data, size_t size, size_t n, void *arg)
+enum lg_status http_global_init(struct lg_err *err)
 {
-	struct get *g = arg;
-	(void)data;
-	g->body += size * n;
-	if (g->body > HTTP_BODY_MAX) {
-		g->cut = true;
-		return 0; /* stops the transfer: CURLE_WRITE_ERROR */
-	}
-	return size * n;
+	pthread_once(&global_once, global_init);
+	if (global_rc != CURLE_OK)
+		return lg_err_set(err, LG_ETEMP, "libcurl will not start: %s",
+				  curl_easy_strerror(global_rc));
+	return LG_OK;
 }
 
-static curl_socket_t on_socket(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
+/* ---- what every request shares ------------------------------------------------- */
+
+curl_socket_t http_guard_socket(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
 {
-	struct get *g = arg;
+	struct http_guard *g = arg;
 	const char *what = NULL;
 	(void)purpose;
-	if (!g->o->allow_private && !lg_addr_public(&a->addr, &what)) {
+	if (!g->allow_private && !lg_addr_public(&a->addr, &what)) {
 		char ip[INET6_ADDRSTRLEN] = "?";
 		if (a->family == AF_INET)
 			inet_ntop(AF_INET,
@@ -70,9 +60,37 @@ static curl_socket_t on_socket(void *arg, curlsocktype purpose, struct curl_sock
 	return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
 }
 
-/* "scheme://host[:port]" of url into out, for messages: the path and the
- * query may hold a secret (an SNS token). */
-static void url_where(const char *url, char *out, size_t size)
+void http_easy_setup(CURL *h, const char *url, const struct http_opts *o, struct http_guard *g,
+		     char *errbuf, struct curl_slist **to)
+{
+	*to = NULL;
+	g->allow_private = o->allow_private;
+	g->refused[0] = '\0';
+	if (o->connect_to) {
+		/* "::HOST:PORT": from any host and port of the URL. */
+		char connect_to[320];
+		snprintf(connect_to, sizeof(connect_to), "::%s", o->connect_to);
+		*to = curl_slist_append(NULL, connect_to);
+		curl_easy_setopt(h, CURLOPT_CONNECT_TO, *to);
+	}
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, o->allow_http ? "http,https" : "https");
+	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(h, CURLOPT_PROXY, "");    /* not $https_proxy: see http.h */
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L); /* threads: no SIGALRM for DNS timeouts */
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
+			 o->connect_timeout_ms ? o->connect_timeout_ms : HTTP_CONNECT_TIMEOUT_MS);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, o->timeout_ms ? o->timeout_ms : HTTP_TIMEOUT_MS);
+	curl_easy_setopt(h, CURLOPT_USERAGENT, "leadgate/" LEADGATE_VERSION);
+	curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, http_guard_socket);
+	curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, g);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+	errbuf[0] = '\0';
+	if (o->ca_file)
+		curl_easy_setopt(h, CURLOPT_CAINFO, o->ca_file);
+}
+
+void http_url_where(const char *url, char *out, size_t size)
 {
 	CURLU *u = curl_url();
 	char *scheme = NULL, *host = NULL, *port = NULL;
@@ -98,55 +116,59 @@ static bool has_scheme(const char *url, const char *scheme)
 	return strlen(url) >= n && lg_ascii_eq(url, n, scheme, n);
 }
 
+bool http_scheme_ok(const char *url, bool allow_http)
+{
+	return has_scheme(url, "https://") || (allow_http && has_scheme(url, "http://"));
+}
+
+/* ---- one GET ------------------------------------------------------------------ */
+
+struct get {
+	size_t body; /* bytes of the body read */
+	bool cut;    /* the body was longer than HTTP_BODY_MAX */
+};
+
+static size_t on_body(char *data, size_t size, size_t n, void *arg)
+{
+	struct get *g = arg;
+	(void)data;
+	g->body += size * n;
+	if (g->body > HTTP_BODY_MAX) {
+		g->cut = true;
+		return 0; /* stops the transfer: CURLE_WRITE_ERROR */
+	}
+	return size * n;
+}
+
 enum lg_status http_get(const char *url, const struct http_opts *o, long *status, struct lg_err *err)
 {
 	static const struct http_opts none = {0};
-	struct get g = {.o = o ? o : &none};
-	char where[512], connect_to[320], detail[CURL_ERROR_SIZE] = "";
+	struct get g = {0};
+	struct http_guard guard;
+	char where[512], detail[CURL_ERROR_SIZE];
 	struct curl_slist *to = NULL;
-	enum lg_status st = LG_OK;
+	enum lg_status st;
 
-	o = g.o;
+	o = o ? o : &none;
 	*status = 0;
-	pthread_once(&global_once, global_init);
-	if (global_rc != CURLE_OK)
-		return lg_err_set(err, LG_ETEMP, "libcurl will not start: %s",
-				  curl_easy_strerror(global_rc));
-	url_where(url, where, sizeof(where));
-	if (!has_scheme(url, "https://") && !(o->allow_http && has_scheme(url, "http://")))
+	if ((st = http_global_init(err)) != LG_OK)
+		return st;
+	http_url_where(url, where, sizeof(where));
+	if (!http_scheme_ok(url, o->allow_http))
 		return lg_err_set(err, LG_EDATA, "%s: refused: only an https:// URL is fetched",
 				  where);
 	CURL *h = curl_easy_init();
 	if (!h)
 		return lg_err_set(err, LG_ETEMP, "%s: libcurl has no handle", where);
-	if (o->connect_to) {
-		/* "::HOST:PORT": from any host and port of the URL. */
-		snprintf(connect_to, sizeof(connect_to), "::%s", o->connect_to);
-		to = curl_slist_append(NULL, connect_to);
-		curl_easy_setopt(h, CURLOPT_CONNECT_TO, to);
-	}
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, o->allow_http ? "http,https" : "https");
-	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(h, CURLOPT_PROXY, "");    /* not $https_proxy: see http.h */
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L); /* threads: no SIGALRM for DNS timeouts */
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
-			 o->connect_timeout_ms ? o->connect_timeout_ms : HTTP_CONNECT_TIMEOUT_MS);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, o->timeout_ms ? o->timeout_ms : HTTP_TIMEOUT_MS);
-	curl_easy_setopt(h, CURLOPT_USERAGENT, "leadgate/" LEADGATE_VERSION);
+	http_easy_setup(h, url, o, &guard, detail, &to);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &g);
-	curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, on_socket);
-	curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, &g);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, detail);
-	if (o->ca_file)
-		curl_easy_setopt(h, CURLOPT_CAINFO, o->ca_file);
 
 	CURLcode rc = curl_easy_perform(h);
 	if (rc == CURLE_OK || (rc == CURLE_WRITE_ERROR && g.cut)) {
 		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
-	} else if (g.refused[0]) {
-		st = lg_err_set(err, LG_EDATA, "%s: refused: %s", where, g.refused);
+	} else if (guard.refused[0]) {
+		st = lg_err_set(err, LG_EDATA, "%s: refused: %s", where, guard.refused);
 	} else if (rc == CURLE_URL_MALFORMAT || rc == CURLE_UNSUPPORTED_PROTOCOL) {
 		st = lg_err_set(err, LG_EDATA, "%s: refused: %s", where, curl_easy_strerror(rc));
 	} else {
