@@ -483,6 +483,11 @@ void serve_wait_smtp(struct serve_req *r, const struct smtp_result *res)
  * request holds a result of the old one (its results are kept until it
  * is freed). */
 #define SMTP_ADDRESSES_MAX 100000
+/* How long the service keeps a probe's answer (smtp_opts.result_ttl_s):
+ * an hour, as a list re-checked within it gets no new answer from most
+ * mail hosts; a host that timed out or blocked us is asked again after
+ * it too.  Far longer than any request holds a result. */
+#define SMTP_RESULT_TTL_S 3600
 
 static void prober_free(struct serve *s)
 {
@@ -505,6 +510,7 @@ const struct smtp_result *serve_probe(struct serve *s, const struct verify_resul
 		enum lg_status st = conf_smtp_opts(s->o.conf, &so, err);
 		if (st == LG_OK) {
 			so.now = s->o.dns.now;
+			so.result_ttl_s = SMTP_RESULT_TTL_S;
 			st = smtp_prober_new(&s->smtp, s->loop, &so, err);
 		}
 		if (st != LG_OK)

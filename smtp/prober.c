@@ -134,6 +134,7 @@ struct domain {
 	bool chain_timeout;      /* a host failed by timeout or 421 since one last worked */
 	bool retry;              /* a greylisting retry is due: it does not wait to gather */
 	uint8_t dead_outcome;    /* enum smtp_outcome */
+	uint32_t dead_at;        /* when it died (wall(), Unix time) */
 	uint8_t sessions;        /* open (0 or 1) */
 	uint32_t ca_first_defer; /* the probe's first deferral, as struct rcpt's */
 	char dead_reply[16];
@@ -330,6 +331,7 @@ static void kill_domain(struct smtp_prober *p, struct domain *d, enum smtp_outco
 	struct rcpt *r;
 	d->dead = true;
 	d->dead_outcome = (uint8_t)o;
+	d->dead_at = wall(p);
 	if (reply != d->dead_reply) /* a domain killed again keeps its reply */
 		snprintf(d->dead_reply, sizeof(d->dead_reply), "%s", reply);
 	if (d->grey) {
@@ -932,6 +934,30 @@ static struct domain *domain_get(struct smtp_prober *p, const char *name, size_t
 	return d;
 }
 
+/* Is what was decided at (wall()) too old to keep (result_ttl_s)?  Not
+ * if it is not decided (done false). */
+static bool stale(const struct smtp_prober *p, bool done, uint32_t at)
+{
+	return done && p->o.result_ttl_s > 0 && wall(p) >= at + (int64_t)p->o.result_ttl_s;
+}
+
+/* A dead domain (every host refused, timed out or blocked us) is asked
+ * again, from its first host, the catch-all probe again if it decided
+ * nothing. */
+static void revive(struct domain *d)
+{
+	d->dead = false;
+	d->hi = d->ai = 0;
+	while (d->hi < d->nhosts && !d->hosts[d->hi].naddr)
+		d->hi++;
+	d->chain_timeout = false;
+	d->last_reply[0] = '\0';
+	if (d->ca_state == CA_DONE && d->ca == SMTP_CA_UNKNOWN) {
+		d->ca_state = CA_TODO;
+		d->ca_first_defer = 0;
+	}
+}
+
 const struct smtp_result *smtp_prober_add(struct smtp_prober *p, const char *address, size_t len,
 					  size_t domain_len)
 {
@@ -947,9 +973,22 @@ const struct smtp_result *smtp_prober_add(struct smtp_prober *p, const char *add
 	memcpy(key, &d->num, 4);
 	memcpy(key + 4, address, local);
 	struct rcpt *r = lg_map_put(&p->rcpts, key, local + 4, lg_hash(key, local + 4), &created);
-	if (!created)
-		return &r->res;
-	p->st.addresses++;
+	if (!created) {
+		if (!stale(p, r->res.outcome != SMTP_PENDING, r->res.decided_at))
+			return &r->res;
+		/* Asked again: the result goes back to pending in place (no
+		 * one holds a result that old: see smtp_opts.result_ttl_s). */
+		uint32_t *first = lg_map_get(&p->defers, (const char *)&r, sizeof(r),
+					     lg_hash(&r, sizeof(r)));
+		if (first)
+			*first = 0;
+		memset(&r->res, 0, sizeof(r->res));
+		p->st.asked_again++;
+	} else {
+		p->st.addresses++;
+	}
+	if (d->dead && stale(p, !d->sessions && d->dead_outcome != SMTP_NOT_PROBED, d->dead_at))
+		revive(d);
 	if (d->has_hosts)
 		p->pending++;
 	if (d->dead) {

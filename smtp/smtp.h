@@ -167,6 +167,13 @@ struct smtp_opts {
 	int greylist_delay_s; /* retry delay when the reply names none (0: 60) */
 	bool no_tls;          /* never STARTTLS (a server that requires it is SMTP_UNDECIDED) */
 	bool allow_private; /* also hosts at loopback, private, link-local ... addresses (tests) */
+	/* A result decided this many seconds ago or more is asked again when
+	 * its address is added again, and a domain dead that long (no host
+	 * took the session, or one blocked us) gets sessions again: the
+	 * service's answers do not last for ever.  It resets the result in
+	 * place, so a result must not be held that long.  0: results last
+	 * as long as the prober (a job's). */
+	int result_ttl_s;
 	int64_t now; /* the wall clock (Unix time) for decided_at: 0 reads the system clock */
 };
 
@@ -193,9 +200,10 @@ typedef void smtp_domain_fn(void *arg, const char *domain, size_t len, enum smtp
 			    uint32_t at);
 
 struct smtp_stats {
-	size_t domains;   /* domains given hosts */
-	size_t addresses; /* distinct addresses added */
-	size_t sessions;  /* sessions opened (connected) */
+	size_t domains;     /* domains given hosts */
+	size_t addresses;   /* distinct addresses added */
+	size_t asked_again; /* addresses added again after result_ttl_s (asked again) */
+	size_t sessions;    /* sessions opened (connected) */
 	size_t connects_failed;
 	size_t tls;           /* sessions that ran STARTTLS */
 	size_t rcpts;         /* RCPT TO sent, catch-all probes included */
@@ -228,8 +236,9 @@ void smtp_prober_on_domain(struct smtp_prober *p, smtp_domain_fn *fn, void *arg)
  * address[0..len), domain_len its tail after the '@', lower-case A-label),
  * SMTP_PENDING until the domain's hosts are given (smtp_prober_hosts) and
  * a session decides it.  The same address added again gets the same
- * result.  The result is borrowed and stays at its address until the
- * prober is freed.
+ * result (asked again, back to pending, when result_ttl_s says it is
+ * stale).  The result is borrowed and stays at its address until the
+ * prober is freed.  A local part over 256 octets is SMTP_NOT_PROBED.
  */
 const struct smtp_result *smtp_prober_add(struct smtp_prober *p, const char *address, size_t len,
 					  size_t domain_len);

@@ -19,6 +19,7 @@
 
 #include <arpa/inet.h>
 #include <jansson.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -654,6 +655,52 @@ static void test_all_hosts_fail(void **state)
 	assert_string_equal(b->reply, "");
 	assert_int_equal(c->outcome, SMTP_TIMEOUT);
 	run_end(&r);
+}
+
+/* With result_ttl_s (the service's), an answer older than it is asked
+ * again when its address comes again, in place (the same result), and a
+ * dead domain gets a session again; a fresh answer is not asked again.
+ * The prober's clock is the system's: the test waits past 1 s. */
+static void test_result_ttl(void **state)
+{
+	struct run r;
+	struct log lg;
+	struct smtp_stats st;
+	struct smtp_opts o = opts();
+	(void)state;
+
+	o.result_ttl_s = 1;
+	run_start(&r, &o);
+	const struct smtp_result *a = add(&r, "alice@ttl.test");
+	const struct smtp_result *b = add(&r, "alice@ttldead.test");
+	hosts(&r, "ttl.test", 1, "127.0.0.2");
+	hosts(&r, "ttldead.test", 1, "127.0.0.6");
+	run_wait(&r);
+	assert_int_equal(a->outcome, SMTP_ACCEPTED);
+	assert_int_equal(b->outcome, SMTP_NO_CONNECT);
+	/* At once: the same answers, nothing asked. */
+	assert_ptr_equal(add(&r, "alice@ttl.test"), a);
+	assert_int_equal(add(&r, "bob@ttldead.test")->outcome, SMTP_NO_CONNECT);
+	assert_int_equal(smtp_prober_busy(r.p), 0);
+	smtp_prober_stats(r.p, &st);
+	assert_int_equal(st.asked_again, 0);
+	assert_int_equal(st.connects_failed, 1);
+
+	assert_int_equal(poll(NULL, 0, 1100), 0);
+	assert_ptr_equal(add(&r, "alice@ttl.test"), a);
+	assert_int_equal(a->outcome, SMTP_PENDING);
+	const struct smtp_result *c = add(&r, "carol@ttldead.test");
+	assert_int_equal(c->outcome, SMTP_PENDING);
+	run_wait(&r);
+	assert_int_equal(a->outcome, SMTP_ACCEPTED);
+	assert_int_equal(c->outcome, SMTP_NO_CONNECT);
+	smtp_prober_stats(r.p, &st);
+	assert_int_equal(st.asked_again, 1);
+	assert_int_equal(st.connects_failed, 2);
+	run_end(&r);
+	log_read(&r, &lg);
+	manners(&lg);
+	assert_int_equal(sessions_for(&lg, "ttl.test"), 2);
 }
 
 /* A domain without a host to ask is not probed. */
@@ -1352,19 +1399,33 @@ static void test_reply_flood(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_socks_messages),  cmocka_unit_test(test_bad_opts),
-		cmocka_unit_test(test_table),           cmocka_unit_test(test_catch_all),
-		cmocka_unit_test(test_prime),           cmocka_unit_test(test_catch_all_unknown),
-		cmocka_unit_test(test_wordings),        cmocka_unit_test(test_fallback),
-		cmocka_unit_test(test_host_addresses),  cmocka_unit_test(test_all_hosts_fail),
-		cmocka_unit_test(test_no_hosts),        cmocka_unit_test(test_starttls),
-		cmocka_unit_test(test_greylist),        cmocka_unit_test(test_drop),
-		cmocka_unit_test(test_too_many),        cmocka_unit_test(test_rcpt_max),
-		cmocka_unit_test(test_blocked),         cmocka_unit_test(test_per_host),
-		cmocka_unit_test(test_socks),           cmocka_unit_test(test_streaming),
-		cmocka_unit_test(test_mail_phase),      cmocka_unit_test(test_gather),
-		cmocka_unit_test(test_private_refused), cmocka_unit_test(test_long_line),
-		cmocka_unit_test(test_rcpt_starttls),   cmocka_unit_test(test_rcpt_starttls_not),
+		cmocka_unit_test(test_socks_messages),
+		cmocka_unit_test(test_bad_opts),
+		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_catch_all),
+		cmocka_unit_test(test_prime),
+		cmocka_unit_test(test_catch_all_unknown),
+		cmocka_unit_test(test_wordings),
+		cmocka_unit_test(test_fallback),
+		cmocka_unit_test(test_host_addresses),
+		cmocka_unit_test(test_all_hosts_fail),
+		cmocka_unit_test(test_no_hosts),
+		cmocka_unit_test(test_starttls),
+		cmocka_unit_test(test_greylist),
+		cmocka_unit_test(test_drop),
+		cmocka_unit_test(test_too_many),
+		cmocka_unit_test(test_rcpt_max),
+		cmocka_unit_test(test_blocked),
+		cmocka_unit_test(test_per_host),
+		cmocka_unit_test(test_socks),
+		cmocka_unit_test(test_streaming),
+		cmocka_unit_test(test_mail_phase),
+		cmocka_unit_test(test_gather),
+		cmocka_unit_test(test_result_ttl),
+		cmocka_unit_test(test_private_refused),
+		cmocka_unit_test(test_long_line),
+		cmocka_unit_test(test_rcpt_starttls),
+		cmocka_unit_test(test_rcpt_starttls_not),
 		cmocka_unit_test(test_reply_flood),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
