@@ -1105,8 +1105,11 @@ void smtp_prober_gather(struct smtp_prober *p, bool on)
 
 size_t smtp_prober_busy(const struct smtp_prober *p)
 {
-	/* Gathering, what waits for more addresses is no work in hand. */
-	return p->gather ? p->open + p->nqueued : p->pending + p->open;
+	/* Gathering, what waits for more addresses is no work in hand: the
+	 * sessions open and queued are, each with rcpt_max addresses at
+	 * most (a queued domain has gathered that many, or is a retry), so
+	 * that a job's backlog in addresses means the same either way. */
+	return p->gather ? (p->open + p->nqueued) * p->o.rcpt_max : p->pending + p->open;
 }
 
 void smtp_prober_stats(const struct smtp_prober *p, struct smtp_stats *st)

@@ -269,8 +269,8 @@ void smtp_prober_gather(struct smtp_prober *p, bool on);
 
 /*
  * Addresses whose domain has hosts but that are not decided yet, and the
- * sessions open (gathering: the sessions open and about to start; what
- * waits to gather is not counted).  While it is not 0 the prober has a socket or a timer in
+ * sessions open (gathering: rcpt_max for each session open or about to
+ * start; what waits to gather is not counted).  While it is not 0 the prober has a socket or a timer in
  * its loop, so "while (smtp_prober_busy(p)) loop_step(loop, -1);" waits
  * for every answer.
  */

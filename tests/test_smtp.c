@@ -1124,6 +1124,8 @@ static void test_gather(void **state)
 		res[i] = add(&r, addr);
 		if (i == 1) /* two waiting: no session, nothing in hand */
 			assert_int_equal(smtp_prober_busy(r.p), 0);
+		if (i == 2) /* three: a session's load in hand, in addresses */
+			assert_int_equal(smtp_prober_busy(r.p), 3);
 		loop_step(r.loop, 0);
 	}
 	run_wait(&r); /* the sessions of the first 3 and the next 3 */
