@@ -901,6 +901,16 @@ enum lg_status conf_load_text(struct conf *c, const char *text, size_t len, cons
 		if (!n || s[0] == '#' || s[0] == ';')
 			continue;
 		if (s[0] == '[') {
+			/* a comment may follow the header: "[route.x]   # why" */
+			const char *close = memchr(s, ']', n);
+			if (close && (size_t)(close - s) + 1 < n) {
+				const char *rest = close + 1;
+				size_t rn = n - (size_t)(rest - s);
+				lg_ascii_trim(&rest, &rn);
+				if (rn == 0 || ((rest[0] == '#' || rest[0] == ';') &&
+						(close[1] == ' ' || close[1] == '\t')))
+					n = (size_t)(close - s) + 1;
+			}
 			if (s[n - 1] != ']' || n - 2 >= sizeof(section) || n < 3)
 				return lg_err_set(err, LG_ECONFIG,
 						  "%s:%u: malformed section header", name, line);
