@@ -31,10 +31,11 @@
  * eligible rep's credit grows by its weight (c_i += w_i); the rep with
  * the largest credit is picked, the first listed among equals; its
  * credit drops by the sum W of the eligible reps' weights (c_p -= W).
- * Ineligible reps' credits do not move.  Over any W picks with the same
- * eligible reps, rep i is picked exactly w_i times, spread out (weights
- * 3 and 1: a a b a, a a b a, ...), and the first pick of a fresh team is
- * its first listed rep.  No eligible rep: ROUTE_NOBODY, the state
+ * Ineligible reps' credits do not move.  From all credits 0, with the
+ * same eligible reps, the credits are 0 again after every W picks, and
+ * in those W picks rep i is picked exactly w_i times, spread out
+ * (weights 3 and 1: a a b a, a a b a, ...); the first pick of a fresh
+ * team is its first listed rep.  No eligible rep: ROUTE_NOBODY, the state
  * unchanged (the lead waits, or escalates).
  *
  * Working hours: spans of weekdays and local wall-clock times in the

@@ -548,6 +548,65 @@ static void test_fine(void **state)
 	conf_release(&c);
 }
 
+/* "# [section]" or "# key = value": a line of the shipped file's example. */
+static bool example_line(const char *line)
+{
+	if (strncmp(line, "# ", 2) != 0)
+		return false;
+	const char *p = line + 2;
+	if (*p == '[')
+		return true;
+	while ((*p >= 'a' && *p <= 'z') || *p == '_')
+		p++;
+	return p > line + 2 && !strncmp(p, " = ", 3);
+}
+
+/* The shipped leadgate.conf: its [handoff] part, uncommented, loads, its
+ * defaults are the built-in ones and its example routes as it says. */
+static void test_shipped(void **state)
+{
+	(void)state;
+	FILE *f = fopen("conf/leadgate.conf", "rb");
+	if (!f) {
+		skip(); /* not run from the repository root */
+		return;
+	}
+	struct lg_buf on = LG_BUF_INIT;
+	char line[1024];
+	bool in = false;
+	while (fgets(line, sizeof(line), f)) {
+		in |= !strncmp(line, "[handoff]", 9);
+		lg_buf_adds(&on, in && example_line(line) ? line + 2 : line);
+	}
+	fclose(f);
+	assert_true(in);
+	struct conf c;
+	load_ok(&c, on.data);
+	const struct route_conf *h = &c.handoff;
+	assert_int_equal(h->on, 1u << SCORING_HQL | 1u << SCORING_SQL);
+	assert_int_equal(h->sla, ROUTE_SLA_DEFAULT);
+	assert_int_equal(h->link_ttl, ROUTE_LINK_TTL_DEFAULT);
+	assert_false(h->allow_private);
+	assert_int_equal(h->n_rule, 2);
+	assert_int_equal(h->n_team, 2);
+	assert_int_equal(h->n_rep, 3);
+	struct route_lead big = {.stage = SCORING_SQL, .employees = 5000};
+	struct route_lead small = {.stage = SCORING_SQL, .employees = 50};
+	assert_string_equal(h->rule[route_match(h, &big)].name, "enterprise");
+	assert_string_equal(h->rule[route_match(h, &small)].name, "everyone");
+	long sales = route_team_find(h, "sales");
+	assert_int_equal(h->team[sales].sla, 900);
+	assert_int_equal(h->team[sales].escalation_rep, route_rep_find(h, "ana"));
+	/* Monday 12:00 UTC: ana (13:00 in Berlin, weight 2) and ben (08:00 in
+	 * New York) work, cy is away */
+	struct route_rr rr = {{0}};
+	char got[256];
+	picks(&c, (size_t)sales, 6, MON_NOON_UTC, NULL, &rr, got, sizeof(got));
+	assert_string_equal(got, "ana ben ana ana ben ana");
+	lg_buf_release(&on);
+	conf_release(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -556,7 +615,7 @@ int main(void)
 		cmocka_unit_test(test_skips),       cmocka_unit_test(test_owner),
 		cmocka_unit_test(test_rr_text),     cmocka_unit_test(test_sla),
 		cmocka_unit_test(test_hours),       cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_fine),
+		cmocka_unit_test(test_fine),        cmocka_unit_test(test_shipped),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
