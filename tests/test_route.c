@@ -428,8 +428,9 @@ static void test_hours(void **state)
 		"monday 09:00-17:00",
 		"mon-fri 09:00-17:00,",
 		"mon+ 09:00-17:00",
-		"mon 01:00-02:00, mon 03:00-04:00, mon 05:00-06:00, mon 07:00-08:00, mon "
-		"09:00-10:00",
+		/* five apart in a day */
+		("mon 01:00-02:00, mon 03:00-04:00, mon 05:00-06:00, mon 07:00-08:00, mon "
+		 "09:00-10:00"),
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
 		if (route_hours_parse(bad[i], &h, &why))
