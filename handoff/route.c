@@ -70,6 +70,11 @@ long route_team_find(const struct route_conf *c, const char *name)
 	return -1;
 }
 
+int64_t route_team_sla(const struct route_conf *c, size_t team)
+{
+	return c->team[team].sla ? c->team[team].sla : c->sla;
+}
+
 /* ---- matching ------------------------------------------------------------- */
 
 static bool words_hold(const struct route_words *w, const char *v)

@@ -165,6 +165,10 @@ long route_rep_find(const struct route_conf *c, const char *name);
 /* The team called name (ASCII case ignored): its index, or -1. */
 long route_team_find(const struct route_conf *c, const char *name);
 
+/* The SLA of team (index in c->team): its own, else [handoff]'s; seconds
+ * within working hours. */
+int64_t route_team_sla(const struct route_conf *c, size_t team);
+
 /* What routing knows of a lead; strings borrowed for the call. */
 struct route_lead {
 	enum scoring_stage stage;

@@ -596,7 +596,8 @@ static void test_shipped(void **state)
 	assert_string_equal(h->rule[route_match(h, &big)].name, "enterprise");
 	assert_string_equal(h->rule[route_match(h, &small)].name, "everyone");
 	long sales = route_team_find(h, "sales");
-	assert_int_equal(h->team[sales].sla, 900);
+	assert_int_equal(route_team_sla(h, (size_t)sales), 900);
+	assert_int_equal(route_team_sla(h, (size_t)route_team_find(h, "enterprise")), 300);
 	assert_int_equal(h->team[sales].escalation_rep, route_rep_find(h, "ana"));
 	/* Monday 12:00 UTC: ana (13:00 in Berlin, weight 2) and ben (08:00 in
 	 * New York) work, cy is away */
