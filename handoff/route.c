@@ -9,6 +9,10 @@
  * itself, so nothing here parses TZif.  Calendars are lenient: hour 24
  * is the next day's 00:00, and a wall time that a spring-forward skips
  * is read with the offset before the change (ICU's UCAL_WALLTIME_LAST).
+ * The zone rules are ICU's own copy of the IANA database (2022e in
+ * Debian 12's ICU 72), not /usr/share/zoneinfo: a zone whose rules
+ * changed since is off until ICU's data is updated (ICU reads newer
+ * zoneinfo64.res files from $ICU_TIMEZONE_FILES_DIR).
  */
 #include "route.h"
 
