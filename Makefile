@@ -11,7 +11,7 @@ UNITDIR    ?= $(PREFIX)/lib/systemd/system
 
 CC         ?= cc
 B          ?= build
-PKGS       := libcares libpcre2-8 libidn2 libpsl jansson sqlite3 gnutls nettle libmicrohttpd libcurl
+PKGS       := libcares libpcre2-8 libidn2 libpsl jansson sqlite3 gnutls nettle libmicrohttpd libcurl icu-i18n icu-uc
 PKG_CFLAGS  = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS    = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lunistring -lm -pthread
 CMOCKA_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null)
@@ -37,13 +37,14 @@ JOBS_SRC   := jobs/list.c jobs/lists.c jobs/profile.c jobs/dnscache.c jobs/verdi
 # serve/: the HTTP API; only it includes <microhttpd.h>
 SERVE_SRC  := serve/rate.c serve/route.c serve/server.c serve/ops.c serve/verify.c serve/esp.c serve/lists.c serve/metrics.c \
               serve/push.c serve/contacts.c serve/jobs.c serve/page.c serve/work.c
-# handoff/: outgoing HTTP; only it includes <curl/curl.h>
-HANDOFF_SRC := handoff/http.c handoff/sign.c handoff/retry.c handoff/send.c
+# handoff/: outgoing HTTP and who gets a lead; only it includes <curl/curl.h>
+# and ICU's <unicode/ucal.h> (route.c: the reps' time zones)
+HANDOFF_SRC := handoff/http.c handoff/sign.c handoff/retry.c handoff/send.c handoff/route.c
 # smtp/: mailbox probing; only it includes <gnutls/gnutls.h>
 SMTP_SRC   := smtp/reply.c smtp/prober.c smtp/session.c smtp/tls.c smtp/socks.c
 LIB_SRC := common/status.c common/alloc.c common/buf.c common/map.c common/time.c common/file.c common/net.c \
            common/regex.c \
-           $(DECAY_SRC) conf/conf.c conf/scoring.c conf/probe.c \
+           $(DECAY_SRC) conf/conf.c conf/scoring.c conf/probe.c conf/handoff.c \
            loop/loop.c dns/answer.c dns/provider.c dns/resolver.c \
            $(SMTP_SRC) \
            verify/reason.c verify/syntax.c verify/domain.c verify/typo.c verify/verify.c \
@@ -59,7 +60,7 @@ CLI_SRC := cli/main.c cli/output.c cli/cmd_verify.c cli/cmd_lists.c cli/cmd_gate
            cli/cmd_keys.c cli/cmd_serve.c cli/cmd_contact.c
 TESTS   := test_common test_conf test_loop test_dns test_verify test_io test_decay test_bounce test_engage test_store test_store_records test_store_lists test_store_leads test_store_writer test_scoring test_stage \
            test_jobs test_esp test_keys test_rate test_serve test_http \
-           test_smtp_reply test_smtp test_handoff
+           test_smtp_reply test_smtp test_handoff test_route
 
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/obj/%.o) $(B)/obj/gen/lists.o $(B)/obj/gen/openapi.o \
            $(B)/obj/gen/page.o
@@ -96,7 +97,7 @@ help:
 # ---- dependencies (Debian 12) ------------------------------------------
 DEB_PKGS := gcc libc6-dev make pkgconf libc-ares-dev libpcre2-dev libidn2-dev libpsl-dev publicsuffix \
             libjansson-dev libcsv-dev libunistring-dev libcmocka-dev libsqlite3-dev sqlite3 unbound python3 openssl \
-            libgnutls28-dev nettle-dev libmicrohttpd-dev libcurl4-gnutls-dev curl \
+            libgnutls28-dev nettle-dev libmicrohttpd-dev libcurl4-gnutls-dev curl libicu-dev \
             chromium
 BENCH_PKGS := time python3 python3-email-validator python3-dnspython wrk curl
 

@@ -12,9 +12,11 @@
  * Sections: [verify] (lists, typo detection), [decay] (freshness),
  * [gate] (the bounce-rate gate), [scoring] (conf/scoring.c), [serve]
  * (the service's listening address and limits), [events.map.NAME] (an
- * export of another shape for events import) and [esp] (the credentials
- * of the bounce webhooks).  Rates and probabilities are written as
- * percentages, as people say them ("2.1%"), and kept as fractions.
+ * export of another shape for events import), [esp] (the credentials
+ * of the bounce webhooks), [smtp] (conf/probe.c) and the handoff's
+ * [handoff], [route.NAME], [team.NAME] and [rep.NAME] (conf/handoff.c).
+ * Rates and probabilities are written as percentages, as people say them
+ * ("2.1%"), and kept as fractions.
  */
 #include "conf.h"
 #include "conf_int.h"
@@ -84,6 +86,7 @@ void conf_init(struct conf *c)
 	c->gate.z = 1.96; /* two-sided 95 % */
 	esp_policy_init(&c->esp);
 	conf_smtp_init(&c->smtp);
+	route_conf_init(&c->handoff);
 	conf_list_add_text(c, &c->role, conf_builtin_role, conf_builtin_role_len);
 	conf_list_add_text(c, &c->free, conf_builtin_free, conf_builtin_free_len);
 	conf_list_add_text(c, &c->disposable, conf_builtin_disposable, conf_builtin_disposable_len);
@@ -115,6 +118,7 @@ void conf_release(struct conf *c)
 		free(c->event_map[i].skip);
 	}
 	free(c->event_map);
+	route_conf_release(&c->handoff);
 	free(c->path);
 	lg_arena_release(&c->arena);
 	memset(c, 0, sizeof(*c));
@@ -189,6 +193,7 @@ static bool known_section(const char *section)
 	return !strcmp(section, "verify") || !strcmp(section, "decay") ||
 	       !strcmp(section, "gate") || !strcmp(section, "scoring") || !strcmp(section, "esp") ||
 	       !strcmp(section, "serve") || !strcmp(section, "smtp") ||
+	       conf_handoff_section(section) ||
 	       (!strncmp(section, "events.map.", 11) && map_name_ok(section + 11));
 }
 
@@ -862,6 +867,8 @@ static enum lg_status set_key(struct conf *c, const char *section, const char *k
 		return set_serve(c, key, val, name, line, err);
 	if (!strcmp(section, "smtp"))
 		return conf_set_smtp(c, key, val, name, line, err);
+	if (conf_handoff_section(section))
+		return conf_set_handoff(c, section, key, val, name, line, err);
 	if (strcmp(section, "verify") != 0)
 		return lg_err_set(err, LG_ECONFIG, "%s:%u: unknown section '[%s]'", name, line,
 				  section);
@@ -909,6 +916,16 @@ enum lg_status conf_load_text(struct conf *c, const char *text, size_t len, cons
 		if (!n || s[0] == '#' || s[0] == ';')
 			continue;
 		if (s[0] == '[') {
+			/* a comment may follow the header: "[route.x]   # why" */
+			const char *close = memchr(s, ']', n);
+			if (close && (size_t)(close - s) + 1 < n) {
+				const char *rest = close + 1;
+				size_t rn = n - (size_t)(rest - s);
+				lg_ascii_trim(&rest, &rn);
+				if (rn == 0 || ((rest[0] == '#' || rest[0] == ';') &&
+						(close[1] == ' ' || close[1] == '\t')))
+					n = (size_t)(close - s) + 1;
+			}
 			if (s[n - 1] != ']' || n - 2 >= sizeof(section) || n < 3)
 				return lg_err_set(err, LG_ECONFIG,
 						  "%s:%u: malformed section header", name, line);
@@ -917,6 +934,7 @@ enum lg_status conf_load_text(struct conf *c, const char *text, size_t len, cons
 			if (!known_section(section))
 				return lg_err_set(err, LG_ECONFIG, "%s:%u: unknown section '[%s]'",
 						  name, line, section);
+			conf_handoff_open(c, section, line);
 			continue;
 		}
 		const char *eq = memchr(s, '=', n);
@@ -957,6 +975,8 @@ enum lg_status conf_load_text(struct conf *c, const char *text, size_t len, cons
 	enum lg_status st = conf_finish_scoring(c, name, err);
 	if (st == LG_OK)
 		st = finish_event_maps(c, name, err);
+	if (st == LG_OK)
+		st = conf_finish_handoff(c, name, err);
 	return st == LG_OK ? finish_esp(c, name, err) : st;
 }
 

@@ -12,6 +12,7 @@
 #include "common/common.h"
 #include "decay/decay.h"
 #include "engage/engage.h"
+#include "handoff/route.h"
 #include "scoring/scoring.h"
 #include "serve/esp.h"
 #include "serve/serve.h"
@@ -93,6 +94,9 @@ struct conf {
 	 * esp_line[] the line of each key (0: not given), esp_file the file. */
 	struct esp_policy esp;
 	struct conf_smtp smtp; /* [smtp] */
+	/* [handoff], [route.NAME], [team.NAME], [rep.NAME] (conf/handoff.c);
+	 * strings borrowed from the arena */
+	struct route_conf handoff;
 	unsigned esp_line[CONF_ESP_KEYS];
 	const char *esp_file; /* borrowed from the arena */
 	char *path;           /* the file read, or NULL; owned */

@@ -64,4 +64,16 @@ void conf_smtp_init(struct conf_smtp *s);
 enum lg_status conf_set_smtp(struct conf *c, const char *key, const char *val, const char *name,
 			     unsigned line, struct lg_err *err);
 
+/* handoff.c: [handoff], [route.NAME], [team.NAME], [rep.NAME].  Is
+ * section one of them (a valid NAME)?  Open it at its header (a route,
+ * team or rep exists from there, keys or not; a name seen again adds to
+ * the first); one key of it; once the file is read, the references
+ * resolved and checked. */
+bool conf_handoff_section(const char *section);
+void conf_handoff_open(struct conf *c, const char *section, unsigned line);
+enum lg_status conf_set_handoff(struct conf *c, const char *section, const char *key,
+				const char *val, const char *name, unsigned line,
+				struct lg_err *err);
+enum lg_status conf_finish_handoff(struct conf *c, const char *name, struct lg_err *err);
+
 #endif

@@ -180,6 +180,17 @@ check "NUL line" has "$t/err" "nul.csv:3: NUL byte"
 printf '[verify]\ntypo_frequent_min = lots\n' >"$t/bad.conf"
 exits 78 "bad config" "$lg" verify --no-dns -c "$t/bad.conf" samples/messy.csv
 check "bad config line" has "$t/err" "bad.conf:2: typo_frequent_min"
+# The handoff's example, as the manual shows it, is read as written; the
+# README shows the same lines; a rep it does not define is exit 78.
+sed -n '/^\.Sh HANDOFF/,/^\.Ed/p' doc/leadgate.1 | sed '1,/^\.Bd/d;/^\.Ed/d' >"$t/handoff.conf"
+check "man page has the handoff example" grep -q '^\[rep\.cy\]$' "$t/handoff.conf"
+exits 0 "the handoff example" "$lg" verify --no-dns -q -c "$t/handoff.conf" -o /dev/null samples/messy.csv
+while IFS= read -r l; do
+	check "README shows the handoff example's '$l'" grep -qxF -- "$l" README.md
+done <"$t/handoff.conf"
+sed 's/^reps = ana, ben, cy$/reps = ana, bob, cy/' "$t/handoff.conf" >"$t/handoff-bad.conf"
+exits 78 "a team naming a rep not defined" "$lg" verify --no-dns -q -c "$t/handoff-bad.conf" samples/messy.csv
+check "... on its line" has "$t/err" "handoff-bad.conf:10: [team.sales] names rep 'bob'"
 exits 74 "unwritable output" "$lg" verify --no-dns -o "$t/no/such/dir/out.csv" samples/messy.csv
 exits 74 "full device" "$lg" verify --no-dns -o /dev/full samples/messy.csv
 check "write error names the output" has "$t/err" "/dev/full: write error"

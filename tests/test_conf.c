@@ -107,6 +107,22 @@ static void test_file(void **state)
 	rmdir(dir);
 }
 
+/* A comment may follow a section header, after a blank, as it may follow
+ * a value. */
+static void test_header_comment(void **state)
+{
+	(void)state;
+	struct conf c;
+	struct lg_err e = {{0}};
+	const char *text = "[verify]   # lists\ntypo_frequent_min = 9\n[gate]\t; the gate\n"
+			   "threshold = 2\n[decay]  \nfresh_days = 3\n";
+	conf_init(&c);
+	assert_int_equal(load(&c, text, &e), LG_OK);
+	assert_int_equal(c.typo_frequent_min, 9);
+	assert_int_equal(c.decay.fresh_for, 3 * DAY);
+	conf_release(&c);
+}
+
 static void test_errors(void **state)
 {
 	(void)state;
@@ -119,6 +135,9 @@ static void test_errors(void **state)
 		{"x = 1\n", "t.conf:1: key outside a [section]"},
 		{"[verify]\n\njust words\n", "t.conf:3: expected 'key = value'"},
 		{"[verify\n", "t.conf:1: malformed section header"},
+		{"[verify] x\n", "t.conf:1: malformed section header"},
+		{"[verify]# no blank before it\n", "t.conf:1: malformed section header"},
+		{"[verify] # a comment\n[decay]x\n", "t.conf:2: malformed section header"},
 		{"[verify]\ntypo_frequent_min = 1\n", "t.conf:2: typo_frequent_min wants"},
 		{"[verify]\ntypo_frequent_min = 5x\n", "t.conf:2: typo_frequent_min wants"},
 		{"[verify]\nrole_list = missing.txt\n",
@@ -925,7 +944,7 @@ int main(void)
 		cmocka_unit_test(test_scoring_keys), cmocka_unit_test(test_esp_keys),
 		cmocka_unit_test(test_esp_shipped),  cmocka_unit_test(test_shipped),
 		cmocka_unit_test(test_serve_keys),   cmocka_unit_test(test_smtp_keys),
-		cmocka_unit_test(test_smtp_skip),
+		cmocka_unit_test(test_smtp_skip),    cmocka_unit_test(test_header_comment),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
