@@ -1,7 +1,7 @@
 /*
  * test_smtp.c - the mailbox prober (smtp/) against a real SMTP server on
  * loopback: tests/smtpd.py, started by the group setup with a script that
- * gives each of 127.0.0.2 ... 127.0.0.30 one behaviour (normal, catch-all,
+ * gives each of 127.0.0.2 ... 127.0.0.31 one behaviour (normal, catch-all,
  * refusing, closed, STARTTLS offered, required, and required at RCPT only,
  * greylisting, a tarpit, a drop, 452 after three recipients, blocks at the
  * banner and at RCPT, Microsoft's and Exim's wordings, greylisting and a
@@ -79,6 +79,8 @@ static const char script[] =
 	" \"127.0.0.28\": {\"flood\": \"ehlo\"},\n"
 	" \"127.0.0.29\": {\"flood\": \"rcpt\"},\n"
 	" \"127.0.0.30\": {\"starttls\": \"rcpt\", \"tls_refuse\": 2},\n"
+	" \"127.0.0.31\": {\"starttls\": \"required\", \"tls_refuse\": 1, \"mailboxes\": "
+	"{\"alice\": \"ok\"}},\n"
 	" \"127.0.0.23\": {\"mailboxes\": {\"alice\": \"ok\", \"long\": \"550 5.1.1 %s\"}}%s\n"
 	"}}\n";
 
@@ -1231,6 +1233,30 @@ static int cmd_at(const struct sess *s, int from, const char *cmd)
 	return -1;
 }
 
+/* RFC 3207 4's 530 at MAIL FROM: the host offers STARTTLS but refuses
+ * the first (454), the session goes on in plain text, MAIL gets 530, and
+ * STARTTLS is asked again and taken: the address is decided in TLS. */
+static void test_mail_starttls(void **state)
+{
+	struct run r;
+	struct log lg;
+	struct smtp_opts o = opts();
+	(void)state;
+
+	run_start(&r, &o);
+	smtp_prober_prime(r.p, "mailtls.test", 12, SMTP_CA_NO);
+	const struct smtp_result *a = add(&r, "alice@mailtls.test");
+	hosts(&r, "mailtls.test", 1, "127.0.0.31");
+	run_wait(&r);
+	assert_int_equal(a->outcome, SMTP_ACCEPTED);
+	assert_int_equal(a->tls, 1);
+	run_end(&r);
+	log_read(&r, &lg);
+	manners(&lg);
+	assert_int_equal(lg.n, 1);
+	assert_true(lg.s[0].tls);
+}
+
 /* 530 5.7.0 at RCPT TO from a host that offered STARTTLS (and refused it
  * once, 454): RSET, STARTTLS, EHLO, MAIL FROM and the same RCPT TO again;
  * the address is decided by its answer in TLS and counted once.  The
@@ -1401,33 +1427,20 @@ static void test_reply_flood(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_socks_messages),
-		cmocka_unit_test(test_bad_opts),
-		cmocka_unit_test(test_table),
-		cmocka_unit_test(test_catch_all),
-		cmocka_unit_test(test_prime),
-		cmocka_unit_test(test_catch_all_unknown),
-		cmocka_unit_test(test_wordings),
-		cmocka_unit_test(test_fallback),
-		cmocka_unit_test(test_host_addresses),
-		cmocka_unit_test(test_all_hosts_fail),
-		cmocka_unit_test(test_no_hosts),
-		cmocka_unit_test(test_starttls),
-		cmocka_unit_test(test_greylist),
-		cmocka_unit_test(test_drop),
-		cmocka_unit_test(test_too_many),
-		cmocka_unit_test(test_rcpt_max),
-		cmocka_unit_test(test_blocked),
-		cmocka_unit_test(test_per_host),
-		cmocka_unit_test(test_socks),
-		cmocka_unit_test(test_streaming),
-		cmocka_unit_test(test_mail_phase),
-		cmocka_unit_test(test_gather),
-		cmocka_unit_test(test_result_ttl),
-		cmocka_unit_test(test_private_refused),
-		cmocka_unit_test(test_long_line),
-		cmocka_unit_test(test_rcpt_starttls),
-		cmocka_unit_test(test_rcpt_starttls_not),
+		cmocka_unit_test(test_socks_messages),  cmocka_unit_test(test_bad_opts),
+		cmocka_unit_test(test_table),           cmocka_unit_test(test_catch_all),
+		cmocka_unit_test(test_prime),           cmocka_unit_test(test_catch_all_unknown),
+		cmocka_unit_test(test_wordings),        cmocka_unit_test(test_fallback),
+		cmocka_unit_test(test_host_addresses),  cmocka_unit_test(test_all_hosts_fail),
+		cmocka_unit_test(test_no_hosts),        cmocka_unit_test(test_starttls),
+		cmocka_unit_test(test_greylist),        cmocka_unit_test(test_drop),
+		cmocka_unit_test(test_too_many),        cmocka_unit_test(test_rcpt_max),
+		cmocka_unit_test(test_blocked),         cmocka_unit_test(test_per_host),
+		cmocka_unit_test(test_socks),           cmocka_unit_test(test_streaming),
+		cmocka_unit_test(test_mail_phase),      cmocka_unit_test(test_gather),
+		cmocka_unit_test(test_result_ttl),      cmocka_unit_test(test_mail_starttls),
+		cmocka_unit_test(test_private_refused), cmocka_unit_test(test_long_line),
+		cmocka_unit_test(test_rcpt_starttls),   cmocka_unit_test(test_rcpt_starttls_not),
 		cmocka_unit_test(test_reply_flood),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
