@@ -28,6 +28,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "tests/testutil.h"
+
 /* The secret of the example configuration. */
 #define SECRET "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 
@@ -269,17 +271,6 @@ static struct send_opts opts(void)
 	return o;
 }
 
-static long log_size(const char *log)
-{
-	FILE *f = fopen(log, "r");
-	long n = 0;
-	if (f) {
-		fseek(f, 0, SEEK_END);
-		n = ftell(f);
-		fclose(f);
-	}
-	return n;
-}
 
 /* The requests logged in log from byte at on: a JSON array (owned). */
 static json_t *log_since(const char *log, long at)
@@ -375,7 +366,7 @@ static struct send_result send_to(const struct send_opts *o, const char *host, i
 static void test_delivered_signed(void **state)
 {
 	struct send_opts o = opts();
-	long at = log_size(W.log);
+	long at = test_file_size(W.log);
 	int64_t ts = lg_now_wall();
 	(void)state;
 	struct send_result r = send_one(&o, W.port, "/ok", "msg_delivered1", ts, BODY);
@@ -403,7 +394,7 @@ static void test_delivered_signed(void **state)
 static void test_flaky_same_id(void **state)
 {
 	struct send_opts o = opts();
-	long at = log_size(W.log);
+	long at = test_file_size(W.log);
 	int64_t ts = lg_now_wall(), delay;
 	enum send_outcome want[] = {SEND_RETRY, SEND_RETRY, SEND_DELIVERED};
 	(void)state;
@@ -484,7 +475,7 @@ static void test_gone_disables(void **state)
 static void test_other_answers(void **state)
 {
 	struct send_opts o = opts();
-	long at = log_size(W.log);
+	long at = test_file_size(W.log);
 	(void)state;
 	struct send_result r = send_one(&o, W.port, "/bad", "msg_bad1", lg_now_wall(), BODY);
 	assert_int_equal(r.outcome, SEND_RETRY);
@@ -510,7 +501,7 @@ static void test_other_answers(void **state)
 static void test_private_refused(void **state)
 {
 	struct send_opts o = opts();
-	long at = log_size(W.log);
+	long at = test_file_size(W.log);
 	struct loop *l;
 	struct sender *s;
 	struct lg_err err;
@@ -586,7 +577,7 @@ static void test_bad_headers(void **state)
 static void test_patch_unsigned(void **state)
 {
 	struct send_opts o = opts();
-	long at = log_size(W.log);
+	long at = test_file_size(W.log);
 	struct loop *l;
 	struct sender *s;
 	struct lg_err err;
@@ -660,7 +651,7 @@ static void test_down_then_up(void **state)
 static void test_many_within_cap(void **state)
 {
 	struct send_opts o = opts();
-	long at = log_size(W.log);
+	long at = test_file_size(W.log);
 	struct loop *l;
 	struct sender *s;
 	struct lg_err err;

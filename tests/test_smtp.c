@@ -29,6 +29,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "tests/testutil.h"
+
 static struct {
 	char dir[64];
 	char log[96];
@@ -166,17 +168,6 @@ struct run {
 	char ca_domain[8][64];
 };
 
-static long log_size(void)
-{
-	FILE *f = fopen(W.log, "r");
-	long n = 0;
-	if (f) {
-		fseek(f, 0, SEEK_END);
-		n = ftell(f);
-		fclose(f);
-	}
-	return n;
-}
 
 static void on_domain(void *arg, const char *domain, size_t len, enum smtp_catch_all ca, uint32_t at)
 {
@@ -213,7 +204,7 @@ static void run_start(struct run *r, const struct smtp_opts *o)
 {
 	struct lg_err err;
 	memset(r, 0, sizeof(*r));
-	r->log_at = log_size();
+	r->log_at = test_file_size(W.log);
 	assert_int_equal(loop_new(&r->loop, &err), LG_OK);
 	assert_int_equal(smtp_prober_new(&r->p, r->loop, o, &err), LG_OK);
 	smtp_prober_on_domain(r->p, on_domain, r);
