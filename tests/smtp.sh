@@ -8,13 +8,13 @@
 # store keeps the evidence and the catch-all state (--list), and a
 # greylisted address comes first in `refresh --smtp`; the service's
 # probes (POST /v1/verify "smtp": true) keep the catch-all states they
-# find for the next runs, and leave a UTF-8 local part unprobed; a
-# provider in the table is never probed; and the server's log shows the
-# prober's manners:
-# no DATA ever, QUIT at the end of a session that was not cut, no more
-# sessions at once to a host than the cap, and one session a domain
-# (plus one per 452 and per greylisting retry).  Both servers are started
-# here and stopped by PID.
+# find for the next runs, and leave a UTF-8 local part unprobed; `serve`
+# checks [smtp] at its start (exit 78) and probes through a proxy whose
+# name it resolved there; a provider in the table is never probed; and
+# the server's log shows the prober's manners: no DATA ever, QUIT at
+# the end of a session that was not cut, no more sessions at once to a
+# host than the cap, and one session a domain (plus one per 452 and per
+# greylisting retry).  Both servers are started here and stopped by PID.
 #
 # Prints "ok - ..." or "not ok - ..." a check, then "smtp: N passed, N
 # failed"; exits non-zero if a check failed.
@@ -79,7 +79,7 @@ dns_zone "$t/zone" \
 	"mbx-catch2.io. MX 10 mx.mbx-catch2.io." "mx.mbx-catch2.io. A 127.0.0.28" \
 	"mbx-nomail.io. MX 0 ."
 dns_start "$t/zone"
-smtpd_start "$t/script.json" --cert "$t/tls/cert.pem" --key "$t/tls/key.pem"
+smtpd_start "$t/script.json" --cert "$t/tls/cert.pem" --key "$t/tls/key.pem" --socks 0
 
 # Timeouts short enough for a test, long enough for a loaded machine:
 # only the tarpit (4 s a reply) outlasts its greeting's 1.5 s.
@@ -425,6 +425,40 @@ r = [e['cmd'] for e in L if e['ev'] == 'cmd' and e['cmd'].upper().startswith('RC
 assert len(r) == 1 and 'zoe@' in r[0], r
 " "$t/catch2.log"
 
+	# [smtp] is checked when the service starts: a proxy whose name does
+	# not resolve, or a refused identity, is a configuration error (78).
+	sed "s/^\[smtp\]\$/[smtp]\nproxy = socks5:\/\/no-such-proxy.invalid:1080/" "$t/serve.conf" \
+		>"$t/badproxy.conf"
+	# (timeout: a service that starts all the same is stopped)
+	exits 78 "serve: a proxy that does not resolve" timeout 20 "$lg" --db "$db" serve \
+		--listen 127.0.0.1:0 --config "$t/badproxy.conf" $dns
+	check "... says which" grep -q "proxy 'socks5://no-such-proxy.invalid:1080': cannot resolve" "$t/err"
+	exits 78 "serve: a refused identity" timeout 20 "$lg" --db "$db" serve \
+		--listen 127.0.0.1:0 --config "$t/bad.conf" $dns
+	check "... says why" grep -q "helo 'localhost'" "$t/err"
+	# A proxy by name: resolved at the start, the probes go through it.
+	pname=localhost
+	first=$(python3 -c "import socket; print(socket.getaddrinfo('localhost', None, 0, socket.SOCK_STREAM)[0][4][0])")
+	[ "$first" = 127.0.0.1 ] || pname=127.0.0.1 # the proxy listens on 127.0.0.1 only
+	sed "s/^\[smtp\]\$/[smtp]\nproxy = socks5:\/\/$pname:$socks_port/" "$t/serve.conf" >"$t/proxy.conf"
+	settled
+	mark=$(wc -l <"$t/smtpd.log")
+	serve_start proxy "$t/proxy.conf"
+	req "verify one, smtp, through the proxy ($pname)" 200 -H "$(auth "$key")" -X POST \
+		-d '{"email": "a1@mbx-many.io", "smtp": true}' "$url/v1/verify"
+	check "... the mailbox's verdict" python3 -c "
+import json, sys
+o = json.load(open(sys.argv[1]))
+assert (o['verify_status'], o['verify_smtp']) == ('deliverable', '250 2.1.5'), o
+" "$t/body"
+	serve_stop "$pid"
+	settled
+	tail -n +$((mark + 1)) "$t/smtpd.log" >"$t/proxy.log"
+	check "... the session went through the proxy" python3 -c "
+import json, sys
+L = [json.loads(x) for x in open(sys.argv[1])]
+assert [e for e in L if e['ev'] == 'socks' and e['reply'] == 0 and e['dest'].startswith('127.0.0.22:')], L
+" "$t/proxy.log"
 	# Without the identity, probing is refused: 409 smtp_unavailable.
 	serve_start bare ""
 	req "verify one, smtp, no identity" 409 -H "$(auth "$key")" -X POST \
