@@ -329,6 +329,28 @@ assert [e for e in L if e['ev'] == 'cmd' and 'ann@mbx-stuck.io' in e['cmd']]
 manners "refresh --smtp" "$t/refresh.log"
 exits 78 "refresh --smtp without helo" "$lg" --db "$db" refresh $dns --smtp
 
+# --- refresh --smtp --list: the address as the list spelled it ---------------
+# (the store keys a contact by its case-folded address; a local part's
+# case is the mail host's to judge, RFC 5321 2.4)
+printf 'email\nAnn.Lee@MBX-ok.io\n' >"$t/case.csv"
+"$lg" --db "$db" --now "$now" verify -c "$t/lg.conf" $dns -l case -o "$t/case.out" \
+	"$t/case.csv" 2>"$t/err"
+eq "the contact is kept under its key" \
+	"$(sq "SELECT count(*) FROM contacts WHERE address = 'ann.lee@mbx-ok.io'")" "1"
+settled
+mark=$(wc -l <"$t/smtpd.log")
+exits 0 "refresh --smtp --list case" "$lg" --db "$db" --now 2027-03-01T09:00:00Z refresh \
+	-c "$t/lg.conf" $dns --smtp --smtp-port "$smtp_port" --list case --older-than 30d
+settled
+tail -n +$((mark + 1)) "$t/smtpd.log" >"$t/case.log"
+check "refresh probed Ann.Lee as the list spelled it, not its key" python3 -c "
+import json, sys
+L = [json.loads(x) for x in open(sys.argv[1])]
+r = [e['cmd'] for e in L if e['ev'] == 'cmd' and e['cmd'].upper().startswith('RCPT')]
+assert [c for c in r if 'Ann.Lee@mbx-ok.io' in c], r
+assert not [c for c in r if 'ann.lee@' in c], r
+" "$t/case.log"
+
 # --- the API: "smtp": true on POST /v1/verify, ?smtp=true on POST /v1/jobs ---
 if command -v curl >/dev/null 2>&1; then
 	# the mail hosts' port for the service's prober, in its configuration
