@@ -114,6 +114,15 @@ int cmd_serve(int argc, char **argv)
 	 * start, not at the first bounce an ESP posts. */
 	if (st == LG_OK)
 		st = conf_esp_policy(&conf, &esp, &err);
+	/* [smtp] likewise: an identity given but refused, or a proxy whose
+	 * name does not resolve, is said now (exit 78), not by the first
+	 * request that asks for a probe; and the proxy's name is resolved
+	 * once, here, never on the service's loop (each prober it makes, for
+	 * POST /v1/verify or a job, is given the address). */
+	if (st == LG_OK && (conf.smtp.helo || conf.smtp.mail_from))
+		st = conf_smtp_check(&conf, &err);
+	if (st == LG_OK)
+		st = conf_smtp_proxy_resolve(&conf, &err);
 	if (st == LG_OK) {
 		struct serve_opts o = {
 			.esp = &esp,

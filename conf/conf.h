@@ -169,6 +169,14 @@ enum lg_status conf_smtp_check(const struct conf *c, struct lg_err *err);
  * (an IPv6 address in brackets)? */
 bool conf_smtp_proxy_ok(const char *p);
 /*
+ * Resolve [smtp] proxy's HOST now, once (getaddrinfo: it may block), and
+ * put the address in its place (socks5://ADDR:PORT, [ADDR] for IPv6), so
+ * that every prober made later from c parses the address without a
+ * lookup.  LG_OK with no proxy; LG_ECONFIG, saying why, when the name
+ * does not resolve.
+ */
+enum lg_status conf_smtp_proxy_resolve(struct conf *c, struct lg_err *err);
+/*
  * Is mx[0..len) (an MX host name, a trailing dot allowed) one of those
  * whose answer to RCPT TO says nothing about the mailbox
  * (conf/lists/smtp-skip.txt): does it end, on a label boundary, with a

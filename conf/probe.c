@@ -12,8 +12,13 @@
 #include "conf_int.h"
 #include "smtp/smtp.h"
 
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 
 void conf_smtp_init(struct conf_smtp *s)
 {
@@ -90,6 +95,51 @@ bool conf_smtp_proxy_ok(const char *p)
 		if (*q == ':' || *q == '/' || *q == '@' || (unsigned char)*q <= ' ')
 			return false;
 	return true;
+}
+
+/*
+ * A long-running process resolves the proxy's name once, at its start:
+ * the prober resolves the HOST of its socks5://HOST:PORT each time one is
+ * made (getaddrinfo, which blocks), and the service makes a new prober
+ * now and then, on its event loop.  Given an address, it parses it
+ * without asking anybody (AI_NUMERICHOST, smtp/socks.c).
+ */
+enum lg_status conf_smtp_proxy_resolve(struct conf *c, struct lg_err *err)
+{
+	const char *url = c->smtp.proxy;
+	if (!url)
+		return LG_OK;
+	/* conf_smtp_proxy_ok let it in: socks5://HOST:PORT or [IPv6]:PORT */
+	const char *h = url + 9, *colon = strrchr(h, ':');
+	char host[256];
+	size_t n = (size_t)(colon - h);
+	if (*h == '[')
+		h++, n -= 2;
+	if (n >= sizeof(host))
+		return lg_err_set(err, LG_ECONFIG, "[smtp] proxy '%s': host too long", url);
+	memcpy(host, h, n);
+	host[n] = '\0';
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *ai = NULL;
+	int rc = getaddrinfo(host, NULL, &hints, &ai);
+	if (rc != 0 || !ai)
+		return lg_err_set(err, LG_ECONFIG, "[smtp] proxy '%s': cannot resolve '%s': %s",
+				  url, host, rc ? gai_strerror(rc) : "no address");
+	char num[INET6_ADDRSTRLEN];
+	const void *a = ai->ai_family == AF_INET6
+				? (const void *)&((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr
+				: (const void *)&((struct sockaddr_in *)ai->ai_addr)->sin_addr;
+	bool v6 = ai->ai_family == AF_INET6;
+	bool ok = (v6 || ai->ai_family == AF_INET) &&
+		  inet_ntop(ai->ai_family, a, num, sizeof(num)) != NULL;
+	freeaddrinfo(ai);
+	if (!ok)
+		return lg_err_set(err, LG_ECONFIG, "[smtp] proxy '%s': '%s' has no IP address", url,
+				  host);
+	char out[sizeof(num) + 32];
+	int len = snprintf(out, sizeof(out), "socks5://%s%s%s%s", v6 ? "[" : "", num, v6 ? "]" : "",
+			   colon);
+	c->smtp.proxy = lg_arena_memdup(&c->arena, out, (size_t)len);
+	return LG_OK;
 }
 
 /* Does name end with the labels of tail (name == tail, or "x." tail)? */

@@ -24,7 +24,9 @@
 
 /* One contact of a chunk, between its plan entry and its new verdict. */
 struct item {
-	struct store_due due; /* address points into the chunk's arena */
+	struct store_due due; /* address points into the chunk's arena; cells NULL */
+	const char *listed; /* the address as the list spelled it, in the arena; NULL: none kept */
+	size_t listed_len;
 	enum verify_status status;
 	enum verify_reason reason;
 	unsigned flags;
@@ -45,6 +47,9 @@ struct job_refresh {
 	struct item *items;
 	size_t n;
 	struct lg_arena arena;
+	struct io_cell *cells; /* a list's row unpacked, up to its address */
+	size_t ncells;
+	struct lg_buf key; /* a contact key, to hold a listed address against */
 	struct job_refresh_report rep;
 	bool done;
 };
@@ -122,7 +127,43 @@ static enum lg_status take(void *arg, const struct store_due *d, struct lg_err *
 	memset(it, 0, sizeof(*it));
 	it->due = *d;
 	it->due.address = lg_arena_memdup(&j->arena, d->address, d->address_len);
+	it->due.cells = NULL;
+	it->due.cells_len = 0;
+	/* The address as the list's row has it, when the store kept the row. */
+	if (d->cells && d->email_col >= 0 && (size_t)d->email_col < IO_RECORD_MAX) {
+		size_t need = (size_t)d->email_col + 1;
+		if (j->ncells < need) {
+			j->cells = lg_xrealloc(j->cells, need * sizeof(*j->cells));
+			j->ncells = need;
+		}
+		if (io_cells_unpack(d->cells, d->cells_len, j->cells, need) >= (long)need) {
+			const struct io_cell *c = &j->cells[d->email_col];
+			it->listed = lg_arena_memdup(&j->arena, c->s, c->len);
+			it->listed_len = c->len;
+		}
+	}
 	return LG_OK;
+}
+
+/*
+ * What to probe for an item: the address as its list spelled it when the
+ * store kept that and it is still this contact (a local part's case is
+ * the mail host's to judge, RFC 5321 2.4: Ann.Lee may be a mailbox that
+ * ann.lee is not), else the contact's key, which is case folded.  v's
+ * strings are the context's and go with the next verify_address: out is
+ * verified last, whichever it holds.
+ */
+static const struct verify_result *to_probe(struct job_refresh *j, const struct item *it,
+					    struct verify_result *out)
+{
+	if (it->listed) {
+		verify_address(j->ctx, it->listed, it->listed_len, out);
+		if (verify_contact_key(out, &j->key) && j->key.len == it->due.address_len &&
+		    !memcmp(j->key.data, it->due.address, j->key.len))
+			return out;
+	}
+	verify_address(j->ctx, it->due.address, it->due.address_len, out);
+	return out;
 }
 
 /* Verify the chunk: offline checks, then one lookup per domain (and with
@@ -140,7 +181,7 @@ static void verify_chunk(struct job_refresh *j)
 			it->dns = job_dns_lookup(j->dns, j->store, j->o.now, v.domain, v.domain_len,
 						 v.org_len);
 			if (j->smtp)
-				it->smtp = job_probe_add(&j->probe, &v);
+				it->smtp = job_probe_add(&j->probe, to_probe(j, it, &v));
 		}
 	}
 	while (dns_resolver_busy(j->dns) || (j->smtp && smtp_prober_busy(j->smtp)))
@@ -239,6 +280,8 @@ void job_refresh_close(struct job_refresh *j)
 	if (!j)
 		return;
 	free(j->items);
+	free(j->cells);
+	lg_buf_release(&j->key);
 	lg_arena_release(&j->arena);
 	verify_ctx_free(j->ctx);
 	smtp_prober_free(j->smtp);

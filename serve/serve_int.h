@@ -292,10 +292,15 @@ void serve_work_counts(struct serve_work *w, size_t *running, size_t *queued);
  * stops before it runs, the request is answered 503 unavailable without
  * its handler. */
 bool serve_req_work(struct serve_req *r, serve_work_fn *run, void *arg);
-/* verify.c: the DNS answers POST /v1/verify learnt, waiting to be kept in
- * the store by a worker (never on the loop: see keep_post). */
+/* verify.c: the DNS answers POST /v1/verify learnt, and the catch-all
+ * states its probes found, waiting to be kept in the store by a worker
+ * (never on the loop: see keep_post). */
 struct serve_keep;
 struct serve_keep *serve_keep_new(void);
+/* Keep domain[0..len)'s catch-all state ca (enum smtp_catch_all, not 0),
+ * found at `at`, for STORE_CATCH_ALL_TTL, as verify and refresh keep it
+ * (copied). */
+void serve_keep_catch_all(struct serve *s, const char *domain, size_t len, int ca, int64_t at);
 /* What is still waiting is written on s's store now (the loop is over). */
 void serve_keep_free(struct serve_keep *k, struct store *s);
 struct serve_keep *serve_keep_of(struct serve *s);

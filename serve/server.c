@@ -499,6 +499,17 @@ static void prober_free(struct serve *s)
 	s->smtp = NULL;
 }
 
+/* A catch-all state the prober found: to the store (by a worker), so
+ * that no later probe of the domain, the service's or a job's, sends the
+ * random RCPT TO again while it is fresh. */
+static void on_catch_all(void *arg, const char *domain, size_t len, enum smtp_catch_all ca,
+			 uint32_t at)
+{
+	struct serve *s = arg;
+	int64_t t = at ? at : s->o.dns.now ? s->o.dns.now : lg_now_wall();
+	serve_keep_catch_all(s, domain, len, (int)ca, t);
+}
+
 const struct smtp_result *serve_probe(struct serve *s, const struct verify_result *v,
 				      struct lg_err *err)
 {
@@ -515,6 +526,7 @@ const struct smtp_result *serve_probe(struct serve *s, const struct verify_resul
 		}
 		if (st != LG_OK)
 			return NULL;
+		smtp_prober_on_domain(s->smtp, on_catch_all, s);
 		/* now 0: the wall clock, for the store's catch-all states */
 		job_probe_init(&s->probe, s->smtp, s->dns, s->o.conf, s->store, s->o.dns.now);
 	}

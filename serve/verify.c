@@ -7,11 +7,14 @@
  * columns (job_verify_cells) and the JSON Lines writer.
  *
  * A new answer is kept in the store's cache as verify --list keeps it,
- * but not on the loop: a bulk job's writer may hold the database's write
- * lock for a while, and a write here would wait for it in the busy
- * handler with every other request behind it.  The answers wait in a
- * queue (struct serve_keep) and a worker writes them in one transaction
- * (keep_post says why that rather than a try that does not wait).
+ * and so is a catch-all state the service's prober found (as verify and
+ * refresh keep it: the next probe of the domain, by any of them, sends no
+ * random RCPT TO again), but not on the loop: a bulk job's writer may hold
+ * the database's write lock for a while, and a write here would wait for
+ * it in the busy handler with every other request behind it.  Both wait
+ * in a queue (struct serve_keep) and a worker writes them in one
+ * transaction (keep_post says why that rather than a try that does not
+ * wait).
  */
 #include "serve_int.h"
 #include "jobs/jobs.h"
@@ -21,15 +24,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Answers waiting to be kept, at most: past that a new one is not kept
- * (it costs a later lookup, nothing else). */
+/* Answers (and catch-all states) waiting to be kept, at most: past that
+ * a new one is not kept (it costs a later lookup or probe, nothing
+ * else). */
 #define KEEP_MAX 4096
 
-/* An answer to keep: its strings in the batch's text (offsets, as the
- * text grows). */
+/* An answer or a catch-all state to keep: its strings in the batch's
+ * text (offsets, as the text grows). */
 struct keep_row {
 	struct dns_result res; /* res.mx unused: see mx */
 	size_t domain, domain_len, mx;
+	int catch_all;          /* not 0: a catch-all state instead (res, mx unused) */
+	int64_t at, expires_at; /* the catch-all state's */
 };
 
 struct keep_batch {
@@ -59,10 +65,16 @@ static enum lg_status batch_write(struct store *st, struct keep_batch *b, struct
 {
 	enum lg_status rc = store_begin(st, err);
 	for (size_t i = 0; rc == LG_OK && i < b->n; i++) {
-		struct dns_result res = b->rows[i].res;
-		res.mx = b->text.data + b->rows[i].mx;
-		rc = store_domain_put(st, b->text.data + b->rows[i].domain, b->rows[i].domain_len,
-				      &res, err);
+		const struct keep_row *row = &b->rows[i];
+		const char *domain = b->text.data + row->domain;
+		if (row->catch_all) {
+			rc = store_smtp_domain_put(st, domain, row->domain_len, row->catch_all,
+						   row->at, row->expires_at, err);
+			continue;
+		}
+		struct dns_result res = row->res;
+		res.mx = b->text.data + row->mx;
+		rc = store_domain_put(st, domain, row->domain_len, &res, err);
 	}
 	if (rc == LG_OK)
 		rc = store_commit(st, err);
@@ -82,7 +94,9 @@ void serve_keep_free(struct serve_keep *k, struct store *s)
 		return;
 	struct lg_err err = {0};
 	if (k->wait.n && s && batch_write(s, &k->wait, &err) != LG_OK)
-		fprintf(stderr, "leadgate: serve: the DNS cache: %s (%zu answers not kept)\n",
+		fprintf(stderr,
+			"leadgate: serve: the DNS cache: %s (%zu answers or catch-all states "
+			"not kept)\n",
 			err.msg, k->wait.n);
 	batch_release(&k->wait);
 	if (k->busy) /* the workers are gone: it is not theirs any more */
@@ -115,7 +129,9 @@ static void keep_end(void *arg, bool ran)
 		return;
 	}
 	if (k->st != LG_OK)
-		fprintf(stderr, "leadgate: serve: the DNS cache: %s (%zu answers not kept)\n",
+		fprintf(stderr,
+			"leadgate: serve: the DNS cache: %s (%zu answers or catch-all states "
+			"not kept)\n",
 			k->err.msg, b->n);
 	batch_release(b);
 	free(b);
@@ -147,18 +163,19 @@ static void keep_post(struct serve_keep *k)
 	}
 }
 
-/* d's answer, to be kept. */
-static void keep_add(struct serve *s, const struct dns_result *d)
+/* A new row of the waiting batch for domain (its name copied), zeroed
+ * but for the name; NULL when KEEP_MAX rows wait already. */
+static struct keep_row *keep_row_new(struct serve *s, const char *domain, size_t len)
 {
 	struct serve_keep *k = serve_keep_of(s);
 	struct keep_batch *b = &k->wait;
 	if (b->n == KEEP_MAX) {
 		if (!k->dropped++)
 			fprintf(stderr,
-				"leadgate: serve: the DNS cache: %d answers wait to be kept "
-				"already; new ones are not kept until they are\n",
+				"leadgate: serve: the DNS cache: %d answers or catch-all states "
+				"wait to be kept already; new ones are not kept until they are\n",
 				KEEP_MAX);
-		return;
+		return NULL;
 	}
 	k->dropped = 0;
 	k->work = serve_work_of(s);
@@ -166,19 +183,41 @@ static void keep_add(struct serve *s, const struct dns_result *d)
 		b->cap = b->cap ? 2 * b->cap : 16;
 		b->rows = lg_xrealloc(b->rows, b->cap * sizeof(*b->rows));
 	}
-	size_t len;
-	const char *domain = dns_resolver_domain(serve_resolver(s), d, &len);
 	struct keep_row *row = &b->rows[b->n++];
-	row->res = *d;
-	row->res.mx = NULL;
+	memset(row, 0, sizeof(*row));
 	row->domain = b->text.len;
 	row->domain_len = len;
 	lg_buf_add(&b->text, domain, len);
 	lg_buf_addc(&b->text, '\0');
+	return row;
+}
+
+/* d's answer, to be kept. */
+static void keep_add(struct serve *s, const struct dns_result *d)
+{
+	size_t len;
+	const char *domain = dns_resolver_domain(serve_resolver(s), d, &len);
+	struct keep_row *row = keep_row_new(s, domain, len);
+	if (!row)
+		return;
+	struct keep_batch *b = &serve_keep_of(s)->wait;
+	row->res = *d;
+	row->res.mx = NULL;
 	row->mx = b->text.len;
 	lg_buf_adds(&b->text, d->mx ? d->mx : "");
 	lg_buf_addc(&b->text, '\0');
-	keep_post(k);
+	keep_post(serve_keep_of(s));
+}
+
+void serve_keep_catch_all(struct serve *s, const char *domain, size_t len, int ca, int64_t at)
+{
+	struct keep_row *row = keep_row_new(s, domain, len);
+	if (!row)
+		return;
+	row->catch_all = ca;
+	row->at = at;
+	row->expires_at = at + STORE_CATCH_ALL_TTL;
+	keep_post(serve_keep_of(s));
 }
 
 struct one {

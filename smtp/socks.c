@@ -48,9 +48,17 @@ enum lg_status smtp_socks_parse(struct smtp_socks *out, const char *url, struct 
 		return lg_err_set(err, LG_EUSAGE, "smtp proxy '%s': bad port (want 1 to 65535)",
 				  url);
 	/* A name is resolved once, here: a run's sessions all go to the
-	 * same proxy. */
-	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *ai = NULL;
+	 * same proxy.  An address is parsed without asking anybody
+	 * (AI_NUMERICHOST): the service resolves its proxy's name at its
+	 * start (conf_smtp_proxy_resolve) and gives each prober it makes the
+	 * address, so that no lookup blocks its loop. */
+	struct addrinfo hints = {.ai_flags = AI_NUMERICHOST, .ai_socktype = SOCK_STREAM},
+			*ai = NULL;
 	int rc = getaddrinfo(host, NULL, &hints, &ai);
+	if (rc == EAI_NONAME) {
+		hints.ai_flags = 0;
+		rc = getaddrinfo(host, NULL, &hints, &ai);
+	}
 	if (rc != 0 || !ai)
 		return lg_err_set(err, LG_EUSAGE, "smtp proxy '%s': cannot resolve '%s': %s", url,
 				  host, gai_strerror(rc));

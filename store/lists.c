@@ -541,13 +541,25 @@ static enum lg_status due_row(sqlite3_stmt *q, void *ctx, struct lg_err *err)
 		.status = (enum verify_status)sqlite3_column_int(q, 2),
 		.verified_at = sqlite3_column_int64(q, 3),
 		.rank = sqlite3_column_int64(q, 4),
+		.cells = sqlite3_column_blob(q, 5),
+		.cells_len = (size_t)sqlite3_column_bytes(q, 5),
+		.email_col = sqlite3_column_type(q, 6) == SQLITE_NULL
+				     ? -1
+				     : (long)sqlite3_column_int64(q, 6),
 	};
+	if (!d.cells)
+		d.email_col = -1;
 	return cb->fn(cb->arg, &d, err);
 }
 
+/* ?3: the list's current version (0: no list, no row): its row of each
+ * contact, for the address as the list spelled it. */
 static const char sql_plan_each[] =
-	"SELECT c.id, c.address, c.status, c.verified_at, p.rank FROM refresh_plan p"
-	" JOIN contacts c ON c.id = p.contact_id WHERE p.run_id = ?1 AND p.done = 0"
+	"SELECT c.id, c.address, c.status, c.verified_at, p.rank, mr.cells, r.email_col"
+	" FROM refresh_plan p JOIN contacts c ON c.id = p.contact_id"
+	" LEFT JOIN member_rows mr ON mr.run_id = ?3 AND mr.contact_id = c.id"
+	" LEFT JOIN runs r ON r.id = mr.run_id"
+	" WHERE p.run_id = ?1 AND p.done = 0"
 	" AND c.suppressed = 0 ORDER BY p.rank LIMIT ?2";
 
 enum lg_status store_refresh_each(struct store *s, const struct store_run *run, unsigned long max,
@@ -555,10 +567,20 @@ enum lg_status store_refresh_each(struct store *s, const struct store_run *run, 
 						       struct lg_err *err),
 				  void *arg, struct lg_err *err)
 {
-	sqlite3_stmt *q = store_stmt(s, sql_plan_each);
+	int64_t version = 0;
+	sqlite3_stmt *q;
+	if (run->list_id) {
+		q = store_stmt(s, store_sql_list_version);
+		sqlite3_bind_int64(q, 1, run->list_id);
+		if (sqlite3_step(q) == SQLITE_ROW)
+			version = sqlite3_column_int64(q, 0);
+		sqlite3_reset(q);
+	}
+	q = store_stmt(s, sql_plan_each);
 	struct due_cb cb = {fn, arg};
 	sqlite3_bind_int64(q, 1, run->id);
 	sqlite3_bind_int64(q, 2, max > INT64_MAX ? INT64_MAX : (sqlite3_int64)max);
+	sqlite3_bind_int64(q, 3, version);
 	return store_each_row(s, q, "reading the refresh plan", due_row, &cb, err);
 }
 

@@ -471,11 +471,18 @@ bool store_list_header(struct store *s, const struct store_list_info *li, struct
 /* A contact due for re-verification. */
 struct store_due {
 	int64_t contact_id;
-	const char *address; /* borrowed until the next row */
+	const char *address; /* the contact's key; borrowed until the next row */
 	size_t address_len;
 	enum verify_status status;
 	int64_t verified_at;
 	int64_t rank; /* its place in the plan, 1 = stalest */
+	/* A refresh of a list: the contact's row as the list's current
+	 * version kept it (io_cells_pack'd, borrowed until the next row),
+	 * and which of its cells is the address as the list spelled it;
+	 * NULL and -1 when none was kept (no list, a contact of no row). */
+	const void *cells;
+	size_t cells_len;
+	long email_col;
 };
 
 /*

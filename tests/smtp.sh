@@ -6,12 +6,15 @@
 # row of the verdict table comes out of the binary with its status,
 # reason, flags and verify_smtp; the identity is required (exit 78); the
 # store keeps the evidence and the catch-all state (--list), and a
-# greylisted address comes first in `refresh --smtp`; a provider in the
-# table is never probed; and the server's log shows the prober's manners:
-# no DATA ever, QUIT at the end of a session that was not cut, no more
-# sessions at once to a host than the cap, and one session a domain
-# (plus one per 452 and per greylisting retry).  Both servers are started
-# here and stopped by PID.
+# greylisted address comes first in `refresh --smtp`; the service's
+# probes (POST /v1/verify "smtp": true) keep the catch-all states they
+# find for the next runs, and leave a UTF-8 local part unprobed; `serve`
+# checks [smtp] at its start (exit 78) and probes through a proxy whose
+# name it resolved there; a provider in the table is never probed; and
+# the server's log shows the prober's manners: no DATA ever, QUIT at
+# the end of a session that was not cut, no more sessions at once to a
+# host than the cap, and one session a domain (plus one per 452 and per
+# greylisting retry).  Both servers are started here and stopped by PID.
 #
 # Prints "ok - ..." or "not ok - ..." a check, then "smtp: N passed, N
 # failed"; exits non-zero if a check failed.
@@ -51,7 +54,8 @@ cat >"$t/script.json" <<'JSON'
   "127.0.0.24": {"name": "mx.mbx-tlsreq.io", "starttls": "required", "mailboxes": {"ann": "ok"}},
   "127.0.0.25": {"name": "mta5.am0.yahoodns.net", "mailboxes": {"ann": "unknown"}},
   "127.0.0.26": {"name": "mx.mbx-drop.io", "drop_after": 3},
-  "127.0.0.27": {"name": "mx.mbx-gone.io", "refuse": "closed"}
+  "127.0.0.27": {"name": "mx.mbx-gone.io", "refuse": "closed"},
+  "127.0.0.28": {"name": "mx.mbx-catch2.io", "catch_all": true}
 }}
 JSON
 dns_zone "$t/zone" \
@@ -72,9 +76,10 @@ dns_zone "$t/zone" \
 	"mbx-yahoo.io. MX 1 mta5.am0.yahoodns.net." "mta5.am0.yahoodns.net. A 127.0.0.25" \
 	"mbx-drop.io. MX 10 mx.mbx-drop.io." "mx.mbx-drop.io. A 127.0.0.26" \
 	"mbx-gone.io. MX 10 mx.mbx-gone.io." "mx.mbx-gone.io. A 127.0.0.27" \
+	"mbx-catch2.io. MX 10 mx.mbx-catch2.io." "mx.mbx-catch2.io. A 127.0.0.28" \
 	"mbx-nomail.io. MX 0 ."
 dns_start "$t/zone"
-smtpd_start "$t/script.json" --cert "$t/tls/cert.pem" --key "$t/tls/key.pem"
+smtpd_start "$t/script.json" --cert "$t/tls/cert.pem" --key "$t/tls/key.pem" --socks 0
 
 # Timeouts short enough for a test, long enough for a loaded machine:
 # only the tarpit (4 s a reply) outlasts its greeting's 1.5 s.
@@ -324,6 +329,28 @@ assert [e for e in L if e['ev'] == 'cmd' and 'ann@mbx-stuck.io' in e['cmd']]
 manners "refresh --smtp" "$t/refresh.log"
 exits 78 "refresh --smtp without helo" "$lg" --db "$db" refresh $dns --smtp
 
+# --- refresh --smtp --list: the address as the list spelled it ---------------
+# (the store keys a contact by its case-folded address; a local part's
+# case is the mail host's to judge, RFC 5321 2.4)
+printf 'email\nAnn.Lee@MBX-ok.io\n' >"$t/case.csv"
+"$lg" --db "$db" --now "$now" verify -c "$t/lg.conf" $dns -l case -o "$t/case.out" \
+	"$t/case.csv" 2>"$t/err"
+eq "the contact is kept under its key" \
+	"$(sq "SELECT count(*) FROM contacts WHERE address = 'ann.lee@mbx-ok.io'")" "1"
+settled
+mark=$(wc -l <"$t/smtpd.log")
+exits 0 "refresh --smtp --list case" "$lg" --db "$db" --now 2027-03-01T09:00:00Z refresh \
+	-c "$t/lg.conf" $dns --smtp --smtp-port "$smtp_port" --list case --older-than 30d
+settled
+tail -n +$((mark + 1)) "$t/smtpd.log" >"$t/case.log"
+check "refresh probed Ann.Lee as the list spelled it, not its key" python3 -c "
+import json, sys
+L = [json.loads(x) for x in open(sys.argv[1])]
+r = [e['cmd'] for e in L if e['ev'] == 'cmd' and e['cmd'].upper().startswith('RCPT')]
+assert [c for c in r if 'Ann.Lee@mbx-ok.io' in c], r
+assert not [c for c in r if 'ann.lee@' in c], r
+" "$t/case.log"
+
 # --- the API: "smtp": true on POST /v1/verify, ?smtp=true on POST /v1/jobs ---
 if command -v curl >/dev/null 2>&1; then
 	# the mail hosts' port for the service's prober, in its configuration
@@ -369,7 +396,91 @@ assert (o['verify_status'], o['verify_smtp']) == ('deliverable', None), o
 	check "the job's results: probed" grep -q "^bob@mbx-ok.io,undeliverable,smtp.no_mailbox,.*,550 5.1.1\r\{0,1\}\$" "$t/job.out"
 	req "POST /v1/jobs?smtp=maybe" 400 -H "$(auth "$key")" -H 'Content-Type: text/csv' \
 		--data-binary "@$t/job.csv" "$url/v1/jobs?smtp=maybe"
+	# A UTF-8 local part: not probed (RFC 6531), its DNS verdict stands,
+	# and no session reaches a mail host (mbx-tls.io was not asked yet).
+	settled
+	mark=$(wc -l <"$t/smtpd.log")
+	req "verify one, smtp, a UTF-8 local part" 200 -H "$(auth "$key")" -X POST \
+		-d '{"email": "jürgen@mbx-tls.io", "smtp": true}' "$url/v1/verify"
+	check "a UTF-8 local part: its DNS verdict, flag smtputf8, no SMTP reply" python3 -c "
+import json, sys
+o = json.load(open(sys.argv[1]))
+assert (o['verify_status'], o['verify_reason'], o['verify_smtp']) == ('deliverable', 'ok', None), o
+assert 'smtputf8' in o['verify_flags'], o
+" "$t/body"
+	# a catch-all domain next: its session (waited for) comes after any
+	# the UTF-8 address would have started
+	req "verify one, smtp, a catch-all domain" 200 -H "$(auth "$key")" -X POST \
+		-d '{"email": "ann@mbx-catch2.io", "smtp": true}' "$url/v1/verify"
+	check "the catch-all domain: smtp.catch_all" \
+		grep -q '"verify_reason":"smtp.catch_all"' "$t/body"
+	settled
+	tail -n +$((mark + 1)) "$t/smtpd.log" >"$t/api.log"
+	check "a UTF-8 local part: no session to its mail host" python3 -c "
+import json, sys
+L = [json.loads(x) for x in open(sys.argv[1])]
+assert not [e for e in L if e.get('host') == '127.0.0.23'], 'a session to mx.mbx-tls.io'
+assert not [e for e in L if e['ev'] == 'cmd' and 'rgen@' in e['cmd']], 'jürgen asked'
+" "$t/api.log"
+	# The catch-all state the service found is kept in the store (by a
+	# worker: it may come a moment after the answer) ...
+	catch2_kept() {
+		[ "$(sq "SELECT catch_all || ':' || (expires_at - found_at) FROM smtp_domains WHERE domain = 'mbx-catch2.io'")" = "2:604800" ]
+	}
+	await "the service keeps the catch-all state it found, for 7 days" catch2_kept
 	serve_stop "$pid"
+	# ... and a later verify --smtp of the domain does not ask a made-up
+	# address again: one RCPT, the address's.
+	settled
+	mark=$(wc -l <"$t/smtpd.log")
+	printf 'email\nzoe@mbx-catch2.io\n' >"$t/catch2.csv"
+	exits 1 "verify --smtp after the service's probe" "$lg" --db "$db" --now "$now" verify \
+		-c "$t/lg.conf" $dns --smtp --smtp-port "$smtp_port" -l catch2 -o "$t/catch2.out" \
+		"$t/catch2.csv"
+	check "... still catch-all" grep -q "^zoe@mbx-catch2.io,risky,smtp.catch_all,accept_all," "$t/catch2.out"
+	settled
+	tail -n +$((mark + 1)) "$t/smtpd.log" >"$t/catch2.log"
+	check "... one RCPT, no made-up one" python3 -c "
+import json, sys
+L = [json.loads(x) for x in open(sys.argv[1])]
+r = [e['cmd'] for e in L if e['ev'] == 'cmd' and e['cmd'].upper().startswith('RCPT')]
+assert len(r) == 1 and 'zoe@' in r[0], r
+" "$t/catch2.log"
+
+	# [smtp] is checked when the service starts: a proxy whose name does
+	# not resolve, or a refused identity, is a configuration error (78).
+	sed "s/^\[smtp\]\$/[smtp]\nproxy = socks5:\/\/no-such-proxy.invalid:1080/" "$t/serve.conf" \
+		>"$t/badproxy.conf"
+	# (timeout: a service that starts all the same is stopped)
+	exits 78 "serve: a proxy that does not resolve" timeout 20 "$lg" --db "$db" serve \
+		--listen 127.0.0.1:0 --config "$t/badproxy.conf" $dns
+	check "... says which" grep -q "proxy 'socks5://no-such-proxy.invalid:1080': cannot resolve" "$t/err"
+	exits 78 "serve: a refused identity" timeout 20 "$lg" --db "$db" serve \
+		--listen 127.0.0.1:0 --config "$t/bad.conf" $dns
+	check "... says why" grep -q "helo 'localhost'" "$t/err"
+	# A proxy by name: resolved at the start, the probes go through it.
+	pname=localhost
+	first=$(python3 -c "import socket; print(socket.getaddrinfo('localhost', None, 0, socket.SOCK_STREAM)[0][4][0])")
+	[ "$first" = 127.0.0.1 ] || pname=127.0.0.1 # the proxy listens on 127.0.0.1 only
+	sed "s/^\[smtp\]\$/[smtp]\nproxy = socks5:\/\/$pname:$socks_port/" "$t/serve.conf" >"$t/proxy.conf"
+	settled
+	mark=$(wc -l <"$t/smtpd.log")
+	serve_start proxy "$t/proxy.conf"
+	req "verify one, smtp, through the proxy ($pname)" 200 -H "$(auth "$key")" -X POST \
+		-d '{"email": "a1@mbx-many.io", "smtp": true}' "$url/v1/verify"
+	check "... the mailbox's verdict" python3 -c "
+import json, sys
+o = json.load(open(sys.argv[1]))
+assert (o['verify_status'], o['verify_smtp']) == ('deliverable', '250 2.1.5'), o
+" "$t/body"
+	serve_stop "$pid"
+	settled
+	tail -n +$((mark + 1)) "$t/smtpd.log" >"$t/proxy.log"
+	check "... the session went through the proxy" python3 -c "
+import json, sys
+L = [json.loads(x) for x in open(sys.argv[1])]
+assert [e for e in L if e['ev'] == 'socks' and e['reply'] == 0 and e['dest'].startswith('127.0.0.22:')], L
+" "$t/proxy.log"
 	# Without the identity, probing is refused: 409 smtp_unavailable.
 	serve_start bare ""
 	req "verify one, smtp, no identity" 409 -H "$(auth "$key")" -X POST \

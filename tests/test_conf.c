@@ -812,6 +812,34 @@ static void test_shipped(void **state)
 }
 
 /* [smtp]: every key, its bounds, and the identity probing needs. */
+/* The proxy's name resolved once, its address in its place; an address
+ * stays as it is (only /etc/hosts' localhost is looked up here). */
+static void test_smtp_proxy_resolve(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *text, *want, *also; /* also: another answer as good */
+	} t[] = {
+		{"[smtp]\nproxy = socks5://127.0.0.1:1080\n", "socks5://127.0.0.1:1080", NULL},
+		{"[smtp]\nproxy = socks5://[::1]:1080\n", "socks5://[::1]:1080", NULL},
+		{"[smtp]\nproxy = socks5://localhost:9050\n", "socks5://127.0.0.1:9050",
+		 "socks5://[::1]:9050"},
+		{"[smtp]\nhelo = probe.acme.io\n", NULL, NULL},
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(*t); i++) {
+		struct conf c;
+		struct lg_err e = {{0}};
+		conf_init(&c);
+		if (load(&c, t[i].text, &e) != LG_OK || conf_smtp_proxy_resolve(&c, &e) != LG_OK)
+			fail_msg("%s: %s", t[i].text, e.msg);
+		if (!t[i].want)
+			assert_null(c.smtp.proxy);
+		else if (!t[i].also || strcmp(c.smtp.proxy, t[i].also) != 0)
+			assert_string_equal(c.smtp.proxy, t[i].want);
+		conf_release(&c);
+	}
+}
+
 static void test_smtp_keys(void **state)
 {
 	(void)state;
@@ -938,13 +966,21 @@ static void test_smtp_keys(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_builtin),      cmocka_unit_test(test_file),
-		cmocka_unit_test(test_errors),       cmocka_unit_test(test_search),
-		cmocka_unit_test(test_decay_keys),   cmocka_unit_test(test_gate_keys),
-		cmocka_unit_test(test_scoring_keys), cmocka_unit_test(test_esp_keys),
-		cmocka_unit_test(test_esp_shipped),  cmocka_unit_test(test_shipped),
-		cmocka_unit_test(test_serve_keys),   cmocka_unit_test(test_smtp_keys),
-		cmocka_unit_test(test_smtp_skip),    cmocka_unit_test(test_header_comment),
+		cmocka_unit_test(test_builtin),
+		cmocka_unit_test(test_file),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_search),
+		cmocka_unit_test(test_decay_keys),
+		cmocka_unit_test(test_gate_keys),
+		cmocka_unit_test(test_scoring_keys),
+		cmocka_unit_test(test_esp_keys),
+		cmocka_unit_test(test_esp_shipped),
+		cmocka_unit_test(test_shipped),
+		cmocka_unit_test(test_serve_keys),
+		cmocka_unit_test(test_smtp_keys),
+		cmocka_unit_test(test_smtp_proxy_resolve),
+		cmocka_unit_test(test_smtp_skip),
+		cmocka_unit_test(test_header_comment),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
