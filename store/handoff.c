@@ -10,6 +10,7 @@
  */
 #include "store_int.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static bool has_handoff(const struct store *s)
@@ -23,6 +24,24 @@ static enum lg_status need_handoff(struct store *s, struct lg_err *err)
 }
 
 /* ---- handoffs ---- */
+
+static const char sql_contact_address[] = "SELECT address FROM contacts WHERE id = ?1";
+
+enum lg_status store_contact_address(struct store *s, int64_t id, char *buf, size_t n,
+				     struct lg_err *err)
+{
+	sqlite3_stmt *q = store_stmt(s, sql_contact_address);
+	enum lg_status st = LG_OK;
+	buf[0] = '\0';
+	sqlite3_bind_int64(q, 1, id);
+	int rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW)
+		snprintf(buf, n, "%s", store_col_text(q, 0));
+	else if (rc != SQLITE_DONE)
+		st = store_fail(s, "reading a contact's address", err);
+	sqlite3_reset(q);
+	return st;
+}
 
 static const char sql_handoff_add[] =
 	"INSERT INTO handoffs(contact_id, account, team, rep, stage, handed_at, deadline, state)"
@@ -45,6 +64,26 @@ enum lg_status store_handoff_add(struct store *s, struct store_handoff *h, struc
 	sqlite3_bind_text(q, 8, h->state, -1, SQLITE_STATIC);
 	if ((st = store_exec_step(s, q, "recording a handoff", err)) == LG_OK)
 		h->id = sqlite3_last_insert_rowid(s->db);
+	return st;
+}
+
+static const char sql_handoff_open[] =
+	"SELECT 1 FROM handoffs WHERE contact_id = ?1 AND state IN ('open', 'unassigned') LIMIT 1";
+
+enum lg_status store_handoff_open(struct store *s, int64_t contact_id, bool *open,
+				  struct lg_err *err)
+{
+	enum lg_status st = need_handoff(s, err);
+	*open = false;
+	if (st != LG_OK)
+		return st;
+	sqlite3_stmt *q = store_stmt(s, sql_handoff_open);
+	sqlite3_bind_int64(q, 1, contact_id);
+	int rc = sqlite3_step(q);
+	*open = rc == SQLITE_ROW;
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		st = store_fail(s, "reading a contact's handoffs", err);
+	sqlite3_reset(q);
 	return st;
 }
 

@@ -841,6 +841,12 @@ struct store_handoff {
 	unsigned escalations;
 	const char *state;
 };
+/* The address of contact id into buf[0..n) ("" when there is none). */
+enum lg_status store_contact_address(struct store *s, int64_t id, char *buf, size_t n,
+				     struct lg_err *err);
+/* Has contact a handoff waiting for a rep (open or unassigned)? */
+enum lg_status store_handoff_open(struct store *s, int64_t contact_id, bool *open,
+				  struct lg_err *err);
 /* Record h (in a transaction); its id into h->id. */
 enum lg_status store_handoff_add(struct store *s, struct store_handoff *h, struct lg_err *err);
 /* The rep the latest handoff of a contact of account went to, into
