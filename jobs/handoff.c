@@ -208,7 +208,7 @@ static enum lg_status pick(struct store *s, const struct route_conf *c, size_t t
 	if (st == LG_OK)
 		st = store_rotation_get(s, c->team[team].name, &text, err);
 	if (st == LG_OK) {
-		route_rr_parse(c, team, text.data ? text.data : "", &rr);
+		route_rr_parse(c, team, text.len ? text.data : "", &rr);
 		struct route_ask ask = {.now = now,
 					.owner = owner,
 					.exclude = exclude,
@@ -217,7 +217,7 @@ static enum lg_status pick(struct store *s, const struct route_conf *c, size_t t
 		if (out->how == ROUTE_ROTATION) {
 			text.len = 0;
 			route_rr_format(c, team, &rr, &text);
-			st = store_rotation_put(s, c->team[team].name, text.data ? text.data : "",
+			st = store_rotation_put(s, c->team[team].name, text.len ? text.data : "",
 						err);
 		}
 	}

@@ -40,6 +40,7 @@ cat >"$t/contacts.csv" <<'EOF'
 Email,First Name,Job Title,Company,Industry,Employees,Country
 ann@acme-soft.com,Ann,Chief Executive Officer,Acme Soft,Retail,5,Germany
 bo@beta-soft.com,Bo,Chief Executive Officer,Beta Soft,Retail,5,Germany
+al@acme-soft.com,Al,Chief Executive Officer,Acme Soft,Retail,5,Germany
 EOF
 { cat samples/samples.zone
   echo "acme-soft.com. 3600 MX 10 mx.acme-soft.com."
@@ -126,6 +127,17 @@ eq "... signed" "$(logq 'rows[-1]["sig_ok"]')" True
 eq "... the miss counted, cy the owner now" \
 	"$(sq "SELECT rep || '|' || escalations || '|' || state FROM handoffs h JOIN contacts c ON c.id = h.contact_id WHERE c.address = 'ann@acme-soft.com'")" "cy|1|open"
 eq "... bo not escalated" "$(sq "SELECT escalations FROM handoffs h JOIN contacts c ON c.id = h.contact_id WHERE c.address = 'bo@beta-soft.com'")" 0
+
+# --- the account's owner: another contact of acme-soft.com goes to cy ---------
+# (the rotation's next pick would be ana)
+now2=2026-03-02T09:12:00Z
+ev d3 al@acme-soft.com "$now2"
+exits 0 "score moves al to MQL" lgc score --now "$now2" -o /dev/null
+exits 0 "handoff run" lgc handoff run --now "$now2"
+eq "... al handed to cy, who owns the account now" \
+	"$(logq '(lambda b: (b["type"], b["data"]["email"], b["data"]["owner"]["name"], b["data"]["account"]))(json.loads(rows[-1]["body"]))')" \
+	"('lead.handoff', 'al@acme-soft.com', 'cy', 'acme-soft.com')"
+eq "... the rotation where ana, cy, then cy alone left it: all credits 0" "$(sq "SELECT state FROM rotations WHERE team = 'sales'")" ""
 
 # --- 500 twice, then 200: the schedule stepped with --now, one webhook-id -------
 : >"$t/hook.log"
