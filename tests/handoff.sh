@@ -4,8 +4,9 @@
 # replaced), a stage move recorded by `score`, `handoff run` delivering
 # to tests/hookd.py (a receiver on 127.0.0.1 that logs every request and
 # checks its Standard Webhooks signature), the retry schedule stepped
-# with --now, 410, a sender killed in mid-delivery, the SLA and `decide
-# accept`.  The database is read back with the sqlite3 shell.
+# with --now, 429 with Retry-After, dead after the tenth attempt and
+# retried, 410, a sender killed in mid-delivery, the SLA, `decide accept`
+# and the account's owner.  The database is read back with the sqlite3 shell.
 #
 # Prints "ok - ..." or "not ok - ..." a check, then "handoff: N passed, N
 # failed"; exits non-zero if a check failed.
@@ -163,6 +164,38 @@ eq "... one webhook-id" "$(logq 'len(set(r["id"] for r in rows if json.loads(r["
 eq "... each signed" "$(logq 'all(r["sig_ok"] for r in rows)')" True
 eq "... delivered" "$(sq "SELECT state || '|' || attempts FROM outbox WHERE type = 'lead.handoff'")" "delivered|3"
 eq "... and, the SLA past meanwhile, an escalation sent" "$(sq "SELECT count(*) FROM outbox WHERE type = 'lead.escalated'")" 1
+
+# --- 429 with Retry-After: 7 ---------------------------------------------------------
+: >"$t/hook.log"
+conf /limit
+db=$t/limit.db
+cp "$base" "$db"
+ev d1 ann@acme-soft.com
+lgc score --now "$now0" -o /dev/null 2>/dev/null
+exits 0 "handoff run: 429, Retry-After: 7" lgc handoff run --now "$now0"
+eq "... the next attempt 7 s on, not the schedule's 5" \
+	"$(sq "SELECT last_status || '|' || (next_at - strftime('%s', '2026-03-02T09:00:00') BETWEEN 7 AND 8) FROM outbox")" "429|1"
+exits 0 "handoff run 6 s later" lgc handoff run --now 2026-03-02T09:00:06Z
+eq "... not yet" "$(logq 'len(rows)')" 1
+exits 0 "handoff run 8 s later" lgc handoff run --now 2026-03-02T09:00:08Z
+eq "... delivered" "$(sq 'SELECT state || "|" || attempts FROM outbox')" "delivered|2"
+
+# --- dead after the tenth attempt; retry --dead ----------------------------------------
+: >"$t/hook.log"
+conf /throttle
+db=$t/dead.db
+cp "$base" "$db"
+ev d1 ann@acme-soft.com
+lgc score --now "$now0" -o /dev/null 2>/dev/null
+at=$(date -u -d "$now0" +%s)
+for i in 1 2 3 4 5 6 7 8 9 10; do # each step of the schedule is under 27 h
+	lgc handoff run --now "$(date -u -d "@$((at + (i - 1) * 97200))" +%Y-%m-%dT%H:%M:%SZ)" >/dev/null 2>&1
+done # (the SLA passes too: its escalations go to the same receiver)
+eq "ten attempts of 502, then dead" "$(logq 'len([r for r in rows if json.loads(r["body"])["type"] == "lead.handoff"])')|$(sq "SELECT state || '|' || attempts FROM outbox WHERE type = 'lead.handoff'")" "10|dead|10"
+exits 0 "handoff status" lgc handoff status --format json
+check "... one dead" grep -q '"dead":1' "$t/out"
+exits 0 "handoff retry --dead" lgc handoff retry --dead --now "$now1"
+eq "... pending again, from attempt 0" "$(sq "SELECT state || '|' || attempts FROM outbox WHERE type = 'lead.handoff'")" "pending|0"
 
 # --- 410 disables the endpoint ----------------------------------------------------
 : >"$t/hook.log"
