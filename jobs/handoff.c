@@ -382,9 +382,9 @@ static enum lg_status escalate(struct sla_ctx *x, const struct due *d, struct lg
 	long team = route_team_find(c, d->team);
 	long was = route_rep_find(c, d->rep);
 	struct route_pick p = {.rep = -1};
-	enum lg_status st = LG_OK;
-	if (team >= 0)
-		st = pick(x->s, c, (size_t)team, NULL, was, x->now, &p, err);
+	if (team < 0)
+		return LG_OK; /* its team left the configuration: left as it is */
+	enum lg_status st = pick(x->s, c, (size_t)team, NULL, was, x->now, &p, err);
 	const struct route_rep *rep = p.how != ROUTE_NOBODY ? &c->rep[p.rep] : NULL;
 	int64_t deadline = rep ? route_sla_deadline(rep, x->now, route_team_sla(c, (size_t)team))
 			       : 0;

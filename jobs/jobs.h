@@ -1041,7 +1041,8 @@ void job_handoff_free(struct job_handoff *h);
 /*
  * `leadgate handoff run`: the SLA as of now (every open handoff past its
  * deadline goes to the next eligible rep of its team, not the one who let
- * it pass, with a lead.escalated message; nobody: unassigned), then every
+ * it pass, with a lead.escalated message; nobody: unassigned; one whose
+ * team is no longer configured is left as it is), then every
  * outbox message due at now sent once (signed with its team's secret),
  * each outcome recorded as it comes, in a transaction of its own:
  * delivered (a 2xx); pending with its next attempt (retry.h, Retry-After

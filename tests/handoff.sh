@@ -139,6 +139,9 @@ eq "... al handed to cy, who owns the account now" \
 	"$(logq '(lambda b: (b["type"], b["data"]["email"], b["data"]["owner"]["name"], b["data"]["account"]))(json.loads(rows[-1]["body"]))')" \
 	"('lead.handoff', 'al@acme-soft.com', 'cy', 'acme-soft.com')"
 eq "... the rotation where ana, cy, then cy alone left it: all credits 0" "$(sq "SELECT state FROM rotations WHERE team = 'sales'")" ""
+: >"$t/empty.conf"
+exits 0 "handoff run with no [handoff] any more" env LEADGATE_CONFIG="$t/empty.conf" "$lg" --db "$db" handoff run --now 2026-03-09T09:00:00Z
+eq "... leaves the open handoffs as they are" "$(sq "SELECT group_concat(rep || ':' || escalations || ':' || state, ' ') FROM handoffs WHERE state = 'open'")" "cy:1:open cy:0:open"
 
 # --- 500 twice, then 200: the schedule stepped with --now, one webhook-id -------
 : >"$t/hook.log"
