@@ -64,6 +64,7 @@ int cmd_qualify(int argc, char **argv);
 int cmd_contact(int argc, char **argv);
 int cmd_evidence(int argc, char **argv);
 int cmd_decide(int argc, char **argv);
+int cmd_handoff(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_funnel(int argc, char **argv);
 int cmd_keys(int argc, char **argv);

@@ -64,6 +64,9 @@ static void said(const struct job_decide_result *d, const struct job_decision *d
 	else
 		fprintf(stderr, "leadgate decide: %s is %s already; no move recorded\n", d->address,
 			scoring_stage_name(d->from));
+	if (d->handoff_accepted)
+		fprintf(stderr, "leadgate decide: %s: handoff accepted by %s; its SLA stops\n",
+			d->address, dec->by);
 	if (d->bad_data)
 		fprintf(stderr,
 			"leadgate decide: %s: sent back to re-verification (the next "

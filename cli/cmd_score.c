@@ -153,6 +153,11 @@ int cmd_score(int argc, char **argv)
 		if (r->skipped)
 			fprintf(stderr, " (%lu not: the contact's stage changed while scoring)",
 				r->skipped);
+		if (r->handoff.handed || r->handoff.unassigned)
+			fprintf(stderr,
+				"; %lu lead%s handed off, %lu to no rep (leadgate handoff status)",
+				r->handoff.handed, r->handoff.handed == 1 ? "" : "s",
+				r->handoff.unassigned);
 		fputc('\n', stderr);
 	}
 out:

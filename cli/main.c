@@ -25,6 +25,8 @@ static const struct {
 	{"contact", cmd_contact, "a contact: its verdicts newest first, freshness, score, stage"},
 	{"evidence", cmd_evidence, "record qualification evidence (BANT, CHAMP, MEDDIC)"},
 	{"decide", cmd_decide, "a rep's decision on a lead: accept, reject or recycle"},
+	{"handoff", cmd_handoff,
+	 "the handoff's outbox: send what is due and apply the SLA, status, retry"},
 	{"report", cmd_report, "reports: rejections by reason, source and score band"},
 	{"funnel", cmd_funnel, "the leads each stage needs for a number of customers"},
 	{"keys", cmd_keys, "the API keys of leadgate serve: create, list, revoke"},

@@ -595,12 +595,20 @@ struct job_score_opts {
 	void *arg;               /* each's */
 	int64_t now;
 };
+/* What the moves of a run handed off (handoff.c). */
+struct job_handoff_report {
+	unsigned long handed;     /* to a rep */
+	unsigned long unassigned; /* nobody eligible */
+	unsigned long unrouted;   /* no route matched */
+	unsigned long queued;     /* messages written to the outbox */
+};
 struct job_score_report {
 	unsigned long scored, eligible;
 	unsigned long by_stage[SCORING_STAGE_COUNT]; /* after the moves */
 	size_t moves;                                /* the moves the scores called for */
 	unsigned long skipped; /* of them, not recorded: the stage changed while scoring */
 	bool dry_run;          /* none recorded */
+	struct job_handoff_report handoff; /* the leads the moves handed off */
 };
 struct job_score;
 /* *out is set even on failure: job_score_close it. */
@@ -868,9 +876,10 @@ struct job_decide_result {
 	struct scoring_result r;
 	enum verify_status status;
 	bool suppressed;
-	bool refused;  /* not eligible: not accepted */
-	bool move;     /* a move was recorded (else it was there already) */
-	bool bad_data; /* sent back to re-verification */
+	bool refused;          /* not eligible: not accepted */
+	bool move;             /* a move was recorded (else it was there already) */
+	bool bad_data;         /* sent back to re-verification */
+	bool handoff_accepted; /* accept: the lead's open handoff accepted */
 };
 /* Complete d from d.what, reason and by as given (by NULL or empty:
  * "rep"): LG_EUSAGE, saying which, for one that is not of its kind. */
@@ -1003,5 +1012,66 @@ enum lg_status job_keyring_refresh(struct job_keyring *kr, bool *changed, struct
 const struct job_key *job_keyring_check(const struct job_keyring *kr, const char *token, size_t len);
 size_t job_keyring_count(const struct job_keyring *kr); /* indexes run 0..count-1 */
 void job_keyring_close(struct job_keyring *kr);
+
+/*
+ * ---- handoff.c: the handoff (leadgate(1) HANDOFF) ----
+ *
+ * When a move takes a contact to a stage of [handoff] on, the lead is
+ * routed (route_match on its stage, grade, region, industry, size and
+ * source; the account's owner when a contact of its account was handed
+ * to a rep before; else the team's weighted rotation, kept in the store)
+ * and recorded as a handoff, with a lead.handoff message in the outbox
+ * when the team has a webhook: all in the caller's transaction, the one
+ * of the move.  No eligible rep: the handoff is recorded unassigned (no
+ * message; `handoff status` counts them).
+ *
+ * job_handoff_new: *out NULL (and every job_handoff_move a no-op) when
+ * the configuration routes nothing (no [route.NAME]).  s, c and vctx are
+ * borrowed until job_handoff_free.  job_handoff_move is called after
+ * store_move_add moved contact_id to `to`, inside its transaction.
+ */
+struct job_handoff;
+enum lg_status job_handoff_new(struct job_handoff **out, struct store *s, const struct conf *c,
+			       struct verify_ctx *vctx, int64_t now, struct lg_err *err);
+enum lg_status job_handoff_move(struct job_handoff *h, int64_t contact_id, enum scoring_stage to,
+				struct lg_err *err);
+const struct job_handoff_report *job_handoff_report(const struct job_handoff *h);
+void job_handoff_free(struct job_handoff *h);
+
+/*
+ * `leadgate handoff run`: the SLA as of now (every open handoff past its
+ * deadline goes to the next eligible rep of its team, not the one who let
+ * it pass, with a lead.escalated message; nobody: unassigned; one whose
+ * team is no longer configured is left as it is), then every
+ * outbox message due at now sent once (signed with its team's secret),
+ * each outcome recorded as it comes, in a transaction of its own:
+ * delivered (a 2xx); pending with its next attempt (retry.h, Retry-After
+ * honoured); dead past the last attempt or when refused (the URL or its
+ * address); disabled, with its endpoint, on 410.  Returns when every
+ * attempt has ended.  http:// URLs and private addresses only with
+ * [handoff] allow_private_targets.
+ */
+struct job_handoff_opts {
+	const struct conf *conf; /* borrowed */
+	const char *db;          /* NULL: the default path */
+	int64_t now;
+};
+struct job_handoff_run_report {
+	unsigned long escalated, unassigned, queued;             /* the SLA */
+	unsigned long sent, delivered, retrying, dead, disabled; /* the attempts */
+};
+enum lg_status job_handoff_run(const struct job_handoff_opts *o, struct job_handoff_run_report *rep,
+			       struct lg_err *err);
+/* The outbox by target (fn as store_outbox_counts') and the handoffs
+ * with nobody. */
+enum lg_status job_handoff_status(const struct job_handoff_opts *o,
+				  enum lg_status (*fn)(void *arg, const struct store_outbox_count *c,
+						       struct lg_err *err),
+				  void *arg, unsigned long *unassigned, struct lg_err *err);
+/* Send message id again, or (id NULL) every dead one: pending at now,
+ * attempts from 0, its endpoint enabled again; how many into *n.
+ * LG_ENOINPUT for an id the outbox does not hold. */
+enum lg_status job_handoff_retry(const struct job_handoff_opts *o, const char *id, unsigned long *n,
+				 struct lg_err *err);
 
 #endif

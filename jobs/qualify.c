@@ -369,13 +369,24 @@ enum lg_status job_decide(const struct job_lead_opts *o, const struct job_decisi
 		.note = d->note,
 	};
 	bool moved = false;
-	st = store_begin(O.s, err);
+	struct job_handoff *h = NULL;
+	st = job_handoff_new(&h, O.s, o->conf, O.vctx, o->now, err);
+	if (st == LG_OK)
+		st = store_begin(O.s, err);
 	if (st == LG_OK && res->move &&
 	    (st = store_move_add(O.s, O.l.contact_id, &m, &moved, err)) == LG_OK && !moved)
 		st = lg_err_set(err, LG_ETEMP,
 				"%s: its stage changed while deciding (another "
 				"leadgate moved it); nothing recorded, decide again",
 				O.address);
+	if (st == LG_OK && moved)
+		st = job_handoff_move(h, O.l.contact_id, d->to, err);
+	/* an accept is the rep's answer to the lead's open handoff: the SLA
+	 * stops */
+	if (st == LG_OK && d->to == SCORING_SAL)
+		st = store_handoff_accept(O.s, O.l.contact_id, d->by, o->now,
+					  &res->handoff_accepted, err);
+	job_handoff_free(h);
 	/* bad data is sent back to re-verification, moved or not */
 	if (st == LG_OK && res->bad_data)
 		st = store_reverify_request(O.s, O.l.contact_id, o->now, "bad_data", err);

@@ -349,7 +349,12 @@ static enum lg_status record_moves(struct job_score *j, struct lg_err *err)
 {
 	if (!j->nmoves)
 		return LG_OK;
-	enum lg_status st = store_begin(j->store, err);
+	/* a move to a stage of [handoff] on hands the lead off in the same
+	 * transaction (jobs/handoff.c) */
+	struct job_handoff *h = NULL;
+	enum lg_status st = job_handoff_new(&h, j->store, j->o.conf, j->vctx, j->o.now, err);
+	if (st == LG_OK)
+		st = store_begin(j->store, err);
 	for (size_t i = 0; i < j->nmoves && st == LG_OK; i++) {
 		struct store_move m = {
 			.from = j->moves[i].from,
@@ -362,11 +367,15 @@ static enum lg_status record_moves(struct job_score *j, struct lg_err *err)
 		bool moved;
 		st = store_move_add(j->store, j->moves[i].contact_id, &m, &moved, err);
 		j->rep.skipped += !moved; /* a rep decided meanwhile: theirs stands */
+		if (st == LG_OK && moved)
+			st = job_handoff_move(h, j->moves[i].contact_id, m.to, err);
 	}
 	if (st == LG_OK)
 		st = store_commit(j->store, err);
 	if (st != LG_OK)
 		store_rollback(j->store);
+	j->rep.handoff = *job_handoff_report(h);
+	job_handoff_free(h);
 	return st;
 }
 

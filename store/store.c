@@ -54,6 +54,13 @@
  *            service confirmed it: state and, when that failed, why
  * smtp_evidence, smtp_domains  (schema 12) what a mailbox probe said of
  *            each verdict it decided, and each domain's catch-all state
+ * handoffs   (schema 13) each lead handed to a rep (store/handoff.c): its
+ *            team, rep (NULL: nobody eligible), stage, SLA deadline,
+ *            acceptance and escalations
+ * outbox     the messages to send (webhooks), each under its webhook-id,
+ *            with its next attempt and what the last one got
+ * rotations  each team's round-robin state (route_rr_format's text)
+ * endpoints_disabled  URLs that answered 410 Gone: sent nothing more
  */
 static const char *const migrations[] = {
 	/* 1 */
@@ -363,6 +370,53 @@ static const char *const migrations[] = {
 	" found_at INTEGER NOT NULL,"
 	" expires_at INTEGER NOT NULL) STRICT, WITHOUT ROWID;"
 	"ALTER TABLE jobs ADD COLUMN smtp INTEGER NOT NULL DEFAULT 0;",
+	/* 13: the handoff (store/handoff.c).  A handoff is open until the
+	 * rep accepts it (accepted) or it is closed; unassigned when no rep
+	 * was eligible.  The outbox holds every message to send, keyed by
+	 * its webhook-id (the same on every attempt): pending until a 2xx
+	 * (delivered), past the last retry (dead) or its endpoint gone
+	 * (disabled).  Times in Unix seconds. */
+	"CREATE TABLE handoffs("
+	" id INTEGER PRIMARY KEY,"
+	" contact_id INTEGER NOT NULL REFERENCES contacts(id),"
+	" account TEXT,"
+	" team TEXT NOT NULL,"
+	" rep TEXT,"
+	" stage TEXT NOT NULL,"
+	" handed_at INTEGER NOT NULL,"
+	" deadline INTEGER,"
+	" accepted_at INTEGER,"
+	" accepted_by TEXT,"
+	" escalations INTEGER NOT NULL DEFAULT 0,"
+	" state TEXT NOT NULL CHECK (state IN ('open', 'accepted', 'unassigned', 'closed'))"
+	") STRICT;"
+	"CREATE INDEX handoffs_contact ON handoffs(contact_id);"
+	"CREATE INDEX handoffs_account ON handoffs(account, handed_at);"
+	"CREATE INDEX handoffs_rep ON handoffs(rep, handed_at);"
+	"CREATE INDEX handoffs_due ON handoffs(state, deadline);"
+	"CREATE TABLE outbox("
+	" id TEXT PRIMARY KEY,"
+	" type TEXT NOT NULL CHECK (type IN ('lead.handoff', 'lead.escalated',"
+	"  'job.completed', 'list.gate_changed')),"
+	" target TEXT NOT NULL,"
+	" url TEXT NOT NULL,"
+	" body TEXT NOT NULL,"
+	" created_at INTEGER NOT NULL,"
+	" next_at INTEGER NOT NULL,"
+	" attempts INTEGER NOT NULL DEFAULT 0,"
+	" state TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'dead', 'disabled')),"
+	" last_status INTEGER,"
+	" last_error TEXT,"
+	" handoff_id INTEGER REFERENCES handoffs(id)"
+	") STRICT;"
+	"CREATE INDEX outbox_due ON outbox(state, next_at);"
+	"CREATE TABLE rotations("
+	" team TEXT PRIMARY KEY,"
+	" state TEXT NOT NULL) STRICT, WITHOUT ROWID;"
+	"CREATE TABLE endpoints_disabled("
+	" url TEXT PRIMARY KEY,"
+	" at INTEGER NOT NULL,"
+	" status INTEGER NOT NULL) STRICT, WITHOUT ROWID;",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(*migrations)))
 
@@ -645,7 +699,8 @@ static enum lg_status rekey_contacts(struct store *s, struct lg_err *err)
 
 /* What a migration does besides its script, in C: NULL for none. */
 static enum lg_status (*const migration_fill[])(struct store *s, struct lg_err *err) = {
-	NULL, NULL, NULL, NULL, fill_accounts, rekey_contacts, NULL, NULL, NULL, NULL, NULL, NULL,
+	NULL, NULL, NULL, NULL, fill_accounts, rekey_contacts, NULL,
+	NULL, NULL, NULL, NULL, NULL,          NULL,
 };
 _Static_assert(sizeof(migration_fill) / sizeof(*migration_fill) ==
 		       sizeof(migrations) / sizeof(*migrations),

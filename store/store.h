@@ -827,4 +827,119 @@ enum lg_status store_sns_each(struct store *s,
 /* Forget every message kept; how many into *n. */
 enum lg_status store_sns_clear(struct store *s, unsigned long *n, struct lg_err *err);
 
+/* ---- the handoff (schema 13, store/handoff.c) ------------------------ */
+
+/*
+ * A lead handed to a rep.  Strings borrowed (store_handoffs_due: until fn
+ * returns).  state: "open" (waiting for the rep to accept), "accepted",
+ * "unassigned" (no rep was eligible: recorded and reported, not sent) or
+ * "closed".
+ */
+struct store_handoff {
+	int64_t id; /* the row's; store_handoff_add sets it */
+	int64_t contact_id;
+	const char *address; /* store_handoffs_due: the contact's address */
+	const char *account; /* the contact's account key, or NULL */
+	const char *team;
+	const char *rep; /* NULL: nobody eligible */
+	enum scoring_stage stage;
+	int64_t handed_at; /* to this rep (an escalation hands it again) */
+	int64_t deadline;  /* the SLA's end; 0: none (unassigned) */
+	unsigned escalations;
+	const char *state;
+};
+/* The address of contact id into buf[0..n) ("" when there is none). */
+enum lg_status store_contact_address(struct store *s, int64_t id, char *buf, size_t n,
+				     struct lg_err *err);
+/* Has contact a handoff waiting for a rep (open or unassigned)? */
+enum lg_status store_handoff_open(struct store *s, int64_t contact_id, bool *open,
+				  struct lg_err *err);
+/* Record h (in a transaction); its id into h->id. */
+enum lg_status store_handoff_add(struct store *s, struct store_handoff *h, struct lg_err *err);
+/* The rep the latest handoff of a contact of account went to, into
+ * rep[0..n) ("" when there is none). */
+enum lg_status store_handoff_owner(struct store *s, const char *account, char *rep, size_t n,
+				   struct lg_err *err);
+/* How many leads were handed to rep at or after since (escalations to
+ * them included): the day's count against their cap. */
+enum lg_status store_handoff_count(struct store *s, const char *rep, int64_t since, unsigned *n,
+				   struct lg_err *err);
+/* Every open handoff whose deadline is at or before now, oldest first. */
+enum lg_status store_handoffs_due(struct store *s, int64_t now,
+				  enum lg_status (*fn)(void *arg, const struct store_handoff *h,
+						       struct lg_err *err),
+				  void *arg, struct lg_err *err);
+/* Hand handoff id on to rep at `at` with a new deadline (an escalation:
+ * escalations + 1), or, rep NULL, leave it with nobody (unassigned). */
+enum lg_status store_handoff_escalate(struct store *s, int64_t id, const char *rep, int64_t at,
+				      int64_t deadline, struct lg_err *err);
+/* The contact's open handoff accepted by `by` at `at`; *found false when
+ * it had none open. */
+enum lg_status store_handoff_accept(struct store *s, int64_t contact_id, const char *by, int64_t at,
+				    bool *found, struct lg_err *err);
+/* A team's rotation state (route_rr_format's text) appended to out;
+ * nothing when none was kept. */
+enum lg_status store_rotation_get(struct store *s, const char *team, struct lg_buf *out,
+				  struct lg_err *err);
+enum lg_status store_rotation_put(struct store *s, const char *team, const char *state,
+				  struct lg_err *err);
+
+/*
+ * A message of the outbox.  id is its webhook-id ("msg_..."), made once;
+ * type "lead.handoff", "lead.escalated", "job.completed" or
+ * "list.gate_changed"; target the team (or whom) it is for; url where it
+ * goes; body the JSON sent, byte for byte, on every attempt.  state
+ * "pending" (next_at: its next attempt), "delivered" (a 2xx), "dead" (the
+ * last retry failed) or "disabled" (its endpoint answered 410).  Strings
+ * borrowed (the calls back: until fn returns).
+ */
+struct store_outbox {
+	const char *id, *type, *target, *url, *body;
+	int64_t created_at, next_at;
+	unsigned attempts; /* made so far */
+	const char *state;
+	long last_status;       /* the last attempt's HTTP status; 0: none */
+	const char *last_error; /* what went wrong with it, or NULL */
+	int64_t handoff_id;     /* 0: not about a handoff */
+};
+/* Keep m (in a transaction): pending, unless its URL is disabled
+ * (disabled then). */
+enum lg_status store_outbox_add(struct store *s, const struct store_outbox *m, struct lg_err *err);
+/* Every pending message due at now (next_at <= now), in order of next_at
+ * and creation, at most max. */
+enum lg_status store_outbox_due(struct store *s, int64_t now, size_t max,
+				enum lg_status (*fn)(void *arg, const struct store_outbox *m,
+						     struct lg_err *err),
+				void *arg, struct lg_err *err);
+/* One message, by id; *found false when there is none. */
+enum lg_status store_outbox_get(struct store *s, const char *id,
+				enum lg_status (*fn)(void *arg, const struct store_outbox *m,
+						     struct lg_err *err),
+				void *arg, bool *found, struct lg_err *err);
+/* What an attempt of message id came to (in a transaction): its state,
+ * next attempt, attempts made, the status and error (NULL: none). */
+enum lg_status store_outbox_result(struct store *s, const char *id, const char *state,
+				   int64_t next_at, unsigned attempts, long status,
+				   const char *error, struct lg_err *err);
+/* url answered 410 (in a transaction): kept as disabled, and its pending
+ * messages too; how many into *n (may be NULL). */
+enum lg_status store_endpoint_disable(struct store *s, const char *url, long status, int64_t at,
+				      unsigned long *n, struct lg_err *err);
+/* Send again (in a transaction): message id (NULL: every dead one), as
+ * pending at now with its attempts counted from 0, its endpoint enabled
+ * again; how many into *n. */
+enum lg_status store_outbox_retry(struct store *s, const char *id, int64_t now, unsigned long *n,
+				  struct lg_err *err);
+/* The outbox by target: pending (never tried), retrying (tried, pending),
+ * delivered, dead and disabled; and the handoffs with nobody. */
+struct store_outbox_count {
+	const char *target; /* borrowed until fn returns */
+	unsigned long pending, retrying, delivered, dead, disabled;
+};
+enum lg_status store_outbox_counts(struct store *s,
+				   enum lg_status (*fn)(void *arg,
+							const struct store_outbox_count *c,
+							struct lg_err *err),
+				   void *arg, unsigned long *unassigned, struct lg_err *err);
+
 #endif

@@ -21,7 +21,7 @@
 # "ID.TS.BODY"; false otherwise (no header, or none matches).
 #
 # What it answers, by path (a count is per path and webhook-id):
-#   /ok          200
+#   /ok, /hook   200 (/hook: the URL of leadgate(1)'s [handoff] example)
 #   /flaky       500 the first two times, then 200
 #   /limit       429 with "Retry-After: 7" the first time, then 200
 #   /limit-date  503 with a Retry-After HTTP-date 120 s ahead, the first
@@ -78,7 +78,7 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def decide(self, path, count):
-        if path == "/ok":
+        if path in ("/ok", "/hook"):
             return 200, (), b"ok"
         if path == "/flaky":
             return (500, (), b"") if count <= 2 else (200, (), b"")

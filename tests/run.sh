@@ -6,7 +6,8 @@
 # tests/serve_lists.sh), what is pushed to it (tests/serve_push.sh), one
 # contact (tests/serve_contact.sh), the
 # page's in a browser (tests/serve_page.sh), the scripted SMTP server's
-# (tests/smtpd_test.sh), the SMTP stage's through the binary (tests/smtp.sh)
+# (tests/smtpd_test.sh), the SMTP stage's through the binary (tests/smtp.sh),
+# the handoff's (tests/handoff.sh)
 # and make install's (tests/install.sh);
 # print one closing line "suites: N passed, N failed".
 set -u
@@ -18,7 +19,7 @@ for t in "$b"/tests/test_*; do
 	if "$t"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: $t"; fi
 done
 # The suites of the built program, each given its path.
-for s in e2e dns store scoring keys serve serve_lists serve_push serve_contact serve_jobs serve_page smtp; do
+for s in e2e dns store scoring keys serve serve_lists serve_push serve_contact serve_jobs serve_page smtp handoff; do
 	echo "== tests/$s.sh $b/leadgate"
 	if sh "tests/$s.sh" "$b/leadgate"; then pass=$((pass + 1)); else
 		fail=$((fail + 1)); echo "FAILED: tests/$s.sh"; fi

@@ -28,7 +28,7 @@
 #include <cmocka.h>
 
 #define DAY ((int64_t)86400)
-#define SCHEMA_LATEST 12         /* the migrations in store/store.c */
+#define SCHEMA_LATEST 13         /* the migrations in store/store.c */
 #define T0 ((int64_t)1763800000) /* 2025-11-22T08:26:40Z: any fixed time will do */
 
 static __attribute__((unused)) char tmpdir[256];
@@ -559,10 +559,18 @@ static __attribute__((unused)) void by_hand(const char *path, const char *sql)
 	" verified_at INTEGER NOT NULL,"                                                           \
 	" PRIMARY KEY (contact_id, run_id)) STRICT, WITHOUT ROWID"
 
+/* Schema 13 added the handoff's tables alone. */
+static __attribute__((unused)) void downgrade_to_v12(const char *path)
+{
+	by_hand(path, "BEGIN; DROP TABLE handoffs; DROP TABLE outbox; DROP TABLE rotations;"
+		      " DROP TABLE endpoints_disabled; PRAGMA user_version = 12; COMMIT");
+}
+
 /* Schema 11 added sns_messages' state and error alone. */
 /* Schema 12 added the SMTP evidence, the catch-all states and jobs.smtp. */
 static __attribute__((unused)) void downgrade_to_v11(const char *path)
 {
+	downgrade_to_v12(path);
 	by_hand(path, "BEGIN; DROP TABLE smtp_evidence; DROP TABLE smtp_domains;"
 		      " ALTER TABLE contacts DROP COLUMN smtp_outcome;"
 		      " ALTER TABLE contacts DROP COLUMN smtp_reply;"

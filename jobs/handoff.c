@@ -1,0 +1,659 @@
+/*
+ * handoff.c - the handoff: a lead moved to a stage of `[handoff] on` is
+ * routed to a rep and a message written to the outbox, in the
+ * transaction of the move (job_handoff_move); `leadgate handoff run`
+ * sends what is due and applies the SLA (job_handoff_run); `status` and
+ * `retry` read and reset the outbox.
+ *
+ * Why the message is written with the move, not sent: a crash between a
+ * recorded move and a sent message would lose the message, and one
+ * between a sent message and a recorded move would tell a rep of a move
+ * that never happened.  The outbox makes the pair one transaction, and
+ * delivery at-least-once: a message is marked delivered only after its
+ * 2xx, so a sender killed in mid-attempt sends it again next time, under
+ * the same webhook-id (a receiver deduplicates on it).
+ *
+ * The payload reuses what the commands show: the score with its
+ * explanation is `score --explain --format json`'s object (view_explain).
+ */
+#include "jobs.h"
+#include "conf/conf.h"
+#include "handoff/retry.h"
+#include "handoff/send.h"
+#include "store/store.h"
+#include "view/view.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define RECENT_EVENTS 10 /* the events a payload carries, newest first */
+
+struct job_handoff {
+	struct store *s;
+	const struct conf *conf;
+	struct scoring_ctx *sctx;
+	struct lead L;
+	int64_t now;
+	struct job_handoff_report rep;
+};
+
+enum lg_status job_handoff_new(struct job_handoff **out, struct store *s, const struct conf *c,
+			       struct verify_ctx *vctx, int64_t now, struct lg_err *err)
+{
+	*out = NULL;
+	if (!c->handoff.n_rule)
+		return LG_OK; /* no [handoff]: no route, nothing is handed off */
+	struct job_handoff *h = lg_xcalloc(1, sizeof(*h));
+	h->s = s;
+	h->conf = c;
+	h->now = now;
+	enum lg_status st = scoring_ctx_new(&h->sctx, &c->rubric, err);
+	if (st != LG_OK) {
+		free(h);
+		return st;
+	}
+	lead_init(&h->L, s, c, vctx, h->sctx, now);
+	*out = h;
+	return LG_OK;
+}
+
+void job_handoff_free(struct job_handoff *h)
+{
+	if (!h)
+		return;
+	lead_release(&h->L);
+	scoring_ctx_free(h->sctx);
+	free(h);
+}
+
+const struct job_handoff_report *job_handoff_report(const struct job_handoff *h)
+{
+	static const struct job_handoff_report none;
+	return h ? &h->rep : &none;
+}
+
+static json_t *str_or_null(const char *s)
+{
+	return s && *s ? json_string(s) : json_null();
+}
+
+static json_t *time_of(int64_t t)
+{
+	char buf[LG_TIME_LEN];
+	lg_time_format(t, buf, sizeof(buf));
+	return json_string(buf);
+}
+
+static json_t *owner_of(const struct route_rep *rep)
+{
+	if (!rep)
+		return json_null();
+	json_t *o = json_object();
+	json_object_set_new(o, "name", json_string(rep->name));
+	json_object_set_new(o, "email", json_string(rep->email));
+	if (rep->slack)
+		json_object_set_new(o, "slack", json_string(rep->slack));
+	return o;
+}
+
+/* The last RECENT_EVENTS events, kept in a ring as they come (oldest
+ * first), turned newest first. */
+struct recent {
+	json_t *ev[RECENT_EVENTS];
+	size_t n;
+};
+
+static enum lg_status on_recent(void *arg, const struct store_event *e, struct lg_err *err)
+{
+	struct recent *r = arg;
+	(void)err;
+	json_t *o = json_object();
+	json_object_set_new(o, "type", json_string(e->type));
+	json_object_set_new(o, "at", time_of(e->occurred_at));
+	if (e->channel && *e->channel)
+		json_object_set_new(o, "channel", json_string(e->channel));
+	if (e->asset && *e->asset)
+		json_object_set_new(o, "asset", json_string(e->asset));
+	if (e->count >= 0)
+		json_object_set_new(o, "count", json_integer(e->count));
+	size_t i = r->n++ % RECENT_EVENTS;
+	json_decref(r->ev[i]);
+	r->ev[i] = o;
+	return LG_OK;
+}
+
+static enum lg_status on_evidence(void *arg, const struct store_qevidence *e, struct lg_err *err)
+{
+	(void)err;
+	json_t *o = json_object();
+	json_object_set_new(o, "framework", json_string(scoring_framework_name(e->framework)));
+	json_object_set_new(o, "criterion", json_string(e->criterion));
+	json_object_set_new(o, "status", json_string(scoring_ev_status_name(e->status)));
+	json_object_set_new(o, "confidence", json_real(e->confidence));
+	json_object_set_new(o, "source", json_string(scoring_ev_source_name(e->source)));
+	json_object_set_new(o, "at", time_of(e->at));
+	if (e->valid_until)
+		json_object_set_new(o, "valid_until", time_of(e->valid_until));
+	if (e->note)
+		json_object_set_new(o, "note", json_string(e->note));
+	json_array_append_new(arg, o);
+	return LG_OK;
+}
+
+/* A message's body: {"type", "timestamp", "data"}, data taken.  Owned:
+ * free(). */
+static char *body_of(const char *type, int64_t now, json_t *data)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "type", json_string(type));
+	json_object_set_new(o, "timestamp", time_of(now));
+	json_object_set_new(o, "data", data);
+	char *b = json_dumps(o, VIEW_LINE_FLAGS);
+	json_decref(o);
+	return b;
+}
+
+/* Write a message for team to the outbox (nothing when the team has no
+ * webhook: the other targets are not sent yet). */
+static enum lg_status enqueue(struct store *s, const struct route_team *team, const char *type,
+			      int64_t now, json_t *data, int64_t handoff_id, bool *queued,
+			      struct lg_err *err)
+{
+	*queued = false;
+	if (!team->webhook) {
+		json_decref(data);
+		return LG_OK;
+	}
+	char id[SIGN_ID_SIZE];
+	enum lg_status st = sign_message_id(id, err);
+	if (st != LG_OK) {
+		json_decref(data);
+		return st;
+	}
+	char *body = body_of(type, now, data);
+	struct store_outbox m = {.id = id,
+				 .type = type,
+				 .target = team->name,
+				 .url = team->webhook,
+				 .body = body,
+				 .created_at = now,
+				 .next_at = now,
+				 .handoff_id = handoff_id};
+	st = store_outbox_add(s, &m, err);
+	*queued = st == LG_OK;
+	free(body);
+	return st;
+}
+
+/* The reps' handoffs of their day so far, indexed like c->rep. */
+static enum lg_status counts_today(struct store *s, const struct route_conf *c, int64_t now,
+				   unsigned *today, struct lg_err *err)
+{
+	enum lg_status st = LG_OK;
+	for (size_t i = 0; i < c->n_rep && st == LG_OK; i++)
+		st = store_handoff_count(s, c->rep[i].name, route_day_start(&c->rep[i], now),
+					 &today[i], err);
+	return st;
+}
+
+/* Pick a rep of team with its rotation, kept back in the store. */
+static enum lg_status pick(struct store *s, const struct route_conf *c, size_t team,
+			   const char *owner, long exclude, int64_t now, struct route_pick *out,
+			   struct lg_err *err)
+{
+	unsigned *today = lg_xcalloc(c->n_rep ? c->n_rep : 1, sizeof(*today));
+	struct lg_buf text = LG_BUF_INIT;
+	struct route_rr rr;
+	enum lg_status st = counts_today(s, c, now, today, err);
+	if (st == LG_OK)
+		st = store_rotation_get(s, c->team[team].name, &text, err);
+	if (st == LG_OK) {
+		route_rr_parse(c, team, text.len ? text.data : "", &rr);
+		struct route_ask ask = {.now = now,
+					.owner = owner,
+					.exclude = exclude,
+					.today = today};
+		route_assign(c, team, &ask, &rr, out);
+		if (out->how == ROUTE_ROTATION) {
+			text.len = 0;
+			route_rr_format(c, team, &rr, &text);
+			st = store_rotation_put(s, c->team[team].name, text.len ? text.data : "",
+						err);
+		}
+	}
+	lg_buf_release(&text);
+	free(today);
+	return st;
+}
+
+struct move_ctx {
+	struct job_handoff *h;
+	enum scoring_stage to;
+	bool found;
+};
+
+static enum lg_status hand_off(void *arg, const struct store_lead *l, struct lg_err *err)
+{
+	struct move_ctx *mc = arg;
+	struct job_handoff *h = mc->h;
+	const struct route_conf *c = &h->conf->handoff;
+	struct lead_scored sc;
+	mc->found = true;
+	enum lg_status st = lead_score(&h->L, l, &sc, true, err);
+	if (st != LG_OK)
+		return st;
+	struct route_lead rl = {
+		.stage = mc->to,
+		.grade = sc.r.grade[0] ? sc.r.grade : NULL,
+		.region = l->profile.region,
+		.industry = l->profile.industry,
+		.source = l->source && *l->source ? l->source : NULL,
+		.employees = l->profile.employees,
+	};
+	long rule = route_match(c, &rl);
+	if (rule < 0) {
+		h->rep.unrouted++;
+		free(sc.lines);
+		return LG_OK;
+	}
+	size_t team = c->rule[rule].team;
+	char owner[ROUTE_NAME_MAX + 256];
+	struct route_pick p = {.rep = -1};
+	if ((st = store_handoff_owner(h->s, sc.account, owner, sizeof(owner), err)) == LG_OK)
+		st = pick(h->s, c, team, *owner ? owner : NULL, -1, h->now, &p, err);
+	const struct route_rep *rep = p.how != ROUTE_NOBODY ? &c->rep[p.rep] : NULL;
+	struct store_handoff ho = {
+		.contact_id = l->contact_id,
+		.account = sc.account,
+		.team = c->team[team].name,
+		.rep = rep ? rep->name : NULL,
+		.stage = mc->to,
+		.handed_at = h->now,
+		.deadline = rep ? route_sla_deadline(rep, h->now, route_team_sla(c, team)) : 0,
+		.state = rep ? "open" : "unassigned",
+	};
+	if (st == LG_OK)
+		st = store_handoff_add(h->s, &ho, err);
+	if (st != LG_OK || !rep) {
+		h->rep.unassigned += st == LG_OK;
+		free(sc.lines);
+		return st;
+	}
+	h->rep.handed++;
+
+	json_t *data = json_object();
+	json_object_set_new(data, "email", json_string(l->address));
+	json_object_set_new(data, "owner", owner_of(rep));
+	json_object_set_new(data, "stage", json_string(scoring_stage_name(mc->to)));
+	json_object_set_new(data, "score", view_explain(l->address, &sc));
+	json_t *v = json_object();
+	json_object_set_new(v, "status", json_string(verify_status_name(l->status)));
+	json_object_set_new(v, "verified_at", time_of(l->verified_at));
+	json_object_set_new(v, "freshness", json_string(decay_class_name(sc.r.freshness)));
+	json_object_set_new(v, "suppressed", json_boolean(l->suppressed != STORE_SUPPRESS_NONE));
+	json_object_set_new(data, "verification", v);
+	struct recent r = {{0}, 0};
+	json_t *events = json_array();
+	st = store_events_each(h->s, false, l->address, on_recent, &r, err);
+	for (size_t k = 0; k < RECENT_EVENTS && k < r.n; k++)
+		json_array_append_new(events, r.ev[(r.n - 1 - k) % RECENT_EVENTS]);
+	json_object_set_new(data, "events", events);
+	json_t *evidence = json_array();
+	if (st == LG_OK)
+		st = store_qevidence_each(h->s, l->contact_id, on_evidence, evidence, err);
+	json_object_set_new(data, "evidence", evidence);
+	json_object_set_new(data, "source", str_or_null(l->source));
+	json_object_set_new(data, "account", str_or_null(sc.account));
+	json_object_set_new(data, "team", json_string(c->team[team].name));
+	json_object_set_new(data, "deadline", time_of(ho.deadline));
+	free(sc.lines);
+	if (st != LG_OK) {
+		json_decref(data);
+		return st;
+	}
+	bool queued;
+	st = enqueue(h->s, &c->team[team], "lead.handoff", h->now, data, ho.id, &queued, err);
+	h->rep.queued += queued;
+	return st;
+}
+
+enum lg_status job_handoff_move(struct job_handoff *h, int64_t contact_id, enum scoring_stage to,
+				struct lg_err *err)
+{
+	if (!h || !(h->conf->handoff.on & (1u << to)))
+		return LG_OK;
+	/* a lead already waiting for its rep (MQL, then HQL in the same
+	 * run) is not handed off twice */
+	bool open;
+	enum lg_status st = store_handoff_open(h->s, contact_id, &open, err);
+	if (st != LG_OK || open)
+		return st;
+	char address[512];
+	if ((st = store_contact_address(h->s, contact_id, address, sizeof(address), err)) != LG_OK ||
+	    !*address)
+		return st;
+	struct move_ctx mc = {.h = h, .to = to};
+	return store_leads_each(h->s, 0, address, hand_off, &mc, err);
+}
+
+/* ---- handoff run: the SLA ---- */
+
+struct sla_ctx {
+	struct store *s;
+	const struct route_conf *c;
+	int64_t now;
+	struct job_handoff_run_report *rep;
+	/* the handoffs due, copied: escalating writes the table being read */
+	struct due {
+		int64_t id;
+		char *address, *team, *rep;
+		enum scoring_stage stage;
+		int64_t deadline;
+		unsigned escalations;
+	} * due;
+	size_t n, cap;
+};
+
+static enum lg_status on_due(void *arg, const struct store_handoff *h, struct lg_err *err)
+{
+	struct sla_ctx *x = arg;
+	(void)err;
+	if (x->n == x->cap) {
+		x->cap = x->cap ? 2 * x->cap : 16;
+		x->due = lg_xrealloc(x->due, x->cap * sizeof(*x->due));
+	}
+	x->due[x->n++] = (struct due){
+		.id = h->id,
+		.address = lg_xstrdup(h->address),
+		.team = lg_xstrdup(h->team),
+		.rep = lg_xstrdup(h->rep ? h->rep : ""),
+		.stage = h->stage,
+		.deadline = h->deadline,
+		.escalations = h->escalations,
+	};
+	return LG_OK;
+}
+
+/* A handoff whose SLA passed: to the next rep (not the one who let it
+ * pass), with a lead.escalated message; nobody eligible: unassigned. */
+static enum lg_status escalate(struct sla_ctx *x, const struct due *d, struct lg_err *err)
+{
+	const struct route_conf *c = x->c;
+	long team = route_team_find(c, d->team);
+	long was = route_rep_find(c, d->rep);
+	struct route_pick p = {.rep = -1};
+	if (team < 0)
+		return LG_OK; /* its team left the configuration: left as it is */
+	enum lg_status st = pick(x->s, c, (size_t)team, NULL, was, x->now, &p, err);
+	const struct route_rep *rep = p.how != ROUTE_NOBODY ? &c->rep[p.rep] : NULL;
+	int64_t deadline = rep ? route_sla_deadline(rep, x->now, route_team_sla(c, (size_t)team))
+			       : 0;
+	if (st == LG_OK)
+		st = store_handoff_escalate(x->s, d->id, rep ? rep->name : NULL, x->now, deadline,
+					    err);
+	if (st != LG_OK)
+		return st;
+	x->rep->escalated++;
+	if (!rep) {
+		x->rep->unassigned++;
+		return LG_OK;
+	}
+	json_t *data = json_object();
+	json_object_set_new(data, "email", json_string(d->address));
+	json_object_set_new(data, "owner", owner_of(rep));
+	json_object_set_new(data, "previous_owner", owner_of(was >= 0 ? &c->rep[was] : NULL));
+	json_object_set_new(data, "stage", json_string(scoring_stage_name(d->stage)));
+	json_object_set_new(data, "missed_deadline", time_of(d->deadline));
+	json_object_set_new(data, "deadline", time_of(deadline));
+	json_object_set_new(data, "escalations", json_integer(d->escalations + 1));
+	const struct route_team *t = &c->team[team];
+	if (t->escalation) {
+		json_t *to = t->escalation_rep >= 0 ? owner_of(&c->rep[t->escalation_rep])
+						    : json_object();
+		if (t->escalation_rep < 0)
+			json_object_set_new(to, "email", json_string(t->escalation));
+		json_object_set_new(data, "escalation", to);
+	}
+	json_object_set_new(data, "team", json_string(t->name));
+	bool queued;
+	st = enqueue(x->s, t, "lead.escalated", x->now, data, d->id, &queued, err);
+	x->rep->queued += queued;
+	return st;
+}
+
+static enum lg_status apply_sla(struct store *s, const struct route_conf *c, int64_t now,
+				struct job_handoff_run_report *rep, struct lg_err *err)
+{
+	struct sla_ctx x = {.s = s, .c = c, .now = now, .rep = rep};
+	enum lg_status st = store_begin(s, err);
+	if (st == LG_OK)
+		st = store_handoffs_due(s, now, on_due, &x, err);
+	for (size_t i = 0; i < x.n && st == LG_OK; i++)
+		st = escalate(&x, &x.due[i], err);
+	if (st == LG_OK)
+		st = store_commit(s, err);
+	if (st != LG_OK)
+		store_rollback(s);
+	for (size_t i = 0; i < x.n; i++) {
+		free(x.due[i].address);
+		free(x.due[i].team);
+		free(x.due[i].rep);
+	}
+	free(x.due);
+	return st;
+}
+
+/* ---- handoff run: delivery ---- */
+
+struct msg {
+	struct run *run;
+	char *id, *target, *url, *body;
+	unsigned attempts;
+};
+
+struct run {
+	struct store *s;
+	const struct route_conf *c;
+	int64_t now;
+	struct job_handoff_run_report *rep;
+	struct msg *m;
+	size_t n, cap;
+	struct sign_key *keys; /* per team, parsed once; len 0: none */
+	enum lg_status st;     /* the first failure to record an outcome */
+	struct lg_err err;
+};
+
+static enum lg_status on_msg(void *arg, const struct store_outbox *m, struct lg_err *err)
+{
+	struct run *r = arg;
+	(void)err;
+	if (r->n == r->cap) {
+		r->cap = r->cap ? 2 * r->cap : 64;
+		r->m = lg_xrealloc(r->m, r->cap * sizeof(*r->m));
+	}
+	r->m[r->n++] = (struct msg){.run = r,
+				    .id = lg_xstrdup(m->id),
+				    .target = lg_xstrdup(m->target),
+				    .url = lg_xstrdup(m->url),
+				    .body = lg_xstrdup(m->body),
+				    .attempts = m->attempts};
+	return LG_OK;
+}
+
+/* Record what one attempt came to, in a transaction of its own: what is
+ * recorded stays whatever happens to the rest of the run. */
+static enum lg_status record(struct run *r, const struct msg *m, const struct send_result *res,
+			     struct lg_err *err)
+{
+	unsigned attempts = m->attempts + 1;
+	const char *state = "pending";
+	int64_t next_at = r->now, delay_ms;
+	const char *why = res->outcome == SEND_DELIVERED ? NULL : res->detail;
+	enum lg_status st = store_begin(r->s, err);
+	if (st != LG_OK)
+		return st;
+	switch (res->outcome) {
+	case SEND_DELIVERED:
+		state = "delivered";
+		r->rep->delivered++;
+		break;
+	case SEND_DISABLED:
+		state = "disabled";
+		r->rep->disabled++;
+		st = store_endpoint_disable(r->s, m->url, res->status, r->now, NULL, err);
+		break;
+	case SEND_REFUSED:
+		state = "dead"; /* no retry helps until the configuration changes */
+		r->rep->dead++;
+		break;
+	case SEND_RETRY:
+		/* the jitter's number from the message and attempt: messages
+		 * that failed together come back apart */
+		if (retry_next(attempts, res->retry_after_s,
+			       (uint32_t)(lg_hash(m->id, strlen(m->id)) + attempts), &delay_ms)) {
+			next_at = r->now + (delay_ms + 999) / 1000;
+			r->rep->retrying++;
+		} else {
+			state = "dead";
+			r->rep->dead++;
+		}
+		break;
+	}
+	if (st == LG_OK)
+		st = store_outbox_result(r->s, m->id, state, next_at, attempts, res->status, why,
+					 err);
+	if (st == LG_OK)
+		return store_commit(r->s, err);
+	store_rollback(r->s);
+	return st;
+}
+
+static void on_sent(void *arg, const struct send_result *res)
+{
+	struct msg *m = arg;
+	struct run *r = m->run;
+	struct lg_err err = {{0}};
+	enum lg_status st = record(r, m, res, &err);
+	if (st != LG_OK && r->st == LG_OK) {
+		r->st = st;
+		r->err = err;
+	}
+}
+
+static const struct sign_key *key_of(struct run *r, const char *target)
+{
+	long t = route_team_find(r->c, target);
+	if (t < 0 || !r->c->team[t].secret || !r->keys[t].len)
+		return NULL;
+	return &r->keys[t];
+}
+
+static enum lg_status deliver(struct run *r, struct lg_err *err)
+{
+	struct loop *l = NULL;
+	struct sender *snd = NULL;
+	enum lg_status st = store_outbox_due(r->s, r->now, SIZE_MAX >> 1, on_msg, r, err);
+	if (st != LG_OK || !r->n)
+		return st;
+	/* http:// and private addresses only where the configuration allows
+	 * private targets (a test, a receiver on the same network) */
+	struct send_opts o = {.allow_http = r->c->allow_private,
+			      .allow_private = r->c->allow_private};
+	if ((st = loop_new(&l, err)) == LG_OK)
+		st = sender_new(&snd, l, &o, err);
+	int64_t ts = lg_now_wall(); /* webhook-timestamp: the real time, for replay checks */
+	for (size_t i = 0; i < r->n && st == LG_OK; i++) {
+		struct msg *m = &r->m[i];
+		struct send_msg sm = {.url = m->url,
+				      .body = m->body,
+				      .len = strlen(m->body),
+				      .id = m->id,
+				      .timestamp = ts,
+				      .key = key_of(r, m->target)};
+		struct lg_err e = {{0}};
+		enum lg_status s2 = sender_submit(snd, &sm, on_sent, m, &e);
+		r->rep->sent += s2 == LG_OK;
+		if (s2 == LG_EDATA) {
+			/* not sendable at all (its scheme): as refused */
+			struct send_result res = {.outcome = SEND_REFUSED};
+			snprintf(res.detail, sizeof(res.detail), "%s", e.msg);
+			on_sent(m, &res);
+		} else if (s2 != LG_OK) {
+			st = s2;
+			*err = e;
+		}
+	}
+	while (st == LG_OK && sender_pending(snd))
+		loop_step(l, 1000);
+	sender_free(snd);
+	loop_free(l);
+	if (st == LG_OK && r->st != LG_OK) {
+		st = r->st;
+		*err = r->err;
+	}
+	return st;
+}
+
+enum lg_status job_handoff_run(const struct job_handoff_opts *o, struct job_handoff_run_report *rep,
+			       struct lg_err *err)
+{
+	memset(rep, 0, sizeof(*rep));
+	const struct route_conf *c = &o->conf->handoff;
+	struct run r = {.c = c, .now = o->now, .rep = rep};
+	r.keys = lg_xcalloc(c->n_team ? c->n_team : 1, sizeof(*r.keys));
+	enum lg_status st = LG_OK;
+	for (size_t t = 0; t < c->n_team && st == LG_OK; t++)
+		if (c->team[t].secret)
+			st = sign_key_parse(&r.keys[t], c->team[t].secret, err);
+	if (st == LG_OK)
+		st = store_open(&r.s, o->db, STORE_WRITE, err);
+	if (st == LG_OK)
+		st = apply_sla(r.s, c, o->now, rep, err);
+	if (st == LG_OK)
+		st = deliver(&r, err);
+	for (size_t i = 0; i < r.n; i++) {
+		free(r.m[i].id);
+		free(r.m[i].target);
+		free(r.m[i].url);
+		free(r.m[i].body);
+	}
+	free(r.m);
+	for (size_t t = 0; t < c->n_team; t++)
+		sign_key_release(&r.keys[t]);
+	free(r.keys);
+	store_close(r.s);
+	return st;
+}
+
+/* ---- status, retry ---- */
+
+enum lg_status job_handoff_status(const struct job_handoff_opts *o,
+				  enum lg_status (*fn)(void *arg, const struct store_outbox_count *c,
+						       struct lg_err *err),
+				  void *arg, unsigned long *unassigned, struct lg_err *err)
+{
+	struct store *s = NULL;
+	enum lg_status st = store_open(&s, o->db, STORE_READ, err);
+	if (st == LG_OK)
+		st = store_outbox_counts(s, fn, arg, unassigned, err);
+	store_close(s);
+	return st;
+}
+
+enum lg_status job_handoff_retry(const struct job_handoff_opts *o, const char *id, unsigned long *n,
+				 struct lg_err *err)
+{
+	struct store *s = NULL;
+	enum lg_status st = store_open(&s, o->db, STORE_WRITE, err);
+	if (st == LG_OK && (st = store_begin(s, err)) == LG_OK) {
+		st = store_outbox_retry(s, id, o->now, n, err);
+		if (st == LG_OK)
+			st = store_commit(s, err);
+		else
+			store_rollback(s);
+	}
+	if (st == LG_OK && id && !*n)
+		st = lg_err_set(err, LG_ENOINPUT, "%s: no such message in the outbox", id);
+	store_close(s);
+	return st;
+}

@@ -1,0 +1,468 @@
+/*
+ * handoff.c - the handoff's tables (schema 13): the leads handed to reps,
+ * the outbox of messages to send, each team's rotation state and the
+ * endpoints that answered 410.
+ *
+ * The outbox is what makes delivery survive a crash: a message is written
+ * in the same transaction as the stage move that called for it, and
+ * marked delivered only after its 2xx.  A sender killed in mid-attempt
+ * leaves it pending, and the next run sends it again under the same id.
+ */
+#include "store_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static bool has_handoff(const struct store *s)
+{
+	return s->version >= 13;
+}
+
+static enum lg_status need_handoff(struct store *s, struct lg_err *err)
+{
+	return has_handoff(s) ? LG_OK : store_need(s, 13, err);
+}
+
+/* ---- handoffs ---- */
+
+static const char sql_contact_address[] = "SELECT address FROM contacts WHERE id = ?1";
+
+enum lg_status store_contact_address(struct store *s, int64_t id, char *buf, size_t n,
+				     struct lg_err *err)
+{
+	sqlite3_stmt *q = store_stmt(s, sql_contact_address);
+	enum lg_status st = LG_OK;
+	buf[0] = '\0';
+	sqlite3_bind_int64(q, 1, id);
+	int rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW)
+		snprintf(buf, n, "%s", store_col_text(q, 0));
+	else if (rc != SQLITE_DONE)
+		st = store_fail(s, "reading a contact's address", err);
+	sqlite3_reset(q);
+	return st;
+}
+
+static const char sql_handoff_add[] =
+	"INSERT INTO handoffs(contact_id, account, team, rep, stage, handed_at, deadline, state)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+
+enum lg_status store_handoff_add(struct store *s, struct store_handoff *h, struct lg_err *err)
+{
+	enum lg_status st = need_handoff(s, err);
+	if (st != LG_OK)
+		return st;
+	sqlite3_stmt *q = store_stmt(s, sql_handoff_add);
+	sqlite3_bind_int64(q, 1, h->contact_id);
+	store_bind_opt(q, 2, h->account);
+	sqlite3_bind_text(q, 3, h->team, -1, SQLITE_STATIC);
+	store_bind_opt(q, 4, h->rep);
+	sqlite3_bind_text(q, 5, scoring_stage_name(h->stage), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 6, h->handed_at);
+	if (h->deadline)
+		sqlite3_bind_int64(q, 7, h->deadline);
+	sqlite3_bind_text(q, 8, h->state, -1, SQLITE_STATIC);
+	if ((st = store_exec_step(s, q, "recording a handoff", err)) == LG_OK)
+		h->id = sqlite3_last_insert_rowid(s->db);
+	return st;
+}
+
+static const char sql_handoff_open[] =
+	"SELECT 1 FROM handoffs WHERE contact_id = ?1 AND state IN ('open', 'unassigned') LIMIT 1";
+
+enum lg_status store_handoff_open(struct store *s, int64_t contact_id, bool *open,
+				  struct lg_err *err)
+{
+	enum lg_status st = need_handoff(s, err);
+	*open = false;
+	if (st != LG_OK)
+		return st;
+	sqlite3_stmt *q = store_stmt(s, sql_handoff_open);
+	sqlite3_bind_int64(q, 1, contact_id);
+	int rc = sqlite3_step(q);
+	*open = rc == SQLITE_ROW;
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		st = store_fail(s, "reading a contact's handoffs", err);
+	sqlite3_reset(q);
+	return st;
+}
+
+static const char sql_handoff_owner[] =
+	"SELECT rep FROM handoffs WHERE account = ?1 AND rep IS NOT NULL"
+	" ORDER BY handed_at DESC, id DESC LIMIT 1";
+
+enum lg_status store_handoff_owner(struct store *s, const char *account, char *rep, size_t n,
+				   struct lg_err *err)
+{
+	enum lg_status st = need_handoff(s, err);
+	rep[0] = '\0';
+	if (st != LG_OK || !account || !*account)
+		return st;
+	sqlite3_stmt *q = store_stmt(s, sql_handoff_owner);
+	sqlite3_bind_text(q, 1, account, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW)
+		snprintf(rep, n, "%s", store_col_text(q, 0));
+	else if (rc != SQLITE_DONE)
+		st = store_fail(s, "reading an account's owner", err);
+	sqlite3_reset(q);
+	return st;
+}
+
+static const char sql_handoff_count[] =
+	"SELECT count(*) FROM handoffs WHERE rep = ?1 AND handed_at >= ?2";
+
+enum lg_status store_handoff_count(struct store *s, const char *rep, int64_t since, unsigned *n,
+				   struct lg_err *err)
+{
+	enum lg_status st = need_handoff(s, err);
+	*n = 0;
+	if (st != LG_OK)
+		return st;
+	sqlite3_stmt *q = store_stmt(s, sql_handoff_count);
+	sqlite3_bind_text(q, 1, rep, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, since);
+	if (sqlite3_step(q) == SQLITE_ROW)
+		*n = (unsigned)sqlite3_column_int64(q, 0);
+	else
+		st = store_fail(s, "counting a rep's handoffs", err);
+	sqlite3_reset(q);
+	return st;
+}
+
+struct handoff_cb {
+	enum lg_status (*fn)(void *arg, const struct store_handoff *h, struct lg_err *err);
+	void *arg;
+};
+
+static enum lg_status handoff_row(sqlite3_stmt *q, void *ctx, struct lg_err *err)
+{
+	struct handoff_cb *cb = ctx;
+	struct store_handoff h = {
+		.id = sqlite3_column_int64(q, 0),
+		.contact_id = sqlite3_column_int64(q, 1),
+		.address = store_col_text(q, 2),
+		.account = sqlite3_column_type(q, 3) == SQLITE_NULL ? NULL : store_col_text(q, 3),
+		.team = store_col_text(q, 4),
+		.rep = sqlite3_column_type(q, 5) == SQLITE_NULL ? NULL : store_col_text(q, 5),
+		.handed_at = sqlite3_column_int64(q, 7),
+		.deadline = sqlite3_column_int64(q, 8),
+		.escalations = (unsigned)sqlite3_column_int64(q, 9),
+		.state = store_col_text(q, 10),
+	};
+	const char *stage = store_col_text(q, 6);
+	if (!scoring_stage_parse(stage, strlen(stage), &h.stage))
+		return LG_OK; /* only handoff_add writes the stage */
+	return cb->fn(cb->arg, &h, err);
+}
+
+static const char sql_handoffs_due[] =
+	"SELECT h.id, h.contact_id, c.address, h.account, h.team, h.rep, h.stage, h.handed_at,"
+	" h.deadline, h.escalations, h.state FROM handoffs h JOIN contacts c ON c.id = h.contact_id"
+	" WHERE h.state = 'open' AND h.deadline <= ?1 ORDER BY h.deadline, h.id";
+
+enum lg_status store_handoffs_due(struct store *s, int64_t now,
+				  enum lg_status (*fn)(void *arg, const struct store_handoff *h,
+						       struct lg_err *err),
+				  void *arg, struct lg_err *err)
+{
+	if (!has_handoff(s))
+		return LG_OK;
+	sqlite3_stmt *q = store_stmt(s, sql_handoffs_due);
+	sqlite3_bind_int64(q, 1, now);
+	struct handoff_cb cb = {fn, arg};
+	return store_each_row(s, q, "reading the handoffs due", handoff_row, &cb, err);
+}
+
+static const char sql_handoff_escalate[] =
+	"UPDATE handoffs SET rep = ?2, handed_at = ?3, deadline = ?4,"
+	" escalations = escalations + 1, state = ?5 WHERE id = ?1";
+
+enum lg_status store_handoff_escalate(struct store *s, int64_t id, const char *rep, int64_t at,
+				      int64_t deadline, struct lg_err *err)
+{
+	enum lg_status st = need_handoff(s, err);
+	if (st != LG_OK)
+		return st;
+	sqlite3_stmt *q = store_stmt(s, sql_handoff_escalate);
+	sqlite3_bind_int64(q, 1, id);
+	store_bind_opt(q, 2, rep);
+	sqlite3_bind_int64(q, 3, at);
+	if (rep)
+		sqlite3_bind_int64(q, 4, deadline);
+	sqlite3_bind_text(q, 5, rep ? "open" : "unassigned", -1, SQLITE_STATIC);
+	return store_exec_step(s, q, "escalating a handoff", err);
+}
+
+static const char sql_handoff_accept[] =
+	"UPDATE handoffs SET accepted_at = ?2, accepted_by = ?3, state = 'accepted'"
+	" WHERE contact_id = ?1 AND state IN ('open', 'unassigned')";
+
+enum lg_status store_handoff_accept(struct store *s, int64_t contact_id, const char *by, int64_t at,
+				    bool *found, struct lg_err *err)
+{
+	*found = false;
+	if (!has_handoff(s))
+		return LG_OK; /* none was ever handed off */
+	sqlite3_stmt *q = store_stmt(s, sql_handoff_accept);
+	sqlite3_bind_int64(q, 1, contact_id);
+	sqlite3_bind_int64(q, 2, at);
+	sqlite3_bind_text(q, 3, by, -1, SQLITE_STATIC);
+	enum lg_status st = store_exec_step(s, q, "accepting a handoff", err);
+	*found = st == LG_OK && sqlite3_changes(s->db) > 0;
+	return st;
+}
+
+static const char sql_rotation_get[] = "SELECT state FROM rotations WHERE team = ?1";
+static const char sql_rotation_put[] = "INSERT INTO rotations(team, state) VALUES (?1, ?2)"
+				       " ON CONFLICT (team) DO UPDATE SET state = excluded.state";
+
+enum lg_status store_rotation_get(struct store *s, const char *team, struct lg_buf *out,
+				  struct lg_err *err)
+{
+	if (!has_handoff(s))
+		return LG_OK;
+	sqlite3_stmt *q = store_stmt(s, sql_rotation_get);
+	sqlite3_bind_text(q, 1, team, -1, SQLITE_STATIC);
+	enum lg_status st = LG_OK;
+	int rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW)
+		lg_buf_adds(out, store_col_text(q, 0));
+	else if (rc != SQLITE_DONE)
+		st = store_fail(s, "reading a team's rotation", err);
+	sqlite3_reset(q);
+	return st;
+}
+
+enum lg_status store_rotation_put(struct store *s, const char *team, const char *state,
+				  struct lg_err *err)
+{
+	enum lg_status st = need_handoff(s, err);
+	if (st != LG_OK)
+		return st;
+	sqlite3_stmt *q = store_stmt(s, sql_rotation_put);
+	sqlite3_bind_text(q, 1, team, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, state, -1, SQLITE_STATIC);
+	return store_exec_step(s, q, "recording a team's rotation", err);
+}
+
+/* ---- the outbox ---- */
+
+static const char sql_outbox_add[] =
+	"INSERT INTO outbox(id, type, target, url, body, created_at, next_at, state, handoff_id)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,"
+	" CASE WHEN EXISTS (SELECT 1 FROM endpoints_disabled WHERE url = ?4)"
+	" THEN 'disabled' ELSE 'pending' END, ?8)";
+
+enum lg_status store_outbox_add(struct store *s, const struct store_outbox *m, struct lg_err *err)
+{
+	enum lg_status st = need_handoff(s, err);
+	if (st != LG_OK)
+		return st;
+	sqlite3_stmt *q = store_stmt(s, sql_outbox_add);
+	sqlite3_bind_text(q, 1, m->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, m->type, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, m->target, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 4, m->url, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 5, m->body, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 6, m->created_at);
+	sqlite3_bind_int64(q, 7, m->next_at);
+	if (m->handoff_id)
+		sqlite3_bind_int64(q, 8, m->handoff_id);
+	return store_exec_step(s, q, "recording a message to send", err);
+}
+
+struct outbox_cb {
+	enum lg_status (*fn)(void *arg, const struct store_outbox *m, struct lg_err *err);
+	void *arg;
+	bool found;
+};
+
+static enum lg_status outbox_row(sqlite3_stmt *q, void *ctx, struct lg_err *err)
+{
+	struct outbox_cb *cb = ctx;
+	struct store_outbox m = {
+		.id = store_col_text(q, 0),
+		.type = store_col_text(q, 1),
+		.target = store_col_text(q, 2),
+		.url = store_col_text(q, 3),
+		.body = store_col_text(q, 4),
+		.created_at = sqlite3_column_int64(q, 5),
+		.next_at = sqlite3_column_int64(q, 6),
+		.attempts = (unsigned)sqlite3_column_int64(q, 7),
+		.state = store_col_text(q, 8),
+		.last_status = (long)sqlite3_column_int64(q, 9),
+		.last_error = sqlite3_column_type(q, 10) == SQLITE_NULL ? NULL
+									: store_col_text(q, 10),
+		.handoff_id = sqlite3_column_int64(q, 11),
+	};
+	cb->found = true;
+	return cb->fn(cb->arg, &m, err);
+}
+
+#define OUTBOX_COLS                                                                                \
+	"SELECT id, type, target, url, body, created_at, next_at, attempts, state, last_status,"   \
+	" last_error, handoff_id FROM outbox"
+static const char sql_outbox_due[] = OUTBOX_COLS
+	" WHERE state = 'pending' AND next_at <= ?1 ORDER BY next_at, created_at, rowid"
+	" LIMIT ?2";
+static const char sql_outbox_get[] = OUTBOX_COLS " WHERE id = ?1";
+
+enum lg_status store_outbox_due(struct store *s, int64_t now, size_t max,
+				enum lg_status (*fn)(void *arg, const struct store_outbox *m,
+						     struct lg_err *err),
+				void *arg, struct lg_err *err)
+{
+	if (!has_handoff(s))
+		return LG_OK;
+	sqlite3_stmt *q = store_stmt(s, sql_outbox_due);
+	sqlite3_bind_int64(q, 1, now);
+	sqlite3_bind_int64(q, 2, (int64_t)max);
+	struct outbox_cb cb = {fn, arg, false};
+	return store_each_row(s, q, "reading the messages due", outbox_row, &cb, err);
+}
+
+enum lg_status store_outbox_get(struct store *s, const char *id,
+				enum lg_status (*fn)(void *arg, const struct store_outbox *m,
+						     struct lg_err *err),
+				void *arg, bool *found, struct lg_err *err)
+{
+	*found = false;
+	if (!has_handoff(s))
+		return LG_OK;
+	sqlite3_stmt *q = store_stmt(s, sql_outbox_get);
+	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+	struct outbox_cb cb = {fn, arg, false};
+	enum lg_status st = store_each_row(s, q, "reading a message", outbox_row, &cb, err);
+	*found = cb.found;
+	return st;
+}
+
+static const char sql_outbox_result[] =
+	"UPDATE outbox SET state = ?2, next_at = ?3, attempts = ?4, last_status = ?5,"
+	" last_error = ?6 WHERE id = ?1";
+
+enum lg_status store_outbox_result(struct store *s, const char *id, const char *state,
+				   int64_t next_at, unsigned attempts, long status,
+				   const char *error, struct lg_err *err)
+{
+	enum lg_status st = need_handoff(s, err);
+	if (st != LG_OK)
+		return st;
+	sqlite3_stmt *q = store_stmt(s, sql_outbox_result);
+	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, state, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 3, next_at);
+	sqlite3_bind_int64(q, 4, attempts);
+	if (status)
+		sqlite3_bind_int64(q, 5, status);
+	store_bind_opt(q, 6, error);
+	return store_exec_step(s, q, "recording a delivery", err);
+}
+
+static const char sql_endpoint_disable[] =
+	"INSERT INTO endpoints_disabled(url, at, status) VALUES (?1, ?2, ?3)"
+	" ON CONFLICT (url) DO UPDATE SET at = excluded.at, status = excluded.status";
+static const char sql_outbox_disable[] =
+	"UPDATE outbox SET state = 'disabled' WHERE url = ?1 AND state = 'pending'";
+
+enum lg_status store_endpoint_disable(struct store *s, const char *url, long status, int64_t at,
+				      unsigned long *n, struct lg_err *err)
+{
+	enum lg_status st = need_handoff(s, err);
+	if (st != LG_OK)
+		return st;
+	sqlite3_stmt *q = store_stmt(s, sql_endpoint_disable);
+	sqlite3_bind_text(q, 1, url, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, at);
+	sqlite3_bind_int64(q, 3, status);
+	if ((st = store_exec_step(s, q, "disabling an endpoint", err)) != LG_OK)
+		return st;
+	q = store_stmt(s, sql_outbox_disable);
+	sqlite3_bind_text(q, 1, url, -1, SQLITE_STATIC);
+	st = store_exec_step(s, q, "disabling an endpoint", err);
+	if (n)
+		*n = st == LG_OK ? (unsigned long)sqlite3_changes(s->db) : 0;
+	return st;
+}
+
+static const char sql_endpoint_enable_one[] =
+	"DELETE FROM endpoints_disabled WHERE url = (SELECT url FROM outbox WHERE id = ?1)";
+static const char sql_endpoint_enable_dead[] =
+	"DELETE FROM endpoints_disabled WHERE url IN (SELECT url FROM outbox WHERE state = 'dead')";
+static const char sql_outbox_retry_one[] =
+	"UPDATE outbox SET state = 'pending', next_at = ?2, attempts = 0 WHERE id = ?1";
+static const char sql_outbox_retry_dead[] =
+	"UPDATE outbox SET state = 'pending', next_at = ?1, attempts = 0 WHERE state = 'dead'";
+
+enum lg_status store_outbox_retry(struct store *s, const char *id, int64_t now, unsigned long *n,
+				  struct lg_err *err)
+{
+	enum lg_status st = need_handoff(s, err);
+	*n = 0;
+	if (st != LG_OK)
+		return st;
+	sqlite3_stmt *q = store_stmt(s, id ? sql_endpoint_enable_one : sql_endpoint_enable_dead);
+	if (id)
+		sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+	if ((st = store_exec_step(s, q, "enabling an endpoint", err)) != LG_OK)
+		return st;
+	q = store_stmt(s, id ? sql_outbox_retry_one : sql_outbox_retry_dead);
+	if (id) {
+		sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(q, 2, now);
+	} else {
+		sqlite3_bind_int64(q, 1, now);
+	}
+	if ((st = store_exec_step(s, q, "sending messages again", err)) == LG_OK)
+		*n = (unsigned long)sqlite3_changes(s->db);
+	return st;
+}
+
+static const char sql_outbox_counts[] =
+	"SELECT target, sum(state = 'pending' AND attempts = 0), sum(state = 'pending' AND"
+	" attempts > 0), sum(state = 'delivered'), sum(state = 'dead'), sum(state = 'disabled')"
+	" FROM outbox GROUP BY target ORDER BY target";
+static const char sql_unassigned[] = "SELECT count(*) FROM handoffs WHERE state = 'unassigned'";
+
+struct count_cb {
+	enum lg_status (*fn)(void *arg, const struct store_outbox_count *c, struct lg_err *err);
+	void *arg;
+};
+
+static enum lg_status count_row(sqlite3_stmt *q, void *ctx, struct lg_err *err)
+{
+	struct count_cb *cb = ctx;
+	struct store_outbox_count c = {
+		.target = store_col_text(q, 0),
+		.pending = (unsigned long)sqlite3_column_int64(q, 1),
+		.retrying = (unsigned long)sqlite3_column_int64(q, 2),
+		.delivered = (unsigned long)sqlite3_column_int64(q, 3),
+		.dead = (unsigned long)sqlite3_column_int64(q, 4),
+		.disabled = (unsigned long)sqlite3_column_int64(q, 5),
+	};
+	return cb->fn(cb->arg, &c, err);
+}
+
+enum lg_status store_outbox_counts(struct store *s,
+				   enum lg_status (*fn)(void *arg,
+							const struct store_outbox_count *c,
+							struct lg_err *err),
+				   void *arg, unsigned long *unassigned, struct lg_err *err)
+{
+	*unassigned = 0;
+	if (!has_handoff(s))
+		return LG_OK;
+	struct count_cb cb = {fn, arg};
+	enum lg_status st = store_each_row(s, store_stmt(s, sql_outbox_counts),
+					   "counting the outbox", count_row, &cb, err);
+	if (st != LG_OK)
+		return st;
+	sqlite3_stmt *q = store_stmt(s, sql_unassigned);
+	if (sqlite3_step(q) == SQLITE_ROW)
+		*unassigned = (unsigned long)sqlite3_column_int64(q, 0);
+	else
+		st = store_fail(s, "counting the handoffs", err);
+	sqlite3_reset(q);
+	return st;
+}

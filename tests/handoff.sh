@@ -1,0 +1,249 @@
+#!/bin/sh
+# handoff.sh LEADGATE - the handoff through the real binary: leadgate(1)'s
+# [handoff] example as written (its port, and for some checks its path,
+# replaced), a stage move recorded by `score`, `handoff run` delivering
+# to tests/hookd.py (a receiver on 127.0.0.1 that logs every request and
+# checks its Standard Webhooks signature), the retry schedule stepped
+# with --now, 429 with Retry-After, dead after the tenth attempt and
+# retried, 410, a sender killed in mid-delivery, the SLA, `decide accept`
+# and the account's owner.  The database is read back with the sqlite3 shell.
+#
+# Prints "ok - ..." or "not ok - ..." a check, then "handoff: N passed, N
+# failed"; exits non-zero if a check failed.
+set -u
+lg=${1:-build/leadgate}
+case $lg in /*) ;; *) lg=$(pwd)/$lg ;; esac
+command -v sqlite3 >/dev/null 2>&1 || { echo "handoff.sh: the sqlite3 shell is missing (make deps)" >&2; exit 1; }
+t=$(mktemp -d "${TMPDIR:-/tmp}/lg-handoff.XXXXXX") || exit 1
+hook="" bg=""
+cleanup() {
+	for p in $hook $bg; do kill -9 "$p" 2>/dev/null; done
+	sh tests/dnsd.sh stop "$t/dns"
+	[ -n "${KEEP:-}" ] || rm -rf "$t"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+export XDG_CONFIG_HOME="$t/xdg" XDG_DATA_HOME="$t/xdg"
+unset LEADGATE_DB
+
+. tests/lib.sh # ok, notok, eq, exits, sq
+# the receiver's log: one JSON line a request; jq is not needed
+logq() { python3 - "$t/hook.log" "$1" <<'EOF'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])] if len(sys.argv) > 1 else []
+print(eval(sys.argv[2], {"rows": rows, "json": json}))
+EOF
+}
+
+# --- the contacts, their zone, the receiver ------------------------------------
+now0=2026-03-02T09:00:00Z
+cat >"$t/contacts.csv" <<'EOF'
+Email,First Name,Job Title,Company,Industry,Employees,Country
+ann@acme-soft.com,Ann,Chief Executive Officer,Acme Soft,Retail,5,Germany
+bo@beta-soft.com,Bo,Chief Executive Officer,Beta Soft,Retail,5,Germany
+al@acme-soft.com,Al,Chief Executive Officer,Acme Soft,Retail,5,Germany
+EOF
+{ cat samples/samples.zone
+  echo "acme-soft.com. 3600 MX 10 mx.acme-soft.com."
+  echo "beta-soft.com. 3600 MX 10 mx.beta-soft.com."; } >"$t/zone"
+port=$(sh tests/dnsd.sh start "$t/dns" "$t/zone") || exit 1
+base=$t/base.db
+"$lg" verify --db "$base" --now "$now0" --dns "127.0.0.1:$port" --list crm -q -o /dev/null \
+	"$t/contacts.csv" 2>/dev/null
+ev() { # ev ID EMAIL [TIME]: a demo request at TIME (now0), which makes an MQL then
+	printf '{"event_id":"%s","email":"%s","type":"demo_request","channel":"web","asset":"demo","occurred_at":"%s"}\n' \
+		"$1" "$2" "${3:-$now0}" >"$t/ev.ndjson"
+	"$lg" events import --db "$db" --now "${3:-$now0}" "$t/ev.ndjson" >/dev/null 2>&1
+}
+
+python3 tests/hookd.py --port 0 --log "$t/hook.log" --secret whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw \
+	>"$t/hook.port" 2>"$t/hook.err" &
+hook=$!
+for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+	grep -q '^ready' "$t/hook.port" 2>/dev/null && break
+	sleep 0.1
+done
+hport=$(sed -n 's/^ready //p' "$t/hook.port")
+[ -n "$hport" ] || { echo "handoff.sh: hookd.py did not start" >&2; cat "$t/hook.err" >&2; exit 1; }
+
+# conf PATH: the manual's example as written, on the receiver's port, the
+# webhook's path replaced by PATH
+conf() {
+	awk '/^\.Sh HANDOFF/ { h = 1 } h && /^\.Bd -literal/ { p = 1; next } p && /^\.Ed/ { exit } p' \
+		doc/leadgate.1 | sed "s|http://127.0.0.1:8099/hook|http://127.0.0.1:$hport$1|" >"$t/lg.conf"
+	# a demo request from a CEO scores 80, less the verdict's first minutes
+	# of decay: MQL from 70
+	printf '\n[scoring]\nmql = 70\n' >>"$t/lg.conf"
+}
+conf /hook
+check "the manual's example names ben away and the webhook" grep -q 'webhook = http://127.0.0.1:' "$t/lg.conf"
+export LEADGATE_CONFIG="$t/lg.conf"
+lgc() { "$lg" --db "$db" "$@"; }
+
+# --- a stage move hands the lead off: one signed POST, owner ana ---------------
+db=$t/main.db
+cp "$base" "$db"
+ev d1 ann@acme-soft.com
+exits 0 "score moves ann to MQL" lgc score --now "$now0" -o /dev/null
+eq "... handed to ana in the move's transaction" \
+	"$(sq "SELECT h.rep || '|' || h.stage || '|' || h.state FROM handoffs h JOIN contacts c ON c.id = h.contact_id")" "ana|mql|open"
+eq "... one message in the outbox" "$(sq "SELECT type || '|' || state || '|' || attempts FROM outbox")" "lead.handoff|pending|0"
+exits 0 "handoff run" lgc handoff run --now "$now0"
+eq "the receiver got one POST" "$(logq 'len(rows)')" 1
+eq "... signed" "$(logq 'rows[0]["sig_ok"]')" True
+eq "... of type lead.handoff" "$(logq 'json.loads(rows[0]["body"])["type"]')" lead.handoff
+eq "... with the data's keys" "$(logq 'sorted(k for k in json.loads(rows[0]["body"])["data"] if k in ("email","owner","stage","score","verification","events","evidence"))')" \
+	"['email', 'events', 'evidence', 'owner', 'score', 'stage', 'verification']"
+eq "... for ann@acme-soft.com, owner ana" \
+	"$(logq '(lambda d: (d["email"], d["owner"]["name"], d["owner"]["email"], d["stage"]))(json.loads(rows[0]["body"])["data"])')" \
+	"('ann@acme-soft.com', 'ana', 'ana@ourco.example', 'mql')"
+eq "... the score explained, the demo request among the events" \
+	"$(logq '(lambda d: ("contributions" in d["score"], d["events"][0]["type"]))(json.loads(rows[0]["body"])["data"])')" "(True, 'demo_request')"
+eq "... under the outbox's webhook-id" "$(logq 'rows[0]["id"]')" "$(sq 'SELECT id FROM outbox')"
+eq "... delivered" "$(sq 'SELECT state || "|" || attempts || "|" || last_status FROM outbox')" "delivered|1|200"
+exits 0 "a second run" lgc handoff run --now "$now0"
+eq "... sends nothing more" "$(logq 'len(rows)')" 1
+
+# --- a second lead goes to cy (ben is away) ------------------------------------
+now1=2026-03-02T09:01:00Z
+ev d2 bo@beta-soft.com "$now1"
+exits 0 "score moves bo to MQL" lgc score --now "$now1" -o /dev/null
+exits 0 "handoff run" lgc handoff run --now "$now1"
+eq "... bo handed to cy" "$(logq '(lambda d: (d["email"], d["owner"]["name"]))(json.loads(rows[-1]["body"])["data"])')" \
+	"('bo@beta-soft.com', 'cy')"
+exits 0 "handoff status" lgc handoff status
+check "... two delivered to sales" grep -Eq '^sales +0 +0 +2 +0 +0$' "$t/out"
+
+# --- accepted before the deadline: no escalation; not accepted: escalated -------
+exits 0 "decide bo accept --by cy before the deadline" lgc decide --now 2026-03-02T09:02:00Z bo@beta-soft.com accept --by cy
+eq "... the handoff accepted" "$(sq "SELECT state || '|' || accepted_by FROM handoffs h JOIN contacts c ON c.id = h.contact_id WHERE c.address = 'bo@beta-soft.com'")" "accepted|cy"
+exits 0 "handoff run before ann's deadline" lgc handoff run --now 2026-03-02T09:04:59Z
+eq "... escalates nothing" "$(logq 'len(rows)')" 2
+exits 0 "handoff run past ann's deadline (5m)" lgc handoff run --now 2026-03-02T09:11:00Z
+eq "... one message more" "$(logq 'len(rows)')" 3
+eq "... lead.escalated for ann, to cy, from ana" \
+	"$(logq '(lambda b: (b["type"], b["data"]["email"], b["data"]["owner"]["name"], b["data"]["previous_owner"]["name"]))(json.loads(rows[-1]["body"]))')" \
+	"('lead.escalated', 'ann@acme-soft.com', 'cy', 'ana')"
+eq "... signed" "$(logq 'rows[-1]["sig_ok"]')" True
+eq "... the miss counted, cy the owner now" \
+	"$(sq "SELECT rep || '|' || escalations || '|' || state FROM handoffs h JOIN contacts c ON c.id = h.contact_id WHERE c.address = 'ann@acme-soft.com'")" "cy|1|open"
+eq "... bo not escalated" "$(sq "SELECT escalations FROM handoffs h JOIN contacts c ON c.id = h.contact_id WHERE c.address = 'bo@beta-soft.com'")" 0
+
+# --- the account's owner: another contact of acme-soft.com goes to cy ---------
+# (the rotation's next pick would be ana)
+now2=2026-03-02T09:12:00Z
+ev d3 al@acme-soft.com "$now2"
+exits 0 "score moves al to MQL" lgc score --now "$now2" -o /dev/null
+exits 0 "handoff run" lgc handoff run --now "$now2"
+eq "... al handed to cy, who owns the account now" \
+	"$(logq '(lambda b: (b["type"], b["data"]["email"], b["data"]["owner"]["name"], b["data"]["account"]))(json.loads(rows[-1]["body"]))')" \
+	"('lead.handoff', 'al@acme-soft.com', 'cy', 'acme-soft.com')"
+eq "... the rotation where ana, cy, then cy alone left it: all credits 0" "$(sq "SELECT state FROM rotations WHERE team = 'sales'")" ""
+: >"$t/empty.conf"
+exits 0 "handoff run with no [handoff] any more" env LEADGATE_CONFIG="$t/empty.conf" "$lg" --db "$db" handoff run --now 2026-03-09T09:00:00Z
+eq "... leaves the open handoffs as they are" "$(sq "SELECT group_concat(rep || ':' || escalations || ':' || state, ' ') FROM handoffs WHERE state = 'open'")" "cy:1:open cy:0:open"
+
+# --- 500 twice, then 200: the schedule stepped with --now, one webhook-id -------
+: >"$t/hook.log"
+conf /flaky
+db=$t/flaky.db
+cp "$base" "$db"
+ev d1 ann@acme-soft.com
+lgc score --now "$now0" -o /dev/null 2>/dev/null
+exits 0 "handoff run: 500" lgc handoff run --now "$now0"
+eq "... to retry" "$(sq 'SELECT state || "|" || attempts || "|" || last_status FROM outbox')" "pending|1|500"
+exits 0 "handoff run again at once" lgc handoff run --now "$now0"
+eq "... sends nothing: not due" "$(logq 'len(rows)')" 1
+exits 0 "handoff status" lgc handoff status --format json
+check "... one retrying" grep -q '"retrying":1' "$t/out"
+exits 0 "handoff run 10 s later: 500" lgc handoff run --now 2026-03-02T09:00:10Z
+eq "... next attempt after about 5 min" "$(sq "SELECT next_at - strftime('%s', '2026-03-02T09:00:10') BETWEEN 270 AND 330 FROM outbox")" 1
+exits 0 "handoff run 4 min later" lgc handoff run --now 2026-03-02T09:04:10Z
+eq "... not yet" "$(logq 'len(rows)')" 2
+exits 0 "handoff run 6 min later: 200" lgc handoff run --now 2026-03-02T09:06:10Z
+handoffs() { logq "[r for r in rows if json.loads(r['body'])['type'] == 'lead.handoff']$1"; }
+eq "... three attempts, 500 500 200" "$(handoffs '' | python3 -c 'import ast, sys; print([r["status"] for r in ast.literal_eval(sys.stdin.read())])')" "[500, 500, 200]"
+eq "... one webhook-id" "$(logq 'len(set(r["id"] for r in rows if json.loads(r["body"])["type"] == "lead.handoff"))')" 1
+eq "... each signed" "$(logq 'all(r["sig_ok"] for r in rows)')" True
+eq "... delivered" "$(sq "SELECT state || '|' || attempts FROM outbox WHERE type = 'lead.handoff'")" "delivered|3"
+eq "... and, the SLA past meanwhile, an escalation sent" "$(sq "SELECT count(*) FROM outbox WHERE type = 'lead.escalated'")" 1
+
+# --- 429 with Retry-After: 7 ---------------------------------------------------------
+: >"$t/hook.log"
+conf /limit
+db=$t/limit.db
+cp "$base" "$db"
+ev d1 ann@acme-soft.com
+lgc score --now "$now0" -o /dev/null 2>/dev/null
+exits 0 "handoff run: 429, Retry-After: 7" lgc handoff run --now "$now0"
+eq "... the next attempt 7 s on, not the schedule's 5" \
+	"$(sq "SELECT last_status || '|' || (next_at - strftime('%s', '2026-03-02T09:00:00') BETWEEN 7 AND 8) FROM outbox")" "429|1"
+exits 0 "handoff run 6 s later" lgc handoff run --now 2026-03-02T09:00:06Z
+eq "... not yet" "$(logq 'len(rows)')" 1
+exits 0 "handoff run 8 s later" lgc handoff run --now 2026-03-02T09:00:08Z
+eq "... delivered" "$(sq 'SELECT state || "|" || attempts FROM outbox')" "delivered|2"
+
+# --- dead after the tenth attempt; retry --dead ----------------------------------------
+: >"$t/hook.log"
+conf /throttle
+db=$t/dead.db
+cp "$base" "$db"
+ev d1 ann@acme-soft.com
+lgc score --now "$now0" -o /dev/null 2>/dev/null
+at=$(date -u -d "$now0" +%s)
+for i in 1 2 3 4 5 6 7 8 9 10; do # each step of the schedule is under 27 h
+	lgc handoff run --now "$(date -u -d "@$((at + (i - 1) * 97200))" +%Y-%m-%dT%H:%M:%SZ)" >/dev/null 2>&1
+done # (the SLA passes too: its escalations go to the same receiver)
+eq "ten attempts of 502, then dead" "$(logq 'len([r for r in rows if json.loads(r["body"])["type"] == "lead.handoff"])')|$(sq "SELECT state || '|' || attempts FROM outbox WHERE type = 'lead.handoff'")" "10|dead|10"
+exits 0 "handoff status" lgc handoff status --format json
+check "... one dead" grep -q '"dead":1' "$t/out"
+exits 0 "handoff retry --dead" lgc handoff retry --dead --now "$now1"
+eq "... pending again, from attempt 0" "$(sq "SELECT state || '|' || attempts FROM outbox WHERE type = 'lead.handoff'")" "pending|0"
+
+# --- 410 disables the endpoint ----------------------------------------------------
+: >"$t/hook.log"
+conf /gone
+db=$t/gone.db
+cp "$base" "$db"
+ev d1 ann@acme-soft.com
+lgc score --now "$now0" -o /dev/null 2>/dev/null
+exits 0 "handoff run: 410" lgc handoff run --now "$now0"
+eq "... the message disabled" "$(sq 'SELECT state || "|" || last_status FROM outbox')" "disabled|410"
+eq "... and its endpoint" "$(sq 'SELECT count(*) FROM endpoints_disabled')" 1
+ev d2 bo@beta-soft.com "$now1"
+lgc score --now "$now1" -o /dev/null 2>/dev/null
+eq "a new message to it is disabled at once" "$(sq "SELECT group_concat(state) FROM outbox")" "disabled,disabled"
+exits 0 "handoff run" lgc handoff run --now 2026-03-09T09:00:00Z
+eq "... sends it nothing" "$(logq 'len(rows)')" 1
+id=$(sq "SELECT id FROM outbox ORDER BY created_at LIMIT 1")
+exits 0 "handoff retry ID" lgc handoff retry --now "$now1" "$id"
+eq "... pending again, the endpoint enabled" "$(sq "SELECT state || '|' || attempts FROM outbox WHERE id = '$id'")|$(sq 'SELECT count(*) FROM endpoints_disabled')" "pending|0|0"
+exits 66 "handoff retry of an unknown ID" lgc handoff retry --now "$now1" msg_none
+exits 64 "handoff retry wants an ID or --dead" lgc handoff retry
+exits 64 "handoff with no subcommand" lgc handoff
+
+# --- SIGKILL in mid-delivery: nothing lost -----------------------------------------
+: >"$t/hook.log"
+conf /slow
+db=$t/kill.db
+cp "$base" "$db"
+ev d1 ann@acme-soft.com
+ev d2 bo@beta-soft.com
+lgc score --now "$now0" -o /dev/null 2>/dev/null
+eq "two messages to send" "$(sq "SELECT count(*) FROM outbox WHERE state = 'pending'")" 2
+lgc handoff run --now "$now0" >/dev/null 2>&1 &
+bg=$!
+sleep 1
+kill -9 "$bg" 2>/dev/null
+wait "$bg" 2>/dev/null
+bg=""
+eq "killed in mid-delivery: nothing marked delivered" "$(sq "SELECT count(*) FROM outbox WHERE state = 'pending' AND attempts = 0")" 2
+exits 0 "the next run" lgc handoff run --now "$now0"
+eq "... delivers both" "$(sq "SELECT group_concat(state) FROM outbox")" "delivered,delivered"
+sleep 3 # the killed run's requests end on the receiver's side
+eq "... every message arrived at least once, with a 200" \
+	"$(logq 'sorted(set(r["id"] for r in rows if r["status"] == 200))')" \
+	"$(sq "SELECT id FROM outbox ORDER BY id" | python3 -c 'import sys; print(sorted(l.strip() for l in sys.stdin))')"
+
+echo "handoff: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,297 @@
+/*
+ * test_store_handoff.c - the handoff's tables (store/handoff.c), on real
+ * database files: handoffs, owners and counts, the SLA's due list,
+ * acceptance, rotations, and the outbox: due order, results, a 410
+ * disabling an endpoint, retries, the counts by target, and a database
+ * of schema 12 upgraded.  The shared fixture is store_fixture.h.
+ */
+#include "store_fixture.h"
+
+static struct lg_err e;
+
+static void ok(enum lg_status st)
+{
+	if (st != LG_OK)
+		fail_msg("%s", e.msg);
+}
+
+static int64_t handoff(struct store *s, int64_t contact, const char *account, const char *rep,
+		       int64_t at)
+{
+	struct store_handoff h = {.contact_id = contact,
+				  .account = account,
+				  .team = "sales",
+				  .rep = rep,
+				  .stage = SCORING_SQL,
+				  .handed_at = at,
+				  .deadline = rep ? at + 300 : 0,
+				  .state = rep ? "open" : "unassigned"};
+	ok(store_handoff_add(s, &h, &e));
+	assert_true(h.id > 0);
+	return h.id;
+}
+
+struct dues {
+	size_t n;
+	int64_t id[8];
+	char address[8][64], rep[8][16];
+	unsigned escalations[8];
+};
+
+static enum lg_status take_due_handoff(void *arg, const struct store_handoff *h, struct lg_err *err)
+{
+	struct dues *d = arg;
+	(void)err;
+	assert_true(d->n < 8);
+	d->id[d->n] = h->id;
+	snprintf(d->address[d->n], sizeof(d->address[0]), "%s", h->address);
+	snprintf(d->rep[d->n], sizeof(d->rep[0]), "%s", h->rep ? h->rep : "-");
+	d->escalations[d->n] = h->escalations;
+	d->n++;
+	return LG_OK;
+}
+
+static void test_handoffs(void **state)
+{
+	char path[512], rep[64];
+	unsigned n;
+	bool found;
+	(void)state;
+	db_path(path, sizeof(path), "handoffs.db");
+	struct store *s = open_write(path);
+	verify_one(s, "L", NULL, "a@acme.example", NULL, T0);
+	verify_one(s, "L", NULL, "b@acme.example", NULL, T0);
+	verify_one(s, "L", NULL, "c@other.example", NULL, T0);
+	int64_t a = contact_id(s, "a@acme.example"), b = contact_id(s, "b@acme.example"),
+		c = contact_id(s, "c@other.example");
+
+	ok(store_handoff_owner(s, "acme.example", rep, sizeof(rep), &e));
+	assert_string_equal(rep, "");
+	begin(s);
+	int64_t ha = handoff(s, a, "acme.example", "ana", T0);
+	handoff(s, c, "other.example", NULL, T0 + 10);
+	commit(s);
+	/* the account's owner: the rep its latest contact went to */
+	ok(store_handoff_owner(s, "acme.example", rep, sizeof(rep), &e));
+	assert_string_equal(rep, "ana");
+	ok(store_handoff_owner(s, "other.example", rep, sizeof(rep), &e));
+	assert_string_equal(rep, ""); /* handed to nobody */
+	ok(store_handoff_count(s, "ana", T0, &n, &e));
+	assert_int_equal(n, 1);
+	ok(store_handoff_count(s, "ana", T0 + 1, &n, &e));
+	assert_int_equal(n, 0);
+
+	/* due: open and past its deadline */
+	struct dues d = {0};
+	ok(store_handoffs_due(s, T0 + 299, take_due_handoff, &d, &e));
+	assert_int_equal(d.n, 0);
+	ok(store_handoffs_due(s, T0 + 300, take_due_handoff, &d, &e));
+	assert_int_equal(d.n, 1);
+	assert_int_equal(d.id[0], ha);
+	assert_string_equal(d.address[0], "a@acme.example");
+	assert_string_equal(d.rep[0], "ana");
+
+	/* escalated to cy: a new deadline, counted */
+	begin(s);
+	ok(store_handoff_escalate(s, ha, "cy", T0 + 300, T0 + 600, &e));
+	commit(s);
+	memset(&d, 0, sizeof(d));
+	ok(store_handoffs_due(s, T0 + 599, take_due_handoff, &d, &e));
+	assert_int_equal(d.n, 0);
+	ok(store_handoffs_due(s, T0 + 600, take_due_handoff, &d, &e));
+	assert_int_equal(d.n, 1);
+	assert_string_equal(d.rep[0], "cy");
+	assert_int_equal(d.escalations[0], 1);
+	ok(store_handoff_owner(s, "acme.example", rep, sizeof(rep), &e));
+	assert_string_equal(rep, "cy");
+
+	/* accepted: no longer due; a contact with none open finds none */
+	begin(s);
+	ok(store_handoff_accept(s, a, "cy", T0 + 400, &found, &e));
+	assert_true(found);
+	ok(store_handoff_accept(s, b, "cy", T0 + 400, &found, &e));
+	assert_false(found);
+	commit(s);
+	memset(&d, 0, sizeof(d));
+	ok(store_handoffs_due(s, T0 + 9999, take_due_handoff, &d, &e));
+	assert_int_equal(d.n, 0);
+	assert_int_equal(q1(path,
+			    "SELECT count(*) FROM handoffs WHERE state = 'accepted'"
+			    " AND accepted_by = 'cy' AND accepted_at = %lld",
+			    (long long)(T0 + 400)),
+			 1);
+
+	/* the rotation, kept per team */
+	struct lg_buf rr = LG_BUF_INIT;
+	ok(store_rotation_get(s, "sales", &rr, &e));
+	assert_int_equal(rr.len, 0);
+	begin(s);
+	ok(store_rotation_put(s, "sales", "ana:-1,cy:1", &e));
+	ok(store_rotation_put(s, "sales", "ana:1,cy:-1", &e));
+	commit(s);
+	ok(store_rotation_get(s, "sales", &rr, &e));
+	assert_string_equal(rr.data, "ana:1,cy:-1");
+	lg_buf_release(&rr);
+	store_close(s);
+}
+
+struct msgs {
+	size_t n;
+	char id[8][32], body[8][64];
+	unsigned attempts[8];
+};
+
+static enum lg_status take_msg(void *arg, const struct store_outbox *m, struct lg_err *err)
+{
+	struct msgs *g = arg;
+	(void)err;
+	assert_true(g->n < 8);
+	snprintf(g->id[g->n], sizeof(g->id[0]), "%s", m->id);
+	snprintf(g->body[g->n], sizeof(g->body[0]), "%s", m->body);
+	g->attempts[g->n] = m->attempts;
+	g->n++;
+	return LG_OK;
+}
+
+static void add_msg(struct store *s, const char *id, const char *url, int64_t at)
+{
+	struct store_outbox m = {.id = id,
+				 .type = "lead.handoff",
+				 .target = "sales",
+				 .url = url,
+				 .body = "{\"type\":\"lead.handoff\"}",
+				 .created_at = at,
+				 .next_at = at};
+	ok(store_outbox_add(s, &m, &e));
+}
+
+struct counts {
+	size_t n;
+	struct store_outbox_count c[4];
+	char target[4][16];
+};
+
+static enum lg_status take_count(void *arg, const struct store_outbox_count *c, struct lg_err *err)
+{
+	struct counts *g = arg;
+	(void)err;
+	assert_true(g->n < 4);
+	g->c[g->n] = *c;
+	snprintf(g->target[g->n], sizeof(g->target[0]), "%s", c->target);
+	g->n++;
+	return LG_OK;
+}
+
+static void test_outbox(void **state)
+{
+	char path[512];
+	unsigned long n;
+	bool found;
+	(void)state;
+	db_path(path, sizeof(path), "outbox.db");
+	struct store *s = open_write(path);
+	const char *up = "http://127.0.0.1:1/up", *gone = "http://127.0.0.1:1/gone";
+	begin(s);
+	add_msg(s, "msg_b", up, T0 + 5);
+	add_msg(s, "msg_a", up, T0);
+	add_msg(s, "msg_g", gone, T0);
+	commit(s);
+
+	/* due in order of next_at, up to now, at most max */
+	struct msgs g = {0};
+	ok(store_outbox_due(s, T0 - 1, 10, take_msg, &g, &e));
+	assert_int_equal(g.n, 0);
+	ok(store_outbox_due(s, T0 + 5, 2, take_msg, &g, &e));
+	assert_int_equal(g.n, 2);
+	assert_string_equal(g.id[0], "msg_a");
+	assert_string_equal(g.id[1], "msg_g");
+	assert_string_equal(g.body[0], "{\"type\":\"lead.handoff\"}");
+
+	/* delivered, and one retried later: not due before its time */
+	begin(s);
+	ok(store_outbox_result(s, "msg_a", "delivered", T0, 1, 200, NULL, &e));
+	ok(store_outbox_result(s, "msg_b", "pending", T0 + 60, 1, 500, "HTTP 500", &e));
+	/* 410: the endpoint and its pending messages disabled */
+	ok(store_endpoint_disable(s, gone, 410, T0, &n, &e));
+	assert_int_equal(n, 1);
+	add_msg(s, "msg_g2", gone, T0 + 1); /* a new message to it: disabled at once */
+	commit(s);
+	memset(&g, 0, sizeof(g));
+	ok(store_outbox_due(s, T0 + 59, 10, take_msg, &g, &e));
+	assert_int_equal(g.n, 0);
+	ok(store_outbox_due(s, T0 + 60, 10, take_msg, &g, &e));
+	assert_int_equal(g.n, 1);
+	assert_string_equal(g.id[0], "msg_b");
+	assert_int_equal(g.attempts[0], 1);
+	assert_int_equal(q1(path, "SELECT count(*) FROM outbox WHERE state = 'disabled'"), 2);
+
+	/* dead past the last attempt; the counts by target */
+	begin(s);
+	ok(store_outbox_result(s, "msg_b", "dead", T0 + 60, 10, 500, "HTTP 500", &e));
+	commit(s);
+	struct counts c = {0};
+	unsigned long unassigned;
+	ok(store_outbox_counts(s, take_count, &c, &unassigned, &e));
+	assert_int_equal(c.n, 1);
+	assert_string_equal(c.target[0], "sales");
+	assert_int_equal(c.c[0].delivered, 1);
+	assert_int_equal(c.c[0].dead, 1);
+	assert_int_equal(c.c[0].disabled, 2);
+	assert_int_equal(c.c[0].pending + c.c[0].retrying, 0);
+	assert_int_equal(unassigned, 0);
+
+	/* retry --dead: pending again, attempts from 0; retry ID enables its
+	 * endpoint */
+	begin(s);
+	ok(store_outbox_retry(s, NULL, T0 + 100, &n, &e));
+	assert_int_equal(n, 1);
+	ok(store_outbox_retry(s, "msg_g", T0 + 100, &n, &e));
+	assert_int_equal(n, 1);
+	ok(store_outbox_retry(s, "msg_none", T0 + 100, &n, &e));
+	assert_int_equal(n, 0);
+	commit(s);
+	memset(&g, 0, sizeof(g));
+	ok(store_outbox_due(s, T0 + 100, 10, take_msg, &g, &e));
+	assert_int_equal(g.n, 2);
+	assert_int_equal(g.attempts[0] + g.attempts[1], 0);
+	assert_int_equal(q1(path, "SELECT count(*) FROM endpoints_disabled"), 0);
+	memset(&g, 0, sizeof(g));
+	ok(store_outbox_get(s, "msg_g2", take_msg, &g, &found, &e));
+	assert_true(found);
+	ok(store_outbox_get(s, "msg_none", take_msg, &g, &found, &e));
+	assert_false(found);
+	store_close(s);
+}
+
+/* A database of schema 12 is upgraded by a writer; a reader of it sees
+ * no handoff and no message. */
+static void test_upgrade(void **state)
+{
+	char path[512], rep[16];
+	unsigned long unassigned;
+	(void)state;
+	db_path(path, sizeof(path), "v12.db");
+	struct store *s = open_write(path);
+	store_close(s);
+	downgrade_to_v12(path);
+	assert_int_equal(store_open(&s, path, STORE_READ, &e), LG_OK);
+	struct counts c = {0};
+	ok(store_outbox_counts(s, take_count, &c, &unassigned, &e));
+	assert_int_equal(c.n, 0);
+	assert_int_equal(store_handoff_owner(s, "x.example", rep, sizeof(rep), &e), LG_ECONFIG);
+	store_close(s);
+	s = open_write(path);
+	store_close(s);
+	assert_int_equal(q1(path, "PRAGMA user_version"), SCHEMA_LATEST);
+	assert_int_equal(q1(path, "SELECT count(*) FROM outbox"), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_handoffs),
+		cmocka_unit_test(test_outbox),
+		cmocka_unit_test(test_upgrade),
+	};
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
