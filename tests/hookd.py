@@ -33,6 +33,9 @@
 #   /big         200 with a body of 100 KiB
 #   /slow        200 after 3 s
 #   /many        200 after 50 ms (several at once overlap)
+#   /slack/...   200 (a Slack incoming webhook)
+#   /crm/v3/...  200 (HubSpot's API)
+#   /services/data/...  201 (Salesforce's upsert: created)
 #   anything else 404
 import argparse
 import base64
@@ -103,6 +106,10 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/many":
             time.sleep(0.05)
             return 200, (), b""
+        if path.startswith("/slack/") or path.startswith("/crm/v3/"):
+            return 200, (), b"ok"
+        if path.startswith("/services/data/"):
+            return 201, (), b""
         return 404, (), b""
 
     def handle_any(self):
@@ -126,6 +133,7 @@ class Handler(BaseHTTPRequestHandler):
                 "content_type": self.headers.get("Content-Type"),
                 "user_agent": self.headers.get("User-Agent"),
                 "expect": self.headers.get("Expect"),
+                "authorization": self.headers.get("Authorization"),
                 "body": body.decode("utf-8", "replace"), "status": status,
                 "concurrent": concurrent,
             }
