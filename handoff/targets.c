@@ -16,7 +16,10 @@
  * (api.slack.com/reference/surfaces/formatting, "Escaping text"); a rep
  * is mentioned as <@MEMBERID>.  Lead-provided text is escaped, so that a
  * reason or an event type cannot ping a channel (<!channel>) or forge a
- * link.
+ * link.  What its answers mean ("Handling errors" of the webhooks page):
+ * 400 invalid_payload, 403 action_prohibited, 404 channel_not_found and
+ * 410 channel_is_archived say the message or the webhook is wrong, not
+ * that Slack is busy.
  *
  * HubSpot: "Upsert a batch of contacts", POST
  * /crm/v3/objects/contacts/batch/upsert with {"inputs": [{"idProperty":

@@ -35,7 +35,8 @@
 #   /many        200 after 50 ms (several at once overlap)
 #   /slack/...   200 (a Slack incoming webhook)
 #   /crm/v3/...  200 (HubSpot's API)
-#   /services/data/...  201 (Salesforce's upsert: created)
+#   /services/data/...  201 (Salesforce's upsert: created); 300 (several
+#                records match) when the path has "several" in it
 #   anything else 404
 import argparse
 import base64
@@ -109,6 +110,8 @@ class Handler(BaseHTTPRequestHandler):
         if path.startswith("/slack/") or path.startswith("/crm/v3/"):
             return 200, (), b"ok"
         if path.startswith("/services/data/"):
+            if "several" in path:
+                return 300, [("Content-Type", "application/json")], b'["/x/1", "/x/2"]'
             return 201, (), b""
         return 404, (), b""
 

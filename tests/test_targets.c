@@ -529,13 +529,36 @@ static void test_sent(void **state)
 		/* one at a time: the log's order is the kinds' */
 		assert_true(sender_drain(l, s));
 	}
+
+	/* several Leads match the external id: the sender says retry (not a
+	 * 2xx), target_status says error, not to be sent again */
+	json_t *dup = data_of("{\"email\": \"several@acme.example\"}");
+	struct target_req sr;
+	struct slot ss = {0};
+	assert_int_equal(target_salesforce(&conf[TARGET_SALESFORCE], dup, &sr, &err), LG_OK);
+	struct send_msg m = {.url = sr.url,
+			     .body = sr.body,
+			     .len = sr.len,
+			     .content_type = sr.content_type,
+			     .method = sr.method,
+			     .headers = sr.headers};
+	assert_int_equal(sender_submit(s, &m, on_done, &ss, &err), LG_OK);
+	assert_true(sender_drain(l, s));
+	assert_true(ss.done);
+	assert_int_equal(ss.r.outcome, SEND_RETRY);
+	assert_int_equal(ss.r.status, 300);
+	assert_int_equal(target_status(TARGET_SALESFORCE, ss.r.status), TARGET_ERROR);
+	target_req_release(&sr);
+	json_decref(dup);
+
 	sender_free(s);
 	loop_free(l);
 	hookd_stop(pid);
 
 	json_t *a = hookd_log_since(log, at);
 	assert_non_null(a);
-	assert_int_equal(json_array_size(a), 3);
+	assert_int_equal(json_array_size(a), 4); /* the three, then the 300 */
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(a, 3), "status")), 300);
 	for (int k = 0; k < 3; k++) {
 		json_t *q = json_array_get(a, (size_t)k);
 		assert_true(slot[k].done);
@@ -562,6 +585,7 @@ static void test_sent(void **state)
 		target_req_release(&req[k]);
 	}
 	json_decref(a);
+
 	json_decref(d);
 	char cmd[64];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
