@@ -39,7 +39,8 @@ SERVE_SRC  := serve/rate.c serve/route.c serve/server.c serve/ops.c serve/verify
               serve/push.c serve/contacts.c serve/jobs.c serve/page.c serve/work.c
 # handoff/: outgoing HTTP and who gets a lead; only it includes <curl/curl.h>
 # and ICU's <unicode/ucal.h> (route.c: the reps' time zones)
-HANDOFF_SRC := handoff/http.c handoff/sign.c handoff/retry.c handoff/send.c handoff/route.c
+HANDOFF_SRC := handoff/http.c handoff/sign.c handoff/retry.c handoff/send.c handoff/route.c \
+               handoff/targets.c
 # smtp/: mailbox probing; only it includes <gnutls/gnutls.h>
 SMTP_SRC   := smtp/reply.c smtp/prober.c smtp/session.c smtp/tls.c smtp/socks.c
 LIB_SRC := common/status.c common/alloc.c common/buf.c common/map.c common/time.c common/file.c common/net.c \
@@ -60,7 +61,7 @@ CLI_SRC := cli/main.c cli/output.c cli/cmd_verify.c cli/cmd_lists.c cli/cmd_gate
            cli/cmd_keys.c cli/cmd_serve.c cli/cmd_contact.c cli/cmd_handoff.c
 TESTS   := test_common test_conf test_loop test_dns test_verify test_io test_decay test_bounce test_engage test_store test_store_records test_store_lists test_store_leads test_store_handoff test_store_writer test_scoring test_stage \
            test_jobs test_esp test_keys test_rate test_serve test_http \
-           test_smtp_reply test_smtp test_handoff test_route
+           test_smtp_reply test_smtp test_handoff test_route test_targets
 
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/obj/%.o) $(B)/obj/gen/lists.o $(B)/obj/gen/openapi.o \
            $(B)/obj/gen/page.o

@@ -33,6 +33,10 @@
 #   /big         200 with a body of 100 KiB
 #   /slow        200 after 3 s
 #   /many        200 after 50 ms (several at once overlap)
+#   /slack/...   200 (a Slack incoming webhook)
+#   /crm/v3/...  200 (HubSpot's API)
+#   /services/data/...  201 (Salesforce's upsert: created); 300 (several
+#                records match) when the path has "several" in it
 #   anything else 404
 import argparse
 import base64
@@ -103,6 +107,12 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/many":
             time.sleep(0.05)
             return 200, (), b""
+        if path.startswith("/slack/") or path.startswith("/crm/v3/"):
+            return 200, (), b"ok"
+        if path.startswith("/services/data/"):
+            if "several" in path:
+                return 300, [("Content-Type", "application/json")], b'["/x/1", "/x/2"]'
+            return 201, (), b""
         return 404, (), b""
 
     def handle_any(self):
@@ -126,6 +136,7 @@ class Handler(BaseHTTPRequestHandler):
                 "content_type": self.headers.get("Content-Type"),
                 "user_agent": self.headers.get("User-Agent"),
                 "expect": self.headers.get("Expect"),
+                "authorization": self.headers.get("Authorization"),
                 "body": body.decode("utf-8", "replace"), "status": status,
                 "concurrent": concurrent,
             }

@@ -40,46 +40,6 @@ static struct {
 	int port;
 } W;
 
-/* Start hookd.py on 127.0.0.1:port (0: any) logging to log; its PID and
- * port.  false if it did not start. */
-static bool hookd_start(int port, const char *log, pid_t *pid, int *port_out)
-{
-	char line[64], portarg[16];
-	int out[2];
-	FILE *f;
-
-	snprintf(portarg, sizeof(portarg), "%d", port);
-	if (pipe(out) < 0)
-		return false;
-	*pid = fork();
-	if (*pid < 0)
-		return false;
-	if (*pid == 0) {
-		dup2(out[1], 1);
-		close(out[0]);
-		close(out[1]);
-		execlp("python3", "python3", "tests/hookd.py", "--port", portarg, "--log", log,
-		       "--secret", SECRET, (char *)NULL);
-		_exit(127);
-	}
-	close(out[1]);
-	f = fdopen(out[0], "r");
-	bool ok = f && fgets(line, sizeof(line), f) && sscanf(line, "ready %d", port_out) == 1;
-	if (f)
-		fclose(f);
-	if (!ok)
-		fprintf(stderr, "test_handoff: hookd.py did not start\n");
-	return ok;
-}
-
-static void hookd_stop(pid_t pid)
-{
-	if (pid > 0) {
-		kill(pid, SIGTERM);
-		waitpid(pid, NULL, 0);
-	}
-}
-
 static int group_setup(void **state)
 {
 	(void)state;
@@ -87,7 +47,7 @@ static int group_setup(void **state)
 	if (!mkdtemp(W.dir))
 		return -1;
 	snprintf(W.log, sizeof(W.log), "%s/hookd.log", W.dir);
-	return hookd_start(0, W.log, &W.pid, &W.port) ? 0 : -1;
+	return hookd_start(SECRET, 0, W.log, &W.pid, &W.port) ? 0 : -1;
 }
 
 static int group_teardown(void **state)
@@ -275,17 +235,8 @@ static struct send_opts opts(void)
 /* The requests logged in log from byte at on: a JSON array (owned). */
 static json_t *log_since(const char *log, long at)
 {
-	json_t *a = json_array();
-	char line[1 << 18];
-	FILE *f = fopen(log, "r");
-	assert_non_null(f);
-	fseek(f, at, SEEK_SET);
-	while (fgets(line, sizeof(line), f)) {
-		json_t *j = json_loads(line, 0, NULL);
-		assert_non_null(j);
-		json_array_append_new(a, j);
-	}
-	fclose(f);
+	json_t *a = hookd_log_since(log, at);
+	assert_non_null(a);
 	return a;
 }
 
@@ -305,10 +256,7 @@ static const char *send_host = "127.0.0.1";
 /* Drive l until s has nothing pending. */
 static void drive(struct loop *l, struct sender *s)
 {
-	for (unsigned i = 0; sender_pending(s); i++) {
-		assert_true(i < 100000);
-		loop_step(l, 1000);
-	}
+	assert_true(sender_drain(l, s));
 }
 
 /* Descriptors l watches (below 1024: the tests' are). */
@@ -632,7 +580,7 @@ static void test_down_then_up(void **state)
 	assert_int_equal(r.outcome, SEND_RETRY);
 	assert_int_equal(r.status, 0);
 	assert_int_not_equal(r.detail[0], '\0');
-	assert_true(hookd_start(port, log, &pid, &got));
+	assert_true(hookd_start(SECRET, port, log, &pid, &got));
 	assert_int_equal(got, port);
 	r = send_one(&o, port, "/ok", "msg_late1", lg_now_wall(), BODY);
 	hookd_stop(pid);
