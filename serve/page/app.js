@@ -89,7 +89,8 @@
 	/* fetch with the key; resolves to the Response when it is a 2xx,
 	 * rejects with an ApiError otherwise (401: the key is asked again). */
 	function api(method, path, body, type) {
-		var headers = {Authorization: "Bearer " + keyOf()};
+		var used = keyOf();
+		var headers = {Authorization: "Bearer " + used};
 		if (type)
 			headers["Content-Type"] = type;
 		return fetch(path, {method: method, headers: headers, body: body, cache: "no-store"})
@@ -111,7 +112,11 @@
 						/* not our JSON: the text as it came */
 					}
 					var err = new ApiError(resp.status, code, message);
-					if (resp.status === 401)
+					/* Only for the key in use: a request made with a key
+					 * since replaced (the lists' and the jobs' requests
+					 * of a refused key answer one after the other) must
+					 * not turn away the key entered after it. */
+					if (resp.status === 401 && used === keyOf())
 						askKey("The key was refused (" + message + "): enter a key again.");
 					throw err;
 				});
