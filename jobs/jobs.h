@@ -904,6 +904,33 @@ struct job_rejections {
 };
 enum lg_status job_rejections(const char *db, struct job_rejections *out, struct lg_err *err);
 
+/*
+ * The handoff's SLA as it went (sla.c: `report sla`, GET /v1/reports/sla):
+ * a row per rep and per team, by name.  handed: the leads handed to them
+ * (a rep: owned now, or escalated away from them); accepted, in_sla
+ * (accepted by the deadline); median_s, p90_s: the time to accept,
+ * seconds, nearest rank (-1: none accepted); escalations (a rep: the
+ * deadlines they let pass, as the lead.escalated messages name them);
+ * rejected, and reason[] by job_decide_reasons, of the contacts handed
+ * off.  unassigned: handoffs with no rep.  Free with job_sla_free.
+ */
+struct job_sla_row {
+	char *name;
+	char *team; /* a rep's: the team of a lead handed to them; NULL for a team */
+	unsigned long handed, accepted, in_sla, escalations, rejected;
+	unsigned long reason[JOB_DECIDE_REASONS];
+	double median_s, p90_s;
+	int64_t *t; /* the times to accept (sla.c's) */
+	size_t nt, capt;
+};
+struct job_sla {
+	struct job_sla_row *rep, *team;
+	size_t nrep, nteam, caprep, capteam;
+	unsigned long unassigned;
+};
+enum lg_status job_sla(const char *db, struct job_sla *out, struct lg_err *err);
+void job_sla_free(struct job_sla *s);
+
 /* The funnel worked backward from customers at rates (NULL: the
  * defaults, scoring_funnel_default); with the store's
  * history (no store is none), the observed raw -> MQL and MQL -> SQL

@@ -20,15 +20,21 @@
  * moves other processes record on the same database (`leadgate score`,
  * `decide`), the retries falling due (next_at) and the SLA's deadlines,
  * to the second; each poll is two indexed queries on a worker.
+ *
+ * Here too: GET /v1/reports/sla, `report sla --format json` (jobs/sla.c)
+ * read on a worker.
  */
 #include "serve_int.h"
 #include "conf/conf.h"
 #include "handoff/send.h"
 #include "jobs/jobs.h"
 #include "loop/loop.h"
+#include "store/store.h"
+#include "view/view.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define POLL_MS 1000   /* between rounds that found nothing more to do */
 #define ROUND_MAX 256u /* messages a round takes */
@@ -219,4 +225,57 @@ void serve_handoff_poke(struct serve_handoff *h)
 const struct serve_handoff_counts *serve_handoff_counts(const struct serve_handoff *h)
 {
 	return h ? &h->counts : NULL;
+}
+
+/* ---- GET /v1/reports/sla: `report sla --format json`, on a worker ---- */
+
+struct sla_req {
+	bool started;
+	const char *db; /* the server's */
+	json_t *out;    /* owned until answered; NULL: failed */
+	enum lg_status st;
+	struct lg_err err;
+};
+
+static void sla_req_free(void *p)
+{
+	json_decref(((struct sla_req *)p)->out);
+}
+
+static void sla_run(struct serve_worker *wk, void *arg)
+{
+	struct sla_req *x = arg;
+	struct job_sla S;
+	(void)wk;
+	x->st = job_sla(x->db, &S, &x->err);
+	if (x->st == LG_OK)
+		x->out = view_sla(&S);
+	job_sla_free(&S);
+}
+
+void serve_report_sla(struct serve_req *r)
+{
+	struct sla_req *x = serve_req_state(r, sizeof(*x), sla_req_free);
+	if (!x->started) {
+		x->started = true;
+		x->db = store_path(serve_store(serve_req_server(r)));
+		serve_req_work(r, sla_run, x);
+		return;
+	}
+	if (!x->out) {
+		fprintf(stderr, "leadgate: serve: the SLA report: %s\n",
+			x->err.msg[0] ? x->err.msg : lg_strerror(x->st));
+		serve_error(r, 503, "unavailable", "the store cannot answer now; try again");
+		return;
+	}
+	/* one line, as the command line writes it */
+	char *s = json_dumps(x->out, VIEW_LINE_FLAGS);
+	if (!s)
+		lg_die_oom(0);
+	struct lg_buf b = {0};
+	lg_buf_adds(&b, s);
+	lg_buf_adds(&b, "\n");
+	free(s);
+	serve_body(r, 200, "application/json", b.data, b.len);
+	lg_buf_release(&b);
 }

@@ -80,6 +80,7 @@ req "POST decision without a key" 401 -X POST -d '{"decision":"accept","by":"ana
 	"$url/v1/contacts/ann@acme-soft.com/decision"
 req "POST decision accept by ana" 200 -H "$(auth "$k_leads")" -X POST \
 	-d '{"decision":"accept","by":"ana"}' "$url/v1/contacts/ann@acme-soft.com/decision"
+eq "... the answer says so" "$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["handoff_accepted"])' "$t/body")" True
 eq "... the handoff accepted by ana" \
 	"$(sq "SELECT h.state || '|' || h.accepted_by FROM handoffs h JOIN contacts c ON c.id = h.contact_id WHERE c.address = 'ann@acme-soft.com'")" \
 	"accepted|ana"
@@ -104,6 +105,37 @@ serve_stop "$srv"
 srv=
 grep -q 'handoff' "$t/srv.err" "$t/srv2.err" && { notok "the service's log names no handoff failure"; grep handoff "$t/srv.err" "$t/srv2.err" | sed 's/^/#   /'; } ||
 	ok "the service's log names no handoff failure"
+
+# --- the SLA report: bo escalated from cy to ana, accepted 2 min later ----------
+lgc() { "$lg" --db "$db" "$@"; }
+exits 0 "handoff run past bo's deadline" lgc handoff run --now 2026-03-02T09:11:00Z
+eq "... bo escalated to ana" "$(logq '(lambda b: (b["type"], b["data"]["owner"]["name"], b["data"]["previous_owner"]["name"]))(json.loads(rows[-1]["body"]))')" \
+	"('lead.escalated', 'ana', 'cy')"
+exits 0 "ana accepts bo 2 min after" lgc decide --now 2026-03-02T09:13:00Z bo@beta-soft.com accept --by ana
+exits 0 "ana rejects ann: no budget" lgc decide --now 2026-03-02T09:20:00Z ann@acme-soft.com reject --reason no_budget --by ana
+exits 0 "report sla --format json" lgc report sla --format json
+cp "$t/out" "$t/sla.json"
+jq() { python3 -c 'import json, sys; o = json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$t/sla.json" "$1"; }
+eq "... ana: handed 2, accepted 2, both in the SLA, median 0 s, p90 120 s, no escalation, a rejection for no budget" \
+	"$(jq '[(r["rep"], r["team"], r["handed"], r["accepted"], r["accepted_in_sla"], r["median_accept_s"], r["p90_accept_s"], r["escalations"], r["rejected"], r["rejections"]) for r in o["reps"] if r["rep"] == "ana"]')" \
+	"[('ana', 'sales', 2, 2, 2, 0, 120, 0, 1, {'no_budget': 1})]"
+eq "... cy: handed 1, escalated away, none accepted" \
+	"$(jq '[(r["handed"], r["accepted"], r["median_accept_s"], r["escalations"]) for r in o["reps"] if r["rep"] == "cy"]')" \
+	"[(1, 0, None, 1)]"
+eq "... the team: 2 leads, 2 accepted, 1 escalation, 1 rejection" \
+	"$(jq '[(r["team"], r["handed"], r["accepted"], r["accepted_in_sla"], r["escalations"], r["rejected"]) for r in o["teams"]]')" \
+	"[('sales', 2, 2, 2, 1, 1)]"
+exits 0 "report sla as text" lgc report sla
+grep -Eq '^ana +2 +2 +2 +0s +2m00s +0 +1$' "$t/out" && grep -q '^  rejected no_budget ' "$t/out" &&
+	ok "... ana's line" || { notok "... ana's line"; sed 's/^/#   /' "$t/out"; }
+exits 64 "report with something else" lgc report slas
+serve_start srv3 "$t/lg.conf"
+srv=$pid
+req "GET /v1/reports/sla" 200 -H "$(auth "$k_leads")" "$url/v1/reports/sla"
+cmp -s "$t/body" "$t/sla.json" && ok "... report sla --format json, byte for byte" || notok "... report sla --format json, byte for byte"
+req "GET /v1/reports/sla without a key" 401 "$url/v1/reports/sla"
+serve_stop "$srv"
+srv=
 
 echo "serve_handoff: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
