@@ -758,6 +758,15 @@ size_t job_handoff_drain_left(const struct job_handoff_drain *d)
 	return d->left;
 }
 
+void job_handoff_drain_outcomes(const struct job_handoff_drain *d,
+				void (*fn)(void *arg, const char *target, const char *outcome),
+				void *arg)
+{
+	for (size_t i = 0; i < d->r.n; i++)
+		if (d->r.m[i].done)
+			fn(arg, d->r.m[i].target, send_outcome_name(d->r.m[i].res.outcome));
+}
+
 enum lg_status job_handoff_drain_record(struct job_handoff_drain *d, struct store *s,
 					struct job_handoff_run_report *rep, struct lg_err *err)
 {

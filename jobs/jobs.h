@@ -1121,6 +1121,11 @@ enum lg_status job_handoff_drain_send(struct job_handoff_drain *d, struct sender
 				      void (*all_done)(void *arg), void *arg, struct lg_err *err);
 /* Submitted and not called back yet: 0 after send, all_done will not come. */
 size_t job_handoff_drain_left(const struct job_handoff_drain *d);
+/* Each message of the round that has its outcome: fn(arg, its target,
+ * send_outcome_name of it); from the loop, before record. */
+void job_handoff_drain_outcomes(const struct job_handoff_drain *d,
+				void (*fn)(void *arg, const char *target, const char *outcome),
+				void *arg);
 /* The round's outcomes recorded; the round's counts into *rep (may be NULL). */
 enum lg_status job_handoff_drain_record(struct job_handoff_drain *d, struct store *s,
 					struct job_handoff_run_report *rep, struct lg_err *err);

@@ -38,6 +38,27 @@
 
 #define POLL_MS 1000   /* between rounds that found nothing more to do */
 #define ROUND_MAX 256u /* messages a round takes */
+#define STATS_MS 10000 /* between readings of the outbox and the accepts for /metrics */
+
+/* The time-to-accept histogram's upper bounds, seconds: 1, 5, 15, 30
+ * minutes, 1, 4 hours, a day. */
+static const int64_t accept_bounds[] = {60, 300, 900, 1800, 3600, 14400, 86400};
+#define NACCEPT (sizeof(accept_bounds) / sizeof(*accept_bounds))
+static const char *const outcomes[] = {"delivered", "retry", "disabled", "refused"};
+#define NOUTCOMES (sizeof(outcomes) / sizeof(*outcomes))
+
+/* What /metrics shows of the store: read on a worker, shown from the loop. */
+struct stats {
+	unsigned long pending, retrying, delivered, dead, disabled;
+	uint64_t accept[NACCEPT]; /* accepted within accept_bounds[i] (not cumulative) */
+	uint64_t accepted;        /* all of them, the last bucket +Inf */
+	int64_t accept_sum;       /* seconds */
+};
+
+struct deliveries {
+	char *target;
+	uint64_t n[NOUTCOMES];
+};
 
 enum phase { IDLE, TAKING, SENDING, RECORDING };
 
@@ -54,9 +75,18 @@ struct serve_handoff {
 	struct lg_err err;                 /* a worker's step's failure */
 	struct job_handoff_run_report rep; /* the round's, by record */
 	struct serve_handoff_counts counts;
+	bool want_stats;    /* the round reads them (set on the loop before) */
+	double stats_at;    /* lg_now_mono() of the last reading */
+	struct stats fresh; /* the worker's reading */
+	struct stats shown; /* the loop's copy */
+	bool have_stats;
+	uint64_t stats_sent;   /* counts.sent at the last reading */
+	struct deliveries *dl; /* by target, since the start */
+	size_t ndl;
 };
 
 static void tick(struct loop *l, void *arg);
+static void on_outcome(void *arg, const char *target, const char *outcome);
 
 static void arm(struct serve_handoff *h, int64_t after_ms)
 {
@@ -112,6 +142,7 @@ static void record_end(void *arg, bool ran)
 
 static void record_post(struct serve_handoff *h)
 {
+	job_handoff_drain_outcomes(h->d, on_outcome, h);
 	h->phase = RECORDING;
 	struct serve_work *w = serve_work_of(h->s);
 	if (!w || !serve_work_post(w, record_run, h, record_end, h))
@@ -123,11 +154,70 @@ static void all_sent(void *arg)
 	record_post(arg);
 }
 
+static enum lg_status on_count(void *arg, const struct store_outbox_count *c, struct lg_err *err)
+{
+	struct stats *x = arg;
+	(void)err;
+	x->pending += c->pending;
+	x->retrying += c->retrying;
+	x->delivered += c->delivered;
+	x->dead += c->dead;
+	x->disabled += c->disabled;
+	return LG_OK;
+}
+
+static enum lg_status on_sla_row(void *arg, const struct store_sla_row *r, struct lg_err *err)
+{
+	struct stats *x = arg;
+	(void)err;
+	if (r->kind != STORE_SLA_HANDOFF || r->accepted_at < 0 || !r->state ||
+	    strcmp(r->state, "accepted"))
+		return LG_OK;
+	int64_t t = r->accepted_at > r->at ? r->accepted_at - r->at : 0;
+	for (size_t i = 0; i < NACCEPT; i++)
+		if (t <= accept_bounds[i]) {
+			x->accept[i]++;
+			break;
+		}
+	x->accepted++;
+	x->accept_sum += t;
+	return LG_OK;
+}
+
 static void take_run(struct serve_worker *wk, void *arg)
 {
 	struct serve_handoff *h = arg;
+	struct store *st = serve_worker_store(wk);
 	h->err = (struct lg_err){{0}};
-	h->st = job_handoff_drain_take(h->d, serve_worker_store(wk), now_of(h), ROUND_MAX, &h->err);
+	h->st = job_handoff_drain_take(h->d, st, now_of(h), ROUND_MAX, &h->err);
+	if (h->st != LG_OK || !h->want_stats)
+		return;
+	unsigned long unassigned;
+	struct lg_err e = {{0}};
+	memset(&h->fresh, 0, sizeof(h->fresh));
+	if (store_outbox_counts(st, on_count, &h->fresh, &unassigned, &e) != LG_OK ||
+	    store_sla_each(st, on_sla_row, &h->fresh, &e) != LG_OK) {
+		fprintf(stderr, "leadgate: serve: the handoff's figures: %s\n", e.msg);
+		h->want_stats = false; /* not shown: the last reading stays */
+	}
+}
+
+static void on_outcome(void *arg, const char *target, const char *outcome)
+{
+	struct serve_handoff *h = arg;
+	size_t i, o;
+	for (o = 0; o < NOUTCOMES && strcmp(outcomes[o], outcome); o++)
+		;
+	if (o == NOUTCOMES)
+		return;
+	for (i = 0; i < h->ndl && strcmp(h->dl[i].target, target); i++)
+		;
+	if (i == h->ndl) {
+		h->dl = lg_xrealloc(h->dl, (h->ndl + 1) * sizeof(*h->dl));
+		h->dl[h->ndl] = (struct deliveries){.target = lg_xstrdup(target)};
+		h->ndl++;
+	}
+	h->dl[i].n[o]++;
 }
 
 static void take_end(void *arg, bool ran)
@@ -135,6 +225,11 @@ static void take_end(void *arg, bool ran)
 	struct serve_handoff *h = arg;
 	if (!ran)
 		return;
+	if (h->st == LG_OK && h->want_stats) {
+		h->shown = h->fresh;
+		h->have_stats = true;
+		h->stats_at = lg_now_mono();
+	}
 	if (h->st != LG_OK) {
 		failed(h, "outbox");
 		round_over(h, false);
@@ -174,6 +269,10 @@ static void tick(struct loop *l, void *arg)
 		return;
 	}
 	h->phase = TAKING;
+	/* the figures after a round that changed something, else now and then */
+	h->want_stats = !h->have_stats || h->counts.sent != h->stats_sent ||
+			lg_now_mono() - h->stats_at >= STATS_MS / 1000.0;
+	h->stats_sent = h->counts.sent;
 	struct serve_work *w = serve_work_of(h->s);
 	if (!w || !serve_work_post(w, take_run, h, take_end, h)) {
 		h->phase = IDLE;
@@ -209,6 +308,9 @@ void serve_handoff_close(struct serve_handoff *h)
 		loop_timer_cancel(serve_loop(h->s), h->timer);
 	sender_free(h->snd); /* no call back: what was sent stays pending */
 	job_handoff_drain_free(h->d);
+	for (size_t i = 0; i < h->ndl; i++)
+		free(h->dl[i].target);
+	free(h->dl);
 	free(h);
 }
 
@@ -225,6 +327,69 @@ void serve_handoff_poke(struct serve_handoff *h)
 const struct serve_handoff_counts *serve_handoff_counts(const struct serve_handoff *h)
 {
 	return h ? &h->counts : NULL;
+}
+
+static void head(struct lg_buf *o, const char *name, const char *type, const char *help)
+{
+	lg_buf_addf(o, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* A target's label: a team's name as the configuration has it, with the
+ * label's special characters escaped. */
+static void label(struct lg_buf *o, const char *v)
+{
+	for (; *v; v++) {
+		if (*v == '"' || *v == '\\')
+			lg_buf_addf(o, "\\%c", *v);
+		else if (*v == '\n')
+			lg_buf_adds(o, "\\n");
+		else
+			lg_buf_addf(o, "%c", *v);
+	}
+}
+
+void serve_handoff_metrics(const struct serve_handoff *h, struct lg_buf *o)
+{
+	if (!h)
+		return;
+	const struct stats *x = &h->shown;
+	head(o, "leadgate_handoff_outbox", "gauge",
+	     "Messages in the handoff's outbox, by state (read every 10 s at most).");
+	lg_buf_addf(o,
+		    "leadgate_handoff_outbox{state=\"pending\"} %lu\n"
+		    "leadgate_handoff_outbox{state=\"retrying\"} %lu\n"
+		    "leadgate_handoff_outbox{state=\"delivered\"} %lu\n"
+		    "leadgate_handoff_outbox{state=\"dead\"} %lu\n"
+		    "leadgate_handoff_outbox{state=\"disabled\"} %lu\n",
+		    x->pending, x->retrying, x->delivered, x->dead, x->disabled);
+	head(o, "leadgate_handoff_accept_seconds", "histogram",
+	     "Time from a lead's handing to its owner to their accept, of every accepted "
+	     "handoff in the store.");
+	uint64_t cum = 0;
+	for (size_t i = 0; i < NACCEPT; i++) {
+		cum += x->accept[i];
+		lg_buf_addf(o, "leadgate_handoff_accept_seconds_bucket{le=\"%lld\"} %llu\n",
+			    (long long)accept_bounds[i], (unsigned long long)cum);
+	}
+	lg_buf_addf(o,
+		    "leadgate_handoff_accept_seconds_bucket{le=\"+Inf\"} %llu\n"
+		    "leadgate_handoff_accept_seconds_sum %lld\n"
+		    "leadgate_handoff_accept_seconds_count %llu\n",
+		    (unsigned long long)x->accepted, (long long)x->accept_sum,
+		    (unsigned long long)x->accepted);
+	head(o, "leadgate_handoff_deliveries_total", "counter",
+	     "Attempts the service made to deliver a handoff's message, by target and outcome.");
+	for (size_t i = 0; i < h->ndl; i++)
+		for (size_t k = 0; k < NOUTCOMES; k++) {
+			lg_buf_adds(o, "leadgate_handoff_deliveries_total{target=\"");
+			label(o, h->dl[i].target);
+			lg_buf_addf(o, "\",outcome=\"%s\"} %llu\n", outcomes[k],
+				    (unsigned long long)h->dl[i].n[k]);
+		}
+	head(o, "leadgate_handoff_escalations_total", "counter",
+	     "Handoffs the service escalated because their SLA passed.");
+	lg_buf_addf(o, "leadgate_handoff_escalations_total %llu\n",
+		    (unsigned long long)h->counts.escalated);
 }
 
 /* ---- GET /v1/reports/sla: `report sla --format json`, on a worker ---- */

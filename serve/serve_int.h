@@ -321,6 +321,8 @@ struct serve_handoff *serve_handoff_of(struct serve *s);
 /* NULL when h is. */
 const struct serve_handoff_counts *serve_handoff_counts(const struct serve_handoff *h);
 void serve_report_sla(struct serve_req *r); /* GET /v1/reports/sla */
+/* The handoff's metrics appended to o (nothing when h is NULL). */
+void serve_handoff_metrics(const struct serve_handoff *h, struct lg_buf *o);
 
 /* page.c: the page (/) and its files (/assets/{file}), compiled in from
  * serve/page/ (build/gen/page.c); no key needed. */

@@ -55,6 +55,7 @@ export LEADGATE_CONFIG="$t/lg.conf"
 rows() { logq 'len(rows)'; }
 
 key_make k_leads sales leads
+key_make k_admin ops admin
 serve_start srv "$t/lg.conf"
 srv=$pid
 
@@ -101,6 +102,17 @@ eq "... bo to cy (ben is away), signed" \
 	"('bo@beta-soft.com', 'cy', True)"
 both() { [ "$(sq "SELECT group_concat(state, ',') FROM outbox")" = "delivered,delivered" ]; }
 await "... both delivered" both
+metric() { # metric LINE: /metrics has LINE
+	curl -s -H "$(auth "$k_admin")" "$url/metrics" >"$t/metrics" && grep -qxF "$1" "$t/metrics"
+}
+await "/metrics: the delivery by target and outcome" metric 'leadgate_handoff_deliveries_total{target="sales",outcome="delivered"} 1'
+await "/metrics: the outbox by state" metric 'leadgate_handoff_outbox{state="delivered"} 2'
+check "/metrics: nothing pending" grep -qxF 'leadgate_handoff_outbox{state="pending"} 0' "$t/metrics"
+check "/metrics: ann accepted in 0 s, in the first bucket of the time-to-accept histogram" \
+	grep -qxF 'leadgate_handoff_accept_seconds_bucket{le="60"} 1' "$t/metrics"
+check "/metrics: ... its count" grep -qxF 'leadgate_handoff_accept_seconds_count 1' "$t/metrics"
+check "/metrics: no retry" grep -qxF 'leadgate_handoff_deliveries_total{target="sales",outcome="retry"} 0' "$t/metrics"
+check "/metrics: each metric's HELP and TYPE" sh -c "grep -c '^# TYPE leadgate_handoff_' '$t/metrics' | grep -qx 4"
 serve_stop "$srv"
 srv=
 grep -q 'handoff' "$t/srv.err" "$t/srv2.err" && { notok "the service's log names no handoff failure"; grep handoff "$t/srv.err" "$t/srv2.err" | sed 's/^/#   /'; } ||
