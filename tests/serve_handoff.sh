@@ -7,7 +7,9 @@
 # webhook-id, and is recorded delivered; a message queued while the
 # service is down goes at its next start; POST
 # /v1/contacts/{email}/decision accepts the handoff as `decide accept`
-# does.  leadgate(1)'s [handoff] example as written, its port replaced.
+# does; a service past a deadline escalates; `report sla` and GET
+# /v1/reports/sla (the same bytes); the handoff's /metrics.  leadgate(1)'s
+# [handoff] example as written, its port replaced.
 # Servers stopped by PID.  Prints "N passed, N failed" last.
 set -u
 . tests/lib.sh
@@ -90,6 +92,7 @@ req "POST decision with an unknown decision" 400 -H "$(auth "$k_leads")" -X POST
 
 # --- queued while the service is down: sent at its next start -----------------
 serve_stop "$srv"
+eq "the service stopped cleanly" $? 0
 srv=
 ev d2 bo@beta-soft.com
 exits 0 "score moves bo to MQL, the service stopped" "$lg" --db "$db" --now "$now" score -o /dev/null
@@ -114,15 +117,26 @@ check "/metrics: ... its count" grep -qxF 'leadgate_handoff_accept_seconds_count
 check "/metrics: no retry" grep -qxF 'leadgate_handoff_deliveries_total{target="sales",outcome="retry"} 0' "$t/metrics"
 check "/metrics: each metric's HELP and TYPE" sh -c "grep -c '^# TYPE leadgate_handoff_' '$t/metrics' | grep -qx 4"
 serve_stop "$srv"
+eq "the service stopped cleanly" $? 0
 srv=
-grep -q 'handoff' "$t/srv.err" "$t/srv2.err" && { notok "the service's log names no handoff failure"; grep handoff "$t/srv.err" "$t/srv2.err" | sed 's/^/#   /'; } ||
-	ok "the service's log names no handoff failure"
 
-# --- the SLA report: bo escalated from cy to ana, accepted 2 min later ----------
+# --- the SLA applied by the service: past bo's deadline, bo escalated ------------
 lgc() { "$lg" --db "$db" "$@"; }
-exits 0 "handoff run past bo's deadline" lgc handoff run --now 2026-03-02T09:11:00Z
-eq "... bo escalated to ana" "$(logq '(lambda b: (b["type"], b["data"]["owner"]["name"], b["data"]["previous_owner"]["name"]))(json.loads(rows[-1]["body"]))')" \
-	"('lead.escalated', 'ana', 'cy')"
+now=2026-03-02T09:11:00Z
+serve_start srv4 "$t/lg.conf"
+srv=$pid
+await "the service past bo's deadline sends an escalation" has_rows 3
+eq "... bo escalated from cy to ana, signed" \
+	"$(logq '(lambda r, b: (b["type"], b["data"]["email"], b["data"]["owner"]["name"], b["data"]["previous_owner"]["name"], r["sig_ok"]))(rows[-1], json.loads(rows[-1]["body"]))')" \
+	"('lead.escalated', 'bo@beta-soft.com', 'ana', 'cy', True)"
+eq "... the miss recorded" "$(sq "SELECT h.rep || '|' || h.escalations FROM handoffs h JOIN contacts c ON c.id = h.contact_id WHERE c.address = 'bo@beta-soft.com'")" "ana|1"
+await "/metrics: the escalation counted" metric 'leadgate_handoff_escalations_total 1'
+serve_stop "$srv"
+eq "the service stopped cleanly" $? 0
+srv=
+now=2026-03-02T09:00:00Z
+
+# --- the SLA report: bo accepted by ana 2 min after the escalation ------------
 exits 0 "ana accepts bo 2 min after" lgc decide --now 2026-03-02T09:13:00Z bo@beta-soft.com accept --by ana
 exits 0 "ana rejects ann: no budget" lgc decide --now 2026-03-02T09:20:00Z ann@acme-soft.com reject --reason no_budget --by ana
 exits 0 "report sla --format json" lgc report sla --format json
@@ -147,7 +161,11 @@ req "GET /v1/reports/sla" 200 -H "$(auth "$k_leads")" "$url/v1/reports/sla"
 cmp -s "$t/body" "$t/sla.json" && ok "... report sla --format json, byte for byte" || notok "... report sla --format json, byte for byte"
 req "GET /v1/reports/sla without a key" 401 "$url/v1/reports/sla"
 serve_stop "$srv"
+eq "the service stopped cleanly" $? 0
 srv=
+
+grep -q 'handoff' "$t"/srv*.err && { notok "the services' logs name no handoff failure"; grep handoff "$t"/srv*.err | sed 's/^/#   /'; } ||
+	ok "the services' logs name no handoff failure"
 
 echo "serve_handoff: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
