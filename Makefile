@@ -32,11 +32,12 @@ ENGAGE_SRC := engage/engage.c
 SCORING_SRC := scoring/rubric.c scoring/engage.c scoring/score.c scoring/stage.c scoring/frame.c \
                scoring/funnel.c
 VIEW_SRC   := view/view.c view/score.c view/import.c
-JOBS_SRC   := jobs/list.c jobs/lists.c jobs/profile.c jobs/dnscache.c jobs/verdict.c jobs/verify.c jobs/refresh.c jobs/export.c jobs/lead.c jobs/score.c jobs/import.c jobs/bounces.c jobs/events.c jobs/qualify.c jobs/handoff.c \
+JOBS_SRC   := jobs/list.c jobs/lists.c jobs/profile.c jobs/dnscache.c jobs/verdict.c jobs/verify.c jobs/refresh.c jobs/export.c jobs/lead.c jobs/score.c jobs/import.c jobs/bounces.c jobs/events.c jobs/qualify.c jobs/handoff.c jobs/sla.c \
               jobs/keys.c
 # serve/: the HTTP API; only it includes <microhttpd.h>
 SERVE_SRC  := serve/rate.c serve/route.c serve/server.c serve/ops.c serve/verify.c serve/esp.c serve/lists.c serve/metrics.c \
-              serve/push.c serve/contacts.c serve/jobs.c serve/page.c serve/work.c
+              serve/push.c serve/contacts.c serve/jobs.c serve/page.c serve/work.c \
+              serve/handoff.c
 # handoff/: outgoing HTTP and who gets a lead; only it includes <curl/curl.h>
 # and ICU's <unicode/ucal.h> (route.c: the reps' time zones)
 HANDOFF_SRC := handoff/http.c handoff/sign.c handoff/retry.c handoff/send.c handoff/route.c \

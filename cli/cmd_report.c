@@ -1,6 +1,8 @@
 /*
  * cmd_report.c - `leadgate report rejections`: the rejection rates of
- * reps' decisions by reason, list source and score band (jobs/qualify.c).
+ * reps' decisions by reason, list source and score band (jobs/qualify.c);
+ * `leadgate report sla`: the handoff's SLA per rep and per team
+ * (jobs/sla.c).
  */
 #include "cli.h"
 #include "view/view.h"
@@ -24,9 +26,12 @@ static int on_opt(void *arg, int key, const char *val)
 
 static void help(void)
 {
-	cli_usage(stdout, "leadgate report rejections [--format text|json]",
-		  "Rejection rates of reps' decisions by reason, by list source and by\n"
-		  "score band (the score when the decision was made).",
+	cli_usage(stdout, "leadgate report rejections|sla [--format text|json]",
+		  "rejections: rejection rates of reps' decisions by reason, by list source\n"
+		  "and by score band (the score when the decision was made).\n"
+		  "sla: the handoff's SLA per rep and per team: leads handed, accepted,\n"
+		  "accepted within the SLA, median and p90 time to accept, escalations,\n"
+		  "rejections by reason.",
 		  opts);
 }
 
@@ -42,10 +47,20 @@ int cmd_report(int argc, char **argv)
 	int rc = qual_parse(argc, argv, "report", opts, help, on_opt, &format, &first, &foreign);
 	if (rc >= 0)
 		return rc;
-	if (argc - first != 1 || strcmp(argv[first], "rejections"))
-		return cli_usage_error("report wants 'rejections'");
+	if (argc - first != 1 || (strcmp(argv[first], "rejections") && strcmp(argv[first], "sla")))
+		return cli_usage_error("report wants 'rejections' or 'sla'");
 	if (qual_refuse("report", foreign) || (format && cli_text_json_opt(format, &json) >= 0))
 		return CLI_EUSAGE;
+	if (!strcmp(argv[first], "sla")) {
+		struct job_sla S;
+		st = job_sla(cli_common.db, &S, &err);
+		if (st == LG_OK && json)
+			view_write_line(stdout, view_sla(&S));
+		else if (st == LG_OK)
+			view_sla_text(stdout, &S);
+		job_sla_free(&S);
+		return st == LG_OK ? 0 : cli_exit(st, &err);
+	}
 	if ((st = job_rejections(cli_common.db, &T, &err)) != LG_OK)
 		return cli_exit(st, &err);
 	if (json)

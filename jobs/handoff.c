@@ -449,6 +449,10 @@ struct msg {
 	struct run *run;
 	char *id, *target, *url, *body;
 	unsigned attempts;
+	/* The service's drain (job_handoff_drain_*): the outcome, kept on
+	 * the loop until a worker records it. */
+	struct send_result res;
+	bool done;
 };
 
 struct run {
@@ -622,6 +626,173 @@ enum lg_status job_handoff_run(const struct job_handoff_opts *o, struct job_hand
 		sign_key_release(&r.keys[t]);
 	free(r.keys);
 	store_close(r.s);
+	return st;
+}
+
+/* ---- the service's drain: the same steps, split between threads ---- */
+
+struct job_handoff_drain {
+	struct run r;
+	struct job_handoff_run_report rep;
+	size_t left; /* submitted, not called back yet */
+	void (*all_done)(void *arg);
+	void *arg;
+};
+
+enum lg_status job_handoff_drain_new(struct job_handoff_drain **out, const struct conf *c,
+				     struct lg_err *err)
+{
+	struct job_handoff_drain *d = lg_xcalloc(1, sizeof(*d));
+	const struct route_conf *rc = &c->handoff;
+	enum lg_status st = LG_OK;
+	*out = d;
+	d->r.c = rc;
+	d->r.rep = &d->rep;
+	d->r.keys = lg_xcalloc(rc->n_team ? rc->n_team : 1, sizeof(*d->r.keys));
+	for (size_t t = 0; t < rc->n_team && st == LG_OK; t++)
+		if (rc->team[t].secret)
+			st = sign_key_parse(&d->r.keys[t], rc->team[t].secret, err);
+	return st;
+}
+
+static void drain_clear(struct job_handoff_drain *d)
+{
+	for (size_t i = 0; i < d->r.n; i++) {
+		free(d->r.m[i].id);
+		free(d->r.m[i].target);
+		free(d->r.m[i].url);
+		free(d->r.m[i].body);
+	}
+	d->r.n = 0;
+	d->left = 0;
+}
+
+void job_handoff_drain_free(struct job_handoff_drain *d)
+{
+	if (!d)
+		return;
+	drain_clear(d);
+	free(d->r.m);
+	for (size_t t = 0; t < d->r.c->n_team; t++)
+		sign_key_release(&d->r.keys[t]);
+	free(d->r.keys);
+	free(d);
+}
+
+static enum lg_status count_due(void *arg, const struct store_handoff *h, struct lg_err *err)
+{
+	(void)h;
+	(void)err;
+	++*(size_t *)arg;
+	return LG_OK;
+}
+
+enum lg_status job_handoff_drain_take(struct job_handoff_drain *d, struct store *s, int64_t now,
+				      size_t max, struct lg_err *err)
+{
+	drain_clear(d);
+	memset(&d->rep, 0, sizeof(d->rep));
+	d->r.s = s;
+	d->r.now = now;
+	/* Looked at first without the write lock: a round comes every
+	 * second, and would otherwise take the lock from a bulk job's
+	 * writer every second for nothing. */
+	size_t due = 0;
+	enum lg_status st = store_handoffs_due(s, now, count_due, &due, err);
+	if (st == LG_OK && due)
+		st = apply_sla(s, d->r.c, now, &d->rep, err);
+	if (st == LG_OK)
+		st = store_outbox_due(s, now, max, on_msg, &d->r, err);
+	d->r.s = NULL;
+	return st;
+}
+
+size_t job_handoff_drain_taken(const struct job_handoff_drain *d)
+{
+	return d->r.n;
+}
+
+static void on_drained(void *arg, const struct send_result *res)
+{
+	struct msg *m = arg;
+	struct job_handoff_drain *d = (struct job_handoff_drain *)m->run;
+	m->res = *res;
+	m->done = true;
+	if (--d->left == 0 && d->all_done)
+		d->all_done(d->arg);
+}
+
+enum lg_status job_handoff_drain_send(struct job_handoff_drain *d, struct sender *snd,
+				      void (*all_done)(void *arg), void *arg, struct lg_err *err)
+{
+	d->all_done = all_done;
+	d->arg = arg;
+	d->left = 0;
+	int64_t ts = lg_now_wall(); /* webhook-timestamp: the real time, for replay checks */
+	/* Counted before any submit: a call back never comes from inside
+	 * sender_submit, so the count cannot reach 0 before they are all in. */
+	for (size_t i = 0; i < d->r.n; i++) {
+		struct msg *m = &d->r.m[i];
+		m->run = &d->r; /* the first member: the drain */
+		m->done = false;
+		d->left++;
+	}
+	enum lg_status st = LG_OK;
+	size_t refused = 0;
+	for (size_t i = 0; i < d->r.n; i++) {
+		struct msg *m = &d->r.m[i];
+		struct send_msg sm = {.url = m->url,
+				      .body = m->body,
+				      .len = strlen(m->body),
+				      .id = m->id,
+				      .timestamp = ts,
+				      .key = key_of(&d->r, m->target)};
+		struct lg_err e = {{0}};
+		enum lg_status s2 = st == LG_OK ? sender_submit(snd, &sm, on_drained, m, &e) : st;
+		d->rep.sent += s2 == LG_OK;
+		if (s2 == LG_OK)
+			continue;
+		/* not sendable at all (its scheme): as refused; or the sender
+		 * failing: left pending, tried again on the next round */
+		m->done = s2 == LG_EDATA;
+		m->res = (struct send_result){.outcome = SEND_REFUSED};
+		snprintf(m->res.detail, sizeof(m->res.detail), "%s", e.msg);
+		if (s2 != LG_EDATA && st == LG_OK) {
+			st = s2;
+			*err = e;
+		}
+		refused++;
+	}
+	d->left -= refused;
+	return st;
+}
+
+size_t job_handoff_drain_left(const struct job_handoff_drain *d)
+{
+	return d->left;
+}
+
+void job_handoff_drain_outcomes(const struct job_handoff_drain *d,
+				void (*fn)(void *arg, const char *target, const char *outcome),
+				void *arg)
+{
+	for (size_t i = 0; i < d->r.n; i++)
+		if (d->r.m[i].done)
+			fn(arg, d->r.m[i].target, send_outcome_name(d->r.m[i].res.outcome));
+}
+
+enum lg_status job_handoff_drain_record(struct job_handoff_drain *d, struct store *s,
+					struct job_handoff_run_report *rep, struct lg_err *err)
+{
+	enum lg_status st = LG_OK;
+	d->r.s = s;
+	for (size_t i = 0; i < d->r.n && st == LG_OK; i++)
+		if (d->r.m[i].done)
+			st = record(&d->r, &d->r.m[i], &d->r.m[i].res, err);
+	d->r.s = NULL;
+	if (rep)
+		*rep = d->rep;
+	drain_clear(d);
 	return st;
 }
 

@@ -904,6 +904,33 @@ struct job_rejections {
 };
 enum lg_status job_rejections(const char *db, struct job_rejections *out, struct lg_err *err);
 
+/*
+ * The handoff's SLA as it went (sla.c: `report sla`, GET /v1/reports/sla):
+ * a row per rep and per team, by name.  handed: the leads handed to them
+ * (a rep: owned now, or escalated away from them); accepted, in_sla
+ * (accepted by the deadline); median_s, p90_s: the time to accept,
+ * seconds, nearest rank (-1: none accepted); escalations (a rep: the
+ * deadlines they let pass, as the lead.escalated messages name them);
+ * rejected, and reason[] by job_decide_reasons, of the contacts handed
+ * off.  unassigned: handoffs with no rep.  Free with job_sla_free.
+ */
+struct job_sla_row {
+	char *name;
+	char *team; /* a rep's: the team of a lead handed to them; NULL for a team */
+	unsigned long handed, accepted, in_sla, escalations, rejected;
+	unsigned long reason[JOB_DECIDE_REASONS];
+	double median_s, p90_s;
+	int64_t *t; /* the times to accept (sla.c's) */
+	size_t nt, capt;
+};
+struct job_sla {
+	struct job_sla_row *rep, *team;
+	size_t nrep, nteam, caprep, capteam;
+	unsigned long unassigned;
+};
+enum lg_status job_sla(const char *db, struct job_sla *out, struct lg_err *err);
+void job_sla_free(struct job_sla *s);
+
 /* The funnel worked backward from customers at rates (NULL: the
  * defaults, scoring_funnel_default); with the store's
  * history (no store is none), the observed raw -> MQL and MQL -> SQL
@@ -1068,6 +1095,40 @@ enum lg_status job_handoff_status(const struct job_handoff_opts *o,
 				  enum lg_status (*fn)(void *arg, const struct store_outbox_count *c,
 						       struct lg_err *err),
 				  void *arg, unsigned long *unassigned, struct lg_err *err);
+/*
+ * The outbox drained by `leadgate serve`, on its own loop and sender: the
+ * steps of job_handoff_run, split so that the store is used on a thread
+ * that may wait for it and the sender on the loop.  A round: take (a
+ * worker: the SLA as of now, then at most max messages due), send (the
+ * loop: each submitted; all_done(arg) from the loop once the last one
+ * submitted has its outcome, never from inside send), record (a worker:
+ * each outcome in a transaction of its own, as job_handoff_run does).  A
+ * message taken and not recorded (the service stopped) stays pending:
+ * sent again, under the same webhook-id, next time.  conf is borrowed
+ * until job_handoff_drain_free.
+ */
+struct job_handoff_drain;
+struct sender;
+enum lg_status job_handoff_drain_new(struct job_handoff_drain **out, const struct conf *c,
+				     struct lg_err *err);
+void job_handoff_drain_free(struct job_handoff_drain *d);
+enum lg_status job_handoff_drain_take(struct job_handoff_drain *d, struct store *s, int64_t now,
+				      size_t max, struct lg_err *err);
+/* Messages taken by the last take. */
+size_t job_handoff_drain_taken(const struct job_handoff_drain *d);
+/* Submit what was taken; a failure of the sender leaves the rest pending. */
+enum lg_status job_handoff_drain_send(struct job_handoff_drain *d, struct sender *snd,
+				      void (*all_done)(void *arg), void *arg, struct lg_err *err);
+/* Submitted and not called back yet: 0 after send, all_done will not come. */
+size_t job_handoff_drain_left(const struct job_handoff_drain *d);
+/* Each message of the round that has its outcome: fn(arg, its target,
+ * send_outcome_name of it); from the loop, before record. */
+void job_handoff_drain_outcomes(const struct job_handoff_drain *d,
+				void (*fn)(void *arg, const char *target, const char *outcome),
+				void *arg);
+/* The round's outcomes recorded; the round's counts into *rep (may be NULL). */
+enum lg_status job_handoff_drain_record(struct job_handoff_drain *d, struct store *s,
+					struct job_handoff_run_report *rep, struct lg_err *err);
 /* Send message id again, or (id NULL) every dead one: pending at now,
  * attempts from 0, its endpoint enabled again; how many into *n.
  * LG_ENOINPUT for an id the outbox does not hold. */

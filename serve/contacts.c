@@ -46,6 +46,7 @@ struct cwork {
 		struct job_decision dec;
 	} u;
 	void (*run)(struct cwork *x); /* the job, on the worker */
+	bool decided;                 /* a decision recorded: it may have queued a message */
 	/* The answer: out, or else the error */
 	json_t *out; /* owned until answered */
 	int http;
@@ -156,6 +157,8 @@ static void contact_route(struct serve_req *r, void (*run)(struct cwork *x),
 	if (x->started) {
 		json_t *o = x->out;
 		x->out = NULL;
+		if (x->decided)
+			serve_handoff_poke(serve_handoff_of(serve_req_server(r)));
 		if (o)
 			answer_view(r, o);
 		else
@@ -357,6 +360,7 @@ static void decision_run(struct cwork *x)
 		     d.suppressed ? ", suppressed" : "", d.r.competitor ? ", a competitor" : "");
 	else
 		x->out = view_decision(dec, &d);
+	x->decided = st == LG_OK;
 }
 
 void serve_contact_decision(struct serve_req *r)

@@ -2,7 +2,9 @@
  * metrics.c - GET /metrics: the service's counters in the Prometheus text
  * format 0.0.4 (requests by route and status, their durations, verdicts
  * by status, DNS lookups by outcome, store busy waits, jobs by state, the
- * process' start, the worker threads' tasks).  Labels are the route's pattern, a status, an outcome
+ * process' start, the worker threads' tasks; and, when the configuration
+ * routes leads, the handoff's: outbox by state, the time-to-accept
+ * histogram, deliveries by target and outcome, escalations: handoff.c).  Labels are the route's pattern, a status, an outcome
  * or a state: never a path as sent, an address, a key or a job's id, so
  * the number of series stays bounded.
  */
@@ -188,6 +190,7 @@ void serve_metrics_text(struct serve *s, struct lg_buf *out)
 	lg_buf_addf(out, "leadgate_work_running %zu\n", running);
 	head(out, "leadgate_work_queued", "gauge", "Tasks waiting for a worker thread.");
 	lg_buf_addf(out, "leadgate_work_queued %zu\n", queued);
+	serve_handoff_metrics(serve_handoff_of(s), out);
 }
 
 void serve_metrics_get(struct serve_req *r)

@@ -42,6 +42,8 @@ const struct serve_route serve_routes[] = {
 	 SERVE_SMALL_BODY},
 	{"POST", "/v1/contacts/{email}/decision", JOB_SCOPE_LEADS, serve_contact_decision,
 	 SERVE_SMALL_BODY},
+	/* handoff.c */
+	{"GET", "/v1/reports/sla", JOB_SCOPE_LEADS, serve_report_sla, 0},
 	/* bulk jobs (jobs.c) */
 	{"POST", "/v1/jobs", JOB_SCOPE_JOBS, serve_job_post, SERVE_BODY_STREAM},
 	{"GET", "/v1/jobs", JOB_SCOPE_JOBS, serve_job_list, 0},

@@ -305,6 +305,25 @@ void serve_keep_catch_all(struct serve *s, const char *domain, size_t len, int c
 void serve_keep_free(struct serve_keep *k, struct store *s);
 struct serve_keep *serve_keep_of(struct serve *s);
 
+/* ---- handoff.c: the outbox drained on the loop ---- */
+struct serve_handoff;
+/* What the service's rounds came to since it started (/metrics). */
+struct serve_handoff_counts {
+	uint64_t sent, delivered, retrying, dead, disabled, escalated;
+};
+/* *out NULL when the configuration routes nothing.  After the workers
+ * (work.c) are open; closed after them, before the loop. */
+enum lg_status serve_handoff_open(struct serve_handoff **out, struct serve *s, struct lg_err *err);
+void serve_handoff_close(struct serve_handoff *h);
+/* A stage may have moved through the service: a round soon. */
+void serve_handoff_poke(struct serve_handoff *h);
+struct serve_handoff *serve_handoff_of(struct serve *s);
+/* NULL when h is. */
+const struct serve_handoff_counts *serve_handoff_counts(const struct serve_handoff *h);
+void serve_report_sla(struct serve_req *r); /* GET /v1/reports/sla */
+/* The handoff's metrics appended to o (nothing when h is NULL). */
+void serve_handoff_metrics(const struct serve_handoff *h, struct lg_buf *o);
+
 /* page.c: the page (/) and its files (/assets/{file}), compiled in from
  * serve/page/ (build/gen/page.c); no key needed. */
 void serve_page(struct serve_req *r);

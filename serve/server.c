@@ -119,10 +119,11 @@ struct serve {
 	int metrics_mhd_fd;
 	loop_timer_id metrics_timer;
 	struct serve_metrics *metrics;
-	struct dns_stats dns_gone; /* what resolvers replaced had counted */
-	struct serve_jobs *jobs;   /* the bulk jobs' runner (jobs.c) */
-	struct serve_work *work;   /* the worker threads (work.c) */
-	struct serve_keep *keep;   /* DNS answers to keep (verify.c) */
+	struct dns_stats dns_gone;     /* what resolvers replaced had counted */
+	struct serve_jobs *jobs;       /* the bulk jobs' runner (jobs.c) */
+	struct serve_work *work;       /* the worker threads (work.c) */
+	struct serve_keep *keep;       /* DNS answers to keep (verify.c) */
+	struct serve_handoff *handoff; /* the outbox's drain (handoff.c); NULL: none */
 };
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -229,6 +230,11 @@ struct serve_jobs *serve_jobs_of(struct serve *s)
 struct serve_work *serve_work_of(struct serve *s)
 {
 	return s->work;
+}
+
+struct serve_handoff *serve_handoff_of(struct serve *s)
+{
+	return s->handoff;
 }
 
 struct serve_keep *serve_keep_of(struct serve *s)
@@ -1217,6 +1223,8 @@ static enum lg_status start(struct serve *s, struct lg_err *err)
 		return st;
 	if ((st = serve_jobs_open(&s->jobs, s, err)) != LG_OK)
 		return st;
+	if ((st = serve_handoff_open(&s->handoff, s, err)) != LG_OK)
+		return st;
 	size_t nkeys = job_keyring_count(s->keys);
 	say("listening on %s (%zu key%s%s)", name, nkeys, nkeys == 1 ? "" : "s",
 	    s->tls_cert.len ? ", TLS" : "");
@@ -1246,6 +1254,9 @@ enum lg_status serve_run(const struct serve_opts *opts, struct lg_err *err)
 	 * waiting for a worker are answered "unavailable". */
 	serve_work_close(s->work);
 	s->work = NULL;
+	/* its round's transfers aborted: what they sent stays pending */
+	serve_handoff_close(s->handoff);
+	s->handoff = NULL;
 	if (s->mhd) {
 		/* Whatever still waits for DNS is answered "unavailable". */
 		if (resume_answered(s, true))

@@ -466,3 +466,64 @@ enum lg_status store_outbox_counts(struct store *s,
 	sqlite3_reset(q);
 	return st;
 }
+
+/* ---- the SLA's figures (report sla) ---- */
+
+/* A handoff as it stands; a lead.escalated message, for the rep who let
+ * the deadline pass (the handoff row keeps only its owner now); a rep's
+ * rejection of a contact that was handed off, with its team. */
+static const char sql_sla_rows[] =
+	"SELECT 'handoff', team, rep, handed_at, deadline, accepted_at, escalations, state, NULL"
+	" FROM handoffs"
+	" UNION ALL SELECT 'escalated', json_extract(body, '$.data.team'),"
+	" json_extract(body, '$.data.previous_owner.name'), created_at, 0, NULL, 0, NULL, NULL"
+	" FROM outbox WHERE type = 'lead.escalated' AND json_valid(body)"
+	" UNION ALL SELECT 'rejected', (SELECT h.team FROM handoffs h WHERE h.contact_id = "
+	"m.contact_id"
+	" ORDER BY h.id DESC LIMIT 1), m.who, m.at, 0, NULL, 0, NULL, m.reason FROM moves m"
+	" WHERE m.to_stage = 'disqualified' AND m.who <> 'auto'"
+	" AND EXISTS (SELECT 1 FROM handoffs h WHERE h.contact_id = m.contact_id)";
+
+struct sla_cb {
+	enum lg_status (*fn)(void *arg, const struct store_sla_row *r, struct lg_err *err);
+	void *arg;
+};
+
+static const char *col_opt(sqlite3_stmt *q, int i)
+{
+	return sqlite3_column_type(q, i) == SQLITE_NULL ? NULL : store_col_text(q, i);
+}
+
+static enum lg_status sla_row(sqlite3_stmt *q, void *ctx, struct lg_err *err)
+{
+	struct sla_cb *cb = ctx;
+	const char *kind = store_col_text(q, 0);
+	struct store_sla_row r = {
+		.kind = !strcmp(kind, "handoff")     ? STORE_SLA_HANDOFF
+			: !strcmp(kind, "escalated") ? STORE_SLA_ESCALATED
+						     : STORE_SLA_REJECTED,
+		.team = col_opt(q, 1),
+		.rep = col_opt(q, 2),
+		.at = sqlite3_column_int64(q, 3),
+		.deadline = sqlite3_column_int64(q, 4),
+		.accepted_at = sqlite3_column_type(q, 5) == SQLITE_NULL
+				       ? -1
+				       : sqlite3_column_int64(q, 5),
+		.escalations = (unsigned)sqlite3_column_int64(q, 6),
+		.state = col_opt(q, 7),
+		.reason = col_opt(q, 8),
+	};
+	return cb->fn(cb->arg, &r, err);
+}
+
+enum lg_status store_sla_each(struct store *s,
+			      enum lg_status (*fn)(void *arg, const struct store_sla_row *r,
+						   struct lg_err *err),
+			      void *arg, struct lg_err *err)
+{
+	if (!has_handoff(s))
+		return LG_OK;
+	sqlite3_stmt *q = store_stmt(s, sql_sla_rows);
+	struct sla_cb cb = {fn, arg};
+	return store_each_row(s, q, "reading the handoffs' SLA", sla_row, &cb, err);
+}

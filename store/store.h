@@ -942,4 +942,26 @@ enum lg_status store_outbox_counts(struct store *s,
 							struct lg_err *err),
 				   void *arg, unsigned long *unassigned, struct lg_err *err);
 
+/*
+ * The SLA's figures (report sla), a row each: every handoff as it stands
+ * (team, rep: its owner now, NULL when unassigned; at: when handed to
+ * them; deadline; accepted_at, -1 when not; escalations; state); every
+ * lead.escalated message (team, rep: the owner who let the deadline
+ * pass; at: when); every rep's rejection of a contact that was handed off
+ * (team: its latest handoff's; rep: who decided; at; reason).  Strings
+ * borrowed until fn returns; team and rep may be NULL.
+ */
+enum store_sla_kind { STORE_SLA_HANDOFF, STORE_SLA_ESCALATED, STORE_SLA_REJECTED };
+struct store_sla_row {
+	enum store_sla_kind kind;
+	const char *team, *rep;
+	int64_t at, deadline, accepted_at;
+	unsigned escalations;
+	const char *state, *reason;
+};
+enum lg_status store_sla_each(struct store *s,
+			      enum lg_status (*fn)(void *arg, const struct store_sla_row *r,
+						   struct lg_err *err),
+			      void *arg, struct lg_err *err);
+
 #endif

@@ -7,7 +7,8 @@
 # contact (tests/serve_contact.sh), the
 # page's in a browser (tests/serve_page.sh), the scripted SMTP server's
 # (tests/smtpd_test.sh), the SMTP stage's through the binary (tests/smtp.sh),
-# the handoff's (tests/handoff.sh)
+# the handoff's (tests/handoff.sh), the handoff inside the service's
+# (tests/serve_handoff.sh)
 # and make install's (tests/install.sh);
 # print one closing line "suites: N passed, N failed".
 set -u
@@ -19,7 +20,7 @@ for t in "$b"/tests/test_*; do
 	if "$t"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: $t"; fi
 done
 # The suites of the built program, each given its path.
-for s in e2e dns store scoring keys serve serve_lists serve_push serve_contact serve_jobs serve_page smtp handoff; do
+for s in e2e dns store scoring keys serve serve_lists serve_push serve_contact serve_jobs serve_page smtp handoff serve_handoff; do
 	echo "== tests/$s.sh $b/leadgate"
 	if sh "tests/$s.sh" "$b/leadgate"; then pass=$((pass + 1)); else
 		fail=$((fail + 1)); echo "FAILED: tests/$s.sh"; fi

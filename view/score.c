@@ -259,6 +259,85 @@ void view_rejections_text(FILE *f, const struct job_rejections *T)
 			T->band[b][1], T->band[b][0], rate(T->band[b][1], T->band[b][0]));
 }
 
+/* ---- the handoff's SLA ---- */
+
+static json_t *secs_or_null(double v)
+{
+	return v < 0 ? json_null() : json_integer((json_int_t)v);
+}
+
+static json_t *sla_row(const struct job_sla_row *r, const char *key)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, key, str(r->name));
+	if (!strcmp(key, "rep"))
+		json_object_set_new(o, "team", r->team ? str(r->team) : json_null());
+	json_object_set_new(o, "handed", json_integer((json_int_t)r->handed));
+	json_object_set_new(o, "accepted", json_integer((json_int_t)r->accepted));
+	json_object_set_new(o, "accepted_in_sla", json_integer((json_int_t)r->in_sla));
+	json_object_set_new(o, "median_accept_s", secs_or_null(r->median_s));
+	json_object_set_new(o, "p90_accept_s", secs_or_null(r->p90_s));
+	json_object_set_new(o, "escalations", json_integer((json_int_t)r->escalations));
+	json_object_set_new(o, "rejected", json_integer((json_int_t)r->rejected));
+	json_t *why = json_object();
+	for (size_t k = 0; k < JOB_DECIDE_REASONS; k++)
+		if (r->reason[k])
+			json_object_set_new(why, job_decide_reasons[k],
+					    json_integer((json_int_t)r->reason[k]));
+	json_object_set_new(o, "rejections", why);
+	return o;
+}
+
+json_t *view_sla(const struct job_sla *S)
+{
+	json_t *o = json_object(), *reps = json_array(), *teams = json_array();
+	for (size_t i = 0; i < S->nrep; i++)
+		json_array_append_new(reps, sla_row(&S->rep[i], "rep"));
+	for (size_t i = 0; i < S->nteam; i++)
+		json_array_append_new(teams, sla_row(&S->team[i], "team"));
+	json_object_set_new(o, "reps", reps);
+	json_object_set_new(o, "teams", teams);
+	json_object_set_new(o, "unassigned", json_integer((json_int_t)S->unassigned));
+	return o;
+}
+
+static void secs_text(char *buf, size_t n, double v)
+{
+	if (v < 0)
+		snprintf(buf, n, "-");
+	else if (v < 60)
+		snprintf(buf, n, "%.0fs", v);
+	else
+		snprintf(buf, n, "%.0fm%02.0fs", floor(v / 60), fmod(v, 60));
+}
+
+static void sla_rows_text(FILE *f, const char *what, const struct job_sla_row *v, size_t n)
+{
+	fprintf(f, "%-16s %7s %8s %7s %8s %8s %11s %8s\n", what, "handed", "accepted", "in SLA",
+		"median", "p90", "escalations", "rejected");
+	for (size_t i = 0; i < n; i++) {
+		const struct job_sla_row *r = &v[i];
+		char med[32], p90[32];
+		secs_text(med, sizeof(med), r->median_s);
+		secs_text(p90, sizeof(p90), r->p90_s);
+		fprintf(f, "%-16s %7lu %8lu %7lu %8s %8s %11lu %8lu\n", r->name, r->handed,
+			r->accepted, r->in_sla, med, p90, r->escalations, r->rejected);
+		for (size_t k = 0; k < JOB_DECIDE_REASONS; k++)
+			if (r->reason[k])
+				fprintf(f, "  rejected %-20s %6lu\n", job_decide_reasons[k],
+					r->reason[k]);
+	}
+}
+
+void view_sla_text(FILE *f, const struct job_sla *S)
+{
+	sla_rows_text(f, "rep", S->rep, S->nrep);
+	fprintf(f, "\n");
+	sla_rows_text(f, "team", S->team, S->nteam);
+	if (S->unassigned)
+		fprintf(f, "\nunassigned: %lu\n", S->unassigned);
+}
+
 /* ---- the funnel ---- */
 
 /* Write a table line without the padding of its last column; empty it. */
@@ -340,6 +419,8 @@ json_t *view_decision(const struct job_decision *dec, const struct job_decide_re
 	json_object_set_new(o, "freshness", str(decay_class_name(d->r.freshness)));
 	json_object_set_new(o, "suppressed", json_boolean(d->suppressed));
 	json_object_set_new(o, "competitor", json_boolean(d->r.competitor));
+	/* an accept stops the SLA of the lead's open handoff */
+	json_object_set_new(o, "handoff_accepted", json_boolean(d->handoff_accepted));
 	return o;
 }
 

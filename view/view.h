@@ -89,6 +89,10 @@ void view_contact_text(FILE *f, const struct job_contact_result *c);
 /* The rejection report (`report rejections`). */
 json_t *view_rejections(const struct job_rejections *t);
 void view_rejections_text(FILE *f, const struct job_rejections *t);
+/* The handoff's SLA per rep and per team (`report sla`, GET
+ * /v1/reports/sla). */
+json_t *view_sla(const struct job_sla *s);
+void view_sla_text(FILE *f, const struct job_sla *s);
 /* The funnel (`funnel`); given: the rates not observed were given, not
  * the defaults. */
 void view_funnel_text(FILE *f, const struct job_funnel *fn, bool given);
