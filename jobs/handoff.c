@@ -14,19 +14,21 @@
  * the same webhook-id (a receiver deduplicates on it).
  *
  * The payload reuses what the commands show: the score with its
- * explanation is `score --explain --format json`'s object (view_explain).
+ * explanation is `score --explain --format json`'s object
+ * (lead_explain_json, which view_explain returns too).
  */
 #include "jobs.h"
 #include "conf/conf.h"
 #include "handoff/retry.h"
 #include "handoff/send.h"
 #include "store/store.h"
-#include "view/view.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #define RECENT_EVENTS 10 /* the events a payload carries, newest first */
+/* A body as the commands write a JSON line (view.h's VIEW_LINE_FLAGS). */
+#define BODY_FLAGS (JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15))
 
 struct job_handoff {
 	struct store *s;
@@ -148,7 +150,7 @@ static char *body_of(const char *type, int64_t now, json_t *data)
 	json_object_set_new(o, "type", json_string(type));
 	json_object_set_new(o, "timestamp", time_of(now));
 	json_object_set_new(o, "data", data);
-	char *b = json_dumps(o, VIEW_LINE_FLAGS);
+	char *b = json_dumps(o, BODY_FLAGS);
 	json_decref(o);
 	return b;
 }
@@ -285,7 +287,7 @@ static enum lg_status hand_off(void *arg, const struct store_lead *l, struct lg_
 	json_object_set_new(data, "email", json_string(l->address));
 	json_object_set_new(data, "owner", owner_of(rep));
 	json_object_set_new(data, "stage", json_string(scoring_stage_name(mc->to)));
-	json_object_set_new(data, "score", view_explain(l->address, &sc));
+	json_object_set_new(data, "score", lead_explain_json(l->address, &sc));
 	json_t *v = json_object();
 	json_object_set_new(v, "status", json_string(verify_status_name(l->status)));
 	json_object_set_new(v, "verified_at", time_of(l->verified_at));

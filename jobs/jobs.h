@@ -19,6 +19,8 @@
 #include "store/store.h"
 #include "verify/verify.h"
 
+#include <jansson.h>
+
 #include <math.h>
 
 struct conf;
@@ -562,6 +564,20 @@ static inline double lead_cents(double v)
 {
 	return (double)lround(v * 100) / 100;
 }
+
+/*
+ * The explanation of sc for address as JSON: `score --explain --format
+ * json`'s object (email, total, fit, confidence, engagement, intent,
+ * product, grade, stage, contributions, rounding).  Here, not in view/,
+ * because the handoff's payload carries it too and jobs/ does not depend
+ * on view/; view_explain returns this.  Owned: json_decref.
+ */
+json_t *lead_explain_json(const char *address, const struct lead_scored *sc);
+/* The name of a kind of line of an explanation ("title", "event", ...). */
+const char *lead_line_kind(enum scoring_line_kind k);
+/* What rounding each contribution to 0.01 leaves over, in hundredths, so
+ * that the lines shown add up to the total shown. */
+long lead_rounding(const struct lead_scored *sc);
 
 /* The figures as score's rows print them, the same bytes as snprintf's
  * without its cost: lead_cents(v) as "%.2f", and v as "%.3f".  buf holds
