@@ -88,9 +88,10 @@ static int run(const struct job_handoff_opts *o)
 	if (st == LG_OK)
 		fprintf(stderr,
 			"leadgate handoff: %lu escalated (%lu to nobody), %lu sent: %lu "
-			"delivered, %lu to retry, %lu dead, %lu disabled\n",
+			"delivered, %lu to retry, %lu dead, %lu disabled, %lu failed (not "
+			"retried)\n",
 			r.escalated, r.unassigned, r.sent, r.delivered, r.retrying, r.dead,
-			r.disabled);
+			r.disabled, r.failed);
 	return cli_exit(st, &err);
 }
 

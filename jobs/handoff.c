@@ -21,8 +21,10 @@
 #include "conf/conf.h"
 #include "handoff/retry.h"
 #include "handoff/send.h"
+#include "handoff/targets.h"
 #include "store/store.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -142,6 +144,78 @@ static enum lg_status on_evidence(void *arg, const struct store_qevidence *e, st
 	return LG_OK;
 }
 
+#define REASONS_MAX 5 /* the reasons a payload's score carries, most weight first */
+
+struct reason {
+	const struct scoring_line *ln;
+	double points; /* the lines of its kind and rule together */
+	unsigned n;
+};
+
+static int by_weight(const void *a, const void *b)
+{
+	double x = fabs(((const struct reason *)a)->points),
+	       y = fabs(((const struct reason *)b)->points);
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* The score's reasons as targets.h wants them: the explanation's lines
+ * of one kind and rule together ("pricing_visit x3"), the most weight
+ * first, those that count nothing left out. */
+static json_t *reasons_of(const struct lead_scored *sc)
+{
+	struct reason *r = lg_xcalloc(sc->nlines ? sc->nlines : 1, sizeof(*r));
+	size_t n = 0;
+	for (size_t i = 0; i < sc->nlines; i++) {
+		const struct scoring_line *ln = &sc->lines[i];
+		const char *rule = ln->rule ? ln->rule : "";
+		size_t k = 0;
+		while (k < n && !(r[k].ln->kind == ln->kind &&
+				  !strcmp(r[k].ln->rule ? r[k].ln->rule : "", rule)))
+			k++;
+		if (k == n)
+			r[n++] = (struct reason){.ln = ln};
+		r[k].points += ln->contribution;
+		r[k].n++;
+	}
+	qsort(r, n, sizeof(*r), by_weight);
+	json_t *a = json_array();
+	for (size_t k = 0; k < n && json_array_size(a) < REASONS_MAX; k++) {
+		if (lead_cents(r[k].points) == 0)
+			continue;
+		struct lg_buf t = LG_BUF_INIT;
+		lg_buf_addf(&t, "%s %s", lead_line_kind(r[k].ln->kind),
+			    r[k].ln->rule ? r[k].ln->rule : "");
+		if (r[k].ln->kind == SCORING_LINE_EVENT && r[k].n > 1)
+			lg_buf_addf(&t, " x%u", r[k].n);
+		else if (r[k].ln->kind != SCORING_LINE_EVENT && r[k].ln->detail && *r[k].ln->detail)
+			lg_buf_addf(&t, " (%s)", r[k].ln->detail);
+		json_t *o = json_object();
+		json_t *text = json_string(t.data);
+		json_object_set_new(o, "text", text ? text : json_string("?"));
+		json_object_set_new(o, "points", json_real(lead_cents(r[k].points)));
+		json_array_append_new(a, o);
+		lg_buf_release(&t);
+	}
+	free(r);
+	return a;
+}
+
+/* The last word of a whole name, as a last name when none was kept. */
+static json_t *last_name_of(const struct store_profile *p)
+{
+	if (p->last_name && *p->last_name)
+		return json_string(p->last_name);
+	if (!p->name || !*p->name)
+		return NULL;
+	const char *e = p->name + strlen(p->name), *b;
+	while (e > p->name && e[-1] == ' ')
+		e--;
+	for (b = e; b > p->name && b[-1] != ' ';)
+		b--;
+	return b < e ? json_stringn(b, (size_t)(e - b)) : NULL;
+}
+
 /* A message's body: {"type", "timestamp", "data"}, data taken.  Owned:
  * free(). */
 static char *body_of(const char *type, int64_t now, json_t *data)
@@ -155,35 +229,79 @@ static char *body_of(const char *type, int64_t now, json_t *data)
 	return b;
 }
 
-/* Write a message for team to the outbox (nothing when the team has no
- * webhook: the other targets are not sent yet). */
-static enum lg_status enqueue(struct store *s, const struct route_team *team, const char *type,
-			      int64_t now, json_t *data, int64_t handoff_id, bool *queued,
-			      struct lg_err *err)
+/* One message to the outbox, pending from now, under a new webhook-id. */
+static enum lg_status add_msg(struct store *s, const char *type, const char *target,
+			      const char *url, const char *body, int64_t now, int64_t handoff_id,
+			      unsigned long *queued, struct lg_err *err)
 {
-	*queued = false;
-	if (!team->webhook) {
-		json_decref(data);
-		return LG_OK;
-	}
 	char id[SIGN_ID_SIZE];
 	enum lg_status st = sign_message_id(id, err);
-	if (st != LG_OK) {
-		json_decref(data);
+	if (st != LG_OK)
 		return st;
-	}
-	char *body = body_of(type, now, data);
 	struct store_outbox m = {.id = id,
 				 .type = type,
-				 .target = team->name,
-				 .url = team->webhook,
+				 .target = target,
+				 .url = url,
 				 .body = body,
 				 .created_at = now,
 				 .next_at = now,
 				 .handoff_id = handoff_id};
 	st = store_outbox_add(s, &m, err);
-	*queued = st == LG_OK;
-	free(body);
+	*queued += st == LG_OK;
+	return st;
+}
+
+/* Where team's target k is (its token is read when sent); false when the
+ * team has none of that kind. */
+static bool target_of(const struct route_team *team, enum target_kind k, struct target_conf *tc)
+{
+	memset(tc, 0, sizeof(*tc));
+	switch (k) {
+	case TARGET_SLACK: tc->url = team->slack; break;
+	case TARGET_HUBSPOT: tc->url = team->hubspot; break;
+	case TARGET_SALESFORCE:
+		tc->url = team->salesforce;
+		tc->version = team->salesforce_version;
+		tc->field = team->salesforce_field;
+		break;
+	}
+	return tc->url != NULL;
+}
+
+/*
+ * Write team's messages of type about data (taken) to the outbox: the
+ * signed webhook's {"type", "timestamp", "data"}, and the request of each
+ * of its CRM and Slack targets built from the same data (targets.h),
+ * under the target "TEAM/KIND" ("sales/hubspot"; a team's name has no
+ * '/').  The request is kept whole, URL and body; its token is added when
+ * sent.  An escalation is sent to the CRMs (the lead's owner changed) but
+ * not to Slack, whose message announces a new lead.
+ */
+static enum lg_status enqueue(struct store *s, const struct route_team *team, const char *type,
+			      int64_t now, json_t *data, int64_t handoff_id, unsigned long *queued,
+			      struct lg_err *err)
+{
+	enum lg_status st = LG_OK;
+	if (team->webhook) {
+		char *body = body_of(type, now, json_incref(data));
+		st = add_msg(s, type, team->name, team->webhook, body, now, handoff_id, queued, err);
+		free(body);
+	}
+	for (int k = TARGET_SLACK; k <= TARGET_SALESFORCE && st == LG_OK; k++) {
+		struct target_conf tc;
+		struct target_req req;
+		if (!target_of(team, (enum target_kind)k, &tc) ||
+		    (k == TARGET_SLACK && strcmp(type, "lead.handoff") != 0))
+			continue;
+		if ((st = target_build((enum target_kind)k, &tc, data, &req, err)) != LG_OK)
+			break;
+		char target[ROUTE_NAME_MAX + 16];
+		snprintf(target, sizeof(target), "%s/%s", team->name,
+			 target_kind_name((enum target_kind)k));
+		st = add_msg(s, type, target, req.url, req.body, now, handoff_id, queued, err);
+		target_req_release(&req);
+	}
+	json_decref(data);
 	return st;
 }
 
@@ -287,11 +405,17 @@ static enum lg_status hand_off(void *arg, const struct store_lead *l, struct lg_
 	json_object_set_new(data, "email", json_string(l->address));
 	json_object_set_new(data, "owner", owner_of(rep));
 	json_object_set_new(data, "stage", json_string(scoring_stage_name(mc->to)));
-	json_object_set_new(data, "score", lead_explain_json(l->address, &sc));
+	/* the explanation, with what targets.h's builders read: the value
+	 * and the reasons */
+	json_t *score = lead_explain_json(l->address, &sc);
+	json_object_set_new(score, "value", json_real(lead_cents(sc.r.total)));
+	json_object_set_new(score, "reasons", reasons_of(&sc));
+	json_object_set_new(data, "score", score);
 	json_t *v = json_object();
 	json_object_set_new(v, "status", json_string(verify_status_name(l->status)));
 	json_object_set_new(v, "verified_at", time_of(l->verified_at));
 	json_object_set_new(v, "freshness", json_string(decay_class_name(sc.r.freshness)));
+	json_object_set_new(v, "fresh", json_boolean(sc.r.freshness == DECAY_FRESH));
 	json_object_set_new(v, "suppressed", json_boolean(l->suppressed != STORE_SUPPRESS_NONE));
 	json_object_set_new(data, "verification", v);
 	struct recent r = {{0}, 0};
@@ -305,6 +429,15 @@ static enum lg_status hand_off(void *arg, const struct store_lead *l, struct lg_
 		st = store_qevidence_each(h->s, l->contact_id, on_evidence, evidence, err);
 	json_object_set_new(data, "evidence", evidence);
 	json_object_set_new(data, "source", str_or_null(l->source));
+	/* Salesforce will not create a Lead without LastName and Company
+	 * (targets.h): sent when the lists said them */
+	json_t *last = last_name_of(&l->profile);
+	if (l->profile.first_name && *l->profile.first_name)
+		json_object_set_new(data, "first_name", str_or_null(l->profile.first_name));
+	if (last)
+		json_object_set_new(data, "last_name", last);
+	if (l->profile.company && *l->profile.company)
+		json_object_set_new(data, "company", str_or_null(l->profile.company));
 	json_object_set_new(data, "account", str_or_null(sc.account));
 	json_object_set_new(data, "team", json_string(c->team[team].name));
 	json_object_set_new(data, "deadline", time_of(ho.deadline));
@@ -313,10 +446,8 @@ static enum lg_status hand_off(void *arg, const struct store_lead *l, struct lg_
 		json_decref(data);
 		return st;
 	}
-	bool queued;
-	st = enqueue(h->s, &c->team[team], "lead.handoff", h->now, data, ho.id, &queued, err);
-	h->rep.queued += queued;
-	return st;
+	return enqueue(h->s, &c->team[team], "lead.handoff", h->now, data, ho.id, &h->rep.queued,
+		       err);
 }
 
 enum lg_status job_handoff_move(struct job_handoff *h, int64_t contact_id, enum scoring_stage to,
@@ -417,10 +548,7 @@ static enum lg_status escalate(struct sla_ctx *x, const struct due *d, struct lg
 		json_object_set_new(data, "escalation", to);
 	}
 	json_object_set_new(data, "team", json_string(t->name));
-	bool queued;
-	st = enqueue(x->s, t, "lead.escalated", x->now, data, d->id, &queued, err);
-	x->rep->queued += queued;
-	return st;
+	return enqueue(x->s, t, "lead.escalated", x->now, data, d->id, &x->rep->queued, err);
 }
 
 static enum lg_status apply_sla(struct store *s, const struct route_conf *c, int64_t now,
@@ -451,6 +579,15 @@ struct msg {
 	struct run *run;
 	char *id, *target, *url, *body;
 	unsigned attempts;
+	long team; /* of the target; -1: not in the configuration now */
+	bool crm;  /* a CRM or Slack target (kind): target_status() decides */
+	enum target_kind kind;
+};
+
+/* A team's tokens for its CRMs, read once a run (conf_handoff_token). */
+struct tokens {
+	struct lg_buf tok[TARGET_SALESFORCE + 1];
+	enum lg_status st[TARGET_SALESFORCE + 1]; /* not LG_OK: the token would not read */
 };
 
 struct run {
@@ -460,8 +597,11 @@ struct run {
 	struct job_handoff_run_report *rep;
 	struct msg *m;
 	size_t n, cap;
-	struct sign_key *keys; /* per team, parsed once; len 0: none */
-	enum lg_status st;     /* the first failure to record an outcome */
+	struct sign_key *keys;   /* per team, parsed once; len 0: none */
+	struct tokens *tokens;   /* per team */
+	struct lg_err token_err; /* the first token that would not read */
+	enum lg_status token_st;
+	enum lg_status st; /* the first failure to record an outcome */
 	struct lg_err err;
 };
 
@@ -478,7 +618,21 @@ static enum lg_status on_msg(void *arg, const struct store_outbox *m, struct lg_
 				    .target = lg_xstrdup(m->target),
 				    .url = lg_xstrdup(m->url),
 				    .body = lg_xstrdup(m->body),
-				    .attempts = m->attempts};
+				    .attempts = m->attempts,
+				    .team = route_team_find(r->c, m->target)};
+	/* "TEAM/KIND": a CRM or Slack target (enqueue) */
+	struct msg *x = &r->m[r->n - 1];
+	const char *slash = strchr(m->target, '/');
+	if (slash) {
+		char team[ROUTE_NAME_MAX + 1];
+		snprintf(team, sizeof(team), "%.*s", (int)(slash - m->target), m->target);
+		x->team = route_team_find(r->c, team);
+		for (int k = TARGET_SLACK; k <= TARGET_SALESFORCE; k++)
+			if (!strcmp(slash + 1, target_kind_name((enum target_kind)k))) {
+				x->crm = true;
+				x->kind = (enum target_kind)k;
+			}
+	}
 	return LG_OK;
 }
 
@@ -491,10 +645,31 @@ static enum lg_status record(struct run *r, const struct msg *m, const struct se
 	const char *state = "pending";
 	int64_t next_at = r->now, delay_ms;
 	const char *why = res->outcome == SEND_DELIVERED ? NULL : res->detail;
+	enum send_outcome outcome = res->outcome;
+	char error[sizeof(res->detail) + 160];
 	enum lg_status st = store_begin(r->s, err);
 	if (st != LG_OK)
 		return st;
-	switch (res->outcome) {
+	if (m->crm && outcome != SEND_REFUSED) {
+		/* what the status means is the target's to say, not the
+		 * sender's Standard Webhooks rules (a Salesforce 300, several
+		 * Leads matching, is no success and no retry either) */
+		switch (target_status(m->kind, res->status)) {
+		case TARGET_DELIVERED: outcome = SEND_DELIVERED; break;
+		case TARGET_RETRY: outcome = SEND_RETRY; break;
+		case TARGET_ERROR:
+			snprintf(error, sizeof(error),
+				 "%s; an error for %s, not retried (leadgate handoff retry ID "
+				 "once it is fixed)",
+				 *res->detail ? res->detail : "refused", target_kind_name(m->kind));
+			why = error;
+			state = "dead";
+			r->rep->failed++;
+			goto out;
+		}
+		why = outcome == SEND_DELIVERED ? NULL : res->detail;
+	}
+	switch (outcome) {
 	case SEND_DELIVERED:
 		state = "delivered";
 		r->rep->delivered++;
@@ -521,6 +696,7 @@ static enum lg_status record(struct run *r, const struct msg *m, const struct se
 		}
 		break;
 	}
+out:
 	if (st == LG_OK)
 		st = store_outbox_result(r->s, m->id, state, next_at, attempts, res->status, why,
 					 err);
@@ -564,6 +740,7 @@ static enum lg_status deliver(struct run *r, struct lg_err *err)
 	if ((st = loop_new(&l, err)) == LG_OK)
 		st = sender_new(&snd, l, &o, err);
 	int64_t ts = lg_now_wall(); /* webhook-timestamp: the real time, for replay checks */
+	struct lg_buf auth = LG_BUF_INIT;
 	for (size_t i = 0; i < r->n && st == LG_OK; i++) {
 		struct msg *m = &r->m[i];
 		struct send_msg sm = {.url = m->url,
@@ -572,6 +749,25 @@ static enum lg_status deliver(struct run *r, struct lg_err *err)
 				      .id = m->id,
 				      .timestamp = ts,
 				      .key = key_of(r, m->target)};
+		const char *headers[2] = {NULL, NULL};
+		if (m->crm) {
+			/* unsigned, no webhook-id: a CRM authenticates by its token,
+			 * Slack by the key in its URL */
+			if (m->team < 0 || r->tokens[m->team].st[m->kind] != LG_OK)
+				continue; /* kept pending: its team or token is missing */
+			const struct lg_buf *tok = &r->tokens[m->team].tok[m->kind];
+			sm.id = NULL;
+			sm.key = NULL;
+			sm.method = m->kind == TARGET_SALESFORCE ? "PATCH" : "POST";
+			if (tok->len) {
+				if (auth.data)
+					memset(auth.data, 0, auth.cap);
+				auth.len = 0;
+				lg_buf_addf(&auth, "Authorization: Bearer %s", tok->data);
+				headers[0] = auth.data;
+				sm.headers = headers;
+			}
+		}
 		struct lg_err e = {{0}};
 		enum lg_status s2 = sender_submit(snd, &sm, on_sent, m, &e);
 		r->rep->sent += s2 == LG_OK;
@@ -585,6 +781,9 @@ static enum lg_status deliver(struct run *r, struct lg_err *err)
 			*err = e;
 		}
 	}
+	if (auth.data)
+		memset(auth.data, 0, auth.cap); /* a token does not outlive its use */
+	lg_buf_release(&auth);
 	while (st == LG_OK && sender_pending(snd))
 		loop_step(l, 1000);
 	sender_free(snd);
@@ -607,6 +806,19 @@ enum lg_status job_handoff_run(const struct job_handoff_opts *o, struct job_hand
 	for (size_t t = 0; t < c->n_team && st == LG_OK; t++)
 		if (c->team[t].secret)
 			st = sign_key_parse(&r.keys[t], c->team[t].secret, err);
+	/* the CRMs' tokens: one that will not read holds its target's
+	 * messages back (pending) and fails the run once the rest is sent */
+	r.tokens = lg_xcalloc(c->n_team ? c->n_team : 1, sizeof(*r.tokens));
+	for (size_t t = 0; t < c->n_team && st == LG_OK; t++)
+		for (int k = TARGET_HUBSPOT; k <= TARGET_SALESFORCE; k++) {
+			struct lg_err e = {{0}};
+			r.tokens[t].st[k] = conf_handoff_token(c, &c->team[t], (enum target_kind)k,
+							       &r.tokens[t].tok[k], &e);
+			if (r.tokens[t].st[k] != LG_OK && r.token_st == LG_OK) {
+				r.token_st = r.tokens[t].st[k];
+				r.token_err = e;
+			}
+		}
 	if (st == LG_OK)
 		st = store_open(&r.s, o->db, STORE_WRITE, err);
 	if (st == LG_OK)
@@ -620,9 +832,21 @@ enum lg_status job_handoff_run(const struct job_handoff_opts *o, struct job_hand
 		free(r.m[i].body);
 	}
 	free(r.m);
-	for (size_t t = 0; t < c->n_team; t++)
+	for (size_t t = 0; t < c->n_team; t++) {
 		sign_key_release(&r.keys[t]);
+		for (int k = 0; k <= TARGET_SALESFORCE; k++) {
+			struct lg_buf *b = &r.tokens[t].tok[k];
+			if (b->data)
+				memset(b->data, 0, b->cap);
+			lg_buf_release(b);
+		}
+	}
 	free(r.keys);
+	free(r.tokens);
+	if (st == LG_OK && r.token_st != LG_OK) {
+		st = r.token_st;
+		*err = r.token_err;
+	}
 	store_close(r.s);
 	return st;
 }

@@ -1075,6 +1075,8 @@ struct job_handoff_opts {
 struct job_handoff_run_report {
 	unsigned long escalated, unassigned, queued;             /* the SLA */
 	unsigned long sent, delivered, retrying, dead, disabled; /* the attempts */
+	unsigned long failed; /* refused by a CRM or Slack for what they are: not retried
+			       * (kept dead, with the reason) */
 };
 enum lg_status job_handoff_run(const struct job_handoff_opts *o, struct job_handoff_run_report *rep,
 			       struct lg_err *err);

@@ -245,5 +245,73 @@ eq "... every message arrived at least once, with a 200" \
 	"$(logq 'sorted(set(r["id"] for r in rows if r["status"] == 200))')" \
 	"$(sq "SELECT id FROM outbox ORDER BY id" | python3 -c 'import sys; print(sorted(l.strip() for l in sys.stdin))')"
 
+# --- the CRM and Slack targets: three more requests, a Salesforce 300 not retried --
+# crm FIELD: the manual's example, its team with Slack, HubSpot and
+# Salesforce too (all on the receiver; FIELD the Salesforce external id)
+crm() {
+	conf /hook
+	sed -i "s|^secret = .*|&\nslack = http://127.0.0.1:$hport/slack/T0/B0/key\nhubspot = http://127.0.0.1:$hport\nhubspot_token = env:LG_TEST_HS\nsalesforce = http://127.0.0.1:$hport/\nsalesforce_token = file:sf.token\nsalesforce_field = $1|" "$t/lg.conf"
+}
+printf 'sf-tok\n' >"$t/sf.token"
+export LG_TEST_HS=hs-tok
+: >"$t/hook.log"
+crm Leadgate_Email__c
+db=$t/crm.db
+cp "$base" "$db"
+ev d1 ann@acme-soft.com
+exits 0 "score moves ann to MQL, a team with slack, hubspot and salesforce" lgc score --now "$now0" -o /dev/null
+eq "... four messages: the webhook's and three targets'" \
+	"$(sq "SELECT group_concat(target, ' ') FROM (SELECT target FROM outbox ORDER BY target)")" \
+	"sales sales/hubspot sales/salesforce sales/slack"
+exits 0 "handoff run" lgc handoff run --now "$now0"
+eq "... four requests" "$(logq 'len(rows)')" 4
+eq "... Slack: a POST of blocks, unsigned, no token" \
+	"$(logq '[(r["method"], "blocks" in json.loads(r["body"]), r["id"], r["authorization"]) for r in rows if r["path"].startswith("/slack/")]')" \
+	"[('POST', True, None, None)]"
+eq "... the Slack message names ann and her owner" \
+	"$(logq '[("ann@acme-soft.com" in r["body"], "ana@ourco.example" in r["body"] or "ana" in r["body"]) for r in rows if r["path"].startswith("/slack/")]')" \
+	"[(True, True)]"
+eq "... HubSpot: the batch upsert by email with the token and the properties" \
+	"$(logq '[(r["method"], r["path"], r["authorization"], (lambda i: (i["id"], i["idProperty"], i["properties"]["leadgate_stage"], i["properties"]["leadgate_owner"], "leadgate_score" in i["properties"], "leadgate_grade" in i["properties"]))(json.loads(r["body"])["inputs"][0])) for r in rows if r["path"].startswith("/crm/")]')" \
+	"[('POST', '/crm/v3/objects/contacts/batch/upsert', 'Bearer hs-tok', ('ann@acme-soft.com', 'email', 'mql', 'ana@ourco.example', True, True))]"
+eq "... Salesforce: a PATCH by the external id, the file's token, the contact's company" \
+	"$(logq '[(r["method"], r["path"], r["authorization"], (lambda b: (b["Email"], b["Leadgate_Stage__c"], b["Leadgate_Owner_Email__c"], b.get("Company"), "Leadgate_Score__c" in b))(json.loads(r["body"]))) for r in rows if r["path"].startswith("/services/")]')" \
+	"[('PATCH', '/services/data/v60.0/sobjects/Lead/Leadgate_Email__c/ann%40acme-soft.com', 'Bearer sf-tok', ('ann@acme-soft.com', 'mql', 'ana@ourco.example', 'Acme Soft', True))]"
+eq "... all four delivered (Salesforce's 201 too)" \
+	"$(sq "SELECT group_concat(state || ':' || last_status, ' ') FROM (SELECT * FROM outbox ORDER BY target)")" \
+	"delivered:200 delivered:200 delivered:201 delivered:200"
+exits 0 "handoff status" lgc handoff status
+check "... by target: sales/salesforce one delivered" grep -Eq '^sales/salesforce +0 +0 +1 +0 +0$' "$t/out"
+crm several__c
+ev d2 bo@beta-soft.com "$now1"
+exits 0 "bo to MQL, the external id matching several Leads" lgc score --now "$now1" -o /dev/null
+exits 0 "handoff run" lgc handoff run --now "$now1"
+check "... one failed, not retried" grep -q ' 1 failed (not retried)' "$t/err"
+eq "... Salesforce's 300 kept dead after one attempt, with the reason" \
+	"$(sq "SELECT state || '|' || attempts || '|' || last_status || '|' || (last_error LIKE '%salesforce, not retried%') FROM outbox o WHERE target = 'sales/salesforce' AND body LIKE '%bo@beta-soft.com%'")" \
+	"dead|1|300|1"
+exits 0 "handoff run an hour later" lgc handoff run --now 2026-03-02T10:01:00Z
+eq "... bo's upsert not sent again" \
+	"$(sq "SELECT state || '|' || attempts FROM outbox o WHERE target = 'sales/salesforce' AND type = 'lead.handoff' AND body LIKE '%bo@beta-soft.com%'")" "dead|1"
+eq "... the receiver saw it once, and bo's escalation once" \
+	"$(logq '[r["status"] for r in rows if r["path"].endswith("/several__c/bo%40beta-soft.com")]')" "[300, 300]"
+eq "... ann's escalation: her new owner in HubSpot" \
+	"$(logq '[i["properties"]["leadgate_owner"] for r in rows if r["path"].startswith("/crm/") for i in json.loads(r["body"])["inputs"] if i["id"] == "ann@acme-soft.com"]')" \
+	"['ana@ourco.example', 'cy@ourco.example']"
+unset LG_TEST_HS
+ev d3 al@acme-soft.com "$now1"
+lgc score --now "$now1" -o /dev/null 2>/dev/null
+exits 78 "a HubSpot token that will not read fails the run" lgc handoff run --now "$now1"
+check "... naming the file, line and variable" grep -q 'lg.conf:[0-9]*: hubspot_token: \$LG_TEST_HS is not set' "$t/err"
+eq "... its message kept pending, the others sent" \
+	"$(sq "SELECT group_concat(target || ':' || state, ' ') FROM (SELECT * FROM outbox WHERE body LIKE '%al@acme-soft.com%' ORDER BY target)")" \
+	"sales:delivered sales/hubspot:pending sales/salesforce:dead sales/slack:delivered"
+printf '[team.x]\nreps = a\nhubspot = http://127.0.0.1:1\n[rep.a]\nemail = a@b.example\n' >"$t/bad.conf"
+exits 78 "hubspot without hubspot_token is refused" "$lg" --db "$db" handoff status --config "$t/bad.conf"
+check "... with its line" grep -q 'bad.conf:3: \[team.x\] has hubspot and no hubspot_token' "$t/err"
+printf '[team.x]\nreps = a\nsalesforce = https://x.example\nsalesforce_token = t\nsalesforce_field = no-dash\n[rep.a]\nemail = a@b.example\n' >"$t/bad.conf"
+exits 78 "a salesforce_field that is no API name is refused" "$lg" --db "$db" handoff status --config "$t/bad.conf"
+export LEADGATE_CONFIG="$t/lg.conf"
+
 echo "handoff: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
