@@ -352,6 +352,11 @@ struct move_ctx {
 	bool found;
 };
 
+static enum lg_status announce(struct job_handoff *h, const struct store_lead *l,
+			       const struct lead_scored *sc, enum scoring_stage stage, size_t team,
+			       const struct route_rep *rep, int64_t id, int64_t deadline,
+			       struct lg_err *err);
+
 static enum lg_status hand_off(void *arg, const struct store_lead *l, struct lg_err *err)
 {
 	struct move_ctx *mc = arg;
@@ -400,22 +405,37 @@ static enum lg_status hand_off(void *arg, const struct store_lead *l, struct lg_
 		return st;
 	}
 	h->rep.handed++;
+	st = announce(h, l, &sc, mc->to, team, rep, ho.id, ho.deadline, err);
+	free(sc.lines);
+	return st;
+}
 
+/*
+ * The lead.handoff message of handoff id: l, scored as sc, handed to rep
+ * of team at stage with its deadline; to the outbox (enqueue).
+ */
+static enum lg_status announce(struct job_handoff *h, const struct store_lead *l,
+			       const struct lead_scored *sc, enum scoring_stage stage, size_t team,
+			       const struct route_rep *rep, int64_t id, int64_t deadline,
+			       struct lg_err *err)
+{
+	const struct route_conf *c = &h->conf->handoff;
+	enum lg_status st;
 	json_t *data = json_object();
 	json_object_set_new(data, "email", json_string(l->address));
 	json_object_set_new(data, "owner", owner_of(rep));
-	json_object_set_new(data, "stage", json_string(scoring_stage_name(mc->to)));
+	json_object_set_new(data, "stage", json_string(scoring_stage_name(stage)));
 	/* the explanation, with what targets.h's builders read: the value
 	 * and the reasons */
-	json_t *score = lead_explain_json(l->address, &sc);
-	json_object_set_new(score, "value", json_real(lead_cents(sc.r.total)));
-	json_object_set_new(score, "reasons", reasons_of(&sc));
+	json_t *score = lead_explain_json(l->address, sc);
+	json_object_set_new(score, "value", json_real(lead_cents(sc->r.total)));
+	json_object_set_new(score, "reasons", reasons_of(sc));
 	json_object_set_new(data, "score", score);
 	json_t *v = json_object();
 	json_object_set_new(v, "status", json_string(verify_status_name(l->status)));
 	json_object_set_new(v, "verified_at", time_of(l->verified_at));
-	json_object_set_new(v, "freshness", json_string(decay_class_name(sc.r.freshness)));
-	json_object_set_new(v, "fresh", json_boolean(sc.r.freshness == DECAY_FRESH));
+	json_object_set_new(v, "freshness", json_string(decay_class_name(sc->r.freshness)));
+	json_object_set_new(v, "fresh", json_boolean(sc->r.freshness == DECAY_FRESH));
 	json_object_set_new(v, "suppressed", json_boolean(l->suppressed != STORE_SUPPRESS_NONE));
 	json_object_set_new(data, "verification", v);
 	struct recent r = {{0}, 0};
@@ -438,16 +458,14 @@ static enum lg_status hand_off(void *arg, const struct store_lead *l, struct lg_
 		json_object_set_new(data, "last_name", last);
 	if (l->profile.company && *l->profile.company)
 		json_object_set_new(data, "company", str_or_null(l->profile.company));
-	json_object_set_new(data, "account", str_or_null(sc.account));
+	json_object_set_new(data, "account", str_or_null(sc->account));
 	json_object_set_new(data, "team", json_string(c->team[team].name));
-	json_object_set_new(data, "deadline", time_of(ho.deadline));
-	free(sc.lines);
+	json_object_set_new(data, "deadline", time_of(deadline));
 	if (st != LG_OK) {
 		json_decref(data);
 		return st;
 	}
-	return enqueue(h->s, &c->team[team], "lead.handoff", h->now, data, ho.id, &h->rep.queued,
-		       err);
+	return enqueue(h->s, &c->team[team], "lead.handoff", h->now, data, id, &h->rep.queued, err);
 }
 
 enum lg_status job_handoff_move(struct job_handoff *h, int64_t contact_id, enum scoring_stage to,
@@ -570,6 +588,117 @@ static enum lg_status apply_sla(struct store *s, const struct route_conf *c, int
 		free(x.due[i].rep);
 	}
 	free(x.due);
+	return st;
+}
+
+/* ---- handoff run: the handoffs with nobody ---- */
+
+/* A handoff no rep was eligible for (copied: assigning writes the table
+ * being read). */
+struct waiting {
+	int64_t id;
+	char *address, *team;
+	enum scoring_stage stage;
+};
+
+struct wait_list {
+	struct waiting *w;
+	size_t n, cap;
+};
+
+static enum lg_status on_waiting(void *arg, const struct store_handoff *h, struct lg_err *err)
+{
+	struct wait_list *x = arg;
+	(void)err;
+	if (x->n == x->cap) {
+		x->cap = x->cap ? 2 * x->cap : 16;
+		x->w = lg_xrealloc(x->w, x->cap * sizeof(*x->w));
+	}
+	x->w[x->n++] = (struct waiting){.id = h->id,
+					.address = lg_xstrdup(h->address),
+					.team = lg_xstrdup(h->team),
+					.stage = h->stage};
+	return LG_OK;
+}
+
+struct assign_ctx {
+	struct job_handoff *h;
+	const struct waiting *w;
+	struct job_handoff_run_report *rep;
+};
+
+/* One waiting handoff given to its team's rep now eligible (the account's
+ * owner first, as at the move), with its lead.handoff message; nobody
+ * yet: left waiting.  The team is the one recorded: the lead was routed
+ * when it moved. */
+static enum lg_status assign_one(void *arg, const struct store_lead *l, struct lg_err *err)
+{
+	struct assign_ctx *a = arg;
+	struct job_handoff *h = a->h;
+	const struct route_conf *c = &h->conf->handoff;
+	long team = route_team_find(c, a->w->team);
+	if (team < 0)
+		return LG_OK; /* its team left the configuration: left as it is */
+	struct lead_scored sc;
+	enum lg_status st = lead_score(&h->L, l, &sc, true, err);
+	if (st != LG_OK)
+		return st;
+	char owner[ROUTE_NAME_MAX + 256];
+	struct route_pick p = {.rep = -1};
+	if ((st = store_handoff_owner(h->s, sc.account, owner, sizeof(owner), err)) == LG_OK)
+		st = pick(h->s, c, (size_t)team, *owner ? owner : NULL, -1, h->now, &p, err);
+	if (st == LG_OK && p.how != ROUTE_NOBODY) {
+		const struct route_rep *rep = &c->rep[p.rep];
+		int64_t deadline = route_sla_deadline(rep, h->now, route_team_sla(c, (size_t)team));
+		st = store_handoff_assign(h->s, a->w->id, rep->name, h->now, deadline, err);
+		if (st == LG_OK) {
+			a->rep->assigned++;
+			st = announce(h, l, &sc, a->w->stage, (size_t)team, rep, a->w->id, deadline,
+				      err);
+		}
+	}
+	free(sc.lines);
+	return st;
+}
+
+/*
+ * Every handoff left with nobody (no rep was eligible then) tried again
+ * as of now: a rep may be back, within their hours or under their cap.
+ * Before the SLA, so that a handoff escalated to nobody in this run
+ * waits for the next one rather than going back to the rep who let it
+ * pass.  One transaction.
+ */
+static enum lg_status assign_waiting(struct store *s, const struct conf *conf, int64_t now,
+				     struct job_handoff_run_report *rep, struct lg_err *err)
+{
+	struct wait_list x = {NULL, 0, 0};
+	struct job_handoff *h = NULL;
+	struct verify_ctx *vctx = NULL;
+	enum lg_status st = store_begin(s, err);
+	if (st != LG_OK)
+		return st;
+	st = store_handoffs_unassigned(s, on_waiting, &x, err);
+	if (st == LG_OK && x.n) {
+		vctx = conf_verify_ctx(conf);
+		st = job_handoff_new(&h, s, conf, vctx, now, err);
+	}
+	for (size_t i = 0; i < x.n && h && st == LG_OK; i++) {
+		struct assign_ctx a = {h, &x.w[i], rep};
+		st = store_leads_each(s, 0, x.w[i].address, assign_one, &a, err);
+	}
+	if (h)
+		rep->queued += h->rep.queued;
+	if (st == LG_OK)
+		st = store_commit(s, err);
+	if (st != LG_OK)
+		store_rollback(s);
+	for (size_t i = 0; i < x.n; i++) {
+		free(x.w[i].address);
+		free(x.w[i].team);
+	}
+	free(x.w);
+	job_handoff_free(h);
+	verify_ctx_free(vctx);
 	return st;
 }
 
@@ -821,6 +950,8 @@ enum lg_status job_handoff_run(const struct job_handoff_opts *o, struct job_hand
 		}
 	if (st == LG_OK)
 		st = store_open(&r.s, o->db, STORE_WRITE, err);
+	if (st == LG_OK)
+		st = assign_waiting(r.s, o->conf, o->now, rep, err);
 	if (st == LG_OK)
 		st = apply_sla(r.s, c, o->now, rep, err);
 	if (st == LG_OK)

@@ -1055,7 +1055,9 @@ const struct job_handoff_report *job_handoff_report(const struct job_handoff *h)
 void job_handoff_free(struct job_handoff *h);
 
 /*
- * `leadgate handoff run`: the SLA as of now (every open handoff past its
+ * `leadgate handoff run`: the handoffs that had nobody given to their
+ * team's rep eligible now, each with its lead.handoff message; then the
+ * SLA as of now (every open handoff past its
  * deadline goes to the next eligible rep of its team, not the one who let
  * it pass, with a lead.escalated message; nobody: unassigned; one whose
  * team is no longer configured is left as it is), then every
@@ -1065,7 +1067,8 @@ void job_handoff_free(struct job_handoff *h);
  * honoured); dead past the last attempt or when refused (the URL or its
  * address); disabled, with its endpoint, on 410.  Returns when every
  * attempt has ended.  http:// URLs and private addresses only with
- * [handoff] allow_private_targets.
+ * [handoff] allow_private_targets.  A CRM's or Slack's answer is judged by
+ * target_status(): an error there is dead at once (failed).
  */
 struct job_handoff_opts {
 	const struct conf *conf; /* borrowed */
@@ -1073,6 +1076,7 @@ struct job_handoff_opts {
 	int64_t now;
 };
 struct job_handoff_run_report {
+	unsigned long assigned; /* handoffs that had nobody, given to a rep now */
 	unsigned long escalated, unassigned, queued;             /* the SLA */
 	unsigned long sent, delivered, retrying, dead, disabled; /* the attempts */
 	unsigned long failed; /* refused by a CRM or Slack for what they are: not retried

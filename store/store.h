@@ -869,6 +869,16 @@ enum lg_status store_handoffs_due(struct store *s, int64_t now,
 				  enum lg_status (*fn)(void *arg, const struct store_handoff *h,
 						       struct lg_err *err),
 				  void *arg, struct lg_err *err);
+/* Every handoff with nobody (unassigned), oldest first. */
+enum lg_status store_handoffs_unassigned(struct store *s,
+					 enum lg_status (*fn)(void *arg,
+							      const struct store_handoff *h,
+							      struct lg_err *err),
+					 void *arg, struct lg_err *err);
+/* Handoff id, unassigned, given to rep at `at` with its deadline: open
+ * (in a transaction; nothing when it is no longer unassigned). */
+enum lg_status store_handoff_assign(struct store *s, int64_t id, const char *rep, int64_t at,
+				    int64_t deadline, struct lg_err *err);
 /* Hand handoff id on to rep at `at` with a new deadline (an escalation:
  * escalations + 1), or, rep NULL, leave it with nobody (unassigned). */
 enum lg_status store_handoff_escalate(struct store *s, int64_t id, const char *rep, int64_t at,

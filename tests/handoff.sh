@@ -245,6 +245,29 @@ eq "... every message arrived at least once, with a 200" \
 	"$(logq 'sorted(set(r["id"] for r in rows if r["status"] == 200))')" \
 	"$(sq "SELECT id FROM outbox ORDER BY id" | python3 -c 'import sys; print(sorted(l.strip() for l in sys.stdin))')"
 
+# --- nobody eligible at the move: the next run assigns it once a rep is back ----
+: >"$t/hook.log"
+conf /hook
+sed -i -e 's|^email = ana@ourco.example|&\navailable = no|' -e 's|^email = cy@ourco.example|&\navailable = no|' "$t/lg.conf"
+db=$t/wait.db
+cp "$base" "$db"
+ev d1 ann@acme-soft.com
+exits 0 "score moves ann to MQL with every rep away" lgc score --now "$now0" -o /dev/null
+eq "... the handoff recorded with nobody, no message" \
+	"$(sq "SELECT ifnull(rep, '-') || '|' || state || '|' || (SELECT count(*) FROM outbox) FROM handoffs")" "-|unassigned|0"
+exits 0 "handoff run, every rep still away" lgc handoff run --now "$now1"
+eq "... leaves it waiting" "$(sq "SELECT state FROM handoffs")|$(logq 'len(rows)')" "unassigned|0"
+conf /hook
+exits 0 "handoff run once ana and cy are back" lgc handoff run --now "$now1"
+check "... counts it" grep -q '1 assigned (had nobody)' "$t/err"
+eq "... ann given to ana, open, her SLA from now" \
+	"$(sq "SELECT rep || '|' || state || '|' || (deadline - handed_at) || '|' || (handed_at = strftime('%s', '2026-03-02T09:01:00')) FROM handoffs")" "ana|open|300|1"
+eq "... her lead.handoff sent and delivered" \
+	"$(logq '[(json.loads(r["body"])["type"], json.loads(r["body"])["data"]["email"], json.loads(r["body"])["data"]["owner"]["name"], r["status"]) for r in rows]')" \
+	"[('lead.handoff', 'ann@acme-soft.com', 'ana', 200)]"
+exits 0 "handoff status" lgc handoff status
+check "... nothing unassigned" grep -q 'unassigned): 0$' "$t/out"
+
 # --- the CRM and Slack targets: three more requests, a Salesforce 300 not retried --
 # crm FIELD: the manual's example, its team with Slack, HubSpot and
 # Salesforce too (all on the receiver; FIELD the Salesforce external id)
