@@ -184,8 +184,12 @@ struct route_lead {
 	const char *region;   /* NULL: unknown, and then no condition on it holds */
 	const char *industry; /* idem */
 	const char *source;   /* idem */
-	const char *list;     /* idem */
-	long employees;       /* < 0: unknown */
+	/* The lists the contact is a member of (their current versions),
+	 * NULL-terminated; NULL or empty: none known.  A list condition holds
+	 * when any of them is among its words: a contact in a webinar's list
+	 * and a fair's is routed by either, whatever order they came in. */
+	const char *const *lists;
+	long employees; /* < 0: unknown */
 };
 
 /* The first route whose conditions all hold for lead (words compared

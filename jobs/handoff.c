@@ -346,6 +346,33 @@ static enum lg_status pick(struct store *s, const struct route_conf *c, size_t t
 	return st;
 }
 
+/* A contact's lists, NULL-terminated (store_contact_lists' order: the
+ * latest first).  Owned: names_free. */
+struct names {
+	char **v;
+	size_t n, cap;
+};
+
+static enum lg_status on_name(void *arg, const char *name, struct lg_err *err)
+{
+	struct names *x = arg;
+	(void)err;
+	if (x->n + 1 >= x->cap) {
+		x->cap = x->cap ? 2 * x->cap : 4;
+		x->v = lg_xrealloc(x->v, x->cap * sizeof(*x->v));
+	}
+	x->v[x->n++] = lg_xstrdup(name);
+	x->v[x->n] = NULL;
+	return LG_OK;
+}
+
+static void names_free(struct names *x)
+{
+	for (size_t i = 0; i < x->n; i++)
+		free(x->v[i]);
+	free(x->v);
+}
+
 struct move_ctx {
 	struct job_handoff *h;
 	enum scoring_stage to;
@@ -353,9 +380,9 @@ struct move_ctx {
 };
 
 static enum lg_status announce(struct job_handoff *h, const struct store_lead *l,
-			       const struct lead_scored *sc, enum scoring_stage stage, size_t team,
-			       const struct route_rep *rep, int64_t id, int64_t deadline,
-			       struct lg_err *err);
+			       const struct lead_scored *sc, const char *const *lists,
+			       enum scoring_stage stage, size_t team, const struct route_rep *rep,
+			       int64_t id, int64_t deadline, struct lg_err *err);
 
 static enum lg_status hand_off(void *arg, const struct store_lead *l, struct lg_err *err)
 {
@@ -364,21 +391,29 @@ static enum lg_status hand_off(void *arg, const struct store_lead *l, struct lg_
 	const struct route_conf *c = &h->conf->handoff;
 	struct lead_scored sc;
 	mc->found = true;
+	struct names lists = {NULL, 0, 0};
 	enum lg_status st = lead_score(&h->L, l, &sc, true, err);
-	if (st != LG_OK)
+	if (st == LG_OK)
+		st = store_contact_lists(h->s, l->contact_id, on_name, &lists, err);
+	if (st != LG_OK) {
+		free(sc.lines);
+		names_free(&lists);
 		return st;
+	}
 	struct route_lead rl = {
 		.stage = mc->to,
 		.grade = sc.r.grade[0] ? sc.r.grade : NULL,
 		.region = l->profile.region,
 		.industry = l->profile.industry,
 		.source = l->source && *l->source ? l->source : NULL,
+		.lists = (const char *const *)lists.v,
 		.employees = l->profile.employees,
 	};
 	long rule = route_match(c, &rl);
 	if (rule < 0) {
 		h->rep.unrouted++;
 		free(sc.lines);
+		names_free(&lists);
 		return LG_OK;
 	}
 	size_t team = c->rule[rule].team;
@@ -402,11 +437,13 @@ static enum lg_status hand_off(void *arg, const struct store_lead *l, struct lg_
 	if (st != LG_OK || !rep) {
 		h->rep.unassigned += st == LG_OK;
 		free(sc.lines);
+		names_free(&lists);
 		return st;
 	}
 	h->rep.handed++;
-	st = announce(h, l, &sc, mc->to, team, rep, ho.id, ho.deadline, err);
+	st = announce(h, l, &sc, rl.lists, mc->to, team, rep, ho.id, ho.deadline, err);
 	free(sc.lines);
+	names_free(&lists);
 	return st;
 }
 
@@ -415,9 +452,9 @@ static enum lg_status hand_off(void *arg, const struct store_lead *l, struct lg_
  * of team at stage with its deadline; to the outbox (enqueue).
  */
 static enum lg_status announce(struct job_handoff *h, const struct store_lead *l,
-			       const struct lead_scored *sc, enum scoring_stage stage, size_t team,
-			       const struct route_rep *rep, int64_t id, int64_t deadline,
-			       struct lg_err *err)
+			       const struct lead_scored *sc, const char *const *lists,
+			       enum scoring_stage stage, size_t team, const struct route_rep *rep,
+			       int64_t id, int64_t deadline, struct lg_err *err)
 {
 	const struct route_conf *c = &h->conf->handoff;
 	enum lg_status st;
@@ -448,6 +485,12 @@ static enum lg_status announce(struct job_handoff *h, const struct store_lead *l
 	if (st == LG_OK)
 		st = store_qevidence_each(h->s, l->contact_id, on_evidence, evidence, err);
 	json_object_set_new(data, "evidence", evidence);
+	/* the latest of the contact's lists (store_contact_lists), and all */
+	json_object_set_new(data, "list", str_or_null(lists && lists[0] ? lists[0] : NULL));
+	json_t *all = json_array();
+	for (size_t i = 0; lists && lists[i]; i++)
+		json_array_append_new(all, str_or_null(lists[i]));
+	json_object_set_new(data, "lists", all);
 	json_object_set_new(data, "source", str_or_null(l->source));
 	/* Salesforce will not create a Lead without LastName and Company
 	 * (targets.h): sent when the lists said them */
@@ -640,12 +683,14 @@ static enum lg_status assign_one(void *arg, const struct store_lead *l, struct l
 	if (team < 0)
 		return LG_OK; /* its team left the configuration: left as it is */
 	struct lead_scored sc;
+	struct names lists = {NULL, 0, 0};
 	enum lg_status st = lead_score(&h->L, l, &sc, true, err);
 	if (st != LG_OK)
 		return st;
 	char owner[ROUTE_NAME_MAX + 256];
 	struct route_pick p = {.rep = -1};
-	if ((st = store_handoff_owner(h->s, sc.account, owner, sizeof(owner), err)) == LG_OK)
+	if ((st = store_contact_lists(h->s, l->contact_id, on_name, &lists, err)) == LG_OK &&
+	    (st = store_handoff_owner(h->s, sc.account, owner, sizeof(owner), err)) == LG_OK)
 		st = pick(h->s, c, (size_t)team, *owner ? owner : NULL, -1, h->now, &p, err);
 	if (st == LG_OK && p.how != ROUTE_NOBODY) {
 		const struct route_rep *rep = &c->rep[p.rep];
@@ -653,11 +698,12 @@ static enum lg_status assign_one(void *arg, const struct store_lead *l, struct l
 		st = store_handoff_assign(h->s, a->w->id, rep->name, h->now, deadline, err);
 		if (st == LG_OK) {
 			a->rep->assigned++;
-			st = announce(h, l, &sc, a->w->stage, (size_t)team, rep, a->w->id, deadline,
-				      err);
+			st = announce(h, l, &sc, (const char *const *)lists.v, a->w->stage,
+				      (size_t)team, rep, a->w->id, deadline, err);
 		}
 	}
 	free(sc.lines);
+	names_free(&lists);
 	return st;
 }
 

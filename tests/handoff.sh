@@ -268,6 +268,30 @@ eq "... her lead.handoff sent and delivered" \
 exits 0 "handoff status" lgc handoff status
 check "... nothing unassigned" grep -q 'unassigned): 0$' "$t/out"
 
+# --- list = routes on any of the contact's lists -----------------------------------
+: >"$t/hook.log"
+conf /hook
+sed -i 's|^\[route.everyone\]|[route.fair]\nlist = other, Fair-2026\nteam = fair\n\n&|' "$t/lg.conf"
+printf '\n[team.fair]\nreps = cy\nwebhook = http://127.0.0.1:%s/hook\nsecret = whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n' "$hport" >>"$t/lg.conf"
+db=$t/list.db
+cp "$base" "$db"
+printf 'Email\nann@acme-soft.com\n' >"$t/fair.csv"
+# (a list of one row: the gate may block it, exit 1; its members are kept)
+"$lg" verify --db "$db" --now "$now0" --dns "127.0.0.1:$port" --list fair-2026 -q -o /dev/null \
+	"$t/fair.csv" 2>/dev/null
+eq "ann is in the lists crm and fair-2026" \
+	"$(sq "SELECT count(*) FROM members m JOIN lists l ON l.current_run = m.run_id JOIN contacts c ON c.id = m.contact_id WHERE c.address = 'ann@acme-soft.com'")" 2
+ev d1 ann@acme-soft.com
+ev d2 bo@beta-soft.com
+exits 0 "score moves ann and bo to MQL" lgc score --now "$now0" -o /dev/null
+eq "... ann routed by her list fair-2026 to cy, bo (crm only) to sales" \
+	"$(sq "SELECT group_concat(c.address || ':' || h.team || ':' || h.rep, ' ') FROM handoffs h JOIN contacts c ON c.id = h.contact_id")" \
+	"ann@acme-soft.com:fair:cy bo@beta-soft.com:sales:ana"
+exits 0 "handoff run" lgc handoff run --now "$now0"
+eq "... ann's data names her lists, the latest first" \
+	"$(logq '[(d["list"], d["lists"]) for d in (json.loads(r["body"])["data"] for r in rows) if d["email"] == "ann@acme-soft.com"]')" \
+	"[('fair-2026', ['fair-2026', 'crm'])]"
+
 # --- the CRM and Slack targets: three more requests, a Salesforce 300 not retried --
 # crm FIELD: the manual's example, its team with Slack, HubSpot and
 # Salesforce too (all on the receiver; FIELD the Salesforce external id)

@@ -151,6 +151,10 @@ static void test_first_match(void **state)
 	struct conf c;
 	load_ok(&c, routes);
 	const struct route_conf *h = &c.handoff;
+	/* lists: the contact's, any of which may match */
+	static const char *const fair[] = {"FAIR-2026", NULL};
+	static const char *const both[] = {"webinar-q4", "fair-2026", NULL};
+	static const char *const other[] = {"webinar-q4", NULL};
 	static const struct {
 		struct route_lead lead;
 		const char *route;
@@ -163,8 +167,10 @@ static void test_first_match(void **state)
 		{{SCORING_SQL, "A1", "Dach", NULL, NULL, NULL, 199}, "emea"}, /* too small */
 		{{SCORING_SQL, "A1", "dach", NULL, NULL, NULL, -1}, "emea"},  /* size unknown */
 		{{SCORING_SQL, NULL, "na", NULL, NULL, NULL, 5000}, "rest"},  /* not graded */
-		{{SCORING_MQL, "C3", "na", "Software", "partner", "FAIR-2026", 10}, "partners"},
-		{{SCORING_MQL, "C3", "na", "Software", "partner", "FAIR-2026", 50}, "rest"},
+		{{SCORING_MQL, "C3", "na", "Software", "partner", fair, 10}, "partners"},
+		{{SCORING_MQL, "C3", "na", "Software", "partner", both, 10}, "partners"},
+		{{SCORING_MQL, "C3", "na", "Software", "partner", other, 10}, "rest"},
+		{{SCORING_MQL, "C3", "na", "Software", "partner", fair, 50}, "rest"},
 		{{SCORING_MQL, "C3", "na", "software", "partner", NULL, 20}, "rest"}, /* no list */
 		{{SCORING_MQL, "C3", NULL, NULL, NULL, NULL, -1}, "rest"},
 	};
