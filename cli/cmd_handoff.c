@@ -44,13 +44,16 @@ static void help(void)
 		  "       leadgate handoff status [--format text|json]\n"
 		  "       leadgate handoff retry ID|--dead",
 		  "The handoff's outbox: the messages that tell reps of the leads handed\n"
-		  "to them (see HANDOFF in leadgate(1)).  run applies the SLA as of --now\n"
-		  "(a lead not accepted by its deadline goes to the next rep, with a\n"
-		  "lead.escalated message), sends every message due, signed, records\n"
-		  "each outcome (delivered on a 2xx; otherwise tried again on the\n"
-		  "schedule, dead after the last attempt; 410 disables the endpoint) and\n"
-		  "exits; run it from cron or a timer.  Killed, it loses nothing: the next\n"
-		  "run sends what was not acknowledged, under the same webhook-id.\n"
+		  "to them (see HANDOFF in leadgate(1)).  run gives a rep eligible now\n"
+		  "the handoffs that had nobody, applies the SLA as of --now (a lead not\n"
+		  "accepted by its deadline goes to the next rep, with a lead.escalated\n"
+		  "message), sends every message due (webhooks signed; Slack, HubSpot and\n"
+		  "Salesforce with their tokens), records each outcome (delivered on a\n"
+		  "2xx; otherwise tried again on the schedule, dead after the last\n"
+		  "attempt; 410 disables the endpoint; a CRM's error, such as Salesforce's\n"
+		  "300, is dead at once) and exits; run it from cron or a timer.  Killed,\n"
+		  "it loses nothing: the next run sends what was not acknowledged, under\n"
+		  "the same webhook-id.\n"
 		  "status counts the messages by target: pending, retrying, delivered,\n"
 		  "dead and disabled, and the handoffs no rep was eligible for.  retry\n"
 		  "sends message ID (its webhook-id), or every dead one, again at the\n"
@@ -87,10 +90,12 @@ static int run(const struct job_handoff_opts *o)
 	enum lg_status st = job_handoff_run(o, &r, &err);
 	if (st == LG_OK)
 		fprintf(stderr,
-			"leadgate handoff: %lu escalated (%lu to nobody), %lu sent: %lu "
-			"delivered, %lu to retry, %lu dead, %lu disabled\n",
-			r.escalated, r.unassigned, r.sent, r.delivered, r.retrying, r.dead,
-			r.disabled);
+			"leadgate handoff: %lu assigned (had nobody), %lu escalated (%lu to "
+			"nobody), %lu sent: %lu "
+			"delivered, %lu to retry, %lu dead, %lu disabled, %lu failed (not "
+			"retried)\n",
+			r.assigned, r.escalated, r.unassigned, r.sent, r.delivered, r.retrying,
+			r.dead, r.disabled, r.failed);
 	return cli_exit(st, &err);
 }
 

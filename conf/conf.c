@@ -694,7 +694,7 @@ static const char **esp_field(struct esp_policy *p, size_t i)
 	return (const char **)(void *)((char *)p + esp_keys[i].off);
 }
 
-static bool env_name_ok(const char *s)
+bool conf_env_name_ok(const char *s)
 {
 	if (!*s || lg_ascii_is_digit((unsigned char)*s))
 		return false;
@@ -750,7 +750,7 @@ static enum lg_status set_esp(struct conf *c, const char *key, const char *val, 
 		if (strcmp(key, esp_keys[i].key) != 0)
 			continue;
 		struct lg_buf spec = LG_BUF_INIT;
-		if (!strncmp(val, "env:", 4) && !env_name_ok(val + 4))
+		if (!strncmp(val, "env:", 4) && !conf_env_name_ok(val + 4))
 			return lg_err_set(err, LG_ECONFIG,
 					  "%s:%u: %s: '%s' is not an environment variable's name",
 					  name, line, key, val + 4);
@@ -868,7 +868,7 @@ static enum lg_status set_key(struct conf *c, const char *section, const char *k
 	if (!strcmp(section, "smtp"))
 		return conf_set_smtp(c, key, val, name, line, err);
 	if (conf_handoff_section(section))
-		return conf_set_handoff(c, section, key, val, name, line, err);
+		return conf_set_handoff(c, section, key, val, name, line, dir, err);
 	if (strcmp(section, "verify") != 0)
 		return lg_err_set(err, LG_ECONFIG, "%s:%u: unknown section '[%s]'", name, line,
 				  section);

@@ -13,6 +13,7 @@
 #include "decay/decay.h"
 #include "engage/engage.h"
 #include "handoff/route.h"
+#include "handoff/targets.h"
 #include "scoring/scoring.h"
 #include "serve/esp.h"
 #include "serve/serve.h"
@@ -143,6 +144,18 @@ const struct engage_map *conf_event_map(const struct conf *c, const char *name);
  * esp_policy_check() refuses.
  */
 enum lg_status conf_esp_policy(struct conf *c, struct esp_policy *out, struct lg_err *err);
+
+/*
+ * The token of team t's target k (HubSpot, Salesforce) into out (reset;
+ * NUL-terminated; empty for Slack or when none is set): the value as
+ * written, $NAME of env:NAME, or the one line of file:PATH.  Read when a
+ * message is sent, so that a rotated token counts from the next attempt.
+ * LG_ECONFIG naming the file, the line and the key: a variable unset or
+ * empty, a file unreadable, empty or of more than one line.  out may hold
+ * a secret: the caller wipes it.
+ */
+enum lg_status conf_handoff_token(const struct route_conf *h, const struct route_team *t,
+				  enum target_kind k, struct lg_buf *out, struct lg_err *err);
 
 /* What verify_ctx_new takes, from c's lists (borrowed from c). */
 void conf_verify_policy(const struct conf *c, struct verify_policy *out);

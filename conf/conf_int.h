@@ -72,8 +72,12 @@ enum lg_status conf_set_smtp(struct conf *c, const char *key, const char *val, c
 bool conf_handoff_section(const char *section);
 void conf_handoff_open(struct conf *c, const char *section, unsigned line);
 enum lg_status conf_set_handoff(struct conf *c, const char *section, const char *key,
-				const char *val, const char *name, unsigned line,
+				const char *val, const char *name, unsigned line, const char *dir,
 				struct lg_err *err);
 enum lg_status conf_finish_handoff(struct conf *c, const char *name, struct lg_err *err);
+
+/* conf.c: NAME of env:NAME, an environment variable's name (a letter or
+ * '_', then letters, digits and '_'). */
+bool conf_env_name_ok(const char *s);
 
 #endif

@@ -10,7 +10,9 @@
  *                  200), source = ..., list = ...; none: every lead.
  *                  Routes count in file order, the first that matches wins
  *   [team.NAME]    reps = ana, ben (in rotation order), webhook, secret,
- *                  slack, hubspot, salesforce, sla, escalation
+ *                  slack, hubspot, hubspot_token, salesforce,
+ *                  salesforce_token, salesforce_version, salesforce_field,
+ *                  sla, escalation
  *   [rep.NAME]     email, slack, weight, cap, hours, tz, available
  *
  * Names are letters, digits, '_' and '-', compared ignoring case.  A
@@ -25,7 +27,10 @@
  */
 #include "conf.h"
 #include "conf_int.h"
+#include "handoff/targets.h"
 
+#include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define SLA_MAX (7 * 86400)
@@ -367,8 +372,80 @@ static const char *secret_problem(const char *s)
 	return NULL;
 }
 
+/* A CRM's token as [esp]'s secrets are written: the token itself,
+ * "env:NAME" or "file:PATH" (relative to the file's directory); read when
+ * a message is sent (conf_handoff_token). */
+static enum lg_status set_token(struct conf *c, const char **spec, unsigned *at, const char *key,
+				const char *val, const char *name, unsigned line, const char *dir,
+				struct lg_err *err)
+{
+	struct lg_buf b = LG_BUF_INIT;
+	if (!*val || strpbrk(val, "\r\n"))
+		return lg_err_set(err, LG_ECONFIG, "%s:%u: %s wants a token, env:NAME or file:PATH",
+				  name, line, key);
+	if (!strncmp(val, "env:", 4) && !conf_env_name_ok(val + 4))
+		return lg_err_set(err, LG_ECONFIG,
+				  "%s:%u: %s: '%s' is not an environment variable's name", name,
+				  line, key, val + 4);
+	if (!strncmp(val, "file:", 5)) {
+		if (!val[5])
+			return lg_err_set(err, LG_ECONFIG, "%s:%u: %s: file: names no file", name,
+					  line, key);
+		lg_buf_adds(&b, "file:");
+		if (val[5] != '/' && dir)
+			lg_buf_addf(&b, "%s/", dir);
+		lg_buf_adds(&b, val + 5);
+	} else {
+		lg_buf_adds(&b, val);
+	}
+	*spec = lg_arena_memdup(&c->arena, b.data, b.len);
+	*at = line;
+	lg_buf_release(&b);
+	return LG_OK;
+}
+
+#define TOKEN_FILE_MAX (64u * 1024)
+
+enum lg_status conf_handoff_token(const struct route_conf *h, const struct route_team *t,
+				  enum target_kind k, struct lg_buf *out, struct lg_err *err)
+{
+	const char *spec = k == TARGET_HUBSPOT ? t->hubspot_token : t->salesforce_token;
+	const char *file = h->file ? h->file : "configuration";
+	const char *key = k == TARGET_HUBSPOT ? "hubspot_token" : "salesforce_token";
+	unsigned line = k == TARGET_HUBSPOT ? t->hubspot_token_line : t->salesforce_token_line;
+	out->len = 0;
+	if (k == TARGET_SLACK || !spec)
+		return LG_OK;
+	if (!strncmp(spec, "env:", 4)) {
+		const char *v = getenv(spec + 4);
+		if (!v || !*v)
+			return lg_err_set(err, LG_ECONFIG, "%s:%u: %s: $%s is %s", file, line, key,
+					  spec + 4, v ? "empty" : "not set");
+		lg_buf_adds(out, v);
+	} else if (!strncmp(spec, "file:", 5)) {
+		struct lg_err sub;
+		if (lg_read_file(spec + 5, TOKEN_FILE_MAX, out, &sub) != LG_OK)
+			return lg_err_set(err, LG_ECONFIG, "%s:%u: %s: %s", file, line, key,
+					  sub.msg);
+		/* what `echo token > file` writes: the token and a line end */
+		if (out->len && out->data[out->len - 1] == '\n')
+			out->len--;
+		if (out->len && out->data[out->len - 1] == '\r')
+			out->len--;
+	} else {
+		lg_buf_adds(out, spec);
+	}
+	lg_buf_addc(out, '\0');
+	out->len--;
+	if (!out->len || strlen(out->data) != out->len || strpbrk(out->data, "\r\n"))
+		return lg_err_set(err, LG_ECONFIG, "%s:%u: %s: %s", file, line, key,
+				  out->len ? "not one line of text" : "is empty");
+	return LG_OK;
+}
+
 static enum lg_status set_team(struct conf *c, struct route_team *t, const char *key,
-			       const char *val, const char *name, unsigned line, struct lg_err *err)
+			       const char *val, const char *name, unsigned line, const char *dir,
+			       struct lg_err *err)
 {
 	if (!strcmp(key, "reps")) {
 		/* names, resolved once the file is read (conf_finish_handoff) */
@@ -397,11 +474,35 @@ static enum lg_status set_team(struct conf *c, struct route_team *t, const char 
 		return LG_OK;
 	}
 	if (!strcmp(key, "hubspot") || !strcmp(key, "salesforce")) {
+		if (!url_ok(val))
+			return lg_err_set(
+				err, LG_ECONFIG,
+				"%s:%u: %s wants an http:// or https:// URL (%s), not '%s'", name,
+				line, key,
+				key[0] == 'h' ? "the API's, " TARGET_HUBSPOT_BASE
+					      : "the org's instance",
+				val);
 		const char *v = lg_arena_memdup(&c->arena, val, strlen(val));
-		if (key[0] == 'h')
+		if (key[0] == 'h') {
 			t->hubspot = v;
-		else
+			t->hubspot_line = line;
+		} else {
 			t->salesforce = v;
+			t->salesforce_line = line;
+		}
+		return LG_OK;
+	}
+	if (!strcmp(key, "hubspot_token") || !strcmp(key, "salesforce_token"))
+		return set_token(c, key[0] == 'h' ? &t->hubspot_token : &t->salesforce_token,
+				 key[0] == 'h' ? &t->hubspot_token_line : &t->salesforce_token_line,
+				 key, val, name, line, dir, err);
+	if (!strcmp(key, "salesforce_version") || !strcmp(key, "salesforce_field")) {
+		/* checked by the builder itself once the file is read */
+		const char *v = lg_arena_memdup(&c->arena, val, strlen(val));
+		if (!strcmp(key, "salesforce_version"))
+			t->salesforce_version = v;
+		else
+			t->salesforce_field = v;
 		return LG_OK;
 	}
 	if (!strcmp(key, "sla"))
@@ -416,10 +517,12 @@ static enum lg_status set_team(struct conf *c, struct route_team *t, const char 
 		t->escalation_line = line;
 		return LG_OK;
 	}
-	return lg_err_set(err, LG_ECONFIG,
-			  "%s:%u: unknown key '%s' in [team.%s] (reps, webhook, secret, slack, "
-			  "hubspot, salesforce, sla, escalation)",
-			  name, line, key, t->name);
+	return lg_err_set(
+		err, LG_ECONFIG,
+		"%s:%u: unknown key '%s' in [team.%s] (reps, webhook, secret, slack, "
+		"hubspot, hubspot_token, salesforce, salesforce_token, salesforce_version, "
+		"salesforce_field, sla, escalation)",
+		name, line, key, t->name);
 }
 
 /* ---- [rep.NAME] ----------------------------------------------------------------- */
@@ -500,7 +603,7 @@ static enum lg_status set_rep(struct conf *c, struct route_rep *r, const char *k
 }
 
 enum lg_status conf_set_handoff(struct conf *c, const char *section, const char *key,
-				const char *val, const char *name, unsigned line,
+				const char *val, const char *name, unsigned line, const char *dir,
 				struct lg_err *err)
 {
 	struct route_conf *h = &c->handoff;
@@ -514,7 +617,7 @@ enum lg_status conf_set_handoff(struct conf *c, const char *section, const char 
 	case 't':
 		if ((i = route_team_find(h, sub)) < 0)
 			BUG("[%s] not opened", section);
-		return set_team(c, &h->team[i], key, val, name, line, err);
+		return set_team(c, &h->team[i], key, val, name, line, dir, err);
 	case 'p':
 		for (size_t k = 0; k < h->n_rep; k++)
 			if (lg_ascii_eq(h->rep[k].name, strlen(h->rep[k].name), sub, strlen(sub)))
@@ -532,9 +635,65 @@ static long rep_by_name(const struct route_conf *h, const char *name)
 	return -1;
 }
 
+/* A CRM target and its token go together; Salesforce's version and
+ * field are checked by the builder that uses them (targets.c), on a
+ * made-up lead, so that there is one rule. */
+static enum lg_status finish_crm(const struct route_team *t, const char *name, struct lg_err *err)
+{
+	static const struct {
+		const char *key, *token_key;
+		size_t url, token, url_line, token_line;
+	} crm[] = {
+		{"hubspot", "hubspot_token", offsetof(struct route_team, hubspot),
+		 offsetof(struct route_team, hubspot_token),
+		 offsetof(struct route_team, hubspot_line),
+		 offsetof(struct route_team, hubspot_token_line)},
+		{"salesforce", "salesforce_token", offsetof(struct route_team, salesforce),
+		 offsetof(struct route_team, salesforce_token),
+		 offsetof(struct route_team, salesforce_line),
+		 offsetof(struct route_team, salesforce_token_line)},
+	};
+	for (size_t i = 0; i < sizeof(crm) / sizeof(*crm); i++) {
+		const char *url = *(const char *const *)(const void *)((const char *)t + crm[i].url);
+		const char *tok = *(const char *const *)(const void *)((const char *)t +
+								       crm[i].token);
+		unsigned ul = *(const unsigned *)(const void *)((const char *)t + crm[i].url_line);
+		unsigned tl = *(const unsigned *)(const void *)((const char *)t + crm[i].token_line);
+		if (url && !tok)
+			return lg_err_set(err, LG_ECONFIG,
+					  "%s:%u: [team.%s] has %s and no %s (the API's token, "
+					  "env:NAME or file:PATH)",
+					  name, ul, t->name, crm[i].key, crm[i].token_key);
+		if (tok && !url)
+			return lg_err_set(err, LG_ECONFIG, "%s:%u: [team.%s] has %s and no %s",
+					  name, tl, t->name, crm[i].token_key, crm[i].key);
+	}
+	if ((t->salesforce_version || t->salesforce_field) && !t->salesforce)
+		return lg_err_set(err, LG_ECONFIG,
+				  "%s:%u: [team.%s] has salesforce_%s and no salesforce", name,
+				  t->line, t->name, t->salesforce_version ? "version" : "field");
+	if (!t->salesforce)
+		return LG_OK;
+	struct target_conf tc = {.url = t->salesforce,
+				 .version = t->salesforce_version,
+				 .field = t->salesforce_field};
+	struct target_req req;
+	struct lg_err sub;
+	json_t *data = json_pack("{s:s}", "email", "a@example.com");
+	enum lg_status st = target_salesforce(&tc, data, &req, &sub);
+	json_decref(data);
+	if (st != LG_OK)
+		return lg_err_set(err, LG_ECONFIG, "%s:%u: [team.%s] %s", name, t->salesforce_line,
+				  t->name, sub.msg);
+	target_req_release(&req);
+	return LG_OK;
+}
+
 enum lg_status conf_finish_handoff(struct conf *c, const char *name, struct lg_err *err)
 {
 	struct route_conf *h = &c->handoff;
+	enum lg_status st;
+	h->file = lg_arena_memdup(&c->arena, name, strlen(name));
 	for (size_t i = 0; i < h->n_rep; i++)
 		if (!h->rep[i].email)
 			return lg_err_set(err, LG_ECONFIG, "%s:%u: [rep.%s] wants an email", name,
@@ -573,6 +732,8 @@ enum lg_status conf_finish_handoff(struct conf *c, const char *name, struct lg_e
 				"%s:%u: [team.%s] has a webhook and no secret (whsec_...): "
 				"webhooks are signed",
 				name, t->line, t->name);
+		if ((st = finish_crm(t, name, err)) != LG_OK)
+			return st;
 		if (t->escalation && !strchr(t->escalation, '@')) {
 			t->escalation_rep = rep_by_name(h, t->escalation);
 			if (t->escalation_rep < 0)

@@ -93,6 +93,17 @@ static bool words_hold(const struct route_words *w, const char *v)
 	return false;
 }
 
+/* Any of lists (NULL-terminated) among w's words; no words: true. */
+static bool lists_hold(const struct route_words *w, const char *const *lists)
+{
+	if (!w->n)
+		return true;
+	for (size_t i = 0; lists && lists[i]; i++)
+		if (words_hold(w, lists[i]))
+			return true;
+	return false;
+}
+
 static bool grade_holds(const struct route_rule *r, const char *g)
 {
 	if (!r->grade_fit && !r->grade_full)
@@ -114,10 +125,12 @@ static bool rule_holds(const struct route_rule *r, const struct route_lead *l)
 		return false;
 	if (!grade_holds(r, l->grade))
 		return false;
-	const char *v[ROUTE_ATTR_COUNT] = {l->region, l->industry, l->source, l->list};
-	for (size_t a = 0; a < ROUTE_ATTR_COUNT; a++)
+	const char *v[ROUTE_LIST] = {l->region, l->industry, l->source};
+	for (size_t a = 0; a < ROUTE_LIST; a++)
 		if (!words_hold(&r->attr[a], v[a]))
 			return false;
+	if (!lists_hold(&r->attr[ROUTE_LIST], l->lists))
+		return false;
 	if (r->employees_min >= 0 || r->employees_max >= 0) {
 		if (l->employees < 0)
 			return false;

@@ -127,9 +127,16 @@ struct route_team {
 	const char *webhook;          /* http(s) URL, signed with secret */
 	const char *secret;           /* "whsec_" + base64 of 24 to 64 bytes */
 	const char *slack;            /* a Slack incoming webhook's URL */
-	const char *hubspot;          /* HubSpot target key, kept as written */
-	const char *salesforce;       /* Salesforce target key, kept as written */
-	int64_t sla;                  /* seconds; 0: [handoff] sla */
+	const char *hubspot;          /* HubSpot's API base URL (https://api.hubapi.com) */
+	const char *salesforce;       /* the Salesforce org's instance URL */
+	/* The CRMs' tokens as written: the token, "env:NAME" or "file:PATH"
+	 * (PATH made absolute against the file's directory); read when sent
+	 * (conf_handoff_token), never kept in the outbox. */
+	const char *hubspot_token, *salesforce_token;
+	const char *salesforce_version; /* "v60.0"; NULL: targets.h's */
+	const char *salesforce_field;   /* the external-id field; NULL: targets.h's */
+	unsigned hubspot_line, salesforce_line, hubspot_token_line, salesforce_token_line;
+	int64_t sla; /* seconds; 0: [handoff] sla */
 	/* who hears of a missed SLA: a rep's name (escalation_rep >= 0) or an
 	 * email address (escalation_rep == -1) */
 	const char *escalation;
@@ -146,6 +153,7 @@ struct route_conf {
 	int64_t sla;             /* seconds within working hours: ROUTE_SLA_DEFAULT */
 	int64_t link_ttl;        /* the one-click accept link's life, seconds */
 	bool allow_private;      /* targets at loopback and private addresses (false) */
+	const char *file;        /* the configuration file's name, for messages; NULL */
 	struct route_rule *rule; /* owned, file order; n_rule */
 	size_t n_rule;
 	struct route_team *team; /* owned; n_team */
@@ -176,8 +184,12 @@ struct route_lead {
 	const char *region;   /* NULL: unknown, and then no condition on it holds */
 	const char *industry; /* idem */
 	const char *source;   /* idem */
-	const char *list;     /* idem */
-	long employees;       /* < 0: unknown */
+	/* The lists the contact is a member of (their current versions),
+	 * NULL-terminated; NULL or empty: none known.  A list condition holds
+	 * when any of them is among its words: a contact in a webinar's list
+	 * and a fair's is routed by either, whatever order they came in. */
+	const char *const *lists;
+	long employees; /* < 0: unknown */
 };
 
 /* The first route whose conditions all hold for lead (words compared

@@ -14,19 +14,23 @@
  * the same webhook-id (a receiver deduplicates on it).
  *
  * The payload reuses what the commands show: the score with its
- * explanation is `score --explain --format json`'s object (view_explain).
+ * explanation is `score --explain --format json`'s object
+ * (lead_explain_json, which view_explain returns too).
  */
 #include "jobs.h"
 #include "conf/conf.h"
 #include "handoff/retry.h"
 #include "handoff/send.h"
+#include "handoff/targets.h"
 #include "store/store.h"
-#include "view/view.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define RECENT_EVENTS 10 /* the events a payload carries, newest first */
+/* A body as the commands write a JSON line (view.h's VIEW_LINE_FLAGS). */
+#define BODY_FLAGS (JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15))
 
 struct job_handoff {
 	struct store *s;
@@ -140,6 +144,78 @@ static enum lg_status on_evidence(void *arg, const struct store_qevidence *e, st
 	return LG_OK;
 }
 
+#define REASONS_MAX 5 /* the reasons a payload's score carries, most weight first */
+
+struct reason {
+	const struct scoring_line *ln;
+	double points; /* the lines of its kind and rule together */
+	unsigned n;
+};
+
+static int by_weight(const void *a, const void *b)
+{
+	double x = fabs(((const struct reason *)a)->points),
+	       y = fabs(((const struct reason *)b)->points);
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* The score's reasons as targets.h wants them: the explanation's lines
+ * of one kind and rule together ("pricing_visit x3"), the most weight
+ * first, those that count nothing left out. */
+static json_t *reasons_of(const struct lead_scored *sc)
+{
+	struct reason *r = lg_xcalloc(sc->nlines ? sc->nlines : 1, sizeof(*r));
+	size_t n = 0;
+	for (size_t i = 0; i < sc->nlines; i++) {
+		const struct scoring_line *ln = &sc->lines[i];
+		const char *rule = ln->rule ? ln->rule : "";
+		size_t k = 0;
+		while (k < n && !(r[k].ln->kind == ln->kind &&
+				  !strcmp(r[k].ln->rule ? r[k].ln->rule : "", rule)))
+			k++;
+		if (k == n)
+			r[n++] = (struct reason){.ln = ln};
+		r[k].points += ln->contribution;
+		r[k].n++;
+	}
+	qsort(r, n, sizeof(*r), by_weight);
+	json_t *a = json_array();
+	for (size_t k = 0; k < n && json_array_size(a) < REASONS_MAX; k++) {
+		if (lead_cents(r[k].points) == 0)
+			continue;
+		struct lg_buf t = LG_BUF_INIT;
+		lg_buf_addf(&t, "%s %s", lead_line_kind(r[k].ln->kind),
+			    r[k].ln->rule ? r[k].ln->rule : "");
+		if (r[k].ln->kind == SCORING_LINE_EVENT && r[k].n > 1)
+			lg_buf_addf(&t, " x%u", r[k].n);
+		else if (r[k].ln->kind != SCORING_LINE_EVENT && r[k].ln->detail && *r[k].ln->detail)
+			lg_buf_addf(&t, " (%s)", r[k].ln->detail);
+		json_t *o = json_object();
+		json_t *text = json_string(t.data);
+		json_object_set_new(o, "text", text ? text : json_string("?"));
+		json_object_set_new(o, "points", json_real(lead_cents(r[k].points)));
+		json_array_append_new(a, o);
+		lg_buf_release(&t);
+	}
+	free(r);
+	return a;
+}
+
+/* The last word of a whole name, as a last name when none was kept. */
+static json_t *last_name_of(const struct store_profile *p)
+{
+	if (p->last_name && *p->last_name)
+		return json_string(p->last_name);
+	if (!p->name || !*p->name)
+		return NULL;
+	const char *e = p->name + strlen(p->name), *b;
+	while (e > p->name && e[-1] == ' ')
+		e--;
+	for (b = e; b > p->name && b[-1] != ' ';)
+		b--;
+	return b < e ? json_stringn(b, (size_t)(e - b)) : NULL;
+}
+
 /* A message's body: {"type", "timestamp", "data"}, data taken.  Owned:
  * free(). */
 static char *body_of(const char *type, int64_t now, json_t *data)
@@ -148,40 +224,84 @@ static char *body_of(const char *type, int64_t now, json_t *data)
 	json_object_set_new(o, "type", json_string(type));
 	json_object_set_new(o, "timestamp", time_of(now));
 	json_object_set_new(o, "data", data);
-	char *b = json_dumps(o, VIEW_LINE_FLAGS);
+	char *b = json_dumps(o, BODY_FLAGS);
 	json_decref(o);
 	return b;
 }
 
-/* Write a message for team to the outbox (nothing when the team has no
- * webhook: the other targets are not sent yet). */
-static enum lg_status enqueue(struct store *s, const struct route_team *team, const char *type,
-			      int64_t now, json_t *data, int64_t handoff_id, bool *queued,
-			      struct lg_err *err)
+/* One message to the outbox, pending from now, under a new webhook-id. */
+static enum lg_status add_msg(struct store *s, const char *type, const char *target,
+			      const char *url, const char *body, int64_t now, int64_t handoff_id,
+			      unsigned long *queued, struct lg_err *err)
 {
-	*queued = false;
-	if (!team->webhook) {
-		json_decref(data);
-		return LG_OK;
-	}
 	char id[SIGN_ID_SIZE];
 	enum lg_status st = sign_message_id(id, err);
-	if (st != LG_OK) {
-		json_decref(data);
+	if (st != LG_OK)
 		return st;
-	}
-	char *body = body_of(type, now, data);
 	struct store_outbox m = {.id = id,
 				 .type = type,
-				 .target = team->name,
-				 .url = team->webhook,
+				 .target = target,
+				 .url = url,
 				 .body = body,
 				 .created_at = now,
 				 .next_at = now,
 				 .handoff_id = handoff_id};
 	st = store_outbox_add(s, &m, err);
-	*queued = st == LG_OK;
-	free(body);
+	*queued += st == LG_OK;
+	return st;
+}
+
+/* Where team's target k is (its token is read when sent); false when the
+ * team has none of that kind. */
+static bool target_of(const struct route_team *team, enum target_kind k, struct target_conf *tc)
+{
+	memset(tc, 0, sizeof(*tc));
+	switch (k) {
+	case TARGET_SLACK: tc->url = team->slack; break;
+	case TARGET_HUBSPOT: tc->url = team->hubspot; break;
+	case TARGET_SALESFORCE:
+		tc->url = team->salesforce;
+		tc->version = team->salesforce_version;
+		tc->field = team->salesforce_field;
+		break;
+	}
+	return tc->url != NULL;
+}
+
+/*
+ * Write team's messages of type about data (taken) to the outbox: the
+ * signed webhook's {"type", "timestamp", "data"}, and the request of each
+ * of its CRM and Slack targets built from the same data (targets.h),
+ * under the target "TEAM/KIND" ("sales/hubspot"; a team's name has no
+ * '/').  The request is kept whole, URL and body; its token is added when
+ * sent.  An escalation is sent to the CRMs (the lead's owner changed) but
+ * not to Slack, whose message announces a new lead.
+ */
+static enum lg_status enqueue(struct store *s, const struct route_team *team, const char *type,
+			      int64_t now, json_t *data, int64_t handoff_id, unsigned long *queued,
+			      struct lg_err *err)
+{
+	enum lg_status st = LG_OK;
+	if (team->webhook) {
+		char *body = body_of(type, now, json_incref(data));
+		st = add_msg(s, type, team->name, team->webhook, body, now, handoff_id, queued, err);
+		free(body);
+	}
+	for (int k = TARGET_SLACK; k <= TARGET_SALESFORCE && st == LG_OK; k++) {
+		struct target_conf tc;
+		struct target_req req;
+		if (!target_of(team, (enum target_kind)k, &tc) ||
+		    (k == TARGET_SLACK && strcmp(type, "lead.handoff") != 0))
+			continue;
+		if ((st = target_build((enum target_kind)k, &tc, data, &req, err)) != LG_OK)
+			break;
+		char target[ROUTE_NAME_MAX + 16];
+		snprintf(target, sizeof(target), "%s/%s", team->name,
+			 target_kind_name((enum target_kind)k));
+		st = add_msg(s, type, target, req.url, req.body, now, handoff_id, queued, err);
+		target_req_release(&req);
+	}
+	json_decref(data);
 	return st;
 }
 
@@ -226,11 +346,43 @@ static enum lg_status pick(struct store *s, const struct route_conf *c, size_t t
 	return st;
 }
 
+/* A contact's lists, NULL-terminated (store_contact_lists' order: the
+ * latest first).  Owned: names_free. */
+struct names {
+	char **v;
+	size_t n, cap;
+};
+
+static enum lg_status on_name(void *arg, const char *name, struct lg_err *err)
+{
+	struct names *x = arg;
+	(void)err;
+	if (x->n + 1 >= x->cap) {
+		x->cap = x->cap ? 2 * x->cap : 4;
+		x->v = lg_xrealloc(x->v, x->cap * sizeof(*x->v));
+	}
+	x->v[x->n++] = lg_xstrdup(name);
+	x->v[x->n] = NULL;
+	return LG_OK;
+}
+
+static void names_free(struct names *x)
+{
+	for (size_t i = 0; i < x->n; i++)
+		free(x->v[i]);
+	free(x->v);
+}
+
 struct move_ctx {
 	struct job_handoff *h;
 	enum scoring_stage to;
 	bool found;
 };
+
+static enum lg_status announce(struct job_handoff *h, const struct store_lead *l,
+			       const struct lead_scored *sc, const char *const *lists,
+			       enum scoring_stage stage, size_t team, const struct route_rep *rep,
+			       int64_t id, int64_t deadline, struct lg_err *err);
 
 static enum lg_status hand_off(void *arg, const struct store_lead *l, struct lg_err *err)
 {
@@ -239,21 +391,29 @@ static enum lg_status hand_off(void *arg, const struct store_lead *l, struct lg_
 	const struct route_conf *c = &h->conf->handoff;
 	struct lead_scored sc;
 	mc->found = true;
+	struct names lists = {NULL, 0, 0};
 	enum lg_status st = lead_score(&h->L, l, &sc, true, err);
-	if (st != LG_OK)
+	if (st == LG_OK)
+		st = store_contact_lists(h->s, l->contact_id, on_name, &lists, err);
+	if (st != LG_OK) {
+		free(sc.lines);
+		names_free(&lists);
 		return st;
+	}
 	struct route_lead rl = {
 		.stage = mc->to,
 		.grade = sc.r.grade[0] ? sc.r.grade : NULL,
 		.region = l->profile.region,
 		.industry = l->profile.industry,
 		.source = l->source && *l->source ? l->source : NULL,
+		.lists = (const char *const *)lists.v,
 		.employees = l->profile.employees,
 	};
 	long rule = route_match(c, &rl);
 	if (rule < 0) {
 		h->rep.unrouted++;
 		free(sc.lines);
+		names_free(&lists);
 		return LG_OK;
 	}
 	size_t team = c->rule[rule].team;
@@ -277,19 +437,42 @@ static enum lg_status hand_off(void *arg, const struct store_lead *l, struct lg_
 	if (st != LG_OK || !rep) {
 		h->rep.unassigned += st == LG_OK;
 		free(sc.lines);
+		names_free(&lists);
 		return st;
 	}
 	h->rep.handed++;
+	st = announce(h, l, &sc, rl.lists, mc->to, team, rep, ho.id, ho.deadline, err);
+	free(sc.lines);
+	names_free(&lists);
+	return st;
+}
 
+/*
+ * The lead.handoff message of handoff id: l, scored as sc, handed to rep
+ * of team at stage with its deadline; to the outbox (enqueue).
+ */
+static enum lg_status announce(struct job_handoff *h, const struct store_lead *l,
+			       const struct lead_scored *sc, const char *const *lists,
+			       enum scoring_stage stage, size_t team, const struct route_rep *rep,
+			       int64_t id, int64_t deadline, struct lg_err *err)
+{
+	const struct route_conf *c = &h->conf->handoff;
+	enum lg_status st;
 	json_t *data = json_object();
 	json_object_set_new(data, "email", json_string(l->address));
 	json_object_set_new(data, "owner", owner_of(rep));
-	json_object_set_new(data, "stage", json_string(scoring_stage_name(mc->to)));
-	json_object_set_new(data, "score", view_explain(l->address, &sc));
+	json_object_set_new(data, "stage", json_string(scoring_stage_name(stage)));
+	/* the explanation, with what targets.h's builders read: the value
+	 * and the reasons */
+	json_t *score = lead_explain_json(l->address, sc);
+	json_object_set_new(score, "value", json_real(lead_cents(sc->r.total)));
+	json_object_set_new(score, "reasons", reasons_of(sc));
+	json_object_set_new(data, "score", score);
 	json_t *v = json_object();
 	json_object_set_new(v, "status", json_string(verify_status_name(l->status)));
 	json_object_set_new(v, "verified_at", time_of(l->verified_at));
-	json_object_set_new(v, "freshness", json_string(decay_class_name(sc.r.freshness)));
+	json_object_set_new(v, "freshness", json_string(decay_class_name(sc->r.freshness)));
+	json_object_set_new(v, "fresh", json_boolean(sc->r.freshness == DECAY_FRESH));
 	json_object_set_new(v, "suppressed", json_boolean(l->suppressed != STORE_SUPPRESS_NONE));
 	json_object_set_new(data, "verification", v);
 	struct recent r = {{0}, 0};
@@ -302,19 +485,30 @@ static enum lg_status hand_off(void *arg, const struct store_lead *l, struct lg_
 	if (st == LG_OK)
 		st = store_qevidence_each(h->s, l->contact_id, on_evidence, evidence, err);
 	json_object_set_new(data, "evidence", evidence);
+	/* the latest of the contact's lists (store_contact_lists), and all */
+	json_object_set_new(data, "list", str_or_null(lists && lists[0] ? lists[0] : NULL));
+	json_t *all = json_array();
+	for (size_t i = 0; lists && lists[i]; i++)
+		json_array_append_new(all, str_or_null(lists[i]));
+	json_object_set_new(data, "lists", all);
 	json_object_set_new(data, "source", str_or_null(l->source));
-	json_object_set_new(data, "account", str_or_null(sc.account));
+	/* Salesforce will not create a Lead without LastName and Company
+	 * (targets.h): sent when the lists said them */
+	json_t *last = last_name_of(&l->profile);
+	if (l->profile.first_name && *l->profile.first_name)
+		json_object_set_new(data, "first_name", str_or_null(l->profile.first_name));
+	if (last)
+		json_object_set_new(data, "last_name", last);
+	if (l->profile.company && *l->profile.company)
+		json_object_set_new(data, "company", str_or_null(l->profile.company));
+	json_object_set_new(data, "account", str_or_null(sc->account));
 	json_object_set_new(data, "team", json_string(c->team[team].name));
-	json_object_set_new(data, "deadline", time_of(ho.deadline));
-	free(sc.lines);
+	json_object_set_new(data, "deadline", time_of(deadline));
 	if (st != LG_OK) {
 		json_decref(data);
 		return st;
 	}
-	bool queued;
-	st = enqueue(h->s, &c->team[team], "lead.handoff", h->now, data, ho.id, &queued, err);
-	h->rep.queued += queued;
-	return st;
+	return enqueue(h->s, &c->team[team], "lead.handoff", h->now, data, id, &h->rep.queued, err);
 }
 
 enum lg_status job_handoff_move(struct job_handoff *h, int64_t contact_id, enum scoring_stage to,
@@ -415,10 +609,7 @@ static enum lg_status escalate(struct sla_ctx *x, const struct due *d, struct lg
 		json_object_set_new(data, "escalation", to);
 	}
 	json_object_set_new(data, "team", json_string(t->name));
-	bool queued;
-	st = enqueue(x->s, t, "lead.escalated", x->now, data, d->id, &queued, err);
-	x->rep->queued += queued;
-	return st;
+	return enqueue(x->s, t, "lead.escalated", x->now, data, d->id, &x->rep->queued, err);
 }
 
 static enum lg_status apply_sla(struct store *s, const struct route_conf *c, int64_t now,
@@ -443,6 +634,120 @@ static enum lg_status apply_sla(struct store *s, const struct route_conf *c, int
 	return st;
 }
 
+/* ---- handoff run: the handoffs with nobody ---- */
+
+/* A handoff no rep was eligible for (copied: assigning writes the table
+ * being read). */
+struct waiting {
+	int64_t id;
+	char *address, *team;
+	enum scoring_stage stage;
+};
+
+struct wait_list {
+	struct waiting *w;
+	size_t n, cap;
+};
+
+static enum lg_status on_waiting(void *arg, const struct store_handoff *h, struct lg_err *err)
+{
+	struct wait_list *x = arg;
+	(void)err;
+	if (x->n == x->cap) {
+		x->cap = x->cap ? 2 * x->cap : 16;
+		x->w = lg_xrealloc(x->w, x->cap * sizeof(*x->w));
+	}
+	x->w[x->n++] = (struct waiting){.id = h->id,
+					.address = lg_xstrdup(h->address),
+					.team = lg_xstrdup(h->team),
+					.stage = h->stage};
+	return LG_OK;
+}
+
+struct assign_ctx {
+	struct job_handoff *h;
+	const struct waiting *w;
+	struct job_handoff_run_report *rep;
+};
+
+/* One waiting handoff given to its team's rep now eligible (the account's
+ * owner first, as at the move), with its lead.handoff message; nobody
+ * yet: left waiting.  The team is the one recorded: the lead was routed
+ * when it moved. */
+static enum lg_status assign_one(void *arg, const struct store_lead *l, struct lg_err *err)
+{
+	struct assign_ctx *a = arg;
+	struct job_handoff *h = a->h;
+	const struct route_conf *c = &h->conf->handoff;
+	long team = route_team_find(c, a->w->team);
+	if (team < 0)
+		return LG_OK; /* its team left the configuration: left as it is */
+	struct lead_scored sc;
+	struct names lists = {NULL, 0, 0};
+	enum lg_status st = lead_score(&h->L, l, &sc, true, err);
+	if (st != LG_OK)
+		return st;
+	char owner[ROUTE_NAME_MAX + 256];
+	struct route_pick p = {.rep = -1};
+	if ((st = store_contact_lists(h->s, l->contact_id, on_name, &lists, err)) == LG_OK &&
+	    (st = store_handoff_owner(h->s, sc.account, owner, sizeof(owner), err)) == LG_OK)
+		st = pick(h->s, c, (size_t)team, *owner ? owner : NULL, -1, h->now, &p, err);
+	if (st == LG_OK && p.how != ROUTE_NOBODY) {
+		const struct route_rep *rep = &c->rep[p.rep];
+		int64_t deadline = route_sla_deadline(rep, h->now, route_team_sla(c, (size_t)team));
+		st = store_handoff_assign(h->s, a->w->id, rep->name, h->now, deadline, err);
+		if (st == LG_OK) {
+			a->rep->assigned++;
+			st = announce(h, l, &sc, (const char *const *)lists.v, a->w->stage,
+				      (size_t)team, rep, a->w->id, deadline, err);
+		}
+	}
+	free(sc.lines);
+	names_free(&lists);
+	return st;
+}
+
+/*
+ * Every handoff left with nobody (no rep was eligible then) tried again
+ * as of now: a rep may be back, within their hours or under their cap.
+ * Before the SLA, so that a handoff escalated to nobody in this run
+ * waits for the next one rather than going back to the rep who let it
+ * pass.  One transaction.
+ */
+static enum lg_status assign_waiting(struct store *s, const struct conf *conf, int64_t now,
+				     struct job_handoff_run_report *rep, struct lg_err *err)
+{
+	struct wait_list x = {NULL, 0, 0};
+	struct job_handoff *h = NULL;
+	struct verify_ctx *vctx = NULL;
+	enum lg_status st = store_begin(s, err);
+	if (st != LG_OK)
+		return st;
+	st = store_handoffs_unassigned(s, on_waiting, &x, err);
+	if (st == LG_OK && x.n) {
+		vctx = conf_verify_ctx(conf);
+		st = job_handoff_new(&h, s, conf, vctx, now, err);
+	}
+	for (size_t i = 0; i < x.n && h && st == LG_OK; i++) {
+		struct assign_ctx a = {h, &x.w[i], rep};
+		st = store_leads_each(s, 0, x.w[i].address, assign_one, &a, err);
+	}
+	if (h)
+		rep->queued += h->rep.queued;
+	if (st == LG_OK)
+		st = store_commit(s, err);
+	if (st != LG_OK)
+		store_rollback(s);
+	for (size_t i = 0; i < x.n; i++) {
+		free(x.w[i].address);
+		free(x.w[i].team);
+	}
+	free(x.w);
+	job_handoff_free(h);
+	verify_ctx_free(vctx);
+	return st;
+}
+
 /* ---- handoff run: delivery ---- */
 
 struct msg {
@@ -453,6 +758,15 @@ struct msg {
 	 * the loop until a worker records it. */
 	struct send_result res;
 	bool done;
+	long team; /* of the target; -1: not in the configuration now */
+	bool crm;  /* a CRM or Slack target (kind): target_status() decides */
+	enum target_kind kind;
+};
+
+/* A team's tokens for its CRMs, read once a run (conf_handoff_token). */
+struct tokens {
+	struct lg_buf tok[TARGET_SALESFORCE + 1];
+	enum lg_status st[TARGET_SALESFORCE + 1]; /* not LG_OK: the token would not read */
 };
 
 struct run {
@@ -462,8 +776,11 @@ struct run {
 	struct job_handoff_run_report *rep;
 	struct msg *m;
 	size_t n, cap;
-	struct sign_key *keys; /* per team, parsed once; len 0: none */
-	enum lg_status st;     /* the first failure to record an outcome */
+	struct sign_key *keys;   /* per team, parsed once; len 0: none */
+	struct tokens *tokens;   /* per team */
+	struct lg_err token_err; /* the first token that would not read */
+	enum lg_status token_st;
+	enum lg_status st; /* the first failure to record an outcome */
 	struct lg_err err;
 };
 
@@ -480,7 +797,21 @@ static enum lg_status on_msg(void *arg, const struct store_outbox *m, struct lg_
 				    .target = lg_xstrdup(m->target),
 				    .url = lg_xstrdup(m->url),
 				    .body = lg_xstrdup(m->body),
-				    .attempts = m->attempts};
+				    .attempts = m->attempts,
+				    .team = route_team_find(r->c, m->target)};
+	/* "TEAM/KIND": a CRM or Slack target (enqueue) */
+	struct msg *x = &r->m[r->n - 1];
+	const char *slash = strchr(m->target, '/');
+	if (slash) {
+		char team[ROUTE_NAME_MAX + 1];
+		snprintf(team, sizeof(team), "%.*s", (int)(slash - m->target), m->target);
+		x->team = route_team_find(r->c, team);
+		for (int k = TARGET_SLACK; k <= TARGET_SALESFORCE; k++)
+			if (!strcmp(slash + 1, target_kind_name((enum target_kind)k))) {
+				x->crm = true;
+				x->kind = (enum target_kind)k;
+			}
+	}
 	return LG_OK;
 }
 
@@ -493,10 +824,31 @@ static enum lg_status record(struct run *r, const struct msg *m, const struct se
 	const char *state = "pending";
 	int64_t next_at = r->now, delay_ms;
 	const char *why = res->outcome == SEND_DELIVERED ? NULL : res->detail;
+	enum send_outcome outcome = res->outcome;
+	char error[sizeof(res->detail) + 160];
 	enum lg_status st = store_begin(r->s, err);
 	if (st != LG_OK)
 		return st;
-	switch (res->outcome) {
+	if (m->crm && outcome != SEND_REFUSED) {
+		/* what the status means is the target's to say, not the
+		 * sender's Standard Webhooks rules (a Salesforce 300, several
+		 * Leads matching, is no success and no retry either) */
+		switch (target_status(m->kind, res->status)) {
+		case TARGET_DELIVERED: outcome = SEND_DELIVERED; break;
+		case TARGET_RETRY: outcome = SEND_RETRY; break;
+		case TARGET_ERROR:
+			snprintf(error, sizeof(error),
+				 "%s; an error for %s, not retried (leadgate handoff retry ID "
+				 "once it is fixed)",
+				 *res->detail ? res->detail : "refused", target_kind_name(m->kind));
+			why = error;
+			state = "dead";
+			r->rep->failed++;
+			goto out;
+		}
+		why = outcome == SEND_DELIVERED ? NULL : res->detail;
+	}
+	switch (outcome) {
 	case SEND_DELIVERED:
 		state = "delivered";
 		r->rep->delivered++;
@@ -523,6 +875,7 @@ static enum lg_status record(struct run *r, const struct msg *m, const struct se
 		}
 		break;
 	}
+out:
 	if (st == LG_OK)
 		st = store_outbox_result(r->s, m->id, state, next_at, attempts, res->status, why,
 					 err);
@@ -552,6 +905,78 @@ static const struct sign_key *key_of(struct run *r, const char *target)
 	return &r->keys[t];
 }
 
+/*
+ * The request for m into *sm (headers and auth hold what it points to
+ * until the submit, which copies it): signed for a webhook; for a CRM or
+ * Slack target unsigned, with no webhook-id, a CRM's token in its
+ * Authorization (Slack's key is in its URL).  False: not to be sent now,
+ * its team or its token missing (it stays pending).
+ */
+static bool request_of(struct run *r, struct msg *m, int64_t ts, struct lg_buf *auth,
+		       const char *headers[2], struct send_msg *sm)
+{
+	*sm = (struct send_msg){.url = m->url,
+				.body = m->body,
+				.len = strlen(m->body),
+				.id = m->id,
+				.timestamp = ts,
+				.key = key_of(r, m->target)};
+	headers[0] = headers[1] = NULL;
+	if (!m->crm)
+		return true;
+	if (m->team < 0 || !r->tokens || r->tokens[m->team].st[m->kind] != LG_OK)
+		return false;
+	const struct lg_buf *tok = &r->tokens[m->team].tok[m->kind];
+	sm->id = NULL;
+	sm->key = NULL;
+	sm->method = m->kind == TARGET_SALESFORCE ? "PATCH" : "POST";
+	if (tok->len) {
+		if (auth->data)
+			memset(auth->data, 0, auth->cap);
+		auth->len = 0;
+		lg_buf_addf(auth, "Authorization: Bearer %s", tok->data);
+		headers[0] = auth->data;
+		sm->headers = headers;
+	}
+	return true;
+}
+
+/* The CRMs' tokens of every team into r->tokens: one that will not read
+ * holds its target's messages back (pending), and is r->token_st. */
+static void tokens_load(struct run *r)
+{
+	const struct route_conf *c = r->c;
+	r->tokens = lg_xcalloc(c->n_team ? c->n_team : 1, sizeof(*r->tokens));
+	for (size_t t = 0; t < c->n_team; t++)
+		for (int k = TARGET_HUBSPOT; k <= TARGET_SALESFORCE; k++) {
+			struct lg_err e = {{0}};
+			r->tokens[t].st[k] = conf_handoff_token(c, &c->team[t], (enum target_kind)k,
+								&r->tokens[t].tok[k], &e);
+			if (r->tokens[t].st[k] != LG_OK && r->token_st == LG_OK) {
+				r->token_st = r->tokens[t].st[k];
+				r->token_err = e;
+			}
+		}
+}
+
+/* r's keys and tokens, wiped (a token does not outlive its use). */
+static void secrets_free(struct run *r)
+{
+	for (size_t t = 0; t < r->c->n_team; t++) {
+		sign_key_release(&r->keys[t]);
+		for (int k = 0; r->tokens && k <= TARGET_SALESFORCE; k++) {
+			struct lg_buf *b = &r->tokens[t].tok[k];
+			if (b->data)
+				memset(b->data, 0, b->cap);
+			lg_buf_release(b);
+		}
+	}
+	free(r->keys);
+	free(r->tokens);
+	r->keys = NULL;
+	r->tokens = NULL;
+}
+
 static enum lg_status deliver(struct run *r, struct lg_err *err)
 {
 	struct loop *l = NULL;
@@ -566,14 +991,13 @@ static enum lg_status deliver(struct run *r, struct lg_err *err)
 	if ((st = loop_new(&l, err)) == LG_OK)
 		st = sender_new(&snd, l, &o, err);
 	int64_t ts = lg_now_wall(); /* webhook-timestamp: the real time, for replay checks */
+	struct lg_buf auth = LG_BUF_INIT;
 	for (size_t i = 0; i < r->n && st == LG_OK; i++) {
 		struct msg *m = &r->m[i];
-		struct send_msg sm = {.url = m->url,
-				      .body = m->body,
-				      .len = strlen(m->body),
-				      .id = m->id,
-				      .timestamp = ts,
-				      .key = key_of(r, m->target)};
+		struct send_msg sm;
+		const char *headers[2];
+		if (!request_of(r, m, ts, &auth, headers, &sm))
+			continue; /* kept pending: its team or token is missing */
 		struct lg_err e = {{0}};
 		enum lg_status s2 = sender_submit(snd, &sm, on_sent, m, &e);
 		r->rep->sent += s2 == LG_OK;
@@ -587,6 +1011,9 @@ static enum lg_status deliver(struct run *r, struct lg_err *err)
 			*err = e;
 		}
 	}
+	if (auth.data)
+		memset(auth.data, 0, auth.cap); /* a token does not outlive its use */
+	lg_buf_release(&auth);
 	while (st == LG_OK && sender_pending(snd))
 		loop_step(l, 1000);
 	sender_free(snd);
@@ -609,8 +1036,13 @@ enum lg_status job_handoff_run(const struct job_handoff_opts *o, struct job_hand
 	for (size_t t = 0; t < c->n_team && st == LG_OK; t++)
 		if (c->team[t].secret)
 			st = sign_key_parse(&r.keys[t], c->team[t].secret, err);
+	/* the CRMs' tokens: one that will not read holds its target's
+	 * messages back (pending) and fails the run once the rest is sent */
+	tokens_load(&r);
 	if (st == LG_OK)
 		st = store_open(&r.s, o->db, STORE_WRITE, err);
+	if (st == LG_OK)
+		st = assign_waiting(r.s, o->conf, o->now, rep, err);
 	if (st == LG_OK)
 		st = apply_sla(r.s, c, o->now, rep, err);
 	if (st == LG_OK)
@@ -622,9 +1054,11 @@ enum lg_status job_handoff_run(const struct job_handoff_opts *o, struct job_hand
 		free(r.m[i].body);
 	}
 	free(r.m);
-	for (size_t t = 0; t < c->n_team; t++)
-		sign_key_release(&r.keys[t]);
-	free(r.keys);
+	secrets_free(&r);
+	if (st == LG_OK && r.token_st != LG_OK) {
+		st = r.token_st;
+		*err = r.token_err;
+	}
 	store_close(r.s);
 	return st;
 }
@@ -633,6 +1067,7 @@ enum lg_status job_handoff_run(const struct job_handoff_opts *o, struct job_hand
 
 struct job_handoff_drain {
 	struct run r;
+	const struct conf *conf;
 	struct job_handoff_run_report rep;
 	size_t left; /* submitted, not called back yet */
 	void (*all_done)(void *arg);
@@ -646,12 +1081,20 @@ enum lg_status job_handoff_drain_new(struct job_handoff_drain **out, const struc
 	const struct route_conf *rc = &c->handoff;
 	enum lg_status st = LG_OK;
 	*out = d;
+	d->conf = c;
 	d->r.c = rc;
 	d->r.rep = &d->rep;
 	d->r.keys = lg_xcalloc(rc->n_team ? rc->n_team : 1, sizeof(*d->r.keys));
 	for (size_t t = 0; t < rc->n_team && st == LG_OK; t++)
 		if (rc->team[t].secret)
 			st = sign_key_parse(&d->r.keys[t], rc->team[t].secret, err);
+	/* a token that will not read keeps its target's messages pending,
+	 * as in handoff run; the service says so at its start */
+	tokens_load(&d->r);
+	if (st == LG_OK && d->r.token_st != LG_OK) {
+		st = d->r.token_st;
+		*err = d->r.token_err;
+	}
 	return st;
 }
 
@@ -673,9 +1116,7 @@ void job_handoff_drain_free(struct job_handoff_drain *d)
 		return;
 	drain_clear(d);
 	free(d->r.m);
-	for (size_t t = 0; t < d->r.c->n_team; t++)
-		sign_key_release(&d->r.keys[t]);
-	free(d->r.keys);
+	secrets_free(&d->r);
 	free(d);
 }
 
@@ -701,6 +1142,8 @@ enum lg_status job_handoff_drain_take(struct job_handoff_drain *d, struct store 
 	enum lg_status st = store_handoffs_due(s, now, count_due, &due, err);
 	if (st == LG_OK && due)
 		st = apply_sla(s, d->r.c, now, &d->rep, err);
+	if (st == LG_OK)
+		st = assign_waiting(s, d->conf, now, &d->rep, err);
 	if (st == LG_OK)
 		st = store_outbox_due(s, now, max, on_msg, &d->r, err);
 	d->r.s = NULL;
@@ -739,15 +1182,16 @@ enum lg_status job_handoff_drain_send(struct job_handoff_drain *d, struct sender
 	}
 	enum lg_status st = LG_OK;
 	size_t refused = 0;
+	struct lg_buf auth = LG_BUF_INIT;
 	for (size_t i = 0; i < d->r.n; i++) {
 		struct msg *m = &d->r.m[i];
-		struct send_msg sm = {.url = m->url,
-				      .body = m->body,
-				      .len = strlen(m->body),
-				      .id = m->id,
-				      .timestamp = ts,
-				      .key = key_of(&d->r, m->target)};
+		struct send_msg sm;
+		const char *headers[2];
 		struct lg_err e = {{0}};
+		if (!request_of(&d->r, m, ts, &auth, headers, &sm)) {
+			refused++; /* not sent now: its team or token is missing; kept pending */
+			continue;
+		}
 		enum lg_status s2 = st == LG_OK ? sender_submit(snd, &sm, on_drained, m, &e) : st;
 		d->rep.sent += s2 == LG_OK;
 		if (s2 == LG_OK)
@@ -763,6 +1207,9 @@ enum lg_status job_handoff_drain_send(struct job_handoff_drain *d, struct sender
 		}
 		refused++;
 	}
+	if (auth.data)
+		memset(auth.data, 0, auth.cap);
+	lg_buf_release(&auth);
 	d->left -= refused;
 	return st;
 }

@@ -19,6 +19,8 @@
 #include "store/store.h"
 #include "verify/verify.h"
 
+#include <jansson.h>
+
 #include <math.h>
 
 struct conf;
@@ -563,6 +565,20 @@ static inline double lead_cents(double v)
 	return (double)lround(v * 100) / 100;
 }
 
+/*
+ * The explanation of sc for address as JSON: `score --explain --format
+ * json`'s object (email, total, fit, confidence, engagement, intent,
+ * product, grade, stage, contributions, rounding).  Here, not in view/,
+ * because the handoff's payload carries it too and jobs/ does not depend
+ * on view/; view_explain returns this.  Owned: json_decref.
+ */
+json_t *lead_explain_json(const char *address, const struct lead_scored *sc);
+/* The name of a kind of line of an explanation ("title", "event", ...). */
+const char *lead_line_kind(enum scoring_line_kind k);
+/* What rounding each contribution to 0.01 leaves over, in hundredths, so
+ * that the lines shown add up to the total shown. */
+long lead_rounding(const struct lead_scored *sc);
+
 /* The figures as score's rows print them, the same bytes as snprintf's
  * without its cost: lead_cents(v) as "%.2f", and v as "%.3f".  buf holds
  * at least LEAD_FIXED_MAX bytes; the length written (NUL-terminated). */
@@ -1066,7 +1082,9 @@ const struct job_handoff_report *job_handoff_report(const struct job_handoff *h)
 void job_handoff_free(struct job_handoff *h);
 
 /*
- * `leadgate handoff run`: the SLA as of now (every open handoff past its
+ * `leadgate handoff run`: the handoffs that had nobody given to their
+ * team's rep eligible now, each with its lead.handoff message; then the
+ * SLA as of now (every open handoff past its
  * deadline goes to the next eligible rep of its team, not the one who let
  * it pass, with a lead.escalated message; nobody: unassigned; one whose
  * team is no longer configured is left as it is), then every
@@ -1076,7 +1094,8 @@ void job_handoff_free(struct job_handoff *h);
  * honoured); dead past the last attempt or when refused (the URL or its
  * address); disabled, with its endpoint, on 410.  Returns when every
  * attempt has ended.  http:// URLs and private addresses only with
- * [handoff] allow_private_targets.
+ * [handoff] allow_private_targets.  A CRM's or Slack's answer is judged by
+ * target_status(): an error there is dead at once (failed).
  */
 struct job_handoff_opts {
 	const struct conf *conf; /* borrowed */
@@ -1084,8 +1103,11 @@ struct job_handoff_opts {
 	int64_t now;
 };
 struct job_handoff_run_report {
+	unsigned long assigned; /* handoffs that had nobody, given to a rep now */
 	unsigned long escalated, unassigned, queued;             /* the SLA */
 	unsigned long sent, delivered, retrying, dead, disabled; /* the attempts */
+	unsigned long failed; /* refused by a CRM or Slack for what they are: not retried
+			       * (kept dead, with the reason) */
 };
 enum lg_status job_handoff_run(const struct job_handoff_opts *o, struct job_handoff_run_report *rep,
 			       struct lg_err *err);

@@ -174,6 +174,42 @@ enum lg_status store_handoffs_due(struct store *s, int64_t now,
 	return store_each_row(s, q, "reading the handoffs due", handoff_row, &cb, err);
 }
 
+static const char sql_handoffs_unassigned[] =
+	"SELECT h.id, h.contact_id, c.address, h.account, h.team, h.rep, h.stage, h.handed_at,"
+	" h.deadline, h.escalations, h.state FROM handoffs h JOIN contacts c ON c.id = h.contact_id"
+	" WHERE h.state = 'unassigned' ORDER BY h.handed_at, h.id";
+
+enum lg_status store_handoffs_unassigned(struct store *s,
+					 enum lg_status (*fn)(void *arg,
+							      const struct store_handoff *h,
+							      struct lg_err *err),
+					 void *arg, struct lg_err *err)
+{
+	if (!has_handoff(s))
+		return LG_OK;
+	sqlite3_stmt *q = store_stmt(s, sql_handoffs_unassigned);
+	struct handoff_cb cb = {fn, arg};
+	return store_each_row(s, q, "reading the handoffs with nobody", handoff_row, &cb, err);
+}
+
+static const char sql_handoff_assign[] =
+	"UPDATE handoffs SET rep = ?2, handed_at = ?3, deadline = ?4, state = 'open'"
+	" WHERE id = ?1 AND state = 'unassigned'";
+
+enum lg_status store_handoff_assign(struct store *s, int64_t id, const char *rep, int64_t at,
+				    int64_t deadline, struct lg_err *err)
+{
+	enum lg_status st = need_handoff(s, err);
+	if (st != LG_OK)
+		return st;
+	sqlite3_stmt *q = store_stmt(s, sql_handoff_assign);
+	sqlite3_bind_int64(q, 1, id);
+	sqlite3_bind_text(q, 2, rep, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 3, at);
+	sqlite3_bind_int64(q, 4, deadline);
+	return store_exec_step(s, q, "assigning a handoff", err);
+}
+
 static const char sql_handoff_escalate[] =
 	"UPDATE handoffs SET rep = ?2, handed_at = ?3, deadline = ?4,"
 	" escalations = escalations + 1, state = ?5 WHERE id = ?1";

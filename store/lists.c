@@ -675,3 +675,32 @@ enum lg_status store_refresh_counts(struct store *s, const struct store_run *run
 	sqlite3_reset(q);
 	return LG_OK;
 }
+
+/* ---- the lists a contact is in ---- */
+
+static const char sql_contact_lists[] =
+	"SELECT l.name FROM lists l JOIN runs r ON r.id = l.current_run"
+	" WHERE EXISTS (SELECT 1 FROM members m WHERE m.run_id = l.current_run"
+	" AND m.contact_id = ?1) ORDER BY r.started_at DESC, l.id DESC";
+
+struct contact_lists_cb {
+	enum lg_status (*fn)(void *arg, const char *name, struct lg_err *err);
+	void *arg;
+};
+
+static enum lg_status contact_list_row(sqlite3_stmt *q, void *ctx, struct lg_err *err)
+{
+	struct contact_lists_cb *cb = ctx;
+	return cb->fn(cb->arg, store_col_text(q, 0), err);
+}
+
+enum lg_status store_contact_lists(struct store *s, int64_t contact_id,
+				   enum lg_status (*fn)(void *arg, const char *name,
+							struct lg_err *err),
+				   void *arg, struct lg_err *err)
+{
+	sqlite3_stmt *q = store_stmt(s, sql_contact_lists);
+	sqlite3_bind_int64(q, 1, contact_id);
+	struct contact_lists_cb cb = {fn, arg};
+	return store_each_row(s, q, "reading a contact's lists", contact_list_row, &cb, err);
+}

@@ -364,6 +364,18 @@ enum lg_status store_list_each(struct store *s,
 			       void (*fn)(void *arg, const struct store_list_info *li), void *arg,
 			       struct lg_err *err);
 
+/*
+ * The names of the lists contact_id is a member of, in their current
+ * versions (a contact left out of a list's latest upload is no longer in
+ * it), the latest version first (then the newest list): fn(arg, name),
+ * name borrowed until fn returns.  One look-up a list on the members'
+ * key, not a scan of the members.
+ */
+enum lg_status store_contact_lists(struct store *s, int64_t contact_id,
+				   enum lg_status (*fn)(void *arg, const char *name,
+							struct lg_err *err),
+				   void *arg, struct lg_err *err);
+
 /* One version of a list and its observation window. */
 struct store_list_window {
 	unsigned version; /* 1 for the first complete version, and so on */
@@ -869,6 +881,16 @@ enum lg_status store_handoffs_due(struct store *s, int64_t now,
 				  enum lg_status (*fn)(void *arg, const struct store_handoff *h,
 						       struct lg_err *err),
 				  void *arg, struct lg_err *err);
+/* Every handoff with nobody (unassigned), oldest first. */
+enum lg_status store_handoffs_unassigned(struct store *s,
+					 enum lg_status (*fn)(void *arg,
+							      const struct store_handoff *h,
+							      struct lg_err *err),
+					 void *arg, struct lg_err *err);
+/* Handoff id, unassigned, given to rep at `at` with its deadline: open
+ * (in a transaction; nothing when it is no longer unassigned). */
+enum lg_status store_handoff_assign(struct store *s, int64_t id, const char *rep, int64_t at,
+				    int64_t deadline, struct lg_err *err);
 /* Hand handoff id on to rep at `at` with a new deadline (an escalation:
  * escalations + 1), or, rep NULL, leave it with nobody (unassigned). */
 enum lg_status store_handoff_escalate(struct store *s, int64_t id, const char *rep, int64_t at,

@@ -245,5 +245,120 @@ eq "... every message arrived at least once, with a 200" \
 	"$(logq 'sorted(set(r["id"] for r in rows if r["status"] == 200))')" \
 	"$(sq "SELECT id FROM outbox ORDER BY id" | python3 -c 'import sys; print(sorted(l.strip() for l in sys.stdin))')"
 
+# --- nobody eligible at the move: the next run assigns it once a rep is back ----
+: >"$t/hook.log"
+conf /hook
+sed -i -e 's|^email = ana@ourco.example|&\navailable = no|' -e 's|^email = cy@ourco.example|&\navailable = no|' "$t/lg.conf"
+db=$t/wait.db
+cp "$base" "$db"
+ev d1 ann@acme-soft.com
+exits 0 "score moves ann to MQL with every rep away" lgc score --now "$now0" -o /dev/null
+eq "... the handoff recorded with nobody, no message" \
+	"$(sq "SELECT ifnull(rep, '-') || '|' || state || '|' || (SELECT count(*) FROM outbox) FROM handoffs")" "-|unassigned|0"
+exits 0 "handoff run, every rep still away" lgc handoff run --now "$now1"
+eq "... leaves it waiting" "$(sq "SELECT state FROM handoffs")|$(logq 'len(rows)')" "unassigned|0"
+conf /hook
+exits 0 "handoff run once ana and cy are back" lgc handoff run --now "$now1"
+check "... counts it" grep -q '1 assigned (had nobody)' "$t/err"
+eq "... ann given to ana, open, her SLA from now" \
+	"$(sq "SELECT rep || '|' || state || '|' || (deadline - handed_at) || '|' || (handed_at = strftime('%s', '2026-03-02T09:01:00')) FROM handoffs")" "ana|open|300|1"
+eq "... her lead.handoff sent and delivered" \
+	"$(logq '[(json.loads(r["body"])["type"], json.loads(r["body"])["data"]["email"], json.loads(r["body"])["data"]["owner"]["name"], r["status"]) for r in rows]')" \
+	"[('lead.handoff', 'ann@acme-soft.com', 'ana', 200)]"
+exits 0 "handoff status" lgc handoff status
+check "... nothing unassigned" grep -q 'unassigned): 0$' "$t/out"
+
+# --- list = routes on any of the contact's lists -----------------------------------
+: >"$t/hook.log"
+conf /hook
+sed -i 's|^\[route.everyone\]|[route.fair]\nlist = other, Fair-2026\nteam = fair\n\n&|' "$t/lg.conf"
+printf '\n[team.fair]\nreps = cy\nwebhook = http://127.0.0.1:%s/hook\nsecret = whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n' "$hport" >>"$t/lg.conf"
+db=$t/list.db
+cp "$base" "$db"
+printf 'Email\nann@acme-soft.com\n' >"$t/fair.csv"
+# (a list of one row: the gate may block it, exit 1; its members are kept)
+"$lg" verify --db "$db" --now "$now0" --dns "127.0.0.1:$port" --list fair-2026 -q -o /dev/null \
+	"$t/fair.csv" 2>/dev/null
+eq "ann is in the lists crm and fair-2026" \
+	"$(sq "SELECT count(*) FROM members m JOIN lists l ON l.current_run = m.run_id JOIN contacts c ON c.id = m.contact_id WHERE c.address = 'ann@acme-soft.com'")" 2
+ev d1 ann@acme-soft.com
+ev d2 bo@beta-soft.com
+exits 0 "score moves ann and bo to MQL" lgc score --now "$now0" -o /dev/null
+eq "... ann routed by her list fair-2026 to cy, bo (crm only) to sales" \
+	"$(sq "SELECT group_concat(c.address || ':' || h.team || ':' || h.rep, ' ') FROM handoffs h JOIN contacts c ON c.id = h.contact_id")" \
+	"ann@acme-soft.com:fair:cy bo@beta-soft.com:sales:ana"
+exits 0 "handoff run" lgc handoff run --now "$now0"
+eq "... ann's data names her lists, the latest first" \
+	"$(logq '[(d["list"], d["lists"]) for d in (json.loads(r["body"])["data"] for r in rows) if d["email"] == "ann@acme-soft.com"]')" \
+	"[('fair-2026', ['fair-2026', 'crm'])]"
+
+# --- the CRM and Slack targets: three more requests, a Salesforce 300 not retried --
+# crm FIELD: the manual's example, its team with Slack, HubSpot and
+# Salesforce too (all on the receiver; FIELD the Salesforce external id)
+crm() {
+	conf /hook
+	sed -i "s|^secret = .*|&\nslack = http://127.0.0.1:$hport/slack/T0/B0/key\nhubspot = http://127.0.0.1:$hport\nhubspot_token = env:LG_TEST_HS\nsalesforce = http://127.0.0.1:$hport/\nsalesforce_token = file:sf.token\nsalesforce_field = $1|" "$t/lg.conf"
+}
+printf 'sf-tok\n' >"$t/sf.token"
+export LG_TEST_HS=hs-tok
+: >"$t/hook.log"
+crm Leadgate_Email__c
+db=$t/crm.db
+cp "$base" "$db"
+ev d1 ann@acme-soft.com
+exits 0 "score moves ann to MQL, a team with slack, hubspot and salesforce" lgc score --now "$now0" -o /dev/null
+eq "... four messages: the webhook's and three targets'" \
+	"$(sq "SELECT group_concat(target, ' ') FROM (SELECT target FROM outbox ORDER BY target)")" \
+	"sales sales/hubspot sales/salesforce sales/slack"
+exits 0 "handoff run" lgc handoff run --now "$now0"
+eq "... four requests" "$(logq 'len(rows)')" 4
+eq "... Slack: a POST of blocks, unsigned, no token" \
+	"$(logq '[(r["method"], "blocks" in json.loads(r["body"]), r["id"], r["authorization"]) for r in rows if r["path"].startswith("/slack/")]')" \
+	"[('POST', True, None, None)]"
+eq "... the Slack message names ann and her owner" \
+	"$(logq '[("ann@acme-soft.com" in r["body"], "ana@ourco.example" in r["body"] or "ana" in r["body"]) for r in rows if r["path"].startswith("/slack/")]')" \
+	"[(True, True)]"
+eq "... HubSpot: the batch upsert by email with the token and the properties" \
+	"$(logq '[(r["method"], r["path"], r["authorization"], (lambda i: (i["id"], i["idProperty"], i["properties"]["leadgate_stage"], i["properties"]["leadgate_owner"], "leadgate_score" in i["properties"], "leadgate_grade" in i["properties"]))(json.loads(r["body"])["inputs"][0])) for r in rows if r["path"].startswith("/crm/")]')" \
+	"[('POST', '/crm/v3/objects/contacts/batch/upsert', 'Bearer hs-tok', ('ann@acme-soft.com', 'email', 'mql', 'ana@ourco.example', True, True))]"
+eq "... Salesforce: a PATCH by the external id, the file's token, the contact's company" \
+	"$(logq '[(r["method"], r["path"], r["authorization"], (lambda b: (b["Email"], b["Leadgate_Stage__c"], b["Leadgate_Owner_Email__c"], b.get("Company"), "Leadgate_Score__c" in b))(json.loads(r["body"]))) for r in rows if r["path"].startswith("/services/")]')" \
+	"[('PATCH', '/services/data/v60.0/sobjects/Lead/Leadgate_Email__c/ann%40acme-soft.com', 'Bearer sf-tok', ('ann@acme-soft.com', 'mql', 'ana@ourco.example', 'Acme Soft', True))]"
+eq "... all four delivered (Salesforce's 201 too)" \
+	"$(sq "SELECT group_concat(state || ':' || last_status, ' ') FROM (SELECT * FROM outbox ORDER BY target)")" \
+	"delivered:200 delivered:200 delivered:201 delivered:200"
+exits 0 "handoff status" lgc handoff status
+check "... by target: sales/salesforce one delivered" grep -Eq '^sales/salesforce +0 +0 +1 +0 +0$' "$t/out"
+crm several__c
+ev d2 bo@beta-soft.com "$now1"
+exits 0 "bo to MQL, the external id matching several Leads" lgc score --now "$now1" -o /dev/null
+exits 0 "handoff run" lgc handoff run --now "$now1"
+check "... one failed, not retried" grep -q ' 1 failed (not retried)' "$t/err"
+eq "... Salesforce's 300 kept dead after one attempt, with the reason" \
+	"$(sq "SELECT state || '|' || attempts || '|' || last_status || '|' || (last_error LIKE '%salesforce, not retried%') FROM outbox o WHERE target = 'sales/salesforce' AND body LIKE '%bo@beta-soft.com%'")" \
+	"dead|1|300|1"
+exits 0 "handoff run an hour later" lgc handoff run --now 2026-03-02T10:01:00Z
+eq "... bo's upsert not sent again" \
+	"$(sq "SELECT state || '|' || attempts FROM outbox o WHERE target = 'sales/salesforce' AND type = 'lead.handoff' AND body LIKE '%bo@beta-soft.com%'")" "dead|1"
+eq "... the receiver saw it once, and bo's escalation once" \
+	"$(logq '[r["status"] for r in rows if r["path"].endswith("/several__c/bo%40beta-soft.com")]')" "[300, 300]"
+eq "... ann's escalation: her new owner in HubSpot" \
+	"$(logq '[i["properties"]["leadgate_owner"] for r in rows if r["path"].startswith("/crm/") for i in json.loads(r["body"])["inputs"] if i["id"] == "ann@acme-soft.com"]')" \
+	"['ana@ourco.example', 'cy@ourco.example']"
+unset LG_TEST_HS
+ev d3 al@acme-soft.com "$now1"
+lgc score --now "$now1" -o /dev/null 2>/dev/null
+exits 78 "a HubSpot token that will not read fails the run" lgc handoff run --now "$now1"
+check "... naming the file, line and variable" grep -q 'lg.conf:[0-9]*: hubspot_token: \$LG_TEST_HS is not set' "$t/err"
+eq "... its message kept pending, the others sent" \
+	"$(sq "SELECT group_concat(target || ':' || state, ' ') FROM (SELECT * FROM outbox WHERE body LIKE '%al@acme-soft.com%' ORDER BY target)")" \
+	"sales:delivered sales/hubspot:pending sales/salesforce:dead sales/slack:delivered"
+printf '[team.x]\nreps = a\nhubspot = http://127.0.0.1:1\n[rep.a]\nemail = a@b.example\n' >"$t/bad.conf"
+exits 78 "hubspot without hubspot_token is refused" "$lg" --db "$db" handoff status --config "$t/bad.conf"
+check "... with its line" grep -q 'bad.conf:3: \[team.x\] has hubspot and no hubspot_token' "$t/err"
+printf '[team.x]\nreps = a\nsalesforce = https://x.example\nsalesforce_token = t\nsalesforce_field = no-dash\n[rep.a]\nemail = a@b.example\n' >"$t/bad.conf"
+exits 78 "a salesforce_field that is no API name is refused" "$lg" --db "$db" handoff status --config "$t/bad.conf"
+export LEADGATE_CONFIG="$t/lg.conf"
+
 echo "handoff: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

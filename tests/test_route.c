@@ -151,6 +151,10 @@ static void test_first_match(void **state)
 	struct conf c;
 	load_ok(&c, routes);
 	const struct route_conf *h = &c.handoff;
+	/* lists: the contact's, any of which may match */
+	static const char *const fair[] = {"FAIR-2026", NULL};
+	static const char *const both[] = {"webinar-q4", "fair-2026", NULL};
+	static const char *const other[] = {"webinar-q4", NULL};
 	static const struct {
 		struct route_lead lead;
 		const char *route;
@@ -163,8 +167,10 @@ static void test_first_match(void **state)
 		{{SCORING_SQL, "A1", "Dach", NULL, NULL, NULL, 199}, "emea"}, /* too small */
 		{{SCORING_SQL, "A1", "dach", NULL, NULL, NULL, -1}, "emea"},  /* size unknown */
 		{{SCORING_SQL, NULL, "na", NULL, NULL, NULL, 5000}, "rest"},  /* not graded */
-		{{SCORING_MQL, "C3", "na", "Software", "partner", "FAIR-2026", 10}, "partners"},
-		{{SCORING_MQL, "C3", "na", "Software", "partner", "FAIR-2026", 50}, "rest"},
+		{{SCORING_MQL, "C3", "na", "Software", "partner", fair, 10}, "partners"},
+		{{SCORING_MQL, "C3", "na", "Software", "partner", both, 10}, "partners"},
+		{{SCORING_MQL, "C3", "na", "Software", "partner", other, 10}, "rest"},
+		{{SCORING_MQL, "C3", "na", "Software", "partner", fair, 50}, "rest"},
 		{{SCORING_MQL, "C3", "na", "software", "partner", NULL, 20}, "rest"}, /* no list */
 		{{SCORING_MQL, "C3", NULL, NULL, NULL, NULL, -1}, "rest"},
 	};
@@ -490,6 +496,17 @@ static void test_errors(void **state)
 		 "t.conf:3: webhook wants an http:// or https:// URL"},
 		{"[team.t]\nreps = a\nwebhook = https://h.example/\n[rep.a]\nemail = a@x.example\n",
 		 "t.conf:1: [team.t] has a webhook and no secret"},
+		{"[team.t]\nreps = a\nhubspot = pat-123\n", "t.conf:3: hubspot wants an http://"},
+		{"[team.t]\nreps = a\nhubspot = https://api.hubapi.com\n[rep.a]\nemail = "
+		 "a@x.example\n",
+		 "t.conf:3: [team.t] has hubspot and no hubspot_token"},
+		{"[team.t]\nreps = a\nsalesforce_token = t\n[rep.a]\nemail = a@x.example\n",
+		 "t.conf:3: [team.t] has salesforce_token and no salesforce"},
+		{"[team.t]\nreps = a\nhubspot_token = env:1X\n",
+		 "t.conf:3: hubspot_token: '1X' is not an environment variable's name"},
+		{"[team.t]\nreps = a\nsalesforce = https://x.example\nsalesforce_token = t\n"
+		 "salesforce_version = 60\n[rep.a]\nemail = a@x.example\n",
+		 "t.conf:3: [team.t] "},
 		{"[team.t]\nreps = a\nescalation = boss\n[rep.a]\nemail = a@x.example\n",
 		 "t.conf:3: escalation 'boss' is no rep"},
 		{"[route.r]\nteam = t\ngrade = E\n", "t.conf:3: grade: 'E' is no grade"},
@@ -522,15 +539,18 @@ static void test_fine(void **state)
 {
 	(void)state;
 	struct conf c;
-	load_ok(&c, "[route.r]\nteam = T\n"
-		    "[team.t]\nreps = B, a\nsla = 1h\nescalation = Boss@X.example\n"
-		    "slack = https://hooks.slack.example/services/T0/B0/x\n"
-		    "hubspot = pat-eu1-123\nsalesforce = Lead.Ext_Id__c\n"
-		    "[team.u]\nreps = a\nescalation = lone\n"
-		    "[rep.a]\nemail = a@x.example\nweight = 2\ncap = 40\ntz = America/New_York\n"
-		    "slack = U024BE7LH\n"
-		    "[rep.b]\nemail = b@x.example\ncap = none\n"
-		    "[rep.lone]\nemail = lone@x.example\n");
+	load_ok(&c,
+		"[route.r]\nteam = T\n"
+		"[team.t]\nreps = B, a\nsla = 1h\nescalation = Boss@X.example\n"
+		"slack = https://hooks.slack.example/services/T0/B0/x\n"
+		"hubspot = https://api.hubapi.com\nhubspot_token = env:HS_TOKEN\n"
+		"salesforce = https://acme.my.salesforce.com\nsalesforce_token = file:sf.token\n"
+		"salesforce_version = v61.0\nsalesforce_field = Ext_Id__c\n"
+		"[team.u]\nreps = a\nescalation = lone\n"
+		"[rep.a]\nemail = a@x.example\nweight = 2\ncap = 40\ntz = America/New_York\n"
+		"slack = U024BE7LH\n"
+		"[rep.b]\nemail = b@x.example\ncap = none\n"
+		"[rep.lone]\nemail = lone@x.example\n");
 	const struct route_conf *h = &c.handoff;
 	assert_int_equal(h->rule[0].team, 0);
 	assert_int_equal(h->team[0].n_rep, 2);
@@ -540,7 +560,11 @@ static void test_fine(void **state)
 	assert_string_equal(h->team[0].escalation, "boss@x.example");
 	assert_string_equal(h->team[1].escalation, "lone");
 	assert_int_equal(h->team[1].escalation_rep, route_rep_find(h, "lone"));
-	assert_string_equal(h->team[0].hubspot, "pat-eu1-123");
+	assert_string_equal(h->team[0].hubspot, "https://api.hubapi.com");
+	assert_string_equal(h->team[0].hubspot_token, "env:HS_TOKEN");
+	assert_string_equal(h->team[0].salesforce_token, "file:./sf.token");
+	assert_string_equal(h->team[0].salesforce_field, "Ext_Id__c");
+	assert_string_equal(h->team[0].salesforce_version, "v61.0");
 	assert_int_equal(h->rep[0].cap, 40);
 	assert_int_equal(h->rep[0].weight, 2);
 	assert_string_equal(h->rep[0].slack, "U024BE7LH");

@@ -1,7 +1,8 @@
 /*
  * test_store_handoff.c - the handoff's tables (store/handoff.c), on real
  * database files: handoffs, owners and counts, the SLA's due list,
- * acceptance, rotations, and the outbox: due order, results, a 410
+ * acceptance, the handoffs with nobody assigned, a contact's lists,
+ * rotations, and the outbox: due order, results, a 410
  * disabling an endpoint, retries, the counts by target, and a database
  * of schema 12 upgraded.  The shared fixture is store_fixture.h.
  */
@@ -121,6 +122,26 @@ static void test_handoffs(void **state)
 			    (long long)(T0 + 400)),
 			 1);
 
+	/* with nobody: listed, then assigned (open, its deadline due) */
+	memset(&d, 0, sizeof(d));
+	ok(store_handoffs_unassigned(s, take_due_handoff, &d, &e));
+	assert_int_equal(d.n, 1);
+	assert_string_equal(d.address[0], "c@other.example");
+	assert_string_equal(d.rep[0], "-");
+	begin(s);
+	ok(store_handoff_assign(s, d.id[0], "ben", T0 + 500, T0 + 800, &e));
+	commit(s);
+	memset(&d, 0, sizeof(d));
+	ok(store_handoffs_unassigned(s, take_due_handoff, &d, &e));
+	assert_int_equal(d.n, 0);
+	ok(store_handoffs_due(s, T0 + 800, take_due_handoff, &d, &e));
+	assert_int_equal(d.n, 1);
+	assert_string_equal(d.address[0], "c@other.example");
+	assert_string_equal(d.rep[0], "ben");
+	assert_int_equal(d.escalations[0], 0);
+	ok(store_handoff_count(s, "ben", T0 + 500, &n, &e));
+	assert_int_equal(n, 1);
+
 	/* the rotation, kept per team */
 	struct lg_buf rr = LG_BUF_INIT;
 	ok(store_rotation_get(s, "sales", &rr, &e));
@@ -180,6 +201,48 @@ static enum lg_status take_count(void *arg, const struct store_outbox_count *c, 
 	snprintf(g->target[g->n], sizeof(g->target[0]), "%s", c->target);
 	g->n++;
 	return LG_OK;
+}
+
+struct names {
+	size_t n;
+	char name[4][16];
+};
+
+static enum lg_status take_name(void *arg, const char *name, struct lg_err *err)
+{
+	struct names *x = arg;
+	(void)err;
+	assert_true(x->n < 4);
+	snprintf(x->name[x->n++], sizeof(x->name[0]), "%s", name);
+	return LG_OK;
+}
+
+/* A contact's lists: those whose current version has it, the latest
+ * version first. */
+static void test_contact_lists(void **state)
+{
+	char path[512];
+	(void)state;
+	db_path(path, sizeof(path), "contact_lists.db");
+	struct store *s = open_write(path);
+	verify_one(s, "crm", NULL, "a@acme.example", NULL, T0);
+	verify_one(s, "fair", NULL, "a@acme.example", NULL, T0 + 10);
+	verify_one(s, "old", NULL, "a@acme.example", NULL, T0 + 20);
+	verify_one(s, "old", NULL, "b@acme.example", NULL, T0 + 30); /* a left it */
+	int64_t a = contact_id(s, "a@acme.example"), b = contact_id(s, "b@acme.example");
+	struct names x = {0};
+	ok(store_contact_lists(s, a, take_name, &x, &e));
+	assert_int_equal(x.n, 2);
+	assert_string_equal(x.name[0], "fair");
+	assert_string_equal(x.name[1], "crm");
+	memset(&x, 0, sizeof(x));
+	ok(store_contact_lists(s, b, take_name, &x, &e));
+	assert_int_equal(x.n, 1);
+	assert_string_equal(x.name[0], "old");
+	memset(&x, 0, sizeof(x));
+	ok(store_contact_lists(s, 999999, take_name, &x, &e));
+	assert_int_equal(x.n, 0);
+	store_close(s);
 }
 
 static void test_outbox(void **state)
@@ -290,6 +353,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_handoffs),
+		cmocka_unit_test(test_contact_lists),
 		cmocka_unit_test(test_outbox),
 		cmocka_unit_test(test_upgrade),
 	};

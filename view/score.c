@@ -41,65 +41,9 @@ static json_t *time_or_null(int64_t t)
 	return json_string(at);
 }
 
-static const char *line_kind(enum scoring_line_kind k)
-{
-	switch (k) {
-	case SCORING_LINE_TITLE: return "title";
-	case SCORING_LINE_COMPETITOR: return "competitor";
-	case SCORING_LINE_ICP: return "icp";
-	case SCORING_LINE_EVENT: return "event";
-	case SCORING_LINE_CLASS_CAP: return "class cap";
-	case SCORING_LINE_INTENT: return "intent";
-	}
-	return "?";
-}
-
-/* Each contribution is shown rounded to 0.01; so that the lines add up to
- * the total as shown, the difference the rounding makes (at most a few
- * hundredths) is a figure of its own. */
-static long rounding_of(const struct lead_scored *sc)
-{
-	long sum = 0;
-	for (size_t i = 0; i < sc->nlines; i++)
-		sum += lround(sc->lines[i].contribution * 100);
-	return lround(sc->r.total * 100) - sum;
-}
-
 json_t *view_explain(const char *address, const struct lead_scored *sc)
 {
-	const struct scoring_result *r = &sc->r;
-	json_t *lines = json_array();
-	for (size_t i = 0; i < sc->nlines; i++) {
-		const struct scoring_line *ln = &sc->lines[i];
-		json_t *o = json_object();
-		json_object_set_new(o, "kind", json_string(line_kind(ln->kind)));
-		json_object_set_new(o, "rule", str(ln->rule ? ln->rule : ""));
-		json_object_set_new(o, "points", fig(ln->points, 2));
-		json_object_set_new(o, "factor", fig(ln->factor, 6));
-		json_object_set_new(o, "contribution", fig(ln->contribution, 2));
-		json_object_set_new(o, "capped", json_boolean(ln->capped));
-		if (ln->at) {
-			char at[LG_TIME_LEN];
-			lg_time_format(ln->at, at, sizeof(at));
-			json_object_set_new(o, "at", json_string(at));
-		}
-		if (ln->detail && *ln->detail)
-			json_object_set_new(o, "detail", str(ln->detail));
-		json_array_append_new(lines, o);
-	}
-	json_t *o = json_object();
-	json_object_set_new(o, "email", str(address));
-	json_object_set_new(o, "total", fig(r->total, 2));
-	json_object_set_new(o, "fit", fig(r->fit_eff, 2));
-	json_object_set_new(o, "confidence", fig(r->q, 4));
-	json_object_set_new(o, "engagement", fig(r->engagement, 2));
-	json_object_set_new(o, "intent", fig(r->intent, 2));
-	json_object_set_new(o, "product", fig(r->product, 2));
-	json_object_set_new(o, "grade", json_string(r->grade));
-	json_object_set_new(o, "stage", json_string(scoring_stage_name(sc->stage)));
-	json_object_set_new(o, "contributions", lines);
-	json_object_set_new(o, "rounding", json_real((double)rounding_of(sc) / 100));
-	return o;
+	return lead_explain_json(address, sc);
 }
 
 void view_explain_text(FILE *f, const struct conf *conf, const char *address,
@@ -118,7 +62,7 @@ void view_explain_text(FILE *f, const struct conf *conf, const char *address,
 	for (size_t i = 0; i < sc->nlines; i++) {
 		const struct scoring_line *ln = &sc->lines[i];
 		fprintf(f, "  %+9.2f  %-10s %-18s points %+7.2f x %.4f",
-			lround(ln->contribution * 100) / 100.0, line_kind(ln->kind),
+			lround(ln->contribution * 100) / 100.0, lead_line_kind(ln->kind),
 			ln->rule ? ln->rule : "", ln->points, ln->factor);
 		if (ln->at) {
 			char at[LG_TIME_LEN];
@@ -131,7 +75,7 @@ void view_explain_text(FILE *f, const struct conf *conf, const char *address,
 			fputs("  (over its daily cap: counts 0)", f);
 		fputc('\n', f);
 	}
-	long rounding = rounding_of(sc);
+	long rounding = lead_rounding(sc);
 	if (rounding)
 		fprintf(f, "  %+9.2f  (rounding of the lines above to 0.01)\n", rounding / 100.0);
 	fprintf(f, "  = %.2f\n", lround(r->total * 100) / 100.0);
