@@ -573,6 +573,11 @@ static inline double lead_cents(double v)
  * on view/; view_explain returns this.  Owned: json_decref.
  */
 json_t *lead_explain_json(const char *address, const struct lead_scored *sc);
+/* A figure as shown, rounded to places decimals (2: hundredths, as
+ * lead_cents; 4; else 6); and s as a JSON string, null when it is not
+ * UTF-8.  What the explanation and the views write numbers and text with. */
+json_t *lead_json_fig(double v, int places);
+json_t *lead_json_str(const char *s);
 /* The name of a kind of line of an explanation ("title", "event", ...). */
 const char *lead_line_kind(enum scoring_line_kind k);
 /* What rounding each contribution to 0.01 leaves over, in hundredths, so

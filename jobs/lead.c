@@ -516,15 +516,13 @@ enum lg_status lead_score(struct lead *L, const struct store_lead *l, struct lea
 
 /* ---- the explanation as JSON ---- */
 
-/* A figure as shown, to places decimals (2: hundredths, lead_cents). */
-static json_t *fig(double v, int places)
+json_t *lead_json_fig(double v, int places)
 {
 	double m = places == 2 ? 100 : places == 4 ? 1e4 : 1e6;
 	return json_real((double)lround(v * m) / m);
 }
 
-/* s as a JSON string; null when it is not UTF-8. */
-static json_t *str(const char *s)
+json_t *lead_json_str(const char *s)
 {
 	json_t *j = json_string(s);
 	return j ? j : json_null();
@@ -559,10 +557,10 @@ json_t *lead_explain_json(const char *address, const struct lead_scored *sc)
 		const struct scoring_line *ln = &sc->lines[i];
 		json_t *o = json_object();
 		json_object_set_new(o, "kind", json_string(lead_line_kind(ln->kind)));
-		json_object_set_new(o, "rule", str(ln->rule ? ln->rule : ""));
-		json_object_set_new(o, "points", fig(ln->points, 2));
-		json_object_set_new(o, "factor", fig(ln->factor, 6));
-		json_object_set_new(o, "contribution", fig(ln->contribution, 2));
+		json_object_set_new(o, "rule", lead_json_str(ln->rule ? ln->rule : ""));
+		json_object_set_new(o, "points", lead_json_fig(ln->points, 2));
+		json_object_set_new(o, "factor", lead_json_fig(ln->factor, 6));
+		json_object_set_new(o, "contribution", lead_json_fig(ln->contribution, 2));
 		json_object_set_new(o, "capped", json_boolean(ln->capped));
 		if (ln->at) {
 			char at[LG_TIME_LEN];
@@ -570,17 +568,17 @@ json_t *lead_explain_json(const char *address, const struct lead_scored *sc)
 			json_object_set_new(o, "at", json_string(at));
 		}
 		if (ln->detail && *ln->detail)
-			json_object_set_new(o, "detail", str(ln->detail));
+			json_object_set_new(o, "detail", lead_json_str(ln->detail));
 		json_array_append_new(lines, o);
 	}
 	json_t *o = json_object();
-	json_object_set_new(o, "email", str(address));
-	json_object_set_new(o, "total", fig(r->total, 2));
-	json_object_set_new(o, "fit", fig(r->fit_eff, 2));
-	json_object_set_new(o, "confidence", fig(r->q, 4));
-	json_object_set_new(o, "engagement", fig(r->engagement, 2));
-	json_object_set_new(o, "intent", fig(r->intent, 2));
-	json_object_set_new(o, "product", fig(r->product, 2));
+	json_object_set_new(o, "email", lead_json_str(address));
+	json_object_set_new(o, "total", lead_json_fig(r->total, 2));
+	json_object_set_new(o, "fit", lead_json_fig(r->fit_eff, 2));
+	json_object_set_new(o, "confidence", lead_json_fig(r->q, 4));
+	json_object_set_new(o, "engagement", lead_json_fig(r->engagement, 2));
+	json_object_set_new(o, "intent", lead_json_fig(r->intent, 2));
+	json_object_set_new(o, "product", lead_json_fig(r->product, 2));
 	json_object_set_new(o, "grade", json_string(r->grade));
 	json_object_set_new(o, "stage", json_string(scoring_stage_name(sc->stage)));
 	json_object_set_new(o, "contributions", lines);

@@ -9,14 +9,6 @@
 #include "view.h"
 #include "bounce/bounce.h"
 
-/* s as a JSON string; null when it is not UTF-8 (a file's name, a topic
- * cut short in a character). */
-static json_t *str(const char *s)
-{
-	json_t *j = json_string(s);
-	return j ? j : json_null();
-}
-
 /* A count as JSON: the counts are far below 2^53. */
 static json_t *count(unsigned long n)
 {
@@ -33,7 +25,7 @@ json_t *view_bounces_file(const char *file, const struct job_bounces_file *f)
 			json_object_set_new(types, bounce_type_name((enum bounce_type)t),
 					    count(f->by_type[t]));
 	json_t *o = json_object();
-	json_object_set_new(o, "file", str(file));
+	json_object_set_new(o, "file", lead_json_str(file));
 	json_object_set_new(o, "format", json_string(f->format ? f->format : ""));
 	json_object_set_new(o, "added", count(f->added));
 	json_object_set_new(o, "by_type", types);
@@ -48,7 +40,7 @@ json_t *view_bounces_file(const char *file, const struct job_bounces_file *f)
 json_t *view_events_file(const char *file, const struct job_events_file *f)
 {
 	json_t *o = json_object();
-	json_object_set_new(o, "file", str(file));
+	json_object_set_new(o, "file", lead_json_str(file));
 	json_object_set_new(o, "format", json_string(f->ndjson ? "ndjson" : "csv"));
 	json_object_set_new(o, "added", count(f->added));
 	json_object_set_new(o, "contact", count(f->contact));
@@ -63,20 +55,20 @@ json_t *view_events_file(const char *file, const struct job_events_file *f)
 json_t *view_sns_message(const struct store_sns *m, bool with_time)
 {
 	json_t *o = json_object();
-	json_object_set_new(o, "type", str(m->type));
-	json_object_set_new(o, "topic_arn", str(m->topic_arn));
-	json_object_set_new(o, "subscribe_url", str(m->subscribe_url));
+	json_object_set_new(o, "type", lead_json_str(m->type));
+	json_object_set_new(o, "topic_arn", lead_json_str(m->topic_arn));
+	json_object_set_new(o, "subscribe_url", lead_json_str(m->subscribe_url));
 	json_object_set_new(o, "url_is_sns", json_boolean(m->url_is_sns));
 	/* state and error: null for an unsubscribe, error null but for a
 	 * confirmation that failed; confirmed says state == "confirmed". */
-	json_object_set_new(o, "state", m->state ? str(m->state) : json_null());
-	json_object_set_new(o, "error", m->error ? str(m->error) : json_null());
+	json_object_set_new(o, "state", m->state ? lead_json_str(m->state) : json_null());
+	json_object_set_new(o, "error", m->error ? lead_json_str(m->error) : json_null());
 	json_object_set_new(o, "confirmed",
 			    json_boolean(m->state && !strcmp(m->state, "confirmed")));
 	if (with_time) {
 		char at[LG_TIME_LEN];
 		lg_time_format(m->received_at, at, sizeof(at));
-		json_object_set_new(o, "received_at", str(at));
+		json_object_set_new(o, "received_at", lead_json_str(at));
 	}
 	return o;
 }

@@ -17,19 +17,6 @@ void view_write_line(FILE *f, json_t *o)
 	json_decref(o);
 }
 
-/* A figure as shown, to places decimals (2: hundredths, lead_cents). */
-static json_t *fig(double v, int places)
-{
-	double m = places == 2 ? 100 : places == 4 ? 1e4 : 1e6;
-	return json_real((double)lround(v * m) / m);
-}
-
-/* s as a JSON string; null when it is not UTF-8. */
-static json_t *str(const char *s)
-{
-	json_t *j = json_string(s);
-	return j ? j : json_null();
-}
 
 /* A time as RFC 3339 UTC; null for 0 (none). */
 static json_t *time_or_null(int64_t t)
@@ -104,9 +91,9 @@ json_t *view_qualify(const struct conf *conf, const struct job_qualify_result *q
 	for (size_t i = 0; i < JOB_QUALIFY_NEEDS; i++)
 		if (!q->need[i].ok && q->stage != SCORING_SQL)
 			json_array_append_new(blocking, json_string(q->need[i].what));
-	json_object_set_new(o, "email", str(q->address));
+	json_object_set_new(o, "email", lead_json_str(q->address));
 	json_object_set_new(o, "stage", json_string(scoring_stage_name(q->stage)));
-	json_object_set_new(o, "total", fig(q->r.total, 2));
+	json_object_set_new(o, "total", lead_json_fig(q->r.total, 2));
 	json_object_set_new(o, "framework", json_string(scoring_framework_name(q->framework)));
 	json_object_set_new(o, "criteria", crit);
 	json_object_set_new(o, "passes", json_boolean(cl->pass));
@@ -213,9 +200,9 @@ static json_t *secs_or_null(double v)
 static json_t *sla_row(const struct job_sla_row *r, const char *key)
 {
 	json_t *o = json_object();
-	json_object_set_new(o, key, str(r->name));
+	json_object_set_new(o, key, lead_json_str(r->name));
 	if (!strcmp(key, "rep"))
-		json_object_set_new(o, "team", r->team ? str(r->team) : json_null());
+		json_object_set_new(o, "team", r->team ? lead_json_str(r->team) : json_null());
 	json_object_set_new(o, "handed", json_integer((json_int_t)r->handed));
 	json_object_set_new(o, "accepted", json_integer((json_int_t)r->accepted));
 	json_object_set_new(o, "accepted_in_sla", json_integer((json_int_t)r->in_sla));
@@ -335,32 +322,32 @@ void view_funnel_text(FILE *f, const struct job_funnel *F, bool given)
 json_t *view_evidence(const struct job_evidence *ev, const struct job_evidence_report *rep)
 {
 	json_t *o = json_object();
-	json_object_set_new(o, "address", str(rep->address));
-	json_object_set_new(o, "framework", str(rep->framework));
-	json_object_set_new(o, "criterion", str(rep->criterion));
-	json_object_set_new(o, "status", str(ev->status));
-	json_object_set_new(o, "confidence", fig(ev->confidence, 2));
-	json_object_set_new(o, "source", str(ev->source));
+	json_object_set_new(o, "address", lead_json_str(rep->address));
+	json_object_set_new(o, "framework", lead_json_str(rep->framework));
+	json_object_set_new(o, "criterion", lead_json_str(rep->criterion));
+	json_object_set_new(o, "status", lead_json_str(ev->status));
+	json_object_set_new(o, "confidence", lead_json_fig(ev->confidence, 2));
+	json_object_set_new(o, "source", lead_json_str(ev->source));
 	json_object_set_new(o, "valid_until", time_or_null(ev->valid_until));
-	json_object_set_new(o, "note", ev->note ? str(ev->note) : json_null());
+	json_object_set_new(o, "note", ev->note ? lead_json_str(ev->note) : json_null());
 	return o;
 }
 
 json_t *view_decision(const struct job_decision *dec, const struct job_decide_result *d)
 {
 	json_t *o = json_object();
-	json_object_set_new(o, "address", str(d->address));
-	json_object_set_new(o, "decision", str(dec->what));
-	json_object_set_new(o, "reason", dec->reason ? str(dec->reason) : json_null());
-	json_object_set_new(o, "by", str(dec->by));
-	json_object_set_new(o, "from", str(scoring_stage_name(d->from)));
-	json_object_set_new(o, "to", str(scoring_stage_name(dec->to)));
+	json_object_set_new(o, "address", lead_json_str(d->address));
+	json_object_set_new(o, "decision", lead_json_str(dec->what));
+	json_object_set_new(o, "reason", dec->reason ? lead_json_str(dec->reason) : json_null());
+	json_object_set_new(o, "by", lead_json_str(dec->by));
+	json_object_set_new(o, "from", lead_json_str(scoring_stage_name(d->from)));
+	json_object_set_new(o, "to", lead_json_str(scoring_stage_name(dec->to)));
 	json_object_set_new(o, "refused", json_boolean(d->refused));
 	json_object_set_new(o, "moved", json_boolean(d->move));
 	json_object_set_new(o, "reverify", json_boolean(d->bad_data));
-	json_object_set_new(o, "score", fig(d->r.total, 2));
-	json_object_set_new(o, "verify_status", str(verify_status_name(d->status)));
-	json_object_set_new(o, "freshness", str(decay_class_name(d->r.freshness)));
+	json_object_set_new(o, "score", lead_json_fig(d->r.total, 2));
+	json_object_set_new(o, "verify_status", lead_json_str(verify_status_name(d->status)));
+	json_object_set_new(o, "freshness", lead_json_str(decay_class_name(d->r.freshness)));
 	json_object_set_new(o, "suppressed", json_boolean(d->suppressed));
 	json_object_set_new(o, "competitor", json_boolean(d->r.competitor));
 	/* an accept stops the SLA of the lead's open handoff */
@@ -389,9 +376,9 @@ static json_t *contact_verdict(const struct job_contact_verdict *v)
 	json_t *o = json_object(), *flags = json_array();
 	if (v->run) {
 		json_object_set_new(o, "run", json_integer((json_int_t)v->run));
-		json_object_set_new(o, "kind", str(v->kind));
-		json_object_set_new(o, "how", str(v->how));
-		json_object_set_new(o, "list", v->has_list ? str(v->list) : json_null());
+		json_object_set_new(o, "kind", lead_json_str(v->kind));
+		json_object_set_new(o, "how", lead_json_str(v->how));
+		json_object_set_new(o, "list", v->has_list ? lead_json_str(v->list) : json_null());
 	}
 	for (unsigned b = 0; b < VERIFY_FLAG_COUNT; b++)
 		if (v->flags & (1u << b))
@@ -399,18 +386,18 @@ static json_t *contact_verdict(const struct job_contact_verdict *v)
 	json_object_set_new(o, "status", json_string(verify_status_name(v->status)));
 	json_object_set_new(o, "reason", json_string(verify_reason_name(v->reason)));
 	json_object_set_new(o, "flags", flags);
-	json_object_set_new(o, "mx", v->mx[0] ? str(v->mx) : json_null());
-	json_object_set_new(o, "provider", v->provider[0] ? str(v->provider) : json_null());
+	json_object_set_new(o, "mx", v->mx[0] ? lead_json_str(v->mx) : json_null());
+	json_object_set_new(o, "provider",
+			    v->provider[0] ? lead_json_str(v->provider) : json_null());
 	json_object_set_new(o, "verified_at", time_or_null(v->verified_at));
 	/* What the mail host said, when a probe decided the verdict. */
 	if (v->smtp_outcome)
-		json_object_set_new(o, "smtp",
-				    json_pack("{s:s, s:o, s:b, s:o}", "outcome",
-					      smtp_outcome_name((enum smtp_outcome)v->smtp_outcome),
-					      "reply",
-					      v->smtp_reply[0] ? str(v->smtp_reply) : json_null(),
-					      "tls", v->smtp_tls, "decided_at",
-					      time_or_null(v->smtp_at)));
+		json_object_set_new(
+			o, "smtp",
+			json_pack("{s:s, s:o, s:b, s:o}", "outcome",
+				  smtp_outcome_name((enum smtp_outcome)v->smtp_outcome), "reply",
+				  v->smtp_reply[0] ? lead_json_str(v->smtp_reply) : json_null(),
+				  "tls", v->smtp_tls, "decided_at", time_or_null(v->smtp_at)));
 	else
 		json_object_set_new(o, "smtp", json_null());
 	return o;
@@ -431,23 +418,25 @@ json_t *view_contact(const struct job_contact_result *c)
 	json_t *hist = json_array(), *o = json_object();
 	for (size_t i = 0; i < c->n; i++)
 		json_array_append_new(hist, contact_verdict(&c->history[i]));
-	json_object_set_new(o, "email", str(c->address));
-	json_object_set_new(o, "source", c->source[0] ? str(c->source) : json_null());
+	json_object_set_new(o, "email", lead_json_str(c->address));
+	json_object_set_new(o, "source", c->source[0] ? lead_json_str(c->source) : json_null());
 	json_object_set_new(o, "verdict", contact_verdict(&c->verdict));
 	json_object_set_new(o, "suppressed", why ? json_string(why) : json_null());
 	json_object_set_new(o, "freshness",
 			    json_pack("{s:s, s:o, s:o, s:o, s:o}", "class",
 				      decay_class_name(decay_classify(&c->decay, age)), "age_days",
-				      fig((double)age / 86400, 2), "survival",
-				      fig(decay_survival(&c->decay, age), 4), "monthly_rate",
-				      fig(c->decay.monthly_rate, 4), "stale_at",
+				      lead_json_fig((double)age / 86400, 2), "survival",
+				      lead_json_fig(decay_survival(&c->decay, age), 4),
+				      "monthly_rate", lead_json_fig(c->decay.monthly_rate, 4),
+				      "stale_at",
 				      time_or_null(stale_at(&c->decay, c->verdict.verified_at))));
 	json_object_set_new(o, "score",
 			    json_pack("{s:o, s:s, s:o, s:o, s:o, s:o, s:b}", "total",
-				      fig(r->total, 2), "grade", r->grade, "fit",
-				      fig(r->fit_eff, 2), "confidence", fig(r->q, 4), "engagement",
-				      fig(r->engagement, 2), "intent", fig(r->intent, 2),
-				      "eligible", r->eligible));
+				      lead_json_fig(r->total, 2), "grade", r->grade, "fit",
+				      lead_json_fig(r->fit_eff, 2), "confidence",
+				      lead_json_fig(r->q, 4), "engagement",
+				      lead_json_fig(r->engagement, 2), "intent",
+				      lead_json_fig(r->intent, 2), "eligible", r->eligible));
 	json_object_set_new(o, "stage", json_string(scoring_stage_name(c->stage)));
 	json_object_set_new(o, "stage_since", time_or_null(c->stage_since));
 	json_object_set_new(o, "history", hist);
