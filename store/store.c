@@ -417,6 +417,14 @@ static const char *const migrations[] = {
 	" url TEXT PRIMARY KEY,"
 	" at INTEGER NOT NULL,"
 	" status INTEGER NOT NULL) STRICT, WITHOUT ROWID;",
+	/* 14: a bulk job's completion webhook (jobs.callback_url: where
+	 * job.completed goes, NULL for none), and the outbox's claims: a
+	 * sender takes the messages it submits by setting claimed_until (Unix
+	 * seconds) past the attempt's longest time, so that a second sender
+	 * (handoff run from cron beside serve) leaves them alone; a claim
+	 * that outlives a killed sender lapses, and its message is due again. */
+	"ALTER TABLE jobs ADD COLUMN callback_url TEXT;"
+	"ALTER TABLE outbox ADD COLUMN claimed_until INTEGER;",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(*migrations)))
 
@@ -700,7 +708,7 @@ static enum lg_status rekey_contacts(struct store *s, struct lg_err *err)
 /* What a migration does besides its script, in C: NULL for none. */
 static enum lg_status (*const migration_fill[])(struct store *s, struct lg_err *err) = {
 	NULL, NULL, NULL, NULL, fill_accounts, rekey_contacts, NULL,
-	NULL, NULL, NULL, NULL, NULL,          NULL,
+	NULL, NULL, NULL, NULL, NULL,          NULL,           NULL,
 };
 _Static_assert(sizeof(migration_fill) / sizeof(*migration_fill) ==
 		       sizeof(migrations) / sizeof(*migrations),

@@ -100,7 +100,7 @@ exits 0 "list on a schema 7 database" "$lg" keys list --format json --db "$old"
 eq "... no keys" "$(cat "$t/out")" "[]"
 eq "... nothing migrated" "$(sqlite3 "$old" 'PRAGMA user_version')" 7
 exits 0 "create on a schema 7 database" "$lg" keys create --name first --db "$old" --now "$now"
-eq "... migrates it" "$(sqlite3 "$old" 'PRAGMA user_version')" 13
+eq "... migrates it" "$(sqlite3 "$old" 'PRAGMA user_version')" 14
 eq "... the key kept" "$(sqlite3 "$old" 'SELECT name FROM api_keys')" first
 eq "... the list too" "$(sqlite3 "$old" 'SELECT name FROM lists')" l
 

@@ -178,7 +178,7 @@ exits 0 "score --dry-run of a schema 4 database (read as it is)" \
 	"$lg" score --db "$t/v4.db" --now "$now0" --dry-run -o "$t/acct4.csv"
 eq "... scores every contact the same" "$(cmp "$t/acct5.csv" "$t/acct4.csv" && echo same)" same
 exits 0 "score of a schema 4 database upgrades it" "$lg" score --db "$t/v4.db" --now "$now0" -o "$t/acct4m.csv"
-eq "... to the latest schema" "$(sqlite3 -batch "$t/v4.db" "PRAGMA user_version")" 13
+eq "... to the latest schema" "$(sqlite3 -batch "$t/v4.db" "PRAGMA user_version")" 14
 eq "... filling every contact's account" \
 	"$(sqlite3 -batch "$t/v4.db" "SELECT count(*) FROM contacts WHERE account IS NULL")" 0
 eq "... and scores every contact the same" "$(cmp "$t/acct5.csv" "$t/acct4m.csv" && echo same)" same

@@ -100,7 +100,7 @@ check "the blocked line ends with its way out" \
 eq "verify --list writes every row" "$(rows "$t/q4.csv")" 30
 eq "one contact per distinct address" "$(sq 'SELECT count(*) FROM contacts')" 21
 eq "one evidence row per contact" "$(sq "SELECT count(*) FROM evidence WHERE how = 'verify'")" 21
-eq "schema version" "$(sq 'PRAGMA user_version')" 13
+eq "schema version" "$(sq 'PRAGMA user_version')" 14
 eq "every contact's account is recorded, through the DNS wait too" \
 	"$(sq 'SELECT count(*) FROM contacts WHERE account IS NULL')" 0
 eq "an account under a public suffix of two labels is the registrable domain" \
@@ -937,7 +937,7 @@ sqlite3 "$db" "UPDATE contacts SET address = CAST(X'C3846E6E65' AS TEXT) || '@ac
 	DROP TABLE smtp_evidence; DROP TABLE smtp_domains; ALTER TABLE contacts DROP COLUMN smtp_outcome; ALTER TABLE contacts DROP COLUMN smtp_reply; ALTER TABLE contacts DROP COLUMN smtp_tls; ALTER TABLE contacts DROP COLUMN smtp_at;
 	PRAGMA user_version = 5"
 exits 0 "a writing command upgrades it" "$lg" score --db "$db" --now "$now1" -o /dev/null
-eq "... to schema 13" "$(sqlite3 "$db" 'PRAGMA user_version')" 13
+eq "... to schema 14" "$(sqlite3 "$db" 'PRAGMA user_version')" 14
 eq "... re-keying the contact" "$(sqlite3 "$db" "SELECT count(*) FROM contacts WHERE address = CAST(X'C3A46E6E65' AS TEXT) || '@acme-robotics.io'")" 1
 eq "... its event" "$(sqlite3 "$db" "SELECT address = CAST(X'C3A46E6E65' AS TEXT) || '@acme-robotics.io' FROM events WHERE event_id = 'k1'")" 1
 eq "... and its suppression" "$(sqlite3 "$db" "SELECT count(*) FROM suppressions WHERE address = CAST(X'C3A46E6E65' AS TEXT) || '@acme-robotics.io'")" 1

@@ -28,7 +28,7 @@
 #include <cmocka.h>
 
 #define DAY ((int64_t)86400)
-#define SCHEMA_LATEST 13         /* the migrations in store/store.c */
+#define SCHEMA_LATEST 14         /* the migrations in store/store.c */
 #define T0 ((int64_t)1763800000) /* 2025-11-22T08:26:40Z: any fixed time will do */
 
 static __attribute__((unused)) char tmpdir[256];
@@ -560,8 +560,17 @@ static __attribute__((unused)) void by_hand(const char *path, const char *sql)
 	" PRIMARY KEY (contact_id, run_id)) STRICT, WITHOUT ROWID"
 
 /* Schema 13 added the handoff's tables alone. */
+/* Schema 14 added jobs.callback_url and outbox.claimed_until. */
+static __attribute__((unused)) void downgrade_to_v13(const char *path)
+{
+	by_hand(path,
+		"BEGIN; ALTER TABLE jobs DROP COLUMN callback_url;"
+		" ALTER TABLE outbox DROP COLUMN claimed_until; PRAGMA user_version = 13; COMMIT");
+}
+
 static __attribute__((unused)) void downgrade_to_v12(const char *path)
 {
+	downgrade_to_v13(path);
 	by_hand(path, "BEGIN; DROP TABLE handoffs; DROP TABLE outbox; DROP TABLE rotations;"
 		      " DROP TABLE endpoints_disabled; PRAGMA user_version = 12; COMMIT");
 }
