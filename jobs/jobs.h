@@ -928,10 +928,11 @@ enum lg_status job_rejections(const char *db, struct job_rejections *out, struct
 /*
  * The handoff's SLA as it went (sla.c: `report sla`, GET /v1/reports/sla):
  * a row per rep and per team, by name.  handed: the leads handed to them
- * (a rep: owned now, or escalated away from them); accepted, in_sla
- * (accepted by the deadline); median_s, p90_s: the time to accept,
- * seconds, nearest rank (-1: none accepted); escalations (a rep: the
- * deadlines they let pass, as the lead.escalated messages name them);
+ * (a rep: each assignment to them, escalations to them included);
+ * accepted, in_sla (accepted by the deadline); median_s, p90_s: the time
+ * to accept, seconds, from the handing to the rep who accepted, nearest
+ * rank (-1: none accepted); escalations (a rep: the deadlines they let
+ * pass; a team: every one, to nobody too);
  * rejected, and reason[] by job_decide_reasons, of the contacts handed
  * off.  unassigned: handoffs with no rep.  Free with job_sla_free.
  */

@@ -5,13 +5,13 @@
  * escalations and rejections by reason.  One builder for both: the
  * command and the service write view_sla's object of it.
  *
- * A handoff row keeps its owner now (an escalation hands it on and moves
- * handed_at), so: a lead is counted handed to its owner now, and to each
- * rep who let its deadline pass (read from the lead.escalated messages,
- * which name the previous owner: a team without a webhook writes none,
- * and its escalations are then counted for the team only).  The time to
- * accept is from the handing to the owner who accepted to the accept.
- * Percentiles are nearest-rank.
+ * A team counts its handoffs as they stand: handed, accepted (by the
+ * deadline of the rep who accepted: in the SLA), the time to accept from
+ * the handing to that rep, and every escalation, to nobody too.  A rep
+ * counts the steps of the handoffs (store_sla_each): each assignment to
+ * them is a lead handed, accepted or escalated (the SLA missed by them)
+ * by how it ended, the time to accept from their own assignment; the
+ * same whatever targets the team has.  Percentiles are nearest-rank.
  */
 #include "jobs.h"
 #include "store/store.h"
@@ -67,10 +67,10 @@ static enum lg_status on_row(void *arg, const struct store_sla_row *x, struct lg
 	struct job_sla_row *r = x->rep ? row_of(&S->rep, &S->nrep, &S->caprep, x->rep) : NULL;
 	if (r)
 		team_set(r, x->team);
+	bool accepted = x->accepted_at >= 0 && x->state && !strcmp(x->state, "accepted");
+	bool in_sla = accepted && x->deadline > 0 && x->accepted_at <= x->deadline;
 	switch (x->kind) {
-	case STORE_SLA_HANDOFF: {
-		bool accepted = x->accepted_at >= 0 && x->state && !strcmp(x->state, "accepted");
-		bool in_sla = accepted && x->deadline > 0 && x->accepted_at <= x->deadline;
+	case STORE_SLA_HANDOFF:
 		if (!x->rep)
 			S->unassigned++;
 		if (t) {
@@ -81,19 +81,15 @@ static enum lg_status on_row(void *arg, const struct store_sla_row *x, struct lg
 			if (accepted)
 				time_add(t, x->accepted_at - x->at);
 		}
+		break;
+	case STORE_SLA_STEP:
 		if (r) {
 			r->handed++;
 			r->accepted += accepted;
 			r->in_sla += in_sla;
+			r->escalations += x->escalations;
 			if (accepted)
 				time_add(r, x->accepted_at - x->at);
-		}
-		break;
-	}
-	case STORE_SLA_ESCALATED:
-		if (r) {
-			r->handed++; /* it was theirs before */
-			r->escalations++;
 		}
 		break;
 	case STORE_SLA_REJECTED:

@@ -1,7 +1,12 @@
 /*
- * handoff.c - the handoff's tables (schema 13): the leads handed to reps,
- * the outbox of messages to send, each team's rotation state and the
- * endpoints that answered 410.
+ * handoff.c - the handoff's tables (schema 13): the leads handed to reps
+ * and (schema 14) each one's steps, the outbox of messages to send, each
+ * team's rotation state and the endpoints that answered 410.
+ *
+ * A handoff row says where the lead is now: an escalation hands it on.
+ * Its steps keep who had it before: every change of the row writes its
+ * step in the same statement's transaction (step_begin, step_end), so
+ * that the SLA's figures per rep are exact.
  *
  * The outbox is what makes delivery survive a crash: a message is written
  * in the same transaction as the stage move that called for it, and
@@ -18,12 +23,23 @@ static bool has_handoff(const struct store *s)
 	return s->version >= 13;
 }
 
+/* A handoff's steps (schema 14). */
+static bool has_steps(const struct store *s)
+{
+	return s->version >= 14;
+}
+
 static enum lg_status need_handoff(struct store *s, struct lg_err *err)
 {
 	return has_handoff(s) ? LG_OK : store_need(s, 13, err);
 }
 
 /* ---- handoffs ---- */
+
+static enum lg_status step_begin(struct store *s, int64_t id, const char *rep, int64_t at,
+				 int64_t deadline, struct lg_err *err);
+static enum lg_status step_end(struct store *s, int64_t id, int64_t contact_id, int64_t at,
+			       const char *outcome, struct lg_err *err);
 
 static const char sql_contact_address[] = "SELECT address FROM contacts WHERE id = ?1";
 
@@ -64,6 +80,8 @@ enum lg_status store_handoff_add(struct store *s, struct store_handoff *h, struc
 	sqlite3_bind_text(q, 8, h->state, -1, SQLITE_STATIC);
 	if ((st = store_exec_step(s, q, "recording a handoff", err)) == LG_OK)
 		h->id = sqlite3_last_insert_rowid(s->db);
+	if (st == LG_OK && h->rep)
+		st = step_begin(s, h->id, h->rep, h->handed_at, h->deadline, err);
 	return st;
 }
 
@@ -207,7 +225,10 @@ enum lg_status store_handoff_assign(struct store *s, int64_t id, const char *rep
 	sqlite3_bind_text(q, 2, rep, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 3, at);
 	sqlite3_bind_int64(q, 4, deadline);
-	return store_exec_step(s, q, "assigning a handoff", err);
+	if ((st = store_exec_step(s, q, "assigning a handoff", err)) != LG_OK ||
+	    sqlite3_changes(s->db) == 0)
+		return st;
+	return step_begin(s, id, rep, at, deadline, err);
 }
 
 static const char sql_handoff_escalate[] =
@@ -218,6 +239,8 @@ enum lg_status store_handoff_escalate(struct store *s, int64_t id, const char *r
 				      int64_t deadline, struct lg_err *err)
 {
 	enum lg_status st = need_handoff(s, err);
+	if (st == LG_OK)
+		st = step_end(s, id, 0, at, "escalated", err);
 	if (st != LG_OK)
 		return st;
 	sqlite3_stmt *q = store_stmt(s, sql_handoff_escalate);
@@ -227,7 +250,9 @@ enum lg_status store_handoff_escalate(struct store *s, int64_t id, const char *r
 	if (rep)
 		sqlite3_bind_int64(q, 4, deadline);
 	sqlite3_bind_text(q, 5, rep ? "open" : "unassigned", -1, SQLITE_STATIC);
-	return store_exec_step(s, q, "escalating a handoff", err);
+	if ((st = store_exec_step(s, q, "escalating a handoff", err)) != LG_OK || !rep)
+		return st;
+	return step_begin(s, id, rep, at, deadline, err);
 }
 
 static const char sql_handoff_accept[] =
@@ -240,11 +265,16 @@ enum lg_status store_handoff_accept(struct store *s, int64_t contact_id, const c
 	*found = false;
 	if (!has_handoff(s))
 		return LG_OK; /* none was ever handed off */
+	/* the step first: the handoff is found by its state, which the
+	 * accept changes */
+	enum lg_status st = step_end(s, 0, contact_id, at, "accepted", err);
+	if (st != LG_OK)
+		return st;
 	sqlite3_stmt *q = store_stmt(s, sql_handoff_accept);
 	sqlite3_bind_int64(q, 1, contact_id);
 	sqlite3_bind_int64(q, 2, at);
 	sqlite3_bind_text(q, 3, by, -1, SQLITE_STATIC);
-	enum lg_status st = store_exec_step(s, q, "accepting a handoff", err);
+	st = store_exec_step(s, q, "accepting a handoff", err);
 	*found = st == LG_OK && sqlite3_changes(s->db) > 0;
 	return st;
 }
@@ -505,20 +535,26 @@ enum lg_status store_outbox_counts(struct store *s,
 
 /* ---- the SLA's figures (report sla) ---- */
 
-/* A handoff as it stands; a lead.escalated message, for the rep who let
- * the deadline pass (the handoff row keeps only its owner now); a rep's
- * rejection of a contact that was handed off, with its team. */
-static const char sql_sla_rows[] =
-	"SELECT 'handoff', team, rep, handed_at, deadline, accepted_at, escalations, state, NULL"
+/* A handoff as it stands, for its team; each step (schema 14; before it,
+ * each handoff's owner now), for its rep; a rep's rejection of a contact
+ * that was handed off, with its team. */
+#define SLA_HANDOFFS                                                                               \
+	"SELECT 'handoff', team, rep, handed_at, deadline, accepted_at, escalations, state, NULL"  \
 	" FROM handoffs"
-	" UNION ALL SELECT 'escalated', json_extract(body, '$.data.team'),"
-	" json_extract(body, '$.data.previous_owner.name'), created_at, 0, NULL, 0, NULL, NULL"
-	" FROM outbox WHERE type = 'lead.escalated' AND json_valid(body)"
-	" UNION ALL SELECT 'rejected', (SELECT h.team FROM handoffs h WHERE h.contact_id = "
-	"m.contact_id"
-	" ORDER BY h.id DESC LIMIT 1), m.who, m.at, 0, NULL, 0, NULL, m.reason FROM moves m"
-	" WHERE m.to_stage = 'disqualified' AND m.who <> 'auto'"
-	" AND EXISTS (SELECT 1 FROM handoffs h WHERE h.contact_id = m.contact_id)";
+#define SLA_REJECTED                                                                               \
+	" UNION ALL SELECT 'rejected', (SELECT h.team FROM handoffs h WHERE h.contact_id ="        \
+	" m.contact_id ORDER BY h.id DESC LIMIT 1), m.who, m.at, 0, NULL, 0, NULL, m.reason"       \
+	" FROM moves m WHERE m.to_stage = 'disqualified' AND m.who <> 'auto'"                      \
+	" AND EXISTS (SELECT 1 FROM handoffs h WHERE h.contact_id = m.contact_id)"
+static const char sql_sla_rows[] = SLA_HANDOFFS
+	" UNION ALL SELECT 'step', team, rep, assigned_at, deadline,"
+	" CASE WHEN outcome = 'accepted' THEN ended_at END, outcome = 'escalated',"
+	" outcome, NULL FROM handoff_steps" SLA_REJECTED;
+static const char sql_sla_rows_v13[] = SLA_HANDOFFS
+	" UNION ALL SELECT 'step', team, rep, handed_at, deadline,"
+	" CASE WHEN state = 'accepted' THEN accepted_at END, 0,"
+	" CASE WHEN state = 'accepted' THEN 'accepted' END, NULL"
+	" FROM handoffs WHERE rep IS NOT NULL" SLA_REJECTED;
 
 struct sla_cb {
 	enum lg_status (*fn)(void *arg, const struct store_sla_row *r, struct lg_err *err);
@@ -535,9 +571,9 @@ static enum lg_status sla_row(sqlite3_stmt *q, void *ctx, struct lg_err *err)
 	struct sla_cb *cb = ctx;
 	const char *kind = store_col_text(q, 0);
 	struct store_sla_row r = {
-		.kind = !strcmp(kind, "handoff")     ? STORE_SLA_HANDOFF
-			: !strcmp(kind, "escalated") ? STORE_SLA_ESCALATED
-						     : STORE_SLA_REJECTED,
+		.kind = !strcmp(kind, "handoff") ? STORE_SLA_HANDOFF
+			: !strcmp(kind, "step")  ? STORE_SLA_STEP
+						 : STORE_SLA_REJECTED,
 		.team = col_opt(q, 1),
 		.rep = col_opt(q, 2),
 		.at = sqlite3_column_int64(q, 3),
@@ -559,7 +595,53 @@ enum lg_status store_sla_each(struct store *s,
 {
 	if (!has_handoff(s))
 		return LG_OK;
-	sqlite3_stmt *q = store_stmt(s, sql_sla_rows);
+	sqlite3_stmt *q = store_stmt(s, has_steps(s) ? sql_sla_rows : sql_sla_rows_v13);
 	struct sla_cb cb = {fn, arg};
 	return store_each_row(s, q, "reading the handoffs' SLA", sla_row, &cb, err);
+}
+
+/* ---- a handoff's steps (schema 14) ---- */
+
+static const char sql_step_begin[] =
+	"INSERT INTO handoff_steps(handoff_id, step, team, rep, assigned_at, deadline)"
+	" SELECT id, (SELECT coalesce(max(step), 0) + 1 FROM handoff_steps WHERE handoff_id = ?1),"
+	" team, ?2, ?3, ?4 FROM handoffs WHERE id = ?1";
+
+/* Handoff id's next step: to rep at `at`, until deadline (0: none). A
+ * writer's store is always of the latest schema: an older one (a reader)
+ * writes nothing. */
+static enum lg_status step_begin(struct store *s, int64_t id, const char *rep, int64_t at,
+				 int64_t deadline, struct lg_err *err)
+{
+	if (!has_steps(s))
+		return LG_OK;
+	sqlite3_stmt *q = store_stmt(s, sql_step_begin);
+	sqlite3_bind_int64(q, 1, id);
+	sqlite3_bind_text(q, 2, rep, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 3, at);
+	if (deadline)
+		sqlite3_bind_int64(q, 4, deadline);
+	return store_exec_step(s, q, "recording a handoff's step", err);
+}
+
+static const char sql_step_end[] =
+	"UPDATE handoff_steps SET ended_at = ?2, outcome = ?3 WHERE handoff_id = ?1"
+	" AND ended_at IS NULL";
+static const char sql_step_end_contact[] =
+	"UPDATE handoff_steps SET ended_at = ?2, outcome = ?3 WHERE ended_at IS NULL"
+	" AND handoff_id IN (SELECT id FROM handoffs WHERE contact_id = ?1"
+	" AND state IN ('open', 'unassigned'))";
+
+/* The running step of handoff id (0: of contact_id's open handoff) ended
+ * at `at` with outcome; nothing when none runs. */
+static enum lg_status step_end(struct store *s, int64_t id, int64_t contact_id, int64_t at,
+			       const char *outcome, struct lg_err *err)
+{
+	if (!has_steps(s))
+		return LG_OK;
+	sqlite3_stmt *q = store_stmt(s, id ? sql_step_end : sql_step_end_contact);
+	sqlite3_bind_int64(q, 1, id ? id : contact_id);
+	sqlite3_bind_int64(q, 2, at);
+	sqlite3_bind_text(q, 3, outcome, -1, SQLITE_STATIC);
+	return store_exec_step(s, q, "ending a handoff's step", err);
 }

@@ -59,6 +59,9 @@
  *            acceptance and escalations
  * outbox     the messages to send (webhooks), each under its webhook-id,
  *            with its next attempt and what the last one got
+ * handoff_steps  (schema 14) each handoff's assignments to a rep in order:
+ *            the rep, when, the deadline and how it ended (accepted,
+ *            escalated, closed): what `report sla` counts per rep
  * rotations  each team's round-robin state (route_rr_format's text)
  * endpoints_disabled  URLs that answered 410 Gone: sent nothing more
  */
@@ -424,7 +427,47 @@ static const char *const migrations[] = {
 	 * (handoff run from cron beside serve) leaves them alone; a claim
 	 * that outlives a killed sender lapses, and its message is due again. */
 	"ALTER TABLE jobs ADD COLUMN callback_url TEXT;"
-	"ALTER TABLE outbox ADD COLUMN claimed_until INTEGER;",
+	"ALTER TABLE outbox ADD COLUMN claimed_until INTEGER;"
+	/* 14, too: each handoff's steps, its assignments to a rep in order
+	 * (store/handoff.c), so that `report sla` counts what each rep was
+	 * handed and what they did with it, although an escalation hands the
+	 * handoff row on.  A step ends (ended_at, outcome) when the rep
+	 * accepts, when its deadline passes (escalated) or when the handoff
+	 * is closed; NULL while it runs.  A handoff of schema 13 gets its
+	 * step as it stands (open or accepted), and, before it, a step for
+	 * each lead.escalated message of its signed webhook (the previous
+	 * owner, from the message before it to this one's creation): schema
+	 * 13 kept nothing else of them, and an escalation to nobody wrote no
+	 * message. */
+	"CREATE TABLE handoff_steps("
+	" handoff_id INTEGER NOT NULL REFERENCES handoffs(id),"
+	" step INTEGER NOT NULL,"
+	" team TEXT NOT NULL,"
+	" rep TEXT NOT NULL,"
+	" assigned_at INTEGER NOT NULL,"
+	" deadline INTEGER,"
+	" ended_at INTEGER,"
+	" outcome TEXT CHECK (outcome IN ('accepted', 'escalated', 'closed')),"
+	" PRIMARY KEY (handoff_id, step)) STRICT, WITHOUT ROWID;"
+	"INSERT INTO handoff_steps"
+	" SELECT id, escalations + 1, team, rep, handed_at, deadline,"
+	" CASE WHEN state = 'accepted' THEN accepted_at END,"
+	" CASE WHEN state = 'accepted' THEN 'accepted' END"
+	" FROM handoffs WHERE rep IS NOT NULL AND state IN ('open', 'accepted');"
+	"INSERT INTO handoff_steps"
+	" SELECT m.handoff_id, m.k, h.team, m.rep, m.since, unixepoch(m.missed), m.created_at,"
+	" 'escalated' FROM (SELECT handoff_id, type, created_at,"
+	"  json_extract(body, '$.data.previous_owner.name') AS rep,"
+	"  json_extract(body, '$.data.missed_deadline') AS missed,"
+	"  lag(created_at) OVER w AS since,"
+	"  sum(type = 'lead.escalated') OVER w AS k"
+	"  FROM outbox o WHERE handoff_id IS NOT NULL AND json_valid(body)"
+	"  AND type IN ('lead.handoff', 'lead.escalated')"
+	"  AND target = (SELECT team FROM handoffs WHERE id = o.handoff_id)"
+	"  WINDOW w AS (PARTITION BY handoff_id ORDER BY created_at, rowid)) m"
+	" JOIN handoffs h ON h.id = m.handoff_id"
+	" WHERE m.type = 'lead.escalated' AND m.rep IS NOT NULL AND m.since IS NOT NULL"
+	" AND m.k <= h.escalations;",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(*migrations)))
 

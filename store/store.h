@@ -866,7 +866,9 @@ enum lg_status store_contact_address(struct store *s, int64_t id, char *buf, siz
 /* Has contact a handoff waiting for a rep (open or unassigned)? */
 enum lg_status store_handoff_open(struct store *s, int64_t contact_id, bool *open,
 				  struct lg_err *err);
-/* Record h (in a transaction); its id into h->id. */
+/* Record h (in a transaction); its id into h->id.  Each change of a
+ * handoff (add with a rep, assign, escalate, accept) ends its running step
+ * and begins the next as its rep changes (schema 14: handoff_steps). */
 enum lg_status store_handoff_add(struct store *s, struct store_handoff *h, struct lg_err *err);
 /* The rep the latest handoff of a contact of account went to, into
  * rep[0..n) ("" when there is none). */
@@ -968,12 +970,15 @@ enum lg_status store_outbox_counts(struct store *s,
  * The SLA's figures (report sla), a row each: every handoff as it stands
  * (team, rep: its owner now, NULL when unassigned; at: when handed to
  * them; deadline; accepted_at, -1 when not; escalations; state); every
- * lead.escalated message (team, rep: the owner who let the deadline
- * pass; at: when); every rep's rejection of a contact that was handed off
- * (team: its latest handoff's; rep: who decided; at; reason).  Strings
- * borrowed until fn returns; team and rep may be NULL.
+ * step of a handoff (schema 14; before it, each handoff's owner now:
+ * team, rep: who it was assigned to; at: when; deadline; accepted_at: -1
+ * unless its outcome is "accepted"; escalations: 1 when the rep let the
+ * deadline pass; state: the outcome, NULL while it runs); every rep's
+ * rejection of a contact that was handed off (team: its latest
+ * handoff's; rep: who decided; at; reason).  Strings borrowed until fn
+ * returns; team and rep may be NULL.
  */
-enum store_sla_kind { STORE_SLA_HANDOFF, STORE_SLA_ESCALATED, STORE_SLA_REJECTED };
+enum store_sla_kind { STORE_SLA_HANDOFF, STORE_SLA_STEP, STORE_SLA_REJECTED };
 struct store_sla_row {
 	enum store_sla_kind kind;
 	const char *team, *rep;

@@ -5,8 +5,8 @@
 # to tests/hookd.py (a receiver on 127.0.0.1 that logs every request and
 # checks its Standard Webhooks signature), the retry schedule stepped
 # with --now, 429 with Retry-After, dead after the tenth attempt and
-# retried, 410, a sender killed in mid-delivery, the SLA, `decide accept`
-# and the account's owner.  The database is read back with the sqlite3 shell.
+# retried, 410, a sender killed in mid-delivery, the SLA, `decide accept`,
+# the account's owner and `report sla` of a team without a webhook.  The database is read back with the sqlite3 shell.
 #
 # Prints "ok - ..." or "not ok - ..." a check, then "handoff: N passed, N
 # failed"; exits non-zero if a check failed.
@@ -359,6 +359,36 @@ check "... with its line" grep -q 'bad.conf:3: \[team.x\] has hubspot and no hub
 printf '[team.x]\nreps = a\nsalesforce = https://x.example\nsalesforce_token = t\nsalesforce_field = no-dash\n[rep.a]\nemail = a@b.example\n' >"$t/bad.conf"
 exits 78 "a salesforce_field that is no API name is refused" "$lg" --db "$db" handoff status --config "$t/bad.conf"
 export LEADGATE_CONFIG="$t/lg.conf"
+
+# --- the SLA report of a team without a webhook: the miss counted against ana ----
+# (no message names her: the handoff's steps do)
+: >"$t/hook.log"
+conf /hook
+sed -i -e '/^webhook = /d' -e '/^secret = /d' "$t/lg.conf"
+db=$t/quiet.db
+cp "$base" "$db"
+ev d1 ann@acme-soft.com
+exits 0 "a team with no webhook: score moves ann to MQL, handed to ana" lgc score --now "$now0" -o /dev/null
+exits 0 "handoff run past ana's deadline" lgc handoff run --now 2026-03-02T09:11:00Z
+exits 0 "cy accepts 2 min after the escalation" lgc decide --now 2026-03-02T09:13:00Z ann@acme-soft.com accept --by cy
+eq "... no message written, none sent" "$(sq 'SELECT count(*) FROM outbox')|$(logq 'len(rows)')" "0|0"
+eq "... the steps: ana's escalated at 09:11, cy's accepted at 09:13" \
+	"$(sq "SELECT group_concat(rep || ':' || outcome || ':' || strftime('%H:%M', ended_at, 'unixepoch'), ' ') FROM (SELECT * FROM handoff_steps ORDER BY step)")" \
+	"ana:escalated:09:11 cy:accepted:09:13"
+exits 0 "report sla --format json" lgc report sla --format json
+slaq() { python3 -c 'import json, sys; o = json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$t/out" "$1"; }
+eq "... ana: handed 1, none accepted, the escalation hers" \
+	"$(slaq '[(r["rep"], r["team"], r["handed"], r["accepted"], r["median_accept_s"], r["escalations"]) for r in o["reps"] if r["rep"] == "ana"]')" \
+	"[('ana', 'sales', 1, 0, None, 1)]"
+eq "... cy: handed 1, accepted in the SLA 120 s after her own assignment, no escalation" \
+	"$(slaq '[(r["handed"], r["accepted"], r["accepted_in_sla"], r["median_accept_s"], r["p90_accept_s"], r["escalations"]) for r in o["reps"] if r["rep"] == "cy"]')" \
+	"[(1, 1, 1, 120, 120, 0)]"
+eq "... the team: 1 lead, accepted, 1 escalation" \
+	"$(slaq '[(r["team"], r["handed"], r["accepted"], r["escalations"]) for r in o["teams"]]')" \
+	"[('sales', 1, 1, 1)]"
+exits 0 "report sla as text" lgc report sla
+grep -Eq '^ana +1 +0 +0 +- +- +1 +0$' "$t/out" && grep -Eq '^cy +1 +1 +1 +2m00s +2m00s +0 +0$' "$t/out" &&
+	ok "... ana's and cy's lines" || { notok "... ana's and cy's lines"; sed 's/^/#   /' "$t/out"; }
 
 echo "handoff: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

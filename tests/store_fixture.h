@@ -563,9 +563,9 @@ static __attribute__((unused)) void by_hand(const char *path, const char *sql)
 /* Schema 14 added jobs.callback_url and outbox.claimed_until. */
 static __attribute__((unused)) void downgrade_to_v13(const char *path)
 {
-	by_hand(path,
-		"BEGIN; ALTER TABLE jobs DROP COLUMN callback_url;"
-		" ALTER TABLE outbox DROP COLUMN claimed_until; PRAGMA user_version = 13; COMMIT");
+	by_hand(path, "BEGIN; ALTER TABLE jobs DROP COLUMN callback_url;"
+		      " ALTER TABLE outbox DROP COLUMN claimed_until; DROP TABLE handoff_steps;"
+		      " PRAGMA user_version = 13; COMMIT");
 }
 
 static __attribute__((unused)) void downgrade_to_v12(const char *path)

@@ -1,10 +1,11 @@
 /*
  * test_store_handoff.c - the handoff's tables (store/handoff.c), on real
  * database files: handoffs, owners and counts, the SLA's due list,
- * acceptance, the handoffs with nobody assigned, a contact's lists,
+ * acceptance, the handoffs with nobody assigned, each handoff's steps
+ * (what each rep was handed and how it ended), a contact's lists,
  * rotations, and the outbox: due order, results, a 410
- * disabling an endpoint, retries, the counts by target, and a database
- * of schema 12 upgraded.  The shared fixture is store_fixture.h.
+ * disabling an endpoint, retries, the counts by target, and databases
+ * of schema 12 and 13 upgraded (13: its handoffs' steps filled in).  The shared fixture is store_fixture.h.
  */
 #include "store_fixture.h"
 
@@ -30,6 +31,41 @@ static int64_t handoff(struct store *s, int64_t contact, const char *account, co
 	ok(store_handoff_add(s, &h, &e));
 	assert_true(h.id > 0);
 	return h.id;
+}
+
+/* Every handoff's steps, in order: "rep:assigned:deadline:ended:outcome"
+ * with times from T0 ("-": none), a space between; handoffs by id. */
+static const char *steps(const char *path, char *buf, size_t cap)
+{
+	char sql[512];
+	snprintf(
+		sql, sizeof(sql),
+		"SELECT group_concat(x, ' ') FROM (SELECT rep || ':' || (assigned_at - %lld)"
+		" || ':' || coalesce(deadline - %lld, '-') || ':' || coalesce(ended_at - %lld, '-')"
+		" || ':' || coalesce(outcome, '-') AS x FROM handoff_steps"
+		" ORDER BY handoff_id, step)",
+		(long long)T0, (long long)T0, (long long)T0);
+	return qtext(path, buf, cap, sql);
+}
+
+/* What store_sla_each says per rep, from its steps: handed, accepted,
+ * accepted by the deadline, escalations; "rep:h/a/s/e", a space between,
+ * in the order rows come. */
+struct sla_reps {
+	char out[256];
+};
+
+static enum lg_status take_sla(void *arg, const struct store_sla_row *r, struct lg_err *err)
+{
+	struct sla_reps *x = arg;
+	(void)err;
+	if (r->kind != STORE_SLA_STEP)
+		return LG_OK;
+	bool acc = r->state && !strcmp(r->state, "accepted") && r->accepted_at >= 0;
+	size_t n = strlen(x->out);
+	snprintf(x->out + n, sizeof(x->out) - n, "%s%s:%d/%d/%u", n ? " " : "", r->rep, acc,
+		 acc && r->accepted_at <= r->deadline, r->escalations);
+	return LG_OK;
 }
 
 struct dues {
@@ -141,6 +177,23 @@ static void test_handoffs(void **state)
 	assert_int_equal(d.escalations[0], 0);
 	ok(store_handoff_count(s, "ben", T0 + 500, &n, &e));
 	assert_int_equal(n, 1);
+
+	/* the steps: ana's ended by the escalation, cy's by the accept, ben's
+	 * running; the handoff with nobody had none until assigned */
+	char buf[256];
+	assert_string_equal(steps(path, buf, sizeof(buf)),
+			    "ana:0:300:300:escalated cy:300:600:400:accepted ben:500:800:-:-");
+	/* escalated to nobody: the step ends, none begins */
+	begin(s);
+	ok(store_handoff_escalate(s, d.id[0], NULL, T0 + 800, 0, &e));
+	commit(s);
+	assert_string_equal(
+		steps(path, buf, sizeof(buf)),
+		"ana:0:300:300:escalated cy:300:600:400:accepted ben:500:800:800:escalated");
+	/* the SLA's rows per rep are the steps */
+	struct sla_reps sr = {""};
+	ok(store_sla_each(s, take_sla, &sr, &e));
+	assert_string_equal(sr.out, "ana:0/0/1 cy:1/1/0 ben:0/0/1");
 
 	/* the rotation, kept per team */
 	struct lg_buf rr = LG_BUF_INIT;
@@ -349,13 +402,75 @@ static void test_upgrade(void **state)
 	assert_int_equal(q1(path, "SELECT count(*) FROM outbox"), 0);
 }
 
+/* A database of schema 13 upgraded: each handoff's step as it stands,
+ * and the steps before it that its signed webhook's lead.escalated
+ * messages tell (the CRMs' copies not counted twice); a reader of schema
+ * 13 counts each owner now. */
+static void test_upgrade_v13(void **state)
+{
+	char path[512], buf[256];
+	bool found;
+	(void)state;
+	db_path(path, sizeof(path), "v13.db");
+	struct store *s = open_write(path);
+	verify_one(s, "L", NULL, "a@acme.example", NULL, T0);
+	verify_one(s, "L", NULL, "b@beta.example", NULL, T0);
+	verify_one(s, "L", NULL, "c@gamma.example", NULL, T0);
+	int64_t a = contact_id(s, "a@acme.example"), b = contact_id(s, "b@beta.example"),
+		c = contact_id(s, "c@gamma.example");
+	begin(s);
+	int64_t ha = handoff(s, a, "acme.example", "ana", T0);
+	int64_t hb = handoff(s, b, "beta.example", "ben", T0 + 10);
+	handoff(s, c, "gamma.example", NULL, T0 + 20);
+	ok(store_handoff_escalate(s, ha, "cy", T0 + 300, T0 + 600, &e));
+	ok(store_handoff_accept(s, b, "ben", T0 + 70, &found, &e));
+	commit(s);
+	store_close(s);
+	/* what schema 13 had: the messages, not the steps */
+	char sql[2048], missed[32];
+	lg_time_format(T0 + 300, missed, sizeof(missed));
+	snprintf(
+		sql, sizeof(sql),
+		"BEGIN; INSERT INTO outbox(id, type, target, url, body, created_at, next_at, state,"
+		" handoff_id) VALUES"
+		" ('msg_1', 'lead.handoff', 'sales', 'u', '{}', %lld, 0, 'delivered', %lld),"
+		" ('msg_2', 'lead.escalated', 'sales', 'u', '{\"data\": {\"previous_owner\":"
+		" {\"name\": \"ana\"}, \"missed_deadline\": \"%s\"}}', %lld, 0, 'delivered', %lld),"
+		" ('msg_3', 'lead.escalated', 'sales/hubspot', 'u', '{\"data\": "
+		"{\"previous_owner\":"
+		" {\"name\": \"ana\"}}}', %lld, 0, 'delivered', %lld),"
+		" ('msg_4', 'lead.handoff', 'sales', 'u', '{}', %lld, 0, 'delivered', %lld); "
+		"COMMIT",
+		(long long)T0, (long long)ha, missed, (long long)(T0 + 300), (long long)ha,
+		(long long)(T0 + 300), (long long)ha, (long long)(T0 + 10), (long long)hb);
+	by_hand(path, sql);
+	downgrade_to_v13(path);
+	assert_int_equal(q1(path,
+			    "SELECT count(*) FROM sqlite_master WHERE name = 'handoff_steps'"),
+			 0);
+
+	/* a reader of schema 13: each owner now, accepted or not */
+	assert_int_equal(store_open(&s, path, STORE_READ, &e), LG_OK);
+	struct sla_reps sr = {""};
+	ok(store_sla_each(s, take_sla, &sr, &e));
+	assert_string_equal(sr.out, "cy:0/0/0 ben:1/1/0");
+	store_close(s);
+
+	s = open_write(path);
+	store_close(s);
+	assert_int_equal(q1(path, "PRAGMA user_version"), SCHEMA_LATEST);
+	assert_string_equal(steps(path, buf, sizeof(buf)),
+			    "ana:0:300:300:escalated cy:300:600:-:- ben:10:310:70:accepted");
+	assert_int_equal(q1(path, "SELECT count(*) FROM handoffs"), 3);
+	assert_int_equal(q1(path, "SELECT count(*) FROM outbox"), 4);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_handoffs),
-		cmocka_unit_test(test_contact_lists),
-		cmocka_unit_test(test_outbox),
-		cmocka_unit_test(test_upgrade),
+		cmocka_unit_test(test_handoffs),    cmocka_unit_test(test_contact_lists),
+		cmocka_unit_test(test_outbox),      cmocka_unit_test(test_upgrade),
+		cmocka_unit_test(test_upgrade_v13),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
