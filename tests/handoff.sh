@@ -6,7 +6,8 @@
 # checks its Standard Webhooks signature), the retry schedule stepped
 # with --now, 429 with Retry-After, dead after the tenth attempt and
 # retried, 410, a sender killed in mid-delivery, the SLA, `decide accept`,
-# the account's owner and `report sla` of a team without a webhook.  The database is read back with the sqlite3 shell.
+# the account's owner, `report sla` of a team without a webhook, a
+# receiver down then up, and one slower than the sender's timeout.  The database is read back with the sqlite3 shell.
 #
 # Prints "ok - ..." or "not ok - ..." a check, then "handoff: N passed, N
 # failed"; exits non-zero if a check failed.
@@ -389,6 +390,67 @@ eq "... the team: 1 lead, accepted, 1 escalation" \
 exits 0 "report sla as text" lgc report sla
 grep -Eq '^ana +1 +0 +0 +- +- +1 +0$' "$t/out" && grep -Eq '^cy +1 +1 +1 +2m00s +2m00s +0 +0$' "$t/out" &&
 	ok "... ana's and cy's lines" || { notok "... ana's and cy's lines"; sed 's/^/#   /' "$t/out"; }
+
+# --- a receiver that is down, then up: the next due run delivers, one webhook-id ---
+dport=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+conf /hook
+sed -i "s|http://127.0.0.1:$hport/hook|http://127.0.0.1:$dport/hook|" "$t/lg.conf"
+db=$t/down.db
+cp "$base" "$db"
+ev d1 ann@acme-soft.com
+lgc score --now "$now0" -o /dev/null 2>/dev/null
+exits 0 "handoff run, nothing listening on the webhook's port" lgc handoff run --now "$now0"
+eq "... the message pending, one attempt, no status, the connection's error kept" \
+	"$(sq "SELECT state || '|' || attempts || '|' || ifnull(last_status, '-') || '|' || (last_error LIKE '%connect%') FROM outbox")" \
+	"pending|1|-|1"
+eq "... its next attempt on the schedule (5 s)" \
+	"$(sq "SELECT next_at - strftime('%s', '2026-03-02T09:00:00') BETWEEN 4 AND 6 FROM outbox")" 1
+exits 0 "handoff run 10 s later, still down" lgc handoff run --now 2026-03-02T09:00:10Z
+eq "... two attempts counted, still pending" "$(sq "SELECT state || '|' || attempts FROM outbox")" "pending|2"
+exits 0 "handoff status" lgc handoff status --format json
+check "... one retrying" grep -q '"retrying":1' "$t/out"
+python3 tests/hookd.py --port "$dport" --log "$t/hook2.log" --secret whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw \
+	>"$t/hook2.port" 2>"$t/hook2.err" &
+hook2=$!
+hook="$hook $hook2"
+for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+	grep -q '^ready' "$t/hook2.port" 2>/dev/null && break
+	sleep 0.1
+done
+check "the receiver up on that port" grep -q "^ready $dport\$" "$t/hook2.port"
+exits 0 "handoff run before the next attempt is due" lgc handoff run --now 2026-03-02T09:01:00Z
+eq "... sends nothing" "$(sq "SELECT state || '|' || attempts FROM outbox")|$(python3 -c 'import sys; print(sum(1 for _ in open(sys.argv[1])))' "$t/hook2.log")" "pending|2|0"
+exits 0 "handoff run once it is due (5 min on)" lgc handoff run --now 2026-03-02T09:06:00Z
+eq "... delivered on the third attempt" "$(sq "SELECT state || '|' || attempts || '|' || last_status FROM outbox WHERE type = 'lead.handoff'")" "delivered|3|200"
+log2q() { python3 - "$t/hook2.log" "$1" <<'EOF2'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+print(eval(sys.argv[2], {"rows": rows, "json": json}))
+EOF2
+}
+eq "... the receiver got it once, signed, under the outbox's webhook-id" \
+	"$(log2q '[(r["id"], r["sig_ok"], r["status"]) for r in rows if json.loads(r["body"])["type"] == "lead.handoff"]')" \
+	"[('$(sq "SELECT id FROM outbox WHERE type = 'lead.handoff'")', True, 200)]"
+kill "$hook2" 2>/dev/null
+wait "$hook2" 2>/dev/null
+hook=${hook% $hook2}
+
+# --- a receiver slower than the sender's timeout (15 s): given up, sent again ------
+: >"$t/hook.log"
+conf /stall
+db=$t/stall.db
+cp "$base" "$db"
+ev d1 ann@acme-soft.com
+lgc score --now "$now0" -o /dev/null 2>/dev/null
+exits 0 "handoff run: the receiver would answer after 20 s" lgc handoff run --now "$now0"
+eq "... given up at the timeout: pending, one attempt, no status, the timeout kept" \
+	"$(sq "SELECT state || '|' || attempts || '|' || ifnull(last_status, '-') || '|' || (last_error LIKE '%timed out%') FROM outbox")" \
+	"pending|1|-|1"
+exits 0 "handoff run once the retry is due (10 s on)" lgc handoff run --now 2026-03-02T09:00:10Z
+eq "... delivered on the second attempt" "$(sq "SELECT state || '|' || attempts || '|' || last_status FROM outbox")" "delivered|2|200"
+eq "... the receiver's second request under that webhook-id, signed" \
+	"$(logq '[(r["id"], r["sig_ok"], r["status"]) for r in rows if r["path"] == "/stall" and r["count"] == 2]')" \
+	"[('$(sq "SELECT id FROM outbox")', True, 200)]"
 
 echo "handoff: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

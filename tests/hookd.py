@@ -14,7 +14,9 @@
 #   {"path": "/ok", "method": "POST", "id": webhook-id, "ts": webhook-timestamp,
 #    "sig_ok": true, "content_type": ..., "user_agent": ..., "body": ...,
 #    "status": the status answered, "concurrent": requests to the same path
-#    in hand at once, this one included, "expect": the Expect header or null}
+#    in hand at once, this one included, "expect": the Expect header or null,
+#    "count": the requests to this path with this webhook-id so far, this
+#    one included}
 #
 # sig_ok is true when one of the signatures of webhook-signature ("v1,B64"
 # separated by spaces) is the HMAC-SHA256, under the secret's key, of
@@ -32,6 +34,8 @@
 #   /redirect    302 to /ok
 #   /big         200 with a body of 100 KiB
 #   /slow        200 after 3 s
+#   /stall       200 after 20 s the first time (past the sender's 15 s
+#                timeout), then 200 at once
 #   /many        200 after 50 ms (several at once overlap)
 #   /slack/...   200 (a Slack incoming webhook)
 #   /crm/v3/...  200 (HubSpot's API)
@@ -104,6 +108,10 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/slow":
             time.sleep(3)
             return 200, (), b""
+        if path == "/stall":
+            if count == 1:
+                time.sleep(20)
+            return 200, (), b""
         if path == "/many":
             time.sleep(0.05)
             return 200, (), b""
@@ -138,7 +146,7 @@ class Handler(BaseHTTPRequestHandler):
                 "expect": self.headers.get("Expect"),
                 "authorization": self.headers.get("Authorization"),
                 "body": body.decode("utf-8", "replace"), "status": status,
-                "concurrent": concurrent,
+                "concurrent": concurrent, "count": count,
             }
             with LOCK:
                 self.server.log.write(json.dumps(rec) + "\n")
