@@ -4,9 +4,9 @@
  * team's rotation state and the endpoints that answered 410.
  *
  * A handoff row says where the lead is now: an escalation hands it on.
- * Its steps keep who had it before: every change of the row writes its
- * step in the same statement's transaction (step_begin, step_end), so
- * that the SLA's figures per rep are exact.
+ * Its steps keep who had it before: every function here that changes the
+ * row writes its step too, in the caller's transaction (step_begin,
+ * step_end), so that the SLA's figures per rep are exact.
  *
  * The outbox is what makes delivery survive a crash: a message is written
  * in the same transaction as the stage move that called for it, and
