@@ -9,7 +9,11 @@
 # /v1/contacts/{email}/decision accepts the handoff as `decide accept`
 # does; a service past a deadline escalates; `report sla` and GET
 # /v1/reports/sla (the same bytes); the handoff's /metrics.  leadgate(1)'s
-# [handoff] example as written, its port replaced.
+# [handoff] example as written, its port replaced.  Then, with link_base
+# and link_secret added, the one-click accept link in the delivered
+# payloads: a GET shows the page and accepts nothing, the POST accepts,
+# a changed link is 403, an expired one 410, the old rep's after an
+# escalation 409; in headless Chromium (tests/page.py) when installed.
 # Servers stopped by PID.  Prints "N passed, N failed" last.
 set -u
 . tests/lib.sh
@@ -269,6 +273,25 @@ errcode expired
 req "... as a page" 410 "$link"
 grep -q 'expired at 2026-03-02T10:00:00Z' "$t/body" && ok "... says when it expired" || { notok "... says when"; sed 's/^/#   /' "$t/body"; }
 req "... its expiry moved on: not signed" 403 -X POST "${link%%exp=*}exp=$((exp1 + 3600))&sig=${link##*sig=}"
+# eve's SLA with cy passed at 09:11: escalated again, back to ana
+await "eve escalated again, to ana" has_rows 9
+eu=$(data_of eve@beta-soft.com lead.escalated "['accept_url']")
+eq "... ana's new link" "$(echo "$eu" | sed 's/.*rep=\([a-z]*\)&.*/\1/')" ana
+chromium=$(command -v chromium || command -v chromium-browser || true)
+if [ -n "$chromium" ]; then
+	# a real browser: the page, its button, the POST it makes
+	timeout 300 python3 tests/page.py "$chromium" "$t/browser" "$url" - \
+		--accept "$url${eu#https://leadgate.ourco.example}" \
+		--shot "$(dirname "$lg")/test-artifacts/accept.png" --out "$t/accept.json" >"$t/page.tap" 2>"$t/page.err"
+	[ $? -eq 0 ] || { notok "page.py --accept exited non-zero"; tail -n 5 "$t/page.err" | sed 's/^/#   /'; }
+	cat "$t/page.tap"
+	pass=$((pass + $(grep -c '^ok - ' "$t/page.tap")))
+	fail=$((fail + $(grep -c '^not ok - ' "$t/page.tap")))
+	eq "... the browser's click accepted eve, by ana" "$(state eve@beta-soft.com)" "accepted|ana|ana"
+else
+	req "... its POST accepts (no chromium: curl)" 200 -X POST "$url${eu#https://leadgate.ourco.example}"
+	eq "... eve accepted by ana" "$(state eve@beta-soft.com)" "accepted|ana|ana"
+fi
 serve_stop "$srv"
 eq "the service stopped cleanly" $? 0
 srv=
