@@ -37,7 +37,7 @@ JOBS_SRC   := jobs/list.c jobs/lists.c jobs/profile.c jobs/dnscache.c jobs/verdi
 # serve/: the HTTP API; only it includes <microhttpd.h>
 SERVE_SRC  := serve/rate.c serve/route.c serve/server.c serve/ops.c serve/verify.c serve/esp.c serve/lists.c serve/metrics.c \
               serve/push.c serve/contacts.c serve/jobs.c serve/page.c serve/work.c \
-              serve/handoff.c
+              serve/handoff.c serve/accept.c
 # handoff/: outgoing HTTP and who gets a lead; only it includes <curl/curl.h>
 # and ICU's <unicode/ucal.h> (route.c: the reps' time zones)
 HANDOFF_SRC := handoff/http.c handoff/sign.c handoff/retry.c handoff/send.c handoff/route.c \

@@ -3,7 +3,8 @@
  * gets a qualified lead, and how fast they must take it (handoff/route.h).
  *
  *   [handoff]      on = hql, sql; sla = 5m; allow_private_targets = no;
- *                  link_ttl = 3d
+ *                  link_base = https://leadgate.ourco.example,
+ *                  link_secret = whsec_..., link_ttl = 3d (the accept link)
  *   [route.NAME]   team = NAME, and conditions, one key each, that must
  *                  all hold: stage = sql, grade = A, B1, region = emea,
  *                  industry = ..., employees = 200.. (or ..49, 50..199,
@@ -192,6 +193,9 @@ static enum lg_status duration(const char *val, int64_t lo, int64_t hi, const ch
 	return LG_OK;
 }
 
+static bool url_ok(const char *u);
+static const char *secret_problem(const char *s);
+
 static enum lg_status set_handoff(struct conf *c, const char *key, const char *val,
 				  const char *name, unsigned line, struct lg_err *err)
 {
@@ -208,6 +212,25 @@ static enum lg_status set_handoff(struct conf *c, const char *key, const char *v
 	if (!strcmp(key, "link_ttl"))
 		return duration(val, 60, LINK_TTL_MAX, "1m to 30d", &h->link_ttl, name, line, key,
 				err);
+	if (!strcmp(key, "link_base")) {
+		/* the links append /v1/handoffs/...: a base with a query or a
+		 * fragment would swallow them */
+		if (!url_ok(val) || strpbrk(val, "?#"))
+			return lg_err_set(err, LG_ECONFIG,
+					  "%s:%u: link_base wants the service's public URL "
+					  "(https://leadgate.ourco.example), not '%s'",
+					  name, line, val);
+		h->link_base = lg_arena_memdup(&c->arena, val, strlen(val));
+		h->link_base_line = line;
+		return LG_OK;
+	}
+	if (!strcmp(key, "link_secret")) {
+		const char *why = secret_problem(val);
+		if (why)
+			return lg_err_set(err, LG_ECONFIG, "%s:%u: link_secret %s", name, line, why);
+		h->link_secret = lg_arena_memdup(&c->arena, val, strlen(val));
+		return LG_OK;
+	}
 	if (!strcmp(key, "allow_private_targets")) {
 		if (!conf_parse_bool(val, &h->allow_private))
 			return lg_err_set(err, LG_ECONFIG, "%s:%u: %s wants yes or no, not '%s'",
@@ -694,6 +717,11 @@ enum lg_status conf_finish_handoff(struct conf *c, const char *name, struct lg_e
 	struct route_conf *h = &c->handoff;
 	enum lg_status st;
 	h->file = lg_arena_memdup(&c->arena, name, strlen(name));
+	if (h->link_base && !h->link_secret)
+		return lg_err_set(err, LG_ECONFIG,
+				  "%s:%u: [handoff] has link_base and no link_secret (whsec_...): "
+				  "accept links are signed",
+				  name, h->link_base_line);
 	for (size_t i = 0; i < h->n_rep; i++)
 		if (!h->rep[i].email)
 			return lg_err_set(err, LG_ECONFIG, "%s:%u: [rep.%s] wants an email", name,

@@ -160,6 +160,11 @@ struct route_conf {
 	size_t n_team;
 	struct route_rep *rep; /* owned; n_rep */
 	size_t n_rep;
+	/* The accept link (sign.h): the service's public URL the links start
+	 * with (NULL: no link is made) and the "whsec_" secret they are
+	 * signed with (required with link_base); borrowed. */
+	const char *link_base, *link_secret;
+	unsigned link_base_line;
 };
 
 /* The defaults (on = hql, sql; sla 5m; link_ttl 3d); nothing routed. */

@@ -3,13 +3,15 @@
  *
  * Nothing here is hand-written crypto: the HMAC is GnuTLS's
  * (gnutls_hmac_fast), the random bytes GnuTLS's (gnutls_rnd), base64
- * nettle's.
+ * nettle's, and so is the constant-time comparison of a link's signature
+ * (memeql_sec).
  */
 #include "handoff/sign.h"
 
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 #include <nettle/base64.h>
+#include <nettle/memops.h>
 
 #define SHA256_LEN 32
 #define ID_RANDOM 18 /* bytes: 144 bits, 24 characters of base64url without padding */
@@ -98,4 +100,75 @@ enum lg_status sign_message_id(char out[SIGN_ID_SIZE], struct lg_err *err)
 	n += base64_encode_final(&ctx, out + 4 + n); /* 18 bytes: no padding */
 	out[4 + n] = '\0';
 	return LG_OK;
+}
+
+/* A rep's name as conf/handoff.c takes it: no '.', nothing a URL
+ * encodes. */
+static bool link_name_ok(const char *rep)
+{
+	size_t n = rep ? strlen(rep) : 0;
+	if (!n || n > 64)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!lg_ascii_is_alpha((unsigned char)rep[i]) &&
+		    !lg_ascii_is_digit((unsigned char)rep[i]) && rep[i] != '_' && rep[i] != '-')
+			return false;
+	return true;
+}
+
+enum lg_status sign_link(const struct sign_key *k, int64_t id, const char *rep, int64_t exp,
+			 char out[SIGN_LINK_SIG_SIZE], struct lg_err *err)
+{
+	struct base64_encode_ctx ctx;
+	unsigned char mac[SHA256_LEN];
+	char msg[160];
+	size_t n;
+	int rc;
+
+	out[0] = '\0';
+	if (!link_name_ok(rep))
+		return lg_err_set(err, LG_EDATA, "an accept link names a rep by name, not '%s'",
+				  rep ? rep : "");
+	snprintf(msg, sizeof(msg), "%lld.%s.%lld", (long long)id, rep, (long long)exp);
+	rc = gnutls_hmac_fast(GNUTLS_MAC_SHA256, k->key, k->len, msg, strlen(msg), mac);
+	if (rc < 0)
+		return lg_err_set(err, LG_ETEMP, "HMAC-SHA256: %s", gnutls_strerror(rc));
+	base64url_encode_init(&ctx);
+	n = base64_encode_update(&ctx, out, sizeof(mac), mac);
+	n += base64_encode_final(&ctx, out + n);
+	/* base64 pads 32 bytes with one '=': a URL's value goes without */
+	while (n && out[n - 1] == '=')
+		n--;
+	out[n] = '\0';
+	gnutls_memset(mac, 0, sizeof(mac));
+	return LG_OK;
+}
+
+enum lg_status sign_link_url(const struct sign_key *k, const char *base, int64_t id,
+			     const char *rep, int64_t exp, struct lg_buf *out, struct lg_err *err)
+{
+	char sig[SIGN_LINK_SIG_SIZE];
+	size_t n = strlen(base);
+	enum lg_status st = sign_link(k, id, rep, exp, sig, err);
+	if (st != LG_OK)
+		return st;
+	while (n && base[n - 1] == '/')
+		n--;
+	lg_buf_add(out, base, n);
+	lg_buf_addf(out, "/v1/handoffs/%lld/accept?rep=%s&exp=%lld&sig=%s", (long long)id, rep,
+		    (long long)exp, sig);
+	return LG_OK;
+}
+
+enum sign_link_verdict sign_link_check(const struct sign_key *k, int64_t id, const char *rep,
+				       int64_t exp, const char *sig, int64_t now)
+{
+	char want[SIGN_LINK_SIG_SIZE];
+	struct lg_err err;
+	if (!sig || strlen(sig) != SIGN_LINK_SIG_LEN ||
+	    sign_link(k, id, rep, exp, want, &err) != LG_OK)
+		return SIGN_LINK_BAD;
+	if (!memeql_sec(want, sig, SIGN_LINK_SIG_LEN))
+		return SIGN_LINK_BAD;
+	return now > exp ? SIGN_LINK_EXPIRED : SIGN_LINK_OK;
 }

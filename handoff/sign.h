@@ -66,4 +66,47 @@ enum lg_status sign_message(const struct sign_key *k, const char *id, int64_t ti
  */
 enum lg_status sign_message_id(char out[SIGN_ID_SIZE], struct lg_err *err);
 
+/*
+ * The one-click accept link of a handoff: a URL a rep opens from the
+ * message to take the lead, with no API key, because it carries its own
+ * signature:
+ *
+ *	BASE/v1/handoffs/ID/accept?rep=REP&exp=EXP&sig=SIG
+ *
+ * SIG = base64url, unpadded (43 characters), of HMAC-SHA256(key,
+ * "ID.REP.EXP"): the handoff's id, the rep it is for (a rep's name:
+ * letters, digits, '_' and '-', so neither '.' nor anything a URL must
+ * encode) and the Unix second it expires.  Changing any of the three
+ * breaks the signature; the key is [handoff] link_secret (a "whsec_"
+ * secret, decoded by sign_key_parse), never sent.
+ */
+#define SIGN_LINK_SIG_LEN 43 /* base64url of a SHA-256, unpadded */
+#define SIGN_LINK_SIG_SIZE (SIGN_LINK_SIG_LEN + 1)
+
+/* The signature of (id, rep, exp) into out.  LG_EDATA for a rep that is
+ * not a name as above; LG_ETEMP if GnuTLS would not compute the HMAC. */
+enum lg_status sign_link(const struct sign_key *k, int64_t id, const char *rep, int64_t exp,
+			 char out[SIGN_LINK_SIG_SIZE], struct lg_err *err);
+
+/* The whole link appended to out: base (the service's public URL, a
+ * trailing '/' dropped) and the path and query above.  As sign_link. */
+enum lg_status sign_link_url(const struct sign_key *k, const char *base, int64_t id,
+			     const char *rep, int64_t exp, struct lg_buf *out, struct lg_err *err);
+
+/* What a link's check found. */
+enum sign_link_verdict {
+	SIGN_LINK_OK = 0,      /* signed by k, not expired */
+	SIGN_LINK_BAD = 1,     /* missing, malformed or not k's signature of these values */
+	SIGN_LINK_EXPIRED = 2, /* k's signature, but exp is before now */
+};
+
+/*
+ * Check a link's values as they came (sig may be NULL or anything).  The
+ * signature first, compared in constant time (nettle's memeql_sec), so a
+ * changed exp is BAD, not EXPIRED; then the time: at exp itself the link
+ * still works.  An error of GnuTLS counts as BAD.
+ */
+enum sign_link_verdict sign_link_check(const struct sign_key *k, int64_t id, const char *rep,
+				       int64_t exp, const char *sig, int64_t now);
+
 #endif

@@ -14,7 +14,10 @@
  * at most 10 fields of at most 2000 each).  In mrkdwn, &, < and > are
  * control characters and are escaped as &amp; &lt; &gt;
  * (api.slack.com/reference/surfaces/formatting, "Escaping text"); a rep
- * is mentioned as <@MEMBERID>.  Lead-provided text is escaped, so that a
+ * is mentioned as <@MEMBERID>.  An actions block holds the accept link
+ * as a button (type button with a url, at most 3000 characters: the
+ * Block Kit reference's "Button element"), which Slack opens in the
+ * browser.  Lead-provided text is escaped, so that a
  * reason or an event type cannot ping a channel (<!channel>) or forge a
  * link.  What its answers mean ("Handling errors" of the webhooks page):
  * 400 invalid_payload, 403 action_prohibited, 404 channel_not_found and
@@ -64,6 +67,7 @@
 #define SLACK_SECTION_MAX 3000 /* a section's text */
 #define SLACK_FIELD_MAX 2000   /* a section field's text */
 #define SLACK_TEXT_MAX 3000    /* the fallback: ours, well under Slack's 40000 */
+#define SLACK_URL_MAX 3000     /* a button's url */
 
 const char *target_kind_name(enum target_kind k)
 {
@@ -356,6 +360,20 @@ enum lg_status target_slack(const struct target_conf *conf, const json_t *data,
 	}
 	if (b.len)
 		json_array_append_new(blocks, section(&b));
+
+	/* the one-click accept link (sign.h) as a button: a link button
+	 * opens the page in the rep's browser, where they accept (Slack's
+	 * link previews fetch URLs of the text, never accept: the page
+	 * accepts only on a POST) */
+	const char *accept = get_str(data, "accept_url");
+	if (accept && strlen(accept) <= SLACK_URL_MAX &&
+	    (!strncmp(accept, "https://", 8) || !strncmp(accept, "http://", 7)))
+		json_array_append_new(blocks,
+				      json_pack("{s:s, s:[{s:s, s:s, s:{s:s, s:s}, s:s, s:s}]}",
+						"type", "actions", "elements", "type", "button",
+						"action_id", "leadgate_accept", "text", "type",
+						"plain_text", "text", "Accept", "url", accept,
+						"style", "primary"));
 
 	cut(&fb, SLACK_TEXT_MAX);
 	json_t *msg = json_pack("{s:s, s:o}", "text", fb.data, "blocks", blocks);

@@ -28,7 +28,9 @@
  *     "list": "q4-webinar",
  *     "source": "hubspot",
  *     "first_name": "Dana", "last_name": "Reyes",        optional, for the CRMs
- *     "company": "Acme"                                  optional, for the CRMs
+ *     "company": "Acme",                                 optional, for the CRMs
+ *     "accept_url": "https://leadgate.ourco.example/v1/handoffs/7/accept?..."
+ *                                                        optional: Slack's Accept button
  *   }
  *
  * The numbers of score are JSON numbers (integers or reals); the rest are

@@ -21,6 +21,7 @@
 #include "conf/conf.h"
 #include "handoff/retry.h"
 #include "handoff/send.h"
+#include "handoff/sign.h"
 #include "handoff/targets.h"
 #include "store/store.h"
 
@@ -98,6 +99,29 @@ static json_t *owner_of(const struct route_rep *rep)
 	if (rep->slack)
 		json_object_set_new(o, "slack", json_string(rep->slack));
 	return o;
+}
+
+/*
+ * The one-click accept link of handoff id for rep (sign.h), made at now
+ * to expire after [handoff] link_ttl, into data's accept_url; nothing
+ * when [handoff] has no link_base.  A link names its rep: after an
+ * escalation only the new rep's link accepts.
+ */
+static enum lg_status add_accept_url(const struct route_conf *c, json_t *data, int64_t id,
+				     const struct route_rep *rep, int64_t now, struct lg_err *err)
+{
+	if (!c->link_base || !c->link_secret || !rep)
+		return LG_OK;
+	struct sign_key k;
+	struct lg_buf url = LG_BUF_INIT;
+	enum lg_status st = sign_key_parse(&k, c->link_secret, err);
+	if (st == LG_OK)
+		st = sign_link_url(&k, c->link_base, id, rep->name, now + c->link_ttl, &url, err);
+	if (st == LG_OK)
+		json_object_set_new(data, "accept_url", json_string(url.data));
+	sign_key_release(&k);
+	lg_buf_release(&url);
+	return st;
 }
 
 /* The last RECENT_EVENTS events, kept in a ring as they come (oldest
@@ -504,6 +528,8 @@ static enum lg_status announce(struct job_handoff *h, const struct store_lead *l
 	json_object_set_new(data, "account", str_or_null(sc->account));
 	json_object_set_new(data, "team", json_string(c->team[team].name));
 	json_object_set_new(data, "deadline", time_of(deadline));
+	if (st == LG_OK)
+		st = add_accept_url(c, data, id, rep, h->now, err);
 	if (st != LG_OK) {
 		json_decref(data);
 		return st;
@@ -609,6 +635,10 @@ static enum lg_status escalate(struct sla_ctx *x, const struct due *d, struct lg
 		json_object_set_new(data, "escalation", to);
 	}
 	json_object_set_new(data, "team", json_string(t->name));
+	if ((st = add_accept_url(c, data, d->id, rep, x->now, err)) != LG_OK) {
+		json_decref(data);
+		return st;
+	}
 	return enqueue(x->s, t, "lead.escalated", x->now, data, d->id, &x->rep->queued, err);
 }
 

@@ -890,6 +890,10 @@ struct job_decision {
 	enum scoring_stage to;
 	const char *what;               /* "accept", "reject" or "recycle" */
 	const char *reason, *note, *by; /* reason, note may be NULL */
+	/* > 0: an accept through the accept link of this handoff, for the
+	 * rep `by`: recorded only while the handoff is open and still by's
+	 * (result.handoff_moved otherwise, nothing recorded) */
+	int64_t handoff;
 };
 struct job_decide_result {
 	char address[512];
@@ -901,12 +905,40 @@ struct job_decide_result {
 	bool move;             /* a move was recorded (else it was there already) */
 	bool bad_data;         /* sent back to re-verification */
 	bool handoff_accepted; /* accept: the lead's open handoff accepted */
+	bool handoff_moved;    /* decision.handoff no longer open for by: nothing recorded */
 };
 /* Complete d from d.what, reason and by as given (by NULL or empty:
  * "rep"): LG_EUSAGE, saying which, for one that is not of its kind. */
 enum lg_status job_decision_parse(struct job_decision *d, struct lg_err *err);
 enum lg_status job_decide(const struct job_lead_opts *opts, const struct job_decision *d,
 			  struct job_decide_result *out, struct lg_err *err);
+
+/*
+ * The accept link's handoff (serve/accept.c, after the link's signature
+ * is checked): handoff id as rep sees it, and with accept, accepted by
+ * rep as `decide EMAIL accept --by REP` would (job_decide, with
+ * decision.handoff: an escalation between the look and the accept is
+ * seen).  opts.email is not used: the handoff names its contact.
+ */
+enum job_link_state {
+	JOB_LINK_OPEN = 0,     /* open and rep's: to accept (left so without accept) */
+	JOB_LINK_ACCEPTED = 1, /* accepted: now (out.now), or before, by accepted_by */
+	JOB_LINK_MOVED = 2,    /* no longer rep's: escalated to another rep (out.rep) or nobody */
+	JOB_LINK_CLOSED = 3,   /* closed */
+	JOB_LINK_UNKNOWN = 4,  /* no such handoff */
+	JOB_LINK_REFUSED = 5,  /* the contact is not eligible now: not accepted (out.d) */
+};
+struct job_link {
+	enum job_link_state state;
+	bool now;          /* accepted by this call */
+	char address[512]; /* the contact's */
+	char rep[64];      /* its rep now; "": nobody */
+	char accepted_by[128];
+	int64_t accepted_at;
+	struct job_decide_result d; /* the accept: what decide did */
+};
+enum lg_status job_handoff_link(const struct job_lead_opts *opts, int64_t id, const char *rep,
+				bool accept, struct job_link *out, struct lg_err *err);
 
 /* Rejection rates of reps' decisions by reason, by list source (the
  * first ones one by one, the rest as "(other)") and by score band. */

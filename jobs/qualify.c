@@ -332,6 +332,32 @@ enum lg_status job_decision_parse(struct job_decision *d, struct lg_err *err)
 	return LG_OK;
 }
 
+struct still_by {
+	int64_t contact_id;
+	const char *by;
+	bool ok;
+};
+
+static enum lg_status on_still_by(void *arg, const struct store_handoff *h, struct lg_err *err)
+{
+	struct still_by *x = arg;
+	(void)err;
+	x->ok = h->contact_id == x->contact_id && !strcmp(h->state, "open") && h->rep &&
+		!strcmp(h->rep, x->by);
+	return LG_OK;
+}
+
+/* *moved: handoff id is not the contact's, open and by's. */
+static enum lg_status handoff_still_by(struct store *s, int64_t id, int64_t contact_id,
+				       const char *by, bool *moved, struct lg_err *err)
+{
+	struct still_by x = {contact_id, by, false};
+	bool found;
+	enum lg_status st = store_handoff_get(s, id, on_still_by, &x, &found, err);
+	*moved = !x.ok;
+	return st;
+}
+
 enum lg_status job_decide(const struct job_lead_opts *o, const struct job_decision *d,
 			  struct job_decide_result *res, struct lg_err *err)
 {
@@ -373,6 +399,17 @@ enum lg_status job_decide(const struct job_lead_opts *o, const struct job_decisi
 	st = job_handoff_new(&h, O.s, o->conf, O.vctx, o->now, err);
 	if (st == LG_OK)
 		st = store_begin(O.s, err);
+	/* the accept link's: looked at in the transaction that accepts, so
+	 * an escalation cannot come between the look and the accept */
+	if (st == LG_OK && d->handoff > 0 &&
+	    (st = handoff_still_by(O.s, d->handoff, O.l.contact_id, d->by, &res->handoff_moved,
+				   err)) == LG_OK &&
+	    res->handoff_moved) {
+		store_rollback(O.s);
+		job_handoff_free(h);
+		one_close(&O);
+		return LG_OK;
+	}
 	if (st == LG_OK && res->move &&
 	    (st = store_move_add(O.s, O.l.contact_id, &m, &moved, err)) == LG_OK && !moved)
 		st = lg_err_set(err, LG_ETEMP,
@@ -396,6 +433,75 @@ enum lg_status job_decide(const struct job_lead_opts *o, const struct job_decisi
 		store_rollback(O.s);
 	one_close(&O);
 	return st;
+}
+
+/* ---- the accept link ---- */
+
+struct link_look {
+	struct job_link *out;
+	const char *rep;
+};
+
+static enum lg_status on_link(void *arg, const struct store_handoff *h, struct lg_err *err)
+{
+	struct link_look *x = arg;
+	struct job_link *out = x->out;
+	(void)err;
+	snprintf(out->address, sizeof(out->address), "%s", h->address);
+	snprintf(out->rep, sizeof(out->rep), "%s", h->rep ? h->rep : "");
+	snprintf(out->accepted_by, sizeof(out->accepted_by), "%s",
+		 h->accepted_by ? h->accepted_by : "");
+	out->accepted_at = h->accepted_at;
+	if (!strcmp(h->state, "accepted"))
+		out->state = JOB_LINK_ACCEPTED;
+	else if (!strcmp(h->state, "closed"))
+		out->state = JOB_LINK_CLOSED;
+	else if (!strcmp(h->state, "open") && h->rep && !strcmp(h->rep, x->rep))
+		out->state = JOB_LINK_OPEN;
+	else
+		out->state = JOB_LINK_MOVED; /* another rep's, or nobody's after an escalation */
+	return LG_OK;
+}
+
+static enum lg_status link_look(const char *db, int64_t id, const char *rep, struct job_link *out,
+				struct lg_err *err)
+{
+	struct store *s = NULL;
+	struct link_look x = {out, rep};
+	bool found = false;
+	enum lg_status st = store_open(&s, db, STORE_READ, err);
+	if (st == LG_OK)
+		st = store_handoff_get(s, id, on_link, &x, &found, err);
+	if (st == LG_OK && !found)
+		out->state = JOB_LINK_UNKNOWN;
+	store_close(s);
+	return st;
+}
+
+enum lg_status job_handoff_link(const struct job_lead_opts *o, int64_t id, const char *rep,
+				bool accept, struct job_link *out, struct lg_err *err)
+{
+	memset(out, 0, sizeof(*out));
+	enum lg_status st = link_look(o->db, id, rep, out, err);
+	if (st != LG_OK || !accept || out->state != JOB_LINK_OPEN)
+		return st;
+	struct job_lead_opts lo = *o;
+	lo.email = out->address;
+	struct job_decision dec = {.what = "accept", .by = rep, .handoff = id};
+	if ((st = job_decision_parse(&dec, err)) != LG_OK ||
+	    (st = job_decide(&lo, &dec, &out->d, err)) != LG_OK)
+		return st;
+	if (out->d.refused) {
+		out->state = JOB_LINK_REFUSED;
+		return LG_OK;
+	}
+	if (out->d.handoff_moved) /* escalated or accepted meanwhile: as it is now */
+		return link_look(o->db, id, rep, out, err);
+	out->state = JOB_LINK_ACCEPTED;
+	out->now = true;
+	snprintf(out->accepted_by, sizeof(out->accepted_by), "%s", rep);
+	out->accepted_at = o->now;
+	return LG_OK;
 }
 
 /* ---- the rejection report ---- */

@@ -324,6 +324,13 @@ void serve_report_sla(struct serve_req *r); /* GET /v1/reports/sla */
 /* The handoff's metrics appended to o (nothing when h is NULL). */
 void serve_handoff_metrics(const struct serve_handoff *h, struct lg_buf *o);
 
+/* accept.c: the handoff's accept link; no key, its signature instead.
+ * A GET shows the page with the Accept button, a POST accepts; the
+ * POST's body (an empty form's) is capped at SERVE_FORM_BODY. */
+#define SERVE_FORM_BODY 4096u
+void serve_handoff_accept_get(struct serve_req *r);  /* GET /v1/handoffs/{id}/accept */
+void serve_handoff_accept_post(struct serve_req *r); /* POST /v1/handoffs/{id}/accept */
+
 /* page.c: the page (/) and its files (/assets/{file}), compiled in from
  * serve/page/ (build/gen/page.c); no key needed. */
 void serve_page(struct serve_req *r);

@@ -279,6 +279,56 @@ enum lg_status store_handoff_accept(struct store *s, int64_t contact_id, const c
 	return st;
 }
 
+static const char sql_handoff_get[] =
+	"SELECT h.id, h.contact_id, c.address, h.account, h.team, h.rep, h.stage, h.handed_at,"
+	" h.deadline, h.escalations, h.state, h.accepted_by, h.accepted_at"
+	" FROM handoffs h JOIN contacts c ON c.id = h.contact_id WHERE h.id = ?1";
+
+struct handoff_get_cb {
+	struct handoff_cb cb;
+	bool *found;
+};
+
+/* handoff_row's columns, then who accepted it and when. */
+static enum lg_status handoff_get_row(sqlite3_stmt *q, void *ctx, struct lg_err *err)
+{
+	struct handoff_get_cb *g = ctx;
+	struct store_handoff h = {
+		.id = sqlite3_column_int64(q, 0),
+		.contact_id = sqlite3_column_int64(q, 1),
+		.address = store_col_text(q, 2),
+		.account = sqlite3_column_type(q, 3) == SQLITE_NULL ? NULL : store_col_text(q, 3),
+		.team = store_col_text(q, 4),
+		.rep = sqlite3_column_type(q, 5) == SQLITE_NULL ? NULL : store_col_text(q, 5),
+		.handed_at = sqlite3_column_int64(q, 7),
+		.deadline = sqlite3_column_int64(q, 8),
+		.escalations = (unsigned)sqlite3_column_int64(q, 9),
+		.state = store_col_text(q, 10),
+		.accepted_by = sqlite3_column_type(q, 11) == SQLITE_NULL ? NULL
+									 : store_col_text(q, 11),
+		.accepted_at = sqlite3_column_int64(q, 12),
+	};
+	const char *stage = store_col_text(q, 6);
+	if (!scoring_stage_parse(stage, strlen(stage), &h.stage))
+		return LG_OK; /* only handoff_add writes the stage */
+	*g->found = true;
+	return g->cb.fn(g->cb.arg, &h, err);
+}
+
+enum lg_status store_handoff_get(struct store *s, int64_t id,
+				 enum lg_status (*fn)(void *arg, const struct store_handoff *h,
+						      struct lg_err *err),
+				 void *arg, bool *found, struct lg_err *err)
+{
+	*found = false;
+	if (!has_handoff(s))
+		return LG_OK; /* none was ever handed off */
+	sqlite3_stmt *q = store_stmt(s, sql_handoff_get);
+	sqlite3_bind_int64(q, 1, id);
+	struct handoff_get_cb g = {{fn, arg}, found};
+	return store_each_row(s, q, "reading a handoff", handoff_get_row, &g, err);
+}
+
 static const char sql_rotation_get[] = "SELECT state FROM rotations WHERE team = ?1";
 static const char sql_rotation_put[] = "INSERT INTO rotations(team, state) VALUES (?1, ?2)"
 				       " ON CONFLICT (team) DO UPDATE SET state = excluded.state";

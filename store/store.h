@@ -859,6 +859,9 @@ struct store_handoff {
 	int64_t deadline;  /* the SLA's end; 0: none (unassigned) */
 	unsigned escalations;
 	const char *state;
+	/* accepted: by whom and when (store_handoff_get only; NULL, 0) */
+	const char *accepted_by;
+	int64_t accepted_at;
 };
 /* The address of contact id into buf[0..n) ("" when there is none). */
 enum lg_status store_contact_address(struct store *s, int64_t id, char *buf, size_t n,
@@ -901,6 +904,12 @@ enum lg_status store_handoff_escalate(struct store *s, int64_t id, const char *r
  * it had none open. */
 enum lg_status store_handoff_accept(struct store *s, int64_t contact_id, const char *by, int64_t at,
 				    bool *found, struct lg_err *err);
+/* Handoff id (with its contact's address, and who accepted it): fn
+ * called once; *found false, fn not called, when there is none. */
+enum lg_status store_handoff_get(struct store *s, int64_t id,
+				 enum lg_status (*fn)(void *arg, const struct store_handoff *h,
+						      struct lg_err *err),
+				 void *arg, bool *found, struct lg_err *err);
 /* A team's rotation state (route_rr_format's text) appended to out;
  * nothing when none was kept. */
 enum lg_status store_rotation_get(struct store *s, const char *team, struct lg_buf *out,

@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """page.py - drive the service's page in headless Chromium through the
 DevTools protocol (a WebSocket client on the standard library only), as
-tests/serve_page.sh asks, and say what the page showed.
+tests/serve_page.sh asks (and the handoff's accept link's page, as
+tests/serve_handoff.sh asks), and say what the page showed.
 
   page.py CHROMIUM DIR URL KEY [--bad-key KEY] [--upload CSV --list NAME]
           [--lists] [--all] --shot PNG --out JSON
+  page.py CHROMIUM DIR URL - --accept LINK --shot PNG --out JSON
 
 Chromium runs with its profile and downloads in DIR and is stopped by the
 id of its process group when this ends.  Prints "ok - ..." / "not ok - ..."
@@ -244,11 +246,55 @@ def show_all(page, out):
             % (what, presses))
 
 
+def settled(page, expr, what):
+    """Wait for expr across a navigation (while the page changes, there
+    is no context to evaluate in): False (and said) when it never holds."""
+    end = time.monotonic() + WAIT_S
+    while time.monotonic() < end:
+        try:
+            if page.js(expr):
+                return True
+        except RuntimeError:
+            pass
+        time.sleep(0.1)
+    say(False, "%s (waited %d s)" % (what, WAIT_S))
+    return False
+
+
+H1_JS = "(document.querySelector('h1') || {}).textContent || ''"
+
+
+def accept(a, page, out):
+    """The handoff's accept link (--accept URL): its page loads with one
+    Accept button and nothing refused by its CSP; the button, pressed by
+    keyboard, POSTs the link and the answer says Accepted."""
+    page.call("Page.navigate", url=a.accept)
+    if not settled(page, "document.readyState === 'complete' && %s !== ''" % H1_JS,
+                   "the accept link's page loads"):
+        return
+    out["before"] = page.js(H1_JS)
+    say(page.js("document.querySelectorAll('form[method=post] button').length") == 1,
+        "the accept link's page has one Accept button")
+    page.js("document.querySelector('form button').focus()")
+    page.key("Enter", "Enter")
+    if settled(page, "document.readyState === 'complete' && %s === 'Accepted'" % H1_JS,
+               "the button's POST answers Accepted"):
+        say(True, "the button's POST answers Accepted")
+    out["after"] = page.js(H1_JS)
+    out["text"] = page.js("(document.querySelector('p') || {}).textContent || ''")
+    bad = page.problems()
+    say(not bad, "no script error, no CSP violation on the accept link's pages"
+        + ("" if not bad else ": %s" % bad[:3]))
+
+
 def run(a, page, out):
     page.call("Runtime.enable")
     page.call("Log.enable")
     page.call("Page.enable")
     page.call("DOM.enable")
+    if a.accept:
+        accept(a, page, out)
+        return
     os.makedirs(a.dir + "/downloads", exist_ok=True)
     page.call("Browser.setDownloadBehavior", behavior="allow",
               downloadPath=os.path.abspath(a.dir + "/downloads"))
@@ -353,6 +399,7 @@ def main():
     p.add_argument("--list", default="")
     p.add_argument("--lists", action="store_true")
     p.add_argument("--all", action="store_true")
+    p.add_argument("--accept", help="a handoff's accept link: its page and button only")
     p.add_argument("--shot", required=True)
     p.add_argument("--out", required=True)
     a = p.parse_args()

@@ -9,7 +9,11 @@
 # /v1/contacts/{email}/decision accepts the handoff as `decide accept`
 # does; a service past a deadline escalates; `report sla` and GET
 # /v1/reports/sla (the same bytes); the handoff's /metrics.  leadgate(1)'s
-# [handoff] example as written, its port replaced.
+# [handoff] example as written, its port replaced.  Then, with link_base
+# and link_secret added, the one-click accept link in the delivered
+# payloads: a GET shows the page and accepts nothing, the POST accepts,
+# a changed link is 403, an expired one 410, the old rep's after an
+# escalation 409; in headless Chromium (tests/page.py) when installed.
 # Servers stopped by PID.  Prints "N passed, N failed" last.
 set -u
 . tests/lib.sh
@@ -166,6 +170,140 @@ srv=
 
 grep -q 'handoff' "$t"/srv*.err && { notok "the services' logs name no handoff failure"; grep handoff "$t"/srv*.err | sed 's/^/#   /'; } ||
 	ok "the services' logs name no handoff failure"
+
+# --- the one-click accept link ----------------------------------------------------
+# [handoff] link_base and link_secret added to the example; links last 1 h.
+# cid, dee (acme: ana owns the account) and eve (beta: ana since bo's
+# escalation) are handed to ana at 09:00.
+sed 's|^\[handoff\]$|[handoff]\nlink_base = https://leadgate.ourco.example\nlink_secret = whsec_QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFB\nlink_ttl = 1h|' \
+	"$t/lg.conf" >"$t/link.conf"
+grep -q '^link_secret = ' "$t/link.conf" || echo "serve_handoff.sh: link.conf has no link_secret"
+export LEADGATE_CONFIG="$t/link.conf"
+cat >"$t/more.csv" <<'CSV'
+Email,First Name,Job Title,Company,Industry,Employees,Country
+cid@acme-soft.com,Cid,Chief Executive Officer,Acme Soft,Retail,5,Germany
+dee@acme-soft.com,Dee,Chief Executive Officer,Acme Soft,Retail,5,Germany
+eve@beta-soft.com,Eve,Chief Executive Officer,Beta Soft,Retail,5,Germany
+CSV
+"$lg" verify --db "$db" --now "$now" $dns --list crm -q -o /dev/null "$t/more.csv" 2>/dev/null
+ev l1 cid@acme-soft.com
+ev l2 dee@acme-soft.com
+ev l3 eve@beta-soft.com
+exits 0 "score moves cid, dee and eve to MQL" "$lg" --db "$db" --now "$now" score -o /dev/null
+serve_start srv5 "$t/link.conf"
+srv=$pid
+await "the service delivers their three handoffs" has_rows 6
+# body EMAIL TYPE: the data of the last message of TYPE about EMAIL
+data_of() { logq "[json.loads(r['body'])['data'] for r in rows if json.loads(r['body'])['type'] == '$2' and json.loads(r['body'])['data']['email'] == '$1'][-1]$3"; }
+hid() { sq "SELECT h.id FROM handoffs h JOIN contacts c ON c.id = h.contact_id WHERE c.address = '$1'"; }
+state() { sq "SELECT h.state || '|' || h.rep || '|' || coalesce(h.accepted_by, '-') FROM handoffs h JOIN contacts c ON c.id = h.contact_id WHERE c.address = '$1'"; }
+au=$(data_of cid@acme-soft.com lead.handoff "['accept_url']")
+exp1=$(($(date -d 2026-03-02T09:00:00Z +%s) + 3600))
+case $au in
+"https://leadgate.ourco.example/v1/handoffs/$(hid cid@acme-soft.com)/accept?rep=ana&exp=$exp1&sig="???????????????????????????????????????????)
+	ok "lead.handoff carries data.accept_url: link_base, the handoff, ana, 09:00 + link_ttl, a signature" ;;
+*) notok "lead.handoff's accept_url: '$au'" ;;
+esac
+lpath=${au#https://leadgate.ourco.example}
+link=$url$lpath
+req "GET the link, no key" 200 "$link"
+eq "... an HTML page" "$(hdr Content-Type)" "text/html; charset=utf-8"
+grep -q 'cid@acme-soft.com' "$t/body" && grep -q '<form method="post"><button type="submit">Accept</button></form>' "$t/body" &&
+	ok "... naming the lead, with one Accept button that POSTs" || { notok "... the page"; sed 's/^/#   /' "$t/body"; }
+eq "... the URL leaves no Referer" "$(hdr Referrer-Policy)" no-referrer
+eq "... a GET accepts nothing" "$(state cid@acme-soft.com)" "open|ana|-"
+req "GET the link as JSON" 200 -H 'Accept: application/json' "$link"
+eq "... state open" "$(python3 -c 'import json, sys; b = json.load(open(sys.argv[1])); print(b["state"], b["rep"], b["email"])' "$t/body")" "open ana cid@acme-soft.com"
+req "HEAD the link" 200 -I "$link"
+eq "... accepts nothing" "$(state cid@acme-soft.com)" "open|ana|-"
+# tampered: each value changed, or the signature missing
+for v in "rep=cy:${link%%rep=ana*}rep=cy${link#*rep=ana}" \
+	"exp:${link%%exp=*}exp=$((exp1 + 86400))&sig=${link##*sig=}" \
+	"id:$url/v1/handoffs/$(($(hid cid@acme-soft.com) + 1))/accept?${link#*\?}" \
+	"sig:${link%?}A" "no sig:${link%%&sig=*}"; do
+	req "POST a link with its ${v%%:*} changed" 403 -X POST -H 'Accept: application/json' "${v#*:}"
+	errcode forbidden
+done
+req "... a changed link as a page" 403 -X POST "${link%%rep=ana*}rep=cy${link#*rep=ana}"
+grep -q 'signature does not hold' "$t/body" && ok "... says its signature does not hold" || notok "... says its signature does not hold"
+eq "... nothing accepted" "$(state cid@acme-soft.com)" "open|ana|-"
+req "POST the link accepts, no key" 200 -X POST "$link"
+grep -q 'accepted at 2026-03-02T09:00:00Z' "$t/body" && ok "... the page says so" || { notok "... the page says so"; sed 's/^/#   /' "$t/body"; }
+eq "... the handoff accepted by ana" "$(state cid@acme-soft.com)" "accepted|ana|ana"
+eq "... cid moved to SAL by ana, as decide does" \
+	"$(sq "SELECT m.to_stage || '|' || m.who FROM moves m JOIN contacts c ON c.id = m.contact_id WHERE c.address = 'cid@acme-soft.com' ORDER BY m.id DESC LIMIT 1")" "sal|ana"
+req "POST it again" 200 -X POST -H 'Accept: application/json' "$link"
+eq "... already accepted, by ana" "$(python3 -c 'import json, sys; b = json.load(open(sys.argv[1])); print(b["state"], b["accepted_by"], b["accepted_now"])' "$t/body")" "accepted ana False"
+head -c 5000 /dev/zero | tr '\0' x >"$t/big"
+req "a POST body past 4 KiB" 413 -X POST --data-binary "@$t/big" "$link"
+serve_stop "$srv"
+eq "the service stopped cleanly" $? 0
+srv=
+
+# 09:06: dee's and eve's SLA passed: escalated from ana to cy (ben is away)
+now=2026-03-02T09:06:00Z
+serve_start srv6 "$t/link.conf"
+srv=$pid
+await "the service escalates dee and eve" has_rows 8
+cu=$(data_of dee@acme-soft.com lead.escalated "['accept_url']")
+case $cu in
+"https://leadgate.ourco.example/v1/handoffs/$(hid dee@acme-soft.com)/accept?rep=cy&exp=$(($(date -d $now +%s) + 3600))&sig="*)
+	ok "lead.escalated carries cy's link" ;;
+*) notok "lead.escalated's accept_url: '$cu'" ;;
+esac
+au=$(data_of dee@acme-soft.com lead.handoff "['accept_url']")
+req "ana's link to dee, after the escalation" 409 -X POST -H 'Accept: application/json' "$url${au#https://leadgate.ourco.example}"
+errcode escalated
+req "... as a page" 409 "$url${au#https://leadgate.ourco.example}"
+grep -q 'escalated to cy' "$t/body" && ok "... says to whom" || { notok "... says to whom"; sed 's/^/#   /' "$t/body"; }
+eq "... nothing accepted" "$(state dee@acme-soft.com)" "open|cy|-"
+req "cy's link accepts" 200 -X POST -H 'Accept: application/json' "$url${cu#https://leadgate.ourco.example}"
+eq "... by cy" "$(state dee@acme-soft.com)" "accepted|cy|cy"
+serve_stop "$srv"
+eq "the service stopped cleanly" $? 0
+srv=
+
+# 10:00:01: ana's links of 09:00 have expired
+now=2026-03-02T10:00:01Z
+serve_start srv7 "$t/link.conf"
+srv=$pid
+link=$url$lpath
+req "ana's link to cid, expired" 410 -X POST -H 'Accept: application/json' "$link"
+errcode expired
+req "... as a page" 410 "$link"
+grep -q 'expired at 2026-03-02T10:00:00Z' "$t/body" && ok "... says when it expired" || { notok "... says when"; sed 's/^/#   /' "$t/body"; }
+req "... its expiry moved on: not signed" 403 -X POST "${link%%exp=*}exp=$((exp1 + 3600))&sig=${link##*sig=}"
+# eve's SLA with cy passed at 09:11: escalated again, back to ana
+await "eve escalated again, to ana" has_rows 9
+eu=$(data_of eve@beta-soft.com lead.escalated "['accept_url']")
+eq "... ana's new link" "$(echo "$eu" | sed 's/.*rep=\([a-z]*\)&.*/\1/')" ana
+chromium=$(command -v chromium || command -v chromium-browser || true)
+if [ -n "$chromium" ]; then
+	# a real browser: the page, its button, the POST it makes
+	timeout 300 python3 tests/page.py "$chromium" "$t/browser" "$url" - \
+		--accept "$url${eu#https://leadgate.ourco.example}" \
+		--shot "$(dirname "$lg")/test-artifacts/accept.png" --out "$t/accept.json" >"$t/page.tap" 2>"$t/page.err"
+	[ $? -eq 0 ] || { notok "page.py --accept exited non-zero"; tail -n 5 "$t/page.err" | sed 's/^/#   /'; }
+	cat "$t/page.tap"
+	pass=$((pass + $(grep -c '^ok - ' "$t/page.tap")))
+	fail=$((fail + $(grep -c '^not ok - ' "$t/page.tap")))
+	eq "... the browser's click accepted eve, by ana" "$(state eve@beta-soft.com)" "accepted|ana|ana"
+else
+	req "... its POST accepts (no chromium: curl)" 200 -X POST "$url${eu#https://leadgate.ourco.example}"
+	eq "... eve accepted by ana" "$(state eve@beta-soft.com)" "accepted|ana|ana"
+fi
+serve_stop "$srv"
+eq "the service stopped cleanly" $? 0
+srv=
+serve_start srv8 "$t/lg.conf"
+srv=$pid
+link=$url$lpath
+req "a service with no link_secret has no links" 404 -H 'Accept: application/json' "$link"
+errcode not_found
+serve_stop "$srv"
+srv=
+grep -q 'an accept link' "$t"/srv[5-8].err && { notok "the services' logs name no accept link failure"; grep 'accept link' "$t"/srv[5-8].err | sed 's/^/#   /'; } ||
+	ok "the services' logs name no accept link failure"
 
 echo "serve_handoff: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

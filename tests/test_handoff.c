@@ -127,6 +127,78 @@ static void test_sign_key_refused(void **state)
 	}
 }
 
+/*
+ * The accept link: HMAC-SHA256 of "ID.REP.EXP" in base64url.  The value
+ * below is Python's hmac and base64 on the same key and text, not ours.
+ */
+static void test_link_sign(void **state)
+{
+	struct sign_key k;
+	struct lg_err err;
+	char sig[SIGN_LINK_SIG_SIZE];
+	struct lg_buf url = LG_BUF_INIT;
+	(void)state;
+	assert_int_equal(sign_key_parse(&k, SECRET, &err), LG_OK);
+	assert_int_equal(sign_link(&k, 7, "ana", 1700000000, sig, &err), LG_OK);
+	assert_string_equal(sig, "DQKEPS-wjeOl5o9kRNy6VQEWldp2O8CJrw-HPE9M71A");
+	assert_int_equal(strlen(sig), SIGN_LINK_SIG_LEN);
+	/* the base's trailing '/' dropped; nothing in the query to encode */
+	assert_int_equal(sign_link_url(&k, "https://lg.ourco.example/", 7, "ana", 1700000000, &url,
+				       &err),
+			 LG_OK);
+	assert_string_equal(url.data, "https://lg.ourco.example/v1/handoffs/7/accept?rep=ana"
+				      "&exp=1700000000&sig=DQKEPS-wjeOl5o9kRNy6VQEWldp2O8CJrw-"
+				      "HPE9M71A");
+	lg_buf_release(&url);
+	/* a rep that is no name would break the "ID.REP.EXP" text or the URL */
+	assert_int_equal(sign_link(&k, 7, "a.b", 1700000000, sig, &err), LG_EDATA);
+	assert_int_equal(sign_link(&k, 7, "a&b=c", 1700000000, sig, &err), LG_EDATA);
+	assert_int_equal(sign_link(&k, 7, "", 1700000000, sig, &err), LG_EDATA);
+	sign_key_release(&k);
+}
+
+static void test_link_check(void **state)
+{
+	static const char other[] = "whsec_QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFB";
+	const int64_t exp = 1700000000;
+	struct sign_key k, k2;
+	struct lg_err err;
+	char sig[SIGN_LINK_SIG_SIZE], bad[SIGN_LINK_SIG_SIZE];
+	(void)state;
+	assert_int_equal(sign_key_parse(&k, SECRET, &err), LG_OK);
+	assert_int_equal(sign_key_parse(&k2, other, &err), LG_OK);
+	assert_int_equal(sign_link(&k, 7, "ana", exp, sig, &err), LG_OK);
+	/* good, up to and at its expiry */
+	assert_int_equal(sign_link_check(&k, 7, "ana", exp, sig, exp - 86400), SIGN_LINK_OK);
+	assert_int_equal(sign_link_check(&k, 7, "ana", exp, sig, exp), SIGN_LINK_OK);
+	/* expired: the signature holds, the time is past */
+	assert_int_equal(sign_link_check(&k, 7, "ana", exp, sig, exp + 1), SIGN_LINK_EXPIRED);
+	/* tampered: another rep, handoff or expiry (a later one too, which
+	 * would otherwise revive an expired link) */
+	assert_int_equal(sign_link_check(&k, 7, "ben", exp, sig, exp - 1), SIGN_LINK_BAD);
+	assert_int_equal(sign_link_check(&k, 8, "ana", exp, sig, exp - 1), SIGN_LINK_BAD);
+	assert_int_equal(sign_link_check(&k, 7, "ana", exp + 86400, sig, exp + 1), SIGN_LINK_BAD);
+	assert_int_equal(sign_link_check(&k, 7, "ana", exp - 1, sig, exp - 2), SIGN_LINK_BAD);
+	/* another key */
+	assert_int_equal(sign_link_check(&k2, 7, "ana", exp, sig, exp - 1), SIGN_LINK_BAD);
+	/* the signature changed in one character, cut short, longer, missing */
+	memcpy(bad, sig, sizeof(bad));
+	bad[10] = bad[10] == 'A' ? 'B' : 'A';
+	assert_int_equal(sign_link_check(&k, 7, "ana", exp, bad, exp - 1), SIGN_LINK_BAD);
+	bad[10] = sig[10];
+	bad[SIGN_LINK_SIG_LEN - 1] = '\0';
+	assert_int_equal(sign_link_check(&k, 7, "ana", exp, bad, exp - 1), SIGN_LINK_BAD);
+	char longer[SIGN_LINK_SIG_SIZE + 1];
+	snprintf(longer, sizeof(longer), "%s=", sig);
+	assert_int_equal(sign_link_check(&k, 7, "ana", exp, longer, exp - 1), SIGN_LINK_BAD);
+	assert_int_equal(sign_link_check(&k, 7, "ana", exp, NULL, exp - 1), SIGN_LINK_BAD);
+	assert_int_equal(sign_link_check(&k, 7, "ana", exp, "", exp - 1), SIGN_LINK_BAD);
+	/* an expired link with a bad signature is bad, not expired */
+	assert_int_equal(sign_link_check(&k2, 7, "ana", exp, sig, exp + 1), SIGN_LINK_BAD);
+	sign_key_release(&k);
+	sign_key_release(&k2);
+}
+
 static void test_message_id(void **state)
 {
 	char a[SIGN_ID_SIZE], b[SIGN_ID_SIZE];
@@ -731,6 +803,7 @@ int main(void)
 {
 	const struct CMUnitTest pure[] = {
 		cmocka_unit_test(test_sign_vector),       cmocka_unit_test(test_sign_key_refused),
+		cmocka_unit_test(test_link_sign),         cmocka_unit_test(test_link_check),
 		cmocka_unit_test(test_message_id),        cmocka_unit_test(test_retry_schedule),
 		cmocka_unit_test(test_retry_after_parse),
 	};

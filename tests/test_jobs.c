@@ -1584,6 +1584,77 @@ static void test_qualify_jobs(void **state)
 	conf_release(&c);
 }
 
+/* The accept link's job: a handoff as its rep sees it, accepted only
+ * while it is open and still that rep's, as decide accepts it. */
+static void test_handoff_link(void **state)
+{
+	(void)state;
+	struct conf c;
+	conf_init(&c);
+	char db[320];
+	make_scoring_store(db, sizeof(db));
+	struct lg_err e = {{0}};
+	struct store *s;
+	int64_t cid;
+	assert_int_equal(store_open(&s, db, STORE_WRITE, &e), LG_OK);
+	assert_int_equal(store_contact_find(s, score_addr[0], strlen(score_addr[0]), &cid, &e),
+			 LG_OK);
+	struct store_handoff h = {.contact_id = cid,
+				  .team = "sales",
+				  .rep = "cy",
+				  .stage = SCORING_HQL,
+				  .handed_at = T0,
+				  .deadline = T0 + 300,
+				  .state = "open"};
+	assert_int_equal(store_begin(s, &e), LG_OK);
+	assert_int_equal(store_handoff_add(s, &h, &e), LG_OK);
+	assert_int_equal(store_commit(s, &e), LG_OK);
+	store_close(s);
+	struct job_lead_opts o = {.conf = &c, .db = db, .now = T0 + 60};
+	struct job_link *l = lg_xcalloc(1, sizeof(*l));
+
+	/* another rep's link: the handoff went to cy (an escalation) */
+	assert_int_equal(job_handoff_link(&o, h.id, "ana", true, l, &e), LG_OK);
+	assert_int_equal(l->state, JOB_LINK_MOVED);
+	assert_string_equal(l->rep, "cy");
+	assert_string_equal(l->address, score_addr[0]);
+	/* decide's own check, in the transaction that would accept: what
+	 * the link's job relies on when an escalation comes in between */
+	struct job_decision d = {.what = "accept", .by = "ana", .handoff = h.id};
+	struct job_decide_result r;
+	struct job_lead_opts od = o;
+	od.email = score_addr[0];
+	assert_int_equal(job_decision_parse(&d, &e), LG_OK);
+	assert_int_equal(job_decide(&od, &d, &r, &e), LG_OK);
+	assert_true(r.handoff_moved);
+	assert_false(r.handoff_accepted);
+	struct job_qualify_result q;
+	assert_int_equal(job_qualify(&od, NULL, &q, &e), LG_OK);
+	assert_int_equal(q.stage, SCORING_LEAD); /* nothing recorded */
+
+	/* looked at, not accepted: a GET */
+	assert_int_equal(job_handoff_link(&o, h.id, "cy", false, l, &e), LG_OK);
+	assert_int_equal(l->state, JOB_LINK_OPEN);
+	/* cy's link accepts, as decide accept --by cy */
+	assert_int_equal(job_handoff_link(&o, h.id, "cy", true, l, &e), LG_OK);
+	assert_int_equal(l->state, JOB_LINK_ACCEPTED);
+	assert_true(l->now);
+	assert_true(l->d.handoff_accepted);
+	assert_int_equal(job_qualify(&od, NULL, &q, &e), LG_OK);
+	assert_int_equal(q.stage, SCORING_SAL);
+	/* again: accepted before, by cy */
+	assert_int_equal(job_handoff_link(&o, h.id, "cy", true, l, &e), LG_OK);
+	assert_int_equal(l->state, JOB_LINK_ACCEPTED);
+	assert_false(l->now);
+	assert_string_equal(l->accepted_by, "cy");
+	assert_int_equal(l->accepted_at, T0 + 60);
+	/* no such handoff */
+	assert_int_equal(job_handoff_link(&o, h.id + 1, "cy", true, l, &e), LG_OK);
+	assert_int_equal(l->state, JOB_LINK_UNKNOWN);
+	free(l);
+	conf_release(&c);
+}
+
 /* ---- the lists job ---- */
 
 static const struct job_list *lists_next(struct job_lists *j)
@@ -1983,6 +2054,7 @@ int main(void)
 		cmocka_unit_test(test_score_job_profiles),
 		cmocka_unit_test(test_lead_format),
 		cmocka_unit_test(test_qualify_jobs),
+		cmocka_unit_test(test_handoff_link),
 		cmocka_unit_test(test_lists_job),
 		cmocka_unit_test(test_import_body),
 	};

@@ -447,6 +447,28 @@ static void test_hours(void **state)
 	assert_false(route_zone_ok(""));
 }
 
+/* The accept link's keys: no link without link_base; a secret alone is
+ * taken (the service still checks the links sent before). */
+static void test_link_keys(void **state)
+{
+	(void)state;
+	struct conf c;
+	load_ok(&c, "[handoff]\nlink_ttl = 1h\nlink_base = https://lg.ourco.example/\n"
+		    "link_secret = whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n");
+	assert_string_equal(c.handoff.link_base, "https://lg.ourco.example/");
+	assert_string_equal(c.handoff.link_secret, "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+	assert_int_equal(c.handoff.link_base_line, 3);
+	assert_int_equal(c.handoff.link_ttl, 3600);
+	conf_release(&c);
+	load_ok(&c, "[handoff]\nlink_secret = whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n");
+	assert_null(c.handoff.link_base);
+	conf_release(&c);
+	load_ok(&c, "[handoff]\n");
+	assert_null(c.handoff.link_base);
+	assert_null(c.handoff.link_secret);
+	conf_release(&c);
+}
+
 /* Every configuration error: its file:line and what it says. */
 static void test_errors(void **state)
 {
@@ -464,6 +486,15 @@ static void test_errors(void **state)
 		{"[handoff]\n\nsla = 5 minutes\n", "t.conf:3: sla wants a duration"},
 		{"[handoff]\nsla = 0s\n", "t.conf:2: sla wants a duration"},
 		{"[handoff]\nlink_ttl = 90d\n", "t.conf:2: link_ttl wants a duration"},
+		{"[handoff]\nlink_base = https://lg.example\n",
+		 "t.conf:2: [handoff] has link_base and no link_secret"},
+		{"[handoff]\nlink_base = lg.example\n", "t.conf:2: link_base wants the service's"},
+		{"[handoff]\nlink_base = https://lg.example/?x=1\n",
+		 "t.conf:2: link_base wants the service's"},
+		{"[handoff]\nlink_secret = MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n",
+		 "t.conf:2: link_secret starts with whsec_"},
+		{"[handoff]\nlink_secret = whsec_c2hvcnQ=\n",
+		 "t.conf:2: link_secret wants a key of 24 to 64 bytes"},
 		{"[handoff]\non = hql, lead\n", "t.conf:2: on: 'lead' is not mql, hql or sql"},
 		{"[handoff]\non = hql,,sql\n", "t.conf:2: on has an empty item"},
 		{"[handoff]\nallow_private_targets = maybe\n",
@@ -642,6 +673,7 @@ int main(void)
 		cmocka_unit_test(test_rr_text),     cmocka_unit_test(test_sla),
 		cmocka_unit_test(test_hours),       cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_fine),        cmocka_unit_test(test_shipped),
+		cmocka_unit_test(test_link_keys),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

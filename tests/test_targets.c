@@ -170,6 +170,52 @@ static void test_slack(void **state)
 
 /* Lead-provided text cannot ping a channel, forge a link or a mention:
  * &, < and > are escaped wherever it goes in mrkdwn. */
+/* The accept link as the message's last block: a button that opens it;
+ * only an http(s) URL Slack takes (a button's url, at most 3000). */
+static void test_slack_accept(void **state)
+{
+	static const char url[] = "https://lg.ourco.example/v1/handoffs/7/accept?rep=ana"
+				  "&exp=1700000000&sig=DQKEPS-wjeOl5o9kRNy6VQEWldp2O8CJrw-HPE9M71A";
+	struct target_conf c = {.url = "https://hooks.slack.com/services/T/B/X"};
+	struct target_req r;
+	struct lg_err err;
+	(void)state;
+	json_t *d = data_of("{\"email\": \"dana@acme.example\", \"stage\": \"sql\"}");
+	json_object_set_new(d, "accept_url", json_string(url));
+	assert_int_equal(target_slack(&c, d, &r, &err), LG_OK);
+	json_t *b = body_of(&r);
+	json_t *blocks = json_object_get(b, "blocks");
+	json_t *last = json_array_get(blocks, json_array_size(blocks) - 1);
+	assert_string_equal(jstr(last, "type"), "actions");
+	json_t *btn = json_array_get(json_object_get(last, "elements"), 0);
+	assert_string_equal(jstr(btn, "type"), "button");
+	assert_string_equal(jstr(btn, "url"), url);
+	assert_string_equal(jstr(btn, "style"), "primary");
+	assert_string_equal(jstr(json_object_get(btn, "text"), "type"), "plain_text");
+	assert_string_equal(jstr(json_object_get(btn, "text"), "text"), "Accept");
+	json_decref(b);
+	target_req_release(&r);
+
+	/* no button for what is no web link, or too long for Slack */
+	struct lg_buf big = LG_BUF_INIT;
+	lg_buf_adds(&big, "https://lg.example/");
+	while (big.len <= 3000)
+		lg_buf_addc(&big, 'a');
+	const char *bad[] = {"javascript:alert(1)", big.data};
+	for (size_t i = 0; i < 2; i++) {
+		json_object_set_new(d, "accept_url", json_string(bad[i]));
+		assert_int_equal(target_slack(&c, d, &r, &err), LG_OK);
+		b = body_of(&r);
+		blocks = json_object_get(b, "blocks");
+		for (size_t k = 0; k < json_array_size(blocks); k++)
+			assert_string_not_equal(jstr(json_array_get(blocks, k), "type"), "actions");
+		json_decref(b);
+		target_req_release(&r);
+	}
+	lg_buf_release(&big);
+	json_decref(d);
+}
+
 static void test_slack_escape(void **state)
 {
 	struct target_conf c = {.url = "https://hooks.slack.com/services/T/B/X"};
@@ -599,7 +645,7 @@ int main(void)
 		cmocka_unit_test(test_slack_cut),  cmocka_unit_test(test_hubspot),
 		cmocka_unit_test(test_salesforce), cmocka_unit_test(test_url_segment),
 		cmocka_unit_test(test_refused),    cmocka_unit_test(test_status),
-		cmocka_unit_test(test_sent),
+		cmocka_unit_test(test_sent),       cmocka_unit_test(test_slack_accept),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
