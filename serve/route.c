@@ -45,8 +45,8 @@ const struct serve_route serve_routes[] = {
 	/* handoff.c */
 	{"GET", "/v1/reports/sla", JOB_SCOPE_LEADS, serve_report_sla, 0},
 	/* accept.c: the accept link, signed instead of a key */
-	{"GET", "/v1/handoffs/{id}/accept", SERVE_PUBLIC, serve_handoff_accept_get, 0},
-	{"POST", "/v1/handoffs/{id}/accept", SERVE_PUBLIC, serve_handoff_accept_post,
+	{"GET", "/v1/handoffs/{id}/accept", SERVE_SIGNED, serve_handoff_accept_get, 0},
+	{"POST", "/v1/handoffs/{id}/accept", SERVE_SIGNED, serve_handoff_accept_post,
 	 SERVE_FORM_BODY},
 	/* bulk jobs (jobs.c) */
 	{"POST", "/v1/jobs", JOB_SCOPE_JOBS, serve_job_post, SERVE_BODY_STREAM},

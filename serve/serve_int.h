@@ -37,11 +37,15 @@ typedef void serve_handler_fn(struct serve_req *r);
 #define SERVE_BODY_STREAM ((size_t)-2)
 #define SERVE_SMALL_BODY (64u << 10) /* a single-address request's body cap */
 #define SERVE_PUBLIC 0u              /* scope of a route that needs no key */
+/* scope of a route whose request carries its own signature instead of a
+ * key (the accept link), rate-limited by the client's address at [serve]
+ * rate and burst, as a key is */
+#define SERVE_SIGNED (1u << 31)
 
 struct serve_route {
 	const char *method;        /* "GET", "POST", "DELETE"; GET routes answer HEAD too */
 	const char *pattern;       /* "/v1/verify", or with {name} segments: "/v1/jobs/{id}" */
-	unsigned scope;            /* JOB_SCOPE_* the key needs; SERVE_PUBLIC: no key */
+	unsigned scope;            /* JOB_SCOPE_* the key needs; SERVE_PUBLIC, SERVE_SIGNED: none */
 	serve_handler_fn *handler; /* NULL: only in the tests' tables */
 	size_t max_body;           /* bytes; 0: no body; SERVE_BODY_CONF; SERVE_BODY_STREAM */
 };

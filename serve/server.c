@@ -50,6 +50,7 @@
 #define DNS_RETRY_MS 1000
 #define DNS_CACHE_MAX ((size_t)64 << 20)
 #define TLS_FILE_MAX (1u << 20) /* a certificate chain or key, in PEM */
+#define BY_ADDRESS_SLOTS 4096   /* callers of the keyless routes tracked at once: 4096 x 48 B */
 
 struct serve_req {
 	struct serve *s;
@@ -109,8 +110,9 @@ struct serve {
 	struct serve_req *waiting; /* requests parked by serve_wait */
 	struct serve_req *streams; /* streams parked by serve_stream_wait_fd */
 	struct job_keyring *keys;
-	struct serve_push *push;     /* the bounce webhooks' state (push.c) */
-	struct rate_bucket *buckets; /* one per key, by job_key.index */
+	struct serve_push *push;       /* the bounce webhooks' state (push.c) */
+	struct rate_bucket *buckets;   /* one per key, by job_key.index */
+	struct rate_table *by_address; /* the routes without a key, by client address */
 	size_t nbuckets;
 	bool keys_failing;               /* the last refresh failed (said once) */
 	struct lg_buf tls_cert, tls_key; /* PEM, read at the start */
@@ -663,6 +665,36 @@ bool serve_req_authorize(struct serve_req *r, unsigned scope)
 	return true;
 }
 
+/* A route without a key, limited by the caller's address (the accept
+ * link: a guessed signature costs a worker's store lookup).  False when
+ * it answered. */
+static bool address_allowed(struct serve_req *r)
+{
+	struct serve *s = r->s;
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+	const void *a = "";
+	size_t n = 0;
+	if (sa && sa->sa_family == AF_INET) {
+		a = &((const struct sockaddr_in *)(const void *)sa)->sin_addr;
+		n = 4;
+	} else if (sa && sa->sa_family == AF_INET6) {
+		a = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+		n = 16;
+	} /* a Unix socket's callers share one bucket */
+	if (!s->by_address)
+		s->by_address = rate_table_new(BY_ADDRESS_SLOTS);
+	unsigned retry = 0;
+	if (rate_table_take(s->by_address, a, n, s->c.rate, s->c.burst,
+			    (int64_t)(lg_now_mono() * 1000), &retry))
+		return true;
+	r->retry_after = retry ? retry : 1;
+	serve_error(r, MHD_HTTP_TOO_MANY_REQUESTS, "rate_limited",
+		    "this address is over its rate; try again in %u s", r->retry_after);
+	return false;
+}
+
 /* ---- libmicrohttpd's callbacks ---- */
 
 /* The request's headers are in: route, key, declared length. */
@@ -681,7 +713,10 @@ static void request_begin(struct serve_req *r, const char *url)
 			serve_error(r, MHD_HTTP_NOT_FOUND, "not_found", "no such route");
 		return;
 	}
-	if (r->route->scope != SERVE_PUBLIC && !serve_req_authorize(r, r->route->scope))
+	if (r->route->scope == SERVE_SIGNED) {
+		if (!address_allowed(r))
+			return;
+	} else if (r->route->scope != SERVE_PUBLIC && !serve_req_authorize(r, r->route->scope))
 		return;
 	r->stream = r->route->max_body == SERVE_BODY_STREAM;
 	r->max_body = r->route->max_body == SERVE_BODY_CONF || r->stream ? (size_t)s->c.max_body
@@ -1293,6 +1328,7 @@ enum lg_status serve_run(const struct serve_opts *opts, struct lg_err *err)
 	job_keyring_close(s->keys);
 	store_close(s->store);
 	free(s->buckets);
+	rate_table_free(s->by_address);
 	free(s->unix_path);
 	lg_buf_release(&s->tls_cert);
 	lg_buf_release(&s->tls_key);

@@ -302,7 +302,22 @@ req "a service with no link_secret has no links" 404 -H 'Accept: application/jso
 errcode not_found
 serve_stop "$srv"
 srv=
-grep -q 'an accept link' "$t"/srv[5-8].err && { notok "the services' logs name no accept link failure"; grep 'accept link' "$t"/srv[5-8].err | sed 's/^/#   /'; } ||
+# The link's routes have no key: each client address has its own bucket,
+# at [serve] rate and burst.  Two guesses, then 429 with Retry-After; the
+# key's routes do not share the bucket.
+{ cat "$t/link.conf"; printf '[serve]\nrate = 0.01\nburst = 2\n'; } >"$t/slow.conf"
+serve_start srv9 "$t/slow.conf"
+srv=$pid
+bad="$url${lpath%%sig=*}sig=AAAA"
+req "a guessed signature" 403 -X POST -H 'Accept: application/json' "$bad"
+req "... a second" 403 "$bad"
+req "... a third: over the address's rate" 429 -X POST -H 'Accept: application/json' "$bad"
+errcode rate_limited
+grep -qi '^retry-after: [1-9]' "$t/head" && ok "... with Retry-After" || notok "... with Retry-After"
+req "... a key's route is not held back by it" 200 -H "$(auth "$k_leads")" "$url/v1/reports/sla"
+serve_stop "$srv"
+srv=
+grep -q 'an accept link' "$t"/srv[5-9].err && { notok "the services' logs name no accept link failure"; grep 'accept link' "$t"/srv[5-9].err | sed 's/^/#   /'; } ||
 	ok "the services' logs name no accept link failure"
 
 echo "serve_handoff: $pass passed, $fail failed"

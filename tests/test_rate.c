@@ -1,7 +1,9 @@
 /*
  * test_rate.c - the token bucket (serve/rate.c): a burst then refusals
  * with the right Retry-After, refilling over time, unlimited rates, and a
- * clock that goes backwards.  Times are plain numbers.
+ * clock that goes backwards; the table of buckets by client address: one
+ * caller limited, another not, and a full set giving up its quietest
+ * slot.  Times are plain numbers.
  */
 #include "serve/rate.h"
 
@@ -132,6 +134,48 @@ static void test_backwards_clock(void **state)
 	take_all(&c, 1, 1, T0 + 1000, 1); /* T0 -> T0 + 1000: one second */
 }
 
+/* One address is limited; another, with its own bucket, is not. */
+static void test_table_by_address(void **state)
+{
+	(void)state;
+	struct rate_table *t = rate_table_new(64);
+	const unsigned char a[4] = {192, 0, 2, 1}, b[4] = {192, 0, 2, 2};
+	unsigned retry = 0;
+	for (int i = 0; i < 3; i++)
+		assert_true(rate_table_take(t, a, sizeof(a), 1, 3, T0, &retry));
+	assert_false(rate_table_take(t, a, sizeof(a), 1, 3, T0, &retry));
+	assert_int_equal(retry, 1);
+	assert_true(rate_table_take(t, b, sizeof(b), 1, 3, T0, &retry));
+	/* a refills at 1 a second */
+	assert_true(rate_table_take(t, a, sizeof(a), 1, 3, T0 + 1000, &retry));
+	assert_false(rate_table_take(t, a, sizeof(a), 1, 3, T0 + 1000, &retry));
+	/* unlimited: always */
+	assert_true(rate_table_take(t, a, sizeof(a), 0, 3, T0 + 1000, &retry));
+	rate_table_free(t);
+}
+
+/* A table of one set: a fifth address takes the slot of the quietest
+ * (fullest) of the four, never the busy one's. */
+static void test_table_evicts_quietest(void **state)
+{
+	(void)state;
+	struct rate_table *t = rate_table_new(RATE_WAYS);
+	unsigned char addr[RATE_WAYS + 1][1];
+	unsigned retry = 0;
+	for (unsigned i = 0; i <= RATE_WAYS; i++)
+		addr[i][0] = (unsigned char)i;
+	/* Address 0 spends its burst; 1..3 take one token each. */
+	for (int i = 0; i < 2; i++)
+		assert_true(rate_table_take(t, addr[0], 1, 0.001, 2, T0, &retry));
+	assert_false(rate_table_take(t, addr[0], 1, 0.001, 2, T0, &retry));
+	for (unsigned i = 1; i < RATE_WAYS; i++)
+		assert_true(rate_table_take(t, addr[i], 1, 0.001, 2, T0, &retry));
+	/* The newcomer evicts one of 1..3 (one token left each), not 0. */
+	assert_true(rate_table_take(t, addr[RATE_WAYS], 1, 0.001, 2, T0, &retry));
+	assert_false(rate_table_take(t, addr[0], 1, 0.001, 2, T0, &retry));
+	rate_table_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -139,6 +183,8 @@ int main(void)
 		cmocka_unit_test(test_refill),
 		cmocka_unit_test(test_unlimited),
 		cmocka_unit_test(test_backwards_clock),
+		cmocka_unit_test(test_table_by_address),
+		cmocka_unit_test(test_table_evicts_quietest),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
