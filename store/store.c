@@ -424,7 +424,16 @@ static const char *const migrations[] = {
 	 * (handoff run from cron beside serve) leaves them alone; a claim
 	 * that outlives a killed sender lapses, and its message is due again. */
 	"ALTER TABLE jobs ADD COLUMN callback_url TEXT;"
-	"ALTER TABLE outbox ADD COLUMN claimed_until INTEGER;",
+	"ALTER TABLE outbox ADD COLUMN claimed_until INTEGER;"
+	/* 14 also: each list's last gate verdict (blocked 0 or 1, reasons as
+	 * the gate's words, at: when weighed), so that a change of verdict
+	 * is told once (list.gate_changed) and the same verdict again is
+	 * not. */
+	"CREATE TABLE list_gates ("
+	" list TEXT PRIMARY KEY,"
+	" blocked INTEGER NOT NULL,"
+	" reasons TEXT,"
+	" at INTEGER NOT NULL) STRICT, WITHOUT ROWID;",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(*migrations)))
 
