@@ -3,7 +3,9 @@
  * gets a qualified lead, and how fast they must take it (handoff/route.h).
  *
  *   [handoff]      on = hql, sql; sla = 5m; allow_private_targets = no;
- *                  link_ttl = 3d
+ *                  link_ttl = 3d; secret = whsec_... (the service's own
+ *                  events: job.completed, list.gate_changed); events =
+ *                  URL (where list.gate_changed goes)
  *   [route.NAME]   team = NAME, and conditions, one key each, that must
  *                  all hold: stage = sql, grade = A, B1, region = emea,
  *                  industry = ..., employees = 200.. (or ..49, 50..199,
@@ -192,6 +194,9 @@ static enum lg_status duration(const char *val, int64_t lo, int64_t hi, const ch
 	return LG_OK;
 }
 
+static bool url_ok(const char *u);
+static const char *secret_problem(const char *s);
+
 static enum lg_status set_handoff(struct conf *c, const char *key, const char *val,
 				  const char *name, unsigned line, struct lg_err *err)
 {
@@ -208,6 +213,23 @@ static enum lg_status set_handoff(struct conf *c, const char *key, const char *v
 	if (!strcmp(key, "link_ttl"))
 		return duration(val, 60, LINK_TTL_MAX, "1m to 30d", &h->link_ttl, name, line, key,
 				err);
+	if (!strcmp(key, "secret")) {
+		const char *why = secret_problem(val);
+		if (why)
+			return lg_err_set(err, LG_ECONFIG, "%s:%u: secret %s", name, line, why);
+		h->secret = lg_arena_memdup(&c->arena, val, strlen(val));
+		return LG_OK;
+	}
+	if (!strcmp(key, "events")) {
+		if (!url_ok(val))
+			return lg_err_set(
+				err, LG_ECONFIG,
+				"%s:%u: events wants an http:// or https:// URL, not '%s'", name,
+				line, val);
+		h->events = lg_arena_memdup(&c->arena, val, strlen(val));
+		h->events_line = line;
+		return LG_OK;
+	}
 	if (!strcmp(key, "allow_private_targets")) {
 		if (!conf_parse_bool(val, &h->allow_private))
 			return lg_err_set(err, LG_ECONFIG, "%s:%u: %s wants yes or no, not '%s'",
@@ -700,6 +722,11 @@ enum lg_status conf_finish_handoff(struct conf *c, const char *name, struct lg_e
 					  h->rep[i].line, h->rep[i].name);
 	for (size_t i = 0; i < h->n_team; i++) {
 		struct route_team *t = &h->team[i];
+		if (!strcmp(t->name, ROUTE_TARGET_JOB) || !strcmp(t->name, ROUTE_TARGET_EVENTS))
+			return lg_err_set(err, LG_ECONFIG,
+					  "%s:%u: [team.%s]: the name is the outbox's for the "
+					  "service's own events; name the team otherwise",
+					  name, t->line, t->name);
 		if (!t->rep_names.n)
 			return lg_err_set(err, LG_ECONFIG,
 					  "%s:%u: [team.%s] has no reps (reps = NAME, NAME...)",
@@ -744,6 +771,11 @@ enum lg_status conf_finish_handoff(struct conf *c, const char *name, struct lg_e
 						  t->escalation);
 		}
 	}
+	if (h->events && !h->secret)
+		return lg_err_set(err, LG_ECONFIG,
+				  "%s:%u: [handoff] has events and no secret (whsec_...): the "
+				  "service's events are signed",
+				  name, h->events_line);
 	for (size_t i = 0; i < h->n_rule; i++) {
 		struct route_rule *r = &h->rule[i];
 		if (!r->team_name)
