@@ -284,8 +284,9 @@ static bool target_of(const struct route_team *team, enum target_kind k, struct 
  * of its CRM and Slack targets built from the same data (targets.h),
  * under the target "TEAM/KIND" ("sales/hubspot"; a team's name has no
  * '/').  The request is kept whole, URL and body; its token is added when
- * sent.  An escalation is sent to the CRMs (the lead's owner changed) but
- * not to Slack, whose message announces a new lead.
+ * sent.  An escalation is sent to the CRMs (the lead's owner changed) and
+ * to Slack, whose message then says whose SLA passed and mentions the
+ * team's escalation contact (targets.c).
  */
 static enum lg_status enqueue(struct store *s, const struct route_team *team, const char *type,
 			      int64_t now, json_t *data, int64_t handoff_id, unsigned long *queued,
@@ -301,7 +302,8 @@ static enum lg_status enqueue(struct store *s, const struct route_team *team, co
 		struct target_conf tc;
 		struct target_req req;
 		if (!target_of(team, (enum target_kind)k, &tc) ||
-		    (k == TARGET_SLACK && strcmp(type, "lead.handoff") != 0))
+		    (k == TARGET_SLACK && strcmp(type, "lead.handoff") != 0 &&
+		     strcmp(type, "lead.escalated") != 0))
 			continue;
 		if ((st = target_build((enum target_kind)k, &tc, data, &req, err)) != LG_OK)
 			break;
