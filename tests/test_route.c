@@ -630,6 +630,8 @@ static void test_shipped(void **state)
 	assert_int_equal(h->sla, ROUTE_SLA_DEFAULT);
 	assert_int_equal(h->link_ttl, ROUTE_LINK_TTL_DEFAULT);
 	assert_false(h->allow_private);
+	assert_string_equal(h->secret, "whsec_bGVhZGdhdGUtc2VydmljZS1ldmVudHMh");
+	assert_string_equal(h->events, "https://ops.example/leadgate");
 	assert_int_equal(h->n_rule, 2);
 	assert_int_equal(h->n_team, 2);
 	assert_int_equal(h->n_rep, 3);
