@@ -4,7 +4,10 @@
  *
  *   [handoff]      on = hql, sql; sla = 5m; allow_private_targets = no;
  *                  link_base = https://leadgate.ourco.example,
- *                  link_secret = whsec_..., link_ttl = 3d (the accept link)
+ *                  link_secret = whsec_..., link_ttl = 3d (the accept link);
+ *                  secret = whsec_... (the service's own events:
+ *                  job.completed, list.gate_changed); events = URL (where
+ *                  list.gate_changed goes)
  *   [route.NAME]   team = NAME, and conditions, one key each, that must
  *                  all hold: stage = sql, grade = A, B1, region = emea,
  *                  industry = ..., employees = 200.. (or ..49, 50..199,
@@ -224,11 +227,22 @@ static enum lg_status set_handoff(struct conf *c, const char *key, const char *v
 		h->link_base_line = line;
 		return LG_OK;
 	}
-	if (!strcmp(key, "link_secret")) {
+	if (!strcmp(key, "link_secret") || !strcmp(key, "secret")) {
 		const char *why = secret_problem(val);
 		if (why)
-			return lg_err_set(err, LG_ECONFIG, "%s:%u: link_secret %s", name, line, why);
-		h->link_secret = lg_arena_memdup(&c->arena, val, strlen(val));
+			return lg_err_set(err, LG_ECONFIG, "%s:%u: %s %s", name, line, key, why);
+		*(key[0] == 'l' ? &h->link_secret : &h->secret) = lg_arena_memdup(&c->arena, val,
+										  strlen(val));
+		return LG_OK;
+	}
+	if (!strcmp(key, "events")) {
+		if (!url_ok(val))
+			return lg_err_set(
+				err, LG_ECONFIG,
+				"%s:%u: events wants an http:// or https:// URL, not '%s'", name,
+				line, val);
+		h->events = lg_arena_memdup(&c->arena, val, strlen(val));
+		h->events_line = line;
 		return LG_OK;
 	}
 	if (!strcmp(key, "allow_private_targets")) {
@@ -728,6 +742,11 @@ enum lg_status conf_finish_handoff(struct conf *c, const char *name, struct lg_e
 					  h->rep[i].line, h->rep[i].name);
 	for (size_t i = 0; i < h->n_team; i++) {
 		struct route_team *t = &h->team[i];
+		if (!strcmp(t->name, ROUTE_TARGET_JOB) || !strcmp(t->name, ROUTE_TARGET_EVENTS))
+			return lg_err_set(err, LG_ECONFIG,
+					  "%s:%u: [team.%s]: the name is the outbox's for the "
+					  "service's own events; name the team otherwise",
+					  name, t->line, t->name);
 		if (!t->rep_names.n)
 			return lg_err_set(err, LG_ECONFIG,
 					  "%s:%u: [team.%s] has no reps (reps = NAME, NAME...)",
@@ -772,6 +791,11 @@ enum lg_status conf_finish_handoff(struct conf *c, const char *name, struct lg_e
 						  t->escalation);
 		}
 	}
+	if (h->events && !h->secret)
+		return lg_err_set(err, LG_ECONFIG,
+				  "%s:%u: [handoff] has events and no secret (whsec_...): the "
+				  "service's events are signed",
+				  name, h->events_line);
 	for (size_t i = 0; i < h->n_rule; i++) {
 		struct route_rule *r = &h->rule[i];
 		if (!r->team_name)

@@ -149,10 +149,18 @@ struct route_team {
 
 /* All of the handoff's configuration. */
 struct route_conf {
-	unsigned on;             /* stage moves that hand off: bit (1u << enum scoring_stage) */
-	int64_t sla;             /* seconds within working hours: ROUTE_SLA_DEFAULT */
-	int64_t link_ttl;        /* the one-click accept link's life, seconds */
-	bool allow_private;      /* targets at loopback and private addresses (false) */
+	unsigned on;        /* stage moves that hand off: bit (1u << enum scoring_stage) */
+	int64_t sla;        /* seconds within working hours: ROUTE_SLA_DEFAULT */
+	int64_t link_ttl;   /* the one-click accept link's life, seconds */
+	bool allow_private; /* targets at loopback and private addresses (false) */
+	/* The service's own events ([handoff] secret, events): the secret
+	 * job.completed and list.gate_changed are signed with (whsec_...;
+	 * NULL: none, and a callback_url is refused), and where
+	 * list.gate_changed goes (NULL: nowhere; the verdict is still kept).
+	 * Both borrowed from the configuration's arena. */
+	const char *secret;
+	const char *events;
+	unsigned events_line;    /* for messages */
 	const char *file;        /* the configuration file's name, for messages; NULL */
 	struct route_rule *rule; /* owned, file order; n_rule */
 	size_t n_rule;
@@ -166,6 +174,12 @@ struct route_conf {
 	const char *link_base, *link_secret;
 	unsigned link_base_line;
 };
+
+/* The outbox's targets of the service's own events, signed with [handoff]
+ * secret: a bulk job's job.completed, and list.gate_changed.  No team may
+ * take these names. */
+#define ROUTE_TARGET_JOB "job"
+#define ROUTE_TARGET_EVENTS "events"
 
 /* The defaults (on = hql, sql; sla 5m; link_ttl 3d); nothing routed. */
 void route_conf_init(struct route_conf *c);

@@ -210,6 +210,54 @@ static void owner_text(struct lg_buf *b, const json_t *owner)
 	}
 }
 
+/*
+ * A lead.escalated message's own section (its data has missed_deadline):
+ * who let the SLA pass and when it ended, who has the lead now, and the
+ * team's escalation contact, each mentioned (<@ID>) when they have a
+ * Slack id, so that Slack notifies them.  Appended to b (empty when data
+ * is no escalation); the fallback's words to fb (whose SLA) and tail (the
+ * escalation contact, which ends the fallback).
+ */
+static void escalation_text(struct lg_buf *b, struct lg_buf *fb, struct lg_buf *tail,
+			    const json_t *data)
+{
+	const char *missed = get_str(data, "missed_deadline");
+	const json_t *prev = json_object_get(data, "previous_owner"),
+		     *owner = json_object_get(data, "owner"),
+		     *esc = json_object_get(data, "escalation");
+	struct lg_buf who = LG_BUF_INIT;
+	if (!missed)
+		return;
+	lg_buf_adds(b, "*SLA missed*");
+	if (json_is_object(prev)) {
+		owner_text(&who, prev);
+		if (who.len) {
+			lg_buf_addf(b, " by %s", who.data);
+			lg_buf_addf(fb, ", SLA missed by %s", who.data);
+		}
+	} else {
+		lg_buf_adds(fb, ", SLA missed");
+	}
+	lg_buf_adds(b, " (deadline ");
+	target_slack_escape(b, missed);
+	lg_buf_adds(b, ")");
+	if (json_is_object(owner)) {
+		lg_buf_reset(&who);
+		owner_text(&who, owner);
+		if (who.len)
+			lg_buf_addf(b, "; now with %s", who.data);
+	}
+	if (json_is_object(esc)) {
+		lg_buf_reset(&who);
+		owner_text(&who, esc);
+		if (who.len) {
+			lg_buf_addf(b, "\n*Escalation*: %s", who.data);
+			lg_buf_addf(tail, "; escalation %s", who.data);
+		}
+	}
+	lg_buf_release(&who);
+}
+
 static const char *reason_text(const json_t *r)
 {
 	return json_is_string(r) ? json_string_value(r) : get_str(r, "text");
@@ -223,7 +271,7 @@ enum lg_status target_slack(const struct target_conf *conf, const json_t *data,
 	const json_t *ver = json_object_get(data, "verification");
 	const char *email = get_str(data, "email"), *stage = get_str(data, "stage");
 	const char *grade = get_str(score, "grade");
-	struct lg_buf b = LG_BUF_INIT, fb = LG_BUF_INIT;
+	struct lg_buf b = LG_BUF_INIT, fb = LG_BUF_INIT, tail = LG_BUF_INIT;
 	char num[64], stage_up[16] = "";
 	json_t *blocks = json_array(), *fields = json_array();
 
@@ -246,7 +294,10 @@ enum lg_status target_slack(const struct target_conf *conf, const json_t *data,
 
 	/* the header: plain text, no escaping; Slack counts characters, we
 	 * cut at bytes, which is never more */
-	if (stage_up[0])
+	bool escalated = get_str(data, "missed_deadline") != NULL;
+	if (escalated)
+		lg_buf_addf(&b, "Escalated%s%s: %s", stage_up[0] ? " " : "", stage_up, email);
+	else if (stage_up[0])
 		lg_buf_addf(&b, "%s: %s", stage_up, email);
 	else
 		lg_buf_addf(&b, "Lead: %s", email);
@@ -255,11 +306,19 @@ enum lg_status target_slack(const struct target_conf *conf, const json_t *data,
 						"type", "plain_text", "text", b.data));
 
 	/* the fallback: a line that stands alone in a notification */
+	if (escalated)
+		lg_buf_adds(&fb, "Escalated: ");
 	if (stage_up[0])
 		lg_buf_addf(&fb, "%s lead ", stage_up);
 	else
-		lg_buf_adds(&fb, "Lead ");
+		lg_buf_adds(&fb, escalated ? "lead " : "Lead ");
 	target_slack_escape(&fb, email);
+	/* an escalation: whose SLA passed, and whom it is escalated to,
+	 * first after the header */
+	lg_buf_reset(&b);
+	escalation_text(&b, &fb, &tail, data);
+	if (b.len)
+		json_array_append_new(blocks, section(&b));
 
 	/* the summary: score and grade, owner, verification, list */
 	lg_buf_reset(&b);
@@ -361,6 +420,9 @@ enum lg_status target_slack(const struct target_conf *conf, const json_t *data,
 	if (b.len)
 		json_array_append_new(blocks, section(&b));
 
+	if (tail.len)
+		lg_buf_adds(&fb, tail.data);
+	lg_buf_release(&tail);
 	/* the one-click accept link (sign.h) as a button: a link button
 	 * opens the page in the rep's browser, where they accept (Slack's
 	 * link previews fetch URLs of the text, never accept: the page

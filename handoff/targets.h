@@ -33,6 +33,14 @@
  *                                                        optional: Slack's Accept button
  *   }
  *
+ * A lead.escalated message's data has no score, and these besides (Slack
+ * then says whose SLA passed, first; targets.c):
+ *
+ *     "previous_owner": {...},                           as owner: who let it pass
+ *     "missed_deadline": "2026-12-06T14:05:00Z",         its presence: an escalation
+ *     "escalation": {"name", "email", "slack"}           the team's contact; only
+ *                                                        email when it is an address
+ *
  * The numbers of score are JSON numbers (integers or reals); the rest are
  * strings, fresh a boolean.  Text from the lead (the email, names, event
  * types, reasons, evidence) is untrusted: each builder escapes it for its

@@ -3,7 +3,9 @@
  * in one transaction (import.c), so that a run that is killed imports
  * each file wholly or not at all; an event already imported (same key)
  * adds nothing, so running again is safe.  A hard bounce, complaint or
- * unsubscribe suppresses the address.
+ * unsubscribe suppresses the address.  The lists the new bounces' contacts
+ * are in are weighed through the gate again, in the file's transaction,
+ * and a change of verdict told (list_gate_check: list.gate_changed).
  */
 #include "jobs.h"
 #include "bounce/bounce.h"
@@ -28,7 +30,33 @@ struct import {
 	struct lg_buf key;
 	struct lg_buf contact; /* the event's contact key */
 	int want;              /* the format a body must have (enum bounce_format); -1: any */
+	/* The lists the file's new bounces are members of, each once: their
+	 * gate is weighed again once the file is in (list_gate_check). */
+	char **lists;
+	size_t nlists, caplists;
 };
+
+static enum lg_status add_list(void *arg, const char *name, struct lg_err *err)
+{
+	struct import *I = arg;
+	(void)err;
+	for (size_t i = 0; i < I->nlists; i++)
+		if (!strcmp(I->lists[i], name))
+			return LG_OK;
+	if (I->nlists == I->caplists) {
+		I->caplists = I->caplists ? 2 * I->caplists : 8;
+		I->lists = lg_xrealloc(I->lists, I->caplists * sizeof(*I->lists));
+	}
+	I->lists[I->nlists++] = lg_xstrdup(name);
+	return LG_OK;
+}
+
+static void lists_clear(struct import *I)
+{
+	for (size_t i = 0; i < I->nlists; i++)
+		free(I->lists[i]);
+	I->nlists = 0;
+}
 
 static void on_bad(void *arg, unsigned long line, const char *why)
 {
@@ -109,7 +137,13 @@ static enum lg_status on_event(void *arg, const struct bounce_event *ev, struct 
 	I->f.by_type[ev->type]++;
 	if (eff == STORE_BOUNCE_SUPPRESSED)
 		I->f.suppressed++;
-	return LG_OK;
+	/* its lists' gates may change: the observed part counts its bounce,
+	 * the predicted part its new verdict */
+	int64_t id = 0;
+	st = store_contact_find(I->store, I->contact.data, I->contact.len, &id, err);
+	if (st == LG_OK && id)
+		st = store_contact_lists(I->store, id, add_list, I, err);
+	return st;
 }
 
 
@@ -122,6 +156,7 @@ static enum lg_status import_one(void *arg, struct store *s, const char *file, c
 	I->file = file;
 	I->run = *run;
 	memset(&I->f, 0, sizeof(I->f));
+	lists_clear(I);
 	enum lg_status st = bounce_parse(data, len, I->file, on_event, on_bad, I, &I->stats, err);
 	/* A webhook's body is its provider's events or none: another
 	 * provider's, imported, would be counted as if it came from there. */
@@ -129,6 +164,13 @@ static enum lg_status import_one(void *arg, struct store *s, const char *file, c
 		st = lg_err_set(err, LG_EDATA, "%s: not a %s webhook's body (it reads as %s)",
 				I->file, bounce_format_name((enum bounce_format)I->want),
 				bounce_format_name(I->stats.format));
+	/* in the file's transaction: its bounces and the verdicts they
+	 * change are kept together, and a change told once */
+	for (size_t i = 0; i < I->nlists && st == LG_OK; i++) {
+		bool told;
+		st = list_gate_check(s, I->o->conf, I->lists[i], I->now, &told, err);
+		I->f.gates_changed += told;
+	}
 	return st;
 }
 
@@ -179,6 +221,8 @@ static enum lg_status run(const struct job_bounces_opts *o, struct store *s, con
 		*f = I.f;
 	lg_buf_release(&I.key);
 	lg_buf_release(&I.contact);
+	lists_clear(&I);
+	free(I.lists);
 	if (!o->ctx)
 		verify_ctx_free(I.ctx);
 	return st;

@@ -275,6 +275,16 @@ static enum lg_status add_msg(struct store *s, const char *type, const char *tar
 	return st;
 }
 
+enum lg_status job_handoff_event(struct store *s, const char *type, const char *target,
+				 const char *url, json_t *data, int64_t now, struct lg_err *err)
+{
+	unsigned long queued = 0;
+	char *body = body_of(type, now, data);
+	enum lg_status st = add_msg(s, type, target, url, body, now, 0, &queued, err);
+	free(body);
+	return st;
+}
+
 /* Where team's target k is (its token is read when sent); false when the
  * team has none of that kind. */
 static bool target_of(const struct route_team *team, enum target_kind k, struct target_conf *tc)
@@ -298,8 +308,9 @@ static bool target_of(const struct route_team *team, enum target_kind k, struct 
  * of its CRM and Slack targets built from the same data (targets.h),
  * under the target "TEAM/KIND" ("sales/hubspot"; a team's name has no
  * '/').  The request is kept whole, URL and body; its token is added when
- * sent.  An escalation is sent to the CRMs (the lead's owner changed) but
- * not to Slack, whose message announces a new lead.
+ * sent.  An escalation is sent to the CRMs (the lead's owner changed) and
+ * to Slack, whose message then says whose SLA passed and mentions the
+ * team's escalation contact (targets.c).
  */
 static enum lg_status enqueue(struct store *s, const struct route_team *team, const char *type,
 			      int64_t now, json_t *data, int64_t handoff_id, unsigned long *queued,
@@ -315,7 +326,8 @@ static enum lg_status enqueue(struct store *s, const struct route_team *team, co
 		struct target_conf tc;
 		struct target_req req;
 		if (!target_of(team, (enum target_kind)k, &tc) ||
-		    (k == TARGET_SLACK && strcmp(type, "lead.handoff") != 0))
+		    (k == TARGET_SLACK && strcmp(type, "lead.handoff") != 0 &&
+		     strcmp(type, "lead.escalated") != 0))
 			continue;
 		if ((st = target_build((enum target_kind)k, &tc, data, &req, err)) != LG_OK)
 			break;
@@ -807,6 +819,7 @@ struct run {
 	struct msg *m;
 	size_t n, cap;
 	struct sign_key *keys;   /* per team, parsed once; len 0: none */
+	struct sign_key svc_key; /* [handoff] secret's: the service's events; len 0: none */
 	struct tokens *tokens;   /* per team */
 	struct lg_err token_err; /* the first token that would not read */
 	enum lg_status token_st;
@@ -929,6 +942,10 @@ static void on_sent(void *arg, const struct send_result *res)
 
 static const struct sign_key *key_of(struct run *r, const char *target)
 {
+	/* the service's own events: [handoff] secret's (no team has their
+	 * names) */
+	if (!strcmp(target, ROUTE_TARGET_JOB) || !strcmp(target, ROUTE_TARGET_EVENTS))
+		return r->svc_key.len ? &r->svc_key : NULL;
 	long t = route_team_find(r->c, target);
 	if (t < 0 || !r->c->team[t].secret || !r->keys[t].len)
 		return NULL;
@@ -992,6 +1009,7 @@ static void tokens_load(struct run *r)
 /* r's keys and tokens, wiped (a token does not outlive its use). */
 static void secrets_free(struct run *r)
 {
+	sign_key_release(&r->svc_key);
 	for (size_t t = 0; t < r->c->n_team; t++) {
 		sign_key_release(&r->keys[t]);
 		for (int k = 0; r->tokens && k <= TARGET_SALESFORCE; k++) {
@@ -1066,6 +1084,8 @@ enum lg_status job_handoff_run(const struct job_handoff_opts *o, struct job_hand
 	for (size_t t = 0; t < c->n_team && st == LG_OK; t++)
 		if (c->team[t].secret)
 			st = sign_key_parse(&r.keys[t], c->team[t].secret, err);
+	if (st == LG_OK && c->secret)
+		st = sign_key_parse(&r.svc_key, c->secret, err);
 	/* the CRMs' tokens: one that will not read holds its target's
 	 * messages back (pending) and fails the run once the rest is sent */
 	tokens_load(&r);
@@ -1118,6 +1138,8 @@ enum lg_status job_handoff_drain_new(struct job_handoff_drain **out, const struc
 	for (size_t t = 0; t < rc->n_team && st == LG_OK; t++)
 		if (rc->team[t].secret)
 			st = sign_key_parse(&d->r.keys[t], rc->team[t].secret, err);
+	if (st == LG_OK && rc->secret)
+		st = sign_key_parse(&d->r.svc_key, rc->secret, err);
 	/* a token that will not read keeps its target's messages pending,
 	 * as in handoff run; the service says so at its start */
 	tokens_load(&d->r);

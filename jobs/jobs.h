@@ -83,6 +83,22 @@ enum lg_status list_evaluate(struct store *s, const struct conf *c,
 			     const struct store_list_info *li, int64_t now, bool include_risky,
 			     struct list_eval *out, struct lg_err *err);
 /*
+ * The gate's verdict on li (e, weighed at now, risky records left out as
+ * export's default does) kept as the list's last (store_list_gate_put),
+ * in the caller's transaction; when it changed, blocked to passing or
+ * back, a list.gate_changed message for [handoff] events (none
+ * configured: the verdict is kept all the same).  A list weighed for the
+ * first time is told only when blocked.  *told: a message was written.
+ * list_gate_check: the same for the list called name, read and weighed
+ * first.  Called where a list's verdict can change: a version verified,
+ * bounces imported, a refresh.
+ */
+enum lg_status list_gate_note(struct store *s, const struct conf *c,
+			      const struct store_list_info *li, const struct list_eval *e,
+			      int64_t now, bool *told, struct lg_err *err);
+enum lg_status list_gate_check(struct store *s, const struct conf *c, const char *name, int64_t now,
+			       bool *told, struct lg_err *err);
+/*
  * The way out of the gate's reason why (one VERIFY_GATE_* bit of
  * e->gate.why): advice with the figures it would give, and the command
  * that does it (both reset first; left empty when why is not blocking).
@@ -204,6 +220,7 @@ struct job_verify_report {
 					* recorded); those past list_contacts were collapsed */
 	struct verify_gate_decision gate;
 	unsigned long gate_candidates;
+	bool gate_changed; /* the list's gate verdict changed (list_gate_note) */
 };
 
 /*
@@ -431,6 +448,7 @@ struct job_refresh_report {
 	struct smtp_stats smtp_stats;
 	bool dns_unanswered; /* too many domains unanswered (job_dns_unanswered) */
 	size_t dns_failed;
+	unsigned long gates_changed; /* lists whose gate verdict changed (list_gate_note) */
 };
 
 struct job_refresh;
@@ -717,9 +735,10 @@ struct job_bounces_file {
 	unsigned long added, dup;                 /* events new, and imported before */
 	unsigned long by_type[BOUNCE_TYPE_COUNT]; /* of the new, by enum bounce_type */
 	unsigned long suppressed;                 /* addresses newly suppressed */
-	unsigned long notices; /* a provider's suppression notices (no bounce events) */
-	unsigned long bad;     /* records not imported */
-	unsigned long ignored; /* other events of the file */
+	unsigned long notices;       /* a provider's suppression notices (no bounce events) */
+	unsigned long bad;           /* records not imported */
+	unsigned long ignored;       /* other events of the file */
+	unsigned long gates_changed; /* lists whose gate verdict changed (list_gate_note) */
 };
 typedef void job_bounces_done_fn(void *arg, const char *file, const struct job_bounces_file *f);
 struct job_bounces_opts {
@@ -1118,6 +1137,19 @@ enum lg_status job_handoff_move(struct job_handoff *h, int64_t contact_id, enum 
 				struct lg_err *err);
 const struct job_handoff_report *job_handoff_report(const struct job_handoff *h);
 void job_handoff_free(struct job_handoff *h);
+
+/*
+ * The service's own events, through the same outbox and signer as the
+ * handoff: a message {"type", "timestamp": now, "data": data (taken)} to
+ * url, pending from now under a new webhook-id, in the caller's
+ * transaction, under target ROUTE_TARGET_JOB (a bulk job's
+ * job.completed to its callback_url) or ROUTE_TARGET_EVENTS
+ * (list.gate_changed to [handoff] events).  Both are signed with
+ * [handoff] secret when sent; these two names are no team's
+ * (conf_finish_handoff refuses them).
+ */
+enum lg_status job_handoff_event(struct store *s, const char *type, const char *target,
+				 const char *url, json_t *data, int64_t now, struct lg_err *err);
 
 /*
  * `leadgate handoff run`: the handoffs that had nobody given to their

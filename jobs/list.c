@@ -275,6 +275,88 @@ enum lg_status list_evaluate(struct store *s, const struct conf *c,
 	return st;
 }
 
+/* ---- the verdict kept, and its change told (list.gate_changed) ---- */
+
+/* The gate's reasons as words ("empty", "predicted", "observed"), the
+ * order of `gate --format json`'s why. */
+static void why_words(unsigned why, struct lg_buf *b, json_t *a)
+{
+	static const struct {
+		unsigned bit;
+		const char *name;
+	} words[] = {{VERIFY_GATE_EMPTY, "empty"},
+		     {VERIFY_GATE_PREDICTED, "predicted"},
+		     {VERIFY_GATE_OBSERVED, "observed"}};
+	for (size_t i = 0; i < sizeof(words) / sizeof(*words); i++)
+		if (why & words[i].bit) {
+			lg_buf_addf(b, "%s%s", b->len ? "," : "", words[i].name);
+			json_array_append_new(a, json_string(words[i].name));
+		}
+}
+
+enum lg_status list_gate_note(struct store *s, const struct conf *c,
+			      const struct store_list_info *li, const struct list_eval *e,
+			      int64_t now, bool *told, struct lg_err *err)
+{
+	const struct verify_gate_decision *d = &e->gate;
+	struct lg_buf words = LG_BUF_INIT, was_words = LG_BUF_INIT;
+	json_t *reasons = json_array();
+	int was = -1;
+	bool tell = false;
+	*told = false;
+	why_words(d->why, &words, reasons);
+	enum lg_status st = store_list_gate_get(s, li->name, &was, &was_words, err);
+	if (st == LG_OK)
+		st = store_list_gate_put(s, li->name, d->blocked, words.len ? words.data : NULL,
+					 now, err);
+	/* a change either way; a list weighed for the first time is told
+	 * only when it is blocked (passing is what a list is assumed to do) */
+	tell = st == LG_OK && c->handoff.events &&
+	       (was < 0 ? d->blocked : (was != 0) != d->blocked);
+	if (tell) {
+		json_t *data = json_object();
+		json_object_set_new(data, "list", json_string(li->name));
+		json_object_set_new(data, "blocked", json_boolean(d->blocked));
+		json_object_set_new(data, "was_blocked", was < 0 ? json_null() : json_boolean(was));
+		json_object_set_new(data, "reasons", json_incref(reasons));
+		json_object_set_new(data, "was_reasons",
+				    was < 0 ? json_null()
+					    : json_string(was_words.len ? was_words.data : ""));
+		json_object_set_new(data, "threshold", json_real(c->gate.threshold));
+		json_object_set_new(data, "predicted", json_real(d->predicted));
+		json_object_set_new(data, "predicted_upper", json_real(d->predicted_upper));
+		json_object_set_new(data, "candidates", json_integer((json_int_t)e->in.candidates));
+		json_object_set_new(data, "observed", json_real(d->observed));
+		json_object_set_new(data, "observed_lower", json_real(d->observed_lower));
+		json_object_set_new(data, "observed_counts", json_boolean(d->observed_counts));
+		json_object_set_new(data, "exported", json_integer((json_int_t)e->in.exported));
+		json_object_set_new(data, "hard_bounces",
+				    json_integer((json_int_t)e->in.hard_bounces));
+		json_object_set_new(data, "members", json_integer((json_int_t)e->members));
+		st = job_handoff_event(s, "list.gate_changed", ROUTE_TARGET_EVENTS,
+				       c->handoff.events, data, now, err);
+		*told = st == LG_OK;
+	}
+	json_decref(reasons);
+	lg_buf_release(&words);
+	lg_buf_release(&was_words);
+	return st;
+}
+
+enum lg_status list_gate_check(struct store *s, const struct conf *c, const char *name, int64_t now,
+			       bool *told, struct lg_err *err)
+{
+	struct store_list_info li;
+	struct list_eval e;
+	*told = false;
+	enum lg_status st = store_list_get(s, name, &li, err);
+	if (st == LG_OK)
+		st = list_evaluate(s, c, &li, now, false, &e, err);
+	if (st == LG_OK)
+		st = list_gate_note(s, c, &li, &e, now, told, err);
+	return st;
+}
+
 /* Append s to b as one shell word: as it is when nothing in it needs
  * quoting, else in single quotes. */
 static void sh_word(struct lg_buf *b, const char *s)

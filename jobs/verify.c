@@ -874,8 +874,20 @@ enum lg_status job_verify_finish(struct job_verify *j, struct lg_err *err)
 		st = store_list_get(j->store, j->o.list, &j->li, err);
 	if (st == LG_OK)
 		st = list_evaluate(j->store, j->o.conf, &j->li, j->o.now, false, &j->le, err);
+	/* the verdict kept, and a change told (list.gate_changed): in a
+	 * short transaction of its own, after the weighing, which reads the
+	 * version just recorded and holds no write lock meanwhile */
+	bool told = false;
+	if (st == LG_OK && (st = store_begin(j->store, err)) == LG_OK) {
+		st = list_gate_note(j->store, j->o.conf, &j->li, &j->le, j->o.now, &told, err);
+		if (st == LG_OK)
+			st = store_commit(j->store, err);
+		else
+			store_rollback(j->store);
+	}
 	if (st != LG_OK)
 		return st;
+	rep->gate_changed = told;
 	rep->list = j->o.list;
 	rep->list_contacts = lc.contacts;
 	rep->list_addressed = j->addressed;

@@ -284,8 +284,8 @@ enum lg_status serve_handoff_open(struct serve_handoff **out, struct serve *s, s
 {
 	const struct route_conf *c = &serve_options(s)->conf->handoff;
 	*out = NULL;
-	if (!c->n_rule)
-		return LG_OK; /* nothing is routed: nothing is ever queued */
+	if (!c->n_rule && !c->secret)
+		return LG_OK; /* nothing routed, no events signed: nothing is ever queued */
 	struct serve_handoff *h = lg_xcalloc(1, sizeof(*h));
 	*out = h;
 	h->s = s;

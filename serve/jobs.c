@@ -30,8 +30,19 @@
  * so nothing is recorded twice.  A job with a list is marked done in the
  * transaction that records its list version (done_in_commit), so no
  * kill can leave a recorded version with its job still to run.
+ *
+ * Completion webhooks: a job posted with ?callback_url gets one
+ * job.completed message when it ends, done or failed (not cancelled: the
+ * caller who cancels knows), written to the outbox in the transaction
+ * that records its end (done_in_commit, run_save), so that a job never
+ * ends untold nor is told twice; the service's drain sends it signed with
+ * [handoff] secret (jobs/handoff.c, target "job").  The URL is checked
+ * when posted (callback_check): https://, or http:// and private
+ * addresses only with [handoff] allow_private_targets; the sender checks
+ * every address it connects to again.
  */
 #include "serve_int.h"
+#include "common/net.h"
 #include "conf/conf.h"
 #include "jobs/jobs.h"
 #include "loop/loop.h"
@@ -40,7 +51,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <arpa/inet.h>
 #include <limits.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,11 +65,14 @@
 #define IDLE_MS 5       /* a turn's wait when no job moved: the jobs' DNS timers */
 #define LIST_DEFAULT 50 /* jobs a page of GET /v1/jobs holds, unless ?limit */
 #define LIST_MAX 1000
+#define CALLBACK_MAX 2048 /* bytes of a callback_url */
 
 /* A job the runner has in hand. */
 struct run {
 	int64_t id;
-	char *list; /* owned; NULL: no list */
+	char *list;         /* owned; NULL: no list */
+	char *callback_url; /* owned; NULL: no job.completed */
+	bool told;          /* its job.completed written (done_in_commit) */
 	uint64_t input_bytes;
 	int64_t created_at, started_at;
 	int in, out_csv, out_jsonl;
@@ -202,6 +218,8 @@ static json_t *job_view(struct serve_jobs *js, const struct store_job *j0)
 	json_object_set_new(o, "status", json_string(store_job_state_name(j.state)));
 	json_object_set_new(o, "list", j.list ? json_string(j.list) : json_null());
 	json_object_set_new(o, "smtp", json_boolean(j.smtp));
+	json_object_set_new(o, "callback_url",
+			    j.callback_url ? json_string(j.callback_url) : json_null());
 	json_object_set_new(o, "rows",
 			    all_read ? json_integer((json_int_t)j.rows_read) : json_null());
 	json_object_set_new(o, "rows_read", json_integer((json_int_t)j.rows_read));
@@ -236,6 +254,7 @@ static void run_free(struct run *r)
 	if (r->out_jsonl >= 0)
 		close(r->out_jsonl);
 	free(r->list);
+	free(r->callback_url);
 	free(r->path_csv);
 	free(r->path_jsonl);
 	free(r->name);
@@ -252,7 +271,63 @@ static void run_unlink(struct serve_jobs *js, struct run *r)
 		}
 }
 
-/* Write what the store keeps of r: its state and counts. */
+/*
+ * r's job.completed (it has a callback_url) into the outbox, in the
+ * caller's transaction on s, with j its end as recorded: {id, state,
+ * list, rows, counts by status and no_address, created_at, started_at,
+ * finished_at, error, results: the path of its results (GET; null unless
+ * done)}.
+ */
+static enum lg_status tell_completed(struct store *s, struct run *r, const struct store_job *j,
+				     struct lg_err *err)
+{
+	json_t *counts = json_object();
+	for (int i = 0; i < VERIFY_STATUS_COUNT; i++)
+		json_object_set_new(counts, verify_status_name((enum verify_status)i),
+				    json_integer((json_int_t)j->by_status[i]));
+	json_object_set_new(counts, "no_address", json_integer((json_int_t)j->no_address));
+	json_t *d = json_object();
+	json_object_set_new(d, "id", json_integer(j->id));
+	json_object_set_new(d, "state", json_string(store_job_state_name(j->state)));
+	json_object_set_new(d, "list", j->list ? json_string(j->list) : json_null());
+	json_object_set_new(d, "rows", json_integer((json_int_t)j->rows_read));
+	json_object_set_new(d, "rows_done", json_integer((json_int_t)j->rows_done));
+	json_object_set_new(d, "counts", counts);
+	json_object_set_new(d, "created_at", time_or_null(j->created_at));
+	json_object_set_new(d, "started_at", time_or_null(j->started_at));
+	json_object_set_new(d, "finished_at", time_or_null(j->finished_at));
+	json_object_set_new(d, "error", j->error ? json_string(j->error) : json_null());
+	if (j->state == STORE_JOB_DONE) {
+		struct lg_buf path = LG_BUF_INIT;
+		lg_buf_addf(&path, "/v1/jobs/%lld/results", (long long)j->id);
+		json_object_set_new(d, "results", json_string(path.data));
+		lg_buf_release(&path);
+	} else {
+		json_object_set_new(d, "results", json_null());
+	}
+	enum lg_status st = job_handoff_event(s, "job.completed", ROUTE_TARGET_JOB, r->callback_url,
+					      d, j->finished_at, err);
+	r->told = st == LG_OK;
+	return st;
+}
+
+/* j's end recorded and told (job.completed), in one transaction on s. */
+static enum lg_status save_told(struct store *s, struct run *r, const struct store_job *j,
+				struct lg_err *err)
+{
+	enum lg_status st = store_begin(s, err);
+	if (st != LG_OK)
+		return st;
+	if ((st = store_job_update(s, j, err)) == LG_OK &&
+	    (st = tell_completed(s, r, j, err)) == LG_OK)
+		return store_commit(s, err);
+	store_rollback(s);
+	r->told = false;
+	return st;
+}
+
+/* Write what the store keeps of r: its state and counts; its end told
+ * when it has a callback_url (not yet told by done_in_commit). */
 static void run_save(struct serve_jobs *js, struct run *r, enum store_job_state state,
 		     int64_t finished, const char *error)
 {
@@ -268,7 +343,11 @@ static void run_save(struct serve_jobs *js, struct run *r, enum store_job_state 
 		run_progress(r, &j);
 	j.state = state;
 	struct lg_err err = {0};
-	if (store_job_update(serve_store(js->s), &j, &err) != LG_OK)
+	bool ends = state == STORE_JOB_DONE || state == STORE_JOB_FAILED;
+	enum lg_status st = r->callback_url && ends && !r->told
+				    ? save_told(serve_store(js->s), r, &j, &err)
+				    : store_job_update(serve_store(js->s), &j, &err);
+	if (st != LG_OK)
 		say("job %lld: %s", (long long)r->id, err.msg);
 }
 
@@ -311,7 +390,10 @@ static enum lg_status done_in_commit(void *arg, struct store *s, struct lg_err *
 	};
 	run_progress(r, &j);
 	j.state = STORE_JOB_DONE;
-	return store_job_update(s, &j, err);
+	enum lg_status st = store_job_update(s, &j, err);
+	if (st == LG_OK && r->callback_url)
+		st = tell_completed(s, r, &j, err);
+	return st;
 }
 
 static int open_part(const char *path)
@@ -347,6 +429,7 @@ static enum lg_status run_start(struct serve_jobs *js, const struct store_job *j
 	r->js = js;
 	r->id = j->id;
 	r->list = j->list ? lg_xstrdup(j->list) : NULL;
+	r->callback_url = j->callback_url ? lg_xstrdup(j->callback_url) : NULL;
 	r->input_bytes = j->input_bytes;
 	r->created_at = j->created_at;
 	r->started_at = now_of(js);
@@ -527,6 +610,7 @@ static bool run_turn(struct serve_jobs *js, struct run *r)
 struct queued {
 	struct store_job j[64]; /* [serve] max_jobs is at most 64 */
 	char *list[64];
+	char *callback_url[64];
 	size_t n, max;
 	struct serve_jobs *js;
 };
@@ -539,6 +623,8 @@ static enum lg_status take_queued(void *arg, const struct store_job *j, struct l
 		q->j[q->n] = *j;
 		q->list[q->n] = j->list ? lg_xstrdup(j->list) : NULL;
 		q->j[q->n].list = q->list[q->n];
+		q->callback_url[q->n] = j->callback_url ? lg_xstrdup(j->callback_url) : NULL;
+		q->j[q->n].callback_url = q->callback_url[q->n];
 		q->j[q->n].input = "";
 		q->j[q->n].error = NULL;
 		q->n++;
@@ -569,6 +655,7 @@ static unsigned start_queued(struct serve_jobs *js)
 			say("job %lld: running", (long long)q.j[i].id);
 		}
 		free(q.list[i]);
+		free(q.callback_url[i]);
 	}
 	return (unsigned)q.n;
 }
@@ -671,6 +758,73 @@ static bool list_name_ok(const char *s)
 	return n >= 1 && n <= 127;
 }
 
+/*
+ * What is wrong with callback_url u, or NULL when it may be taken: an
+ * absolute https:// URL (http:// too when private targets are allowed),
+ * a host, no user name or password, printable ASCII, at most
+ * CALLBACK_MAX bytes; a host given as a loopback, private or other
+ * non-public address (or "localhost") is refused now unless
+ * [handoff] allow_private_targets.  A name that resolves to one is the
+ * sender's to refuse, when it connects (handoff/send.c).
+ */
+static const char *callback_problem(const char *u, bool allow_private, char *why, size_t n)
+{
+	size_t skip = !strncmp(u, "https://", 8) ? 8 : !strncmp(u, "http://", 7) ? 7 : 0;
+	if (strlen(u) > CALLBACK_MAX)
+		return "callback_url is too long";
+	for (const char *p = u; *p; p++)
+		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f)
+			return "callback_url wants a URL of printable ASCII, without spaces";
+	if (!skip)
+		return allow_private ? "callback_url wants an https:// or http:// URL"
+				     : "callback_url wants an https:// URL";
+	if (skip == 7 && !allow_private)
+		return "callback_url wants https:// (http:// only with [handoff] "
+		       "allow_private_targets)";
+	const char *host = u + skip;
+	size_t hlen = strcspn(host, "/?#");
+	if (memchr(host, '@', hlen))
+		return "callback_url may not carry a user name or password";
+	/* the host without its port: [v6]:port, or name:port */
+	char h[256];
+	size_t k;
+	if (hlen && host[0] == '[') {
+		const char *close = memchr(host, ']', hlen);
+		if (!close)
+			return "callback_url has an unclosed '[' in its host";
+		k = (size_t)(close - host - 1);
+		if (k >= sizeof(h))
+			return "callback_url's host is too long";
+		memcpy(h, host + 1, k);
+	} else {
+		const char *colon = memchr(host, ':', hlen);
+		k = colon ? (size_t)(colon - host) : hlen;
+		if (k >= sizeof(h))
+			return "callback_url's host is too long";
+		memcpy(h, host, k);
+	}
+	h[k] = '\0';
+	if (!k)
+		return "callback_url names no host";
+	if (allow_private)
+		return NULL;
+	struct sockaddr_in a4 = {.sin_family = AF_INET};
+	struct sockaddr_in6 a6 = {.sin6_family = AF_INET6};
+	const char *what = NULL;
+	bool is4 = inet_pton(AF_INET, h, &a4.sin_addr) == 1;
+	bool is6 = !is4 && inet_pton(AF_INET6, h, &a6.sin6_addr) == 1;
+	if ((is4 && !lg_addr_public((const struct sockaddr *)&a4, &what)) ||
+	    (is6 && !lg_addr_public((const struct sockaddr *)&a6, &what)) ||
+	    (!is4 && !is6 && lg_ascii_eq(h, k, "localhost", 9) && (what = "loopback"))) {
+		snprintf(why, n,
+			 "callback_url's host is a %s address (allowed only with [handoff] "
+			 "allow_private_targets)",
+			 what ? what : "non-public");
+		return why;
+	}
+	return NULL;
+}
+
 static void upload_piece(struct serve_jobs *js, struct upload *u, const char *data, size_t len)
 {
 	if (u->error)
@@ -752,6 +906,23 @@ void serve_job_post(struct serve_req *r)
 		serve_error(r, 400, "bad_request", "smtp wants true or false, not '%s'", smtp);
 		return;
 	}
+	/* A completion webhook: its URL checked now, and signed with the
+	 * service's secret, without which it could not be sent. */
+	const char *callback = serve_req_arg(r, "callback_url");
+	const struct route_conf *hc = &serve_options(s)->conf->handoff;
+	char why[200];
+	const char *bad = callback ? callback_problem(callback, hc->allow_private, why, sizeof(why))
+				   : NULL;
+	if (bad) {
+		serve_error(r, 400, "bad_request", "%s", bad);
+		return;
+	}
+	if (callback && !hc->secret) {
+		serve_error(r, 409, "callback_unavailable",
+			    "callback_url wants [handoff] secret (whsec_...) in the configuration: "
+			    "job.completed is signed with it");
+		return;
+	}
 	/* Probing without the identity would fail the job: refused now. */
 	struct lg_err cerr = {0};
 	if (probe && conf_smtp_check(serve_options(s)->conf, &cerr) != LG_OK) {
@@ -783,6 +954,7 @@ void serve_job_post(struct serve_req *r)
 	struct store_job j = {
 		.list = list,
 		.smtp = probe,
+		.callback_url = callback,
 		.created_at = serve_req_now(r),
 		.input = "",
 		.input_bytes = u->bytes,

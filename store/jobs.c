@@ -1,6 +1,7 @@
 /*
  * jobs.c - the service's bulk jobs (schema 9): added when an upload is
  * in, updated by the server's runner as they go, listed newest first.
+ * Schema 14: a job's callback_url, where its job.completed goes.
  * Every call is one short statement: the server's loop makes them.
  */
 #include "store_int.h"
@@ -26,7 +27,8 @@ static enum store_job_state state_of(const char *name)
 
 #define JOB_COLS                                                                                   \
 	"id, list, state, created_at, started_at, finished_at, input, input_bytes, rows_read,"     \
-	" rows_done, deliverable, risky, undeliverable, unknown, no_address, error, smtp"
+	" rows_done, deliverable, risky, undeliverable, unknown, no_address, error, smtp,"         \
+	" callback_url"
 
 static void job_read(sqlite3_stmt *q, struct store_job *j)
 {
@@ -44,6 +46,7 @@ static void job_read(sqlite3_stmt *q, struct store_job *j)
 		.no_address = (uint64_t)sqlite3_column_int64(q, 14),
 		.error = (const char *)sqlite3_column_text(q, 15),
 		.smtp = sqlite3_column_int(q, 16) != 0,
+		.callback_url = (const char *)sqlite3_column_text(q, 17),
 	};
 	for (int i = 0; i < 4; i++)
 		j->by_status[i] = (uint64_t)sqlite3_column_int64(q, 10 + i);
@@ -52,8 +55,8 @@ static void job_read(sqlite3_stmt *q, struct store_job *j)
 }
 
 static const char sql_job_add[] =
-	"INSERT INTO jobs(list, state, created_at, input, input_bytes, smtp)"
-	" VALUES (?1, 'queued', ?2, '', ?3, ?4)";
+	"INSERT INTO jobs(list, state, created_at, input, input_bytes, smtp, callback_url)"
+	" VALUES (?1, 'queued', ?2, '', ?3, ?4, ?5)";
 static const char sql_job_input[] = "UPDATE jobs SET input = ?2 || '/' || id || '/input'"
 				    " WHERE id = ?1";
 
@@ -68,6 +71,7 @@ enum lg_status store_job_add(struct store *s, const struct store_job *j, const c
 	sqlite3_bind_int64(q, 2, j->created_at);
 	sqlite3_bind_int64(q, 3, (int64_t)j->input_bytes);
 	sqlite3_bind_int(q, 4, j->smtp);
+	store_bind_opt(q, 5, j->callback_url);
 	st = store_exec_step(s, q, "adding a job", err);
 	if (st == LG_OK) {
 		*id = sqlite3_last_insert_rowid(s->db);

@@ -704,3 +704,48 @@ enum lg_status store_contact_lists(struct store *s, int64_t contact_id,
 	struct contact_lists_cb cb = {fn, arg};
 	return store_each_row(s, q, "reading a contact's lists", contact_list_row, &cb, err);
 }
+
+/* ---- each list's last gate verdict (schema 14) ---- */
+
+static const char sql_gate_get[] = "SELECT blocked, reasons FROM list_gates WHERE list = ?1";
+
+struct gate_row {
+	int blocked;
+	struct lg_buf *reasons;
+};
+
+static enum lg_status gate_row(sqlite3_stmt *q, void *ctx, struct lg_err *err)
+{
+	struct gate_row *g = ctx;
+	(void)err;
+	g->blocked = sqlite3_column_int(q, 0) != 0;
+	if (g->reasons && sqlite3_column_type(q, 1) != SQLITE_NULL)
+		lg_buf_adds(g->reasons, store_col_text(q, 1));
+	return LG_OK;
+}
+
+enum lg_status store_list_gate_get(struct store *s, const char *list, int *blocked,
+				   struct lg_buf *reasons, struct lg_err *err)
+{
+	struct gate_row g = {-1, reasons};
+	sqlite3_stmt *q = store_stmt(s, sql_gate_get);
+	sqlite3_bind_text(q, 1, list, -1, SQLITE_STATIC);
+	enum lg_status st = store_each_row(s, q, "reading a list's gate", gate_row, &g, err);
+	*blocked = g.blocked;
+	return st;
+}
+
+static const char sql_gate_put[] =
+	"INSERT INTO list_gates(list, blocked, reasons, at) VALUES (?1, ?2, ?3, ?4)"
+	" ON CONFLICT(list) DO UPDATE SET blocked = ?2, reasons = ?3, at = ?4";
+
+enum lg_status store_list_gate_put(struct store *s, const char *list, bool blocked,
+				   const char *reasons, int64_t at, struct lg_err *err)
+{
+	sqlite3_stmt *q = store_stmt(s, sql_gate_put);
+	sqlite3_bind_text(q, 1, list, -1, SQLITE_STATIC);
+	sqlite3_bind_int(q, 2, blocked);
+	store_bind_opt(q, 3, reasons);
+	sqlite3_bind_int64(q, 4, at);
+	return store_exec_step(s, q, "keeping a list's gate", err);
+}

@@ -468,7 +468,16 @@ static const char *const migrations[] = {
 	"  WINDOW w AS (PARTITION BY handoff_id ORDER BY created_at, rowid)) m"
 	" JOIN handoffs h ON h.id = m.handoff_id"
 	" WHERE m.type = 'lead.escalated' AND m.rep IS NOT NULL AND m.since IS NOT NULL"
-	" AND m.k <= h.escalations;",
+	" AND m.k <= h.escalations;"
+	/* 14 also: each list's last gate verdict (blocked 0 or 1, reasons as
+	 * the gate's words, at: when weighed), so that a change of verdict
+	 * is told once (list.gate_changed) and the same verdict again is
+	 * not. */
+	"CREATE TABLE list_gates ("
+	" list TEXT PRIMARY KEY,"
+	" blocked INTEGER NOT NULL,"
+	" reasons TEXT,"
+	" at INTEGER NOT NULL) STRICT, WITHOUT ROWID;",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(*migrations)))
 

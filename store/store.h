@@ -376,6 +376,18 @@ enum lg_status store_contact_lists(struct store *s, int64_t contact_id,
 							struct lg_err *err),
 				   void *arg, struct lg_err *err);
 
+/*
+ * Each list's last gate verdict (schema 14: list_gates), so that a change
+ * is told once.  store_list_gate_get: *blocked 1 or 0, or -1 when none
+ * was kept; the reasons' words appended to reasons (may be NULL).
+ * store_list_gate_put keeps the verdict of list as of at (in the
+ * caller's transaction); reasons may be NULL.
+ */
+enum lg_status store_list_gate_get(struct store *s, const char *list, int *blocked,
+				   struct lg_buf *reasons, struct lg_err *err);
+enum lg_status store_list_gate_put(struct store *s, const char *list, bool blocked,
+				   const char *reasons, int64_t at, struct lg_err *err);
+
 /* One version of a list and its observation window. */
 struct store_list_window {
 	unsigned version; /* 1 for the first complete version, and so on */
@@ -778,6 +790,9 @@ struct store_job {
 	uint64_t no_address;
 	const char *error; /* NULL unless failed */
 	bool smtp;         /* schema 12: mailboxes are probed (?smtp=true) */
+	/* schema 14: where its job.completed goes (?callback_url), NULL for
+	 * nowhere */
+	const char *callback_url;
 };
 
 /* Add a queued job (id, state, input and progress ignored): its input

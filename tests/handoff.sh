@@ -346,6 +346,9 @@ eq "... the receiver saw it once, and bo's escalation once" \
 eq "... ann's escalation: her new owner in HubSpot" \
 	"$(logq '[i["properties"]["leadgate_owner"] for r in rows if r["path"].startswith("/crm/") for i in json.loads(r["body"])["inputs"] if i["id"] == "ann@acme-soft.com"]')" \
 	"['ana@ourco.example', 'cy@ourco.example']"
+eq "... ann's escalation on Slack: whose SLA passed, who has her now" \
+	"$(logq '[json.loads(r["body"])["text"] for r in rows if r["path"].startswith("/slack/") and "Escalated" in r["body"] and "ann@acme-soft.com" in r["body"]]')" \
+	"['Escalated: MQL lead ann@acme-soft.com, SLA missed by ana (ana@ourco.example), for cy (cy@ourco.example)']"
 unset LG_TEST_HS
 ev d3 al@acme-soft.com "$now1"
 lgc score --now "$now1" -o /dev/null 2>/dev/null

@@ -95,7 +95,7 @@ check "... makes none" test ! -e "$t/none"
 old=$t/old.db
 printf 'email\nann@example.com\n' >"$t/one.csv"
 "$lg" verify --db "$old" --now "$now" --no-dns -q --list l -o /dev/null "$t/one.csv" 2>/dev/null
-sqlite3 "$old" 'DROP TABLE handoff_steps; DROP TABLE handoffs; DROP TABLE outbox; DROP TABLE rotations; DROP TABLE endpoints_disabled; DROP TABLE sns_messages; DROP TABLE jobs; DROP TABLE api_keys; DROP TABLE smtp_evidence; DROP TABLE smtp_domains; ALTER TABLE contacts DROP COLUMN smtp_outcome; ALTER TABLE contacts DROP COLUMN smtp_reply; ALTER TABLE contacts DROP COLUMN smtp_tls; ALTER TABLE contacts DROP COLUMN smtp_at; PRAGMA user_version = 7'
+sqlite3 "$old" 'DROP TABLE handoff_steps; DROP TABLE list_gates; DROP TABLE handoffs; DROP TABLE outbox; DROP TABLE rotations; DROP TABLE endpoints_disabled; DROP TABLE sns_messages; DROP TABLE jobs; DROP TABLE api_keys; DROP TABLE smtp_evidence; DROP TABLE smtp_domains; ALTER TABLE contacts DROP COLUMN smtp_outcome; ALTER TABLE contacts DROP COLUMN smtp_reply; ALTER TABLE contacts DROP COLUMN smtp_tls; ALTER TABLE contacts DROP COLUMN smtp_at; PRAGMA user_version = 7'
 exits 0 "list on a schema 7 database" "$lg" keys list --format json --db "$old"
 eq "... no keys" "$(cat "$t/out")" "[]"
 eq "... nothing migrated" "$(sqlite3 "$old" 'PRAGMA user_version')" 7

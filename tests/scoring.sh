@@ -173,7 +173,7 @@ eq "... as its registrable domain" \
 exits 0 "score --dry-run" "$lg" score --db "$db" --now "$now0" --dry-run -o "$t/acct5.csv"
 # the same database as schema 4 made it: no account column
 sqlite3 -batch "$db" ".backup '$t/v4.db'"
-sqlite3 -batch "$t/v4.db" "ALTER TABLE contacts DROP COLUMN account; DROP TABLE handoff_steps; DROP TABLE handoffs; DROP TABLE outbox; DROP TABLE rotations; DROP TABLE endpoints_disabled; DROP TABLE sns_messages; DROP TABLE jobs; DROP TABLE api_keys; DROP TABLE smtp_evidence; DROP TABLE smtp_domains; ALTER TABLE contacts DROP COLUMN smtp_outcome; ALTER TABLE contacts DROP COLUMN smtp_reply; ALTER TABLE contacts DROP COLUMN smtp_tls; ALTER TABLE contacts DROP COLUMN smtp_at; PRAGMA user_version = 4"
+sqlite3 -batch "$t/v4.db" "ALTER TABLE contacts DROP COLUMN account; DROP TABLE handoff_steps; DROP TABLE list_gates; DROP TABLE handoffs; DROP TABLE outbox; DROP TABLE rotations; DROP TABLE endpoints_disabled; DROP TABLE sns_messages; DROP TABLE jobs; DROP TABLE api_keys; DROP TABLE smtp_evidence; DROP TABLE smtp_domains; ALTER TABLE contacts DROP COLUMN smtp_outcome; ALTER TABLE contacts DROP COLUMN smtp_reply; ALTER TABLE contacts DROP COLUMN smtp_tls; ALTER TABLE contacts DROP COLUMN smtp_at; PRAGMA user_version = 4"
 exits 0 "score --dry-run of a schema 4 database (read as it is)" \
 	"$lg" score --db "$t/v4.db" --now "$now0" --dry-run -o "$t/acct4.csv"
 eq "... scores every contact the same" "$(cmp "$t/acct5.csv" "$t/acct4.csv" && echo same)" same

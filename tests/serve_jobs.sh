@@ -346,6 +346,90 @@ kill "$held_pid" 2>/dev/null
 wait "$held_pid" 2>/dev/null
 dns=$dns_main
 
+# --- completion webhooks: ?callback_url, job.completed signed by the service ---
+# tests/hookd.py on 127.0.0.1 checks the Standard Webhooks signature with
+# [handoff] secret; the service's own drain sends the message (no routes,
+# no handoff run).
+hsecret=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+python3 tests/hookd.py --port 0 --log "$t/hook.log" --secret "$hsecret" >"$t/hook.port" 2>"$t/hook.err" &
+hook=$!
+trap 'kill $hook 2>/dev/null; serve_cleanup $srv ${held_pid:-}' EXIT
+await "hookd.py started" grep -q '^ready' "$t/hook.port"
+hport=$(sed -n 's/^ready //p' "$t/hook.port")
+: >"$t/hook.log"
+logq() { python3 - "$t/hook.log" "$1" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+print(eval(sys.argv[2], {"rows": rows, "json": json}))
+PY
+}
+hook_rows() { [ "$(logq 'len(rows)')" = "$1" ]; }
+cb="?callback_url=http://127.0.0.1:$hport/ok"
+
+start nosecret "$t/serve.conf"
+req "callback_url without [handoff] secret" 409 -H "$(auth "$k_jobs")" --data-binary @samples/contacts.csv \
+	"$url/v1/jobs?callback_url=https://hooks.example.com/done"
+errcode callback_unavailable
+req "callback_url over http:// without allow_private_targets" 400 -H "$(auth "$k_jobs")" \
+	--data-binary @samples/contacts.csv "$url/v1/jobs$cb"
+errcode bad_request
+stop
+{ cat "$t/serve.conf"; printf '[handoff]\nsecret = %s\n' "$hsecret"; } >"$t/strict.conf"
+start strict "$t/strict.conf"
+req "callback_url at a loopback address, private targets not allowed" 400 -H "$(auth "$k_jobs")" \
+	--data-binary @samples/contacts.csv "$url/v1/jobs?callback_url=https://127.0.0.1:$hport/ok"
+errmsg=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["error"]["message"])' "$t/body" 2>&1)
+case $errmsg in *loopback*) ok "... the error says loopback" ;; *) notok "... the error: $errmsg" ;; esac
+req "callback_url not a URL" 400 -H "$(auth "$k_jobs")" --data-binary @samples/contacts.csv \
+	"$url/v1/jobs?callback_url=ftp://example.com/x"
+req "callback_url with no host" 400 -H "$(auth "$k_jobs")" --data-binary @samples/contacts.csv \
+	"$url/v1/jobs?callback_url=https:///x"
+req "callback_url with a user" 400 -H "$(auth "$k_jobs")" --data-binary @samples/contacts.csv \
+	"$url/v1/jobs?callback_url=https://u:p@example.com/x"
+eq "no job was added by the refusals" "$(sq "SELECT count(*) FROM jobs WHERE callback_url IS NOT NULL")" 0
+stop
+{ cat "$t/strict.conf"; printf 'allow_private_targets = yes\n'; } >"$t/cb.conf"
+start callback "$t/cb.conf"
+post samples/contacts.csv "$cb"
+cbjob=$id
+eq "the job shows its callback_url" "$(field callback_url)" "http://127.0.0.1:$hport/ok"
+eq "the job with a callback ends done" "$(wait_done "$cbjob")" done
+await "job.completed reaches the receiver" hook_rows 1
+eq "... signed with [handoff] secret" "$(logq 'rows[0]["sig_ok"]')" True
+eq "... type, id, state, rows, results" \
+	"$(logq '(lambda b: (b["type"], b["data"]["id"], b["data"]["state"], b["data"]["rows"], b["data"]["results"]))(json.loads(rows[0]["body"]))')" \
+	"('job.completed', $cbjob, 'done', 30, '/v1/jobs/$cbjob/results')"
+req "GET the job" 200 -H "$(auth "$k_jobs")" "$url/v1/jobs/$cbjob"
+python3 - "$t/body" "$t/hook.log" >"$t/cmp" 2>&1 <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1]))
+b = json.loads(json.loads(open(sys.argv[2]).readline())["body"])
+d = b["data"]
+same = d["counts"] == j["counts"] and d["finished_at"] == j["finished_at"] and d["created_at"] == j["created_at"]
+print("same" if same else f"got {d}, want {j}")
+PY
+eq "... its counts and times are the job's" "$(cat "$t/cmp")" same
+eq "... under the outbox's webhook-id, delivered" "$(logq 'rows[0]["id"]')|delivered" \
+	"$(sq "SELECT id || '|' || state FROM outbox WHERE type = 'job.completed' AND target = 'job'")"
+post samples/contacts.csv "?list=called&callback_url=http://127.0.0.1:$hport/ok"
+eq "a list job with a callback ends done" "$(wait_done "$id")" done
+await "... its job.completed arrives" hook_rows 2
+eq "... with its list, signed" \
+	"$(logq '(lambda r, b: (b["data"]["list"], b["data"]["state"], r["sig_ok"]))(rows[1], json.loads(rows[1]["body"]))')" \
+	"('called', 'done', True)"
+post "$t/noemail.csv" "$cb"
+eq "a failing job with a callback" "$(wait_done "$id")" failed
+await "... its job.completed arrives" hook_rows 3
+eq "... state failed, its error, no results" \
+	"$(logq '(lambda b: (b["data"]["state"], "email" in b["data"]["error"], b["data"]["results"]))(json.loads(rows[2]["body"]))')" \
+	"('failed', True, None)"
+post samples/contacts.csv
+eq "a job without a callback" "$(wait_done "$id")" done
+sleep 1.5
+eq "... tells nobody: one message per job with a callback" "$(sq "SELECT count(*) FROM outbox WHERE type = 'job.completed'")|$(logq 'len(rows)')" "3|3"
+stop
+kill "$hook" 2>/dev/null
+
 [ "$fail" -eq 0 ] || { mkdir -p /tmp/sjobs-logs && cp "$t"/*.err /tmp/sjobs-logs/; }
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -930,7 +930,7 @@ sqlite3 "$db" "UPDATE contacts SET address = CAST(X'C3846E6E65' AS TEXT) || '@ac
 	INSERT INTO runs(kind, started_at) VALUES ('import', 1);
 	INSERT INTO events(event_id, address, type, occurred_at, run_id)
 	 VALUES ('k1', CAST(X'C3846E6E65' AS TEXT) || '@acme-robotics.io', 'email_open', 1, last_insert_rowid());
-	DROP TABLE handoff_steps; DROP TABLE handoffs; DROP TABLE outbox; DROP TABLE rotations; DROP TABLE endpoints_disabled;
+	DROP TABLE handoff_steps; DROP TABLE list_gates; DROP TABLE handoffs; DROP TABLE outbox; DROP TABLE rotations; DROP TABLE endpoints_disabled;
 	DROP TABLE sns_messages;
 	DROP TABLE jobs;
 	DROP TABLE api_keys;

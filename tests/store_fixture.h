@@ -560,11 +560,12 @@ static __attribute__((unused)) void by_hand(const char *path, const char *sql)
 	" PRIMARY KEY (contact_id, run_id)) STRICT, WITHOUT ROWID"
 
 /* Schema 13 added the handoff's tables alone. */
-/* Schema 14 added jobs.callback_url and outbox.claimed_until. */
+/* Schema 14 added jobs.callback_url, outbox.claimed_until and list_gates. */
 static __attribute__((unused)) void downgrade_to_v13(const char *path)
 {
 	by_hand(path, "BEGIN; ALTER TABLE jobs DROP COLUMN callback_url;"
 		      " ALTER TABLE outbox DROP COLUMN claimed_until; DROP TABLE handoff_steps;"
+		      " DROP TABLE list_gates;"
 		      " PRAGMA user_version = 13; COMMIT");
 }
 

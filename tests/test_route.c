@@ -500,6 +500,15 @@ static void test_errors(void **state)
 		{"[handoff]\nallow_private_targets = maybe\n",
 		 "t.conf:2: allow_private_targets wants yes or no"},
 		{"[handoff]\nwhen = x\n", "t.conf:2: unknown key 'when' in [handoff]"},
+		{"[handoff]\nsecret = s3cret\n", "t.conf:2: secret starts with whsec_"},
+		{"[handoff]\nevents = ftp://h.example/\n",
+		 "t.conf:2: events wants an http:// or https:// URL"},
+		{"[handoff]\nevents = https://h.example/ev\n",
+		 "t.conf:2: [handoff] has events and no secret"},
+		{"[team.events]\nreps = a\n[rep.a]\nemail = a@x.example\n",
+		 "t.conf:1: [team.events]: the name is the outbox's"},
+		{"[team.JOB]\nreps = a\n[rep.a]\nemail = a@x.example\n",
+		 "t.conf:1: [team.job]: the name is the outbox's"},
 		{"[team.t]\nreps = a\nsla = soon\n[rep.a]\nemail = a@x.example\n",
 		 "t.conf:3: sla wants a duration"},
 		{"[rep.a]\nemail = a@x.example\nhours = mon-fri 9-5\n",
@@ -601,6 +610,15 @@ static void test_fine(void **state)
 	assert_string_equal(h->rep[0].slack, "U024BE7LH");
 	assert_int_equal(h->rep[1].cap, 0);
 	assert_int_equal(route_team_find(h, "U"), 1);
+	assert_null(h->secret);
+	assert_null(h->events);
+	conf_release(&c);
+	/* the service's own events: signed with [handoff] secret; no route */
+	load_ok(&c, "[handoff]\nsecret = whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n"
+		    "events = https://ops.example/leadgate\n");
+	assert_string_equal(c.handoff.secret, "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+	assert_string_equal(c.handoff.events, "https://ops.example/leadgate");
+	assert_int_equal(c.handoff.n_rule, 0);
 	conf_release(&c);
 }
 
@@ -643,6 +661,8 @@ static void test_shipped(void **state)
 	assert_int_equal(h->sla, ROUTE_SLA_DEFAULT);
 	assert_int_equal(h->link_ttl, ROUTE_LINK_TTL_DEFAULT);
 	assert_false(h->allow_private);
+	assert_string_equal(h->secret, "whsec_bGVhZGdhdGUtc2VydmljZS1ldmVudHMh");
+	assert_string_equal(h->events, "https://ops.example/leadgate");
 	assert_int_equal(h->n_rule, 2);
 	assert_int_equal(h->n_team, 2);
 	assert_int_equal(h->n_rep, 3);

@@ -763,6 +763,15 @@ static enum lg_status copy_job(void *arg, const struct store_job *j, struct lg_e
 	return LG_OK;
 }
 
+static enum lg_status check_callback(void *arg, const struct store_job *j, struct lg_err *err)
+{
+	(void)arg;
+	(void)err;
+	assert_non_null(j->callback_url);
+	assert_string_equal(j->callback_url, "https://h.example/done");
+	return LG_OK;
+}
+
 static void test_jobs_kept(void **state)
 {
 	char path[512];
@@ -829,6 +838,47 @@ static void test_jobs_kept(void **state)
 	int64_t id_later;
 	assert_int_equal(store_job_add(s, &later, "/d.jobs", &id_later, &e), LG_OK);
 	assert_true(id_later > id[2]);
+
+	/* Schema 14: a job's callback_url kept, and read back. */
+	struct store_job cb = {.created_at = T0 + 10, .callback_url = "https://h.example/done"};
+	int64_t id_cb;
+	assert_int_equal(store_job_add(s, &cb, "/d.jobs", &id_cb, &e), LG_OK);
+	assert_int_equal(q1(path, "SELECT count(*) FROM jobs WHERE callback_url IS NOT NULL"), 1);
+	assert_int_equal(store_jobs_each(s, 0, 1, -1, check_callback, NULL, &e), LG_OK);
+	store_close(s);
+}
+
+/* Schema 14: each list's last gate verdict, none until kept, then the
+ * latest kept. */
+static void test_list_gate_kept(void **state)
+{
+	char path[512];
+	struct lg_err e = {{0}};
+	struct lg_buf why = LG_BUF_INIT;
+	int blocked;
+	(void)state;
+
+	db_path(path, sizeof(path), "gates.db");
+	struct store *s = open_write(path);
+	assert_int_equal(store_list_gate_get(s, "q4", &blocked, &why, &e), LG_OK);
+	assert_int_equal(blocked, -1);
+	assert_int_equal(why.len, 0);
+	assert_int_equal(store_begin(s, &e), LG_OK);
+	assert_int_equal(store_list_gate_put(s, "q4", true, "observed", T0, &e), LG_OK);
+	assert_int_equal(store_commit(s, &e), LG_OK);
+	assert_int_equal(store_list_gate_get(s, "q4", &blocked, &why, &e), LG_OK);
+	assert_int_equal(blocked, 1);
+	assert_string_equal(why.data, "observed");
+	assert_int_equal(store_begin(s, &e), LG_OK);
+	assert_int_equal(store_list_gate_put(s, "q4", false, NULL, T0 + 1, &e), LG_OK);
+	assert_int_equal(store_commit(s, &e), LG_OK);
+	lg_buf_reset(&why);
+	assert_int_equal(store_list_gate_get(s, "q4", &blocked, &why, &e), LG_OK);
+	assert_int_equal(blocked, 0);
+	assert_int_equal(why.len, 0);
+	assert_int_equal(q1(path, "SELECT count(*) FROM list_gates"), 1);
+	assert_int_equal(q1(path, "SELECT at FROM list_gates") == T0 + 1, 1);
+	lg_buf_release(&why);
 	store_close(s);
 }
 
@@ -1126,6 +1176,7 @@ int main(void)
 		cmocka_unit_test(test_close_rolls_back),
 		cmocka_unit_test(test_busy_wait_counted),
 		cmocka_unit_test(test_jobs_kept),
+		cmocka_unit_test(test_list_gate_kept),
 		cmocka_unit_test(test_sns_kept),
 		cmocka_unit_test(test_sns_state),
 		cmocka_unit_test(test_smtp_evidence),

@@ -168,6 +168,57 @@ static void test_slack(void **state)
 	json_decref(d);
 }
 
+/* A lead.escalated message (jobs/handoff.c's escalate): whose SLA passed
+ * and when, who has the lead now, and the team's escalation contact,
+ * mentioned by their Slack ids when they have one, else named. */
+static void test_slack_escalated(void **state)
+{
+	struct target_conf c = {.url = "https://hooks.slack.com/services/T000/B000/XXXX"};
+	struct target_req r;
+	struct lg_err err;
+	(void)state;
+	json_t *d = data_of(
+		"{\"email\": \"dana@acme.example\", \"stage\": \"sql\","
+		" \"owner\": {\"name\": \"cy\", \"email\": \"cy@ourco.example\", \"slack\": "
+		"\"U0CY\"},"
+		" \"previous_owner\": {\"name\": \"ana\", \"email\": \"ana@ourco.example\", "
+		"\"slack\": \"U0ANA\"},"
+		" \"missed_deadline\": \"2026-03-02T09:05:00Z\", \"deadline\": "
+		"\"2026-03-02T09:16:00Z\","
+		" \"escalations\": 1, \"team\": \"sales\","
+		" \"escalation\": {\"name\": \"lee\", \"email\": \"lee@ourco.example\", "
+		"\"slack\": \"U0LEE\"}}");
+	assert_int_equal(target_slack(&c, d, &r, &err), LG_OK);
+	json_t *b = body_of(&r);
+	assert_string_equal(jstr(b, "text"), "Escalated: SQL lead dana@acme.example, SLA missed by "
+					     "<@U0ANA>, for <@U0CY>; escalation <@U0LEE>");
+	json_t *blocks = json_object_get(b, "blocks");
+	assert_string_equal(jstr(json_object_get(json_array_get(blocks, 0), "text"), "text"),
+			    "Escalated SQL: dana@acme.example");
+	assert_string_equal(section_text(blocks, 1),
+			    "*SLA missed* by <@U0ANA> (deadline 2026-03-02T09:05:00Z); now with "
+			    "<@U0CY>\n*Escalation*: <@U0LEE>");
+	json_decref(b);
+	target_req_release(&r);
+	json_decref(d);
+
+	/* an escalation to an email, reps without Slack ids: named */
+	d = data_of("{\"email\": \"x@y.example\", \"owner\": {\"name\": \"cy\", \"email\": "
+		    "\"cy@ourco.example\"}, \"previous_owner\": {\"name\": \"ana\", \"email\": "
+		    "\"ana@ourco.example\"}, \"missed_deadline\": \"2026-03-02T09:05:00Z\","
+		    " \"escalation\": {\"email\": \"head-of-sales@ourco.example\"}}");
+	assert_int_equal(target_slack(&c, d, &r, &err), LG_OK);
+	b = body_of(&r);
+	blocks = json_object_get(b, "blocks");
+	assert_string_equal(section_text(blocks, 1),
+			    "*SLA missed* by ana (ana@ourco.example) (deadline "
+			    "2026-03-02T09:05:00Z); now with cy (cy@ourco.example)\n*Escalation*: "
+			    "head-of-sales@ourco.example");
+	json_decref(b);
+	target_req_release(&r);
+	json_decref(d);
+}
+
 /* Lead-provided text cannot ping a channel, forge a link or a mention:
  * &, < and > are escaped wherever it goes in mrkdwn. */
 /* The accept link as the message's last block: a button that opens it;
@@ -641,11 +692,12 @@ static void test_sent(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_slack),      cmocka_unit_test(test_slack_escape),
-		cmocka_unit_test(test_slack_cut),  cmocka_unit_test(test_hubspot),
-		cmocka_unit_test(test_salesforce), cmocka_unit_test(test_url_segment),
-		cmocka_unit_test(test_refused),    cmocka_unit_test(test_status),
-		cmocka_unit_test(test_sent),       cmocka_unit_test(test_slack_accept),
+		cmocka_unit_test(test_slack),        cmocka_unit_test(test_slack_escalated),
+		cmocka_unit_test(test_slack_escape), cmocka_unit_test(test_slack_cut),
+		cmocka_unit_test(test_hubspot),      cmocka_unit_test(test_salesforce),
+		cmocka_unit_test(test_url_segment),  cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_status),       cmocka_unit_test(test_sent),
+		cmocka_unit_test(test_slack_accept),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
