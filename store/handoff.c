@@ -127,7 +127,12 @@ enum lg_status store_handoff_owner(struct store *s, const char *account, char *r
 	return st;
 }
 
+/* A rep's assignments since: every step handed to them, kept or
+ * escalated away since (they were handed it all the same); schema 13
+ * has only each handoff's latest rep. */
 static const char sql_handoff_count[] =
+	"SELECT count(*) FROM handoff_steps WHERE rep = ?1 AND assigned_at >= ?2";
+static const char sql_handoff_count_v13[] =
 	"SELECT count(*) FROM handoffs WHERE rep = ?1 AND handed_at >= ?2";
 
 enum lg_status store_handoff_count(struct store *s, const char *rep, int64_t since, unsigned *n,
@@ -137,7 +142,7 @@ enum lg_status store_handoff_count(struct store *s, const char *rep, int64_t sin
 	*n = 0;
 	if (st != LG_OK)
 		return st;
-	sqlite3_stmt *q = store_stmt(s, sql_handoff_count);
+	sqlite3_stmt *q = store_stmt(s, has_steps(s) ? sql_handoff_count : sql_handoff_count_v13);
 	sqlite3_bind_text(q, 1, rep, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 2, since);
 	if (sqlite3_step(q) == SQLITE_ROW)

@@ -449,6 +449,7 @@ static const char *const migrations[] = {
 	" ended_at INTEGER,"
 	" outcome TEXT CHECK (outcome IN ('accepted', 'escalated', 'closed')),"
 	" PRIMARY KEY (handoff_id, step)) STRICT, WITHOUT ROWID;"
+	"CREATE INDEX handoff_steps_rep ON handoff_steps(rep, assigned_at);"
 	"INSERT INTO handoff_steps"
 	" SELECT id, escalations + 1, team, rep, handed_at, deadline,"
 	" CASE WHEN state = 'accepted' THEN accepted_at END,"

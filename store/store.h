@@ -893,7 +893,8 @@ enum lg_status store_handoff_add(struct store *s, struct store_handoff *h, struc
 enum lg_status store_handoff_owner(struct store *s, const char *account, char *rep, size_t n,
 				   struct lg_err *err);
 /* How many leads were handed to rep at or after since (escalations to
- * them included): the day's count against their cap. */
+ * them included, and leads escalated away from them since): the day's
+ * count against their cap. */
 enum lg_status store_handoff_count(struct store *s, const char *rep, int64_t since, unsigned *n,
 				   struct lg_err *err);
 /* Every open handoff whose deadline is at or before now, oldest first. */

@@ -168,68 +168,6 @@ serve_stop "$srv"
 eq "the service stopped cleanly" $? 0
 srv=
 
-# --- list.gate_changed: a list whose bounces push it over the gate ---------------
-# [handoff] secret and events, no routes: the service drains the outbox all
-# the same.  The gate at 20 %, the observed rate counted from 4 exported:
-# one hard bounce of 4 leaves it passing (Wilson lower bound 4.6 %), three
-# block it (30 %), a fourth keeps it blocked.
-db=$t/gate.db
-: >"$t/hook.log"
-cat >"$t/gate.conf" <<CONF
-[handoff]
-allow_private_targets = yes
-secret = whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
-events = http://127.0.0.1:$hport/ok
-
-[gate]
-threshold = 20%
-min_exported = 4
-CONF
-export LEADGATE_CONFIG="$t/gate.conf"
-printf 'Email\na1@acme-soft.com\na2@acme-soft.com\na3@acme-soft.com\na4@acme-soft.com\n' >"$t/news.csv"
-gq() { sq "SELECT count(*) FROM outbox WHERE type = 'list.gate_changed'"; }
-exits 0 "verify --list news: 4 deliverable contacts pass the gate" \
-	"$lg" verify --db "$db" --now "$now" $dns --list news -o /dev/null "$t/news.csv"
-eq "... its verdict kept, passing" "$(sq "SELECT list || '|' || blocked FROM list_gates")" "news|0"
-eq "... a list passing at its first weighing is not told" "$(gq)" 0
-exits 0 "export --for-sequence news" "$lg" export --db "$db" --now "$now" --for-sequence -o "$t/news.out" news
-bounce() { # bounce FILE ADDRESS...: hard bounces an hour after the export
-	f=$1; shift
-	echo 'email,type,code,reason,time' >"$f"
-	for a; do echo "$a,hard,5.1.1,550 user unknown,2026-03-02T10:00:00Z"; done >>"$f"
-}
-bounce "$t/b1.csv" a1@acme-soft.com
-exits 0 "bounces import: 1 hard bounce of 4 exported" "$lg" bounces import --db "$db" --now "$now" "$t/b1.csv"
-eq "... still passing: nothing told" "$(gq)|$(sq "SELECT blocked FROM list_gates WHERE list = 'news'")" "0|0"
-bounce "$t/b2.csv" a2@acme-soft.com a3@acme-soft.com
-exits 0 "bounces import: 2 more" "$lg" bounces import --db "$db" --now "$now" "$t/b2.csv"
-eq "... blocked: one list.gate_changed, to [handoff] events" \
-	"$(sq "SELECT group_concat(target || '|' || url, ' ') FROM outbox WHERE type = 'list.gate_changed'")" \
-	"events|http://127.0.0.1:$hport/ok"
-eq "... the verdict kept, with its reason" "$(sq "SELECT blocked || '|' || reasons FROM list_gates WHERE list = 'news'")" "1|observed"
-exits 1 "gate news agrees: blocked" "$lg" gate --db "$db" --now "$now" news
-bounce "$t/b3.csv" a4@acme-soft.com
-exits 0 "bounces import: a fourth" "$lg" bounces import --db "$db" --now "$now" "$t/b3.csv"
-eq "... the same verdict again: nothing more told" "$(gq)" 1
-exits 0 "bounces import of the same file again" "$lg" bounces import --db "$db" --now "$now" "$t/b2.csv"
-eq "... nothing more told" "$(gq)" 1
-serve_start gate "$t/gate.conf"
-srv=$pid
-await "the service sends list.gate_changed (no routes configured)" has_rows 1
-eq "... signed with [handoff] secret" "$(logq 'rows[0]["sig_ok"]')" True
-eq "... list, blocked, was_blocked, reasons" \
-	"$(logq '(lambda b: (b["type"], b["data"]["list"], b["data"]["blocked"], b["data"]["was_blocked"], b["data"]["reasons"], b["data"]["exported"], b["data"]["hard_bounces"]))(json.loads(rows[0]["body"]))')" \
-	"('list.gate_changed', 'news', True, False, ['observed'], 4, 3)"
-serve_stop "$srv"
-eq "the service stopped cleanly" $? 0
-srv=
-printf '[gate]\nthreshold = 1%%\n' >>"$t/gate.conf"
-printf 'Email\nb1@beta-soft.com\n' >"$t/tiny.csv"
-exits 1 "verify --list tiny: one contact, blocked at 1 %" \
-	"$lg" verify --db "$db" --now "$now" $dns --list tiny -o /dev/null "$t/tiny.csv"
-eq "... a list blocked at its first weighing is told" \
-	"$(sq "SELECT count(*) FROM outbox WHERE type = 'list.gate_changed' AND body LIKE '%\"was_blocked\":null%'")" 1
-
 grep -q 'handoff' "$t"/srv*.err && { notok "the services' logs name no handoff failure"; grep handoff "$t"/srv*.err | sed 's/^/#   /'; } ||
 	ok "the services' logs name no handoff failure"
 
@@ -381,6 +319,68 @@ serve_stop "$srv"
 srv=
 grep -q 'an accept link' "$t"/srv[5-9].err && { notok "the services' logs name no accept link failure"; grep 'accept link' "$t"/srv[5-9].err | sed 's/^/#   /'; } ||
 	ok "the services' logs name no accept link failure"
+
+# --- list.gate_changed: a list whose bounces push it over the gate ---------------
+# [handoff] secret and events, no routes: the service drains the outbox all
+# the same.  The gate at 20 %, the observed rate counted from 4 exported:
+# one hard bounce of 4 leaves it passing (Wilson lower bound 4.6 %), three
+# block it (30 %), a fourth keeps it blocked.
+db=$t/gate.db now=2026-03-02T09:00:00Z
+: >"$t/hook.log"
+cat >"$t/gate.conf" <<CONF
+[handoff]
+allow_private_targets = yes
+secret = whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+events = http://127.0.0.1:$hport/ok
+
+[gate]
+threshold = 20%
+min_exported = 4
+CONF
+export LEADGATE_CONFIG="$t/gate.conf"
+printf 'Email\na1@acme-soft.com\na2@acme-soft.com\na3@acme-soft.com\na4@acme-soft.com\n' >"$t/news.csv"
+gq() { sq "SELECT count(*) FROM outbox WHERE type = 'list.gate_changed'"; }
+exits 0 "verify --list news: 4 deliverable contacts pass the gate" \
+	"$lg" verify --db "$db" --now "$now" $dns --list news -o /dev/null "$t/news.csv"
+eq "... its verdict kept, passing" "$(sq "SELECT list || '|' || blocked FROM list_gates")" "news|0"
+eq "... a list passing at its first weighing is not told" "$(gq)" 0
+exits 0 "export --for-sequence news" "$lg" export --db "$db" --now "$now" --for-sequence -o "$t/news.out" news
+bounce() { # bounce FILE ADDRESS...: hard bounces an hour after the export
+	f=$1; shift
+	echo 'email,type,code,reason,time' >"$f"
+	for a; do echo "$a,hard,5.1.1,550 user unknown,2026-03-02T10:00:00Z"; done >>"$f"
+}
+bounce "$t/b1.csv" a1@acme-soft.com
+exits 0 "bounces import: 1 hard bounce of 4 exported" "$lg" bounces import --db "$db" --now "$now" "$t/b1.csv"
+eq "... still passing: nothing told" "$(gq)|$(sq "SELECT blocked FROM list_gates WHERE list = 'news'")" "0|0"
+bounce "$t/b2.csv" a2@acme-soft.com a3@acme-soft.com
+exits 0 "bounces import: 2 more" "$lg" bounces import --db "$db" --now "$now" "$t/b2.csv"
+eq "... blocked: one list.gate_changed, to [handoff] events" \
+	"$(sq "SELECT group_concat(target || '|' || url, ' ') FROM outbox WHERE type = 'list.gate_changed'")" \
+	"events|http://127.0.0.1:$hport/ok"
+eq "... the verdict kept, with its reason" "$(sq "SELECT blocked || '|' || reasons FROM list_gates WHERE list = 'news'")" "1|observed"
+exits 1 "gate news agrees: blocked" "$lg" gate --db "$db" --now "$now" news
+bounce "$t/b3.csv" a4@acme-soft.com
+exits 0 "bounces import: a fourth" "$lg" bounces import --db "$db" --now "$now" "$t/b3.csv"
+eq "... the same verdict again: nothing more told" "$(gq)" 1
+exits 0 "bounces import of the same file again" "$lg" bounces import --db "$db" --now "$now" "$t/b2.csv"
+eq "... nothing more told" "$(gq)" 1
+serve_start gate "$t/gate.conf"
+srv=$pid
+await "the service sends list.gate_changed (no routes configured)" has_rows 1
+eq "... signed with [handoff] secret" "$(logq 'rows[0]["sig_ok"]')" True
+eq "... list, blocked, was_blocked, reasons" \
+	"$(logq '(lambda b: (b["type"], b["data"]["list"], b["data"]["blocked"], b["data"]["was_blocked"], b["data"]["reasons"], b["data"]["exported"], b["data"]["hard_bounces"]))(json.loads(rows[0]["body"]))')" \
+	"('list.gate_changed', 'news', True, False, ['observed'], 4, 3)"
+serve_stop "$srv"
+eq "the service stopped cleanly" $? 0
+srv=
+printf '[gate]\nthreshold = 1%%\n' >>"$t/gate.conf"
+printf 'Email\nb1@beta-soft.com\n' >"$t/tiny.csv"
+exits 1 "verify --list tiny: one contact, blocked at 1 %" \
+	"$lg" verify --db "$db" --now "$now" $dns --list tiny -o /dev/null "$t/tiny.csv"
+eq "... a list blocked at its first weighing is told" \
+	"$(sq "SELECT count(*) FROM outbox WHERE type = 'list.gate_changed' AND body LIKE '%\"was_blocked\":null%'")" 1
 
 echo "serve_handoff: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -141,6 +141,11 @@ static void test_handoffs(void **state)
 	assert_int_equal(d.escalations[0], 1);
 	ok(store_handoff_owner(s, "acme.example", rep, sizeof(rep), &e));
 	assert_string_equal(rep, "cy");
+	/* the day's count: cy has it now, and ana was handed it all the same */
+	ok(store_handoff_count(s, "cy", T0, &n, &e));
+	assert_int_equal(n, 1);
+	ok(store_handoff_count(s, "ana", T0, &n, &e));
+	assert_int_equal(n, 1);
 
 	/* accepted: no longer due; a contact with none open finds none */
 	begin(s);
