@@ -340,10 +340,13 @@ static enum lg_status outbox_row(sqlite3_stmt *q, void *ctx, struct lg_err *err)
 	"SELECT id, type, target, url, body, created_at, next_at, attempts, state, last_status,"   \
 	" last_error, handoff_id FROM outbox"
 /* Due: pending, its next attempt come, and no sender's claim on it (none,
- * or one that lapsed: its sender was killed, or hung past its time). */
+ * or one that lapsed: its sender was killed, or hung past its time).  In
+ * the order of the index outbox_due(state, next_at), then rowid (the
+ * order of creation), so that taking a few is a short walk of the index,
+ * not a sort of every message due with its body. */
 #define OUTBOX_DUE                                                                                 \
 	" WHERE state = 'pending' AND next_at <= ?1 AND ifnull(claimed_until, 0) <= ?1"            \
-	" ORDER BY next_at, created_at, rowid LIMIT ?2"
+	" ORDER BY next_at, rowid LIMIT ?2"
 static const char sql_outbox_due[] = OUTBOX_COLS OUTBOX_DUE;
 static const char sql_outbox_due_any[] =
 	"SELECT 1 FROM outbox WHERE state = 'pending' AND next_at <= ?1"

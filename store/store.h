@@ -929,7 +929,7 @@ struct store_outbox {
 enum lg_status store_outbox_add(struct store *s, const struct store_outbox *m, struct lg_err *err);
 /* Every pending message due at now (next_at <= now) and not claimed by a
  * sender (claimed_until NULL or <= now), in order of next_at and
- * creation, at most max. */
+ * creation (rowid), at most max. */
 enum lg_status store_outbox_due(struct store *s, int64_t now, size_t max,
 				enum lg_status (*fn)(void *arg, const struct store_outbox *m,
 						     struct lg_err *err),
