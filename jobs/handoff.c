@@ -761,6 +761,11 @@ static enum lg_status assign_waiting(struct store *s, const struct conf *conf, i
 /* What `handoff run` takes at a time, and when it takes more: the sender
  * never idles while messages are due, and a claim stays short. */
 #define RUN_TAKE (2 * SEND_TRANSFERS_DEFAULT)
+/* `handoff run` records its outcomes FLUSH_MAX or FLUSH_MS at a time, in
+ * one transaction: a commit is most of what recording costs.  A run
+ * killed before one sends those messages again (at-least-once). */
+#define FLUSH_MAX 256
+#define FLUSH_MS 100
 
 static int64_t claim_s(size_t in_sender)
 {
@@ -918,9 +923,8 @@ out:
 
 /*
  * Record the outcomes that came in, n of them, in one transaction: one
- * commit for all that one turn of the loop brought, not one each (a
- * commit is most of what recording costs).  A sender killed before the
- * commit sends them again (at-least-once).
+ * commit for many, not one each.  A sender killed before the commit
+ * sends them again (at-least-once).
  */
 static enum lg_status record(struct run *r, struct msg *const *ms, size_t n, struct lg_err *err)
 {
@@ -1116,6 +1120,7 @@ static enum lg_status deliver(struct run *r, struct lg_err *err)
 	struct lg_buf auth = LG_BUF_INIT;
 	bool more = true;
 	r->mono0 = lg_now_mono();
+	double flushed = r->mono0;
 	while (st == LG_OK) {
 		if (more && sender_pending(snd) < SEND_TRANSFERS_DEFAULT) {
 			size_t got = 0;
@@ -1126,7 +1131,13 @@ static enum lg_status deliver(struct run *r, struct lg_err *err)
 			break;
 		if (sender_pending(snd))
 			loop_step(l, 1000);
-		flush(r);
+		/* a commit for every FLUSH_MAX outcomes or FLUSH_MS, not for
+		 * each turn of the loop (which may bring one) */
+		if (r->ndone >= FLUSH_MAX || !sender_pending(snd) ||
+		    lg_now_mono() - flushed >= FLUSH_MS / 1000.0) {
+			flush(r);
+			flushed = lg_now_mono();
+		}
 	}
 	if (auth.data)
 		memset(auth.data, 0, auth.cap); /* a token does not outlive its use */
