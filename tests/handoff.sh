@@ -5,7 +5,8 @@
 # to tests/hookd.py (a receiver on 127.0.0.1 that logs every request and
 # checks its Standard Webhooks signature), the retry schedule stepped
 # with --now, 429 with Retry-After, dead after the tenth attempt and
-# retried, 410, a sender killed in mid-delivery, the SLA, `decide accept`
+# retried, 410, a sender killed in mid-delivery (its claims lapse, then
+# every message arrives), two runs at once (none sent twice), the SLA, `decide accept`
 # and the account's owner.  The database is read back with the sqlite3 shell.
 #
 # Prints "ok - ..." or "not ok - ..." a check, then "handoff: N passed, N

@@ -8,7 +8,9 @@
 # service is down goes at its next start; POST
 # /v1/contacts/{email}/decision accepts the handoff as `decide accept`
 # does; a service past a deadline escalates; `report sla` and GET
-# /v1/reports/sla (the same bytes); the handoff's /metrics.  leadgate(1)'s
+# /v1/reports/sla (the same bytes); the handoff's /metrics; `handoff run`
+# while the service sends a message to a slow receiver leaves it alone
+# (the service's claim), and it arrives once.  leadgate(1)'s
 # [handoff] example as written, its port replaced.
 # Servers stopped by PID.  Prints "N passed, N failed" last.
 set -u
@@ -31,6 +33,7 @@ cat >"$t/contacts.csv" <<'CSV'
 Email,First Name,Job Title,Company,Industry,Employees,Country
 ann@acme-soft.com,Ann,Chief Executive Officer,Acme Soft,Retail,5,Germany
 bo@beta-soft.com,Bo,Chief Executive Officer,Beta Soft,Retail,5,Germany
+al@acme-soft.com,Al,Chief Executive Officer,Acme Soft,Retail,5,Germany
 CSV
 dns_zone "$t/zone" "acme-soft.com. 3600 MX 10 mx.acme-soft.com." "beta-soft.com. 3600 MX 10 mx.beta-soft.com."
 dns_start "$t/zone"
@@ -160,6 +163,26 @@ srv=$pid
 req "GET /v1/reports/sla" 200 -H "$(auth "$k_leads")" "$url/v1/reports/sla"
 cmp -s "$t/body" "$t/sla.json" && ok "... report sla --format json, byte for byte" || notok "... report sla --format json, byte for byte"
 req "GET /v1/reports/sla without a key" 401 "$url/v1/reports/sla"
+serve_stop "$srv"
+eq "the service stopped cleanly" $? 0
+srv=
+
+# --- handoff run beside the service: a message the service claimed is not sent twice ---
+now=2026-03-02T09:30:00Z
+sed "s|^webhook = \(http://127.0.0.1:[0-9]*\)/hook|webhook = \1/slow|" "$t/lg.conf" >"$t/slow.conf"
+check "the slow receiver's configuration" grep -q '^webhook = http://127.0.0.1:[0-9]*/slow$' "$t/slow.conf"
+serve_start srv5 "$t/slow.conf"
+srv=$pid
+: >"$t/hook.log"
+ev d3 al@acme-soft.com
+exits 0 "score moves al to MQL" lgc score --now "$now" -c "$t/slow.conf" -o /dev/null
+claimed() { [ "$(sq "SELECT count(*) FROM outbox WHERE url LIKE '%/slow' AND claimed_until IS NOT NULL AND state = 'pending'")" = 1 ]; }
+await "the service takes al's message and claims it (the receiver takes 3 s)" claimed
+exits 0 "handoff run while the service sends it" lgc handoff run --now "$now" -c "$t/slow.conf"
+grep -q ' 0 sent' "$t/err" && ok "... sends nothing" || { notok "... sends nothing"; sed 's/^/#   /' "$t/err"; }
+slow_done() { [ "$(sq "SELECT state || '|' || ifnull(claimed_until, 'none') FROM outbox WHERE url LIKE '%/slow'")" = "delivered|none" ]; }
+await "... the service's attempt recorded delivered, the claim ended" slow_done
+eq "... the receiver had it once" "$(rows)" 1
 serve_stop "$srv"
 eq "the service stopped cleanly" $? 0
 srv=
