@@ -72,7 +72,7 @@ LIST_TXT := conf/lists/role.txt conf/lists/free.txt conf/lists/disposable.txt \
             conf/lists/typo-targets.txt conf/lists/smtp-skip.txt
 
 
-.PHONY: FORCE all deps bench-deps demo test check valgrind install uninstall clean hdrcheck lint bench bench-dns bench-store bench-serve bench-jobs bench-smtp help
+.PHONY: FORCE all deps bench-deps demo test check valgrind install uninstall clean hdrcheck lint bench bench-dns bench-store bench-serve bench-jobs bench-smtp bench-handoff help
 
 all: $(B)/leadgate
 
@@ -93,6 +93,7 @@ help:
 	@echo "make bench-serve the service: POST /v1/verify against bare libmicrohttpd, with wrk (bench/README.md)"
 	@echo "make bench-jobs a bulk job of 1M rows against verify --list, and a 1 GiB upload (bench/README.md)"
 	@echo "make bench-smtp verify --smtp against a raw client: 100k contacts, 3k domains (bench/README.md)"
+	@echo "make bench-handoff the outbox drain and move-to-delivery latency against a raw curl-multi client (bench/README.md)"
 	@echo "make bench-scoring the scoring core: 10M events for 1M contacts (bench/README.md)"
 	@echo "make install   PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)"
 
@@ -285,6 +286,23 @@ $(B)/bench/raw_smtp: bench/raw_smtp.c
 	@mkdir -p $(@D)
 	$(CC) -O2 -std=c17 -D_GNU_SOURCE $(WARN) $(if $(CI),-Werror) -o $@ $< \
 	  $(shell pkg-config --cflags --libs gnutls)
+
+# The handoff benchmark: the outbox drained by handoff run and serve, and a
+# stage move's latency to its delivery, against raw_hook (libcurl multi
+# alone) and bare_hook (a bare libmicrohttpd receiver) (bench/README.md).
+bench-handoff: bench-deps
+	@$(MAKE) --no-print-directory $(B)/leadgate $(B)/bench/raw_hook $(B)/bench/bare_hook
+	bash bench/run_handoff.sh
+
+$(B)/bench/raw_hook: bench/raw_hook.c
+	@mkdir -p $(@D)
+	$(CC) -O2 -std=c17 -D_GNU_SOURCE $(WARN) $(if $(CI),-Werror) -o $@ $< \
+	  $(shell pkg-config --cflags --libs libcurl gnutls nettle)
+
+$(B)/bench/bare_hook: bench/bare_hook.c
+	@mkdir -p $(@D)
+	$(CC) -O2 -std=c17 -D_GNU_SOURCE $(WARN) $(if $(CI),-Werror) -o $@ $< \
+	  $(shell pkg-config --cflags --libs libmicrohttpd)
 
 # The scoring benchmark: one program, no data files (bench/README.md).
 .PHONY: bench-scoring

@@ -792,14 +792,38 @@ static enum lg_status assign_waiting(struct store *s, const struct conf *conf, i
 
 /* ---- handoff run: delivery ---- */
 
+/*
+ * Claims (store_outbox_take): a message taken is claimed until past the
+ * longest its attempt can take, waiting behind the others in the sender
+ * included: ceil(in the sender / max transfers) turns of the sender's
+ * timeout, and a margin for recording the result.  A claim that lapses
+ * (its sender killed) makes the message due again (at-least-once).
+ */
+#define CLAIM_MARGIN_S 45
+/* What `handoff run` takes at a time, and when it takes more: the sender
+ * never idles while messages are due, and a claim stays short. */
+#define RUN_TAKE (2 * SEND_TRANSFERS_DEFAULT)
+/* `handoff run` records its outcomes FLUSH_MAX or FLUSH_MS at a time, in
+ * one transaction: a commit is most of what recording costs.  A run
+ * killed before one sends those messages again (at-least-once). */
+#define FLUSH_MAX 256
+#define FLUSH_MS 100
+
+static int64_t claim_s(size_t in_sender)
+{
+	size_t turns = (in_sender + SEND_TRANSFERS_DEFAULT - 1) / SEND_TRANSFERS_DEFAULT;
+	return (int64_t)turns * ((SEND_TIMEOUT_MS + 999) / 1000) + CLAIM_MARGIN_S;
+}
+
 struct msg {
 	struct run *run;
 	char *id, *target, *url, *body;
 	unsigned attempts;
-	/* The service's drain (job_handoff_drain_*): the outcome, kept on
-	 * the loop until a worker records it. */
+	/* The outcome, kept until it is recorded (with others, in one
+	 * transaction). */
 	struct send_result res;
 	bool done;
+	bool held; /* not sent (its team or token missing): its claim released */
 	long team; /* of the target; -1: not in the configuration now */
 	bool crm;  /* a CRM or Slack target (kind): target_status() decides */
 	enum target_kind kind;
@@ -815,9 +839,12 @@ struct run {
 	struct store *s;
 	const struct route_conf *c;
 	int64_t now;
+	double mono0; /* lg_now_mono() at the start: claims move with the clock */
 	struct job_handoff_run_report *rep;
-	struct msg *m;
+	struct msg **m; /* taken (each its own allocation: the sender holds them) */
 	size_t n, cap;
+	struct msg **done; /* called back, not recorded yet */
+	size_t ndone, done_cap;
 	struct sign_key *keys;   /* per team, parsed once; len 0: none */
 	struct sign_key svc_key; /* [handoff] secret's: the service's events; len 0: none */
 	struct tokens *tokens;   /* per team */
@@ -827,6 +854,17 @@ struct run {
 	struct lg_err err;
 };
 
+static void msg_free(struct msg *m)
+{
+	if (!m)
+		return;
+	free(m->id);
+	free(m->target);
+	free(m->url);
+	free(m->body);
+	free(m);
+}
+
 static enum lg_status on_msg(void *arg, const struct store_outbox *m, struct lg_err *err)
 {
 	struct run *r = arg;
@@ -835,15 +873,16 @@ static enum lg_status on_msg(void *arg, const struct store_outbox *m, struct lg_
 		r->cap = r->cap ? 2 * r->cap : 64;
 		r->m = lg_xrealloc(r->m, r->cap * sizeof(*r->m));
 	}
-	r->m[r->n++] = (struct msg){.run = r,
-				    .id = lg_xstrdup(m->id),
-				    .target = lg_xstrdup(m->target),
-				    .url = lg_xstrdup(m->url),
-				    .body = lg_xstrdup(m->body),
-				    .attempts = m->attempts,
-				    .team = route_team_find(r->c, m->target)};
+	struct msg *x = lg_xcalloc(1, sizeof(*x));
+	*x = (struct msg){.run = r,
+			  .id = lg_xstrdup(m->id),
+			  .target = lg_xstrdup(m->target),
+			  .url = lg_xstrdup(m->url),
+			  .body = lg_xstrdup(m->body),
+			  .attempts = m->attempts,
+			  .team = route_team_find(r->c, m->target)};
+	r->m[r->n++] = x;
 	/* "TEAM/KIND": a CRM or Slack target (enqueue) */
-	struct msg *x = &r->m[r->n - 1];
 	const char *slash = strchr(m->target, '/');
 	if (slash) {
 		char team[ROUTE_NAME_MAX + 1];
@@ -858,10 +897,10 @@ static enum lg_status on_msg(void *arg, const struct store_outbox *m, struct lg_
 	return LG_OK;
 }
 
-/* Record what one attempt came to, in a transaction of its own: what is
- * recorded stays whatever happens to the rest of the run. */
-static enum lg_status record(struct run *r, const struct msg *m, const struct send_result *res,
-			     struct lg_err *err)
+/* Record what one attempt came to (the caller's transaction); its claim
+ * ends. */
+static enum lg_status record_one(struct run *r, const struct msg *m, const struct send_result *res,
+				 struct lg_err *err)
 {
 	unsigned attempts = m->attempts + 1;
 	const char *state = "pending";
@@ -869,9 +908,9 @@ static enum lg_status record(struct run *r, const struct msg *m, const struct se
 	const char *why = res->outcome == SEND_DELIVERED ? NULL : res->detail;
 	enum send_outcome outcome = res->outcome;
 	char error[sizeof(res->detail) + 160];
-	enum lg_status st = store_begin(r->s, err);
-	if (st != LG_OK)
-		return st;
+	enum lg_status st = LG_OK;
+	if (m->held)
+		return store_outbox_release(r->s, m->id, err);
 	if (m->crm && outcome != SEND_REFUSED) {
 		/* what the status means is the target's to say, not the
 		 * sender's Standard Webhooks rules (a Salesforce 300, several
@@ -922,22 +961,58 @@ out:
 	if (st == LG_OK)
 		st = store_outbox_result(r->s, m->id, state, next_at, attempts, res->status, why,
 					 err);
+	return st;
+}
+
+/*
+ * Record the outcomes that came in, n of them, in one transaction: one
+ * commit for many, not one each.  A sender killed before the commit
+ * sends them again (at-least-once).
+ */
+static enum lg_status record(struct run *r, struct msg *const *ms, size_t n, struct lg_err *err)
+{
+	if (!n)
+		return LG_OK;
+	enum lg_status st = store_begin(r->s, err);
+	for (size_t i = 0; i < n && st == LG_OK; i++)
+		st = record_one(r, ms[i], &ms[i]->res, err);
 	if (st == LG_OK)
 		return store_commit(r->s, err);
 	store_rollback(r->s);
 	return st;
 }
 
+static void done_add(struct run *r, struct msg *m)
+{
+	if (r->ndone == r->done_cap) {
+		r->done_cap = r->done_cap ? 2 * r->done_cap : 64;
+		r->done = lg_xrealloc(r->done, r->done_cap * sizeof(*r->done));
+	}
+	r->done[r->ndone++] = m;
+}
+
 static void on_sent(void *arg, const struct send_result *res)
 {
 	struct msg *m = arg;
-	struct run *r = m->run;
+	m->res = *res;
+	m->done = true;
+	done_add(m->run, m);
+}
+
+/* The outcomes called back so far recorded, and their messages freed. */
+static void flush(struct run *r)
+{
 	struct lg_err err = {{0}};
-	enum lg_status st = record(r, m, res, &err);
+	enum lg_status st = record(r, r->done, r->ndone, &err);
 	if (st != LG_OK && r->st == LG_OK) {
 		r->st = st;
 		r->err = err;
 	}
+	for (size_t i = 0; i < r->ndone; i++) {
+		free(r->done[i]->body); /* recorded: the largest part goes now */
+		r->done[i]->body = NULL;
+	}
+	r->ndone = 0;
 }
 
 static const struct sign_key *key_of(struct run *r, const char *target)
@@ -1025,27 +1100,36 @@ static void secrets_free(struct run *r)
 	r->tokens = NULL;
 }
 
-static enum lg_status deliver(struct run *r, struct lg_err *err)
+/*
+ * Take at most max messages due (claimed), and submit them.  One that
+ * cannot be sent now (its team or its token missing) is held: its claim
+ * is released at the end of the run, so that this run does not take it
+ * again and the next one does.
+ */
+static enum lg_status take(struct run *r, struct sender *snd, size_t max, struct lg_buf *auth,
+			   struct msg ***held, size_t *nheld, size_t *got, struct lg_err *err)
 {
-	struct loop *l = NULL;
-	struct sender *snd = NULL;
-	enum lg_status st = store_outbox_due(r->s, r->now, SIZE_MAX >> 1, on_msg, r, err);
-	if (st != LG_OK || !r->n)
+	size_t first = r->n;
+	int64_t claim = r->now + (int64_t)(lg_now_mono() - r->mono0) +
+			claim_s(sender_pending(snd) + max);
+	enum lg_status st = store_outbox_take(r->s, r->now, claim, max, on_msg, r, got, err);
+	if (st != LG_OK) {
+		for (size_t i = first; i < r->n; i++)
+			msg_free(r->m[i]);
+		r->n = first;
 		return st;
-	/* http:// and private addresses only where the configuration allows
-	 * private targets (a test, a receiver on the same network) */
-	struct send_opts o = {.allow_http = r->c->allow_private,
-			      .allow_private = r->c->allow_private};
-	if ((st = loop_new(&l, err)) == LG_OK)
-		st = sender_new(&snd, l, &o, err);
+	}
 	int64_t ts = lg_now_wall(); /* webhook-timestamp: the real time, for replay checks */
-	struct lg_buf auth = LG_BUF_INIT;
-	for (size_t i = 0; i < r->n && st == LG_OK; i++) {
-		struct msg *m = &r->m[i];
+	for (size_t i = first; i < r->n && st == LG_OK; i++) {
+		struct msg *m = r->m[i];
 		struct send_msg sm;
 		const char *headers[2];
-		if (!request_of(r, m, ts, &auth, headers, &sm))
-			continue; /* kept pending: its team or token is missing */
+		if (!request_of(r, m, ts, auth, headers, &sm)) {
+			m->held = true;
+			*held = lg_xrealloc(*held, (*nheld + 1) * sizeof(**held));
+			(*held)[(*nheld)++] = m;
+			continue;
+		}
 		struct lg_err e = {{0}};
 		enum lg_status s2 = sender_submit(snd, &sm, on_sent, m, &e);
 		r->rep->sent += s2 == LG_OK;
@@ -1059,18 +1143,79 @@ static enum lg_status deliver(struct run *r, struct lg_err *err)
 			*err = e;
 		}
 	}
+	return st;
+}
+
+/*
+ * Send every message due: taken RUN_TAKE at a time, more as soon as
+ * fewer than max transfers wait in the sender, so that it never idles
+ * while messages are due and no claim covers a long queue; the outcomes
+ * of each turn of the loop recorded together.
+ */
+static enum lg_status deliver(struct run *r, struct lg_err *err)
+{
+	struct loop *l = NULL;
+	struct sender *snd = NULL;
+	struct msg **held = NULL;
+	size_t nheld = 0;
+	/* http:// and private addresses only where the configuration allows
+	 * private targets (a test, a receiver on the same network) */
+	struct send_opts o = {.allow_http = r->c->allow_private,
+			      .allow_private = r->c->allow_private};
+	enum lg_status st = loop_new(&l, err);
+	if (st == LG_OK)
+		st = sender_new(&snd, l, &o, err);
+	struct lg_buf auth = LG_BUF_INIT;
+	bool more = true;
+	r->mono0 = lg_now_mono();
+	double flushed = r->mono0;
+	while (st == LG_OK) {
+		if (more && sender_pending(snd) < SEND_TRANSFERS_DEFAULT) {
+			size_t got = 0;
+			st = take(r, snd, RUN_TAKE, &auth, &held, &nheld, &got, err);
+			more = got == RUN_TAKE;
+		}
+		if (st != LG_OK || (!more && !sender_pending(snd) && !r->ndone))
+			break;
+		if (sender_pending(snd))
+			loop_step(l, 1000);
+		/* a commit for every FLUSH_MAX outcomes or FLUSH_MS, not for
+		 * each turn of the loop (which may bring one) */
+		if (r->ndone >= FLUSH_MAX || !sender_pending(snd) ||
+		    lg_now_mono() - flushed >= FLUSH_MS / 1000.0) {
+			flush(r);
+			flushed = lg_now_mono();
+		}
+	}
 	if (auth.data)
 		memset(auth.data, 0, auth.cap); /* a token does not outlive its use */
 	lg_buf_release(&auth);
-	while (st == LG_OK && sender_pending(snd))
-		loop_step(l, 1000);
-	sender_free(snd);
+	sender_free(snd); /* what was still running stays claimed until its claim lapses */
 	loop_free(l);
+	flush(r);
+	/* the held back: due again for the next run */
+	if (nheld) {
+		struct lg_err e = {{0}};
+		enum lg_status s2 = record(r, held, nheld, &e);
+		if (s2 != LG_OK && r->st == LG_OK) {
+			r->st = s2;
+			r->err = e;
+		}
+	}
+	free(held);
 	if (st == LG_OK && r->st != LG_OK) {
 		st = r->st;
 		*err = r->err;
 	}
 	return st;
+}
+
+static void run_clear(struct run *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		msg_free(r->m[i]);
+	r->n = 0;
+	r->ndone = 0;
 }
 
 enum lg_status job_handoff_run(const struct job_handoff_opts *o, struct job_handoff_run_report *rep,
@@ -1097,13 +1242,9 @@ enum lg_status job_handoff_run(const struct job_handoff_opts *o, struct job_hand
 		st = apply_sla(r.s, c, o->now, rep, err);
 	if (st == LG_OK)
 		st = deliver(&r, err);
-	for (size_t i = 0; i < r.n; i++) {
-		free(r.m[i].id);
-		free(r.m[i].target);
-		free(r.m[i].url);
-		free(r.m[i].body);
-	}
+	run_clear(&r);
 	free(r.m);
+	free(r.done);
 	secrets_free(&r);
 	if (st == LG_OK && r.token_st != LG_OK) {
 		st = r.token_st;
@@ -1152,13 +1293,7 @@ enum lg_status job_handoff_drain_new(struct job_handoff_drain **out, const struc
 
 static void drain_clear(struct job_handoff_drain *d)
 {
-	for (size_t i = 0; i < d->r.n; i++) {
-		free(d->r.m[i].id);
-		free(d->r.m[i].target);
-		free(d->r.m[i].url);
-		free(d->r.m[i].body);
-	}
-	d->r.n = 0;
+	run_clear(&d->r);
 	d->left = 0;
 }
 
@@ -1168,6 +1303,7 @@ void job_handoff_drain_free(struct job_handoff_drain *d)
 		return;
 	drain_clear(d);
 	free(d->r.m);
+	free(d->r.done);
 	secrets_free(&d->r);
 	free(d);
 }
@@ -1190,14 +1326,20 @@ enum lg_status job_handoff_drain_take(struct job_handoff_drain *d, struct store 
 	/* Looked at first without the write lock: a round comes every
 	 * second, and would otherwise take the lock from a bulk job's
 	 * writer every second for nothing. */
-	size_t due = 0;
+	size_t due = 0, waiting = 0, got = 0;
 	enum lg_status st = store_handoffs_due(s, now, count_due, &due, err);
 	if (st == LG_OK && due)
 		st = apply_sla(s, d->r.c, now, &d->rep, err);
 	if (st == LG_OK)
+		st = store_handoffs_unassigned(s, count_due, &waiting, err);
+	if (st == LG_OK && waiting)
 		st = assign_waiting(s, d->conf, now, &d->rep, err);
+	/* the round's messages all go to the sender at once: claimed for
+	 * as many turns of it */
 	if (st == LG_OK)
-		st = store_outbox_due(s, now, max, on_msg, &d->r, err);
+		st = store_outbox_take(s, now, now + claim_s(max), max, on_msg, &d->r, &got, err);
+	if (st != LG_OK)
+		run_clear(&d->r); /* not claimed: nothing taken */
 	d->r.s = NULL;
 	return st;
 }
@@ -1227,7 +1369,7 @@ enum lg_status job_handoff_drain_send(struct job_handoff_drain *d, struct sender
 	/* Counted before any submit: a call back never comes from inside
 	 * sender_submit, so the count cannot reach 0 before they are all in. */
 	for (size_t i = 0; i < d->r.n; i++) {
-		struct msg *m = &d->r.m[i];
+		struct msg *m = d->r.m[i];
 		m->run = &d->r; /* the first member: the drain */
 		m->done = false;
 		d->left++;
@@ -1236,12 +1378,15 @@ enum lg_status job_handoff_drain_send(struct job_handoff_drain *d, struct sender
 	size_t refused = 0;
 	struct lg_buf auth = LG_BUF_INIT;
 	for (size_t i = 0; i < d->r.n; i++) {
-		struct msg *m = &d->r.m[i];
+		struct msg *m = d->r.m[i];
 		struct send_msg sm;
 		const char *headers[2];
 		struct lg_err e = {{0}};
 		if (!request_of(&d->r, m, ts, &auth, headers, &sm)) {
-			refused++; /* not sent now: its team or token is missing; kept pending */
+			/* not sent now: its team or token is missing; its
+			 * claim released when the round is recorded */
+			m->held = true;
+			refused++;
 			continue;
 		}
 		enum lg_status s2 = st == LG_OK ? sender_submit(snd, &sm, on_drained, m, &e) : st;
@@ -1249,8 +1394,9 @@ enum lg_status job_handoff_drain_send(struct job_handoff_drain *d, struct sender
 		if (s2 == LG_OK)
 			continue;
 		/* not sendable at all (its scheme): as refused; or the sender
-		 * failing: left pending, tried again on the next round */
+		 * failing: released, tried again on the next round */
 		m->done = s2 == LG_EDATA;
+		m->held = s2 != LG_EDATA;
 		m->res = (struct send_result){.outcome = SEND_REFUSED};
 		snprintf(m->res.detail, sizeof(m->res.detail), "%s", e.msg);
 		if (s2 != LG_EDATA && st == LG_OK) {
@@ -1276,19 +1422,25 @@ void job_handoff_drain_outcomes(const struct job_handoff_drain *d,
 				void *arg)
 {
 	for (size_t i = 0; i < d->r.n; i++)
-		if (d->r.m[i].done)
-			fn(arg, d->r.m[i].target, send_outcome_name(d->r.m[i].res.outcome));
+		if (d->r.m[i]->done)
+			fn(arg, d->r.m[i]->target, send_outcome_name(d->r.m[i]->res.outcome));
 }
 
 enum lg_status job_handoff_drain_record(struct job_handoff_drain *d, struct store *s,
 					struct job_handoff_run_report *rep, struct lg_err *err)
 {
 	enum lg_status st = LG_OK;
-	d->r.s = s;
-	for (size_t i = 0; i < d->r.n && st == LG_OK; i++)
-		if (d->r.m[i].done)
-			st = record(&d->r, &d->r.m[i], &d->r.m[i].res, err);
-	d->r.s = NULL;
+	struct run *r = &d->r;
+	r->s = s;
+	/* the round's outcomes and releases in one transaction */
+	r->ndone = 0;
+	for (size_t i = 0; i < r->n; i++)
+		if (r->m[i]->done || r->m[i]->held)
+			done_add(r, r->m[i]);
+	if (s)
+		st = record(r, r->done, r->ndone, err);
+	r->ndone = 0;
+	r->s = NULL;
 	if (rep)
 		*rep = d->rep;
 	drain_clear(d);

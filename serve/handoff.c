@@ -16,10 +16,20 @@
  *
  * When: at the start, after a decision made through the service (it may
  * move a stage and write a message), right after a round that took a
- * full batch, and otherwise every POLL_MS.  The poll is what sees the
- * moves other processes record on the same database (`leadgate score`,
- * `decide`), the retries falling due (next_at) and the SLA's deadlines,
- * to the second; each poll is two indexed queries on a worker.
+ * full batch, as soon as another process commits to the database, and
+ * otherwise every POLL_MS.  The service itself records no move that hands
+ * a lead off (its decisions move to SAL, disqualified or recycled, and
+ * poke the drain for the messages they may write): those moves come from
+ * other processes on the same database (`leadgate score`, `decide`).  To
+ * see them within milliseconds rather than up to a second, the loop
+ * looks at the database's write-ahead log every WATCH_MS (a stat(2): no
+ * store on the loop) and starts a round when its size or time changed;
+ * our own commits change it too, and cost one round that finds nothing.
+ * A change missed (two commits within the file system's time
+ * granularity and of the same size) waits for the poll.  The poll also
+ * sees the retries falling due (next_at) and the SLA's deadlines, to the
+ * second.  A round that finds nothing is a few indexed reads on a
+ * worker, without the write lock.
  *
  * Here too: GET /v1/reports/sla, `report sla --format json` (jobs/sla.c)
  * read on a worker.
@@ -35,10 +45,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define POLL_MS 1000   /* between rounds that found nothing more to do */
 #define ROUND_MAX 256u /* messages a round takes */
+#define WATCH_MS 20    /* between looks at the write-ahead log */
 #define STATS_MS 10000 /* between readings of the outbox and the accepts for /metrics */
+/* ... at most, after rounds that sent something: each reading walks the
+ * whole outbox and every handoff, far more than a round's own work */
+#define STATS_BUSY_MS 1000
 
 /* The time-to-accept histogram's upper bounds, seconds: 1, 5, 15, 30
  * minutes, 1, 4 hours, a day. */
@@ -83,6 +98,10 @@ struct serve_handoff {
 	uint64_t stats_sent;   /* counts.sent at the last reading */
 	struct deliveries *dl; /* by target, since the start */
 	size_t ndl;
+	char *wal;            /* the database's write-ahead log, watched */
+	loop_timer_id watch;  /* the next look at it */
+	bool watching;        /* watch armed */
+	struct stat wal_seen; /* as last seen (st_size, st_mtim, st_ino) */
 };
 
 static void tick(struct loop *l, void *arg);
@@ -270,14 +289,42 @@ static void tick(struct loop *l, void *arg)
 	}
 	h->phase = TAKING;
 	/* the figures after a round that changed something, else now and then */
-	h->want_stats = !h->have_stats || h->counts.sent != h->stats_sent ||
-			lg_now_mono() - h->stats_at >= STATS_MS / 1000.0;
-	h->stats_sent = h->counts.sent;
+	double since = lg_now_mono() - h->stats_at;
+	h->want_stats = !h->have_stats || since >= STATS_MS / 1000.0 ||
+			(h->counts.sent != h->stats_sent && since >= STATS_BUSY_MS / 1000.0);
+	if (h->want_stats)
+		h->stats_sent = h->counts.sent;
 	struct serve_work *w = serve_work_of(h->s);
 	if (!w || !serve_work_post(w, take_run, h, take_end, h)) {
 		h->phase = IDLE;
 		arm(h, POLL_MS); /* the workers are busy: later */
 	}
+}
+
+static bool wal_same(const struct stat *a, const struct stat *b)
+{
+	return a->st_size == b->st_size && a->st_ino == b->st_ino &&
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+/* Another commit to the database (its log grew or was rewritten): a
+ * round now, for a move another process recorded. */
+static void watch(struct loop *l, void *arg)
+{
+	struct serve_handoff *h = arg;
+	struct stat st;
+	h->watching = false;
+	if (serve_stopping(h->s))
+		return;
+	memset(&st, 0, sizeof(st));
+	if (stat(h->wal, &st) != 0)
+		memset(&st, 0, sizeof(st)); /* none (yet): as an empty one */
+	if (!wal_same(&st, &h->wal_seen)) {
+		h->wal_seen = st;
+		serve_handoff_poke(h);
+	}
+	h->watch = loop_timer_add(l, WATCH_MS, watch, h);
+	h->watching = true;
 }
 
 enum lg_status serve_handoff_open(struct serve_handoff **out, struct serve *s, struct lg_err *err)
@@ -295,8 +342,13 @@ enum lg_status serve_handoff_open(struct serve_handoff **out, struct serve *s, s
 	enum lg_status st = job_handoff_drain_new(&h->d, serve_options(s)->conf, err);
 	if (st == LG_OK)
 		st = sender_new(&h->snd, serve_loop(s), &o, err);
-	if (st == LG_OK)
+	if (st == LG_OK) {
+		struct lg_buf b = LG_BUF_INIT;
+		lg_buf_addf(&b, "%s-wal", store_path(serve_store(s)));
+		h->wal = b.data;
 		arm(h, 0);
+		watch(serve_loop(s), h);
+	}
 	return st;
 }
 
@@ -306,6 +358,9 @@ void serve_handoff_close(struct serve_handoff *h)
 		return;
 	if (h->armed)
 		loop_timer_cancel(serve_loop(h->s), h->timer);
+	if (h->watching)
+		loop_timer_cancel(serve_loop(h->s), h->watch);
+	free(h->wal);
 	sender_free(h->snd); /* no call back: what was sent stays pending */
 	job_handoff_drain_free(h->d);
 	for (size_t i = 0; i < h->ndl; i++)

@@ -424,9 +424,21 @@ static enum lg_status outbox_row(sqlite3_stmt *q, void *ctx, struct lg_err *err)
 #define OUTBOX_COLS                                                                                \
 	"SELECT id, type, target, url, body, created_at, next_at, attempts, state, last_status,"   \
 	" last_error, handoff_id FROM outbox"
-static const char sql_outbox_due[] = OUTBOX_COLS
-	" WHERE state = 'pending' AND next_at <= ?1 ORDER BY next_at, created_at, rowid"
-	" LIMIT ?2";
+/* Due: pending, its next attempt come, and no sender's claim on it (none,
+ * or one that lapsed: its sender was killed, or hung past its time).  In
+ * the order of the index outbox_due(state, next_at), then rowid (the
+ * order of creation), so that taking a few is a short walk of the index,
+ * not a sort of every message due with its body. */
+#define OUTBOX_DUE                                                                                 \
+	" WHERE state = 'pending' AND next_at <= ?1 AND ifnull(claimed_until, 0) <= ?1"            \
+	" ORDER BY next_at, rowid LIMIT ?2"
+static const char sql_outbox_due[] = OUTBOX_COLS OUTBOX_DUE;
+static const char sql_outbox_due_any[] =
+	"SELECT 1 FROM outbox WHERE state = 'pending' AND next_at <= ?1"
+	" AND ifnull(claimed_until, 0) <= ?1 LIMIT 1";
+static const char sql_outbox_claim[] =
+	"UPDATE outbox SET claimed_until = ?3 WHERE rowid IN (SELECT rowid FROM outbox" OUTBOX_DUE
+	")";
 static const char sql_outbox_get[] = OUTBOX_COLS " WHERE id = ?1";
 
 enum lg_status store_outbox_due(struct store *s, int64_t now, size_t max,
@@ -441,6 +453,60 @@ enum lg_status store_outbox_due(struct store *s, int64_t now, size_t max,
 	sqlite3_bind_int64(q, 2, (int64_t)max);
 	struct outbox_cb cb = {fn, arg, false};
 	return store_each_row(s, q, "reading the messages due", outbox_row, &cb, err);
+}
+
+static bool has_claims(const struct store *s)
+{
+	return s->version >= 14;
+}
+
+enum lg_status store_outbox_take(struct store *s, int64_t now, int64_t claim_until, size_t max,
+				 enum lg_status (*fn)(void *arg, const struct store_outbox *m,
+						      struct lg_err *err),
+				 void *arg, size_t *n, struct lg_err *err)
+{
+	*n = 0;
+	if (!has_handoff(s))
+		return LG_OK;
+	if (!has_claims(s))
+		return store_need(s, 14, err);
+	/* Looked at first without the write lock: the service asks every
+	 * second, and would otherwise take the lock from a bulk job's writer
+	 * every second for nothing. */
+	sqlite3_stmt *q = store_stmt(s, sql_outbox_due_any);
+	sqlite3_bind_int64(q, 1, now);
+	int rc = sqlite3_step(q);
+	sqlite3_reset(q);
+	if (rc == SQLITE_DONE)
+		return LG_OK;
+	if (rc != SQLITE_ROW)
+		return store_fail(s, "reading the messages due", err);
+	/* Read and claimed under one write lock: a second sender waits for
+	 * it, then sees the claims. */
+	bool own = !s->in_tx;
+	enum lg_status st = own ? store_begin(s, err) : LG_OK;
+	if (st != LG_OK)
+		return st;
+	q = store_stmt(s, sql_outbox_due);
+	sqlite3_bind_int64(q, 1, now);
+	sqlite3_bind_int64(q, 2, (int64_t)max);
+	struct outbox_cb cb = {fn, arg, false};
+	st = store_each_row(s, q, "reading the messages due", outbox_row, &cb, err);
+	if (st == LG_OK) {
+		q = store_stmt(s, sql_outbox_claim);
+		sqlite3_bind_int64(q, 1, now);
+		sqlite3_bind_int64(q, 2, (int64_t)max);
+		sqlite3_bind_int64(q, 3, claim_until);
+		if ((st = store_exec_step(s, q, "claiming the messages due", err)) == LG_OK)
+			*n = (size_t)sqlite3_changes(s->db);
+	}
+	if (own && st == LG_OK)
+		st = store_commit(s, err);
+	if (own && st != LG_OK)
+		store_rollback(s);
+	if (st != LG_OK)
+		*n = 0;
+	return st;
 }
 
 enum lg_status store_outbox_get(struct store *s, const char *id,
@@ -461,6 +527,9 @@ enum lg_status store_outbox_get(struct store *s, const char *id,
 
 static const char sql_outbox_result[] =
 	"UPDATE outbox SET state = ?2, next_at = ?3, attempts = ?4, last_status = ?5,"
+	" last_error = ?6, claimed_until = NULL WHERE id = ?1";
+static const char sql_outbox_result_13[] =
+	"UPDATE outbox SET state = ?2, next_at = ?3, attempts = ?4, last_status = ?5,"
 	" last_error = ?6 WHERE id = ?1";
 
 enum lg_status store_outbox_result(struct store *s, const char *id, const char *state,
@@ -470,7 +539,8 @@ enum lg_status store_outbox_result(struct store *s, const char *id, const char *
 	enum lg_status st = need_handoff(s, err);
 	if (st != LG_OK)
 		return st;
-	sqlite3_stmt *q = store_stmt(s, sql_outbox_result);
+	/* the result ends the claim */
+	sqlite3_stmt *q = store_stmt(s, has_claims(s) ? sql_outbox_result : sql_outbox_result_13);
 	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 2, state, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 3, next_at);
@@ -479,6 +549,17 @@ enum lg_status store_outbox_result(struct store *s, const char *id, const char *
 		sqlite3_bind_int64(q, 5, status);
 	store_bind_opt(q, 6, error);
 	return store_exec_step(s, q, "recording a delivery", err);
+}
+
+static const char sql_outbox_release[] = "UPDATE outbox SET claimed_until = NULL WHERE id = ?1";
+
+enum lg_status store_outbox_release(struct store *s, const char *id, struct lg_err *err)
+{
+	if (!has_claims(s))
+		return LG_OK;
+	sqlite3_stmt *q = store_stmt(s, sql_outbox_release);
+	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+	return store_exec_step(s, q, "releasing a message", err);
 }
 
 static const char sql_endpoint_disable[] =

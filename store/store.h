@@ -954,22 +954,42 @@ struct store_outbox {
 /* Keep m (in a transaction): pending, unless its URL is disabled
  * (disabled then). */
 enum lg_status store_outbox_add(struct store *s, const struct store_outbox *m, struct lg_err *err);
-/* Every pending message due at now (next_at <= now), in order of next_at
- * and creation, at most max. */
+/* Every pending message due at now (next_at <= now) and not claimed by a
+ * sender (claimed_until NULL or <= now), in order of next_at and
+ * creation (rowid), at most max. */
 enum lg_status store_outbox_due(struct store *s, int64_t now, size_t max,
 				enum lg_status (*fn)(void *arg, const struct store_outbox *m,
 						     struct lg_err *err),
 				void *arg, struct lg_err *err);
+/*
+ * What a sender takes: the messages store_outbox_due would give, each
+ * claimed (claimed_until = claim_until, which should lie past the
+ * longest their attempts can take) in the same transaction, so that
+ * another sender (`handoff run` from cron beside `serve`) does not take
+ * them before their result ends the claim (store_outbox_result).  A
+ * claim that lapses (its sender killed) makes the message due again:
+ * delivery stays at-least-once.  *n: how many were taken.  In a
+ * transaction of its own unless one is open; nothing due costs one read
+ * and no write lock.  Schema 14 (LG_ECONFIG before).
+ */
+enum lg_status store_outbox_take(struct store *s, int64_t now, int64_t claim_until, size_t max,
+				 enum lg_status (*fn)(void *arg, const struct store_outbox *m,
+						      struct lg_err *err),
+				 void *arg, size_t *n, struct lg_err *err);
 /* One message, by id; *found false when there is none. */
 enum lg_status store_outbox_get(struct store *s, const char *id,
 				enum lg_status (*fn)(void *arg, const struct store_outbox *m,
 						     struct lg_err *err),
 				void *arg, bool *found, struct lg_err *err);
 /* What an attempt of message id came to (in a transaction): its state,
- * next attempt, attempts made, the status and error (NULL: none). */
+ * next attempt, attempts made, the status and error (NULL: none); its
+ * claim ends. */
 enum lg_status store_outbox_result(struct store *s, const char *id, const char *state,
 				   int64_t next_at, unsigned attempts, long status,
 				   const char *error, struct lg_err *err);
+/* Message id's claim ended without an attempt (it was not sent): due
+ * again at once. */
+enum lg_status store_outbox_release(struct store *s, const char *id, struct lg_err *err);
 /* url answered 410 (in a transaction): kept as disabled, and its pending
  * messages too; how many into *n (may be NULL). */
 enum lg_status store_endpoint_disable(struct store *s, const char *url, long status, int64_t at,

@@ -5,9 +5,11 @@
 # to tests/hookd.py (a receiver on 127.0.0.1 that logs every request and
 # checks its Standard Webhooks signature), the retry schedule stepped
 # with --now, 429 with Retry-After, dead after the tenth attempt and
-# retried, 410, a sender killed in mid-delivery, the SLA, `decide accept`,
-# the account's owner, `report sla` of a team without a webhook, a
-# receiver down then up, and one slower than the sender's timeout.  The database is read back with the sqlite3 shell.
+# retried, 410, a sender killed in mid-delivery (its claims lapse, then
+# every message arrives), two runs at once (none sent twice), the SLA,
+# `decide accept`, the account's owner, `report sla` of a team without a
+# webhook, a receiver down then up, and one slower than the sender's
+# timeout.  The database is read back with the sqlite3 shell.
 #
 # Prints "ok - ..." or "not ok - ..." a check, then "handoff: N passed, N
 # failed"; exits non-zero if a check failed.
@@ -239,12 +241,36 @@ kill -9 "$bg" 2>/dev/null
 wait "$bg" 2>/dev/null
 bg=""
 eq "killed in mid-delivery: nothing marked delivered" "$(sq "SELECT count(*) FROM outbox WHERE state = 'pending' AND attempts = 0")" 2
-exits 0 "the next run" lgc handoff run --now "$now0"
+eq "... both still claimed by the killed run" "$(sq "SELECT count(*) FROM outbox WHERE claimed_until > strftime('%s', '$now0')")" 2
+exits 0 "a run while the claims hold" lgc handoff run --now "$now0"
+eq "... sends nothing" "$(sq "SELECT group_concat(state) FROM outbox")|$(logq 'len(rows)')" "pending,pending|0"
+# the claims lapse (a take of 32 waits at most 2 turns of the 15 s timeout, plus 45 s)
+exits 0 "the next run, once the claims lapsed" lgc handoff run --now 2026-03-02T09:02:00Z
 eq "... delivers both" "$(sq "SELECT group_concat(state) FROM outbox")" "delivered,delivered"
 sleep 3 # the killed run's requests end on the receiver's side
 eq "... every message arrived at least once, with a 200" \
 	"$(logq 'sorted(set(r["id"] for r in rows if r["status"] == 200))')" \
 	"$(sq "SELECT id FROM outbox ORDER BY id" | python3 -c 'import sys; print(sorted(l.strip() for l in sys.stdin))')"
+
+eq "... and no claim is left" "$(sq "SELECT count(*) FROM outbox WHERE claimed_until IS NOT NULL")" 0
+
+# --- two senders at once: a message claimed by one is not sent by the other -------
+: >"$t/hook.log"
+conf /slow
+db=$t/claim.db
+cp "$base" "$db"
+ev d1 ann@acme-soft.com
+ev d2 bo@beta-soft.com
+lgc score --now "$now0" -o /dev/null 2>/dev/null
+lgc handoff run --now "$now0" >/dev/null 2>&1 &
+bg=$!
+sleep 1 # the first run has claimed both, and waits for the slow receiver
+exits 0 "a second handoff run while the first sends" lgc handoff run --now "$now0"
+wait "$bg"
+eq "... the first run ends well" "$?" 0
+bg=""
+eq "... both delivered" "$(sq "SELECT group_concat(state) FROM outbox")" "delivered,delivered"
+eq "... each message arrived once" "$(logq 'sorted(__import__("collections").Counter(r["id"] for r in rows).values())')" "[1, 1]"
 
 # --- nobody eligible at the move: the next run assigns it once a rep is back ----
 : >"$t/hook.log"

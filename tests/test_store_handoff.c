@@ -384,6 +384,62 @@ static void test_outbox(void **state)
 	store_close(s);
 }
 
+/* A sender's claim: what one takes, another does not, until its result
+ * ends the claim or the claim lapses (its sender killed). */
+static void test_outbox_claim(void **state)
+{
+	char path[512];
+	size_t n;
+	(void)state;
+	db_path(path, sizeof(path), "claim.db");
+	struct store *s = open_write(path);
+	const char *up = "http://127.0.0.1:1/up";
+	begin(s);
+	add_msg(s, "msg_a", up, T0);
+	add_msg(s, "msg_b", up, T0 + 1);
+	add_msg(s, "msg_c", up, T0 + 2);
+	commit(s);
+
+	/* the first sender takes two, claimed until T0 + 60 */
+	struct msgs g = {0};
+	ok(store_outbox_take(s, T0 + 5, T0 + 60, 2, take_msg, &g, &n, &e));
+	assert_int_equal(n, 2);
+	assert_int_equal(g.n, 2);
+	assert_string_equal(g.id[0], "msg_a");
+	assert_string_equal(g.id[1], "msg_b");
+	/* a second sender gets only the third, and then nothing */
+	memset(&g, 0, sizeof(g));
+	ok(store_outbox_take(s, T0 + 5, T0 + 60, 10, take_msg, &g, &n, &e));
+	assert_int_equal(n, 1);
+	assert_string_equal(g.id[0], "msg_c");
+	memset(&g, 0, sizeof(g));
+	ok(store_outbox_take(s, T0 + 6, T0 + 61, 10, take_msg, &g, &n, &e));
+	assert_int_equal(n + g.n, 0);
+	ok(store_outbox_due(s, T0 + 6, 10, take_msg, &g, &e));
+	assert_int_equal(g.n, 0);
+
+	/* a result ends the claim: msg_a retried at T0 + 10 is due then;
+	 * msg_c released is due at once */
+	begin(s);
+	ok(store_outbox_result(s, "msg_a", "pending", T0 + 10, 1, 500, "HTTP 500", &e));
+	ok(store_outbox_release(s, "msg_c", &e));
+	commit(s);
+	assert_int_equal(q1(path, "SELECT count(*) FROM outbox WHERE claimed_until IS NULL"), 2);
+	ok(store_outbox_take(s, T0 + 10, T0 + 70, 10, take_msg, &g, &n, &e));
+	assert_int_equal(n, 2);
+	assert_string_equal(g.id[0], "msg_c");
+	assert_string_equal(g.id[1], "msg_a");
+
+	/* msg_b's sender was killed: its claim lapses at T0 + 60 */
+	memset(&g, 0, sizeof(g));
+	ok(store_outbox_take(s, T0 + 59, T0 + 120, 10, take_msg, &g, &n, &e));
+	assert_int_equal(n, 0);
+	ok(store_outbox_take(s, T0 + 60, T0 + 120, 10, take_msg, &g, &n, &e));
+	assert_int_equal(n, 1);
+	assert_string_equal(g.id[0], "msg_b");
+	store_close(s);
+}
+
 /* A database of schema 12 is upgraded by a writer; a reader of it sees
  * no handoff and no message. */
 static void test_upgrade(void **state)
@@ -473,9 +529,9 @@ static void test_upgrade_v13(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_handoffs),    cmocka_unit_test(test_contact_lists),
-		cmocka_unit_test(test_outbox),      cmocka_unit_test(test_upgrade),
-		cmocka_unit_test(test_upgrade_v13),
+		cmocka_unit_test(test_handoffs), cmocka_unit_test(test_contact_lists),
+		cmocka_unit_test(test_outbox),   cmocka_unit_test(test_outbox_claim),
+		cmocka_unit_test(test_upgrade),  cmocka_unit_test(test_upgrade_v13),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
