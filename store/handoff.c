@@ -593,7 +593,8 @@ static const char sql_endpoint_enable_one[] =
 static const char sql_endpoint_enable_dead[] =
 	"DELETE FROM endpoints_disabled WHERE url IN (SELECT url FROM outbox WHERE state = 'dead')";
 static const char sql_outbox_retry_one[] =
-	"UPDATE outbox SET state = 'pending', next_at = ?2, attempts = 0 WHERE id = ?1";
+	"UPDATE outbox SET state = 'pending', next_at = ?2, attempts = 0, claimed_until = NULL"
+	" WHERE id = ?1";
 static const char sql_outbox_retry_dead[] =
 	"UPDATE outbox SET state = 'pending', next_at = ?1, attempts = 0 WHERE state = 'dead'";
 

@@ -234,7 +234,7 @@ ev d1 ann@acme-soft.com
 ev d2 bo@beta-soft.com
 lgc score --now "$now0" -o /dev/null 2>/dev/null
 eq "two messages to send" "$(sq "SELECT count(*) FROM outbox WHERE state = 'pending'")" 2
-lgc handoff run --now "$now0" >/dev/null 2>&1 &
+"$lg" --db "$db" handoff run --now "$now0" >/dev/null 2>&1 & # not lgc: $! must be leadgate itself
 bg=$!
 sleep 1
 kill -9 "$bg" 2>/dev/null
@@ -244,6 +244,12 @@ eq "killed in mid-delivery: nothing marked delivered" "$(sq "SELECT count(*) FRO
 eq "... both still claimed by the killed run" "$(sq "SELECT count(*) FROM outbox WHERE claimed_until > strftime('%s', '$now0')")" 2
 exits 0 "a run while the claims hold" lgc handoff run --now "$now0"
 eq "... sends nothing" "$(sq "SELECT group_concat(state) FROM outbox")|$(logq 'len(rows)')" "pending,pending|0"
+one=$(sq "SELECT id FROM outbox ORDER BY id LIMIT 1")
+exits 0 "handoff retry of one of them gives up its claim" lgc handoff retry --now "$now0" "$one"
+eq "... its claim gone, the other's held" \
+	"$(sq "SELECT group_concat(c) FROM (SELECT claimed_until IS NULL AS c FROM outbox ORDER BY id)")" "1,0"
+exits 0 "... a run sends it at once" lgc handoff run --now "$now0"
+eq "... it alone" "$(sq "SELECT group_concat(state) FROM (SELECT state FROM outbox ORDER BY id)")" "delivered,pending"
 # the claims lapse (a take of 32 waits at most 2 turns of the 15 s timeout, plus 45 s)
 exits 0 "the next run, once the claims lapsed" lgc handoff run --now 2026-03-02T09:02:00Z
 eq "... delivers both" "$(sq "SELECT group_concat(state) FROM outbox")" "delivered,delivered"
