@@ -158,6 +158,12 @@ struct handoff_cb {
 	void *arg;
 };
 
+/* The columns handoff_row reads, from the handoff joined to its contact. */
+#define HANDOFF_SELECT                                                                             \
+	"SELECT h.id, h.contact_id, c.address, h.account, h.team, h.rep, h.stage, h.handed_at,"    \
+	" h.deadline, h.escalations, h.state, h.accepted_by, h.accepted_at"                        \
+	" FROM handoffs h JOIN contacts c ON c.id = h.contact_id"
+
 static enum lg_status handoff_row(sqlite3_stmt *q, void *ctx, struct lg_err *err)
 {
 	struct handoff_cb *cb = ctx;
@@ -172,6 +178,9 @@ static enum lg_status handoff_row(sqlite3_stmt *q, void *ctx, struct lg_err *err
 		.deadline = sqlite3_column_int64(q, 8),
 		.escalations = (unsigned)sqlite3_column_int64(q, 9),
 		.state = store_col_text(q, 10),
+		.accepted_by = sqlite3_column_type(q, 11) == SQLITE_NULL ? NULL
+									 : store_col_text(q, 11),
+		.accepted_at = sqlite3_column_int64(q, 12),
 	};
 	const char *stage = store_col_text(q, 6);
 	if (!scoring_stage_parse(stage, strlen(stage), &h.stage))
@@ -179,9 +188,7 @@ static enum lg_status handoff_row(sqlite3_stmt *q, void *ctx, struct lg_err *err
 	return cb->fn(cb->arg, &h, err);
 }
 
-static const char sql_handoffs_due[] =
-	"SELECT h.id, h.contact_id, c.address, h.account, h.team, h.rep, h.stage, h.handed_at,"
-	" h.deadline, h.escalations, h.state FROM handoffs h JOIN contacts c ON c.id = h.contact_id"
+static const char sql_handoffs_due[] = HANDOFF_SELECT
 	" WHERE h.state = 'open' AND h.deadline <= ?1 ORDER BY h.deadline, h.id";
 
 enum lg_status store_handoffs_due(struct store *s, int64_t now,
@@ -197,9 +204,7 @@ enum lg_status store_handoffs_due(struct store *s, int64_t now,
 	return store_each_row(s, q, "reading the handoffs due", handoff_row, &cb, err);
 }
 
-static const char sql_handoffs_unassigned[] =
-	"SELECT h.id, h.contact_id, c.address, h.account, h.team, h.rep, h.stage, h.handed_at,"
-	" h.deadline, h.escalations, h.state FROM handoffs h JOIN contacts c ON c.id = h.contact_id"
+static const char sql_handoffs_unassigned[] = HANDOFF_SELECT
 	" WHERE h.state = 'unassigned' ORDER BY h.handed_at, h.id";
 
 enum lg_status store_handoffs_unassigned(struct store *s,
@@ -284,40 +289,18 @@ enum lg_status store_handoff_accept(struct store *s, int64_t contact_id, const c
 	return st;
 }
 
-static const char sql_handoff_get[] =
-	"SELECT h.id, h.contact_id, c.address, h.account, h.team, h.rep, h.stage, h.handed_at,"
-	" h.deadline, h.escalations, h.state, h.accepted_by, h.accepted_at"
-	" FROM handoffs h JOIN contacts c ON c.id = h.contact_id WHERE h.id = ?1";
+static const char sql_handoff_get[] = HANDOFF_SELECT " WHERE h.id = ?1";
 
 struct handoff_get_cb {
 	struct handoff_cb cb;
 	bool *found;
 };
 
-/* handoff_row's columns, then who accepted it and when. */
 static enum lg_status handoff_get_row(sqlite3_stmt *q, void *ctx, struct lg_err *err)
 {
 	struct handoff_get_cb *g = ctx;
-	struct store_handoff h = {
-		.id = sqlite3_column_int64(q, 0),
-		.contact_id = sqlite3_column_int64(q, 1),
-		.address = store_col_text(q, 2),
-		.account = sqlite3_column_type(q, 3) == SQLITE_NULL ? NULL : store_col_text(q, 3),
-		.team = store_col_text(q, 4),
-		.rep = sqlite3_column_type(q, 5) == SQLITE_NULL ? NULL : store_col_text(q, 5),
-		.handed_at = sqlite3_column_int64(q, 7),
-		.deadline = sqlite3_column_int64(q, 8),
-		.escalations = (unsigned)sqlite3_column_int64(q, 9),
-		.state = store_col_text(q, 10),
-		.accepted_by = sqlite3_column_type(q, 11) == SQLITE_NULL ? NULL
-									 : store_col_text(q, 11),
-		.accepted_at = sqlite3_column_int64(q, 12),
-	};
-	const char *stage = store_col_text(q, 6);
-	if (!scoring_stage_parse(stage, strlen(stage), &h.stage))
-		return LG_OK; /* only handoff_add writes the stage */
 	*g->found = true;
-	return g->cb.fn(g->cb.arg, &h, err);
+	return handoff_row(q, &g->cb, err);
 }
 
 enum lg_status store_handoff_get(struct store *s, int64_t id,

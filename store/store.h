@@ -874,7 +874,7 @@ struct store_handoff {
 	int64_t deadline;  /* the SLA's end; 0: none (unassigned) */
 	unsigned escalations;
 	const char *state;
-	/* accepted: by whom and when (store_handoff_get only; NULL, 0) */
+	/* accepted: by whom and when (read back; NULL, 0 when not) */
 	const char *accepted_by;
 	int64_t accepted_at;
 };
