@@ -138,7 +138,9 @@ static enum lg_status on_event(void *arg, const struct bounce_event *ev, struct 
 	if (eff == STORE_BOUNCE_SUPPRESSED)
 		I->f.suppressed++;
 	/* its lists' gates may change: the observed part counts its bounce,
-	 * the predicted part its new verdict */
+	 * the predicted part its new verdict (weighed only to be told) */
+	if (!I->o->conf->handoff.events)
+		return LG_OK;
 	int64_t id = 0;
 	st = store_contact_find(I->store, I->contact.data, I->contact.len, &id, err);
 	if (st == LG_OK && id)
@@ -165,9 +167,16 @@ static enum lg_status import_one(void *arg, struct store *s, const char *file, c
 				I->file, bounce_format_name((enum bounce_format)I->want),
 				bounce_format_name(I->stats.format));
 	/* in the file's transaction: its bounces and the verdicts they
-	 * change are kept together, and a change told once */
+	 * change are kept together, and a change told once; or later, by
+	 * the caller (gate_later); with nobody to tell, not at all */
+	if (!I->o->conf->handoff.events)
+		return st;
 	for (size_t i = 0; i < I->nlists && st == LG_OK; i++) {
 		bool told;
+		if (I->o->gate_later) {
+			I->o->gate_later(I->o->gate_arg, I->lists[i]);
+			continue;
+		}
 		st = list_gate_check(s, I->o->conf, I->lists[i], I->now, &told, err);
 		I->f.gates_changed += told;
 	}

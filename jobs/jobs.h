@@ -98,6 +98,14 @@ enum lg_status list_gate_note(struct store *s, const struct conf *c,
 			      int64_t now, bool *told, struct lg_err *err);
 enum lg_status list_gate_check(struct store *s, const struct conf *c, const char *name, int64_t now,
 			       bool *told, struct lg_err *err);
+/* list_gate_check for each name of names (n bytes of NUL-terminated
+ * names), in one transaction of its own; *changed += the verdicts that
+ * changed.  A list no longer there is passed over.  Nothing is weighed
+ * without [handoff] events: where nobody is told, a bounce or a refresh
+ * does not pay for a scan of every list it touches (the verdict a
+ * version's verification records is kept all the same). */
+enum lg_status list_gates_check(struct store *s, const struct conf *c, const char *names, size_t n,
+				int64_t now, unsigned long *changed, struct lg_err *err);
 /*
  * The way out of the gate's reason why (one VERIFY_GATE_* bit of
  * e->gate.why): advice with the figures it would give, and the command
@@ -752,6 +760,13 @@ struct job_bounces_opts {
 	job_bounces_done_fn *done; /* may be NULL */
 	void *arg;                 /* notice's and done's */
 	struct verify_ctx *ctx;    /* borrowed; NULL: conf's */
+	/* Not NULL: the lists whose gate the new bounces may change are not
+	 * weighed in the file's transaction but handed to gate_later (once
+	 * each), for the caller to weigh later with list_gates_check (the
+	 * service: every few seconds, not once a webhook post); only with
+	 * [handoff] events set. */
+	void (*gate_later)(void *arg, const char *list);
+	void *gate_arg;
 };
 enum lg_status job_bounces_import_body(const struct job_bounces_opts *opts, struct store *s,
 				       const char *name, const char *data, size_t len, int want,

@@ -357,6 +357,29 @@ enum lg_status list_gate_check(struct store *s, const struct conf *c, const char
 	return st;
 }
 
+enum lg_status list_gates_check(struct store *s, const struct conf *c, const char *names, size_t n,
+				int64_t now, unsigned long *changed, struct lg_err *err)
+{
+	if (!c->handoff.events || !n)
+		return LG_OK;
+	enum lg_status st = store_begin(s, err);
+	for (size_t at = 0; at < n && st == LG_OK;) {
+		const char *name = names + at;
+		bool told;
+		st = list_gate_check(s, c, name, now, &told, err);
+		if (st == LG_ENOINPUT) { /* dropped since: nothing to weigh */
+			*err = (struct lg_err){{0}};
+			st = LG_OK;
+		}
+		*changed += told;
+		at += strlen(name) + 1;
+	}
+	if (st == LG_OK)
+		return store_commit(s, err);
+	store_rollback(s);
+	return st;
+}
+
 /* Append s to b as one shell word: as it is when nothing in it needs
  * quoting, else in single quotes. */
 static void sh_word(struct lg_buf *b, const char *s)

@@ -257,28 +257,20 @@ static void on_list(void *arg, const struct store_list_info *li)
 
 /* The new verdicts may change the gate of the lists refreshed (o.list's,
  * else every list's): each weighed again, its verdict kept and a change
- * told (list_gate_check), in one transaction. */
+ * told (list_gates_check), in one transaction. */
 static enum lg_status gates(struct job_refresh *j, struct lg_err *err)
 {
 	struct lg_buf names = LG_BUF_INIT;
 	enum lg_status st = LG_OK;
+	if (!j->o.conf->handoff.events)
+		return LG_OK; /* nobody to tell: no list scanned for it */
 	if (j->o.list)
 		lg_buf_add(&names, j->o.list, strlen(j->o.list) + 1);
 	else
 		st = store_list_each(j->store, on_list, &names, err);
-	if (st == LG_OK && names.len && (st = store_begin(j->store, err)) == LG_OK) {
-		for (size_t at = 0; at < names.len && st == LG_OK;) {
-			const char *name = names.data + at;
-			bool told;
-			st = list_gate_check(j->store, j->o.conf, name, j->o.now, &told, err);
-			j->rep.gates_changed += told;
-			at += strlen(name) + 1;
-		}
-		if (st == LG_OK)
-			st = store_commit(j->store, err);
-		else
-			store_rollback(j->store);
-	}
+	if (st == LG_OK)
+		st = list_gates_check(j->store, j->o.conf, names.data, names.len, j->o.now,
+				      &j->rep.gates_changed, err);
 	lg_buf_release(&names);
 	return st;
 }

@@ -31,6 +31,11 @@
  * second.  A round that finds nothing is a few indexed reads on a
  * worker, without the write lock.
  *
+ * The lists whose gate pushed bounces may have changed are weighed by a
+ * round too (list_gates_check, before its take), at most every GATES_MS
+ * however many posts named them: one post a bounce would otherwise scan
+ * a list once a post.
+ *
  * Here too: GET /v1/reports/sla, `report sla --format json` (jobs/sla.c)
  * read on a worker.
  */
@@ -54,6 +59,10 @@
 /* ... at most, after rounds that sent something: each reading walks the
  * whole outbox and every handoff, far more than a round's own work */
 #define STATS_BUSY_MS 1000
+/* between weighings of the lists pushed bounces touched: a webhook post
+ * a bounce, on a list of a million, would otherwise scan it each time
+ * (0.16 s, bench/RESULTS.md) under the write lock */
+#define GATES_MS 5000
 
 /* The time-to-accept histogram's upper bounds, seconds: 1, 5, 15, 30
  * minutes, 1, 4 hours, a day. */
@@ -102,6 +111,9 @@ struct serve_handoff {
 	loop_timer_id watch;  /* the next look at it */
 	bool watching;        /* watch armed */
 	struct stat wal_seen; /* as last seen (st_size, st_mtim, st_ino) */
+	struct lg_buf gates;  /* lists to weigh again (serve_handoff_gates_later), each once */
+	struct lg_buf gating; /* ... those the round weighs (moved there on the loop) */
+	double gates_at;      /* lg_now_mono() of the last weighing */
 };
 
 static void tick(struct loop *l, void *arg);
@@ -207,6 +219,15 @@ static void take_run(struct serve_worker *wk, void *arg)
 {
 	struct serve_handoff *h = arg;
 	struct store *st = serve_worker_store(wk);
+	if (h->gating.len) {
+		/* before the take: a list.gate_changed written now goes in
+		 * this round */
+		unsigned long changed = 0;
+		struct lg_err e = {{0}};
+		if (list_gates_check(st, serve_options(h->s)->conf, h->gating.data, h->gating.len,
+				     now_of(h), &changed, &e) != LG_OK)
+			fprintf(stderr, "leadgate: serve: the lists' gates: %s\n", e.msg);
+	}
 	h->err = (struct lg_err){{0}};
 	h->st = job_handoff_drain_take(h->d, st, now_of(h), ROUND_MAX, &h->err);
 	if (h->st != LG_OK || !h->want_stats)
@@ -242,6 +263,7 @@ static void on_outcome(void *arg, const char *target, const char *outcome)
 static void take_end(void *arg, bool ran)
 {
 	struct serve_handoff *h = arg;
+	h->gating.len = 0;
 	if (!ran)
 		return;
 	if (h->st == LG_OK && h->want_stats) {
@@ -288,6 +310,13 @@ static void tick(struct loop *l, void *arg)
 		return;
 	}
 	h->phase = TAKING;
+	if (h->gates.len && !h->gating.len && lg_now_mono() - h->gates_at >= GATES_MS / 1000.0) {
+		struct lg_buf t = h->gating;
+		h->gating = h->gates;
+		h->gates = t;
+		h->gates.len = 0;
+		h->gates_at = lg_now_mono();
+	}
 	/* the figures after a round that changed something, else now and then */
 	double since = lg_now_mono() - h->stats_at;
 	h->want_stats = !h->have_stats || since >= STATS_MS / 1000.0 ||
@@ -361,6 +390,8 @@ void serve_handoff_close(struct serve_handoff *h)
 	if (h->watching)
 		loop_timer_cancel(serve_loop(h->s), h->watch);
 	free(h->wal);
+	lg_buf_release(&h->gates);
+	lg_buf_release(&h->gating);
 	sender_free(h->snd); /* no call back: what was sent stays pending */
 	job_handoff_drain_free(h->d);
 	for (size_t i = 0; i < h->ndl; i++)
@@ -377,6 +408,22 @@ void serve_handoff_poke(struct serve_handoff *h)
 		h->again = true;
 	else
 		arm(h, 0);
+}
+
+void serve_handoff_gates_later(struct serve_handoff *h, const char *names, size_t n)
+{
+	if (!h)
+		return;
+	for (size_t at = 0; at < n;) {
+		const char *name = names + at;
+		size_t len = strlen(name) + 1;
+		bool have = false;
+		for (size_t i = 0; i < h->gates.len && !have; i += strlen(h->gates.data + i) + 1)
+			have = !strcmp(h->gates.data + i, name);
+		if (!have)
+			lg_buf_add(&h->gates, name, len);
+		at += len;
+	}
 }
 
 const struct serve_handoff_counts *serve_handoff_counts(const struct serve_handoff *h)

@@ -253,6 +253,7 @@ struct push {
 	struct lg_err err;
 	struct job_bounces_file bf;
 	struct job_events_file ef;
+	struct lg_buf gates; /* the lists whose gate the bounces may change (gate_later) */
 	/* A SubscriptionConfirmation to confirm (sns): its URL fetched and
 	 * the message kept by the worker, with the outcome (m's strings
 	 * point at url, topic and why). */
@@ -322,6 +323,20 @@ static void sns_confirmed(struct serve_req *r, const struct push *p)
 	sns_answer(r, &p->m, p->st, &p->err);
 }
 
+/* On a worker: a list to weigh again, by the handoff's next round
+ * (serve_handoff_gates_later), not in this post's transaction. */
+static void gate_later(void *arg, const char *list)
+{
+	struct push *p = arg;
+	lg_buf_add(&p->gates, list, strlen(list) + 1);
+}
+
+static void push_state_free(void *arg)
+{
+	struct push *p = arg;
+	lg_buf_release(&p->gates);
+}
+
 /* On a worker: the body imported as the command imports a file. */
 static void push_run(struct serve_worker *wk, void *arg)
 {
@@ -335,7 +350,9 @@ static void push_run(struct serve_worker *wk, void *arg)
 	} else {
 		struct job_bounces_opts o = {.conf = p->conf,
 					     .now = p->now,
-					     .ctx = serve_worker_verify_ctx(wk)};
+					     .ctx = serve_worker_verify_ctx(wk),
+					     .gate_later = gate_later,
+					     .gate_arg = p};
 		p->st = job_bounces_import_body(&o, serve_worker_store(wk), esps[p->k].route,
 						p->body, p->len, (int)esps[p->k].format, &p->bf,
 						&p->err);
@@ -372,7 +389,7 @@ static bool push_done(struct serve_req *r, const struct push *p, const char *rou
 static void push_bounces(struct serve_req *r, enum esp_kind k)
 {
 	struct serve *s = serve_req_server(r);
-	struct push *p = serve_req_state(r, sizeof(*p), NULL);
+	struct push *p = serve_req_state(r, sizeof(*p), push_state_free);
 	size_t len;
 	const char *body = serve_req_body(r, &len);
 
@@ -388,6 +405,7 @@ static void push_bounces(struct serve_req *r, enum esp_kind k)
 		 * the import counts the second as a duplicate.) */
 		if (p->tok[0])
 			token_keep(serve_push_of(s), p->tok, p->now);
+		serve_handoff_gates_later(serve_handoff_of(s), p->gates.data, p->gates.len);
 		serve_json(r, 200, view_bounces_file(esps[k].route, &p->bf));
 		return;
 	}
@@ -444,7 +462,7 @@ void serve_ses_subscriptions(struct serve_req *r)
 
 void serve_events_post(struct serve_req *r)
 {
-	struct push *p = serve_req_state(r, sizeof(*p), NULL);
+	struct push *p = serve_req_state(r, sizeof(*p), push_state_free);
 	if (!p->started) {
 		p->events = true;
 		push_start(r, p);

@@ -321,6 +321,10 @@ enum lg_status serve_handoff_open(struct serve_handoff **out, struct serve *s, s
 void serve_handoff_close(struct serve_handoff *h);
 /* A stage may have moved through the service: a round soon. */
 void serve_handoff_poke(struct serve_handoff *h);
+/* Lists whose gate pushed bounces may have changed (names: n bytes of
+ * NUL-terminated names, repeats allowed): weighed by a round, at most
+ * once every few seconds however many posts name them (h NULL: none). */
+void serve_handoff_gates_later(struct serve_handoff *h, const char *names, size_t n);
 struct serve_handoff *serve_handoff_of(struct serve *s);
 /* NULL when h is. */
 const struct serve_handoff_counts *serve_handoff_counts(const struct serve_handoff *h);

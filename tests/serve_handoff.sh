@@ -409,5 +409,49 @@ exits 1 "verify --list tiny: one contact, blocked at 1 %" \
 eq "... a list blocked at its first weighing is told" \
 	"$(sq "SELECT count(*) FROM outbox WHERE type = 'list.gate_changed' AND body LIKE '%\"was_blocked\":null%'")" 1
 
+# Bounces pushed to the service: their lists are weighed by its rounds (at
+# most every 5 s, however many posts came), and a change told once.
+cat >"$t/push.conf" <<CONF
+[handoff]
+allow_private_targets = yes
+secret = whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+events = http://127.0.0.1:$hport/ok
+
+[gate]
+threshold = 20%
+min_exported = 4
+
+[esp]
+postmark.user = pm
+postmark.password = pm-s3cret
+CONF
+export LEADGATE_CONFIG="$t/push.conf"
+printf 'Email\np1@acme-soft.com\np2@acme-soft.com\np3@acme-soft.com\np4@acme-soft.com\n' >"$t/push.csv"
+exits 0 "verify --list push: 4 deliverable contacts" \
+	"$lg" verify --db "$db" --now "$now" $dns --list push -o /dev/null "$t/push.csv"
+exits 0 "export --for-sequence push" "$lg" export --db "$db" --now "$now" --for-sequence -o "$t/push.out" push
+pq() { sq "SELECT count(*) FROM outbox WHERE type = 'list.gate_changed' AND body LIKE '%\"list\":\"push\"%'"; }
+: >"$t/hook.log"
+serve_start push "$t/push.conf"
+srv=$pid
+for a in p1 p2 p3; do
+	sed -e "s/john@example.com/$a@acme-soft.com/; s/2019-11-05T16:33:54.9070259Z/2026-03-02T10:00:00Z/" \
+		-e "s/\"ID\": 4323372036854775807/\"ID\": 1000$a/; s/883953f4-6105-42a2-a16a-/$a-6105-42a2-a16a-/" \
+		tests/data/bounces/postmark-hard.json | sed "s/1000p\([0-9]\)/100\1/" >"$t/pm-$a.json"
+	req "a Postmark hard bounce of $a pushed" 200 -u pm:pm-s3cret --data-binary @"$t/pm-$a.json" "$url/v1/bounces/postmark"
+done
+pushed() { [ "$(pq)" = 1 ]; }
+await "the service weighs push's gate again: blocked, one list.gate_changed" pushed
+sent_push() { [ "$(logq '[json.loads(r["body"])["data"]["list"] for r in rows].count("push")')" = 1 ]; }
+await "... and sends it" sent_push
+eq "... blocked by what was observed" \
+	"$(logq '[(d["blocked"], d["was_blocked"], d["hard_bounces"]) for d in (json.loads(r["body"])["data"] for r in rows) if d["list"] == "push"][0]')" \
+	"(True, False, 3)"
+serve_stop "$srv"
+eq "the service stopped cleanly" $? 0
+srv=
+grep -q 'gates' "$t/push.err" && { notok "the service's log names no gate failure"; sed 's/^/#   /' "$t/push.err"; } ||
+	ok "the service's log names no gate failure"
+
 echo "serve_handoff: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
