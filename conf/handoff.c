@@ -726,6 +726,20 @@ static enum lg_status finish_crm(const struct route_team *t, const char *name, s
 	return LG_OK;
 }
 
+/* A plain http:// target is sent only with allow_private_targets (the
+ * sender's rule: loopback and private test receivers): refused here,
+ * where it can be fixed, rather than every message dead when sent. */
+static enum lg_status plain_http(const struct route_conf *h, const char *url, const char *what,
+				 const char *name, unsigned line, struct lg_err *err)
+{
+	if (!url || h->allow_private || strncmp(url, "http://", 7))
+		return LG_OK;
+	return lg_err_set(err, LG_ECONFIG,
+			  "%s:%u: %s is http://, which is sent only with [handoff] "
+			  "allow_private_targets = yes; use https://",
+			  name, line, what);
+}
+
 enum lg_status conf_finish_handoff(struct conf *c, const char *name, struct lg_err *err)
 {
 	struct route_conf *h = &c->handoff;
@@ -779,7 +793,13 @@ enum lg_status conf_finish_handoff(struct conf *c, const char *name, struct lg_e
 				"%s:%u: [team.%s] has a webhook and no secret (whsec_...): "
 				"webhooks are signed",
 				name, t->line, t->name);
-		if ((st = finish_crm(t, name, err)) != LG_OK)
+		if ((st = finish_crm(t, name, err)) != LG_OK ||
+		    (st = plain_http(h, t->webhook, "webhook", name, t->line, err)) != LG_OK ||
+		    (st = plain_http(h, t->slack, "slack", name, t->line, err)) != LG_OK ||
+		    (st = plain_http(h, t->hubspot, "hubspot", name, t->hubspot_line, err)) !=
+			    LG_OK ||
+		    (st = plain_http(h, t->salesforce, "salesforce", name, t->salesforce_line,
+				     err)) != LG_OK)
 			return st;
 		if (t->escalation && !strchr(t->escalation, '@')) {
 			t->escalation_rep = rep_by_name(h, t->escalation);
@@ -796,6 +816,8 @@ enum lg_status conf_finish_handoff(struct conf *c, const char *name, struct lg_e
 				  "%s:%u: [handoff] has events and no secret (whsec_...): the "
 				  "service's events are signed",
 				  name, h->events_line);
+	if ((st = plain_http(h, h->events, "events", name, h->events_line, err)) != LG_OK)
+		return st;
 	for (size_t i = 0; i < h->n_rule; i++) {
 		struct route_rule *r = &h->rule[i];
 		if (!r->team_name)

@@ -30,6 +30,8 @@ bool retry_next(unsigned failed, int64_t retry_after_s, uint32_t rnd, int64_t *d
 	if (retry_after_s >= 0) {
 		int64_t d = retry_after_s > RETRY_AFTER_MAX / S ? RETRY_AFTER_MAX
 								: retry_after_s * S;
+		if (d < RETRY_AFTER_MIN)
+			d = RETRY_AFTER_MIN;
 		/* later by 0 .. RETRY_JITTER_PCT %, never earlier */
 		*delay_ms = d + (int64_t)((uint64_t)d * RETRY_JITTER_PCT / 100 * rnd >> 32);
 		return true;

@@ -24,7 +24,10 @@
  * capped at RETRY_AFTER_MAX (the schedule's longest step), so that a
  * receiver cannot park a message for ever, and only ever delayed by the
  * jitter (0 to +RETRY_JITTER_PCT %), never brought forward.  An attempt
- * retried after Retry-After still counts as an attempt.
+ * retried after Retry-After still counts as an attempt.  It is at least
+ * RETRY_AFTER_MIN: "Retry-After: 0" on every answer would otherwise
+ * spend all ten attempts in a moment (a run's clock stands still: a
+ * message due again at once is taken again by the same run).
  */
 #ifndef LG_HANDOFF_RETRY_H
 #define LG_HANDOFF_RETRY_H
@@ -34,6 +37,7 @@
 #define RETRY_ATTEMPTS 10                    /* the first and nine retries */
 #define RETRY_JITTER_PCT 10                  /* percent, either way */
 #define RETRY_AFTER_MAX (24 * 3600 * 1000LL) /* ms: the longest step */
+#define RETRY_AFTER_MIN 1000LL               /* ms: the shortest */
 
 /*
  * The delay in milliseconds before the next attempt of a message whose

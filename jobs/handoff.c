@@ -823,9 +823,10 @@ struct msg {
 	 * transaction). */
 	struct send_result res;
 	bool done;
-	bool held; /* not sent (its team or token missing): its claim released */
-	long team; /* of the target; -1: not in the configuration now */
-	bool crm;  /* a CRM or Slack target (kind): target_status() decides */
+	bool held;     /* not sent (its team or token missing): its claim released */
+	int64_t claim; /* claimed_until as taken: only this claim is ended */
+	long team;     /* of the target; -1: not in the configuration now */
+	bool crm;      /* a CRM or Slack target (kind): target_status() decides */
 	enum target_kind kind;
 };
 
@@ -910,7 +911,7 @@ static enum lg_status record_one(struct run *r, const struct msg *m, const struc
 	char error[sizeof(res->detail) + 160];
 	enum lg_status st = LG_OK;
 	if (m->held)
-		return store_outbox_release(r->s, m->id, err);
+		return store_outbox_release(r->s, m->id, m->claim, err);
 	if (m->crm && outcome != SEND_REFUSED) {
 		/* what the status means is the target's to say, not the
 		 * sender's Standard Webhooks rules (a Salesforce 300, several
@@ -959,8 +960,8 @@ static enum lg_status record_one(struct run *r, const struct msg *m, const struc
 	}
 out:
 	if (st == LG_OK)
-		st = store_outbox_result(r->s, m->id, state, next_at, attempts, res->status, why,
-					 err);
+		st = store_outbox_result(r->s, m->id, m->claim, state, next_at, attempts,
+					 res->status, why, err);
 	return st;
 }
 
@@ -1119,6 +1120,8 @@ static enum lg_status take(struct run *r, struct sender *snd, size_t max, struct
 		r->n = first;
 		return st;
 	}
+	for (size_t i = first; i < r->n; i++)
+		r->m[i]->claim = claim;
 	int64_t ts = lg_now_wall(); /* webhook-timestamp: the real time, for replay checks */
 	for (size_t i = first; i < r->n && st == LG_OK; i++) {
 		struct msg *m = r->m[i];
@@ -1340,6 +1343,8 @@ enum lg_status job_handoff_drain_take(struct job_handoff_drain *d, struct store 
 		st = store_outbox_take(s, now, now + claim_s(max), max, on_msg, &d->r, &got, err);
 	if (st != LG_OK)
 		run_clear(&d->r); /* not claimed: nothing taken */
+	for (size_t i = 0; i < d->r.n; i++)
+		d->r.m[i]->claim = now + claim_s(max);
 	d->r.s = NULL;
 	return st;
 }
@@ -1384,7 +1389,9 @@ enum lg_status job_handoff_drain_send(struct job_handoff_drain *d, struct sender
 		struct lg_err e = {{0}};
 		if (!request_of(&d->r, m, ts, &auth, headers, &sm)) {
 			/* not sent now: its team or token is missing; its
-			 * claim released when the round is recorded */
+			 * claim left to lapse (released, the next round,
+			 * woken by that very commit, would take it again at
+			 * once, and again) */
 			m->held = true;
 			refused++;
 			continue;
@@ -1394,7 +1401,7 @@ enum lg_status job_handoff_drain_send(struct job_handoff_drain *d, struct sender
 		if (s2 == LG_OK)
 			continue;
 		/* not sendable at all (its scheme): as refused; or the sender
-		 * failing: released, tried again on the next round */
+		 * failing: its claim left to lapse, tried again then */
 		m->done = s2 == LG_EDATA;
 		m->held = s2 != LG_EDATA;
 		m->res = (struct send_result){.outcome = SEND_REFUSED};
@@ -1432,10 +1439,11 @@ enum lg_status job_handoff_drain_record(struct job_handoff_drain *d, struct stor
 	enum lg_status st = LG_OK;
 	struct run *r = &d->r;
 	r->s = s;
-	/* the round's outcomes and releases in one transaction */
+	/* the round's outcomes in one transaction (what was held keeps its
+	 * claim until it lapses) */
 	r->ndone = 0;
 	for (size_t i = 0; i < r->n; i++)
-		if (r->m[i]->done || r->m[i]->held)
+		if (r->m[i]->done && !r->m[i]->held)
 			done_add(r, r->m[i]);
 	if (s)
 		st = record(r, r->done, r->ndone, err);

@@ -46,7 +46,8 @@ bool rate_take(struct rate_bucket *b, double rate, double burst, int64_t now_ms,
 
 struct rate_slot {
 	unsigned char addr[RATE_ADDR_MAX];
-	unsigned char len; /* 0: free */
+	unsigned char len;
+	bool used; /* false: free (an address of length 0 is a caller too) */
 	struct rate_bucket b;
 };
 
@@ -86,7 +87,7 @@ static size_t set_of(const struct rate_table *t, const unsigned char *a, size_t 
 /* The tokens b would have at now_ms (a free slot: infinitely many). */
 static double tokens_at(const struct rate_slot *sl, double rate, int64_t now_ms)
 {
-	if (!sl->len || !sl->b.started)
+	if (!sl->used || !sl->b.started)
 		return INFINITY;
 	double tk = sl->b.tokens;
 	if (now_ms > sl->b.at_ms)
@@ -105,7 +106,7 @@ bool rate_table_take(struct rate_table *t, const void *addr, size_t len, double 
 	double most = -INFINITY;
 	for (size_t i = 0; i < RATE_WAYS; i++) {
 		struct rate_slot *sl = &set[i];
-		if (sl->len == len && !memcmp(sl->addr, addr, len))
+		if (sl->used && sl->len == len && !memcmp(sl->addr, addr, len))
 			return rate_take(&sl->b, rate, burst, now_ms, retry_after_s);
 		double tk = tokens_at(sl, rate, now_ms);
 		if (tk > most) {
@@ -115,6 +116,7 @@ bool rate_table_take(struct rate_table *t, const void *addr, size_t len, double 
 	}
 	memcpy(pick->addr, addr, len);
 	pick->len = (unsigned char)len;
+	pick->used = true;
 	pick->b = (struct rate_bucket){0};
 	return rate_take(&pick->b, rate, burst, now_ms, retry_after_s);
 }

@@ -680,8 +680,13 @@ static bool address_allowed(struct serve_req *r)
 		a = &((const struct sockaddr_in *)(const void *)sa)->sin_addr;
 		n = 4;
 	} else if (sa && sa->sa_family == AF_INET6) {
-		a = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
-		n = 16;
+		const struct in6_addr *a6 =
+			&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+		/* an IPv4 caller on a dual-stack socket by its IPv4 address;
+		 * an IPv6 one by its /64, which one host has to itself */
+		bool v4 = IN6_IS_ADDR_V4MAPPED(a6);
+		a = a6->s6_addr + (v4 ? 12 : 0);
+		n = v4 ? 4 : 8;
 	} /* a Unix socket's callers share one bucket */
 	if (!s->by_address)
 		s->by_address = rate_table_new(BY_ADDRESS_SLOTS);

@@ -510,14 +510,16 @@ enum lg_status store_outbox_get(struct store *s, const char *id,
 
 static const char sql_outbox_result[] =
 	"UPDATE outbox SET state = ?2, next_at = ?3, attempts = ?4, last_status = ?5,"
-	" last_error = ?6, claimed_until = NULL WHERE id = ?1";
+	" last_error = ?6,"
+	" claimed_until = CASE WHEN ?7 = 0 OR claimed_until = ?7 THEN NULL ELSE claimed_until END"
+	" WHERE id = ?1";
 static const char sql_outbox_result_13[] =
 	"UPDATE outbox SET state = ?2, next_at = ?3, attempts = ?4, last_status = ?5,"
 	" last_error = ?6 WHERE id = ?1";
 
-enum lg_status store_outbox_result(struct store *s, const char *id, const char *state,
-				   int64_t next_at, unsigned attempts, long status,
-				   const char *error, struct lg_err *err)
+enum lg_status store_outbox_result(struct store *s, const char *id, int64_t claim,
+				   const char *state, int64_t next_at, unsigned attempts,
+				   long status, const char *error, struct lg_err *err)
 {
 	enum lg_status st = need_handoff(s, err);
 	if (st != LG_OK)
@@ -531,17 +533,22 @@ enum lg_status store_outbox_result(struct store *s, const char *id, const char *
 	if (status)
 		sqlite3_bind_int64(q, 5, status);
 	store_bind_opt(q, 6, error);
+	if (has_claims(s))
+		sqlite3_bind_int64(q, 7, claim);
 	return store_exec_step(s, q, "recording a delivery", err);
 }
 
-static const char sql_outbox_release[] = "UPDATE outbox SET claimed_until = NULL WHERE id = ?1";
+static const char sql_outbox_release[] = "UPDATE outbox SET claimed_until = NULL"
+					 " WHERE id = ?1 AND (?2 = 0 OR claimed_until = ?2)";
 
-enum lg_status store_outbox_release(struct store *s, const char *id, struct lg_err *err)
+enum lg_status store_outbox_release(struct store *s, const char *id, int64_t claim,
+				    struct lg_err *err)
 {
 	if (!has_claims(s))
 		return LG_OK;
 	sqlite3_stmt *q = store_stmt(s, sql_outbox_release);
 	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, claim);
 	return store_exec_step(s, q, "releasing a message", err);
 }
 

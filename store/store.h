@@ -983,13 +983,16 @@ enum lg_status store_outbox_get(struct store *s, const char *id,
 				void *arg, bool *found, struct lg_err *err);
 /* What an attempt of message id came to (in a transaction): its state,
  * next attempt, attempts made, the status and error (NULL: none); its
- * claim ends. */
-enum lg_status store_outbox_result(struct store *s, const char *id, const char *state,
-				   int64_t next_at, unsigned attempts, long status,
-				   const char *error, struct lg_err *err);
+ * claim ends if it is still claim, the claimed_until it was taken with
+ * (another sender may have taken it since the claim lapsed: that claim
+ * stands); claim 0: whatever claim it has. */
+enum lg_status store_outbox_result(struct store *s, const char *id, int64_t claim,
+				   const char *state, int64_t next_at, unsigned attempts,
+				   long status, const char *error, struct lg_err *err);
 /* Message id's claim ended without an attempt (it was not sent): due
- * again at once. */
-enum lg_status store_outbox_release(struct store *s, const char *id, struct lg_err *err);
+ * again at once; only if it is still claim, as for store_outbox_result. */
+enum lg_status store_outbox_release(struct store *s, const char *id, int64_t claim,
+				    struct lg_err *err);
 /* url answered 410 (in a transaction): kept as disabled, and its pending
  * messages too; how many into *n (may be NULL). */
 enum lg_status store_endpoint_disable(struct store *s, const char *url, long status, int64_t at,

@@ -149,6 +149,16 @@ static void test_table_by_address(void **state)
 	/* a refills at 1 a second */
 	assert_true(rate_table_take(t, a, sizeof(a), 1, 3, T0 + 1000, &retry));
 	assert_false(rate_table_take(t, a, sizeof(a), 1, 3, T0 + 1000, &retry));
+	/* a caller with no address (a Unix socket's) has a bucket too,
+	 * not a free slot's: spent, it stays spent when others come */
+	for (int i = 0; i < 3; i++)
+		assert_true(rate_table_take(t, "", 0, 1, 3, T0, &retry));
+	assert_false(rate_table_take(t, "", 0, 1, 3, T0, &retry));
+	for (unsigned char i = 0; i < 32; i++) {
+		const unsigned char c[4] = {198, 51, 100, i};
+		assert_true(rate_table_take(t, c, sizeof(c), 1, 3, T0, &retry));
+	}
+	assert_false(rate_table_take(t, "", 0, 1, 3, T0, &retry));
 	/* unlimited: always */
 	assert_true(rate_table_take(t, a, sizeof(a), 0, 3, T0 + 1000, &retry));
 	rate_table_free(t);

@@ -505,6 +505,13 @@ static void test_errors(void **state)
 		 "t.conf:2: events wants an http:// or https:// URL"},
 		{"[handoff]\nevents = https://h.example/ev\n",
 		 "t.conf:2: [handoff] has events and no secret"},
+		{"[handoff]\nsecret = whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\nevents = "
+		 "http://h.example/ev\n",
+		 "t.conf:3: events is http://, which is sent only with [handoff] "
+		 "allow_private_targets = yes"},
+		{"[team.t]\nreps = a\nwebhook = http://h.example/\nsecret = "
+		 "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n[rep.a]\nemail = a@x.example\n",
+		 "t.conf:1: webhook is http://, which is sent only with"},
 		{"[team.events]\nreps = a\n[rep.a]\nemail = a@x.example\n",
 		 "t.conf:1: [team.events]: the name is the outbox's"},
 		{"[team.JOB]\nreps = a\n[rep.a]\nemail = a@x.example\n",

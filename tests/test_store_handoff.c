@@ -330,8 +330,8 @@ static void test_outbox(void **state)
 
 	/* delivered, and one retried later: not due before its time */
 	begin(s);
-	ok(store_outbox_result(s, "msg_a", "delivered", T0, 1, 200, NULL, &e));
-	ok(store_outbox_result(s, "msg_b", "pending", T0 + 60, 1, 500, "HTTP 500", &e));
+	ok(store_outbox_result(s, "msg_a", 0, "delivered", T0, 1, 200, NULL, &e));
+	ok(store_outbox_result(s, "msg_b", 0, "pending", T0 + 60, 1, 500, "HTTP 500", &e));
 	/* 410: the endpoint and its pending messages disabled */
 	ok(store_endpoint_disable(s, gone, 410, T0, &n, &e));
 	assert_int_equal(n, 1);
@@ -348,7 +348,7 @@ static void test_outbox(void **state)
 
 	/* dead past the last attempt; the counts by target */
 	begin(s);
-	ok(store_outbox_result(s, "msg_b", "dead", T0 + 60, 10, 500, "HTTP 500", &e));
+	ok(store_outbox_result(s, "msg_b", 0, "dead", T0 + 60, 10, 500, "HTTP 500", &e));
 	commit(s);
 	struct counts c = {0};
 	unsigned long unassigned;
@@ -421,8 +421,8 @@ static void test_outbox_claim(void **state)
 	/* a result ends the claim: msg_a retried at T0 + 10 is due then;
 	 * msg_c released is due at once */
 	begin(s);
-	ok(store_outbox_result(s, "msg_a", "pending", T0 + 10, 1, 500, "HTTP 500", &e));
-	ok(store_outbox_release(s, "msg_c", &e));
+	ok(store_outbox_result(s, "msg_a", T0 + 60, "pending", T0 + 10, 1, 500, "HTTP 500", &e));
+	ok(store_outbox_release(s, "msg_c", T0 + 60, &e));
 	commit(s);
 	assert_int_equal(q1(path, "SELECT count(*) FROM outbox WHERE claimed_until IS NULL"), 2);
 	ok(store_outbox_take(s, T0 + 10, T0 + 70, 10, take_msg, &g, &n, &e));
@@ -437,6 +437,17 @@ static void test_outbox_claim(void **state)
 	ok(store_outbox_take(s, T0 + 60, T0 + 120, 10, take_msg, &g, &n, &e));
 	assert_int_equal(n, 1);
 	assert_string_equal(g.id[0], "msg_b");
+	/* ... and when the killed sender's result or release comes after
+	 * all, the new sender's claim stands */
+	begin(s);
+	ok(store_outbox_release(s, "msg_b", T0 + 60, &e));
+	ok(store_outbox_result(s, "msg_b", T0 + 60, "pending", T0 + 65, 1, 500, "HTTP 500", &e));
+	commit(s);
+	assert_int_equal(q1(path, "SELECT claimed_until FROM outbox WHERE id = 'msg_b'"), T0 + 120);
+	begin(s);
+	ok(store_outbox_result(s, "msg_b", T0 + 120, "delivered", T0 + 65, 2, 200, NULL, &e));
+	commit(s);
+	assert_int_equal(q1(path, "SELECT claimed_until IS NULL FROM outbox WHERE id = 'msg_b'"), 1);
 	store_close(s);
 }
 
