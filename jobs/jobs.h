@@ -229,6 +229,9 @@ struct job_verify_report {
 	struct verify_gate_decision gate;
 	unsigned long gate_candidates;
 	bool gate_changed; /* the list's gate verdict changed (list_gate_note) */
+	/* job_verify_finish committed the list version (and in_commit's
+	 * writes): true even when weighing the list failed after */
+	bool committed;
 };
 
 /*

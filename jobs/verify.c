@@ -870,16 +870,22 @@ enum lg_status job_verify_finish(struct job_verify *j, struct lg_err *err)
 		st = store_commit(j->store, err);
 	else
 		store_rollback(j->store);
+	rep->committed = st == LG_OK;
 	if (st == LG_OK)
 		st = store_list_get(j->store, j->o.list, &j->li, err);
 	if (st == LG_OK)
 		st = list_evaluate(j->store, j->o.conf, &j->li, j->o.now, false, &j->le, err);
-	/* the verdict kept, and a change told (list.gate_changed): in a
-	 * short transaction of its own, after the weighing, which reads the
-	 * version just recorded and holds no write lock meanwhile */
+	/* The verdict kept, and a change told (list.gate_changed), in a
+	 * short transaction of its own after the weighing, which reads the
+	 * version just recorded and holds no write lock meanwhile.  To be
+	 * told, it is weighed again inside: a bounce import may have kept a
+	 * newer verdict, and told it, in between. */
 	bool told = false;
 	if (st == LG_OK && (st = store_begin(j->store, err)) == LG_OK) {
-		st = list_gate_note(j->store, j->o.conf, &j->li, &j->le, j->o.now, &told, err);
+		st = j->o.conf->handoff.events
+			     ? list_gate_check(j->store, j->o.conf, j->o.list, j->o.now, &told, err)
+			     : list_gate_note(j->store, j->o.conf, &j->li, &j->le, j->o.now, &told,
+					      err);
 		if (st == LG_OK)
 			st = store_commit(j->store, err);
 		else

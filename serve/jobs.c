@@ -552,10 +552,20 @@ static void finish_end(void *arg, bool ran)
 		run_free(r);
 		return;
 	}
-	if (r->fin_st == LG_OK) {
-		if (!r->list) /* else done_in_commit did */
+	/* With a list, done_in_commit recorded the job done (and told it)
+	 * only if job_verify_finish committed; what failed after (weighing
+	 * the list) leaves it done. */
+	bool committed = r->list && job_verify_report(r->jv)->committed;
+	if (r->list && !committed)
+		r->told = false; /* its job.completed rolled back with the rest */
+	if (r->fin_st == LG_OK || committed) {
+		if (!r->list)
 			run_save(js, r, STORE_JOB_DONE, now_of(js), NULL);
-		say("%s: done, %lu rows", r->name, r->rep.rows);
+		if (r->fin_st != LG_OK)
+			say("%s: done, %lu rows; weighing its list failed: %s", r->name,
+			    r->rep.rows, r->fin_err.msg);
+		else
+			say("%s: done, %lu rows", r->name, r->rep.rows);
 	} else {
 		say("%s: failed: %s", r->name, r->fin_err.msg);
 		run_save(js, r, STORE_JOB_FAILED, now_of(js), r->fin_err.msg);
