@@ -59,14 +59,8 @@ ev() { # ev ID EMAIL [TIME]: a demo request at TIME (now0), which makes an MQL t
 	"$lg" events import --db "$db" --now "${3:-$now0}" "$t/ev.ndjson" >/dev/null 2>&1
 }
 
-python3 tests/hookd.py --port 0 --log "$t/hook.log" --secret whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw \
-	>"$t/hook.port" 2>"$t/hook.err" &
-hook=$!
-for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
-	grep -q '^ready' "$t/hook.port" 2>/dev/null && break
-	sleep 0.1
-done
-hport=$(sed -n 's/^ready //p' "$t/hook.port")
+hookd_start hook 0 whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+hook=$hookpid hport=$hookport
 [ -n "$hport" ] || { echo "handoff.sh: hookd.py did not start" >&2; cat "$t/hook.err" >&2; exit 1; }
 
 # conf PATH: the manual's example as written, on the receiver's port, the
@@ -444,14 +438,8 @@ exits 0 "handoff run 10 s later, still down" lgc handoff run --now 2026-03-02T09
 eq "... two attempts counted, still pending" "$(sq "SELECT state || '|' || attempts FROM outbox")" "pending|2"
 exits 0 "handoff status" lgc handoff status --format json
 check "... one retrying" grep -q '"retrying":1' "$t/out"
-python3 tests/hookd.py --port "$dport" --log "$t/hook2.log" --secret whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw \
-	>"$t/hook2.port" 2>"$t/hook2.err" &
-hook2=$!
-hook="$hook $hook2"
-for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
-	grep -q '^ready' "$t/hook2.port" 2>/dev/null && break
-	sleep 0.1
-done
+hookd_start hook2 "$dport" whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+hook2=$hookpid hook="$hook $hook2"
 check "the receiver up on that port" grep -q "^ready $dport\$" "$t/hook2.port"
 exits 0 "handoff run before the next attempt is due" lgc handoff run --now 2026-03-02T09:01:00Z
 eq "... sends nothing" "$(sq "SELECT state || '|' || attempts FROM outbox")|$(python3 -c 'import sys; print(sum(1 for _ in open(sys.argv[1])))' "$t/hook2.log")" "pending|2|0"

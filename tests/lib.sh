@@ -138,6 +138,20 @@ print(e["code"])' "$t/body" 2>&1)
 
 # await NAME COMMAND...: poll COMMAND (at most 300 times, 0.1 s apart)
 # until it succeeds; the check is that it does
+# hookd_start NAME PORT SECRET: tests/hookd.py on 127.0.0.1:PORT (0: any),
+# logging each request to $t/NAME.log and checking its Standard Webhooks
+# signature with SECRET; waits until it is ready (5 s at most).  Sets
+# hookpid, and hookport (empty when it did not start: $t/NAME.err says why).
+hookd_start() {
+	python3 tests/hookd.py --port "$2" --log "$t/$1.log" --secret "$3" >"$t/$1.port" 2>"$t/$1.err" &
+	hookpid=$!
+	hi=0
+	while [ $hi -lt 50 ] && ! grep -q '^ready' "$t/$1.port" 2>/dev/null; do
+		sleep 0.1
+		hi=$((hi + 1))
+	done
+	hookport=$(sed -n 's/^ready //p' "$t/$1.port")
+}
 await() {
 	aname=$1; shift
 	i=0

@@ -50,12 +50,8 @@ ev() { # ev ID EMAIL: a demo request at $now, which makes an MQL
 	"$lg" events import --db "$db" --now "$now" "$t/ev.ndjson" >/dev/null 2>&1
 }
 
-python3 tests/hookd.py --port 0 --log "$t/hook.log" --secret whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw \
-	>"$t/hook.port" 2>"$t/hook.err" &
-hook=$!
-i=0
-while [ $i -lt 50 ] && ! grep -q '^ready' "$t/hook.port" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
-hport=$(sed -n 's/^ready //p' "$t/hook.port")
+hookd_start hook 0 whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+hook=$hookpid hport=$hookport
 [ -n "$hport" ] || { echo "serve_handoff.sh: hookd.py did not start"; cat "$t/hook.err"; exit 1; }
 : >"$t/hook.log"
 awk '/^\.Sh HANDOFF/ { h = 1 } h && /^\.Bd -literal/ { p = 1; next } p && /^\.Ed/ { exit } p' \
@@ -354,7 +350,7 @@ grep -q 'an accept link' "$t"/srv[5-9].err && { notok "the services' logs name n
 # block it (30 %), a fourth keeps it blocked.
 db=$t/gate.db now=2026-03-02T09:00:00Z
 : >"$t/hook.log"
-cat >"$t/gate.conf" <<CONF
+cat >"$t/events.conf" <<CONF
 [handoff]
 allow_private_targets = yes
 secret = whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
@@ -364,6 +360,7 @@ events = http://127.0.0.1:$hport/ok
 threshold = 20%
 min_exported = 4
 CONF
+cp "$t/events.conf" "$t/gate.conf"
 export LEADGATE_CONFIG="$t/gate.conf"
 printf 'Email\na1@acme-soft.com\na2@acme-soft.com\na3@acme-soft.com\na4@acme-soft.com\n' >"$t/news.csv"
 gq() { sq "SELECT count(*) FROM outbox WHERE type = 'list.gate_changed'"; }
@@ -411,20 +408,7 @@ eq "... a list blocked at its first weighing is told" \
 
 # Bounces pushed to the service: their lists are weighed by its rounds (at
 # most every 5 s, however many posts came), and a change told once.
-cat >"$t/push.conf" <<CONF
-[handoff]
-allow_private_targets = yes
-secret = whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
-events = http://127.0.0.1:$hport/ok
-
-[gate]
-threshold = 20%
-min_exported = 4
-
-[esp]
-postmark.user = pm
-postmark.password = pm-s3cret
-CONF
+{ cat "$t/events.conf"; printf '\n[esp]\npostmark.user = pm\npostmark.password = pm-s3cret\n'; } >"$t/push.conf"
 export LEADGATE_CONFIG="$t/push.conf"
 printf 'Email\np1@acme-soft.com\np2@acme-soft.com\np3@acme-soft.com\np4@acme-soft.com\n' >"$t/push.csv"
 exits 0 "verify --list push: 4 deliverable contacts" \

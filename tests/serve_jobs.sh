@@ -351,11 +351,10 @@ dns=$dns_main
 # [handoff] secret; the service's own drain sends the message (no routes,
 # no handoff run).
 hsecret=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
-python3 tests/hookd.py --port 0 --log "$t/hook.log" --secret "$hsecret" >"$t/hook.port" 2>"$t/hook.err" &
-hook=$!
+hookd_start hook 0 "$hsecret"
+hook=$hookpid hport=$hookport
 trap 'kill $hook 2>/dev/null; serve_cleanup $srv ${held_pid:-}' EXIT
-await "hookd.py started" grep -q '^ready' "$t/hook.port"
-hport=$(sed -n 's/^ready //p' "$t/hook.port")
+check "hookd.py started" test -n "$hport"
 : >"$t/hook.log"
 logq() { python3 - "$t/hook.log" "$1" <<'PY'
 import json, sys
